@@ -1,0 +1,111 @@
+"""Configuration classes, read from the environment and checked at start."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CIVICWATCH_INSTANCE", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    CIVICWATCH_ENCRYPTION_KEY = os.environ.get("CIVICWATCH_ENCRYPTION_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'civicwatch.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
+    TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Country assumed for phone numbers written without an international prefix.
+    DEFAULT_PHONE_REGION = os.environ.get("CIVICWATCH_PHONE_REGION", "SL")
+
+    # Where uploaded files live: outside the web root, never served statically.
+    UPLOAD_DIR = os.environ.get("CIVICWATCH_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MODEL_DIR = os.environ.get("CIVICWATCH_MODEL_DIR", str(INSTANCE_DIR / "models"))
+    MAX_CONTENT_LENGTH = 55 * 1024 * 1024  # five files of 10 MB plus the form
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    REPORT_RATE_LIMIT = "5 per minute;30 per hour"
+    TRACK_RATE_LIMIT = "10 per minute;60 per hour"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; a long form must not expire
+
+    REQUIRE_TOTP = _env_bool("CIVICWATCH_REQUIRE_TOTP", True)
+    DEMO_MODE = _env_bool("CIVICWATCH_DEMO_MODE", False)
+    SMS_SIMULATOR = False
+    SMALL_COUNT_THRESHOLD = int(os.environ.get("CIVICWATCH_SMALL_COUNT_THRESHOLD", "5"))
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    REQUIRED_SECRETS: tuple[str, ...] = ()
+
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+    DEMO_MODE = _env_bool("CIVICWATCH_DEMO_MODE", True)
+    REQUIRE_TOTP = _env_bool("CIVICWATCH_REQUIRE_TOTP", False)
+    SMS_SIMULATOR = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    # A fixed Fernet key so tests are repeatable; production must bring its own.
+    CIVICWATCH_ENCRYPTION_KEY = "lbn3C9xZHpzUQGJH0Sp0jU3Zms0m7BnVYNn9yEKcgUE="
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    TWILIO_ACCOUNT_SID = None
+    TWILIO_AUTH_TOKEN = None
+    TWILIO_FROM_NUMBER = None
+    PUBLIC_BASE_URL = "http://localhost"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = False
+    REQUIRE_TOTP = False
+    DEMO_MODE = True
+    SMS_SIMULATOR = True
+    UPLOAD_DIR = ""  # set per test
+    MODEL_DIR = ""  # set per test
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    REQUIRED_SECRETS = ("SECRET_KEY", "CIVICWATCH_ENCRYPTION_KEY", "DATABASE_URL")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("CIVICWATCH_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"CIVICWATCH_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]
