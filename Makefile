@@ -1,0 +1,48 @@
+# CivicWatch: `make run` serves the demo on http://127.0.0.1:5000; `make test` runs every test on SQLite and PostgreSQL.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install install-test demo-data serve test-sqlite test-postgres benchmarks clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import flask, spacy, twilio" 
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -r requirements-test.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import flask, spacy, twilio, pytest, playwright"
+	scripts/install-system-packages.sh
+
+demo-data: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask civicwatch demo --password "$${DEMO_PASSWORD:-civicwatch-demo}"
+	$(BIN)/flask civicwatch prepare
+
+serve:
+	@echo "CivicWatch is at http://127.0.0.1:5000  (staff sign-in: http://127.0.0.1:5000/login)"
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 --access-logfile - wsgi:app
+
+run: demo-data serve
+
+test-sqlite:
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres:
+	scripts/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test: install-test
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+benchmarks: install-test
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

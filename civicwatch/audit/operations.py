@@ -1,0 +1,107 @@
+"""Appending to the hash-chained audit log, in the caller's transaction."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select, text
+
+from civicwatch.audit.models import AuditEntry
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+
+GENESIS_HASH = "0" * 64
+# Any constant works; it only has to be the same for every writer of the chain.
+_CHAIN_LOCK_ID = 727_011
+
+
+def entry_digest(
+    prev_hash: str,
+    seq: int,
+    created_at: dt.datetime,
+    user_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    case_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> str:
+    payload = json.dumps(
+        {
+            "prev": prev_hash,
+            "seq": seq,
+            "at": created_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "user": user_id,
+            "action": action,
+            "type": object_type,
+            "id": object_id,
+            "case": case_id,
+            "before": before,
+            "after": after,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _lock_chain() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+
+
+def _object_identity(obj: Any) -> tuple[str, str | None]:
+    if obj is None:
+        return "system", None
+    table = getattr(obj, "__tablename__", type(obj).__name__.lower())
+    return table, str(getattr(obj, "id", None))
+
+
+def record_audit(
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    case: Any = None,
+) -> AuditEntry:
+    """Append one entry: who (a User or None for the system), what, on which object, before and after."""
+    _lock_chain()
+    db.session.flush()
+    tip = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (tip.seq + 1, tip.hash) if tip else (1, GENESIS_HASH)
+    object_type, object_id = _object_identity(obj)
+    case_id = getattr(case, "id", None)
+    if case_id is None and object_type == "cases":
+        case_id = getattr(obj, "id", None)
+    entry = AuditEntry(
+        seq=seq,
+        created_at=utcnow(),
+        user_id=getattr(actor, "id", None),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        before=_jsonable(before),
+        after=_jsonable(after),
+        prev_hash=prev_hash,
+    )
+    entry.hash = entry_digest(
+        prev_hash, seq, entry.created_at, entry.user_id, action, object_type, object_id,
+        case_id, entry.before, entry.after,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str, sort_keys=True))

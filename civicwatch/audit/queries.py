@@ -1,0 +1,63 @@
+"""Reading and verifying the audit log."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from civicwatch.audit.models import AuditEntry
+from civicwatch.audit.operations import GENESIS_HASH, entry_digest
+from civicwatch.extensions import db
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    entry_id: int
+    reason: str
+
+
+def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry]:
+    last_seq = 0
+    while True:
+        rows = list(
+            db.session.scalars(
+                select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        last_seq = rows[-1].seq
+        db.session.expunge_all()
+
+
+def verify_chain() -> tuple[int, ChainBreak | None]:
+    """Walk the chain from the start; return how many entries checked out and the first break, if any."""
+    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
+    for entry in _entries_in_order():
+        if entry.seq != expected_seq:
+            return checked, ChainBreak(entry.seq, entry.id, f"entry {expected_seq} is missing")
+        if entry.prev_hash != prev_hash:
+            return checked, ChainBreak(entry.seq, entry.id, "it does not point at the entry before it")
+        digest = entry_digest(
+            entry.prev_hash, entry.seq, entry.created_at, entry.user_id, entry.action,
+            entry.object_type, entry.object_id, entry.case_id, entry.before, entry.after,
+        )
+        if digest != entry.hash:
+            return checked, ChainBreak(entry.seq, entry.id, "its content was changed after it was written")
+        prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    return checked, None
+
+
+def audit_entries(case_id: int | None = None, user_id: int | None = None,
+                  limit: int = 200, before_seq: int | None = None) -> list[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    if case_id is not None:
+        query = query.where(AuditEntry.case_id == case_id)
+    if user_id is not None:
+        query = query.where(AuditEntry.user_id == user_id)
+    if before_seq is not None:
+        query = query.where(AuditEntry.seq < before_seq)
+    return list(db.session.scalars(query))

@@ -1,0 +1,230 @@
+"""Cases and everything that hangs off them: events, messages, attachments, findings."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civicwatch.accounts.models import User
+from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+
+
+class CaseStatus(enum.Enum):
+    RECEIVED = "received"
+    TRIAGED = "triaged"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    RESPONDED = "responded"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    REFERRED = "referred"
+    WITHDRAWN = "withdrawn"
+    REOPENED = "reopened"
+
+
+class Channel(enum.Enum):
+    WEB = "web"
+    SMS = "sms"
+    OPEN311 = "open311"
+    IMPORT = "import"
+
+
+class Outcome(enum.Enum):
+    SUBSTANTIATED = "substantiated"
+    PARTLY_SUBSTANTIATED = "partly_substantiated"
+    NOT_SUBSTANTIATED = "not_substantiated"
+    UNFOUNDED = "unfounded"
+    POLICY_FAILURE = "policy_failure"
+    NO_JURISDICTION = "no_jurisdiction"
+
+
+class MessageKind(enum.Enum):
+    NOTE = "note"  # internal, never shown to the complainant
+    TO_COMPLAINANT = "to_complainant"
+    FROM_COMPLAINANT = "from_complainant"
+
+
+class Case(TimestampMixin, db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(
+            "status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_closed_at"
+        ),
+        CheckConstraint(
+            "theme_confidence IS NULL OR (theme_confidence >= 0 AND theme_confidence <= 1)",
+            name="confidence_range",
+        ),
+        CheckConstraint(
+            "satisfaction IS NULL OR (satisfaction BETWEEN 1 AND 5)", name="satisfaction_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_column(CaseStatus, "case_status"), default=CaseStatus.RECEIVED, index=True
+    )
+
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
+    theme_confidence: Mapped[float | None] = mapped_column(Float)
+    theme_scores: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    location_text: Mapped[str | None] = mapped_column(String(500))
+    reported_actor: Mapped[str | None] = mapped_column(String(32))  # what the citizen chose
+    incident_date: Mapped[dt.date | None] = mapped_column(Date)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"), index=True)
+    routing_explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    routed_by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    # Encrypted JSON {"phone": ..., "email": ...}; the keyed hash finds a case by phone.
+    contact_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    acknowledge_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    respond_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The deadline clock stops while the body waits for the complainant.
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"))
+    findings: Mapped[str | None] = mapped_column(Text)
+    draft_public_response: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    status_reason: Mapped[str | None] = mapped_column(Text)  # rejection/withdrawal reason the complainant sees
+    # Optimistic locking: a second staff save on a stale copy raises StaleDataError -> 409.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    theme: Mapped[Theme | None] = relationship()
+    actor: Mapped[Actor | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+    district: Mapped[District | None] = relationship()
+    body: Mapped[Body | None] = relationship()
+    assigned_to: Mapped[User | None] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    messages: Mapped[list[CaseMessage]] = relationship(
+        back_populates="case", order_by="CaseMessage.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+    recommendations: Mapped[list[Recommendation]] = relationship(
+        back_populates="case", order_by="Recommendation.id", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.status.value}>"
+
+
+class CaseEvent(db.Model):
+    """One step in a case's history; `public` events make the complainant's timeline."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class CaseMessage(TimestampMixin, db.Model):
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, "message_kind"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "message_channel"))
+    body: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+
+
+class Attachment(TimestampMixin, db.Model):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("case_messages.id"))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class RemedyStatus(enum.Enum):
+    PENDING = "pending"
+    IMPLEMENTED = "implemented"
+    PARTLY_IMPLEMENTED = "partly_implemented"
+    NOT_IMPLEMENTED = "not_implemented"
+
+
+class Recommendation(TimestampMixin, db.Model):
+    """A recommendation to the security agency, and whether it was carried out."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[RemedyStatus] = mapped_column(
+        enum_column(RemedyStatus, "remedy_status"), default=RemedyStatus.PENDING
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="recommendations")
+
+
+class Recusal(TimestampMixin, db.Model):
+    """A staff member's conflict of interest: they can no longer open the case."""
+
+    __tablename__ = "recusals"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,59 @@
+"""Encryption of personal data at rest and keyed hashes for looking it up without decrypting."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+
+
+class DecryptionError(Exception):
+    pass
+
+
+def _fernet() -> Fernet:
+    return Fernet(current_app.config["CIVICWATCH_ENCRYPTION_KEY"])
+
+
+def _hash_key(purpose: str) -> bytes:
+    # Derive a separate key per purpose so a hash of a phone number cannot be compared with a receipt hash.
+    master = base64.urlsafe_b64decode(current_app.config["CIVICWATCH_ENCRYPTION_KEY"])
+    return hmac.new(master, f"civicwatch-hash:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def encrypt_text(value: str) -> bytes:
+    return _fernet().encrypt(value.encode("utf-8"))
+
+
+def decrypt_text(token: bytes) -> str:
+    try:
+        return _fernet().decrypt(token).decode("utf-8")
+    except InvalidToken as exc:
+        raise DecryptionError("personal data could not be decrypted with the configured key") from exc
+
+
+def encrypt_json(value: dict[str, Any]) -> bytes:
+    return encrypt_text(json.dumps(value, sort_keys=True))
+
+
+def decrypt_json(token: bytes) -> dict[str, Any]:
+    return json.loads(decrypt_text(token))
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """HMAC-SHA256 of value under a key derived from the encryption key: indexable, not reversible."""
+    return hmac.new(_hash_key(purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def valid_encryption_key(key: str | None) -> bool:
+    if not key:
+        return False
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        return False
+    return True

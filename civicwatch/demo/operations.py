@@ -1,0 +1,189 @@
+"""Builds demo data: staff for every body and cases spread over twelve months, in every status."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.operations import create_user
+from civicwatch.cases.deadlines import set_deadlines
+from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
+from civicwatch.cases.references import (
+    format_reference,
+    new_receipt_code,
+    receipt_hash,
+    temporary_reference,
+)
+from civicwatch.crypto import encrypt_json, keyed_hash
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+from civicwatch.routing.models import RoutingRule
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+from civicwatch.taxonomy.operations import load_taxonomy
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "classify" / "corpus"
+
+# Demo complainants: invented, and used by tests to prove no public page ever shows them.
+DEMO_CONTACTS = [
+    {"name": "Aminata Demo-Kamara", "phone": "+23276100001", "email": "aminata.demo@example.org"},
+    {"name": "Mohamed Demo-Sesay", "phone": "+23277100002", "email": "mohamed.demo@example.org"},
+    {"name": "Fatmata Demo-Conteh", "phone": "+23278100003", "email": "fatmata.demo@example.org"},
+]
+
+FALLBACK_TEXTS = [
+    {"text": "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.",
+     "theme": "abuse_of_force", "actor": "military", "region": "eastern", "district": "kenema"},
+    {"text": "Police in Makeni have held my husband for nine days without charge and we cannot see him.",
+     "theme": "unlawful_detention", "actor": "police", "region": "northern", "district": "bombali"},
+    {"text": "Officers at the Lunsar junction take 20,000 leones from every okada rider each morning.",
+     "theme": "corruption", "actor": "police", "region": "north_west", "district": "port_loko"},
+    {"text": "Our unit's fuel is sold in the market by the transport officer while patrols stay parked.",
+     "theme": "misuse_of_resources", "actor": "military", "region": None, "district": None},
+    {"text": "The officer at the desk insulted my mother and told her to go home because she is old.",
+     "theme": "misconduct", "actor": "police", "region": None, "district": None},
+    {"text": "We called the station three times when thieves broke into the shop in Bo and nobody came.",
+     "theme": "service_failure", "actor": "police", "region": "southern", "district": "bo"},
+    {"text": "Men from the intelligence office came to the radio station and copied the phones of reporters.",
+     "theme": "surveillance_privacy", "actor": "intelligence", "region": None, "district": None},
+    {"text": "Warders at our prison have not received the risk allowance for seven months.",
+     "theme": "personnel_welfare", "actor": "corrections", "region": None, "district": None},
+]
+
+STATUS_MIX = [
+    (CaseStatus.RECEIVED, 30), (CaseStatus.TRIAGED, 25), (CaseStatus.ACKNOWLEDGED, 35),
+    (CaseStatus.INVESTIGATING, 60), (CaseStatus.RESPONDED, 40), (CaseStatus.CLOSED, 80),
+    (CaseStatus.REJECTED, 10), (CaseStatus.REFERRED, 8), (CaseStatus.WITHDRAWN, 6), (CaseStatus.REOPENED, 6),
+]
+
+
+@dataclass
+class DemoSummary:
+    created_users: int = 0
+    created_cases: int = 0
+    emails: list[str] = field(default_factory=list)
+
+
+def demo_examples() -> list[dict]:
+    examples: list[dict] = []
+    for path in sorted(CORPUS_DIR.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                examples.append(json.loads(line))
+    return examples or FALLBACK_TEXTS
+
+
+def _ensure_staff(password: str, summary: DemoSummary) -> None:
+    wanted = [("admin@example.org", "Demo Admin", Role.ADMIN, None),
+              ("triage@example.org", "Demo Triage Officer", Role.TRIAGE, None),
+              ("auditor@example.org", "Demo Auditor", Role.AUDITOR, None)]
+    for body in db.session.scalars(select(Body).order_by(Body.code)):
+        wanted.append((f"{body.code}@example.org", f"Investigator, {body.name}", Role.INVESTIGATOR, body))
+    for email, name, role, body in wanted:
+        summary.emails.append(email)
+        if db.session.scalar(select(User.id).where(User.email == email)) is None:
+            create_user(email, name, role, password, body=body)
+            summary.created_users += 1
+
+
+def _route(theme: Theme, actor: Actor | None, region: Region | None) -> Body | None:
+    for rule in db.session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.priority)):
+        if rule.theme_id != theme.id:
+            continue
+        if rule.actor_id is not None and (actor is None or rule.actor_id != actor.id):
+            continue
+        if rule.region_id is not None and (region is None or rule.region_id != region.id):
+            continue
+        return rule.body
+    return None
+
+
+def _pick_status(rng: random.Random) -> CaseStatus:
+    statuses, weights = zip(*STATUS_MIX)
+    return rng.choices(statuses, weights=weights)[0]
+
+
+def _advance(case: Case, status: CaseStatus, created: dt.datetime, rng: random.Random, now: dt.datetime) -> None:
+    """Fill timestamps consistent with how far the case got, and its public timeline."""
+    path = [CaseStatus.RECEIVED]
+    reached = {CaseStatus.TRIAGED: 1, CaseStatus.ACKNOWLEDGED: 2, CaseStatus.INVESTIGATING: 3,
+               CaseStatus.RESPONDED: 4, CaseStatus.CLOSED: 5, CaseStatus.REOPENED: 5}.get(status, 1)
+    order = [CaseStatus.TRIAGED, CaseStatus.ACKNOWLEDGED, CaseStatus.INVESTIGATING, CaseStatus.RESPONDED,
+             CaseStatus.CLOSED]
+    path += order[:reached] if status not in (CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN) else [
+        CaseStatus.TRIAGED]
+    if status in (CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN, CaseStatus.REOPENED):
+        path.append(status)
+    moment = created
+    for previous, current in zip(path, path[1:]):
+        moment = min(now, moment + dt.timedelta(hours=rng.randint(2, 24 * (20 if current is CaseStatus.RESPONDED else 4))))
+        case.events.append(CaseEvent(kind="status", from_status=previous.value, to_status=current.value,
+                                     created_at=moment, public=True))
+        if current is CaseStatus.ACKNOWLEDGED:
+            case.acknowledged_at = moment
+        elif current is CaseStatus.RESPONDED:
+            case.responded_at = moment
+        elif current is CaseStatus.CLOSED:
+            case.closed_at = moment
+    if status in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN):
+        case.closed_at = moment
+        case.status_reason = "Outside the mandate of this body." if status is CaseStatus.REJECTED else \
+            "Withdrawn at the complainant's request."
+    if case.responded_at:
+        case.outcome = rng.choice(list(Outcome))
+        case.findings = "Demo findings recorded by the investigator."
+        case.satisfaction = rng.choice([None, 1, 2, 3, 4, 4, 5, 5])
+    case.status = status
+
+
+def build_demo(password: str, case_count: int, seed: int,
+               progress: Callable[[int], None] = lambda n: None) -> DemoSummary:
+    summary = DemoSummary()
+    if db.session.scalar(select(func.count()).select_from(Theme)) == 0:
+        load_taxonomy()
+    else:
+        load_taxonomy(replace_rules=False)
+    _ensure_staff(password, summary)
+    existing = db.session.scalar(select(func.count()).select_from(Case)) or 0
+    rng = random.Random(seed + existing)
+    codes = {m.__name__: {row.code: row for row in db.session.scalars(select(m))}
+             for m in (Theme, Actor, Region, District)}
+    examples = demo_examples()
+    now = utcnow()
+    for i in range(max(0, case_count - existing)):
+        example = rng.choice(examples)
+        created = now - dt.timedelta(days=rng.uniform(0, 365), hours=rng.uniform(0, 24))
+        theme = codes["Theme"].get(example.get("theme"))
+        actor = codes["Actor"].get(example.get("actor"))
+        region = codes["Region"].get(example.get("region"))
+        district = codes["District"].get(example.get("district"))
+        low_confidence = rng.random() < 0.08
+        body = None if low_confidence or theme is None else _route(theme, actor, region)
+        case = Case(
+            reference=temporary_reference(), receipt_hash=receipt_hash(new_receipt_code()), text=example["text"],
+            channel=Channel.SMS if example.get("channel") == "sms" else Channel.WEB,
+            theme=theme, theme_confidence=round(rng.uniform(0.3, 0.45) if low_confidence else rng.uniform(0.6, 0.99), 3),
+            model_version="demo", actor=actor, region=region, district=district,
+            urgent=bool(example.get("urgent")), body=body, created_at=created,
+            routing_explanation={"rule": "demo data", "body": body.code if body else None},
+        )
+        if rng.random() < 0.3:
+            contact = rng.choice(DEMO_CONTACTS)
+            case.contact_encrypted = encrypt_json({"phone": contact["phone"], "email": contact["email"],
+                                                   "name": contact["name"]})
+            case.contact_phone_hash = keyed_hash("phone", contact["phone"])
+        set_deadlines(case, body, created)
+        db.session.add(case)
+        db.session.flush()
+        case.reference = format_reference(created.year, case.id)
+        status = CaseStatus.RECEIVED if body is None else _pick_status(rng)
+        _advance(case, status, created, rng, now)
+        summary.created_cases += 1
+        progress(1)
+    db.session.flush()
+    return summary

@@ -1,0 +1,108 @@
+"""Domain errors, and the one place where any error becomes an HTTP response (HTML or JSON)."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from civicwatch.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """An error the user can act on. `status` is the HTTP status it becomes."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(DomainError):
+    status = 404
+
+
+class PermissionDeniedError(DomainError):
+    status = 403
+
+
+class ConflictError(DomainError):
+    status = 409
+
+
+class InvalidTransitionError(ConflictError):
+    pass
+
+
+def _wants_json() -> bool:
+    if request.path.startswith(("/api/", "/open311/", "/healthz")):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def render_error(status: int, title: str, message: str):
+    if _wants_json():
+        return jsonify(error={"status": status, "title": title, "message": message}), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        titles = {400: "Something is not right", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
+        return render_error(error.status, titles.get(error.status, "Error"), error.message)
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale(error: StaleDataError):
+        db.session.rollback()
+        return render_error(
+            409,
+            "Someone else changed this case",
+            "Another staff member saved this case after you opened it. Reload the page to see "
+            "their change, then make yours again.",
+        )
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        return render_error(
+            400,
+            "This form has expired",
+            "For your safety the form could not be accepted. Go back, reload the page and send it again.",
+        )
+
+    @app.errorhandler(413)
+    def handle_too_large(error: HTTPException):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_error(
+            413,
+            "What you sent is too large",
+            f"Everything sent at once must be under {limit_mb} MB, and each file under 10 MB. "
+            "Go back and remove or shrink a file.",
+        )
+
+    @app.errorhandler(429)
+    def handle_rate_limited(error: HTTPException):
+        return render_error(
+            429, "Too many attempts", "Please wait a few minutes before trying again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        return render_error(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(
+            500,
+            "Something went wrong on our side",
+            "Nothing you sent was lost if you saw a confirmation. Please try again in a moment.",
+        )

@@ -1,0 +1,21 @@
+"""Imports every model so that the metadata (and Alembic) knows every table."""
+from civicwatch.accounts.models import Role, User  # noqa: F401
+from civicwatch.audit.models import AuditEntry  # noqa: F401
+from civicwatch.cases.models import (  # noqa: F401
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseMessage,
+    CaseStatus,
+    Channel,
+    MessageKind,
+    Outcome,
+    Recommendation,
+    Recusal,
+    RemedyStatus,
+)
+from civicwatch.classify.models import LabelledExample  # noqa: F401
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus  # noqa: F401
+from civicwatch.routing.models import RoutingRule  # noqa: F401
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme  # noqa: F401
+from civicwatch.transparency.models import Publication, PublicationStatus  # noqa: F401

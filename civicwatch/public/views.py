@@ -1,0 +1,37 @@
+"""Public pages that belong to no other domain: the home page, privacy notice and health check."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+from sqlalchemy import text
+
+from civicwatch.classify.registry import active_model_version
+from civicwatch.extensions import db
+
+blueprint = Blueprint("public", __name__)
+
+
+@blueprint.route("/")
+def index():
+    return render_template("public/index.html")
+
+
+@blueprint.route("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
+
+
+@blueprint.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database_ok = True
+    except Exception:  # the point of a health check is to report, not raise
+        current_app.logger.warning("health check: database unreachable")
+        db.session.rollback()
+        database_ok = False
+    body = {
+        "status": "ok" if database_ok else "degraded",
+        "database": "ok" if database_ok else "unreachable",
+        "model_version": active_model_version(),
+    }
+    return jsonify(body), (200 if database_ok else 503)

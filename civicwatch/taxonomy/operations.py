@@ -1,0 +1,120 @@
+"""Loading a taxonomy file (bodies, themes, actors, gazetteer, routing rules) into the database."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from civicwatch.audit.operations import record_audit
+from civicwatch.errors import DomainError
+from civicwatch.extensions import db
+from civicwatch.routing.models import RoutingRule
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+
+DEFAULT_TAXONOMY = Path(__file__).resolve().parent / "data" / "default.json"
+
+
+@dataclass
+class LoadSummary:
+    bodies: int
+    themes: int
+    actors: int
+    regions: int
+    districts: int
+    rules: int
+
+
+def read_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DomainError(f"Cannot read taxonomy file {path}: {exc}") from exc
+    for key in ("themes", "actors", "regions", "bodies", "routing_rules"):
+        if not isinstance(data.get(key), list):
+            raise DomainError(f"Taxonomy file {path} has no list '{key}'.")
+    return data
+
+
+def _upsert(model: type, code: str, **fields: Any) -> Any:
+    row = db.session.scalar(select(model).where(model.code == code))
+    if row is None:
+        row = model(code=code, **fields)
+        db.session.add(row)
+    else:
+        for name, value in fields.items():
+            setattr(row, name, value)
+    return row
+
+
+def _load_bodies(data: dict[str, Any], regions: list[Region]) -> dict[str, Body]:
+    defaults = data.get("body_defaults", {})
+    bodies: dict[str, Body] = {}
+    for spec in data["bodies"]:
+        expansions = (
+            [{"region": r.code, "region_name": r.name} for r in regions]
+            if spec.get("per_region") else [{}]
+        )
+        for values in expansions:
+            code = spec["code"].format(**values)
+            existing = db.session.scalar(select(Body).where(Body.code == code))
+            fields = {"name": spec["name"].format(**values)}
+            if existing is None:  # deadlines and targets are admin-edited; only seed them
+                fields.update({k: v for k, v in defaults.items() if hasattr(Body, k)})
+            bodies[code] = _upsert(Body, code, **fields)
+    return bodies
+
+
+def _load_rules(data: dict[str, Any], themes: dict, actors: dict, regions: dict, bodies: dict) -> int:
+    db.session.execute(delete(RoutingRule))
+    priority = 0
+    for spec in data["routing_rules"]:
+        region_codes = list(regions) if spec.get("region") == "*" else [spec.get("region")]
+        for region_code in region_codes:
+            priority += 10
+            body_code = spec["body"].format(region=region_code)
+            try:
+                rule = RoutingRule(
+                    priority=priority,
+                    theme=themes[spec["theme"]],
+                    actor=actors[spec["actor"]] if spec.get("actor") else None,
+                    region=regions[region_code] if region_code else None,
+                    body=bodies[body_code],
+                    active=True,
+                )
+            except KeyError as exc:
+                raise DomainError(f"Routing rule {spec} names an unknown code {exc}.") from exc
+            db.session.add(rule)
+    return priority // 10
+
+
+def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY, replace_rules: bool = True) -> LoadSummary:
+    """Create or update every entry of the taxonomy file. Idempotent; existing codes are updated."""
+    data = read_taxonomy(path)
+    themes = {t["code"]: _upsert(Theme, t["code"], name=t["name"], covers=t.get("covers", ""),
+                                  not_this=t.get("not_this", ""), active=True) for t in data["themes"]}
+    actors = {a["code"]: _upsert(Actor, a["code"], name=a["name"], terms=a.get("terms", []))
+              for a in data["actors"]}
+    regions: dict[str, Region] = {}
+    district_count = 0
+    for r in data["regions"]:
+        region = _upsert(Region, r["code"], name=r["name"], terms=r.get("terms", []))
+        regions[r["code"]] = region
+        db.session.flush()
+        for d in r.get("districts", []):
+            _upsert(District, d["code"], name=d["name"], terms=d.get("terms", []), region=region)
+            district_count += 1
+    bodies = _load_bodies(data, list(regions.values()))
+    db.session.flush()
+    rule_count = 0
+    if replace_rules or not db.session.scalar(select(RoutingRule.id).limit(1)):
+        rule_count = _load_rules(data, themes, actors, regions, bodies)
+    for key, value in data.get("settings", {}).items():
+        if db.session.get(Setting, key) is None:
+            db.session.add(Setting(key=key, value=value))
+    db.session.flush()
+    summary = LoadSummary(len(bodies), len(themes), len(actors), len(regions), district_count, rule_count)
+    record_audit(None, "taxonomy.load", None, after={"file": Path(path).name, **summary.__dict__})
+    return summary

@@ -1,0 +1,43 @@
+"""Reading the taxonomy and settings."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+
+
+def get_setting(key: str, default: Any = None) -> Any:
+    row = db.session.get(Setting, key)
+    return default if row is None else row.value
+
+
+def all_bodies(active_only: bool = True) -> list[Body]:
+    query = select(Body).order_by(Body.name)
+    if active_only:
+        query = query.where(Body.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def all_themes() -> list[Theme]:
+    return list(db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.name)))
+
+
+def all_actors() -> list[Actor]:
+    return list(db.session.scalars(select(Actor).order_by(Actor.name)))
+
+
+def all_regions() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.name)))
+
+
+def all_districts() -> list[District]:
+    return list(db.session.scalars(select(District).order_by(District.name)))
+
+
+def by_code(model: type, code: str | None) -> Any:
+    if not code:
+        return None
+    return db.session.scalar(select(model).where(model.code == code))
