@@ -67,9 +67,23 @@ def app_config(database_url, tmp_path: Path) -> dict:
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` and database session.
+
+    The test's own session is expired afterwards so that it re-reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
     app = create_app(make_config(database_url, tmp_path, **app_config))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()
         load_taxonomy()

@@ -1,0 +1,70 @@
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.extensions import db
+from tests.conftest import csrf_token
+
+
+def test_admin_creates_investigator_for_a_body(make_user, login_as):
+    client = login_as(make_user(Role.ADMIN))
+    response = client.post("/staff/users", data={
+        "csrf_token": csrf_token(client, "/staff/users"), "email": "new.inv@example.org", "name": "New Inv",
+        "role": "investigator", "body": "anti_corruption_commission", "password": "a long enough password"})
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "new.inv@example.org"))
+    assert user.role is Role.INVESTIGATOR and user.body.code == "anti_corruption_commission"
+
+
+def test_admin_form_errors_are_shown_not_500(make_user, login_as):
+    client = login_as(make_user(Role.ADMIN))
+    response = client.post("/staff/users", data={
+        "csrf_token": csrf_token(client, "/staff/users"), "email": "inv2@example.org", "name": "Inv",
+        "role": "investigator", "body": "", "password": "a long enough password"})
+    assert response.status_code == 400
+    assert "must belong to an oversight body" in response.get_data(as_text=True)
+    bogus = client.post("/staff/users", data={
+        "csrf_token": csrf_token(client, "/staff/users"), "email": "x@example.org", "name": "X",
+        "role": "emperor", "body": "", "password": "a long enough password"})
+    assert bogus.status_code == 400
+
+
+def test_admin_deactivates_user_and_their_session_ends(app, make_user, login_as):
+    target = make_user(Role.TRIAGE)
+    target_client = app.test_client()
+    target_client.post("/login", data={"csrf_token": csrf_token(target_client), "email": target.email,
+                                       "password": "correct horse battery staple"})
+    assert target_client.get("/staff/").status_code == 200
+    admin_client = login_as(make_user(Role.ADMIN))
+    response = admin_client.post(f"/staff/users/{target.id}/active", data={
+        "csrf_token": csrf_token(admin_client, "/staff/users"), "active": "0"})
+    assert response.status_code == 302
+    assert db.session.get(User, target.id).active is False
+    assert target_client.get("/staff/").status_code == 302
+
+
+def test_admin_cannot_deactivate_self(make_user, login_as):
+    admin = make_user(Role.ADMIN)
+    client = login_as(admin)
+    response = client.post(f"/staff/users/{admin.id}/active", data={
+        "csrf_token": csrf_token(client, "/staff/users"), "active": "0"})
+    assert response.status_code == 400
+    assert db.session.get(User, admin.id).active is True
+
+
+def test_non_admins_cannot_manage_users(make_user, login_as):
+    for role in (Role.TRIAGE, Role.AUDITOR, Role.INVESTIGATOR):
+        client = login_as(make_user(role))
+        assert client.get("/staff/users").status_code == 403
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+
+
+def test_create_user_cli(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["civicwatch", "create-user", "--email", "cli@example.org", "--role",
+                                 "investigator", "--body", "auditor_general", "--password", "cli password long"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "cli@example.org"))
+    assert user.body.code == "auditor_general"
+    bad = runner.invoke(args=["civicwatch", "create-user", "--email", "cli2@example.org", "--role",
+                              "investigator", "--body", "nope", "--password", "cli password long"])
+    assert bad.exit_code != 0 and "no body with code" in bad.output
