@@ -1,0 +1,34 @@
+from sqlalchemy import func, select
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.operations import authenticate
+from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
+
+
+def test_demo_creates_staff_and_cases_in_every_status_and_is_idempotent(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["civicwatch", "demo", "--password", "demo password 123", "--cases", "300"])
+    assert result.exit_code == 0, result.output
+    assert "admin@example.org" in result.output and "password: demo password 123" in result.output
+    bodies = db.session.scalar(select(func.count()).select_from(Body))
+    assert db.session.scalar(select(func.count()).select_from(User)) == 3 + bodies
+    assert authenticate("police_oversight@example.org", "demo password 123").role is Role.INVESTIGATOR
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 300
+    statuses = set(db.session.scalars(select(Case.status).distinct()))
+    assert statuses == set(CaseStatus)
+    oldest = db.session.scalar(select(func.min(Case.created_at)))
+    newest = db.session.scalar(select(func.max(Case.created_at)))
+    assert (newest - oldest).days > 300
+    again = runner.invoke(args=["civicwatch", "demo", "--password", "another password", "--cases", "300"])
+    assert again.exit_code == 0, again.output
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 300
+    assert authenticate("admin@example.org", "demo password 123").role is Role.ADMIN
+
+
+def test_demo_generates_and_prints_a_password_when_none_given(app):
+    result = app.test_cli_runner().invoke(args=["civicwatch", "demo", "--cases", "5"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("password: ")[1].split()[0]
+    assert authenticate("triage@example.org", password).role is Role.TRIAGE
