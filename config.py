@@ -42,6 +42,15 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     REPORT_RATE_LIMIT = "5 per minute;30 per hour"
     TRACK_RATE_LIMIT = "10 per minute;60 per hour"
+    # Wrong receipt codes per client (counted in the database, shared by every instance): a few typing
+    # mistakes are free, then each try waits TRACK_SLOWDOWN_SECONDS, doubling, then a lockout.
+    TRACK_SLOWDOWN_AFTER = 3
+    TRACK_SLOWDOWN_SECONDS = 5
+    TRACK_LOCKOUT_AFTER = 10
+    TRACK_LOCKOUT_MINUTES = 30
+    TRACK_FAILURE_WINDOW_MINUTES = 60
+    # After a correct code, the case stays open in that browser this long without activity.
+    TRACK_SESSION_MINUTES = 15
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
 

@@ -15,6 +15,7 @@ from civicwatch.cases.models import (  # noqa: F401
     RemedyStatus,
 )
 from civicwatch.classify.models import LabelledExample  # noqa: F401
+from civicwatch.intake.models import ReceiptLookupFailure  # noqa: F401
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus  # noqa: F401
 from civicwatch.routing.models import RoutingRule  # noqa: F401
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme  # noqa: F401
