@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "civicwatch.public.views",
     "civicwatch.accounts.views",
     "civicwatch.cases.views",
+    "civicwatch.intake.views",
 )
 
 CLI_EXTRA: tuple[str, ...] = ()

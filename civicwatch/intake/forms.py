@@ -1,0 +1,260 @@
+"""The report form, the receipt-code form and the reply form. Field checks reuse the operations' own rules,
+so the web form and the other channels accept exactly the same things."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from werkzeug.datastructures import FileStorage
+from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields import DateField, EmailField, TelField
+from wtforms.validators import ValidationError
+
+from civicwatch.cases.models import Channel
+from civicwatch.cases.references import normalise_receipt_code
+from civicwatch.intake import operations
+from civicwatch.intake.attachments import (
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    AttachmentError,
+    IncomingFile,
+    PreparedFile,
+    prepare_upload,
+)
+from civicwatch.intake.operations import SubmissionError, Submission
+from civicwatch.taxonomy.queries import all_actors
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
+ANONYMOUS, CONTACT = "anonymous", "contact"
+REFERENCE_LOOKALIKE = "CW"
+
+
+def checked_by(check: Callable[[Any], Any]) -> Callable[[FlaskForm, Field], None]:
+    """A WTForms validator that runs one of the operations' checks and shows its message."""
+
+    def validator(form: FlaskForm, field: Field) -> None:
+        try:
+            check(field.data)
+        except SubmissionError as exc:
+            raise ValidationError(exc.message) from exc
+
+    return validator
+
+
+class PlainDateField(DateField):
+    """A date typed or picked; a wrong date gets a message that says what to write."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = " ".join(str(v) for v in valuelist).strip()
+        self.data = None
+        if not raw:
+            return
+        for fmt in self.format:
+            try:
+                self.data = dt.datetime.strptime(raw, fmt).date()
+                return
+            except ValueError:
+                continue
+        raise ValueError("Enter the date as day/month/year, for example 21/03/2026, or leave it empty.")
+
+
+def _text_check(value: str | None) -> None:
+    operations.clean_text(value, "text", operations.TEXT_MIN[Channel.WEB], operations.TEXT_MAX)
+
+
+def _location_check(value: str | None) -> None:
+    operations.clean_optional(value, "location_text", operations.LOCATION_MAX)
+
+
+def chosen_files(field: Field) -> list[FileStorage]:
+    """Browsers send one empty part when no file was chosen; keep only real files."""
+    return [f for f in (field.data or []) if isinstance(f, FileStorage) and f.filename]
+
+
+def prepare_field_files(field: Field) -> list[PreparedFile]:
+    """Check every chosen file, collecting every problem, not only the first."""
+    files = chosen_files(field)
+    if len(files) > MAX_FILES:
+        raise ValidationError(f"Choose at most {MAX_FILES} files. You chose {len(files)}.")
+    prepared, problems = [], []
+    for storage in files:
+        data = storage.stream.read(MAX_FILE_BYTES + 1)
+        try:
+            prepared.append(prepare_upload(IncomingFile(storage.filename or "", data)))
+        except AttachmentError as exc:
+            problems.append(exc.message)
+    if problems:
+        field.errors.extend(problems[:-1])
+        raise ValidationError(problems[-1] + " Choose your files again: for your safety they are not kept.")
+    return prepared
+
+
+class ReportForm(FlaskForm):
+    text = TextAreaField(
+        "What happened?",
+        validators=[checked_by(_text_check)],
+        description="Say what happened, where, and who was involved if you know. You do not have to give "
+                    "your name. Between 20 and 5,000 characters.",
+        render_kw={"rows": 9, "maxlength": operations.TEXT_MAX, "spellcheck": "true"},
+    )
+    incident_date = PlainDateField(
+        "When did it happen?", format=DATE_FORMATS,
+        validators=[checked_by(operations.check_incident_date)],
+        description="Optional. If you are not sure of the day, leave it empty and say so above.",
+    )
+    area = StringField("Area", description="Optional. Choose the district, or only the region.")
+    location_text = StringField(
+        "Town, village or place", validators=[checked_by(_location_check)],
+        description="Optional. For example a checkpoint, a station or a street.",
+        render_kw={"maxlength": operations.LOCATION_MAX, "autocomplete": "off"},
+    )
+    reported_actor = RadioField("Who was involved?", choices=[], validate_choice=False)
+    attachments = MultipleFileField(
+        "Photos or documents",
+        description=f"Up to {MAX_FILES} files: photos (JPEG or PNG) or PDF, each under 10 MB. "
+                    "We remove hidden data such as the place a photo was taken.",
+        render_kw={"accept": "image/jpeg,image/png,application/pdf"},
+    )
+    contact_choice = RadioField(
+        "Can we contact you?", default=ANONYMOUS,
+        choices=[(ANONYMOUS, "No, I want to stay anonymous"), (CONTACT, "Yes, you may contact me")],
+    )
+    phone = TelField("Phone number", validators=[checked_by(operations.normalise_phone)],
+                     description="For SMS updates. Only if you chose “Yes”.",
+                     render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 40})
+    email = EmailField("Email address", validators=[checked_by(operations.normalise_contact_email)],
+                       description="Only if you chose “Yes”.",
+                       render_kw={"autocomplete": "email", "maxlength": operations.EMAIL_MAX})
+    consent = BooleanField(
+        "I have read the privacy notice. CivicWatch may use what I send to handle my report.",
+    )
+    # Hidden from people (CSS, aria-hidden, no tab stop); form-filling robots fill it in.
+    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    submit = SubmitField("Send report")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        actors = sorted(all_actors(), key=lambda actor: actor.id)  # the taxonomy's order: police first
+        self.reported_actor.choices = [(a.code, a.name) for a in actors] + [
+            (operations.UNKNOWN_ACTOR, "I don't know")]
+        self.prepared_files: list[PreparedFile] = []
+        self.looks_automated = False
+
+    def validate_area(self, field: Field) -> None:
+        region, district = self.place_codes()
+        try:
+            operations.resolve_place(region, district)
+        except SubmissionError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def validate_reported_actor(self, field: Field) -> None:
+        try:
+            operations.resolve_reported_actor(field.data)
+        except SubmissionError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def validate_attachments(self, field: Field) -> None:
+        self.prepared_files = prepare_field_files(field)
+
+    def validate_contact_choice(self, field: Field) -> None:
+        gave_contact = bool((self.phone.data or "").strip() or (self.email.data or "").strip())
+        if field.data not in (ANONYMOUS, CONTACT):
+            raise ValidationError("Choose whether we may contact you.")
+        if field.data == ANONYMOUS and gave_contact:
+            raise ValidationError("You chose to stay anonymous but gave a phone number or email. "
+                                  "Choose “Yes” or remove them.")
+        if field.data == CONTACT and not gave_contact:
+            raise ValidationError("Give a phone number or an email address, or choose to stay anonymous.")
+
+    def validate_consent(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError("Tick the box to say you have read the privacy notice.")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        self.looks_automated = bool(self.website.data)
+        if self.looks_automated:
+            self.form_errors.append("This form could not be accepted. Please check it and send it again.")
+            self.website.data = ""
+            return False
+        return valid
+
+    def place_codes(self) -> tuple[str | None, str | None]:
+        kind, _, code = (self.area.data or "").partition(":")
+        if not code:
+            return (None, None) if not kind else ("?", None)
+        return {"region": (code, None), "district": (None, code)}.get(kind, ("?", None))
+
+    def submission(self) -> Submission:
+        region, district = self.place_codes()
+        contact = self.contact_choice.data == CONTACT
+        return Submission(
+            text=self.text.data or "", channel=Channel.WEB, incident_date=self.incident_date.data,
+            region_code=region, district_code=district, location_text=self.location_text.data,
+            reported_actor=self.reported_actor.data or None,
+            phone=self.phone.data if contact else None, email=self.email.data if contact else None,
+            attachments=self.prepared_files,
+        )
+
+    def show_error(self, error: SubmissionError) -> None:
+        """Put an error found by the operation next to its field (or on the form)."""
+        field = self._fields.get(error.field or "") or (self.attachments if isinstance(error, AttachmentError)
+                                                        else self.text)
+        field.errors = [*field.errors, error.message]
+
+
+class TrackForm(FlaskForm):
+    code = StringField(
+        "Receipt code",
+        description="The 16 digits you were given when you reported, for example 1234 5678 9012 3456.",
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "autocapitalize": "off",
+                   "spellcheck": "false", "maxlength": 40},
+    )
+    submit = SubmitField("Follow up")
+
+    def validate_code(self, field: Field) -> None:
+        value = (field.data or "").strip()
+        if not value:
+            raise ValidationError("Enter your receipt code.")
+        if value.upper().startswith(REFERENCE_LOOKALIKE):
+            raise ValidationError("That looks like a reference number. To follow up you need the 16-digit "
+                                  "receipt code.")
+        if normalise_receipt_code(value) is None:
+            raise ValidationError("A receipt code has 16 digits. Check it and try again.")
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(
+        "Your message",
+        description="Answer a question, correct something or add what you remember. Up to 5,000 characters.",
+        render_kw={"rows": 6, "maxlength": operations.MESSAGE_MAX},
+    )
+    attachments = MultipleFileField(
+        "Photos or documents",
+        description=f"Optional. Up to {MAX_FILES} files: JPEG, PNG or PDF, each under 10 MB.",
+        render_kw={"accept": "image/jpeg,image/png,application/pdf"},
+    )
+    submit = SubmitField("Send")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prepared_files: list[PreparedFile] = []
+
+    def validate_text(self, field: Field) -> None:
+        try:
+            operations.clean_text(field.data, "text", 0, operations.MESSAGE_MAX)
+        except SubmissionError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def validate_attachments(self, field: Field) -> None:
+        self.prepared_files = prepare_field_files(field)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not operations.clean_text(self.text.data, "text", 0) and not self.prepared_files:
+            self.text.errors = ["Write a message or choose a file to send."]
+            return False
+        return valid

@@ -1,0 +1,121 @@
+"""What a complainant sees of their case: plain words, public events only, never internal notes."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
+from civicwatch.extensions import db
+
+THE_BODY = "the oversight body"
+
+# What each status means to the person who reported, in their words rather than ours.
+STATUS_WORDS: dict[CaseStatus, str] = {
+    CaseStatus.RECEIVED: "Received. We are checking which oversight body can act on it.",
+    CaseStatus.TRIAGED: "Passed to {body}. Waiting for them to confirm they have it.",
+    CaseStatus.ACKNOWLEDGED: "{body} has confirmed it has your case.",
+    CaseStatus.INVESTIGATING: "Under investigation by {body}.",
+    CaseStatus.RESPONDED: "Answered by {body}.",
+    CaseStatus.CLOSED: "Closed.",
+    CaseStatus.REJECTED: "Not taken up.",
+    CaseStatus.REFERRED: "Passed to another organisation that can deal with it.",
+    CaseStatus.WITHDRAWN: "Withdrawn.",
+    CaseStatus.REOPENED: "Opened again by {body}.",
+}
+
+EVENT_WORDS: dict[str, str] = {
+    CaseStatus.RECEIVED.value: "We received your report.",
+    CaseStatus.TRIAGED.value: "Your report was checked and passed to {body}.",
+    CaseStatus.ACKNOWLEDGED.value: "{body} confirmed it has your case.",
+    CaseStatus.INVESTIGATING.value: "The investigation started.",
+    CaseStatus.RESPONDED.value: "{body} answered.",
+    CaseStatus.CLOSED.value: "Your case was closed.",
+    CaseStatus.REJECTED.value: "Your case could not be taken up.",
+    CaseStatus.REFERRED.value: "Your case was passed to another organisation.",
+    CaseStatus.WITHDRAWN.value: "Your case was withdrawn.",
+    CaseStatus.REOPENED.value: "Your case was opened again.",
+    "routed": "Your report was passed to {body}.",
+    "complainant_message": "You sent more information.",
+    "message_to_complainant": "The investigators sent you a message.",
+}
+# Statuses where the reason staff wrote for the complainant is shown.
+REASON_SHOWN = {CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN, CaseStatus.CLOSED}
+
+
+@dataclass
+class TimelineEntry:
+    at: dt.datetime
+    text: str
+
+
+@dataclass
+class ConversationEntry:
+    at: dt.datetime
+    from_complainant: bool
+    body: str
+    file_names: list[str] = field(default_factory=list)
+
+
+def body_name(case: Case) -> str:
+    return case.body.name if case.body is not None else THE_BODY
+
+
+def status_words(case: Case) -> str:
+    words = STATUS_WORDS.get(case.status, "Being handled.").format(body=body_name(case))
+    return words[0].upper() + words[1:]
+
+
+def status_reason(case: Case) -> str | None:
+    return case.status_reason if case.status in REASON_SHOWN and case.status_reason else None
+
+
+def public_timeline(case: Case) -> list[TimelineEntry]:
+    """The case's public events, oldest first, each in one plain sentence."""
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.public.is_(True)).order_by(CaseEvent.id)
+    )
+    return [TimelineEntry(event.created_at, describe_event(event, case)) for event in events]
+
+
+def describe_event(event: CaseEvent, case: Case) -> str:
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    template = EVENT_WORDS.get(event.kind) or EVENT_WORDS.get(event.to_status or "") or "Your case was updated."
+    named = detail.get("body_name") or detail.get("body")
+    text = template.format(body=named if isinstance(named, str) and named else body_name(case))
+    files = detail.get("attachments")
+    if event.kind == "complainant_message" and isinstance(files, int) and files:
+        text += f" ({files} file{'s' if files != 1 else ''})"
+    reason = detail.get("reason")
+    if event.kind == "status" and isinstance(reason, str) and reason.strip():
+        text += f" Reason: {reason.strip()}"
+    return text[0].upper() + text[1:]
+
+
+def conversation(case: Case) -> list[ConversationEntry]:
+    """Messages to and from the complainant, oldest first. Internal notes are never selected."""
+    messages = db.session.scalars(
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case.id,
+               CaseMessage.kind.in_([MessageKind.TO_COMPLAINANT, MessageKind.FROM_COMPLAINANT]))
+        .order_by(CaseMessage.id)
+    ).all()
+    names: dict[int, list[str]] = {}
+    if messages:
+        rows = db.session.execute(
+            select(Attachment.message_id, Attachment.original_name)
+            .where(Attachment.message_id.in_([m.id for m in messages])).order_by(Attachment.id)
+        )
+        for message_id, name in rows:
+            names.setdefault(message_id, []).append(name)
+    return [ConversationEntry(m.created_at, m.kind is MessageKind.FROM_COMPLAINANT, m.body, names.get(m.id, []))
+            for m in messages]
+
+
+def first_report_files(case: Case) -> list[str]:
+    """Names of the files sent with the report itself (not with a later message)."""
+    return list(db.session.scalars(
+        select(Attachment.original_name)
+        .where(Attachment.case_id == case.id, Attachment.message_id.is_(None)).order_by(Attachment.id)
+    ))

@@ -1,0 +1,74 @@
+"""What intake keeps in the browser's session: nothing a person could read off a shared phone.
+
+Both values are encrypted (the session cookie is only signed) and short-lived:
+- the reference and receipt code, from the report's POST until the confirmation page shows them once;
+- after a correct receipt code, the id of the case being followed up, expiring after inactivity.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import current_app, session
+
+from civicwatch.cases.models import Case
+from civicwatch.crypto import DecryptionError, decrypt_text, encrypt_text
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+
+RECEIPT_KEY = "intake_receipt"
+TRACK_KEY = "intake_track"
+RECEIPT_SHOW_WITHIN_SECONDS = 600
+
+
+def _seal(value: dict) -> str:
+    return encrypt_text(json.dumps(value)).decode("ascii")
+
+
+def _unseal(token: object) -> dict | None:
+    if not isinstance(token, str):
+        return None
+    try:
+        value = json.loads(decrypt_text(token.encode("ascii")))
+    except (DecryptionError, ValueError, UnicodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def remember_receipt(reference: str, code: str) -> None:
+    session[RECEIPT_KEY] = _seal({"reference": reference, "code": code, "at": utcnow().timestamp()})
+
+
+def take_receipt() -> dict | None:
+    """The reference and code, removed from the session as they are read: a reload shows nothing."""
+    value = _unseal(session.pop(RECEIPT_KEY, None))
+    if value is None or utcnow().timestamp() - float(value.get("at", 0)) > RECEIPT_SHOW_WITHIN_SECONDS:
+        return None
+    return {"reference": str(value.get("reference", "")), "code": str(value.get("code", ""))}
+
+
+def open_tracking(case: Case) -> None:
+    session.pop(RECEIPT_KEY, None)
+    _stamp(case.id)
+
+
+def _stamp(case_id: int) -> None:
+    minutes = current_app.config["TRACK_SESSION_MINUTES"]
+    session[TRACK_KEY] = _seal({"case": case_id, "until": utcnow().timestamp() + minutes * 60})
+
+
+def tracked_case() -> Case | None:
+    """The case opened with a receipt code in this browser, if that was recent; renews the expiry."""
+    value = _unseal(session.get(TRACK_KEY))
+    if value is None or float(value.get("until", 0)) < utcnow().timestamp():
+        close_tracking()
+        return None
+    case = db.session.get(Case, value.get("case")) if isinstance(value.get("case"), int) else None
+    if case is None:
+        close_tracking()
+        return None
+    _stamp(case.id)
+    return case
+
+
+def close_tracking() -> None:
+    session.pop(TRACK_KEY, None)

@@ -1,0 +1,138 @@
+"""Public pages: report a concern (/report) and follow it up with the receipt code (/track)."""
+from __future__ import annotations
+
+import logging
+import math
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from civicwatch.cases.models import Channel
+from civicwatch.extensions import db, limiter
+from civicwatch.intake import lockout, queries, sessions
+from civicwatch.intake.forms import ReplyForm, ReportForm, TrackForm
+from civicwatch.intake.operations import (
+    SubmissionError,
+    add_complainant_message,
+    find_case_by_receipt,
+    receive_complaint,
+)
+from civicwatch.taxonomy.queries import all_regions
+
+blueprint = Blueprint("intake", __name__)
+log = logging.getLogger(__name__)
+
+WRONG_CODE = ("We could not find a case with that receipt code. Check the 16 digits and try again.")
+
+
+def report_limit() -> str:
+    return current_app.config["REPORT_RATE_LIMIT"]
+
+
+def track_limit() -> str:
+    return current_app.config["TRACK_RATE_LIMIT"]
+
+
+@blueprint.route("/report", methods=["GET", "POST"])
+@limiter.limit(report_limit, methods=["POST"])
+def report():
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            case, code = receive_complaint(form.submission())
+        except SubmissionError as exc:
+            db.session.rollback()
+            form.show_error(exc)
+        else:
+            sessions.remember_receipt(case.reference, code)
+            log.info("web report stored as case %s", case.id)
+            return redirect(url_for("intake.received"), code=303)
+    if form.looks_automated:
+        log.info("report refused: honeypot field filled")
+    return render_template("intake/report.html", form=form, regions=all_regions()), (400 if form.errors else 200)
+
+
+@blueprint.route("/report/received")
+def received():
+    receipt = sessions.take_receipt()
+    if receipt is None:
+        return render_template("intake/received_gone.html"), 410
+    return render_template("intake/received.html", **receipt)
+
+
+@blueprint.route("/track", methods=["GET", "POST"])
+@limiter.limit(track_limit, methods=["POST"])
+def track():
+    form = TrackForm()
+    if form.validate_on_submit():
+        client = lockout.client_key(request.remote_addr)
+        wait = lockout.lookup_wait(client)
+        if wait is not None:
+            return _too_many_attempts(form, wait)
+        case = find_case_by_receipt(form.code.data)
+        if case is None:
+            lockout.register_lookup_failure(client)
+            db.session.commit()
+            form.code.errors.append(WRONG_CODE)
+            return render_template("intake/track.html", form=form), 400
+        sessions.open_tracking(case)
+        return redirect(url_for("intake.track_case"), code=303)
+    return render_template("intake/track.html", form=form), (400 if form.errors else 200)
+
+
+def _too_many_attempts(form: TrackForm, wait) -> tuple[str, int, dict[str, str]]:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 120:
+        words = f"{seconds} seconds"
+    else:
+        words = f"{math.ceil(seconds / 60)} minutes"
+    form.code.errors.append(f"Too many wrong codes were tried from this connection. Wait {words}, then try again.")
+    return render_template("intake/track.html", form=form), 429, {"Retry-After": str(seconds)}
+
+
+@blueprint.route("/track/case")
+def track_case():
+    case = sessions.tracked_case()
+    if case is None:
+        flash("For your safety, a case closes after a few minutes without activity. Enter your receipt code "
+              "again.", "info")
+        return redirect(url_for("intake.track"))
+    return _render_case(case, ReplyForm())
+
+
+def _render_case(case, form: ReplyForm, status: int = 200):
+    return render_template(
+        "intake/case.html", case=case, form=form, status_words=queries.status_words(case),
+        status_reason=queries.status_reason(case), body_name=queries.body_name(case),
+        timeline=queries.public_timeline(case), conversation=queries.conversation(case),
+        report_files=queries.first_report_files(case),
+    ), status
+
+
+@blueprint.route("/track/case/reply", methods=["POST"])
+@limiter.limit(track_limit)
+def reply() -> Response | tuple[str, int]:
+    case = sessions.tracked_case()
+    if case is None:
+        flash("For your safety, a case closes after a few minutes without activity. Enter your receipt code "
+              "again; what you wrote was not sent.", "info")
+        return redirect(url_for("intake.track"), code=303)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            add_complainant_message(case, form.text.data, Channel.WEB, form.prepared_files)
+        except SubmissionError as exc:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, exc.message]
+        else:
+            db.session.commit()
+            flash("Your message was sent. The investigators will see it with your case.", "success")
+            return redirect(url_for("intake.track_case"), code=303)
+    return _render_case(case, form, 400)
+
+
+@blueprint.route("/track/leave", methods=["POST"])
+def leave() -> Response:
+    sessions.close_tracking()  # CSRFProtect has already checked the token, as for every POST
+    flash("You have closed your case on this device.", "success")
+    return redirect(url_for("intake.track"), code=303)
