@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "civicwatch.public.views",
     "civicwatch.accounts.views",
     "civicwatch.cases.views",
+    "civicwatch.audit.views",
     "civicwatch.intake.views",
 )
 

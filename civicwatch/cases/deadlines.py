@@ -1,16 +1,89 @@
-"""Deadlines per body and urgency."""
+"""Deadlines per body and urgency, and how a case stands against them."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from civicwatch.cases.models import Case
+from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.taxonomy.models import Body
+
+# Used while a case has no body (the triage queue), and as the defaults of a new body.
+DEFAULT_ACKNOWLEDGE_HOURS = 72
+DEFAULT_ACKNOWLEDGE_HOURS_URGENT = 24
+DEFAULT_RESPOND_DAYS = 90
+DEFAULT_RESPOND_DAYS_URGENT = 30
+
+# Statuses whose deadlines still run (a responded case waits for closure or appeal, not for the body).
+RUNNING_STATUSES = frozenset({
+    CaseStatus.RECEIVED, CaseStatus.TRIAGED, CaseStatus.ACKNOWLEDGED, CaseStatus.INVESTIGATING,
+    CaseStatus.REOPENED,
+})
+
+
+def acknowledge_window(case: Case, body: Body | None) -> dt.timedelta:
+    if body is None:
+        hours = DEFAULT_ACKNOWLEDGE_HOURS_URGENT if case.urgent else DEFAULT_ACKNOWLEDGE_HOURS
+    else:
+        hours = body.acknowledge_hours_urgent if case.urgent else body.acknowledge_hours
+    return dt.timedelta(hours=hours)
+
+
+def respond_window(case: Case, body: Body | None) -> dt.timedelta:
+    if body is None:
+        days = DEFAULT_RESPOND_DAYS_URGENT if case.urgent else DEFAULT_RESPOND_DAYS
+    else:
+        days = body.respond_days_urgent if case.urgent else body.respond_days
+    return dt.timedelta(days=days)
 
 
 def set_deadlines(case: Case, body: Body | None, start: dt.datetime) -> None:
     """Acknowledge and respond deadlines from `start`, by the body's rules (defaults in the triage queue)."""
-    ack_hours = (body.acknowledge_hours_urgent if case.urgent else body.acknowledge_hours) if body else (
-        24 if case.urgent else 72)
-    respond_days = (body.respond_days_urgent if case.urgent else body.respond_days) if body else 90
-    case.acknowledge_due_at = start + dt.timedelta(hours=ack_hours)
-    case.respond_due_at = start + dt.timedelta(days=respond_days)
+    case.acknowledge_due_at = start + acknowledge_window(case, body)
+    case.respond_due_at = start + respond_window(case, body)
+
+
+@dataclass(frozen=True)
+class DeadlineState:
+    """The deadline that matters now: what is due, when, and whether it has passed."""
+
+    kind: str | None  # "acknowledge", "respond" or None when nothing is due
+    due_at: dt.datetime | None
+    overdue: bool
+    waiting: bool  # the clock is stopped while the body waits for the complainant
+
+    @property
+    def label(self) -> str:
+        if self.kind is None:
+            return "No deadline running"
+        return "Acknowledge by" if self.kind == "acknowledge" else "Respond by"
+
+
+def next_deadline(case: Case) -> tuple[str | None, dt.datetime | None]:
+    if case.status not in RUNNING_STATUSES:
+        return None, None
+    if case.acknowledged_at is None and case.acknowledge_due_at is not None:
+        return "acknowledge", case.acknowledge_due_at
+    if case.responded_at is None and case.respond_due_at is not None:
+        return "respond", case.respond_due_at
+    return None, None
+
+
+def deadline_state(case: Case, now: dt.datetime) -> DeadlineState:
+    """The same rule as `queries.overdue_condition`, for one loaded case."""
+    kind, due = next_deadline(case)
+    waiting = case.waiting_since is not None and case.status in RUNNING_STATUSES
+    overdue = not waiting and case.status in RUNNING_STATUSES and (
+        (case.acknowledged_at is None and case.acknowledge_due_at is not None and case.acknowledge_due_at < now)
+        or (case.responded_at is None and case.respond_due_at is not None and case.respond_due_at < now))
+    return DeadlineState(kind, due, overdue, waiting)
+
+
+def describe_due(due: dt.datetime | None, now: dt.datetime) -> str:
+    """'in 3 days', 'in 5 hours', '2 days ago': short words for a badge or a queue row."""
+    if due is None:
+        return ""
+    delta = due - now
+    seconds = abs(delta.total_seconds())
+    amount = (f"{int(seconds // 86400)} day{'s' if seconds >= 2 * 86400 else ''}" if seconds >= 86400
+              else f"{max(1, int(seconds // 3600))} hour{'s' if seconds >= 2 * 3600 else ''}")
+    return f"in {amount}" if delta.total_seconds() >= 0 else f"{amount} ago"

@@ -228,3 +228,8 @@ class Recusal(TimestampMixin, db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
+
+
+from civicwatch.cases.search import install_search_structures  # noqa: E402  (needs the table above)
+
+install_search_structures(Case.__table__)

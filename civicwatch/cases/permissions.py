@@ -1,10 +1,55 @@
-"""Who may see which case. Every staff query of cases starts from `visible_cases`."""
+"""Who may see which case and do what to it. Every staff query of cases starts from `visible_cases`.
+
+Seeing: investigators only their body's cases, nobody a case they recused from; a case outside that
+is "not found" (404), so its existence is not revealed. Doing: the ACTIONS table (roles and statuses);
+status changes follow the transition table in `workflow`.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, select
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.models import Case, Recusal
+from civicwatch.cases.models import Case, CaseStatus, Recusal
+from civicwatch.cases.workflow import available_transitions
+from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
+from civicwatch.extensions import db
+
+S = CaseStatus
+ALL_STATUSES = frozenset(CaseStatus)
+BEFORE_RESPONSE = frozenset({S.RECEIVED, S.TRIAGED, S.ACKNOWLEDGED, S.INVESTIGATING, S.REOPENED})
+INVESTIGATION = frozenset({S.ACKNOWLEDGED, S.INVESTIGATING, S.REOPENED})
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    roles: frozenset[Role]
+    statuses: frozenset[CaseStatus]
+    refusal: str  # why the status does not allow it, for the 409 message
+
+
+ACTIONS: dict[str, ActionRule] = {
+    "route": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE,
+                        "A case can only be sent to another body before it is answered."),
+    "correct": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE,
+                          "The theme, actor and place can only be corrected before the case is answered."),
+    "assign": ActionRule(frozenset({Role.ADMIN, Role.INVESTIGATOR}), BEFORE_RESPONSE | {S.RESPONDED},
+                         "Only a case still being worked on can be assigned."),
+    "recuse": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
+    "note": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
+    "message": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
+    "clock": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE,
+                        "The deadline clock only runs before the case is answered."),
+    "findings": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION,
+                           "Findings are recorded while the case is being investigated."),
+    "recommend": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION,
+                            "Recommendations are made while the case is being investigated."),
+    "remedy": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
+                         "Remedies are tracked for investigated cases."),
+    "draft_response": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
+                                 "The public response is drafted once the case is being investigated."),
+}
 
 
 def visible_cases(user: User) -> Select:
@@ -16,5 +61,38 @@ def visible_cases(user: User) -> Select:
     return query.where(~recused)
 
 
+def load_case(user: User, case_id: int) -> Case:
+    """The case if the user may open it; otherwise 404, whether it exists or not."""
+    case = db.session.scalar(visible_cases(user).where(Case.id == case_id))
+    if case is None:
+        raise NotFoundError("There is no case with that number, or you do not have access to it.")
+    return case
+
+
+def can_open(user: User, case_id: int) -> bool:
+    return db.session.scalar(select(visible_cases(user).where(Case.id == case_id).exists())) or False
+
+
 def can_change_cases(user: User) -> bool:
     return user.role in (Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR)
+
+
+def may(user: User, action: str, case: Case) -> bool:
+    rule = ACTIONS[action]
+    return user.role in rule.roles and case.status in rule.statuses
+
+
+def require(user: User, action: str, case: Case) -> None:
+    """403 when the role can never do this; 409 when the role could, but not at this status."""
+    rule = ACTIONS[action]
+    if user.role not in rule.roles:
+        raise PermissionDeniedError(f"Your role ({user.role.value}) cannot do this on a case.")
+    if case.status not in rule.statuses:
+        raise InvalidTransitionError(f"{rule.refusal} This case is {case.status.value}.")
+
+
+def allowed_actions(user: User, case: Case) -> set[str]:
+    """Every action the page may offer this user now: ACTIONS names plus status targets as 'to:<status>'."""
+    allowed = {name for name in ACTIONS if may(user, name, case)}
+    allowed |= {f"to:{target.value}" for target, _ in available_transitions(user, case)}
+    return allowed

@@ -1,16 +1,20 @@
-"""Reads for staff pages, always through `visible_cases`."""
+"""Reads for staff pages, always through `visible_cases`: queues, the dashboard, a case's timeline."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, and_, case as sql_case, func, or_, select
+from sqlalchemy.orm import selectinload
 
-from civicwatch.accounts.models import User
-from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.accounts.models import Role, User
+from civicwatch.cases.models import Case, CaseMessage, CaseStatus, MessageKind
 from civicwatch.cases.permissions import visible_cases
+from civicwatch.cases.search import search_condition
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
 
 OPEN_STATUSES = (
     CaseStatus.RECEIVED,
@@ -19,7 +23,167 @@ OPEN_STATUSES = (
     CaseStatus.INVESTIGATING,
     CaseStatus.REOPENED,
 )
+# Cases someone still has to act on: open ones, and answered ones awaiting closure or appeal.
+IN_PROGRESS = OPEN_STATUSES + (CaseStatus.RESPONDED,)
+PAGE_SIZE = 25
 
+
+# ---------------------------------------------------------------- deadlines in SQL
+
+def overdue_condition(now: dt.datetime):
+    """Open, the clock running, and a deadline not met in time. Mirrors `deadlines.deadline_state`."""
+    return and_(
+        Case.status.in_(OPEN_STATUSES),
+        Case.waiting_since.is_(None),
+        or_(
+            and_(Case.acknowledged_at.is_(None), Case.acknowledge_due_at < now),
+            and_(Case.responded_at.is_(None), Case.respond_due_at < now),
+        ),
+    )
+
+
+def next_due_expression():
+    """The deadline that matters now: acknowledgement until it happens, then the response."""
+    return sql_case((Case.acknowledged_at.is_(None), Case.acknowledge_due_at), else_=Case.respond_due_at)
+
+
+# ---------------------------------------------------------------- queues
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    description: str
+
+
+QUEUES = {
+    "triage": Queue("triage", "Triage queue", "Open cases no body holds yet: route each one."),
+    "body": Queue("body", "My body's cases", "Cases your body is working on."),
+    "mine": Queue("mine", "Assigned to me", "Cases in progress assigned to you."),
+    "urgent": Queue("urgent", "Urgent", "Someone's life, safety or liberty may be at risk now."),
+    "overdue": Queue("overdue", "Overdue", "Open cases past a deadline, with the clock running."),
+    "open": Queue("open", "All in progress", "Every case still being worked on."),
+    "all": Queue("all", "Every case", "Including closed, rejected, referred and withdrawn cases."),
+}
+
+
+def queues_for(user: User) -> list[Queue]:
+    keys = {
+        Role.INVESTIGATOR: ("body", "mine", "urgent", "overdue", "all"),
+        Role.TRIAGE: ("triage", "open", "urgent", "overdue", "all"),
+    }.get(user.role, ("triage", "open", "urgent", "overdue", "all"))
+    return [QUEUES[key] for key in keys]
+
+
+def default_queue(user: User) -> str:
+    return {Role.INVESTIGATOR: "body", Role.TRIAGE: "triage"}.get(user.role, "open")
+
+
+@dataclass
+class QueueFilters:
+    q: str | None = None
+    theme_id: int | None = None
+    status: CaseStatus | None = None
+    region_id: int | None = None
+    district_id: int | None = None
+    actor_id: int | None = None
+    urgent: bool | None = None
+    body_id: int | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+
+
+@dataclass
+class Page:
+    items: list[Case]
+    total: int
+    page: int
+    per_page: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def _queue_scope(user: User, queue: str, now: dt.datetime, statuses_given: bool) -> Select:
+    query = visible_cases(user)
+    default_statuses = {"all": None, "overdue": OPEN_STATUSES, "triage": OPEN_STATUSES}.get(queue, IN_PROGRESS)
+    if default_statuses and not statuses_given:
+        query = query.where(Case.status.in_(default_statuses))
+    if queue == "triage":
+        query = query.where(Case.body_id.is_(None))
+    elif queue == "mine":
+        query = query.where(Case.assigned_to_id == user.id)
+    elif queue == "urgent":
+        query = query.where(Case.urgent.is_(True))
+    elif queue == "overdue":
+        query = query.where(overdue_condition(now))
+    return query
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.timezone.utc)
+
+
+def _apply_filters(query: Select, filters: QueueFilters) -> Select:
+    equal = {Case.theme_id: filters.theme_id, Case.region_id: filters.region_id,
+             Case.district_id: filters.district_id, Case.actor_id: filters.actor_id, Case.body_id: filters.body_id,
+             Case.status: filters.status, Case.urgent: filters.urgent}
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(column == value)
+    if filters.received_from:
+        query = query.where(Case.created_at >= _day_start(filters.received_from))
+    if filters.received_to:
+        query = query.where(Case.created_at < _day_start(filters.received_to + dt.timedelta(days=1)))
+    return _apply_search(query, filters.q)
+
+
+def _apply_search(query: Select, text: str | None) -> Select:
+    text = (text or "").strip()
+    if not text:
+        return query
+    if text.upper().startswith("CW-"):
+        return query.where(Case.reference == text.upper())
+    condition = search_condition(Case.id, db.session.get_bind().dialect.name, text)
+    return query if condition is None else query.where(condition)
+
+
+def queue_page(user: User, queue: str, filters: QueueFilters, page: int = 1,
+               per_page: int = PAGE_SIZE) -> Page:
+    """One page of a queue, urgent first, then the nearest deadline first."""
+    now = utcnow()
+    query = _apply_filters(_queue_scope(user, queue, now, filters.status is not None), filters)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    items = list(db.session.scalars(
+        query.options(selectinload(Case.theme), selectinload(Case.body), selectinload(Case.assigned_to))
+        .order_by(Case.urgent.desc(), next_due_expression().asc().nulls_last(), Case.id.asc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)
+
+
+def queue_counts(user: User) -> dict[str, int]:
+    """How many cases wait in each of the user's queues (for the tabs and the dashboard)."""
+    now = utcnow()
+    counts = {}
+    for queue in queues_for(user):
+        if queue.key == "all":
+            continue
+        scope = _queue_scope(user, queue.key, now, statuses_given=False)
+        counts[queue.key] = db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
+    return counts
+
+
+# ---------------------------------------------------------------- dashboard
 
 @dataclass
 class DashboardFigures:
@@ -28,32 +192,131 @@ class DashboardFigures:
     due_this_week: int
     urgent_open: int
     triage_queue: int
+    awaiting_closure: int = 0
+    quarter_label: str = ""
+    median_days_to_acknowledge: float | None = None
+    median_days_to_close: float | None = None
+    acknowledged_this_quarter: int = 0
+    closed_this_quarter: int = 0
+    body: Body | None = None
+    queue_counts: dict[str, int] = field(default_factory=dict)
 
 
-def overdue_condition(now: dt.datetime):
-    return or_(
-        (Case.acknowledged_at.is_(None)) & (Case.acknowledge_due_at < now),
-        (Case.responded_at.is_(None)) & (Case.respond_due_at < now),
-    ) & Case.waiting_since.is_(None)
+def quarter_start(now: dt.datetime) -> dt.datetime:
+    return dt.datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1, tzinfo=dt.timezone.utc)
 
 
-def dashboard_figures(user: User) -> DashboardFigures:
+def _days_expression(start, end):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 86400.0
+    return func.julianday(end) - func.julianday(start)
+
+
+def _median_days(scope: Select, start, end, since: dt.datetime) -> tuple[float | None, int]:
+    """The median of (end - start) in days over the scope's cases whose `end` falls after `since`."""
+    days = _days_expression(start, end).label("days")
+    rows = scope.where(end.is_not(None), end >= since).with_only_columns(days).order_by(None)
+    count = db.session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+    if count == 0:
+        return None, 0
+    middle = list(db.session.scalars(rows.order_by(days).offset((count - 1) // 2).limit(2 - count % 2)))
+    return round(sum(float(value) for value in middle) / len(middle), 1), count
+
+
+def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
+    """The figures of the dashboard: for one body (investigators: always their own), or every body."""
     now = utcnow()
-    scope = visible_cases(user).where(Case.status.in_(OPEN_STATUSES)).subquery()
-    by_status = dict(
-        db.session.execute(select(scope.c.status, func.count()).group_by(scope.c.status)).all()
-    )
-    open_cases = visible_cases(user).where(Case.status.in_(OPEN_STATUSES))
+    scope = visible_cases(user)
+    if body is not None:
+        scope = scope.where(Case.body_id == body.id)
+    open_cases = scope.where(Case.status.in_(OPEN_STATUSES))
+    grouped = open_cases.with_only_columns(Case.status, func.count()).group_by(Case.status).order_by(None)
+    by_status = dict(db.session.execute(grouped).all())
 
-    def count(query) -> int:
+    def count(query: Select) -> int:
         return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
+    since = quarter_start(now)
+    ack_median, ack_count = _median_days(scope, Case.created_at, Case.acknowledged_at, since)
+    close_median, close_count = _median_days(scope.where(Case.status == CaseStatus.CLOSED), Case.created_at,
+                                             Case.closed_at, since)
     return DashboardFigures(
-        open_by_status={s.value: by_status.get(s, by_status.get(s.value, 0)) for s in OPEN_STATUSES},
+        open_by_status={s.value: by_status.get(s, 0) for s in OPEN_STATUSES},
         overdue=count(open_cases.where(overdue_condition(now))),
-        due_this_week=count(
-            open_cases.where(Case.respond_due_at.between(now, now + dt.timedelta(days=7)))
-        ),
+        due_this_week=count(open_cases.where(
+            Case.waiting_since.is_(None),
+            next_due_expression().between(now, now + dt.timedelta(days=7)))),
         urgent_open=count(open_cases.where(Case.urgent.is_(True))),
         triage_queue=count(open_cases.where(Case.body_id.is_(None))),
+        awaiting_closure=count(scope.where(Case.status == CaseStatus.RESPONDED)),
+        quarter_label=f"Q{(now.month - 1) // 3 + 1} {now.year}",
+        median_days_to_acknowledge=ack_median,
+        median_days_to_close=close_median,
+        acknowledged_this_quarter=ack_count,
+        closed_this_quarter=close_count,
+        body=body,
     )
+
+
+# ---------------------------------------------------------------- a case's timeline
+
+@dataclass
+class TimelineItem:
+    at: dt.datetime
+    kind: str  # event kind, or note / to_complainant / from_complainant
+    title: str
+    text: str | None = None
+    author: str | None = None
+    internal: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _event_title(event) -> str:
+    detail = event.detail or {}
+    if event.kind == "status":
+        if event.from_status:
+            return f"Status: {event.from_status.replace('_', ' ')} → {event.to_status.replace('_', ' ')}"
+        return f"Status: {event.to_status.replace('_', ' ')}"
+    titles = {
+        "received": "Complaint received",
+        "routed": f"Sent to {detail.get('body', 'another body')}",
+        "assigned": f"Assigned to {detail['assignee']}" if detail.get("assignee") else "Unassigned",
+        "recused": "A staff member recused (conflict of interest)",
+        "clock_paused": "Deadline clock stopped: waiting for the complainant",
+        "clock_resumed": "Deadline clock running again",
+    }
+    return titles.get(event.kind, event.kind.replace("_", " ").capitalize())
+
+
+def case_timeline(case: Case) -> list[TimelineItem]:
+    """Events, messages and notes of one case, oldest first, in one list."""
+    items = []
+    for event in case.events:
+        if event.kind == "complainant_message":
+            continue  # the message itself is in the timeline
+        detail = event.detail or {}
+        items.append(TimelineItem(
+            event.created_at, event.kind, _event_title(event), text=detail.get("reason"),
+            author=event.user.name if event.user else None, internal=not event.public, detail=detail))
+    titles = {MessageKind.NOTE: "Internal note", MessageKind.TO_COMPLAINANT: "Message to the complainant",
+              MessageKind.FROM_COMPLAINANT: "From the complainant"}
+    for message in case.messages:
+        title = titles[message.kind]
+        if message.kind is MessageKind.TO_COMPLAINANT:
+            title += " (by SMS and web follow-up)" if message.channel.value == "sms" else " (web follow-up)"
+        items.append(TimelineItem(
+            message.created_at, message.kind.value, title, text=message.body,
+            author=message.author.name if message.author else None, internal=message.kind is MessageKind.NOTE))
+    return sorted(items, key=lambda item: item.at)
+
+
+def message_attachments(case: Case) -> dict[int | None, list]:
+    grouped: dict[int | None, list] = {}
+    for attachment in case.attachments:
+        grouped.setdefault(attachment.message_id, []).append(attachment)
+    return grouped
+
+
+def note_count(case: Case) -> int:
+    return db.session.scalar(select(func.count()).where(CaseMessage.case_id == case.id,
+                                                        CaseMessage.kind == MessageKind.NOTE)) or 0

@@ -1,16 +1,375 @@
-"""Staff pages for cases. The dashboard is the landing page after sign-in."""
+"""Staff pages for cases: dashboard, queues, the case page and its actions, deadlines (admins)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+from collections.abc import Callable
+from typing import Any
 
-from civicwatch.accounts.permissions import staff_required
-from civicwatch.cases.queries import dashboard_figures
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.permissions import admin_required, staff_required
+from civicwatch.cases import operations
+from civicwatch.cases.deadlines import DeadlineState, deadline_state, describe_due
+from civicwatch.cases.forms import DeadlinesForm, QueueFilterForm, RemedyForm, TransitionForm
+from civicwatch.cases.models import Attachment, CaseStatus, Outcome, Recommendation, RemedyStatus
+from civicwatch.cases.operations import StaleCaseError, check_version
+from civicwatch.cases.pages import FORMS, build_case_page, fill_choices
+from civicwatch.cases.permissions import can_open, load_case
+from civicwatch.cases.queries import (
+    QUEUES,
+    QueueFilters,
+    case_timeline,
+    dashboard_figures,
+    default_queue,
+    queue_counts,
+    queue_page,
+    queues_for,
+)
+from civicwatch.database import utcnow
+from civicwatch.errors import DomainError, NotFoundError
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes
 
 blueprint = Blueprint("cases", __name__, url_prefix="/staff")
 
 
+@blueprint.app_template_global()
+def deadline_of(case) -> DeadlineState:
+    return deadline_state(case, utcnow())
+
+
+@blueprint.app_template_global()
+def due_words(due) -> str:
+    return describe_due(due, utcnow())
+
+
+@blueprint.before_request
+def auditors_only_read():
+    """Auditors read everything and change nothing."""
+    if request.method not in ("GET", "HEAD") and current_user.is_authenticated \
+            and current_user.role is Role.AUDITOR:
+        abort(403)
+
+
+# ---------------------------------------------------------------- dashboard and queues
+
 @blueprint.route("/")
 @staff_required
 def dashboard():
-    return render_template("cases/dashboard.html", figures=dashboard_figures(current_user))
+    body = current_user.body if current_user.role is Role.INVESTIGATOR else _body_by_code(request.args.get("body"))
+    return render_template("cases/dashboard.html", figures=dashboard_figures(current_user, body),
+                           counts=queue_counts(current_user), queues=queues_for(current_user),
+                           bodies=all_bodies(active_only=False), selected_body=body)
+
+
+def _body_by_code(code: str | None) -> Body | None:
+    if not code:
+        return None
+    return db.session.query(Body).filter_by(code=code).one_or_none()
+
+
+def _filter_form() -> QueueFilterForm:
+    form = QueueFilterForm(request.args)
+    form.theme.choices = [("", "Any theme")] + [(t.code, t.name) for t in all_themes()]
+    form.actor.choices = [("", "Anyone")] + [(a.code, a.name) for a in all_actors()]
+    form.region.choices = [("", "Any region")] + [(r.code, r.name) for r in all_regions()]
+    form.district.choices = [("", "Any district")] + [(d.code, d.name) for d in all_districts()]
+    form.body.choices = [("", "Any body")] + [(b.code, b.name) for b in all_bodies(active_only=False)]
+    return form
+
+
+def _filters_from(form: QueueFilterForm) -> QueueFilters:
+    codes = {model: {row.code: row.id for row in db.session.query(model)}
+             for model in (Theme, Actor, Region, District, Body)}
+    urgency = {"urgent": True, "ordinary": False}.get(form.urgency.data or "")
+    return QueueFilters(
+        q=form.q.data or None,
+        theme_id=codes[Theme].get(form.theme.data), actor_id=codes[Actor].get(form.actor.data),
+        region_id=codes[Region].get(form.region.data), district_id=codes[District].get(form.district.data),
+        body_id=codes[Body].get(form.body.data),
+        status=CaseStatus(form.status.data) if form.status.data else None,
+        urgent=urgency, received_from=form.received_from.data, received_to=form.received_to.data,
+    )
+
+
+@blueprint.route("/cases")
+@staff_required
+def queue():
+    queue_key = request.args.get("queue") or default_queue(current_user)
+    allowed = {q.key for q in queues_for(current_user)}
+    if queue_key not in allowed:
+        abort(404)
+    form = _filter_form()
+    form.validate()  # a bad date or choice is shown next to its field; the rest still filters
+    filters = _filters_from(form)
+    page_number = request.args.get("page", 1, type=int) or 1
+    page = queue_page(current_user, queue_key, filters, page_number)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("cases/queue.html", queue=QUEUES[queue_key], queues=queues_for(current_user),
+                           counts=queue_counts(current_user), form=form, page=page, args=args,
+                           filtered=any(v for k, v in args.items() if k not in ("queue",)))
+
+
+# ---------------------------------------------------------------- the case page
+
+def render_case(case, submitted: dict[str, FlaskForm] | None = None, status: int = 200, error: str | None = None):
+    operations.record_case_view(case, current_user)
+    db.session.commit()
+    page = build_case_page(case, current_user, submitted)
+    return render_template("cases/detail.html", case=case, page=page, timeline=case_timeline(case),
+                           error=error), status
+
+
+@blueprint.route("/cases/<int:case_id>")
+@staff_required
+def detail(case_id: int):
+    return render_case(load_case(current_user, case_id))
+
+
+@blueprint.route("/cases/<int:case_id>/attachments/<int:attachment_id>")
+@staff_required
+def attachment(case_id: int, attachment_id: int):
+    from civicwatch.intake.attachments import send_attachment
+
+    case = load_case(current_user, case_id)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.case_id != case.id:
+        raise NotFoundError("There is no such file on this case.")
+    from civicwatch.audit.operations import record_audit
+
+    record_audit(current_user, "attachment.view", item, case=case)
+    db.session.commit()
+    return send_attachment(item)
+
+
+def _submitted_texts(form: FlaskForm) -> list[tuple[str, str]]:
+    return [(str(f.label.text), f.data) for f in form if f.type == "TextAreaField" and f.data]
+
+
+def perform(case_id: int, key: str, form: FlaskForm, action: Callable[[Any], str]):
+    """Validate, check the version, act, commit and go back to the case; or show what went wrong."""
+    case = load_case(current_user, case_id)
+    fill_choices(form, case)
+    if not form.validate_on_submit():
+        return render_case(case, {key: form}, status=400)
+    try:
+        check_version(case, form.version.data)
+        message = action(case)
+    except StaleCaseError as exc:
+        db.session.rollback()
+        return render_template("cases/conflict.html", case=case, message=exc.message,
+                               texts=_submitted_texts(form)), 409
+    except DomainError as exc:
+        if exc.status not in (400, 409):
+            raise
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return render_case(case, {key: form}, status=exc.status, error=exc.message)
+    db.session.commit()
+    flash(message, "success")
+    if can_open(current_user, case_id):  # not after a recusal or sending the case to another body
+        return redirect(url_for("cases.detail", case_id=case_id))
+    return redirect(url_for("cases.queue"))
+
+
+def _form(name: str) -> FlaskForm:
+    form_class, prefix = FORMS[name]
+    return form_class(prefix=prefix)
+
+
+def _chosen(model: type, value: str | None) -> Any:
+    return db.session.get(model, int(value)) if value and value.isdigit() else None
+
+
+@blueprint.post("/cases/<int:case_id>/status/<target>")
+@staff_required
+def change_status(case_id: int, target: str):
+    try:
+        status = CaseStatus(target)
+    except ValueError:
+        abort(404)
+    form = TransitionForm(prefix=f"to-{status.value}")
+
+    def act(case) -> str:
+        operations.change_status(case, current_user, status, form.reason.data, form.response.data)
+        return f"The case is now {status.value.replace('_', ' ')}."
+
+    return perform(case_id, f"to:{status.value}", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/route")
+@staff_required
+def route(case_id: int):
+    form = _form("route")
+
+    def act(case) -> str:
+        body = _chosen(Body, form.body.data)
+        operations.route_case(case, current_user, body, form.reason.data)
+        return f"The case was sent to {body.name}. The complainant keeps the same reference."
+
+    return perform(case_id, "route", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/correct")
+@staff_required
+def correct(case_id: int):
+    form = _form("correct")
+
+    def act(case) -> str:
+        operations.correct_classification(
+            case, current_user, _chosen(Theme, form.theme.data), _chosen(Actor, form.actor.data),
+            _chosen(Region, form.region.data), _chosen(District, form.district.data))
+        return "The correction was saved and the case routed by the rules."
+
+    return perform(case_id, "correct", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/assign")
+@staff_required
+def assign(case_id: int):
+    form = _form("assign")
+
+    def act(case) -> str:
+        assignee = _chosen(User, form.assignee.data)
+        operations.assign_case(case, current_user, assignee)
+        return f"Assigned to {assignee.name}." if assignee else "The case is no longer assigned."
+
+    return perform(case_id, "assign", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/recuse")
+@staff_required
+def recuse(case_id: int):
+    form = _form("recuse")
+
+    def act(case) -> str:
+        operations.recuse_from_case(case, current_user, form.reason.data)
+        return f"You recused yourself from {case.reference}. You can no longer open it."
+
+    return perform(case_id, "recuse", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/notes")
+@staff_required
+def add_note(case_id: int):
+    form = _form("note")
+
+    def act(case) -> str:
+        operations.add_note(case, current_user, form.text.data)
+        return "Note added. Only staff can see it."
+
+    return perform(case_id, "note", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/messages")
+@staff_required
+def message(case_id: int):
+    form = _form("message")
+
+    def act(case) -> str:
+        operations.message_complainant(case, current_user, form.text.data, bool(form.wait_for_reply.data))
+        suffix = " The deadline clock is stopped until they reply." if form.wait_for_reply.data else ""
+        return "Message sent to the complainant." + suffix
+
+    return perform(case_id, "message", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/clock")
+@staff_required
+def clock(case_id: int):
+    form = _form("clock")
+
+    def act(case) -> str:
+        operations.resume_clock(case, current_user)
+        return "The deadline clock is running again; deadlines moved by the time spent waiting."
+
+    return perform(case_id, "clock", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/findings")
+@staff_required
+def findings(case_id: int):
+    form = _form("findings")
+
+    def act(case) -> str:
+        outcome = Outcome(form.outcome.data) if form.outcome.data in {o.value for o in Outcome} else None
+        operations.record_findings(case, current_user, outcome, form.findings.data)
+        return "Findings saved."
+
+    return perform(case_id, "findings", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/recommendations")
+@staff_required
+def recommend(case_id: int):
+    form = _form("recommend")
+
+    def act(case) -> str:
+        operations.add_recommendation(case, current_user, form.text.data)
+        return "Recommendation added."
+
+    return perform(case_id, "recommend", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/recommendations/<int:recommendation_id>")
+@staff_required
+def remedy(case_id: int, recommendation_id: int):
+    form = RemedyForm(prefix=f"remedy-{recommendation_id}")
+
+    def act(case) -> str:
+        recommendation = db.session.get(Recommendation, recommendation_id)
+        if recommendation is None or recommendation.case_id != case.id:
+            raise NotFoundError("There is no such recommendation on this case.")
+        operations.set_remedy_status(case, current_user, recommendation, RemedyStatus(form.status.data))
+        return "Remedy status updated."
+
+    return perform(case_id, f"remedy:{recommendation_id}", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/draft-response")
+@staff_required
+def draft_response(case_id: int):
+    form = _form("draft_response")
+
+    def act(case) -> str:
+        operations.save_draft_response(case, current_user, form.text.data)
+        return "Draft public response saved."
+
+    return perform(case_id, "draft_response", form, act)
+
+
+# ---------------------------------------------------------------- deadlines (admins)
+
+@blueprint.route("/deadlines")
+@admin_required
+def deadlines():
+    forms = {body.id: _deadlines_form(body) for body in all_bodies(active_only=False)}
+    return render_template("cases/deadlines.html", bodies=all_bodies(active_only=False), forms=forms)
+
+
+def _deadlines_form(body: Body, formdata: Any = None) -> DeadlinesForm:
+    return DeadlinesForm(prefix=f"body-{body.id}", formdata=formdata,
+                         data={name: getattr(body, name) for name in operations.DEADLINE_FIELDS})
+
+
+@blueprint.post("/deadlines/<int:body_id>")
+@admin_required
+def save_deadlines(body_id: int):
+    body = db.session.get(Body, body_id) or abort(404)
+    form = DeadlinesForm(prefix=f"body-{body.id}")
+    if form.validate_on_submit():
+        try:
+            operations.update_body_deadlines(body, current_user, {n: form[n].data for n in operations.DEADLINE_FIELDS})
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(f"Deadlines of {body.name} saved. They apply to cases it receives from now on.", "success")
+            return redirect(url_for("cases.deadlines", _anchor=f"body-{body.id}"))
+    bodies = all_bodies(active_only=False)
+    forms = {b.id: (form if b.id == body.id else _deadlines_form(b)) for b in bodies}
+    return render_template("cases/deadlines.html", bodies=bodies, forms=forms), 400

@@ -1,0 +1,332 @@
+"""Staff work on a case. Each operation checks permission, changes the case, writes its event and audit
+entry, and owes the complainant a message when they should know. They flush; the view commits."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.deadlines import set_deadlines
+from civicwatch.cases.models import (
+    Case,
+    CaseEvent,
+    CaseMessage,
+    CaseStatus,
+    Channel,
+    MessageKind,
+    Outcome,
+    Recommendation,
+    RemedyStatus,
+    Recusal,
+)
+from civicwatch.cases.permissions import require
+from civicwatch.cases.workflow import REASON_MAX, transition_case
+from civicwatch.database import utcnow
+from civicwatch.errors import ConflictError, DomainError
+from civicwatch.extensions import db
+from civicwatch.messaging.operations import notify_complainant
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+
+S = CaseStatus
+TEXT_MAX = 20_000
+MESSAGE_MAX = 1_600  # ten SMS segments
+
+
+class StaleCaseError(ConflictError):
+    """The form was filled in on an older copy of the case than the one now stored."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else changed this case after you opened it, so your change was not saved. "
+            "Reload the case to see what changed, then make your change again.")
+
+
+def check_version(case: Case, posted_version: Any) -> None:
+    """Optimistic lock: every case form carries the version it was rendered from."""
+    try:
+        version = int(posted_version)
+    except (TypeError, ValueError):
+        raise StaleCaseError() from None
+    if version != case.version:
+        raise StaleCaseError()
+
+
+def _clean(text: str | None, what: str, maximum: int, required: bool = True) -> str:
+    value = (text or "").strip()
+    if required and not value:
+        raise DomainError(f"Write the {what} first.")
+    if len(value) > maximum:
+        raise DomainError(f"The {what} is too long: at most {maximum:,} characters.")
+    return value
+
+
+def _touch(case: Case) -> None:
+    # Changes to rows hanging off the case still count as a change of the case (and bump its version).
+    case.updated_at = utcnow()
+
+
+def _event(case: Case, user: User | None, kind: str, public: bool = False, **detail: Any) -> CaseEvent:
+    event = CaseEvent(case=case, user_id=user.id if user else None, kind=kind, public=public,
+                      created_at=utcnow(), detail=detail or None)
+    db.session.add(event)
+    return event
+
+
+def _tell(case: Case, text: str, purpose: str = "status") -> None:
+    notify_complainant(case, f"CivicWatch {case.reference}: {text}", purpose)
+
+
+# ---------------------------------------------------------------- viewing
+
+def record_case_view(case: Case, user: User) -> None:
+    """Every staff view of a case is on the record."""
+    record_audit(user, "case.view", case)
+
+
+# ---------------------------------------------------------------- status changes
+
+STATUS_NEWS = {
+    S.TRIAGED: None,  # told when routed
+    S.ACKNOWLEDGED: "{body} has received your complaint and will look into it.",
+    S.INVESTIGATING: "{body} is now investigating your complaint.",
+    S.RESPONDED: None,  # the response itself is the message
+    S.CLOSED: "your complaint is now closed. Thank you for reporting.",
+    S.REJECTED: "{body} cannot take up your complaint. The reason: {reason}",
+    S.REFERRED: "your complaint has been referred elsewhere. {reason}",
+    S.WITHDRAWN: "your complaint has been withdrawn. {reason}",
+    S.REOPENED: "your complaint has been reopened and will be looked at again.",
+}
+
+
+def change_status(case: Case, user: User, target: CaseStatus, reason: str | None = None,
+                  response: str | None = None) -> CaseEvent:
+    """A status change from the case page; the complainant hears of the ones that concern them."""
+    if target is S.RESPONDED:
+        response = _clean(response, "response to the complainant", MESSAGE_MAX)
+    event = transition_case(case, target, user, reason=_clean(reason, "reason", REASON_MAX, required=False))
+    if target is S.RESPONDED and response:
+        _send_to_complainant(case, user, response, purpose="answer")
+    news = STATUS_NEWS.get(target)
+    if news:
+        body_name = case.body.name if case.body else "CivicWatch"
+        _tell(case, news.format(body=body_name, reason=case.status_reason or "").strip())
+    return event
+
+
+# ---------------------------------------------------------------- routing
+
+def route_case(case: Case, user: User, body: Body | None, reason: str | None) -> None:
+    """Send the case to `body` by hand (from triage, or on to another body); the reference stays."""
+    from civicwatch.routing.operations import override_body
+
+    require(user, "route", case)
+    if body is None or not body.active:
+        raise DomainError("Choose an active oversight body.")
+    if body.id == case.body_id:
+        raise DomainError(f"The case is already with {body.name}.")
+    reason = _clean(reason, "reason for sending it there", REASON_MAX)
+    previous = case.body_id
+    override_body(case, user, body, reason)
+    settle_after_routing(case, user, previous, reason)
+
+
+def correct_classification(case: Case, user: User, theme: Theme | None, actor: Actor | None,
+                           region: Region | None, district: District | None) -> None:
+    """Correct what the classifier read; routing then follows the rules and may move the case."""
+    from civicwatch.routing.operations import correct_case
+
+    require(user, "correct", case)
+    if district is not None and region is not None and district.region_id != region.id:
+        raise DomainError(f"{district.name} is not in {region.name}.")
+    if district is not None and region is None:
+        region = district.region
+    previous = case.body_id
+    correct_case(case, user, theme=theme, actor=actor, region=region, district=district)
+    settle_after_routing(case, user, previous, "classification corrected")
+
+
+def settle_after_routing(case: Case, user: User, previous_body_id: int | None, reason: str) -> None:
+    """Deadlines, status and the complainant's news once the case has a new body."""
+    if case.body_id == previous_body_id or case.body_id is None:
+        return
+    body = db.session.get(Body, case.body_id)
+    now = utcnow()
+    _event(case, user, "routed", public=True, body=body.name)
+    if case.assigned_to_id is not None:
+        case.assigned_to_id = None  # the old body's investigator no longer sees it
+    if case.status in (S.RECEIVED, S.TRIAGED):
+        set_deadlines(case, body, case.created_at)  # not yet acknowledged: the clock runs from receipt
+        if case.status is S.RECEIVED:
+            transition_case(case, S.TRIAGED, user)
+    else:
+        set_deadlines(case, body, now)  # the new body starts afresh
+        transition_case(case, S.TRIAGED, user, reason=reason)
+    _tell(case, f"your complaint is now with {body.name}. Your reference stays the same.")
+
+
+# ---------------------------------------------------------------- people
+
+def assignable_investigators(case: Case) -> list[User]:
+    if case.body_id is None:
+        return []
+    recused = select(Recusal.user_id).where(Recusal.case_id == case.id)
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.INVESTIGATOR, User.body_id == case.body_id,
+                           User.active.is_(True), User.id.not_in(recused)).order_by(User.name)))
+
+
+def assign_case(case: Case, user: User, assignee: User | None) -> None:
+    """Give the case to an investigator of its body (or to nobody)."""
+    require(user, "assign", case)
+    if assignee is not None and assignee not in assignable_investigators(case):
+        raise DomainError("Choose an active investigator of the body that holds the case.")
+    before = case.assigned_to_id
+    case.assigned_to_id = assignee.id if assignee else None
+    _event(case, user, "assigned", assignee=assignee.name if assignee else None)
+    record_audit(user, "case.assign", case, before={"assigned_to": before},
+                 after={"assigned_to": case.assigned_to_id})
+
+
+def recuse_from_case(case: Case, user: User, reason: str | None) -> None:
+    """A conflict of interest: the user steps away and can no longer open the case."""
+    require(user, "recuse", case)
+    reason = _clean(reason, "reason for recusing", REASON_MAX)
+    db.session.add(Recusal(case_id=case.id, user_id=user.id, reason=reason))
+    before = case.assigned_to_id
+    if case.assigned_to_id == user.id:
+        case.assigned_to_id = None
+    _touch(case)
+    _event(case, user, "recused")
+    record_audit(user, "case.recuse", case, before={"assigned_to": before},
+                 after={"assigned_to": case.assigned_to_id, "recused": user.id, "reason": reason})
+
+
+# ---------------------------------------------------------------- notes and messages
+
+def add_note(case: Case, user: User, text: str | None) -> CaseMessage:
+    """An internal note: never shown or sent to the complainant."""
+    require(user, "note", case)
+    note = CaseMessage(case=case, kind=MessageKind.NOTE, author_id=user.id, channel=Channel.WEB,
+                       body=_clean(text, "note", TEXT_MAX))
+    db.session.add(note)
+    db.session.flush()
+    record_audit(user, "case.note", note, case=case, after={"length": len(note.body)})
+    return note
+
+
+def message_complainant(case: Case, user: User, text: str | None, wait_for_reply: bool = False) -> CaseMessage:
+    """A message the complainant reads on the follow-up page, and by SMS when they gave a number.
+    `wait_for_reply` stops the deadline clock until they answer."""
+    require(user, "message", case)
+    if wait_for_reply:
+        require(user, "clock", case)
+    message = _send_to_complainant(case, user, _clean(text, "message", MESSAGE_MAX),
+                                   purpose="question" if wait_for_reply else "reply")
+    if wait_for_reply:
+        pause_clock(case, user)
+    return message
+
+
+def _send_to_complainant(case: Case, user: User, text: str, purpose: str) -> CaseMessage:
+    outbound = notify_complainant(case, f"CivicWatch {case.reference}: {text}", purpose)
+    message = CaseMessage(case=case, kind=MessageKind.TO_COMPLAINANT, author_id=user.id,
+                          channel=Channel.SMS if outbound is not None else Channel.WEB, body=text)
+    db.session.add(message)
+    db.session.flush()
+    record_audit(user, "case.message", message, case=case,
+                 after={"length": len(text), "sms": outbound is not None, "purpose": purpose})
+    return message
+
+
+def pause_clock(case: Case, user: User) -> None:
+    from civicwatch.intake.operations import pause_deadline_clock
+
+    require(user, "clock", case)
+    if pause_deadline_clock(case, utcnow()):
+        _event(case, user, "clock_paused")
+        record_audit(user, "case.clock_pause", case, before={"waiting_since": None},
+                     after={"waiting_since": case.waiting_since})
+
+
+def resume_clock(case: Case, user: User) -> None:
+    """Staff restart the clock themselves (the complainant answered another way, or will not)."""
+    from civicwatch.intake.operations import resume_deadline_clock
+
+    require(user, "clock", case)
+    before = {"waiting_since": case.waiting_since, "acknowledge_due_at": case.acknowledge_due_at,
+              "respond_due_at": case.respond_due_at}
+    if not resume_deadline_clock(case, utcnow()):
+        raise DomainError("The deadline clock is already running.")
+    _event(case, user, "clock_resumed")
+    record_audit(user, "case.clock_resume", case, before=before,
+                 after={"waiting_since": None, "acknowledge_due_at": case.acknowledge_due_at,
+                        "respond_due_at": case.respond_due_at})
+
+
+# ---------------------------------------------------------------- findings and remedies
+
+def record_findings(case: Case, user: User, outcome: Outcome | None, findings: str | None) -> None:
+    require(user, "findings", case)
+    if outcome is None:
+        raise DomainError("Choose an outcome.")
+    findings = _clean(findings, "findings", TEXT_MAX)
+    before = {"outcome": case.outcome.value if case.outcome else None, "findings": case.findings}
+    case.outcome, case.findings = outcome, findings
+    record_audit(user, "case.findings", case, before=before,
+                 after={"outcome": outcome.value, "findings": findings})
+
+
+def add_recommendation(case: Case, user: User, text: str | None) -> Recommendation:
+    require(user, "recommend", case)
+    recommendation = Recommendation(case=case, text=_clean(text, "recommendation", TEXT_MAX),
+                                    status=RemedyStatus.PENDING)
+    db.session.add(recommendation)
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "case.recommend", recommendation, case=case,
+                 after={"text": recommendation.text, "status": RemedyStatus.PENDING.value})
+    return recommendation
+
+
+def set_remedy_status(case: Case, user: User, recommendation: Recommendation, status: RemedyStatus) -> None:
+    """Whether the security agency carried out a recommendation."""
+    require(user, "remedy", case)
+    if recommendation.case_id != case.id:
+        raise DomainError("That recommendation belongs to another case.")
+    before = recommendation.status.value
+    recommendation.status = status
+    _touch(case)
+    record_audit(user, "case.remedy", recommendation, case=case, before={"status": before},
+                 after={"status": status.value})
+
+
+def save_draft_response(case: Case, user: User, text: str | None) -> None:
+    """The draft public response; publishing (with redaction and a second approver) happens elsewhere."""
+    require(user, "draft_response", case)
+    before = case.draft_public_response
+    case.draft_public_response = _clean(text, "draft public response", TEXT_MAX, required=False) or None
+    record_audit(user, "case.draft_response", case, before={"draft_public_response": before},
+                 after={"draft_public_response": case.draft_public_response})
+
+
+# ---------------------------------------------------------------- deadlines (admins)
+
+DEADLINE_FIELDS = ("acknowledge_hours", "acknowledge_hours_urgent", "respond_days", "respond_days_urgent")
+
+
+def update_body_deadlines(body: Body, user: User, values: dict[str, int]) -> None:
+    """Change a body's deadlines. They apply to cases the body receives from now on."""
+    if user.role is not Role.ADMIN:
+        raise DomainError("Only administrators change deadlines.")
+    if values["acknowledge_hours_urgent"] > values["acknowledge_hours"]:
+        raise DomainError("An urgent case cannot have longer to be acknowledged than an ordinary one.")
+    if values["respond_days_urgent"] > values["respond_days"]:
+        raise DomainError("An urgent case cannot have longer to be answered than an ordinary one.")
+    before = {name: getattr(body, name) for name in DEADLINE_FIELDS}
+    for name in DEADLINE_FIELDS:
+        setattr(body, name, int(values[name]))
+    record_audit(user, "body.deadlines", body, before=before,
+                 after={name: getattr(body, name) for name in DEADLINE_FIELDS})
+

@@ -1,0 +1,171 @@
+"""What the case page shows a given user: the forms their role allows at this status, and the next step."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_wtf import FlaskForm
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.cases.deadlines import deadline_state, describe_due
+from civicwatch.cases.forms import (
+    AssignForm,
+    ClockForm,
+    CorrectForm,
+    DraftResponseForm,
+    FindingsForm,
+    MessageForm,
+    NoteForm,
+    RecommendationForm,
+    RecuseForm,
+    RemedyForm,
+    RouteForm,
+    TransitionForm,
+)
+from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.operations import assignable_investigators
+from civicwatch.cases.permissions import may
+from civicwatch.cases.workflow import ACTION_LABELS, Transition, available_transitions
+from civicwatch.database import utcnow
+from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes
+
+S = CaseStatus
+FORMS: dict[str, tuple[type[FlaskForm], str]] = {
+    "route": (RouteForm, "route"),
+    "correct": (CorrectForm, "correct"),
+    "assign": (AssignForm, "assign"),
+    "recuse": (RecuseForm, "recuse"),
+    "note": (NoteForm, "note"),
+    "message": (MessageForm, "message"),
+    "clock": (ClockForm, "clock"),
+    "findings": (FindingsForm, "findings"),
+    "recommend": (RecommendationForm, "recommend"),
+    "draft_response": (DraftResponseForm, "draft"),
+}
+
+
+@dataclass
+class TransitionOption:
+    target: CaseStatus
+    transition: Transition
+    form: TransitionForm
+    label: str
+    primary: bool = False
+
+
+@dataclass
+class CasePage:
+    case: Case
+    forms: dict[str, FlaskForm] = field(default_factory=dict)
+    transitions: list[TransitionOption] = field(default_factory=list)
+    remedy_forms: dict[int, RemedyForm] = field(default_factory=dict)
+    next_step: str = ""
+    deadline: Any = None
+    due_words: str = ""
+
+
+def fill_choices(form: FlaskForm, case: Case) -> None:
+    """Choices of the select fields; the same on GET and POST so validation checks real options."""
+    if isinstance(form, RouteForm):
+        form.body.choices = [("", "Choose a body")] + [(str(b.id), b.name) for b in all_bodies()
+                                                      if b.id != case.body_id]
+    elif isinstance(form, CorrectForm):
+        form.theme.choices = [("", "Not known")] + [(str(t.id), t.name) for t in all_themes()]
+        form.actor.choices = [("", "Not known")] + [(str(a.id), a.name) for a in all_actors()]
+        form.region.choices = [("", "Not known")] + [(str(r.id), r.name) for r in all_regions()]
+        form.district.choices = [("", "Not known")] + [(str(d.id), d.name) for d in all_districts()]
+    elif isinstance(form, AssignForm):
+        form.assignee.choices = [("", "Nobody")] + [(str(u.id), u.name) for u in assignable_investigators(case)]
+
+
+def _defaults(name: str, case: Case) -> dict[str, Any]:
+    if name == "correct":
+        return {key: str(value) if value else "" for key, value in (
+            ("theme", case.theme_id), ("actor", case.actor_id), ("region", case.region_id),
+            ("district", case.district_id))}
+    if name == "assign":
+        return {"assignee": str(case.assigned_to_id or "")}
+    if name == "findings":
+        return {"outcome": case.outcome.value if case.outcome else "", "findings": case.findings or ""}
+    if name == "draft_response":
+        return {"text": case.draft_public_response or ""}
+    return {}
+
+
+def build_form(name: str, case: Case, submitted: FlaskForm | None = None) -> FlaskForm:
+    if submitted is not None:
+        form = submitted
+    else:
+        form_class, prefix = FORMS[name]
+        form = form_class(prefix=prefix, formdata=None, data=_defaults(name, case))
+        fill_choices(form, case)
+    form.version.data = str(case.version)
+    return form
+
+
+def transition_form(target: CaseStatus, case: Case, submitted: TransitionForm | None = None) -> TransitionForm:
+    form = submitted or TransitionForm(prefix=f"to-{target.value}", formdata=None)
+    form.version.data = str(case.version)
+    return form
+
+
+def build_case_page(case: Case, user: User, submitted: dict[str, FlaskForm] | None = None) -> CasePage:
+    submitted = submitted or {}
+    page = CasePage(case)
+    for name in FORMS:
+        if name == "clock" and case.waiting_since is None:
+            continue
+        if name == "assign" and case.body_id is None:
+            continue
+        if may(user, name, case):
+            page.forms[name] = build_form(name, case, submitted.get(name))
+    for target, transition in available_transitions(user, case):
+        form = transition_form(target, case, submitted.get(f"to:{target.value}"))
+        page.transitions.append(TransitionOption(target, transition, form, ACTION_LABELS[transition.action]))
+    _mark_primary(page.transitions)
+    if may(user, "remedy", case):
+        for recommendation in case.recommendations:
+            form = submitted.get(f"remedy:{recommendation.id}") or RemedyForm(
+                prefix=f"remedy-{recommendation.id}", formdata=None, data={"status": recommendation.status.value})
+            form.version.data = str(case.version)
+            page.remedy_forms[recommendation.id] = form
+    now = utcnow()
+    page.deadline = deadline_state(case, now)
+    page.due_words = describe_due(page.deadline.due_at, now)
+    page.next_step = next_step(case, user, page)
+    return page
+
+
+FORWARD_ACTIONS = ("accept", "acknowledge", "investigate", "respond", "close")
+
+
+def _mark_primary(options: list[TransitionOption]) -> None:
+    """The usual way forward is the prominent button; reject, refer and withdraw stay secondary."""
+    forward = [option for option in options if option.transition.action in FORWARD_ACTIONS]
+    if forward:
+        forward[-1].primary = True
+
+
+def next_step(case: Case, user: User, page: CasePage) -> str:
+    """One sentence: what should happen next, and whether it is this user's to do."""
+    body = case.body.name if case.body else None
+    if case.status in (S.CLOSED, S.REJECTED, S.REFERRED, S.WITHDRAWN):
+        return f"This case is {case.status.value}. Nothing more is due unless it is reopened."
+    if page.deadline and page.deadline.waiting:
+        return "Waiting for the complainant to reply: the deadline clock is stopped until they do."
+    if body is None:
+        return ("Choose the oversight body that can act on this complaint." if "route" in page.forms
+                else "Waiting in the triage queue for a triage officer to route it.")
+    steps = {
+        S.RECEIVED: "Acknowledge the complaint so the complainant knows it has been received.",
+        S.TRIAGED: "Acknowledge the complaint so the complainant knows it has been received.",
+        S.ACKNOWLEDGED: "Start the investigation.",
+        S.INVESTIGATING: ("Send the response to the complainant." if case.outcome and case.findings
+                          else "Record the outcome and findings, then send the response."),
+        S.REOPENED: "The complainant appealed: investigate again.",
+        S.RESPONDED: "Close the case, or reopen it if the complainant appeals.",
+    }
+    step = steps.get(case.status, "")
+    if user.role is not Role.INVESTIGATOR:
+        return f"With {body}: {step[0].lower()}{step[1:]} That is for the body's investigators."
+    return step

@@ -1,0 +1,179 @@
+"""The case state machine: one transition table (data) and the one function that changes `case.status`."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.database import utcnow
+from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
+from civicwatch.extensions import db
+
+S = CaseStatus
+CASEWORK = frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR})
+ROUTERS = frozenset({Role.ADMIN, Role.TRIAGE})
+INVESTIGATORS = frozenset({Role.INVESTIGATOR})
+REASON_MAX = 2000
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move. `by_complainant`: the complainant may make it (no staff user)."""
+
+    action: str
+    roles: frozenset[Role]
+    needs_reason: bool = False
+    by_complainant: bool = False
+
+
+def _each(sources: tuple[CaseStatus, ...], target: CaseStatus, transition: Transition) -> dict:
+    return {(source, target): transition for source in sources}
+
+
+EARLY = (S.RECEIVED, S.TRIAGED)
+IN_HAND = (S.ACKNOWLEDGED, S.INVESTIGATING, S.REOPENED)
+
+TRANSITIONS: dict[tuple[CaseStatus, CaseStatus], Transition] = {
+    (S.RECEIVED, S.TRIAGED): Transition("accept", CASEWORK),
+    (S.RECEIVED, S.ACKNOWLEDGED): Transition("acknowledge", INVESTIGATORS),
+    (S.TRIAGED, S.ACKNOWLEDGED): Transition("acknowledge", INVESTIGATORS),
+    (S.ACKNOWLEDGED, S.INVESTIGATING): Transition("investigate", INVESTIGATORS),
+    (S.REOPENED, S.INVESTIGATING): Transition("investigate", INVESTIGATORS),
+    (S.INVESTIGATING, S.RESPONDED): Transition("respond", INVESTIGATORS),
+    (S.RESPONDED, S.CLOSED): Transition("close", INVESTIGATORS),
+    (S.RESPONDED, S.REOPENED): Transition("reopen", INVESTIGATORS, needs_reason=True, by_complainant=True),
+    (S.CLOSED, S.REOPENED): Transition("reopen", INVESTIGATORS, needs_reason=True, by_complainant=True),
+    # A case sent to another body starts again there: it must be acknowledged by the new body.
+    **_each(IN_HAND, S.TRIAGED, Transition("reroute", CASEWORK, needs_reason=True)),
+    **_each(EARLY, S.REJECTED, Transition("reject", CASEWORK, needs_reason=True)),
+    **_each(IN_HAND, S.REJECTED, Transition("reject", INVESTIGATORS, needs_reason=True)),
+    **_each(EARLY, S.REFERRED, Transition("refer", CASEWORK, needs_reason=True)),
+    **_each(IN_HAND, S.REFERRED, Transition("refer", INVESTIGATORS, needs_reason=True)),
+    **_each(EARLY + IN_HAND + (S.RESPONDED,), S.WITHDRAWN,
+            Transition("withdraw", CASEWORK, needs_reason=True, by_complainant=True)),
+}
+
+# Where a case ends up when it leaves the workflow; the reason is shown to the complainant.
+ENDINGS = frozenset({S.REJECTED, S.REFERRED, S.WITHDRAWN})
+ACTION_LABELS = {
+    "accept": "Accept for this body",
+    "acknowledge": "Acknowledge",
+    "investigate": "Start investigating",
+    "respond": "Send the response",
+    "close": "Close the case",
+    "reopen": "Reopen (appeal)",
+    "reroute": "Send back for acknowledgement",
+    "reject": "Reject (outside the mandate)",
+    "refer": "Refer outside CivicWatch",
+    "withdraw": "Mark as withdrawn",
+}
+
+
+def transition_for(case: Case, target: CaseStatus) -> Transition | None:
+    return TRANSITIONS.get((case.status, target))
+
+
+def may_transition(user: User | None, case: Case, target: CaseStatus) -> bool:
+    transition = transition_for(case, target)
+    if transition is None:
+        return False
+    if user is None:
+        return transition.by_complainant
+    return user.role in transition.roles and not _unmet_condition(case, target)
+
+
+def available_transitions(user: User, case: Case) -> list[tuple[CaseStatus, Transition]]:
+    """The moves this user can make now, in the order of the table."""
+    return [(target, t) for (source, target), t in TRANSITIONS.items()
+            if source is case.status and user.role in t.roles and not _unmet_condition(case, target)]
+
+
+def _unmet_condition(case: Case, target: CaseStatus) -> str | None:
+    """Why the case is not ready for `target` yet, in words staff can act on; None when it is."""
+    if target in (S.TRIAGED, S.ACKNOWLEDGED) and case.body_id is None:
+        return "Route the case to an oversight body first."
+    if target is S.RESPONDED and (case.outcome is None or not (case.findings or "").strip()):
+        return "Record the outcome and findings before sending the response."
+    return None
+
+
+def _status_label(status: CaseStatus) -> str:
+    return status.value.replace("_", " ")
+
+
+def transition_case(case: Case, target: CaseStatus, user: User | None, reason: str | None = None,
+                    public_detail: dict[str, Any] | None = None) -> CaseEvent:
+    """Move the case to `target`: check the table, set the status-dependent columns, write the event and
+    the audit entry. The only place that writes `case.status`. `user` None means the complainant."""
+    source = case.status
+    transition = transition_for(case, target)
+    if transition is None:
+        raise InvalidTransitionError(
+            f"A case that is {_status_label(source)} cannot become {_status_label(target)}. "
+            "Reload the page to see what can be done now.")
+    if user is None and not transition.by_complainant:
+        raise PermissionDeniedError("Only staff can make this change.")
+    if user is not None and user.role not in transition.roles:
+        raise PermissionDeniedError(
+            f"Your role ({user.role.value}) cannot {ACTION_LABELS[transition.action].lower()}.")
+    unmet = _unmet_condition(case, target)
+    if unmet:
+        raise InvalidTransitionError(unmet)
+    reason = (reason or "").strip()[:REASON_MAX] or None
+    if transition.needs_reason and not reason:
+        raise InvalidTransitionError("Give a reason for this change.")
+    now = utcnow()
+    before = _snapshot(case)
+    _apply_effects(case, target, reason, now)
+    case.status = target
+    detail = dict(public_detail or {})
+    if reason and target in ENDINGS | {S.REOPENED}:  # reasons the complainant is meant to read
+        detail["reason"] = reason
+    event = CaseEvent(case=case, kind="status", from_status=source.value, to_status=target.value,
+                      user_id=user.id if user else None, created_at=now, detail=detail or None, public=True)
+    db.session.add(event)
+    db.session.flush()
+    record_audit(user, f"case.{transition.action}", case, before=before, after={**_snapshot(case), "reason": reason})
+    return event
+
+
+def _apply_effects(case: Case, target: CaseStatus, reason: str | None, now: dt.datetime) -> None:
+    if target is S.ACKNOWLEDGED:
+        case.acknowledged_at = now
+    elif target is S.RESPONDED:
+        case.responded_at = now
+    elif target is S.CLOSED:
+        case.closed_at = now
+    elif target in ENDINGS:
+        case.closed_at = now
+        case.status_reason = reason
+    elif target is S.REOPENED:
+        _reopen(case, now)
+    elif target is S.TRIAGED and case.status is not S.RECEIVED:
+        case.acknowledged_at = None  # the new body acknowledges it afresh
+    if target in ENDINGS or target in (S.RESPONDED, S.CLOSED):
+        case.waiting_since = None
+
+
+def _reopen(case: Case, now: dt.datetime) -> None:
+    from civicwatch.cases.deadlines import respond_window
+
+    case.closed_at = None
+    case.responded_at = None
+    case.status_reason = None
+    case.respond_due_at = now + respond_window(case, case.body)
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {
+        "status": case.status.value if case.status else None,
+        "status_reason": case.status_reason,
+        "acknowledged_at": case.acknowledged_at,
+        "responded_at": case.responded_at,
+        "closed_at": case.closed_at,
+        "respond_due_at": case.respond_due_at,
+        "waiting_since": case.waiting_since,
+    }
