@@ -40,3 +40,10 @@ class CreateUserForm(FlaskForm):
 
 class UserActiveForm(FlaskForm):
     submit = SubmitField("Change")
+
+
+class TotpForm(FlaskForm):
+    code = StringField("Code from your authenticator app", validators=[DataRequired(), Length(max=12)],
+                       description="Six digits. A new code appears every 30 seconds.",
+                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True})
+    submit = SubmitField("Continue")
