@@ -127,8 +127,9 @@ def transition_case(case: Case, target: CaseStatus, user: User | None, reason: s
         raise InvalidTransitionError("Give a reason for this change.")
     now = utcnow()
     before = _snapshot(case)
-    _apply_effects(case, target, reason, now)
-    case.status = target
+    with db.session.no_autoflush:  # columns and status change together, or a check constraint trips
+        _apply_effects(case, target, reason, now)
+        case.status = target
     detail = dict(public_detail or {})
     if reason and target in ENDINGS | {S.REOPENED}:  # reasons the complainant is meant to read
         detail["reason"] = reason

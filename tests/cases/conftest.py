@@ -5,6 +5,8 @@ import datetime as dt
 import itertools
 
 import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
@@ -13,6 +15,7 @@ from civicwatch.crypto import encrypt_json, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body, Theme
+from tests.conftest import PASSWORD, csrf_token
 
 STATUS_TIMESTAMPS = {
     CaseStatus.ACKNOWLEDGED: ("acknowledged_at",),
@@ -62,3 +65,33 @@ def make_case(app):
         return case
 
     return factory
+
+
+def staff_client(app, user) -> FlaskClient:
+    """A separate signed-in browser for `user`, so several staff can act side by side."""
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post("/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
+@pytest.fixture
+def signed_in(app):
+    return lambda user: staff_client(app, user)
+
+
+def post_case_form(client: FlaskClient, case_id: int, path: str, prefix: str, version: int | None = None,
+                   **fields) -> TestResponse:
+    """POST one of the case page's forms the way the browser does: prefixed fields, CSRF, version."""
+    if version is None:
+        version = db.session.get(Case, case_id).version
+    data = {f"{prefix}-csrf_token": csrf_token(client, "/staff/"), f"{prefix}-version": str(version)}
+    data.update({f"{prefix}-{name}": value for name, value in fields.items()})
+    return client.post(f"/staff/cases/{case_id}/{path}", data=data)
+
+
+def fresh(case: Case) -> Case:
+    """The case as stored now (another request changed it)."""
+    db.session.expire_all()
+    return db.session.get(Case, case.id)
