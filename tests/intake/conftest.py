@@ -1,0 +1,105 @@
+"""Helpers for the intake tests: a valid report, files with tell-tale metadata, a reported case."""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask.testing import FlaskClient
+from PIL import Image
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+
+from civicwatch.cases.models import Case
+from civicwatch.extensions import db
+from tests.conftest import csrf_token, csrf_token_from
+
+WHAT_HAPPENED = ("Two police officers at the Bo checkpoint took my motorbike and asked for 200,000 leones "
+                 "to give it back. They gave no receipt.")
+RECEIPT_RE = re.compile(r'id="receipt-code">(\d{4} \d{4} \d{4} \d{4})<')
+GPS_TAG = 0x8825
+MAKE_TAG = 0x010F
+
+
+def valid_report(**changes) -> dict:
+    data = {"text": WHAT_HAPPENED, "incident_date": "", "area": "", "location_text": "",
+            "contact_choice": "anonymous", "phone": "", "email": "", "consent": "y", "website": ""}
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def post_multipart(client: FlaskClient, path: str, fields: dict, files: list[tuple[bytes, str]] | None = None,
+                   field_name: str = "attachments"):
+    """POST multipart/form-data encoded in memory (the test client spools large bodies to a temporary
+    file it never closes, which the warnings-as-errors setting would report)."""
+    values = MultiDict(fields)
+    for content, name in files or ():
+        values.add(field_name, FileStorage(io.BytesIO(content), filename=name))
+    boundary, body = encode_multipart(values)
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def post_report(client: FlaskClient, files: list[tuple[bytes, str]] | None = None, token: str | None = None,
+                **changes):
+    data = valid_report(**changes)
+    data["csrf_token"] = token or csrf_token(client, "/report")
+    return post_multipart(client, "/report", data, files)
+
+
+@dataclass
+class Reported:
+    case: Case
+    code: str
+    reference: str
+
+
+def report_and_read_receipt(client: FlaskClient, **changes) -> Reported:
+    response = post_report(client, **changes)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    page = client.get("/report/received").get_data(as_text=True)
+    code = RECEIPT_RE.search(page).group(1)
+    reference = re.search(r'class="reference">(CW-\d{4}-\d{6})<', page).group(1)
+    case = db.session.query(Case).filter_by(reference=reference).one()
+    return Reported(case, code, reference)
+
+
+@pytest.fixture
+def reported(client: FlaskClient) -> Reported:
+    return report_and_read_receipt(client)
+
+
+def open_case(client: FlaskClient, code: str):
+    token = csrf_token(client, "/track")
+    return client.post("/track", data={"csrf_token": token, "code": code})
+
+
+def case_page_token(client: FlaskClient) -> str:
+    return csrf_token_from(client.get("/track/case").get_data(as_text=True))
+
+
+def jpeg_with_gps(size: tuple[int, int] = (40, 30), orientation: int | None = None) -> bytes:
+    """A JPEG carrying a camera make, GPS coordinates, a comment and XMP: everything that must go."""
+    exif = Image.Exif()
+    exif[MAKE_TAG] = "TellTalePhone"
+    exif[GPS_TAG] = {1: "N", 2: (8.0, 29.0, 3.0), 3: "W", 4: (13.0, 14.0, 5.0)}
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    Image.new("RGB", size, (180, 40, 40)).save(out, format="JPEG", exif=exif.tobytes(), comment=b"home: Kissy Road",
+                                               xmp=b"<x:xmpmeta>TellTaleXMP</x:xmpmeta>")
+    return out.getvalue()
+
+
+def png_with_text() -> bytes:
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Location", "TellTalePlace")
+    out = io.BytesIO()
+    Image.new("RGBA", (16, 16), (0, 128, 0, 200)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+             b"trailer<</Root 1 0 R>>\n%%EOF\n")

@@ -1,0 +1,174 @@
+"""Files: type from the content, metadata really gone from what is stored, limits, safe downloads."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from civicwatch.cases.models import Attachment, Case
+from civicwatch.extensions import db
+from civicwatch.intake.attachments import (
+    MAX_FILE_BYTES,
+    AttachmentError,
+    IncomingFile,
+    attachment_path,
+    prepare_upload,
+    send_attachment,
+    sniff_content_type,
+)
+from tests.intake.conftest import (
+    GPS_TAG,
+    MAKE_TAG,
+    PDF_BYTES,
+    WHAT_HAPPENED,
+    jpeg_with_gps,
+    png_with_text,
+    post_report,
+)
+
+
+def stored_attachments() -> list[Attachment]:
+    return list(db.session.scalars(select(Attachment).order_by(Attachment.id)))
+
+
+def test_photo_metadata_is_gone_from_the_stored_file(client, app):
+    original = jpeg_with_gps()
+    with Image.open(io.BytesIO(original)) as check:  # the test file really carries what must go
+        assert check.getexif()[MAKE_TAG] == "TellTalePhone" and check.getexif().get_ifd(GPS_TAG)
+
+    response = post_report(client, files=[(original, "IMG_20260301_home.jpg")])
+    assert response.status_code == 303
+    [attachment] = stored_attachments()
+    path = attachment_path(attachment)
+    raw = path.read_bytes()
+    with Image.open(path) as stored:
+        assert stored.format == "JPEG" and stored.size == (40, 30)
+        assert len(stored.getexif()) == 0
+        assert not stored.getexif().get_ifd(GPS_TAG)
+        assert "exif" not in stored.info and "comment" not in stored.info and "xmp" not in stored.info
+    for tell_tale in (b"Exif", b"TellTalePhone", b"home: Kissy Road", b"TellTaleXMP"):
+        assert tell_tale not in raw
+    assert attachment.content_type == "image/jpeg" and attachment.size == len(raw)
+    assert attachment.sha256 == hashlib.sha256(raw).hexdigest()
+    assert attachment.original_name == "IMG_20260301_home.jpg"
+
+
+def test_stored_outside_the_web_root_under_a_random_name(client, app):
+    post_report(client, files=[(jpeg_with_gps(), "photo.jpg")])
+    [attachment] = stored_attachments()
+    path = attachment_path(attachment)
+    assert path.is_relative_to(app.config["UPLOAD_DIR"])
+    assert not path.is_relative_to(app.static_folder)
+    assert "photo" not in attachment.stored_name and len(attachment.stored_name) == 36
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert client.get(f"/static/{attachment.stored_name}").status_code == 404
+
+
+def test_rotated_photo_is_turned_upright_before_the_tag_is_dropped(app):
+    prepared = prepare_upload(IncomingFile("sideways.jpg", jpeg_with_gps(size=(40, 30), orientation=6)))
+    with Image.open(io.BytesIO(prepared.data)) as image:
+        assert image.size == (30, 40) and len(image.getexif()) == 0
+
+
+def test_png_text_chunks_are_gone(client):
+    post_report(client, files=[(png_with_text(), "map.png")])
+    [attachment] = stored_attachments()
+    raw = attachment_path(attachment).read_bytes()
+    assert b"TellTalePlace" not in raw and b"tEXt" not in raw
+    with Image.open(attachment_path(attachment)) as image:
+        assert image.format == "PNG" and image.mode == "RGBA" and image.getpixel((0, 0)) == (0, 128, 0, 200)
+
+
+def test_pdf_is_kept_as_sent(client):
+    post_report(client, files=[(PDF_BYTES, "medical report.pdf")])
+    [attachment] = stored_attachments()
+    assert attachment.content_type == "application/pdf"
+    assert attachment_path(attachment).read_bytes() == PDF_BYTES
+
+
+@pytest.mark.parametrize("content, name", [
+    (b"MZ\x90\x00\x03 a Windows program", "photo.jpg"),
+    (b"<html><script>alert(1)</script></html>", "scan.pdf"),
+    (b"GIF89a\x01\x00\x01\x00", "funny.gif"),
+    (b"PK\x03\x04 a zip or a docx", "statement.docx"),
+    (b"\xff\xd8\xff\xe0 truncated jpeg", "broken.jpg"),
+    (b"\x89PNG\r\n\x1a\n not really", "broken.png"),
+])
+def test_wrong_or_broken_files_are_refused_and_the_form_kept(client, content, name):
+    response = post_report(client, files=[(content, name)], location_text="Bo market")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"“{name}”" in html
+    assert "Choose your files again" in html
+    assert 'value="Bo market"' in html and WHAT_HAPPENED.split(",")[0] in html
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    assert stored_attachments() == []
+
+
+def test_every_bad_file_is_named(client):
+    response = post_report(client, files=[(b"nope", "one.exe"), (jpeg_with_gps(), "fine.jpg"), (b"", "empty.pdf")])
+    html = response.get_data(as_text=True)
+    assert "“one.exe” is not a photo or PDF" in html and "“empty.pdf” is empty" in html
+
+
+def test_file_over_10_mb_is_refused_with_a_clear_message(client):
+    big = b"%PDF-1.4\n" + b"0" * MAX_FILE_BYTES
+    response = post_report(client, files=[(big, "huge.pdf")])
+    assert response.status_code == 400
+    assert "“huge.pdf” is larger than 10 MB" in response.get_data(as_text=True)
+    assert stored_attachments() == []
+
+
+def test_more_than_five_files_are_refused(client):
+    response = post_report(client, files=[(PDF_BYTES, f"page{i}.pdf") for i in range(6)])
+    assert response.status_code == 400
+    assert "Choose at most 5 files. You chose 6." in response.get_data(as_text=True)
+    assert stored_attachments() == []
+
+
+def test_five_files_are_accepted(client):
+    response = post_report(client, files=[(PDF_BYTES, f"page{i}.pdf") for i in range(5)])
+    assert response.status_code == 303
+    assert len(stored_attachments()) == 5
+
+
+def test_decompression_bomb_is_refused(app):
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, format="PNG")  # 81 megapixels in a few kilobytes
+    with pytest.raises(AttachmentError, match="too many pixels"):
+        prepare_upload(IncomingFile("bomb.png", out.getvalue()))
+
+
+def test_type_comes_from_the_content_not_the_name():
+    assert sniff_content_type(jpeg_with_gps()) == "image/jpeg"
+    assert sniff_content_type(png_with_text()) == "image/png"
+    assert sniff_content_type(PDF_BYTES) == "application/pdf"
+    assert sniff_content_type(b"<svg onload=alert(1)>") is None
+
+
+def test_send_attachment_is_always_a_download(client, app):
+    post_report(client, files=[(PDF_BYTES, "report <script>.pdf"), (jpeg_with_gps(), "photo.jpg")])
+    for attachment in stored_attachments():
+        with app.test_request_context():
+            response = send_attachment(attachment)
+            response.direct_passthrough = False
+            body = response.get_data()
+            response.close()
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.mimetype == attachment.content_type
+        assert body == attachment_path(attachment).read_bytes()
+    assert "<script>" not in response.headers["Content-Disposition"]
+
+
+def test_tampered_stored_name_cannot_escape_the_upload_directory(app):
+    for bad in ("../../etc/passwd", "/etc/passwd", "..", "a/b", ""):
+        with pytest.raises(Exception):
+            attachment_path(Attachment(stored_name=bad))

@@ -1,0 +1,41 @@
+"""Abuse limits: requests per client (Flask-Limiter) and the size of what is sent (413)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from civicwatch.cases.models import Case
+from civicwatch.extensions import db
+from tests.conftest import csrf_token
+from tests.intake.conftest import post_report
+
+MB = 1024 * 1024
+
+
+@pytest.fixture
+def app_config():
+    return {"RATELIMIT_ENABLED": True, "REPORT_RATE_LIMIT": "2 per minute", "TRACK_RATE_LIMIT": "3 per minute"}
+
+
+def test_reports_are_limited_per_client(client):
+    statuses = [post_report(client).status_code for _ in range(3)]
+    assert statuses == [303, 303, 429]
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+    assert client.get("/report").status_code == 200  # reading the form is not limited
+
+
+def test_follow_up_attempts_are_limited_per_client(client):
+    responses = [client.post("/track", data={"csrf_token": csrf_token(client, "/track"), "code": "1234"})
+                 for _ in range(4)]
+    assert [r.status_code for r in responses] == [400, 400, 400, 429]
+    assert "Too many attempts" in responses[-1].get_data(as_text=True)
+
+
+def test_too_large_a_request_gets_a_clear_413_page(client, app):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    files = [(b"%PDF-1.4\n" + b"0" * (10 * MB - 100), f"part{i}.pdf") for i in range(limit // (10 * MB) + 1)]
+    response = post_report(client, files=files)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "What you sent is too large" in html and "each file under 10 MB" in html
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
