@@ -27,6 +27,7 @@ demo-data: install
 
 serve:
 	@echo "CivicWatch is at http://127.0.0.1:5000  (staff sign-in: http://127.0.0.1:5000/login)"
+	@echo "Play a citizen's phone in the SMS simulator: http://127.0.0.1:5000/sms/simulator"
 	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 --access-logfile - wsgi:app
 
 run: demo-data serve

@@ -30,6 +30,14 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Country assumed for phone numbers written without an international prefix.
     DEFAULT_PHONE_REGION = os.environ.get("CIVICWATCH_PHONE_REGION", "SL")
+    # Outbox delivery: failures are retried after 30 s, 60 s, 120 s ... (at most an hour apart) until the
+    # message is this old, then marked failed for an admin. A claim older than the timeout belongs to a
+    # worker that died and is taken over; it must be well above the Twilio request timeout.
+    OUTBOX_MAX_AGE_HOURS = float(os.environ.get("CIVICWATCH_OUTBOX_MAX_AGE_HOURS", "48"))
+    OUTBOX_RETRY_BASE_SECONDS = 30
+    OUTBOX_RETRY_MAX_SECONDS = 3600
+    OUTBOX_CLAIM_TIMEOUT_SECONDS = 300
+    TWILIO_TIMEOUT_SECONDS = 10
 
     # Where uploaded files live: outside the web root, never served statically.
     UPLOAD_DIR = os.environ.get("CIVICWATCH_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
@@ -104,6 +112,8 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     REQUIRED_SECRETS = ("SECRET_KEY", "CIVICWATCH_ENCRYPTION_KEY", "DATABASE_URL")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    # Never: the simulator shows every text sent to any number it is asked about.
+    SMS_SIMULATOR = False
 
 
 CONFIGS = {

@@ -17,6 +17,8 @@ BLUEPRINTS = (
     "civicwatch.cases.views",
     "civicwatch.audit.views",
     "civicwatch.intake.views",
+    "civicwatch.sms.views",
+    "civicwatch.messaging.views",
 )
 
 CLI_EXTRA: tuple[str, ...] = ()

@@ -13,6 +13,7 @@ CLI_MODULES = (
     "civicwatch.accounts.cli",
     "civicwatch.audit.cli",
     "civicwatch.demo.cli",
+    "civicwatch.messaging.cli",
 )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civicwatch.cases.models import Case
 
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
 from civicwatch.extensions import db
@@ -21,7 +23,12 @@ class OutboxStatus(enum.Enum):
 
 
 class OutboundMessage(TimestampMixin, db.Model):
+    """One text owed to someone. The delivery worker claims it (status sending, claimed_by/claimed_at),
+    sends it and records the provider's SID; failures wait `next_attempt_at` and give up at `retry_until`."""
+
     __tablename__ = "outbound_messages"
+    # What the worker asks for: due messages of a status, oldest first.
+    __table_args__ = (Index("ix_outbound_messages_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -37,7 +44,12 @@ class OutboundMessage(TimestampMixin, db.Model):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error: Mapped[str | None] = mapped_column(String(500))  # our words and the provider's code, no numbers
+    last_error_code: Mapped[int | None] = mapped_column(Integer)  # Twilio's error code, when it gave one
+    # Transient failures are retried until then; an admin's retry moves it on.
+    retry_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case | None] = relationship()

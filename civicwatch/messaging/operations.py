@@ -1,21 +1,53 @@
-"""Writing messages owed to complainants into the outbox, in the caller's transaction."""
+"""Writing messages owed to complainants into the outbox, in the caller's transaction. Flush, never commit."""
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+
+from civicwatch.accounts.models import User
+from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case
-from civicwatch.crypto import decrypt_json, encrypt_text, keyed_hash
+from civicwatch.crypto import decrypt_json, encrypt_text
+from civicwatch.database import utcnow
+from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.sms.phones import phone_hash
+from civicwatch.sms.queries import is_opted_out
+
+log = logging.getLogger(__name__)
+
+OPTED_OUT_NOTE = "not sent: the number texted STOP"
+
+
+def max_age() -> dt.timedelta:
+    return dt.timedelta(hours=current_app.config.get("OUTBOX_MAX_AGE_HOURS", 48))
 
 
 def queue_sms(phone_e164: str, text: str, purpose: str, case: Case | None = None) -> OutboundMessage:
+    """Owe `phone_e164` a text. A number that opted out (STOP) gets a cancelled row instead, kept so that
+    staff can see the message was not sent."""
+    now = utcnow()
+    number_hash = phone_hash(phone_e164)
     message = OutboundMessage(
         case_id=case.id if case is not None else None,
         channel="sms",
         to_encrypted=encrypt_text(phone_e164),
-        to_hash=keyed_hash("phone", phone_e164),
+        to_hash=number_hash,
         body=text,
         purpose=purpose,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        retry_until=now + max_age(),
+        created_at=now,
     )
+    if is_opted_out(number_hash):
+        message.status = OutboxStatus.CANCELLED
+        message.last_error = OPTED_OUT_NOTE
     db.session.add(message)
     db.session.flush()
     return message
@@ -29,3 +61,45 @@ def notify_complainant(case: Case, text: str, purpose: str) -> OutboundMessage |
     if not phone:
         return None
     return queue_sms(phone, text, purpose, case)
+
+
+def retry_message(message: OutboundMessage, user: User) -> None:
+    """An admin sends a failed message again: due now, retried for another maximum age."""
+    if message.status is not OutboxStatus.FAILED:
+        raise ConflictError("Only a failed message can be sent again.")
+    if is_opted_out(message.to_hash):
+        raise ConflictError("This number texted STOP: nothing may be sent to it until it texts START.")
+    now = utcnow()
+    before = {"status": message.status.value, "attempts": message.attempts, "last_error": message.last_error}
+    message.status = OutboxStatus.PENDING
+    message.next_attempt_at = now
+    message.retry_until = now + max_age()
+    message.claimed_by = None
+    message.claimed_at = None
+    db.session.flush()
+    record_audit(user, "outbox.retry", message, before=before, after={"status": message.status.value},
+                 case=message.case)
+
+
+# Twilio's status callback values, and what they mean for our row.
+_DELIVERED = {"delivered", "read"}
+_NOT_DELIVERED = {"undelivered", "failed"}
+
+
+def record_delivery_status(provider_sid: str, status: str, error_code: int | None) -> OutboundMessage | None:
+    """Record what Twilio's status callback says. Callbacks arrive out of order: never undo `delivered`."""
+    message = db.session.scalar(select(OutboundMessage).where(OutboundMessage.provider_sid == provider_sid))
+    if message is None:
+        log.info("delivery status for an unknown message SID ignored")
+        return None
+    if message.status is OutboxStatus.DELIVERED:
+        return message
+    if status in _DELIVERED:
+        message.status = OutboxStatus.DELIVERED
+        message.delivered_at = utcnow()
+    elif status in _NOT_DELIVERED:
+        message.status = OutboxStatus.FAILED
+        message.last_error = f"carrier reported {status}" + (f" (Twilio error {error_code})" if error_code else "")
+        message.last_error_code = error_code
+    db.session.flush()
+    return message

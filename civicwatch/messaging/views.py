@@ -1,0 +1,37 @@
+"""The admin's view of the outbox: what failed, and a button to send it again."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from civicwatch.accounts.permissions import admin_required
+from civicwatch.errors import NotFoundError
+from civicwatch.extensions import db
+from civicwatch.messaging.forms import RetryForm
+from civicwatch.messaging.operations import retry_message
+from civicwatch.messaging.queries import failed_messages, get_message, outbox_counts
+
+blueprint = Blueprint("messaging", __name__, url_prefix="/staff/outbox")
+
+
+@blueprint.get("/")
+@admin_required
+def outbox():
+    return render_template("messaging/outbox.html", counts=outbox_counts(), failed=failed_messages(),
+                           form=RetryForm())
+
+
+@blueprint.post("/<int:message_id>/retry")
+@admin_required
+def retry(message_id: int):
+    form = RetryForm()
+    if not form.validate_on_submit():
+        flash("The form expired. Reload the page and try again.", "error")
+        return redirect(url_for("messaging.outbox"))
+    message = get_message(message_id)
+    if message is None:
+        raise NotFoundError("There is no such message.")
+    retry_message(message, current_user)
+    db.session.commit()
+    flash(f"Message {message_id} will be sent again.", "success")
+    return redirect(url_for("messaging.outbox"))

@@ -1,0 +1,244 @@
+"""The SMS dialogue as data: what a text means, given where the conversation stands. Pure: no database.
+
+`decide(snapshot, text, now)` reads the text (a keyword, a rating, or part of a report), works out the
+conversation's current state (fragments and follow-up windows expire), and looks the pair up in
+`TRANSITIONS`. The caller (sms/operations.py) carries out the action and writes the next state.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from civicwatch.sms.models import ConversationState
+
+# A too-short first text is kept this long while the person adds details.
+PENDING_TTL = dt.timedelta(hours=1)
+# Texts this soon after the previous one are added to the same case (people split a story).
+FOLLOW_UP_WINDOW = dt.timedelta(minutes=10)
+# Enough to act on: a few words that say something. Shorter texts get a prompt for details.
+MIN_DETAIL_WORDS = 5
+MIN_DETAIL_CHARS = 25
+# Twilio joins at most 10 segments (1,600 characters); anything longer is not from Twilio.
+TEXT_MAX = 2000
+PENDING_MAX = 5000
+
+
+class Event(enum.Enum):
+    HELP = "help"
+    STATUS = "status"
+    NEW = "new"
+    STOP = "stop"
+    START = "start"
+    RATING = "rating"
+    EMPTY = "empty"
+    SHORT_TEXT = "short_text"
+    DETAILED_TEXT = "detailed_text"
+
+
+class Action(enum.Enum):
+    SEND_HELP = "send_help"
+    REPORT_STATUS = "report_status"
+    START_NEW = "start_new"
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    RATE = "rate"
+    ASK_FOR_TEXT = "ask_for_text"
+    KEEP_FRAGMENT = "keep_fragment"
+    OPEN_CASE = "open_case"
+    ADD_TO_CASE = "add_to_case"
+
+
+IDLE = ConversationState.IDLE
+AWAITING = ConversationState.AWAITING_DETAILS
+FOLLOWING = ConversationState.FOLLOWING_UP
+# The next state None means "stay where you are".
+STAY = None
+
+# Keywords, ratings and empty texts behave the same in every state; only report text depends on it.
+_ANY_STATE: dict[Event, tuple[Action, ConversationState | None]] = {
+    Event.HELP: (Action.SEND_HELP, STAY),
+    Event.STATUS: (Action.REPORT_STATUS, STAY),
+    Event.NEW: (Action.START_NEW, IDLE),  # drops a kept fragment and ends the follow-up window
+    Event.STOP: (Action.OPT_OUT, IDLE),
+    Event.START: (Action.OPT_IN, STAY),
+    Event.RATING: (Action.RATE, STAY),
+    Event.EMPTY: (Action.ASK_FOR_TEXT, STAY),
+}
+
+TRANSITIONS: dict[tuple[ConversationState, Event], tuple[Action, ConversationState | None]] = {
+    **{(state, event): outcome for state in ConversationState for event, outcome in _ANY_STATE.items()},
+    (IDLE, Event.SHORT_TEXT): (Action.KEEP_FRAGMENT, AWAITING),
+    (IDLE, Event.DETAILED_TEXT): (Action.OPEN_CASE, FOLLOWING),
+    # While waiting, the new text is judged together with what was kept.
+    (AWAITING, Event.SHORT_TEXT): (Action.KEEP_FRAGMENT, AWAITING),
+    (AWAITING, Event.DETAILED_TEXT): (Action.OPEN_CASE, FOLLOWING),
+    (FOLLOWING, Event.SHORT_TEXT): (Action.ADD_TO_CASE, FOLLOWING),
+    (FOLLOWING, Event.DETAILED_TEXT): (Action.ADD_TO_CASE, FOLLOWING),
+}
+
+# Actions that still answer a number that has opted out: the confirmations carriers require.
+ANSWERED_WHEN_OPTED_OUT = frozenset({Action.OPT_OUT, Action.OPT_IN})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the dialogue needs to know about a phone number's conversation."""
+
+    state: ConversationState = IDLE
+    pending_text: str | None = None
+    pending_since: dt.datetime | None = None
+    last_message_at: dt.datetime | None = None
+    opted_out: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    event: Event
+    action: Action
+    state_before: ConversationState
+    next_state: ConversationState
+    # For OPEN_CASE and KEEP_FRAGMENT the whole report so far; for ADD_TO_CASE this text alone.
+    text: str
+    status_query: str | None = None  # what followed STATUS
+    rating: int | None = None
+    silent: bool = False  # opted out: act, but send nothing back
+
+
+def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decision:
+    """What to do with one inbound text."""
+    text = clean_text(raw_text)
+    state = current_state(snapshot, now)
+    event, argument = classify(text, opted_out=snapshot.opted_out)
+    report = text
+    if event in (Event.SHORT_TEXT, Event.DETAILED_TEXT) and state is AWAITING and snapshot.pending_text:
+        report = combine(snapshot.pending_text, text)
+        event = Event.DETAILED_TEXT if has_enough_detail(report) else Event.SHORT_TEXT
+    action, next_state = TRANSITIONS[(state, event)]
+    return Decision(
+        event=event,
+        action=action,
+        state_before=state,
+        next_state=state if next_state is STAY else next_state,
+        text=report,
+        status_query=argument if event is Event.STATUS else None,
+        rating=int(argument) if event is Event.RATING and argument else None,
+        silent=snapshot.opted_out and action not in ANSWERED_WHEN_OPTED_OUT,
+    )
+
+
+def current_state(snapshot: Snapshot, now: dt.datetime) -> ConversationState:
+    """The stored state, unless its time ran out: a kept fragment after an hour, follow-ups after 10 min."""
+    if snapshot.state is AWAITING:
+        if snapshot.pending_since is None or now - snapshot.pending_since > PENDING_TTL:
+            return IDLE
+    if snapshot.state is FOLLOWING:
+        if snapshot.last_message_at is None or now - snapshot.last_message_at > FOLLOW_UP_WINDOW:
+            return IDLE
+    return snapshot.state
+
+
+# ---------------------------------------------------------------- reading a text
+
+_UNWANTED_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
+_STATUS_WORD = re.compile(r"^\W*(\w+)\W*(.*)$", re.DOTALL)
+_RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$")
+
+
+def clean_text(raw: str | None) -> str:
+    """NFC, no control characters (PostgreSQL refuses NUL), one kind of line end, trimmed and capped."""
+    text = unicodedata.normalize("NFC", (raw or "")[: TEXT_MAX * 2])
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _UNWANTED_CATEGORIES)
+    return text.strip()[:TEXT_MAX]
+
+
+def _looks_like_status_query(rest: str) -> bool:
+    # "STATUS", "status CW-2026-000123", "STATUS 1234 5678 9012 3456"; a long text is a report.
+    return len(rest.split()) <= 4 or sum(ch.isdigit() for ch in rest) >= 6
+
+
+def combine(pending: str, text: str) -> str:
+    return f"{pending}\n{text}"[-PENDING_MAX:] if text else pending
+
+
+def has_enough_detail(text: str) -> bool:
+    words = re.findall(r"\w{2,}", text)
+    characters = sum(1 for ch in text if ch.isalnum())
+    return len(words) >= MIN_DETAIL_WORDS and characters >= MIN_DETAIL_CHARS
+
+
+def classify(text: str, opted_out: bool = False) -> tuple[Event, str | None]:
+    """The event a cleaned text stands for, with its argument (STATUS query, rating digit)."""
+    if not text:
+        return Event.EMPTY, None
+    rating = _RATING.match(text)
+    if rating:
+        return Event.RATING, rating.group(1)
+    status = _STATUS_WORD.match(text)
+    if status and match_keyword(status.group(1)) is Event.STATUS and _looks_like_status_query(status.group(2)):
+        return Event.STATUS, status.group(2).strip() or None
+    if len(text.split()) == 1:
+        keyword = match_keyword(text, opted_out=opted_out)
+        if keyword is not None:
+            return keyword, None
+    return (Event.DETAILED_TEXT if has_enough_detail(text) else Event.SHORT_TEXT), None
+
+
+# ---------------------------------------------------------------- keywords, tolerant of typing slips
+
+# Exact words, after upper-casing and squeezing repeated letters. Twilio's own opt-out and opt-in words
+# are included so that our records agree with what the carrier does.
+_EXACT_KEYWORDS: dict[str, Event] = {
+    "HELP": Event.HELP, "INFO": Event.HELP,
+    "STATUS": Event.STATUS, "STAT": Event.STATUS,
+    "NEW": Event.NEW,
+    "STOP": Event.STOP, "STOPALL": Event.STOP, "UNSUBSCRIBE": Event.STOP, "CANCEL": Event.STOP,
+    "END": Event.STOP, "QUIT": Event.STOP,
+    "START": Event.START, "UNSTOP": Event.START,
+}
+# "YES" only means START for a number that opted out; otherwise it is an answer to a question.
+_OPT_IN_WHEN_OPTED_OUT = {"YES": Event.START}
+# Misspellings within one edit (a wrong, missing, extra or swapped letter) of these are accepted.
+_FUZZY_KEYWORDS: dict[str, Event] = {
+    "HELP": Event.HELP, "STATUS": Event.STATUS, "STOP": Event.STOP, "START": Event.START,
+}
+
+
+def _squeeze(word: str) -> str:
+    letters = "".join(ch for ch in word.upper() if "A" <= ch <= "Z")
+    return re.sub(r"(.)\1+", r"\1", letters)
+
+
+def match_keyword(word: str, opted_out: bool = False) -> Event | None:
+    """The keyword a single word means: exact, or one typing slip away from exactly one keyword."""
+    stripped = word.strip(" \t\n.!?,;:'\"-*()")
+    if not stripped or not all("a" <= ch.lower() <= "z" for ch in stripped):
+        return None
+    squeezed = _squeeze(stripped)
+    exact = {**_EXACT_KEYWORDS, **(_OPT_IN_WHEN_OPTED_OUT if opted_out else {})}
+    for candidate, event in exact.items():
+        if squeezed == _squeeze(candidate):
+            return event
+    if len(squeezed) < 3:
+        return None
+    near = {event for candidate, event in _FUZZY_KEYWORDS.items()
+            if edit_distance(squeezed, _squeeze(candidate)) <= 1}
+    return near.pop() if len(near) == 1 else None
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]

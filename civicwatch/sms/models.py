@@ -1,0 +1,70 @@
+"""SMS conversations, processed inbound messages (for idempotency) and opt-outs, all keyed by phone hash."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
+from civicwatch.extensions import db
+
+
+class ConversationState(enum.Enum):
+    IDLE = "idle"
+    AWAITING_DETAILS = "awaiting_details"  # a first text too short to open a case is kept here
+    FOLLOWING_UP = "following_up"  # texts within the follow-up window are added to `case_id`
+
+
+class SmsConversation(TimestampMixin, db.Model):
+    """Where one phone number is in the dialogue. Expiry is judged on read, against `last_message_at`."""
+
+    __tablename__ = "sms_conversations"
+    __table_args__ = (
+        CheckConstraint(
+            "state <> 'awaiting_details' OR (pending_encrypted IS NOT NULL AND pending_since IS NOT NULL)",
+            name="awaiting_has_pending",
+        ),
+        CheckConstraint("state <> 'following_up' OR case_id IS NOT NULL", name="following_has_case"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[ConversationState] = mapped_column(
+        enum_column(ConversationState, "sms_conversation_state"), default=ConversationState.IDLE
+    )
+    # The text kept while waiting for details (encrypted: it is the start of a complaint).
+    pending_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pending_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    last_message_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class InboundSms(db.Model):
+    """One inbound text, stored once per Twilio MessageSid with the reply it got, so a retry gets the same."""
+
+    __tablename__ = "inbound_sms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    body_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # Encrypted: a reply can carry the receipt code, which is otherwise stored only as a hash.
+    reply_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    event: Mapped[str | None] = mapped_column(String(32))  # what the dialogue made of it: help, status, text...
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+
+
+class SmsOptOut(TimestampMixin, db.Model):
+    """A number that texted STOP (or that Twilio reports unsubscribed): nothing more is sent to it."""
+
+    __tablename__ = "sms_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(16))  # "keyword" or "carrier"

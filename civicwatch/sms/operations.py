@@ -1,0 +1,296 @@
+"""Receiving a text: once per MessageSid, through the dialogue table, into cases. Flushes, never commits.
+
+The caller commits once, so the case, the conversation and the stored reply become visible together: a
+retried MessageSid either waits on the unique index and then finds the stored reply, or (if the first
+attempt rolled back) is processed afresh. After the commit the caller routes a newly opened case.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.models import Case, CaseEvent, Channel
+from civicwatch.cases.references import format_reference, normalise_receipt_code
+from civicwatch.crypto import decrypt_text, encrypt_text
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+from civicwatch.intake.operations import (
+    Submission,
+    SubmissionError,
+    add_complainant_message,
+    find_case_by_receipt,
+    submit_complaint,
+)
+from civicwatch.sms.dialogue import Action, Decision, Snapshot, decide
+from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation, SmsOptOut
+from civicwatch.sms.phones import phone_hash
+from civicwatch.sms.queries import (
+    RATEABLE_STATUSES,
+    find_inbound,
+    is_opted_out,
+    last_public_change,
+    latest_case_for_phone,
+)
+from civicwatch.sms.replies import Reply, render_reply, render_status
+
+log = logging.getLogger(__name__)
+
+_REFERENCE = re.compile(r"\bCW[\s-]*(\d{4})[\s-]*(\d{1,9})\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class IncomingSms:
+    message_sid: str
+    phone: str  # E.164
+    body: str
+
+
+@dataclass
+class SmsOutcome:
+    reply: str | None  # None: answer with an empty TwiML response
+    duplicate: bool = False
+    opened_case: Case | None = None  # route it after the commit
+
+
+@dataclass
+class _Step:
+    """What carrying out an action gave: the reply, and the case it concerned."""
+
+    reply: str
+    case: Case | None = None
+    opened: bool = False
+    failed: bool = False  # nothing changed: the conversation stays where it was
+
+
+@dataclass
+class _Context:
+    decision: Decision
+    incoming: IncomingSms
+    phone_hash: str
+    conversation: SmsConversation
+
+
+def receive_sms(incoming: IncomingSms) -> SmsOutcome:
+    """Handle one inbound text and return the reply owed. A MessageSid seen before gets the stored reply."""
+    now = utcnow()
+    seen = find_inbound(incoming.message_sid)
+    if seen is not None:
+        return _stored_outcome(seen)
+    number_hash = phone_hash(incoming.phone)
+    record = InboundSms(message_sid=incoming.message_sid, phone_hash=number_hash, received_at=now,
+                        body_encrypted=encrypt_text(incoming.body))
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A concurrent retry committed this MessageSid while we waited on the unique index.
+        db.session.rollback()
+        seen = find_inbound(incoming.message_sid)
+        if seen is None:
+            raise
+        return _stored_outcome(seen)
+    conversation = lock_conversation(number_hash, incoming.phone, now)
+    decision = decide(snapshot_of(conversation, number_hash), incoming.body, now)
+    step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation))
+    if not step.failed:
+        move_conversation(conversation, decision, step.case, now)
+    conversation.last_message_at = now
+    reply = None if decision.silent else step.reply
+    record.event = decision.event.value
+    record.case_id = step.case.id if step.case is not None else None
+    record.reply_encrypted = encrypt_text(reply) if reply else None
+    record.replied_at = now
+    db.session.flush()
+    log.info("sms %s: %s -> %s", record.id, decision.event.value, decision.action.value)
+    return SmsOutcome(reply=reply, opened_case=step.case if step.opened else None)
+
+
+def _stored_outcome(record: InboundSms) -> SmsOutcome:
+    reply = decrypt_text(record.reply_encrypted) if record.reply_encrypted else None
+    return SmsOutcome(reply=reply, duplicate=True)
+
+
+# ---------------------------------------------------------------- the conversation row
+
+def lock_conversation(number_hash: str, phone: str, now: dt.datetime) -> SmsConversation:
+    """The phone's conversation, created if new, locked for this transaction (FOR UPDATE on PostgreSQL;
+    SQLite already holds the database write lock since the MessageSid insert)."""
+    query = select(SmsConversation).where(SmsConversation.phone_hash == number_hash).with_for_update()
+    conversation = db.session.scalar(query)
+    if conversation is not None:
+        return conversation
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(SmsConversation)
+        .values(phone_hash=number_hash, phone_encrypted=encrypt_text(phone), state=ConversationState.IDLE,
+                created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["phone_hash"])
+    )
+    return db.session.scalars(query).one()
+
+
+def snapshot_of(conversation: SmsConversation, number_hash: str) -> Snapshot:
+    pending = conversation.pending_encrypted
+    return Snapshot(
+        state=conversation.state,
+        pending_text=decrypt_text(pending) if pending is not None else None,
+        pending_since=conversation.pending_since,
+        last_message_at=conversation.last_message_at,
+        opted_out=is_opted_out(number_hash),
+    )
+
+
+def move_conversation(conversation: SmsConversation, decision: Decision, case: Case | None,
+                      now: dt.datetime) -> None:
+    state = decision.next_state
+    conversation.state = state
+    if state is ConversationState.AWAITING_DETAILS:
+        conversation.pending_encrypted = encrypt_text(decision.text)
+        if decision.state_before is not ConversationState.AWAITING_DETAILS:
+            conversation.pending_since = now
+    else:
+        conversation.pending_encrypted = None
+        conversation.pending_since = None
+    if state is ConversationState.FOLLOWING_UP:
+        if case is not None:
+            conversation.case_id = case.id
+    else:
+        conversation.case_id = None
+
+
+def find_case_for_status(phone_hash: str, query: str | None) -> Case | None:
+    """The case a STATUS text asks about: by receipt code (from any phone), by reference (only this
+    phone's own cases: references are guessable), or else this phone's latest case."""
+    if normalise_receipt_code(query or "") is not None:
+        return find_case_by_receipt(query)
+    if query:
+        reference = _REFERENCE.search(query)
+        if reference:
+            wanted = format_reference(int(reference.group(1)), int(reference.group(2)))
+            return db.session.scalar(
+                select(Case).where(Case.reference == wanted, Case.contact_phone_hash == phone_hash)
+            )
+    return latest_case_for_phone(phone_hash)
+
+
+# ---------------------------------------------------------------- opt-out
+
+def record_opt_out(number_hash: str, source: str) -> None:
+    """Nothing more is sent to this number (idempotent). `source`: "keyword" or "carrier"."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(SmsOptOut)
+        .values(phone_hash=number_hash, source=source, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["phone_hash"])
+    )
+
+
+def remove_opt_out(number_hash: str) -> None:
+    db.session.execute(SmsOptOut.__table__.delete().where(SmsOptOut.phone_hash == number_hash))
+
+
+# ---------------------------------------------------------------- what each action does
+
+def _send_help(ctx: _Context) -> _Step:
+    return _Step(render_reply(Reply.HELP))
+
+
+def _report_status(ctx: _Context) -> _Step:
+    case = find_case_for_status(ctx.phone_hash, ctx.decision.status_query)
+    if case is None:
+        return _Step(render_reply(Reply.STATUS_NOT_FOUND))
+    text = render_status(case.reference, case.status, last_public_change(case), case.waiting_since is not None)
+    return _Step(text, case)
+
+
+def _start_new(ctx: _Context) -> _Step:
+    return _Step(render_reply(Reply.NEW_REPORT))
+
+
+def _opt_out(ctx: _Context) -> _Step:
+    record_opt_out(ctx.phone_hash, "keyword")
+    return _Step(render_reply(Reply.STOPPED))
+
+
+def _opt_in(ctx: _Context) -> _Step:
+    remove_opt_out(ctx.phone_hash)
+    return _Step(render_reply(Reply.STARTED))
+
+
+def _rate(ctx: _Context) -> _Step:
+    case = latest_case_for_phone(ctx.phone_hash, RATEABLE_STATUSES)
+    if case is None or ctx.decision.rating is None:
+        return _Step(render_reply(Reply.NOTHING_TO_RATE))
+    rate_case(case, ctx.decision.rating)
+    return _Step(render_reply(Reply.RATED, score=ctx.decision.rating, reference=case.reference), case)
+
+
+def _ask_for_text(ctx: _Context) -> _Step:
+    return _Step(render_reply(Reply.EMPTY))
+
+
+def _keep_fragment(ctx: _Context) -> _Step:
+    first = ctx.decision.state_before is not ConversationState.AWAITING_DETAILS
+    return _Step(render_reply(Reply.ASK_FOR_DETAILS if first else Reply.ASK_FOR_MORE))
+
+
+def _open_case(ctx: _Context) -> _Step:
+    submission = Submission(text=ctx.decision.text, channel=Channel.SMS, phone=ctx.incoming.phone)
+    try:
+        case, receipt_code = submit_complaint(submission)
+    except SubmissionError as error:
+        if error.field != "phone":
+            log.warning("sms report not accepted (%s)", error.field)
+            return _Step(render_reply(Reply.NOT_ACCEPTED), failed=True)
+        # A number the carrier delivered from but our numbering data does not know yet: keep the report.
+        log.warning("sms sender number failed validation; case stored without contact details")
+        submission.phone = None
+        case, receipt_code = submit_complaint(submission)
+    reply = render_reply(Reply.CASE_OPENED, reference=case.reference, receipt_code=receipt_code)
+    return _Step(reply, case, opened=True)
+
+
+def _add_to_case(ctx: _Context) -> _Step:
+    case = db.session.get(Case, ctx.conversation.case_id)
+    if case is None:  # the window outlived its case (cannot happen while the foreign key holds)
+        return _open_case(ctx)
+    try:
+        add_complainant_message(case, ctx.decision.text, Channel.SMS)
+    except SubmissionError:
+        return _Step(render_reply(Reply.NOT_ACCEPTED), case, failed=True)
+    return _Step(render_reply(Reply.ADDED_TO_CASE, reference=case.reference), case)
+
+
+ACTIONS: dict[Action, Callable[[_Context], _Step]] = {
+    Action.SEND_HELP: _send_help,
+    Action.REPORT_STATUS: _report_status,
+    Action.START_NEW: _start_new,
+    Action.OPT_OUT: _opt_out,
+    Action.OPT_IN: _opt_in,
+    Action.RATE: _rate,
+    Action.ASK_FOR_TEXT: _ask_for_text,
+    Action.KEEP_FRAGMENT: _keep_fragment,
+    Action.OPEN_CASE: _open_case,
+    Action.ADD_TO_CASE: _add_to_case,
+}
+
+
+def rate_case(case: Case, score: int) -> None:
+    """Record the complainant's 1-5 rating of the answer they got (a later rating replaces it)."""
+    before = case.satisfaction
+    case.satisfaction = score
+    db.session.add(CaseEvent(case=case, kind="rated", public=False, created_at=utcnow(),
+                             detail={"score": score, "channel": Channel.SMS.value}))
+    db.session.flush()
+    record_audit(None, "case.rate", case, before={"satisfaction": before},
+                 after={"satisfaction": score, "channel": Channel.SMS.value})

@@ -1,0 +1,38 @@
+"""Phone numbers: normalised to E.164, found by keyed hash, masked on staff pages."""
+from __future__ import annotations
+
+import phonenumbers
+
+from civicwatch.crypto import keyed_hash
+
+# Keyed-hash purpose shared by cases, conversations, opt-outs and the outbox, so they find each other.
+PHONE_HASH_PURPOSE = "phone"
+
+
+def normalise_phone(raw: str | None, default_region: str = "SL") -> str | None:
+    """The number in E.164 (+23276123456), or None when it cannot be a phone number."""
+    if not raw or len(raw) > 64:
+        return None
+    try:
+        number = phonenumbers.parse(raw.strip(), default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_hash(e164: str) -> str:
+    return keyed_hash(PHONE_HASH_PURPOSE, e164)
+
+
+def mask_phone(e164: str | None) -> str:
+    """'+232 ** *** 4567': the country and the last four digits, in one shape whatever the length."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return "** *** ****"
+    national = str(number.national_number)
+    return f"+{number.country_code} ** *** {national[-4:]}"

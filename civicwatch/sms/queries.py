@@ -1,0 +1,38 @@
+"""Reads for the SMS dialogue: opt-outs, a phone's cases, stored replies."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.extensions import db
+from civicwatch.sms.models import InboundSms, SmsOptOut
+
+RATEABLE_STATUSES = (CaseStatus.RESPONDED, CaseStatus.CLOSED)
+
+
+def is_opted_out(phone_hash: str) -> bool:
+    return db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone_hash == phone_hash)) is not None
+
+
+def find_inbound(message_sid: str) -> InboundSms | None:
+    return db.session.scalar(select(InboundSms).where(InboundSms.message_sid == message_sid))
+
+
+def latest_case_for_phone(phone_hash: str, statuses: tuple[CaseStatus, ...] | None = None) -> Case | None:
+    query = select(Case).where(Case.contact_phone_hash == phone_hash)
+    if statuses:
+        query = query.where(Case.status.in_(statuses))
+    return db.session.scalar(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(1))
+
+
+def last_public_change(case: Case) -> dt.datetime:
+    """When the complainant's timeline last moved (internal edits do not count)."""
+    latest = db.session.scalar(
+        select(CaseEvent.created_at)
+        .where(CaseEvent.case_id == case.id, CaseEvent.public.is_(True))
+        .order_by(CaseEvent.created_at.desc())
+        .limit(1)
+    )
+    return latest or case.created_at

@@ -1,0 +1,87 @@
+"""What CivicWatch texts back: short, plain words, one SMS segment (GSM-7, 160 characters) where possible.
+
+Replies never repeat what the person wrote: only our words, references, receipt codes and dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+
+from civicwatch.cases.models import CaseStatus
+
+
+class Reply(enum.Enum):
+    CASE_OPENED = "CivicWatch: report {reference} received. Your secret receipt code is {receipt_code}. " \
+                  "Keep it. To add details, text again within 10 minutes."
+    ASK_FOR_DETAILS = "CivicWatch: thank you. Please tell us more: what happened, where, when and who " \
+                      "was involved. You can send several texts."
+    ASK_FOR_MORE = "CivicWatch: we kept your texts. Please add what happened, where and when, so that " \
+                   "we can open a report."
+    ADDED_TO_CASE = "CivicWatch: added to report {reference}. Text more within 10 minutes to add to it, " \
+                    "or NEW to start another report."
+    HELP = "CivicWatch: to report, text what happened, where and when. STATUS: news of your report. " \
+           "NEW: start a new report. STOP: no more texts."
+    STATUS = "CivicWatch: report {reference} is {words} (updated {date}).{waiting}"
+    STATUS_NOT_FOUND = "CivicWatch: we found no report for this phone. Text STATUS and your 16-digit " \
+                       "receipt code, or text what happened to report it."
+    NEW_REPORT = "CivicWatch: ready for a new report. Text what happened, where and when."
+    STOPPED = "CivicWatch: you will get no more texts from us. Text START to get them again."
+    STARTED = "CivicWatch: you will get our texts again. Text HELP for help."
+    RATED = "CivicWatch: thank you. Your rating of {score} out of 5 for report {reference} is saved."
+    NOTHING_TO_RATE = "CivicWatch: there is no answer to rate yet. Text STATUS to check your report."
+    EMPTY = "CivicWatch: your text was empty. Text what happened, where and when. Text HELP for help."
+    NOT_ACCEPTED = "CivicWatch: sorry, we could not take this text. Please try again in a few minutes."
+
+
+# How a complainant's case stands, in words that fit in one text.
+STATUS_WORDS: dict[CaseStatus, str] = {
+    CaseStatus.RECEIVED: "received and waiting to be looked at",
+    CaseStatus.TRIAGED: "with the office that will handle it",
+    CaseStatus.ACKNOWLEDGED: "accepted by the office handling it",
+    CaseStatus.INVESTIGATING: "being investigated",
+    CaseStatus.RESPONDED: "answered. Rate the answer: text 1 (poor) to 5 (good)",
+    CaseStatus.CLOSED: "closed",
+    CaseStatus.REJECTED: "closed without an investigation",
+    CaseStatus.REFERRED: "passed to another organisation",
+    CaseStatus.WITHDRAWN: "withdrawn",
+    CaseStatus.REOPENED: "reopened and being looked at again",
+}
+WAITING_FOR_YOU = " We are waiting for your answer."
+
+
+def render_reply(reply: Reply, **values: object) -> str:
+    return reply.value.format(**values)
+
+
+def render_status(reference: str, status: CaseStatus, updated: dt.datetime, waiting: bool) -> str:
+    return render_reply(
+        Reply.STATUS, reference=reference, words=STATUS_WORDS[status],
+        date=updated.strftime("%d %b %Y"), waiting=WAITING_FOR_YOU if waiting else "",
+    )
+
+
+# ---------------------------------------------------------------- SMS segments
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # each takes two septets
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+
+
+def segment_count(text: str) -> int:
+    """How many SMS segments the text takes (GSM-7: 160 alone, 153 joined; UCS-2: 70 alone, 67 joined)."""
+    if is_gsm7(text):
+        length = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+        single, joined = 160, 153
+    else:
+        length = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)  # UTF-16 code units
+        single, joined = 70, 67
+    if length <= single:
+        return 1
+    return math.ceil(length / joined)

@@ -1,0 +1,145 @@
+"""Twilio's webhooks (inbound texts, delivery status) and the SMS simulator pages.
+
+The webhooks carry their own secret (Twilio's signature), so they are the only CSRF-exempt views here.
+Without TWILIO_AUTH_TOKEN they do not exist (404): there is no unsigned mode.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.datastructures import MultiDict
+
+from civicwatch.extensions import csrf, db
+from civicwatch.intake.operations import route_stored_case
+from civicwatch.messaging.operations import record_delivery_status
+from civicwatch.sms.forms import SimulatorPhoneForm, SimulatorTextForm
+from civicwatch.sms.operations import IncomingSms, receive_sms
+from civicwatch.sms.phones import normalise_phone
+from civicwatch.sms.signatures import signature_problem
+from civicwatch.sms.simulator import (
+    deliver_to_simulator,
+    known_phones,
+    phone_transcript,
+    simulated_message_sid,
+    undelivered_counts,
+)
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("sms", __name__, url_prefix="/sms")
+
+_SID = re.compile(r"^[A-Za-z0-9]{10,64}$")
+_SIMULATOR_PHONE = "sms_simulator_phone"
+
+
+def require_twilio_signature() -> None:
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        abort(404)
+    problem = signature_problem(request, token, current_app.config["PUBLIC_BASE_URL"])
+    if problem:
+        # Never the body or the sender: only what was wrong and where it came from.
+        log.warning("twilio webhook %s refused: %s signature (from %s)", request.path, problem,
+                    request.remote_addr)
+        abort(403)
+
+
+def twiml(reply: str | None) -> Response:
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return Response(str(response), mimetype="text/xml")
+
+
+def answer_text(incoming: IncomingSms) -> str | None:
+    """Run one text through the dialogue, commit, then route a case it opened (as the web form does)."""
+    outcome = receive_sms(incoming)
+    db.session.commit()
+    if outcome.opened_case is not None:
+        route_stored_case(outcome.opened_case)
+    return outcome.reply
+
+
+def incoming_from_form(form: MultiDict) -> IncomingSms | None:
+    """The text Twilio posted, or None when the sender is not a phone number we can answer."""
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    if not _SID.match(sid):
+        abort(400)
+    phone = normalise_phone(form.get("From"), current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
+    if phone is None:
+        log.warning("inbound sms %s from a sender that is not a phone number; not answered", sid)
+        return None
+    return IncomingSms(message_sid=sid, phone=phone, body=form.get("Body") or "")
+
+
+@blueprint.post("/inbound")
+def inbound() -> Response:
+    require_twilio_signature()
+    incoming = incoming_from_form(request.form)
+    return twiml(answer_text(incoming) if incoming is not None else None)
+
+
+@blueprint.post("/status")
+def delivery_status() -> tuple[str, int]:
+    require_twilio_signature()
+    sid = request.form.get("MessageSid") or ""
+    if not _SID.match(sid):
+        abort(400)
+    code = request.form.get("ErrorCode") or ""
+    record_delivery_status(sid, (request.form.get("MessageStatus") or "").lower(),
+                           int(code) if code.isdigit() else None)
+    db.session.commit()
+    return "", 204
+
+
+csrf.exempt(inbound)
+csrf.exempt(delivery_status)
+
+
+# ---------------------------------------------------------------- the simulator (never in production)
+
+def simulator_only(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_app.config.get("SMS_SIMULATOR"):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@blueprint.route("/simulator", methods=["GET", "POST"])
+@simulator_only
+def simulator():
+    form = SimulatorPhoneForm()
+    if form.validate_on_submit():
+        phone = normalise_phone(form.phone.data, current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
+        if phone is not None:
+            session[_SIMULATOR_PHONE] = phone
+            return redirect(url_for("sms.simulator_phone"))
+        form.phone.errors.append("This is not a phone number. Write it with the country code, "
+                                 "for example +232 76 123456.")
+    return render_template("sms/simulator.html", form=form, phones=known_phones()), (400 if form.errors else 200)
+
+
+@blueprint.route("/simulator/phone", methods=["GET", "POST"])
+@simulator_only
+def simulator_phone():
+    phone = session.get(_SIMULATOR_PHONE)
+    if not phone:
+        return redirect(url_for("sms.simulator"))
+    form = SimulatorTextForm()
+    if form.validate_on_submit():
+        answer_text(IncomingSms(message_sid=simulated_message_sid(), phone=phone, body=form.body.data or ""))
+        return redirect(url_for("sms.simulator_phone", _anchor="latest"))
+    deliver_to_simulator(current_app._get_current_object(), phone)
+    return render_template(
+        "sms/simulator_phone.html", form=form, phone=phone, lines=phone_transcript(phone),
+        undelivered=undelivered_counts(phone),
+    ), (400 if form.errors else 200)

@@ -1,0 +1,42 @@
+"""Thousands of random texts through the signed webhook: never a 500, always one short TwiML reply."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from civicwatch.sms.replies import is_gsm7
+from tests.sms.conftest import new_sid, reply_of, sign
+
+PHONES = ["+23276123456", "+23277654321", "+23230111222", "+12025550143"]
+KEYWORDS = ["HELP", "hlep", "STATUS", "staus", "NEW", "STOP", "stopp", "START", "YES", "1", "5", "6",
+            "STATUS CW-2026-000001", "status 1234 5678 9012 3456"]
+
+bodies = st.one_of(
+    st.text(max_size=200),
+    st.text(max_size=1600),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=1590, max_size=1600),
+    st.text(alphabet=st.sampled_from("😀😡🙏🏽👮‍♂️🇸🇱❤️‍🔥"), max_size=400),
+    st.text(alphabet=st.characters(categories=["Cc", "Cf", "Zs", "Zl", "Zp"]), max_size=100),
+    st.just(""),
+    st.sampled_from(KEYWORDS),
+    st.lists(st.sampled_from(KEYWORDS + ["police", "beat", "me", "at", "Kenema", "checkpoint", "\x00"]),
+             max_size=30).map(" ".join),
+)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow,
+                                                                    HealthCheck.data_too_large])
+@given(body=bodies, phone=st.sampled_from(PHONES), repeat=st.booleans())
+def test_random_texts_always_get_valid_short_twiml(client, body, phone, repeat):
+    sid = new_sid()
+    params = {"MessageSid": sid, "From": phone, "To": "+15005550006", "Body": body}
+    headers = {"X-Twilio-Signature": sign("/sms/inbound", params)}
+    response = client.post("/sms/inbound", data=params, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    reply = reply_of(response)
+    if reply is not None:
+        assert is_gsm7(reply) and len(reply) <= 160
+    if repeat:
+        again = client.post("/sms/inbound", data=params, headers=headers)
+        assert reply_of(again) == reply

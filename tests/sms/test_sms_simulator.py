@@ -1,0 +1,131 @@
+"""The SMS simulator: a newcomer plays the citizen's phone. Development and demo only, never production."""
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from civicwatch import create_app
+from civicwatch.cases.models import Case
+from civicwatch.extensions import db
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.operations import notify_complainant, queue_sms
+from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
+from config import DevelopmentConfig, ProductionConfig
+from tests.conftest import csrf_token, csrf_token_from
+from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
+from tests.sms.conftest import PHONE
+
+REPORT = "Officers at the Lunsar junction take 20,000 leones from every okada rider each morning."
+
+
+def choose_phone(client, phone: str = PHONE):
+    return client.post("/sms/simulator", data={"csrf_token": csrf_token(client, "/sms/simulator"), "phone": phone})
+
+
+def send(client, body: str):
+    token = csrf_token(client, "/sms/simulator/phone")
+    return client.post("/sms/simulator/phone", data={"csrf_token": token, "body": body})
+
+
+def test_play_a_phone_send_a_report_and_see_the_reply(client):
+    response = choose_phone(client, "076 123456")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/sms/simulator/phone")
+    assert send(client, REPORT).status_code == 302
+    page = client.get("/sms/simulator/phone").get_data(as_text=True)
+    assert "+23276123456" in page
+    assert "Officers at the Lunsar junction" in page
+    case = db.session.scalars(select(Case)).one()
+    assert f"report {case.reference} received" in page and "receipt code" in page
+
+
+def test_notifications_to_the_number_are_delivered_to_the_simulator(client, app):
+    choose_phone(client)
+    send(client, REPORT)
+    case = db.session.scalars(select(Case)).one()
+    notify_complainant(case, "CivicWatch: your report was accepted by the Police Complaints Board.", "status")
+    queue_sms("+23299000111", "For someone else entirely.", "status")
+    db.session.commit()
+    page = client.get("/sms/simulator/phone").get_data(as_text=True)
+    assert "accepted by the Police Complaints Board" in page
+    assert "someone else" not in page
+    ours, theirs = db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    assert ours.status is OutboxStatus.SENT and ours.provider_sid.startswith("SMsim") and ours.attempts == 1
+    assert theirs.status is OutboxStatus.PENDING  # another phone: not delivered by looking at this one
+
+
+def test_after_stop_the_phone_sees_the_confirmation_and_no_notifications(client):
+    choose_phone(client)
+    send(client, REPORT)
+    send(client, "STOP")
+    case = db.session.scalars(select(Case)).one()
+    notify_complainant(case, "CivicWatch: an investigator has a question for you.", "question")
+    db.session.commit()
+    page = client.get("/sms/simulator/phone").get_data(as_text=True)
+    assert "you will get no more texts from us" in page
+    assert "investigator has a question" not in page
+    assert "not sent because this number texted STOP" in page
+    assert db.session.scalars(select(OutboundMessage)).one().status is OutboxStatus.CANCELLED
+
+
+def test_the_phone_page_needs_a_chosen_phone(client):
+    response = client.get("/sms/simulator/phone")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/sms/simulator")
+
+
+def test_a_wrong_number_is_explained(client):
+    response = choose_phone(client, "hello")
+    assert response.status_code == 400
+    assert "not a phone number" in response.get_data(as_text=True)
+
+
+def test_the_pages_are_never_cached(client):
+    assert client.get("/sms/simulator").headers["Cache-Control"] == "no-store"
+
+
+def test_the_simulator_never_marks_messages_sent_when_twilio_is_the_sender(client, app):
+    http = RecordingHttpClient()
+    set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http))
+    choose_phone(client)
+    queue_sms(PHONE, "A real text for a real phone.", "status")
+    db.session.commit()
+    client.get("/sms/simulator/phone")
+    assert db.session.scalars(select(OutboundMessage)).one().status is OutboxStatus.PENDING
+    assert http.requests == []
+
+
+class TestSwitchedOff:
+    @pytest.fixture
+    def app_config(self, app_config):
+        app_config["SMS_SIMULATOR"] = False
+        return app_config
+
+    @pytest.mark.parametrize("path", ["/sms/simulator", "/sms/simulator/phone"])
+    def test_the_pages_do_not_exist(self, client, path):
+        assert client.get(path).status_code == 404
+        assert client.post(path, data={"phone": PHONE, "body": "HELP"}).status_code in (400, 404)
+
+
+def test_production_never_has_the_simulator(tmp_path, database_url):
+    assert ProductionConfig.SMS_SIMULATOR is False
+    assert DevelopmentConfig.SMS_SIMULATOR is True
+    url, engine_options = database_url
+    settings = type("Production", (ProductionConfig,), {
+        "SECRET_KEY": "x" * 40, "CIVICWATCH_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "UPLOAD_DIR": str(tmp_path / "uploads"), "MODEL_DIR": str(tmp_path / "models"),
+    })
+    production = create_app(settings)
+    client = production.test_client()
+    assert client.get("/sms/simulator").status_code == 404
+    assert client.get("/sms/simulator/phone").status_code == 404
+    assert get_sender(production) is None  # no Twilio credentials: nothing is "delivered" anywhere
+    with production.app_context():
+        db.engine.dispose()
+
+
+def test_csrf_token_is_needed_to_send(client):
+    choose_phone(client)
+    assert client.post("/sms/simulator/phone", data={"body": "HELP"}).status_code == 400
+    token = csrf_token_from(client.get("/sms/simulator/phone").get_data(as_text=True))
+    assert client.post("/sms/simulator/phone", data={"csrf_token": token, "body": "HELP"}).status_code == 302
