@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case, CaseStatus, Recusal
@@ -57,8 +57,10 @@ def visible_cases(user: User) -> Select:
     query = select(Case)
     if user.role is Role.INVESTIGATOR:
         query = query.where(Case.body_id == user.body_id)
-    recused = exists().where(Recusal.case_id == Case.id, Recusal.user_id == user.id)
-    return query.where(~recused)
+    # A person recuses from a handful of cases at most: a short NOT IN list is much cheaper for a big
+    # queue than a correlated NOT EXISTS evaluated on every row.
+    recused = list(db.session.scalars(select(Recusal.case_id).where(Recusal.user_id == user.id)))
+    return query.where(Case.id.not_in(recused)) if recused else query
 
 
 def load_case(user: User, case_id: int) -> Case:

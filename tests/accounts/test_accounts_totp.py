@@ -1,0 +1,113 @@
+"""TOTP two-factor sign-in: enrolment, verification, replay refused, secret encrypted, enforcement by role."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pyotp
+import pytest
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.database import set_clock, utcnow
+from civicwatch.extensions import db
+from tests.conftest import PASSWORD, csrf_token, csrf_token_from
+
+
+@pytest.fixture
+def app_config(app_config):
+    app_config["REQUIRE_TOTP"] = True
+    return app_config
+
+
+@pytest.fixture
+def clock():
+    moments = [utcnow()]
+    set_clock(lambda: moments[-1])
+    yield moments
+    set_clock(None)
+
+
+def password_step(client, user):
+    return client.post("/login", data={"csrf_token": csrf_token(client), "email": user.email, "password": PASSWORD})
+
+
+def code_for(secret: str, at: dt.datetime) -> str:
+    return pyotp.TOTP(secret).at(at)
+
+
+def enrol(client, user, clock) -> str:
+    response = password_step(client, user)
+    assert response.headers["Location"] == "/login/two-factor-setup"
+    page = client.get("/login/two-factor-setup").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    assert f"otpauth://totp/CivicWatch:{user.email.replace('@', '%40')}?secret={secret}" in page
+    response = client.post("/login/two-factor-setup", data={"csrf_token": csrf_token_from(page),
+                                                            "code": code_for(secret, clock[-1])})
+    assert response.status_code == 302 and response.headers["Location"] == "/staff/"
+    return secret
+
+
+def test_investigator_enrols_then_needs_a_fresh_code_every_time(app, client, make_user, clock):
+    user = make_user(Role.INVESTIGATOR)
+    secret = enrol(client, user, clock)
+    assert client.get("/staff/").status_code == 200
+    stored = db.session.get(User, user.id).totp_secret_encrypted
+    assert stored and secret.encode() not in stored
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+
+    clock.append(clock[-1] + dt.timedelta(minutes=2))
+    assert password_step(client, user).headers["Location"] == "/login/verify"
+    assert client.get("/staff/").status_code == 302  # the password alone does not sign in
+    token = csrf_token(client, "/login/verify")
+    wrong = client.post("/login/verify", data={"csrf_token": token, "code": "000000"})
+    assert wrong.status_code == 401 and "That code is not right" in wrong.get_data(as_text=True)
+    code = code_for(secret, clock[-1])
+    assert client.post("/login/verify", data={"csrf_token": token, "code": code}).status_code == 302
+    assert client.get("/staff/").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+
+    # The same code again, within its 30 seconds, is refused (RFC 6238 section 5.2).
+    password_step(client, user)
+    replay = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"), "code": code})
+    assert replay.status_code == 401
+
+
+def test_password_step_expires(app, client, make_user, clock):
+    user = make_user(Role.ADMIN)
+    enrol(client, user, clock)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+    password_step(client, user)
+    clock.append(clock[-1] + dt.timedelta(minutes=10))
+    assert client.get("/login/verify").headers["Location"] == "/login"
+
+
+def test_roles_without_the_requirement_sign_in_with_a_password(app, client, make_user):
+    for role in (Role.TRIAGE, Role.AUDITOR):
+        response = password_step(client, make_user(role))
+        assert response.headers["Location"] == "/staff/"
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+
+
+def test_a_session_without_the_second_factor_ends_when_enforcement_starts(app, client, make_user):
+    user = make_user(Role.INVESTIGATOR)
+    app.config["REQUIRE_TOTP"] = False
+    assert password_step(client, user).headers["Location"] == "/staff/"
+    assert client.get("/staff/").status_code == 200
+    app.config["REQUIRE_TOTP"] = True
+    response = client.get("/staff/")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+
+
+def test_admin_resets_a_lost_authenticator(app, client, make_user, clock):
+    user = make_user(Role.INVESTIGATOR)
+    enrol(client, user, clock)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+    admin = make_user(Role.ADMIN)
+    admin_client = app.test_client()
+    enrol(admin_client, admin, clock)
+    response = admin_client.post(f"/staff/users/{user.id}/two-factor-reset",
+                                 data={"csrf_token": csrf_token(admin_client, "/staff/users")})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).totp_secret_encrypted is None
+    assert password_step(client, user).headers["Location"] == "/login/two-factor-setup"

@@ -1,0 +1,176 @@
+"""The case page and its actions through HTTP: audit of views, optimistic locking, notes versus messages,
+the deadline clock, recusal, findings and remedies, rejection with a reason the complainant sees."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role
+from civicwatch.audit.models import AuditEntry
+from civicwatch.cases.models import CaseEvent, CaseMessage, CaseStatus, MessageKind, Outcome, RemedyStatus
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+from civicwatch.messaging.models import OutboundMessage
+from tests.cases.conftest import fresh, post_case_form
+
+PHONE = "+23276555123"
+
+
+def audit_actions(case_id: int) -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.case_id == case_id)
+                                   .order_by(AuditEntry.seq)))
+
+
+def outbox(case_id: int) -> list[OutboundMessage]:
+    return list(db.session.scalars(select(OutboundMessage).where(OutboundMessage.case_id == case_id)))
+
+
+def test_every_view_of_a_case_is_audited(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.TRIAGED)
+    auditor = make_user(Role.AUDITOR)
+    client = signed_in(auditor)
+    assert client.get(f"/staff/cases/{case.id}").status_code == 200
+    client.get(f"/staff/cases/{case.id}")
+    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id,
+                                                               AuditEntry.action == "case.view")))
+    assert [e.user_id for e in entries] == [auditor.id, auditor.id]
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "<form method=\"post\" action=\"/staff/cases/" not in page  # auditors are offered no action
+
+
+def test_every_case_form_carries_the_version(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING)
+    page = signed_in(make_user(Role.INVESTIGATOR)).get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    forms = page.count('<form method="post" action="/staff/cases/')
+    assert forms >= 8
+    assert page.count(f'-version" type="hidden" value="{case.version}"') == forms
+
+
+def test_a_stale_save_is_a_conflict_and_keeps_the_typed_text(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING)
+    first, second = signed_in(make_user(Role.INVESTIGATOR)), signed_in(make_user(Role.INVESTIGATOR))
+    version = case.version
+    response = post_case_form(first, case.id, "findings", "findings", version=version,
+                              outcome="substantiated", findings="The first investigator's findings.")
+    assert response.status_code == 302
+    response = post_case_form(second, case.id, "findings", "findings", version=version,
+                              outcome="unfounded", findings="The second investigator's findings.")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Someone else changed this case" in page and "The second investigator&#39;s findings." in page
+    case = fresh(case)
+    assert (case.outcome, case.findings) == (Outcome.SUBSTANTIATED, "The first investigator's findings.")
+
+
+def test_notes_stay_internal_messages_reach_the_complainant(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING, phone=PHONE)
+    client = signed_in(make_user(Role.INVESTIGATOR))
+    assert post_case_form(client, case.id, "notes", "note", text="Suspect is the commander's nephew.").status_code == 302
+    assert outbox(case.id) == []
+    assert post_case_form(client, case.id, "messages", "message", text="Which day did it happen?",
+                          wait_for_reply="y").status_code == 302
+    (sms,) = outbox(case.id)
+    assert "Which day did it happen?" in sms.body and case.reference in sms.body and sms.purpose == "question"
+    messages = {m.kind: m for m in db.session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id))}
+    assert messages[MessageKind.NOTE].body == "Suspect is the commander's nephew."
+    assert messages[MessageKind.TO_COMPLAINANT].channel.value == "sms"
+    assert fresh(case).waiting_since is not None
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "Internal note" in page and "Staff only" in page and "Waiting for complainant" in page
+    assert {"case.note", "case.message", "case.clock_pause"} <= set(audit_actions(case.id))
+
+
+def test_restarting_the_clock_moves_deadlines_by_the_time_waited(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING, waiting_since=utcnow() - dt.timedelta(days=3))
+    due = case.respond_due_at
+    client = signed_in(make_user(Role.INVESTIGATOR))
+    assert post_case_form(client, case.id, "clock", "clock").status_code == 302
+    case = fresh(case)
+    assert case.waiting_since is None
+    assert dt.timedelta(days=3) <= case.respond_due_at - due < dt.timedelta(days=3, minutes=1)
+
+
+def test_recusal_returns_the_case_and_locks_the_user_out(make_case, make_user, signed_in):
+    investigator = make_user(Role.INVESTIGATOR)
+    case = make_case(CaseStatus.INVESTIGATING, assigned_to_id=investigator.id)
+    client = signed_in(investigator)
+    response = post_case_form(client, case.id, "recuse", "recuse", reason="The officer is my brother-in-law.")
+    assert response.status_code == 302 and response.headers["Location"] == "/staff/cases"
+    assert fresh(case).assigned_to_id is None
+    assert client.get(f"/staff/cases/{case.id}").status_code == 404
+    assert f"/staff/cases/{case.id}\"" not in client.get("/staff/cases").get_data(as_text=True)
+    colleague = signed_in(make_user(Role.INVESTIGATOR))
+    page = colleague.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert investigator.name not in page.split("Assign to an investigator")[1].split("</select>")[0]
+
+
+def test_assign_only_to_investigators_of_the_body(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.ACKNOWLEDGED)
+    colleague = make_user(Role.INVESTIGATOR)
+    outsider = make_user(Role.INVESTIGATOR, body="anti_corruption_commission")
+    client = signed_in(make_user(Role.INVESTIGATOR))
+    assert post_case_form(client, case.id, "assign", "assign", assignee=str(outsider.id)).status_code == 400
+    assert post_case_form(client, case.id, "assign", "assign", assignee=str(colleague.id)).status_code == 302
+    assert fresh(case).assigned_to_id == colleague.id
+    assert f"/staff/cases/{case.id}\"" in signed_in(colleague).get("/staff/cases?queue=mine").get_data(as_text=True)
+
+
+def test_findings_recommendations_remedies_and_the_response(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING, phone=PHONE)
+    client = signed_in(make_user(Role.INVESTIGATOR))
+    early = post_case_form(client, case.id, "status/responded", "to-responded", response="Here is our answer.")
+    assert early.status_code == 409 and "Record the outcome and findings" in early.get_data(as_text=True)
+    assert post_case_form(client, case.id, "findings", "findings", outcome="partly_substantiated",
+                          findings="The beating is confirmed; the theft is not.").status_code == 302
+    assert post_case_form(client, case.id, "recommendations", "recommend",
+                          text="Discipline the two officers.").status_code == 302
+    recommendation = fresh(case).recommendations[0]
+    assert post_case_form(client, case.id, "draft-response", "draft",
+                          text="The authority partly upheld a complaint about a beating.").status_code == 302
+    assert post_case_form(client, case.id, "status/responded", "to-responded",
+                          response="We found you were beaten. The officers will be disciplined.").status_code == 302
+    case = fresh(case)
+    assert case.status is CaseStatus.RESPONDED and case.responded_at is not None
+    assert case.draft_public_response.startswith("The authority partly upheld")
+    assert any("officers will be disciplined" in m.body and m.purpose == "answer" for m in outbox(case.id))
+    response = post_case_form(client, case.id, f"recommendations/{recommendation.id}", f"remedy-{recommendation.id}",
+                              status="implemented")
+    assert response.status_code == 302
+    assert fresh(case).recommendations[0].status is RemedyStatus.IMPLEMENTED
+    assert {"case.findings", "case.recommend", "case.draft_response", "case.respond", "case.remedy"} <= set(
+        audit_actions(case.id))
+
+
+def test_rejection_reason_is_public_and_sent(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.TRIAGED, phone=PHONE)
+    client = signed_in(make_user(Role.TRIAGE))
+    missing = post_case_form(client, case.id, "status/rejected", "to-rejected", reason="")
+    assert missing.status_code == 409 and "Give a reason" in missing.get_data(as_text=True)
+    assert post_case_form(client, case.id, "status/rejected", "to-rejected",
+                          reason="This is a land dispute between neighbours; see the local court.").status_code == 302
+    case = fresh(case)
+    assert case.status is CaseStatus.REJECTED and case.status_reason.startswith("This is a land dispute")
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.to_status == "rejected"))
+    assert event.public and event.detail["reason"] == case.status_reason
+    assert any("land dispute" in m.body for m in outbox(case.id))
+
+
+def test_invalid_transition_and_wrong_status_are_clear_conflicts(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.TRIAGED)
+    client = signed_in(make_user(Role.INVESTIGATOR))
+    response = post_case_form(client, case.id, "status/closed", "to-closed")
+    assert response.status_code == 409
+    assert "A case that is triaged cannot become closed" in response.get_data(as_text=True)
+    response = post_case_form(client, case.id, "findings", "findings", outcome="unfounded", findings="x")
+    assert response.status_code == 409 and "Findings are recorded while" in response.get_data(as_text=True)
+    assert post_case_form(client, case.id, "status/nonsense", "to-nonsense").status_code == 404
+
+
+def test_auditors_change_nothing(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING)
+    client = signed_in(make_user(Role.AUDITOR))
+    before = len(audit_actions(case.id))
+    assert post_case_form(client, case.id, "notes", "note", text="hello").status_code == 403
+    assert len(audit_actions(case.id)) == before
+    assert db.session.scalar(select(CaseMessage.id).where(CaseMessage.case_id == case.id)) is None
