@@ -1,0 +1,158 @@
+"""Writing to the outbox, the admin's outbox page, and Twilio's signed delivery callbacks."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+from civicwatch.accounts.models import Role
+from civicwatch.audit.models import AuditEntry
+from civicwatch.cases.models import Channel
+from civicwatch.extensions import db
+from civicwatch.intake.operations import Submission, submit_complaint
+from civicwatch.messaging.delivery import deliver_due_messages
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.operations import notify_complainant, queue_sms
+from civicwatch.messaging.senders import get_sender
+from civicwatch.sms.operations import record_opt_out
+from civicwatch.sms.phones import phone_hash
+from tests.conftest import csrf_token_from
+from tests.messaging.conftest import PUBLIC_BASE_URL
+from tests.messaging.recording_twilio import AUTH_TOKEN, Fail
+
+PHONE = "+23276124567"
+TEXT = "Officers at the Lunsar junction take 20,000 leones from every okada rider each morning."
+
+
+def make_case(phone: str | None = PHONE):
+    case, _ = submit_complaint(Submission(text=TEXT, channel=Channel.WEB, phone=phone))
+    db.session.commit()
+    return case
+
+
+def failed_message(app, twilio_http) -> OutboundMessage:
+    case = make_case()
+    message = notify_complainant(case, "CivicWatch: your receipt code is 1111 2222 3333 4444.", "acknowledgement")
+    db.session.commit()
+    twilio_http.script.append(Fail(400, 21211))
+    deliver_due_messages(get_sender(app), "worker")
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.FAILED
+    return message
+
+
+def test_notify_complainant_owes_an_sms_only_to_those_who_left_a_phone(app):
+    assert notify_complainant(make_case(phone=None), "Hello", "status") is None
+    message = notify_complainant(make_case(), "Your case moved.", "status")
+    assert message.status is OutboxStatus.PENDING and message.to_hash == phone_hash(PHONE)
+    assert PHONE.encode() not in message.to_encrypted
+
+
+def test_queueing_for_an_opted_out_number_keeps_a_cancelled_row(app):
+    record_opt_out(phone_hash(PHONE), "keyword")
+    message = queue_sms(PHONE, "Your case moved.", "status")
+    assert message.status is OutboxStatus.CANCELLED and "STOP" in message.last_error
+
+
+@pytest.mark.parametrize("role, status", [(Role.TRIAGE, 403), (Role.INVESTIGATOR, 403), (Role.AUDITOR, 403),
+                                          (Role.ADMIN, 200)])
+def test_only_admins_see_the_outbox(client, make_user, login_as, role, status):
+    login_as(make_user(role))
+    assert client.get("/staff/outbox/").status_code == status
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get("/staff/outbox/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_failed_messages_are_listed_without_numbers_or_text(app, client, make_user, login_as, twilio_http):
+    message = failed_message(app, twilio_http)
+    login_as(make_user(Role.ADMIN))
+    page = client.get("/staff/outbox/").get_data(as_text=True)
+    assert f"#{message.id}" in page and message.case.reference in page
+    assert "Twilio error 21211 (HTTP 400)" in page
+    assert "4567" not in page and "1111 2222" not in page
+
+
+def test_an_admin_sends_a_failed_message_again(app, client, make_user, login_as, twilio_http):
+    message = failed_message(app, twilio_http)
+    admin = make_user(Role.ADMIN)
+    login_as(admin)
+    token = csrf_token_from(client.get("/staff/outbox/").get_data(as_text=True))
+    response = client.post(f"/staff/outbox/{message.id}/retry", data={"csrf_token": token})
+    assert response.status_code == 302
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.PENDING
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "outbox.retry")).one()
+    assert entry.user_id == admin.id and entry.case_id == message.case_id
+    deliver_due_messages(get_sender(app), "worker")
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.SENT
+    assert client.post(f"/staff/outbox/{message.id}/retry", data={"csrf_token": token}).status_code == 409
+
+
+def test_no_retry_to_a_number_that_texted_stop(app, client, make_user, login_as, twilio_http):
+    message = failed_message(app, twilio_http)
+    record_opt_out(phone_hash(PHONE), "keyword")
+    db.session.commit()
+    login_as(make_user(Role.ADMIN))
+    token = csrf_token_from(client.get("/staff/outbox/").get_data(as_text=True))
+    assert client.post(f"/staff/outbox/{message.id}/retry", data={"csrf_token": token}).status_code == 409
+    assert client.post("/staff/outbox/999999/retry", data={"csrf_token": token}).status_code == 404
+
+
+def test_retry_needs_the_csrf_token(app, client, make_user, login_as, twilio_http):
+    message = failed_message(app, twilio_http)
+    login_as(make_user(Role.ADMIN))
+    client.post(f"/staff/outbox/{message.id}/retry", data={})
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.FAILED
+
+
+# ---------------------------------------------------------------- delivery callbacks
+
+def callback(client, sid: str, status: str, error_code: str | None = None, signed: bool = True):
+    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "0" * 32}
+    if error_code:
+        params["ErrorCode"] = error_code
+    headers = {}
+    if signed:
+        headers["X-Twilio-Signature"] = RequestValidator(AUTH_TOKEN).compute_signature(
+            PUBLIC_BASE_URL + "/sms/status", params)
+    return client.post("/sms/status", data=params, headers=headers)
+
+
+def sent_message(app) -> OutboundMessage:
+    message = queue_sms(PHONE, "Your case moved.", "status")
+    db.session.commit()
+    deliver_due_messages(get_sender(app), "worker")
+    db.session.refresh(message)
+    return message
+
+
+def test_delivery_callbacks_are_recorded_and_never_undone(app, client, twilio_http):
+    message = sent_message(app)
+    assert callback(client, message.provider_sid, "delivered").status_code == 204
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.DELIVERED and message.delivered_at is not None
+    callback(client, message.provider_sid, "sent")  # late, out of order
+    callback(client, message.provider_sid, "undelivered", "30003")
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.DELIVERED
+
+
+def test_an_undelivered_callback_marks_the_message_failed(app, client, twilio_http):
+    message = sent_message(app)
+    callback(client, message.provider_sid, "undelivered", "30003")
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.FAILED and message.last_error_code == 30003
+
+
+def test_unsigned_callbacks_are_refused_and_unknown_sids_ignored(app, client, twilio_http):
+    message = sent_message(app)
+    assert callback(client, message.provider_sid, "failed", signed=False).status_code == 403
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.SENT
+    assert callback(client, "SM" + "f" * 32, "delivered").status_code == 204
+    assert db.session.scalar(select(func.count()).where(OutboundMessage.status == OutboxStatus.DELIVERED)) == 0
