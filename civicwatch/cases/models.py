@@ -108,9 +108,9 @@ class Case(TimestampMixin, db.Model):
 
     acknowledge_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     respond_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
-    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     # The deadline clock stops while the body waits for the complainant.
     waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -23,7 +23,6 @@ from civicwatch.cases.queries import (
     case_timeline,
     dashboard_figures,
     default_queue,
-    queue_counts,
     queue_page,
     queues_for,
 )
@@ -60,9 +59,10 @@ def auditors_only_read():
 @staff_required
 def dashboard():
     body = current_user.body if current_user.role is Role.INVESTIGATOR else _body_by_code(request.args.get("body"))
-    return render_template("cases/dashboard.html", figures=dashboard_figures(current_user, body),
-                           counts=queue_counts(current_user), queues=queues_for(current_user),
-                           bodies=all_bodies(active_only=False), selected_body=body)
+    figures = dashboard_figures(current_user, body)
+    return render_template("cases/dashboard.html", figures=figures, counts=figures.queue_counts,
+                           queues=queues_for(current_user), bodies=all_bodies(active_only=False),
+                           selected_body=body)
 
 
 def _body_by_code(code: str | None) -> Body | None:
@@ -109,7 +109,7 @@ def queue():
     page = queue_page(current_user, queue_key, filters, page_number)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("cases/queue.html", queue=QUEUES[queue_key], queues=queues_for(current_user),
-                           counts=queue_counts(current_user), form=form, page=page, args=args,
+                           counts={queue_key: page.total}, form=form, page=page, args=args,
                            filtered=any(v for k, v in args.items() if k not in ("queue",)))
 
 
