@@ -24,7 +24,7 @@ from civicwatch.intake.attachments import (
     PreparedFile,
     prepare_upload,
 )
-from civicwatch.intake.operations import SubmissionError, Submission
+from civicwatch.intake.operations import Submission, SubmissionError
 from civicwatch.taxonomy.queries import all_actors
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]

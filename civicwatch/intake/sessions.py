@@ -56,6 +56,11 @@ def _stamp(case_id: int) -> None:
     session[TRACK_KEY] = _seal({"case": case_id, "until": utcnow().timestamp() + minutes * 60})
 
 
+def has_tracking() -> bool:
+    """Whether this browser opened a case (perhaps expired since): to explain why it has to start again."""
+    return TRACK_KEY in session
+
+
 def tracked_case() -> Case | None:
     """The case opened with a receipt code in this browser, if that was recent; renews the expiry."""
     value = _unseal(session.get(TRACK_KEY))

@@ -1,13 +1,14 @@
 """Public pages: report a concern (/report) and follow it up with the receipt code (/track)."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
+from flask.typing import ResponseReturnValue
 
-from civicwatch.cases.models import Channel
+from civicwatch.cases.models import Case, Channel
 from civicwatch.extensions import db, limiter
 from civicwatch.intake import lockout, queries, sessions
 from civicwatch.intake.forms import ReplyForm, ReportForm, TrackForm
@@ -22,7 +23,8 @@ from civicwatch.taxonomy.queries import all_regions
 blueprint = Blueprint("intake", __name__)
 log = logging.getLogger(__name__)
 
-WRONG_CODE = ("We could not find a case with that receipt code. Check the 16 digits and try again.")
+WRONG_CODE = "We could not find a case with that receipt code. Check the 16 digits and try again."
+CLOSED_FOR_SAFETY = "For your safety, your case closed after a few minutes without activity."
 
 
 def report_limit() -> str:
@@ -35,7 +37,7 @@ def track_limit() -> str:
 
 @blueprint.route("/report", methods=["GET", "POST"])
 @limiter.limit(report_limit, methods=["POST"])
-def report():
+def report() -> ResponseReturnValue:
     form = ReportForm()
     if form.validate_on_submit():
         try:
@@ -53,7 +55,7 @@ def report():
 
 
 @blueprint.route("/report/received")
-def received():
+def received() -> ResponseReturnValue:
     receipt = sessions.take_receipt()
     if receipt is None:
         return render_template("intake/received_gone.html"), 410
@@ -62,7 +64,7 @@ def received():
 
 @blueprint.route("/track", methods=["GET", "POST"])
 @limiter.limit(track_limit, methods=["POST"])
-def track():
+def track() -> ResponseReturnValue:
     form = TrackForm()
     if form.validate_on_submit():
         client = lockout.client_key(request.remote_addr)
@@ -80,7 +82,7 @@ def track():
     return render_template("intake/track.html", form=form), (400 if form.errors else 200)
 
 
-def _too_many_attempts(form: TrackForm, wait) -> tuple[str, int, dict[str, str]]:
+def _too_many_attempts(form: TrackForm, wait: dt.timedelta) -> ResponseReturnValue:
     seconds = max(1, math.ceil(wait.total_seconds()))
     if seconds < 120:
         words = f"{seconds} seconds"
@@ -91,16 +93,17 @@ def _too_many_attempts(form: TrackForm, wait) -> tuple[str, int, dict[str, str]]
 
 
 @blueprint.route("/track/case")
-def track_case():
+def track_case() -> ResponseReturnValue:
+    had_case = sessions.has_tracking()
     case = sessions.tracked_case()
     if case is None:
-        flash("For your safety, a case closes after a few minutes without activity. Enter your receipt code "
-              "again.", "info")
+        if had_case:
+            flash(f"{CLOSED_FOR_SAFETY} Enter your receipt code again.", "info")
         return redirect(url_for("intake.track"))
     return _render_case(case, ReplyForm())
 
 
-def _render_case(case, form: ReplyForm, status: int = 200):
+def _render_case(case: Case, form: ReplyForm, status: int = 200) -> ResponseReturnValue:
     return render_template(
         "intake/case.html", case=case, form=form, status_words=queries.status_words(case),
         status_reason=queries.status_reason(case), body_name=queries.body_name(case),
@@ -111,11 +114,10 @@ def _render_case(case, form: ReplyForm, status: int = 200):
 
 @blueprint.route("/track/case/reply", methods=["POST"])
 @limiter.limit(track_limit)
-def reply() -> Response | tuple[str, int]:
+def reply() -> ResponseReturnValue:
     case = sessions.tracked_case()
     if case is None:
-        flash("For your safety, a case closes after a few minutes without activity. Enter your receipt code "
-              "again; what you wrote was not sent.", "info")
+        flash(f"{CLOSED_FOR_SAFETY} Enter your receipt code again; what you wrote was not sent.", "info")
         return redirect(url_for("intake.track"), code=303)
     form = ReplyForm()
     if form.validate_on_submit():
@@ -132,7 +134,7 @@ def reply() -> Response | tuple[str, int]:
 
 
 @blueprint.route("/track/leave", methods=["POST"])
-def leave() -> Response:
+def leave() -> ResponseReturnValue:
     sessions.close_tracking()  # CSRFProtect has already checked the token, as for every POST
     flash("You have closed your case on this device.", "success")
     return redirect(url_for("intake.track"), code=303)

@@ -122,3 +122,20 @@ def test_report_form_fits_a_small_phone(live_server, page):
     for path in ("/report", "/track"):
         page.goto(f"{live_server}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+
+
+def test_too_many_files_are_caught_before_the_upload(live_server, page, tmp_path):
+    page.goto(f"{live_server}/report")
+    photo = photo_file(tmp_path)
+    copies = []
+    for i in range(6):
+        copy = tmp_path / f"copy{i}.jpg"
+        copy.write_bytes(photo.read_bytes())
+        copies.append(str(copy))
+    page.get_by_label("Photos or documents").set_input_files(copies)
+    assert "Choose at most 5 files. You chose 6." in page.get_by_role("alert").inner_text()
+    page.get_by_label("What happened?").fill(WHAT_HAPPENED)
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Send report").click()
+    assert page.url == f"{live_server}/report"  # not sent
+    assert db.session.query(Case).count() == 0

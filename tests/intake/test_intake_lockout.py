@@ -13,7 +13,6 @@ from civicwatch.extensions import db
 from civicwatch.intake.lockout import client_key
 from civicwatch.intake.models import ReceiptLookupFailure
 from tests.conftest import csrf_token, make_config
-from tests.intake.conftest import open_case
 
 WRONG = "We could not find a case with that receipt code."
 

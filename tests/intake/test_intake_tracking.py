@@ -147,6 +147,7 @@ def test_case_closes_after_inactivity(client, reported):
     try:
         response = client.get("/track/case")
         assert response.status_code == 302 and response.headers["Location"] == "/track"
+        assert "your case closed after a few minutes" in client.get("/track").get_data(as_text=True)
         reply = client.post("/track/case/reply", data={"csrf_token": csrf_token(client, "/track"), "text": "late"})
         assert reply.status_code == 303 and reply.headers["Location"] == "/track"
     finally:
