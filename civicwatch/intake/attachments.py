@@ -108,8 +108,8 @@ def reencode_image(data: bytes, content_type: str, name: str) -> bytes:
                 if image.width * image.height > MAX_PIXELS:
                     raise AttachmentError(f"“{name}” has too many pixels. Send a smaller photo.")
                 image.load()
-                upright = ImageOps.exif_transpose(image)  # keep what the camera meant, drop the tag itself
-                return _encode_bare(upright, content_type)
+                ImageOps.exif_transpose(image, in_place=True)  # keep what the camera meant; no extra copy
+                return _encode_bare(image, content_type)
     except AttachmentError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError,
@@ -123,7 +123,8 @@ def _encode_bare(image: Image.Image, content_type: str) -> bytes:
     else:
         mode = image.mode if image.mode in ("RGB", "RGBA", "L", "LA") else "RGBA"
     converted = image if image.mode == mode else image.convert(mode)
-    bare = Image.frombytes(mode, converted.size, converted.tobytes())  # a new image: empty .info
+    bare = Image.new(mode, converted.size)  # a new image: its .info is empty
+    bare.paste(converted)
     out = io.BytesIO()
     if content_type == JPEG:
         bare.save(out, format="JPEG", quality=88, optimize=True)
