@@ -38,6 +38,8 @@ ALLOWED_DESCRIPTION = "photos (JPEG or PNG) or PDF documents"
 class AttachmentError(DomainError):
     """A file that cannot be accepted; the message names the file and says what to do."""
 
+    field = "attachments"
+
 
 @dataclass(frozen=True)
 class IncomingFile:

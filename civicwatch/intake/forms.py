@@ -183,6 +183,8 @@ class ReportForm(FlaskForm):
         return valid
 
     def place_codes(self) -> tuple[str | None, str | None]:
+        """(region code, district code) from "region:<code>" or "district:<code>"; anything else becomes
+        a region code that cannot exist, so that resolve_place refuses it with its usual message."""
         kind, _, code = (self.area.data or "").partition(":")
         if not code:
             return (None, None) if not kind else ("?", None)
@@ -199,10 +201,9 @@ class ReportForm(FlaskForm):
             attachments=self.prepared_files,
         )
 
-    def show_error(self, error: SubmissionError) -> None:
-        """Put an error found by the operation next to its field (or on the form)."""
-        field = self._fields.get(error.field or "") or (self.attachments if isinstance(error, AttachmentError)
-                                                        else self.text)
+    def show_error(self, error: SubmissionError | AttachmentError) -> None:
+        """Put an error found by the operation next to its field (the text field if it names none)."""
+        field = self._fields.get(error.field or "") or self.text
         field.errors = [*field.errors, error.message]
 
 

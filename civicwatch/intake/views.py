@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from civicwatch.cases.models import Case, Channel
 from civicwatch.extensions import db, limiter
 from civicwatch.intake import lockout, queries, sessions
+from civicwatch.intake.attachments import AttachmentError
 from civicwatch.intake.forms import ReplyForm, ReportForm, TrackForm
 from civicwatch.intake.operations import (
     SubmissionError,
@@ -42,7 +43,7 @@ def report() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             case, code = receive_complaint(form.submission())
-        except SubmissionError as exc:
+        except (SubmissionError, AttachmentError) as exc:
             db.session.rollback()
             form.show_error(exc)
         else:
@@ -123,9 +124,10 @@ def reply() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             add_complainant_message(case, form.text.data, Channel.WEB, form.prepared_files)
-        except SubmissionError as exc:
+        except (SubmissionError, AttachmentError) as exc:
             db.session.rollback()
-            form.text.errors = [*form.text.errors, exc.message]
+            target = form.attachments if isinstance(exc, AttachmentError) else form.text
+            target.errors = [*target.errors, exc.message]
         else:
             db.session.commit()
             flash("Your message was sent. The investigators will see it with your case.", "success")

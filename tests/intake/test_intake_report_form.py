@@ -184,3 +184,18 @@ def test_report_survives_a_failing_classifier(client, monkeypatch):
     db.session.refresh(reported.case)
     assert reported.case.body_id is None
     assert reported.case.routing_explanation["decision"] == "triage"
+
+
+def test_errors_found_only_by_the_operation_are_shown_next_to_their_field(client, monkeypatch):
+    from civicwatch.intake import operations
+
+    def refuse(value, today=None):
+        raise operations.SubmissionError("That day is not accepted.", "incident_date")
+
+    monkeypatch.setattr(operations, "check_incident_date", refuse)  # the form's own check still passes
+    response = post_report(client, incident_date="2026-01-05")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<p class="error" id="incident_date-error">That day is not accepted.</p>' in html
+    assert '<a href="#incident_date">That day is not accepted.</a>' in html
+    assert case_count() == 0
