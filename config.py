@@ -73,8 +73,24 @@ class Config:
     DEMO_MODE = _env_bool("CIVICWATCH_DEMO_MODE", False)
     SMS_SIMULATOR = False
     SMALL_COUNT_THRESHOLD = int(os.environ.get("CIVICWATCH_SMALL_COUNT_THRESHOLD", "5"))
+    # The public statistics read a rollup of the cases; a page view refreshes it when it is this old.
+    STATISTICS_REFRESH_SECONDS = int(os.environ.get("CIVICWATCH_STATISTICS_REFRESH_SECONDS", "60"))
+    # The licence of the open data (statistics, published answers, Open311), named on every download.
+    OPEN_DATA_LICENCE_NAME = os.environ.get("CIVICWATCH_OPEN_DATA_LICENCE_NAME", "Creative Commons Attribution 4.0")
+    OPEN_DATA_LICENCE_URL = os.environ.get("CIVICWATCH_OPEN_DATA_LICENCE_URL",
+                                           "https://creativecommons.org/licenses/by/4.0/")
+    # Open311 GeoReport v2 service discovery, and how many complaints one client may send.
+    OPEN311_CONTACT = os.environ.get("CIVICWATCH_OPEN311_CONTACT", "CivicWatch administrators")
+    OPEN311_KEY_SERVICE = os.environ.get("CIVICWATCH_OPEN311_KEY_SERVICE", "Ask the CivicWatch administrators for an api_key.")
+    OPEN311_CHANGESET = "2026-11-25T00:00:00Z"  # when this endpoint's behaviour last changed
+    OPEN311_ENDPOINT_TYPE = os.environ.get("CIVICWATCH_OPEN311_ENDPOINT_TYPE", "production")
+    OPEN311_JURISDICTION_ID = os.environ.get("CIVICWATCH_OPEN311_JURISDICTION_ID") or None
+    OPEN311_RATE_LIMIT = "30 per minute;500 per day"
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     REQUIRED_SECRETS: tuple[str, ...] = ()
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
+    # Rate limits and lockouts count the real client only when this matches the deployment.
+    TRUSTED_PROXIES = int(os.environ.get("CIVICWATCH_TRUSTED_PROXIES", "0"))
 
     TESTING = False
     DEBUG = False
@@ -104,6 +120,7 @@ class TestingConfig(Config):
     SMS_SIMULATOR = True
     UPLOAD_DIR = ""  # set per test
     MODEL_DIR = ""  # set per test
+    STATISTICS_REFRESH_SECONDS = 0  # every page view sees the cases the test just wrote
 
 
 class ProductionConfig(Config):

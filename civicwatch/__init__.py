@@ -19,6 +19,9 @@ BLUEPRINTS = (
     "civicwatch.intake.views",
     "civicwatch.sms.views",
     "civicwatch.messaging.views",
+    "civicwatch.transparency.views",
+    "civicwatch.transparency.open311",
+    "civicwatch.transparency.api",
 )
 
 CLI_EXTRA: tuple[str, ...] = ()
@@ -36,6 +39,7 @@ def create_app(config: object | None = None) -> Flask:
     app.config.from_object(config or config_from_env())
     prepare_instance(app)
     check_required_settings(app)
+    trust_proxies(app)
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -66,6 +70,14 @@ def check_required_settings(app: Flask) -> None:
             "CIVICWATCH_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
             'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         )
+
+
+def trust_proxies(app: Flask) -> None:
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def configure_logging(app: Flask) -> None:

@@ -39,3 +39,22 @@ def test_session_cookie_flags_on_login_page(client):
     response = client.get("/login")
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_trusted_proxy_gives_the_real_client_address(database_url, tmp_path):
+    from flask import request
+
+    from tests.conftest import make_config
+
+    seen = {}
+    for hops in (0, 1):
+        app = create_app(make_config(database_url, tmp_path, TRUSTED_PROXIES=hops))
+
+        @app.get("/_whoami")
+        def whoami():
+            seen[hops] = (request.remote_addr, request.scheme)
+            return "ok"
+
+        app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert seen[0] == ("127.0.0.1", "http")
+    assert seen[1] == ("203.0.113.9", "https")
