@@ -19,7 +19,7 @@ config.set_main_option(
 
 def include_object(obj, name, type_, reflected, compare_to):
     # Full-text search structures are raw DDL in the migrations, not models.
-    return not (type_ == "table" and name and "_fts" in name)
+    return not (name and "_fts" in name)
 
 
 def run_migrations_offline() -> None:

@@ -42,3 +42,10 @@ def test_pages_fit_a_phone(client):
     html = client.get("/").get_data(as_text=True)
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
     assert "http://" not in html.replace("http://localhost", "")  # no CDN or external asset
+
+
+def test_form_fields_never_render_none_attributes(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert '="None"' not in html
+    bad = client.post("/login", data={"email": "not-an-email", "password": ""})
+    assert '="None"' not in bad.get_data(as_text=True)
