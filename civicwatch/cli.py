@@ -14,6 +14,7 @@ CLI_MODULES = (
     "civicwatch.audit.cli",
     "civicwatch.demo.cli",
     "civicwatch.messaging.cli",
+    "civicwatch.transparency.cli",
 )
 
 
@@ -26,7 +27,9 @@ def register_cli(app: Flask, extra_modules: tuple[str, ...] = ()) -> None:
 
 # Work that `make run` needs done before serving (for example training a model when none exists).
 # Each entry is "module:function"; the function takes no arguments and returns a line to print.
-PREPARE_STEPS: tuple[str, ...] = ()
+PREPARE_STEPS: tuple[str, ...] = (
+    "civicwatch.transparency.cli:prepare_statistics",
+)
 
 
 @cli.command("prepare")

@@ -1,0 +1,298 @@
+"""Public statistics and open data at scale.
+
+Generates cases spread over five years (1,000,000 in PostgreSQL when TEST_DATABASE_URL points at one, as
+under scripts/with-postgres.sh; 200,000 in SQLite otherwise), with recommendations and published answers,
+then prints the median (p50) time of:
+  - /transparency for one calendar year,
+  - the full statistics CSV export (all time, every table of the page),
+  - the full published answers CSV export (every published answer),
+and the peak Python memory of each, measured with tracemalloc in a separate run of the same request.
+Target: /transparency under 300 ms on PostgreSQL with a million cases; exports in constant memory.
+
+    scripts/with-postgres.sh .venv/bin/python benchmarks/transparency.py
+    .venv/bin/python benchmarks/transparency.py
+    .venv/bin/python benchmarks/transparency.py --cases 50000 --runs 5
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import hashlib
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, select, text  # noqa: E402
+
+from civicwatch import create_app  # noqa: E402
+from civicwatch.accounts.models import Role  # noqa: E402
+from civicwatch.accounts.operations import create_user  # noqa: E402
+from civicwatch.cases.models import CaseStatus, Outcome, RemedyStatus  # noqa: E402
+from civicwatch.cases.search import POSTGRES_DDL, SQLITE_DDL  # noqa: E402
+from civicwatch.extensions import db  # noqa: E402
+from civicwatch.taxonomy.models import Body, Region, Theme  # noqa: E402
+from civicwatch.taxonomy.operations import load_taxonomy  # noqa: E402
+from config import TestingConfig  # noqa: E402
+
+YEARS = 5
+STATUSES = [(CaseStatus.RECEIVED, 3), (CaseStatus.TRIAGED, 3), (CaseStatus.ACKNOWLEDGED, 5),
+            (CaseStatus.INVESTIGATING, 8), (CaseStatus.RESPONDED, 8), (CaseStatus.CLOSED, 60),
+            (CaseStatus.REJECTED, 6), (CaseStatus.REFERRED, 4), (CaseStatus.WITHDRAWN, 2),
+            (CaseStatus.REOPENED, 1)]
+TEXTS = [
+    "Soldiers at the checkpoint beat my brother with sticks because he had no ID card and took his phone.",
+    "Police have held my husband for nine days without charge and we cannot see him or bring him food.",
+    "Officers at the junction take twenty thousand leones from every okada rider each morning.",
+    "The unit's fuel is sold in the market by the transport officer while the patrol vehicles stay parked.",
+    "We called the station three times when thieves broke into the shop and nobody came until morning.",
+    "Men from the intelligence office came to the radio station and copied the phones of the reporters.",
+    "Warders at our prison have not received the risk allowance for seven months and nobody explains why.",
+]
+CASE_COLUMNS = (
+    "reference", "receipt_hash", "text", "channel", "status", "theme_id", "theme_confidence", "model_version",
+    "region_id", "urgent", "body_id", "routed_by_hand", "acknowledge_due_at", "respond_due_at",
+    "acknowledged_at", "responded_at", "closed_at", "outcome", "findings", "draft_public_response",
+    "satisfaction", "status_reason", "version", "created_at", "updated_at",
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=None, help="default: 1,000,000 (PostgreSQL), 200,000 (SQLite)")
+    parser.add_argument("--runs", type=int, default=9, help="timed requests per figure (default 9)")
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args()
+
+
+def benchmark_config(url: str, engine_options: dict) -> type:
+    return type("BenchmarkConfig", (TestingConfig,), {
+        "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **engine_options},
+        "UPLOAD_DIR": tempfile.mkdtemp(), "MODEL_DIR": tempfile.mkdtemp(), "TESTING": False,
+    })
+
+
+# ---------------------------------------------------------------- data
+
+class Generator:
+    def __init__(self, seed: int, now: dt.datetime, bodies: list[Body], themes: list[Theme],
+                 regions: list[Region]) -> None:
+        self.rng = random.Random(seed)
+        self.now = now
+        self.bodies = [(b.id, b.acknowledge_hours, b.respond_days) for b in bodies]
+        self.themes = [t.id for t in themes]
+        self.regions = [r.id for r in regions] + [None, None]
+        self.statuses, self.weights = zip(*STATUSES)
+
+    def cases(self, count: int) -> Iterator[tuple]:
+        rng, now = self.rng, self.now
+        span = dt.timedelta(days=365 * YEARS).total_seconds()
+        for number in range(1, count + 1):
+            created = now - dt.timedelta(seconds=rng.random() * span)
+            body = rng.choice(self.bodies) if rng.random() > 0.03 else None
+            status = rng.choices(self.statuses, self.weights)[0] if body else CaseStatus.RECEIVED
+            yield self._row(number, created, body, status)
+
+    def _row(self, number: int, created: dt.datetime, body: tuple | None, status: CaseStatus) -> tuple:
+        rng, now = self.rng, self.now
+        ack_hours, respond_days = (body[1], body[2]) if body else (72, 90)
+        ack_due = created + dt.timedelta(hours=ack_hours)
+        respond_due = created + dt.timedelta(days=respond_days)
+        acknowledged = responded = closed = outcome = satisfaction = findings = None
+        reached = status not in (CaseStatus.RECEIVED, CaseStatus.TRIAGED)
+        if reached and status not in (CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN):
+            acknowledged = min(now, created + dt.timedelta(hours=rng.expovariate(1 / 40)))
+        if status in (CaseStatus.RESPONDED, CaseStatus.CLOSED):
+            responded = min(now, (acknowledged or created) + dt.timedelta(days=rng.expovariate(1 / 45)))
+            outcome = rng.choice(list(Outcome)).value
+            findings = "Findings of the investigation."
+            satisfaction = rng.choice([None, None, 1, 2, 3, 4, 5])
+        if status is CaseStatus.CLOSED:
+            closed = min(now, responded + dt.timedelta(days=rng.expovariate(1 / 10)))
+        elif status in (CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN):
+            closed = min(now, created + dt.timedelta(days=rng.expovariate(1 / 8)))
+        digest = hashlib.sha256(f"bench-{number}".encode()).hexdigest()
+        return (
+            f"CW-{created.year}-{number:07d}", digest, rng.choice(TEXTS), "web", status.value,
+            rng.choice(self.themes), round(rng.uniform(0.5, 0.99), 3), "bench", rng.choice(self.regions),
+            rng.random() < 0.05, body[0] if body else None, rng.random() < 0.12, ack_due, respond_due,
+            acknowledged, responded, closed, outcome, findings, None, satisfaction,
+            "Outside the mandate." if closed and status is not CaseStatus.CLOSED else None, 1, created, created,
+        )
+
+
+def load_cases(engine_url: str, engine_options: dict, rows: Iterator[tuple], dialect: str) -> None:
+    engine = create_engine(engine_url, **engine_options)
+    if dialect == "postgresql":
+        raw = engine.raw_connection()
+        try:
+            with raw.cursor() as cursor:
+                cursor.execute("DROP INDEX IF EXISTS ix_cases_fts_document")
+                with cursor.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                for statement in POSTGRES_DDL:
+                    cursor.execute(statement)
+            raw.commit()
+        finally:
+            raw.close()
+    else:
+        placeholders = ", ".join("?" for _ in CASE_COLUMNS)
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            batch: list[tuple] = []
+            for row in rows:
+                batch.append(tuple(_sqlite_value(v) for v in row))
+                if len(batch) == 20_000:
+                    cursor.executemany(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({placeholders})", batch)
+                    batch.clear()
+            if batch:
+                cursor.executemany(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({placeholders})", batch)
+            raw.commit()
+        finally:
+            raw.close()
+    engine.dispose()
+
+
+def _sqlite_value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def add_recommendations_and_publications(dialect: str, author_id: int, seed: int) -> tuple[int, int]:
+    """About one answered case in four gets a recommendation; one in three a published answer."""
+    rng = random.Random(seed)
+    answered = db.session.execute(text(
+        "SELECT id, body_id, theme_id, outcome, responded_at FROM cases "
+        "WHERE status IN ('responded', 'closed')")).all()
+    recommendations, publications = [], []
+    statuses = [s.value for s in RemedyStatus]
+    for case_id, body_id, theme_id, outcome, responded_at in answered:
+        if rng.random() < 0.25:
+            recommendations.append({"case_id": case_id, "text": "Retrain the officers at the post.",
+                                    "status": rng.choice(statuses)})
+        if rng.random() < 0.33:
+            when = responded_at if isinstance(responded_at, dt.datetime) else dt.datetime.fromisoformat(
+                str(responded_at)).replace(tzinfo=dt.timezone.utc)
+            publications.append({
+                "case_id": case_id, "version": 1, "status": "published", "body_id": body_id,
+                "theme_id": theme_id, "outcome": outcome, "author_id": author_id, "approver_id": author_id,
+                "summary": "The complainant reported that officers demanded money at a checkpoint. [name] "
+                           "was questioned and the duty roster examined.",
+                "response": "The commission found the complaint partly substantiated and recommended "
+                            "disciplinary action against the officers on duty that day.",
+                "summary_source": "", "response_source": "", "redactions": "[]", "extra_terms": "[]",
+                "published_at": when + dt.timedelta(days=3), "created_at": when, "row_version": 1,
+            })
+    now_value = dt.datetime.now(dt.timezone.utc)
+    for rows, table in ((recommendations, "recommendations"), (publications, "publications")):
+        if not rows:
+            continue
+        columns = list(rows[0]) + (["created_at", "updated_at"] if table == "recommendations" else [])
+        statement = text(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})")
+        batch = []
+        for row in rows:
+            if table == "recommendations":
+                row = {**row, "created_at": now_value, "updated_at": now_value}
+            if dialect == "sqlite":
+                row = {k: _sqlite_value(v) for k, v in row.items()}
+            batch.append(row)
+            if len(batch) == 20_000:
+                db.session.execute(statement, batch)
+                batch = []
+        if batch:
+            db.session.execute(statement, batch)
+    db.session.commit()
+    return len(recommendations), len(publications)
+
+
+# ---------------------------------------------------------------- measuring
+
+def time_request(client, path: str, runs: int) -> tuple[float, int, int]:
+    """p50 in ms over `runs` requests after one warm-up, the status and the response size."""
+    response = client.get(path)
+    size = len(response.get_data())
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(path)
+        body = response.get_data()  # streamed responses are produced while read
+        timings.append((time.perf_counter() - start) * 1000)
+        assert len(body) == size or path.endswith(".csv"), path
+    return statistics.median(timings), response.status_code, size
+
+
+def peak_memory(client, path: str) -> float:
+    """Peak Python memory (MiB) while producing the whole response, read chunk by chunk."""
+    gc.collect()
+    tracemalloc.start()
+    response = client.get(path, buffered=False)
+    for _chunk in response.response:
+        pass
+    response.close()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / (1024 * 1024)
+
+
+def main() -> None:
+    args = parse_args()
+    postgres_url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if postgres_url.startswith("postgresql"):
+        dialect, url, options, count = "postgresql", postgres_url, {}, args.cases or 1_000_000
+    else:
+        path = Path(tempfile.mkdtemp()) / "benchmark.sqlite3"
+        dialect, url, options, count = "sqlite", f"sqlite:///{path}", {}, args.cases or 200_000
+    app = create_app(benchmark_config(url, options))
+    now = dt.datetime.now(dt.timezone.utc)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_taxonomy()
+        author = create_user("bench@example.org", "Benchmark", Role.ADMIN, "benchmark-password-123")
+        db.session.commit()
+        generator = Generator(args.seed, now, list(db.session.scalars(select(Body))),
+                              list(db.session.scalars(select(Theme))), list(db.session.scalars(select(Region))))
+        started = time.perf_counter()
+        load_cases(url, options, generator.cases(count), dialect)
+        recommendations, publications = add_recommendations_and_publications(dialect, author.id, args.seed)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE" if dialect == "postgresql" else "ANALYZE"))
+        load_seconds = time.perf_counter() - started
+    print(f"{dialect}: {count:,} cases over {YEARS} years, {recommendations:,} recommendations, "
+          f"{publications:,} published answers (loaded in {load_seconds:.0f} s)")
+
+    year = now.year - 1
+    client = app.test_client()
+    pages = [
+        (f"/transparency for {year}", f"/transparency?period={year}"),
+        ("/transparency, all time", "/transparency?period=all"),
+        ("statistics CSV, all time", "/transparency/statistics.csv?period=all"),
+        ("published answers CSV, all", "/published/answers.csv"),
+    ]
+    print(f"{'request':<32} {'p50 ms':>9} {'status':>7} {'bytes':>12} {'peak MiB':>9}")
+    for label, path in pages:
+        p50, status, size = time_request(client, path, args.runs)
+        memory = peak_memory(client, path)
+        print(f"{label:<32} {p50:>9.1f} {status:>7} {size:>12,} {memory:>9.1f}")
+    with app.app_context():
+        db.session.remove()
+        if dialect == "postgresql":
+            db.drop_all()
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

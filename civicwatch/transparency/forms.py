@@ -1,0 +1,170 @@
+"""Forms: the public filters (GET, no CSRF: they change nothing) and the staff publishing forms."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from civicwatch.cases.models import Outcome
+from civicwatch.taxonomy.models import Body, Region, Theme
+from civicwatch.transparency.statistics import MONTH_PATTERN
+
+LAST_12_MONTHS = "last12"
+ALL_TIME = "all"
+MONTH_HINT = "Year and month, for example 2026-03"
+
+
+def _month_before(month: str, count: int) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    index = year * 12 + (number - 1) - count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_label(month: str) -> str:
+    year, number = month.split("-")
+    return dt.date(int(year), int(number), 1).strftime("%B %Y")
+
+
+@dataclass(frozen=True)
+class Period:
+    first_month: str | None
+    last_month: str | None
+    label: str
+
+
+class StatisticsFilterForm(Form):
+    """The filters of /transparency and of the statistics exports."""
+
+    period = SelectField("Period", default=LAST_12_MONTHS, validate_choice=True)
+    from_month = StringField("From (month)", validators=[Optional(), Regexp(MONTH_PATTERN, message=MONTH_HINT)],
+                             description=MONTH_HINT)
+    to_month = StringField("To (month)", validators=[Optional(), Regexp(MONTH_PATTERN, message=MONTH_HINT)],
+                           description=MONTH_HINT)
+    body = SelectField("Oversight body", default="", validate_choice=True)
+    theme = SelectField("What the complaint is about", default="", validate_choice=True)
+    region = SelectField("Region", default="", validate_choice=True)
+
+    def __init__(self, args: MultiDict, years: list[int], bodies: list[Body], themes: list[Theme],
+                 regions: list[Region]) -> None:
+        super().__init__(args)
+        self.period.choices = [(LAST_12_MONTHS, "Last 12 months"), (ALL_TIME, "All time")] + [
+            (str(year), str(year)) for year in years]
+        self.body.choices = [("", "All bodies")] + [(b.code, b.name) for b in bodies]
+        self.theme.choices = [("", "All subjects")] + [(t.code, t.name) for t in themes]
+        self.region.choices = [("", "All regions")] + [(r.code, r.name) for r in regions]
+
+    def validate(self, extra_validators: dict | None = None) -> bool:  # type: ignore[override]
+        if self.period.data not in {value for value, _ in self.period.choices}:
+            self.period.data = LAST_12_MONTHS  # an old link to a year with no cases is not an error
+        valid = super().validate(extra_validators)
+        if valid and self.from_month.data and self.to_month.data and self.from_month.data > self.to_month.data:
+            self.to_month.errors = ["The end month must not be before the start month."]
+            valid = False
+        return valid
+
+    def chosen_period(self, current_month: str) -> Period:
+        """The months the figures cover. Months given by hand win over the period menu."""
+        first, last = (self.from_month.data or None), (self.to_month.data or None)
+        if first or last:
+            return Period(first, last, _custom_label(first, last))
+        if self.period.data == ALL_TIME:
+            return Period(None, None, "all time")
+        if self.period.data and self.period.data.isdigit():
+            return Period(f"{self.period.data}-01", f"{self.period.data}-12", self.period.data)
+        first = _month_before(current_month, 11)
+        return Period(first, current_month, f"the last 12 months ({_month_label(first)} to {_month_label(current_month)})")
+
+
+def _custom_label(first: str | None, last: str | None) -> str:
+    if first and last:
+        return f"{_month_label(first)} to {_month_label(last)}"
+    if first:
+        return f"{_month_label(first)} onwards"
+    return f"up to {_month_label(last or '')}"
+
+
+class PublishedSearchForm(Form):
+    """The filters of /published and of the published answers exports."""
+
+    q = StringField("Search the answers", validators=[Optional(), Length(max=200)])
+    body = SelectField("Oversight body", default="", validate_choice=True)
+    theme = SelectField("What the complaint was about", default="", validate_choice=True)
+    outcome = SelectField("Outcome", default="", validate_choice=True)
+    year = StringField("Year published", validators=[Optional(), Regexp(r"^\d{4}$", message="A year, for example 2026")])
+
+    def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme]) -> None:
+        super().__init__(args)
+        self.body.choices = [("", "All bodies")] + [(b.code, b.name) for b in bodies]
+        self.theme.choices = [("", "All subjects")] + [(t.code, t.name) for t in themes]
+        self.outcome.choices = [("", "All outcomes")] + [(o.value, outcome_label(o)) for o in Outcome]
+
+
+def outcome_label(outcome: Outcome | str | None) -> str:
+    value = outcome.value if isinstance(outcome, Outcome) else (outcome or "")
+    return OUTCOME_LABELS.get(value, value.replace("_", " ").capitalize())
+
+
+OUTCOME_LABELS = {
+    "substantiated": "Substantiated: the complaint was found to be true",
+    "partly_substantiated": "Partly substantiated",
+    "not_substantiated": "Not substantiated: not enough evidence",
+    "unfounded": "Unfounded: the evidence showed it did not happen",
+    "policy_failure": "A failure of policy or procedure",
+    "no_jurisdiction": "Outside the body's powers",
+}
+
+
+# ---------------------------------------------------------------- staff
+
+class DraftForm(FlaskForm):
+    """The author's draft: both texts as written, then the decision on each proposal (posted as
+    hide-<key> and replacement-<key> fields, one pair per proposal)."""
+
+    row_version = HiddenField()
+    summary_source = TextAreaField("Public summary of the complaint and what was done",
+                                   validators=[DataRequired("Write the public summary."), Length(max=20_000)])
+    response_source = TextAreaField("The body's response",
+                                    validators=[DataRequired("Write the body's response."), Length(max=20_000)])
+    extra_terms = TextAreaField(
+        "Also hide these words or phrases", validators=[Optional(), Length(max=2000)],
+        description="One per line: names or details the assistant missed. They are hidden wherever they appear.")
+    check = SubmitField("Save and check again")
+    submit_for_approval = SubmitField("Submit for approval")
+
+
+class ReviewForm(FlaskForm):
+    row_version = HiddenField()
+    note = TextAreaField("Why you are sending it back", validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField("I have read the published text and it names or identifies no one")
+    approve = SubmitField("Approve and publish")
+    send_back = SubmitField("Send back to the author")
+
+
+class WithdrawForm(FlaskForm):
+    row_version = HiddenField()
+    reason = TextAreaField("Reason (published with the notice)",
+                           validators=[DataRequired("Give the reason the public will read."), Length(max=1000)])
+    submit = SubmitField("Withdraw this answer")
+
+
+class StartDraftForm(FlaskForm):
+    submit = SubmitField("Start a draft")
+
+
+class DiscardForm(FlaskForm):
+    row_version = HiddenField()
+    submit = SubmitField("Discard this draft")
+
+
+class ApiKeyForm(FlaskForm):
+    name = StringField("Who the key is for", validators=[DataRequired("Name the client."), Length(max=200)],
+                       description="For example: 'Civic app of the Freetown youth network'.")
+    submit = SubmitField("Issue a key")
+
+
+class RevokeApiKeyForm(FlaskForm):
+    submit = SubmitField("Revoke")

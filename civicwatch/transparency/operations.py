@@ -1,0 +1,392 @@
+"""Publishing answers, the complainant's rating and appeal, and Open311 API keys. Every operation writes its
+audit entry and flushes; the caller commits once."""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from civicwatch.accounts.models import User
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.deadlines import respond_window
+from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.workflow import REASON_MAX, transition_case
+from civicwatch.crypto import DecryptionError, decrypt_json, keyed_hash
+from civicwatch.database import utcnow
+from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError
+from civicwatch.extensions import db
+from civicwatch.messaging.operations import notify_complainant
+from civicwatch.taxonomy.models import Body
+from civicwatch.transparency import permissions
+from civicwatch.transparency.models import ApiKey, Publication, PublicationStatus
+from civicwatch.transparency.redaction import (
+    LABELS,
+    Decision,
+    KnownDetails,
+    Proposal,
+    apply_redactions,
+    propose_redactions,
+)
+
+log = logging.getLogger(__name__)
+
+P = PublicationStatus
+FIELDS = ("summary", "response")
+TEXT_MAX = 20_000
+REPLACEMENT_MAX = 60
+EXTRA_TERMS_MAX = 50
+API_KEY_PREFIX = "cw311_"
+PHONE_LIKE = re.compile(r"\+?\d[\d\s\-.()/]{6,}\d")
+
+
+# ---------------------------------------------------------------- what the case says about the complainant
+
+def known_details(case: Case) -> KnownDetails:
+    """The complainant's name, phone and email from the case's encrypted contact data (never logged)."""
+    if case.contact_encrypted is None:
+        return KnownDetails()
+    try:
+        contact = decrypt_json(case.contact_encrypted)
+    except DecryptionError:
+        log.warning("contact data of case %s could not be decrypted for redaction", case.id)
+        return KnownDetails()
+    names = [str(contact[key]) for key in ("name", "first_name", "last_name", "full_name") if contact.get(key)]
+    phones = [str(contact["phone"])] if contact.get("phone") else []
+    emails = [str(contact["email"])] if contact.get("email") else []
+    return KnownDetails(tuple(names), tuple(phones), tuple(emails))
+
+
+def leaked_details(case: Case, texts: Iterable[str]) -> list[str]:
+    """What of the complainant's known details is still in `texts` (by kind, never the detail itself)."""
+    known = known_details(case)
+    found: list[str] = []
+    for text in texts:
+        lowered = text.lower()
+        numbers = [re.sub(r"\D", "", run) for run in PHONE_LIKE.findall(text)]
+        if any(name.lower() in lowered for name in known.names if len(name) >= 3):
+            found.append("name")
+        if any(email.lower() in lowered for email in known.emails):
+            found.append("email address")
+        if any(_local_digits(phone) and _local_digits(phone) in number for phone in known.phones for number in numbers):
+            found.append("phone number")
+    return sorted(set(found))
+
+
+def _local_digits(phone: str) -> str:
+    # The last eight digits are common to every way of writing the number (+232 76 100001, 076100001).
+    digits = re.sub(r"\D", "", phone)
+    return digits[-8:] if len(digits) >= 8 else ""
+
+
+def _refuse_leaks(case: Case, publication: Publication) -> None:
+    leaks = leaked_details(case, (publication.summary, publication.response))
+    if leaks:
+        raise DomainError(
+            "The published text still contains the complainant's " + " and ".join(leaks)
+            + ". Hide it before this answer can go further.")
+
+
+# ---------------------------------------------------------------- drafting
+
+@dataclass(frozen=True)
+class DraftView:
+    """A draft with the assistant's current proposals and the decisions applied to them."""
+
+    proposals: list[Proposal]
+    decisions: dict[str, Decision]  # proposal key -> decision
+
+
+def proposals_for(publication: Publication) -> list[Proposal]:
+    known = known_details(publication.case)
+    extra = publication.extra_terms or []
+    return [proposal for field_name in FIELDS
+            for proposal in propose_redactions(field_name, getattr(publication, f"{field_name}_source"), known, extra)]
+
+
+def draft_view(publication: Publication) -> DraftView:
+    stored = {f"{d['field']}:{d['start']}:{d['end']}": Decision.from_dict(d) for d in publication.redactions or []}
+    return DraftView(proposals_for(publication), stored)
+
+
+def start_publication(case: Case, user: User) -> Publication:
+    """A new draft version of the case's public answer, from its findings and draft public response,
+    with every proposal of the redaction assistant accepted."""
+    permissions.require_start(user, case)
+    pending = db.session.scalar(select(Publication).where(
+        Publication.case_id == case.id, Publication.status.in_((P.DRAFT, P.AWAITING_APPROVAL))))
+    if pending is not None:
+        raise ConflictError(f"Version {pending.version} of this answer is already being prepared. Continue "
+                            "with it, or discard it first.")
+    version = (db.session.scalar(select(func.max(Publication.version)).where(Publication.case_id == case.id)) or 0) + 1
+    publication = Publication(
+        case=case, version=version, status=P.DRAFT, author_id=user.id,
+        summary_source=(case.findings or "").strip(), response_source=(case.draft_public_response or "").strip(),
+        summary="", response="", redactions=[], extra_terms=[],
+    )
+    db.session.add(publication)
+    _redact(publication, {})
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConflictError("Someone started a draft for this case at the same moment. Reload the page.") from None
+    record_audit(user, "publication.draft", publication, case=case,
+                 after={"version": version, "proposals": len(publication.redactions)})
+    return publication
+
+
+def save_draft(publication: Publication, user: User, summary_source: str, response_source: str,
+               choices: Mapping[str, tuple[bool, str]], extra_terms: str | None) -> None:
+    """Store the author's texts and their decision on each proposal shown to them.
+
+    `choices` maps a proposal's key to (hide, replacement) as the form posted it. When the texts changed,
+    the proposals are found again: a span the author had chosen to leave stays visible if it is still there
+    with the same words; everything new is hidden until the author decides otherwise.
+    """
+    permissions.require_edit(user, publication)
+    summary_source = _clean(summary_source, "public summary")
+    response_source = _clean(response_source, "response")
+    before = {"summary": publication.summary, "response": publication.response}
+    old_sources = {name: getattr(publication, f"{name}_source") for name in FIELDS}
+    shown = {key: choice for key, choice in choices.items()}
+    left_visible = {(key.split(":")[0], _span_text(old_sources, key)) for key, (hide, _) in shown.items() if not hide}
+    replacements = {(key.split(":")[0], _span_text(old_sources, key)): text for key, (_, text) in shown.items()}
+    publication.summary_source, publication.response_source = summary_source, response_source
+    publication.extra_terms = _terms(extra_terms)
+    _redact(publication, {"left_visible": left_visible, "replacements": replacements})
+    db.session.flush()
+    record_audit(user, "publication.edit", publication, case=publication.case, before=before,
+                 after={"summary": publication.summary, "response": publication.response,
+                        "hidden": sum(1 for d in publication.redactions if d["hide"])})
+
+
+def _span_text(sources: Mapping[str, str], key: str) -> str:
+    try:
+        field_name, start, end = key.split(":")
+        return sources[field_name][int(start):int(end)]
+    except (KeyError, ValueError):
+        return ""
+
+
+def _redact(publication: Publication, previous: Mapping[str, object]) -> None:
+    """Find the proposals again, carry over the author's choices, and write the texts the public reads."""
+    left_visible = previous.get("left_visible", set())
+    replacements = previous.get("replacements", {})
+    decisions = []
+    for proposal in proposals_for(publication):
+        identity = (proposal.field, proposal.text)
+        replacement = _clean_replacement(replacements.get(identity), proposal.label)  # type: ignore[union-attr]
+        decisions.append(Decision(proposal.field, proposal.start, proposal.end, proposal.label,
+                                  identity not in left_visible, replacement))  # type: ignore[operator]
+    publication.redactions = [d.as_dict() for d in decisions]
+    publication.summary = apply_redactions(publication.summary_source, "summary", decisions)
+    publication.response = apply_redactions(publication.response_source, "response", decisions)
+
+
+def _clean_replacement(value: str | None, label: str) -> str:
+    text = " ".join((value or "").split())[:REPLACEMENT_MAX]
+    return text or LABELS[label]
+
+
+def _clean(text: str | None, what: str) -> str:
+    value = (text or "").replace("\r\n", "\n").strip()
+    if not value:
+        raise DomainError(f"Write the {what} first.")
+    if len(value) > TEXT_MAX:
+        raise DomainError(f"The {what} is too long: at most {TEXT_MAX:,} characters.")
+    return value
+
+
+def _terms(raw: str | None) -> list[str]:
+    terms = [" ".join(line.split()) for line in (raw or "").splitlines()]
+    unique = list(dict.fromkeys(term for term in terms if term))
+    if len(unique) > EXTRA_TERMS_MAX:
+        raise DomainError(f"List at most {EXTRA_TERMS_MAX} words or phrases to hide.")
+    return unique
+
+
+def discard_draft(publication: Publication, user: User) -> None:
+    permissions.require_edit(user, publication)
+    record_audit(user, "publication.discard", publication, case=publication.case,
+                 before={"version": publication.version, "status": publication.status.value})
+    db.session.delete(publication)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- four eyes
+
+def submit_publication(publication: Publication, user: User) -> None:
+    """The author hands the redacted text to a colleague for approval."""
+    permissions.require_edit(user, publication)
+    if not publication.summary.strip() or not publication.response.strip():
+        raise DomainError("Write both the public summary and the response before submitting.")
+    _refuse_leaks(publication.case, publication)
+    publication.status = P.AWAITING_APPROVAL
+    publication.submitted_at = utcnow()
+    db.session.flush()
+    record_audit(user, "publication.submit", publication, case=publication.case,
+                 before={"status": P.DRAFT.value}, after={"status": P.AWAITING_APPROVAL.value})
+
+
+def send_back_publication(publication: Publication, user: User, note: str | None) -> None:
+    """Back to the author as a draft, with the reviewer's note."""
+    permissions.require_send_back(user, publication)
+    note = " ".join((note or "").split())[:REASON_MAX] or None
+    if note is None and user.id != publication.author_id:
+        raise DomainError("Tell the author what to change.")
+    publication.status = P.DRAFT
+    publication.review_note = note
+    db.session.flush()
+    record_audit(user, "publication.send_back", publication, case=publication.case,
+                 before={"status": P.AWAITING_APPROVAL.value}, after={"status": P.DRAFT.value, "note": note})
+
+
+def approve_publication(publication: Publication, user: User, confirmed: bool) -> None:
+    """A second staff member publishes the answer: the previous version is superseded, the complainant is
+    told on their follow-up page and by SMS."""
+    permissions.require_approve(user, publication)
+    case = publication.case
+    if case.status not in permissions.ANSWERED:
+        raise InvalidTransitionError(f"The case is {case.status.value} now; only an answered case is published.")
+    if not confirmed:
+        raise DomainError("Confirm that you read the published text and that it identifies no one.")
+    _refuse_leaks(case, publication)
+    now = utcnow()
+    previous = db.session.scalar(select(Publication).where(Publication.case_id == case.id,
+                                                           Publication.status == P.PUBLISHED))
+    if previous is not None:
+        previous.status = P.SUPERSEDED
+        db.session.flush()  # one live answer per case: the old one steps aside first
+    publication.status = P.PUBLISHED
+    publication.approver_id = user.id
+    publication.published_at = now
+    publication.body_id, publication.theme_id, publication.outcome = case.body_id, case.theme_id, case.outcome
+    publication.answered_at = case.responded_at or case.closed_at or now
+    db.session.add(CaseEvent(case=case, kind="answer_published", public=True, created_at=now, user_id=user.id,
+                             detail={"version": publication.version}))
+    db.session.flush()
+    _tell_complainant_published(case)
+    record_audit(user, "publication.approve", publication, case=case,
+                 before={"status": P.AWAITING_APPROVAL.value, "superseded": previous.id if previous else None},
+                 after={"status": P.PUBLISHED.value, "author": publication.author_id, "approver": user.id})
+
+
+def _tell_complainant_published(case: Case) -> None:
+    from flask import current_app
+
+    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
+    notify_complainant(case, (
+        f"CivicWatch {case.reference}: the answer to your complaint is published at {base}/published/"
+        f"{case.reference}. To rate it (1 to 5) or appeal, go to {base}/track with your receipt code."),
+        purpose="answer")
+
+
+def withdraw_publication(publication: Publication, user: User, reason: str | None) -> None:
+    """Take a published answer down. The reason stays public in its place."""
+    permissions.require_withdraw(user, publication)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError("Give the reason the public will read.")
+    if len(reason) > 1000:
+        raise DomainError("Keep the reason under 1,000 characters.")
+    now = utcnow()
+    publication.status = P.WITHDRAWN
+    publication.withdrawn_at, publication.withdrawn_by_id, publication.withdraw_reason = now, user.id, reason
+    db.session.add(CaseEvent(case=publication.case, kind="answer_withdrawn", public=True, created_at=now,
+                             user_id=user.id, detail={"version": publication.version, "reason": reason}))
+    db.session.flush()
+    record_audit(user, "publication.withdraw", publication, case=publication.case,
+                 before={"status": P.PUBLISHED.value}, after={"status": P.WITHDRAWN.value, "reason": reason})
+
+
+# ---------------------------------------------------------------- the complainant's rating and appeal
+
+def answer_available(case: Case) -> bool:
+    """Whether the complainant has an answer to rate or appeal: the case is answered."""
+    return case.status in permissions.ANSWERED
+
+
+def rate_answer(case: Case, rating: int | str) -> CaseEvent:
+    """The complainant rates the answer from 1 (very unhappy) to 5 (very happy); a new rating replaces
+    the old one. Called from the follow-up page and the SMS dialogue."""
+    try:
+        score = int(str(rating).strip())
+    except (TypeError, ValueError):
+        raise DomainError("Choose a rating from 1 to 5.") from None
+    if not 1 <= score <= 5:
+        raise DomainError("Choose a rating from 1 to 5.")
+    if not answer_available(case):
+        raise InvalidTransitionError("There is no answer to rate yet: you can rate it once the body has answered.")
+    before = case.satisfaction
+    case.satisfaction = score
+    event = CaseEvent(case=case, kind="answer_rated", public=True, created_at=utcnow(), detail={"rating": score})
+    db.session.add(event)
+    db.session.flush()
+    record_audit(None, "case.rate", case, before={"satisfaction": before}, after={"satisfaction": score})
+    return event
+
+
+def appeal_answer(case: Case, reason: str | None, body: Body | None = None) -> CaseEvent:
+    """The complainant appeals: the case is reopened (with their reason on the timeline) and, if they
+    chose another oversight body, it moves there with a fresh deadline."""
+    reason = " ".join((reason or "").split())[:REASON_MAX]
+    if not reason:
+        raise DomainError("Tell us why you disagree with the answer.")
+    if body is not None and not body.active:
+        raise DomainError("Choose an oversight body from the list.")
+    event = transition_case(case, CaseStatus.REOPENED, None, reason=reason)
+    if body is not None and body.id != case.body_id:
+        _move_on_appeal(case, body)
+    return event
+
+
+def _move_on_appeal(case: Case, body: Body) -> None:
+    previous = case.body_id
+    now = utcnow()
+    case.body, case.assigned_to_id = body, None
+    case.respond_due_at = now + respond_window(case, body)
+    db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=now,
+                             detail={"body": body.name, "appeal": True}))
+    db.session.flush()
+    record_audit(None, "case.appeal_route", case, before={"body_id": previous},
+                 after={"body_id": body.id, "respond_due_at": case.respond_due_at})
+
+
+# ---------------------------------------------------------------- API keys for Open311 clients
+
+def issue_api_key(name: str, user: User | None) -> tuple[ApiKey, str]:
+    """A new key; the secret is returned once and only its keyed hash is stored."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError("Name the client the key is for.")
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(24)
+    key = ApiKey(name=name[:200], key_hash=keyed_hash("api_key", secret), prefix=secret[:12],
+                 created_by_id=user.id if user else None)
+    db.session.add(key)
+    db.session.flush()
+    record_audit(user, "api_key.issue", key, after={"name": key.name, "prefix": key.prefix})
+    return key, secret
+
+
+def revoke_api_key(key: ApiKey, user: User | None) -> None:
+    if key.revoked_at is not None:
+        raise ConflictError("That key is already revoked.")
+    key.revoked_at = utcnow()
+    db.session.flush()
+    record_audit(user, "api_key.revoke", key, before={"revoked": False}, after={"revoked": True})
+
+
+def authenticate_api_key(secret: str | None) -> ApiKey | None:
+    """The active key with this secret, or None."""
+    if not secret or len(secret) > 200:
+        return None
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == keyed_hash("api_key", secret)))
+    if key is None or key.revoked_at is not None:
+        return None
+    key.last_used_at = utcnow()
+    return key

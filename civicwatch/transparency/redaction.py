@@ -1,0 +1,362 @@
+"""The redaction assistant: proposes what to hide in a text before it is published.
+
+A blank English spaCy pipeline (a tokenizer, no trained model) with `Matcher` and `EntityRuler` patterns:
+phone numbers, emails, ID and service numbers, vehicle plates, exact addresses, and people's names (after
+a title such as "Mr" or "Sgt", a common Sierra Leonean name, or a name known from the case). Staff accept
+or edit each proposal; nothing here decides alone what the public reads.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+LABELS = {
+    "email": "[email]",
+    "phone": "[phone number]",
+    "plate": "[vehicle plate]",
+    "id_number": "[ID number]",
+    "address": "[address]",
+    "name": "[name]",
+    "staff": "[hidden]",
+}
+LABEL_NAMES = {
+    "email": "Email address",
+    "phone": "Phone number",
+    "plate": "Vehicle plate",
+    "id_number": "ID or service number",
+    "address": "Address",
+    "name": "Person's name",
+    "staff": "Hidden by staff",
+}
+# When two proposals overlap and are as long as each other, the more specific label wins.
+PRIORITY = ("email", "phone", "plate", "id_number", "address", "name", "staff")
+
+TITLES = (
+    "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "madam", "dr", "dr.", "officer", "sgt", "sergeant", "cpl",
+    "corporal", "pte", "private", "major", "maj", "capt", "captain", "lt", "lieutenant", "col", "colonel",
+    "gen", "general", "insp", "inspector", "supt", "superintendent", "asp", "commissioner", "constable",
+    "pc", "wpc", "warder", "chief", "pa", "ya", "alhaji", "alhaja", "hajah", "rev", "reverend", "pastor",
+    "imam", "brother", "sister", "uncle", "aunty", "auntie",
+)
+# Common given names and family names in Sierra Leone; a capitalised one is proposed as a name.
+COMMON_NAMES = (
+    "abdul", "abu", "abubakarr", "adama", "alie", "alimamy", "alusine", "aminata", "amadu", "augustine",
+    "bintu", "christiana", "emmanuel", "fatmata", "fatu", "foday", "hawa", "ibrahim", "isatu", "isha",
+    "issa", "jeneba", "joseph", "kadiatu", "kumba", "lamin", "mabinty", "mariama", "marie", "mohamed",
+    "momoh", "musa", "mustapha", "osman", "salamatu", "santigie", "sheku", "sorie", "tenneh", "umaru",
+    "yusuf", "zainab", "bah", "bangura", "barrie", "conteh", "fofanah", "jalloh", "kallon", "kamara",
+    "kanu", "kargbo", "koroma", "mansaray", "massaquoi", "sankoh", "sesay", "tarawallie", "turay", "kabia",
+    "kamanda", "lahai", "samura", "sillah", "suma", "kaikai", "gbla", "jusu", "bockarie", "kpaka",
+)
+STREET_WORDS = (
+    "road", "rd", "rd.", "street", "st", "st.", "avenue", "ave", "lane", "ln", "drive", "close", "way",
+    "crescent", "terrace", "highway", "hill",
+)
+ID_KEYWORDS = (
+    "id", "nin", "badge", "passport", "licence", "license", "pin", "force", "service", "employee", "staff",
+    "personnel", "army", "payroll", "registration",
+)
+NUMBER_WORDS = ("number", "no", "no.", "num", "#")
+PLATE_STOPWORDS = {"ID", "NO", "PC", "MR", "DR", "LE", "SLL", "USD", "AM", "PM", "ACC", "NIN", "PIN"}
+YEAR = re.compile(r"^(19|20)\d\d$")
+DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A span of `field` the assistant proposes to hide, with the text that replaces it by default."""
+
+    field: str
+    start: int
+    end: int
+    text: str
+    label: str
+
+    @property
+    def replacement(self) -> str:
+        return LABELS[self.label]
+
+    @property
+    def label_name(self) -> str:
+        return LABEL_NAMES[self.label]
+
+    def key(self) -> str:
+        return f"{self.field}:{self.start}:{self.end}"
+
+
+@dataclass(frozen=True)
+class KnownDetails:
+    """What the case itself tells us about the complainant: their name, phone and email, if given."""
+
+    names: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- the pipeline, built once per process
+
+@lru_cache(maxsize=1)
+def redaction_pipeline() -> tuple[Language, Matcher]:
+    """The tokenizer with an EntityRuler (token-shape patterns) and a Matcher (patterns needing checks)."""
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    ruler.add_patterns(_ruler_patterns())
+    matcher = Matcher(nlp.vocab)
+    _add_matcher_patterns(matcher)
+    return nlp, matcher
+
+
+def _ruler_patterns() -> list[dict[str, Any]]:
+    # One token of capitals and digits (and / or -) with at least three digits and a letter: SLP/12345,
+    # RSLAF-4521, SL123456. Dates (12/03/2025) have no letter.
+    id_token = r"^(?=[A-Z0-9/\-]*\d{3})(?=[A-Z0-9/\-]*[A-Z])[A-Z0-9][A-Z0-9/\-]{4,}$"
+    return [
+        {"label": "email", "pattern": [{"LIKE_EMAIL": True}]},
+        {"label": "id_number", "pattern": [{"TEXT": {"REGEX": id_token}}]},
+    ]
+
+
+def _add_matcher_patterns(matcher: Matcher) -> None:
+    name_part = {"IS_TITLE": True, "IS_STOP": False, "IS_ALPHA": True}
+    name_rest = {"TEXT": {"REGEX": r"^(-|[A-Z][a-z'’]+)$"}, "IS_STOP": False, "OP": "*"}
+    matcher.add("phone", [[
+        {"TEXT": {"REGEX": r"^(\+|\()?\d[\d()\-.]*$"}},
+        {"TEXT": {"REGEX": r"^[\d()\-.]+$"}, "OP": "*"},
+    ]], greedy="LONGEST")
+    # Sierra Leone plates: "AKK 123", "ABC-456", "AFJ 365A". An ID number of the same shape loses to them.
+    matcher.add("plate", [
+        [{"TEXT": {"REGEX": r"^[A-Z]{2,3}$"}}, {"TEXT": {"REGEX": r"^\d{3,4}[A-Z]?$"}}],
+        [{"TEXT": {"REGEX": r"^[A-Z]{2,3}-?\d{3,4}[A-Z]?$"}}],
+    ], greedy="LONGEST")
+    matcher.add("id_number", [[
+        {"LOWER": {"IN": list(ID_KEYWORDS + NUMBER_WORDS)}},
+        {"LOWER": {"IN": list(NUMBER_WORDS + ("card",))}, "OP": "*"},
+        {"IS_PUNCT": True, "OP": "?"},
+        {"TEXT": {"REGEX": r"\d{3,}"}},
+    ]], greedy="LONGEST")
+    matcher.add("address", [[
+        {"TEXT": {"REGEX": r"^\d{1,4}[A-Za-z]?$"}},
+        {"ORTH": ",", "OP": "?"},
+        {"IS_TITLE": True, "OP": "+"},
+        {"LOWER": {"IN": list(STREET_WORDS)}},
+    ]], greedy="LONGEST")
+    matcher.add("titled_name", [[
+        {"LOWER": {"IN": list(TITLES)}},
+        {"ORTH": ".", "OP": "?"},
+        name_part,
+        name_rest,
+    ]], greedy="LONGEST")
+    matcher.add("common_name", [[
+        {"LOWER": {"IN": list(COMMON_NAMES)}, "IS_TITLE": True},
+        name_rest,
+    ]], greedy="LONGEST")
+
+
+# ---------------------------------------------------------------- proposing
+
+def propose_redactions(field: str, text: str, known: KnownDetails | None = None,
+                       extra_terms: Iterable[str] = ()) -> list[Proposal]:
+    """Spans of `text` that look like personal details, in order, not overlapping."""
+    if not text:
+        return []
+    nlp, matcher = redaction_pipeline()
+    doc = nlp(text)
+    candidates: list[tuple[Span, str]] = [(ent, ent.label_) for ent in doc.ents]
+    for match_id, start, end in matcher(doc):
+        found = _matcher_span(doc, nlp.vocab.strings[match_id], doc[start:end])
+        if found is not None:
+            candidates.append(found)
+    candidates += _known_spans(nlp, doc, known or KnownDetails(), extra_terms)
+    return [Proposal(field, span.start_char, span.end_char, span.text, label)
+            for span, label in _without_overlaps(candidates)]
+
+
+def _matcher_span(doc: Doc, rule: str, span: Span) -> tuple[Span, str] | None:
+    """Check what a pattern cannot express, and trim the span to the part worth hiding."""
+    if rule == "phone":
+        end = span.end
+        while end > span.start and not DIGITS.search(doc[end - 1].text):
+            end -= 1  # a full stop or a dash after the number is not part of it
+        span = doc[span.start:end]
+        digits = len(DIGITS.findall(span.text))
+        return (span, "phone") if 8 <= digits <= 15 and not _is_date(span.text) else None
+    if rule == "plate":
+        letters, _, number = span.text.replace("-", " ").partition(" ")
+        if letters in PLATE_STOPWORDS or YEAR.match(number.strip()):
+            return None
+        return span, "plate"
+    if rule == "id_number":
+        return doc[span.end - 1:span.end], "id_number"
+    if rule == "titled_name":
+        first = 2 if span[1].text == "." else 1
+        return _name_part(doc, span.start + first, span.end)
+    if rule == "common_name":
+        return _name_part(doc, span.start, span.end)
+    return span, rule
+
+
+def _name_part(doc: Doc, start: int, end: int) -> tuple[Span, str] | None:
+    while start < end and (doc[start].lower_ in TITLES or doc[start].text == "."):
+        start += 1  # "Chief Inspector Kamara": hide the name, keep the ranks
+    end = min(end, start + 4)  # a name is a few words; longer runs are headings in Title Case
+    while end > start and doc[end - 1].text == "-":
+        end -= 1
+    return (doc[start:end], "name") if end > start else None
+
+
+def _is_date(text: str) -> bool:
+    return bool(re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", text))
+
+
+def _known_spans(nlp: Language, doc: Doc, known: KnownDetails,
+                 extra_terms: Iterable[str]) -> list[tuple[Span, str]]:
+    """Matches of what the case tells us, and of what staff asked to hide.
+
+    Whole names, phones, emails and staff terms match whatever the case; a single part of a name
+    ("Kamara") only when capitalised as written, so that ordinary words are left alone.
+    """
+    any_case = {
+        "name": {name for name in _full_names(known.names) if " " in name},
+        "phone": _phone_variants(known.phones),
+        "email": set(known.emails),
+        "staff": {term.strip() for term in extra_terms if term and term.strip()},
+    }
+    found = _phrase_matches(nlp, doc, any_case, "LOWER")
+    found += _phrase_matches(nlp, doc, {"name": _name_parts(known.names)}, "ORTH")
+    for label in ("phone", "email", "staff"):
+        found += _substring_matches(doc, any_case[label], label)
+    return found
+
+
+def _phrase_matches(nlp: Language, doc: Doc, groups: dict[str, set[str]], attr: str) -> list[tuple[Span, str]]:
+    matcher = PhraseMatcher(nlp.vocab, attr=attr)
+    for label, terms in groups.items():
+        patterns = [nlp.make_doc(term) for term in sorted(terms) if term]
+        if patterns:
+            matcher.add(label, patterns)
+    return [(doc[start:end], nlp.vocab.strings[match_id]) for match_id, start, end in matcher(doc)]
+
+
+def _substring_matches(doc: Doc, terms: set[str], label: str) -> list[tuple[Span, str]]:
+    """Terms written inside a longer token (for example 'tel:076100001'): match the characters."""
+    found = []
+    lowered = doc.text.lower()
+    for term in terms:
+        needle = term.lower().strip()
+        if len(needle) < 3:
+            continue
+        for match in re.finditer(re.escape(needle), lowered):
+            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+            if span is not None:
+                found.append((span, label))
+    return found
+
+
+def _full_names(names: Iterable[str]) -> set[str]:
+    return {" ".join(name.split()) for name in names if name and name.strip()}
+
+
+def _name_parts(names: Iterable[str]) -> set[str]:
+    """Each part of a known name long enough to be a name on its own, as it is capitalised."""
+    parts: set[str] = set()
+    for name in _full_names(names):
+        for part in re.split(r"[\s\-]+", name):
+            if len(part) >= 3:
+                parts.add(part[0].upper() + part[1:])
+    return parts
+
+
+def _phone_variants(phones: Iterable[str]) -> set[str]:
+    """+23276100001 is also written 076100001, 76100001, 076 100 001 and 232 76 100001."""
+    variants: set[str] = set()
+    for phone in phones:
+        digits = re.sub(r"\D", "", phone or "")
+        if len(digits) < 7:
+            continue
+        variants.update({phone, digits, "+" + digits})
+        if phone.startswith("+232") and len(digits) == 11:
+            local = digits[3:]
+            variants.update({local, "0" + local, f"0{local[:2]} {local[2:5]} {local[5:]}",
+                             f"{local[:2]} {local[2:5]} {local[5:]}", f"+232 {local[:2]} {local[2:5]} {local[5:]}",
+                             f"0{local[:2]}-{local[2:5]}-{local[5:]}"})
+    return variants
+
+
+def _without_overlaps(candidates: list[tuple[Span, str]]) -> list[tuple[Span, str]]:
+    """Longest spans first (then the more specific label); drop anything overlapping a kept span."""
+    ordered = sorted(candidates, key=lambda item: (-(item[0].end_char - item[0].start_char),
+                                                   PRIORITY.index(item[1]), item[0].start_char))
+    kept: list[tuple[Span, str]] = []
+    for span, label in ordered:
+        if all(span.end_char <= other.start_char or span.start_char >= other.end_char for other, _ in kept):
+            kept.append((span, label))
+    return sorted(kept, key=lambda item: item[0].start_char)
+
+
+# ---------------------------------------------------------------- applying staff decisions
+
+@dataclass(frozen=True)
+class Decision:
+    """What staff decided for one proposal: hide it (with this replacement) or leave it."""
+
+    field: str
+    start: int
+    end: int
+    label: str
+    hide: bool
+    replacement: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "start": self.start, "end": self.end, "label": self.label,
+                "hide": self.hide, "replacement": self.replacement}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Decision:
+        return cls(str(data["field"]), int(data["start"]), int(data["end"]), str(data["label"]),
+                   bool(data["hide"]), str(data.get("replacement") or LABELS.get(str(data["label"]), "[hidden]")))
+
+
+def apply_redactions(text: str, field: str, decisions: Iterable[Decision]) -> str:
+    """The text the public reads: each hidden span replaced, right to left so offsets stay valid."""
+    result = text
+    chosen = sorted((d for d in decisions if d.field == field and d.hide), key=lambda d: d.start, reverse=True)
+    last_start = len(text) + 1
+    for decision in chosen:
+        if decision.end > last_start or decision.start < 0 or decision.end > len(text):
+            continue  # overlapping or stale: never apply half a decision
+        result = result[:decision.start] + decision.replacement + result[decision.end:]
+        last_start = decision.start
+    return result
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of the source text for the staff view: kept as is, or hidden behind `replacement`."""
+
+    text: str
+    hidden: bool
+    replacement: str = ""
+
+
+def marked_segments(text: str, field: str, decisions: Iterable[Decision]) -> list[Segment]:
+    """The source text cut at each hidden span, so that reviewers see exactly what is hidden."""
+    segments: list[Segment] = []
+    position = 0
+    for decision in sorted((d for d in decisions if d.field == field and d.hide), key=lambda d: d.start):
+        if decision.start < position or decision.end > len(text):
+            continue
+        if decision.start > position:
+            segments.append(Segment(text[position:decision.start], False))
+        segments.append(Segment(text[decision.start:decision.end], True, decision.replacement))
+        position = decision.end
+    if position < len(text):
+        segments.append(Segment(text[position:], False))
+    return segments

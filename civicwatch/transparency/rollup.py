@@ -1,0 +1,194 @@
+"""Keeping the statistics rollup up to date with the cases.
+
+The rollup is a pure function of the case rows, so refreshing a month means recomputing it from its cases.
+A refresh recomputes every month in which a case changed since the previous refresh (`cases.updated_at`,
+which the ORM sets on every change of a case, and which changes to recommendations also touch), looking
+back a little further than the last refresh so that a transaction still open at that moment is not missed.
+`flask civicwatch statistics refresh --full` rebuilds everything (after a bulk import, for example).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, text
+
+from civicwatch.cases.models import Case, CaseStatus, Outcome, Recommendation, RemedyStatus
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+from civicwatch.transparency.models import (
+    CELL_MEASURES,
+    StatisticsRefresh,
+    statistics_cells,
+    statistics_durations,
+)
+from civicwatch.transparency.statistics import (
+    DURATION_END,
+    dialect_name,
+    duration_bucket,
+    month_key,
+    month_start,
+    next_month,
+)
+
+log = logging.getLogger(__name__)
+
+S = CaseStatus
+STATUS_MEASURES = {
+    "in_progress": (S.RECEIVED, S.TRIAGED, S.ACKNOWLEDGED, S.INVESTIGATING, S.REOPENED),
+    "answered": (S.RESPONDED,),
+    "closed_answered": (S.CLOSED,),
+    "rejected": (S.REJECTED,),
+    "referred": (S.REFERRED,),
+    "withdrawn": (S.WITHDRAWN,),
+}
+# A transaction that changed a case may commit a while after it set `updated_at`; look back this far.
+LOOK_BACK = dt.timedelta(minutes=10)
+KEY_COLUMNS = ("month", "body_id", "theme_id", "region_id")
+_REFRESH_LOCK_ID = 727_012
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    months: int  # how many months were recomputed (every month on a full rebuild)
+    full: bool
+    skipped: bool = False  # another process was refreshing
+
+
+# ---------------------------------------------------------------- when
+
+def refresh_due(now: dt.datetime | None = None) -> bool:
+    """Whether the rollup is older than STATISTICS_REFRESH_SECONDS (or was never built)."""
+    state = db.session.get(StatisticsRefresh, 1)
+    if state is None:
+        return True
+    age = (now or utcnow()) - state.refreshed_at
+    return age.total_seconds() >= current_app.config.get("STATISTICS_REFRESH_SECONDS", 60)
+
+
+def refresh_statistics(full: bool = False, now: dt.datetime | None = None) -> RefreshResult:
+    """Recompute the months whose cases changed (every month if `full` or never built). Flushes only."""
+    now = now or utcnow()
+    dialect = dialect_name()
+    if not _take_lock(dialect):
+        return RefreshResult(0, full, skipped=True)
+    state = db.session.get(StatisticsRefresh, 1)
+    if full or state is None:
+        months = _rebuild_everything(dialect)
+        full = True
+    else:
+        changed = months_changed_since(dialect, state.changes_since - LOOK_BACK)
+        for chunk in _chunks(changed, 24):
+            _rebuild_months(dialect, chunk)
+        months = len(changed)
+    if state is None:
+        state = StatisticsRefresh(id=1, refreshed_at=now, changes_since=now)
+        db.session.add(state)
+    state.refreshed_at = state.changes_since = now
+    db.session.flush()
+    log.info("statistics rollup refreshed: %s months (full: %s)", months, full)
+    return RefreshResult(months, full)
+
+
+def _take_lock(dialect: str) -> bool:
+    # SQLite serialises writers itself; PostgreSQL: one refresh at a time, the others use the rollup as is.
+    if dialect != "postgresql":
+        return True
+    return bool(db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _REFRESH_LOCK_ID}))
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+# ---------------------------------------------------------------- what
+
+def _rebuild_everything(dialect: str) -> int:
+    db.session.execute(delete(statistics_cells))
+    db.session.execute(delete(statistics_durations))
+    cells = cell_rows(dialect, [])
+    _insert(statistics_cells, cells)
+    _insert(statistics_durations, duration_rows(dialect, []))
+    return len({row["month"] for row in cells})
+
+
+def _rebuild_months(dialect: str, months: list[str]) -> None:
+    for table in (statistics_cells, statistics_durations):
+        db.session.execute(delete(table).where(table.c.month.in_(months)))
+    conditions = month_conditions(months)
+    _insert(statistics_cells, cell_rows(dialect, conditions))
+    _insert(statistics_durations, duration_rows(dialect, conditions))
+
+
+def _insert(table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5000):
+        batch = rows[start:start + 5000]
+        if batch:
+            db.session.execute(insert(table), batch)
+
+
+def months_changed_since(dialect: str, since: dt.datetime) -> list[str]:
+    month = month_key(dialect, Case.created_at)
+    return sorted(m for m in db.session.scalars(select(month).where(Case.updated_at >= since).distinct()) if m)
+
+
+def month_conditions(months: list[str]) -> list[ColumnElement[bool]]:
+    """Cases received in any of `months` (ranges on created_at, so that its index is used)."""
+    return [or_(*(and_(Case.created_at >= month_start(m), Case.created_at < month_start(next_month(m)))
+                  for m in months))]
+
+
+# ---------------------------------------------------------------- the source queries
+
+def _cell_measures() -> list[ColumnElement[Any]]:
+    measures = [func.count().label("received")]
+    measures += [func.count().filter(Case.status.in_(statuses)).label(name)
+                 for name, statuses in STATUS_MEASURES.items()]
+    measures += [
+        func.count(Case.acknowledged_at).label("acknowledged"),
+        func.count().filter(Case.acknowledged_at <= Case.acknowledge_due_at).label("ack_on_time"),
+        func.count().filter(Case.routed_by_hand.is_(True)).label("by_hand"),
+        func.count(Case.satisfaction).label("ratings"),
+        func.coalesce(func.sum(Case.satisfaction), 0).label("rating_sum"),
+    ]
+    measures += [func.count().filter(Case.satisfaction == score).label(f"rated_{score}") for score in range(1, 6)]
+    measures += [func.count().filter(Case.outcome == outcome).label(f"outcome_{outcome.value}")
+                 for outcome in Outcome]
+    return measures
+
+
+def cell_rows(dialect: str, conditions: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    """Rollup rows, one per (month, body, theme, region), for the cases matching `conditions`."""
+    month = month_key(dialect, Case.created_at).label("month")
+    keys = (month, Case.body_id, Case.theme_id, Case.region_id)
+    rows: dict[tuple, dict[str, Any]] = {}
+    for row in db.session.execute(select(*keys, *_cell_measures()).where(*conditions).group_by(*keys)).mappings():
+        rows[tuple(row[name] for name in KEY_COLUMNS)] = dict(row)
+    recommendations = (
+        select(*keys, *(func.count().filter(Recommendation.status == status).label(f"rec_{status.value}")
+                        for status in RemedyStatus))
+        .select_from(Recommendation).join(Case, Case.id == Recommendation.case_id)
+        .where(*conditions).group_by(*keys)
+    )
+    for row in db.session.execute(recommendations).mappings():
+        target = rows.setdefault(tuple(row[name] for name in KEY_COLUMNS), {name: row[name] for name in KEY_COLUMNS})
+        target.update({name: value for name, value in row.items() if name.startswith("rec_")})
+    return [{**{name: row[name] for name in KEY_COLUMNS}, **{name: int(row.get(name) or 0) for name in CELL_MEASURES}}
+            for row in rows.values()]
+
+
+def duration_rows(dialect: str, conditions: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    """Rollup rows of durations: per month, body and kind, how many cases took each whole hour or day."""
+    month = month_key(dialect, Case.created_at).label("month")
+    rows: list[dict[str, Any]] = []
+    for kind, end_column in DURATION_END.items():
+        bucket = duration_bucket(dialect, kind, end_column).label("bucket")
+        statement = (select(month, Case.body_id, bucket, func.count().label("cases"))
+                     .where(end_column.is_not(None), *conditions)
+                     .group_by(month, Case.body_id, bucket))
+        rows += [{"month": row.month, "body_id": row.body_id, "kind": kind, "bucket": int(row.bucket),
+                  "cases": row.cases} for row in db.session.execute(statement)]
+    return rows

@@ -1,0 +1,92 @@
+"""The redaction assistant: what it proposes, and how staff decisions become the published text."""
+import pytest
+
+from civicwatch.transparency.redaction import (
+    Decision,
+    KnownDetails,
+    apply_redactions,
+    marked_segments,
+    propose_redactions,
+)
+
+
+def found(text, known=None, extra=()):
+    return [(p.label, p.text) for p in propose_redactions("summary", text, known, extra)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Call me on +232 76 123 456 tonight.", ("phone", "+232 76 123 456")),
+    ("My number is 076-123-456.", ("phone", "076-123-456")),
+    ("Reach him on 076123456 please.", ("phone", "076123456")),
+    ("Write to fatu.k@example.org for the papers.", ("email", "fatu.k@example.org")),
+    ("The land cruiser AKK 123 was parked outside.", ("plate", "AKK 123")),
+    ("A pickup with plate ABC-456 blocked the road.", ("plate", "ABC-456")),
+    ("His ID card number 334455 was taken.", ("id_number", "334455")),
+    ("The officer's service number SLP/12345 is on the report.", ("id_number", "SLP/12345")),
+    ("They went to 12 Kissy Road at night.", ("address", "12 Kissy Road")),
+    ("Sgt. Bangura hit him.", ("name", "Bangura")),
+    ("Mr. Mohamed Demo-Kamara was there.", ("name", "Mohamed Demo-Kamara")),
+    ("Chief Inspector Alpha Koroma said no.", ("name", "Alpha Koroma")),
+    ("My brother Ibrahim was held in the cell.", ("name", "Ibrahim")),
+    ("Officer Turay and Cpl Sesay took the money.", ("name", "Turay")),
+])
+def test_each_kind_of_detail_is_proposed(text, expected):
+    assert expected in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "They paid Le 20,000 in 2025 at the junction.",
+    "It happened on 12/03/2025 near Kenema.",
+    "The Anti-Corruption Commission (ACC 2024 report) found nothing.",
+    "The police station in Bo was closed for 3 days.",
+])
+def test_ordinary_numbers_dates_and_places_are_left_alone(text):
+    assert found(text) == []
+
+
+def test_the_complainants_known_details_are_found_in_any_form():
+    known = KnownDetails(names=("Aminata Demo-Kamara",), phones=("+23276100001",), emails=("aminata.demo@example.org",))
+    text = ("aminata demo-kamara called from 076 100 001 and tel:076100001, also wrote from "
+            "Aminata.Demo@example.org. Kamara said the same.")
+    proposals = found(text, known)
+    assert ("name", "aminata demo-kamara") in proposals
+    assert ("phone", "076 100 001") in proposals
+    assert ("phone", "tel:076100001") in proposals
+    assert ("email", "Aminata.Demo@example.org") in proposals
+    assert ("name", "Kamara") in proposals  # a capitalised part of the known name
+
+
+def test_a_lowercase_word_that_is_also_part_of_a_name_is_left_alone():
+    known = KnownDetails(names=("Hope Demo-Kamara",))
+    assert ("name", "hope") not in found("We hope the commission acts.", known)
+
+
+def test_staff_terms_are_hidden_wherever_they_appear():
+    assert found("The Rokupa market women saw it; rokupa is small.", extra=["Rokupa market"]) == [
+        ("staff", "Rokupa market")]
+
+
+def test_proposals_never_overlap_and_prefer_the_specific_kind():
+    proposals = propose_redactions("summary", "Plate ABC-456 and Mr. Kamara Sesay at 4 Lumley Street.")
+    spans = [(p.start, p.end) for p in proposals]
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert [p.label for p in proposals] == ["plate", "name", "address"]
+
+
+def test_staff_decisions_make_the_published_text_and_the_source_is_untouched():
+    source = "Sgt. Bangura took 076123456 from Fatu at 12 Kissy Road."
+    proposals = propose_redactions("summary", source)
+    decisions = [Decision(p.field, p.start, p.end, p.label, p.label != "address", p.replacement) for p in proposals]
+    decisions[0] = Decision(**{**decisions[0].as_dict(), "replacement": "[a sergeant]"})
+    published = apply_redactions(source, "summary", decisions)
+    assert published == "Sgt. [a sergeant] took [phone number] from [name] at 12 Kissy Road."
+    assert source == "Sgt. Bangura took 076123456 from Fatu at 12 Kissy Road."
+    segments = marked_segments(source, "summary", decisions)
+    assert "".join(s.text for s in segments) == source
+    assert [s.text for s in segments if s.hidden] == ["Bangura", "076123456", "Fatu"]
+
+
+def test_stale_or_overlapping_decisions_are_never_half_applied():
+    text = "Short text."
+    decisions = [Decision("summary", 3, 40, "name", True, "[name]"), Decision("response", 0, 5, "name", True, "[x]")]
+    assert apply_redactions(text, "summary", decisions) == text
