@@ -1,0 +1,214 @@
+"""Staff sign-in under attack: password guessing, finding out which emails have accounts, the second factor,
+open redirects after sign-in, and what a copy of the database reveals about passwords and authenticators.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import argon2
+import pyotp
+import pytest
+from sqlalchemy import text
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.extensions import db
+from tests.conftest import PASSWORD, csrf_token, csrf_token_from
+from tests.security.conftest import sign_in, stored_strings
+from tests.security.test_security_receipts import decode_session_cookie
+
+
+def attempt(client, email: str, password: str, next_url: str | None = None):
+    path = "/login" + (f"?next={next_url}" if next_url is not None else "")
+    return client.post(path, data={"csrf_token": csrf_token(client), "email": email, "password": password})
+
+
+def without_tokens(body: str) -> str:
+    return re.sub(r'value="[A-Za-z0-9._-]{40,}"', "", body)
+
+
+# ---------------------------------------------------------------- guessing
+
+def test_the_account_locks_after_repeated_wrong_passwords(app, make_user, client):
+    user = make_user(Role.ADMIN)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert attempt(client, user.email, "not the password at all").status_code == 401
+    response = attempt(client, user.email, PASSWORD)
+    assert response.status_code == 401
+    assert client.get("/staff/").status_code == 302
+
+
+def test_wrong_password_unknown_email_and_deactivated_account_look_the_same(app, make_user):
+    user = make_user(Role.TRIAGE)
+    inactive = make_user(Role.TRIAGE)
+    db.session.get(User, inactive.id).active = False
+    db.session.commit()
+    answers = []
+    for email, password in ((user.email, "wrong password here"), ("nobody@example.org", "wrong password here"),
+                            (inactive.email, PASSWORD)):
+        response = attempt(app.test_client(), email, password)
+        answers.append((response.status_code, without_tokens(response.get_data(as_text=True)).replace(email, "E")))
+    assert answers[0] == answers[1] == answers[2]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Timing oracle: for an unknown email authenticate() short-circuits on `user is None` and never runs "
+    "argon2, so the answer comes back tens of milliseconds sooner than for a real account "
+    "(civicwatch/accounts/operations.py authenticate; the dummy hash is only used for locked accounts)"))
+def test_every_sign_in_attempt_costs_one_argon2_verification(app, make_user, monkeypatch):
+    """Timing: an unknown email must cost the same password hashing as a known one."""
+    user = make_user(Role.TRIAGE)
+    calls = []
+    original = argon2.PasswordHasher.verify
+
+    def counting(self, hash_, password):
+        calls.append(hash_)
+        return original(self, hash_, password)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", counting)
+    for email in (user.email, "nobody@example.org", "NOBODY@EXAMPLE.ORG"):
+        calls.clear()
+        attempt(app.test_client(), email, "wrong password here")
+        assert len(calls) == 1, email
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "User enumeration: after LOGIN_MAX_FAILURES wrong passwords an existing account answers 'This account is "
+    "locked ...' while an unknown email keeps answering 'Email or password is not correct.' "
+    "(civicwatch/accounts/operations.py authenticate)"))
+def test_the_lockout_does_not_reveal_which_emails_have_accounts(app, make_user):
+    user = make_user(Role.ADMIN)
+    answers = {}
+    for email in (user.email, "nobody@example.org"):
+        client = app.test_client()
+        for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+            response = attempt(client, email, "wrong password here")
+        answers[email] = (response.status_code, without_tokens(response.get_data(as_text=True)).replace(email, "E"))
+    assert answers[user.email] == answers["nobody@example.org"]
+
+
+# ---------------------------------------------------------------- open redirects
+
+REDIRECT_PAYLOADS = [
+    "https://evil.example/", "//evil.example/", "///evil.example/", "////evil.example",
+    "/\\evil.example", "\\\\evil.example", "/\\/evil.example", "/%5Cevil.example", "/%2F%2Fevil.example",
+    pytest.param("/%09/evil.example", marks=pytest.mark.xfail(strict=True, reason=(
+        "Open redirect: next=/%09/evil.example passes _safe_next (starts with one slash) and the tab is dropped "
+        "from the Location header, which becomes //evil.example (civicwatch/accounts/views.py _safe_next)"))),
+    pytest.param("/%0d%0a/evil.example", marks=pytest.mark.xfail(strict=True, reason=(
+        "A line break in next passes _safe_next and makes the redirect raise ValueError: 500 instead of the "
+        "dashboard (civicwatch/accounts/views.py _safe_next)"))),
+    "/\t/evil.example", "/\n/evil.example", "javascript:alert(1)",
+    " //evil.example", "https:evil.example", "/.//evil.example", "http://localhost@evil.example/",
+    "%2F%2Fevil.example", "/%E3%80%82/evil.example",
+]
+
+
+def browser_target(location: str) -> str:
+    """Where a browser would go: it drops tabs and line breaks and reads backslashes as slashes."""
+    cleaned = re.sub(r"[\t\r\n]", "", location).replace("\\", "/").strip()
+    return urljoin("http://localhost/login", cleaned)
+
+
+@pytest.mark.parametrize("payload", REDIRECT_PAYLOADS)
+def test_sign_in_never_redirects_off_site(app, make_user, payload):
+    user = make_user(Role.TRIAGE)
+    response = attempt(app.test_client(), user.email, PASSWORD, next_url=payload)
+    assert response.status_code == 302
+    target = urlsplit(browser_target(response.headers["Location"]))
+    assert target.scheme in ("http", "https") and target.hostname == "localhost", response.headers["Location"]
+
+
+def test_a_local_next_page_is_honoured(app, make_user):
+    user = make_user(Role.TRIAGE)
+    response = attempt(app.test_client(), user.email, PASSWORD, next_url="/staff/cases")
+    assert response.headers["Location"].endswith("/staff/cases")
+
+
+# ---------------------------------------------------------------- what the database gives away
+
+def test_passwords_are_stored_as_argon2id_hashes_only(app, make_user):
+    make_user(Role.ADMIN, password="a very particular passphrase")
+    with db.engine.connect() as conn:
+        hashes = [row[0] for row in conn.execute(text("SELECT password_hash FROM users"))]
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+    assert not any("particular" in value for _, _, value in stored_strings())
+
+
+@pytest.fixture
+def clock():
+    import datetime as dt
+
+    from civicwatch.database import set_clock, utcnow
+
+    now = [utcnow()]
+    set_clock(lambda: now[0])
+
+    def advance(seconds: int) -> dt.datetime:
+        now[0] = now[0] + dt.timedelta(seconds=seconds)
+        return now[0]
+
+    advance.now = lambda: now[0]
+    yield advance
+    set_clock(None)
+
+
+@pytest.fixture
+def enrolled(app, make_user, clock):
+    """An admin who set up an authenticator through the web pages; returns (user, secret)."""
+    user = make_user(Role.ADMIN)
+    client = sign_in(app, user)
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    cookie = client.get_cookie("session").value
+    assert secret not in decode_session_cookie(cookie), "the pending secret is readable in the cookie"
+    response = client.post("/account/two-factor", data={"csrf_token": csrf_token_from(page),
+                                                        "code": pyotp.TOTP(secret).at(clock.now())})
+    assert response.status_code == 302
+    return db.session.get(User, user.id), secret
+
+
+def test_authenticator_secrets_are_encrypted_at_rest(app, enrolled):
+    user, secret = enrolled
+    with db.engine.connect() as conn:
+        blob = bytes(conn.execute(text("SELECT totp_secret_encrypted FROM users WHERE id = :id"),
+                                  {"id": user.id}).scalar_one())
+    assert secret.encode() not in blob and blob.startswith(b"gAAAAA")
+    assert not any(secret in value for _, _, value in stored_strings())
+
+
+def _second_factor_page(app, user):
+    client = app.test_client()
+    response = attempt(client, user.email, PASSWORD)
+    assert response.status_code == 302 and "/login/verify" in response.headers["Location"]
+    return client
+
+
+def test_a_used_code_cannot_be_replayed(app, enrolled, clock):
+    user, secret = enrolled
+    code = pyotp.TOTP(secret).at(clock(90))  # a new time step, not the one used at enrolment
+    client = _second_factor_page(app, user)
+    first = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"), "code": code})
+    assert first.status_code == 302
+    other = _second_factor_page(app, user)
+    again = other.post("/login/verify", data={"csrf_token": csrf_token(other, "/login/verify"), "code": code})
+    assert again.status_code == 401
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Second-factor brute force: /login/verify counts wrong codes (register_failed_login) but never checks "
+    "locked_until, so after the password an attacker keeps guessing codes for the whole pending window "
+    "(civicwatch/accounts/views.py verify_totp)"))
+def test_guessing_authenticator_codes_locks_the_account(app, enrolled, clock):
+    user, secret = enrolled
+    now = clock(90)  # a fresh time step, so the right code below is not refused as a replay
+    totp = pyotp.TOTP(secret)
+    valid = {totp.at(now.timestamp() + delta) for delta in (-30, 0, 30)}
+    client = _second_factor_page(app, user)
+    token = csrf_token(client, "/login/verify")
+    wrong = [f"{n:06d}" for n in range(100_000, 100_100) if f"{n:06d}" not in valid]
+    for code in wrong[: app.config["LOGIN_MAX_FAILURES"] + 5]:
+        assert client.post("/login/verify", data={"csrf_token": token, "code": code}).status_code == 401
+    response = client.post("/login/verify", data={"csrf_token": token, "code": totp.at(now)})
+    assert response.status_code != 302, "a right code was accepted after many wrong ones: guessing is unlimited"
+    assert client.get("/staff/").status_code == 302

@@ -1,0 +1,198 @@
+"""Uploads from the internet: polyglots, disguised SVG and HTML, inline PDFs, path tricks in names, files
+too large or too many, and photos that give away where the reporter lives.
+"""
+from __future__ import annotations
+
+import io
+import zlib
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role
+from civicwatch.cases.models import Attachment, Case
+from civicwatch.extensions import db
+from tests.conftest import csrf_token
+from tests.security.conftest import (
+    GPS_TAG,
+    MAKE_TAG,
+    MINIMAL_PDF,
+    jpeg_with_gps,
+    png_bytes,
+    post_multipart,
+    report_fields,
+    send_report,
+    sign_in,
+    upload_files,
+)
+
+SCRIPT = b"<script>alert(document.domain)</script>"
+SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+       b"<script>alert(document.cookie)</script></svg>")
+HTML = b"<!doctype html><html><body><script>fetch('/staff/')</script></body></html>"
+
+
+def report_with(client, files):
+    fields = report_fields("upload")
+    fields["csrf_token"] = csrf_token(client, "/report")
+    return post_multipart(client, "/report", fields, files)
+
+
+def download(app, make_user, case_id: int):
+    """Every file of the case as staff download it: (attachment, response headers, bytes)."""
+    staff = sign_in(app, make_user(Role.TRIAGE))
+    result = []
+    for item in db.session.scalars(select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)):
+        response = staff.get(f"/staff/cases/{case_id}/attachments/{item.id}")
+        data = response.get_data()
+        response.close()
+        assert response.status_code == 200
+        result.append((item, response.headers, data))
+    return result
+
+
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
+    import struct
+
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
+@pytest.mark.parametrize("content,name", [
+    (SVG, "photo.png"), (SVG, "photo.svg"), (HTML, "photo.jpg"), (HTML, "doc.pdf"),
+    (b"GIF89a" + SCRIPT, "x.gif"), (b"<svg" + png_bytes(), "x.png"), (b"MZ\x90\x00" + b"\x00" * 100, "x.exe"),
+])
+def test_files_that_are_not_photos_or_pdfs_are_refused_whatever_their_name(app, client, content, name):
+    response = report_with(client, [(content, name)])
+    assert response.status_code == 400
+    assert db.session.query(Case).count() == 0
+    assert db.session.query(Attachment).count() == 0
+    assert upload_files(app) == []
+
+
+def test_polyglot_images_are_re_encoded_to_bare_pixels(app, client, make_user):
+    """A valid PNG with HTML in a text chunk and after IEND; a JPEG with script in a comment and appended."""
+    png = png_bytes()
+    iend = png.rindex(b"IEND") - 4
+    png_polyglot = png[:iend] + png_chunk(b"tEXt", b"Comment\x00" + SCRIPT) + png[iend:] + HTML
+    jpeg = io.BytesIO()
+    Image.new("RGB", (20, 20), (1, 2, 3)).save(jpeg, format="JPEG", comment=SCRIPT)
+    jpeg_polyglot = jpeg.getvalue() + HTML
+    assert report_with(client, [(png_polyglot, "a.png"), (jpeg_polyglot, "b.jpg")]).status_code == 303
+    case_id = db.session.scalar(select(Case.id))
+    files = download(app, make_user, case_id)
+    assert len(files) == 2
+    for item, headers, data in files:
+        assert b"<script" not in data.lower() and b"<html" not in data.lower()
+        assert headers["Content-Type"] in ("image/png", "image/jpeg")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Content-Disposition"].startswith("attachment")
+    for path in upload_files(app):
+        assert b"<script" not in path.read_bytes().lower()
+
+
+def test_pdfs_are_only_ever_downloaded_never_shown_inline(app, client, make_user):
+    pdf_with_html = MINIMAL_PDF + b"\n" + HTML
+    assert report_with(client, [(pdf_with_html, "report.html")]).status_code == 303
+    case_id = db.session.scalar(select(Case.id))
+    [(item, headers, data)] = download(app, make_user, case_id)
+    assert headers["Content-Type"] == "application/pdf"
+    assert headers["Content-Disposition"].startswith("attachment")
+    assert ".html" not in headers["Content-Disposition"]
+    assert headers["Content-Disposition"].rstrip('"').endswith(".pdf")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in headers["Content-Security-Policy"]
+    assert "no-store" in headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("name", [
+    "../../../../etc/passwd.png", "..\\..\\..\\windows\\win.ini.png", "/etc/cron.d/evil.png",
+    "C:\\temp\\x.png", "a\x00b.png", "x.png\r\nContent-Type: text/html", "\u202egnp.exe", "....//....//x.png",
+    "%2e%2e%2fx.png",
+])
+def test_file_names_cannot_escape_the_upload_folder_or_inject_headers(app, client, make_user, tmp_path, name):
+    assert report_with(client, [(png_bytes(), name)]).status_code == 303
+    stored = upload_files(app)
+    upload_root = (tmp_path / "uploads").resolve()
+    outside = [p for p in tmp_path.rglob("*") if p.is_file() and not p.resolve().is_relative_to(upload_root)
+               and not p.name.startswith("test.sqlite3")]
+    assert outside == []
+    if not stored:  # a line break in the name breaks the multipart header itself: no file arrives at all
+        assert "\n" in name and db.session.query(Attachment).count() == 0
+        return
+    assert len(stored) == 1
+    item = db.session.scalar(select(Attachment))
+    assert "/" not in item.original_name and "\\" not in item.original_name
+    assert "\x00" not in item.original_name and "\r" not in item.original_name and "\n" not in item.original_name
+    assert name not in item.stored_name
+    [(_, headers, _)] = download(app, make_user, item.case_id)
+    disposition = headers["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition and "/" not in disposition.split("filename", 1)[1]
+    assert "Content-Type: text/html" not in str(headers).split("Content-Type: image/png")[0]
+    assert headers["Content-Type"] == "image/png"
+
+
+def test_a_body_over_the_limit_is_refused_with_413(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    big = b"\x89PNG\r\n\x1a\n" + b"\x00" * (limit + 1024)
+    response = report_with(client, [(big, "huge.png")])
+    assert response.status_code == 413
+    assert db.session.query(Case).count() == 0
+    assert upload_files(app) == []
+
+
+def test_a_single_file_over_10_mb_is_refused(app, client):
+    big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 10)
+    response = report_with(client, [(big, "big.pdf")])
+    assert response.status_code == 400
+    assert db.session.query(Case).count() == 0
+    assert upload_files(app) == []
+
+
+def test_more_than_five_files_are_refused(app, client):
+    response = report_with(client, [(png_bytes(), f"{i}.png") for i in range(6)])
+    assert response.status_code == 400
+    assert db.session.query(Case).count() == 0
+    assert upload_files(app) == []
+
+
+def test_too_many_files_in_a_reply_are_refused(app):
+    reported = send_report(app, "reply-files")
+    client = app.test_client()
+    from tests.security.conftest import track
+
+    assert track(client, reported.code).status_code == 303
+    fields = {"csrf_token": csrf_token(client, "/track/case"), "text": "Here are more photos."}
+    response = post_multipart(client, "/track/case/reply", fields, [(png_bytes(), f"{i}.png") for i in range(6)])
+    assert response.status_code == 400
+    assert db.session.query(Attachment).count() == 0
+
+
+def test_a_decompression_bomb_is_refused_without_an_error(app, client):
+    out = io.BytesIO()
+    Image.new("1", (12_000, 12_000)).save(out, format="PNG")  # 144 megapixels in a few kilobytes
+    response = report_with(client, [(out.getvalue(), "bomb.png")])
+    assert response.status_code == 400
+    assert db.session.query(Case).count() == 0
+
+
+def test_photo_location_and_camera_are_stripped(app, client, make_user):
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("GPS", "8.4840,-13.2299 TellTaleText")
+    exif = Image.Exif()
+    exif[GPS_TAG] = {1: "N", 2: (8.0, 29.0, 3.0)}
+    png = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(png, format="PNG", pnginfo=info, exif=exif.tobytes())
+    assert report_with(client, [(jpeg_with_gps(), "home.jpg"), (png.getvalue(), "home.png")]).status_code == 303
+    case_id = db.session.scalar(select(Case.id))
+    for item, headers, data in download(app, make_user, case_id):
+        image = Image.open(io.BytesIO(data))
+        exif_read = image.getexif()
+        assert GPS_TAG not in exif_read and MAKE_TAG not in exif_read
+        assert not exif_read.get_ifd(GPS_TAG)
+        assert b"TellTale" not in data and b"Kissy" not in data
+        assert b"Exif" not in data and b"eXIf" not in data and b"tEXt" not in data
+    for path in upload_files(app):
+        assert b"TellTale" not in path.read_bytes()
