@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "civicwatch.transparency.views",
     "civicwatch.transparency.open311",
     "civicwatch.transparency.api",
+    "civicwatch.routing.views",
 )
 
 CLI_EXTRA: tuple[str, ...] = ()

@@ -15,6 +15,7 @@ CLI_MODULES = (
     "civicwatch.demo.cli",
     "civicwatch.messaging.cli",
     "civicwatch.transparency.cli",
+    "civicwatch.classify.cli",
 )
 
 
@@ -29,6 +30,7 @@ def register_cli(app: Flask, extra_modules: tuple[str, ...] = ()) -> None:
 # Each entry is "module:function"; the function takes no arguments and returns a line to print.
 PREPARE_STEPS: tuple[str, ...] = (
     "civicwatch.transparency.cli:prepare_statistics",
+    "civicwatch.classify.cli:prepare_model",
 )
 
 

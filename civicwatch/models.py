@@ -17,7 +17,7 @@ from civicwatch.cases.models import (  # noqa: F401
 from civicwatch.classify.models import LabelledExample  # noqa: F401
 from civicwatch.intake.models import ReceiptLookupFailure  # noqa: F401
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus  # noqa: F401
-from civicwatch.routing.models import RoutingRule  # noqa: F401
+from civicwatch.routing.models import RoutingDecision, RoutingRule  # noqa: F401
 from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation, SmsOptOut  # noqa: F401
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme  # noqa: F401
 from civicwatch.transparency.models import Publication, PublicationStatus  # noqa: F401

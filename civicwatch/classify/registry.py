@@ -1,19 +1,137 @@
-"""Which trained model is active: MODEL_DIR/ACTIVE names a versioned model directory."""
+"""Where trained models live and which one is active: MODEL_DIR/ACTIVE names a versioned model directory."""
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
+import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+
+if TYPE_CHECKING:  # spaCy is heavy; /healthz only needs the ACTIVE pointer
+    from flask import Flask
+
+    from civicwatch.classify.classifier import Classifier
+    from civicwatch.classify.gazetteer import GazetteerTerms
+    from civicwatch.classify.training import TrainedPipeline
+
+_OVERRIDE = "civicwatch.classifier"
+
+PIPELINE_CONFIG = Path(__file__).resolve().parent / "config" / "pipeline.cfg"
+ACTIVE_FILE = "ACTIVE"
+META_FILE = "meta.json"
+PIPELINE_DIR = "pipeline"
+GAZETTEER_FILE = "gazetteer.json"
+WORDS_FILE = "words.json"
+CONFIG_FILE = "config.cfg"
+TRAINED_TEXTS_FILE = "trained_texts.txt"
 
 
 def model_root() -> Path:
     return Path(current_app.config["MODEL_DIR"])
 
 
-def active_model_version() -> str | None:
-    pointer = model_root() / "ACTIVE"
+def active_model_version(root: Path | None = None) -> str | None:
+    root = root if root is not None else model_root()
+    pointer = root / ACTIVE_FILE
     try:
         version = pointer.read_text().strip()
     except OSError:
         return None
-    return version if version and (model_root() / version).is_dir() else None
+    return version if version and (root / version).is_dir() else None
+
+
+def active_model_path(root: Path | None = None) -> Path | None:
+    root = root if root is not None else model_root()
+    version = active_model_version(root)
+    return root / version if version else None
+
+
+def new_version(data_hash: str, now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return f"{now:%Y%m%d-%H%M%S}-{data_hash[:8]}"
+
+
+def save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: GazetteerTerms, root: Path,
+               version: str, trained_text_hashes: list[str]) -> Path:
+    """Write a complete model directory under `root`; it appears under its final name only when complete."""
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / version
+    suffix = 1
+    while final.exists():
+        suffix += 1
+        final = root / f"{version}-{suffix}"
+    meta = {**meta, "version": final.name}
+    staging = root / f".{final.name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        trained.nlp.to_disk(staging / PIPELINE_DIR)
+        _write_json(staging / META_FILE, meta)
+        _write_json(staging / GAZETTEER_FILE, terms.as_dict())
+        _write_json(staging / WORDS_FILE, dict(sorted(trained.word_counts.items())))
+        (staging / CONFIG_FILE).write_text(trained.config_text, encoding="utf-8")
+        (staging / TRAINED_TEXTS_FILE).write_text("\n".join(sorted(trained_text_hashes)) + "\n", encoding="utf-8")
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def activate_model(version: str, root: Path | None = None) -> None:
+    """Point ACTIVE at a model directory (atomically: readers see the old or the new name, never half)."""
+    root = root if root is not None else model_root()
+    if not (root / version / META_FILE).is_file():
+        raise FileNotFoundError(f"no model {version}")
+    temporary = root / f".{ACTIVE_FILE}.{os.getpid()}"
+    temporary.write_text(version + "\n")
+    os.replace(temporary, root / ACTIVE_FILE)
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    return json.loads((path / META_FILE).read_text(encoding="utf-8"))
+
+
+def update_meta(path: Path, changes: dict[str, Any]) -> None:
+    meta = read_meta(path)
+    meta.update(changes)
+    _write_json(path / META_FILE, meta)
+
+
+def current_classifier() -> Classifier | None:
+    """The active model, loaded once per process, reading places and actors with the database's terms.
+
+    None when no model is active. Tests swap in their own with `use_classifier`.
+    """
+    if _OVERRIDE in current_app.extensions:
+        return current_app.extensions[_OVERRIDE]
+    path = active_model_path()
+    if path is None:
+        return None
+    from civicwatch.classify.classifier import load_classifier
+    from civicwatch.classify.queries import gazetteer_terms
+
+    return load_classifier(path).with_terms(gazetteer_terms())
+
+
+def use_classifier(app: Flask, classifier: Classifier | None) -> None:
+    """Make `current_classifier()` answer with this classifier in this app (None: as if no model)."""
+    app.extensions[_OVERRIDE] = classifier
+
+
+def stop_using_classifier(app: Flask) -> None:
+    app.extensions.pop(_OVERRIDE, None)
+
+
+def trained_text_hashes(path: Path) -> frozenset[str]:
+    try:
+        return frozenset((path / TRAINED_TEXTS_FILE).read_text(encoding="utf-8").split())
+    except OSError:
+        return frozenset()
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")

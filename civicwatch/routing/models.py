@@ -1,9 +1,16 @@
-"""Routing rules: (theme, optional actor, optional region) -> body, first match by priority wins."""
+"""Routing rules: (theme, optional actor, optional region) -> body, first match by priority wins.
+
+Every decision about a case's body is also kept as a RoutingDecision row: which body the rules chose on
+arrival, and when staff moved a case by hand. The override rate of a body comes from these rows.
+"""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer
+import datetime as dt
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from civicwatch.database import UTCDateTime, utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Actor, Body, Region, Theme
 
@@ -23,3 +30,25 @@ class RoutingRule(db.Model):
     actor: Mapped[Actor | None] = relationship()
     region: Mapped[Region | None] = relationship()
     body: Mapped[Body] = relationship()
+
+
+class DecisionKind:
+    """How a case's body was decided (values of RoutingDecision.kind)."""
+
+    AUTOMATIC = "automatic"  # the classifier and the rules, on arrival (to_body NULL: left in triage)
+    CORRECTED = "corrected"  # the rules again, after staff corrected the theme, actor or place
+    BY_HAND = "by_hand"  # staff chose the body, with a reason
+
+
+class RoutingDecision(db.Model):
+    __tablename__ = "routing_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    from_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"), index=True)
+    to_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)

@@ -1,20 +1,339 @@
-"""Classifying and routing a stored case. Never raises: a case that cannot be routed waits in triage."""
+"""Classifying and routing cases, staff corrections and overrides, and editing the routing rules.
+
+Operations flush but never commit. `route_new_case` never raises: a case that cannot be read or routed
+stays in the triage queue (body NULL) with the reason in its routing explanation.
+"""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from typing import Any, Final
 
-from civicwatch.cases.models import Case
-from civicwatch.classify.registry import active_model_version
+from sqlalchemy import select
+
+from civicwatch.accounts.models import User
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.deadlines import set_deadlines
+from civicwatch.cases.models import Case, CaseEvent
+from civicwatch.classify.models import LabelledExample
+from civicwatch.classify.registry import current_classifier
+from civicwatch.database import utcnow
+from civicwatch.errors import DomainError
+from civicwatch.extensions import db
+from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
+from civicwatch.routing.queries import THRESHOLD_SETTING, routing_threshold, rule_values
+from civicwatch.routing.rules import Reading, RouteDecision, decide_route, explain
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
 
 log = logging.getLogger(__name__)
 
+REASON_MAX = 2000
+
+
+class _Keep:
+    """Marker for "leave this field as it is" in `correct_case`."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Final = _Keep()
+
+
+@dataclass
+class _Plan:
+    """Everything route_new_case will write, worked out before anything is written."""
+
+    explanation: dict[str, Any]
+    body: Body | None = None
+    theme: Theme | None = None
+    actor: Actor | None = None
+    region: Region | None = None
+    district: District | None = None
+    confidence: float | None = None
+    scores: dict[str, float] | None = None
+    model_version: str | None = None
+    urgent: bool = False
+    classified: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _by_code(model: type, code: str | None) -> Any:
+    if not code:
+        return None
+    return db.session.scalar(select(model).where(model.code == code))
+
+
+def _code(row: Any) -> str | None:
+    return row.code if row is not None else None
+
+
+def _triage_plan(reason: str, model_version: str | None = None) -> _Plan:
+    return _Plan(explanation={"decision": "triage", "body": None, "reason": reason,
+                              "model_version": model_version})
+
+
+def _places(case: Case, actor_code: str | None, region_code: str | None,
+            district_code: str | None) -> tuple[Actor | None, Region | None, District | None, dict[str, str]]:
+    """What the complainant chose in the form wins; the text fills what they left empty."""
+    sources: dict[str, str] = {}
+    actor = case.actor
+    if actor is not None:
+        sources["actor_source"] = "complainant"
+    else:
+        actor = _by_code(Actor, actor_code)
+        if actor is not None:
+            sources["actor_source"] = "text"
+    region, district = case.region, case.district
+    if region is not None or district is not None:
+        sources["place_source"] = "complainant"
+        if region is None and district is not None:
+            region = district.region
+    else:
+        district = _by_code(District, district_code)
+        region = district.region if district is not None else _by_code(Region, region_code)
+        if region is not None:
+            sources["place_source"] = "text"
+    return actor, region, district, sources
+
+
+def _plan_route(case: Case) -> _Plan:
+    classifier = current_classifier()
+    if classifier is None:
+        return _triage_plan("no classifier model is active")
+    result = classifier.classify(case.text)
+    threshold = routing_threshold()
+    theme = _by_code(Theme, result.theme)
+    if theme is not None and not theme.active:
+        theme = None
+    actor, region, district, sources = _places(case, result.actor, result.region, result.district)
+    reading = Reading(_code(theme), _code(actor), _code(region), result.confidence)
+    if result.theme is not None and theme is None:
+        decision = RouteDecision(None, None, f"the model's theme {result.theme} is not an active theme")
+    else:
+        decision = decide_route(reading, rule_values(), threshold)
+    if result.theme is None and result.notes:
+        decision = RouteDecision(None, None, f"the classifier could not read the text ({result.notes[0]})")
+    body = _by_code(Body, decision.body)
+    explanation = explain(decision, Reading(result.theme, reading.actor, reading.region, result.confidence),
+                          threshold, result.model_version, result.scores, urgent=result.urgent,
+                          urgency_score=result.urgency_score, district=_code(district), **sources)
+    return _Plan(explanation=explanation, body=body, theme=theme, actor=actor, region=region, district=district,
+                 confidence=result.confidence, scores=result.scores, model_version=result.model_version,
+                 urgent=result.urgent, classified=True)
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {"body": _code(case.body), "theme": _code(case.theme), "actor": _code(case.actor),
+            "region": _code(case.region), "district": _code(case.district), "urgent": case.urgent}
+
+
+def _apply_plan(case: Case, plan: _Plan) -> None:
+    before = _snapshot(case)
+    previous_body_id = case.body_id
+    if plan.classified:
+        case.theme = plan.theme
+        case.theme_confidence = min(1.0, max(0.0, plan.confidence or 0.0))
+        case.theme_scores = plan.scores
+        case.model_version = plan.model_version
+        case.actor, case.region, case.district = plan.actor, plan.region, plan.district
+        case.urgent = bool(case.urgent or plan.urgent)
+    case.body = plan.body
+    case.routed_by_hand = False
+    case.routing_explanation = plan.explanation
+    set_deadlines(case, plan.body, case.created_at or utcnow())
+    if plan.body is not None:
+        db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=utcnow(),
+                                 detail={"body": plan.body.name}))
+    db.session.add(RoutingDecision(case_id=case.id, kind=DecisionKind.AUTOMATIC, from_body_id=previous_body_id,
+                                   to_body_id=plan.body.id if plan.body else None,
+                                   model_version=plan.model_version, confidence=plan.confidence))
+    db.session.flush()
+    record_audit(None, "case.route", case, before=before,
+                 after={**_snapshot(case), "decision": plan.explanation.get("decision"),
+                        "rule": plan.explanation.get("rule"), "model_version": plan.model_version})
+
+
+def _leave_in_triage(case: Case, case_id: int | None, reason: str) -> None:
+    """After a failure: back to the stored case, which waits in the triage queue. Never raises."""
+    try:
+        db.session.rollback()
+        stored = db.session.get(Case, case_id) if case_id is not None else case
+        if stored is not None and stored.body_id is None:
+            stored.routing_explanation = {"decision": "triage", "body": None, "reason": reason}
+    except Exception as exc:  # the database itself is failing; the case is stored, nothing more to do
+        log.error("could not note the routing failure on case %s (%s)", case_id, type(exc).__name__)
+
 
 def route_new_case(case: Case) -> None:
-    """Classify the case's text and send it to a body by the routing rules, or leave it in the triage queue."""
-    if active_model_version() is None:
-        case.body_id = None
-        case.routing_explanation = {"decision": "triage", "reason": "no classifier model is active"}
-        log.info("case %s left in triage: no active model", case.id)
+    """Classify a stored case with the active model and send it to a body by the routing rules.
+
+    Sets theme, confidence, all scores, model version, actor, region, district (what the complainant
+    chose in the form is kept), urgency, body, deadlines and the routing explanation; records a
+    RoutingDecision, a public "routed" event and an audit entry. Below the confidence threshold, with
+    no rule that fits, with no active model, or on any failure, the case stays in the triage queue
+    (body NULL). Never raises; on a database error the session is rolled back to the stored case.
+    """
+    case_id = getattr(case, "id", None)
+    try:
+        plan = _plan_route(case)
+    except Exception as exc:
+        log.error("classifying case %s failed (%s); it goes to the triage queue", case_id, type(exc).__name__)
+        plan = _triage_plan(f"the classifier failed ({type(exc).__name__})")
+    try:
+        _apply_plan(case, plan)
+    except Exception as exc:
+        log.error("routing case %s failed (%s); it stays in the triage queue", case_id, type(exc).__name__)
+        _leave_in_triage(case, case_id, f"routing failed ({type(exc).__name__})")
         return
-    case.body_id = None
-    case.routing_explanation = {"decision": "triage", "reason": "classifier not wired yet"}
+    log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
+
+
+def _store_theme_correction(case: Case, user: User, theme: Theme) -> None:
+    """The corrected theme becomes a training example; an unused earlier correction of the case is replaced."""
+    waiting = db.session.scalar(
+        select(LabelledExample).where(LabelledExample.case_id == case.id, LabelledExample.field == "theme",
+                                      LabelledExample.used_in_model.is_(None))
+    )
+    if waiting is None:
+        waiting = LabelledExample(case_id=case.id, field="theme")
+        db.session.add(waiting)
+    waiting.user_id, waiting.label, waiting.text = user.id, theme.code, case.text
+
+
+def correct_case(case: Case, user: User, theme: Theme | None | _Keep = KEEP, actor: Actor | None | _Keep = KEEP,
+                 region: Region | None | _Keep = KEEP, district: District | None | _Keep = KEEP) -> RouteDecision:
+    """Correct what the classifier read (None clears a field, KEEP leaves it) and route by the rules again.
+
+    A changed theme is stored as a labelled example for the next training run. The staff member's reading
+    is trusted: the confidence threshold does not apply. Writes a CaseEvent, a RoutingDecision and an
+    audit entry. Case access is checked by the caller; deadlines and status follow in the cases domain.
+    """
+    before = _snapshot(case)
+    theme_changed = not isinstance(theme, _Keep) and _code(theme) != _code(case.theme)
+    if not isinstance(theme, _Keep):
+        case.theme = theme
+    if not isinstance(actor, _Keep):
+        case.actor = actor
+    if not isinstance(region, _Keep):
+        case.region = region
+    if not isinstance(district, _Keep):
+        case.district = district
+    if case.district is not None and case.region is None:
+        case.region = case.district.region
+    if case.district is not None and case.region is not None and case.district.region_id != case.region.id:
+        raise DomainError(f"{case.district.name} is not in {case.region.name}.")
+    if theme_changed:
+        case.theme_confidence = None  # the score was the model's confidence in its own theme
+        if case.theme is not None:
+            _store_theme_correction(case, user, case.theme)
+    threshold = routing_threshold()
+    reading = Reading(_code(case.theme), _code(case.actor), _code(case.region), None)
+    decision = decide_route(reading, rule_values(), None)
+    previous_body_id = case.body_id
+    body = _by_code(Body, decision.body)
+    case.body = body
+    case.routed_by_hand = False
+    case.routing_explanation = explain(decision, reading, threshold, case.model_version, case.theme_scores,
+                                       corrected_by=user.id, district=_code(case.district))
+    after = _snapshot(case)
+    db.session.add(CaseEvent(case=case, user_id=user.id, kind="classification_corrected", public=False,
+                             created_at=utcnow(), detail={k: after[k] for k in after if after[k] != before[k]}))
+    db.session.add(RoutingDecision(case_id=case.id, kind=DecisionKind.CORRECTED, from_body_id=previous_body_id,
+                                   to_body_id=body.id if body else None, user_id=user.id))
+    db.session.flush()
+    record_audit(user, "case.correct", case, before=before, after={**after, "rule": case.routing_explanation["rule"]})
+    return decision
+
+
+def override_body(case: Case, user: User, body: Body, reason: str) -> None:
+    """Send the case to `body` by hand, whatever the rules say. The reason is required and kept.
+
+    Marks the case routed by hand and records a CaseEvent, a RoutingDecision and an audit entry. Case
+    access is checked by the caller; deadlines, status and the complainant's news follow in the cases
+    domain.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for sending the case to this body.")
+    if len(reason) > REASON_MAX:
+        raise DomainError(f"The reason is too long: at most {REASON_MAX:,} characters.")
+    if body is None or not body.active:
+        raise DomainError("Choose an active oversight body.")
+    before = _snapshot(case)
+    previous_body_id = case.body_id
+    previous = dict(case.routing_explanation or {})
+    case.body = body
+    case.routed_by_hand = True
+    case.routing_explanation = {
+        "decision": "routed by hand", "body": body.code, "reason": reason, "by": user.id,
+        "previous_body": before["body"], "rules_said": previous.get("body"),
+        "model_version": case.model_version, "theme": _code(case.theme),
+    }
+    db.session.add(CaseEvent(case=case, user_id=user.id, kind="routed_by_hand", public=False, created_at=utcnow(),
+                             detail={"body": body.name, "reason": reason}))
+    db.session.add(RoutingDecision(case_id=case.id, kind=DecisionKind.BY_HAND, from_body_id=previous_body_id,
+                                   to_body_id=body.id, user_id=user.id))
+    db.session.flush()
+    record_audit(user, "case.override_body", case, before=before, after={"body": body.code, "reason": reason})
+
+
+# ---------------------------------------------------------------- rules and threshold (admins)
+
+def _rule_dict(rule: RoutingRule) -> dict[str, Any]:
+    return {"priority": rule.priority, "theme": _code(rule.theme), "actor": _code(rule.actor),
+            "region": _code(rule.region), "body": _code(rule.body), "active": rule.active}
+
+
+def _check_rule(priority: int, theme: Theme | None, body: Body | None) -> None:
+    if theme is None:
+        raise DomainError("Choose the theme the rule applies to.")
+    if body is None:
+        raise DomainError("Choose the body the rule sends cases to.")
+    if not 0 <= priority <= 1_000_000:
+        raise DomainError("The priority must be a whole number from 0 to 1,000,000.")
+
+
+def create_rule(user: User, priority: int, theme: Theme | None, body: Body | None, actor: Actor | None = None,
+                region: Region | None = None, active: bool = True) -> RoutingRule:
+    """Add a routing rule (lower priority numbers are tried first)."""
+    _check_rule(priority, theme, body)
+    rule = RoutingRule(priority=priority, theme=theme, body=body, actor=actor, region=region, active=active)
+    db.session.add(rule)
+    db.session.flush()
+    record_audit(user, "routing.rule_create", rule, after=_rule_dict(rule))
+    return rule
+
+
+def update_rule(rule: RoutingRule, user: User, priority: int, theme: Theme | None, body: Body | None,
+                actor: Actor | None = None, region: Region | None = None, active: bool = True) -> RoutingRule:
+    """Change a routing rule; it applies to cases routed from now on."""
+    _check_rule(priority, theme, body)
+    before = _rule_dict(rule)
+    rule.priority, rule.theme, rule.body, rule.actor, rule.region, rule.active = (
+        priority, theme, body, actor, region, active)
+    db.session.flush()
+    record_audit(user, "routing.rule_update", rule, before=before, after=_rule_dict(rule))
+    return rule
+
+
+def delete_rule(rule: RoutingRule, user: User) -> None:
+    """Remove a routing rule."""
+    record_audit(user, "routing.rule_delete", rule, before=_rule_dict(rule))
+    db.session.delete(rule)
+    db.session.flush()
+
+
+def set_routing_threshold(user: User, value: float) -> None:
+    """The theme confidence (0 to 1) below which new cases wait in the triage queue."""
+    if not 0.0 <= value <= 1.0:
+        raise DomainError("The threshold must be between 0 and 1.")
+    setting = db.session.get(Setting, THRESHOLD_SETTING)
+    before = setting.value if setting is not None else None
+    if setting is None:
+        setting = Setting(key=THRESHOLD_SETTING, value=value)
+        db.session.add(setting)
+    else:
+        setting.value = value
+    db.session.flush()
+    record_audit(user, "routing.threshold", None, before={"threshold": before}, after={"threshold": value})

@@ -1,0 +1,179 @@
+"""The text classifier's model: a hashed linear model over word n-grams and character n-grams.
+
+spaCy's own bag-of-words textcat reads exact word forms only, so "polis", "pollice" and "police" share
+nothing. Complaints arrive as SMS with typos and Krio spellings; character n-grams of each word let
+those spellings share most of their features while keeping the speed of a linear model. Registered
+with spaCy's registry so the config file in this folder can name it and saved models can be loaded.
+"""
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Any, cast
+
+import numpy
+from spacy.attrs import LOWER
+from spacy.ml.models.textcat import resize_and_set_ref
+from spacy.strings import get_string_id
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Logistic, Model, SparseLinear_v2, chain, resizable, softmax_activation, with_cpu
+from thinc.layers.resizable import resize_linear_weighted
+from thinc.model import deserialize_attr, serialize_attr
+from thinc.types import Floats2d
+
+NEG_VALUE = -5000
+CACHE_LIMIT = 500_000  # hashing is cheap; the cache only has to hold the common words
+
+
+class CharNgramCache(dict):
+    """Character n-gram keys per word; rebuilt on demand, never saved with the model."""
+
+
+@serialize_attr.register(CharNgramCache)
+def _serialize_cache(_: CharNgramCache, value: CharNgramCache, name: str, model: Model) -> bytes:
+    return b""
+
+
+@deserialize_attr.register(CharNgramCache)
+def _deserialize_cache(_: CharNgramCache, value: bytes, name: str, model: Model) -> CharNgramCache:
+    return CharNgramCache()
+
+
+@registry.layers("civicwatch.extract_features.v1")
+def extract_features(
+    ngram_size: int, char_ngram_min: int, char_ngram_max: int, sublinear: bool = True, char_weight: float = 1.0
+) -> Model:
+    """Hashed word 1..ngram_size-grams (lower case) plus character n-grams of every word.
+
+    Values are log-scaled counts divided by the feature vector's length, so a 2,000-word narrative
+    and a 20-word SMS produce scores on the same scale.
+    """
+    model: Model = Model(
+        "extract_features",
+        _features_forward,
+        attrs={
+            "ngram_size": ngram_size,
+            "char_ngram_min": char_ngram_min,
+            "char_ngram_max": char_ngram_max,
+            "sublinear": sublinear,
+            "char_weight": char_weight,
+            "char_cache": CharNgramCache(),
+        },
+    )
+    return model
+
+
+def _char_ngram_keys(word: str, low: int, high: int) -> numpy.ndarray:
+    marked = f"<{word}>"
+    grams = {marked[i:i + n] for n in range(low, high + 1) for i in range(len(marked) - n + 1)}
+    grams.discard(marked)  # the whole word is already a word feature
+    return numpy.asarray(sorted(get_string_id("\x1f" + gram) for gram in grams), dtype="uint64")
+
+
+def _word_keys(model: Model, doc: Doc) -> numpy.ndarray:
+    words = doc.to_array([LOWER]).astype("uint64").reshape(-1)
+    parts = [words]
+    for n in range(2, model.attrs["ngram_size"] + 1):
+        if len(words) >= n:
+            parts.append(model.ops.ngrams(n, words))
+    return numpy.concatenate(parts)
+
+
+def _char_keys(model: Model, doc: Doc) -> numpy.ndarray:
+    attrs = model.attrs
+    cache: dict[int, numpy.ndarray] = attrs["char_cache"]
+    parts = []
+    for token in doc:
+        keys = cache.get(token.lower)
+        if keys is None:
+            keys = _char_ngram_keys(token.lower_, attrs["char_ngram_min"], attrs["char_ngram_max"])
+            if len(cache) < CACHE_LIMIT:
+                cache[token.lower] = keys
+        parts.append(keys)
+    return numpy.concatenate(parts) if parts else numpy.zeros((0,), dtype="uint64")
+
+
+def _weigh(keys: numpy.ndarray, sublinear: bool, norm: float) -> tuple[numpy.ndarray, numpy.ndarray]:
+    keys, counts = numpy.unique(keys, return_counts=True)
+    values = counts.astype("float32")
+    if sublinear and len(values):
+        values = 1.0 + numpy.log(values)
+        values *= norm / math.sqrt(float((values * values).sum()))
+    return keys, values
+
+
+def _doc_features(model: Model, doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]:
+    attrs = model.attrs
+    keys, values = _weigh(_word_keys(model, doc), attrs["sublinear"], 1.0)
+    if attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and attrs["char_weight"] > 0:
+        char_keys, char_values = _weigh(_char_keys(model, doc), attrs["sublinear"], attrs["char_weight"])
+        keys = numpy.concatenate([keys, char_keys])
+        values = numpy.concatenate([values, char_values])
+    return keys, values
+
+
+def _features_forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[Any, Any]:
+    features = [_doc_features(model, doc) for doc in docs]
+    lengths = numpy.asarray([len(keys) for keys, _ in features], dtype="int32")
+    if features:
+        keys_out = numpy.concatenate([keys for keys, _ in features])
+        vals_out = numpy.concatenate([values for _, values in features]).astype("float32")
+    else:
+        keys_out, vals_out = numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")
+
+    def backprop(d_output: Any) -> list:
+        return []
+
+    return (keys_out, vals_out, lengths), backprop
+
+
+@registry.layers("civicwatch.probabilities.v1")
+def probabilities(exclusive_classes: bool) -> Model[Floats2d, Floats2d]:
+    """Softmax (or logistic) output trained with the cross-entropy gradient.
+
+    spaCy's textcat hands back `scores - truths`; thinc's own output layers treat that as the gradient of
+    a squared error on the probabilities, which learns little from confident mistakes. Passing it
+    through unchanged is exactly the cross-entropy gradient with respect to the logits.
+    """
+
+    def forward(model: Model, X: Floats2d, is_train: bool) -> tuple[Floats2d, Any]:
+        Y = model.ops.softmax(X, inplace=False) if exclusive_classes else model.ops.sigmoid(X, inplace=False)
+        return Y, lambda dY: dY
+
+    return Model("probabilities", forward)
+
+
+@registry.architectures("civicwatch.TextCatSubwordBOW.v1")
+def build_subword_bow_text_classifier(
+    exclusive_classes: bool,
+    ngram_size: int,
+    char_ngram_min: int,
+    char_ngram_max: int,
+    length: int = 2**20,
+    sublinear: bool = True,
+    char_weight: float = 1.0,
+    cross_entropy: bool = True,
+    nO: int | None = None,
+) -> Model[list[Doc], Floats2d]:
+    """A linear text classifier over hashed word and character n-grams (softmax or logistic output)."""
+    length = 2 ** (length - 1).bit_length()
+    sparse_linear = SparseLinear_v2(nO=nO, length=length)
+    fill_defaults = {"b": NEG_VALUE, "W": 0}
+    if cross_entropy:
+        output_layer = probabilities(exclusive_classes)
+    else:
+        output_layer = softmax_activation() if exclusive_classes else Logistic()
+    resizable_layer: Model[Floats2d, Floats2d] = resizable(
+        sparse_linear, resize_layer=partial(resize_linear_weighted, fill_defaults=fill_defaults)
+    )
+    with Model.define_operators({">>": chain}):
+        model = extract_features(ngram_size, char_ngram_min, char_ngram_max, sublinear, char_weight) >> resizable_layer
+        model = with_cpu(model, model.ops)
+        model = model >> with_cpu(output_layer, output_layer.ops)
+    if nO is not None:
+        model.set_dim("nO", cast(int, nO))
+    model.set_ref("output_layer", sparse_linear)
+    model.attrs["multi_label"] = not exclusive_classes
+    model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)
+    return model

@@ -1,0 +1,192 @@
+"""The classifier: a trained model directory loaded once, answering `classify(text)`.
+
+A model directory holds the spaCy pipeline (`pipeline/`), `meta.json` (labels, urgency threshold,
+metrics, data hash), `gazetteer.json` (the taxonomy terms at training time) and `words.json` (how
+often each word occurred in training, for the misspelling guard and for spotting unfamiliar text).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import civicwatch.classify.architectures  # noqa: F401  (registers the model architectures)
+from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms
+from civicwatch.classify.registry import GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
+from civicwatch.classify.text import has_words, prepare_text
+from civicwatch.classify.training import ACTOR, ACTOR_PREFIX, COMMON_WORD_COUNT, NO_ACTOR, URGENCY, URGENT_LABEL
+
+# Below this share of words seen in training, the text is probably in another language or noise:
+# its theme is not trusted (confidence 0), so it goes to a person.
+FAMILIAR_SHARE = 0.4
+# With no actor word in the text, the actor classifier alone must be at least this sure.
+ACTOR_ALONE_CONFIDENCE = 0.6
+
+
+class ModelLoadError(RuntimeError):
+    """A model directory that is missing, incomplete or unreadable."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What the classifier read in one text. Codes are taxonomy codes; scores are 0..1."""
+
+    theme: str | None
+    confidence: float
+    scores: dict[str, float]
+    actor: str | None
+    region: str | None
+    district: str | None
+    urgent: bool
+    model_version: str | None
+    urgency_score: float | None = None
+    familiar: bool = True
+    notes: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["notes"] = list(self.notes)
+        return data
+
+
+class Classifier:
+    """A loaded model plus a gazetteer. Safe to share between threads: classifying changes no state
+    except caches."""
+
+    def __init__(self, nlp: Language, meta: Mapping[str, Any], gazetteer: Gazetteer,
+                 word_counts: Mapping[str, int]) -> None:
+        self.nlp = nlp
+        self.meta = dict(meta)
+        self.gazetteer = gazetteer
+        self.word_counts = dict(word_counts)
+        self.labels: list[str] = list(meta["labels"])
+        urgency = meta.get("urgency") or {}
+        self.urgency_threshold: float | None = urgency.get("threshold")
+        self.actor_codes: list[str] = list((meta.get("actor") or {}).get("codes") or [])
+        self._variants: dict[str, Classifier] = {}
+
+    @property
+    def version(self) -> str:
+        return str(self.meta["version"])
+
+    @classmethod
+    def load(cls, path: Path | str, terms: GazetteerTerms | None = None) -> Classifier:
+        """Load a model directory; `terms` replaces the gazetteer saved with it (the database's terms)."""
+        path = Path(path)
+        try:
+            meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+            word_counts = json.loads((path / WORDS_FILE).read_text(encoding="utf-8"))
+            saved_terms = GazetteerTerms.from_dict(json.loads((path / GAZETTEER_FILE).read_text(encoding="utf-8")))
+            nlp = spacy.load(path / PIPELINE_DIR)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelLoadError(f"cannot load the model in {path.name}: {type(exc).__name__}") from exc
+        if "textcat" not in nlp.pipe_names or "labels" not in meta:
+            raise ModelLoadError(f"the model in {path.name} has no theme classifier")
+        return cls(nlp, meta, _gazetteer(nlp, terms or saved_terms, word_counts), word_counts)
+
+    def with_terms(self, terms: GazetteerTerms) -> Classifier:
+        """The same model with another gazetteer (the same object if the terms are unchanged)."""
+        fingerprint = terms.fingerprint()
+        if fingerprint == self.gazetteer.fingerprint:
+            return self
+        variant = self._variants.get(fingerprint)
+        if variant is None:
+            variant = Classifier(self.nlp, self.meta, _gazetteer(self.nlp, terms, self.word_counts),
+                                 self.word_counts)
+            if len(self._variants) >= 4:  # the taxonomy changed more than once since loading
+                self._variants.clear()
+            self._variants[fingerprint] = variant
+        return variant
+
+    def classify(self, text: object) -> Classification:
+        """Theme, confidence, all scores, actor, region, district, urgency. Never raises on odd text."""
+        return self.classify_many([text])[0]
+
+    def classify_many(self, texts: Iterable[object], batch_size: int = 256) -> list[Classification]:
+        prepared = [prepare_text(text) for text in texts]
+        readable = [i for i, text in enumerate(prepared) if has_words(text)]
+        results: list[Classification] = [self._nothing_to_read() for _ in prepared]
+        docs = self.nlp.pipe((prepared[i] for i in readable), batch_size=batch_size)
+        for i, doc in zip(readable, docs):
+            results[i] = self._read(doc)
+        return results
+
+    def _nothing_to_read(self) -> Classification:
+        return Classification(theme=None, confidence=0.0, scores={}, actor=None, region=None, district=None,
+                              urgent=False, model_version=self.version, urgency_score=None, familiar=False,
+                              notes=("no words to read",))
+
+    def familiar_share(self, doc: Doc) -> float:
+        words = [token.lower_ for token in doc if token.is_alpha and len(token) > 1]
+        if not words:
+            return 0.0
+        return sum(1 for word in words if word in self.word_counts) / len(words)
+
+    def _read(self, doc: Doc) -> Classification:
+        scores = {label: round(float(doc.cats.get(label, 0.0)), 4) for label in self.labels}
+        theme = max(self.labels, key=lambda label: scores[label])
+        confidence = min(1.0, max(0.0, scores[theme]))
+        notes: list[str] = []
+        familiar = self.familiar_share(doc) >= FAMILIAR_SHARE
+        if not familiar:
+            notes.append("most words are unknown to the model")
+            theme, confidence = None, 0.0
+        urgency_score = round(float(doc.cats[URGENT_LABEL]), 4) if URGENCY in self.nlp.pipe_names else None
+        # An unreadable text scores near the urgency model's prior, which the recall-first threshold
+        # may pass; the flag would then mean nothing, so it is left to the person who reads it.
+        urgent = familiar and urgency_score is not None and self.urgency_threshold is not None and (
+            urgency_score >= self.urgency_threshold)
+        mentions = self.gazetteer.mentions(doc)
+        places = self.gazetteer.places(mentions)
+        actor = self._choose_actor(mentions["actor"], doc)
+        return Classification(theme=theme, confidence=round(confidence, 4), scores=scores, actor=actor,
+                              region=places.region, district=places.district, urgent=urgent,
+                              model_version=self.version, urgency_score=urgency_score, familiar=familiar,
+                              notes=tuple(notes))
+
+    def _choose_actor(self, mentions: list[tuple[str, int]], doc: Doc) -> str | None:
+        """Actors named in the text win; the actor classifier decides between several, or reads an actor
+        the text implies without naming ("dem lock me for station")."""
+        named = Counter(code for code, _ in mentions)
+        first: dict[str, int] = {}
+        for code, position in mentions:
+            first.setdefault(code, position)
+        if ACTOR not in self.nlp.pipe_names:
+            return min(named, key=lambda code: (-named[code], first[code])) if named else None
+        probabilities = {code: float(doc.cats.get(ACTOR_PREFIX + code, 0.0)) for code in self.actor_codes}
+        if named:
+            return min(named, key=lambda code: (-probabilities.get(code, 0.0), -named[code], first[code]))
+        if not probabilities:
+            return None
+        best = max(probabilities, key=lambda code: probabilities[code])
+        none = float(doc.cats.get(NO_ACTOR, 0.0))
+        return best if probabilities[best] >= ACTOR_ALONE_CONFIDENCE and probabilities[best] > none else None
+
+
+def _gazetteer(nlp: Language, terms: GazetteerTerms, word_counts: Mapping[str, int]) -> Gazetteer:
+    common = (word for word, count in word_counts.items() if count >= COMMON_WORD_COUNT)
+    return Gazetteer(terms, nlp.vocab, nlp.make_doc, common_words=common)
+
+
+_cache: dict[str, Classifier] = {}
+_cache_lock = threading.Lock()
+
+
+def load_classifier(path: Path | str) -> Classifier:
+    """The classifier in a model directory, loaded once per process (and kept while it is in use)."""
+    key = str(Path(path).resolve())
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is None:
+            cached = Classifier.load(key)
+            _cache.clear()  # one model at a time: a new active model replaces the old one
+            _cache[key] = cached
+        return cached

@@ -1,0 +1,279 @@
+"""`civicwatch train`, `civicwatch classify` and `civicwatch evaluate`, and the `make run` model step."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+
+from civicwatch.classify.corpus import DEFAULT_LABEL_FIELD, CorpusError, LabelledText, read_examples, split_examples
+from civicwatch.classify.registry import PIPELINE_CONFIG, active_model_path, active_model_version, current_classifier
+from civicwatch.cli import cli
+from civicwatch.extensions import db
+
+if TYPE_CHECKING:  # spaCy loads only when a command needs it
+    from civicwatch.classify.training import EpochReport
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+# ---------------------------------------------------------------- train
+
+class ProgressDisplay:
+    """One line per epoch: stage, a bar, the loss and the development score when there is one."""
+
+    def __init__(self, stream: IO[str] | None = None, width: int = 20) -> None:
+        self.stream = stream
+        self.width = width
+        self.started = time.perf_counter()
+
+    def __call__(self, report: EpochReport) -> None:
+        filled = round(self.width * report.epoch / max(1, report.epochs))
+        bar = "#" * filled + "." * (self.width - filled)
+        score = f"  dev {report.score:.3f}" if report.score is not None else ""
+        click.echo(f"{report.stage:<38.38} [{bar}] {report.epoch:>2}/{report.epochs:<2} "
+                   f"loss {report.loss:9.4f}{score}  {time.perf_counter() - self.started:6.1f}s", file=self.stream)
+
+
+def _train_summary(meta: dict[str, Any]) -> list[str]:
+    data = meta["data"]
+    lines = [f"Model {meta['version']} is active." if meta.get("active") else f"Model {meta['version']} saved.",
+             f"  trained on {data['trained_on']} examples ({data['corrections']} staff corrections), "
+             f"{len(meta['labels'])} labels, in {meta['training_seconds']:.0f}s; data hash {data['hash'][:16]}"]
+    metrics = (meta.get("metrics") or {}).get("held_out")
+    if metrics:
+        theme = metrics["theme"]
+        lines.append(f"  held-out ({data['held_out']} examples): macro-F1 {theme['macro_f1']:.3f}, "
+                     f"accuracy {theme['accuracy']:.3f}")
+        if metrics.get("urgency"):
+            urgency = metrics["urgency"]
+            lines.append(f"  urgent: recall {urgency['recall']:.3f}, precision {urgency['precision']:.3f}")
+    return lines
+
+
+@cli.command("train")
+@click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSONL file(s) of labelled examples; default: the project corpus. Repeat for several.")
+@click.option("--label-field", default=DEFAULT_LABEL_FIELD, show_default=True,
+              help="The key holding each example's label (for a deployment's own taxonomy).")
+@click.option("--include-held-out", is_flag=True,
+              help="Train on the held-out split too (no held-out figures are then measured).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=str(PIPELINE_CONFIG),
+              show_default=True, help="spaCy config file of the pipeline.")
+def train_command(data: tuple[str, ...], label_field: str, include_held_out: bool, config_path: str) -> None:
+    """Train the theme, urgency and actor classifiers and make the new model active."""
+    from civicwatch.classify.operations import train_model
+
+    try:
+        result = train_model(list(data) or None, label_field=label_field, include_held_out=include_held_out,
+                             config_path=config_path, progress=ProgressDisplay())
+    except CorpusError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    for line in _train_summary({**result.meta, "active": True}):
+        click.echo(line)
+
+
+def prepare_model() -> str:
+    """For `make run`: train and activate a model when none is active."""
+    from civicwatch.classify.operations import train_model
+
+    version = active_model_version()
+    if version is not None:
+        return f"Classifier model {version} is active."
+    click.echo("No classifier model yet: training one from the corpus (about a minute).")
+    result = train_model(progress=ProgressDisplay())
+    db.session.commit()
+    return "\n".join(_train_summary({**result.meta, "active": True}))
+
+
+# ---------------------------------------------------------------- classify
+
+def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    for number, raw in enumerate(stream, start=1):
+        if raw.strip():
+            yield number, raw
+
+
+def _parse_line(number: int, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """(record, None) or (None or the record, error message)."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "the line is not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg})"
+    if not isinstance(record, dict):
+        return None, "each line must be a JSON object"
+    if not isinstance(record.get("text"), str):
+        return record, "the object has no 'text' string"
+    return record, None
+
+
+def _classify_batch(batch: list[tuple[int, bytes]]) -> int:
+    from civicwatch.routing.queries import routing_threshold, rule_values
+    from civicwatch.routing.rules import Reading, decide_route
+
+    classifier = current_classifier()
+    rules, threshold = rule_values(), routing_threshold()
+    parsed = [(number, *_parse_line(number, raw)) for number, raw in batch]
+    texts = [record["text"] for _, record, error in parsed if error is None]
+    results = iter(classifier.classify_many(texts) if texts else [])
+    failures = 0
+    for number, record, error in parsed:
+        if error is not None:
+            failures += 1
+            output = {**(record or {}), "error": {"line": number, "message": error}}
+        else:
+            result = next(results)
+            decision = decide_route(Reading(result.theme, result.actor, result.region, result.confidence),
+                                    rules, threshold)
+            output = {**record, "theme": result.theme, "confidence": result.confidence, "scores": result.scores,
+                      "actor": result.actor, "region": result.region, "district": result.district,
+                      "urgent": result.urgent, "body": decision.body, "routing_reason": decision.reason,
+                      "model_version": result.model_version}
+        click.echo(json.dumps(output, ensure_ascii=False))
+    return failures
+
+
+@cli.command("classify")
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 10_000))
+def classify_command(batch_size: int) -> None:
+    """Read JSONL ({"text": ...} per line) on standard input; write each line back with the reading and body.
+
+    A bad line gets an "error" object and the others are still processed; the exit code is 1 if any
+    line failed.
+    """
+    if current_classifier() is None:
+        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
+    failures, batch = 0, []
+    for item in _lines(sys.stdin.buffer):
+        batch.append(item)
+        if len(batch) >= batch_size:
+            failures += _classify_batch(batch)
+            batch = []
+    if batch:
+        failures += _classify_batch(batch)
+    if failures:
+        click.echo(f"{failures} line(s) could not be classified.", err=True)
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- evaluate
+
+def _model_training_examples(meta: dict[str, Any], label_field: str) -> tuple[list[LabelledText], str]:
+    """The model's training data, rebuilt from its files and the corrections it used, for the baseline."""
+    import datetime as dt
+
+    from civicwatch.classify.corpus import data_hash
+    from civicwatch.classify.operations import training_corrections
+
+    files = [PROJECT_DIR / name if not Path(name).is_absolute() else Path(name) for name in meta["data"]["files"]]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise CorpusError(f"the model's training file {missing[0]} is not here")
+    examples = read_examples(files, meta.get("label_field", label_field))
+    train = examples if meta["data"].get("held_out_rule") is None else split_examples(examples)[0]
+    if meta.get("label_field", DEFAULT_LABEL_FIELD) == DEFAULT_LABEL_FIELD:
+        made = dt.datetime.fromisoformat(meta["created_at"]) if meta.get("created_at") else None
+        train += training_corrections({e.label for e in examples}, made)[0]
+    same = data_hash(train) == meta["data"]["hash"]
+    return train, ("the same data as the model" if same else
+                   "the model's files and corrections as they are now (they changed since it was trained)")
+
+
+def _table(rows: list[list[str]], header: list[str]) -> list[str]:
+    widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
+    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
+                                   for i, (c, w) in enumerate(zip(cells, widths)))
+    return [line(header), line(["-" * w for w in widths])] + [line(row) for row in rows]
+
+
+def format_report(report: dict[str, Any], baseline: dict[str, Any] | None, baseline_note: str) -> list[str]:
+    theme = report["theme"]
+    base = {row["label"]: row for row in (baseline or {}).get("labels", [])}
+    rows = []
+    for row in theme["labels"]:
+        if not row["support"]:
+            continue
+        other = base.get(row["label"])
+        rows.append([row["label"], f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
+                     f"{other['f1']:.3f}" if other else "-", str(row["support"])])
+    lines = _table(rows, ["label", "P", "R", "F1", "baseline F1", "n"])
+    lines.append("")
+    base_macro = f"{baseline['macro_f1']:.3f}" if baseline else "-"
+    base_accuracy = f"{baseline['accuracy']:.3f}" if baseline else "-"
+    lines.append(f"macro-F1  pipeline {theme['macro_f1']:.3f}   TF-IDF + logistic regression {base_macro}")
+    lines.append(f"accuracy  pipeline {theme['accuracy']:.3f}   TF-IDF + logistic regression {base_accuracy}")
+    if baseline_note:
+        lines.append(f"(baseline trained on {baseline_note})")
+    if theme.get("declined"):
+        lines.append(f"{theme['declined']} text(s) not read (no words, or mostly unknown words): counted as wrong")
+    lines.append("")
+    lines.append("confusion matrix (rows: true label, columns: predicted)")
+    confusion = theme["confusion"]
+    short = [label[:6] for label in confusion["columns"]]
+    lines += _table([[row] + [str(n) for n in counts] for row, counts in zip(confusion["rows"], confusion["counts"])],
+                    ["true \\ predicted"] + short)
+    lines.append("")
+    for name in ("actor", "region", "district"):
+        if report.get(f"{name}_accuracy") is not None:
+            lines.append(f"{name} accuracy {report[f'{name}_accuracy']:.3f}")
+    if report.get("urgency"):
+        urgency = report["urgency"]
+        lines.append(f"urgent    precision {urgency['precision']:.3f}  recall {urgency['recall']:.3f}  "
+                     f"({urgency['urgent_examples']} urgent of {urgency['examples']})")
+    return lines
+
+
+@cli.command("evaluate")
+@click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSONL file(s) of labelled examples. Repeat for several.")
+@click.option("--label-field", default=None, help="The key holding the label (default: the model's).")
+@click.option("--held-out", "held_out_only", is_flag=True, help="Only the held-out split of these files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate_command(data: tuple[str, ...], label_field: str | None, held_out_only: bool, as_json: bool) -> None:
+    """Measure the active model on labelled data, beside TF-IDF + logistic regression trained on the same data."""
+    from civicwatch.classify.evaluation import baseline_report, evaluate_classifier
+    from civicwatch.classify.operations import text_hash
+    from civicwatch.classify.registry import read_meta, trained_text_hashes
+
+    classifier = current_classifier()
+    path = active_model_path()
+    if classifier is None or path is None:
+        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
+    meta = read_meta(path)
+    field = label_field or meta.get("label_field", DEFAULT_LABEL_FIELD)
+    try:
+        examples = read_examples(data, field)
+    except CorpusError as exc:
+        raise click.ClickException(exc.message) from exc
+    if held_out_only:
+        examples = split_examples(examples)[1]
+    if not examples:
+        raise click.ClickException("There are no examples to evaluate.")
+    seen = trained_text_hashes(path)
+    overlap = sum(1 for example in examples if text_hash(example.text) in seen)
+    report = evaluate_classifier(classifier, examples)
+    baseline, note = None, ""
+    try:
+        train, note = _model_training_examples(meta, field)
+        baseline = baseline_report(train, examples)
+    except (CorpusError, ValueError, KeyError) as exc:
+        note = f"nothing: {exc}"
+    if as_json:
+        click.echo(json.dumps({"model_version": classifier.version, "examples": len(examples),
+                               "seen_in_training": overlap, "pipeline": report, "baseline": baseline}, indent=1))
+        return
+    click.echo(f"Model {classifier.version} on {len(examples)} examples")
+    if overlap:
+        click.echo(f"WARNING: {overlap} of these examples were in the model's training data; "
+                   "use --held-out or other data for a fair figure.")
+    click.echo("")
+    for line in format_report(report, baseline, note):
+        click.echo(line)

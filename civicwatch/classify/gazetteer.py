@@ -1,0 +1,203 @@
+"""Who is complained about and where: a PhraseMatcher over the taxonomy's terms, tolerant of misspellings.
+
+The terms come from the database (Actor.terms, Region.terms, District.terms) or, when there is no
+database, from the copy saved with the model. Matching ignores case. A word of five letters or more
+that is one edit (a letter added, dropped, changed or two letters swapped) away from a term's word,
+with the same first letter, counts as that word unless the word is common in the training texts:
+"freetwon" is Freetown, but "order" is not "border".
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+from spacy.vocab import Vocab
+
+FUZZY_MIN_LENGTH = 5
+# Five-letter words are too often real words one letter away from a term ("mayor", "major"): for them
+# only a dropped, added or swapped letter counts.
+SUBSTITUTION_MIN_LENGTH = 6
+_FUZZY_CACHE_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class GazetteerTerms:
+    """The taxonomy's words for each actor, region and district code."""
+
+    actors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    districts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    district_regions: Mapping[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "actors": {code: list(terms) for code, terms in sorted(self.actors.items())},
+            "regions": {code: list(terms) for code, terms in sorted(self.regions.items())},
+            "districts": {code: list(terms) for code, terms in sorted(self.districts.items())},
+            "district_regions": dict(sorted(self.district_regions.items())),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GazetteerTerms:
+        def terms(key: str) -> dict[str, tuple[str, ...]]:
+            return {str(code): tuple(str(t) for t in values) for code, values in (data.get(key) or {}).items()}
+
+        return cls(terms("actors"), terms("regions"), terms("districts"),
+                   {str(k): str(v) for k, v in (data.get("district_regions") or {}).items()})
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Places:
+    """What the gazetteer found in one text (codes, or None)."""
+
+    actor: str | None = None
+    region: str | None = None
+    district: str | None = None
+
+
+def deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _one_substitution(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(1 for x, y in zip(a, b) if x != y) == 1
+
+
+def edit_distance_at_most_one(a: str, b: str) -> bool:
+    """Optimal string alignment distance <= 1 (insert, delete, substitute or swap two neighbours)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+class Gazetteer:
+    """Finds the actor, district and region named in a document."""
+
+    def __init__(self, terms: GazetteerTerms, vocab: Vocab, make_doc: Callable[[str], Doc],
+                 common_words: Iterable[str] = ()) -> None:
+        self.terms = terms
+        self.vocab = vocab
+        self.make_doc = make_doc
+        self.common_words = frozenset(word.lower() for word in common_words)
+        self.matcher = PhraseMatcher(vocab, attr="LOWER")
+        term_words: set[str] = set()
+        for kind, table in (("actor", terms.actors), ("district", terms.districts), ("region", terms.regions)):
+            for code, values in table.items():
+                patterns = [make_doc(value) for value in sorted({v.strip().lower() for v in values if v.strip()})]
+                patterns = [pattern for pattern in patterns if len(pattern)]
+                if patterns:
+                    self.matcher.add(f"{kind}\x1f{code}", patterns)
+                for pattern in patterns:
+                    term_words.update(token.lower_ for token in pattern)
+        self.term_words = frozenset(term_words)
+        self._fuzzy_index: dict[str, set[str]] = {}
+        for word in self.term_words:
+            if len(word) >= FUZZY_MIN_LENGTH and word.isalpha():
+                for variant in deletions(word) | {word}:
+                    self._fuzzy_index.setdefault(variant, set()).add(word)
+        self._fuzzy_cache: dict[str, str | None] = {}
+
+    @property
+    def fingerprint(self) -> str:
+        return self.terms.fingerprint()
+
+    def correct_word(self, word: str) -> str | None:
+        """The term word this word is a misspelling of, or None."""
+        if word in self._fuzzy_cache:
+            return self._fuzzy_cache[word]
+        found: str | None = None
+        if (len(word) >= FUZZY_MIN_LENGTH and word.isalpha() and word not in self.term_words
+                and word not in self.common_words):
+            candidates = set()
+            for variant in deletions(word) | {word}:
+                candidates.update(self._fuzzy_index.get(variant, ()))
+            # People rarely get the first letter wrong; requiring it keeps "harder" from being "warder".
+            matches = sorted(c for c in candidates if c[0] == word[0] and edit_distance_at_most_one(word, c)
+                             and not (len(word) < SUBSTITUTION_MIN_LENGTH and _one_substitution(word, c)))
+            found = matches[0] if len(matches) == 1 else None
+        if len(self._fuzzy_cache) < _FUZZY_CACHE_LIMIT:
+            self._fuzzy_cache[word] = found
+        return found
+
+    def _corrected(self, doc: Doc) -> Doc:
+        words = [token.lower_ for token in doc]
+        changed = False
+        for i, word in enumerate(words):
+            replacement = self.correct_word(word)
+            if replacement is not None:
+                words[i] = replacement
+                changed = True
+        if not changed:
+            return doc
+        return Doc(self.vocab, words=words, spaces=[bool(token.whitespace_) for token in doc])
+
+    def mentions(self, doc: Doc) -> dict[str, list[tuple[str, int]]]:
+        """(code, token position) of every mention, by kind; overlapping mentions keep the longest."""
+        target = self._corrected(doc)
+        spans: dict[str, list[Span]] = {"actor": [], "district": [], "region": []}
+        for match_id, start, end in self.matcher(target):
+            kind, _, code = self.vocab.strings[match_id].partition("\x1f")
+            spans[kind].append(Span(target, start, end, label=code))
+        return {kind: [(span.label_, span.start) for span in filter_spans(found)] for kind, found in spans.items()}
+
+    def find(self, doc: Doc) -> Places:
+        """The most mentioned actor and district (the first mentioned on a tie); the region follows the
+        district, or comes from a region's own terms."""
+        mentions = self.mentions(doc)
+        places = self.places(mentions)
+        return Places(actor=most_mentioned(mentions["actor"]), region=places.region, district=places.district)
+
+    def places(self, mentions: Mapping[str, list[tuple[str, int]]]) -> Places:
+        """District and region from mentions (the actor is left to the caller)."""
+        district = most_mentioned(mentions["district"])
+        region = self.terms.district_regions.get(district) if district else None
+        if region is None:
+            region = most_mentioned(mentions["region"])
+        return Places(region=region, district=district)
+
+
+def most_mentioned(mentions: list[tuple[str, int]]) -> str | None:
+    if not mentions:
+        return None
+    counts = Counter(code for code, _ in mentions)
+    first = {}
+    for code, position in mentions:
+        first.setdefault(code, position)
+    return min(counts, key=lambda code: (-counts[code], first[code]))
+
+
+def _with_name(terms: Iterable[str], name: str | None) -> tuple[str, ...]:
+    values = [str(term) for term in terms]
+    if name:
+        values.append(name)
+    return tuple(dict.fromkeys(value.strip().lower() for value in values if value and value.strip()))
+
+
+def terms_from_taxonomy(data: Mapping[str, Any]) -> GazetteerTerms:
+    """Terms from a taxonomy file's data (the same shape `load_taxonomy` reads); names count as terms."""
+    regions = list(data.get("regions") or [])
+    return GazetteerTerms(
+        actors={a["code"]: _with_name(a.get("terms", []), a.get("name")) for a in data.get("actors") or []},
+        regions={r["code"]: _with_name(r.get("terms", []), r.get("name")) for r in regions},
+        districts={d["code"]: _with_name(d.get("terms", []), d.get("name"))
+                   for r in regions for d in r.get("districts", [])},
+        district_regions={d["code"]: r["code"] for r in regions for d in r.get("districts", [])},
+    )

@@ -1,0 +1,134 @@
+"""Training a model from the corpus (or other files) plus staff corrections, and making it active."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import spacy
+
+from civicwatch.audit.operations import record_audit
+from civicwatch.classify.classifier import Classifier
+from civicwatch.classify.corpus import (
+    DEFAULT_LABEL_FIELD,
+    HELD_OUT_PERCENT,
+    CorpusError,
+    LabelledText,
+    corpus_files,
+    data_hash,
+    read_examples,
+    split_examples,
+)
+from civicwatch.classify.evaluation import evaluate_classifier
+from civicwatch.classify.models import LabelledExample
+from civicwatch.classify.queries import all_theme_corrections, gazetteer_terms
+from civicwatch.classify.registry import activate_model, model_root, new_version, save_model, update_meta
+from civicwatch.classify.text import split_key
+from civicwatch.classify.training import CONFIG_PATH, Progress, train_pipeline
+from civicwatch.database import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainingResult:
+    version: str
+    path: Path
+    meta: dict[str, Any]
+    corrections_used: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def text_hash(text: str) -> str:
+    """A short one-way hash of a text, to recognise training examples later without keeping them."""
+    return hashlib.sha256(split_key(text).encode("utf-8")).hexdigest()[:20]
+
+
+def training_corrections(labels: set[str], made_before: dt.datetime | None = None
+                         ) -> tuple[list[LabelledText], list[LabelledExample], int]:
+    """Theme corrections whose label the model knows, as examples; the latest correction of a case wins.
+
+    Returns (examples, their rows, how many were skipped for an unknown label).
+    """
+    latest: dict[object, LabelledExample] = {}
+    for row in all_theme_corrections():
+        if made_before is not None and row.created_at is not None and row.created_at > made_before:
+            continue
+        latest[row.case_id if row.case_id is not None else ("row", row.id)] = row
+    usable = [row for row in latest.values() if row.label in labels and row.text and row.text.strip()]
+    skipped = len(latest) - len(usable)
+    examples = [LabelledText(text=row.text, label=row.label, source=f"correction:{row.id}") for row in usable]
+    return examples, usable, skipped
+
+
+def _file_name(path: Path) -> str:
+    """Project files by their path in the project (the same on every machine); others in full."""
+    try:
+        return str(path.resolve().relative_to(Path(__file__).resolve().parents[2]))
+    except ValueError:
+        return str(path.resolve())
+
+
+def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str = DEFAULT_LABEL_FIELD,
+                include_held_out: bool = False, config_path: Path | str = CONFIG_PATH,
+                progress: Progress | None = None, activate: bool = True, user: Any = None) -> TrainingResult:
+    """Train on the files (the project corpus by default) plus staff theme corrections, measure the
+    held-out split, save a versioned model directory and make it active. Flushes; the caller commits.
+    """
+    paths = [Path(p) for p in data_paths] if data_paths else corpus_files()
+    if not paths:
+        raise CorpusError("There is no training data: the corpus folder has no .jsonl files.")
+    examples = read_examples(paths, label_field)
+    train, held_out = (examples, []) if include_held_out else split_examples(examples)
+    corrections, correction_rows, skipped = ([], [], 0)
+    if label_field == DEFAULT_LABEL_FIELD:
+        corrections, correction_rows, skipped = training_corrections({e.label for e in examples})
+    training_set = train + corrections
+    trained = train_pipeline(training_set, config_path, progress or (lambda report: None))
+    terms = gazetteer_terms()
+    meta: dict[str, Any] = {
+        "created_at": utcnow().isoformat(),
+        "labels": trained.labels,
+        "label_field": label_field,
+        "urgency": {"label": "urgent", "threshold": trained.urgency_threshold, "cross_validation": trained.urgency_cv}
+        if trained.urgency_threshold is not None else None,
+        "actor": {"codes": trained.actor_codes} if trained.actor_codes else None,
+        "epochs": trained.epochs,
+        "training_seconds": trained.seconds,
+        "data": {
+            "files": [_file_name(p) for p in paths],
+            "hash": data_hash(training_set),
+            "examples": len(examples),
+            "trained_on": len(training_set),
+            "held_out": len(held_out),
+            "held_out_rule": None if include_held_out else
+            f"SHA-256 of the normalised text, bucket < {HELD_OUT_PERCENT} of 100",
+            "corrections": len(corrections),
+            "corrections_skipped": skipped,
+        },
+        "config": Path(config_path).name,
+        "spacy_version": spacy.__version__,
+        "python": platform.python_version(),
+    }
+    path = save_model(trained, meta, terms, model_root(), new_version(meta["data"]["hash"]),
+                      [text_hash(e.text) for e in training_set])
+    if held_out:
+        meta["metrics"] = {"held_out": evaluate_classifier(Classifier.load(path), held_out)}
+        update_meta(path, {"metrics": meta["metrics"]})
+    if activate:
+        activate_model(path.name)
+    now = utcnow()
+    for row in correction_rows:
+        if row.used_in_model is None:
+            row.used_in_model, row.used_at = path.name, now
+    record_audit(user, "model.train", None, after={
+        "version": path.name, "data_hash": meta["data"]["hash"], "examples": len(training_set),
+        "corrections": len(corrections), "activated": activate,
+    })
+    log.info("trained model %s on %d examples in %.1fs", path.name, len(training_set), trained.seconds)
+    return TrainingResult(path.name, path, {**meta, "version": path.name}, len(corrections))

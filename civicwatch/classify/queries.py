@@ -1,0 +1,52 @@
+"""Reading what the classifier needs from the database: gazetteer terms and staff corrections."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from civicwatch.classify.gazetteer import GazetteerTerms
+from civicwatch.classify.models import LabelledExample
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Actor, District, Region
+
+
+def _terms(terms: list[str] | None, name: str) -> tuple[str, ...]:
+    values = [str(term) for term in (terms or []) if isinstance(term, str)] + [name]
+    return tuple(dict.fromkeys(value.strip().lower() for value in values if value and value.strip()))
+
+
+def gazetteer_terms() -> GazetteerTerms:
+    """Actor, region and district terms as the taxonomy in the database has them now (names included)."""
+    actors = db.session.scalars(select(Actor).order_by(Actor.code))
+    regions = list(db.session.scalars(select(Region).order_by(Region.code)))
+    districts = list(db.session.scalars(select(District).order_by(District.code)))
+    region_codes = {region.id: region.code for region in regions}
+    return GazetteerTerms(
+        actors={actor.code: _terms(actor.terms, actor.name) for actor in actors},
+        regions={region.code: _terms(region.terms, region.name) for region in regions},
+        districts={district.code: _terms(district.terms, district.name) for district in districts},
+        district_regions={district.code: region_codes[district.region_id] for district in districts
+                          if district.region_id in region_codes},
+    )
+
+
+def waiting_theme_corrections() -> list[LabelledExample]:
+    """Theme corrections no model has been trained on yet, oldest first."""
+    return list(db.session.scalars(
+        select(LabelledExample)
+        .where(LabelledExample.field == "theme", LabelledExample.used_in_model.is_(None))
+        .order_by(LabelledExample.id)
+    ))
+
+
+def count_waiting_corrections() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(LabelledExample)
+        .where(LabelledExample.field == "theme", LabelledExample.used_in_model.is_(None))
+    ) or 0
+
+
+def all_theme_corrections() -> list[LabelledExample]:
+    """Every theme correction, used or not: a new model learns from all of them, not only the new ones."""
+    return list(db.session.scalars(
+        select(LabelledExample).where(LabelledExample.field == "theme").order_by(LabelledExample.id)
+    ))

@@ -1,0 +1,123 @@
+"""The routing page: rules and the confidence threshold (admins edit), corrections waiting, override rates."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from civicwatch.accounts.models import Role
+from civicwatch.accounts.permissions import admin_required, roles_required
+from civicwatch.classify.queries import count_waiting_corrections
+from civicwatch.classify.registry import active_model_version
+from civicwatch.errors import DomainError
+from civicwatch.extensions import db
+from civicwatch.routing import operations
+from civicwatch.routing.forms import DeleteRuleForm, RuleForm, ThresholdForm
+from civicwatch.routing.models import RoutingRule
+from civicwatch.routing.queries import all_rules, override_rates, routing_threshold
+from civicwatch.taxonomy.models import Actor, Body, Region, Theme
+from civicwatch.taxonomy.queries import all_actors, all_bodies, all_regions, all_themes, by_code
+
+blueprint = Blueprint("routing", __name__, url_prefix="/staff/routing")
+
+readers_required = roles_required(Role.ADMIN, Role.TRIAGE, Role.AUDITOR)
+
+
+def _rule_form(rule: RoutingRule | None = None, formdata: Any = None) -> RuleForm:
+    data = {} if rule is None else {
+        "priority": rule.priority, "theme": rule.theme.code, "actor": rule.actor.code if rule.actor else "",
+        "region": rule.region.code if rule.region else "", "body": rule.body.code, "active": rule.active}
+    form = RuleForm(formdata=formdata, data=data)
+    form.theme.choices = [("", "Choose a theme")] + [(t.code, t.name) for t in all_themes()]
+    form.actor.choices = [("", "Any")] + [(a.code, a.name) for a in all_actors()]
+    form.region.choices = [("", "Any")] + [(r.code, r.name) for r in all_regions()]
+    form.body.choices = [("", "Choose a body")] + [(b.code, b.name) for b in all_bodies()]
+    return form
+
+
+def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | None = None, status: int = 200):
+    threshold_form = threshold_form or ThresholdForm(data={"threshold": routing_threshold()})
+    return render_template(
+        "routing/index.html", rules=all_rules(), threshold=routing_threshold(), threshold_form=threshold_form,
+        rule_form=rule_form or _rule_form(), waiting=count_waiting_corrections(), overrides=override_rates(),
+        model_version=active_model_version(), can_edit=current_user.role is Role.ADMIN,
+    ), status
+
+
+def _save_rule(form: RuleForm, rule: RoutingRule | None) -> RoutingRule:
+    values = dict(priority=form.priority.data, theme=by_code(Theme, form.theme.data), body=by_code(Body, form.body.data),
+                  actor=by_code(Actor, form.actor.data), region=by_code(Region, form.region.data),
+                  active=bool(form.active.data))
+    if rule is None:
+        return operations.create_rule(current_user, **values)
+    return operations.update_rule(rule, current_user, **values)
+
+
+@blueprint.route("/")
+@readers_required
+def index():
+    return _page()
+
+
+@blueprint.post("/threshold")
+@admin_required
+def save_threshold():
+    form = ThresholdForm()
+    if not form.validate_on_submit():
+        return _page(threshold_form=form, status=400)
+    operations.set_routing_threshold(current_user, float(form.threshold.data))
+    db.session.commit()
+    flash(f"New cases below {form.threshold.data:.2f} confidence now wait in the triage queue.", "success")
+    return redirect(url_for("routing.index"))
+
+
+@blueprint.post("/rules")
+@admin_required
+def create_rule():
+    form = _rule_form(formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            _save_rule(form, None)
+        except DomainError as exc:
+            form.priority.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash("The rule was added.", "success")
+            return redirect(url_for("routing.index"))
+    return _page(rule_form=form, status=400)
+
+
+def _rule_or_404(rule_id: int) -> RoutingRule:
+    return db.session.get(RoutingRule, rule_id) or abort(404)
+
+
+@blueprint.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+@admin_required
+def edit_rule(rule_id: int):
+    rule = _rule_or_404(rule_id)
+    posted = request.method == "POST"
+    form = _rule_form(rule, formdata=request.form if posted else None)
+    if posted and form.validate_on_submit():
+        try:
+            _save_rule(form, rule)
+        except DomainError as exc:
+            form.priority.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash("The rule was saved.", "success")
+            return redirect(url_for("routing.index"))
+    return render_template("routing/rule.html", rule=rule, form=form, delete_form=DeleteRuleForm()), (
+        400 if form.errors else 200)
+
+
+@blueprint.post("/rules/<int:rule_id>/delete")
+@admin_required
+def delete_rule(rule_id: int):
+    rule = _rule_or_404(rule_id)
+    if not DeleteRuleForm().validate_on_submit():
+        abort(400)
+    operations.delete_rule(rule, current_user)
+    db.session.commit()
+    flash("The rule was deleted.", "success")
+    return redirect(url_for("routing.index"))

@@ -1,0 +1,99 @@
+"""Finding actors and places with the taxonomy's terms, tolerant of case and misspellings."""
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from civicwatch.classify.gazetteer import (
+    Gazetteer,
+    GazetteerTerms,
+    Places,
+    edit_distance_at_most_one,
+    terms_from_taxonomy,
+)
+from civicwatch.taxonomy.operations import read_taxonomy
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    nlp = spacy.blank("en")
+    return Gazetteer(terms_from_taxonomy(read_taxonomy()), nlp.vocab, nlp.make_doc,
+                     common_words=["order", "harder", "policy", "garden"])
+
+
+def find(gazetteer: Gazetteer, text: str) -> Places:
+    return gazetteer.find(gazetteer.make_doc(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "region", "district"),
+    [
+        ("The police beat me in Kenema", "police", "eastern", "kenema"),
+        ("THE POLICE BEAT ME IN KENEMA", "police", "eastern", "kenema"),
+        ("sojas beat my broda for kenama", "military", "eastern", "kenema"),  # misspellings listed as terms
+        ("dem lock me fo freetwon", None, "western_area", "western_area_urban"),
+        ("a prison officer slapped my son", "corrections", None, None),  # the longest term wins over "officer"
+        ("customs officers at the border post took my goods", "border", None, None),
+        ("Something happened in the Northern Province", None, "northern", None),
+        ("nothing to see here", None, None, None),
+        ("soldiers and police, then more soldiers", "military", None, None),  # the most mentioned
+        ("police and soldiers", "police", None, None),  # a tie: the first mentioned
+        ("Port Loko and then Lunsar", None, "north_west", "port_loko"),
+        ("Kenema, Kenema and once Makeni", None, "eastern", "kenema"),
+    ],
+)
+def test_finds_terms(gazetteer: Gazetteer, text: str, actor: str | None, region: str | None,
+                     district: str | None) -> None:
+    assert find(gazetteer, text) == Places(actor, region, district)
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "district"),
+    [
+        ("the soldeirs came at night", "military", None),  # two letters swapped
+        ("policee came to Kenemma", "police", "kenema"),  # a letter added
+        ("they took him to Makni", None, None),  # too short to correct (four letters)
+        ("in Freetowm yesterday", None, "western_area_urban"),  # a letter changed
+        ("immigratin officers", "border", None),  # a letter dropped
+    ],
+)
+def test_corrects_unseen_misspellings_of_long_words(gazetteer: Gazetteer, text: str, actor: str | None,
+                                                    district: str | None) -> None:
+    places = find(gazetteer, text)
+    assert (places.actor, places.district) == (actor, district)
+
+
+@pytest.mark.parametrize("text", ["by order of the court", "it was harder than ever", "the new policy",
+                                  "a garden party", "The Mayor spoke", "a kroo boy"])
+def test_does_not_correct_real_words(gazetteer: Gazetteer, text: str) -> None:
+    """Common words and words with another first letter are not taken for misspellings of terms."""
+    places = find(gazetteer, text)
+    assert places.actor is None and places.district is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [("freetown", "freetwon", True), ("kenema", "kenemma", True), ("kenema", "kenma", True),
+     ("police", "polise", True), ("police", "plocie", False), ("abc", "abcde", False), ("same", "same", True)],
+)
+def test_edit_distance_at_most_one(a: str, b: str, expected: bool) -> None:
+    assert edit_distance_at_most_one(a, b) is expected
+    assert edit_distance_at_most_one(b, a) is expected
+
+
+def test_terms_round_trip_and_fingerprint() -> None:
+    terms = terms_from_taxonomy(read_taxonomy())
+    again = GazetteerTerms.from_dict(terms.as_dict())
+    assert again == terms and again.fingerprint() == terms.fingerprint()
+    assert "prison service" in terms.actors["corrections"]  # names count as terms
+    changed = GazetteerTerms.from_dict({**terms.as_dict(), "actors": {"police": ["cops"]}})
+    assert changed.fingerprint() != terms.fingerprint()
+
+
+def test_a_deployment_can_bring_its_own_terms() -> None:
+    nlp = spacy.blank("en")
+    terms = GazetteerTerms(actors={"gendarmerie": ("gendarmes", "gendarmerie")},
+                           regions={"sahel": ("sahel",)}, districts={"gao": ("gao",)},
+                           district_regions={"gao": "sahel"})
+    gazetteer = Gazetteer(terms, nlp.vocab, nlp.make_doc)
+    assert gazetteer.find(nlp.make_doc("Les GENDARMES de Gao")) == Places("gendarmerie", "sahel", "gao")

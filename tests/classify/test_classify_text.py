@@ -1,0 +1,46 @@
+"""Cleaning text before classification."""
+from __future__ import annotations
+
+import pytest
+
+from civicwatch.classify.text import MAX_CHARS, has_words, prepare_text, split_key
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  police beat me  ", "police beat me"),
+        ("pleeeeease help", "pleease help"),
+        ("a\x00b\x07c", "a b c"),
+        ("ﬁne", "fine"),  # NFKC folds the ligature
+        ("two   spaces\tand tab", "two spaces and tab"),
+        ("line one\nline two", "line one\nline two"),
+        ("\ud800broken surrogate", "broken surrogate"),
+    ],
+)
+def test_prepare_text_normalises(raw: str, expected: str) -> None:
+    assert prepare_text(raw) == expected
+
+
+@pytest.mark.parametrize("value", [None, 42, ["a list"], {"text": "x"}])
+def test_prepare_text_reads_anything_that_is_not_text_as_empty(value: object) -> None:
+    assert prepare_text(value) == ""
+
+
+def test_prepare_text_decodes_bytes_and_replaces_garbage() -> None:
+    assert prepare_text("soldiers at the gate".encode()) == "soldiers at the gate"
+    assert prepare_text(b"\xff\xfe\x00abc") == "abc"
+
+
+def test_prepare_text_cuts_very_long_text() -> None:
+    assert len(prepare_text("word " * 50_000)) <= MAX_CHARS
+
+
+@pytest.mark.parametrize(("text", "expected"), [("", False), ("   ", False), ("😀🙏🔥", False), ("?!...", False),
+                                                ("a", True), ("911", True), ("полиция", True)])
+def test_has_words(text: str, expected: bool) -> None:
+    assert has_words(prepare_text(text)) is expected
+
+
+def test_split_key_ignores_case_and_spacing() -> None:
+    assert split_key("  The Police\n beat ME ") == split_key("the police beat me")
