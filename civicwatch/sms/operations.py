@@ -1,8 +1,9 @@
 """Receiving a text: once per MessageSid, through the dialogue table, into cases. Flushes, never commits.
 
 The caller commits once, so the case, the conversation and the stored reply become visible together: a
-retried MessageSid either waits on the unique index and then finds the stored reply, or (if the first
+retried MessageSid either waits for the first attempt and then finds its stored reply, or (if the first
 attempt rolled back) is processed afresh. After the commit the caller routes a newly opened case.
+The per-text reads and writes of the conversation itself live in sms/conversations.py (the hot path).
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case, CaseEvent, Channel
@@ -29,16 +29,18 @@ from civicwatch.intake.operations import (
     find_case_by_receipt,
     submit_complaint,
 )
-from civicwatch.sms.dialogue import Action, Decision, Snapshot, decide
-from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation, SmsOptOut
-from civicwatch.sms.phones import phone_hash
-from civicwatch.sms.queries import (
-    RATEABLE_STATUSES,
-    find_inbound,
-    is_opted_out,
-    last_public_change,
-    latest_case_for_phone,
+from civicwatch.sms.conversations import (
+    ConversationRow,
+    claim_message_sid,
+    lock_conversation,
+    record_reply,
+    save_conversation,
+    stored_reply,
 )
+from civicwatch.sms.dialogue import Action, Decision, Snapshot, decide
+from civicwatch.sms.models import ConversationState, SmsOptOut
+from civicwatch.sms.phones import phone_hash
+from civicwatch.sms.queries import RATEABLE_STATUSES, last_public_change, latest_case_for_phone
 from civicwatch.sms.replies import Reply, render_reply, render_status
 
 log = logging.getLogger(__name__)
@@ -75,96 +77,57 @@ class _Context:
     decision: Decision
     incoming: IncomingSms
     phone_hash: str
-    conversation: SmsConversation
+    conversation: ConversationRow
 
 
 def receive_sms(incoming: IncomingSms) -> SmsOutcome:
     """Handle one inbound text and return the reply owed. A MessageSid seen before gets the stored reply."""
     now = utcnow()
-    seen = find_inbound(incoming.message_sid)
-    if seen is not None:
-        return _stored_outcome(seen)
     number_hash = phone_hash(incoming.phone)
-    record = InboundSms(message_sid=incoming.message_sid, phone_hash=number_hash, received_at=now,
-                        body_encrypted=encrypt_text(incoming.body))
-    db.session.add(record)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # A concurrent retry committed this MessageSid while we waited on the unique index.
-        db.session.rollback()
-        seen = find_inbound(incoming.message_sid)
-        if seen is None:
-            raise
-        return _stored_outcome(seen)
+    inbound_id = claim_message_sid(incoming.message_sid, number_hash, encrypt_text(incoming.body), now)
+    if inbound_id is None:
+        stored = stored_reply(incoming.message_sid)
+        return SmsOutcome(reply=decrypt_text(stored) if stored else None, duplicate=True)
     conversation = lock_conversation(number_hash, incoming.phone, now)
-    decision = decide(snapshot_of(conversation, number_hash), incoming.body, now)
+    decision = decide(snapshot_of(conversation), incoming.body, now)
     step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation))
-    if not step.failed:
-        move_conversation(conversation, decision, step.case, now)
-    conversation.last_message_at = now
+    move_conversation(conversation, decision, step, now)
     reply = None if decision.silent else step.reply
-    record.event = decision.event.value
-    record.case_id = step.case.id if step.case is not None else None
-    record.reply_encrypted = encrypt_text(reply) if reply else None
-    record.replied_at = now
-    db.session.flush()
-    log.info("sms %s: %s -> %s", record.id, decision.event.value, decision.action.value)
+    record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
+                 encrypt_text(reply) if reply else None, now)
+    log.info("sms %s: %s -> %s", inbound_id, decision.event.value, decision.action.value)
     return SmsOutcome(reply=reply, opened_case=step.case if step.opened else None)
 
 
-def _stored_outcome(record: InboundSms) -> SmsOutcome:
-    reply = decrypt_text(record.reply_encrypted) if record.reply_encrypted else None
-    return SmsOutcome(reply=reply, duplicate=True)
-
-
-# ---------------------------------------------------------------- the conversation row
-
-def lock_conversation(number_hash: str, phone: str, now: dt.datetime) -> SmsConversation:
-    """The phone's conversation, created if new, locked for this transaction (FOR UPDATE on PostgreSQL;
-    SQLite already holds the database write lock since the MessageSid insert)."""
-    query = select(SmsConversation).where(SmsConversation.phone_hash == number_hash).with_for_update()
-    conversation = db.session.scalar(query)
-    if conversation is not None:
-        return conversation
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(SmsConversation)
-        .values(phone_hash=number_hash, phone_encrypted=encrypt_text(phone), state=ConversationState.IDLE,
-                created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["phone_hash"])
-    )
-    return db.session.scalars(query).one()
-
-
-def snapshot_of(conversation: SmsConversation, number_hash: str) -> Snapshot:
+def snapshot_of(conversation: ConversationRow) -> Snapshot:
     pending = conversation.pending_encrypted
     return Snapshot(
         state=conversation.state,
         pending_text=decrypt_text(pending) if pending is not None else None,
         pending_since=conversation.pending_since,
         last_message_at=conversation.last_message_at,
-        opted_out=is_opted_out(number_hash),
+        opted_out=conversation.opted_out,
     )
 
 
-def move_conversation(conversation: SmsConversation, decision: Decision, case: Case | None,
-                      now: dt.datetime) -> None:
+def move_conversation(conversation: ConversationRow, decision: Decision, step: _Step, now: dt.datetime) -> None:
+    """Save the next state: a kept fragment, the case follow-ups go to, or neither. A failed step stays put."""
+    if step.failed:
+        save_conversation(conversation.id, conversation.state, conversation.pending_encrypted,
+                          conversation.pending_since, conversation.case_id, now)
+        return
     state = decision.next_state
-    conversation.state = state
+    pending, since, case_id = None, None, None
     if state is ConversationState.AWAITING_DETAILS:
-        conversation.pending_encrypted = encrypt_text(decision.text)
-        if decision.state_before is not ConversationState.AWAITING_DETAILS:
-            conversation.pending_since = now
-    else:
-        conversation.pending_encrypted = None
-        conversation.pending_since = None
+        pending = encrypt_text(decision.text)
+        kept = decision.state_before is ConversationState.AWAITING_DETAILS and conversation.pending_since
+        since = conversation.pending_since if kept else now
     if state is ConversationState.FOLLOWING_UP:
-        if case is not None:
-            conversation.case_id = case.id
-    else:
-        conversation.case_id = None
+        # Only a text that opened or joined a case moves the window; STATUS or a rating about another
+        # case leaves follow-ups going where they went.
+        joined = decision.action in (Action.OPEN_CASE, Action.ADD_TO_CASE) and step.case is not None
+        case_id = step.case.id if joined else conversation.case_id
+    save_conversation(conversation.id, state, pending, since, case_id, now)
 
 
 def find_case_for_status(phone_hash: str, query: str | None) -> Case | None:
@@ -186,10 +149,9 @@ def find_case_for_status(phone_hash: str, query: str | None) -> Case | None:
 
 def record_opt_out(number_hash: str, source: str) -> None:
     """Nothing more is sent to this number (idempotent). `source`: "keyword" or "carrier"."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(SmsOptOut)
+        insert(SmsOptOut.__table__)
         .values(phone_hash=number_hash, source=source, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["phone_hash"])
     )

@@ -1,4 +1,4 @@
-"""Reads for the SMS dialogue: opt-outs, a phone's cases, stored replies."""
+"""Reads for the SMS dialogue: opt-outs and a phone's cases."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,17 +7,13 @@ from sqlalchemy import select
 
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.extensions import db
-from civicwatch.sms.models import InboundSms, SmsOptOut
+from civicwatch.sms.models import SmsOptOut
 
 RATEABLE_STATUSES = (CaseStatus.RESPONDED, CaseStatus.CLOSED)
 
 
 def is_opted_out(phone_hash: str) -> bool:
     return db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone_hash == phone_hash)) is not None
-
-
-def find_inbound(message_sid: str) -> InboundSms | None:
-    return db.session.scalar(select(InboundSms).where(InboundSms.message_sid == message_sid))
 
 
 def latest_case_for_phone(phone_hash: str, statuses: tuple[CaseStatus, ...] | None = None) -> Case | None:

@@ -101,6 +101,16 @@ def test_status_by_reference_only_for_the_phone_that_reported(text, clock):
     assert text("STATUS 0000 0000 0000 0000") == render_reply(Reply.STATUS_NOT_FOUND)
 
 
+def test_asking_about_another_case_does_not_move_the_follow_up_window(text, clock):
+    other_reference, other_code = opened(text(
+        "Police at Lunsar junction take money from every okada rider each morning.", phone=OTHER_PHONE))
+    reference, _ = opened(text(REPORT))
+    clock.advance(minutes=2)
+    assert other_reference in text(f"STATUS {other_code}")
+    clock.advance(minutes=2)
+    assert text("It was on Tuesday.") == render_reply(Reply.ADDED_TO_CASE, reference=reference)
+
+
 def test_status_says_when_the_body_waits_for_the_complainant(text, clock):
     reference, _ = opened(text(REPORT))
     case = cases()[0]

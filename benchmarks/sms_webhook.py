@@ -1,0 +1,344 @@
+"""Signed Twilio webhook requests against the app under gunicorn, with a bare endpoint as the reference.
+
+    .venv/bin/python benchmarks/sms_webhook.py                          # SQLite only
+    scripts/with-postgres.sh .venv/bin/python benchmarks/sms_webhook.py # SQLite, then PostgreSQL
+
+One gunicorn server runs the real application with one extra route, GET /bench/bare, that returns a few
+bytes and touches nothing. A load generator on loopback (several processes, keep-alive connections) sends
+the same number of requests to three workloads, in interleaved rounds: the bare route; POST /sms/inbound
+with valid X-Twilio-Signature headers (computed beforehand with twilio's RequestValidator) carrying a
+realistic mix of texts (each phone reports, adds two details within the follow-up window, asks STATUS and
+HELP); and HELP alone from phones that already have a conversation, which isolates the webhook's own work
+(signature, MessageSid ledger, conversation lock, stored reply) from case writing. Each workload is bounded
+by a request count and a time limit. Prints requests/s and p50/p99 latency for each, and the ratios.
+Target: the webhook at least half the bare endpoint's throughput.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+AUTH_TOKEN = "bench" + "0" * 27
+HOST = "127.0.0.1"
+REPORTS = [
+    "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.",
+    "Police in Makeni have held my husband for nine days without charge and we cannot see him.",
+    "Officers at the Lunsar junction take 20,000 leones from every okada rider each morning.",
+    "We called the station three times when thieves broke into the shop in Bo and nobody came.",
+]
+FOLLOW_UPS = ["It was on Tuesday around 7 in the evening.", "His name is Musa, he is 17.",
+              "Two of them wore uniforms, one did not.", "The officer is called Sergeant K."]
+# What one phone sends, in order: a report, details, a status question and a keyword.
+SCRIPT = ["report", "follow_up", "follow_up", "STATUS", "HELP"]
+KINDS = {"report": "new report (opens a case)", "follow_up": "follow-up (added to the case)",
+         "STATUS": "STATUS (looks up the case)", "HELP": "HELP (dialogue only)"}
+
+
+# ---------------------------------------------------------------- the server side (imported by gunicorn)
+
+def bench_app():
+    """The real app plus the bare reference route. gunicorn calls this in each worker."""
+    from flask import Response
+
+    from civicwatch import create_app
+
+    app = create_app(bench_config())
+    app.add_url_rule("/bench/bare", "bench_bare", lambda: Response("ok", mimetype="text/plain"))
+    return app
+
+
+def bench_config() -> type:
+    from config import DevelopmentConfig
+
+    workdir = Path(os.environ["BENCH_WORKDIR"])
+    engine_options: dict = {"pool_pre_ping": False}
+    if os.environ.get("BENCH_SCHEMA"):
+        engine_options["connect_args"] = {"options": f"-csearch_path={os.environ['BENCH_SCHEMA']}"}
+    return type("BenchConfig", (DevelopmentConfig,), {
+        "SQLALCHEMY_DATABASE_URI": os.environ["BENCH_DATABASE_URL"],
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "SECRET_KEY": "bench-secret-key", "CIVICWATCH_ENCRYPTION_KEY": os.environ["BENCH_ENCRYPTION_KEY"],
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": os.environ["BENCH_PUBLIC_URL"],
+        "UPLOAD_DIR": str(workdir / "uploads"), "MODEL_DIR": str(workdir / "models"),
+        "LOG_LEVEL": "WARNING",
+    })
+
+
+def prepare_database() -> None:
+    from civicwatch import create_app
+    from civicwatch.extensions import db
+    from civicwatch.taxonomy.operations import load_taxonomy
+
+    app = create_app(bench_config())
+    with app.app_context():
+        db.create_all()
+        load_taxonomy()
+        db.session.commit()
+        db.engine.dispose()
+
+
+def count_rows() -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from civicwatch import create_app
+    from civicwatch.cases.models import Case, CaseMessage
+    from civicwatch.extensions import db
+    from civicwatch.sms.models import InboundSms
+
+    app = create_app(bench_config())
+    with app.app_context():
+        counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                  for model in (InboundSms, Case, CaseMessage)}
+        db.engine.dispose()
+    return counts
+
+
+# ---------------------------------------------------------------- the load generator
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: bytes = b""
+    headers: dict | None = None
+    kind: str = "bare"
+
+
+def signed_texts(count: int, public_url: str, seed: int) -> list[Request]:
+    """`count` inbound texts: phones working through SCRIPT, each with a fresh MessageSid."""
+    rng = random.Random(seed)
+    validator = RequestValidator(AUTH_TOKEN)
+    url = public_url + "/sms/inbound"
+    requests = []
+    phones = (f"+2327{rng.randrange(6, 9)}{n:06d}" for n in range(10**6))
+    while len(requests) < count:
+        phone = next(phones)
+        for step in SCRIPT:
+            body = {"report": lambda: rng.choice(REPORTS), "follow_up": lambda: rng.choice(FOLLOW_UPS)}.get(
+                step, lambda s=step: s)()
+            params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": "AC" + "0" * 32, "From": phone,
+                      "To": "+15005550006", "Body": body, "NumMedia": "0", "NumSegments": "1"}
+            requests.append(Request("POST", "/sms/inbound", urlencode(params).encode(), {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": validator.compute_signature(url, params)}, kind=step))
+    return requests[:count]
+
+
+def _load_worker(port: int, requests: list[Request], deadline: float, out) -> None:
+    """One client process: its requests in order (a phone's texts stay in order), one connection."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    timed, errors = [], 0
+    for request in requests:
+        if time.monotonic() > deadline:
+            break
+        start = time.perf_counter()
+        try:
+            connection.request(request.method, request.path, body=request.body or None, headers=request.headers or {})
+            response = connection.getresponse()
+            response.read()
+            ok = response.status == 200
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+        except (OSError, http.client.HTTPException):
+            ok = False
+            connection.close()
+            connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        timed.append((request.kind, time.perf_counter() - start))
+        errors += not ok
+    out.put((timed, errors))
+
+
+@dataclass
+class Result:
+    """Pooled over rounds: every request's (kind, latency) and the wall time spent."""
+
+    timed: list[tuple[str, float]]
+    errors: int
+    seconds: float
+
+    def __add__(self, other: Result) -> Result:
+        return Result(self.timed + other.timed, self.errors + other.errors, self.seconds + other.seconds)
+
+    @property
+    def done(self) -> int:
+        return len(self.timed)
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds
+
+    def percentile_ms(self, fraction: float, kind: str | None = None) -> float:
+        values = sorted(latency for k, latency in self.timed if kind is None or k == kind)
+        return values[min(len(values) - 1, int(len(values) * fraction))] * 1000
+
+    def kinds(self) -> list[str]:
+        return list(dict.fromkeys(kind for kind, _ in self.timed))
+
+
+def load(port: int, requests: list[Request], clients: int, time_limit: float) -> Result:
+    # Texts from one phone go to the same client so they arrive in order, as they would from Twilio.
+    shards: list[list[Request]] = [[] for _ in range(clients)]
+    per_phone = len(SCRIPT)
+    for index in range(0, len(requests), per_phone):
+        shards[(index // per_phone) % clients].extend(requests[index:index + per_phone])
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    deadline = time.monotonic() + time_limit
+    processes = [multiprocessing.Process(target=_load_worker, args=(port, shard, deadline, queue))
+                 for shard in shards]
+    start = time.perf_counter()
+    for process in processes:
+        process.start()
+    results = [queue.get() for _ in processes]
+    seconds = time.perf_counter() - start
+    for process in processes:
+        process.join()
+    return Result([item for batch, _ in results for item in batch], sum(errors for _, errors in results), seconds)
+
+
+# ---------------------------------------------------------------- running it
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"{HOST}:{port}",
+               "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+               "--keep-alive", "30", "--log-level", "warning", "--pythonpath", str(ROOT / "benchmarks"),
+               "--chdir", str(ROOT), "sms_webhook:bench_app()"]
+    server = subprocess.Popen(command, env=env)
+    for _ in range(300):
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=1)
+            connection.request("GET", "/bench/bare")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def keyword_texts(phones: list[str], count: int, public_url: str) -> list[Request]:
+    """HELP from phones that already have a conversation: the webhook's own work, without a case to touch."""
+    validator = RequestValidator(AUTH_TOKEN)
+    requests = []
+    for index in range(count):
+        params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": "AC" + "0" * 32,
+                  "From": phones[index % len(phones)], "To": "+15005550006", "Body": "HELP", "NumMedia": "0"}
+        requests.append(Request("POST", "/sms/inbound", urlencode(params).encode(), {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": validator.compute_signature(public_url + "/sms/inbound", params)}, kind="HELP"))
+    return requests
+
+
+def _phone_of(request: Request) -> str:
+    from urllib.parse import parse_qs
+
+    return parse_qs(request.body.decode())["From"][0]
+
+
+def run(name: str, database_url: str, schema: str | None, args: argparse.Namespace, workdir: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    port = free_port()
+    public_url = f"http://{HOST}:{port}"
+    os.environ.update(BENCH_WORKDIR=str(workdir), BENCH_DATABASE_URL=database_url, BENCH_SCHEMA=schema or "",
+                      BENCH_ENCRYPTION_KEY=Fernet.generate_key().decode(), BENCH_PUBLIC_URL=public_url,
+                      CIVICWATCH_ENV="development")
+    prepare_database()
+    per_round = max(len(SCRIPT), args.requests // args.rounds // len(SCRIPT) * len(SCRIPT))
+    texts = signed_texts(args.warmup + per_round * args.rounds, public_url, seed=11)
+    warm_phones = sorted({_phone_of(request) for request in texts[: args.warmup]})
+    keywords = keyword_texts(warm_phones, per_round * args.rounds, public_url)
+    bare = [Request("GET", "/bench/bare")] * per_round
+    results = {"bare": Result([], 0, 0.0), "mix": Result([], 0, 0.0), "help": Result([], 0, 0.0)}
+    server = start_server(port, args.workers, args.threads, dict(os.environ))
+    try:
+        load(port, bare[: args.warmup], args.clients, args.time_limit)
+        load(port, texts[: args.warmup], args.clients, args.time_limit)
+        # Rounds interleave the endpoints, so that a change in the machine's load hits all of them.
+        for number in range(args.rounds):
+            batch = slice(args.warmup + number * per_round, args.warmup + (number + 1) * per_round)
+            results["bare"] += load(port, bare, args.clients, args.time_limit)
+            results["mix"] += load(port, texts[batch], args.clients, args.time_limit)
+            results["help"] += load(port, keywords[number * per_round:(number + 1) * per_round], args.clients,
+                                    args.time_limit)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    report(name, args, results, count_rows())
+
+
+def report(name: str, args: argparse.Namespace, results: dict[str, Result], rows: dict[str, int]) -> None:
+    print(f"\n{name}: gunicorn {args.workers} workers x {args.threads} threads, {args.clients} client processes, "
+          f"{args.rounds} interleaved rounds, {os.cpu_count()} CPUs shared by server and clients")
+    labels = {"bare": "bare endpoint", "mix": "webhook, mixed texts", "help": "webhook, HELP only"}
+    for key, result in results.items():
+        print(f"  {labels[key]:<21} {result.done:6d} requests in {result.seconds:5.1f} s {result.rate:8.1f} req/s  "
+              f"p50 {result.percentile_ms(0.5):6.1f} ms  p99 {result.percentile_ms(0.99):6.1f} ms  "
+              f"errors {result.errors}")
+    for key in ("mix", "help"):
+        ratio = results[key].rate / results["bare"].rate
+        print(f"  throughput ratio {labels[key]} / bare: {ratio:.2f} "
+              f"(target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
+    for kind in results["mix"].kinds():
+        print(f"    mixed texts, {KINDS.get(kind, kind):<32} p50 {results['mix'].percentile_ms(0.5, kind):6.1f} ms")
+    print(f"  stored: {rows['inbound_sms']} inbound texts, {rows['cases']} cases, "
+          f"{rows['case_messages']} follow-up messages")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000, help="requests per workload (after warm-up)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=250)
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per workload and round at most")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1))
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        run("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", None, args, workdir)
+        postgres = os.environ.get("TEST_DATABASE_URL", "")
+        if postgres.startswith("postgresql"):
+            from sqlalchemy import create_engine, text
+
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                run("PostgreSQL", postgres, schema, args, workdir)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+        else:
+            print("\nPostgreSQL: skipped (run under scripts/with-postgres.sh to include it)")
+
+
+if __name__ == "__main__":
+    main()
