@@ -42,6 +42,8 @@ class Config:
     # Where uploaded files live: outside the web root, never served statically.
     UPLOAD_DIR = os.environ.get("CIVICWATCH_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MODEL_DIR = os.environ.get("CIVICWATCH_MODEL_DIR", str(INSTANCE_DIR / "models"))
+    # A copy of the newest audit entry kept outside the database, so deleting the newest entries shows.
+    AUDIT_ANCHOR_FILE = os.environ.get("CIVICWATCH_AUDIT_ANCHOR_FILE", str(INSTANCE_DIR / "audit_anchor.json"))
     MAX_CONTENT_LENGTH = 55 * 1024 * 1024  # five files of 10 MB plus the form
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -19,8 +19,8 @@ def _fernet() -> Fernet:
     return Fernet(current_app.config["CIVICWATCH_ENCRYPTION_KEY"])
 
 
-def _hash_key(purpose: str) -> bytes:
-    # Derive a separate key per purpose so a hash of a phone number cannot be compared with a receipt hash.
+def derived_key(purpose: str) -> bytes:
+    """A key per purpose, derived from the encryption key, so one use's values cannot be compared with another's."""
     master = base64.urlsafe_b64decode(current_app.config["CIVICWATCH_ENCRYPTION_KEY"])
     return hmac.new(master, f"civicwatch-hash:{purpose}".encode(), hashlib.sha256).digest()
 
@@ -46,7 +46,7 @@ def decrypt_json(token: bytes) -> dict[str, Any]:
 
 def keyed_hash(purpose: str, value: str) -> str:
     """HMAC-SHA256 of value under a key derived from the encryption key: indexable, not reversible."""
-    return hmac.new(_hash_key(purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(derived_key(purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def valid_encryption_key(key: str | None) -> bool:

@@ -90,3 +90,26 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class NulCharacterError(ValueError):
+    """Text with a NUL character reached a query; PostgreSQL cannot store or compare it."""
+
+
+def _has_nul(parameters: Any) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_has_nul(value) for value in parameters.values())
+    if isinstance(parameters, (list, tuple)):
+        return any(_has_nul(value) for value in parameters)
+    return False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_nul_characters(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                           executemany: bool) -> None:
+    # One guard for every query on both databases, so a stray NUL in a form or URL is a clear 400
+    # everywhere instead of a driver error on PostgreSQL only.
+    if _has_nul(parameters):
+        raise NulCharacterError("text contains a NUL character")

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from civicwatch.database import NulCharacterError
 from civicwatch.extensions import db
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,14 @@ def register_error_handlers(app: Flask) -> None:
             "Someone else changed this case",
             "Another staff member saved this case after you opened it. Reload the page to see "
             "their change, then make yours again.",
+        )
+
+    @app.errorhandler(NulCharacterError)
+    def handle_nul(error: NulCharacterError):
+        db.session.rollback()
+        return render_error(
+            400, "Something is not right",
+            "What you sent contains an invisible control character (NUL). Remove it and try again.",
         )
 
     @app.errorhandler(CSRFError)

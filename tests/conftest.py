@@ -56,6 +56,7 @@ def make_config(database_url: tuple[str, dict], tmp_path: Path, **overrides) -> 
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **engine_options},
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "MODEL_DIR": str(tmp_path / "models"),
+        "AUDIT_ANCHOR_FILE": str(tmp_path / "audit_anchor.json"),
         **overrides,
     }
     return type("PerTestConfig", (TestingConfig,), attrs)

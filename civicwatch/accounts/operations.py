@@ -26,6 +26,12 @@ class AuthenticationError(DomainError):
     status = 401
 
 
+# One answer for every failure, so nobody learns which emails have accounts or which are locked.
+FAILED_SIGN_IN = (
+    "Email or password is not correct. After several failed attempts an account is locked for a few minutes."
+)
+
+
 def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
@@ -76,19 +82,22 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def is_locked(user: User, now: dt.datetime | None = None) -> bool:
+    return bool(user.locked_until and user.locked_until > (now or utcnow()))
+
+
 def authenticate(email: str, password: str) -> User:
-    """Check credentials, counting failures per account and locking the account after too many."""
+    """Check credentials, counting failures per account and locking the account after too many.
+
+    Every attempt costs one argon2 verification and gets the same message, whatever the account's state.
+    """
     user = find_user_by_email(email)
     now = utcnow()
-    if user is not None and user.locked_until and user.locked_until > now:
-        verify_password(None, password)
-        raise AuthenticationError(
-            "This account is locked for a few minutes after too many failed attempts."
-        )
-    if user is None or not verify_password(user.password_hash, password) or not user.active:
-        if user is not None:
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or not user.active or is_locked(user, now):
+        if user is not None and not is_locked(user, now):
             register_failed_login(user, now)
-        raise AuthenticationError("Email or password is not correct.")
+        raise AuthenticationError(FAILED_SIGN_IN)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

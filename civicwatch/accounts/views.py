@@ -1,8 +1,11 @@
 """Sign in and out, change password, and the admin's user management."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import HTTPException
 
 from civicwatch.accounts import operations
 from civicwatch.accounts import totp as totp_module
@@ -22,9 +25,18 @@ blueprint = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("cases.dashboard")
+    """A local path of this app to go back to after sign-in; anything else goes to the dashboard."""
+    fallback = url_for("cases.dashboard")
+    if not target or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return fallback
+    try:
+        current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:
+        return fallback
+    return target
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -103,6 +115,10 @@ def verify_totp():
         flash("Please sign in again.", "info")
         return redirect(url_for("accounts.login"))
     form = TotpForm()
+    if request.method == "POST" and operations.is_locked(user):
+        # Locked by too many wrong codes or passwords: no code is checked until the lock ends.
+        form.code.errors = [operations.FAILED_SIGN_IN]
+        return render_template("accounts/totp_verify.html", form=form), 401
     if form.validate_on_submit():
         if totp_module.verify_totp(user, form.code.data):
             record_audit(user, "user.totp_verify", user)

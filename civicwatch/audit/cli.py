@@ -4,9 +4,12 @@ from __future__ import annotations
 import sys
 
 import click
+from sqlalchemy import select
 
+from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.queries import verify_chain
 from civicwatch.cli import cli
+from civicwatch.extensions import db
 
 
 @cli.group("audit")
@@ -27,3 +30,13 @@ def verify_command() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+@audit_group.command("anchor")
+def anchor_command() -> None:
+    """Print the newest entry's number and hash, to keep somewhere the database administrators cannot write."""
+    tip = db.session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    if tip is None:
+        click.echo("The audit log is empty.")
+        return
+    click.echo(f"{tip.seq} {tip.hash}")

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from typing import Any
 
 from sqlalchemy import select, text
 
+from civicwatch.audit.anchor import note_audit_written
 from civicwatch.audit.models import AuditEntry
+from civicwatch.crypto import derived_key
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 
@@ -17,7 +20,13 @@ GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_ID = 727_011
 
 
+def chain_key() -> bytes:
+    """The chain is keyed with a secret kept outside the database: write access alone cannot re-forge it."""
+    return derived_key("audit-chain")
+
+
 def entry_digest(
+    key: bytes,
     prev_hash: str,
     seq: int,
     created_at: dt.datetime,
@@ -46,7 +55,7 @@ def entry_digest(
         separators=(",", ":"),
         default=str,
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _lock_chain() -> None:
@@ -93,11 +102,12 @@ def record_audit(
         prev_hash=prev_hash,
     )
     entry.hash = entry_digest(
-        prev_hash, seq, entry.created_at, entry.user_id, action, object_type, object_id,
+        chain_key(), prev_hash, seq, entry.created_at, entry.user_id, action, object_type, object_id,
         case_id, entry.before, entry.after,
     )
     db.session.add(entry)
     db.session.flush()
+    note_audit_written(db.session())
     return entry
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from civicwatch.audit.anchor import read_anchor
 from civicwatch.audit.models import AuditEntry
-from civicwatch.audit.operations import GENESIS_HASH, entry_digest
+from civicwatch.audit.operations import GENESIS_HASH, chain_key, entry_digest
 from civicwatch.extensions import db
 
 
@@ -34,7 +35,12 @@ def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry]:
 
 
 def verify_chain() -> tuple[int, ChainBreak | None]:
-    """Walk the chain from the start; return how many entries checked out and the first break, if any."""
+    """Walk the chain from the start; return how many entries checked out and the first break, if any.
+
+    The anchor (the newest entry as last recorded outside the database) catches entries deleted from the end.
+    """
+    key = chain_key()
+    anchor = read_anchor()
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
     for entry in _entries_in_order():
         if entry.seq != expected_seq:
@@ -42,12 +48,17 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
         if entry.prev_hash != prev_hash:
             return checked, ChainBreak(entry.seq, entry.id, "it does not point at the entry before it")
         digest = entry_digest(
-            entry.prev_hash, entry.seq, entry.created_at, entry.user_id, entry.action,
+            key, entry.prev_hash, entry.seq, entry.created_at, entry.user_id, entry.action,
             entry.object_type, entry.object_id, entry.case_id, entry.before, entry.after,
         )
         if digest != entry.hash:
             return checked, ChainBreak(entry.seq, entry.id, "its content was changed after it was written")
+        if anchor is not None and entry.seq == anchor.seq and entry.hash != anchor.hash:
+            return checked, ChainBreak(entry.seq, entry.id, "it differs from the copy recorded outside the database")
         prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    if anchor is not None and checked < anchor.seq:
+        return checked, ChainBreak(checked + 1, 0, f"entries {checked + 1} to {anchor.seq} were deleted "
+                                                   "(they were recorded outside the database)")
     return checked, None
 
 

@@ -90,7 +90,7 @@ def _filters_from(form: QueueFilterForm) -> QueueFilters:
         theme_id=codes[Theme].get(form.theme.data), actor_id=codes[Actor].get(form.actor.data),
         region_id=codes[Region].get(form.region.data), district_id=codes[District].get(form.district.data),
         body_id=codes[Body].get(form.body.data),
-        status=CaseStatus(form.status.data) if form.status.data else None,
+        status=CaseStatus(form.status.data) if form.status.data and not form.status.errors else None,
         urgent=urgency, received_from=form.received_from.data, received_to=form.received_to.data,
     )
 

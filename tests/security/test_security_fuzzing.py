@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicwatch.accounts.models import Role
-from tests.conftest import csrf_token, on_postgres
+from tests.conftest import csrf_token
 from tests.security.conftest import post_multipart, report_fields, send_report, sign_in, track
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -83,9 +83,6 @@ def test_staff_filters_never_fail(app, admin_client, params, path):
     assert accepted(response.status_code), (path, params, response.status_code)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "500: an unknown ?status= on the queue is flagged by form.validate() but then passed to CaseStatus() "
-    "anyway (civicwatch/cases/views.py _filters_from); use the value only if the field validated"))
 def test_an_unknown_status_filter_is_refused_cleanly(app, admin_client):
     response = admin_client.get("/staff/cases", query_string={"status": "0"})
     assert accepted(response.status_code), response.status_code
@@ -95,23 +92,7 @@ def test_an_unknown_status_filter_is_refused_cleanly(app, admin_client):
 
 NUL = "abc\x00def"
 REPORT_FIELDS = ["text", "location_text", "area", "reported_actor", "phone", "email", "incident_date"]
-NUL_BREAKS = {  # fields whose NUL reaches a PostgreSQL query
-    "area": "the area code is looked up with the NUL in it (civicwatch/intake/operations.py _by_code via "
-            "resolve_place)",
-    "reported_actor": "the actor code is looked up with the NUL in it (civicwatch/intake/operations.py "
-                      "_by_code via resolve_reported_actor)",
-}
-
-
-def _nul_param(name: str, breaks: dict[str, str]):
-    if name in breaks:
-        return pytest.param(name, marks=pytest.mark.xfail(on_postgres(), strict=True, reason=(
-            f"500 on PostgreSQL: a NUL character in '{name}': {breaks[name]}. Strip or refuse control characters "
-            "before any query")))
-    return name
-
-
-@pytest.mark.parametrize("field", [_nul_param(name, NUL_BREAKS) for name in REPORT_FIELDS])
+@pytest.mark.parametrize("field", REPORT_FIELDS)
 def test_a_nul_character_in_any_report_field_is_refused_cleanly(app, client, field):
     value = {"area": "region:\x00", "reported_actor": "police\x00"}.get(field, NUL)
     changes = {field: value}
@@ -123,18 +104,10 @@ def test_a_nul_character_in_any_report_field_is_refused_cleanly(app, client, fie
     assert response.status_code in (303, 400)
 
 
-STAFF_NUL = {
-    "/staff/audit/?reference=CW\x00": "the reference is compared in SQL with the NUL in it "
-                                      "(civicwatch/audit/views.py log)",
-    "/staff/?body=police\x00": "the body code is looked up with the NUL in it (civicwatch/cases/views.py "
-                               "_body_by_code)",
-}
-
-
 @pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(on_postgres(), strict=True, reason=(
-        f"500 on PostgreSQL: {reason}"))) for p, reason in STAFF_NUL.items()
-] + ["/staff/cases?q=a\x00b", "/staff/cases?theme=x\x00", "/staff/cases?received_from=2026\x00"])
+    "/staff/audit/?reference=CW\x00", "/staff/?body=police\x00", "/staff/cases?q=a\x00b",
+    "/staff/cases?theme=x\x00", "/staff/cases?received_from=2026\x00",
+])
 def test_a_nul_character_in_staff_filters_is_refused_cleanly(app, admin_client, path):
     base, _, query = path.partition("?")
     key, _, value = query.partition("=")
