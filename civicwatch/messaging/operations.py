@@ -54,11 +54,15 @@ def queue_sms(phone_e164: str, text: str, purpose: str, case: Case | None = None
 
 
 def notify_complainant(case: Case, text: str, purpose: str) -> OutboundMessage | None:
-    """Owe the complainant an SMS when they left a phone number; web follow-up reads the case itself."""
+    """Owe the complainant an SMS when they left a phone number and have not texted STOP; None otherwise
+    (they read the case on the web follow-up page)."""
     if case.contact_encrypted is None:
         return None
     phone = decrypt_json(case.contact_encrypted).get("phone")
     if not phone:
+        return None
+    if is_opted_out(phone_hash(phone)):
+        log.info("no sms for case %s: the number texted STOP", case.id)
         return None
     return queue_sms(phone, text, purpose, case)
 

@@ -54,6 +54,13 @@ def test_queueing_for_an_opted_out_number_keeps_a_cancelled_row(app):
     assert message.status is OutboxStatus.CANCELLED and "STOP" in message.last_error
 
 
+def test_a_complainant_who_texted_stop_is_owed_no_sms(app):
+    case = make_case()
+    record_opt_out(phone_hash(PHONE), "keyword")
+    assert notify_complainant(case, "Your case moved.", "status") is None
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 0
+
+
 @pytest.mark.parametrize("role, status", [(Role.TRIAGE, 403), (Role.INVESTIGATOR, 403), (Role.AUDITOR, 403),
                                           (Role.ADMIN, 200)])
 def test_only_admins_see_the_outbox(client, make_user, login_as, role, status):

@@ -57,9 +57,13 @@ def test_notifications_to_the_number_are_delivered_to_the_simulator(client, app)
 def test_after_stop_the_phone_sees_the_confirmation_and_no_notifications(client):
     choose_phone(client)
     send(client, REPORT)
-    send(client, "STOP")
+    token = csrf_token(client, "/sms/simulator/phone")
     case = db.session.scalars(select(Case)).one()
     notify_complainant(case, "CivicWatch: an investigator has a question for you.", "question")
+    db.session.commit()
+    # STOP after the message was queued and before the phone page (which delivers) was looked at again.
+    client.post("/sms/simulator/phone", data={"csrf_token": token, "body": "STOP"})
+    assert notify_complainant(case, "CivicWatch: and another one.", "question") is None
     db.session.commit()
     page = client.get("/sms/simulator/phone").get_data(as_text=True)
     assert "you will get no more texts from us" in page

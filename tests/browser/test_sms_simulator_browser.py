@@ -1,0 +1,48 @@
+"""A newcomer plays a citizen's phone in the SMS simulator, in Chromium at phone width."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from civicwatch.cases.models import Case
+from civicwatch.extensions import db
+from civicwatch.messaging.operations import notify_complainant
+
+pytestmark = pytest.mark.browser
+
+REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_report_by_text_and_receive_a_notification(live_server, page, screenshot):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server}/sms/simulator")
+    assert no_sideways_scroll(page)
+    screenshot("sms-simulator-choose")
+    page.get_by_role("button", name="+23276100001").click()
+    assert page.get_by_role("heading", name="Phone +23276100001").is_visible()
+
+    page.get_by_label("Your text").fill("police beat my brother")
+    page.get_by_role("button", name="Send text").click()
+    assert "Please tell us more" in page.locator("#latest").inner_text()
+
+    page.get_by_label("Your text").fill("at the Kenema checkpoint on Monday because he had no ID card")
+    page.get_by_role("button", name="Send text").click()
+    reply = page.locator("#latest").inner_text()
+    assert re.search(r"report CW-\d{4}-\d{6} received\. Your secret receipt code is \d{4} \d{4} \d{4} \d{4}", reply)
+    assert no_sideways_scroll(page)
+    screenshot("sms-simulator-reported")
+
+    case = db.session.scalars(select(Case)).one()
+    notify_complainant(case, f"CivicWatch: report {case.reference} was accepted by the office handling it.",
+                       "status")
+    db.session.commit()
+    page.get_by_role("button", name="Check for new texts").click()
+    page.wait_for_load_state()
+    assert "was accepted by the office handling it" in page.locator("#latest").inner_text()
+    screenshot("sms-simulator-notified")
