@@ -196,9 +196,10 @@ def _store_theme_correction(case: Case, user: User, theme: Theme) -> None:
                                       LabelledExample.used_in_model.is_(None))
     )
     if waiting is None:
-        waiting = LabelledExample(case_id=case.id, field="theme")
-        db.session.add(waiting)
-    waiting.user_id, waiting.label, waiting.text = user.id, theme.code, case.text
+        db.session.add(LabelledExample(case_id=case.id, field="theme", user_id=user.id, label=theme.code,
+                                       text=case.text))
+    else:
+        waiting.user_id, waiting.label, waiting.text = user.id, theme.code, case.text
 
 
 def correct_case(case: Case, user: User, theme: Theme | None | _Keep = KEEP, actor: Actor | None | _Keep = KEEP,

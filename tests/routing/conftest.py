@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.classify.fixtures import fixture_examples, install_model, train_fixture_model, write_fast_config, write_jsonl
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained once per test session on the fixture corpus (a few seconds)."""
+    return train_fixture_model(tmp_path_factory.mktemp("fixture-model"))
+
+
+@pytest.fixture
+def active_model(app, trained_model: Path) -> str:
+    """The fixture model, active in this test's app. Returns its version."""
+    return install_model(app, trained_model)
+
+
+@pytest.fixture
+def fixture_corpus(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "fixture.jsonl", fixture_examples())
+
+
+@pytest.fixture
+def fast_config(tmp_path: Path) -> Path:
+    return write_fast_config(tmp_path / "fast.cfg")
+
+
+@pytest.fixture
+def make_case(app):
+    """A stored (committed) complaint as intake leaves it: status received, no body, triage deadlines."""
+    from civicwatch.cases.deadlines import set_deadlines
+    from civicwatch.cases.models import Case, Channel
+    from civicwatch.cases.references import new_receipt_code, receipt_hash, temporary_reference
+    from civicwatch.database import utcnow
+    from civicwatch.extensions import db
+
+    def factory(text: str = "The officer demanded a bribe at the checkpoint.", **fields) -> Case:
+        now = utcnow()
+        case = Case(reference=temporary_reference(), receipt_hash=receipt_hash(new_receipt_code()), text=text,
+                    channel=fields.pop("channel", Channel.WEB), created_at=now, **fields)
+        set_deadlines(case, None, now)
+        db.session.add(case)
+        db.session.commit()
+        return case
+
+    return factory
+
+
+class FakeClassifier:
+    """Answers every text with the same reading, or raises: routing tests need no model."""
+
+    def __init__(self, theme: str | None = "corruption", confidence: float = 0.9, actor: str | None = None,
+                 region: str | None = None, district: str | None = None, urgent: bool = False,
+                 error: Exception | None = None, notes: tuple[str, ...] = ()) -> None:
+        self.reading = dict(theme=theme, confidence=confidence, actor=actor, region=region, district=district,
+                            urgent=urgent, notes=notes)
+        self.error = error
+        self.seen: list[str] = []
+
+    def classify(self, text: str):
+        from civicwatch.classify.classifier import Classification
+
+        self.seen.append(text)
+        if self.error is not None:
+            raise self.error
+        theme = self.reading["theme"]
+        scores = {"corruption": 0.05, "misconduct": 0.05}
+        if theme:
+            scores[theme] = self.reading["confidence"]
+        return Classification(scores=scores, model_version="fake-1", urgency_score=0.9 if self.reading["urgent"]
+                              else 0.1, **self.reading)
+
+
+@pytest.fixture
+def use_fake_classifier(app):
+    """Install a FakeClassifier in this app: use_fake_classifier(theme=..., confidence=...)."""
+    from civicwatch.classify.registry import use_classifier
+
+    def install(**reading) -> FakeClassifier:
+        fake = FakeClassifier(**reading)
+        use_classifier(app, fake)
+        return fake
+
+    return install
