@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import CaseEvent, Channel
 from civicwatch.crypto import keyed_hash
-from civicwatch.database import utcnow
+from civicwatch.database import NulCharacterError, utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import csrf, db, limiter
 from civicwatch.taxonomy.models import Actor, District, Region, Theme
@@ -60,6 +60,12 @@ def handle_open311_error(error: Open311Error) -> Response:
     return _respond("errors", georeport.error_records(error.status, *error.descriptions), _format(), error.status)
 
 
+@blueprint.errorhandler(NulCharacterError)
+def handle_nul_character(error: NulCharacterError) -> Response:
+    db.session.rollback()
+    return _respond("errors", georeport.error_records(400, "The request contains a NUL character."), _format(), 400)
+
+
 @blueprint.errorhandler(DomainError)
 def handle_domain_error(error: DomainError) -> Response:
     db.session.rollback()
@@ -67,13 +73,19 @@ def handle_domain_error(error: DomainError) -> Response:
     return _respond("errors", georeport.error_records(status, error.message), _format(), status)
 
 
-@blueprint.errorhandler(HTTPException)
 def handle_http_error(error: HTTPException) -> Response:
     status = error.code or 400
     response = _respond("errors", georeport.error_records(status, error.description or error.name), _format(), status)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
+
+
+# By class for any HTTP error, and by code too: the application's own handlers for these codes (CSRF, too
+# large, rate limited) would otherwise answer first, in a format Open311 clients do not expect.
+blueprint.register_error_handler(HTTPException, handle_http_error)
+for _status in (400, 404, 405, 413, 429):
+    blueprint.register_error_handler(_status, handle_http_error)
 
 
 def _check_jurisdiction() -> None:

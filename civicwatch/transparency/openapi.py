@@ -177,17 +177,18 @@ def _open311_paths() -> dict[str, Any]:
     return {
         "/open311/v2/discovery.json": {"get": {
             "summary": "Service discovery", "operationId": "open311Discovery",
-            "responses": {"200": _json(_ref("Discovery"), "Where and how to use this endpoint.")}}},
+            "responses": {"200": _json(_ref("Discovery"), "Where and how to use this endpoint."),
+                          **_errors(400)}}},
         "/open311/v2/services.json": {"get": {
             "summary": "Services: the subjects a complaint can be about", "operationId": "open311Services",
             "parameters": [JURISDICTION],
             "responses": {"200": _json({"type": "array", "items": _ref("Service")}, "Every service."),
-                          **_errors(404)}}},
+                          **_errors(400, 404)}}},
         "/open311/v2/services/{service_code}.json": {"get": {
             "summary": "A service definition: the extra attributes a request may carry",
             "operationId": "open311ServiceDefinition",
             "parameters": [_path("service_code", "A service code from services.json."), JURISDICTION],
-            "responses": {"200": _json(_ref("ServiceDefinition"), "The definition."), **_errors(404)}}},
+            "responses": {"200": _json(_ref("ServiceDefinition"), "The definition."), **_errors(400, 404)}}},
         "/open311/v2/requests.json": {
             "get": {
                 "summary": "Published answers as service requests",
@@ -214,12 +215,12 @@ def _open311_paths() -> dict[str, Any]:
             "parameters": [_path("service_request_id", "The case reference, for example CW-2026-000123."),
                            JURISDICTION],
             "responses": {"200": _json({"type": "array", "items": _ref("ServiceRequest")}, "The request."),
-                          **_errors(404)}}},
+                          **_errors(400, 404)}}},
         "/open311/v2/tokens/{token}.json": {"get": {
             "summary": "The request id behind a token", "operationId": "open311Token",
             "parameters": [_path("token", "The token returned when the request was created."), JURISDICTION],
             "responses": {"200": _json({"type": "array", "items": _ref("TokenAnswer")}, "The id."),
-                          **_errors(404)}}},
+                          **_errors(400, 404)}}},
     }
 
 

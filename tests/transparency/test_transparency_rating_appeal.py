@@ -1,0 +1,70 @@
+"""The complainant's side of an answer: rating it and appealing (operations the follow-up page and the SMS
+dialogue call)."""
+import pytest
+from sqlalchemy import select
+
+from civicwatch.audit.models import AuditEntry
+from civicwatch.cases.models import CaseEvent, CaseStatus
+from civicwatch.errors import DomainError, InvalidTransitionError
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
+from civicwatch.transparency.operations import appeal_answer, rate_answer
+
+
+@pytest.mark.parametrize("rating", [1, 3, 5, "4", " 2 "])
+def test_an_answered_case_can_be_rated(new_case, rating):
+    case = new_case(CaseStatus.CLOSED)
+    rate_answer(case, rating)
+    db.session.commit()
+    assert case.satisfaction == int(str(rating).strip())
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "answer_rated"))
+    assert event.public and event.detail == {"rating": case.satisfaction}
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.rate"))
+    assert entry.user_id is None and entry.after == {"satisfaction": case.satisfaction}
+
+
+def test_a_new_rating_replaces_the_old(new_case):
+    case = new_case(CaseStatus.RESPONDED)
+    rate_answer(case, 2)
+    rate_answer(case, 5)
+    db.session.commit()
+    assert case.satisfaction == 5
+
+
+@pytest.mark.parametrize("rating", [0, 6, "five", None, "3.5"])
+def test_a_rating_must_be_one_to_five(new_case, rating):
+    with pytest.raises(DomainError):
+        rate_answer(new_case(CaseStatus.CLOSED), rating)
+
+
+def test_there_is_nothing_to_rate_before_the_answer(new_case):
+    with pytest.raises(InvalidTransitionError):
+        rate_answer(new_case(CaseStatus.INVESTIGATING), 4)
+
+
+def test_an_appeal_reopens_the_case_with_the_reason_on_the_timeline(new_case):
+    case = new_case(CaseStatus.CLOSED)
+    appeal_answer(case, "  They never asked the witnesses.  ")
+    db.session.commit()
+    assert case.status is CaseStatus.REOPENED and case.closed_at is None
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.to_status == "reopened"))
+    assert event.public and event.user_id is None and event.detail["reason"] == "They never asked the witnesses."
+
+
+def test_an_appeal_can_go_to_another_body(new_case):
+    case = new_case(CaseStatus.RESPONDED, assigned_to_id=None)
+    other = db.session.scalar(select(Body).where(Body.code == "human_rights_commission"))
+    appeal_answer(case, "The police oversight body is too close to the police.", body=other)
+    db.session.commit()
+    assert case.status is CaseStatus.REOPENED and case.body_id == other.id
+    routed = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "routed"))
+    assert routed.public and routed.detail == {"body": other.name, "appeal": True}
+    assert case.respond_due_at > case.created_at
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.appeal_route")) is not None
+
+
+def test_an_appeal_needs_a_reason_and_an_answered_case(new_case):
+    with pytest.raises(DomainError):
+        appeal_answer(new_case(CaseStatus.CLOSED), "   ")
+    with pytest.raises(InvalidTransitionError):
+        appeal_answer(new_case(CaseStatus.INVESTIGATING), "Not happy.")
