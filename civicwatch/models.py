@@ -20,4 +20,12 @@ from civicwatch.messaging.models import OutboundMessage, OutboxStatus  # noqa: F
 from civicwatch.routing.models import RoutingDecision, RoutingRule  # noqa: F401
 from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation, SmsOptOut  # noqa: F401
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme  # noqa: F401
-from civicwatch.transparency.models import Publication, PublicationStatus  # noqa: F401
+from civicwatch.transparency.models import (  # noqa: F401
+    ApiKey,
+    Open311Token,
+    Publication,
+    PublicationStatus,
+    StatisticsRefresh,
+    statistics_cells,
+    statistics_durations,
+)
