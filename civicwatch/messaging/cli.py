@@ -1,47 +1,73 @@
 """`civicwatch deliver`: the outbox delivery worker."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 import click
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from civicwatch.cli import cli
+from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
 from civicwatch.messaging.senders import get_sender
+
+
+log = logging.getLogger(__name__)
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
+# Messages per round; the stop signal is looked at between rounds.
+BATCH = 20
+
+
 @cli.command("deliver")
-@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option("--once", is_flag=True, help="Send everything due now, then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between looks at the outbox.")
 def deliver_command(once: bool, interval: float) -> None:
     """Send outbox messages (Twilio, or the SMS simulator without Twilio credentials). Several workers
-    may run at once: none sends a message another has claimed."""
+    may run at once: none sends a message another has claimed. SIGTERM finishes the round, then stops."""
     sender = get_sender(current_app)
     if sender is None:
         raise click.ClickException(
             "No SMS sender: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER."
         )
     worker = worker_name()
-    stopping = _stop_on_signal()
     click.echo(f"Delivering outbox messages through {sender.name} as {worker}.")
-    while True:
-        report = deliver_due_messages(sender, worker)
-        if report.handled or report.errors or once:
-            click.echo(_summary(report))
-        if once or stopping():
-            return
-        # A full batch means more may be waiting: go again at once.
-        if report.handled < 100:
-            _sleep(interval, stopping)
+    total = DeliveryReport()
+    with stop_on_signal() as stopping:
+        while not stopping():
+            try:
+                report = deliver_due_messages(sender, worker, limit=BATCH)
+            except OperationalError as error:
+                # The database went away (restart, network): a long-running worker waits and tries again.
+                db.session.rollback()
+                if once:
+                    raise
+                log.warning("outbox worker: database unavailable (%s); retrying", type(error.orig).__name__)
+                _sleep(interval, stopping)
+                continue
+            total = total + report
+            if report.handled or report.errors:
+                if not once:
+                    click.echo(_summary(report))
+            if report.handled < BATCH:  # nothing more is due now
+                if once:
+                    break
+                _sleep(interval, stopping)
+    if once:
+        click.echo(_summary(total))
 
 
 def _summary(report: DeliveryReport) -> str:
@@ -54,19 +80,26 @@ def _summary(report: DeliveryReport) -> str:
     return line
 
 
-def _stop_on_signal():
-    """Finish the message in hand on SIGTERM/SIGINT, then stop."""
+@contextmanager
+def stop_on_signal() -> Iterator[Callable[[], bool]]:
+    """Ask the loop to stop on SIGTERM or SIGINT (the message in hand is finished); handlers restored after."""
     state = {"stop": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: state["stop"]
+        return
 
     def handler(signum: int, frame: FrameType | None) -> None:
         state["stop"] = True
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    return lambda: state["stop"]
+    previous = {number: signal.signal(number, handler) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield lambda: state["stop"]
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
 
 
-def _sleep(seconds: float, stopping) -> None:
+def _sleep(seconds: float, stopping: Callable[[], bool]) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end and not stopping():
-        time.sleep(min(0.2, end - time.monotonic()))
+        time.sleep(min(0.2, max(end - time.monotonic(), 0)))

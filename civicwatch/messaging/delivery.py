@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
@@ -40,6 +40,11 @@ class DeliveryReport:
     def handled(self) -> int:
         return self.sent + self.retrying + self.failed + self.cancelled + self.lost_claims
 
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        return DeliveryReport(self.sent + other.sent, self.retrying + other.retrying, self.failed + other.failed,
+                              self.cancelled + other.cancelled, self.lost_claims + other.lost_claims,
+                              self.errors + other.errors)
+
 
 def backoff(attempts: int) -> dt.timedelta:
     """Wait before the next try: base, 2x base, 4x base ... capped."""
@@ -52,7 +57,7 @@ def claim_timeout() -> dt.timedelta:
     return dt.timedelta(seconds=float(current_app.config.get("OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)))
 
 
-def _due(now: dt.datetime):
+def _due(now: dt.datetime) -> ColumnElement[bool]:
     """Pending and due, or claimed by a worker that has not finished in time (it died)."""
     return or_(
         and_(OutboundMessage.status == OutboxStatus.PENDING, OutboundMessage.next_attempt_at <= now),

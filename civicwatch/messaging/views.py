@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from civicwatch.accounts.permissions import admin_required
@@ -16,14 +17,14 @@ blueprint = Blueprint("messaging", __name__, url_prefix="/staff/outbox")
 
 @blueprint.get("/")
 @admin_required
-def outbox():
+def outbox() -> ResponseReturnValue:
     return render_template("messaging/outbox.html", counts=outbox_counts(), failed=failed_messages(),
                            form=RetryForm())
 
 
 @blueprint.post("/<int:message_id>/retry")
 @admin_required
-def retry(message_id: int):
+def retry(message_id: int) -> ResponseReturnValue:
     form = RetryForm()
     if not form.validate_on_submit():
         flash("The form expired. Reload the page and try again.", "error")

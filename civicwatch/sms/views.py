@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 
@@ -116,7 +117,7 @@ def simulator_only(view: Callable) -> Callable:
 
 @blueprint.route("/simulator", methods=["GET", "POST"])
 @simulator_only
-def simulator():
+def simulator() -> ResponseReturnValue:
     form = SimulatorPhoneForm()
     if form.validate_on_submit():
         phone = normalise_phone(form.phone.data, current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
@@ -130,7 +131,7 @@ def simulator():
 
 @blueprint.route("/simulator/phone", methods=["GET", "POST"])
 @simulator_only
-def simulator_phone():
+def simulator_phone() -> ResponseReturnValue:
     phone = session.get(_SIMULATOR_PHONE)
     if not phone:
         return redirect(url_for("sms.simulator"))

@@ -7,7 +7,7 @@ from civicwatch.extensions import db
 from civicwatch.messaging.delivery import claim_next_message, deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import queue_sms
-from civicwatch.messaging.senders import get_sender
+from civicwatch.messaging.senders import get_sender, set_sender
 from civicwatch.sms.models import SmsOptOut
 from civicwatch.sms.operations import record_opt_out
 from civicwatch.sms.phones import phone_hash
@@ -165,9 +165,16 @@ def test_a_worker_that_lost_its_claim_does_not_overwrite_the_new_owner(app, twil
     assert row.status is OutboxStatus.SENDING and row.claimed_by == "other-worker"
 
 
-def test_the_deliver_command_sends_what_is_due_once(app, twilio_http, clock):
-    queue(3)
+def test_the_deliver_command_sends_everything_due_once(app, twilio_http, clock):
+    queue(45)  # more than one round
+    twilio_http.script.append(SERVER_ERROR)
     result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--once"])
     assert result.exit_code == 0, result.output
-    assert "sent 3" in result.output and "through twilio" in result.output
-    assert len(twilio_http.accepted) == 3
+    assert "through twilio" in result.output and "sent 44, retrying later 1" in result.output
+    assert len(twilio_http.accepted) == 44
+
+
+def test_the_deliver_command_needs_a_sender(app):
+    set_sender(app, None)
+    result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--once"])
+    assert result.exit_code != 0 and "TWILIO_ACCOUNT_SID" in result.output

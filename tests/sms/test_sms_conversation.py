@@ -6,7 +6,7 @@ import re
 from sqlalchemy import func, select
 
 from civicwatch.audit.models import AuditEntry
-from civicwatch.cases.models import Case, CaseMessage, CaseStatus, Channel, MessageKind
+from civicwatch.cases.models import Case, CaseStatus, Channel, MessageKind
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from civicwatch.intake.operations import find_case_by_receipt
