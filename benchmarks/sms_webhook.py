@@ -4,13 +4,13 @@
     scripts/with-postgres.sh .venv/bin/python benchmarks/sms_webhook.py # SQLite, then PostgreSQL
 
 One gunicorn server runs the real application with one extra route, GET /bench/bare, that returns a few
-bytes and touches nothing. A load generator on loopback (several processes, keep-alive connections) sends
-the same number of requests to three workloads, in interleaved rounds: the bare route; POST /sms/inbound
+bytes and touches nothing. A load generator on loopback (several processes, keep-alive connections) runs
+three workloads for the same time each, in interleaved rounds: the bare route; POST /sms/inbound
 with valid X-Twilio-Signature headers (computed beforehand with twilio's RequestValidator) carrying a
 realistic mix of texts (each phone reports, adds two details within the follow-up window, asks STATUS and
 HELP); and HELP alone from phones that already have a conversation, which isolates the webhook's own work
 (signature, MessageSid ledger, conversation lock, stored reply) from case writing. Each workload is bounded
-by a request count and a time limit. Prints requests/s and p50/p99 latency for each, and the ratios.
+by time (and a request cap). Prints requests/s and p50/p99 latency for each, and the ratios.
 Target: the webhook at least half the bare endpoint's throughput.
 """
 from __future__ import annotations
@@ -268,32 +268,35 @@ def run(name: str, database_url: str, schema: str | None, args: argparse.Namespa
                       BENCH_ENCRYPTION_KEY=Fernet.generate_key().decode(), BENCH_PUBLIC_URL=public_url,
                       CIVICWATCH_ENV="development")
     prepare_database()
-    per_round = max(len(SCRIPT), args.requests // args.rounds // len(SCRIPT) * len(SCRIPT))
-    texts = signed_texts(args.warmup + per_round * args.rounds, public_url, seed=11)
+    cap = args.max_requests // len(SCRIPT) * len(SCRIPT)
+    texts = signed_texts(args.warmup + cap * args.rounds, public_url, seed=11)
     warm_phones = sorted({_phone_of(request) for request in texts[: args.warmup]})
-    keywords = keyword_texts(warm_phones, per_round * args.rounds, public_url)
-    bare = [Request("GET", "/bench/bare")] * per_round
+    keywords = keyword_texts(warm_phones, cap * args.rounds, public_url)
+    bare = [Request("GET", "/bench/bare")] * cap
     results = {"bare": Result([], 0, 0.0), "mix": Result([], 0, 0.0), "help": Result([], 0, 0.0)}
+    load_before = os.getloadavg()[0]
     server = start_server(port, args.workers, args.threads, dict(os.environ))
     try:
-        load(port, bare[: args.warmup], args.clients, args.time_limit)
-        load(port, texts[: args.warmup], args.clients, args.time_limit)
-        # Rounds interleave the endpoints, so that a change in the machine's load hits all of them.
+        load(port, bare[: args.warmup], args.clients, args.seconds)
+        load(port, texts[: args.warmup], args.clients, args.seconds)
+        # Each workload runs for the same time in every round, and the rounds interleave them, so that a
+        # change in the machine's background load hits all of them alike.
         for number in range(args.rounds):
-            batch = slice(args.warmup + number * per_round, args.warmup + (number + 1) * per_round)
-            results["bare"] += load(port, bare, args.clients, args.time_limit)
-            results["mix"] += load(port, texts[batch], args.clients, args.time_limit)
-            results["help"] += load(port, keywords[number * per_round:(number + 1) * per_round], args.clients,
-                                    args.time_limit)
+            batch = slice(args.warmup + number * cap, args.warmup + (number + 1) * cap)
+            results["bare"] += load(port, bare, args.clients, args.seconds)
+            results["mix"] += load(port, texts[batch], args.clients, args.seconds)
+            results["help"] += load(port, keywords[number * cap:(number + 1) * cap], args.clients, args.seconds)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    report(name, args, results, count_rows())
+    report(name, args, results, count_rows(), (load_before, os.getloadavg()[0]))
 
 
-def report(name: str, args: argparse.Namespace, results: dict[str, Result], rows: dict[str, int]) -> None:
+def report(name: str, args: argparse.Namespace, results: dict[str, Result], rows: dict[str, int],
+           load_average: tuple[float, float]) -> None:
     print(f"\n{name}: gunicorn {args.workers} workers x {args.threads} threads, {args.clients} client processes, "
-          f"{args.rounds} interleaved rounds, {os.cpu_count()} CPUs shared by server and clients")
+          f"{args.rounds} interleaved rounds of {args.seconds:g} s per workload; {os.cpu_count()} CPUs shared by "
+          f"server and clients (load average {load_average[0]:.1f} before, {load_average[1]:.1f} after)")
     labels = {"bare": "bare endpoint", "mix": "webhook, mixed texts", "help": "webhook, HELP only"}
     for key, result in results.items():
         print(f"  {labels[key]:<21} {result.done:6d} requests in {result.seconds:5.1f} s {result.rate:8.1f} req/s  "
@@ -311,10 +314,10 @@ def report(name: str, args: argparse.Namespace, results: dict[str, Result], rows
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000, help="requests per workload (after warm-up)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="time per workload and round")
+    parser.add_argument("--max-requests", type=int, default=20_000, help="cap per workload and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=250)
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per workload and round at most")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=2)
