@@ -74,6 +74,8 @@ class Config:
     REQUIRE_TOTP = _env_bool("CIVICWATCH_REQUIRE_TOTP", True)
     DEMO_MODE = _env_bool("CIVICWATCH_DEMO_MODE", False)
     SMS_SIMULATOR = False
+    # The simulator answers only on the loopback address unless this is set (a shared demo server).
+    SMS_SIMULATOR_ALLOW_REMOTE = _env_bool("CIVICWATCH_SMS_SIMULATOR_ALLOW_REMOTE", False)
     SMALL_COUNT_THRESHOLD = int(os.environ.get("CIVICWATCH_SMALL_COUNT_THRESHOLD", "5"))
     # The public statistics read a rollup of the cases; a page view refreshes it when it is this old.
     STATISTICS_REFRESH_SECONDS = int(os.environ.get("CIVICWATCH_STATISTICS_REFRESH_SECONDS", "60"))

@@ -5,6 +5,7 @@ Without TWILIO_AUTH_TOKEN they do not exist (404): there is no unsigned mode.
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Callable
@@ -105,10 +106,27 @@ csrf.exempt(delivery_status)
 
 # ---------------------------------------------------------------- the simulator (never in production)
 
+def simulator_enabled() -> bool:
+    """Only on a development or demo machine, and only for someone at that machine.
+
+    The simulator shows whole conversations (receipt codes included) without a sign-in, so a server
+    started in development mode by mistake must not show it to the network.
+    """
+    config = current_app.config
+    if not config.get("SMS_SIMULATOR"):
+        return False
+    if config.get("SMS_SIMULATOR_ALLOW_REMOTE"):
+        return True
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
 def simulator_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_app.config.get("SMS_SIMULATOR"):
+        if not simulator_enabled():
             abort(404)
         return view(*args, **kwargs)
 

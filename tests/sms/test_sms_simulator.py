@@ -133,3 +133,10 @@ def test_csrf_token_is_needed_to_send(client):
     assert client.post("/sms/simulator/phone", data={"body": "HELP"}).status_code == 400
     token = csrf_token_from(client.get("/sms/simulator/phone").get_data(as_text=True))
     assert client.post("/sms/simulator/phone", data={"csrf_token": token, "body": "HELP"}).status_code == 302
+
+
+def test_simulator_is_refused_to_other_machines(client):
+    assert client.get("/sms/simulator").status_code == 200
+    remote = client.get("/sms/simulator", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert remote.status_code == 404
+
