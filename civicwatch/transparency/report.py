@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from civicwatch.cases.models import Outcome, RemedyStatus
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.transparency.statistics import (
@@ -110,25 +111,27 @@ class _Group:
     body: Body | None = None
 
 
-def build_report(query: StatisticsFilter, now: dt.datetime, threshold: int,
-                 month_range: tuple[str, str]) -> Report:
+def build_report(query: StatisticsFilter, threshold: int, month_range: tuple[str, str]) -> Report:
     """Collect the tallies for `query` and publish them. `month_range` bounds the monthly trend."""
-    tallies = collect_tallies(query, now)
+    tallies = collect_tallies(query)
     names = _Names.load()
     overall, bodies, months, themes, regions = _group(tallies, names, query, month_range)
     rules = Suppression(threshold)
     table = CountTable(rules)
     dimensions = {"body": bodies, "month": months, "theme": themes, "region": regions}
     _fill_table(table, overall, dimensions)
-    protected = table.protect()
+    protected: dict[tuple[str, str], dict[str, Figure]] = {}
+    for (section, code, name), figure in table.protect().items():
+        protected.setdefault((section, code), {})[name] = figure
 
     def publish(section: str, group: _Group) -> GroupFigures:
-        return _publish(section, group, protected, rules)
+        return _publish(section, group, protected.get((section, group.code), {}), rules)
 
     return Report(
-        query=query, threshold=threshold, generated_at=now, overall=publish("overall", overall),
-        bodies=[publish("body", g) for g in bodies], months=[publish("month", g) for g in months],
-        themes=[publish("theme", g) for g in themes], regions=[publish("region", g) for g in regions],
+        query=query, threshold=threshold, generated_at=tallies.as_of or utcnow(),
+        overall=publish("overall", overall), bodies=[publish("body", g) for g in bodies],
+        months=[publish("month", g) for g in months], themes=[publish("theme", g) for g in themes],
+        regions=[publish("region", g) for g in regions],
     )
 
 
@@ -148,42 +151,61 @@ class _Names:
 
 
 def _group(tallies: Tallies, names: _Names, query: StatisticsFilter, month_range: tuple[str, str]):
-    overall = _Group("all", "All cases")
-    bodies = {body_id: _Group(body.code, body.name, body=body) for body_id, body in names.bodies.items()
-              if body.active or body_id == query.body_id}
-    themes = {theme_id: _Group(theme.code, theme.name) for theme_id, theme in names.themes.items() if theme.active}
-    regions = {region_id: _Group(region.code, region.name) for region_id, region in names.regions.items()}
-    months = {month: _Group(month, _month_name(month)) for month in months_between(*month_range)}
+    """The groups to publish: every active body, theme and region (with zeros), each month of the range,
+    and a group for the cases with no body, theme or region yet when there are any."""
+    def catalogue(rows: dict[int, Any], dimension: int, chosen: int | None) -> dict:
+        groups = {str(key): _Group(row.code, row.name, body=row if dimension == 0 else None)
+                  for key, row in rows.items() if getattr(row, "active", True) or key == chosen}
+        if chosen is not None:
+            groups = {key: g for key, g in groups.items() if key == str(chosen)}
+        return groups
 
-    def group_of(groups: dict, key: Any, dimension: int, source: dict) -> _Group:
+    overall = _Group("all", "All cases", tally=tallies.groups.get(("overall", None), Counter()))
+    by_dimension = {
+        "body": catalogue(names.bodies, 0, query.body_id),
+        "theme": catalogue(names.themes, 1, query.theme_id),
+        "region": catalogue(names.regions, 2, query.region_id),
+        "month": {m: _Group(m, _month_name(m)) for m in months_between(*month_range)},
+    }
+    for (dimension, key), tally in tallies.groups.items():
+        if dimension == "overall":
+            continue
+        groups = by_dimension[dimension]
         if key not in groups:
-            row = source.get(key) if key is not None else None
-            groups[key] = (_Group(row.code, row.name, body=row if dimension == 0 else None) if row is not None
-                           else _Group(UNKNOWN, UNKNOWN_NAMES[dimension]))
-        return groups[key]
-
-    for cells in (tallies.cells, tallies.open_cases):
-        for (body_id, theme_id, region_id, month), counts in cells.items():
-            for target in (overall, group_of(bodies, body_id, 0, names.bodies),
-                           group_of(themes, theme_id, 1, names.themes), group_of(regions, region_id, 2, names.regions),
-                           months.setdefault(month, _Group(month, _month_name(month)))):
-                target.tally.update(counts)
+            groups[key] = _unknown_group(dimension, key, names)
+        groups[key].tally = tally
     for body_id, histogram in tallies.durations[ACKNOWLEDGE].items():
         overall.ack_hours.update(histogram)
-        group_of(bodies, body_id, 0, names.bodies).ack_hours.update(histogram)
+        if str(body_id) in by_dimension["body"] or body_id is None:
+            _body_group(by_dimension["body"], body_id, names).ack_hours.update(histogram)
     for body_id, histogram in tallies.durations[CLOSE].items():
         overall.close_days.update(histogram)
-        group_of(bodies, body_id, 0, names.bodies).close_days.update(histogram)
-    if query.body_id is not None:
-        bodies = {key: g for key, g in bodies.items() if key == query.body_id}
-    if query.theme_id is not None:
-        themes = {key: g for key, g in themes.items() if key == query.theme_id}
-    if query.region_id is not None:
-        regions = {key: g for key, g in regions.items() if key == query.region_id}
-    for group in (overall, *bodies.values(), *months.values(), *themes.values(), *regions.values()):
+        if str(body_id) in by_dimension["body"] or body_id is None:
+            _body_group(by_dimension["body"], body_id, names).close_days.update(histogram)
+    for group in (overall, *(g for groups in by_dimension.values() for g in groups.values())):
         _derive_counts(group)
-    _close_within_targets(overall, bodies)
-    return (overall, _ordered(bodies), [months[m] for m in sorted(months)], _ordered(themes), _ordered(regions))
+    months = by_dimension["month"]
+    return (overall, _ordered(by_dimension["body"]), [months[m] for m in sorted(months)],
+            _ordered(by_dimension["theme"]), _ordered(by_dimension["region"]))
+
+
+def _unknown_group(dimension: str, key: str | None, names: _Names) -> _Group:
+    """A group the catalogue did not list: the cases with none, an inactive body or theme, a stray month."""
+    if dimension == "month":
+        return _Group(key or UNKNOWN, _month_name(key) if key else UNKNOWN_NAMES[0])
+    index = ("body", "theme", "region").index(dimension)
+    source = (names.bodies, names.themes, names.regions)[index]
+    row = source.get(int(key)) if key is not None else None
+    if row is None:
+        return _Group(UNKNOWN, UNKNOWN_NAMES[index])
+    return _Group(row.code, row.name, body=row if dimension == "body" else None)
+
+
+def _body_group(groups: dict[str | None, _Group], body_id: int | None, names: _Names) -> _Group:
+    key = None if body_id is None else str(body_id)
+    if key not in groups:
+        groups[key] = _unknown_group("body", key, names)
+    return groups[key]
 
 
 def _ordered(groups: dict[Any, _Group]) -> list[_Group]:
@@ -199,19 +221,6 @@ def _derive_counts(group: _Group) -> None:
     tally["with_outcome"] = sum(tally[f"outcome_{o}"] for o in OUTCOMES)
     tally["rec_made"] = sum(tally[f"rec_{r}"] for r in REMEDIES)
     tally["satisfied"] = tally["rated_4"] + tally["rated_5"]
-
-
-def _close_within_targets(overall: _Group, bodies: dict[Any, _Group]) -> None:
-    """Closed within the body's target: closed cases that took at most that many whole days, out of the
-    cases closed plus those still open past the target. The whole period adds up each body's own target."""
-    for group in bodies.values():
-        if group.body is None:
-            continue
-        target = group.body.target_closed_within_days
-        group.tally["close_on_time"] = sum(n for days, n in group.close_days.items() if days <= target)
-        group.tally["close_due"] = group.tally["closed"] + group.tally["close_overdue"]
-        overall.tally["close_on_time"] += group.tally["close_on_time"]
-        overall.tally["close_due"] += group.tally["close_due"]
 
 
 def _month_name(month: str) -> str:
@@ -238,9 +247,8 @@ def _fill_table(table: CountTable, overall: _Group, dimensions: dict[str, list[_
             table.add_line([key(section, g, name) for g in groups], key("overall", overall, name))
 
 
-def _publish(section: str, group: _Group, protected: dict, rules: Suppression) -> GroupFigures:
+def _publish(section: str, group: _Group, counts: dict[str, Figure], rules: Suppression) -> GroupFigures:
     tally = group.tally
-    counts = {name: figure for (sec, code, name), figure in protected.items() if sec == section and code == group.code}
     figures = GroupFigures(code=group.code, name=group.name, counts=counts)
     figures.shares = {
         "acknowledged_in_time": rules.share(tally["ack_on_time"], tally["ack_due"]),

@@ -1,24 +1,31 @@
 """Keeping the statistics rollup up to date with the cases.
 
-The rollup is a pure function of the case rows, so refreshing a month means recomputing it from its cases.
-A refresh recomputes every month in which a case changed since the previous refresh (`cases.updated_at`,
-which the ORM sets on every change of a case, and which changes to recommendations also touch), looking
-back a little further than the last refresh so that a transaction still open at that moment is not missed.
-`flask civicwatch statistics refresh --full` rebuilds everything (after a bulk import, for example).
+A month of the rollup is a pure function of the cases received that month and of the time of the refresh
+(which open cases are past their deadlines by then). A refresh recomputes:
+- every month in which a case changed since the previous refresh (`cases.updated_at`, set by the ORM on
+  every change of a case; changes to its recommendations touch the case too), looking back a little
+  further so that a transaction still open at the previous refresh is not missed;
+- every month in which a case passed a deadline since the previous refresh without changing: an
+  acknowledgement deadline (by `acknowledge_due_at`) or the body's closing target (by receipt date);
+- everything, when it was never built or a body's closing target changed.
+Public pages refresh it when it is older than STATISTICS_REFRESH_SECONDS; `flask civicwatch statistics
+refresh [--full]` does the same from cron or after a bulk import.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, select, text
 
 from civicwatch.cases.models import Case, CaseStatus, Outcome, Recommendation, RemedyStatus
-from civicwatch.database import utcnow
+from civicwatch.database import UTCDateTime, utcnow
 from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
 from civicwatch.transparency.models import (
     CELL_MEASURES,
     StatisticsRefresh,
@@ -29,6 +36,7 @@ from civicwatch.transparency.statistics import (
     DURATION_END,
     dialect_name,
     duration_bucket,
+    hours_between,
     month_key,
     month_start,
     next_month,
@@ -70,24 +78,26 @@ def refresh_due(now: dt.datetime | None = None) -> bool:
 
 
 def refresh_statistics(full: bool = False, now: dt.datetime | None = None) -> RefreshResult:
-    """Recompute the months whose cases changed (every month if `full` or never built). Flushes only."""
+    """Recompute what changed since the last refresh (everything if `full`). Flushes only."""
     now = now or utcnow()
     dialect = dialect_name()
     if not _take_lock(dialect):
         return RefreshResult(0, full, skipped=True)
     state = db.session.get(StatisticsRefresh, 1)
-    if full or state is None:
-        months = _rebuild_everything(dialect)
+    targets = _closing_targets()
+    if full or state is None or state.targets != targets:
+        months = _rebuild_everything(dialect, now)
         full = True
     else:
-        changed = months_changed_since(dialect, state.changes_since - LOOK_BACK)
+        since = state.refreshed_at - LOOK_BACK
+        changed = sorted(set(months_changed_since(dialect, since)) | set(months_past_deadline(dialect, since, now)))
         for chunk in _chunks(changed, 24):
-            _rebuild_months(dialect, chunk)
+            _rebuild_months(dialect, chunk, now)
         months = len(changed)
     if state is None:
-        state = StatisticsRefresh(id=1, refreshed_at=now, changes_since=now)
+        state = StatisticsRefresh(id=1)
         db.session.add(state)
-    state.refreshed_at = state.changes_since = now
+    state.refreshed_at, state.targets = now, targets
     db.session.flush()
     log.info("statistics rollup refreshed: %s months (full: %s)", months, full)
     return RefreshResult(months, full)
@@ -100,26 +110,55 @@ def _take_lock(dialect: str) -> bool:
     return bool(db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _REFRESH_LOCK_ID}))
 
 
+def _closing_targets() -> dict[str, int]:
+    return {str(body_id): days for body_id, days in db.session.execute(
+        select(Body.id, Body.target_closed_within_days))}
+
+
 def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def months_changed_since(dialect: str, since: dt.datetime) -> list[str]:
+    month = month_key(dialect, Case.created_at)
+    return [m for m in db.session.scalars(select(month).where(Case.updated_at >= since).distinct()) if m]
+
+
+def months_past_deadline(dialect: str, since: dt.datetime, now: dt.datetime) -> list[str]:
+    """Months with an open case that passed a deadline between `since` and `now` without changing."""
+    month = month_key(dialect, Case.created_at)
+    acknowledgement = select(month).where(
+        Case.acknowledge_due_at >= since, Case.acknowledge_due_at < now, Case.acknowledged_at.is_(None),
+        Case.closed_at.is_(None)).distinct()
+    months = set(db.session.scalars(acknowledgement))
+    by_target: dict[int, list[int]] = defaultdict(list)
+    for body_id, days in db.session.execute(select(Body.id, Body.target_closed_within_days)):
+        by_target[days].append(body_id)
+    for days, bodies in by_target.items():  # received exactly `days` before some moment in the span
+        target = dt.timedelta(days=days)
+        closing = select(month).where(
+            Case.closed_at.is_(None), Case.body_id.in_(bodies),
+            Case.created_at >= since - target, Case.created_at < now - target).distinct()
+        months |= set(db.session.scalars(closing))
+    return [m for m in months if m]
+
+
 # ---------------------------------------------------------------- what
 
-def _rebuild_everything(dialect: str) -> int:
+def _rebuild_everything(dialect: str, now: dt.datetime) -> int:
     db.session.execute(delete(statistics_cells))
     db.session.execute(delete(statistics_durations))
-    cells = cell_rows(dialect, [])
+    cells = cell_rows(dialect, [], now)
     _insert(statistics_cells, cells)
     _insert(statistics_durations, duration_rows(dialect, []))
     return len({row["month"] for row in cells})
 
 
-def _rebuild_months(dialect: str, months: list[str]) -> None:
+def _rebuild_months(dialect: str, months: list[str], now: dt.datetime) -> None:
     for table in (statistics_cells, statistics_durations):
         db.session.execute(delete(table).where(table.c.month.in_(months)))
     conditions = month_conditions(months)
-    _insert(statistics_cells, cell_rows(dialect, conditions))
+    _insert(statistics_cells, cell_rows(dialect, conditions, now))
     _insert(statistics_durations, duration_rows(dialect, conditions))
 
 
@@ -130,11 +169,6 @@ def _insert(table: Any, rows: list[dict[str, Any]]) -> None:
             db.session.execute(insert(table), batch)
 
 
-def months_changed_since(dialect: str, since: dt.datetime) -> list[str]:
-    month = month_key(dialect, Case.created_at)
-    return sorted(m for m in db.session.scalars(select(month).where(Case.updated_at >= since).distinct()) if m)
-
-
 def month_conditions(months: list[str]) -> list[ColumnElement[bool]]:
     """Cases received in any of `months` (ranges on created_at, so that its index is used)."""
     return [or_(*(and_(Case.created_at >= month_start(m), Case.created_at < month_start(next_month(m)))
@@ -143,13 +177,25 @@ def month_conditions(months: list[str]) -> list[ColumnElement[bool]]:
 
 # ---------------------------------------------------------------- the source queries
 
-def _cell_measures() -> list[ColumnElement[Any]]:
+def _cell_measures(dialect: str, now: dt.datetime) -> list[ColumnElement[Any]]:
+    at_now = literal(now, UTCDateTime)
+    target_hours = Body.target_closed_within_days * 24
+    is_open = Case.closed_at.is_(None)
+    ack_overdue = and_(Case.acknowledged_at.is_(None), is_open, Case.waiting_since.is_(None),
+                       Case.acknowledge_due_at < at_now)
+    closed_in_time = and_(Case.closed_at.is_not(None), duration_bucket(dialect, "close", Case.closed_at)
+                          <= Body.target_closed_within_days)
+    close_due = and_(Case.body_id.is_not(None), or_(
+        Case.closed_at.is_not(None), hours_between(dialect, Case.created_at, at_now) > target_hours))
     measures = [func.count().label("received")]
     measures += [func.count().filter(Case.status.in_(statuses)).label(name)
                  for name, statuses in STATUS_MEASURES.items()]
     measures += [
         func.count(Case.acknowledged_at).label("acknowledged"),
         func.count().filter(Case.acknowledged_at <= Case.acknowledge_due_at).label("ack_on_time"),
+        func.count().filter(ack_overdue).label("ack_overdue"),
+        func.count().filter(close_due).label("close_due"),
+        func.count().filter(closed_in_time).label("close_on_time"),
         func.count().filter(Case.routed_by_hand.is_(True)).label("by_hand"),
         func.count(Case.satisfaction).label("ratings"),
         func.coalesce(func.sum(Case.satisfaction), 0).label("rating_sum"),
@@ -160,12 +206,14 @@ def _cell_measures() -> list[ColumnElement[Any]]:
     return measures
 
 
-def cell_rows(dialect: str, conditions: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
-    """Rollup rows, one per (month, body, theme, region), for the cases matching `conditions`."""
+def cell_rows(dialect: str, conditions: list[ColumnElement[bool]], now: dt.datetime) -> list[dict[str, Any]]:
+    """Rollup rows, one per (month, body, theme, region), for the cases matching `conditions`, as of `now`."""
     month = month_key(dialect, Case.created_at).label("month")
     keys = (month, Case.body_id, Case.theme_id, Case.region_id)
     rows: dict[tuple, dict[str, Any]] = {}
-    for row in db.session.execute(select(*keys, *_cell_measures()).where(*conditions).group_by(*keys)).mappings():
+    statement = (select(*keys, *_cell_measures(dialect, now)).select_from(Case)
+                 .outerjoin(Body, Body.id == Case.body_id).where(*conditions).group_by(*keys))
+    for row in db.session.execute(statement).mappings():
         rows[tuple(row[name] for name in KEY_COLUMNS)] = dict(row)
     recommendations = (
         select(*keys, *(func.count().filter(Recommendation.status == status).label(f"rec_{status.value}")

@@ -1,9 +1,10 @@
-"""Raw tallies for the public statistics, read from the rollup and from the open cases.
+"""Raw tallies for the public statistics, read from the rollup.
 
-The rollup (`statistics_cells`, `statistics_durations`) holds additive counts per month of receipt, body,
-theme and region, so a year of a million-case deployment is a few hundred rows. What depends on the time
-of reading (has an unacknowledged case passed its deadline yet?) is counted live over the open cases only,
-through a partial index. Nothing here is suppressed yet: `report.py` turns tallies into published figures.
+The rollup (`statistics_cells`, `statistics_durations`, kept by `rollup.py`) holds additive counts per month
+of receipt, body, theme and region, so a year of a million-case deployment is a few hundred rows, summed by
+the database per body, month, theme and region in one statement. Durations come from the rollup too, per
+body; only under a theme or region filter are they read from the cases, through indexes on those columns.
+Nothing here is suppressed yet: `report.py` turns tallies into published figures.
 """
 from __future__ import annotations
 
@@ -13,19 +14,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Integer, String, cast, func, literal, select, text, union_all
 
 from civicwatch.cases.models import Case
-from civicwatch.database import UTCDateTime
 from civicwatch.extensions import db
-from civicwatch.taxonomy.models import Body
-from civicwatch.transparency.models import CELL_MEASURES, statistics_cells, statistics_durations
+from civicwatch.transparency.models import CELL_MEASURES, StatisticsRefresh, statistics_cells, statistics_durations
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACKNOWLEDGE, CLOSE = "acknowledge", "close"
 BUCKET_HOURS = {ACKNOWLEDGE: 1, CLOSE: 24}  # whole hours to acknowledge, whole days to close
-
-CellKey = tuple[int | None, int | None, int | None, str]  # body, theme, region, month
+DIMENSIONS = ("overall", "body", "month", "theme", "region")
 
 
 def month_start(month: str) -> dt.datetime:
@@ -90,13 +88,16 @@ class StatisticsFilter:
         return conditions
 
 
+GroupKey = tuple[str, str | None]  # (dimension, the body/theme/region id or the month, as text; None: none)
+
+
 @dataclass
 class Tallies:
-    """Everything the database said about the period, before any suppression."""
+    """Everything the rollup said about the period, before any suppression."""
 
-    cells: dict[CellKey, Counter[str]]
-    open_cases: dict[CellKey, Counter[str]]  # -> ack_overdue, close_overdue
+    groups: dict[GroupKey, Counter[str]]
     durations: dict[str, dict[int | None, Counter[int]]]  # kind -> body -> bucket -> cases
+    as_of: dt.datetime | None  # when the rollup was refreshed: the moment its figures describe
 
 
 # ---------------------------------------------------------------- dialect-specific expressions
@@ -131,8 +132,8 @@ DURATION_END = {ACKNOWLEDGE: Case.acknowledged_at, CLOSE: Case.closed_at}
 
 # ---------------------------------------------------------------- reading
 
-def collect_tallies(query: StatisticsFilter, now: dt.datetime) -> Tallies:
-    """The rollup rows of the period and the live counts over open cases. `now` judges deadlines."""
+def collect_tallies(query: StatisticsFilter) -> Tallies:
+    """The rollup's sums for the filter, per group, and the durations to acknowledge and to close."""
     dialect = dialect_name()
     if dialect == "postgresql":
         # Small, fast queries: compiling them to machine code would cost more than it saves.
@@ -141,22 +142,27 @@ def collect_tallies(query: StatisticsFilter, now: dt.datetime) -> Tallies:
         durations = {kind: live_durations(query, dialect, kind) for kind in (ACKNOWLEDGE, CLOSE)}
     else:
         durations = _rollup_durations(query)
-    return Tallies(cells=_rollup_cells(query), open_cases=_open_cases(query, now, dialect), durations=durations)
+    state = db.session.get(StatisticsRefresh, 1)
+    return Tallies(groups=_rollup_groups(query), durations=durations, as_of=state.refreshed_at if state else None)
 
 
-def _rollup_cells(query: StatisticsFilter) -> dict[CellKey, Counter[str]]:
+def _rollup_groups(query: StatisticsFilter) -> dict[GroupKey, Counter[str]]:
+    """One statement: the period's rollup rows summed for everything, per body, month, theme and region."""
     table = statistics_cells
-    statement = select(table.c.body_id, table.c.theme_id, table.c.region_id, table.c.month,
-                       *(table.c[name] for name in CELL_MEASURES)).where(*query.rollup_conditions(table))
-    cells: dict[CellKey, Counter[str]] = {}
-    for row in db.session.execute(statement):
-        key = (row[0], row[1], row[2], row[3])
-        counts = Counter(dict(zip(CELL_MEASURES, row[4:])))
-        if key in cells:
-            cells[key].update(counts)
-        else:
-            cells[key] = counts
-    return cells
+    sums = [func.sum(table.c[name]).label(name) for name in CELL_MEASURES]
+    keys = {"overall": literal(None, String), "body": cast(table.c.body_id, String), "month": table.c.month,
+            "theme": cast(table.c.theme_id, String), "region": cast(table.c.region_id, String)}
+    parts = []
+    for dimension, key in keys.items():
+        part = select(literal(dimension, String).label("dimension"), key.label("key"), *sums).where(
+            *query.rollup_conditions(table))
+        parts.append(part if dimension == "overall" else part.group_by(key))
+    groups: dict[GroupKey, Counter[str]] = {}
+    for row in db.session.execute(union_all(*parts)):
+        if row[2] is None:  # the "overall" sum of no rows at all
+            continue
+        groups[(row[0], row[1])] = Counter({name: int(value or 0) for name, value in zip(CELL_MEASURES, row[2:])})
+    return groups
 
 
 def _rollup_durations(query: StatisticsFilter) -> dict[str, dict[int | None, Counter[int]]]:
@@ -184,27 +190,6 @@ def live_durations(query: StatisticsFilter, dialect: str, kind: str) -> dict[int
     for body_id, bucket_value, cases in db.session.execute(statement):
         durations[body_id][max(int(bucket_value), 0)] += cases
     return durations
-
-
-def _open_cases(query: StatisticsFilter, now: dt.datetime, dialect: str) -> dict[CellKey, Counter[str]]:
-    """Open cases whose deadline has passed by `now`: not acknowledged in time, not closed within target."""
-    at_now = literal(now, UTCDateTime)
-    month = month_key(dialect, Case.created_at).label("month")
-    keys = (Case.body_id, Case.theme_id, Case.region_id, month)
-    ack_overdue = and_(Case.acknowledged_at.is_(None), Case.waiting_since.is_(None),
-                       Case.acknowledge_due_at < at_now)
-    close_overdue = hours_between(dialect, Case.created_at, at_now) > Body.target_closed_within_days * 24
-    statement = (
-        select(*keys, func.count().filter(ack_overdue), func.count().filter(close_overdue))
-        .select_from(Case).outerjoin(Body, Body.id == Case.body_id)
-        .where(Case.closed_at.is_(None), *query.case_conditions())
-        .group_by(*keys)
-    )
-    counts: dict[CellKey, Counter[str]] = {}
-    for body_id, theme_id, region_id, month_value, ack, close in db.session.execute(statement):
-        counts[(body_id, theme_id, region_id, month_value)] = Counter(
-            {"ack_overdue": ack or 0, "close_overdue": close or 0})
-    return counts
 
 
 def rollup_month_range() -> tuple[str | None, str | None]:

@@ -106,7 +106,7 @@ def _statistics(args: MultiDict) -> tuple[StatisticsFilterForm, Report, dict[str
     query = StatisticsFilter(period.first_month, period.last_month, body.id if body else None,
                              theme.id if theme else None, region.id if region else None)
     month_range = (period.first_month or first_month or current_month, period.last_month or current_month)
-    report = build_report(query, now, current_app.config["SMALL_COUNT_THRESHOLD"], month_range)
+    report = build_report(query, current_app.config["SMALL_COUNT_THRESHOLD"], month_range)
     context = {"period": period, "body": body, "theme": theme, "region": region,
                "filters": {k: v for k, v in args.items() if k in form.data and v}}
     return form, report, context

@@ -137,7 +137,7 @@ def _measures(cases: list[Case], bodies: dict) -> dict:
 
 
 def assert_report_matches(query: StatisticsFilter, months: tuple[str, str]) -> None:
-    report = build_report(query, NOW, 1, months)
+    report = build_report(query, 1, months)
     expected = recount(query)
     published = {("overall", "all"): report.overall}
     for section, groups in (("body", report.bodies), ("month", report.months), ("theme", report.themes),
@@ -154,9 +154,7 @@ def assert_report_matches(query: StatisticsFilter, months: tuple[str, str]) -> N
             assert group.median("to_acknowledge").value == pytest.approx(want["to_acknowledge"]), key
             assert group.median("to_close").value == want["to_close"], key
             assert group.mean_rating.value == pytest.approx(want["mean_rating"]), key
-        shares = ("acknowledged_in_time", "routed_by_hand", "satisfied")
-        if key[0] in ("overall", "body"):
-            shares += ("closed_within_target",)
+        shares = ("acknowledged_in_time", "routed_by_hand", "satisfied", "closed_within_target")
         for name in shares:
             if key == ("body", "none") and name in ("routed_by_hand", "closed_within_target"):
                 continue
@@ -165,37 +163,48 @@ def assert_report_matches(query: StatisticsFilter, months: tuple[str, str]) -> N
             assert actual == (pytest.approx(numerator / denominator) if denominator else None), (key, name)
 
 
-def test_figures_match_a_plain_recount_before_and_after_changes(app, new_case, frozen_clock):
-    rng = random.Random(20260615)
-    cases = random_cases(new_case, rng, 160)
-    refresh_statistics(full=True)
-    db.session.commit()
-    everything = ("2025-10", "2026-06")
-    assert_report_matches(StatisticsFilter(), everything)
+def test_figures_match_a_plain_recount_before_and_after_changes(app, new_case):
+    yesterday = NOW - dt.timedelta(days=1)
+    set_clock(lambda: yesterday)
+    try:
+        rng = random.Random(20260615)
+        cases = random_cases(new_case, rng, 160)
+        refresh_statistics(full=True, now=yesterday + dt.timedelta(hours=1))
+        db.session.commit()
 
-    # Cases move on: the next refresh recomputes only the months they were received in.
-    db.session.get(StatisticsRefresh, 1).changes_since = NOW + dt.timedelta(hours=1)
-    db.session.commit()
-    set_clock(lambda: NOW + dt.timedelta(hours=2))
-    for case in rng.sample([c for c in cases if c.status is S.RECEIVED and c.body_id], 5):
-        case.acknowledged_at = NOW
-        case.status = S.ACKNOWLEDGED
-    for case in rng.sample([c for c in cases if c.status is S.RESPONDED], 3):
-        case.status, case.closed_at, case.satisfaction = S.CLOSED, NOW, 5
-    new_case(S.RECEIVED, body="anti_corruption_commission", theme="corruption", created_at=NOW - dt.timedelta(hours=2))
-    db.session.commit()
-    result = refresh_statistics()
-    db.session.commit()
-    assert not result.full and 0 < result.months < 9
-    set_clock(lambda: NOW)
-    assert_report_matches(StatisticsFilter(), everything)
+        # A day later some cases moved on, and some passed a deadline without anyone touching them: the
+        # next refresh recomputes only the months concerned, and the figures are right as of now.
+        set_clock(lambda: NOW)
+        months = sorted({c.created_at.strftime("%Y-%m") for c in cases})
+        early = [c for c in cases if c.created_at.strftime("%Y-%m") == months[1]]
+        for case in [c for c in early if c.status is S.RESPONDED][:2]:
+            case.status, case.closed_at, case.satisfaction = S.CLOSED, NOW, 5
+        new_case(S.RECEIVED, body="anti_corruption_commission", theme="corruption",
+                 created_at=NOW - dt.timedelta(hours=2))
+        db.session.commit()
+        result = refresh_statistics()
+        db.session.commit()
+        assert not result.full and 0 < result.months < len(months)
+        everything = (months[0], "2026-06")
+        assert_report_matches(StatisticsFilter(), everything)
 
-    ids = {name: db.session.scalar(select(model.id).where(model.code == code)) for name, model, code in (
-        ("body", Body, "police_oversight"), ("theme", Theme, "corruption"), ("region", Region, "eastern"))}
-    assert_report_matches(StatisticsFilter("2026-02", "2026-05"), ("2026-02", "2026-05"))
-    assert_report_matches(StatisticsFilter(body_id=ids["body"]), everything)
-    assert_report_matches(StatisticsFilter(theme_id=ids["theme"]), everything)
-    assert_report_matches(StatisticsFilter("2026-01", "2026-06", ids["body"], None, ids["region"]), ("2026-01", "2026-06"))
+        ids = {name: db.session.scalar(select(model.id).where(model.code == code)) for name, model, code in (
+            ("body", Body, "police_oversight"), ("theme", Theme, "corruption"), ("region", Region, "eastern"))}
+        assert_report_matches(StatisticsFilter("2026-02", "2026-05"), ("2026-02", "2026-05"))
+        assert_report_matches(StatisticsFilter(body_id=ids["body"]), everything)
+        assert_report_matches(StatisticsFilter(theme_id=ids["theme"]), everything)
+        assert_report_matches(StatisticsFilter("2026-01", "2026-06", ids["body"], None, ids["region"]),
+                              ("2026-01", "2026-06"))
+
+        # A full rebuild gives exactly the same figures.
+        before = build_report(StatisticsFilter(), 1, everything)
+        refresh_statistics(full=True)
+        db.session.commit()
+        after = build_report(StatisticsFilter(), 1, everything)
+        assert [(g.code, g.counts, g.shares, g.days) for g in before.bodies + before.months] == [
+            (g.code, g.counts, g.shares, g.days) for g in after.bodies + after.months]
+    finally:
+        set_clock(None)
 
 
 def test_an_unacknowledged_case_counts_against_the_body_once_its_deadline_passes(app, new_case):
@@ -205,20 +214,50 @@ def test_an_unacknowledged_case_counts_against_the_body_once_its_deadline_passes
         new_case(S.TRIAGED, created_at=NOW - dt.timedelta(hours=10))
         refresh_statistics(full=True)
         db.session.commit()
-        before = build_report(StatisticsFilter(), NOW, 1, ("2026-06", "2026-06")).overall
-        later = NOW + dt.timedelta(days=4)
-        after = build_report(StatisticsFilter(), later, 1, ("2026-06", "2026-06")).overall
+        before = build_report(StatisticsFilter(), 1, ("2026-06", "2026-06")).overall
+        moment["now"] = NOW + dt.timedelta(days=4)  # nobody touched the case meanwhile
+        assert not refresh_statistics().full
+        db.session.commit()
+        after = build_report(StatisticsFilter(), 1, ("2026-06", "2026-06")).overall
     finally:
         set_clock(None)
     assert before.count("ack_due").value == 0 and before.share("acknowledged_in_time").value is None
     assert after.count("ack_due").value == 1 and after.share("acknowledged_in_time").value == 0
 
 
+def test_an_open_case_counts_against_the_closing_target_once_it_is_older(app, new_case):
+    moment = {"now": NOW}
+    set_clock(lambda: moment["now"])
+    try:
+        new_case(S.INVESTIGATING, created_at=NOW - dt.timedelta(days=89))
+        refresh_statistics(full=True)
+        db.session.commit()
+        before = build_report(StatisticsFilter(), 1, ("2026-03", "2026-06")).overall
+        moment["now"] = NOW + dt.timedelta(days=2)
+        refresh_statistics()
+        db.session.commit()
+        after = build_report(StatisticsFilter(), 1, ("2026-03", "2026-06")).overall
+    finally:
+        set_clock(None)
+    assert before.share("closed_within_target").state.value == "empty"
+    assert after.share("closed_within_target").value == 0
+
+
+def test_changing_a_target_rebuilds_everything(app, new_case, frozen_clock):
+    new_case(S.CLOSED, created_at=NOW - dt.timedelta(days=100))
+    refresh_statistics()
+    db.session.commit()
+    body = db.session.scalar(select(Body).where(Body.code == "police_oversight"))
+    body.target_closed_within_days = 10
+    db.session.commit()
+    assert refresh_statistics().full
+
+
 def test_months_without_cases_are_in_the_trend_as_zero(app, new_case, frozen_clock):
     new_case(S.CLOSED, created_at=dt.datetime(2026, 2, 3, tzinfo=dt.timezone.utc))
     refresh_statistics()
     db.session.commit()
-    report = build_report(StatisticsFilter("2026-01", "2026-04"), NOW, 1, ("2026-01", "2026-04"))
+    report = build_report(StatisticsFilter("2026-01", "2026-04"), 1, ("2026-01", "2026-04"))
     assert [m.code for m in report.months] == months_between("2026-01", "2026-04")
     assert [m.count("received").value for m in report.months] == [0, 1, 0, 0]
 
