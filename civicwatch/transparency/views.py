@@ -42,6 +42,15 @@ def open_data_context() -> dict[str, Any]:
         f"Published under the {name} licence: free to reuse and republish if you credit CivicWatch.")}}
 
 
+@blueprint.after_request
+def public_caching(response: Response) -> Response:
+    """Public figures and answers may be kept by browsers and proxies for a minute (the rollup's own pace);
+    staff pages are never cached (see security_headers)."""
+    if request.method == "GET" and response.status_code == 200 and not request.path.startswith("/staff"):
+        response.headers.setdefault("Cache-Control", "public, max-age=60")
+    return response
+
+
 # ---------------------------------------------------------------- figures in words
 
 def _note(figure: Figure) -> str:

@@ -154,3 +154,12 @@ def test_the_data_dictionary_explains_every_column(client):
     for measure in ("received", "ack_due", "share_acknowledged_in_time", "median_days_to_close", "rec_made"):
         assert measure in html
     assert "Creative Commons Attribution 4.0" in html and "fewer than 5" in html
+
+
+def test_public_pages_may_be_cached_for_a_minute_and_staff_pages_never(client, make_user, browser_for):
+    from civicwatch.accounts.models import Role
+
+    for path in ("/transparency", "/published", "/transparency/statistics.json"):
+        assert client.get(path).headers["Cache-Control"] == "public, max-age=60", path
+    staff = browser_for(make_user(Role.INVESTIGATOR))
+    assert staff.get("/staff/publications").headers["Cache-Control"] == "no-store"
