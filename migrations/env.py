@@ -19,7 +19,7 @@ config.set_main_option(
 
 def include_object(obj, name, type_, reflected, compare_to):
     # Full-text search structures are raw DDL in the migrations, not models.
-    return not (name and "_fts" in name)
+    return not (name and ("_fts" in name or name.endswith("_search")))
 
 
 def run_migrations_offline() -> None:

@@ -17,7 +17,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def include_object(obj, name, type_, reflected, compare_to):
     # Full-text search structures are created by raw DDL, not by the models.
-    return not (name and "_fts" in name)
+    return not (name and ("_fts" in name or name.endswith("_search")))
 
 
 @pytest.fixture
@@ -50,3 +50,16 @@ def test_downgrade_to_base_and_up_again(empty_app):
     upgrade()
     result = empty_app.test_cli_runner().invoke(args=["civicwatch", "load-taxonomy"])
     assert result.exit_code == 0, result.output
+
+
+def test_upgrade_creates_full_text_search(empty_app):
+    from sqlalchemy import inspect, text
+
+    upgrade()
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            names = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master"))}
+            assert {"cases_fts", "cases_fts_after_insert", "cases_fts_after_update"} <= names
+        else:
+            indexes = {index["name"] for index in inspect(connection).get_indexes("cases")}
+            assert "ix_cases_fts_document" in indexes

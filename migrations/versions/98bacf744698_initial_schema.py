@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2697af2119e3
+Revision ID: 98bacf744698
 Revises: 
-Create Date: 2026-11-25 07:58:03.812748
+Create Date: 2026-11-25 09:24:59.234128
 
 """
 from alembic import op
@@ -12,10 +12,36 @@ import civicwatch.database
 
 
 # revision identifiers, used by Alembic.
-revision = '2697af2119e3'
+revision = '98bacf744698'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+
+# Full-text search: raw DDL the models do not describe (the same statements run from the models' DDL events).
+SQLITE_SEARCH = (
+    "CREATE VIRTUAL TABLE cases_fts USING fts5(text, location_text, content='cases', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    'CREATE TRIGGER cases_fts_after_insert AFTER INSERT ON cases BEGIN INSERT INTO cases_fts(rowid, text, location_text) VALUES (new.id, new.text, new.location_text); END',
+    "CREATE TRIGGER cases_fts_after_delete AFTER DELETE ON cases BEGIN INSERT INTO cases_fts(cases_fts, rowid, text, location_text) VALUES ('delete', old.id, old.text, old.location_text); END",
+    "CREATE TRIGGER cases_fts_after_update AFTER UPDATE OF text, location_text ON cases BEGIN INSERT INTO cases_fts(cases_fts, rowid, text, location_text) VALUES ('delete', old.id, old.text, old.location_text); INSERT INTO cases_fts(rowid, text, location_text) VALUES (new.id, new.text, new.location_text); END",
+)
+POSTGRES_SEARCH = (
+    "CREATE INDEX ix_cases_fts_document ON cases USING gin (to_tsvector('english', coalesce(text, '') || ' ' || coalesce(location_text, '')))",
+    "CREATE INDEX ix_publications_search ON publications USING gin (to_tsvector('english', coalesce(summary, '') || ' ' || coalesce(response, '')))",
+)
+SQLITE_SEARCH_DROP = (
+    'DROP TABLE IF EXISTS cases_fts',
+)
+POSTGRES_SEARCH_DROP = (
+    'DROP INDEX IF EXISTS ix_cases_fts_document',
+    'DROP INDEX IF EXISTS ix_publications_search',
+)
+
+
+def run_for_dialect(sqlite_statements, postgres_statements):
+    dialect = op.get_bind().dialect.name
+    for statement in {"sqlite": sqlite_statements, "postgresql": postgres_statements}.get(dialect, ()):
+        op.execute(statement)
 
 
 def upgrade():
@@ -42,6 +68,16 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bodies')),
     sa.UniqueConstraint('code', name=op.f('uq_bodies_code'))
     )
+    op.create_table('receipt_lookup_failures',
+    sa.Column('client_hash', sa.String(length=64), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('first_failure_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('blocked_until', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('client_hash', name=op.f('pk_receipt_lookup_failures'))
+    )
+    with op.batch_alter_table('receipt_lookup_failures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receipt_lookup_failures_blocked_until'), ['blocked_until'], unique=False)
+
     op.create_table('regions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -54,6 +90,73 @@ def upgrade():
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_settings'))
+    )
+    op.create_table('sms_opt_outs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('created_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_opt_outs')),
+    sa.UniqueConstraint('phone_hash', name=op.f('uq_sms_opt_outs_phone_hash'))
+    )
+    op.create_table('statistics_cells',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('body_id', sa.Integer(), nullable=True),
+    sa.Column('theme_id', sa.Integer(), nullable=True),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('in_progress', sa.Integer(), nullable=False),
+    sa.Column('answered', sa.Integer(), nullable=False),
+    sa.Column('closed_answered', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('referred', sa.Integer(), nullable=False),
+    sa.Column('withdrawn', sa.Integer(), nullable=False),
+    sa.Column('acknowledged', sa.Integer(), nullable=False),
+    sa.Column('ack_on_time', sa.Integer(), nullable=False),
+    sa.Column('ack_overdue', sa.Integer(), nullable=False),
+    sa.Column('close_due', sa.Integer(), nullable=False),
+    sa.Column('close_on_time', sa.Integer(), nullable=False),
+    sa.Column('by_hand', sa.Integer(), nullable=False),
+    sa.Column('ratings', sa.Integer(), nullable=False),
+    sa.Column('rating_sum', sa.Integer(), nullable=False),
+    sa.Column('rated_1', sa.Integer(), nullable=False),
+    sa.Column('rated_2', sa.Integer(), nullable=False),
+    sa.Column('rated_3', sa.Integer(), nullable=False),
+    sa.Column('rated_4', sa.Integer(), nullable=False),
+    sa.Column('rated_5', sa.Integer(), nullable=False),
+    sa.Column('outcome_substantiated', sa.Integer(), nullable=False),
+    sa.Column('outcome_partly_substantiated', sa.Integer(), nullable=False),
+    sa.Column('outcome_not_substantiated', sa.Integer(), nullable=False),
+    sa.Column('outcome_unfounded', sa.Integer(), nullable=False),
+    sa.Column('outcome_policy_failure', sa.Integer(), nullable=False),
+    sa.Column('outcome_no_jurisdiction', sa.Integer(), nullable=False),
+    sa.Column('rec_pending', sa.Integer(), nullable=False),
+    sa.Column('rec_implemented', sa.Integer(), nullable=False),
+    sa.Column('rec_partly_implemented', sa.Integer(), nullable=False),
+    sa.Column('rec_not_implemented', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_statistics_cells'))
+    )
+    with op.batch_alter_table('statistics_cells', schema=None) as batch_op:
+        batch_op.create_index('ix_statistics_cells_month', ['month', 'body_id'], unique=False)
+
+    op.create_table('statistics_durations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('body_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('bucket', sa.Integer(), nullable=False),
+    sa.Column('cases', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_statistics_durations'))
+    )
+    with op.batch_alter_table('statistics_durations', schema=None) as batch_op:
+        batch_op.create_index('ix_statistics_durations_month', ['month', 'body_id', 'kind'], unique=False)
+
+    op.create_table('statistics_refreshes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('refreshed_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('targets', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_statistics_refreshes'))
     )
     op.create_table('themes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -111,6 +214,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('api_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=12), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_api_keys_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_api_keys_key_hash'))
+    )
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=32), nullable=False),
@@ -164,12 +280,18 @@ def upgrade():
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_acknowledge_due_at'), ['acknowledge_due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_acknowledged_at'), ['acknowledged_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_assigned_to_id'), ['assigned_to_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_body_id'), ['body_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_closed_at'), ['closed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_contact_phone_hash'), ['contact_phone_hash'], unique=False)
+        batch_op.create_index('ix_cases_open_created_at', ['created_at'], unique=False, postgresql_where=sa.text('closed_at IS NULL'), postgresql_include=['body_id'], sqlite_where=sa.text('closed_at IS NULL'))
+        batch_op.create_index('ix_cases_region_created_at', ['region_id', 'created_at'], unique=False, postgresql_include=['body_id', 'acknowledged_at', 'closed_at', 'theme_id'])
         batch_op.create_index(batch_op.f('ix_cases_respond_due_at'), ['respond_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
+        batch_op.create_index('ix_cases_theme_created_at', ['theme_id', 'created_at'], unique=False, postgresql_include=['body_id', 'acknowledged_at', 'closed_at', 'region_id'])
         batch_op.create_index(batch_op.f('ix_cases_theme_id'), ['theme_id'], unique=False)
+        batch_op.create_index('ix_cases_updated_at', ['updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_urgent'), ['urgent'], unique=False)
 
     op.create_table('audit_entries',
@@ -226,6 +348,25 @@ def upgrade():
     with op.batch_alter_table('case_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_messages_case_id'), ['case_id'], unique=False)
 
+    op.create_table('inbound_sms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_sid', sa.String(length=64), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('received_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('body_encrypted', sa.LargeBinary(), nullable=False),
+    sa.Column('reply_encrypted', sa.LargeBinary(), nullable=True),
+    sa.Column('replied_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('event', sa.String(length=32), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_inbound_sms_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_sms')),
+    sa.UniqueConstraint('message_sid', name=op.f('uq_inbound_sms_message_sid'))
+    )
+    with op.batch_alter_table('inbound_sms', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbound_sms_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_sms_phone_hash'), ['phone_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_sms_received_at'), ['received_at'], unique=False)
+
     op.create_table('labelled_examples',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
@@ -243,6 +384,22 @@ def upgrade():
     with op.batch_alter_table('labelled_examples', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_labelled_examples_case_id'), ['case_id'], unique=False)
 
+    op.create_table('open311_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('api_key_id', sa.Integer(), nullable=False),
+    sa.Column('service_code', sa.String(length=64), nullable=False),
+    sa.Column('created_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['api_key_id'], ['api_keys.id'], name=op.f('fk_open311_tokens_api_key_id_api_keys')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_open311_tokens_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_open311_tokens_token_hash'))
+    )
+    with op.batch_alter_table('open311_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open311_tokens_api_key_id'), ['api_key_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open311_tokens_case_id'), ['case_id'], unique=False)
+
     op.create_table('outbound_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
@@ -257,6 +414,8 @@ def upgrade():
     sa.Column('claimed_by', sa.String(length=64), nullable=True),
     sa.Column('claimed_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('last_error_code', sa.Integer(), nullable=True),
+    sa.Column('retry_until', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('provider_sid', sa.String(length=64), nullable=True),
     sa.Column('sent_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('delivered_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
@@ -267,6 +426,7 @@ def upgrade():
     )
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbound_messages_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_outbound_messages_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_messages_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_messages_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_messages_to_hash'), ['to_hash'], unique=False)
@@ -277,22 +437,41 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('response', sa.Text(), nullable=False),
+    sa.Column('summary_source', sa.Text(), nullable=False),
+    sa.Column('response_source', sa.Text(), nullable=False),
+    sa.Column('redactions', sa.JSON(), nullable=False),
+    sa.Column('extra_terms', sa.JSON(), nullable=False),
     sa.Column('status', sa.Enum('draft', 'awaiting_approval', 'published', 'superseded', 'withdrawn', name='publication_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('body_id', sa.Integer(), nullable=True),
+    sa.Column('theme_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.Enum('substantiated', 'partly_substantiated', 'not_substantiated', 'unfounded', 'policy_failure', 'no_jurisdiction', name='publication_outcome', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('answered_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('submitted_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('review_note', sa.Text(), nullable=True),
     sa.Column('approver_id', sa.Integer(), nullable=True),
     sa.Column('published_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('withdrawn_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_by_id', sa.Integer(), nullable=True),
     sa.Column('withdraw_reason', sa.String(length=1000), nullable=True),
+    sa.Column('row_version', sa.Integer(), nullable=False),
     sa.Column('created_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['approver_id'], ['users.id'], name=op.f('fk_publications_approver_id_users')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_publications_author_id_users')),
+    sa.ForeignKeyConstraint(['body_id'], ['bodies.id'], name=op.f('fk_publications_body_id_bodies')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_publications_case_id_cases')),
+    sa.ForeignKeyConstraint(['theme_id'], ['themes.id'], name=op.f('fk_publications_theme_id_themes')),
+    sa.ForeignKeyConstraint(['withdrawn_by_id'], ['users.id'], name=op.f('fk_publications_withdrawn_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_publications')),
     sa.UniqueConstraint('case_id', 'version', name=op.f('uq_publications_case_id'))
     )
     with op.batch_alter_table('publications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_publications_body_id'), ['body_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_publications_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_publications_one_live_per_case', ['case_id'], unique=True, postgresql_where=sa.text("status = 'published'"), sqlite_where=sa.text("status = 'published'"))
         batch_op.create_index(batch_op.f('ix_publications_published_at'), ['published_at'], unique=False)
+        batch_op.create_index('ix_publications_status_published_at', ['status', 'published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_publications_theme_id'), ['theme_id'], unique=False)
 
     op.create_table('recommendations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -322,6 +501,45 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_recusals_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_recusals_user_id'), ['user_id'], unique=False)
 
+    op.create_table('routing_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('from_body_id', sa.Integer(), nullable=True),
+    sa.Column('to_body_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('model_version', sa.String(length=64), nullable=True),
+    sa.Column('confidence', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_routing_decisions_case_id_cases')),
+    sa.ForeignKeyConstraint(['from_body_id'], ['bodies.id'], name=op.f('fk_routing_decisions_from_body_id_bodies')),
+    sa.ForeignKeyConstraint(['to_body_id'], ['bodies.id'], name=op.f('fk_routing_decisions_to_body_id_bodies')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_routing_decisions_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_decisions'))
+    )
+    with op.batch_alter_table('routing_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_routing_decisions_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_routing_decisions_from_body_id'), ['from_body_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_routing_decisions_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_routing_decisions_to_body_id'), ['to_body_id'], unique=False)
+
+    op.create_table('sms_conversations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('phone_encrypted', sa.LargeBinary(), nullable=False),
+    sa.Column('state', sa.Enum('idle', 'awaiting_details', 'following_up', name='sms_conversation_state', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('pending_encrypted', sa.LargeBinary(), nullable=True),
+    sa.Column('pending_since', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('last_message_at', civicwatch.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("state <> 'awaiting_details' OR (pending_encrypted IS NOT NULL AND pending_since IS NOT NULL)", name=op.f('ck_sms_conversations_awaiting_has_pending')),
+    sa.CheckConstraint("state <> 'following_up' OR case_id IS NOT NULL", name=op.f('ck_sms_conversations_following_has_case')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_sms_conversations_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_conversations')),
+    sa.UniqueConstraint('phone_hash', name=op.f('uq_sms_conversations_phone_hash'))
+    )
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -340,15 +558,25 @@ def upgrade():
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachments_case_id'), ['case_id'], unique=False)
 
+    run_for_dialect(SQLITE_SEARCH, POSTGRES_SEARCH)
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    run_for_dialect(SQLITE_SEARCH_DROP, POSTGRES_SEARCH_DROP)
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_case_id'))
 
     op.drop_table('attachments')
+    op.drop_table('sms_conversations')
+    with op.batch_alter_table('routing_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_routing_decisions_to_body_id'))
+        batch_op.drop_index(batch_op.f('ix_routing_decisions_kind'))
+        batch_op.drop_index(batch_op.f('ix_routing_decisions_from_body_id'))
+        batch_op.drop_index(batch_op.f('ix_routing_decisions_case_id'))
+
+    op.drop_table('routing_decisions')
     with op.batch_alter_table('recusals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recusals_user_id'))
         batch_op.drop_index(batch_op.f('ix_recusals_case_id'))
@@ -359,21 +587,37 @@ def downgrade():
 
     op.drop_table('recommendations')
     with op.batch_alter_table('publications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_publications_theme_id'))
+        batch_op.drop_index('ix_publications_status_published_at')
         batch_op.drop_index(batch_op.f('ix_publications_published_at'))
+        batch_op.drop_index('ix_publications_one_live_per_case', postgresql_where=sa.text("status = 'published'"), sqlite_where=sa.text("status = 'published'"))
         batch_op.drop_index(batch_op.f('ix_publications_case_id'))
+        batch_op.drop_index(batch_op.f('ix_publications_body_id'))
 
     op.drop_table('publications')
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbound_messages_to_hash'))
         batch_op.drop_index(batch_op.f('ix_outbound_messages_status'))
         batch_op.drop_index(batch_op.f('ix_outbound_messages_next_attempt_at'))
+        batch_op.drop_index('ix_outbound_messages_due')
         batch_op.drop_index(batch_op.f('ix_outbound_messages_case_id'))
 
     op.drop_table('outbound_messages')
+    with op.batch_alter_table('open311_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open311_tokens_case_id'))
+        batch_op.drop_index(batch_op.f('ix_open311_tokens_api_key_id'))
+
+    op.drop_table('open311_tokens')
     with op.batch_alter_table('labelled_examples', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_labelled_examples_case_id'))
 
     op.drop_table('labelled_examples')
+    with op.batch_alter_table('inbound_sms', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbound_sms_received_at'))
+        batch_op.drop_index(batch_op.f('ix_inbound_sms_phone_hash'))
+        batch_op.drop_index(batch_op.f('ix_inbound_sms_case_id'))
+
+    op.drop_table('inbound_sms')
     with op.batch_alter_table('case_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_messages_case_id'))
 
@@ -389,15 +633,22 @@ def downgrade():
     op.drop_table('audit_entries')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_urgent'))
+        batch_op.drop_index('ix_cases_updated_at')
         batch_op.drop_index(batch_op.f('ix_cases_theme_id'))
+        batch_op.drop_index('ix_cases_theme_created_at', postgresql_include=['body_id', 'acknowledged_at', 'closed_at', 'region_id'])
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index(batch_op.f('ix_cases_respond_due_at'))
+        batch_op.drop_index('ix_cases_region_created_at', postgresql_include=['body_id', 'acknowledged_at', 'closed_at', 'theme_id'])
+        batch_op.drop_index('ix_cases_open_created_at', postgresql_where=sa.text('closed_at IS NULL'), postgresql_include=['body_id'], sqlite_where=sa.text('closed_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_cases_contact_phone_hash'))
+        batch_op.drop_index(batch_op.f('ix_cases_closed_at'))
         batch_op.drop_index(batch_op.f('ix_cases_body_id'))
         batch_op.drop_index(batch_op.f('ix_cases_assigned_to_id'))
+        batch_op.drop_index(batch_op.f('ix_cases_acknowledged_at'))
         batch_op.drop_index(batch_op.f('ix_cases_acknowledge_due_at'))
 
     op.drop_table('cases')
+    op.drop_table('api_keys')
     op.drop_table('users')
     with op.batch_alter_table('routing_rules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_routing_rules_priority'))
@@ -405,8 +656,22 @@ def downgrade():
     op.drop_table('routing_rules')
     op.drop_table('districts')
     op.drop_table('themes')
+    op.drop_table('statistics_refreshes')
+    with op.batch_alter_table('statistics_durations', schema=None) as batch_op:
+        batch_op.drop_index('ix_statistics_durations_month')
+
+    op.drop_table('statistics_durations')
+    with op.batch_alter_table('statistics_cells', schema=None) as batch_op:
+        batch_op.drop_index('ix_statistics_cells_month')
+
+    op.drop_table('statistics_cells')
+    op.drop_table('sms_opt_outs')
     op.drop_table('settings')
     op.drop_table('regions')
+    with op.batch_alter_table('receipt_lookup_failures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receipt_lookup_failures_blocked_until'))
+
+    op.drop_table('receipt_lookup_failures')
     op.drop_table('bodies')
     op.drop_table('actors')
     # ### end Alembic commands ###
