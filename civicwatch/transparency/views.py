@@ -4,6 +4,7 @@ No sign-in and no JavaScript. The staff publishing pages share this blueprint (`
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import (
@@ -17,6 +18,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from civicwatch.cases.models import Outcome
@@ -33,6 +35,7 @@ from civicwatch.transparency.statistics import StatisticsFilter, rollup_month_ra
 from civicwatch.transparency.suppression import Figure
 
 blueprint = Blueprint("transparency", __name__)
+log = logging.getLogger(__name__)
 
 
 @blueprint.context_processor
@@ -95,9 +98,16 @@ class FilterError(Exception):
 
 
 def _refresh_statistics_if_due() -> None:
-    if refresh_due():
+    """Bring the rollup up to date when it is old. If that fails, the page shows the figures as they were
+    at the last refresh (its date is on the page) rather than an error."""
+    if not refresh_due():
+        return
+    try:
         refresh_statistics()
         db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("statistics refresh failed (%s); showing the previous figures", type(exc).__name__)
 
 
 def _statistics(args: MultiDict) -> tuple[StatisticsFilterForm, Report, dict[str, Any]]:
