@@ -22,7 +22,15 @@ import civicwatch.classify.architectures  # noqa: F401  (registers the model arc
 from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms
 from civicwatch.classify.registry import GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
 from civicwatch.classify.text import has_words, prepare_text
-from civicwatch.classify.training import ACTOR, ACTOR_PREFIX, COMMON_WORD_COUNT, NO_ACTOR, URGENCY, URGENT_LABEL
+from civicwatch.classify.training import (
+    ACTOR,
+    ACTOR_PREFIX,
+    COMMON_WORD_COUNT,
+    NO_ACTOR,
+    URGENCY,
+    URGENT_LABEL,
+    TrainedPipeline,
+)
 
 # Below this share of words seen in training, the text is probably in another language or noise:
 # its theme is not trusted (confidence 0), so it goes to a person.
@@ -91,6 +99,14 @@ class Classifier:
         if "textcat" not in nlp.pipe_names or "labels" not in meta:
             raise ModelLoadError(f"the model in {path.name} has no theme classifier")
         return cls(nlp, meta, _gazetteer(nlp, terms or saved_terms, word_counts), word_counts)
+
+    @classmethod
+    def from_pipeline(cls, trained: TrainedPipeline, terms: GazetteerTerms, version: str) -> Classifier:
+        """A classifier straight from training, without saving it (to measure it)."""
+        meta = {"version": version, "labels": trained.labels,
+                "urgency": {"threshold": trained.urgency_threshold},
+                "actor": {"codes": trained.actor_codes or []}}
+        return cls(trained.nlp, meta, _gazetteer(trained.nlp, terms, trained.word_counts), trained.word_counts)
 
     def with_terms(self, terms: GazetteerTerms) -> Classifier:
         """The same model with another gazetteer (the same object if the terms are unchanged)."""

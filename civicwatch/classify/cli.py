@@ -47,8 +47,8 @@ def _train_summary(meta: dict[str, Any]) -> list[str]:
     metrics = (meta.get("metrics") or {}).get("held_out")
     if metrics:
         theme = metrics["theme"]
-        lines.append(f"  held-out ({data['held_out']} examples): macro-F1 {theme['macro_f1']:.3f}, "
-                     f"accuracy {theme['accuracy']:.3f}")
+        lines.append(f"  held-out ({data['held_out']} examples, measured before they were used): "
+                     f"macro-F1 {theme['macro_f1']:.3f}, accuracy {theme['accuracy']:.3f}")
         if metrics.get("urgency"):
             urgency = metrics["urgency"]
             lines.append(f"  urgent: recall {urgency['recall']:.3f}, precision {urgency['precision']:.3f}")
@@ -60,16 +60,17 @@ def _train_summary(meta: dict[str, Any]) -> list[str]:
               help="JSONL file(s) of labelled examples; default: the project corpus. Repeat for several.")
 @click.option("--label-field", default=DEFAULT_LABEL_FIELD, show_default=True,
               help="The key holding each example's label (for a deployment's own taxonomy).")
-@click.option("--include-held-out", is_flag=True,
-              help="Train on the held-out split too (no held-out figures are then measured).")
+@click.option("--keep-held-out", is_flag=True,
+              help="Keep the held-out split out of the saved model too (by default it is measured, then the "
+                   "model is trained again on every example).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=str(PIPELINE_CONFIG),
               show_default=True, help="spaCy config file of the pipeline.")
-def train_command(data: tuple[str, ...], label_field: str, include_held_out: bool, config_path: str) -> None:
+def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, config_path: str) -> None:
     """Train the theme, urgency and actor classifiers and make the new model active."""
     from civicwatch.classify.operations import train_model
 
     try:
-        result = train_model(list(data) or None, label_field=label_field, include_held_out=include_held_out,
+        result = train_model(list(data) or None, label_field=label_field, keep_held_out=keep_held_out,
                              config_path=config_path, progress=ProgressDisplay())
     except CorpusError as exc:
         db.session.rollback()
@@ -178,7 +179,7 @@ def _model_training_examples(meta: dict[str, Any], label_field: str) -> tuple[li
     if missing:
         raise CorpusError(f"the model's training file {missing[0]} is not here")
     examples = read_examples(files, meta.get("label_field", label_field))
-    train = examples if meta["data"].get("held_out_rule") is None else split_examples(examples)[0]
+    train = examples if meta["data"].get("held_out_in_model") else split_examples(examples)[0]
     if meta.get("label_field", DEFAULT_LABEL_FIELD) == DEFAULT_LABEL_FIELD:
         made = dt.datetime.fromisoformat(meta["created_at"]) if meta.get("created_at") else None
         train += training_corrections({e.label for e in examples}, made)[0]

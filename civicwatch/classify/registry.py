@@ -95,12 +95,6 @@ def read_meta(path: Path) -> dict[str, Any]:
     return json.loads((path / META_FILE).read_text(encoding="utf-8"))
 
 
-def update_meta(path: Path, changes: dict[str, Any]) -> None:
-    meta = read_meta(path)
-    meta.update(changes)
-    _write_json(path / META_FILE, meta)
-
-
 def current_classifier() -> Classifier | None:
     """The active model, loaded once per process, reading places and actors with the database's terms.
 

@@ -46,9 +46,9 @@ def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | Non
 
 
 def _save_rule(form: RuleForm, rule: RoutingRule | None) -> RoutingRule:
-    values = dict(priority=form.priority.data, theme=by_code(Theme, form.theme.data), body=by_code(Body, form.body.data),
-                  actor=by_code(Actor, form.actor.data), region=by_code(Region, form.region.data),
-                  active=bool(form.active.data))
+    values = dict(priority=form.priority.data, theme=by_code(Theme, form.theme.data),
+                  body=by_code(Body, form.body.data), actor=by_code(Actor, form.actor.data),
+                  region=by_code(Region, form.region.data), active=bool(form.active.data))
     if rule is None:
         return operations.create_rule(current_user, **values)
     return operations.update_rule(rule, current_user, **values)

@@ -23,7 +23,8 @@ def run(app: Flask, *args: str, input: bytes | str | None = None):
 
 @pytest.fixture
 def trained(app: Flask, fixture_corpus: Path, fast_config: Path) -> str:
-    result = run(app, "train", "--data", str(fixture_corpus), "--config", str(fast_config))
+    """A model that never saw the held-out split (so evaluating on it is fair)."""
+    result = run(app, "train", "--data", str(fixture_corpus), "--config", str(fast_config), "--keep-held-out")
     assert result.exit_code == 0, result.output
     return active_model_version()
 
@@ -53,11 +54,16 @@ def test_train_writes_an_active_versioned_model(app: Flask, fixture_corpus: Path
 
 def test_train_again_makes_a_new_active_version(app: Flask, trained: str, fixture_corpus: Path,
                                                 fast_config: Path) -> None:
-    result = run(app, "train", "--data", str(fixture_corpus), "--config", str(fast_config), "--include-held-out")
+    first = read_meta(Path(app.config["MODEL_DIR"]) / trained)
+    assert first["data"]["held_out_in_model"] is False
+    assert first["data"]["trained_on"] == first["data"]["examples"] - first["data"]["held_out"]
+    result = run(app, "train", "--data", str(fixture_corpus), "--config", str(fast_config))
     assert result.exit_code == 0, result.output
+    assert "2/2 theme" in result.output  # measured on the held-out split, then trained on everything
     assert active_model_version() != trained
     meta = read_meta(Path(app.config["MODEL_DIR"]) / active_model_version())
-    assert meta["data"]["held_out"] == 0 and "metrics" not in meta
+    assert meta["data"]["held_out_in_model"] is True and meta["data"]["trained_on"] == meta["data"]["examples"]
+    assert meta["metrics"]["held_out"]["theme"]["examples"] == meta["data"]["held_out"]
 
 
 def test_train_with_another_label_field(app: Flask, tmp_path: Path, fast_config: Path) -> None:

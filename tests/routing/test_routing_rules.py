@@ -70,8 +70,8 @@ def test_inactive_rules_are_skipped() -> None:
 @pytest.mark.parametrize(
     ("confidence", "threshold", "body"),
     [(0.9, 0.5, "anti_corruption_commission"), (0.5, 0.5, "anti_corruption_commission"), (0.49, 0.5, None),
-     (0.1, 0.0, "anti_corruption_commission"), (None, 0.99, "anti_corruption_commission"), (0.2, None,
-                                                                                            "anti_corruption_commission")],
+     (0.1, 0.0, "anti_corruption_commission"), (None, 0.99, "anti_corruption_commission"),
+     (0.2, None, "anti_corruption_commission")],
 )
 def test_threshold(confidence: float | None, threshold: float | None, body: str | None) -> None:
     decision = decide_route(Reading("corruption", confidence=confidence), RULES, threshold)
