@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, select, text
+from sqlalchemy import ColumnElement, String, and_, delete, func, insert, literal, or_, select, text
 
 from civicwatch.cases.models import Case, CaseStatus, Outcome, Recommendation, RemedyStatus
 from civicwatch.database import UTCDateTime, utcnow
@@ -150,7 +150,7 @@ def _rebuild_everything(dialect: str, now: dt.datetime) -> int:
     db.session.execute(delete(statistics_durations))
     cells = cell_rows(dialect, [], now)
     _insert(statistics_cells, cells)
-    _insert(statistics_durations, duration_rows(dialect, []))
+    insert_durations(dialect, [])
     return len({row["month"] for row in cells})
 
 
@@ -159,7 +159,7 @@ def _rebuild_months(dialect: str, months: list[str], now: dt.datetime) -> None:
         db.session.execute(delete(table).where(table.c.month.in_(months)))
     conditions = month_conditions(months)
     _insert(statistics_cells, cell_rows(dialect, conditions, now))
-    _insert(statistics_durations, duration_rows(dialect, conditions))
+    insert_durations(dialect, conditions)
 
 
 def _insert(table: Any, rows: list[dict[str, Any]]) -> None:
@@ -228,15 +228,14 @@ def cell_rows(dialect: str, conditions: list[ColumnElement[bool]], now: dt.datet
             for row in rows.values()]
 
 
-def duration_rows(dialect: str, conditions: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
-    """Rollup rows of durations: per month, body and kind, how many cases took each whole hour or day."""
+def insert_durations(dialect: str, conditions: list[ColumnElement[bool]]) -> None:
+    """Rollup rows of durations, written by the database itself: per month, body and kind, how many cases
+    took each whole hour (to acknowledge) or day (to close)."""
     month = month_key(dialect, Case.created_at).label("month")
-    rows: list[dict[str, Any]] = []
     for kind, end_column in DURATION_END.items():
         bucket = duration_bucket(dialect, kind, end_column).label("bucket")
-        statement = (select(month, Case.body_id, bucket, func.count().label("cases"))
-                     .where(end_column.is_not(None), *conditions)
-                     .group_by(month, Case.body_id, bucket))
-        rows += [{"month": row.month, "body_id": row.body_id, "kind": kind, "bucket": int(row.bucket),
-                  "cases": row.cases} for row in db.session.execute(statement)]
-    return rows
+        source = (select(month, Case.body_id, literal(kind, String).label("kind"), bucket, func.count().label("cases"))
+                  .where(end_column.is_not(None), *conditions)
+                  .group_by(month, Case.body_id, bucket))
+        db.session.execute(insert(statistics_durations).from_select(
+            ["month", "body_id", "kind", "bucket", "cases"], source))
