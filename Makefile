@@ -28,7 +28,10 @@ demo-data: install
 serve:
 	@echo "CivicWatch is at http://127.0.0.1:5000  (staff sign-in: http://127.0.0.1:5000/login)"
 	@echo "Play a citizen's phone in the SMS simulator: http://127.0.0.1:5000/sms/simulator"
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 --access-logfile - wsgi:app
+	@echo "Staff sign-ins: admin@example.org, triage@example.org, auditor@example.org and <body code>@example.org"
+	@echo "  (e.g. police_oversight@example.org), password: $${DEMO_PASSWORD:-civicwatch-demo}"
+	@# No access log: client addresses of complainants are personal data.
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 wsgi:app
 
 run: demo-data serve
 
