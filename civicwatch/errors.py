@@ -104,7 +104,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
-        return render_error(error.code or 500, error.name, error.description or "")
+        body, status = render_error(error.code or 500, error.name, error.description or "")
+        response = app.make_response((body, status))
+        # Keep what the exception says about itself, such as Allow on a 405.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -49,3 +49,10 @@ def test_form_fields_never_render_none_attributes(client):
     assert '="None"' not in html
     bad = client.post("/login", data={"email": "not-an-email", "password": ""})
     assert '="None"' not in bad.get_data(as_text=True)
+
+
+def test_wrong_method_says_which_methods_are_allowed(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert "text/html" in response.headers["Content-Type"]
