@@ -20,7 +20,8 @@ def demo_command(password: str | None, case_count: int, seed: int) -> None:
     with click.progressbar(length=case_count, label="Creating demo cases") as bar:
         summary = build_demo(password, case_count, seed, progress=bar.update)
     db.session.commit()
-    click.echo(f"{summary.created_users} staff accounts created, {summary.created_cases} demo cases created.")
+    click.echo(f"{summary.created_users} staff accounts created, {summary.created_cases} demo cases created, "
+               f"{summary.published_answers} answers published.")
     click.echo("Demo sign-ins (all with the same password):")
     for email in summary.emails:
         click.echo(f"  {email}")

@@ -22,6 +22,7 @@ from civicwatch.cases.references import (
 )
 from civicwatch.crypto import encrypt_json, keyed_hash
 from civicwatch.database import utcnow
+from civicwatch.demo.publications import publish_demo_answers
 from civicwatch.extensions import db
 from civicwatch.routing.models import RoutingRule
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
@@ -66,6 +67,7 @@ STATUS_MIX = [
 class DemoSummary:
     created_users: int = 0
     created_cases: int = 0
+    published_answers: int = 0
     emails: list[str] = field(default_factory=list)
 
 
@@ -155,6 +157,7 @@ def build_demo(password: str, case_count: int, seed: int,
              for m in (Theme, Actor, Region, District)}
     examples = demo_examples()
     now = utcnow()
+    created_cases: list[Case] = []
     for i in range(max(0, case_count - existing)):
         example = rng.choice(examples)
         created = now - dt.timedelta(days=rng.uniform(0, 365), hours=rng.uniform(0, 24))
@@ -183,7 +186,9 @@ def build_demo(password: str, case_count: int, seed: int,
         case.reference = format_reference(created.year, case.id)
         status = CaseStatus.RECEIVED if body is None else _pick_status(rng)
         _advance(case, status, created, rng, now)
+        created_cases.append(case)
         summary.created_cases += 1
         progress(1)
     db.session.flush()
+    summary.published_answers = publish_demo_answers(created_cases, rng)
     return summary

@@ -184,7 +184,7 @@ def test_no_public_output_contains_a_demo_complainant(client, demo_world):
             for detail in _variants(contact):
                 assert detail.lower() not in body.lower(), (path, detail)
         crawled += 1
-    published = client.get("/published/answers.json").get_json()["answers"]
-    assert len(published) == len(demo_world)
-    assert all("[name]" in a["summary"] and "[phone number]" in a["summary"] for a in published)
+    published = {a["reference"]: a for a in client.get("/published/answers.json").get_json()["answers"]}
+    named = [published[case.reference] for case in demo_world]  # the demo publishes others of its own
+    assert all("[name]" in a["summary"] and "[phone number]" in a["summary"] for a in named)
     assert crawled > 20
