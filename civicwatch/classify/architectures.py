@@ -71,8 +71,7 @@ def _char_ngram_keys(word: str, low: int, high: int) -> numpy.ndarray:
     return numpy.asarray(sorted(get_string_id("\x1f" + gram) for gram in grams), dtype="uint64")
 
 
-def _word_keys(model: Model, doc: Doc) -> numpy.ndarray:
-    words = doc.to_array([LOWER]).astype("uint64").reshape(-1)
+def _word_keys(model: Model, words: numpy.ndarray) -> numpy.ndarray:
     parts = [words]
     for n in range(2, model.attrs["ngram_size"] + 1):
         if len(words) >= n:
@@ -80,16 +79,16 @@ def _word_keys(model: Model, doc: Doc) -> numpy.ndarray:
     return numpy.concatenate(parts)
 
 
-def _char_keys(model: Model, doc: Doc) -> numpy.ndarray:
+def _char_keys(model: Model, doc: Doc, words: numpy.ndarray) -> numpy.ndarray:
     attrs = model.attrs
     cache: dict[int, numpy.ndarray] = attrs["char_cache"]
     parts = []
-    for token in doc:
-        keys = cache.get(token.lower)
+    for word in words.tolist():  # hashes of the lower-case forms: no Token objects needed
+        keys = cache.get(word)
         if keys is None:
-            keys = _char_ngram_keys(token.lower_, attrs["char_ngram_min"], attrs["char_ngram_max"])
+            keys = _char_ngram_keys(doc.vocab.strings[word], attrs["char_ngram_min"], attrs["char_ngram_max"])
             if len(cache) < CACHE_LIMIT:
-                cache[token.lower] = keys
+                cache[word] = keys
         parts.append(keys)
     return numpy.concatenate(parts) if parts else numpy.zeros((0,), dtype="uint64")
 
@@ -104,12 +103,21 @@ def _weigh(keys: numpy.ndarray, sublinear: bool, norm: float) -> tuple[numpy.nda
 
 
 def _doc_features(model: Model, doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """The doc's feature keys and values; kept on the doc, so the theme, urgency and actor classifiers
+    (same feature settings) and every training epoch compute them once."""
     attrs = model.attrs
-    keys, values = _weigh(_word_keys(model, doc), attrs["sublinear"], 1.0)
+    signature = ("civicwatch.features", attrs["ngram_size"], attrs["char_ngram_min"], attrs["char_ngram_max"],
+                 attrs["sublinear"], attrs["char_weight"])
+    cached = doc.user_data.get(signature)
+    if cached is not None:
+        return cached
+    words = doc.to_array([LOWER]).astype("uint64").reshape(-1)
+    keys, values = _weigh(_word_keys(model, words), attrs["sublinear"], 1.0)
     if attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and attrs["char_weight"] > 0:
-        char_keys, char_values = _weigh(_char_keys(model, doc), attrs["sublinear"], attrs["char_weight"])
+        char_keys, char_values = _weigh(_char_keys(model, doc, words), attrs["sublinear"], attrs["char_weight"])
         keys = numpy.concatenate([keys, char_keys])
         values = numpy.concatenate([values, char_values])
+    doc.user_data[signature] = (keys, values)
     return keys, values
 
 

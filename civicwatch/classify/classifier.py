@@ -14,8 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy
 import spacy
+from spacy.attrs import IS_ALPHA, LENGTH, LOWER
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 import civicwatch.classify.architectures  # noqa: F401  (registers the model architectures)
@@ -80,6 +83,7 @@ class Classifier:
         self.urgency_threshold: float | None = urgency.get("threshold")
         self.actor_codes: list[str] = list((meta.get("actor") or {}).get("codes") or [])
         self._variants: dict[str, Classifier] = {}
+        self._known_words = numpy.asarray(sorted(get_string_id(word) for word in self.word_counts), dtype="uint64")
 
     @property
     def version(self) -> str:
@@ -141,10 +145,16 @@ class Classifier:
                               notes=("no words to read",))
 
     def familiar_share(self, doc: Doc) -> float:
-        words = [token.lower_ for token in doc if token.is_alpha and len(token) > 1]
-        if not words:
+        """Share of the doc's words (letters only, two or more) that occurred in the training texts."""
+        values = doc.to_array([LOWER, IS_ALPHA, LENGTH])
+        words = values[(values[:, 1] == 1) & (values[:, 2] > 1), 0]
+        if not len(words):
             return 0.0
-        return sum(1 for word in words if word in self.word_counts) / len(words)
+        known = self._known_words
+        if not len(known):
+            return 0.0
+        positions = numpy.minimum(numpy.searchsorted(known, words), len(known) - 1)
+        return float((known[positions] == words).mean())
 
     def _read(self, doc: Doc) -> Classification:
         scores = {label: round(float(doc.cats.get(label, 0.0)), 4) for label in self.labels}

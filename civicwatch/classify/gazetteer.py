@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from spacy.attrs import LOWER, SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -115,6 +116,7 @@ class Gazetteer:
                 for variant in deletions(word) | {word}:
                     self._fuzzy_index.setdefault(variant, set()).add(word)
         self._fuzzy_cache: dict[str, str | None] = {}
+        self._hash_cache: dict[int, str | None] = {}
 
     @property
     def fingerprint(self) -> str:
@@ -139,16 +141,26 @@ class Gazetteer:
         return found
 
     def _corrected(self, doc: Doc) -> Doc:
-        words = [token.lower_ for token in doc]
-        changed = False
-        for i, word in enumerate(words):
-            replacement = self.correct_word(word)
+        """The doc itself, or a copy with misspelt term words replaced (matched on lower-case forms)."""
+        lowers = doc.to_array([LOWER]).reshape(-1).tolist()
+        corrections = {}
+        for word in set(lowers):
+            replacement = self._correct_hash(word)
             if replacement is not None:
-                words[i] = replacement
-                changed = True
-        if not changed:
+                corrections[word] = replacement
+        if not corrections:
             return doc
-        return Doc(self.vocab, words=words, spaces=[bool(token.whitespace_) for token in doc])
+        strings = self.vocab.strings
+        words = [corrections.get(word) or strings[word] for word in lowers]
+        return Doc(self.vocab, words=words, spaces=[bool(space) for space in doc.to_array([SPACY]).reshape(-1)])
+
+    def _correct_hash(self, word: int) -> str | None:
+        if word in self._hash_cache:
+            return self._hash_cache[word]
+        found = self.correct_word(self.vocab.strings[word])
+        if len(self._hash_cache) < _FUZZY_CACHE_LIMIT:
+            self._hash_cache[word] = found
+        return found
 
     def mentions(self, doc: Doc) -> dict[str, list[tuple[str, int]]]:
         """(code, token position) of every mention, by kind; overlapping mentions keep the longest."""
