@@ -259,3 +259,41 @@ class ReplyForm(FlaskForm):
             self.text.errors = ["Write a message or choose a file to send."]
             return False
         return valid
+
+
+
+# The appeal's reason: enough to say what is wrong, short enough to read (the workflow keeps 2,000).
+APPEAL_MIN, APPEAL_MAX = 10, 2000
+RATING_CHOICES = [("1", "1 – Very unhappy"), ("2", "2 – Unhappy"), ("3", "3 – Neither happy nor unhappy"),
+                  ("4", "4 – Happy"), ("5", "5 – Very happy")]
+
+
+class RatingForm(FlaskForm):
+    # The choices are checked below, so that a missing and a forged value get the same plain message.
+    rating = RadioField("How satisfied are you with this answer?", choices=RATING_CHOICES, validate_choice=False,
+                        description="From 1 (very unhappy) to 5 (very happy). You can change your rating later.")
+    submit_rating = SubmitField("Save my rating")
+
+    def validate_rating(self, field: Field) -> None:
+        if field.data not in dict(RATING_CHOICES):
+            raise ValidationError("Choose a rating from 1 to 5.")
+
+
+class AppealForm(FlaskForm):
+    reason = TextAreaField(
+        "Why do you disagree with the answer?",
+        description="Your case will be opened again and the oversight body will look at it again. Say what "
+                    f"you think is wrong or missing. Between {APPEAL_MIN} and {APPEAL_MAX:,} characters.",
+        render_kw={"rows": 5, "maxlength": APPEAL_MAX},
+    )
+    submit_appeal = SubmitField("Send my appeal")
+
+    def validate_reason(self, field: Field) -> None:
+        text = " ".join((field.data or "").split())
+        if not text:
+            raise ValidationError("Tell us why you disagree with the answer.")
+        if len(text) < APPEAL_MIN:
+            raise ValidationError(f"Say a little more: at least {APPEAL_MIN} characters.")
+        if len(text) > APPEAL_MAX:
+            raise ValidationError(f"Your reason is too long: at most {APPEAL_MAX:,} characters. "
+                                  f"You wrote {len(text):,}.")

@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
 from civicwatch.extensions import db
+from civicwatch.transparency.models import Publication
+from civicwatch.transparency.queries import live_publication
 
 THE_BODY = "the oversight body"
 
@@ -39,6 +41,9 @@ EVENT_WORDS: dict[str, str] = {
     "routed": "Your report was passed to {body}.",
     "complainant_message": "You sent more information.",
     "message_to_complainant": "The investigators sent you a message.",
+    "answer_published": "The answer to your case was published.",
+    "answer_withdrawn": "The published answer was withdrawn.",
+    "answer_rated": "You rated the answer.",
 }
 # Statuses where the reason staff wrote for the complainant is shown.
 REASON_SHOWN = {CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN, CaseStatus.CLOSED}
@@ -87,8 +92,11 @@ def describe_event(event: CaseEvent, case: Case) -> str:
     files = detail.get("attachments")
     if event.kind == "complainant_message" and isinstance(files, int) and files:
         text += f" ({files} file{'s' if files != 1 else ''})"
+    rating = detail.get("rating")
+    if event.kind == "answer_rated" and isinstance(rating, int):
+        text = f"You rated the answer {rating} out of 5."
     reason = detail.get("reason")
-    if event.kind == "status" and isinstance(reason, str) and reason.strip():
+    if event.kind in ("status", "answer_withdrawn") and isinstance(reason, str) and reason.strip():
         text += f" Reason: {reason.strip()}"
     return text[0].upper() + text[1:]
 
@@ -119,3 +127,8 @@ def first_report_files(case: Case) -> list[str]:
         select(Attachment.original_name)
         .where(Attachment.case_id == case.id, Attachment.message_id.is_(None)).order_by(Attachment.id)
     ))
+
+
+def published_answer(case: Case) -> Publication | None:
+    """The answer as the public reads it (redacted), if one is published for this case."""
+    return live_publication(case)

@@ -7,12 +7,15 @@ import math
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from wtforms import Field
 
 from civicwatch.cases.models import Case, Channel
+from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
 from civicwatch.intake import lockout, queries, sessions
 from civicwatch.intake.attachments import AttachmentError
-from civicwatch.intake.forms import ReplyForm, ReportForm, TrackForm
+from civicwatch.intake.forms import AppealForm, RatingForm, ReplyForm, ReportForm, TrackForm
 from civicwatch.intake.operations import (
     SubmissionError,
     add_complainant_message,
@@ -20,6 +23,7 @@ from civicwatch.intake.operations import (
     receive_complaint,
 )
 from civicwatch.taxonomy.queries import all_regions
+from civicwatch.transparency.operations import answer_available, appeal_answer, rate_answer
 
 blueprint = Blueprint("intake", __name__)
 log = logging.getLogger(__name__)
@@ -104,9 +108,16 @@ def track_case() -> ResponseReturnValue:
     return _render_case(case, ReplyForm())
 
 
-def _render_case(case: Case, form: ReplyForm, status: int = 200) -> ResponseReturnValue:
+def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *,
+                 rating_form: RatingForm | None = None, appeal_form: AppealForm | None = None,
+                 problem: str | None = None) -> ResponseReturnValue:
+    current = str(case.satisfaction) if case.satisfaction else None
     return render_template(
-        "intake/case.html", case=case, form=form, status_words=queries.status_words(case),
+        "intake/case.html", case=case, form=form or ReplyForm(formdata=None),
+        rating_form=rating_form or RatingForm(formdata=None, data={"rating": current}),
+        appeal_form=appeal_form or AppealForm(formdata=None), problem=problem,
+        answer=queries.published_answer(case), can_rate=answer_available(case),
+        status_words=queries.status_words(case),
         status_reason=queries.status_reason(case), body_name=queries.body_name(case),
         timeline=queries.public_timeline(case), conversation=queries.conversation(case),
         report_files=queries.first_report_files(case),
@@ -133,6 +144,58 @@ def reply() -> ResponseReturnValue:
             flash("Your message was sent. The investigators will see it with your case.", "success")
             return redirect(url_for("intake.track_case"), code=303)
     return _render_case(case, form, 400)
+
+
+@blueprint.route("/track/case/rate", methods=["POST"])
+@limiter.limit(track_limit)
+def rate() -> ResponseReturnValue:
+    case = sessions.tracked_case()
+    if case is None:
+        flash(f"{CLOSED_FOR_SAFETY} Enter your receipt code again; your rating was not saved.", "info")
+        return redirect(url_for("intake.track"), code=303)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _render_case(case, status=400, rating_form=form)
+    try:
+        rate_answer(case, form.rating.data)
+    except DomainError as exc:
+        db.session.rollback()
+        return _answer_refused(case, exc, form.rating, rating_form=form)
+    db.session.commit()
+    flash(f"Thank you. Your rating of {case.satisfaction} out of 5 is saved. You can change it at any time.",
+          "success")
+    return redirect(url_for("intake.track_case", _anchor="answer-title"), code=303)
+
+
+@blueprint.route("/track/case/appeal", methods=["POST"])
+@limiter.limit(track_limit)
+def appeal() -> ResponseReturnValue:
+    case = sessions.tracked_case()
+    if case is None:
+        flash(f"{CLOSED_FOR_SAFETY} Enter your receipt code again; your appeal was not sent.", "info")
+        return redirect(url_for("intake.track"), code=303)
+    form = AppealForm()
+    if not form.validate_on_submit():
+        return _render_case(case, status=400, appeal_form=form)
+    try:
+        appeal_answer(case, form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        return _answer_refused(case, exc, form.reason, appeal_form=form)
+    db.session.commit()
+    log.info("case %s reopened on appeal from the follow-up page", case.id)
+    flash("Your appeal was sent. Your case is open again and the oversight body will look at it again.",
+          "success")
+    return redirect(url_for("intake.track_case"), code=303)
+
+
+def _answer_refused(case: Case, error: DomainError, field: Field, **forms: FlaskForm) -> ResponseReturnValue:
+    """The operation said no: a problem with what was sent goes next to the field (400); no answer to
+    rate or appeal (not answered yet, or the case moved on) is said at the top of the page (409)."""
+    if error.status == 400:
+        field.errors = [*field.errors, error.message]
+        return _render_case(case, status=400, **forms)
+    return _render_case(case, status=error.status, problem=error.message)
 
 
 @blueprint.route("/track/leave", methods=["POST"])

@@ -11,8 +11,13 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from civicwatch.cases.models import Case
+from civicwatch.accounts.models import Role
+from civicwatch.cases.models import Case, CaseStatus, Outcome
+from civicwatch.cases.workflow import transition_case
 from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
+from civicwatch.transparency.models import Publication
+from civicwatch.transparency.operations import approve_publication, start_publication, submit_publication
 from tests.conftest import csrf_token, csrf_token_from
 
 WHAT_HAPPENED = ("Two police officers at the Bo checkpoint took my motorbike and asked for 200,000 leones "
@@ -62,6 +67,33 @@ def report_and_read_receipt(client: FlaskClient, **changes) -> Reported:
     reference = re.search(r'class="reference">(CW-\d{4}-\d{6})<', page).group(1)
     case = db.session.query(Case).filter_by(reference=reference).one()
     return Reported(case, code, reference)
+
+
+ANSWER_FINDINGS = "The investigation found that the officers kept the motorbike without a lawful reason."
+ANSWER_RESPONSE = "The motorbike was returned and both officers were disciplined."
+
+
+def answer_case(case: Case, investigator) -> None:
+    """Take the case through the workflow to "responded", as its investigator would (committed)."""
+    if case.body is None:
+        case.body = db.session.query(Body).filter_by(code="police_oversight").one()
+    case.outcome, case.findings, case.draft_public_response = Outcome.SUBSTANTIATED, ANSWER_FINDINGS, ANSWER_RESPONSE
+    for target in (CaseStatus.ACKNOWLEDGED, CaseStatus.INVESTIGATING, CaseStatus.RESPONDED):
+        transition_case(case, target, investigator)
+    db.session.commit()
+
+
+def publish_answer(case: Case, make_user) -> Publication:
+    """Answer the case and publish its answer with the transparency operations: one investigator drafts
+    and submits, another approves (four eyes)."""
+    author = make_user(Role.INVESTIGATOR, body="police_oversight")
+    approver = make_user(Role.INVESTIGATOR, body="police_oversight")
+    answer_case(case, author)
+    publication = start_publication(case, author)
+    submit_publication(publication, author)
+    approve_publication(publication, approver, confirmed=True)
+    db.session.commit()
+    return publication
 
 
 @pytest.fixture
