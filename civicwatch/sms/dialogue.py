@@ -33,6 +33,7 @@ class Event(enum.Enum):
     STOP = "stop"
     START = "start"
     RATING = "rating"
+    APPEAL = "appeal"
     EMPTY = "empty"
     SHORT_TEXT = "short_text"
     DETAILED_TEXT = "detailed_text"
@@ -45,6 +46,7 @@ class Action(enum.Enum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     RATE = "rate"
+    APPEAL = "appeal"
     ASK_FOR_TEXT = "ask_for_text"
     KEEP_FRAGMENT = "keep_fragment"
     OPEN_CASE = "open_case"
@@ -65,6 +67,7 @@ _ANY_STATE: dict[Event, tuple[Action, ConversationState | None]] = {
     Event.STOP: (Action.OPT_OUT, IDLE),
     Event.START: (Action.OPT_IN, STAY),
     Event.RATING: (Action.RATE, STAY),
+    Event.APPEAL: (Action.APPEAL, STAY),
     Event.EMPTY: (Action.ASK_FOR_TEXT, STAY),
 }
 
@@ -104,6 +107,7 @@ class Decision:
     text: str
     status_query: str | None = None  # what followed STATUS
     rating: int | None = None
+    appeal_reason: str | None = None  # what followed APPEAL
     silent: bool = False  # opted out: act, but send nothing back
 
 
@@ -125,6 +129,7 @@ def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decisi
         text=report,
         status_query=argument if event is Event.STATUS else None,
         rating=int(argument) if event is Event.RATING and argument else None,
+        appeal_reason=argument if event is Event.APPEAL else None,
         silent=snapshot.opted_out and action not in ANSWERED_WHEN_OPTED_OUT,
     )
 
@@ -145,6 +150,9 @@ def current_state(snapshot: Snapshot, now: dt.datetime) -> ConversationState:
 _UNWANTED_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
 _STATUS_WORD = re.compile(r"^\W*(\w+)\W*(.*)$", re.DOTALL)
 _RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$")
+# "APPEAL <reason>", any case. Only the exact word: a report rarely starts with it, and a typing slip
+# away from it ("apple", "appal") is more likely an ordinary word than an appeal.
+_APPEAL = re.compile(r"^\W*appeal\b[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def clean_text(raw: str | None) -> str:
@@ -171,12 +179,15 @@ def has_enough_detail(text: str) -> bool:
 
 
 def classify(text: str, opted_out: bool = False) -> tuple[Event, str | None]:
-    """The event a cleaned text stands for, with its argument (STATUS query, rating digit)."""
+    """The event a cleaned text stands for, with its argument (STATUS query, rating digit, appeal reason)."""
     if not text:
         return Event.EMPTY, None
     rating = _RATING.match(text)
     if rating:
         return Event.RATING, rating.group(1)
+    appeal = _APPEAL.match(text)
+    if appeal:
+        return Event.APPEAL, appeal.group(1).strip() or None
     status = _STATUS_WORD.match(text)
     if status and match_keyword(status.group(1)) is Event.STATUS and _looks_like_status_query(status.group(2)):
         return Event.STATUS, status.group(2).strip() or None

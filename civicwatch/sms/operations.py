@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from civicwatch.audit.operations import record_audit
-from civicwatch.cases.models import Case, CaseEvent, Channel
+from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import format_reference, normalise_receipt_code
 from civicwatch.crypto import decrypt_text, encrypt_text
 from civicwatch.database import utcnow
+from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.intake.operations import (
     Submission,
@@ -42,8 +42,12 @@ from civicwatch.sms.models import ConversationState, SmsOptOut
 from civicwatch.sms.phones import phone_hash
 from civicwatch.sms.queries import RATEABLE_STATUSES, last_public_change, latest_case_for_phone
 from civicwatch.sms.replies import Reply, render_reply, render_status
+from civicwatch.transparency.operations import appeal_answer, rate_answer
 
 log = logging.getLogger(__name__)
+
+# An appeal by text needs as much of a reason as the follow-up page's appeal form asks for.
+APPEAL_REASON_MIN = 10
 
 _REFERENCE = re.compile(r"\bCW[\s-]*(\d{4})[\s-]*(\d{1,9})\b", re.IGNORECASE)
 
@@ -190,11 +194,30 @@ def _opt_in(ctx: _Context) -> _Step:
 
 
 def _rate(ctx: _Context) -> _Step:
+    # The same operation as the follow-up page's rating form: same event, same audit entry.
     case = latest_case_for_phone(ctx.phone_hash, RATEABLE_STATUSES)
     if case is None or ctx.decision.rating is None:
         return _Step(render_reply(Reply.NOTHING_TO_RATE))
-    rate_case(case, ctx.decision.rating)
+    try:
+        rate_answer(case, ctx.decision.rating)
+    except DomainError:
+        return _Step(render_reply(Reply.NOTHING_TO_RATE), case, failed=True)
     return _Step(render_reply(Reply.RATED, score=ctx.decision.rating, reference=case.reference), case)
+
+
+def _appeal(ctx: _Context) -> _Step:
+    # The same operation as the follow-up page's appeal form; the web form's shortest reason applies too.
+    reason = ctx.decision.appeal_reason or ""
+    if len(reason) < APPEAL_REASON_MIN:
+        return _Step(render_reply(Reply.APPEAL_NEEDS_REASON))
+    case = latest_case_for_phone(ctx.phone_hash, RATEABLE_STATUSES)
+    if case is None:
+        return _Step(render_reply(Reply.NOTHING_TO_APPEAL))
+    try:
+        appeal_answer(case, reason)
+    except DomainError:
+        return _Step(render_reply(Reply.NOTHING_TO_APPEAL), case, failed=True)
+    return _Step(render_reply(Reply.APPEALED, reference=case.reference), case)
 
 
 def _ask_for_text(ctx: _Context) -> _Step:
@@ -240,19 +263,10 @@ ACTIONS: dict[Action, Callable[[_Context], _Step]] = {
     Action.OPT_OUT: _opt_out,
     Action.OPT_IN: _opt_in,
     Action.RATE: _rate,
+    Action.APPEAL: _appeal,
     Action.ASK_FOR_TEXT: _ask_for_text,
     Action.KEEP_FRAGMENT: _keep_fragment,
     Action.OPEN_CASE: _open_case,
     Action.ADD_TO_CASE: _add_to_case,
 }
 
-
-def rate_case(case: Case, score: int) -> None:
-    """Record the complainant's 1-5 rating of the answer they got (a later rating replaces it)."""
-    before = case.satisfaction
-    case.satisfaction = score
-    db.session.add(CaseEvent(case=case, kind="rated", public=False, created_at=utcnow(),
-                             detail={"score": score, "channel": Channel.SMS.value}))
-    db.session.flush()
-    record_audit(None, "case.rate", case, before={"satisfaction": before},
-                 after={"satisfaction": score, "channel": Channel.SMS.value})

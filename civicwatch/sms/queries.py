@@ -8,8 +8,10 @@ from sqlalchemy import select
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.sms.models import SmsOptOut
+from civicwatch.transparency.permissions import ANSWERED
 
-RATEABLE_STATUSES = (CaseStatus.RESPONDED, CaseStatus.CLOSED)
+# Cases with an answer to rate or appeal: the same statuses as the transparency operations accept.
+RATEABLE_STATUSES = tuple(sorted(ANSWERED, key=lambda status: status.value))
 
 
 def is_opted_out(phone_hash: str) -> bool:

@@ -30,6 +30,12 @@ class Reply(enum.Enum):
     STARTED = "CivicWatch: you will get our texts again. Text HELP for help."
     RATED = "CivicWatch: thank you. Your rating of {score} out of 5 for report {reference} is saved."
     NOTHING_TO_RATE = "CivicWatch: there is no answer to rate yet. Text STATUS to check your report."
+    APPEALED = "CivicWatch: your appeal on report {reference} is received. The case is reopened and will be " \
+               "looked at again."
+    APPEAL_NEEDS_REASON = "CivicWatch: to appeal, text APPEAL and then why you disagree with the answer, " \
+                          "in one text."
+    NOTHING_TO_APPEAL = "CivicWatch: there is no answer to appeal. Text STATUS to check your report, or " \
+                        "text what happened to report it."
     EMPTY = "CivicWatch: your text was empty. Text what happened, where and when. Text HELP for help."
     NOT_ACCEPTED = "CivicWatch: sorry, we could not take this text. Please try again in a few minutes."
 

@@ -131,7 +131,7 @@ def test_a_rating_goes_to_the_latest_answered_case(text, clock):
     assert text("4") == render_reply(Reply.RATED, score=4, reference=case.reference)
     db.session.refresh(case)
     assert case.satisfaction == 4
-    assert any(event.kind == "rated" and event.detail["score"] == 4 for event in case.events)
+    assert any(event.kind == "answer_rated" and event.detail["rating"] == 4 for event in case.events)
     assert db.session.scalar(select(func.count()).where(AuditEntry.action == "case.rate")) == 1
 
 
