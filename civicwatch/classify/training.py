@@ -1,9 +1,10 @@
 """Training the pipeline from labelled examples: theme, urgency and actor text classifiers.
 
 Everything is read from the spaCy config file (config/pipeline.cfg). Each classifier is trained in
-two passes: first on 90% of the training examples while scoring the other 10% after every epoch, to
-choose the number of epochs; then on all training examples for that many epochs. The urgency
-threshold comes from cross-validation on the training examples, never from the held-out split.
+two passes: first on most of the training examples while scoring the rest (dev_percent, chosen by a
+hash of the text) after every epoch, to choose the number of epochs; then on all training examples for
+that many epochs. The urgency threshold comes from cross-validation on the training examples, never
+from the held-out split.
 """
 from __future__ import annotations
 
@@ -245,8 +246,9 @@ def _keep_averages(component: TextCategorizer, optimizer: Optimizer) -> None:
 
 def _choose_epochs(config: Config, task: _Task, settings: Settings, progress: Progress, name: str) -> int:
     """Epochs that scored best on the internal development split (max_epochs when it is too small)."""
-    dev_rows = [i for i, key in enumerate(task.keys) if split_bucket(key, "dev") < settings.dev_percent]
-    train_rows = [i for i in range(len(task.keys)) if i not in set(dev_rows)]
+    in_dev = [split_bucket(key, "dev") < settings.dev_percent for key in task.keys]
+    dev_rows = [i for i, dev in enumerate(in_dev) if dev]
+    train_rows = [i for i, dev in enumerate(in_dev) if not dev]
     dev_labels = {task.balance_by[i] for i in dev_rows}
     if len(dev_rows) < 20 or len(dev_labels) < 2 or len({task.balance_by[i] for i in train_rows}) < 2:
         return settings.max_epochs
