@@ -6,7 +6,7 @@ stays in the triage queue (body NULL) with the reason in its routing explanation
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -55,7 +55,6 @@ class _Plan:
     model_version: str | None = None
     urgent: bool = False
     classified: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def _by_code(model: type, code: str | None) -> Any:
@@ -68,9 +67,8 @@ def _code(row: Any) -> str | None:
     return row.code if row is not None else None
 
 
-def _triage_plan(reason: str, model_version: str | None = None) -> _Plan:
-    return _Plan(explanation={"decision": "triage", "body": None, "reason": reason,
-                              "model_version": model_version})
+def _triage_plan(reason: str) -> _Plan:
+    return _Plan(explanation={"decision": "triage", "body": None, "reason": reason, "model_version": None})
 
 
 def _places(case: Case, actor_code: str | None, region_code: str | None,
