@@ -77,7 +77,7 @@ def test_unreadable_text_has_no_theme(classifier: Classifier) -> None:
         assert result.theme is None and result.confidence == 0.0 and result.notes
 
 
-def test_load_time_and_cache(trained_model: Path) -> None:
+def test_a_model_is_loaded_once_per_process(trained_model: Path) -> None:
     first = load_classifier(trained_model)
     assert load_classifier(trained_model) is first
 
