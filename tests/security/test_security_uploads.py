@@ -115,7 +115,7 @@ def test_file_names_cannot_escape_the_upload_folder_or_inject_headers(app, clien
     stored = upload_files(app)
     upload_root = (tmp_path / "uploads").resolve()
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and not p.resolve().is_relative_to(upload_root)
-               and not p.name.startswith("test.sqlite3")]
+               and not p.name.startswith("test.sqlite3") and p.name != "audit_anchor.json"]
     assert outside == []
     if not stored:  # a line break in the name breaks the multipart header itself: no file arrives at all
         assert "\n" in name and db.session.query(Attachment).count() == 0
