@@ -4,6 +4,7 @@ SQLite: a fresh database file per test. PostgreSQL (TEST_DATABASE_URL set): a fr
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import uuid
@@ -18,6 +19,7 @@ from sqlalchemy import create_engine, text
 from civicwatch import create_app
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import create_user
+from civicwatch.database import set_clock
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.operations import load_taxonomy
@@ -143,3 +145,25 @@ def login_as(client: FlaskClient):
         return client
 
     return login
+
+
+class ManualClock:
+    """The app's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    """The app's clock fixed at 2026-03-12 09:00 UTC; `clock.advance(minutes=...)` moves it."""
+    fixed = ManualClock()
+    set_clock(fixed)
+    yield fixed
+    set_clock(None)

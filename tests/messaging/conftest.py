@@ -1,11 +1,9 @@
 """Messaging fixtures: Twilio as the sender, over a recording HttpClient; a clock moved by hand."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 
-from civicwatch.database import set_clock
 from civicwatch.messaging.senders import TwilioSender, set_sender
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 
@@ -26,22 +24,3 @@ def twilio_http(app) -> RecordingHttpClient:
     set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
                                  status_callback=PUBLIC_BASE_URL + "/sms/status", http_client=http))
     return http
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.timezone.utc)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    fixed = Clock()
-    set_clock(fixed)
-    yield fixed
-    set_clock(None)

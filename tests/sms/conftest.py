@@ -1,7 +1,6 @@
 """SMS fixtures: the webhook switched on with a known auth token, and texts signed as Twilio signs them."""
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import xml.etree.ElementTree as ET
 
@@ -9,7 +8,6 @@ import pytest
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
-from civicwatch.database import set_clock
 from tests.messaging.recording_twilio import AUTH_TOKEN
 
 PUBLIC_BASE_URL = "https://civicwatch.example.org"
@@ -62,24 +60,3 @@ def text(send_text):
         return reply_of(send_text(body, phone, sid))
 
     return send
-
-
-class Clock:
-    """The app's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.timezone.utc)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    fixed = Clock()
-    set_clock(fixed)
-    yield fixed
-    set_clock(None)
