@@ -110,6 +110,15 @@ def _pick_status(rng: random.Random) -> CaseStatus:
     return rng.choices(statuses, weights=weights)[0]
 
 
+def _step_hours(step: CaseStatus, rng: random.Random) -> int:
+    """How long a demo case takes to reach `step` from the one before: most bodies meet their deadlines."""
+    if step is CaseStatus.RESPONDED:
+        return rng.randint(48, 24 * 60)
+    if step is CaseStatus.TRIAGED:
+        return rng.randint(1, 12)
+    return rng.randint(2, 96) if rng.random() < 0.2 else rng.randint(2, 48)
+
+
 def _advance(case: Case, status: CaseStatus, created: dt.datetime, rng: random.Random, now: dt.datetime) -> None:
     """Fill timestamps consistent with how far the case got, and its public timeline."""
     path = [CaseStatus.RECEIVED]
@@ -123,7 +132,7 @@ def _advance(case: Case, status: CaseStatus, created: dt.datetime, rng: random.R
         path.append(status)
     moment = created
     for previous, current in zip(path, path[1:]):
-        moment = min(now, moment + dt.timedelta(hours=rng.randint(2, 24 * (20 if current is CaseStatus.RESPONDED else 4))))
+        moment = min(now, moment + dt.timedelta(hours=_step_hours(current, rng)))
         case.events.append(CaseEvent(kind="status", from_status=previous.value, to_status=current.value,
                                      created_at=moment, public=True))
         if current is CaseStatus.ACKNOWLEDGED:
