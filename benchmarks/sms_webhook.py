@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -327,18 +326,10 @@ def main() -> None:
         run("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", None, args, workdir)
         postgres = os.environ.get("TEST_DATABASE_URL", "")
         if postgres.startswith("postgresql"):
-            from sqlalchemy import create_engine, text
+            from tests.postgres import throwaway_schema
 
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
+            with throwaway_schema(postgres, prefix="bench") as schema:
                 run("PostgreSQL", postgres, schema, args, workdir)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
         else:
             print("\nPostgreSQL: skipped (run under scripts/with-postgres.sh to include it)")
 

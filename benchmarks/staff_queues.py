@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from civicwatch import create_app  # noqa: E402
 from civicwatch.accounts.models import Role  # noqa: E402
@@ -35,6 +35,7 @@ from civicwatch.extensions import db  # noqa: E402
 from civicwatch.taxonomy.models import Body, District, Region, Theme  # noqa: E402
 from civicwatch.taxonomy.operations import load_taxonomy  # noqa: E402
 from config import TestingConfig  # noqa: E402
+from tests.postgres import throwaway_schema  # noqa: E402
 
 PASSWORD = "benchmark password 1234"
 STATUSES = [(CaseStatus.RECEIVED, 5), (CaseStatus.TRIAGED, 5), (CaseStatus.ACKNOWLEDGED, 8),
@@ -161,17 +162,9 @@ def main() -> None:
         run("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", {}, args.cases, args.runs, workdir)
         postgres = os.environ.get("TEST_DATABASE_URL", "")
         if postgres.startswith("postgresql"):
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
+            with throwaway_schema(postgres, prefix="bench") as schema:
                 run("PostgreSQL", postgres, {"connect_args": {"options": f"-csearch_path={schema}"}},
                     args.cases, args.runs, workdir)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
         else:
             print("\nPostgreSQL: skipped (run under scripts/with-postgres.sh to include it)")
 

@@ -7,14 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
 from civicwatch import create_app
 from civicwatch.accounts.models import Role, User
@@ -24,6 +22,7 @@ from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.operations import load_taxonomy
 from config import TestingConfig
+from tests.postgres import throwaway_schema
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 PASSWORD = "correct horse battery staple"
@@ -39,16 +38,8 @@ def database_url(tmp_path: Path) -> Iterator[tuple[str, dict]]:
     if not on_postgres():
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}", {}
         return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with throwaway_schema(POSTGRES_URL) as schema:
         yield POSTGRES_URL, {"connect_args": {"options": f"-csearch_path={schema}"}}
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def make_config(database_url: tuple[str, dict], tmp_path: Path, **overrides) -> type[TestingConfig]:
