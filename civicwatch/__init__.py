@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from flask import Flask
@@ -24,9 +23,6 @@ BLUEPRINTS = (
     "civicwatch.transparency.api",
     "civicwatch.routing.views",
 )
-
-CLI_EXTRA: tuple[str, ...] = ()
-
 
 def create_app(config: object | None = None) -> Flask:
     from config import config_from_env
@@ -129,4 +125,4 @@ def register_template_helpers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from civicwatch.cli import register_cli as register
 
-    register(app, CLI_EXTRA)
+    register(app)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 
+import click
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -19,8 +20,8 @@ CLI_MODULES = (
 )
 
 
-def register_cli(app: Flask, extra_modules: tuple[str, ...] = ()) -> None:
-    for module in CLI_MODULES + extra_modules:
+def register_cli(app: Flask) -> None:
+    for module in CLI_MODULES:
         importlib.import_module(module)
     if cli.name not in app.cli.commands:
         app.cli.add_command(cli)
@@ -37,8 +38,6 @@ PREPARE_STEPS: tuple[str, ...] = (
 @cli.command("prepare")
 def prepare_command() -> None:
     """Make sure everything the app needs at run time exists."""
-    import click
-
     for step in PREPARE_STEPS:
         module_name, _, function_name = step.partition(":")
         message = getattr(importlib.import_module(module_name), function_name)()
