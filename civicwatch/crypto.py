@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -16,13 +17,22 @@ class DecryptionError(Exception):
 
 
 def _fernet() -> Fernet:
-    return Fernet(current_app.config["CIVICWATCH_ENCRYPTION_KEY"])
+    return _fernet_for(current_app.config["CIVICWATCH_ENCRYPTION_KEY"])
+
+
+@functools.lru_cache(maxsize=8)
+def _fernet_for(key: str) -> Fernet:
+    return Fernet(key)
 
 
 def derived_key(purpose: str) -> bytes:
     """A key per purpose, derived from the encryption key, so one use's values cannot be compared with another's."""
-    master = base64.urlsafe_b64decode(current_app.config["CIVICWATCH_ENCRYPTION_KEY"])
-    return hmac.new(master, f"civicwatch-hash:{purpose}".encode(), hashlib.sha256).digest()
+    return _derive(current_app.config["CIVICWATCH_ENCRYPTION_KEY"], purpose)
+
+
+@functools.lru_cache(maxsize=64)
+def _derive(key: str, purpose: str) -> bytes:
+    return hmac.new(base64.urlsafe_b64decode(key), f"civicwatch-hash:{purpose}".encode(), hashlib.sha256).digest()
 
 
 def encrypt_text(value: str) -> bytes:

@@ -19,6 +19,7 @@ from civicwatch.cli import cli
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
 from civicwatch.messaging.senders import get_sender
+from civicwatch.sms.inbox import InboxReport, process_inbox
 
 
 log = logging.getLogger(__name__)
@@ -33,22 +34,25 @@ BATCH = 20
 
 
 @cli.command("deliver")
-@click.option("--once", is_flag=True, help="Send everything due now, then exit.")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between looks at the outbox.")
+@click.option("--once", is_flag=True, help="Answer the texts waiting and send everything due now, then exit.")
+@click.option("--interval", default=1.0, show_default=True,
+              help="Seconds between looks at the inbox and the outbox when both are empty.")
 def deliver_command(once: bool, interval: float) -> None:
-    """Send outbox messages (Twilio, or the SMS simulator without Twilio credentials). Several workers
-    may run at once: none sends a message another has claimed. SIGTERM finishes the round, then stops."""
+    """Answer inbound texts and send outbox messages (Twilio, or the SMS simulator without Twilio
+    credentials). Several workers may run at once: none takes a text or a message another has claimed.
+    SIGTERM finishes the round, then stops."""
     sender = get_sender(current_app)
     if sender is None:
         raise click.ClickException(
             "No SMS sender: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER."
         )
     worker = worker_name()
-    click.echo(f"Delivering outbox messages through {sender.name} as {worker}.")
-    total = DeliveryReport()
+    click.echo(f"Answering texts and delivering outbox messages through {sender.name} as {worker}.")
+    total, answered = DeliveryReport(), InboxReport()
     with stop_on_signal() as stopping:
         while not stopping():
             try:
+                inbox = process_inbox(limit=BATCH)
                 report = deliver_due_messages(sender, worker, limit=BATCH)
             except OperationalError as error:
                 # The database went away (restart, network): a long-running worker waits and tries again.
@@ -59,19 +63,22 @@ def deliver_command(once: bool, interval: float) -> None:
                 _sleep(interval, stopping)
                 continue
             total = total + report
-            if report.handled or report.errors:
-                if not once:
-                    click.echo(_summary(report))
-            if report.handled < BATCH:  # nothing more is due now
+            answered = answered + inbox
+            if (report.handled or report.errors or inbox.answered or inbox.failed) and not once:
+                click.echo(_summary(report, inbox))
+            if report.handled < BATCH and inbox.answered + inbox.failed < BATCH:  # nothing more is due now
                 if once:
                     break
                 _sleep(interval, stopping)
     if once:
-        click.echo(_summary(total))
+        click.echo(_summary(total, answered))
 
 
-def _summary(report: DeliveryReport) -> str:
-    line = (f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, "
+def _summary(report: DeliveryReport, inbox: InboxReport) -> str:
+    line = f"texts answered {inbox.answered}"
+    if inbox.failed:
+        line += f", failed {inbox.failed} (set aside {inbox.set_aside})"
+    line += (f"; sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, "
             f"cancelled (opted out) {report.cancelled}")
     if report.lost_claims:
         line += f", claims lost {report.lost_claims}"

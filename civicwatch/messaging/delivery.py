@@ -19,7 +19,7 @@ from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
-from civicwatch.messaging.operations import OPTED_OUT_NOTE, max_age
+from civicwatch.messaging.operations import OPTED_OUT_NOTE, honours_opt_out, max_age
 from civicwatch.messaging.senders import UNSUBSCRIBED_ERROR_CODE, SendError, SmsSender
 from civicwatch.sms.operations import record_opt_out
 from civicwatch.sms.queries import is_opted_out
@@ -105,13 +105,13 @@ def _finish(message: OutboundMessage, worker_id: str, **values: object) -> bool:
 def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport) -> None:
     """Send one claimed message and record the result. Flushes; the caller commits."""
     now = utcnow()
-    if is_opted_out(message.to_hash):
+    if honours_opt_out(message.purpose) and is_opted_out(message.to_hash):
         _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
                                             last_error=OPTED_OUT_NOTE))
         return
     attempts = message.attempts + 1
     try:
-        provider_sid = sender.send(decrypt_text(message.to_encrypted), message.body)
+        provider_sid = sender.send(decrypt_text(message.to_encrypted), message.text)
     except SendError as error:
         retry_until = message.retry_until or (message.created_at + max_age())
         next_attempt = now + backoff(attempts)

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.cases.models import Case
-
+from civicwatch.crypto import decrypt_text
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
 from civicwatch.extensions import db
 
@@ -35,7 +35,10 @@ class OutboundMessage(TimestampMixin, db.Model):
     channel: Mapped[str] = mapped_column(String(16), default="sms")
     to_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     to_hash: Mapped[str] = mapped_column(String(64), index=True)
-    body: Mapped[str] = mapped_column(Text)
+    # Encrypted: a reply to a text can carry the receipt code, which is otherwise stored only as a hash.
+    # Rows written before encryption keep their text in `body`.
+    body_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    body: Mapped[str | None] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(32))  # acknowledgement, question, status, answer, reply
     status: Mapped[OutboxStatus] = mapped_column(
         enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING, index=True
@@ -53,3 +56,7 @@ class OutboundMessage(TimestampMixin, db.Model):
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case | None] = relationship()
+
+    @property
+    def text(self) -> str:
+        return decrypt_text(self.body_encrypted) if self.body_encrypted is not None else self.body or ""

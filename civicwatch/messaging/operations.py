@@ -21,6 +21,12 @@ from civicwatch.sms.queries import is_opted_out
 log = logging.getLogger(__name__)
 
 OPTED_OUT_NOTE = "not sent: the number texted STOP"
+# The one text a number that opted out still gets: the confirmation that it did (carriers require it).
+STOP_CONFIRMATION = "stop_confirmation"
+
+
+def honours_opt_out(purpose: str) -> bool:
+    return purpose != STOP_CONFIRMATION
 
 
 def max_age() -> dt.timedelta:
@@ -28,8 +34,8 @@ def max_age() -> dt.timedelta:
 
 
 def queue_sms(phone_e164: str, text: str, purpose: str, case: Case | None = None) -> OutboundMessage:
-    """Owe `phone_e164` a text. A number that opted out (STOP) gets a cancelled row instead, kept so that
-    staff can see the message was not sent."""
+    """Owe `phone_e164` a text, stored encrypted. A number that opted out (STOP) gets a cancelled row
+    instead, kept so that staff can see the message was not sent."""
     now = utcnow()
     number_hash = phone_hash(phone_e164)
     message = OutboundMessage(
@@ -37,7 +43,7 @@ def queue_sms(phone_e164: str, text: str, purpose: str, case: Case | None = None
         channel="sms",
         to_encrypted=encrypt_text(phone_e164),
         to_hash=number_hash,
-        body=text,
+        body_encrypted=encrypt_text(text),
         purpose=purpose,
         status=OutboxStatus.PENDING,
         attempts=0,
@@ -45,7 +51,7 @@ def queue_sms(phone_e164: str, text: str, purpose: str, case: Case | None = None
         retry_until=now + max_age(),
         created_at=now,
     )
-    if is_opted_out(number_hash):
+    if honours_opt_out(purpose) and is_opted_out(number_hash):
         message.status = OutboxStatus.CANCELLED
         message.last_error = OPTED_OUT_NOTE
     db.session.add(message)

@@ -11,6 +11,7 @@ from civicwatch.extensions import db
 from civicwatch.messaging.forms import RetryForm
 from civicwatch.messaging.operations import retry_message
 from civicwatch.messaging.queries import failed_messages, get_message, outbox_counts
+from civicwatch.sms.inbox import waiting_texts
 
 blueprint = Blueprint("messaging", __name__, url_prefix="/staff/outbox")
 
@@ -18,8 +19,9 @@ blueprint = Blueprint("messaging", __name__, url_prefix="/staff/outbox")
 @blueprint.get("/")
 @admin_required
 def outbox() -> ResponseReturnValue:
+    waiting, set_aside = waiting_texts()
     return render_template("messaging/outbox.html", counts=outbox_counts(), failed=failed_messages(),
-                           form=RetryForm())
+                           form=RetryForm(), texts_waiting=waiting, texts_set_aside=set_aside)
 
 
 @blueprint.post("/<int:message_id>/retry")

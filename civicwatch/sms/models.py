@@ -1,10 +1,11 @@
-"""SMS conversations, processed inbound messages (for idempotency) and opt-outs, all keyed by phone hash."""
+"""The inbox of texts not yet answered, SMS conversations, processed inbound messages (for idempotency) and
+opt-outs, keyed by phone hash."""
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
@@ -41,6 +42,27 @@ class SmsConversation(TimestampMixin, db.Model):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     last_message_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class InboxText(db.Model):
+    """A text as Twilio's webhook handed it over, waiting for a worker to run it through the dialogue.
+
+    The webhook only writes this row (one per MessageSid) and commits, so a citizen's text is durable before
+    Twilio hears back, and bursts never wait on case writing. The worker deletes the row in the transaction
+    that answers it; a text that keeps failing stays here with its attempts counted.
+    """
+
+    __tablename__ = "sms_inbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    # Keyed hash of the sender exactly as Twilio wrote it: texts from one sender are answered in order.
+    sender_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # The sender and the text together, encrypted as one JSON document.
+    payload_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
 
 
 class InboundSms(db.Model):

@@ -1,9 +1,10 @@
 """Receiving a text: once per MessageSid, through the dialogue table, into cases. Flushes, never commits.
 
-The caller commits once, so the case, the conversation and the stored reply become visible together: a
-retried MessageSid either waits for the first attempt and then finds its stored reply, or (if the first
-attempt rolled back) is processed afresh. After the commit the caller routes a newly opened case.
-The per-text reads and writes of the conversation itself live in sms/conversations.py (the hot path).
+The caller (the inbox worker, sms/inbox.py) commits once, so the case, the conversation, the stored reply
+and the outbox row for it become visible together: a MessageSid answered before is reported as a duplicate
+(nothing new is written or sent), and one whose first attempt rolled back is processed afresh. After the
+commit the caller routes a newly opened case. The per-text reads and writes of the conversation itself live
+in sms/conversations.py.
 """
 from __future__ import annotations
 
@@ -61,9 +62,11 @@ class IncomingSms:
 
 @dataclass
 class SmsOutcome:
-    reply: str | None  # None: answer with an empty TwiML response
+    reply: str | None  # None: nothing to send back
     duplicate: bool = False
     opened_case: Case | None = None  # route it after the commit
+    case_id: int | None = None  # the case the text concerned
+    confirms_opt_out: bool = False  # the reply to STOP, which is sent even though the number opted out
 
 
 @dataclass
@@ -84,9 +87,12 @@ class _Context:
     conversation: ConversationRow
 
 
-def receive_sms(incoming: IncomingSms) -> SmsOutcome:
-    """Handle one inbound text and return the reply owed. A MessageSid seen before gets the stored reply."""
-    now = utcnow()
+def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOutcome:
+    """Handle one inbound text and return the reply owed. A MessageSid seen before gets the stored reply.
+
+    `now` is when the text arrived (the follow-up windows are judged against it), not when it is answered.
+    """
+    now = now or utcnow()
     number_hash = phone_hash(incoming.phone)
     inbound_id = claim_message_sid(incoming.message_sid, number_hash, encrypt_text(incoming.body), now)
     if inbound_id is None:
@@ -100,7 +106,9 @@ def receive_sms(incoming: IncomingSms) -> SmsOutcome:
     record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
                  encrypt_text(reply) if reply else None, now)
     log.info("sms %s: %s -> %s", inbound_id, decision.event.value, decision.action.value)
-    return SmsOutcome(reply=reply, opened_case=step.case if step.opened else None)
+    return SmsOutcome(reply=reply, opened_case=step.case if step.opened else None,
+                      case_id=step.case.id if step.case is not None else None,
+                      confirms_opt_out=decision.action is Action.OPT_OUT)
 
 
 def snapshot_of(conversation: ConversationRow) -> Snapshot:

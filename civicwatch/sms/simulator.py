@@ -1,7 +1,7 @@
 """The SMS simulator (development and demo only): the transcript of one phone, and simulated delivery.
 
-Texts typed on the simulator go through the same `receive_sms` as Twilio's webhook; messages from the
-outbox reach the simulator's phone when the simulator sender "delivers" them.
+Texts typed on the simulator go into the same inbox as Twilio's webhook and are answered at once; replies
+and notifications reach the simulator's phone when the simulator sender "delivers" them from the outbox.
 """
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ from civicwatch.crypto import decrypt_text
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.operations import STOP_CONFIRMATION
 from civicwatch.messaging.senders import SimulatorSender, get_sender
+from civicwatch.sms.inbox import TEXT_REPLY
 from civicwatch.sms.models import InboundSms, SmsConversation
 from civicwatch.sms.phones import phone_hash
 
 SIMULATOR_WORKER = "sms-simulator"
+REPLY_PURPOSES = frozenset({TEXT_REPLY, STOP_CONFIRMATION})
 TRANSCRIPT_LIMIT = 200
 
 
@@ -46,7 +49,8 @@ def deliver_to_simulator(app: Flask, phone: str) -> DeliveryReport | None:
 
 
 def phone_transcript(phone: str) -> list[PhoneLine]:
-    """Every text this phone sent, each reply, and every outbox message delivered to it, oldest first."""
+    """Every text this phone sent and every outbox message delivered to it (replies and notifications),
+    oldest first."""
     number_hash = phone_hash(phone)
     lines: list[PhoneLine] = []
     inbound = db.session.scalars(
@@ -55,9 +59,6 @@ def phone_transcript(phone: str) -> list[PhoneLine]:
     )
     for record in inbound:
         lines.append(PhoneLine(record.received_at, True, decrypt_text(record.body_encrypted), "You sent"))
-        if record.reply_encrypted is not None:
-            lines.append(PhoneLine(record.replied_at or record.received_at, False,
-                                   decrypt_text(record.reply_encrypted), "Reply"))
     delivered = db.session.scalars(
         select(OutboundMessage)
         .where(OutboundMessage.to_hash == number_hash,
@@ -65,8 +66,8 @@ def phone_transcript(phone: str) -> list[PhoneLine]:
         .order_by(OutboundMessage.sent_at.desc()).limit(TRANSCRIPT_LIMIT)
     )
     for message in delivered:
-        lines.append(PhoneLine(message.sent_at or message.created_at, False, message.body,
-                               f"Notification ({message.purpose.replace('_', ' ')})"))
+        label = "Reply" if message.purpose in REPLY_PURPOSES else f"Notification ({message.purpose.replace('_', ' ')})"
+        lines.append(PhoneLine(message.sent_at or message.created_at, False, message.text, label))
     # Stable order: by time, the citizen's text before the reply it got.
     lines.sort(key=lambda line: (line.at, not line.sent_by_phone))
     return lines[-TRANSCRIPT_LIMIT:]

@@ -18,10 +18,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 
 from civicwatch.extensions import csrf, db
-from civicwatch.intake.operations import route_stored_case
 from civicwatch.messaging.operations import record_delivery_status
 from civicwatch.sms.forms import SimulatorPhoneForm, SimulatorTextForm
-from civicwatch.sms.operations import IncomingSms, receive_sms
+from civicwatch.sms.inbox import accept_text, process_inbox
 from civicwatch.sms.phones import normalise_phone
 from civicwatch.sms.signatures import signature_problem
 from civicwatch.sms.simulator import (
@@ -52,47 +51,29 @@ def require_twilio_signature() -> None:
         abort(403)
 
 
-def twiml(reply: str | None) -> Response:
-    response = MessagingResponse()
-    if reply:
-        response.message(reply)
-    return Response(str(response), mimetype="text/xml")
+# Every answer to the webhook: the reply itself comes from the outbox once a worker has read the text.
+EMPTY_TWIML = str(MessagingResponse())
 
 
-def answer_text(incoming: IncomingSms) -> str | None:
-    """Run one text through the dialogue, commit, then route a case it opened (as the web form does)."""
-    outcome = receive_sms(incoming)
-    db.session.commit()
-    if outcome.opened_case is not None:
-        route_stored_case(outcome.opened_case)
-    return outcome.reply
-
-
-def incoming_from_form(form: MultiDict) -> IncomingSms | None:
-    """The text Twilio posted, or None when the sender is not a phone number we can answer."""
+def message_sid_of(form: MultiDict) -> str:
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     if not _SID.match(sid):
         abort(400)
-    phone = normalise_phone(form.get("From"), current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
-    if phone is None:
-        log.warning("inbound sms %s from a sender that is not a phone number; not answered", sid)
-        return None
-    return IncomingSms(message_sid=sid, phone=phone, body=form.get("Body") or "")
+    return sid
 
 
 @blueprint.post("/inbound")
 def inbound() -> Response:
+    """Keep the text (once per MessageSid) and acknowledge it; a worker answers it through the outbox."""
     require_twilio_signature()
-    incoming = incoming_from_form(request.form)
-    return twiml(answer_text(incoming) if incoming is not None else None)
+    accept_text(message_sid_of(request.form), request.form.get("From") or "", request.form.get("Body") or "")
+    return Response(EMPTY_TWIML, mimetype="text/xml")
 
 
 @blueprint.post("/status")
 def delivery_status() -> tuple[str, int]:
     require_twilio_signature()
-    sid = request.form.get("MessageSid") or ""
-    if not _SID.match(sid):
-        abort(400)
+    sid = message_sid_of(request.form)
     code = request.form.get("ErrorCode") or ""
     record_delivery_status(sid, (request.form.get("MessageStatus") or "").lower(),
                            int(code) if code.isdigit() else None)
@@ -155,7 +136,9 @@ def simulator_phone() -> ResponseReturnValue:
         return redirect(url_for("sms.simulator"))
     form = SimulatorTextForm()
     if form.validate_on_submit():
-        answer_text(IncomingSms(message_sid=simulated_message_sid(), phone=phone, body=form.body.data or ""))
+        # Straight through the inbox: the simulator plays both Twilio and the worker.
+        accept_text(simulated_message_sid(), phone, form.body.data or "")
+        process_inbox()
         return redirect(url_for("sms.simulator_phone", _anchor="latest"))
     deliver_to_simulator(current_app._get_current_object(), phone)
     return render_template(

@@ -71,7 +71,7 @@ def test_notes_stay_internal_messages_reach_the_complainant(make_case, make_user
     assert post_case_form(client, case.id, "messages", "message", text="Which day did it happen?",
                           wait_for_reply="y").status_code == 302
     (sms,) = outbox(case.id)
-    assert "Which day did it happen?" in sms.body and case.reference in sms.body and sms.purpose == "question"
+    assert "Which day did it happen?" in sms.text and case.reference in sms.text and sms.purpose == "question"
     messages = {m.kind: m for m in db.session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id))}
     assert messages[MessageKind.NOTE].body == "Suspect is the commander's nephew."
     assert messages[MessageKind.TO_COMPLAINANT].channel.value == "sms"
@@ -133,7 +133,7 @@ def test_findings_recommendations_remedies_and_the_response(make_case, make_user
     case = fresh(case)
     assert case.status is CaseStatus.RESPONDED and case.responded_at is not None
     assert case.draft_public_response.startswith("The authority partly upheld")
-    assert any("officers will be disciplined" in m.body and m.purpose == "answer" for m in outbox(case.id))
+    assert any("officers will be disciplined" in m.text and m.purpose == "answer" for m in outbox(case.id))
     response = post_case_form(client, case.id, f"recommendations/{recommendation.id}", f"remedy-{recommendation.id}",
                               status="implemented")
     assert response.status_code == 302
@@ -153,7 +153,7 @@ def test_rejection_reason_is_public_and_sent(make_case, make_user, signed_in):
     assert case.status is CaseStatus.REJECTED and case.status_reason.startswith("This is a land dispute")
     event = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.to_status == "rejected"))
     assert event.public and event.detail["reason"] == case.status_reason
-    assert any("land dispute" in m.body for m in outbox(case.id))
+    assert any("land dispute" in m.text for m in outbox(case.id))
 
 
 def test_invalid_transition_and_wrong_status_are_clear_conflicts(make_case, make_user, signed_in):

@@ -78,7 +78,7 @@ def test_after_an_outage_every_message_is_delivered_exactly_once(app, twilio_htt
         clock.advance(minutes=5)
     assert all(message(i).status is OutboxStatus.SENT for i in ids)
     bodies = [request.data["Body"] for request in twilio_http.accepted]
-    assert sorted(bodies) == sorted(message(i).body for i in ids)  # each once, none twice
+    assert sorted(bodies) == sorted(message(i).text for i in ids)  # each once, none twice
     assert {message(i).provider_sid for i in ids} == {request.sid for request in twilio_http.accepted}
     assert len(twilio_http.requests) == 12 + 30
 

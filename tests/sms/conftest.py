@@ -6,8 +6,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from civicwatch.extensions import db
+from civicwatch.messaging.models import OutboundMessage
+from civicwatch.messaging.operations import STOP_CONFIRMATION
+from civicwatch.sms.inbox import TEXT_REPLY, InboxReport, process_inbox
+from civicwatch.sms.phones import normalise_phone, phone_hash
 from tests.messaging.recording_twilio import AUTH_TOKEN
 
 PUBLIC_BASE_URL = "https://civicwatch.example.org"
@@ -30,7 +36,7 @@ def sign(path: str, params: dict[str, str], token: str = AUTH_TOKEN, base: str =
 
 
 def reply_of(response) -> str | None:
-    """The text of the TwiML reply (None for an empty <Response/>); fails unless it is valid TwiML."""
+    """The text of a TwiML reply (None for an empty <Response/>); fails unless it is valid TwiML."""
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.mimetype == "text/xml"
     root = ET.fromstring(response.get_data())
@@ -52,11 +58,43 @@ def send_text(client: FlaskClient):
     return send
 
 
+def acknowledged(response) -> None:
+    """The webhook's answer: 200 and an empty TwiML response (the reply comes from the outbox)."""
+    assert reply_of(response) is None
+
+
+def answer_waiting_texts() -> InboxReport:
+    """What the worker does: answer every text in the inbox. Fails if any text could not be answered."""
+    report = process_inbox()
+    assert report.failed == 0, report
+    return report
+
+
+def replies_since(outbox_id: int, phone: str = PHONE) -> list[OutboundMessage]:
+    """Replies to texts owed to `phone` after outbox row `outbox_id`, oldest first."""
+    return list(db.session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.id > outbox_id, OutboundMessage.to_hash == phone_hash(normalise_phone(phone)),
+               OutboundMessage.purpose.in_((TEXT_REPLY, STOP_CONFIRMATION)))
+        .order_by(OutboundMessage.id)
+    ))
+
+
+def last_outbox_id() -> int:
+    return db.session.scalar(select(func.max(OutboundMessage.id))) or 0
+
+
 @pytest.fixture
 def text(send_text):
-    """Send a signed text and return only the reply text."""
+    """Send a signed text as Twilio would, let the worker answer it, and return the reply it owed the phone
+    (None: no reply)."""
 
     def send(body: str, phone: str = PHONE, sid: str | None = None) -> str | None:
-        return reply_of(send_text(body, phone, sid))
+        before = last_outbox_id()
+        acknowledged(send_text(body, phone, sid))
+        answer_waiting_texts()
+        replies = replies_since(before, phone)
+        assert len(replies) <= 1, [reply.text for reply in replies]
+        return replies[0].text if replies else None
 
     return send

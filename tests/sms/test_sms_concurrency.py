@@ -1,25 +1,30 @@
-"""Twilio retries arriving at the same time: one case, one stored reply, the same answer to every retry."""
+"""Twilio retries arriving at once, and several workers answering the inbox at once: one case, one reply."""
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
-from civicwatch.cases.models import Case
+from civicwatch.cases.models import Case, CaseMessage
 from civicwatch.extensions import db
-from civicwatch.sms.models import InboundSms, SmsConversation
-from tests.sms.conftest import PHONE, new_sid, reply_of, sign
+from civicwatch.sms.inbox import process_inbox
+from civicwatch.sms.models import InboundSms, InboxText, SmsConversation
+from tests.conftest import on_postgres
+from tests.sms.conftest import PHONE, acknowledged, answer_waiting_texts, new_sid, replies_since, sign
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
+DETAILS = ["It was on Tuesday around 7 in the evening.", "His name is Musa, he is 17.",
+           "Two of them wore uniforms, one did not."]
 
 
-def post_together(app, bodies: list[tuple[str, str]], phone: str = PHONE) -> list:
-    """Send (sid, body) texts from separate threads, released at the same moment."""
+def post_together(app, bodies: list[tuple[str, str, str]]) -> list:
+    """Send (sid, phone, body) texts from separate threads, released at the same moment."""
     barrier = threading.Barrier(len(bodies))
 
-    def post(item: tuple[str, str]):
-        sid, body = item
+    def post(item: tuple[str, str, str]):
+        sid, phone, body = item
         params = {"MessageSid": sid, "From": phone, "To": "+15005550006", "Body": body}
         client = app.test_client()
         with app.app_context():  # this thread's own context and database session
@@ -31,21 +36,89 @@ def post_together(app, bodies: list[tuple[str, str]], phone: str = PHONE) -> lis
         return list(pool.map(post, bodies))
 
 
+def run_workers(app, count: int) -> list[int]:
+    """`count` workers answering the inbox side by side, each with its own session; texts each answered."""
+    barrier = threading.Barrier(count)
+
+    def work(_: int) -> int:
+        with app.app_context():
+            barrier.wait()
+            report = process_inbox(limit=1000)
+            db.session.remove()
+            assert report.failed == 0, report
+            return report.answered
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(work, range(count)))
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_concurrent_retries_of_one_message_sid_make_one_case_and_one_reply(app):
+def test_concurrent_retries_of_one_message_sid_are_kept_once_and_answered_once(app):
     sid = new_sid()
-    responses = post_together(app, [(sid, REPORT)] * 8)
-    replies = {reply_of(response) for response in responses}
-    assert len(replies) == 1 and "receipt code" in replies.pop()
+    for response in post_together(app, [(sid, PHONE, REPORT)] * 8):
+        acknowledged(response)
     db.session.expire_all()
-    assert count(Case) == 1 and count(InboundSms) == 1
+    assert count(InboxText) == 1
+    answer_waiting_texts()
+    replies = replies_since(0)
+    assert len(replies) == 1 and "receipt code" in replies[0].text
+    assert count(Case) == 1 and count(InboundSms) == 1 and count(InboxText) == 0
 
 
-def test_concurrent_first_texts_from_one_phone_share_one_conversation(app):
-    responses = post_together(app, [(new_sid(), "HELP") for _ in range(6)])
-    assert all(reply_of(response).startswith("CivicWatch: to report") for response in responses)
+def test_a_retry_after_the_text_was_answered_changes_nothing(app, send_text):
+    sid = new_sid()
+    acknowledged(send_text(REPORT, sid=sid))
+    answer_waiting_texts()
+    acknowledged(send_text(REPORT, sid=sid))
+    answer_waiting_texts()
+    assert len(replies_since(0)) == 1
+    assert count(Case) == 1 and count(InboundSms) == 1 and count(InboxText) == 0
+
+
+def test_workers_side_by_side_answer_every_text_once_and_each_phone_in_order(app):
+    phones = [f"+2327610{n:04d}" for n in range(8)]
+    texts = [(new_sid(), phone, body) for phone in phones for body in [REPORT, *DETAILS]]
+    for sid, phone, body in texts:  # in order per phone, as Twilio delivers them
+        acknowledged(app.test_client().post("/sms/inbound", data=(params := {
+            "MessageSid": sid, "From": phone, "To": "+15005550006", "Body": body}),
+            headers={"X-Twilio-Signature": sign("/sms/inbound", params)}))
+    answered = run_workers(app, 3)
     db.session.expire_all()
-    assert count(SmsConversation) == 1 and count(InboundSms) == 6
+    assert sum(answered) == len(texts) and count(InboxText) == 0
+    # One case per phone, with every detail added to it, in the order it was sent.
+    assert count(Case) == len(phones) and count(SmsConversation) == len(phones)
+    for case in db.session.scalars(select(Case)):
+        added = db.session.scalars(select(CaseMessage.body).where(CaseMessage.case_id == case.id)
+                                   .order_by(CaseMessage.id)).all()
+        assert added == DETAILS
+    for phone in phones:
+        replies = [reply.text for reply in replies_since(0, phone)]
+        assert len(replies) == 1 + len(DETAILS)
+        assert replies[0].startswith("CivicWatch: report CW-") and all("added" in reply for reply in replies[1:])
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="FOR UPDATE SKIP LOCKED is PostgreSQL's")
+def test_a_worker_skips_a_locked_text_and_the_later_texts_of_its_sender(app, send_text):
+    """While one worker holds a phone's first text, another worker answers other phones, not its second."""
+    for body, phone in [("HELP", PHONE), ("HELP", PHONE), ("HELP", "+23277654321")]:
+        acknowledged(send_text(body, phone))
+    first_id = db.session.scalar(select(func.min(InboxText.id)))
+    with db.engine.connect() as holder:
+        holder.execute(text("SELECT id FROM sms_inbox WHERE id = :id FOR UPDATE"), {"id": first_id})
+
+        def work() -> int:
+            with app.app_context():
+                db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+                return process_inbox().answered
+
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(work).result(timeout=10) == 1  # only the other phone's text
+        holder.rollback()
+    db.session.expire_all()
+    assert count(InboxText) == 2
+    answer_waiting_texts()
+    assert count(InboxText) == 0 and len(replies_since(0)) == 3

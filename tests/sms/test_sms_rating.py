@@ -112,8 +112,8 @@ def test_an_appeal_without_an_answer_says_so(text, clock):
 
 def test_a_retried_appeal_is_carried_out_once(text, answered_by_text):
     sid = new_sid()
-    first = text(f"APPEAL {REASON}", sid=sid)
-    assert text(f"APPEAL {REASON}", sid=sid) == first
+    assert text(f"APPEAL {REASON}", sid=sid).startswith("CivicWatch: your appeal")
+    assert text(f"APPEAL {REASON}", sid=sid) is None  # the retry gets no second reply
     assert db.session.scalar(select(func.count()).where(CaseEvent.to_status == "reopened")) == 1
     assert db.session.scalar(select(InboundSms.event).where(InboundSms.message_sid == sid)) == "appeal"
 

@@ -49,7 +49,8 @@ def test_notifications_to_the_number_are_delivered_to_the_simulator(client, app)
     page = client.get("/sms/simulator/phone").get_data(as_text=True)
     assert "accepted by the Police Complaints Board" in page
     assert "someone else" not in page
-    ours, theirs = db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    ours, theirs = db.session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "status")
+                                      .order_by(OutboundMessage.id)).all()
     assert ours.status is OutboxStatus.SENT and ours.provider_sid.startswith("SMsim") and ours.attempts == 1
     assert theirs.status is OutboxStatus.PENDING  # another phone: not delivered by looking at this one
 
@@ -69,7 +70,10 @@ def test_after_stop_the_phone_sees_the_confirmation_and_no_notifications(client)
     assert "you will get no more texts from us" in page
     assert "investigator has a question" not in page
     assert "not sent because this number texted STOP" in page
-    assert db.session.scalars(select(OutboundMessage)).one().status is OutboxStatus.CANCELLED
+    question = db.session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "question")).one()
+    assert question.status is OutboxStatus.CANCELLED
+    confirmation = db.session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "stop_confirmation"))
+    assert confirmation.one().status is OutboxStatus.SENT
 
 
 def test_the_phone_page_needs_a_chosen_phone(client):

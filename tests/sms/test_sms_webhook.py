@@ -1,4 +1,4 @@
-"""POST /sms/inbound and /sms/status: Twilio's signature, idempotency on MessageSid, TwiML."""
+"""POST /sms/inbound and /sms/status: Twilio's signature, idempotency on MessageSid, TwiML, the inbox."""
 from __future__ import annotations
 
 import logging
@@ -8,8 +8,17 @@ from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
-from civicwatch.sms.models import InboundSms
-from tests.sms.conftest import PHONE, PUBLIC_BASE_URL, new_sid, reply_of, sign
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.sms.models import InboundSms, InboxText
+from tests.sms.conftest import (
+    PHONE,
+    PUBLIC_BASE_URL,
+    acknowledged,
+    answer_waiting_texts,
+    new_sid,
+    replies_since,
+    sign,
+)
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
 
@@ -22,10 +31,21 @@ def params_for(body: str, sid: str | None = None) -> dict[str, str]:
     return {"MessageSid": sid or new_sid(), "From": PHONE, "To": "+15005550006", "Body": body}
 
 
-def test_a_signed_text_is_answered_with_twiml(text):
-    reply = text(REPORT)
-    assert reply.startswith("CivicWatch: report CW-")
-    assert count(Case) == 1
+def test_a_signed_text_is_kept_acknowledged_and_then_answered_through_the_outbox(send_text):
+    response = send_text(REPORT)
+    acknowledged(response)
+    assert count(InboxText) == 1 and count(Case) == 0  # durable before Twilio hears back; nothing else yet
+    answer_waiting_texts()
+    reply = replies_since(0)[0]
+    assert reply.text.startswith("CivicWatch: report CW-") and reply.status is OutboxStatus.PENDING
+    assert count(Case) == 1 and count(InboxText) == 0
+
+
+def test_the_kept_text_is_encrypted(send_text):
+    acknowledged(send_text(REPORT))
+    stored = db.session.scalars(select(InboxText)).one()
+    assert b"Kenema" not in stored.payload_encrypted and PHONE.encode() not in stored.payload_encrypted
+    assert PHONE not in stored.sender_hash
 
 
 @pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl", None])
@@ -35,7 +55,7 @@ def test_missing_or_forged_signatures_are_refused_and_logged_without_the_body(cl
     with caplog.at_level(logging.WARNING):
         response = client.post("/sms/inbound", data=params, headers=headers)
     assert response.status_code == 403
-    assert count(InboundSms) == 0 and count(Case) == 0
+    assert count(InboxText) == 0 and count(InboundSms) == 0 and count(Case) == 0
     logged = caplog.text
     assert "refused" in logged
     assert "Kenema" not in logged and PHONE not in logged and PHONE[1:] not in logged
@@ -62,37 +82,46 @@ def test_the_signature_covers_the_public_url_not_the_one_the_app_sees(client):
     public = sign("/sms/inbound", params, base=PUBLIC_BASE_URL)
     response = client.post("/sms/inbound", data=params, headers={"X-Twilio-Signature": public},
                            base_url="http://10.0.0.7:8000")
-    assert reply_of(response).startswith("CivicWatch: report")
+    acknowledged(response)
+    assert count(InboxText) == 1
 
 
 def test_query_strings_are_part_of_the_signed_url(client):
     params = params_for("HELP")
     signature = sign("/sms/inbound?region=west", params)
     response = client.post("/sms/inbound?region=west", data=params, headers={"X-Twilio-Signature": signature})
-    assert reply_of(response).startswith("CivicWatch: to report")
+    acknowledged(response)
+    assert count(InboxText) == 1
 
 
-def test_a_retried_message_sid_gets_the_same_reply_and_makes_nothing_new(text):
+def test_a_retried_message_sid_is_answered_once_and_makes_nothing_new(send_text):
     sid = new_sid()
-    first = text(REPORT, sid=sid)
-    again = text(REPORT, sid=sid)
-    assert first == again and "receipt code" in first
-    assert count(Case) == 1 and count(InboundSms) == 1
+    acknowledged(send_text(REPORT, sid=sid))
+    acknowledged(send_text(REPORT, sid=sid))  # Twilio retries before the worker got to it
+    assert count(InboxText) == 1
+    answer_waiting_texts()
+    acknowledged(send_text(REPORT, sid=sid))  # and again after
+    answer_waiting_texts()
+    assert len(replies_since(0)) == 1
+    assert count(Case) == 1 and count(InboundSms) == 1 and count(InboxText) == 0
 
 
-def test_the_stored_reply_is_encrypted(text):
+def test_the_stored_reply_and_the_outbox_copy_are_encrypted(text):
     reply = text(REPORT)
     stored = db.session.scalars(select(InboundSms)).one()
     code = reply.split("receipt code is ")[1][:19]
     assert code.encode() not in stored.reply_encrypted
     assert b"Kenema" not in stored.body_encrypted
+    outbox = db.session.scalars(select(OutboundMessage)).one()
+    assert outbox.body is None and code.encode() not in outbox.body_encrypted
 
 
-def test_a_sender_that_is_not_a_phone_number_gets_an_empty_response(client):
+def test_a_sender_that_is_not_a_phone_number_gets_no_answer(client):
     params = {"MessageSid": new_sid(), "From": "CIVICWATCH", "Body": REPORT}
     response = client.post("/sms/inbound", data=params, headers={"X-Twilio-Signature": sign("/sms/inbound", params)})
-    assert reply_of(response) is None
-    assert count(Case) == 0
+    acknowledged(response)
+    answer_waiting_texts()
+    assert count(Case) == 0 and count(OutboundMessage) == 0 and count(InboxText) == 0
 
 
 def test_a_request_without_message_sid_is_a_bad_request(client):

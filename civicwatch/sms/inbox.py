@@ -1,0 +1,163 @@
+"""The SMS inbox: Twilio's webhook stores each text here and answers at once; workers then reply to it.
+
+The webhook's only write is one row per MessageSid, committed before Twilio hears back, so a text is durable
+the moment it is acknowledged and a burst of texts never waits on case writing or the classifier. A worker
+(`civicwatch deliver`, or the simulator page) takes the texts oldest first, never two from one sender at
+once, runs each through `receive_sms` (dialogue, cases, MessageSid ledger), owes the reply through the
+outbox and deletes the inbox row, all in one transaction: a worker that dies half-way leaves the text for
+the next one, and a text is answered once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import LargeBinary, bindparam, delete, exists, select, text, update
+from sqlalchemy.orm import aliased
+
+from civicwatch.cases.models import Case
+from civicwatch.crypto import decrypt_json, encrypt_json, keyed_hash
+from civicwatch.database import UTCDateTime, utcnow
+from civicwatch.extensions import db
+from civicwatch.intake.operations import route_stored_case
+from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms
+from civicwatch.sms.models import InboxText
+from civicwatch.sms.operations import IncomingSms, receive_sms
+from civicwatch.sms.phones import normalise_phone
+from civicwatch.sms.replies import Reply, render_reply
+
+log = logging.getLogger(__name__)
+
+# A text that fails this often is set aside (the sender is told to try again) so it cannot block the rest.
+MAX_ATTEMPTS = 3
+TEXT_REPLY = "text_reply"
+SENDER_HASH_PURPOSE = "inbox-sender"
+
+# Built once: the webhook's one statement. A retried MessageSid still waiting here changes nothing; one
+# already answered is caught by the MessageSid ledger when a worker takes it.
+_ACCEPT = text(
+    "INSERT INTO sms_inbox (message_sid, sender_hash, payload_encrypted, received_at, attempts) "
+    "VALUES (:sid, :sender_hash, :payload, :received_at, 0) ON CONFLICT (message_sid) DO NOTHING"
+).bindparams(bindparam("payload", type_=LargeBinary()), bindparam("received_at", type_=UTCDateTime()))
+
+
+@dataclass
+class InboxReport:
+    answered: int = 0
+    failed: int = 0  # attempts that raised; the text stays for another try until MAX_ATTEMPTS
+    set_aside: int = 0  # texts that reached MAX_ATTEMPTS on this run
+
+    def __add__(self, other: InboxReport) -> InboxReport:
+        return InboxReport(self.answered + other.answered, self.failed + other.failed,
+                           self.set_aside + other.set_aside)
+
+
+def accept_text(message_sid: str, sender: str, body: str, now: dt.datetime | None = None) -> None:
+    """Keep an inbound text until a worker answers it, committed before this returns (the webhook
+    acknowledges it next). One statement on a connection of its own, outside the ORM session: this is
+    the webhook's whole cost."""
+    with db.engine.begin() as connection:
+        connection.execute(_ACCEPT, {
+            "sid": message_sid,
+            "sender_hash": keyed_hash(SENDER_HASH_PURPOSE, sender),
+            "payload": encrypt_json({"from": sender, "body": body}),
+            "received_at": now or utcnow(),
+        })
+
+
+def waiting_texts() -> tuple[int, int]:
+    """(texts waiting for a worker, texts set aside after failing MAX_ATTEMPTS times)."""
+    waiting = db.session.scalar(select(db.func.count()).where(InboxText.attempts < MAX_ATTEMPTS)) or 0
+    stuck = db.session.scalar(select(db.func.count()).where(InboxText.attempts >= MAX_ATTEMPTS)) or 0
+    return waiting, stuck
+
+
+def _claim_next() -> InboxText | None:
+    """The oldest text whose sender has no older text still waiting, locked for this transaction.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so workers pass each other; a sender's next text is not eligible
+    while an older one is locked by another worker, so one sender's texts are answered in order. SQLite:
+    the statement is an UPDATE, which takes the database's write lock before it reads.
+    """
+    older = aliased(InboxText)
+    candidate = (
+        select(InboxText.id)
+        .where(InboxText.attempts < MAX_ATTEMPTS,
+               ~exists().where(older.sender_hash == InboxText.sender_hash, older.id < InboxText.id,
+                               older.attempts < MAX_ATTEMPTS))
+        .order_by(InboxText.id)
+        .limit(1)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        candidate = candidate.with_for_update(skip_locked=True, of=InboxText)
+    row_id = db.session.execute(
+        update(InboxText).where(InboxText.id == candidate.scalar_subquery())
+        .values(attempts=InboxText.attempts).returning(InboxText.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    return db.session.get(InboxText, row_id, populate_existing=True) if row_id is not None else None
+
+
+def _answer(row: InboxText) -> Case | None:
+    """Run one text through the dialogue and owe its reply; returns a case it opened. Flushes only."""
+    payload = decrypt_json(row.payload_encrypted)
+    phone = normalise_phone(payload.get("from"), current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
+    db.session.execute(delete(InboxText).where(InboxText.id == row.id))
+    if phone is None:
+        log.warning("inbound sms %s from a sender that is not a phone number; not answered", row.message_sid)
+        return None
+    outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or ""),
+                          now=row.received_at)
+    if outcome.reply and not outcome.duplicate:
+        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY,
+                  db.session.get(Case, outcome.case_id) if outcome.case_id is not None else None)
+    return outcome.opened_case
+
+
+def process_inbox(limit: int = 100) -> InboxReport:
+    """Answer up to `limit` waiting texts, committing each; then route the cases they opened."""
+    report = InboxReport()
+    for _ in range(limit):
+        row = _claim_next()
+        if row is None:
+            db.session.commit()
+            break
+        row_id = row.id
+        try:
+            opened = _answer(row)
+            db.session.commit()
+        except Exception as exc:  # one bad text must not stop the worker; it is tried again, then set aside
+            db.session.rollback()
+            log.exception("inbound sms %s could not be answered", row_id)
+            report.failed += 1
+            report.set_aside += _note_failure(row_id, type(exc).__name__)
+            continue
+        report.answered += 1
+        if opened is not None:
+            route_stored_case(opened)
+    return report
+
+
+def _note_failure(row_id: int, error_name: str) -> int:
+    """Count a failed attempt; at MAX_ATTEMPTS tell the sender to try again. 1 if the text was set aside."""
+    try:
+        row = db.session.get(InboxText, row_id, populate_existing=True)
+        if row is None:
+            return 0
+        row.attempts += 1
+        row.last_error = error_name[:200]
+        set_aside = row.attempts >= MAX_ATTEMPTS
+        if set_aside:
+            phone = normalise_phone(decrypt_json(row.payload_encrypted).get("from"),
+                                    current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
+            if phone is not None:
+                queue_sms(phone, render_reply(Reply.NOT_ACCEPTED), TEXT_REPLY)
+        db.session.commit()
+        return int(set_aside)
+    except Exception as exc:
+        db.session.rollback()
+        log.error("could not record the failure of inbound sms %s (%s)", row_id, type(exc).__name__)
+        return 0
+
