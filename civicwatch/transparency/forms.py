@@ -29,6 +29,10 @@ def _month_label(month: str) -> str:
     return dt.date(int(year), int(number), 1).strftime("%B %Y")
 
 
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 @dataclass(frozen=True)
 class Period:
     first_month: str | None
@@ -40,10 +44,11 @@ class StatisticsFilterForm(Form):
     """The filters of /transparency and of the statistics exports."""
 
     period = SelectField("Period", default=LAST_12_MONTHS, validate_choice=True)
+    # Stripped, so that a month of only blanks (which Optional() lets through) counts as not given.
     from_month = StringField("From (month)", validators=[Optional(), Regexp(MONTH_PATTERN, message=MONTH_HINT)],
-                             description=MONTH_HINT)
+                             filters=[_stripped], description=MONTH_HINT)
     to_month = StringField("To (month)", validators=[Optional(), Regexp(MONTH_PATTERN, message=MONTH_HINT)],
-                           description=MONTH_HINT)
+                           filters=[_stripped], description=MONTH_HINT)
     body = SelectField("Oversight body", default="", validate_choice=True)
     theme = SelectField("What the complaint is about", default="", validate_choice=True)
     region = SelectField("Region", default="", validate_choice=True)
