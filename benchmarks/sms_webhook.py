@@ -11,6 +11,9 @@ mix of texts (each phone reports, adds two details within the follow-up window, 
 Each workload is bounded by time (and a request cap). Prints requests/s and p50/p99 latency for both, and
 the ratio. Target: the webhook at least half the bare endpoint's throughput.
 
+Each database runs as it is deployed: SQLite as the embedded default, one gunicorn process with threads
+(what `make run` starts); PostgreSQL as at scale, several processes. --workers and --threads override both.
+
 The webhook keeps each text in the inbox and acknowledges it; a worker answers it. So that the figure is
 not bought by leaving work undone, the benchmark then answers every text the webhook took, as
 `civicwatch deliver` does (dialogue, cases, classifier, routing, replies owed), and prints how fast one
@@ -253,6 +256,10 @@ def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess
     raise RuntimeError("gunicorn did not start")
 
 
+# (workers, threads) per database when not given: SQLite one process as `make run`, PostgreSQL several.
+DEPLOYMENTS = {"SQLite": (1, 8), "PostgreSQL": (max(2, os.cpu_count() or 1), 2)}
+
+
 def run(name: str, database_url: str, schema: str | None, args: argparse.Namespace, workdir: Path) -> None:
     from cryptography.fernet import Fernet
 
@@ -267,7 +274,8 @@ def run(name: str, database_url: str, schema: str | None, args: argparse.Namespa
     bare = [Request("GET", "/bench/bare")] * cap
     results = {"bare": Result([], 0, 0.0), "mix": Result([], 0, 0.0)}
     load_before = os.getloadavg()[0]
-    server = start_server(port, args.workers, args.threads, dict(os.environ))
+    workers, threads = (args.workers or DEPLOYMENTS[name][0]), (args.threads or DEPLOYMENTS[name][1])
+    server = start_server(port, workers, threads, dict(os.environ))
     try:
         load(port, bare[: args.warmup], args.clients, args.seconds)
         load(port, texts[: args.warmup], args.clients, args.seconds)
@@ -281,12 +289,13 @@ def run(name: str, database_url: str, schema: str | None, args: argparse.Namespa
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     load_after = os.getloadavg()[0]
-    report(name, args, results, answer_inbox(), (load_before, load_after))
+    report(f"{name}: gunicorn {workers} workers x {threads} threads", args, results, answer_inbox(),
+           (load_before, load_after))
 
 
 def report(name: str, args: argparse.Namespace, results: dict[str, Result],
            answered: tuple[int, float, dict[str, int]], load_average: tuple[float, float]) -> None:
-    print(f"\n{name}: gunicorn {args.workers} workers x {args.threads} threads, {args.clients} client processes, "
+    print(f"\n{name}, {args.clients} client processes, "
           f"{args.rounds} interleaved rounds of {args.seconds:g} s per workload; {os.cpu_count()} CPUs shared by "
           f"server and clients (load average {load_average[0]:.1f} before, {load_average[1]:.1f} after)")
     labels = {"bare": "bare endpoint", "mix": "webhook, mixed texts"}
@@ -312,8 +321,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=250)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1))
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, help="gunicorn processes (default: as deployed, see DEPLOYMENTS)")
+    parser.add_argument("--threads", type=int, help="threads per process (default: as deployed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)

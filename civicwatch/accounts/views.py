@@ -20,6 +20,7 @@ from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
 from civicwatch.taxonomy.queries import all_bodies
+from civicwatch.webhooks import is_signed_webhook_request
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -92,7 +93,7 @@ def _complete_login(user: User, second_factor: bool) -> str:
 @blueprint.before_app_request
 def enforce_second_factor():
     """A session without the second factor ends if this user must have one (e.g. enforcement switched on)."""
-    if request.endpoint in (None, "static") or not current_user.is_authenticated:
+    if request.endpoint in (None, "static") or is_signed_webhook_request() or not current_user.is_authenticated:
         return None
     if totp_required(current_user) and not session.get("second_factor"):
         logout_user()

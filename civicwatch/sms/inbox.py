@@ -14,12 +14,12 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import LargeBinary, bindparam, delete, exists, select, text, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import aliased
 
 from civicwatch.cases.models import Case
-from civicwatch.crypto import decrypt_json, encrypt_json, keyed_hash
-from civicwatch.database import UTCDateTime, utcnow
+from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, keyed_hash
+from civicwatch.database import SingleRowInsert, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import route_stored_case
 from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms
@@ -35,12 +35,10 @@ MAX_ATTEMPTS = 3
 TEXT_REPLY = "text_reply"
 SENDER_HASH_PURPOSE = "inbox-sender"
 
-# Built once: the webhook's one statement. A retried MessageSid still waiting here changes nothing; one
-# already answered is caught by the MessageSid ledger when a worker takes it.
-_ACCEPT = text(
-    "INSERT INTO sms_inbox (message_sid, sender_hash, payload_encrypted, received_at, attempts) "
-    "VALUES (:sid, :sender_hash, :payload, :received_at, 0) ON CONFLICT (message_sid) DO NOTHING"
-).bindparams(bindparam("payload", type_=LargeBinary()), bindparam("received_at", type_=UTCDateTime()))
+# The webhook's one statement. A retried MessageSid still waiting here changes nothing; one already
+# answered is caught by the MessageSid ledger when a worker takes it.
+_ACCEPT = SingleRowInsert(
+    "sms_inbox", ("message_sid", "sender_hash", "payload_encrypted", "received_at", "attempts"), key="message_sid")
 
 
 @dataclass
@@ -56,15 +54,15 @@ class InboxReport:
 
 def accept_text(message_sid: str, sender: str, body: str, now: dt.datetime | None = None) -> None:
     """Keep an inbound text until a worker answers it, committed before this returns (the webhook
-    acknowledges it next). One statement on a connection of its own, outside the ORM session: this is
-    the webhook's whole cost."""
-    with db.engine.begin() as connection:
-        connection.execute(_ACCEPT, {
-            "sid": message_sid,
-            "sender_hash": keyed_hash(SENDER_HASH_PURPOSE, sender),
-            "payload": encrypt_json({"from": sender, "body": body}),
-            "received_at": now or utcnow(),
-        })
+    acknowledges it next). One row, its own transaction, outside the ORM session: the webhook's whole cost.
+    `message_sid` must be a checked SID; the sender and the text only reach the database encrypted."""
+    _ACCEPT(db.engine, {
+        "message_sid": message_sid,
+        "sender_hash": keyed_hash(SENDER_HASH_PURPOSE, sender),
+        "payload_encrypted": encrypt_json({"from": sender, "body": body}),
+        "received_at": now or utcnow(),
+        "attempts": 0,
+    })
 
 
 def waiting_texts() -> tuple[int, int]:
@@ -103,7 +101,7 @@ def _claim_next() -> InboxText | None:
 def _answer(row: InboxText) -> Case | None:
     """Run one text through the dialogue and owe its reply; returns a case it opened. Flushes only."""
     payload = decrypt_json(row.payload_encrypted)
-    phone = normalise_phone(payload.get("from"), current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
+    phone = _phone(payload.get("from"))
     db.session.execute(delete(InboxText).where(InboxText.id == row.id))
     if phone is None:
         log.warning("inbound sms %s from a sender that is not a phone number; not answered", row.message_sid)
@@ -114,6 +112,18 @@ def _answer(row: InboxText) -> Case | None:
         queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY,
                   db.session.get(Case, outcome.case_id) if outcome.case_id is not None else None)
     return outcome.opened_case
+
+
+def _phone(sender: str | None) -> str | None:
+    return normalise_phone(sender, current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
+
+
+def _sender_phone(row: InboxText) -> str | None:
+    """Who sent a text that failed, if that can still be read."""
+    try:
+        return _phone(decrypt_json(row.payload_encrypted).get("from"))
+    except (DecryptionError, ValueError):
+        return None
 
 
 def process_inbox(limit: int = 100) -> InboxReport:
@@ -149,11 +159,9 @@ def _note_failure(row_id: int, error_name: str) -> int:
         row.attempts += 1
         row.last_error = error_name[:200]
         set_aside = row.attempts >= MAX_ATTEMPTS
-        if set_aside:
-            phone = normalise_phone(decrypt_json(row.payload_encrypted).get("from"),
-                                    current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
-            if phone is not None:
-                queue_sms(phone, render_reply(Reply.NOT_ACCEPTED), TEXT_REPLY)
+        phone = _sender_phone(row) if set_aside else None
+        if phone is not None:
+            queue_sms(phone, render_reply(Reply.NOT_ACCEPTED), TEXT_REPLY)
         db.session.commit()
         return int(set_aside)
     except Exception as exc:

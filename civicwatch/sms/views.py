@@ -1,6 +1,6 @@
 """Twilio's webhooks (inbound texts, delivery status) and the SMS simulator pages.
 
-The webhooks carry their own secret (Twilio's signature), so they are the only CSRF-exempt views here.
+The webhooks carry their own secret (Twilio's signature): no CSRF token, session or rate limit applies.
 Without TWILIO_AUTH_TOKEN they do not exist (404): there is no unsigned mode.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 
-from civicwatch.extensions import csrf, db
+from civicwatch.extensions import db
 from civicwatch.messaging.operations import record_delivery_status
 from civicwatch.sms.forms import SimulatorPhoneForm, SimulatorTextForm
 from civicwatch.sms.inbox import accept_text, process_inbox
@@ -30,6 +30,7 @@ from civicwatch.sms.simulator import (
     simulated_message_sid,
     undelivered_counts,
 )
+from civicwatch.webhooks import signed_webhook
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def message_sid_of(form: MultiDict) -> str:
 
 
 @blueprint.post("/inbound")
+@signed_webhook
 def inbound() -> Response:
     """Keep the text (once per MessageSid) and acknowledge it; a worker answers it through the outbox."""
     require_twilio_signature()
@@ -71,6 +73,7 @@ def inbound() -> Response:
 
 
 @blueprint.post("/status")
+@signed_webhook
 def delivery_status() -> tuple[str, int]:
     require_twilio_signature()
     sid = message_sid_of(request.form)
@@ -79,10 +82,6 @@ def delivery_status() -> tuple[str, int]:
                            int(code) if code.isdigit() else None)
     db.session.commit()
     return "", 204
-
-
-csrf.exempt(inbound)
-csrf.exempt(delivery_status)
 
 
 # ---------------------------------------------------------------- the simulator (never in production)

@@ -121,4 +121,20 @@ def test_a_worker_skips_a_locked_text_and_the_later_texts_of_its_sender(app, sen
     db.session.expire_all()
     assert count(InboxText) == 2
     answer_waiting_texts()
-    assert count(InboxText) == 0 and len(replies_since(0)) == 3
+    assert count(InboxText) == 0 and len(replies_since(0)) == 2 and len(replies_since(0, "+23277654321")) == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="terminates a PostgreSQL backend")
+def test_the_webhook_writes_through_a_connection_the_server_dropped(app, send_text):
+    """The webhook's pool skips the pre-ping; a connection the server closed is replaced, the text kept."""
+    from civicwatch.database import _unpinged_pool
+
+    acknowledged(send_text("HELP"))
+    pooled = _unpinged_pool(db.engine).connect()
+    backend = pooled.driver_connection.info.backend_pid
+    pooled.close()
+    assert db.session.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    db.session.commit()
+    acknowledged(send_text("HELP"))
+    assert count(InboxText) == 2
