@@ -1,4 +1,4 @@
-"""The rows behind an SMS conversation, read and written with statements built once: the webhook's hot path.
+"""The rows behind an SMS conversation, read and written with statements built once: the worker's hot path.
 
 Each inbound text costs a handful of round trips: record its MessageSid, lock the phone's conversation
 (reading the opt-out with it), save the next state, store the reply. The statements are module constants,

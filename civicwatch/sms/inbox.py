@@ -1,4 +1,4 @@
-"""The SMS inbox: Twilio's webhook stores each text here and answers at once; workers then reply to it.
+"""The SMS inbox: Twilio's webhook stores each text here and acknowledges it; workers then answer it.
 
 The webhook's only write is one row per MessageSid, committed before Twilio hears back, so a text is durable
 the moment it is acknowledged and a burst of texts never waits on case writing or the classifier. A worker
