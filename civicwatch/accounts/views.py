@@ -165,8 +165,9 @@ def _enrolment_page(user: User, after):
             db.session.commit()
             return after()
         form.code.errors.append("That code does not match. Check the key was typed exactly, then try the newest code.")
+    uri = totp_module.provisioning_uri(user, secret)
     return render_template("accounts/totp_enrol.html", form=form, secret=totp_module.grouped(secret),
-                           uri=totp_module.provisioning_uri(user, secret), user=user,
+                           uri=uri, qr_code=totp_module.provisioning_qr_svg(uri), user=user,
                            required=totp_required(user)), (400 if form.errors else 200)
 
 

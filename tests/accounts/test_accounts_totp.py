@@ -6,6 +6,7 @@ import re
 
 import pyotp
 import pytest
+import segno
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.database import set_clock, utcnow
@@ -45,6 +46,23 @@ def enrol(client, user, clock) -> str:
                                                             "code": code_for(secret, clock[-1])})
     assert response.status_code == 302 and response.headers["Location"] == "/staff/"
     return secret
+
+
+def test_the_setup_page_shows_the_key_as_a_qr_code_to_scan(client, make_user, clock):
+    user = make_user(Role.INVESTIGATOR)
+    password_step(client, user)
+    page = client.get("/login/two-factor-setup").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="CivicWatch")
+    figure = re.search(r'<figure class="totp-qr" id="totp-qr">(<svg .*?</svg>)</figure>', page, re.S)
+    assert figure is not None and "<title>QR code of the setup link</title>" in figure.group(1)
+
+    def modules(svg: str) -> str:
+        return re.search(r'class="qrline"[^>]* d="([^"]+)"', svg).group(1)
+
+    # The same modules as a QR code of the setup link made independently: the phone scans this very key.
+    assert modules(figure.group(1)) == modules(segno.make(uri, error="m").svg_inline())
+    assert modules(figure.group(1)) != modules(segno.make(uri.replace(secret, secret[::-1]), error="m").svg_inline())
 
 
 def test_investigator_enrols_then_needs_a_fresh_code_every_time(app, client, make_user, clock):
