@@ -11,7 +11,7 @@ from civicwatch.extensions import db
 from civicwatch.messaging.forms import RetryForm
 from civicwatch.messaging.operations import retry_message
 from civicwatch.messaging.queries import failed_messages, get_message, outbox_counts
-from civicwatch.sms.inbox import waiting_texts
+from civicwatch.sms.inbox import retry_set_aside_texts, waiting_texts
 
 blueprint = Blueprint("messaging", __name__, url_prefix="/staff/outbox")
 
@@ -37,4 +37,17 @@ def retry(message_id: int) -> ResponseReturnValue:
     retry_message(message, current_user)
     db.session.commit()
     flash(f"Message {message_id} will be sent again.", "success")
+    return redirect(url_for("messaging.outbox"))
+
+
+@blueprint.post("/texts/retry")
+@admin_required
+def retry_texts() -> ResponseReturnValue:
+    if not RetryForm().validate_on_submit():
+        flash("The form expired. Reload the page and try again.", "error")
+        return redirect(url_for("messaging.outbox"))
+    count = retry_set_aside_texts(current_user)
+    db.session.commit()
+    flash(f"{count} {'text goes' if count == 1 else 'texts go'} back to the worker." if count
+          else "No texts were set aside.", "success" if count else "info")
     return redirect(url_for("messaging.outbox"))

@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import aliased
 
+from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case
 from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, keyed_hash
 from civicwatch.database import SingleRowInsert, utcnow
@@ -70,6 +72,18 @@ def waiting_texts() -> tuple[int, int]:
     waiting = db.session.scalar(select(db.func.count()).where(InboxText.attempts < MAX_ATTEMPTS)) or 0
     stuck = db.session.scalar(select(db.func.count()).where(InboxText.attempts >= MAX_ATTEMPTS)) or 0
     return waiting, stuck
+
+
+def retry_set_aside_texts(user: Any) -> int:
+    """An admin puts the texts set aside back in the queue (say, after fixing what made them fail). Audited;
+    flushes only. Returns how many."""
+    count = db.session.execute(
+        update(InboxText).where(InboxText.attempts >= MAX_ATTEMPTS).values(attempts=0, last_error=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if count:
+        record_audit(user, "sms_inbox.retry", after={"texts": count})
+    return count
 
 
 def _claim_next() -> InboxText | None:

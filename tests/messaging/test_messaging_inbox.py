@@ -7,6 +7,7 @@ import secrets
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case
 from civicwatch.crypto import encrypt_text, keyed_hash
 from civicwatch.extensions import db
@@ -15,6 +16,7 @@ from civicwatch.sms.inbox import MAX_ATTEMPTS, SENDER_HASH_PURPOSE, process_inbo
 from civicwatch.sms.models import ConversationState, InboxText, SmsConversation
 from civicwatch.sms.phones import phone_hash
 from civicwatch.sms.replies import Reply, render_reply
+from tests.conftest import csrf_token_from
 from tests.messaging.conftest import PUBLIC_BASE_URL
 from tests.messaging.recording_twilio import AUTH_TOKEN
 
@@ -69,6 +71,20 @@ def test_a_text_that_cannot_be_read_is_set_aside_and_the_senders_next_text_is_an
     login_as(make_user("admin"))
     page = client.get("/staff/outbox/").get_data(as_text=True)
     assert "0</strong> texts are waiting" in page and "<strong>1</strong> could not be read" in page
+    # The admin gives it back to the worker (say, once the right key is configured again): audited.
+    response = client.post("/staff/outbox/texts/retry", data={"csrf_token": csrf_token_from(page)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalars(select(InboxText)).one().attempts == 0
+    assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.seq.desc()).limit(1)) == "sms_inbox.retry"
+    assert process_inbox().set_aside == 1  # still unreadable: set aside again, nothing lost
+
+
+def test_only_admins_give_set_aside_texts_back(client, login_as, make_user):
+    login_as(make_user("triage", body="police_oversight"))
+    page = client.get("/staff/").get_data(as_text=True)
+    response = client.post("/staff/outbox/texts/retry", data={"csrf_token": csrf_token_from(page)})
+    assert response.status_code in (403, 404)
 
 
 def test_a_text_that_fails_after_it_was_read_asks_the_sender_to_try_again(client, clock):
