@@ -9,11 +9,11 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, Field, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField, EmailField, TelField
 from wtforms.validators import ValidationError
 
-from civicwatch.cases.models import Channel
+from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.intake import operations
 from civicwatch.intake.attachments import (
@@ -25,6 +25,7 @@ from civicwatch.intake.attachments import (
     prepare_upload,
 )
 from civicwatch.intake.operations import Submission, SubmissionError
+from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_actors
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
@@ -286,7 +287,21 @@ class AppealForm(FlaskForm):
                     f"you think is wrong or missing. Between {APPEAL_MIN} and {APPEAL_MAX:,} characters.",
         render_kw={"rows": 5, "maxlength": APPEAL_MAX},
     )
+    body = SelectField(
+        "Who should look at it again?",
+        description="The body that answered, or another oversight body if you think it should be someone else.",
+        default="", validate_choice=False)  # checked below, with a plain message
     submit_appeal = SubmitField("Send my appeal")
+
+    def offer_bodies(self, case: Case, bodies: list[Body]) -> AppealForm:
+        """The choices: the body that answered first, then every other active body."""
+        same = f"The same body ({case.body.name})" if case.body is not None else "The same body"
+        self.body.choices = [("", same)] + [(body.code, body.name) for body in bodies if body.id != case.body_id]
+        return self
+
+    def validate_body(self, field: Field) -> None:
+        if (field.data or "") not in {code for code, _ in field.choices or []}:
+            raise ValidationError("Choose an oversight body from the list.")
 
     def validate_reason(self, field: Field) -> None:
         text = " ".join((field.data or "").split())

@@ -22,7 +22,8 @@ from civicwatch.intake.operations import (
     find_case_by_receipt,
     receive_complaint,
 )
-from civicwatch.taxonomy.queries import all_regions
+from civicwatch.taxonomy.models import Body
+from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
 from civicwatch.transparency.operations import answer_available, appeal_answer, rate_answer
 
 blueprint = Blueprint("intake", __name__)
@@ -115,7 +116,7 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
     return render_template(
         "intake/case.html", case=case, form=form or ReplyForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None, data={"rating": current}),
-        appeal_form=appeal_form or AppealForm(formdata=None), problem=problem,
+        appeal_form=appeal_form or AppealForm(formdata=None).offer_bodies(case, all_bodies()), problem=problem,
         answer=queries.published_answer(case), can_rate=answer_available(case),
         status_words=queries.status_words(case),
         status_reason=queries.status_reason(case), body_name=queries.body_name(case),
@@ -174,11 +175,11 @@ def appeal() -> ResponseReturnValue:
     if case is None:
         flash(f"{CLOSED_FOR_SAFETY} Enter your receipt code again; your appeal was not sent.", "info")
         return redirect(url_for("intake.track"), code=303)
-    form = AppealForm()
+    form = AppealForm().offer_bodies(case, all_bodies())
     if not form.validate_on_submit():
         return _render_case(case, status=400, appeal_form=form)
     try:
-        appeal_answer(case, form.reason.data)
+        appeal_answer(case, form.reason.data, by_code(Body, form.body.data) if form.body.data else None)
     except DomainError as exc:
         db.session.rollback()
         return _answer_refused(case, exc, form.reason, appeal_form=form)

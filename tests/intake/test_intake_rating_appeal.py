@@ -47,8 +47,10 @@ def rate(client, rating, token=None):
     return client.post("/track/case/rate", data=data)
 
 
-def appeal(client, reason, token=None):
+def appeal(client, reason, token=None, body=None):
     data = {"csrf_token": token or case_page_token(client), "submit_appeal": "Send my appeal"}
+    if body is not None:
+        data["body"] = body
     if reason is not None:
         data["reason"] = reason
     return client.post("/track/case/appeal", data=data)
@@ -130,6 +132,39 @@ def test_an_appeal_reopens_the_case(client, answered):
     assert event.public and event.user_id is None and event.detail == {"reason": REASON}
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.reopen"))
     assert entry.user_id is None and entry.after["status"] == "reopened" and entry.after["reason"] == REASON
+
+
+def test_an_appeal_can_ask_another_body_to_look_again(client, answered):
+    followed, _ = answered
+    first_body = followed.case.body
+    page = page_text(client)
+    choices = re.search(r'<select[^>]*name="body"[^>]*>(.*?)</select>', page, re.S).group(1)
+    options = re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', choices)
+    assert options[0] == ("", f"The same body ({first_body.name})")
+    codes = [code for code, _ in options[1:]]
+    assert codes and first_body.code not in codes
+    other = codes[0]
+    assert appeal(client, REASON, body=other).status_code == 303
+    db.session.refresh(followed.case)
+    assert followed.case.status is CaseStatus.REOPENED and followed.case.body.code == other
+    assert followed.case.assigned_to_id is None
+    assert audit_count("case.appeal_route") == 1
+    routed = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "routed")
+                                .order_by(CaseEvent.id.desc())).first()
+    assert routed.public and routed.detail == {"body": followed.case.body.name, "appeal": True}
+
+
+@pytest.mark.parametrize("body", ["nobody", "<script>", "the body that answered"])
+def test_a_body_not_offered_is_refused_and_nothing_changes(client, answered, body):
+    followed, _ = answered
+    if body == "the body that answered":  # offered as "the same body" (empty), not by its code
+        body = followed.case.body.code
+    response = appeal(client, REASON, body=body)
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    assert re.search(r'<p class="error" id="body-error">.*Choose an oversight body from the list\.</p>', page)
+    db.session.refresh(followed.case)
+    assert followed.case.status is not CaseStatus.REOPENED
 
 
 @pytest.mark.parametrize("reason, message", [
