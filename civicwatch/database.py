@@ -126,8 +126,8 @@ class SingleRowInsert:
     str, bytes, int, or aware datetimes (stored as UTCDateTime stores them).
 
     PostgreSQL: one round trip. The statement runs in autocommit (a client-side switch), on a pool of its
-    own that skips the app pool's pre-ping; a connection found dead is thrown away and the row written on a
-    fresh one, which is what the ping would have done. SQLite: the app's pool, and one lock per process for
+    own that skips the app pool's pre-ping; when a connection is found dead the pool's idle connections are
+    thrown away and the row is written on a fresh one, which is what the ping would have done. SQLite: the app's pool, and one lock per process for
     the write, so that threads queue on it instead of sleeping in SQLite's busy handler.
     """
 
@@ -178,7 +178,9 @@ class SingleRowInsert:
             except engine.dialect.loaded_dbapi.Error as error:
                 if attempt == 2 or not engine.dialect.is_disconnect(error, connection.driver_connection, None):
                     raise
+                # The server went away (a restart): every idle connection is as dead as this one.
                 connection.invalidate(error)
+                pool.dispose()
             finally:
                 connection.close()
 

@@ -13,7 +13,8 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
 
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
@@ -72,12 +73,17 @@ def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMe
     conditional UPDATE that only succeeds while the row is still due, so two workers cannot both win it.
     """
     now = utcnow()
-    query = select(OutboundMessage.id).where(_due(now), OutboundMessage.channel == "sms")
+    older = aliased(OutboundMessage)
+    # One number's texts arrive in the order they were owed: a reply waiting out a failure holds back the
+    # texts after it (the receipt code must not come after "added to your report").
+    waiting_before = exists().where(older.to_hash == OutboundMessage.to_hash, older.id < OutboundMessage.id,
+                                    older.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
+    query = select(OutboundMessage.id).where(_due(now), OutboundMessage.channel == "sms", ~waiting_before)
     if to_hash is not None:
         query = query.where(OutboundMessage.to_hash == to_hash)
     query = query.order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(5)
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=OutboundMessage)
     for message_id in db.session.scalars(query).all():
         claimed = db.session.execute(
             update(OutboundMessage)

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, exists, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from civicwatch.audit.operations import record_audit
@@ -26,8 +27,9 @@ from civicwatch.extensions import db
 from civicwatch.intake.operations import route_stored_case
 from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms
 from civicwatch.sms.models import InboxText
-from civicwatch.sms.operations import IncomingSms, receive_sms
-from civicwatch.sms.phones import normalise_phone
+from civicwatch.sms.dialogue import Event, classify, clean_text
+from civicwatch.sms.operations import IncomingSms, receive_sms, record_opt_out
+from civicwatch.sms.phones import normalise_phone, phone_hash
 from civicwatch.sms.replies import Reply, render_reply
 
 log = logging.getLogger(__name__)
@@ -132,12 +134,21 @@ def _phone(sender: str | None) -> str | None:
     return normalise_phone(sender, current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
 
 
-def _sender_phone(row: InboxText) -> str | None:
-    """Who sent a text that failed, if that can still be read."""
+def _tell_sender_it_was_set_aside(row: InboxText) -> None:
+    """Ask the sender to try again, if the text can still be read. A STOP is honoured all the same:
+    whatever else failed, the number opted out and gets the confirmation instead."""
     try:
-        return _phone(decrypt_json(row.payload_encrypted).get("from"))
+        payload = decrypt_json(row.payload_encrypted)
     except (DecryptionError, ValueError):
-        return None
+        return
+    phone = _phone(payload.get("from"))
+    if phone is None:
+        return
+    if classify(clean_text(payload.get("body")))[0] is Event.STOP:
+        record_opt_out(phone_hash(phone), "keyword")
+        queue_sms(phone, render_reply(Reply.STOPPED), STOP_CONFIRMATION)
+        return
+    queue_sms(phone, render_reply(Reply.NOT_ACCEPTED), TEXT_REPLY)
 
 
 def process_inbox(limit: int = 100) -> InboxReport:
@@ -152,6 +163,11 @@ def process_inbox(limit: int = 100) -> InboxReport:
         try:
             opened = _answer(row)
             db.session.commit()
+        except OperationalError:
+            # The database (a restart, the network), not the text: nothing is counted against it, and the
+            # deliver loop waits and tries again.
+            db.session.rollback()
+            raise
         except Exception as exc:  # one bad text must not stop the worker; it is tried again, then set aside
             db.session.rollback()
             log.exception("inbound sms %s could not be answered", row_id)
@@ -173,9 +189,8 @@ def _note_failure(row_id: int, error_name: str) -> int:
         row.attempts += 1
         row.last_error = error_name[:200]
         set_aside = row.attempts >= MAX_ATTEMPTS
-        phone = _sender_phone(row) if set_aside else None
-        if phone is not None:
-            queue_sms(phone, render_reply(Reply.NOT_ACCEPTED), TEXT_REPLY)
+        if set_aside:
+            _tell_sender_it_was_set_aside(row)
         db.session.commit()
         return int(set_aside)
     except Exception as exc:

@@ -26,7 +26,8 @@ def signature_problem(request: Request, auth_token: str, base_url: str) -> str |
     validator = RequestValidator(auth_token)
     url = public_url(base_url, request)
     # The usual case costs one HMAC; `validate` also tries the URL with and without an explicit port.
-    if hmac.compare_digest(validator.compute_signature(url, request.form), signature):
+    # As bytes: compare_digest refuses str with characters outside ASCII, and a header may carry any.
+    if hmac.compare_digest(validator.compute_signature(url, request.form).encode(), signature.encode()):
         return None
     if not validator.validate(url, request.form, signature):
         return "invalid"

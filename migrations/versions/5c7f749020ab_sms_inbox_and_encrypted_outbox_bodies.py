@@ -8,7 +8,7 @@ Revises: 98bacf744698
 Create Date: 2026-11-25 11:04:14.292693
 
 """
-from alembic import op
+from alembic import context, op
 import sqlalchemy as sa
 
 import civicwatch.database
@@ -41,17 +41,16 @@ def upgrade():
         batch_op.alter_column('body',
                existing_type=sa.TEXT(),
                nullable=True)
-
+    _rewrite_bodies(encrypt=True)
 
 
 def downgrade():
-    # Going back would drop texts not yet answered and outbox texts that only exist encrypted.
-    connection = op.get_bind()
-    waiting = connection.execute(sa.text("SELECT count(*) FROM sms_inbox")).scalar()
-    encrypted = connection.execute(sa.text("SELECT count(*) FROM outbound_messages WHERE body IS NULL")).scalar()
-    if waiting or encrypted:
-        raise RuntimeError(f"cannot downgrade: {waiting} texts wait in the SMS inbox and {encrypted} outbox "
-                           "messages are stored encrypted only; answer and send them first")
+    # Going back would drop texts not yet answered: they must be answered (or deleted by hand) first.
+    waiting = op.get_bind().execute(sa.text("SELECT count(*) FROM sms_inbox")).scalar()
+    if waiting:
+        raise RuntimeError(f"cannot downgrade: {waiting} texts are in the SMS inbox. Answer them with "
+                           "`civicwatch deliver --once`; texts set aside stay until deleted from sms_inbox.")
+    _rewrite_bodies(encrypt=False)
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.alter_column('body',
                existing_type=sa.TEXT(),
@@ -62,3 +61,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_sms_inbox_sender_hash'))
 
     op.drop_table('sms_inbox')
+
+
+def _rewrite_bodies(encrypt: bool) -> None:
+    """Outbox texts: plain `body` to `body_encrypted` on the way up, back on the way down (with the app's key;
+    migrations run inside the app). Nothing to do when generating SQL offline."""
+    if context.is_offline_mode():
+        return
+    from civicwatch.crypto import decrypt_text, encrypt_text
+
+    connection = op.get_bind()
+    table = sa.table("outbound_messages", sa.column("id", sa.Integer), sa.column("body", sa.Text),
+                     sa.column("body_encrypted", sa.LargeBinary))
+    source = table.c.body if encrypt else table.c.body_encrypted
+    rows = connection.execute(sa.select(table.c.id, source).where(source.is_not(None))).all()
+    for row_id, value in rows:
+        values = ({"body_encrypted": encrypt_text(value), "body": None} if encrypt
+                  else {"body": decrypt_text(value), "body_encrypted": None})
+        connection.execute(table.update().where(table.c.id == row_id).values(**values))

@@ -63,3 +63,31 @@ def test_upgrade_creates_full_text_search(empty_app):
         else:
             indexes = {index["name"] for index in inspect(connection).get_indexes("cases")}
             assert "ix_cases_fts_document" in indexes
+
+
+def test_outbox_texts_are_encrypted_on_the_way_up_and_restored_on_the_way_down(empty_app):
+    """Rows from before the inbox migration get their text encrypted; going back restores every text."""
+    from sqlalchemy import text
+
+    from civicwatch.crypto import decrypt_text
+    from civicwatch.database import utcnow
+    from civicwatch.messaging.operations import queue_sms
+
+    upgrade(revision="98bacf744698")
+    now = utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO outbound_messages (channel, to_encrypted, to_hash, body, purpose, status, attempts, "
+            "next_attempt_at, created_at) VALUES ('sms', :to, 'h', 'CivicWatch CW-2026-000001: answered.', "
+            "'answer', 'sent', 1, :now, :now)"), {"to": b"x", "now": now.isoformat(" ")})
+    upgrade()
+    with db.engine.connect() as connection:
+        body, encrypted = connection.execute(text("SELECT body, body_encrypted FROM outbound_messages")).one()
+    assert body is None and decrypt_text(encrypted) == "CivicWatch CW-2026-000001: answered."
+    queue_sms("+23276123456", "CivicWatch: your receipt code is 1234 5678 9012 3456.", "text_reply")
+    db.session.commit()
+    downgrade(revision="98bacf744698")
+    with db.engine.connect() as connection:
+        bodies = connection.execute(text("SELECT body FROM outbound_messages ORDER BY id")).scalars().all()
+    assert bodies == ["CivicWatch CW-2026-000001: answered.", "CivicWatch: your receipt code is 1234 5678 9012 3456."]
+    upgrade()

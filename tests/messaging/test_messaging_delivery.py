@@ -70,8 +70,23 @@ def test_failures_back_off_exponentially(app, twilio_http, clock):
     assert message(message_id).status is OutboxStatus.SENT and message(message_id).attempts == 4
 
 
+def test_one_numbers_texts_arrive_in_the_order_they_were_owed(app, twilio_http, clock):
+    """A reply waiting out a failure holds back the texts owed after it to the same number only."""
+    first, second = queue(2)
+    (elsewhere,) = queue(1, phone="+23277654321")
+    twilio_http.script.append(SERVER_ERROR)
+    report = deliver(app)
+    assert report.retrying == 1 and report.sent == 1  # the other number's text went; the second waited
+    assert message(second).status is OutboxStatus.PENDING and message(elsewhere).status is OutboxStatus.SENT
+    clock.now = message(first).next_attempt_at
+    assert deliver(app).sent == 2
+    bodies = [request.data["Body"] for request in twilio_http.accepted if request.data["To"] == PHONE]
+    assert bodies == [message(first).text, message(second).text]
+
+
 def test_after_an_outage_every_message_is_delivered_exactly_once(app, twilio_http, clock):
-    ids = queue(12)
+    ids = [queue_sms(f"+2327610{n:04d}", f"CivicWatch: update {n} on your report.", "status").id for n in range(12)]
+    db.session.commit()
     twilio_http.script.extend([SERVER_ERROR, TIMEOUT, SERVER_ERROR, Fail(503, 20503), TIMEOUT] * 6)
     for _ in range(40):
         deliver(app)
@@ -166,7 +181,8 @@ def test_a_worker_that_lost_its_claim_does_not_overwrite_the_new_owner(app, twil
 
 
 def test_the_deliver_command_sends_everything_due_once(app, twilio_http, clock):
-    queue(45)  # more than one round
+    for n in range(45):  # more than one round, to 45 numbers (one number's texts wait for each other)
+        queue(1, phone=f"+2327610{n:04d}")
     twilio_http.script.append(SERVER_ERROR)
     result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--once"])
     assert result.exit_code == 0, result.output

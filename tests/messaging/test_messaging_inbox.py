@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
+
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
@@ -13,7 +15,7 @@ from civicwatch.crypto import encrypt_text, keyed_hash
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.sms.inbox import MAX_ATTEMPTS, SENDER_HASH_PURPOSE, process_inbox
-from civicwatch.sms.models import ConversationState, InboxText, SmsConversation
+from civicwatch.sms.models import ConversationState, InboxText, SmsConversation, SmsOptOut
 from civicwatch.sms.phones import phone_hash
 from civicwatch.sms.replies import Reply, render_reply
 from tests.conftest import csrf_token_from
@@ -87,16 +89,21 @@ def test_only_admins_give_set_aside_texts_back(client, login_as, make_user):
     assert response.status_code in (403, 404)
 
 
-def test_a_text_that_fails_after_it_was_read_asks_the_sender_to_try_again(client, clock):
+@pytest.mark.parametrize("body, reply, opted_out", [
+    ("and they took his phone", Reply.NOT_ACCEPTED, False),
+    ("Stop", Reply.STOPPED, True),  # an opt-out is honoured even when the rest of the dialogue fails
+])
+def test_a_text_that_fails_after_it_was_read_is_answered_when_set_aside(client, clock, body, reply, opted_out):
     """The text decrypts, but the phone's conversation holds a kept fragment that no longer does: after
-    MAX_ATTEMPTS the sender hears that the text was not taken, and nothing else is written."""
+    MAX_ATTEMPTS the sender hears that the text was not taken (or that STOP was), nothing else is written."""
     db.session.add(SmsConversation(
         phone_hash=phone_hash(PHONE), phone_encrypted=encrypt_text(PHONE), state=ConversationState.AWAITING_DETAILS,
         pending_encrypted=b"not a fernet token", pending_since=clock.now, last_message_at=clock.now))
     db.session.commit()
-    post_text(client, "and they took his phone")
+    post_text(client, body)
     report = process_inbox()
     assert report.set_aside == 1 and report.answered == 0, report
-    reply = db.session.scalars(select(OutboundMessage)).one()
-    assert reply.text == render_reply(Reply.NOT_ACCEPTED) and reply.status is OutboxStatus.PENDING
+    sent = db.session.scalars(select(OutboundMessage)).one()
+    assert sent.text == render_reply(reply) and sent.status is OutboxStatus.PENDING
+    assert (db.session.scalar(select(SmsOptOut.id)) is not None) is opted_out
     assert count(Case) == 0 and count(InboxText) == 1

@@ -48,7 +48,7 @@ def test_the_kept_text_is_encrypted(send_text):
     assert PHONE not in stored.sender_hash
 
 
-@pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl", None])
+@pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl", None, "é", "\u00ff" * 28])
 def test_missing_or_forged_signatures_are_refused_and_logged_without_the_body(client, caplog, signature):
     params = params_for(REPORT)
     headers = {} if signature is None else {"X-Twilio-Signature": signature}
