@@ -3,6 +3,7 @@ records findings, responds and closes the case."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus, MessageKind
@@ -39,7 +40,7 @@ def test_case_from_triage_to_closure(live_server, page, make_user, make_case, sc
     page.get_by_label("Send to").select_option(label="Independent Police Oversight Authority")
     page.get_by_label("Why this body").fill("Police misconduct at a junction: the police oversight body.")
     page.get_by_role("button", name="Send to this body").click()
-    assert "The case was sent to Independent Police Oversight Authority" in page.content()
+    expect(page.locator("body")).to_contain_text("The case was sent to Independent Police Oversight Authority")
     screenshot("case-routed-by-triage")
     sign_out(page)
 
@@ -47,25 +48,25 @@ def test_case_from_triage_to_closure(live_server, page, make_user, make_case, sc
     page.get_by_role("link", name="Cases").first.click()
     page.get_by_role("link", name=case.reference).click()
     page.get_by_role("button", name="Acknowledge").click()
-    assert "The case is now acknowledged." in page.content()
+    expect(page.locator("body")).to_contain_text("The case is now acknowledged.")
 
     page.get_by_text("Message the complainant").click()
     page.get_by_label("Message to the complainant").fill("Which day did this happen, and who saw it?")
     page.get_by_role("button", name="Send message").click()
-    assert "Message sent to the complainant." in page.content()
+    expect(page.locator("body")).to_contain_text("Message sent to the complainant.")
 
     page.get_by_role("button", name="Start investigating").click()
     page.get_by_label("Outcome", exact=True).select_option("substantiated")
     page.get_by_label("Findings", exact=True).fill("Two witnesses and the station log confirm the beating and the phone.")
     page.get_by_role("button", name="Save findings").click()
-    assert "Findings saved." in page.content()
+    expect(page.locator("body")).to_contain_text("Findings saved.")
 
     page.get_by_label("Response to the complainant").fill(
         "We found that officers beat your son. They face discipline and the phone will be returned.")
     page.get_by_role("button", name="Send the response").click()
-    assert "The case is now responded." in page.content()
+    expect(page.locator("body")).to_contain_text("The case is now responded.")
     page.get_by_role("button", name="Close the case").click()
-    assert "The case is now closed." in page.content()
+    expect(page.locator("body")).to_contain_text("The case is now closed.")
     screenshot("case-closed-by-investigator")
 
     db.session.expire_all()

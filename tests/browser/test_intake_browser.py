@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from civicwatch.cases.models import Case, CaseMessage, MessageKind
 from civicwatch.extensions import db
@@ -71,7 +72,7 @@ def test_report_keep_code_track_and_reply(live_server, page, screenshot, tmp_pat
     page.get_by_role("button", name="Follow up").click()
     page.wait_for_url(f"{live_server}/track/case")
     assert page.get_by_role("heading", name=re.compile("Your case")).is_visible()
-    assert "We received your report." in page.content()
+    expect(page.locator("body")).to_contain_text("We received your report.")
 
     case = db.session.query(Case).filter_by(reference=reference).one()
     db.session.add(CaseMessage(case=case, kind=MessageKind.TO_COMPLAINANT, channel=case.channel,
@@ -80,16 +81,16 @@ def test_report_keep_code_track_and_reply(live_server, page, screenshot, tmp_pat
                                body="INTERNAL: check the checkpoint roster"))
     db.session.commit()
     page.reload()
-    assert "Which day of the week was it" in page.content()
+    expect(page.locator("body")).to_contain_text("Which day of the week was it")
     assert "INTERNAL" not in page.content()
 
     page.get_by_label("Your message").fill("It was a Monday. One of them was called Sergeant K.")
     page.get_by_label("Photos or documents").set_input_files(str(photo_file(tmp_path)))
     page.get_by_role("button", name="Send", exact=True).click()
     page.wait_for_url(f"{live_server}/track/case")
-    assert "Your message was sent." in page.content()
+    expect(page.locator("body")).to_contain_text("Your message was sent.")
     assert "It was a Monday." in page.locator(".message.from-you").inner_text()
-    assert "You sent more information. (1 file)" in page.content()
+    expect(page.locator("body")).to_contain_text("You sent more information. (1 file)")
     screenshot("intake-case")
 
     page.get_by_role("button", name="Close my case on this device").click()
@@ -110,7 +111,7 @@ def test_report_page_works_without_javascript(live_server, browser):
         page.get_by_role("button", name="Send report").click()
         page.wait_for_url(f"{live_server}/report/received")
         assert re.search(r"\d{4} \d{4} \d{4} \d{4}", page.locator("#receipt-code").inner_text())
-        assert "use your browser" in page.content()
+        expect(page.locator("body")).to_contain_text("use your browser")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"page is {width}px wide on a 360px screen"
     finally:

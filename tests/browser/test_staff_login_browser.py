@@ -1,3 +1,5 @@
+from playwright.sync_api import expect
+
 from civicwatch.accounts.models import Role
 from tests.conftest import PASSWORD
 
@@ -11,11 +13,11 @@ def test_staff_signs_in_sees_dashboard_and_signs_out(live_server, page, make_use
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server}/staff/")
     assert page.get_by_role("heading", name="Dashboard").is_visible()
-    assert "Browser Triage" in page.content()
+    expect(page.locator("body")).to_contain_text("Browser Triage")
     screenshot("staff-dashboard")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server}/login")
-    assert "You are signed out." in page.content()
+    expect(page.locator("body")).to_contain_text("You are signed out.")
     page.goto(f"{live_server}/staff/")
     assert page.url.startswith(f"{live_server}/login")
 
