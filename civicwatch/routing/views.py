@@ -45,13 +45,22 @@ def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | Non
     ), status
 
 
-def _save_rule(form: RuleForm, rule: RoutingRule | None) -> RoutingRule:
+def _save_rule(form: RuleForm, rule: RoutingRule | None, done: str) -> bool:
+    """Create or update the rule from a valid form and commit; False (the problem on the form) if refused."""
     values = dict(priority=form.priority.data, theme=by_code(Theme, form.theme.data),
                   body=by_code(Body, form.body.data), actor=by_code(Actor, form.actor.data),
                   region=by_code(Region, form.region.data), active=bool(form.active.data))
-    if rule is None:
-        return operations.create_rule(current_user, **values)
-    return operations.update_rule(rule, current_user, **values)
+    try:
+        if rule is None:
+            operations.create_rule(current_user, **values)
+        else:
+            operations.update_rule(rule, current_user, **values)
+    except DomainError as exc:
+        form.priority.errors.append(exc.message)
+        return False
+    db.session.commit()
+    flash(done, "success")
+    return True
 
 
 @blueprint.route("/")
@@ -76,15 +85,8 @@ def save_threshold():
 @admin_required
 def create_rule():
     form = _rule_form(formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            _save_rule(form, None)
-        except DomainError as exc:
-            form.priority.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash("The rule was added.", "success")
-            return redirect(url_for("routing.index"))
+    if form.validate_on_submit() and _save_rule(form, None, "The rule was added."):
+        return redirect(url_for("routing.index"))
     return _page(rule_form=form, status=400)
 
 
@@ -98,15 +100,8 @@ def edit_rule(rule_id: int):
     rule = _rule_or_404(rule_id)
     posted = request.method == "POST"
     form = _rule_form(rule, formdata=request.form if posted else None)
-    if posted and form.validate_on_submit():
-        try:
-            _save_rule(form, rule)
-        except DomainError as exc:
-            form.priority.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash("The rule was saved.", "success")
-            return redirect(url_for("routing.index"))
+    if posted and form.validate_on_submit() and _save_rule(form, rule, "The rule was saved."):
+        return redirect(url_for("routing.index"))
     return render_template("routing/rule.html", rule=rule, form=form, delete_form=DeleteRuleForm()), (
         400 if form.errors else 200)
 

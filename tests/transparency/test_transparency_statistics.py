@@ -14,7 +14,6 @@ from civicwatch.cases.models import Case, CaseStatus, Outcome, Recommendation, R
 from civicwatch.database import set_clock
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body, Region, Theme
-from civicwatch.transparency.models import StatisticsRefresh
 from civicwatch.transparency.report import build_report
 from civicwatch.transparency.rollup import refresh_statistics
 from civicwatch.transparency.statistics import StatisticsFilter, months_between
@@ -207,38 +206,30 @@ def test_figures_match_a_plain_recount_before_and_after_changes(app, new_case):
         set_clock(None)
 
 
-def test_an_unacknowledged_case_counts_against_the_body_once_its_deadline_passes(app, new_case):
-    moment = {"now": NOW}
-    set_clock(lambda: moment["now"])
-    try:
-        new_case(S.TRIAGED, created_at=NOW - dt.timedelta(hours=10))
-        refresh_statistics(full=True)
-        db.session.commit()
-        before = build_report(StatisticsFilter(), 1, ("2026-06", "2026-06")).overall
-        moment["now"] = NOW + dt.timedelta(days=4)  # nobody touched the case meanwhile
-        assert not refresh_statistics().full
-        db.session.commit()
-        after = build_report(StatisticsFilter(), 1, ("2026-06", "2026-06")).overall
-    finally:
-        set_clock(None)
+def test_an_unacknowledged_case_counts_against_the_body_once_its_deadline_passes(app, new_case, clock):
+    clock.now = NOW
+    new_case(S.TRIAGED, created_at=NOW - dt.timedelta(hours=10))
+    refresh_statistics(full=True)
+    db.session.commit()
+    before = build_report(StatisticsFilter(), 1, ("2026-06", "2026-06")).overall
+    clock.now = NOW + dt.timedelta(days=4)  # nobody touched the case meanwhile
+    assert not refresh_statistics().full
+    db.session.commit()
+    after = build_report(StatisticsFilter(), 1, ("2026-06", "2026-06")).overall
     assert before.count("ack_due").value == 0 and before.share("acknowledged_in_time").value is None
     assert after.count("ack_due").value == 1 and after.share("acknowledged_in_time").value == 0
 
 
-def test_an_open_case_counts_against_the_closing_target_once_it_is_older(app, new_case):
-    moment = {"now": NOW}
-    set_clock(lambda: moment["now"])
-    try:
-        new_case(S.INVESTIGATING, created_at=NOW - dt.timedelta(days=89))
-        refresh_statistics(full=True)
-        db.session.commit()
-        before = build_report(StatisticsFilter(), 1, ("2026-03", "2026-06")).overall
-        moment["now"] = NOW + dt.timedelta(days=2)
-        refresh_statistics()
-        db.session.commit()
-        after = build_report(StatisticsFilter(), 1, ("2026-03", "2026-06")).overall
-    finally:
-        set_clock(None)
+def test_an_open_case_counts_against_the_closing_target_once_it_is_older(app, new_case, clock):
+    clock.now = NOW
+    new_case(S.INVESTIGATING, created_at=NOW - dt.timedelta(days=89))
+    refresh_statistics(full=True)
+    db.session.commit()
+    before = build_report(StatisticsFilter(), 1, ("2026-03", "2026-06")).overall
+    clock.now = NOW + dt.timedelta(days=2)
+    refresh_statistics()
+    db.session.commit()
+    after = build_report(StatisticsFilter(), 1, ("2026-03", "2026-06")).overall
     assert before.share("closed_within_target").state.value == "empty"
     assert after.share("closed_within_target").value == 0
 
