@@ -13,10 +13,3 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-@limiter.request_filter
-def _signed_webhooks_are_not_rate_limited() -> bool:
-    from civicwatch.webhooks import is_signed_webhook_request
-
-    return is_signed_webhook_request()

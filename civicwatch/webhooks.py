@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from flask import current_app, request
 
-from civicwatch.extensions import csrf
+from civicwatch.extensions import csrf, limiter
 
 
 def signed_webhook(view: Callable) -> Callable:
@@ -21,3 +21,6 @@ def signed_webhook(view: Callable) -> Callable:
 def is_signed_webhook_request() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "signed_webhook", False))
+
+
+limiter.request_filter(is_signed_webhook_request)

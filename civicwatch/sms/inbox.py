@@ -14,8 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Row, delete, exists, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
@@ -29,7 +28,7 @@ from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms
 from civicwatch.sms.models import InboxText
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.operations import IncomingSms, receive_sms, record_opt_out
-from civicwatch.sms.phones import normalise_phone, phone_hash
+from civicwatch.sms.phones import normalise_sender, phone_hash
 from civicwatch.sms.replies import Reply, render_reply
 
 log = logging.getLogger(__name__)
@@ -71,8 +70,8 @@ def accept_text(message_sid: str, sender: str, body: str, now: dt.datetime | Non
 
 def waiting_texts() -> tuple[int, int]:
     """(texts waiting for a worker, texts set aside after failing MAX_ATTEMPTS times)."""
-    waiting = db.session.scalar(select(db.func.count()).where(InboxText.attempts < MAX_ATTEMPTS)) or 0
-    stuck = db.session.scalar(select(db.func.count()).where(InboxText.attempts >= MAX_ATTEMPTS)) or 0
+    waiting, stuck = db.session.execute(select(func.count().filter(InboxText.attempts < MAX_ATTEMPTS),
+                                               func.count().filter(InboxText.attempts >= MAX_ATTEMPTS))).one()
     return waiting, stuck
 
 
@@ -88,7 +87,7 @@ def retry_set_aside_texts(user: Any) -> int:
     return count
 
 
-def _claim_next() -> InboxText | None:
+def _claim_next() -> Row | None:
     """The oldest text whose sender has no older text still waiting, locked for this transaction.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so workers pass each other; a sender's next text is not eligible
@@ -106,18 +105,18 @@ def _claim_next() -> InboxText | None:
     )
     if db.session.get_bind().dialect.name == "postgresql":
         candidate = candidate.with_for_update(skip_locked=True, of=InboxText)
-    row_id = db.session.execute(
+    return db.session.execute(
         update(InboxText).where(InboxText.id == candidate.scalar_subquery())
-        .values(attempts=InboxText.attempts).returning(InboxText.id)
+        .values(attempts=InboxText.attempts)
+        .returning(InboxText.id, InboxText.message_sid, InboxText.payload_encrypted, InboxText.received_at)
         .execution_options(synchronize_session=False)
-    ).scalar()
-    return db.session.get(InboxText, row_id, populate_existing=True) if row_id is not None else None
+    ).first()
 
 
-def _answer(row: InboxText) -> Case | None:
+def _answer(row: Row) -> Case | None:
     """Run one text through the dialogue and owe its reply; returns a case it opened. Flushes only."""
     payload = decrypt_json(row.payload_encrypted)
-    phone = _phone(payload.get("from"))
+    phone = normalise_sender(payload.get("from"))
     db.session.execute(delete(InboxText).where(InboxText.id == row.id))
     if phone is None:
         log.warning("inbound sms %s from a sender that is not a phone number; not answered", row.message_sid)
@@ -125,13 +124,8 @@ def _answer(row: InboxText) -> Case | None:
     outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or ""),
                           now=row.received_at)
     if outcome.reply and not outcome.duplicate:
-        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY,
-                  db.session.get(Case, outcome.case_id) if outcome.case_id is not None else None)
+        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, outcome.case)
     return outcome.opened_case
-
-
-def _phone(sender: str | None) -> str | None:
-    return normalise_phone(sender, current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
 
 
 def _tell_sender_it_was_set_aside(row: InboxText) -> None:
@@ -141,7 +135,7 @@ def _tell_sender_it_was_set_aside(row: InboxText) -> None:
         payload = decrypt_json(row.payload_encrypted)
     except (DecryptionError, ValueError):
         return
-    phone = _phone(payload.get("from"))
+    phone = normalise_sender(payload.get("from"))
     if phone is None:
         return
     if classify(clean_text(payload.get("body")))[0] is Event.STOP:

@@ -65,7 +65,7 @@ class SmsOutcome:
     reply: str | None  # None: nothing to send back
     duplicate: bool = False
     opened_case: Case | None = None  # route it after the commit
-    case_id: int | None = None  # the case the text concerned
+    case: Case | None = None  # the case the text concerned
     confirms_opt_out: bool = False  # the reply to STOP, which is sent even though the number opted out
 
 
@@ -107,7 +107,7 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
                  encrypt_text(reply) if reply else None, now)
     log.info("sms %s: %s -> %s", inbound_id, decision.event.value, decision.action.value)
     return SmsOutcome(reply=reply, opened_case=step.case if step.opened else None,
-                      case_id=step.case.id if step.case is not None else None,
+                      case=step.case,
                       confirms_opt_out=decision.action is Action.OPT_OUT)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import phonenumbers
+from flask import current_app
 
 from civicwatch.crypto import keyed_hash
 
@@ -20,6 +21,11 @@ def normalise_phone(raw: str | None, default_region: str = "SL") -> str | None:
     if not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_sender(raw: str | None) -> str | None:
+    """`normalise_phone` with the deployment's region for numbers written without a country code."""
+    return normalise_phone(raw, current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
 
 
 def phone_hash(e164: str) -> str:

@@ -21,7 +21,7 @@ from civicwatch.extensions import db
 from civicwatch.messaging.operations import record_delivery_status
 from civicwatch.sms.forms import SimulatorPhoneForm, SimulatorTextForm
 from civicwatch.sms.inbox import accept_text, process_inbox
-from civicwatch.sms.phones import normalise_phone
+from civicwatch.sms.phones import normalise_sender
 from civicwatch.sms.signatures import signature_problem
 from civicwatch.sms.simulator import (
     deliver_to_simulator,
@@ -118,7 +118,7 @@ def simulator_only(view: Callable) -> Callable:
 def simulator() -> ResponseReturnValue:
     form = SimulatorPhoneForm()
     if form.validate_on_submit():
-        phone = normalise_phone(form.phone.data, current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
+        phone = normalise_sender(form.phone.data)
         if phone is not None:
             session[_SIMULATOR_PHONE] = phone
             return redirect(url_for("sms.simulator_phone"))
