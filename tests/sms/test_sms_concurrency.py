@@ -68,16 +68,6 @@ def test_concurrent_retries_of_one_message_sid_are_kept_once_and_answered_once(a
     assert count(Case) == 1 and count(InboundSms) == 1 and count(InboxText) == 0
 
 
-def test_a_retry_after_the_text_was_answered_changes_nothing(app, send_text):
-    sid = new_sid()
-    acknowledged(send_text(REPORT, sid=sid))
-    answer_waiting_texts()
-    acknowledged(send_text(REPORT, sid=sid))
-    answer_waiting_texts()
-    assert len(replies_since(0)) == 1
-    assert count(Case) == 1 and count(InboundSms) == 1 and count(InboxText) == 0
-
-
 def test_workers_side_by_side_answer_every_text_once_and_each_phone_in_order(app):
     phones = [f"+2327610{n:04d}" for n in range(8)]
     texts = [(new_sid(), phone, body) for phone in phones for body in [REPORT, *DETAILS]]
