@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import roles_required
+from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.operations import record_audit
 from civicwatch.audit.queries import audit_entries
 from civicwatch.cases.models import Case
@@ -18,21 +20,24 @@ readers_required = roles_required(Role.ADMIN, Role.AUDITOR)
 PAGE_SIZE = 100
 
 
-def _page(case_id: int | None = None, user_id: int | None = None):
+def _page(case_id: int | None = None, user_id: int | None = None,
+          ) -> tuple[list[AuditEntry], dict[int, User], dict[int, str], int | None]:
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before < 2**63:  # out of any database's integer range: no such entry
+        before = None
     entries = audit_entries(case_id=case_id, user_id=user_id, limit=PAGE_SIZE + 1, before_seq=before)
     more = len(entries) > PAGE_SIZE
     entries = entries[:PAGE_SIZE]
     ids = {e.user_id for e in entries if e.user_id} | {e.case_id for e in entries if e.case_id}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     cases = dict(db.session.execute(select(Case.id, Case.reference).where(
-        Case.id.in_({e.case_id for e in entries if e.case_id}))).all())
+        Case.id.in_({e.case_id for e in entries if e.case_id}))).tuples().all())
     return entries, users, cases, (entries[-1].seq if more and entries else None)
 
 
 @blueprint.route("/")
 @readers_required
-def log():
+def log() -> ResponseReturnValue:
     reference = (request.args.get("reference") or "").strip().upper()
     if reference:
         case = db.session.scalar(select(Case).where(Case.reference == reference))
@@ -46,7 +51,7 @@ def log():
 
 @blueprint.route("/cases/<int:case_id>")
 @readers_required
-def case_log(case_id: int):
+def case_log(case_id: int) -> str:
     case = db.session.get(Case, case_id)
     if case is None:
         raise NotFoundError("There is no such case.")
@@ -59,7 +64,7 @@ def case_log(case_id: int):
 
 @blueprint.route("/users/<int:user_id>")
 @readers_required
-def user_log(user_id: int):
+def user_log(user_id: int) -> str:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFoundError("There is no such staff member.")
