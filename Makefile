@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test demo-data serve test-sqlite test-postgres benchmarks clean
+.PHONY: run test install install-test demo-data serve test-sqlite test-postgres lint typecheck benchmarks clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -40,6 +40,12 @@ test-sqlite:
 
 test-postgres:
 	scripts/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+typecheck: install-test
+	$(BIN)/mypy
 
 test: install-test
 	$(MAKE) --no-print-directory test-sqlite

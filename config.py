@@ -18,7 +18,8 @@ def _env_bool(name: str, default: bool) -> bool:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     CIVICWATCH_ENCRYPTION_KEY = os.environ.get("CIVICWATCH_ENCRYPTION_KEY")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
+    # None only in production without DATABASE_URL, which the required-secrets check refuses at start.
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'civicwatch.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}

@@ -109,7 +109,7 @@ def _philly_rows(path: Path, id_field: str) -> list[tuple[str, str, str]]:
         for row in reader:
             if len(row) != len(header):  # the 2024 file's hand-damaged record (see SOURCE.txt)
                 continue
-            record = dict(zip(header, row))
+            record = dict(zip(header, row, strict=False))
             rows.append((record[id_field].strip(), record["general_cap_classification"].strip(),
                          record["summary"].strip()))
         return rows

@@ -62,8 +62,8 @@ def fill(count: int, seed: int) -> None:
     regions = {r.code: r.id for r in db.session.scalars(select(Region))}
     districts = {d.code: d.id for d in db.session.scalars(select(District))}
     bodies = [b.id for b in db.session.scalars(select(Body))]
-    statuses, weights = zip(*STATUSES)
-    now = dt.datetime.now(dt.timezone.utc)
+    statuses, weights = zip(*STATUSES, strict=False)
+    now = dt.datetime.now(dt.UTC)
     batch = []
     for number in range(1, count + 1):
         example = rng.choice(examples)

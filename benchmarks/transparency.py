@@ -187,7 +187,7 @@ def load_cases(engine_url: str, engine_options: dict, rows: Iterator[tuple], dia
 
 def _sqlite_value(value: object) -> object:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value
 
 
@@ -205,7 +205,7 @@ def add_recommendations_and_publications(dialect: str, author_id: int, seed: int
                                     "status": rng.choice(statuses)})
         if rng.random() < 0.33:
             when = responded_at if isinstance(responded_at, dt.datetime) else dt.datetime.fromisoformat(
-                str(responded_at)).replace(tzinfo=dt.timezone.utc)
+                str(responded_at)).replace(tzinfo=dt.UTC)
             publications.append({
                 "case_id": case_id, "version": 1, "status": "published", "body_id": body_id,
                 "theme_id": theme_id, "outcome": outcome, "author_id": author_id, "approver_id": author_id,
@@ -216,7 +216,7 @@ def add_recommendations_and_publications(dialect: str, author_id: int, seed: int
                 "summary_source": "", "response_source": "", "redactions": "[]", "extra_terms": "[]",
                 "published_at": when + dt.timedelta(days=3), "created_at": when, "row_version": 1,
             })
-    now_value = dt.datetime.now(dt.timezone.utc)
+    now_value = dt.datetime.now(dt.UTC)
     for rows, table in ((recommendations, "recommendations"), (publications, "publications")):
         if not rows:
             continue
@@ -277,7 +277,7 @@ def build_rollup(app) -> tuple[float, float]:
     with app.app_context():
         full, _ = timed(refresh_statistics, full=True)
         db.session.commit()
-        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=30)
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
         recent = db.session.scalars(select(Case.id).order_by(Case.created_at.desc()).limit(500)).all()
         db.session.execute(update(Case).where(Case.id.in_(recent)).values(updated_at=later))
         db.session.commit()
@@ -296,7 +296,7 @@ def main() -> None:
         path = Path(tempfile.mkdtemp()) / "benchmark.sqlite3"
         dialect, url, count = "sqlite", f"sqlite:///{path}", args.cases or 200_000
     app = create_app(benchmark_config(url, {}))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -32,7 +32,7 @@ def utcnow() -> dt.datetime:
 
 
 def _system_clock() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 _clock = _system_clock
@@ -55,14 +55,14 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.UTC)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
@@ -168,15 +168,17 @@ class SingleRowInsert:
         pool = _unpinged_pool(engine)
         for attempt in (1, 2):
             connection = pool.connect()
+            driver = connection.driver_connection
+            assert driver is not None  # None only once the connection is invalidated or closed
             try:
-                connection.driver_connection.autocommit = True
+                driver.autocommit = True
                 try:
                     connection.cursor().execute(self._sql["%s"], params)
                 finally:
-                    connection.driver_connection.autocommit = False
+                    driver.autocommit = False
                 return
             except engine.dialect.loaded_dbapi.Error as error:
-                if attempt == 2 or not engine.dialect.is_disconnect(error, connection.driver_connection, None):
+                if attempt == 2 or not engine.dialect.is_disconnect(error, driver, None):
                     raise
                 # The server went away (a restart): every idle connection is as dead as this one.
                 connection.invalidate(error)

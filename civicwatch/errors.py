@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -47,7 +47,7 @@ def _wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def render_error(status: int, title: str, message: str):
+def render_error(status: int, title: str, message: str) -> tuple[Response | str, int]:
     if _wants_json():
         return jsonify(error={"status": status, "title": title, "message": message}), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -55,13 +55,13 @@ def render_error(status: int, title: str, message: str):
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def handle_domain_error(error: DomainError):
+    def handle_domain_error(error: DomainError) -> tuple[Response | str, int]:
         db.session.rollback()
         titles = {400: "Something is not right", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
         return render_error(error.status, titles.get(error.status, "Error"), error.message)
 
     @app.errorhandler(StaleDataError)
-    def handle_stale(error: StaleDataError):
+    def handle_stale(error: StaleDataError) -> tuple[Response | str, int]:
         db.session.rollback()
         return render_error(
             409,
@@ -71,7 +71,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(NulCharacterError)
-    def handle_nul(error: NulCharacterError):
+    def handle_nul(error: NulCharacterError) -> tuple[Response | str, int]:
         db.session.rollback()
         return render_error(
             400, "Something is not right",
@@ -79,7 +79,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(CSRFError)
-    def handle_csrf(error: CSRFError):
+    def handle_csrf(error: CSRFError) -> tuple[Response | str, int]:
         return render_error(
             400,
             "This form has expired",
@@ -87,7 +87,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(413)
-    def handle_too_large(error: HTTPException):
+    def handle_too_large(error: HTTPException) -> tuple[Response | str, int]:
         limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         return render_error(
             413,
@@ -97,13 +97,13 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(429)
-    def handle_rate_limited(error: HTTPException):
+    def handle_rate_limited(error: HTTPException) -> tuple[Response | str, int]:
         return render_error(
             429, "Too many attempts", "Please wait a few minutes before trying again."
         )
 
     @app.errorhandler(HTTPException)
-    def handle_http(error: HTTPException):
+    def handle_http(error: HTTPException) -> Response:
         body, status = render_error(error.code or 500, error.name, error.description or "")
         response = app.make_response((body, status))
         # Keep what the exception says about itself, such as Allow on a 405.
@@ -113,7 +113,7 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def handle_unexpected(error: Exception):
+    def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(

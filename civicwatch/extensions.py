@@ -1,4 +1,6 @@
 """Extensions, created unbound and attached to an app in create_app()."""
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -13,3 +15,10 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# db.Model is built at run time from Base, so type checkers cannot see it; they see Base, which has the
+# same columns, registry and metadata.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

@@ -142,7 +142,7 @@ class ManualClock:
     """The app's clock, moved by hand."""
 
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.timezone.utc)
+        self.now = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.now

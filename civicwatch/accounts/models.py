@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinar
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column
-from civicwatch.extensions import db
+from civicwatch.extensions import Model
 from civicwatch.taxonomy.models import Body
 
 
@@ -20,7 +20,7 @@ class Role(enum.Enum):
     AUDITOR = "auditor"
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(

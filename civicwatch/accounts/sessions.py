@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import LoginManager
 
 from civicwatch.accounts.models import User
@@ -23,7 +24,7 @@ def configure_login(manager: LoginManager) -> None:
     manager.session_protection = "strong"
 
     @manager.unauthorized_handler
-    def unauthorized():
+    def unauthorized() -> ResponseReturnValue:
         if request.accept_mimetypes.best == "application/json":
             return {"error": {"status": 401, "message": "Sign in first."}}, 401
         flash("Please sign in to continue.", "info")

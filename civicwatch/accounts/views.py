@@ -1,11 +1,14 @@
 """Sign in and out, change password, and the admin's user management."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from civicwatch.accounts import operations
 from civicwatch.accounts import totp as totp_module
@@ -42,7 +45,7 @@ def _safe_next(target: str | None) -> str:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def login():
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("cases.dashboard"))
     form = LoginForm()
@@ -91,7 +94,7 @@ def _complete_login(user: User, second_factor: bool) -> str:
 
 
 @blueprint.before_app_request
-def enforce_second_factor():
+def enforce_second_factor() -> Response | None:
     """A session without the second factor ends if this user must have one (e.g. enforcement switched on)."""
     if request.endpoint in (None, "static") or is_signed_webhook_request() or not current_user.is_authenticated:
         return None
@@ -110,7 +113,7 @@ def _pending_secret() -> str:
 
 @blueprint.route("/login/verify", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def verify_totp():
+def verify_totp() -> ResponseReturnValue:
     user = _pending_user()
     if user is None or not has_totp(user):
         flash("Please sign in again.", "info")
@@ -135,7 +138,7 @@ def verify_totp():
 
 @blueprint.route("/login/two-factor-setup", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def enrol_totp():
+def enrol_totp() -> ResponseReturnValue:
     """First sign-in of someone who must use a second factor: set up the authenticator app now."""
     user = _pending_user()
     if user is None or has_totp(user):
@@ -146,9 +149,9 @@ def enrol_totp():
 
 @blueprint.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
-def account_totp():
+def account_totp() -> ResponseReturnValue:
     """Set up, or replace, the authenticator app of the signed-in user."""
-    def done():
+    def done() -> Response:
         session["second_factor"] = True
         session.pop(SECRET_KEY, None)
         flash("Two-factor sign-in is set up. You will need a code from your app at every sign-in.", "success")
@@ -157,7 +160,7 @@ def account_totp():
     return _enrolment_page(current_user, after=done)
 
 
-def _enrolment_page(user: User, after):
+def _enrolment_page(user: User, after: Callable[[], Response]) -> ResponseReturnValue:
     secret = _pending_secret()
     form = TotpForm()
     if form.validate_on_submit():
@@ -173,7 +176,7 @@ def _enrolment_page(user: User, after):
 
 @blueprint.route("/logout", methods=["POST"])
 @login_required
-def logout():
+def logout() -> Response:
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
@@ -181,7 +184,7 @@ def logout():
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -200,7 +203,7 @@ def change_password():
 
 @blueprint.route("/staff/users", methods=["GET", "POST"])
 @admin_required
-def users():
+def users() -> ResponseReturnValue:
     form = CreateUserForm()
     form.body.choices = [("", "None")] + [(b.code, b.name) for b in all_bodies()]
     if form.validate_on_submit():
@@ -220,7 +223,7 @@ def users():
 
 @blueprint.route("/staff/users/<int:user_id>/active", methods=["POST"])
 @admin_required
-def set_active(user_id: int):
+def set_active(user_id: int) -> Response:
     form = UserActiveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -233,7 +236,7 @@ def set_active(user_id: int):
 
 @blueprint.route("/staff/users/<int:user_id>/two-factor-reset", methods=["POST"])
 @admin_required
-def reset_totp(user_id: int):
+def reset_totp(user_id: int) -> Response:
     """For a lost phone: the user sets up a new authenticator at their next sign-in."""
     form = UserActiveForm()
     if not form.validate_on_submit():

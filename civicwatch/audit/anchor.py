@@ -66,7 +66,7 @@ def _anchor_after_commit(session: Session) -> None:
     if not session.info.pop(_PENDING_KEY, False) or not has_app_context():
         return
     # Read the committed tip afresh: an entry added in a rolled-back savepoint must never be anchored.
-    with session.get_bind().connect() as connection:
+    with session.get_bind().engine.connect() as connection:
         tip = connection.execute(
             text("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")
         ).first()

@@ -42,7 +42,7 @@ def entry_digest(
         {
             "prev": prev_hash,
             "seq": seq,
-            "at": created_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "at": created_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "user": user_id,
             "action": action,
             "type": object_type,

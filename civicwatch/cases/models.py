@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.accounts.models import User
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
-from civicwatch.extensions import db
+from civicwatch.extensions import Model
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 
 
@@ -61,7 +62,7 @@ class MessageKind(enum.Enum):
     FROM_COMPLAINANT = "from_complainant"
 
 
-class Case(TimestampMixin, db.Model):
+class Case(TimestampMixin, Model):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint(
@@ -147,7 +148,7 @@ class Case(TimestampMixin, db.Model):
         return f"<Case {self.reference} {self.status.value}>"
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """One step in a case's history; `public` events make the complainant's timeline."""
 
     __tablename__ = "case_events"
@@ -166,7 +167,7 @@ class CaseEvent(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class CaseMessage(TimestampMixin, db.Model):
+class CaseMessage(TimestampMixin, Model):
     __tablename__ = "case_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,7 +181,7 @@ class CaseMessage(TimestampMixin, db.Model):
     author: Mapped[User | None] = relationship()
 
 
-class Attachment(TimestampMixin, db.Model):
+class Attachment(TimestampMixin, Model):
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,7 +203,7 @@ class RemedyStatus(enum.Enum):
     NOT_IMPLEMENTED = "not_implemented"
 
 
-class Recommendation(TimestampMixin, db.Model):
+class Recommendation(TimestampMixin, Model):
     """A recommendation to the security agency, and whether it was carried out."""
 
     __tablename__ = "recommendations"
@@ -218,7 +219,7 @@ class Recommendation(TimestampMixin, db.Model):
     case: Mapped[Case] = relationship(back_populates="recommendations")
 
 
-class Recusal(TimestampMixin, db.Model):
+class Recusal(TimestampMixin, Model):
     """A staff member's conflict of interest: they can no longer open the case."""
 
     __tablename__ = "recusals"
@@ -232,4 +233,4 @@ class Recusal(TimestampMixin, db.Model):
 
 from civicwatch.cases.search import install_search_structures  # noqa: E402  (needs the table above)
 
-install_search_structures(Case.__table__)
+install_search_structures(cast(Table, Case.__table__))  # declared as FromClause; a mapped class's is a Table

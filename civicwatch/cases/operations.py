@@ -18,8 +18,8 @@ from civicwatch.cases.models import (
     MessageKind,
     Outcome,
     Recommendation,
-    RemedyStatus,
     Recusal,
+    RemedyStatus,
 )
 from civicwatch.cases.permissions import require
 from civicwatch.cases.workflow import REASON_MAX, transition_case
@@ -151,7 +151,7 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
     """Deadlines, status and the complainant's news once the case has a new body."""
     if case.body_id == previous_body_id or case.body_id is None:
         return
-    body = db.session.get(Body, case.body_id)
+    body = db.session.get_one(Body, case.body_id)
     now = utcnow()
     _event(case, user, "routed", public=True, body=body.name)
     if case.assigned_to_id is not None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case as sql_case, func, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.models import Case, CaseMessage, CaseStatus, MessageKind
+from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.cases.search import search_condition
 from civicwatch.database import utcnow
@@ -31,7 +33,7 @@ PAGE_SIZE = 25
 
 # ---------------------------------------------------------------- deadlines in SQL
 
-def overdue_condition(now: dt.datetime):
+def overdue_condition(now: dt.datetime) -> ColumnElement[bool]:
     """Open, the clock running, and a deadline not met in time. Mirrors `deadlines.deadline_state`."""
     return and_(
         Case.status.in_(OPEN_STATUSES),
@@ -43,7 +45,7 @@ def overdue_condition(now: dt.datetime):
     )
 
 
-def next_due_expression():
+def next_due_expression() -> ColumnElement[dt.datetime]:
     """The deadline that matters now: acknowledgement until it happens, then the response."""
     return sql_case((Case.acknowledged_at.is_(None), Case.acknowledge_due_at), else_=Case.respond_due_at)
 
@@ -132,7 +134,7 @@ def _queue_scope(user: User, queue: str, now: dt.datetime, statuses_given: bool)
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
 def _apply_filters(query: Select, filters: QueueFilters) -> Select:
@@ -193,16 +195,18 @@ class DashboardFigures:
 
 
 def quarter_start(now: dt.datetime) -> dt.datetime:
-    return dt.datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1, tzinfo=dt.timezone.utc)
+    return dt.datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1, tzinfo=dt.UTC)
 
 
-def _days_expression(start, end):
+def _days_expression(start: SQLColumnExpression[dt.datetime | None],
+                     end: SQLColumnExpression[dt.datetime | None]) -> ColumnElement[float | Decimal]:
     if db.session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", end - start) / 86400.0
     return func.julianday(end) - func.julianday(start)
 
 
-def _median_days(scope: Select, start, end, since: dt.datetime) -> tuple[float | None, int]:
+def _median_days(scope: Select, start: SQLColumnExpression[dt.datetime | None],
+                 end: SQLColumnExpression[dt.datetime | None], since: dt.datetime) -> tuple[float | None, int]:
     """The median of (end - start) in days over the scope's cases whose `end` falls after `since`.
 
     One indexed range read of a quarter's durations; the median itself is taken in Python, the same on
@@ -223,7 +227,7 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         scope = scope.where(Case.body_id == body.id)
     open_cases = scope.where(Case.status.in_(OPEN_STATUSES))
     grouped = open_cases.with_only_columns(Case.status, func.count()).group_by(Case.status).order_by(None)
-    by_status = dict(db.session.execute(grouped).all())
+    by_status = dict(db.session.execute(grouped).tuples().all())
 
     def count(query: Select) -> int:
         return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -271,9 +275,10 @@ class TimelineItem:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def _event_title(event) -> str:
+def _event_title(event: CaseEvent) -> str:
     detail = event.detail or {}
     if event.kind == "status":
+        assert event.to_status is not None  # transition_case records both ends of every status event
         if event.from_status:
             return f"Status: {event.from_status.replace('_', ' ')} → {event.to_status.replace('_', ' ')}"
         return f"Status: {event.to_status.replace('_', ' ')}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, DDL, Table, event, literal, text
+from sqlalchemy import DDL, ColumnElement, Connection, SQLColumnExpression, Table, TextClause, event, literal, text
 
 FTS_TABLE = "cases_fts"
 PG_INDEX = "ix_cases_fts_document"
@@ -67,7 +67,8 @@ def fts5_query(terms: list[str]) -> str:
     return " ".join('"' + term.replace('"', "") + '"' for term in terms)
 
 
-def search_condition(id_column: ColumnElement, dialect: str, query: str | None) -> ColumnElement[bool] | None:
+def search_condition(id_column: SQLColumnExpression[int], dialect: str,
+                     query: str | None) -> ColumnElement[bool] | TextClause | None:
     """A WHERE condition matching cases whose text or place contains every word; None if no words."""
     terms = search_terms(query)
     if not terms:
@@ -82,7 +83,7 @@ def search_condition(id_column: ColumnElement, dialect: str, query: str | None) 
     return literal(False)
 
 
-def rebuild_search_index(connection) -> None:
+def rebuild_search_index(connection: Connection) -> None:
     """Rebuild the index from the table (after a bulk load that bypassed the triggers)."""
     if connection.dialect.name == "sqlite":
         connection.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))

@@ -1,10 +1,12 @@
 """Staff pages for cases: dashboard, queues, the case page and its actions, deadlines (admins)."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -13,7 +15,7 @@ from civicwatch.accounts.permissions import admin_required, staff_required
 from civicwatch.cases import operations
 from civicwatch.cases.deadlines import DeadlineState, deadline_state, describe_due
 from civicwatch.cases.forms import DeadlinesForm, QueueFilterForm, RemedyForm, TransitionForm
-from civicwatch.cases.models import Attachment, CaseStatus, Outcome, Recommendation, RemedyStatus
+from civicwatch.cases.models import Attachment, Case, CaseStatus, Outcome, Recommendation, RemedyStatus
 from civicwatch.cases.operations import StaleCaseError, check_version
 from civicwatch.cases.pages import FORMS, build_case_page, fill_choices
 from civicwatch.cases.permissions import can_open, load_case
@@ -28,7 +30,7 @@ from civicwatch.cases.queries import (
 )
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
-from civicwatch.extensions import db
+from civicwatch.extensions import Model, db
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes
 
@@ -36,17 +38,17 @@ blueprint = Blueprint("cases", __name__, url_prefix="/staff")
 
 
 @blueprint.app_template_global()
-def deadline_of(case) -> DeadlineState:
+def deadline_of(case: Case) -> DeadlineState:
     return deadline_state(case, utcnow())
 
 
 @blueprint.app_template_global()
-def due_words(due) -> str:
+def due_words(due: dt.datetime | None) -> str:
     return describe_due(due, utcnow())
 
 
 @blueprint.before_request
-def auditors_only_read():
+def auditors_only_read() -> None:
     """Auditors read everything and change nothing."""
     if request.method not in ("GET", "HEAD") and current_user.is_authenticated \
             and current_user.role is Role.AUDITOR:
@@ -57,7 +59,7 @@ def auditors_only_read():
 
 @blueprint.route("/")
 @staff_required
-def dashboard():
+def dashboard() -> str:
     body = current_user.body if current_user.role is Role.INVESTIGATOR else _body_by_code(request.args.get("body"))
     figures = dashboard_figures(current_user, body)
     return render_template("cases/dashboard.html", figures=figures, counts=figures.queue_counts,
@@ -81,15 +83,22 @@ def _filter_form() -> QueueFilterForm:
     return form
 
 
+Coded = TypeVar("Coded", Theme, Actor, Region, District, Body)
+
+
+def _ids_by_code(model: type[Coded]) -> dict[str, int]:
+    return {row.code: row.id for row in db.session.query(model)}
+
+
 def _filters_from(form: QueueFilterForm) -> QueueFilters:
-    codes = {model: {row.code: row.id for row in db.session.query(model)}
-             for model in (Theme, Actor, Region, District, Body)}
+    theme_ids, actor_ids, region_ids = _ids_by_code(Theme), _ids_by_code(Actor), _ids_by_code(Region)
+    district_ids, body_ids = _ids_by_code(District), _ids_by_code(Body)
     urgency = {"urgent": True, "ordinary": False}.get(form.urgency.data or "")
     return QueueFilters(
         q=form.q.data or None,
-        theme_id=codes[Theme].get(form.theme.data), actor_id=codes[Actor].get(form.actor.data),
-        region_id=codes[Region].get(form.region.data), district_id=codes[District].get(form.district.data),
-        body_id=codes[Body].get(form.body.data),
+        theme_id=theme_ids.get(form.theme.data), actor_id=actor_ids.get(form.actor.data),
+        region_id=region_ids.get(form.region.data), district_id=district_ids.get(form.district.data),
+        body_id=body_ids.get(form.body.data),
         status=CaseStatus(form.status.data) if form.status.data and not form.status.errors else None,
         urgent=urgency, received_from=form.received_from.data, received_to=form.received_to.data,
     )
@@ -97,7 +106,7 @@ def _filters_from(form: QueueFilterForm) -> QueueFilters:
 
 @blueprint.route("/cases")
 @staff_required
-def queue():
+def queue() -> str:
     queue_key = request.args.get("queue") or default_queue(current_user)
     allowed = {q.key for q in queues_for(current_user)}
     if queue_key not in allowed:
@@ -115,7 +124,8 @@ def queue():
 
 # ---------------------------------------------------------------- the case page
 
-def render_case(case, submitted: dict[str, FlaskForm] | None = None, status: int = 200, error: str | None = None):
+def render_case(case: Case, submitted: dict[str, FlaskForm] | None = None, status: int = 200,
+                error: str | None = None) -> tuple[str, int]:
     operations.record_case_view(case, current_user)
     db.session.commit()
     page = build_case_page(case, current_user, submitted)
@@ -125,13 +135,13 @@ def render_case(case, submitted: dict[str, FlaskForm] | None = None, status: int
 
 @blueprint.route("/cases/<int:case_id>")
 @staff_required
-def detail(case_id: int):
+def detail(case_id: int) -> tuple[str, int]:
     return render_case(load_case(current_user, case_id))
 
 
 @blueprint.route("/cases/<int:case_id>/attachments/<int:attachment_id>")
 @staff_required
-def attachment(case_id: int, attachment_id: int):
+def attachment(case_id: int, attachment_id: int) -> Response:
     from civicwatch.intake.attachments import send_attachment
 
     case = load_case(current_user, case_id)
@@ -149,7 +159,7 @@ def _submitted_texts(form: FlaskForm) -> list[tuple[str, str]]:
     return [(str(f.label.text), f.data) for f in form if f.type == "TextAreaField" and f.data]
 
 
-def perform(case_id: int, key: str, form: FlaskForm, action: Callable[[Any], str]):
+def perform(case_id: int, key: str, form: FlaskForm, action: Callable[[Case], str]) -> ResponseReturnValue:
     """Validate, check the version, act, commit and go back to the case; or show what went wrong."""
     case = load_case(current_user, case_id)
     fill_choices(form, case)
@@ -180,20 +190,23 @@ def _form(name: str) -> FlaskForm:
     return form_class(prefix=prefix)
 
 
-def _chosen(model: type, value: str | None) -> Any:
+M = TypeVar("M", bound=Model)
+
+
+def _chosen(model: type[M], value: str | None) -> M | None:
     return db.session.get(model, int(value)) if value and value.isdigit() else None
 
 
 @blueprint.post("/cases/<int:case_id>/status/<target>")
 @staff_required
-def change_status(case_id: int, target: str):
+def change_status(case_id: int, target: str) -> ResponseReturnValue:
     try:
         status = CaseStatus(target)
     except ValueError:
         abort(404)
     form = TransitionForm(prefix=f"to-{status.value}")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         operations.change_status(case, current_user, status, form.reason.data, form.response.data)
         return f"The case is now {status.value.replace('_', ' ')}."
 
@@ -202,12 +215,13 @@ def change_status(case_id: int, target: str):
 
 @blueprint.post("/cases/<int:case_id>/route")
 @staff_required
-def route(case_id: int):
+def route(case_id: int) -> ResponseReturnValue:
     form = _form("route")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         body = _chosen(Body, form.body.data)
         operations.route_case(case, current_user, body, form.reason.data)
+        assert body is not None  # route_case refuses a missing body
         return f"The case was sent to {body.name}. The complainant keeps the same reference."
 
     return perform(case_id, "route", form, act)
@@ -215,10 +229,10 @@ def route(case_id: int):
 
 @blueprint.post("/cases/<int:case_id>/correct")
 @staff_required
-def correct(case_id: int):
+def correct(case_id: int) -> ResponseReturnValue:
     form = _form("correct")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         operations.correct_classification(
             case, current_user, _chosen(Theme, form.theme.data), _chosen(Actor, form.actor.data),
             _chosen(Region, form.region.data), _chosen(District, form.district.data))
@@ -229,10 +243,10 @@ def correct(case_id: int):
 
 @blueprint.post("/cases/<int:case_id>/assign")
 @staff_required
-def assign(case_id: int):
+def assign(case_id: int) -> ResponseReturnValue:
     form = _form("assign")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         assignee = _chosen(User, form.assignee.data)
         operations.assign_case(case, current_user, assignee)
         return f"Assigned to {assignee.name}." if assignee else "The case is no longer assigned."
@@ -242,10 +256,10 @@ def assign(case_id: int):
 
 @blueprint.post("/cases/<int:case_id>/recuse")
 @staff_required
-def recuse(case_id: int):
+def recuse(case_id: int) -> ResponseReturnValue:
     form = _form("recuse")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         operations.recuse_from_case(case, current_user, form.reason.data)
         return f"You recused yourself from {case.reference}. You can no longer open it."
 
@@ -254,10 +268,10 @@ def recuse(case_id: int):
 
 @blueprint.post("/cases/<int:case_id>/notes")
 @staff_required
-def add_note(case_id: int):
+def add_note(case_id: int) -> ResponseReturnValue:
     form = _form("note")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         operations.add_note(case, current_user, form.text.data)
         return "Note added. Only staff can see it."
 
@@ -266,10 +280,10 @@ def add_note(case_id: int):
 
 @blueprint.post("/cases/<int:case_id>/messages")
 @staff_required
-def message(case_id: int):
+def message(case_id: int) -> ResponseReturnValue:
     form = _form("message")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         operations.message_complainant(case, current_user, form.text.data, bool(form.wait_for_reply.data))
         suffix = " The deadline clock is stopped until they reply." if form.wait_for_reply.data else ""
         return "Message sent to the complainant." + suffix
@@ -279,10 +293,10 @@ def message(case_id: int):
 
 @blueprint.post("/cases/<int:case_id>/clock")
 @staff_required
-def clock(case_id: int):
+def clock(case_id: int) -> ResponseReturnValue:
     form = _form("clock")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         operations.resume_clock(case, current_user)
         return "The deadline clock is running again; deadlines moved by the time spent waiting."
 
@@ -291,10 +305,10 @@ def clock(case_id: int):
 
 @blueprint.post("/cases/<int:case_id>/findings")
 @staff_required
-def findings(case_id: int):
+def findings(case_id: int) -> ResponseReturnValue:
     form = _form("findings")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         outcome = Outcome(form.outcome.data) if form.outcome.data in {o.value for o in Outcome} else None
         operations.record_findings(case, current_user, outcome, form.findings.data)
         return "Findings saved."
@@ -304,10 +318,10 @@ def findings(case_id: int):
 
 @blueprint.post("/cases/<int:case_id>/recommendations")
 @staff_required
-def recommend(case_id: int):
+def recommend(case_id: int) -> ResponseReturnValue:
     form = _form("recommend")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         operations.add_recommendation(case, current_user, form.text.data)
         return "Recommendation added."
 
@@ -316,10 +330,10 @@ def recommend(case_id: int):
 
 @blueprint.post("/cases/<int:case_id>/recommendations/<int:recommendation_id>")
 @staff_required
-def remedy(case_id: int, recommendation_id: int):
+def remedy(case_id: int, recommendation_id: int) -> ResponseReturnValue:
     form = RemedyForm(prefix=f"remedy-{recommendation_id}")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         recommendation = db.session.get(Recommendation, recommendation_id)
         if recommendation is None or recommendation.case_id != case.id:
             raise NotFoundError("There is no such recommendation on this case.")
@@ -331,10 +345,10 @@ def remedy(case_id: int, recommendation_id: int):
 
 @blueprint.post("/cases/<int:case_id>/draft-response")
 @staff_required
-def draft_response(case_id: int):
+def draft_response(case_id: int) -> ResponseReturnValue:
     form = _form("draft_response")
 
-    def act(case) -> str:
+    def act(case: Case) -> str:
         operations.save_draft_response(case, current_user, form.text.data)
         return "Draft public response saved."
 
@@ -345,7 +359,7 @@ def draft_response(case_id: int):
 
 @blueprint.route("/deadlines")
 @admin_required
-def deadlines():
+def deadlines() -> str:
     forms = {body.id: _deadlines_form(body) for body in all_bodies(active_only=False)}
     return render_template("cases/deadlines.html", bodies=all_bodies(active_only=False), forms=forms)
 
@@ -357,7 +371,7 @@ def _deadlines_form(body: Body, formdata: Any = None) -> DeadlinesForm:
 
 @blueprint.post("/deadlines/<int:body_id>")
 @admin_required
-def save_deadlines(body_id: int):
+def save_deadlines(body_id: int) -> ResponseReturnValue:
     body = db.session.get(Body, body_id) or abort(404)
     form = DeadlinesForm(prefix=f"body-{body.id}")
     if form.validate_on_submit():

@@ -8,6 +8,7 @@ with spaCy's registry so the config file in this folder can name it and saved mo
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from functools import partial
 from typing import Any, cast
 
@@ -20,7 +21,7 @@ from spacy.util import registry
 from thinc.api import Logistic, Model, SparseLinear_v2, chain, resizable, softmax_activation, with_cpu
 from thinc.layers.resizable import resize_linear_weighted
 from thinc.model import deserialize_attr, serialize_attr
-from thinc.types import Floats2d
+from thinc.types import Floats2d, Ints1d
 
 NEG_VALUE = -5000
 CACHE_LIMIT = 500_000  # hashing is cheap; the cache only has to hold the common words
@@ -75,7 +76,8 @@ def _word_keys(model: Model, words: numpy.ndarray) -> numpy.ndarray:
     parts = [words]
     for n in range(2, model.attrs["ngram_size"] + 1):
         if len(words) >= n:
-            parts.append(model.ops.ngrams(n, words))
+            # thinc's Ints1d is a typing-only name for the numpy array the CPU ops take and return
+            parts.append(cast(numpy.ndarray, model.ops.ngrams(n, cast(Ints1d, words))))
     return numpy.concatenate(parts)
 
 
@@ -108,7 +110,9 @@ def _doc_features(model: Model, doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]
     attrs = model.attrs
     signature = ("civicwatch.features", attrs["ngram_size"], attrs["char_ngram_min"], attrs["char_ngram_max"],
                  attrs["sublinear"], attrs["char_weight"])
-    cached = doc.user_data.get(signature)
+    # spaCy types Doc.user_data as dict[str, Any], but it takes any hashable key (spaCy's own are tuples)
+    user_data = cast(dict[Hashable, Any], doc.user_data)
+    cached = user_data.get(signature)
     if cached is not None:
         return cached
     words = doc.to_array([LOWER]).astype("uint64").reshape(-1)
@@ -117,7 +121,7 @@ def _doc_features(model: Model, doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]
         char_keys, char_values = _weigh(_char_keys(model, doc, words), attrs["sublinear"], attrs["char_weight"])
         keys = numpy.concatenate([keys, char_keys])
         values = numpy.concatenate([values, char_values])
-    doc.user_data[signature] = (keys, values)
+    user_data[signature] = (keys, values)
     return keys, values
 
 
@@ -180,7 +184,7 @@ def build_subword_bow_text_classifier(
         model = with_cpu(model, model.ops)
         model = model >> with_cpu(output_layer, output_layer.ops)
     if nO is not None:
-        model.set_dim("nO", cast(int, nO))
+        model.set_dim("nO", nO)
     model.set_ref("output_layer", sparse_linear)
     model.attrs["multi_label"] = not exclusive_classes
     model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)

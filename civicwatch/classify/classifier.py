@@ -135,7 +135,7 @@ class Classifier:
         readable = [i for i, text in enumerate(prepared) if has_words(text)]
         results: list[Classification] = [self._nothing_to_read() for _ in prepared]
         docs = self.nlp.pipe((prepared[i] for i in readable), batch_size=batch_size)
-        for i, doc in zip(readable, docs):
+        for i, doc in zip(readable, docs, strict=False):
             results[i] = self._read(doc)
         return results
 
@@ -158,8 +158,9 @@ class Classifier:
 
     def _read(self, doc: Doc) -> Classification:
         scores = {label: round(float(doc.cats.get(label, 0.0)), 4) for label in self.labels}
-        theme = max(self.labels, key=lambda label: scores[label])
-        confidence = min(1.0, max(0.0, scores[theme]))
+        best = max(self.labels, key=lambda label: scores[label])
+        theme: str | None = best
+        confidence = min(1.0, max(0.0, scores[best]))
         notes: list[str] = []
         familiar = self.familiar_share(doc) >= FAMILIAR_SHARE
         if not familiar:

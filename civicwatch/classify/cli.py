@@ -121,13 +121,16 @@ def _classify_batch(batch: list[tuple[int, bytes]]) -> int:
     from civicwatch.routing.rules import Reading, decide_route
 
     classifier = current_classifier()
+    if classifier is None:  # classify_command checked; only a model deactivated since then gets here
+        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
     rules, threshold = rule_values(), routing_threshold()
     parsed = [(number, *_parse_line(number, raw)) for number, raw in batch]
-    texts = [record["text"] for _, record, error in parsed if error is None]
+    # _parse_line gives a record whenever there is no error; `record is not None` says so to the type checker
+    texts = [record["text"] for _, record, error in parsed if error is None and record is not None]
     results = iter(classifier.classify_many(texts) if texts else [])
     failures = 0
     for number, record, error in parsed:
-        if error is not None:
+        if error is not None or record is None:
             failures += 1
             output = {**(record or {}), "error": {"line": number, "message": error}}
         else:
@@ -191,7 +194,7 @@ def _model_training_examples(meta: dict[str, Any], label_field: str) -> tuple[li
 def _table(rows: list[list[str]], header: list[str]) -> list[str]:
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
-                                   for i, (c, w) in enumerate(zip(cells, widths)))
+                                   for i, (c, w) in enumerate(zip(cells, widths, strict=False)))
     return [line(header), line(["-" * w for w in widths])] + [line(row) for row in rows]
 
 
@@ -219,7 +222,7 @@ def format_report(report: dict[str, Any], baseline: dict[str, Any] | None, basel
     lines.append("confusion matrix (rows: true label, columns: predicted)")
     confusion = theme["confusion"]
     short = [label[:6] for label in confusion["columns"]]
-    lines += _table([[row] + [str(n) for n in counts] for row, counts in zip(confusion["rows"], confusion["counts"])],
+    lines += _table([[row] + [str(n) for n in counts] for row, counts in zip(confusion["rows"], confusion["counts"], strict=False)],
                     ["true \\ predicted"] + short)
     lines.append("")
     for name in ("actor", "region", "district"):

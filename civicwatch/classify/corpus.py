@@ -95,7 +95,7 @@ def read_examples(paths: Iterable[Path | str], label_field: str = DEFAULT_LABEL_
 
 def split_bucket(text: str, salt: str = "held-out") -> int:
     """A number 0..99 fixed by the text alone (SHA-256), so the split never depends on file order."""
-    digest = hashlib.sha256(f"{salt}\x1f{split_key(text)}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{salt}\x1f{split_key(text)}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % 100
 
 

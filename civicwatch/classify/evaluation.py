@@ -26,21 +26,21 @@ def label_report(gold: Sequence[str], predicted: Sequence[str], labels: Sequence
     labels = list(labels) if labels is not None else sorted(set(gold))
     per_label = []
     for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, predicted) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, predicted) if g == label and p != label)
+        tp = sum(1 for g, p in zip(gold, predicted, strict=False) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=False) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=False) if g == label and p != label)
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_label.append(LabelScores(label, round(precision, 4), round(recall, 4), round(f1, 4), tp + fn))
     columns = labels + sorted({p for p in predicted if p not in labels})
-    confusion = [[sum(1 for g, p in zip(gold, predicted) if g == row and p == column) for column in columns]
+    confusion = [[sum(1 for g, p in zip(gold, predicted, strict=False) if g == row and p == column) for column in columns]
                  for row in labels]
     scored = [row for row in per_label if row.support]
     return {
         "labels": [row.__dict__ for row in per_label],
         "macro_f1": round(sum(row.f1 for row in scored) / len(scored), 4) if scored else 0.0,
-        "accuracy": round(sum(1 for g, p in zip(gold, predicted) if g == p) / len(gold), 4) if gold else 0.0,
+        "accuracy": round(sum(1 for g, p in zip(gold, predicted, strict=False) if g == p) / len(gold), 4) if gold else 0.0,
         "confusion": {"rows": labels, "columns": columns, "counts": confusion},
         "examples": len(gold),
     }
@@ -51,7 +51,7 @@ def _share_correct(pairs: list[tuple[str | None, str | None]]) -> float | None:
 
 
 def urgency_report(examples: Sequence[LabelledText], results: Sequence[Classification]) -> dict[str, Any] | None:
-    pairs = [(bool(e.urgent), r.urgent) for e, r in zip(examples, results) if "urgent" in e.annotated]
+    pairs = [(bool(e.urgent), r.urgent) for e, r in zip(examples, results, strict=False) if "urgent" in e.annotated]
     if not pairs or not any(gold for gold, _ in pairs):
         return None
     tp = sum(1 for gold, got in pairs if gold and got)
@@ -69,7 +69,7 @@ def evaluate_classifier(classifier: Classifier, examples: Sequence[LabelledText]
     report: dict[str, Any] = {"theme": label_report(gold, predicted, sorted(set(gold) | set(classifier.labels)))}
     report["theme"]["declined"] = sum(1 for result in results if result.theme is None)
     for name in ("actor", "region", "district"):
-        pairs = [(getattr(e, name), getattr(r, name)) for e, r in zip(examples, results) if name in e.annotated]
+        pairs = [(getattr(e, name), getattr(r, name)) for e, r in zip(examples, results, strict=False) if name in e.annotated]
         report[f"{name}_accuracy"] = _share_correct(pairs)
     report["urgency"] = urgency_report(examples, results)
     return report

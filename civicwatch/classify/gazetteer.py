@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from spacy.attrs import LOWER, SPACY
 from spacy.matcher import PhraseMatcher
@@ -71,7 +71,7 @@ def deletions(word: str) -> set[str]:
 
 
 def _one_substitution(a: str, b: str) -> bool:
-    return len(a) == len(b) and sum(1 for x, y in zip(a, b) if x != y) == 1
+    return len(a) == len(b) and sum(1 for x, y in zip(a, b, strict=False) if x != y) == 1
 
 
 def edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -129,7 +129,7 @@ class Gazetteer:
         found: str | None = None
         if (len(word) >= FUZZY_MIN_LENGTH and word.isalpha() and word not in self.term_words
                 and word not in self.common_words):
-            candidates = set()
+            candidates: set[str] = set()
             for variant in deletions(word) | {word}:
                 candidates.update(self._fuzzy_index.get(variant, ()))
             # People rarely get the first letter wrong; requiring it keeps "harder" from being "warder".
@@ -142,8 +142,9 @@ class Gazetteer:
 
     def _corrected(self, doc: Doc) -> Doc:
         """The doc itself, or a copy with misspelt term words replaced (matched on lower-case forms)."""
-        lowers = doc.to_array([LOWER]).reshape(-1).tolist()
-        corrections = {}
+        # spaCy types to_array as float64; the LOWER column holds uint64 string hashes, so these are ints
+        lowers = cast(list[int], doc.to_array([LOWER]).reshape(-1).tolist())
+        corrections: dict[int, str] = {}
         for word in set(lowers):
             replacement = self._correct_hash(word)
             if replacement is not None:
@@ -191,7 +192,7 @@ def most_mentioned(mentions: list[tuple[str, int]]) -> str | None:
     if not mentions:
         return None
     counts = Counter(code for code, _ in mentions)
-    first = {}
+    first: dict[str, int] = {}
     for code, position in mentions:
         first.setdefault(code, position)
     return min(counts, key=lambda code: (-counts[code], first[code]))

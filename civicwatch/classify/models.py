@@ -7,10 +7,10 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicwatch.database import TimestampMixin, UTCDateTime
-from civicwatch.extensions import db
+from civicwatch.extensions import Model
 
 
-class LabelledExample(TimestampMixin, db.Model):
+class LabelledExample(TimestampMixin, Model):
     __tablename__ = "labelled_examples"
 
     id: Mapped[int] = mapped_column(primary_key=True)

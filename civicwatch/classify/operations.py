@@ -93,7 +93,9 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
         raise CorpusError("There is no training data: the corpus folder has no .jsonl files.")
     examples = read_examples(paths, label_field)
     train, held_out = split_examples(examples)
-    corrections, correction_rows, skipped = ([], [], 0)
+    corrections: list[LabelledText] = []
+    correction_rows: list[LabelledExample] = []
+    skipped = 0
     if label_field == DEFAULT_LABEL_FIELD:
         corrections, correction_rows, skipped = training_corrections({e.label for e in examples})
     progress = progress or (lambda report: None)

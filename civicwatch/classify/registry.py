@@ -50,7 +50,7 @@ def active_model_path(root: Path | None = None) -> Path | None:
 
 
 def new_version(data_hash: str, now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return f"{now:%Y%m%d-%H%M%S}-{data_hash[:8]}"
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy
 from spacy.language import Language
@@ -143,15 +143,21 @@ def _blank_pipeline(config: Config, components: Sequence[str]) -> Language:
     return nlp
 
 
+def _textcat(nlp: Language, name: str) -> TextCategorizer:
+    """spaCy types get_pipe as a plain callable; every component here is a TextCategorizer (urgency is
+    its multi-label subclass)."""
+    return cast(TextCategorizer, nlp.get_pipe(name))
+
+
 def _examples(task: _Task, docs: Sequence[Doc] | None = None) -> list[Example]:
-    return [Example.from_dict(doc, {"cats": cats}) for doc, cats in zip(docs or task.docs, task.cats)]
+    return [Example.from_dict(doc, {"cats": cats}) for doc, cats in zip(docs or task.docs, task.cats, strict=False)]
 
 
 def _epoch_pool(examples: list[Example], balance_by: list[str], balance: float, rng: random.Random) -> list[Example]:
     counts = Counter(balance_by)
     largest = max(counts.values())
     pool: list[Example] = []
-    for example, label in zip(examples, balance_by):
+    for example, label in zip(examples, balance_by, strict=False):
         weight = (largest / counts[label]) ** balance
         copies = int(weight) + (1 if rng.random() < weight - int(weight) else 0)
         pool.extend([example] * max(1, copies))
@@ -174,18 +180,18 @@ def _dev_score(task: _Task, component: TextCategorizer, dev: _Task) -> float:
     if task.component == URGENCY:
         truth = numpy.asarray([cats[URGENT_LABEL] for cats in dev.cats])
         return average_precision(truth, scores[:, 0])
-    gold = [max(cats, key=cats.get) for cats in dev.cats]
+    gold = [max(cats, key=cats.__getitem__) for cats in dev.cats]
     predicted = [labels[i] for i in scores.argmax(axis=1)]
-    accuracy = sum(1 for g, p in zip(gold, predicted) if g == p) / len(gold)
+    accuracy = sum(1 for g, p in zip(gold, predicted, strict=False) if g == p) / len(gold)
     return (accuracy + macro_f1(gold, predicted, sorted(set(gold)))) / 2
 
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> float:
     scores = []
     for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, predicted) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, predicted) if g == label and p != label)
+        tp = sum(1 for g, p in zip(gold, predicted, strict=False) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=False) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=False) if g == label and p != label)
         scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     return sum(scores) / len(scores) if scores else 0.0
 
@@ -204,7 +210,7 @@ def _fit(nlp: Language, task: _Task, settings: Settings, epochs: int, progress: 
          dev: _Task | None = None) -> list[float]:
     """Train one component from scratch for `epochs` epochs; returns the dev score after each epoch."""
     fix_random_seed(settings.seed)
-    component = nlp.get_pipe(task.component)
+    component = _textcat(nlp, task.component)
     examples = _examples(task)
     component.initialize(lambda: examples[:500], nlp=nlp, labels=task.labels)
     optimizer = settings.new_optimizer()
@@ -291,7 +297,7 @@ def _urgency_threshold(config: Config, task: _Task, settings: Settings, epochs: 
         nlp = _blank_pipeline(config, [URGENCY])
         _fit(nlp, task.subset(train_rows), settings, epochs, progress,
              f"urgency (threshold, fold {fold + 1}/{settings.urgency_folds})")
-        scores = _predict(nlp.get_pipe(URGENCY), [task.docs[i] for i in test_rows])
+        scores = _predict(_textcat(nlp, URGENCY), [task.docs[i] for i in test_rows])
         out_of_fold[test_rows] = scores[:, 0]
     truth = numpy.asarray([cats[URGENT_LABEL] for cats in task.cats])
     threshold, recall, precision = choose_threshold(truth, out_of_fold, settings.urgency_recall_target)
@@ -316,11 +322,12 @@ def _urgency_task(docs: list[Doc], examples: Sequence[LabelledText]) -> _Task | 
 
 def _actor_task(docs: list[Doc], examples: Sequence[LabelledText]) -> _Task | None:
     rows = [i for i, example in enumerate(examples) if "actor" in example.annotated]
-    codes = sorted({examples[i].actor for i in rows if examples[i].actor})
+    annotated = [examples[i] for i in rows]
+    codes = sorted({example.actor for example in annotated if example.actor})
     if not codes or len(rows) < 20:
         return None
     labels = [ACTOR_PREFIX + code for code in codes] + [NO_ACTOR]
-    targets = [ACTOR_PREFIX + examples[i].actor if examples[i].actor else NO_ACTOR for i in rows]
+    targets = [ACTOR_PREFIX + example.actor if example.actor else NO_ACTOR for example in annotated]
     return _Task(ACTOR, labels, [docs[i] for i in rows],
                  [{label: float(label == target) for label in labels} for target in targets],
                  [examples[i].text for i in rows], targets)

@@ -27,6 +27,7 @@ from civicwatch.extensions import db
 from civicwatch.routing.models import RoutingRule
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.operations import load_taxonomy
+from civicwatch.taxonomy.queries import Coded
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "classify" / "corpus"
 
@@ -37,7 +38,7 @@ DEMO_CONTACTS = [
     {"name": "Fatmata Demo-Conteh", "phone": "+23278100003", "email": "fatmata.demo@example.org"},
 ]
 
-FALLBACK_TEXTS = [
+FALLBACK_TEXTS: list[dict[str, str | None]] = [
     {"text": "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.",
      "theme": "abuse_of_force", "actor": "military", "region": "eastern", "district": "kenema"},
     {"text": "Police in Makeni have held my husband for nine days without charge and we cannot see him.",
@@ -81,15 +82,16 @@ def demo_examples() -> list[dict]:
 
 
 def _ensure_staff(password: str, summary: DemoSummary) -> None:
-    wanted = [("admin@example.org", "Demo Admin", Role.ADMIN, None),
-              ("triage@example.org", "Demo Triage Officer", Role.TRIAGE, None),
-              ("auditor@example.org", "Demo Auditor", Role.AUDITOR, None)]
+    wanted: list[tuple[str, str, Role, Body | None]] = [
+        ("admin@example.org", "Demo Admin", Role.ADMIN, None),
+        ("triage@example.org", "Demo Triage Officer", Role.TRIAGE, None),
+        ("auditor@example.org", "Demo Auditor", Role.AUDITOR, None)]
     for body in db.session.scalars(select(Body).order_by(Body.code)):
         wanted.append((f"{body.code}@example.org", f"Investigator, {body.name}", Role.INVESTIGATOR, body))
-    for email, name, role, body in wanted:
+    for email, name, role, home_body in wanted:
         summary.emails.append(email)
         if db.session.scalar(select(User.id).where(User.email == email)) is None:
-            create_user(email, name, role, password, body=body)
+            create_user(email, name, role, password, body=home_body)
             summary.created_users += 1
 
 
@@ -105,8 +107,16 @@ def _route(theme: Theme, actor: Actor | None, region: Region | None) -> Body | N
     return None
 
 
+def _rows_by_code(model: type[Coded]) -> dict[str, Coded]:
+    return {row.code: row for row in db.session.scalars(select(model))}
+
+
+def _lookup(rows: dict[str, Coded], code: str | None) -> Coded | None:
+    return rows.get(code) if code else None
+
+
 def _pick_status(rng: random.Random) -> CaseStatus:
-    statuses, weights = zip(*STATUS_MIX)
+    statuses, weights = zip(*STATUS_MIX, strict=False)
     return rng.choices(statuses, weights=weights)[0]
 
 
@@ -131,7 +141,7 @@ def _advance(case: Case, status: CaseStatus, created: dt.datetime, rng: random.R
     if status in (CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN, CaseStatus.REOPENED):
         path.append(status)
     moment = created
-    for previous, current in zip(path, path[1:]):
+    for previous, current in zip(path, path[1:], strict=False):
         moment = min(now, moment + dt.timedelta(hours=_step_hours(current, rng)))
         case.events.append(CaseEvent(kind="status", from_status=previous.value, to_status=current.value,
                                      created_at=moment, public=True))
@@ -162,18 +172,18 @@ def build_demo(password: str, case_count: int, seed: int,
     _ensure_staff(password, summary)
     existing = db.session.scalar(select(func.count()).select_from(Case)) or 0
     rng = random.Random(seed + existing)
-    codes = {m.__name__: {row.code: row for row in db.session.scalars(select(m))}
-             for m in (Theme, Actor, Region, District)}
+    themes, actors, regions, districts = (
+        _rows_by_code(Theme), _rows_by_code(Actor), _rows_by_code(Region), _rows_by_code(District))
     examples = demo_examples()
     now = utcnow()
     created_cases: list[Case] = []
-    for i in range(max(0, case_count - existing)):
+    for _i in range(max(0, case_count - existing)):
         example = rng.choice(examples)
         created = now - dt.timedelta(days=rng.uniform(0, 365), hours=rng.uniform(0, 24))
-        theme = codes["Theme"].get(example.get("theme"))
-        actor = codes["Actor"].get(example.get("actor"))
-        region = codes["Region"].get(example.get("region"))
-        district = codes["District"].get(example.get("district"))
+        theme = _lookup(themes, example.get("theme"))
+        actor = _lookup(actors, example.get("actor"))
+        region = _lookup(regions, example.get("region"))
+        district = _lookup(districts, example.get("district"))
         low_confidence = rng.random() < 0.08
         body = None if low_confidence or theme is None else _route(theme, actor, region)
         case = Case(

@@ -10,7 +10,7 @@ import datetime as dt
 import ipaddress
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Insert, delete, or_, select
 
 from civicwatch.crypto import keyed_hash
 from civicwatch.database import utcnow
@@ -74,11 +74,14 @@ def _locked_row(client: str, now: dt.datetime) -> ReceiptLookupFailure:
     """The client's row, created if missing, locked (PostgreSQL) so that parallel failures all count."""
     dialect = db.session.get_bind().dialect.name
     values = {"client_hash": client, "failures": 0, "first_failure_at": now}
+    claim: Insert
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        claim = postgresql_insert(ReceiptLookupFailure).values(**values).on_conflict_do_nothing()
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(ReceiptLookupFailure).values(**values).on_conflict_do_nothing())
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        claim = sqlite_insert(ReceiptLookupFailure).values(**values).on_conflict_do_nothing()
+    db.session.execute(claim)
     query = (select(ReceiptLookupFailure).where(ReceiptLookupFailure.client_hash == client)
              .with_for_update().execution_options(populate_existing=True))
     return db.session.scalars(query).one()

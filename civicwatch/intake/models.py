@@ -7,10 +7,10 @@ from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicwatch.database import UTCDateTime
-from civicwatch.extensions import db
+from civicwatch.extensions import Model
 
 
-class ReceiptLookupFailure(db.Model):
+class ReceiptLookupFailure(Model):
     """Failed /track lookups from one client. In the database, so every app instance sees the same count.
 
     The client is a keyed hash of its network address (an IPv6 /64), never the address itself.

@@ -38,6 +38,7 @@ from civicwatch.intake.attachments import (
     save_attachment,
 )
 from civicwatch.taxonomy.models import Actor, District, Region
+from civicwatch.taxonomy.queries import Coded
 
 log = logging.getLogger(__name__)
 
@@ -166,12 +167,12 @@ def normalise_contact_email(raw: str | None) -> str | None:
 
 
 def contact_details(phone: str | None, email: str | None) -> dict[str, str] | None:
-    contact = {"phone": normalise_phone(phone), "email": normalise_contact_email(email)}
-    contact = {key: value for key, value in contact.items() if value}
+    given = {"phone": normalise_phone(phone), "email": normalise_contact_email(email)}
+    contact = {key: value for key, value in given.items() if value}
     return contact or None
 
 
-def _by_code(model: type, code: str | None) -> Any:
+def _by_code(model: type[Coded], code: str | None) -> Coded | None:
     if not code:
         return None
     return db.session.scalar(select(model).where(model.code == code))

@@ -21,7 +21,6 @@ from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
 from civicwatch.messaging.senders import get_sender
 from civicwatch.sms.inbox import InboxReport, process_inbox
 
-
 log = logging.getLogger(__name__)
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from civicwatch.crypto import decrypt_text
@@ -85,12 +86,13 @@ def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMe
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=OutboundMessage)
     for message_id in db.session.scalars(query).all():
-        claimed = db.session.execute(
+        # An UPDATE returns a CursorResult, which has the row count; Session.execute is typed as Result.
+        claimed = cast(CursorResult[Any], db.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == message_id, _due(now))
             .values(status=OutboxStatus.SENDING, claimed_by=worker_id, claimed_at=now)
             .execution_options(synchronize_session=False)
-        )
+        ))
         if claimed.rowcount == 1:
             return db.session.get(OutboundMessage, message_id, populate_existing=True)
     return None
@@ -98,13 +100,13 @@ def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMe
 
 def _finish(message: OutboundMessage, worker_id: str, **values: object) -> bool:
     """Write the result only if the claim is still ours (it is, unless we outlived the claim timeout)."""
-    result = db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id == message.id, OutboundMessage.claimed_by == worker_id,
                OutboundMessage.status == OutboxStatus.SENDING)
         .values(claimed_by=None, claimed_at=None, **values)
         .execution_options(synchronize_session=False)
-    )
+    ))
     return result.rowcount == 1
 
 

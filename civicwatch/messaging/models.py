@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civicwatch.cases.models import Case
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
-from civicwatch.extensions import db
+from civicwatch.extensions import Model
 
 
 class OutboxStatus(enum.Enum):
@@ -22,7 +22,7 @@ class OutboxStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
-class OutboundMessage(TimestampMixin, db.Model):
+class OutboundMessage(TimestampMixin, Model):
     """One text owed to someone. The delivery worker claims it (status sending, claimed_by/claimed_at),
     sends it and records the provider's SID; failures wait `next_attempt_at` and give up at `retry_until`."""
 

@@ -1,7 +1,7 @@
 """Public pages that belong to no other domain: the home page, privacy notice and health check."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from civicwatch.classify.registry import active_model_version
@@ -11,17 +11,17 @@ blueprint = Blueprint("public", __name__)
 
 
 @blueprint.route("/")
-def index():
+def index() -> str:
     return render_template("public/index.html")
 
 
 @blueprint.route("/privacy")
-def privacy():
+def privacy() -> str:
     return render_template("public/privacy.html")
 
 
 @blueprint.route("/healthz")
-def healthz():
+def healthz() -> tuple[Response, int]:
     try:
         db.session.execute(text("SELECT 1"))
         database_ok = True

@@ -11,11 +11,11 @@ from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.database import UTCDateTime, utcnow
-from civicwatch.extensions import db
+from civicwatch.extensions import Model
 from civicwatch.taxonomy.models import Actor, Body, Region, Theme
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     __tablename__ = "routing_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,7 +40,7 @@ class DecisionKind:
     BY_HAND = "by_hand"  # staff chose the body, with a reason
 
 
-class RoutingDecision(db.Model):
+class RoutingDecision(Model):
     __tablename__ = "routing_decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

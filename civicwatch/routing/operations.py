@@ -24,6 +24,7 @@ from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
 from civicwatch.routing.queries import THRESHOLD_SETTING, routing_threshold, rule_values
 from civicwatch.routing.rules import Reading, RouteDecision, decide_route, explain
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+from civicwatch.taxonomy.queries import Coded
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,13 @@ class _Plan:
     classified: bool = False
 
 
-def _by_code(model: type, code: str | None) -> Any:
+def _by_code(model: type[Coded], code: str | None) -> Coded | None:
     if not code:
         return None
     return db.session.scalar(select(model).where(model.code == code))
 
 
-def _code(row: Any) -> str | None:
+def _code(row: Body | Theme | Actor | Region | District | None) -> str | None:
     return row.code if row is not None else None
 
 
@@ -284,19 +285,21 @@ def _rule_dict(rule: RoutingRule) -> dict[str, Any]:
             "region": _code(rule.region), "body": _code(rule.body), "active": rule.active}
 
 
-def _check_rule(priority: int, theme: Theme | None, body: Body | None) -> None:
+def _check_rule(priority: int, theme: Theme | None, body: Body | None) -> tuple[Theme, Body]:
+    """The theme and body, once checked (a rule needs both)."""
     if theme is None:
         raise DomainError("Choose the theme the rule applies to.")
     if body is None:
         raise DomainError("Choose the body the rule sends cases to.")
     if not 0 <= priority <= 1_000_000:
         raise DomainError("The priority must be a whole number from 0 to 1,000,000.")
+    return theme, body
 
 
 def create_rule(user: User, priority: int, theme: Theme | None, body: Body | None, actor: Actor | None = None,
                 region: Region | None = None, active: bool = True) -> RoutingRule:
     """Add a routing rule (lower priority numbers are tried first)."""
-    _check_rule(priority, theme, body)
+    theme, body = _check_rule(priority, theme, body)
     rule = RoutingRule(priority=priority, theme=theme, body=body, actor=actor, region=region, active=active)
     db.session.add(rule)
     db.session.flush()
@@ -307,7 +310,7 @@ def create_rule(user: User, priority: int, theme: Theme | None, body: Body | Non
 def update_rule(rule: RoutingRule, user: User, priority: int, theme: Theme | None, body: Body | None,
                 actor: Actor | None = None, region: Region | None = None, active: bool = True) -> RoutingRule:
     """Change a routing rule; it applies to cases routed from now on."""
-    _check_rule(priority, theme, body)
+    theme, body = _check_rule(priority, theme, body)
     before = _rule_dict(rule)
     rule.priority, rule.theme, rule.body, rule.actor, rule.region, rule.active = (
         priority, theme, body, actor, region, active)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from civicwatch.accounts.models import Role
@@ -36,7 +37,8 @@ def _rule_form(rule: RoutingRule | None = None, formdata: Any = None) -> RuleFor
     return form
 
 
-def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | None = None, status: int = 200):
+def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | None = None,
+          status: int = 200) -> tuple[str, int]:
     threshold_form = threshold_form or ThresholdForm(data={"threshold": routing_threshold()})
     return render_template(
         "routing/index.html", rules=all_rules(), threshold=routing_threshold(), threshold_form=threshold_form,
@@ -65,13 +67,13 @@ def _save_rule(form: RuleForm, rule: RoutingRule | None, done: str) -> bool:
 
 @blueprint.route("/")
 @readers_required
-def index():
+def index() -> ResponseReturnValue:
     return _page()
 
 
 @blueprint.post("/threshold")
 @admin_required
-def save_threshold():
+def save_threshold() -> ResponseReturnValue:
     form = ThresholdForm()
     if not form.validate_on_submit():
         return _page(threshold_form=form, status=400)
@@ -83,7 +85,7 @@ def save_threshold():
 
 @blueprint.post("/rules")
 @admin_required
-def create_rule():
+def create_rule() -> ResponseReturnValue:
     form = _rule_form(formdata=request.form)
     if form.validate_on_submit() and _save_rule(form, None, "The rule was added."):
         return redirect(url_for("routing.index"))
@@ -96,7 +98,7 @@ def _rule_or_404(rule_id: int) -> RoutingRule:
 
 @blueprint.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 @admin_required
-def edit_rule(rule_id: int):
+def edit_rule(rule_id: int) -> ResponseReturnValue:
     rule = _rule_or_404(rule_id)
     posted = request.method == "POST"
     form = _rule_form(rule, formdata=request.form if posted else None)
@@ -108,7 +110,7 @@ def edit_rule(rule_id: int):
 
 @blueprint.post("/rules/<int:rule_id>/delete")
 @admin_required
-def delete_rule(rule_id: int):
+def delete_rule(rule_id: int) -> ResponseReturnValue:
     rule = _rule_or_404(rule_id)
     if not DeleteRuleForm().validate_on_submit():
         abort(400)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Integer, LargeBinary, bindparam, exists, select, text, update
+from sqlalchemy import Integer, LargeBinary, Table, bindparam, exists, select, text, update
 
 from civicwatch.crypto import encrypt_text
 from civicwatch.database import UTCDateTime
 from civicwatch.extensions import db
 from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation, SmsOptOut
 
-_INBOUND = InboundSms.__table__
-_CONVERSATIONS = SmsConversation.__table__
+# Declared as FromClause on the declarative base; a mapped class's is a Table.
+_INBOUND = cast(Table, InboundSms.__table__)
+_CONVERSATIONS = cast(Table, SmsConversation.__table__)
 
 
 @dataclass(frozen=True)

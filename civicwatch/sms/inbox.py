@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, delete, exists, func, select, update
+from sqlalchemy import CursorResult, Row, delete, exists, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
@@ -25,8 +25,8 @@ from civicwatch.database import SingleRowInsert, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import route_stored_case
 from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms
-from civicwatch.sms.models import InboxText
 from civicwatch.sms.dialogue import Event, classify, clean_text
+from civicwatch.sms.models import InboxText
 from civicwatch.sms.operations import IncomingSms, receive_sms, record_opt_out
 from civicwatch.sms.phones import normalise_sender, phone_hash
 from civicwatch.sms.replies import Reply, render_reply
@@ -78,10 +78,11 @@ def waiting_texts() -> tuple[int, int]:
 def retry_set_aside_texts(user: Any) -> int:
     """An admin puts the texts set aside back in the queue (say, after fixing what made them fail). Audited;
     flushes only. Returns how many."""
-    count = db.session.execute(
+    # An UPDATE returns a CursorResult, which has the row count; Session.execute is typed as Result.
+    count = cast(CursorResult[Any], db.session.execute(
         update(InboxText).where(InboxText.attempts >= MAX_ATTEMPTS).values(attempts=0, last_error=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if count:
         record_audit(user, "sms_inbox.retry", after={"texts": count})
     return count

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
-from civicwatch.extensions import db
+from civicwatch.extensions import Model
 
 
 class ConversationState(enum.Enum):
@@ -18,7 +18,7 @@ class ConversationState(enum.Enum):
     FOLLOWING_UP = "following_up"  # texts within the follow-up window are added to `case_id`
 
 
-class SmsConversation(TimestampMixin, db.Model):
+class SmsConversation(TimestampMixin, Model):
     """Where one phone number is in the dialogue. Expiry is judged on read, against `last_message_at`."""
 
     __tablename__ = "sms_conversations"
@@ -44,7 +44,7 @@ class SmsConversation(TimestampMixin, db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class InboxText(db.Model):
+class InboxText(Model):
     """A text as Twilio's webhook handed it over, waiting for a worker to run it through the dialogue.
 
     The webhook only writes this row (one per MessageSid) and commits, so a citizen's text is durable before
@@ -65,7 +65,7 @@ class InboxText(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(200))
 
 
-class InboundSms(db.Model):
+class InboundSms(Model):
     """One inbound text, stored once per Twilio MessageSid with the reply it got, so a retry gets the same."""
 
     __tablename__ = "inbound_sms"
@@ -82,7 +82,7 @@ class InboundSms(db.Model):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
 
 
-class SmsOptOut(TimestampMixin, db.Model):
+class SmsOptOut(TimestampMixin, Model):
     """A number that texted STOP (or that Twilio reports unsubscribed): nothing more is sent to it."""
 
     __tablename__ = "sms_opt_outs"

@@ -13,8 +13,9 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.cases.models import Case, Channel
@@ -137,8 +138,8 @@ def move_conversation(conversation: ConversationRow, decision: Decision, step: _
     if state is ConversationState.FOLLOWING_UP:
         # Only a text that opened or joined a case moves the window; STATUS or a rating about another
         # case leaves follow-ups going where they went.
-        joined = decision.action in (Action.OPEN_CASE, Action.ADD_TO_CASE) and step.case is not None
-        case_id = step.case.id if joined else conversation.case_id
+        joined = step.case if decision.action in (Action.OPEN_CASE, Action.ADD_TO_CASE) else None
+        case_id = joined.id if joined is not None else conversation.case_id
     save_conversation(conversation.id, state, pending, since, case_id, now)
 
 
@@ -159,18 +160,22 @@ def find_case_for_status(phone_hash: str, query: str | None) -> Case | None:
 
 # ---------------------------------------------------------------- opt-out
 
+# Declared as FromClause on the declarative base; a mapped class's is a Table.
+_OPT_OUTS = cast(Table, SmsOptOut.__table__)
+
+
 def record_opt_out(number_hash: str, source: str) -> None:
     """Nothing more is sent to this number (idempotent). `source`: "keyword" or "carrier"."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(SmsOptOut.__table__)
+        insert(_OPT_OUTS)
         .values(phone_hash=number_hash, source=source, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["phone_hash"])
     )
 
 
 def remove_opt_out(number_hash: str) -> None:
-    db.session.execute(SmsOptOut.__table__.delete().where(SmsOptOut.phone_hash == number_hash))
+    db.session.execute(_OPT_OUTS.delete().where(SmsOptOut.phone_hash == number_hash))
 
 
 # ---------------------------------------------------------------- what each action does

@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from civicwatch.extensions import db
+from civicwatch.extensions import Model
 
 
-class Body(db.Model):
+class Body(Model):
     __tablename__ = "bodies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +27,7 @@ class Body(db.Model):
         return f"<Body {self.code}>"
 
 
-class Theme(db.Model):
+class Theme(Model):
     __tablename__ = "themes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +38,7 @@ class Theme(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Actor(db.Model):
+class Actor(Model):
     __tablename__ = "actors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class Actor(db.Model):
     terms: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
-class Region(db.Model):
+class Region(Model):
     __tablename__ = "regions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +59,7 @@ class Region(db.Model):
     )
 
 
-class District(db.Model):
+class District(Model):
     __tablename__ = "districts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +70,7 @@ class District(db.Model):
     region: Mapped[Region] = relationship(back_populates="districts")
 
 
-class Setting(db.Model):
+class Setting(Model):
     """Deployment settings that admins change at run time (thresholds and the like)."""
 
     __tablename__ = "settings"

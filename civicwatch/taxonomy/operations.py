@@ -13,6 +13,7 @@ from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.models import RoutingRule
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+from civicwatch.taxonomy.queries import Coded
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent / "data" / "default.json"
 
@@ -38,7 +39,7 @@ def read_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> dict[str, Any]:
     return data
 
 
-def _upsert(model: type, code: str, **fields: Any) -> Any:
+def _upsert(model: type[Coded], code: str, **fields: Any) -> Coded:
     row = db.session.scalar(select(model).where(model.code == code))
     if row is None:
         row = model(code=code, **fields)

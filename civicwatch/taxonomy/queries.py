@@ -1,12 +1,15 @@
 """Reading the taxonomy and settings."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+
+# The taxonomy tables that have a unique `code`.
+Coded = TypeVar("Coded", Body, Theme, Actor, Region, District)
 
 
 def get_setting(key: str, default: Any = None) -> Any:
@@ -37,7 +40,7 @@ def all_districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name)))
 
 
-def by_code(model: type, code: str | None) -> Any:
+def by_code(model: type[Coded], code: str | None) -> Coded | None:
     if not code:
         return None
     return db.session.scalar(select(model).where(model.code == code))

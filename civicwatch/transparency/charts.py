@@ -152,7 +152,7 @@ def column_chart(title: str, description: str, months: Sequence[str], labels: Se
     top = _nice_maximum(max(shown + [threshold]))
     chart.ticks = [Tick(PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * i / 4, f"{int(top * i / 4):,}") for i in range(5)]
     slot = (WIDTH - PLOT_LEFT - PLOT_RIGHT) / max(len(figures), 1)
-    for index, (label, axis, figure, note) in enumerate(zip(labels, _axis_labels(months), figures, notes)):
+    for index, (label, axis, figure, note) in enumerate(zip(labels, _axis_labels(months), figures, notes, strict=False)):
         value, css = _bar_value(figure, threshold)
         height = PLOT_HEIGHT * value / top if top else 0
         chart.bars.append(Bar(
@@ -178,7 +178,7 @@ def line_chart(title: str, description: str, months: Sequence[str], labels: Sequ
     chart.ticks = [Tick(PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * i / 4, f"{25 * i}%") for i in range(5)]
     slot = (WIDTH - PLOT_LEFT - PLOT_RIGHT) / max(len(figures), 1)
     segment: list[Point] = []
-    for index, (label, axis, figure, note) in enumerate(zip(labels, _axis_labels(months), figures, notes)):
+    for index, (label, axis, figure, note) in enumerate(zip(labels, _axis_labels(months), figures, notes, strict=False)):
         x = round(PLOT_LEFT + index * slot + slot / 2, 1)
         if figure.shown and figure.value is not None:
             segment.append(Point(x, round(chart.baseline - PLOT_HEIGHT * float(figure.value), 1), label,

@@ -62,7 +62,7 @@ class StatisticsFilterForm(Form):
         self.theme.choices = [("", "All subjects")] + [(t.code, t.name) for t in themes]
         self.region.choices = [("", "All regions")] + [(r.code, r.name) for r in regions]
 
-    def validate(self, extra_validators: dict | None = None) -> bool:  # type: ignore[override]
+    def validate(self, extra_validators: dict | None = None) -> bool:
         if self.period.data not in {value for value, _ in self.period.choices}:
             self.period.data = LAST_12_MONTHS  # an old link to a year with no cases is not an error
         valid = super().validate(extra_validators)

@@ -37,7 +37,7 @@ def w3_datetime(value: dt.datetime | None) -> str | None:
     """W3C date-time with the zone, as the spec requires: 2010-01-01T00:00:00Z."""
     if value is None:
         return None
-    return value.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def day_datetime(value: dt.date | None) -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civicwatch.accounts.models import User
 from civicwatch.cases.models import Case, Outcome, RemedyStatus
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column
-from civicwatch.extensions import db
+from civicwatch.extensions import Model, db
 from civicwatch.taxonomy.models import Body, Theme
 
 
@@ -31,7 +31,7 @@ class PublicationStatus(enum.Enum):
 PUBLIC_STATUSES = (PublicationStatus.PUBLISHED, PublicationStatus.WITHDRAWN)
 
 
-class Publication(TimestampMixin, db.Model):
+class Publication(TimestampMixin, Model):
     """One version of a case's public answer. Only the author edits a draft; another person approves it."""
 
     __tablename__ = "publications"
@@ -108,7 +108,7 @@ for _statement in PUBLICATION_SEARCH_DDL:
     event.listen(Publication.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 
-class ApiKey(TimestampMixin, db.Model):
+class ApiKey(TimestampMixin, Model):
     """A key an administrator issued to an Open311 client. Only a keyed hash is stored."""
 
     __tablename__ = "api_keys"
@@ -128,7 +128,7 @@ class ApiKey(TimestampMixin, db.Model):
         return self.revoked_at is None
 
 
-class Open311Token(TimestampMixin, db.Model):
+class Open311Token(TimestampMixin, Model):
     """The token an Open311 client gets back for a request it created (GeoReport v2 `tokens/{token}`)."""
 
     __tablename__ = "open311_tokens"
@@ -182,7 +182,7 @@ statistics_durations = Table(
 )
 
 
-class StatisticsRefresh(db.Model):
+class StatisticsRefresh(Model):
     """When the rollup was last brought up to date (its figures are as of then), and the bodies' closing
     targets it was computed with (a changed target means a full rebuild)."""
 

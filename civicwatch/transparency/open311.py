@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
@@ -24,6 +25,9 @@ from civicwatch.transparency import georeport
 from civicwatch.transparency.models import ApiKey, Open311Token
 from civicwatch.transparency.operations import authenticate_api_key
 from civicwatch.transparency.queries import AnswerSearch, search_answers
+
+if TYPE_CHECKING:
+    from civicwatch.intake.operations import Submission
 
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FORMAT = "<any(json, xml):fmt>"
@@ -98,7 +102,7 @@ def _check_jurisdiction() -> None:
 # ---------------------------------------------------------------- discovery and services
 
 @blueprint.route(f"/discovery.{FORMAT}")
-def discovery(fmt: str):
+def discovery(fmt: str) -> Response:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + blueprint.url_prefix
     changeset = current_app.config["OPEN311_CHANGESET"]
     return _respond("discovery", {
@@ -121,7 +125,7 @@ def _service_record(theme: Theme) -> dict[str, Any]:
 
 
 @blueprint.route(f"/services.{FORMAT}")
-def services(fmt: str):
+def services(fmt: str) -> Response:
     _check_jurisdiction()
     return _respond("services", [_service_record(theme) for theme in _services()], fmt)
 
@@ -133,12 +137,12 @@ def _service(code: str) -> Theme:
     return theme
 
 
-def _values(rows: list[Any], extra: list[tuple[str, str]] = ()) -> list[dict[str, str]]:
+def _values(rows: Sequence[Actor | Region | District], extra: Sequence[tuple[str, str]] = ()) -> list[dict[str, str]]:
     return [{"key": row.code, "name": row.name} for row in rows] + [{"key": k, "name": n} for k, n in extra]
 
 
 @blueprint.route(f"/services/<service_code>.{FORMAT}")
-def service_definition(service_code: str, fmt: str):
+def service_definition(service_code: str, fmt: str) -> Response:
     _check_jurisdiction()
     theme = _service(service_code)
     actors = list(db.session.scalars(select(Actor).order_by(Actor.name)))
@@ -173,7 +177,7 @@ def _parse_w3(name: str) -> dt.datetime | None:
         raise Open311Error(400, f"{name} must be a W3C date and time, for example 2026-01-01T00:00:00Z.") from None
     if value.tzinfo is None:
         raise Open311Error(400, f"{name} must include the time zone, for example 2026-01-01T00:00:00Z.")
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)
 
 
 def _list_argument(name: str) -> list[str]:
@@ -192,7 +196,7 @@ def _statuses() -> bool | None:
 
 
 @blueprint.route(f"/requests.{FORMAT}", methods=["GET"])
-def requests_list(fmt: str):
+def requests_list(fmt: str) -> Response:
     _check_jurisdiction()
     references = tuple(ref.upper() for ref in _list_argument("service_request_id"))
     if len(references) > MAX_IDS:
@@ -222,12 +226,12 @@ def _merged(codes: list[str], start: dt.datetime | None, end: dt.datetime | None
         found, _ = search_answers(AnswerSearch(theme_code=code, received_from=start, received_to=end,
                                                case_open=status, include_withdrawn=False), page_size=MAX_REQUESTS)
         answers += found
-    answers.sort(key=lambda a: (a.published_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc)), reverse=True)
+    answers.sort(key=lambda a: (a.published_at or dt.datetime.min.replace(tzinfo=dt.UTC)), reverse=True)
     return [georeport.request_record(a) for a in answers[:MAX_REQUESTS]]
 
 
 @blueprint.route(f"/requests/<service_request_id>.{FORMAT}")
-def request_detail(service_request_id: str, fmt: str):
+def request_detail(service_request_id: str, fmt: str) -> Response:
     _check_jurisdiction()
     answers, _ = search_answers(AnswerSearch(references=(service_request_id.upper()[:40],),
                                              include_withdrawn=False), page_size=1)
@@ -238,7 +242,7 @@ def request_detail(service_request_id: str, fmt: str):
 
 
 @blueprint.route(f"/tokens/<token>.{FORMAT}")
-def token_lookup(token: str, fmt: str):
+def token_lookup(token: str, fmt: str) -> Response:
     _check_jurisdiction()
     found = None
     if 0 < len(token) <= 100:
@@ -257,7 +261,7 @@ def _open311_limit() -> str:
 @blueprint.route(f"/requests.{FORMAT}", methods=["POST"])
 @csrf.exempt  # a machine endpoint: the api_key is its credential, not a browser session
 @limiter.limit(_open311_limit)
-def requests_create(fmt: str):
+def requests_create(fmt: str) -> Response:
     key = authenticate_api_key(request.form.get("api_key"))
     if key is None:
         raise Open311Error(403, "api_key is missing or not valid. Ask the CivicWatch administrators for one.")
@@ -270,7 +274,7 @@ def requests_create(fmt: str):
     return _create(key, theme, submission, fmt)
 
 
-def _submission(form: Any) -> Any:
+def _submission(form: Mapping[str, str]) -> Submission:
     from civicwatch.intake.operations import Submission
 
     description = form.get("description") or ""
@@ -296,7 +300,7 @@ def _incident_date(raw: str | None) -> dt.date | None:
         raise Open311Error(400, "attribute[incident_date] must be a date, for example 2026-03-14.") from None
 
 
-def _location(form: Any) -> str | None:
+def _location(form: Mapping[str, str]) -> str | None:
     """What the client says about the place: the address, or the coordinates in words."""
     address = (form.get("address_string") or "").strip()
     lat, lon = (form.get("lat") or "").strip(), (form.get("long") or "").strip()
@@ -312,7 +316,7 @@ def _location(form: Any) -> str | None:
     return f"{address} ({coordinates})" if address else coordinates
 
 
-def _create(key: ApiKey, theme: Theme, submission: Any, fmt: str) -> Response:
+def _create(key: ApiKey, theme: Theme, submission: Submission, fmt: str) -> Response:
     from civicwatch.intake.operations import receive_complaint
 
     key_id, key_name = key.id, key.name
@@ -334,7 +338,7 @@ def _create(key: ApiKey, theme: Theme, submission: Any, fmt: str) -> Response:
 # ---------------------------------------------------------------- anything else under /open311/v2
 
 @blueprint.route("/<path:anything>")
-def unknown(anything: str):
+def unknown(anything: str) -> NoReturn:
     """An unknown resource answers in the spec's error format, not as an HTML page. (Only GET: every other
     method stays under the application's CSRF protection, except the one POST that carries an api_key.)"""
     raise NotFound("There is nothing at this address. Start from discovery.json or services.json.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -129,7 +129,7 @@ def start_publication(case: Case, user: User) -> Publication:
         summary="", response="", redactions=[], extra_terms=[],
     )
     db.session.add(publication)
-    _redact(publication, {})
+    _redact(publication)
     try:
         db.session.flush()
     except IntegrityError:
@@ -158,7 +158,7 @@ def save_draft(publication: Publication, user: User, summary_source: str, respon
     replacements = {(key.split(":")[0], _span_text(old_sources, key)): text for key, (_, text) in shown.items()}
     publication.summary_source, publication.response_source = summary_source, response_source
     publication.extra_terms = _terms(extra_terms)
-    _redact(publication, {"left_visible": left_visible, "replacements": replacements})
+    _redact(publication, left_visible, replacements)
     db.session.flush()
     record_audit(user, "publication.edit", publication, case=publication.case, before=before,
                  after={"summary": publication.summary, "response": publication.response,
@@ -173,16 +173,18 @@ def _span_text(sources: Mapping[str, str], key: str) -> str:
         return ""
 
 
-def _redact(publication: Publication, previous: Mapping[str, object]) -> None:
-    """Find the proposals again, carry over the author's choices, and write the texts the public reads."""
-    left_visible = previous.get("left_visible", set())
-    replacements = previous.get("replacements", {})
+def _redact(publication: Publication, left_visible: Collection[tuple[str, str]] = frozenset(),
+            replacements: Mapping[tuple[str, str], str] | None = None) -> None:
+    """Find the proposals again, carry over the author's choices, and write the texts the public reads.
+
+    `left_visible` and `replacements` are the author's choices, keyed by (field, the words of the span)."""
+    replacements = replacements or {}
     decisions = []
     for proposal in proposals_for(publication):
         identity = (proposal.field, proposal.text)
-        replacement = _clean_replacement(replacements.get(identity), proposal.label)  # type: ignore[union-attr]
+        replacement = _clean_replacement(replacements.get(identity), proposal.label)
         decisions.append(Decision(proposal.field, proposal.start, proposal.end, proposal.label,
-                                  identity not in left_visible, replacement))  # type: ignore[operator]
+                                  identity not in left_visible, replacement))
     publication.redactions = [d.as_dict() for d in decisions]
     publication.summary = apply_redactions(publication.summary_source, "summary", decisions)
     publication.response = apply_redactions(publication.response_source, "response", decisions)

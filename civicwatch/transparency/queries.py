@@ -6,15 +6,16 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, Row, Select, TextClause, and_, exists, func, or_, select, text
 
 from civicwatch.accounts.models import User
 from civicwatch.cases.models import Case, Outcome
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body, Region, Theme
-from civicwatch.transparency.models import PUBLICATION_DOCUMENT, PUBLIC_STATUSES, Publication, PublicationStatus
+from civicwatch.transparency.models import PUBLIC_STATUSES, PUBLICATION_DOCUMENT, Publication, PublicationStatus
 from civicwatch.transparency.permissions import ANSWERED
 
 P = PublicationStatus
@@ -94,7 +95,7 @@ def _answers_select(search: AnswerSearch, dialect: str) -> Select:
     return statement
 
 
-def _search_conditions(search: AnswerSearch, dialect: str) -> Iterator[ColumnElement[bool]]:
+def _search_conditions(search: AnswerSearch, dialect: str) -> Iterator[ColumnElement[bool] | TextClause]:
     if search.body_code:
         yield Body.code == search.body_code
     if search.theme_code:
@@ -102,7 +103,7 @@ def _search_conditions(search: AnswerSearch, dialect: str) -> Iterator[ColumnEle
     if search.outcome:
         yield Publication.outcome == Outcome(search.outcome)
     if search.year:
-        start = dt.datetime(search.year, 1, 1, tzinfo=dt.timezone.utc)
+        start = dt.datetime(search.year, 1, 1, tzinfo=dt.UTC)
         yield and_(Publication.published_at >= start, Publication.published_at < start.replace(year=search.year + 1))
     if search.references:
         yield Case.reference.in_(search.references)
@@ -118,7 +119,7 @@ def _search_conditions(search: AnswerSearch, dialect: str) -> Iterator[ColumnEle
             yield condition
 
 
-def _text_condition(query: str, dialect: str) -> ColumnElement[bool] | None:
+def _text_condition(query: str, dialect: str) -> ColumnElement[bool] | TextClause | None:
     query = query.strip()
     if REFERENCE.match(query):
         return Case.reference == query.upper()
@@ -138,7 +139,7 @@ def _escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _answer(row: tuple) -> PublicAnswer:
+def _answer(row: Row[Any]) -> PublicAnswer:
     status = row[3].value if isinstance(row[3], PublicationStatus) else str(row[3])
     withdrawn = status == P.WITHDRAWN.value
     outcome = row[13].value if isinstance(row[13], Outcome) else row[13]

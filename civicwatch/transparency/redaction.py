@@ -11,11 +11,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc, Span
 
 LABELS = {
@@ -107,7 +108,8 @@ class KnownDetails:
 def redaction_pipeline() -> tuple[Language, Matcher]:
     """The tokenizer with an EntityRuler (token-shape patterns) and a Matcher (patterns needing checks)."""
     nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    # add_pipe is typed as returning any component (a Callable[[Doc], Doc]); "entity_ruler" makes an EntityRuler.
+    ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}))
     ruler.add_patterns(_ruler_patterns())
     matcher = Matcher(nlp.vocab)
     _add_matcher_patterns(matcher)

@@ -48,6 +48,7 @@ DETAIL_LINES = (
 )
 UNKNOWN = "none"  # the code of the group of cases with no body, theme or region yet
 UNKNOWN_NAMES = ("Not yet with an oversight body", "Not yet classified", "Not stated")
+TableKey = tuple[str, str, str]  # (section, group code, count name): a count in the CountTable
 
 
 @dataclass
@@ -117,7 +118,7 @@ def build_report(query: StatisticsFilter, threshold: int, month_range: tuple[str
     names = _Names.load()
     overall, bodies, months, themes, regions = _group(tallies, names, query, month_range)
     rules = Suppression(threshold)
-    table = CountTable(rules)
+    table: CountTable[TableKey] = CountTable(rules)
     dimensions = {"body": bodies, "month": months, "theme": themes, "region": regions}
     _fill_table(table, overall, dimensions)
     protected: dict[tuple[str, str], dict[str, Figure]] = {}
@@ -150,18 +151,21 @@ class _Names:
         )
 
 
-def _group(tallies: Tallies, names: _Names, query: StatisticsFilter, month_range: tuple[str, str]):
+def _group(
+    tallies: Tallies, names: _Names, query: StatisticsFilter, month_range: tuple[str, str],
+) -> tuple[_Group, list[_Group], list[_Group], list[_Group], list[_Group]]:
     """The groups to publish: every active body, theme and region (with zeros), each month of the range,
     and a group for the cases with no body, theme or region yet when there are any."""
-    def catalogue(rows: dict[int, Any], dimension: int, chosen: int | None) -> dict:
-        groups = {str(key): _Group(row.code, row.name, body=row if dimension == 0 else None)
-                  for key, row in rows.items() if getattr(row, "active", True) or key == chosen}
+    def catalogue(rows: dict[int, Any], dimension: int, chosen: int | None) -> dict[str | None, _Group]:
+        groups: dict[str | None, _Group] = {
+            str(key): _Group(row.code, row.name, body=row if dimension == 0 else None)
+            for key, row in rows.items() if getattr(row, "active", True) or key == chosen}
         if chosen is not None:
             groups = {key: g for key, g in groups.items() if key == str(chosen)}
         return groups
 
     overall = _Group("all", "All cases", tally=tallies.groups.get(("overall", None), Counter()))
-    by_dimension = {
+    by_dimension: dict[str, dict[str | None, _Group]] = {
         "body": catalogue(names.bodies, 0, query.body_id),
         "theme": catalogue(names.themes, 1, query.theme_id),
         "region": catalogue(names.regions, 2, query.region_id),
@@ -185,7 +189,7 @@ def _group(tallies: Tallies, names: _Names, query: StatisticsFilter, month_range
     for group in (overall, *(g for groups in by_dimension.values() for g in groups.values())):
         _derive_counts(group)
     months = by_dimension["month"]
-    return (overall, _ordered(by_dimension["body"]), [months[m] for m in sorted(months)],
+    return (overall, _ordered(by_dimension["body"]), [months[m] for m in sorted(months, key=str)],
             _ordered(by_dimension["theme"]), _ordered(by_dimension["region"]))
 
 
@@ -198,7 +202,8 @@ def _unknown_group(dimension: str, key: str | None, names: _Names) -> _Group:
     row = source.get(int(key)) if key is not None else None
     if row is None:
         return _Group(UNKNOWN, UNKNOWN_NAMES[index])
-    return _Group(row.code, row.name, body=row if dimension == "body" else None)
+    # row is a Body exactly when dimension is "body".
+    return _Group(row.code, row.name, body=row if isinstance(row, Body) else None)
 
 
 def _body_group(groups: dict[str | None, _Group], body_id: int | None, names: _Names) -> _Group:
@@ -228,8 +233,8 @@ def _month_name(month: str) -> str:
     return dt.date(int(year), int(number), 1).strftime("%b %Y")
 
 
-def _fill_table(table: CountTable, overall: _Group, dimensions: dict[str, list[_Group]]) -> None:
-    def key(section: str, group: _Group, name: str) -> tuple[str, str, str]:
+def _fill_table(table: CountTable[TableKey], overall: _Group, dimensions: dict[str, list[_Group]]) -> None:
+    def key(section: str, group: _Group, name: str) -> TableKey:
         return (section, group.code, name)
 
     detailed = [("overall", overall)] + [("body", g) for g in dimensions["body"]]
@@ -237,7 +242,7 @@ def _fill_table(table: CountTable, overall: _Group, dimensions: dict[str, list[_
     for section, group in everyone:
         names = STATUS_COUNTS + (DETAIL_COUNTS if section in ("overall", "body") else ())
         for name in names:
-            table.set(key(section, group, name), group.tally[name])
+            table.set_count(key(section, group, name), group.tally[name])
         lines = STATUS_LINES + (DETAIL_LINES if section in ("overall", "body") else ())
         for parts, total in lines:
             table.add_line([key(section, group, part) for part in parts], key(section, group, total))

@@ -187,7 +187,7 @@ def _cell_measures(dialect: str, now: dt.datetime) -> list[ColumnElement[Any]]:
                           <= Body.target_closed_within_days)
     close_due = and_(Case.body_id.is_not(None), or_(
         Case.closed_at.is_not(None), hours_between(dialect, Case.created_at, at_now) > target_hours))
-    measures = [func.count().label("received")]
+    measures: list[ColumnElement[Any]] = [func.count().label("received")]
     measures += [func.count().filter(Case.status.in_(statuses)).label(name)
                  for name, statuses in STATUS_MEASURES.items()]
     measures += [

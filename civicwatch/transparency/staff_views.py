@@ -3,6 +3,7 @@ administrators' Open311 API keys. Thin: parse, authorise, call one operation, co
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from civicwatch.accounts.permissions import admin_required, staff_required
@@ -32,7 +33,7 @@ def _check_row_version(publication: Publication, posted: str | None) -> None:
 
 @blueprint.route("/staff/publications")
 @staff_required
-def publications():
+def publications() -> str:
     return render_template(
         "transparency/staff/publications.html",
         awaiting=queries.awaiting_approval(current_user), my_drafts=queries.drafts_of(current_user),
@@ -42,7 +43,7 @@ def publications():
 
 @blueprint.route("/staff/publications/case/<int:case_id>")
 @staff_required
-def case_publications(case_id: int):
+def case_publications(case_id: int) -> str:
     case = permissions.load_case_for_publishing(current_user, case_id)
     record_audit(current_user, "case.view", case, after={"page": "publications"})
     db.session.commit()
@@ -52,7 +53,7 @@ def case_publications(case_id: int):
 
 @blueprint.route("/staff/publications/case/<int:case_id>/start", methods=["POST"])
 @staff_required
-def start_publication(case_id: int):
+def start_publication(case_id: int) -> ResponseReturnValue:
     form = StartDraftForm()
     if not form.validate_on_submit():
         abort(400)
@@ -69,7 +70,8 @@ def _choices(view: operations.DraftView) -> dict[str, tuple[bool, str]]:
             for p in view.proposals}
 
 
-def _render_publication(publication: Publication, status: int = 200, draft_form: DraftForm | None = None):
+def _render_publication(publication: Publication, status: int = 200,
+                        draft_form: DraftForm | None = None) -> tuple[str, int]:
     user = current_user
     view = operations.draft_view(publication)
     if draft_form is None:
@@ -94,7 +96,7 @@ def _render_publication(publication: Publication, status: int = 200, draft_form:
 
 @blueprint.route("/staff/publications/<int:publication_id>", methods=["GET", "POST"])
 @staff_required
-def publication(publication_id: int):
+def publication(publication_id: int) -> ResponseReturnValue:
     publication = permissions.load_publication(current_user, publication_id)
     if request.method == "GET":
         record_audit(current_user, "publication.view", publication, case=publication.case)
@@ -119,7 +121,7 @@ def publication(publication_id: int):
 
 @blueprint.route("/staff/publications/<int:publication_id>/review", methods=["POST"])
 @staff_required
-def review_publication(publication_id: int):
+def review_publication(publication_id: int) -> ResponseReturnValue:
     publication = permissions.load_publication(current_user, publication_id)
     form = ReviewForm()
     if not form.validate_on_submit():
@@ -138,7 +140,7 @@ def review_publication(publication_id: int):
 
 @blueprint.route("/staff/publications/<int:publication_id>/withdraw", methods=["POST"])
 @staff_required
-def withdraw_publication(publication_id: int):
+def withdraw_publication(publication_id: int) -> ResponseReturnValue:
     publication = permissions.load_publication(current_user, publication_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
@@ -152,7 +154,7 @@ def withdraw_publication(publication_id: int):
 
 @blueprint.route("/staff/publications/<int:publication_id>/discard", methods=["POST"])
 @staff_required
-def discard_publication(publication_id: int):
+def discard_publication(publication_id: int) -> ResponseReturnValue:
     publication = permissions.load_publication(current_user, publication_id)
     form = DiscardForm()
     if not form.validate_on_submit():
@@ -169,7 +171,7 @@ def discard_publication(publication_id: int):
 
 @blueprint.route("/staff/api-keys", methods=["GET", "POST"])
 @admin_required
-def api_keys():
+def api_keys() -> tuple[str, int]:
     form = ApiKeyForm()
     secret = None
     if form.validate_on_submit():
@@ -182,7 +184,7 @@ def api_keys():
 
 @blueprint.route("/staff/api-keys/<int:key_id>/revoke", methods=["POST"])
 @admin_required
-def revoke_api_key(key_id: int):
+def revoke_api_key(key_id: int) -> ResponseReturnValue:
     form = RevokeApiKeyForm()
     if not form.validate_on_submit():
         abort(400)

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, cast, func, literal, select, text, union_all
@@ -29,7 +30,7 @@ DIMENSIONS = ("overall", "body", "month", "theme", "region")
 def month_start(month: str) -> dt.datetime:
     """The first instant (UTC) of a 'YYYY-MM' month."""
     year, number = (int(part) for part in month.split("-"))
-    return dt.datetime(year, number, 1, tzinfo=dt.timezone.utc)
+    return dt.datetime(year, number, 1, tzinfo=dt.UTC)
 
 
 def next_month(month: str) -> str:
@@ -113,7 +114,7 @@ def month_key(dialect: str, column: Any) -> ColumnElement[str]:
     return func.strftime("%Y-%m", column)
 
 
-def hours_between(dialect: str, start: Any, end: Any) -> ColumnElement[float]:
+def hours_between(dialect: str, start: Any, end: Any) -> ColumnElement[float | Decimal]:
     if dialect == "postgresql":
         return func.extract("epoch", end - start) / 3600.0
     return (func.julianday(end) - func.julianday(start)) * 24.0
@@ -161,7 +162,7 @@ def _rollup_groups(query: StatisticsFilter) -> dict[GroupKey, Counter[str]]:
     for row in db.session.execute(union_all(*parts)):
         if row[2] is None:  # the "overall" sum of no rows at all
             continue
-        groups[(row[0], row[1])] = Counter({name: int(value or 0) for name, value in zip(CELL_MEASURES, row[2:])})
+        groups[(row[0], row[1])] = Counter({name: int(value or 0) for name, value in zip(CELL_MEASURES, row[2:], strict=False)})
     return groups
 
 
@@ -194,5 +195,5 @@ def live_durations(query: StatisticsFilter, dialect: str, kind: str) -> dict[int
 
 def rollup_month_range() -> tuple[str | None, str | None]:
     """The first and last month with cases in the rollup, for 'all time' and the period menu."""
-    return tuple(db.session.execute(  # type: ignore[return-value]
+    return tuple(db.session.execute(
         select(func.min(statistics_cells.c.month), func.max(statistics_cells.c.month))).one())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 
 class FigureState(enum.Enum):
@@ -76,10 +77,10 @@ class Suppression:
         return Figure(value, FigureState.SHOWN)
 
 
-Key = Hashable
+Key = TypeVar("Key", bound=Hashable)
 
 
-class CountTable:
+class CountTable(Generic[Key]):
     """Counts that add up, protected together. Each line is some parts and the key of their total."""
 
     def __init__(self, rules: Suppression) -> None:
@@ -87,7 +88,7 @@ class CountTable:
         self.values: dict[Key, int] = {}
         self.lines: list[tuple[Key, ...]] = []
 
-    def set(self, key: Key, value: int) -> None:
+    def set_count(self, key: Key, value: int) -> None:
         self.values[key] = int(value)
 
     def add_line(self, parts: Iterable[Key], total: Key) -> None:

@@ -18,6 +18,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
@@ -160,7 +161,7 @@ def _charts(report: Report, body: Body | None) -> dict[str, Any]:
 
 
 @blueprint.route("/transparency")
-def overview():
+def overview() -> ResponseReturnValue:
     try:
         form, report, context = _statistics(request.args)
     except FilterError as error:
@@ -186,7 +187,7 @@ def _filter_problem(form: Any) -> tuple[Response, int]:
 
 
 @blueprint.route("/transparency/statistics.csv")
-def statistics_csv():
+def statistics_csv() -> ResponseReturnValue:
     try:
         _, report, _ = _statistics(request.args)
     except FilterError as error:
@@ -195,7 +196,7 @@ def statistics_csv():
 
 
 @blueprint.route("/transparency/statistics.json")
-def statistics_json():
+def statistics_json() -> ResponseReturnValue:
     try:
         _, report, context = _statistics(request.args)
     except FilterError as error:
@@ -210,7 +211,7 @@ def statistics_json():
 
 
 @blueprint.route("/transparency/data")
-def data_dictionary():
+def data_dictionary() -> str:
     return render_template("transparency/data.html", licence=_licence(), outcomes=OUTCOME_LABELS,
                            threshold=current_app.config["SMALL_COUNT_THRESHOLD"],
                            answer_columns=exports.ANSWER_COLUMNS, statistics_columns=exports.STATISTICS_COLUMNS)
@@ -235,7 +236,7 @@ def _page_number() -> int:
 
 
 @blueprint.route("/published")
-def published():
+def published() -> tuple[str, int]:
     form, search = _answer_search(request.args)
     page = _page_number()
     answers, more = search_answers(search, page) if search is not None else ([], False)
@@ -245,7 +246,7 @@ def published():
 
 
 @blueprint.route("/published/<reference>")
-def published_answer(reference: str):
+def published_answer(reference: str) -> str:
     if len(reference) > 32:
         abort(404)
     history = answer_history(reference.upper())
@@ -255,7 +256,7 @@ def published_answer(reference: str):
 
 
 @blueprint.route("/published/feed.atom")
-def feed():
+def feed() -> Response:
     answers = latest_answers()
     updated = max((a.updated_at for a in answers if a.updated_at), default=utcnow())
     xml = render_template("transparency/feed.xml", answers=answers, updated=updated,
@@ -269,7 +270,7 @@ def _answers_meta() -> dict[str, Any]:
 
 
 @blueprint.route("/published/answers.csv")
-def answers_csv():
+def answers_csv() -> ResponseReturnValue:
     form, search = _answer_search(request.args)
     if search is None:
         return _filter_problem(form)
@@ -278,7 +279,7 @@ def answers_csv():
 
 
 @blueprint.route("/published/answers.json")
-def answers_json():
+def answers_json() -> ResponseReturnValue:
     form, search = _answer_search(request.args)
     if search is None:
         return _filter_problem(form)

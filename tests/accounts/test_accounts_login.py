@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.accounts.operations import authenticate, AuthenticationError, create_user
+from civicwatch.accounts.operations import AuthenticationError, authenticate, create_user
 from civicwatch.audit.models import AuditEntry
 from civicwatch.database import set_clock, utcnow
 from civicwatch.errors import ConflictError, DomainError

@@ -6,8 +6,8 @@ auditors read everything and change nothing. The table must list every route of 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_table_covers_the_issue_workflow():
     main_line = ["received", "triaged", "acknowledged", "investigating", "responded", "closed"]
-    for source, target in zip(main_line, main_line[1:]):
+    for source, target in zip(main_line, main_line[1:], strict=False):
         assert (CaseStatus(source), CaseStatus(target)) in TRANSITIONS
     assert (CaseStatus.CLOSED, CaseStatus.REOPENED) in TRANSITIONS
     for ending in ENDINGS:

@@ -28,7 +28,7 @@ def test_prepare_text_reads_anything_that_is_not_text_as_empty(value: object) ->
 
 
 def test_prepare_text_decodes_bytes_and_replaces_garbage() -> None:
-    assert prepare_text("soldiers at the gate".encode()) == "soldiers at the gate"
+    assert prepare_text(b"soldiers at the gate") == "soldiers at the gate"
     assert prepare_text(b"\xff\xfe\x00abc") == "abc"
 
 

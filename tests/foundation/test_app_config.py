@@ -51,7 +51,7 @@ def test_trusted_proxy_gives_the_real_client_address(database_url, tmp_path):
         app = create_app(make_config(database_url, tmp_path, TRUSTED_PROXIES=hops))
 
         @app.get("/_whoami")
-        def whoami():
+        def whoami(hops=hops):
             seen[hops] = (request.remote_addr, request.scheme)
             return "ok"
 

@@ -11,6 +11,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from civicwatch.cases.models import Attachment, Case
+from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
 from civicwatch.intake.attachments import (
     MAX_FILE_BYTES,
@@ -170,5 +171,5 @@ def test_send_attachment_is_always_a_download(client, app):
 
 def test_tampered_stored_name_cannot_escape_the_upload_directory(app):
     for bad in ("../../etc/passwd", "/etc/passwd", "..", "a/b", ""):
-        with pytest.raises(Exception):
+        with pytest.raises(NotFoundError):
             attachment_path(Attachment(stored_name=bad))

@@ -123,7 +123,7 @@ def test_routing_failure_keeps_the_case_in_triage(app, monkeypatch, caplog):
 
 
 def test_complainant_message_restarts_the_deadline_clock(app):
-    start = dt.datetime(2026, 1, 10, 9, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 1, 10, 9, tzinfo=dt.UTC)
     set_clock(lambda: start)
     try:
         case, _ = operations.submit_complaint(Submission(text=TEXT, channel=Channel.WEB))

@@ -1,7 +1,6 @@
 """Messaging fixtures: Twilio as the sender, over a recording HttpClient; a clock moved by hand."""
 from __future__ import annotations
 
-
 import pytest
 
 from civicwatch.messaging.senders import TwilioSender, set_sender

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 import pytest
-
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 

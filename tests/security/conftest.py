@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import LargeBinary, String, Text, inspect, select, text
+from sqlalchemy import inspect, select, text
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import Rule
 from werkzeug.test import encode_multipart
@@ -88,7 +88,7 @@ def place_case(case_id: int, body: str | None, status: CaseStatus = CaseStatus.T
     """Put a stored case with a body, in a status (scene setting, not under test)."""
     case = db.session.get(Case, case_id)
     case.body = db.session.query(Body).filter_by(code=body).one() if body else None
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if status in (CaseStatus.ACKNOWLEDGED, CaseStatus.INVESTIGATING, CaseStatus.RESPONDED):
         case.acknowledged_at = now
     if status is CaseStatus.RESPONDED:
@@ -148,7 +148,7 @@ def snapshot(exclude: Iterable[str] = ()) -> dict[str, list[tuple]]:
             if table.name in skip:
                 continue
             rows = conn.execute(table.select()).all()
-            result[table.name] = sorted((tuple(map(repr, row)) for row in rows))
+            result[table.name] = sorted(tuple(map(repr, row)) for row in rows)
     return result
 
 
@@ -165,7 +165,7 @@ def stored_strings() -> list[tuple[str, str, str]]:
                 continue
             quoted = ", ".join(f'"{c}"' for c in columns)
             for row in conn.execute(text(f'SELECT {quoted} FROM "{table_name}"')):
-                for column, value in zip(columns, row):
+                for column, value in zip(columns, row, strict=False):
                     if value is None:
                         continue
                     if isinstance(value, memoryview):

@@ -137,7 +137,7 @@ def test_another_bodys_case_looks_exactly_like_a_missing_case(app, scene):
     real = _attack_every_case_url(app, client, scene["attacker"], scene["target"].case_id, values, token)
     missing = _attack_every_case_url(app, client, scene["attacker"], MISSING_ID, values, token)
     assert [(m, s) for _, _, m, s, _ in real] == [(m, s) for _, _, m, s, _ in missing]
-    for (_, _, _, _, real_body), (_, _, _, _, missing_body) in zip(real, missing):
+    for (_, _, _, _, real_body), (_, _, _, _, missing_body) in zip(real, missing, strict=False):
         assert neutral(real_body, scene["target"].case_id) == neutral(missing_body, MISSING_ID)
 
 
@@ -233,7 +233,7 @@ def test_a_recused_user_loses_the_case_everywhere(app, make_user):
     token = page_token(client)
     before = snapshot(exclude=("audit_entries",))
     values = {"fallback_case_id": case.id, "recommendation_id": 1, "attachment_id": 1}
-    for rule, path, method, status, body in _attack_every_case_url(app, client, triage, case.id, values, token):
+    for rule, path, method, status, _body in _attack_every_case_url(app, client, triage, case.id, values, token):
         assert status == (403 if rule.startswith("/staff/audit") else 404), (method, path, status)
     link = f'/staff/cases/{case.id}"'
     assert link not in client.get(f"/staff/cases?q={reported.reference}").get_data(as_text=True)

@@ -8,9 +8,8 @@ import re
 import pytest
 
 from civicwatch.accounts.models import Role
-from civicwatch.cases.models import CaseStatus
+from civicwatch.cases.models import Attachment, CaseStatus
 from civicwatch.extensions import db
-from civicwatch.cases.models import Attachment
 from tests.security.conftest import build_path, place_case, png_bytes, send_report, sign_in, track
 
 PRIVATE = ("/staff", "/track", "/report", "/account", "/login", "/sms/simulator")

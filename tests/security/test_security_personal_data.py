@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus

@@ -82,7 +82,7 @@ def test_polyglot_images_are_re_encoded_to_bare_pixels(app, client, make_user):
     case_id = db.session.scalar(select(Case.id))
     files = download(app, make_user, case_id)
     assert len(files) == 2
-    for item, headers, data in files:
+    for _item, headers, data in files:
         assert b"<script" not in data.lower() and b"<html" not in data.lower()
         assert headers["Content-Type"] in ("image/png", "image/jpeg")
         assert headers["X-Content-Type-Options"] == "nosniff"
@@ -187,7 +187,7 @@ def test_photo_location_and_camera_are_stripped(app, client, make_user):
     Image.new("RGB", (10, 10)).save(png, format="PNG", pnginfo=info, exif=exif.tobytes())
     assert report_with(client, [(jpeg_with_gps(), "home.jpg"), (png.getvalue(), "home.png")]).status_code == 303
     case_id = db.session.scalar(select(Case.id))
-    for item, headers, data in download(app, make_user, case_id):
+    for _item, _headers, data in download(app, make_user, case_id):
         image = Image.open(io.BytesIO(data))
         exif_read = image.getexif()
         assert GPS_TAG not in exif_read and MAKE_TAG not in exif_read

@@ -25,7 +25,7 @@ from civicwatch.sms.models import ConversationState
 IDLE = ConversationState.IDLE
 AWAITING = ConversationState.AWAITING_DETAILS
 FOLLOWING = ConversationState.FOLLOWING_UP
-NOW = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC)
 REPORT = "Police officers at the Kenema checkpoint beat my brother with sticks yesterday."
 
 

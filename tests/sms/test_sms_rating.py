@@ -143,7 +143,7 @@ def test_the_appeal_keyword(body, event, argument):
 def test_appeal_keeps_the_conversation_where_it_was(state):
     import datetime as dt
 
-    now = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC)
     snapshot = Snapshot(state, "police" if state is ConversationState.AWAITING_DETAILS else None, now, now)
     decision = decide(snapshot, f"APPEAL {REASON}", now)
     assert decision.action is Action.APPEAL and decision.appeal_reason == REASON

@@ -21,7 +21,7 @@ def test_each_reply_is_one_gsm7_segment(reply):
 @pytest.mark.parametrize("status", list(CaseStatus))
 @pytest.mark.parametrize("waiting", [False, True])
 def test_each_status_reply_is_one_gsm7_segment(status, waiting):
-    text = render_status(LONGEST["reference"], status, dt.datetime(2026, 12, 31, tzinfo=dt.timezone.utc), waiting)
+    text = render_status(LONGEST["reference"], status, dt.datetime(2026, 12, 31, tzinfo=dt.UTC), waiting)
     assert is_gsm7(text)
     assert segment_count(text) == 1, (len(text), text)
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case
-from civicwatch.extensions import db
 from civicwatch.crypto import keyed_hash
+from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.sms.inbox import SENDER_HASH_PURPOSE
 from civicwatch.sms.models import InboundSms, InboxText

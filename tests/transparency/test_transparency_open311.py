@@ -39,7 +39,7 @@ def api_key(app):
 @pytest.fixture
 def published_case(new_case, publish):
     case = new_case(CaseStatus.CLOSED, theme="corruption", region="eastern",
-                    created_at=dt.datetime(2026, 3, 4, 15, 30, tzinfo=dt.timezone.utc))
+                    created_at=dt.datetime(2026, 3, 4, 15, 30, tzinfo=dt.UTC))
     publish(case)
     return case
 
@@ -62,7 +62,7 @@ def test_services_are_the_active_themes(client):
     services = response.get_json()
     themes = list(db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.name)))
     assert [s["service_code"] for s in services] == [t.code for t in themes]
-    for service, theme in zip(services, themes):
+    for service, theme in zip(services, themes, strict=False):
         assert list(service) == SERVICE_FIELDS
         assert service["service_name"] == theme.name and service["metadata"] is True
         assert service["type"] == "batch" and service["group"] == "Complaints about the security services"

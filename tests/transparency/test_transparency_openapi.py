@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.transport.wsgi import WSGI_TRANSPORT, urlencoded_serializer
 from schemathesis.specs.openapi.checks import (
     negative_data_rejection,
     positive_data_acceptance,
     unsupported_method,
 )
+from schemathesis.transport.wsgi import WSGI_TRANSPORT, urlencoded_serializer
 
 from civicwatch.cases.models import CaseStatus
 from civicwatch.database import utcnow

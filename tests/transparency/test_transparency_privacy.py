@@ -18,7 +18,7 @@ from civicwatch.extensions import db
 from civicwatch.transparency.operations import issue_api_key
 from civicwatch.transparency.report import DETAIL_LINES, STATUS_LINES
 
-NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 COUNT_CELL = re.compile(r'data-kind="count">\s*([^<]*?)\s*<')
 SMALL = {"1", "2", "3", "4"}
 
@@ -40,7 +40,7 @@ def sparse_cases(new_case, frozen_clock):
                 CaseStatus.RESPONDED]
     number = 0
     for body, theme, region, count in plan:
-        for i in range(count):
+        for _i in range(count):
             number += 1
             new_case(statuses[number % len(statuses)], body=body, theme=theme, region=region,
                      created_at=NOW - dt.timedelta(days=20 + 9 * number), satisfaction=None,

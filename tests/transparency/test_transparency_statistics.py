@@ -18,7 +18,7 @@ from civicwatch.transparency.report import build_report
 from civicwatch.transparency.rollup import refresh_statistics
 from civicwatch.transparency.statistics import StatisticsFilter, months_between
 
-NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 S = CaseStatus
 OPEN = {S.RECEIVED, S.TRIAGED, S.ACKNOWLEDGED, S.INVESTIGATING, S.REOPENED, S.RESPONDED}
 
@@ -245,7 +245,7 @@ def test_changing_a_target_rebuilds_everything(app, new_case, frozen_clock):
 
 
 def test_months_without_cases_are_in_the_trend_as_zero(app, new_case, frozen_clock):
-    new_case(S.CLOSED, created_at=dt.datetime(2026, 2, 3, tzinfo=dt.timezone.utc))
+    new_case(S.CLOSED, created_at=dt.datetime(2026, 2, 3, tzinfo=dt.UTC))
     refresh_statistics()
     db.session.commit()
     report = build_report(StatisticsFilter("2026-01", "2026-04"), 1, ("2026-01", "2026-04"))
@@ -258,7 +258,7 @@ def test_the_page_states_each_bodys_target_beside_its_figure(app, client, new_ca
     body.target_acknowledged_share, body.target_closed_within_days = 0.75, 60
     db.session.commit()
     for hours_late in (0, 0, 0, 100):
-        case = new_case(S.ACKNOWLEDGED, created_at=dt.datetime(2026, 5, 2, tzinfo=dt.timezone.utc))
+        case = new_case(S.ACKNOWLEDGED, created_at=dt.datetime(2026, 5, 2, tzinfo=dt.UTC))
         case.acknowledged_at = case.created_at + dt.timedelta(hours=1 + hours_late)
     db.session.commit()
     html = client.get("/transparency?body=police_oversight").get_data(as_text=True)
@@ -276,7 +276,7 @@ def test_the_page_states_each_bodys_target_beside_its_figure(app, client, new_ca
     "to_month=%1E", "from_month=%20%20&period=all",  # blanks (Python counts \x1e as one) are no month
 ])
 def test_every_filter_gives_a_page_and_exports(client, new_case, frozen_clock, query):
-    new_case(S.CLOSED, region="eastern", created_at=dt.datetime(2026, 2, 3, tzinfo=dt.timezone.utc))
+    new_case(S.CLOSED, region="eastern", created_at=dt.datetime(2026, 2, 3, tzinfo=dt.UTC))
     for path in ("/transparency", "/transparency/statistics.csv", "/transparency/statistics.json"):
         assert client.get(f"{path}?{query}").status_code == 200, (path, query)
 

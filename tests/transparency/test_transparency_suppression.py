@@ -59,7 +59,7 @@ def _derivable(values, figures, lines):
 def test_a_lone_small_part_is_protected_by_withholding_the_next_smallest():
     table = CountTable(RULES)
     for key, value in {"open": 3, "closed": 20, "received": 23}.items():
-        table.set(key, value)
+        table.set_count(key, value)
     table.add_line(["open", "closed"], "received")
     figures = table.protect()
     assert figures["open"].state is S.SMALL
@@ -76,7 +76,7 @@ def test_secondary_suppression_reaches_across_rows_and_columns():
     lines += [[("a", m), ("b", m), ("all", m)] for m in ("open", "closed", "received")]
     table = CountTable(RULES)
     for key, value in values.items():
-        table.set(key, value)
+        table.set_count(key, value)
     for line in lines:
         table.add_line(line[:-1], line[-1])
     figures = table.protect()
@@ -101,7 +101,7 @@ def test_no_line_ever_gives_a_small_count_away(seed):
     lines += [[(r, c) for r in range(rows)] + [("total", c)] for c in list(range(columns)) + ["total"]]
     table = CountTable(RULES)
     for key, value in values.items():
-        table.set(key, value)
+        table.set_count(key, value)
     for line in lines:
         table.add_line(line[:-1], line[-1])
     figures = table.protect()
