@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from civicwatch.audit.anchor import note_audit_written
 from civicwatch.audit.models import AuditEntry
+from civicwatch.audit.values import recordable
 from civicwatch.crypto import derived_key
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
@@ -114,4 +115,5 @@ def record_audit(
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    return json.loads(json.dumps(value, default=str, sort_keys=True))
+    kept: dict[str, Any] = recordable(value)
+    return kept

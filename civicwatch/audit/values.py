@@ -1,0 +1,51 @@
+"""What an audit entry may keep of a changed value.
+
+The audit log can never be edited, so it must never hold what may later have to be erased: a complainant's
+words, a witness's name, a phone number. Codes, numbers, dates and states are kept as they are; any other
+text is kept as a fingerprint (its length and a keyed digest), which still shows whether and when it changed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from typing import Any
+
+from civicwatch.crypto import keyed_hash
+
+# Fields that hold free text by design: fingerprinted even when a value happens to look like a code.
+FREE_TEXT_FIELDS = frozenset({
+    "text", "note", "reason", "findings", "summary", "response", "draft_public_response",
+    "name", "email", "phone", "address", "witness", "location", "description", "title",
+})
+_CODE = re.compile(r"[a-z][a-z0-9_.:\-]{0,63}")
+_REFERENCE = re.compile(r"[A-Z]{2,5}-\d{4}-\d{4,8}")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?")
+
+
+def fingerprint(text: str) -> dict[str, Any]:
+    """Length and a keyed digest: equal texts give equal fingerprints, and the text cannot be read back."""
+    return {"length": len(text), "digest": keyed_hash("audit-values", text)[:16]}
+
+
+def recordable(value: Any, field: str | None = None) -> Any:
+    """The form of `value` that an audit entry keeps (JSON-ready)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, enum.Enum):
+        return recordable(value.value, field)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(key): recordable(item, str(key)) for key, item in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [recordable(item, field) for item in items]
+    text = str(value)
+    if field not in FREE_TEXT_FIELDS and _looks_structured(text):
+        return text
+    return fingerprint(text)
+
+
+def _looks_structured(text: str) -> bool:
+    return bool(_CODE.fullmatch(text) or _REFERENCE.fullmatch(text) or _TIMESTAMP.fullmatch(text))

@@ -1,0 +1,56 @@
+"""Audit entries keep codes and states, never personal free text: a fingerprint shows that text changed."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role
+from civicwatch.audit.models import AuditEntry
+from civicwatch.audit.operations import record_audit
+from civicwatch.audit.queries import verify_chain
+from civicwatch.audit.values import recordable
+from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
+from tests.audit.test_audit_browse import _case, sign_in
+
+FREE_TEXTS = [
+    "Witness Fatmata Conteh saw it",
+    "kamara",  # a lower-case name: looks like a code, but the field is free text
+    "+23276123456",
+    "23276123456",
+    "fatmata.conteh@example.org",
+    "SL-123-456-789",
+]
+
+
+def test_free_text_is_kept_only_as_a_fingerprint(app):
+    for text in FREE_TEXTS:
+        for field in ("findings", "reason", "witness") + (("anything",) if text != "kamara" else ()):
+            kept = recordable({field: text})[field]
+            assert kept != text and set(kept) == {"length", "digest"} and kept["length"] == len(text), (field, text)
+    assert recordable({"reason": "same"}) == recordable({"reason": "same"})
+    assert recordable({"reason": "same"}) != recordable({"reason": "other"})
+
+
+def test_codes_states_numbers_and_dates_are_kept_as_they_are(app):
+    when = dt.datetime(2026, 12, 3, 10, 30, tzinfo=dt.UTC)
+    value = {"status": CaseStatus.TRIAGED, "theme": "abuse_of_force", "body": "police_oversight", "count": 3,
+             "urgent": True, "at": when, "reference": "CW-2026-000303", "none": None, "ids": [1, 2]}
+    assert recordable(value) == {"status": "triaged", "theme": "abuse_of_force", "body": "police_oversight",
+                                 "count": 3, "urgent": True, "at": when.isoformat(),
+                                 "reference": "CW-2026-000303", "none": None, "ids": [1, 2]}
+
+
+def test_no_stored_entry_or_audit_page_carries_the_text(app, make_user):
+    case = _case()
+    case_id = case.id
+    record_audit(None, "case.findings", case, before={"findings": None},
+                 after={"outcome": "upheld", "findings": FREE_TEXTS[0], "note": {"by": FREE_TEXTS[4]}})
+    db.session.commit()
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.findings"))
+    stored = repr((entry.before, entry.after))
+    assert all(text not in stored for text in FREE_TEXTS) and entry.after["outcome"] == "upheld"
+    assert verify_chain()[1] is None
+    page = sign_in(app, make_user(Role.AUDITOR)).get(f"/staff/audit/cases/{case_id}").get_data(as_text=True)
+    assert FREE_TEXTS[0] not in page and f"text of {len(FREE_TEXTS[0])} characters" in page
