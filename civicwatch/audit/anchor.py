@@ -1,29 +1,36 @@
-"""The newest audit entry, recorded outside the database after each commit.
+"""Copies of the audit chain's tip, appended outside the database after each commit.
 
-The hash chain shows an edited or removed entry in the middle; only a copy of the tip kept elsewhere
-shows that the newest entries were deleted. The file lives with the instance (or AUDIT_ANCHOR_FILE);
-a deployment can also ship `audit anchor` output to storage the database administrators cannot write.
+The hash chain shows an edited or removed entry in the middle; only copies kept elsewhere show that the
+newest entries were deleted, or that the whole log was swapped for another. The anchor file is append-only
+(one JSON line per committed tip), and every line names the database it belongs to by the hash of that
+database's first entry. The file lives with the instance (or AUDIT_ANCHOR_FILE); a deployment can also
+ship `audit anchor` output to storage the database administrators cannot write.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.orm import Session
 
 _PENDING_KEY = "civicwatch_audit_tip"
+_TAIL_BYTES = 16 * 1024  # the newest lines; writers may append a few out of order
 _write_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Anchor:
     seq: int
     hash: str
+    database: str | None  # hash of the chain's first entry; None in files written before it was recorded
 
 
 def anchor_path() -> Path | None:
@@ -33,27 +40,55 @@ def anchor_path() -> Path | None:
     return Path(configured) if configured else Path(current_app.instance_path) / "audit_anchor.json"
 
 
+def _parse(line: str) -> Anchor | None:
+    try:
+        data = json.loads(line)
+        return Anchor(int(data["seq"]), str(data["hash"]), data.get("db"))
+    except (ValueError, KeyError, TypeError):
+        return None  # a line cut short by a crash while it was written
+
+
+def anchor_history() -> Iterator[Anchor]:
+    """Every anchor ever recorded, oldest first."""
+    path = anchor_path()
+    if path is None or not path.exists():
+        return
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            anchor = _parse(line)
+            if anchor is not None:
+                yield anchor
+
+
 def read_anchor() -> Anchor | None:
+    """The newest anchor recorded (the highest entry number among the last lines)."""
     path = anchor_path()
     if path is None or not path.exists():
         return None
-    data = json.loads(path.read_text())
-    return Anchor(int(data["seq"]), str(data["hash"]))
+    with path.open("rb") as file:
+        file.seek(max(0, path.stat().st_size - _TAIL_BYTES))
+        tail = file.read().decode("utf-8", errors="replace")
+    anchors = [a for a in map(_parse, tail.splitlines()) if a is not None]
+    return max(anchors, key=lambda a: a.seq, default=None)
 
 
-def write_anchor(seq: int, digest: str) -> None:
-    """Record the tip unless a newer one is already recorded (writers may finish out of order)."""
+def write_anchor(anchor: Anchor) -> None:
+    """Append the tip unless a newer one is already recorded."""
     path = anchor_path()
     if path is None:
         return
     with _write_lock:
         current = read_anchor()
-        if current is not None and current.seq >= seq:
+        if current is not None and current.seq >= anchor.seq:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"seq": seq, "hash": digest}))
-        os.replace(tmp, path)
+        line = json.dumps({"seq": anchor.seq, "hash": anchor.hash, "db": anchor.database}) + "\n"
+        # One write on an O_APPEND descriptor: lines from several processes never interleave.
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, line.encode("utf-8"))
+        finally:
+            os.close(descriptor)
 
 
 def note_audit_written(session: Session) -> None:
@@ -61,17 +96,34 @@ def note_audit_written(session: Session) -> None:
     session.info[_PENDING_KEY] = True
 
 
+def chain_contains(connection: Connection, anchor: Anchor) -> bool:
+    """Whether the database still holds the anchored entry unchanged, and is the database it was taken from."""
+    stored = connection.execute(text("SELECT hash FROM audit_entries WHERE seq = :seq"), {"seq": anchor.seq}).scalar()
+    if stored != anchor.hash:
+        return False
+    return anchor.database is None or anchor.database == _first_hash(connection)
+
+
+def _first_hash(connection: Connection) -> str | None:
+    return connection.execute(text("SELECT hash FROM audit_entries WHERE seq = 1")).scalar()
+
+
 @event.listens_for(Session, "after_commit")
 def _anchor_after_commit(session: Session) -> None:
-    if not session.info.pop(_PENDING_KEY, False) or not has_app_context():
+    if not session.info.pop(_PENDING_KEY, False) or not has_app_context() or anchor_path() is None:
         return
     # Read the committed tip afresh: an entry added in a rolled-back savepoint must never be anchored.
     with session.get_bind().engine.connect() as connection:
-        tip = connection.execute(
-            text("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")
-        ).first()
-    if tip is not None:
-        write_anchor(tip.seq, tip.hash)
+        tip = connection.execute(text("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")).first()
+        if tip is None:
+            return
+        current = read_anchor()
+        if current is not None and not chain_contains(connection, current):
+            # Moving the anchor past a truncated or swapped chain would hide it: keep the evidence.
+            log.error("The audit log no longer holds anchored entry %s: the anchor is not moved. "
+                      "Run 'civicwatch audit verify'.", current.seq)
+            return
+        write_anchor(Anchor(tip.seq, tip.hash, _first_hash(connection)))
 
 
 @event.listens_for(Session, "after_rollback")

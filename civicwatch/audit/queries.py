@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
-from civicwatch.audit.anchor import read_anchor
+from civicwatch.audit.anchor import anchor_history, anchor_path
 from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.operations import GENESIS_HASH, chain_key, entry_digest
 from civicwatch.extensions import db
@@ -37,10 +37,12 @@ def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry]:
 def verify_chain() -> tuple[int, ChainBreak | None]:
     """Walk the chain from the start; return how many entries checked out and the first break, if any.
 
-    The anchor (the newest entry as last recorded outside the database) catches entries deleted from the end.
+    Every anchor recorded outside the database must still match its entry: this catches entries deleted from
+    the end, a changed entry re-chained with the key, and a log swapped for another database's.
     """
     key = chain_key()
-    anchor = read_anchor()
+    recorded = {anchor.seq: anchor for anchor in anchor_history()}
+    newest = max(recorded.values(), key=lambda a: a.seq, default=None)
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
     for entry in _entries_in_order():
         if entry.seq != expected_seq:
@@ -53,18 +55,29 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
         )
         if digest != entry.hash:
             return checked, ChainBreak(entry.seq, entry.id, "its content was changed after it was written")
-        if anchor is not None and entry.seq == anchor.seq and entry.hash != anchor.hash:
+        if entry.seq == 1 and any(a.database not in (None, entry.hash) for a in recorded.values()):
+            return checked, ChainBreak(entry.seq, entry.id, "the copies recorded outside the database belong to "
+                                                            "another audit log")
+        anchor = recorded.get(entry.seq)
+        if anchor is not None and entry.hash != anchor.hash:
             return checked, ChainBreak(entry.seq, entry.id, "it differs from the copy recorded outside the database")
         prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
-    if anchor is not None and checked < anchor.seq:
-        return checked, ChainBreak(checked + 1, 0, f"entries {checked + 1} to {anchor.seq} were deleted "
+    if newest is not None and checked < newest.seq:
+        return checked, ChainBreak(checked + 1, 0, f"entries {checked + 1} to {newest.seq} were deleted "
                                                    "(they were recorded outside the database)")
+    if newest is None and checked and anchor_path() is not None:
+        return checked, ChainBreak(checked, 0, "the copy of the log's tip recorded outside the database is missing "
+                                               f"({anchor_path()}); restore it from a backup")
     return checked, None
 
 
-def audit_entries(case_id: int | None = None, user_id: int | None = None,
+def audit_entries(visible_case_ids: Select, case_id: int | None = None, user_id: int | None = None,
                   limit: int = 200, before_seq: int | None = None) -> list[AuditEntry]:
-    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    """Newest first. Entries about a case appear only if the case is among `visible_case_ids` (the reader's
+    own case visibility), so the audit log never shows what the case page would refuse."""
+    query = (select(AuditEntry)
+             .where(or_(AuditEntry.case_id.is_(None), AuditEntry.case_id.in_(visible_case_ids)))
+             .order_by(AuditEntry.seq.desc()).limit(limit))
     if case_id is not None:
         query = query.where(AuditEntry.case_id == case_id)
     if user_id is not None:

@@ -12,6 +12,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.operations import record_audit
 from civicwatch.audit.queries import audit_entries
 from civicwatch.cases.models import Case
+from civicwatch.cases.permissions import load_case, visible_cases
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
 
@@ -25,7 +26,8 @@ def _page(case_id: int | None = None, user_id: int | None = None,
     before = request.args.get("before", type=int)
     if before is not None and not 0 < before < 2**63:  # out of any database's integer range: no such entry
         before = None
-    entries = audit_entries(case_id=case_id, user_id=user_id, limit=PAGE_SIZE + 1, before_seq=before)
+    visible = visible_cases(current_user).with_only_columns(Case.id)
+    entries = audit_entries(visible, case_id=case_id, user_id=user_id, limit=PAGE_SIZE + 1, before_seq=before)
     more = len(entries) > PAGE_SIZE
     entries = entries[:PAGE_SIZE]
     ids = {e.user_id for e in entries if e.user_id} | {e.case_id for e in entries if e.case_id}
@@ -40,7 +42,7 @@ def _page(case_id: int | None = None, user_id: int | None = None,
 def log() -> ResponseReturnValue:
     reference = (request.args.get("reference") or "").strip().upper()
     if reference:
-        case = db.session.scalar(select(Case).where(Case.reference == reference))
+        case = db.session.scalar(visible_cases(current_user).where(Case.reference == reference))
         if case is None:
             raise NotFoundError(f"There is no case {reference}.")
         return redirect(url_for("audit.case_log", case_id=case.id))
@@ -52,9 +54,7 @@ def log() -> ResponseReturnValue:
 @blueprint.route("/cases/<int:case_id>")
 @readers_required
 def case_log(case_id: int) -> str:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFoundError("There is no such case.")
+    case = load_case(current_user, case_id)  # 404 for a case the reader is recused from, as on the case page
     record_audit(current_user, "audit.view_case", case)  # reading a case's trail is itself on the record
     db.session.commit()
     entries, users, cases, next_before = _page(case_id=case_id)
