@@ -3,7 +3,11 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from flask import current_app
+
+from civicwatch.schema_guard import refuse_to_drop_data
 
 config = context.config
 if config.config_file_name:
@@ -29,6 +33,28 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def revisions_to_undo(connection):
+    """The migrations a downgrade would undo (none for an upgrade)."""
+    script = ScriptDirectory.from_config(config)
+    current = context.get_context().get_current_heads()
+    target = context.get_revision_argument() or "base"  # alembic gives None for base
+    target = target if isinstance(target, str) else target[0]
+    if not current:
+        return []
+    if target.startswith("-") and target[1:].isdigit():
+        return list(script.iterate_revisions(current, "base"))[: int(target[1:])]
+    try:
+        return list(script.iterate_revisions(current, target))
+    except RevisionError:  # the target is above: an upgrade
+        return []
+
+
+def refuse_destructive_downgrade(connection) -> None:
+    """Before any step runs: migrations list the tables their downgrade drops as DATA_TABLES."""
+    for revision in revisions_to_undo(connection):
+        refuse_to_drop_data(connection, getattr(revision.module, "DATA_TABLES", ()))
+
+
 def run_migrations_online() -> None:
     def process_revision_directives(context_, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
@@ -41,6 +67,7 @@ def run_migrations_online() -> None:
     conf_args.setdefault("compare_type", True)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+        refuse_destructive_downgrade(connection)
         with context.begin_transaction():
             context.run_migrations()
 

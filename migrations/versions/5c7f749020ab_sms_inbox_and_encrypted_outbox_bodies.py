@@ -19,6 +19,8 @@ revision = '5c7f749020ab'
 down_revision = '98bacf744698'
 branch_labels = None
 depends_on = None
+# Tables whose data downgrade() would destroy (it refuses by itself while texts wait in the inbox).
+DATA_TABLES = ("sms_inbox",)
 
 
 def upgrade():

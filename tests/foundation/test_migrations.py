@@ -91,3 +91,29 @@ def test_outbox_texts_are_encrypted_on_the_way_up_and_restored_on_the_way_down(e
         bodies = connection.execute(text("SELECT body FROM outbound_messages ORDER BY id")).scalars().all()
     assert bodies == ["CivicWatch CW-2026-000001: answered.", "CivicWatch: your receipt code is 1234 5678 9012 3456."]
     upgrade()
+
+
+def test_downgrade_refuses_to_drop_data_unless_forced(empty_app, capfd):
+    from sqlalchemy import func, inspect, select
+
+    from civicwatch.audit.models import AuditEntry
+    from civicwatch.audit.operations import record_audit
+
+    upgrade()
+    runner = empty_app.test_cli_runner()
+    assert runner.invoke(args=["civicwatch", "load-taxonomy"]).exit_code == 0
+    record_audit(None, "test.kept")
+    db.session.commit()
+    result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code != 0
+    message = result.output + capfd.readouterr().err
+    assert "Refusing to downgrade" in message and "audit_entries" in message and "force=yes" in message
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) >= 1  # nothing was dropped
+    db.session.remove()  # PostgreSQL: no open transaction may hold a lock on the tables the downgrade drops
+    with db.engine.connect() as connection:  # refused before the first step: still at the head
+        assert "sms_inbox" in inspect(connection).get_table_names()
+    result = runner.invoke(args=["db", "downgrade", "--x-arg", "force=yes", "base"])
+    assert result.exit_code == 0, result.output
+    with db.engine.connect() as connection:
+        assert "audit_entries" not in inspect(connection).get_table_names()
