@@ -24,13 +24,9 @@ from civicwatch.crypto import decrypt_text, encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.intake.operations import (
-    Submission,
-    SubmissionError,
-    add_complainant_message,
-    find_case_by_receipt,
-    submit_complaint,
-)
+from civicwatch.intake.operations import Submission, add_complainant_message, submit_complaint
+from civicwatch.intake.queries import find_case_by_receipt
+from civicwatch.intake.validation import SubmissionError
 from civicwatch.sms.conversations import (
     ConversationRow,
     claim_message_sid,

@@ -9,7 +9,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case, CaseStatus, Channel, MessageKind
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
-from civicwatch.intake.operations import find_case_by_receipt
+from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.sms.models import ConversationState, SmsConversation, SmsOptOut
 from civicwatch.sms.phones import phone_hash
 from civicwatch.sms.replies import Reply, render_reply
