@@ -28,6 +28,7 @@ from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import notify_complainant
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+from civicwatch.text import check_text
 
 S = CaseStatus
 TEXT_MAX = 20_000
@@ -51,15 +52,6 @@ def check_version(case: Case, posted_version: Any) -> None:
         raise StaleCaseError() from None
     if version != case.version:
         raise StaleCaseError()
-
-
-def _clean(text: str | None, what: str, maximum: int, required: bool = True) -> str:
-    value = (text or "").strip()
-    if required and not value:
-        raise DomainError(f"Write the {what} first.")
-    if len(value) > maximum:
-        raise DomainError(f"The {what} is too long: at most {maximum:,} characters.")
-    return value
 
 
 def _touch(case: Case) -> None:
@@ -104,8 +96,8 @@ def change_status(case: Case, user: User, target: CaseStatus, reason: str | None
                   response: str | None = None) -> CaseEvent:
     """A status change from the case page; the complainant hears of the ones that concern them."""
     if target is S.RESPONDED:
-        response = _clean(response, "response to the complainant", MESSAGE_MAX)
-    event = transition_case(case, target, user, reason=_clean(reason, "reason", REASON_MAX, required=False))
+        response = check_text(response, "response to the complainant", MESSAGE_MAX)
+    event = transition_case(case, target, user, reason=check_text(reason, "reason", REASON_MAX, required=False))
     if target is S.RESPONDED and response:
         _send_to_complainant(case, user, response, purpose="answer")
     news = STATUS_NEWS.get(target)
@@ -126,7 +118,7 @@ def route_case(case: Case, user: User, body: Body | None, reason: str | None) ->
         raise DomainError("Choose an active oversight body.")
     if body.id == case.body_id:
         raise DomainError(f"The case is already with {body.name}.")
-    reason = _clean(reason, "reason for sending it there", REASON_MAX)
+    reason = check_text(reason, "reason for sending it there", REASON_MAX)
     previous = case.body_id
     override_body(case, user, body, reason)
     settle_after_routing(case, user, previous, reason)
@@ -192,7 +184,7 @@ def assign_case(case: Case, user: User, assignee: User | None) -> None:
 def recuse_from_case(case: Case, user: User, reason: str | None) -> None:
     """A conflict of interest: the user steps away and can no longer open the case."""
     require(user, "recuse", case)
-    reason = _clean(reason, "reason for recusing", REASON_MAX)
+    reason = check_text(reason, "reason for recusing", REASON_MAX)
     db.session.add(Recusal(case_id=case.id, user_id=user.id, reason=reason))
     before = case.assigned_to_id
     if case.assigned_to_id == user.id:
@@ -209,7 +201,7 @@ def add_note(case: Case, user: User, text: str | None) -> CaseMessage:
     """An internal note: never shown or sent to the complainant."""
     require(user, "note", case)
     note = CaseMessage(case=case, kind=MessageKind.NOTE, author_id=user.id, channel=Channel.WEB,
-                       body=_clean(text, "note", TEXT_MAX))
+                       body=check_text(text, "note", TEXT_MAX))
     db.session.add(note)
     db.session.flush()
     record_audit(user, "case.note", note, case=case, after={"length": len(note.body)})
@@ -222,7 +214,7 @@ def message_complainant(case: Case, user: User, text: str | None, wait_for_reply
     require(user, "message", case)
     if wait_for_reply:
         require(user, "clock", case)
-    message = _send_to_complainant(case, user, _clean(text, "message", MESSAGE_MAX),
+    message = _send_to_complainant(case, user, check_text(text, "message", MESSAGE_MAX),
                                    purpose="question" if wait_for_reply else "reply")
     if wait_for_reply:
         pause_clock(case, user)
@@ -271,7 +263,7 @@ def record_findings(case: Case, user: User, outcome: Outcome | None, findings: s
     require(user, "findings", case)
     if outcome is None:
         raise DomainError("Choose an outcome.")
-    findings = _clean(findings, "findings", TEXT_MAX)
+    findings = check_text(findings, "findings", TEXT_MAX)
     before = {"outcome": case.outcome.value if case.outcome else None, "findings": case.findings}
     case.outcome, case.findings = outcome, findings
     record_audit(user, "case.findings", case, before=before,
@@ -280,7 +272,7 @@ def record_findings(case: Case, user: User, outcome: Outcome | None, findings: s
 
 def add_recommendation(case: Case, user: User, text: str | None) -> Recommendation:
     require(user, "recommend", case)
-    recommendation = Recommendation(case=case, text=_clean(text, "recommendation", TEXT_MAX),
+    recommendation = Recommendation(case=case, text=check_text(text, "recommendation", TEXT_MAX),
                                     status=RemedyStatus.PENDING)
     db.session.add(recommendation)
     _touch(case)
@@ -306,7 +298,7 @@ def save_draft_response(case: Case, user: User, text: str | None) -> None:
     """The draft public response; publishing (with redaction and a second approver) happens elsewhere."""
     require(user, "draft_response", case)
     before = case.draft_public_response
-    case.draft_public_response = _clean(text, "draft public response", TEXT_MAX, required=False) or None
+    case.draft_public_response = check_text(text, "draft public response", TEXT_MAX, required=False) or None
     record_audit(user, "case.draft_response", case, before={"draft_public_response": before},
                  after={"draft_public_response": case.draft_public_response})
 

@@ -3,7 +3,6 @@ every channel accepts exactly the same things."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -14,6 +13,7 @@ from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.taxonomy.models import Actor, District, Region
 from civicwatch.taxonomy.queries import by_code
+from civicwatch.text import tidy_text
 
 TEXT_MAX = 5000
 # The web form asks for enough to act on; an SMS or an Open311 report may be short and is still kept.
@@ -23,8 +23,6 @@ MESSAGE_MAX = 5000
 EMAIL_MAX = 254
 UNKNOWN_ACTOR = "unknown"
 EARLIEST_INCIDENT = dt.date(1960, 1, 1)
-# Control characters and lone surrogates; format characters (zero-width joiners) are kept for scripts and emoji.
-_UNWANTED = {"Cc", "Cs"}
 
 
 class SubmissionError(DomainError):
@@ -36,9 +34,8 @@ class SubmissionError(DomainError):
 
 
 def clean_text(value: str | None, field: str, minimum: int = 0, maximum: int = TEXT_MAX) -> str:
-    """Drop control characters (PostgreSQL refuses NUL), unify line ends, strip, and check the length."""
-    text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _UNWANTED).strip()
+    """The text tidied (no control characters, one kind of line end, stripped), with its length checked."""
+    text = tidy_text(value)
     if len(text) < minimum:
         if not text:
             raise SubmissionError("Tell us what happened.", field)
