@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import set_deadlines
+from civicwatch.cases.deadlines import pause_deadline_clock, resume_deadline_clock, set_deadlines
 from civicwatch.cases.models import (
     Case,
     CaseEvent,
@@ -233,8 +233,6 @@ def _send_to_complainant(case: Case, user: User, text: str, purpose: str) -> Cas
 
 
 def pause_clock(case: Case, user: User) -> None:
-    from civicwatch.intake.operations import pause_deadline_clock
-
     require(user, "clock", case)
     if pause_deadline_clock(case, utcnow()):
         _event(case, user, "clock_paused")
@@ -244,8 +242,6 @@ def pause_clock(case: Case, user: User) -> None:
 
 def resume_clock(case: Case, user: User) -> None:
     """Staff restart the clock themselves (the complainant answered another way, or will not)."""
-    from civicwatch.intake.operations import resume_deadline_clock
-
     require(user, "clock", case)
     before = {"waiting_since": case.waiting_since, "acknowledge_due_at": case.acknowledge_due_at,
               "respond_due_at": case.respond_due_at}

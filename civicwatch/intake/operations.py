@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import set_deadlines
+from civicwatch.cases.deadlines import resume_deadline_clock, set_deadlines
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import (
     format_reference,
@@ -197,30 +197,3 @@ def add_complainant_message(
                  before={"waiting_since": waited_since} if resumed else None,
                  after={"channel": channel.value, "attachments": len(files), "clock_resumed": resumed})
     return message
-
-
-# ---------------------------------------------------------------- the deadline clock
-
-def pause_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
-    """Stop the deadline clock while the body waits for the complainant. False if it was already stopped."""
-    if case.waiting_since is not None:
-        return False
-    case.waiting_since = now or utcnow()
-    return True
-
-
-def resume_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
-    """Run the clock again: deadlines not yet met move later by the time spent waiting.
-
-    The one place that clears `waiting_since`; the case workflow uses it too. False if it was running.
-    """
-    if case.waiting_since is None:
-        return False
-    now = now or utcnow()
-    paused = max(now - case.waiting_since, dt.timedelta(0))
-    if case.acknowledged_at is None and case.acknowledge_due_at is not None:
-        case.acknowledge_due_at = case.acknowledge_due_at + paused
-    if case.responded_at is None and case.respond_due_at is not None:
-        case.respond_due_at = case.respond_due_at + paused
-    case.waiting_since = None
-    return True

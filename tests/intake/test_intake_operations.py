@@ -9,6 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
+from civicwatch.cases import deadlines
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.crypto import decrypt_json, keyed_hash
@@ -128,7 +129,7 @@ def test_complainant_message_restarts_the_deadline_clock(app):
     try:
         case, _ = operations.submit_complaint(Submission(text=TEXT, channel=Channel.WEB))
         due = case.respond_due_at
-        assert operations.pause_deadline_clock(case)
+        assert deadlines.pause_deadline_clock(case)
         set_clock(lambda: start + dt.timedelta(days=4))
         message = operations.add_complainant_message(case, "Here is the receipt they gave me.", Channel.WEB,
                                                      [IncomingFile("receipt.png", png_bytes())])
@@ -147,7 +148,7 @@ def test_complainant_message_needs_text_or_file(app):
     case, _ = operations.submit_complaint(Submission(text=TEXT, channel=Channel.WEB))
     with pytest.raises(SubmissionError, match="Write a message"):
         operations.add_complainant_message(case, "  ", Channel.WEB)
-    assert operations.resume_deadline_clock(case) is False
+    assert deadlines.resume_deadline_clock(case) is False
     assert db.session.scalar(select(CaseMessage.id)) is None
 
 
