@@ -20,10 +20,11 @@ from civicwatch.cases.references import (
     receipt_hash,
     temporary_reference,
 )
-from civicwatch.crypto import encrypt_json, keyed_hash
+from civicwatch.crypto import encrypt_json
 from civicwatch.database import utcnow
 from civicwatch.demo.publications import publish_demo_answers
 from civicwatch.extensions import db
+from civicwatch.phones import phone_hash
 from civicwatch.routing.models import RoutingRule
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.operations import load_taxonomy
@@ -198,7 +199,7 @@ def build_demo(password: str, case_count: int, seed: int,
             contact = rng.choice(DEMO_CONTACTS)
             case.contact_encrypted = encrypt_json({"phone": contact["phone"], "email": contact["email"],
                                                    "name": contact["name"]})
-            case.contact_phone_hash = keyed_hash("phone", contact["phone"])
+            case.contact_phone_hash = phone_hash(contact["phone"])
         set_deadlines(case, body, created)
         db.session.add(case)
         db.session.flush()

@@ -21,7 +21,7 @@ from civicwatch.cases.references import (
     receipt_hash,
     temporary_reference,
 )
-from civicwatch.crypto import encrypt_json, keyed_hash
+from civicwatch.crypto import encrypt_json
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.attachments import (
@@ -44,6 +44,7 @@ from civicwatch.intake.validation import (
     resolve_place,
     resolve_reported_actor,
 )
+from civicwatch.phones import phone_hash
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     if contact:
         case.contact_encrypted = encrypt_json(contact)
         if contact.get("phone"):
-            case.contact_phone_hash = keyed_hash("phone", contact["phone"])
+            case.contact_phone_hash = phone_hash(contact["phone"])
     set_deadlines(case, None, now)
     db.session.add(case)
     db.session.flush()

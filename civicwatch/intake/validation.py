@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 
+from civicwatch import phones
 from civicwatch.cases.models import Channel
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
@@ -91,19 +90,11 @@ def normalise_phone(raw: str | None) -> str | None:
     """E.164 (+23276123456) from what the person typed; numbers without a prefix use DEFAULT_PHONE_REGION."""
     if not raw or not raw.strip():
         return None
-    region = current_app.config.get("DEFAULT_PHONE_REGION") or None
-    problem = SubmissionError(
-        "Check the phone number: write it as you would dial it, with the country code if it is "
-        "not a local number.", "phone")
-    if len(raw) > 40:
-        raise problem
-    try:
-        number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException as exc:
-        raise problem from exc
-    if not phonenumbers.is_valid_number(number):
-        raise problem
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    phone = phones.normalise_phone(raw, phones.deployment_region(), valid_only=True) if len(raw) <= 40 else None
+    if phone is None:
+        raise SubmissionError("Check the phone number: write it as you would dial it, with the country code if "
+                              "it is not a local number.", "phone")
+    return phone
 
 
 def normalise_contact_email(raw: str | None) -> str | None:

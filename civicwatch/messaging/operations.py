@@ -15,7 +15,7 @@ from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
-from civicwatch.sms.phones import phone_hash
+from civicwatch.phones import phone_hash
 from civicwatch.sms.queries import is_opted_out
 
 log = logging.getLogger(__name__)

@@ -27,6 +27,7 @@ from civicwatch.extensions import db
 from civicwatch.intake.operations import Submission, add_complainant_message, submit_complaint
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.validation import SubmissionError
+from civicwatch.phones import phone_hash
 from civicwatch.sms.conversations import (
     ConversationRow,
     claim_message_sid,
@@ -37,7 +38,6 @@ from civicwatch.sms.conversations import (
 )
 from civicwatch.sms.dialogue import Action, Decision, Snapshot, decide
 from civicwatch.sms.models import ConversationState, SmsOptOut
-from civicwatch.sms.phones import phone_hash
 from civicwatch.sms.queries import RATEABLE_STATUSES, last_public_change, latest_case_for_phone
 from civicwatch.sms.replies import Reply, render_reply, render_status
 from civicwatch.transparency.operations import appeal_answer, rate_answer

@@ -18,9 +18,9 @@ from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import STOP_CONFIRMATION
 from civicwatch.messaging.senders import SimulatorSender, get_sender
+from civicwatch.phones import phone_hash
 from civicwatch.sms.inbox import TEXT_REPLY
 from civicwatch.sms.models import InboundSms, SmsConversation
-from civicwatch.sms.phones import phone_hash
 
 SIMULATOR_WORKER = "sms-simulator"
 REPLY_PURPOSES = frozenset({TEXT_REPLY, STOP_CONFIRMATION})

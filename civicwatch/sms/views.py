@@ -19,9 +19,9 @@ from werkzeug.datastructures import MultiDict
 
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import record_delivery_status
+from civicwatch.phones import normalise_sender
 from civicwatch.sms.forms import SimulatorPhoneForm, SimulatorTextForm
 from civicwatch.sms.inbox import accept_text, process_inbox
-from civicwatch.sms.phones import normalise_sender
 from civicwatch.sms.signatures import signature_problem
 from civicwatch.sms.simulator import (
     deliver_to_simulator,
