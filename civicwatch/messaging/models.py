@@ -1,4 +1,5 @@
-"""The outbox: every message owed to a complainant, written in the transaction that owes it."""
+"""The outbox: every message owed to a complainant, written in the transaction that owes it; and the numbers
+that opted out (STOP), to which nothing more is sent."""
 from __future__ import annotations
 
 import datetime as dt
@@ -60,3 +61,13 @@ class OutboundMessage(TimestampMixin, Model):
     @property
     def text(self) -> str:
         return decrypt_text(self.body_encrypted) if self.body_encrypted is not None else self.body or ""
+
+
+class SmsOptOut(TimestampMixin, Model):
+    """A number that texted STOP (or that Twilio reports unsubscribed): nothing more is sent to it."""
+
+    __tablename__ = "sms_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(16))  # "keyword" or "carrier"

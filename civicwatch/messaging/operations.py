@@ -1,11 +1,14 @@
-"""Writing messages owed to complainants into the outbox, in the caller's transaction. Flush, never commit."""
+"""The outbox's writes: messages owed, opt-outs (STOP), retries and delivery reports, in the caller's transaction.
+Flush, never commit."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -14,9 +17,9 @@ from civicwatch.crypto import decrypt_json, encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut
+from civicwatch.messaging.queries import is_opted_out
 from civicwatch.phones import phone_hash
-from civicwatch.sms.queries import is_opted_out
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,24 @@ def retry_message(message: OutboundMessage, user: User) -> None:
     db.session.flush()
     record_audit(user, "outbox.retry", message, before=before, after={"status": message.status.value},
                  case=message.case)
+
+
+# Declared as FromClause on the declarative base; a mapped class's is a Table.
+_OPT_OUTS = cast(Table, SmsOptOut.__table__)
+
+
+def record_opt_out(number_hash: str, source: str) -> None:
+    """Nothing more is sent to this number (idempotent). `source`: "keyword" or "carrier"."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(_OPT_OUTS)
+        .values(phone_hash=number_hash, source=source, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["phone_hash"])
+    )
+
+
+def remove_opt_out(number_hash: str) -> None:
+    db.session.execute(_OPT_OUTS.delete().where(SmsOptOut.phone_hash == number_hash))
 
 
 # Twilio's status callback values, and what they mean for our row.

@@ -24,11 +24,11 @@ from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, keyed
 from civicwatch.database import SingleRowInsert, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import route_stored_case
-from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms
+from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms, record_opt_out
 from civicwatch.phones import normalise_sender, phone_hash
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText
-from civicwatch.sms.operations import IncomingSms, receive_sms, record_opt_out
+from civicwatch.sms.operations import IncomingSms, receive_sms
 from civicwatch.sms.replies import Reply, render_reply
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,9 @@ from civicwatch.cases.models import Case, CaseStatus, Channel, MessageKind
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from civicwatch.intake.queries import find_case_by_receipt
+from civicwatch.messaging.models import SmsOptOut
 from civicwatch.phones import phone_hash
-from civicwatch.sms.models import ConversationState, SmsConversation, SmsOptOut
+from civicwatch.sms.models import ConversationState, SmsConversation
 from civicwatch.sms.replies import Reply, render_reply
 from tests.sms.conftest import OTHER_PHONE, PHONE
 
