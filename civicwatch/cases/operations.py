@@ -21,12 +21,12 @@ from civicwatch.cases.models import (
     Recusal,
     RemedyStatus,
 )
+from civicwatch.cases.notifications import notify_complainant
 from civicwatch.cases.permissions import require
 from civicwatch.cases.workflow import REASON_MAX, transition_case
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
-from civicwatch.messaging.operations import notify_complainant
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.text import check_text
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from civicwatch.cases.models import Case
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
 from civicwatch.extensions import Model
+
+if TYPE_CHECKING:  # cases sit above messaging: the relationship names Case by string
+    from civicwatch.cases.models import Case
 
 
 class OutboxStatus(enum.Enum):
@@ -56,7 +59,7 @@ class OutboundMessage(TimestampMixin, Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    case: Mapped[Case | None] = relationship()
+    case: Mapped[Case | None] = relationship("Case")
 
     @property
     def text(self) -> str:

@@ -12,8 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.models import Case
-from civicwatch.crypto import decrypt_json, encrypt_text
+from civicwatch.crypto import encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
@@ -36,13 +35,13 @@ def max_age() -> dt.timedelta:
     return dt.timedelta(hours=current_app.config.get("OUTBOX_MAX_AGE_HOURS", 48))
 
 
-def queue_sms(phone_e164: str, text: str, purpose: str, case: Case | None = None) -> OutboundMessage:
+def queue_sms(phone_e164: str, text: str, purpose: str, case_id: int | None = None) -> OutboundMessage:
     """Owe `phone_e164` a text, stored encrypted. A number that opted out (STOP) gets a cancelled row
     instead, kept so that staff can see the message was not sent."""
     now = utcnow()
     number_hash = phone_hash(phone_e164)
     message = OutboundMessage(
-        case_id=case.id if case is not None else None,
+        case_id=case_id,
         channel="sms",
         to_encrypted=encrypt_text(phone_e164),
         to_hash=number_hash,
@@ -60,20 +59,6 @@ def queue_sms(phone_e164: str, text: str, purpose: str, case: Case | None = None
     db.session.add(message)
     db.session.flush()
     return message
-
-
-def notify_complainant(case: Case, text: str, purpose: str) -> OutboundMessage | None:
-    """Owe the complainant an SMS when they left a phone number and have not texted STOP; None otherwise
-    (they read the case on the web follow-up page)."""
-    if case.contact_encrypted is None:
-        return None
-    phone = decrypt_json(case.contact_encrypted).get("phone")
-    if not phone:
-        return None
-    if is_opted_out(phone_hash(phone)):
-        log.info("no sms for case %s: the number texted STOP", case.id)
-        return None
-    return queue_sms(phone, text, purpose, case)
 
 
 def retry_message(message: OutboundMessage, user: User) -> None:

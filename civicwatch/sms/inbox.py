@@ -125,7 +125,8 @@ def _answer(row: Row) -> Case | None:
     outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or ""),
                           now=row.received_at)
     if outcome.reply and not outcome.duplicate:
-        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, outcome.case)
+        case_id = outcome.case.id if outcome.case is not None else None
+        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id)
     return outcome.opened_case
 
 

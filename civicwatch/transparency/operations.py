@@ -15,12 +15,12 @@ from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.deadlines import respond_window
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.notifications import notify_complainant
 from civicwatch.cases.workflow import REASON_MAX, transition_case
 from civicwatch.crypto import DecryptionError, decrypt_json, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError
 from civicwatch.extensions import db
-from civicwatch.messaging.operations import notify_complainant
 from civicwatch.taxonomy.models import Body
 from civicwatch.text import check_text
 from civicwatch.transparency import permissions
