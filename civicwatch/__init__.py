@@ -17,7 +17,7 @@ BLUEPRINTS = (
     "civicwatch.audit.views",
     "civicwatch.intake.views",
     "civicwatch.sms.views",
-    "civicwatch.messaging.views",
+    "civicwatch.sms.staff_views",
     "civicwatch.transparency.views",
     "civicwatch.transparency.open311",
     "civicwatch.transparency.api",

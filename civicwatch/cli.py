@@ -14,7 +14,7 @@ CLI_MODULES = (
     "civicwatch.accounts.cli",
     "civicwatch.audit.cli",
     "civicwatch.demo.cli",
-    "civicwatch.messaging.cli",
+    "civicwatch.sms.cli",
     "civicwatch.transparency.cli",
     "civicwatch.classify.cli",
 )
