@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 cli = AppGroup("civicwatch", help="CivicWatch administration commands.")
 
 CLI_MODULES = (
-    "civicwatch.taxonomy.cli",
+    "civicwatch.routing.cli",
     "civicwatch.accounts.cli",
     "civicwatch.audit.cli",
     "civicwatch.demo.cli",

@@ -1,4 +1,5 @@
-"""Classifying and routing cases, staff corrections and overrides, and editing the routing rules.
+"""Classifying and routing cases, staff corrections and overrides, and the routing rules (edited by admins,
+or loaded from a taxonomy file).
 
 Operations flush but never commit. `route_new_case` never raises: a case that cannot be read or routed
 stays in the triage queue (body NULL) with the reason in its routing explanation.
@@ -7,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -24,6 +26,7 @@ from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
 from civicwatch.routing.queries import THRESHOLD_SETTING, routing_threshold, rule_values
 from civicwatch.routing.rules import Reading, RouteDecision, decide_route, explain
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, read_taxonomy
 from civicwatch.taxonomy.queries import Coded
 
 log = logging.getLogger(__name__)
@@ -339,3 +342,47 @@ def set_routing_threshold(user: User, value: float) -> None:
         setting.value = value
     db.session.flush()
     record_audit(user, "routing.threshold", None, before={"threshold": before}, after={"threshold": value})
+
+
+# ---------------------------------------------------------------- rules from a taxonomy file
+
+def _rows_by_code(model: type[Coded]) -> dict[str, Coded]:
+    return {row.code: row for row in db.session.scalars(select(model))}
+
+
+def load_routing_rules(path: Path | str = DEFAULT_TAXONOMY, replace: bool = True) -> int:
+    """Write the routing rules of a taxonomy file, in its order, once its entries are loaded (`load_taxonomy`).
+
+    Every rule is replaced; with `replace` False the rules are only loaded into an empty table, so rules that
+    admins edited are kept. A rule for region "*" is repeated for every region of the file. Returns how many
+    rules were written.
+    """
+    data = read_taxonomy(path)
+    if not replace and db.session.scalar(select(RoutingRule.id).limit(1)) is not None:
+        return 0
+    themes, actors, regions, bodies = (
+        _rows_by_code(Theme), _rows_by_code(Actor), _rows_by_code(Region), _rows_by_code(Body))
+    file_regions = [region["code"] for region in data["regions"]]
+    db.session.execute(delete(RoutingRule))
+    priority = 0
+    for spec in data["routing_rules"]:
+        region_codes = file_regions if spec.get("region") == "*" else [spec.get("region")]
+        for region_code in region_codes:
+            priority += 10
+            body_code = spec["body"].format(region=region_code)
+            try:
+                rule = RoutingRule(
+                    priority=priority,
+                    theme=themes[spec["theme"]],
+                    actor=actors[spec["actor"]] if spec.get("actor") else None,
+                    region=regions[region_code] if region_code else None,
+                    body=bodies[body_code],
+                    active=True,
+                )
+            except KeyError as exc:
+                raise DomainError(f"Routing rule {spec} names an unknown code {exc}.") from exc
+            db.session.add(rule)
+    db.session.flush()
+    count = priority // 10
+    record_audit(None, "taxonomy.load_rules", None, after={"file": Path(path).name, "rules": count})
+    return count

@@ -1,10 +1,11 @@
-"""`civicwatch load-taxonomy`."""
+"""`civicwatch load-taxonomy`: the taxonomy file's entries (taxonomy) and its routing rules (routing)."""
 from __future__ import annotations
 
 import click
 
 from civicwatch.cli import cli
 from civicwatch.extensions import db
+from civicwatch.routing.operations import load_routing_rules
 from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, load_taxonomy
 
 
@@ -14,9 +15,10 @@ from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, load_taxonomy
 @click.option("--keep-rules", is_flag=True, help="Keep routing rules already edited by admins.")
 def load_taxonomy_command(path: str, keep_rules: bool) -> None:
     """Load or update themes, actors, gazetteer, bodies and routing rules from a taxonomy file."""
-    summary = load_taxonomy(path, replace_rules=not keep_rules)
+    summary = load_taxonomy(path)
+    rules = load_routing_rules(path, replace=not keep_rules)
     db.session.commit()
     click.echo(
         f"Loaded {summary.themes} themes, {summary.actors} actors, {summary.regions} regions, "
-        f"{summary.districts} districts, {summary.bodies} bodies, {summary.rules} routing rules."
+        f"{summary.districts} districts, {summary.bodies} bodies, {rules} routing rules."
     )
