@@ -90,7 +90,7 @@ def bench_config() -> type:
 def prepare_database() -> None:
     from civicwatch import create_app
     from civicwatch.extensions import db
-    from civicwatch.routing.operations import load_routing_rules
+    from civicwatch.routing.rule_operations import load_routing_rules
     from civicwatch.taxonomy.operations import load_taxonomy
 
     app = create_app(bench_config())

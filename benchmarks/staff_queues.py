@@ -32,7 +32,7 @@ from civicwatch.cases.models import Case, CaseStatus, Channel  # noqa: E402
 from civicwatch.cases.references import format_reference  # noqa: E402
 from civicwatch.demo.operations import demo_examples  # noqa: E402
 from civicwatch.extensions import db  # noqa: E402
-from civicwatch.routing.operations import load_routing_rules  # noqa: E402
+from civicwatch.routing.rule_operations import load_routing_rules  # noqa: E402
 from civicwatch.taxonomy.models import Body, District, Region, Theme  # noqa: E402
 from civicwatch.taxonomy.operations import load_taxonomy  # noqa: E402
 from config import TestingConfig  # noqa: E402

@@ -41,7 +41,7 @@ from civicwatch.cases.models import Case, CaseStatus, Outcome, RemedyStatus  # n
 from civicwatch.cases.search import POSTGRES_DDL  # noqa: E402
 from civicwatch.extensions import db  # noqa: E402
 from civicwatch.routing.models import RoutingRule  # noqa: E402
-from civicwatch.routing.operations import load_routing_rules  # noqa: E402
+from civicwatch.routing.rule_operations import load_routing_rules  # noqa: E402
 from civicwatch.taxonomy.models import Body, Region, Theme  # noqa: E402
 from civicwatch.taxonomy.operations import load_taxonomy  # noqa: E402
 from civicwatch.transparency.models import statistics_cells, statistics_durations  # noqa: E402

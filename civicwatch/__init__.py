@@ -19,6 +19,7 @@ from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
 from civicwatch.instance_secrets import fill_development_secrets
 from civicwatch.intake import views as intake_views
 from civicwatch.public import views as public_views
+from civicwatch.routing import case_views  # noqa: F401  (the case page's routing actions, on the cases blueprint)
 from civicwatch.routing import views as routing_views
 from civicwatch.security_headers import register_security_headers
 from civicwatch.sms import staff_views as sms_staff_views

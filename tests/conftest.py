@@ -19,7 +19,7 @@ from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import create_user
 from civicwatch.database import set_clock
 from civicwatch.extensions import db
-from civicwatch.routing.operations import load_routing_rules
+from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.operations import load_taxonomy
 from config import TestingConfig

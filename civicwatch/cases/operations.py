@@ -27,7 +27,7 @@ from civicwatch.cases.workflow import REASON_MAX, transition_case
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
-from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+from civicwatch.taxonomy.models import Body
 from civicwatch.text import check_text
 
 S = CaseStatus
@@ -107,40 +107,11 @@ def change_status(case: Case, user: User, target: CaseStatus, reason: str | None
     return event
 
 
-# ---------------------------------------------------------------- routing
-
-def route_case(case: Case, user: User, body: Body | None, reason: str | None) -> None:
-    """Send the case to `body` by hand (from triage, or on to another body); the reference stays."""
-    from civicwatch.routing.operations import override_body
-
-    require(user, "route", case)
-    if body is None or not body.active:
-        raise DomainError("Choose an active oversight body.")
-    if body.id == case.body_id:
-        raise DomainError(f"The case is already with {body.name}.")
-    reason = check_text(reason, "reason for sending it there", REASON_MAX)
-    previous = case.body_id
-    override_body(case, user, body, reason)
-    settle_after_routing(case, user, previous, reason)
-
-
-def correct_classification(case: Case, user: User, theme: Theme | None, actor: Actor | None,
-                           region: Region | None, district: District | None) -> None:
-    """Correct what the classifier read; routing then follows the rules and may move the case."""
-    from civicwatch.routing.operations import correct_case
-
-    require(user, "correct", case)
-    if district is not None and region is not None and district.region_id != region.id:
-        raise DomainError(f"{district.name} is not in {region.name}.")
-    if district is not None and region is None:
-        region = district.region
-    previous = case.body_id
-    correct_case(case, user, theme=theme, actor=actor, region=region, district=district)
-    settle_after_routing(case, user, previous, "classification corrected")
-
+# ---------------------------------------------------------------- after routing
 
 def settle_after_routing(case: Case, user: User, previous_body_id: int | None, reason: str) -> None:
-    """Deadlines, status and the complainant's news once the case has a new body."""
+    """Deadlines, status and the complainant's news once the case has a new body (routing's case actions call
+    this after sending the case on or correcting what the classifier read)."""
     if case.body_id == previous_body_id or case.body_id is None:
         return
     body = db.session.get_one(Body, case.body_id)

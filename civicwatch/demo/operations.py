@@ -26,7 +26,7 @@ from civicwatch.demo.publications import publish_demo_answers
 from civicwatch.extensions import db
 from civicwatch.phones import phone_hash
 from civicwatch.routing.models import RoutingRule
-from civicwatch.routing.operations import load_routing_rules
+from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.operations import load_taxonomy
 from civicwatch.taxonomy.queries import Coded

@@ -5,7 +5,7 @@ import click
 
 from civicwatch.cli import cli
 from civicwatch.extensions import db
-from civicwatch.routing.operations import load_routing_rules
+from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, load_taxonomy
 
 

@@ -1,5 +1,5 @@
 """Loading a taxonomy file (bodies, themes, actors, gazetteer, settings) into the database. The file's routing
-rules are loaded by the routing domain (`routing.operations.load_routing_rules`), which sits above taxonomy."""
+rules are loaded by the routing domain (`routing.rule_operations.load_routing_rules`), which sits above taxonomy."""
 from __future__ import annotations
 
 import json

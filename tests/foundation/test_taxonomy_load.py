@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.models import RoutingRule
-from civicwatch.routing.operations import load_routing_rules
+from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, load_taxonomy
 from civicwatch.taxonomy.queries import get_setting
