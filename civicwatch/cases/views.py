@@ -12,7 +12,9 @@ from flask_wtf import FlaskForm
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import admin_required, staff_required
+from civicwatch.audit.operations import record_audit
 from civicwatch.cases import operations
+from civicwatch.cases.attachments import send_attachment
 from civicwatch.cases.deadlines import DeadlineState, deadline_state, describe_due
 from civicwatch.cases.forms import DeadlinesForm, QueueFilterForm, RemedyForm, TransitionForm
 from civicwatch.cases.models import Attachment, Case, CaseStatus, Outcome, Recommendation, RemedyStatus
@@ -142,14 +144,10 @@ def detail(case_id: int) -> tuple[str, int]:
 @blueprint.route("/cases/<int:case_id>/attachments/<int:attachment_id>")
 @staff_required
 def attachment(case_id: int, attachment_id: int) -> Response:
-    from civicwatch.intake.attachments import send_attachment
-
     case = load_case(current_user, case_id)
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.case_id != case.id:
         raise NotFoundError("There is no such file on this case.")
-    from civicwatch.audit.operations import record_audit
-
     record_audit(current_user, "attachment.view", item, case=case)
     db.session.commit()
     return send_attachment(item)

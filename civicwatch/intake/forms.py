@@ -13,10 +13,7 @@ from wtforms import BooleanField, Field, RadioField, SelectField, StringField, S
 from wtforms.fields import DateField, EmailField, TelField
 from wtforms.validators import ValidationError
 
-from civicwatch.cases.models import Case, Channel
-from civicwatch.cases.references import normalise_receipt_code
-from civicwatch.intake import validation
-from civicwatch.intake.attachments import (
+from civicwatch.cases.attachments import (
     MAX_FILE_BYTES,
     MAX_FILES,
     AttachmentError,
@@ -24,6 +21,9 @@ from civicwatch.intake.attachments import (
     PreparedFile,
     prepare_upload,
 )
+from civicwatch.cases.models import Case, Channel
+from civicwatch.cases.references import normalise_receipt_code
+from civicwatch.intake import validation
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.taxonomy.models import Body

@@ -13,6 +13,13 @@ from typing import Any
 from sqlalchemy import select
 
 from civicwatch.audit.operations import record_audit
+from civicwatch.cases.attachments import (
+    IncomingFile,
+    PreparedFile,
+    attachment_path,
+    prepare_uploads,
+    save_attachment,
+)
 from civicwatch.cases.deadlines import resume_deadline_clock, set_deadlines
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import (
@@ -24,13 +31,6 @@ from civicwatch.cases.references import (
 from civicwatch.crypto import encrypt_json
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.intake.attachments import (
-    IncomingFile,
-    PreparedFile,
-    attachment_path,
-    prepare_uploads,
-    save_attachment,
-)
 from civicwatch.intake.validation import (
     LOCATION_MAX,
     MESSAGE_MAX,

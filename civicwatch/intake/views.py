@@ -10,11 +10,11 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import Field
 
+from civicwatch.cases.attachments import AttachmentError
 from civicwatch.cases.models import Case, Channel
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
 from civicwatch.intake import lockout, queries, sessions
-from civicwatch.intake.attachments import AttachmentError
 from civicwatch.intake.forms import AppealForm, RatingForm, ReplyForm, ReportForm, TrackForm
 from civicwatch.intake.operations import add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt

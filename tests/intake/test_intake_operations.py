@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases import deadlines
+from civicwatch.cases.attachments import AttachmentError, IncomingFile, attachment_path
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.crypto import decrypt_json, keyed_hash
 from civicwatch.database import set_clock, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake import operations, queries
-from civicwatch.intake.attachments import AttachmentError, IncomingFile, attachment_path
 from civicwatch.intake.operations import Submission, SubmissionError
 
 TEXT = "Two police officers took my motorbike at the checkpoint and asked for money to return it."
