@@ -10,7 +10,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from civicwatch import models  # noqa: F401  (every table known to the metadata)
 from civicwatch.accounts import views as accounts_views
 from civicwatch.accounts.sessions import configure_login
-from civicwatch.audit import views as audit_views
 from civicwatch.cases import views as cases_views
 from civicwatch.commands import register_cli
 from civicwatch.crypto import valid_encryption_key
@@ -18,6 +17,7 @@ from civicwatch.errors import register_error_handlers
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
 from civicwatch.instance_secrets import fill_development_secrets
 from civicwatch.intake import views as intake_views
+from civicwatch.oversight import views as oversight_views
 from civicwatch.public import views as public_views
 from civicwatch.routing import case_views  # noqa: F401  (the case page's routing actions, on the cases blueprint)
 from civicwatch.routing import views as routing_views
@@ -36,7 +36,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     public_views.blueprint,
     accounts_views.blueprint,
     cases_views.blueprint,
-    audit_views.blueprint,
+    oversight_views.blueprint,
     intake_views.blueprint,
     sms_views.blueprint,
     sms_staff_views.blueprint,
