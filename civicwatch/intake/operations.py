@@ -45,6 +45,7 @@ from civicwatch.intake.validation import (
     resolve_reported_actor,
 )
 from civicwatch.phones import phone_hash
+from civicwatch.routing import operations as routing
 
 log = logging.getLogger(__name__)
 
@@ -139,11 +140,9 @@ def receive_complaint(submission: Submission, actor: Any = None) -> tuple[Case, 
 
 def route_stored_case(case: Case) -> None:
     """Classify and route a committed case, committing the result; on failure leave it in triage."""
-    from civicwatch.routing.operations import route_new_case
-
     case_id = case.id
     try:
-        route_new_case(case)
+        routing.route_new_case(case)
         db.session.commit()
     except Exception as exc:  # routing must never lose a stored complaint
         db.session.rollback()
