@@ -13,6 +13,7 @@ from civicwatch.accounts.sessions import configure_login
 from civicwatch.cases import views as cases_views
 from civicwatch.commands import register_cli
 from civicwatch.crypto import valid_encryption_key
+from civicwatch.demo.operations import DEMO_CONTACTS
 from civicwatch.errors import register_error_handlers
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
 from civicwatch.instance_secrets import fill_development_secrets
@@ -55,6 +56,7 @@ def create_app(config: object | None = None) -> Flask:
         instance_path=str(PROJECT_DIR / "instance"),
     )
     app.config.from_object(config or config_from_env())
+    suggest_simulator_phones(app)
     prepare_instance(app)
     check_required_settings(app)
     trust_proxies(app)
@@ -72,6 +74,11 @@ def prepare_instance(app: Flask) -> None:
     """Development and demo get generated secrets kept under instance/; production must bring its own."""
     if not app.config.get("REQUIRED_SECRETS"):
         fill_development_secrets(app)
+
+
+def suggest_simulator_phones(app: Flask) -> None:
+    """The SMS simulator offers the demo complainants' numbers first (demo cases carry them)."""
+    app.config.setdefault("SMS_SIMULATOR_PHONES", tuple(contact["phone"] for contact in DEMO_CONTACTS))
 
 
 def check_required_settings(app: Flask) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Flask
@@ -86,11 +87,10 @@ def undelivered_counts(phone: str) -> dict[OutboxStatus, int]:
             for status, count in rows}
 
 
-def known_phones(limit: int = 8) -> list[str]:
-    """Numbers to pick from: the demo complainants, then phones that texted recently."""
-    from civicwatch.demo.operations import DEMO_CONTACTS
-
-    phones = [contact["phone"] for contact in DEMO_CONTACTS]
+def known_phones(suggested: Sequence[str] = (), limit: int = 8) -> list[str]:
+    """Numbers to pick from: the suggested ones (SMS_SIMULATOR_PHONES: the demo complainants), then phones that
+    texted recently."""
+    phones = list(suggested)
     recent = db.session.scalars(
         select(SmsConversation.phone_encrypted).order_by(SmsConversation.updated_at.desc()).limit(limit)
     )
@@ -98,4 +98,4 @@ def known_phones(limit: int = 8) -> list[str]:
         phone = decrypt_text(token)
         if phone not in phones:
             phones.append(phone)
-    return phones[: limit + len(DEMO_CONTACTS)]
+    return phones[: limit + len(suggested)]

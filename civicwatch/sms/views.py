@@ -124,7 +124,8 @@ def simulator() -> ResponseReturnValue:
             return redirect(url_for("sms.simulator_phone"))
         form.phone.errors.append("This is not a phone number. Write it with the country code, "
                                  "for example +232 76 123456.")
-    return render_template("sms/simulator.html", form=form, phones=known_phones()), (400 if form.errors else 200)
+    phones = known_phones(current_app.config.get("SMS_SIMULATOR_PHONES", ()))
+    return render_template("sms/simulator.html", form=form, phones=phones), (400 if form.errors else 200)
 
 
 @blueprint.route("/simulator/phone", methods=["GET", "POST"])
