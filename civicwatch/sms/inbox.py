@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case
 from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, keyed_hash
-from civicwatch.database import SingleRowInsert, utcnow
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import route_stored_case
 from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms, record_opt_out
@@ -29,6 +29,7 @@ from civicwatch.phones import normalise_sender, phone_hash
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText
 from civicwatch.sms.operations import IncomingSms, receive_sms
+from civicwatch.sms.raw_insert import SingleRowInsert
 from civicwatch.sms.replies import Reply, render_reply
 
 log = logging.getLogger(__name__)
