@@ -42,8 +42,9 @@ sys.path.insert(0, str(ROOT))
 from civicwatch.classify.classifier import Classifier  # noqa: E402
 from civicwatch.classify.corpus import LabelledText, corpus_files, read_examples, split_examples  # noqa: E402
 from civicwatch.classify.evaluation import baseline_report, evaluate_classifier, label_report  # noqa: E402
+from civicwatch.classify.files import PIPELINE_CONFIG  # noqa: E402
 from civicwatch.classify.gazetteer import terms_from_taxonomy  # noqa: E402
-from civicwatch.classify.registry import PIPELINE_CONFIG, new_version, save_model  # noqa: E402
+from civicwatch.classify.registry import new_version, save_model  # noqa: E402
 from civicwatch.classify.training import TrainedPipeline, train_pipeline  # noqa: E402
 from civicwatch.taxonomy.operations import read_taxonomy  # noqa: E402
 

@@ -90,12 +90,14 @@ def bench_config() -> type:
 def prepare_database() -> None:
     from civicwatch import create_app
     from civicwatch.extensions import db
+    from civicwatch.routing.rule_operations import load_routing_rules
     from civicwatch.taxonomy.operations import load_taxonomy
 
     app = create_app(bench_config())
     with app.app_context():
         db.create_all()
         load_taxonomy()
+        load_routing_rules()
         db.session.commit()
         db.engine.dispose()
 

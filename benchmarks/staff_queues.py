@@ -32,6 +32,7 @@ from civicwatch.cases.models import Case, CaseStatus, Channel  # noqa: E402
 from civicwatch.cases.references import format_reference  # noqa: E402
 from civicwatch.demo.operations import demo_examples  # noqa: E402
 from civicwatch.extensions import db  # noqa: E402
+from civicwatch.routing.rule_operations import load_routing_rules  # noqa: E402
 from civicwatch.taxonomy.models import Body, District, Region, Theme  # noqa: E402
 from civicwatch.taxonomy.operations import load_taxonomy  # noqa: E402
 from config import TestingConfig  # noqa: E402
@@ -121,6 +122,7 @@ def run(name: str, url: str, engine_options: dict, count: int, runs: int, workdi
     with app.app_context():
         db.create_all()
         load_taxonomy()
+        load_routing_rules()
         body = db.session.scalar(select(Body).where(Body.code == "human_rights_commission"))
         triage = create_user("triage@bench.example.org", "Triage", Role.TRIAGE, PASSWORD)
         investigator = create_user("hrc@bench.example.org", "Investigator", Role.INVESTIGATOR, PASSWORD, body=body)

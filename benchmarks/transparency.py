@@ -41,6 +41,7 @@ from civicwatch.cases.models import Case, CaseStatus, Outcome, RemedyStatus  # n
 from civicwatch.cases.search import POSTGRES_DDL  # noqa: E402
 from civicwatch.extensions import db  # noqa: E402
 from civicwatch.routing.models import RoutingRule  # noqa: E402
+from civicwatch.routing.rule_operations import load_routing_rules  # noqa: E402
 from civicwatch.taxonomy.models import Body, Region, Theme  # noqa: E402
 from civicwatch.taxonomy.operations import load_taxonomy  # noqa: E402
 from civicwatch.transparency.models import statistics_cells, statistics_durations  # noqa: E402
@@ -301,6 +302,7 @@ def main() -> None:
         db.drop_all()
         db.create_all()
         load_taxonomy()
+        load_routing_rules()
         author = create_user("bench@example.org", "Benchmark", Role.ADMIN, "benchmark-password-123")
         db.session.commit()
         generator = Generator(args.seed, now, list(db.session.scalars(select(RoutingRule).order_by(RoutingRule.priority))),

@@ -4,29 +4,51 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Blueprint, Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from civicwatch import models  # noqa: F401  (every table known to the metadata)
+from civicwatch.accounts import views as accounts_views
+from civicwatch.accounts.sessions import configure_login
+from civicwatch.cases import views as cases_views
+from civicwatch.commands import register_cli
+from civicwatch.crypto import valid_encryption_key
+from civicwatch.demo.operations import DEMO_CONTACTS
+from civicwatch.errors import register_error_handlers
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
+from civicwatch.instance_secrets import fill_development_secrets
+from civicwatch.intake import views as intake_views
+from civicwatch.oversight import views as oversight_views
+from civicwatch.public import views as public_views
+from civicwatch.routing import case_views  # noqa: F401  (the case page's routing actions, on the cases blueprint)
+from civicwatch.routing import views as routing_views
+from civicwatch.security_headers import register_security_headers
+from civicwatch.sms import staff_views as sms_staff_views
+from civicwatch.sms import views as sms_views
+from civicwatch.templating import register_template_helpers
+from civicwatch.transparency import api as transparency_api
+from civicwatch.transparency import open311 as transparency_open311
+from civicwatch.transparency import views as transparency_views
+from config import config_from_env
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
-BLUEPRINTS = (
-    "civicwatch.public.views",
-    "civicwatch.accounts.views",
-    "civicwatch.cases.views",
-    "civicwatch.audit.views",
-    "civicwatch.intake.views",
-    "civicwatch.sms.views",
-    "civicwatch.messaging.views",
-    "civicwatch.transparency.views",
-    "civicwatch.transparency.open311",
-    "civicwatch.transparency.api",
-    "civicwatch.routing.views",
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    public_views.blueprint,
+    accounts_views.blueprint,
+    cases_views.blueprint,
+    oversight_views.blueprint,
+    intake_views.blueprint,
+    sms_views.blueprint,
+    sms_staff_views.blueprint,
+    transparency_views.blueprint,
+    transparency_open311.blueprint,
+    transparency_api.blueprint,
+    routing_views.blueprint,
 )
 
-def create_app(config: object | None = None) -> Flask:
-    from config import config_from_env
 
+def create_app(config: object | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(PROJECT_DIR / "templates"),
@@ -34,6 +56,7 @@ def create_app(config: object | None = None) -> Flask:
         instance_path=str(PROJECT_DIR / "instance"),
     )
     app.config.from_object(config or config_from_env())
+    suggest_simulator_phones(app)
     prepare_instance(app)
     check_required_settings(app)
     trust_proxies(app)
@@ -41,7 +64,7 @@ def create_app(config: object | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
-    register_security(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_cli(app)
     return app
@@ -49,15 +72,16 @@ def create_app(config: object | None = None) -> Flask:
 
 def prepare_instance(app: Flask) -> None:
     """Development and demo get generated secrets kept under instance/; production must bring its own."""
-    from civicwatch.instance_secrets import fill_development_secrets
-
     if not app.config.get("REQUIRED_SECRETS"):
         fill_development_secrets(app)
 
 
-def check_required_settings(app: Flask) -> None:
-    from civicwatch.crypto import valid_encryption_key
+def suggest_simulator_phones(app: Flask) -> None:
+    """The SMS simulator offers the demo complainants' numbers first (demo cases carry them)."""
+    app.config.setdefault("SMS_SIMULATOR_PHONES", tuple(contact["phone"] for contact in DEMO_CONTACTS))
 
+
+def check_required_settings(app: Flask) -> None:
     sources = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
     for name in app.config.get("REQUIRED_SECRETS", ()):
         if not app.config.get(sources.get(name, name)):
@@ -72,8 +96,6 @@ def check_required_settings(app: Flask) -> None:
 def trust_proxies(app: Flask) -> None:
     hops = app.config.get("TRUSTED_PROXIES", 0)
     if hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
@@ -90,39 +112,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
-    import civicwatch.models  # noqa: F401  (every table known to the metadata)
-    from civicwatch.accounts.sessions import configure_login
-
     configure_login(login_manager)
 
 
 def register_blueprints(app: Flask) -> None:
-    import importlib
-
-    for module_name in BLUEPRINTS:
-        module = importlib.import_module(module_name)
-        app.register_blueprint(module.blueprint)
-
-
-def register_error_handlers(app: Flask) -> None:
-    from civicwatch.errors import register_error_handlers as register
-
-    register(app)
-
-
-def register_security(app: Flask) -> None:
-    from civicwatch.security_headers import register_security_headers
-
-    register_security_headers(app)
-
-
-def register_template_helpers(app: Flask) -> None:
-    from civicwatch.templating import register_template_helpers as register
-
-    register(app)
-
-
-def register_cli(app: Flask) -> None:
-    from civicwatch.cli import register_cli as register
-
-    register(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

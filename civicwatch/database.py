@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import threading
-import weakref
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -116,89 +113,3 @@ def _refuse_nul_characters(conn: Any, cursor: Any, statement: str, parameters: A
     # everywhere instead of a driver error on PostgreSQL only.
     if _has_nul(parameters):
         raise NulCharacterError("text contains a NUL character")
-
-
-
-class SingleRowInsert:
-    """`INSERT ... ON CONFLICT (key) DO NOTHING` of one row as its own transaction, on a pooled DBAPI
-    connection and without SQLAlchemy's execution layer: for a hot path whose whole work is that one row
-    (the SMS webhook). No engine events run, the NUL guard included, so callers pass only checked values:
-    str, bytes, int, or aware datetimes (stored as UTCDateTime stores them).
-
-    PostgreSQL: one round trip. The statement runs in autocommit (a client-side switch), on a pool of its
-    own that skips the app pool's pre-ping; when a connection is found dead the pool's idle connections are
-    thrown away and the row is written on a fresh one, which is what the ping would have done. SQLite: the app's pool, and one lock per process for
-    the write, so that threads queue on it instead of sleeping in SQLite's busy handler.
-    """
-
-    def __init__(self, table: str, columns: tuple[str, ...], key: str) -> None:
-        self.columns = columns
-        self._sql = {
-            marker: f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))}) "
-                    f"ON CONFLICT ({key}) DO NOTHING"
-            for marker in ("?", "%s")
-        }
-        self._to_timestamp: dict[str, Any] = {}
-        self._sqlite_lock = threading.Lock()
-
-    def __call__(self, engine: Engine, values: dict[str, Any]) -> None:
-        dialect = engine.dialect
-        if dialect.name not in self._to_timestamp:
-            self._to_timestamp[dialect.name] = UTCDateTime().bind_processor(dialect) or (lambda value: value)
-        to_timestamp = self._to_timestamp[dialect.name]
-        params = tuple(to_timestamp(value) if isinstance(value, dt.datetime) else value
-                       for value in (values[column] for column in self.columns))
-        if dialect.name == "postgresql":
-            self._insert_postgresql(engine, params)
-        else:
-            self._insert_sqlite(engine, params)
-
-    def _insert_sqlite(self, engine: Engine, params: tuple) -> None:
-        connection = engine.raw_connection()
-        try:
-            with self._sqlite_lock:
-                cursor = connection.cursor()
-                cursor.execute(self._sql["?"], params)
-                cursor.close()
-                connection.commit()
-        finally:
-            connection.close()
-
-    def _insert_postgresql(self, engine: Engine, params: tuple) -> None:
-        pool = _unpinged_pool(engine)
-        for attempt in (1, 2):
-            connection = pool.connect()
-            driver = connection.driver_connection
-            assert driver is not None  # None only once the connection is invalidated or closed
-            try:
-                driver.autocommit = True
-                try:
-                    connection.cursor().execute(self._sql["%s"], params)
-                finally:
-                    driver.autocommit = False
-                return
-            except engine.dialect.loaded_dbapi.Error as error:
-                if attempt == 2 or not engine.dialect.is_disconnect(error, driver, None):
-                    raise
-                # The server went away (a restart): every idle connection is as dead as this one.
-                connection.invalidate(error)
-                pool.dispose()
-            finally:
-                connection.close()
-
-
-_UNPINGED: weakref.WeakKeyDictionary[Engine, Pool] = weakref.WeakKeyDictionary()
-_UNPINGED_LOCK = threading.Lock()
-
-
-def _unpinged_pool(engine: Engine) -> Pool:
-    """A second pool for `engine` (same connection settings and events) that does not ping on checkout;
-    disposed with the engine."""
-    with _UNPINGED_LOCK:
-        pool = _UNPINGED.get(engine)
-        if pool is None:
-            pool = engine.pool.recreate()
-            pool._pre_ping = False  # recreate() copies every setting; this is the one to change
-            _UNPINGED[engine] = pool
-            event.listen(engine, "engine_disposed", lambda *_: pool.dispose())
-        return pool

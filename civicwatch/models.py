@@ -16,14 +16,13 @@ from civicwatch.cases.models import (  # noqa: F401
 )
 from civicwatch.classify.models import LabelledExample  # noqa: F401
 from civicwatch.intake.models import ReceiptLookupFailure  # noqa: F401
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus  # noqa: F401
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut  # noqa: F401
 from civicwatch.routing.models import RoutingDecision, RoutingRule  # noqa: F401
 from civicwatch.sms.models import (  # noqa: F401
     ConversationState,
     InboundSms,
     InboxText,
     SmsConversation,
-    SmsOptOut,
 )
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme  # noqa: F401
 from civicwatch.transparency.models import (  # noqa: F401

@@ -19,6 +19,7 @@ from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import create_user
 from civicwatch.database import set_clock
 from civicwatch.extensions import db
+from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.operations import load_taxonomy
 from config import TestingConfig
@@ -81,6 +82,7 @@ def app(database_url, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
     with app.app_context():
         db.create_all()
         load_taxonomy()
+        load_routing_rules()
         db.session.commit()
         yield app
         db.session.remove()

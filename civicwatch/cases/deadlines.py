@@ -1,10 +1,12 @@
-"""Deadlines per body and urgency, and how a case stands against them."""
+"""Deadlines per body and urgency, the clock that stops while the body waits for the complainant, and how a
+case stands against them."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
 from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.database import utcnow
 from civicwatch.taxonomy.models import Body
 
 # Used while a case has no body (the triage queue), and as the defaults of a new body.
@@ -40,6 +42,32 @@ def set_deadlines(case: Case, body: Body | None, start: dt.datetime) -> None:
     """Acknowledge and respond deadlines from `start`, by the body's rules (defaults in the triage queue)."""
     case.acknowledge_due_at = start + acknowledge_window(case, body)
     case.respond_due_at = start + respond_window(case, body)
+
+
+def pause_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
+    """Stop the deadline clock while the body waits for the complainant. False if it was already stopped."""
+    if case.waiting_since is not None:
+        return False
+    case.waiting_since = now or utcnow()
+    return True
+
+
+def resume_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
+    """Run the clock again: deadlines not yet met move later by the time spent waiting.
+
+    The one place that restarts a stopped clock: a complainant's message and staff both use it. False if it
+    was running.
+    """
+    if case.waiting_since is None:
+        return False
+    now = now or utcnow()
+    paused = max(now - case.waiting_since, dt.timedelta(0))
+    if case.acknowledged_at is None and case.acknowledge_due_at is not None:
+        case.acknowledge_due_at = case.acknowledge_due_at + paused
+    if case.responded_at is None and case.respond_due_at is not None:
+        case.respond_due_at = case.respond_due_at + paused
+    case.waiting_since = None
+    return True
 
 
 @dataclass(frozen=True)

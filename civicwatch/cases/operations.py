@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import set_deadlines
+from civicwatch.cases.deadlines import pause_deadline_clock, resume_deadline_clock, set_deadlines
 from civicwatch.cases.models import (
     Case,
     CaseEvent,
@@ -21,13 +21,14 @@ from civicwatch.cases.models import (
     Recusal,
     RemedyStatus,
 )
+from civicwatch.cases.notifications import notify_complainant
 from civicwatch.cases.permissions import require
 from civicwatch.cases.workflow import REASON_MAX, transition_case
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
-from civicwatch.messaging.operations import notify_complainant
-from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+from civicwatch.taxonomy.models import Body
+from civicwatch.text import check_text
 
 S = CaseStatus
 TEXT_MAX = 20_000
@@ -51,15 +52,6 @@ def check_version(case: Case, posted_version: Any) -> None:
         raise StaleCaseError() from None
     if version != case.version:
         raise StaleCaseError()
-
-
-def _clean(text: str | None, what: str, maximum: int, required: bool = True) -> str:
-    value = (text or "").strip()
-    if required and not value:
-        raise DomainError(f"Write the {what} first.")
-    if len(value) > maximum:
-        raise DomainError(f"The {what} is too long: at most {maximum:,} characters.")
-    return value
 
 
 def _touch(case: Case) -> None:
@@ -104,8 +96,8 @@ def change_status(case: Case, user: User, target: CaseStatus, reason: str | None
                   response: str | None = None) -> CaseEvent:
     """A status change from the case page; the complainant hears of the ones that concern them."""
     if target is S.RESPONDED:
-        response = _clean(response, "response to the complainant", MESSAGE_MAX)
-    event = transition_case(case, target, user, reason=_clean(reason, "reason", REASON_MAX, required=False))
+        response = check_text(response, "response to the complainant", MESSAGE_MAX)
+    event = transition_case(case, target, user, reason=check_text(reason, "reason", REASON_MAX, required=False))
     if target is S.RESPONDED and response:
         _send_to_complainant(case, user, response, purpose="answer")
     news = STATUS_NEWS.get(target)
@@ -115,40 +107,11 @@ def change_status(case: Case, user: User, target: CaseStatus, reason: str | None
     return event
 
 
-# ---------------------------------------------------------------- routing
-
-def route_case(case: Case, user: User, body: Body | None, reason: str | None) -> None:
-    """Send the case to `body` by hand (from triage, or on to another body); the reference stays."""
-    from civicwatch.routing.operations import override_body
-
-    require(user, "route", case)
-    if body is None or not body.active:
-        raise DomainError("Choose an active oversight body.")
-    if body.id == case.body_id:
-        raise DomainError(f"The case is already with {body.name}.")
-    reason = _clean(reason, "reason for sending it there", REASON_MAX)
-    previous = case.body_id
-    override_body(case, user, body, reason)
-    settle_after_routing(case, user, previous, reason)
-
-
-def correct_classification(case: Case, user: User, theme: Theme | None, actor: Actor | None,
-                           region: Region | None, district: District | None) -> None:
-    """Correct what the classifier read; routing then follows the rules and may move the case."""
-    from civicwatch.routing.operations import correct_case
-
-    require(user, "correct", case)
-    if district is not None and region is not None and district.region_id != region.id:
-        raise DomainError(f"{district.name} is not in {region.name}.")
-    if district is not None and region is None:
-        region = district.region
-    previous = case.body_id
-    correct_case(case, user, theme=theme, actor=actor, region=region, district=district)
-    settle_after_routing(case, user, previous, "classification corrected")
-
+# ---------------------------------------------------------------- after routing
 
 def settle_after_routing(case: Case, user: User, previous_body_id: int | None, reason: str) -> None:
-    """Deadlines, status and the complainant's news once the case has a new body."""
+    """Deadlines, status and the complainant's news once the case has a new body (routing's case actions call
+    this after sending the case on or correcting what the classifier read)."""
     if case.body_id == previous_body_id or case.body_id is None:
         return
     body = db.session.get_one(Body, case.body_id)
@@ -192,7 +155,7 @@ def assign_case(case: Case, user: User, assignee: User | None) -> None:
 def recuse_from_case(case: Case, user: User, reason: str | None) -> None:
     """A conflict of interest: the user steps away and can no longer open the case."""
     require(user, "recuse", case)
-    reason = _clean(reason, "reason for recusing", REASON_MAX)
+    reason = check_text(reason, "reason for recusing", REASON_MAX)
     db.session.add(Recusal(case_id=case.id, user_id=user.id, reason=reason))
     before = case.assigned_to_id
     if case.assigned_to_id == user.id:
@@ -209,7 +172,7 @@ def add_note(case: Case, user: User, text: str | None) -> CaseMessage:
     """An internal note: never shown or sent to the complainant."""
     require(user, "note", case)
     note = CaseMessage(case=case, kind=MessageKind.NOTE, author_id=user.id, channel=Channel.WEB,
-                       body=_clean(text, "note", TEXT_MAX))
+                       body=check_text(text, "note", TEXT_MAX))
     db.session.add(note)
     db.session.flush()
     record_audit(user, "case.note", note, case=case, after={"length": len(note.body)})
@@ -222,7 +185,7 @@ def message_complainant(case: Case, user: User, text: str | None, wait_for_reply
     require(user, "message", case)
     if wait_for_reply:
         require(user, "clock", case)
-    message = _send_to_complainant(case, user, _clean(text, "message", MESSAGE_MAX),
+    message = _send_to_complainant(case, user, check_text(text, "message", MESSAGE_MAX),
                                    purpose="question" if wait_for_reply else "reply")
     if wait_for_reply:
         pause_clock(case, user)
@@ -241,8 +204,6 @@ def _send_to_complainant(case: Case, user: User, text: str, purpose: str) -> Cas
 
 
 def pause_clock(case: Case, user: User) -> None:
-    from civicwatch.intake.operations import pause_deadline_clock
-
     require(user, "clock", case)
     if pause_deadline_clock(case, utcnow()):
         _event(case, user, "clock_paused")
@@ -252,8 +213,6 @@ def pause_clock(case: Case, user: User) -> None:
 
 def resume_clock(case: Case, user: User) -> None:
     """Staff restart the clock themselves (the complainant answered another way, or will not)."""
-    from civicwatch.intake.operations import resume_deadline_clock
-
     require(user, "clock", case)
     before = {"waiting_since": case.waiting_since, "acknowledge_due_at": case.acknowledge_due_at,
               "respond_due_at": case.respond_due_at}
@@ -271,7 +230,7 @@ def record_findings(case: Case, user: User, outcome: Outcome | None, findings: s
     require(user, "findings", case)
     if outcome is None:
         raise DomainError("Choose an outcome.")
-    findings = _clean(findings, "findings", TEXT_MAX)
+    findings = check_text(findings, "findings", TEXT_MAX)
     before = {"outcome": case.outcome.value if case.outcome else None, "findings": case.findings}
     case.outcome, case.findings = outcome, findings
     record_audit(user, "case.findings", case, before=before,
@@ -280,7 +239,7 @@ def record_findings(case: Case, user: User, outcome: Outcome | None, findings: s
 
 def add_recommendation(case: Case, user: User, text: str | None) -> Recommendation:
     require(user, "recommend", case)
-    recommendation = Recommendation(case=case, text=_clean(text, "recommendation", TEXT_MAX),
+    recommendation = Recommendation(case=case, text=check_text(text, "recommendation", TEXT_MAX),
                                     status=RemedyStatus.PENDING)
     db.session.add(recommendation)
     _touch(case)
@@ -306,7 +265,7 @@ def save_draft_response(case: Case, user: User, text: str | None) -> None:
     """The draft public response; publishing (with redaction and a second approver) happens elsewhere."""
     require(user, "draft_response", case)
     before = case.draft_public_response
-    case.draft_public_response = _clean(text, "draft public response", TEXT_MAX, required=False) or None
+    case.draft_public_response = check_text(text, "draft public response", TEXT_MAX, required=False) or None
     record_audit(user, "case.draft_response", case, before={"draft_public_response": before},
                  after={"draft_public_response": case.draft_public_response})
 

@@ -12,7 +12,9 @@ from flask_wtf import FlaskForm
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import admin_required, staff_required
+from civicwatch.audit.operations import record_audit
 from civicwatch.cases import operations
+from civicwatch.cases.attachments import send_attachment
 from civicwatch.cases.deadlines import DeadlineState, deadline_state, describe_due
 from civicwatch.cases.forms import DeadlinesForm, QueueFilterForm, RemedyForm, TransitionForm
 from civicwatch.cases.models import Attachment, Case, CaseStatus, Outcome, Recommendation, RemedyStatus
@@ -142,14 +144,10 @@ def detail(case_id: int) -> tuple[str, int]:
 @blueprint.route("/cases/<int:case_id>/attachments/<int:attachment_id>")
 @staff_required
 def attachment(case_id: int, attachment_id: int) -> Response:
-    from civicwatch.intake.attachments import send_attachment
-
     case = load_case(current_user, case_id)
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.case_id != case.id:
         raise NotFoundError("There is no such file on this case.")
-    from civicwatch.audit.operations import record_audit
-
     record_audit(current_user, "attachment.view", item, case=case)
     db.session.commit()
     return send_attachment(item)
@@ -185,7 +183,8 @@ def perform(case_id: int, key: str, form: FlaskForm, action: Callable[[Case], st
     return redirect(url_for("cases.queue"))
 
 
-def _form(name: str) -> FlaskForm:
+def page_form(name: str) -> FlaskForm:
+    """The case page's form `name`, filled from the request."""
     form_class, prefix = FORMS[name]
     return form_class(prefix=prefix)
 
@@ -193,7 +192,8 @@ def _form(name: str) -> FlaskForm:
 M = TypeVar("M", bound=Model)
 
 
-def _chosen(model: type[M], value: str | None) -> M | None:
+def chosen(model: type[M], value: str | None) -> M | None:
+    """The row a select field chose (its value is the id), or None."""
     return db.session.get(model, int(value)) if value and value.isdigit() else None
 
 
@@ -213,41 +213,13 @@ def change_status(case_id: int, target: str) -> ResponseReturnValue:
     return perform(case_id, f"to:{status.value}", form, act)
 
 
-@blueprint.post("/cases/<int:case_id>/route")
-@staff_required
-def route(case_id: int) -> ResponseReturnValue:
-    form = _form("route")
-
-    def act(case: Case) -> str:
-        body = _chosen(Body, form.body.data)
-        operations.route_case(case, current_user, body, form.reason.data)
-        assert body is not None  # route_case refuses a missing body
-        return f"The case was sent to {body.name}. The complainant keeps the same reference."
-
-    return perform(case_id, "route", form, act)
-
-
-@blueprint.post("/cases/<int:case_id>/correct")
-@staff_required
-def correct(case_id: int) -> ResponseReturnValue:
-    form = _form("correct")
-
-    def act(case: Case) -> str:
-        operations.correct_classification(
-            case, current_user, _chosen(Theme, form.theme.data), _chosen(Actor, form.actor.data),
-            _chosen(Region, form.region.data), _chosen(District, form.district.data))
-        return "The correction was saved and the case routed by the rules."
-
-    return perform(case_id, "correct", form, act)
-
-
 @blueprint.post("/cases/<int:case_id>/assign")
 @staff_required
 def assign(case_id: int) -> ResponseReturnValue:
-    form = _form("assign")
+    form = page_form("assign")
 
     def act(case: Case) -> str:
-        assignee = _chosen(User, form.assignee.data)
+        assignee = chosen(User, form.assignee.data)
         operations.assign_case(case, current_user, assignee)
         return f"Assigned to {assignee.name}." if assignee else "The case is no longer assigned."
 
@@ -257,7 +229,7 @@ def assign(case_id: int) -> ResponseReturnValue:
 @blueprint.post("/cases/<int:case_id>/recuse")
 @staff_required
 def recuse(case_id: int) -> ResponseReturnValue:
-    form = _form("recuse")
+    form = page_form("recuse")
 
     def act(case: Case) -> str:
         operations.recuse_from_case(case, current_user, form.reason.data)
@@ -269,7 +241,7 @@ def recuse(case_id: int) -> ResponseReturnValue:
 @blueprint.post("/cases/<int:case_id>/notes")
 @staff_required
 def add_note(case_id: int) -> ResponseReturnValue:
-    form = _form("note")
+    form = page_form("note")
 
     def act(case: Case) -> str:
         operations.add_note(case, current_user, form.text.data)
@@ -281,7 +253,7 @@ def add_note(case_id: int) -> ResponseReturnValue:
 @blueprint.post("/cases/<int:case_id>/messages")
 @staff_required
 def message(case_id: int) -> ResponseReturnValue:
-    form = _form("message")
+    form = page_form("message")
 
     def act(case: Case) -> str:
         operations.message_complainant(case, current_user, form.text.data, bool(form.wait_for_reply.data))
@@ -294,7 +266,7 @@ def message(case_id: int) -> ResponseReturnValue:
 @blueprint.post("/cases/<int:case_id>/clock")
 @staff_required
 def clock(case_id: int) -> ResponseReturnValue:
-    form = _form("clock")
+    form = page_form("clock")
 
     def act(case: Case) -> str:
         operations.resume_clock(case, current_user)
@@ -306,7 +278,7 @@ def clock(case_id: int) -> ResponseReturnValue:
 @blueprint.post("/cases/<int:case_id>/findings")
 @staff_required
 def findings(case_id: int) -> ResponseReturnValue:
-    form = _form("findings")
+    form = page_form("findings")
 
     def act(case: Case) -> str:
         outcome = Outcome(form.outcome.data) if form.outcome.data in {o.value for o in Outcome} else None
@@ -319,7 +291,7 @@ def findings(case_id: int) -> ResponseReturnValue:
 @blueprint.post("/cases/<int:case_id>/recommendations")
 @staff_required
 def recommend(case_id: int) -> ResponseReturnValue:
-    form = _form("recommend")
+    form = page_form("recommend")
 
     def act(case: Case) -> str:
         operations.add_recommendation(case, current_user, form.text.data)
@@ -346,7 +318,7 @@ def remedy(case_id: int, recommendation_id: int) -> ResponseReturnValue:
 @blueprint.post("/cases/<int:case_id>/draft-response")
 @staff_required
 def draft_response(case_id: int) -> ResponseReturnValue:
-    form = _form("draft_response")
+    form = page_form("draft_response")
 
     def act(case: Case) -> str:
         operations.save_draft_response(case, current_user, form.text.data)

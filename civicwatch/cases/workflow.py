@@ -7,6 +7,7 @@ from typing import Any
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
+from civicwatch.cases.deadlines import respond_window
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.database import utcnow
 from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
@@ -160,8 +161,6 @@ def _apply_effects(case: Case, target: CaseStatus, reason: str | None, now: dt.d
 
 
 def _reopen(case: Case, now: dt.datetime) -> None:
-    from civicwatch.cases.deadlines import respond_window
-
     case.closed_at = None
     case.responded_at = None
     case.status_reason = None

@@ -22,8 +22,8 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 import civicwatch.classify.architectures  # noqa: F401  (registers the model architectures)
+from civicwatch.classify.files import GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
 from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms
-from civicwatch.classify.registry import GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
 from civicwatch.classify.text import has_words, prepare_text
 from civicwatch.classify.training import (
     ACTOR,

@@ -1,22 +1,36 @@
-"""`civicwatch train`, `civicwatch classify` and `civicwatch evaluate`, and the `make run` model step."""
+"""`civicwatch train` and `civicwatch evaluate`, and the `make run` model step. (`civicwatch classify`, which
+routes what it reads, is in routing/cli.py.)"""
 from __future__ import annotations
 
+import datetime as dt
 import json
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import click
 
-from civicwatch.classify.corpus import DEFAULT_LABEL_FIELD, CorpusError, LabelledText, read_examples, split_examples
-from civicwatch.classify.registry import PIPELINE_CONFIG, active_model_path, active_model_version, current_classifier
+from civicwatch.classify.corpus import (
+    DEFAULT_LABEL_FIELD,
+    CorpusError,
+    LabelledText,
+    data_hash,
+    read_examples,
+    split_examples,
+)
+from civicwatch.classify.evaluation import baseline_report, evaluate_classifier
+from civicwatch.classify.files import PIPELINE_CONFIG
+from civicwatch.classify.operations import text_hash, train_model, training_corrections
+from civicwatch.classify.registry import (
+    active_model_path,
+    active_model_version,
+    current_classifier,
+    read_meta,
+    trained_text_hashes,
+)
+from civicwatch.classify.training import EpochReport
 from civicwatch.cli import cli
 from civicwatch.extensions import db
-
-if TYPE_CHECKING:  # spaCy loads only when a command needs it
-    from civicwatch.classify.training import EpochReport
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -67,8 +81,6 @@ def _train_summary(meta: dict[str, Any]) -> list[str]:
               show_default=True, help="spaCy config file of the pipeline.")
 def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, config_path: str) -> None:
     """Train the theme, urgency and actor classifiers and make the new model active."""
-    from civicwatch.classify.operations import train_model
-
     try:
         result = train_model(list(data) or None, label_field=label_field, keep_held_out=keep_held_out,
                              config_path=config_path, progress=ProgressDisplay())
@@ -82,8 +94,6 @@ def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, 
 
 def prepare_model() -> str:
     """For `make run`: train and activate a model when none is active."""
-    from civicwatch.classify.operations import train_model
-
     version = active_model_version()
     if version is not None:
         return f"Classifier model {version} is active."
@@ -93,90 +103,10 @@ def prepare_model() -> str:
     return "\n".join(_train_summary({**result.meta, "active": True}))
 
 
-# ---------------------------------------------------------------- classify
-
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    for number, raw in enumerate(stream, start=1):
-        if raw.strip():
-            yield number, raw
-
-
-def _parse_line(number: int, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    """(record, None) or (None or the record, error message)."""
-    try:
-        record = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return None, "the line is not UTF-8 text"
-    except json.JSONDecodeError as exc:
-        return None, f"not valid JSON ({exc.msg})"
-    if not isinstance(record, dict):
-        return None, "each line must be a JSON object"
-    if not isinstance(record.get("text"), str):
-        return record, "the object has no 'text' string"
-    return record, None
-
-
-def _classify_batch(batch: list[tuple[int, bytes]]) -> int:
-    from civicwatch.routing.queries import routing_threshold, rule_values
-    from civicwatch.routing.rules import Reading, decide_route
-
-    classifier = current_classifier()
-    if classifier is None:  # classify_command checked; only a model deactivated since then gets here
-        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
-    rules, threshold = rule_values(), routing_threshold()
-    parsed = [(number, *_parse_line(number, raw)) for number, raw in batch]
-    # _parse_line gives a record whenever there is no error; `record is not None` says so to the type checker
-    texts = [record["text"] for _, record, error in parsed if error is None and record is not None]
-    results = iter(classifier.classify_many(texts) if texts else [])
-    failures = 0
-    for number, record, error in parsed:
-        if error is not None or record is None:
-            failures += 1
-            output = {**(record or {}), "error": {"line": number, "message": error}}
-        else:
-            result = next(results)
-            decision = decide_route(Reading(result.theme, result.actor, result.region, result.confidence),
-                                    rules, threshold)
-            output = {**record, "theme": result.theme, "confidence": result.confidence, "scores": result.scores,
-                      "actor": result.actor, "region": result.region, "district": result.district,
-                      "urgent": result.urgent, "body": decision.body, "routing_reason": decision.reason,
-                      "model_version": result.model_version}
-        click.echo(json.dumps(output, ensure_ascii=False))
-    return failures
-
-
-@cli.command("classify")
-@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 10_000))
-def classify_command(batch_size: int) -> None:
-    """Read JSONL ({"text": ...} per line) on standard input; write each line back with the reading and body.
-
-    A bad line gets an "error" object and the others are still processed; the exit code is 1 if any
-    line failed.
-    """
-    if current_classifier() is None:
-        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
-    failures, batch = 0, []
-    for item in _lines(sys.stdin.buffer):
-        batch.append(item)
-        if len(batch) >= batch_size:
-            failures += _classify_batch(batch)
-            batch = []
-    if batch:
-        failures += _classify_batch(batch)
-    if failures:
-        click.echo(f"{failures} line(s) could not be classified.", err=True)
-        sys.exit(1)
-
-
 # ---------------------------------------------------------------- evaluate
 
 def _model_training_examples(meta: dict[str, Any], label_field: str) -> tuple[list[LabelledText], str]:
     """The model's training data, rebuilt from its files and the corrections it used, for the baseline."""
-    import datetime as dt
-
-    from civicwatch.classify.corpus import data_hash
-    from civicwatch.classify.operations import training_corrections
-
     files = [PROJECT_DIR / name if not Path(name).is_absolute() else Path(name) for name in meta["data"]["files"]]
     missing = [str(path) for path in files if not path.is_file()]
     if missing:
@@ -243,10 +173,6 @@ def format_report(report: dict[str, Any], baseline: dict[str, Any] | None, basel
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate_command(data: tuple[str, ...], label_field: str | None, held_out_only: bool, as_json: bool) -> None:
     """Measure the active model on labelled data, beside TF-IDF + logistic regression trained on the same data."""
-    from civicwatch.classify.evaluation import baseline_report, evaluate_classifier
-    from civicwatch.classify.operations import text_hash
-    from civicwatch.classify.registry import read_meta, trained_text_hashes
-
     classifier = current_classifier()
     path = active_model_path()
     if classifier is None or path is None:

@@ -6,27 +6,25 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
-if TYPE_CHECKING:  # spaCy is heavy; /healthz only needs the ACTIVE pointer
-    from flask import Flask
-
-    from civicwatch.classify.classifier import Classifier
-    from civicwatch.classify.gazetteer import GazetteerTerms
-    from civicwatch.classify.training import TrainedPipeline
+from civicwatch.classify.classifier import Classifier, load_classifier
+from civicwatch.classify.files import (
+    ACTIVE_FILE,
+    CONFIG_FILE,
+    GAZETTEER_FILE,
+    META_FILE,
+    PIPELINE_DIR,
+    TRAINED_TEXTS_FILE,
+    WORDS_FILE,
+)
+from civicwatch.classify.gazetteer import GazetteerTerms
+from civicwatch.classify.queries import gazetteer_terms
+from civicwatch.classify.training import TrainedPipeline
 
 _OVERRIDE = "civicwatch.classifier"
-
-PIPELINE_CONFIG = Path(__file__).resolve().parent / "config" / "pipeline.cfg"
-ACTIVE_FILE = "ACTIVE"
-META_FILE = "meta.json"
-PIPELINE_DIR = "pipeline"
-GAZETTEER_FILE = "gazetteer.json"
-WORDS_FILE = "words.json"
-CONFIG_FILE = "config.cfg"
-TRAINED_TEXTS_FILE = "trained_texts.txt"
 
 
 def model_root() -> Path:
@@ -105,9 +103,6 @@ def current_classifier() -> Classifier | None:
     path = active_model_path()
     if path is None:
         return None
-    from civicwatch.classify.classifier import load_classifier
-    from civicwatch.classify.queries import gazetteer_terms
-
     return load_classifier(path).with_terms(gazetteer_terms())
 
 

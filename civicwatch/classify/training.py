@@ -27,7 +27,7 @@ from thinc.api import Config, Optimizer
 
 import civicwatch.classify.architectures  # noqa: F401  (registers the model architectures)
 from civicwatch.classify.corpus import CorpusError, LabelledText, split_bucket
-from civicwatch.classify.registry import PIPELINE_CONFIG
+from civicwatch.classify.files import PIPELINE_CONFIG
 from civicwatch.classify.text import prepare_text
 
 CONFIG_PATH = PIPELINE_CONFIG

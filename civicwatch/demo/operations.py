@@ -20,11 +20,13 @@ from civicwatch.cases.references import (
     receipt_hash,
     temporary_reference,
 )
-from civicwatch.crypto import encrypt_json, keyed_hash
+from civicwatch.crypto import encrypt_json
 from civicwatch.database import utcnow
 from civicwatch.demo.publications import publish_demo_answers
 from civicwatch.extensions import db
+from civicwatch.phones import phone_hash
 from civicwatch.routing.models import RoutingRule
+from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.operations import load_taxonomy
 from civicwatch.taxonomy.queries import Coded
@@ -165,10 +167,9 @@ def _advance(case: Case, status: CaseStatus, created: dt.datetime, rng: random.R
 def build_demo(password: str, case_count: int, seed: int,
                progress: Callable[[int], None] = lambda n: None) -> DemoSummary:
     summary = DemoSummary()
-    if db.session.scalar(select(func.count()).select_from(Theme)) == 0:
-        load_taxonomy()
-    else:
-        load_taxonomy(replace_rules=False)
+    first_load = db.session.scalar(select(func.count()).select_from(Theme)) == 0
+    load_taxonomy()
+    load_routing_rules(replace=first_load)  # a second run keeps rules the admins edited
     _ensure_staff(password, summary)
     existing = db.session.scalar(select(func.count()).select_from(Case)) or 0
     rng = random.Random(seed + existing)
@@ -198,7 +199,7 @@ def build_demo(password: str, case_count: int, seed: int,
             contact = rng.choice(DEMO_CONTACTS)
             case.contact_encrypted = encrypt_json({"phone": contact["phone"], "email": contact["email"],
                                                    "name": contact["name"]})
-            case.contact_phone_hash = keyed_hash("phone", contact["phone"])
+            case.contact_phone_hash = phone_hash(contact["phone"])
         set_deadlines(case, body, created)
         db.session.add(case)
         db.session.flush()

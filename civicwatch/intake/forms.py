@@ -1,5 +1,5 @@
-"""The report form, the receipt-code form and the reply form. Field checks reuse the operations' own rules,
-so the web form and the other channels accept exactly the same things."""
+"""The report form, the receipt-code form and the reply form. Field checks reuse the operations' own rules
+(validation.py), so the web form and the other channels accept exactly the same things."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,10 +13,7 @@ from wtforms import BooleanField, Field, RadioField, SelectField, StringField, S
 from wtforms.fields import DateField, EmailField, TelField
 from wtforms.validators import ValidationError
 
-from civicwatch.cases.models import Case, Channel
-from civicwatch.cases.references import normalise_receipt_code
-from civicwatch.intake import operations
-from civicwatch.intake.attachments import (
+from civicwatch.cases.attachments import (
     MAX_FILE_BYTES,
     MAX_FILES,
     AttachmentError,
@@ -24,7 +21,11 @@ from civicwatch.intake.attachments import (
     PreparedFile,
     prepare_upload,
 )
-from civicwatch.intake.operations import Submission, SubmissionError
+from civicwatch.cases.models import Case, Channel
+from civicwatch.cases.references import normalise_receipt_code
+from civicwatch.intake import validation
+from civicwatch.intake.operations import Submission
+from civicwatch.intake.validation import SubmissionError
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_actors
 
@@ -63,11 +64,11 @@ class PlainDateField(DateField):
 
 
 def _text_check(value: str | None) -> None:
-    operations.clean_text(value, "text", operations.TEXT_MIN[Channel.WEB], operations.TEXT_MAX)
+    validation.clean_text(value, "text", validation.TEXT_MIN[Channel.WEB], validation.TEXT_MAX)
 
 
 def _location_check(value: str | None) -> None:
-    operations.clean_optional(value, "location_text", operations.LOCATION_MAX)
+    validation.clean_optional(value, "location_text", validation.LOCATION_MAX)
 
 
 def chosen_files(field: Field) -> list[FileStorage]:
@@ -99,18 +100,18 @@ class ReportForm(FlaskForm):
         validators=[checked_by(_text_check)],
         description="Say what happened, where, and who was involved if you know. You do not have to give "
                     "your name. Between 20 and 5,000 characters.",
-        render_kw={"rows": 9, "maxlength": operations.TEXT_MAX, "spellcheck": "true"},
+        render_kw={"rows": 9, "maxlength": validation.TEXT_MAX, "spellcheck": "true"},
     )
     incident_date = PlainDateField(
         "When did it happen?", format=DATE_FORMATS,
-        validators=[checked_by(operations.check_incident_date)],
+        validators=[checked_by(validation.check_incident_date)],
         description="Optional. If you are not sure of the day, leave it empty and say so above.",
     )
     area = StringField("Area", description="Optional. Choose the district, or only the region.")
     location_text = StringField(
         "Town, village or place", validators=[checked_by(_location_check)],
         description="Optional. For example a checkpoint, a station or a street.",
-        render_kw={"maxlength": operations.LOCATION_MAX, "autocomplete": "off"},
+        render_kw={"maxlength": validation.LOCATION_MAX, "autocomplete": "off"},
     )
     reported_actor = RadioField("Who was involved?", choices=[], validate_choice=False)
     attachments = MultipleFileField(
@@ -123,12 +124,12 @@ class ReportForm(FlaskForm):
         "Can we contact you?", default=ANONYMOUS,
         choices=[(ANONYMOUS, "No, I want to stay anonymous"), (CONTACT, "Yes, you may contact me")],
     )
-    phone = TelField("Phone number", validators=[checked_by(operations.normalise_phone)],
+    phone = TelField("Phone number", validators=[checked_by(validation.normalise_phone)],
                      description="For SMS updates. Only if you chose “Yes”.",
                      render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 40})
-    email = EmailField("Email address", validators=[checked_by(operations.normalise_contact_email)],
+    email = EmailField("Email address", validators=[checked_by(validation.normalise_contact_email)],
                        description="Only if you chose “Yes”.",
-                       render_kw={"autocomplete": "email", "maxlength": operations.EMAIL_MAX})
+                       render_kw={"autocomplete": "email", "maxlength": validation.EMAIL_MAX})
     consent = BooleanField(
         "I have read the privacy notice. CivicWatch may use what I send to handle my report.",
     )
@@ -140,20 +141,20 @@ class ReportForm(FlaskForm):
         super().__init__(*args, **kwargs)
         actors = sorted(all_actors(), key=lambda actor: actor.id)  # the taxonomy's order: police first
         self.reported_actor.choices = [(a.code, a.name) for a in actors] + [
-            (operations.UNKNOWN_ACTOR, "I don't know")]
+            (validation.UNKNOWN_ACTOR, "I don't know")]
         self.prepared_files: list[PreparedFile] = []
         self.looks_automated = False
 
     def validate_area(self, field: Field) -> None:
         region, district = self.place_codes()
         try:
-            operations.resolve_place(region, district)
+            validation.resolve_place(region, district)
         except SubmissionError as exc:
             raise ValidationError(exc.message) from exc
 
     def validate_reported_actor(self, field: Field) -> None:
         try:
-            operations.resolve_reported_actor(field.data)
+            validation.resolve_reported_actor(field.data)
         except SubmissionError as exc:
             raise ValidationError(exc.message) from exc
 
@@ -232,7 +233,7 @@ class ReplyForm(FlaskForm):
     text = TextAreaField(
         "Your message",
         description="Answer a question, correct something or add what you remember. Up to 5,000 characters.",
-        render_kw={"rows": 6, "maxlength": operations.MESSAGE_MAX},
+        render_kw={"rows": 6, "maxlength": validation.MESSAGE_MAX},
     )
     attachments = MultipleFileField(
         "Photos or documents",
@@ -247,7 +248,7 @@ class ReplyForm(FlaskForm):
 
     def validate_text(self, field: Field) -> None:
         try:
-            operations.clean_text(field.data, "text", 0, operations.MESSAGE_MAX)
+            validation.clean_text(field.data, "text", 0, validation.MESSAGE_MAX)
         except SubmissionError as exc:
             raise ValidationError(exc.message) from exc
 
@@ -256,7 +257,7 @@ class ReplyForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if valid and not operations.clean_text(self.text.data, "text", 0) and not self.prepared_files:
+        if valid and not validation.clean_text(self.text.data, "text", 0) and not self.prepared_files:
             self.text.errors = ["Write a message or choose a file to send."]
             return False
         return valid

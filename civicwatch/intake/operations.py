@@ -5,61 +5,49 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import select
 
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import set_deadlines
-from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
-from civicwatch.cases.references import (
-    format_reference,
-    new_receipt_code,
-    normalise_receipt_code,
-    receipt_hash,
-    temporary_reference,
-)
-from civicwatch.crypto import encrypt_json, keyed_hash
-from civicwatch.database import utcnow
-from civicwatch.errors import DomainError
-from civicwatch.extensions import db
-from civicwatch.intake.attachments import (
+from civicwatch.cases.attachments import (
     IncomingFile,
     PreparedFile,
     attachment_path,
     prepare_uploads,
     save_attachment,
 )
-from civicwatch.taxonomy.models import Actor, District, Region
-from civicwatch.taxonomy.queries import Coded
+from civicwatch.cases.deadlines import resume_deadline_clock, set_deadlines
+from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
+from civicwatch.cases.references import (
+    format_reference,
+    new_receipt_code,
+    receipt_hash,
+    temporary_reference,
+)
+from civicwatch.crypto import encrypt_json
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+from civicwatch.intake.validation import (
+    LOCATION_MAX,
+    MESSAGE_MAX,
+    TEXT_MAX,
+    TEXT_MIN,
+    SubmissionError,
+    check_incident_date,
+    clean_optional,
+    clean_text,
+    contact_details,
+    resolve_place,
+    resolve_reported_actor,
+)
+from civicwatch.phones import phone_hash
+from civicwatch.routing import operations as routing
 
 log = logging.getLogger(__name__)
-
-TEXT_MAX = 5000
-# The web form asks for enough to act on; an SMS or an Open311 report may be short and is still kept.
-TEXT_MIN = {Channel.WEB: 20}
-LOCATION_MAX = 500
-MESSAGE_MAX = 5000
-EMAIL_MAX = 254
-UNKNOWN_ACTOR = "unknown"
-EARLIEST_INCIDENT = dt.date(1960, 1, 1)
-# Control characters and lone surrogates; format characters (zero-width joiners) are kept for scripts and emoji.
-_UNWANTED = {"Cc", "Cs"}
-
-
-class SubmissionError(DomainError):
-    """Input that cannot be accepted; `field` names the form field it belongs to (None: the whole form)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -76,106 +64,6 @@ class Submission:
     phone: str | None = None  # E.164, or as typed: normalised with DEFAULT_PHONE_REGION
     email: str | None = None
     attachments: Sequence[IncomingFile | PreparedFile] = ()
-
-
-# ---------------------------------------------------------------- validation, shared with the web form
-
-def clean_text(value: str | None, field: str, minimum: int = 0, maximum: int = TEXT_MAX) -> str:
-    """Drop control characters (PostgreSQL refuses NUL), unify line ends, strip, and check the length."""
-    text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _UNWANTED).strip()
-    if len(text) < minimum:
-        if not text:
-            raise SubmissionError("Tell us what happened.", field)
-        raise SubmissionError(f"Write at least {minimum} characters so that we can act on it.", field)
-    if len(text) > maximum:
-        raise SubmissionError(f"Write at most {maximum:,} characters (you wrote {len(text):,}).", field)
-    return text
-
-
-def clean_optional(value: str | None, field: str, maximum: int) -> str | None:
-    return clean_text(value, field, 0, maximum) or None
-
-
-def check_incident_date(value: dt.date | None, today: dt.date | None = None) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if value > (today or utcnow().date()):
-        raise SubmissionError("The date cannot be in the future.", "incident_date")
-    if value < EARLIEST_INCIDENT:
-        raise SubmissionError(f"Give a date after {EARLIEST_INCIDENT.year}.", "incident_date")
-    return value
-
-
-def resolve_place(region_code: str | None, district_code: str | None) -> tuple[Region | None, District | None]:
-    """The gazetteer entries for the codes; a district alone implies its region."""
-    region = _by_code(Region, region_code)
-    district = _by_code(District, district_code)
-    if region_code and region is None:
-        raise SubmissionError("Choose a region from the list.", "area")
-    if district_code and district is None:
-        raise SubmissionError("Choose a district from the list.", "area")
-    if district is not None:
-        if region is not None and district.region_id != region.id:
-            raise SubmissionError(f"{district.name} is not in {region.name}.", "area")
-        region = district.region
-    return region, district
-
-
-def resolve_reported_actor(code: str | None) -> tuple[str | None, Actor | None]:
-    if not code:
-        return None, None
-    if code == UNKNOWN_ACTOR:
-        return UNKNOWN_ACTOR, None
-    actor = _by_code(Actor, code)
-    if actor is None:
-        raise SubmissionError("Choose who was involved from the list, or “I don't know”.", "reported_actor")
-    return actor.code, actor
-
-
-def normalise_phone(raw: str | None) -> str | None:
-    """E.164 (+23276123456) from what the person typed; numbers without a prefix use DEFAULT_PHONE_REGION."""
-    if not raw or not raw.strip():
-        return None
-    region = current_app.config.get("DEFAULT_PHONE_REGION") or None
-    problem = SubmissionError(
-        "Check the phone number: write it as you would dial it, with the country code if it is "
-        "not a local number.", "phone")
-    if len(raw) > 40:
-        raise problem
-    try:
-        number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException as exc:
-        raise problem from exc
-    if not phonenumbers.is_valid_number(number):
-        raise problem
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalise_contact_email(raw: str | None) -> str | None:
-    if not raw or not raw.strip():
-        return None
-    value = raw.strip()
-    if len(value) > EMAIL_MAX:
-        raise SubmissionError("That email address is too long.", "email")
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise SubmissionError("Check the email address, for example name@example.com.", "email") from exc
-
-
-def contact_details(phone: str | None, email: str | None) -> dict[str, str] | None:
-    given = {"phone": normalise_phone(phone), "email": normalise_contact_email(email)}
-    contact = {key: value for key, value in given.items() if value}
-    return contact or None
-
-
-def _by_code(model: type[Coded], code: str | None) -> Coded | None:
-    if not code:
-        return None
-    return db.session.scalar(select(model).where(model.code == code))
 
 
 # ---------------------------------------------------------------- receiving a complaint
@@ -205,7 +93,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     if contact:
         case.contact_encrypted = encrypt_json(contact)
         if contact.get("phone"):
-            case.contact_phone_hash = keyed_hash("phone", contact["phone"])
+            case.contact_phone_hash = phone_hash(contact["phone"])
     set_deadlines(case, None, now)
     db.session.add(case)
     db.session.flush()
@@ -252,11 +140,9 @@ def receive_complaint(submission: Submission, actor: Any = None) -> tuple[Case, 
 
 def route_stored_case(case: Case) -> None:
     """Classify and route a committed case, committing the result; on failure leave it in triage."""
-    from civicwatch.routing.operations import route_new_case
-
     case_id = case.id
     try:
-        route_new_case(case)
+        routing.route_new_case(case)
         db.session.commit()
     except Exception as exc:  # routing must never lose a stored complaint
         db.session.rollback()
@@ -286,14 +172,6 @@ def remove_files(paths: Sequence[Path]) -> None:
 
 # ---------------------------------------------------------------- following up
 
-def find_case_by_receipt(code: str | None) -> Case | None:
-    """The case whose receipt code this is, or None. Malformed codes are simply not found."""
-    digits = normalise_receipt_code(code or "")
-    if digits is None:
-        return None
-    return db.session.scalar(select(Case).where(Case.receipt_hash == receipt_hash(digits)))
-
-
 def add_complainant_message(
     case: Case, text: str | None, channel: Channel, attachments: Sequence[IncomingFile | PreparedFile] = ()
 ) -> CaseMessage:
@@ -319,30 +197,3 @@ def add_complainant_message(
                  before={"waiting_since": waited_since} if resumed else None,
                  after={"channel": channel.value, "attachments": len(files), "clock_resumed": resumed})
     return message
-
-
-# ---------------------------------------------------------------- the deadline clock
-
-def pause_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
-    """Stop the deadline clock while the body waits for the complainant. False if it was already stopped."""
-    if case.waiting_since is not None:
-        return False
-    case.waiting_since = now or utcnow()
-    return True
-
-
-def resume_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
-    """Run the clock again: deadlines not yet met move later by the time spent waiting.
-
-    The one place that clears `waiting_since`; the case workflow uses it too. False if it was running.
-    """
-    if case.waiting_since is None:
-        return False
-    now = now or utcnow()
-    paused = max(now - case.waiting_since, dt.timedelta(0))
-    if case.acknowledged_at is None and case.acknowledge_due_at is not None:
-        case.acknowledge_due_at = case.acknowledge_due_at + paused
-    if case.responded_at is None and case.respond_due_at is not None:
-        case.respond_due_at = case.respond_due_at + paused
-    case.waiting_since = None
-    return True

@@ -1,4 +1,5 @@
-"""What a complainant sees of their case: plain words, public events only, never internal notes."""
+"""What a complainant sees of their case: plain words, public events only, never internal notes; and finding
+the case from its receipt code."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
+from civicwatch.cases.references import normalise_receipt_code, receipt_hash
 from civicwatch.extensions import db
 from civicwatch.transparency.models import Publication
 from civicwatch.transparency.queries import live_publication
@@ -61,6 +63,14 @@ class ConversationEntry:
     from_complainant: bool
     body: str
     file_names: list[str] = field(default_factory=list)
+
+
+def find_case_by_receipt(code: str | None) -> Case | None:
+    """The case whose receipt code this is, or None. Malformed codes are simply not found."""
+    digits = normalise_receipt_code(code or "")
+    if digits is None:
+        return None
+    return db.session.scalar(select(Case).where(Case.receipt_hash == receipt_hash(digits)))
 
 
 def body_name(case: Case) -> str:

@@ -10,18 +10,15 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import Field
 
+from civicwatch.cases.attachments import AttachmentError
 from civicwatch.cases.models import Case, Channel
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
 from civicwatch.intake import lockout, queries, sessions
-from civicwatch.intake.attachments import AttachmentError
 from civicwatch.intake.forms import AppealForm, RatingForm, ReplyForm, ReportForm, TrackForm
-from civicwatch.intake.operations import (
-    SubmissionError,
-    add_complainant_message,
-    find_case_by_receipt,
-    receive_complaint,
-)
+from civicwatch.intake.operations import add_complainant_message, receive_complaint
+from civicwatch.intake.queries import find_case_by_receipt
+from civicwatch.intake.validation import SubmissionError
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
 from civicwatch.transparency.operations import answer_available, appeal_answer, rate_answer

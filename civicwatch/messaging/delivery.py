@@ -21,10 +21,9 @@ from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
-from civicwatch.messaging.operations import OPTED_OUT_NOTE, honours_opt_out, max_age
+from civicwatch.messaging.operations import OPTED_OUT_NOTE, honours_opt_out, max_age, record_opt_out
+from civicwatch.messaging.queries import is_opted_out
 from civicwatch.messaging.senders import UNSUBSCRIBED_ERROR_CODE, SendError, SmsSender
-from civicwatch.sms.operations import record_opt_out
-from civicwatch.sms.queries import is_opted_out
 
 log = logging.getLogger(__name__)
 

@@ -1,16 +1,20 @@
-"""The outbox: every message owed to a complainant, written in the transaction that owes it."""
+"""The outbox: every message owed to a complainant, written in the transaction that owes it; and the numbers
+that opted out (STOP), to which nothing more is sent."""
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from civicwatch.cases.models import Case
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
 from civicwatch.extensions import Model
+
+if TYPE_CHECKING:  # cases sit above messaging: the relationship names Case by string
+    from civicwatch.cases.models import Case
 
 
 class OutboxStatus(enum.Enum):
@@ -55,8 +59,18 @@ class OutboundMessage(TimestampMixin, Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    case: Mapped[Case | None] = relationship()
+    case: Mapped[Case | None] = relationship("Case")
 
     @property
     def text(self) -> str:
         return decrypt_text(self.body_encrypted) if self.body_encrypted is not None else self.body or ""
+
+
+class SmsOptOut(TimestampMixin, Model):
+    """A number that texted STOP (or that Twilio reports unsubscribed): nothing more is sent to it."""
+
+    __tablename__ = "sms_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(16))  # "keyword" or "carrier"

@@ -1,22 +1,24 @@
-"""Writing messages owed to complainants into the outbox, in the caller's transaction. Flush, never commit."""
+"""The outbox's writes: messages owed, opt-outs (STOP), retries and delivery reports, in the caller's transaction.
+Flush, never commit."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.models import Case
-from civicwatch.crypto import decrypt_json, encrypt_text
+from civicwatch.crypto import encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus
-from civicwatch.sms.phones import phone_hash
-from civicwatch.sms.queries import is_opted_out
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut
+from civicwatch.messaging.queries import is_opted_out
+from civicwatch.phones import phone_hash
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +35,13 @@ def max_age() -> dt.timedelta:
     return dt.timedelta(hours=current_app.config.get("OUTBOX_MAX_AGE_HOURS", 48))
 
 
-def queue_sms(phone_e164: str, text: str, purpose: str, case: Case | None = None) -> OutboundMessage:
+def queue_sms(phone_e164: str, text: str, purpose: str, case_id: int | None = None) -> OutboundMessage:
     """Owe `phone_e164` a text, stored encrypted. A number that opted out (STOP) gets a cancelled row
     instead, kept so that staff can see the message was not sent."""
     now = utcnow()
     number_hash = phone_hash(phone_e164)
     message = OutboundMessage(
-        case_id=case.id if case is not None else None,
+        case_id=case_id,
         channel="sms",
         to_encrypted=encrypt_text(phone_e164),
         to_hash=number_hash,
@@ -59,20 +61,6 @@ def queue_sms(phone_e164: str, text: str, purpose: str, case: Case | None = None
     return message
 
 
-def notify_complainant(case: Case, text: str, purpose: str) -> OutboundMessage | None:
-    """Owe the complainant an SMS when they left a phone number and have not texted STOP; None otherwise
-    (they read the case on the web follow-up page)."""
-    if case.contact_encrypted is None:
-        return None
-    phone = decrypt_json(case.contact_encrypted).get("phone")
-    if not phone:
-        return None
-    if is_opted_out(phone_hash(phone)):
-        log.info("no sms for case %s: the number texted STOP", case.id)
-        return None
-    return queue_sms(phone, text, purpose, case)
-
-
 def retry_message(message: OutboundMessage, user: User) -> None:
     """An admin sends a failed message again: due now, retried for another maximum age."""
     if message.status is not OutboxStatus.FAILED:
@@ -89,6 +77,24 @@ def retry_message(message: OutboundMessage, user: User) -> None:
     db.session.flush()
     record_audit(user, "outbox.retry", message, before=before, after={"status": message.status.value},
                  case=message.case)
+
+
+# Declared as FromClause on the declarative base; a mapped class's is a Table.
+_OPT_OUTS = cast(Table, SmsOptOut.__table__)
+
+
+def record_opt_out(number_hash: str, source: str) -> None:
+    """Nothing more is sent to this number (idempotent). `source`: "keyword" or "carrier"."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(_OPT_OUTS)
+        .values(phone_hash=number_hash, source=source, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["phone_hash"])
+    )
+
+
+def remove_opt_out(number_hash: str) -> None:
+    db.session.execute(_OPT_OUTS.delete().where(SmsOptOut.phone_hash == number_hash))
 
 
 # Twilio's status callback values, and what they mean for our row.

@@ -1,11 +1,11 @@
-"""Reads of the outbox for the admin page: counts and failed messages, never phone numbers."""
+"""Reads of the outbox for the admin page (counts and failed messages, never phone numbers), and opt-outs."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut
 
 
 def outbox_counts() -> dict[OutboxStatus, int]:
@@ -29,3 +29,7 @@ def failed_messages(limit: int = 200) -> list[OutboundMessage]:
 
 def get_message(message_id: int) -> OutboundMessage | None:
     return db.session.get(OutboundMessage, message_id)
+
+
+def is_opted_out(phone_hash: str) -> bool:
+    return db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone_hash == phone_hash)) is not None

@@ -1,4 +1,5 @@
-"""Classifying and routing cases, staff corrections and overrides, and editing the routing rules.
+"""Classifying and routing cases, staff corrections and overrides, and the case page's routing actions. The
+rules themselves are written in rule_operations.py.
 
 Operations flush but never commit. `route_new_case` never raises: a case that cannot be read or routed
 stays in the triage queue (body NULL) with the reason in its routing explanation.
@@ -15,16 +16,19 @@ from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.models import Case, CaseEvent
+from civicwatch.cases.operations import settle_after_routing
+from civicwatch.cases.permissions import require
 from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.registry import current_classifier
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
-from civicwatch.routing.queries import THRESHOLD_SETTING, routing_threshold, rule_values
+from civicwatch.routing.models import DecisionKind, RoutingDecision
+from civicwatch.routing.queries import routing_threshold, rule_values
 from civicwatch.routing.rules import Reading, RouteDecision, decide_route, explain
-from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.queries import Coded
+from civicwatch.text import check_text
 
 log = logging.getLogger(__name__)
 
@@ -278,64 +282,29 @@ def override_body(case: Case, user: User, body: Body, reason: str) -> None:
     record_audit(user, "case.override_body", case, before=before, after={"body": body.code, "reason": reason})
 
 
-# ---------------------------------------------------------------- rules and threshold (admins)
+# ---------------------------------------------------------------- the case page's routing actions (staff)
 
-def _rule_dict(rule: RoutingRule) -> dict[str, Any]:
-    return {"priority": rule.priority, "theme": _code(rule.theme), "actor": _code(rule.actor),
-            "region": _code(rule.region), "body": _code(rule.body), "active": rule.active}
-
-
-def _check_rule(priority: int, theme: Theme | None, body: Body | None) -> tuple[Theme, Body]:
-    """The theme and body, once checked (a rule needs both)."""
-    if theme is None:
-        raise DomainError("Choose the theme the rule applies to.")
-    if body is None:
-        raise DomainError("Choose the body the rule sends cases to.")
-    if not 0 <= priority <= 1_000_000:
-        raise DomainError("The priority must be a whole number from 0 to 1,000,000.")
-    return theme, body
+def route_case(case: Case, user: User, body: Body | None, reason: str | None) -> None:
+    """Send the case to `body` by hand (from triage, or on to another body); the reference stays."""
+    require(user, "route", case)
+    if body is None or not body.active:
+        raise DomainError("Choose an active oversight body.")
+    if body.id == case.body_id:
+        raise DomainError(f"The case is already with {body.name}.")
+    reason = check_text(reason, "reason for sending it there", REASON_MAX)
+    previous = case.body_id
+    override_body(case, user, body, reason)
+    settle_after_routing(case, user, previous, reason)
 
 
-def create_rule(user: User, priority: int, theme: Theme | None, body: Body | None, actor: Actor | None = None,
-                region: Region | None = None, active: bool = True) -> RoutingRule:
-    """Add a routing rule (lower priority numbers are tried first)."""
-    theme, body = _check_rule(priority, theme, body)
-    rule = RoutingRule(priority=priority, theme=theme, body=body, actor=actor, region=region, active=active)
-    db.session.add(rule)
-    db.session.flush()
-    record_audit(user, "routing.rule_create", rule, after=_rule_dict(rule))
-    return rule
-
-
-def update_rule(rule: RoutingRule, user: User, priority: int, theme: Theme | None, body: Body | None,
-                actor: Actor | None = None, region: Region | None = None, active: bool = True) -> RoutingRule:
-    """Change a routing rule; it applies to cases routed from now on."""
-    theme, body = _check_rule(priority, theme, body)
-    before = _rule_dict(rule)
-    rule.priority, rule.theme, rule.body, rule.actor, rule.region, rule.active = (
-        priority, theme, body, actor, region, active)
-    db.session.flush()
-    record_audit(user, "routing.rule_update", rule, before=before, after=_rule_dict(rule))
-    return rule
-
-
-def delete_rule(rule: RoutingRule, user: User) -> None:
-    """Remove a routing rule."""
-    record_audit(user, "routing.rule_delete", rule, before=_rule_dict(rule))
-    db.session.delete(rule)
-    db.session.flush()
-
-
-def set_routing_threshold(user: User, value: float) -> None:
-    """The theme confidence (0 to 1) below which new cases wait in the triage queue."""
-    if not 0.0 <= value <= 1.0:
-        raise DomainError("The threshold must be between 0 and 1.")
-    setting = db.session.get(Setting, THRESHOLD_SETTING)
-    before = setting.value if setting is not None else None
-    if setting is None:
-        setting = Setting(key=THRESHOLD_SETTING, value=value)
-        db.session.add(setting)
-    else:
-        setting.value = value
-    db.session.flush()
-    record_audit(user, "routing.threshold", None, before={"threshold": before}, after={"threshold": value})
+def correct_classification(case: Case, user: User, theme: Theme | None, actor: Actor | None,
+                           region: Region | None, district: District | None) -> None:
+    """Correct what the classifier read; routing then follows the rules and may move the case."""
+    require(user, "correct", case)
+    if district is not None and region is not None and district.region_id != region.id:
+        raise DomainError(f"{district.name} is not in {region.name}.")
+    if district is not None and region is None:
+        region = district.region
+    previous = case.body_id
+    correct_case(case, user, theme=theme, actor=actor, region=region, district=district)
+    settle_after_routing(case, user, previous, "classification corrected")

@@ -13,7 +13,7 @@ from civicwatch.classify.queries import count_waiting_corrections
 from civicwatch.classify.registry import active_model_version
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.routing import operations
+from civicwatch.routing import rule_operations
 from civicwatch.routing.forms import DeleteRuleForm, RuleForm, ThresholdForm
 from civicwatch.routing.models import RoutingRule
 from civicwatch.routing.queries import all_rules, override_rates, routing_threshold
@@ -54,9 +54,9 @@ def _save_rule(form: RuleForm, rule: RoutingRule | None, done: str) -> bool:
                   region=by_code(Region, form.region.data), active=bool(form.active.data))
     try:
         if rule is None:
-            operations.create_rule(current_user, **values)
+            rule_operations.create_rule(current_user, **values)
         else:
-            operations.update_rule(rule, current_user, **values)
+            rule_operations.update_rule(rule, current_user, **values)
     except DomainError as exc:
         form.priority.errors.append(exc.message)
         return False
@@ -77,7 +77,7 @@ def save_threshold() -> ResponseReturnValue:
     form = ThresholdForm()
     if not form.validate_on_submit():
         return _page(threshold_form=form, status=400)
-    operations.set_routing_threshold(current_user, float(form.threshold.data))
+    rule_operations.set_routing_threshold(current_user, float(form.threshold.data))
     db.session.commit()
     flash(f"New cases below {form.threshold.data:.2f} confidence now wait in the triage queue.", "success")
     return redirect(url_for("routing.index"))
@@ -114,7 +114,7 @@ def delete_rule(rule_id: int) -> ResponseReturnValue:
     rule = _rule_or_404(rule_id)
     if not DeleteRuleForm().validate_on_submit():
         abort(400)
-    operations.delete_rule(rule, current_user)
+    rule_operations.delete_rule(rule, current_user)
     db.session.commit()
     flash("The rule was deleted.", "success")
     return redirect(url_for("routing.index"))

@@ -16,7 +16,8 @@ from sqlalchemy import Integer, LargeBinary, Table, bindparam, exists, select, t
 from civicwatch.crypto import encrypt_text
 from civicwatch.database import UTCDateTime
 from civicwatch.extensions import db
-from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation, SmsOptOut
+from civicwatch.messaging.models import SmsOptOut
+from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation
 
 # Declared as FromClause on the declarative base; a mapped class's is a Table.
 _INBOUND = cast(Table, InboundSms.__table__)

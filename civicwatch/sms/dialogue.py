@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from civicwatch.sms.models import ConversationState
+from civicwatch.text import CONTROL_AND_UNASSIGNED, tidy_text
 
 # A too-short first text is kept this long while the person adds details.
 PENDING_TTL = dt.timedelta(hours=1)
@@ -147,7 +148,6 @@ def current_state(snapshot: Snapshot, now: dt.datetime) -> ConversationState:
 
 # ---------------------------------------------------------------- reading a text
 
-_UNWANTED_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
 _STATUS_WORD = re.compile(r"^\W*(\w+)\W*(.*)$", re.DOTALL)
 _RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$")
 # "APPEAL <reason>", any case. Only the exact word: a report rarely starts with it, and a typing slip
@@ -156,11 +156,10 @@ _APPEAL = re.compile(r"^\W*appeal\b[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def clean_text(raw: str | None) -> str:
-    """NFC, no control characters (PostgreSQL refuses NUL), one kind of line end, trimmed and capped."""
+    """NFC, then tidied (no control, private-use or unassigned characters), and capped: a text is read, never
+    refused."""
     text = unicodedata.normalize("NFC", (raw or "")[: TEXT_MAX * 2])
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _UNWANTED_CATEGORIES)
-    return text.strip()[:TEXT_MAX]
+    return tidy_text(text, CONTROL_AND_UNASSIGNED)[:TEXT_MAX]
 
 
 def _looks_like_status_query(rest: str) -> bool:

@@ -22,3 +22,9 @@ class SimulatorTextForm(FlaskForm):
         description="Try a report, HELP, STATUS, NEW, STOP, START, or a rating from 1 to 5.",
     )
     submit = SubmitField("Send text")
+
+
+class RetryForm(FlaskForm):
+    """Only the CSRF token: the message is named in the URL."""
+
+    submit = SubmitField("Send again")

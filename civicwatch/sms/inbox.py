@@ -21,14 +21,15 @@ from sqlalchemy.orm import aliased
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case
 from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, keyed_hash
-from civicwatch.database import SingleRowInsert, utcnow
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import route_stored_case
-from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms
+from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms, record_opt_out
+from civicwatch.phones import normalise_sender, phone_hash
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText
-from civicwatch.sms.operations import IncomingSms, receive_sms, record_opt_out
-from civicwatch.sms.phones import normalise_sender, phone_hash
+from civicwatch.sms.operations import IncomingSms, receive_sms
+from civicwatch.sms.raw_insert import SingleRowInsert
 from civicwatch.sms.replies import Reply, render_reply
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,8 @@ def _answer(row: Row) -> Case | None:
     outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or ""),
                           now=row.received_at)
     if outcome.reply and not outcome.duplicate:
-        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, outcome.case)
+        case_id = outcome.case.id if outcome.case is not None else None
+        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id)
     return outcome.opened_case
 
 

@@ -1,5 +1,5 @@
-"""The inbox of texts not yet answered, SMS conversations, processed inbound messages (for idempotency) and
-opt-outs, keyed by phone hash."""
+"""The inbox of texts not yet answered, SMS conversations and processed inbound messages (for idempotency),
+keyed by phone hash. Opt-outs (STOP) live with the outbox, in messaging."""
 from __future__ import annotations
 
 import datetime as dt
@@ -80,13 +80,3 @@ class InboundSms(Model):
     replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     event: Mapped[str | None] = mapped_column(String(32))  # what the dialogue made of it: help, status, text...
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-
-
-class SmsOptOut(TimestampMixin, Model):
-    """A number that texted STOP (or that Twilio reports unsubscribed): nothing more is sent to it."""
-
-    __tablename__ = "sms_opt_outs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    source: Mapped[str] = mapped_column(String(16))  # "keyword" or "carrier"

@@ -13,10 +13,8 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import format_reference, normalise_receipt_code
@@ -24,13 +22,11 @@ from civicwatch.crypto import decrypt_text, encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.intake.operations import (
-    Submission,
-    SubmissionError,
-    add_complainant_message,
-    find_case_by_receipt,
-    submit_complaint,
-)
+from civicwatch.intake.operations import Submission, add_complainant_message, submit_complaint
+from civicwatch.intake.queries import find_case_by_receipt
+from civicwatch.intake.validation import SubmissionError
+from civicwatch.messaging.operations import record_opt_out, remove_opt_out
+from civicwatch.phones import phone_hash
 from civicwatch.sms.conversations import (
     ConversationRow,
     claim_message_sid,
@@ -40,8 +36,7 @@ from civicwatch.sms.conversations import (
     stored_reply,
 )
 from civicwatch.sms.dialogue import Action, Decision, Snapshot, decide
-from civicwatch.sms.models import ConversationState, SmsOptOut
-from civicwatch.sms.phones import phone_hash
+from civicwatch.sms.models import ConversationState
 from civicwatch.sms.queries import RATEABLE_STATUSES, last_public_change, latest_case_for_phone
 from civicwatch.sms.replies import Reply, render_reply, render_status
 from civicwatch.transparency.operations import appeal_answer, rate_answer
@@ -156,26 +151,6 @@ def find_case_for_status(phone_hash: str, query: str | None) -> Case | None:
                 select(Case).where(Case.reference == wanted, Case.contact_phone_hash == phone_hash)
             )
     return latest_case_for_phone(phone_hash)
-
-
-# ---------------------------------------------------------------- opt-out
-
-# Declared as FromClause on the declarative base; a mapped class's is a Table.
-_OPT_OUTS = cast(Table, SmsOptOut.__table__)
-
-
-def record_opt_out(number_hash: str, source: str) -> None:
-    """Nothing more is sent to this number (idempotent). `source`: "keyword" or "carrier"."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(_OPT_OUTS)
-        .values(phone_hash=number_hash, source=source, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["phone_hash"])
-    )
-
-
-def remove_opt_out(number_hash: str) -> None:
-    db.session.execute(_OPT_OUTS.delete().where(SmsOptOut.phone_hash == number_hash))
 
 
 # ---------------------------------------------------------------- what each action does

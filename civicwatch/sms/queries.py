@@ -1,4 +1,4 @@
-"""Reads for the SMS dialogue: opt-outs and a phone's cases."""
+"""Reads for the SMS dialogue: a phone's cases."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,15 +7,10 @@ from sqlalchemy import select
 
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.extensions import db
-from civicwatch.sms.models import SmsOptOut
 from civicwatch.transparency.permissions import ANSWERED
 
 # Cases with an answer to rate or appeal: the same statuses as the transparency operations accept.
 RATEABLE_STATUSES = tuple(sorted(ANSWERED, key=lambda status: status.value))
-
-
-def is_opted_out(phone_hash: str) -> bool:
-    return db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone_hash == phone_hash)) is not None
 
 
 def latest_case_for_phone(phone_hash: str, statuses: tuple[CaseStatus, ...] | None = None) -> Case | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Flask
@@ -18,9 +19,9 @@ from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import STOP_CONFIRMATION
 from civicwatch.messaging.senders import SimulatorSender, get_sender
+from civicwatch.phones import phone_hash
 from civicwatch.sms.inbox import TEXT_REPLY
 from civicwatch.sms.models import InboundSms, SmsConversation
-from civicwatch.sms.phones import phone_hash
 
 SIMULATOR_WORKER = "sms-simulator"
 REPLY_PURPOSES = frozenset({TEXT_REPLY, STOP_CONFIRMATION})
@@ -86,11 +87,10 @@ def undelivered_counts(phone: str) -> dict[OutboxStatus, int]:
             for status, count in rows}
 
 
-def known_phones(limit: int = 8) -> list[str]:
-    """Numbers to pick from: the demo complainants, then phones that texted recently."""
-    from civicwatch.demo.operations import DEMO_CONTACTS
-
-    phones = [contact["phone"] for contact in DEMO_CONTACTS]
+def known_phones(suggested: Sequence[str] = (), limit: int = 8) -> list[str]:
+    """Numbers to pick from: the suggested ones (SMS_SIMULATOR_PHONES: the demo complainants), then phones that
+    texted recently."""
+    phones = list(suggested)
     recent = db.session.scalars(
         select(SmsConversation.phone_encrypted).order_by(SmsConversation.updated_at.desc()).limit(limit)
     )
@@ -98,4 +98,4 @@ def known_phones(limit: int = 8) -> list[str]:
         phone = decrypt_text(token)
         if phone not in phones:
             phones.append(phone)
-    return phones[: limit + len(DEMO_CONTACTS)]
+    return phones[: limit + len(suggested)]

@@ -19,9 +19,9 @@ from werkzeug.datastructures import MultiDict
 
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import record_delivery_status
+from civicwatch.phones import normalise_sender
 from civicwatch.sms.forms import SimulatorPhoneForm, SimulatorTextForm
 from civicwatch.sms.inbox import accept_text, process_inbox
-from civicwatch.sms.phones import normalise_sender
 from civicwatch.sms.signatures import signature_problem
 from civicwatch.sms.simulator import (
     deliver_to_simulator,
@@ -124,7 +124,8 @@ def simulator() -> ResponseReturnValue:
             return redirect(url_for("sms.simulator_phone"))
         form.phone.errors.append("This is not a phone number. Write it with the country code, "
                                  "for example +232 76 123456.")
-    return render_template("sms/simulator.html", form=form, phones=known_phones()), (400 if form.errors else 200)
+    phones = known_phones(current_app.config.get("SMS_SIMULATOR_PHONES", ()))
+    return render_template("sms/simulator.html", form=form, phones=phones), (400 if form.errors else 200)
 
 
 @blueprint.route("/simulator/phone", methods=["GET", "POST"])

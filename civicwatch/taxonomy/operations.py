@@ -1,4 +1,5 @@
-"""Loading a taxonomy file (bodies, themes, actors, gazetteer, routing rules) into the database."""
+"""Loading a taxonomy file (bodies, themes, actors, gazetteer, settings) into the database. The file's routing
+rules are loaded by the routing domain (`routing.rule_operations.load_routing_rules`), which sits above taxonomy."""
 from __future__ import annotations
 
 import json
@@ -6,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.routing.models import RoutingRule
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
 from civicwatch.taxonomy.queries import Coded
 
@@ -25,7 +25,6 @@ class LoadSummary:
     actors: int
     regions: int
     districts: int
-    rules: int
 
 
 def read_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> dict[str, Any]:
@@ -68,31 +67,9 @@ def _load_bodies(data: dict[str, Any], regions: list[Region]) -> dict[str, Body]
     return bodies
 
 
-def _load_rules(data: dict[str, Any], themes: dict, actors: dict, regions: dict, bodies: dict) -> int:
-    db.session.execute(delete(RoutingRule))
-    priority = 0
-    for spec in data["routing_rules"]:
-        region_codes = list(regions) if spec.get("region") == "*" else [spec.get("region")]
-        for region_code in region_codes:
-            priority += 10
-            body_code = spec["body"].format(region=region_code)
-            try:
-                rule = RoutingRule(
-                    priority=priority,
-                    theme=themes[spec["theme"]],
-                    actor=actors[spec["actor"]] if spec.get("actor") else None,
-                    region=regions[region_code] if region_code else None,
-                    body=bodies[body_code],
-                    active=True,
-                )
-            except KeyError as exc:
-                raise DomainError(f"Routing rule {spec} names an unknown code {exc}.") from exc
-            db.session.add(rule)
-    return priority // 10
-
-
-def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY, replace_rules: bool = True) -> LoadSummary:
-    """Create or update every entry of the taxonomy file. Idempotent; existing codes are updated."""
+def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> LoadSummary:
+    """Create or update every entry of the taxonomy file but its routing rules. Idempotent; existing codes are
+    updated."""
     data = read_taxonomy(path)
     themes = {t["code"]: _upsert(Theme, t["code"], name=t["name"], covers=t.get("covers", ""),
                                   not_this=t.get("not_this", ""), active=True) for t in data["themes"]}
@@ -108,14 +85,10 @@ def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY, replace_rules: bool = Tru
             _upsert(District, d["code"], name=d["name"], terms=d.get("terms", []), region=region)
             district_count += 1
     bodies = _load_bodies(data, list(regions.values()))
-    db.session.flush()
-    rule_count = 0
-    if replace_rules or not db.session.scalar(select(RoutingRule.id).limit(1)):
-        rule_count = _load_rules(data, themes, actors, regions, bodies)
     for key, value in data.get("settings", {}).items():
         if db.session.get(Setting, key) is None:
             db.session.add(Setting(key=key, value=value))
     db.session.flush()
-    summary = LoadSummary(len(bodies), len(themes), len(actors), len(regions), district_count, rule_count)
+    summary = LoadSummary(len(bodies), len(themes), len(actors), len(regions), district_count)
     record_audit(None, "taxonomy.load", None, after={"file": Path(path).name, **summary.__dict__})
     return summary

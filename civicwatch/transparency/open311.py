@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
@@ -20,14 +20,12 @@ from civicwatch.crypto import keyed_hash
 from civicwatch.database import NulCharacterError, utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import csrf, db, limiter
+from civicwatch.intake.operations import Submission, receive_complaint
 from civicwatch.taxonomy.models import Actor, District, Region, Theme
 from civicwatch.transparency import georeport
 from civicwatch.transparency.models import ApiKey, Open311Token
 from civicwatch.transparency.operations import authenticate_api_key
 from civicwatch.transparency.queries import AnswerSearch, search_answers
-
-if TYPE_CHECKING:
-    from civicwatch.intake.operations import Submission
 
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FORMAT = "<any(json, xml):fmt>"
@@ -275,8 +273,6 @@ def requests_create(fmt: str) -> Response:
 
 
 def _submission(form: Mapping[str, str]) -> Submission:
-    from civicwatch.intake.operations import Submission
-
     description = form.get("description") or ""
     if not description.strip():
         raise Open311Error(400, "description is required: what happened, where and when.")
@@ -317,8 +313,6 @@ def _location(form: Mapping[str, str]) -> str | None:
 
 
 def _create(key: ApiKey, theme: Theme, submission: Submission, fmt: str) -> Response:
-    from civicwatch.intake.operations import receive_complaint
-
     key_id, key_name = key.id, key.name
     db.session.commit()  # the key's last use; receive_complaint commits the complaint on its own
     case, receipt_code = receive_complaint(submission)

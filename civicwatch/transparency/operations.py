@@ -15,13 +15,14 @@ from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.deadlines import respond_window
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.notifications import notify_complainant
 from civicwatch.cases.workflow import REASON_MAX, transition_case
 from civicwatch.crypto import DecryptionError, decrypt_json, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError
 from civicwatch.extensions import db
-from civicwatch.messaging.operations import notify_complainant
 from civicwatch.taxonomy.models import Body
+from civicwatch.text import check_text
 from civicwatch.transparency import permissions
 from civicwatch.transparency.models import ApiKey, Publication, PublicationStatus
 from civicwatch.transparency.redaction import (
@@ -149,8 +150,8 @@ def save_draft(publication: Publication, user: User, summary_source: str, respon
     with the same words; everything new is hidden until the author decides otherwise.
     """
     permissions.require_edit(user, publication)
-    summary_source = _clean(summary_source, "public summary")
-    response_source = _clean(response_source, "response")
+    summary_source = check_text(summary_source, "public summary", TEXT_MAX)
+    response_source = check_text(response_source, "response", TEXT_MAX)
     before = {"summary": publication.summary, "response": publication.response}
     old_sources = {name: getattr(publication, f"{name}_source") for name in FIELDS}
     shown = {key: choice for key, choice in choices.items()}
@@ -193,15 +194,6 @@ def _redact(publication: Publication, left_visible: Collection[tuple[str, str]] 
 def _clean_replacement(value: str | None, label: str) -> str:
     text = " ".join((value or "").split())[:REPLACEMENT_MAX]
     return text or LABELS[label]
-
-
-def _clean(text: str | None, what: str) -> str:
-    value = (text or "").replace("\r\n", "\n").strip()
-    if not value:
-        raise DomainError(f"Write the {what} first.")
-    if len(value) > TEXT_MAX:
-        raise DomainError(f"The {what} is too long: at most {TEXT_MAX:,} characters.")
-    return value
 
 
 def _terms(raw: str | None) -> list[str]:

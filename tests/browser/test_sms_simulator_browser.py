@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from civicwatch.cases.models import Case
+from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
-from civicwatch.messaging.operations import notify_complainant
 
 pytestmark = pytest.mark.browser
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from civicwatch.accounts.models import Role
+from civicwatch.cases.attachments import PreparedFile, save_attachment
 from civicwatch.cases.models import CaseStatus, Outcome, Recommendation
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.intake.attachments import PreparedFile, save_attachment
 from civicwatch.taxonomy.models import Body
 from tests.cases.conftest import post_case_form
 from tests.conftest import csrf_token

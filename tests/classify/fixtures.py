@@ -9,7 +9,7 @@ from pathlib import Path
 
 from spacy.util import load_config
 
-from civicwatch.classify.registry import PIPELINE_CONFIG
+from civicwatch.classify.files import PIPELINE_CONFIG
 
 THEME_TEXTS: dict[str, list[str]] = {
     "abuse_of_force": [

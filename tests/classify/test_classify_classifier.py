@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from civicwatch.classify.classifier import Classification, Classifier, ModelLoadError, load_classifier
+from civicwatch.classify.files import META_FILE, PIPELINE_DIR
 from civicwatch.classify.gazetteer import GazetteerTerms
-from civicwatch.classify.registry import META_FILE, PIPELINE_DIR
 from tests.classify.fixtures import THEME_TEXTS
 
 THEMES = sorted(THEME_TEXTS)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.models import RoutingRule
+from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, load_taxonomy
 from civicwatch.taxonomy.queries import get_setting
@@ -50,6 +51,7 @@ def test_routing_rules_follow_the_taxonomy_order(app):
 def test_loading_twice_is_idempotent(app):
     before = {m.__name__: count(m) for m in (Theme, Actor, Region, District, Body, RoutingRule)}
     load_taxonomy()
+    load_routing_rules()
     db.session.commit()
     assert {m.__name__: count(m) for m in (Theme, Actor, Region, District, Body, RoutingRule)} == before
 
@@ -79,3 +81,4 @@ def test_a_broken_taxonomy_file_is_refused_clearly(app, tmp_path):
     path.write_text(json.dumps(unknown))
     with pytest.raises(DomainError, match="unknown code"):
         load_taxonomy(path)
+        load_routing_rules(path)

@@ -10,10 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from civicwatch.cases.models import Attachment, Case
-from civicwatch.errors import NotFoundError
-from civicwatch.extensions import db
-from civicwatch.intake.attachments import (
+from civicwatch.cases.attachments import (
     MAX_FILE_BYTES,
     AttachmentError,
     IncomingFile,
@@ -22,6 +19,9 @@ from civicwatch.intake.attachments import (
     send_attachment,
     sniff_content_type,
 )
+from civicwatch.cases.models import Attachment, Case
+from civicwatch.errors import NotFoundError
+from civicwatch.extensions import db
 from tests.intake.conftest import (
     GPS_TAG,
     MAKE_TAG,

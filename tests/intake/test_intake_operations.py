@@ -9,13 +9,14 @@ from PIL import Image
 from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
+from civicwatch.cases import deadlines
+from civicwatch.cases.attachments import AttachmentError, IncomingFile, attachment_path
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.crypto import decrypt_json, keyed_hash
 from civicwatch.database import set_clock, utcnow
 from civicwatch.extensions import db
-from civicwatch.intake import operations
-from civicwatch.intake.attachments import AttachmentError, IncomingFile, attachment_path
+from civicwatch.intake import operations, queries
 from civicwatch.intake.operations import Submission, SubmissionError
 
 TEXT = "Two police officers took my motorbike at the checkpoint and asked for money to return it."
@@ -45,8 +46,8 @@ def test_submit_complaint_stores_everything_but_the_code(app):
     assert stored.acknowledge_due_at is not None and stored.respond_due_at is not None
     assert decrypt_json(stored.contact_encrypted) == {"phone": "+23276123456", "email": "Someone@example.org"}
     assert stored.contact_phone_hash == keyed_hash("phone", "+23276123456")
-    assert operations.find_case_by_receipt(code).id == case.id
-    assert operations.find_case_by_receipt(code.replace(" ", "-")).id == case.id
+    assert queries.find_case_by_receipt(code).id == case.id
+    assert queries.find_case_by_receipt(code.replace(" ", "-")).id == case.id
     [event] = stored.events
     assert (event.kind, event.public) == ("received", True)
     [attachment] = stored.attachments
@@ -101,7 +102,7 @@ def test_bad_attachment_stores_nothing(app):
 def test_receive_complaint_commits_and_routes(app):
     case, code = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
     db.session.rollback()  # nothing pending: both steps committed
-    stored = operations.find_case_by_receipt(code)
+    stored = queries.find_case_by_receipt(code)
     assert stored.id == case.id
     assert stored.routing_explanation["decision"] == "triage"
 
@@ -115,7 +116,7 @@ def test_routing_failure_keeps_the_case_in_triage(app, monkeypatch, caplog):
 
     monkeypatch.setattr(routing, "route_new_case", broken)
     case, code = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB, phone="+23276123456"))
-    stored = operations.find_case_by_receipt(code)
+    stored = queries.find_case_by_receipt(code)
     assert stored is not None and stored.body_id is None
     assert stored.routing_explanation == {"decision": "triage", "reason": "routing failed (RuntimeError)"}
     assert "routing failed" in caplog.text
@@ -128,7 +129,7 @@ def test_complainant_message_restarts_the_deadline_clock(app):
     try:
         case, _ = operations.submit_complaint(Submission(text=TEXT, channel=Channel.WEB))
         due = case.respond_due_at
-        assert operations.pause_deadline_clock(case)
+        assert deadlines.pause_deadline_clock(case)
         set_clock(lambda: start + dt.timedelta(days=4))
         message = operations.add_complainant_message(case, "Here is the receipt they gave me.", Channel.WEB,
                                                      [IncomingFile("receipt.png", png_bytes())])
@@ -147,13 +148,13 @@ def test_complainant_message_needs_text_or_file(app):
     case, _ = operations.submit_complaint(Submission(text=TEXT, channel=Channel.WEB))
     with pytest.raises(SubmissionError, match="Write a message"):
         operations.add_complainant_message(case, "  ", Channel.WEB)
-    assert operations.resume_deadline_clock(case) is False
+    assert deadlines.resume_deadline_clock(case) is False
     assert db.session.scalar(select(CaseMessage.id)) is None
 
 
 def test_unknown_or_malformed_codes_find_nothing(app):
     operations.submit_complaint(Submission(text=TEXT, channel=Channel.WEB))
-    assert operations.find_case_by_receipt("1234 5678 9012 3456") is None
-    assert operations.find_case_by_receipt("CW-2026-000001") is None
-    assert operations.find_case_by_receipt("") is None
-    assert operations.find_case_by_receipt(None) is None
+    assert queries.find_case_by_receipt("1234 5678 9012 3456") is None
+    assert queries.find_case_by_receipt("CW-2026-000001") is None
+    assert queries.find_case_by_receipt("") is None
+    assert queries.find_case_by_receipt(None) is None

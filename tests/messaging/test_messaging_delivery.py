@@ -5,12 +5,10 @@ from sqlalchemy import select
 
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import claim_next_message, deliver_due_messages
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus
-from civicwatch.messaging.operations import queue_sms
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut
+from civicwatch.messaging.operations import queue_sms, record_opt_out
 from civicwatch.messaging.senders import get_sender, set_sender
-from civicwatch.sms.models import SmsOptOut
-from civicwatch.sms.operations import record_opt_out
-from civicwatch.sms.phones import phone_hash
+from civicwatch.phones import phone_hash
 from tests.messaging.recording_twilio import (
     ACCOUNT_SID,
     CONNECT_FAILURE,

@@ -12,10 +12,10 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case
 from civicwatch.crypto import encrypt_text, keyed_hash
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut
+from civicwatch.phones import phone_hash
 from civicwatch.sms.inbox import MAX_ATTEMPTS, SENDER_HASH_PURPOSE, process_inbox
-from civicwatch.sms.models import ConversationState, InboxText, SmsConversation, SmsOptOut
-from civicwatch.sms.phones import phone_hash
+from civicwatch.sms.models import ConversationState, InboxText, SmsConversation
 from civicwatch.sms.replies import Reply, render_reply
 from tests.conftest import csrf_token_from
 from tests.messaging.conftest import PUBLIC_BASE_URL

@@ -8,14 +8,14 @@ from twilio.request_validator import RequestValidator
 from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Channel
+from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
 from civicwatch.intake.operations import Submission, submit_complaint
 from civicwatch.messaging.delivery import deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
-from civicwatch.messaging.operations import notify_complainant, queue_sms
+from civicwatch.messaging.operations import queue_sms, record_opt_out
 from civicwatch.messaging.senders import get_sender
-from civicwatch.sms.operations import record_opt_out
-from civicwatch.sms.phones import phone_hash
+from civicwatch.phones import phone_hash
 from tests.conftest import csrf_token_from
 from tests.messaging.conftest import PUBLIC_BASE_URL
 from tests.messaging.recording_twilio import AUTH_TOKEN, Fail

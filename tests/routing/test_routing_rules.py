@@ -8,7 +8,7 @@ from civicwatch.taxonomy.operations import read_taxonomy
 
 
 def default_rules() -> list[Rule]:
-    """The default taxonomy's rules as codes, expanded like load_taxonomy expands them."""
+    """The default taxonomy's rules as codes, expanded like load_routing_rules expands them."""
     data = read_taxonomy()
     regions = [r["code"] for r in data["regions"]]
     rules, priority = [], 0

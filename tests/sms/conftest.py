@@ -12,8 +12,8 @@ from twilio.request_validator import RequestValidator
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import STOP_CONFIRMATION
+from civicwatch.phones import normalise_phone, phone_hash
 from civicwatch.sms.inbox import TEXT_REPLY, InboxReport, process_inbox
-from civicwatch.sms.phones import normalise_phone, phone_hash
 from tests.messaging.recording_twilio import AUTH_TOKEN
 
 PUBLIC_BASE_URL = "https://civicwatch.example.org"

@@ -9,9 +9,10 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case, CaseStatus, Channel, MessageKind
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
-from civicwatch.intake.operations import find_case_by_receipt
-from civicwatch.sms.models import ConversationState, SmsConversation, SmsOptOut
-from civicwatch.sms.phones import phone_hash
+from civicwatch.intake.queries import find_case_by_receipt
+from civicwatch.messaging.models import SmsOptOut
+from civicwatch.phones import phone_hash
+from civicwatch.sms.models import ConversationState, SmsConversation
 from civicwatch.sms.replies import Reply, render_reply
 from tests.sms.conftest import OTHER_PHONE, PHONE
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from civicwatch.crypto import keyed_hash
-from civicwatch.sms.phones import mask_phone, normalise_phone, phone_hash
+from civicwatch.phones import mask_phone, normalise_phone, phone_hash
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from civicwatch import create_app
 from civicwatch.cases.models import Case
+from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
-from civicwatch.messaging.operations import notify_complainant, queue_sms
+from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from config import DevelopmentConfig, ProductionConfig
 from tests.conftest import csrf_token, csrf_token_from

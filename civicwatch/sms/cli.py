@@ -1,4 +1,5 @@
-"""`civicwatch deliver`: the outbox delivery worker."""
+"""`civicwatch deliver`: the worker that answers the SMS inbox, then sends the outbox (so it lives in sms, above
+messaging)."""
 from __future__ import annotations
 
 import logging

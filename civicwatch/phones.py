@@ -10,22 +10,32 @@ from civicwatch.crypto import keyed_hash
 PHONE_HASH_PURPOSE = "phone"
 
 
-def normalise_phone(raw: str | None, default_region: str = "SL") -> str | None:
-    """The number in E.164 (+23276123456), or None when it cannot be a phone number."""
+def deployment_region() -> str | None:
+    """The country assumed for numbers written without an international prefix (DEFAULT_PHONE_REGION)."""
+    return current_app.config.get("DEFAULT_PHONE_REGION") or None
+
+
+def normalise_phone(raw: str | None, default_region: str | None = "SL", valid_only: bool = False) -> str | None:
+    """The number in E.164 (+23276123456), or None when it cannot be a phone number.
+
+    `valid_only`: only numbers the numbering plan assigns (what a person types in a form); otherwise any
+    number of a possible length (a carrier may deliver from numbers newer than our numbering data).
+    """
     if not raw or len(raw) > 64:
         return None
     try:
         number = phonenumbers.parse(raw.strip(), default_region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
+    usable = phonenumbers.is_valid_number(number) if valid_only else phonenumbers.is_possible_number(number)
+    if not usable:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_sender(raw: str | None) -> str | None:
-    """`normalise_phone` with the deployment's region for numbers written without a country code."""
-    return normalise_phone(raw, current_app.config.get("DEFAULT_PHONE_REGION") or "SL")
+    """`normalise_phone` for a texting number, with the deployment's region for numbers without a prefix."""
+    return normalise_phone(raw, deployment_region() or "SL")
 
 
 def phone_hash(e164: str) -> str:

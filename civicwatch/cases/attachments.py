@@ -1,4 +1,5 @@
-"""Files citizens send: checked by content, images re-encoded without metadata, stored outside the web root.
+"""Files attached to cases, as citizens send them: checked by content, images re-encoded without metadata,
+stored outside the web root, and sent to staff only as downloads.
 
 A photo's EXIF block can carry the GPS position of the reporter's home, the phone model and the time;
 we never keep the bytes we were sent, only pixels re-encoded from them.

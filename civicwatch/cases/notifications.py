@@ -1,0 +1,28 @@
+"""Telling complainants about their case: by SMS through the outbox when they left a phone number and have
+not texted STOP; otherwise they read it on the web follow-up page."""
+from __future__ import annotations
+
+import logging
+
+from civicwatch.cases.models import Case
+from civicwatch.crypto import decrypt_json
+from civicwatch.messaging.models import OutboundMessage
+from civicwatch.messaging.operations import queue_sms
+from civicwatch.messaging.queries import is_opted_out
+from civicwatch.phones import phone_hash
+
+log = logging.getLogger(__name__)
+
+
+def notify_complainant(case: Case, text: str, purpose: str) -> OutboundMessage | None:
+    """Owe the complainant an SMS when they left a phone number and have not texted STOP; None otherwise
+    (they read the case on the web follow-up page)."""
+    if case.contact_encrypted is None:
+        return None
+    phone = decrypt_json(case.contact_encrypted).get("phone")
+    if not phone:
+        return None
+    if is_opted_out(phone_hash(phone)):
+        log.info("no sms for case %s: the number texted STOP", case.id)
+        return None
+    return queue_sms(phone, text, purpose, case.id)

@@ -1,0 +1,115 @@
+"""Checking what a complainant sends, on any channel: the operations and the web form share these rules, so
+every channel accepts exactly the same things."""
+from __future__ import annotations
+
+import datetime as dt
+
+from email_validator import EmailNotValidError, validate_email
+
+from civicwatch import phones
+from civicwatch.cases.models import Channel
+from civicwatch.database import utcnow
+from civicwatch.errors import DomainError
+from civicwatch.taxonomy.models import Actor, District, Region
+from civicwatch.taxonomy.queries import by_code
+from civicwatch.text import tidy_text
+
+TEXT_MAX = 5000
+# The web form asks for enough to act on; an SMS or an Open311 report may be short and is still kept.
+TEXT_MIN = {Channel.WEB: 20}
+LOCATION_MAX = 500
+MESSAGE_MAX = 5000
+EMAIL_MAX = 254
+UNKNOWN_ACTOR = "unknown"
+EARLIEST_INCIDENT = dt.date(1960, 1, 1)
+
+
+class SubmissionError(DomainError):
+    """Input that cannot be accepted; `field` names the form field it belongs to (None: the whole form)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def clean_text(value: str | None, field: str, minimum: int = 0, maximum: int = TEXT_MAX) -> str:
+    """The text tidied (no control characters, one kind of line end, stripped), with its length checked."""
+    text = tidy_text(value)
+    if len(text) < minimum:
+        if not text:
+            raise SubmissionError("Tell us what happened.", field)
+        raise SubmissionError(f"Write at least {minimum} characters so that we can act on it.", field)
+    if len(text) > maximum:
+        raise SubmissionError(f"Write at most {maximum:,} characters (you wrote {len(text):,}).", field)
+    return text
+
+
+def clean_optional(value: str | None, field: str, maximum: int) -> str | None:
+    return clean_text(value, field, 0, maximum) or None
+
+
+def check_incident_date(value: dt.date | None, today: dt.date | None = None) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if value > (today or utcnow().date()):
+        raise SubmissionError("The date cannot be in the future.", "incident_date")
+    if value < EARLIEST_INCIDENT:
+        raise SubmissionError(f"Give a date after {EARLIEST_INCIDENT.year}.", "incident_date")
+    return value
+
+
+def resolve_place(region_code: str | None, district_code: str | None) -> tuple[Region | None, District | None]:
+    """The gazetteer entries for the codes; a district alone implies its region."""
+    region = by_code(Region, region_code)
+    district = by_code(District, district_code)
+    if region_code and region is None:
+        raise SubmissionError("Choose a region from the list.", "area")
+    if district_code and district is None:
+        raise SubmissionError("Choose a district from the list.", "area")
+    if district is not None:
+        if region is not None and district.region_id != region.id:
+            raise SubmissionError(f"{district.name} is not in {region.name}.", "area")
+        region = district.region
+    return region, district
+
+
+def resolve_reported_actor(code: str | None) -> tuple[str | None, Actor | None]:
+    if not code:
+        return None, None
+    if code == UNKNOWN_ACTOR:
+        return UNKNOWN_ACTOR, None
+    actor = by_code(Actor, code)
+    if actor is None:
+        raise SubmissionError("Choose who was involved from the list, or “I don't know”.", "reported_actor")
+    return actor.code, actor
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    """E.164 (+23276123456) from what the person typed; numbers without a prefix use DEFAULT_PHONE_REGION."""
+    if not raw or not raw.strip():
+        return None
+    phone = phones.normalise_phone(raw, phones.deployment_region(), valid_only=True) if len(raw) <= 40 else None
+    if phone is None:
+        raise SubmissionError("Check the phone number: write it as you would dial it, with the country code if "
+                              "it is not a local number.", "phone")
+    return phone
+
+
+def normalise_contact_email(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    value = raw.strip()
+    if len(value) > EMAIL_MAX:
+        raise SubmissionError("That email address is too long.", "email")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise SubmissionError("Check the email address, for example name@example.com.", "email") from exc
+
+
+def contact_details(phone: str | None, email: str | None) -> dict[str, str] | None:
+    given = {"phone": normalise_phone(phone), "email": normalise_contact_email(email)}
+    contact = {key: value for key, value in given.items() if value}
+    return contact or None

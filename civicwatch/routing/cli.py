@@ -1,0 +1,103 @@
+"""`civicwatch load-taxonomy` (the taxonomy file's entries, then its routing rules) and `civicwatch classify`
+(each text's reading by the active model, and the body the rules send it to)."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+import click
+
+from civicwatch.classify.registry import current_classifier
+from civicwatch.cli import cli
+from civicwatch.extensions import db
+from civicwatch.routing.queries import routing_threshold, rule_values
+from civicwatch.routing.rule_operations import load_routing_rules
+from civicwatch.routing.rules import Reading, decide_route
+from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, load_taxonomy
+
+
+@cli.command("load-taxonomy")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT_TAXONOMY),
+              show_default=True, help="Taxonomy JSON file.")
+@click.option("--keep-rules", is_flag=True, help="Keep routing rules already edited by admins.")
+def load_taxonomy_command(path: str, keep_rules: bool) -> None:
+    """Load or update themes, actors, gazetteer, bodies and routing rules from a taxonomy file."""
+    summary = load_taxonomy(path)
+    rules = load_routing_rules(path, replace=not keep_rules)
+    db.session.commit()
+    click.echo(
+        f"Loaded {summary.themes} themes, {summary.actors} actors, {summary.regions} regions, "
+        f"{summary.districts} districts, {summary.bodies} bodies, {rules} routing rules."
+    )
+
+
+def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    for number, raw in enumerate(stream, start=1):
+        if raw.strip():
+            yield number, raw
+
+
+def _parse_line(number: int, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """(record, None) or (None or the record, error message)."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "the line is not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg})"
+    if not isinstance(record, dict):
+        return None, "each line must be a JSON object"
+    if not isinstance(record.get("text"), str):
+        return record, "the object has no 'text' string"
+    return record, None
+
+
+def _classify_batch(batch: list[tuple[int, bytes]]) -> int:
+    classifier = current_classifier()
+    if classifier is None:  # classify_command checked; only a model deactivated since then gets here
+        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
+    rules, threshold = rule_values(), routing_threshold()
+    parsed = [(number, *_parse_line(number, raw)) for number, raw in batch]
+    # _parse_line gives a record whenever there is no error; `record is not None` says so to the type checker
+    texts = [record["text"] for _, record, error in parsed if error is None and record is not None]
+    results = iter(classifier.classify_many(texts) if texts else [])
+    failures = 0
+    for number, record, error in parsed:
+        if error is not None or record is None:
+            failures += 1
+            output = {**(record or {}), "error": {"line": number, "message": error}}
+        else:
+            result = next(results)
+            decision = decide_route(Reading(result.theme, result.actor, result.region, result.confidence),
+                                    rules, threshold)
+            output = {**record, "theme": result.theme, "confidence": result.confidence, "scores": result.scores,
+                      "actor": result.actor, "region": result.region, "district": result.district,
+                      "urgent": result.urgent, "body": decision.body, "routing_reason": decision.reason,
+                      "model_version": result.model_version}
+        click.echo(json.dumps(output, ensure_ascii=False))
+    return failures
+
+
+@cli.command("classify")
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 10_000))
+def classify_command(batch_size: int) -> None:
+    """Read JSONL ({"text": ...} per line) on standard input; write each line back with the reading and body.
+
+    A bad line gets an "error" object and the others are still processed; the exit code is 1 if any
+    line failed.
+    """
+    if current_classifier() is None:
+        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
+    failures, batch = 0, []
+    for item in _lines(sys.stdin.buffer):
+        batch.append(item)
+        if len(batch) >= batch_size:
+            failures += _classify_batch(batch)
+            batch = []
+    if batch:
+        failures += _classify_batch(batch)
+    if failures:
+        click.echo(f"{failures} line(s) could not be classified.", err=True)
+        sys.exit(1)

@@ -1,0 +1,129 @@
+"""Writing the routing rules: admins' edits and the confidence threshold, and the rules of a taxonomy file.
+Flush, never commit."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from civicwatch.accounts.models import User
+from civicwatch.audit.operations import record_audit
+from civicwatch.errors import DomainError
+from civicwatch.extensions import db
+from civicwatch.routing.models import RoutingRule
+from civicwatch.routing.queries import THRESHOLD_SETTING
+from civicwatch.taxonomy.models import Actor, Body, Region, Setting, Theme
+from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, read_taxonomy
+from civicwatch.taxonomy.queries import Coded
+
+
+def _code(row: Body | Theme | Actor | Region | None) -> str | None:
+    return row.code if row is not None else None
+
+
+# ---------------------------------------------------------------- admins' edits
+
+def _rule_dict(rule: RoutingRule) -> dict[str, Any]:
+    return {"priority": rule.priority, "theme": _code(rule.theme), "actor": _code(rule.actor),
+            "region": _code(rule.region), "body": _code(rule.body), "active": rule.active}
+
+
+def _check_rule(priority: int, theme: Theme | None, body: Body | None) -> tuple[Theme, Body]:
+    """The theme and body, once checked (a rule needs both)."""
+    if theme is None:
+        raise DomainError("Choose the theme the rule applies to.")
+    if body is None:
+        raise DomainError("Choose the body the rule sends cases to.")
+    if not 0 <= priority <= 1_000_000:
+        raise DomainError("The priority must be a whole number from 0 to 1,000,000.")
+    return theme, body
+
+
+def create_rule(user: User, priority: int, theme: Theme | None, body: Body | None, actor: Actor | None = None,
+                region: Region | None = None, active: bool = True) -> RoutingRule:
+    """Add a routing rule (lower priority numbers are tried first)."""
+    theme, body = _check_rule(priority, theme, body)
+    rule = RoutingRule(priority=priority, theme=theme, body=body, actor=actor, region=region, active=active)
+    db.session.add(rule)
+    db.session.flush()
+    record_audit(user, "routing.rule_create", rule, after=_rule_dict(rule))
+    return rule
+
+
+def update_rule(rule: RoutingRule, user: User, priority: int, theme: Theme | None, body: Body | None,
+                actor: Actor | None = None, region: Region | None = None, active: bool = True) -> RoutingRule:
+    """Change a routing rule; it applies to cases routed from now on."""
+    theme, body = _check_rule(priority, theme, body)
+    before = _rule_dict(rule)
+    rule.priority, rule.theme, rule.body, rule.actor, rule.region, rule.active = (
+        priority, theme, body, actor, region, active)
+    db.session.flush()
+    record_audit(user, "routing.rule_update", rule, before=before, after=_rule_dict(rule))
+    return rule
+
+
+def delete_rule(rule: RoutingRule, user: User) -> None:
+    """Remove a routing rule."""
+    record_audit(user, "routing.rule_delete", rule, before=_rule_dict(rule))
+    db.session.delete(rule)
+    db.session.flush()
+
+
+def set_routing_threshold(user: User, value: float) -> None:
+    """The theme confidence (0 to 1) below which new cases wait in the triage queue."""
+    if not 0.0 <= value <= 1.0:
+        raise DomainError("The threshold must be between 0 and 1.")
+    setting = db.session.get(Setting, THRESHOLD_SETTING)
+    before = setting.value if setting is not None else None
+    if setting is None:
+        setting = Setting(key=THRESHOLD_SETTING, value=value)
+        db.session.add(setting)
+    else:
+        setting.value = value
+    db.session.flush()
+    record_audit(user, "routing.threshold", None, before={"threshold": before}, after={"threshold": value})
+
+
+# ---------------------------------------------------------------- rules from a taxonomy file
+
+def _rows_by_code(model: type[Coded]) -> dict[str, Coded]:
+    return {row.code: row for row in db.session.scalars(select(model))}
+
+
+def load_routing_rules(path: Path | str = DEFAULT_TAXONOMY, replace: bool = True) -> int:
+    """Write the routing rules of a taxonomy file, in its order, once its entries are loaded (`load_taxonomy`).
+
+    Every rule is replaced; with `replace` False the rules are only loaded into an empty table, so rules that
+    admins edited are kept. A rule for region "*" is repeated for every region of the file. Returns how many
+    rules were written.
+    """
+    data = read_taxonomy(path)
+    if not replace and db.session.scalar(select(RoutingRule.id).limit(1)) is not None:
+        return 0
+    themes, actors, regions, bodies = (
+        _rows_by_code(Theme), _rows_by_code(Actor), _rows_by_code(Region), _rows_by_code(Body))
+    file_regions = [region["code"] for region in data["regions"]]
+    db.session.execute(delete(RoutingRule))
+    priority = 0
+    for spec in data["routing_rules"]:
+        region_codes = file_regions if spec.get("region") == "*" else [spec.get("region")]
+        for region_code in region_codes:
+            priority += 10
+            body_code = spec["body"].format(region=region_code)
+            try:
+                rule = RoutingRule(
+                    priority=priority,
+                    theme=themes[spec["theme"]],
+                    actor=actors[spec["actor"]] if spec.get("actor") else None,
+                    region=regions[region_code] if region_code else None,
+                    body=bodies[body_code],
+                    active=True,
+                )
+            except KeyError as exc:
+                raise DomainError(f"Routing rule {spec} names an unknown code {exc}.") from exc
+            db.session.add(rule)
+    db.session.flush()
+    count = priority // 10
+    record_audit(None, "taxonomy.load_rules", None, after={"file": Path(path).name, "rules": count})
+    return count
