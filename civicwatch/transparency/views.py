@@ -34,6 +34,7 @@ from civicwatch.transparency.report import Report, build_report
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 from civicwatch.transparency.statistics import StatisticsFilter, rollup_month_range
 from civicwatch.transparency.suppression import Figure
+from civicwatch.xmltext import xml_text
 
 blueprint = Blueprint("transparency", __name__)
 log = logging.getLogger(__name__)
@@ -259,8 +260,8 @@ def published_answer(reference: str) -> str:
 def feed() -> Response:
     answers = latest_answers()
     updated = max((a.updated_at for a in answers if a.updated_at), default=utcnow())
-    xml = render_template("transparency/feed.xml", answers=answers, updated=updated,
-                          base=current_app.config["PUBLIC_BASE_URL"].rstrip("/"))
+    xml = xml_text(render_template("transparency/feed.xml", answers=answers, updated=updated,
+                                   base=current_app.config["PUBLIC_BASE_URL"].rstrip("/")))
     return Response(xml, mimetype="application/atom+xml")
 
 
