@@ -16,7 +16,6 @@ from flask import (
     render_template,
     request,
     stream_with_context,
-    url_for,
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from civicwatch.cases.models import Outcome
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.public_urls import public_url_for
 from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.taxonomy.queries import all_bodies, all_regions, all_themes, by_code
 from civicwatch.transparency import charts, exports
@@ -202,7 +202,7 @@ def statistics_json() -> ResponseReturnValue:
         _, report, context = _statistics(request.args)
     except FilterError as error:
         return _filter_problem(error.form)
-    meta = {"licence": _licence(), "source": url_for("transparency.overview", _external=True),
+    meta = {"licence": _licence(), "source": public_url_for("transparency.overview"),
             "period": {"first_month": report.query.first_month, "last_month": report.query.last_month,
                        "label": context["period"].label},
             "filters": {"body": context["body"].code if context["body"] else None,
@@ -266,7 +266,7 @@ def feed() -> Response:
 
 
 def _answers_meta() -> dict[str, Any]:
-    return {"licence": _licence(), "source": url_for("transparency.published", _external=True),
+    return {"licence": _licence(), "source": public_url_for("transparency.published"),
             "generated_at": exports._iso(utcnow())}
 
 
