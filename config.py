@@ -46,6 +46,15 @@ class Config:
     # A copy of the newest audit entry kept outside the database, so deleting the newest entries shows.
     AUDIT_ANCHOR_FILE = os.environ.get("CIVICWATCH_AUDIT_ANCHOR_FILE", str(INSTANCE_DIR / "audit_anchor.json"))
     MAX_CONTENT_LENGTH = 55 * 1024 * 1024  # five files of 10 MB plus the form
+    # Form fields (Flask's defaults, named here because urlencoded bodies are held to them as a whole too, before
+    # they are parsed: see civicwatch/request_limits.py).
+    MAX_FORM_MEMORY_SIZE = 500_000
+    MAX_FORM_PARTS = 1000
+    # Twilio's webhooks, before the signature is checked. The longest inbound text (1,600 characters, each
+    # up to 9 bytes once UTF-8 and percent-encoded) with every other field Twilio sends stays under 20 KB;
+    # Twilio sends about 40 fields at most (with ten media URLs and their types).
+    SIGNED_WEBHOOK_MAX_BYTES = 32 * 1024
+    SIGNED_WEBHOOK_MAX_FIELDS = 100
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
+from civicwatch.request_limits import bound_request_bodies
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,7 @@ def create_app(config: object | None = None) -> Flask:
     prepare_instance(app)
     check_required_settings(app)
     trust_proxies(app)
+    bound_request_bodies(app)
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
