@@ -58,17 +58,9 @@ def prepare_instance(app: Flask) -> None:
 
 
 def check_required_settings(app: Flask) -> None:
-    from civicwatch.crypto import valid_encryption_key
+    from civicwatch.settings import check_settings
 
-    sources = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
-    for name in app.config.get("REQUIRED_SECRETS", ()):
-        if not app.config.get(sources.get(name, name)):
-            raise RuntimeError(f"{name} must be set in the environment to run in production")
-    if not valid_encryption_key(app.config.get("CIVICWATCH_ENCRYPTION_KEY")):
-        raise RuntimeError(
-            "CIVICWATCH_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
-            'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
-        )
+    check_settings(app.config)
 
 
 def trust_proxies(app: Flask) -> None:
