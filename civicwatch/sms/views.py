@@ -19,6 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 
 from civicwatch.accounts.models import Role
+from civicwatch.clients import client_key
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import record_delivery_status
 from civicwatch.messaging.senders import simulator_allowed
@@ -49,9 +50,9 @@ def require_twilio_signature() -> None:
         abort(404)
     problem = signature_problem(request, token, current_app.config["PUBLIC_BASE_URL"])
     if problem:
-        # Never the body or the sender: only what was wrong and where it came from.
-        log.warning("twilio webhook %s refused: %s signature (from %s)", request.path, problem,
-                    request.remote_addr)
+        # Never the body, the sender or the address: what was wrong, and a keyed hash of where it came from.
+        log.warning("twilio webhook %s refused: %s signature (client %s)", request.path, problem,
+                    client_key("webhook-client", request.remote_addr)[:16])
         abort(403)
 
 
