@@ -8,6 +8,14 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("CIVICWATCH_INSTANCE", BASE_DIR / "instance"))
 
 
+def _env_list(name: str) -> list[str] | None:
+    """A comma-separated list; None when the variable is not set."""
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -16,6 +24,7 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 class Config:
+    ENVIRONMENT = "development"  # what CIVICWATCH_ENV chose; civicwatch/settings.py checks each at start
     SECRET_KEY = os.environ.get("SECRET_KEY")
     CIVICWATCH_ENCRYPTION_KEY = os.environ.get("CIVICWATCH_ENCRYPTION_KEY")
     # None only in production without DATABASE_URL, which the required-secrets check refuses at start.
@@ -28,7 +37,7 @@ class Config:
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
     TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER")
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Country assumed for phone numbers written without an international prefix.
     DEFAULT_PHONE_REGION = os.environ.get("CIVICWATCH_PHONE_REGION", "SL")
     # Outbox delivery: failures are retried after 30 s, 60 s, 120 s ... (at most an hour apart) until the
@@ -46,8 +55,17 @@ class Config:
     # A copy of the newest audit entry kept outside the database, so deleting the newest entries shows.
     AUDIT_ANCHOR_FILE = os.environ.get("CIVICWATCH_AUDIT_ANCHOR_FILE", str(INSTANCE_DIR / "audit_anchor.json"))
     MAX_CONTENT_LENGTH = 55 * 1024 * 1024  # five files of 10 MB plus the form
+    # Form fields (Flask's defaults, named here because urlencoded bodies are held to them as a whole too, before
+    # they are parsed: see civicwatch/request_limits.py).
+    MAX_FORM_MEMORY_SIZE = 500_000
+    MAX_FORM_PARTS = 1000
+    # Twilio's webhooks, before the signature is checked. The longest inbound text (1,600 characters, each
+    # up to 9 bytes once UTF-8 and percent-encoded) with every other field Twilio sends stays under 20 KB;
+    # Twilio sends about 40 fields at most (with ten media URLs and their types).
+    SIGNED_WEBHOOK_MAX_BYTES = 32 * 1024
+    SIGNED_WEBHOOK_MAX_FIELDS = 100
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI: str | None = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
@@ -74,9 +92,9 @@ class Config:
 
     REQUIRE_TOTP = _env_bool("CIVICWATCH_REQUIRE_TOTP", True)
     DEMO_MODE = _env_bool("CIVICWATCH_DEMO_MODE", False)
+    # The SMS simulator, where allowed: never in production, never with a Twilio credential, and only for a
+    # signed-in admin or someone at the machine itself (see sms/views.py).
     SMS_SIMULATOR = False
-    # The simulator answers only on the loopback address unless this is set (a shared demo server).
-    SMS_SIMULATOR_ALLOW_REMOTE = _env_bool("CIVICWATCH_SMS_SIMULATOR_ALLOW_REMOTE", False)
     SMALL_COUNT_THRESHOLD = int(os.environ.get("CIVICWATCH_SMALL_COUNT_THRESHOLD", "5"))
     # The public statistics read a rollup of the cases; a page view refreshes it when it is this old.
     STATISTICS_REFRESH_SECONDS = int(os.environ.get("CIVICWATCH_STATISTICS_REFRESH_SECONDS", "60"))
@@ -96,12 +114,15 @@ class Config:
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
     # Rate limits and lockouts count the real client only when this matches the deployment.
     TRUSTED_PROXIES = int(os.environ.get("CIVICWATCH_TRUSTED_PROXIES", "0"))
+    # Host names requests may carry (others get 400); production defaults to PUBLIC_BASE_URL's host.
+    TRUSTED_HOSTS = _env_list("CIVICWATCH_TRUSTED_HOSTS")
 
     TESTING = False
     DEBUG = False
 
 
 class DevelopmentConfig(Config):
+    ENVIRONMENT = "development"
     DEBUG = False
     DEMO_MODE = _env_bool("CIVICWATCH_DEMO_MODE", True)
     REQUIRE_TOTP = _env_bool("CIVICWATCH_REQUIRE_TOTP", False)
@@ -109,6 +130,7 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
+    ENVIRONMENT = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
     # A fixed Fernet key so tests are repeatable; production must bring its own.
@@ -129,11 +151,15 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    ENVIRONMENT = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     REQUIRED_SECRETS = ("SECRET_KEY", "CIVICWATCH_ENCRYPTION_KEY", "DATABASE_URL")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    # No defaults: both are checked at start (civicwatch/settings.py).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
     # Never: the simulator shows every text sent to any number it is asked about.
     SMS_SIMULATOR = False
 

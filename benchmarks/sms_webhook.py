@@ -71,17 +71,20 @@ def bench_app():
 
 
 def bench_config() -> type:
-    from config import DevelopmentConfig
+    """Production settings, as deployed with Twilio (development refuses Twilio credentials). The rate-limit
+    storage is never reached: the webhook is exempt from rate limits and the bare route has none."""
+    from config import ProductionConfig
 
     workdir = Path(os.environ["BENCH_WORKDIR"])
     engine_options: dict = {"pool_pre_ping": True}  # as in production
     if os.environ.get("BENCH_SCHEMA"):
         engine_options["connect_args"] = {"options": f"-csearch_path={os.environ['BENCH_SCHEMA']}"}
-    return type("BenchConfig", (DevelopmentConfig,), {
+    return type("BenchConfig", (ProductionConfig,), {
         "SQLALCHEMY_DATABASE_URI": os.environ["BENCH_DATABASE_URL"],
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SECRET_KEY": "bench-secret-key", "CIVICWATCH_ENCRYPTION_KEY": os.environ["BENCH_ENCRYPTION_KEY"],
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": os.environ["BENCH_PUBLIC_URL"],
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "UPLOAD_DIR": str(workdir / "uploads"), "MODEL_DIR": str(workdir / "models"),
         "LOG_LEVEL": "WARNING",
     })
@@ -269,7 +272,7 @@ def run(name: str, database_url: str, schema: str | None, args: argparse.Namespa
     public_url = f"http://{HOST}:{port}"
     os.environ.update(BENCH_WORKDIR=str(workdir), BENCH_DATABASE_URL=database_url, BENCH_SCHEMA=schema or "",
                       BENCH_ENCRYPTION_KEY=Fernet.generate_key().decode(), BENCH_PUBLIC_URL=public_url,
-                      CIVICWATCH_ENV="development")
+                      CIVICWATCH_ENV="production")
     prepare_database()
     cap = args.max_requests // len(SCRIPT) * len(SCRIPT)
     texts = signed_texts(args.warmup + cap * args.rounds, public_url, seed=11)

@@ -12,7 +12,6 @@ from civicwatch.accounts import views as accounts_views
 from civicwatch.accounts.sessions import configure_login
 from civicwatch.cases import views as cases_views
 from civicwatch.commands import register_cli
-from civicwatch.crypto import valid_encryption_key
 from civicwatch.demo.operations import DEMO_CONTACTS
 from civicwatch.errors import register_error_handlers
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
@@ -20,9 +19,11 @@ from civicwatch.instance_secrets import fill_development_secrets
 from civicwatch.intake import views as intake_views
 from civicwatch.oversight import views as oversight_views
 from civicwatch.public import views as public_views
+from civicwatch.request_limits import bound_request_bodies
 from civicwatch.routing import case_views  # noqa: F401  (the case page's routing actions, on the cases blueprint)
 from civicwatch.routing import views as routing_views
 from civicwatch.security_headers import register_security_headers
+from civicwatch.settings import check_settings
 from civicwatch.sms import staff_views as sms_staff_views
 from civicwatch.sms import views as sms_views
 from civicwatch.templating import register_template_helpers
@@ -60,6 +61,7 @@ def create_app(config: object | None = None) -> Flask:
     prepare_instance(app)
     check_required_settings(app)
     trust_proxies(app)
+    bound_request_bodies(app)
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -82,15 +84,7 @@ def suggest_simulator_phones(app: Flask) -> None:
 
 
 def check_required_settings(app: Flask) -> None:
-    sources = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
-    for name in app.config.get("REQUIRED_SECRETS", ()):
-        if not app.config.get(sources.get(name, name)):
-            raise RuntimeError(f"{name} must be set in the environment to run in production")
-    if not valid_encryption_key(app.config.get("CIVICWATCH_ENCRYPTION_KEY")):
-        raise RuntimeError(
-            "CIVICWATCH_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
-            'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
-        )
+    check_settings(app.config)
 
 
 def trust_proxies(app: Flask) -> None:

@@ -6,7 +6,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from civicwatch.database import NulCharacterError
 from civicwatch.extensions import db
@@ -101,6 +101,11 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(
             429, "Too many attempts", "Please wait a few minutes before trying again."
         )
+
+    @app.errorhandler(SecurityError)
+    def handle_untrusted_host(error: SecurityError) -> Response:
+        # A Host outside TRUSTED_HOSTS: no URL can be built for this request, so no page template either.
+        return Response("Bad request: this site does not answer for that host name.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException) -> Response:

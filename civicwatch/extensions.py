@@ -2,19 +2,19 @@
 from typing import TYPE_CHECKING
 
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from civicwatch.clients import rate_limit_key
 from civicwatch.database import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=rate_limit_key, default_limits=[])
 
 # db.Model is built at run time from Base, so type checkers cannot see it; they see Base, which has the
 # same columns, registry and metadata.

@@ -5,6 +5,8 @@ import datetime as dt
 
 from flask import Flask
 
+from civicwatch.public_urls import public_url_for
+
 
 def format_datetime(value: dt.datetime | None) -> str:
     if value is None:
@@ -27,4 +29,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["human"] = humanise_code
     app.jinja_env.globals["site_name"] = "CivicWatch"
+    app.jinja_env.globals["public_url_for"] = public_url_for
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

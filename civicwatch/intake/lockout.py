@@ -7,12 +7,11 @@ TRACK_LOCKOUT_MINUTES. Failures are forgotten TRACK_FAILURE_WINDOW_MINUTES after
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 
 from flask import current_app
 from sqlalchemy import Insert, delete, or_, select
 
-from civicwatch.crypto import keyed_hash
+from civicwatch import clients
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.models import ReceiptLookupFailure
@@ -20,16 +19,7 @@ from civicwatch.intake.models import ReceiptLookupFailure
 
 def client_key(address: str | None) -> str:
     """A keyed hash of the client's network: one IPv4 address, or the /64 an IPv6 user controls."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        network = "unknown"
-    else:
-        mapped = getattr(ip, "ipv4_mapped", None)
-        if mapped is not None:
-            ip = mapped
-        network = str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
-    return keyed_hash("track-client", network)
+    return clients.client_key("track-client", address)
 
 
 def lookup_wait(client: str, now: dt.datetime | None = None) -> dt.timedelta | None:

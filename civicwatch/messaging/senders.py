@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import requests
 from flask import Flask
@@ -12,6 +13,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+
+from civicwatch.settings import is_production, twilio_configured
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +86,15 @@ def build_sender(config: dict, http_client: HttpClient | None = None) -> SmsSend
         callback = str(config.get("PUBLIC_BASE_URL", "")).rstrip("/") + "/sms/status"
         return TwilioSender(sid, token, number, status_callback=callback, http_client=http_client,
                             timeout=float(config.get("TWILIO_TIMEOUT_SECONDS", 10)))
-    if config.get("SMS_SIMULATOR"):
+    if simulator_allowed(config):
         return SimulatorSender()
     return None
+
+
+def simulator_allowed(config: Mapping[str, Any]) -> bool:
+    """The SMS simulator exists only where SMS_SIMULATOR is on, outside production and without any Twilio
+    credential: it shows whole conversations, and with Twilio those are real people's."""
+    return bool(config.get("SMS_SIMULATOR")) and not is_production(config) and not twilio_configured(config)
 
 
 def get_sender(app: Flask) -> SmsSender | None:

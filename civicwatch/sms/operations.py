@@ -18,10 +18,11 @@ from sqlalchemy import select
 
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import format_reference, normalise_receipt_code
-from civicwatch.crypto import decrypt_text, encrypt_text
+from civicwatch.crypto import decrypt_text, encrypt_text, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
+from civicwatch.intake import lockout
 from civicwatch.intake.operations import Submission, add_complainant_message, submit_complaint
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.validation import SubmissionError
@@ -38,7 +39,7 @@ from civicwatch.sms.conversations import (
 from civicwatch.sms.dialogue import Action, Decision, Snapshot, decide
 from civicwatch.sms.models import ConversationState
 from civicwatch.sms.queries import RATEABLE_STATUSES, last_public_change, latest_case_for_phone
-from civicwatch.sms.replies import Reply, render_reply, render_status
+from civicwatch.sms.replies import Reply, render_reply, render_status, render_wait
 from civicwatch.transparency.operations import appeal_answer, rate_answer
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ log = logging.getLogger(__name__)
 APPEAL_REASON_MIN = 10
 
 _REFERENCE = re.compile(r"\bCW[\s-]*(\d{4})[\s-]*(\d{1,9})\b", re.IGNORECASE)
+# Wrong receipt codes texted from one phone count against it in the web's lockout table (shared by every
+# process), under a keyed hash of the number of its own.
+RECEIPT_GUESSER_PURPOSE = "sms-receipt-guesser"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ class _Context:
     incoming: IncomingSms
     phone_hash: str
     conversation: ConversationRow
+    now: dt.datetime  # when the text arrived
 
 
 def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOutcome:
@@ -96,7 +101,7 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
         return SmsOutcome(reply=decrypt_text(stored) if stored else None, duplicate=True)
     conversation = lock_conversation(number_hash, incoming.phone, now)
     decision = decide(snapshot_of(conversation), incoming.body, now)
-    step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation))
+    step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now))
     move_conversation(conversation, decision, step, now)
     reply = None if decision.silent else step.reply
     record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
@@ -160,7 +165,27 @@ def _send_help(ctx: _Context) -> _Step:
 
 
 def _report_status(ctx: _Context) -> _Step:
-    case = find_case_for_status(ctx.phone_hash, ctx.decision.status_query)
+    query = ctx.decision.status_query
+    if normalise_receipt_code(query or "") is not None:
+        return _report_status_by_receipt(ctx, query or "")
+    case = find_case_for_status(ctx.phone_hash, query)
+    return _status_step(case)
+
+
+def _report_status_by_receipt(ctx: _Context, code: str) -> _Step:
+    """A receipt code finds a case from any phone, so each wrong one counts against the phone, as wrong codes
+    on /track count against the connection: slowed down, then locked out, the code not even checked."""
+    guesser = keyed_hash(RECEIPT_GUESSER_PURPOSE, ctx.incoming.phone)
+    wait = lockout.lookup_wait(guesser, ctx.now)
+    if wait is not None:
+        return _Step(render_reply(Reply.TOO_MANY_CODES, wait=render_wait(wait)))
+    case = find_case_by_receipt(code)
+    if case is None:
+        lockout.register_lookup_failure(guesser, ctx.now)
+    return _status_step(case)
+
+
+def _status_step(case: Case | None) -> _Step:
     if case is None:
         return _Step(render_reply(Reply.STATUS_NOT_FOUND))
     text = render_status(case.reference, case.status, last_public_change(case), case.waiting_since is not None)

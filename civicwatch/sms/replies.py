@@ -38,6 +38,8 @@ class Reply(enum.Enum):
                         "text what happened to report it."
     EMPTY = "CivicWatch: your text was empty. Text what happened, where and when. Text HELP for help."
     NOT_ACCEPTED = "CivicWatch: sorry, we could not take this text. Please try again in a few minutes."
+    TOO_MANY_CODES = "CivicWatch: too many wrong receipt codes were sent from this phone. Wait {wait}, then " \
+                     "text STATUS and your code again."
 
 
 # How a complainant's case stands, in words that fit in one text.
@@ -58,6 +60,12 @@ WAITING_FOR_YOU = " We are waiting for your answer."
 
 def render_reply(reply: Reply, **values: object) -> str:
     return reply.value.format(**values)
+
+
+def render_wait(wait: dt.timedelta) -> str:
+    """'45 seconds' under two minutes, then whole minutes, rounded up."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    return f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
 
 
 def render_status(reference: str, status: CaseStatus, updated: dt.datetime, waiting: bool) -> str:

@@ -14,11 +14,15 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 
+from civicwatch.accounts.models import Role
+from civicwatch.clients import client_key
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import record_delivery_status
+from civicwatch.messaging.senders import simulator_allowed
 from civicwatch.phones import normalise_sender
 from civicwatch.sms.forms import SimulatorPhoneForm, SimulatorTextForm
 from civicwatch.sms.inbox import accept_text, process_inbox
@@ -46,9 +50,9 @@ def require_twilio_signature() -> None:
         abort(404)
     problem = signature_problem(request, token, current_app.config["PUBLIC_BASE_URL"])
     if problem:
-        # Never the body or the sender: only what was wrong and where it came from.
-        log.warning("twilio webhook %s refused: %s signature (from %s)", request.path, problem,
-                    request.remote_addr)
+        # Never the body, the sender or the address: what was wrong, and a keyed hash of where it came from.
+        log.warning("twilio webhook %s refused: %s signature (client %s)", request.path, problem,
+                    client_key("webhook-client", request.remote_addr)[:16])
         abort(403)
 
 
@@ -86,17 +90,27 @@ def delivery_status() -> tuple[str, int]:
 
 # ---------------------------------------------------------------- the simulator (never in production)
 
-def simulator_enabled() -> bool:
-    """Only on a development or demo machine, and only for someone at that machine.
+# Headers a reverse proxy adds: a request through a proxy on this machine comes from the loopback address too,
+# on behalf of anyone.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port",
+                 "X-Forwarded-Prefix", "X-Forwarded-Server", "X-Real-IP", "X-Client-IP", "Client-IP",
+                 "True-Client-IP", "CF-Connecting-IP", "X-Original-Forwarded-For", "Via")
 
-    The simulator shows whole conversations (receipt codes included) without a sign-in, so a server
-    started in development mode by mistake must not show it to the network.
-    """
-    config = current_app.config
-    if not config.get("SMS_SIMULATOR"):
+
+def simulator_enabled() -> bool:
+    """Only where the simulator may exist (outside production, without Twilio credentials), and only for a
+    signed-in admin or someone at the machine itself: it shows whole conversations without a sign-in, phone
+    numbers and receipt codes included."""
+    if not simulator_allowed(current_app.config):
         return False
-    if config.get("SMS_SIMULATOR_ALLOW_REMOTE"):
+    if current_user.is_authenticated and current_user.role is Role.ADMIN:
         return True
+    return _from_this_machine()
+
+
+def _from_this_machine() -> bool:
+    if any(name in request.headers for name in PROXY_HEADERS):
+        return False
     try:
         return ipaddress.ip_address(request.remote_addr or "").is_loopback
     except ValueError:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import BooleanField, Field, Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from civicwatch.cases.models import Outcome
 from civicwatch.taxonomy.models import Body, Region, Theme
-from civicwatch.transparency.statistics import MONTH_PATTERN
+from civicwatch.transparency.statistics import month_problem, year_problem
 
 LAST_12_MONTHS = "last12"
 ALL_TIME = "all"
@@ -33,6 +33,18 @@ def _stripped(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+def _valid_month(form: Form, field: Field) -> None:
+    problem = month_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _valid_year(form: Form, field: Field) -> None:
+    problem = year_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
 @dataclass(frozen=True)
 class Period:
     first_month: str | None
@@ -45,10 +57,11 @@ class StatisticsFilterForm(Form):
 
     period = SelectField("Period", default=LAST_12_MONTHS, validate_choice=True)
     # Stripped, so that a month of only blanks (which Optional() lets through) counts as not given.
-    from_month = StringField("From (month)", validators=[Optional(), Regexp(MONTH_PATTERN, message=MONTH_HINT)],
-                             filters=[_stripped], description=MONTH_HINT)
-    to_month = StringField("To (month)", validators=[Optional(), Regexp(MONTH_PATTERN, message=MONTH_HINT)],
-                           filters=[_stripped], description=MONTH_HINT)
+    # Checked against the months the statistics cover before anything reads them (see month_problem).
+    from_month = StringField("From (month)", validators=[Optional(), _valid_month], filters=[_stripped],
+                             description=MONTH_HINT)
+    to_month = StringField("To (month)", validators=[Optional(), _valid_month], filters=[_stripped],
+                           description=MONTH_HINT)
     body = SelectField("Oversight body", default="", validate_choice=True)
     theme = SelectField("What the complaint is about", default="", validate_choice=True)
     region = SelectField("Region", default="", validate_choice=True)
@@ -99,7 +112,7 @@ class PublishedSearchForm(Form):
     body = SelectField("Oversight body", default="", validate_choice=True)
     theme = SelectField("What the complaint was about", default="", validate_choice=True)
     outcome = SelectField("Outcome", default="", validate_choice=True)
-    year = StringField("Year published", validators=[Optional(), Regexp(r"^\d{4}$", message="A year, for example 2026")])
+    year = StringField("Year published", validators=[Optional(), _valid_year], filters=[_stripped])
 
     def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme]) -> None:
         super().__init__(args)

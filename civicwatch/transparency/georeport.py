@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
 from civicwatch.transparency.forms import outcome_label
 from civicwatch.transparency.queries import PublicAnswer
+from civicwatch.xmltext import xml_text
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -28,8 +28,6 @@ XML_NAMES = {
     "service_requests": ("service_requests", "request"),
     "errors": ("errors", "error"),
 }
-# Characters XML 1.0 cannot carry at all (control characters other than tab and line ends).
-XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 XML_LIST_ITEMS = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute", "values": "value"}
 
 
@@ -89,7 +87,7 @@ def render(document: str, data: Any, fmt: str) -> str:
     else:
         root = ElementTree.Element(document)
         _fill(root, data)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(root, encoding="unicode")
+    return xml_text('<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(root, encoding="unicode"))
 
 
 def _fill(element: ElementTree.Element, value: Any) -> None:
@@ -106,4 +104,4 @@ def _fill(element: ElementTree.Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     else:
-        element.text = XML_UNSAFE.sub("", str(value))
+        element.text = str(value)

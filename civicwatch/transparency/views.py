@@ -16,7 +16,6 @@ from flask import (
     render_template,
     request,
     stream_with_context,
-    url_for,
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from civicwatch.cases.models import Outcome
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.public_urls import public_url_for
 from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.taxonomy.queries import all_bodies, all_regions, all_themes, by_code
 from civicwatch.transparency import charts, exports
@@ -34,6 +34,7 @@ from civicwatch.transparency.report import Report, build_report
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 from civicwatch.transparency.statistics import StatisticsFilter, rollup_month_range
 from civicwatch.transparency.suppression import Figure
+from civicwatch.xmltext import xml_text
 
 blueprint = Blueprint("transparency", __name__)
 log = logging.getLogger(__name__)
@@ -201,7 +202,7 @@ def statistics_json() -> ResponseReturnValue:
         _, report, context = _statistics(request.args)
     except FilterError as error:
         return _filter_problem(error.form)
-    meta = {"licence": _licence(), "source": url_for("transparency.overview", _external=True),
+    meta = {"licence": _licence(), "source": public_url_for("transparency.overview"),
             "period": {"first_month": report.query.first_month, "last_month": report.query.last_month,
                        "label": context["period"].label},
             "filters": {"body": context["body"].code if context["body"] else None,
@@ -259,13 +260,13 @@ def published_answer(reference: str) -> str:
 def feed() -> Response:
     answers = latest_answers()
     updated = max((a.updated_at for a in answers if a.updated_at), default=utcnow())
-    xml = render_template("transparency/feed.xml", answers=answers, updated=updated,
-                          base=current_app.config["PUBLIC_BASE_URL"].rstrip("/"))
+    xml = xml_text(render_template("transparency/feed.xml", answers=answers, updated=updated,
+                                   base=current_app.config["PUBLIC_BASE_URL"].rstrip("/")))
     return Response(xml, mimetype="application/atom+xml")
 
 
 def _answers_meta() -> dict[str, Any]:
-    return {"licence": _licence(), "source": url_for("transparency.published", _external=True),
+    return {"licence": _licence(), "source": public_url_for("transparency.published"),
             "generated_at": exports._iso(utcnow())}
 
 

@@ -1,15 +1,24 @@
 import pytest
 
 from civicwatch import create_app
-from config import ProductionConfig, TestingConfig
+from config import DevelopmentConfig, ProductionConfig, TestingConfig
 
 GOOD_KEY = TestingConfig.CIVICWATCH_ENCRYPTION_KEY
+SHARED_STORAGE = "redis://localhost:6379/0"  # never reached: no rate-limited request is made here
 
 
 def production(**overrides):
     attrs = {"SECRET_KEY": "s" * 40, "CIVICWATCH_ENCRYPTION_KEY": GOOD_KEY,
-             "SQLALCHEMY_DATABASE_URI": "sqlite://", **overrides}
+             "SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_BASE_URL": "https://civicwatch.example.org",
+             "RATELIMIT_STORAGE_URI": SHARED_STORAGE, **overrides}
     return type("Prod", (ProductionConfig,), attrs)
+
+
+def development(tmp_path, **overrides):
+    attrs = {"SECRET_KEY": "s" * 40, "CIVICWATCH_ENCRYPTION_KEY": GOOD_KEY, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+             "UPLOAD_DIR": str(tmp_path / "uploads"), "MODEL_DIR": str(tmp_path / "models"),
+             "TWILIO_ACCOUNT_SID": None, "TWILIO_AUTH_TOKEN": None, "TWILIO_FROM_NUMBER": None, **overrides}
+    return type("Dev", (DevelopmentConfig,), attrs)
 
 
 @pytest.mark.parametrize("missing, attr", [
@@ -20,6 +29,40 @@ def production(**overrides):
 def test_production_refuses_to_start_without_a_secret(missing, attr):
     with pytest.raises(RuntimeError, match=missing):
         create_app(production(**{attr: None}))
+
+
+@pytest.mark.parametrize("url", [None, "", "civicwatch.example.org", "ftp://civicwatch.example.org",
+                                 "https://", "https://civicwatch.example.org/?x=1"])
+def test_production_refuses_to_start_without_an_explicit_public_address(url):
+    """The development default (http://127.0.0.1:5000) would make every Twilio signature fail and every
+    published link point nowhere."""
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL must"):
+        create_app(production(PUBLIC_BASE_URL=url))
+
+
+@pytest.mark.parametrize("uri", [None, "", "memory://", "MEMORY://"])
+def test_production_refuses_to_start_with_rate_limits_counted_per_process(uri):
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI must name a storage every app process shares"):
+        create_app(production(RATELIMIT_STORAGE_URI=uri))
+
+
+def test_production_answers_only_for_its_public_host():
+    client = create_app(production(PUBLIC_BASE_URL="https://civicwatch.example.org")).test_client()
+    assert client.get("/privacy", base_url="https://civicwatch.example.org").status_code == 200
+    assert client.get("/privacy", base_url="https://attacker.example").status_code == 400
+    other = create_app(production(TRUSTED_HOSTS=["civicwatch.example.org", "10.0.0.7"])).test_client()
+    assert other.get("/privacy", base_url="http://10.0.0.7:8000").status_code == 200
+
+
+@pytest.mark.parametrize("setting, value", [("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
+                                            ("TWILIO_AUTH_TOKEN", "0123456789abcdef0123456789abcdef"),
+                                            ("TWILIO_FROM_NUMBER", "+23225000000")])
+def test_development_refuses_to_start_with_twilio_configured(tmp_path, setting, value):
+    """Development is the default: a server started without CIVICWATCH_ENV must not take real texts into the
+    SMS simulator's machine."""
+    with pytest.raises(RuntimeError, match=f"Twilio is configured \\({setting}\\).*set CIVICWATCH_ENV=production"):
+        create_app(development(tmp_path, **{setting: value}))
+    assert create_app(development(tmp_path)).config["SMS_SIMULATOR"] is True
 
 
 def test_production_refuses_a_malformed_encryption_key():

@@ -29,7 +29,8 @@ LAYERS: tuple[frozenset[str], ...] = (
 # Modules directly under civicwatch/ that every domain may import. They import only each other.
 CORE = frozenset({
     "database", "extensions", "errors", "crypto", "clock", "templating", "security_headers", "instance_secrets",
-    "webhooks", "text", "phones", "cli", "schema_guard",
+    "webhooks", "text", "phones", "cli", "schema_guard", "clients", "public_urls", "request_limits", "settings",
+    "xmltext",
 })
 # The top, which wires everything together (the app factory, the commands, the models' metadata). Nothing
 # below it imports it.

@@ -8,7 +8,8 @@ import pytest
 from civicwatch.cases.models import CaseStatus
 from civicwatch.sms.replies import Reply, is_gsm7, render_reply, render_status, segment_count
 
-LONGEST = {"reference": "CW-2026-9999999", "receipt_code": "9999 9999 9999 9999", "score": 5}
+LONGEST = {"reference": "CW-2026-9999999", "receipt_code": "9999 9999 9999 9999", "score": 5,
+           "wait": "999 minutes"}
 
 
 @pytest.mark.parametrize("reply", [reply for reply in Reply if reply is not Reply.STATUS])

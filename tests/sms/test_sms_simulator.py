@@ -6,18 +6,27 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from civicwatch import create_app
+from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case
 from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import queue_sms
-from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
+from civicwatch.messaging.senders import SimulatorSender, TwilioSender, get_sender, set_sender
 from config import DevelopmentConfig, ProductionConfig
 from tests.conftest import csrf_token, csrf_token_from
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 from tests.sms.conftest import PHONE
 
 REPORT = "Officers at the Lunsar junction take 20,000 leones from every okada rider each morning."
+PROXIED = {"X-Forwarded-For": "203.0.113.5"}
+
+
+@pytest.fixture
+def app_config(app_config):
+    """The simulator exists only without Twilio credentials (the SMS tests' own settings carry a token)."""
+    app_config["TWILIO_AUTH_TOKEN"] = None
+    return app_config
 
 
 def choose_phone(client, phone: str = PHONE):
@@ -123,6 +132,8 @@ def test_production_never_has_the_simulator(tmp_path, database_url):
         "SECRET_KEY": "x" * 40, "CIVICWATCH_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "UPLOAD_DIR": str(tmp_path / "uploads"), "MODEL_DIR": str(tmp_path / "models"),
+        "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "redis://localhost:6379/0",
+        "SMS_SIMULATOR": True,  # switched on by mistake: production still has none
     })
     production = create_app(settings)
     client = production.test_client()
@@ -131,6 +142,23 @@ def test_production_never_has_the_simulator(tmp_path, database_url):
     assert get_sender(production) is None  # no Twilio credentials: nothing is "delivered" anywhere
     with production.app_context():
         db.engine.dispose()
+
+
+class TestWithTwilioCredentials:
+    """Real texts flow: the simulator would show real complainants' numbers and conversations."""
+
+    @pytest.fixture(params=["TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER"])
+    def app_config(self, app_config, request):
+        app_config[request.param] = {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                                     "TWILIO_FROM_NUMBER": FROM_NUMBER}[request.param]
+        return app_config
+
+    def test_the_simulator_does_not_exist_even_for_an_admin_at_the_machine(self, client, make_user, login_as):
+        assert client.get("/sms/simulator").status_code == 404
+        login_as(make_user(Role.ADMIN))
+        assert client.get("/sms/simulator").status_code == 404
+        assert client.get("/sms/simulator/phone").status_code == 404
+        assert not isinstance(get_sender(client.application), SimulatorSender)
 
 
 def test_csrf_token_is_needed_to_send(client):
@@ -145,3 +173,29 @@ def test_simulator_is_refused_to_other_machines(client):
     remote = client.get("/sms/simulator", environ_base={"REMOTE_ADDR": "203.0.113.5"})
     assert remote.status_code == 404
 
+
+@pytest.mark.parametrize("header, value", [
+    ("X-Forwarded-For", "203.0.113.5"), ("X-Real-IP", "203.0.113.5"), ("Forwarded", "for=203.0.113.5"),
+    ("X-Forwarded-Host", "civicwatch.example.org"), ("X-Forwarded-Proto", "https"), ("Via", "1.1 proxy"),
+])
+def test_simulator_is_refused_through_a_proxy_on_the_same_machine(client, header, value):
+    """The proxy connects from the loopback address, on behalf of anyone on the network."""
+    assert client.get("/sms/simulator", headers={header: value}).status_code == 404
+    choose_phone(client)  # chosen at the machine itself; the proxied visitor must not see the phone either
+    assert client.get("/sms/simulator/phone", headers={header: value}).status_code == 404
+
+
+def test_a_signed_in_admin_may_use_the_simulator_from_anywhere(client, make_user, login_as):
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.5"  # another machine, the whole visit
+    assert client.get("/sms/simulator").status_code == 404
+    login_as(make_user(Role.ADMIN))
+    assert client.get("/sms/simulator").status_code == 200
+    assert client.get("/sms/simulator", headers=PROXIED).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.TRIAGE, Role.INVESTIGATOR, Role.AUDITOR])
+def test_other_staff_may_not_use_it_from_another_machine(client, make_user, login_as, role):
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.5"
+    login_as(make_user(role))
+    assert client.get("/sms/simulator").status_code == 404
+    assert client.get("/sms/simulator", headers=PROXIED).status_code == 404

@@ -55,12 +55,14 @@ def test_missing_or_forged_signatures_are_refused_and_logged_without_the_body(cl
     params = params_for(REPORT)
     headers = {} if signature is None else {"X-Twilio-Signature": signature}
     with caplog.at_level(logging.WARNING):
-        response = client.post("/sms/inbound", data=params, headers=headers)
+        response = client.post("/sms/inbound", data=params, headers=headers,
+                               environ_base={"REMOTE_ADDR": "198.51.100.23"})
     assert response.status_code == 403
     assert count(InboxText) == 0 and count(InboundSms) == 0 and count(Case) == 0
     logged = caplog.text
     assert "refused" in logged
     assert "Kenema" not in logged and PHONE not in logged and PHONE[1:] not in logged
+    assert "198.51.100.23" not in logged  # nor the address: a keyed hash of it
 
 
 def test_a_signature_for_other_parameters_is_refused(client):

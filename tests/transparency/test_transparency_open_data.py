@@ -163,3 +163,33 @@ def test_public_pages_may_be_cached_for_a_minute_and_staff_pages_never(client, m
         assert client.get(path).headers["Cache-Control"] == "public, max-age=60", path
     staff = browser_for(make_user(Role.INVESTIGATOR))
     assert staff.get("/staff/publications").headers["Cache-Control"] == "no-store"
+
+
+# NUL never reaches the database (NulCharacterError), so no published text can hold it.
+C0_CONTROLS = [chr(code) for code in range(0x01, 0x20)]
+
+
+def test_control_characters_in_a_published_text_never_break_the_xml_documents(client, new_case, publish):
+    """A control character pasted into a published answer (a vertical tab from a word processor, say) made the
+    Atom feed unreadable: XML 1.0 cannot carry it, not even as a character reference. Published through the
+    staff pages with every C0 control at once, then with each alone."""
+    case = new_case(CaseStatus.CLOSED, theme="corruption")
+    pasted = "".join(C0_CONTROLS)
+    publish(case, {"summary_source": f"Officers at the ferry{pasted}terminal demanded fees from travellers."})
+    _assert_readable_xml(client, "terminal demanded fees")
+
+    publication = db.session.scalar(select(Publication).where(Publication.case_id == case.id))
+    for control in C0_CONTROLS:
+        publication.summary = f"Summary with {control} in it"
+        publication.response = f"Response with {control} in it"
+        db.session.commit()
+        _assert_readable_xml(client, "Summary with")
+
+
+def _assert_readable_xml(client, expected: str) -> None:
+    for path in ("/published/feed.atom", "/open311/v2/requests.xml"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        root = ElementTree.fromstring(response.get_data())  # raises on a character XML cannot carry
+        assert expected in "".join(root.itertext()), path
+        assert not any(ord(ch) < 0x20 and ch not in "\t\n\r" for ch in response.get_data(as_text=True)), path

@@ -281,6 +281,42 @@ def test_every_filter_gives_a_page_and_exports(client, new_case, frozen_clock, q
         assert client.get(f"{path}?{query}").status_code == 200, (path, query)
 
 
+# Every public endpoint that takes months. Year 0 and year 10000 have no first day in datetime; before the
+# months were checked against a range these gave a 500 (and 9999-12 first built a trend of 96,000 months).
+MONTH_ENDPOINTS = ("/transparency", "/transparency/statistics.csv", "/transparency/statistics.json")
+
+
+@pytest.mark.parametrize("query, message", [
+    ("from_month=0000-01", "Choose a month from 2000-01 to 2099-12."),
+    ("to_month=9999-12", "Choose a month from 2000-01 to 2099-12."),
+    ("from_month=9999-12", "Choose a month from 2000-01 to 2099-12."),
+    ("from_month=1999-12&to_month=2026-01", "Choose a month from 2000-01 to 2099-12."),
+    ("from_month=2026-01&to_month=2100-01", "Choose a month from 2000-01 to 2099-12."),
+    ("from_month=%D9%A2%D9%A0%D9%A2%D9%A6-%D9%A0%D9%A3", "Year and month, for example 2026-03"),  # Arabic digits
+])
+def test_months_outside_the_range_are_a_clear_400_on_every_endpoint(client, frozen_clock, query, message):
+    for path in MONTH_ENDPOINTS:
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 400, (path, query)
+        if path.endswith(".json"):
+            assert message in str(response.get_json()["error"]["fields"])
+        else:
+            assert message in response.get_data(as_text=True)
+
+
+def test_the_first_and_last_months_of_the_range_are_accepted(client, frozen_clock):
+    for path in MONTH_ENDPOINTS:
+        assert client.get(f"{path}?from_month=2000-01&to_month=2099-12").status_code == 200, path
+
+
+@pytest.mark.parametrize("year", ["0000", "9999", "1999", "2100"])
+def test_years_outside_the_range_are_a_clear_400_on_every_published_endpoint(client, year):
+    for path in ("/published", "/published/answers.csv", "/published/answers.json"):
+        response = client.get(f"{path}?year={year}")
+        assert response.status_code == 400, (path, year)
+        assert "Choose a year from 2000 to 2099." in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("query", ["from_month=2026-13", "from_month=2026-05&to_month=2026-01", "body=nobody",
                                    "theme=<script>", "region=%00"])
 def test_bad_filters_are_explained_not_crashed(client, query):

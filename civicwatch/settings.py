@@ -1,0 +1,82 @@
+"""The configuration checked at start: the app refuses to start with settings that would be unsafe, and says
+which environment variable to set. The README's "Configuration" section lists every rule here."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from civicwatch.crypto import valid_encryption_key
+
+PRODUCTION = "production"
+DEVELOPMENT = "development"
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+# Where a required setting lives in the configuration when its environment variable has another name.
+_SOURCES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+
+
+class SettingsError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to set."""
+
+
+def is_production(config: Mapping[str, Any]) -> bool:
+    return config.get("ENVIRONMENT") == PRODUCTION
+
+
+def twilio_configured(config: Mapping[str, Any]) -> bool:
+    """Any Twilio credential at all: real texts may flow."""
+    return any(config.get(name) for name in TWILIO_SETTINGS)
+
+
+def check_settings(config: dict[str, Any]) -> None:
+    """Refuse to start (SettingsError) with unsafe settings. In production, also trust only the public host."""
+    _refuse_twilio_outside_production(config)
+    for name in config.get("REQUIRED_SECRETS", ()):
+        if not config.get(_SOURCES.get(name, name)):
+            raise SettingsError(f"{name} must be set in the environment to run in production")
+    if not valid_encryption_key(config.get("CIVICWATCH_ENCRYPTION_KEY")):
+        raise SettingsError(
+            "CIVICWATCH_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
+            'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        )
+    if is_production(config):
+        _check_public_base_url(config.get("PUBLIC_BASE_URL"))
+        _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
+        if config.get("TRUSTED_HOSTS") is None:
+            config["TRUSTED_HOSTS"] = [urlsplit(config["PUBLIC_BASE_URL"]).hostname]
+
+
+def _refuse_twilio_outside_production(config: Mapping[str, Any]) -> None:
+    """Development is the default: real texts must not reach its SMS simulator and demo settings by mistake."""
+    if config.get("ENVIRONMENT") != DEVELOPMENT or not twilio_configured(config):
+        return
+    given = ", ".join(name for name in TWILIO_SETTINGS if config.get(name))
+    raise SettingsError(
+        f"Twilio is configured ({given}) but CIVICWATCH_ENV is development (the default), which is for a "
+        "machine without real texts. To use Twilio, set CIVICWATCH_ENV=production (with the other production "
+        "settings: see 'Configuration' in the README); for development, unset the TWILIO_* variables and use "
+        "the SMS simulator."
+    )
+
+
+def _check_public_base_url(url: str | None) -> None:
+    example = "such as https://civicwatch.example.org"
+    if not url:
+        raise SettingsError(
+            f"PUBLIC_BASE_URL must be set in the environment to run in production: the address the public and "
+            f"Twilio reach this site at, {example}. Twilio's webhook signatures and every link the app writes "
+            "(open data, feeds, texts) are built from it."
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(f"PUBLIC_BASE_URL must be an http or https address with a host, {example}, "
+                            f"not {url!r}")
+
+
+def _check_rate_limit_storage(uri: str | None) -> None:
+    if not uri or uri.strip().lower().startswith("memory://"):
+        raise SettingsError(
+            "RATELIMIT_STORAGE_URI must name a storage every app process shares to run in production, such as "
+            "redis://localhost:6379/0: with memory:// each process counts on its own, so several processes "
+            "allow several times every rate limit."
+        )
