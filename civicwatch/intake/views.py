@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import Field
 
+from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
@@ -24,7 +25,6 @@ from civicwatch.intake.operations import (
 )
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
-from civicwatch.transparency.operations import answer_available, appeal_answer, rate_answer
 
 blueprint = Blueprint("intake", __name__)
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from typing import cast
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from civicwatch.cases.feedback import appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import format_reference, normalise_receipt_code
 from civicwatch.crypto import decrypt_text, encrypt_text
@@ -44,7 +45,6 @@ from civicwatch.sms.models import ConversationState, SmsOptOut
 from civicwatch.sms.phones import phone_hash
 from civicwatch.sms.queries import RATEABLE_STATUSES, last_public_change, latest_case_for_phone
 from civicwatch.sms.replies import Reply, render_reply, render_status
-from civicwatch.transparency.operations import appeal_answer, rate_answer
 
 log = logging.getLogger(__name__)
 

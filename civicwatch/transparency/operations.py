@@ -1,4 +1,4 @@
-"""Publishing answers, the complainant's rating and appeal, and Open311 API keys. Every operation writes its
+"""Publishing answers and Open311 API keys. Every operation writes its
 audit entry and flushes; the caller commits once."""
 from __future__ import annotations
 
@@ -13,15 +13,14 @@ from sqlalchemy.exc import IntegrityError
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import respond_window
-from civicwatch.cases.models import Case, CaseEvent, CaseStatus
-from civicwatch.cases.workflow import REASON_MAX, transition_case
+from civicwatch.cases.feedback import ANSWERED
+from civicwatch.cases.models import Case, CaseEvent
+from civicwatch.cases.workflow import REASON_MAX
 from civicwatch.crypto import DecryptionError, decrypt_json, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import notify_complainant
-from civicwatch.taxonomy.models import Body
 from civicwatch.transparency import permissions
 from civicwatch.transparency.models import ApiKey, Publication, PublicationStatus
 from civicwatch.transparency.redaction import (
@@ -253,7 +252,7 @@ def approve_publication(publication: Publication, user: User, confirmed: bool) -
     told on their follow-up page and by SMS."""
     permissions.require_approve(user, publication)
     case = publication.case
-    if case.status not in permissions.ANSWERED:
+    if case.status not in ANSWERED:
         raise InvalidTransitionError(f"The case is {case.status.value} now; only an answered case is published.")
     if not confirmed:
         raise DomainError("Confirm that you read the published text and that it identifies no one.")
@@ -304,59 +303,6 @@ def withdraw_publication(publication: Publication, user: User, reason: str | Non
     db.session.flush()
     record_audit(user, "publication.withdraw", publication, case=publication.case,
                  before={"status": P.PUBLISHED.value}, after={"status": P.WITHDRAWN.value, "reason": reason})
-
-
-# ---------------------------------------------------------------- the complainant's rating and appeal
-
-def answer_available(case: Case) -> bool:
-    """Whether the complainant has an answer to rate or appeal: the case is answered."""
-    return case.status in permissions.ANSWERED
-
-
-def rate_answer(case: Case, rating: int | str) -> CaseEvent:
-    """The complainant rates the answer from 1 (very unhappy) to 5 (very happy); a new rating replaces
-    the old one. Called from the follow-up page and the SMS dialogue."""
-    try:
-        score = int(str(rating).strip())
-    except (TypeError, ValueError):
-        raise DomainError("Choose a rating from 1 to 5.") from None
-    if not 1 <= score <= 5:
-        raise DomainError("Choose a rating from 1 to 5.")
-    if not answer_available(case):
-        raise InvalidTransitionError("There is no answer to rate yet: you can rate it once the body has answered.")
-    before = case.satisfaction
-    case.satisfaction = score
-    event = CaseEvent(case=case, kind="answer_rated", public=True, created_at=utcnow(), detail={"rating": score})
-    db.session.add(event)
-    db.session.flush()
-    record_audit(None, "case.rate", case, before={"satisfaction": before}, after={"satisfaction": score})
-    return event
-
-
-def appeal_answer(case: Case, reason: str | None, body: Body | None = None) -> CaseEvent:
-    """The complainant appeals: the case is reopened (with their reason on the timeline) and, if they
-    chose another oversight body, it moves there with a fresh deadline."""
-    reason = " ".join((reason or "").split())[:REASON_MAX]
-    if not reason:
-        raise DomainError("Tell us why you disagree with the answer.")
-    if body is not None and not body.active:
-        raise DomainError("Choose an oversight body from the list.")
-    event = transition_case(case, CaseStatus.REOPENED, None, reason=reason)
-    if body is not None and body.id != case.body_id:
-        _move_on_appeal(case, body)
-    return event
-
-
-def _move_on_appeal(case: Case, body: Body) -> None:
-    previous = case.body_id
-    now = utcnow()
-    case.body, case.assigned_to_id = body, None
-    case.respond_due_at = now + respond_window(case, body)
-    db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=now,
-                             detail={"body": body.name, "appeal": True}))
-    db.session.flush()
-    record_audit(None, "case.appeal_route", case, before={"body_id": previous},
-                 after={"body_id": body.id, "respond_due_at": case.respond_due_at})
 
 
 # ---------------------------------------------------------------- API keys for Open311 clients

@@ -8,15 +8,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.feedback import ANSWERED
+from civicwatch.cases.models import Case
 from civicwatch.cases.permissions import load_case, visible_cases
 from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.transparency.models import Publication, PublicationStatus
 
 PUBLISHERS = frozenset({Role.ADMIN, Role.INVESTIGATOR})
-# A case is answered once it is responded or closed; only then is there an answer to publish.
-ANSWERED = frozenset({CaseStatus.RESPONDED, CaseStatus.CLOSED})
 P = PublicationStatus
 
 
