@@ -19,8 +19,8 @@ BLUEPRINTS = (
     "civicwatch.sms.views",
     "civicwatch.messaging.views",
     "civicwatch.transparency.views",
-    "civicwatch.transparency.open311",
-    "civicwatch.transparency.api",
+    "civicwatch.publishing.views",
+    "civicwatch.interfaces.views",
     "civicwatch.routing.views",
 )
 

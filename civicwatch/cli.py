@@ -16,6 +16,7 @@ CLI_MODULES = (
     "civicwatch.demo.cli",
     "civicwatch.messaging.cli",
     "civicwatch.transparency.cli",
+    "civicwatch.interfaces.cli",
     "civicwatch.classify.cli",
 )
 

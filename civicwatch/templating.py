@@ -5,6 +5,8 @@ import datetime as dt
 
 from flask import Flask
 
+from civicwatch.open_data import outcome_label
+
 
 def format_datetime(value: dt.datetime | None) -> str:
     if value is None:
@@ -26,5 +28,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["human"] = humanise_code
+    app.jinja_env.filters["outcome_label"] = outcome_label
     app.jinja_env.globals["site_name"] = "CivicWatch"
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

@@ -1,10 +1,9 @@
-"""Publishing answers and Open311 API keys. Every operation writes its
-audit entry and flushes; the caller commits once."""
+"""Publishing answers: drafts and their redaction, four eyes, withdrawal. Every operation writes its audit entry
+and flushes; the caller commits once."""
 from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -16,14 +15,14 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.workflow import REASON_MAX
-from civicwatch.crypto import DecryptionError, decrypt_json, keyed_hash
+from civicwatch.crypto import DecryptionError, decrypt_json
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import notify_complainant
-from civicwatch.transparency import permissions
-from civicwatch.transparency.models import ApiKey, Publication, PublicationStatus
-from civicwatch.transparency.redaction import (
+from civicwatch.publishing import permissions
+from civicwatch.publishing.models import Publication, PublicationStatus
+from civicwatch.publishing.redaction import (
     LABELS,
     Decision,
     KnownDetails,
@@ -39,7 +38,6 @@ FIELDS = ("summary", "response")
 TEXT_MAX = 20_000
 REPLACEMENT_MAX = 60
 EXTRA_TERMS_MAX = 50
-API_KEY_PREFIX = "cw311_"
 PHONE_LIKE = re.compile(r"\+?\d[\d\s\-.()/]{6,}\d")
 
 
@@ -303,38 +301,3 @@ def withdraw_publication(publication: Publication, user: User, reason: str | Non
     db.session.flush()
     record_audit(user, "publication.withdraw", publication, case=publication.case,
                  before={"status": P.PUBLISHED.value}, after={"status": P.WITHDRAWN.value, "reason": reason})
-
-
-# ---------------------------------------------------------------- API keys for Open311 clients
-
-def issue_api_key(name: str, user: User | None) -> tuple[ApiKey, str]:
-    """A new key; the secret is returned once and only its keyed hash is stored."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise DomainError("Name the client the key is for.")
-    secret = API_KEY_PREFIX + secrets.token_urlsafe(24)
-    key = ApiKey(name=name[:200], key_hash=keyed_hash("api_key", secret), prefix=secret[:12],
-                 created_by_id=user.id if user else None)
-    db.session.add(key)
-    db.session.flush()
-    record_audit(user, "api_key.issue", key, after={"name": key.name, "prefix": key.prefix})
-    return key, secret
-
-
-def revoke_api_key(key: ApiKey, user: User | None) -> None:
-    if key.revoked_at is not None:
-        raise ConflictError("That key is already revoked.")
-    key.revoked_at = utcnow()
-    db.session.flush()
-    record_audit(user, "api_key.revoke", key, before={"revoked": False}, after={"revoked": True})
-
-
-def authenticate_api_key(secret: str | None) -> ApiKey | None:
-    """The active key with this secret, or None."""
-    if not secret or len(secret) > 200:
-        return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == keyed_hash("api_key", secret)))
-    if key is None or key.revoked_at is not None:
-        return None
-    key.last_used_at = utcnow()
-    return key

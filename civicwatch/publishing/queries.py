@@ -15,8 +15,8 @@ from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import Case, Outcome
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.extensions import db
+from civicwatch.publishing.models import PUBLIC_STATUSES, PUBLICATION_DOCUMENT, Publication, PublicationStatus
 from civicwatch.taxonomy.models import Body, Region, Theme
-from civicwatch.transparency.models import PUBLIC_STATUSES, PUBLICATION_DOCUMENT, Publication, PublicationStatus
 
 P = PublicationStatus
 PAGE_SIZE = 20

@@ -11,8 +11,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
-from civicwatch.transparency.forms import outcome_label
-from civicwatch.transparency.queries import PublicAnswer
+from civicwatch.open_data import outcome_label
+from civicwatch.publishing.queries import PublicAnswer
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}

@@ -13,7 +13,7 @@ from civicwatch.cases.models import Case
 from civicwatch.cases.permissions import load_case, visible_cases
 from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
-from civicwatch.transparency.models import Publication, PublicationStatus
+from civicwatch.publishing.models import Publication, PublicationStatus
 
 PUBLISHERS = frozenset({Role.ADMIN, Role.INVESTIGATOR})
 P = PublicationStatus
