@@ -84,10 +84,6 @@ class Publication(TimestampMixin, Model):
     approver: Mapped[User | None] = relationship(foreign_keys=[approver_id])
     withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
 
-    @property
-    def editable(self) -> bool:
-        return self.status is PublicationStatus.DRAFT
-
     def __repr__(self) -> str:
         return f"<Publication case={self.case_id} v{self.version} {self.status.value}>"
 

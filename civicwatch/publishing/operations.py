@@ -30,6 +30,7 @@ from civicwatch.publishing.redaction import (
     apply_redactions,
     propose_redactions,
 )
+from civicwatch.publishing.workflow import transition_publication
 
 log = logging.getLogger(__name__)
 
@@ -225,11 +226,8 @@ def submit_publication(publication: Publication, user: User) -> None:
     if not publication.summary.strip() or not publication.response.strip():
         raise DomainError("Write both the public summary and the response before submitting.")
     _refuse_leaks(publication.case, publication)
-    publication.status = P.AWAITING_APPROVAL
     publication.submitted_at = utcnow()
-    db.session.flush()
-    record_audit(user, "publication.submit", publication, case=publication.case,
-                 before={"status": P.DRAFT.value}, after={"status": P.AWAITING_APPROVAL.value})
+    transition_publication(publication, P.AWAITING_APPROVAL, user)
 
 
 def send_back_publication(publication: Publication, user: User, note: str | None) -> None:
@@ -238,11 +236,8 @@ def send_back_publication(publication: Publication, user: User, note: str | None
     note = " ".join((note or "").split())[:REASON_MAX] or None
     if note is None and user.id != publication.author_id:
         raise DomainError("Tell the author what to change.")
-    publication.status = P.DRAFT
     publication.review_note = note
-    db.session.flush()
-    record_audit(user, "publication.send_back", publication, case=publication.case,
-                 before={"status": P.AWAITING_APPROVAL.value}, after={"status": P.DRAFT.value, "note": note})
+    transition_publication(publication, P.DRAFT, user, after={"note": note})
 
 
 def approve_publication(publication: Publication, user: User, confirmed: bool) -> None:
@@ -258,21 +253,17 @@ def approve_publication(publication: Publication, user: User, confirmed: bool) -
     now = utcnow()
     previous = db.session.scalar(select(Publication).where(Publication.case_id == case.id,
                                                            Publication.status == P.PUBLISHED))
-    if previous is not None:
-        previous.status = P.SUPERSEDED
-        db.session.flush()  # one live answer per case: the old one steps aside first
-    publication.status = P.PUBLISHED
+    if previous is not None:  # one live answer per case: the old one steps aside first
+        transition_publication(previous, P.SUPERSEDED, user, after={"by_version": publication.version})
     publication.approver_id = user.id
     publication.published_at = now
     publication.body_id, publication.theme_id, publication.outcome = case.body_id, case.theme_id, case.outcome
     publication.answered_at = case.responded_at or case.closed_at or now
     db.session.add(CaseEvent(case=case, kind="answer_published", public=True, created_at=now, user_id=user.id,
                              detail={"version": publication.version}))
-    db.session.flush()
+    transition_publication(publication, P.PUBLISHED, user, before={"superseded": previous.id if previous else None},
+                           after={"author": publication.author_id, "approver": user.id})
     _tell_complainant_published(case)
-    record_audit(user, "publication.approve", publication, case=case,
-                 before={"status": P.AWAITING_APPROVAL.value, "superseded": previous.id if previous else None},
-                 after={"status": P.PUBLISHED.value, "author": publication.author_id, "approver": user.id})
 
 
 def _tell_complainant_published(case: Case) -> None:
@@ -294,10 +285,7 @@ def withdraw_publication(publication: Publication, user: User, reason: str | Non
     if len(reason) > 1000:
         raise DomainError("Keep the reason under 1,000 characters.")
     now = utcnow()
-    publication.status = P.WITHDRAWN
     publication.withdrawn_at, publication.withdrawn_by_id, publication.withdraw_reason = now, user.id, reason
     db.session.add(CaseEvent(case=publication.case, kind="answer_withdrawn", public=True, created_at=now,
                              user_id=user.id, detail={"version": publication.version, "reason": reason}))
-    db.session.flush()
-    record_audit(user, "publication.withdraw", publication, case=publication.case,
-                 before={"status": P.PUBLISHED.value}, after={"status": P.WITHDRAWN.value, "reason": reason})
+    transition_publication(publication, P.WITHDRAWN, user, after={"reason": reason})

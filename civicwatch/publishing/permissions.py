@@ -1,22 +1,26 @@
-"""Who may draft, approve and withdraw public answers. Cases are reached through `visible_cases` only.
+"""Who may draft, approve and withdraw public answers, read from the transition table in `workflow`. Cases are
+reached through `visible_cases` only.
 
-Administrators and the investigators of the body holding the case publish its answer. The author edits the
-draft; a different person approves it (four eyes). Anyone who may publish may withdraw a published answer.
+Administrators and the investigators of the body holding the case publish its answer. The author edits,
+submits and discards the draft; a different person approves it (four eyes). Anyone who may publish may send
+back a submitted answer or withdraw a published one.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.models import User
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import Case
 from civicwatch.cases.permissions import load_case, visible_cases
 from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication, PublicationStatus
+from civicwatch.publishing.workflow import NOT_A_PUBLISHER, is_publisher, refusal
 
-PUBLISHERS = frozenset({Role.ADMIN, Role.INVESTIGATOR})
 P = PublicationStatus
+# Editing and discarding a draft belong to whoever may submit it: its author.
+EDIT = P.AWAITING_APPROVAL
 
 
 def load_publication(user: User, publication_id: int) -> Publication:
@@ -33,72 +37,55 @@ def load_case_for_publishing(user: User, case_id: int) -> Case:
     return load_case(user, case_id)
 
 
-def is_publisher(user: User) -> bool:
-    return user.role in PUBLISHERS
-
-
 def may_start(user: User, case: Case) -> bool:
     return is_publisher(user) and case.status in ANSWERED
 
 
 def may_edit(user: User, publication: Publication) -> bool:
-    return publication.status is P.DRAFT and publication.author_id == user.id
+    return refusal(user, publication, EDIT) is None
 
 
 def may_approve(user: User, publication: Publication) -> bool:
-    return (is_publisher(user) and publication.status is P.AWAITING_APPROVAL
-            and publication.author_id != user.id)
+    return refusal(user, publication, P.PUBLISHED) is None
 
 
 def may_send_back(user: User, publication: Publication) -> bool:
-    # The approver sends it back with a note; the author may take back their own submission.
-    return publication.status is P.AWAITING_APPROVAL and (is_publisher(user) or publication.author_id == user.id)
+    return refusal(user, publication, P.DRAFT) is None
 
 
 def may_withdraw(user: User, publication: Publication) -> bool:
-    return is_publisher(user) and publication.status is P.PUBLISHED
-
-
-def require_publisher(user: User) -> None:
-    if not is_publisher(user):
-        raise PermissionDeniedError(
-            f"Your role ({user.role.value}) cannot publish answers: administrators and the body's "
-            "investigators can.")
+    return refusal(user, publication, P.WITHDRAWN) is None
 
 
 def require_start(user: User, case: Case) -> None:
-    require_publisher(user)
+    if not is_publisher(user):
+        raise PermissionDeniedError(NOT_A_PUBLISHER.format(role=user.role.value))
     if case.status not in ANSWERED:
         raise InvalidTransitionError(
             f"Only an answered case can have a public answer. This case is {case.status.value}.")
 
 
 def require_edit(user: User, publication: Publication) -> None:
-    require_publisher(user)
-    if publication.status is not P.DRAFT:
+    error = refusal(user, publication, EDIT)
+    if isinstance(error, InvalidTransitionError):
         raise InvalidTransitionError("This answer is no longer a draft, so it cannot be changed.")
-    if publication.author_id != user.id:
-        raise PermissionDeniedError("Only the author of a draft changes it; you can approve or send it back "
-                                    "once it is submitted.")
+    if error is not None:
+        raise error
 
 
 def require_approve(user: User, publication: Publication) -> None:
-    require_publisher(user)
-    if publication.status is not P.AWAITING_APPROVAL:
-        raise InvalidTransitionError("Only an answer awaiting approval can be approved.")
-    if publication.author_id == user.id:
-        raise PermissionDeniedError("Another staff member must approve what you wrote: that is the point of "
-                                    "a second pair of eyes.")
+    _require(user, publication, P.PUBLISHED)
 
 
 def require_send_back(user: User, publication: Publication) -> None:
-    if not may_send_back(user, publication):
-        if publication.status is not P.AWAITING_APPROVAL:
-            raise InvalidTransitionError("Only an answer awaiting approval can be sent back.")
-        raise PermissionDeniedError(f"Your role ({user.role.value}) cannot review answers.")
+    _require(user, publication, P.DRAFT)
 
 
 def require_withdraw(user: User, publication: Publication) -> None:
-    require_publisher(user)
-    if publication.status is not P.PUBLISHED:
-        raise InvalidTransitionError("Only a published answer can be withdrawn.")
+    _require(user, publication, P.WITHDRAWN)
+
+
+def _require(user: User, publication: Publication, target: PublicationStatus) -> None:
+    error = refusal(user, publication, target)
+    if error is not None:
+        raise error
