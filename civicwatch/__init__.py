@@ -17,8 +17,10 @@ from civicwatch.errors import register_error_handlers
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
 from civicwatch.instance_secrets import fill_development_secrets
 from civicwatch.intake import views as intake_views
+from civicwatch.interfaces import views as interfaces_views
 from civicwatch.oversight import views as oversight_views
 from civicwatch.public import views as public_views
+from civicwatch.publishing import views as publishing_views
 from civicwatch.request_limits import bound_request_bodies
 from civicwatch.routing import case_views  # noqa: F401  (the case page's routing actions, on the cases blueprint)
 from civicwatch.routing import views as routing_views
@@ -27,8 +29,6 @@ from civicwatch.settings import check_settings
 from civicwatch.sms import staff_views as sms_staff_views
 from civicwatch.sms import views as sms_views
 from civicwatch.templating import register_template_helpers
-from civicwatch.transparency import api as transparency_api
-from civicwatch.transparency import open311 as transparency_open311
 from civicwatch.transparency import views as transparency_views
 from config import config_from_env
 
@@ -43,8 +43,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     sms_views.blueprint,
     sms_staff_views.blueprint,
     transparency_views.blueprint,
-    transparency_open311.blueprint,
-    transparency_api.blueprint,
+    publishing_views.blueprint,
+    interfaces_views.blueprint,
     routing_views.blueprint,
 )
 

@@ -13,13 +13,15 @@ from civicwatch.audit import cli as audit_cli
 from civicwatch.classify import cli as classify_cli
 from civicwatch.cli import cli
 from civicwatch.demo import cli as demo_cli
+from civicwatch.interfaces import cli as interfaces_cli
 from civicwatch.routing import cli as routing_cli
 from civicwatch.sms import cli as sms_cli
 from civicwatch.transparency import cli as transparency_cli
 
 # The modules whose commands are on the group (importing them is what adds the commands).
 COMMAND_MODULES: tuple[ModuleType, ...] = (
-    routing_cli, accounts_cli, audit_cli, demo_cli, sms_cli, transparency_cli, classify_cli,
+    routing_cli, accounts_cli, audit_cli, demo_cli, sms_cli, transparency_cli, interfaces_cli,
+    classify_cli,
 )
 
 # Work that `make run` needs done before serving (for example training a model when none exists).

@@ -16,7 +16,9 @@ from civicwatch.cases.models import (  # noqa: F401
 )
 from civicwatch.classify.models import LabelledExample  # noqa: F401
 from civicwatch.intake.models import ReceiptLookupFailure  # noqa: F401
+from civicwatch.interfaces.models import ApiKey, Open311Token  # noqa: F401
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut  # noqa: F401
+from civicwatch.publishing.models import Publication, PublicationStatus  # noqa: F401
 from civicwatch.routing.models import RoutingDecision, RoutingRule  # noqa: F401
 from civicwatch.sms.models import (  # noqa: F401
     ConversationState,
@@ -26,10 +28,6 @@ from civicwatch.sms.models import (  # noqa: F401
 )
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme  # noqa: F401
 from civicwatch.transparency.models import (  # noqa: F401
-    ApiKey,
-    Open311Token,
-    Publication,
-    PublicationStatus,
     StatisticsRefresh,
     statistics_cells,
     statistics_durations,

@@ -5,6 +5,7 @@ import datetime as dt
 
 from flask import Flask
 
+from civicwatch.open_data import outcome_label
 from civicwatch.public_urls import public_url_for
 
 
@@ -28,6 +29,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["human"] = humanise_code
+    app.jinja_env.filters["outcome_label"] = outcome_label
     app.jinja_env.globals["site_name"] = "CivicWatch"
     app.jinja_env.globals["public_url_for"] = public_url_for
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case, CaseStatus, Outcome
 from civicwatch.extensions import db
-from civicwatch.transparency.operations import approve_publication, start_publication, submit_publication
+from civicwatch.publishing.operations import approve_publication, start_publication, submit_publication
 
 FINDINGS = {
     Outcome.SUBSTANTIATED: "The investigation confirmed what the complainant described. Officer statements, "

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
 from civicwatch.cases.references import normalise_receipt_code, receipt_hash
 from civicwatch.extensions import db
-from civicwatch.transparency.models import Publication
-from civicwatch.transparency.queries import live_publication
+from civicwatch.publishing.models import Publication
+from civicwatch.publishing.queries import live_publication
 
 THE_BODY = "the oversight body"
 

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 
 from civicwatch.cases.attachments import AttachmentError
+from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
@@ -21,7 +22,6 @@ from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
-from civicwatch.transparency.operations import answer_available, appeal_answer, rate_answer
 
 blueprint = Blueprint("intake", __name__)
 log = logging.getLogger(__name__)

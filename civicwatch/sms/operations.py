@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from civicwatch.cases.feedback import appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import format_reference, normalise_receipt_code
 from civicwatch.crypto import decrypt_text, encrypt_text, keyed_hash
@@ -40,7 +41,6 @@ from civicwatch.sms.dialogue import Action, Decision, Snapshot, decide
 from civicwatch.sms.models import ConversationState
 from civicwatch.sms.queries import RATEABLE_STATUSES, last_public_change, latest_case_for_phone
 from civicwatch.sms.replies import Reply, render_reply, render_status, render_wait
-from civicwatch.transparency.operations import appeal_answer, rate_answer
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.extensions import db
-from civicwatch.transparency.permissions import ANSWERED
 
-# Cases with an answer to rate or appeal: the same statuses as the transparency operations accept.
+# Cases with an answer to rate or appeal: the same statuses as the rating and appeal operations accept.
 RATEABLE_STATUSES = tuple(sorted(ANSWERED, key=lambda status: status.value))
 
 

@@ -1,52 +1,17 @@
-"""Open data: CSV and JSON of the statistics and of the published answers, produced as generators.
-
-The answers are read from the database in batches and written row by row, so an export of every answer
-takes the same memory as an export of ten. The statistics are already aggregated (a few hundred groups);
-they go through exactly the same suppression as the page.
-"""
+"""Open data: CSV and JSON of the statistics, produced as generators. The statistics are already aggregated
+(a few hundred groups); they go through exactly the same suppression as the page."""
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from civicwatch.transparency.queries import AnswerSearch, PublicAnswer, stream_answers
+from civicwatch.open_data import csv_line, iso, safe_text
 from civicwatch.transparency.report import GroupFigures, Report
 from civicwatch.transparency.suppression import Figure
 
 STATISTICS_COLUMNS = ("section", "code", "name", "measure", "value", "note")
-ANSWER_COLUMNS = (
-    "reference", "version", "status", "published_at", "withdrawn_at", "withdraw_reason", "received_on",
-    "answered_on", "case_status", "body_code", "body_name", "theme_code", "theme_name", "outcome", "region",
-    "summary", "response", "url",
-)
-# Spreadsheet programs run a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def _csv_line(values: Iterable[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
-    return buffer.getvalue()
-
-
-def _safe_text(value: str | None) -> str:
-    text = value or ""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _iso(value: dt.datetime | dt.date | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    return value.isoformat()
-
-
-# ---------------------------------------------------------------- statistics
 
 def statistics_measures(group: GroupFigures, threshold: int) -> Iterator[tuple[str, Figure, str]]:
     """Every published figure of a group as (measure, figure, how to write its value)."""
@@ -72,18 +37,18 @@ def _value(figure: Figure, kind: str) -> int | float | None:
 
 
 def statistics_csv(report: Report) -> Iterator[str]:
-    yield _csv_line(STATISTICS_COLUMNS)
+    yield csv_line(STATISTICS_COLUMNS)
     for section, groups in report.sections():
         for group in groups:
             for measure, figure, kind in statistics_measures(group, report.threshold):
                 value = _value(figure, kind)
-                yield _csv_line((section, group.code, _safe_text(group.name), measure,
+                yield csv_line((section, group.code, safe_text(group.name), measure,
                                  "" if value is None else value, figure.note(report.threshold)))
             if group.target_acknowledged_share is not None:
-                yield _csv_line((section, group.code, _safe_text(group.name), "target_share_acknowledged_in_time",
+                yield csv_line((section, group.code, safe_text(group.name), "target_share_acknowledged_in_time",
                                  group.target_acknowledged_share, ""))
             if group.target_closed_within_days is not None:
-                yield _csv_line((section, group.code, _safe_text(group.name), "target_days_to_close",
+                yield csv_line((section, group.code, safe_text(group.name), "target_days_to_close",
                                  group.target_closed_within_days, ""))
 
 
@@ -108,7 +73,7 @@ def _group_json(group: GroupFigures, threshold: int) -> dict[str, Any]:
 
 def statistics_json(report: Report, meta: dict[str, Any]) -> Iterator[str]:
     yield json.dumps({**meta, "small_count_threshold": report.threshold,
-                      "generated_at": _iso(report.generated_at)})[:-1]
+                      "generated_at": iso(report.generated_at)})[:-1]
     for section, groups in (("overall", [report.overall]), ("bodies", report.bodies), ("months", report.months),
                             ("themes", report.themes), ("regions", report.regions)):
         payload: Any = [_group_json(g, report.threshold) for g in groups]
@@ -116,48 +81,3 @@ def statistics_json(report: Report, meta: dict[str, Any]) -> Iterator[str]:
             payload = payload[0]
         yield f", {json.dumps(section)}: {json.dumps(payload)}"
     yield "}\n"
-
-
-# ---------------------------------------------------------------- published answers
-
-def answer_record(answer: PublicAnswer, base_url: str) -> dict[str, Any]:
-    return {
-        "reference": answer.reference,
-        "version": answer.version,
-        "status": answer.status,
-        "published_at": _iso(answer.published_at),
-        "withdrawn_at": _iso(answer.withdrawn_at),
-        "withdraw_reason": answer.withdraw_reason,
-        "received_on": _iso(answer.received_on),
-        "answered_on": _iso(answer.answered_on),
-        "case_status": "open" if answer.case_open else "closed",
-        "body_code": answer.body_code,
-        "body_name": answer.body_name,
-        "theme_code": answer.theme_code,
-        "theme_name": answer.theme_name,
-        "outcome": answer.outcome,
-        "region": answer.region_name,
-        "summary": answer.summary,
-        "response": answer.response,
-        "url": f"{base_url}/published/{answer.reference}",
-    }
-
-
-TEXT_COLUMNS = {"withdraw_reason", "body_name", "theme_name", "region", "summary", "response"}
-
-
-def answers_csv(search: AnswerSearch, base_url: str) -> Iterator[str]:
-    yield _csv_line(ANSWER_COLUMNS)
-    for answer in stream_answers(search):
-        record = answer_record(answer, base_url)
-        yield _csv_line(_safe_text(record[c]) if c in TEXT_COLUMNS else ("" if record[c] is None else record[c])
-                        for c in ANSWER_COLUMNS)
-
-
-def answers_json(search: AnswerSearch, base_url: str, meta: dict[str, Any]) -> Iterator[str]:
-    yield json.dumps(meta)[:-1] + ', "answers": ['
-    separator = ""
-    for answer in stream_answers(search):
-        yield separator + json.dumps(answer_record(answer, base_url))
-        separator = ", "
-    yield "]}\n"

@@ -19,12 +19,9 @@ from sqlalchemy import ColumnElement, Integer, String, cast, func, literal, sele
 
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
+from civicwatch.open_data import FIRST_YEAR, LAST_YEAR
 from civicwatch.transparency.models import CELL_MEASURES, StatisticsRefresh, statistics_cells, statistics_durations
 
-# The months and years anyone may ask about. Each month in the range has a first day and a next month that
-# datetime can hold (year 0 and year 10000 cannot), and a monthly trend over the whole range stays a few hundred
-# rows. Public filters are checked against these before anything else reads them.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 MONTH_PATTERN = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])\Z")
 ACKNOWLEDGE, CLOSE = "acknowledge", "close"
 BUCKET_HOURS = {ACKNOWLEDGE: 1, CLOSE: 24}  # whole hours to acknowledge, whole days to close
@@ -38,15 +35,6 @@ def month_problem(value: str) -> str | None:
         return "Year and month, for example 2026-03"
     if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
         return f"Choose a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12."
-    return None
-
-
-def year_problem(value: str) -> str | None:
-    """Why `value` is not a year from FIRST_YEAR to LAST_YEAR; None if it is."""
-    if not (len(value) == 4 and value.isascii() and value.isdigit()):
-        return "A year, for example 2026"
-    if not FIRST_YEAR <= int(value) <= LAST_YEAR:
-        return f"Choose a year from {FIRST_YEAR} to {LAST_YEAR}."
     return None
 
 

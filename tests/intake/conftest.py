@@ -15,9 +15,9 @@ from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus, Outcome
 from civicwatch.cases.workflow import transition_case
 from civicwatch.extensions import db
+from civicwatch.publishing.models import Publication
+from civicwatch.publishing.operations import approve_publication, start_publication, submit_publication
 from civicwatch.taxonomy.models import Body
-from civicwatch.transparency.models import Publication
-from civicwatch.transparency.operations import approve_publication, start_publication, submit_publication
 from tests.conftest import csrf_token, csrf_token_from
 
 WHAT_HAPPENED = ("Two police officers at the Bo checkpoint took my motorbike and asked for 200,000 leones "
@@ -84,7 +84,7 @@ def answer_case(case: Case, investigator) -> None:
 
 
 def publish_answer(case: Case, make_user) -> Publication:
-    """Answer the case and publish its answer with the transparency operations: one investigator drafts
+    """Answer the case and publish its answer with the publishing operations: one investigator drafts
     and submits, another approves (four eyes)."""
     author = make_user(Role.INVESTIGATOR, body="police_oversight")
     approver = make_user(Role.INVESTIGATOR, body="police_oversight")

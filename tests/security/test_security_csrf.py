@@ -25,7 +25,7 @@ from tests.security.conftest import (
 )
 
 # Views that carry their own secret and are therefore exempt from CSRF; nothing else may be.
-MACHINE_ENDPOINTS = {"sms.inbound", "sms.delivery_status", "open311.requests_create"}
+MACHINE_ENDPOINTS = {"sms.inbound", "sms.delivery_status", "interfaces.requests_create"}
 
 
 def view_names(app) -> dict[str, str]:
@@ -167,7 +167,7 @@ def test_twilio_webhooks_refuse_unsigned_and_missigned_requests(app, client):
 
 def test_open311_creation_refuses_a_missing_or_wrong_api_key(app, client):
     exempt = exempt_endpoints(app)
-    rules = [r for r in rules_with(app, "POST") if r.endpoint.startswith("open311.") and r.endpoint in exempt]
+    rules = [r for r in rules_with(app, "POST") if r.endpoint.startswith("interfaces.") and r.endpoint in exempt]
     if not rules:
         pytest.skip("Open311 is not part of this build yet")
     fields = {"service_code": "misconduct", "description": "Police beat a trader at the market in Bo town.",

@@ -15,7 +15,7 @@ from civicwatch.crypto import decrypt_json
 from civicwatch.database import set_clock
 from civicwatch.demo.operations import DEMO_CONTACTS, build_demo
 from civicwatch.extensions import db
-from civicwatch.transparency.operations import issue_api_key
+from civicwatch.interfaces.operations import issue_api_key
 from civicwatch.transparency.report import DETAIL_LINES, STATUS_LINES
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)

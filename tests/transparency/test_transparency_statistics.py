@@ -324,3 +324,8 @@ def test_bad_filters_are_explained_not_crashed(client, query):
     assert page.status_code == 400 and "There is a problem" in page.get_data(as_text=True)
     assert client.get(f"/transparency/statistics.json?{query}").get_json()["error"]["status"] == 400
     assert client.get(f"/transparency/statistics.csv?{query}").status_code == 400
+
+
+def test_the_statistics_command(app):
+    result = app.test_cli_runner().invoke(args=["civicwatch", "statistics", "refresh", "--full"])
+    assert result.exit_code == 0 and "full rebuild" in result.output

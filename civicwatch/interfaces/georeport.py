@@ -10,8 +10,8 @@ import json
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
-from civicwatch.transparency.forms import outcome_label
-from civicwatch.transparency.queries import PublicAnswer
+from civicwatch.open_data import outcome_label
+from civicwatch.publishing.queries import PublicAnswer
 from civicwatch.xmltext import xml_text
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

@@ -1,29 +1,114 @@
-"""Staff pages of the transparency blueprint: drafting, approving and withdrawing public answers, and the
-administrators' Open311 API keys. Thin: parse, authorise, call one operation, commit, redirect."""
+"""Published answers: the public pages (the list, one answer, the Atom feed, the answers as open data; no
+sign-in and no JavaScript) and the staff pages that draft, approve and withdraw them. Thin: parse, authorise,
+call one operation, commit, redirect."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
-from civicwatch.accounts.permissions import admin_required, staff_required
+from civicwatch.accounts.permissions import staff_required
 from civicwatch.audit.operations import record_audit
+from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
-from civicwatch.transparency import operations, permissions, queries
-from civicwatch.transparency.forms import (
-    ApiKeyForm,
+from civicwatch.open_data import download, filter_problem, iso, licence, licence_context, public_caching
+from civicwatch.public_urls import public_url_for
+from civicwatch.publishing import exports, operations, permissions, queries
+from civicwatch.publishing.forms import (
     DiscardForm,
     DraftForm,
+    PublishedSearchForm,
     ReviewForm,
-    RevokeApiKeyForm,
     StartDraftForm,
     WithdrawForm,
 )
-from civicwatch.transparency.models import ApiKey, Publication
-from civicwatch.transparency.redaction import LABEL_NAMES, Decision, marked_segments
-from civicwatch.transparency.views import blueprint
+from civicwatch.publishing.models import Publication
+from civicwatch.publishing.queries import AnswerSearch, answer_history, latest_answers, search_answers
+from civicwatch.publishing.redaction import LABEL_NAMES, Decision, marked_segments
+from civicwatch.taxonomy.queries import all_bodies, all_themes
+from civicwatch.xmltext import xml_text
 
+blueprint = Blueprint("publishing", __name__)
+blueprint.context_processor(licence_context)
+blueprint.after_request(public_caching)
+
+
+# ---------------------------------------------------------------- the public pages
+
+def _answer_search(args: MultiDict) -> tuple[PublishedSearchForm, AnswerSearch | None]:
+    form = PublishedSearchForm(args, all_bodies(active_only=False), all_themes())
+    if not form.validate():
+        return form, None
+    return form, AnswerSearch(q=form.q.data or None, body_code=form.body.data or None,
+                              theme_code=form.theme.data or None, outcome=form.outcome.data or None,
+                              year=int(form.year.data) if form.year.data else None)
+
+
+def _page_number() -> int:
+    try:
+        return min(max(int(request.args.get("page", "1")), 1), 10_000)
+    except ValueError:
+        return 1
+
+
+@blueprint.route("/published")
+def published() -> tuple[str, int]:
+    form, search = _answer_search(request.args)
+    page = _page_number()
+    answers, more = search_answers(search, page) if search is not None else ([], False)
+    arguments = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("publishing/published.html", form=form, answers=answers, page=page, more=more,
+                           arguments=arguments), (200 if search is not None else 400)
+
+
+@blueprint.route("/published/<reference>")
+def published_answer(reference: str) -> str:
+    if len(reference) > 32:
+        abort(404)
+    history = answer_history(reference.upper())
+    if history is None:
+        abort(404)
+    return render_template("publishing/answer.html", history=history)
+
+
+@blueprint.route("/published/feed.atom")
+def feed() -> Response:
+    answers = latest_answers()
+    updated = max((a.updated_at for a in answers if a.updated_at), default=utcnow())
+    xml = xml_text(render_template("publishing/feed.xml", answers=answers, updated=updated,
+                          base=current_app.config["PUBLIC_BASE_URL"].rstrip("/")))
+    return Response(xml, mimetype="application/atom+xml")
+
+
+def _answers_meta() -> dict[str, Any]:
+    return {"licence": licence(), "source": public_url_for("publishing.published"),
+            "generated_at": iso(utcnow())}
+
+
+@blueprint.route("/published/answers.csv")
+def answers_csv() -> ResponseReturnValue:
+    form, search = _answer_search(request.args)
+    if search is None:
+        return filter_problem(form)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return download(exports.answers_csv(search, base), "text/csv", "civicwatch-published-answers.csv")
+
+
+@blueprint.route("/published/answers.json")
+def answers_json() -> ResponseReturnValue:
+    form, search = _answer_search(request.args)
+    if search is None:
+        return filter_problem(form)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return download(exports.answers_json(search, base, _answers_meta()), "application/json",
+                    "civicwatch-published-answers.json")
+
+
+# ---------------------------------------------------------------- staff: drafting, four eyes, withdrawal
 
 def _check_row_version(publication: Publication, posted: str | None) -> None:
     if str(publication.row_version) != (posted or ""):
@@ -35,7 +120,7 @@ def _check_row_version(publication: Publication, posted: str | None) -> None:
 @staff_required
 def publications() -> str:
     return render_template(
-        "transparency/staff/publications.html",
+        "publishing/staff/publications.html",
         awaiting=queries.awaiting_approval(current_user), my_drafts=queries.drafts_of(current_user),
         other_drafts=queries.other_drafts(current_user), ready=queries.answered_without_publication(current_user),
         published=queries.recently_published(current_user), is_publisher=permissions.is_publisher(current_user))
@@ -47,7 +132,7 @@ def case_publications(case_id: int) -> str:
     case = permissions.load_case_for_publishing(current_user, case_id)
     record_audit(current_user, "case.view", case, after={"page": "publications"})
     db.session.commit()
-    return render_template("transparency/staff/case.html", case=case, versions=queries.case_publications(case),
+    return render_template("publishing/staff/case.html", case=case, versions=queries.case_publications(case),
                            may_start=permissions.may_start(current_user, case), start_form=StartDraftForm())
 
 
@@ -61,7 +146,7 @@ def start_publication(case_id: int) -> ResponseReturnValue:
     publication = operations.start_publication(case, current_user)
     db.session.commit()
     flash("Draft started from the findings and the draft public response. Check every proposal below.", "success")
-    return redirect(url_for("transparency.publication", publication_id=publication.id))
+    return redirect(url_for("publishing.publication", publication_id=publication.id))
 
 
 def _choices(view: operations.DraftView) -> dict[str, tuple[bool, str]]:
@@ -82,7 +167,7 @@ def _render_publication(publication: Publication, status: int = 200,
     segments = {name: marked_segments(getattr(publication, f"{name}_source"), name, decisions)
                 for name in operations.FIELDS}
     return render_template(
-        "transparency/staff/publication.html", publication=publication, case=publication.case, view=view,
+        "publishing/staff/publication.html", publication=publication, case=publication.case, view=view,
         view_segments=segments,
         label_names=LABEL_NAMES, draft_form=draft_form,
         review_form=ReviewForm(data={"row_version": publication.row_version}),
@@ -113,10 +198,10 @@ def publication(publication_id: int) -> ResponseReturnValue:
         operations.submit_publication(publication, current_user)
         db.session.commit()
         flash("Submitted. Another staff member must now read and approve it.", "success")
-        return redirect(url_for("transparency.publications"))
+        return redirect(url_for("publishing.publications"))
     db.session.commit()
     flash("Saved. The proposals below were checked again against the new text.", "success")
-    return redirect(url_for("transparency.publication", publication_id=publication.id))
+    return redirect(url_for("publishing.publication", publication_id=publication.id))
 
 
 @blueprint.route("/staff/publications/<int:publication_id>/review", methods=["POST"])
@@ -135,7 +220,7 @@ def review_publication(publication_id: int) -> ResponseReturnValue:
         message = "Sent back to the author as a draft."
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("transparency.publication", publication_id=publication.id))
+    return redirect(url_for("publishing.publication", publication_id=publication.id))
 
 
 @blueprint.route("/staff/publications/<int:publication_id>/withdraw", methods=["POST"])
@@ -149,7 +234,7 @@ def withdraw_publication(publication_id: int) -> ResponseReturnValue:
     operations.withdraw_publication(publication, current_user, form.reason.data)
     db.session.commit()
     flash("Withdrawn. The public page now shows your reason instead of the answer.", "success")
-    return redirect(url_for("transparency.publication", publication_id=publication.id))
+    return redirect(url_for("publishing.publication", publication_id=publication.id))
 
 
 @blueprint.route("/staff/publications/<int:publication_id>/discard", methods=["POST"])
@@ -164,32 +249,4 @@ def discard_publication(publication_id: int) -> ResponseReturnValue:
     operations.discard_draft(publication, current_user)
     db.session.commit()
     flash("Draft discarded.", "success")
-    return redirect(url_for("transparency.case_publications", case_id=case_id))
-
-
-# ---------------------------------------------------------------- API keys (administrators)
-
-@blueprint.route("/staff/api-keys", methods=["GET", "POST"])
-@admin_required
-def api_keys() -> tuple[str, int]:
-    form = ApiKeyForm()
-    secret = None
-    if form.validate_on_submit():
-        _, secret = operations.issue_api_key(form.name.data, current_user)
-        db.session.commit()
-    keys = list(db.session.scalars(db.select(ApiKey).order_by(ApiKey.created_at.desc())))
-    return render_template("transparency/staff/api_keys.html", form=form, keys=keys, secret=secret,
-                           revoke_form=RevokeApiKeyForm()), (400 if form.errors else 200)
-
-
-@blueprint.route("/staff/api-keys/<int:key_id>/revoke", methods=["POST"])
-@admin_required
-def revoke_api_key(key_id: int) -> ResponseReturnValue:
-    form = RevokeApiKeyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    key = db.session.get(ApiKey, key_id) or abort(404)
-    operations.revoke_api_key(key, current_user)
-    db.session.commit()
-    flash(f"The key for {key.name} is revoked.", "success")
-    return redirect(url_for("transparency.api_keys"))
+    return redirect(url_for("publishing.case_publications", case_id=case_id))

@@ -12,9 +12,9 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import CaseEvent, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
-from civicwatch.transparency.models import Publication, PublicationStatus
+from civicwatch.publishing.models import Publication, PublicationStatus
 from tests.conftest import csrf_token_from
-from tests.transparency.conftest import publication_form
+from tests.publishing.conftest import publication_form
 
 P = PublicationStatus
 CONTACT = {"name": "Fatmata Demo-Conteh", "phone": "+23278100003", "email": "fatmata.demo@example.org"}

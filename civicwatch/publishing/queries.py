@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, TextClause, and_, exists, func, or_, select, text
 
 from civicwatch.accounts.models import User
+from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import Case, Outcome
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.extensions import db
+from civicwatch.publishing.models import PUBLIC_STATUSES, PUBLICATION_DOCUMENT, Publication, PublicationStatus
 from civicwatch.taxonomy.models import Body, Region, Theme
-from civicwatch.transparency.models import PUBLIC_STATUSES, PUBLICATION_DOCUMENT, Publication, PublicationStatus
-from civicwatch.transparency.permissions import ANSWERED
 
 P = PublicationStatus
 PAGE_SIZE = 20

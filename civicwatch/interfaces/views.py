@@ -1,19 +1,26 @@
-"""Open311 GeoReport v2 at /open311/v2: services are the subjects of complaints (themes); requests are the
-published answers. Reading needs no key. Creating a request needs an administrator-issued api_key, goes
-through the same intake as the web form and the SMS line, and answers with a token (the service type is
-"batch": the request becomes readable under its id once its answer is published).
+"""Machine interfaces: Open311 GeoReport v2 at /open311/v2, the OpenAPI description of the public JSON API at
+/api/openapi.json, and the administrators' page of Open311 API keys.
+
+Open311: services are the subjects of complaints (themes); requests are the published answers. Reading needs
+no key. Creating a request needs an administrator-issued api_key, goes through the same intake as the web form
+and the SMS line, and answers with a token (the service type is "batch": the request becomes readable under
+its id once its answer is published).
 """
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
 from typing import Any, NoReturn
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from civicwatch.accounts.permissions import admin_required
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import CaseEvent, Channel
 from civicwatch.crypto import keyed_hash
@@ -21,13 +28,16 @@ from civicwatch.database import NulCharacterError, utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import csrf, db, limiter
 from civicwatch.intake.operations import Submission, receive_complaint
+from civicwatch.interfaces import georeport, operations
+from civicwatch.interfaces.forms import ApiKeyForm, RevokeApiKeyForm
+from civicwatch.interfaces.models import ApiKey, Open311Token
+from civicwatch.interfaces.openapi import openapi_document
+from civicwatch.open_data import licence
+from civicwatch.publishing.queries import AnswerSearch, search_answers
 from civicwatch.taxonomy.models import Actor, District, Region, Theme
-from civicwatch.transparency import georeport
-from civicwatch.transparency.models import ApiKey, Open311Token
-from civicwatch.transparency.operations import authenticate_api_key
-from civicwatch.transparency.queries import AnswerSearch, search_answers
 
-blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
+blueprint = Blueprint("interfaces", __name__)
+OPEN311 = "/open311/v2"
 FORMAT = "<any(json, xml):fmt>"
 GROUP = "Complaints about the security services"
 MAX_REQUESTS = 1000
@@ -56,38 +66,47 @@ def _respond(document: str, data: Any, fmt: str, status: int = 200) -> Response:
                     content_type=georeport.FORMATS[fmt])
 
 
-@blueprint.errorhandler(Open311Error)
-def handle_open311_error(error: Open311Error) -> Response:
-    db.session.rollback()
-    return _respond("errors", georeport.error_records(error.status, *error.descriptions), _format(), error.status)
+def _spec_error(error: Exception) -> Response | None:
+    """The error in the spec's format, or None for an error that is not the client's (a 500 stays a 500)."""
+    if isinstance(error, Open311Error):
+        db.session.rollback()
+        return _respond("errors", georeport.error_records(error.status, *error.descriptions), _format(), error.status)
+    if isinstance(error, NulCharacterError):
+        db.session.rollback()
+        return _respond("errors", georeport.error_records(400, "The request contains a NUL character."), _format(), 400)
+    if isinstance(error, DomainError):
+        db.session.rollback()
+        status = 404 if error.status == 404 else 403 if error.status == 403 else 400
+        return _respond("errors", georeport.error_records(status, error.message), _format(), status)
+    if isinstance(error, HTTPException):
+        status = error.code or 400
+        response = _respond("errors", georeport.error_records(status, error.description or error.name), _format(),
+                            status)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+    return None
 
 
-@blueprint.errorhandler(NulCharacterError)
-def handle_nul_character(error: NulCharacterError) -> Response:
-    db.session.rollback()
-    return _respond("errors", georeport.error_records(400, "The request contains a NUL character."), _format(), 400)
+def open311_route(rule: str, **options: Any) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A route under /open311/v2 whose errors (bad input, a missing key, too large, rate limited) answer in the
+    spec's format. It wraps these routes rather than the blueprint, whose staff page keeps the application's
+    error pages."""
+    def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
+        @wraps(view)
+        def answered(*args: Any, **kwargs: Any) -> Response:
+            try:
+                return view(*args, **kwargs)
+            except Exception as error:
+                response = _spec_error(error)
+                if response is None:
+                    raise
+                return response
 
+        blueprint.add_url_rule(OPEN311 + rule, view_func=answered, **options)
+        return answered
 
-@blueprint.errorhandler(DomainError)
-def handle_domain_error(error: DomainError) -> Response:
-    db.session.rollback()
-    status = 404 if error.status == 404 else 403 if error.status == 403 else 400
-    return _respond("errors", georeport.error_records(status, error.message), _format(), status)
-
-
-def handle_http_error(error: HTTPException) -> Response:
-    status = error.code or 400
-    response = _respond("errors", georeport.error_records(status, error.description or error.name), _format(), status)
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
-
-
-# By class for any HTTP error, and by code too: the application's own handlers for these codes (CSRF, too
-# large, rate limited) would otherwise answer first, in a format Open311 clients do not expect.
-blueprint.register_error_handler(HTTPException, handle_http_error)
-for _status in (400, 404, 405, 413, 429):
-    blueprint.register_error_handler(_status, handle_http_error)
+    return decorator
 
 
 def _check_jurisdiction() -> None:
@@ -99,9 +118,9 @@ def _check_jurisdiction() -> None:
 
 # ---------------------------------------------------------------- discovery and services
 
-@blueprint.route(f"/discovery.{FORMAT}")
+@open311_route(f"/discovery.{FORMAT}")
 def discovery(fmt: str) -> Response:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + blueprint.url_prefix
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + OPEN311
     changeset = current_app.config["OPEN311_CHANGESET"]
     return _respond("discovery", {
         "changeset": changeset,
@@ -122,7 +141,7 @@ def _service_record(theme: Theme) -> dict[str, Any]:
             "metadata": True, "type": "batch", "keywords": ", ".join(theme.code.split("_")), "group": GROUP}
 
 
-@blueprint.route(f"/services.{FORMAT}")
+@open311_route(f"/services.{FORMAT}")
 def services(fmt: str) -> Response:
     _check_jurisdiction()
     return _respond("services", [_service_record(theme) for theme in _services()], fmt)
@@ -139,7 +158,7 @@ def _values(rows: Sequence[Actor | Region | District], extra: Sequence[tuple[str
     return [{"key": row.code, "name": row.name} for row in rows] + [{"key": k, "name": n} for k, n in extra]
 
 
-@blueprint.route(f"/services/<service_code>.{FORMAT}")
+@open311_route(f"/services/<service_code>.{FORMAT}")
 def service_definition(service_code: str, fmt: str) -> Response:
     _check_jurisdiction()
     theme = _service(service_code)
@@ -193,7 +212,7 @@ def _statuses() -> bool | None:
     return None
 
 
-@blueprint.route(f"/requests.{FORMAT}", methods=["GET"])
+@open311_route(f"/requests.{FORMAT}", methods=["GET"])
 def requests_list(fmt: str) -> Response:
     _check_jurisdiction()
     references = tuple(ref.upper() for ref in _list_argument("service_request_id"))
@@ -228,7 +247,7 @@ def _merged(codes: list[str], start: dt.datetime | None, end: dt.datetime | None
     return [georeport.request_record(a) for a in answers[:MAX_REQUESTS]]
 
 
-@blueprint.route(f"/requests/<service_request_id>.{FORMAT}")
+@open311_route(f"/requests/<service_request_id>.{FORMAT}")
 def request_detail(service_request_id: str, fmt: str) -> Response:
     _check_jurisdiction()
     answers, _ = search_answers(AnswerSearch(references=(service_request_id.upper()[:40],),
@@ -239,7 +258,7 @@ def request_detail(service_request_id: str, fmt: str) -> Response:
     return _respond("service_requests", [georeport.request_record(answers[0])], fmt)
 
 
-@blueprint.route(f"/tokens/<token>.{FORMAT}")
+@open311_route(f"/tokens/<token>.{FORMAT}")
 def token_lookup(token: str, fmt: str) -> Response:
     _check_jurisdiction()
     found = None
@@ -256,11 +275,11 @@ def _open311_limit() -> str:
     return current_app.config["OPEN311_RATE_LIMIT"]
 
 
-@blueprint.route(f"/requests.{FORMAT}", methods=["POST"])
+@open311_route(f"/requests.{FORMAT}", methods=["POST"])
 @csrf.exempt  # a machine endpoint: the api_key is its credential, not a browser session
 @limiter.limit(_open311_limit)
 def requests_create(fmt: str) -> Response:
-    key = authenticate_api_key(request.form.get("api_key"))
+    key = operations.authenticate_api_key(request.form.get("api_key"))
     if key is None:
         raise Open311Error(403, "api_key is missing or not valid. Ask the CivicWatch administrators for one.")
     _check_jurisdiction()
@@ -331,8 +350,43 @@ def _create(key: ApiKey, theme: Theme, submission: Submission, fmt: str) -> Resp
 
 # ---------------------------------------------------------------- anything else under /open311/v2
 
-@blueprint.route("/<path:anything>")
+@open311_route("/<path:anything>")
 def unknown(anything: str) -> NoReturn:
     """An unknown resource answers in the spec's error format, not as an HTML page. (Only GET: every other
     method stays under the application's CSRF protection, except the one POST that carries an api_key.)"""
     raise NotFound("There is nothing at this address. Start from discovery.json or services.json.")
+
+
+# ---------------------------------------------------------------- the OpenAPI description
+
+@blueprint.route("/api/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document("/", licence()))
+
+
+# ---------------------------------------------------------------- API keys (administrators)
+
+@blueprint.route("/staff/api-keys", methods=["GET", "POST"])
+@admin_required
+def api_keys() -> tuple[str, int]:
+    form = ApiKeyForm()
+    secret = None
+    if form.validate_on_submit():
+        _, secret = operations.issue_api_key(form.name.data, current_user)
+        db.session.commit()
+    keys = list(db.session.scalars(db.select(ApiKey).order_by(ApiKey.created_at.desc())))
+    return render_template("interfaces/api_keys.html", form=form, keys=keys, secret=secret,
+                           revoke_form=RevokeApiKeyForm()), (400 if form.errors else 200)
+
+
+@blueprint.route("/staff/api-keys/<int:key_id>/revoke", methods=["POST"])
+@admin_required
+def revoke_api_key(key_id: int) -> ResponseReturnValue:
+    form = RevokeApiKeyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    key = db.session.get(ApiKey, key_id) or abort(404)
+    operations.revoke_api_key(key, current_user)
+    db.session.commit()
+    flash(f"The key for {key.name} is revoked.", "success")
+    return redirect(url_for("interfaces.api_keys"))

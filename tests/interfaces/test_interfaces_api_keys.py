@@ -9,8 +9,8 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.values import fingerprint
 from civicwatch.crypto import keyed_hash
 from civicwatch.extensions import db
-from civicwatch.transparency.models import ApiKey
-from civicwatch.transparency.operations import authenticate_api_key
+from civicwatch.interfaces.models import ApiKey
+from civicwatch.interfaces.operations import authenticate_api_key
 from tests.conftest import csrf_token_from
 
 
@@ -63,8 +63,3 @@ def test_the_command_line_issues_lists_and_revokes(app):
     assert authenticate_api_key(secret) is None
     again = runner.invoke(args=["civicwatch", "api-key", "revoke", str(key.id)])
     assert again.exit_code != 0 and "already revoked" in again.output
-
-
-def test_the_statistics_command(app):
-    result = app.test_cli_runner().invoke(args=["civicwatch", "statistics", "refresh", "--full"])
-    assert result.exit_code == 0 and "full rebuild" in result.output

@@ -1,10 +1,9 @@
-"""Publishing answers, the complainant's rating and appeal, and Open311 API keys. Every operation writes its
-audit entry and flushes; the caller commits once."""
+"""Publishing answers: drafts and their redaction, four eyes, withdrawal. Every operation writes its audit entry
+and flushes; the caller commits once."""
 from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -13,19 +12,17 @@ from sqlalchemy.exc import IntegrityError
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import respond_window
-from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.feedback import ANSWERED
+from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.notifications import notify_complainant
-from civicwatch.cases.workflow import REASON_MAX, transition_case
-from civicwatch.crypto import DecryptionError, decrypt_json, keyed_hash
+from civicwatch.cases.workflow import REASON_MAX
+from civicwatch.crypto import DecryptionError, decrypt_json
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError
 from civicwatch.extensions import db
-from civicwatch.taxonomy.models import Body
-from civicwatch.text import check_text
-from civicwatch.transparency import permissions
-from civicwatch.transparency.models import ApiKey, Publication, PublicationStatus
-from civicwatch.transparency.redaction import (
+from civicwatch.publishing import permissions
+from civicwatch.publishing.models import Publication, PublicationStatus
+from civicwatch.publishing.redaction import (
     LABELS,
     Decision,
     KnownDetails,
@@ -33,6 +30,8 @@ from civicwatch.transparency.redaction import (
     apply_redactions,
     propose_redactions,
 )
+from civicwatch.publishing.workflow import transition_publication
+from civicwatch.text import check_text
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,6 @@ FIELDS = ("summary", "response")
 TEXT_MAX = 20_000
 REPLACEMENT_MAX = 60
 EXTRA_TERMS_MAX = 50
-API_KEY_PREFIX = "cw311_"
 PHONE_LIKE = re.compile(r"\+?\d[\d\s\-.()/]{6,}\d")
 
 
@@ -220,11 +218,8 @@ def submit_publication(publication: Publication, user: User) -> None:
     if not publication.summary.strip() or not publication.response.strip():
         raise DomainError("Write both the public summary and the response before submitting.")
     _refuse_leaks(publication.case, publication)
-    publication.status = P.AWAITING_APPROVAL
     publication.submitted_at = utcnow()
-    db.session.flush()
-    record_audit(user, "publication.submit", publication, case=publication.case,
-                 before={"status": P.DRAFT.value}, after={"status": P.AWAITING_APPROVAL.value})
+    transition_publication(publication, P.AWAITING_APPROVAL, user)
 
 
 def send_back_publication(publication: Publication, user: User, note: str | None) -> None:
@@ -233,11 +228,8 @@ def send_back_publication(publication: Publication, user: User, note: str | None
     note = " ".join((note or "").split())[:REASON_MAX] or None
     if note is None and user.id != publication.author_id:
         raise DomainError("Tell the author what to change.")
-    publication.status = P.DRAFT
     publication.review_note = note
-    db.session.flush()
-    record_audit(user, "publication.send_back", publication, case=publication.case,
-                 before={"status": P.AWAITING_APPROVAL.value}, after={"status": P.DRAFT.value, "note": note})
+    transition_publication(publication, P.DRAFT, user, after={"note": note})
 
 
 def approve_publication(publication: Publication, user: User, confirmed: bool) -> None:
@@ -245,7 +237,7 @@ def approve_publication(publication: Publication, user: User, confirmed: bool) -
     told on their follow-up page and by SMS."""
     permissions.require_approve(user, publication)
     case = publication.case
-    if case.status not in permissions.ANSWERED:
+    if case.status not in ANSWERED:
         raise InvalidTransitionError(f"The case is {case.status.value} now; only an answered case is published.")
     if not confirmed:
         raise DomainError("Confirm that you read the published text and that it identifies no one.")
@@ -253,21 +245,17 @@ def approve_publication(publication: Publication, user: User, confirmed: bool) -
     now = utcnow()
     previous = db.session.scalar(select(Publication).where(Publication.case_id == case.id,
                                                            Publication.status == P.PUBLISHED))
-    if previous is not None:
-        previous.status = P.SUPERSEDED
-        db.session.flush()  # one live answer per case: the old one steps aside first
-    publication.status = P.PUBLISHED
+    if previous is not None:  # one live answer per case: the old one steps aside first
+        transition_publication(previous, P.SUPERSEDED, user, after={"by_version": publication.version})
     publication.approver_id = user.id
     publication.published_at = now
     publication.body_id, publication.theme_id, publication.outcome = case.body_id, case.theme_id, case.outcome
     publication.answered_at = case.responded_at or case.closed_at or now
     db.session.add(CaseEvent(case=case, kind="answer_published", public=True, created_at=now, user_id=user.id,
                              detail={"version": publication.version}))
-    db.session.flush()
+    transition_publication(publication, P.PUBLISHED, user, before={"superseded": previous.id if previous else None},
+                           after={"author": publication.author_id, "approver": user.id})
     _tell_complainant_published(case)
-    record_audit(user, "publication.approve", publication, case=case,
-                 before={"status": P.AWAITING_APPROVAL.value, "superseded": previous.id if previous else None},
-                 after={"status": P.PUBLISHED.value, "author": publication.author_id, "approver": user.id})
 
 
 def _tell_complainant_published(case: Case) -> None:
@@ -289,98 +277,7 @@ def withdraw_publication(publication: Publication, user: User, reason: str | Non
     if len(reason) > 1000:
         raise DomainError("Keep the reason under 1,000 characters.")
     now = utcnow()
-    publication.status = P.WITHDRAWN
     publication.withdrawn_at, publication.withdrawn_by_id, publication.withdraw_reason = now, user.id, reason
     db.session.add(CaseEvent(case=publication.case, kind="answer_withdrawn", public=True, created_at=now,
                              user_id=user.id, detail={"version": publication.version, "reason": reason}))
-    db.session.flush()
-    record_audit(user, "publication.withdraw", publication, case=publication.case,
-                 before={"status": P.PUBLISHED.value}, after={"status": P.WITHDRAWN.value, "reason": reason})
-
-
-# ---------------------------------------------------------------- the complainant's rating and appeal
-
-def answer_available(case: Case) -> bool:
-    """Whether the complainant has an answer to rate or appeal: the case is answered."""
-    return case.status in permissions.ANSWERED
-
-
-def rate_answer(case: Case, rating: int | str) -> CaseEvent:
-    """The complainant rates the answer from 1 (very unhappy) to 5 (very happy); a new rating replaces
-    the old one. Called from the follow-up page and the SMS dialogue."""
-    try:
-        score = int(str(rating).strip())
-    except (TypeError, ValueError):
-        raise DomainError("Choose a rating from 1 to 5.") from None
-    if not 1 <= score <= 5:
-        raise DomainError("Choose a rating from 1 to 5.")
-    if not answer_available(case):
-        raise InvalidTransitionError("There is no answer to rate yet: you can rate it once the body has answered.")
-    before = case.satisfaction
-    case.satisfaction = score
-    event = CaseEvent(case=case, kind="answer_rated", public=True, created_at=utcnow(), detail={"rating": score})
-    db.session.add(event)
-    db.session.flush()
-    record_audit(None, "case.rate", case, before={"satisfaction": before}, after={"satisfaction": score})
-    return event
-
-
-def appeal_answer(case: Case, reason: str | None, body: Body | None = None) -> CaseEvent:
-    """The complainant appeals: the case is reopened (with their reason on the timeline) and, if they
-    chose another oversight body, it moves there with a fresh deadline."""
-    reason = " ".join((reason or "").split())[:REASON_MAX]
-    if not reason:
-        raise DomainError("Tell us why you disagree with the answer.")
-    if body is not None and not body.active:
-        raise DomainError("Choose an oversight body from the list.")
-    event = transition_case(case, CaseStatus.REOPENED, None, reason=reason)
-    if body is not None and body.id != case.body_id:
-        _move_on_appeal(case, body)
-    return event
-
-
-def _move_on_appeal(case: Case, body: Body) -> None:
-    previous = case.body_id
-    now = utcnow()
-    case.body, case.assigned_to_id = body, None
-    case.respond_due_at = now + respond_window(case, body)
-    db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=now,
-                             detail={"body": body.name, "appeal": True}))
-    db.session.flush()
-    record_audit(None, "case.appeal_route", case, before={"body_id": previous},
-                 after={"body_id": body.id, "respond_due_at": case.respond_due_at})
-
-
-# ---------------------------------------------------------------- API keys for Open311 clients
-
-def issue_api_key(name: str, user: User | None) -> tuple[ApiKey, str]:
-    """A new key; the secret is returned once and only its keyed hash is stored."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise DomainError("Name the client the key is for.")
-    secret = API_KEY_PREFIX + secrets.token_urlsafe(24)
-    key = ApiKey(name=name[:200], key_hash=keyed_hash("api_key", secret), prefix=secret[:12],
-                 created_by_id=user.id if user else None)
-    db.session.add(key)
-    db.session.flush()
-    record_audit(user, "api_key.issue", key, after={"name": key.name, "prefix": key.prefix})
-    return key, secret
-
-
-def revoke_api_key(key: ApiKey, user: User | None) -> None:
-    if key.revoked_at is not None:
-        raise ConflictError("That key is already revoked.")
-    key.revoked_at = utcnow()
-    db.session.flush()
-    record_audit(user, "api_key.revoke", key, before={"revoked": False}, after={"revoked": True})
-
-
-def authenticate_api_key(secret: str | None) -> ApiKey | None:
-    """The active key with this secret, or None."""
-    if not secret or len(secret) > 200:
-        return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == keyed_hash("api_key", secret)))
-    if key is None or key.revoked_at is not None:
-        return None
-    key.last_used_at = utcnow()
-    return key
+    transition_publication(publication, P.WITHDRAWN, user, after={"reason": reason})

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
+from civicwatch.interfaces.models import ApiKey, Open311Token
+from civicwatch.interfaces.operations import issue_api_key
 from civicwatch.taxonomy.models import Theme
-from civicwatch.transparency.models import ApiKey, Open311Token
-from civicwatch.transparency.operations import issue_api_key
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
 REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
@@ -227,7 +227,7 @@ def test_creating_errors_follow_the_spec(client, api_key, data, status, message)
 
 def test_a_revoked_key_is_refused(client, api_key):
     key = db.session.scalar(select(ApiKey))
-    from civicwatch.transparency.operations import revoke_api_key
+    from civicwatch.interfaces.operations import revoke_api_key
 
     revoke_api_key(key, None)
     db.session.commit()
@@ -261,8 +261,8 @@ def test_the_post_needs_no_csrf_token_but_every_staff_form_does(app, client, api
     response = client.post("/open311/v2/requests.json", data={"api_key": api_key, "service_code": "corruption",
                                                               "description": "Officers took money at the border."})
     assert response.status_code == 200
-    exempt = {view for view in app.extensions["csrf"]._exempt_views if view.startswith("civicwatch.transparency")}
-    assert exempt == {"civicwatch.transparency.open311.requests_create"}
+    exempt = {view for view in app.extensions["csrf"]._exempt_views if view.startswith("civicwatch.interfaces")}
+    assert exempt == {"civicwatch.interfaces.views.requests_create"}
 
 
 @pytest.mark.parametrize("path, status", [

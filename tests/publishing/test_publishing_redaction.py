@@ -1,7 +1,7 @@
 """The redaction assistant: what it proposes, and how staff decisions become the published text."""
 import pytest
 
-from civicwatch.transparency.redaction import (
+from civicwatch.publishing.redaction import (
     Decision,
     KnownDetails,
     apply_redactions,

@@ -1,0 +1,66 @@
+"""The complainant's say on the answer: a rating from 1 to 5, or an appeal that reopens the case. Called from
+the follow-up page and the SMS dialogue; each operation writes its audit entry and flushes, the caller commits."""
+from __future__ import annotations
+
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.deadlines import respond_window
+from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.workflow import REASON_MAX, transition_case
+from civicwatch.database import utcnow
+from civicwatch.errors import DomainError, InvalidTransitionError
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
+
+# A case is answered once it is responded or closed: only then is there an answer to rate, appeal or publish.
+ANSWERED = frozenset({CaseStatus.RESPONDED, CaseStatus.CLOSED})
+
+
+def answer_available(case: Case) -> bool:
+    """Whether the complainant has an answer to rate or appeal: the case is answered."""
+    return case.status in ANSWERED
+
+
+def rate_answer(case: Case, rating: int | str) -> CaseEvent:
+    """The complainant rates the answer from 1 (very unhappy) to 5 (very happy); a new rating replaces
+    the old one."""
+    try:
+        score = int(str(rating).strip())
+    except (TypeError, ValueError):
+        raise DomainError("Choose a rating from 1 to 5.") from None
+    if not 1 <= score <= 5:
+        raise DomainError("Choose a rating from 1 to 5.")
+    if not answer_available(case):
+        raise InvalidTransitionError("There is no answer to rate yet: you can rate it once the body has answered.")
+    before = case.satisfaction
+    case.satisfaction = score
+    event = CaseEvent(case=case, kind="answer_rated", public=True, created_at=utcnow(), detail={"rating": score})
+    db.session.add(event)
+    db.session.flush()
+    record_audit(None, "case.rate", case, before={"satisfaction": before}, after={"satisfaction": score})
+    return event
+
+
+def appeal_answer(case: Case, reason: str | None, body: Body | None = None) -> CaseEvent:
+    """The complainant appeals: the case is reopened (with their reason on the timeline) and, if they
+    chose another oversight body, it moves there with a fresh deadline."""
+    reason = " ".join((reason or "").split())[:REASON_MAX]
+    if not reason:
+        raise DomainError("Tell us why you disagree with the answer.")
+    if body is not None and not body.active:
+        raise DomainError("Choose an oversight body from the list.")
+    event = transition_case(case, CaseStatus.REOPENED, None, reason=reason)
+    if body is not None and body.id != case.body_id:
+        _move_on_appeal(case, body)
+    return event
+
+
+def _move_on_appeal(case: Case, body: Body) -> None:
+    previous = case.body_id
+    now = utcnow()
+    case.body, case.assigned_to_id = body, None
+    case.respond_due_at = now + respond_window(case, body)
+    db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=now,
+                             detail={"body": body.name, "appeal": True}))
+    db.session.flush()
+    record_audit(None, "case.appeal_route", case, before={"body_id": previous},
+                 after={"body_id": body.id, "respond_due_at": case.respond_due_at})

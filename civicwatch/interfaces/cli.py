@@ -1,0 +1,54 @@
+"""`civicwatch api-key ...`: keys for Open311 clients."""
+from __future__ import annotations
+
+import click
+from sqlalchemy import or_, select
+
+from civicwatch.cli import cli
+from civicwatch.errors import DomainError
+from civicwatch.extensions import db
+from civicwatch.interfaces.models import ApiKey
+from civicwatch.interfaces.operations import issue_api_key, revoke_api_key
+
+
+@cli.group("api-key")
+def api_key_group() -> None:
+    """Keys for Open311 clients (reading needs none; sending complaints does)."""
+
+
+@api_key_group.command("issue")
+@click.argument("name")
+def issue_command(name: str) -> None:
+    """Issue a key for NAME (the organisation or app). The key is printed once; only a fingerprint is kept."""
+    try:
+        key, secret = issue_api_key(name, None)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Issued key {key.id} for {key.name}:")
+    click.echo(secret)
+
+
+@api_key_group.command("list")
+def list_command() -> None:
+    """Every key: id, first characters, status, last use."""
+    for key in db.session.scalars(select(ApiKey).order_by(ApiKey.id)):
+        status = "active" if key.active else f"revoked {key.revoked_at:%Y-%m-%d}"
+        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+        click.echo(f"{key.id}\t{key.prefix}…\t{status}\tlast used {used}\t{key.name}")
+
+
+@api_key_group.command("revoke")
+@click.argument("key")
+def revoke_command(key: str) -> None:
+    """Revoke KEY, given by its id or its first characters."""
+    condition = ApiKey.prefix == key if not key.isdigit() else or_(ApiKey.id == int(key), ApiKey.prefix == key)
+    found = list(db.session.scalars(select(ApiKey).where(condition)))
+    if len(found) != 1:
+        raise click.ClickException("No single key matches; use the id shown by `api-key list`.")
+    try:
+        revoke_api_key(found[0], None)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Revoked key {found[0].id} ({found[0].name}).")

@@ -1,0 +1,100 @@
+"""What the public statistics and the published answers share as open data: the licence, the words for
+outcomes, downloads (CSV that spreadsheets cannot run, ISO dates) and the public pages' caching."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, stream_with_context
+
+# Spreadsheet programs run a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+OUTCOME_LABELS = {
+    "substantiated": "Substantiated: the complaint was found to be true",
+    "partly_substantiated": "Partly substantiated",
+    "not_substantiated": "Not substantiated: not enough evidence",
+    "unfounded": "Unfounded: the evidence showed it did not happen",
+    "policy_failure": "A failure of policy or procedure",
+    "no_jurisdiction": "Outside the body's powers",
+}
+
+
+def outcome_label(outcome: enum.Enum | str | None) -> str:
+    value = str(outcome.value) if isinstance(outcome, enum.Enum) else (outcome or "")
+    return OUTCOME_LABELS.get(value, value.replace("_", " ").capitalize())
+
+
+# ---------------------------------------------------------------- the licence and the public pages
+
+def licence() -> dict[str, str]:
+    return {"name": current_app.config["OPEN_DATA_LICENCE_NAME"], "url": current_app.config["OPEN_DATA_LICENCE_URL"]}
+
+
+def licence_context() -> dict[str, Any]:
+    """For the templates of the public blueprints: the licence line under every figure and answer."""
+    name, url = licence()["name"], licence()["url"]
+    return {"open_data_licence": {"name": name, "url": url, "line": (
+        f"Published under the {name} licence: free to reuse and republish if you credit CivicWatch.")}}
+
+
+def public_caching(response: Response) -> Response:
+    """Public figures and answers may be kept by browsers and proxies for a minute (the rollup's own pace);
+    staff pages are never cached (see security_headers)."""
+    if request.method == "GET" and response.status_code == 200 and not request.path.startswith("/staff"):
+        response.headers.setdefault("Cache-Control", "public, max-age=60")
+    return response
+
+
+def download(body: Iterator[str], mimetype: str, filename: str) -> Response:
+    """A streamed file with its licence."""
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Link"] = f'<{licence()["url"]}>; rel="license"'
+    return response
+
+
+def filter_problem(form: Any) -> tuple[Response, int]:
+    return jsonify(error={"status": 400, "title": "Something is not right", "message": "Check the filters.",
+                          "fields": dict(form.errors)}), 400
+
+
+# ---------------------------------------------------------------- formats
+
+def csv_line(values: Iterable[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
+
+
+def safe_text(value: str | None) -> str:
+    text = value or ""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+# The months and years anyone may ask about. Each month in the range has a first day and a next month that
+# datetime can hold (year 0 and year 10000 cannot), and a monthly trend over the whole range stays a few hundred
+# rows. Public filters are checked against these before anything else reads them.
+FIRST_YEAR = 2000
+LAST_YEAR = 2099
+
+
+def year_problem(value: str) -> str | None:
+    """Why `value` is not a year from FIRST_YEAR to LAST_YEAR; None if it is."""
+    if not (len(value) == 4 and value.isascii() and value.isdigit()):
+        return "A year, for example 2026"
+    if not FIRST_YEAR <= int(value) <= LAST_YEAR:
+        return f"Choose a year from {FIRST_YEAR} to {LAST_YEAR}."
+    return None

@@ -1,0 +1,80 @@
+"""Forms: the filters of the published answers (GET, no CSRF: they change nothing) and the staff publishing
+forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, Field, Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from civicwatch.cases.models import Outcome
+from civicwatch.open_data import outcome_label, year_problem
+from civicwatch.taxonomy.models import Body, Theme
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _valid_year(form: Form, field: Field) -> None:
+    problem = year_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
+class PublishedSearchForm(Form):
+    """The filters of /published and of the published answers exports."""
+
+    q = StringField("Search the answers", validators=[Optional(), Length(max=200)])
+    body = SelectField("Oversight body", default="", validate_choice=True)
+    theme = SelectField("What the complaint was about", default="", validate_choice=True)
+    outcome = SelectField("Outcome", default="", validate_choice=True)
+    year = StringField("Year published", validators=[Optional(), _valid_year], filters=[_stripped])
+
+    def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme]) -> None:
+        super().__init__(args)
+        self.body.choices = [("", "All bodies")] + [(b.code, b.name) for b in bodies]
+        self.theme.choices = [("", "All subjects")] + [(t.code, t.name) for t in themes]
+        self.outcome.choices = [("", "All outcomes")] + [(o.value, outcome_label(o)) for o in Outcome]
+
+
+# ---------------------------------------------------------------- staff
+
+class DraftForm(FlaskForm):
+    """The author's draft: both texts as written, then the decision on each proposal (posted as
+    hide-<key> and replacement-<key> fields, one pair per proposal)."""
+
+    row_version = HiddenField()
+    summary_source = TextAreaField("Public summary of the complaint and what was done",
+                                   validators=[DataRequired("Write the public summary."), Length(max=20_000)])
+    response_source = TextAreaField("The body's response",
+                                    validators=[DataRequired("Write the body's response."), Length(max=20_000)])
+    extra_terms = TextAreaField(
+        "Also hide these words or phrases", validators=[Optional(), Length(max=2000)],
+        description="One per line: names or details the assistant missed. They are hidden wherever they appear.")
+    check = SubmitField("Save and check again")
+    submit_for_approval = SubmitField("Submit for approval")
+
+
+class ReviewForm(FlaskForm):
+    row_version = HiddenField()
+    note = TextAreaField("Why you are sending it back", validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField("I have read the published text and it names or identifies no one")
+    approve = SubmitField("Approve and publish")
+    send_back = SubmitField("Send back to the author")
+
+
+class WithdrawForm(FlaskForm):
+    row_version = HiddenField()
+    reason = TextAreaField("Reason (published with the notice)",
+                           validators=[DataRequired("Give the reason the public will read."), Length(max=1000)])
+    submit = SubmitField("Withdraw this answer")
+
+
+class StartDraftForm(FlaskForm):
+    submit = SubmitField("Start a draft")
+
+
+class DiscardForm(FlaskForm):
+    row_version = HiddenField()
+    submit = SubmitField("Discard this draft")

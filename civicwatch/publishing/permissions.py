@@ -1,0 +1,91 @@
+"""Who may draft, approve and withdraw public answers, read from the transition table in `workflow`. Cases are
+reached through `visible_cases` only.
+
+Administrators and the investigators of the body holding the case publish its answer. The author edits,
+submits and discards the draft; a different person approves it (four eyes). Anyone who may publish may send
+back a submitted answer or withdraw a published one.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from civicwatch.accounts.models import User
+from civicwatch.cases.feedback import ANSWERED
+from civicwatch.cases.models import Case
+from civicwatch.cases.permissions import load_case, visible_cases
+from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
+from civicwatch.extensions import db
+from civicwatch.publishing.models import Publication, PublicationStatus
+from civicwatch.publishing.workflow import NOT_A_PUBLISHER, is_publisher, refusal
+
+P = PublicationStatus
+# Editing and discarding a draft belong to whoever may submit it: its author.
+EDIT = P.AWAITING_APPROVAL
+
+
+def load_publication(user: User, publication_id: int) -> Publication:
+    """The publication if the user may open its case; otherwise 404, whether it exists or not."""
+    publication = db.session.scalar(
+        select(Publication).where(Publication.id == publication_id,
+                                  Publication.case_id.in_(visible_cases(user).with_only_columns(Case.id))))
+    if publication is None:
+        raise NotFoundError("There is no publication with that number, or you do not have access to it.")
+    return publication
+
+
+def load_case_for_publishing(user: User, case_id: int) -> Case:
+    return load_case(user, case_id)
+
+
+def may_start(user: User, case: Case) -> bool:
+    return is_publisher(user) and case.status in ANSWERED
+
+
+def may_edit(user: User, publication: Publication) -> bool:
+    return refusal(user, publication, EDIT) is None
+
+
+def may_approve(user: User, publication: Publication) -> bool:
+    return refusal(user, publication, P.PUBLISHED) is None
+
+
+def may_send_back(user: User, publication: Publication) -> bool:
+    return refusal(user, publication, P.DRAFT) is None
+
+
+def may_withdraw(user: User, publication: Publication) -> bool:
+    return refusal(user, publication, P.WITHDRAWN) is None
+
+
+def require_start(user: User, case: Case) -> None:
+    if not is_publisher(user):
+        raise PermissionDeniedError(NOT_A_PUBLISHER.format(role=user.role.value))
+    if case.status not in ANSWERED:
+        raise InvalidTransitionError(
+            f"Only an answered case can have a public answer. This case is {case.status.value}.")
+
+
+def require_edit(user: User, publication: Publication) -> None:
+    error = refusal(user, publication, EDIT)
+    if isinstance(error, InvalidTransitionError):
+        raise InvalidTransitionError("This answer is no longer a draft, so it cannot be changed.")
+    if error is not None:
+        raise error
+
+
+def require_approve(user: User, publication: Publication) -> None:
+    _require(user, publication, P.PUBLISHED)
+
+
+def require_send_back(user: User, publication: Publication) -> None:
+    _require(user, publication, P.DRAFT)
+
+
+def require_withdraw(user: User, publication: Publication) -> None:
+    _require(user, publication, P.WITHDRAWN)
+
+
+def _require(user: User, publication: Publication, target: PublicationStatus) -> None:
+    error = refusal(user, publication, target)
+    if error is not None:
+        raise error

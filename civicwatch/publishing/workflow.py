@@ -1,0 +1,117 @@
+"""The publication state machine: one transition table (data) saying who may make each move, and the one
+function that changes `publication.status` and writes its audit entry.
+
+Every move is made by a publisher (an administrator, or an investigator of the body holding the case: which
+publications a user can reach at all is `permissions.load_publication`'s business). Relative to one version
+of an answer, a publisher is either its author or a reviewer; four eyes means the author never approves.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.audit.operations import record_audit
+from civicwatch.errors import DomainError, InvalidTransitionError, PermissionDeniedError
+from civicwatch.extensions import db
+from civicwatch.publishing.models import Publication, PublicationStatus
+
+P = PublicationStatus
+PUBLISHERS = frozenset({Role.ADMIN, Role.INVESTIGATOR})
+NOT_A_PUBLISHER = "Your role ({role}) cannot publish answers: administrators and the body's investigators can."
+
+
+class Actor(enum.Enum):
+    AUTHOR = "author"  # the publisher who wrote this version
+    REVIEWER = "reviewer"  # any other publisher: the second pair of eyes
+
+
+AUTHOR = frozenset({Actor.AUTHOR})
+REVIEWER = frozenset({Actor.REVIEWER})
+ANY_PUBLISHER = frozenset(Actor)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move, the actors who may make it, and what a publisher outside them is told."""
+
+    action: str
+    actors: frozenset[Actor]
+    refused: str = ""
+
+
+TRANSITIONS: dict[tuple[PublicationStatus, PublicationStatus], Transition] = {
+    (P.DRAFT, P.AWAITING_APPROVAL): Transition(
+        "submit", AUTHOR, "Only the author of a draft changes it; you can approve or send it back once it is "
+                          "submitted."),
+    # The reviewer sends it back with a note; the author may take back their own submission.
+    (P.AWAITING_APPROVAL, P.DRAFT): Transition("send_back", ANY_PUBLISHER),
+    (P.AWAITING_APPROVAL, P.PUBLISHED): Transition(
+        "approve", REVIEWER, "Another staff member must approve what you wrote: that is the point of a second "
+                             "pair of eyes."),
+    # Made by whoever approves the next version: one live answer per case.
+    (P.PUBLISHED, P.SUPERSEDED): Transition("supersede", ANY_PUBLISHER),
+    (P.PUBLISHED, P.WITHDRAWN): Transition("withdraw", ANY_PUBLISHER),
+}
+
+STATUS_WORDS = {
+    P.DRAFT: "a draft",
+    P.AWAITING_APPROVAL: "an answer awaiting approval",
+    P.PUBLISHED: "a published answer",
+    P.SUPERSEDED: "an answer a newer version replaced",
+    P.WITHDRAWN: "a withdrawn answer",
+}
+ACTION_WORDS = {
+    "submit": "submitted for approval",
+    "send_back": "sent back to its author",
+    "approve": "approved",
+    "supersede": "superseded",
+    "withdraw": "withdrawn",
+}
+
+
+def is_publisher(user: User) -> bool:
+    return user.role in PUBLISHERS
+
+
+def actor_of(user: User, publication: Publication) -> Actor | None:
+    """Who the user is to this version of the answer; None for someone who does not publish at all."""
+    if not is_publisher(user):
+        return None
+    return Actor.AUTHOR if publication.author_id == user.id else Actor.REVIEWER
+
+
+def refusal(user: User, publication: Publication, target: PublicationStatus) -> DomainError | None:
+    """Why the user may not move the publication to `target` now, in words they can act on; None if they may."""
+    actor = actor_of(user, publication)
+    if actor is None:
+        return PermissionDeniedError(NOT_A_PUBLISHER.format(role=user.role.value))
+    transition = TRANSITIONS.get((publication.status, target))
+    if transition is None:
+        return InvalidTransitionError(_not_now(publication.status, target))
+    if actor not in transition.actors:
+        return PermissionDeniedError(transition.refused)
+    return None
+
+
+def _not_now(source: PublicationStatus, target: PublicationStatus) -> str:
+    moves = [(start, t.action) for (start, end), t in TRANSITIONS.items() if end is target]
+    starts = " or ".join(STATUS_WORDS[start] for start, _ in moves)
+    return (f"Only {starts} can be {ACTION_WORDS[moves[0][1]]}; this is {STATUS_WORDS[source]}. Reload the page "
+            "to see what can be done now.")
+
+
+def transition_publication(publication: Publication, target: PublicationStatus, user: User,
+                           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
+    """Move the publication to `target` after checking the table and the actor, and write the audit entry
+    (`before` and `after` add the move's other facts). The only place that writes `publication.status`."""
+    error = refusal(user, publication, target)
+    if error is not None:
+        raise error
+    source = publication.status
+    action = TRANSITIONS[(source, target)].action
+    publication.status = target
+    db.session.flush()
+    record_audit(user, f"publication.{action}", publication, case=publication.case,
+                 before={"status": source.value, **(before or {})}, after={"status": target.value, **(after or {})})

@@ -1,0 +1,59 @@
+"""Errors on the interfaces blueprint: Open311 paths answer in the spec's format even when the error comes from
+the rate limiter or the request size; the administrators' API keys page, on the same blueprint, keeps the
+application's error pages."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role
+from civicwatch.extensions import db
+from civicwatch.interfaces.models import ApiKey
+from civicwatch.interfaces.operations import issue_api_key, revoke_api_key
+from tests.conftest import csrf_token_from
+
+
+@pytest.fixture
+def app_config(app_config):
+    app_config.update({"RATELIMIT_ENABLED": True, "OPEN311_RATE_LIMIT": "2 per minute",
+                       "MAX_CONTENT_LENGTH": 64 * 1024})
+    return app_config
+
+
+@pytest.fixture
+def api_key(app):
+    _, secret = issue_api_key("Freetown civic app", None)
+    db.session.commit()
+    return secret
+
+
+def test_open311_rate_limit_answers_in_the_spec_format(client, api_key):
+    form = {"api_key": api_key, "service_code": "corruption", "description": "Officers took money at the border."}
+    statuses = [client.post("/open311/v2/requests.json", data=form).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    limited = client.post("/open311/v2/requests.xml", data=form)
+    assert limited.status_code == 429 and limited.content_type == "text/xml; charset=utf-8"
+    assert "<code>429</code>" in limited.get_data(as_text=True)
+
+
+def test_open311_too_large_answers_in_the_spec_format(client, api_key):
+    response = client.post("/open311/v2/requests.json", data={"api_key": api_key, "service_code": "corruption",
+                                                              "description": "x" * (100 * 1024)})
+    assert response.status_code == 413
+    assert response.get_json()[0]["code"] == 413
+
+
+def test_the_api_keys_page_keeps_the_application_error_pages(make_user, browser_for):
+    admin = browser_for(make_user(Role.ADMIN))
+    page = admin.get("/staff/api-keys").get_data(as_text=True)
+    missing = admin.post("/staff/api-keys/999999/revoke", data={"csrf_token": csrf_token_from(page)})
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    issue_api_key("Old app", None)
+    key = db.session.scalar(select(ApiKey))
+    revoke_api_key(key, None)
+    db.session.commit()
+    again = admin.post(f"/staff/api-keys/{key.id}/revoke", data={"csrf_token": csrf_token_from(page)})
+    assert again.status_code == 409 and again.mimetype == "text/html" and "already revoked" in again.get_data(
+        as_text=True)
+    refused = browser_for(make_user(Role.TRIAGE)).get("/staff/api-keys")
+    assert refused.status_code == 403 and refused.mimetype == "text/html"

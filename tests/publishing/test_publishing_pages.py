@@ -1,0 +1,35 @@
+"""Every page of the published answers, public and staff (and the API keys page): no script and no inline
+style (the CSP forbids them), and a page that makes sense without JavaScript."""
+import pytest
+
+from civicwatch.accounts.models import Role
+from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
+from civicwatch.publishing.models import Publication
+
+PUBLIC = ["/published", "/published?q=officers"]
+
+
+def assert_clean(html: str, path: str) -> None:
+    assert "<script" not in html and " style=" not in html, path
+    assert '<svg' not in html or 'role="img"' in html, path
+
+
+@pytest.mark.parametrize("path", PUBLIC)
+def test_public_pages_need_no_script_or_inline_style(client, new_case, path):
+    new_case(CaseStatus.CLOSED)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert_clean(response.get_data(as_text=True), path)
+
+
+def test_staff_pages_need_no_script_or_inline_style(new_case, publish, make_user, browser_for):
+    case = new_case(CaseStatus.CLOSED)
+    publish(case)
+    publication = db.session.query(Publication).one()
+    admin = browser_for(make_user(Role.ADMIN))
+    for path in ("/staff/publications", f"/staff/publications/case/{case.id}",
+                 f"/staff/publications/{publication.id}", "/staff/api-keys", f"/published/{case.reference}"):
+        response = admin.get(path)
+        assert response.status_code == 200, path
+        assert_clean(response.get_data(as_text=True), path)
