@@ -23,6 +23,16 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+
+
 class Config:
     ENVIRONMENT = "development"  # what CIVICWATCH_ENV chose; civicwatch/settings.py checks each at start
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -80,8 +90,23 @@ class Config:
     TRACK_FAILURE_WINDOW_MINUTES = 60
     # After a correct code, the case stays open in that browser this long without activity.
     TRACK_SESSION_MINUTES = 15
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Wrong staff passwords, counted in the database (shared by every instance) per client network and
+    # email typed: a few are free, then each try waits LOGIN_SLOWDOWN_SECONDS, doubling, then the client is
+    # blocked for LOGIN_LOCKOUT_MINUTES. Someone guessing elsewhere never locks the real user out...
+    LOGIN_SLOWDOWN_AFTER = 3
+    LOGIN_SLOWDOWN_SECONDS = 5
+    LOGIN_LOCKOUT_AFTER = _env_int("CIVICWATCH_LOGIN_LOCKOUT_AFTER", 10)
+    LOGIN_LOCKOUT_MINUTES = _env_int("CIVICWATCH_LOGIN_LOCKOUT_MINUTES", 30)
+    LOGIN_FAILURE_WINDOW_MINUTES = 60
+    # ... unless wrong passwords for one account come from many networks at once: past this many in the
+    # window, every sign-in to the account pauses this long (audited).
+    LOGIN_ACCOUNT_CEILING = _env_int("CIVICWATCH_LOGIN_ACCOUNT_CEILING", 100)
+    LOGIN_ACCOUNT_LOCK_MINUTES = _env_int("CIVICWATCH_LOGIN_ACCOUNT_LOCK_MINUTES", 15)
+    # Wrong authenticator codes in a row (a right password does not clear them): the second factor then
+    # locks until an admin unlocks it on the staff accounts page (or `civicwatch unlock-two-factor`).
+    TOTP_MAX_FAILURES = _env_int("CIVICWATCH_TOTP_MAX_FAILURES", 5)
+    # A staff session without a request for this long ends (checked by the server on every request).
+    STAFF_IDLE_MINUTES = _env_int("CIVICWATCH_STAFF_IDLE_MINUTES", 30)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

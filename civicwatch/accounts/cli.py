@@ -1,11 +1,12 @@
-"""`civicwatch create-user`."""
+"""`civicwatch create-user` and `civicwatch unlock-two-factor`."""
 from __future__ import annotations
 
 import click
 from sqlalchemy import select
 
 from civicwatch.accounts.models import Role
-from civicwatch.accounts.operations import create_user
+from civicwatch.accounts.operations import create_user, find_user_by_email
+from civicwatch.accounts.totp import second_factor_locked, unlock_second_factor
 from civicwatch.cli import cli
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
@@ -29,3 +30,18 @@ def create_user_command(email: str, name: str, role: str, body_code: str | None,
         raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@cli.command("unlock-two-factor")
+@click.option("--email", required=True)
+def unlock_two_factor_command(email: str) -> None:
+    """Let a staff member try authenticator codes again after too many wrong ones (e.g. the last admin)."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException("no account with that email")
+    if not second_factor_locked(user) and not user.totp_failures:
+        click.echo(f"The two-factor sign-in of {user.email} is not locked.")
+        return
+    unlock_second_factor(user, actor=None)
+    db.session.commit()
+    click.echo(f"Unlocked the two-factor sign-in of {user.email}.")

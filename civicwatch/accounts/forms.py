@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from civicwatch.accounts.models import Role
 from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
@@ -15,7 +15,7 @@ class LoginForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)])
     new_password = PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
@@ -46,4 +46,17 @@ class TotpForm(FlaskForm):
     code = StringField("Code from your authenticator app", validators=[DataRequired(), Length(max=12)],
                        description="Six digits. A new code appears every 30 seconds.",
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True})
+    submit = SubmitField("Continue")
+
+
+class ChangeTotpForm(FlaskForm):
+    """Binding a new authenticator app to a signed-in account: proof that it is the account's owner first."""
+
+    current_password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)])
+    current_code = StringField("Code from the authenticator app you use now", validators=[Optional(), Length(max=12)],
+                               description="Six digits from the app you sign in with today.",
+                               render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+    code = StringField("Code from the new authenticator app", validators=[DataRequired(), Length(max=12)],
+                       description="Six digits. A new code appears every 30 seconds.",
+                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
     submit = SubmitField("Continue")

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from civicwatch.crypto import keyed_hash
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column
 from civicwatch.extensions import Model
 from civicwatch.taxonomy.models import Body
@@ -36,10 +38,13 @@ class User(UserMixin, TimestampMixin, Model):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Wrong second-factor codes since the last right one; a password never clears them. At the limit the
+    # second factor locks until an admin unlocks it.
+    totp_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    totp_locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # Changing this invalidates every session of the user (logout everywhere, deactivation).
+    # Random; replaced at sign-out, password or authenticator change and (de)activation, which ends every
+    # session of the user. Sessions carry a keyed hash of it, never the value itself.
     session_token: Mapped[str] = mapped_column(String(64))
 
     body: Mapped[Body | None] = relationship()
@@ -49,7 +54,33 @@ class User(UserMixin, TimestampMixin, Model):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What the session keeps: the id and a fingerprint that a new token, role or body invalidates."""
+        return f"{self.id}:{session_fingerprint(self)}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+def session_fingerprint(user: User) -> str:
+    """A keyed hash of the session token with the role and body, so that a cookie proves nothing about the
+    stored token and a change of role or body ends the user's sessions even when made outside the app."""
+    return keyed_hash("staff-session", f"{user.id}:{user.session_token}:{user.role.value}:{user.body_id}")
+
+
+class LoginFailure(Model):
+    """Failed password checks counted under one key: a client and an account, an account from anywhere, or
+    a signed-in user re-entering their password. In the database, so every app instance sees the same count.
+
+    The key is a keyed hash; neither the address nor the email is stored.
+    """
+
+    __tablename__ = "login_failures"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
+import logging
+import math
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import select
 
-from civicwatch.accounts.models import Role, User
+from civicwatch.accounts import throttle, totp
+from civicwatch.accounts.models import Role, User, new_session_token
 from civicwatch.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -21,15 +22,42 @@ from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 
+log = logging.getLogger(__name__)
+
 
 class AuthenticationError(DomainError):
     status = 401
 
 
-# One answer for every failure, so nobody learns which emails have accounts or which are locked.
+class TooManyAttemptsError(DomainError):
+    """Too many wrong passwords: nothing is checked until `wait` has passed."""
+
+    status = 429
+
+    def __init__(self, wait: dt.timedelta) -> None:
+        self.retry_after = max(1, math.ceil(wait.total_seconds()))
+        super().__init__(f"Too many failed attempts. Wait {describe_seconds(self.retry_after)}, then try again.")
+
+
+class WrongCurrentPasswordError(DomainError):
+    pass
+
+
+class WrongCurrentCodeError(DomainError):
+    pass
+
+
+# One answer for every failure, so nobody learns which emails have accounts.
 FAILED_SIGN_IN = (
-    "Email or password is not correct. After several failed attempts an account is locked for a few minutes."
+    "Email or password is not correct. After several failed attempts, sign-in from this connection "
+    "is paused for a while."
 )
+WRONG_CURRENT_PASSWORD = "Your current password is not correct."
+NEW_CODE_MISMATCH = "That code does not match. Check the key was typed exactly, then try the newest code."
+
+
+def describe_seconds(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
 
 
 def normalise_email(email: str) -> str:
@@ -67,9 +95,9 @@ def create_user(
         role=role,
         body=body,
         password_hash=hash_password(password),
-        session_token=secrets.token_hex(16),
+        session_token=new_session_token(),
         active=True,
-        failed_logins=0,
+        totp_failures=0,
     )
     db.session.add(user)
     db.session.flush()
@@ -79,49 +107,96 @@ def create_user(
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    return db.session.scalar(select(User).where(User.email == throttle.email_key(email)))
 
 
-def is_locked(user: User, now: dt.datetime | None = None) -> bool:
-    return bool(user.locked_until and user.locked_until > (now or utcnow()))
+def authenticate(email: str, password: str, client_address: str | None) -> User:
+    """Check credentials, with backoff per client and account and a ceiling per account (see throttle).
 
-
-def authenticate(email: str, password: str) -> User:
-    """Check credentials, counting failures per account and locking the account after too many.
-
-    Every attempt costs one argon2 verification and gets the same message, whatever the account's state.
+    Every attempt that is checked costs one argon2 verification and gets the same message, whatever the
+    account's state; an attempt during a wait is not checked at all.
     """
+    client, account = throttle.client_key(client_address, email), throttle.account_key(email)
+    throttle.hold(client)
+    wait = throttle.current_wait(client, account)
+    if wait is not None:
+        raise TooManyAttemptsError(wait)
     user = find_user_by_email(email)
-    now = utcnow()
     password_ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not password_ok or not user.active or is_locked(user, now):
-        if user is not None and not is_locked(user, now):
-            register_failed_login(user, now)
+    if user is None or not password_ok or not user.active:
+        _count_failed_sign_in(user, client, account)
         raise AuthenticationError(FAILED_SIGN_IN)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    throttle.forget_failures(client)
+    user.last_login_at = utcnow()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     record_audit(user, "user.login", user)
     return user
 
 
-def register_failed_login(user: User, now: dt.datetime) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + dt.timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
-        record_audit(None, "user.locked", user)
+def _count_failed_sign_in(user: User | None, client: str, account: str) -> None:
+    by_client = throttle.count_failure(client, throttle.client_backoff())
+    by_account = throttle.count_failure(account, throttle.account_backoff())
+    if user is None:
+        return
+    if by_client.blocked_now:
+        record_audit(None, "user.sign_in_blocked", user, after={"scope": "client", "until_minutes":
+                                                                  _minutes(by_client.wait)})
+    if by_account.blocked_now:
+        log.warning("sign-in to account %s paused: failures from many networks", user.id)
+        record_audit(None, "user.sign_in_blocked", user, after={"scope": "account", "until_minutes":
+                                                                  _minutes(by_account.wait)})
+
+
+def _minutes(wait: dt.timedelta | None) -> float:
+    return round(wait.total_seconds() / 60, 1) if wait else 0.0
+
+
+def check_current_password(user: User, password: str) -> None:
+    """A signed-in user confirms it is them (password or authenticator change), with the sign-in backoff
+    counted per account: a stolen session must not become a password-guessing oracle. Flushes."""
+    key = throttle.reauth_key(user.id)
+    throttle.hold(key)
+    wait = throttle.current_wait(key)
+    if wait is not None:
+        raise TooManyAttemptsError(wait)
+    if not verify_password(user.password_hash, password):
+        counted = throttle.count_failure(key, throttle.client_backoff())
+        record_audit(user, "user.reauth_failed", user, after={"blocked": counted.blocked_now})
+        raise WrongCurrentPasswordError(WRONG_CURRENT_PASSWORD)
+    throttle.forget_failures(key)
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    if not verify_password(user.password_hash, current_password):
-        raise DomainError("Your current password is not correct.")
+    check_current_password(user, current_password)
     check_password_strength(new_password)
     user.password_hash = hash_password(new_password)
-    user.session_token = secrets.token_hex(16)  # sign out every other session
+    user.session_token = new_session_token()  # sign out every other session
     record_audit(user, "user.change_password", user)
+
+
+def change_second_factor(user: User, current_password: str, current_code: str | None, secret: str,
+                         new_code: str | None) -> None:
+    """Bind a new authenticator app, after the password and, if one is set up, a code from the current one.
+
+    A wrong current code counts towards the second factor's lock like a wrong code at sign-in. Flushes.
+    """
+    check_current_password(user, current_password)
+    if totp.has_totp(user):
+        if not totp.normalise_code(current_code):
+            raise WrongCurrentCodeError("Enter the code your current authenticator app shows.")
+        if not totp.check_second_factor(user, current_code):
+            if totp.second_factor_locked(user):
+                raise totp.SecondFactorLockedError()
+            raise WrongCurrentCodeError("The code from your current authenticator app is not right.")
+    if not totp.enrol_totp(user, secret, new_code):
+        raise DomainError(NEW_CODE_MISMATCH)
+
+
+def sign_out(user: User) -> None:
+    """End every session of the user, including copies of this one's cookie."""
+    user.session_token = new_session_token()
+    record_audit(user, "user.logout", user)
 
 
 def set_user_active(user: User, active: bool, actor: User) -> None:
@@ -129,7 +204,7 @@ def set_user_active(user: User, active: bool, actor: User) -> None:
         raise DomainError("You cannot deactivate your own account.")
     before = user.active
     user.active = active
-    user.session_token = secrets.token_hex(16)
+    user.session_token = new_session_token()
     record_audit(actor, "user.activate" if active else "user.deactivate", user,
                  before={"active": before}, after={"active": active})
 

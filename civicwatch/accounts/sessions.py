@@ -1,22 +1,62 @@
-"""Flask-Login wiring: a session is bound to the user's current session token."""
+"""Staff sessions: bound to the user's current session token, role and body, and ended when idle.
+
+A session keeps the user id and a fingerprint of the token (see `session_fingerprint`); replacing the token
+ends every session of the user, copies of the cookie included. The time of the last request is kept in the
+signed session and checked by the server on every request, so a cookie left unused for STAFF_IDLE_MINUTES
+is refused even if a browser (or someone who copied it) still sends it.
+"""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
-from flask.typing import ResponseReturnValue
-from flask_login import LoginManager
+import hmac
 
-from civicwatch.accounts.models import User
+from flask import current_app, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, login_user
+
+from civicwatch.accounts.models import User, session_fingerprint
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
+
+LAST_SEEN_KEY = "staff_seen"
+SECOND_FACTOR_KEY = "second_factor"
+# The activity time is rewritten at most this often, so that not every response sets a cookie.
+TOUCH_SECONDS = 60
 
 
 def load_user(session_id: str) -> User | None:
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    user_id, _, fingerprint = session_id.partition(":")
+    if not user_id.isdigit() or not fingerprint:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
+    if user is None or not user.active or not hmac.compare_digest(session_fingerprint(user), fingerprint):
         return None
     return user
+
+
+def start_session(user: User, second_factor: bool) -> None:
+    """Sign `user` in in this browser (again, after the session token changed)."""
+    login_user(user)
+    session[SECOND_FACTOR_KEY] = second_factor
+    session[LAST_SEEN_KEY] = _now_seconds()
+
+
+def idle_expired() -> bool:
+    """No request from this session for STAFF_IDLE_MINUTES (or a session that never recorded one)."""
+    last = session.get(LAST_SEEN_KEY)
+    if not isinstance(last, int):
+        return True
+    return _now_seconds() - last > current_app.config["STAFF_IDLE_MINUTES"] * 60
+
+
+def mark_active() -> None:
+    last = session.get(LAST_SEEN_KEY)
+    now = _now_seconds()
+    if not isinstance(last, int) or now - last >= TOUCH_SECONDS:
+        session[LAST_SEEN_KEY] = now
+
+
+def _now_seconds() -> int:
+    return int(utcnow().timestamp())
 
 
 def configure_login(manager: LoginManager) -> None:

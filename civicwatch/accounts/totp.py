@@ -7,29 +7,39 @@ from __future__ import annotations
 
 import hmac
 import re
-import secrets
 
 import pyotp
 import segno
 from flask import current_app
 from markupsafe import Markup
+from sqlalchemy import select, update
 
-from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.models import User, new_session_token
 from civicwatch.audit.operations import record_audit
 from civicwatch.crypto import decrypt_json, encrypt_json
 from civicwatch.database import utcnow
+from civicwatch.errors import DomainError
+from civicwatch.extensions import db
 
 ISSUER = "CivicWatch"
 STEP_SECONDS = 30
 # One step either side forgives a phone clock that is up to 30 seconds off.
 VALID_WINDOW = 1
-REQUIRED_ROLES = frozenset({Role.ADMIN, Role.INVESTIGATOR})
 _NON_DIGITS = re.compile(r"\D")
 
 
+class SecondFactorLockedError(DomainError):
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("Two-factor sign-in to this account is locked after too many wrong codes. "
+                         "Ask an administrator to unlock it.")
+
+
 def totp_required(user: User) -> bool:
-    """Admins and investigators must use a second factor, unless the deployment turns it off."""
-    return bool(current_app.config.get("REQUIRE_TOTP")) and user.role in REQUIRED_ROLES
+    """Every staff role reads complaints (auditors and triage officers all of them), so every one needs a
+    second factor, unless the deployment turns it off (development, demo)."""
+    return bool(current_app.config.get("REQUIRE_TOTP"))
 
 
 def has_totp(user: User) -> bool:
@@ -83,8 +93,53 @@ def _store(user: User, secret: str, last_step: int | None) -> None:
     user.totp_secret_encrypted = encrypt_json({"secret": secret, "last_step": last_step})
 
 
-def verify_totp(user: User, code: str | None) -> bool:
-    """Check a code against the user's secret; a code that was accepted once is refused after."""
+def second_factor_locked(user: User) -> bool:
+    return user.totp_locked_at is not None
+
+
+def check_second_factor(user: User, code: str | None) -> bool:
+    """Check a code from the user's authenticator, counting wrong ones; only a right code clears the count.
+
+    At TOTP_MAX_FAILURES the second factor locks until an admin unlocks it (a password proves nothing about
+    the phone), and every session of the user ends. The user's row is locked while checking, so parallel
+    guesses are all counted and a code is accepted once. Raises SecondFactorLockedError. Flushes.
+    """
+    _lock_user_row(user)
+    if second_factor_locked(user):
+        raise SecondFactorLockedError()
+    if _accept_code(user, code):
+        user.totp_failures = 0
+        return True
+    user.totp_failures += 1
+    record_audit(None, "user.totp_failed", user, after={"failures": user.totp_failures})
+    if user.totp_failures >= current_app.config["TOTP_MAX_FAILURES"]:
+        user.totp_locked_at = utcnow()
+        user.session_token = new_session_token()
+        record_audit(None, "user.totp_locked", user, after={"failures": user.totp_failures})
+    db.session.flush()
+    return False
+
+
+def _lock_user_row(user: User) -> None:
+    """Hold the user's row until the transaction ends, and re-read it. A no-op update rather than FOR UPDATE:
+    it also takes SQLite's write lock, which a read would not."""
+    db.session.execute(update(User).where(User.id == user.id).values(totp_failures=User.totp_failures)
+                       .execution_options(synchronize_session=False))
+    db.session.scalars(select(User).where(User.id == user.id).execution_options(populate_existing=True)).one()
+
+
+def unlock_second_factor(user: User, actor: User | None) -> None:
+    """An admin (or the command line: actor None) lets the user try codes again, after making sure the
+    wrong codes were theirs."""
+    before = {"failures": user.totp_failures, "locked": second_factor_locked(user)}
+    user.totp_failures = 0
+    user.totp_locked_at = None
+    record_audit(actor, "user.totp_unlock", user, before=before, after={"failures": 0, "locked": False})
+
+
+def _accept_code(user: User, code: str | None) -> bool:
+    """Check a code against the user's secret; a code that was accepted once is refused after. Callers go
+    through check_second_factor, which counts the wrong ones."""
     encrypted = user.totp_secret_encrypted
     if encrypted is None:  # has_totp(user), spelled so that the type checker sees it
         return False
@@ -103,6 +158,7 @@ def enrol_totp(user: User, secret: str, code: str | None) -> bool:
         return False
     replaced = has_totp(user)
     _store(user, secret, step)
+    user.session_token = new_session_token()  # other sessions end; the caller signs this one in again
     record_audit(user, "user.totp_enrol", user, after={"replaced": replaced})
     return True
 
@@ -110,5 +166,7 @@ def enrol_totp(user: User, secret: str, code: str | None) -> bool:
 def reset_totp(user: User, actor: User) -> None:
     """An admin clears a lost authenticator; the user enrols again at the next sign-in."""
     user.totp_secret_encrypted = None
-    user.session_token = secrets.token_hex(16)  # signed out everywhere: the old phone may be in other hands
+    user.totp_failures = 0
+    user.totp_locked_at = None
+    user.session_token = new_session_token()  # signed out everywhere: the old phone may be in other hands
     record_audit(actor, "user.totp_reset", user, before={"enrolled": True}, after={"enrolled": False})

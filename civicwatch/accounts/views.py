@@ -1,22 +1,37 @@
 """Sign in and out, change password, and the admin's user management."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+from wtforms import Field
 
 from civicwatch.accounts import operations
 from civicwatch.accounts import totp as totp_module
-from civicwatch.accounts.forms import ChangePasswordForm, CreateUserForm, LoginForm, TotpForm, UserActiveForm
+from civicwatch.accounts.forms import (
+    ChangePasswordForm,
+    ChangeTotpForm,
+    CreateUserForm,
+    LoginForm,
+    TotpForm,
+    UserActiveForm,
+)
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import admin_required
-from civicwatch.accounts.sessions import load_user
-from civicwatch.accounts.totp import has_totp, needs_second_factor, new_secret, totp_required
+from civicwatch.accounts.sessions import SECOND_FACTOR_KEY, idle_expired, load_user, mark_active, start_session
+from civicwatch.accounts.totp import (
+    SecondFactorLockedError,
+    has_totp,
+    needs_second_factor,
+    new_secret,
+    second_factor_locked,
+    totp_required,
+)
 from civicwatch.audit.operations import record_audit
 from civicwatch.crypto import decrypt_text, encrypt_text
 from civicwatch.database import utcnow
@@ -51,9 +66,11 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = operations.authenticate(form.email.data, form.password.data)
+            user = operations.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except operations.TooManyAttemptsError as exc:
+            return _too_many_attempts("accounts/login.html", form, form.password, exc)
         except operations.AuthenticationError as exc:
-            db.session.commit()  # keep the failure count
+            db.session.commit()  # keep the failure counts
             form.password.errors.append(exc.message)
             return render_template("accounts/login.html", form=form), 401
         db.session.commit()
@@ -63,6 +80,13 @@ def login() -> ResponseReturnValue:
         _complete_login(user, second_factor=False)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
+
+
+def _too_many_attempts(template: str, form: FlaskForm, field: Field, exc: operations.TooManyAttemptsError,
+                       **context: object) -> ResponseReturnValue:
+    db.session.rollback()
+    field.errors = [*field.errors, exc.message]
+    return render_template(template, form=form, **context), 429, {"Retry-After": str(exc.retry_after)}
 
 
 # ---------------------------------------------------------------- second factor (TOTP)
@@ -88,20 +112,26 @@ def _pending_user() -> User | None:
 def _complete_login(user: User, second_factor: bool) -> str:
     next_url = (session.pop(PENDING_KEY, None) or {}).get("next")
     session.pop(SECRET_KEY, None)
-    login_user(user)
-    session["second_factor"] = second_factor
+    start_session(user, second_factor)
     return _safe_next(next_url)
 
 
 @blueprint.before_app_request
-def enforce_second_factor() -> Response | None:
-    """A session without the second factor ends if this user must have one (e.g. enforcement switched on)."""
+def check_staff_session() -> Response | None:
+    """End a session that was idle too long, or that lacks a second factor this user must have (e.g. after
+    enforcement was switched on); otherwise note the activity."""
     if request.endpoint in (None, "static") or is_signed_webhook_request() or not current_user.is_authenticated:
         return None
-    if totp_required(current_user) and not session.get("second_factor"):
+    if idle_expired():
+        logout_user()
+        minutes = current_app.config["STAFF_IDLE_MINUTES"]
+        flash(f"You were signed out after {minutes} minutes without activity. Please sign in again.", "info")
+        return redirect(url_for("accounts.login"))
+    if totp_required(current_user) and not session.get(SECOND_FACTOR_KEY):
         logout_user()
         flash("Please sign in again with your authenticator code.", "info")
         return redirect(url_for("accounts.login"))
+    mark_active()
     return None
 
 
@@ -119,18 +149,25 @@ def verify_totp() -> ResponseReturnValue:
         flash("Please sign in again.", "info")
         return redirect(url_for("accounts.login"))
     form = TotpForm()
-    if request.method == "POST" and operations.is_locked(user):
-        # Locked by too many wrong codes or passwords: no code is checked until the lock ends.
-        form.code.errors = [operations.FAILED_SIGN_IN]
-        return render_template("accounts/totp_verify.html", form=form), 401
+    if second_factor_locked(user):
+        form.code.errors = [SecondFactorLockedError().message]
+        return render_template("accounts/totp_verify.html", form=form), 403
     if form.validate_on_submit():
-        if totp_module.verify_totp(user, form.code.data):
+        try:
+            right = totp_module.check_second_factor(user, form.code.data)
+        except SecondFactorLockedError as exc:  # locked by a request running in parallel
+            db.session.rollback()
+            form.code.errors.append(exc.message)
+            return render_template("accounts/totp_verify.html", form=form), 403
+        if right:
             record_audit(user, "user.totp_verify", user)
             db.session.commit()
             return redirect(_complete_login(user, second_factor=True))
-        operations.register_failed_login(user, utcnow())
-        record_audit(None, "user.totp_failed", user)
-        db.session.commit()
+        locked_now = second_factor_locked(user)  # read before the commit expires what this request saw
+        db.session.commit()  # keep the failure count
+        if locked_now:
+            form.code.errors.append(SecondFactorLockedError().message)
+            return render_template("accounts/totp_verify.html", form=form), 403
         form.code.errors.append("That code is not right. Use the newest code your app shows.")
         return render_template("accounts/totp_verify.html", form=form), 401
     return render_template("accounts/totp_verify.html", form=form), (400 if form.errors else 200)
@@ -144,39 +181,73 @@ def enrol_totp() -> ResponseReturnValue:
     if user is None or has_totp(user):
         flash("Please sign in again.", "info")
         return redirect(url_for("accounts.login"))
-    return _enrolment_page(user, after=lambda: redirect(_complete_login(user, second_factor=True)))
-
-
-@blueprint.route("/account/two-factor", methods=["GET", "POST"])
-@login_required
-def account_totp() -> ResponseReturnValue:
-    """Set up, or replace, the authenticator app of the signed-in user."""
-    def done() -> Response:
-        session["second_factor"] = True
-        session.pop(SECRET_KEY, None)
-        flash("Two-factor sign-in is set up. You will need a code from your app at every sign-in.", "success")
-        return redirect(url_for("cases.dashboard"))
-
-    return _enrolment_page(current_user, after=done)
-
-
-def _enrolment_page(user: User, after: Callable[[], Response]) -> ResponseReturnValue:
     secret = _pending_secret()
     form = TotpForm()
     if form.validate_on_submit():
         if totp_module.enrol_totp(user, secret, form.code.data):
             db.session.commit()
-            return after()
-        form.code.errors.append("That code does not match. Check the key was typed exactly, then try the newest code.")
+            return redirect(_complete_login(user, second_factor=True))
+        form.code.errors.append(operations.NEW_CODE_MISMATCH)
+    return _enrolment_page(user, secret, form)
+
+
+@blueprint.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def account_totp() -> ResponseReturnValue:
+    """Set up, or replace, the authenticator app of the signed-in user: password (and current code) first."""
+    user: User = current_user._get_current_object()
+    secret = _pending_secret()
+    form = ChangeTotpForm()
+    if form.validate_on_submit():
+        try:
+            operations.change_second_factor(user, form.current_password.data, form.current_code.data, secret,
+                                            form.code.data)
+        except operations.TooManyAttemptsError as exc:
+            return _too_many_attempts("accounts/totp_enrol.html", form, form.current_password, exc,
+                                      **_enrolment_context(user, secret))
+        except SecondFactorLockedError as exc:
+            db.session.commit()
+            logout_user()
+            flash(exc.message, "error")
+            return redirect(url_for("accounts.login"))
+        except DomainError as exc:
+            db.session.commit()  # keep the failure counts
+            _field_for(form, exc).errors.append(exc.message)
+        else:
+            db.session.commit()
+            start_session(user, second_factor=True)  # the session token changed; keep this session
+            session.pop(SECRET_KEY, None)
+            flash("Two-factor sign-in is set up. You will need a code from your app at every sign-in. "
+                  "Other sessions were signed out.", "success")
+            return redirect(url_for("cases.dashboard"))
+    return _enrolment_page(user, secret, form)
+
+
+def _field_for(form: ChangeTotpForm, exc: DomainError) -> Field:
+    if isinstance(exc, operations.WrongCurrentPasswordError):
+        return form.current_password
+    if isinstance(exc, operations.WrongCurrentCodeError):
+        return form.current_code
+    return form.code
+
+
+def _enrolment_context(user: User, secret: str) -> dict[str, object]:
     uri = totp_module.provisioning_uri(user, secret)
-    return render_template("accounts/totp_enrol.html", form=form, secret=totp_module.grouped(secret),
-                           uri=uri, qr_code=totp_module.provisioning_qr_svg(uri), user=user,
-                           required=totp_required(user)), (400 if form.errors else 200)
+    return {"secret": totp_module.grouped(secret), "uri": uri, "qr_code": totp_module.provisioning_qr_svg(uri),
+            "user": user, "required": totp_required(user), "enrolled": has_totp(user)}
+
+
+def _enrolment_page(user: User, secret: str, form: FlaskForm) -> ResponseReturnValue:
+    return (render_template("accounts/totp_enrol.html", form=form, **_enrolment_context(user, secret)),
+            (400 if form.errors else 200))
 
 
 @blueprint.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    operations.sign_out(current_user)
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
@@ -184,18 +255,20 @@ def logout() -> Response:
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             operations.change_password(current_user, form.current_password.data, form.new_password.data)
+        except operations.TooManyAttemptsError as exc:
+            return _too_many_attempts("accounts/change_password.html", form, form.current_password, exc)
         except DomainError as exc:
+            db.session.commit()  # keep the failure count
             form.current_password.errors.append(exc.message)
         else:
             db.session.commit()
-            second_factor = session.get("second_factor", False)
-            login_user(current_user)  # the session token changed; keep this session
-            session["second_factor"] = second_factor
+            start_session(current_user, second_factor=session.get(SECOND_FACTOR_KEY, False))
             flash("Your password was changed. Other sessions were signed out.", "success")
             return redirect(url_for("cases.dashboard"))
     return render_template("accounts/change_password.html", form=form), (400 if form.errors else 200)
@@ -248,4 +321,21 @@ def reset_totp(user_id: int) -> Response:
     totp_module.reset_totp(user, actor=current_user)
     db.session.commit()
     flash(f"The authenticator of {user.email} was reset; they set up a new one at their next sign-in.", "success")
+    return redirect(url_for("accounts.users"))
+
+
+@blueprint.route("/staff/users/<int:user_id>/two-factor-unlock", methods=["POST"])
+@admin_required
+def unlock_totp(user_id: int) -> Response:
+    """After too many wrong codes: the user may try codes again (their phone is still theirs)."""
+    form = UserActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.session.get(User, user_id) or abort(404)
+    if not second_factor_locked(user) and not user.totp_failures:
+        flash(f"The two-factor sign-in of {user.email} is not locked.", "info")
+        return redirect(url_for("accounts.users"))
+    totp_module.unlock_second_factor(user, actor=current_user)
+    db.session.commit()
+    flash(f"The two-factor sign-in of {user.email} is unlocked.", "success")
     return redirect(url_for("accounts.users"))

@@ -99,15 +99,17 @@ def test_password_step_expires(app, client, make_user, clock):
     assert client.get("/login/verify").headers["Location"] == "/login"
 
 
-def test_roles_without_the_requirement_sign_in_with_a_password(app, client, make_user):
-    for role in (Role.TRIAGE, Role.AUDITOR):
-        response = password_step(client, make_user(role))
-        assert response.headers["Location"] == "/staff/"
-        client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_must_set_up_the_second_factor(app, client, make_user, role):
+    """Triage officers and auditors read every case: no role signs in with a password alone."""
+    response = password_step(client, make_user(role))
+    assert response.headers["Location"] == "/login/two-factor-setup"
+    assert client.get("/staff/").status_code == 302
 
 
-def test_a_session_without_the_second_factor_ends_when_enforcement_starts(app, client, make_user):
-    user = make_user(Role.INVESTIGATOR)
+@pytest.mark.parametrize("role", list(Role))
+def test_a_session_without_the_second_factor_ends_when_enforcement_starts(app, client, make_user, role):
+    user = make_user(role)
     app.config["REQUIRE_TOTP"] = False
     assert password_step(client, user).headers["Location"] == "/staff/"
     assert client.get("/staff/").status_code == 200

@@ -21,6 +21,7 @@ def test_voluntary_enrolment_is_then_used_at_sign_in(client, make_user, login_as
     page = client.get("/account/two-factor").get_data(as_text=True)
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
     response = client.post("/account/two-factor", data={"csrf_token": csrf_token_from(page),
+                                                        "current_password": PASSWORD,
                                                         "code": pyotp.TOTP(secret).at(utcnow())})
     assert response.status_code == 302
     client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})

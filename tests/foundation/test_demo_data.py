@@ -14,7 +14,7 @@ def test_demo_creates_staff_and_cases_in_every_status_and_is_idempotent(app):
     assert "admin@example.org" in result.output and "password: demo password 123" in result.output
     bodies = db.session.scalar(select(func.count()).select_from(Body))
     assert db.session.scalar(select(func.count()).select_from(User)) == 3 + bodies
-    assert authenticate("police_oversight@example.org", "demo password 123").role is Role.INVESTIGATOR
+    assert authenticate("police_oversight@example.org", "demo password 123", "127.0.0.1").role is Role.INVESTIGATOR
     assert db.session.scalar(select(func.count()).select_from(Case)) == 300
     statuses = set(db.session.scalars(select(Case.status).distinct()))
     assert statuses == set(CaseStatus)
@@ -24,11 +24,11 @@ def test_demo_creates_staff_and_cases_in_every_status_and_is_idempotent(app):
     again = runner.invoke(args=["civicwatch", "demo", "--password", "another password", "--cases", "300"])
     assert again.exit_code == 0, again.output
     assert db.session.scalar(select(func.count()).select_from(Case)) == 300
-    assert authenticate("admin@example.org", "demo password 123").role is Role.ADMIN
+    assert authenticate("admin@example.org", "demo password 123", "127.0.0.1").role is Role.ADMIN
 
 
 def test_demo_generates_and_prints_a_password_when_none_given(app):
     result = app.test_cli_runner().invoke(args=["civicwatch", "demo", "--cases", "5"])
     assert result.exit_code == 0, result.output
     password = result.output.split("password: ")[1].split()[0]
-    assert authenticate("triage@example.org", password).role is Role.TRIAGE
+    assert authenticate("triage@example.org", password, "127.0.0.1").role is Role.TRIAGE

@@ -12,15 +12,22 @@ import pytest
 from sqlalchemy import text
 
 from civicwatch.accounts.models import Role, User
+from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from tests.conftest import PASSWORD, csrf_token, csrf_token_from
 from tests.security.conftest import sign_in, stored_strings
 from tests.security.test_security_receipts import decode_session_cookie
 
 
-def attempt(client, email: str, password: str, next_url: str | None = None):
+def attempt(client, email: str, password: str, next_url: str | None = None, address: str = "127.0.0.1"):
     path = "/login" + (f"?next={next_url}" if next_url is not None else "")
-    return client.post(path, data={"csrf_token": csrf_token(client), "email": email, "password": password})
+    return client.post(path, data={"csrf_token": csrf_token(client), "email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+# Wrong guesses an attacker makes below: twice the default limit of codes, enough to block one network by
+# default. Written out, not read from the settings, so that the attacks also run against older code.
+GUESSES = 10
 
 
 def without_tokens(body: str) -> str:
@@ -29,13 +36,16 @@ def without_tokens(body: str) -> str:
 
 # ---------------------------------------------------------------- guessing
 
-def test_the_account_locks_after_repeated_wrong_passwords(app, make_user, client):
+def test_a_stranger_cannot_lock_the_real_user_out(app, make_user, clock):
+    """Wrong passwords from one network block that network, not the account's owner elsewhere."""
     user = make_user(Role.ADMIN)
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert attempt(client, user.email, "not the password at all").status_code == 401
-    response = attempt(client, user.email, PASSWORD)
-    assert response.status_code == 401
-    assert client.get("/staff/").status_code == 302
+    attacker, owner = app.test_client(), app.test_client()
+    for _ in range(GUESSES):  # refused, then slowed down (the clock stands still)
+        assert attempt(attacker, user.email, "not the password at all", address="203.0.113.66").status_code in (401, 429)
+    assert attempt(owner, user.email, PASSWORD, address="198.51.100.7").status_code == 302, \
+        "a stranger's wrong passwords locked the owner out"
+    assert owner.get("/staff/", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
+    assert attempt(attacker, user.email, PASSWORD, address="203.0.113.66").status_code == 429
 
 
 def test_wrong_password_unknown_email_and_deactivated_account_look_the_same(app, make_user):
@@ -68,12 +78,12 @@ def test_every_sign_in_attempt_costs_one_argon2_verification(app, make_user, mon
         assert len(calls) == 1, email
 
 
-def test_the_lockout_does_not_reveal_which_emails_have_accounts(app, make_user):
+def test_the_lockout_does_not_reveal_which_emails_have_accounts(app, make_user, clock):
     user = make_user(Role.ADMIN)
     answers = {}
     for email in (user.email, "nobody@example.org"):
         client = app.test_client()
-        for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+        for _ in range(6):
             response = attempt(client, email, "wrong password here")
         answers[email] = (response.status_code, without_tokens(response.get_data(as_text=True)).replace(email, "E"))
     assert answers[user.email] == answers["nobody@example.org"]
@@ -151,6 +161,7 @@ def enrolled(app, make_user, clock):
     cookie = client.get_cookie("session").value
     assert secret not in decode_session_cookie(cookie), "the pending secret is readable in the cookie"
     response = client.post("/account/two-factor", data={"csrf_token": csrf_token_from(page),
+                                                        "current_password": PASSWORD,
                                                         "code": pyotp.TOTP(secret).at(clock.now())})
     assert response.status_code == 302
     return db.session.get(User, user.id), secret
@@ -191,8 +202,74 @@ def test_guessing_authenticator_codes_locks_the_account(app, enrolled, clock):
     client = _second_factor_page(app, user)
     token = csrf_token(client, "/login/verify")
     wrong = [f"{n:06d}" for n in range(100_000, 100_100) if f"{n:06d}" not in valid]
-    for code in wrong[: app.config["LOGIN_MAX_FAILURES"] + 5]:
-        assert client.post("/login/verify", data={"csrf_token": token, "code": code}).status_code == 401
+    for code in wrong[:GUESSES]:
+        response = client.post("/login/verify", data={"csrf_token": token, "code": code})
+        assert response.status_code in (401, 403) or response.headers["Location"] == "/login"
     response = client.post("/login/verify", data={"csrf_token": token, "code": totp.at(now)})
-    assert response.status_code != 302, "a right code was accepted after many wrong ones: guessing is unlimited"
+    assert "/staff" not in response.headers.get("Location", ""), \
+        "a right code was accepted after many wrong ones: guessing is unlimited"
     assert client.get("/staff/").status_code == 302
+
+
+def test_a_stolen_password_does_not_buy_more_code_guesses(app, enrolled, clock):
+    """The attacker knows the password and enters it again before every guess: the count must not reset."""
+    user, secret = enrolled
+    now = clock(90)
+    totp = pyotp.TOTP(secret)
+    valid = {totp.at(now.timestamp() + delta) for delta in (-30, 0, 30)}
+    wrong = [f"{n:06d}" for n in range(200_000, 200_100) if f"{n:06d}" not in valid]
+    for code in wrong[:GUESSES]:
+        client = _second_factor_page(app, user)
+        client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"), "code": code})
+    client = _second_factor_page(app, user)
+    response = client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                                  "code": totp.at(now)})
+    assert "/staff" not in response.headers.get("Location", ""), "each right password reset the count of wrong codes"
+    assert client.get("/staff/").status_code == 302
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_no_role_reads_cases_with_a_password_alone(app, make_user, role):
+    app.config["REQUIRE_TOTP"] = True
+    client = app.test_client()
+    response = attempt(client, make_user(role).email, PASSWORD)
+    assert response.status_code == 302 and "/staff" not in response.headers["Location"]
+    assert client.get("/staff/cases").status_code == 302
+
+
+def test_a_copied_session_cookie_dies_at_sign_out(app, make_user):
+    user = make_user(Role.AUDITOR)
+    browser = sign_in(app, user)
+    thief = app.test_client()
+    thief.set_cookie("session", browser.get_cookie("session").value)
+    assert thief.get("/staff/").status_code == 200
+    browser.post("/logout", data={"csrf_token": csrf_token(browser, "/staff/")})
+    assert thief.get("/staff/").status_code == 302, "the copied cookie outlived the sign-out"
+
+
+def test_a_stolen_session_cannot_move_the_authenticator(app, enrolled, clock):
+    """Someone at an unlocked screen tries to bind their own phone, without the password or current code."""
+    user, secret = enrolled
+    browser = _second_factor_page(app, user)
+    assert browser.post("/login/verify", data={"csrf_token": csrf_token(browser, "/login/verify"),
+                                               "code": pyotp.TOTP(secret).at(clock(90))}).status_code == 302
+    page = browser.get("/account/two-factor").get_data(as_text=True)
+    theirs = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    response = browser.post("/account/two-factor", data={"csrf_token": csrf_token_from(page),
+                                                         "code": pyotp.TOTP(theirs).at(clock(60))})
+    assert response.status_code == 400
+    response = browser.post("/account/two-factor", data={"csrf_token": csrf_token_from(page),
+                                                         "current_password": PASSWORD,
+                                                         "code": pyotp.TOTP(theirs).at(clock(0))})
+    assert response.status_code == 400, "bound without a code from the current authenticator"
+    db.session.expire_all()
+    assert decrypt_json(db.session.get(User, user.id).totp_secret_encrypted)["secret"] == secret
+
+
+def test_a_stolen_session_cannot_guess_the_password_freely(app, make_user, clock):
+    browser = sign_in(app, make_user(Role.TRIAGE))
+    token = csrf_token(browser, "/account/password")
+    statuses = [browser.post("/account/password", data={
+        "csrf_token": token, "current_password": f"guess number {n}", "new_password": "x" * 14,
+        "confirm": "x" * 14}).status_code for n in range(4)]
+    assert statuses[-1] == 429, "wrong current passwords are answered without any backoff"
