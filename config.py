@@ -46,6 +46,10 @@ class Config:
     # A copy of the newest audit entry kept outside the database, so deleting the newest entries shows.
     AUDIT_ANCHOR_FILE = os.environ.get("CIVICWATCH_AUDIT_ANCHOR_FILE", str(INSTANCE_DIR / "audit_anchor.json"))
     MAX_CONTENT_LENGTH = 55 * 1024 * 1024  # five files of 10 MB plus the form
+    # Files decoded or rewritten at once per process; each may take ~60 MB while it is (see
+    # civicwatch/intake/images.py). An upload waits this long for its turn, then is asked to try again.
+    UPLOAD_CONCURRENCY = int(os.environ.get("CIVICWATCH_UPLOAD_CONCURRENCY", "1"))
+    UPLOAD_WAIT_SECONDS = float(os.environ.get("CIVICWATCH_UPLOAD_WAIT_SECONDS", "20"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

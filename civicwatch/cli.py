@@ -15,6 +15,7 @@ CLI_MODULES = (
     "civicwatch.audit.cli",
     "civicwatch.demo.cli",
     "civicwatch.messaging.cli",
+    "civicwatch.intake.cli",
     "civicwatch.transparency.cli",
     "civicwatch.classify.cli",
 )
