@@ -26,6 +26,7 @@ from pathlib import Path
 from flask import Response, current_app, send_file
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
+from werkzeug.datastructures import FileStorage
 
 from civicwatch.cases.models import Attachment, Case, CaseMessage
 from civicwatch.database import utcnow
@@ -135,9 +136,16 @@ def prepare_uploads(files: Sequence[IncomingFile | PreparedFile]) -> list[Prepar
     return [f if isinstance(f, PreparedFile) else prepare_upload(f) for f in files]
 
 
+def prepare_stream(filename: str, upload: FileStorage) -> PreparedFile:
+    """Read a form's file (spooled to disk by the form parser) and prepare it, holding a slot from the read
+    on: an upload waiting for its turn keeps its bytes on disk, not in memory."""
+    with preparation_slot():
+        return prepare_upload(IncomingFile(filename, upload.stream.read(MAX_FILE_BYTES + 1)))
+
+
 def upload_slots() -> threading.BoundedSemaphore:
-    """How many files this process decodes or rewrites at once (UPLOAD_CONCURRENCY), so that uploads
-    arriving together wait for each other instead of multiplying the memory one of them needs."""
+    """How many files this process reads and decodes or rewrites at once (UPLOAD_CONCURRENCY), so that
+    uploads arriving together wait for each other instead of multiplying the memory one of them needs."""
     slots = current_app.extensions.get(_SLOTS_KEY)
     if slots is None:
         fresh = threading.BoundedSemaphore(current_app.config["UPLOAD_CONCURRENCY"])
@@ -145,15 +153,25 @@ def upload_slots() -> threading.BoundedSemaphore:
     return slots
 
 
+_holding = threading.local()
+
+
 @contextmanager
 def preparation_slot() -> Iterator[None]:
+    """Wait for a slot (UPLOAD_WAIT_SECONDS at most, then UploadUnavailableError). A thread that already
+    holds one goes on with it."""
+    if getattr(_holding, "slot", False):
+        yield
+        return
     slots = upload_slots()
     if not slots.acquire(timeout=current_app.config["UPLOAD_WAIT_SECONDS"]):
         log.warning("an upload waited too long for a preparation slot")
         raise UploadUnavailableError(BUSY)
+    _holding.slot = True
     try:
         yield
     finally:
+        _holding.slot = False
         slots.release()
 
 

@@ -17,12 +17,10 @@ from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.intake import operations
 from civicwatch.intake.attachments import (
-    MAX_FILE_BYTES,
     MAX_FILES,
     AttachmentError,
-    IncomingFile,
     PreparedFile,
-    prepare_upload,
+    prepare_stream,
 )
 from civicwatch.intake.operations import Submission, SubmissionError
 from civicwatch.taxonomy.models import Body
@@ -82,9 +80,8 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
         raise ValidationError(f"Choose at most {MAX_FILES} files. You chose {len(files)}.")
     prepared, problems = [], []
     for storage in files:
-        data = storage.stream.read(MAX_FILE_BYTES + 1)
         try:
-            prepared.append(prepare_upload(IncomingFile(storage.filename or "", data)))
+            prepared.append(prepare_stream(storage.filename or "", storage))
         except AttachmentError as exc:
             problems.append(exc.message)
     if problems:
