@@ -30,8 +30,9 @@ serve:
 	@echo "Play a citizen's phone in the SMS simulator: http://127.0.0.1:5000/sms/simulator"
 	@echo "Staff sign-ins: admin@example.org, triage@example.org, auditor@example.org and <body code>@example.org"
 	@echo "  (e.g. police_oversight@example.org), password: $${DEMO_PASSWORD:-civicwatch-demo}"
-	@# No access log: client addresses of complainants are personal data.
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 wsgi:app
+	@# No access log: client addresses of complainants are personal data. One malloc arena: otherwise each
+	@# thread keeps the memory its last upload freed, and uploads that took turns add up (README, Memory).
+	MALLOC_ARENA_MAX=1 $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 wsgi:app
 
 run: demo-data serve
 

@@ -74,6 +74,10 @@ class Config:
     # Twilio sends about 40 fields at most (with ten media URLs and their types).
     SIGNED_WEBHOOK_MAX_BYTES = 32 * 1024
     SIGNED_WEBHOOK_MAX_FIELDS = 100
+    # Files decoded or rewritten at once per process; each may take ~60 MB while it is (see
+    # civicwatch/intake/images.py). An upload waits this long for its turn, then is asked to try again.
+    UPLOAD_CONCURRENCY = int(os.environ.get("CIVICWATCH_UPLOAD_CONCURRENCY", "1"))
+    UPLOAD_WAIT_SECONDS = float(os.environ.get("CIVICWATCH_UPLOAD_WAIT_SECONDS", "20"))
 
     RATELIMIT_STORAGE_URI: str | None = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

@@ -13,6 +13,7 @@ from civicwatch.audit import cli as audit_cli
 from civicwatch.classify import cli as classify_cli
 from civicwatch.cli import cli
 from civicwatch.demo import cli as demo_cli
+from civicwatch.intake import cli as intake_cli
 from civicwatch.interfaces import cli as interfaces_cli
 from civicwatch.routing import cli as routing_cli
 from civicwatch.sms import cli as sms_cli
@@ -20,7 +21,7 @@ from civicwatch.transparency import cli as transparency_cli
 
 # The modules whose commands are on the group (importing them is what adds the commands).
 COMMAND_MODULES: tuple[ModuleType, ...] = (
-    routing_cli, accounts_cli, audit_cli, demo_cli, sms_cli, transparency_cli, interfaces_cli,
+    routing_cli, accounts_cli, audit_cli, demo_cli, sms_cli, intake_cli, transparency_cli, interfaces_cli,
     classify_cli,
 )
 

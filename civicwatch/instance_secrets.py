@@ -31,4 +31,4 @@ def fill_development_secrets(app: Flask) -> None:
         )
     for key in ("UPLOAD_DIR", "MODEL_DIR"):
         if app.config.get(key):
-            Path(app.config[key]).mkdir(parents=True, exist_ok=True)
+            Path(app.config[key]).mkdir(mode=0o700, parents=True, exist_ok=True)

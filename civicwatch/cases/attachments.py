@@ -1,45 +1,75 @@
-"""Files attached to cases, as citizens send them: checked by content, images re-encoded without metadata,
-stored outside the web root, and sent to staff only as downloads.
+"""Files attached to cases, as citizens send them: checked by content, cleaned (images re-encoded without
+metadata, PDFs without scripts, attachments or metadata), stored outside the web root, removed with their
+transaction, and sent to staff only as downloads.
 
-A photo's EXIF block can carry the GPS position of the reporter's home, the phone model and the time;
-we never keep the bytes we were sent, only pixels re-encoded from them.
+A photo's EXIF block can carry the GPS position of the reporter's home, the phone model and the time, and
+a PDF its author, its scanner and scripts: we never keep the bytes we were sent, only photos re-encoded from
+their pixels (images.py) and PDFs rewritten without metadata or active content (pdfs.py).
+
+A file written during a transaction belongs to it: it is kept when the transaction commits and removed when
+it ends any other way, whatever the reason (a later file could not be written, the commit failed, an
+unexpected error, a request that never committed). What a crash leaves behind has no Attachment row and is removed by `sweep_orphaned_uploads`.
 """
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import hashlib
-import io
+import logging
 import os
 import re
 import secrets
-import warnings
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Response, current_app, send_file
-from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
+from werkzeug.datastructures import FileStorage
 
+from civicwatch.cases.images import JPEG, PNG, ImageRefusedError, reencode_image
 from civicwatch.cases.models import Attachment, Case, CaseMessage
+from civicwatch.cases.pdfs import PdfRefusedError, clean_pdf
+from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
 
+log = logging.getLogger(__name__)
+
 MAX_FILES = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
-# Larger than any phone camera; refuses decompression bombs before their pixels are allocated.
-MAX_PIXELS = 50_000_000
 
-JPEG = "image/jpeg"
-PNG = "image/png"
 PDF = "application/pdf"
 EXTENSIONS = {JPEG: "jpg", PNG: "png", PDF: "pdf"}
 _STORED_NAME = re.compile(r"[A-Za-z0-9_-]{8,64}(\.[a-z0-9]{1,8})?")
 ALLOWED_DESCRIPTION = "photos (JPEG or PNG) or PDF documents"
+_SLOTS_KEY = "civicwatch.upload_slots"
+_WRITTEN_KEY = "civicwatch.uploads_written"
+_WRITE_CHUNK = 1024 * 1024
 
 
 class AttachmentError(DomainError):
     """A file that cannot be accepted; the message names the file and says what to do."""
 
     field = "attachments"
+
+
+class UploadUnavailableError(DomainError):
+    """Files cannot be checked or stored just now (disk full or read-only, too many at once): nothing
+    was sent, and the sender should try again later or send without the files."""
+
+    status = 503
+
+
+NOT_STORED = ("Nothing was sent: we could not store your files just now. What you wrote is still below. "
+              "Try again in a few minutes, or send it without the files and add them later from the "
+              "follow-up page with your receipt code.")
+BUSY = ("Nothing was sent: many files are being sent right now and we could not check yours in time. What you "
+        "wrote is still below. Try again in a minute, or send it without the files and add them later from "
+        "the follow-up page with your receipt code.")
 
 
 @dataclass(frozen=True)
@@ -52,7 +82,7 @@ class IncomingFile:
 
 @dataclass(frozen=True)
 class PreparedFile:
-    """A file that passed the checks: the bytes we will store (re-encoded for images) and their type."""
+    """A file that passed the checks: the bytes we will store (re-encoded or rewritten) and their type."""
 
     original_name: str
     content_type: str
@@ -62,6 +92,8 @@ class PreparedFile:
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
+
+# ---------------------------------------------------------------- checking and cleaning
 
 def sniff_content_type(data: bytes) -> str | None:
     """The type from the first bytes (magic numbers); the file name and the browser's claim are ignored."""
@@ -82,7 +114,8 @@ def clean_filename(name: str | None) -> str:
 
 
 def prepare_upload(incoming: IncomingFile) -> PreparedFile:
-    """Check one file and make the bytes we will keep. Raises AttachmentError with a plain message."""
+    """Check one file and make the bytes we will keep. Raises AttachmentError with a plain message, or
+    UploadUnavailableError when no preparation slot frees up in time."""
     name = clean_filename(incoming.filename)
     if not incoming.data:
         raise AttachmentError(f"“{name}” is empty. Choose the file again.")
@@ -91,7 +124,11 @@ def prepare_upload(incoming: IncomingFile) -> PreparedFile:
     content_type = sniff_content_type(incoming.data)
     if content_type is None:
         raise AttachmentError(f"“{name}” is not a photo or PDF we can accept. Send {ALLOWED_DESCRIPTION}.")
-    data = incoming.data if content_type == PDF else reencode_image(incoming.data, content_type, name)
+    try:
+        with preparation_slot():
+            data = clean_pdf(incoming.data) if content_type == PDF else reencode_image(incoming.data, content_type)
+    except (ImageRefusedError, PdfRefusedError) as exc:
+        raise AttachmentError(f"“{name}” {exc.reason}") from exc
     return PreparedFile(original_name=name, content_type=content_type, data=data)
 
 
@@ -101,40 +138,46 @@ def prepare_uploads(files: Sequence[IncomingFile | PreparedFile]) -> list[Prepar
     return [f if isinstance(f, PreparedFile) else prepare_upload(f) for f in files]
 
 
-def reencode_image(data: bytes, content_type: str, name: str) -> bytes:
-    """Decode and encode again from bare pixels: EXIF, GPS, XMP, comments and text chunks are left behind."""
-    unreadable = AttachmentError(f"“{name}” could not be read as a photo. Send it again or as a different file.")
+def prepare_stream(filename: str, upload: FileStorage) -> PreparedFile:
+    """Read a form's file (spooled to disk by the form parser) and prepare it, holding a slot from the read
+    on: an upload waiting for its turn keeps its bytes on disk, not in memory."""
+    with preparation_slot():
+        return prepare_upload(IncomingFile(filename, upload.stream.read(MAX_FILE_BYTES + 1)))
+
+
+def upload_slots() -> threading.BoundedSemaphore:
+    """How many files this process reads and decodes or rewrites at once (UPLOAD_CONCURRENCY), so that
+    uploads arriving together wait for each other instead of multiplying the memory one of them needs."""
+    slots = current_app.extensions.get(_SLOTS_KEY)
+    if slots is None:
+        fresh = threading.BoundedSemaphore(current_app.config["UPLOAD_CONCURRENCY"])
+        slots = current_app.extensions.setdefault(_SLOTS_KEY, fresh)
+    return slots
+
+
+_holding = threading.local()
+
+
+@contextmanager
+def preparation_slot() -> Iterator[None]:
+    """Wait for a slot (UPLOAD_WAIT_SECONDS at most, then UploadUnavailableError). A thread that already
+    holds one goes on with it."""
+    if getattr(_holding, "slot", False):
+        yield
+        return
+    slots = upload_slots()
+    if not slots.acquire(timeout=current_app.config["UPLOAD_WAIT_SECONDS"]):
+        log.warning("an upload waited too long for a preparation slot")
+        raise UploadUnavailableError(BUSY)
+    _holding.slot = True
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.width * image.height > MAX_PIXELS:
-                    raise AttachmentError(f"“{name}” has too many pixels. Send a smaller photo.")
-                image.load()
-                ImageOps.exif_transpose(image, in_place=True)  # keep what the camera meant; no extra copy
-                return _encode_bare(image, content_type)
-    except AttachmentError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, EOFError, MemoryError) as exc:
-        raise unreadable from exc
+        yield
+    finally:
+        _holding.slot = False
+        slots.release()
 
 
-def _encode_bare(image: Image.Image, content_type: str) -> bytes:
-    if content_type == JPEG:
-        mode = image.mode if image.mode in ("RGB", "L") else "RGB"
-    else:
-        mode = image.mode if image.mode in ("RGB", "RGBA", "L", "LA") else "RGBA"
-    converted = image if image.mode == mode else image.convert(mode)
-    bare = Image.new(mode, converted.size)  # a new image: its .info is empty
-    bare.paste(converted)
-    out = io.BytesIO()
-    if content_type == JPEG:
-        bare.save(out, format="JPEG", quality=88, optimize=True)
-    else:
-        bare.save(out, format="PNG", optimize=True)
-    return out.getvalue()
-
+# ---------------------------------------------------------------- storing
 
 def upload_root() -> Path:
     root = current_app.config.get("UPLOAD_DIR")
@@ -152,7 +195,11 @@ def attachment_path(attachment: Attachment) -> Path:
 
 
 def save_attachment(case: Case, prepared: PreparedFile, message: CaseMessage | None = None) -> Attachment:
-    """Write the file under a random name (readable by the app's user only) and add its row. Flushes."""
+    """Add the file's row and write the file under a random name, readable by the app's user only.
+
+    Flushes. The file is removed if the transaction rolls back. Raises UploadUnavailableError when the
+    disk refuses it (full, read-only, failing); the caller must then roll back.
+    """
     stored_name = f"{secrets.token_hex(16)}.{EXTENSIONS[prepared.content_type]}"
     attachment = Attachment(
         case=case,
@@ -163,15 +210,116 @@ def save_attachment(case: Case, prepared: PreparedFile, message: CaseMessage | N
         size=len(prepared.data),
         sha256=prepared.sha256,
     )
-    path = attachment_path(attachment)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(prepared.data)
     db.session.add(attachment)
-    db.session.flush()
+    db.session.flush()  # the transaction exists before the file does, so its rollback removes the file
+    path = attachment_path(attachment)
+    db.session.info.setdefault(_WRITTEN_KEY, []).append(path)
+    try:
+        write_private_file(path, prepared.data)
+    except OSError as exc:
+        log.error("could not store an upload: %s", errno.errorcode.get(exc.errno or 0, type(exc).__name__))
+        raise UploadUnavailableError(NOT_STORED) from exc
     return attachment
 
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write a new file (mode 0600, folders 0700) and make it durable; on any error remove what was written."""
+    upload_root().mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(descriptor, view[:_WRITE_CHUNK])
+            view = view[written:]
+        os.fsync(descriptor)  # a full disk may only say so here; and a committed row must have its bytes
+    except BaseException:
+        os.close(descriptor)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(descriptor)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(_WRITTEN_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_written_files(session: Session, transaction: SessionTransaction) -> None:
+    # After a commit the list is already gone; what is left belongs to a rollback or a session closed without
+    # committing. A savepoint's end is not the end of the transaction that wrote the files.
+    if transaction.parent is not None:
+        return
+    for path in session.info.pop(_WRITTEN_KEY, []):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove an upload of a rolled-back transaction (%s); the sweep will",
+                        errno.errorcode.get(exc.errno or 0, type(exc).__name__))
+
+
+# ---------------------------------------------------------------- orphans
+
+@dataclass
+class SweepReport:
+    removed: int = 0
+    referenced: int = 0
+    too_recent: int = 0
+
+
+ORPHAN_MIN_AGE = dt.timedelta(hours=1)
+_SWEEP_BATCH = 500
+
+
+def sweep_orphaned_uploads(min_age: dt.timedelta = ORPHAN_MIN_AGE) -> SweepReport:
+    """Remove stored files that no Attachment row names and that are older than `min_age`.
+
+    What a crashed process or a failed removal left behind. A transaction still writing its files is much
+    younger than an hour, so its files are never taken. Reads only; the caller ends the transaction.
+    """
+    report = SweepReport()
+    cutoff = (utcnow() - min_age).timestamp()
+    old: dict[str, Path] = {}
+    for path in stored_files():
+        try:
+            modified = path.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if modified < cutoff:
+            old[path.name] = path
+        else:
+            report.too_recent += 1
+    names = list(old)
+    for start in range(0, len(names), _SWEEP_BATCH):
+        batch = names[start:start + _SWEEP_BATCH]
+        known = set(db.session.scalars(select(Attachment.stored_name).where(Attachment.stored_name.in_(batch))))
+        report.referenced += len(known)
+        for name in batch:
+            if name not in known:
+                old[name].unlink(missing_ok=True)
+                report.removed += 1
+    if report.removed:
+        log.info("removed %s orphaned uploads", report.removed)
+    return report
+
+
+def stored_files() -> Iterator[Path]:
+    """Every file laid out as we store them (UPLOAD_DIR/ab/ab....ext); anything else is not ours to remove."""
+    configured = current_app.config.get("UPLOAD_DIR")
+    root = Path(configured) if configured else None
+    if root is None or not root.is_dir():
+        return
+    for folder in root.iterdir():
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for path in folder.iterdir():
+            if _STORED_NAME.fullmatch(path.name) and path.name[:2] == folder.name and path.is_file() \
+                    and not path.is_symlink():
+                yield path
+
+
+# ---------------------------------------------------------------- downloading
 
 def send_attachment(attachment: Attachment) -> Response:
     """A download response for staff. The caller must already have checked the user may see the case.

@@ -14,12 +14,10 @@ from wtforms.fields import DateField, EmailField, TelField
 from wtforms.validators import ValidationError
 
 from civicwatch.cases.attachments import (
-    MAX_FILE_BYTES,
     MAX_FILES,
     AttachmentError,
-    IncomingFile,
     PreparedFile,
-    prepare_upload,
+    prepare_stream,
 )
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import normalise_receipt_code
@@ -83,9 +81,8 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
         raise ValidationError(f"Choose at most {MAX_FILES} files. You chose {len(files)}.")
     prepared, problems = [], []
     for storage in files:
-        data = storage.stream.read(MAX_FILE_BYTES + 1)
         try:
-            prepared.append(prepare_upload(IncomingFile(storage.filename or "", data)))
+            prepared.append(prepare_stream(storage.filename or "", storage))
         except AttachmentError as exc:
             problems.append(exc.message)
     if problems:

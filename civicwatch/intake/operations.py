@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +15,6 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.cases.attachments import (
     IncomingFile,
     PreparedFile,
-    attachment_path,
     prepare_uploads,
     save_attachment,
 )
@@ -127,12 +125,10 @@ def receive_complaint(submission: Submission, actor: Any = None) -> tuple[Case, 
     nothing the citizen sent is lost.
     """
     case, code = submit_complaint(submission, actor)
-    written = [attachment_path(attachment) for attachment in case.attachments]
     try:
         db.session.commit()
     except Exception:
-        db.session.rollback()
-        remove_files(written)
+        db.session.rollback()  # removes the files written for it too
         raise
     route_stored_case(case)
     return case, code
@@ -159,15 +155,6 @@ def _note_routing_failure(case_id: int, error_name: str) -> None:
     except Exception as exc:
         db.session.rollback()
         log.error("could not record the routing failure on case %s (%s)", case_id, type(exc).__name__)
-
-
-def remove_files(paths: Sequence[Path]) -> None:
-    """Delete files written for a transaction that was rolled back."""
-    for path in paths:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            log.warning("could not remove an orphaned upload")
 
 
 # ---------------------------------------------------------------- following up

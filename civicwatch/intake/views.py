@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import Field
 
-from civicwatch.cases.attachments import AttachmentError
+from civicwatch.cases.attachments import AttachmentError, UploadUnavailableError
 from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
 from civicwatch.errors import DomainError
@@ -55,6 +55,19 @@ def report() -> ResponseReturnValue:
     if form.looks_automated:
         log.info("report refused: honeypot field filled")
     return render_template("intake/report.html", form=form, regions=all_regions()), (400 if form.errors else 200)
+
+
+@blueprint.errorhandler(UploadUnavailableError)
+def upload_unavailable(error: UploadUnavailableError) -> ResponseReturnValue:
+    """Files could not be checked or stored: nothing was sent; show the form again with what was typed."""
+    db.session.rollback()  # removes any file already written
+    if request.endpoint == "intake.reply" and (case := sessions.tracked_case()) is not None:
+        form = ReplyForm()
+        form.attachments.errors = [error.message]
+        return _render_case(case, form, error.status)
+    report_form = ReportForm()
+    report_form.attachments.errors = [error.message]
+    return render_template("intake/report.html", form=report_form, regions=all_regions()), error.status
 
 
 @blueprint.route("/report/received")

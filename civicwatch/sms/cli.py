@@ -2,6 +2,7 @@
 messaging)."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -14,9 +15,11 @@ from types import FrameType
 
 import click
 from flask import current_app
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from civicwatch.cases.attachments import sweep_orphaned_uploads
 from civicwatch.cli import cli
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
 from civicwatch.messaging.senders import get_sender
@@ -31,6 +34,8 @@ def worker_name() -> str:
 
 # Messages per round; the stop signal is looked at between rounds.
 BATCH = 20
+# Files left in UPLOAD_DIR by a crash are removed when the worker starts and then this often.
+SWEEP_UPLOADS_EVERY = dt.timedelta(hours=1)
 
 
 @cli.command("deliver")
@@ -49,8 +54,10 @@ def deliver_command(once: bool, interval: float) -> None:
     worker = worker_name()
     click.echo(f"Answering texts and delivering outbox messages through {sender.name} as {worker}.")
     total, answered = DeliveryReport(), InboxReport()
+    next_sweep = utcnow()
     with stop_on_signal() as stopping:
         while not stopping():
+            next_sweep = _sweep_uploads_when_due(next_sweep)
             try:
                 inbox = process_inbox(limit=BATCH)
                 report = deliver_due_messages(sender, worker, limit=BATCH)
@@ -72,6 +79,23 @@ def deliver_command(once: bool, interval: float) -> None:
                 _sleep(interval, stopping)
     if once:
         click.echo(_summary(total, answered))
+
+
+def _sweep_uploads_when_due(due: dt.datetime) -> dt.datetime:
+    """Remove orphaned upload files if it is time; returns when to do it next. Never stops the worker."""
+    now = utcnow()
+    if now < due:
+        return due
+    try:
+        removed = sweep_orphaned_uploads().removed
+        db.session.commit()
+    except (OSError, SQLAlchemyError) as error:
+        db.session.rollback()
+        log.warning("outbox worker: orphaned uploads not swept (%s); next try in an hour", type(error).__name__)
+    else:
+        if removed:
+            click.echo(f"Removed {removed} orphaned upload files.")
+    return now + SWEEP_UPLOADS_EVERY
 
 
 def _summary(report: DeliveryReport, inbox: InboxReport) -> str:

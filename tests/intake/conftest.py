@@ -5,6 +5,7 @@ import io
 import re
 from dataclasses import dataclass
 
+import pikepdf
 import pytest
 from flask.testing import FlaskClient
 from PIL import Image
@@ -133,5 +134,17 @@ def png_with_text() -> bytes:
     return out.getvalue()
 
 
-PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+def text_pdf(text: str = "Clinic report: bruises on both arms") -> bytes:
+    """A one-page PDF whose page shows `text` in Helvetica."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    page = pdf.add_blank_page(page_size=(595, 842))
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode())
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+PDF_BYTES = text_pdf()

@@ -6,8 +6,9 @@ import io
 import os
 import stat
 
+import pikepdf
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 from sqlalchemy import func, select
 
 from civicwatch.cases.attachments import (
@@ -19,6 +20,7 @@ from civicwatch.cases.attachments import (
     send_attachment,
     sniff_content_type,
 )
+from civicwatch.cases.images import MAX_STORED_PIXELS
 from civicwatch.cases.models import Attachment, Case
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
@@ -31,6 +33,8 @@ from tests.intake.conftest import (
     png_with_text,
     post_report,
 )
+
+ORIENTATION_TAG = 0x0112
 
 
 def stored_attachments() -> list[Attachment]:
@@ -70,10 +74,16 @@ def test_stored_outside_the_web_root_under_a_random_name(client, app):
     assert client.get(f"/static/{attachment.stored_name}").status_code == 404
 
 
-def test_rotated_photo_is_turned_upright_before_the_tag_is_dropped(app):
+def test_rotated_photo_keeps_only_its_orientation(app):
+    """Turning 12 MP upright would need a second copy of its pixels: the camera's Orientation stays instead."""
     prepared = prepare_upload(IncomingFile("sideways.jpg", jpeg_with_gps(size=(40, 30), orientation=6)))
-    with Image.open(io.BytesIO(prepared.data)) as image:
-        assert image.size == (30, 40) and len(image.getexif()) == 0
+    raw = prepared.data
+    with Image.open(io.BytesIO(raw)) as image:
+        assert dict(image.getexif()) == {ORIENTATION_TAG: 6}
+        assert ImageOps.exif_transpose(image).size == (30, 40)  # what a viewer shows: upright
+        assert "comment" not in image.info and "xmp" not in image.info
+    for tell_tale in (b"TellTalePhone", b"home: Kissy Road", b"TellTaleXMP"):
+        assert tell_tale not in raw
 
 
 def test_png_text_chunks_are_gone(client):
@@ -85,11 +95,36 @@ def test_png_text_chunks_are_gone(client):
         assert image.format == "PNG" and image.mode == "RGBA" and image.getpixel((0, 0)) == (0, 128, 0, 200)
 
 
-def test_pdf_is_kept_as_sent(client):
+def test_pdf_is_rewritten_with_its_page(client):
     post_report(client, files=[(PDF_BYTES, "medical report.pdf")])
     [attachment] = stored_attachments()
-    assert attachment.content_type == "application/pdf"
-    assert attachment_path(attachment).read_bytes() == PDF_BYTES
+    stored = attachment_path(attachment).read_bytes()
+    assert attachment.content_type == "application/pdf" and stored != PDF_BYTES
+    assert attachment.size == len(stored) and attachment.sha256 == hashlib.sha256(stored).hexdigest()
+    with pikepdf.open(io.BytesIO(stored)) as pdf:
+        [page] = pdf.pages
+        assert b"(Clinic report: bruises on both arms) Tj" in page.Contents.read_bytes()
+
+
+def test_password_protected_pdf_is_refused_with_a_plain_message(client):
+    with pikepdf.open(io.BytesIO(PDF_BYTES)) as pdf:
+        out = io.BytesIO()
+        pdf.save(out, encryption=pikepdf.Encryption(user="open sesame", owner="owner"))
+    response = post_report(client, files=[(out.getvalue(), "locked.pdf")])
+    assert response.status_code == 400
+    assert "“locked.pdf” is protected by a password." in response.get_data(as_text=True)
+    assert stored_attachments() == []
+
+
+def test_pdf_locked_only_against_editing_is_stored_without_the_lock(client):
+    with pikepdf.open(io.BytesIO(PDF_BYTES)) as pdf:
+        out = io.BytesIO()
+        pdf.save(out, encryption=pikepdf.Encryption(user="", owner="owner", allow=pikepdf.Permissions(extract=False)))
+    assert post_report(client, files=[(out.getvalue(), "bank statement.pdf")]).status_code == 303
+    [attachment] = stored_attachments()
+    with pikepdf.open(attachment_path(attachment)) as stored:
+        assert not stored.is_encrypted
+        assert b"(Clinic report: bruises on both arms) Tj" in stored.pages[0].Contents.read_bytes()
 
 
 @pytest.mark.parametrize("content, name", [
@@ -99,6 +134,8 @@ def test_pdf_is_kept_as_sent(client):
     (b"PK\x03\x04 a zip or a docx", "statement.docx"),
     (b"\xff\xd8\xff\xe0 truncated jpeg", "broken.jpg"),
     (b"\x89PNG\r\n\x1a\n not really", "broken.png"),
+    (b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\n%%EOF", "broken.pdf"),
+    (PDF_BYTES[:len(PDF_BYTES) // 3], "cut short.pdf"),
 ])
 def test_wrong_or_broken_files_are_refused_and_the_form_kept(client, content, name):
     response = post_report(client, files=[(content, name)], location_text="Bo market")
@@ -141,8 +178,43 @@ def test_five_files_are_accepted(client):
 def test_decompression_bomb_is_refused(app):
     out = io.BytesIO()
     Image.new("1", (9000, 9000)).save(out, format="PNG")  # 81 megapixels in a few kilobytes
-    with pytest.raises(AttachmentError, match="too many pixels"):
+    with pytest.raises(AttachmentError, match="is 9,000 × 9,000 pixels, more than we can take"):
         prepare_upload(IncomingFile("bomb.png", out.getvalue()))
+
+
+def test_huge_png_is_refused_through_the_form_before_it_is_decoded(client):
+    out = io.BytesIO()
+    Image.new("1", (7000, 7000)).save(out, format="PNG")  # 196 MB once decoded in colour
+    response = post_report(client, files=[(out.getvalue(), "map.png")], location_text="Bo market")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "“map.png” is 7,000 × 7,000 pixels, more than we can take." in html
+    assert "at most 12 megapixels" in html and 'value="Bo market"' in html
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_png_at_the_limit_is_stored_at_full_size(client):
+    out = io.BytesIO()
+    Image.new("L", (4096, 3072), 90).save(out, format="PNG")
+    assert post_report(client, files=[(out.getvalue(), "screenshot.png")]).status_code == 303
+    [attachment] = stored_attachments()
+    with Image.open(attachment_path(attachment)) as stored:
+        assert stored.size == (4096, 3072)
+
+
+@pytest.mark.parametrize("size, stored_size", [
+    ((4032, 3024), (4032, 3024)),  # a 12 MP phone photo: kept as it is
+    ((4800, 3600), (2400, 1800)),  # 17 MP: decoded at half size
+    ((12000, 6000), (3000, 1500)),  # 72 MP: decoded at a quarter
+])
+def test_large_photos_are_decoded_small_enough_and_stored_within_the_limit(client, size, stored_size):
+    out = io.BytesIO()
+    Image.new("RGB", size, (120, 60, 30)).save(out, format="JPEG", quality=50)
+    assert post_report(client, files=[(out.getvalue(), "big.jpg")]).status_code == 303
+    [attachment] = stored_attachments()
+    with Image.open(attachment_path(attachment)) as stored:
+        assert stored.size == stored_size
+        assert stored.width * stored.height <= MAX_STORED_PIXELS
 
 
 def test_type_comes_from_the_content_not_the_name():

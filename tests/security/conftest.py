@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -208,5 +209,21 @@ def jpeg_with_gps(size: tuple[int, int] = (40, 30)) -> bytes:
     return out.getvalue()
 
 
-MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-               b"trailer<</Root 1 0 R>>\n%%EOF\n")
+def one_page_pdf(text: str = "Statement of the witness") -> pikepdf.Pdf:
+    """A PDF (open, for a test to add to) whose one page shows `text` in Helvetica."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    page = pdf.add_blank_page(page_size=(595, 842))
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode())
+    return pdf
+
+
+def pdf_bytes(pdf: pikepdf.Pdf, **save_options) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out, **save_options)
+    return out.getvalue()
+
+
+MINIMAL_PDF = pdf_bytes(one_page_pdf())

@@ -4,9 +4,12 @@ too large or too many, and photos that give away where the reporter lives.
 from __future__ import annotations
 
 import io
+import re
 import zlib
 
+import pikepdf
 import pytest
+from pikepdf import Array, Dictionary, Name, String
 from PIL import Image
 from sqlalchemy import select
 
@@ -19,6 +22,8 @@ from tests.security.conftest import (
     MAKE_TAG,
     MINIMAL_PDF,
     jpeg_with_gps,
+    one_page_pdf,
+    pdf_bytes,
     png_bytes,
     post_multipart,
     report_fields,
@@ -196,3 +201,75 @@ def test_photo_location_and_camera_are_stripped(app, client, make_user):
         assert b"Exif" not in data and b"eXIf" not in data and b"tEXt" not in data
     for path in upload_files(app):
         assert b"TellTale" not in path.read_bytes()
+
+
+def pdf_carrying_everything() -> bytes:
+    """A one-page statement that also carries, each marked "TellTale": the author and the scanner's serial
+    number (document information and XMP), a GPS-tagged photo, JavaScript run on opening, on the page, by a
+    form field and from the document's name tree, an XFA form with a script, two embedded files (one as a
+    page annotation), a link out and a launch action in a bookmark."""
+    pdf = one_page_pdf("Statement of the witness")
+    page = pdf.pages[0]
+    photo = pdf.make_stream(jpeg_with_gps(), Type=Name.XObject, Subtype=Name.Image, Width=40, Height=30,
+                            ColorSpace=Name.DeviceRGB, BitsPerComponent=8, Filter=Name.DCTDecode)
+    page.Resources.XObject = Dictionary(Im1=photo)
+    page.Contents = pdf.make_stream(page.Contents.read_bytes() + b" q 40 0 0 30 72 600 cm /Im1 Do Q")
+    script = "app.alert('TellTale{}JS')".format
+    page.obj.AA = Dictionary(O=Dictionary(S=Name.JavaScript, JS=String(script("Page"))))
+    pdf.Root.OpenAction = Dictionary(S=Name.JavaScript, JS=String(script("Open")))
+    pdf.attachments["notes.txt"] = pikepdf.AttachedFileSpec(pdf, b"TellTaleEmbeddedFile", mime_type="text/plain")
+    pdf.Root.Names.JavaScript = Dictionary(Names=Array([String("init"), pdf.make_indirect(
+        Dictionary(S=Name.JavaScript, JS=String(script("Named"))))]))
+    embedded = pdf.make_stream(b"TellTaleAnnotationFile", Type=Name.EmbeddedFile)
+    attachment = Dictionary(Type=Name.Annot, Subtype=Name.FileAttachment, Rect=[10, 10, 30, 30],
+                            FS=Dictionary(Type=Name.Filespec, F=String("x.txt"), EF=Dictionary(F=embedded)))
+    link = Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=[0, 0, 100, 100],
+                      A=Dictionary(S=Name.URI, URI=String("https://tracker.example/TellTaleLink")))
+    field = pdf.make_indirect(Dictionary(
+        FT=Name.Tx, T=String("name"), Type=Name.Annot, Subtype=Name.Widget, Rect=[100, 100, 200, 120],
+        AA=Dictionary(K=Dictionary(S=Name.JavaScript, JS=String(script("Field"))))))
+    page.Annots = Array([pdf.make_indirect(attachment), pdf.make_indirect(link), field])
+    pdf.Root.AcroForm = Dictionary(Fields=Array([field]), XFA=pdf.make_stream(
+        b"<xdp:xdp><template><script>TellTaleXFA</script></template></xdp:xdp>"))
+    bookmark = pdf.make_indirect(Dictionary(Title=String("Open"), A=Dictionary(
+        S=Name.Launch, F=String("TellTaleLaunch.exe"))))
+    pdf.Root.Outlines = pdf.make_indirect(Dictionary(Type=Name.Outlines, First=bookmark, Last=bookmark, Count=1))
+    bookmark.Parent = pdf.Root.Outlines
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+        xmp["dc:creator"] = ["TellTaleXmpAuthor"]
+        xmp["xmp:CreatorTool"] = "ScanMaster 3000 serial TellTaleXmpSerial"
+    pdf.docinfo[Name.Author] = "TellTaleAuthor"
+    pdf.docinfo[Name.Creator] = "ScanMaster 3000 serial TellTaleSerial"
+    return pdf_bytes(pdf)
+
+
+def everything_readable(data: bytes) -> bytes:
+    """The PDF with every stream decompressed and no object streams, so a byte search sees all of it."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return pdf_bytes(pdf, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+                         stream_decode_level=pikepdf.StreamDecodeLevel.generalized)
+
+
+def test_pdfs_lose_metadata_scripts_actions_and_embedded_files_but_keep_their_pages(app, client, make_user):
+    sent = pdf_carrying_everything()
+    planted = {name.decode() for name in re.findall(rb"TellTale\w+", everything_readable(sent))}
+    assert planted == {  # the test file really carries all of it
+        "TellTaleAuthor", "TellTaleSerial", "TellTaleXmpAuthor", "TellTaleXmpSerial", "TellTalePhone",
+        "TellTaleComment", "TellTaleOpenJS", "TellTalePageJS", "TellTaleNamedJS", "TellTaleFieldJS", "TellTaleXFA",
+        "TellTaleEmbeddedFile", "TellTaleAnnotationFile", "TellTaleLink", "TellTaleLaunch"}
+
+    assert report_with(client, [(sent, "statement.pdf")]).status_code == 303
+    [(item, headers, data)] = download(app, make_user, db.session.scalar(select(Case.id)))
+    assert headers["Content-Type"] == "application/pdf"
+
+    readable = everything_readable(data)
+    assert re.findall(rb"TellTale\w+", readable) == []
+    for key in (b"/JS", b"/JavaScript", b"/AA", b"/OpenAction", b"/EmbeddedFile", b"/EF", b"/URI", b"/Launch",
+                b"/XFA", b"/Metadata", b"/Author", b"/Creator", b"/Producer", b"Exif"):
+        assert key not in readable, key
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert "/Info" not in pdf.trailer and not pdf.attachments
+        [page] = pdf.pages
+        assert b"(Statement of the witness) Tj" in page.Contents.read_bytes()
+        photo = pikepdf.PdfImage(page.Resources.XObject.Im1).as_pil_image()
+        assert photo.size == (40, 30) and photo.getpixel((20, 15))[0] > 150  # the photo is still there, red

@@ -1,0 +1,144 @@
+"""PDFs rewritten without what can identify the sender or act on the reader.
+
+A PDF sent as it is can carry its author, the software and the scanner that made it (serial numbers
+included) in the document information and XMP metadata, a photo's EXIF block (GPS position) inside an
+embedded JPEG, JavaScript that runs when it is opened, links that tell a stranger's server it was read,
+and whole other files. We keep the pages (their text, images and drawings) and rewrite the file with
+qpdf (through pikepdf): earlier revisions, unused objects and anything after the end are dropped with it.
+
+pikepdf's sanitizer removes the active content: JavaScript wherever it can run (document, pages,
+annotations, form fields, bookmarks, chained actions), actions that reach out (links, launching programs,
+submitting forms), embedded files, multimedia, thumbnails, web capture sources and private application
+data. We remove the metadata, XFA forms (XML with their own scripts), the document's opening and page
+actions, and the metadata segments of embedded JPEG images.
+
+A PDF that cannot be opened without a password, or that is too broken to rewrite, is refused.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Stream
+from pikepdf.sanitize import Sanitizer
+
+# Keys removed from every dictionary: metadata streams, application data, modification dates, and
+# actions run on opening or on events (the sanitizer removes only their scripts; we want none at all).
+_DROPPED_KEYS = (Name.Metadata, Name.PieceInfo, Name.LastModified, Name.OpenAction, Name.AA, Name.XFA,
+                 Name("/AF"), Name.EmbeddedFiles, Name.JavaScript)
+# In embedded JPEG images every application segment (JFIF and its thumbnail, EXIF, XMP, ICC, maker notes)
+# and comment goes, except Adobe's (APP14), which says how to read the colours.
+_ADOBE_MARKER = 0xEE
+_SANITIZER = (Sanitizer().remove_javascript().remove_external_access().remove_attachments()
+              .remove_multimedia().remove_thumbnails().remove_search_index().remove_web_capture()
+              .remove_private_app_data().remove_collection())
+
+
+class PdfRefusedError(Exception):
+    """A PDF we will not store; `reason` completes a sentence that starts with the file's name."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+PASSWORD = ("is protected by a password. Send a copy without the password (for example, print it to a new "
+            "PDF).")
+BROKEN = "could not be read as a PDF. Send it again, or a photo of each page."
+
+
+def clean_pdf(data: bytes) -> bytes:
+    """The PDF rewritten without metadata, scripts, actions or embedded files. Raises PdfRefusedError."""
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) == 0:
+                raise PdfRefusedError(BROKEN)
+            _SANITIZER.apply(pdf)
+            drop_metadata(pdf)
+            for obj in pdf.objects:
+                scrub_object(obj)
+            pdf.remove_unreferenced_resources()
+            out = io.BytesIO()
+            with warnings.catch_warnings():
+                # About widgets outside the form, which Acrobat may not show: the sender's file, not ours to fix.
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                # A fresh /ID from the content: the original's would match the sender's own copy.
+                pdf.save(out, deterministic_id=True, fix_metadata_version=False, encryption=False)
+            return out.getvalue()
+    except pikepdf.PasswordError as exc:
+        raise PdfRefusedError(PASSWORD) from exc
+    except (pikepdf.PdfError, ValueError, TypeError, RuntimeError, RecursionError, MemoryError) as exc:
+        # TypeError: pikepdf refuses names that are not UTF-8 text, which a hostile file can hold.
+        raise PdfRefusedError(BROKEN) from exc
+
+
+def drop_metadata(pdf: pikepdf.Pdf) -> None:
+    """The document information dictionary, and every trailer entry but the two a PDF needs."""
+    for key in list(pdf.trailer.keys()):
+        if key not in ("/Root", "/Size"):
+            del pdf.trailer[key]
+
+
+def scrub_object(obj: object) -> None:
+    """Drop the listed keys from an object and the dictionaries written inside it; clean its JPEG."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (Dictionary, Stream)):
+            for key in _DROPPED_KEYS:
+                if key in item:
+                    del item[key]
+            children = [value for _, value in item.items()]
+            if isinstance(item, Stream):
+                strip_jpeg_metadata(item)
+        elif isinstance(item, Array):
+            children = list(item)
+        else:
+            continue
+        # Objects of their own are reached through pdf.objects; only inline ones are followed here.
+        stack.extend(child for child in children
+                     if isinstance(child, (Dictionary, Array)) and not child.is_indirect)
+
+
+def strip_jpeg_metadata(stream: Stream) -> None:
+    if stream.get(Name.Subtype) != Name.Image or not _is_plain_jpeg(stream.get(Name.Filter)):
+        return
+    raw = stream.read_raw_bytes()
+    cleaned = without_metadata_segments(raw)
+    if cleaned != raw:
+        parameters = stream.get(Name.DecodeParms)
+        stream.write(cleaned, filter=Name.DCTDecode,
+                     decode_parms=parameters if isinstance(parameters, (Dictionary, Array)) else None)
+
+
+def _is_plain_jpeg(filters: object) -> bool:
+    if isinstance(filters, Array):
+        return len(filters) == 1 and filters[0] == Name.DCTDecode
+    return filters == Name.DCTDecode
+
+
+def without_metadata_segments(jpeg: bytes) -> bytes:
+    """The JPEG without its application segments (but Adobe's) and comments. Raises PdfRefusedError when
+    the segments cannot be followed, since we could not tell what we leave in."""
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise PdfRefusedError(BROKEN)
+    kept, position = [jpeg[:2]], 2
+    while position + 4 <= len(jpeg):
+        if jpeg[position] != 0xFF:
+            raise PdfRefusedError(BROKEN)
+        marker = jpeg[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xDA:  # start of scan: the compressed pixels follow, with no more metadata before them
+            kept.append(jpeg[position:])
+            return b"".join(kept)
+        length = int.from_bytes(jpeg[position + 2:position + 4], "big")
+        segment = jpeg[position:position + 2 + length]
+        if length < 2 or len(segment) < 2 + length:
+            raise PdfRefusedError(BROKEN)
+        if not (0xE0 <= marker <= 0xEF and marker != _ADOBE_MARKER) and marker != 0xFE:
+            kept.append(segment)
+        position += 2 + length
+    raise PdfRefusedError(BROKEN)
