@@ -138,6 +138,8 @@ class Config:
     OPEN311_ENDPOINT_TYPE = os.environ.get("CIVICWATCH_OPEN311_ENDPOINT_TYPE", "production")
     OPEN311_JURISDICTION_ID = os.environ.get("CIVICWATCH_OPEN311_JURISDICTION_ID") or None
     OPEN311_RATE_LIMIT = "30 per minute;500 per day"
+    # Reading published requests: generous for apps, but no bulk probing of the date filters.
+    OPEN311_READ_RATE_LIMIT = "120 per minute;5000 per day"
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     REQUIRED_SECRETS: tuple[str, ...] = ()
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.

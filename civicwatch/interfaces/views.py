@@ -197,6 +197,22 @@ def _parse_w3(name: str) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
+# Published records give only the day a complaint came in; filters work on whole days (UTC) too, or two
+# queries with start_date a second apart would tell the exact time of a submission.
+def _day_start(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.combine(value.date(), dt.time(), tzinfo=dt.UTC)
+
+
+def _day_end(value: dt.datetime | None) -> dt.datetime | None:
+    """The last instant of the day of `value` (the search includes its end)."""
+    start = _day_start(value)
+    return None if start is None else start + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+
+
+def _open311_read_limit() -> str:
+    return current_app.config["OPEN311_READ_RATE_LIMIT"]
+
+
 def _list_argument(name: str) -> list[str]:
     return [part.strip() for part in (request.args.get(name) or "").split(",") if part.strip()]
 
@@ -213,6 +229,7 @@ def _statuses() -> bool | None:
 
 
 @open311_route(f"/requests.{FORMAT}", methods=["GET"])
+@limiter.shared_limit(_open311_read_limit, scope="open311-read")
 def requests_list(fmt: str) -> Response:
     _check_jurisdiction()
     references = tuple(ref.upper() for ref in _list_argument("service_request_id"))
@@ -221,7 +238,7 @@ def requests_list(fmt: str) -> Response:
     if references:  # "This overrides all other arguments."
         search = AnswerSearch(references=references, include_withdrawn=False)
     else:
-        start, end = _parse_w3("start_date"), _parse_w3("end_date")
+        start, end = _day_start(_parse_w3("start_date")), _day_end(_parse_w3("end_date"))
         if start and end and end < start:
             raise Open311Error(400, "end_date must not be before start_date.")
         if start and end and end - start > dt.timedelta(days=MAX_DAYS):
@@ -248,6 +265,7 @@ def _merged(codes: list[str], start: dt.datetime | None, end: dt.datetime | None
 
 
 @open311_route(f"/requests/<service_request_id>.{FORMAT}")
+@limiter.shared_limit(_open311_read_limit, scope="open311-read")
 def request_detail(service_request_id: str, fmt: str) -> Response:
     _check_jurisdiction()
     answers, _ = search_answers(AnswerSearch(references=(service_request_id.upper()[:40],),

@@ -16,6 +16,7 @@ from tests.conftest import csrf_token_from
 @pytest.fixture
 def app_config(app_config):
     app_config.update({"RATELIMIT_ENABLED": True, "OPEN311_RATE_LIMIT": "2 per minute",
+                       "OPEN311_READ_RATE_LIMIT": "3 per minute",
                        "MAX_CONTENT_LENGTH": 64 * 1024})
     return app_config
 
@@ -34,6 +35,13 @@ def test_open311_rate_limit_answers_in_the_spec_format(client, api_key):
     limited = client.post("/open311/v2/requests.xml", data=form)
     assert limited.status_code == 429 and limited.content_type == "text/xml; charset=utf-8"
     assert "<code>429</code>" in limited.get_data(as_text=True)
+
+
+def test_open311_reads_are_rate_limited_too(client):
+    statuses = [client.get("/open311/v2/requests.json?start_date=2026-03-01T00:00:00Z").status_code
+                for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert client.get("/open311/v2/requests/CW-2026-000001.json").status_code == 429
 
 
 def test_open311_too_large_answers_in_the_spec_format(client, api_key):

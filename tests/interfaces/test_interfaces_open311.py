@@ -138,6 +138,22 @@ def test_request_filters(client, published_case, query, found):
     assert bool(requests) is found, requests
 
 
+def test_date_filters_work_on_whole_days_so_they_never_tell_the_time(client, new_case, publish):
+    """Two complaints on the same day, 10 minutes apart: no start_date or end_date separates them."""
+    early = new_case(CaseStatus.CLOSED, theme="corruption", created_at=dt.datetime(2026, 3, 4, 15, 30, tzinfo=dt.UTC))
+    late = new_case(CaseStatus.CLOSED, theme="corruption", created_at=dt.datetime(2026, 3, 4, 15, 40, tzinfo=dt.UTC))
+    references = {early.reference, late.reference}
+    publish(early)
+    publish(late)
+    for minute in range(0, 24 * 60, 5):
+        instant = (dt.datetime(2026, 3, 4, tzinfo=dt.UTC) + dt.timedelta(minutes=minute)).strftime(W3)
+        for query in (f"start_date={instant}", f"end_date={instant}"):
+            found = {r["service_request_id"] for r in client.get(f"/open311/v2/requests.json?{query}").get_json()}
+            assert found & references in (set(), references), query
+    after = client.get("/open311/v2/requests.json?start_date=2026-03-05T00:00:00Z").get_json()
+    assert not {r["service_request_id"] for r in after} & references
+
+
 def test_service_request_id_overrides_the_other_filters(client, published_case):
     requests = client.get(f"/open311/v2/requests.json?service_request_id={published_case.reference}"
                           "&service_code=misconduct&status=open").get_json()
