@@ -120,6 +120,8 @@ class Case(TimestampMixin, Model):
     findings: Mapped[str | None] = mapped_column(Text)
     draft_public_response: Mapped[str | None] = mapped_column(Text)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
+    # Raised when the complainant leaves the follow-up page: every browser session opened before stops working.
+    tracking_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status_reason: Mapped[str | None] = mapped_column(Text)  # rejection/withdrawal reason the complainant sees
     # Optimistic locking: a second staff save on a stale copy raises StaleDataError -> 409.
     version: Mapped[int] = mapped_column(Integer, default=1)

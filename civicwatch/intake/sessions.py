@@ -48,12 +48,13 @@ def take_receipt() -> dict | None:
 
 def open_tracking(case: Case) -> None:
     session.pop(RECEIPT_KEY, None)
-    _stamp(case.id)
+    _stamp(case)
 
 
-def _stamp(case_id: int) -> None:
+def _stamp(case: Case) -> None:
     minutes = current_app.config["TRACK_SESSION_MINUTES"]
-    session[TRACK_KEY] = _seal({"case": case_id, "until": utcnow().timestamp() + minutes * 60})
+    session[TRACK_KEY] = _seal({"case": case.id, "generation": case.tracking_generation or 0,
+                                "until": utcnow().timestamp() + minutes * 60})
 
 
 def has_tracking() -> bool:
@@ -68,12 +69,22 @@ def tracked_case() -> Case | None:
         close_tracking()
         return None
     case = db.session.get(Case, value.get("case")) if isinstance(value.get("case"), int) else None
-    if case is None:
-        close_tracking()
+    if case is None or value.get("generation") != (case.tracking_generation or 0):
+        close_tracking()  # gone, or closed on some device since: a copied cookie opens nothing
         return None
-    _stamp(case.id)
+    _stamp(case)
     return case
 
 
 def close_tracking() -> None:
     session.pop(TRACK_KEY, None)
+
+
+def revoke_tracking() -> None:
+    """Leaving: this browser forgets the case, and every session opened with the receipt code stops working.
+    The caller commits."""
+    value = _unseal(session.get(TRACK_KEY))
+    case = db.session.get(Case, value.get("case")) if value and isinstance(value.get("case"), int) else None
+    if case is not None and value is not None and value.get("generation") == (case.tracking_generation or 0):
+        case.tracking_generation = (case.tracking_generation or 0) + 1
+    close_tracking()

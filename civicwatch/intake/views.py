@@ -211,6 +211,7 @@ def _answer_refused(case: Case, error: DomainError, field: Field, **forms: Flask
 
 @blueprint.route("/track/leave", methods=["POST"])
 def leave() -> ResponseReturnValue:
-    sessions.close_tracking()  # CSRFProtect has already checked the token, as for every POST
+    sessions.revoke_tracking()  # CSRFProtect has already checked the token, as for every POST
+    db.session.commit()
     flash("You have closed your case on this device.", "success")
     return redirect(url_for("intake.track"), code=303)

@@ -173,6 +173,23 @@ def test_leaving_closes_the_case(client, reported):
     assert client.get("/track/case").status_code == 302
 
 
+def test_a_cookie_copied_before_leaving_opens_nothing_afterwards(client, reported):
+    """Someone copies the session cookie off a shared phone; the complainant presses "leave"; the copy is dead."""
+    open_case(client, reported.code)
+    copied = client.get_cookie("session").value
+    other_device = client.application.test_client()
+    other_device.set_cookie("session", copied)
+    assert other_device.get("/track/case").status_code == 200  # the copy works while the case is open
+    client.post("/track/leave", data={"csrf_token": case_page_token(client)})
+    replay = client.application.test_client()
+    replay.set_cookie("session", copied)
+    response = replay.get("/track/case")
+    assert response.status_code == 302 and reported.reference not in response.get_data(as_text=True)
+    assert other_device.get("/track/case").status_code == 302
+    open_case(client, reported.code)  # the receipt code itself still works
+    assert client.get("/track/case").status_code == 200
+
+
 def test_without_a_code_there_is_no_case(client, reported):
     assert client.get("/track/case").status_code == 302
     # A session cookie from another browser that opened a case does not open it here.
