@@ -1,4 +1,5 @@
-"""Staff pages for cases: dashboard, queues, the case page and its actions, deadlines (admins)."""
+"""Staff pages for cases: dashboard, queues, the case page and its actions, deadlines (admins). The case page's
+routing actions (send to a body, correct the classification) are routing's, in routing/case_views.py."""
 from __future__ import annotations
 
 import datetime as dt
