@@ -20,7 +20,7 @@ from civicwatch.intake.attachments import (
     MAX_FILES,
     AttachmentError,
     PreparedFile,
-    prepare_stream,
+    prepare_form_file,
 )
 from civicwatch.intake.operations import Submission, SubmissionError
 from civicwatch.taxonomy.models import Body
@@ -81,7 +81,7 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
     prepared, problems = [], []
     for storage in files:
         try:
-            prepared.append(prepare_stream(storage.filename or "", storage))
+            prepared.append(prepare_form_file(storage))
         except AttachmentError as exc:
             problems.append(exc.message)
     if problems:
