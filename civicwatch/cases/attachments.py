@@ -138,11 +138,11 @@ def prepare_uploads(files: Sequence[IncomingFile | PreparedFile]) -> list[Prepar
     return [f if isinstance(f, PreparedFile) else prepare_upload(f) for f in files]
 
 
-def prepare_stream(filename: str, upload: FileStorage) -> PreparedFile:
+def prepare_form_file(upload: FileStorage) -> PreparedFile:
     """Read a form's file (spooled to disk by the form parser) and prepare it, holding a slot from the read
     on: an upload waiting for its turn keeps its bytes on disk, not in memory."""
     with preparation_slot():
-        return prepare_upload(IncomingFile(filename, upload.stream.read(MAX_FILE_BYTES + 1)))
+        return prepare_upload(IncomingFile(upload.filename or "", upload.stream.read(MAX_FILE_BYTES + 1)))
 
 
 def upload_slots() -> threading.BoundedSemaphore:

@@ -17,7 +17,7 @@ from civicwatch.cases.attachments import (
     MAX_FILES,
     AttachmentError,
     PreparedFile,
-    prepare_stream,
+    prepare_form_file,
 )
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import normalise_receipt_code
@@ -82,7 +82,7 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
     prepared, problems = [], []
     for storage in files:
         try:
-            prepared.append(prepare_stream(storage.filename or "", storage))
+            prepared.append(prepare_form_file(storage))
         except AttachmentError as exc:
             problems.append(exc.message)
     if problems:

@@ -127,6 +127,16 @@ def test_pdf_locked_only_against_editing_is_stored_without_the_lock(client):
         assert b"(Clinic report: bruises on both arms) Tj" in stored.pages[0].Contents.read_bytes()
 
 
+def test_pdf_made_of_too_many_parts_is_refused_before_it_is_checked(client):
+    with pikepdf.open(io.BytesIO(PDF_BYTES)) as pdf:
+        pdf.pages[0].obj.Junk = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(N=i)) for i in range(50_000)])
+        out = io.BytesIO()
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)  # 50,000 objects in 0.3 MB
+    response = post_report(client, files=[(out.getvalue(), "many.pdf")])
+    assert response.status_code == 400
+    assert "“many.pdf” is made of too many parts for us to check." in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("content, name", [
     (b"MZ\x90\x00\x03 a Windows program", "photo.jpg"),
     (b"<html><script>alert(1)</script></html>", "scan.pdf"),
