@@ -5,36 +5,15 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
-from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel
-from civicwatch.cases.references import format_reference, new_receipt_code, receipt_hash
 from civicwatch.extensions import db
-from tests.conftest import csrf_token
-
-
-def _case() -> Case:
-    case = Case(reference="pending-audit", receipt_hash=receipt_hash(new_receipt_code()), channel=Channel.WEB,
-                text="Soldiers took our goats at the checkpoint.", status=CaseStatus.RECEIVED, urgent=False,
-                routed_by_hand=False)
-    db.session.add(case)
-    db.session.flush()
-    case.reference = format_reference(2026, case.id)
-    db.session.add(CaseEvent(case=case, kind="received", to_status="received", public=True))
-    db.session.commit()
-    return case
-
-
-def sign_in(app, user):
-    client = app.test_client()
-    client.post("/login", data={"csrf_token": csrf_token(client), "email": user.email,
-                                "password": "correct horse battery staple"})
-    return client
+from tests.factories import create_case, staff_client
 
 
 def test_per_case_and_per_user(app, make_user):
-    case = _case()
+    case = create_case(body=None, theme=None)
     triage, auditor = make_user(Role.TRIAGE), make_user(Role.AUDITOR, name="Ada Auditor")
-    sign_in(app, triage).get(f"/staff/cases/{case.id}")
-    client = sign_in(app, auditor)
+    staff_client(app, triage).get(f"/staff/cases/{case.id}")
+    client = staff_client(app, auditor)
     page = client.get(f"/staff/audit/cases/{case.id}").get_data(as_text=True)
     assert f"Audit log of {case.reference}" in page and "case.view" in page and triage.name in page
     page = client.get(f"/staff/audit/users/{triage.id}").get_data(as_text=True)
@@ -52,7 +31,7 @@ def test_older_entries_are_paged(app, make_user):
     for number in range(130):
         record_audit(None, f"test.entry{number}", None)
     db.session.commit()
-    client = sign_in(app, make_user(Role.ADMIN))
+    client = staff_client(app, make_user(Role.ADMIN))
     first = client.get("/staff/audit/").get_data(as_text=True)
     assert "test.entry129" in first and "test.entry0<" not in first and "Older entries" in first
     link = [part for part in first.split('"') if part.startswith("/staff/audit/?before=")][0]
@@ -61,15 +40,15 @@ def test_older_entries_are_paged(app, make_user):
 
 
 def test_other_roles_are_refused(app, make_user):
-    case = _case()
+    case = create_case(body=None, theme=None)
     for role in (Role.TRIAGE, Role.INVESTIGATOR):
-        client = sign_in(app, make_user(role))
+        client = staff_client(app, make_user(role))
         for path in ("/staff/audit/", f"/staff/audit/cases/{case.id}", "/staff/audit/users/1"):
             assert client.get(path).status_code == 403
 
 
 def test_no_method_changes_an_entry(app, make_user):
-    client = sign_in(app, make_user(Role.ADMIN))
+    client = staff_client(app, make_user(Role.ADMIN))
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         for path in ("/staff/audit/", "/staff/audit/cases/1", "/staff/audit/users/1"):
             assert client.open(path, method=method).status_code in (400, 405)

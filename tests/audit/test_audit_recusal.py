@@ -5,20 +5,20 @@ from civicwatch.accounts.models import Role
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Recusal
 from civicwatch.extensions import db
-from tests.audit.test_audit_browse import _case, sign_in
+from tests.factories import create_case, staff_client
 
 SECRET = "Witness Fatmata Conteh saw the beating"
 
 
 def _recused_reader(app, make_user, role: Role):
-    case = _case()
-    other = _case()
+    case = create_case(body=None, theme=None)
+    other = create_case(body=None, theme=None)
     reader = make_user(role)
     record_audit(None, "case.findings", case, after={"findings": SECRET})
     record_audit(None, "case.note", other, after={"length": 12})
     db.session.add(Recusal(case_id=case.id, user_id=reader.id, reason="Related to the complainant"))
     db.session.commit()
-    return case, other, reader, sign_in(app, reader)
+    return case, other, reader, staff_client(app, reader)
 
 
 def test_a_recused_reader_gets_404_on_the_case_audit_log(app, make_user):

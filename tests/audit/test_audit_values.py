@@ -12,7 +12,7 @@ from civicwatch.audit.queries import verify_chain
 from civicwatch.audit.values import recordable
 from civicwatch.cases.models import CaseStatus
 from civicwatch.extensions import db
-from tests.audit.test_audit_browse import _case, sign_in
+from tests.factories import create_case, staff_client
 
 FREE_TEXTS = [
     "Witness Fatmata Conteh saw it",
@@ -43,7 +43,7 @@ def test_codes_states_numbers_and_dates_are_kept_as_they_are(app):
 
 
 def test_no_stored_entry_or_audit_page_carries_the_text(app, make_user):
-    case = _case()
+    case = create_case(body=None, theme=None)
     case_id = case.id
     record_audit(None, "case.findings", case, before={"findings": None},
                  after={"outcome": "upheld", "findings": FREE_TEXTS[0], "note": {"by": FREE_TEXTS[4]}})
@@ -52,5 +52,5 @@ def test_no_stored_entry_or_audit_page_carries_the_text(app, make_user):
     stored = repr((entry.before, entry.after))
     assert all(text not in stored for text in FREE_TEXTS) and entry.after["outcome"] == "upheld"
     assert verify_chain()[1] is None
-    page = sign_in(app, make_user(Role.AUDITOR)).get(f"/staff/audit/cases/{case_id}").get_data(as_text=True)
+    page = staff_client(app, make_user(Role.AUDITOR)).get(f"/staff/audit/cases/{case_id}").get_data(as_text=True)
     assert FREE_TEXTS[0] not in page and f"text of {len(FREE_TEXTS[0])} characters" in page

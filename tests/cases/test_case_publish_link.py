@@ -1,5 +1,6 @@
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import CaseStatus
+from tests.factories import staff_client
 
 
 def test_answered_case_links_publishers_to_publishing(make_case, make_user, login_as, app):
@@ -14,13 +15,8 @@ def test_answered_case_links_publishers_to_publishing(make_case, make_user, logi
 def test_open_case_and_auditors_get_no_publishing_link(make_case, make_user, app):
     open_case = make_case(CaseStatus.INVESTIGATING, body="police_oversight")
     answered = make_case(CaseStatus.CLOSED, body="police_oversight")
-    investigator = app.test_client()
-    auditor = app.test_client()
-    from tests.conftest import PASSWORD, csrf_token
-
-    for client, user in ((investigator, make_user(Role.INVESTIGATOR, body="police_oversight")),
-                         (auditor, make_user(Role.AUDITOR))):
-        client.post("/login", data={"csrf_token": csrf_token(client), "email": user.email, "password": PASSWORD})
+    investigator = staff_client(app, make_user(Role.INVESTIGATOR, body="police_oversight"))
+    auditor = staff_client(app, make_user(Role.AUDITOR))
     assert f"/staff/publications/case/{open_case.id}" not in investigator.get(
         f"/staff/cases/{open_case.id}").get_data(as_text=True)
     assert f"/staff/publications/case/{answered.id}" not in auditor.get(

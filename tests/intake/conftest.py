@@ -1,16 +1,11 @@
 """Helpers for the intake tests: a valid report, files with tell-tale metadata, a reported case."""
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 
-import pikepdf
 import pytest
 from flask.testing import FlaskClient
-from PIL import Image
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus, Outcome
@@ -20,12 +15,11 @@ from civicwatch.publishing.models import Publication
 from civicwatch.publishing.operations import approve_publication, start_publication, submit_publication
 from civicwatch.taxonomy.models import Body
 from tests.conftest import csrf_token, csrf_token_from
+from tests.factories import post_multipart, text_pdf
 
 WHAT_HAPPENED = ("Two police officers at the Bo checkpoint took my motorbike and asked for 200,000 leones "
                  "to give it back. They gave no receipt.")
 RECEIPT_RE = re.compile(r'id="receipt-code">(\d{4} \d{4} \d{4} \d{4})<')
-GPS_TAG = 0x8825
-MAKE_TAG = 0x010F
 
 
 def valid_report(**changes) -> dict:
@@ -33,17 +27,6 @@ def valid_report(**changes) -> dict:
             "contact_choice": "anonymous", "phone": "", "email": "", "consent": "y", "website": ""}
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
-
-
-def post_multipart(client: FlaskClient, path: str, fields: dict, files: list[tuple[bytes, str]] | None = None,
-                   field_name: str = "attachments"):
-    """POST multipart/form-data encoded in memory (the test client spools large bodies to a temporary
-    file it never closes, which the warnings-as-errors setting would report)."""
-    values = MultiDict(fields)
-    for content, name in files or ():
-        values.add(field_name, FileStorage(io.BytesIO(content), filename=name))
-    boundary, body = encode_multipart(values)
-    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def post_report(client: FlaskClient, files: list[tuple[bytes, str]] | None = None, token: str | None = None,
@@ -109,42 +92,6 @@ def open_case(client: FlaskClient, code: str):
 
 def case_page_token(client: FlaskClient) -> str:
     return csrf_token_from(client.get("/track/case").get_data(as_text=True))
-
-
-def jpeg_with_gps(size: tuple[int, int] = (40, 30), orientation: int | None = None) -> bytes:
-    """A JPEG carrying a camera make, GPS coordinates, a comment and XMP: everything that must go."""
-    exif = Image.Exif()
-    exif[MAKE_TAG] = "TellTalePhone"
-    exif[GPS_TAG] = {1: "N", 2: (8.0, 29.0, 3.0), 3: "W", 4: (13.0, 14.0, 5.0)}
-    if orientation:
-        exif[0x0112] = orientation
-    out = io.BytesIO()
-    Image.new("RGB", size, (180, 40, 40)).save(out, format="JPEG", exif=exif.tobytes(), comment=b"home: Kissy Road",
-                                               xmp=b"<x:xmpmeta>TellTaleXMP</x:xmpmeta>")
-    return out.getvalue()
-
-
-def png_with_text() -> bytes:
-    from PIL.PngImagePlugin import PngInfo
-
-    info = PngInfo()
-    info.add_text("Location", "TellTalePlace")
-    out = io.BytesIO()
-    Image.new("RGBA", (16, 16), (0, 128, 0, 200)).save(out, format="PNG", pnginfo=info)
-    return out.getvalue()
-
-
-def text_pdf(text: str = "Clinic report: bruises on both arms") -> bytes:
-    """A one-page PDF whose page shows `text` in Helvetica."""
-    pdf = pikepdf.new()
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                BaseFont=pikepdf.Name.Helvetica))
-    page = pdf.add_blank_page(page_size=(595, 842))
-    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
-    page.Contents = pdf.make_stream(f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode())
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
 
 
 PDF_BYTES = text_pdf()

@@ -24,15 +24,8 @@ from civicwatch.cases.images import MAX_STORED_PIXELS
 from civicwatch.cases.models import Attachment, Case
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
-from tests.intake.conftest import (
-    GPS_TAG,
-    MAKE_TAG,
-    PDF_BYTES,
-    WHAT_HAPPENED,
-    jpeg_with_gps,
-    png_with_text,
-    post_report,
-)
+from tests.factories import GPS_TAG, MAKE_TAG, jpeg_with_gps, png_with_text
+from tests.intake.conftest import PDF_BYTES, WHAT_HAPPENED, post_report
 
 ORIENTATION_TAG = 0x0112
 

@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import csrf_token
-from tests.intake.conftest import case_page_token, open_case, post_multipart, post_report
+from tests.factories import post_multipart
+from tests.intake.conftest import case_page_token, open_case, post_report
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)

@@ -8,14 +8,8 @@ import zlib
 
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
-from tests.intake.conftest import (
-    WHAT_HAPPENED,
-    case_page_token,
-    jpeg_with_gps,
-    open_case,
-    post_multipart,
-    report_and_read_receipt,
-)
+from tests.factories import jpeg_with_gps, post_multipart
+from tests.intake.conftest import WHAT_HAPPENED, case_page_token, open_case, report_and_read_receipt
 
 PHONE_TYPED, PHONE_E164, PHONE_LOCAL = "076 123 456", "+23276123456", "76123456"
 EMAIL = "witness.kamara@example.org"

@@ -12,13 +12,7 @@ from civicwatch.audit.values import fingerprint
 from civicwatch.cases.models import CaseEvent, CaseStatus
 from civicwatch.extensions import db
 from tests.conftest import csrf_token_from
-from tests.intake.conftest import (
-    ANSWER_RESPONSE,
-    case_page_token,
-    open_case,
-    publish_answer,
-    report_and_read_receipt,
-)
+from tests.intake.conftest import ANSWER_RESPONSE, case_page_token, open_case, publish_answer, report_and_read_receipt
 
 REASON = "Nobody asked the two witnesses at the checkpoint what they saw."
 

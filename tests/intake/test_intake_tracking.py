@@ -10,15 +10,8 @@ from civicwatch.database import set_clock, utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 from tests.conftest import csrf_token
-from tests.intake.conftest import (
-    PDF_BYTES,
-    WHAT_HAPPENED,
-    case_page_token,
-    jpeg_with_gps,
-    open_case,
-    post_multipart,
-    report_and_read_receipt,
-)
+from tests.factories import jpeg_with_gps, post_multipart
+from tests.intake.conftest import PDF_BYTES, WHAT_HAPPENED, case_page_token, open_case, report_and_read_receipt
 
 
 def add_message(case, kind: MessageKind, body: str) -> None:

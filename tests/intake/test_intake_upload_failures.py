@@ -19,14 +19,8 @@ from civicwatch.cases.attachments import upload_slots
 from civicwatch.cases.models import Attachment, Case, CaseMessage
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
-from tests.intake.conftest import (
-    WHAT_HAPPENED,
-    case_page_token,
-    jpeg_with_gps,
-    open_case,
-    post_multipart,
-    post_report,
-)
+from tests.factories import jpeg_with_gps, post_multipart
+from tests.intake.conftest import WHAT_HAPPENED, case_page_token, open_case, post_report
 
 FIVE_PHOTOS = [(jpeg_with_gps(size=(300 + 10 * i, 200)), f"photo{i}.jpg") for i in range(5)]
 NOTHING_SENT = "Nothing was sent: we could not store your files just now."

@@ -8,81 +8,33 @@ import re
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from civicwatch.accounts.models import Role
-from civicwatch.cases.deadlines import set_deadlines
-from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
-from civicwatch.cases.references import format_reference, new_receipt_code, receipt_hash, temporary_reference
-from civicwatch.crypto import encrypt_json, keyed_hash
+from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.database import utcnow
-from civicwatch.extensions import db
-from civicwatch.taxonomy.models import Body, Region, Theme
-from tests.conftest import PASSWORD, csrf_token, csrf_token_from
+from tests.conftest import csrf_token_from
+from tests.factories import create_case, staff_client
 
-TIMESTAMPS = {
-    CaseStatus.ACKNOWLEDGED: ("acknowledged_at",),
-    CaseStatus.INVESTIGATING: ("acknowledged_at",),
-    CaseStatus.RESPONDED: ("acknowledged_at", "responded_at"),
-    CaseStatus.CLOSED: ("acknowledged_at", "responded_at", "closed_at"),
-    CaseStatus.REOPENED: ("acknowledged_at",),
-    CaseStatus.REJECTED: ("closed_at",),
-    CaseStatus.REFERRED: ("closed_at",),
-    CaseStatus.WITHDRAWN: ("closed_at",),
-}
-OFFSETS = {"acknowledged_at": dt.timedelta(hours=12), "responded_at": dt.timedelta(days=20),
-           "closed_at": dt.timedelta(days=30)}
+ANSWERED_AFTER = {"acknowledged_at": dt.timedelta(hours=12), "responded_at": dt.timedelta(days=20),
+                  "closed_at": dt.timedelta(days=30)}
+ANSWER = {"findings": "The investigation found that the officers demanded money.",
+          "draft_public_response": "The officers were disciplined."}
 
 
 @pytest.fixture
 def new_case(app: Flask):
-    """A case in any status, received at `created_at`, with timestamps that fit its status."""
+    """A case in any status, received at `created_at` (40 days ago by default), with timestamps that fit its
+    status and, once answered, findings and a public response."""
     counter = itertools.count(1)
 
     def factory(status: CaseStatus | str = CaseStatus.RECEIVED, body: str | None = "police_oversight",
-                theme: str | None = "misconduct", region: str | None = None, created_at: dt.datetime | None = None,
-                contact: dict | None = None, text: str | None = None, **fields) -> Case:
-        status = CaseStatus(status)
-        created = created_at or utcnow() - dt.timedelta(days=40)
-        body_row = db.session.query(Body).filter_by(code=body).one() if body else None
-        case = Case(
-            reference=temporary_reference(), receipt_hash=receipt_hash(new_receipt_code()),
+                created_at: dt.datetime | None = None, text: str | None = None, **options) -> Case:
+        return create_case(
+            status, body, created_at=created_at or utcnow() - dt.timedelta(days=40),
             text=text or f"Officers at the checkpoint took money from drivers, report {next(counter)}.",
-            channel=Channel.WEB, status=status, urgent=False, body=body_row, created_at=created,
-            theme=db.session.query(Theme).filter_by(code=theme).one() if theme else None,
-            region=db.session.query(Region).filter_by(code=region).one() if region else None,
-            theme_confidence=0.9 if theme else None, routed_by_hand=False,
-        )
-        if contact:
-            case.contact_encrypted = encrypt_json(contact)
-            if contact.get("phone"):
-                case.contact_phone_hash = keyed_hash("phone", contact["phone"])
-        set_deadlines(case, body_row, created)
-        for name in TIMESTAMPS.get(status, ()):
-            setattr(case, name, created + OFFSETS[name])
-        if status in (CaseStatus.RESPONDED, CaseStatus.CLOSED):
-            case.outcome = Outcome.SUBSTANTIATED
-            case.findings = "The investigation found that the officers demanded money."
-            case.draft_public_response = "The officers were disciplined."
-        for name, value in fields.items():
-            setattr(case, name, value)
-        db.session.add(case)
-        db.session.flush()
-        case.reference = format_reference(created.year, case.id)
-        db.session.add(CaseEvent(case=case, kind="received", to_status="received", public=True, created_at=created))
-        db.session.commit()
-        return case
+            stamped_after=ANSWERED_AFTER, answered_with=ANSWER, **options)
 
     return factory
-
-
-def staff_client(app: Flask, user) -> FlaskClient:
-    """A separate signed-in browser for `user`, so that two staff members can act side by side."""
-    client = app.test_client()
-    response = client.post("/login", data={"csrf_token": csrf_token(client), "email": user.email,
-                                           "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
 
 
 @pytest.fixture

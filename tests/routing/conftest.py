@@ -2,27 +2,19 @@ from __future__ import annotations
 
 import pytest
 
+from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.database import utcnow
+
 # The classifier's model fixtures, shared rather than copied.
 from tests.classify.conftest import active_model, fast_config, fixture_corpus, trained_model  # noqa: F401
+from tests.factories import create_case
 
 
 @pytest.fixture
 def make_case(app):
-    """A stored (committed) complaint as intake leaves it: status received, no body, triage deadlines."""
-    from civicwatch.cases.deadlines import set_deadlines
-    from civicwatch.cases.models import Case, Channel
-    from civicwatch.cases.references import new_receipt_code, receipt_hash, temporary_reference
-    from civicwatch.database import utcnow
-    from civicwatch.extensions import db
-
+    """A stored (committed) complaint as intake leaves it: status received, no body, no theme, triage deadlines."""
     def factory(text: str = "The officer demanded a bribe at the checkpoint.", **fields) -> Case:
-        now = utcnow()
-        case = Case(reference=temporary_reference(), receipt_hash=receipt_hash(new_receipt_code()), text=text,
-                    channel=fields.pop("channel", Channel.WEB), created_at=now, **fields)
-        set_deadlines(case, None, now)
-        db.session.add(case)
-        db.session.commit()
-        return case
+        return create_case(CaseStatus.RECEIVED, None, theme=None, text=text, created_at=utcnow(), **fields)
 
     return factory
 

@@ -1,53 +1,35 @@
-"""Helpers for the security tests: complaints sent through the real web form, signed-in staff browsers,
+"""Helpers for the security tests: complaints sent through the real web form, tokens of staff pages,
 whole-database snapshots and raw scans of every stored column.
 
 Everything an attacker touches goes through HTTP; only the scene (which body holds a case, its status)
-is set up directly in the database.
+is set up directly in the database. Signed-in staff browsers and files come from tests/factories.py.
 """
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pikepdf
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from PIL import Image
 from sqlalchemy import inspect, select, text
-from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import Rule
-from werkzeug.test import encode_multipart
 
-from civicwatch.accounts.models import User
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
-from tests.conftest import PASSWORD, csrf_token, csrf_token_from
+from tests.conftest import csrf_token, csrf_token_from
+from tests.factories import one_page_pdf, pdf_bytes, post_multipart
 
 RECEIPT_RE = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 REFERENCE_RE = re.compile(r"CW-\d{4}-\d{6}")
 WHAT_HAPPENED = ("Soldiers at the Makeni road checkpoint beat my brother with rifle butts and took his phone. "
                  "Marker {marker}.")
-GPS_TAG = 0x8825
-MAKE_TAG = 0x010F
 
 
 # ---------------------------------------------------------------- sending complaints like a citizen
-
-def post_multipart(client: FlaskClient, path: str, fields: dict, files: Iterable[tuple[bytes, str]] = (),
-                   field_name: str = "attachments", **kwargs):
-    """multipart/form-data encoded in memory, as a browser sends it."""
-    values = MultiDict(fields)
-    for content, name in files:
-        values.add(field_name, FileStorage(io.BytesIO(content), filename=name))
-    boundary, body = encode_multipart(values)
-    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}", **kwargs)
-
 
 def report_fields(marker: str = "alpha", **changes) -> dict:
     data = {"text": WHAT_HAPPENED.format(marker=marker), "incident_date": "", "area": "", "location_text": "",
@@ -99,21 +81,7 @@ def place_case(case_id: int, body: str | None, status: CaseStatus = CaseStatus.T
     return case
 
 
-# ---------------------------------------------------------------- staff browsers
-
-def sign_in(app: Flask, user: User, password: str = PASSWORD) -> FlaskClient:
-    """A separate browser signed in as `user`."""
-    client = app.test_client()
-    response = client.post("/login", data={"csrf_token": csrf_token(client), "email": user.email,
-                                           "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
-
-
-@pytest.fixture
-def staff_browser(app):
-    return lambda user: sign_in(app, user)
-
+# ---------------------------------------------------------------- staff pages
 
 def page_token(client: FlaskClient, path: str = "/staff/") -> str:
     return csrf_token_from(client.get(path).get_data(as_text=True))
@@ -187,43 +155,5 @@ def upload_files(app: Flask) -> list[Path]:
 
 
 # ---------------------------------------------------------------- files with tell-tale contents
-
-def png_bytes(size: tuple[int, int] = (12, 12), text_chunk: str | None = None) -> bytes:
-    from PIL.PngImagePlugin import PngInfo
-
-    info = PngInfo()
-    if text_chunk:
-        info.add_text("Comment", text_chunk)
-    out = io.BytesIO()
-    Image.new("RGB", size, (10, 120, 200)).save(out, format="PNG", pnginfo=info)
-    return out.getvalue()
-
-
-def jpeg_with_gps(size: tuple[int, int] = (40, 30)) -> bytes:
-    exif = Image.Exif()
-    exif[MAKE_TAG] = "TellTalePhone"
-    exif[GPS_TAG] = {1: "N", 2: (8.0, 29.0, 3.0), 3: "W", 4: (13.0, 14.0, 5.0)}
-    out = io.BytesIO()
-    Image.new("RGB", size, (180, 40, 40)).save(out, format="JPEG", exif=exif.tobytes(),
-                                               comment=b"home: Kissy Road TellTaleComment")
-    return out.getvalue()
-
-
-def one_page_pdf(text: str = "Statement of the witness") -> pikepdf.Pdf:
-    """A PDF (open, for a test to add to) whose one page shows `text` in Helvetica."""
-    pdf = pikepdf.new()
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                BaseFont=pikepdf.Name.Helvetica))
-    page = pdf.add_blank_page(page_size=(595, 842))
-    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
-    page.Contents = pdf.make_stream(f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode())
-    return pdf
-
-
-def pdf_bytes(pdf: pikepdf.Pdf, **save_options) -> bytes:
-    out = io.BytesIO()
-    pdf.save(out, **save_options)
-    return out.getvalue()
-
 
 MINIMAL_PDF = pdf_bytes(one_page_pdf())

@@ -13,7 +13,8 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.operations import entry_digest
 from civicwatch.cases.models import CaseStatus
 from civicwatch.extensions import db
-from tests.security.conftest import build_path, page_token, place_case, send_report, sign_in
+from tests.factories import staff_client
+from tests.security.conftest import build_path, page_token, place_case, send_report
 
 
 @pytest.fixture
@@ -23,9 +24,9 @@ def history(app, make_user):
     investigator = make_user(Role.INVESTIGATOR, body="police_oversight")
     reported = [send_report(app, f"audit-{i}") for i in range(3)]
     place_case(reported[0].case_id, "police_oversight", CaseStatus.INVESTIGATING)
-    staff = sign_in(app, investigator)
+    staff = staff_client(app, investigator)
     staff.get(f"/staff/cases/{reported[0].case_id}")
-    admin_client = sign_in(app, admin)
+    admin_client = staff_client(app, admin)
     admin_client.get(f"/staff/audit/cases/{reported[0].case_id}")
     count = db.session.query(AuditEntry).count()
     assert count >= 8

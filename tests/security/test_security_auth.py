@@ -15,7 +15,8 @@ from civicwatch.accounts.models import Role, User
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from tests.conftest import PASSWORD, csrf_token, csrf_token_from
-from tests.security.conftest import sign_in, stored_strings
+from tests.factories import staff_client
+from tests.security.conftest import stored_strings
 from tests.security.test_security_receipts import decode_session_cookie
 
 
@@ -155,7 +156,7 @@ def clock():
 def enrolled(app, make_user, clock):
     """An admin who set up an authenticator through the web pages; returns (user, secret)."""
     user = make_user(Role.ADMIN)
-    client = sign_in(app, user)
+    client = staff_client(app, user)
     page = client.get("/account/two-factor").get_data(as_text=True)
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
     cookie = client.get_cookie("session").value
@@ -239,7 +240,7 @@ def test_no_role_reads_cases_with_a_password_alone(app, make_user, role):
 
 def test_a_copied_session_cookie_dies_at_sign_out(app, make_user):
     user = make_user(Role.AUDITOR)
-    browser = sign_in(app, user)
+    browser = staff_client(app, user)
     thief = app.test_client()
     thief.set_cookie("session", browser.get_cookie("session").value)
     assert thief.get("/staff/").status_code == 200
@@ -267,7 +268,7 @@ def test_a_stolen_session_cannot_move_the_authenticator(app, enrolled, clock):
 
 
 def test_a_stolen_session_cannot_guess_the_password_freely(app, make_user, clock):
-    browser = sign_in(app, make_user(Role.TRIAGE))
+    browser = staff_client(app, make_user(Role.TRIAGE))
     token = csrf_token(browser, "/account/password")
     statuses = [browser.post("/account/password", data={
         "csrf_token": token, "current_password": f"guess number {n}", "new_password": "x" * 14,

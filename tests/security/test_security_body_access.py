@@ -19,16 +19,8 @@ from civicwatch.cases.models import Attachment, Case, CaseStatus, Recommendation
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 from tests.conftest import csrf_token
-from tests.security.conftest import (
-    build_path,
-    page_token,
-    place_case,
-    png_bytes,
-    rules_with,
-    send_report,
-    sign_in,
-    snapshot,
-)
+from tests.factories import png_bytes, staff_client
+from tests.security.conftest import build_path, page_token, place_case, rules_with, send_report, snapshot
 
 HOME_BODY = "police_oversight"
 OTHER_BODY = "defence_committee"
@@ -67,7 +59,7 @@ def scene(app, make_user):
     place_case(own.case_id, HOME_BODY, CaseStatus.INVESTIGATING)
     target = send_report(app, "target-case", files=[(png_bytes(), "bruises.png")])
     place_case(target.case_id, OTHER_BODY, CaseStatus.INVESTIGATING)
-    owner_client = sign_in(app, owner)
+    owner_client = staff_client(app, owner)
     response = owner_client.post(f"/staff/cases/{target.case_id}/recommendations", data={
         "recommend-csrf_token": page_token(owner_client), "recommend-version":
             str(db.session.get(Case, target.case_id).version), "recommend-text": "Discipline the unit."})
@@ -108,7 +100,7 @@ def _attack_every_case_url(app, client, attacker, case_id, values, token):
 
 def test_investigator_of_another_body_gets_not_found_on_every_case_url(app, scene):
     attacker, target = scene["attacker"], scene["target"]
-    client = sign_in(app, attacker)
+    client = staff_client(app, attacker)
     token = page_token(client)
     values = {"attachment_id": scene["attachment_id"], "recommendation_id": scene["recommendation_id"],
               "fallback_case_id": target.case_id}
@@ -130,7 +122,7 @@ def test_investigator_of_another_body_gets_not_found_on_every_case_url(app, scen
 
 def test_another_bodys_case_looks_exactly_like_a_missing_case(app, scene):
     """Same status and same page for a real foreign id and an id that does not exist: no oracle."""
-    client = sign_in(app, scene["attacker"])
+    client = staff_client(app, scene["attacker"])
     token = page_token(client)
     values = {"attachment_id": scene["attachment_id"], "recommendation_id": scene["recommendation_id"],
               "fallback_case_id": scene["target"].case_id}
@@ -149,7 +141,7 @@ def neutral(body: str, case_id: int) -> str:
 
 def test_the_owner_can_do_what_the_attacker_could_not(app, scene):
     """Control: the same requests work for the body's own investigator, so the 404s above are access control."""
-    owner_client = sign_in(app, scene["owner"])
+    owner_client = staff_client(app, scene["owner"])
     target = scene["target"]
     assert owner_client.get(f"/staff/cases/{target.case_id}").status_code == 200
     download = owner_client.get(f"/staff/cases/{target.case_id}/attachments/{scene['attachment_id']}")
@@ -164,7 +156,7 @@ def test_the_owner_can_do_what_the_attacker_could_not(app, scene):
 
 def test_files_and_recommendations_of_another_case_cannot_be_reached_through_ones_own_case(app, scene):
     """IDOR: the attacker's own case id in the URL, the other body's file or recommendation id after it."""
-    client = sign_in(app, scene["attacker"])
+    client = staff_client(app, scene["attacker"])
     own = scene["own"]
     before = snapshot(exclude=("audit_entries",))
     response = client.get(f"/staff/cases/{own.case_id}/attachments/{scene['attachment_id']}")
@@ -181,7 +173,7 @@ def test_files_and_recommendations_of_another_case_cannot_be_reached_through_one
 
 def test_guessing_ids_finds_nothing_of_another_body(app, scene):
     """Walk ids 1..N: the attacker opens exactly their own body's cases."""
-    client = sign_in(app, scene["attacker"])
+    client = staff_client(app, scene["attacker"])
     opened = set()
     for case_id in range(1, 12):
         if client.get(f"/staff/cases/{case_id}").status_code == 200:
@@ -190,7 +182,7 @@ def test_guessing_ids_finds_nothing_of_another_body(app, scene):
 
 
 def test_queues_search_and_dashboard_never_show_another_bodys_case(app, scene):
-    client = sign_in(app, scene["attacker"])
+    client = staff_client(app, scene["attacker"])
     target = scene["target"]
     other = db.session.scalar(select(Body.code).where(Body.code == OTHER_BODY))
     pages = ["/staff/", f"/staff/?body={other}", "/staff/cases?q=target", f"/staff/cases?q={target.reference}",
@@ -209,7 +201,7 @@ def test_queues_search_and_dashboard_never_show_another_bodys_case(app, scene):
 
 
 def test_investigators_cannot_read_the_audit_trail_of_any_case(app, scene):
-    client = sign_in(app, scene["attacker"])
+    client = staff_client(app, scene["attacker"])
     target = scene["target"]
     paths = [f"/staff/audit/cases/{target.case_id}", f"/staff/audit/?reference={target.reference}",
              "/staff/audit/", f"/staff/audit/users/{scene['owner'].id}"]
@@ -224,7 +216,7 @@ def test_investigators_cannot_read_the_audit_trail_of_any_case(app, scene):
 def test_a_recused_user_loses_the_case_everywhere(app, make_user):
     triage = make_user(Role.TRIAGE)
     reported = send_report(app, "recusal")
-    client = sign_in(app, triage)
+    client = staff_client(app, triage)
     case = db.session.get(Case, reported.case_id)
     response = client.post(f"/staff/cases/{case.id}/recuse", data={
         "recuse-csrf_token": page_token(client), "recuse-version": str(case.version),
@@ -247,7 +239,7 @@ def test_an_auditor_can_read_but_every_post_is_refused_and_changes_nothing(app, 
     investigator = make_user(Role.INVESTIGATOR, body=HOME_BODY)
     reported = send_report(app, "auditor", files=[(png_bytes(), "f.png")])
     place_case(reported.case_id, HOME_BODY, CaseStatus.INVESTIGATING)
-    client = sign_in(app, auditor)
+    client = staff_client(app, auditor)
     assert client.get(f"/staff/cases/{reported.case_id}").status_code == 200
     token = page_token(client)
     case = db.session.get(Case, reported.case_id)
@@ -273,11 +265,11 @@ def test_a_deactivated_account_is_signed_out_at_once(app, make_user):
     investigator = make_user(Role.INVESTIGATOR, body=HOME_BODY)
     reported = send_report(app, "deactivated")
     place_case(reported.case_id, HOME_BODY, CaseStatus.INVESTIGATING)
-    victim_session = sign_in(app, investigator)
+    victim_session = staff_client(app, investigator)
     token = page_token(victim_session)
     assert victim_session.get(f"/staff/cases/{reported.case_id}").status_code == 200
 
-    admin_client = sign_in(app, admin)
+    admin_client = staff_client(app, admin)
     response = admin_client.post(f"/staff/users/{investigator.id}/active",
                                  data={"csrf_token": page_token(admin_client, "/staff/users"), "active": "0"})
     assert response.status_code == 302
@@ -300,8 +292,8 @@ def test_a_deactivated_account_is_signed_out_at_once(app, make_user):
 
 def test_changing_the_password_ends_every_other_session(app, make_user):
     user = make_user(Role.TRIAGE)
-    stolen = sign_in(app, user)
-    own = sign_in(app, user)
+    stolen = staff_client(app, user)
+    own = staff_client(app, user)
     response = own.post("/account/password", data={
         "csrf_token": page_token(own, "/account/password"), "current_password": "correct horse battery staple",
         "new_password": "a whole new passphrase", "confirm": "a whole new passphrase"})

@@ -12,17 +12,8 @@ from civicwatch.cases.models import Case, CaseStatus, RemedyStatus
 from civicwatch.extensions import csrf, db
 from civicwatch.taxonomy.models import Body
 from tests.conftest import csrf_token
-from tests.security.conftest import (
-    build_path,
-    place_case,
-    post_multipart,
-    report_fields,
-    rules_with,
-    send_report,
-    sign_in,
-    snapshot,
-    track,
-)
+from tests.factories import post_multipart, staff_client
+from tests.security.conftest import build_path, place_case, report_fields, rules_with, send_report, snapshot, track
 
 # Views that carry their own secret and are therefore exempt from CSRF; nothing else may be.
 MACHINE_ENDPOINTS = {"sms.inbound", "sms.delivery_status", "interfaces.requests_create"}
@@ -71,7 +62,7 @@ def signed_in_admin(app, make_user):
     victim = make_user(Role.TRIAGE)
     reported = send_report(app, "csrf")
     place_case(reported.case_id, "police_oversight", CaseStatus.INVESTIGATING)
-    client = sign_in(app, admin)
+    client = staff_client(app, admin)
     # The complainant's case is also open in this browser, so /track/case/reply has a case to act on.
     assert track(client, reported.code).status_code == 303
     return client, {"case_id": reported.case_id, "user_id": victim.id, "attachment_id": 1,

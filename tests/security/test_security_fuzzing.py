@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from civicwatch.accounts.models import Role
 from tests.conftest import csrf_token
-from tests.security.conftest import post_multipart, report_fields, send_report, sign_in, track
+from tests.factories import post_multipart, staff_client
+from tests.security.conftest import report_fields, send_report, track
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                       HealthCheck.too_slow])
@@ -70,7 +71,7 @@ def test_the_reply_form_never_fails(app, tracking_client, text):
 @pytest.fixture
 def admin_client(app, make_user):
     send_report(app, "staff-fuzz")
-    return sign_in(app, make_user(Role.ADMIN))
+    return staff_client(app, make_user(Role.ADMIN))
 
 
 @FUZZ

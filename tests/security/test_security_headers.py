@@ -10,7 +10,8 @@ import pytest
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Attachment, CaseStatus
 from civicwatch.extensions import db
-from tests.security.conftest import build_path, place_case, png_bytes, send_report, sign_in, track
+from tests.factories import png_bytes, staff_client
+from tests.security.conftest import build_path, place_case, send_report, track
 
 PRIVATE = ("/staff", "/track", "/report", "/account", "/login", "/sms/simulator")
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -22,7 +23,7 @@ INLINE_STYLE = re.compile(r"<[^>]+\sstyle\s*=", re.I)
 def browsers(app, make_user):
     reported = send_report(app, "headers", files=[(png_bytes(), "a.png")])
     place_case(reported.case_id, "police_oversight", CaseStatus.INVESTIGATING)
-    admin = sign_in(app, make_user(Role.ADMIN))
+    admin = staff_client(app, make_user(Role.ADMIN))
     complainant = app.test_client()
     assert track(complainant, reported.code).status_code == 303
     attachment = db.session.query(Attachment).one()

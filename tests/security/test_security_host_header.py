@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import csrf_token_from
-from tests.security.conftest import post_multipart, report_fields, rules_with
+from tests.factories import post_multipart
+from tests.security.conftest import report_fields, rules_with
 
 PUBLIC_BASE_URL = "https://civicwatch.example.org"
 FORGED = "attacker.example"

@@ -12,15 +12,8 @@ from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
-from tests.security.conftest import (
-    digits_only,
-    page_token,
-    place_case,
-    send_report,
-    sign_in,
-    stored_strings,
-    track,
-)
+from tests.factories import staff_client
+from tests.security.conftest import digits_only, page_token, place_case, send_report, stored_strings, track
 
 PHONE_TYPED = "076 555 123"
 PHONE_E164 = "+23276555123"
@@ -55,14 +48,14 @@ def _walk_every_channel(app, make_user) -> tuple[str, str]:
     complainant.post("/track/case/reply", data={"csrf_token": csrf_token(complainant, "/track/case"),
                                                "text": f"{SECRET_WORDS} again, my number {PHONE_TYPED}"})
     place_case(reported.case_id, "police_oversight", CaseStatus.INVESTIGATING)
-    investigator = sign_in(app, make_user(Role.INVESTIGATOR, body="police_oversight"))
+    investigator = staff_client(app, make_user(Role.INVESTIGATOR, body="police_oversight"))
     investigator.get(f"/staff/cases/{reported.case_id}")
     investigator.get("/staff/cases?q=Bangura")
     case = db.session.get(Case, reported.case_id)
     investigator.post(f"/staff/cases/{case.id}/messages", data={
         "message-csrf_token": page_token(investigator), "message-version": str(case.version),
         "message-text": f"About {SECRET_WORDS}: can you come in?"})
-    admin = sign_in(app, make_user(Role.ADMIN))
+    admin = staff_client(app, make_user(Role.ADMIN))
     admin.get(f"/staff/audit/cases/{reported.case_id}")
     admin.get("/staff/audit/")
     admin.get("/staff/outbox/")

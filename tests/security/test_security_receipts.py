@@ -197,11 +197,12 @@ def test_staff_notes_and_internal_reasons_never_reach_the_complainant(app, make_
     from civicwatch.accounts.models import Role
     from civicwatch.cases.models import Case, CaseStatus
     from civicwatch.taxonomy.models import Body
-    from tests.security.conftest import page_token, place_case, sign_in
+    from tests.factories import staff_client
+    from tests.security.conftest import page_token, place_case
 
     reported = send_report(app, "internal")
     place_case(reported.case_id, "police_oversight", CaseStatus.INVESTIGATING)
-    staff = sign_in(app, make_user(Role.INVESTIGATOR, body="police_oversight"))
+    staff = staff_client(app, make_user(Role.INVESTIGATOR, body="police_oversight"))
     case = db.session.get(Case, reported.case_id)
     assert staff.post(f"/staff/cases/{case.id}/notes", data={
         "note-csrf_token": page_token(staff), "note-version": str(case.version),

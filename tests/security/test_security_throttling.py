@@ -9,7 +9,8 @@ import pytest
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db, limiter
 from tests.conftest import csrf_token
-from tests.security.conftest import post_multipart, report_fields
+from tests.factories import post_multipart
+from tests.security.conftest import report_fields
 
 
 @pytest.fixture
