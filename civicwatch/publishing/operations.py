@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -145,7 +145,8 @@ def save_draft(publication: Publication, user: User, summary_source: str, respon
 
     `choices` maps a proposal's key to (hide, replacement) as the form posted it. When the texts changed,
     the proposals are found again: a span the author had chosen to leave stays visible if it is still there
-    with the same words; everything new is hidden until the author decides otherwise.
+    with the same words, and one the author ticked stays hidden; everything new gets its kind's default
+    (hidden, except a possible name, which is shown unticked) until the author decides otherwise.
     """
     permissions.require_edit(user, publication)
     summary_source = check_text(summary_source, "public summary", TEXT_MAX)
@@ -153,11 +154,14 @@ def save_draft(publication: Publication, user: User, summary_source: str, respon
     before = {"summary": publication.summary, "response": publication.response}
     old_sources = {name: getattr(publication, f"{name}_source") for name in FIELDS}
     shown = {key: choice for key, choice in choices.items()}
-    left_visible = {(key.split(":")[0], _span_text(old_sources, key)) for key, (hide, _) in shown.items() if not hide}
+    hide_choices: dict[tuple[str, str], bool] = {}
+    for key, (hide, _) in shown.items():
+        identity = (key.split(":")[0], _span_text(old_sources, key))
+        hide_choices[identity] = hide and hide_choices.get(identity, True)  # left visible once: left visible
     replacements = {(key.split(":")[0], _span_text(old_sources, key)): text for key, (_, text) in shown.items()}
     publication.summary_source, publication.response_source = summary_source, response_source
     publication.extra_terms = _terms(extra_terms)
-    _redact(publication, left_visible, replacements)
+    _redact(publication, hide_choices, replacements)
     db.session.flush()
     record_audit(user, "publication.edit", publication, case=publication.case, before=before,
                  after={"summary": publication.summary, "response": publication.response,
@@ -172,18 +176,20 @@ def _span_text(sources: Mapping[str, str], key: str) -> str:
         return ""
 
 
-def _redact(publication: Publication, left_visible: Collection[tuple[str, str]] = frozenset(),
+def _redact(publication: Publication, hide_choices: Mapping[tuple[str, str], bool] | None = None,
             replacements: Mapping[tuple[str, str], str] | None = None) -> None:
     """Find the proposals again, carry over the author's choices, and write the texts the public reads.
 
-    `left_visible` and `replacements` are the author's choices, keyed by (field, the words of the span)."""
+    `hide_choices` and `replacements` are the author's choices, keyed by (field, the words of the span); a
+    proposal without a choice gets its kind's default (hidden, except a possible name)."""
+    hide_choices = hide_choices or {}
     replacements = replacements or {}
     decisions = []
     for proposal in proposals_for(publication):
         identity = (proposal.field, proposal.text)
         replacement = _clean_replacement(replacements.get(identity), proposal.label)
         decisions.append(Decision(proposal.field, proposal.start, proposal.end, proposal.label,
-                                  identity not in left_visible, replacement))
+                                  hide_choices.get(identity, proposal.hidden_by_default), replacement))
     publication.redactions = [d.as_dict() for d in decisions]
     publication.summary = apply_redactions(publication.summary_source, "summary", decisions)
     publication.response = apply_redactions(publication.response_source, "response", decisions)

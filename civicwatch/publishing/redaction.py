@@ -2,8 +2,10 @@
 
 A blank English spaCy pipeline (a tokenizer, no trained model) with `Matcher` and `EntityRuler` patterns:
 phone numbers, emails, ID and service numbers, vehicle plates, exact addresses, and people's names (after
-a title such as "Mr" or "Sgt", a common Sierra Leonean name, or a name known from the case). Staff accept
-or edit each proposal; nothing here decides alone what the public reads.
+a title such as "Mr" or "Sgt", a common Sierra Leonean name, a name known from the case in any case, or two or
+more capitalised words in a row that are not places or taxonomy terms). A lone capitalised word mid-sentence
+that is not a known place or term is a weaker proposal: shown to staff, but not hidden unless they tick it.
+Staff accept or edit each proposal; nothing here decides alone what the public reads.
 """
 from __future__ import annotations
 
@@ -14,10 +16,14 @@ from functools import lru_cache
 from typing import Any, cast
 
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import EntityRuler
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
+
+from civicwatch.classify.gazetteer import terms_from_taxonomy
+from civicwatch.taxonomy.operations import read_taxonomy
 
 LABELS = {
     "email": "[email]",
@@ -26,6 +32,7 @@ LABELS = {
     "id_number": "[ID number]",
     "address": "[address]",
     "name": "[name]",
+    "possible_name": "[name]",
     "staff": "[hidden]",
 }
 LABEL_NAMES = {
@@ -35,10 +42,13 @@ LABEL_NAMES = {
     "id_number": "ID or service number",
     "address": "Address",
     "name": "Person's name",
+    "possible_name": "Perhaps a name (not hidden unless ticked)",
     "staff": "Hidden by staff",
 }
 # When two proposals overlap and are as long as each other, the more specific label wins.
-PRIORITY = ("email", "phone", "plate", "id_number", "address", "name", "staff")
+PRIORITY = ("email", "phone", "plate", "id_number", "address", "name", "staff", "possible_name")
+# Too uncertain to hide without a person deciding: the reviewer sees it, unticked.
+SHOWN_NOT_HIDDEN = frozenset({"possible_name"})
 
 TITLES = (
     "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "madam", "dr", "dr.", "officer", "sgt", "sergeant", "cpl",
@@ -67,6 +77,24 @@ ID_KEYWORDS = (
 )
 NUMBER_WORDS = ("number", "no", "no.", "num", "#")
 PLATE_STOPWORDS = {"ID", "NO", "PC", "MR", "DR", "LE", "SLL", "USD", "AM", "PM", "ACC", "NIN", "PIN"}
+# Capitalised words that are neither names nor in the taxonomy: calendar words, and words that begin
+# sentences or name institutions. Places and taxonomy terms come from the taxonomy file.
+ORDINARY_WORDS = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "yesterday", "today", "tomorrow", "tonight", "later", "last", "next", "later", "after", "before", "when",
+    "then", "there", "they", "he", "she", "we", "you", "i", "my", "his", "her", "our", "their", "this",
+    "that", "these", "those", "please", "thank", "thanks", "dear", "sir", "madam", "hello", "yes", "no",
+    "okay", "ok", "also", "since", "until", "while", "because", "so", "but", "and", "or", "if", "what",
+    "who", "why", "how", "where", "one", "two", "three", "some", "many", "all", "every", "each", "people",
+    "police", "court", "courts", "government", "ministry", "minister", "commission", "council", "office",
+    "department", "hospital", "school", "station", "prison", "market", "province", "district", "chiefdom",
+    "town", "city", "village", "junction", "bridge", "human", "rights", "national", "state", "republic",
+    "sierra", "leone", "leonean", "english", "krio", "christmas", "easter", "ramadan", "eid", "islam",
+    "muslim", "christian", "god", "allah", "le", "leones", "covid", "ebola", "whatsapp", "facebook",
+    "orange", "africell", "qcell", "complaint", "complainant", "case", "report", "findings", "response",
+    "answer", "summary", "outcome", "investigation", "board", "authority", "inspectorate", "unit",
+)
 YEAR = re.compile(r"^(19|20)\d\d$")
 DIGITS = re.compile(r"\d")
 
@@ -84,6 +112,10 @@ class Proposal:
     @property
     def replacement(self) -> str:
         return LABELS[self.label]
+
+    @property
+    def hidden_by_default(self) -> bool:
+        return self.label not in SHOWN_NOT_HIDDEN
 
     @property
     def label_name(self) -> str:
@@ -176,6 +208,8 @@ def propose_redactions(field: str, text: str, known: KnownDetails | None = None,
         found = _matcher_span(doc, nlp.vocab.strings[match_id], doc[start:end])
         if found is not None:
             candidates.append(found)
+    candidates += _long_id_spans(doc)
+    candidates += _capitalised_runs(doc)
     candidates += _known_spans(nlp, doc, known or KnownDetails(), extra_terms)
     return [Proposal(field, span.start_char, span.end_char, span.text, label)
             for span, label in _without_overlaps(candidates)]
@@ -214,6 +248,65 @@ def _name_part(doc: Doc, start: int, end: int) -> tuple[Span, str] | None:
     return (doc[start:end], "name") if end > start else None
 
 
+# Groups of letters and digits joined by dashes, slashes or spaces (SL-123-456-789, SL 1234 5678 A); only
+# runs with eight digits or more are kept, so that short numbers, plates and years are left alone.
+_ID_GROUP = r"[A-Za-z]*\d[A-Za-z0-9]*"
+LONG_ID = re.compile(
+    rf"(?<![\w+-])(?:[A-Z]{{1,4}}[ \-/])?{_ID_GROUP}(?:[ \-/]{_ID_GROUP})*(?:[ \-/][A-Z]{{1,3}})?(?![\w-])")
+
+
+def _long_id_spans(doc: Doc) -> list[tuple[Span, str]]:
+    found = []
+    for match in LONG_ID.finditer(doc.text):
+        if len(DIGITS.findall(match.group())) < 8 or _is_date(match.group()):
+            continue
+        span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+        if span is not None:
+            found.append((span, "id_number"))
+    return found
+
+
+@lru_cache(maxsize=1)
+def ordinary_words() -> frozenset[str]:
+    """Words that are capitalised without being names: places, taxonomy terms and bodies, calendar words."""
+    data = read_taxonomy()
+    terms = terms_from_taxonomy(data)
+    phrases = [term for group in (terms.actors, terms.regions, terms.districts) for values in group.values()
+               for term in values]
+    phrases += [str(item.get("name", "")) for key in ("themes", "bodies") for item in data.get(key) or []]
+    words = {word for phrase in phrases for word in re.split(r"[^\w']+", phrase.lower()) if word}
+    return frozenset(words | set(ORDINARY_WORDS) | set(STOP_WORDS) | set(TITLES) | set(STREET_WORDS)
+                     | set(ID_KEYWORDS) | set(NUMBER_WORDS))
+
+
+def _name_like(token: Token) -> bool:
+    return (token.is_title and token.is_alpha and len(token.text) >= 2
+            and token.lower_ not in ordinary_words())
+
+
+def _sentence_start(token: Token) -> bool:
+    if token.i == 0:
+        return True
+    previous = token.doc[token.i - 1]
+    return previous.text in {".", "!", "?", ":", ";", '"', "“", "(", "-", "–"} or "\n" in previous.text
+
+
+def _capitalised_runs(doc: Doc) -> list[tuple[Span, str]]:
+    """Two or more name-like words in a row are a name ("John Smith"); one alone mid-sentence perhaps is."""
+    found: list[tuple[Span, str]] = []
+    start = 0
+    while start < len(doc):
+        end = start
+        while end < len(doc) and _name_like(doc[end]):
+            end += 1
+        if end - start >= 2:
+            found.append((doc[start:min(end, start + 4)], "name"))
+        elif end - start == 1 and not _sentence_start(doc[start]):
+            found.append((doc[start:end], "possible_name"))
+        start = max(end, start + 1)
+    return found
+
+
 def _is_date(text: str) -> bool:
     return bool(re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", text))
 
@@ -222,8 +315,9 @@ def _known_spans(nlp: Language, doc: Doc, known: KnownDetails,
                  extra_terms: Iterable[str]) -> list[tuple[Span, str]]:
     """Matches of what the case tells us, and of what staff asked to hide.
 
-    Whole names, phones, emails and staff terms match whatever the case; a single part of a name
-    ("Kamara") only when capitalised as written, so that ordinary words are left alone.
+    Whole names, phones, emails and staff terms match whatever the case. A single part of a name
+    ("Kamara") is a name when written capitalised or in capitals, or in lower case when it is a common
+    name; another lower-case part may be an ordinary word ("hope"), so it is only shown as a possible name.
     """
     any_case = {
         "name": {name for name in _full_names(known.names) if " " in name},
@@ -232,7 +326,11 @@ def _known_spans(nlp: Language, doc: Doc, known: KnownDetails,
         "staff": {term.strip() for term in extra_terms if term and term.strip()},
     }
     found = _phrase_matches(nlp, doc, any_case, "LOWER")
-    found += _phrase_matches(nlp, doc, {"name": _name_parts(known.names)}, "ORTH")
+    parts = _name_parts(known.names)
+    found += _phrase_matches(nlp, doc, {"name": parts | {part.upper() for part in parts}}, "ORTH")
+    for span, _ in _phrase_matches(nlp, doc, {"name": {part.lower() for part in parts}}, "ORTH"):
+        if span.text not in STOP_WORDS:
+            found.append((span, "name" if span.text in COMMON_NAMES else "possible_name"))
     for label in ("phone", "email", "staff"):
         found += _substring_matches(doc, any_case[label], label)
     return found

@@ -90,3 +90,47 @@ def test_stale_or_overlapping_decisions_are_never_half_applied():
     text = "Short text."
     decisions = [Decision("summary", 3, 40, "name", True, "[name]"), Decision("response", 0, 5, "name", True, "[x]")]
     assert apply_redactions(text, "summary", decisions) == text
+
+
+def covered(proposals, text, target):
+    start = text.index(target)
+    return [p.label for p in proposals if p.start <= start and start + len(target) <= p.end]
+
+
+@pytest.mark.parametrize("text, target", [
+    ("i spoke to aminata about it.", "aminata"),  # a known given name in lower case
+    ("AMINATA DEMO-KAMARA was beaten.", "AMINATA DEMO-KAMARA"),
+    ("They took KAMARA to the cell.", "KAMARA"),  # one part of the known name, in capitals
+])
+def test_known_names_are_found_in_lower_case_and_capitals(text, target):
+    known = KnownDetails(names=("Aminata Demo-Kamara",))
+    assert covered(propose_redactions("summary", text, known), text, target) == ["name"]
+
+
+@pytest.mark.parametrize("text, target, label", [
+    ("The money went to John Smith at the checkpoint.", "John Smith", "name"),
+    ("John Smith took the money.", "John Smith", "name"),
+    ("Yesterday Fatmata Conteh was arrested.", "Fatmata Conteh", "name"),
+    ("His national card SL-123-456-789 was kept.", "SL-123-456-789", "id_number"),
+    ("He showed ID 1234 5678 90 at the gate.", "1234 5678 90", None),
+    ("Her card, SL 1234 5678 A, was kept.", "SL 1234 5678 A", "id_number"),
+])
+def test_names_and_long_ids_outside_the_lists_are_proposed(text, target, label):
+    labels = covered(propose_redactions("summary", text), text, target)
+    assert len(labels) == 1 and labels[0] in ({label} if label else {"id_number", "phone"})
+
+
+def test_a_lone_unknown_capitalised_word_is_shown_but_not_hidden_by_default():
+    proposals = propose_redactions("summary", "The officer told Wuyango to pay or stay in the cell.")
+    assert [(p.label, p.text, p.hidden_by_default) for p in proposals] == [("possible_name", "Wuyango", False)]
+    assert all(p.hidden_by_default for p in propose_redactions("summary", "John Smith paid."))
+
+
+@pytest.mark.parametrize("text", [
+    "On Monday the Police in Kenema arrested him and took him to Freetown.",
+    "The Police at Kissy and the soldiers from Wilberforce came in April.",
+    "We reported it to the National Human Rights Commission and the Anti-Corruption Commission in Bo.",
+    "Last Friday the Military Police in Makeni refused to help.",
+])
+def test_places_terms_and_calendar_words_are_not_names(text):
+    assert [p for p in propose_redactions("summary", text) if p.label in ("name", "possible_name")] == []
