@@ -68,7 +68,8 @@ def create_case(status: CaseStatus | str = CaseStatus.RECEIVED, body: str | Body
     created = created_at or utcnow() - dt.timedelta(hours=1)
     case = Case(
         reference=temporary_reference(), receipt_hash=receipt_hash(new_receipt_code()),
-        text=text or f"An officer at the station shouted at my neighbour, complaint number {next(_case_numbers)}.",
+        text=text if text is not None else (
+            f"An officer at the station shouted at my neighbour, complaint number {next(_case_numbers)}."),
         channel=channel, status=status, urgent=urgent, body=body, created_at=created,
         theme=db.session.query(Theme).filter_by(code=theme).one() if theme else None,
         theme_confidence=0.9 if theme else None, routed_by_hand=False,
