@@ -2,7 +2,8 @@
 
 The answers are read from the database in batches and written row by row, so an export of every answer
 takes the same memory as an export of ten. The statistics are already aggregated (a few hundred groups);
-they go through exactly the same suppression as the page.
+they are the page's figures, read from the same protected cube. A count over several months with a hidden
+month is written as its lower bound: the note "at least N" (CSV), and `at_least` beside `not_shown` (JSON).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from civicwatch.transparency.queries import AnswerSearch, PublicAnswer, stream_answers
 from civicwatch.transparency.report import GroupFigures, Report
-from civicwatch.transparency.suppression import Figure
+from civicwatch.transparency.suppression import Figure, FigureState
 
 STATISTICS_COLUMNS = ("section", "code", "name", "measure", "value", "note")
 ANSWER_COLUMNS = (
@@ -100,6 +101,8 @@ def _group_json(group: GroupFigures, threshold: int) -> dict[str, Any]:
             data["median_days"][measure.removeprefix("median_days_")] = value
         if not figure.shown:
             data["not_shown"][measure] = figure.note(threshold)
+        if figure.state is FigureState.AT_LEAST:
+            data.setdefault("at_least", {})[measure] = int(figure.value or 0)
     if group.target_acknowledged_share is not None:
         data["targets"] = {"share_acknowledged_in_time": group.target_acknowledged_share,
                            "days_to_close": group.target_closed_within_days}

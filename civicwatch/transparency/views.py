@@ -33,7 +33,7 @@ from civicwatch.transparency.queries import AnswerSearch, answer_history, latest
 from civicwatch.transparency.report import Report, build_report
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 from civicwatch.transparency.statistics import StatisticsFilter, rollup_month_range
-from civicwatch.transparency.suppression import Figure
+from civicwatch.transparency.suppression import Figure, FigureState
 
 blueprint = Blueprint("transparency", __name__)
 log = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ def _note(figure: Figure) -> str:
 
 @blueprint.app_template_filter("figure_count")
 def figure_count(figure: Figure) -> str:
+    if figure.state is FigureState.AT_LEAST:
+        return f"at least {int(figure.value or 0):,}"
     return f"{int(figure.value):,}" if figure.shown and figure.value is not None else _note(figure)
 
 
