@@ -21,6 +21,7 @@ from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.transparency.cube import (
     ALL,
     DETAIL_LINES,
+    DIMENSIONS,
     OUTCOMES,
     REMEDIES,
     SATISFACTION_SCORES,
@@ -170,27 +171,27 @@ def _groups(cube: Cube, names: _Names, base: Slice, dimension: str) -> list[_Gro
     else:
         active = [key for key, row in rows.items() if getattr(row, "active", True)]
         others = [key for key in cube.members_of(dimension)
-                  if key not in active and not _none_in(cube, _narrowed(base, dimension, key))]
+                  if key not in active and not _has_no_cases(cube, _narrowed(base, dimension, key))]
         members = [*active, *others]
     groups = [_dimension_group(dimension, key, rows, _narrowed(base, dimension, key)) for key in members]
     # By name, with the "not yet known" group last.
     return sorted(groups, key=lambda g: (g.code == UNKNOWN, g.name))
 
 
-def _none_in(cube: Cube, where: Slice) -> bool:
+def _has_no_cases(cube: Cube, where: Slice) -> bool:
     received = cube.read(where).count("received")
     return received.state is FigureState.SHOWN and received.value == 0
 
 
 def _narrowed(base: Slice, dimension: str, member: Member) -> Slice:
     return Slice(base.first_month, base.last_month, **{d: (member if d == dimension else base.member(d))
-                                                        for d in ("body", "theme", "region")})
+                                                        for d in DIMENSIONS})
 
 
 def _dimension_group(dimension: str, key: int | None, rows: dict[int, Any], where: Slice) -> _Group:
     row = rows.get(key) if key is not None else None
     if row is None:
-        return _Group(UNKNOWN, UNKNOWN_NAMES[("body", "theme", "region").index(dimension)], where)
+        return _Group(UNKNOWN, UNKNOWN_NAMES[DIMENSIONS.index(dimension)], where)
     return _Group(row.code, row.name, where, body=row if isinstance(row, Body) else None)
 
 
