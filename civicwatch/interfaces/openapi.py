@@ -50,7 +50,11 @@ def _schemas() -> dict[str, Any]:
             "median_days": {"type": "object", "additionalProperties": {"type": ["number", "null"], "minimum": 0}},
             "mean_rating": {"type": ["number", "null"], "minimum": 1, "maximum": 5},
             "not_shown": {"type": "object", "additionalProperties": {"type": "string"},
-                          "description": "Why a figure is null: 'fewer than N', 'withheld' or 'no data'."},
+                          "description": "Why a figure is null: 'fewer than N', 'withheld', 'at least N' "
+                                         "or 'no data'."},
+            "at_least": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                         "description": "For a count over several months, some of them hidden: the sum of "
+                                        "the months shown."},
             "targets": {"type": "object", "properties": {
                 "share_acknowledged_in_time": {"type": "number"}, "days_to_close": {"type": "integer"}}},
         },

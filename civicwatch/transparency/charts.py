@@ -166,7 +166,7 @@ def column_chart(title: str, description: str, months: Sequence[str], labels: Se
 def _bar_value(figure: Figure, threshold: int) -> tuple[float, str]:
     if figure.state is FigureState.SMALL:
         return threshold, "bar-small"
-    if figure.state is FigureState.WITHHELD:
+    if figure.state in (FigureState.WITHHELD, FigureState.AT_LEAST):
         return 0, "bar-withheld"
     return float(figure.value or 0), "bar"
 

@@ -1,5 +1,7 @@
 """Open data: CSV and JSON of the statistics, produced as generators. The statistics are already aggregated
-(a few hundred groups); they go through exactly the same suppression as the page."""
+(a few hundred groups); they are the page's figures, read from the same protected cube. A count over several
+months with a hidden month is written as its lower bound: the note "at least N" (CSV), and `at_least` beside
+`not_shown` (JSON)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +10,7 @@ from typing import Any
 
 from civicwatch.open_data import csv_line, iso, safe_text
 from civicwatch.transparency.report import GroupFigures, Report
-from civicwatch.transparency.suppression import Figure
+from civicwatch.transparency.suppression import Figure, FigureState
 
 STATISTICS_COLUMNS = ("section", "code", "name", "measure", "value", "note")
 
@@ -65,6 +67,8 @@ def _group_json(group: GroupFigures, threshold: int) -> dict[str, Any]:
             data["median_days"][measure.removeprefix("median_days_")] = value
         if not figure.shown:
             data["not_shown"][measure] = figure.note(threshold)
+        if figure.state is FigureState.AT_LEAST:
+            data.setdefault("at_least", {})[measure] = int(figure.value or 0)
     if group.target_acknowledged_share is not None:
         data["targets"] = {"share_acknowledged_in_time": group.target_acknowledged_share,
                            "days_to_close": group.target_closed_within_days}

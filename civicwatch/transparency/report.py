@@ -1,7 +1,9 @@
-"""The public statistics as published: tallies grouped for the page and exports, with suppression applied.
+"""The public statistics as published: figures grouped for the page and exports, read from the protected cube.
 
-Every count goes through one CountTable, so that no figure can be worked out by subtraction from the
-others on the same page; shares, medians and averages follow the derived-figure rule.
+Every count comes from the one cube protected for the current rollup (`cube.py`), so a figure is the same
+whatever the filter, and no two pages together give a hidden count away. A share is published only when
+the counts it rests on are; a median only when it describes no month with from 1 to threshold - 1 cases,
+and the average rating only when every count of ratings is shown (it is worked out from them).
 """
 from __future__ import annotations
 
@@ -13,42 +15,43 @@ from typing import Any
 
 from sqlalchemy import select
 
-from civicwatch.cases.models import Outcome, RemedyStatus
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body, Region, Theme
+from civicwatch.transparency.cube import (
+    ALL,
+    DETAIL_LINES,
+    DIMENSIONS,
+    OUTCOMES,
+    REMEDIES,
+    SATISFACTION_SCORES,
+    STATUS_LINES,
+    Cube,
+    Member,
+    Slice,
+    SliceFigures,
+    statistics_cube,
+)
 from civicwatch.transparency.statistics import (
     ACKNOWLEDGE,
     CLOSE,
+    Durations,
     StatisticsFilter,
-    Tallies,
-    collect_tallies,
+    collect_durations,
     months_between,
 )
-from civicwatch.transparency.suppression import EMPTY, CountTable, Figure, Suppression, median_bucket
+from civicwatch.transparency.suppression import EMPTY, WITHHELD, Figure, FigureState, median_bucket
 
-SATISFACTION_SCORES = (1, 2, 3, 4, 5)
-OUTCOMES = tuple(o.value for o in Outcome)
-REMEDIES = tuple(s.value for s in RemedyStatus)
-# Counts published for every group, and how they add up inside a group: (parts, total).
+__all__ = ["DETAIL_LINES", "STATUS_LINES", "GroupFigures", "Report", "build_report"]
+
+# Counts published for every group.
 STATUS_COUNTS = ("received", "open", "closed", "in_progress", "answered", "closed_answered", "rejected",
                  "referred", "withdrawn")
-STATUS_LINES = (
-    (("open", "closed"), "received"),
-    (("in_progress", "answered"), "open"),
-    (("closed_answered", "rejected", "referred", "withdrawn"), "closed"),
-)
 # Counts published for the whole period and for each body only.
 DETAIL_COUNTS = ("ack_due", "ratings", *(f"rated_{s}" for s in SATISFACTION_SCORES), "with_outcome",
                  *(f"outcome_{o}" for o in OUTCOMES), "rec_made", *(f"rec_{r}" for r in REMEDIES))
-DETAIL_LINES = (
-    (tuple(f"rated_{s}" for s in SATISFACTION_SCORES), "ratings"),
-    (tuple(f"outcome_{o}" for o in OUTCOMES), "with_outcome"),
-    (tuple(f"rec_{r}" for r in REMEDIES), "rec_made"),
-)
 UNKNOWN = "none"  # the code of the group of cases with no body, theme or region yet
 UNKNOWN_NAMES = ("Not yet with an oversight body", "Not yet classified", "Not stated")
-TableKey = tuple[str, str, str]  # (section, group code, count name): a count in the CountTable
 
 
 @dataclass
@@ -102,38 +105,41 @@ class Report:
 
 @dataclass
 class _Group:
-    """Raw numbers of one group while the report is being built."""
+    """One group of cases while the report is being built: where it lies in the cube, and its durations."""
 
     code: str
     name: str
-    tally: Counter[str] = field(default_factory=Counter)
+    where: Slice
     ack_hours: Counter[int] = field(default_factory=Counter)
     close_days: Counter[int] = field(default_factory=Counter)
     body: Body | None = None
 
 
 def build_report(query: StatisticsFilter, threshold: int, month_range: tuple[str, str]) -> Report:
-    """Collect the tallies for `query` and publish them. `month_range` bounds the monthly trend."""
-    tallies = collect_tallies(query)
+    """The published figures for `query`. `month_range` bounds the monthly trend."""
+    cube = statistics_cube(threshold)
     names = _Names.load()
-    overall, bodies, months, themes, regions = _group(tallies, names, query, month_range)
-    rules = Suppression(threshold)
-    table: CountTable[TableKey] = CountTable(rules)
-    dimensions = {"body": bodies, "month": months, "theme": themes, "region": regions}
-    _fill_table(table, overall, dimensions)
-    protected: dict[tuple[str, str], dict[str, Figure]] = {}
-    for (section, code, name), figure in table.protect().items():
-        protected.setdefault((section, code), {})[name] = figure
+    base = Slice(query.first_month, query.last_month, _member(query.body_id), _member(query.theme_id),
+                 _member(query.region_id))
+    overall = _Group("all", "All cases", base)
+    bodies = _groups(cube, names, base, "body")
+    _add_durations(collect_durations(query), overall, bodies)
+    months = [_Group(m, _month_name(m), Slice(m, m, base.body, base.theme, base.region))
+              for m in months_between(*month_range)]
 
-    def publish(section: str, group: _Group) -> GroupFigures:
-        return _publish(section, group, protected.get((section, group.code), {}), rules)
+    def publish(section: str, groups: list[_Group]) -> list[GroupFigures]:
+        return [_publish(section, group, cube) for group in groups]
 
     return Report(
-        query=query, threshold=threshold, generated_at=tallies.as_of or utcnow(),
-        overall=publish("overall", overall), bodies=[publish("body", g) for g in bodies],
-        months=[publish("month", g) for g in months], themes=[publish("theme", g) for g in themes],
-        regions=[publish("region", g) for g in regions],
+        query=query, threshold=threshold, generated_at=cube.as_of or utcnow(),
+        overall=publish("overall", [overall])[0], bodies=publish("body", bodies), months=publish("month", months),
+        themes=publish("theme", _groups(cube, names, base, "theme")),
+        regions=publish("region", _groups(cube, names, base, "region")),
     )
+
+
+def _member(value: int | None) -> Member:
+    return ALL if value is None else value
 
 
 @dataclass
@@ -150,82 +156,52 @@ class _Names:
             regions={r.id: r for r in db.session.scalars(select(Region).order_by(Region.name))},
         )
 
-
-def _group(
-    tallies: Tallies, names: _Names, query: StatisticsFilter, month_range: tuple[str, str],
-) -> tuple[_Group, list[_Group], list[_Group], list[_Group], list[_Group]]:
-    """The groups to publish: every active body, theme and region (with zeros), each month of the range,
-    and a group for the cases with no body, theme or region yet when there are any."""
-    def catalogue(rows: dict[int, Any], dimension: int, chosen: int | None) -> dict[str | None, _Group]:
-        groups: dict[str | None, _Group] = {
-            str(key): _Group(row.code, row.name, body=row if dimension == 0 else None)
-            for key, row in rows.items() if getattr(row, "active", True) or key == chosen}
-        if chosen is not None:
-            groups = {key: g for key, g in groups.items() if key == str(chosen)}
-        return groups
-
-    overall = _Group("all", "All cases", tally=tallies.groups.get(("overall", None), Counter()))
-    by_dimension: dict[str, dict[str | None, _Group]] = {
-        "body": catalogue(names.bodies, 0, query.body_id),
-        "theme": catalogue(names.themes, 1, query.theme_id),
-        "region": catalogue(names.regions, 2, query.region_id),
-        "month": {m: _Group(m, _month_name(m)) for m in months_between(*month_range)},
-    }
-    for (dimension, key), tally in tallies.groups.items():
-        if dimension == "overall":
-            continue
-        groups = by_dimension[dimension]
-        if key not in groups:
-            groups[key] = _unknown_group(dimension, key, names)
-        groups[key].tally = tally
-    for body_id, histogram in tallies.durations[ACKNOWLEDGE].items():
-        overall.ack_hours.update(histogram)
-        if str(body_id) in by_dimension["body"] or body_id is None:
-            _body_group(by_dimension["body"], body_id, names).ack_hours.update(histogram)
-    for body_id, histogram in tallies.durations[CLOSE].items():
-        overall.close_days.update(histogram)
-        if str(body_id) in by_dimension["body"] or body_id is None:
-            _body_group(by_dimension["body"], body_id, names).close_days.update(histogram)
-    for group in (overall, *(g for groups in by_dimension.values() for g in groups.values())):
-        _derive_counts(group)
-    months = by_dimension["month"]
-    return (overall, _ordered(by_dimension["body"]), [months[m] for m in sorted(months, key=str)],
-            _ordered(by_dimension["theme"]), _ordered(by_dimension["region"]))
+    def of(self, dimension: str) -> dict[int, Any]:
+        rows: dict[str, dict[int, Any]] = {"body": self.bodies, "theme": self.themes, "region": self.regions}
+        return rows[dimension]
 
 
-def _unknown_group(dimension: str, key: str | None, names: _Names) -> _Group:
-    """A group the catalogue did not list: the cases with none, an inactive body or theme, a stray month."""
-    if dimension == "month":
-        return _Group(key or UNKNOWN, _month_name(key) if key else UNKNOWN_NAMES[0])
-    index = ("body", "theme", "region").index(dimension)
-    source = (names.bodies, names.themes, names.regions)[index]
-    row = source.get(int(key)) if key is not None else None
-    if row is None:
-        return _Group(UNKNOWN, UNKNOWN_NAMES[index])
-    # row is a Body exactly when dimension is "body".
-    return _Group(row.code, row.name, body=row if isinstance(row, Body) else None)
-
-
-def _body_group(groups: dict[str | None, _Group], body_id: int | None, names: _Names) -> _Group:
-    key = None if body_id is None else str(body_id)
-    if key not in groups:
-        groups[key] = _unknown_group("body", key, names)
-    return groups[key]
-
-
-def _ordered(groups: dict[Any, _Group]) -> list[_Group]:
+def _groups(cube: Cube, names: _Names, base: Slice, dimension: str) -> list[_Group]:
+    """The groups of one dimension: the one chosen, or every active body, theme or region (with zeros) and
+    any other with cases in the slice, including the cases with none yet."""
+    rows = names.of(dimension)
+    chosen = base.member(dimension)
+    if chosen != ALL:
+        members: list[int | None] = [chosen]
+    else:
+        active = [key for key, row in rows.items() if getattr(row, "active", True)]
+        others = [key for key in cube.members_of(dimension)
+                  if key not in active and not _has_no_cases(cube, _narrowed(base, dimension, key))]
+        members = [*active, *others]
+    groups = [_dimension_group(dimension, key, rows, _narrowed(base, dimension, key)) for key in members]
     # By name, with the "not yet known" group last.
-    return sorted(groups.values(), key=lambda g: (g.code == UNKNOWN, g.name))
+    return sorted(groups, key=lambda g: (g.code == UNKNOWN, g.name))
 
 
-def _derive_counts(group: _Group) -> None:
-    tally = group.tally
-    tally["open"] = tally["in_progress"] + tally["answered"]
-    tally["closed"] = tally["closed_answered"] + tally["rejected"] + tally["referred"] + tally["withdrawn"]
-    tally["ack_due"] = tally["acknowledged"] + tally["ack_overdue"]
-    tally["with_outcome"] = sum(tally[f"outcome_{o}"] for o in OUTCOMES)
-    tally["rec_made"] = sum(tally[f"rec_{r}"] for r in REMEDIES)
-    tally["satisfied"] = tally["rated_4"] + tally["rated_5"]
+def _has_no_cases(cube: Cube, where: Slice) -> bool:
+    received = cube.read(where).count("received")
+    return received.state is FigureState.SHOWN and received.value == 0
+
+
+def _narrowed(base: Slice, dimension: str, member: Member) -> Slice:
+    return Slice(base.first_month, base.last_month, **{d: (member if d == dimension else base.member(d))
+                                                        for d in DIMENSIONS})
+
+
+def _dimension_group(dimension: str, key: int | None, rows: dict[int, Any], where: Slice) -> _Group:
+    row = rows.get(key) if key is not None else None
+    if row is None:
+        return _Group(UNKNOWN, UNKNOWN_NAMES[DIMENSIONS.index(dimension)], where)
+    return _Group(row.code, row.name, where, body=row if isinstance(row, Body) else None)
+
+
+def _add_durations(durations: Durations, overall: _Group, bodies: list[_Group]) -> None:
+    by_body = {group.where.body: group for group in bodies}
+    for kind, target in ((ACKNOWLEDGE, "ack_hours"), (CLOSE, "close_days")):
+        for body_id, histogram in durations[kind].items():
+            getattr(overall, target).update(histogram)
+            if body_id in by_body:
+                getattr(by_body[body_id], target).update(histogram)
 
 
 def _month_name(month: str) -> str:
@@ -233,47 +209,44 @@ def _month_name(month: str) -> str:
     return dt.date(int(year), int(number), 1).strftime("%b %Y")
 
 
-def _fill_table(table: CountTable[TableKey], overall: _Group, dimensions: dict[str, list[_Group]]) -> None:
-    def key(section: str, group: _Group, name: str) -> TableKey:
-        return (section, group.code, name)
-
-    detailed = [("overall", overall)] + [("body", g) for g in dimensions["body"]]
-    everyone = detailed + [(section, g) for section in ("month", "theme", "region") for g in dimensions[section]]
-    for section, group in everyone:
-        names = STATUS_COUNTS + (DETAIL_COUNTS if section in ("overall", "body") else ())
-        for name in names:
-            table.set_count(key(section, group, name), group.tally[name])
-        lines = STATUS_LINES + (DETAIL_LINES if section in ("overall", "body") else ())
-        for parts, total in lines:
-            table.add_line([key(section, group, part) for part in parts], key(section, group, total))
-    for section, groups in dimensions.items():
-        names = STATUS_COUNTS + (DETAIL_COUNTS if section == "body" else ())
-        for name in names:
-            table.add_line([key(section, g, name) for g in groups], key("overall", overall, name))
-
-
-def _publish(section: str, group: _Group, counts: dict[str, Figure], rules: Suppression) -> GroupFigures:
-    tally = group.tally
-    figures = GroupFigures(code=group.code, name=group.name, counts=counts)
+def _publish(section: str, group: _Group, cube: Cube) -> GroupFigures:
+    published = cube.read(group.where)
+    names = STATUS_COUNTS + (DETAIL_COUNTS if section in ("overall", "body") else ())
+    figures = GroupFigures(code=group.code, name=group.name, counts={n: published.count(n) for n in names})
     figures.shares = {
-        "acknowledged_in_time": rules.share(tally["ack_on_time"], tally["ack_due"]),
-        "closed_within_target": rules.share(tally["close_on_time"], tally["close_due"]),
+        "acknowledged_in_time": published.share(["ack_on_time"], "ack_due"),
+        "closed_within_target": published.share(["close_on_time"], "close_due"),
         # Cases still in the triage queue have not been routed at all, by hand or otherwise.
-        "routed_by_hand": EMPTY if (section, group.code) == ("body", UNKNOWN) else rules.share(
-            tally["by_hand"], tally["received"]),
-        "satisfied": rules.share(tally["satisfied"], tally["ratings"]),
+        "routed_by_hand": EMPTY if (section, group.code) == ("body", UNKNOWN) else published.share(
+            ["by_hand"], "received"),
+        "satisfied": published.share(["rated_4", "rated_5"], "ratings"),
     }
     ack_hours, close_days = median_bucket(group.ack_hours), median_bucket(group.close_days)
     figures.days = {
         # Whole hours to acknowledge, placed mid-hour; whole days to close, as counted for the targets.
-        "to_acknowledge": rules.statistic(None if ack_hours is None else (ack_hours + 0.5) / 24,
-                                          sum(group.ack_hours.values())),
-        "to_close": rules.statistic(close_days, sum(group.close_days.values())),
+        "to_acknowledge": _median(published, "acknowledged", None if ack_hours is None else (ack_hours + 0.5) / 24,
+                                  group.ack_hours),
+        "to_close": _median(published, "closed", close_days, group.close_days),
     }
-    mean = tally["rating_sum"] / tally["ratings"] if tally["ratings"] else None
-    figures.mean_rating = rules.statistic(mean, tally["ratings"])
+    figures.mean_rating = _mean_rating(published)
     if group.body is not None:
         figures.target_acknowledged_share = group.body.target_acknowledged_share
         figures.target_closed_within_days = group.body.target_closed_within_days
     return figures
 
+
+def _median(published: SliceFigures, behind: str, value: float | None, histogram: Counter[int]) -> Figure:
+    figure = published.rules.statistic(value, sum(histogram.values()))
+    return figure if not figure.shown or published.months_ok(behind) else WITHHELD
+
+
+def _mean_rating(published: SliceFigures) -> Figure:
+    """Worked out from the counts of each rating, so it is published only when all of them are."""
+    ratings = published.count("ratings")
+    if ratings.shown and ratings.value == 0:
+        return EMPTY
+    scores = {score: published.count(f"rated_{score}") for score in SATISFACTION_SCORES}
+    if not ratings.shown or not all(figure.shown for figure in scores.values()):
+        return WITHHELD
+    total = sum(score * int(figure.value or 0) for score, figure in scores.items())
+    return published.rules.statistic(total / int(ratings.value or 1), int(ratings.value or 0))

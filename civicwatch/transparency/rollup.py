@@ -26,6 +26,7 @@ from civicwatch.cases.models import Case, CaseStatus, Outcome, Recommendation, R
 from civicwatch.database import UTCDateTime, utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
+from civicwatch.transparency.cube import forget_statistics_cube
 from civicwatch.transparency.models import (
     CELL_MEASURES,
     StatisticsRefresh,
@@ -99,6 +100,7 @@ def refresh_statistics(full: bool = False, now: dt.datetime | None = None) -> Re
         db.session.add(state)
     state.refreshed_at, state.targets = now, targets
     db.session.flush()
+    forget_statistics_cube()
     log.info("statistics rollup refreshed: %s months (full: %s)", months, full)
     return RefreshResult(months, full)
 

@@ -1,21 +1,22 @@
 """Raw tallies for the public statistics, read from the rollup.
 
 The rollup (`statistics_cells`, `statistics_durations`, kept by `rollup.py`) holds additive counts per month
-of receipt, body, theme and region, so a year of a million-case deployment is a few hundred rows, summed by
-the database per body, month, theme and region in one statement. Durations come from the rollup too, per
-body; only under a theme or region filter are they read from the cases, through indexes on those columns.
-Nothing here is suppressed yet: `report.py` turns tallies into published figures.
+of receipt, body, theme and region, so a year of a million-case deployment is a few hundred rows; `cube.py`
+reads them all at once, after each refresh. Durations come from the rollup too, per body; only under a theme
+or region filter are they read from the cases, through indexes on those columns.
+Nothing here is suppressed yet: `cube.py` and `report.py` turn tallies into published figures.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, cast, func, literal, select, text, union_all
+from sqlalchemy import ColumnElement, Integer, Row, cast, func, select, text
 
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
@@ -100,16 +101,7 @@ class StatisticsFilter:
         return conditions
 
 
-GroupKey = tuple[str, str | None]  # (dimension, the body/theme/region id or the month, as text; None: none)
-
-
-@dataclass
-class Tallies:
-    """Everything the rollup said about the period, before any suppression."""
-
-    groups: dict[GroupKey, Counter[str]]
-    durations: dict[str, dict[int | None, Counter[int]]]  # kind -> body -> bucket -> cases
-    as_of: dt.datetime | None  # when the rollup was refreshed: the moment its figures describe
+Durations = dict[str, dict[int | None, Counter[int]]]  # kind -> body -> bucket -> cases
 
 
 # ---------------------------------------------------------------- dialect-specific expressions
@@ -144,48 +136,38 @@ DURATION_END = {ACKNOWLEDGE: Case.acknowledged_at, CLOSE: Case.closed_at}
 
 # ---------------------------------------------------------------- reading
 
-def collect_tallies(query: StatisticsFilter) -> Tallies:
-    """The rollup's sums for the filter, per group, and the durations to acknowledge and to close."""
+def collect_durations(query: StatisticsFilter) -> Durations:
+    """How long the cases of the filter took to be acknowledged and closed, per body."""
     dialect = dialect_name()
     if dialect == "postgresql":
         # Small, fast queries: compiling them to machine code would cost more than it saves.
         db.session.execute(text("SET LOCAL jit = off"))
     if query.narrows_theme_or_region:
-        durations = {kind: live_durations(query, dialect, kind) for kind in (ACKNOWLEDGE, CLOSE)}
-    else:
-        durations = _rollup_durations(query)
-    state = db.session.get(StatisticsRefresh, 1)
-    return Tallies(groups=_rollup_groups(query), durations=durations, as_of=state.refreshed_at if state else None)
+        return {kind: live_durations(query, dialect, kind) for kind in (ACKNOWLEDGE, CLOSE)}
+    return _rollup_durations(query)
 
 
-def _rollup_groups(query: StatisticsFilter) -> dict[GroupKey, Counter[str]]:
-    """One statement: the period's rollup rows summed for everything, per body, month, theme and region."""
+def rollup_cells() -> Sequence[Row[Any]]:
+    """Every row of the rollup: (month, body_id, theme_id, region_id, *CELL_MEASURES)."""
     table = statistics_cells
-    sums = [func.sum(table.c[name]).label(name) for name in CELL_MEASURES]
-    keys = {"overall": literal(None, String), "body": cast(table.c.body_id, String), "month": table.c.month,
-            "theme": cast(table.c.theme_id, String), "region": cast(table.c.region_id, String)}
-    parts = []
-    for dimension, key in keys.items():
-        part = select(literal(dimension, String).label("dimension"), key.label("key"), *sums).where(
-            *query.rollup_conditions(table))
-        parts.append(part if dimension == "overall" else part.group_by(key))
-    groups: dict[GroupKey, Counter[str]] = {}
-    for row in db.session.execute(union_all(*parts)):
-        if row[2] is None:  # the "overall" sum of no rows at all
-            continue
-        groups[(row[0], row[1])] = Counter({name: int(value or 0) for name, value in zip(CELL_MEASURES, row[2:], strict=False)})
-    return groups
+    return db.session.execute(select(table.c.month, table.c.body_id, table.c.theme_id, table.c.region_id,
+                                     *(table.c[name] for name in CELL_MEASURES))).all()
 
 
-def _rollup_durations(query: StatisticsFilter) -> dict[str, dict[int | None, Counter[int]]]:
+def rollup_refreshed_at() -> dt.datetime | None:
+    """When the rollup was last refreshed: the moment its figures describe."""
+    state = db.session.get(StatisticsRefresh, 1)
+    return state.refreshed_at if state else None
+
+
+def _rollup_durations(query: StatisticsFilter) -> Durations:
     table = statistics_durations
     statement = (
         select(table.c.kind, table.c.body_id, table.c.bucket, func.sum(table.c.cases))
         .where(*query.rollup_conditions(table, with_theme_and_region=False))
         .group_by(table.c.kind, table.c.body_id, table.c.bucket)
     )
-    durations: dict[str, dict[int | None, Counter[int]]] = {ACKNOWLEDGE: defaultdict(Counter),
-                                                            CLOSE: defaultdict(Counter)}
+    durations: Durations = {ACKNOWLEDGE: defaultdict(Counter), CLOSE: defaultdict(Counter)}
     for kind, body_id, bucket, cases in db.session.execute(statement):
         durations[kind][body_id][max(int(bucket), 0)] += int(cases)
     return durations

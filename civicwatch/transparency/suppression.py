@@ -1,31 +1,37 @@
 """Small-count suppression: no published figure lets anyone work out a count between 1 and threshold - 1.
 
-Three rules, applied to every figure on every page, export and API:
+The rules, applied to every figure on every page, export and API:
 1. Primary: a count from 1 to threshold - 1 is shown as "fewer than <threshold>".
-2. Derived figures: a share, median or average is withheld when it rests on such a count (its numerator,
-   denominator or their difference; the number of values behind a median or average).
-3. Secondary: counts that add up to a published total are checked line by line. A line (the parts and
-   their total) with exactly one hidden figure would give it away by subtraction, so the smallest other
-   non-zero count in that line is withheld too, until no line has exactly one hidden figure.
+2. Secondary: counts that add up are checked line by line (a line: some parts and their total). A line with
+   exactly one hidden figure would give it away by subtraction; so would a line whose shown total, less its
+   shown parts, leaves fewer than <threshold> for its hidden parts together. Either way the smallest other
+   non-zero count of the line is withheld too, until no line is left like that.
+3. Derived figures: a share, median or average is withheld when it rests on a hidden count (report.py).
+4. Periods: every count is protected once, in one table for every filter the public can choose (cube.py);
+   a figure over several months is the sum of its months, "at least N" when one of them is hidden.
 """
 from __future__ import annotations
 
 import enum
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+
+import numpy
+from numpy.typing import NDArray
 
 
 class FigureState(enum.Enum):
     SHOWN = "shown"
     SMALL = "small"  # a count from 1 to threshold - 1
     WITHHELD = "withheld"  # derived from a small count, or hidden so that one cannot be worked out
+    AT_LEAST = "at_least"  # a sum over months, some of them hidden: `value` is the sum of the months shown
     EMPTY = "empty"  # nothing to measure (no cases, no ratings)
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A published number, or the reason it is not published. `value` is None unless SHOWN."""
+    """A published number, or the reason it is not published. `value` is None unless SHOWN (or AT_LEAST,
+    where it is the lower bound)."""
 
     value: float | int | None
     state: FigureState
@@ -36,6 +42,8 @@ class Figure:
 
     def note(self, threshold: int) -> str:
         """Words for a figure that is not shown, as the pages and exports print them."""
+        if self.state is FigureState.AT_LEAST:
+            return f"at least {int(self.value or 0)}"
         return {
             FigureState.SHOWN: "",
             FigureState.SMALL: f"fewer than {threshold}",
@@ -46,6 +54,7 @@ class Figure:
 
 EMPTY = Figure(None, FigureState.EMPTY)
 WITHHELD = Figure(None, FigureState.WITHHELD)
+SMALL = Figure(None, FigureState.SMALL)
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,7 @@ class Suppression:
         return 0 < count < self.threshold
 
     def count(self, value: int) -> Figure:
-        return Figure(None, FigureState.SMALL) if self.is_small(value) else Figure(int(value), FigureState.SHOWN)
+        return SMALL if self.is_small(value) else Figure(int(value), FigureState.SHOWN)
 
     def share(self, numerator: int, denominator: int) -> Figure:
         """numerator / denominator, withheld if either part, or what the share leaves out, is small."""
@@ -77,58 +86,102 @@ class Suppression:
         return Figure(value, FigureState.SHOWN)
 
 
-Key = TypeVar("Key", bound=Hashable)
+# ---------------------------------------------------------------- secondary suppression
+
+# The state of each count after `protect_counts`, as stored in its array.
+SHOWN_CODE, SMALL_CODE, WITHHELD_CODE = 0, 1, 2
+Line = tuple[Sequence[int], int]  # (positions of the parts, position of the total) on the last axis
+_NOTHING = numpy.iinfo(numpy.int64).max
 
 
-class CountTable(Generic[Key]):
-    """Counts that add up, protected together. Each line is some parts and the key of their total."""
+def protect_counts(values: NDArray[numpy.int64], rules: Suppression, lines: Sequence[Line] = ()) -> NDArray[numpy.uint8]:
+    """Primary and secondary suppression of an array of counts; the state code of each count.
 
-    def __init__(self, rules: Suppression) -> None:
-        self.rules = rules
-        self.values: dict[Key, int] = {}
-        self.lines: list[tuple[Key, ...]] = []
+    `values` has one axis per dimension (month, body...) and a last axis of measures. Along every dimension
+    the last position is the total of the others, so each slice along one axis is a line; `lines` are lines
+    between the measures of one cell. Every line is checked at once, then again wherever a count was withheld,
+    until no line would give a hidden count away.
+    """
+    values = numpy.ascontiguousarray(values)
+    # A dimension with a total only (no parts) has no lines.
+    families = [_Family(values, axis) for axis in range(values.ndim - 1) if values.shape[axis] > 1]
+    families += [_Family(values, values.ndim - 1, [*parts, total]) for parts, total in lines]
+    small = (values > 0) & (values < rules.threshold)
+    concealed = small.ravel().copy()
+    while True:
+        withheld_now = False
+        for family in families:
+            cells = family.more_to_withhold(concealed, rules.threshold)
+            if len(cells):
+                concealed[cells] = True
+                for other in families:
+                    other.recheck(cells)
+                withheld_now = True
+        if not withheld_now:
+            break
+    states = numpy.where(concealed, WITHHELD_CODE, SHOWN_CODE).astype(numpy.uint8).reshape(values.shape)
+    states[small] = SMALL_CODE
+    return states
 
-    def set_count(self, key: Key, value: int) -> None:
-        self.values[key] = int(value)
 
-    def add_line(self, parts: Iterable[Key], total: Key) -> None:
-        """`parts` add up to `total`; a part that was never set counts as zero."""
-        line = tuple(parts) + (total,)
-        for key in line:
-            self.values.setdefault(key, 0)
-        self.lines.append(line)
+class _Family:
+    """Lines of the same shape: along one dimension (`measures` None), or between some measures of each cell.
 
-    def protect(self) -> dict[Key, Figure]:
-        """Every count as a Figure after primary and secondary suppression."""
-        hidden = {key for key, value in self.values.items() if self.rules.is_small(value)}
-        withheld: set[Key] = set()
-        changed = True
-        while changed:
-            changed = False
-            for line in self.lines:
-                if sum(1 for key in line if key in hidden or key in withheld) != 1:
-                    continue
-                extra = self._next_to_withhold(line, hidden | withheld)
-                if extra is not None:
-                    withheld.add(extra)
-                    changed = True
-        return {key: self._figure(key, value, hidden, withheld) for key, value in self.values.items()}
+    One line per position of `space` (the shape without the line's axis); each row of `cells` holds the flat
+    positions of a line's parts, then its total. Lines of zeros only can never give anything away: left out.
+    """
 
-    def _next_to_withhold(self, line: tuple[Key, ...], concealed: set[Key]) -> Key | None:
-        # The smallest non-zero part (the total only if no part is left): the least information lost.
-        parts = [key for key in line[:-1] if key not in concealed and self.values[key] > 0]
-        if parts:
-            return min(parts, key=lambda key: self.values[key])
-        total = line[-1]
-        return total if total not in concealed and self.values[total] > 0 else None
+    def __init__(self, values: NDArray[numpy.int64], axis: int, measures: list[int] | None = None) -> None:
+        self.shape, self.axis = values.shape, axis
+        self.space = values.shape[:axis] + values.shape[axis + 1:]
+        self.members: NDArray[numpy.bool_] | None = None
+        if measures is None:
+            kept = numpy.moveaxis(values, axis, -1).any(axis=-1)
+            offsets = numpy.arange(values.shape[axis]) * int(numpy.prod(values.shape[axis + 1:]))
+        else:
+            kept = values[..., measures].any(axis=-1)
+            offsets = numpy.array(measures)
+            self.members = numpy.isin(numpy.arange(values.shape[-1]), measures)
+        lines = numpy.flatnonzero(kept)
+        self.cells = self._first_cells(lines)[:, None] + offsets[None, :]
+        self.values = values.ravel()[self.cells]
+        self.row = numpy.full(kept.size, -1, numpy.int64)
+        self.row[lines] = numpy.arange(len(lines))
+        self.pending = numpy.ones(len(lines), bool)
 
-    @staticmethod
-    def _figure(key: Key, value: int, hidden: set[Key], withheld: set[Key]) -> Figure:
-        if key in hidden:
-            return Figure(None, FigureState.SMALL)
-        if key in withheld:
-            return WITHHELD
-        return Figure(value, FigureState.SHOWN)
+    def _first_cells(self, lines: NDArray[numpy.int64]) -> NDArray[numpy.int64]:
+        """The flat position of the first count of each line (its coordinate along the line set to 0)."""
+        coordinates = list(numpy.unravel_index(lines, self.space))
+        coordinates.insert(self.axis, numpy.zeros_like(lines))
+        return numpy.ravel_multi_index(tuple(coordinates), self.shape)
+
+    def recheck(self, cells: NDArray[numpy.int64]) -> None:
+        coordinates = list(numpy.unravel_index(cells, self.shape))
+        along = coordinates.pop(self.axis)
+        rows = self.row[numpy.ravel_multi_index(tuple(coordinates), self.space)]
+        if self.members is not None:
+            rows = rows[self.members[along]]
+        self.pending[rows[rows >= 0]] = True
+
+    def more_to_withhold(self, concealed: NDArray[numpy.bool_], threshold: int) -> NDArray[numpy.int64]:
+        """One more count to withhold in each pending line that would give a hidden count away."""
+        rows = numpy.flatnonzero(self.pending)
+        self.pending[rows] = False
+        everything = len(rows) == len(self.pending)
+        values = self.values if everything else self.values[rows]
+        hidden = concealed[self.cells if everything else self.cells[rows]]
+        hidden_parts = numpy.where(hidden[:, :-1], values[:, :-1], 0).sum(axis=1)
+        total_shown = ~hidden[:, -1]
+        exposed = (numpy.count_nonzero(hidden, axis=1) == 1) | (
+            total_shown & (hidden_parts > 0) & (hidden_parts < threshold))
+        rows, values, hidden = rows[exposed], values[exposed], hidden[exposed]
+        # The smallest non-zero part still shown (the least information lost); the total if none is left.
+        candidates = numpy.where(hidden[:, :-1] | (values[:, :-1] == 0), _NOTHING, values[:, :-1])
+        position = candidates.argmin(axis=1)
+        has_part = candidates[numpy.arange(len(rows)), position] < _NOTHING
+        position = numpy.where(has_part, position, values.shape[1] - 1)
+        possible = has_part | (~hidden[:, -1] & (values[:, -1] > 0))
+        return self.cells[rows[possible], position[possible]]
 
 
 def median_bucket(histogram: Mapping[int, int]) -> int | None:

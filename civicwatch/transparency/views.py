@@ -23,7 +23,7 @@ from civicwatch.transparency.forms import StatisticsFilterForm
 from civicwatch.transparency.report import Report, build_report
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 from civicwatch.transparency.statistics import StatisticsFilter, rollup_month_range
-from civicwatch.transparency.suppression import Figure
+from civicwatch.transparency.suppression import Figure, FigureState
 
 blueprint = Blueprint("transparency", __name__)
 blueprint.context_processor(licence_context)
@@ -39,6 +39,8 @@ def _note(figure: Figure) -> str:
 
 @blueprint.app_template_filter("figure_count")
 def figure_count(figure: Figure) -> str:
+    if figure.state is FigureState.AT_LEAST:
+        return f"at least {int(figure.value or 0):,}"
     return f"{int(figure.value):,}" if figure.shown and figure.value is not None else _note(figure)
 
 

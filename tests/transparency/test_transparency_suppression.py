@@ -1,9 +1,16 @@
 """The suppression rules on their own: primary, derived figures, and secondary suppression by lines."""
-import itertools
-
+import numpy as np
 import pytest
 
-from civicwatch.transparency.suppression import CountTable, FigureState, Suppression, median_bucket
+from civicwatch.transparency.suppression import (
+    SHOWN_CODE,
+    SMALL_CODE,
+    WITHHELD_CODE,
+    FigureState,
+    Suppression,
+    median_bucket,
+    protect_counts,
+)
 
 RULES = Suppression(5)
 S = FigureState
@@ -47,70 +54,67 @@ def test_a_larger_threshold_is_respected():
     assert rules.count(9).note(10) == "fewer than 10"
 
 
-def _derivable(values, figures, lines):
-    """Whether any hidden non-zero count equals a shown total minus its shown parts (one unknown in a line)."""
+def _protect(values, lines=()):
+    return protect_counts(np.array(values, dtype=np.int64), RULES, lines)
+
+
+def _lines(values, extra=()):
+    """Every line of an array protected by protect_counts: along each dimension (the last position is the
+    total), and the lines between counts of a cell, as tuples of index tuples (parts, then the total)."""
+    shape = values.shape
+    for axis in range(values.ndim - 1):
+        for index in np.ndindex(*(shape[:axis] + shape[axis + 1:])):
+            yield tuple(index[:axis] + (i,) + index[axis:] for i in range(shape[axis]))
+    for index in np.ndindex(*shape[:-1]):
+        for parts, total in extra:
+            yield tuple(index + (m,) for m in (*parts, total))
+
+
+def _given_away(values, states, lines):
+    """Lines that give a hidden count away: exactly one hidden, or a shown total leaving its hidden parts
+    fewer than the threshold together."""
     for line in lines:
-        hidden = [k for k in line if not figures[k].shown]
-        if len(hidden) == 1 and values[hidden[0]] > 0:
-            return True
-    return False
+        hidden = [key for key in line if states[key] != SHOWN_CODE]
+        hidden_parts = sum(values[key] for key in line[:-1] if states[key] != SHOWN_CODE)
+        if len(hidden) == 1 or (states[line[-1]] == SHOWN_CODE and 0 < hidden_parts < 5):
+            yield line
 
 
 def test_a_lone_small_part_is_protected_by_withholding_the_next_smallest():
-    table = CountTable(RULES)
-    for key, value in {"open": 3, "closed": 20, "received": 23}.items():
-        table.set_count(key, value)
-    table.add_line(["open", "closed"], "received")
-    figures = table.protect()
-    assert figures["open"].state is S.SMALL
-    assert figures["closed"].state is S.WITHHELD  # otherwise 23 - 20 gives the 3 away
-    assert figures["received"].value == 23
+    states = _protect([[3, 20, 23]], [((0, 1), 2)])  # open, closed, received
+    assert states.tolist() == [[SMALL_CODE, WITHHELD_CODE, SHOWN_CODE]]  # otherwise 23 - 20 gives the 3 away
+
+
+def test_two_hidden_parts_that_add_up_to_a_small_count_are_not_enough():
+    # 1 + 2 hidden, 30 shown, 33 shown: 33 - 30 = 3 would say that the two hidden parts have 3 cases.
+    states = _protect([[1], [2], [30], [33]])
+    assert states[:, 0].tolist() == [SMALL_CODE, SMALL_CODE, WITHHELD_CODE, SHOWN_CODE]
 
 
 def test_secondary_suppression_reaches_across_rows_and_columns():
-    # Two bodies by (open, closed), with their totals and the overall totals.
-    values = {("a", "open"): 2, ("a", "closed"): 30, ("a", "received"): 32,
-              ("b", "open"): 40, ("b", "closed"): 50, ("b", "received"): 90,
-              ("all", "open"): 42, ("all", "closed"): 80, ("all", "received"): 122}
-    lines = [[(b, "open"), (b, "closed"), (b, "received")] for b in ("a", "b", "all")]
-    lines += [[("a", m), ("b", m), ("all", m)] for m in ("open", "closed", "received")]
-    table = CountTable(RULES)
-    for key, value in values.items():
-        table.set_count(key, value)
-    for line in lines:
-        table.add_line(line[:-1], line[-1])
-    figures = table.protect()
-    assert figures[("a", "open")].state is S.SMALL
-    assert not _derivable(values, figures, lines)
-    assert figures[("all", "received")].value == 122
+    # Two bodies (a, b) by (open, closed, received), with the totals as the last row.
+    values = np.array([[[2], [30], [32]], [[40], [50], [90]], [[42], [80], [122]]])
+    states = protect_counts(values, RULES)
+    assert states[0, 0, 0] == SMALL_CODE
+    assert not list(_given_away(values, states, _lines(values)))
+    assert states[2, 2, 0] == SHOWN_CODE  # the grand total stays
 
 
-@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("seed", range(40))
 def test_no_line_ever_gives_a_small_count_away(seed):
-    """Random tables of small and large counts: after protection no hidden count is one subtraction away."""
-    import random
-
-    rng = random.Random(seed)
-    rows, columns = rng.randint(1, 6), rng.randint(1, 5)
-    values = {(r, c): rng.choice([0, 0, 1, 2, 3, 4, 5, 8, 13, 40]) for r, c in itertools.product(range(rows), range(columns))}
-    for r in range(rows):
-        values[(r, "total")] = sum(values[(r, c)] for c in range(columns))
-    for c in list(range(columns)) + ["total"]:
-        values[("total", c)] = sum(values[(r, c)] for r in range(rows))
-    lines = [[(r, c) for c in range(columns)] + [(r, "total")] for r in list(range(rows)) + ["total"]]
-    lines += [[(r, c) for r in range(rows)] + [("total", c)] for c in list(range(columns)) + ["total"]]
-    table = CountTable(RULES)
-    for key, value in values.items():
-        table.set_count(key, value)
-    for line in lines:
-        table.add_line(line[:-1], line[-1])
-    figures = table.protect()
-    assert not _derivable(values, figures, lines)
-    for key, value in values.items():
-        if 0 < value < 5:
-            assert not figures[key].shown, key
-        if figures[key].shown:
-            assert figures[key].value == value
+    """Random tables of small and large counts, in two or three dimensions and with lines between the
+    counts of a cell: after protection no hidden count is one subtraction away."""
+    rng = np.random.default_rng(seed)
+    dimensions = [int(n) for n in rng.integers(1, 6, size=rng.integers(1, 4))]
+    parts = rng.choice([0, 0, 1, 2, 3, 4, 5, 8, 13, 40], size=(*dimensions, 3))
+    parts[..., 2] = parts[..., 0] + parts[..., 1]  # a line between counts: 0 + 1 = 2
+    values = parts
+    for axis in range(len(dimensions)):  # append the totals
+        values = np.concatenate([values, values.sum(axis=axis, keepdims=True)], axis=axis)
+    states = protect_counts(values, RULES, [((0, 1), 2)])
+    assert not list(_given_away(values, states, _lines(values, [((0, 1), 2)])))
+    assert ((states == SMALL_CODE) == ((values > 0) & (values < 5))).all()
+    assert (values[states == WITHHELD_CODE] >= 5).all()  # only what could give a small count away
 
 
 def test_median_bucket():
