@@ -12,6 +12,7 @@ from civicwatch.accounts import views as accounts_views
 from civicwatch.accounts.sessions import configure_login
 from civicwatch.cases import views as cases_views
 from civicwatch.commands import register_cli
+from civicwatch.database import close_quietly
 from civicwatch.demo.operations import DEMO_CONTACTS
 from civicwatch.errors import register_error_handlers
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
@@ -102,11 +103,19 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    # Teardowns run in reverse order: this one ends the session before Flask-SQLAlchemy's, so that a
+    # connection that died during the request cannot make the end-of-request rollback raise (and a response
+    # already made, such as a receipt, become a 500).
+    app.teardown_appcontext(end_database_session)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     configure_login(login_manager)
+
+
+def end_database_session(error: BaseException | None) -> None:
+    close_quietly(db.session)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -17,6 +18,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -113,3 +117,29 @@ def _refuse_nul_characters(conn: Any, cursor: Any, statement: str, parameters: A
     # everywhere instead of a driver error on PostgreSQL only.
     if _has_nul(parameters):
         raise NulCharacterError("text contains a NUL character")
+
+
+def rollback_quietly(session: Session | scoped_session[Any]) -> None:
+    """Roll back, or, when the connection died and even the rollback fails, drop the connection. Never raises:
+    for code that runs after a commit, which must not turn a stored change into an error."""
+    try:
+        session.rollback()
+    except Exception as exc:
+        log.warning("rollback failed (%s); dropping the database connection", type(exc).__name__)
+        _invalidate(session)
+
+
+def close_quietly(session: Session | scoped_session[Any]) -> None:
+    """End the session at the end of a request; a dead connection is dropped instead of raising."""
+    try:
+        session.close()
+    except Exception as exc:
+        log.warning("closing the database session failed (%s); dropping the connection", type(exc).__name__)
+        _invalidate(session)
+
+
+def _invalidate(session: Session | scoped_session[Any]) -> None:
+    try:
+        (session() if isinstance(session, scoped_session) else session).invalidate()
+    except Exception as exc:  # nothing more can be done with a connection that is gone
+        log.warning("dropping the database connection failed too (%s)", type(exc).__name__)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.attachments import (
@@ -27,7 +27,7 @@ from civicwatch.cases.references import (
     temporary_reference,
 )
 from civicwatch.crypto import encrypt_json
-from civicwatch.database import utcnow
+from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.validation import (
     LOCATION_MAX,
@@ -62,6 +62,16 @@ class Submission:
     phone: str | None = None  # E.164, or as typed: normalised with DEFAULT_PHONE_REGION
     email: str | None = None
     attachments: Sequence[IncomingFile | PreparedFile] = ()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the sender of a stored complaint is told, as plain values: usable after the commit without the
+    database, which may be gone by then."""
+
+    case_id: int
+    reference: str
+    code: str
 
 
 # ---------------------------------------------------------------- receiving a complaint
@@ -118,32 +128,43 @@ def _fresh_receipt_code() -> str:
     raise RuntimeError("could not draw an unused receipt code")
 
 
-def receive_complaint(submission: Submission, actor: Any = None) -> tuple[Case, str]:
+def receive_complaint(submission: Submission, actor: Any = None) -> Receipt:
     """The usual sequence for every channel: store and COMMIT the complaint, then route it and commit again.
 
-    Routing can fail (a broken model, a bad rule); the complaint is then kept in the triage queue, so
-    nothing the citizen sent is lost.
+    Routing can fail (a broken model, a bad rule, the database gone right after the commit); the complaint is
+    then kept in the triage queue, so nothing the citizen sent is lost, and the receipt is still returned.
     """
     case, code = submit_complaint(submission, actor)
+    receipt = Receipt(case.id, case.reference, code)
+    commit_complaint()
+    route_stored_case(case)
+    return receipt
+
+
+def commit_complaint() -> None:
     try:
         db.session.commit()
     except Exception:
-        db.session.rollback()  # removes the files written for it too
+        rollback_quietly(db.session)  # removes the files written for it too
         raise
-    route_stored_case(case)
-    return case, code
 
 
 def route_stored_case(case: Case) -> None:
-    """Classify and route a committed case, committing the result; on failure leave it in triage."""
-    case_id = case.id
+    """Classify and route a committed case, committing the result; on failure leave it in triage. Never raises."""
+    case_id = _committed_id(case)
     try:
         routing.route_new_case(case)
         db.session.commit()
     except Exception as exc:  # routing must never lose a stored complaint
-        db.session.rollback()
+        rollback_quietly(db.session)
         log.error("routing failed for case %s (%s); it stays in the triage queue", case_id, type(exc).__name__)
         _note_routing_failure(case_id, type(exc).__name__)
+
+
+def _committed_id(case: Case) -> int:
+    # From the identity map: after the commit every attribute is expired, and reading case.id would query.
+    identity = inspect(case).identity
+    return int(identity[0]) if identity else case.id
 
 
 def _note_routing_failure(case_id: int, error_name: str) -> None:
@@ -153,7 +174,7 @@ def _note_routing_failure(case_id: int, error_name: str) -> None:
             case.routing_explanation = {"decision": "triage", "reason": f"routing failed ({error_name})"}
             db.session.commit()
     except Exception as exc:
-        db.session.rollback()
+        rollback_quietly(db.session)
         log.error("could not record the routing failure on case %s (%s)", case_id, type(exc).__name__)
 
 

@@ -44,13 +44,14 @@ def report() -> ResponseReturnValue:
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            case, code = receive_complaint(form.submission())
+            receipt = receive_complaint(form.submission())
         except (SubmissionError, AttachmentError) as exc:
             db.session.rollback()
             form.show_error(exc)
         else:
-            sessions.remember_receipt(case.reference, code)
-            log.info("web report stored as case %s", case.id)
+            # Nothing from here on may need the database: the case is stored, the receipt must reach the citizen.
+            sessions.remember_receipt(receipt.reference, receipt.code)
+            log.info("web report stored as case %s", receipt.case_id)
             return redirect(url_for("intake.received"), code=303)
     if form.looks_automated:
         log.info("report refused: honeypot field filled")

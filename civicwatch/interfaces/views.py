@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from civicwatch.accounts.permissions import admin_required
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.models import CaseEvent, Channel
+from civicwatch.cases.models import Case, CaseEvent, Channel
 from civicwatch.crypto import keyed_hash
 from civicwatch.database import NulCharacterError, utcnow
 from civicwatch.errors import DomainError
@@ -352,7 +352,8 @@ def _location(form: Mapping[str, str]) -> str | None:
 def _create(key: ApiKey, theme: Theme, submission: Submission, fmt: str) -> Response:
     key_id, key_name = key.id, key.name
     db.session.commit()  # the key's last use; receive_complaint commits the complaint on its own
-    case, receipt_code = receive_complaint(submission)
+    receipt = receive_complaint(submission)
+    case = db.session.get_one(Case, receipt.case_id)
     token = secrets.token_urlsafe(18)
     db.session.add(Open311Token(token_hash=keyed_hash("open311_token", token), case_id=case.id, api_key_id=key_id,
                                 service_code=theme.code, created_at=utcnow()))
@@ -361,8 +362,8 @@ def _create(key: ApiKey, theme: Theme, submission: Submission, fmt: str) -> Resp
     record_audit(None, "open311.request", case, after={"api_key": key_id, "service_code": theme.code})
     db.session.commit()
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    notice = (f"Received. The complainant's receipt code is {receipt_code}: with it they can follow the "
-              f"complaint at {base}/track. Keep it private. Reference {case.reference}.")
+    notice = (f"Received. The complainant's receipt code is {receipt.code}: with it they can follow the "
+              f"complaint at {base}/track. Keep it private. Reference {receipt.reference}.")
     return _respond("service_requests", [{"token": token, "service_notice": notice, "account_id": None}], fmt)
 
 

@@ -100,10 +100,10 @@ def test_bad_attachment_stores_nothing(app):
 
 
 def test_receive_complaint_commits_and_routes(app):
-    case, code = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
+    receipt = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
     db.session.rollback()  # nothing pending: both steps committed
-    stored = queries.find_case_by_receipt(code)
-    assert stored.id == case.id
+    stored = queries.find_case_by_receipt(receipt.code)
+    assert stored.id == receipt.case_id and stored.reference == receipt.reference
     assert stored.routing_explanation["decision"] == "triage"
 
 
@@ -115,7 +115,7 @@ def test_routing_failure_keeps_the_case_in_triage(app, monkeypatch, caplog):
         raise RuntimeError(f"model exploded on {case.text}")
 
     monkeypatch.setattr(routing, "route_new_case", broken)
-    case, code = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB, phone="+23276123456"))
+    code = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB, phone="+23276123456")).code
     stored = queries.find_case_by_receipt(code)
     assert stored is not None and stored.body_id is None
     assert stored.routing_explanation == {"decision": "triage", "reason": "routing failed (RuntimeError)"}
