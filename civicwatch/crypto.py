@@ -59,6 +59,24 @@ def keyed_hash(purpose: str, value: str) -> str:
     return hmac.new(derived_key(purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def encrypt_text_under(secret: str, value: str) -> bytes:
+    """Encrypted under a key derived from the encryption key and `secret`: with the database and the server's
+    key alone it cannot be read; whoever holds `secret` (and nobody stores it) can, through the app."""
+    return _fernet_under(secret).encrypt(value.encode("utf-8"))
+
+
+def decrypt_text_under(secret: str, token: bytes) -> str:
+    try:
+        return _fernet_under(secret).decrypt(token).decode("utf-8")
+    except InvalidToken as exc:
+        raise DecryptionError("the value could not be decrypted with this secret") from exc
+
+
+def _fernet_under(secret: str) -> Fernet:
+    key = hmac.new(derived_key("sealed-under-secret"), secret.encode("utf-8"), hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
 def valid_encryption_key(key: str | None) -> bool:
     if not key:
         return False

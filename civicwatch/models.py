@@ -15,7 +15,7 @@ from civicwatch.cases.models import (  # noqa: F401
     RemedyStatus,
 )
 from civicwatch.classify.models import LabelledExample  # noqa: F401
-from civicwatch.intake.models import ReceiptLookupFailure  # noqa: F401
+from civicwatch.intake.models import ReceiptLookupFailure, SubmissionKey  # noqa: F401
 from civicwatch.interfaces.models import ApiKey, Open311Token  # noqa: F401
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut  # noqa: F401
 from civicwatch.publishing.models import Publication, PublicationStatus  # noqa: F401

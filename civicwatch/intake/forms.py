@@ -6,10 +6,20 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from flask import current_app, session
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, Field, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields import DateField, EmailField, TelField
 from wtforms.validators import ValidationError
 
@@ -22,6 +32,7 @@ from civicwatch.cases.attachments import (
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.intake import validation
+from civicwatch.intake.idempotency import IdempotencyKey, form_key, new_form_key
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.taxonomy.models import Body
@@ -132,6 +143,9 @@ class ReportForm(FlaskForm):
     )
     # Hidden from people (CSS, aria-hidden, no tab stop); form-filling robots fill it in.
     website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    # Made when the form is shown: sending the same form again (a retry after a lost answer) finds the report
+    # already stored instead of making a second one. autocomplete=off: a browser must not restore an old one.
+    form_key = HiddenField(default=new_form_key, render_kw={"autocomplete": "off"})
     submit = SubmitField("Send report")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -171,6 +185,16 @@ class ReportForm(FlaskForm):
     def validate_consent(self, field: Field) -> None:
         if not field.data:
             raise ValidationError("Tick the box to say you have read the privacy notice.")
+
+    def validate_form_key(self, field: Field) -> None:
+        if field.data and form_key(field.data) is None:
+            field.data = new_form_key()
+            raise ValidationError("This form could not be accepted. Please check it and send it again.")
+
+    def idempotency_key(self) -> IdempotencyKey | None:
+        """None for a form shown before forms had keys: it is still accepted, without retry protection."""
+        browser = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        return form_key(self.form_key.data, browser if isinstance(browser, str) else "")
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

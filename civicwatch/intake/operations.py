@@ -29,6 +29,7 @@ from civicwatch.cases.references import (
 from civicwatch.crypto import encrypt_json
 from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.extensions import db
+from civicwatch.intake.idempotency import IdempotencyKey, remember_submission
 from civicwatch.intake.validation import (
     LOCATION_MAX,
     MESSAGE_MAX,
@@ -128,14 +129,17 @@ def _fresh_receipt_code() -> str:
     raise RuntimeError("could not draw an unused receipt code")
 
 
-def receive_complaint(submission: Submission, actor: Any = None) -> Receipt:
+def receive_complaint(submission: Submission, actor: Any = None, key: IdempotencyKey | None = None) -> Receipt:
     """The usual sequence for every channel: store and COMMIT the complaint, then route it and commit again.
 
     Routing can fail (a broken model, a bad rule, the database gone right after the commit); the complaint is
     then kept in the triage queue, so nothing the citizen sent is lost, and the receipt is still returned.
+    With an idempotency `key` (see idempotency.receive_once) the key is stored in the same transaction.
     """
     case, code = submit_complaint(submission, actor)
     receipt = Receipt(case.id, case.reference, code)
+    if key is not None:
+        remember_submission(key, receipt.case_id, receipt.code)
     commit_complaint()
     route_stored_case(case)
     return receipt

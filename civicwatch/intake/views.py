@@ -17,7 +17,8 @@ from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
 from civicwatch.intake import lockout, queries, sessions
 from civicwatch.intake.forms import AppealForm, RatingForm, ReplyForm, ReportForm, TrackForm
-from civicwatch.intake.operations import add_complainant_message, receive_complaint
+from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
+from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.taxonomy.models import Body
@@ -42,20 +43,39 @@ def track_limit() -> str:
 @limiter.limit(report_limit, methods=["POST"])
 def report() -> ResponseReturnValue:
     form = ReportForm()
+    key = form.idempotency_key() if request.method == "POST" else None
+    if key is not None and (earlier := find_earlier(key)) is not None:
+        return _acknowledge(earlier)  # the same form sent again: its report is stored already
     if form.validate_on_submit():
         try:
-            receipt = receive_complaint(form.submission())
+            outcome = _store_report(form)
         except (SubmissionError, AttachmentError) as exc:
             db.session.rollback()
             form.show_error(exc)
         else:
-            # Nothing from here on may need the database: the case is stored, the receipt must reach the citizen.
-            sessions.remember_receipt(receipt.reference, receipt.code)
-            log.info("web report stored as case %s", receipt.case_id)
-            return redirect(url_for("intake.received"), code=303)
+            return _acknowledge(outcome)
     if form.looks_automated:
         log.info("report refused: honeypot field filled")
     return render_template("intake/report.html", form=form, regions=all_regions()), (400 if form.errors else 200)
+
+
+def _store_report(form: ReportForm) -> Receipt | EarlierSubmission:
+    key = form.idempotency_key()
+    if key is None:
+        return receive_complaint(form.submission())
+    return receive_once(key, lambda: receive_complaint(form.submission(), key=key))
+
+
+def _acknowledge(outcome: Receipt | EarlierSubmission) -> ResponseReturnValue:
+    # Nothing here may need the database: the case is stored, the receipt must reach the citizen.
+    if isinstance(outcome, EarlierSubmission):
+        log.info("web report sent again: case %s was stored already", outcome.case_id)
+    else:
+        log.info("web report stored as case %s", outcome.case_id)
+    if outcome.code is None:  # sent again after the receipt's window
+        return render_template("intake/already_received.html", reference=outcome.reference)
+    sessions.remember_receipt(outcome.reference, outcome.code)
+    return redirect(url_for("intake.received"), code=303)
 
 
 @blueprint.errorhandler(UploadUnavailableError)

@@ -1,0 +1,122 @@
+"""Idempotency keys: a submission retried (a response lost to a crash, a double click, a client's retry) finds
+the case stored the first time instead of making a second one that nobody holds the receipt of.
+
+The web form carries an unguessable key in a hidden field, made when the form is shown; an Open311 client
+sends its own, which counts only with its api_key. The database keeps a keyed hash of the key (unique: two
+concurrent retries cannot both store a case) and, for RECEIPT_WINDOW, the receipt encrypted under the key.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from civicwatch.cases.models import Case
+from civicwatch.crypto import DecryptionError, decrypt_text_under, encrypt_text_under, keyed_hash
+from civicwatch.database import rollback_quietly, utcnow
+from civicwatch.extensions import db
+from civicwatch.intake.models import SubmissionKey
+
+RECEIPT_WINDOW = dt.timedelta(hours=1)
+# What a client may send as a key: visible ASCII, long enough to be unguessable if it is random.
+KEY_PATTERN = re.compile(r"[\x21-\x7e]{16,200}")
+FORM_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{40,60}")
+Stored = TypeVar("Stored")
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A key as one sender holds it: the same value under another scope (another api_key) is another key."""
+
+    scope: str
+    value: str
+
+    @property
+    def hash(self) -> str:
+        return keyed_hash("idempotency_key", f"{self.scope}\n{self.value}")
+
+
+@dataclass(frozen=True)
+class EarlierSubmission:
+    """The case a key already stored. `code` is None once the window has passed and the receipt is erased."""
+
+    case_id: int
+    reference: str
+    code: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def form_key(value: object, browser: str = "") -> IdempotencyKey | None:
+    """The web form's key, or None if the form has none (a page shown before keys existed) or a forged one.
+
+    `browser` is a secret of the browser's session (its CSRF secret): a key copied out of the page is no use
+    in another browser, where it is simply a new form."""
+    if isinstance(value, str) and FORM_KEY_PATTERN.fullmatch(value):
+        return IdempotencyKey(f"web\n{browser}", value)
+    return None
+
+
+def find_earlier(key: IdempotencyKey) -> EarlierSubmission | None:
+    row = db.session.scalar(select(SubmissionKey).where(SubmissionKey.key_hash == key.hash))
+    if row is None:
+        return None
+    reference = db.session.scalar(select(Case.reference).where(Case.id == row.case_id)) or ""
+    sealed = _unseal(key, row) if row.receipt_until and row.receipt_until > utcnow() else None
+    if sealed is None:
+        return EarlierSubmission(row.case_id, reference, None)
+    return EarlierSubmission(row.case_id, reference, str(sealed.get("code")), dict(sealed.get("extra") or {}))
+
+
+def _unseal(key: IdempotencyKey, row: SubmissionKey) -> dict[str, Any] | None:
+    if row.receipt_encrypted is None:
+        return None
+    try:
+        value = json.loads(decrypt_text_under(key.value, row.receipt_encrypted))
+    except (DecryptionError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def remember_submission(key: IdempotencyKey, case_id: int, code: str, extra: dict[str, Any] | None = None) -> None:
+    """Record the key with the stored case, in the complaint's own transaction; flushes, so that a concurrent
+    submission with the same key fails here (IntegrityError) and not after its case is stored."""
+    now = utcnow()
+    erase_expired_receipts(now)
+    sealed = json.dumps({"code": code, "extra": extra or {}})
+    db.session.add(SubmissionKey(key_hash=key.hash, case_id=case_id, created_at=now,
+                                 receipt_encrypted=encrypt_text_under(key.value, sealed),
+                                 receipt_until=now + RECEIPT_WINDOW))
+    db.session.flush()
+
+
+def erase_expired_receipts(now: dt.datetime | None = None) -> None:
+    """Erase receipts past their window (the key stays, so a late retry still finds its case). Flushes only."""
+    db.session.execute(update(SubmissionKey).where(SubmissionKey.receipt_until < (now or utcnow()))
+                       .values(receipt_encrypted=None, receipt_until=None))
+
+
+def receive_once(key: IdempotencyKey, store: Callable[[], Stored]) -> Stored | EarlierSubmission:
+    """The case this key already stored, or `store()`'s new one. `store` must call remember_submission before
+    it commits; if a concurrent request with the same key committed first, its case is returned instead."""
+    earlier = find_earlier(key)
+    if earlier is not None:
+        return earlier
+    try:
+        return store()
+    except IntegrityError:
+        rollback_quietly(db.session)  # removes the files written for the duplicate too
+        earlier = find_earlier(key)
+        if earlier is None:
+            raise
+        return earlier

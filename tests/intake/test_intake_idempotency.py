@@ -1,0 +1,171 @@
+"""A report form sent twice (a retry after a lost answer, a double click, two requests at once) stores one case
+and shows its receipt again; after the window the receipt is erased; nobody else can replay it."""
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from civicwatch.cases.models import Case
+from civicwatch.crypto import DecryptionError, decrypt_text
+from civicwatch.extensions import db
+from civicwatch.intake import idempotency
+from civicwatch.intake.idempotency import RECEIPT_WINDOW
+from civicwatch.intake.models import SubmissionKey
+from tests.factories import post_multipart
+from tests.intake.conftest import RECEIPT_RE, valid_report
+
+FORM_KEY_RE = re.compile(r'name="form_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="form_key"')
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def case_count() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Case))
+
+
+def open_form(client: FlaskClient) -> dict:
+    """The hidden fields of a freshly shown report form."""
+    html = client.get("/report").get_data(as_text=True)
+    key = FORM_KEY_RE.search(html)
+    assert key, "the form has no form_key field"
+    return {"csrf_token": CSRF_RE.search(html).group(1), "form_key": key.group(1) or key.group(2)}
+
+
+def send(client: FlaskClient, hidden: dict, **changes):
+    return post_multipart(client, "/report", {**valid_report(**changes), **hidden})
+
+
+def receipt_shown(client: FlaskClient) -> tuple[str, str]:
+    html = client.get("/report/received").get_data(as_text=True)
+    reference = re.search(r'class="reference">(CW-\d{4}-\d{6})<', html).group(1)
+    return RECEIPT_RE.search(html).group(1), reference
+
+
+def test_each_form_gets_its_own_unguessable_key(client):
+    keys = {open_form(client)["form_key"] for _ in range(5)}
+    assert len(keys) == 5 and all(len(key) >= 40 for key in keys)
+
+
+def test_a_retried_form_makes_no_second_case_and_shows_the_same_receipt(client):
+    hidden = open_form(client)
+    first = send(client, hidden)
+    assert first.status_code == 303
+    code, reference = receipt_shown(client)
+
+    again = send(client, hidden)  # the answer was lost: the citizen presses "Send report" again
+    assert again.status_code == 303 and again.headers["Location"] == "/report/received"
+    assert receipt_shown(client) == (code, reference)
+    assert case_count() == 1
+
+
+def test_the_receipt_is_kept_encrypted_under_the_form_key_only(client):
+    hidden = open_form(client)
+    send(client, hidden)
+    code, _ = receipt_shown(client)
+    row = db.session.scalars(select(SubmissionKey)).one()
+    assert hidden["form_key"] not in row.key_hash and code.replace(" ", "") not in repr(row.receipt_encrypted)
+    with pytest.raises(DecryptionError):  # the server's key alone (say, with a stolen backup) does not open it
+        decrypt_text(row.receipt_encrypted)
+
+
+def test_after_the_window_the_receipt_is_erased_and_a_retry_still_makes_no_case(client, clock):
+    hidden = open_form(client)
+    send(client, hidden)
+    _, reference = receipt_shown(client)
+
+    clock.advance(seconds=RECEIPT_WINDOW.total_seconds() + 60)
+    late = send(client, hidden)
+    html = late.get_data(as_text=True)
+    assert late.status_code == 200 and "already received" in html and reference in html
+    assert not RECEIPT_RE.search(html) and client.get("/report/received").status_code == 410
+    assert case_count() == 1
+
+    send(client, open_form(client), text="A second, different report about the checkpoint at Bo.")
+    assert case_count() == 2
+    db.session.rollback()
+    first = db.session.scalar(select(SubmissionKey).order_by(SubmissionKey.id))
+    assert first.receipt_encrypted is None and first.receipt_until is None  # erased, not only hidden
+
+
+def test_a_key_is_no_use_in_another_browser_and_a_guessed_key_replays_nothing(app, client):
+    hidden = open_form(client)
+    send(client, hidden)
+    code, reference = receipt_shown(client)
+
+    other = app.test_client()
+    stolen = {**open_form(other), "form_key": hidden["form_key"]}  # the key copied into another browser
+    assert send(other, stolen).status_code == 303
+    other_code, other_reference = receipt_shown(other)
+    guessed = {**open_form(other), "form_key": "A" * 43}
+    assert send(other, guessed).status_code == 303
+    guessed_code, guessed_reference = receipt_shown(other)
+    assert code not in (other_code, guessed_code) and reference not in (other_reference, guessed_reference)
+    assert case_count() == 3  # two new reports; nothing of the first one shown
+
+
+def test_a_forged_key_is_refused_with_a_clear_message_and_a_fresh_key(client):
+    hidden = {**open_form(client), "form_key": "not a key <script>"}
+    response = send(client, hidden)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "This form could not be accepted" in html
+    fresh = FORM_KEY_RE.search(html)
+    assert (fresh.group(1) or fresh.group(2)) != hidden["form_key"] and case_count() == 0
+
+
+def test_a_form_without_a_key_is_still_accepted(client):
+    hidden = open_form(client)
+    del hidden["form_key"]
+    assert send(client, hidden).status_code == 303 and case_count() == 1
+
+
+def test_two_requests_at_once_with_one_key_store_one_case(app: Flask, client, monkeypatch):
+    """Both requests look for the key before either stores anything, then both store: the unique key lets one
+    case in, and the other request answers with that case's receipt."""
+    hidden = open_form(client)
+    second = app.test_client()
+    second.set_cookie("session", client.get_cookie("session").value)  # the same browser, a second connection
+    both_looked = threading.Barrier(2, timeout=20)
+    real_find = idempotency.find_earlier
+    waited: set[int] = set()
+
+    def find_then_wait(key):
+        found = real_find(key)
+        if found is None and threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            both_looked.wait()
+        return found
+
+    monkeypatch.setattr(idempotency, "find_earlier", find_then_wait)
+    refused: list[str] = []
+    real_rollback = idempotency.rollback_quietly
+
+    def counted_rollback(session) -> None:
+        refused.append("duplicate key")
+        real_rollback(session)
+
+    monkeypatch.setattr(idempotency, "rollback_quietly", counted_rollback)
+    results: dict[str, object] = {}
+
+    def post(name: str, browser: FlaskClient) -> None:
+        try:
+            with app.app_context():  # the test client expires this thread's session after the request
+                results[name] = send(browser, hidden).status_code
+        except Exception as exc:  # pragma: no cover - shown in the assertion below
+            results[name] = exc
+
+    threads = [threading.Thread(target=post, args=(name, browser)) for name, browser in
+               (("one", client), ("two", second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results == {"one": 303, "two": 303}
+    assert len(waited) == 2  # both really were past the look-up before storing
+    assert refused == ["duplicate key"]  # the database's unique key stopped the second one
+    assert case_count() == 1
+    assert receipt_shown(client) == receipt_shown(second)
