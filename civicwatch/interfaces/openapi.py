@@ -17,7 +17,12 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*statuses: int) -> dict[str, Any]:
     words = {400: "The request is not valid (see the description).", 403: "The api_key is missing or not valid.",
-             404: "Not found.", 405: "Method not allowed.", 429: "Too many requests: wait and try again."}
+             404: "Not found.", 405: "Method not allowed.",
+             409: "The Idempotency-Key was used before, more than an hour ago: the description names the request "
+                  "it stored; nothing new was stored.",
+             429: "Too many requests: wait and try again.",
+             503: "The service is briefly unavailable (the database): nothing was stored. Send the same request "
+                  "again, with the same Idempotency-Key, after Retry-After seconds."}
     return {str(status): _json({"type": "array", "items": _ref("Open311Error")}, words[status]) for status in statuses}
 
 
@@ -177,7 +182,17 @@ def _open311_paths() -> dict[str, Any]:
     form_fields = {name: {"type": "string"} for name in (
         "api_key", "jurisdiction_id", "service_code", "description", "lat", "long", "address_string",
         "address_id", "email", "phone", "device_id", "account_id", "first_name", "last_name", "media_url",
-        "attribute[reported_actor]", "attribute[region]", "attribute[district]", "attribute[incident_date]")}
+        "attribute[reported_actor]", "attribute[region]", "attribute[district]", "attribute[incident_date]",
+        "idempotency_key")}
+    idempotency = {
+        "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "pattern": "^[!-~]{16,200}$"},
+        "description": "Recommended: a new random value (such as a UUID) for each complaint, sent again unchanged "
+                       "when the same complaint is retried (a timeout, a lost answer). A retry with the same key and "
+                       "api_key stores nothing new and answers as the first time (with the header "
+                       "Idempotent-Replayed: true) for an hour, then with 409 naming the stored request. 16 to 200 "
+                       "visible ASCII characters; may be sent as the idempotency_key field instead. Keys count per "
+                       "api_key: another client's keys never match yours.",
+    }
     return {
         "/open311/v2/discovery.json": {"get": {
             "summary": "Service discovery", "operationId": "open311Discovery",
@@ -206,13 +221,14 @@ def _open311_paths() -> dict[str, Any]:
                 "description": "Creates a case through the same intake as the web form. Answers with a token; "
                                "tokens/{token} gives the request id, which becomes readable once an answer is "
                                "published. first_name, last_name, device_id, account_id and media_url are not "
-                               "stored.",
-                "operationId": "open311CreateRequest",
+                               "stored. Send an Idempotency-Key so that a retried request cannot store the "
+                               "complaint twice.",
+                "operationId": "open311CreateRequest", "parameters": [idempotency],
                 "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
                     "type": "object", "required": ["api_key", "service_code", "description"],
                     "properties": form_fields}}}},
                 "responses": {"200": _json({"type": "array", "items": _ref("CreatedRequest")}, "Received."),
-                              **_errors(400, 403, 404, 429)}},
+                              **_errors(400, 403, 404, 409, 429, 503)}},
         },
         "/open311/v2/requests/{service_request_id}.json": {"get": {
             "summary": "One published answer", "operationId": "open311Request",

@@ -1,18 +1,23 @@
 """API keys for Open311 clients: issued and revoked by administrators, checked on every request that sends a
-complaint. Only a keyed hash of a key is stored. Each operation writes its audit entry and flushes."""
+complaint. Only a keyed hash of a key is stored. Each operation writes its audit entry and flushes, except
+`receive_open311_request`, which commits the complaint as intake's `receive_complaint` does."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
+from civicwatch.cases.models import CaseEvent
 from civicwatch.crypto import keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
-from civicwatch.interfaces.models import ApiKey
+from civicwatch.intake.idempotency import IdempotencyKey, remember_submission
+from civicwatch.intake.operations import Receipt, Submission, commit_complaint, route_stored_case, submit_complaint
+from civicwatch.interfaces.models import ApiKey, Open311Token
 
 API_KEY_PREFIX = "cw311_"
 
@@ -48,3 +53,29 @@ def authenticate_api_key(secret: str | None) -> ApiKey | None:
         return None
     key.last_used_at = utcnow()
     return key
+
+
+@dataclass(frozen=True)
+class Open311Receipt:
+    receipt: Receipt
+    token: str
+
+
+def receive_open311_request(submission: Submission, key_id: int, key_name: str, service_code: str,
+                            idempotency_key: IdempotencyKey | None = None) -> Open311Receipt:
+    """Store a complaint sent by an Open311 client with its token, event, audit entry and idempotency key in one
+    transaction, COMMIT it, then route it (as intake's receive_complaint)."""
+    case, code = submit_complaint(submission)
+    receipt = Receipt(case.id, case.reference, code)
+    token = secrets.token_urlsafe(18)
+    now = utcnow()
+    db.session.add(Open311Token(token_hash=keyed_hash("open311_token", token), case_id=case.id, api_key_id=key_id,
+                                service_code=service_code, created_at=now))
+    db.session.add(CaseEvent(case_id=case.id, kind="open311", public=False, created_at=now,
+                             detail={"service_code": service_code, "client": key_name}))
+    record_audit(None, "open311.request", case, after={"api_key": key_id, "service_code": service_code})
+    if idempotency_key is not None:
+        remember_submission(idempotency_key, case.id, code, extra={"token": token})
+    commit_complaint()
+    route_stored_case(case)
+    return Open311Receipt(receipt, token)

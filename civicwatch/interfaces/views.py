@@ -9,7 +9,6 @@ its id once its answer is published).
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from typing import Any, NoReturn
@@ -21,13 +20,13 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from civicwatch.accounts.permissions import admin_required
-from civicwatch.audit.operations import record_audit
-from civicwatch.cases.models import Case, CaseEvent, Channel
+from civicwatch.cases.models import Channel
 from civicwatch.crypto import keyed_hash
-from civicwatch.database import NulCharacterError, utcnow
+from civicwatch.database import NulCharacterError
 from civicwatch.errors import DomainError
 from civicwatch.extensions import csrf, db, limiter
-from civicwatch.intake.operations import Submission, receive_complaint
+from civicwatch.intake.idempotency import KEY_PATTERN, EarlierSubmission, IdempotencyKey, receive_once
+from civicwatch.intake.operations import Submission
 from civicwatch.interfaces import georeport, operations
 from civicwatch.interfaces.forms import ApiKeyForm, RevokeApiKeyForm
 from civicwatch.interfaces.models import ApiKey, Open311Token
@@ -43,6 +42,7 @@ GROUP = "Complaints about the security services"
 MAX_REQUESTS = 1000
 MAX_DAYS = 90
 MAX_IDS = 100
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class Open311Error(Exception):
@@ -351,20 +351,48 @@ def _location(form: Mapping[str, str]) -> str | None:
 
 def _create(key: ApiKey, theme: Theme, submission: Submission, fmt: str) -> Response:
     key_id, key_name = key.id, key.name
-    db.session.commit()  # the key's last use; receive_complaint commits the complaint on its own
-    receipt = receive_complaint(submission)
-    case = db.session.get_one(Case, receipt.case_id)
-    token = secrets.token_urlsafe(18)
-    db.session.add(Open311Token(token_hash=keyed_hash("open311_token", token), case_id=case.id, api_key_id=key_id,
-                                service_code=theme.code, created_at=utcnow()))
-    db.session.add(CaseEvent(case_id=case.id, kind="open311", public=False, created_at=utcnow(),
-                             detail={"service_code": theme.code, "client": key_name}))
-    record_audit(None, "open311.request", case, after={"api_key": key_id, "service_code": theme.code})
-    db.session.commit()
+    retry_key = _idempotency_key(key_id)
+    db.session.commit()  # the key's last use; the complaint is committed on its own
+
+    def store() -> operations.Open311Receipt:
+        return operations.receive_open311_request(submission, key_id, key_name, theme.code, retry_key)
+
+    outcome = store() if retry_key is None else receive_once(retry_key, store)
+    if isinstance(outcome, EarlierSubmission):
+        return _replayed(outcome, fmt)
+    return _created(outcome.receipt.reference, outcome.receipt.code, outcome.token, fmt)
+
+
+def _idempotency_key(key_id: int) -> IdempotencyKey | None:
+    """The client's Idempotency-Key (header, or the idempotency_key field), valid only with its own api_key."""
+    header, field = request.headers.get(IDEMPOTENCY_HEADER), request.form.get("idempotency_key")
+    value = header if header is not None else field
+    if value is None:
+        return None
+    if header is not None and field is not None and header != field:
+        raise Open311Error(400, f"{IDEMPOTENCY_HEADER} and idempotency_key differ; send one of them.")
+    if not KEY_PATTERN.fullmatch(value):
+        raise Open311Error(400, f"{IDEMPOTENCY_HEADER} must be 16 to 200 visible ASCII characters, such as a "
+                                "random UUID made for each new complaint.")
+    return IdempotencyKey(f"open311\n{key_id}", value)
+
+
+def _created(reference: str, receipt_code: str, token: str, fmt: str) -> Response:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    notice = (f"Received. The complainant's receipt code is {receipt.code}: with it they can follow the "
-              f"complaint at {base}/track. Keep it private. Reference {receipt.reference}.")
+    notice = (f"Received. The complainant's receipt code is {receipt_code}: with it they can follow the "
+              f"complaint at {base}/track. Keep it private. Reference {reference}.")
     return _respond("service_requests", [{"token": token, "service_notice": notice, "account_id": None}], fmt)
+
+
+def _replayed(earlier: EarlierSubmission, fmt: str) -> Response:
+    """The same answer as the first time, while the receipt is kept; after that, say which request it was."""
+    token = earlier.extra.get("token")
+    if earlier.code is None or not isinstance(token, str):
+        raise Open311Error(409, f"This {IDEMPOTENCY_HEADER} was already used: the complaint was received once, "
+                                f"as {earlier.reference}. Its receipt code is given again only within an hour.")
+    response = _created(earlier.reference, earlier.code, token, fmt)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 # ---------------------------------------------------------------- anything else under /open311/v2
