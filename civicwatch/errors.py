@@ -5,13 +5,22 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from civicwatch.database import NulCharacterError
+from civicwatch.database import NulCharacterError, rollback_quietly
 from civicwatch.extensions import db
 
 log = logging.getLogger(__name__)
+
+# The database is down, unreachable, restarting or too busy: the request may succeed if sent again shortly.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE_TITLE = "The service is briefly unavailable"
+UNAVAILABLE_MESSAGE = ("We could not reach our database just now, so nothing was saved. Please try again in a "
+                       "minute.")
 
 
 class DomainError(Exception):
@@ -50,7 +59,22 @@ def _wants_json() -> bool:
 def render_error(status: int, title: str, message: str) -> tuple[Response | str, int]:
     if _wants_json():
         return jsonify(error={"status": status, "title": title, "message": message}), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    try:
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+    except DATABASE_UNAVAILABLE:  # the page's menu needs the signed-in user, from a database that is down
+        rollback_quietly(db.session)
+        return Response(f"{title}. {message}\n", mimetype="text/plain"), status
+
+
+def database_unavailable(error: Exception) -> Response:
+    """503 with Retry-After, on a page made without the database."""
+    rollback_quietly(db.session)
+    log.error("database unavailable on %s %s (%s)", request.method, request.path, type(error).__name__)
+    body, status = render_error(503, UNAVAILABLE_TITLE, UNAVAILABLE_MESSAGE)
+    response = Response(body) if isinstance(body, str) else body
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -77,6 +101,9 @@ def register_error_handlers(app: Flask) -> None:
             400, "Something is not right",
             "What you sent contains an invisible control character (NUL). Remove it and try again.",
         )
+
+    for database_error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(database_error, database_unavailable)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError) -> tuple[Response | str, int]:
@@ -119,7 +146,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
-        db.session.rollback()
+        rollback_quietly(db.session)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(
             500,

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import Field
 
+from civicwatch import errors
 from civicwatch.cases.attachments import AttachmentError, UploadUnavailableError
 from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
@@ -89,6 +90,24 @@ def upload_unavailable(error: UploadUnavailableError) -> ResponseReturnValue:
     report_form = ReportForm()
     report_form.attachments.errors = [error.message]
     return render_template("intake/report.html", form=report_form, regions=all_regions()), error.status
+
+
+def database_unavailable(error: Exception) -> ResponseReturnValue:
+    """The database is down: a report being sent comes back, everything typed kept, on a page made without
+    the database, ready to send again (with the same form key: if it was stored after all, it is not doubled)."""
+    response = errors.database_unavailable(error)
+    if request.endpoint != "intake.report" or request.method != "POST":
+        return response
+    typed = [(name, value) for name, value in request.form.items(multi=True) if name not in NOT_RESENT]
+    files = any(storage.filename for storage in request.files.getlist("attachments"))
+    page = render_template("intake/report_unavailable.html", text=request.form.get("text", ""), typed=typed,
+                           files=files)
+    return page, 503, {"Retry-After": str(errors.RETRY_AFTER_SECONDS)}
+
+
+NOT_RESENT = frozenset({"text", "submit", "website"})
+for _database_error in errors.DATABASE_UNAVAILABLE:
+    blueprint.register_error_handler(_database_error, database_unavailable)
 
 
 @blueprint.route("/report/received")

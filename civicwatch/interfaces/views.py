@@ -22,8 +22,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from civicwatch.accounts.permissions import admin_required
 from civicwatch.cases.models import Channel
 from civicwatch.crypto import keyed_hash
-from civicwatch.database import NulCharacterError
-from civicwatch.errors import DomainError
+from civicwatch.database import NulCharacterError, rollback_quietly
+from civicwatch.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, DomainError
 from civicwatch.extensions import csrf, db, limiter
 from civicwatch.intake.idempotency import KEY_PATTERN, EarlierSubmission, IdempotencyKey, receive_once
 from civicwatch.intake.operations import Submission
@@ -71,6 +71,13 @@ def _spec_error(error: Exception) -> Response | None:
     if isinstance(error, Open311Error):
         db.session.rollback()
         return _respond("errors", georeport.error_records(error.status, *error.descriptions), _format(), error.status)
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        rollback_quietly(db.session)
+        response = _respond("errors", georeport.error_records(
+            503, "The service is briefly unavailable; nothing was stored. Send the same request again (with the same "
+                 "Idempotency-Key) after Retry-After seconds."), _format(), 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(error, NulCharacterError):
         db.session.rollback()
         return _respond("errors", georeport.error_records(400, "The request contains a NUL character."), _format(), 400)

@@ -7,8 +7,10 @@ request). Nothing is mocked above the driver: the requests go through the real a
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html import unescape
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from civicwatch.cases.models import Case
 from civicwatch.extensions import db
 from civicwatch.intake.queries import find_case_by_receipt
 from tests.conftest import csrf_token
+from tests.factories import post_multipart, staff_client
 from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED, post_report
 
 
@@ -104,3 +107,123 @@ def test_database_dying_right_after_the_commit_still_shows_the_receipt(client, a
     assert cases[0].body_id is None  # not routed: it waits in the triage queue
     assert code not in caplog.text and WHAT_HAPPENED not in caplog.text
 
+
+
+# ---------------------------------------------------------------- item: a database outage answers 503
+
+HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+TEXTAREA_RE = re.compile(r'<textarea id="text" name="text"[^>]*>(.*?)</textarea>', re.S)
+TYPED = {"incident_date": "2026-01-05", "area": "district:kenema", "location_text": "Tongo <checkpoint> & \"gate\"",
+         "reported_actor": "police", "contact_choice": "contact", "phone": "+232 76 123 456",
+         "email": "me@example.org"}
+TEXT_WITH_MARKUP = WHAT_HAPPENED + ' They said "<b>pay</b> & go".'
+
+
+def fields_of(html: str) -> dict[str, str]:
+    """What the page's form sends back, as a browser would."""
+    fields = {name: unescape(value) for name, value in HIDDEN_RE.findall(html)}
+    fields["text"] = unescape(TEXTAREA_RE.search(html).group(1))
+    return fields
+
+
+@contextmanager
+def inserts_into_cases_fail(app: Flask) -> Iterator[list[str]]:
+    failed: list[str] = []
+
+    def refuse(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO CASES"):
+            failed.append(statement)
+            gone()
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        yield failed
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+
+
+def assert_kept(response) -> dict[str, str]:
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30", html[:500]
+    assert "Nothing is lost" in html and "Send again" in html
+    fields = fields_of(html)
+    assert fields["text"] == TEXT_WITH_MARKUP
+    assert {name: fields.get(name) for name in TYPED} == TYPED
+    assert "<b>pay</b>" not in html  # kept as text, not markup
+    return fields
+
+
+def test_insert_failing_answers_503_with_everything_typed_and_sending_again_stores_once(client, app):
+    token = csrf_token(client, "/report")
+    with inserts_into_cases_fail(app) as failed:
+        response = post_report(client, token=token, text=TEXT_WITH_MARKUP, **TYPED)
+    assert failed, "the INSERT was to fail"
+    fields = assert_kept(response)
+    assert stored_cases() == []
+
+    again = post_multipart(client, "/report", fields)  # the database is back; the citizen presses "Send again"
+    assert again.status_code == 303, again.get_data(as_text=True)[:1000]
+    html = client.get("/report/received").get_data(as_text=True)
+    [case] = stored_cases()
+    assert case.text == TEXT_WITH_MARKUP and case.location_text == TYPED["location_text"] and case.reference in html
+    assert RECEIPT_RE.search(html)
+
+
+def test_database_down_before_the_form_is_read_still_keeps_the_text(client, app):
+    token = csrf_token(client, "/report")
+    dead = DeadDatabase(app, "refused")
+    dead.start()
+    try:
+        response = post_report(client, token=token, text=TEXT_WITH_MARKUP, **TYPED)
+    finally:
+        dead.stop()
+    fields = assert_kept(response)
+    assert fields["csrf_token"] == token
+    assert stored_cases() == []
+
+
+def test_a_commit_lost_with_the_connection_is_sent_again_without_a_second_case(client, app):
+    """The COMMIT reached the database but its answer was lost: the citizen sees the 503 page, sends again with
+    the same form key, and gets the receipt of the case that was stored."""
+    html = client.get("/report").get_data(as_text=True)
+    form_key = re.search(r'name="form_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="form_key"', html)
+    hidden = {"form_key": form_key.group(1) or form_key.group(2)}
+    token = csrf_token(client, "/report")
+
+    def answer_lost(session: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    event.listen(Session, "after_commit", answer_lost)
+    try:
+        response = post_report(client, token=token, text=TEXT_WITH_MARKUP, **TYPED, **hidden)
+    finally:
+        event.remove(Session, "after_commit", answer_lost)
+    fields = assert_kept(response)
+    assert len(stored_cases()) == 1  # it was stored after all
+
+    again = post_multipart(client, "/report", fields)
+    assert again.status_code == 303
+    html = client.get("/report/received").get_data(as_text=True)
+    [case] = stored_cases()
+    assert case.reference in html and find_case_by_receipt(RECEIPT_RE.search(html).group(1)).id == case.id
+
+
+def test_other_pages_answer_503_with_retry_after(client, app, make_user):
+    staff = staff_client(app, make_user("admin"))
+    dead = DeadDatabase(app, "refused")
+    dead.start()
+    try:
+        public = client.get("/transparency", headers={"Accept": "text/html"})
+        api = client.post("/open311/v2/requests.json", data={"api_key": "cw311_x", "service_code": "corruption",
+                                                              "description": "Something happened."})
+        staff_page = staff.get("/staff/cases")
+    finally:
+        dead.stop()
+    assert public.status_code == 503 and public.headers["Retry-After"] == "30"
+    assert "briefly unavailable" in public.get_data(as_text=True)
+    assert api.status_code == 503 and api.headers["Retry-After"] == "30"
+    assert api.get_json()[0]["code"] == 503
+    assert staff_page.status_code == 503 and staff_page.headers["Retry-After"] == "30"
+    assert "briefly unavailable" in staff_page.get_data(as_text=True)

@@ -135,7 +135,9 @@ def test_files_are_removed_when_the_commit_fails(client, app):
     finally:
         event.remove(Session, "before_commit", database_fails)
     assert written == [3]  # the files were there when the commit was attempted
-    assert response.status_code == 500  # a database failure, unlike a disk one, is not the citizen's to work around
+    # The database's failure: the citizen is asked to send again in a moment, with what was typed kept.
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert WHAT_HAPPENED in response.get_data(as_text=True)
     assert count(Case) == 0 and files_under(uploads) == []
 
 
