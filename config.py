@@ -50,6 +50,9 @@ class Config:
     PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Country assumed for phone numbers written without an international prefix.
     DEFAULT_PHONE_REGION = os.environ.get("CIVICWATCH_PHONE_REGION", "SL")
+    # The deployment's time zone (an IANA name such as Africa/Freetown): what "today" is for the people who
+    # report, for instance the latest incident date a report may give. Times are stored in UTC regardless.
+    TIMEZONE = os.environ.get("CIVICWATCH_TIMEZONE", "UTC")
     # Outbox delivery: failures are retried after 30 s, 60 s, 120 s ... (at most an hour apart) until the
     # message is this old, then marked failed for an admin. A claim older than the timeout belongs to a
     # worker that died and is taken over; it must be well above the Twilio request timeout.

@@ -5,7 +5,9 @@ import datetime as dt
 import enum
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
@@ -30,6 +32,14 @@ class Base(DeclarativeBase):
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware UTC. Tests replace the clock via `set_clock`."""
     return _clock()
+
+
+def deployment_date(moment: dt.datetime | None = None, zone: str | None = None) -> dt.date:
+    """The date at `moment` (now) in the deployment's time zone (the TIMEZONE setting): "today" as the people
+    using the site count it, which is not UTC's date around midnight."""
+    if zone is None:
+        zone = current_app.config.get("TIMEZONE", "UTC") if has_app_context() else "UTC"
+    return (moment or utcnow()).astimezone(ZoneInfo(zone)).date()
 
 
 def _system_clock() -> dt.datetime:

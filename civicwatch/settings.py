@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from civicwatch.crypto import valid_encryption_key
 
@@ -39,11 +40,20 @@ def check_settings(config: dict[str, Any]) -> None:
             "CIVICWATCH_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
             'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         )
+    _check_timezone(config.get("TIMEZONE", "UTC"))
     if is_production(config):
         _check_public_base_url(config.get("PUBLIC_BASE_URL"))
         _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
         if config.get("TRUSTED_HOSTS") is None:
             config["TRUSTED_HOSTS"] = [urlsplit(config["PUBLIC_BASE_URL"]).hostname]
+
+
+def _check_timezone(name: object) -> None:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"CIVICWATCH_TIMEZONE must be an IANA time zone name such as Africa/Freetown or UTC, "
+                            f"not {name!r}") from None
 
 
 def _refuse_twilio_outside_production(config: Mapping[str, Any]) -> None:

@@ -27,7 +27,7 @@ from civicwatch.cases.references import (
     temporary_reference,
 )
 from civicwatch.crypto import encrypt_json
-from civicwatch.database import rollback_quietly, utcnow
+from civicwatch.database import deployment_date, rollback_quietly, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import IdempotencyKey, remember_submission
 from civicwatch.intake.validation import (
@@ -85,7 +85,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     """
     now = utcnow()
     text = clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX)
-    incident_date = check_incident_date(submission.incident_date, now.date())
+    incident_date = check_incident_date(submission.incident_date, deployment_date(now))
     region, district = resolve_place(submission.region_code, submission.district_code)
     location_text = clean_optional(submission.location_text, "location_text", LOCATION_MAX)
     reported_actor, actor_row = resolve_reported_actor(submission.reported_actor)

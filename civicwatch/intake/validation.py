@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from civicwatch import phones
 from civicwatch.cases.models import Channel
-from civicwatch.database import utcnow
+from civicwatch.database import deployment_date
 from civicwatch.errors import DomainError
 from civicwatch.taxonomy.models import Actor, District, Region
 from civicwatch.taxonomy.queries import by_code
@@ -53,7 +53,7 @@ def check_incident_date(value: dt.date | None, today: dt.date | None = None) -> 
         return None
     if isinstance(value, dt.datetime):
         value = value.date()
-    if value > (today or utcnow().date()):
+    if value > (today or deployment_date()):
         raise SubmissionError("The date cannot be in the future.", "incident_date")
     if value < EARLIEST_INCIDENT:
         raise SubmissionError(f"Give a date after {EARLIEST_INCIDENT.year}.", "incident_date")

@@ -14,7 +14,7 @@ from civicwatch.cases.attachments import AttachmentError, IncomingFile, attachme
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.crypto import decrypt_json, keyed_hash
-from civicwatch.database import set_clock, utcnow
+from civicwatch.database import set_clock
 from civicwatch.extensions import db
 from civicwatch.intake import operations, queries
 from civicwatch.intake.operations import Submission, SubmissionError
@@ -39,7 +39,7 @@ def test_submit_complaint_stores_everything_but_the_code(app):
 
     assert normalise_receipt_code(code) is not None and len(code) == 19
     stored = db.session.get(Case, case.id)
-    assert stored.reference == f"CW-{utcnow().year}-{case.id:06d}"
+    assert stored.reference == f"CW-{stored.created_at.year}-{case.id:06d}"
     assert stored.status is CaseStatus.RECEIVED and stored.body_id is None
     assert stored.region.code == "southern" and stored.district.code == "bo"  # region implied by district
     assert stored.actor.code == "police" and stored.reported_actor == "police"
@@ -61,11 +61,14 @@ def test_anonymous_complaint_has_no_contact(app):
     assert case.contact_encrypted is None and case.contact_phone_hash is None
 
 
+TOMORROW = object()  # resolved inside the test, from the clock fixture
+
+
 @pytest.mark.parametrize("changes, field", [
     ({"text": "too short"}, "text"),
     ({"text": "x" * 5001}, "text"),
     ({"text": "   \x00\x01   "}, "text"),
-    ({"incident_date": utcnow().date() + dt.timedelta(days=1)}, "incident_date"),
+    ({"incident_date": TOMORROW}, "incident_date"),
     ({"incident_date": dt.date(1900, 1, 1)}, "incident_date"),
     ({"region_code": "atlantis"}, "area"),
     ({"district_code": "nowhere"}, "area"),
@@ -76,8 +79,9 @@ def test_anonymous_complaint_has_no_contact(app):
     ({"email": "not-an-email"}, "email"),
     ({"location_text": "x" * 501}, "location_text"),
 ])
-def test_submit_complaint_refuses_bad_input(app, changes, field):
-    values = {"text": TEXT, "channel": Channel.WEB, **changes}
+def test_submit_complaint_refuses_bad_input(app, clock, changes, field):
+    tomorrow = clock.now.date() + dt.timedelta(days=1)  # from the test's clock, not from when tests were collected
+    values = {"text": TEXT, "channel": Channel.WEB, **{k: (tomorrow if v is TOMORROW else v) for k, v in changes.items()}}
     with pytest.raises(SubmissionError) as caught:
         operations.submit_complaint(Submission(**values))
     assert caught.value.field == field and caught.value.message
