@@ -39,7 +39,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from civicwatch.classify.classifier import Classifier  # noqa: E402
+from civicwatch.classify.classifier import Classifier, model_meta  # noqa: E402
 from civicwatch.classify.corpus import LabelledText, corpus_files, read_examples, split_examples  # noqa: E402
 from civicwatch.classify.evaluation import baseline_report, evaluate_classifier, label_report  # noqa: E402
 from civicwatch.classify.files import PIPELINE_CONFIG  # noqa: E402
@@ -60,10 +60,7 @@ def line(label: str, *cells: str) -> None:
 
 
 def save(trained: TrainedPipeline, directory: Path) -> Path:
-    meta = {"labels": trained.labels, "label_field": "theme",
-            "urgency": {"label": "urgent", "threshold": trained.urgency_threshold}
-            if trained.urgency_threshold is not None else None,
-            "actor": {"codes": trained.actor_codes} if trained.actor_codes else None}
+    meta = {**model_meta(trained), "label_field": "theme"}
     return save_model(trained, meta, terms_from_taxonomy(read_taxonomy()), directory, new_version("b" * 8), [])
 
 
