@@ -156,6 +156,8 @@ def _features_forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[An
         vals_out = numpy.concatenate([values for _, values in features]).astype("float32")
     else:
         keys_out, vals_out = numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")
+    # Not only is_train: thinc's with_cpu wrapper always runs its layers in training mode. Training sets the
+    # rate before each update and sets it back to 0 after each epoch, so predictions are never dropped.
     rate = float(model.attrs.get("dropout_rate", 0.0))
     if is_train and 0.0 < rate < 1.0 and len(vals_out):
         vals_out = _drop_features(vals_out, rate)

@@ -27,7 +27,7 @@ from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch, registry
-from thinc.api import Config, Optimizer
+from thinc.api import Config, Optimizer, set_dropout_rate
 
 from civicwatch.classify.actors import ActorThresholds, choose_thresholds
 from civicwatch.classify.architectures import doc_features, feature_layer
@@ -279,6 +279,8 @@ def _fit(nlp: Language, task: _Task, settings: Settings, epochs: int, progress: 
         for batch in minibatch(pool, size=settings.batch_size):
             component.update(batch, drop=settings.dropout, sgd=optimizer, losses=losses)
         score = None
+        # thinc's with_cpu runs its layers in training mode even to predict: the dropout rate itself must be 0.
+        set_dropout_rate(component.model, 0.0)
         if dev is not None:
             with component.model.use_params(optimizer.averages or {}):
                 dev_scores = _predict(component, dev.docs)
