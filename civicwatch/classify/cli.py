@@ -72,9 +72,17 @@ def _train_summary(meta: dict[str, Any]) -> list[str]:
         theme = metrics["theme"]
         lines.append(f"  held-out ({data['held_out']} examples, measured before they were used): "
                      f"macro-F1 {theme['macro_f1']:.3f}, accuracy {theme['accuracy']:.3f}")
+        if metrics.get("routing"):
+            routing = metrics["routing"]
+            lines.append(f"  held-out at the triage threshold {routing['threshold']:.2f}: {routing['coverage']:.0%} "
+                         f"routed, {routing['routed_accuracy']:.3f} of them right")
         if metrics.get("urgency"):
             urgency = metrics["urgency"]
             lines.append(f"  urgent: recall {urgency['recall']:.3f}, precision {urgency['precision']:.3f}")
+    triage = meta.get("triage")
+    if triage:
+        lines.append(f"  triage threshold {triage['threshold']:.2f} (target accuracy of routed cases "
+                     f"{triage['target']:.2f}; {triage['coverage']:.0%} routed on the development split)")
     return lines
 
 
