@@ -77,6 +77,10 @@ def taxonomy_row(model: type[Coded], code: str | None) -> Coded | None:
     copy = cached("taxonomy_rows", _taxonomy_rows).get((model.__name__, code))
     if not isinstance(copy, model):
         return None
+    key = inspect(copy).key
+    present = db.session.identity_map.get(key) if key is not None else None
+    if isinstance(present, model):  # already in this session, perhaps with changes of its own: keep it
+        return present
     return db.session.merge(copy, load=False)
 
 

@@ -77,8 +77,12 @@ def _forget_version(session: Session, transaction: SessionTransaction) -> None:
 
 
 def taxonomy_version() -> str | None:
-    """The taxonomy's current token (None before its first change); read once per transaction."""
-    info = db.session.info
+    """The taxonomy's current token (None before its first change); read once per transaction. A change
+    still pending in this session is flushed first, so that it counts."""
+    session = db.session()
+    if any(_is_taxonomy_change(session, row) for row in chain(session.new, session.dirty, session.deleted)):
+        session.flush()
+    info = session.info
     if _SESSION_KEY not in info:
         value = db.session.execute(select(Setting.value).where(Setting.key == VERSION_SETTING)).scalar()
         info[_SESSION_KEY] = str(value) if value is not None else None

@@ -132,3 +132,13 @@ def test_every_taxonomy_change_writes_a_new_version(app) -> None:
     db.session.add(Setting(key="unrelated_but_a_setting", value=1))
     db.session.commit()
     assert version() != after_edit
+
+
+def test_a_change_pending_in_the_same_transaction_counts(make_case, use_fake_classifier) -> None:
+    use_fake_classifier(theme="corruption", confidence=0.99)
+    _route(make_case())
+    case = make_case()
+    rule = db.session.scalars(select(RoutingRule).join(Theme).where(Theme.code == "corruption")).first()
+    rule.body = body_by_code("auditor_general")  # not flushed yet
+    _route(case)
+    assert case.body.code == "auditor_general"
