@@ -68,8 +68,8 @@ class NaiveBayes:
     @classmethod
     def fit(cls, rows: FeatureRows, targets: numpy.ndarray, n_labels: int, size: int, smoothing: float,
             prior_weight: float) -> NaiveBayes:
-        counts = numpy.zeros((size, n_labels), dtype="float64")
-        numpy.add.at(counts, (rows.buckets, targets[rows.rows()]), rows.values)
+        cells = rows.buckets * n_labels + targets[rows.rows()]
+        counts = numpy.bincount(cells, weights=rows.values, minlength=size * n_labels).reshape(size, n_labels)
         return cls.from_counts(counts, numpy.bincount(targets, minlength=n_labels), smoothing, prior_weight)
 
     @classmethod
@@ -88,7 +88,10 @@ class NaiveBayes:
         scores = numpy.tile(self.log_prior.astype("float64"), (len(rows.lengths), 1))
         if len(rows.values):
             contributions = self.log_probs[rows.buckets] * rows.values[:, None]
-            numpy.add.at(scores, rows.rows(), contributions)
+            # Each text's features are contiguous: sum them per text with one reduceat.
+            present = rows.lengths > 0
+            starts = (numpy.cumsum(rows.lengths) - rows.lengths)[present]
+            scores[present] += numpy.add.reduceat(contributions, starts, axis=0)
         return _log_softmax(scores.reshape(-1, n_labels))
 
 
