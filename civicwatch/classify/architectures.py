@@ -60,6 +60,8 @@ def extract_features(
             "sublinear": sublinear,
             "char_weight": char_weight,
             "char_cache": CharNgramCache(),
+            # Set by spaCy's update(drop=...): the share of a text's features hidden in each training step.
+            "dropout_rate": 0.0,
         },
     )
     return model
@@ -125,6 +127,27 @@ def _doc_features(model: Model, doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]
     return keys, values
 
 
+def doc_features(model: Model, doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """The feature keys and values the linear model reads in a doc (for the smoothed head)."""
+    return _doc_features(model, doc)
+
+
+def feature_layer(model: Model) -> Model | None:
+    """The feature extractor inside a text classifier's model, if it has one of ours."""
+    for node in model.walk():
+        if node.name == "extract_features":
+            return node
+    return None
+
+
+def _drop_features(values: numpy.ndarray, rate: float) -> numpy.ndarray:
+    """Feature dropout: each feature of each text is hidden with probability `rate` (the rest scaled up), so
+    the model cannot lean on a few words it has memorised. numpy's global generator is seeded by spaCy's
+    fix_random_seed, so training stays reproducible."""
+    keep = numpy.random.random(len(values)) >= rate
+    return (values * keep / (1.0 - rate)).astype("float32")
+
+
 def _features_forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[Any, Any]:
     features = [_doc_features(model, doc) for doc in docs]
     lengths = numpy.asarray([len(keys) for keys, _ in features], dtype="int32")
@@ -133,6 +156,11 @@ def _features_forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[An
         vals_out = numpy.concatenate([values for _, values in features]).astype("float32")
     else:
         keys_out, vals_out = numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")
+    # Not only is_train: thinc's with_cpu wrapper always runs its layers in training mode. Training sets the
+    # rate before each update and sets it back to 0 after each epoch, so predictions are never dropped.
+    rate = float(model.attrs.get("dropout_rate", 0.0))
+    if is_train and 0.0 < rate < 1.0 and len(vals_out):
+        vals_out = _drop_features(vals_out, rate)
 
     def backprop(d_output: Any) -> list:
         return []

@@ -1,35 +1,40 @@
 """The classifier: a trained model directory loaded once, answering `classify(text)`.
 
 A model directory holds the spaCy pipeline (`pipeline/`), `meta.json` (labels, urgency threshold,
-metrics, data hash), `gazetteer.json` (the taxonomy terms at training time) and `words.json` (how
-often each word occurred in training, for the misspelling guard and for spotting unfamiliar text).
+the theme head's weight, smoothing and temperature, the triage threshold, the actor thresholds, metrics,
+data hash), `smoothed_head.npz` (the naive Bayes head, when its weight is above 0), `gazetteer.json` (the
+taxonomy terms at training time) and `words.json` (how often each word occurred in training, for the
+misspelling guard and for spotting unfamiliar text).
 """
 from __future__ import annotations
 
 import json
 import threading
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy
 import spacy
 from spacy.attrs import IS_ALPHA, LENGTH, LOWER
 from spacy.language import Language
+from spacy.pipeline import TextCategorizer
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 import civicwatch.classify.architectures  # noqa: F401  (registers the model architectures)
+from civicwatch.classify.actors import ActorThresholds, choose_actor
+from civicwatch.classify.architectures import doc_features, feature_layer
 from civicwatch.classify.files import GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
 from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms
+from civicwatch.classify.smoothed import HEAD_FILE, Calibration, FeatureRows, NaiveBayes, load_head
 from civicwatch.classify.text import has_words, prepare_text
 from civicwatch.classify.training import (
     ACTOR,
     ACTOR_PREFIX,
     COMMON_WORD_COUNT,
-    NO_ACTOR,
+    THEME,
     URGENCY,
     URGENT_LABEL,
     TrainedPipeline,
@@ -38,8 +43,6 @@ from civicwatch.classify.training import (
 # Below this share of words seen in training, the text is probably in another language or noise:
 # its theme is not trusted (confidence 0), so it goes to a person.
 FAMILIAR_SHARE = 0.4
-# With no actor word in the text, the actor classifier alone must be at least this sure.
-ACTOR_ALONE_CONFIDENCE = 0.6
 
 
 class ModelLoadError(RuntimeError):
@@ -73,7 +76,7 @@ class Classifier:
     except caches."""
 
     def __init__(self, nlp: Language, meta: Mapping[str, Any], gazetteer: Gazetteer,
-                 word_counts: Mapping[str, int]) -> None:
+                 word_counts: Mapping[str, int], head: NaiveBayes | None = None) -> None:
         self.nlp = nlp
         self.meta = dict(meta)
         self.gazetteer = gazetteer
@@ -81,13 +84,28 @@ class Classifier:
         self.labels: list[str] = list(meta["labels"])
         urgency = meta.get("urgency") or {}
         self.urgency_threshold: float | None = urgency.get("threshold")
-        self.actor_codes: list[str] = list((meta.get("actor") or {}).get("codes") or [])
+        actor = meta.get("actor") or {}
+        self.actor_codes: list[str] = list(actor.get("codes") or [])
+        self.actor_thresholds = ActorThresholds.from_dict(actor.get("thresholds"))
+        theme_head = meta.get("theme_head") or {}
+        self.calibration = Calibration(float(theme_head.get("weight", 0.0)), float(theme_head.get("smoothing", 0.0)),
+                                       float(theme_head.get("temperature", 1.0)))
+        self.head = head if head is not None and self.calibration.weight > 0 else None
+        self._features = feature_layer(cast(TextCategorizer, nlp.get_pipe(THEME)).model) if self.head is not None else None
+        # The labels in the order the theme classifier scores them (meta's order is sorted; so is training's).
+        self._theme_columns = list(meta["labels"])
         self._variants: dict[str, Classifier] = {}
         self._known_words = numpy.asarray(sorted(get_string_id(word) for word in self.word_counts), dtype="uint64")
 
     @property
     def version(self) -> str:
         return str(self.meta["version"])
+
+    @property
+    def triage_threshold(self) -> float | None:
+        """The confidence threshold chosen at training time for the target accuracy of routed cases."""
+        value = (self.meta.get("triage") or {}).get("threshold")
+        return float(value) if value is not None else None
 
     @classmethod
     def load(cls, path: Path | str, terms: GazetteerTerms | None = None) -> Classifier:
@@ -98,19 +116,19 @@ class Classifier:
             word_counts = json.loads((path / WORDS_FILE).read_text(encoding="utf-8"))
             saved_terms = GazetteerTerms.from_dict(json.loads((path / GAZETTEER_FILE).read_text(encoding="utf-8")))
             nlp = spacy.load(path / PIPELINE_DIR)
+            head = load_head(path / HEAD_FILE) if (path / HEAD_FILE).is_file() else None
         except (OSError, ValueError, KeyError) as exc:
             raise ModelLoadError(f"cannot load the model in {path.name}: {type(exc).__name__}") from exc
         if "textcat" not in nlp.pipe_names or "labels" not in meta:
             raise ModelLoadError(f"the model in {path.name} has no theme classifier")
-        return cls(nlp, meta, _gazetteer(nlp, terms or saved_terms, word_counts), word_counts)
+        return cls(nlp, meta, _gazetteer(nlp, terms or saved_terms, word_counts), word_counts, head)
 
     @classmethod
     def from_pipeline(cls, trained: TrainedPipeline, terms: GazetteerTerms, version: str) -> Classifier:
         """A classifier straight from training, without saving it (to measure it)."""
-        meta = {"version": version, "labels": trained.labels,
-                "urgency": {"threshold": trained.urgency_threshold},
-                "actor": {"codes": trained.actor_codes or []}}
-        return cls(trained.nlp, meta, _gazetteer(trained.nlp, terms, trained.word_counts), trained.word_counts)
+        meta = {"version": version, **model_meta(trained)}
+        return cls(trained.nlp, meta, _gazetteer(trained.nlp, terms, trained.word_counts), trained.word_counts,
+                   trained.head)
 
     def with_terms(self, terms: GazetteerTerms) -> Classifier:
         """The same model with another gazetteer (the same object if the terms are unchanged)."""
@@ -120,7 +138,7 @@ class Classifier:
         variant = self._variants.get(fingerprint)
         if variant is None:
             variant = Classifier(self.nlp, self.meta, _gazetteer(self.nlp, terms, self.word_counts),
-                                 self.word_counts)
+                                 self.word_counts, self.head)
             if len(self._variants) >= 4:  # the taxonomy changed more than once since loading
                 self._variants.clear()
             self._variants[fingerprint] = variant
@@ -134,10 +152,23 @@ class Classifier:
         prepared = [prepare_text(text) for text in texts]
         readable = [i for i, text in enumerate(prepared) if has_words(text)]
         results: list[Classification] = [self._nothing_to_read() for _ in prepared]
-        docs = self.nlp.pipe((prepared[i] for i in readable), batch_size=batch_size)
-        for i, doc in zip(readable, docs, strict=False):
-            results[i] = self._read(doc)
+        docs = list(self.nlp.pipe((prepared[i] for i in readable), batch_size=batch_size))
+        probabilities = self.theme_probabilities(docs)
+        for i, doc, row in zip(readable, docs, probabilities, strict=False):
+            results[i] = self._read(doc, row)
         return results
+
+    def theme_probabilities(self, docs: list[Doc]) -> numpy.ndarray:
+        """The calibrated theme probabilities of each doc (columns in `labels` order): the text classifier
+        mixed with the smoothed head, divided by the temperature."""
+        textcat = numpy.asarray([[doc.cats.get(label, 0.0) for label in self._theme_columns] for doc in docs],
+                                dtype="float64").reshape(len(docs), len(self._theme_columns))
+        nb_log = None
+        if self.head is not None and self._features is not None and docs:
+            layer = self._features
+            rows = FeatureRows.build([doc_features(layer, doc) for doc in docs], self.head.size)
+            nb_log = self.head.log_posteriors(rows)
+        return self.calibration.combine(textcat, nb_log)
 
     def _nothing_to_read(self) -> Classification:
         return Classification(theme=None, confidence=0.0, scores={}, actor=None, region=None, district=None,
@@ -156,8 +187,8 @@ class Classifier:
         positions = numpy.minimum(numpy.searchsorted(known, words), len(known) - 1)
         return float((known[positions] == words).mean())
 
-    def _read(self, doc: Doc) -> Classification:
-        scores = {label: round(float(doc.cats.get(label, 0.0)), 4) for label in self.labels}
+    def _read(self, doc: Doc, probabilities: numpy.ndarray) -> Classification:
+        scores = {label: round(float(p), 4) for label, p in zip(self._theme_columns, probabilities, strict=True)}
         best = max(self.labels, key=lambda label: scores[label])
         theme: str | None = best
         confidence = min(1.0, max(0.0, scores[best]))
@@ -173,29 +204,35 @@ class Classifier:
             urgency_score >= self.urgency_threshold)
         mentions = self.gazetteer.mentions(doc)
         places = self.gazetteer.places(mentions)
-        actor = self._choose_actor(mentions["actor"], doc)
+        actor = self._choose_actor(mentions, doc)
         return Classification(theme=theme, confidence=round(confidence, 4), scores=scores, actor=actor,
                               region=places.region, district=places.district, urgent=urgent,
                               model_version=self.version, urgency_score=urgency_score, familiar=familiar,
                               notes=tuple(notes))
 
-    def _choose_actor(self, mentions: list[tuple[str, int]], doc: Doc) -> str | None:
-        """Actors named in the text win; the actor classifier decides between several, or reads an actor
-        the text implies without naming ("dem lock me for station")."""
-        named = Counter(code for code, _ in mentions)
-        first: dict[str, int] = {}
-        for code, position in mentions:
-            first.setdefault(code, position)
-        if ACTOR not in self.nlp.pipe_names:
-            return min(named, key=lambda code: (-named[code], first[code])) if named else None
-        probabilities = {code: float(doc.cats.get(ACTOR_PREFIX + code, 0.0)) for code in self.actor_codes}
-        if named:
-            return min(named, key=lambda code: (-probabilities.get(code, 0.0), -named[code], first[code]))
-        if not probabilities:
-            return None
-        best = max(probabilities, key=lambda code: probabilities[code])
-        none = float(doc.cats.get(NO_ACTOR, 0.0))
-        return best if probabilities[best] >= ACTOR_ALONE_CONFIDENCE and probabilities[best] > none else None
+    def _choose_actor(self, mentions: Mapping[str, list[tuple[str, int]]], doc: Doc) -> str | None:
+        """Named services win; generic and place words, or nothing at all, leave it to the actor classifier
+        above its thresholds (civicwatch.classify.actors)."""
+        probabilities = None
+        if ACTOR in self.nlp.pipe_names:
+            probabilities = {code: float(doc.cats.get(ACTOR_PREFIX + code, 0.0)) for code in self.actor_codes}
+        return choose_actor(mentions, probabilities, self.actor_thresholds)
+
+
+def model_meta(trained: TrainedPipeline) -> dict[str, Any]:
+    """What a model's meta.json says about how to read its scores (labels, head, thresholds)."""
+    calibration = trained.calibration
+    return {
+        "labels": trained.labels,
+        "theme_head": {"kind": "multinomial naive Bayes over the theme model's hashed features",
+                       "weight": calibration.weight, "smoothing": calibration.smoothing,
+                       "temperature": round(calibration.temperature, 4), "chosen_on": trained.calibration_report},
+        "triage": trained.triage,
+        "urgency": {"label": "urgent", "threshold": trained.urgency_threshold, "cross_validation": trained.urgency_cv}
+        if trained.urgency_threshold is not None else None,
+        "actor": {"codes": trained.actor_codes, "thresholds": trained.actor_thresholds.as_dict(),
+                  "chosen_on": trained.actor_report} if trained.actor_codes else None,
+    }
 
 
 def _gazetteer(nlp: Language, terms: GazetteerTerms, word_counts: Mapping[str, int]) -> Gazetteer:

@@ -38,19 +38,28 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 # ---------------------------------------------------------------- train
 
 class ProgressDisplay:
-    """One line per epoch: stage, a bar, the loss and the development score when there is one."""
+    """One progress bar for the whole training run, redrawn in place: the share done, the elapsed time, the
+    current stage with its epoch, loss and development score. `close()` ends the line."""
 
-    def __init__(self, stream: IO[str] | None = None, width: int = 20) -> None:
+    def __init__(self, stream: IO[str] | None = None, width: int = 30) -> None:
         self.stream = stream
         self.width = width
         self.started = time.perf_counter()
+        self.drawn = False
 
     def __call__(self, report: EpochReport) -> None:
-        filled = round(self.width * report.epoch / max(1, report.epochs))
+        filled = round(self.width * min(1.0, report.done))
         bar = "#" * filled + "." * (self.width - filled)
-        score = f"  dev {report.score:.3f}" if report.score is not None else ""
-        click.echo(f"{report.stage:<38.38} [{bar}] {report.epoch:>2}/{report.epochs:<2} "
-                   f"loss {report.loss:9.4f}{score}  {time.perf_counter() - self.started:6.1f}s", file=self.stream)
+        score = f" dev {report.score:.3f}" if report.score is not None else ""
+        line = (f"[{bar}] {report.done:4.0%} {time.perf_counter() - self.started:5.0f}s  "
+                f"{report.stage[:40]} epoch {report.epoch}/{report.epochs} loss {report.loss:.4f}{score}")
+        click.echo(f"\r{line:<120}", file=self.stream, nl=False)
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            click.echo("", file=self.stream)
+            self.drawn = False
 
 
 def _train_summary(meta: dict[str, Any]) -> list[str]:
@@ -63,9 +72,17 @@ def _train_summary(meta: dict[str, Any]) -> list[str]:
         theme = metrics["theme"]
         lines.append(f"  held-out ({data['held_out']} examples, measured before they were used): "
                      f"macro-F1 {theme['macro_f1']:.3f}, accuracy {theme['accuracy']:.3f}")
+        if metrics.get("routing"):
+            routing = metrics["routing"]
+            lines.append(f"  held-out at the triage threshold {routing['threshold']:.2f}: {routing['coverage']:.0%} "
+                         f"routed, {routing['routed_accuracy']:.3f} of them right")
         if metrics.get("urgency"):
             urgency = metrics["urgency"]
             lines.append(f"  urgent: recall {urgency['recall']:.3f}, precision {urgency['precision']:.3f}")
+    triage = meta.get("triage")
+    if triage:
+        lines.append(f"  triage threshold {triage['threshold']:.2f} (target accuracy of routed cases "
+                     f"{triage['target']:.2f}; {triage['coverage']:.0%} routed on the development split)")
     return lines
 
 
@@ -81,12 +98,15 @@ def _train_summary(meta: dict[str, Any]) -> list[str]:
               show_default=True, help="spaCy config file of the pipeline.")
 def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, config_path: str) -> None:
     """Train the theme, urgency and actor classifiers and make the new model active."""
+    display = ProgressDisplay()
     try:
         result = train_model(list(data) or None, label_field=label_field, keep_held_out=keep_held_out,
-                             config_path=config_path, progress=ProgressDisplay())
+                             config_path=config_path, progress=display)
     except CorpusError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
+    finally:
+        display.close()
     db.session.commit()
     for line in _train_summary({**result.meta, "active": True}):
         click.echo(line)
@@ -98,7 +118,11 @@ def prepare_model() -> str:
     if version is not None:
         return f"Classifier model {version} is active."
     click.echo("No classifier model yet: training one from the corpus (about a minute).")
-    result = train_model(progress=ProgressDisplay())
+    display = ProgressDisplay()
+    try:
+        result = train_model(progress=display)
+    finally:
+        display.close()
     db.session.commit()
     return "\n".join(_train_summary({**result.meta, "active": True}))
 

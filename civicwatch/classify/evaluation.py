@@ -61,13 +61,24 @@ def urgency_report(examples: Sequence[LabelledText], results: Sequence[Classific
             "urgent_examples": positives, "examples": len(pairs)}
 
 
+def routing_report(gold: Sequence[str], results: Sequence[Classification], threshold: float) -> dict[str, Any]:
+    """Coverage (the share of texts confident enough to be routed) and the accuracy of the routed ones."""
+    routed = [(label, result.theme) for label, result in zip(gold, results, strict=False)
+              if result.theme is not None and result.confidence >= threshold]
+    return {"threshold": threshold, "coverage": round(len(routed) / len(gold), 4) if gold else 0.0,
+            "routed_accuracy": _share_correct(list(routed)) or 0.0, "routed": len(routed), "examples": len(gold)}
+
+
 def evaluate_classifier(classifier: Classifier, examples: Sequence[LabelledText]) -> dict[str, Any]:
-    """Theme figures, actor/region/district accuracy and urgency precision/recall on the examples."""
+    """Theme figures, coverage and routed accuracy at the model's triage threshold, actor/region/district
+    accuracy and urgency precision/recall on the examples."""
     results = classifier.classify_many([example.text for example in examples])
     gold = [example.label for example in examples]
     predicted = [result.theme or NO_LABEL for result in results]
     report: dict[str, Any] = {"theme": label_report(gold, predicted, sorted(set(gold) | set(classifier.labels)))}
     report["theme"]["declined"] = sum(1 for result in results if result.theme is None)
+    if classifier.triage_threshold is not None:
+        report["routing"] = routing_report(gold, results, classifier.triage_threshold)
     for name in ("actor", "region", "district"):
         pairs = [(getattr(e, name), getattr(r, name)) for e, r in zip(examples, results, strict=False) if name in e.annotated]
         report[f"{name}_accuracy"] = _share_correct(pairs)

@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast
 
 from spacy.attrs import LOWER, SPACY
@@ -21,6 +22,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
+ACTOR_KINDS = ("actor", "actor_generic", "actor_place")
 FUZZY_MIN_LENGTH = 5
 # Five-letter words are too often real words one letter away from a term ("mayor", "major"): for them
 # only a dropped, added or swapped letter counts.
@@ -30,16 +32,24 @@ _FUZZY_CACHE_LIMIT = 100_000
 
 @dataclass(frozen=True)
 class GazetteerTerms:
-    """The taxonomy's words for each actor, region and district code."""
+    """The taxonomy's words for each actor, region and district code.
+
+    `actors` name a service; `actor_generic` (words such as "officer" or a rank) and `actor_places`
+    ("barracks", "station") only hint at one (see civicwatch.classify.actors).
+    """
 
     actors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     districts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     district_regions: Mapping[str, str] = field(default_factory=dict)
+    actor_generic: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    actor_places: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "actors": {code: list(terms) for code, terms in sorted(self.actors.items())},
+            "actor_generic": {code: list(terms) for code, terms in sorted(self.actor_generic.items())},
+            "actor_places": {code: list(terms) for code, terms in sorted(self.actor_places.items())},
             "regions": {code: list(terms) for code, terms in sorted(self.regions.items())},
             "districts": {code: list(terms) for code, terms in sorted(self.districts.items())},
             "district_regions": dict(sorted(self.district_regions.items())),
@@ -51,9 +61,15 @@ class GazetteerTerms:
             return {str(code): tuple(str(t) for t in values) for code, values in (data.get(key) or {}).items()}
 
         return cls(terms("actors"), terms("regions"), terms("districts"),
-                   {str(k): str(v) for k, v in (data.get("district_regions") or {}).items()})
+                   {str(k): str(v) for k, v in (data.get("district_regions") or {}).items()},
+                   terms("actor_generic"), terms("actor_places"))
 
     def fingerprint(self) -> str:
+        """A short hash of every term (computed once: the terms never change)."""
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
@@ -101,7 +117,9 @@ class Gazetteer:
         self.common_words = frozenset(word.lower() for word in common_words)
         self.matcher = PhraseMatcher(vocab, attr="LOWER")
         term_words: set[str] = set()
-        for kind, table in (("actor", terms.actors), ("district", terms.districts), ("region", terms.regions)):
+        for kind, table in (("actor", terms.actors), ("actor_generic", terms.actor_generic),
+                            ("actor_place", terms.actor_places), ("district", terms.districts),
+                            ("region", terms.regions)):
             for code, values in table.items():
                 patterns = [make_doc(value) for value in sorted({v.strip().lower() for v in values if v.strip()})]
                 patterns = [pattern for pattern in patterns if len(pattern)]
@@ -164,13 +182,21 @@ class Gazetteer:
         return found
 
     def mentions(self, doc: Doc) -> dict[str, list[tuple[str, int]]]:
-        """(code, token position) of every mention, by kind; overlapping mentions keep the longest."""
+        """(code, token position) of every mention, by kind; overlapping mentions keep the longest.
+
+        The three kinds of actor words compete for the same tokens: in "military officer" or "police
+        station" the compound wins over "officer" or "station"."""
         target = self._corrected(doc)
         spans: dict[str, list[Span]] = {"actor": [], "district": [], "region": []}
         for match_id, start, end in self.matcher(target):
             kind, _, code = self.vocab.strings[match_id].partition("\x1f")
-            spans[kind].append(Span(target, start, end, label=code))
-        return {kind: [(span.label_, span.start) for span in filter_spans(found)] for kind, found in spans.items()}
+            group = "actor" if kind in ACTOR_KINDS else kind
+            spans[group].append(Span(target, start, end, label=kind, kb_id=code))
+        found: dict[str, list[tuple[str, int]]] = {kind: [] for kind in ACTOR_KINDS + ("district", "region")}
+        for candidates in spans.values():
+            for span in filter_spans(candidates):
+                found[span.label_].append((span.kb_id_, span.start))
+        return found
 
     def find(self, doc: Doc) -> Places:
         """The most mentioned actor and district (the first mentioned on a tie); the region follows the
@@ -208,8 +234,11 @@ def _with_name(terms: Iterable[str], name: str | None) -> tuple[str, ...]:
 def terms_from_taxonomy(data: Mapping[str, Any]) -> GazetteerTerms:
     """Terms from a taxonomy file's data (the same shape `load_taxonomy` reads); names count as terms."""
     regions = list(data.get("regions") or [])
+    actors = list(data.get("actors") or [])
     return GazetteerTerms(
-        actors={a["code"]: _with_name(a.get("terms", []), a.get("name")) for a in data.get("actors") or []},
+        actors={a["code"]: _with_name(a.get("terms", []), a.get("name")) for a in actors},
+        actor_generic={a["code"]: _with_name(a.get("generic_terms", []), None) for a in actors},
+        actor_places={a["code"]: _with_name(a.get("place_terms", []), None) for a in actors},
         regions={r["code"]: _with_name(r.get("terms", []), r.get("name")) for r in regions},
         districts={d["code"]: _with_name(d.get("terms", []), d.get("name"))
                    for r in regions for d in r.get("districts", [])},

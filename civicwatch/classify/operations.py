@@ -13,7 +13,7 @@ from typing import Any
 import spacy
 
 from civicwatch.audit.operations import record_audit
-from civicwatch.classify.classifier import Classifier
+from civicwatch.classify.classifier import Classifier, model_meta
 from civicwatch.classify.corpus import (
     DEFAULT_LABEL_FIELD,
     HELD_OUT_PERCENT,
@@ -74,8 +74,10 @@ def _file_name(path: Path) -> str:
         return str(path.resolve())
 
 
-def _staged(progress: Progress, prefix: str) -> Progress:
-    return lambda report: progress(replace(report, stage=prefix + report.stage))
+def _staged(progress: Progress, prefix: str, two_runs: bool, run: int) -> Progress:
+    """Reports of one of the training runs as parts of the whole: the second run continues the first's bar."""
+    runs = 2 if two_runs else 1
+    return lambda report: progress(replace(report, stage=prefix + report.stage, done=(run + report.done) / runs))
 
 
 def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str = DEFAULT_LABEL_FIELD,
@@ -101,7 +103,8 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
     progress = progress or (lambda report: None)
     refit = bool(held_out) and not keep_held_out
     terms = gazetteer_terms()
-    trained = train_pipeline(train + corrections, config_path, _staged(progress, "1/2 " if refit else ""))
+    trained = train_pipeline(train + corrections, config_path, _staged(progress, "1/2 " if refit else "", refit, 0),
+                             terms)
     metrics = None
     if held_out:
         measured = Classifier.from_pipeline(trained, terms, version="held-out run")
@@ -109,14 +112,11 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
                    "measured_on": "a model trained without the held-out split, with the same settings"}
     training_set = examples + corrections if refit else train + corrections
     if refit:
-        trained = train_pipeline(training_set, config_path, _staged(progress, "2/2 "))
+        trained = train_pipeline(training_set, config_path, _staged(progress, "2/2 ", refit, 1), terms)
     meta: dict[str, Any] = {
         "created_at": utcnow().isoformat(),
-        "labels": trained.labels,
+        **model_meta(trained),
         "label_field": label_field,
-        "urgency": {"label": "urgent", "threshold": trained.urgency_threshold, "cross_validation": trained.urgency_cv}
-        if trained.urgency_threshold is not None else None,
-        "actor": {"codes": trained.actor_codes} if trained.actor_codes else None,
         "epochs": trained.epochs,
         "training_seconds": trained.seconds,
         "data": {

@@ -9,19 +9,21 @@ from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Actor, District, Region
 
 
-def _terms(terms: list[str] | None, name: str) -> tuple[str, ...]:
-    values = [str(term) for term in (terms or []) if isinstance(term, str)] + [name]
+def _terms(terms: list[str] | None, name: str | None) -> tuple[str, ...]:
+    values = [str(term) for term in (terms or []) if isinstance(term, str)] + ([name] if name else [])
     return tuple(dict.fromkeys(value.strip().lower() for value in values if value and value.strip()))
 
 
 def gazetteer_terms() -> GazetteerTerms:
     """Actor, region and district terms as the taxonomy in the database has them now (names included)."""
-    actors = db.session.scalars(select(Actor).order_by(Actor.code))
+    actors = list(db.session.scalars(select(Actor).order_by(Actor.code)))
     regions = list(db.session.scalars(select(Region).order_by(Region.code)))
     districts = list(db.session.scalars(select(District).order_by(District.code)))
     region_codes = {region.id: region.code for region in regions}
     return GazetteerTerms(
         actors={actor.code: _terms(actor.terms, actor.name) for actor in actors},
+        actor_generic={actor.code: _terms(actor.generic_terms, None) for actor in actors},
+        actor_places={actor.code: _terms(actor.place_terms, None) for actor in actors},
         regions={region.code: _terms(region.terms, region.name) for region in regions},
         districts={district.code: _terms(district.terms, district.name) for district in districts},
         district_regions={district.code: region_codes[district.region_id] for district in districts

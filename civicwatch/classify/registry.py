@@ -22,7 +22,9 @@ from civicwatch.classify.files import (
 )
 from civicwatch.classify.gazetteer import GazetteerTerms
 from civicwatch.classify.queries import gazetteer_terms
+from civicwatch.classify.smoothed import HEAD_FILE, save_head
 from civicwatch.classify.training import TrainedPipeline
+from civicwatch.taxonomy.cache import cached
 
 _OVERRIDE = "civicwatch.classifier"
 
@@ -67,6 +69,8 @@ def save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: GazetteerT
     staging.mkdir()
     try:
         trained.nlp.to_disk(staging / PIPELINE_DIR)
+        if trained.head is not None:
+            save_head(trained.head, staging / HEAD_FILE)
         _write_json(staging / META_FILE, meta)
         _write_json(staging / GAZETTEER_FILE, terms.as_dict())
         _write_json(staging / WORDS_FILE, dict(sorted(trained.word_counts.items())))
@@ -103,7 +107,7 @@ def current_classifier() -> Classifier | None:
     path = active_model_path()
     if path is None:
         return None
-    return load_classifier(path).with_terms(gazetteer_terms())
+    return load_classifier(path).with_terms(cached("gazetteer_terms", gazetteer_terms))
 
 
 def use_classifier(app: Flask, classifier: Classifier | None) -> None:

@@ -5,6 +5,10 @@ two passes: first on most of the training examples while scoring the rest (dev_p
 hash of the text) after every epoch, to choose the number of epochs; then on all training examples for
 that many epochs. The urgency threshold comes from cross-validation on the training examples, never
 from the held-out split.
+
+The development split also serves the theme's smoothed head (civicwatch.classify.smoothed): the mixing
+weight, the smoothing, the temperature and the triage threshold are chosen on the development model's
+scores of texts it was not trained on, and the actor thresholds (civicwatch.classify.actors) likewise.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,12 +27,23 @@ from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch, registry
-from thinc.api import Config, Optimizer
+from thinc.api import Config, Optimizer, set_dropout_rate
 
-import civicwatch.classify.architectures  # noqa: F401  (registers the model architectures)
+from civicwatch.classify.actors import ActorThresholds, choose_thresholds
+from civicwatch.classify.architectures import doc_features, feature_layer
 from civicwatch.classify.corpus import CorpusError, LabelledText, split_bucket
 from civicwatch.classify.files import PIPELINE_CONFIG
+from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms, terms_from_taxonomy
+from civicwatch.classify.smoothed import (
+    SMOOTHING,
+    Calibration,
+    FeatureRows,
+    NaiveBayes,
+    choose_calibration,
+    choose_triage_threshold,
+)
 from civicwatch.classify.text import prepare_text
+from civicwatch.taxonomy.operations import read_taxonomy
 
 CONFIG_PATH = PIPELINE_CONFIG
 URGENT_LABEL = "urgency:urgent"
@@ -40,13 +55,14 @@ COMMON_WORD_COUNT = 3  # a word seen this often in training is a real word, not 
 
 @dataclass(frozen=True)
 class EpochReport:
-    """One line of the progress display."""
+    """One step of the progress display; `done` is the share (0..1) of the whole training run done."""
 
     stage: str
     epoch: int
     epochs: int
     loss: float
     score: float | None = None
+    done: float = 0.0
 
 
 Progress = Callable[[EpochReport], None]
@@ -67,6 +83,9 @@ class Settings:
     class_balance: float
     urgency_recall_target: float
     urgency_folds: int
+    dropout: float
+    routed_accuracy_target: float
+    smoothed_buckets: int
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -82,6 +101,9 @@ class Settings:
             class_balance=float(extra.get("class_balance", 0.0)),
             urgency_recall_target=round(float(extra.get("urgency_recall_target", 0.95)), 4),
             urgency_folds=max(2, int(extra.get("urgency_folds", 5))),
+            dropout=min(0.9, max(0.0, float(training.get("dropout", 0.0)))),
+            routed_accuracy_target=min(1.0, max(0.0, float(extra.get("routed_accuracy_target", 0.92)))),
+            smoothed_buckets=2 ** (max(2, int(extra.get("smoothed_buckets", 2**18))) - 1).bit_length(),
         )
 
     def new_optimizer(self) -> Optimizer:
@@ -102,6 +124,39 @@ class TrainedPipeline:
     config_text: str
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    head: NaiveBayes | None = None
+    calibration: Calibration = field(default_factory=lambda: Calibration(0.0, 0.0, 1.0))
+    calibration_report: dict[str, Any] | None = None
+    triage: dict[str, float] | None = None
+    actor_thresholds: ActorThresholds = field(default_factory=ActorThresholds)
+    actor_report: dict[str, Any] | None = None
+
+
+class _Progress:
+    """Turns epochs into one share of the whole run: every stage is budgeted its maximum number of epochs,
+    and a stage that stops early hands its unused budget over at once."""
+
+    def __init__(self, callback: Progress, total: int) -> None:
+        self.callback = callback
+        self.total = max(1, total)
+        self.done = 0
+
+    def epoch(self, report: EpochReport) -> None:
+        self.done += 1
+        self.callback(replace(report, done=min(1.0, self.done / self.total)))
+
+    def skip(self, units: int) -> None:
+        self.done += max(0, units)
+
+
+@dataclass
+class _DevRun:
+    """The development split's model: its epochs and its scores of the development examples."""
+
+    epochs: int
+    train_rows: list[int]
+    dev_rows: list[int]
+    scores: numpy.ndarray
 
 
 @dataclass
@@ -172,10 +227,9 @@ def _predict(component: TextCategorizer, docs: Sequence[Doc]) -> numpy.ndarray:
     return scores
 
 
-def _dev_score(task: _Task, component: TextCategorizer, dev: _Task) -> float:
+def _dev_score(task: _Task, component: TextCategorizer, dev: _Task, scores: numpy.ndarray) -> float:
     """Exclusive labels: the mean of accuracy and macro-F1 (both are reported; with unbalanced labels they
     pull apart, and choosing on one alone sacrifices the other). Urgency: average precision."""
-    scores = _predict(component, dev.docs)
     labels = list(component.labels)
     if task.component == URGENCY:
         truth = numpy.asarray([cats[URGENT_LABEL] for cats in dev.cats])
@@ -206,9 +260,10 @@ def average_precision(truth: numpy.ndarray, scores: numpy.ndarray) -> float:
     return float((precision_at * hits).sum() / positives)
 
 
-def _fit(nlp: Language, task: _Task, settings: Settings, epochs: int, progress: Progress, stage: str,
-         dev: _Task | None = None) -> list[float]:
-    """Train one component from scratch for `epochs` epochs; returns the dev score after each epoch."""
+def _fit(nlp: Language, task: _Task, settings: Settings, epochs: int, progress: _Progress, stage: str,
+         dev: _Task | None = None) -> tuple[list[float], list[numpy.ndarray]]:
+    """Train one component from scratch for `epochs` epochs; returns the dev score and the dev examples'
+    scores after each epoch."""
     fix_random_seed(settings.seed)
     component = _textcat(nlp, task.component)
     examples = _examples(task)
@@ -216,17 +271,22 @@ def _fit(nlp: Language, task: _Task, settings: Settings, epochs: int, progress: 
     optimizer = settings.new_optimizer()
     rng = random.Random(settings.seed)
     history: list[float] = []
+    predictions: list[numpy.ndarray] = []
     best, since_best = -1.0, 0
     for epoch in range(1, epochs + 1):
         losses: dict[str, float] = {}
         pool = _epoch_pool(examples, task.balance_by, settings.class_balance, rng)
         for batch in minibatch(pool, size=settings.batch_size):
-            component.update(batch, sgd=optimizer, losses=losses)
+            component.update(batch, drop=settings.dropout, sgd=optimizer, losses=losses)
         score = None
+        # thinc's with_cpu runs its layers in training mode even to predict: the dropout rate itself must be 0.
+        set_dropout_rate(component.model, 0.0)
         if dev is not None:
             with component.model.use_params(optimizer.averages or {}):
-                score = _dev_score(task, component, dev)
-        progress(EpochReport(stage, epoch, epochs, losses.get(task.component, 0.0), score))
+                dev_scores = _predict(component, dev.docs)
+                score = _dev_score(task, component, dev, dev_scores)
+            predictions.append(dev_scores)
+        progress.epoch(EpochReport(stage, epoch, epochs, losses.get(task.component, 0.0), score))
         if score is not None:
             history.append(score)
             if score > best + 1e-9:
@@ -234,9 +294,10 @@ def _fit(nlp: Language, task: _Task, settings: Settings, epochs: int, progress: 
             else:
                 since_best += 1
                 if since_best >= settings.patience:
+                    progress.skip(epochs - epoch)
                     break
     _keep_averages(component, optimizer)
-    return history
+    return history, predictions
 
 
 def _keep_averages(component: TextCategorizer, optimizer: Optimizer) -> None:
@@ -250,25 +311,40 @@ def _keep_averages(component: TextCategorizer, optimizer: Optimizer) -> None:
                 node.set_param(name, optimizer.averages[key].copy())
 
 
-def _choose_epochs(config: Config, task: _Task, settings: Settings, progress: Progress, name: str) -> int:
-    """Epochs that scored best on the internal development split (max_epochs when it is too small)."""
+def _dev_rows(task: _Task, settings: Settings) -> tuple[list[int], list[int]] | None:
+    """(training rows, development rows), or None when the development split is too small to use."""
     in_dev = [split_bucket(key, "dev") < settings.dev_percent for key in task.keys]
     dev_rows = [i for i, dev in enumerate(in_dev) if dev]
     train_rows = [i for i, dev in enumerate(in_dev) if not dev]
     dev_labels = {task.balance_by[i] for i in dev_rows}
     if len(dev_rows) < 20 or len(dev_labels) < 2 or len({task.balance_by[i] for i in train_rows}) < 2:
-        return settings.max_epochs
+        return None
+    return train_rows, dev_rows
+
+
+def _choose_epochs(config: Config, task: _Task, settings: Settings, progress: _Progress,
+                   name: str) -> _DevRun | None:
+    """The epochs that scored best on the internal development split, with the development model's scores
+    of the development examples at that epoch (None when the split is too small: max_epochs then)."""
+    rows = _dev_rows(task, settings)
+    if rows is None:
+        progress.skip(settings.max_epochs)
+        return None
+    train_rows, dev_rows = rows
     nlp = _blank_pipeline(config, [task.component])
-    history = _fit(nlp, task.subset(train_rows), settings, settings.max_epochs, progress,
-                   f"{name} (choosing epochs)", dev=task.subset(dev_rows))
-    return int(numpy.argmax(history)) + 1 if history else settings.max_epochs
+    history, predictions = _fit(nlp, task.subset(train_rows), settings, settings.max_epochs, progress,
+                                f"{name} (choosing epochs)", dev=task.subset(dev_rows))
+    best = int(numpy.argmax(history))
+    return _DevRun(best + 1, train_rows, dev_rows, predictions[best])
 
 
-def _train_component(config: Config, nlp: Language, task: _Task, settings: Settings, progress: Progress,
-                     name: str) -> int:
-    epochs = _choose_epochs(config, task, settings, progress, name)
+def _train_component(config: Config, nlp: Language, task: _Task, settings: Settings, progress: _Progress,
+                     name: str) -> _DevRun | None:
+    dev = _choose_epochs(config, task, settings, progress, name)
+    epochs = dev.epochs if dev is not None else settings.max_epochs
     _fit(nlp, task, settings, epochs, progress, name)
-    return epochs
+    progress.skip(settings.max_epochs - epochs)
+    return dev
 
 
 def choose_threshold(truth: numpy.ndarray, scores: numpy.ndarray, recall_target: float) -> tuple[float, float, float]:
@@ -285,7 +361,7 @@ def choose_threshold(truth: numpy.ndarray, scores: numpy.ndarray, recall_target:
 
 
 def _urgency_threshold(config: Config, task: _Task, settings: Settings, epochs: int,
-                       progress: Progress) -> tuple[float, dict[str, float]]:
+                       progress: _Progress) -> tuple[float, dict[str, float]]:
     """Out-of-fold urgency scores on the training examples give the threshold that meets the recall target."""
     folds = [split_bucket(key, "urgency-fold") % settings.urgency_folds for key in task.keys]
     out_of_fold = numpy.zeros(len(task.keys), dtype="float32")
@@ -293,10 +369,12 @@ def _urgency_threshold(config: Config, task: _Task, settings: Settings, epochs: 
         train_rows = [i for i, f in enumerate(folds) if f != fold]
         test_rows = [i for i, f in enumerate(folds) if f == fold]
         if not test_rows:
+            progress.skip(settings.max_epochs)
             continue
         nlp = _blank_pipeline(config, [URGENCY])
         _fit(nlp, task.subset(train_rows), settings, epochs, progress,
              f"urgency (threshold, fold {fold + 1}/{settings.urgency_folds})")
+        progress.skip(settings.max_epochs - epochs)
         scores = _predict(_textcat(nlp, URGENCY), [task.docs[i] for i in test_rows])
         out_of_fold[test_rows] = scores[:, 0]
     truth = numpy.asarray([cats[URGENT_LABEL] for cats in task.cats])
@@ -333,9 +411,78 @@ def _actor_task(docs: list[Doc], examples: Sequence[LabelledText]) -> _Task | No
                  [examples[i].text for i in rows], targets)
 
 
+def _feature_rows(nlp: Language, docs: Sequence[Doc], size: int) -> FeatureRows | None:
+    """The theme model's own features of each doc, hashed into `size` buckets (None: a model without them)."""
+    layer = feature_layer(_textcat(nlp, THEME).model)
+    if layer is None:
+        return None
+    return FeatureRows.build([doc_features(layer, doc) for doc in docs], size)
+
+
+def _theme_head(nlp: Language, task: _Task, dev: _DevRun | None, settings: Settings
+                ) -> tuple[NaiveBayes | None, Calibration, dict[str, Any] | None, dict[str, float] | None]:
+    """The smoothed head (fitted on every example), the calibration and the triage threshold (chosen on the
+    development split: naive Bayes fitted on the development model's training rows, scored with it)."""
+    rows = _feature_rows(nlp, task.docs, settings.smoothed_buckets)
+    targets = numpy.asarray([task.labels.index(label) for label in task.balance_by])
+    if dev is None:
+        return None, Calibration(0.0, 0.0, 1.0), None, None
+    nb_logs: dict[float, numpy.ndarray] = {}
+    if rows is not None:
+        train_rows = _select(rows, dev.train_rows)
+        dev_features = _select(rows, dev.dev_rows)
+        for smoothing in SMOOTHING:
+            head = NaiveBayes.fit(train_rows, targets[dev.train_rows], len(task.labels), settings.smoothed_buckets,
+                                  smoothing, 1.0 - settings.class_balance)
+            nb_logs[smoothing] = head.log_posteriors(dev_features)
+    gold = targets[dev.dev_rows]
+    calibration, report = choose_calibration(dev.scores, nb_logs, gold)
+    probabilities = calibration.combine(dev.scores, nb_logs.get(calibration.smoothing))
+    triage = choose_triage_threshold(probabilities.max(axis=1), probabilities.argmax(axis=1) == gold,
+                                     settings.routed_accuracy_target)
+    final = None
+    if rows is not None and calibration.weight > 0:
+        final = NaiveBayes.fit(rows, targets, len(task.labels), settings.smoothed_buckets, calibration.smoothing,
+                               1.0 - settings.class_balance)
+    return final, calibration, report, triage
+
+
+def _select(rows: FeatureRows, keep: Sequence[int]) -> FeatureRows:
+    ends = numpy.cumsum(rows.lengths)
+    starts = ends - rows.lengths
+    index = numpy.concatenate([numpy.arange(starts[i], ends[i]) for i in keep]) if len(keep) else numpy.zeros(0, int)
+    return FeatureRows(rows.buckets[index], rows.values[index], rows.lengths[list(keep)])
+
+
+def _actor_thresholds(task: _Task, dev: _DevRun | None, gazetteer: Gazetteer
+                      ) -> tuple[ActorThresholds, dict[str, Any] | None]:
+    """Thresholds of the actor classifier, by kind of evidence, chosen on the development split."""
+    if dev is None:
+        return ActorThresholds(), None
+    codes = [label[len(ACTOR_PREFIX):] for label in task.labels]
+    evidence, probabilities, gold = [], [], []
+    for position, row in enumerate(dev.dev_rows):
+        evidence.append(gazetteer.mentions(task.docs[row]))
+        probabilities.append({code: float(dev.scores[position, i]) for i, code in enumerate(codes)
+                              if ACTOR_PREFIX + code != NO_ACTOR})
+        target = task.balance_by[row]
+        gold.append(None if target == NO_ACTOR else target[len(ACTOR_PREFIX):])
+    thresholds, report = choose_thresholds(evidence, probabilities, gold)
+    return thresholds, {"by_evidence": report, "chosen_on": "the development split"}
+
+
+def _planned_epochs(tasks: Sequence[_Task | None], settings: Settings) -> int:
+    present = [task for task in tasks if task is not None]
+    urgency_folds = settings.urgency_folds if any(task.component == URGENCY for task in present) else 0
+    return settings.max_epochs * (2 * len(present) + urgency_folds)
+
+
 def train_pipeline(examples: Sequence[LabelledText], config_path: Path | str = CONFIG_PATH,
-                   progress: Progress = _silent) -> TrainedPipeline:
-    """Train every classifier the examples support: theme always, urgency and actor when annotated."""
+                   progress: Progress = _silent, terms: GazetteerTerms | None = None) -> TrainedPipeline:
+    """Train every classifier the examples support: theme always, urgency and actor when annotated.
+
+    `terms` are the gazetteer's (the default taxonomy file's when not given): the actor thresholds are
+    chosen with them."""
     started = time.perf_counter()
     config = load_pipeline_config(config_path)
     settings = Settings.from_config(config)
@@ -347,20 +494,31 @@ def train_pipeline(examples: Sequence[LabelledText], config_path: Path | str = C
     for name in (URGENCY, ACTOR):
         if not any(task is not None and task.component == name for task in tasks):
             nlp.remove_pipe(name)
-    epochs: dict[str, int] = {}
-    threshold, urgency_cv, actor_codes = None, None, None
+    word_counts = Counter(token.lower_ for doc in docs for token in doc if token.is_alpha)
+    steps = _Progress(progress, _planned_epochs(tasks, settings))
+    trained = TrainedPipeline(nlp=nlp, labels=labels, urgency_threshold=None, urgency_cv=None, actor_codes=None,
+                              epochs={}, word_counts=dict(word_counts), config_text=config.to_str())
     for task in tasks:
         if task is None:
             continue
         name = {THEME: "theme", URGENCY: "urgency", ACTOR: "actor"}[task.component]
-        epochs[name] = _train_component(config, nlp, task, settings, progress, name)
+        dev = _train_component(config, nlp, task, settings, steps, name)
+        trained.epochs[name] = dev.epochs if dev is not None else settings.max_epochs
+        if task.component == THEME:
+            trained.head, trained.calibration, trained.calibration_report, trained.triage = _theme_head(
+                nlp, task, dev, settings)
         if task.component == URGENCY:
-            threshold, urgency_cv = _urgency_threshold(config, task, settings, epochs[name], progress)
+            trained.urgency_threshold, trained.urgency_cv = _urgency_threshold(
+                config, task, settings, trained.epochs[name], steps)
         if task.component == ACTOR:
-            actor_codes = [label[len(ACTOR_PREFIX):] for label in task.labels if label != NO_ACTOR]
-    word_counts = Counter(token.lower_ for doc in docs for token in doc if token.is_alpha)
-    return TrainedPipeline(
-        nlp=nlp, labels=labels, urgency_threshold=threshold, urgency_cv=urgency_cv, actor_codes=actor_codes,
-        epochs=epochs, word_counts=dict(word_counts), config_text=config.to_str(),
-        seconds=round(time.perf_counter() - started, 1),
-    )
+            trained.actor_codes = [label[len(ACTOR_PREFIX):] for label in task.labels if label != NO_ACTOR]
+            gazetteer = training_gazetteer(nlp, terms, trained.word_counts)
+            trained.actor_thresholds, trained.actor_report = _actor_thresholds(task, dev, gazetteer)
+    trained.seconds = round(time.perf_counter() - started, 1)
+    return trained
+
+
+def training_gazetteer(nlp: Language, terms: GazetteerTerms | None, word_counts: dict[str, int]) -> Gazetteer:
+    common = (word for word, count in word_counts.items() if count >= COMMON_WORD_COUNT)
+    terms = terms if terms is not None else terms_from_taxonomy(read_taxonomy())
+    return Gazetteer(terms, nlp.vocab, nlp.make_doc, common_words=common)

@@ -58,7 +58,7 @@ def _classify_batch(batch: list[tuple[int, bytes]]) -> int:
     classifier = current_classifier()
     if classifier is None:  # classify_command checked; only a model deactivated since then gets here
         raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
-    rules, threshold = rule_values(), routing_threshold()
+    rules, threshold = rule_values(), routing_threshold(classifier.triage_threshold)
     parsed = [(number, *_parse_line(number, raw)) for number, raw in batch]
     # _parse_line gives a record whenever there is no error; `record is not None` says so to the type checker
     texts = [record["text"] for _, record, error in parsed if error is None and record is not None]

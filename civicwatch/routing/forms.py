@@ -17,6 +17,12 @@ class ThresholdForm(FlaskForm):
     submit = SubmitField("Save the threshold")
 
 
+class ModelThresholdForm(FlaskForm):
+    """Drop the admin's threshold: the active model's own threshold applies again."""
+
+    submit = SubmitField("Use the model's threshold")
+
+
 class RuleForm(FlaskForm):
     priority = IntegerField(
         "Priority", validators=[InputRequired(message="Give the priority as a whole number."),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.database import UTCDateTime, utcnow
 from civicwatch.extensions import Model
+from civicwatch.taxonomy.cache import watch_for_changes
 from civicwatch.taxonomy.models import Actor, Body, Region, Theme
 
 
@@ -31,6 +32,10 @@ class RoutingRule(Model):
     region: Mapped[Region | None] = relationship()
     body: Mapped[Body] = relationship()
 
+
+
+# Rules are read through the taxonomy cache: editing one must invalidate it like a taxonomy change.
+watch_for_changes(RoutingRule)
 
 class DecisionKind:
     """How a case's body was decided (values of RoutingDecision.kind)."""

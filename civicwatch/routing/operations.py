@@ -24,7 +24,13 @@ from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision
-from civicwatch.routing.queries import routing_threshold, rule_values
+from civicwatch.routing.queries import (
+    cached_rule_values,
+    region_of_district,
+    routing_threshold,
+    rule_values,
+    taxonomy_row,
+)
 from civicwatch.routing.rules import Reading, RouteDecision, decide_route, explain
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.queries import Coded
@@ -63,9 +69,7 @@ class _Plan:
 
 
 def _by_code(model: type[Coded], code: str | None) -> Coded | None:
-    if not code:
-        return None
-    return db.session.scalar(select(model).where(model.code == code))
+    return taxonomy_row(model, code)
 
 
 def _code(row: Body | Theme | Actor | Region | District | None) -> str | None:
@@ -94,7 +98,9 @@ def _places(case: Case, actor_code: str | None, region_code: str | None,
             region = district.region
     else:
         district = _by_code(District, district_code)
-        region = district.region if district is not None else _by_code(Region, region_code)
+        if district is not None:
+            region_code = region_of_district(district.code)
+        region = _by_code(Region, region_code)
         if region is not None:
             sources["place_source"] = "text"
     return actor, region, district, sources
@@ -105,7 +111,7 @@ def _plan_route(case: Case) -> _Plan:
     if classifier is None:
         return _triage_plan("no classifier model is active")
     result = classifier.classify(case.text)
-    threshold = routing_threshold()
+    threshold = routing_threshold(getattr(classifier, "triage_threshold", None))
     theme = _by_code(Theme, result.theme)
     if theme is not None and not theme.active:
         theme = None
@@ -114,7 +120,7 @@ def _plan_route(case: Case) -> _Plan:
     if result.theme is not None and theme is None:
         decision = RouteDecision(None, None, f"the model's theme {result.theme} is not an active theme")
     else:
-        decision = decide_route(reading, rule_values(), threshold)
+        decision = decide_route(reading, cached_rule_values(), threshold)
     if result.theme is None and result.notes:
         decision = RouteDecision(None, None, f"the classifier could not read the text ({result.notes[0]})")
     body = _by_code(Body, decision.body)
@@ -124,6 +130,11 @@ def _plan_route(case: Case) -> _Plan:
     return _Plan(explanation=explanation, body=body, theme=theme, actor=actor, region=region, district=district,
                  confidence=result.confidence, scores=result.scores, model_version=result.model_version,
                  urgent=result.urgent, classified=True)
+
+
+def _model_threshold() -> float | None:
+    classifier = current_classifier()
+    return getattr(classifier, "triage_threshold", None) if classifier is not None else None
 
 
 def _snapshot(case: Case) -> dict[str, Any]:
@@ -231,7 +242,7 @@ def correct_case(case: Case, user: User, theme: Theme | None | _Keep = KEEP, act
         case.theme_confidence = None  # the score was the model's confidence in its own theme
         if case.theme is not None:
             _store_theme_correction(case, user, case.theme)
-    threshold = routing_threshold()
+    threshold = routing_threshold(_model_threshold())
     reading = Reading(_code(case.theme), _code(case.actor), _code(case.region), None)
     decision = decide_route(reading, rule_values(), None)
     previous_body_id = case.body_id

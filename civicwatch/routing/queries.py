@@ -1,29 +1,94 @@
-"""Reading routing rules, the confidence threshold and each body's override figures."""
+"""Reading routing rules, the confidence threshold and each body's override figures.
+
+Routing a case reads the rules, the threshold setting and the taxonomy rows it links through the per-process
+taxonomy cache (civicwatch.taxonomy.cache): no taxonomy query per case while nothing changes.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, distinct, func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import and_, distinct, func, inspect, select
+from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 
 from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
 from civicwatch.routing.rules import Rule
-from civicwatch.taxonomy.models import Body
-from civicwatch.taxonomy.queries import get_setting
+from civicwatch.taxonomy.cache import cached
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+from civicwatch.taxonomy.queries import Coded, get_setting
 
 THRESHOLD_SETTING = "routing_confidence_threshold"
 DEFAULT_THRESHOLD = 0.5
 
 
-def routing_threshold() -> float:
-    """The confidence below which a case waits in triage (the Setting, or 0.5 when unset or unreadable)."""
-    value = get_setting(THRESHOLD_SETTING, DEFAULT_THRESHOLD)
+def threshold_override() -> float | None:
+    """The threshold an admin set explicitly (the Setting), or None: then the model's own threshold applies."""
+    value = cached("threshold_setting", lambda: get_setting(THRESHOLD_SETTING))
+    if value is None or isinstance(value, bool):
+        return None
     try:
-        threshold = float(value)
+        return min(1.0, max(0.0, float(value)))
     except (TypeError, ValueError):
-        return DEFAULT_THRESHOLD
-    return min(1.0, max(0.0, threshold))
+        return None
+
+
+def routing_threshold(model_threshold: float | None = None) -> float:
+    """The confidence below which a case waits in triage: the admin's setting when there is one, else the
+    threshold the active model chose at training time for its target accuracy of routed cases, else 0.5."""
+    override = threshold_override()
+    if override is not None:
+        return override
+    if model_threshold is not None:
+        return min(1.0, max(0.0, float(model_threshold)))
+    return DEFAULT_THRESHOLD
+
+
+def threshold_source(model_threshold: float | None) -> str:
+    """Where routing_threshold() takes its value from: "setting", "model" or "default"."""
+    if threshold_override() is not None:
+        return "setting"
+    return "model" if model_threshold is not None else "default"
+
+
+def cached_rule_values() -> list[Rule]:
+    """rule_values() through the taxonomy cache."""
+    return cached("routing_rules", rule_values)
+
+
+def _detached_copy(row: Coded) -> Coded:
+    """A copy of a row that belongs to no session, with every column loaded (merged later without a query)."""
+    copy = type(row)(**{column.key: getattr(row, column.key) for column in inspect(type(row)).column_attrs})
+    make_transient_to_detached(copy)
+    return copy
+
+
+def _rows_of(model: type[Coded]) -> dict[tuple[str, str], object]:
+    return {(model.__name__, row.code): _detached_copy(row) for row in db.session.scalars(select(model))}
+
+
+def _taxonomy_rows() -> dict[tuple[str, str], object]:
+    return {**_rows_of(Theme), **_rows_of(Actor), **_rows_of(Region), **_rows_of(District), **_rows_of(Body)}
+
+
+def taxonomy_row(model: type[Coded], code: str | None) -> Coded | None:
+    """The row with this code, attached to the session from the per-process cache (no query)."""
+    if not code:
+        return None
+    copy = cached("taxonomy_rows", _taxonomy_rows).get((model.__name__, code))
+    if not isinstance(copy, model):
+        return None
+    key = inspect(copy).key
+    present = db.session.identity_map.get(key) if key is not None else None
+    if isinstance(present, model):  # already in this session, perhaps with changes of its own: keep it
+        return present
+    return db.session.merge(copy, load=False)
+
+
+def region_of_district(district_code: str) -> str | None:
+    regions = cached("district_regions", lambda: {
+        code: region for code, region in db.session.execute(
+            select(District.code, Region.code).join(Region, District.region_id == Region.id))})
+    return regions.get(district_code)
 
 
 def all_rules() -> list[RoutingRule]:

@@ -70,9 +70,10 @@ def delete_rule(rule: RoutingRule, user: User) -> None:
     db.session.flush()
 
 
-def set_routing_threshold(user: User, value: float) -> None:
-    """The theme confidence (0 to 1) below which new cases wait in the triage queue."""
-    if not 0.0 <= value <= 1.0:
+def set_routing_threshold(user: User, value: float | None) -> None:
+    """The theme confidence (0 to 1) below which new cases wait in the triage queue; None drops the admin's
+    choice, and the threshold the active model chose at training time applies again."""
+    if value is not None and not 0.0 <= value <= 1.0:
         raise DomainError("The threshold must be between 0 and 1.")
     setting = db.session.get(Setting, THRESHOLD_SETTING)
     before = setting.value if setting is not None else None

@@ -10,13 +10,13 @@ from flask_login import current_user
 from civicwatch.accounts.models import Role
 from civicwatch.accounts.permissions import admin_required, roles_required
 from civicwatch.classify.queries import count_waiting_corrections
-from civicwatch.classify.registry import active_model_version
+from civicwatch.classify.registry import active_model_path, active_model_version, read_meta
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing import rule_operations
-from civicwatch.routing.forms import DeleteRuleForm, RuleForm, ThresholdForm
+from civicwatch.routing.forms import DeleteRuleForm, ModelThresholdForm, RuleForm, ThresholdForm
 from civicwatch.routing.models import RoutingRule
-from civicwatch.routing.queries import all_rules, override_rates, routing_threshold
+from civicwatch.routing.queries import all_rules, override_rates, routing_threshold, threshold_source
 from civicwatch.taxonomy.models import Actor, Body, Region, Theme
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_regions, all_themes, by_code
 
@@ -37,11 +37,29 @@ def _rule_form(rule: RoutingRule | None = None, formdata: Any = None) -> RuleFor
     return form
 
 
+def _model_figures() -> dict[str, Any]:
+    """What the active model says about its triage threshold and how it was measured (empty without one)."""
+    path = active_model_path()
+    if path is None:
+        return {}
+    try:
+        meta = read_meta(path)
+    except (OSError, ValueError):
+        return {}
+    held_out = (meta.get("metrics") or {}).get("held_out") or {}
+    return {"triage": meta.get("triage") or None, "held_out": held_out.get("routing"),
+            "accuracy": (held_out.get("theme") or {}).get("accuracy")}
+
+
 def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | None = None,
           status: int = 200) -> tuple[str, int]:
-    threshold_form = threshold_form or ThresholdForm(data={"threshold": routing_threshold()})
+    model = _model_figures()
+    model_threshold = (model.get("triage") or {}).get("threshold")
+    threshold = routing_threshold(model_threshold)
+    threshold_form = threshold_form or ThresholdForm(data={"threshold": threshold})
     return render_template(
-        "routing/index.html", rules=all_rules(), threshold=routing_threshold(), threshold_form=threshold_form,
+        "routing/index.html", rules=all_rules(), threshold=threshold, threshold_form=threshold_form,
+        threshold_source=threshold_source(model_threshold), model=model, model_threshold_form=ModelThresholdForm(),
         rule_form=rule_form or _rule_form(), waiting=count_waiting_corrections(), overrides=override_rates(),
         model_version=active_model_version(), can_edit=current_user.role is Role.ADMIN,
     ), status
@@ -80,6 +98,17 @@ def save_threshold() -> ResponseReturnValue:
     rule_operations.set_routing_threshold(current_user, float(form.threshold.data))
     db.session.commit()
     flash(f"New cases below {form.threshold.data:.2f} confidence now wait in the triage queue.", "success")
+    return redirect(url_for("routing.index"))
+
+
+@blueprint.post("/threshold/model")
+@admin_required
+def use_model_threshold() -> ResponseReturnValue:
+    if not ModelThresholdForm().validate_on_submit():
+        abort(400)
+    rule_operations.set_routing_threshold(current_user, None)
+    db.session.commit()
+    flash("New cases now follow the threshold the active model chose for its target accuracy.", "success")
     return redirect(url_for("routing.index"))
 
 

@@ -39,12 +39,17 @@ class Theme(Model):
 
 
 class Actor(Model):
+    """A security service. `terms` name it; `generic_terms` ("officer", ranks) and `place_terms` ("barracks")
+    only hint at it: the classifier weighs them (civicwatch.classify.actors)."""
+
     __tablename__ = "actors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    generic_terms: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    place_terms: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class Region(Model):

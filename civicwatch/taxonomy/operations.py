@@ -73,7 +73,8 @@ def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> LoadSummary:
     data = read_taxonomy(path)
     themes = {t["code"]: _upsert(Theme, t["code"], name=t["name"], covers=t.get("covers", ""),
                                   not_this=t.get("not_this", ""), active=True) for t in data["themes"]}
-    actors = {a["code"]: _upsert(Actor, a["code"], name=a["name"], terms=a.get("terms", []))
+    actors = {a["code"]: _upsert(Actor, a["code"], name=a["name"], terms=a.get("terms", []),
+                                 generic_terms=a.get("generic_terms", []), place_terms=a.get("place_terms", []))
               for a in data["actors"]}
     regions: dict[str, Region] = {}
     district_count = 0

@@ -182,6 +182,7 @@ def write_fast_config(path: Path) -> Path:
     """The project's pipeline config, with fewer epochs and folds and a smaller table: seconds, not minutes."""
     config = load_config(PIPELINE_CONFIG)
     config["training"]["max_epochs"] = 6
+    config["training"]["dropout"] = 0.0  # a hundred texts and six epochs: dropout would leave it under-trained
     config["civicwatch"]["urgency_folds"] = 2
     for name in ("textcat", "urgency", "actor"):
         config["components"][name]["model"]["length"] = 16384
@@ -191,6 +192,7 @@ def write_fast_config(path: Path) -> Path:
 
 def train_fixture_model(directory: Path) -> Path:
     """Train on the fixture corpus (training split and held-out split as in production) and save the model."""
+    from civicwatch.classify.classifier import model_meta
     from civicwatch.classify.corpus import read_examples, split_examples
     from civicwatch.classify.gazetteer import terms_from_taxonomy
     from civicwatch.classify.registry import new_version, save_model
@@ -202,9 +204,7 @@ def train_fixture_model(directory: Path) -> Path:
     config = write_fast_config(directory / "fast.cfg")
     train, _ = split_examples(read_examples([corpus]))
     trained = train_pipeline(train, config)
-    meta = {"labels": trained.labels, "label_field": "theme",
-            "urgency": {"label": "urgent", "threshold": trained.urgency_threshold},
-            "actor": {"codes": trained.actor_codes} if trained.actor_codes else None,
+    meta = {**model_meta(trained), "label_field": "theme",
             "data": {"files": [], "hash": "0" * 64, "held_out_rule": None}}
     return save_model(trained, meta, terms_from_taxonomy(read_taxonomy()), directory / "models",
                       new_version("f1x7u4e5"), [])

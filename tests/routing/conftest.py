@@ -24,7 +24,9 @@ class FakeClassifier:
 
     def __init__(self, theme: str | None = "corruption", confidence: float = 0.9, actor: str | None = None,
                  region: str | None = None, district: str | None = None, urgent: bool = False,
-                 error: Exception | None = None, notes: tuple[str, ...] = ()) -> None:
+                 error: Exception | None = None, notes: tuple[str, ...] = (),
+                 triage_threshold: float | None = None) -> None:
+        self.triage_threshold = triage_threshold  # what a model chose at training time (None: none)
         self.reading = dict(theme=theme, confidence=confidence, actor=actor, region=region, district=district,
                             urgent=urgent, notes=notes)
         self.error = error

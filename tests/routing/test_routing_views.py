@@ -57,7 +57,7 @@ def test_admin_sets_the_threshold(make_user, login_as) -> None:
     assert response.status_code == 302
     assert routing_threshold() == 0.65
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "routing.threshold")).one()
-    assert entry.before == {"threshold": 0.5} and entry.after == {"threshold": 0.65}
+    assert entry.before == {"threshold": None} and entry.after == {"threshold": 0.65}
     assert "0.65" in client.get(PAGE).get_data(as_text=True)
 
 

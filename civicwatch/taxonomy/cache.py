@@ -1,0 +1,104 @@
+"""What classification and routing read from the taxonomy, kept per process until the taxonomy changes.
+
+Every flush that adds, changes or deletes a taxonomy row (bodies, themes, actors, regions, districts,
+settings, and what other domains register, such as routing rules) writes a new random token into the
+`taxonomy_version` setting, in the same transaction. Readers compare that one small row with the token their
+cache was built under: the same token, the cached values; another, everything is read again. So every app
+process (several gunicorn workers, the `deliver` workers) sees a committed change on its next case, at the
+cost of one primary-key read per transaction instead of re-reading the taxonomy.
+
+The token is written by a session event rather than by each operation so that no writer can forget it: a
+stale cache would silently route cases by rules that no longer exist.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from itertools import chain
+from typing import Any, TypeVar
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
+
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+
+VERSION_SETTING = "taxonomy_version"
+_SESSION_KEY = "civicwatch.taxonomy_version"
+_APP_KEY = "civicwatch.taxonomy_cache"
+_watched: set[type] = {Actor, Body, District, Region, Setting, Theme}
+_lock = threading.Lock()
+
+T = TypeVar("T")
+
+
+def watch_for_changes(*models: type) -> None:
+    """Count changes to these models as taxonomy changes (for domains above this one, e.g. routing rules)."""
+    _watched.update(models)
+
+
+def _is_taxonomy_change(session: Session, row: object) -> bool:
+    if not isinstance(row, tuple(_watched)):
+        return False
+    if isinstance(row, Setting) and row.key == VERSION_SETTING:
+        return False
+    return row in session.new or row in session.deleted or session.is_modified(row)
+
+
+def _write_token(session: Session) -> None:
+    token = uuid.uuid4().hex
+    row = session.get(Setting, VERSION_SETTING)
+    if row is None:
+        session.add(Setting(key=VERSION_SETTING, value=token))
+    else:
+        row.value = token
+    session.info[_SESSION_KEY] = token
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_version(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    if any(_is_taxonomy_change(session, row) for row in chain(session.new, session.dirty, session.deleted)):
+        _write_token(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bump_version_on_bulk_change(state: ORMExecuteState) -> None:
+    """Bulk UPDATE or DELETE statements (`session.execute(delete(RoutingRule))`) bypass the flush."""
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ in _watched:
+        _write_token(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_version(session: Session, transaction: SessionTransaction) -> None:
+    session.info.pop(_SESSION_KEY, None)
+
+
+def taxonomy_version() -> str | None:
+    """The taxonomy's current token (None before its first change); read once per transaction. A change
+    still pending in this session is flushed first, so that it counts."""
+    session = db.session()
+    if any(_is_taxonomy_change(session, row) for row in chain(session.new, session.dirty, session.deleted)):
+        session.flush()
+    info = session.info
+    if _SESSION_KEY not in info:
+        value = db.session.execute(select(Setting.value).where(Setting.key == VERSION_SETTING)).scalar()
+        info[_SESSION_KEY] = str(value) if value is not None else None
+    return info[_SESSION_KEY]
+
+
+def cached(name: str, load: Callable[[], T]) -> T:
+    """`load()`'s value, computed once per app process and taxonomy version (for values derived from the
+    taxonomy only, never from other data)."""
+    version = taxonomy_version()
+    with _lock:
+        cache = current_app.extensions.get(_APP_KEY)
+        if cache is None or cache["version"] != version:
+            cache = {"version": version, "values": {}}
+            current_app.extensions[_APP_KEY] = cache
+        values: dict[str, Any] = cache["values"]
+    if name not in values:
+        values[name] = load()
+    return values[name]
