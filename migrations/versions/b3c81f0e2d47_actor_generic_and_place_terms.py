@@ -1,7 +1,7 @@
 """actor generic and place terms: words that only hint at a service ("officer", ranks, "barracks")
 
 Revision ID: b3c81f0e2d47
-Revises: 7d2e4a91c3b0
+Revises: b3f1c7a2d9e4
 Create Date: 2026-12-03 07:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import civicwatch.database
 
 # revision identifiers, used by Alembic.
 revision = 'b3c81f0e2d47'
-down_revision = '7d2e4a91c3b0'
+down_revision = "b3f1c7a2d9e4"
 branch_labels = None
 depends_on = None
 # Tables (or tables of dropped columns) whose data downgrade() would destroy; env.py refuses while they hold rows.
