@@ -59,6 +59,8 @@ class Config:
     OUTBOX_CLAIM_TIMEOUT_SECONDS = 300
     # A SID the database would not take is retried after this, doubling, five times, then every round.
     OUTBOX_RECORD_RETRY_SECONDS = 0.1
+    # Cases stored but never routed (a crash in between) are routed by the workers' sweep once this old.
+    ROUTING_SWEEP_GRACE_SECONDS = 60
     TWILIO_TIMEOUT_SECONDS = 10
 
     # Where uploaded files live: outside the web root, never served statically.

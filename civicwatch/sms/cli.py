@@ -23,6 +23,7 @@ from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DATABASE_DOWN, DeliveryReport, UnrecordedSends, deliver_due_messages
 from civicwatch.messaging.senders import SmsSender, get_sender
+from civicwatch.routing.sweep import route_never_routed_cases
 from civicwatch.sms.inbox import InboxReport, process_inbox
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def worker_name() -> str:
 BATCH = 20
 # Files left in UPLOAD_DIR by a crash are removed when the worker starts and then this often.
 SWEEP_UPLOADS_EVERY = dt.timedelta(hours=1)
+# Cases stored but never routed (a crash in between) are routed when the worker starts and then this often.
+SWEEP_UNROUTED_EVERY = dt.timedelta(minutes=1)
 # While the database is down the worker waits --interval, doubling up to this, between tries.
 MAX_OUTAGE_WAIT_SECONDS = 30.0
 
@@ -57,11 +60,12 @@ def deliver_command(once: bool, interval: float) -> None:
     click.echo(f"Answering texts and delivering outbox messages through {sender.name} as {worker}.")
     total, answered = DeliveryReport(), InboxReport()
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
-    next_sweep, outage = utcnow(), 0
+    next_sweep, next_routing, outage = utcnow(), utcnow(), 0
     try:
         with stop_on_signal() as stopping:
             while not stopping():
                 next_sweep = _sweep_uploads_when_due(next_sweep)
+                next_routing = _route_unrouted_when_due(next_routing)
                 try:
                     report, inbox = _round(sender, worker, unrecorded)
                 except DATABASE_DOWN as error:
@@ -112,6 +116,23 @@ def _warn_unrecorded(unrecorded: UnrecordedSends) -> None:
     for sent in unrecorded.waiting:
         log.error("outbox message %s was sent (SID %s) but never recorded: set its provider_sid by hand or "
                   "it is sent again", sent.message_id, sent.provider_sid)
+
+
+def _route_unrouted_when_due(due: dt.datetime) -> dt.datetime:
+    """Route the cases a crash left unrouted, if it is time; returns when to look next. Never stops the
+    worker."""
+    now = utcnow()
+    if now < due:
+        return due
+    try:
+        routed = route_never_routed_cases()
+    except SQLAlchemyError as error:
+        _rollback_quietly()
+        log.warning("outbox worker: unrouted cases not swept (%s); next try in a minute", type(error).__name__)
+        return now + SWEEP_UNROUTED_EVERY
+    if routed:
+        click.echo(f"Routed {routed} cases that were stored but never routed.")
+    return now + SWEEP_UNROUTED_EVERY
 
 
 def _sweep_uploads_when_due(due: dt.datetime) -> dt.datetime:
