@@ -208,8 +208,9 @@ class Worker:
 
     def start(self) -> None:
         code = "from tests.reliability.crashes import run_worker; run_worker()"
-        self.process = subprocess.Popen([sys.executable, "-c", code], env=self.env, cwd=ROOT,
-                                        start_new_session=True, stdout=subprocess.DEVNULL)
+        with open(Path(self.env["CRASH_WORKDIR"]) / "worker.log", "ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-c", code], env=self.env, cwd=ROOT,
+                                            start_new_session=True, stdout=log, stderr=log)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -293,7 +294,7 @@ def sms_client(base: str, public_url: str, tally: Tally, until: float, stop: thr
         if stop.is_set() or time.monotonic() > until:
             return
         params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": ACCOUNT_SID,
-                  "From": f"+2327{secrets.randbelow(10**7):07d}", "To": FROM_NUMBER, "NumMedia": "0",
+                  "From": f"+2327{'678'[secrets.randbelow(3)]}{secrets.randbelow(10**6):06d}", "To": FROM_NUMBER, "NumMedia": "0",
                   "Body": "Police at the Kenema junction beat my brother and took his phone."}
         headers = {"X-Twilio-Signature": validator.compute_signature(public_url + "/sms/inbound", params)}
         with tally.lock:
@@ -334,10 +335,12 @@ def count(env: Mapping[str, str], tally: Tally, twilio: FakeTwilio | None = None
     from civicwatch import create_app
     from civicwatch.cases.models import Case
     from civicwatch.extensions import db
+    from civicwatch.messaging.models import OutboundMessage
     from civicwatch.sms.models import InboundSms, InboxText
 
     app = create_app(crash_config(env))
     with app.app_context():
+        outbox = Counter(status.value for status in db.session.scalars(select(OutboundMessage.status)))
         stored_markers = Counter()
         references: dict[str, str] = {}
         for reference, text in db.session.execute(select(Case.reference, Case.text)):
@@ -361,7 +364,8 @@ def count(env: Mapping[str, str], tally: Tally, twilio: FakeTwilio | None = None
         unanswered=tally.web_unanswered,
         details={"web_sent": tally.web_sent, "web_acknowledged": len(tally.web_acknowledged),
                  "web_stored": len(stored_markers), "texts_sent": tally.texts_sent,
-                 "texts_acknowledged": len(tally.texts_acknowledged), "texts_stored": len(sids)},
+                 "texts_acknowledged": len(tally.texts_acknowledged), "texts_stored": len(sids),
+                 "outbox": dict(outbox), "twilio_requests": len(twilio.sent) if twilio is not None else None},
     )
 
 
