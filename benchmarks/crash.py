@@ -9,7 +9,8 @@ quick Twilio, and records every message). Client threads post web reports, each 
 and signed texts, each from its own phone (so that each owes exactly one reply). During the run the
 server's whole process group is killed with SIGKILL several times, and so is the worker, at spread and
 slightly jittered moments; each is started again at once. Then the worker is left to answer every text
-and send every reply, and the database is compared with what the clients were told.
+and send every reply (up to --drain-seconds; what is left is printed), and the database is compared
+with what the clients were told.
 
 The table:
 - acknowledged: web reports whose receipt page the citizen saw, and texts Twilio got a 200 for;
@@ -86,6 +87,8 @@ def main() -> None:
     parser.add_argument("--worker-kills", type=int, default=6, help="SIGKILLs of the deliver worker per database")
     parser.add_argument("--web-clients", type=int, default=4)
     parser.add_argument("--sms-clients", type=int, default=3)
+    parser.add_argument("--drain-seconds", type=float, default=600.0,
+                        help="at most, for the worker to answer every text and send every reply afterwards")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
     outcomes: dict[str, Outcome] = {}
@@ -93,7 +96,7 @@ def main() -> None:
         def plan(workers: int, threads: int) -> Plan:
             return Plan(seconds=args.seconds, kills=args.kills, web_clients=args.web_clients,
                         sms_clients=args.sms_clients, worker=True, worker_kills=args.worker_kills,
-                        workers=workers, threads=threads)
+                        workers=workers, threads=threads, drain_seconds=args.drain_seconds)
 
         if args.only in (None, "sqlite"):
             print("SQLite: gunicorn 1 worker x 8 threads, one deliver worker")

@@ -136,11 +136,14 @@ class FakeTwilio:
                 fake.sent.append((fields.get("To", ""), fields.get("Body", ""), sid))
                 body = json.dumps({"sid": sid, "status": "queued", "to": fields.get("To"), "body": fields.get("Body"),
                                    "account_sid": ACCOUNT_SID}).encode()
-                self.send_response(201)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(201)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the worker was killed while it waited
+                    pass
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -341,6 +344,7 @@ def count(env: Mapping[str, str], tally: Tally, twilio: FakeTwilio | None = None
     app = create_app(crash_config(env))
     with app.app_context():
         outbox = Counter(status.value for status in db.session.scalars(select(OutboundMessage.status)))
+        inbox_left = len(db.session.scalars(select(InboxText.id)).all())
         stored_markers = Counter()
         references: dict[str, str] = {}
         for reference, text in db.session.execute(select(Case.reference, Case.text)):
@@ -365,7 +369,7 @@ def count(env: Mapping[str, str], tally: Tally, twilio: FakeTwilio | None = None
         details={"web_sent": tally.web_sent, "web_acknowledged": len(tally.web_acknowledged),
                  "web_stored": len(stored_markers), "texts_sent": tally.texts_sent,
                  "texts_acknowledged": len(tally.texts_acknowledged), "texts_stored": len(sids),
-                 "outbox": dict(outbox), "twilio_requests": len(twilio.sent) if twilio is not None else None},
+                 "inbox_left": inbox_left, "outbox": dict(outbox), "twilio_requests": len(twilio.sent) if twilio is not None else None},
     )
 
 
@@ -382,6 +386,7 @@ class Plan:
     workers: int = 1
     threads: int = 4
     twilio_latency: float = 0.05
+    drain_seconds: float = 60.0  # at most, for the worker to answer every text and send every reply
 
 
 def environment(database_url: str, schema: str | None, workdir: Path, port: int, twilio_url: str = "") -> dict:
@@ -420,7 +425,7 @@ def run(database_url: str, schema: str | None, workdir: Path, plan: Plan,
         for thread in threads:
             thread.join(timeout=60)
         if worker:
-            _drain(env, worker)
+            _drain(env, worker, plan.drain_seconds)
     finally:
         stop.set()
         server.stop()
