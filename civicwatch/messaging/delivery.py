@@ -183,7 +183,8 @@ def _record_failure(message: OutboundMessage, worker_id: str, report: DeliveryRe
 
 def _store_sid(sent: SentMessage) -> bool:
     """Write the SID and commit, whoever holds the claim now: the message was sent, and a row with a SID is
-    never sent again. False if the row already had one (another worker sent it too)."""
+    never sent again. False if the row already had one: another worker sent it too after the claim went
+    stale, or an earlier try's commit went through although its answer was lost."""
     result = cast(CursorResult[Any], db.session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id == sent.message_id, OutboundMessage.provider_sid.is_(None))
@@ -193,7 +194,8 @@ def _store_sid(sent: SentMessage) -> bool:
     ))
     db.session.commit()
     if result.rowcount != 1:
-        log.error("outbox message %s was sent twice: it already had a provider SID", sent.message_id)
+        log.error("outbox message %s already had a provider SID; SID %s not stored", sent.message_id,
+                  sent.provider_sid)
     return result.rowcount == 1
 
 
