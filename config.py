@@ -60,6 +60,10 @@ class Config:
     OUTBOX_RETRY_BASE_SECONDS = 30
     OUTBOX_RETRY_MAX_SECONDS = 3600
     OUTBOX_CLAIM_TIMEOUT_SECONDS = 300
+    # A SID the database would not take is retried after this, doubling, five times, then every round.
+    OUTBOX_RECORD_RETRY_SECONDS = 0.1
+    # Cases stored but never routed (a crash in between) are routed by the workers' sweep once this old.
+    ROUTING_SWEEP_GRACE_SECONDS = 60
     TWILIO_TIMEOUT_SECONDS = 10
 
     # Where uploaded files live: outside the web root, never served statically.
@@ -182,6 +186,7 @@ class TestingConfig(Config):
     UPLOAD_DIR = ""  # set per test
     MODEL_DIR = ""  # set per test
     STATISTICS_REFRESH_SECONDS = 0  # every page view sees the cases the test just wrote
+    OUTBOX_RECORD_RETRY_SECONDS = 0.0
 
 
 class ProductionConfig(Config):

@@ -1,20 +1,30 @@
 """The delivery worker's unit of work: claim one due message, send it, record what happened.
 
-Each step commits on its own, as a view commits once per request: the claim is committed before the slow
-call to the provider, so another worker skips the row, and the result is committed as soon as it is known.
-A worker that dies mid-send leaves a claim that goes stale after `OUTBOX_CLAIM_TIMEOUT_SECONDS` and is
-taken again. (A send whose answer was lost in a timeout may have reached Twilio: delivery is at least once
-for that case, exactly once otherwise.)
+Each step commits on its own, as a view commits once per request: the claim (status sending, claimed_by)
+is committed before the slow call to the provider, so another worker skips the row, and the provider's SID
+is committed right after, in a transaction of one UPDATE and nothing else. A message with a SID is never
+claimed again.
+
+If the database fails while the SID is being recorded, the worker keeps the SID (`UnrecordedSends`) and
+retries recording it, with backoff, before it claims anything else; meanwhile the claim keeps the row
+from other workers for `OUTBOX_CLAIM_TIMEOUT_SECONDS`.
+
+What is left at least once, by design: a worker killed (or a database outage longer than the claim
+timeout) between Twilio's acceptance and that commit leaves a claim without a SID, which goes stale and
+is sent again; so does a send whose answer was lost in a timeout. That window is one HTTP response plus
+one commit; everything else is exactly once.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import ColumnElement, CursorResult, and_, exists, or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import aliased
 
 from civicwatch.crypto import decrypt_text
@@ -26,6 +36,9 @@ from civicwatch.messaging.queries import is_opted_out
 from civicwatch.messaging.senders import UNSUBSCRIBED_ERROR_CODE, SendError, SmsSender
 
 log = logging.getLogger(__name__)
+
+# What a database that went away raises (restart, network, full disk); worth retrying, unlike a constraint.
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -59,11 +72,12 @@ def claim_timeout() -> dt.timedelta:
 
 
 def _due(now: dt.datetime) -> ColumnElement[bool]:
-    """Pending and due, or claimed by a worker that has not finished in time (it died)."""
-    return or_(
+    """Pending and due, or claimed by a worker that has not finished in time (it died); never one that
+    has a provider SID (Twilio has it)."""
+    return and_(OutboundMessage.provider_sid.is_(None), or_(
         and_(OutboundMessage.status == OutboxStatus.PENDING, OutboundMessage.next_attempt_at <= now),
         and_(OutboundMessage.status == OutboxStatus.SENDING, OutboundMessage.claimed_at < now - claim_timeout()),
-    )
+    ))
 
 
 def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMessage | None:
@@ -109,37 +123,106 @@ def _finish(message: OutboundMessage, worker_id: str, **values: object) -> bool:
     return result.rowcount == 1
 
 
-def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport) -> None:
-    """Send one claimed message and record the result. Flushes; the caller commits."""
+@dataclass(frozen=True)
+class SentMessage:
+    """Twilio accepted a message: what must be recorded."""
+
+    message_id: int
+    provider_sid: str
+    attempts: int
+    sent_at: dt.datetime
+
+
+@dataclass
+class UnrecordedSends:
+    """SIDs a worker holds because the database would not take them: recorded before anything else."""
+
+    waiting: list[SentMessage] = field(default_factory=list)
+
+    def record(self, report: DeliveryReport) -> None:
+        """Record every waiting SID; raises the database's error (and keeps the rest) while it is down."""
+        while self.waiting:
+            _count(report, "sent", _store_sid(self.waiting[0]))
+            self.waiting.pop(0)
+
+
+def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
+                    report: DeliveryReport) -> SentMessage | None:
+    """Send one claimed message. A failure or an opt-out is written (flushed; the caller commits); an
+    accepted message is returned, for `record_sent` to store at once."""
     now = utcnow()
     if honours_opt_out(message.purpose) and is_opted_out(message.to_hash):
         _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
                                             last_error=OPTED_OUT_NOTE))
-        return
+        return None
     attempts = message.attempts + 1
     try:
         provider_sid = sender.send(decrypt_text(message.to_encrypted), message.text)
     except SendError as error:
-        retry_until = message.retry_until or (message.created_at + max_age())
-        next_attempt = now + backoff(attempts)
-        give_up = error.permanent or next_attempt > retry_until
-        if error.code == UNSUBSCRIBED_ERROR_CODE:
-            record_opt_out(message.to_hash, "carrier")
-        log.warning("outbox message %s: %s (attempt %s%s)", message.id, error.reason, attempts,
-                    ", giving up" if give_up else "")
-        values = {"attempts": attempts, "last_error": error.reason[:500], "last_error_code": error.code}
-        if give_up:
-            _count(report, "failed", _finish(message, worker_id, status=OutboxStatus.FAILED, **values))
-        else:
-            _count(report, "retrying", _finish(message, worker_id, status=OutboxStatus.PENDING,
-                                               next_attempt_at=next_attempt, **values))
-        return
-    stored = _finish(message, worker_id, status=OutboxStatus.SENT, attempts=attempts, provider_sid=provider_sid,
-                     sent_at=now, last_error=None, last_error_code=None)
-    if not stored:
-        log.error("outbox message %s was sent but its claim had expired; raise OUTBOX_CLAIM_TIMEOUT_SECONDS",
-                  message.id)
-    _count(report, "sent", stored)
+        _record_failure(message, worker_id, report, error, attempts, now)
+        return None
+    return SentMessage(message.id, provider_sid, attempts, now)
+
+
+def _record_failure(message: OutboundMessage, worker_id: str, report: DeliveryReport, error: SendError,
+                    attempts: int, now: dt.datetime) -> None:
+    retry_until = message.retry_until or (message.created_at + max_age())
+    next_attempt = now + backoff(attempts)
+    give_up = error.permanent or next_attempt > retry_until
+    if error.code == UNSUBSCRIBED_ERROR_CODE:
+        record_opt_out(message.to_hash, "carrier")
+    log.warning("outbox message %s: %s (attempt %s%s)", message.id, error.reason, attempts,
+                ", giving up" if give_up else "")
+    values = {"attempts": attempts, "last_error": error.reason[:500], "last_error_code": error.code}
+    if give_up:
+        _count(report, "failed", _finish(message, worker_id, status=OutboxStatus.FAILED, **values))
+    else:
+        _count(report, "retrying", _finish(message, worker_id, status=OutboxStatus.PENDING,
+                                           next_attempt_at=next_attempt, **values))
+
+
+def _store_sid(sent: SentMessage) -> bool:
+    """Write the SID and commit, whoever holds the claim now: the message was sent, and a row with a SID is
+    never sent again. False if the row already had one: another worker sent it too after the claim went
+    stale, or an earlier try's commit went through although its answer was lost."""
+    result = cast(CursorResult[Any], db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == sent.message_id, OutboundMessage.provider_sid.is_(None))
+        .values(status=OutboxStatus.SENT, provider_sid=sent.provider_sid, attempts=sent.attempts,
+                sent_at=sent.sent_at, claimed_by=None, claimed_at=None, last_error=None, last_error_code=None)
+        .execution_options(synchronize_session=False)
+    ))
+    db.session.commit()
+    if result.rowcount != 1:
+        log.error("outbox message %s already had a provider SID; SID %s not stored", sent.message_id,
+                  sent.provider_sid)
+    return result.rowcount == 1
+
+
+def record_sent(sent: SentMessage, report: DeliveryReport, unrecorded: UnrecordedSends) -> None:
+    """Store the SID now, retrying with backoff (`OUTBOX_RECORD_RETRY_SECONDS`, doubling, five tries). If
+    the database is still down, the SID joins `unrecorded` and the error is raised: nothing else is claimed
+    until it is stored."""
+    wait = float(current_app.config.get("OUTBOX_RECORD_RETRY_SECONDS", 0.1))
+    for attempt in range(5):
+        try:
+            _count(report, "sent", _store_sid(sent))
+            return
+        except DATABASE_DOWN:
+            _rollback_quietly()
+            if attempt == 4:
+                unrecorded.waiting.append(sent)
+                log.error("outbox message %s was sent (SID %s) but not recorded yet; the worker keeps "
+                          "retrying", sent.message_id, sent.provider_sid)
+                raise
+            time.sleep(wait * 2 ** attempt)
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except DBAPIError:  # the connection is gone; the pool replaces it on the next use
+        pass
 
 
 def _count(report: DeliveryReport, outcome: str, stored: bool) -> None:
@@ -149,20 +232,28 @@ def _count(report: DeliveryReport, outcome: str, stored: bool) -> None:
         report.lost_claims += 1
 
 
-def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100,
-                         to_hash: str | None = None) -> DeliveryReport:
-    """Claim and send due messages one at a time, committing each claim and each result."""
+def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to_hash: str | None = None,
+                         unrecorded: UnrecordedSends | None = None) -> DeliveryReport:
+    """Record the SIDs the worker still holds, then claim and send due messages one at a time, committing
+    each claim and each result. A database error while recording a SID is raised, the SID kept in
+    `unrecorded` (pass the same one on the next call)."""
     report = DeliveryReport()
+    unrecorded = unrecorded if unrecorded is not None else UnrecordedSends()
+    unrecorded.record(report)
     for _ in range(limit):
         message = claim_next_message(worker_id, to_hash)
         db.session.commit()
         if message is None:
             break
         try:
-            deliver_message(message, sender, worker_id, report)
-            db.session.commit()
+            sent = deliver_message(message, sender, worker_id, report)
+            if sent is None:
+                db.session.commit()
         except Exception as exc:  # one bad row must not stop the worker; its claim goes stale and is retried
             db.session.rollback()
             log.exception("outbox message %s could not be processed", message.id)
             report.errors.append(type(exc).__name__)
+            continue
+        if sent is not None:
+            record_sent(sent, report, unrecorded)
     return report

@@ -15,6 +15,7 @@ from civicwatch.extensions import db
 from civicwatch.routing.queries import routing_threshold, rule_values
 from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.routing.rules import Reading, decide_route
+from civicwatch.routing.sweep import route_never_routed_cases
 from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, load_taxonomy
 
 
@@ -31,6 +32,14 @@ def load_taxonomy_command(path: str, keep_rules: bool) -> None:
         f"Loaded {summary.themes} themes, {summary.actors} actors, {summary.regions} regions, "
         f"{summary.districts} districts, {summary.bodies} bodies, {rules} routing rules."
     )
+
+
+@cli.command("route-unrouted")
+@click.option("--limit", default=500, show_default=True, help="Cases at most.")
+def route_unrouted_command(limit: int) -> None:
+    """Route cases that were stored but never routed (a crash between the two); `deliver` workers do this
+    at start and every minute."""
+    click.echo(f"Routed {route_never_routed_cases(limit)} cases that were stored but never routed.")
 
 
 def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:

@@ -26,6 +26,8 @@ from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision
 from civicwatch.routing.queries import (
     cached_rule_values,
+    has_automatic_decision,
+    never_routed,
     region_of_district,
     routing_threshold,
     rule_values,
@@ -190,6 +192,14 @@ def route_new_case(case: Case) -> None:
     """
     case_id = getattr(case, "id", None)
     try:
+        if case_id is not None and _routed_already(case_id):
+            log.info("case %s was routed already; not routed again", case_id)
+            return
+    except Exception as exc:
+        log.error("could not check whether case %s was routed (%s)", case_id, type(exc).__name__)
+        _leave_in_triage(case, case_id, f"routing failed ({type(exc).__name__})")
+        return
+    try:
         plan = _plan_route(case)
     except Exception as exc:
         log.error("classifying case %s failed (%s); it goes to the triage queue", case_id, type(exc).__name__)
@@ -201,6 +211,24 @@ def route_new_case(case: Case) -> None:
         _leave_in_triage(case, case_id, f"routing failed ({type(exc).__name__})")
         return
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
+
+
+def _routed_already(case_id: int) -> bool:
+    """Whether the rules already routed this case (by another process: the crash sweep and the request that
+    stored it). PostgreSQL: the case row stays locked until the caller commits, so the second router waits
+    for the first and then sees its decision. SQLite serves one process at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+    return has_automatic_decision(case_id)
+
+
+def claim_never_routed_case(case_id: int) -> Case | None:
+    """The case, if routing never saw it, locked for this transaction; None if it was routed meanwhile or
+    (PostgreSQL) another process holds it. The caller routes it and commits."""
+    query = select(Case).where(Case.id == case_id, never_routed()).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Case)
+    return db.session.scalar(query)
 
 
 def _store_theme_correction(case: Case, user: User, theme: Theme) -> None:

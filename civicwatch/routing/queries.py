@@ -5,11 +5,13 @@ taxonomy cache (civicwatch.taxonomy.cache): no taxonomy query per case while not
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, distinct, func, inspect, select
+from sqlalchemy import ColumnElement, String, and_, cast, distinct, exists, func, inspect, or_, select
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 
+from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
 from civicwatch.routing.rules import Rule
@@ -139,3 +141,26 @@ def override_rates() -> list[BodyOverrides]:
     figures = {body_id: (routed, overridden) for body_id, routed, overridden in rows}
     bodies = db.session.scalars(select(Body).order_by(Body.name))
     return [BodyOverrides(body, *figures.get(body.id, (0, 0))) for body in bodies]
+
+
+def never_routed() -> ColumnElement[bool]:
+    """A case routing never saw: received, no body, no routing explanation (a failed routing leaves one)
+    and no routing decision. What a crash between the commit of a complaint and its routing leaves."""
+    return and_(
+        Case.status == CaseStatus.RECEIVED, Case.body_id.is_(None), Case.routed_by_hand.is_(False),
+        # Never written is SQL NULL; a JSON null is stored as the text 'null' on both databases.
+        or_(Case.routing_explanation.is_(None), cast(Case.routing_explanation, String) == "null"),
+        ~exists().where(RoutingDecision.case_id == Case.id),
+    )
+
+
+def never_routed_case_ids(stored_before: dt.datetime, limit: int) -> list[int]:
+    """Cases stored before `stored_before` that were never routed, oldest first."""
+    return list(db.session.scalars(
+        select(Case.id).where(never_routed(), Case.created_at < stored_before).order_by(Case.id).limit(limit)
+    ))
+
+
+def has_automatic_decision(case_id: int) -> bool:
+    return db.session.scalar(select(RoutingDecision.id).where(
+        RoutingDecision.case_id == case_id, RoutingDecision.kind == DecisionKind.AUTOMATIC).limit(1)) is not None

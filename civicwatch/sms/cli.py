@@ -15,14 +15,15 @@ from types import FrameType
 
 import click
 from flask import current_app
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.cases.attachments import sweep_orphaned_uploads
 from civicwatch.cli import cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
-from civicwatch.messaging.senders import get_sender
+from civicwatch.messaging.delivery import DATABASE_DOWN, DeliveryReport, UnrecordedSends, deliver_due_messages
+from civicwatch.messaging.senders import SmsSender, get_sender
+from civicwatch.routing.sweep import route_never_routed_cases
 from civicwatch.sms.inbox import InboxReport, process_inbox
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ def worker_name() -> str:
 BATCH = 20
 # Files left in UPLOAD_DIR by a crash are removed when the worker starts and then this often.
 SWEEP_UPLOADS_EVERY = dt.timedelta(hours=1)
+# Cases stored but never routed (a crash in between) are routed when the worker starts and then this often.
+SWEEP_UNROUTED_EVERY = dt.timedelta(minutes=1)
+# While the database is down the worker waits --interval, doubling up to this, between tries.
+MAX_OUTAGE_WAIT_SECONDS = 30.0
 
 
 @cli.command("deliver")
@@ -54,31 +59,80 @@ def deliver_command(once: bool, interval: float) -> None:
     worker = worker_name()
     click.echo(f"Answering texts and delivering outbox messages through {sender.name} as {worker}.")
     total, answered = DeliveryReport(), InboxReport()
-    next_sweep = utcnow()
-    with stop_on_signal() as stopping:
-        while not stopping():
-            next_sweep = _sweep_uploads_when_due(next_sweep)
-            try:
-                inbox = process_inbox(limit=BATCH)
-                report = deliver_due_messages(sender, worker, limit=BATCH)
-            except OperationalError as error:
-                # The database went away (restart, network): a long-running worker waits and tries again.
-                db.session.rollback()
-                if once:
-                    raise
-                log.warning("outbox worker: database unavailable (%s); retrying", type(error.orig).__name__)
-                _sleep(interval, stopping)
-                continue
-            total = total + report
-            answered = answered + inbox
-            if (report.handled or report.errors or inbox.answered or inbox.failed) and not once:
-                click.echo(_summary(report, inbox))
-            if report.handled < BATCH and inbox.answered + inbox.failed < BATCH:  # nothing more is due now
-                if once:
-                    break
-                _sleep(interval, stopping)
+    unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
+    next_sweep, next_routing, outage = utcnow(), utcnow(), 0
+    try:
+        with stop_on_signal() as stopping:
+            while not stopping():
+                next_sweep = _sweep_uploads_when_due(next_sweep)
+                next_routing = _route_unrouted_when_due(next_routing)
+                try:
+                    report, inbox = _round(sender, worker, unrecorded)
+                except DATABASE_DOWN as error:
+                    # The database went away (restart, network): a long-running worker waits and tries again.
+                    _rollback_quietly()
+                    if once:
+                        raise
+                    outage += 1
+                    log.warning("outbox worker: database unavailable (%s); retrying", type(error.orig).__name__)
+                    _sleep(min(interval * 2 ** (outage - 1), MAX_OUTAGE_WAIT_SECONDS), stopping)
+                    continue
+                outage = 0
+                total = total + report
+                answered = answered + inbox
+                if (report.handled or report.errors or inbox.answered or inbox.failed) and not once:
+                    click.echo(_summary(report, inbox))
+                if report.handled < BATCH and inbox.answered + inbox.failed < BATCH:  # nothing more is due now
+                    if once:
+                        break
+                    _sleep(interval, stopping)
+    finally:
+        _warn_unrecorded(unrecorded)
     if once:
         click.echo(_summary(total, answered))
+
+
+def _round(sender: SmsSender, worker: str, unrecorded: UnrecordedSends) -> tuple[DeliveryReport, InboxReport]:
+    # SIDs first: a message sent but not recorded is recorded before anything else is claimed or sent.
+    report = DeliveryReport()
+    unrecorded.record(report)
+    inbox = process_inbox(limit=BATCH)
+    return report + deliver_due_messages(sender, worker, limit=BATCH, unrecorded=unrecorded), inbox
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except DATABASE_DOWN:
+        pass
+
+
+def _warn_unrecorded(unrecorded: UnrecordedSends) -> None:
+    """Stopping with SIDs the database never took: their claims go stale and they would be sent again."""
+    try:
+        unrecorded.record(DeliveryReport())
+    except DATABASE_DOWN:
+        _rollback_quietly()
+    for sent in unrecorded.waiting:
+        log.error("outbox message %s was sent (SID %s) but never recorded: set its provider_sid by hand or "
+                  "it is sent again", sent.message_id, sent.provider_sid)
+
+
+def _route_unrouted_when_due(due: dt.datetime) -> dt.datetime:
+    """Route the cases a crash left unrouted, if it is time; returns when to look next. Never stops the
+    worker."""
+    now = utcnow()
+    if now < due:
+        return due
+    try:
+        routed = route_never_routed_cases()
+    except SQLAlchemyError as error:
+        _rollback_quietly()
+        log.warning("outbox worker: unrouted cases not swept (%s); next try in a minute", type(error).__name__)
+        return now + SWEEP_UNROUTED_EVERY
+    if routed:
+        click.echo(f"Routed {routed} cases that were stored but never routed.")
+    return now + SWEEP_UNROUTED_EVERY
 
 
 def _sweep_uploads_when_due(due: dt.datetime) -> dt.datetime:

@@ -8,6 +8,7 @@ in sms/conversations.py.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -37,10 +38,17 @@ from civicwatch.sms.conversations import (
     save_conversation,
     stored_reply,
 )
-from civicwatch.sms.dialogue import Action, Decision, Snapshot, decide
+from civicwatch.sms.dialogue import Action, Decision, Event, Snapshot, clean_text, decide
 from civicwatch.sms.models import ConversationState
-from civicwatch.sms.queries import RATEABLE_STATUSES, last_public_change, latest_case_for_phone
-from civicwatch.sms.replies import Reply, render_reply, render_status, render_wait
+from civicwatch.sms.queries import (
+    RATEABLE_STATUSES,
+    case_waiting_for_phone,
+    last_public_change,
+    latest_case_for_phone,
+    open_case_by_reference,
+    open_cases_for_phone,
+)
+from civicwatch.sms.replies import Reply, render_reply, render_status, render_status_list, render_wait
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +94,7 @@ class _Context:
     phone_hash: str
     conversation: ConversationRow
     now: dt.datetime  # when the text arrived
+    addressed: Case | None = None  # the case the text answers (named by reference, or waiting for it)
 
 
 def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOutcome:
@@ -101,7 +110,11 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
         return SmsOutcome(reply=decrypt_text(stored) if stored else None, duplicate=True)
     conversation = lock_conversation(number_hash, incoming.phone, now)
     decision = decide(snapshot_of(conversation), incoming.body, now)
-    step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now))
+    addressed = addressed_case(decision, incoming.body, number_hash, conversation)
+    if addressed is not None:
+        decision = dataclasses.replace(decision, action=Action.ADD_TO_CASE, next_state=ConversationState.FOLLOWING_UP,
+                                       text=clean_text(incoming.body))
+    step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now, addressed))
     move_conversation(conversation, decision, step, now)
     reply = None if decision.silent else step.reply
     record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
@@ -143,6 +156,20 @@ def move_conversation(conversation: ConversationRow, decision: Decision, step: _
     save_conversation(conversation.id, state, pending, since, case_id, now)
 
 
+def addressed_case(decision: Decision, body: str, number_hash: str, conversation: ConversationRow) -> Case | None:
+    """The case a report text belongs to whatever the conversation's state: one of the phone's open cases
+    named by reference ("CW-2026-000303 ..."), or else the one whose body asked the complainant something
+    since the phone's previous text. None: the dialogue decides (a new report, or the follow-up window)."""
+    if decision.event not in (Event.SHORT_TEXT, Event.DETAILED_TEXT):
+        return None
+    named = _REFERENCE.search(clean_text(body))
+    if named:
+        case = open_case_by_reference(number_hash, format_reference(int(named.group(1)), int(named.group(2))))
+        if case is not None:
+            return case
+    return case_waiting_for_phone(number_hash, conversation.last_message_at)
+
+
 def find_case_for_status(phone_hash: str, query: str | None) -> Case | None:
     """The case a STATUS text asks about: by receipt code (from any phone), by reference (only this
     phone's own cases: references are guessable), or else this phone's latest case."""
@@ -168,6 +195,11 @@ def _report_status(ctx: _Context) -> _Step:
     query = ctx.decision.status_query
     if normalise_receipt_code(query or "") is not None:
         return _report_status_by_receipt(ctx, query or "")
+    if not query:
+        open_cases = open_cases_for_phone(ctx.phone_hash)
+        if len(open_cases) > 1:
+            return _Step(render_status_list([(case.reference, case.status, case.waiting_since is not None)
+                                             for case in open_cases]))
     case = find_case_for_status(ctx.phone_hash, query)
     return _status_step(case)
 
@@ -259,14 +291,16 @@ def _open_case(ctx: _Context) -> _Step:
 
 
 def _add_to_case(ctx: _Context) -> _Step:
-    case = db.session.get(Case, ctx.conversation.case_id)
+    case = ctx.addressed or db.session.get(Case, ctx.conversation.case_id)
     if case is None:  # the window outlived its case (cannot happen while the foreign key holds)
         return _open_case(ctx)
+    answers = case.waiting_since is not None
     try:
         add_complainant_message(case, ctx.decision.text, Channel.SMS)
     except SubmissionError:
         return _Step(render_reply(Reply.NOT_ACCEPTED), case, failed=True)
-    return _Step(render_reply(Reply.ADDED_TO_CASE, reference=case.reference), case)
+    return _Step(render_reply(Reply.ANSWER_ADDED if answers else Reply.ADDED_TO_CASE, reference=case.reference),
+                 case)
 
 
 ACTIONS: dict[Action, Callable[[_Context], _Step]] = {

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool
 
 from civicwatch.database import UTCDateTime
@@ -42,10 +43,16 @@ class SingleRowInsert:
         to_timestamp = self._to_timestamp[dialect.name]
         params = tuple(to_timestamp(value) if isinstance(value, dt.datetime) else value
                        for value in (values[column] for column in self.columns))
-        if dialect.name == "postgresql":
-            self._insert_postgresql(engine, params)
-        else:
-            self._insert_sqlite(engine, params)
+        try:
+            if dialect.name == "postgresql":
+                self._insert_postgresql(engine, params)
+            else:
+                self._insert_sqlite(engine, params)
+        except dialect.loaded_dbapi.Error as error:
+            # The driver's own error, wrapped as SQLAlchemy wraps it everywhere else (OperationalError ...),
+            # so that callers handle one family of database errors.
+            raise DBAPIError.instance(self._sql["?"], None, error, dialect.loaded_dbapi.Error,
+                                      hide_parameters=True, dialect=dialect) from error
 
     def _insert_sqlite(self, engine: Engine, params: tuple) -> None:
         connection = engine.raw_connection()

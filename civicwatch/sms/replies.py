@@ -20,9 +20,12 @@ class Reply(enum.Enum):
                    "we can open a report."
     ADDED_TO_CASE = "CivicWatch: added to report {reference}. Text more within 10 minutes to add to it, " \
                     "or NEW to start another report."
+    ANSWER_ADDED = "CivicWatch: your answer is added to report {reference}, which asked you. To start " \
+                   "another report instead, text NEW first."
     HELP = "CivicWatch: to report, text what happened, where and when. STATUS: news of your report. " \
            "NEW: start a new report. STOP: no more texts."
     STATUS = "CivicWatch: report {reference} is {words} (updated {date}).{waiting}"
+    STATUS_LIST = "CivicWatch: {count} open reports: {cases}. STATUS and a reference: more."
     STATUS_NOT_FOUND = "CivicWatch: we found no report for this phone. Text STATUS and your 16-digit " \
                        "receipt code, or text what happened to report it."
     NEW_REPORT = "CivicWatch: ready for a new report. Text what happened, where and when."
@@ -73,6 +76,29 @@ def render_status(reference: str, status: CaseStatus, updated: dt.datetime, wait
         Reply.STATUS, reference=reference, words=STATUS_WORDS[status],
         date=updated.strftime("%d %b %Y"), waiting=WAITING_FOR_YOU if waiting else "",
     )
+
+
+# The same, in two words or so, for the list of a phone's open reports.
+SHORT_STATUS_WORDS: dict[CaseStatus, str] = {
+    CaseStatus.RECEIVED: "received", CaseStatus.TRIAGED: "with an office", CaseStatus.ACKNOWLEDGED: "accepted",
+    CaseStatus.INVESTIGATING: "investigated", CaseStatus.RESPONDED: "answered", CaseStatus.CLOSED: "closed",
+    CaseStatus.REJECTED: "closed", CaseStatus.REFERRED: "passed on", CaseStatus.WITHDRAWN: "withdrawn",
+    CaseStatus.REOPENED: "reopened",
+}
+SEGMENT = 160
+
+
+def render_status_list(cases: list[tuple[str, CaseStatus, bool]]) -> str:
+    """Every open report in one segment, as many as fit (then "N more"): reference and a word or two each;
+    a report that waits for the complainant says so."""
+    items = [f"{reference} " + ("waits for your answer" if waiting else SHORT_STATUS_WORDS[status])
+             for reference, status, waiting in cases]
+    for shown in range(len(items), 0, -1):
+        listed = "; ".join(items[:shown]) + (f"; {len(items) - shown} more" if shown < len(items) else "")
+        text = render_reply(Reply.STATUS_LIST, count=len(items), cases=listed)
+        if len(text) <= SEGMENT:
+            return text
+    return render_reply(Reply.STATUS_LIST, count=len(items), cases=f"{len(items)} reports")
 
 
 # ---------------------------------------------------------------- SMS segments

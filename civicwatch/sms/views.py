@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 
@@ -67,8 +68,33 @@ def message_sid_of(form: MultiDict) -> str:
     return sid
 
 
+# How long Twilio is asked to wait before it sends a webhook again that the database could not take.
+RETRY_AFTER_SECONDS = 30
+
+
+def retried_when_the_database_fails(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Nothing was stored (each webhook writes in one transaction): answer 503 with Retry-After, which
+    Twilio's retry (and fallback URL) acts on, never a 200 that would lose the text or the status."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except DBAPIError as error:
+            try:
+                db.session.rollback()
+            except DBAPIError:  # the connection is gone; the pool replaces it
+                pass
+            log.warning("twilio webhook %s: the database refused the write (%s); Twilio asked to retry",
+                        request.path, type(error).__name__)
+            return Response("", 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, mimetype="text/plain")
+
+    return wrapped
+
+
 @blueprint.post("/inbound")
 @signed_webhook
+@retried_when_the_database_fails
 def inbound() -> Response:
     """Keep the text (once per MessageSid) and acknowledge it; a worker answers it through the outbox."""
     require_twilio_signature()
@@ -78,6 +104,7 @@ def inbound() -> Response:
 
 @blueprint.post("/status")
 @signed_webhook
+@retried_when_the_database_fails
 def delivery_status() -> tuple[str, int]:
     require_twilio_signature()
     sid = message_sid_of(request.form)

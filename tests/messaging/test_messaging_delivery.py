@@ -160,24 +160,6 @@ def test_a_fresh_claim_is_left_alone_and_a_stale_one_is_taken_over(app, twilio_h
     assert len(twilio_http.accepted) == 1 and message(message_id).status is OutboxStatus.SENT
 
 
-def test_a_worker_that_lost_its_claim_does_not_overwrite_the_new_owner(app, twilio_http, clock):
-    from civicwatch.messaging.delivery import DeliveryReport, deliver_message
-
-    (message_id,) = queue()
-    mine = claim_next_message("slow-worker")
-    db.session.commit()
-    clock.advance(minutes=6)
-    theirs = claim_next_message("other-worker")
-    db.session.commit()
-    assert theirs.id == message_id
-    report = DeliveryReport()
-    deliver_message(mine, get_sender(app), "slow-worker", report)
-    db.session.commit()
-    assert report.lost_claims == 1
-    row = message(message_id)
-    assert row.status is OutboxStatus.SENDING and row.claimed_by == "other-worker"
-
-
 def test_the_deliver_command_sends_everything_due_once(app, twilio_http, clock):
     for n in range(45):  # more than one round, to 45 numbers (one number's texts wait for each other)
         queue(1, phone=f"+2327610{n:04d}")

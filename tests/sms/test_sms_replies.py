@@ -9,7 +9,7 @@ from civicwatch.cases.models import CaseStatus
 from civicwatch.sms.replies import Reply, is_gsm7, render_reply, render_status, segment_count
 
 LONGEST = {"reference": "CW-2026-9999999", "receipt_code": "9999 9999 9999 9999", "score": 5,
-           "wait": "999 minutes"}
+           "wait": "999 minutes", "count": 99, "cases": "CW-2026-9999999 waits for your answer; 98 more"}
 
 
 @pytest.mark.parametrize("reply", [reply for reply in Reply if reply is not Reply.STATUS])
