@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 
 from civicwatch.accounts.models import Role
-from civicwatch.cases.models import CaseStatus
+from civicwatch.cases.models import CaseMessage, CaseStatus, Channel, MessageKind, Recusal
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 from tests.cases.conftest import post_case_form
+from tests.cases.test_case_queues import listed
 
 
 def test_a_queue_opened_without_filters_shows_no_errors(make_case, make_user, signed_in):
@@ -80,3 +81,29 @@ def test_a_refused_page_speaks_plainly_and_leads_staff_back_to_their_dashboard(m
 
     anonymous = client.get("/no-such-page").get_data(as_text=True)
     assert "Go to the home page" in anonymous and "Go to your dashboard" not in anonymous
+
+
+def _follow_up(case, words: str) -> None:
+    db.session.add(CaseMessage(case_id=case.id, kind=MessageKind.FROM_COMPLAINANT, channel=Channel.WEB,
+                               body=words))
+    db.session.commit()
+
+
+def test_search_finds_words_of_follow_up_messages_only_in_cases_the_user_may_open(make_case, make_user,
+                                                                                   signed_in):
+    own = make_case(CaseStatus.INVESTIGATING, body="police_oversight", text="Officers beat my brother.")
+    other = make_case(CaseStatus.INVESTIGATING, body="anti_corruption_commission", text="They asked for money.")
+    recused = make_case(CaseStatus.INVESTIGATING, body="police_oversight", text="A search without a warrant.")
+    for case in (own, other, recused):
+        _follow_up(case, "The sergeant came back with a motorbike on Tuesday.")
+    investigator = make_user(Role.INVESTIGATOR, body="police_oversight")
+    db.session.add(Recusal(case_id=recused.id, user_id=investigator.id, reason="My cousin is the sergeant."))
+    db.session.commit()
+
+    client = signed_in(investigator)
+    assert listed(client, "/staff/cases?queue=all&q=motorbike") == [own.id]
+    assert listed(client, "/staff/cases?queue=all&q=motorbikes+tuesday") == [own.id]  # stemmed, every word
+    assert listed(client, "/staff/cases?queue=all&q=motorbike+bribe") == []
+    assert listed(client, "/staff/cases?queue=all&q=beat") == [own.id]  # the complaint's own text still counts
+    triage = signed_in(make_user(Role.TRIAGE))
+    assert set(listed(triage, "/staff/cases?queue=all&q=motorbike")) == {own.id, other.id, recused.id}
