@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -53,6 +54,66 @@ class ProgressDisplay:
                    f"loss {report.loss:9.4f}{score}  {time.perf_counter() - self.started:6.1f}s", file=self.stream)
 
 
+class ProgressBar:
+    """One bar for a whole training: redrawn in place on a terminal, a line per tenth otherwise (a log).
+
+    Training reports epochs of stages whose number it does not announce, so the share done is an estimate:
+    `STAGES_PER_RUN` stages a run (theme, urgency and actor, each choosing its epochs then training, and the
+    urgency folds), of the runs a "1/2 " stage prefix names. It never goes back and never shows 100% before
+    `finish()`.
+    """
+
+    STAGES_PER_RUN = 11
+    WIDTH = 30
+
+    def __init__(self, label: str = "Training the classifier", stream: IO[str] | None = None) -> None:
+        self.label = label
+        self.stream: IO[str] = stream if stream is not None else sys.stdout
+        self.live = bool(self.stream.isatty())
+        self.started = time.perf_counter()
+        self.stages: list[str] = []
+        self.done = 0.0
+        self.printed_tenths = -1
+
+    def __call__(self, report: EpochReport) -> None:
+        run, runs, stage = _run_of(report.stage)
+        if not self.stages or self.stages[-1] != report.stage:
+            self.stages.append(report.stage)
+        in_run = sum(1 for name in self.stages if _run_of(name)[0] == run) - 1
+        within = min(in_run + report.epoch / max(1, report.epochs), self.STAGES_PER_RUN - 0.5)
+        self.done = max(self.done, min(0.99, (run - 1 + within / self.STAGES_PER_RUN) / runs))
+        self._draw(stage)
+
+    def finish(self) -> None:
+        self.done = 1.0
+        self._draw("done")
+        if self.live:
+            click.echo("", file=self.stream)
+
+    def _draw(self, stage: str) -> None:
+        tenths = int(self.done * 10)
+        if not self.live and tenths == self.printed_tenths:
+            return
+        self.printed_tenths = tenths
+        filled = round(self.WIDTH * self.done)
+        elapsed = int(time.perf_counter() - self.started)
+        line = (f"{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done:4.0%}  "
+                f"{elapsed // 60}m{elapsed % 60:02d}s  {stage[:32]}")
+        if self.live:
+            click.echo(f"\r{line:<100}", file=self.stream, nl=False)
+        else:
+            click.echo(line, file=self.stream)
+
+
+def _run_of(stage: str) -> tuple[int, int, str]:
+    """(run, runs, stage without the prefix) of a stage name such as "2/2 theme (choosing epochs)"."""
+    head, _, rest = stage.partition(" ")
+    number, _, total = head.partition("/")
+    if number.isdigit() and total.isdigit() and rest:
+        return int(number), max(int(total), int(number)), rest
+    return 1, 1, stage
+
+
 def _train_summary(meta: dict[str, Any]) -> list[str]:
     data = meta["data"]
     lines = [f"Model {meta['version']} is active." if meta.get("active") else f"Model {meta['version']} saved.",
@@ -79,15 +140,20 @@ def _train_summary(meta: dict[str, Any]) -> list[str]:
                    "model is trained again on every example).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=str(PIPELINE_CONFIG),
               show_default=True, help="spaCy config file of the pipeline.")
-def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, config_path: str) -> None:
+@click.option("--verbose", is_flag=True, help="A line per epoch (loss, development score) instead of one bar.")
+def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, config_path: str,
+                  verbose: bool) -> None:
     """Train the theme, urgency and actor classifiers and make the new model active."""
+    bar = None if verbose else ProgressBar()
     try:
         result = train_model(list(data) or None, label_field=label_field, keep_held_out=keep_held_out,
-                             config_path=config_path, progress=ProgressDisplay())
+                             config_path=config_path, progress=ProgressDisplay() if bar is None else bar)
     except CorpusError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
     db.session.commit()
+    if bar is not None:
+        bar.finish()
     for line in _train_summary({**result.meta, "active": True}):
         click.echo(line)
 
@@ -97,9 +163,12 @@ def prepare_model() -> str:
     version = active_model_version()
     if version is not None:
         return f"Classifier model {version} is active."
-    click.echo("No classifier model yet: training one from the corpus (about a minute).")
-    result = train_model(progress=ProgressDisplay())
+    click.echo("No classifier model yet: training one from the corpus, once. This takes 1 to 3 minutes on two "
+               "cores (longer on a busy machine); later runs start at once.")
+    bar = ProgressBar()
+    result = train_model(progress=bar)
     db.session.commit()
+    bar.finish()
     return "\n".join(_train_summary({**result.meta, "active": True}))
 
 
