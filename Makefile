@@ -1,5 +1,7 @@
-# CivicWatch: `make run` serves the demo on http://127.0.0.1:5000; `make test` runs every test on SQLite and PostgreSQL.
+# CivicWatch: `make run` serves the demo on http://127.0.0.1:5000 (PORT=8000 make run for another port); `make test`
+# runs every test on SQLite and PostgreSQL.
 PYTHON ?= python3.11
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
@@ -21,18 +23,19 @@ install-test: $(BIN)/python
 	scripts/install-system-packages.sh
 
 demo-data: install
+	@test -d instance/models || echo "First run: installing, loading the demo and training the classifier takes 3 to 6 minutes on two cores; later runs start in seconds."
 	$(BIN)/flask db upgrade
 	$(BIN)/flask civicwatch demo --password "$${DEMO_PASSWORD:-civicwatch-demo}"
 	$(BIN)/flask civicwatch prepare
 
 serve:
-	@echo "CivicWatch is at http://127.0.0.1:5000  (staff sign-in: http://127.0.0.1:5000/login)"
-	@echo "Play a citizen's phone in the SMS simulator: http://127.0.0.1:5000/sms/simulator"
+	@echo "CivicWatch is at http://127.0.0.1:$(PORT)  (staff sign-in: http://127.0.0.1:$(PORT)/login)"
+	@echo "Play a citizen's phone in the SMS simulator: http://127.0.0.1:$(PORT)/sms/simulator"
 	@echo "Staff sign-ins: admin@example.org, triage@example.org, auditor@example.org and <body code>@example.org"
 	@echo "  (e.g. police_oversight@example.org), password: $${DEMO_PASSWORD:-civicwatch-demo}"
 	@# No access log: client addresses of complainants are personal data. One malloc arena: otherwise each
 	@# thread keeps the memory its last upload freed, and uploads that took turns add up (README, Memory).
-	MALLOC_ARENA_MAX=1 $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 wsgi:app
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" MALLOC_ARENA_MAX=1 $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 wsgi:app
 
 run: demo-data serve
 

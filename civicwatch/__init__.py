@@ -12,6 +12,7 @@ from civicwatch.accounts import views as accounts_views
 from civicwatch.accounts.sessions import configure_login
 from civicwatch.cases import views as cases_views
 from civicwatch.commands import register_cli
+from civicwatch.compression import register_compression
 from civicwatch.database import close_quietly
 from civicwatch.demo.operations import DEMO_CONTACTS
 from civicwatch.errors import register_error_handlers
@@ -68,6 +69,7 @@ def create_app(config: object | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_compression(app)
     register_template_helpers(app)
     register_cli(app)
     return app

@@ -9,20 +9,25 @@ from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "username", "spellcheck": "false"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)],
+                             render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Sign in")
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)])
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)],
+                                     render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
         description=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words work well.",
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "New password again", validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")]
+        "New password again", validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Change password")
 
@@ -33,7 +38,8 @@ class CreateUserForm(FlaskForm):
     role = SelectField("Role", choices=[(r.value, r.value.capitalize()) for r in Role])
     body = SelectField("Oversight body (investigators only)", choices=[])
     password = PasswordField(
-        "Initial password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)]
+        "Initial password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Create account")
 
@@ -52,7 +58,8 @@ class TotpForm(FlaskForm):
 class ChangeTotpForm(FlaskForm):
     """Binding a new authenticator app to a signed-in account: proof that it is the account's owner first."""
 
-    current_password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)])
+    current_password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)],
+                                     render_kw={"autocomplete": "current-password"})
     current_code = StringField("Code from the authenticator app you use now", validators=[Optional(), Length(max=12)],
                                description="Six digits from the app you sign in with today.",
                                render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})

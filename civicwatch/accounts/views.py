@@ -253,6 +253,14 @@ def logout() -> Response:
     return redirect(url_for("accounts.login"))
 
 
+@blueprint.route("/account")
+@login_required
+def account() -> str:
+    """The signed-in member's own account: who they are, and where to change the password and the authenticator."""
+    user: User = current_user._get_current_object()
+    return render_template("accounts/account.html", user=user, enrolled=has_totp(user), required=totp_required(user))
+
+
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])

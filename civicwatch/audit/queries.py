@@ -1,6 +1,7 @@
 """Reading and verifying the audit log."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -72,16 +73,28 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
 
 
 def audit_entries(visible_case_ids: Select, case_id: int | None = None, user_id: int | None = None,
-                  limit: int = 200, before_seq: int | None = None) -> list[AuditEntry]:
+                  limit: int = 200, before_seq: int | None = None, *, after_seq: int | None = None,
+                  action_prefix: str | None = None, since: dt.datetime | None = None,
+                  until: dt.datetime | None = None, cases_only: bool = False) -> list[AuditEntry]:
     """Newest first. Entries about a case appear only if the case is among `visible_case_ids` (the reader's
-    own case visibility), so the audit log never shows what the case page would refuse."""
-    query = (select(AuditEntry)
-             .where(or_(AuditEntry.case_id.is_(None), AuditEntry.case_id.in_(visible_case_ids)))
-             .order_by(AuditEntry.seq.desc()).limit(limit))
+    own case visibility), so the audit log never shows what the case page would refuse. `after_seq` reads the
+    page just newer than that entry (still returned newest first); `cases_only` keeps entries about a case."""
+    visible = AuditEntry.case_id.in_(visible_case_ids)
+    query = select(AuditEntry).where(visible if cases_only else or_(AuditEntry.case_id.is_(None), visible))
     if case_id is not None:
         query = query.where(AuditEntry.case_id == case_id)
     if user_id is not None:
         query = query.where(AuditEntry.user_id == user_id)
+    if action_prefix:
+        query = query.where(AuditEntry.action.startswith(action_prefix, autoescape=True))
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.created_at < until)
     if before_seq is not None:
         query = query.where(AuditEntry.seq < before_seq)
-    return list(db.session.scalars(query))
+    if after_seq is not None:
+        newer = list(db.session.scalars(query.where(AuditEntry.seq > after_seq)
+                                        .order_by(AuditEntry.seq.asc()).limit(limit)))
+        return newer[::-1]
+    return list(db.session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))

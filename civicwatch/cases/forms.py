@@ -41,13 +41,14 @@ class QueueFilterForm(FlaskForm):
     q = SearchField("Search", validators=[Optional(), Length(max=200)],
                     description="Words from the complaint or place, or a reference such as CW-2026-000123.")
     status = SelectField("Status", choices=[("", "Any status")] + [(s.value, s.value.replace("_", " ").capitalize())
-                                                                 for s in CaseStatus], validate_choice=True)
+                                                                 for s in CaseStatus], default="", validate_choice=True)
     theme = SelectField("Theme", choices=[], validate_choice=False)
     actor = SelectField("Who", choices=[], validate_choice=False)
     region = SelectField("Region", choices=[], validate_choice=False)
     district = SelectField("District", choices=[], validate_choice=False)
     body = SelectField("Body", choices=[], validate_choice=False)
-    urgency = SelectField("Urgency", choices=[("", "Any"), ("urgent", "Urgent only"), ("ordinary", "Not urgent")])
+    urgency = SelectField("Urgency", choices=[("", "Any"), ("urgent", "Urgent only"), ("ordinary", "Not urgent")],
+                          default="")
     received_from = DateField("Received from", validators=[Optional()])
     received_to = DateField("Received until", validators=[Optional()])
     submit = SubmitField("Apply")

@@ -236,3 +236,4 @@ class Recusal(TimestampMixin, Model):
 from civicwatch.cases.search import install_search_structures  # noqa: E402  (needs the table above)
 
 install_search_structures(cast(Table, Case.__table__))  # declared as FromClause; a mapped class's is a Table
+install_search_structures(cast(Table, CaseMessage.__table__), messages=True)

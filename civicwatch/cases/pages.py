@@ -1,6 +1,7 @@
 """What the case page shows a given user: the forms their role allows at this status, and the next step."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from civicwatch.cases.operations import assignable_investigators
 from civicwatch.cases.permissions import may
 from civicwatch.cases.workflow import ACTION_LABELS, Transition, available_transitions
 from civicwatch.database import utcnow
+from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes
 
 S = CaseStatus
@@ -60,8 +62,24 @@ class CasePage:
     transitions: list[TransitionOption] = field(default_factory=list)
     remedy_forms: dict[int, RemedyForm] = field(default_factory=dict)
     next_step: str = ""
+    suggested_body: Body | None = None
     deadline: Any = None
     due_words: str = ""
+
+
+# The routing rules live above cases; routing installs the function that reads them (routing/case_views.py).
+_route_suggestion: list[Callable[[Case], Body | None]] = []
+
+
+def set_route_suggestion(suggest: Callable[[Case], Body | None]) -> None:
+    """Install what names the body the routing rules suggest for a case waiting in triage."""
+    _route_suggestion[:] = [suggest]
+
+
+def suggested_body(case: Case) -> Body | None:
+    if case.body_id is not None or not _route_suggestion:
+        return None
+    return _route_suggestion[0](case)
 
 
 def fill_choices(form: FlaskForm, case: Case) -> None:
@@ -83,6 +101,9 @@ def _defaults(name: str, case: Case) -> dict[str, Any]:
         return {key: str(value) if value else "" for key, value in (
             ("theme", case.theme_id), ("actor", case.actor_id), ("region", case.region_id),
             ("district", case.district_id))}
+    if name == "route":
+        suggestion = suggested_body(case)
+        return {"body": str(suggestion.id) if suggestion else ""}
     if name == "assign":
         return {"assignee": str(case.assigned_to_id or "")}
     if name == "findings":
@@ -129,6 +150,8 @@ def build_case_page(case: Case, user: User, submitted: dict[str, FlaskForm] | No
                 prefix=f"remedy-{recommendation.id}", formdata=None, data={"status": recommendation.status.value})
             form.version.data = str(case.version)
             page.remedy_forms[recommendation.id] = form
+    if "route" in page.forms:
+        page.suggested_body = suggested_body(case)
     now = utcnow()
     page.deadline = deadline_state(case, now)
     page.due_words = describe_due(page.deadline.due_at, now)

@@ -1,4 +1,5 @@
-"""Full-text search over case text: SQLite FTS5 or a PostgreSQL GIN index, the same query interface.
+"""Full-text search over case text and the messages of each case: SQLite FTS5 or PostgreSQL GIN indexes, the
+same query interface.
 
 The structures are created from the `cases` table's DDL events, so `db.create_all()` builds them; the
 Alembic migration must run the same statements (`search_ddl(dialect)`). SQLite keeps its index in step
@@ -8,7 +9,18 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import DDL, ColumnElement, Connection, SQLColumnExpression, Table, TextClause, event, literal, text
+from sqlalchemy import (
+    DDL,
+    ColumnElement,
+    Connection,
+    SQLColumnExpression,
+    Table,
+    TextClause,
+    event,
+    literal,
+    or_,
+    text,
+)
 
 FTS_TABLE = "cases_fts"
 PG_INDEX = "ix_cases_fts_document"
@@ -36,6 +48,25 @@ SQLITE_DROP = (f"DROP TABLE IF EXISTS {FTS_TABLE}",)
 POSTGRES_DDL = (f"CREATE INDEX {PG_INDEX} ON cases USING gin ({PG_DOCUMENT})",)
 POSTGRES_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
 
+# The messages of a case (to and from the complainant, staff notes), searched the same way.
+MESSAGES_FTS_TABLE = "case_messages_fts"
+MESSAGES_PG_INDEX = "ix_case_messages_fts_body"
+MESSAGES_PG_DOCUMENT = f"to_tsvector('{PG_CONFIG}', coalesce(body, ''))"
+MESSAGES_SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE {MESSAGES_FTS_TABLE} USING fts5(body, content='case_messages', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER {MESSAGES_FTS_TABLE}_after_insert AFTER INSERT ON case_messages BEGIN "
+    f"INSERT INTO {MESSAGES_FTS_TABLE}(rowid, body) VALUES (new.id, new.body); END",
+    f"CREATE TRIGGER {MESSAGES_FTS_TABLE}_after_delete AFTER DELETE ON case_messages BEGIN "
+    f"INSERT INTO {MESSAGES_FTS_TABLE}({MESSAGES_FTS_TABLE}, rowid, body) VALUES ('delete', old.id, old.body); END",
+    f"CREATE TRIGGER {MESSAGES_FTS_TABLE}_after_update AFTER UPDATE OF body ON case_messages BEGIN "
+    f"INSERT INTO {MESSAGES_FTS_TABLE}({MESSAGES_FTS_TABLE}, rowid, body) VALUES ('delete', old.id, old.body); "
+    f"INSERT INTO {MESSAGES_FTS_TABLE}(rowid, body) VALUES (new.id, new.body); END",
+)
+MESSAGES_SQLITE_DROP = (f"DROP TABLE IF EXISTS {MESSAGES_FTS_TABLE}",)
+MESSAGES_POSTGRES_DDL = (f"CREATE INDEX {MESSAGES_PG_INDEX} ON case_messages USING gin ({MESSAGES_PG_DOCUMENT})",)
+MESSAGES_POSTGRES_DROP = (f"DROP INDEX IF EXISTS {MESSAGES_PG_INDEX}",)
+
 _WORDS = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
 
@@ -45,15 +76,19 @@ def search_ddl(dialect: str) -> tuple[str, ...]:
     return {"sqlite": SQLITE_DDL, "postgresql": POSTGRES_DDL}.get(dialect, ())
 
 
-def install_search_structures(table: Table) -> None:
-    """Create (and drop) the search structures together with `table` when the metadata builds it."""
-    for statement in SQLITE_DDL:
+def install_search_structures(table: Table, messages: bool = False) -> None:
+    """Create (and drop) the search structures together with `table` (`cases`, or `case_messages` when
+    `messages`) when the metadata builds it."""
+    sqlite, postgres = (MESSAGES_SQLITE_DDL, MESSAGES_POSTGRES_DDL) if messages else (SQLITE_DDL, POSTGRES_DDL)
+    sqlite_drop, postgres_drop = ((MESSAGES_SQLITE_DROP, MESSAGES_POSTGRES_DROP) if messages
+                                  else (SQLITE_DROP, POSTGRES_DROP))
+    for statement in sqlite:
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
-    for statement in POSTGRES_DDL:
+    for statement in postgres:
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
-    for statement in SQLITE_DROP:
+    for statement in sqlite_drop:
         event.listen(table, "before_drop", DDL(statement).execute_if(dialect="sqlite"))
-    for statement in POSTGRES_DROP:
+    for statement in postgres_drop:
         event.listen(table, "before_drop", DDL(statement).execute_if(dialect="postgresql"))
 
 
@@ -69,23 +104,33 @@ def fts5_query(terms: list[str]) -> str:
 
 def search_condition(id_column: SQLColumnExpression[int], dialect: str,
                      query: str | None) -> ColumnElement[bool] | TextClause | None:
-    """A WHERE condition matching cases whose text or place contains every word; None if no words."""
+    """A WHERE condition matching cases whose text or place, or one of whose messages, contains every word;
+    None if no words. It only narrows the query it joins: who may see which case stays the query's business."""
     terms = search_terms(query)
     if not terms:
         return None
     if dialect == "postgresql":
-        return text(f"{PG_DOCUMENT_QUALIFIED} @@ plainto_tsquery('{PG_CONFIG}', :search_terms)").bindparams(
-            search_terms=" ".join(terms))
+        words = " ".join(terms)
+        in_case = text(f"{PG_DOCUMENT_QUALIFIED} @@ plainto_tsquery('{PG_CONFIG}', :search_terms)").bindparams(
+            search_terms=words)
+        in_messages = text(f"SELECT case_id FROM case_messages WHERE {MESSAGES_PG_DOCUMENT} "
+                           f"@@ plainto_tsquery('{PG_CONFIG}', :message_terms)").bindparams(message_terms=words)
+        return or_(in_case, id_column.in_(in_messages))
     if dialect == "sqlite":
         matches = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :search_terms").bindparams(
             search_terms=fts5_query(terms))
-        return id_column.in_(matches)
+        in_messages = text(
+            f"SELECT case_id FROM case_messages WHERE id IN (SELECT rowid FROM {MESSAGES_FTS_TABLE} "
+            f"WHERE {MESSAGES_FTS_TABLE} MATCH :message_terms)").bindparams(message_terms=fts5_query(terms))
+        return or_(id_column.in_(matches), id_column.in_(in_messages))
     return literal(False)
 
 
 def rebuild_search_index(connection: Connection) -> None:
-    """Rebuild the index from the table (after a bulk load that bypassed the triggers)."""
+    """Rebuild the indexes from the tables (after a bulk load that bypassed the triggers)."""
     if connection.dialect.name == "sqlite":
-        connection.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
+        for table in (FTS_TABLE, MESSAGES_FTS_TABLE):
+            connection.execute(text(f"INSERT INTO {table}({table}) VALUES ('rebuild')"))
     elif connection.dialect.name == "postgresql":
-        connection.execute(text(f"REINDEX INDEX {PG_INDEX}"))
+        for index in (PG_INDEX, MESSAGES_PG_INDEX):
+            connection.execute(text(f"REINDEX INDEX {index}"))

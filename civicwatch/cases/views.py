@@ -31,6 +31,7 @@ from civicwatch.cases.queries import (
     queue_page,
     queues_for,
 )
+from civicwatch.cases.workflow import DONE_MESSAGES, transition_for
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import Model, db
@@ -208,8 +209,9 @@ def change_status(case_id: int, target: str) -> ResponseReturnValue:
     form = TransitionForm(prefix=f"to-{status.value}")
 
     def act(case: Case) -> str:
+        transition = transition_for(case, status)
         operations.change_status(case, current_user, status, form.reason.data, form.response.data)
-        return f"The case is now {status.value.replace('_', ' ')}."
+        return DONE_MESSAGES[transition.action] if transition else "Saved."
 
     return perform(case_id, f"to:{status.value}", form, act)
 

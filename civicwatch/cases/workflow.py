@@ -72,6 +72,20 @@ ACTION_LABELS = {
     "withdraw": "Mark as withdrawn",
 }
 
+# What the staff member reads once the move is made.
+DONE_MESSAGES = {
+    "accept": "The case is accepted. The body's investigators acknowledge it next.",
+    "acknowledge": "The complaint is acknowledged.",
+    "investigate": "The investigation has started.",
+    "respond": "The answer has been sent to the complainant.",
+    "close": "The case is closed.",
+    "reopen": "The case is open again.",
+    "reroute": "The case is back waiting for acknowledgement.",
+    "reject": "The case is rejected as outside the mandate.",
+    "refer": "The case is referred outside CivicWatch.",
+    "withdraw": "The case is marked as withdrawn.",
+}
+
 
 def transition_for(case: Case, target: CaseStatus) -> Transition | None:
     return TRANSITIONS.get((case.status, target))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -38,28 +39,80 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 # ---------------------------------------------------------------- train
 
 class ProgressDisplay:
-    """One progress bar for the whole training run, redrawn in place: the share done, the elapsed time, the
-    current stage with its epoch, loss and development score. `close()` ends the line."""
+    """One line per epoch (`train --verbose`): stage, a bar, the loss and the development score when there is one."""
 
-    def __init__(self, stream: IO[str] | None = None, width: int = 30) -> None:
+    def __init__(self, stream: IO[str] | None = None, width: int = 20) -> None:
         self.stream = stream
         self.width = width
         self.started = time.perf_counter()
-        self.drawn = False
 
     def __call__(self, report: EpochReport) -> None:
-        filled = round(self.width * min(1.0, report.done))
+        filled = round(self.width * report.epoch / max(1, report.epochs))
         bar = "#" * filled + "." * (self.width - filled)
-        score = f" dev {report.score:.3f}" if report.score is not None else ""
-        line = (f"[{bar}] {report.done:4.0%} {time.perf_counter() - self.started:5.0f}s  "
-                f"{report.stage[:40]} epoch {report.epoch}/{report.epochs} loss {report.loss:.4f}{score}")
-        click.echo(f"\r{line:<120}", file=self.stream, nl=False)
-        self.drawn = True
+        score = f"  dev {report.score:.3f}" if report.score is not None else ""
+        click.echo(f"{report.stage:<38.38} [{bar}] {report.epoch:>2}/{report.epochs:<2} "
+                   f"loss {report.loss:9.4f}{score}  {time.perf_counter() - self.started:6.1f}s", file=self.stream)
 
-    def close(self) -> None:
-        if self.drawn:
+
+class ProgressBar:
+    """One bar for a whole training: redrawn in place on a terminal, a line per tenth otherwise (a log).
+
+    The share done is the one training reports; where a report carries none, it is an estimate:
+    `STAGES_PER_RUN` stages a run (theme, urgency and actor, each choosing its epochs then training, and the
+    urgency folds), of the runs a "1/2 " stage prefix names. It never goes back and never shows 100% before
+    `finish()`.
+    """
+
+    STAGES_PER_RUN = 11
+    WIDTH = 30
+
+    def __init__(self, label: str = "Training the classifier", stream: IO[str] | None = None) -> None:
+        self.label = label
+        self.stream: IO[str] = stream if stream is not None else sys.stdout
+        self.live = bool(self.stream.isatty())
+        self.started = time.perf_counter()
+        self.stages: list[str] = []
+        self.done = 0.0
+        self.printed_tenths = -1
+
+    def __call__(self, report: EpochReport) -> None:
+        run, runs, stage = _run_of(report.stage)
+        if not self.stages or self.stages[-1] != report.stage:
+            self.stages.append(report.stage)
+        in_run = sum(1 for name in self.stages if _run_of(name)[0] == run) - 1
+        within = min(in_run + report.epoch / max(1, report.epochs), self.STAGES_PER_RUN - 0.5)
+        estimate = (run - 1 + within / self.STAGES_PER_RUN) / runs
+        self.done = max(self.done, min(0.99, report.done if report.done > 0 else estimate))
+        self._draw(stage)
+
+    def finish(self) -> None:
+        self.done = 1.0
+        self._draw("done")
+        if self.live:
             click.echo("", file=self.stream)
-            self.drawn = False
+
+    def _draw(self, stage: str) -> None:
+        tenths = int(self.done * 10)
+        if not self.live and tenths == self.printed_tenths:
+            return
+        self.printed_tenths = tenths
+        filled = round(self.WIDTH * self.done)
+        elapsed = int(time.perf_counter() - self.started)
+        line = (f"{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done:4.0%}  "
+                f"{elapsed // 60}m{elapsed % 60:02d}s  {stage[:32]}")
+        if self.live:
+            click.echo(f"\r{line:<100}", file=self.stream, nl=False)
+        else:
+            click.echo(line, file=self.stream)
+
+
+def _run_of(stage: str) -> tuple[int, int, str]:
+    """(run, runs, stage without the prefix) of a stage name such as "2/2 theme (choosing epochs)"."""
+    head, _, rest = stage.partition(" ")
+    number, _, total = head.partition("/")
+    if number.isdigit() and total.isdigit() and rest:
+        return int(number), max(int(total), int(number)), rest
+    return 1, 1, stage
 
 
 def _train_summary(meta: dict[str, Any]) -> list[str]:
@@ -96,18 +149,20 @@ def _train_summary(meta: dict[str, Any]) -> list[str]:
                    "model is trained again on every example).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=str(PIPELINE_CONFIG),
               show_default=True, help="spaCy config file of the pipeline.")
-def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, config_path: str) -> None:
+@click.option("--verbose", is_flag=True, help="A line per epoch (loss, development score) instead of one bar.")
+def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, config_path: str,
+                  verbose: bool) -> None:
     """Train the theme, urgency and actor classifiers and make the new model active."""
-    display = ProgressDisplay()
+    bar = None if verbose else ProgressBar()
     try:
         result = train_model(list(data) or None, label_field=label_field, keep_held_out=keep_held_out,
-                             config_path=config_path, progress=display)
+                             config_path=config_path, progress=ProgressDisplay() if bar is None else bar)
     except CorpusError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
-    finally:
-        display.close()
     db.session.commit()
+    if bar is not None:
+        bar.finish()
     for line in _train_summary({**result.meta, "active": True}):
         click.echo(line)
 
@@ -117,13 +172,12 @@ def prepare_model() -> str:
     version = active_model_version()
     if version is not None:
         return f"Classifier model {version} is active."
-    click.echo("No classifier model yet: training one from the corpus (about a minute).")
-    display = ProgressDisplay()
-    try:
-        result = train_model(progress=display)
-    finally:
-        display.close()
+    click.echo("No classifier model yet: training one from the corpus, once. This takes 1 to 3 minutes on two "
+               "cores (longer on a busy machine); later runs start at once.")
+    bar = ProgressBar()
+    result = train_model(progress=bar)
     db.session.commit()
+    bar.finish()
     return "\n".join(_train_summary({**result.meta, "active": True}))
 
 

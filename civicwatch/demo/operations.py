@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import create_user
-from civicwatch.cases.deadlines import set_deadlines
+from civicwatch.cases.deadlines import acknowledge_window, respond_window, set_deadlines
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
 from civicwatch.cases.references import (
     format_reference,
@@ -59,11 +59,19 @@ FALLBACK_TEXTS: list[dict[str, str | None]] = [
      "theme": "personnel_welfare", "actor": "corrections", "region": None, "district": None},
 ]
 
-STATUS_MIX = [
-    (CaseStatus.RECEIVED, 30), (CaseStatus.TRIAGED, 25), (CaseStatus.ACKNOWLEDGED, 35),
-    (CaseStatus.INVESTIGATING, 60), (CaseStatus.RESPONDED, 40), (CaseStatus.CLOSED, 80),
-    (CaseStatus.REJECTED, 10), (CaseStatus.REFERRED, 8), (CaseStatus.WITHDRAWN, 6), (CaseStatus.REOPENED, 6),
-]
+# Which status a demo case has reached, by its age against its own deadlines: a plausible, mostly on-time
+# service. Young cases wait to be acknowledged, cases within the response window are being investigated,
+# older ones are answered; a few are late, as in any real service.
+STATUS_MIX_BY_AGE: dict[str, list[tuple[CaseStatus, float]]] = {
+    "before_acknowledge_due": [(CaseStatus.RECEIVED, 3), (CaseStatus.TRIAGED, 3), (CaseStatus.ACKNOWLEDGED, 3),
+                               (CaseStatus.INVESTIGATING, 1)],
+    "before_respond_due": [(CaseStatus.ACKNOWLEDGED, 3), (CaseStatus.INVESTIGATING, 9), (CaseStatus.RESPONDED, 3),
+                           (CaseStatus.CLOSED, 3), (CaseStatus.REJECTED, 0.6), (CaseStatus.REFERRED, 0.6),
+                           (CaseStatus.WITHDRAWN, 0.4), (CaseStatus.TRIAGED, 0.15)],
+    "after_respond_due": [(CaseStatus.CLOSED, 12), (CaseStatus.RESPONDED, 2), (CaseStatus.REJECTED, 1),
+                          (CaseStatus.REFERRED, 1), (CaseStatus.WITHDRAWN, 0.7), (CaseStatus.REOPENED, 0.7),
+                          (CaseStatus.INVESTIGATING, 0.25), (CaseStatus.ACKNOWLEDGED, 0.05)],
+}
 
 
 @dataclass
@@ -117,18 +125,27 @@ def _lookup(rows: dict[str, Coded], code: str | None) -> Coded | None:
     return rows.get(code) if code else None
 
 
-def _pick_status(rng: random.Random) -> CaseStatus:
-    statuses, weights = zip(*STATUS_MIX, strict=False)
-    return rng.choices(statuses, weights=weights)[0]
+def _pick_status(case: Case, body: Body, created: dt.datetime, now: dt.datetime, rng: random.Random) -> CaseStatus:
+    age = now - created
+    if age < acknowledge_window(case, body) * 0.9:
+        stage = "before_acknowledge_due"
+    elif age < respond_window(case, body) * 0.9:
+        stage = "before_respond_due"
+    else:
+        stage = "after_respond_due"
+    mix = STATUS_MIX_BY_AGE[stage]
+    return rng.choices([status for status, _ in mix], weights=[weight for _, weight in mix])[0]
 
 
-def _step_hours(step: CaseStatus, rng: random.Random) -> int:
+def _step_hours(step: CaseStatus, rng: random.Random, respond_within: dt.timedelta) -> int:
     """How long a demo case takes to reach `step` from the one before: most bodies meet their deadlines."""
     if step is CaseStatus.RESPONDED:
-        return rng.randint(48, 24 * 60)
+        late = rng.random() < 0.1
+        hours = respond_within.total_seconds() / 3600
+        return rng.randint(48, max(49, int(hours * (1.2 if late else 0.8))))
     if step is CaseStatus.TRIAGED:
         return rng.randint(1, 12)
-    return rng.randint(2, 96) if rng.random() < 0.2 else rng.randint(2, 48)
+    return rng.randint(2, 96) if rng.random() < 0.1 else rng.randint(2, 40)
 
 
 def _advance(case: Case, status: CaseStatus, created: dt.datetime, rng: random.Random, now: dt.datetime) -> None:
@@ -144,7 +161,7 @@ def _advance(case: Case, status: CaseStatus, created: dt.datetime, rng: random.R
         path.append(status)
     moment = created
     for previous, current in zip(path, path[1:], strict=False):
-        moment = min(now, moment + dt.timedelta(hours=_step_hours(current, rng)))
+        moment = min(now, moment + dt.timedelta(hours=_step_hours(current, rng, respond_window(case, case.body))))
         case.events.append(CaseEvent(kind="status", from_status=previous.value, to_status=current.value,
                                      created_at=moment, public=True))
         if current is CaseStatus.ACKNOWLEDGED:
@@ -181,11 +198,13 @@ def build_demo(password: str, case_count: int, seed: int,
     for _i in range(max(0, case_count - existing)):
         example = rng.choice(examples)
         created = now - dt.timedelta(days=rng.uniform(0, 365), hours=rng.uniform(0, 24))
+        low_confidence = rng.random() < 0.08
+        if low_confidence:  # the triage queue is worked daily: what waits there arrived in the last two days
+            created = now - dt.timedelta(hours=rng.uniform(0.5, 44))
         theme = _lookup(themes, example.get("theme"))
         actor = _lookup(actors, example.get("actor"))
         region = _lookup(regions, example.get("region"))
         district = _lookup(districts, example.get("district"))
-        low_confidence = rng.random() < 0.08
         body = None if low_confidence or theme is None else _route(theme, actor, region)
         case = Case(
             reference=temporary_reference(), receipt_hash=receipt_hash(new_receipt_code()), text=example["text"],
@@ -204,7 +223,7 @@ def build_demo(password: str, case_count: int, seed: int,
         db.session.add(case)
         db.session.flush()
         case.reference = format_reference(created.year, case.id)
-        status = CaseStatus.RECEIVED if body is None else _pick_status(rng)
+        status = CaseStatus.RECEIVED if body is None else _pick_status(case, body, created, now, rng)
         _advance(case, status, created, rng, now)
         created_cases.append(case)
         summary.created_cases += 1

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from civicwatch.accounts.permissions import staff_required
 from civicwatch.audit.operations import record_audit
 from civicwatch.database import utcnow
-from civicwatch.errors import ConflictError
+from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
 from civicwatch.open_data import download, filter_problem, iso, licence, licence_context, public_caching
 from civicwatch.public_urls import public_url_for
@@ -155,8 +155,8 @@ def _choices(view: operations.DraftView) -> dict[str, tuple[bool, str]]:
             for p in view.proposals}
 
 
-def _render_publication(publication: Publication, status: int = 200,
-                        draft_form: DraftForm | None = None) -> tuple[str, int]:
+def _render_publication(publication: Publication, status: int = 200, draft_form: DraftForm | None = None,
+                        review_form: ReviewForm | None = None) -> tuple[str, int]:
     user = current_user
     view = operations.draft_view(publication)
     if draft_form is None:
@@ -170,7 +170,7 @@ def _render_publication(publication: Publication, status: int = 200,
         "publishing/staff/publication.html", publication=publication, case=publication.case, view=view,
         view_segments=segments,
         label_names=LABEL_NAMES, draft_form=draft_form,
-        review_form=ReviewForm(data={"row_version": publication.row_version}),
+        review_form=review_form or ReviewForm(data={"row_version": publication.row_version}),
         withdraw_form=WithdrawForm(data={"row_version": publication.row_version}),
         discard_form=DiscardForm(data={"row_version": publication.row_version}),
         may_edit=permissions.may_edit(user, publication), may_approve=permissions.may_approve(user, publication),
@@ -210,14 +210,22 @@ def review_publication(publication_id: int) -> ResponseReturnValue:
     publication = permissions.load_publication(current_user, publication_id)
     form = ReviewForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _render_publication(publication, 400, review_form=form)
     _check_row_version(publication, form.row_version.data)
-    if form.approve.data:
-        operations.approve_publication(publication, current_user, bool(form.confirm.data))
-        message = f"Published. {publication.case.reference} is now on the public pages."
-    else:
-        operations.send_back_publication(publication, current_user, form.note.data)
-        message = "Sent back to the author as a draft."
+    try:
+        if form.approve.data:
+            operations.approve_publication(publication, current_user, bool(form.confirm.data))
+            message = f"Published. {publication.case.reference} is now on the public pages."
+        else:
+            operations.send_back_publication(publication, current_user, form.note.data)
+            message = "Sent back to the author as a draft."
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        db.session.rollback()
+        # The reviewer's own mistake (the box not ticked, no note): shown on the page beside the form.
+        (form.confirm if form.approve.data else form.note).errors = [exc.message]
+        return _render_publication(publication, 400, review_form=form)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("publishing.publication", publication_id=publication.id))

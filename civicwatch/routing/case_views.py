@@ -11,9 +11,13 @@ from flask_login import current_user
 
 from civicwatch.accounts.permissions import staff_required
 from civicwatch.cases.models import Case
+from civicwatch.cases.pages import set_route_suggestion
 from civicwatch.cases.views import blueprint, chosen, page_form, perform
 from civicwatch.routing.operations import correct_classification, route_case
+from civicwatch.routing.queries import suggested_body
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+
+set_route_suggestion(suggested_body)
 
 
 @blueprint.post("/cases/<int:case_id>/route")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
-from civicwatch.routing.rules import Rule
+from civicwatch.routing.rules import Rule, match_rule
 from civicwatch.taxonomy.cache import cached
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.queries import Coded, get_setting
@@ -111,6 +111,16 @@ def rule_values(rules: list[RoutingRule] | None = None) -> list[Rule]:
              id=rule.id, active=bool(rule.active and rule.body.active))
         for rule in (rules if rules is not None else all_rules())
     ]
+
+
+def suggested_body(case: Case) -> Body | None:
+    """The open body the first fitting rule names for the case as read now, whatever the confidence; for
+    triage officers to confirm."""
+    theme, actor, region = (item.code if item is not None else None for item in (case.theme, case.actor, case.region))
+    rule = match_rule(rule_values(), theme, actor, region)
+    if rule is None:
+        return None
+    return db.session.scalar(select(Body).where(Body.code == rule.body, Body.active.is_(True)))
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,22 @@ def figure_days(figure: Figure, whole: bool = False) -> str:
     return f"{text} day" if text in ("1", "1.0") else f"{text} days"
 
 
+@blueprint.app_template_filter("figure_reason")
+def figure_reason(figure: Figure) -> str:
+    """Why a figure is not published, in a sentence."""
+    threshold = current_app.config["SMALL_COUNT_THRESHOLD"]
+    if figure.state is FigureState.SMALL:
+        return (f"Between 1 and {threshold - 1} complaints. So few could point to the people who complained, "
+                "so the exact number is not published.")
+    if figure.state is FigureState.WITHHELD:
+        return (f"Not published: it is worked out from fewer than {threshold} complaints, or with the other "
+                "figures it would let someone work out such a small number.")
+    if figure.state is FigureState.AT_LEAST:
+        return ("A sum over months in which some months are not published: it is at least the months that "
+                "are shown.")
+    return ""
+
+
 @blueprint.app_template_filter("figure_rating")
 def figure_rating(figure: Figure) -> str:
     return f"{float(figure.value):.1f} out of 5" if figure.shown and figure.value is not None else _note(figure)

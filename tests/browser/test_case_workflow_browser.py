@@ -48,7 +48,7 @@ def test_case_from_triage_to_closure(live_server, page, make_user, make_case, sc
     page.get_by_role("link", name="Cases").first.click()
     page.get_by_role("link", name=case.reference).click()
     page.get_by_role("button", name="Acknowledge").click()
-    expect(page.locator("body")).to_contain_text("The case is now acknowledged.")
+    expect(page.locator("body")).to_contain_text("The complaint is acknowledged.")
 
     page.get_by_text("Message the complainant").click()
     page.get_by_label("Message to the complainant").fill("Which day did this happen, and who saw it?")
@@ -64,9 +64,9 @@ def test_case_from_triage_to_closure(live_server, page, make_user, make_case, sc
     page.get_by_label("Response to the complainant").fill(
         "We found that officers beat your son. They face discipline and the phone will be returned.")
     page.get_by_role("button", name="Send the response").click()
-    expect(page.locator("body")).to_contain_text("The case is now responded.")
+    expect(page.locator("body")).to_contain_text("The answer has been sent to the complainant.")
     page.get_by_role("button", name="Close the case").click()
-    expect(page.locator("body")).to_contain_text("The case is now closed.")
+    expect(page.locator("body")).to_contain_text("The case is closed.")
     screenshot("case-closed-by-investigator")
 
     db.session.expire_all()

@@ -38,8 +38,8 @@ def test_train_writes_an_active_versioned_model(app: Flask, fixture_corpus: Path
     assert result.exit_code == 0, result.output
     version = active_model_version()
     assert version and f"Model {version} is active." in result.output
-    assert "epoch" not in result.output or "[" in result.output  # the progress display
-    assert "loss" in result.output and "held-out" in result.output
+    assert "Training the classifier [" in result.output and "100%" in result.output  # one progress bar
+    assert "held-out" in result.output
     meta = read_meta(Path(app.config["MODEL_DIR"]) / version)
     assert meta["version"] == version and len(meta["data"]["hash"]) == 64
     assert meta["data"]["corrections"] == 1 and meta["data"]["corrections_skipped"] == 1
@@ -57,9 +57,10 @@ def test_train_again_makes_a_new_active_version(app: Flask, trained: str, fixtur
     first = read_meta(Path(app.config["MODEL_DIR"]) / trained)
     assert first["data"]["held_out_in_model"] is False
     assert first["data"]["trained_on"] == first["data"]["examples"] - first["data"]["held_out"]
-    result = run(app, "train", "--data", str(fixture_corpus), "--config", str(fast_config))
+    result = run(app, "train", "--data", str(fixture_corpus), "--config", str(fast_config), "--verbose")
     assert result.exit_code == 0, result.output
     assert "2/2 theme" in result.output  # measured on the held-out split, then trained on everything
+    assert "loss" in result.output  # --verbose: a line per epoch
     assert active_model_version() != trained
     meta = read_meta(Path(app.config["MODEL_DIR"]) / active_model_version())
     assert meta["data"]["held_out_in_model"] is True and meta["data"]["trained_on"] == meta["data"]["examples"]

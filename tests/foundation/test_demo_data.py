@@ -1,8 +1,12 @@
+import datetime as dt
+
 from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import authenticate
+from civicwatch.cases.deadlines import RUNNING_STATUSES, deadline_state
 from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 
@@ -32,3 +36,18 @@ def test_demo_generates_and_prints_a_password_when_none_given(app):
     assert result.exit_code == 0, result.output
     password = result.output.split("password: ")[1].split()[0]
     assert authenticate("triage@example.org", password, "127.0.0.1").role is Role.TRIAGE
+
+
+def test_the_demo_is_a_plausible_mostly_on_time_service(app):
+    result = app.test_cli_runner().invoke(args=["civicwatch", "demo", "--password", "demo password 123",
+                                                "--cases", "300"])
+    assert result.exit_code == 0, result.output
+    now = utcnow()
+    open_cases = list(db.session.scalars(select(Case).where(Case.status.in_(RUNNING_STATUSES))))
+    overdue = [case for case in open_cases if deadline_state(case, now).overdue]
+    assert len(open_cases) >= 40  # a working caseload, not an empty one
+    assert 0 < len(overdue) <= 0.15 * len(open_cases)  # a few late ones, as in any real service
+    waiting_triage = [case for case in open_cases if case.body_id is None]
+    assert waiting_triage and all(now - case.created_at < dt.timedelta(days=3) for case in waiting_triage)
+    closed = db.session.scalar(select(func.count()).select_from(Case).where(Case.status == CaseStatus.CLOSED))
+    assert closed > len(open_cases) / 2

@@ -60,9 +60,12 @@ def test_upgrade_creates_full_text_search(empty_app):
         if connection.dialect.name == "sqlite":
             names = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master"))}
             assert {"cases_fts", "cases_fts_after_insert", "cases_fts_after_update"} <= names
+            assert {"case_messages_fts", "case_messages_fts_after_insert", "case_messages_fts_after_update"} <= names
         else:
             indexes = {index["name"] for index in inspect(connection).get_indexes("cases")}
             assert "ix_cases_fts_document" in indexes
+            assert "ix_case_messages_fts_body" in {
+                index["name"] for index in inspect(connection).get_indexes("case_messages")}
 
 
 def test_outbox_texts_are_encrypted_on_the_way_up_and_restored_on_the_way_down(empty_app):

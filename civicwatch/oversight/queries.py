@@ -1,0 +1,172 @@
+"""Reading the audit log for people: one page of entries with the names of the staff, cases and bodies they
+point at, and each action and value in plain words. Who may see which entry is the audit query's business
+(`audit_entries` keeps to the reader's visible cases); this only names what it returns."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from civicwatch.accounts.models import User
+from civicwatch.audit.models import AuditEntry
+from civicwatch.audit.queries import audit_entries
+from civicwatch.cases.models import Case
+from civicwatch.cases.permissions import visible_cases
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
+
+PAGE_SIZE = 50
+
+ACTION_WORDS = {
+    "case.view": "Opened the case", "case.submit": "Complaint received", "case.route": "Routed the case",
+    "case.override_body": "Sent the case to another body", "case.correct": "Corrected the classification",
+    "case.assign": "Assigned the case", "case.recuse": "Recused from the case", "case.note": "Added an internal note",
+    "case.message": "Messaged the complainant", "case.complainant_message": "The complainant wrote",
+    "case.clock_pause": "Stopped the deadline clock", "case.clock_resume": "Restarted the deadline clock",
+    "case.findings": "Recorded the findings", "case.recommend": "Added a recommendation",
+    "case.remedy": "Updated a remedy", "case.draft_response": "Saved the draft public response",
+    "case.rate": "The complainant rated the answer", "case.appeal_route": "Appeal routed",
+    "case.accept": "Accepted the case", "case.acknowledge": "Acknowledged the complaint",
+    "case.investigate": "Started the investigation", "case.respond": "Sent the answer",
+    "case.close": "Closed the case", "case.reopen": "Reopened the case", "case.reroute": "Sent back for acknowledgement",
+    "case.reject": "Rejected the case", "case.refer": "Referred the case outside", "case.withdraw": "Withdrawn",
+    "attachment.view": "Opened an attached file",
+    "publication.view": "Opened a public answer", "publication.draft": "Started a public answer",
+    "publication.edit": "Edited a public answer", "publication.discard": "Discarded a draft answer",
+    "publication.submit": "Submitted an answer for approval", "publication.approve": "Approved and published an answer",
+    "publication.supersede": "Replaced by a newer version",
+    "publication.send_back": "Sent an answer back to its author", "publication.withdraw": "Withdrew a public answer",
+    "user.login": "Signed in", "user.logout": "Signed out", "user.create": "Created a staff account",
+    "user.activate": "Activated or deactivated an account", "user.change_password": "Changed the password",
+    "user.reauth_failed": "Wrong current password", "user.sign_in_blocked": "Sign-in paused after wrong passwords",
+    "user.totp_enrol": "Set up two-factor sign-in", "user.totp_verify": "Entered a sign-in code",
+    "user.totp_failed": "Wrong sign-in code", "user.totp_locked": "Two-factor sign-in locked",
+    "user.totp_reset": "Reset an authenticator", "user.totp_unlock": "Unlocked two-factor sign-in",
+    "audit.view_case": "Read a case's audit log", "audit.view_user": "Read a staff member's audit log",
+    "routing.rule_create": "Added a routing rule", "routing.rule_update": "Changed a routing rule",
+    "routing.rule_delete": "Deleted a routing rule", "routing.threshold": "Changed the routing threshold",
+    "body.deadlines": "Changed a body's deadlines", "taxonomy.load": "Loaded the taxonomy",
+    "taxonomy.load_rules": "Loaded the routing rules", "model.train": "Trained the classifier",
+    "api_key.issue": "Issued an API key", "api_key.revoke": "Revoked an API key",
+    "open311.request": "Complaint received through Open311", "outbox.retry": "Sent a failed text again",
+    "sms_inbox.retry": "Gave set-aside texts to the worker again",
+}
+ACTION_GROUPS = {
+    "case.": "Any change to or view of a case", "publication.": "Public answers",
+    "user.": "Sign-ins and staff accounts", "audit.": "Reading the audit log",
+    "routing.": "Routing rules", "attachment.": "Attached files",
+}
+OBJECT_WORDS = {
+    "cases": "case", "users": "staff account", "publications": "public answer", "bodies": "oversight body",
+    "routing_rules": "routing rule", "api_keys": "API key", "outbound_messages": "text message",
+    "attachments": "attached file", "recommendations": "recommendation", "case_messages": "message",
+    "settings": "setting", "classifier_models": "classifier model",
+}
+PERSON_FIELDS = frozenset({"assigned_to", "recused", "author", "approver", "user", "user_id", "by"})
+BODY_FIELDS = frozenset({"body_id"})
+
+
+def action_words(action: str) -> str:
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
+    subject, _, verb = action.partition(".")
+    return f"{subject.replace('_', ' ').capitalize()}: {verb.replace('_', ' ')}" if verb else action
+
+
+def object_words(object_type: str) -> str:
+    return OBJECT_WORDS.get(object_type, object_type.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    action: str | None = None  # a code or a group prefix such as "case."
+    user_id: int | None = None
+    body_id: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(value is not None and value != "" for value in self.__dict__.values())
+
+
+@dataclass
+class AuditPage:
+    entries: list[AuditEntry]
+    users: dict[int, User] = field(default_factory=dict)
+    cases: dict[int, str] = field(default_factory=dict)
+    bodies: dict[int, str] = field(default_factory=dict)
+    older: int | None = None  # `before` of the next older page
+    newer: int | None = None  # `after` of the next newer page
+
+    def shown(self, key: str, value: Any) -> Any:
+        """A recorded value in plain words: names for staff and bodies, words for states and dates."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            if key in PERSON_FIELDS and value in self.users:
+                return self.users[value].name
+            if key in BODY_FIELDS and value in self.bodies:
+                return self.bodies[value]
+            return value
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, str):
+            return _plain_string(value)
+        return value
+
+
+def _plain_string(value: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value.replace("_", " ") if value.islower() and " " not in value else value
+    return moment.strftime("%d %b %Y %H:%M UTC") if "T" in value or " " in value else moment.strftime("%d %b %Y")
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def audit_page(reader: User, filters: AuditFilters, case_id: int | None = None, user_id: int | None = None,
+               before: int | None = None, after: int | None = None) -> AuditPage:
+    """One page of entries the reader may see, narrowed by the filters, with the names they point at."""
+    visible = visible_cases(reader)
+    if filters.body_id is not None:
+        visible = visible.where(Case.body_id == filters.body_id)
+    rows = audit_entries(
+        visible.with_only_columns(Case.id), case_id=case_id,
+        user_id=user_id if user_id is not None else filters.user_id, limit=PAGE_SIZE + 1,
+        before_seq=before, after_seq=after if before is None else None, action_prefix=filters.action,
+        since=_day_start(filters.since) if filters.since else None,
+        until=_day_start(filters.until + dt.timedelta(days=1)) if filters.until else None,
+        cases_only=filters.body_id is not None)
+    more = len(rows) > PAGE_SIZE
+    if after is not None and before is None:
+        entries = rows[-PAGE_SIZE:]  # the newest of them are beyond this page
+        page = AuditPage(entries, older=entries[-1].seq if entries else None,
+                         newer=entries[0].seq if more and entries else None)
+    else:
+        entries = rows[:PAGE_SIZE]
+        page = AuditPage(entries, older=entries[-1].seq if more and entries else None,
+                         newer=entries[0].seq if before is not None and entries else None)
+    _name_everything(page)
+    return page
+
+
+def _name_everything(page: AuditPage) -> None:
+    people = {e.user_id for e in page.entries if e.user_id}
+    body_ids: set[int] = set()
+    for entry in page.entries:
+        for values in (entry.before or {}, entry.after or {}):
+            people |= {v for k, v in values.items() if k in PERSON_FIELDS and isinstance(v, int)}
+            body_ids |= {v for k, v in values.items() if k in BODY_FIELDS and isinstance(v, int)}
+        if entry.object_type == "users" and entry.object_id and entry.object_id.isdigit():
+            people.add(int(entry.object_id))
+    if people:
+        page.users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(people)))}
+    case_ids = {e.case_id for e in page.entries if e.case_id}
+    if case_ids:
+        page.cases = dict(db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids))).tuples().all())
+    if body_ids:
+        page.bodies = dict(db.session.execute(select(Body.id, Body.name).where(Body.id.in_(body_ids))).tuples().all())
