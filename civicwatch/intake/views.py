@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import Field
 
@@ -40,8 +42,13 @@ def track_limit() -> str:
     return current_app.config["TRACK_RATE_LIMIT"]
 
 
+def report_stored(response: Response) -> bool:
+    """Only a report that was stored counts against the limit: a form sent back with mistakes does not."""
+    return response.status_code == 303
+
+
 @blueprint.route("/report", methods=["GET", "POST"])
-@limiter.limit(report_limit, methods=["POST"])
+@limiter.limit(report_limit, methods=["POST"], deduct_when=report_stored)
 def report() -> ResponseReturnValue:
     form = ReportForm()
     key = form.idempotency_key() if request.method == "POST" else None
@@ -77,6 +84,32 @@ def _acknowledge(outcome: Receipt | EarlierSubmission) -> ResponseReturnValue:
         return render_template("intake/already_received.html", reference=outcome.reference)
     sessions.remember_receipt(outcome.reference, outcome.code)
     return redirect(url_for("intake.received"), code=303)
+
+
+@blueprint.errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
+    """Too many reports from this connection: the form comes back with everything typed and how long to wait."""
+    if request.endpoint != "intake.report":
+        return errors.rate_limited(error)
+    seconds = _seconds_until_reset()
+    log.info("report refused: rate limit reached")
+    files_dropped = any(storage.filename for storage in request.files.getlist("attachments"))
+    page = render_template("intake/report.html", form=ReportForm(), regions=all_regions(), wait=_in_words(seconds),
+                           files_dropped=files_dropped)
+    return page, 429, {"Retry-After": str(seconds)}
+
+
+def _seconds_until_reset() -> int:
+    limit = limiter.current_limit
+    if limit is None:
+        return 60
+    return max(1, math.ceil(limit.reset_at - time.time()))  # the limiter counts in wall-clock time
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 @blueprint.errorhandler(UploadUnavailableError)
@@ -140,10 +173,7 @@ def track() -> ResponseReturnValue:
 
 def _too_many_attempts(form: TrackForm, wait: dt.timedelta) -> ResponseReturnValue:
     seconds = max(1, math.ceil(wait.total_seconds()))
-    if seconds < 120:
-        words = f"{seconds} seconds"
-    else:
-        words = f"{math.ceil(seconds / 60)} minutes"
+    words = _in_words(seconds)
     form.code.errors.append(f"Too many wrong codes were tried from this connection. Wait {words}, then try again.")
     return render_template("intake/track.html", form=form), 429, {"Retry-After": str(seconds)}
 
