@@ -24,6 +24,7 @@ from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, recei
 from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.validation import SubmissionError
+from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
 
@@ -64,7 +65,14 @@ def report() -> ResponseReturnValue:
             return _acknowledge(outcome)
     if form.looks_automated:
         log.info("report refused: honeypot field filled")
-    return render_template("intake/report.html", form=form, regions=all_regions()), (400 if form.errors else 200)
+    return _render_report(form, 400 if form.errors else 200)
+
+
+def _render_report(form: ReportForm, status: int, headers: dict[str, str] | None = None,
+                   **extra: object) -> ResponseReturnValue:
+    page = render_template("intake/report.html", form=form, regions=all_regions(),
+                           sms_number=public_sms_number(current_app.config), **extra)
+    return page, status, headers or {}
 
 
 def _store_report(form: ReportForm) -> Receipt | EarlierSubmission:
@@ -94,9 +102,8 @@ def rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
     seconds = _seconds_until_reset()
     log.info("report refused: rate limit reached")
     files_dropped = any(storage.filename for storage in request.files.getlist("attachments"))
-    page = render_template("intake/report.html", form=ReportForm(), regions=all_regions(), wait=_in_words(seconds),
-                           files_dropped=files_dropped)
-    return page, 429, {"Retry-After": str(seconds)}
+    return _render_report(ReportForm(), 429, {"Retry-After": str(seconds)}, wait=_in_words(seconds),
+                          files_dropped=files_dropped)
 
 
 def _seconds_until_reset() -> int:
@@ -122,7 +129,7 @@ def upload_unavailable(error: UploadUnavailableError) -> ResponseReturnValue:
         return _render_case(case, form, error.status)
     report_form = ReportForm()
     report_form.attachments.errors = [error.message]
-    return render_template("intake/report.html", form=report_form, regions=all_regions()), error.status
+    return _render_report(report_form, error.status)
 
 
 def database_unavailable(error: Exception) -> ResponseReturnValue:
