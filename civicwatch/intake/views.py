@@ -54,7 +54,7 @@ def report() -> ResponseReturnValue:
     form = ReportForm()
     key = form.idempotency_key() if request.method == "POST" else None
     if key is not None and (earlier := find_earlier(key)) is not None:
-        return _acknowledge(earlier)  # the same form sent again: its report is stored already
+        return _acknowledge(earlier, form.says_urgent())  # the same form sent again: its report is stored already
     if form.validate_on_submit():
         try:
             outcome = _store_report(form)
@@ -62,7 +62,7 @@ def report() -> ResponseReturnValue:
             db.session.rollback()
             form.show_error(exc)
         else:
-            return _acknowledge(outcome)
+            return _acknowledge(outcome, form.says_urgent())
     if form.looks_automated:
         log.info("report refused: honeypot field filled")
     return _render_report(form, 400 if form.errors else 200)
@@ -82,7 +82,7 @@ def _store_report(form: ReportForm) -> Receipt | EarlierSubmission:
     return receive_once(key, lambda: receive_complaint(form.submission(), key=key))
 
 
-def _acknowledge(outcome: Receipt | EarlierSubmission) -> ResponseReturnValue:
+def _acknowledge(outcome: Receipt | EarlierSubmission, urgent: bool) -> ResponseReturnValue:
     # Nothing here may need the database: the case is stored, the receipt must reach the citizen.
     if isinstance(outcome, EarlierSubmission):
         log.info("web report sent again: case %s was stored already", outcome.case_id)
@@ -90,7 +90,7 @@ def _acknowledge(outcome: Receipt | EarlierSubmission) -> ResponseReturnValue:
         log.info("web report stored as case %s", outcome.case_id)
     if outcome.code is None:  # sent again after the receipt's window
         return render_template("intake/already_received.html", reference=outcome.reference)
-    sessions.remember_receipt(outcome.reference, outcome.code)
+    sessions.remember_receipt(outcome.reference, outcome.code, urgent)
     return redirect(url_for("intake.received"), code=303)
 
 
