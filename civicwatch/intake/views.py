@@ -207,6 +207,7 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
         answer=queries.published_answer(case), can_rate=answer_available(case),
         status_words=queries.status_words(case),
         status_reason=queries.status_reason(case), body_name=queries.body_name(case),
+        progress=queries.progress(case),
         timeline=queries.public_timeline(case), conversation=queries.conversation(case),
         report_files=queries.first_report_files(case),
     ), status
