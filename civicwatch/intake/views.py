@@ -291,5 +291,6 @@ def _answer_refused(case: Case, error: DomainError, field: Field, **forms: Flask
 def leave() -> ResponseReturnValue:
     sessions.revoke_tracking()  # CSRFProtect has already checked the token, as for every POST
     db.session.commit()
-    flash("You have closed your case on this device.", "success")
+    flash("This device no longer shows your case. Your report is still open: enter your receipt code to see it "
+          "again.", "success")
     return redirect(url_for("intake.track"), code=303)
