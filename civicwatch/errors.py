@@ -77,6 +77,10 @@ def database_unavailable(error: Exception) -> Response:
     return response
 
 
+def rate_limited(error: HTTPException) -> tuple[Response | str, int]:
+    return render_error(429, "Too many attempts", "Please wait a few minutes before trying again.")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> tuple[Response | str, int]:
@@ -125,9 +129,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def handle_rate_limited(error: HTTPException) -> tuple[Response | str, int]:
-        return render_error(
-            429, "Too many attempts", "Please wait a few minutes before trying again."
-        )
+        return rate_limited(error)
 
     @app.errorhandler(SecurityError)
     def handle_untrusted_host(error: SecurityError) -> Response:

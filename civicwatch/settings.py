@@ -29,6 +29,12 @@ def twilio_configured(config: Mapping[str, Any]) -> bool:
     return any(config.get(name) for name in TWILIO_SETTINGS)
 
 
+def public_sms_number(config: Mapping[str, Any]) -> str | None:
+    """The number citizens can text a report to, or None when texts are not received."""
+    number = str(config.get("TWILIO_FROM_NUMBER") or "").strip()
+    return number or None
+
+
 def check_settings(config: dict[str, Any]) -> None:
     """Refuse to start (SettingsError) with unsafe settings. In production, also trust only the public host."""
     _refuse_twilio_outside_production(config)

@@ -102,6 +102,10 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
     return prepared
 
 
+DANGER_NOW = "yes"
+DANGER_CHOICES = [(DANGER_NOW, "Yes"), ("no", "No"), ("not_sure", "Not sure")]
+
+
 class ReportForm(FlaskForm):
     text = TextAreaField(
         "What happened?",
@@ -122,6 +126,11 @@ class ReportForm(FlaskForm):
         render_kw={"maxlength": validation.LOCATION_MAX, "autocomplete": "off"},
     )
     reported_actor = RadioField("Who was involved?", choices=[], validate_choice=False)
+    danger_now = RadioField(
+        "Is someone hurt, held or threatened right now?", choices=DANGER_CHOICES, validate_choice=False,
+        description="If someone is in danger right now, contact emergency services first. "
+                    "“Yes” marks your report as urgent.",
+    )
     attachments = MultipleFileField(
         "Photos or documents",
         description=f"Up to {MAX_FILES} files: photos (JPEG or PNG) or PDF, each under 10 MB. "
@@ -172,6 +181,13 @@ class ReportForm(FlaskForm):
     def validate_attachments(self, field: Field) -> None:
         self.prepared_files = prepare_field_files(field)
 
+    def validate_danger_now(self, field: Field) -> None:
+        if field.data not in (None, "", *(value for value, _ in DANGER_CHOICES)):
+            raise ValidationError("Choose “Yes”, “No” or “Not sure”, or leave the question unanswered.")
+
+    def says_urgent(self) -> bool:
+        return self.danger_now.data == DANGER_NOW
+
     def validate_contact_choice(self, field: Field) -> None:
         gave_contact = bool((self.phone.data or "").strip() or (self.email.data or "").strip())
         if field.data not in (ANONYMOUS, CONTACT):
@@ -221,7 +237,7 @@ class ReportForm(FlaskForm):
             region_code=region, district_code=district, location_text=self.location_text.data,
             reported_actor=self.reported_actor.data or None,
             phone=self.phone.data if contact else None, email=self.email.data if contact else None,
-            attachments=self.prepared_files,
+            attachments=self.prepared_files, urgent=self.says_urgent(),
         )
 
     def show_error(self, error: SubmissionError | AttachmentError) -> None:

@@ -63,6 +63,7 @@ class Submission:
     phone: str | None = None  # E.164, or as typed: normalised with DEFAULT_PHONE_REGION
     email: str | None = None
     attachments: Sequence[IncomingFile | PreparedFile] = ()
+    urgent: bool = False  # the sender says someone is hurt, held or threatened right now
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
         reference=temporary_reference(), receipt_hash=receipt_hash(code), text=text,
         channel=submission.channel, status=CaseStatus.RECEIVED, incident_date=incident_date,
         region=region, district=district, location_text=location_text, reported_actor=reported_actor,
-        actor=actor_row, urgent=False, routed_by_hand=False, created_at=now,
+        actor=actor_row, urgent=submission.urgent, routed_by_hand=False, created_at=now,
     )
     if contact:
         case.contact_encrypted = encrypt_json(contact)
@@ -114,7 +115,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     db.session.flush()
     record_audit(actor, "case.submit", case, after={
         "reference": case.reference, "channel": submission.channel.value, "attachments": len(files),
-        "contact_given": contact is not None,
+        "contact_given": contact is not None, "urgent_by_sender": submission.urgent,
     })
     return case, code
 

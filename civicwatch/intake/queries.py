@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from civicwatch.cases.deadlines import RUNNING_STATUSES, deadline_state
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
 from civicwatch.cases.references import normalise_receipt_code, receipt_hash
+from civicwatch.database import deployment_date, utcnow
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication
 from civicwatch.publishing.queries import live_publication
@@ -47,6 +49,10 @@ EVENT_WORDS: dict[str, str] = {
     "answer_withdrawn": "The published answer was withdrawn.",
     "answer_rated": "You rated the answer.",
 }
+# A case still "received" once routing has chosen its body: it waits for that body, not for us.
+PASSED_ON_WORDS = STATUS_WORDS[CaseStatus.TRIAGED]
+# Events that say the case went to a body: a second one naming the same body repeats the first.
+PASSED_ON_KINDS = frozenset({"routed", CaseStatus.TRIAGED.value})
 # Statuses where the reason staff wrote for the complainant is shown.
 REASON_SHOWN = {CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN, CaseStatus.CLOSED}
 
@@ -55,6 +61,17 @@ REASON_SHOWN = {CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN, 
 class TimelineEntry:
     at: dt.datetime
     text: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How long the case has waited, and what should happen next by when."""
+
+    days_waited: int
+    next_step: str | None  # e.g. "Police Oversight Board normally answers by"
+    due_at: dt.datetime | None
+    overdue: bool
+    clock_stopped: bool  # the body waits for the complainant
 
 
 @dataclass
@@ -78,7 +95,10 @@ def body_name(case: Case) -> str:
 
 
 def status_words(case: Case) -> str:
-    words = STATUS_WORDS.get(case.status, "Being handled.").format(body=body_name(case))
+    template = STATUS_WORDS.get(case.status, "Being handled.")
+    if case.status is CaseStatus.RECEIVED and case.body is not None:
+        template = PASSED_ON_WORDS
+    words = template.format(body=body_name(case))
     return words[0].upper() + words[1:]
 
 
@@ -86,19 +106,53 @@ def status_reason(case: Case) -> str | None:
     return case.status_reason if case.status in REASON_SHOWN and case.status_reason else None
 
 
+def progress(case: Case, now: dt.datetime | None = None) -> Progress | None:
+    """For a case still being handled: days since it was sent (in the deployment's calendar) and the
+    deadline that applies now, in words. None once it has been answered or has ended."""
+    if case.status not in RUNNING_STATUSES:
+        return None
+    now = now or utcnow()
+    days = (deployment_date(now) - deployment_date(case.created_at)).days if case.created_at else 0
+    state = deadline_state(case, now)
+    if state.kind == "acknowledge":
+        step = (f"{body_name(case)} normally confirms it has a case by" if case.body is not None
+                else "We normally pass a report to the oversight body that can act on it by")
+    elif state.kind == "respond":
+        step = f"{body_name(case)} normally answers by"
+    else:
+        step = None
+    return Progress(max(0, days), step, state.due_at, state.overdue, state.waiting)
+
+
 def public_timeline(case: Case) -> list[TimelineEntry]:
-    """The case's public events, oldest first, each in one plain sentence."""
+    """The case's public events, oldest first, each in one plain sentence; a second "passed to" the same
+    body (routing, then triage confirming it) is left out."""
     events = db.session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.public.is_(True)).order_by(CaseEvent.id)
     )
-    return [TimelineEntry(event.created_at, describe_event(event, case)) for event in events]
+    entries: list[TimelineEntry] = []
+    passed_to: str | None = None
+    for event in events:
+        passed_on = event.kind in PASSED_ON_KINDS or (event.kind == "status" and event.to_status in PASSED_ON_KINDS)
+        if passed_on:
+            named = _named_body(event) or body_name(case)
+            if named == passed_to:
+                continue
+            passed_to = named
+        entries.append(TimelineEntry(event.created_at, describe_event(event, case)))
+    return entries
+
+
+def _named_body(event: CaseEvent) -> str | None:
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    named = detail.get("body_name") or detail.get("body")
+    return named if isinstance(named, str) and named else None
 
 
 def describe_event(event: CaseEvent, case: Case) -> str:
     detail = event.detail if isinstance(event.detail, dict) else {}
     template = EVENT_WORDS.get(event.kind) or EVENT_WORDS.get(event.to_status or "") or "Your case was updated."
-    named = detail.get("body_name") or detail.get("body")
-    text = template.format(body=named if isinstance(named, str) and named else body_name(case))
+    text = template.format(body=_named_body(event) or body_name(case))
     files = detail.get("attachments")
     if event.kind == "complainant_message" and isinstance(files, int) and files:
         text += f" ({files} file{'s' if files != 1 else ''})"

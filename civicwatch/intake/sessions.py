@@ -34,8 +34,9 @@ def _unseal(token: object) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def remember_receipt(reference: str, code: str) -> None:
-    session[RECEIPT_KEY] = _seal({"reference": reference, "code": code, "at": utcnow().timestamp()})
+def remember_receipt(reference: str, code: str, urgent: bool = False) -> None:
+    session[RECEIPT_KEY] = _seal({"reference": reference, "code": code, "urgent": urgent,
+                                  "at": utcnow().timestamp()})
 
 
 def take_receipt() -> dict | None:
@@ -43,7 +44,8 @@ def take_receipt() -> dict | None:
     value = _unseal(session.pop(RECEIPT_KEY, None))
     if value is None or utcnow().timestamp() - float(value.get("at", 0)) > RECEIPT_SHOW_WITHIN_SECONDS:
         return None
-    return {"reference": str(value.get("reference", "")), "code": str(value.get("code", ""))}
+    return {"reference": str(value.get("reference", "")), "code": str(value.get("code", "")),
+            "urgent": value.get("urgent") is True}
 
 
 def open_tracking(case: Case) -> None:

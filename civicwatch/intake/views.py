@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import Field
 
@@ -22,6 +24,7 @@ from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, recei
 from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.validation import SubmissionError
+from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
 
@@ -40,13 +43,18 @@ def track_limit() -> str:
     return current_app.config["TRACK_RATE_LIMIT"]
 
 
+def report_stored(response: Response) -> bool:
+    """Only a report that was stored counts against the limit: a form sent back with mistakes does not."""
+    return response.status_code == 303
+
+
 @blueprint.route("/report", methods=["GET", "POST"])
-@limiter.limit(report_limit, methods=["POST"])
+@limiter.limit(report_limit, methods=["POST"], deduct_when=report_stored)
 def report() -> ResponseReturnValue:
     form = ReportForm()
     key = form.idempotency_key() if request.method == "POST" else None
     if key is not None and (earlier := find_earlier(key)) is not None:
-        return _acknowledge(earlier)  # the same form sent again: its report is stored already
+        return _acknowledge(earlier, form.says_urgent())  # the same form sent again: its report is stored already
     if form.validate_on_submit():
         try:
             outcome = _store_report(form)
@@ -54,10 +62,17 @@ def report() -> ResponseReturnValue:
             db.session.rollback()
             form.show_error(exc)
         else:
-            return _acknowledge(outcome)
+            return _acknowledge(outcome, form.says_urgent())
     if form.looks_automated:
         log.info("report refused: honeypot field filled")
-    return render_template("intake/report.html", form=form, regions=all_regions()), (400 if form.errors else 200)
+    return _render_report(form, 400 if form.errors else 200)
+
+
+def _render_report(form: ReportForm, status: int, headers: dict[str, str] | None = None,
+                   **extra: object) -> ResponseReturnValue:
+    page = render_template("intake/report.html", form=form, regions=all_regions(),
+                           sms_number=public_sms_number(current_app.config), **extra)
+    return page, status, headers or {}
 
 
 def _store_report(form: ReportForm) -> Receipt | EarlierSubmission:
@@ -67,7 +82,7 @@ def _store_report(form: ReportForm) -> Receipt | EarlierSubmission:
     return receive_once(key, lambda: receive_complaint(form.submission(), key=key))
 
 
-def _acknowledge(outcome: Receipt | EarlierSubmission) -> ResponseReturnValue:
+def _acknowledge(outcome: Receipt | EarlierSubmission, urgent: bool) -> ResponseReturnValue:
     # Nothing here may need the database: the case is stored, the receipt must reach the citizen.
     if isinstance(outcome, EarlierSubmission):
         log.info("web report sent again: case %s was stored already", outcome.case_id)
@@ -75,8 +90,33 @@ def _acknowledge(outcome: Receipt | EarlierSubmission) -> ResponseReturnValue:
         log.info("web report stored as case %s", outcome.case_id)
     if outcome.code is None:  # sent again after the receipt's window
         return render_template("intake/already_received.html", reference=outcome.reference)
-    sessions.remember_receipt(outcome.reference, outcome.code)
+    sessions.remember_receipt(outcome.reference, outcome.code, urgent)
     return redirect(url_for("intake.received"), code=303)
+
+
+@blueprint.errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
+    """Too many reports from this connection: the form comes back with everything typed and how long to wait."""
+    if request.endpoint != "intake.report":
+        return errors.rate_limited(error)
+    seconds = _seconds_until_reset()
+    log.info("report refused: rate limit reached")
+    files_dropped = any(storage.filename for storage in request.files.getlist("attachments"))
+    return _render_report(ReportForm(), 429, {"Retry-After": str(seconds)}, wait=_in_words(seconds),
+                          files_dropped=files_dropped)
+
+
+def _seconds_until_reset() -> int:
+    limit = limiter.current_limit
+    if limit is None:
+        return 60
+    return max(1, math.ceil(limit.reset_at - time.time()))  # the limiter counts in wall-clock time
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 @blueprint.errorhandler(UploadUnavailableError)
@@ -89,7 +129,7 @@ def upload_unavailable(error: UploadUnavailableError) -> ResponseReturnValue:
         return _render_case(case, form, error.status)
     report_form = ReportForm()
     report_form.attachments.errors = [error.message]
-    return render_template("intake/report.html", form=report_form, regions=all_regions()), error.status
+    return _render_report(report_form, error.status)
 
 
 def database_unavailable(error: Exception) -> ResponseReturnValue:
@@ -140,10 +180,7 @@ def track() -> ResponseReturnValue:
 
 def _too_many_attempts(form: TrackForm, wait: dt.timedelta) -> ResponseReturnValue:
     seconds = max(1, math.ceil(wait.total_seconds()))
-    if seconds < 120:
-        words = f"{seconds} seconds"
-    else:
-        words = f"{math.ceil(seconds / 60)} minutes"
+    words = _in_words(seconds)
     form.code.errors.append(f"Too many wrong codes were tried from this connection. Wait {words}, then try again.")
     return render_template("intake/track.html", form=form), 429, {"Retry-After": str(seconds)}
 
@@ -170,6 +207,7 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
         answer=queries.published_answer(case), can_rate=answer_available(case),
         status_words=queries.status_words(case),
         status_reason=queries.status_reason(case), body_name=queries.body_name(case),
+        progress=queries.progress(case),
         timeline=queries.public_timeline(case), conversation=queries.conversation(case),
         report_files=queries.first_report_files(case),
     ), status
@@ -253,5 +291,6 @@ def _answer_refused(case: Case, error: DomainError, field: Field, **forms: Flask
 def leave() -> ResponseReturnValue:
     sessions.revoke_tracking()  # CSRFProtect has already checked the token, as for every POST
     db.session.commit()
-    flash("You have closed your case on this device.", "success")
+    flash("This device no longer shows your case. Your report is still open: enter your receipt code to see it "
+          "again.", "success")
     return redirect(url_for("intake.track"), code=303)

@@ -6,13 +6,14 @@ from sqlalchemy import text
 
 from civicwatch.classify.registry import active_model_version
 from civicwatch.extensions import db
+from civicwatch.settings import public_sms_number
 
 blueprint = Blueprint("public", __name__)
 
 
 @blueprint.route("/")
 def index() -> str:
-    return render_template("public/index.html")
+    return render_template("public/index.html", sms_number=public_sms_number(current_app.config))
 
 
 @blueprint.route("/privacy")

@@ -93,7 +93,7 @@ def test_report_keep_code_track_and_reply(live_server, page, screenshot, tmp_pat
     expect(page.locator("body")).to_contain_text("You sent more information. (1 file)")
     screenshot("intake-case")
 
-    page.get_by_role("button", name="Close my case on this device").click()
+    page.get_by_role("button", name="Forget this case on this device").click()
     page.wait_for_url(f"{live_server}/track")
     page.goto(f"{live_server}/track/case")
     assert page.url == f"{live_server}/track"

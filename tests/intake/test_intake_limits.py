@@ -1,6 +1,8 @@
 """Abuse limits: requests per client (Flask-Limiter) and the size of what is sent (413)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -39,3 +41,25 @@ def test_too_large_a_request_gets_a_clear_413_page(client, app):
     assert response.status_code == 413
     assert "What you sent is too large" in html and "each file under 10 MB" in html
     assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_mistakes_do_not_use_up_the_report_limit(client):
+    """Forms sent back with mistakes do not count; only stored reports do."""
+    mistakes = [post_report(client, text="short").status_code for _ in range(5)]
+    assert mistakes == [400] * 5
+    assert [post_report(client).status_code for _ in range(2)] == [303, 303]
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_a_limited_report_comes_back_filled_with_a_wait_message(client):
+    for _ in range(2):
+        assert post_report(client).status_code == 303
+    text = "Soldiers at the Kenema market beat a trader and took his goods without any receipt."
+    response = post_report(client, text=text, location_text="Kenema market", files=[(b"%PDF-1.4\n", "a.pdf")])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "Please wait before sending" in html and "Wait " in html and "choose your files again" in html
+    assert re.search(rf">\s*{text}</textarea>", html) and 'value="Kenema market"' in html
+    assert 'name="csrf_token"' in html and 'name="form_key"' in html  # ready to send again
+    assert "Too many attempts" not in html
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2

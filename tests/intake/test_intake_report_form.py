@@ -131,6 +131,30 @@ def test_errors_keep_what_was_typed_and_link_to_fields(client):
     assert "<title>Error: Report a concern" in html
 
 
+def _tag(html: str, element_id: str) -> str:
+    match = re.search(rf'<(?:textarea|input)[^>]*\bid="{element_id}"[^>]*>', html)
+    assert match, element_id
+    return match.group(0)
+
+
+def test_aria_invalid_only_on_fields_with_errors(client):
+    """A field without errors carries no aria-invalid at all (not "None", which axe reads as invalid)."""
+    fresh = client.get("/report").get_data(as_text=True)
+    assert '"None"' not in fresh
+    assert "aria-invalid" not in _tag(fresh, "text") and "aria-invalid" not in _tag(fresh, "attachments")
+    wrong = post_report(client, text="short").get_data(as_text=True)
+    assert '"None"' not in wrong
+    assert 'aria-invalid="true"' in _tag(wrong, "text") and "aria-invalid" not in _tag(wrong, "attachments")
+
+
+def test_follow_up_reply_field_has_no_aria_invalid_none(client):
+    reported = report_and_read_receipt(client)
+    token = csrf_token(client, "/track")
+    client.post("/track", data={"csrf_token": token, "code": reported.code})
+    page = client.get("/track/case").get_data(as_text=True)
+    assert '"None"' not in page and "aria-invalid" not in _tag(page, "attachments")
+
+
 def test_dates_in_several_formats(client):
     post_report(client, incident_date="05/01/2026")
     assert db.session.scalar(select(Case.incident_date)) == dt.date(2026, 1, 5)
