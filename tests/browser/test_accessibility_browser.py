@@ -65,6 +65,33 @@ def test_staff_pages_have_no_serious_accessibility_problem(live_server, page, ma
     assert_accessible(page, "403")
 
 
+@pytest.mark.parametrize("width", [360, 1280])
+def test_citizen_pages_have_no_serious_accessibility_problem(live_server, page, width):
+    """The citizen's journey: the form, the form with its mistakes, the receipt, the follow-up sign-in (and its
+    mistake) and the case page."""
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{live_server}/report")
+    assert_accessible(page, "/report")
+    page.get_by_role("button", name="Send report").click()
+    assert "Tell us what happened." in page.get_by_role("alert").inner_text()
+    assert_accessible(page, "/report with mistakes")
+    page.get_by_label("What happened?").fill("Soldiers at the Bo junction post took my phone and beat my brother.")
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_url(f"{live_server}/report/received")
+    code = page.locator("#receipt-code").inner_text().strip()
+    assert_accessible(page, "/report/received")
+    page.goto(f"{live_server}/track")
+    assert_accessible(page, "/track")
+    page.get_by_label("Receipt code").fill("1111 2222 3333 4444")
+    page.get_by_role("button", name="Follow up").click()
+    assert_accessible(page, "/track with a mistake")
+    page.get_by_label("Receipt code").fill(code.replace(" ", ""))
+    page.get_by_role("button", name="Follow up").click()
+    page.wait_for_url(f"{live_server}/track/case")
+    assert_accessible(page, "/track/case")
+
+
 def test_the_check_finds_a_serious_problem_when_there_is_one(page):
     page.set_content('<!doctype html><html lang="en"><title>t</title><main><img src="x.png">'
                      '<input type="text"></main></html>')
