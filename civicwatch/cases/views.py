@@ -35,10 +35,13 @@ from civicwatch.cases.workflow import DONE_MESSAGES, transition_for
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import Model, db
+from civicwatch.messaging.segments import length_guide
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes
 
 blueprint = Blueprint("cases", __name__, url_prefix="/staff")
+# The "Sent by SMS" guide under text boxes the complainant also gets by text (templates/cases/_macros.html).
+blueprint.add_app_template_global(length_guide, "sms_length_guide")
 
 
 @blueprint.app_template_global()

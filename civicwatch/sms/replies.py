@@ -9,6 +9,9 @@ import enum
 import math
 
 from civicwatch.cases.models import CaseStatus
+from civicwatch.messaging.segments import is_gsm7, segment_count
+
+__all__ = ["Reply", "is_gsm7", "render_reply", "render_status", "render_status_list", "render_wait", "segment_count"]
 
 
 class Reply(enum.Enum):
@@ -99,29 +102,3 @@ def render_status_list(cases: list[tuple[str, CaseStatus, bool]]) -> str:
         if len(text) <= SEGMENT:
             return text
     return render_reply(Reply.STATUS_LIST, count=len(items), cases=f"{len(items)} reports")
-
-
-# ---------------------------------------------------------------- SMS segments
-
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # each takes two septets
-
-
-def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
-
-
-def segment_count(text: str) -> int:
-    """How many SMS segments the text takes (GSM-7: 160 alone, 153 joined; UCS-2: 70 alone, 67 joined)."""
-    if is_gsm7(text):
-        length = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
-        single, joined = 160, 153
-    else:
-        length = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)  # UTF-16 code units
-        single, joined = 70, 67
-    if length <= single:
-        return 1
-    return math.ceil(length / joined)
