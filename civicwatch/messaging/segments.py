@@ -50,11 +50,11 @@ def segment_count(text: str) -> int:
     return sms_length(text).segments
 
 
-def length_guide(text: str, prefix: str = "") -> str:
-    """The hint under a staff text box whose text goes by SMS after `prefix`: what one text holds, and how
-    many texts this one takes."""
-    length = sms_length(prefix + text)
-    room = length.per_text - sms_length(prefix).units
+def length_guide(text: str, prefix: str = "", suffix: str = "") -> str:
+    """The hint under a staff text box whose text goes by SMS between `prefix` and `suffix`: what one text
+    holds, and how many texts this one takes."""
+    length = sms_length(prefix + text + suffix)
+    room = length.per_text - sms_length(prefix + suffix).units
     texts = "1 text" if length.segments == 1 else f"{length.segments} texts"
     kind = "" if length.gsm7 else " (it has characters such as emoji or accents outside the basic SMS set)"
     return f"Sent by SMS: 1 text holds {room} characters{kind}; this one: {texts}."

@@ -35,6 +35,7 @@ class Reply(enum.Enum):
     STOPPED = "CivicWatch: you will get no more texts from us. Text START to get them again."
     STARTED = "CivicWatch: you will get our texts again. Text HELP for help."
     RATED = "CivicWatch: thank you. Your rating of {score} out of 5 for report {reference} is saved."
+    RATE_HOW = "CivicWatch: to rate the answer, text RATE and a score from 1 (poor) to 5 (good), like RATE 4."
     NOTHING_TO_RATE = "CivicWatch: there is no answer to rate yet. Text STATUS to check your report."
     APPEALED = "CivicWatch: your appeal on report {reference} is received. The case is reopened and will be " \
                "looked at again."
@@ -54,7 +55,7 @@ STATUS_WORDS: dict[CaseStatus, str] = {
     CaseStatus.TRIAGED: "with the office that will handle it",
     CaseStatus.ACKNOWLEDGED: "accepted by the office handling it",
     CaseStatus.INVESTIGATING: "being investigated",
-    CaseStatus.RESPONDED: "answered. Rate the answer: text 1 (poor) to 5 (good)",
+    CaseStatus.RESPONDED: "answered. Rate it: text RATE 1 (poor) to 5 (good)",
     CaseStatus.CLOSED: "closed",
     CaseStatus.REJECTED: "closed without an investigation",
     CaseStatus.REFERRED: "passed to another organisation",

@@ -181,9 +181,12 @@ def test_text_boxes_that_go_by_sms_show_how_many_texts_they_take(make_case, make
                      findings="The officer shouted; he is warned.")
     client = signed_in(make_user(Role.INVESTIGATOR))
     page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
-    room = 160 - len(f"CivicWatch {case.reference}: ")
-    guide = f"Sent by SMS: 1 text holds {room} characters; this one: 1 text."
-    assert page.count(guide) == 2  # the message box and the response that answers the case
+    prefix = f"CivicWatch {case.reference}: "
+    assert f"Sent by SMS: 1 text holds {160 - len(prefix)} characters; this one: 1 text." in page
+    # The response's SMS ends with how to rate or appeal by text, which takes room too.
+    room = 160 - len(prefix) - len(" Reply RATE 1-5 or APPEAL and why.")
+    assert (f"Sent by SMS: 1 text holds {room} characters; this one: 1 text. The text ends with "
+            '"Reply RATE 1-5 or APPEAL and why."') in page
     assert 'data-sms-for="message-text"' in page and "js/sms-length.js" in page
     # Rendered by the server: a form shown again with its text counts that text, without JavaScript.
     response = post_case_form(client, case.id, "messages", "message", text="a" * 1601)

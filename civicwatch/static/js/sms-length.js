@@ -18,9 +18,9 @@
             segments: units <= single ? 1 : Math.ceil(units / joined)};
   }
 
-  function guide(text, prefix) {
-    var length = measure(prefix + text);
-    var room = length.single - measure(prefix).units;
+  function guide(text, prefix, suffix) {
+    var length = measure(prefix + text + suffix);
+    var room = length.single - measure(prefix + suffix).units;
     var texts = length.segments === 1 ? "1 text" : length.segments + " texts";
     var kind = length.gsm7 ? "" : " (it has characters such as emoji or accents outside the basic SMS set)";
     return "Sent by SMS: 1 text holds " + room + " characters" + kind + "; this one: " + texts + ".";
@@ -31,9 +31,11 @@
       var box = document.getElementById(hint.getAttribute("data-sms-for"));
       if (!box) { return; }
       var prefix = hint.getAttribute("data-sms-prefix") || "";
+      var suffix = hint.getAttribute("data-sms-suffix") || "";
+      var ending = suffix ? " The text ends with \"" + suffix.trim() + "\"" : "";
       box.addEventListener("input", function () {
         // Line ends travel as one character each, as the server stores them.
-        hint.textContent = guide(box.value.replace(/\r\n?/g, "\n"), prefix);
+        hint.textContent = guide(box.value.replace(/\r\n?/g, "\n"), prefix, suffix) + ending;
       });
     });
   });
