@@ -13,6 +13,15 @@ from civicwatch.phones import phone_hash
 
 log = logging.getLogger(__name__)
 
+# Ends every SMS that brings an answer: the SMS dialogue takes "RATE 4" and "APPEAL <why>" (sms/dialogue.py),
+# so the complainant needs no web link and no receipt code to have their say.
+FEEDBACK_BY_TEXT = "Reply RATE 1-5 or APPEAL and why."
+
+
+def sms_prefix(case: Case) -> str:
+    """What every SMS about a case starts with."""
+    return f"CivicWatch {case.reference}: "
+
 
 def notify_complainant(case: Case, text: str, purpose: str) -> OutboundMessage | None:
     """Owe the complainant an SMS when they left a phone number and have not texted STOP; None otherwise

@@ -21,7 +21,7 @@ from civicwatch.cases.models import (
     Recusal,
     RemedyStatus,
 )
-from civicwatch.cases.notifications import notify_complainant
+from civicwatch.cases.notifications import FEEDBACK_BY_TEXT, notify_complainant, sms_prefix
 from civicwatch.cases.permissions import require
 from civicwatch.cases.workflow import REASON_MAX, transition_case
 from civicwatch.database import utcnow
@@ -67,7 +67,7 @@ def _event(case: Case, user: User | None, kind: str, public: bool = False, **det
 
 
 def _tell(case: Case, text: str, purpose: str = "status") -> None:
-    notify_complainant(case, f"CivicWatch {case.reference}: {text}", purpose)
+    notify_complainant(case, sms_prefix(case) + text, purpose)
 
 
 # ---------------------------------------------------------------- viewing
@@ -99,7 +99,7 @@ def change_status(case: Case, user: User, target: CaseStatus, reason: str | None
         response = check_text(response, "response to the complainant", MESSAGE_MAX)
     event = transition_case(case, target, user, reason=check_text(reason, "reason", REASON_MAX, required=False))
     if target is S.RESPONDED and response:
-        _send_to_complainant(case, user, response, purpose="answer")
+        _send_to_complainant(case, user, response, purpose="answer", sms_ending=FEEDBACK_BY_TEXT)
     news = STATUS_NEWS.get(target)
     if news:
         body_name = case.body.name if case.body else "CivicWatch"
@@ -192,8 +192,9 @@ def message_complainant(case: Case, user: User, text: str | None, wait_for_reply
     return message
 
 
-def _send_to_complainant(case: Case, user: User, text: str, purpose: str) -> CaseMessage:
-    outbound = notify_complainant(case, f"CivicWatch {case.reference}: {text}", purpose)
+def _send_to_complainant(case: Case, user: User, text: str, purpose: str, sms_ending: str = "") -> CaseMessage:
+    """`sms_ending` follows the text in the SMS only (the follow-up page has its own rating and appeal forms)."""
+    outbound = notify_complainant(case, sms_prefix(case) + text + (f" {sms_ending}" if sms_ending else ""), purpose)
     message = CaseMessage(case=case, kind=MessageKind.TO_COMPLAINANT, author_id=user.id,
                           channel=Channel.SMS if outbound is not None else Channel.WEB, body=text)
     db.session.add(message)

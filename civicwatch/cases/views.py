@@ -19,6 +19,7 @@ from civicwatch.cases.attachments import send_attachment
 from civicwatch.cases.deadlines import DeadlineState, deadline_state, describe_due
 from civicwatch.cases.forms import DeadlinesForm, QueueFilterForm, RemedyForm, TransitionForm
 from civicwatch.cases.models import Attachment, Case, CaseStatus, Outcome, Recommendation, RemedyStatus
+from civicwatch.cases.notifications import FEEDBACK_BY_TEXT
 from civicwatch.cases.operations import StaleCaseError, check_version
 from civicwatch.cases.pages import FORMS, build_case_page, fill_choices
 from civicwatch.cases.permissions import can_open, load_case
@@ -35,10 +36,14 @@ from civicwatch.cases.workflow import DONE_MESSAGES, transition_for
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import Model, db
+from civicwatch.messaging.segments import length_guide
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes
 
 blueprint = Blueprint("cases", __name__, url_prefix="/staff")
+# The "Sent by SMS" guide under text boxes the complainant also gets by text (templates/cases/_macros.html).
+blueprint.add_app_template_global(length_guide, "sms_length_guide")
+blueprint.add_app_template_global(lambda: FEEDBACK_BY_TEXT, "sms_feedback_ending")
 
 
 @blueprint.app_template_global()

@@ -14,7 +14,7 @@ from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import Case, CaseEvent
-from civicwatch.cases.notifications import notify_complainant
+from civicwatch.cases.notifications import FEEDBACK_BY_TEXT, notify_complainant, sms_prefix
 from civicwatch.cases.workflow import REASON_MAX
 from civicwatch.crypto import DecryptionError, decrypt_json
 from civicwatch.database import utcnow
@@ -268,10 +268,8 @@ def _tell_complainant_published(case: Case) -> None:
     from flask import current_app
 
     base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    notify_complainant(case, (
-        f"CivicWatch {case.reference}: the answer to your complaint is published at {base}/published/"
-        f"{case.reference}. To rate it (1 to 5) or appeal, go to {base}/track with your receipt code."),
-        purpose="answer")
+    notify_complainant(case, (f"{sms_prefix(case)}your answer is published at {base}/published/{case.reference} "
+                              f"{FEEDBACK_BY_TEXT}"), purpose="answer")
 
 
 def withdraw_publication(publication: Publication, user: User, reason: str | None) -> None:

@@ -150,6 +150,9 @@ def current_state(snapshot: Snapshot, now: dt.datetime) -> ConversationState:
 
 _STATUS_WORD = re.compile(r"^\W*(\w+)\W*(.*)$", re.DOTALL)
 _RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$")
+# "RATE 4", as the answer's SMS asks; "RATE" with no score from 1 to 5 is still a rating, to be asked again.
+_RATE = re.compile(r"^\W*rate\b[\s:.,;!-]*(?:([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$|(\S{0,12})\s*$)",
+                   re.IGNORECASE)
 # "APPEAL <reason>", any case. Only the exact word: a report rarely starts with it, and a typing slip
 # away from it ("apple", "appal") is more likely an ordinary word than an appeal.
 _APPEAL = re.compile(r"^\W*appeal\b[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -181,7 +184,7 @@ def classify(text: str, opted_out: bool = False) -> tuple[Event, str | None]:
     """The event a cleaned text stands for, with its argument (STATUS query, rating digit, appeal reason)."""
     if not text:
         return Event.EMPTY, None
-    rating = _RATING.match(text)
+    rating = _RATING.match(text) or _RATE.match(text)
     if rating:
         return Event.RATING, rating.group(1)
     appeal = _APPEAL.match(text)

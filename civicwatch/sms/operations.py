@@ -241,8 +241,10 @@ def _opt_in(ctx: _Context) -> _Step:
 def _rate(ctx: _Context) -> _Step:
     # The same operation as the follow-up page's rating form: same event, same audit entry.
     case = latest_case_for_phone(ctx.phone_hash, RATEABLE_STATUSES)
-    if case is None or ctx.decision.rating is None:
+    if case is None:
         return _Step(render_reply(Reply.NOTHING_TO_RATE))
+    if ctx.decision.rating is None:  # "RATE" without a score from 1 to 5
+        return _Step(render_reply(Reply.RATE_HOW), case, failed=True)
     try:
         rate_answer(case, ctx.decision.rating)
     except DomainError:

@@ -9,6 +9,9 @@ import enum
 import math
 
 from civicwatch.cases.models import CaseStatus
+from civicwatch.messaging.segments import is_gsm7, segment_count
+
+__all__ = ["Reply", "is_gsm7", "render_reply", "render_status", "render_status_list", "render_wait", "segment_count"]
 
 
 class Reply(enum.Enum):
@@ -32,6 +35,7 @@ class Reply(enum.Enum):
     STOPPED = "CivicWatch: you will get no more texts from us. Text START to get them again."
     STARTED = "CivicWatch: you will get our texts again. Text HELP for help."
     RATED = "CivicWatch: thank you. Your rating of {score} out of 5 for report {reference} is saved."
+    RATE_HOW = "CivicWatch: to rate the answer, text RATE and a score from 1 (poor) to 5 (good), like RATE 4."
     NOTHING_TO_RATE = "CivicWatch: there is no answer to rate yet. Text STATUS to check your report."
     APPEALED = "CivicWatch: your appeal on report {reference} is received. The case is reopened and will be " \
                "looked at again."
@@ -51,7 +55,7 @@ STATUS_WORDS: dict[CaseStatus, str] = {
     CaseStatus.TRIAGED: "with the office that will handle it",
     CaseStatus.ACKNOWLEDGED: "accepted by the office handling it",
     CaseStatus.INVESTIGATING: "being investigated",
-    CaseStatus.RESPONDED: "answered. Rate the answer: text 1 (poor) to 5 (good)",
+    CaseStatus.RESPONDED: "answered. Rate it: text RATE 1 (poor) to 5 (good)",
     CaseStatus.CLOSED: "closed",
     CaseStatus.REJECTED: "closed without an investigation",
     CaseStatus.REFERRED: "passed to another organisation",
@@ -99,29 +103,3 @@ def render_status_list(cases: list[tuple[str, CaseStatus, bool]]) -> str:
         if len(text) <= SEGMENT:
             return text
     return render_reply(Reply.STATUS_LIST, count=len(items), cases=f"{len(items)} reports")
-
-
-# ---------------------------------------------------------------- SMS segments
-
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # each takes two septets
-
-
-def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
-
-
-def segment_count(text: str) -> int:
-    """How many SMS segments the text takes (GSM-7: 160 alone, 153 joined; UCS-2: 70 alone, 67 joined)."""
-    if is_gsm7(text):
-        length = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
-        single, joined = 160, 153
-    else:
-        length = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)  # UTF-16 code units
-        single, joined = 70, 67
-    if length <= single:
-        return 1
-    return math.ceil(length / joined)

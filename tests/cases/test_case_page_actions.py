@@ -174,3 +174,27 @@ def test_auditors_change_nothing(make_case, make_user, signed_in):
     assert post_case_form(client, case.id, "notes", "note", text="hello").status_code == 403
     assert len(audit_actions(case.id)) == before
     assert db.session.scalar(select(CaseMessage.id).where(CaseMessage.case_id == case.id)) is None
+
+
+def test_text_boxes_that_go_by_sms_show_how_many_texts_they_take(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING, phone=PHONE, outcome=Outcome.SUBSTANTIATED,
+                     findings="The officer shouted; he is warned.")
+    client = signed_in(make_user(Role.INVESTIGATOR))
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    prefix = f"CivicWatch {case.reference}: "
+    assert f"Sent by SMS: 1 text holds {160 - len(prefix)} characters; this one: 1 text." in page
+    # The response's SMS ends with how to rate or appeal by text, which takes room too.
+    room = 160 - len(prefix) - len(" Reply RATE 1-5 or APPEAL and why.")
+    assert (f"Sent by SMS: 1 text holds {room} characters; this one: 1 text. The text ends with "
+            '"Reply RATE 1-5 or APPEAL and why."') in page
+    assert 'data-sms-for="message-text"' in page and "js/sms-length.js" in page
+    # Rendered by the server: a form shown again with its text counts that text, without JavaScript.
+    response = post_case_form(client, case.id, "messages", "message", text="a" * 1601)
+    assert response.status_code == 400
+    assert "this one: 11 texts." in response.get_data(as_text=True)
+
+
+def test_no_sms_guide_when_the_complainant_gets_no_texts(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING)
+    page = signed_in(make_user(Role.INVESTIGATOR)).get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "Sent by SMS" not in page and "sms-length.js" not in page

@@ -115,7 +115,7 @@ def test_publishing_needs_a_second_person(answered, make_user, browser_for, app)
     event = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "answer_published"))
     assert event.public and event.case_id == answered.id
     sms = db.session.scalar(select(OutboundMessage).where(OutboundMessage.purpose == "answer"))
-    assert sms is not None and answered.reference in sms.text and "/track" in sms.text
+    assert sms is not None and answered.reference in sms.text and "Reply RATE 1-5 or APPEAL" in sms.text
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"publication.draft", "publication.submit", "publication.approve"} <= actions
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.values import fingerprint
-from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Outcome
+from civicwatch.cases.notifications import FEEDBACK_BY_TEXT
+from civicwatch.cases.operations import change_status
+from civicwatch.cases.workflow import transition_case
 from civicwatch.extensions import db
+from civicwatch.messaging.models import OutboundMessage
 from civicwatch.sms.dialogue import Action, Event, Snapshot, classify, decide
 from civicwatch.sms.models import ConversationState, InboundSms
 from civicwatch.sms.replies import Reply, is_gsm7, render_reply, segment_count
+from civicwatch.taxonomy.models import Body
 from tests.intake.conftest import publish_answer
 from tests.sms.conftest import OTHER_PHONE, new_sid
 from tests.sms.test_sms_conversation import REPORT, cases, opened
@@ -149,3 +155,70 @@ def test_appeal_keeps_the_conversation_where_it_was(state):
     decision = decide(snapshot, f"APPEAL {REASON}", now)
     assert decision.action is Action.APPEAL and decision.appeal_reason == REASON
     assert decision.next_state is state
+
+
+# ---------------------------------------------------------------- as the answer's SMS asks
+
+def answer_texts(case: Case) -> list[str]:
+    return [message.text for message in db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.case_id == case.id, OutboundMessage.purpose == "answer"))]
+
+
+def test_the_published_answer_text_asks_for_a_rating_or_appeal_by_text_in_one_segment(answered_by_text):
+    (sms,) = answer_texts(answered_by_text)
+    assert sms.endswith(FEEDBACK_BY_TEXT) and "RATE 1-5" in sms and "APPEAL" in sms
+    assert f"/published/{answered_by_text.reference}" in sms
+    assert "/track" not in sms and "receipt code" not in sms
+    assert one_segment(sms), (len(sms), sms)
+
+
+@pytest.mark.parametrize("body", ["RATE 4", "rate 4", "Rate: 4", "RATE 4/5", "rate 4!"])
+def test_rate_and_a_score_rates_the_answer(text, answered_by_text, body):
+    case = answered_by_text
+    assert text(body) == render_reply(Reply.RATED, score=4, reference=case.reference)
+    db.session.refresh(case)
+    assert case.satisfaction == 4 and audit_count("case.rate") == 1
+
+
+@pytest.mark.parametrize("body", ["RATE", "rate 9", "RATE 0", "rate it"])
+def test_rate_without_a_score_from_1_to_5_asks_again_and_changes_nothing(text, answered_by_text, body):
+    reply = text(body)
+    assert reply == render_reply(Reply.RATE_HOW) and one_segment(reply)
+    db.session.refresh(answered_by_text)
+    assert answered_by_text.satisfaction is None and audit_count("case.rate") == 0
+    assert len(cases()) == 1  # not taken for a report either
+
+
+def test_rate_before_an_answer_says_there_is_none(text, clock):
+    opened(text(REPORT))
+    clock.advance(minutes=30)
+    assert text("RATE 5") == render_reply(Reply.NOTHING_TO_RATE)
+    assert audit_count("case.rate") == 0
+
+
+def test_rate_then_appeal_as_the_answer_text_says(text, answered_by_text):
+    case = answered_by_text
+    text("RATE 2")
+    assert text(f"APPEAL {REASON}") == render_reply(Reply.APPEALED, reference=case.reference)
+    db.session.refresh(case)
+    assert case.satisfaction == 2 and case.status is CaseStatus.REOPENED
+    assert text("RATE 5") == render_reply(Reply.NOTHING_TO_RATE)  # reopened: no answer to rate until answered
+
+
+def test_a_response_sent_by_sms_ends_with_how_to_rate_or_appeal(text, clock, make_user):
+    opened(text(REPORT))
+    (case,) = cases()
+    investigator = make_user(Role.INVESTIGATOR, body="police_oversight")
+    case.body = db.session.query(Body).filter_by(code="police_oversight").one()
+    case.outcome, case.findings = Outcome.SUBSTANTIATED, "The officer shouted; he is warned."
+    for target in (CaseStatus.ACKNOWLEDGED, CaseStatus.INVESTIGATING):
+        transition_case(case, target, investigator)
+    change_status(case, investigator, CaseStatus.RESPONDED, response="The officer is warned. Thank you.")
+    db.session.commit()
+    (sms,) = answer_texts(case)
+    assert sms == f"CivicWatch {case.reference}: The officer is warned. Thank you. {FEEDBACK_BY_TEXT}"
+    assert one_segment(sms)
+    message = db.session.scalar(select(CaseMessage).where(CaseMessage.case_id == case.id))
+    assert message.body == "The officer is warned. Thank you."  # the follow-up page has its own forms
+    clock.advance(minutes=30)
+    assert text("RATE 5") == render_reply(Reply.RATED, score=5, reference=case.reference)

@@ -1,0 +1,60 @@
+"""How many SMS segments a text takes, for replies that must fit in one and for the length guide under staff
+forms whose text goes by SMS. Pure: no database, no app."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # each is sent as an escape and a septet: two
+
+# Characters per segment: a text alone, or one of several joined (the rest carries the joining header).
+GSM7_SINGLE, GSM7_JOINED = 160, 153
+UCS2_SINGLE, UCS2_JOINED = 70, 67
+
+
+@dataclass(frozen=True)
+class SmsLength:
+    gsm7: bool
+    units: int  # GSM-7 septets, or UTF-16 code units for UCS-2
+    segments: int
+
+    @property
+    def per_text(self) -> int:
+        """How many characters one text of this encoding holds when sent alone."""
+        return GSM7_SINGLE if self.gsm7 else UCS2_SINGLE
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+
+
+def sms_length(text: str) -> SmsLength:
+    """The encoding a phone network would use for the text, its length in that encoding, and its segments.
+    One character outside GSM-7 (an emoji, most non-Latin scripts) sends the whole text as UCS-2."""
+    if is_gsm7(text):
+        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+        single, joined = GSM7_SINGLE, GSM7_JOINED
+    else:
+        units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)  # beyond the BMP: a surrogate pair
+        single, joined = UCS2_SINGLE, UCS2_JOINED
+    segments = 1 if units <= single else math.ceil(units / joined)
+    return SmsLength(gsm7=single == GSM7_SINGLE, units=units, segments=segments)
+
+
+def segment_count(text: str) -> int:
+    """How many SMS segments the text takes (GSM-7: 160 alone, 153 joined; UCS-2: 70 alone, 67 joined)."""
+    return sms_length(text).segments
+
+
+def length_guide(text: str, prefix: str = "", suffix: str = "") -> str:
+    """The hint under a staff text box whose text goes by SMS between `prefix` and `suffix`: what one text
+    holds, and how many texts this one takes."""
+    length = sms_length(prefix + text + suffix)
+    room = length.per_text - sms_length(prefix + suffix).units
+    texts = "1 text" if length.segments == 1 else f"{length.segments} texts"
+    kind = "" if length.gsm7 else " (it has characters such as emoji or accents outside the basic SMS set)"
+    return f"Sent by SMS: 1 text holds {room} characters{kind}; this one: {texts}."
