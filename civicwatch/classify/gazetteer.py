@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +20,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
+
+from civicwatch.classify.actors import most_mentioned
 
 ACTOR_KINDS = ("actor", "actor_generic", "actor_place")
 FUZZY_MIN_LENGTH = 5
@@ -214,14 +215,6 @@ class Gazetteer:
         return Places(region=region, district=district)
 
 
-def most_mentioned(mentions: list[tuple[str, int]]) -> str | None:
-    if not mentions:
-        return None
-    counts = Counter(code for code, _ in mentions)
-    first: dict[str, int] = {}
-    for code, position in mentions:
-        first.setdefault(code, position)
-    return min(counts, key=lambda code: (-counts[code], first[code]))
 
 
 def _with_name(terms: Iterable[str], name: str | None) -> tuple[str, ...]:
