@@ -168,7 +168,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Server:
+class ProcessGroup:
+    """A child started in its own process group, so that a kill takes its children (gunicorn's workers) too."""
+
+    process: subprocess.Popen | None = None
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Server(ProcessGroup):
     """gunicorn in its own process group, so that SIGKILL takes the master and its workers at once."""
 
     def __init__(self, port: int, env: dict[str, str], workers: int, threads: int) -> None:
@@ -190,21 +209,8 @@ class Server:
         self.kill()
         raise RuntimeError("gunicorn did not start")
 
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
 
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-class Worker:
+class Worker(ProcessGroup):
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.process: subprocess.Popen | None = None
@@ -214,19 +220,6 @@ class Worker:
         with open(Path(self.env["CRASH_WORKDIR"]) / "worker.log", "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-c", code], env=self.env, cwd=ROOT,
                                             start_new_session=True, stdout=log, stderr=log)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 # ---------------------------------------------------------------- the clients
