@@ -84,4 +84,5 @@ def test_the_description_is_openapi_3_1_and_covers_the_json_api(client):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_the_api_keeps_to_its_description(case):
-    case.call_and_validate(excluded_checks=[positive_data_acceptance, negative_data_rejection, unsupported_method])
+    # The test client does not undo gzip, which the app uses for public responses (tested in foundation).
+    case.call_and_validate(headers={"Accept-Encoding": "identity"}, excluded_checks=[positive_data_acceptance, negative_data_rejection, unsupported_method])
