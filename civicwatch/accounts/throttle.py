@@ -12,7 +12,6 @@ Failures are forgotten LOGIN_FAILURE_WINDOW_MINUTES after the first one, unless 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 from dataclasses import dataclass
 
 from flask import current_app
@@ -21,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from civicwatch.accounts.models import LoginFailure
+from civicwatch.clients import client_network
 from civicwatch.crypto import keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
@@ -66,18 +66,6 @@ def account_backoff() -> Backoff:
 def email_key(email: str) -> str:
     """The email as accounts are looked up, so that spelling variants are one account to the counters."""
     return email.strip().lower()
-
-
-def client_network(address: str | None) -> str:
-    """One IPv4 address, or the /64 an IPv6 user controls."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return "unknown"
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
-    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
 def client_key(address: str | None, email: str) -> str:
