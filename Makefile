@@ -52,8 +52,7 @@ typecheck: install-test
 	$(BIN)/mypy
 
 test: install-test
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	scripts/test-both-databases.sh $(BIN)
 
 benchmarks: install-test
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
