@@ -48,6 +48,12 @@ class Config:
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
     TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER")
     PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # What the SMS reply to "someone is hurt, held or threatened right now" advises, after "report ... is
+    # marked urgent." Name the local emergency number here ("call 112 first"). Plain GSM-7 characters and at
+    # most 100 of them keep the reply to one text.
+    EMERGENCY_ADVICE_SMS = os.environ.get(
+        "CIVICWATCH_EMERGENCY_ADVICE_SMS",
+        "If someone is in danger now, contact emergency services first: we cannot send help.")
     # Country assumed for phone numbers written without an international prefix.
     DEFAULT_PHONE_REGION = os.environ.get("CIVICWATCH_PHONE_REGION", "SL")
     # The deployment's time zone (an IANA name such as Africa/Freetown): what "today" is for the people who

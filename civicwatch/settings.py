@@ -47,11 +47,22 @@ def check_settings(config: dict[str, Any]) -> None:
             'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         )
     _check_timezone(config.get("TIMEZONE", "UTC"))
+    _check_emergency_advice(config.get("EMERGENCY_ADVICE_SMS"))
     if is_production(config):
         _check_public_base_url(config.get("PUBLIC_BASE_URL"))
         _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
         if config.get("TRUSTED_HOSTS") is None:
             config["TRUSTED_HOSTS"] = [urlsplit(config["PUBLIC_BASE_URL"]).hostname]
+
+
+# The urgent SMS reply's own words and a reference take up to 60 of its 160 characters.
+EMERGENCY_ADVICE_MAX = 100
+
+
+def _check_emergency_advice(advice: object) -> None:
+    if not isinstance(advice, str) or not advice.strip() or len(advice) > EMERGENCY_ADVICE_MAX:
+        raise SettingsError(f"CIVICWATCH_EMERGENCY_ADVICE_SMS must be a text of 1 to {EMERGENCY_ADVICE_MAX} "
+                            "characters: what to do when someone is in danger now (name the emergency number)")
 
 
 def _check_timezone(name: object) -> None:

@@ -44,6 +44,17 @@ def set_deadlines(case: Case, body: Body | None, start: dt.datetime) -> None:
     case.respond_due_at = start + respond_window(case, body)
 
 
+def bring_deadlines_forward(case: Case, body: Body | None) -> None:
+    """After a case became urgent: deadlines not yet met move to the urgent windows from when it was received,
+    unless they are earlier already (a paused clock may have moved them later; urgent windows are never
+    longer than ordinary ones)."""
+    start = case.created_at or utcnow()
+    if case.acknowledged_at is None and case.acknowledge_due_at is not None:
+        case.acknowledge_due_at = min(case.acknowledge_due_at, start + acknowledge_window(case, body))
+    if case.responded_at is None and case.respond_due_at is not None:
+        case.respond_due_at = min(case.respond_due_at, start + respond_window(case, body))
+
+
 def pause_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
     """Stop the deadline clock while the body waits for the complainant. False if it was already stopped."""
     if case.waiting_since is not None:

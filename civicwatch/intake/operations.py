@@ -18,7 +18,7 @@ from civicwatch.cases.attachments import (
     prepare_uploads,
     save_attachment,
 )
-from civicwatch.cases.deadlines import resume_deadline_clock, set_deadlines
+from civicwatch.cases.deadlines import bring_deadlines_forward, resume_deadline_clock, set_deadlines
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import (
     format_reference,
@@ -210,3 +210,19 @@ def add_complainant_message(
                  before={"waiting_since": waited_since} if resumed else None,
                  after={"channel": channel.value, "attachments": len(files), "clock_resumed": resumed})
     return message
+
+
+def mark_urgent_by_complainant(case: Case) -> bool:
+    """The complainant says someone is hurt, held or threatened right now, after the report was stored (the
+    SMS question): the same as the web form's "Yes", combined (OR) with the model's urgency. Deadlines move
+    to the urgent windows; audited. False if the case was urgent already. Flushes only."""
+    if case.urgent:
+        record_audit(None, "case.urgent_by_sender", case, after={"urgent": True, "changed": False})
+        return False
+    case.urgent = True
+    before = {"acknowledge_due_at": case.acknowledge_due_at, "respond_due_at": case.respond_due_at}
+    bring_deadlines_forward(case, case.body)
+    db.session.flush()
+    record_audit(None, "case.urgent_by_sender", case, before={"urgent": False, **before}, after={
+        "urgent": True, "acknowledge_due_at": case.acknowledge_due_at, "respond_due_at": case.respond_due_at})
+    return True

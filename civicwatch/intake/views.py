@@ -6,11 +6,12 @@ import logging
 import math
 import time
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf import FlaskForm
-from wtforms import Field
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms import Field, ValidationError
 
 from civicwatch import errors
 from civicwatch.cases.attachments import AttachmentError, UploadUnavailableError
@@ -31,6 +32,8 @@ from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
 blueprint = Blueprint("intake", __name__)
 log = logging.getLogger(__name__)
 
+# Where "Leave this site quickly" goes: a site that says nothing about why someone was on the phone.
+NEUTRAL_SITE = "https://www.google.com/"
 WRONG_CODE = "We could not find a case with that receipt code. Check the 16 digits and try again."
 CLOSED_FOR_SAFETY = "For your safety, your case closed after a few minutes without activity."
 
@@ -294,3 +297,36 @@ def leave() -> ResponseReturnValue:
     flash("This device no longer shows your case. Your report is still open: enter your receipt code to see it "
           "again.", "success")
     return redirect(url_for("intake.track"), code=303)
+
+
+@blueprint.app_template_global()  # a global: the quick_exit macro is imported without the page's context
+def quick_exit_href() -> str:
+    """The neutral site itself, or, while this browser follows a case, our exit that ends the case's sessions
+    first. Only then a token: a page that opened no case must not start a session (a cookie) by showing it."""
+    if not sessions.has_tracking():
+        return NEUTRAL_SITE
+    return url_for("intake.quick_exit", t=generate_csrf())
+
+
+@blueprint.get("/track/leave-quickly")
+def quick_exit() -> ResponseReturnValue:
+    """The quick exit, as a link that works without JavaScript: every session opened with the receipt code
+    ends (with this browser's token; a link from elsewhere cannot end them), this browser forgets everything,
+    and the browser goes to the neutral site told to clear what it kept of ours."""
+    if sessions.has_tracking() and _token_valid(request.args.get("t")):
+        sessions.revoke_tracking()
+        db.session.commit()
+    # Whatever the token: someone leaving in a hurry never stays signed in to their case on this device.
+    session.clear()
+    response = redirect(NEUTRAL_SITE, code=303)
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _token_valid(token: str | None) -> bool:
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return False
+    return True

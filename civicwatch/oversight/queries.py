@@ -24,6 +24,7 @@ ACTION_WORDS = {
     "case.override_body": "Sent the case to another body", "case.correct": "Corrected the classification",
     "case.assign": "Assigned the case", "case.recuse": "Recused from the case", "case.note": "Added an internal note",
     "case.message": "Messaged the complainant", "case.complainant_message": "The complainant wrote",
+    "case.urgent_by_sender": "The complainant said someone is in danger now",
     "case.clock_pause": "Stopped the deadline clock", "case.clock_resume": "Restarted the deadline clock",
     "case.findings": "Recorded the findings", "case.recommend": "Added a recommendation",
     "case.remedy": "Updated a remedy", "case.draft_response": "Saved the draft public response",

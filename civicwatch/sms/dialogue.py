@@ -19,6 +19,9 @@ from civicwatch.text import CONTROL_AND_UNASSIGNED, tidy_text
 PENDING_TTL = dt.timedelta(hours=1)
 # Texts this soon after the previous one are added to the same case (people split a story).
 FOLLOW_UP_WINDOW = dt.timedelta(minutes=10)
+# A YES or NO to "is someone hurt, held or threatened right now?" counts this long after the last text; other
+# texts join the new case only within the follow-up window.
+ANSWER_WINDOW = dt.timedelta(hours=1)
 # Enough to act on: a few words that say something. Shorter texts get a prompt for details.
 MIN_DETAIL_WORDS = 5
 MIN_DETAIL_CHARS = 25
@@ -38,6 +41,8 @@ class Event(enum.Enum):
     EMPTY = "empty"
     SHORT_TEXT = "short_text"
     DETAILED_TEXT = "detailed_text"
+    YES = "yes"  # only while the danger question waits for its answer
+    NO = "no"
 
 
 class Action(enum.Enum):
@@ -52,11 +57,14 @@ class Action(enum.Enum):
     KEEP_FRAGMENT = "keep_fragment"
     OPEN_CASE = "open_case"
     ADD_TO_CASE = "add_to_case"
+    MARK_URGENT = "mark_urgent"
+    NOTE_NOT_URGENT = "note_not_urgent"
 
 
 IDLE = ConversationState.IDLE
 AWAITING = ConversationState.AWAITING_DETAILS
 FOLLOWING = ConversationState.FOLLOWING_UP
+ASKED = ConversationState.ASKED_DANGER
 # The next state None means "stay where you are".
 STAY = None
 
@@ -75,13 +83,22 @@ _ANY_STATE: dict[Event, tuple[Action, ConversationState | None]] = {
 TRANSITIONS: dict[tuple[ConversationState, Event], tuple[Action, ConversationState | None]] = {
     **{(state, event): outcome for state in ConversationState for event, outcome in _ANY_STATE.items()},
     (IDLE, Event.SHORT_TEXT): (Action.KEEP_FRAGMENT, AWAITING),
-    (IDLE, Event.DETAILED_TEXT): (Action.OPEN_CASE, FOLLOWING),
+    # The reply to a new case asks whether someone is in danger right now.
+    (IDLE, Event.DETAILED_TEXT): (Action.OPEN_CASE, ASKED),
     # While waiting, the new text is judged together with what was kept.
     (AWAITING, Event.SHORT_TEXT): (Action.KEEP_FRAGMENT, AWAITING),
-    (AWAITING, Event.DETAILED_TEXT): (Action.OPEN_CASE, FOLLOWING),
+    (AWAITING, Event.DETAILED_TEXT): (Action.OPEN_CASE, ASKED),
     (FOLLOWING, Event.SHORT_TEXT): (Action.ADD_TO_CASE, FOLLOWING),
     (FOLLOWING, Event.DETAILED_TEXT): (Action.ADD_TO_CASE, FOLLOWING),
+    # Anything but YES or NO joins the case, and the question stays open (the reply asks it again).
+    (ASKED, Event.SHORT_TEXT): (Action.ADD_TO_CASE, STAY),
+    (ASKED, Event.DETAILED_TEXT): (Action.ADD_TO_CASE, STAY),
+    (ASKED, Event.YES): (Action.MARK_URGENT, FOLLOWING),
+    (ASKED, Event.NO): (Action.NOTE_NOT_URGENT, FOLLOWING),
 }
+# YES and NO are answers only while the question is open (classify says so); elsewhere they are short texts.
+TRANSITIONS.update({(state, answer): TRANSITIONS[(state, Event.SHORT_TEXT)]
+                    for state in (IDLE, AWAITING, FOLLOWING) for answer in (Event.YES, Event.NO)})
 
 # Actions that still answer a number that has opted out: the confirmations carriers require.
 ANSWERED_WHEN_OPTED_OUT = frozenset({Action.OPT_OUT, Action.OPT_IN})
@@ -116,7 +133,9 @@ def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decisi
     """What to do with one inbound text."""
     text = clean_text(raw_text)
     state = current_state(snapshot, now)
-    event, argument = classify(text, opted_out=snapshot.opted_out)
+    event, argument = classify(text, opted_out=snapshot.opted_out, answering=state is ASKED)
+    if state is ASKED and event in (Event.SHORT_TEXT, Event.DETAILED_TEXT) and not _within_follow_up(snapshot, now):
+        state = IDLE  # the answer may still come, but a text this late is a new report
     report = text
     if event in (Event.SHORT_TEXT, Event.DETAILED_TEXT) and state is AWAITING and snapshot.pending_text:
         report = combine(snapshot.pending_text, text)
@@ -136,14 +155,21 @@ def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decisi
 
 
 def current_state(snapshot: Snapshot, now: dt.datetime) -> ConversationState:
-    """The stored state, unless its time ran out: a kept fragment after an hour, follow-ups after 10 min."""
+    """The stored state, unless its time ran out: a kept fragment after an hour, follow-ups after 10 min, the
+    danger question an hour after the last text."""
     if snapshot.state is AWAITING:
         if snapshot.pending_since is None or now - snapshot.pending_since > PENDING_TTL:
             return IDLE
-    if snapshot.state is FOLLOWING:
-        if snapshot.last_message_at is None or now - snapshot.last_message_at > FOLLOW_UP_WINDOW:
+    if snapshot.state is FOLLOWING and not _within_follow_up(snapshot, now):
+        return IDLE
+    if snapshot.state is ASKED:
+        if snapshot.last_message_at is None or now - snapshot.last_message_at > ANSWER_WINDOW:
             return IDLE
     return snapshot.state
+
+
+def _within_follow_up(snapshot: Snapshot, now: dt.datetime) -> bool:
+    return snapshot.last_message_at is not None and now - snapshot.last_message_at <= FOLLOW_UP_WINDOW
 
 
 # ---------------------------------------------------------------- reading a text
@@ -180,10 +206,15 @@ def has_enough_detail(text: str) -> bool:
     return len(words) >= MIN_DETAIL_WORDS and characters >= MIN_DETAIL_CHARS
 
 
-def classify(text: str, opted_out: bool = False) -> tuple[Event, str | None]:
-    """The event a cleaned text stands for, with its argument (STATUS query, rating digit, appeal reason)."""
+def classify(text: str, opted_out: bool = False, answering: bool = False) -> tuple[Event, str | None]:
+    """The event a cleaned text stands for, with its argument (STATUS query, rating digit, appeal reason).
+    `answering`: the danger question waits for a YES or NO."""
     if not text:
         return Event.EMPTY, None
+    if answering and not opted_out:
+        answer = match_answer(text)
+        if answer is not None:
+            return answer, None
     rating = _RATING.match(text) or _RATE.match(text)
     if rating:
         return Event.RATING, rating.group(1)
@@ -198,6 +229,29 @@ def classify(text: str, opted_out: bool = False) -> tuple[Event, str | None]:
         if keyword is not None:
             return keyword, None
     return (Event.DETAILED_TEXT if has_enough_detail(text) else Event.SHORT_TEXT), None
+
+
+# ---------------------------------------------------------------- yes or no
+
+# Only a bare answer (punctuation aside): "No one came to help" is not a NO, and a longer text is part of the
+# report, which then asks again. French-influenced and casual spellings included.
+_YES_WORDS = frozenset({"YES", "Y", "YEA", "YEAH", "YA", "YAH", "YEP", "YUP", "OUI"})
+_NO_WORDS = frozenset({"NO", "N", "NOP", "NOPE", "NAH", "NON"})
+_ANSWER = re.compile(r"^\W*([A-Za-z]+)\W*$")
+
+
+def match_answer(text: str) -> Event | None:
+    """YES or NO, when the whole text is one of their words (any case, repeated letters squeezed)."""
+    bare = _ANSWER.match(text)
+    if not bare:
+        return None
+    word = bare.group(1).upper()
+    squeezed = _squeeze(word)
+    if word in _YES_WORDS or squeezed in _YES_WORDS:
+        return Event.YES
+    if word in _NO_WORDS or squeezed in _NO_WORDS:
+        return Event.NO
+    return None
 
 
 # ---------------------------------------------------------------- keywords, tolerant of typing slips

@@ -16,6 +16,9 @@ class ConversationState(enum.Enum):
     IDLE = "idle"
     AWAITING_DETAILS = "awaiting_details"  # a first text too short to open a case is kept here
     FOLLOWING_UP = "following_up"  # texts within the follow-up window are added to `case_id`
+    # `case_id` was just opened and its reply asked whether someone is hurt, held or threatened right now;
+    # texts within the follow-up window are added to it, as when following up.
+    ASKED_DANGER = "asked_danger"
 
 
 class SmsConversation(TimestampMixin, Model):
@@ -27,7 +30,8 @@ class SmsConversation(TimestampMixin, Model):
             "state <> 'awaiting_details' OR (pending_encrypted IS NOT NULL AND pending_since IS NOT NULL)",
             name="awaiting_has_pending",
         ),
-        CheckConstraint("state <> 'following_up' OR case_id IS NOT NULL", name="following_has_case"),
+        CheckConstraint("state NOT IN ('following_up', 'asked_danger') OR case_id IS NOT NULL",
+                        name="following_has_case"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from civicwatch.cases.feedback import appeal_answer, rate_answer
@@ -25,7 +26,12 @@ from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.intake import lockout
-from civicwatch.intake.operations import Submission, add_complainant_message, submit_complaint
+from civicwatch.intake.operations import (
+    Submission,
+    add_complainant_message,
+    mark_urgent_by_complainant,
+    submit_complaint,
+)
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remove_opt_out
@@ -38,7 +44,7 @@ from civicwatch.sms.conversations import (
     save_conversation,
     stored_reply,
 )
-from civicwatch.sms.dialogue import Action, Decision, Event, Snapshot, clean_text, decide
+from civicwatch.sms.dialogue import ASKED, Action, Decision, Event, Snapshot, clean_text, decide
 from civicwatch.sms.models import ConversationState
 from civicwatch.sms.queries import (
     RATEABLE_STATUSES,
@@ -112,8 +118,10 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
     decision = decide(snapshot_of(conversation), incoming.body, now)
     addressed = addressed_case(decision, incoming.body, number_hash, conversation)
     if addressed is not None:
-        decision = dataclasses.replace(decision, action=Action.ADD_TO_CASE, next_state=ConversationState.FOLLOWING_UP,
-                                       text=clean_text(incoming.body))
+        # The danger question stays open when the text names the case that asked it.
+        still_asked = decision.next_state is ASKED and addressed.id == conversation.case_id
+        decision = dataclasses.replace(decision, action=Action.ADD_TO_CASE, text=clean_text(incoming.body),
+                                       next_state=ASKED if still_asked else ConversationState.FOLLOWING_UP)
     step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now, addressed))
     move_conversation(conversation, decision, step, now)
     reply = None if decision.silent else step.reply
@@ -148,7 +156,7 @@ def move_conversation(conversation: ConversationRow, decision: Decision, step: _
         pending = encrypt_text(decision.text)
         kept = decision.state_before is ConversationState.AWAITING_DETAILS and conversation.pending_since
         since = conversation.pending_since if kept else now
-    if state is ConversationState.FOLLOWING_UP:
+    if state in (ConversationState.FOLLOWING_UP, ASKED):
         # Only a text that opened or joined a case moves the window; STATUS or a rating about another
         # case leaves follow-ups going where they went.
         joined = step.case if decision.action in (Action.OPEN_CASE, Action.ADD_TO_CASE) else None
@@ -301,8 +309,33 @@ def _add_to_case(ctx: _Context) -> _Step:
         add_complainant_message(case, ctx.decision.text, Channel.SMS)
     except SubmissionError:
         return _Step(render_reply(Reply.NOT_ACCEPTED), case, failed=True)
-    return _Step(render_reply(Reply.ANSWER_ADDED if answers else Reply.ADDED_TO_CASE, reference=case.reference),
+    if answers:
+        return _Step(render_reply(Reply.ANSWER_ADDED, reference=case.reference), case)
+    asks = ctx.decision.next_state is ASKED
+    return _Step(render_reply(Reply.ASK_DANGER_AGAIN if asks else Reply.ADDED_TO_CASE, reference=case.reference),
                  case)
+
+
+def _asked_case(ctx: _Context) -> Case | None:
+    return db.session.get(Case, ctx.conversation.case_id) if ctx.conversation.case_id is not None else None
+
+
+def _mark_urgent(ctx: _Context) -> _Step:
+    # "Yes" on the web form and "YES" here are one answer: combined (OR) with the model's urgency.
+    case = _asked_case(ctx)
+    if case is None:  # the case the question asked about is gone (cannot happen while the foreign key holds)
+        return _Step(render_reply(Reply.STATUS_NOT_FOUND))
+    mark_urgent_by_complainant(case)
+    advice = current_app.config["EMERGENCY_ADVICE_SMS"]
+    return _Step(render_reply(Reply.MARKED_URGENT, reference=case.reference, advice=advice), case)
+
+
+def _note_not_urgent(ctx: _Context) -> _Step:
+    # "No" changes nothing: the model may still find the case urgent, as with the web form's "No".
+    case = _asked_case(ctx)
+    if case is None:
+        return _Step(render_reply(Reply.STATUS_NOT_FOUND))
+    return _Step(render_reply(Reply.NOT_URGENT, reference=case.reference), case)
 
 
 ACTIONS: dict[Action, Callable[[_Context], _Step]] = {
@@ -317,5 +350,7 @@ ACTIONS: dict[Action, Callable[[_Context], _Step]] = {
     Action.KEEP_FRAGMENT: _keep_fragment,
     Action.OPEN_CASE: _open_case,
     Action.ADD_TO_CASE: _add_to_case,
+    Action.MARK_URGENT: _mark_urgent,
+    Action.NOTE_NOT_URGENT: _note_not_urgent,
 }
 

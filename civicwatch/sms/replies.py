@@ -15,8 +15,14 @@ __all__ = ["Reply", "is_gsm7", "render_reply", "render_status", "render_status_l
 
 
 class Reply(enum.Enum):
+    # The receipt and the danger question, in one text: the answer combines with the model's urgency.
     CASE_OPENED = "CivicWatch: report {reference} received. Your secret receipt code is {receipt_code}. " \
-                  "Keep it. To add details, text again within 10 minutes."
+                  "Is someone hurt, held or threatened right now? Reply YES or NO."
+    ASK_DANGER_AGAIN = "CivicWatch: added to report {reference}. Is someone hurt, held or threatened right now? " \
+                       "Reply YES or NO."
+    MARKED_URGENT = "CivicWatch: report {reference} is marked urgent. {advice}"
+    NOT_URGENT = "CivicWatch: thank you. Keep your receipt code. To add details to report {reference}, text " \
+                 "again within 10 minutes."
     ASK_FOR_DETAILS = "CivicWatch: thank you. Please tell us more: what happened, where, when and who " \
                       "was involved. You can send several texts."
     ASK_FOR_MORE = "CivicWatch: we kept your texts. Please add what happened, where and when, so that " \

@@ -3,6 +3,7 @@ the deadline clock, recusal, findings and remedies, rejection with a reason the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -188,13 +189,28 @@ def test_text_boxes_that_go_by_sms_show_how_many_texts_they_take(make_case, make
     assert (f"Sent by SMS: 1 text holds {room} characters; this one: 1 text. The text ends with "
             '"Reply RATE 1-5 or APPEAL and why."') in page
     assert 'data-sms-for="message-text"' in page and "js/sms-length.js" in page
+    # Screen readers read each guide with its text box.
+    guided = re.findall(r'data-sms-for="([^"]+)"', page)
+    assert len(guided) == 2
+    for box in guided:
+        assert box + "-sms" in described_by(page, box), box
     # Rendered by the server: a form shown again with its text counts that text, without JavaScript.
     response = post_case_form(client, case.id, "messages", "message", text="a" * 1601)
     assert response.status_code == 400
-    assert "this one: 11 texts." in response.get_data(as_text=True)
+    again = response.get_data(as_text=True)
+    assert "this one: 11 texts." in again
+    assert described_by(again, "message-text").split()[-2:] == ["message-text-error", "message-text-sms"]
+
+
+def described_by(page: str, element_id: str) -> str:
+    tag = re.search(rf'<textarea[^>]*\bid="{re.escape(element_id)}"[^>]*>', page)
+    assert tag, element_id
+    match = re.search(r'aria-describedby="([^"]*)"', tag.group(0))
+    return match.group(1) if match else ""
 
 
 def test_no_sms_guide_when_the_complainant_gets_no_texts(make_case, make_user, signed_in):
     case = make_case(CaseStatus.INVESTIGATING)
     page = signed_in(make_user(Role.INVESTIGATOR)).get(f"/staff/cases/{case.id}").get_data(as_text=True)
     assert "Sent by SMS" not in page and "sms-length.js" not in page
+    assert "-sms" not in described_by(page, "message-text")

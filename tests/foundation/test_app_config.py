@@ -101,3 +101,10 @@ def test_trusted_proxy_gives_the_real_client_address(database_url, tmp_path):
         app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
     assert seen[0] == ("127.0.0.1", "http")
     assert seen[1] == ("203.0.113.9", "https")
+
+
+@pytest.mark.parametrize("advice", ["", "   ", "x" * 101])
+def test_the_emergency_advice_must_fit_the_urgent_text(advice):
+    with pytest.raises(RuntimeError, match="CIVICWATCH_EMERGENCY_ADVICE_SMS"):
+        create_app(production(EMERGENCY_ADVICE_SMS=advice))
+    assert create_app(production()).config["EMERGENCY_ADVICE_SMS"].startswith("If someone is in danger now")

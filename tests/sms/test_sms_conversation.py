@@ -65,7 +65,8 @@ def test_a_kept_fragment_is_dropped_after_an_hour(text, clock):
 def test_texts_within_ten_minutes_are_added_to_the_same_case(text, clock):
     reference, _ = opened(text(REPORT))
     clock.advance(minutes=5)
-    assert text("It happened on Tuesday.") == render_reply(Reply.ADDED_TO_CASE, reference=reference)
+    # Not an answer to the danger question: added, and the question asked again.
+    assert text("It happened on Tuesday.") == render_reply(Reply.ASK_DANGER_AGAIN, reference=reference)
     clock.advance(minutes=9)  # the window runs from the latest text
     assert "added to report" in text("His name is Musa and he is 17 years old, he is still in pain.")
     (case,) = cases()
@@ -109,7 +110,7 @@ def test_asking_about_another_case_does_not_move_the_follow_up_window(text, cloc
     clock.advance(minutes=2)
     assert other_reference in text(f"STATUS {other_code}")
     clock.advance(minutes=2)
-    assert text("It was on Tuesday.") == render_reply(Reply.ADDED_TO_CASE, reference=reference)
+    assert text("It was on Tuesday.") == render_reply(Reply.ASK_DANGER_AGAIN, reference=reference)
 
 
 def test_status_says_when_the_body_waits_for_the_complainant(text, clock):
@@ -158,7 +159,7 @@ def test_conversations_are_per_phone(text, clock):
     opened(text(REPORT, phone=OTHER_PHONE))
     states = dict(db.session.execute(select(SmsConversation.phone_hash, SmsConversation.state)).all())
     assert states[phone_hash(PHONE)] is ConversationState.AWAITING_DETAILS
-    assert states[phone_hash(OTHER_PHONE)] is ConversationState.FOLLOWING_UP
+    assert states[phone_hash(OTHER_PHONE)] is ConversationState.ASKED_DANGER
     assert cases()[0].text == REPORT
 
 

@@ -25,6 +25,7 @@ from civicwatch.sms.models import ConversationState
 IDLE = ConversationState.IDLE
 AWAITING = ConversationState.AWAITING_DETAILS
 FOLLOWING = ConversationState.FOLLOWING_UP
+ASKED = ConversationState.ASKED_DANGER
 NOW = dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC)
 REPORT = "Police officers at the Kenema checkpoint beat my brother with sticks yesterday."
 
@@ -108,15 +109,15 @@ def test_fragments_and_follow_up_windows_expire(snapshot, expected):
 
 # (stored state, text) -> (event, action, next state)
 CONVERSATION = [
-    (Snapshot(IDLE), REPORT, Event.DETAILED_TEXT, Action.OPEN_CASE, FOLLOWING),
+    (Snapshot(IDLE), REPORT, Event.DETAILED_TEXT, Action.OPEN_CASE, ASKED),
     (Snapshot(IDLE), "police beat me", Event.SHORT_TEXT, Action.KEEP_FRAGMENT, AWAITING),
     (Snapshot(AWAITING, "police beat me", NOW, NOW), "at Bo market on Monday morning",
-     Event.DETAILED_TEXT, Action.OPEN_CASE, FOLLOWING),
+     Event.DETAILED_TEXT, Action.OPEN_CASE, ASKED),
     (Snapshot(AWAITING, "police", NOW, NOW), "in Bo", Event.SHORT_TEXT, Action.KEEP_FRAGMENT, AWAITING),
     (Snapshot(FOLLOWING, None, None, NOW), "ok", Event.SHORT_TEXT, Action.ADD_TO_CASE, FOLLOWING),
     (Snapshot(FOLLOWING, None, None, NOW), REPORT, Event.DETAILED_TEXT, Action.ADD_TO_CASE, FOLLOWING),
     (Snapshot(FOLLOWING, None, None, NOW - dt.timedelta(hours=1)), REPORT, Event.DETAILED_TEXT,
-     Action.OPEN_CASE, FOLLOWING),
+     Action.OPEN_CASE, ASKED),
     (Snapshot(FOLLOWING, None, None, NOW), "NEW", Event.NEW, Action.START_NEW, IDLE),
     (Snapshot(AWAITING, "police", NOW, NOW), "new", Event.NEW, Action.START_NEW, IDLE),
     (Snapshot(AWAITING, "police", NOW, NOW), "HELP", Event.HELP, Action.SEND_HELP, AWAITING),

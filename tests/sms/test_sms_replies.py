@@ -6,10 +6,12 @@ import datetime as dt
 import pytest
 
 from civicwatch.cases.models import CaseStatus
+from civicwatch.settings import EMERGENCY_ADVICE_MAX
 from civicwatch.sms.replies import Reply, is_gsm7, render_reply, render_status, segment_count
 
 LONGEST = {"reference": "CW-2026-9999999", "receipt_code": "9999 9999 9999 9999", "score": 5,
-           "wait": "999 minutes", "count": 99, "cases": "CW-2026-9999999 waits for your answer; 98 more"}
+           "wait": "999 minutes", "count": 99, "cases": "CW-2026-9999999 waits for your answer; 98 more",
+           "advice": "x" * EMERGENCY_ADVICE_MAX}
 
 
 @pytest.mark.parametrize("reply", [reply for reply in Reply if reply is not Reply.STATUS])
