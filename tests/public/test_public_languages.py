@@ -113,3 +113,8 @@ def test_a_right_to_left_language_turns_the_page(arabic_offered, client):
     assert '<html lang="ar" dir="rtl">' in html
     assert heading(html) == HOME_TITLES["en"]  # not translated yet: English words, right-to-left ready
     assert '<a href="/language/ar' not in html and 'lang="ar" aria-current="true">العربية</span>' in html
+
+
+def test_the_language_link_leaves_the_query_string_behind(client):
+    html = client.get("/track?code=1234567890123456").get_data(as_text=True)
+    assert 'href="/language/fr?next=/track"' in html and "1234567890123456" not in html
