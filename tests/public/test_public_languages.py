@@ -69,6 +69,7 @@ def test_a_report_sent_in_a_language_is_acknowledged_in_it(client, language, wor
     assert post_report(client).status_code == 303
     receipt = client.get("/report/received").get_data(as_text=True)
     assert all(word in receipt for word in words)
+    assert "/language/" not in receipt  # shown once: a language link would lose the receipt
     code = RECEIPT_RE.search(receipt).group(1)
     response = client.post("/track", data={"csrf_token": _token(client, "/track"), "code": code})
     assert response.status_code == 303
