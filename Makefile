@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test demo-data serve test-sqlite test-postgres lint typecheck benchmarks clean
+# Translations: `make translations` extracts the strings, updates every catalog and compiles them (the .mo files
+# are committed, so a clean clone needs no step of its own; tests/foundation/test_translations.py checks them).
+.PHONY: translations run test install install-test demo-data serve test-sqlite test-postgres lint typecheck benchmarks clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -56,6 +58,11 @@ test: install-test
 
 benchmarks: install-test
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+translations: install
+	$(BIN)/pybabel --quiet extract --project CivicWatch -k _l -F babel.cfg --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel --quiet update -N --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(BIN)/pybabel --quiet compile -d translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -59,6 +59,11 @@ class Config:
     # The deployment's time zone (an IANA name such as Africa/Freetown): what "today" is for the people who
     # report, for instance the latest incident date a report may give. Times are stored in UTC regardless.
     TIMEZONE = os.environ.get("CIVICWATCH_TIMEZONE", "UTC")
+    # Languages offered to citizens (and to staff, whose pages are in English and French), first the default:
+    # codes of civicwatch/i18n.py's KNOWN_LANGUAGES. Catalogs live in translations/.
+    LANGUAGES = _env_list("CIVICWATCH_LANGUAGES") or ["en", "fr", "kri"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     # Outbox delivery: failures are retried after 30 s, 60 s, 120 s ... (at most an hour apart) until the
     # message is this old, then marked failed for an admin. A claim older than the timeout belongs to a
     # worker that died and is taken over; it must be well above the Twilio request timeout.

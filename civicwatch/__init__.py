@@ -17,6 +17,7 @@ from civicwatch.database import close_quietly
 from civicwatch.demo.operations import DEMO_CONTACTS
 from civicwatch.errors import register_error_handlers
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
+from civicwatch.i18n import register_languages
 from civicwatch.instance_secrets import fill_development_secrets
 from civicwatch.intake import views as intake_views
 from civicwatch.interfaces import views as interfaces_views
@@ -66,6 +67,7 @@ def create_app(config: object | None = None) -> Flask:
     bound_request_bodies(app)
     configure_logging(app)
     register_extensions(app)
+    register_languages(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)

@@ -4,21 +4,29 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
+from flask_babel import format_date as babel_format_date
+from flask_babel import format_datetime as babel_format_datetime
 
 from civicwatch.open_data import outcome_label
 from civicwatch.public_urls import public_url_for
+
+# One pattern in every language (English reads as before), with the month's name in the page's language.
+DATETIME_PATTERN = "dd MMM y, HH:mm 'UTC'"
+DATE_PATTERN = "dd MMM y"
 
 
 def format_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return ""
-    return value.strftime("%d %b %Y, %H:%M UTC")
+    return babel_format_datetime(value, DATETIME_PATTERN)
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
-    return value.strftime("%d %b %Y")
+    if isinstance(value, dt.datetime):
+        value = value.date()  # stored dates are already the deployment's day: no time zone shift
+    return babel_format_date(value, DATE_PATTERN)
 
 
 def humanise_code(value: str | None) -> str:

@@ -7,6 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, session
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
@@ -69,7 +72,7 @@ class PlainDateField(DateField):
                 return
             except ValueError:
                 continue
-        raise ValueError("Enter the date as day/month/year, for example 21/03/2026, or leave it empty.")
+        raise ValueError(_("Enter the date as day/month/year, for example 21/03/2026, or leave it empty."))
 
 
 def _text_check(value: str | None) -> None:
@@ -89,7 +92,7 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
     """Check every chosen file, collecting every problem, not only the first."""
     files = chosen_files(field)
     if len(files) > MAX_FILES:
-        raise ValidationError(f"Choose at most {MAX_FILES} files. You chose {len(files)}.")
+        raise ValidationError(_("Choose at most %(most)s files. You chose %(count)s.", most=MAX_FILES, count=len(files)))
     prepared, problems = [], []
     for storage in files:
         try:
@@ -98,70 +101,70 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
             problems.append(exc.message)
     if problems:
         field.errors.extend(problems[:-1])
-        raise ValidationError(problems[-1] + " Choose your files again: for your safety they are not kept.")
+        raise ValidationError(problems[-1] + " " + _("Choose your files again: for your safety they are not kept."))
     return prepared
 
 
 DANGER_NOW = "yes"
-DANGER_CHOICES = [(DANGER_NOW, "Yes"), ("no", "No"), ("not_sure", "Not sure")]
+DANGER_CHOICES = [(DANGER_NOW, _l("Yes")), ("no", _l("No")), ("not_sure", _l("Not sure"))]
 
 
 class ReportForm(FlaskForm):
     text = TextAreaField(
-        "What happened?",
+        _l("What happened?"),
         validators=[checked_by(_text_check)],
-        description="Say what happened, where, and who was involved if you know. You do not have to give "
-                    "your name. Between 20 and 5,000 characters.",
+        description=_l("Say what happened, where, and who was involved if you know. You do not have to give "
+                       "your name. Between 20 and 5,000 characters."),
         render_kw={"rows": 9, "maxlength": validation.TEXT_MAX, "spellcheck": "true"},
     )
     incident_date = PlainDateField(
-        "When did it happen?", format=DATE_FORMATS,
+        _l("When did it happen?"), format=DATE_FORMATS,
         validators=[checked_by(validation.check_incident_date)],
-        description="Optional. If you are not sure of the day, leave it empty and say so above.",
+        description=_l("Optional. If you are not sure of the day, leave it empty and say so above."),
     )
-    area = StringField("Area", description="Optional. Choose the district, or only the region.")
+    area = StringField(_l("Area"), description=_l("Optional. Choose the district, or only the region."))
     location_text = StringField(
-        "Town, village or place", validators=[checked_by(_location_check)],
-        description="Optional. For example a checkpoint, a station or a street.",
+        _l("Town, village or place"), validators=[checked_by(_location_check)],
+        description=_l("Optional. For example a checkpoint, a station or a street."),
         render_kw={"maxlength": validation.LOCATION_MAX, "autocomplete": "off"},
     )
-    reported_actor = RadioField("Who was involved?", choices=[], validate_choice=False)
+    reported_actor = RadioField(_l("Who was involved?"), choices=[], validate_choice=False)
     danger_now = RadioField(
-        "Is someone hurt, held or threatened right now?", choices=DANGER_CHOICES, validate_choice=False,
-        description="If someone is in danger right now, contact emergency services first. "
-                    "“Yes” marks your report as urgent.",
+        _l("Is someone hurt, held or threatened right now?"), choices=DANGER_CHOICES, validate_choice=False,
+        description=_l("If someone is in danger right now, contact emergency services first. "
+                       "“Yes” marks your report as urgent."),
     )
     attachments = MultipleFileField(
-        "Photos or documents",
-        description=f"Up to {MAX_FILES} files: photos (JPEG or PNG) or PDF, each under 10 MB. "
-                    "We remove hidden data such as the place a photo was taken.",
+        _l("Photos or documents"),
+        description=_l("Up to %(count)s files: photos (JPEG or PNG) or PDF, each under 10 MB. "
+                       "We remove hidden data such as the place a photo was taken.", count=MAX_FILES),
         render_kw={"accept": "image/jpeg,image/png,application/pdf"},
     )
     contact_choice = RadioField(
-        "Can we contact you?", default=ANONYMOUS,
-        choices=[(ANONYMOUS, "No, I want to stay anonymous"), (CONTACT, "Yes, you may contact me")],
+        _l("Can we contact you?"), default=ANONYMOUS,
+        choices=[(ANONYMOUS, _l("No, I want to stay anonymous")), (CONTACT, _l("Yes, you may contact me"))],
     )
-    phone = TelField("Phone number", validators=[checked_by(validation.normalise_phone)],
-                     description="For SMS updates. Only if you chose “Yes”.",
+    phone = TelField(_l("Phone number"), validators=[checked_by(validation.normalise_phone)],
+                     description=_l("For SMS updates. Only if you chose “Yes”."),
                      render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 40})
-    email = EmailField("Email address", validators=[checked_by(validation.normalise_contact_email)],
-                       description="Only if you chose “Yes”.",
+    email = EmailField(_l("Email address"), validators=[checked_by(validation.normalise_contact_email)],
+                       description=_l("Only if you chose “Yes”."),
                        render_kw={"autocomplete": "email", "maxlength": validation.EMAIL_MAX})
     consent = BooleanField(
-        "I have read the privacy notice. CivicWatch may use what I send to handle my report.",
+        _l("I have read the privacy notice. CivicWatch may use what I send to handle my report."),
     )
     # Hidden from people (CSS, aria-hidden, no tab stop); form-filling robots fill it in.
-    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     # Made when the form is shown: sending the same form again (a retry after a lost answer) finds the report
     # already stored instead of making a second one. autocomplete=off: a browser must not restore an old one.
     form_key = HiddenField(default=new_form_key, render_kw={"autocomplete": "off"})
-    submit = SubmitField("Send report")
+    submit = SubmitField(_l("Send report"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         actors = sorted(all_actors(), key=lambda actor: actor.id)  # the taxonomy's order: police first
         self.reported_actor.choices = [(a.code, a.name) for a in actors] + [
-            (validation.UNKNOWN_ACTOR, "I don't know")]
+            (validation.UNKNOWN_ACTOR, _("I don't know"))]
         self.prepared_files: list[PreparedFile] = []
         self.looks_automated = False
 
@@ -183,7 +186,7 @@ class ReportForm(FlaskForm):
 
     def validate_danger_now(self, field: Field) -> None:
         if field.data not in (None, "", *(value for value, _ in DANGER_CHOICES)):
-            raise ValidationError("Choose “Yes”, “No” or “Not sure”, or leave the question unanswered.")
+            raise ValidationError(_("Choose “Yes”, “No” or “Not sure”, or leave the question unanswered."))
 
     def says_urgent(self) -> bool:
         return self.danger_now.data == DANGER_NOW
@@ -191,21 +194,21 @@ class ReportForm(FlaskForm):
     def validate_contact_choice(self, field: Field) -> None:
         gave_contact = bool((self.phone.data or "").strip() or (self.email.data or "").strip())
         if field.data not in (ANONYMOUS, CONTACT):
-            raise ValidationError("Choose whether we may contact you.")
+            raise ValidationError(_("Choose whether we may contact you."))
         if field.data == ANONYMOUS and gave_contact:
-            raise ValidationError("You chose to stay anonymous but gave a phone number or email. "
-                                  "Choose “Yes” or remove them.")
+            raise ValidationError(_("You chose to stay anonymous but gave a phone number or email. "
+                                    "Choose “Yes” or remove them."))
         if field.data == CONTACT and not gave_contact:
-            raise ValidationError("Give a phone number or an email address, or choose to stay anonymous.")
+            raise ValidationError(_("Give a phone number or an email address, or choose to stay anonymous."))
 
     def validate_consent(self, field: Field) -> None:
         if not field.data:
-            raise ValidationError("Tick the box to say you have read the privacy notice.")
+            raise ValidationError(_("Tick the box to say you have read the privacy notice."))
 
     def validate_form_key(self, field: Field) -> None:
         if field.data and form_key(field.data) is None:
             field.data = new_form_key()
-            raise ValidationError("This form could not be accepted. Please check it and send it again.")
+            raise ValidationError(_("This form could not be accepted. Please check it and send it again."))
 
     def idempotency_key(self) -> IdempotencyKey | None:
         """None for a form shown before forms had keys: it is still accepted, without retry protection."""
@@ -216,7 +219,7 @@ class ReportForm(FlaskForm):
         valid = super().validate(extra_validators)
         self.looks_automated = bool(self.website.data)
         if self.looks_automated:
-            self.form_errors.append("This form could not be accepted. Please check it and send it again.")
+            self.form_errors.append(_("This form could not be accepted. Please check it and send it again."))
             self.website.data = ""
             return False
         return valid
@@ -224,7 +227,7 @@ class ReportForm(FlaskForm):
     def place_codes(self) -> tuple[str | None, str | None]:
         """(region code, district code) from "region:<code>" or "district:<code>"; anything else becomes
         a region code that cannot exist, so that resolve_place refuses it with its usual message."""
-        kind, _, code = (self.area.data or "").partition(":")
+        kind, _colon, code = (self.area.data or "").partition(":")
         if not code:
             return (None, None) if not kind else ("?", None)
         return {"region": (code, None), "district": (None, code)}.get(kind, ("?", None))
@@ -248,36 +251,36 @@ class ReportForm(FlaskForm):
 
 class TrackForm(FlaskForm):
     code = StringField(
-        "Receipt code",
-        description="The 16 digits you were given when you reported, for example 1234 5678 9012 3456.",
+        _l("Receipt code"),
+        description=_l("The 16 digits you were given when you reported, for example 1234 5678 9012 3456."),
         render_kw={"inputmode": "numeric", "autocomplete": "off", "autocapitalize": "off",
                    "spellcheck": "false", "maxlength": 40},
     )
-    submit = SubmitField("Follow up")
+    submit = SubmitField(_l("Follow up"))
 
     def validate_code(self, field: Field) -> None:
         value = (field.data or "").strip()
         if not value:
-            raise ValidationError("Enter your receipt code.")
+            raise ValidationError(_("Enter your receipt code."))
         if value.upper().startswith(REFERENCE_LOOKALIKE):
-            raise ValidationError("That looks like a reference number. To follow up you need the 16-digit "
-                                  "receipt code.")
+            raise ValidationError(_("That looks like a reference number. To follow up you need the 16-digit "
+                                    "receipt code."))
         if normalise_receipt_code(value) is None:
-            raise ValidationError("A receipt code has 16 digits. Check it and try again.")
+            raise ValidationError(_("A receipt code has 16 digits. Check it and try again."))
 
 
 class ReplyForm(FlaskForm):
     text = TextAreaField(
-        "Your message",
-        description="Answer a question, correct something or add what you remember. Up to 5,000 characters.",
+        _l("Your message"),
+        description=_l("Answer a question, correct something or add what you remember. Up to 5,000 characters."),
         render_kw={"rows": 6, "maxlength": validation.MESSAGE_MAX},
     )
     attachments = MultipleFileField(
-        "Photos or documents",
-        description=f"Optional. Up to {MAX_FILES} files: JPEG, PNG or PDF, each under 10 MB.",
+        _l("Photos or documents"),
+        description=_l("Optional. Up to %(count)s files: JPEG, PNG or PDF, each under 10 MB.", count=MAX_FILES),
         render_kw={"accept": "image/jpeg,image/png,application/pdf"},
     )
-    submit = SubmitField("Send")
+    submit = SubmitField(_l("Send"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -295,7 +298,7 @@ class ReplyForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if valid and not validation.clean_text(self.text.data, "text", 0) and not self.prepared_files:
-            self.text.errors = ["Write a message or choose a file to send."]
+            self.text.errors = [_("Write a message or choose a file to send.")]
             return False
         return valid
 
@@ -303,50 +306,51 @@ class ReplyForm(FlaskForm):
 
 # The appeal's reason: enough to say what is wrong, short enough to read (the workflow keeps 2,000).
 APPEAL_MIN, APPEAL_MAX = 10, 2000
-RATING_CHOICES = [("1", "1 – Very unhappy"), ("2", "2 – Unhappy"), ("3", "3 – Neither happy nor unhappy"),
-                  ("4", "4 – Happy"), ("5", "5 – Very happy")]
+RATING_CHOICES = [("1", _l("1 – Very unhappy")), ("2", _l("2 – Unhappy")), ("3", _l("3 – Neither happy nor unhappy")),
+                  ("4", _l("4 – Happy")), ("5", _l("5 – Very happy"))]
 
 
 class RatingForm(FlaskForm):
     # The choices are checked below, so that a missing and a forged value get the same plain message.
-    rating = RadioField("How satisfied are you with this answer?", choices=RATING_CHOICES, validate_choice=False,
-                        description="From 1 (very unhappy) to 5 (very happy). You can change your rating later.")
-    submit_rating = SubmitField("Save my rating")
+    rating = RadioField(_l("How satisfied are you with this answer?"), choices=RATING_CHOICES, validate_choice=False,
+                        description=_l("From 1 (very unhappy) to 5 (very happy). You can change your rating later."))
+    submit_rating = SubmitField(_l("Save my rating"))
 
     def validate_rating(self, field: Field) -> None:
         if field.data not in dict(RATING_CHOICES):
-            raise ValidationError("Choose a rating from 1 to 5.")
+            raise ValidationError(_("Choose a rating from 1 to 5."))
 
 
 class AppealForm(FlaskForm):
     reason = TextAreaField(
-        "Why do you disagree with the answer?",
-        description="Your case will be opened again and the oversight body will look at it again. Say what "
-                    f"you think is wrong or missing. Between {APPEAL_MIN} and {APPEAL_MAX:,} characters.",
+        _l("Why do you disagree with the answer?"),
+        description=_l("Your case will be opened again and the oversight body will look at it again. Say what "
+                       "you think is wrong or missing. Between %(least)s and %(most)s characters.",
+                       least=APPEAL_MIN, most=APPEAL_MAX),
         render_kw={"rows": 5, "maxlength": APPEAL_MAX},
     )
     body = SelectField(
-        "Who should look at it again?",
-        description="The body that answered, or another oversight body if you think it should be someone else.",
+        _l("Who should look at it again?"),
+        description=_l("The body that answered, or another oversight body if you think it should be someone else."),
         default="", validate_choice=False)  # checked below, with a plain message
-    submit_appeal = SubmitField("Send my appeal")
+    submit_appeal = SubmitField(_l("Send my appeal"))
 
     def offer_bodies(self, case: Case, bodies: list[Body]) -> AppealForm:
         """The choices: the body that answered first, then every other active body."""
-        same = f"The same body ({case.body.name})" if case.body is not None else "The same body"
+        same = _("The same body (%(body)s)", body=case.body.name) if case.body is not None else _("The same body")
         self.body.choices = [("", same)] + [(body.code, body.name) for body in bodies if body.id != case.body_id]
         return self
 
     def validate_body(self, field: Field) -> None:
         if (field.data or "") not in {code for code, _ in field.choices or []}:
-            raise ValidationError("Choose an oversight body from the list.")
+            raise ValidationError(_("Choose an oversight body from the list."))
 
     def validate_reason(self, field: Field) -> None:
         text = " ".join((field.data or "").split())
         if not text:
-            raise ValidationError("Tell us why you disagree with the answer.")
+            raise ValidationError(_("Tell us why you disagree with the answer."))
         if len(text) < APPEAL_MIN:
-            raise ValidationError(f"Say a little more: at least {APPEAL_MIN} characters.")
+            raise ValidationError(_("Say a little more: at least %(least)s characters.", least=APPEAL_MIN))
         if len(text) > APPEAL_MAX:
-            raise ValidationError(f"Your reason is too long: at most {APPEAL_MAX:,} characters. "
-                                  f"You wrote {len(text):,}.")
+            raise ValidationError(_("Your reason is too long: at most %(most)s characters. You wrote %(count)s.",
+                                    most=format_number(APPEAL_MAX), count=format_number(len(text))))

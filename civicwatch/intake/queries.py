@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from civicwatch.cases.deadlines import RUNNING_STATUSES, deadline_state
@@ -15,39 +18,39 @@ from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication
 from civicwatch.publishing.queries import live_publication
 
-THE_BODY = "the oversight body"
+THE_BODY = _l("the oversight body")
 
 # What each status means to the person who reported, in their words rather than ours.
-STATUS_WORDS: dict[CaseStatus, str] = {
-    CaseStatus.RECEIVED: "Received. We are checking which oversight body can act on it.",
-    CaseStatus.TRIAGED: "Passed to {body}. Waiting for them to confirm they have it.",
-    CaseStatus.ACKNOWLEDGED: "{body} has confirmed it has your case.",
-    CaseStatus.INVESTIGATING: "Under investigation by {body}.",
-    CaseStatus.RESPONDED: "Answered by {body}.",
-    CaseStatus.CLOSED: "Closed.",
-    CaseStatus.REJECTED: "Not taken up.",
-    CaseStatus.REFERRED: "Passed to another organisation that can deal with it.",
-    CaseStatus.WITHDRAWN: "Withdrawn.",
-    CaseStatus.REOPENED: "Opened again by {body}.",
+STATUS_WORDS: dict[CaseStatus, LazyString] = {
+    CaseStatus.RECEIVED: _l("Received. We are checking which oversight body can act on it."),
+    CaseStatus.TRIAGED: _l("Passed to {body}. Waiting for them to confirm they have it."),
+    CaseStatus.ACKNOWLEDGED: _l("{body} has confirmed it has your case."),
+    CaseStatus.INVESTIGATING: _l("Under investigation by {body}."),
+    CaseStatus.RESPONDED: _l("Answered by {body}."),
+    CaseStatus.CLOSED: _l("Closed."),
+    CaseStatus.REJECTED: _l("Not taken up."),
+    CaseStatus.REFERRED: _l("Passed to another organisation that can deal with it."),
+    CaseStatus.WITHDRAWN: _l("Withdrawn."),
+    CaseStatus.REOPENED: _l("Opened again by {body}."),
 }
 
-EVENT_WORDS: dict[str, str] = {
-    CaseStatus.RECEIVED.value: "We received your report.",
-    CaseStatus.TRIAGED.value: "Your report was checked and passed to {body}.",
-    CaseStatus.ACKNOWLEDGED.value: "{body} confirmed it has your case.",
-    CaseStatus.INVESTIGATING.value: "The investigation started.",
-    CaseStatus.RESPONDED.value: "{body} answered.",
-    CaseStatus.CLOSED.value: "Your case was closed.",
-    CaseStatus.REJECTED.value: "Your case could not be taken up.",
-    CaseStatus.REFERRED.value: "Your case was passed to another organisation.",
-    CaseStatus.WITHDRAWN.value: "Your case was withdrawn.",
-    CaseStatus.REOPENED.value: "Your case was opened again.",
-    "routed": "Your report was passed to {body}.",
-    "complainant_message": "You sent more information.",
-    "message_to_complainant": "The investigators sent you a message.",
-    "answer_published": "The answer to your case was published.",
-    "answer_withdrawn": "The published answer was withdrawn.",
-    "answer_rated": "You rated the answer.",
+EVENT_WORDS: dict[str, LazyString] = {
+    CaseStatus.RECEIVED.value: _l("We received your report."),
+    CaseStatus.TRIAGED.value: _l("Your report was checked and passed to {body}."),
+    CaseStatus.ACKNOWLEDGED.value: _l("{body} confirmed it has your case."),
+    CaseStatus.INVESTIGATING.value: _l("The investigation started."),
+    CaseStatus.RESPONDED.value: _l("{body} answered."),
+    CaseStatus.CLOSED.value: _l("Your case was closed."),
+    CaseStatus.REJECTED.value: _l("Your case could not be taken up."),
+    CaseStatus.REFERRED.value: _l("Your case was passed to another organisation."),
+    CaseStatus.WITHDRAWN.value: _l("Your case was withdrawn."),
+    CaseStatus.REOPENED.value: _l("Your case was opened again."),
+    "routed": _l("Your report was passed to {body}."),
+    "complainant_message": _l("You sent more information."),
+    "message_to_complainant": _l("The investigators sent you a message."),
+    "answer_published": _l("The answer to your case was published."),
+    "answer_withdrawn": _l("The published answer was withdrawn."),
+    "answer_rated": _l("You rated the answer."),
 }
 # A case still "received" once routing has chosen its body: it waits for that body, not for us.
 PASSED_ON_WORDS = STATUS_WORDS[CaseStatus.TRIAGED]
@@ -91,11 +94,11 @@ def find_case_by_receipt(code: str | None) -> Case | None:
 
 
 def body_name(case: Case) -> str:
-    return case.body.name if case.body is not None else THE_BODY
+    return case.body.name if case.body is not None else str(THE_BODY)
 
 
 def status_words(case: Case) -> str:
-    template = STATUS_WORDS.get(case.status, "Being handled.")
+    template = STATUS_WORDS.get(case.status) or _l("Being handled.")
     if case.status is CaseStatus.RECEIVED and case.body is not None:
         template = PASSED_ON_WORDS
     words = template.format(body=body_name(case))
@@ -115,10 +118,10 @@ def progress(case: Case, now: dt.datetime | None = None) -> Progress | None:
     days = (deployment_date(now) - deployment_date(case.created_at)).days if case.created_at else 0
     state = deadline_state(case, now)
     if state.kind == "acknowledge":
-        step = (f"{body_name(case)} normally confirms it has a case by" if case.body is not None
-                else "We normally pass a report to the oversight body that can act on it by")
+        step = (_("%(body)s normally confirms it has a case by", body=body_name(case)) if case.body is not None
+                else _("We normally pass a report to the oversight body that can act on it by"))
     elif state.kind == "respond":
-        step = f"{body_name(case)} normally answers by"
+        step = _("%(body)s normally answers by", body=body_name(case))
     else:
         step = None
     return Progress(max(0, days), step, state.due_at, state.overdue, state.waiting)
@@ -151,17 +154,17 @@ def _named_body(event: CaseEvent) -> str | None:
 
 def describe_event(event: CaseEvent, case: Case) -> str:
     detail = event.detail if isinstance(event.detail, dict) else {}
-    template = EVENT_WORDS.get(event.kind) or EVENT_WORDS.get(event.to_status or "") or "Your case was updated."
+    template = EVENT_WORDS.get(event.kind) or EVENT_WORDS.get(event.to_status or "") or _l("Your case was updated.")
     text = template.format(body=_named_body(event) or body_name(case))
     files = detail.get("attachments")
     if event.kind == "complainant_message" and isinstance(files, int) and files:
-        text += f" ({files} file{'s' if files != 1 else ''})"
+        text += " " + ngettext("(%(num)s file)", "(%(num)s files)", files)
     rating = detail.get("rating")
     if event.kind == "answer_rated" and isinstance(rating, int):
-        text = f"You rated the answer {rating} out of 5."
+        text = _("You rated the answer %(rating)s out of 5.", rating=rating)
     reason = detail.get("reason")
     if event.kind in ("status", "answer_withdrawn") and isinstance(reason, str) and reason.strip():
-        text += f" Reason: {reason.strip()}"
+        text += " " + _("Reason: %(reason)s", reason=reason.strip())
     return text[0].upper() + text[1:]
 
 

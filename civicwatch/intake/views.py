@@ -8,6 +8,9 @@ import time
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf, validate_csrf
@@ -34,8 +37,8 @@ log = logging.getLogger(__name__)
 
 # Where "Leave this site quickly" goes: a site that says nothing about why someone was on the phone.
 NEUTRAL_SITE = "https://www.google.com/"
-WRONG_CODE = "We could not find a case with that receipt code. Check the 16 digits and try again."
-CLOSED_FOR_SAFETY = "For your safety, your case closed after a few minutes without activity."
+WRONG_CODE = _l("We could not find a case with that receipt code. Check the 16 digits and try again.")
+CLOSED_FOR_SAFETY = _l("For your safety, your case closed after a few minutes without activity.")
 
 
 def report_limit() -> str:
@@ -118,8 +121,8 @@ def _seconds_until_reset() -> int:
 
 def _in_words(seconds: int) -> str:
     if seconds < 120:
-        return f"{seconds} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return ngettext("%(num)s second", "%(num)s seconds", seconds)
+    return ngettext("%(num)s minute", "%(num)s minutes", math.ceil(seconds / 60))
 
 
 @blueprint.errorhandler(UploadUnavailableError)
@@ -194,7 +197,7 @@ def track_case() -> ResponseReturnValue:
     case = sessions.tracked_case()
     if case is None:
         if had_case:
-            flash(f"{CLOSED_FOR_SAFETY} Enter your receipt code again.", "info")
+            flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again.')}", "info")
         return redirect(url_for("intake.track"))
     return _render_case(case, ReplyForm())
 
@@ -221,7 +224,7 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
 def reply() -> ResponseReturnValue:
     case = sessions.tracked_case()
     if case is None:
-        flash(f"{CLOSED_FOR_SAFETY} Enter your receipt code again; what you wrote was not sent.", "info")
+        flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; what you wrote was not sent.')}", "info")
         return redirect(url_for("intake.track"), code=303)
     form = ReplyForm()
     if form.validate_on_submit():
@@ -233,7 +236,7 @@ def reply() -> ResponseReturnValue:
             target.errors = [*target.errors, exc.message]
         else:
             db.session.commit()
-            flash("Your message was sent. The investigators will see it with your case.", "success")
+            flash(_("Your message was sent. The investigators will see it with your case."), "success")
             return redirect(url_for("intake.track_case"), code=303)
     return _render_case(case, form, 400)
 
@@ -243,7 +246,7 @@ def reply() -> ResponseReturnValue:
 def rate() -> ResponseReturnValue:
     case = sessions.tracked_case()
     if case is None:
-        flash(f"{CLOSED_FOR_SAFETY} Enter your receipt code again; your rating was not saved.", "info")
+        flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; your rating was not saved.')}", "info")
         return redirect(url_for("intake.track"), code=303)
     form = RatingForm()
     if not form.validate_on_submit():
@@ -254,8 +257,8 @@ def rate() -> ResponseReturnValue:
         db.session.rollback()
         return _answer_refused(case, exc, form.rating, rating_form=form)
     db.session.commit()
-    flash(f"Thank you. Your rating of {case.satisfaction} out of 5 is saved. You can change it at any time.",
-          "success")
+    flash(_("Thank you. Your rating of %(rating)s out of 5 is saved. You can change it at any time.",
+            rating=case.satisfaction), "success")
     return redirect(url_for("intake.track_case", _anchor="answer-title"), code=303)
 
 
@@ -264,7 +267,7 @@ def rate() -> ResponseReturnValue:
 def appeal() -> ResponseReturnValue:
     case = sessions.tracked_case()
     if case is None:
-        flash(f"{CLOSED_FOR_SAFETY} Enter your receipt code again; your appeal was not sent.", "info")
+        flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; your appeal was not sent.')}", "info")
         return redirect(url_for("intake.track"), code=303)
     form = AppealForm().offer_bodies(case, all_bodies())
     if not form.validate_on_submit():
@@ -276,7 +279,7 @@ def appeal() -> ResponseReturnValue:
         return _answer_refused(case, exc, form.reason, appeal_form=form)
     db.session.commit()
     log.info("case %s reopened on appeal from the follow-up page", case.id)
-    flash("Your appeal was sent. Your case is open again and the oversight body will look at it again.",
+    flash(_("Your appeal was sent. Your case is open again and the oversight body will look at it again."),
           "success")
     return redirect(url_for("intake.track_case"), code=303)
 
@@ -294,8 +297,8 @@ def _answer_refused(case: Case, error: DomainError, field: Field, **forms: Flask
 def leave() -> ResponseReturnValue:
     sessions.revoke_tracking()  # CSRFProtect has already checked the token, as for every POST
     db.session.commit()
-    flash("This device no longer shows your case. Your report is still open: enter your receipt code to see it "
-          "again.", "success")
+    flash(_("This device no longer shows your case. Your report is still open: enter your receipt code to see it "
+            "again."), "success")
     return redirect(url_for("intake.track"), code=303)
 
 

@@ -1,11 +1,13 @@
 """Public pages that belong to no other domain: the home page, privacy notice and health check."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from civicwatch.classify.registry import active_model_version
 from civicwatch.extensions import db
+from civicwatch.i18n import local_path, remember_language
 from civicwatch.settings import public_sms_number
 
 blueprint = Blueprint("public", __name__)
@@ -19,6 +21,14 @@ def index() -> str:
 @blueprint.route("/privacy")
 def privacy() -> str:
     return render_template("public/privacy.html")
+
+
+@blueprint.route("/language/<code>")
+def language(code: str) -> ResponseReturnValue:
+    """A plain link (no JavaScript, no form): the page it came from, again, in the chosen language."""
+    if not remember_language(code):
+        abort(404)
+    return redirect(local_path(request.args.get("next"), url_for("public.index")))
 
 
 @blueprint.route("/healthz")

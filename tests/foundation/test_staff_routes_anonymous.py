@@ -4,7 +4,7 @@ import re
 from flask import Flask
 
 PUBLIC_PREFIXES = ("/static", "/login", "/healthz", "/privacy", "/report", "/track", "/transparency",
-                   "/published", "/open311", "/api", "/sms/inbound", "/sms/status", "/sms/simulator")
+                   "/published", "/language", "/open311", "/api", "/sms/inbound", "/sms/status", "/sms/simulator")
 
 
 def staff_rules(app: Flask):

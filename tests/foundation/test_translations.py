@@ -1,0 +1,99 @@
+"""Every string a citizen can see is translated in every catalog, and the committed .mo files are the
+compiled .po files (a clean clone needs no compile step)."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from jinja2.ext import babel_extract
+
+from civicwatch.i18n import register_krio
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATED = ("fr", "kri")
+# What citizens see: their pages, the layout and form pieces those pages use, and the Python that speaks
+# on those pages (form labels and errors, status words, flashes).
+CITIZEN_TEMPLATES = ("templates/base.html", "templates/_forms.html", "templates/errors", "templates/intake",
+                     "templates/public")
+CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py")
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
+
+
+def files_under(paths: tuple[str, ...], suffix: str) -> list[Path]:
+    found: list[Path] = []
+    for name in paths:
+        path = ROOT / name
+        found.extend(sorted(path.rglob(f"*{suffix}")) if path.is_dir() else [path])
+    return found
+
+
+def citizen_messages() -> set[str | tuple[str, ...]]:
+    messages: set[str | tuple[str, ...]] = set()
+    for path in files_under(CITIZEN_TEMPLATES, ".html"):
+        for _line, message, _comments, _context in extract_from_file(
+                babel_extract, str(path), keywords=KEYWORDS, options={"trimmed": "true"}):
+            messages.add(message)
+    for path in files_under(CITIZEN_PYTHON, ".py"):
+        for _line, message, _comments, _context in extract_from_file("python", str(path), keywords=KEYWORDS):
+            messages.add(message)
+    return messages
+
+
+def catalog(language: str):
+    with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as po:
+        return read_po(po)
+
+
+def test_the_citizen_strings_are_found():
+    messages = citizen_messages()
+    # One from a template, one from a form label, one plural, one status: the extraction sees each kind.
+    assert {"Report a concern", "What happened?", "Received. We are checking which oversight body can act on it.",
+            ("You sent it %(num)s day ago.", "You sent it %(num)s days ago.")} <= messages
+    assert len(messages) > 200
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_citizen_string_is_translated(language):
+    translations = catalog(language)
+    untranslated = []
+    for message in sorted(citizen_messages(), key=str):
+        entry = translations.get(message if isinstance(message, str) else message[0])
+        strings = [] if entry is None else ([entry.string] if isinstance(entry.string, str) else list(entry.string))
+        if entry is None or entry.fuzzy or not strings or not all(strings):
+            untranslated.append(message)
+    assert untranslated == [], f"untranslated in {language}: run `make translations` and fill them in"
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s|\{body\}")
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_keep_their_placeholders(language):
+    for entry in catalog(language):
+        if not entry.id:
+            continue
+        wanted = set(PLACEHOLDER.findall(entry.id if isinstance(entry.id, str) else entry.id[-1]))
+        for string in [entry.string] if isinstance(entry.string, str) else list(entry.string):
+            assert set(PLACEHOLDER.findall(string)) == wanted, (language, entry.id, string)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_committed_mo_file_is_the_compiled_po_file(language):
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog(language))
+    committed = (ROOT / "translations" / language / "LC_MESSAGES" / "messages.mo").read_bytes()
+    assert committed == compiled.getvalue(), "run `make translations`"
+
+
+def test_krio_is_a_locale_babel_knows_after_registration():
+    register_krio()
+    krio = Locale.parse("kri")
+    assert krio.plural_form(1) == "one" and krio.plural_form(3) == "other"
+    assert krio.character_order == "left-to-right"
+    assert catalog("kri").plural_forms == "nplurals=2; plural=(n != 1);"
