@@ -117,7 +117,7 @@ def prepare_database() -> None:
         load_routing_rules()
         # The fixture model is trained on a hundred texts and is rarely sure: an admin's lower threshold lets
         # most cases be routed, so the worker pays for routing as well as for classifying.
-        db.session.add(Setting(key=THRESHOLD_SETTING, value=0.25))
+        db.session.merge(Setting(key=THRESHOLD_SETTING, value=0.25))
         db.session.commit()
         db.engine.dispose()
 
