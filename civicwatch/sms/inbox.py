@@ -36,8 +36,11 @@ log = logging.getLogger(__name__)
 
 # A text that fails this often is set aside (the sender is told to try again) so it cannot block the rest.
 MAX_ATTEMPTS = 3
-# Texts answered per transaction (at most one per sender): one claim and one commit for all of them.
-CLAIM_BATCH = 10
+# Texts answered per transaction (at most one per sender): one claim and one commit for all of them. SQLite
+# has one writer at a time anyway. PostgreSQL: one text per transaction, because a batch would hold the audit
+# chain's transaction lock and row locks (a case reference number, a case) taken in different orders by
+# different workers, and deadlock.
+CLAIM_BATCH = {"sqlite": 10, "postgresql": 1}
 TEXT_REPLY = "text_reply"
 SENDER_HASH_PURPOSE = "inbox-sender"
 
@@ -155,7 +158,7 @@ def _tell_sender_it_was_set_aside(row: InboxText) -> None:
 def process_inbox(limit: int = 100) -> InboxReport:
     """Answer up to `limit` waiting texts, a batch per transaction; then route the cases they opened."""
     report = InboxReport()
-    batch = CLAIM_BATCH
+    batch = CLAIM_BATCH.get(db.session.get_bind().dialect.name, 1)
     while report.answered + report.failed < limit:
         rows = _claim_batch(min(batch, limit - report.answered - report.failed))
         if not rows:
