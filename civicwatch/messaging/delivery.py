@@ -92,6 +92,21 @@ def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -
     PostgreSQL: FOR UPDATE SKIP LOCKED, so workers never wait on each other. Everywhere: the claim is a
     conditional UPDATE that only succeeds while the row is still due, so two workers cannot both win it.
     """
+    for _ in range(3):  # candidates another worker claimed first: look again rather than report none due
+        found, claimed = _claim_batch(worker_id, limit, to_hash)
+        if claimed or not found:
+            break
+    if not claimed:
+        return []
+    return list(db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.id.in_(claimed))
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .execution_options(populate_existing=True)
+    ))
+
+
+def _claim_batch(worker_id: str, limit: int, to_hash: str | None) -> tuple[bool, list[int]]:
+    """(whether any message was due, the ids this worker claimed)."""
     now = utcnow()
     older = aliased(OutboundMessage)
     waiting_before = exists().where(older.to_hash == OutboundMessage.to_hash, older.id < OutboundMessage.id,
@@ -101,21 +116,22 @@ def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -
         candidates = candidates.where(OutboundMessage.to_hash == to_hash)
     candidates = candidates.order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True, of=OutboundMessage)
+        # The locked rows first, then the UPDATE by id: workers take disjoint batches without waiting.
+        ids = db.session.scalars(candidates.with_for_update(skip_locked=True, of=OutboundMessage)).all()
+        if not ids:
+            return False, []
+        chosen: Any = ids
+    else:
+        # SQLite: one UPDATE, which takes the write lock before it reads, so no other worker read them too.
+        chosen = candidates.scalar_subquery()
     claimed = db.session.scalars(
         update(OutboundMessage)
-        .where(OutboundMessage.id.in_(candidates.scalar_subquery()), _due(now))
+        .where(OutboundMessage.id.in_(chosen), _due(now))
         .values(status=OutboxStatus.SENDING, claimed_by=worker_id, claimed_at=now)
         .returning(OutboundMessage.id)
         .execution_options(synchronize_session=False)
     ).all()
-    if not claimed:
-        return []
-    return list(db.session.scalars(
-        select(OutboundMessage).where(OutboundMessage.id.in_(claimed))
-        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
-        .execution_options(populate_existing=True)
-    ))
+    return bool(claimed) or db.session.get_bind().dialect.name == "postgresql", list(claimed)
 
 
 def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMessage | None:
