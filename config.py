@@ -143,8 +143,12 @@ class Config:
     # signed-in admin or someone at the machine itself (see sms/views.py).
     SMS_SIMULATOR = False
     SMALL_COUNT_THRESHOLD = int(os.environ.get("CIVICWATCH_SMALL_COUNT_THRESHOLD", "5"))
-    # The public statistics read a rollup of the cases; a page view refreshes it when it is this old.
+    # The public statistics read a rollup of the cases, refreshed when it is this old: by the `deliver` worker
+    # (or cron: `civicwatch statistics refresh`), so that no public request waits for it (at a million cases a
+    # refresh takes most of a second). True: the page view that finds it old refreshes it first, for a
+    # machine without a worker and for tests.
     STATISTICS_REFRESH_SECONDS = int(os.environ.get("CIVICWATCH_STATISTICS_REFRESH_SECONDS", "60"))
+    STATISTICS_REFRESH_ON_PAGE_VIEW = _env_bool("CIVICWATCH_STATISTICS_REFRESH_ON_PAGE_VIEW", False)
     # The licence of the open data (statistics, published answers, Open311), named on every download.
     OPEN_DATA_LICENCE_NAME = os.environ.get("CIVICWATCH_OPEN_DATA_LICENCE_NAME", "Creative Commons Attribution 4.0")
     OPEN_DATA_LICENCE_URL = os.environ.get("CIVICWATCH_OPEN_DATA_LICENCE_URL",
@@ -176,6 +180,7 @@ class DevelopmentConfig(Config):
     DEMO_MODE = _env_bool("CIVICWATCH_DEMO_MODE", True)
     REQUIRE_TOTP = _env_bool("CIVICWATCH_REQUIRE_TOTP", False)
     SMS_SIMULATOR = True
+    STATISTICS_REFRESH_ON_PAGE_VIEW = _env_bool("CIVICWATCH_STATISTICS_REFRESH_ON_PAGE_VIEW", True)  # `make run`: no worker
 
 
 class TestingConfig(Config):
@@ -197,6 +202,7 @@ class TestingConfig(Config):
     UPLOAD_DIR = ""  # set per test
     MODEL_DIR = ""  # set per test
     STATISTICS_REFRESH_SECONDS = 0  # every page view sees the cases the test just wrote
+    STATISTICS_REFRESH_ON_PAGE_VIEW = True
     OUTBOX_RECORD_RETRY_SECONDS = 0.0
 
 

@@ -1,9 +1,11 @@
-"""The delivery worker's unit of work: claim one due message, send it, record what happened.
+"""The delivery worker's unit of work: claim a batch of due messages, send each, record what happened.
 
-Each step commits on its own, as a view commits once per request: the claim (status sending, claimed_by)
-is committed before the slow call to the provider, so another worker skips the row, and the provider's SID
-is committed right after, in a transaction of one UPDATE and nothing else. A message with a SID is never
-claimed again.
+Each step commits on its own, as a view commits once per request: the claim of a batch (status sending,
+claimed_by; at most one message per number, so each number's texts keep their order) is committed before
+the slow calls to the provider, so another worker skips those rows, and each message's provider SID is
+committed right after it is accepted, in a transaction of one UPDATE and nothing else. A message with a
+SID is never claimed again. Messages of a batch that a dying worker never reached are not sent twice: they
+have no SID, and are taken again when their claim goes stale.
 
 If the database fails while the SID is being recorded, the worker keeps the SID (`UnrecordedSends`) and
 retries recording it, with backoff, before it claims anything else; meanwhile the claim keeps the row
@@ -32,7 +34,7 @@ from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE, honours_opt_out, max_age, record_opt_out
-from civicwatch.messaging.queries import is_opted_out
+from civicwatch.messaging.queries import is_opted_out, opted_out_among
 from civicwatch.messaging.senders import UNSUBSCRIBED_ERROR_CODE, SendError, SmsSender
 
 log = logging.getLogger(__name__)
@@ -80,35 +82,62 @@ def _due(now: dt.datetime) -> ColumnElement[bool]:
     ))
 
 
-def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMessage | None:
-    """Take the oldest due message for this worker. Flushes; the caller commits before sending.
+def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -> list[OutboundMessage]:
+    """Take up to `limit` due messages for this worker, oldest first, at most one per number. Flushes; the
+    caller commits before sending.
 
+    One number's texts arrive in the order they were owed: a message is not eligible while an older one to the
+    same number is pending or being sent (a reply waiting out a failure holds back the texts after it; the
+    receipt code must not come after "added to your report"), so a batch never holds two for one number.
     PostgreSQL: FOR UPDATE SKIP LOCKED, so workers never wait on each other. Everywhere: the claim is a
     conditional UPDATE that only succeeds while the row is still due, so two workers cannot both win it.
     """
+    for _ in range(3):  # candidates another worker claimed first: look again rather than report none due
+        found, claimed = _claim_batch(worker_id, limit, to_hash)
+        if claimed or not found:
+            break
+    if not claimed:
+        return []
+    return list(db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.id.in_(claimed))
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .execution_options(populate_existing=True)
+    ))
+
+
+def _claim_batch(worker_id: str, limit: int, to_hash: str | None) -> tuple[bool, list[int]]:
+    """(whether any message was due, the ids this worker claimed)."""
     now = utcnow()
     older = aliased(OutboundMessage)
-    # One number's texts arrive in the order they were owed: a reply waiting out a failure holds back the
-    # texts after it (the receipt code must not come after "added to your report").
     waiting_before = exists().where(older.to_hash == OutboundMessage.to_hash, older.id < OutboundMessage.id,
                                     older.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
-    query = select(OutboundMessage.id).where(_due(now), OutboundMessage.channel == "sms", ~waiting_before)
+    candidates = select(OutboundMessage.id).where(_due(now), OutboundMessage.channel == "sms", ~waiting_before)
     if to_hash is not None:
-        query = query.where(OutboundMessage.to_hash == to_hash)
-    query = query.order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(5)
+        candidates = candidates.where(OutboundMessage.to_hash == to_hash)
+    candidates = candidates.order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=OutboundMessage)
-    for message_id in db.session.scalars(query).all():
-        # An UPDATE returns a CursorResult, which has the row count; Session.execute is typed as Result.
-        claimed = cast(CursorResult[Any], db.session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == message_id, _due(now))
-            .values(status=OutboxStatus.SENDING, claimed_by=worker_id, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        ))
-        if claimed.rowcount == 1:
-            return db.session.get(OutboundMessage, message_id, populate_existing=True)
-    return None
+        # The locked rows first, then the UPDATE by id: workers take disjoint batches without waiting.
+        ids = db.session.scalars(candidates.with_for_update(skip_locked=True, of=OutboundMessage)).all()
+        if not ids:
+            return False, []
+        chosen: Any = ids
+    else:
+        # SQLite: one UPDATE, which takes the write lock before it reads, so no other worker read them too.
+        chosen = candidates.scalar_subquery()
+    claimed = db.session.scalars(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(chosen), _due(now))
+        .values(status=OutboxStatus.SENDING, claimed_by=worker_id, claimed_at=now)
+        .returning(OutboundMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return bool(claimed) or db.session.get_bind().dialect.name == "postgresql", list(claimed)
+
+
+def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMessage | None:
+    """Take the oldest due message for this worker (see claim_due_messages)."""
+    claimed = claim_due_messages(worker_id, 1, to_hash)
+    return claimed[0] if claimed else None
 
 
 def _finish(message: OutboundMessage, worker_id: str, **values: object) -> bool:
@@ -147,11 +176,13 @@ class UnrecordedSends:
 
 
 def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
-                    report: DeliveryReport) -> SentMessage | None:
+                    report: DeliveryReport, opted_out: frozenset[str] | None = None) -> SentMessage | None:
     """Send one claimed message. A failure or an opt-out is written (flushed; the caller commits); an
-    accepted message is returned, for `record_sent` to store at once."""
+    accepted message is returned, for `record_sent` to store at once. `opted_out`: the numbers among a batch
+    that opted out, read when the batch was claimed (None: look this one up)."""
     now = utcnow()
-    if honours_opt_out(message.purpose) and is_opted_out(message.to_hash):
+    if honours_opt_out(message.purpose) and (
+            message.to_hash in opted_out if opted_out is not None else is_opted_out(message.to_hash)):
         _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
                                             last_error=OPTED_OUT_NOTE))
         return None
@@ -232,28 +263,43 @@ def _count(report: DeliveryReport, outcome: str, stored: bool) -> None:
         report.lost_claims += 1
 
 
+# Messages claimed per transaction: one claim and one commit for the batch; each SID is still committed on
+# its own right after the provider accepts, so a crash can resend at most the one message in hand.
+CLAIM_BATCH = 10
+
+
 def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to_hash: str | None = None,
                          unrecorded: UnrecordedSends | None = None) -> DeliveryReport:
-    """Record the SIDs the worker still holds, then claim and send due messages one at a time, committing
-    each claim and each result. A database error while recording a SID is raised, the SID kept in
-    `unrecorded` (pass the same one on the next call)."""
+    """Record the SIDs the worker still holds, then claim due messages a batch at a time (one commit per
+    claim) and send them, committing each result. A database error while recording a SID is raised, the SID
+    kept in `unrecorded` (pass the same one on the next call)."""
     report = DeliveryReport()
     unrecorded = unrecorded if unrecorded is not None else UnrecordedSends()
     unrecorded.record(report)
-    for _ in range(limit):
-        message = claim_next_message(worker_id, to_hash)
+    taken = 0
+    while taken < limit:
+        messages = claim_due_messages(worker_id, min(CLAIM_BATCH, limit - taken), to_hash)
+        opted_out = opted_out_among({message.to_hash for message in messages if honours_opt_out(message.purpose)})
         db.session.commit()
-        if message is None:
+        if not messages:
             break
-        try:
-            sent = deliver_message(message, sender, worker_id, report)
-            if sent is None:
-                db.session.commit()
-        except Exception as exc:  # one bad row must not stop the worker; its claim goes stale and is retried
-            db.session.rollback()
-            log.exception("outbox message %s could not be processed", message.id)
-            report.errors.append(type(exc).__name__)
-            continue
-        if sent is not None:
-            record_sent(sent, report, unrecorded)
+        taken += len(messages)
+        for message in messages:
+            _deliver_claimed(message, sender, worker_id, report, unrecorded, opted_out)
     return report
+
+
+def _deliver_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport,
+                     unrecorded: UnrecordedSends, opted_out: frozenset[str]) -> None:
+    message_id = message.id
+    try:
+        sent = deliver_message(message, sender, worker_id, report, opted_out)
+        if sent is None:
+            db.session.commit()
+    except Exception as exc:  # one bad row must not stop the worker; its claim goes stale and is retried
+        db.session.rollback()
+        log.exception("outbox message %s could not be processed", message_id)
+        report.errors.append(type(exc).__name__)
+        return
+    if sent is not None:
+        record_sent(sent, report, unrecorded)

@@ -33,3 +33,10 @@ def get_message(message_id: int) -> OutboundMessage | None:
 
 def is_opted_out(phone_hash: str) -> bool:
     return db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone_hash == phone_hash)) is not None
+
+
+def opted_out_among(phone_hashes: set[str]) -> frozenset[str]:
+    """Which of these numbers opted out: one query for a batch of messages."""
+    if not phone_hashes:
+        return frozenset()
+    return frozenset(db.session.scalars(select(SmsOptOut.phone_hash).where(SmsOptOut.phone_hash.in_(phone_hashes))))

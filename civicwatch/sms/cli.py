@@ -25,6 +25,7 @@ from civicwatch.messaging.delivery import DATABASE_DOWN, DeliveryReport, Unrecor
 from civicwatch.messaging.senders import SmsSender, get_sender
 from civicwatch.routing.sweep import route_never_routed_cases
 from civicwatch.sms.inbox import InboxReport, process_inbox
+from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def deliver_command(once: bool, interval: float) -> None:
             while not stopping():
                 next_sweep = _sweep_uploads_when_due(next_sweep)
                 next_routing = _route_unrouted_when_due(next_routing)
+                _refresh_statistics_when_due()
                 try:
                     report, inbox = _round(sender, worker, unrecorded)
                 except DATABASE_DOWN as error:
@@ -133,6 +135,19 @@ def _route_unrouted_when_due(due: dt.datetime) -> dt.datetime:
     if routed:
         click.echo(f"Routed {routed} cases that were stored but never routed.")
     return now + SWEEP_UNROUTED_EVERY
+
+
+def _refresh_statistics_when_due() -> None:
+    """Bring the public statistics up to date when they are STATISTICS_REFRESH_SECONDS old, so that no public
+    page waits for it. Never stops the worker: the pages show the previous figures meanwhile."""
+    try:
+        if refresh_due():
+            refresh_statistics()
+        db.session.commit()
+    except SQLAlchemyError as error:
+        _rollback_quietly()
+        log.warning("outbox worker: statistics not refreshed (%s); next try on the next round",
+                    type(error).__name__)
 
 
 def _sweep_uploads_when_due(due: dt.datetime) -> dt.datetime:

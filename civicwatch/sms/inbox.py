@@ -2,16 +2,16 @@
 
 The webhook's only write is one row per MessageSid, committed before Twilio hears back, so a text is durable
 the moment it is acknowledged and a burst of texts never waits on case writing or the classifier. A worker
-(`civicwatch deliver`, or the simulator page) takes the texts oldest first, never two from one sender at
-once, runs each through `receive_sms` (dialogue, cases, MessageSid ledger), owes the reply through the
-outbox and deletes the inbox row, all in one transaction: a worker that dies half-way leaves the text for
-the next one, and a text is answered once.
+(`civicwatch deliver`, or the simulator page) takes a batch of texts oldest first, never two from one sender
+at once, runs each through `receive_sms` (dialogue, cases, MessageSid ledger), owes the reply through the
+outbox and deletes the inbox row, the whole batch in one transaction: a worker that dies half-way leaves
+the texts for the next one, and a text is answered once.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Row, delete, exists, func, select, update
@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 
 # A text that fails this often is set aside (the sender is told to try again) so it cannot block the rest.
 MAX_ATTEMPTS = 3
+# Texts answered per transaction (at most one per sender): one claim and one commit for all of them. SQLite
+# has one writer at a time anyway. PostgreSQL: one text per transaction, because a batch would hold the audit
+# chain's transaction lock and row locks (a case reference number, a case) taken in different orders by
+# different workers, and deadlock.
+CLAIM_BATCH = {"sqlite": 10, "postgresql": 1}
 TEXT_REPLY = "text_reply"
 SENDER_HASH_PURPOSE = "inbox-sender"
 
@@ -89,30 +94,32 @@ def retry_set_aside_texts(user: Any) -> int:
     return count
 
 
-def _claim_next() -> Row | None:
-    """The oldest text whose sender has no older text still waiting, locked for this transaction.
+def _claim_batch(limit: int) -> list[Row]:
+    """The oldest texts whose senders have no older text still waiting (so at most one per sender), locked
+    for this transaction, oldest first.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so workers pass each other; a sender's next text is not eligible
     while an older one is locked by another worker, so one sender's texts are answered in order. SQLite:
     the statement is an UPDATE, which takes the database's write lock before it reads.
     """
     older = aliased(InboxText)
-    candidate = (
+    candidates = (
         select(InboxText.id)
         .where(InboxText.attempts < MAX_ATTEMPTS,
                ~exists().where(older.sender_hash == InboxText.sender_hash, older.id < InboxText.id,
                                older.attempts < MAX_ATTEMPTS))
         .order_by(InboxText.id)
-        .limit(1)
+        .limit(limit)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True, of=InboxText)
-    return db.session.execute(
-        update(InboxText).where(InboxText.id == candidate.scalar_subquery())
+        candidates = candidates.with_for_update(skip_locked=True, of=InboxText)
+    rows = db.session.execute(
+        update(InboxText).where(InboxText.id.in_(candidates.scalar_subquery()))
         .values(attempts=InboxText.attempts)
         .returning(InboxText.id, InboxText.message_sid, InboxText.payload_encrypted, InboxText.received_at)
         .execution_options(synchronize_session=False)
-    ).first()
+    ).all()
+    return sorted(rows, key=lambda row: row.id)
 
 
 def _answer(row: Row) -> Case | None:
@@ -149,17 +156,43 @@ def _tell_sender_it_was_set_aside(row: InboxText) -> None:
 
 
 def process_inbox(limit: int = 100) -> InboxReport:
-    """Answer up to `limit` waiting texts, committing each; then route the cases they opened."""
+    """Answer up to `limit` waiting texts, a batch per transaction; then route the cases they opened."""
     report = InboxReport()
-    for _ in range(limit):
-        row = _claim_next()
-        if row is None:
+    batch = CLAIM_BATCH.get(db.session.get_bind().dialect.name, 1)
+    while report.answered + report.failed < limit:
+        rows = _claim_batch(min(batch, limit - report.answered - report.failed))
+        if not rows:
             db.session.commit()
             break
-        row_id = row.id
+        outcome = _answer_batch(rows)
+        report.answered += outcome.answered
+        if outcome.failed is not None:
+            report.failed += 1
+            report.set_aside += _note_failure(*outcome.failed)
+        if outcome.commit_failed:
+            batch = 1  # the rest of this call one text per transaction, so that a failure names its text
+        for case in outcome.opened:
+            route_stored_case(case)
+    return report
+
+
+@dataclass
+class _BatchOutcome:
+    answered: int = 0
+    opened: list[Case] = field(default_factory=list)
+    failed: tuple[int, str] | None = None  # (inbox row, error name) of the text that failed
+    commit_failed: bool = False
+
+
+def _answer_batch(rows: list[Row]) -> _BatchOutcome:
+    """Answer the texts in order and commit them together. When one raises, the whole batch is rolled back:
+    the texts before it go back to the inbox untouched (answered on the next claim), and it alone is
+    counted as failed."""
+    opened = []
+    for row in rows:
         try:
-            opened = _answer(row)
-            db.session.commit()
+            case = _answer(row)
+            db.session.flush()
         except OperationalError:
             # The database (a restart, the network), not the text: nothing is counted against it, and the
             # deliver loop waits and tries again.
@@ -167,14 +200,24 @@ def process_inbox(limit: int = 100) -> InboxReport:
             raise
         except Exception as exc:  # one bad text must not stop the worker; it is tried again, then set aside
             db.session.rollback()
-            log.exception("inbound sms %s could not be answered", row_id)
-            report.failed += 1
-            report.set_aside += _note_failure(row_id, type(exc).__name__)
-            continue
-        report.answered += 1
-        if opened is not None:
-            route_stored_case(opened)
-    return report
+            log.exception("inbound sms %s could not be answered", row.id)
+            return _BatchOutcome(failed=(row.id, type(exc).__name__))
+        if case is not None:
+            opened.append(case)
+    try:
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        raise
+    except Exception as exc:
+        db.session.rollback()
+        if len(rows) > 1:
+            log.warning("a batch of inbound sms could not be committed (%s); answering one at a time",
+                        type(exc).__name__)
+            return _BatchOutcome(commit_failed=True)
+        log.exception("inbound sms %s could not be answered", rows[0].id)
+        return _BatchOutcome(failed=(rows[0].id, type(exc).__name__))
+    return _BatchOutcome(answered=len(rows), opened=opened)
 
 
 def _note_failure(row_id: int, error_name: str) -> int:

@@ -8,8 +8,10 @@ A month of the rollup is a pure function of the cases received that month and of
 - every month in which a case passed a deadline since the previous refresh without changing: an
   acknowledgement deadline (by `acknowledge_due_at`) or the body's closing target (by receipt date);
 - everything, when it was never built or a body's closing target changed.
-Public pages refresh it when it is older than STATISTICS_REFRESH_SECONDS; `flask civicwatch statistics
-refresh [--full]` does the same from cron or after a bulk import.
+The `deliver` worker refreshes it when it is older than STATISTICS_REFRESH_SECONDS, so that no public
+request waits for it (page views do it only where STATISTICS_REFRESH_ON_PAGE_VIEW is set: tests, a machine
+without a worker); `flask civicwatch statistics refresh [--full]` does the same from cron or after a bulk
+import.
 """
 from __future__ import annotations
 

@@ -88,9 +88,10 @@ class FilterError(Exception):
 
 
 def _refresh_statistics_if_due() -> None:
-    """Bring the rollup up to date when it is old. If that fails, the page shows the figures as they were
-    at the last refresh (its date is on the page) rather than an error."""
-    if not refresh_due():
+    """Where page views refresh the rollup (STATISTICS_REFRESH_ON_PAGE_VIEW), bring it up to date when it is
+    old; elsewhere the worker does, and the page shows the figures of the last refresh (its date is on the
+    page). If the refresh fails, the page shows the previous figures rather than an error."""
+    if not current_app.config.get("STATISTICS_REFRESH_ON_PAGE_VIEW") or not refresh_due():
         return
     try:
         refresh_statistics()

@@ -67,3 +67,24 @@ def test_a_worker_skips_rows_another_worker_has_locked(app, twilio_http):
         with ThreadPoolExecutor(1) as pool:
             assert pool.submit(claim).result(timeout=10) == second_id
         holder.rollback()
+
+
+def test_two_workers_claiming_batches_send_each_message_once_and_each_number_in_order(app, twilio_http):
+    """Workers claim messages a batch at a time: each number's texts still go out once each, in the order
+    they were owed, whichever worker sends them."""
+    phones, steps = [f"+2327620{n:04d}" for n in range(24)], 3
+    for step in range(steps):
+        for phone in phones:
+            queue_sms(phone, f"CivicWatch: {phone} message {step}.", "status")
+    db.session.commit()
+    twilio_http.latency = 0.002  # the workers overlap
+    sent = run_workers(app, ["worker-a", "worker-b"])  # more messages than one worker's limit: both work
+    assert all(sent.values()), sent
+    # A worker stops when everything left waits behind the other's claims; whatever is left goes next round.
+    left = deliver_due_messages(get_sender(app), "worker-a").sent
+    assert sum(sent.values()) + left == len(phones) * steps
+    bodies = [request.data["Body"] for request in twilio_http.accepted]
+    assert len(bodies) == len(set(bodies)) == len(phones) * steps
+    for phone in phones:
+        assert [body for body in bodies if phone in body] == [
+            f"CivicWatch: {phone} message {step}." for step in range(steps)]
