@@ -68,10 +68,14 @@ def _chain_tip() -> tuple[int, str]:
     known = session.info.get(_TIP_KEY)
     if known is not None:
         return known
-    if session.get_bind().dialect.name == "postgresql":
-        # Held until the transaction ends; SQLite's single writer serialises the chain by itself.
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # Held until the transaction ends.
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+    elif not session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        # SQLite's one writer serialises the chain, but only from this transaction's first write: take the
+        # write lock before reading the tip, or another writer may append after it was read.
+        session.execute(text("UPDATE audit_entries SET seq = seq WHERE 1 = 0"))
     tip = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     return (tip.seq, tip.hash) if tip else (0, GENESIS_HASH)
 
