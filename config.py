@@ -82,6 +82,8 @@ class Config:
     MODEL_DIR = os.environ.get("CIVICWATCH_MODEL_DIR", str(INSTANCE_DIR / "models"))
     # A copy of the newest audit entry kept outside the database, so deleting the newest entries shows.
     AUDIT_ANCHOR_FILE = os.environ.get("CIVICWATCH_AUDIT_ANCHOR_FILE", str(INSTANCE_DIR / "audit_anchor.json"))
+    # Each process copies the tip there at most this often (0: after every commit with an audit entry).
+    AUDIT_ANCHOR_INTERVAL_SECONDS = float(os.environ.get("CIVICWATCH_AUDIT_ANCHOR_INTERVAL_SECONDS", "10"))
     MAX_CONTENT_LENGTH = 55 * 1024 * 1024  # five files of 10 MB plus the form
     # Form fields (Flask's defaults, named here because urlencoded bodies are held to them as a whole too, before
     # they are parsed: see civicwatch/request_limits.py).
@@ -203,6 +205,7 @@ class TestingConfig(Config):
     MODEL_DIR = ""  # set per test
     STATISTICS_REFRESH_SECONDS = 0  # every page view sees the cases the test just wrote
     STATISTICS_REFRESH_ON_PAGE_VIEW = True
+    AUDIT_ANCHOR_INTERVAL_SECONDS = 0.0  # every commit anchored; tests of the interval set their own
     OUTBOX_RECORD_RETRY_SECONDS = 0.0
 
 

@@ -102,7 +102,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: WAL is synced at every commit, so an acknowledged report survives a power cut (NORMAL may lose the
+    # last commits: they survive a crash of the process, not of the machine).
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 

@@ -1,13 +1,19 @@
-"""Copies of the audit chain's tip, appended outside the database after each commit.
+"""Copies of the audit chain's tip, appended outside the database after commits.
 
 The hash chain shows an edited or removed entry in the middle; only copies kept elsewhere show that the
 newest entries were deleted, or that the whole log was swapped for another. The anchor file is append-only
 (one JSON line per committed tip), and every line names the database it belongs to by the hash of that
 database's first entry. The file lives with the instance (or AUDIT_ANCHOR_FILE); a deployment can also
 ship `audit anchor` output to storage the database administrators cannot write.
+
+Each process appends the tip at most once every AUDIT_ANCHOR_INTERVAL_SECONDS (on the first commit with audit
+entries after that time): anchoring reads the chain and the file, which every commit paying for it made every
+write slower. The price is a window: entries of the last interval before a quiet spell are only in the
+database until the next commit with an audit entry (or the next `audit anchor --write`).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -17,10 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
 
+from civicwatch.database import utcnow
+
 _PENDING_KEY = "civicwatch_audit_tip"
+_LAST_ANCHORED_KEY = "civicwatch.audit_anchored_at"
 _TAIL_BYTES = 16 * 1024  # the newest lines; writers may append a few out of order
 _write_lock = threading.Lock()
 log = logging.getLogger(__name__)
@@ -108,12 +117,32 @@ def _first_hash(connection: Connection) -> str | None:
     return connection.execute(text("SELECT hash FROM audit_entries WHERE seq = 1")).scalar()
 
 
+def _anchor_due() -> bool:
+    """Whether this process should anchor now; if so, the interval starts again."""
+    interval = dt.timedelta(seconds=float(current_app.config.get("AUDIT_ANCHOR_INTERVAL_SECONDS", 0)))
+    now = utcnow()
+    with _write_lock:
+        last = current_app.extensions.get(_LAST_ANCHORED_KEY)
+        if last is not None and last <= now < last + interval:
+            return False
+        current_app.extensions[_LAST_ANCHORED_KEY] = now
+        return True
+
+
 @event.listens_for(Session, "after_commit")
 def _anchor_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return
     if not session.info.pop(_PENDING_KEY, False) or not has_app_context() or anchor_path() is None:
         return
+    if _anchor_due():
+        anchor_tip(session.get_bind().engine)
+
+
+def anchor_tip(engine: Engine) -> None:
+    """Append the committed tip, unless the chain no longer holds the newest anchor."""
     # Read the committed tip afresh: an entry added in a rolled-back savepoint must never be anchored.
-    with session.get_bind().engine.connect() as connection:
+    with engine.connect() as connection:
         tip = connection.execute(text("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")).first()
         if tip is None:
             return

@@ -6,6 +6,7 @@ import sys
 import click
 from sqlalchemy import select
 
+from civicwatch.audit.anchor import anchor_tip
 from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.queries import verify_chain
 from civicwatch.cli import cli
@@ -33,8 +34,11 @@ def verify_command() -> None:
 
 
 @audit_group.command("anchor")
-def anchor_command() -> None:
+@click.option("--write", is_flag=True, help="Also append it to the anchor file now (e.g. from cron).")
+def anchor_command(write: bool) -> None:
     """Print the newest entry's number and hash, to keep somewhere the database administrators cannot write."""
+    if write:
+        anchor_tip(db.engine)
     tip = db.session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     if tip is None:
         click.echo("The audit log is empty.")

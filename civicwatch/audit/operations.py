@@ -7,7 +7,8 @@ import hmac
 import json
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from civicwatch.audit.anchor import note_audit_written
 from civicwatch.audit.models import AuditEntry
@@ -19,6 +20,7 @@ from civicwatch.extensions import db
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
 _CHAIN_LOCK_ID = 727_011
+_TIP_KEY = "civicwatch.audit_tip"
 
 
 def chain_key() -> bytes:
@@ -59,9 +61,31 @@ def entry_digest(
     return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _lock_chain() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+def _chain_tip() -> tuple[int, str]:
+    """The (seq, hash) the next entry links to. Read once per transaction, under the chain's lock: later entries
+    of the same transaction link to the one before, which only this transaction can have written."""
+    session = db.session()
+    known = session.info.get(_TIP_KEY)
+    if known is not None:
+        return known
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # Held until the transaction ends.
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+    elif not session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        # SQLite's one writer serialises the chain, but only from this transaction's first write: take the
+        # write lock before reading the tip, or another writer may append after it was read.
+        session.execute(text("UPDATE audit_entries SET seq = seq WHERE 1 = 0"))
+    tip = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (tip.seq, tip.hash) if tip else (0, GENESIS_HASH)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_tip(session: Session, transaction: SessionTransaction) -> None:
+    # Also at the end of a savepoint: an entry rolled back with it must not be linked to (but not at the end of
+    # each flush's inner transaction).
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_TIP_KEY, None)
 
 
 def _object_identity(obj: Any) -> tuple[str, str | None]:
@@ -80,12 +104,8 @@ def record_audit(
     case: Any = None,
 ) -> AuditEntry:
     """Append one entry: who (a User or None for the system), what, on which object, before and after."""
-    _lock_chain()
-    db.session.flush()
-    tip = db.session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash = (tip.seq + 1, tip.hash) if tip else (1, GENESIS_HASH)
+    last_seq, prev_hash = _chain_tip()
+    seq = last_seq + 1
     object_type, object_id = _object_identity(obj)
     case_id = getattr(case, "id", None)
     if case_id is None and object_type == "cases":
@@ -108,6 +128,7 @@ def record_audit(
     )
     db.session.add(entry)
     db.session.flush()
+    db.session.info[_TIP_KEY] = (seq, entry.hash)
     note_audit_written(db.session())
     return entry
 

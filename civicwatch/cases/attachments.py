@@ -242,6 +242,8 @@ def write_private_file(path: Path, data: bytes) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _keep_written_files(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the transaction may still roll back
+        return
     session.info.pop(_WRITTEN_KEY, None)
 
 

@@ -38,6 +38,7 @@ from civicwatch.intake import validation
 from civicwatch.intake.idempotency import IdempotencyKey, form_key, new_form_key
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
+from civicwatch.taxonomy.cache import cached
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_actors
 
@@ -109,6 +110,11 @@ DANGER_NOW = "yes"
 DANGER_CHOICES = [(DANGER_NOW, _l("Yes")), ("no", _l("No")), ("not_sure", _l("Not sure"))]
 
 
+def _actor_choices() -> list[tuple[str, str]]:
+    actors = sorted(all_actors(), key=lambda actor: actor.id)  # the taxonomy's order: police first
+    return [(actor.code, actor.name) for actor in actors]
+
+
 class ReportForm(FlaskForm):
     text = TextAreaField(
         _l("What happened?"),
@@ -162,9 +168,8 @@ class ReportForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        actors = sorted(all_actors(), key=lambda actor: actor.id)  # the taxonomy's order: police first
-        self.reported_actor.choices = [(a.code, a.name) for a in actors] + [
-            (validation.UNKNOWN_ACTOR, _("I don't know"))]
+        self.reported_actor.choices = [*cached("report_actor_choices", _actor_choices),
+                                       (validation.UNKNOWN_ACTOR, _("I don't know"))]
         self.prepared_files: list[PreparedFile] = []
         self.looks_automated = False
 

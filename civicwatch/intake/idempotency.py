@@ -106,10 +106,12 @@ def erase_expired_receipts(now: dt.datetime | None = None) -> None:
                        .values(receipt_encrypted=None, receipt_until=None))
 
 
-def receive_once(key: IdempotencyKey, store: Callable[[], Stored]) -> Stored | EarlierSubmission:
+def receive_once(key: IdempotencyKey, store: Callable[[], Stored], *,
+                 looked_up: bool = False) -> Stored | EarlierSubmission:
     """The case this key already stored, or `store()`'s new one. `store` must call remember_submission before
-    it commits; if a concurrent request with the same key committed first, its case is returned instead."""
-    earlier = find_earlier(key)
+    it commits; if a concurrent request with the same key committed first, its case is returned instead.
+    `looked_up`: the caller has just found no earlier submission with find_earlier (not asked again)."""
+    earlier = None if looked_up else find_earlier(key)
     if earlier is not None:
         return earlier
     try:

@@ -131,18 +131,21 @@ def _fresh_receipt_code() -> str:
 
 
 def receive_complaint(submission: Submission, actor: Any = None, key: IdempotencyKey | None = None) -> Receipt:
-    """The usual sequence for every channel: store and COMMIT the complaint, then route it and commit again.
+    """Store, route and COMMIT a complaint, in one transaction.
 
-    Routing can fail (a broken model, a bad rule, the database gone right after the commit); the complaint is
-    then kept in the triage queue, so nothing the citizen sent is lost, and the receipt is still returned.
-    With an idempotency `key` (see idempotency.receive_once) the key is stored in the same transaction.
+    The model reads the text before anything is written, so no lock is held while it works. Routing that
+    fails (a broken model, a bad rule, a database error while routing) leaves the complaint in the triage
+    queue with the reason, so nothing the citizen sent is lost, and the receipt is still returned. With an
+    idempotency `key` (see idempotency.receive_once) the key is stored in the same transaction.
     """
+    reading = routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1),
+                                                TEXT_MAX))
     case, code = submit_complaint(submission, actor)
     receipt = Receipt(case.id, case.reference, code)
     if key is not None:
         remember_submission(key, receipt.case_id, receipt.code)
+    routing.route_fresh_case(case, reading)
     commit_complaint()
-    route_stored_case(case)
     return receipt
 
 

@@ -85,7 +85,8 @@ def _store_report(form: ReportForm) -> Receipt | EarlierSubmission:
     key = form.idempotency_key()
     if key is None:
         return receive_complaint(form.submission())
-    return receive_once(key, lambda: receive_complaint(form.submission(), key=key))
+    # report() has just looked the key up; the unique key still catches a concurrent twin.
+    return receive_once(key, lambda: receive_complaint(form.submission(), key=key), looked_up=True)
 
 
 def _acknowledge(outcome: Receipt | EarlierSubmission, urgent: bool) -> ResponseReturnValue:

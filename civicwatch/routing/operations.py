@@ -18,6 +18,7 @@ from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.operations import settle_after_routing
 from civicwatch.cases.permissions import require
+from civicwatch.classify.classifier import Classification
 from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.registry import current_classifier
 from civicwatch.database import utcnow
@@ -108,11 +109,24 @@ def _places(case: Case, actor_code: str | None, region_code: str | None,
     return actor, region, district, sources
 
 
-def _plan_route(case: Case) -> _Plan:
+def read_complaint(text: str) -> Classification | None:
+    """The active model's reading of a complaint's text, before anything is stored (so that no database lock
+    is held while the model reads); None without a model or when the model fails (routing then says why)."""
+    classifier = current_classifier()
+    if classifier is None:
+        return None
+    try:
+        return classifier.classify(text)
+    except Exception as exc:  # a broken model must never stop a complaint from being stored
+        log.error("classifying a complaint failed (%s); routing reads it again", type(exc).__name__)
+        return None
+
+
+def _plan_route(case: Case, classified: Classification | None = None) -> _Plan:
     classifier = current_classifier()
     if classifier is None:
         return _triage_plan("no classifier model is active")
-    result = classifier.classify(case.text)
+    result = classifier.classify(case.text) if classified is None else classified
     threshold = routing_threshold(getattr(classifier, "triage_threshold", None))
     theme = _by_code(Theme, result.theme)
     if theme is not None and not theme.active:
@@ -209,6 +223,28 @@ def route_new_case(case: Case) -> None:
     except Exception as exc:
         log.error("routing case %s failed (%s); it stays in the triage queue", case_id, type(exc).__name__)
         _leave_in_triage(case, case_id, f"routing failed ({type(exc).__name__})")
+        return
+    log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
+
+
+def route_fresh_case(case: Case, classified: Classification | None) -> None:
+    """Route a case stored in this very transaction (nobody else can have routed it), with the model's
+    reading of its text (`classified`) taken before it was stored. In a savepoint: on a database error the case stays,
+    in the triage queue, with the reason; never raises for a failure of routing itself."""
+    try:
+        plan = _plan_route(case, classified)
+    except Exception as exc:
+        log.error("classifying case %s failed (%s); it goes to the triage queue", case.id, type(exc).__name__)
+        plan = _triage_plan(f"the classifier failed ({type(exc).__name__})")
+    case_id = case.id
+    savepoint = db.session.begin_nested()
+    try:
+        _apply_plan(case, plan)
+        savepoint.commit()
+    except Exception as exc:
+        savepoint.rollback()
+        log.error("routing failed for case %s (%s); it stays in the triage queue", case_id, type(exc).__name__)
+        case.routing_explanation = {"decision": "triage", "reason": f"routing failed ({type(exc).__name__})"}
         return
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 

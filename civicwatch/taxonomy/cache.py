@@ -73,7 +73,10 @@ def _bump_version_on_bulk_change(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_version(session: Session, transaction: SessionTransaction) -> None:
-    session.info.pop(_SESSION_KEY, None)
+    # Not at the end of each flush's inner transaction: the token read once holds until the transaction (or a
+    # savepoint, which may have rolled a change back) ends.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_SESSION_KEY, None)
 
 
 def taxonomy_version() -> str | None:

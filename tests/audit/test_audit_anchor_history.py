@@ -74,3 +74,19 @@ def test_a_log_replaced_from_the_start_is_caught(app):
     _entries(anchored + 3, prefix="forged")
     assert read_anchor().seq == anchored
     assert verify_chain()[1] is not None
+
+
+def test_each_process_anchors_at_most_once_per_interval(app, clock):
+    app.config["AUDIT_ANCHOR_INTERVAL_SECONDS"] = 60
+    _entries(1)
+    anchored = read_anchor().seq
+    assert anchored == _tip()
+    _entries(2)  # within the interval: only the database has them
+    assert read_anchor().seq == anchored
+    clock.advance(seconds=61)
+    _entries(1)
+    assert read_anchor().seq == _tip() == anchored + 3
+    _entries(1)
+    result = app.test_cli_runner().invoke(args=["civicwatch", "audit", "anchor", "--write"])
+    assert result.exit_code == 0 and read_anchor().seq == _tip()  # e.g. from cron, whatever the interval
+    assert verify_chain()[1] is None

@@ -114,11 +114,11 @@ def test_receive_complaint_commits_and_routes(app):
 def test_routing_failure_keeps_the_case_in_triage(app, monkeypatch, caplog):
     import civicwatch.routing.operations as routing
 
-    def broken(case):
+    def broken(case, plan):
         case.body_id = 1
         raise RuntimeError(f"model exploded on {case.text}")
 
-    monkeypatch.setattr(routing, "route_new_case", broken)
+    monkeypatch.setattr(routing, "_apply_plan", broken)
     code = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB, phone="+23276123456")).code
     stored = queries.find_case_by_receipt(code)
     assert stored is not None and stored.body_id is None

@@ -125,6 +125,8 @@ def test_files_are_removed_when_the_commit_fails(client, app):
     written: list[int] = []
 
     def database_fails(session: Session) -> None:
+        if session.in_nested_transaction():  # a savepoint's release is not the commit
+            return
         written.append(len(files_under(uploads)))
         raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
 
