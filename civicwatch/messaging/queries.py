@@ -1,30 +1,50 @@
-"""Reads of the outbox for the admin page (counts and failed messages, never phone numbers), and opt-outs."""
+"""Reads of the outbox for the staff page (counts, waiting and failed messages, never phone numbers), and opt-outs.
+Who may see which message is decided above, where cases are: the callers pass it as `scope`."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload
 
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut
 
+WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
-def outbox_counts() -> dict[OutboxStatus, int]:
+
+def _scoped(query: Select, scope: ColumnElement[bool] | None) -> Select:
+    return query if scope is None else query.where(scope)
+
+
+def outbox_counts(scope: ColumnElement[bool] | None = None) -> dict[OutboxStatus, int]:
     rows = db.session.execute(
-        select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)
+        _scoped(select(OutboundMessage.status, func.count()), scope).group_by(OutboundMessage.status)
     ).all()
     found = {OutboxStatus(status) if not isinstance(status, OutboxStatus) else status: count
              for status, count in rows}
     return {status: found.get(status, 0) for status in OutboxStatus}
 
 
-def failed_messages(limit: int = 200) -> list[OutboundMessage]:
+def failed_messages(limit: int = 200, scope: ColumnElement[bool] | None = None) -> list[OutboundMessage]:
     return list(db.session.scalars(
-        select(OutboundMessage)
+        _scoped(select(OutboundMessage), scope)
         .options(joinedload(OutboundMessage.case))
         .where(OutboundMessage.status == OutboxStatus.FAILED)
         .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
         .limit(limit)
     ))
+
+
+def waiting_messages(scope: ColumnElement[bool] | None, page: int, per_page: int) -> tuple[list[OutboundMessage], int, int]:
+    """One page of the messages still to be sent, the longest waiting first; with the total and the page
+    actually shown (a page past the end shows the last)."""
+    query = _scoped(select(OutboundMessage), scope).where(OutboundMessage.status.in_(WAITING))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, min(page, -(-total // per_page) or 1))
+    items = list(db.session.scalars(
+        query.options(joinedload(OutboundMessage.case))
+        .order_by(OutboundMessage.created_at.asc(), OutboundMessage.id.asc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    return items, total, page
 
 
 def get_message(message_id: int) -> OutboundMessage | None:

@@ -1,14 +1,25 @@
-"""Reads for the SMS dialogue: a phone's cases."""
+"""Reads for the SMS dialogue (a phone's cases) and for the staff outbox page (the texts each member of staff
+may see)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
+from civicwatch.accounts.models import Role, User
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.permissions import visible_cases
 from civicwatch.cases.queries import IN_PROGRESS, OPEN_STATUSES
+from civicwatch.crypto import decrypt_text
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.operations import OPTED_OUT_NOTE
+from civicwatch.messaging.queries import failed_messages, outbox_counts, waiting_messages
+from civicwatch.phones import mask_phone
 
 # Cases with an answer to rate or appeal: the same statuses as the rating and appeal operations accept.
 RATEABLE_STATUSES = tuple(sorted(ANSWERED, key=lambda status: status.value))
@@ -54,3 +65,120 @@ def case_waiting_for_phone(phone_hash: str, asked_after: dt.datetime | None) -> 
     if asked_after is not None:
         query = query.where(Case.waiting_since > asked_after)
     return db.session.scalar(query.order_by(Case.waiting_since.desc(), Case.id.desc()).limit(1))
+
+
+# ---------------------------------------------------------------- the staff outbox page
+
+OUTBOX_PAGE_SIZE = 50
+
+# Twilio's codes in the words staff can act on (or pass on to the complainant).
+TWILIO_ERRORS = {
+    21211: "The number is not a valid phone number.",
+    21408: "Our SMS account may not send texts to this country.",
+    21610: "The person asked their phone company to stop texts from us.",
+    21612: "No phone network carries texts from our account to this number.",
+    21614: "The number is not a mobile phone.",
+    20429: "The SMS provider asked us to send more slowly.",
+    30003: "The phone was switched off or out of reach.",
+    30005: "The number is unknown or no longer in use.",
+    30006: "The number is a landline or cannot receive texts.",
+    30007: "The phone company blocked the text as unwanted.",
+    30008: "The phone company did not deliver the text and gave no reason.",
+}
+# Our own notes (civicwatch.messaging.senders and operations), by how they begin.
+NOTES = (
+    ("Twilio did not answer in time", "The SMS provider did not answer in time."),
+    ("could not reach Twilio", "We could not reach the SMS provider (network or provider outage)."),
+    ("Twilio client error", "Sending failed inside our connection to the SMS provider."),
+    (OPTED_OUT_NOTE, "Not sent: the number texted STOP."),
+    ("carrier reported", "The phone company reported that the text did not arrive."),
+)
+_HTTP_STATUS = re.compile(r"\(HTTP (\d{3})\)")
+
+
+def error_in_words(last_error: str | None, code: int | None) -> str:
+    """What went wrong last time, in plain words, with Twilio's code for anyone who asks Twilio."""
+    if not last_error and code is None:
+        return ""
+    suffix = f" (Twilio error {code})" if code else ""
+    if code in TWILIO_ERRORS:
+        return TWILIO_ERRORS[code] + suffix
+    text = last_error or ""
+    for start, words in NOTES:
+        if text.startswith(start):
+            return words + suffix
+    status = _HTTP_STATUS.search(text)
+    if status and status.group(1).startswith("5"):
+        return "The SMS provider had a problem on its side." + suffix
+    return "The SMS provider refused the text." + suffix if code else text
+
+
+def duration_words(delta: dt.timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    for size, unit in ((1440, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size:
+            count = minutes // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return "less than a minute"
+
+
+def outbox_scope(user: User) -> ColumnElement[bool]:
+    """The messages `user` may see: those of the cases they may open (their body's, none they recused
+    from); an admin also sees messages tied to no case (answers to texts that named none)."""
+    of_visible_case = OutboundMessage.case_id.in_(visible_cases(user).with_only_columns(Case.id))
+    if user.role is Role.ADMIN:
+        return or_(OutboundMessage.case_id.is_(None), of_visible_case)
+    return of_visible_case
+
+
+@dataclass(frozen=True)
+class WaitingText:
+    """One row of the outbox page: never the number, never the text."""
+
+    id: int
+    phone: str
+    case_id: int | None
+    reference: str | None
+    waited: str
+    attempts: int
+    sending: bool
+    next_attempt_at: dt.datetime
+    next_attempt_in: str
+    error: str
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    items: list[WaitingText]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _waiting_text(message: OutboundMessage, now: dt.datetime) -> WaitingText:
+    return WaitingText(
+        id=message.id, phone=mask_phone(decrypt_text(message.to_encrypted)), case_id=message.case_id,
+        reference=message.case.reference if message.case else None,
+        waited=duration_words(now - message.created_at), attempts=message.attempts,
+        sending=message.status is OutboxStatus.SENDING, next_attempt_at=message.next_attempt_at,
+        next_attempt_in="" if message.next_attempt_at <= now else duration_words(message.next_attempt_at - now),
+        error=error_in_words(message.last_error, message.last_error_code))
+
+
+def waiting_page(user: User, page: int) -> OutboxPage:
+    """The texts still to be sent that `user` may see, one page, the longest waiting first."""
+    now = utcnow()
+    messages, total, page = waiting_messages(outbox_scope(user), page, OUTBOX_PAGE_SIZE)
+    return OutboxPage([_waiting_text(message, now) for message in messages], total, page, OUTBOX_PAGE_SIZE)
+
+
+def visible_outbox_counts(user: User) -> dict[OutboxStatus, int]:
+    return outbox_counts(outbox_scope(user))
+
+
+def visible_failed_messages(user: User) -> list[OutboundMessage]:
+    return failed_messages(scope=outbox_scope(user))

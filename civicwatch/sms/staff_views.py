@@ -1,28 +1,34 @@
-"""The admin's page of the SMS line: the outbox (what failed, and a button to send it again) and the inbox
-(texts waiting for the worker, texts set aside). Here in sms, above messaging, because it shows both."""
+"""The staff page of the SMS line: the outbox (each text still to be sent, what failed, and for admins a button to
+send it again) and, for admins, the inbox (texts waiting for the worker, texts set aside). Here in sms, above
+messaging and cases, because it shows both and each member of staff sees only their cases' texts."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from civicwatch.accounts.permissions import admin_required
+from civicwatch.accounts.models import Role
+from civicwatch.accounts.permissions import admin_required, staff_required
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import retry_message
-from civicwatch.messaging.queries import failed_messages, get_message, outbox_counts
+from civicwatch.messaging.queries import get_message
 from civicwatch.sms.forms import RetryForm
 from civicwatch.sms.inbox import retry_set_aside_texts, waiting_texts
+from civicwatch.sms.queries import error_in_words, visible_failed_messages, visible_outbox_counts, waiting_page
 
 blueprint = Blueprint("outbox", __name__, url_prefix="/staff/outbox")
 
 
 @blueprint.get("/")
-@admin_required
+@staff_required
 def index() -> ResponseReturnValue:
-    waiting, set_aside = waiting_texts()
-    return render_template("sms/outbox.html", counts=outbox_counts(), failed=failed_messages(),
-                           form=RetryForm(), texts_waiting=waiting, texts_set_aside=set_aside)
+    is_admin = current_user.role is Role.ADMIN
+    waiting, set_aside = waiting_texts() if is_admin else (0, 0)
+    return render_template("sms/outbox.html", counts=visible_outbox_counts(current_user),
+                           waiting=waiting_page(current_user, request.args.get("page", 1, type=int) or 1),
+                           failed=visible_failed_messages(current_user), is_admin=is_admin,
+                           error_in_words=error_in_words, form=RetryForm(), texts_waiting=waiting, texts_set_aside=set_aside)
 
 
 @blueprint.post("/<int:message_id>/retry")
