@@ -46,12 +46,23 @@ def check_settings(config: dict[str, Any]) -> None:
             "CIVICWATCH_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
             'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         )
+    _check_identity_key(config)
     _check_timezone(config.get("TIMEZONE", "UTC"))
     if is_production(config):
         _check_public_base_url(config.get("PUBLIC_BASE_URL"))
         _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
         if config.get("TRUSTED_HOSTS") is None:
             config["TRUSTED_HOSTS"] = [urlsplit(config["PUBLIC_BASE_URL"]).hostname]
+
+
+def _check_identity_key(config: Mapping[str, Any]) -> None:
+    key = config.get("CIVICWATCH_IDENTITY_KEY")
+    if not valid_encryption_key(key):
+        raise SettingsError("CIVICWATCH_IDENTITY_KEY (the identity vault's key) must be a Fernet key, made like "
+                            "CIVICWATCH_ENCRYPTION_KEY")
+    if key == config.get("CIVICWATCH_ENCRYPTION_KEY"):
+        raise SettingsError("CIVICWATCH_IDENTITY_KEY must differ from CIVICWATCH_ENCRYPTION_KEY: the identity "
+                            "vault has its own key")
 
 
 def _check_timezone(name: object) -> None:
