@@ -37,6 +37,8 @@ class Config:
     ENVIRONMENT = "development"  # what CIVICWATCH_ENV chose; civicwatch/settings.py checks each at start
     SECRET_KEY = os.environ.get("SECRET_KEY")
     CIVICWATCH_ENCRYPTION_KEY = os.environ.get("CIVICWATCH_ENCRYPTION_KEY")
+    # The identity vault's own key: complainants' identity and contact details (never the content key).
+    CIVICWATCH_IDENTITY_KEY = os.environ.get("CIVICWATCH_IDENTITY_KEY")
     # None only in production without DATABASE_URL, which the required-secrets check refuses at start.
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'civicwatch.sqlite3'}"
@@ -165,6 +167,8 @@ class Config:
     # Reading published requests: generous for apps, but no bulk probing of the date filters.
     OPEN311_READ_RATE_LIMIT = "120 per minute;5000 per day"
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # The longest a custodian's grant to see a complainant's identity may last.
+    DISCLOSURE_MAX_HOURS = _env_int("CIVICWATCH_DISCLOSURE_MAX_HOURS", 72)
     REQUIRED_SECRETS: tuple[str, ...] = ()
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
     # Rate limits and lockouts count the real client only when this matches the deployment.
@@ -191,6 +195,7 @@ class TestingConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     # A fixed Fernet key so tests are repeatable; production must bring its own.
     CIVICWATCH_ENCRYPTION_KEY = "lbn3C9xZHpzUQGJH0Sp0jU3Zms0m7BnVYNn9yEKcgUE="
+    CIVICWATCH_IDENTITY_KEY = "Cq0u9m4yS7mWk2vE1Jx8b3dH6fT5nR0pL2aZ4cV7gQk="
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     TWILIO_ACCOUNT_SID = None
     TWILIO_AUTH_TOKEN = None
@@ -214,7 +219,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
-    REQUIRED_SECRETS = ("SECRET_KEY", "CIVICWATCH_ENCRYPTION_KEY", "DATABASE_URL")
+    REQUIRED_SECRETS = ("SECRET_KEY", "CIVICWATCH_ENCRYPTION_KEY", "CIVICWATCH_IDENTITY_KEY", "DATABASE_URL")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     # No defaults: both are checked at start (civicwatch/settings.py).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")

@@ -15,6 +15,7 @@ from civicwatch.commands import register_cli
 from civicwatch.compression import register_compression
 from civicwatch.database import close_quietly
 from civicwatch.demo.operations import DEMO_CONTACTS
+from civicwatch.disclosure import views as disclosure_views
 from civicwatch.errors import register_error_handlers
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
 from civicwatch.i18n import register_languages
@@ -49,6 +50,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     publishing_views.blueprint,
     interfaces_views.blueprint,
     routing_views.blueprint,
+    disclosure_views.blueprint,
 )
 
 

@@ -25,6 +25,24 @@ def _fernet_for(key: str) -> Fernet:
     return Fernet(key)
 
 
+# Keys apart from the content key, each for one kind of data: the complainant's identity and contact details
+# (the identity vault), and the sealed originals of uploaded files. Whoever holds the content key alone reads
+# the cases but not who sent them.
+IDENTITY_KEY = "CIVICWATCH_IDENTITY_KEY"
+
+
+def encrypt_json_with(setting: str, value: dict[str, Any]) -> bytes:
+    """Encrypted under the key in config[`setting`] (such as IDENTITY_KEY), not the content key."""
+    return _fernet_for(current_app.config[setting]).encrypt(json.dumps(value, sort_keys=True).encode("utf-8"))
+
+
+def decrypt_json_with(setting: str, token: bytes) -> dict[str, Any]:
+    try:
+        return json.loads(_fernet_for(current_app.config[setting]).decrypt(token).decode("utf-8"))
+    except InvalidToken as exc:
+        raise DecryptionError(f"the value could not be decrypted with {setting}") from exc
+
+
 def derived_key(purpose: str) -> bytes:
     """A key per purpose, derived from the encryption key, so one use's values cannot be compared with another's."""
     return _derive(current_app.config["CIVICWATCH_ENCRYPTION_KEY"], purpose)

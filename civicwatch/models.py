@@ -8,6 +8,7 @@ from civicwatch.cases.models import (  # noqa: F401
     CaseMessage,
     CaseStatus,
     Channel,
+    ComplainantIdentity,
     MessageKind,
     Outcome,
     Recommendation,
@@ -15,6 +16,7 @@ from civicwatch.cases.models import (  # noqa: F401
     RemedyStatus,
 )
 from civicwatch.classify.models import LabelledExample  # noqa: F401
+from civicwatch.disclosure.models import DisclosureRequest  # noqa: F401
 from civicwatch.intake.models import ReceiptLookupFailure, SubmissionKey  # noqa: F401
 from civicwatch.interfaces.models import ApiKey, Open311Token  # noqa: F401
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut  # noqa: F401

@@ -46,6 +46,7 @@ def check_settings(config: dict[str, Any]) -> None:
             "CIVICWATCH_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
             'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         )
+    _check_identity_key(config)
     _check_timezone(config.get("TIMEZONE", "UTC"))
     _check_emergency_advice(config.get("EMERGENCY_ADVICE_SMS"))
     if is_production(config):
@@ -63,6 +64,16 @@ def _check_emergency_advice(advice: object) -> None:
     if not isinstance(advice, str) or not advice.strip() or len(advice) > EMERGENCY_ADVICE_MAX:
         raise SettingsError(f"CIVICWATCH_EMERGENCY_ADVICE_SMS must be a text of 1 to {EMERGENCY_ADVICE_MAX} "
                             "characters: what to do when someone is in danger now (name the emergency number)")
+
+
+def _check_identity_key(config: Mapping[str, Any]) -> None:
+    key = config.get("CIVICWATCH_IDENTITY_KEY")
+    if not valid_encryption_key(key):
+        raise SettingsError("CIVICWATCH_IDENTITY_KEY (the identity vault's key) must be a Fernet key, made like "
+                            "CIVICWATCH_ENCRYPTION_KEY")
+    if key == config.get("CIVICWATCH_ENCRYPTION_KEY"):
+        raise SettingsError("CIVICWATCH_IDENTITY_KEY must differ from CIVICWATCH_ENCRYPTION_KEY: the identity "
+                            "vault has its own key")
 
 
 def _check_timezone(name: object) -> None:

@@ -17,9 +17,9 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from civicwatch.accounts.models import User
 from civicwatch.cases.deadlines import set_deadlines
+from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
 from civicwatch.cases.references import format_reference, new_receipt_code, receipt_hash, temporary_reference
-from civicwatch.crypto import encrypt_json, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body, Region, Theme
@@ -78,10 +78,7 @@ def create_case(status: CaseStatus | str = CaseStatus.RECEIVED, body: str | Body
         case.region = region
     if phone:
         contact = {"phone": phone}
-    if contact:
-        case.contact_encrypted = encrypt_json(contact)
-        if contact.get("phone"):
-            case.contact_phone_hash = keyed_hash("phone", contact["phone"])
+    store_contact(case, contact)
     set_deadlines(case, body, created)
     for name in STATUS_TIMESTAMPS.get(status, ()):
         setattr(case, name, created + stamped_after[name])

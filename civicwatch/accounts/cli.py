@@ -1,11 +1,11 @@
-"""`civicwatch create-user` and `civicwatch unlock-two-factor`."""
+"""`civicwatch create-user`, `civicwatch unlock-two-factor` and `civicwatch identity-custodian`."""
 from __future__ import annotations
 
 import click
 from sqlalchemy import select
 
 from civicwatch.accounts.models import Role
-from civicwatch.accounts.operations import create_user, find_user_by_email
+from civicwatch.accounts.operations import create_user, find_user_by_email, set_identity_custodian
 from civicwatch.accounts.totp import second_factor_locked, unlock_second_factor
 from civicwatch.cli import cli
 from civicwatch.errors import DomainError
@@ -45,3 +45,16 @@ def unlock_two_factor_command(email: str) -> None:
     unlock_second_factor(user, actor=None)
     db.session.commit()
     click.echo(f"Unlocked the two-factor sign-in of {user.email}.")
+
+
+@cli.command("identity-custodian")
+@click.option("--email", required=True)
+@click.option("--revoke", is_flag=True, help="Take the duty away instead.")
+def identity_custodian_command(email: str, revoke: bool) -> None:
+    """Make a staff member a custodian of the identity vault (who approves disclosure requests), or revoke it."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException("no account with that email")
+    set_identity_custodian(user, not revoke, actor=None)
+    db.session.commit()
+    click.echo(f"{user.email} is {'no longer' if revoke else 'now'} an identity custodian.")

@@ -6,7 +6,7 @@ import enum
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.crypto import keyed_hash
@@ -43,6 +43,9 @@ class User(UserMixin, TimestampMixin, Model):
     totp_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     totp_locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A custodian of the identity vault decides who may see a complainant's identity (never their own asks).
+    # A duty held beside the role, so an admin or auditor can carry it without losing their own work.
+    identity_custodian: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Random; replaced at sign-out, password or authenticator change and (de)activation, which ends every
     # session of the user. Sessions carry a keyed hash of it, never the value itself.
     session_token: Mapped[str] = mapped_column(String(64))

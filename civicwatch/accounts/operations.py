@@ -209,5 +209,14 @@ def set_user_active(user: User, active: bool, actor: User) -> None:
                  before={"active": before}, after={"active": active})
 
 
+def set_identity_custodian(user: User, custodian: bool, actor: User | None) -> None:
+    """Give or take the identity custodian's duty (deciding disclosure requests). Audited; flushes only."""
+    before = user.identity_custodian
+    user.identity_custodian = custodian
+    db.session.flush()
+    record_audit(actor, "user.identity_custodian", user, before={"identity_custodian": before},
+                 after={"identity_custodian": custodian})
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.role, User.email)))

@@ -103,8 +103,8 @@ class Case(TimestampMixin, Model):
     routed_by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
-    # Encrypted JSON {"phone": ..., "email": ...}; the keyed hash finds a case by phone.
-    contact_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The contact details themselves are in the identity vault (ComplainantIdentity); the keyed hash of the
+    # phone number finds a case by phone without them.
     contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     acknowledge_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -145,9 +145,23 @@ class Case(TimestampMixin, Model):
     recommendations: Mapped[list[Recommendation]] = relationship(
         back_populates="case", order_by="Recommendation.id", cascade="all, delete-orphan"
     )
+    identity: Mapped[ComplainantIdentity | None] = relationship(cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.status.value}>"
+
+
+class ComplainantIdentity(TimestampMixin, Model):
+    """Who sent a case and how to reach them: apart from the case, under the identity vault's own key
+    (crypto.IDENTITY_KEY). Staff see the masked forms; the details only through a custodian's grant."""
+
+    __tablename__ = "complainant_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    contact_encrypted: Mapped[bytes] = mapped_column(LargeBinary)  # JSON {"phone": ..., "email": ...}
+    phone_masked: Mapped[str | None] = mapped_column(String(32))  # "+232 ••• ••56"
+    email_masked: Mapped[str | None] = mapped_column(String(64))  # "s•••@•••.org"
 
 
 class CaseEvent(Model):

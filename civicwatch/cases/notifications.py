@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case
-from civicwatch.crypto import decrypt_json
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.queries import is_opted_out
@@ -26,9 +26,9 @@ def sms_prefix(case: Case) -> str:
 def notify_complainant(case: Case, text: str, purpose: str) -> OutboundMessage | None:
     """Owe the complainant an SMS when they left a phone number and have not texted STOP; None otherwise
     (they read the case on the web follow-up page)."""
-    if case.contact_encrypted is None:
+    if case.contact_phone_hash is None:
         return None
-    phone = decrypt_json(case.contact_encrypted).get("phone")
+    phone = contact_of(case).get("phone")
     if not phone:
         return None
     if is_opted_out(phone_hash(phone)):

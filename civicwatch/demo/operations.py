@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import create_user
 from civicwatch.cases.deadlines import acknowledge_window, respond_window, set_deadlines
+from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
 from civicwatch.cases.references import (
     format_reference,
@@ -20,11 +21,9 @@ from civicwatch.cases.references import (
     receipt_hash,
     temporary_reference,
 )
-from civicwatch.crypto import encrypt_json
 from civicwatch.database import utcnow
 from civicwatch.demo.publications import publish_demo_answers
 from civicwatch.extensions import db
-from civicwatch.phones import phone_hash
 from civicwatch.routing.models import RoutingRule
 from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
@@ -216,9 +215,7 @@ def build_demo(password: str, case_count: int, seed: int,
         )
         if rng.random() < 0.3:
             contact = rng.choice(DEMO_CONTACTS)
-            case.contact_encrypted = encrypt_json({"phone": contact["phone"], "email": contact["email"],
-                                                   "name": contact["name"]})
-            case.contact_phone_hash = phone_hash(contact["phone"])
+            store_contact(case, {"phone": contact["phone"], "email": contact["email"], "name": contact["name"]})
         set_deadlines(case, body, created)
         db.session.add(case)
         db.session.flush()

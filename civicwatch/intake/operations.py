@@ -19,6 +19,7 @@ from civicwatch.cases.attachments import (
     save_attachment,
 )
 from civicwatch.cases.deadlines import bring_deadlines_forward, resume_deadline_clock, set_deadlines
+from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import (
     format_reference,
@@ -26,7 +27,6 @@ from civicwatch.cases.references import (
     receipt_hash,
     temporary_reference,
 )
-from civicwatch.crypto import encrypt_json
 from civicwatch.database import deployment_date, rollback_quietly, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import IdempotencyKey, remember_submission
@@ -43,7 +43,6 @@ from civicwatch.intake.validation import (
     resolve_place,
     resolve_reported_actor,
 )
-from civicwatch.phones import phone_hash
 from civicwatch.routing import operations as routing
 
 log = logging.getLogger(__name__)
@@ -100,10 +99,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
         region=region, district=district, location_text=location_text, reported_actor=reported_actor,
         actor=actor_row, urgent=submission.urgent, routed_by_hand=False, created_at=now,
     )
-    if contact:
-        case.contact_encrypted = encrypt_json(contact)
-        if contact.get("phone"):
-            case.contact_phone_hash = phone_hash(contact["phone"])
+    store_contact(case, contact)
     set_deadlines(case, None, now)
     db.session.add(case)
     db.session.flush()

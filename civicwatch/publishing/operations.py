@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.feedback import ANSWERED
+from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.notifications import FEEDBACK_BY_TEXT, notify_complainant, sms_prefix
 from civicwatch.cases.workflow import REASON_MAX
-from civicwatch.crypto import DecryptionError, decrypt_json
+from civicwatch.crypto import DecryptionError
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError
 from civicwatch.extensions import db
@@ -47,10 +48,8 @@ PHONE_LIKE = re.compile(r"\+?\d[\d\s\-.()/]{6,}\d")
 
 def known_details(case: Case) -> KnownDetails:
     """The complainant's name, phone and email from the case's encrypted contact data (never logged)."""
-    if case.contact_encrypted is None:
-        return KnownDetails()
     try:
-        contact = decrypt_json(case.contact_encrypted)
+        contact = contact_of(case)
     except DecryptionError:
         log.warning("contact data of case %s could not be decrypted for redaction", case.id)
         return KnownDetails()

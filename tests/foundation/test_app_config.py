@@ -4,19 +4,20 @@ from civicwatch import create_app
 from config import DevelopmentConfig, ProductionConfig, TestingConfig
 
 GOOD_KEY = TestingConfig.CIVICWATCH_ENCRYPTION_KEY
+IDENTITY_KEY = TestingConfig.CIVICWATCH_IDENTITY_KEY
 SHARED_STORAGE = "redis://localhost:6379/0"  # never reached: no rate-limited request is made here
 
 
 def production(**overrides):
-    attrs = {"SECRET_KEY": "s" * 40, "CIVICWATCH_ENCRYPTION_KEY": GOOD_KEY,
+    attrs = {"SECRET_KEY": "s" * 40, "CIVICWATCH_ENCRYPTION_KEY": GOOD_KEY, "CIVICWATCH_IDENTITY_KEY": IDENTITY_KEY,
              "SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_BASE_URL": "https://civicwatch.example.org",
              "RATELIMIT_STORAGE_URI": SHARED_STORAGE, **overrides}
     return type("Prod", (ProductionConfig,), attrs)
 
 
 def development(tmp_path, **overrides):
-    attrs = {"SECRET_KEY": "s" * 40, "CIVICWATCH_ENCRYPTION_KEY": GOOD_KEY, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-             "UPLOAD_DIR": str(tmp_path / "uploads"), "MODEL_DIR": str(tmp_path / "models"),
+    attrs = {"SECRET_KEY": "s" * 40, "CIVICWATCH_ENCRYPTION_KEY": GOOD_KEY, "CIVICWATCH_IDENTITY_KEY": IDENTITY_KEY,
+             "SQLALCHEMY_DATABASE_URI": "sqlite://", "UPLOAD_DIR": str(tmp_path / "uploads"), "MODEL_DIR": str(tmp_path / "models"),
              "TWILIO_ACCOUNT_SID": None, "TWILIO_AUTH_TOKEN": None, "TWILIO_FROM_NUMBER": None, **overrides}
     return type("Dev", (DevelopmentConfig,), attrs)
 
@@ -24,6 +25,7 @@ def development(tmp_path, **overrides):
 @pytest.mark.parametrize("missing, attr", [
     ("SECRET_KEY", "SECRET_KEY"),
     ("CIVICWATCH_ENCRYPTION_KEY", "CIVICWATCH_ENCRYPTION_KEY"),
+    ("CIVICWATCH_IDENTITY_KEY", "CIVICWATCH_IDENTITY_KEY"),
     ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
 ])
 def test_production_refuses_to_start_without_a_secret(missing, attr):
@@ -108,3 +110,9 @@ def test_the_emergency_advice_must_fit_the_urgent_text(advice):
     with pytest.raises(RuntimeError, match="CIVICWATCH_EMERGENCY_ADVICE_SMS"):
         create_app(production(EMERGENCY_ADVICE_SMS=advice))
     assert create_app(production()).config["EMERGENCY_ADVICE_SMS"].startswith("If someone is in danger now")
+
+
+@pytest.mark.parametrize("key, message", [("not-a-key", "must be a Fernet key"), (GOOD_KEY, "must differ")])
+def test_the_identity_vault_needs_its_own_valid_key(key, message):
+    with pytest.raises(RuntimeError, match=message):
+        create_app(production(CIVICWATCH_IDENTITY_KEY=key))

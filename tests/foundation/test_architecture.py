@@ -20,6 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"classify"}),
     frozenset({"cases"}),
     frozenset({"routing"}),
+    frozenset({"disclosure"}),  # the identity vault's grants: above cases, whose pages link to it
     frozenset({"transparency", "publishing"}),
     frozenset({"intake"}),
     frozenset({"sms"}),

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases import deadlines
 from civicwatch.cases.attachments import AttachmentError, IncomingFile, attachment_path
+from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import normalise_receipt_code
-from civicwatch.crypto import decrypt_json, keyed_hash
+from civicwatch.crypto import keyed_hash
 from civicwatch.database import set_clock
 from civicwatch.extensions import db
 from civicwatch.intake import operations, queries
@@ -44,7 +45,7 @@ def test_submit_complaint_stores_everything_but_the_code(app):
     assert stored.region.code == "southern" and stored.district.code == "bo"  # region implied by district
     assert stored.actor.code == "police" and stored.reported_actor == "police"
     assert stored.acknowledge_due_at is not None and stored.respond_due_at is not None
-    assert decrypt_json(stored.contact_encrypted) == {"phone": "+23276123456", "email": "Someone@example.org"}
+    assert contact_of(stored) == {"phone": "+23276123456", "email": "Someone@example.org"}
     assert stored.contact_phone_hash == keyed_hash("phone", "+23276123456")
     assert queries.find_case_by_receipt(code).id == case.id
     assert queries.find_case_by_receipt(code.replace(" ", "-")).id == case.id
@@ -58,7 +59,7 @@ def test_submit_complaint_stores_everything_but_the_code(app):
 
 def test_anonymous_complaint_has_no_contact(app):
     case, _ = operations.submit_complaint(Submission(text=TEXT, channel=Channel.WEB))
-    assert case.contact_encrypted is None and case.contact_phone_hash is None
+    assert case.identity is None and case.contact_phone_hash is None
 
 
 TOMORROW = object()  # resolved inside the test, from the clock fixture

@@ -6,7 +6,7 @@ import base64
 import logging
 import zlib
 
-from civicwatch.crypto import decrypt_json
+from civicwatch.cases.identity import contact_of
 from civicwatch.extensions import db
 from tests.factories import jpeg_with_gps, post_multipart
 from tests.intake.conftest import WHAT_HAPPENED, case_page_token, open_case, report_and_read_receipt
@@ -52,7 +52,7 @@ def test_contact_details_are_unreadable_in_the_raw_database(client):
         assert secret not in stored, secret
     # ...and readable with the key, for the staff who need it.
     db.session.refresh(reported.case)
-    assert decrypt_json(reported.case.contact_encrypted) == {"phone": PHONE_E164, "email": EMAIL}
+    assert contact_of(reported.case) == {"phone": PHONE_E164, "email": EMAIL}
 
 
 def test_logs_carry_no_personal_data(client, caplog):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel
-from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 from tests.intake.conftest import WHAT_HAPPENED, post_report, report_and_read_receipt
@@ -50,7 +50,7 @@ def test_valid_report_is_stored_and_confirmed_once(client):
     assert case.incident_date == dt.date(2026, 1, 5)
     assert (case.region.code, case.district.code, case.location_text) == ("eastern", "kenema", "Tongo")
     assert case.reported_actor == "police"
-    assert decrypt_json(case.contact_encrypted) == {"phone": "+23276123456", "email": "me@example.org"}
+    assert contact_of(case) == {"phone": "+23276123456", "email": "me@example.org"}
     assert db.session.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "received"
 
     first = client.get("/report/received")
@@ -79,7 +79,7 @@ def test_region_alone_and_optional_fields_left_empty(client):
     case = db.session.scalars(select(Case)).one()
     assert case.region.code == "western_area" and case.district is None
     assert case.incident_date is None and case.location_text is None and case.reported_actor is None
-    assert case.contact_encrypted is None
+    assert case.identity is None
 
 
 TOMORROW = object()  # resolved inside the test, from the clock fixture

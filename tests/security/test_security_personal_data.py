@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlalchemy import text
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus
-from civicwatch.crypto import decrypt_json
+from civicwatch.crypto import IDENTITY_KEY, DecryptionError, decrypt_json, decrypt_json_with
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import staff_client
@@ -24,14 +25,18 @@ SECRET_WORDS = "Lieutenant Bangura shot at the crowd"
 def test_contact_details_are_encrypted_at_rest(app):
     reported = send_report(app, "contact", contact_choice="contact", phone=PHONE_TYPED, email=EMAIL)
     with db.engine.connect() as conn:
-        raw = conn.execute(text("SELECT contact_encrypted, contact_phone_hash FROM cases WHERE id = :id"),
+        raw = conn.execute(text("SELECT i.contact_encrypted, c.contact_phone_hash FROM cases c "
+                                "JOIN complainant_identities i ON i.case_id = c.id WHERE c.id = :id"),
                            {"id": reported.case_id}).one()
     blob = bytes(raw[0])
     assert b"76555123" not in blob and b"fatmata" not in blob
     assert blob.startswith(b"gAAAAA")  # a Fernet token
     assert raw[1] and "76555123" not in raw[1]
-    # The application can still read it with its key (so encryption is real, not data loss).
-    assert decrypt_json(blob) == {"phone": PHONE_E164, "email": EMAIL}
+    # The application can still read it with the vault's key (so encryption is real, not data loss), and the
+    # content key alone cannot.
+    assert decrypt_json_with(IDENTITY_KEY, blob) == {"phone": PHONE_E164, "email": EMAIL}
+    with pytest.raises(DecryptionError):
+        decrypt_json(blob)
     for table, column, value in stored_strings():
         assert "76555123" not in digits_only(value) or len(value) > 400, (table, column)
         assert "fatmata" not in value.lower(), (table, column)

@@ -6,8 +6,8 @@ import re
 from sqlalchemy import func, select
 
 from civicwatch.audit.models import AuditEntry
+from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseStatus, Channel, MessageKind
-from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.messaging.models import SmsOptOut
@@ -37,7 +37,7 @@ def test_a_detailed_first_text_opens_a_case_like_the_web_form(text, clock):
     assert case.channel is Channel.SMS and case.status is CaseStatus.RECEIVED
     assert case.text == REPORT
     assert case.contact_phone_hash == phone_hash(PHONE)
-    assert decrypt_json(case.contact_encrypted)["phone"] == PHONE
+    assert contact_of(case)["phone"] == PHONE
     assert any(event.kind == "received" and event.public for event in case.events)
     assert case.acknowledge_due_at is not None
     assert db.session.scalar(select(func.count()).where(AuditEntry.action == "case.submit")) == 1

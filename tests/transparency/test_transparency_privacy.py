@@ -10,8 +10,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseStatus
-from civicwatch.crypto import decrypt_json
 from civicwatch.database import set_clock
 from civicwatch.demo.operations import DEMO_CONTACTS, build_demo
 from civicwatch.extensions import db
@@ -141,11 +141,11 @@ def demo_world(app, publish, client):
     build_demo("demo-password-123", 150, 7)
     db.session.commit()
     with_contact = [c for c in db.session.scalars(select(Case).where(
-        Case.status.in_((CaseStatus.CLOSED, CaseStatus.RESPONDED)), Case.contact_encrypted.is_not(None),
+        Case.status.in_((CaseStatus.CLOSED, CaseStatus.RESPONDED)), Case.identity.has(),
         Case.body_id.is_not(None)))][:4]
     assert with_contact, "the demo data has answered cases with contact details"
     for case in with_contact:
-        contact = decrypt_json(case.contact_encrypted)
+        contact = contact_of(case)
         case.findings = (f"{contact['name']} told us that Officer Kamara took her phone. Call her on "
                          f"{contact['phone']} or 0{contact['phone'][4:]} or write to {contact['email']}.")
         case.draft_public_response = f"We apologise to {contact['name'].split()[0]}. The officer was warned."

@@ -1,0 +1,134 @@
+"""Asking for, deciding and using a disclosure grant. Every step writes its audit entry, which names the
+request and never the identity. Flush, never commit."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import select
+
+from civicwatch.accounts.models import User
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.identity import contact_of
+from civicwatch.cases.models import Case, CaseEvent, CaseMessage, Channel, MessageKind
+from civicwatch.cases.notifications import notify_complainant, sms_prefix
+from civicwatch.cases.permissions import can_open
+from civicwatch.database import utcnow
+from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope, DisclosureStatus
+from civicwatch.disclosure.permissions import require_decision, require_request
+from civicwatch.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from civicwatch.extensions import db
+from civicwatch.text import check_text
+
+REASON_MIN = 20  # a reason, not "needed"
+TEXT_MAX = 2000
+RECIPIENT_MAX = 200
+# What the complainant reads (follow-up page and SMS) before their details leave the body: no reason, no
+# recipient, which could themselves say too much to someone else holding their phone.
+OUTSIDE_NOTICE = ("The body handling your complaint has been allowed to share your name and contact details "
+                  "with another authority, as the law requires. If this puts you at risk, reply now.")
+
+
+def request_disclosure(case: Case, user: User, scope: DisclosureScope, reason: str | None,
+                       recipient: str | None = None) -> DisclosureRequest:
+    """Ask a custodian to let `user` see the complainant's identity, for a reason (and, outside the body,
+    naming who would receive it)."""
+    require_request(user, case)
+    if case.identity is None:
+        raise DomainError("This complaint was sent anonymously: there is no identity to disclose.")
+    reason = check_text(reason, "reason", TEXT_MAX)
+    if len(reason) < REASON_MIN:
+        raise DomainError(f"Give the reason in a sentence or more (at least {REASON_MIN} characters).")
+    recipient = check_text(recipient, "recipient", RECIPIENT_MAX, required=scope is DisclosureScope.OUTSIDE_BODY)
+    if _open_request(case, user, utcnow()) is not None:
+        raise ConflictError("You already have a request for this case that is pending or approved.")
+    request = DisclosureRequest(case_id=case.id, requester_id=user.id, scope=scope, reason=reason,
+                                recipient=recipient or None, created_at=utcnow())
+    db.session.add(request)
+    db.session.flush()
+    record_audit(user, "disclosure.request", request, case=case,
+                 after={"scope": scope.value, "reason": reason, "recipient_named": bool(recipient)})
+    return request
+
+
+def approve_disclosure(request: DisclosureRequest, custodian: User, hours: int | None,
+                       legal_bar: str | None = None, note: str | None = None) -> None:
+    """Grant the request for `hours`. Outside the body, the complainant is told now, through the follow-up
+    page and the outbox, unless the custodian records the law that forbids telling them (`legal_bar`)."""
+    _require_pending(request, custodian)
+    limit = int(current_app.config["DISCLOSURE_MAX_HOURS"])
+    if hours is None or not 1 <= hours <= limit:
+        raise DomainError(f"A grant lasts from 1 to {limit} hours.")
+    legal_bar = check_text(legal_bar, "legal bar", TEXT_MAX, required=False) or None
+    now = utcnow()
+    request.status = DisclosureStatus.APPROVED
+    _decide(request, custodian, now, note)
+    request.expires_at = now + dt.timedelta(hours=hours)
+    request.legal_bar = legal_bar
+    told = request.scope is DisclosureScope.OUTSIDE_BODY and legal_bar is None
+    if told:
+        _tell_complainant(request.case, custodian, now)
+        request.complainant_told_at = now
+    db.session.flush()
+    record_audit(custodian, "disclosure.approve", request, case=request.case, after={
+        "expires_at": request.expires_at, "hours": hours, "scope": request.scope.value,
+        "complainant_told": told, "legal_bar": legal_bar, "note": request.decision_note})
+
+
+def refuse_disclosure(request: DisclosureRequest, custodian: User, note: str | None) -> None:
+    _require_pending(request, custodian)
+    request.status = DisclosureStatus.REFUSED
+    _decide(request, custodian, utcnow(), check_text(note, "reason for refusing", TEXT_MAX))
+    db.session.flush()
+    record_audit(custodian, "disclosure.refuse", request, case=request.case, after={"note": request.decision_note})
+
+
+def reveal_identity(case: Case, user: User) -> dict[str, str]:
+    """The complainant's contact details for the holder of a running grant; each look is audited."""
+    now = utcnow()
+    grant = active_grant(case, user, now)
+    if grant is None or not can_open(user, case.id):
+        raise PermissionDeniedError("Seeing this complainant's identity needs a custodian's approved grant.")
+    record_audit(user, "identity.view", grant, case=case, after={"request": grant.id, "expires_at": grant.expires_at})
+    return contact_of(case)
+
+
+def active_grant(case: Case, user: User, now: dt.datetime) -> DisclosureRequest | None:
+    return db.session.scalar(select(DisclosureRequest).where(
+        DisclosureRequest.case_id == case.id, DisclosureRequest.requester_id == user.id,
+        DisclosureRequest.status == DisclosureStatus.APPROVED, DisclosureRequest.expires_at > now,
+    ).order_by(DisclosureRequest.expires_at.desc()).limit(1))
+
+
+def load_request(request_id: int) -> DisclosureRequest:
+    request = db.session.get(DisclosureRequest, request_id)
+    if request is None:
+        raise NotFoundError("There is no such disclosure request.")
+    return request
+
+
+def _open_request(case: Case, user: User, now: dt.datetime) -> DisclosureRequest | None:
+    pending = db.session.scalar(select(DisclosureRequest).where(
+        DisclosureRequest.case_id == case.id, DisclosureRequest.requester_id == user.id,
+        DisclosureRequest.status == DisclosureStatus.PENDING).limit(1))
+    return pending or active_grant(case, user, now)
+
+
+def _require_pending(request: DisclosureRequest, custodian: User) -> None:
+    require_decision(custodian, request)
+    if request.status is not DisclosureStatus.PENDING:
+        raise ConflictError(f"This request was already {request.status.value}.")
+
+
+def _decide(request: DisclosureRequest, custodian: User, now: dt.datetime, note: str | None) -> None:
+    request.decided_by_id = custodian.id
+    request.decided_at = now
+    request.decision_note = check_text(note, "note", TEXT_MAX, required=False) or None
+
+
+def _tell_complainant(case: Case, custodian: User, now: dt.datetime) -> None:
+    outbound = notify_complainant(case, sms_prefix(case) + OUTSIDE_NOTICE, "disclosure_notice")
+    db.session.add(CaseMessage(case=case, kind=MessageKind.TO_COMPLAINANT, author_id=custodian.id, created_at=now,
+                               channel=Channel.SMS if outbound is not None else Channel.WEB, body=OUTSIDE_NOTICE))
+    db.session.add(CaseEvent(case=case, kind="identity_disclosure_notice", public=True, created_at=now,
+                             user_id=custodian.id, detail={"sms": outbound is not None}))

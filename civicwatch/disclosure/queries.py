@@ -1,0 +1,31 @@
+"""Reading disclosure requests: a case's, a user's, the custodians' queue."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from civicwatch.accounts.models import User
+from civicwatch.cases.models import Case
+from civicwatch.disclosure.models import DisclosureRequest, DisclosureStatus
+from civicwatch.extensions import db
+
+RECENT_DECISIONS = 50
+
+
+def requests_of(case: Case, user: User) -> list[DisclosureRequest]:
+    """The user's own requests for this case, newest first."""
+    return list(db.session.scalars(select(DisclosureRequest).where(
+        DisclosureRequest.case_id == case.id, DisclosureRequest.requester_id == user.id,
+    ).order_by(DisclosureRequest.id.desc())))
+
+
+def custodian_queue() -> tuple[list[DisclosureRequest], list[DisclosureRequest]]:
+    """Pending requests, oldest first, and the latest decisions."""
+    loading = (selectinload(DisclosureRequest.case), selectinload(DisclosureRequest.requester),
+               selectinload(DisclosureRequest.decided_by))
+    pending = db.session.scalars(select(DisclosureRequest).options(*loading).where(
+        DisclosureRequest.status == DisclosureStatus.PENDING).order_by(DisclosureRequest.id))
+    decided = db.session.scalars(select(DisclosureRequest).options(*loading).where(
+        DisclosureRequest.status != DisclosureStatus.PENDING).order_by(DisclosureRequest.decided_at.desc())
+        .limit(RECENT_DECISIONS))
+    return list(pending), list(decided)
