@@ -20,6 +20,7 @@ import os
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from crash import postgres as durable_postgres  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
 from transparency import Generator, benchmark_config, load_cases  # noqa: E402
 
 from civicwatch import create_app  # noqa: E402
@@ -100,7 +101,7 @@ def grow(app, url: str, generator: Generator, first: int, count: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(app, runs: int) -> None:
+def measure(app, runs: int) -> dict:
     with app.app_context():
         total = db.session.scalar(select(func.count()).select_from(Case))
         db.session.remove()
@@ -114,16 +115,52 @@ def measure(app, runs: int) -> None:
         print(f"  {label:<44} p50 {median:7.1f} ms   max {worst:7.1f} ms   {median / reference:5.1f}x reference",
               flush=True)
     print(f"  load average after: {_load()}", flush=True)
+    return clients
+
+
+def explain(app, client, path: str) -> None:
+    """EXPLAIN ANALYZE of every statement one dashboard request runs: time, and the scans it chose."""
+    statements: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cursor:
+            for statement, parameters in statements:
+                if not statement.lstrip().upper().startswith("SELECT"):
+                    print(f"    (not explained) {' '.join(statement.split())[:100]}")
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                plan = [row[0] for row in cursor.fetchall()]
+                scans = sorted({re.sub(r"\s+\(.*", "", line.strip("-> ").strip())
+                                for line in plan if "Scan" in line})
+                print(f"    {plan[-1].strip():<28} {'; '.join(scans)[:110]}  <- {' '.join(statement.split())[:60]}")
+    finally:
+        raw.rollback()
+        raw.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="case counts to time, ascending")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--explain", action="store_true", help="print the plan of each dashboard statement")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    with durable_postgres() as url:
-        app = create_app(benchmark_config(url, {}))
+    with durable_postgres() as url, tempfile.TemporaryDirectory() as tmp:
+        # The audit anchor of this throwaway database, not the instance's.
+        config = type("DashboardConfig", (benchmark_config(url, {}),),
+                      {"AUDIT_ANCHOR_FILE": str(Path(tmp) / "audit_anchor.json")})
+        app = create_app(config)
         generator = prepare(app)
         loaded = 0
         for size in sizes:
@@ -132,7 +169,11 @@ def main() -> None:
             print(f"\nPostgreSQL (fsync on): cases {loaded + 1:,} to {size:,} generated and loaded in {seconds:.0f} s",
                   flush=True)
             loaded = size
-            measure(app, args.runs)
+            clients = measure(app, args.runs)
+            if args.explain:
+                for label, role, path in PAGES:
+                    print(f"  plans: {label}")
+                    explain(app, clients[role], path)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
