@@ -209,14 +209,37 @@ def _median_days(scope: Select, start: SQLColumnExpression[dt.datetime | None],
                  end: SQLColumnExpression[dt.datetime | None], since: dt.datetime) -> tuple[float | None, int]:
     """The median of (end - start) in days over the scope's cases whose `end` falls after `since`.
 
-    One indexed range read of a quarter's durations; the median itself is taken in Python, the same on
-    both databases (SQLite has no percentile function)."""
+    One indexed range read of a quarter's durations. PostgreSQL takes the median itself (the rows never leave
+    the server); SQLite has no percentile function, so there it is taken in Python."""
     days = _days_expression(start, end)
-    values = sorted(float(v) for v in db.session.scalars(
-        scope.where(end.is_not(None), end >= since).with_only_columns(days).order_by(None)))
+    in_range = scope.where(end.is_not(None), end >= since).order_by(None)
+    if db.session.get_bind().dialect.name == "postgresql":
+        median, count = db.session.execute(in_range.with_only_columns(
+            func.percentile_cont(0.5).within_group(days), func.count())).one()
+        return (None if median is None else round(float(median), 1)), count
+    values = sorted(float(v) for v in db.session.scalars(in_range.with_only_columns(days)))
     if not values:
         return None, 0
     return round(statistics.median(values), 1), len(values)
+
+
+def _in_progress_counts(scope: Select, now: dt.datetime, user: User) -> dict[CaseStatus, dict[str, int]]:
+    """Every count of the cases in progress, by status, in one scan of `ix_cases_in_progress`."""
+    is_open = Case.status.in_(OPEN_STATUSES)
+    week = and_(Case.waiting_since.is_(None), next_due_expression().between(now, now + dt.timedelta(days=7)))
+    counted = {
+        "all": None,
+        "overdue": overdue_condition(now),
+        "due_this_week": and_(is_open, week),
+        "urgent": and_(is_open, Case.urgent.is_(True)),
+        "triage": and_(is_open, Case.body_id.is_(None)),
+        "mine": Case.assigned_to_id == user.id,
+    }
+    columns = [func.count() if condition is None else func.count().filter(condition)
+               for condition in counted.values()]
+    grouped = (scope.where(Case.status.in_(IN_PROGRESS)).with_only_columns(Case.status, *columns)
+               .group_by(Case.status).order_by(None))
+    return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in db.session.execute(grouped)}
 
 
 def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
@@ -225,26 +248,22 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
     scope = visible_cases(user)
     if body is not None:
         scope = scope.where(Case.body_id == body.id)
-    open_cases = scope.where(Case.status.in_(OPEN_STATUSES))
-    grouped = open_cases.with_only_columns(Case.status, func.count()).group_by(Case.status).order_by(None)
-    by_status = dict(db.session.execute(grouped).tuples().all())
+    counts = _in_progress_counts(scope, now, user)
 
-    def count(query: Select) -> int:
-        return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    def total(name: str, statuses: tuple[CaseStatus, ...] = IN_PROGRESS) -> int:
+        return sum(counts[s][name] for s in statuses if s in counts)
 
     since = quarter_start(now)
     ack_median, ack_count = _median_days(scope, Case.created_at, Case.acknowledged_at, since)
     close_median, close_count = _median_days(scope.where(Case.status == CaseStatus.CLOSED), Case.created_at,
                                              Case.closed_at, since)
     figures = DashboardFigures(
-        open_by_status={s.value: by_status.get(s, 0) for s in OPEN_STATUSES},
-        overdue=count(open_cases.where(overdue_condition(now))),
-        due_this_week=count(open_cases.where(
-            Case.waiting_since.is_(None),
-            next_due_expression().between(now, now + dt.timedelta(days=7)))),
-        urgent_open=count(open_cases.where(Case.urgent.is_(True))),
-        triage_queue=count(open_cases.where(Case.body_id.is_(None))),
-        awaiting_closure=count(scope.where(Case.status == CaseStatus.RESPONDED)),
+        open_by_status={s.value: total("all", (s,)) for s in OPEN_STATUSES},
+        overdue=total("overdue"),
+        due_this_week=total("due_this_week"),
+        urgent_open=total("urgent"),
+        triage_queue=total("triage"),
+        awaiting_closure=total("all", (CaseStatus.RESPONDED,)),
         quarter_label=f"Q{(now.month - 1) // 3 + 1} {now.year}",
         median_days_to_acknowledge=ack_median,
         median_days_to_close=close_median,
@@ -253,12 +272,11 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         body=body,
     )
     if body is None or user.role is Role.INVESTIGATOR:  # the queue tabs count what the queues list
-        in_progress = sum(figures.open_by_status.values()) + figures.awaiting_closure
+        in_progress = total("all")
         figures.queue_counts = {"triage": figures.triage_queue, "urgent": figures.urgent_open,
                                 "overdue": figures.overdue, "open": in_progress, "body": in_progress}
         if user.role is Role.INVESTIGATOR:
-            figures.queue_counts["mine"] = count(scope.where(Case.assigned_to_id == user.id,
-                                                             Case.status.in_(IN_PROGRESS)))
+            figures.queue_counts["mine"] = total("mine")
     return figures
 
 
