@@ -20,6 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"classify"}),
     frozenset({"cases"}),
     frozenset({"routing"}),
+    frozenset({"patterns"}),  # allegations, subjects, related cases, alerts: read cases, shown by transparency
     frozenset({"transparency", "publishing"}),
     frozenset({"intake"}),
     frozenset({"sms"}),
