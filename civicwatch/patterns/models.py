@@ -1,15 +1,86 @@
-"""Allegations of a case, in the spirit of the HURIDOCS events standard (act, victim, perpetrator, place, date)."""
+"""Allegations of a case, in the spirit of the HURIDOCS events standard (act, victim, perpetrator, place, date),
+and the register of subjects they name: security units, posts and officers, kept by each body."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.cases.models import Case, Outcome
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
 from civicwatch.extensions import Model
-from civicwatch.taxonomy.models import Actor, District, Region, Theme
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+
+
+class SubjectKind(enum.Enum):
+    UNIT = "unit"
+    POST = "post"  # a checkpoint, station or barracks
+    OFFICER = "officer"  # staff only: never on a public page or in an export
+
+
+class Subject(TimestampMixin, Model):
+    """A unit, post or officer in a body's register."""
+
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("body_id", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)  # whose register
+    kind: Mapped[SubjectKind] = mapped_column(enum_column(SubjectKind, "subject_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"))  # the service it belongs to
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))  # where it is
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    body: Mapped[Body] = relationship()
+    actor: Mapped[Actor | None] = relationship()
+    district: Mapped[District | None] = relationship()
+    aliases: Mapped[list[SubjectAlias]] = relationship(back_populates="subject", order_by="SubjectAlias.id",
+                                                        cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Subject {self.id} {self.kind.value}>"
+
+
+class SubjectAlias(Model):
+    """Another name of a subject ("Bo Junction post", "OSD Kenema"); `words` is how the matcher compares it."""
+
+    __tablename__ = "subject_aliases"
+    __table_args__ = (UniqueConstraint("subject_id", "words"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(200))
+    words: Mapped[str] = mapped_column(String(200))  # lower case, words joined by one space
+
+    subject: Mapped[Subject] = relationship(back_populates="aliases")
+
+
+class LinkStatus(enum.Enum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class SubjectLink(TimestampMixin, Model):
+    """A subject a case names: proposed from the text, or linked by staff; staff confirm or reject proposals."""
+
+    __tablename__ = "subject_links"
+    __table_args__ = (UniqueConstraint("case_id", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    status: Mapped[LinkStatus] = mapped_column(enum_column(LinkStatus, "link_status"), default=LinkStatus.PROPOSED)
+    matched: Mapped[str | None] = mapped_column(String(200))  # the alias found in the text
+    score: Mapped[float | None] = mapped_column(Float)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship()
+    subject: Mapped[Subject] = relationship()
 
 
 class Allegation(TimestampMixin, Model):
@@ -22,6 +93,7 @@ class Allegation(TimestampMixin, Model):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)  # the act
     victim: Mapped[str | None] = mapped_column(String(500))  # who it was done to, in words; staff only
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)  # the service
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)  # the unit, post, officer
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     location_text: Mapped[str | None] = mapped_column(String(500))
@@ -33,6 +105,7 @@ class Allegation(TimestampMixin, Model):
     case: Mapped[Case] = relationship()
     theme: Mapped[Theme | None] = relationship()
     actor: Mapped[Actor | None] = relationship()
+    subject: Mapped[Subject | None] = relationship()
     region: Mapped[Region | None] = relationship()
     district: Mapped[District | None] = relationship()
 

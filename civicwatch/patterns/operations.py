@@ -1,7 +1,9 @@
-"""Writing allegations. Operations flush but never commit; each change writes its audit entry."""
+"""Writing allegations, the subject register and the subjects a case names. Operations flush but never commit;
+each change writes its audit entry."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +16,11 @@ from civicwatch.cases.permissions import require
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.patterns.models import Allegation
-from civicwatch.taxonomy.models import Actor, District, Region, Theme
+from civicwatch.patterns.matching import AliasIndex, alias_words
+from civicwatch.patterns.models import Allegation, LinkStatus, Subject, SubjectAlias, SubjectLink
+from civicwatch.patterns.permissions import require_register_keeper
+from civicwatch.patterns.register import SubjectRow
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.text import check_text
 
 VICTIM_MAX = 500
@@ -31,6 +36,7 @@ class AllegationFields:
     theme: Theme | None
     victim: str | None
     actor: Actor | None
+    subject: Subject | None
     region: Region | None
     district: District | None
     location_text: str | None
@@ -44,6 +50,7 @@ def snapshot(allegation: Allegation) -> dict[str, Any]:
     return {
         "theme": allegation.theme.code if allegation.theme else None,
         "victim": allegation.victim, "actor": allegation.actor.code if allegation.actor else None,
+        "subject": allegation.subject_id,
         "region": allegation.region.code if allegation.region else None,
         "district": allegation.district.code if allegation.district else None,
         "location": allegation.location_text, "incident_date": allegation.incident_date,
@@ -59,7 +66,9 @@ def _apply(allegation: Allegation, fields: AllegationFields) -> None:
         raise DomainError(f"{district.name} is not in {region.name}.")
     if fields.incident_date is not None and fields.incident_date > utcnow().date() + dt.timedelta(days=1):
         raise DomainError("The date of the incident cannot be in the future.")
-    allegation.theme, allegation.actor = fields.theme, fields.actor
+    if fields.subject is not None and fields.subject.body_id != allegation.case.body_id:
+        raise DomainError("Choose a subject from the register of the body that holds the case.")
+    allegation.theme, allegation.actor, allegation.subject = fields.theme, fields.actor, fields.subject
     allegation.region, allegation.district = region, district
     allegation.victim = check_text(fields.victim, "description of the victim", VICTIM_MAX, required=False) or None
     allegation.location_text = check_text(fields.location_text, "place", LOCATION_MAX, required=False) or None
@@ -113,5 +122,150 @@ def first_allegation(case: Case) -> Allegation | None:
 
 
 def start_allegations(case: Case) -> None:
-    """After a new case is routed: its first allegation, from what was read of it."""
+    """After a new case is routed: its first allegation, from what was read of it, and the subjects it names."""
     first_allegation(case)
+    propose_subject_links(case)
+
+
+# ---------------------------------------------------------------- the subject register
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    aliases_added: int = 0
+
+
+def _add_aliases(subject: Subject, names: Sequence[str], known: set[str]) -> int:
+    added = 0
+    for name in names:
+        stored = alias_words(name)
+        if stored and stored not in known:
+            subject.aliases.append(SubjectAlias(alias=name, words=stored))
+            known.add(stored)
+            added += 1
+    return added
+
+
+def _import_row(body: Body, row: SubjectRow, existing: dict[tuple[str, str], Subject], actors: dict[str, Actor],
+                districts: dict[str, District], report: ImportReport) -> None:
+    key = (row.kind.value, row.name)
+    subject = existing.get(key)
+    if subject is None:
+        subject = Subject(body=body, kind=row.kind, name=row.name)
+        db.session.add(subject)
+        existing[key] = subject
+        report.created += 1
+    else:
+        report.updated += 1
+    subject.actor = actors.get(row.service or "") or subject.actor
+    subject.district = districts.get(row.district or "") or subject.district
+    subject.active = True
+    known = {alias.words for alias in subject.aliases}
+    report.aliases_added += _add_aliases(subject, (row.name, *row.aliases), known)
+
+
+def import_subjects(body: Body, user: User | None, rows: Sequence[SubjectRow],
+                    progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Add or update `body`'s subjects (the same kind and name is the same subject; aliases are added, never
+    removed). `user` None is the command line. One audit entry for the import, with its counts."""
+    if user is not None:
+        require_register_keeper(user, body)
+    existing = {(s.kind.value, s.name): s for s in db.session.scalars(select(Subject).where(Subject.body_id == body.id))}
+    actors = {a.code: a for a in db.session.scalars(select(Actor))}
+    districts = {d.code: d for d in db.session.scalars(select(District))}
+    report = ImportReport()
+    for done, row in enumerate(rows, start=1):
+        _import_row(body, row, existing, actors, districts, report)
+        if progress is not None:
+            progress(done)
+    db.session.flush()
+    record_audit(user, "subject.import", body, after={"body": body.code, "created": report.created,
+                                                      "updated": report.updated, "aliases": report.aliases_added})
+    return report
+
+
+# ---------------------------------------------------------------- subjects a case names
+
+PLACE_AGREES, PLACE_DIFFERS = 0.5, -0.5
+
+
+def _register_of(case: Case) -> AliasIndex:
+    query = select(SubjectAlias.subject_id, SubjectAlias.alias, SubjectAlias.words).join(Subject).where(
+        Subject.active.is_(True))
+    if case.body_id is not None:
+        query = query.where(Subject.body_id == case.body_id)
+    return AliasIndex(db.session.execute(query).tuples())
+
+
+def _score(subject: Subject, case: Case) -> float:
+    if subject.district_id is None or case.district_id is None:
+        return 1.0
+    return 1.0 + (PLACE_AGREES if subject.district_id == case.district_id else PLACE_DIFFERS)
+
+
+def propose_subject_links(case: Case) -> list[SubjectLink]:
+    """Subjects of the register (the case's body's, or every body's while the case is in triage) that the
+    complaint names by an alias; the place raises or lowers the score. Staff confirm or reject them."""
+    mentions = _register_of(case).mentions(case.text)
+    if not mentions:
+        return []
+    linked = set(db.session.scalars(select(SubjectLink.subject_id).where(SubjectLink.case_id == case.id)))
+    proposed = []
+    for mention in mentions:
+        if mention.subject_id in linked:
+            continue
+        linked.add(mention.subject_id)
+        subject = db.session.get(Subject, mention.subject_id)
+        assert subject is not None  # read from the register just now
+        link = SubjectLink(case=case, subject=subject, matched=mention.alias, score=_score(subject, case))
+        db.session.add(link)
+        proposed.append(link)
+    db.session.flush()
+    for link in proposed:
+        record_audit(None, "subject_link.propose", link, case=case,
+                     after={"subject": link.subject_id, "score": link.score})
+    return proposed
+
+
+def _fill_allegation_subject(case: Case, subject: Subject) -> None:
+    """A confirmed subject becomes the perpetrator of the case's one allegation that names none."""
+    open_ones = list(db.session.scalars(select(Allegation).where(Allegation.case_id == case.id,
+                                                                 Allegation.subject_id.is_(None))))
+    total = db.session.scalar(select(func.count(Allegation.id)).where(Allegation.case_id == case.id))
+    if len(open_ones) == 1 and total == 1:
+        open_ones[0].subject = subject
+
+
+def decide_subject_link(case: Case, user: User, link: SubjectLink, confirm: bool) -> None:
+    """Confirm or reject a subject the case is said to name."""
+    require(user, "allegation", case)
+    if link.case_id != case.id:
+        raise DomainError("That subject link belongs to another case.")
+    before = {"status": link.status.value}
+    link.status = LinkStatus.CONFIRMED if confirm else LinkStatus.REJECTED
+    link.decided_by_id, link.decided_at = user.id, utcnow()
+    if confirm:
+        _fill_allegation_subject(case, link.subject)
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "subject_link.decide", link, case=case, before=before,
+                 after={"status": link.status.value, "subject": link.subject_id})
+
+
+def link_subject(case: Case, user: User, subject: Subject | None) -> SubjectLink:
+    """Staff name a subject of the case's body's register themselves: confirmed at once."""
+    require(user, "allegation", case)
+    if subject is None or subject.body_id != case.body_id:
+        raise DomainError("Choose a subject from the register of the body that holds the case.")
+    link = db.session.scalar(select(SubjectLink).where(SubjectLink.case_id == case.id,
+                                                       SubjectLink.subject_id == subject.id))
+    if link is None:
+        link = SubjectLink(case=case, subject=subject)
+        db.session.add(link)
+    link.status, link.decided_by_id, link.decided_at = LinkStatus.CONFIRMED, user.id, utcnow()
+    _fill_allegation_subject(case, subject)
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "subject_link.add", link, case=case, after={"status": "confirmed", "subject": subject.id})
+    return link

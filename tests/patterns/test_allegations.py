@@ -32,7 +32,7 @@ def test_staff_add_and_edit_allegations_on_the_case_page(make_case, make_user, s
     case = make_case(CaseStatus.INVESTIGATING)
     client = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
     response = post_case_form(client, case.id, "allegations", "allegation-new", theme=ids(Theme, "abuse_of_force"),
-                              victim="a bus driver", actor=ids(Actor, "police"), region="",
+                              victim="a bus driver", actor=ids(Actor, "police"), subject="", region="",
                               district=ids(District, "bo"), location_text="Bo Junction checkpoint",
                               incident_date="2026-03-01", finding="", remedy="")
     assert response.status_code == 302
@@ -44,7 +44,7 @@ def test_staff_add_and_edit_allegations_on_the_case_page(make_case, make_user, s
     assert "a bus driver" in page and "Edit this allegation" in page
 
     response = post_case_form(client, case.id, f"allegations/{added.id}", f"allegation-{added.id}",
-                              theme=ids(Theme, "abuse_of_force"), actor=ids(Actor, "police"), region="",
+                              theme=ids(Theme, "abuse_of_force"), actor=ids(Actor, "police"), subject="", region="",
                               district="", finding="substantiated", remedy="Apology and compensation.")
     assert response.status_code == 302
     [edited] = allegations(case.id)
@@ -59,12 +59,12 @@ def test_staff_add_and_edit_allegations_on_the_case_page(make_case, make_user, s
 def test_bad_allegation_input_is_a_400_with_the_form_back(make_case, make_user, signed_in):
     case = make_case(CaseStatus.INVESTIGATING)
     client = signed_in(make_user(Role.TRIAGE))
-    response = post_case_form(client, case.id, "allegations", "allegation-new", theme="", actor="", region="",
+    response = post_case_form(client, case.id, "allegations", "allegation-new", theme="", actor="", subject="", region="",
                               district="", finding="", incident_date="2099-01-01")
     assert response.status_code == 400
     assert "cannot be in the future" in response.get_data(as_text=True)
     response = post_case_form(client, case.id, "allegations", "allegation-new", theme="not-a-theme", actor="",
-                              region="", district="", finding="")
+                              subject="", region="", district="", finding="")
     assert response.status_code == 400
     assert allegations(case.id) == []
 
@@ -76,7 +76,7 @@ def test_an_allegation_of_another_case_is_not_found(make_case, make_user, signed
     db.session.commit()
     client = signed_in(make_user(Role.ADMIN))
     response = post_case_form(client, case.id, f"allegations/{theirs.id}", f"allegation-{theirs.id}", theme="",
-                              actor="", region="", district="", finding="unfounded")
+                              actor="", subject="", region="", district="", finding="unfounded")
     assert response.status_code == 404
     assert allegations(other.id)[0].finding is None
 
@@ -84,7 +84,7 @@ def test_an_allegation_of_another_case_is_not_found(make_case, make_user, signed
 def test_a_closed_case_s_allegations_cannot_change(make_case, make_user, signed_in):
     case = make_case(CaseStatus.CLOSED)
     client = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
-    response = post_case_form(client, case.id, "allegations", "allegation-new", theme="", actor="", region="",
+    response = post_case_form(client, case.id, "allegations", "allegation-new", theme="", actor="", subject="", region="",
                               district="", finding="")
     assert response.status_code == 409
     assert "Add an allegation" not in client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
