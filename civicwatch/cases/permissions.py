@@ -49,6 +49,7 @@ ACTIONS: dict[str, ActionRule] = {
                          "Remedies are tracked for investigated cases."),
     "allegation": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE | {S.RESPONDED},
                              "Allegations can only be changed until the case is closed."),
+    "relate": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "draft_response": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
                                  "The public response is drafted once the case is being investigated."),
 }

@@ -6,6 +6,8 @@ Routes of the cases blueprint (the case page's URLs stay together, /staff/cases/
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -15,7 +17,7 @@ from civicwatch.accounts.models import User
 from civicwatch.accounts.permissions import staff_required
 from civicwatch.cases.models import Case, Outcome
 from civicwatch.cases.pages import add_case_panel
-from civicwatch.cases.permissions import may
+from civicwatch.cases.permissions import can_open, may
 from civicwatch.cases.views import blueprint, chosen, perform
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
@@ -27,12 +29,14 @@ from civicwatch.patterns.forms import (
     fill_allegation_choices,
     subject_label,
 )
-from civicwatch.patterns.models import Allegation, Subject
+from civicwatch.patterns.models import Allegation, CaseRelation, Subject
 from civicwatch.patterns.operations import AllegationFields
 from civicwatch.patterns.queries import (
     allegation_of,
     allegations_of,
     register_of_case,
+    relation_of,
+    relations_of,
     subject_link_of,
     subject_links_of,
 )
@@ -99,9 +103,33 @@ def _fill_link_choices(form: FlaskForm, subjects: list[Subject]) -> None:
     form.subject.choices = [("", "Choose a subject")] + [(str(s.id), subject_label(s)) for s in subjects]
 
 
+@dataclass(frozen=True)
+class RelatedView:
+    """One related case as this user may see it: the other case itself, or only the body that holds it."""
+
+    relation: CaseRelation
+    other: Case | None  # None: the user may not open it
+    holder: str  # where the other case is
+
+
+def _related_view(case: Case, user: User, relation: CaseRelation) -> RelatedView:
+    other_id = relation.related_case_id if relation.case_id == case.id else relation.case_id
+    other = db.session.get(Case, other_id) if can_open(user, other_id) else None
+    holder_case = other or db.session.get(Case, other_id)
+    holder = holder_case.body.name if holder_case is not None and holder_case.body else "the triage queue"
+    return RelatedView(relation, other, holder)
+
+
+def related_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> str:
+    views = [_related_view(case, user, relation) for relation in relations_of(case)]
+    form = _versioned(DecideLinkForm(prefix="relation", formdata=None), case) if may(user, "relate", case) else None
+    return render_template("patterns/_case_related.html", case=case, related=views, form=form)
+
+
 add_case_panel(allegations_panel)
 add_case_panel(subjects_panel)
-after_routing(operations.start_allegations)
+add_case_panel(related_panel)
+after_routing(operations.follow_new_case)
 
 
 def _fields(form: AllegationForm) -> AllegationFields:
@@ -176,3 +204,26 @@ def decide_subject_link(case_id: int, link_id: int, decision: str) -> ResponseRe
         return "Subject confirmed." if decision == "confirm" else "Subject rejected."
 
     return perform(case_id, f"subject:{link_id}", form, act)
+
+
+RELATION_ACTIONS = ("link", "dismiss", "request-share")
+
+
+@blueprint.post("/cases/<int:case_id>/related/<int:relation_id>/<action>")
+@staff_required
+def decide_relation(case_id: int, relation_id: int, action: str) -> ResponseReturnValue:
+    if action not in RELATION_ACTIONS:
+        abort(404)
+    form = DecideLinkForm(prefix="relation")
+
+    def act(case: Case) -> str:
+        relation = relation_of(case, relation_id)
+        if relation is None:
+            raise NotFoundError("There is no such related case on this case.")
+        if action == "request-share":
+            operations.request_share(case, current_user, relation)
+            return "The body that holds the related case is asked to share it."
+        operations.decide_relation(case, current_user, relation, action == "link")
+        return "The cases are linked." if action == "link" else "The suggestion is dismissed."
+
+    return perform(case_id, f"relation:{relation_id}", form, act)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.cases.models import Case, Outcome
@@ -111,3 +112,41 @@ class Allegation(TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return f"<Allegation {self.id} of case {self.case_id}>"
+
+
+class RelationKind(enum.Enum):
+    DUPLICATE = "duplicate"  # the same incident reported again
+    RELATED = "related"  # the same subject, place and time
+
+
+class RelationStatus(enum.Enum):
+    PROPOSED = "proposed"
+    LINKED = "linked"
+    DISMISSED = "dismissed"
+
+
+class CaseRelation(TimestampMixin, Model):
+    """A newer case (`case_id`) proposed as related to, or a duplicate of, an older one. Each side is shown only
+    to those who may open it: another body's case is only "a related case exists at <body>"."""
+
+    __tablename__ = "case_relations"
+    __table_args__ = (
+        UniqueConstraint("case_id", "related_case_id"),
+        CheckConstraint("case_id <> related_case_id", name="not_itself"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    related_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[RelationKind] = mapped_column(enum_column(RelationKind, "relation_kind"))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)  # codes: same_place, same_subject, ...
+    status: Mapped[RelationStatus] = mapped_column(enum_column(RelationStatus, "relation_status"),
+                                                   default=RelationStatus.PROPOSED)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    share_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    share_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
+    related_case: Mapped[Case] = relationship(foreign_keys=[related_case_id])

@@ -17,9 +17,20 @@ from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.patterns.matching import AliasIndex, alias_words
-from civicwatch.patterns.models import Allegation, LinkStatus, Subject, SubjectAlias, SubjectLink
+from civicwatch.patterns.models import (
+    Allegation,
+    CaseRelation,
+    LinkStatus,
+    RelationKind,
+    RelationStatus,
+    Subject,
+    SubjectAlias,
+    SubjectLink,
+)
 from civicwatch.patterns.permissions import require_register_keeper
+from civicwatch.patterns.queries import Candidate, named_subject_ids, relation_candidates
 from civicwatch.patterns.register import SubjectRow
+from civicwatch.patterns.similarity import text_similarities
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.text import check_text
 
@@ -121,10 +132,12 @@ def first_allegation(case: Case) -> Allegation | None:
     return allegation
 
 
-def start_allegations(case: Case) -> None:
-    """After a new case is routed: its first allegation, from what was read of it, and the subjects it names."""
+def follow_new_case(case: Case) -> None:
+    """After a new case is routed: its first allegation, from what was read of it, the subjects it names and the
+    cases it may repeat or belong with."""
     first_allegation(case)
     propose_subject_links(case)
+    propose_related_cases(case)
 
 
 # ---------------------------------------------------------------- the subject register
@@ -269,3 +282,99 @@ def link_subject(case: Case, user: User, subject: Subject | None) -> SubjectLink
     db.session.flush()
     record_audit(user, "subject_link.add", link, case=case, after={"status": "confirmed", "subject": subject.id})
     return link
+
+
+# ---------------------------------------------------------------- related cases
+
+RELATION_WINDOW = dt.timedelta(days=90)
+CANDIDATES_MAX = 300
+SUGGESTIONS_MAX = 5
+RELATED_MIN_SCORE = 0.35
+DUPLICATE_MIN_TEXT = 0.7  # with the same place or subject; alone, a near copy
+COPY_MIN_TEXT = 0.9
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    case_id: int
+    kind: RelationKind
+    score: float
+    reasons: list[str]
+
+
+def _same_day(a: dt.date | None, b: dt.date | None) -> bool:
+    return a is not None and b is not None and abs((a - b).days) <= 1
+
+
+def _suggestion(case: Case, candidate: Candidate, text: float, subjects: set[int],
+                theirs: set[int]) -> Suggestion:
+    checks = {
+        "same_place": case.district_id is not None and candidate.district_id == case.district_id,
+        "same_subject": bool(subjects & theirs),
+        "same_theme": case.theme_id is not None and candidate.theme_id == case.theme_id,
+        "same_day": _same_day(case.incident_date, candidate.incident_date),
+    }
+    score = 0.55 * text + 0.15 * checks["same_place"] + 0.15 * checks["same_subject"] \
+        + 0.05 * checks["same_theme"] + 0.1 * checks["same_day"]
+    duplicate = text >= COPY_MIN_TEXT or (text >= DUPLICATE_MIN_TEXT and (checks["same_place"] or
+                                                                         checks["same_subject"]))
+    reasons = [f"text {text:.2f}"] + [name for name, holds in checks.items() if holds]
+    return Suggestion(candidate.id, RelationKind.DUPLICATE if duplicate else RelationKind.RELATED,
+                      round(min(score, 1.0), 4), reasons)
+
+
+def suggest_related_cases(case: Case, limit: int = SUGGESTIONS_MAX) -> list[Suggestion]:
+    """The cases most like this one among its neighbours in place, subject and time, best first."""
+    candidates = relation_candidates(case, RELATION_WINDOW, CANDIDATES_MAX)
+    if not candidates:
+        return []
+    similarities = text_similarities(case.text, [c.text for c in candidates])
+    subjects = named_subject_ids([case.id] + [c.id for c in candidates])
+    mine = subjects.get(case.id, set())
+    suggestions = [_suggestion(case, c, text, mine, subjects.get(c.id, set()))
+                   for c, text in zip(candidates, similarities, strict=True)]
+    kept = [s for s in suggestions if s.score >= RELATED_MIN_SCORE or s.kind is RelationKind.DUPLICATE]
+    return sorted(kept, key=lambda s: (-s.score, -s.case_id))[:limit]
+
+
+def propose_related_cases(case: Case) -> list[CaseRelation]:
+    """Store the suggestions for a new case (each pair once); staff link or dismiss them."""
+    known = set(db.session.scalars(select(CaseRelation.related_case_id).where(CaseRelation.case_id == case.id)))
+    proposed = [CaseRelation(case=case, related_case_id=s.case_id, kind=s.kind, score=s.score, reasons=s.reasons)
+                for s in suggest_related_cases(case) if s.case_id not in known]
+    db.session.add_all(proposed)
+    db.session.flush()
+    for relation in proposed:
+        record_audit(None, "case_relation.propose", relation, case=case,
+                     after={"related_case": relation.related_case_id, "kind": relation.kind.value,
+                            "score": relation.score})
+    return proposed
+
+
+def decide_relation(case: Case, user: User, relation: CaseRelation, link: bool) -> None:
+    """Link the two cases, or dismiss the suggestion, from either case's page."""
+    require(user, "relate", case)
+    if case.id not in (relation.case_id, relation.related_case_id):
+        raise DomainError("That suggestion is about other cases.")
+    before = {"status": relation.status.value}
+    relation.status = RelationStatus.LINKED if link else RelationStatus.DISMISSED
+    relation.decided_by_id, relation.decided_at = user.id, utcnow()
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "case_relation.decide", relation, case=case, before=before,
+                 after={"status": relation.status.value, "case": relation.case_id,
+                        "related_case": relation.related_case_id})
+
+
+def request_share(case: Case, user: User, relation: CaseRelation) -> None:
+    """Ask the body that holds the other case to share it; that body sees the request on its case's page."""
+    require(user, "relate", case)
+    if case.id not in (relation.case_id, relation.related_case_id):
+        raise DomainError("That suggestion is about other cases.")
+    if relation.share_requested_at is not None:
+        raise DomainError("Sharing was asked for already.")
+    relation.share_requested_by_id, relation.share_requested_at = user.id, utcnow()
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "case_relation.request_share", relation, case=case,
+                 after={"case": relation.case_id, "related_case": relation.related_case_id})

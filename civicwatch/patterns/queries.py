@@ -2,12 +2,22 @@
 (cases.permissions.load_case); subjects are filtered by the register rules (patterns.permissions)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from civicwatch.accounts.models import User
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
-from civicwatch.patterns.models import Allegation, Subject, SubjectLink
+from civicwatch.patterns.models import (
+    Allegation,
+    CaseRelation,
+    LinkStatus,
+    RelationStatus,
+    Subject,
+    SubjectLink,
+)
 from civicwatch.patterns.permissions import visible_subjects
 from civicwatch.taxonomy.models import Actor, District
 
@@ -49,3 +59,61 @@ def register_page(user: User) -> list[Subject]:
 def register_codes() -> tuple[set[str], set[str]]:
     """The service (actor) and district codes a register file may use."""
     return set(db.session.scalars(select(Actor.code))), set(db.session.scalars(select(District.code)))
+
+
+# ---------------------------------------------------------------- related cases
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    text: str
+    district_id: int | None
+    theme_id: int | None
+    incident_date: dt.date | None
+    created_at: dt.datetime
+
+
+def named_subject_ids(case_ids: list[int]) -> dict[int, set[int]]:
+    """The subjects each case names (proposed or confirmed, not rejected)."""
+    found: dict[int, set[int]] = {}
+    if not case_ids:
+        return found
+    rows = db.session.execute(select(SubjectLink.case_id, SubjectLink.subject_id).where(
+        SubjectLink.case_id.in_(case_ids), SubjectLink.status != LinkStatus.REJECTED))
+    for case_id, subject_id in rows:
+        found.setdefault(case_id, set()).add(subject_id)
+    return found
+
+
+def relation_candidates(case: Case, window: dt.timedelta, limit: int) -> list[Candidate]:
+    """Cases of the time window before the case that share its place or a subject (or, knowing neither, its theme
+    and service): the newest `limit` of them."""
+    subjects = named_subject_ids([case.id]).get(case.id, set())
+    shared: list[ColumnElement[bool]] = []
+    if case.district_id is not None:
+        shared.append(Case.district_id == case.district_id)
+    if subjects:
+        shared.append(Case.id.in_(select(SubjectLink.case_id).where(SubjectLink.subject_id.in_(subjects),
+                                                                    SubjectLink.status != LinkStatus.REJECTED)))
+    if not shared and case.theme_id is not None:
+        shared.append(and_(Case.theme_id == case.theme_id, Case.actor_id == case.actor_id))
+    if not shared:
+        return []
+    anchor = case.created_at
+    query = (select(Case.id, Case.text, Case.district_id, Case.theme_id, Case.incident_date, Case.created_at)
+             .where(Case.id != case.id, Case.created_at >= anchor - window, Case.created_at <= anchor, or_(*shared))
+             .order_by(Case.created_at.desc()).limit(limit))
+    return [Candidate(*row) for row in db.session.execute(query)]
+
+
+def relations_of(case: Case) -> list[CaseRelation]:
+    """Every relation of the case, in either direction, that is not dismissed."""
+    return list(db.session.scalars(select(CaseRelation).where(
+        or_(CaseRelation.case_id == case.id, CaseRelation.related_case_id == case.id),
+        CaseRelation.status != RelationStatus.DISMISSED).order_by(CaseRelation.score.desc(), CaseRelation.id)))
+
+
+def relation_of(case: Case, relation_id: int) -> CaseRelation | None:
+    return db.session.scalar(select(CaseRelation).where(
+        CaseRelation.id == relation_id,
+        or_(CaseRelation.case_id == case.id, CaseRelation.related_case_id == case.id)))

@@ -16,10 +16,11 @@ from civicwatch.cases.attachments import PreparedFile, save_attachment
 from civicwatch.cases.models import CaseStatus, Outcome, Recommendation
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.patterns.models import Allegation, Subject, SubjectKind, SubjectLink
+from civicwatch.patterns.models import Allegation, CaseRelation, RelationKind, Subject, SubjectKind, SubjectLink
 from civicwatch.taxonomy.models import Body
 from tests.cases.conftest import post_case_form
 from tests.conftest import csrf_token
+from tests.factories import create_case
 
 ROLES = ("admin", "triage", "investigator", "other_investigator", "auditor")
 CASEWORK = {"admin", "triage", "investigator"}
@@ -121,6 +122,7 @@ POST_ROWS = [
     Row("cases.link_subject", CASEWORK, path="subjects", prefix="link",
         fields={"subject": lambda env: str(env["subject"].id)}),
     Row("cases.decide_subject_link", CASEWORK, path="subjects/{link}/confirm", prefix="decide"),
+    Row("cases.decide_relation", CASEWORK, path="related/{relation}/link", prefix="relation"),
     Row("cases.save_deadlines", {"admin"}, path="", case_scoped=False, prefix="body-{body}",
         fields={"acknowledge_hours": "48", "acknowledge_hours_urgent": "12", "respond_days": "60",
                 "respond_days_urgent": "20"}),
@@ -152,6 +154,10 @@ def _setup_case(make_case, row: Row):
         env["subject"] = Subject(body=case.body, kind=SubjectKind.POST, name=f"Bo Junction post {case.id}")
         env["link"] = SubjectLink(case=case, subject=env["subject"], matched="Bo Junction")
         db.session.add(env["link"])
+    if row.path.startswith("related/"):
+        older = create_case(row.status, body="police_oversight")
+        env["relation"] = CaseRelation(case=case, related_case=older, kind=RelationKind.RELATED, score=0.5, reasons=[])
+        db.session.add(env["relation"])
     if row.path.startswith("allegations/"):
         env["allegation"] = Allegation(case=case, theme=case.theme)
         db.session.add(env["allegation"])
@@ -179,7 +185,8 @@ def _request(row: Row, client, case, env):
         return client.post(f"/staff/deadlines/{body.id}", data=data)
     ids = {"recommendation": env["recommendation"].id if "recommendation" in env else "",
            "allegation": env["allegation"].id if "allegation" in env else "",
-           "link": env["link"].id if "link" in env else ""}
+           "link": env["link"].id if "link" in env else "",
+           "relation": env["relation"].id if "relation" in env else ""}
     fields = {k: (v(env) if callable(v) else v) for k, v in row.fields.items()}
     return post_case_form(client, case.id, row.path.format(**ids), row.prefix.format(**ids), **fields)
 
