@@ -1,4 +1,5 @@
-"""`civicwatch subjects import`: a body's register of units, posts and officers from a CSV file."""
+"""`civicwatch subjects import` (a body's register of units, posts and officers from a CSV file) and
+`civicwatch patterns detect` (the pattern job)."""
 from __future__ import annotations
 
 import click
@@ -8,6 +9,7 @@ from civicwatch.extensions import db
 from civicwatch.patterns.operations import import_subjects
 from civicwatch.patterns.queries import register_codes
 from civicwatch.patterns.register import parse_register
+from civicwatch.patterns.sweep import detect_patterns
 from civicwatch.taxonomy.models import Body
 
 
@@ -40,3 +42,19 @@ def import_command(path: str, body_code: str) -> None:
     db.session.commit()
     click.echo(f"{body.name}: {report.created} subjects added, {report.updated} updated, "
                f"{report.aliases_added} aliases added.")
+
+
+@cli.group("patterns")
+def patterns_group() -> None:
+    """Pattern alerts across cases."""
+
+
+@patterns_group.command("detect")
+def detect_command() -> None:
+    """Look for clusters above the thresholds (PATTERN_RULES) and raise their alerts; `deliver` workers do this
+    at start and every PATTERN_SWEEP_MINUTES."""
+    try:
+        report = detect_patterns()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Pattern alerts: {report.raised} raised, {report.updated} updated.")

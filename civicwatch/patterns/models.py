@@ -6,7 +6,20 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.cases.models import Case, Outcome
@@ -150,3 +163,59 @@ class CaseRelation(TimestampMixin, Model):
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id])
     related_case: Mapped[Case] = relationship(foreign_keys=[related_case_id])
+
+
+class AlertStatus(enum.Enum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    REFERRED = "referred"
+    CLOSED = "closed"
+
+
+alert_bodies = Table(
+    "pattern_alert_bodies", Model.metadata,
+    Column("alert_id", ForeignKey("pattern_alerts.id"), primary_key=True),
+    Column("body_id", ForeignKey("bodies.id"), primary_key=True, index=True),
+)
+
+
+class PatternAlert(TimestampMixin, Model):
+    """A cluster above a threshold (PATTERN_RULES), raised to the bodies whose cases or register it concerns."""
+
+    __tablename__ = "pattern_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64), index=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)  # what clusters: "subject:12", "district:3"
+    status: Mapped[AlertStatus] = mapped_column(enum_column(AlertStatus, "alert_status"), default=AlertStatus.OPEN,
+                                                index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
+    count: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[float | None] = mapped_column(Float)  # place rules: the trailing average
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    subject: Mapped[Subject | None] = relationship()
+    district: Mapped[District | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
+    bodies: Mapped[list[Body]] = relationship(secondary=alert_bodies, order_by="Body.name")
+    evidence: Mapped[list[AlertEvidence]] = relationship(back_populates="alert", order_by="AlertEvidence.id",
+                                                         cascade="all, delete-orphan")
+
+
+class AlertEvidence(Model):
+    """A case (and the allegation, for subject rules) that makes up an alert."""
+
+    __tablename__ = "pattern_alert_evidence"
+    __table_args__ = (UniqueConstraint("alert_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("pattern_alerts.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    allegation_id: Mapped[int | None] = mapped_column(ForeignKey("allegations.id"))
+
+    alert: Mapped[PatternAlert] = relationship(back_populates="evidence")
+    case: Mapped[Case] = relationship()

@@ -7,16 +7,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from civicwatch.accounts.models import User
+from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case
+from civicwatch.cases.permissions import visible_cases
 from civicwatch.extensions import db
 from civicwatch.patterns.models import (
     Allegation,
     CaseRelation,
     LinkStatus,
+    PatternAlert,
     RelationStatus,
     Subject,
     SubjectLink,
+    alert_bodies,
 )
 from civicwatch.patterns.permissions import visible_subjects
 from civicwatch.taxonomy.models import Actor, District
@@ -117,3 +120,35 @@ def relation_of(case: Case, relation_id: int) -> CaseRelation | None:
     return db.session.scalar(select(CaseRelation).where(
         CaseRelation.id == relation_id,
         or_(CaseRelation.case_id == case.id, CaseRelation.related_case_id == case.id)))
+
+
+
+# ---------------------------------------------------------------- pattern alerts
+
+def visible_alerts(user: User) -> list[PatternAlert]:
+    """Alerts the user may see, newest first: investigators only those concerning their body."""
+    query = select(PatternAlert)
+    if user.role is Role.INVESTIGATOR:
+        query = query.where(PatternAlert.id.in_(select(alert_bodies.c.alert_id)
+                                                .where(alert_bodies.c.body_id == user.body_id)))
+    return list(db.session.scalars(query.order_by(PatternAlert.id.desc()).limit(500)))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    opened: list[Case]  # cases the user may open
+    elsewhere: dict[str, int]  # the others: how many, by body (or "the triage queue")
+
+
+def alert_evidence(alert: PatternAlert, user: User) -> Evidence:
+    case_ids = [e.case_id for e in alert.evidence]
+    visible = visible_cases(user).where(Case.id.in_(case_ids)).order_by(Case.id)
+    opened = list(db.session.scalars(visible))
+    seen = {case.id for case in opened}
+    elsewhere: dict[str, int] = {}
+    for case_id in case_ids:
+        if case_id not in seen:
+            other = db.session.get(Case, case_id)
+            holder = other.body.name if other is not None and other.body else "the triage queue"
+            elsewhere[holder] = elsewhere.get(holder, 0) + 1
+    return Evidence(opened, elsewhere)
