@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -101,6 +102,8 @@ class Allegation(TimestampMixin, Model):
     """One act complained of: a case holds one or more, each with its own finding and remedy."""
 
     __tablename__ = "allegations"
+    # The allegations of one act in a time window: pattern rules.
+    __table_args__ = (Index("ix_allegations_theme_id_incident_date", "theme_id", "incident_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -90,23 +90,25 @@ def named_subject_ids(case_ids: list[int]) -> dict[int, set[int]]:
 
 def relation_candidates(case: Case, window: dt.timedelta, limit: int) -> list[Candidate]:
     """Cases of the time window before the case that share its place or a subject (or, knowing neither, its theme
-    and service): the newest `limit` of them."""
+    and service): the newest `limit` of them. One query per kind of neighbour, so that each reads its index."""
     subjects = named_subject_ids([case.id]).get(case.id, set())
-    shared: list[ColumnElement[bool]] = []
+    neighbours: list[ColumnElement[bool]] = []
     if case.district_id is not None:
-        shared.append(Case.district_id == case.district_id)
+        neighbours.append(Case.district_id == case.district_id)
     if subjects:
-        shared.append(Case.id.in_(select(SubjectLink.case_id).where(SubjectLink.subject_id.in_(subjects),
-                                                                    SubjectLink.status != LinkStatus.REJECTED)))
-    if not shared and case.theme_id is not None:
-        shared.append(and_(Case.theme_id == case.theme_id, Case.actor_id == case.actor_id))
-    if not shared:
-        return []
+        neighbours.append(Case.id.in_(select(SubjectLink.case_id).where(SubjectLink.subject_id.in_(subjects),
+                                                                        SubjectLink.status != LinkStatus.REJECTED)))
+    if not neighbours and case.theme_id is not None:
+        neighbours.append(and_(Case.theme_id == case.theme_id, Case.actor_id == case.actor_id))
     anchor = case.created_at
-    query = (select(Case.id, Case.text, Case.district_id, Case.theme_id, Case.incident_date, Case.created_at)
-             .where(Case.id != case.id, Case.created_at >= anchor - window, Case.created_at <= anchor, or_(*shared))
-             .order_by(Case.created_at.desc()).limit(limit))
-    return [Candidate(*row) for row in db.session.execute(query)]
+    found: dict[int, Candidate] = {}
+    for neighbour in neighbours:
+        query = (select(Case.id, Case.text, Case.district_id, Case.theme_id, Case.incident_date, Case.created_at)
+                 .where(neighbour, Case.id != case.id, Case.created_at >= anchor - window, Case.created_at <= anchor)
+                 .order_by(Case.created_at.desc()).limit(limit))
+        for row in db.session.execute(query):
+            found.setdefault(row.id, Candidate(*row))
+    return sorted(found.values(), key=lambda c: c.created_at, reverse=True)[:limit]
 
 
 def relations_of(case: Case) -> list[CaseRelation]:
