@@ -78,6 +78,19 @@ class Config:
     # Cases stored but never routed (a crash in between) are routed by the workers' sweep once this old.
     ROUTING_SWEEP_GRACE_SECONDS = 60
     TWILIO_TIMEOUT_SECONDS = 10
+    # Pattern alerts (civicwatch/patterns/detection.py), looked for by every `deliver` worker this often:
+    # "subject": at least `min_count` allegations of `theme` against one unit, post or officer within
+    # `window_days`; "place": a district whose cases in the last `window_days` reach `factor` times their
+    # average over the `baseline_windows` windows before (and at least `min_count`).
+    PATTERN_SWEEP_MINUTES = 60
+    PATTERN_RULES: tuple[dict[str, object], ...] = (
+        {"code": "force_by_subject", "kind": "subject", "theme": "abuse_of_force", "min_count": 3,
+         "window_days": 90},
+        {"code": "extortion_by_subject", "kind": "subject", "theme": "corruption", "min_count": 5,
+         "window_days": 90},
+        {"code": "place_surge", "kind": "place", "factor": 2.0, "min_count": 5, "window_days": 30,
+         "baseline_windows": 3},
+    )
 
     # Where uploaded files live: outside the web root, never served statically.
     UPLOAD_DIR = os.environ.get("CIVICWATCH_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))

@@ -23,6 +23,8 @@ from civicwatch.instance_secrets import fill_development_secrets
 from civicwatch.intake import views as intake_views
 from civicwatch.interfaces import views as interfaces_views
 from civicwatch.oversight import views as oversight_views
+from civicwatch.patterns import case_views as patterns_case_views  # noqa: F401  (allegations on the case page)
+from civicwatch.patterns import views as patterns_views
 from civicwatch.public import views as public_views
 from civicwatch.publishing import views as publishing_views
 from civicwatch.request_limits import bound_request_bodies
@@ -51,6 +53,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     interfaces_views.blueprint,
     routing_views.blueprint,
     disclosure_views.blueprint,
+    patterns_views.blueprint,
 )
 
 

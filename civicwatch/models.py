@@ -20,6 +20,15 @@ from civicwatch.disclosure.models import DisclosureRequest  # noqa: F401
 from civicwatch.intake.models import ReceiptLookupFailure, SubmissionKey  # noqa: F401
 from civicwatch.interfaces.models import ApiKey, Open311Token  # noqa: F401
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut  # noqa: F401
+from civicwatch.patterns.models import (  # noqa: F401
+    AlertEvidence,
+    Allegation,
+    CaseRelation,
+    PatternAlert,
+    Subject,
+    SubjectAlias,
+    SubjectLink,
+)
 from civicwatch.publishing.models import Publication, PublicationStatus  # noqa: F401
 from civicwatch.routing.models import RoutingDecision, RoutingRule  # noqa: F401
 from civicwatch.sms.models import (  # noqa: F401

@@ -17,6 +17,7 @@ from civicwatch.crypto import keyed_hash
 FREE_TEXT_FIELDS = frozenset({
     "text", "note", "reason", "findings", "summary", "response", "draft_public_response",
     "name", "email", "phone", "address", "witness", "location", "description", "title", "legal_bar", "recipient",
+    "victim", "remedy",
     "prefix",  # the first characters of an API key: random, so sometimes shaped like a code
 })
 _CODE = re.compile(r"[a-z][a-z0-9_.:\-]{0,63}")

@@ -77,6 +77,8 @@ class Case(TimestampMixin, Model):
         CheckConstraint(
             "satisfaction IS NULL OR (satisfaction BETWEEN 1 AND 5)", name="satisfaction_range"
         ),
+        # The cases of one place in a time window, newest first: related-case suggestions (patterns).
+        Index("ix_cases_district_id_created_at", "district_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.deadlines import deadline_state, describe_due
@@ -65,6 +66,7 @@ class CasePage:
     suggested_body: Body | None = None
     deadline: Any = None
     due_words: str = ""
+    panels: list[Markup] = field(default_factory=list)
 
 
 # The routing rules live above cases; routing installs the function that reads them (routing/case_views.py).
@@ -80,6 +82,17 @@ def suggested_body(case: Case) -> Body | None:
     if case.body_id is not None or not _route_suggestion:
         return None
     return _route_suggestion[0](case)
+
+
+# Sections of the case page that domains above cases add (patterns: allegations, subjects, related cases):
+# called with the case, the user and the forms sent back with errors, each returns its HTML.
+CasePanel = Callable[[Case, User, dict[str, FlaskForm]], str]
+_panels: list[CasePanel] = []
+
+
+def add_case_panel(panel: CasePanel) -> None:
+    if panel not in _panels:
+        _panels.append(panel)
 
 
 def fill_choices(form: FlaskForm, case: Case) -> None:
@@ -156,6 +169,7 @@ def build_case_page(case: Case, user: User, submitted: dict[str, FlaskForm] | No
     page.deadline = deadline_state(case, now)
     page.due_words = describe_due(page.deadline.due_at, now)
     page.next_step = next_step(case, user, page)
+    page.panels = [Markup(panel(case, user, submitted)) for panel in _panels]  # each renders its own template
     return page
 
 

@@ -47,6 +47,9 @@ ACTIONS: dict[str, ActionRule] = {
                             "Recommendations are made while the case is being investigated."),
     "remedy": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
                          "Remedies are tracked for investigated cases."),
+    "allegation": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE | {S.RESPONDED},
+                             "Allegations can only be changed until the case is closed."),
+    "relate": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "draft_response": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
                                  "The public response is drafted once the case is being investigated."),
 }

@@ -7,6 +7,7 @@ stays in the triage queue (body NULL) with the reason in its routing explanation
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -42,6 +43,25 @@ from civicwatch.text import check_text
 log = logging.getLogger(__name__)
 
 REASON_MAX = 2000
+
+# Work of the domains above routing that follows the routing of a new case, in its transaction (patterns: the
+# case's first allegation, its subjects and related cases). Installed by them; a failure is logged and the
+# routing stands.
+_after_routing: list[Callable[[Case], None]] = []
+
+
+def after_routing(step: Callable[[Case], None]) -> None:
+    """Run `step(case)` after every new case is routed (or left in triage) by `route_new_case`."""
+    if step not in _after_routing:
+        _after_routing.append(step)
+
+
+def _run_after_routing(case: Case) -> None:
+    for step in _after_routing:
+        try:
+            step(case)
+        except Exception as exc:
+            log.error("after routing case %s, %s failed (%s)", case.id, step.__name__, type(exc).__name__)
 
 
 class _Keep:
@@ -224,6 +244,7 @@ def route_new_case(case: Case) -> None:
         log.error("routing case %s failed (%s); it stays in the triage queue", case_id, type(exc).__name__)
         _leave_in_triage(case, case_id, f"routing failed ({type(exc).__name__})")
         return
+    _run_after_routing(case)
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 
 

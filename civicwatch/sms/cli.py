@@ -23,6 +23,7 @@ from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DATABASE_DOWN, DeliveryReport, UnrecordedSends, deliver_due_messages
 from civicwatch.messaging.senders import SmsSender, get_sender
+from civicwatch.patterns.sweep import detect_patterns
 from civicwatch.routing.sweep import route_never_routed_cases
 from civicwatch.sms.inbox import InboxReport, process_inbox
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
@@ -61,13 +62,14 @@ def deliver_command(once: bool, interval: float) -> None:
     click.echo(f"Answering texts and delivering outbox messages through {sender.name} as {worker}.")
     total, answered = DeliveryReport(), InboxReport()
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
-    next_sweep, next_routing, outage = utcnow(), utcnow(), 0
+    next_sweep, next_routing, next_patterns, outage = utcnow(), utcnow(), utcnow(), 0
     try:
         with stop_on_signal() as stopping:
             while not stopping():
                 next_sweep = _sweep_uploads_when_due(next_sweep)
                 next_routing = _route_unrouted_when_due(next_routing)
                 _refresh_statistics_when_due()
+                next_patterns = _detect_patterns_when_due(next_patterns)
                 try:
                     report, inbox = _round(sender, worker, unrecorded)
                 except DATABASE_DOWN as error:
@@ -148,6 +150,23 @@ def _refresh_statistics_when_due() -> None:
         _rollback_quietly()
         log.warning("outbox worker: statistics not refreshed (%s); next try on the next round",
                     type(error).__name__)
+
+
+def _detect_patterns_when_due(due: dt.datetime) -> dt.datetime:
+    """Look for pattern alerts if it is time; returns when to look next. Never stops the worker."""
+    now = utcnow()
+    if now < due:
+        return due
+    every = dt.timedelta(minutes=float(current_app.config.get("PATTERN_SWEEP_MINUTES", 60)))
+    try:
+        report = detect_patterns()
+    except (SQLAlchemyError, ValueError) as error:
+        _rollback_quietly()
+        log.warning("outbox worker: pattern alerts not looked for (%s)", type(error).__name__)
+        return now + every
+    if report.raised or report.updated:
+        click.echo(f"Pattern alerts: {report.raised} raised, {report.updated} updated.")
+    return now + every
 
 
 def _sweep_uploads_when_due(due: dt.datetime) -> dt.datetime:

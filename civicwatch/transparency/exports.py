@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from civicwatch.open_data import csv_line, iso, safe_text
+from civicwatch.transparency.early_warning import EarlyWarning
 from civicwatch.transparency.report import GroupFigures, Report
 from civicwatch.transparency.suppression import Figure, FigureState
 
@@ -85,3 +86,35 @@ def statistics_json(report: Report, meta: dict[str, Any]) -> Iterator[str]:
             payload = payload[0]
         yield f", {json.dumps(section)}: {json.dumps(payload)}"
     yield "}\n"
+
+
+EARLY_WARNING_COLUMNS = ("indicator", "place_or_service", "theme_or_kind", "period", "value", "note")
+
+
+def _early_warning_rows(warning: EarlyWarning) -> Iterator[tuple[str, str, str, str, Figure]]:
+    for spot in warning.hotspots:
+        yield "hotspot", spot.district, spot.theme, "last_90_days", spot.recent
+        yield "hotspot", spot.district, spot.theme, "previous_90_days", spot.before
+    for trend in warning.trends:
+        for month, figure in zip(warning.months, trend.months, strict=True):
+            yield "allegations_by_service", trend.service, "", month, figure
+        yield "allegations_by_service", trend.service, "", "all_months", trend.total
+    for subject in warning.subjects:
+        yield "named_unit_or_post", subject.name, subject.kind, "last_90_days", Figure(warning.threshold,
+                                                                                       FigureState.AT_LEAST)
+
+
+def early_warning_csv(warning: EarlyWarning) -> Iterator[str]:
+    yield csv_line(EARLY_WARNING_COLUMNS)
+    for indicator, place, theme, period, figure in _early_warning_rows(warning):
+        value = _value(figure, "count")
+        yield csv_line((indicator, safe_text(place), safe_text(theme), period, "" if value is None else value,
+                        figure.note(warning.threshold)))
+
+
+def early_warning_json(warning: EarlyWarning, meta: dict[str, Any]) -> Iterator[str]:
+    rows = [{"indicator": indicator, "place_or_service": place, "theme_or_kind": theme, "period": period,
+             "value": _value(figure, "count"), "not_shown": None if figure.shown else figure.note(warning.threshold)}
+            for indicator, place, theme, period, figure in _early_warning_rows(warning)]
+    yield json.dumps({**meta, "as_of": iso(warning.as_of), "small_count_threshold": warning.threshold,
+                      "rows": rows}, ensure_ascii=False, indent=1)

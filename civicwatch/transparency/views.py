@@ -19,6 +19,7 @@ from civicwatch.publishing.exports import ANSWER_COLUMNS
 from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.taxonomy.queries import all_bodies, all_regions, all_themes, by_code
 from civicwatch.transparency import charts, exports
+from civicwatch.transparency.early_warning import EarlyWarning, early_warning
 from civicwatch.transparency.forms import StatisticsFilterForm
 from civicwatch.transparency.report import Report, build_report
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
@@ -157,7 +158,24 @@ def overview() -> ResponseReturnValue:
     except FilterError as error:
         return render_template("transparency/overview.html", form=error.form, report=None), 400
     return render_template("transparency/overview.html", form=form, report=report, charts=_charts(report, context["body"]),
-                           outcomes=[o.value for o in Outcome], outcome_labels=OUTCOME_LABELS, **context)
+                           outcomes=[o.value for o in Outcome], outcome_labels=OUTCOME_LABELS,
+                           warning=_early_warning(), **context)
+
+
+def _early_warning() -> EarlyWarning:
+    return early_warning(utcnow().date(), current_app.config["SMALL_COUNT_THRESHOLD"])
+
+
+@blueprint.route("/transparency/early-warning.csv")
+def early_warning_csv() -> ResponseReturnValue:
+    return download(exports.early_warning_csv(_early_warning()), "text/csv", "civicwatch-early-warning.csv")
+
+
+@blueprint.route("/transparency/early-warning.json")
+def early_warning_json() -> ResponseReturnValue:
+    meta = {"licence": licence(), "source": public_url_for("transparency.overview", _anchor="early-warning")}
+    return download(exports.early_warning_json(_early_warning(), meta), "application/json",
+                    "civicwatch-early-warning.json")
 
 
 @blueprint.route("/transparency/statistics.csv")

@@ -16,9 +16,11 @@ from civicwatch.cases.attachments import PreparedFile, save_attachment
 from civicwatch.cases.models import CaseStatus, Outcome, Recommendation
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.patterns.models import Allegation, CaseRelation, RelationKind, Subject, SubjectKind, SubjectLink
 from civicwatch.taxonomy.models import Body
 from tests.cases.conftest import post_case_form
 from tests.conftest import csrf_token
+from tests.factories import create_case
 
 ROLES = ("admin", "triage", "investigator", "other_investigator", "auditor")
 CASEWORK = {"admin", "triage", "investigator"}
@@ -111,6 +113,16 @@ POST_ROWS = [
         fields={"status": "implemented"}),
     Row("cases.draft_response", {"investigator"}, path="draft-response", prefix="draft",
         fields={"text": "The authority found the complaint substantiated."}),
+    Row("cases.add_allegation", CASEWORK, path="allegations", prefix="allegation-new",
+        fields={"theme": lambda env: str(env["case"].theme_id), "victim": "a bus driver", "actor": "", "subject": "", "region": "",
+                "district": "", "finding": ""}),
+    Row("cases.update_allegation", CASEWORK, path="allegations/{allegation}", prefix="allegation-{allegation}",
+        fields={"theme": lambda env: str(env["case"].theme_id), "actor": "", "subject": "", "region": "",
+                "district": "", "finding": "substantiated", "remedy": "Apology and compensation."}),
+    Row("cases.link_subject", CASEWORK, path="subjects", prefix="link",
+        fields={"subject": lambda env: str(env["subject"].id)}),
+    Row("cases.decide_subject_link", CASEWORK, path="subjects/{link}/confirm", prefix="decide"),
+    Row("cases.decide_relation", CASEWORK, path="related/{relation}/link", prefix="relation"),
     Row("cases.save_deadlines", {"admin"}, path="", case_scoped=False, prefix="body-{body}",
         fields={"acknowledge_hours": "48", "acknowledge_hours_urgent": "12", "respond_days": "60",
                 "respond_days_urgent": "20"}),
@@ -138,6 +150,17 @@ def _setup_case(make_case, row: Row):
     if row.path.startswith("recommendations/"):
         env["recommendation"] = Recommendation(case=case, text="Retrain the officers.")
         db.session.add(env["recommendation"])
+    if row.path.startswith("subjects"):
+        env["subject"] = Subject(body=case.body, kind=SubjectKind.POST, name=f"Bo Junction post {case.id}")
+        env["link"] = SubjectLink(case=case, subject=env["subject"], matched="Bo Junction")
+        db.session.add(env["link"])
+    if row.path.startswith("related/"):
+        older = create_case(row.status, body="police_oversight")
+        env["relation"] = CaseRelation(case=case, related_case=older, kind=RelationKind.RELATED, score=0.5, reasons=[])
+        db.session.add(env["relation"])
+    if row.path.startswith("allegations/"):
+        env["allegation"] = Allegation(case=case, theme=case.theme)
+        db.session.add(env["allegation"])
     env["attachment"] = save_attachment(case, PreparedFile("photo.pdf", "application/pdf", b"%PDF-1.4 test"))
     db.session.commit()
     return case, env
@@ -160,7 +183,10 @@ def _request(row: Row, client, case, env):
         data = {f"{prefix}-{k}": v for k, v in row.fields.items()}
         data[f"{prefix}-csrf_token"] = csrf_token(client, "/staff/")
         return client.post(f"/staff/deadlines/{body.id}", data=data)
-    ids = {"recommendation": env["recommendation"].id if "recommendation" in env else ""}
+    ids = {"recommendation": env["recommendation"].id if "recommendation" in env else "",
+           "allegation": env["allegation"].id if "allegation" in env else "",
+           "link": env["link"].id if "link" in env else "",
+           "relation": env["relation"].id if "relation" in env else ""}
     fields = {k: (v(env) if callable(v) else v) for k, v in row.fields.items()}
     return post_case_form(client, case.id, row.path.format(**ids), row.prefix.format(**ids), **fields)
 

@@ -21,6 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"cases"}),
     frozenset({"routing"}),
     frozenset({"disclosure"}),  # the identity vault's grants: above cases, whose pages link to it
+    frozenset({"patterns"}),  # allegations, subjects, related cases, alerts: read cases, shown by transparency
     frozenset({"transparency", "publishing"}),
     frozenset({"intake"}),
     frozenset({"sms"}),

@@ -1,0 +1,120 @@
+"""Finding clusters above the thresholds of PATTERN_RULES (config.py): reads only; alerts.py raises them.
+
+A "subject" rule counts allegations of one theme against one unit, post or officer (the allegation's subject,
+or, while it names none, the subjects its case is linked to and not rejected) by incident date; a "place" rule
+compares a district's cases of the last window with their average over the windows before.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, distinct, func, select
+
+from civicwatch.cases.models import Case
+from civicwatch.extensions import db
+from civicwatch.patterns.models import Allegation, LinkStatus, SubjectLink
+from civicwatch.taxonomy.models import Theme
+
+EVIDENCE_MAX = 200
+KINDS = ("subject", "place")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    kind: str
+    min_count: int
+    window_days: int
+    theme: str | None = None
+    factor: float = 2.0
+    baseline_windows: int = 3
+
+
+@dataclass
+class Cluster:
+    rule: Rule
+    key: str
+    count: int
+    window_start: dt.date
+    window_end: dt.date
+    subject_id: int | None = None
+    district_id: int | None = None
+    theme_id: int | None = None
+    baseline: float | None = None
+    evidence: list[tuple[int, int | None]] = field(default_factory=list)  # (case id, allegation id)
+
+
+def rules_from_config(raw: Iterable[Mapping[str, object]]) -> list[Rule]:
+    """The rules as settings give them; a bad one is a ValueError that names it."""
+    rules = []
+    for item in raw:
+        try:
+            rule = Rule(code=str(item["code"]), kind=str(item["kind"]), min_count=int(str(item["min_count"])),
+                        window_days=int(str(item["window_days"])),
+                        theme=str(item["theme"]) if item.get("theme") else None,
+                        factor=float(str(item.get("factor", 2.0))),
+                        baseline_windows=int(str(item.get("baseline_windows", 3))))
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"pattern rule {item.get('code')!r} is incomplete or malformed ({exc})") from exc
+        if rule.kind not in KINDS or rule.min_count < 1 or rule.window_days < 1 or rule.baseline_windows < 1 \
+                or (rule.kind == "subject" and not rule.theme):
+            raise ValueError(f"pattern rule {rule.code!r}: kind {'/'.join(KINDS)}, positive counts and windows, "
+                             "and a theme for subject rules")
+        rules.append(rule)
+    return rules
+
+
+def subject_clusters(rule: Rule, today: dt.date) -> list[Cluster]:
+    theme_id = db.session.scalar(select(Theme.id).where(Theme.code == rule.theme))
+    if theme_id is None:
+        return []
+    start = today - dt.timedelta(days=rule.window_days - 1)
+    subject = func.coalesce(Allegation.subject_id, SubjectLink.subject_id).label("subject_id")
+    rows = (select(subject, Allegation.id.label("allegation_id"), Allegation.case_id)
+            .select_from(Allegation)
+            .outerjoin(SubjectLink, and_(SubjectLink.case_id == Allegation.case_id, Allegation.subject_id.is_(None),
+                                         SubjectLink.status != LinkStatus.REJECTED))
+            .where(Allegation.theme_id == theme_id, Allegation.incident_date >= start,
+                   Allegation.incident_date <= today)).subquery()
+    hot = (select(rows.c.subject_id).where(rows.c.subject_id.is_not(None)).group_by(rows.c.subject_id)
+           .having(func.count(distinct(rows.c.allegation_id)) >= rule.min_count))
+    clusters: dict[int, Cluster] = {}
+    for subject_id, allegation_id, case_id in db.session.execute(
+            select(rows.c.subject_id, rows.c.allegation_id, rows.c.case_id).where(rows.c.subject_id.in_(hot))
+            .order_by(rows.c.subject_id, rows.c.allegation_id)):
+        cluster = clusters.setdefault(subject_id, Cluster(rule, f"subject:{subject_id}", 0, start, today,
+                                                          subject_id=subject_id, theme_id=theme_id))
+        cluster.count += 1  # one row per allegation and subject: a case links a subject once
+        if len(cluster.evidence) < EVIDENCE_MAX:
+            cluster.evidence.append((case_id, allegation_id))
+    return list(clusters.values())
+
+
+def place_clusters(rule: Rule, now: dt.datetime) -> list[Cluster]:
+    window = dt.timedelta(days=rule.window_days)
+    current_start, baseline_start = now - window, now - window * (rule.baseline_windows + 1)
+    counts = db.session.execute(
+        select(Case.district_id, func.sum(case((Case.created_at >= current_start, 1), else_=0)), func.count(Case.id))
+        .where(Case.district_id.is_not(None), Case.created_at >= baseline_start, Case.created_at < now)
+        .group_by(Case.district_id))
+    clusters = []
+    for district_id, current, total in counts:
+        current = int(current or 0)
+        baseline = (int(total) - current) / rule.baseline_windows
+        if current >= rule.min_count and current >= rule.factor * baseline:
+            evidence = list(db.session.scalars(
+                select(Case.id).where(Case.district_id == district_id, Case.created_at >= current_start,
+                                      Case.created_at < now).order_by(Case.id).limit(EVIDENCE_MAX)))
+            clusters.append(Cluster(rule, f"district:{district_id}", current, current_start.date(), now.date(),
+                                    district_id=district_id, baseline=round(baseline, 2),
+                                    evidence=[(case_id, None) for case_id in evidence]))
+    return clusters
+
+
+def find_clusters(rules: Iterable[Rule], now: dt.datetime) -> list[Cluster]:
+    found: list[Cluster] = []
+    for rule in rules:
+        found += subject_clusters(rule, now.date()) if rule.kind == "subject" else place_clusters(rule, now)
+    return found

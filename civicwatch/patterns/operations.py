@@ -1,0 +1,380 @@
+"""Writing allegations, the subject register and the subjects a case names. Operations flush but never commit;
+each change writes its audit entry."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from civicwatch.accounts.models import User
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.models import Case, Outcome
+from civicwatch.cases.permissions import require
+from civicwatch.database import utcnow
+from civicwatch.errors import DomainError
+from civicwatch.extensions import db
+from civicwatch.patterns.matching import AliasIndex, alias_words
+from civicwatch.patterns.models import (
+    Allegation,
+    CaseRelation,
+    LinkStatus,
+    RelationKind,
+    RelationStatus,
+    Subject,
+    SubjectAlias,
+    SubjectLink,
+)
+from civicwatch.patterns.permissions import require_register_keeper
+from civicwatch.patterns.queries import Candidate, named_subject_ids, relation_candidates
+from civicwatch.patterns.register import SubjectRow
+from civicwatch.patterns.similarity import text_similarities
+from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+from civicwatch.text import check_text
+
+VICTIM_MAX = 500
+LOCATION_MAX = 500
+REMEDY_MAX = 20000
+ALLEGATIONS_PER_CASE = 50
+
+
+@dataclass
+class AllegationFields:
+    """What staff give for one allegation; None leaves a field unknown."""
+
+    theme: Theme | None
+    victim: str | None
+    actor: Actor | None
+    subject: Subject | None
+    region: Region | None
+    district: District | None
+    location_text: str | None
+    incident_date: dt.date | None
+    finding: Outcome | None
+    remedy: str | None
+
+
+def snapshot(allegation: Allegation) -> dict[str, Any]:
+    """What the audit log keeps of an allegation (free text only as a fingerprint)."""
+    return {
+        "theme": allegation.theme.code if allegation.theme else None,
+        "victim": allegation.victim, "actor": allegation.actor.code if allegation.actor else None,
+        "subject": allegation.subject_id,
+        "region": allegation.region.code if allegation.region else None,
+        "district": allegation.district.code if allegation.district else None,
+        "location": allegation.location_text, "incident_date": allegation.incident_date,
+        "finding": allegation.finding.value if allegation.finding else None, "remedy": allegation.remedy,
+    }
+
+
+def _apply(allegation: Allegation, fields: AllegationFields) -> None:
+    district, region = fields.district, fields.region
+    if district is not None and region is None:
+        region = district.region
+    if district is not None and region is not None and district.region_id != region.id:
+        raise DomainError(f"{district.name} is not in {region.name}.")
+    if fields.incident_date is not None and fields.incident_date > utcnow().date() + dt.timedelta(days=1):
+        raise DomainError("The date of the incident cannot be in the future.")
+    if fields.subject is not None and fields.subject.body_id != allegation.case.body_id:
+        raise DomainError("Choose a subject from the register of the body that holds the case.")
+    allegation.theme, allegation.actor, allegation.subject = fields.theme, fields.actor, fields.subject
+    allegation.region, allegation.district = region, district
+    allegation.victim = check_text(fields.victim, "description of the victim", VICTIM_MAX, required=False) or None
+    allegation.location_text = check_text(fields.location_text, "place", LOCATION_MAX, required=False) or None
+    allegation.remedy = check_text(fields.remedy, "remedy", REMEDY_MAX, required=False) or None
+    allegation.incident_date, allegation.finding = fields.incident_date, fields.finding
+
+
+def _touch(case: Case) -> None:
+    # A change to an allegation is a change of the case (and bumps its version).
+    case.updated_at = utcnow()
+
+
+def add_allegation(case: Case, user: User, fields: AllegationFields) -> Allegation:
+    """Add an allegation to a case the user may change."""
+    require(user, "allegation", case)
+    count = db.session.scalar(select(func.count(Allegation.id)).where(Allegation.case_id == case.id)) or 0
+    if count >= ALLEGATIONS_PER_CASE:
+        raise DomainError(f"A case holds at most {ALLEGATIONS_PER_CASE} allegations.")
+    allegation = Allegation(case=case)
+    _apply(allegation, fields)
+    db.session.add(allegation)
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "allegation.add", allegation, case=case, after=snapshot(allegation))
+    return allegation
+
+
+def update_allegation(case: Case, user: User, allegation: Allegation, fields: AllegationFields) -> None:
+    """Change an allegation of a case the user may change."""
+    require(user, "allegation", case)
+    if allegation.case_id != case.id:
+        raise DomainError("That allegation belongs to another case.")
+    before = snapshot(allegation)
+    _apply(allegation, fields)
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "allegation.update", allegation, case=case, before=before, after=snapshot(allegation))
+
+
+def first_allegation(case: Case) -> Allegation | None:
+    """A new case's allegation, read from what the classifier and the complainant gave; None if it has one."""
+    if db.session.scalar(select(Allegation.id).where(Allegation.case_id == case.id).limit(1)) is not None:
+        return None
+    allegation = Allegation(case=case, theme=case.theme, actor=case.actor, region=case.region,
+                            district=case.district, location_text=case.location_text,
+                            incident_date=case.incident_date or (case.created_at or utcnow()).date())
+    db.session.add(allegation)
+    db.session.flush()
+    record_audit(None, "allegation.add", allegation, case=case, after=snapshot(allegation))
+    return allegation
+
+
+def follow_new_case(case: Case) -> None:
+    """After a new case is routed: its first allegation, from what was read of it, the subjects it names and the
+    cases it may repeat or belong with."""
+    first_allegation(case)
+    propose_subject_links(case)
+    propose_related_cases(case)
+
+
+# ---------------------------------------------------------------- the subject register
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    aliases_added: int = 0
+
+
+def _add_aliases(subject: Subject, names: Sequence[str], known: set[str]) -> int:
+    added = 0
+    for name in names:
+        stored = alias_words(name)
+        if stored and stored not in known:
+            subject.aliases.append(SubjectAlias(alias=name, words=stored))
+            known.add(stored)
+            added += 1
+    return added
+
+
+def _import_row(body: Body, row: SubjectRow, existing: dict[tuple[str, str], Subject], actors: dict[str, Actor],
+                districts: dict[str, District], report: ImportReport) -> None:
+    key = (row.kind.value, row.name)
+    subject = existing.get(key)
+    if subject is None:
+        subject = Subject(body=body, kind=row.kind, name=row.name)
+        db.session.add(subject)
+        existing[key] = subject
+        report.created += 1
+    else:
+        report.updated += 1
+    subject.actor = actors.get(row.service or "") or subject.actor
+    subject.district = districts.get(row.district or "") or subject.district
+    subject.active = True
+    known = {alias.words for alias in subject.aliases}
+    report.aliases_added += _add_aliases(subject, (row.name, *row.aliases), known)
+
+
+def import_subjects(body: Body, user: User | None, rows: Sequence[SubjectRow],
+                    progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Add or update `body`'s subjects (the same kind and name is the same subject; aliases are added, never
+    removed). `user` None is the command line. One audit entry for the import, with its counts."""
+    if user is not None:
+        require_register_keeper(user, body)
+    existing = {(s.kind.value, s.name): s for s in db.session.scalars(select(Subject).where(Subject.body_id == body.id))}
+    actors = {a.code: a for a in db.session.scalars(select(Actor))}
+    districts = {d.code: d for d in db.session.scalars(select(District))}
+    report = ImportReport()
+    for done, row in enumerate(rows, start=1):
+        _import_row(body, row, existing, actors, districts, report)
+        if progress is not None:
+            progress(done)
+    db.session.flush()
+    record_audit(user, "subject.import", body, after={"body": body.code, "created": report.created,
+                                                      "updated": report.updated, "aliases": report.aliases_added})
+    return report
+
+
+# ---------------------------------------------------------------- subjects a case names
+
+PLACE_AGREES, PLACE_DIFFERS = 0.5, -0.5
+
+
+def _register_of(case: Case) -> AliasIndex:
+    query = select(SubjectAlias.subject_id, SubjectAlias.alias, SubjectAlias.words).join(Subject).where(
+        Subject.active.is_(True))
+    if case.body_id is not None:
+        query = query.where(Subject.body_id == case.body_id)
+    return AliasIndex(db.session.execute(query).tuples())
+
+
+def _score(subject: Subject, case: Case) -> float:
+    if subject.district_id is None or case.district_id is None:
+        return 1.0
+    return 1.0 + (PLACE_AGREES if subject.district_id == case.district_id else PLACE_DIFFERS)
+
+
+def propose_subject_links(case: Case) -> list[SubjectLink]:
+    """Subjects of the register (the case's body's, or every body's while the case is in triage) that the
+    complaint names by an alias; the place raises or lowers the score. Staff confirm or reject them."""
+    mentions = _register_of(case).mentions(case.text)
+    if not mentions:
+        return []
+    linked = set(db.session.scalars(select(SubjectLink.subject_id).where(SubjectLink.case_id == case.id)))
+    proposed = []
+    for mention in mentions:
+        if mention.subject_id in linked:
+            continue
+        linked.add(mention.subject_id)
+        subject = db.session.get(Subject, mention.subject_id)
+        assert subject is not None  # read from the register just now
+        link = SubjectLink(case=case, subject=subject, matched=mention.alias, score=_score(subject, case))
+        db.session.add(link)
+        proposed.append(link)
+    db.session.flush()
+    for link in proposed:
+        record_audit(None, "subject_link.propose", link, case=case,
+                     after={"subject": link.subject_id, "score": link.score})
+    return proposed
+
+
+def _fill_allegation_subject(case: Case, subject: Subject) -> None:
+    """A confirmed subject becomes the perpetrator of the case's one allegation that names none."""
+    open_ones = list(db.session.scalars(select(Allegation).where(Allegation.case_id == case.id,
+                                                                 Allegation.subject_id.is_(None))))
+    total = db.session.scalar(select(func.count(Allegation.id)).where(Allegation.case_id == case.id))
+    if len(open_ones) == 1 and total == 1:
+        open_ones[0].subject = subject
+
+
+def decide_subject_link(case: Case, user: User, link: SubjectLink, confirm: bool) -> None:
+    """Confirm or reject a subject the case is said to name."""
+    require(user, "allegation", case)
+    if link.case_id != case.id:
+        raise DomainError("That subject link belongs to another case.")
+    before = {"status": link.status.value}
+    link.status = LinkStatus.CONFIRMED if confirm else LinkStatus.REJECTED
+    link.decided_by_id, link.decided_at = user.id, utcnow()
+    if confirm:
+        _fill_allegation_subject(case, link.subject)
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "subject_link.decide", link, case=case, before=before,
+                 after={"status": link.status.value, "subject": link.subject_id})
+
+
+def link_subject(case: Case, user: User, subject: Subject | None) -> SubjectLink:
+    """Staff name a subject of the case's body's register themselves: confirmed at once."""
+    require(user, "allegation", case)
+    if subject is None or subject.body_id != case.body_id:
+        raise DomainError("Choose a subject from the register of the body that holds the case.")
+    link = db.session.scalar(select(SubjectLink).where(SubjectLink.case_id == case.id,
+                                                       SubjectLink.subject_id == subject.id))
+    if link is None:
+        link = SubjectLink(case=case, subject=subject)
+        db.session.add(link)
+    link.status, link.decided_by_id, link.decided_at = LinkStatus.CONFIRMED, user.id, utcnow()
+    _fill_allegation_subject(case, subject)
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "subject_link.add", link, case=case, after={"status": "confirmed", "subject": subject.id})
+    return link
+
+
+# ---------------------------------------------------------------- related cases
+
+RELATION_WINDOW = dt.timedelta(days=90)
+CANDIDATES_MAX = 300
+SUGGESTIONS_MAX = 5
+RELATED_MIN_SCORE = 0.35
+DUPLICATE_MIN_TEXT = 0.7  # with the same place or subject; alone, a near copy
+COPY_MIN_TEXT = 0.9
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    case_id: int
+    kind: RelationKind
+    score: float
+    reasons: list[str]
+
+
+def _same_day(a: dt.date | None, b: dt.date | None) -> bool:
+    return a is not None and b is not None and abs((a - b).days) <= 1
+
+
+def _suggestion(case: Case, candidate: Candidate, text: float, subjects: set[int],
+                theirs: set[int]) -> Suggestion:
+    checks = {
+        "same_place": case.district_id is not None and candidate.district_id == case.district_id,
+        "same_subject": bool(subjects & theirs),
+        "same_theme": case.theme_id is not None and candidate.theme_id == case.theme_id,
+        "same_day": _same_day(case.incident_date, candidate.incident_date),
+    }
+    score = 0.55 * text + 0.15 * checks["same_place"] + 0.15 * checks["same_subject"] \
+        + 0.05 * checks["same_theme"] + 0.1 * checks["same_day"]
+    duplicate = text >= COPY_MIN_TEXT or (text >= DUPLICATE_MIN_TEXT and (checks["same_place"] or
+                                                                         checks["same_subject"]))
+    reasons = [f"text {text:.2f}"] + [name for name, holds in checks.items() if holds]
+    return Suggestion(candidate.id, RelationKind.DUPLICATE if duplicate else RelationKind.RELATED,
+                      round(min(score, 1.0), 4), reasons)
+
+
+def suggest_related_cases(case: Case, limit: int = SUGGESTIONS_MAX) -> list[Suggestion]:
+    """The cases most like this one among its neighbours in place, subject and time, best first."""
+    candidates = relation_candidates(case, RELATION_WINDOW, CANDIDATES_MAX)
+    if not candidates:
+        return []
+    similarities = text_similarities(case.text, [c.text for c in candidates])
+    subjects = named_subject_ids([case.id] + [c.id for c in candidates])
+    mine = subjects.get(case.id, set())
+    suggestions = [_suggestion(case, c, text, mine, subjects.get(c.id, set()))
+                   for c, text in zip(candidates, similarities, strict=True)]
+    kept = [s for s in suggestions if s.score >= RELATED_MIN_SCORE or s.kind is RelationKind.DUPLICATE]
+    return sorted(kept, key=lambda s: (-s.score, -s.case_id))[:limit]
+
+
+def propose_related_cases(case: Case) -> list[CaseRelation]:
+    """Store the suggestions for a new case (each pair once); staff link or dismiss them."""
+    known = set(db.session.scalars(select(CaseRelation.related_case_id).where(CaseRelation.case_id == case.id)))
+    proposed = [CaseRelation(case=case, related_case_id=s.case_id, kind=s.kind, score=s.score, reasons=s.reasons)
+                for s in suggest_related_cases(case) if s.case_id not in known]
+    db.session.add_all(proposed)
+    db.session.flush()
+    for relation in proposed:
+        record_audit(None, "case_relation.propose", relation, case=case,
+                     after={"related_case": relation.related_case_id, "kind": relation.kind.value,
+                            "score": relation.score})
+    return proposed
+
+
+def decide_relation(case: Case, user: User, relation: CaseRelation, link: bool) -> None:
+    """Link the two cases, or dismiss the suggestion, from either case's page."""
+    require(user, "relate", case)
+    if case.id not in (relation.case_id, relation.related_case_id):
+        raise DomainError("That suggestion is about other cases.")
+    before = {"status": relation.status.value}
+    relation.status = RelationStatus.LINKED if link else RelationStatus.DISMISSED
+    relation.decided_by_id, relation.decided_at = user.id, utcnow()
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "case_relation.decide", relation, case=case, before=before,
+                 after={"status": relation.status.value, "case": relation.case_id,
+                        "related_case": relation.related_case_id})
+
+
+def request_share(case: Case, user: User, relation: CaseRelation) -> None:
+    """Ask the body that holds the other case to share it; that body sees the request on its case's page."""
+    require(user, "relate", case)
+    if case.id not in (relation.case_id, relation.related_case_id):
+        raise DomainError("That suggestion is about other cases.")
+    if relation.share_requested_at is not None:
+        raise DomainError("Sharing was asked for already.")
+    relation.share_requested_by_id, relation.share_requested_at = user.id, utcnow()
+    _touch(case)
+    db.session.flush()
+    record_audit(user, "case_relation.request_share", relation, case=case,
+                 after={"case": relation.case_id, "related_case": relation.related_case_id})

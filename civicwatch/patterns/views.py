@@ -1,0 +1,117 @@
+"""Staff pages of patterns: the subject registers (read, and import a CSV file) and the pattern alerts."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from civicwatch.accounts.models import Role
+from civicwatch.accounts.permissions import roles_required
+from civicwatch.errors import DomainError, NotFoundError
+from civicwatch.extensions import db
+from civicwatch.patterns.alerts import TRANSITIONS, change_alert_status, may_see_alert
+from civicwatch.patterns.forms import KIND_LABELS, RegisterImportForm
+from civicwatch.patterns.models import AlertStatus, PatternAlert
+from civicwatch.patterns.operations import import_subjects
+from civicwatch.patterns.permissions import may_keep_register
+from civicwatch.patterns.queries import alert_evidence, register_codes, register_page, visible_alerts
+from civicwatch.patterns.register import parse_register
+from civicwatch.taxonomy.models import Body
+from civicwatch.taxonomy.queries import all_bodies
+
+blueprint = Blueprint("patterns", __name__, url_prefix="/staff/patterns")
+
+staff_readers = roles_required(Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR, Role.AUDITOR)
+keepers = roles_required(Role.ADMIN, Role.INVESTIGATOR)
+UPLOAD_MAX = 5 * 1024 * 1024
+
+
+def _import_form() -> RegisterImportForm | None:
+    bodies = [b for b in all_bodies(active_only=False) if may_keep_register(current_user, b)]
+    if not bodies:
+        return None
+    form = RegisterImportForm()
+    form.body.choices = [(b.code, b.name) for b in bodies]
+    return form
+
+
+def _render(form: RegisterImportForm | None, errors: list[str], status: int = 200) -> tuple[str, int]:
+    return render_template("patterns/subjects.html", subjects=register_page(current_user), form=form,
+                           errors=errors, kind_labels=KIND_LABELS), status
+
+
+@blueprint.route("/subjects")
+@staff_readers
+def subjects() -> tuple[str, int]:
+    return _render(_import_form(), [])
+
+
+@blueprint.post("/subjects/import")
+@keepers
+def import_register() -> ResponseReturnValue:
+    form = _import_form()
+    if form is None or not form.validate_on_submit():
+        return _render(form, [], 400)
+    body = db.session.query(Body).filter_by(code=form.body.data).one()
+    content = form.file.data.read(UPLOAD_MAX + 1)
+    if len(content) > UPLOAD_MAX:
+        return _render(form, [f"The file is larger than {UPLOAD_MAX // (1024 * 1024)} MB."], 400)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return _render(form, ["The file is not UTF-8 text (save it from the spreadsheet as CSV UTF-8)."], 400)
+    parsed = parse_register(text, *register_codes())
+    if parsed.errors:
+        return _render(form, parsed.errors, 400)
+    try:
+        report = import_subjects(body, current_user, parsed.rows)
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    flash(f"{body.name}: {report.created} subjects added, {report.updated} updated, "
+          f"{report.aliases_added} aliases added.", "success")
+    return redirect(url_for("patterns.subjects"))
+
+
+# ---------------------------------------------------------------- pattern alerts
+
+def _alert(alert_id: int) -> PatternAlert:
+    alert = db.session.get(PatternAlert, alert_id)
+    if alert is None or not may_see_alert(current_user, alert):
+        raise NotFoundError("There is no alert with that number, or it does not concern your body.")
+    return alert
+
+
+@blueprint.route("/alerts")
+@staff_readers
+def alerts() -> str:
+    return render_template("patterns/alerts.html", alerts=visible_alerts(current_user))
+
+
+@blueprint.route("/alerts/<int:alert_id>")
+@staff_readers
+def alert(alert_id: int) -> str:
+    found = _alert(alert_id)
+    return render_template("patterns/alert.html", alert=found, evidence=alert_evidence(found, current_user),
+                           targets=sorted(TRANSITIONS[found.status], key=lambda s: s.value),
+                           form=FlaskForm(), kind_labels=KIND_LABELS,
+                           show_subject=found.subject is not None and (current_user.role is not Role.INVESTIGATOR
+                                                                       or found.subject.body_id == current_user.body_id))
+
+
+@blueprint.post("/alerts/<int:alert_id>/<target>")
+@roles_required(Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR)
+def change_alert(alert_id: int, target: str) -> ResponseReturnValue:
+    try:
+        status = AlertStatus(target)
+    except ValueError:
+        abort(404)
+    found = _alert(alert_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    change_alert_status(found, current_user, status)
+    db.session.commit()
+    flash(f"The alert is {status.value}.", "success")
+    return redirect(url_for("patterns.alert", alert_id=alert_id))

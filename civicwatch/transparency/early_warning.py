@@ -1,0 +1,166 @@
+"""The public "early warning" figures: where allegations concentrate (district and theme, last 90 days against the
+90 before), how allegations against each service move month by month, and the units and posts most named.
+
+Every count goes through the same small-count protection as the other public figures (suppression.py): a count
+below the threshold is never shown, and the table of allegations by service and month, whose totals are
+published, is protected whole with its totals, so no hidden count can be worked out by subtraction. Units and posts
+are named only from allegations staff confirmed against them and only at or above the threshold; officers are
+never published, whatever their count.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy
+from numpy.typing import NDArray
+from sqlalchemy import func, select
+
+from civicwatch.extensions import db
+from civicwatch.patterns.models import Allegation, Subject, SubjectKind
+from civicwatch.taxonomy.models import Actor, District, Theme
+from civicwatch.transparency.suppression import (
+    SHOWN_CODE,
+    SMALL,
+    SMALL_CODE,
+    WITHHELD,
+    Figure,
+    FigureState,
+    Suppression,
+    protect_counts,
+)
+
+HOTSPOT_DAYS = 90
+TREND_MONTHS = 6
+HOTSPOTS_SHOWN = 10
+PUBLIC_SUBJECT_KINDS = (SubjectKind.UNIT, SubjectKind.POST)
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    district: str
+    theme: str
+    recent: Figure  # allegations of the last HOTSPOT_DAYS
+    before: Figure  # of the HOTSPOT_DAYS before them
+
+
+@dataclass(frozen=True)
+class Trend:
+    service: str
+    months: list[Figure]  # one per month of EarlyWarning.months
+    total: Figure
+
+
+@dataclass(frozen=True)
+class NamedSubject:
+    """Published as "at least <threshold>" only: an exact count beside the hotspots could be subtracted from them."""
+
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    threshold: int
+    as_of: dt.date
+    hotspots: list[Hotspot]
+    months: list[str]  # "2026-01"
+    trends: list[Trend]
+    subjects: list[NamedSubject]
+
+
+Figures = dict[tuple[int, int, int], Figure]
+
+
+def _protect(values: NDArray[numpy.int64], rules: Suppression) -> Figures:
+    """Every count of the table as the public may see it."""
+    states = protect_counts(values, rules)
+    figures: Figures = {}
+    for index in numpy.ndindex(values.shape):
+        state = int(states[index])
+        figures[(index[0], index[1], index[2])] = (
+            Figure(int(values[index]), FigureState.SHOWN) if state == SHOWN_CODE
+            else SMALL if state == SMALL_CODE else WITHHELD)
+    return figures
+
+
+def _with_totals(counts: dict[tuple[int, int], list[int]], rows: list[int], columns: list[int],
+                 measures: int = 1) -> NDArray[numpy.int64]:
+    """An array of counts with a total as the last row and the last column, as protect_counts expects."""
+    values = numpy.zeros((len(rows) + 1, len(columns) + 1, measures), numpy.int64)
+    row_at, column_at = {r: i for i, r in enumerate(rows)}, {c: i for i, c in enumerate(columns)}
+    for (row, column), measured in counts.items():
+        values[row_at[row], column_at[column]] = measured
+    values[-1, :, :] = values[:-1, :, :].sum(axis=0)
+    values[:, -1, :] = values[:, :-1, :].sum(axis=1)
+    return values
+
+
+def hotspots(today: dt.date, rules: Suppression) -> list[Hotspot]:
+    start = today - dt.timedelta(days=2 * HOTSPOT_DAYS - 1)
+    middle = today - dt.timedelta(days=HOTSPOT_DAYS - 1)
+    counts: dict[tuple[int, int], list[int]] = {}
+    for district_id, theme_id, day, n in db.session.execute(
+            select(Allegation.district_id, Allegation.theme_id, Allegation.incident_date, func.count(Allegation.id))
+            .where(Allegation.district_id.is_not(None), Allegation.theme_id.is_not(None),
+                   Allegation.incident_date >= start, Allegation.incident_date <= today)
+            .group_by(Allegation.district_id, Allegation.theme_id, Allegation.incident_date)):
+        cell = counts.setdefault((district_id, theme_id), [0, 0])
+        cell[0 if day >= middle else 1] += n
+    names = {d.id: d.name for d in db.session.scalars(select(District))}
+    theme_names = {t.id: t.name for t in db.session.scalars(select(Theme))}
+    # The hotspots are cells only (no totals are published beside them): each count is protected by itself.
+    found = [Hotspot(names[d], theme_names[t], rules.count(recent), rules.count(before))
+             for (d, t), (recent, before) in counts.items() if recent >= rules.threshold]
+    found.sort(key=lambda h: (-int(h.recent.value or 0), h.district, h.theme))
+    return found[:HOTSPOTS_SHOWN]
+
+
+def _month_keys(today: dt.date) -> list[str]:
+    year, month = today.year, today.month
+    keys = []
+    for _ in range(TREND_MONTHS):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return keys[::-1]
+
+
+def trends(today: dt.date, rules: Suppression) -> tuple[list[str], list[Trend]]:
+    months = _month_keys(today)
+    first = dt.date.fromisoformat(months[0] + "-01")
+    counter: Counter[tuple[int, str]] = Counter()
+    for actor_id, day, n in db.session.execute(
+            select(Allegation.actor_id, Allegation.incident_date, func.count(Allegation.id))
+            .where(Allegation.actor_id.is_not(None), Allegation.incident_date >= first,
+                   Allegation.incident_date <= today)
+            .group_by(Allegation.actor_id, Allegation.incident_date)):
+        counter[(actor_id, day.strftime("%Y-%m"))] += n
+    if not counter:
+        return months, []
+    actors = sorted({a for a, _ in counter})
+    month_at = {m: i for i, m in enumerate(months)}
+    counts = {(a, month_at[m]): [n] for (a, m), n in counter.items()}
+    figures = _protect(_with_totals(counts, actors, list(range(len(months)))), rules)
+    names = {a.id: a.name for a in db.session.scalars(select(Actor).where(Actor.id.in_(actors)))}
+    return months, [Trend(names[a], [figures[(i, j, 0)] for j in range(len(months))], figures[(i, len(months), 0)])
+                    for i, a in enumerate(actors)]
+
+
+def named_subjects(today: dt.date, rules: Suppression) -> list[NamedSubject]:
+    """Units and posts with at least `threshold` confirmed allegations in the last HOTSPOT_DAYS; never officers."""
+    start = today - dt.timedelta(days=HOTSPOT_DAYS - 1)
+    rows = db.session.execute(
+        select(Subject.name, Subject.kind, func.count(Allegation.id)).join(Allegation.subject)
+        .where(Subject.kind.in_(PUBLIC_SUBJECT_KINDS), Allegation.incident_date >= start,
+               Allegation.incident_date <= today)
+        .group_by(Subject.id, Subject.name, Subject.kind)
+        .having(func.count(Allegation.id) >= rules.threshold)
+        .order_by(func.count(Allegation.id).desc(), Subject.name).limit(HOTSPOTS_SHOWN))
+    return [NamedSubject(name, kind.value) for name, kind, _ in rows if kind in PUBLIC_SUBJECT_KINDS]
+
+
+def early_warning(today: dt.date, threshold: int) -> EarlyWarning:
+    rules = Suppression(threshold)
+    months, by_service = trends(today, rules)
+    return EarlyWarning(threshold, today, hotspots(today, rules), months, by_service, named_subjects(today, rules))

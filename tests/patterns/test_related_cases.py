@@ -1,0 +1,120 @@
+"""Related and duplicate cases: proposed on arrival from the text and the shared place, subject and time; another
+body's case is only "a related case exists at <body>", whoever asks and by whichever route."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role
+from civicwatch.audit.models import AuditEntry
+from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
+from civicwatch.patterns.models import CaseRelation, RelationKind, RelationStatus
+from civicwatch.patterns.operations import propose_related_cases
+from civicwatch.routing.operations import route_new_case
+from civicwatch.taxonomy.models import Body, District
+from tests.cases.conftest import post_case_form
+
+OLD_TEXT = ("Soldiers at the Tongo Field checkpoint beat the bus driver with rifle butts and took his money. "
+            "Witness Zorblax Quennet saw it.")
+NEW_TEXT = "At the Tongo Field checkpoint soldiers beat our bus driver with rifle butts and took money from him."
+
+
+def district(code: str) -> District:
+    return db.session.query(District).filter_by(code=code).one()
+
+
+def body_name(code: str) -> str:
+    return db.session.query(Body).filter_by(code=code).one().name
+
+
+@pytest.fixture
+def pair(make_case, clock):
+    """An older case at the human rights commission and a new one at the police oversight authority."""
+    kenema = district("kenema")
+    old = make_case(CaseStatus.INVESTIGATING, body="human_rights_commission", text=OLD_TEXT, district=kenema,
+                    created_at=clock.now - dt.timedelta(days=3))
+    new = make_case(CaseStatus.RECEIVED, body="police_oversight", text=NEW_TEXT + " Ticket 4471-NEW.",
+                    district=kenema, created_at=clock.now)
+    [relation] = propose_related_cases(new)
+    db.session.commit()
+    return old, new, relation
+
+
+def test_a_repeated_report_is_proposed_as_a_duplicate_and_an_unrelated_one_is_not(make_case, clock):
+    kenema = district("kenema")
+    old = make_case(CaseStatus.INVESTIGATING, text=OLD_TEXT, district=kenema, created_at=clock.now - dt.timedelta(days=2))
+    make_case(CaseStatus.INVESTIGATING, text="The prison guards refused my brother food and visits for a week.",
+              district=kenema, created_at=clock.now - dt.timedelta(days=1))
+    make_case(CaseStatus.INVESTIGATING, text=OLD_TEXT, district=kenema, created_at=clock.now - dt.timedelta(days=200))
+    new = make_case(CaseStatus.RECEIVED, body=None, text=NEW_TEXT, district=kenema, created_at=clock.now)
+    route_new_case(new)  # proposals follow routing
+    db.session.commit()
+    relations = list(db.session.scalars(select(CaseRelation).where(CaseRelation.case_id == new.id)))
+    assert [(r.related_case_id, r.kind, r.status) for r in relations] == [
+        (old.id, RelationKind.DUPLICATE, RelationStatus.PROPOSED)]  # not the unrelated one, not the one of last year
+    assert "same_place" in relations[0].reasons and relations[0].score > 0.6
+
+
+ROLES = ("admin", "triage", "investigator", "other_investigator", "auditor")
+
+
+@pytest.fixture
+def staff(make_user, signed_in):
+    users = {"admin": make_user(Role.ADMIN), "triage": make_user(Role.TRIAGE),
+             "investigator": make_user(Role.INVESTIGATOR, body="police_oversight"),
+             "other_investigator": make_user(Role.INVESTIGATOR, body="human_rights_commission"),
+             "auditor": make_user(Role.AUDITOR)}
+    return {role: signed_in(user) for role, user in users.items()}
+
+
+def test_no_role_reads_another_body_s_related_case_by_any_route(pair, staff):
+    old, new, relation = pair
+    sees_all = {"admin", "triage", "auditor"}
+    failures = []
+    for role, client in staff.items():
+        for case, other, other_words, holder in ((new, old, ("Zorblax", old.reference), "human_rights_commission"),
+                                                 (old, new, ("4471-NEW", new.reference), "police_oversight")):
+            mine = role in sees_all or (role == "investigator") == (case is new)
+            response = client.get(f"/staff/cases/{case.id}")
+            page = response.get_data(as_text=True)
+            if not mine:
+                if response.status_code != 404 or "Zorblax" in page or "4471-NEW" in page:
+                    failures.append(f"{role} opened {case.reference}")
+                continue
+            if role in sees_all:
+                if other.reference not in page:
+                    failures.append(f"{role} does not see {other.reference} on {case.reference}")
+            elif any(word in page for word in other_words) or \
+                    f"A related case exists at {body_name(holder)}" not in page:
+                failures.append(f"{role} read the other body's case on {case.reference}")
+            for attempt in (f"/staff/cases/{other.id}", f"/staff/cases/{other.id}/related/{relation.id}/link"):
+                if role in sees_all:
+                    continue
+                answer = client.get(attempt) if attempt.endswith(str(other.id)) else post_case_form(
+                    client, other.id, f"related/{relation.id}/link", "relation")
+                if answer.status_code != 404:
+                    failures.append(f"{role} reached {attempt}: {answer.status_code}")
+    assert failures == []
+    assert db.session.get(CaseRelation, relation.id).status is RelationStatus.PROPOSED
+
+
+def test_staff_ask_to_share_link_or_dismiss_and_each_is_audited(pair, staff, make_case):
+    old, new, relation = pair
+    client = staff["investigator"]
+    assert post_case_form(client, new.id, f"related/{relation.id}/request-share", "relation").status_code == 302
+    assert post_case_form(client, new.id, f"related/{relation.id}/request-share", "relation").status_code == 400
+    theirs = staff["other_investigator"].get(f"/staff/cases/{old.id}").get_data(as_text=True)
+    assert "Sharing was asked for" in theirs and "4471-NEW" not in theirs
+    assert post_case_form(staff["other_investigator"], old.id, f"related/{relation.id}/dismiss",
+                          "relation").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CaseRelation, relation.id).status is RelationStatus.DISMISSED
+    third = make_case(CaseStatus.INVESTIGATING, body="police_oversight")
+    assert post_case_form(client, third.id, f"related/{relation.id}/link", "relation").status_code == 404
+    assert post_case_form(client, new.id, f"related/{relation.id}/merge", "relation").status_code == 404
+    actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("case_relation.%"))
+                                      .order_by(AuditEntry.seq)))
+    assert actions == ["case_relation.propose", "case_relation.request_share", "case_relation.decide"]

@@ -1,0 +1,82 @@
+"""The "early warning" section of /transparency and its open data: hotspots, allegations by service, units and
+posts most named; every count through the small-count protection, officers never."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
+from civicwatch.patterns.models import Allegation, Subject, SubjectKind
+from civicwatch.taxonomy.models import Actor, Body, District, Theme
+from tests.factories import create_case
+
+
+def row(model, code: str):
+    return db.session.query(model).filter_by(code=code).one()
+
+
+@pytest.fixture
+def allegations(app, clock):
+    """Bo: 7 allegations of force (6 against a post, and an officer named in 6 of them too, 7 against him in
+    all), Kenema: 2 of corruption; the police named in all; one allegation of force in Bo 100 days ago."""
+    police = row(Body, "police_oversight")
+    post = Subject(body=police, kind=SubjectKind.POST, name="Bo Junction checkpoint")
+    officer = Subject(body=police, kind=SubjectKind.OFFICER, name="Sergeant Zorblax Kamara")
+    quiet = Subject(body=police, kind=SubjectKind.UNIT, name="Quiet Valley Unit")
+    db.session.add_all([post, officer, quiet])
+    bo, kenema = row(District, "bo"), row(District, "kenema")
+    force, corruption, actor = row(Theme, "abuse_of_force"), row(Theme, "corruption"), row(Actor, "police")
+    plan = [(bo, force, post, 1)] * 6 + [(bo, force, officer, 2), (kenema, corruption, officer, 3),
+                                         (kenema, corruption, quiet, 4), (bo, force, officer, 100)]
+    plan += [(None, force, officer, 5)] * 5
+    for district, theme, subject, days_ago in plan:
+        when = clock.now - dt.timedelta(days=days_ago)
+        case = create_case(CaseStatus.INVESTIGATING, created_at=when)
+        db.session.add(Allegation(case=case, theme=theme, actor=actor, district=district, subject=subject,
+                                  region=district.region if district else None, incident_date=when.date()))
+    db.session.commit()
+
+
+def test_the_transparency_page_shows_hotspots_and_trends_without_small_counts_or_officers(client, allegations):
+    page = client.get("/transparency").get_data(as_text=True)
+    section = page[page.index('id="early-warning"'):]
+    section = section[:section.index("</section>")]
+    assert "<td>Bo</td><td>Abuse of force</td><td>7</td><td>fewer than 5</td>" in section
+    assert "Kenema" not in section  # 2 allegations: too few to show as a hotspot
+    assert "Bo Junction checkpoint (post): at least 5 allegations" in section
+    assert "Zorblax" not in page and "Sergeant" not in page  # an officer, whatever his count
+    assert "Quiet Valley Unit" not in page  # a unit below the threshold
+
+
+def test_the_open_data_has_the_same_protected_figures_and_no_officer(client, allegations):
+    csv_text = client.get("/transparency/early-warning.csv").get_data(as_text=True)
+    data = json.loads(client.get("/transparency/early-warning.json").get_data(as_text=True))
+    assert "Zorblax" not in csv_text and "Zorblax" not in json.dumps(data)
+    assert "Quiet Valley" not in csv_text
+    rows = data["rows"]
+    hotspot = [r for r in rows if r["indicator"] == "hotspot" and r["period"] == "last_90_days"]
+    assert [(r["place_or_service"], r["value"]) for r in hotspot] == [("Bo", 7)]
+    shown = [r["value"] for r in rows if r["value"] is not None]
+    assert all(value == 0 or value >= 5 for value in shown), shown  # no count from 1 to 4 anywhere
+    notes = {r["not_shown"] for r in rows if r["value"] is None}
+    assert notes <= {"fewer than 5", "withheld", "at least 5"}
+    service = [r for r in rows if r["indicator"] == "allegations_by_service" and r["period"] == "all_months"]
+    assert [(r["place_or_service"], r["value"]) for r in service] == [("Police", 15)]
+    months = {r["period"]: (r["value"], r["not_shown"]) for r in rows if r["indicator"] == "allegations_by_service"}
+    # December's 1 is small; March's 14 is withheld too, or 15 - 14 would give the 1 away.
+    assert months["2025-12"] == (None, "fewer than 5") and months["2026-03"] == (None, "withheld")
+
+
+def test_a_lone_small_month_cannot_be_worked_out_from_the_total(client, app, clock):
+    actor, force = row(Actor, "police"), row(Theme, "abuse_of_force")
+    for days_ago in [1] * 6 + [20] * 2:  # this month 6, last month 2: the total would give the 2 away
+        when = clock.now - dt.timedelta(days=days_ago)
+        case = create_case(CaseStatus.INVESTIGATING, created_at=when)
+        db.session.add(Allegation(case=case, theme=force, actor=actor, incident_date=when.date()))
+    db.session.commit()
+    data = json.loads(client.get("/transparency/early-warning.json").get_data(as_text=True))
+    values = {r["period"]: r["value"] for r in data["rows"] if r["indicator"] == "allegations_by_service"}
+    assert values["2026-02"] is None and (values["2026-03"] is None or values["all_months"] is None)
