@@ -17,7 +17,7 @@ from civicwatch.cases.models import (  # noqa: F401
 from civicwatch.classify.models import LabelledExample  # noqa: F401
 from civicwatch.intake.models import ReceiptLookupFailure, SubmissionKey  # noqa: F401
 from civicwatch.interfaces.models import ApiKey, Open311Token  # noqa: F401
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut  # noqa: F401
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut  # noqa: F401
 from civicwatch.publishing.models import Publication, PublicationStatus  # noqa: F401
 from civicwatch.routing.models import RoutingDecision, RoutingRule  # noqa: F401
 from civicwatch.sms.models import (  # noqa: F401
