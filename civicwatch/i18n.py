@@ -38,6 +38,12 @@ KNOWN_LANGUAGES: dict[str, Language] = {
 babel = Babel()
 
 
+def N_(message: str) -> str:  # noqa: N802  (the name gettext's tools look for)
+    """Mark a string for the catalogs where it is defined; it is translated where it is used, with gettext
+    under the reader's locale (an SMS's: force_locale with the phone's language)."""
+    return message
+
+
 def register_krio() -> None:
     """Make Babel know "kri" (Locale.parse, dates, numbers, plural rules), once per process.
 

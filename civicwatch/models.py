@@ -19,7 +19,7 @@ from civicwatch.classify.models import LabelledExample  # noqa: F401
 from civicwatch.disclosure.models import DisclosureRequest  # noqa: F401
 from civicwatch.intake.models import ReceiptLookupFailure, SubmissionKey  # noqa: F401
 from civicwatch.interfaces.models import ApiKey, Open311Token  # noqa: F401
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut  # noqa: F401
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut  # noqa: F401
 from civicwatch.patterns.models import (  # noqa: F401
     AlertEvidence,
     Allegation,

@@ -1,37 +1,68 @@
 """Telling complainants about their case: by SMS through the outbox when they left a phone number and have
-not texted STOP; otherwise they read it on the web follow-up page."""
+not texted STOP; otherwise they read it on the web follow-up page. An SMS is written in the language the
+phone chose (LANG by SMS), and transliterated to GSM-7 when that saves segments."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+
+from flask_babel import force_locale, gettext
 
 from civicwatch.cases.identity import contact_of
-from civicwatch.cases.models import Case
+from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.i18n import N_
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
-from civicwatch.messaging.queries import is_opted_out
+from civicwatch.messaging.queries import is_opted_out, phone_language
+from civicwatch.messaging.segments import prefer_gsm7
 from civicwatch.phones import phone_hash
 
 log = logging.getLogger(__name__)
 
 # Ends every SMS that brings an answer: the SMS dialogue takes "RATE 4" and "APPEAL <why>" (sms/dialogue.py),
 # so the complainant needs no web link and no receipt code to have their say.
-FEEDBACK_BY_TEXT = "Reply RATE 1-5 or APPEAL and why."
+FEEDBACK_BY_TEXT = N_("Reply RATE 1-5 or APPEAL and why.")
+
+# The news of a status change, after the prefix; None: the complainant hears of it another way.
+STATUS_NEWS: dict[CaseStatus, str | None] = {
+    CaseStatus.TRIAGED: None,  # told when routed
+    CaseStatus.ACKNOWLEDGED: N_("{body} has received your complaint and will look into it."),
+    CaseStatus.INVESTIGATING: N_("{body} is now investigating your complaint."),
+    CaseStatus.RESPONDED: None,  # the response itself is the message
+    CaseStatus.CLOSED: N_("your complaint is now closed. Thank you for reporting."),
+    CaseStatus.REJECTED: N_("{body} cannot take up your complaint. The reason: {reason}"),
+    CaseStatus.REFERRED: N_("your complaint has been referred elsewhere. {reason}"),
+    CaseStatus.WITHDRAWN: N_("your complaint has been withdrawn. {reason}"),
+    CaseStatus.REOPENED: N_("your complaint has been reopened and will be looked at again."),
+}
+ROUTED_NEWS = N_("your complaint is now with {body}. Your reference stays the same.")
+PUBLISHED_NEWS = N_("your answer is published at {url}")
 
 
 def sms_prefix(case: Case) -> str:
-    """What every SMS about a case starts with."""
-    return f"CivicWatch {case.reference}: "
+    """What every SMS about a case starts with, in the current locale."""
+    return gettext("CivicWatch {reference}: ").format(reference=case.reference)
 
 
-def notify_complainant(case: Case, text: str, purpose: str) -> OutboundMessage | None:
+def news(case: Case, message: str, **values: object) -> Callable[[], str]:
+    """The SMS of one of the messages above, translated when it is written (in the phone's language)."""
+    return lambda: sms_prefix(case) + gettext(message).format(**values).strip()
+
+
+def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) -> OutboundMessage | None:
     """Owe the complainant an SMS when they left a phone number and have not texted STOP; None otherwise
-    (they read the case on the web follow-up page)."""
+    (they read the case on the web follow-up page). `text` is the whole SMS, or a function that writes it,
+    called in the phone's language (the language it chose with LANG)."""
     if case.contact_phone_hash is None:
         return None
     phone = contact_of(case).get("phone")
     if not phone:
         return None
-    if is_opted_out(phone_hash(phone)):
+    number_hash = phone_hash(phone)
+    if is_opted_out(number_hash):
         log.info("no sms for case %s: the number texted STOP", case.id)
         return None
-    return queue_sms(phone, text, purpose, case.id)
+    if callable(text):
+        with force_locale(phone_language(number_hash)):
+            text = text()
+    return queue_sms(phone, prefer_gsm7(text), purpose, case.id)

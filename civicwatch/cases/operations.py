@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
@@ -21,7 +22,14 @@ from civicwatch.cases.models import (
     Recusal,
     RemedyStatus,
 )
-from civicwatch.cases.notifications import FEEDBACK_BY_TEXT, notify_complainant, sms_prefix
+from civicwatch.cases.notifications import (
+    FEEDBACK_BY_TEXT,
+    ROUTED_NEWS,
+    STATUS_NEWS,
+    news,
+    notify_complainant,
+    sms_prefix,
+)
 from civicwatch.cases.permissions import require
 from civicwatch.cases.workflow import REASON_MAX, transition_case
 from civicwatch.database import utcnow
@@ -66,8 +74,8 @@ def _event(case: Case, user: User | None, kind: str, public: bool = False, **det
     return event
 
 
-def _tell(case: Case, text: str, purpose: str = "status") -> None:
-    notify_complainant(case, sms_prefix(case) + text, purpose)
+def _tell(case: Case, message: str, **values: object) -> None:
+    notify_complainant(case, news(case, message, **values), "status")
 
 
 # ---------------------------------------------------------------- viewing
@@ -79,17 +87,6 @@ def record_case_view(case: Case, user: User) -> None:
 
 # ---------------------------------------------------------------- status changes
 
-STATUS_NEWS = {
-    S.TRIAGED: None,  # told when routed
-    S.ACKNOWLEDGED: "{body} has received your complaint and will look into it.",
-    S.INVESTIGATING: "{body} is now investigating your complaint.",
-    S.RESPONDED: None,  # the response itself is the message
-    S.CLOSED: "your complaint is now closed. Thank you for reporting.",
-    S.REJECTED: "{body} cannot take up your complaint. The reason: {reason}",
-    S.REFERRED: "your complaint has been referred elsewhere. {reason}",
-    S.WITHDRAWN: "your complaint has been withdrawn. {reason}",
-    S.REOPENED: "your complaint has been reopened and will be looked at again.",
-}
 
 
 def change_status(case: Case, user: User, target: CaseStatus, reason: str | None = None,
@@ -100,10 +97,10 @@ def change_status(case: Case, user: User, target: CaseStatus, reason: str | None
     event = transition_case(case, target, user, reason=check_text(reason, "reason", REASON_MAX, required=False))
     if target is S.RESPONDED and response:
         _send_to_complainant(case, user, response, purpose="answer", sms_ending=FEEDBACK_BY_TEXT)
-    news = STATUS_NEWS.get(target)
-    if news:
+    status_news = STATUS_NEWS.get(target)
+    if status_news:
         body_name = case.body.name if case.body else "CivicWatch"
-        _tell(case, news.format(body=body_name, reason=case.status_reason or "").strip())
+        _tell(case, status_news, body=body_name, reason=case.status_reason or "")
     return event
 
 
@@ -126,7 +123,7 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
     else:
         set_deadlines(case, body, now)  # the new body starts afresh
         transition_case(case, S.TRIAGED, user, reason=reason)
-    _tell(case, f"your complaint is now with {body.name}. Your reference stays the same.")
+    _tell(case, ROUTED_NEWS, body=body.name)
 
 
 # ---------------------------------------------------------------- people
@@ -194,7 +191,8 @@ def message_complainant(case: Case, user: User, text: str | None, wait_for_reply
 
 def _send_to_complainant(case: Case, user: User, text: str, purpose: str, sms_ending: str = "") -> CaseMessage:
     """`sms_ending` follows the text in the SMS only (the follow-up page has its own rating and appeal forms)."""
-    outbound = notify_complainant(case, sms_prefix(case) + text + (f" {sms_ending}" if sms_ending else ""), purpose)
+    outbound = notify_complainant(
+        case, lambda: sms_prefix(case) + text + (" " + gettext(sms_ending) if sms_ending else ""), purpose)
     message = CaseMessage(case=case, kind=MessageKind.TO_COMPLAINANT, author_id=user.id,
                           channel=Channel.SMS if outbound is not None else Channel.WEB, body=text)
     db.session.add(message)

@@ -74,3 +74,15 @@ class SmsOptOut(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     source: Mapped[str] = mapped_column(String(16))  # "keyword" or "carrier"
+
+
+class PhoneLanguage(TimestampMixin, Model):
+    """The language a number chose by texting LANG: its replies and case news are written in it. Keyed, like
+    opt-outs, by the number's keyed hash, so it holds no number."""
+
+    __tablename__ = "phone_languages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

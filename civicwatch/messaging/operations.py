@@ -16,7 +16,7 @@ from civicwatch.crypto import encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut
 from civicwatch.messaging.queries import is_opted_out
 from civicwatch.phones import phone_hash
 
@@ -95,6 +95,19 @@ def record_opt_out(number_hash: str, source: str) -> None:
 
 def remove_opt_out(number_hash: str) -> None:
     db.session.execute(_OPT_OUTS.delete().where(SmsOptOut.phone_hash == number_hash))
+
+
+_PHONE_LANGUAGES = cast(Table, PhoneLanguage.__table__)
+
+
+def remember_phone_language(number_hash: str, language: str) -> None:
+    """The language this number's texts are written in from now on (the caller checked it is offered)."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    statement = insert(_PHONE_LANGUAGES).values(phone_hash=number_hash, language=language, created_at=now,
+                                                updated_at=now)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["phone_hash"], set_={"language": language, "updated_at": now}))
 
 
 # Twilio's status callback values, and what they mean for our row.

@@ -1,12 +1,15 @@
-"""Reads of the outbox for the staff page (counts, waiting and failed messages, never phone numbers), and opt-outs.
-Who may see which message is decided above, where cases are: the callers pass it as `scope`."""
+"""Reads of the outbox for the staff page (counts, waiting and failed messages, never phone numbers), opt-outs,
+and the language each number chose. Who may see which message is decided above, where cases are: the callers
+pass it as `scope`."""
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload
 
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus, SmsOptOut
+from civicwatch.i18n import DEFAULT_LANGUAGE
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut
 
 WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
@@ -60,3 +63,9 @@ def opted_out_among(phone_hashes: set[str]) -> frozenset[str]:
     if not phone_hashes:
         return frozenset()
     return frozenset(db.session.scalars(select(SmsOptOut.phone_hash).where(SmsOptOut.phone_hash.in_(phone_hashes))))
+
+
+def phone_language(phone_hash: str) -> str:
+    """The language a number chose (LANG by SMS), if still offered; otherwise English."""
+    chosen = db.session.scalar(select(PhoneLanguage.language).where(PhoneLanguage.phone_hash == phone_hash))
+    return chosen if chosen is not None and chosen in current_app.config["LANGUAGES"] else DEFAULT_LANGUAGE

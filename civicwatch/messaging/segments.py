@@ -3,6 +3,7 @@ forms whose text goes by SMS. Pure: no database, no app."""
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 GSM7_BASIC = frozenset(
@@ -48,6 +49,36 @@ def sms_length(text: str) -> SmsLength:
 def segment_count(text: str) -> int:
     """How many SMS segments the text takes (GSM-7: 160 alone, 153 joined; UCS-2: 70 alone, 67 joined)."""
     return sms_length(text).segments
+
+
+# Punctuation that phones and word processors put in and GSM-7 lacks, with its GSM-7 look-alike.
+_PLAIN_PUNCTUATION = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"', "\u2013": "-",
+    "\u2014": "-", "\u2026": "...", "\u00a0": " ", "\u202f": " ", "\u0153": "oe", "\u0152": "OE",
+})
+
+
+def transliterate_gsm7(text: str) -> str:
+    """The text with every character outside GSM-7 replaced by its plain look-alike where it has one: the
+    accent dropped (ê, â, ç, ô, î, û, ë, ï become e, a, c, o, i, u, e, i), typographic quotes and dashes made
+    plain. Characters GSM-7 has (é, è, à, ù, ì, ò, É, Ç...) are kept; a character with no look-alike too."""
+    plain = []
+    for ch in text.translate(_PLAIN_PUNCTUATION):
+        if ch in GSM7_BASIC or ch in GSM7_EXTENDED:
+            plain.append(ch)
+            continue
+        base = unicodedata.normalize("NFD", ch)[0]
+        plain.append(base if base in GSM7_BASIC else ch)
+    return "".join(plain)
+
+
+def prefer_gsm7(text: str) -> str:
+    """The text as it costs least: transliterated to GSM-7 when that takes fewer segments (one accent outside
+    GSM-7 sends a whole text as UCS-2, at 70 characters a segment instead of 160), otherwise as written."""
+    if is_gsm7(text):
+        return text
+    plain = transliterate_gsm7(text)
+    return plain if segment_count(plain) < segment_count(text) else text
 
 
 def length_guide(text: str, prefix: str = "", suffix: str = "") -> str:

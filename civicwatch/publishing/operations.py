@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,7 +16,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseEvent
-from civicwatch.cases.notifications import FEEDBACK_BY_TEXT, notify_complainant, sms_prefix
+from civicwatch.cases.notifications import FEEDBACK_BY_TEXT, PUBLISHED_NEWS, notify_complainant, sms_prefix
 from civicwatch.cases.workflow import REASON_MAX
 from civicwatch.crypto import DecryptionError
 from civicwatch.database import utcnow
@@ -267,8 +268,9 @@ def _tell_complainant_published(case: Case) -> None:
     from flask import current_app
 
     base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    notify_complainant(case, (f"{sms_prefix(case)}your answer is published at {base}/published/{case.reference} "
-                              f"{FEEDBACK_BY_TEXT}"), purpose="answer")
+    url = f"{base}/published/{case.reference}"
+    notify_complainant(case, lambda: sms_prefix(case) + gettext(PUBLISHED_NEWS).format(url=url) + " "
+                       + gettext(FEEDBACK_BY_TEXT), purpose="answer")
 
 
 def withdraw_publication(publication: Publication, user: User, reason: str | None) -> None:

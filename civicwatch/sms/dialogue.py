@@ -38,6 +38,7 @@ class Event(enum.Enum):
     START = "start"
     RATING = "rating"
     APPEAL = "appeal"
+    LANGUAGE = "language"
     EMPTY = "empty"
     SHORT_TEXT = "short_text"
     DETAILED_TEXT = "detailed_text"
@@ -53,6 +54,7 @@ class Action(enum.Enum):
     OPT_IN = "opt_in"
     RATE = "rate"
     APPEAL = "appeal"
+    SET_LANGUAGE = "set_language"
     ASK_FOR_TEXT = "ask_for_text"
     KEEP_FRAGMENT = "keep_fragment"
     OPEN_CASE = "open_case"
@@ -77,6 +79,7 @@ _ANY_STATE: dict[Event, tuple[Action, ConversationState | None]] = {
     Event.START: (Action.OPT_IN, STAY),
     Event.RATING: (Action.RATE, STAY),
     Event.APPEAL: (Action.APPEAL, STAY),
+    Event.LANGUAGE: (Action.SET_LANGUAGE, STAY),
     Event.EMPTY: (Action.ASK_FOR_TEXT, STAY),
 }
 
@@ -126,6 +129,7 @@ class Decision:
     status_query: str | None = None  # what followed STATUS
     rating: int | None = None
     appeal_reason: str | None = None  # what followed APPEAL
+    language: str | None = None  # the language code LANG asked for (None: not one we know)
     silent: bool = False  # opted out: act, but send nothing back
 
 
@@ -150,6 +154,7 @@ def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decisi
         status_query=argument if event is Event.STATUS else None,
         rating=int(argument) if event is Event.RATING and argument else None,
         appeal_reason=argument if event is Event.APPEAL else None,
+        language=argument if event is Event.LANGUAGE else None,
         silent=snapshot.opted_out and action not in ANSWERED_WHEN_OPTED_OUT,
     )
 
@@ -182,6 +187,16 @@ _RATE = re.compile(r"^\W*rate\b[\s:.,;!-]*(?:([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$|(
 # "APPEAL <reason>", any case. Only the exact word: a report rarely starts with it, and a typing slip
 # away from it ("apple", "appal") is more likely an ordinary word than an appeal.
 _APPEAL = re.compile(r"^\W*appeal\b[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
+
+# "LANG FR", "langue fr", "LANGWEJ KRIO", "LANG" alone (which gets the list): the word and at most one more.
+_LANGUAGE = re.compile(r"^\W*(?:lang|langs|langue|language|langwej|langwij)\b[\s:.,;!=-]*([A-Za-z\u00c0-\u017f]*)\W*$",
+                       re.IGNORECASE)
+# What may follow LANG, squeezed as keywords are (upper case, repeated letters once): codes and names.
+LANGUAGE_WORDS: dict[str, str] = {
+    "EN": "en", "ENG": "en", "ENGLISH": "en", "INGLISH": "en", "ANGLAIS": "en",
+    "FR": "fr", "FRE": "fr", "FRENCH": "fr", "FRANCAIS": "fr", "FRENS": "fr",
+    "KRIO": "kri", "KRI": "kri", "KR": "kri", "CRIO": "kri", "CREOLE": "kri",
+}
 
 
 def clean_text(raw: str | None) -> str:
@@ -218,6 +233,9 @@ def classify(text: str, opted_out: bool = False, answering: bool = False) -> tup
     rating = _RATING.match(text) or _RATE.match(text)
     if rating:
         return Event.RATING, rating.group(1)
+    language = _LANGUAGE.match(text)
+    if language:
+        return Event.LANGUAGE, LANGUAGE_WORDS.get(_squeeze(unicodedata.normalize("NFD", language.group(1))))
     appeal = _APPEAL.match(text)
     if appeal:
         return Event.APPEAL, appeal.group(1).strip() or None

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from civicwatch.cases.feedback import appeal_answer, rate_answer
@@ -34,7 +35,9 @@ from civicwatch.intake.operations import (
 )
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.validation import SubmissionError
-from civicwatch.messaging.operations import record_opt_out, remove_opt_out
+from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out
+from civicwatch.messaging.queries import phone_language
+from civicwatch.messaging.segments import prefer_gsm7
 from civicwatch.phones import phone_hash
 from civicwatch.sms.conversations import (
     ConversationRow,
@@ -122,9 +125,11 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
         still_asked = decision.next_state is ASKED and addressed.id == conversation.case_id
         decision = dataclasses.replace(decision, action=Action.ADD_TO_CASE, text=clean_text(incoming.body),
                                        next_state=ASKED if still_asked else ConversationState.FOLLOWING_UP)
-    step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now, addressed))
+    # Replies are written in the language the phone chose (LANG), and cost as few segments as they can.
+    with force_locale(phone_language(number_hash)):
+        step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now, addressed))
     move_conversation(conversation, decision, step, now)
-    reply = None if decision.silent else step.reply
+    reply = None if decision.silent else prefer_gsm7(step.reply)
     record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
                  encrypt_text(reply) if reply else None, now)
     log.info("sms %s: %s -> %s", inbound_id, decision.event.value, decision.action.value)
@@ -275,6 +280,15 @@ def _appeal(ctx: _Context) -> _Step:
     return _Step(render_reply(Reply.APPEALED, reference=case.reference), case)
 
 
+def _set_language(ctx: _Context) -> _Step:
+    language = ctx.decision.language
+    if language is None or language not in current_app.config["LANGUAGES"]:
+        return _Step(render_reply(Reply.LANGUAGE_HOW))
+    remember_phone_language(ctx.phone_hash, language)
+    with force_locale(language):  # the confirmation is the first text in the new language
+        return _Step(render_reply(Reply.LANGUAGE_SET))
+
+
 def _ask_for_text(ctx: _Context) -> _Step:
     return _Step(render_reply(Reply.EMPTY))
 
@@ -346,6 +360,7 @@ ACTIONS: dict[Action, Callable[[_Context], _Step]] = {
     Action.OPT_IN: _opt_in,
     Action.RATE: _rate,
     Action.APPEAL: _appeal,
+    Action.SET_LANGUAGE: _set_language,
     Action.ASK_FOR_TEXT: _ask_for_text,
     Action.KEEP_FRAGMENT: _keep_fragment,
     Action.OPEN_CASE: _open_case,

@@ -12,7 +12,8 @@ from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from tests.conftest import make_config
 
-BEFORE = "b3e6f1a2c9d4"
+BEFORE = "c7a4e2d91b05"
+VAULT = "c4a7e2d91b35"
 CONTACT = {"phone": "+23276555123", "email": "fatmata.witness@example.org"}
 
 
@@ -34,7 +35,7 @@ def test_contact_details_move_into_the_vault_and_back(empty_app):
             "tracking_generation, version, created_at, updated_at, contact_encrypted) VALUES ('CW-2026-000001', "
             "'h', 'Beaten at the checkpoint.', 'web', 'received', false, false, 0, 1, :now, :now, :contact)"),
             {"now": now, "contact": encrypt_json(CONTACT)})
-    upgrade()
+    upgrade(revision=VAULT)
     with db.engine.connect() as connection:
         token, phone_masked, email_masked = connection.execute(text(
             "SELECT contact_encrypted, phone_masked, email_masked FROM complainant_identities")).one()

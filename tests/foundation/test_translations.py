@@ -18,10 +18,11 @@ from civicwatch.i18n import register_krio
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = ("fr", "kri")
 # What citizens see: their pages, the layout and form pieces those pages use, and the Python that speaks
-# on those pages (form labels and errors, status words, flashes).
+# on those pages (form labels and errors, status words, flashes) and by SMS (replies and case news).
 CITIZEN_TEMPLATES = ("templates/base.html", "templates/_forms.html", "templates/errors", "templates/intake",
                      "templates/public")
-CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py")
+CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/sms/replies.py",
+                  "civicwatch/cases/notifications.py")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 
 
@@ -70,7 +71,7 @@ def test_every_citizen_string_is_translated(language):
     assert untranslated == [], f"untranslated in {language}: run `make translations` and fill them in"
 
 
-PLACEHOLDER = re.compile(r"%\(\w+\)s|\{body\}")
+PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
