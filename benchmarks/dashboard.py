@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from crash import postgres as durable_postgres  # noqa: E402
 from sqlalchemy import event, func, select, text  # noqa: E402
+from staff_queues import PASSWORD, p50, signed_in  # noqa: E402
 from transparency import Generator, benchmark_config, load_cases  # noqa: E402
 
 from civicwatch import create_app  # noqa: E402
@@ -41,7 +41,6 @@ from civicwatch.routing.rule_operations import load_routing_rules  # noqa: E402
 from civicwatch.taxonomy.models import Body, Region, Theme  # noqa: E402
 from civicwatch.taxonomy.operations import load_taxonomy  # noqa: E402
 
-PASSWORD = "benchmark password 1234"
 BODY = "police_oversight"
 PAGES = [
     ("admin, every body", "admin", "/staff/"),
@@ -52,26 +51,6 @@ PAGES = [
 
 def _load() -> str:
     return " / ".join(f"{value:.1f}" for value in os.getloadavg())
-
-
-def p50(client, path: str, runs: int) -> tuple[float, float]:
-    assert client.get(path).status_code == 200, path  # warm caches and the query plan
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    return statistics.median(times), max(times)
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
-    return client
 
 
 def prepare(app) -> Generator:
