@@ -57,10 +57,15 @@ def after_routing(step: Callable[[Case], None]) -> None:
 
 
 def _run_after_routing(case: Case) -> None:
+    """Each step in its own savepoint: a step that fails (even in the database) is undone alone, and the stored,
+    routed case is still committed by the caller."""
     for step in _after_routing:
+        savepoint = db.session.begin_nested()
         try:
             step(case)
+            savepoint.commit()
         except Exception as exc:
+            savepoint.rollback()
             log.error("after routing case %s, %s failed (%s)", case.id, step.__name__, type(exc).__name__)
 
 
@@ -267,6 +272,7 @@ def route_fresh_case(case: Case, classified: Classification | None) -> None:
         log.error("routing failed for case %s (%s); it stays in the triage queue", case_id, type(exc).__name__)
         case.routing_explanation = {"decision": "triage", "reason": f"routing failed ({type(exc).__name__})"}
         return
+    _run_after_routing(case)
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 
 

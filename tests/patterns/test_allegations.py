@@ -3,6 +3,7 @@ one made for every new case by routing and for every existing case by the migrat
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask_migrate import upgrade
 from sqlalchemy import select, text
@@ -10,13 +11,15 @@ from sqlalchemy import select, text
 from civicwatch import create_app
 from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
-from civicwatch.cases.models import CaseStatus, Outcome
+from civicwatch.cases.models import Case, CaseStatus, Outcome
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation
 from civicwatch.routing.operations import route_new_case
 from civicwatch.taxonomy.models import Actor, District, Theme
 from tests.cases.conftest import post_case_form
-from tests.conftest import make_config
+from tests.conftest import csrf_token_from, make_config
+from tests.factories import post_multipart
+from tests.intake.conftest import valid_report
 
 
 def allegations(case_id: int) -> list[Allegation]:
@@ -126,3 +129,17 @@ def test_the_migration_gives_every_existing_case_one_allegation(database_url, tm
             (1, 1, "substantiated", "2026-02-01"), (2, None, None, "2026-03-05")]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_web_report_gets_its_first_allegation_in_the_same_commit(app, client):
+    """The web form stores and routes a case in one transaction; the step patterns adds after routing runs there
+    too, so a citizen's report counts as an allegation from the start."""
+    page = client.get("/report").get_data(as_text=True)
+    form_key = re.search(r'name="form_key"[^>]*value="([^"]+)"', page)
+    fields = {**valid_report(), "csrf_token": csrf_token_from(page), **({"form_key": form_key.group(1)} if form_key else {})}
+    assert post_multipart(client, "/report", fields).status_code == 303
+    with app.app_context():
+        case = db.session.scalars(select(Case).order_by(Case.id.desc())).first()
+        allegations = db.session.scalars(select(Allegation).where(Allegation.case_id == case.id)).all()
+    assert len(allegations) == 1
+    assert allegations[0].theme_id == case.theme_id
