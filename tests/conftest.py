@@ -90,6 +90,16 @@ def app(database_url, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def empty_app(database_url, tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty database (no tables, nothing loaded): for the migration tests."""
+    app = create_app(make_config(database_url, tmp_path))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -6,24 +6,13 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from civicwatch import create_app
 from civicwatch.crypto import IDENTITY_KEY, DecryptionError, decrypt_json, decrypt_json_with, encrypt_json
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from tests.conftest import make_config
 
 BEFORE = "c7a4e2d91b05"
 VAULT = "c4a7e2d91b35"
 CONTACT = {"phone": "+23276555123", "email": "fatmata.witness@example.org"}
-
-
-@pytest.fixture
-def empty_app(database_url, tmp_path):
-    app = create_app(make_config(database_url, tmp_path))
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_contact_details_move_into_the_vault_and_back(empty_app):

@@ -1,16 +1,13 @@
 """The migration chain: one head, and `upgrade head` builds exactly the schema the models describe."""
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from civicwatch import create_app
 from civicwatch.extensions import db
-from tests.conftest import make_config
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -18,15 +15,6 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def include_object(obj, name, type_, reflected, compare_to):
     # Full-text search structures are created by raw DDL, not by the models.
     return not (name and ("_fts" in name or name.endswith("_search")))
-
-
-@pytest.fixture
-def empty_app(database_url, tmp_path):
-    app = create_app(make_config(database_url, tmp_path))
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_single_head():

@@ -8,7 +8,6 @@ import re
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
-from civicwatch import create_app
 from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case, CaseStatus, Outcome
@@ -17,7 +16,7 @@ from civicwatch.patterns.models import Allegation
 from civicwatch.routing.operations import route_new_case
 from civicwatch.taxonomy.models import Actor, District, Theme
 from tests.cases.conftest import post_case_form
-from tests.conftest import csrf_token_from, make_config
+from tests.conftest import csrf_token_from
 from tests.factories import post_multipart
 from tests.intake.conftest import valid_report
 
@@ -106,29 +105,25 @@ def test_routing_a_new_case_gives_it_its_first_allegation(app, make_case, clock)
     assert first.incident_date == clock.now.date() and first.theme_id == case.theme_id
 
 
-def test_the_migration_gives_every_existing_case_one_allegation(database_url, tmp_path):
-    app = create_app(make_config(database_url, tmp_path))
-    with app.app_context():
-        upgrade(revision="b3e6f1a2c9d4")
+def test_the_migration_gives_every_existing_case_one_allegation(empty_app):
+    upgrade(revision="b3e6f1a2c9d4")
+    db.session.execute(text(
+        "INSERT INTO themes (id, code, name, covers, not_this, active) VALUES (1, 'extortion', 'Extortion', '', "
+        "'', true)"))
+    for number, (theme, outcome, incident) in enumerate(
+            [(1, "substantiated", "2026-02-01"), (None, None, None)], start=1):
         db.session.execute(text(
-            "INSERT INTO themes (id, code, name, covers, not_this, active) VALUES (1, 'extortion', 'Extortion', '', "
-            "'', true)"))
-        for number, (theme, outcome, incident) in enumerate(
-                [(1, "substantiated", "2026-02-01"), (None, None, None)], start=1):
-            db.session.execute(text(
-                "INSERT INTO cases (id, reference, receipt_hash, text, channel, status, theme_id, urgent, "
-                "routed_by_hand, updated_at, created_at, version, outcome, incident_date) VALUES (:id, :ref, :hash, "
-                "'text', 'web', 'received', :theme, false, false, :at, :at, 1, :outcome, :incident)"),
-                {"id": number, "ref": f"CW-2026-{number:06d}", "hash": str(number) * 64, "theme": theme,
-                 "at": dt.datetime(2026, 3, 5, 23, 30, tzinfo=dt.UTC), "outcome": outcome, "incident": incident})
-        db.session.commit()
-        upgrade()
-        rows = db.session.execute(text(
-            "SELECT case_id, theme_id, finding, incident_date FROM allegations ORDER BY case_id")).all()
-        assert [(r.case_id, r.theme_id, r.finding, str(r.incident_date)) for r in rows] == [
-            (1, 1, "substantiated", "2026-02-01"), (2, None, None, "2026-03-05")]
-        db.session.remove()
-        db.engine.dispose()
+            "INSERT INTO cases (id, reference, receipt_hash, text, channel, status, theme_id, urgent, "
+            "routed_by_hand, updated_at, created_at, version, outcome, incident_date) VALUES (:id, :ref, :hash, "
+            "'text', 'web', 'received', :theme, false, false, :at, :at, 1, :outcome, :incident)"),
+            {"id": number, "ref": f"CW-2026-{number:06d}", "hash": str(number) * 64, "theme": theme,
+             "at": dt.datetime(2026, 3, 5, 23, 30, tzinfo=dt.UTC), "outcome": outcome, "incident": incident})
+    db.session.commit()
+    upgrade()
+    rows = db.session.execute(text(
+        "SELECT case_id, theme_id, finding, incident_date FROM allegations ORDER BY case_id")).all()
+    assert [(r.case_id, r.theme_id, r.finding, str(r.incident_date)) for r in rows] == [
+        (1, 1, "substantiated", "2026-02-01"), (2, None, None, "2026-03-05")]
 
 
 def test_a_web_report_gets_its_first_allegation_in_the_same_commit(app, client):
@@ -136,7 +131,8 @@ def test_a_web_report_gets_its_first_allegation_in_the_same_commit(app, client):
     too, so a citizen's report counts as an allegation from the start."""
     page = client.get("/report").get_data(as_text=True)
     form_key = re.search(r'name="form_key"[^>]*value="([^"]+)"', page)
-    fields = {**valid_report(), "csrf_token": csrf_token_from(page), **({"form_key": form_key.group(1)} if form_key else {})}
+    assert form_key is not None, "the report form has no key"
+    fields = {**valid_report(), "csrf_token": csrf_token_from(page), "form_key": form_key.group(1)}
     assert post_multipart(client, "/report", fields).status_code == 303
     with app.app_context():
         case = db.session.scalars(select(Case).order_by(Case.id.desc())).first()
