@@ -43,7 +43,6 @@ import multiprocessing
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -55,7 +54,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-HOST = "127.0.0.1"
+from gunicorn_server import HOST, free_port, start_gunicorn  # noqa: E402
+
 MB = 1_000_000
 TEXTS = [
     "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.",
@@ -313,29 +313,9 @@ def reset_peaks(master: int) -> None:
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM starts again from the current size
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"{HOST}:{port}",
-               "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-               "--keep-alive", "30", "--log-level", "warning", "--pythonpath", str(ROOT / "benchmarks"),
-               "--chdir", str(ROOT), "intake:bench_app()"]
-    server = subprocess.Popen(command, env={**env, "MALLOC_ARENA_MAX": "1"})  # as `make serve`
-    for _ in range(600):
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=1)
-            connection.request("GET", "/bench/ready")
-            if connection.getresponse().status == 200 and len(workers_of(server.pid)) == workers:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+    return start_gunicorn("intake:bench_app()", port, workers, threads, {**env, "MALLOC_ARENA_MAX": "1"},  # as `make serve`
+                          "/bench/ready", lambda server: len(workers_of(server.pid)) == workers, tries=600)
 
 
 def warm_up(port: int, workers: int) -> None:

@@ -38,7 +38,6 @@ import os
 import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -51,12 +50,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crash import postgres as durable_postgres  # noqa: E402
+from gunicorn_server import HOST, free_port, start_gunicorn  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 AUTH_TOKEN = "bench" + "0" * 27
 ACCOUNT_SID = "AC" + "0" * 32
 FROM_NUMBER = "+15005550006"
-HOST = "127.0.0.1"
 REPORTS = [
     "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.",
     "Police in Makeni have held my husband for nine days without charge and we cannot see him.",
@@ -307,28 +306,8 @@ def load(port: int, requests: list[Request], clients: int, time_limit: float) ->
 
 # ---------------------------------------------------------------- running it
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"{HOST}:{port}",
-               "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-               "--keep-alive", "30", "--log-level", "warning", "--pythonpath", str(ROOT / "benchmarks"),
-               "--chdir", str(ROOT), "sms_webhook:bench_app()"]
-    server = subprocess.Popen(command, env=env)
-    for _ in range(300):
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=1)
-            connection.request("GET", "/bench/bare")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+    return start_gunicorn("sms_webhook:bench_app()", port, workers, threads, env, "/bench/bare")
 
 
 # (workers, threads) per database when not given: SQLite one process as `make run`, PostgreSQL several.
