@@ -160,8 +160,16 @@ class Case(TimestampMixin, Model):
 # - cases still being worked on (open, or answered and awaiting closure), a body's together, carrying every
 #   column the counts test (deadlines, the stopped clock, urgency, assignee);
 # - the quarter's acknowledgements and closures, with what the medians and the per-body filter need.
-IN_PROGRESS_VALUES = ("received", "triaged", "acknowledged", "investigating", "reopened", "responded")
-_IN_PROGRESS_PREDICATE = "status IN (" + ", ".join(f"'{value}'" for value in IN_PROGRESS_VALUES) + ")"
+OPEN_STATUSES = (
+    CaseStatus.RECEIVED,
+    CaseStatus.TRIAGED,
+    CaseStatus.ACKNOWLEDGED,
+    CaseStatus.INVESTIGATING,
+    CaseStatus.REOPENED,
+)
+# Cases someone still has to act on: open ones, and answered ones awaiting closure or appeal.
+IN_PROGRESS = OPEN_STATUSES + (CaseStatus.RESPONDED,)
+_IN_PROGRESS_PREDICATE = "status IN (" + ", ".join(f"'{status.value}'" for status in IN_PROGRESS) + ")"
 _cases = cast(Table, Case.__table__)
 Index("ix_cases_in_progress", _cases.c.body_id, _cases.c.status,
       postgresql_where=sql_text(_IN_PROGRESS_PREDICATE), sqlite_where=sql_text(_IN_PROGRESS_PREDICATE),

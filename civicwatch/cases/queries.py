@@ -12,22 +12,13 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
+from civicwatch.cases.models import IN_PROGRESS, OPEN_STATUSES, Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.cases.search import search_condition
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 
-OPEN_STATUSES = (
-    CaseStatus.RECEIVED,
-    CaseStatus.TRIAGED,
-    CaseStatus.ACKNOWLEDGED,
-    CaseStatus.INVESTIGATING,
-    CaseStatus.REOPENED,
-)
-# Cases someone still has to act on: open ones, and answered ones awaiting closure or appeal.
-IN_PROGRESS = OPEN_STATUSES + (CaseStatus.RESPONDED,)
 PAGE_SIZE = 25
 
 
