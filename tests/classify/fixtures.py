@@ -221,3 +221,19 @@ def install_model(app, source: Path) -> str:
     shutil.copytree(source, root / source.name)
     activate_model(source.name, root)
     return source.name
+
+
+# Texts whose answers are recorded in data/classifier_answers.json: every fixture text, places, misspellings,
+# generic and place words, other languages and text with nothing to read.
+ANSWER_SAMPLE: list[str] = [text for texts in THEME_TEXTS.values() for text in texts] + [
+    "The polcie beat my son near Freetwon and the OC laughed",
+    "An officer at the barracks in Kenema took my phone",
+    "military officer slap me for Bo junction, I bleed",
+    "Customs men at the border post near Kailahun seized the goods of my wife",
+    "Il a été arrêté hier par les gendarmes et personne ne sait où il est détenu",
+    "asdkjh qwpoeiru zmxncbv lkjhgf",
+    "",
+    "\U0001f621\U0001f621\U0001f621 !!!",
+    "pleeeease help dem lock my broda fo Makeni cell since Monday",
+    "The station is closed every night and nobody answers the emergency line in Port Loko",
+]
