@@ -97,39 +97,68 @@ def _char_keys(model: Model, doc: Doc, words: numpy.ndarray) -> numpy.ndarray:
     return numpy.concatenate(parts) if parts else numpy.zeros((0,), dtype="uint64")
 
 
-def _weigh(keys: numpy.ndarray, sublinear: bool, norm: float) -> tuple[numpy.ndarray, numpy.ndarray]:
-    keys, counts = numpy.unique(keys, return_counts=True)
-    values = counts.astype("float32")
-    if sublinear and len(values):
+def _weigh_many(texts: list[numpy.ndarray], sublinear: bool, norm: float) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
+    """Each text's distinct keys (sorted) with their weights, counted for the whole batch at once instead of a
+    numpy.unique per text. Each text's sum of squares is still taken over that text's values alone (numpy's
+    pairwise sum depends on the array), so the values are exactly those of a text weighed alone."""
+    lengths = numpy.asarray([len(keys) for keys in texts], dtype="int64")
+    if not lengths.sum():
+        return [(numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")) for _ in texts]
+    keys = numpy.concatenate(texts)
+    ends = numpy.cumsum(lengths).tolist()
+    for begin, end in zip([0, *ends[:-1]], ends, strict=True):
+        keys[begin:end].sort()
+    owners = numpy.repeat(numpy.arange(len(texts)), lengths)
+    first = numpy.ones(len(keys), dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
+    starts = numpy.flatnonzero(first)
+    values = numpy.diff(numpy.append(starts, len(keys))).astype("float32")
+    keys, owners = keys[starts], owners[starts]
+    bounds = numpy.searchsorted(owners, numpy.arange(len(texts) + 1)).tolist()
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    if sublinear:
         values = 1.0 + numpy.log(values)
-        values *= norm / math.sqrt(float((values * values).sum()))
-    return keys, values
+        squares = values * values
+        scales = [norm / math.sqrt(float(squares[begin:end].sum())) if end > begin else 1.0 for begin, end in spans]
+        values *= numpy.repeat(numpy.asarray(scales, dtype="float32"), numpy.diff(bounds))
+    return [(keys[begin:end], values[begin:end]) for begin, end in spans]
 
 
-def _doc_features(model: Model, doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """The doc's feature keys and values; kept on the doc, so the theme, urgency and actor classifiers
-    (same feature settings) and every training epoch compute them once."""
+def _signature(attrs: dict[str, Any]) -> tuple[Hashable, ...]:
+    return ("civicwatch.features", attrs["ngram_size"], attrs["char_ngram_min"], attrs["char_ngram_max"],
+            attrs["sublinear"], attrs["char_weight"])
+
+
+def _docs_features(model: Model, docs: list[Doc]) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
+    """Each doc's feature keys and values; kept on the doc, so the theme, urgency and actor classifiers
+    (same feature settings) and every training epoch compute them once. Missing ones are computed for the
+    whole batch at once."""
     attrs = model.attrs
-    signature = ("civicwatch.features", attrs["ngram_size"], attrs["char_ngram_min"], attrs["char_ngram_max"],
-                 attrs["sublinear"], attrs["char_weight"])
+    signature = _signature(attrs)
     # spaCy types Doc.user_data as dict[str, Any], but it takes any hashable key (spaCy's own are tuples)
-    user_data = cast(dict[Hashable, Any], doc.user_data)
-    cached = user_data.get(signature)
-    if cached is not None:
-        return cached
-    words = doc.to_array([LOWER]).astype("uint64").reshape(-1)
-    keys, values = _weigh(_word_keys(model, words), attrs["sublinear"], 1.0)
-    if attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and attrs["char_weight"] > 0:
-        char_keys, char_values = _weigh(_char_keys(model, doc, words), attrs["sublinear"], attrs["char_weight"])
-        keys = numpy.concatenate([keys, char_keys])
-        values = numpy.concatenate([values, char_values])
-    user_data[signature] = (keys, values)
-    return keys, values
+    stores = [cast(dict[Hashable, Any], doc.user_data) for doc in docs]
+    missing = [i for i, store in enumerate(stores) if signature not in store]
+    if missing:
+        words = [docs[i].to_array([LOWER]).astype("uint64").reshape(-1) for i in missing]
+        word_features = _weigh_many([_word_keys(model, w) for w in words], attrs["sublinear"], 1.0)
+        if attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and attrs["char_weight"] > 0:
+            char_features = _weigh_many([_char_keys(model, docs[i], w) for i, w in zip(missing, words, strict=True)],
+                                        attrs["sublinear"], attrs["char_weight"])
+            word_features = [(numpy.concatenate([wk, ck]), numpy.concatenate([wv, cv]))
+                             for (wk, wv), (ck, cv) in zip(word_features, char_features, strict=True)]
+        for i, features in zip(missing, word_features, strict=True):
+            stores[i][signature] = features
+    return [store[signature] for store in stores]
 
 
 def doc_features(model: Model, doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]:
     """The feature keys and values the linear model reads in a doc (for the smoothed head)."""
-    return _doc_features(model, doc)
+    return _docs_features(model, [doc])[0]
+
+
+def docs_features(model: Model, docs: list[Doc]) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
+    """doc_features for a batch of docs (faster than one at a time)."""
+    return _docs_features(model, docs)
 
 
 def feature_layer(model: Model) -> Model | None:
@@ -149,7 +178,7 @@ def _drop_features(values: numpy.ndarray, rate: float) -> numpy.ndarray:
 
 
 def _features_forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[Any, Any]:
-    features = [_doc_features(model, doc) for doc in docs]
+    features = _docs_features(model, docs)
     lengths = numpy.asarray([len(keys) for keys, _ in features], dtype="int32")
     if features:
         keys_out = numpy.concatenate([keys for keys, _ in features])

@@ -25,7 +25,7 @@ from spacy.tokens import Doc
 
 import civicwatch.classify.architectures  # noqa: F401  (registers the model architectures)
 from civicwatch.classify.actors import ActorThresholds, choose_actor
-from civicwatch.classify.architectures import doc_features, feature_layer
+from civicwatch.classify.architectures import docs_features, feature_layer
 from civicwatch.classify.files import GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
 from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms
 from civicwatch.classify.smoothed import HEAD_FILE, Calibration, FeatureRows, NaiveBayes, load_head
@@ -95,6 +95,8 @@ class Classifier:
         # The labels in the order the theme classifier scores them (meta's order is sorted; so is training's).
         self._theme_columns = list(meta["labels"])
         self._variants: dict[str, Classifier] = {}
+        self._has_urgency = URGENCY in nlp.pipe_names
+        self._has_actor = ACTOR in nlp.pipe_names
         self._known_words = numpy.asarray(sorted(get_string_id(word) for word in self.word_counts), dtype="uint64")
 
     @property
@@ -151,22 +153,52 @@ class Classifier:
     def classify_many(self, texts: Iterable[object], batch_size: int = 256) -> list[Classification]:
         prepared = [prepare_text(text) for text in texts]
         readable = [i for i, text in enumerate(prepared) if has_words(text)]
-        results: list[Classification] = [self._nothing_to_read() for _ in prepared]
-        docs = list(self.nlp.pipe((prepared[i] for i in readable), batch_size=batch_size))
-        probabilities = self.theme_probabilities(docs)
-        for i, doc, row in zip(readable, docs, probabilities, strict=False):
-            results[i] = self._read(doc, row)
-        return results
+        results: list[Classification | None] = [None] * len(prepared)
+        make_doc = self.nlp.make_doc
+        for start in range(0, len(readable), max(1, batch_size)):
+            rows = readable[start:start + max(1, batch_size)]
+            docs = [make_doc(prepared[i]) for i in rows]
+            for i, result in zip(rows, self._read_batch(docs), strict=True):
+                results[i] = result
+        return [result if result is not None else self._nothing_to_read() for result in results]
+
+    def _read_batch(self, docs: list[Doc]) -> list[Classification]:
+        """Every component's scores for the batch straight from its model (no doc.cats dictionaries), then
+        each doc's answer."""
+        theme = self._component_scores(THEME, docs, self._theme_columns)
+        probabilities = self._calibrated(theme, docs)
+        urgency = self._component_scores(URGENCY, docs, [URGENT_LABEL]) if self._has_urgency else None
+        actors = (self._component_scores(ACTOR, docs, [ACTOR_PREFIX + code for code in self.actor_codes])
+                  if self._has_actor else None)
+        familiar = self._familiar_shares(docs) >= FAMILIAR_SHARE
+        return [self._read(doc, probabilities[row], bool(familiar[row]),
+                           float(urgency[row, 0]) if urgency is not None else None,
+                           actors[row].tolist() if actors is not None else None)
+                for row, doc in enumerate(docs)]
+
+    def _component_scores(self, name: str, docs: list[Doc], labels: list[str]) -> numpy.ndarray:
+        """A component's scores (float64, columns in `labels` order; 0 for a label it does not know), exactly
+        the values spaCy would have written to doc.cats."""
+        component = cast(TextCategorizer, self.nlp.get_pipe(name))
+        scores = numpy.asarray(component.predict(docs), dtype="float64").reshape(len(docs), len(component.labels))
+        known = list(component.labels)
+        columns = numpy.zeros((len(docs), len(labels)), dtype="float64")
+        for column, label in enumerate(labels):
+            if label in known:
+                columns[:, column] = scores[:, known.index(label)]
+        return columns
 
     def theme_probabilities(self, docs: list[Doc]) -> numpy.ndarray:
-        """The calibrated theme probabilities of each doc (columns in `labels` order): the text classifier
-        mixed with the smoothed head, divided by the temperature."""
+        """The calibrated theme probabilities of each doc already run through the pipeline (columns in
+        `labels` order): the text classifier mixed with the smoothed head, divided by the temperature."""
         textcat = numpy.asarray([[doc.cats.get(label, 0.0) for label in self._theme_columns] for doc in docs],
                                 dtype="float64").reshape(len(docs), len(self._theme_columns))
+        return self._calibrated(textcat, docs)
+
+    def _calibrated(self, textcat: numpy.ndarray, docs: list[Doc]) -> numpy.ndarray:
         nb_log = None
         if self.head is not None and self._features is not None and docs:
-            layer = self._features
-            rows = FeatureRows.build([doc_features(layer, doc) for doc in docs], self.head.size)
+            rows = FeatureRows.build(docs_features(self._features, docs), self.head.size)
             nb_log = self.head.log_posteriors(rows)
         return self.calibration.combine(textcat, nb_log)
 
@@ -177,46 +209,45 @@ class Classifier:
 
     def familiar_share(self, doc: Doc) -> float:
         """Share of the doc's words (letters only, two or more) that occurred in the training texts."""
-        values = doc.to_array([LOWER, IS_ALPHA, LENGTH])
-        words = values[(values[:, 1] == 1) & (values[:, 2] > 1), 0]
-        if not len(words):
-            return 0.0
-        known = self._known_words
-        if not len(known):
-            return 0.0
-        positions = numpy.minimum(numpy.searchsorted(known, words), len(known) - 1)
-        return float((known[positions] == words).mean())
+        return float(self._familiar_shares([doc])[0])
 
-    def _read(self, doc: Doc, probabilities: numpy.ndarray) -> Classification:
-        scores = {label: round(float(p), 4) for label, p in zip(self._theme_columns, probabilities, strict=True)}
-        best = max(self.labels, key=lambda label: scores[label])
+    def _familiar_shares(self, docs: list[Doc]) -> numpy.ndarray:
+        """familiar_share of each doc, with one search of the known words for the whole batch."""
+        arrays = [doc.to_array([LOWER, IS_ALPHA, LENGTH]) for doc in docs]
+        counted = [values[(values[:, 1] == 1) & (values[:, 2] > 1), 0] for values in arrays]
+        lengths = numpy.asarray([len(words) for words in counted], dtype="int64")
+        known = self._known_words
+        if not len(known) or not lengths.sum():
+            return numpy.zeros(len(docs), dtype="float64")
+        words = numpy.concatenate(counted)
+        positions = numpy.minimum(numpy.searchsorted(known, words), len(known) - 1)
+        hits = numpy.bincount(numpy.repeat(numpy.arange(len(docs)), lengths), weights=known[positions] == words,
+                              minlength=len(docs))
+        return numpy.divide(hits, lengths, out=numpy.zeros(len(docs), dtype="float64"), where=lengths > 0)
+
+    def _read(self, doc: Doc, probabilities: numpy.ndarray, familiar: bool, urgency: float | None,
+              actors: list[float] | None) -> Classification:
+        scores = {label: round(p, 4) for label, p in zip(self._theme_columns, probabilities.tolist(), strict=True)}
+        best = max(self.labels, key=scores.__getitem__)
         theme: str | None = best
         confidence = min(1.0, max(0.0, scores[best]))
-        notes: list[str] = []
-        familiar = self.familiar_share(doc) >= FAMILIAR_SHARE
+        notes: tuple[str, ...] = ()
         if not familiar:
-            notes.append("most words are unknown to the model")
+            notes = ("most words are unknown to the model",)
             theme, confidence = None, 0.0
-        urgency_score = round(float(doc.cats[URGENT_LABEL]), 4) if URGENCY in self.nlp.pipe_names else None
+        urgency_score = round(urgency, 4) if urgency is not None else None
         # An unreadable text scores near the urgency model's prior, which the recall-first threshold
         # may pass; the flag would then mean nothing, so it is left to the person who reads it.
         urgent = familiar and urgency_score is not None and self.urgency_threshold is not None and (
             urgency_score >= self.urgency_threshold)
         mentions = self.gazetteer.mentions(doc)
         places = self.gazetteer.places(mentions)
-        actor = self._choose_actor(mentions, doc)
+        probabilities_by_code = dict(zip(self.actor_codes, actors, strict=True)) if actors is not None else None
+        actor = choose_actor(mentions, probabilities_by_code, self.actor_thresholds)
         return Classification(theme=theme, confidence=round(confidence, 4), scores=scores, actor=actor,
                               region=places.region, district=places.district, urgent=urgent,
                               model_version=self.version, urgency_score=urgency_score, familiar=familiar,
-                              notes=tuple(notes))
-
-    def _choose_actor(self, mentions: Mapping[str, list[tuple[str, int]]], doc: Doc) -> str | None:
-        """Named services win; generic and place words, or nothing at all, leave it to the actor classifier
-        above its thresholds (civicwatch.classify.actors)."""
-        probabilities = None
-        if ACTOR in self.nlp.pipe_names:
-            probabilities = {code: float(doc.cats.get(ACTOR_PREFIX + code, 0.0)) for code in self.actor_codes}
-        return choose_actor(mentions, probabilities, self.actor_thresholds)
+                              notes=notes)
 
 
 def model_meta(trained: TrainedPipeline) -> dict[str, Any]:
