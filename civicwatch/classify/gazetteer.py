@@ -17,8 +17,7 @@ from typing import Any, cast
 
 from spacy.attrs import LOWER, SPACY
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from civicwatch.classify.actors import most_mentioned
@@ -117,6 +116,7 @@ class Gazetteer:
         self.make_doc = make_doc
         self.common_words = frozenset(word.lower() for word in common_words)
         self.matcher = PhraseMatcher(vocab, attr="LOWER")
+        self._match_keys: dict[int, tuple[str, str]] = {}
         term_words: set[str] = set()
         for kind, table in (("actor", terms.actors), ("actor_generic", terms.actor_generic),
                             ("actor_place", terms.actor_places), ("district", terms.districts),
@@ -125,7 +125,9 @@ class Gazetteer:
                 patterns = [make_doc(value) for value in sorted({v.strip().lower() for v in values if v.strip()})]
                 patterns = [pattern for pattern in patterns if len(pattern)]
                 if patterns:
-                    self.matcher.add(f"{kind}\x1f{code}", patterns)
+                    key = f"{kind}\x1f{code}"
+                    self.matcher.add(key, patterns)
+                    self._match_keys[vocab.strings.add(key)] = (kind, code)
                 for pattern in patterns:
                     term_words.update(token.lower_ for token in pattern)
         self.term_words = frozenset(term_words)
@@ -136,6 +138,7 @@ class Gazetteer:
                     self._fuzzy_index.setdefault(variant, set()).add(word)
         self._fuzzy_cache: dict[str, str | None] = {}
         self._hash_cache: dict[int, str | None] = {}
+        self._no_correction: set[int] = set()  # hashes of words that are no misspelling of a term
 
     @property
     def fingerprint(self) -> str:
@@ -163,8 +166,11 @@ class Gazetteer:
         """The doc itself, or a copy with misspelt term words replaced (matched on lower-case forms)."""
         # spaCy types to_array as float64; the LOWER column holds uint64 string hashes, so these are ints
         lowers = cast(list[int], doc.to_array([LOWER]).reshape(-1).tolist())
+        unsure = set(lowers) - self._no_correction  # usually empty: every word of the text was seen before
+        if not unsure:
+            return doc
         corrections: dict[int, str] = {}
-        for word in set(lowers):
+        for word in unsure:
             replacement = self._correct_hash(word)
             if replacement is not None:
                 corrections[word] = replacement
@@ -178,7 +184,9 @@ class Gazetteer:
         if word in self._hash_cache:
             return self._hash_cache[word]
         found = self.correct_word(self.vocab.strings[word])
-        if len(self._hash_cache) < _FUZZY_CACHE_LIMIT:
+        if found is None and len(self._no_correction) < _FUZZY_CACHE_LIMIT:
+            self._no_correction.add(word)
+        elif len(self._hash_cache) < _FUZZY_CACHE_LIMIT:
             self._hash_cache[word] = found
         return found
 
@@ -188,15 +196,14 @@ class Gazetteer:
         The three kinds of actor words compete for the same tokens: in "military officer" or "police
         station" the compound wins over "officer" or "station"."""
         target = self._corrected(doc)
-        spans: dict[str, list[Span]] = {"actor": [], "district": [], "region": []}
+        spans: dict[str, list[tuple[int, int, str, str]]] = {"actor": [], "district": [], "region": []}
         for match_id, start, end in self.matcher(target):
-            kind, _, code = self.vocab.strings[match_id].partition("\x1f")
-            group = "actor" if kind in ACTOR_KINDS else kind
-            spans[group].append(Span(target, start, end, label=kind, kb_id=code))
+            kind, code = self._match_keys[match_id]
+            spans["actor" if kind in ACTOR_KINDS else kind].append((start, end, kind, code))
         found: dict[str, list[tuple[str, int]]] = {kind: [] for kind in ACTOR_KINDS + ("district", "region")}
         for candidates in spans.values():
-            for span in filter_spans(candidates):
-                found[span.label_].append((span.kb_id_, span.start))
+            for start, _, kind, code in _longest_first(candidates):
+                found[kind].append((code, start))
         return found
 
     def find(self, doc: Doc) -> Places:
@@ -215,6 +222,18 @@ class Gazetteer:
         return Places(region=region, district=district)
 
 
+
+
+def _longest_first(spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """spaCy's filter_spans on (start, end, kind, code) tuples: the longest spans win, then the earliest; the
+    survivors in text order."""
+    kept: list[tuple[int, int, str, str]] = []
+    taken: set[int] = set()
+    for span in sorted(spans, key=lambda span: (span[1] - span[0], -span[0]), reverse=True):
+        if span[0] not in taken and span[1] - 1 not in taken:
+            kept.append(span)
+            taken.update(range(span[0], span[1]))
+    return sorted(kept, key=lambda span: span[0])
 
 
 def _with_name(terms: Iterable[str], name: str | None) -> tuple[str, ...]:
