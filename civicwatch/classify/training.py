@@ -169,10 +169,19 @@ class _Task:
     cats: list[dict[str, float]]
     keys: list[str]  # the example texts, for the dev split
     balance_by: list[str]
+    built: list[Example] | None = field(default=None, repr=False)
 
     def subset(self, keep: Sequence[int]) -> _Task:
         return _Task(self.component, self.labels, [self.docs[i] for i in keep], [self.cats[i] for i in keep],
-                     [self.keys[i] for i in keep], [self.balance_by[i] for i in keep])
+                     [self.keys[i] for i in keep], [self.balance_by[i] for i in keep],
+                     [self.examples()[i] for i in keep])
+
+    def examples(self) -> list[Example]:
+        """The training examples, built once per task and shared by its development run, its folds and its
+        final fit (each built its own before, a few seconds of every training run)."""
+        if self.built is None:
+            self.built = [Example.from_dict(doc, {"cats": cats}) for doc, cats in zip(self.docs, self.cats, strict=True)]
+        return self.built
 
 
 def load_pipeline_config(path: Path | str = CONFIG_PATH) -> Config:
@@ -202,10 +211,6 @@ def _textcat(nlp: Language, name: str) -> TextCategorizer:
     """spaCy types get_pipe as a plain callable; every component here is a TextCategorizer (urgency is
     its multi-label subclass)."""
     return cast(TextCategorizer, nlp.get_pipe(name))
-
-
-def _examples(task: _Task, docs: Sequence[Doc] | None = None) -> list[Example]:
-    return [Example.from_dict(doc, {"cats": cats}) for doc, cats in zip(docs or task.docs, task.cats, strict=False)]
 
 
 def _epoch_pool(examples: list[Example], balance_by: list[str], balance: float, rng: random.Random) -> list[Example]:
@@ -266,7 +271,7 @@ def _fit(nlp: Language, task: _Task, settings: Settings, epochs: int, progress: 
     scores after each epoch."""
     fix_random_seed(settings.seed)
     component = _textcat(nlp, task.component)
-    examples = _examples(task)
+    examples = task.examples()
     component.initialize(lambda: examples[:500], nlp=nlp, labels=task.labels)
     optimizer = settings.new_optimizer()
     rng = random.Random(settings.seed)
