@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -9,11 +10,11 @@ from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "username", "spellcheck": "false"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)],
                              render_kw={"autocomplete": "current-password"})
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
 
 
 class ChangePasswordForm(FlaskForm):
@@ -49,10 +50,10 @@ class UserActiveForm(FlaskForm):
 
 
 class TotpForm(FlaskForm):
-    code = StringField("Code from your authenticator app", validators=[DataRequired(), Length(max=12)],
-                       description="Six digits. A new code appears every 30 seconds.",
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)],
+                       description=_l("Six digits. A new code appears every 30 seconds."),
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True})
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))
 
 
 class ChangeTotpForm(FlaskForm):
