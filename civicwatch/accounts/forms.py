@@ -18,19 +18,19 @@ class LoginForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)],
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1000)],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words work well.",
+        description=_l("At least %(count)s characters. A few unrelated words work well.", count=MIN_PASSWORD_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "New password again", validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")],
+        _l("New password again"), validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class CreateUserForm(FlaskForm):
@@ -59,12 +59,12 @@ class TotpForm(FlaskForm):
 class ChangeTotpForm(FlaskForm):
     """Binding a new authenticator app to a signed-in account: proof that it is the account's owner first."""
 
-    current_password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)],
+    current_password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1000)],
                                      render_kw={"autocomplete": "current-password"})
-    current_code = StringField("Code from the authenticator app you use now", validators=[Optional(), Length(max=12)],
-                               description="Six digits from the app you sign in with today.",
+    current_code = StringField(_l("Code from the authenticator app you use now"), validators=[Optional(), Length(max=12)],
+                               description=_l("Six digits from the app you sign in with today."),
                                render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
-    code = StringField("Code from the new authenticator app", validators=[DataRequired(), Length(max=12)],
-                       description="Six digits. A new code appears every 30 seconds.",
+    code = StringField(_l("Code from the new authenticator app"), validators=[DataRequired(), Length(max=12)],
+                       description=_l("Six digits. A new code appears every 30 seconds."),
                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))

@@ -27,7 +27,9 @@ CITIZEN_TEMPLATES = ("templates/base.html", "templates/_forms.html", "templates/
 CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/sms/replies.py",
                   "civicwatch/cases/notifications.py")
 # What staff see, translated into French page by page: the pages staff use every day first.
-STAFF_TEMPLATES = ("templates/accounts/login.html", "templates/accounts/totp_verify.html", "templates/cases")
+STAFF_TEMPLATES = ("templates/accounts/login.html", "templates/accounts/totp_verify.html",
+                   "templates/accounts/totp_enrol.html", "templates/accounts/account.html",
+                   "templates/accounts/change_password.html", "templates/cases")
 STAFF_PYTHON = ("civicwatch/accounts/forms.py", "civicwatch/accounts/operations.py", "civicwatch/accounts/views.py",
                 "civicwatch/cases/deadlines.py", "civicwatch/cases/models.py", "civicwatch/cases/pages.py",
                 "civicwatch/cases/queries.py", "civicwatch/cases/views.py", "civicwatch/cases/workflow.py")
