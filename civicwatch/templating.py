@@ -6,6 +6,7 @@ import datetime as dt
 from flask import Flask
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
+from flask_babel import format_number
 
 from civicwatch.open_data import outcome_label
 from civicwatch.public_urls import public_url_for
@@ -37,6 +38,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["human"] = humanise_code
+    app.jinja_env.filters["number"] = format_number  # 1,234 in English, 1 234 in French
     app.jinja_env.filters["outcome_label"] = outcome_label
     app.jinja_env.globals["site_name"] = "CivicWatch"
     app.jinja_env.globals["public_url_for"] = public_url_for

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -9,27 +10,27 @@ from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "username", "spellcheck": "false"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)],
                              render_kw={"autocomplete": "current-password"})
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)],
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1000)],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words work well.",
+        description=_l("At least %(count)s characters. A few unrelated words work well.", count=MIN_PASSWORD_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "New password again", validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")],
+        _l("New password again"), validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class CreateUserForm(FlaskForm):
@@ -49,21 +50,21 @@ class UserActiveForm(FlaskForm):
 
 
 class TotpForm(FlaskForm):
-    code = StringField("Code from your authenticator app", validators=[DataRequired(), Length(max=12)],
-                       description="Six digits. A new code appears every 30 seconds.",
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)],
+                       description=_l("Six digits. A new code appears every 30 seconds."),
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True})
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))
 
 
 class ChangeTotpForm(FlaskForm):
     """Binding a new authenticator app to a signed-in account: proof that it is the account's owner first."""
 
-    current_password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)],
+    current_password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1000)],
                                      render_kw={"autocomplete": "current-password"})
-    current_code = StringField("Code from the authenticator app you use now", validators=[Optional(), Length(max=12)],
-                               description="Six digits from the app you sign in with today.",
+    current_code = StringField(_l("Code from the authenticator app you use now"), validators=[Optional(), Length(max=12)],
+                               description=_l("Six digits from the app you sign in with today."),
                                render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
-    code = StringField("Code from the new authenticator app", validators=[DataRequired(), Length(max=12)],
-                       description="Six digits. A new code appears every 30 seconds.",
+    code = StringField(_l("Code from the new authenticator app"), validators=[DataRequired(), Length(max=12)],
+                       description=_l("Six digits. A new code appears every 30 seconds."),
                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))

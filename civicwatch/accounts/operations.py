@@ -6,6 +6,7 @@ import logging
 import math
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from civicwatch.accounts import throttle, totp
@@ -20,6 +21,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Body
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,8 @@ class TooManyAttemptsError(DomainError):
 
     def __init__(self, wait: dt.timedelta) -> None:
         self.retry_after = max(1, math.ceil(wait.total_seconds()))
-        super().__init__(f"Too many failed attempts. Wait {describe_seconds(self.retry_after)}, then try again.")
+        super().__init__(gettext("Too many failed attempts. Wait %(wait)s, then try again.",
+                                 wait=describe_seconds(self.retry_after)))
 
 
 class WrongCurrentPasswordError(DomainError):
@@ -48,7 +51,7 @@ class WrongCurrentCodeError(DomainError):
 
 
 # One answer for every failure, so nobody learns which emails have accounts.
-FAILED_SIGN_IN = (
+FAILED_SIGN_IN = N_(
     "Email or password is not correct. After several failed attempts, sign-in from this connection "
     "is paused for a while."
 )
@@ -57,7 +60,9 @@ NEW_CODE_MISMATCH = "That code does not match. Check the key was typed exactly, 
 
 
 def describe_seconds(seconds: int) -> str:
-    return f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+    if seconds < 120:
+        return ngettext("%(num)s second", "%(num)s seconds", seconds)
+    return ngettext("%(num)s minute", "%(num)s minutes", math.ceil(seconds / 60))
 
 
 def normalise_email(email: str) -> str:
@@ -125,7 +130,7 @@ def authenticate(email: str, password: str, client_address: str | None) -> User:
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.active:
         _count_failed_sign_in(user, client, account)
-        raise AuthenticationError(FAILED_SIGN_IN)
+        raise AuthenticationError(gettext(FAILED_SIGN_IN))
     throttle.forget_failures(client)
     user.last_login_at = utcnow()
     if needs_rehash(user.password_hash):

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
@@ -125,11 +126,12 @@ def check_staff_session() -> Response | None:
     if idle_expired():
         logout_user()
         minutes = current_app.config["STAFF_IDLE_MINUTES"]
-        flash(f"You were signed out after {minutes} minutes without activity. Please sign in again.", "info")
+        flash(gettext("You were signed out after %(minutes)s minutes without activity. Please sign in again.",
+                      minutes=minutes), "info")
         return redirect(url_for("accounts.login"))
     if totp_required(current_user) and not session.get(SECOND_FACTOR_KEY):
         logout_user()
-        flash("Please sign in again with your authenticator code.", "info")
+        flash(gettext("Please sign in again with your authenticator code."), "info")
         return redirect(url_for("accounts.login"))
     mark_active()
     return None
@@ -146,7 +148,7 @@ def _pending_secret() -> str:
 def verify_totp() -> ResponseReturnValue:
     user = _pending_user()
     if user is None or not has_totp(user):
-        flash("Please sign in again.", "info")
+        flash(gettext("Please sign in again."), "info")
         return redirect(url_for("accounts.login"))
     form = TotpForm()
     if second_factor_locked(user):
@@ -168,7 +170,7 @@ def verify_totp() -> ResponseReturnValue:
         if locked_now:
             form.code.errors.append(SecondFactorLockedError().message)
             return render_template("accounts/totp_verify.html", form=form), 403
-        form.code.errors.append("That code is not right. Use the newest code your app shows.")
+        form.code.errors.append(gettext("That code is not right. Use the newest code your app shows."))
         return render_template("accounts/totp_verify.html", form=form), 401
     return render_template("accounts/totp_verify.html", form=form), (400 if form.errors else 200)
 
@@ -179,7 +181,7 @@ def enrol_totp() -> ResponseReturnValue:
     """First sign-in of someone who must use a second factor: set up the authenticator app now."""
     user = _pending_user()
     if user is None or has_totp(user):
-        flash("Please sign in again.", "info")
+        flash(gettext("Please sign in again."), "info")
         return redirect(url_for("accounts.login"))
     secret = _pending_secret()
     form = TotpForm()
@@ -249,7 +251,7 @@ def logout() -> Response:
     operations.sign_out(current_user)
     db.session.commit()
     logout_user()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
+
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.database import utcnow
 from civicwatch.taxonomy.models import Body
@@ -93,8 +95,8 @@ class DeadlineState:
     @property
     def label(self) -> str:
         if self.kind is None:
-            return "No deadline running"
-        return "Acknowledge by" if self.kind == "acknowledge" else "Respond by"
+            return gettext("No deadline running")
+        return gettext("Acknowledge by") if self.kind == "acknowledge" else gettext("Respond by")
 
 
 def next_deadline(case: Case) -> tuple[str | None, dt.datetime | None]:
@@ -123,6 +125,9 @@ def describe_due(due: dt.datetime | None, now: dt.datetime) -> str:
         return ""
     delta = due - now
     seconds = abs(delta.total_seconds())
-    amount = (f"{int(seconds // 86400)} day{'s' if seconds >= 2 * 86400 else ''}" if seconds >= 86400
-              else f"{max(1, int(seconds // 3600))} hour{'s' if seconds >= 2 * 3600 else ''}")
-    return f"in {amount}" if delta.total_seconds() >= 0 else f"{amount} ago"
+    days, hours = int(seconds // 86400), max(1, int(seconds // 3600))
+    if delta.total_seconds() >= 0:
+        return (ngettext("in %(num)s day", "in %(num)s days", days) if days
+                else ngettext("in %(num)s hour", "in %(num)s hours", hours))
+    return (ngettext("%(num)s day ago", "%(num)s days ago", days) if days
+            else ngettext("%(num)s hour ago", "%(num)s hours ago", hours))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civicwatch.accounts.models import User
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
 from civicwatch.extensions import Model
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 
 
@@ -40,6 +41,21 @@ class CaseStatus(enum.Enum):
     REFERRED = "referred"
     WITHDRAWN = "withdrawn"
     REOPENED = "reopened"
+
+
+# The status as staff pages name it, translated where it is shown (cases.views' status_label filter).
+STATUS_LABELS: dict[CaseStatus, str] = {
+    CaseStatus.RECEIVED: N_("Received"),
+    CaseStatus.TRIAGED: N_("Triaged"),
+    CaseStatus.ACKNOWLEDGED: N_("Acknowledged"),
+    CaseStatus.INVESTIGATING: N_("Investigating"),
+    CaseStatus.RESPONDED: N_("Responded"),
+    CaseStatus.CLOSED: N_("Closed"),
+    CaseStatus.REJECTED: N_("Rejected"),
+    CaseStatus.REFERRED: N_("Referred"),
+    CaseStatus.WITHDRAWN: N_("Withdrawn"),
+    CaseStatus.REOPENED: N_("Reopened"),
+}
 
 
 class Channel(enum.Enum):

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
@@ -24,11 +25,12 @@ from civicwatch.cases.forms import (
     RouteForm,
     TransitionForm,
 )
-from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.models import STATUS_LABELS, Case, CaseStatus
 from civicwatch.cases.operations import assignable_investigators
 from civicwatch.cases.permissions import may
 from civicwatch.cases.workflow import ACTION_LABELS, Transition, available_transitions
 from civicwatch.database import utcnow
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes
 
@@ -155,7 +157,7 @@ def build_case_page(case: Case, user: User, submitted: dict[str, FlaskForm] | No
             page.forms[name] = build_form(name, case, submitted.get(name))
     for target, transition in available_transitions(user, case):
         form = transition_form(target, case, submitted.get(f"to:{target.value}"))
-        page.transitions.append(TransitionOption(target, transition, form, ACTION_LABELS[transition.action]))
+        page.transitions.append(TransitionOption(target, transition, form, gettext(ACTION_LABELS[transition.action])))
     _mark_primary(page.transitions)
     if may(user, "remedy", case):
         for recommendation in case.recommendations:
@@ -187,22 +189,27 @@ def next_step(case: Case, user: User, page: CasePage) -> str:
     """One sentence: what should happen next, and whether it is this user's to do."""
     body = case.body.name if case.body else None
     if case.status in (S.CLOSED, S.REJECTED, S.REFERRED, S.WITHDRAWN):
-        return f"This case is {case.status.value}. Nothing more is due unless it is reopened."
+        return gettext("This case is %(status)s. Nothing more is due unless it is reopened.",
+                       status=gettext(STATUS_LABELS[case.status]).lower())
     if page.deadline and page.deadline.waiting:
-        return "Waiting for the complainant to reply: the deadline clock is stopped until they do."
+        return gettext("Waiting for the complainant to reply: the deadline clock is stopped until they do.")
     if body is None:
-        return ("Choose the oversight body that can act on this complaint." if "route" in page.forms
-                else "Waiting in the triage queue for a triage officer to route it.")
-    steps = {
-        S.RECEIVED: "Acknowledge the complaint so the complainant knows it has been received.",
-        S.TRIAGED: "Acknowledge the complaint so the complainant knows it has been received.",
-        S.ACKNOWLEDGED: "Start the investigation.",
-        S.INVESTIGATING: ("Send the response to the complainant." if case.outcome and case.findings
-                          else "Record the outcome and findings, then send the response."),
-        S.REOPENED: "The complainant appealed: investigate again.",
-        S.RESPONDED: "Close the case, or reopen it if the complainant appeals.",
-    }
-    step = steps.get(case.status, "")
+        return (gettext("Choose the oversight body that can act on this complaint.") if "route" in page.forms
+                else gettext("Waiting in the triage queue for a triage officer to route it."))
+    step = gettext(NEXT_STEPS[case.status]) if case.status in NEXT_STEPS else ""
+    if case.status is S.INVESTIGATING and not (case.outcome and case.findings):
+        step = gettext("Record the outcome and findings, then send the response.")
     if user.role is not Role.INVESTIGATOR:
-        return f"With {body}: {step[0].lower()}{step[1:]} That is for the body's investigators."
+        lowered = step[:1].lower() + step[1:]
+        return gettext("With %(body)s: %(step)s That is for the body's investigators.", body=body, step=lowered)
     return step
+
+
+NEXT_STEPS = {
+    S.RECEIVED: N_("Acknowledge the complaint so the complainant knows it has been received."),
+    S.TRIAGED: N_("Acknowledge the complaint so the complainant knows it has been received."),
+    S.ACKNOWLEDGED: N_("Start the investigation."),
+    S.INVESTIGATING: N_("Send the response to the complainant."),
+    S.REOPENED: N_("The complainant appealed: investigate again."),
+    S.RESPONDED: N_("Close the case, or reopen it if the complainant appeals."),
+}

@@ -17,6 +17,7 @@ from civicwatch.cases.permissions import visible_cases
 from civicwatch.cases.search import search_condition
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Body
 
 PAGE_SIZE = 25
@@ -51,13 +52,13 @@ class Queue:
 
 
 QUEUES = {
-    "triage": Queue("triage", "Triage queue", "Open cases no body holds yet: route each one."),
-    "body": Queue("body", "My body's cases", "Cases your body is working on."),
-    "mine": Queue("mine", "Assigned to me", "Cases in progress assigned to you."),
-    "urgent": Queue("urgent", "Urgent", "Someone's life, safety or liberty may be at risk now."),
-    "overdue": Queue("overdue", "Overdue", "Open cases past a deadline, with the clock running."),
-    "open": Queue("open", "All in progress", "Every case still being worked on."),
-    "all": Queue("all", "Every case", "Including closed, rejected, referred and withdrawn cases."),
+    "triage": Queue("triage", N_("Triage queue"), N_("Open cases no body holds yet: route each one.")),
+    "body": Queue("body", N_("My body's cases"), N_("Cases your body is working on.")),
+    "mine": Queue("mine", N_("Assigned to me"), N_("Cases in progress assigned to you.")),
+    "urgent": Queue("urgent", N_("Urgent"), N_("Someone's life, safety or liberty may be at risk now.")),
+    "overdue": Queue("overdue", N_("Overdue"), N_("Open cases past a deadline, with the clock running.")),
+    "open": Queue("open", N_("All in progress"), N_("Every case still being worked on.")),
+    "all": Queue("all", N_("Every case"), N_("Including closed, rejected, referred and withdrawn cases.")),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -18,7 +19,15 @@ from civicwatch.cases import operations
 from civicwatch.cases.attachments import send_attachment
 from civicwatch.cases.deadlines import DeadlineState, deadline_state, describe_due
 from civicwatch.cases.forms import DeadlinesForm, QueueFilterForm, RemedyForm, TransitionForm
-from civicwatch.cases.models import Attachment, Case, CaseStatus, Outcome, Recommendation, RemedyStatus
+from civicwatch.cases.models import (
+    STATUS_LABELS,
+    Attachment,
+    Case,
+    CaseStatus,
+    Outcome,
+    Recommendation,
+    RemedyStatus,
+)
 from civicwatch.cases.notifications import FEEDBACK_BY_TEXT
 from civicwatch.cases.operations import StaleCaseError, check_version
 from civicwatch.cases.pages import FORMS, build_case_page, fill_choices
@@ -44,6 +53,13 @@ blueprint = Blueprint("cases", __name__, url_prefix="/staff")
 # The "Sent by SMS" guide under text boxes the complainant also gets by text (templates/cases/_macros.html).
 blueprint.add_app_template_global(length_guide, "sms_length_guide")
 blueprint.add_app_template_global(lambda: FEEDBACK_BY_TEXT, "sms_feedback_ending")
+
+
+@blueprint.app_template_filter()
+def status_label(status: CaseStatus | str) -> str:
+    """A case status in the reader's language ("investigating" or CaseStatus.INVESTIGATING)."""
+    known = status if isinstance(status, CaseStatus) else CaseStatus(status)
+    return gettext(STATUS_LABELS[known])
 
 
 @blueprint.app_template_global()
@@ -216,7 +232,7 @@ def change_status(case_id: int, target: str) -> ResponseReturnValue:
     def act(case: Case) -> str:
         transition = transition_for(case, status)
         operations.change_status(case, current_user, status, form.reason.data, form.response.data)
-        return DONE_MESSAGES[transition.action] if transition else "Saved."
+        return gettext(DONE_MESSAGES[transition.action]) if transition else gettext("Saved.")
 
     return perform(case_id, f"to:{status.value}", form, act)
 
@@ -229,7 +245,8 @@ def assign(case_id: int) -> ResponseReturnValue:
     def act(case: Case) -> str:
         assignee = chosen(User, form.assignee.data)
         operations.assign_case(case, current_user, assignee)
-        return f"Assigned to {assignee.name}." if assignee else "The case is no longer assigned."
+        return (gettext("Assigned to %(name)s.", name=assignee.name) if assignee
+                else gettext("The case is no longer assigned."))
 
     return perform(case_id, "assign", form, act)
 
@@ -241,7 +258,7 @@ def recuse(case_id: int) -> ResponseReturnValue:
 
     def act(case: Case) -> str:
         operations.recuse_from_case(case, current_user, form.reason.data)
-        return f"You recused yourself from {case.reference}. You can no longer open it."
+        return gettext("You recused yourself from %(reference)s. You can no longer open it.", reference=case.reference)
 
     return perform(case_id, "recuse", form, act)
 
@@ -253,7 +270,7 @@ def add_note(case_id: int) -> ResponseReturnValue:
 
     def act(case: Case) -> str:
         operations.add_note(case, current_user, form.text.data)
-        return "Note added. Only staff can see it."
+        return gettext("Note added. Only staff can see it.")
 
     return perform(case_id, "note", form, act)
 
@@ -265,8 +282,9 @@ def message(case_id: int) -> ResponseReturnValue:
 
     def act(case: Case) -> str:
         operations.message_complainant(case, current_user, form.text.data, bool(form.wait_for_reply.data))
-        suffix = " The deadline clock is stopped until they reply." if form.wait_for_reply.data else ""
-        return "Message sent to the complainant." + suffix
+        if form.wait_for_reply.data:
+            return gettext("Message sent to the complainant. The deadline clock is stopped until they reply.")
+        return gettext("Message sent to the complainant.")
 
     return perform(case_id, "message", form, act)
 
@@ -278,7 +296,7 @@ def clock(case_id: int) -> ResponseReturnValue:
 
     def act(case: Case) -> str:
         operations.resume_clock(case, current_user)
-        return "The deadline clock is running again; deadlines moved by the time spent waiting."
+        return gettext("The deadline clock is running again; deadlines moved by the time spent waiting.")
 
     return perform(case_id, "clock", form, act)
 
@@ -291,7 +309,7 @@ def findings(case_id: int) -> ResponseReturnValue:
     def act(case: Case) -> str:
         outcome = Outcome(form.outcome.data) if form.outcome.data in {o.value for o in Outcome} else None
         operations.record_findings(case, current_user, outcome, form.findings.data)
-        return "Findings saved."
+        return gettext("Findings saved.")
 
     return perform(case_id, "findings", form, act)
 
@@ -303,7 +321,7 @@ def recommend(case_id: int) -> ResponseReturnValue:
 
     def act(case: Case) -> str:
         operations.add_recommendation(case, current_user, form.text.data)
-        return "Recommendation added."
+        return gettext("Recommendation added.")
 
     return perform(case_id, "recommend", form, act)
 
@@ -318,7 +336,7 @@ def remedy(case_id: int, recommendation_id: int) -> ResponseReturnValue:
         if recommendation is None or recommendation.case_id != case.id:
             raise NotFoundError("There is no such recommendation on this case.")
         operations.set_remedy_status(case, current_user, recommendation, RemedyStatus(form.status.data))
-        return "Remedy status updated."
+        return gettext("Remedy status updated.")
 
     return perform(case_id, f"remedy:{recommendation_id}", form, act)
 
@@ -330,7 +348,7 @@ def draft_response(case_id: int) -> ResponseReturnValue:
 
     def act(case: Case) -> str:
         operations.save_draft_response(case, current_user, form.text.data)
-        return "Draft public response saved."
+        return gettext("Draft public response saved.")
 
     return perform(case_id, "draft_response", form, act)
 

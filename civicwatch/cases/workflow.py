@@ -12,6 +12,7 @@ from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.database import utcnow
 from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 
 S = CaseStatus
 CASEWORK = frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR})
@@ -60,30 +61,30 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseStatus], Transition] = {
 # Where a case ends up when it leaves the workflow; the reason is shown to the complainant.
 ENDINGS = frozenset({S.REJECTED, S.REFERRED, S.WITHDRAWN})
 ACTION_LABELS = {
-    "accept": "Accept for this body",
-    "acknowledge": "Acknowledge",
-    "investigate": "Start investigating",
-    "respond": "Send the response",
-    "close": "Close the case",
-    "reopen": "Reopen (appeal)",
-    "reroute": "Send back for acknowledgement",
-    "reject": "Reject (outside the mandate)",
-    "refer": "Refer outside CivicWatch",
-    "withdraw": "Mark as withdrawn",
+    "accept": N_("Accept for this body"),
+    "acknowledge": N_("Acknowledge"),
+    "investigate": N_("Start investigating"),
+    "respond": N_("Send the response"),
+    "close": N_("Close the case"),
+    "reopen": N_("Reopen (appeal)"),
+    "reroute": N_("Send back for acknowledgement"),
+    "reject": N_("Reject (outside the mandate)"),
+    "refer": N_("Refer outside CivicWatch"),
+    "withdraw": N_("Mark as withdrawn"),
 }
 
 # What the staff member reads once the move is made.
 DONE_MESSAGES = {
-    "accept": "The case is accepted. The body's investigators acknowledge it next.",
-    "acknowledge": "The complaint is acknowledged.",
-    "investigate": "The investigation has started.",
-    "respond": "The answer has been sent to the complainant.",
-    "close": "The case is closed.",
-    "reopen": "The case is open again.",
-    "reroute": "The case is back waiting for acknowledgement.",
-    "reject": "The case is rejected as outside the mandate.",
-    "refer": "The case is referred outside CivicWatch.",
-    "withdraw": "The case is marked as withdrawn.",
+    "accept": N_("The case is accepted. The body's investigators acknowledge it next."),
+    "acknowledge": N_("The complaint is acknowledged."),
+    "investigate": N_("The investigation has started."),
+    "respond": N_("The answer has been sent to the complainant."),
+    "close": N_("The case is closed."),
+    "reopen": N_("The case is open again."),
+    "reroute": N_("The case is back waiting for acknowledgement."),
+    "reject": N_("The case is rejected as outside the mandate."),
+    "refer": N_("The case is referred outside CivicWatch."),
+    "withdraw": N_("The case is marked as withdrawn."),
 }
 
 

@@ -192,7 +192,7 @@ def add_complainant_message(
     body = clean_text(text, "text", 0, MESSAGE_MAX)
     files = prepare_uploads(list(attachments))
     if not body and not files:
-        raise SubmissionError("Write a message or choose a file to send.", "text")
+        raise SubmissionError("message_empty", "text")
     now = utcnow()
     message = CaseMessage(case=case, kind=MessageKind.FROM_COMPLAINANT, channel=channel, body=body,
                           created_at=now)

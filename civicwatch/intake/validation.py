@@ -1,15 +1,21 @@
 """Checking what a complainant sends, on any channel: the operations and the web form share these rules, so
-every channel accepts exactly the same things."""
+every channel accepts exactly the same things, and refuses with the same words.
+
+Each refusal has a stable code (for API clients, tests and logs) and a sentence from the catalogs, written in
+the reader's language: the page's for the web form, the Accept-Language of an Open311 request, the phone's
+(force_locale) for the SMS dialogue."""
 from __future__ import annotations
 
 import datetime as dt
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_number, gettext
 
 from civicwatch import phones
 from civicwatch.cases.models import Channel
 from civicwatch.database import deployment_date
 from civicwatch.errors import DomainError
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Actor, District, Region
 from civicwatch.taxonomy.queries import by_code
 from civicwatch.text import tidy_text
@@ -24,11 +30,33 @@ UNKNOWN_ACTOR = "unknown"
 EARLIEST_INCIDENT = dt.date(1960, 1, 1)
 
 
-class SubmissionError(DomainError):
-    """Input that cannot be accepted; `field` names the form field it belongs to (None: the whole form)."""
+# The refusals, by code. A code never changes meaning once published (API clients branch on it); the words may.
+MESSAGES: dict[str, str] = {
+    "text_missing": N_("Tell us what happened."),
+    "text_too_short": N_("Write at least %(least)s characters so that we can act on it."),
+    "text_too_long": N_("Write at most %(most)s characters (you wrote %(count)s)."),
+    "message_empty": N_("Write a message or choose a file to send."),
+    "date_in_future": N_("The date cannot be in the future."),
+    "date_too_early": N_("Give a date after %(year)s."),
+    "region_unknown": N_("Choose a region from the list."),
+    "district_unknown": N_("Choose a district from the list."),
+    "district_outside_region": N_("%(district)s is not in %(region)s."),
+    "actor_unknown": N_("Choose who was involved from the list, or “I don't know”."),
+    "phone_invalid": N_("Check the phone number: write it as you would dial it, with the country code if it is "
+                        "not a local number."),
+    "email_too_long": N_("That email address is too long."),
+    "email_invalid": N_("Check the email address, for example name@example.com."),
+}
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+
+class SubmissionError(DomainError):
+    """Input that cannot be accepted: `code` says which rule refused it (a key of MESSAGES), `field` names the
+    form field it belongs to (None: the whole form). The message is written when the error is raised, in the
+    language of that moment (the request's, or the phone's under force_locale)."""
+
+    def __init__(self, code: str, field: str | None = None, **values: str) -> None:
+        super().__init__(gettext(MESSAGES[code], **values))
+        self.code = code
         self.field = field
 
 
@@ -37,10 +65,10 @@ def clean_text(value: str | None, field: str, minimum: int = 0, maximum: int = T
     text = tidy_text(value)
     if len(text) < minimum:
         if not text:
-            raise SubmissionError("Tell us what happened.", field)
-        raise SubmissionError(f"Write at least {minimum} characters so that we can act on it.", field)
+            raise SubmissionError("text_missing", field)
+        raise SubmissionError("text_too_short", field, least=format_number(minimum))
     if len(text) > maximum:
-        raise SubmissionError(f"Write at most {maximum:,} characters (you wrote {len(text):,}).", field)
+        raise SubmissionError("text_too_long", field, most=format_number(maximum), count=format_number(len(text)))
     return text
 
 
@@ -54,9 +82,9 @@ def check_incident_date(value: dt.date | None, today: dt.date | None = None) -> 
     if isinstance(value, dt.datetime):
         value = value.date()
     if value > (today or deployment_date()):
-        raise SubmissionError("The date cannot be in the future.", "incident_date")
+        raise SubmissionError("date_in_future", "incident_date")
     if value < EARLIEST_INCIDENT:
-        raise SubmissionError(f"Give a date after {EARLIEST_INCIDENT.year}.", "incident_date")
+        raise SubmissionError("date_too_early", "incident_date", year=str(EARLIEST_INCIDENT.year))
     return value
 
 
@@ -65,12 +93,12 @@ def resolve_place(region_code: str | None, district_code: str | None) -> tuple[R
     region = by_code(Region, region_code)
     district = by_code(District, district_code)
     if region_code and region is None:
-        raise SubmissionError("Choose a region from the list.", "area")
+        raise SubmissionError("region_unknown", "area")
     if district_code and district is None:
-        raise SubmissionError("Choose a district from the list.", "area")
+        raise SubmissionError("district_unknown", "area")
     if district is not None:
         if region is not None and district.region_id != region.id:
-            raise SubmissionError(f"{district.name} is not in {region.name}.", "area")
+            raise SubmissionError("district_outside_region", "area", district=district.name, region=region.name)
         region = district.region
     return region, district
 
@@ -82,7 +110,7 @@ def resolve_reported_actor(code: str | None) -> tuple[str | None, Actor | None]:
         return UNKNOWN_ACTOR, None
     actor = by_code(Actor, code)
     if actor is None:
-        raise SubmissionError("Choose who was involved from the list, or “I don't know”.", "reported_actor")
+        raise SubmissionError("actor_unknown", "reported_actor")
     return actor.code, actor
 
 
@@ -92,8 +120,7 @@ def normalise_phone(raw: str | None) -> str | None:
         return None
     phone = phones.normalise_phone(raw, phones.deployment_region(), valid_only=True) if len(raw) <= 40 else None
     if phone is None:
-        raise SubmissionError("Check the phone number: write it as you would dial it, with the country code if "
-                              "it is not a local number.", "phone")
+        raise SubmissionError("phone_invalid", "phone")
     return phone
 
 
@@ -102,11 +129,11 @@ def normalise_contact_email(raw: str | None) -> str | None:
         return None
     value = raw.strip()
     if len(value) > EMAIL_MAX:
-        raise SubmissionError("That email address is too long.", "email")
+        raise SubmissionError("email_too_long", "email")
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise SubmissionError("Check the email address, for example name@example.com.", "email") from exc
+        raise SubmissionError("email_invalid", "email") from exc
 
 
 def contact_details(phone: str | None, email: str | None) -> dict[str, str] | None:

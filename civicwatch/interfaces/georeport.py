@@ -71,8 +71,13 @@ def request_record(answer: PublicAnswer) -> dict[str, Any]:
     }
 
 
-def error_records(code: int, *descriptions: str) -> list[dict[str, Any]]:
-    return [{"code": code, "description": description} for description in descriptions]
+def error_records(code: int, *descriptions: str, error_code: str | None = None,
+                  parameter: str | None = None) -> list[dict[str, Any]]:
+    """The spec's errors (code: the HTTP status, description); CivicWatch adds `error_code`, a stable name of
+    the rule that refused the request, and `parameter`, the field it is about, when known (clients that read
+    only the spec's two fields are unaffected)."""
+    extra = {key: value for key, value in (("error_code", error_code), ("parameter", parameter)) if value}
+    return [{"code": code, "description": description, **extra} for description in descriptions]
 
 
 def render(document: str, data: Any, fmt: str) -> str:

@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from civicwatch.intake.validation import MESSAGES
+
+# Every error_code the API can return: the intake's rules, shared with the web form and SMS, and Open311's own.
+ERROR_CODES = [*MESSAGES, "api_key_invalid", "service_code_missing", "service_code_unknown", "date_not_understood",
+               "coordinates_not_numbers", "coordinates_out_of_range"]
 NULLABLE_STRING = {"type": ["string", "null"]}
 W3_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -82,8 +87,14 @@ def _schemas() -> dict[str, Any]:
         },
     }
     return {
-        "Open311Error": {"type": "object", "required": ["code", "description"],
-                         "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}},
+        "Open311Error": {"type": "object", "required": ["code", "description"], "properties": {
+            "code": {"type": "integer", "description": "The HTTP status."},
+            "description": {"type": "string", "description": "Why, in words. A refused complaint is described in "
+                            "the language of Accept-Language (en, fr or kri as offered); the rest in English."},
+            "error_code": {"type": "string", "enum": ERROR_CODES, "description": "Which rule refused the request: "
+                           "stable, for a client to act on (absent for errors a client cannot fix)."},
+            "parameter": {"type": "string", "description": "The request parameter the error is about, e.g. "
+                          "description or attribute[incident_date]."}}},
         "Discovery": {
             "type": "object", "required": ["changeset", "contact", "endpoints"],
             "properties": {

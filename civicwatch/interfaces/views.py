@@ -25,8 +25,10 @@ from civicwatch.crypto import keyed_hash
 from civicwatch.database import NulCharacterError, rollback_quietly
 from civicwatch.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, DomainError
 from civicwatch.extensions import csrf, db, limiter
+from civicwatch.i18n import current_language
 from civicwatch.intake.idempotency import KEY_PATTERN, EarlierSubmission, IdempotencyKey, receive_once
 from civicwatch.intake.operations import Submission
+from civicwatch.intake.validation import SubmissionError
 from civicwatch.interfaces import georeport, operations
 from civicwatch.interfaces.forms import ApiKeyForm, RevokeApiKeyForm
 from civicwatch.interfaces.models import ApiKey, Open311Token
@@ -45,13 +47,25 @@ MAX_IDS = 100
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-class Open311Error(Exception):
-    """An error the client gets in the spec's format: 400 (bad request), 403 (api_key), 404 (not found)."""
+# The Open311 parameter each of the intake's fields comes from, named in an error about that field.
+OPEN311_PARAMETERS = {
+    "text": "description", "incident_date": "attribute[incident_date]", "area": "attribute[region]",
+    "location_text": "address_string", "reported_actor": "attribute[reported_actor]", "phone": "phone",
+    "email": "email",
+}
 
-    def __init__(self, status: int, *descriptions: str) -> None:
+
+class Open311Error(Exception):
+    """An error the client gets in the spec's format: 400 (bad request), 403 (api_key), 404 (not found), with a
+    stable `error_code` where the client can act on it."""
+
+    def __init__(self, status: int, *descriptions: str, error_code: str | None = None,
+                 parameter: str | None = None) -> None:
         super().__init__(descriptions[0] if descriptions else "")
         self.status = status
         self.descriptions = descriptions or ("The request could not be processed.",)
+        self.error_code = error_code
+        self.parameter = parameter
 
 
 def _format() -> str:
@@ -70,7 +84,8 @@ def _spec_error(error: Exception) -> Response | None:
     """The error in the spec's format, or None for an error that is not the client's (a 500 stays a 500)."""
     if isinstance(error, Open311Error):
         db.session.rollback()
-        return _respond("errors", georeport.error_records(error.status, *error.descriptions), _format(), error.status)
+        return _respond("errors", georeport.error_records(error.status, *error.descriptions, error_code=error.error_code,
+                                                          parameter=error.parameter), _format(), error.status)
     if isinstance(error, DATABASE_UNAVAILABLE):
         rollback_quietly(db.session)
         response = _respond("errors", georeport.error_records(
@@ -81,6 +96,8 @@ def _spec_error(error: Exception) -> Response | None:
     if isinstance(error, NulCharacterError):
         db.session.rollback()
         return _respond("errors", georeport.error_records(400, "The request contains a NUL character."), _format(), 400)
+    if isinstance(error, SubmissionError):
+        return _submission_error(error)
     if isinstance(error, DomainError):
         db.session.rollback()
         status = 404 if error.status == 404 else 403 if error.status == 403 else 400
@@ -93,6 +110,18 @@ def _spec_error(error: Exception) -> Response | None:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
     return None
+
+
+def _submission_error(error: SubmissionError) -> Response:
+    """A refused complaint: the intake's own words, in the request's Accept-Language, with the rule's code."""
+    db.session.rollback()
+    parameter = OPEN311_PARAMETERS.get(error.field or "")
+    if error.field == "area" and error.code == "district_unknown":
+        parameter = "attribute[district]"
+    response = _respond("errors", georeport.error_records(400, error.message, error_code=error.code,
+                                                          parameter=parameter), _format(), 400)
+    response.headers["Content-Language"] = current_language()
+    return response
 
 
 def open311_route(rule: str, **options: Any) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
@@ -157,7 +186,8 @@ def services(fmt: str) -> Response:
 def _service(code: str) -> Theme:
     theme = db.session.scalar(select(Theme).where(Theme.code == code, Theme.active.is_(True)))
     if theme is None:
-        raise Open311Error(404, f"service_code {code!r} was not found.")
+        raise Open311Error(404, f"service_code {code!r} was not found.", error_code="service_code_unknown",
+                           parameter="service_code")
     return theme
 
 
@@ -306,11 +336,13 @@ def _open311_limit() -> str:
 def requests_create(fmt: str) -> Response:
     key = operations.authenticate_api_key(request.form.get("api_key"))
     if key is None:
-        raise Open311Error(403, "api_key is missing or not valid. Ask the CivicWatch administrators for one.")
+        raise Open311Error(403, "api_key is missing or not valid. Ask the CivicWatch administrators for one.",
+                           error_code="api_key_invalid", parameter="api_key")
     _check_jurisdiction()
     code = (request.form.get("service_code") or "").strip()
     if not code:
-        raise Open311Error(400, "service_code is required.")
+        raise Open311Error(400, "service_code is required.", error_code="service_code_missing",
+                           parameter="service_code")
     theme = _service(code)
     submission = _submission(request.form)
     return _create(key, theme, submission, fmt)
@@ -319,7 +351,7 @@ def requests_create(fmt: str) -> Response:
 def _submission(form: Mapping[str, str]) -> Submission:
     description = form.get("description") or ""
     if not description.strip():
-        raise Open311Error(400, "description is required: what happened, where and when.")
+        raise SubmissionError("text_missing", "text")
     return Submission(
         text=description, channel=Channel.OPEN311,
         incident_date=_incident_date(form.get("attribute[incident_date]")),
@@ -337,7 +369,8 @@ def _incident_date(raw: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw.strip()[:10])
     except ValueError:
-        raise Open311Error(400, "attribute[incident_date] must be a date, for example 2026-03-14.") from None
+        raise Open311Error(400, "attribute[incident_date] must be a date, for example 2026-03-14.",
+                           error_code="date_not_understood", parameter="attribute[incident_date]") from None
 
 
 def _location(form: Mapping[str, str]) -> str | None:
@@ -349,9 +382,11 @@ def _location(form: Mapping[str, str]) -> str | None:
     try:
         latitude, longitude = float(lat), float(lon)
     except ValueError:
-        raise Open311Error(400, "lat and long must both be numbers (WGS84).") from None
+        raise Open311Error(400, "lat and long must both be numbers (WGS84).", error_code="coordinates_not_numbers",
+                           parameter="lat") from None
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise Open311Error(400, "lat must be between -90 and 90 and long between -180 and 180.")
+        raise Open311Error(400, "lat must be between -90 and 90 and long between -180 and 180.",
+                           error_code="coordinates_out_of_range", parameter="lat")
     coordinates = f"near {latitude:.5f}, {longitude:.5f}"
     return f"{address} ({coordinates})" if address else coordinates
 

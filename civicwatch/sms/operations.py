@@ -304,7 +304,7 @@ def _open_case(ctx: _Context) -> _Step:
         case, receipt_code = submit_complaint(submission)
     except SubmissionError as error:
         if error.field != "phone":
-            log.warning("sms report not accepted (%s)", error.field)
+            log.warning("sms report not accepted (%s, %s)", error.code, error.field)
             return _Step(render_reply(Reply.NOT_ACCEPTED), failed=True)
         # A number the carrier delivered from but our numbering data does not know yet: keep the report.
         log.warning("sms sender number failed validation; case stored without contact details")

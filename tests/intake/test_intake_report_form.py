@@ -217,12 +217,12 @@ def test_errors_found_only_by_the_operation_are_shown_next_to_their_field(client
     from civicwatch.intake import operations
 
     def refuse(value, today=None):
-        raise operations.SubmissionError("That day is not accepted.", "incident_date")
+        raise operations.SubmissionError("date_too_early", "incident_date", year="2026")
 
     monkeypatch.setattr(operations, "check_incident_date", refuse)  # the form's own check still passes
     response = post_report(client, incident_date="2026-01-05")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert '<p class="error" id="incident_date-error">That day is not accepted.</p>' in html
-    assert '<a href="#incident_date">That day is not accepted.</a>' in html
+    assert '<p class="error" id="incident_date-error">Give a date after 2026.</p>' in html
+    assert '<a href="#incident_date">Give a date after 2026.</a>' in html
     assert case_count() == 0

@@ -94,7 +94,8 @@ def test_service_definition(client):
 def test_unknown_service_is_a_404_in_the_spec_format(client):
     response = client.get("/open311/v2/services/no_such_thing.json")
     assert response.status_code == 404
-    assert response.get_json() == [{"code": 404, "description": "service_code 'no_such_thing' was not found."}]
+    assert response.get_json() == [{"code": 404, "description": "service_code 'no_such_thing' was not found.",
+                                    "error_code": "service_code_unknown", "parameter": "service_code"}]
     root = xml(client.get("/open311/v2/services/no_such_thing.xml"))
     assert root.tag == "errors" and root.find("error/code").text == "404"
 
@@ -224,7 +225,7 @@ def test_creating_a_request_in_xml(client, api_key):
     ({"api_key": "cw311_wrong"}, 403, "api_key is missing or not valid"),
     ({"api_key": "KEY", "description": "Something happened to me."}, 400, "service_code is required"),
     ({"api_key": "KEY", "service_code": "nothing", "description": "Something happened."}, 404, "was not found"),
-    ({"api_key": "KEY", "service_code": "corruption"}, 400, "description is required"),
+    ({"api_key": "KEY", "service_code": "corruption"}, 400, "Tell us what happened"),
     ({"api_key": "KEY", "service_code": "corruption", "description": "x", "lat": "north"}, 400, "must both be numbers"),
     ({"api_key": "KEY", "service_code": "corruption", "description": "x", "lat": "95", "long": "1"}, 400, "between"),
     ({"api_key": "KEY", "service_code": "corruption", "description": "x", "phone": "12"}, 400, "phone number"),

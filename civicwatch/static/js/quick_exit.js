@@ -5,7 +5,10 @@
     var link = event.target.closest ? event.target.closest("[data-quick-exit]") : null;
     if (!link) { return; }
     event.preventDefault();
-    try { window.sessionStorage.clear(); } catch (ignored) { /* storage may be disabled */ }
+    try {
+      window.sessionStorage.clear();
+      window.localStorage.removeItem("civicwatch:report-draft");  // a draft saved by report-draft.js
+    } catch (ignored) { /* storage may be disabled */ }
     window.location.replace(link.href);
   });
 })();

@@ -1,0 +1,43 @@
+"""Staff pages in French: a staff member who chooses French reads the dashboard, the queues, the case page and
+the messages after an action in French (issue 18: staff pages in English and French)."""
+from __future__ import annotations
+
+from civicwatch.accounts.models import Role
+from civicwatch.cases.models import CaseStatus
+from tests.cases.conftest import post_case_form
+
+
+def in_french(client):
+    client.get("/language/fr")
+    return client
+
+
+def test_the_daily_staff_pages_speak_french(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.ACKNOWLEDGED, urgent=True)
+    client = in_french(signed_in(make_user(Role.INVESTIGATOR, body=case.body)))
+
+    dashboard = client.get("/staff/").get_data(as_text=True)
+    assert "Dossiers ouverts par statut" in dashboard and "urgents et ouverts" in dashboard
+    assert "Open cases by status" not in dashboard and "urgent and open" not in dashboard
+
+    queue = client.get("/staff/cases?queue=all").get_data(as_text=True)
+    assert "Tous les dossiers" in queue and "Rechercher et filtrer" in queue and "Réception accusée" in queue
+    assert "Search and filter" not in queue and "Every case" not in queue
+
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "Prochaine étape" in page and "Historique" in page and "La plainte" in page
+    assert "Next step" not in page and "The complaint<" not in page and "Timeline" not in page
+
+
+def test_an_action_is_confirmed_in_french(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.ACKNOWLEDGED)
+    client = in_french(signed_in(make_user(Role.INVESTIGATOR, body=case.body)))
+    response = post_case_form(client, case.id, "notes", "note", text="Appelé le poste de police.")
+    assert "Note ajoutée. Seul le personnel peut la voir." in client.get(response.location).get_data(as_text=True)
+
+
+def test_the_sign_in_page_speaks_french(client):
+    client.get("/language/fr")
+    html = client.get("/login").get_data(as_text=True)
+    assert "Se connecter" in html and "Mot de passe" in html and "Password" not in html
+    assert "Réservé au personnel des organes de contrôle" in html
