@@ -127,7 +127,8 @@ def _label_every(count: int) -> int:
 
 
 def _axis_labels(months: Sequence[str]) -> list[AxisLabel | None]:
-    """Labels for 'YYYY-MM' months, thinned out when there are many; the year where it changes."""
+    """Labels for 'YYYY-MM' months (or 'YYYY-Qn' quarters), thinned out when there are many; the year where it
+    changes."""
     every = _label_every(len(months))
     labels: list[AxisLabel | None] = []
     last_year = ""
@@ -136,7 +137,8 @@ def _axis_labels(months: Sequence[str]) -> list[AxisLabel | None]:
             labels.append(None)
             continue
         year, number = month.split("-")
-        labels.append(AxisLabel(MONTH_NAMES[int(number) - 1], year if year != last_year else ""))
+        name = number if number.startswith("Q") else MONTH_NAMES[int(number) - 1]
+        labels.append(AxisLabel(name, year if year != last_year else ""))
         last_year = year
     return labels
 

@@ -80,7 +80,8 @@ def statistics_json(report: Report, meta: dict[str, Any]) -> Iterator[str]:
     yield json.dumps({**meta, "small_count_threshold": report.threshold,
                       "generated_at": iso(report.generated_at)})[:-1]
     for section, groups in (("overall", [report.overall]), ("bodies", report.bodies), ("months", report.months),
-                            ("themes", report.themes), ("regions", report.regions)):
+                            ("themes", report.themes), ("regions", report.regions), ("quarters", report.quarters),
+                            ("years", report.years)):
         payload: Any = [_group_json(g, report.threshold) for g in groups]
         if section == "overall":
             payload = payload[0]

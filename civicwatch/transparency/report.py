@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +50,7 @@ STATUS_COUNTS = ("received", "open", "closed", "in_progress", "answered", "close
 # Counts published for the whole period and for each body only.
 DETAIL_COUNTS = ("ack_due", "ratings", *(f"rated_{s}" for s in SATISFACTION_SCORES), "with_outcome",
                  *(f"outcome_{o}" for o in OUTCOMES), "rec_made", *(f"rec_{r}" for r in REMEDIES))
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UNKNOWN = "none"  # the code of the group of cases with no body, theme or region yet
 UNKNOWN_NAMES = ("Not yet with an oversight body", "Not yet classified", "Not stated")
 
@@ -92,11 +93,16 @@ class Report:
     months: list[GroupFigures]
     themes: list[GroupFigures]
     regions: list[GroupFigures]
+    # The months again, added up by quarter and by year: for a choice whose months are too small to publish.
+    quarters: list[GroupFigures] = field(default_factory=list)
+    years: list[GroupFigures] = field(default_factory=list)
 
     def sections(self) -> Iterable[tuple[str, list[GroupFigures]]]:
         yield "overall", [self.overall]
         yield "body", self.bodies
         yield "month", self.months
+        yield "quarter", self.quarters
+        yield "year", self.years
         yield "theme", self.themes
         yield "region", self.regions
 
@@ -124,8 +130,8 @@ def build_report(query: StatisticsFilter, threshold: int, month_range: tuple[str
     overall = _Group("all", "All cases", base)
     bodies = _groups(cube, names, base, "body")
     _add_durations(collect_durations(query), overall, bodies)
-    months = [_Group(m, _month_name(m), Slice(m, m, base.body, base.theme, base.region))
-              for m in months_between(*month_range)]
+    trend = months_between(*month_range)
+    months = [_Group(m, _month_name(m), Slice(m, m, base.body, base.theme, base.region)) for m in trend]
 
     def publish(section: str, groups: list[_Group]) -> list[GroupFigures]:
         return [_publish(section, group, cube) for group in groups]
@@ -135,7 +141,33 @@ def build_report(query: StatisticsFilter, threshold: int, month_range: tuple[str
         overall=publish("overall", [overall])[0], bodies=publish("body", bodies), months=publish("month", months),
         themes=publish("theme", _groups(cube, names, base, "theme")),
         regions=publish("region", _groups(cube, names, base, "region")),
+        quarters=publish("quarter", _periods(trend, quarter_of, base)),
+        years=publish("year", _periods(trend, lambda month: month[:4], base)),
     )
+
+
+def quarter_of(month: str) -> str:
+    """'2026-Q1' for '2026-01' to '2026-03'."""
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def _periods(months: list[str], period_of: Callable[[str], str], base: Slice) -> list[_Group]:
+    """The months grouped by quarter or year, each group a range of months read like any other: the sum of
+    its protected months ("at least N" when one is hidden), so it publishes nothing the months and the
+    ranges of months of the filter do not."""
+    grouped: dict[str, list[str]] = {}
+    for month in months:
+        grouped.setdefault(period_of(month), []).append(month)
+    return [_Group(code, _period_name(code), Slice(inside[0], inside[-1], base.body, base.theme, base.region))
+            for code, inside in grouped.items()]
+
+
+def _period_name(code: str) -> str:
+    if "-Q" not in code:
+        return code
+    year, quarter = code.split("-Q")
+    first = (int(quarter) - 1) * 3
+    return f"{MONTH_ABBREVIATIONS[first]} to {MONTH_ABBREVIATIONS[first + 2]} {year}"
 
 
 def _member(value: int | None) -> Member:

@@ -139,6 +139,11 @@ def _charts(report: Report, body: Body | None) -> dict[str, Any]:
             "Complaints received each month", "Bar chart of the number of complaints received each month. "
             "The same figures are in the table below the chart.", months, labels, received, threshold,
             [_note(f) for f in received]),
+        "quarters": charts.column_chart(
+            "Complaints received each quarter", "Bar chart of the number of complaints received each quarter. "
+            "The same figures are in the table below the chart.", [q.code for q in report.quarters],
+            [q.name for q in report.quarters], [q.count("received") for q in report.quarters], threshold,
+            [figure_count(q.count("received")) for q in report.quarters]),
         "in_time": charts.line_chart(
             "Acknowledged within the deadline, month by month",
             "Line chart of the share of complaints acknowledged within the deadline, for the complaints "
