@@ -81,10 +81,11 @@ def bring_deadlines_forward(case: Case, body: Body | None) -> None:
     unless they are earlier already (a paused clock may have moved them later; urgent windows are never
     longer than ordinary ones)."""
     start = case.created_at or utcnow()
+    calendar = working_calendar(start)
     if case.acknowledged_at is None and case.acknowledge_due_at is not None:
-        case.acknowledge_due_at = min(case.acknowledge_due_at, acknowledge_deadline(case, body, start))
+        case.acknowledge_due_at = min(case.acknowledge_due_at, acknowledge_deadline(case, body, start, calendar))
     if case.responded_at is None and case.respond_due_at is not None:
-        case.respond_due_at = min(case.respond_due_at, respond_deadline(case, body, start))
+        case.respond_due_at = min(case.respond_due_at, respond_deadline(case, body, start, calendar))
 
 
 def extension_limit(case: Case) -> int:
