@@ -92,6 +92,19 @@ class Config:
          "baseline_windows": 3},
     )
 
+    # The statutory clock (civicwatch/cases/deadlines.py). Deadlines count working days: not the WEEKEND_DAYS
+    # (weekday numbers, Monday 0 ... Sunday 6; "4,5" for a Friday-Saturday weekend) and not the holidays admins
+    # keep on the deadlines page (or load with `civicwatch holidays import`). The law's limits cap each body's
+    # working days, in calendar time from receipt (0 lifts a limit); the answer's deadline can be extended
+    # once, with a reason the complainant reads.
+    WEEKEND_DAYS: tuple[int, ...] = tuple(int(day) for day in (_env_list("CIVICWATCH_WEEKEND_DAYS") or ["5", "6"]))
+    STATUTORY_ACKNOWLEDGE_DAYS = _env_int("CIVICWATCH_STATUTORY_ACKNOWLEDGE_DAYS", 7)
+    STATUTORY_RESPOND_MONTHS = _env_int("CIVICWATCH_STATUTORY_RESPOND_MONTHS", 3)
+    # Every `deliver` worker looks this often for deadlines coming up (a reminder to the assigned staff and
+    # the body this many hours before) and passed (escalated to the administrators), each sent once.
+    DEADLINE_SWEEP_MINUTES = 15
+    DEADLINE_REMINDER_HOURS = 48
+
     # Where uploaded files live: outside the web root, never served statically.
     UPLOAD_DIR = os.environ.get("CIVICWATCH_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MODEL_DIR = os.environ.get("CIVICWATCH_MODEL_DIR", str(INSTANCE_DIR / "models"))

@@ -94,7 +94,7 @@ class Generator:
         self.rng = random.Random(seed)
         self.now = now
         self.rules = [(r.theme_id, r.region_id, r.actor_id, r.body_id) for r in rules]
-        self.deadlines = {b.id: (b.acknowledge_hours, b.respond_days) for b in bodies}
+        self.deadlines = {b.id: (b.acknowledge_days, b.respond_days) for b in bodies}
         self.themes = [t.id for t in themes]
         self.regions = [r.id for r in regions] + [None, None]
 
@@ -128,7 +128,7 @@ class Generator:
     def _row(self, number: int, created: dt.datetime, theme: int, region: int | None, body: int | None,
              status: CaseStatus) -> tuple:
         rng, now = self.rng, self.now
-        ack_hours, respond_days = self.deadlines.get(body, (72, 90))
+        ack_days, respond_days = self.deadlines.get(body, (5, 60))  # working days: about 7/5 as many calendar days
         acknowledged = responded = closed = outcome = satisfaction = findings = None
         if status not in (CaseStatus.RECEIVED, CaseStatus.TRIAGED, CaseStatus.REJECTED, CaseStatus.REFERRED,
                           CaseStatus.WITHDRAWN):
@@ -146,7 +146,7 @@ class Generator:
         return (
             f"CW-{created.year}-{number:07d}", digest, rng.choice(TEXTS), "web", status.value, theme,
             round(rng.uniform(0.5, 0.99), 3), "bench", region, rng.random() < 0.05, body, rng.random() < 0.12,
-            created + dt.timedelta(hours=ack_hours), created + dt.timedelta(days=respond_days),
+            created + dt.timedelta(days=ack_days * 7 / 5), created + dt.timedelta(days=respond_days * 7 / 5),
             acknowledged, responded, closed, outcome, findings, None, satisfaction,
             "Outside the mandate." if closed and status is not CaseStatus.CLOSED else None, 1, created, created,
         )

@@ -10,6 +10,7 @@ from flask import Flask
 
 from civicwatch.accounts import cli as accounts_cli
 from civicwatch.audit import cli as audit_cli
+from civicwatch.cases import cli as cases_cli
 from civicwatch.classify import cli as classify_cli
 from civicwatch.cli import cli
 from civicwatch.demo import cli as demo_cli
@@ -23,7 +24,7 @@ from civicwatch.transparency import cli as transparency_cli
 # The modules whose commands are on the group (importing them is what adds the commands).
 COMMAND_MODULES: tuple[ModuleType, ...] = (
     routing_cli, accounts_cli, audit_cli, demo_cli, sms_cli, intake_cli, transparency_cli, interfaces_cli,
-    classify_cli, patterns_cli,
+    classify_cli, patterns_cli, cases_cli,
 )
 
 # Work that `make run` needs done before serving (for example training a model when none exists).

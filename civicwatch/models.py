@@ -9,11 +9,13 @@ from civicwatch.cases.models import (  # noqa: F401
     CaseStatus,
     Channel,
     ComplainantIdentity,
+    DeadlineAlert,
     MessageKind,
     Outcome,
     Recommendation,
     Recusal,
     RemedyStatus,
+    StaffNotification,
 )
 from civicwatch.classify.models import LabelledExample  # noqa: F401
 from civicwatch.disclosure.models import DisclosureRequest  # noqa: F401
@@ -37,7 +39,7 @@ from civicwatch.sms.models import (  # noqa: F401
     InboxText,
     SmsConversation,
 )
-from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme  # noqa: F401
+from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Setting, Theme  # noqa: F401
 from civicwatch.transparency.models import (  # noqa: F401
     StatisticsRefresh,
     statistics_cells,

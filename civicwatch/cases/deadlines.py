@@ -1,21 +1,28 @@
-"""Deadlines per body and urgency, the clock that stops while the body waits for the complainant, and how a
-case stands against them."""
+"""Deadlines per body and urgency, in the deployment's working days (taxonomy/workdays.py) and within the law's
+limits; the one extension of the answer's deadline; the clock that stops while the body waits for the
+complainant; and how a case stands against them."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from flask_babel import gettext, ngettext
 
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.database import utcnow
 from civicwatch.taxonomy.models import Body
+from civicwatch.taxonomy.workdays import WorkingCalendar, working_calendar
 
-# Used while a case has no body (the triage queue), and as the defaults of a new body.
-DEFAULT_ACKNOWLEDGE_HOURS = 72
-DEFAULT_ACKNOWLEDGE_HOURS_URGENT = 24
-DEFAULT_RESPOND_DAYS = 90
-DEFAULT_RESPOND_DAYS_URGENT = 30
+# Working days, used while a case has no body (the triage queue); a new body's defaults are its columns'.
+DEFAULT_ACKNOWLEDGE_DAYS = 5
+DEFAULT_ACKNOWLEDGE_DAYS_URGENT = 1
+DEFAULT_RESPOND_DAYS = 60
+DEFAULT_RESPOND_DAYS_URGENT = 20
+# The law's limits (the whistleblower rules: acknowledge within 7 days, feedback within 3 months), in calendar
+# time from receipt, whatever the working-day windows and holidays say. config.py may change or lift them.
+STATUTORY_ACKNOWLEDGE_DAYS = 7
+STATUTORY_RESPOND_MONTHS = 3
 
 # Statuses whose deadlines still run (a responded case waits for closure or appeal, not for the body).
 RUNNING_STATUSES = frozenset({
@@ -24,26 +31,50 @@ RUNNING_STATUSES = frozenset({
 })
 
 
-def acknowledge_window(case: Case, body: Body | None) -> dt.timedelta:
+def acknowledge_days(case: Case, body: Body | None) -> int:
+    """The working days to acknowledge a case, by the body's rules (defaults in the triage queue)."""
     if body is None:
-        hours = DEFAULT_ACKNOWLEDGE_HOURS_URGENT if case.urgent else DEFAULT_ACKNOWLEDGE_HOURS
-    else:
-        hours = body.acknowledge_hours_urgent if case.urgent else body.acknowledge_hours
-    return dt.timedelta(hours=hours)
+        return DEFAULT_ACKNOWLEDGE_DAYS_URGENT if case.urgent else DEFAULT_ACKNOWLEDGE_DAYS
+    return body.acknowledge_days_urgent if case.urgent else body.acknowledge_days
 
 
-def respond_window(case: Case, body: Body | None) -> dt.timedelta:
+def respond_days(case: Case, body: Body | None) -> int:
+    """The working days to answer a case, by the body's rules (defaults in the triage queue)."""
     if body is None:
-        days = DEFAULT_RESPOND_DAYS_URGENT if case.urgent else DEFAULT_RESPOND_DAYS
-    else:
-        days = body.respond_days_urgent if case.urgent else body.respond_days
-    return dt.timedelta(days=days)
+        return DEFAULT_RESPOND_DAYS_URGENT if case.urgent else DEFAULT_RESPOND_DAYS
+    return body.respond_days_urgent if case.urgent else body.respond_days
 
 
-def set_deadlines(case: Case, body: Body | None, start: dt.datetime) -> None:
+def _statutory(name: str, default: int) -> int | None:
+    value = current_app.config.get(name, default) if has_app_context() else default
+    return int(value) if value else None
+
+
+def acknowledge_deadline(case: Case, body: Body | None, start: dt.datetime,
+                         calendar: WorkingCalendar | None = None) -> dt.datetime:
+    """When a case received at `start` must be acknowledged: its working days, capped by the law's days."""
+    calendar = calendar or working_calendar(start)
+    due = calendar.add_working_days(start, acknowledge_days(case, body))
+    limit = _statutory("STATUTORY_ACKNOWLEDGE_DAYS", STATUTORY_ACKNOWLEDGE_DAYS)
+    return min(due, calendar.add_days(start, limit)) if limit else due
+
+
+def respond_deadline(case: Case, body: Body | None, start: dt.datetime,
+                     calendar: WorkingCalendar | None = None) -> dt.datetime:
+    """When a case received (or reopened) at `start` must be answered: its working days, capped by the law's
+    months."""
+    calendar = calendar or working_calendar(start)
+    due = calendar.add_working_days(start, respond_days(case, body))
+    limit = _statutory("STATUTORY_RESPOND_MONTHS", STATUTORY_RESPOND_MONTHS)
+    return min(due, calendar.add_months(start, limit)) if limit else due
+
+
+def set_deadlines(case: Case, body: Body | None, start: dt.datetime,
+                  calendar: WorkingCalendar | None = None) -> None:
     """Acknowledge and respond deadlines from `start`, by the body's rules (defaults in the triage queue)."""
-    case.acknowledge_due_at = start + acknowledge_window(case, body)
-    case.respond_due_at = start + respond_window(case, body)
+    calendar = calendar or working_calendar(start)
+    case.acknowledge_due_at = acknowledge_deadline(case, body, start, calendar)
+    case.respond_due_at = respond_deadline(case, body, start, calendar)
 
 
 def bring_deadlines_forward(case: Case, body: Body | None) -> None:
@@ -51,10 +82,23 @@ def bring_deadlines_forward(case: Case, body: Body | None) -> None:
     unless they are earlier already (a paused clock may have moved them later; urgent windows are never
     longer than ordinary ones)."""
     start = case.created_at or utcnow()
+    calendar = working_calendar(start)
     if case.acknowledged_at is None and case.acknowledge_due_at is not None:
-        case.acknowledge_due_at = min(case.acknowledge_due_at, start + acknowledge_window(case, body))
+        case.acknowledge_due_at = min(case.acknowledge_due_at, acknowledge_deadline(case, body, start, calendar))
     if case.responded_at is None and case.respond_due_at is not None:
-        case.respond_due_at = min(case.respond_due_at, start + respond_window(case, body))
+        case.respond_due_at = min(case.respond_due_at, respond_deadline(case, body, start, calendar))
+
+
+def extension_limit(case: Case) -> int:
+    """The most working days one extension may add: the ordinary time to answer again (so at most about six
+    months in all, as the whistleblower rules allow for a duly justified case)."""
+    return respond_days(case, case.body)
+
+
+def extended_deadline(case: Case, days: int) -> dt.datetime:
+    """The answer's deadline `days` working days later than it is now."""
+    due = case.respond_due_at or utcnow()
+    return working_calendar(due).add_working_days(due, days)
 
 
 def pause_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:

@@ -3,7 +3,7 @@ the follow-up page and the SMS dialogue; each operation writes its audit entry a
 from __future__ import annotations
 
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import respond_window
+from civicwatch.cases.deadlines import respond_deadline
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.cases.workflow import REASON_MAX, transition_case
 from civicwatch.database import utcnow
@@ -58,7 +58,7 @@ def _move_on_appeal(case: Case, body: Body) -> None:
     previous = case.body_id
     now = utcnow()
     case.body, case.assigned_to_id = body, None
-    case.respond_due_at = now + respond_window(case, body)
+    case.respond_due_at = respond_deadline(case, body, now)
     db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=now,
                              detail={"body": body.name, "appeal": True}))
     db.session.flush()

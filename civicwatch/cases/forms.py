@@ -9,6 +9,7 @@ from wtforms import (
     IntegerField,
     SearchField,
     SelectField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
@@ -110,6 +111,18 @@ class ClockForm(CaseForm):
     submit = SubmitField("Restart the deadline clock")
 
 
+class ExtendDeadlineForm(CaseForm):
+    days = IntegerField("Extend by (working days)",
+                        validators=[InputRequired(message="Give the number of working days."),
+                                    NumberRange(min=1, max=520)])
+    reason = TextAreaField("Why the body needs more time",
+                           validators=[DataRequired(message="Write the reason: the complainant reads it."),
+                                       Length(max=1000)],
+                           description="The complainant reads this on the follow-up page, and by SMS when they "
+                                       "gave a number. The deadline can be extended only once.")
+    submit = SubmitField("Extend the deadline")
+
+
 class FindingsForm(CaseForm):
     outcome = SelectField("Outcome", choices=[("", "Choose an outcome")] +
                           [(o.value, label) for o, label in OUTCOME_LABELS.items()],
@@ -138,12 +151,31 @@ class DraftResponseForm(CaseForm):
 
 
 class DeadlinesForm(FlaskForm):
-    acknowledge_hours = IntegerField("Acknowledge within (hours)",
-                                     validators=[InputRequired(), NumberRange(min=1, max=24 * 60)])
-    acknowledge_hours_urgent = IntegerField("Urgent: acknowledge within (hours)",
-                                            validators=[InputRequired(), NumberRange(min=1, max=24 * 60)])
-    respond_days = IntegerField("Respond within (days)", validators=[InputRequired(), NumberRange(min=1, max=730)])
-    respond_days_urgent = IntegerField("Urgent: respond within (days)",
-                                       validators=[InputRequired(), NumberRange(min=1, max=730)])
+    acknowledge_days = IntegerField("Acknowledge within (working days)",
+                                    validators=[InputRequired(), NumberRange(min=1, max=60)])
+    acknowledge_days_urgent = IntegerField("Urgent: acknowledge within (working days)",
+                                           validators=[InputRequired(), NumberRange(min=1, max=60)])
+    respond_days = IntegerField("Respond within (working days)",
+                                validators=[InputRequired(), NumberRange(min=1, max=520)])
+    respond_days_urgent = IntegerField("Urgent: respond within (working days)",
+                                       validators=[InputRequired(), NumberRange(min=1, max=520)])
     submit = SubmitField("Save deadlines")
 
+
+
+class HolidayForm(FlaskForm):
+    day = DateField("Date", validators=[InputRequired(message="Give the date as YYYY-MM-DD.")])
+    name = StringField("Name", validators=[DataRequired(message="Give the holiday's name."), Length(max=200)])
+    submit = SubmitField("Save holiday")
+
+
+class HolidayImportForm(FlaskForm):
+    csv = TextAreaField("Holidays as CSV", validators=[DataRequired(message="Paste the holidays first."),
+                                                        Length(max=200_000)],
+                        description="One holiday a line: YYYY-MM-DD,Name (a date,name header may come first). "
+                                    "A bad line refuses the whole list.")
+    submit = SubmitField("Import holidays")
+
+
+class RemoveHolidayForm(FlaskForm):
+    submit = SubmitField("Remove")

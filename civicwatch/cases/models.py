@@ -93,6 +93,9 @@ class Case(TimestampMixin, Model):
         CheckConstraint(
             "satisfaction IS NULL OR (satisfaction BETWEEN 1 AND 5)", name="satisfaction_range"
         ),
+        CheckConstraint(
+            "(deadline_extended_at IS NULL) = (deadline_extension_reason IS NULL)", name="extension_has_reason"
+        ),
         # The cases of one place in a time window, newest first: related-case suggestions (patterns).
         Index("ix_cases_district_id_created_at", "district_id", "created_at"),
     )
@@ -134,6 +137,9 @@ class Case(TimestampMixin, Model):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # indexed below
     # The deadline clock stops while the body waits for the complainant.
     waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The answer's deadline may be extended once, with a reason the complainant reads on the follow-up page.
+    deadline_extended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    deadline_extension_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"))
@@ -289,6 +295,39 @@ class Recusal(TimestampMixin, Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class DeadlineAlert(Model):
+    """A reminder before a deadline, or its escalation after: one per case, deadline, stage and due time, so
+    that every worker may look and only one sends it (the unique constraint decides), and an extended or
+    moved deadline gets its own."""
+
+    __tablename__ = "deadline_alerts"
+    __table_args__ = (UniqueConstraint("case_id", "deadline", "stage", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
+    deadline: Mapped[str] = mapped_column(String(16))  # "acknowledge" or "respond"
+    stage: Mapped[str] = mapped_column(String(16))  # "reminder" or "escalation"
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship()
+
+
+class StaffNotification(Model):
+    """What the app tells one staff member (on their dashboard): a deadline coming up or passed. Shown while
+    that deadline is unmet (reminders.current_notifications)."""
+
+    __tablename__ = "staff_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("deadline_alerts.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    alert: Mapped[DeadlineAlert] = relationship()
 
 
 from civicwatch.cases.search import install_search_structures  # noqa: E402  (needs the table above)

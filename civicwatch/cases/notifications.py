@@ -3,10 +3,11 @@ not texted STOP; otherwise they read it on the web follow-up page. An SMS is wri
 phone chose (LANG by SMS), and transliterated to GSM-7 when that saves segments."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_date, gettext
 
 from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseStatus
@@ -16,6 +17,7 @@ from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.queries import is_opted_out, phone_language
 from civicwatch.messaging.segments import prefer_gsm7
 from civicwatch.phones import phone_hash
+from civicwatch.templating import DATE_PATTERN
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ STATUS_NEWS: dict[CaseStatus, str | None] = {
 }
 ROUTED_NEWS = N_("your complaint is now with {body}. Your reference stays the same.")
 PUBLISHED_NEWS = N_("your answer is published at {url}")
+EXTENDED_NEWS = N_("{body} needs more time and will answer by {date}. The reason: {reason}")
 
 
 def sms_prefix(case: Case) -> str:
@@ -47,6 +50,13 @@ def sms_prefix(case: Case) -> str:
 def news(case: Case, message: str, **values: object) -> Callable[[], str]:
     """The SMS of one of the messages above, translated when it is written (in the phone's language)."""
     return lambda: sms_prefix(case) + gettext(message).format(**values).strip()
+
+
+def extension_news(case: Case, due_on: dt.date, reason: str) -> Callable[[], str]:
+    """The SMS of an extended deadline, its date written in the phone's language."""
+    body = case.body.name if case.body is not None else ""
+    return lambda: sms_prefix(case) + gettext(EXTENDED_NEWS).format(
+        body=body, date=format_date(due_on, DATE_PATTERN), reason=reason).strip()
 
 
 def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) -> OutboundMessage | None:

@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import pause_deadline_clock, resume_deadline_clock, set_deadlines
+from civicwatch.cases.deadlines import (
+    extended_deadline,
+    extension_limit,
+    pause_deadline_clock,
+    resume_deadline_clock,
+    set_deadlines,
+)
 from civicwatch.cases.models import (
     Case,
     CaseEvent,
@@ -26,13 +32,14 @@ from civicwatch.cases.notifications import (
     FEEDBACK_BY_TEXT,
     ROUTED_NEWS,
     STATUS_NEWS,
+    extension_news,
     news,
     notify_complainant,
     sms_prefix,
 )
 from civicwatch.cases.permissions import require
 from civicwatch.cases.workflow import REASON_MAX, transition_case
-from civicwatch.database import utcnow
+from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
@@ -41,6 +48,7 @@ from civicwatch.text import check_text
 S = CaseStatus
 TEXT_MAX = 20_000
 MESSAGE_MAX = 1_600  # ten SMS segments
+EXTENSION_REASON_MAX = 1_000
 
 
 class StaleCaseError(ConflictError):
@@ -223,6 +231,30 @@ def resume_clock(case: Case, user: User) -> None:
                         "respond_due_at": case.respond_due_at})
 
 
+def extend_deadline(case: Case, user: User, days: int | None, reason: str | None) -> None:
+    """Give the body more working days to answer, once, for a reason the complainant reads on the follow-up
+    page (and by SMS when they gave a number). Refused a second time."""
+    require(user, "extend", case)
+    if case.deadline_extended_at is not None:
+        raise ConflictError("The deadline of this case has already been extended once; it cannot be again.")
+    if case.respond_due_at is None or case.responded_at is not None:
+        raise ConflictError("This case has no deadline to answer running.")
+    limit = extension_limit(case)
+    if days is None or not 1 <= days <= limit:
+        raise DomainError(f"Extend the deadline by 1 to {limit} working days.")
+    reason = check_text(reason, "reason for the extension", EXTENSION_REASON_MAX)
+    before = {"respond_due_at": case.respond_due_at, "deadline_extended_at": None}
+    case.respond_due_at = extended_deadline(case, days)
+    case.deadline_extended_at, case.deadline_extension_reason = utcnow(), reason
+    _event(case, user, "deadline_extended", public=True, days=days)
+    outbound = notify_complainant(case, extension_news(case, deployment_date(case.respond_due_at), reason),
+                                  "deadline_extended")
+    # The reason is the complainant's to read on the case; the audit keeps its length, not its words.
+    record_audit(user, "case.extend_deadline", case, before=before,
+                 after={"respond_due_at": case.respond_due_at, "deadline_extended_at": case.deadline_extended_at,
+                        "days": days, "reason_length": len(reason), "sms": outbound is not None})
+
+
 # ---------------------------------------------------------------- findings and remedies
 
 def record_findings(case: Case, user: User, outcome: Outcome | None, findings: str | None) -> None:
@@ -271,14 +303,14 @@ def save_draft_response(case: Case, user: User, text: str | None) -> None:
 
 # ---------------------------------------------------------------- deadlines (admins)
 
-DEADLINE_FIELDS = ("acknowledge_hours", "acknowledge_hours_urgent", "respond_days", "respond_days_urgent")
+DEADLINE_FIELDS = ("acknowledge_days", "acknowledge_days_urgent", "respond_days", "respond_days_urgent")
 
 
 def update_body_deadlines(body: Body, user: User, values: dict[str, int]) -> None:
     """Change a body's deadlines. They apply to cases the body receives from now on."""
     if user.role is not Role.ADMIN:
         raise DomainError("Only administrators change deadlines.")
-    if values["acknowledge_hours_urgent"] > values["acknowledge_hours"]:
+    if values["acknowledge_days_urgent"] > values["acknowledge_days"]:
         raise DomainError("An urgent case cannot have longer to be acknowledged than an ordinary one.")
     if values["respond_days_urgent"] > values["respond_days"]:
         raise DomainError("An urgent case cannot have longer to be answered than an ordinary one.")

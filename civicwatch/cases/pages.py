@@ -16,6 +16,7 @@ from civicwatch.cases.forms import (
     ClockForm,
     CorrectForm,
     DraftResponseForm,
+    ExtendDeadlineForm,
     FindingsForm,
     MessageForm,
     NoteForm,
@@ -43,6 +44,7 @@ FORMS: dict[str, tuple[type[FlaskForm], str]] = {
     "note": (NoteForm, "note"),
     "message": (MessageForm, "message"),
     "clock": (ClockForm, "clock"),
+    "extend": (ExtendDeadlineForm, "extend"),
     "findings": (FindingsForm, "findings"),
     "recommend": (RecommendationForm, "recommend"),
     "draft_response": (DraftResponseForm, "draft"),
@@ -152,6 +154,8 @@ def build_case_page(case: Case, user: User, submitted: dict[str, FlaskForm] | No
         if name == "clock" and case.waiting_since is None:
             continue
         if name == "assign" and case.body_id is None:
+            continue
+        if name == "extend" and (case.deadline_extended_at is not None or case.respond_due_at is None):
             continue
         if may(user, name, case):
             page.forms[name] = build_form(name, case, submitted.get(name))

@@ -41,6 +41,8 @@ ACTIONS: dict[str, ActionRule] = {
     "message": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "clock": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE,
                         "The deadline clock only runs before the case is answered."),
+    "extend": ActionRule(frozenset({Role.ADMIN, Role.INVESTIGATOR}), BEFORE_RESPONSE,
+                         "The deadline to answer can only be extended before the case is answered."),
     "findings": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION,
                            "Findings are recorded while the case is being investigated."),
     "recommend": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION,

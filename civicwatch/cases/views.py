@@ -15,10 +15,18 @@ from flask_wtf import FlaskForm
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import admin_required, staff_required
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases import operations
+from civicwatch.cases import holidays, operations
 from civicwatch.cases.attachments import send_attachment
 from civicwatch.cases.deadlines import DeadlineState, deadline_state, describe_due
-from civicwatch.cases.forms import DeadlinesForm, QueueFilterForm, RemedyForm, TransitionForm
+from civicwatch.cases.forms import (
+    DeadlinesForm,
+    HolidayForm,
+    HolidayImportForm,
+    QueueFilterForm,
+    RemedyForm,
+    RemoveHolidayForm,
+    TransitionForm,
+)
 from civicwatch.cases.models import (
     STATUS_LABELS,
     Attachment,
@@ -41,13 +49,21 @@ from civicwatch.cases.queries import (
     queue_page,
     queues_for,
 )
+from civicwatch.cases.reminders import current_notifications
 from civicwatch.cases.workflow import DONE_MESSAGES, transition_for
-from civicwatch.database import utcnow
+from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import Model, db
 from civicwatch.messaging.segments import length_guide
-from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
-from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes
+from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Theme
+from civicwatch.taxonomy.queries import (
+    all_actors,
+    all_bodies,
+    all_districts,
+    all_regions,
+    all_themes,
+    holidays_from,
+)
 
 blueprint = Blueprint("cases", __name__, url_prefix="/staff")
 # The "Sent by SMS" guide under text boxes the complainant also gets by text (templates/cases/_macros.html).
@@ -88,6 +104,7 @@ def dashboard() -> str:
     body = current_user.body if current_user.role is Role.INVESTIGATOR else _body_by_code(request.args.get("body"))
     figures = dashboard_figures(current_user, body)
     return render_template("cases/dashboard.html", figures=figures, counts=figures.queue_counts,
+                           notifications=current_notifications(current_user),
                            queues=queues_for(current_user), bodies=all_bodies(active_only=False),
                            selected_body=body)
 
@@ -301,6 +318,18 @@ def clock(case_id: int) -> ResponseReturnValue:
     return perform(case_id, "clock", form, act)
 
 
+@blueprint.post("/cases/<int:case_id>/extend")
+@staff_required
+def extend(case_id: int) -> ResponseReturnValue:
+    form = page_form("extend")
+
+    def act(case: Case) -> str:
+        operations.extend_deadline(case, current_user, form.days.data, form.reason.data)
+        return "The deadline to answer is extended; the complainant can read why."
+
+    return perform(case_id, "extend", form, act)
+
+
 @blueprint.post("/cases/<int:case_id>/findings")
 @staff_required
 def findings(case_id: int) -> ResponseReturnValue:
@@ -385,3 +414,65 @@ def save_deadlines(body_id: int) -> ResponseReturnValue:
     bodies = all_bodies(active_only=False)
     forms = {b.id: (form if b.id == body.id else _deadlines_form(b)) for b in bodies}
     return render_template("cases/deadlines.html", bodies=bodies, forms=forms), 400
+
+
+# ---------------------------------------------------------------- holidays (admins)
+
+def _render_holidays(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
+    this_year = deployment_date().replace(month=1, day=1)
+    return render_template("cases/holidays.html", holidays=holidays_from(this_year), since=this_year, remove_form=RemoveHolidayForm(),
+                           form=forms.get("form") or HolidayForm(formdata=None),
+                           import_form=forms.get("import_form") or HolidayImportForm(formdata=None)), status
+
+
+@blueprint.route("/holidays")
+@admin_required
+def holiday_list() -> ResponseReturnValue:
+    return _render_holidays()
+
+
+@blueprint.post("/holidays")
+@admin_required
+def add_holiday() -> ResponseReturnValue:
+    form = HolidayForm()
+    if not form.validate_on_submit():
+        return _render_holidays(400, form=form)
+    try:
+        holiday = holidays.set_holiday(current_user, form.day.data, form.name.data)
+    except DomainError as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return _render_holidays(exc.status, form=form)
+    db.session.commit()
+    flash(f"{holiday.name} on {holiday.day.isoformat()} is a holiday. Deadlines set from now on skip it.", "success")
+    return redirect(url_for("cases.holiday_list"))
+
+
+@blueprint.post("/holidays/import")
+@admin_required
+def import_holidays() -> ResponseReturnValue:
+    form = HolidayImportForm()
+    if not form.validate_on_submit():
+        return _render_holidays(400, import_form=form)
+    try:
+        summary = holidays.import_holidays(current_user, holidays.parse_holiday_csv(form.csv.data))
+    except DomainError as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return _render_holidays(exc.status, import_form=form)
+    db.session.commit()
+    flash(f"Holidays imported: {summary.added} added, {summary.renamed} renamed, {summary.unchanged} unchanged.",
+          "success")
+    return redirect(url_for("cases.holiday_list"))
+
+
+@blueprint.post("/holidays/<int:holiday_id>/remove")
+@admin_required
+def remove_holiday(holiday_id: int) -> ResponseReturnValue:
+    holiday = db.session.get(Holiday, holiday_id) or abort(404)
+    if not RemoveHolidayForm().validate_on_submit():
+        abort(400)
+    holidays.remove_holiday(current_user, holiday)
+    db.session.commit()
+    flash("Holiday removed. Deadlines set from now on count that day.", "success")
+    return redirect(url_for("cases.holiday_list"))

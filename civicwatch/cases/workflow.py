@@ -7,7 +7,7 @@ from typing import Any
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import respond_window
+from civicwatch.cases.deadlines import respond_deadline
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.database import utcnow
 from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
@@ -179,7 +179,7 @@ def _reopen(case: Case, now: dt.datetime) -> None:
     case.closed_at = None
     case.responded_at = None
     case.status_reason = None
-    case.respond_due_at = now + respond_window(case, case.body)
+    case.respond_due_at = respond_deadline(case, case.body, now)
 
 
 def _snapshot(case: Case) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import create_user
-from civicwatch.cases.deadlines import acknowledge_window, respond_window, set_deadlines
+from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
 from civicwatch.cases.references import (
@@ -29,6 +29,7 @@ from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.operations import load_taxonomy
 from civicwatch.taxonomy.queries import Coded
+from civicwatch.taxonomy.workdays import working_calendar
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "classify" / "corpus"
 
@@ -124,11 +125,15 @@ def _lookup(rows: dict[str, Coded], code: str | None) -> Coded | None:
     return rows.get(code) if code else None
 
 
+def _window(due: dt.datetime | None, created: dt.datetime) -> dt.timedelta:
+    return (due - created) if due is not None else dt.timedelta(0)
+
+
 def _pick_status(case: Case, body: Body, created: dt.datetime, now: dt.datetime, rng: random.Random) -> CaseStatus:
     age = now - created
-    if age < acknowledge_window(case, body) * 0.9:
+    if age < _window(case.acknowledge_due_at, created) * 0.9:
         stage = "before_acknowledge_due"
-    elif age < respond_window(case, body) * 0.9:
+    elif age < _window(case.respond_due_at, created) * 0.9:
         stage = "before_respond_due"
     else:
         stage = "after_respond_due"
@@ -160,7 +165,7 @@ def _advance(case: Case, status: CaseStatus, created: dt.datetime, rng: random.R
         path.append(status)
     moment = created
     for previous, current in zip(path, path[1:], strict=False):
-        moment = min(now, moment + dt.timedelta(hours=_step_hours(current, rng, respond_window(case, case.body))))
+        moment = min(now, moment + dt.timedelta(hours=_step_hours(current, rng, _window(case.respond_due_at, created))))
         case.events.append(CaseEvent(kind="status", from_status=previous.value, to_status=current.value,
                                      created_at=moment, public=True))
         if current is CaseStatus.ACKNOWLEDGED:
@@ -193,6 +198,7 @@ def build_demo(password: str, case_count: int, seed: int,
         _rows_by_code(Theme), _rows_by_code(Actor), _rows_by_code(Region), _rows_by_code(District))
     examples = demo_examples()
     now = utcnow()
+    calendar = working_calendar(now - dt.timedelta(days=366))  # one holidays query for every demo case
     created_cases: list[Case] = []
     for _i in range(max(0, case_count - existing)):
         example = rng.choice(examples)
@@ -216,7 +222,7 @@ def build_demo(password: str, case_count: int, seed: int,
         if rng.random() < 0.3:
             contact = rng.choice(DEMO_CONTACTS)
             store_contact(case, {"phone": contact["phone"], "email": contact["email"], "name": contact["name"]})
-        set_deadlines(case, body, created)
+        set_deadlines(case, body, created, calendar)
         db.session.add(case)
         db.session.flush()
         case.reference = format_reference(created.year, case.id)

@@ -51,6 +51,7 @@ EVENT_WORDS: dict[str, LazyString] = {
     "answer_published": _l("The answer to your case was published."),
     "answer_withdrawn": _l("The published answer was withdrawn."),
     "answer_rated": _l("You rated the answer."),
+    "deadline_extended": _l("{body} needs more time to answer."),
 }
 # A case still "received" once routing has chosen its body: it waits for that body, not for us.
 PASSED_ON_WORDS = STATUS_WORDS[CaseStatus.TRIAGED]
@@ -75,6 +76,8 @@ class Progress:
     due_at: dt.datetime | None
     overdue: bool
     clock_stopped: bool  # the body waits for the complainant
+    due_on: dt.date | None = None  # the deadline's day in the deployment's calendar
+    extension_reason: str | None = None  # why the body took more time to answer, in its words
 
 
 @dataclass
@@ -120,11 +123,15 @@ def progress(case: Case, now: dt.datetime | None = None) -> Progress | None:
     if state.kind == "acknowledge":
         step = (_("%(body)s normally confirms it has a case by", body=body_name(case)) if case.body is not None
                 else _("We normally pass a report to the oversight body that can act on it by"))
+    elif state.kind == "respond" and case.deadline_extended_at is not None:
+        step = _("%(body)s needs more time and will answer by", body=body_name(case))
     elif state.kind == "respond":
         step = _("%(body)s normally answers by", body=body_name(case))
     else:
         step = None
-    return Progress(max(0, days), step, state.due_at, state.overdue, state.waiting)
+    due_on = deployment_date(state.due_at) if state.due_at is not None else None
+    return Progress(max(0, days), step, state.due_at, state.overdue, state.waiting, due_on,
+                    case.deadline_extension_reason if case.deadline_extended_at is not None else None)
 
 
 def public_timeline(case: Case) -> list[TimelineEntry]:

@@ -26,6 +26,8 @@ ACTION_WORDS = {
     "case.message": "Messaged the complainant", "case.complainant_message": "The complainant wrote",
     "case.urgent_by_sender": "The complainant said someone is in danger now",
     "case.clock_pause": "Stopped the deadline clock", "case.clock_resume": "Restarted the deadline clock",
+    "case.extend_deadline": "Extended the deadline to answer", "case.deadline_reminder": "Deadline reminder sent",
+    "case.deadline_escalation": "Passed deadline escalated",
     "case.findings": "Recorded the findings", "case.recommend": "Added a recommendation",
     "case.remedy": "Updated a remedy", "case.draft_response": "Saved the draft public response",
     "case.rate": "The complainant rated the answer", "case.appeal_route": "Appeal routed",
@@ -49,6 +51,8 @@ ACTION_WORDS = {
     "routing.rule_create": "Added a routing rule", "routing.rule_update": "Changed a routing rule",
     "routing.rule_delete": "Deleted a routing rule", "routing.threshold": "Changed the routing threshold",
     "body.deadlines": "Changed a body's deadlines", "taxonomy.load": "Loaded the taxonomy",
+    "holiday.set": "Added or renamed a holiday", "holiday.remove": "Removed a holiday",
+    "holiday.import": "Imported holidays",
     "taxonomy.load_rules": "Loaded the routing rules", "model.train": "Trained the classifier",
     "api_key.issue": "Issued an API key", "api_key.revoke": "Revoked an API key",
     "open311.request": "Complaint received through Open311", "outbox.retry": "Sent a failed text again",
@@ -63,7 +67,8 @@ OBJECT_WORDS = {
     "cases": "case", "users": "staff account", "publications": "public answer", "bodies": "oversight body",
     "routing_rules": "routing rule", "api_keys": "API key", "outbound_messages": "text message",
     "attachments": "attached file", "recommendations": "recommendation", "case_messages": "message",
-    "settings": "setting", "classifier_models": "classifier model",
+    "settings": "setting", "classifier_models": "classifier model", "holidays": "holiday",
+    "deadline_alerts": "deadline alert",
 }
 PERSON_FIELDS = frozenset({"assigned_to", "recused", "author", "approver", "user", "user_id", "by"})
 BODY_FIELDS = frozenset({"body_id"})

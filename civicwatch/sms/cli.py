@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.cases.attachments import sweep_orphaned_uploads
+from civicwatch.cases.reminders import send_deadline_alerts
 from civicwatch.cli import cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
@@ -62,7 +63,7 @@ def deliver_command(once: bool, interval: float) -> None:
     click.echo(f"Answering texts and delivering outbox messages through {sender.name} as {worker}.")
     total, answered = DeliveryReport(), InboxReport()
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
-    next_sweep, next_routing, next_patterns, outage = utcnow(), utcnow(), utcnow(), 0
+    next_sweep, next_routing, next_patterns, next_alerts, outage = utcnow(), utcnow(), utcnow(), utcnow(), 0
     try:
         with stop_on_signal() as stopping:
             while not stopping():
@@ -70,6 +71,7 @@ def deliver_command(once: bool, interval: float) -> None:
                 next_routing = _route_unrouted_when_due(next_routing)
                 _refresh_statistics_when_due()
                 next_patterns = _detect_patterns_when_due(next_patterns)
+                next_alerts = _send_deadline_alerts_when_due(next_alerts)
                 try:
                     report, inbox = _round(sender, worker, unrecorded)
                 except DATABASE_DOWN as error:
@@ -166,6 +168,24 @@ def _detect_patterns_when_due(due: dt.datetime) -> dt.datetime:
         return now + every
     if report.raised or report.updated:
         click.echo(f"Pattern alerts: {report.raised} raised, {report.updated} updated.")
+    return now + every
+
+
+def _send_deadline_alerts_when_due(due: dt.datetime) -> dt.datetime:
+    """Send the deadline reminders and escalations owed, if it is time; returns when to look next. Never stops
+    the worker."""
+    now = utcnow()
+    if now < due:
+        return due
+    every = dt.timedelta(minutes=float(current_app.config.get("DEADLINE_SWEEP_MINUTES", 15)))
+    try:
+        report = send_deadline_alerts(now)
+    except SQLAlchemyError as error:
+        _rollback_quietly()
+        log.warning("outbox worker: deadline alerts not sent (%s)", type(error).__name__)
+        return now + every
+    if report.reminders or report.escalations:
+        click.echo(f"Deadline alerts: {report.reminders} reminders, {report.escalations} escalations.")
     return now + every
 
 

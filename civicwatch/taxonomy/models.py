@@ -1,9 +1,10 @@
 """The deployment's vocabulary: bodies, themes, actors and the gazetteer. Editable data, not code."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.extensions import Model
@@ -16,10 +17,12 @@ class Body(Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    acknowledge_hours: Mapped[int] = mapped_column(Integer, default=72)
-    acknowledge_hours_urgent: Mapped[int] = mapped_column(Integer, default=24)
-    respond_days: Mapped[int] = mapped_column(Integer, default=90)
-    respond_days_urgent: Mapped[int] = mapped_column(Integer, default=30)
+    # Working days (the deployment's calendar: WEEKEND_DAYS and the holidays table). The statutory limits
+    # (STATUTORY_ACKNOWLEDGE_DAYS, STATUTORY_RESPOND_MONTHS) cap them: a deadline is whichever comes first.
+    acknowledge_days: Mapped[int] = mapped_column(Integer, default=5)
+    acknowledge_days_urgent: Mapped[int] = mapped_column(Integer, default=1)
+    respond_days: Mapped[int] = mapped_column(Integer, default=60)
+    respond_days_urgent: Mapped[int] = mapped_column(Integer, default=20)
     target_acknowledged_share: Mapped[float] = mapped_column(Float, default=0.9)
     target_closed_within_days: Mapped[int] = mapped_column(Integer, default=90)
 
@@ -82,3 +85,16 @@ class Setting(Model):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class Holiday(Model):
+    """A public holiday of the deployment: no deadline counts it as a working day."""
+
+    __tablename__ = "holidays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    def __repr__(self) -> str:
+        return f"<Holiday {self.day.isoformat()}>"

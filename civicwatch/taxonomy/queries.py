@@ -1,12 +1,13 @@
 """Reading the taxonomy and settings."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 
 from civicwatch.extensions import db
-from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Setting, Theme
 
 # The taxonomy tables that have a unique `code`.
 Coded = TypeVar("Coded", Body, Theme, Actor, Region, District)
@@ -44,3 +45,8 @@ def by_code(model: type[Coded], code: str | None) -> Coded | None:
     if not code:
         return None
     return db.session.scalar(select(model).where(model.code == code))
+
+
+def holidays_from(day: dt.date) -> list[Holiday]:
+    """The holidays on or after `day`, in date order."""
+    return list(db.session.scalars(select(Holiday).where(Holiday.day >= day).order_by(Holiday.day)))

@@ -31,7 +31,7 @@ def two_bodies(clock, make_case, make_user):
     """Body A with a little of everything, body B with more of each, and one case no body holds yet."""
     now = utcnow()
     investigator = make_user(Role.INVESTIGATOR, body=A)
-    make_case(CaseStatus.TRIAGED, body=A, created_at=now - dt.timedelta(days=5))  # acknowledgement overdue
+    make_case(CaseStatus.TRIAGED, body=A, created_at=now - dt.timedelta(days=10))  # acknowledgement overdue
     make_case(CaseStatus.ACKNOWLEDGED, body=A, urgent=True, assigned_to=investigator)
     make_case(CaseStatus.RESPONDED, body=A)
     make_case(CaseStatus.CLOSED, body=A, created_at=now - dt.timedelta(days=4))

@@ -17,7 +17,7 @@ from civicwatch.cases.models import CaseStatus, Outcome, Recommendation
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, CaseRelation, RelationKind, Subject, SubjectKind, SubjectLink
-from civicwatch.taxonomy.models import Body
+from civicwatch.taxonomy.models import Body, Holiday
 from tests.cases.conftest import post_case_form
 from tests.conftest import csrf_token
 from tests.factories import create_case
@@ -72,6 +72,7 @@ GET_ROWS = [
     Row("cases.attachment", set(ROLES), "GET",
         url=lambda c, e: f"/staff/cases/{c.id}/attachments/{e['attachment'].id}"),
     Row("cases.deadlines", {"admin"}, "GET", url=lambda c, e: "/staff/deadlines", case_scoped=False),
+    Row("cases.holiday_list", {"admin"}, "GET", url=lambda c, e: "/staff/holidays", case_scoped=False),
     Row("audit.log", READERS, "GET", url=lambda c, e: "/staff/audit/", case_scoped=False),
     Row("audit.case_log", READERS, "GET", url=lambda c, e: f"/staff/audit/cases/{c.id}", case_scoped=False),
     Row("audit.user_log", READERS, "GET", url=lambda c, e: f"/staff/audit/users/{e['investigator'].id}",
@@ -105,6 +106,8 @@ POST_ROWS = [
     Row("cases.add_note", CASEWORK, path="notes", prefix="note", fields={"text": "Called the station."}),
     Row("cases.message", CASEWORK, path="messages", prefix="message", fields={"text": "Which day was it?"}),
     Row("cases.clock", CASEWORK, path="clock", prefix="clock"),
+    Row("cases.extend", {"admin", "investigator"}, path="extend", prefix="extend",
+        fields={"days": "10", "reason": "We are waiting for the hospital's records."}),
     Row("cases.findings", {"investigator"}, path="findings", prefix="findings",
         fields={"outcome": "substantiated", "findings": "Two witnesses confirm it."}),
     Row("cases.recommend", {"investigator"}, path="recommendations", prefix="recommend",
@@ -124,8 +127,14 @@ POST_ROWS = [
     Row("cases.decide_subject_link", CASEWORK, path="subjects/{link}/confirm", prefix="decide"),
     Row("cases.decide_relation", CASEWORK, path="related/{relation}/link", prefix="relation"),
     Row("cases.save_deadlines", {"admin"}, path="", case_scoped=False, prefix="body-{body}",
-        fields={"acknowledge_hours": "48", "acknowledge_hours_urgent": "12", "respond_days": "60",
+        fields={"acknowledge_days": "4", "acknowledge_days_urgent": "1", "respond_days": "60",
                 "respond_days_urgent": "20"}),
+    Row("cases.add_holiday", {"admin"}, case_scoped=False, url=lambda c, e: "/staff/holidays",
+        fields={"day": "2030-04-27", "name": "Independence Day"}),
+    Row("cases.import_holidays", {"admin"}, case_scoped=False, url=lambda c, e: "/staff/holidays/import",
+        fields={"csv": "date,name\n2030-12-25,Christmas Day\n"}),
+    Row("cases.remove_holiday", {"admin"}, case_scoped=False,
+        url=lambda c, e: f"/staff/holidays/{e['holiday'].id}/remove"),
 ]
 
 
@@ -161,6 +170,9 @@ def _setup_case(make_case, row: Row):
     if row.path.startswith("allegations/"):
         env["allegation"] = Allegation(case=case, theme=case.theme)
         db.session.add(env["allegation"])
+    if row.endpoint == "cases.remove_holiday":
+        env["holiday"] = Holiday(day=dt.date(2030, 1, 1) + dt.timedelta(days=case.id), name="Bank holiday")
+        db.session.add(env["holiday"])
     env["attachment"] = save_attachment(case, PreparedFile("photo.pdf", "application/pdf", b"%PDF-1.4 test"))
     db.session.commit()
     return case, env
@@ -177,6 +189,9 @@ def _expected(row: Row, role: str) -> int:
 def _request(row: Row, client, case, env):
     if row.method == "GET":
         return client.get(row.url(case, env))
+    if row.url is not None:  # a POST outside the case page
+        data = {**row.fields, "csrf_token": csrf_token(client, "/staff/")}
+        return client.post(row.url(case, env), data=data)
     if row.endpoint == "cases.save_deadlines":
         body = db.session.query(Body).filter_by(code="police_oversight").one()
         prefix = row.prefix.format(body=body.id)
@@ -203,6 +218,8 @@ def test_role_matrix(staff, make_case):
             expected = _expected(row, role)
             text = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
             response.close()
+            if "holiday" in env:  # removed by the request: SQLite may give the next one its id
+                db.session.expunge(env["holiday"])
             if response.status_code != expected:
                 failures.append(f"{row.id} as {role}: expected {expected}, got {response.status_code}: "
                                 f"{text[text.find('<h1'):][:160]}")

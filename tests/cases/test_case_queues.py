@@ -40,19 +40,19 @@ def test_investigators_see_only_their_body(make_case, make_user, signed_in):
     assert client.get("/staff/cases?queue=triage").status_code == 404
 
 
-def test_urgent_first_then_nearest_deadline(make_case, make_user, signed_in):
+def test_urgent_first_then_nearest_deadline(make_case, make_user, signed_in, clock):
     now = utcnow()
     later = make_case(CaseStatus.TRIAGED, created_at=now - dt.timedelta(hours=1))
     sooner = make_case(CaseStatus.TRIAGED, created_at=now - dt.timedelta(hours=30))
     urgent = make_case(CaseStatus.TRIAGED, urgent=True, created_at=now - dt.timedelta(minutes=5))
-    acknowledged = make_case(CaseStatus.INVESTIGATING, created_at=now - dt.timedelta(days=80))
+    acknowledged = make_case(CaseStatus.INVESTIGATING, created_at=now - dt.timedelta(days=70))
     client = signed_in(make_user(Role.INVESTIGATOR))
-    # Acknowledged 80 days ago: its response is due in 10 days, after the two acknowledgements.
+    # Received 70 days ago: its answer is due in 60 working days, in two weeks, after the two acknowledgements.
     assert listed(client, "/staff/cases") == [urgent.id, sooner.id, later.id, acknowledged.id]
 
 
 def test_overdue_is_flagged_and_queued_but_not_while_waiting(make_case, make_user, signed_in):
-    old = utcnow() - dt.timedelta(days=5)
+    old = utcnow() - dt.timedelta(days=10)  # past the law's 7 days to acknowledge
     overdue = make_case(CaseStatus.TRIAGED, created_at=old)
     waiting = make_case(CaseStatus.TRIAGED, created_at=old, waiting_since=utcnow() - dt.timedelta(days=4))
     closed = make_case(CaseStatus.CLOSED, created_at=old - dt.timedelta(days=200))

@@ -2,8 +2,11 @@
 waited and by when the next step normally happens."""
 from __future__ import annotations
 
+from markupsafe import escape as html_escape
+
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import CaseStatus
+from civicwatch.cases.operations import extend_deadline
 from civicwatch.cases.workflow import transition_case
 from civicwatch.classify.registry import use_classifier
 from civicwatch.extensions import db
@@ -85,3 +88,27 @@ def test_while_the_body_waits_for_the_complainant_no_date_is_promised(client, ap
     db.session.commit()
     html = page(client)
     assert "normally confirms" not in html and "does not run" in html
+
+
+def test_an_extension_shows_its_date_and_reason_to_the_complainant_in_their_language(client, app, clock,
+                                                                                   make_user):
+    reported = routed_report(client, app)
+    case = reported.case
+    investigator = make_user(Role.INVESTIGATOR, body=case.body)
+    transition_case(case, CaseStatus.TRIAGED, make_user(Role.TRIAGE))
+    transition_case(case, CaseStatus.ACKNOWLEDGED, investigator)
+    db.session.commit()
+    clock.advance(days=40)
+    reason = "The army has not yet sent the duty roster we asked for."
+    extend_deadline(case, investigator, 10, reason)
+    db.session.commit()
+    open_case(client, reported.code)
+    html = page(client)
+    assert "You sent it 40 days ago." in html
+    due = app.jinja_env.filters["date"](case.respond_due_at)
+    assert f"{case.body.name} needs more time and will answer by {due}." in html
+    assert f"Why it needs more time:</strong> {html_escape(reason)}" in html
+    assert f"{case.body.name} needs more time to answer." in html  # on the timeline
+    client.get("/language/fr")
+    html = page(client)
+    assert "Pourquoi il faut plus de temps" in html and "a besoin de plus de temps et répondra d" in html

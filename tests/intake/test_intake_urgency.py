@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
-from civicwatch.cases.deadlines import DEFAULT_ACKNOWLEDGE_HOURS_URGENT
+from civicwatch.cases.deadlines import acknowledge_deadline
 from civicwatch.cases.models import Case
 from civicwatch.classify.registry import use_classifier
 from civicwatch.extensions import db
@@ -40,7 +40,8 @@ def test_yes_makes_the_case_urgent_and_shows_the_emergency_advice(client):
     assert case.urgent is True
     assert ADVICE in page and "marked as urgent" in page
     # Urgent cases get the shorter deadlines from the start.
-    assert (case.acknowledge_due_at - case.created_at).total_seconds() == DEFAULT_ACKNOWLEDGE_HOURS_URGENT * 3600
+    assert case.acknowledge_due_at == acknowledge_deadline(case, case.body, case.created_at)
+    assert case.acknowledge_due_at < acknowledge_deadline(Case(urgent=False), case.body, case.created_at)
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "case.submit")).one()
     assert entry.after["urgent_by_sender"] is True
 

@@ -1,13 +1,12 @@
 """route_new_case: classify a stored complaint and route it by the rules, or leave it in triage. Never raises."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
-from civicwatch.cases.models import CaseEvent
+from civicwatch.cases.deadlines import acknowledge_deadline
+from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
 from civicwatch.routing.operations import route_new_case
@@ -147,7 +146,8 @@ def test_urgency_shortens_the_deadlines(make_case, use_fake_classifier) -> None:
     _route(case)
     body = body_by_code("justice_inspectorate")
     assert case.urgent and case.body == body
-    assert case.acknowledge_due_at - case.created_at == dt.timedelta(hours=body.acknowledge_hours_urgent)
+    assert case.acknowledge_due_at == acknowledge_deadline(case, body, case.created_at)
+    assert case.acknowledge_due_at < acknowledge_deadline(Case(urgent=False), body, case.created_at)
 
 
 def test_with_the_real_fixture_model(make_case, active_model) -> None:

@@ -3,13 +3,11 @@ and a YES marks the case urgent (OR with the model), as the web form's question 
 webhook and the worker, on a real database."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
 from civicwatch.audit.models import AuditEntry
-from civicwatch.cases.deadlines import DEFAULT_ACKNOWLEDGE_HOURS_URGENT
+from civicwatch.cases.deadlines import acknowledge_deadline
 from civicwatch.cases.models import Case, MessageKind
 from civicwatch.extensions import db
 from civicwatch.phones import phone_hash
@@ -62,8 +60,8 @@ def test_yes_marks_the_case_urgent_and_gives_the_configured_emergency_advice(tex
     assert text(answer) == render_reply(Reply.MARKED_URGENT, reference=reported.reference, advice=ADVICE)
     db.session.refresh(reported)
     assert reported.urgent
-    ordinary_ack = reported.created_at + dt.timedelta(hours=DEFAULT_ACKNOWLEDGE_HOURS_URGENT)
-    assert reported.acknowledge_due_at <= ordinary_ack  # urgent deadlines
+    urgent_ack = acknowledge_deadline(reported, reported.body, reported.created_at)
+    assert reported.acknowledge_due_at <= urgent_ack  # urgent deadlines
     assert urgent_answers() == 1
     assert state() is ConversationState.FOLLOWING_UP
     # Answered: a later "yes" is part of the report again, not a second answer.

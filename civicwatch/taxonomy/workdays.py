@@ -1,0 +1,81 @@
+"""Working days: the deployment's weekend (WEEKEND_DAYS in config.py) and its public holidays (the holidays table,
+edited by admins on the deadlines page or loaded from CSV). Deadlines count in them; a deadline is the end of
+its last working day in the deployment's time zone (TIMEZONE), stored in UTC."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Holiday
+
+DEFAULT_WEEKEND = (5, 6)  # Saturday and Sunday (Monday is 0)
+# More working days than any deadline counts: a bound on the loop, never reached with a sane calendar.
+MAX_SPAN_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    weekend: frozenset[int]
+    holidays: frozenset[dt.date]
+    zone: ZoneInfo
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() not in self.weekend and day not in self.holidays
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        return moment.astimezone(self.zone).date()
+
+    def end_of_day(self, day: dt.date) -> dt.datetime:
+        """The last second of `day` in the deployment's time zone, in UTC."""
+        local = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=self.zone)
+        return local.astimezone(dt.UTC)
+
+    def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
+        """The end of the `days`-th working day after the day of `start` (the day itself never counts, so a
+        report sent on a Saturday evening has as many working days as one sent on Monday morning)."""
+        day = self.local_date(start)
+        counted = 0
+        for _ in range(MAX_SPAN_DAYS):
+            if counted >= max(days, 0):
+                return self.end_of_day(day)
+            day += dt.timedelta(days=1)
+            counted += self.is_working_day(day)
+        raise ValueError("The calendar has no working days: check WEEKEND_DAYS.")
+
+    def add_months(self, start: dt.datetime, months: int) -> dt.datetime:
+        """The end of the same day `months` later (the month's last day when it is shorter): "within three
+        months" as the law counts it, in calendar days."""
+        day = self.local_date(start)
+        month_index = day.month - 1 + months
+        year, month = day.year + month_index // 12, month_index % 12 + 1
+        return self.end_of_day(dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1])))
+
+    def add_days(self, start: dt.datetime, days: int) -> dt.datetime:
+        return self.end_of_day(self.local_date(start) + dt.timedelta(days=days))
+
+
+def weekend_days() -> frozenset[int]:
+    days = current_app.config.get("WEEKEND_DAYS", DEFAULT_WEEKEND) if has_app_context() else DEFAULT_WEEKEND
+    return check_weekend(days)
+
+
+def check_weekend(days: Iterable[int]) -> frozenset[int]:
+    weekend = frozenset(int(day) for day in days)
+    if not weekend <= set(range(7)) or len(weekend) >= 7:
+        raise ValueError("WEEKEND_DAYS are weekday numbers 0 (Monday) to 6 (Sunday), and not all seven.")
+    return weekend
+
+
+def working_calendar(start: dt.datetime) -> WorkingCalendar:
+    """The calendar from the day before `start` on (older holidays cannot move a deadline)."""
+    zone = ZoneInfo(current_app.config.get("TIMEZONE", "UTC") if has_app_context() else "UTC")
+    since = start.astimezone(zone).date() - dt.timedelta(days=1)
+    holidays = frozenset(db.session.scalars(select(Holiday.day).where(Holiday.day >= since)))
+    return WorkingCalendar(weekend_days(), holidays, zone)
