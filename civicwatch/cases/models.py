@@ -236,6 +236,10 @@ class Attachment(TimestampMixin, Model):
     content_type: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    # The SHA-256 of the bytes as received, before cleaning (None for files stored before it was taken), and,
+    # only when the complainant chose to keep the original as evidence, the name of its encrypted copy.
+    original_sha256: Mapped[str | None] = mapped_column(String(64))
+    original_stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     case: Mapped[Case] = relationship(back_populates="attachments")
 

@@ -89,7 +89,7 @@ def chosen_files(field: Field) -> list[FileStorage]:
     return [f for f in (field.data or []) if isinstance(f, FileStorage) and f.filename]
 
 
-def prepare_field_files(field: Field) -> list[PreparedFile]:
+def prepare_field_files(field: Field, keep_originals: bool = False) -> list[PreparedFile]:
     """Check every chosen file, collecting every problem, not only the first."""
     files = chosen_files(field)
     if len(files) > MAX_FILES:
@@ -97,7 +97,7 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
     prepared, problems = [], []
     for storage in files:
         try:
-            prepared.append(prepare_form_file(storage))
+            prepared.append(prepare_form_file(storage, keep_originals))
         except AttachmentError as exc:
             problems.append(exc.message)
     if problems:
@@ -146,6 +146,12 @@ class ReportForm(FlaskForm):
                        "We remove hidden data such as the place a photo was taken.", count=MAX_FILES),
         render_kw={"accept": "image/jpeg,image/png,application/pdf"},
     )
+    keep_originals = BooleanField(
+        _l("Keep the original file as evidence"),
+        description=_l("Optional. Staff only see the cleaned copy. If you tick this, we also keep your files exactly "
+                       "as you send them, locked with a separate key, in case they are needed as proof. Hidden "
+                       "data such as the place a photo was taken stays in that copy."),
+    )
     contact_choice = RadioField(
         _l("Can we contact you?"), default=ANONYMOUS,
         choices=[(ANONYMOUS, _l("No, I want to stay anonymous")), (CONTACT, _l("Yes, you may contact me"))],
@@ -187,7 +193,7 @@ class ReportForm(FlaskForm):
             raise ValidationError(exc.message) from exc
 
     def validate_attachments(self, field: Field) -> None:
-        self.prepared_files = prepare_field_files(field)
+        self.prepared_files = prepare_field_files(field, keep_originals=bool(self.keep_originals.data))
 
     def validate_danger_now(self, field: Field) -> None:
         if field.data not in (None, "", *(value for value, _ in DANGER_CHOICES)):
@@ -246,6 +252,7 @@ class ReportForm(FlaskForm):
             reported_actor=self.reported_actor.data or None,
             phone=self.phone.data if contact else None, email=self.email.data if contact else None,
             attachments=self.prepared_files, urgent=self.says_urgent(),
+            keep_originals=bool(self.keep_originals.data),
         )
 
     def show_error(self, error: SubmissionError | AttachmentError) -> None:

@@ -97,7 +97,8 @@ def _acknowledge(outcome: Receipt | EarlierSubmission, urgent: bool) -> Response
         log.info("web report stored as case %s", outcome.case_id)
     if outcome.code is None:  # sent again after the receipt's window
         return render_template("intake/already_received.html", reference=outcome.reference)
-    sessions.remember_receipt(outcome.reference, outcome.code, urgent)
+    files = outcome.files if isinstance(outcome, Receipt) else outcome.extra.get("files") or ()
+    sessions.remember_receipt(outcome.reference, outcome.code, urgent, files)
     return redirect(url_for("intake.received"), code=303)
 
 
