@@ -107,6 +107,7 @@ def prepare_field_files(field: Field, keep_originals: bool = False) -> list[Prep
 
 
 DANGER_NOW = "yes"
+YES, NO = "yes", "no"
 DANGER_CHOICES = [(DANGER_NOW, _l("Yes")), ("no", _l("No")), ("not_sure", _l("Not sure"))]
 
 
@@ -139,6 +140,12 @@ class ReportForm(FlaskForm):
         _l("Is someone hurt, held or threatened right now?"), choices=DANGER_CHOICES, validate_choice=False,
         description=_l("If someone is in danger right now, contact emergency services first. "
                        "“Yes” marks your report as urgent."),
+    )
+    fears_retaliation = RadioField(
+        _l("Are you afraid something could happen to you because you reported?"),
+        choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False,
+        description=_l("If you answer “Yes”, we will ask you 30 and 90 days after your case closes whether "
+                       "anything happened to you."),
     )
     attachments = MultipleFileField(
         _l("Photos or documents"),
@@ -199,6 +206,10 @@ class ReportForm(FlaskForm):
         if field.data not in (None, "", *(value for value, _ in DANGER_CHOICES)):
             raise ValidationError(_("Choose “Yes”, “No” or “Not sure”, or leave the question unanswered."))
 
+    def validate_fears_retaliation(self, field: Field) -> None:
+        if field.data not in (None, "", YES, NO):
+            raise ValidationError(_("Choose “Yes” or “No”, or leave the question unanswered."))
+
     def says_urgent(self) -> bool:
         return self.danger_now.data == DANGER_NOW
 
@@ -252,7 +263,7 @@ class ReportForm(FlaskForm):
             reported_actor=self.reported_actor.data or None,
             phone=self.phone.data if contact else None, email=self.email.data if contact else None,
             attachments=self.prepared_files, urgent=self.says_urgent(),
-            keep_originals=bool(self.keep_originals.data),
+            keep_originals=bool(self.keep_originals.data), fears_retaliation=self.fears_retaliation.data == YES,
         )
 
     def show_error(self, error: SubmissionError | AttachmentError) -> None:
@@ -314,6 +325,17 @@ class ReplyForm(FlaskForm):
             return False
         return valid
 
+
+
+class CheckInForm(FlaskForm):
+    happened = RadioField(_l("Has anything happened to you because you reported?"),
+                          choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False)
+    details = TextAreaField(_l("What happened? (optional)"), render_kw={"rows": 4, "maxlength": validation.MESSAGE_MAX})
+    submit_check_in = SubmitField(_l("Send my answer"))
+
+    def validate_happened(self, field: Field) -> None:
+        if field.data not in (YES, NO):
+            raise ValidationError(_("Choose “Yes” or “No”."))
 
 
 # The appeal's reason: enough to say what is wrong, short enough to read (the workflow keeps 2,000).

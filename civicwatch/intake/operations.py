@@ -64,6 +64,7 @@ class Submission:
     attachments: Sequence[IncomingFile | PreparedFile] = ()
     urgent: bool = False  # the sender says someone is hurt, held or threatened right now
     keep_originals: bool = False  # the sender asks to keep the files as sent, sealed, as evidence
+    fears_retaliation: bool = False  # the sender fears retaliation: check-ins after closure
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
         channel=submission.channel, status=CaseStatus.RECEIVED, incident_date=incident_date,
         region=region, district=district, location_text=location_text, reported_actor=reported_actor,
         actor=actor_row, urgent=submission.urgent, routed_by_hand=False, created_at=now,
+        fears_retaliation=submission.fears_retaliation,
     )
     store_contact(case, contact)
     set_deadlines(case, None, now)
@@ -115,6 +117,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
         "reference": case.reference, "channel": submission.channel.value, "attachments": len(files),
         "contact_given": contact is not None, "urgent_by_sender": submission.urgent,
         "originals_kept": sum(prepared.original is not None for prepared in files),
+        "fears_retaliation": submission.fears_retaliation,
     })
     return case, code
 
