@@ -143,7 +143,7 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     reading = routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1),
                                                 TEXT_MAX))
     case, code = submit_complaint(submission, actor)
-    receipt = Receipt(case.id, case.reference, code, file_fingerprints(case))
+    receipt = Receipt(case.id, case.reference, code, file_fingerprints(case) if submission.attachments else ())
     if key is not None:
         remember_submission(key, receipt.case_id, receipt.code, {"files": receipt.files} if receipt.files else None)
     routing.route_fresh_case(case, reading)
