@@ -29,6 +29,7 @@ def _fernet_for(key: str) -> Fernet:
 # (the identity vault), and the sealed originals of uploaded files. Whoever holds the content key alone reads
 # the cases but not who sent them.
 IDENTITY_KEY = "CIVICWATCH_IDENTITY_KEY"
+EVIDENCE_KEY = "CIVICWATCH_EVIDENCE_KEY"
 
 
 def encrypt_json_with(setting: str, value: dict[str, Any]) -> bytes:
@@ -39,6 +40,17 @@ def encrypt_json_with(setting: str, value: dict[str, Any]) -> bytes:
 def decrypt_json_with(setting: str, token: bytes) -> dict[str, Any]:
     try:
         return json.loads(_fernet_for(current_app.config[setting]).decrypt(token).decode("utf-8"))
+    except InvalidToken as exc:
+        raise DecryptionError(f"the value could not be decrypted with {setting}") from exc
+
+
+def encrypt_bytes_with(setting: str, data: bytes) -> bytes:
+    return _fernet_for(current_app.config[setting]).encrypt(data)
+
+
+def decrypt_bytes_with(setting: str, token: bytes) -> bytes:
+    try:
+        return _fernet_for(current_app.config[setting]).decrypt(token)
     except InvalidToken as exc:
         raise DecryptionError(f"the value could not be decrypted with {setting}") from exc
 

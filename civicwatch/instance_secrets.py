@@ -33,6 +33,10 @@ def fill_development_secrets(app: Flask) -> None:
         app.config["CIVICWATCH_IDENTITY_KEY"] = _read_or_create(
             instance / "identity_key", lambda: Fernet.generate_key().decode()
         )
+    if not app.config.get("CIVICWATCH_EVIDENCE_KEY"):
+        app.config["CIVICWATCH_EVIDENCE_KEY"] = _read_or_create(
+            instance / "evidence_key", lambda: Fernet.generate_key().decode()
+        )
     for key in ("UPLOAD_DIR", "MODEL_DIR"):
         if app.config.get(key):
             Path(app.config[key]).mkdir(mode=0o700, parents=True, exist_ok=True)

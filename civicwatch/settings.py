@@ -47,6 +47,7 @@ def check_settings(config: dict[str, Any]) -> None:
             'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
         )
     _check_identity_key(config)
+    _check_evidence_key(config)
     _check_timezone(config.get("TIMEZONE", "UTC"))
     _check_emergency_advice(config.get("EMERGENCY_ADVICE_SMS"))
     if is_production(config):
@@ -74,6 +75,17 @@ def _check_identity_key(config: Mapping[str, Any]) -> None:
     if key == config.get("CIVICWATCH_ENCRYPTION_KEY"):
         raise SettingsError("CIVICWATCH_IDENTITY_KEY must differ from CIVICWATCH_ENCRYPTION_KEY: the identity "
                             "vault has its own key")
+
+
+def _check_evidence_key(config: Mapping[str, Any]) -> None:
+    key = config.get("CIVICWATCH_EVIDENCE_KEY")
+    if not valid_encryption_key(key):
+        raise SettingsError("CIVICWATCH_EVIDENCE_KEY (the key of sealed original files) must be a Fernet key, made "
+                            "like CIVICWATCH_ENCRYPTION_KEY")
+    for other in ("CIVICWATCH_ENCRYPTION_KEY", "CIVICWATCH_IDENTITY_KEY"):
+        if key == config.get(other):
+            raise SettingsError(f"CIVICWATCH_EVIDENCE_KEY must differ from {other}: sealed originals have their "
+                                "own key")
 
 
 def _check_timezone(name: object) -> None:

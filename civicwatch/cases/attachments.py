@@ -3,8 +3,10 @@ metadata, PDFs without scripts, attachments or metadata), stored outside the web
 transaction, and sent to staff only as downloads.
 
 A photo's EXIF block can carry the GPS position of the reporter's home, the phone model and the time, and
-a PDF its author, its scanner and scripts: we never keep the bytes we were sent, only photos re-encoded from
-their pixels (images.py) and PDFs rewritten without metadata or active content (pdfs.py).
+a PDF its author, its scanner and scripts: staff only ever get photos re-encoded from their pixels (images.py)
+and PDFs rewritten without metadata or active content (pdfs.py). The bytes we were sent are hashed (SHA-256) on
+receipt and are kept only if the sender asks to keep the original as evidence: then encrypted under their own
+key (CIVICWATCH_EVIDENCE_KEY), opened only through a custodian's grant (originals.py).
 
 A file written during a transaction belongs to it: it is kept when the transaction commits and removed when
 it ends any other way, whatever the reason (a later file could not be written, the commit failed, an
@@ -22,7 +24,7 @@ import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Response, current_app, send_file
@@ -33,6 +35,7 @@ from werkzeug.datastructures import FileStorage
 from civicwatch.cases.images import JPEG, PNG, ImageRefusedError, reencode_image
 from civicwatch.cases.models import Attachment, Case, CaseMessage
 from civicwatch.cases.pdfs import PdfRefusedError, clean_pdf
+from civicwatch.crypto import EVIDENCE_KEY, encrypt_bytes_with
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
@@ -44,6 +47,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 
 PDF = "application/pdf"
 EXTENSIONS = {JPEG: "jpg", PNG: "png", PDF: "pdf"}
+SEALED_EXTENSION = "sealed"  # an original kept as evidence, encrypted under the evidence key
 _STORED_NAME = re.compile(r"[A-Za-z0-9_-]{8,64}(\.[a-z0-9]{1,8})?")
 ALLOWED_DESCRIPTION = "photos (JPEG or PNG) or PDF documents"
 _SLOTS_KEY = "civicwatch.upload_slots"
@@ -82,11 +86,14 @@ class IncomingFile:
 
 @dataclass(frozen=True)
 class PreparedFile:
-    """A file that passed the checks: the bytes we will store (re-encoded or rewritten) and their type."""
+    """A file that passed the checks: the bytes we will store (re-encoded or rewritten) and their type, the
+    SHA-256 of the bytes as received and, only when the sender asked to keep it as evidence, those bytes."""
 
     original_name: str
     content_type: str
     data: bytes
+    original_sha256: str = ""
+    original: bytes | None = field(default=None, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -113,9 +120,9 @@ def clean_filename(name: str | None) -> str:
     return base[:200] or "file"
 
 
-def prepare_upload(incoming: IncomingFile) -> PreparedFile:
-    """Check one file and make the bytes we will keep. Raises AttachmentError with a plain message, or
-    UploadUnavailableError when no preparation slot frees up in time."""
+def prepare_upload(incoming: IncomingFile, keep_original: bool = False) -> PreparedFile:
+    """Check one file and make the bytes we will keep (and the original's, if `keep_original`). Raises
+    AttachmentError with a plain message, or UploadUnavailableError when no preparation slot frees up in time."""
     name = clean_filename(incoming.filename)
     if not incoming.data:
         raise AttachmentError(f"“{name}” is empty. Choose the file again.")
@@ -129,20 +136,23 @@ def prepare_upload(incoming: IncomingFile) -> PreparedFile:
             data = clean_pdf(incoming.data) if content_type == PDF else reencode_image(incoming.data, content_type)
     except (ImageRefusedError, PdfRefusedError) as exc:
         raise AttachmentError(f"“{name}” {exc.reason}") from exc
-    return PreparedFile(original_name=name, content_type=content_type, data=data)
+    return PreparedFile(original_name=name, content_type=content_type, data=data,
+                        original_sha256=hashlib.sha256(incoming.data).hexdigest(),
+                        original=incoming.data if keep_original else None)
 
 
-def prepare_uploads(files: Sequence[IncomingFile | PreparedFile]) -> list[PreparedFile]:
+def prepare_uploads(files: Sequence[IncomingFile | PreparedFile], keep_originals: bool = False) -> list[PreparedFile]:
     if len(files) > MAX_FILES:
         raise AttachmentError(f"You can send up to {MAX_FILES} files at a time.")
-    return [f if isinstance(f, PreparedFile) else prepare_upload(f) for f in files]
+    return [f if isinstance(f, PreparedFile) else prepare_upload(f, keep_originals) for f in files]
 
 
-def prepare_form_file(upload: FileStorage) -> PreparedFile:
+def prepare_form_file(upload: FileStorage, keep_original: bool = False) -> PreparedFile:
     """Read a form's file (spooled to disk by the form parser) and prepare it, holding a slot from the read
     on: an upload waiting for its turn keeps its bytes on disk, not in memory."""
     with preparation_slot():
-        return prepare_upload(IncomingFile(upload.filename or "", upload.stream.read(MAX_FILE_BYTES + 1)))
+        return prepare_upload(IncomingFile(upload.filename or "", upload.stream.read(MAX_FILE_BYTES + 1)),
+                              keep_original)
 
 
 def upload_slots() -> threading.BoundedSemaphore:
@@ -188,7 +198,11 @@ def upload_root() -> Path:
 
 def attachment_path(attachment: Attachment) -> Path:
     """Where the stored file lives. Stored names are random hex plus an extension: they cannot escape UPLOAD_DIR."""
-    name = attachment.stored_name or ""
+    return stored_path(attachment.stored_name)
+
+
+def stored_path(stored_name: str | None) -> Path:
+    name = stored_name or ""
     if not _STORED_NAME.fullmatch(name):
         raise NotFoundError("This file is not available.")
     return upload_root() / name[:2] / name
@@ -209,17 +223,26 @@ def save_attachment(case: Case, prepared: PreparedFile, message: CaseMessage | N
         content_type=prepared.content_type,
         size=len(prepared.data),
         sha256=prepared.sha256,
+        original_sha256=prepared.original_sha256 or None,
+        original_stored_name=f"{secrets.token_hex(16)}.{SEALED_EXTENSION}" if prepared.original is not None else None,
     )
     db.session.add(attachment)
     db.session.flush()  # the transaction exists before the file does, so its rollback removes the file
-    path = attachment_path(attachment)
+    write_transactional_file(attachment_path(attachment), prepared.data)
+    if prepared.original is not None:
+        write_transactional_file(stored_path(attachment.original_stored_name),
+                                 encrypt_bytes_with(EVIDENCE_KEY, prepared.original))
+    return attachment
+
+
+def write_transactional_file(path: Path, data: bytes) -> None:
+    """Write a file that belongs to the session's transaction: removed if it rolls back."""
     db.session.info.setdefault(_WRITTEN_KEY, []).append(path)
     try:
-        write_private_file(path, prepared.data)
+        write_private_file(path, data)
     except OSError as exc:
         log.error("could not store an upload: %s", errno.errorcode.get(exc.errno or 0, type(exc).__name__))
         raise UploadUnavailableError(NOT_STORED) from exc
-    return attachment
 
 
 def write_private_file(path: Path, data: bytes) -> None:
@@ -296,6 +319,8 @@ def sweep_orphaned_uploads(min_age: dt.timedelta = ORPHAN_MIN_AGE) -> SweepRepor
     for start in range(0, len(names), _SWEEP_BATCH):
         batch = names[start:start + _SWEEP_BATCH]
         known = set(db.session.scalars(select(Attachment.stored_name).where(Attachment.stored_name.in_(batch))))
+        known |= set(db.session.scalars(select(Attachment.original_stored_name).where(
+            Attachment.original_stored_name.in_(batch))))
         report.referenced += len(known)
         for name in batch:
             if name not in known:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -120,6 +121,8 @@ class Case(TimestampMixin, Model):
     reported_actor: Mapped[str | None] = mapped_column(String(32))  # what the citizen chose
     incident_date: Mapped[dt.date | None] = mapped_column(Date)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The complainant fears retaliation for reporting: they get check-ins 30 and 90 days after closure.
+    fears_retaliation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"), index=True)
     routing_explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -258,8 +261,30 @@ class Attachment(TimestampMixin, Model):
     content_type: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    # The SHA-256 of the bytes as received, before cleaning (None for files stored before it was taken), and,
+    # only when the complainant chose to keep the original as evidence, the name of its encrypted copy.
+    original_sha256: Mapped[str | None] = mapped_column(String(64))
+    original_stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class RetaliationCheckIn(TimestampMixin, Model):
+    """A check-in asked of a complainant who feared retaliation, once per round (30 or 90 days after closure):
+    the unique (case, round) makes it exactly once, whatever the number of workers."""
+
+    __tablename__ = "retaliation_check_ins"
+    __table_args__ = (UniqueConstraint("case_id", "round_days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    round_days: Mapped[int] = mapped_column(Integer)
+    by_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    retaliation_reported: Mapped[bool | None] = mapped_column(Boolean)
+    reported_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # the linked case it opened
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
 
 
 class RemedyStatus(enum.Enum):

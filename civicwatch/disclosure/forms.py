@@ -29,3 +29,7 @@ class ApproveForm(FlaskForm):
 
 class RefuseForm(FlaskForm):
     note = TextAreaField("Why the request is refused")
+
+
+class OriginalRequestForm(FlaskForm):
+    reason = TextAreaField("Why you need the original file")

@@ -1,5 +1,5 @@
-"""Disclosure requests: a staff member asks, with a reason, to see a complainant's identity; a custodian of
-the identity vault (never the one who asked) approves it for a limited time or refuses it."""
+"""Disclosure requests: a staff member asks, with a reason, to see a complainant's identity or the sealed
+original of a file they sent; a custodian (never the one who asked) approves it for a limited time or refuses it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.accounts.models import User
-from civicwatch.cases.models import Case
+from civicwatch.cases.models import Attachment, Case
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column
 from civicwatch.extensions import Model
 
@@ -34,6 +34,8 @@ class DisclosureRequest(TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # None: the complainant's identity. Set: the sealed original of this file of the case.
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"), index=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     scope: Mapped[DisclosureScope] = mapped_column(enum_column(DisclosureScope, "disclosure_scope"))
     reason: Mapped[str] = mapped_column(Text)
@@ -49,6 +51,7 @@ class DisclosureRequest(TimestampMixin, Model):
     legal_bar: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship()
+    attachment: Mapped[Attachment | None] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 

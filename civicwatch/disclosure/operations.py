@@ -1,17 +1,19 @@
-"""Asking for, deciding and using a disclosure grant. Every step writes its audit entry, which names the
-request and never the identity. Flush, never commit."""
+"""Asking for, deciding and using a disclosure grant, for a complainant's identity or for the sealed original of
+a file they sent. Every step writes its audit entry, which names the request and never the identity. Flush,
+never commit."""
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.identity import contact_of
-from civicwatch.cases.models import Case, CaseEvent, CaseMessage, Channel, MessageKind
+from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, Channel, MessageKind
 from civicwatch.cases.notifications import notify_complainant, sms_prefix
+from civicwatch.cases.originals import has_original, read_original
 from civicwatch.cases.permissions import can_open
 from civicwatch.database import utcnow
 from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope, DisclosureStatus
@@ -36,9 +38,7 @@ def request_disclosure(case: Case, user: User, scope: DisclosureScope, reason: s
     require_request(user, case)
     if case.identity is None:
         raise DomainError("This complaint was sent anonymously: there is no identity to disclose.")
-    reason = check_text(reason, "reason", TEXT_MAX)
-    if len(reason) < REASON_MIN:
-        raise DomainError(f"Give the reason in a sentence or more (at least {REASON_MIN} characters).")
+    reason = _check_reason(reason)
     recipient = check_text(recipient, "recipient", RECIPIENT_MAX, required=scope is DisclosureScope.OUTSIDE_BODY)
     if _open_request(case, user, utcnow()) is not None:
         raise ConflictError("You already have a request for this case that is pending or approved.")
@@ -49,6 +49,33 @@ def request_disclosure(case: Case, user: User, scope: DisclosureScope, reason: s
     record_audit(user, "disclosure.request", request, case=case,
                  after={"scope": scope.value, "reason": reason, "recipient_named": bool(recipient)})
     return request
+
+
+def request_original(attachment: Attachment, user: User, reason: str | None) -> DisclosureRequest:
+    """Ask a custodian to let `user` open the sealed original of a file, for a reason. The original stays
+    within the body: the grant only lets its holder download it."""
+    case = attachment.case
+    require_request(user, case)
+    if not has_original(attachment):
+        raise DomainError("The complainant did not ask to keep the original of this file: only the cleaned copy "
+                          "exists.")
+    reason = _check_reason(reason)
+    if _open_request(case, user, utcnow(), attachment) is not None:
+        raise ConflictError("You already have a request for this file that is pending or approved.")
+    request = DisclosureRequest(case_id=case.id, attachment_id=attachment.id, requester_id=user.id,
+                                scope=DisclosureScope.WITHIN_BODY, reason=reason, created_at=utcnow())
+    db.session.add(request)
+    db.session.flush()
+    record_audit(user, "disclosure.request", request, case=case,
+                 after={"scope": request.scope.value, "reason": reason, "original_of": attachment.id})
+    return request
+
+
+def _check_reason(reason: str | None) -> str:
+    reason = check_text(reason, "reason", TEXT_MAX)
+    if len(reason) < REASON_MIN:
+        raise DomainError(f"Give the reason in a sentence or more (at least {REASON_MIN} characters).")
+    return reason
 
 
 def approve_disclosure(request: DisclosureRequest, custodian: User, hours: int | None,
@@ -72,7 +99,8 @@ def approve_disclosure(request: DisclosureRequest, custodian: User, hours: int |
     db.session.flush()
     record_audit(custodian, "disclosure.approve", request, case=request.case, after={
         "expires_at": request.expires_at, "hours": hours, "scope": request.scope.value,
-        "complainant_told": told, "legal_bar": legal_bar, "note": request.decision_note})
+        "complainant_told": told, "legal_bar": legal_bar, "note": request.decision_note,
+        "original_of": request.attachment_id})
 
 
 def refuse_disclosure(request: DisclosureRequest, custodian: User, note: str | None) -> None:
@@ -93,11 +121,32 @@ def reveal_identity(case: Case, user: User) -> dict[str, str]:
     return contact_of(case)
 
 
-def active_grant(case: Case, user: User, now: dt.datetime) -> DisclosureRequest | None:
+def open_original(attachment: Attachment, user: User) -> bytes:
+    """The sealed original, checked against its hash, for the holder of a running grant for this file; each
+    download is audited."""
+    case = attachment.case
+    grant = active_grant(case, user, utcnow(), attachment)
+    if grant is None or not can_open(user, case.id):
+        raise PermissionDeniedError("Opening the original of this file needs a custodian's approved grant.")
+    data = read_original(attachment)
+    record_audit(user, "attachment.original_view", grant, case=case, after={
+        "request": grant.id, "attachment": attachment.id, "hash_checked": True, "expires_at": grant.expires_at})
+    return data
+
+
+def active_grant(case: Case, user: User, now: dt.datetime,
+                 attachment: Attachment | None = None) -> DisclosureRequest | None:
+    """The user's running grant for the case's identity, or with `attachment`, for that file's original."""
     return db.session.scalar(select(DisclosureRequest).where(
-        DisclosureRequest.case_id == case.id, DisclosureRequest.requester_id == user.id,
+        DisclosureRequest.case_id == case.id, DisclosureRequest.requester_id == user.id, _subject(attachment),
         DisclosureRequest.status == DisclosureStatus.APPROVED, DisclosureRequest.expires_at > now,
     ).order_by(DisclosureRequest.expires_at.desc()).limit(1))
+
+
+def _subject(attachment: Attachment | None) -> ColumnElement[bool]:
+    if attachment is None:
+        return DisclosureRequest.attachment_id.is_(None)
+    return DisclosureRequest.attachment_id == attachment.id
 
 
 def load_request(request_id: int) -> DisclosureRequest:
@@ -107,11 +156,12 @@ def load_request(request_id: int) -> DisclosureRequest:
     return request
 
 
-def _open_request(case: Case, user: User, now: dt.datetime) -> DisclosureRequest | None:
+def _open_request(case: Case, user: User, now: dt.datetime,
+                  attachment: Attachment | None = None) -> DisclosureRequest | None:
     pending = db.session.scalar(select(DisclosureRequest).where(
-        DisclosureRequest.case_id == case.id, DisclosureRequest.requester_id == user.id,
+        DisclosureRequest.case_id == case.id, DisclosureRequest.requester_id == user.id, _subject(attachment),
         DisclosureRequest.status == DisclosureStatus.PENDING).limit(1))
-    return pending or active_grant(case, user, now)
+    return pending or active_grant(case, user, now, attachment)
 
 
 def _require_pending(request: DisclosureRequest, custodian: User) -> None:

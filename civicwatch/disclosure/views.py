@@ -1,5 +1,5 @@
-"""The identity page of a case (masked details, requests, the details under a running grant) and the
-custodians' queue of requests."""
+"""The identity page of a case (masked details, requests, the details under a running grant), the page of a
+file's sealed original (its hash, requests, the download under a running grant) and the custodians' queue."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -8,14 +8,16 @@ from flask_login import current_user
 
 from civicwatch.accounts.permissions import staff_required
 from civicwatch.cases.identity import masked_contact
+from civicwatch.cases.models import Attachment
+from civicwatch.cases.originals import has_original, original_response
 from civicwatch.cases.permissions import load_case
 from civicwatch.database import utcnow
 from civicwatch.disclosure import operations
-from civicwatch.disclosure.forms import ApproveForm, DisclosureRequestForm, RefuseForm
+from civicwatch.disclosure.forms import ApproveForm, DisclosureRequestForm, OriginalRequestForm, RefuseForm
 from civicwatch.disclosure.models import DisclosureScope
 from civicwatch.disclosure.permissions import is_custodian, may_request
 from civicwatch.disclosure.queries import custodian_queue, requests_of
-from civicwatch.errors import DomainError
+from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
 
 blueprint = Blueprint("disclosure", __name__, url_prefix="/staff")
@@ -48,6 +50,44 @@ def request_identity(case_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash("Your request was sent to the identity custodians.")
     return redirect(url_for("disclosure.identity", case_id=case.id))
+
+
+@blueprint.route("/cases/<int:case_id>/attachments/<int:attachment_id>/original")
+@staff_required
+def original(case_id: int, attachment_id: int) -> ResponseReturnValue:
+    item = _load_attachment(case_id, attachment_id)
+    now = utcnow()
+    granted = operations.active_grant(item.case, current_user, now, item) is not None
+    return render_template("disclosure/original.html", case=item.case, item=item, granted=granted, now=now,
+                           requests=requests_of(item.case, current_user, item), form=OriginalRequestForm(),
+                           may_request=may_request(current_user, item.case) and has_original(item))
+
+
+@blueprint.post("/cases/<int:case_id>/attachments/<int:attachment_id>/original/requests")
+@staff_required
+def request_original(case_id: int, attachment_id: int) -> ResponseReturnValue:
+    item = _load_attachment(case_id, attachment_id)
+    operations.request_original(item, current_user, OriginalRequestForm().reason.data)
+    db.session.commit()
+    flash("Your request was sent to the custodians.")
+    return redirect(url_for("disclosure.original", case_id=case_id, attachment_id=attachment_id))
+
+
+@blueprint.route("/cases/<int:case_id>/attachments/<int:attachment_id>/original/download")
+@staff_required
+def download_original(case_id: int, attachment_id: int) -> ResponseReturnValue:
+    item = _load_attachment(case_id, attachment_id)
+    data = operations.open_original(item, current_user)
+    db.session.commit()
+    return original_response(item, data)
+
+
+def _load_attachment(case_id: int, attachment_id: int) -> Attachment:
+    case = load_case(current_user, case_id)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.case_id != case.id:
+        raise NotFoundError("There is no such file on this case.")
+    return item
 
 
 @blueprint.route("/disclosures")

@@ -89,7 +89,7 @@ def chosen_files(field: Field) -> list[FileStorage]:
     return [f for f in (field.data or []) if isinstance(f, FileStorage) and f.filename]
 
 
-def prepare_field_files(field: Field) -> list[PreparedFile]:
+def prepare_field_files(field: Field, keep_originals: bool = False) -> list[PreparedFile]:
     """Check every chosen file, collecting every problem, not only the first."""
     files = chosen_files(field)
     if len(files) > MAX_FILES:
@@ -97,7 +97,7 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
     prepared, problems = [], []
     for storage in files:
         try:
-            prepared.append(prepare_form_file(storage))
+            prepared.append(prepare_form_file(storage, keep_originals))
         except AttachmentError as exc:
             problems.append(exc.message)
     if problems:
@@ -107,6 +107,7 @@ def prepare_field_files(field: Field) -> list[PreparedFile]:
 
 
 DANGER_NOW = "yes"
+YES, NO = "yes", "no"
 DANGER_CHOICES = [(DANGER_NOW, _l("Yes")), ("no", _l("No")), ("not_sure", _l("Not sure"))]
 
 
@@ -140,11 +141,23 @@ class ReportForm(FlaskForm):
         description=_l("If someone is in danger right now, contact emergency services first. "
                        "“Yes” marks your report as urgent."),
     )
+    fears_retaliation = RadioField(
+        _l("Are you afraid something could happen to you because you reported?"),
+        choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False,
+        description=_l("If you answer “Yes”, we will ask you 30 and 90 days after your case closes whether "
+                       "anything happened to you."),
+    )
     attachments = MultipleFileField(
         _l("Photos or documents"),
         description=_l("Up to %(count)s files: photos (JPEG or PNG) or PDF, each under 10 MB. "
                        "We remove hidden data such as the place a photo was taken.", count=MAX_FILES),
         render_kw={"accept": "image/jpeg,image/png,application/pdf"},
+    )
+    keep_originals = BooleanField(
+        _l("Keep the original file as evidence"),
+        description=_l("Optional. Staff only see the cleaned copy. If you tick this, we also keep your files exactly "
+                       "as you send them, locked with a separate key, in case they are needed as proof. Hidden "
+                       "data such as the place a photo was taken stays in that copy."),
     )
     contact_choice = RadioField(
         _l("Can we contact you?"), default=ANONYMOUS,
@@ -187,11 +200,15 @@ class ReportForm(FlaskForm):
             raise ValidationError(exc.message) from exc
 
     def validate_attachments(self, field: Field) -> None:
-        self.prepared_files = prepare_field_files(field)
+        self.prepared_files = prepare_field_files(field, keep_originals=bool(self.keep_originals.data))
 
     def validate_danger_now(self, field: Field) -> None:
         if field.data not in (None, "", *(value for value, _ in DANGER_CHOICES)):
             raise ValidationError(_("Choose “Yes”, “No” or “Not sure”, or leave the question unanswered."))
+
+    def validate_fears_retaliation(self, field: Field) -> None:
+        if field.data not in (None, "", YES, NO):
+            raise ValidationError(_("Choose “Yes” or “No”, or leave the question unanswered."))
 
     def says_urgent(self) -> bool:
         return self.danger_now.data == DANGER_NOW
@@ -246,6 +263,7 @@ class ReportForm(FlaskForm):
             reported_actor=self.reported_actor.data or None,
             phone=self.phone.data if contact else None, email=self.email.data if contact else None,
             attachments=self.prepared_files, urgent=self.says_urgent(),
+            keep_originals=bool(self.keep_originals.data), fears_retaliation=self.fears_retaliation.data == YES,
         )
 
     def show_error(self, error: SubmissionError | AttachmentError) -> None:
@@ -307,6 +325,17 @@ class ReplyForm(FlaskForm):
             return False
         return valid
 
+
+
+class CheckInForm(FlaskForm):
+    happened = RadioField(_l("Has anything happened to you because you reported?"),
+                          choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False)
+    details = TextAreaField(_l("What happened? (optional)"), render_kw={"rows": 4, "maxlength": validation.MESSAGE_MAX})
+    submit_check_in = SubmitField(_l("Send my answer"))
+
+    def validate_happened(self, field: Field) -> None:
+        if field.data not in (YES, NO):
+            raise ValidationError(_("Choose “Yes” or “No”."))
 
 
 # The appeal's reason: enough to say what is wrong, short enough to read (the workflow keeps 2,000).

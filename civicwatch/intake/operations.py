@@ -63,6 +63,8 @@ class Submission:
     email: str | None = None
     attachments: Sequence[IncomingFile | PreparedFile] = ()
     urgent: bool = False  # the sender says someone is hurt, held or threatened right now
+    keep_originals: bool = False  # the sender asks to keep the files as sent, sealed, as evidence
+    fears_retaliation: bool = False  # the sender fears retaliation: check-ins after closure
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Receipt:
     case_id: int
     reference: str
     code: str
+    files: tuple[tuple[str, str], ...] = ()  # (name, SHA-256 of the file as sent) for each file
 
 
 # ---------------------------------------------------------------- receiving a complaint
@@ -90,7 +93,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     location_text = clean_optional(submission.location_text, "location_text", LOCATION_MAX)
     reported_actor, actor_row = resolve_reported_actor(submission.reported_actor)
     contact = contact_details(submission.phone, submission.email)
-    files = prepare_uploads(list(submission.attachments))
+    files = prepare_uploads(list(submission.attachments), submission.keep_originals)
 
     code = _fresh_receipt_code()
     case = Case(
@@ -98,6 +101,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
         channel=submission.channel, status=CaseStatus.RECEIVED, incident_date=incident_date,
         region=region, district=district, location_text=location_text, reported_actor=reported_actor,
         actor=actor_row, urgent=submission.urgent, routed_by_hand=False, created_at=now,
+        fears_retaliation=submission.fears_retaliation,
     )
     store_contact(case, contact)
     set_deadlines(case, None, now)
@@ -112,6 +116,8 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     record_audit(actor, "case.submit", case, after={
         "reference": case.reference, "channel": submission.channel.value, "attachments": len(files),
         "contact_given": contact is not None, "urgent_by_sender": submission.urgent,
+        "originals_kept": sum(prepared.original is not None for prepared in files),
+        "fears_retaliation": submission.fears_retaliation,
     })
     return case, code
 
@@ -137,12 +143,17 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     reading = routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1),
                                                 TEXT_MAX))
     case, code = submit_complaint(submission, actor)
-    receipt = Receipt(case.id, case.reference, code)
+    receipt = Receipt(case.id, case.reference, code, file_fingerprints(case) if submission.attachments else ())
     if key is not None:
-        remember_submission(key, receipt.case_id, receipt.code)
+        remember_submission(key, receipt.case_id, receipt.code, {"files": receipt.files} if receipt.files else None)
     routing.route_fresh_case(case, reading)
     commit_complaint()
     return receipt
+
+
+def file_fingerprints(case: Case) -> tuple[tuple[str, str], ...]:
+    """What the receipt shows of each file: its name and the SHA-256 of the bytes as they were sent."""
+    return tuple((item.original_name, item.original_sha256) for item in case.attachments if item.original_sha256)
 
 
 def commit_complaint() -> None:

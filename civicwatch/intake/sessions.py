@@ -7,6 +7,7 @@ Both values are encrypted (the session cookie is only signed) and short-lived:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from flask import current_app, session
 
@@ -34,9 +35,10 @@ def _unseal(token: object) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def remember_receipt(reference: str, code: str, urgent: bool = False) -> None:
+def remember_receipt(reference: str, code: str, urgent: bool = False,
+                     files: Sequence[Sequence[str]] = ()) -> None:
     session[RECEIPT_KEY] = _seal({"reference": reference, "code": code, "urgent": urgent,
-                                  "at": utcnow().timestamp()})
+                                  "files": [list(item) for item in files], "at": utcnow().timestamp()})
 
 
 def take_receipt() -> dict | None:
@@ -45,7 +47,13 @@ def take_receipt() -> dict | None:
     if value is None or utcnow().timestamp() - float(value.get("at", 0)) > RECEIPT_SHOW_WITHIN_SECONDS:
         return None
     return {"reference": str(value.get("reference", "")), "code": str(value.get("code", "")),
-            "urgent": value.get("urgent") is True}
+            "urgent": value.get("urgent") is True, "files": _fingerprints(value.get("files"))}
+
+
+def _fingerprints(value: object) -> list[tuple[str, str]]:
+    if not isinstance(value, list):
+        return []
+    return [(str(item[0]), str(item[1])) for item in value if isinstance(item, list) and len(item) == 2]
 
 
 def open_tracking(case: Case) -> None:

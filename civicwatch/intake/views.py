@@ -20,13 +20,15 @@ from civicwatch import errors
 from civicwatch.cases.attachments import AttachmentError, UploadUnavailableError
 from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
+from civicwatch.cases.retaliation import open_check_in
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
 from civicwatch.intake import lockout, queries, sessions
-from civicwatch.intake.forms import AppealForm, RatingForm, ReplyForm, ReportForm, TrackForm
+from civicwatch.intake.forms import YES, AppealForm, CheckInForm, RatingForm, ReplyForm, ReportForm, TrackForm
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
 from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
+from civicwatch.intake.retaliation import answer_check_in
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
@@ -97,7 +99,8 @@ def _acknowledge(outcome: Receipt | EarlierSubmission, urgent: bool) -> Response
         log.info("web report stored as case %s", outcome.case_id)
     if outcome.code is None:  # sent again after the receipt's window
         return render_template("intake/already_received.html", reference=outcome.reference)
-    sessions.remember_receipt(outcome.reference, outcome.code, urgent)
+    files = outcome.files if isinstance(outcome, Receipt) else outcome.extra.get("files") or ()
+    sessions.remember_receipt(outcome.reference, outcome.code, urgent, files)
     return redirect(url_for("intake.received"), code=303)
 
 
@@ -205,7 +208,7 @@ def track_case() -> ResponseReturnValue:
 
 def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *,
                  rating_form: RatingForm | None = None, appeal_form: AppealForm | None = None,
-                 problem: str | None = None) -> ResponseReturnValue:
+                 check_in_form: CheckInForm | None = None, problem: str | None = None) -> ResponseReturnValue:
     current = str(case.satisfaction) if case.satisfaction else None
     return render_template(
         "intake/case.html", case=case, form=form or ReplyForm(formdata=None),
@@ -217,6 +220,7 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
         progress=queries.progress(case),
         timeline=queries.public_timeline(case), conversation=queries.conversation(case),
         report_files=queries.first_report_files(case),
+        check_in=open_check_in(case), check_in_form=check_in_form or CheckInForm(formdata=None),
     ), status
 
 
@@ -261,6 +265,32 @@ def rate() -> ResponseReturnValue:
     flash(_("Thank you. Your rating of %(rating)s out of 5 is saved. You can change it at any time.",
             rating=case.satisfaction), "success")
     return redirect(url_for("intake.track_case", _anchor="answer-title"), code=303)
+
+
+@blueprint.route("/track/case/check-in", methods=["POST"])
+@limiter.limit(track_limit)
+def check_in() -> ResponseReturnValue:
+    case = sessions.tracked_case()
+    if case is None:
+        flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; your answer was not sent.')}", "info")
+        return redirect(url_for("intake.track"), code=303)
+    form = CheckInForm()
+    waiting = open_check_in(case)
+    if not form.validate_on_submit() or waiting is None:
+        return _render_case(case, status=400 if waiting is not None else 409, check_in_form=form)
+    try:
+        reported = answer_check_in(waiting, form.happened.data == YES, form.details.data, Channel.WEB)
+    except SubmissionError as exc:
+        db.session.rollback()
+        form.details.errors = [*form.details.errors, exc.message]
+        return _render_case(case, status=400, check_in_form=form)
+    db.session.commit()
+    if reported is not None:
+        flash(_("Thank you for telling us. We opened a new report, %(reference)s, and sent it to the same "
+                "oversight body as urgent.", reference=reported.reference), "success")
+    else:
+        flash(_("Thank you for your answer."), "success")
+    return redirect(url_for("intake.track_case"), code=303)
 
 
 @blueprint.route("/track/case/appeal", methods=["POST"])

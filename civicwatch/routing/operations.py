@@ -276,6 +276,14 @@ def route_fresh_case(case: Case, classified: Classification | None) -> None:
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 
 
+def route_to_body_of(case: Case, original: Case, reason: str) -> None:
+    """Route a case stored in this transaction to the body of the case it follows (a report of retaliation
+    against the complainant of `original`), without the classifier; recorded as its automatic decision."""
+    _apply_plan(case, _Plan(body=original.body, explanation={
+        "decision": "linked", "body": _code(original.body), "reason": reason, "model_version": None,
+        "linked_to": original.reference}))
+
+
 def _routed_already(case_id: int) -> bool:
     """Whether the rules already routed this case (by another process: the crash sweep and the request that
     stored it). PostgreSQL: the case row stays locked until the caller commits, so the second router waits

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.cases.attachments import sweep_orphaned_uploads
 from civicwatch.cases.reminders import send_deadline_alerts
+from civicwatch.cases.retaliation import send_due_check_ins
 from civicwatch.cli import cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
@@ -40,6 +41,7 @@ def worker_name() -> str:
 BATCH = 20
 # Files left in UPLOAD_DIR by a crash are removed when the worker starts and then this often.
 SWEEP_UPLOADS_EVERY = dt.timedelta(hours=1)
+CHECK_INS_EVERY = dt.timedelta(minutes=15)
 # Cases stored but never routed (a crash in between) are routed when the worker starts and then this often.
 SWEEP_UNROUTED_EVERY = dt.timedelta(minutes=1)
 # While the database is down the worker waits --interval, doubling up to this, between tries.
@@ -63,7 +65,8 @@ def deliver_command(once: bool, interval: float) -> None:
     click.echo(f"Answering texts and delivering outbox messages through {sender.name} as {worker}.")
     total, answered = DeliveryReport(), InboxReport()
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
-    next_sweep, next_routing, next_patterns, next_alerts, outage = utcnow(), utcnow(), utcnow(), utcnow(), 0
+    next_sweep, next_routing, next_patterns, outage = utcnow(), utcnow(), utcnow(), 0
+    next_alerts, next_check_ins = utcnow(), utcnow()
     try:
         with stop_on_signal() as stopping:
             while not stopping():
@@ -72,6 +75,7 @@ def deliver_command(once: bool, interval: float) -> None:
                 _refresh_statistics_when_due()
                 next_patterns = _detect_patterns_when_due(next_patterns)
                 next_alerts = _send_deadline_alerts_when_due(next_alerts)
+                next_check_ins = send_check_ins_when_due(next_check_ins)
                 try:
                     report, inbox = _round(sender, worker, unrecorded)
                 except DATABASE_DOWN as error:
@@ -187,6 +191,24 @@ def _send_deadline_alerts_when_due(due: dt.datetime) -> dt.datetime:
     if report.reminders or report.escalations:
         click.echo(f"Deadline alerts: {report.reminders} reminders, {report.escalations} escalations.")
     return now + every
+
+
+def send_check_ins_when_due(due: dt.datetime) -> dt.datetime:
+    """Ask the retaliation check-ins that are due (each exactly once, whatever the number of workers);
+    returns when to look next. Never stops the worker."""
+    now = utcnow()
+    if now < due:
+        return due
+    try:
+        sent = send_due_check_ins(now)
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("outbox worker: retaliation check-ins not sent (%s); next try later", type(error).__name__)
+    else:
+        if sent:
+            click.echo(f"Retaliation check-ins asked: {sent}.")
+    return now + CHECK_INS_EVERY
 
 
 def _sweep_uploads_when_due(due: dt.datetime) -> dt.datetime:

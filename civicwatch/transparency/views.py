@@ -22,6 +22,7 @@ from civicwatch.transparency import charts, exports
 from civicwatch.transparency.early_warning import EarlyWarning, early_warning
 from civicwatch.transparency.forms import StatisticsFilterForm
 from civicwatch.transparency.report import Report, build_report
+from civicwatch.transparency.retaliation import retaliation_watch_figures
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 from civicwatch.transparency.statistics import StatisticsFilter, rollup_month_range
 from civicwatch.transparency.suppression import Figure, FigureState
@@ -164,7 +165,8 @@ def overview() -> ResponseReturnValue:
         return render_template("transparency/overview.html", form=error.form, report=None), 400
     return render_template("transparency/overview.html", form=form, report=report, charts=_charts(report, context["body"]),
                            outcomes=[o.value for o in Outcome], outcome_labels=OUTCOME_LABELS,
-                           warning=_early_warning(), **context)
+                           warning=_early_warning(),
+                           retaliation=retaliation_watch_figures(current_app.config["SMALL_COUNT_THRESHOLD"]), **context)
 
 
 def _early_warning() -> EarlyWarning:

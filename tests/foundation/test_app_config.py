@@ -5,11 +5,13 @@ from config import DevelopmentConfig, ProductionConfig, TestingConfig
 
 GOOD_KEY = TestingConfig.CIVICWATCH_ENCRYPTION_KEY
 IDENTITY_KEY = TestingConfig.CIVICWATCH_IDENTITY_KEY
+EVIDENCE_KEY = TestingConfig.CIVICWATCH_EVIDENCE_KEY
 SHARED_STORAGE = "redis://localhost:6379/0"  # never reached: no rate-limited request is made here
 
 
 def production(**overrides):
     attrs = {"SECRET_KEY": "s" * 40, "CIVICWATCH_ENCRYPTION_KEY": GOOD_KEY, "CIVICWATCH_IDENTITY_KEY": IDENTITY_KEY,
+             "CIVICWATCH_EVIDENCE_KEY": EVIDENCE_KEY,
              "SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_BASE_URL": "https://civicwatch.example.org",
              "RATELIMIT_STORAGE_URI": SHARED_STORAGE, **overrides}
     return type("Prod", (ProductionConfig,), attrs)
@@ -17,6 +19,7 @@ def production(**overrides):
 
 def development(tmp_path, **overrides):
     attrs = {"SECRET_KEY": "s" * 40, "CIVICWATCH_ENCRYPTION_KEY": GOOD_KEY, "CIVICWATCH_IDENTITY_KEY": IDENTITY_KEY,
+             "CIVICWATCH_EVIDENCE_KEY": EVIDENCE_KEY,
              "SQLALCHEMY_DATABASE_URI": "sqlite://", "UPLOAD_DIR": str(tmp_path / "uploads"), "MODEL_DIR": str(tmp_path / "models"),
              "TWILIO_ACCOUNT_SID": None, "TWILIO_AUTH_TOKEN": None, "TWILIO_FROM_NUMBER": None, **overrides}
     return type("Dev", (DevelopmentConfig,), attrs)
@@ -26,6 +29,7 @@ def development(tmp_path, **overrides):
     ("SECRET_KEY", "SECRET_KEY"),
     ("CIVICWATCH_ENCRYPTION_KEY", "CIVICWATCH_ENCRYPTION_KEY"),
     ("CIVICWATCH_IDENTITY_KEY", "CIVICWATCH_IDENTITY_KEY"),
+    ("CIVICWATCH_EVIDENCE_KEY", "CIVICWATCH_EVIDENCE_KEY"),
     ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
 ])
 def test_production_refuses_to_start_without_a_secret(missing, attr):
@@ -116,3 +120,13 @@ def test_the_emergency_advice_must_fit_the_urgent_text(advice):
 def test_the_identity_vault_needs_its_own_valid_key(key, message):
     with pytest.raises(RuntimeError, match=message):
         create_app(production(CIVICWATCH_IDENTITY_KEY=key))
+
+
+@pytest.mark.parametrize("key, message", [
+    ("not-a-key", "must be a Fernet key"),
+    (GOOD_KEY, "must differ from CIVICWATCH_ENCRYPTION_KEY"),
+    (IDENTITY_KEY, "must differ from CIVICWATCH_IDENTITY_KEY"),
+])
+def test_sealed_originals_need_their_own_valid_key(key, message):
+    with pytest.raises(RuntimeError, match=message):
+        create_app(production(CIVICWATCH_EVIDENCE_KEY=key))

@@ -61,7 +61,7 @@ def crash_config(env: Mapping[str, str] | None = None) -> type:
     return type("CrashConfig", (ProductionConfig,), {
         "SQLALCHEMY_DATABASE_URI": env["CRASH_DATABASE_URL"], "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SECRET_KEY": "crash-secret-key", "CIVICWATCH_ENCRYPTION_KEY": env["CRASH_ENCRYPTION_KEY"],
-        "CIVICWATCH_IDENTITY_KEY": env["CRASH_IDENTITY_KEY"],
+        "CIVICWATCH_IDENTITY_KEY": env["CRASH_IDENTITY_KEY"], "CIVICWATCH_EVIDENCE_KEY": env["CRASH_EVIDENCE_KEY"],
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "PUBLIC_BASE_URL": env["CRASH_PUBLIC_URL"], "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False, "PREFERRED_URL_SCHEME": "http",
@@ -389,7 +389,8 @@ def environment(database_url: str, schema: str | None, workdir: Path, port: int,
     env = dict(os.environ)
     env.update(CRASH_WORKDIR=str(workdir), CRASH_DATABASE_URL=database_url, CRASH_SCHEMA=schema or "",
                CRASH_ENCRYPTION_KEY=Fernet.generate_key().decode(),
-               CRASH_IDENTITY_KEY=Fernet.generate_key().decode(), CRASH_PUBLIC_URL=f"http://{HOST}:{port}",
+               CRASH_IDENTITY_KEY=Fernet.generate_key().decode(), CRASH_EVIDENCE_KEY=Fernet.generate_key().decode(),
+               CRASH_PUBLIC_URL=f"http://{HOST}:{port}",
                CRASH_TWILIO_URL=twilio_url, CIVICWATCH_ENV="production", PYTHONPATH=str(ROOT))
     return env
 

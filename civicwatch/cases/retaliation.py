@@ -1,0 +1,80 @@
+"""Retaliation watch: complainants who said they fear retaliation are asked, 30 and 90 days after their case
+closed, whether anything happened to them because they reported: by SMS through the outbox when they reported
+with a phone (and have not texted STOP), otherwise on the follow-up page the next time they open it.
+
+Each round is sent exactly once: the check-in row is unique per (case, round), so a second worker running the
+same job at the same moment fails to insert it and sends nothing. Flush, never commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
+from civicwatch.cases.notifications import notify_complainant, sms_prefix
+from civicwatch.extensions import db
+
+log = logging.getLogger(__name__)
+
+ROUNDS = (30, 90)  # days after closure
+BATCH = 200
+SMS_QUESTION = _l("Has anything happened to you because you reported? If so, text us what happened.")
+
+
+def due_round(case: Case, now: dt.datetime) -> int | None:
+    """The latest round due for a closed case, if any (a worker that was down sends only the latest)."""
+    if case.closed_at is None:
+        return None
+    due = [days for days in ROUNDS if now >= case.closed_at + dt.timedelta(days=days)]
+    return due[-1] if due else None
+
+
+def _candidates(now: dt.datetime) -> list[Case]:
+    first = now - dt.timedelta(days=ROUNDS[0])
+    asked = [exists().where(RetaliationCheckIn.case_id == Case.id, RetaliationCheckIn.round_days == days)
+             for days in ROUNDS]
+    last = now - dt.timedelta(days=ROUNDS[-1])
+    return list(db.session.scalars(select(Case).where(
+        Case.fears_retaliation.is_(True), Case.status == CaseStatus.CLOSED, Case.closed_at <= first,
+        or_(and_(Case.closed_at > last, ~asked[0]), and_(Case.closed_at <= last, ~asked[-1])),
+    ).order_by(Case.id).limit(BATCH)))
+
+
+def send_due_check_ins(now: dt.datetime) -> int:
+    """Ask every check-in that is due; returns how many this call sent. Each one commits on its own savepoint:
+    the one another worker took already is skipped."""
+    sent = 0
+    for case in _candidates(now):
+        days = due_round(case, now)
+        if days is not None and _ask(case, days):
+            sent += 1
+    return sent
+
+
+def _ask(case: Case, days: int) -> bool:
+    try:
+        with db.session.begin_nested():
+            check_in = RetaliationCheckIn(case_id=case.id, round_days=days)
+            db.session.add(check_in)
+            db.session.flush()
+    except IntegrityError:
+        log.info("retaliation check-in for case %s was taken by another worker", case.id)
+        return False
+    outbound = notify_complainant(case, lambda: sms_prefix(case) + str(SMS_QUESTION), "retaliation_check_in")
+    check_in.by_sms = outbound is not None
+    db.session.flush()
+    record_audit(None, "case.retaliation_check_in", check_in, case=case,
+                 after={"round_days": days, "by_sms": check_in.by_sms})
+    return True
+
+
+def open_check_in(case: Case) -> RetaliationCheckIn | None:
+    """The latest unanswered check-in of a case, shown on its follow-up page."""
+    return db.session.scalar(select(RetaliationCheckIn).where(
+        RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.answered_at.is_(None),
+    ).order_by(RetaliationCheckIn.round_days.desc()).limit(1))

@@ -1,0 +1,49 @@
+"""Answers to retaliation check-ins (see cases/retaliation.py), from the follow-up page or by SMS. "Yes,
+something happened" opens a new case linked to the one that closed, routed to the same body and marked urgent
+so that it is reviewed first. Each check-in is answered once: a second answer (a resent form, Twilio retrying
+its webhook) changes nothing. Flush, never commit."""
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.identity import contact_of, store_contact
+from civicwatch.cases.models import Case, Channel, RetaliationCheckIn
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+from civicwatch.intake.operations import Submission, submit_complaint
+from civicwatch.intake.validation import MESSAGE_MAX, clean_text
+from civicwatch.routing.operations import route_to_body_of
+
+
+def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | None, channel: Channel) -> Case | None:
+    """Record the answer; with `happened`, open the linked case and return it. None when the check-in was
+    answered already (by this same answer, sent again) or nothing happened."""
+    words = clean_text(words, "text", 0, MESSAGE_MAX)
+    now = utcnow()
+    claimed = db.session.execute(update(RetaliationCheckIn).where(
+        RetaliationCheckIn.id == check_in.id, RetaliationCheckIn.answered_at.is_(None),
+    ).values(answered_at=now, retaliation_reported=happened).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    db.session.refresh(check_in)
+    reported = _open_linked_case(check_in.case, check_in.round_days, words, channel) if happened else None
+    if reported is not None:
+        check_in.reported_case_id = reported.id
+    db.session.flush()
+    record_audit(None, "case.retaliation_answer", check_in, case=check_in.case, after={
+        "round_days": check_in.round_days, "retaliation_reported": happened,
+        "reported_case": reported.reference if reported is not None else None, "channel": channel.value})
+    return reported
+
+
+def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -> Case:
+    text = (f"Retaliation reported by the complainant of {original.reference}, answering the check-in "
+            f"{days} days after it closed.")
+    case, _code = submit_complaint(Submission(text=f"{text}\n\n{words}" if words else text, channel=channel,
+                                              urgent=True))
+    case.fears_retaliation = True
+    if original.identity is not None:
+        store_contact(case, contact_of(original))
+    route_to_body_of(case, original, "a report of retaliation against the complainant of a closed case")
+    return case

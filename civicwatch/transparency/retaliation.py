@@ -1,0 +1,43 @@
+"""The retaliation watch in public: how many check-ins were asked and how many answers reported retaliation,
+since the watch began, through the same small-count protection as every published count."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy
+from sqlalchemy import func, select
+
+from civicwatch.cases.models import RetaliationCheckIn
+from civicwatch.extensions import db
+from civicwatch.transparency.suppression import (
+    SHOWN_CODE,
+    SMALL,
+    SMALL_CODE,
+    WITHHELD,
+    Figure,
+    FigureState,
+    Suppression,
+    protect_counts,
+)
+
+
+@dataclass(frozen=True)
+class RetaliationWatch:
+    check_ins: Figure
+    reported: Figure
+
+
+def retaliation_watch_figures(threshold: int) -> RetaliationWatch:
+    sent, reported = db.session.execute(select(
+        func.count(RetaliationCheckIn.id),
+        func.count(RetaliationCheckIn.id).filter(RetaliationCheckIn.retaliation_reported.is_(True)),
+    )).one()
+    values = numpy.array([int(sent), int(reported)], dtype=numpy.int64)
+    states = protect_counts(values, Suppression(threshold))
+    return RetaliationWatch(*(_figure(int(value), int(state)) for value, state in zip(values, states, strict=True)))
+
+
+def _figure(value: int, state: int) -> Figure:
+    if state == SHOWN_CODE:
+        return Figure(value, FigureState.SHOWN)
+    return SMALL if state == SMALL_CODE else WITHHELD

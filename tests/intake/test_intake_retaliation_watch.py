@@ -1,0 +1,61 @@
+"""The fear-of-retaliation question on the report form, and the check-in answered on the follow-up page: "Yes"
+opens exactly one new case, linked to the closed one, sent to the same body, urgent."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
+from civicwatch.extensions import db
+from civicwatch.sms.cli import send_check_ins_when_due
+from civicwatch.taxonomy.models import Body
+from tests.intake.conftest import case_page_token, open_case, report_and_read_receipt
+
+QUESTION = "Has anything happened to you because you reported?"
+
+
+def close_and_wait(case: Case, clock, days: int = 30) -> None:
+    case.body = db.session.scalar(select(Body).where(Body.code == "police_oversight"))
+    case.status, case.closed_at = CaseStatus.CLOSED, clock.now
+    db.session.commit()
+    clock.advance(days=days)
+    send_check_ins_when_due(dt.datetime.min.replace(tzinfo=dt.UTC))
+
+
+def test_the_form_records_the_fear_only_when_the_answer_is_yes(client, app, clock):
+    assert report_and_read_receipt(client, fears_retaliation="yes").case.fears_retaliation is True
+    assert report_and_read_receipt(client, fears_retaliation="no").case.fears_retaliation is False
+    assert report_and_read_receipt(client).case.fears_retaliation is False
+    page = client.get("/report").get_data(as_text=True)
+    assert "Are you afraid something could happen to you because you reported?" in page
+
+
+def test_a_yes_opens_one_linked_urgent_case_for_the_same_body(client, app, clock):
+    reported = report_and_read_receipt(client, fears_retaliation="yes")
+    original_id = reported.case.id
+    close_and_wait(reported.case, clock)
+    assert open_case(client, reported.code).status_code == 303
+    assert QUESTION in client.get("/track/case").get_data(as_text=True)
+    answer = {"csrf_token": case_page_token(client), "happened": "yes",
+              "details": "Two officers came to my house and told me to withdraw the complaint."}
+    assert client.post("/track/case/check-in", data=answer).status_code == 303
+    assert client.post("/track/case/check-in", data=answer).status_code == 409  # sent again: nothing more
+    check_in = db.session.scalar(select(RetaliationCheckIn))
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2  # the original and one linked case
+    linked = db.session.get(Case, check_in.reported_case_id)
+    original = db.session.get(Case, original_id)
+    assert linked.body_id == original.body_id and linked.urgent is True
+    assert "withdraw the complaint" in linked.text and original.reference in linked.text
+    assert check_in.retaliation_reported is True and linked.id != original_id
+    assert QUESTION not in client.get("/track/case").get_data(as_text=True)
+
+
+def test_a_no_is_recorded_without_a_new_case(client, app, clock):
+    reported = report_and_read_receipt(client, fears_retaliation="yes")
+    close_and_wait(reported.case, clock)
+    open_case(client, reported.code)
+    response = client.post("/track/case/check-in", data={"csrf_token": case_page_token(client), "happened": "no"})
+    assert response.status_code == 303
+    assert db.session.scalar(select(RetaliationCheckIn.retaliation_reported)) is False
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1

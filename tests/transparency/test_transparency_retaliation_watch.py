@@ -1,0 +1,38 @@
+"""The public count of retaliation check-ins and of retaliation reported, protected like every count: from 1 to
+threshold - 1 it is shown as "fewer than <threshold>", never as the number."""
+from __future__ import annotations
+
+import re
+
+from civicwatch.cases.models import CaseStatus, RetaliationCheckIn
+from civicwatch.extensions import db
+from tests.factories import create_case
+
+
+def add_check_ins(cases: int, reported: int) -> None:
+    for _ in range(cases):
+        case = create_case(CaseStatus.CLOSED, fears_retaliation=True)
+        for days in (30, 90):
+            told = reported > 0
+            reported -= told
+            db.session.add(RetaliationCheckIn(case_id=case.id, round_days=days, retaliation_reported=told))
+    db.session.commit()
+
+
+def published(client) -> tuple[str, str]:
+    html = client.get("/transparency").get_data(as_text=True)
+    sent = re.search(r'class="retaliation-check-ins">([^<]*)<', html).group(1)
+    reported = re.search(r'class="retaliation-reported">([^<]*)<', html).group(1)
+    return sent, reported
+
+
+def test_small_counts_are_suppressed(client, app, clock):
+    add_check_ins(cases=1, reported=1)
+    assert published(client) == ("fewer than 5", "fewer than 5")
+
+
+def test_counts_above_the_threshold_are_shown_and_small_ones_still_hidden(client, app, clock):
+    add_check_ins(cases=3, reported=2)
+    assert published(client) == ("6", "fewer than 5")
+    add_check_ins(cases=2, reported=3)
+    assert published(client) == ("10", "5")
