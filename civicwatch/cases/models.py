@@ -47,6 +47,21 @@ class Channel(enum.Enum):
     SMS = "sms"
     OPEN311 = "open311"
     IMPORT = "import"
+    WHATSAPP = "whatsapp"
+    # Entered by staff on the complainant's behalf (civicwatch/intake/assisted.py): met in person, or by phone.
+    IN_PERSON = "in_person"
+    PHONE_CALL = "phone_call"
+
+    @property
+    def label(self) -> str:
+        """How staff pages name the channel."""
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS = {
+    Channel.WEB: "web form", Channel.SMS: "SMS", Channel.WHATSAPP: "WhatsApp", Channel.OPEN311: "Open311",
+    Channel.IMPORT: "import", Channel.IN_PERSON: "in person (assisted)", Channel.PHONE_CALL: "phone call (assisted)",
+}
 
 
 class Outcome(enum.Enum):

@@ -43,6 +43,7 @@ from civicwatch.intake.validation import (
     resolve_place,
     resolve_reported_actor,
 )
+from civicwatch.phones import SMS
 from civicwatch.routing import operations as routing
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Submission:
     email: str | None = None
     attachments: Sequence[IncomingFile | PreparedFile] = ()
     urgent: bool = False  # the sender says someone is hurt, held or threatened right now
+    texts_by: str = SMS  # how texts reach `phone`: "sms" or "whatsapp"
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     region, district = resolve_place(submission.region_code, submission.district_code)
     location_text = clean_optional(submission.location_text, "location_text", LOCATION_MAX)
     reported_actor, actor_row = resolve_reported_actor(submission.reported_actor)
-    contact = contact_details(submission.phone, submission.email)
+    contact = contact_details(submission.phone, submission.email, submission.texts_by)
     files = prepare_uploads(list(submission.attachments))
 
     code = _fresh_receipt_code()

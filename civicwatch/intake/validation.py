@@ -10,6 +10,7 @@ from civicwatch import phones
 from civicwatch.cases.models import Channel
 from civicwatch.database import deployment_date
 from civicwatch.errors import DomainError
+from civicwatch.phones import SMS
 from civicwatch.taxonomy.models import Actor, District, Region
 from civicwatch.taxonomy.queries import by_code
 from civicwatch.text import tidy_text
@@ -109,7 +110,11 @@ def normalise_contact_email(raw: str | None) -> str | None:
         raise SubmissionError("Check the email address, for example name@example.com.", "email") from exc
 
 
-def contact_details(phone: str | None, email: str | None) -> dict[str, str] | None:
+def contact_details(phone: str | None, email: str | None, texts_by: str = SMS) -> dict[str, str] | None:
+    """The contact details to keep; `texts_by` ("sms", "whatsapp") is kept beside a phone reached otherwise
+    than by SMS, so that news of the case goes back on that channel."""
     given = {"phone": normalise_phone(phone), "email": normalise_contact_email(email)}
     contact = {key: value for key, value in given.items() if value}
+    if "phone" in contact and texts_by != SMS:
+        contact["texts_by"] = texts_by
     return contact or None
