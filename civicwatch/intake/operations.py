@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,8 +128,10 @@ def _fresh_receipt_code() -> str:
     raise RuntimeError("could not draw an unused receipt code")
 
 
-def receive_complaint(submission: Submission, actor: Any = None, key: IdempotencyKey | None = None) -> Receipt:
-    """Store, route and COMMIT a complaint, in one transaction.
+def receive_complaint(submission: Submission, actor: Any = None, key: IdempotencyKey | None = None,
+                      on_stored: Callable[[Case], object] | None = None) -> Receipt:
+    """Store, route and COMMIT a complaint, in one transaction. `on_stored` writes what goes with the case
+    (an assisted report's record) in that transaction, before routing.
 
     The model reads the text before anything is written, so no lock is held while it works. Routing that
     fails (a broken model, a bad rule, a database error while routing) leaves the complaint in the triage
@@ -139,6 +141,8 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     reading = routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1),
                                                 TEXT_MAX))
     case, code = submit_complaint(submission, actor)
+    if on_stored is not None:
+        on_stored(case)
     receipt = Receipt(case.id, case.reference, code)
     if key is not None:
         remember_submission(key, receipt.case_id, receipt.code)

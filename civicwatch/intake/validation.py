@@ -16,8 +16,9 @@ from civicwatch.taxonomy.queries import by_code
 from civicwatch.text import tidy_text
 
 TEXT_MAX = 5000
-# The web form asks for enough to act on; an SMS or an Open311 report may be short and is still kept.
-TEXT_MIN = {Channel.WEB: 20}
+# The web form and staff taking a complaint down ask for enough to act on; an SMS or an Open311 report may be
+# short and is still kept.
+TEXT_MIN = {Channel.WEB: 20, Channel.IN_PERSON: 20, Channel.PHONE_CALL: 20}
 LOCATION_MAX = 500
 MESSAGE_MAX = 5000
 EMAIL_MAX = 254
