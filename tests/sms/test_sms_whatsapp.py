@@ -134,3 +134,11 @@ def test_without_a_whatsapp_sender_the_reply_fails_without_a_retry(whatsapp, twi
     assert twilio_http.requests == []
     message = db.session.scalars(select(OutboundMessage)).one()
     assert message.status is OutboxStatus.FAILED and "TWILIO_WHATSAPP_NUMBER" in (message.last_error or "")
+
+
+def test_the_case_page_and_the_dashboard_name_the_channel(whatsapp, make_user, login_as, client):
+    whatsapp(REPORT)
+    case = db.session.scalars(select(Case)).one()
+    login_as(make_user())
+    assert "by WhatsApp" in client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "1 by WhatsApp" in client.get("/staff/").get_data(as_text=True)
