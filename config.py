@@ -51,6 +51,9 @@ class Config:
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
     TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER")
+    # Twilio's WhatsApp sender, as Twilio writes it ("whatsapp:+14155238886"). Texts from WhatsApp arrive on the
+    # same webhook as SMS; without this setting they are read but cannot be answered.
+    TWILIO_WHATSAPP_NUMBER = os.environ.get("TWILIO_WHATSAPP_NUMBER")
     PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # What the SMS reply to "someone is hurt, held or threatened right now" advises, after "report ... is
     # marked urgent." Name the local emergency number here ("call 112 first"). Plain GSM-7 characters and at
@@ -229,6 +232,7 @@ class TestingConfig(Config):
     TWILIO_ACCOUNT_SID = None
     TWILIO_AUTH_TOKEN = None
     TWILIO_FROM_NUMBER = None
+    TWILIO_WHATSAPP_NUMBER = None
     PUBLIC_BASE_URL = "http://localhost"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False

@@ -20,6 +20,7 @@ from civicwatch.errors import register_error_handlers
 from civicwatch.extensions import csrf, db, limiter, login_manager, migrate
 from civicwatch.i18n import register_languages
 from civicwatch.instance_secrets import fill_development_secrets
+from civicwatch.intake import assisted_views
 from civicwatch.intake import views as intake_views
 from civicwatch.interfaces import views as interfaces_views
 from civicwatch.oversight import views as oversight_views
@@ -46,6 +47,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     cases_views.blueprint,
     oversight_views.blueprint,
     intake_views.blueprint,
+    assisted_views.blueprint,
     sms_views.blueprint,
     sms_staff_views.blueprint,
     transparency_views.blueprint,

@@ -1,4 +1,8 @@
-"""Phone numbers: normalised to E.164, found by keyed hash, masked on staff pages."""
+"""Phone numbers: normalised to E.164, found by keyed hash, masked on staff pages.
+
+A number reaches the complainant by SMS or by WhatsApp; each is an identity of its own (its own keyed hash),
+so a conversation, an opt-out (STOP) and a chosen language (LANG) belong to the number on one channel.
+"""
 from __future__ import annotations
 
 import phonenumbers
@@ -8,6 +12,12 @@ from civicwatch.crypto import keyed_hash
 
 # Keyed-hash purpose shared by cases, conversations, opt-outs and the outbox, so they find each other.
 PHONE_HASH_PURPOSE = "phone"
+
+SMS = "sms"
+WHATSAPP = "whatsapp"
+TEXT_CHANNELS = (SMS, WHATSAPP)
+# How Twilio writes a WhatsApp address in From and To ("whatsapp:+23276123456").
+WHATSAPP_PREFIX = "whatsapp:"
 
 
 def deployment_region() -> str | None:
@@ -38,8 +48,31 @@ def normalise_sender(raw: str | None) -> str | None:
     return normalise_phone(raw, deployment_region() or "SL")
 
 
+def split_sender(raw: str | None) -> tuple[str, str] | None:
+    """(channel, E.164) of a Twilio From: "whatsapp:+232..." is WhatsApp, anything else SMS; None when it
+    is not a phone number."""
+    raw = raw or ""
+    channel = SMS
+    if raw[:len(WHATSAPP_PREFIX)].lower() == WHATSAPP_PREFIX:
+        channel, raw = WHATSAPP, raw[len(WHATSAPP_PREFIX):]
+    phone = normalise_sender(raw)
+    return (channel, phone) if phone is not None else None
+
+
 def phone_hash(e164: str) -> str:
+    """The SMS identity of a number (also what an e-mail-less case's contact is found by)."""
     return keyed_hash(PHONE_HASH_PURPOSE, e164)
+
+
+def contact_hash(e164: str, channel: str = SMS) -> str:
+    """The number's identity on `channel`: the SMS one is `phone_hash`, so rows written before WhatsApp
+    still match; WhatsApp's is a hash of Twilio's address, never equal to it."""
+    return phone_hash(e164) if channel == SMS else keyed_hash(PHONE_HASH_PURPOSE, WHATSAPP_PREFIX + e164)
+
+
+def twilio_address(e164: str, channel: str = SMS) -> str:
+    """What Twilio's To and From take on `channel`."""
+    return WHATSAPP_PREFIX + e164 if channel == WHATSAPP else e164
 
 
 def mask_phone(e164: str | None) -> str:

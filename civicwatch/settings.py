@@ -11,7 +11,7 @@ from civicwatch.crypto import valid_encryption_key
 
 PRODUCTION = "production"
 DEVELOPMENT = "development"
-TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_NUMBER")
 # Where a required setting lives in the configuration when its environment variable has another name.
 _SOURCES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
 

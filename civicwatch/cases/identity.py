@@ -10,7 +10,7 @@ import phonenumbers
 
 from civicwatch.cases.models import Case, ComplainantIdentity
 from civicwatch.crypto import IDENTITY_KEY, decrypt_json_with, encrypt_json_with
-from civicwatch.phones import phone_hash
+from civicwatch.phones import SMS, contact_hash
 
 HIDDEN = "•••"
 
@@ -25,7 +25,7 @@ def store_contact(case: Case, contact: dict[str, str] | None) -> None:
         phone_masked=mask_phone(contact.get("phone")), email_masked=mask_email(contact.get("email")),
     )
     if contact.get("phone"):
-        case.contact_phone_hash = phone_hash(contact["phone"])
+        case.contact_phone_hash = contact_hash(contact["phone"], texts_channel(contact))
 
 
 def contact_of(case: Case) -> dict[str, str]:
@@ -33,6 +33,11 @@ def contact_of(case: Case) -> dict[str, str]:
     if case.identity is None:
         return {}
     return decrypt_json_with(IDENTITY_KEY, case.identity.contact_encrypted)
+
+
+def texts_channel(contact: dict[str, str]) -> str:
+    """The channel texts about the case go by: the one the complainant used or asked for."""
+    return contact.get("texts_by") or SMS
 
 
 def masked_contact(case: Case) -> list[str]:

@@ -64,6 +64,22 @@ class Channel(enum.Enum):
     SMS = "sms"
     OPEN311 = "open311"
     IMPORT = "import"
+    WHATSAPP = "whatsapp"
+    # Entered by staff on the complainant's behalf (civicwatch/intake/assisted.py): met in person, or by phone.
+    IN_PERSON = "in_person"
+    PHONE_CALL = "phone_call"
+
+    @property
+    def label(self) -> str:
+        """How staff pages name the channel (in English: pass it through gettext to show it)."""
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS = {
+    Channel.WEB: N_("web form"), Channel.SMS: N_("SMS"), Channel.WHATSAPP: N_("WhatsApp"), Channel.OPEN311: N_("Open311"),
+    Channel.IMPORT: N_("import"), Channel.IN_PERSON: N_("in person (assisted)"),
+    Channel.PHONE_CALL: N_("phone call (assisted)"),
+}
 
 
 class Outcome(enum.Enum):
@@ -175,6 +191,7 @@ class Case(TimestampMixin, Model):
         back_populates="case", order_by="Recommendation.id", cascade="all, delete-orphan"
     )
     identity: Mapped[ComplainantIdentity | None] = relationship(cascade="all, delete-orphan")
+    assistance: Mapped[CaseAssistance | None] = relationship(back_populates="case")
 
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.status.value}>"
@@ -215,6 +232,28 @@ class ComplainantIdentity(TimestampMixin, Model):
     contact_encrypted: Mapped[bytes] = mapped_column(LargeBinary)  # JSON {"phone": ..., "email": ...}
     phone_masked: Mapped[str | None] = mapped_column(String(32))  # "+232 ••• ••56"
     email_masked: Mapped[str | None] = mapped_column(String(64))  # "s•••@•••.org"
+
+
+class CaseAssistance(TimestampMixin, Model):
+    """A case a member of staff entered on the complainant's behalf (met in person, or on the phone): who
+    entered it, the consent the complainant gave (the wording they were read, kept as shown), that the text was
+    read back to them and confirmed, their language and how they want to be contacted. No personal data."""
+
+    __tablename__ = "case_assistances"
+    __table_args__ = (
+        CheckConstraint("contact_by IN ('none', 'sms', 'whatsapp')", name="contact_by_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    assisted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    consent_wording: Mapped[str] = mapped_column(Text)
+    read_back_confirmed: Mapped[bool] = mapped_column(Boolean)
+    language: Mapped[str] = mapped_column(String(8))
+    contact_by: Mapped[str] = mapped_column(String(16))  # none, sms, whatsapp
+
+    case: Mapped[Case] = relationship(back_populates="assistance")
+    assisted_by: Mapped[User] = relationship()
 
 
 class CaseEvent(Model):

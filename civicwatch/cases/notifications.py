@@ -9,14 +9,14 @@ from collections.abc import Callable
 
 from flask_babel import force_locale, format_date, gettext
 
-from civicwatch.cases.identity import contact_of
+from civicwatch.cases.identity import contact_of, texts_channel
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.i18n import N_
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.queries import is_opted_out, phone_language
 from civicwatch.messaging.segments import prefer_gsm7
-from civicwatch.phones import phone_hash
+from civicwatch.phones import contact_hash
 from civicwatch.templating import DATE_PATTERN
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,16 @@ def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) 
     called in the phone's language (the language it chose with LANG)."""
     if case.contact_phone_hash is None:
         return None
-    phone = contact_of(case).get("phone")
+    contact = contact_of(case)
+    phone = contact.get("phone")
     if not phone:
         return None
-    number_hash = phone_hash(phone)
+    channel = texts_channel(contact)
+    number_hash = contact_hash(phone, channel)
     if is_opted_out(number_hash):
         log.info("no sms for case %s: the number texted STOP", case.id)
         return None
     if callable(text):
         with force_locale(phone_language(number_hash)):
             text = text()
-    return queue_sms(phone, prefer_gsm7(text), purpose, case.id)
+    return queue_sms(phone, prefer_gsm7(text), purpose, case.id, channel)

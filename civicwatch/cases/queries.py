@@ -12,7 +12,16 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.models import IN_PROGRESS, OPEN_STATUSES, Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
+from civicwatch.cases.models import (
+    IN_PROGRESS,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseMessage,
+    CaseStatus,
+    Channel,
+    MessageKind,
+)
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.cases.search import search_condition
 from civicwatch.database import utcnow
@@ -184,6 +193,7 @@ class DashboardFigures:
     closed_this_quarter: int = 0
     body: Body | None = None
     queue_counts: dict[str, int] = field(default_factory=dict)
+    received_by_channel: dict[Channel, int] = field(default_factory=dict)  # this quarter, most first
 
 
 def quarter_start(now: dt.datetime) -> dt.datetime:
@@ -234,6 +244,12 @@ def _in_progress_counts(scope: Select, now: dt.datetime, user: User) -> dict[Cas
     return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in db.session.execute(grouped)}
 
 
+def _received_by_channel(scope: Select, since: dt.datetime) -> dict[Channel, int]:
+    grouped = (scope.where(Case.created_at >= since).with_only_columns(Case.channel, func.count())
+               .group_by(Case.channel).order_by(func.count().desc(), Case.channel))
+    return {channel: count for channel, count in db.session.execute(grouped).tuples()}
+
+
 def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
     """The figures of the dashboard: for one body (investigators: always their own), or every body."""
     now = utcnow()
@@ -262,6 +278,7 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         acknowledged_this_quarter=ack_count,
         closed_this_quarter=close_count,
         body=body,
+        received_by_channel=_received_by_channel(scope, since),
     )
     if body is None or user.role is Role.INVESTIGATOR:  # the queue tabs count what the queues list
         in_progress = total("all")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,7 @@ from civicwatch.intake.validation import (
     resolve_place,
     resolve_reported_actor,
 )
+from civicwatch.phones import SMS
 from civicwatch.routing import operations as routing
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Submission:
     urgent: bool = False  # the sender says someone is hurt, held or threatened right now
     keep_originals: bool = False  # the sender asks to keep the files as sent, sealed, as evidence
     fears_retaliation: bool = False  # the sender fears retaliation: check-ins after closure
+    texts_by: str = SMS  # how texts reach `phone`: "sms" or "whatsapp"
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     region, district = resolve_place(submission.region_code, submission.district_code)
     location_text = clean_optional(submission.location_text, "location_text", LOCATION_MAX)
     reported_actor, actor_row = resolve_reported_actor(submission.reported_actor)
-    contact = contact_details(submission.phone, submission.email)
+    contact = contact_details(submission.phone, submission.email, submission.texts_by)
     files = prepare_uploads(list(submission.attachments), submission.keep_originals)
 
     code = _fresh_receipt_code()
@@ -132,8 +134,10 @@ def _fresh_receipt_code() -> str:
     raise RuntimeError("could not draw an unused receipt code")
 
 
-def receive_complaint(submission: Submission, actor: Any = None, key: IdempotencyKey | None = None) -> Receipt:
-    """Store, route and COMMIT a complaint, in one transaction.
+def receive_complaint(submission: Submission, actor: Any = None, key: IdempotencyKey | None = None,
+                      on_stored: Callable[[Case], object] | None = None) -> Receipt:
+    """Store, route and COMMIT a complaint, in one transaction. `on_stored` writes what goes with the case
+    (an assisted report's record) in that transaction, before routing.
 
     The model reads the text before anything is written, so no lock is held while it works. Routing that
     fails (a broken model, a bad rule, a database error while routing) leaves the complaint in the triage
@@ -143,6 +147,8 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     reading = routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1),
                                                 TEXT_MAX))
     case, code = submit_complaint(submission, actor)
+    if on_stored is not None:
+        on_stored(case)
     receipt = Receipt(case.id, case.reference, code, file_fingerprints(case) if submission.attachments else ())
     if key is not None:
         remember_submission(key, receipt.case_id, receipt.code, {"files": receipt.files} if receipt.files else None)

@@ -98,3 +98,20 @@ def revoke_tracking() -> None:
     if case is not None and value is not None and value.get("generation") == (case.tracking_generation or 0):
         case.tracking_generation = (case.tracking_generation or 0) + 1
     close_tracking()
+
+
+ASSISTED_RECEIPT_KEY = "assisted_receipt"
+
+
+def remember_assisted_receipt(reference: str, code: str, language: str) -> None:
+    """The receipt of a complaint entered for someone, until the assistant's slip page shows it once."""
+    session[ASSISTED_RECEIPT_KEY] = _seal({"reference": reference, "code": code, "language": language,
+                                           "at": utcnow().timestamp()})
+
+
+def take_assisted_receipt() -> dict | None:
+    value = _unseal(session.pop(ASSISTED_RECEIPT_KEY, None))
+    if value is None or utcnow().timestamp() - float(value.get("at", 0)) > RECEIPT_SHOW_WITHIN_SECONDS:
+        return None
+    return {"reference": str(value.get("reference", "")), "code": str(value.get("code", "")),
+            "language": str(value.get("language", ""))}

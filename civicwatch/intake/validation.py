@@ -16,13 +16,15 @@ from civicwatch.cases.models import Channel
 from civicwatch.database import deployment_date
 from civicwatch.errors import DomainError
 from civicwatch.i18n import N_
+from civicwatch.phones import SMS
 from civicwatch.taxonomy.models import Actor, District, Region
 from civicwatch.taxonomy.queries import by_code
 from civicwatch.text import tidy_text
 
 TEXT_MAX = 5000
-# The web form asks for enough to act on; an SMS or an Open311 report may be short and is still kept.
-TEXT_MIN = {Channel.WEB: 20}
+# The web form and staff taking a complaint down ask for enough to act on; an SMS or an Open311 report may be
+# short and is still kept.
+TEXT_MIN = {Channel.WEB: 20, Channel.IN_PERSON: 20, Channel.PHONE_CALL: 20}
 LOCATION_MAX = 500
 MESSAGE_MAX = 5000
 EMAIL_MAX = 254
@@ -136,7 +138,11 @@ def normalise_contact_email(raw: str | None) -> str | None:
         raise SubmissionError("email_invalid", "email") from exc
 
 
-def contact_details(phone: str | None, email: str | None) -> dict[str, str] | None:
+def contact_details(phone: str | None, email: str | None, texts_by: str = SMS) -> dict[str, str] | None:
+    """The contact details to keep; `texts_by` ("sms", "whatsapp") is kept beside a phone reached otherwise
+    than by SMS, so that news of the case goes back on that channel."""
     given = {"phone": normalise_phone(phone), "email": normalise_contact_email(email)}
     contact = {key: value for key, value in given.items() if value}
+    if "phone" in contact and texts_by != SMS:
+        contact["texts_by"] = texts_by
     return contact or None

@@ -36,6 +36,7 @@ from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE, honours_opt_out, max_age, record_opt_out
 from civicwatch.messaging.queries import is_opted_out, opted_out_among
 from civicwatch.messaging.senders import UNSUBSCRIBED_ERROR_CODE, SendError, SmsSender
+from civicwatch.phones import TEXT_CHANNELS, twilio_address
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,8 @@ def _claim_batch(worker_id: str, limit: int, to_hash: str | None) -> tuple[bool,
     older = aliased(OutboundMessage)
     waiting_before = exists().where(older.to_hash == OutboundMessage.to_hash, older.id < OutboundMessage.id,
                                     older.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
-    candidates = select(OutboundMessage.id).where(_due(now), OutboundMessage.channel == "sms", ~waiting_before)
+    candidates = select(OutboundMessage.id).where(_due(now), OutboundMessage.channel.in_(TEXT_CHANNELS),
+                                                 ~waiting_before)
     if to_hash is not None:
         candidates = candidates.where(OutboundMessage.to_hash == to_hash)
     candidates = candidates.order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(limit)
@@ -188,7 +190,8 @@ def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
         return None
     attempts = message.attempts + 1
     try:
-        provider_sid = sender.send(decrypt_text(message.to_encrypted), message.text)
+        provider_sid = sender.send(twilio_address(decrypt_text(message.to_encrypted), message.channel),
+                                   message.text)
     except SendError as error:
         _record_failure(message, worker_id, report, error, attempts, now)
         return None

@@ -18,7 +18,7 @@ from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut
 from civicwatch.messaging.queries import is_opted_out
-from civicwatch.phones import phone_hash
+from civicwatch.phones import SMS, contact_hash
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +35,15 @@ def max_age() -> dt.timedelta:
     return dt.timedelta(hours=current_app.config.get("OUTBOX_MAX_AGE_HOURS", 48))
 
 
-def queue_sms(phone_e164: str, text: str, purpose: str, case_id: int | None = None) -> OutboundMessage:
-    """Owe `phone_e164` a text, stored encrypted. A number that opted out (STOP) gets a cancelled row
-    instead, kept so that staff can see the message was not sent."""
+def queue_sms(phone_e164: str, text: str, purpose: str, case_id: int | None = None,
+              channel: str = SMS) -> OutboundMessage:
+    """Owe `phone_e164` a text on `channel` (SMS or WhatsApp), stored encrypted. A number that opted out
+    (STOP) on that channel gets a cancelled row instead, kept so that staff can see the message was not sent."""
     now = utcnow()
-    number_hash = phone_hash(phone_e164)
+    number_hash = contact_hash(phone_e164, channel)
     message = OutboundMessage(
         case_id=case_id,
-        channel="sms",
+        channel=channel,
         to_encrypted=encrypt_text(phone_e164),
         to_hash=number_hash,
         body_encrypted=encrypt_text(text),

@@ -14,6 +14,7 @@ from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from civicwatch.phones import WHATSAPP_PREFIX
 from civicwatch.settings import is_production, twilio_configured
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ class SmsSender(Protocol):
     name: str
 
     def send(self, to: str, body: str) -> str:
-        """Hand the message over; return the provider's message SID, or raise SendError."""
+        """Hand the message over; return the provider's message SID, or raise SendError. `to` is Twilio's
+        address: E.164 for an SMS, "whatsapp:+..." for WhatsApp."""
         ...
 
 
@@ -47,15 +49,23 @@ class TwilioSender:
     name = "twilio"
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, status_callback: str | None = None,
-                 http_client: HttpClient | None = None, timeout: float = 10.0) -> None:
+                 http_client: HttpClient | None = None, timeout: float = 10.0,
+                 whatsapp_from: str | None = None) -> None:
         self.from_number = from_number
+        self.whatsapp_from = whatsapp_from  # "whatsapp:+...", the WhatsApp sender; None: WhatsApp is off
         self.status_callback = status_callback
         self.client = Client(account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout))
 
     def send(self, to: str, body: str) -> str:
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
+        sender = self.from_number
+        if to.startswith(WHATSAPP_PREFIX):
+            # A reply goes back on the channel the citizen used, from the WhatsApp sender.
+            if not self.whatsapp_from:
+                raise SendError("no WhatsApp sender configured (TWILIO_WHATSAPP_NUMBER)", permanent=True)
+            sender = self.whatsapp_from
         try:
-            message = self.client.messages.create(to=to, from_=self.from_number, body=body, **extra)
+            message = self.client.messages.create(to=to, from_=sender, body=body, **extra)
         except TwilioRestException as exc:
             # exc.msg can quote the number; keep only the status and Twilio's code.
             raise SendError(f"Twilio error {exc.code or 'without code'} (HTTP {exc.status})", exc.code,
@@ -85,7 +95,8 @@ def build_sender(config: dict, http_client: HttpClient | None = None) -> SmsSend
     if sid and token and number:
         callback = str(config.get("PUBLIC_BASE_URL", "")).rstrip("/") + "/sms/status"
         return TwilioSender(sid, token, number, status_callback=callback, http_client=http_client,
-                            timeout=float(config.get("TWILIO_TIMEOUT_SECONDS", 10)))
+                            timeout=float(config.get("TWILIO_TIMEOUT_SECONDS", 10)),
+                            whatsapp_from=config.get("TWILIO_WHATSAPP_NUMBER") or None)
     if simulator_allowed(config):
         return SimulatorSender()
     return None

@@ -25,7 +25,7 @@ from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import route_stored_case
 from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms, record_opt_out
-from civicwatch.phones import normalise_sender, phone_hash
+from civicwatch.phones import contact_hash, split_sender
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText
 from civicwatch.sms.operations import IncomingSms, receive_sms
@@ -61,14 +61,16 @@ class InboxReport:
                            self.set_aside + other.set_aside)
 
 
-def accept_text(message_sid: str, sender: str, body: str, now: dt.datetime | None = None) -> None:
+def accept_text(message_sid: str, sender: str, body: str, now: dt.datetime | None = None, media: int = 0) -> None:
     """Keep an inbound text until a worker answers it, committed before this returns (the webhook
     acknowledges it next). One row, its own transaction, outside the ORM session: the webhook's whole cost.
-    `message_sid` must be a checked SID; the sender and the text only reach the database encrypted."""
+    `message_sid` must be a checked SID; the sender and the text only reach the database encrypted. `sender`
+    is Twilio's From: "+232..." for an SMS, "whatsapp:+232..." for WhatsApp. `media`: how many files came
+    with it (they are not fetched: the reply says so)."""
     _ACCEPT(db.engine, {
         "message_sid": message_sid,
         "sender_hash": keyed_hash(SENDER_HASH_PURPOSE, sender),
-        "payload_encrypted": encrypt_json({"from": sender, "body": body}),
+        "payload_encrypted": encrypt_json({"from": sender, "body": body, "media": media}),
         "received_at": now or utcnow(),
         "attempts": 0,
     })
@@ -125,16 +127,19 @@ def _claim_batch(limit: int) -> list[Row]:
 def _answer(row: Row) -> Case | None:
     """Run one text through the dialogue and owe its reply; returns a case it opened. Flushes only."""
     payload = decrypt_json(row.payload_encrypted)
-    phone = normalise_sender(payload.get("from"))
+    sender = split_sender(payload.get("from"))
     db.session.execute(delete(InboxText).where(InboxText.id == row.id))
-    if phone is None:
+    if sender is None:
         log.warning("inbound sms %s from a sender that is not a phone number; not answered", row.message_sid)
         return None
-    outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or ""),
+    channel, phone = sender
+    outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or "",
+                                      channel=channel, media=int(payload.get("media") or 0)),
                           now=row.received_at)
     if outcome.reply and not outcome.duplicate:
         case_id = outcome.case.id if outcome.case is not None else None
-        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id)
+        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id,
+                  channel)
     return outcome.opened_case
 
 
@@ -145,14 +150,15 @@ def _tell_sender_it_was_set_aside(row: InboxText) -> None:
         payload = decrypt_json(row.payload_encrypted)
     except (DecryptionError, ValueError):
         return
-    phone = normalise_sender(payload.get("from"))
-    if phone is None:
+    sender = split_sender(payload.get("from"))
+    if sender is None:
         return
+    channel, phone = sender
     if classify(clean_text(payload.get("body")))[0] is Event.STOP:
-        record_opt_out(phone_hash(phone), "keyword")
-        queue_sms(phone, render_reply(Reply.STOPPED), STOP_CONFIRMATION)
+        record_opt_out(contact_hash(phone, channel), "keyword")
+        queue_sms(phone, render_reply(Reply.STOPPED), STOP_CONFIRMATION, channel=channel)
         return
-    queue_sms(phone, render_reply(Reply.NOT_ACCEPTED), TEXT_REPLY)
+    queue_sms(phone, render_reply(Reply.NOT_ACCEPTED), TEXT_REPLY, channel=channel)
 
 
 def process_inbox(limit: int = 100) -> InboxReport:

@@ -38,7 +38,7 @@ from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out
 from civicwatch.messaging.queries import phone_language
 from civicwatch.messaging.segments import prefer_gsm7
-from civicwatch.phones import phone_hash
+from civicwatch.phones import SMS, contact_hash
 from civicwatch.sms.conversations import (
     ConversationRow,
     claim_message_sid,
@@ -75,6 +75,8 @@ class IncomingSms:
     message_sid: str
     phone: str  # E.164
     body: str
+    channel: str = SMS  # "sms" or "whatsapp": the number's identity, and where the reply goes
+    media: int = 0  # files sent with it, which are not taken
 
 
 @dataclass
@@ -112,11 +114,13 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
     `now` is when the text arrived (the follow-up windows are judged against it), not when it is answered.
     """
     now = now or utcnow()
-    number_hash = phone_hash(incoming.phone)
+    number_hash = contact_hash(incoming.phone, incoming.channel)
     inbound_id = claim_message_sid(incoming.message_sid, number_hash, encrypt_text(incoming.body), now)
     if inbound_id is None:
         stored = stored_reply(incoming.message_sid)
         return SmsOutcome(reply=decrypt_text(stored) if stored else None, duplicate=True)
+    if incoming.media and not clean_text(incoming.body):
+        return _refuse_media(inbound_id, number_hash, now)
     conversation = lock_conversation(number_hash, incoming.phone, now)
     decision = decide(snapshot_of(conversation), incoming.body, now)
     addressed = addressed_case(decision, incoming.body, number_hash, conversation)
@@ -130,12 +134,25 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
         step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now, addressed))
     move_conversation(conversation, decision, step, now)
     reply = None if decision.silent else prefer_gsm7(step.reply)
+    if reply and incoming.media:
+        with force_locale(phone_language(number_hash)):
+            reply = reply + " " + prefer_gsm7(render_reply(Reply.MEDIA_NOT_KEPT))
     record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
                  encrypt_text(reply) if reply else None, now)
     log.info("sms %s: %s -> %s", inbound_id, decision.event.value, decision.action.value)
     return SmsOutcome(reply=reply, opened_case=step.case if step.opened else None,
                       case=step.case,
                       confirms_opt_out=decision.action is Action.OPT_OUT)
+
+
+def _refuse_media(inbound_id: int, number_hash: str, now: dt.datetime) -> SmsOutcome:
+    """A photo, voice note or file without words: not fetched (nothing from it can be checked or kept safely
+    here), and the sender is asked to write instead. The conversation stays where it was."""
+    with force_locale(phone_language(number_hash)):
+        reply = prefer_gsm7(render_reply(Reply.MEDIA_REFUSED))
+    record_reply(inbound_id, "media", None, encrypt_text(reply), now)
+    log.info("sms %s: media refused", inbound_id)
+    return SmsOutcome(reply=reply)
 
 
 def snapshot_of(conversation: ConversationRow) -> Snapshot:
@@ -299,7 +316,8 @@ def _keep_fragment(ctx: _Context) -> _Step:
 
 
 def _open_case(ctx: _Context) -> _Step:
-    submission = Submission(text=ctx.decision.text, channel=Channel.SMS, phone=ctx.incoming.phone)
+    submission = Submission(text=ctx.decision.text, channel=Channel(ctx.incoming.channel), phone=ctx.incoming.phone,
+                            texts_by=ctx.incoming.channel)
     try:
         case, receipt_code = submit_complaint(submission)
     except SubmissionError as error:
@@ -320,7 +338,7 @@ def _add_to_case(ctx: _Context) -> _Step:
         return _open_case(ctx)
     answers = case.waiting_since is not None
     try:
-        add_complainant_message(case, ctx.decision.text, Channel.SMS)
+        add_complainant_message(case, ctx.decision.text, Channel(ctx.incoming.channel))
     except SubmissionError:
         return _Step(render_reply(Reply.NOT_ACCEPTED), case, failed=True)
     if answers:

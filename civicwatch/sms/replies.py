@@ -62,6 +62,11 @@ class Reply(enum.Enum):
                         "text STATUS and your code again.")
     # LANG and a language: the reply is already in the new language, and says how to go back.
     LANGUAGE_SET = N_("CivicWatch: we will text you in English. For French text LANG FR, for Krio LANG KRIO.")
+    # A photo, voice note or file (WhatsApp): not fetched. Alone, this is the reply; with words, the second
+    # one follows the reply to the words.
+    MEDIA_REFUSED = N_("CivicWatch: we cannot take photos, voice notes or files here. Please write what happened, "
+                       "where and when.")
+    MEDIA_NOT_KEPT = N_("Your photo or file was not kept: we take only words here.")
     LANGUAGE_HOW = N_("CivicWatch: for English text LANG EN, for French (Francais) LANG FR, for Krio LANG KRIO.")
 
 

@@ -68,6 +68,14 @@ def message_sid_of(form: MultiDict) -> str:
     return sid
 
 
+def media_count_of(form: MultiDict) -> int:
+    """How many files came with the message (Twilio's NumMedia; WhatsApp photos and voice notes)."""
+    count = form.get("NumMedia") or "0"
+    if not count.isdigit() or len(count) > 3:
+        abort(400)
+    return int(count)
+
+
 # How long Twilio is asked to wait before it sends a webhook again that the database could not take.
 RETRY_AFTER_SECONDS = 30
 
@@ -96,9 +104,11 @@ def retried_when_the_database_fails(view: Callable[..., Any]) -> Callable[..., A
 @signed_webhook
 @retried_when_the_database_fails
 def inbound() -> Response:
-    """Keep the text (once per MessageSid) and acknowledge it; a worker answers it through the outbox."""
+    """Keep the text (once per MessageSid) and acknowledge it; a worker answers it through the outbox. SMS and
+    WhatsApp alike: Twilio writes a WhatsApp sender as "whatsapp:+232...", and the reply goes back that way."""
     require_twilio_signature()
-    accept_text(message_sid_of(request.form), request.form.get("From") or "", request.form.get("Body") or "")
+    accept_text(message_sid_of(request.form), request.form.get("From") or "", request.form.get("Body") or "",
+                media=media_count_of(request.form))
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
 

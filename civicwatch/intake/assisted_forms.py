@@ -1,0 +1,101 @@
+"""The form a member of staff fills in for a complaint taken down on someone's behalf (staff page, English)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields import TelField
+from wtforms.validators import InputRequired, ValidationError
+
+from civicwatch.cases.models import Channel
+from civicwatch.i18n import offered_languages
+from civicwatch.intake import validation
+from civicwatch.intake.assisted import CONSENT_WORDING, NO_CONTACT, Assistance
+from civicwatch.intake.forms import ReportForm, _actor_choices, cached, checked_by
+from civicwatch.intake.idempotency import FORM_KEY_PATTERN, IdempotencyKey, new_form_key
+from civicwatch.intake.operations import Submission
+from civicwatch.intake.validation import SubmissionError
+
+CHANNEL_CHOICES = [(Channel.IN_PERSON.value, "In person (a meeting, a visit, a committee's table)"),
+                   (Channel.PHONE_CALL.value, "By phone (they called, or were called)")]
+CONTACT_CHOICES = [(NO_CONTACT, "No contact: they follow up with the receipt code"),
+                   ("sms", "By SMS to their phone"), ("whatsapp", "By WhatsApp to their phone")]
+
+
+class AssistedReportForm(FlaskForm):
+    channel = RadioField("How did you take the complaint?", choices=CHANNEL_CHOICES,
+                         validators=[InputRequired("Choose in person or by phone.")])
+    language = SelectField("The complainant's language", choices=[],
+                           description="Their texts and their receipt slip are written in it.")
+    text = TextAreaField("What happened, in the complainant's words",
+                         description="Write what they say, not your summary. Then read it back to them.",
+                         validators=[checked_by(lambda value: validation.clean_text(
+                             value, "text", validation.TEXT_MIN[Channel.IN_PERSON], validation.TEXT_MAX))])
+    area = StringField("Area", description="Optional. The district, or only the region.")
+    location_text = StringField("Place", description="Optional. A village, a street, a checkpoint.")
+    reported_actor = SelectField("Who was involved?", choices=[])
+    contact_by = RadioField("Does the complainant want to be contacted, and how?", choices=CONTACT_CHOICES,
+                            validators=[InputRequired("Choose whether and how they want to be contacted.")])
+    phone = TelField("Their phone number", validators=[checked_by(validation.normalise_phone)],
+                     description="Only for contact by SMS or WhatsApp. Kept apart from the complaint.")
+    consent = BooleanField("I read the consent wording above to the complainant, and they agreed.")
+    read_back = BooleanField("I read the complaint back to them and they confirmed it is what they said.")
+    form_key = HiddenField(default=new_form_key, render_kw={"autocomplete": "off"})
+    submit = SubmitField("Send the complaint")
+
+    consent_wording = CONSENT_WORDING
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [(language.code, language.name) for language in offered_languages()]
+        self.reported_actor.choices = [(validation.UNKNOWN_ACTOR, "Not known"),
+                                       *cached("report_actor_choices", _actor_choices)]
+
+    def validate_area(self, field: Field) -> None:
+        try:
+            validation.resolve_place(*self.place_codes())
+        except SubmissionError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def validate_contact_by(self, field: Field) -> None:
+        if field.data != NO_CONTACT and not (self.phone.data or "").strip():
+            raise ValidationError("Give their phone number, or choose no contact.")
+        if field.data == NO_CONTACT and (self.phone.data or "").strip():
+            raise ValidationError("They chose no contact: remove the phone number, or choose SMS or WhatsApp.")
+
+    def validate_consent(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError("Without the complainant's consent, the complaint cannot be entered.")
+
+    def validate_read_back(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError("Read the complaint back to them, and tick this when they confirm it.")
+
+    def validate_form_key(self, field: Field) -> None:
+        if not FORM_KEY_PATTERN.fullmatch(field.data or ""):
+            field.data = new_form_key()
+            raise ValidationError("This form could not be accepted. Please check it and send it again.")
+
+    def idempotency_key(self, user_id: int) -> IdempotencyKey | None:
+        """The form's key, under the assistant's own scope; None when the form carries none that is valid."""
+        value = self.form_key.data or ""
+        return IdempotencyKey(f"assisted\n{user_id}", value) if FORM_KEY_PATTERN.fullmatch(value) else None
+
+    def place_codes(self) -> tuple[str | None, str | None]:
+        return ReportForm.place_codes(self)  # the same "region:"/"district:" field
+
+    def submission(self) -> Submission:
+        region, district = self.place_codes()
+        contact = self.contact_by.data != NO_CONTACT
+        return Submission(
+            text=self.text.data or "", channel=Channel(self.channel.data), region_code=region,
+            district_code=district, location_text=self.location_text.data,
+            reported_actor=self.reported_actor.data or None, phone=self.phone.data if contact else None,
+            texts_by=self.contact_by.data if contact else "sms",
+        )
+
+    def assistance(self) -> Assistance:
+        return Assistance(channel=Channel(self.channel.data), language=self.language.data,
+                          contact_by=self.contact_by.data, consent_given=bool(self.consent.data),
+                          read_back_confirmed=bool(self.read_back.data))
