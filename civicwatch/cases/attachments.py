@@ -188,7 +188,11 @@ def upload_root() -> Path:
 
 def attachment_path(attachment: Attachment) -> Path:
     """Where the stored file lives. Stored names are random hex plus an extension: they cannot escape UPLOAD_DIR."""
-    name = attachment.stored_name or ""
+    return stored_path(attachment.stored_name or "")
+
+
+def stored_path(name: str) -> Path:
+    """Where the file stored under `name` lives (NotFoundError for a name we never give)."""
     if not _STORED_NAME.fullmatch(name):
         raise NotFoundError("This file is not available.")
     return upload_root() / name[:2] / name

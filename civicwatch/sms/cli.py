@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.cases.attachments import sweep_orphaned_uploads
-from civicwatch.cli import cli
+from civicwatch.cli import WORKER_JOBS, WorkerJob, cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DATABASE_DOWN, DeliveryReport, UnrecordedSends, deliver_due_messages
@@ -63,6 +63,7 @@ def deliver_command(once: bool, interval: float) -> None:
     total, answered = DeliveryReport(), InboxReport()
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
     next_sweep, next_routing, next_patterns, outage = utcnow(), utcnow(), utcnow(), 0
+    next_jobs = {job.name: utcnow() for job in WORKER_JOBS}
     try:
         with stop_on_signal() as stopping:
             while not stopping():
@@ -70,6 +71,8 @@ def deliver_command(once: bool, interval: float) -> None:
                 next_routing = _route_unrouted_when_due(next_routing)
                 _refresh_statistics_when_due()
                 next_patterns = _detect_patterns_when_due(next_patterns)
+                for job in WORKER_JOBS:
+                    next_jobs[job.name] = _run_job_when_due(job, next_jobs[job.name])
                 try:
                     report, inbox = _round(sender, worker, unrecorded)
                 except DATABASE_DOWN as error:
@@ -166,6 +169,24 @@ def _detect_patterns_when_due(due: dt.datetime) -> dt.datetime:
         return now + every
     if report.raised or report.updated:
         click.echo(f"Pattern alerts: {report.raised} raised, {report.updated} updated.")
+    return now + every
+
+
+def _run_job_when_due(job: WorkerJob, due: dt.datetime) -> dt.datetime:
+    """Run a registered periodic job if it is enabled and due; returns when to look next. Never stops the
+    worker."""
+    now = utcnow()
+    every = job.every(current_app)
+    if every is None or now < due:
+        return due if every is not None else now + SWEEP_UPLOADS_EVERY
+    try:
+        line = job.run()
+    except (OSError, SQLAlchemyError) as error:
+        _rollback_quietly()
+        log.warning("outbox worker: %s not run (%s); next try later", job.name, type(error).__name__)
+        return now + every
+    if line:
+        click.echo(line)
     return now + every
 
 
