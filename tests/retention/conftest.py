@@ -67,18 +67,19 @@ def staff(app: Flask) -> Staff:
                  add_user("other", Role.INVESTIGATOR, "human_rights_commission"), add_user("triage", Role.TRIAGE))
 
 
-def personal_case(staff: Staff, status: CaseStatus = CaseStatus.CLOSED, body: str = "police_oversight") -> Case:
+def personal_case(staff: Staff, status: CaseStatus = CaseStatus.CLOSED, body: str = "police_oversight",
+                  phone: str = PHONE) -> Case:
     """A committed case of `status` whose personal content is everywhere the app keeps it."""
     case = create_case(status, body, text=f"My neighbour {WORDS} was beaten at Wilberforce Street station.",
-                       contact={"phone": PHONE, "email": EMAIL}, location_text="Wilberforce Street",
+                       contact={"phone": phone, "email": EMAIL}, location_text="Wilberforce Street",
                        status_reason=f"Closed after talking to {WORDS}")
     add_note(case, staff.triage, NOTE)
     message_complainant(case, staff.triage, MESSAGE)
     save_attachment(case, prepare_upload(IncomingFile("zebulon-injuries.png", png_bytes())))
     db.session.add_all([
-        InboundSms(message_sid=f"SM{case.id:032d}", phone_hash=phone_hash(PHONE), body_encrypted=encrypt_text(TEXT_IN),
+        InboundSms(message_sid=f"SM{case.id:032d}", phone_hash=phone_hash(phone), body_encrypted=encrypt_text(TEXT_IN),
                    reply_encrypted=encrypt_text("Thank you"), case_id=case.id, event="text"),
-        SmsConversation(phone_hash=phone_hash(PHONE), phone_encrypted=encrypt_text(PHONE),
+        SmsConversation(phone_hash=phone_hash(phone), phone_encrypted=encrypt_text(phone),
                         state=ConversationState.IDLE, case_id=case.id),
         LabelledExample(case_id=case.id, field="theme", label="misconduct", text=case.text),
         Allegation(case_id=case.id, theme_id=case.theme_id, victim=VICTIM, location_text="Wilberforce Street",
