@@ -44,7 +44,8 @@ from civicwatch.sms.models import InboundSms, SmsConversation
 
 log = logging.getLogger(__name__)
 
-ERASED = "[erased under the retention schedule]"
+# What erased free text becomes (the columns are NOT NULL); pages say "erased" where they find it empty.
+ERASED = ""
 _CODE = re.compile(r"[a-z0-9][a-z0-9_.:\-]{0,63}")
 
 

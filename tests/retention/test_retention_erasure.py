@@ -13,18 +13,20 @@ from sqlalchemy import select, text
 from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.queries import verify_chain
 from civicwatch.cases.models import Attachment, Case, CaseStatus, ComplainantIdentity, Outcome
+from civicwatch.cases.references import new_receipt_code, receipt_hash
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.retention.erasure import ERASED
 from civicwatch.retention.models import PendingFileRemoval
 from civicwatch.transparency.rollup import refresh_statistics
-from tests.conftest import on_postgres
+from tests.conftest import csrf_token, on_postgres
 from tests.factories import create_case, staff_client
 from tests.retention.conftest import SECRETS, personal_case, run_cli, schedule
 
 PUBLIC_PAGES = ("/transparency", "/transparency/statistics.csv", "/transparency/statistics.json",
                 "/transparency/early-warning.csv", "/transparency/early-warning.json", "/published",
                 "/published/answers.csv", "/published/answers.json", "/published/feed.atom")
+CODE = new_receipt_code()
 PUBLIC_SUMMARY = "A man was mistreated at a police station; the officer was disciplined."
 
 
@@ -62,6 +64,8 @@ def erased_scene(app, clock, staff):
     for _ in range(6):
         create_case(CaseStatus.CLOSED, region="western_area")
     publish(case, staff.investigator.id, staff.admin.id)
+    case.receipt_hash = receipt_hash(CODE)
+    db.session.commit()
     path = Path(app.config["UPLOAD_DIR"]) / case.attachments[0].stored_name[:2] / case.attachments[0].stored_name
     assert path.is_file()
     schedule(CaseStatus.CLOSED, 6)
@@ -103,7 +107,7 @@ def test_statistics_are_the_same_and_the_audit_chain_verifies_after_erasure(app,
     assert db.session.query(PendingFileRemoval).count() == 0
 
 
-def test_the_erased_content_is_found_nowhere(app, erased_scene, staff, caplog):
+def test_the_erased_content_is_found_nowhere(app, client, erased_scene, staff, caplog):
     case, path = erased_scene
     admin = staff_client(app, staff.admin)
     search = "/staff/cases?queue=all&q=Quartermaine"
@@ -117,9 +121,12 @@ def test_the_erased_content_is_found_nowhere(app, erased_scene, staff, caplog):
     page = admin.get(f"/staff/cases/{case.id}").get_data(as_text=True)
     assert "was erased on" in page
     identity = admin.get(f"/staff/cases/{case.id}/identity").get_data(as_text=True)
+    client.post("/track", data={"csrf_token": csrf_token(client, "/track"), "code": CODE})
+    follow_up = client.get("/track/case").get_data(as_text=True)
+    assert case.reference in follow_up and "were erased at the end of the time we keep them" in follow_up
     stored = everything_stored()
     for secret in SECRETS:
-        assert secret not in page and secret not in identity and secret not in stored, secret
+        assert secret not in page + identity + follow_up + stored, secret
     assert secret_free_search_index()
     assert not any(secret in record.getMessage() for record in caplog.records for secret in SECRETS)
 
