@@ -88,6 +88,10 @@ class Config:
     # `window_days`; "place": a district whose cases in the last `window_days` reach `factor` times their
     # average over the `baseline_windows` windows before (and at least `min_count`).
     PATTERN_SWEEP_MINUTES = 60
+    # Retention (civicwatch/retention): every `deliver` worker erases the cases the schedules make due this often,
+    # when enabled; otherwise run `civicwatch retention apply` from cron. The schedules are in the database.
+    RETENTION_APPLY_IN_WORKER = _env_bool("CIVICWATCH_RETENTION_APPLY_IN_WORKER", False)
+    RETENTION_WORKER_HOURS = float(os.environ.get("CIVICWATCH_RETENTION_WORKER_HOURS", "24"))
     PATTERN_RULES: tuple[dict[str, object], ...] = (
         {"code": "force_by_subject", "kind": "subject", "theme": "abuse_of_force", "min_count": 3,
          "window_days": 90},

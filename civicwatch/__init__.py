@@ -29,6 +29,7 @@ from civicwatch.patterns import views as patterns_views
 from civicwatch.public import views as public_views
 from civicwatch.publishing import views as publishing_views
 from civicwatch.request_limits import bound_request_bodies
+from civicwatch.retention import views as retention_views
 from civicwatch.routing import case_views  # noqa: F401  (the case page's routing actions, on the cases blueprint)
 from civicwatch.routing import views as routing_views
 from civicwatch.security_headers import register_security_headers
@@ -56,6 +57,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     routing_views.blueprint,
     disclosure_views.blueprint,
     patterns_views.blueprint,
+    retention_views.blueprint,
 )
 
 

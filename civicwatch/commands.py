@@ -17,6 +17,7 @@ from civicwatch.demo import cli as demo_cli
 from civicwatch.intake import cli as intake_cli
 from civicwatch.interfaces import cli as interfaces_cli
 from civicwatch.patterns import cli as patterns_cli
+from civicwatch.retention import cli as retention_cli
 from civicwatch.routing import cli as routing_cli
 from civicwatch.sms import cli as sms_cli
 from civicwatch.transparency import cli as transparency_cli
@@ -24,7 +25,7 @@ from civicwatch.transparency import cli as transparency_cli
 # The modules whose commands are on the group (importing them is what adds the commands).
 COMMAND_MODULES: tuple[ModuleType, ...] = (
     routing_cli, accounts_cli, audit_cli, demo_cli, sms_cli, intake_cli, transparency_cli, interfaces_cli,
-    classify_cli, patterns_cli, cases_cli,
+    classify_cli, patterns_cli, cases_cli, retention_cli,
 )
 
 # Work that `make run` needs done before serving (for example training a model when none exists).

@@ -32,6 +32,7 @@ from civicwatch.patterns.models import (  # noqa: F401
     SubjectLink,
 )
 from civicwatch.publishing.models import Publication, PublicationStatus  # noqa: F401
+from civicwatch.retention.models import CaseErasure, LegalHold, PendingFileRemoval, RetentionSchedule  # noqa: F401
 from civicwatch.routing.models import RoutingDecision, RoutingRule  # noqa: F401
 from civicwatch.sms.models import (  # noqa: F401
     ConversationState,

@@ -202,6 +202,7 @@ def attachment_path(attachment: Attachment) -> Path:
 
 
 def stored_path(stored_name: str | None) -> Path:
+    """Where the file stored under `stored_name` lives (NotFoundError for a name we never give)."""
     name = stored_name or ""
     if not _STORED_NAME.fullmatch(name):
         raise NotFoundError("This file is not available.")

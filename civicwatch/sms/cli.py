@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from civicwatch.cases.attachments import sweep_orphaned_uploads
 from civicwatch.cases.reminders import send_deadline_alerts
 from civicwatch.cases.retaliation import send_due_check_ins
-from civicwatch.cli import cli
+from civicwatch.cli import WORKER_JOBS, WorkerJob, cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DATABASE_DOWN, DeliveryReport, UnrecordedSends, deliver_due_messages
@@ -67,6 +67,7 @@ def deliver_command(once: bool, interval: float) -> None:
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
     next_sweep, next_routing, next_patterns, outage = utcnow(), utcnow(), utcnow(), 0
     next_alerts, next_check_ins = utcnow(), utcnow()
+    next_jobs = {job.name: utcnow() for job in WORKER_JOBS}
     try:
         with stop_on_signal() as stopping:
             while not stopping():
@@ -76,6 +77,8 @@ def deliver_command(once: bool, interval: float) -> None:
                 next_patterns = _detect_patterns_when_due(next_patterns)
                 next_alerts = _send_deadline_alerts_when_due(next_alerts)
                 next_check_ins = send_check_ins_when_due(next_check_ins)
+                for job in WORKER_JOBS:
+                    next_jobs[job.name] = _run_job_when_due(job, next_jobs[job.name])
                 try:
                     report, inbox = _round(sender, worker, unrecorded)
                 except DATABASE_DOWN as error:
@@ -209,6 +212,24 @@ def send_check_ins_when_due(due: dt.datetime) -> dt.datetime:
         if sent:
             click.echo(f"Retaliation check-ins asked: {sent}.")
     return now + CHECK_INS_EVERY
+
+
+def _run_job_when_due(job: WorkerJob, due: dt.datetime) -> dt.datetime:
+    """Run a registered periodic job if it is enabled and due; returns when to look next. Never stops the
+    worker."""
+    now = utcnow()
+    every = job.every(current_app)
+    if every is None or now < due:
+        return due if every is not None else now + SWEEP_UPLOADS_EVERY
+    try:
+        line = job.run()
+    except (OSError, SQLAlchemyError) as error:
+        _rollback_quietly()
+        log.warning("outbox worker: %s not run (%s); next try later", job.name, type(error).__name__)
+        return now + every
+    if line:
+        click.echo(line)
+    return now + every
 
 
 def _sweep_uploads_when_due(due: dt.datetime) -> dt.datetime:

@@ -26,6 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"intake"}),
     frozenset({"sms"}),
     frozenset({"interfaces"}),
+    frozenset({"retention"}),  # erases personal content wherever it is kept, SMS included: above them all
     frozenset({"demo", "public", "oversight"}),
 )
 # Modules directly under civicwatch/ that every domain may import. They import only each other.

@@ -1,0 +1,207 @@
+"""Erasing a case's personal content under its schedule, keeping what the statistics need.
+
+Kept: the case's reference, theme, actor, place (region, district), body, dates, status, outcome and rating; the
+allegations' acts, services, subjects, places, dates and findings; remedies' states; routing decisions; the
+published (already redacted) answer; the audit log, which only ever holds fingerprints of text. Gone: the
+complaint's words and place in words, the complainant's contact details (identity vault) and phone hash, every
+message and staff note, attachments and their files, texts in and out (bodies and numbers), the SMS dialogue of
+the number, staff texts about the case (findings, drafts, reasons, recommendations' words, disclosure reasons),
+the free text in events and routing explanations, and the labelled examples copied from the complaint.
+
+One case is one transaction. Files cannot be part of it: each file's name is queued (PendingFileRemoval) in the
+same transaction, and removed from the disk after the commit. If the process dies in between, the queue row
+says which files are left, and the next run (or the worker) removes them first.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from civicwatch.accounts.models import User
+from civicwatch.audit.operations import record_audit
+from civicwatch.audit.values import FREE_TEXT_FIELDS
+from civicwatch.cases.attachments import stored_path
+from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, Recommendation
+from civicwatch.classify.models import LabelledExample
+from civicwatch.database import rollback_quietly, utcnow
+from civicwatch.disclosure.models import DisclosureRequest
+from civicwatch.errors import NotFoundError
+from civicwatch.extensions import db
+from civicwatch.messaging.models import OutboundMessage
+from civicwatch.patterns.models import Allegation
+from civicwatch.publishing.models import Publication, PublicationStatus
+from civicwatch.retention.models import CaseErasure, PendingFileRemoval
+from civicwatch.retention.operations import lock_case
+from civicwatch.retention.queries import DueCase, active_hold, due_cases, erasure_of, reached_status_at
+from civicwatch.sms.models import InboundSms, SmsConversation
+
+log = logging.getLogger(__name__)
+
+# What erased free text becomes (the columns are NOT NULL); pages say "erased" where they find it empty.
+ERASED = ""
+_CODE = re.compile(r"[a-z0-9][a-z0-9_.:\-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What one erasure removed, counted (the audit entry keeps these numbers)."""
+
+    messages: int
+    attachments: int
+    texts_in: int
+    texts_out: int
+    conversations: int
+    examples: int
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def scrub(value: Any, key: str | None = None) -> Any:
+    """A JSON value without free text: numbers, booleans and codes stay; other strings go."""
+    if isinstance(value, dict):
+        return {k: scrub(v, str(k)) for k, v in value.items() if str(k) not in FREE_TEXT_FIELDS}
+    if isinstance(value, list):
+        return [scrub(item, key) for item in value]
+    if isinstance(value, str):
+        return value if _CODE.fullmatch(value) else None
+    return value
+
+
+def _still_due(case: Case, due: DueCase) -> bool:
+    """Checked under the case's lock: a hold, a new status or a new date since the dry run stops the erasure."""
+    if erasure_of(case) is not None or active_hold(case) is not None or case.status is not due.status:
+        return False
+    reached = db.session.scalar(select(reached_status_at(due.status)).where(Case.id == case.id))
+    return reached == due.reached_at
+
+
+def erase_case(due: DueCase, user: User | None) -> Erased | None:
+    """Erase the personal content of the case `due` names, if it is still due. Flushes; the caller commits and
+    then calls `remove_pending_files`. None when the case is no longer due (held, reopened, already erased)."""
+    case = lock_case(due.case_id)
+    if case is None:
+        raise NotFoundError("There is no such case.")
+    if not _still_due(case, due):
+        return None
+    attachments = _queue_files(case)
+    messages = _delete(CaseMessage, CaseMessage.case_id == case.id)
+    texts_in = _delete(InboundSms, InboundSms.case_id == case.id)
+    texts_out = _delete(OutboundMessage, OutboundMessage.case_id == case.id)
+    conversations = _delete(SmsConversation, SmsConversation.case_id == case.id)
+    examples = _delete(LabelledExample, LabelledExample.case_id == case.id)
+    _scrub_case(case)
+    _scrub_related(case)
+    erased = Erased(messages, attachments, texts_in, texts_out, conversations, examples)
+    db.session.add(CaseErasure(case_id=case.id, erased_at=utcnow(), status=due.status.value, months=due.months,
+                               user_id=user.id if user else None))
+    db.session.flush()
+    record_audit(user, "retention.case_erased", case,
+                 after={"status": due.status.value, "months": due.months, **erased.as_dict()})
+    return erased
+
+
+def _delete(model: Any, condition: Any) -> int:
+    result = db.session.execute(delete(model).where(condition).execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _queue_files(case: Case) -> int:
+    """Queue the case's stored files for removal after the commit and delete their rows."""
+    names = list(db.session.scalars(select(Attachment.stored_name).where(Attachment.case_id == case.id)))
+    now = utcnow()
+    db.session.add_all(PendingFileRemoval(stored_name=name, created_at=now) for name in names)
+    db.session.flush()
+    _delete(Attachment, Attachment.case_id == case.id)
+    return len(names)
+
+
+def _scrub_case(case: Case) -> None:
+    case.text = ERASED
+    case.location_text = None
+    case.findings = None
+    case.draft_public_response = None
+    case.status_reason = None
+    case.contact_phone_hash = None
+    case.routing_explanation = scrub(case.routing_explanation) if case.routing_explanation else None
+    case.identity = None  # the identity vault's row goes with it (delete-orphan)
+    for event in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.detail.is_not(None))):
+        event.detail = scrub(event.detail)
+
+
+def _scrub_related(case: Case) -> None:
+    db.session.execute(update(Recommendation).where(Recommendation.case_id == case.id)
+                       .values(text=ERASED).execution_options(synchronize_session=False))
+    db.session.execute(update(Allegation).where(Allegation.case_id == case.id)
+                       .values(victim=None, location_text=None, remedy=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(DisclosureRequest).where(DisclosureRequest.case_id == case.id)
+                       .values(reason=ERASED, recipient=None, decision_note=None, legal_bar=None)
+                       .execution_options(synchronize_session=False))
+    for publication in db.session.scalars(select(Publication).where(Publication.case_id == case.id)):
+        # The live answer was redacted and approved for the public: it stays; what staff wrote before redaction,
+        # and every version the public does not read, go.
+        publication.summary_source, publication.response_source = "", ""
+        publication.redactions, publication.extra_terms, publication.review_note = [], [], None
+        if publication.status is not PublicationStatus.PUBLISHED:
+            publication.summary, publication.response = ERASED, ERASED
+    db.session.flush()
+
+
+def remove_pending_files() -> int:
+    """Remove the files erasures queued, committing as each goes; returns how many are gone. A file the disk
+    will not let go of stays queued (and logged) for the next run."""
+    removed = 0
+    for pending in list(db.session.scalars(select(PendingFileRemoval).order_by(PendingFileRemoval.id))):
+        try:
+            stored_path(pending.stored_name).unlink(missing_ok=True)
+        except NotFoundError:
+            pass  # never a name we gave: nothing of ours on the disk
+        except OSError as exc:
+            log.warning("retention: a stored file could not be removed (%s); next run tries again",
+                        errno.errorcode.get(exc.errno or 0, type(exc).__name__))
+            continue
+        db.session.delete(pending)
+        db.session.commit()
+        removed += 1
+    return removed
+
+
+@dataclass
+class RetentionRun:
+    erased: int = 0
+    skipped: int = 0  # no longer due when its turn came (held, reopened, erased by another run)
+    failed: int = 0  # the database refused the case's transaction: nothing of it changed; the next run retries
+    files_removed: int = 0
+
+
+def apply_retention(user: User | None, body_ids: list[int] | None = None,
+                    progress: Callable[[Sequence[DueCase]], Iterable[DueCase]] = iter) -> RetentionRun:
+    """Erase every case due today (of `body_ids`, or all), one transaction per case, files removed after each
+    commit; first the files a crashed run left. `progress` wraps the list (a progress bar)."""
+    run = RetentionRun(files_removed=remove_pending_files())
+    due = due_cases(utcnow().date(), body_ids)
+    db.session.rollback()  # the reads end here: each case gets a transaction of its own
+    for item in progress(due):
+        try:
+            erased = erase_case(item, user)
+            db.session.commit()
+        except SQLAlchemyError as error:
+            rollback_quietly(db.session)
+            run.failed += 1
+            log.warning("retention: case %s not erased (%s); the next run tries again", item.case_id,
+                        type(error).__name__)
+            continue
+        if erased is None:
+            run.skipped += 1
+            continue
+        run.erased += 1
+        run.files_removed += remove_pending_files()
+    return run

@@ -1,0 +1,125 @@
+"""The retention page (schedules and the dry run, per body) for admins, and legal holds on the case page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from civicwatch.accounts.models import User
+from civicwatch.accounts.permissions import staff_required
+from civicwatch.cases.models import Case
+from civicwatch.cases.pages import add_case_panel
+from civicwatch.cases.permissions import load_case
+from civicwatch.database import utcnow
+from civicwatch.errors import DomainError, PermissionDeniedError
+from civicwatch.extensions import db
+from civicwatch.retention import operations
+from civicwatch.retention.forms import HoldForm, RemoveScheduleForm, ScheduleForm
+from civicwatch.retention.permissions import is_retention_admin, managed_body_ids, may_manage_body
+from civicwatch.retention.queries import active_hold, by_body, due_cases, erasure_of, holds_of, schedules
+from civicwatch.taxonomy.models import Body
+from civicwatch.taxonomy.queries import all_bodies
+
+blueprint = Blueprint("retention", __name__, url_prefix="/staff")
+
+
+def _require_admin() -> None:
+    if not is_retention_admin(current_user):
+        abort(403)
+
+
+def _body_choices(user: User) -> list[tuple[str, str]]:
+    if user.body_id is not None:
+        return [(user.body.code, user.body.name)] if user.body else []
+    return [("", "Every body without its own schedule")] + [(body.code, body.name) for body in all_bodies()]
+
+
+@blueprint.route("/retention")
+@staff_required
+def index() -> ResponseReturnValue:
+    _require_admin()
+    form = ScheduleForm()
+    form.body.choices = _body_choices(current_user)
+    return render_template("retention/index.html", schedules=schedules(managed_body_ids(current_user)), form=form,
+                           remove_form=RemoveScheduleForm())
+
+
+@blueprint.post("/retention/schedules")
+@staff_required
+def set_schedule() -> ResponseReturnValue:
+    _require_admin()
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        raise DomainError("The form has expired. Reload the page and try again.")
+    operations.set_schedule(current_user, operations.find_body(form.body.data), operations.parse_status(
+        form.status.data), operations.parse_months(form.months.data))
+    db.session.commit()
+    flash("Schedule saved.")
+    return redirect(url_for("retention.index"))
+
+
+@blueprint.post("/retention/schedules/remove")
+@staff_required
+def remove_schedule() -> ResponseReturnValue:
+    _require_admin()
+    if not RemoveScheduleForm().validate_on_submit():
+        raise DomainError("The form has expired. Reload the page and try again.")
+    operations.remove_schedule(current_user, operations.find_body(request.form.get("body")),
+                               operations.parse_status(request.form.get("status")))
+    db.session.commit()
+    flash("Schedule removed.")
+    return redirect(url_for("retention.index"))
+
+
+@blueprint.route("/retention/dry-run")
+@staff_required
+def dry_run() -> ResponseReturnValue:
+    """What `retention apply` would erase today, per body, of the bodies the admin manages. Changes nothing."""
+    _require_admin()
+    body_ids = managed_body_ids(current_user)
+    body: Body | None = operations.find_body(request.args.get("body"))
+    if body is not None:
+        if not may_manage_body(current_user, body.id):
+            raise PermissionDeniedError("Only an admin of that body, or of the whole deployment, sees its dry run.")
+        body_ids = [body.id]
+    today = utcnow().date()
+    return render_template("retention/dry_run.html", today=today, body=body,
+                           groups=by_body(due_cases(today, body_ids, include_held=True)))
+
+
+def _hold_action(case_id: int, place: bool) -> ResponseReturnValue:
+    case = load_case(current_user, case_id)
+    form = HoldForm(prefix="hold")
+    if not form.validate_on_submit():
+        raise DomainError("The form has expired. Reload the page and try again.")
+    if place:
+        operations.place_hold(current_user, case, form.reason.data)
+    else:
+        operations.lift_hold(current_user, case, form.reason.data)
+    db.session.commit()
+    flash("Legal hold placed: nothing of this case is erased until it is lifted." if place else
+          "Legal hold lifted: the retention schedule applies again.")
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+@blueprint.post("/cases/<int:case_id>/legal-hold")
+@staff_required
+def place_hold(case_id: int) -> ResponseReturnValue:
+    return _hold_action(case_id, place=True)
+
+
+@blueprint.post("/cases/<int:case_id>/legal-hold/lift")
+@staff_required
+def lift_hold(case_id: int) -> ResponseReturnValue:
+    return _hold_action(case_id, place=False)
+
+
+def retention_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> str:
+    manages = may_manage_body(user, case.body_id)
+    return render_template("retention/_case_retention.html", case=case, erasure=erasure_of(case),
+                           hold=active_hold(case), holds=holds_of(case) if manages else [],
+                           form=HoldForm(prefix="hold", formdata=None) if manages else None)
+
+
+add_case_panel(retention_panel)
