@@ -114,13 +114,17 @@ def _delete(model: Any, condition: Any) -> int:
 
 
 def _queue_files(case: Case) -> int:
-    """Queue the case's stored files for removal after the commit and delete their rows."""
-    names = list(db.session.scalars(select(Attachment.stored_name).where(Attachment.case_id == case.id)))
+    """Queue the case's stored files (cleaned copies and sealed originals) for removal after the commit and
+    delete their rows, with the requests to open their originals (which name them)."""
+    rows = db.session.execute(select(Attachment.stored_name, Attachment.original_stored_name)
+                              .where(Attachment.case_id == case.id)).all()
+    names = [name for row in rows for name in row if name]
     now = utcnow()
     db.session.add_all(PendingFileRemoval(stored_name=name, created_at=now) for name in names)
     db.session.flush()
+    _delete(DisclosureRequest, (DisclosureRequest.case_id == case.id) & DisclosureRequest.attachment_id.is_not(None))
     _delete(Attachment, Attachment.case_id == case.id)
-    return len(names)
+    return len(rows)
 
 
 def _scrub_case(case: Case) -> None:
@@ -129,6 +133,8 @@ def _scrub_case(case: Case) -> None:
     case.findings = None
     case.draft_public_response = None
     case.status_reason = None
+    if case.deadline_extension_reason is not None:
+        case.deadline_extension_reason = ERASED
     case.contact_phone_hash = None
     case.routing_explanation = scrub(case.routing_explanation) if case.routing_explanation else None
     case.identity = None  # the identity vault's row goes with it (delete-orphan)

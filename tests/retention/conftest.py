@@ -75,7 +75,8 @@ def personal_case(staff: Staff, status: CaseStatus = CaseStatus.CLOSED, body: st
                        status_reason=f"Closed after talking to {WORDS}")
     add_note(case, staff.triage, NOTE)
     message_complainant(case, staff.triage, MESSAGE)
-    save_attachment(case, prepare_upload(IncomingFile("zebulon-injuries.png", png_bytes())))
+    save_attachment(case, prepare_upload(IncomingFile("zebulon-injuries.png", png_bytes()), keep_original=True))
+    case.deadline_extended_at, case.deadline_extension_reason = utcnow(), f"{WORDS} is abroad until May"
     db.session.add_all([
         InboundSms(message_sid=f"SM{case.id:032d}", phone_hash=phone_hash(phone), body_encrypted=encrypt_text(TEXT_IN),
                    reply_encrypted=encrypt_text("Thank you"), case_id=case.id, event="text"),
@@ -86,6 +87,8 @@ def personal_case(staff: Staff, status: CaseStatus = CaseStatus.CLOSED, body: st
                    remedy=f"Apologise to {WORDS}", district_id=case.district_id),
         DisclosureRequest(case_id=case.id, requester_id=staff.investigator.id, scope=DisclosureScope.WITHIN_BODY,
                           reason=REASON),
+        DisclosureRequest(case_id=case.id, attachment_id=case.attachments[0].id, requester_id=staff.investigator.id,
+                          scope=DisclosureScope.WITHIN_BODY, reason=f"{REASON}, the photo as sent"),
         CaseEvent(case_id=case.id, kind="status_changed", from_status="responded", to_status=status.value,
                   detail={"reason": f"Spoke to {WORDS}", "notified": True}, created_at=utcnow()),
     ])

@@ -67,7 +67,8 @@ def erased_scene(app, clock, staff):
     case.receipt_hash = receipt_hash(CODE)
     db.session.commit()
     path = Path(app.config["UPLOAD_DIR"]) / case.attachments[0].stored_name[:2] / case.attachments[0].stored_name
-    assert path.is_file()
+    sealed = case.attachments[0].original_stored_name
+    assert path.is_file() and (Path(app.config["UPLOAD_DIR"]) / sealed[:2] / sealed).is_file()
     schedule(CaseStatus.CLOSED, 6)
     clock.now = dt.datetime(2026, 9, 12, 12, 0, tzinfo=dt.UTC)
     return Kept(case.id, case.reference, case.body_id, case.theme_id, case.created_at, case.closed_at), path
@@ -91,7 +92,7 @@ def test_statistics_are_the_same_and_the_audit_chain_verifies_after_erasure(app,
 
     code, output = run_cli(app, "retention", "apply")
     assert code == 0, output
-    assert "7 cases erased" in output and "1 files removed" in output
+    assert "7 cases erased" in output and "2 files removed" in output  # the cleaned copy and the sealed original
 
     assert public_pages(client) == before
     assert PUBLIC_SUMMARY.encode() in before["/published/answers.csv"]
@@ -103,7 +104,7 @@ def test_statistics_are_the_same_and_the_audit_chain_verifies_after_erasure(app,
                                                        AuditEntry.case_id == case.id))
     assert entry is not None and entry.after["messages"] == 2 and entry.after["attachments"] == 1
     assert entry.after["texts_in"] == 1 and entry.after["texts_out"] == 1 and entry.after["examples"] == 1
-    assert not path.exists()
+    assert not path.exists() and not any(path.parent.parent.rglob("*.sealed"))
     assert db.session.query(PendingFileRemoval).count() == 0
 
 

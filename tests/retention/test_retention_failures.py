@@ -28,6 +28,12 @@ def stored_file(app, case: Case) -> Path:
     return Path(app.config["UPLOAD_DIR"]) / name[:2] / name
 
 
+def sealed_file(app, case: Case) -> Path:
+    """The original the complainant kept as evidence, encrypted."""
+    name = case.attachments[0].original_stored_name
+    return Path(app.config["UPLOAD_DIR"]) / name[:2] / name
+
+
 def refuse_erasure_of(case_id: int) -> None:
     """A trigger that makes the database refuse the erasure record of one case: the last write of its
     transaction, after every delete and update."""
@@ -71,14 +77,14 @@ def test_a_refused_transaction_leaves_the_whole_case_and_its_files_and_the_next_
 
     allow_erasures()
     run = apply_retention(None)
-    assert (run.erased, run.failed, run.files_removed) == (1, 0, 1)
+    assert (run.erased, run.failed, run.files_removed) == (1, 0, 2)
     assert not refused_file.exists()
     assert db.session.query(CaseMessage).count() == 0 and db.session.query(ComplainantIdentity).count() == 0
 
 
 def test_a_process_killed_after_the_commit_leaves_files_the_next_run_removes(app, clock, staff):
     case = personal_case(staff)
-    case_id, file = case.id, stored_file(app, case)
+    case_id, file, sealed = case.id, stored_file(app, case), sealed_file(app, case)
     schedule(CaseStatus.CLOSED, 6)
     clock.now = DUE_DAY
     db.session.close()
@@ -97,13 +103,13 @@ def test_a_process_killed_after_the_commit_leaves_files_the_next_run_removes(app
     db.session.expire_all()
     assert db.session.get(Case, case_id).text == ERASED  # committed
     assert db.session.query(Attachment).count() == 0
-    assert file.is_file()  # left on the disk by the crash...
-    assert [p.stored_name for p in db.session.query(PendingFileRemoval)] == [file.name]  # ...and known
+    assert file.is_file() and sealed.is_file()  # left on the disk by the crash...
+    assert {p.stored_name for p in db.session.query(PendingFileRemoval)} == {file.name, sealed.name}  # ...and known
 
     code, output = run_cli(app, "retention", "apply")  # nothing more is due; the file left is removed
     assert code == 0, output
-    assert "0 cases erased" in output and "1 files removed" in output
-    assert not file.exists() and db.session.query(PendingFileRemoval).count() == 0
+    assert "0 cases erased" in output and "2 files removed" in output
+    assert not file.exists() and not sealed.exists() and db.session.query(PendingFileRemoval).count() == 0
 
 
 @pytest.mark.parametrize("enabled", [True, False])
