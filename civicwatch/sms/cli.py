@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.cases.attachments import sweep_orphaned_uploads
@@ -41,7 +41,10 @@ def worker_name() -> str:
 BATCH = 20
 # Files left in UPLOAD_DIR by a crash are removed when the worker starts and then this often.
 SWEEP_UPLOADS_EVERY = dt.timedelta(hours=1)
+# Retaliation check-ins due (30 and 90 days after closure) are asked this often.
 CHECK_INS_EVERY = dt.timedelta(minutes=15)
+# A job its settings turn off is looked at again this often (so that nothing runs between).
+DISABLED_JOB_LOOK_AGAIN = dt.timedelta(hours=1)
 # Cases stored but never routed (a crash in between) are routed when the worker starts and then this often.
 SWEEP_UNROUTED_EVERY = dt.timedelta(minutes=1)
 # While the database is down the worker waits --interval, doubling up to this, between tries.
@@ -65,20 +68,13 @@ def deliver_command(once: bool, interval: float) -> None:
     click.echo(f"Answering texts and delivering outbox messages through {sender.name} as {worker}.")
     total, answered = DeliveryReport(), InboxReport()
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
-    next_sweep, next_routing, next_patterns, outage = utcnow(), utcnow(), utcnow(), 0
-    next_alerts, next_check_ins = utcnow(), utcnow()
-    next_jobs = {job.name: utcnow() for job in WORKER_JOBS}
+    jobs = (*OWN_JOBS, *WORKER_JOBS)
+    next_run, outage = {job.name: utcnow() for job in jobs}, 0
     try:
         with stop_on_signal() as stopping:
             while not stopping():
-                next_sweep = _sweep_uploads_when_due(next_sweep)
-                next_routing = _route_unrouted_when_due(next_routing)
-                _refresh_statistics_when_due()
-                next_patterns = _detect_patterns_when_due(next_patterns)
-                next_alerts = _send_deadline_alerts_when_due(next_alerts)
-                next_check_ins = send_check_ins_when_due(next_check_ins)
-                for job in WORKER_JOBS:
-                    next_jobs[job.name] = _run_job_when_due(job, next_jobs[job.name])
+                for job in jobs:
+                    next_run[job.name] = _run_job_when_due(job, next_run[job.name])
                 try:
                     report, inbox = _round(sender, worker, unrecorded)
                 except DATABASE_DOWN as error:
@@ -131,99 +127,18 @@ def _warn_unrecorded(unrecorded: UnrecordedSends) -> None:
                   "it is sent again", sent.message_id, sent.provider_sid)
 
 
-def _route_unrouted_when_due(due: dt.datetime) -> dt.datetime:
-    """Route the cases a crash left unrouted, if it is time; returns when to look next. Never stops the
-    worker."""
-    now = utcnow()
-    if now < due:
-        return due
-    try:
-        routed = route_never_routed_cases()
-    except SQLAlchemyError as error:
-        _rollback_quietly()
-        log.warning("outbox worker: unrouted cases not swept (%s); next try in a minute", type(error).__name__)
-        return now + SWEEP_UNROUTED_EVERY
-    if routed:
-        click.echo(f"Routed {routed} cases that were stored but never routed.")
-    return now + SWEEP_UNROUTED_EVERY
-
-
-def _refresh_statistics_when_due() -> None:
-    """Bring the public statistics up to date when they are STATISTICS_REFRESH_SECONDS old, so that no public
-    page waits for it. Never stops the worker: the pages show the previous figures meanwhile."""
-    try:
-        if refresh_due():
-            refresh_statistics()
-        db.session.commit()
-    except SQLAlchemyError as error:
-        _rollback_quietly()
-        log.warning("outbox worker: statistics not refreshed (%s); next try on the next round",
-                    type(error).__name__)
-
-
-def _detect_patterns_when_due(due: dt.datetime) -> dt.datetime:
-    """Look for pattern alerts if it is time; returns when to look next. Never stops the worker."""
-    now = utcnow()
-    if now < due:
-        return due
-    every = dt.timedelta(minutes=float(current_app.config.get("PATTERN_SWEEP_MINUTES", 60)))
-    try:
-        report = detect_patterns()
-    except (SQLAlchemyError, ValueError) as error:
-        _rollback_quietly()
-        log.warning("outbox worker: pattern alerts not looked for (%s)", type(error).__name__)
-        return now + every
-    if report.raised or report.updated:
-        click.echo(f"Pattern alerts: {report.raised} raised, {report.updated} updated.")
-    return now + every
-
-
-def _send_deadline_alerts_when_due(due: dt.datetime) -> dt.datetime:
-    """Send the deadline reminders and escalations owed, if it is time; returns when to look next. Never stops
-    the worker."""
-    now = utcnow()
-    if now < due:
-        return due
-    every = dt.timedelta(minutes=float(current_app.config.get("DEADLINE_SWEEP_MINUTES", 15)))
-    try:
-        report = send_deadline_alerts(now)
-    except SQLAlchemyError as error:
-        _rollback_quietly()
-        log.warning("outbox worker: deadline alerts not sent (%s)", type(error).__name__)
-        return now + every
-    if report.reminders or report.escalations:
-        click.echo(f"Deadline alerts: {report.reminders} reminders, {report.escalations} escalations.")
-    return now + every
-
-
-def send_check_ins_when_due(due: dt.datetime) -> dt.datetime:
-    """Ask the retaliation check-ins that are due (each exactly once, whatever the number of workers);
-    returns when to look next. Never stops the worker."""
-    now = utcnow()
-    if now < due:
-        return due
-    try:
-        sent = send_due_check_ins(now)
-        db.session.commit()
-    except SQLAlchemyError as error:
-        db.session.rollback()
-        log.warning("outbox worker: retaliation check-ins not sent (%s); next try later", type(error).__name__)
-    else:
-        if sent:
-            click.echo(f"Retaliation check-ins asked: {sent}.")
-    return now + CHECK_INS_EVERY
-
-
 def _run_job_when_due(job: WorkerJob, due: dt.datetime) -> dt.datetime:
-    """Run a registered periodic job if it is enabled and due; returns when to look next. Never stops the
-    worker."""
+    """Run a periodic job if it is enabled and due; returns when to look next. Never stops the worker: a job
+    that fails is logged and tried again at its next turn."""
     now = utcnow()
     every = job.every(current_app)
-    if every is None or now < due:
-        return due if every is not None else now + SWEEP_UPLOADS_EVERY
+    if every is None:
+        return now + DISABLED_JOB_LOOK_AGAIN
+    if now < due:
+        return due
     try:
         line = job.run()
-    except (OSError, SQLAlchemyError) as error:
+    except (OSError, SQLAlchemyError, ValueError) as error:
         _rollback_quietly()
         log.warning("outbox worker: %s not run (%s); next try later", job.name, type(error).__name__)
         return now + every
@@ -232,21 +147,63 @@ def _run_job_when_due(job: WorkerJob, due: dt.datetime) -> dt.datetime:
     return now + every
 
 
-def _sweep_uploads_when_due(due: dt.datetime) -> dt.datetime:
-    """Remove orphaned upload files if it is time; returns when to do it next. Never stops the worker."""
-    now = utcnow()
-    if now < due:
-        return due
-    try:
-        removed = sweep_orphaned_uploads().removed
-        db.session.commit()
-    except (OSError, SQLAlchemyError) as error:
-        db.session.rollback()
-        log.warning("outbox worker: orphaned uploads not swept (%s); next try in an hour", type(error).__name__)
-    else:
-        if removed:
-            click.echo(f"Removed {removed} orphaned upload files.")
-    return now + SWEEP_UPLOADS_EVERY
+def _sweep_uploads() -> str:
+    removed = sweep_orphaned_uploads().removed
+    db.session.commit()
+    return f"Removed {removed} orphaned upload files." if removed else ""
+
+
+def _route_unrouted() -> str:
+    routed = route_never_routed_cases()
+    return f"Routed {routed} cases that were stored but never routed." if routed else ""
+
+
+def _refresh_statistics() -> str:
+    """Bring the public statistics up to date when they are STATISTICS_REFRESH_SECONDS old, so that no public
+    page waits for it (the pages show the previous figures meanwhile)."""
+    if refresh_due():
+        refresh_statistics()
+    db.session.commit()
+    return ""
+
+
+def _detect_patterns() -> str:
+    report = detect_patterns()
+    return f"Pattern alerts: {report.raised} raised, {report.updated} updated." if report.raised or report.updated else ""
+
+
+def _send_deadline_alerts() -> str:
+    report = send_deadline_alerts(utcnow())
+    if report.reminders or report.escalations:
+        return f"Deadline alerts: {report.reminders} reminders, {report.escalations} escalations."
+    return ""
+
+
+def _send_check_ins() -> str:
+    """Each check-in is asked exactly once, whatever the number of workers."""
+    sent = send_due_check_ins(utcnow())
+    db.session.commit()
+    return f"Retaliation check-ins asked: {sent}." if sent else ""
+
+
+def _fixed(every: dt.timedelta) -> Callable[[Flask], dt.timedelta]:
+    return lambda app: every
+
+
+def _minutes_of(setting: str, default: float) -> Callable[[Flask], dt.timedelta]:
+    return lambda app: dt.timedelta(minutes=float(app.config.get(setting, default)))
+
+
+# The worker's own periodic jobs, run in this order before each round, the first time when it starts; domains
+# above sms add theirs to WORKER_JOBS.
+OWN_JOBS = (
+    WorkerJob("orphaned uploads sweep", _fixed(SWEEP_UPLOADS_EVERY), _sweep_uploads),
+    WorkerJob("unrouted cases sweep", _fixed(SWEEP_UNROUTED_EVERY), _route_unrouted),
+    WorkerJob("statistics refresh", _fixed(dt.timedelta(0)), _refresh_statistics),
+    WorkerJob("pattern alerts", _minutes_of("PATTERN_SWEEP_MINUTES", 60), _detect_patterns),
+    WorkerJob("deadline alerts", _minutes_of("DEADLINE_SWEEP_MINUTES", 15), _send_deadline_alerts),
+    WorkerJob("retaliation check-ins", _fixed(CHECK_INS_EVERY), _send_check_ins),
+)
 
 
 def _summary(report: DeliveryReport, inbox: InboxReport) -> str:

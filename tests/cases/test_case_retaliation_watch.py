@@ -9,12 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
+from civicwatch.cases.retaliation import send_due_check_ins
 from civicwatch.crypto import decrypt_text
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import record_opt_out
 from civicwatch.phones import phone_hash
-from civicwatch.sms.cli import send_check_ins_when_due
 from tests.factories import create_case
 
 PHONE = "+23276555001"
@@ -25,7 +26,8 @@ def closed_case(fears: bool = True, phone: str | None = PHONE) -> Case:
 
 
 def run_job() -> None:
-    send_check_ins_when_due(dt.datetime.min.replace(tzinfo=dt.UTC))  # due: the job runs now
+    send_due_check_ins(utcnow())  # what the worker's job does at its turn
+    db.session.commit()
 
 
 def check_ins(case: Case) -> list[int]:

@@ -2,13 +2,12 @@
 opens exactly one new case, linked to the closed one, sent to the same body, urgent."""
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
+from civicwatch.cases.retaliation import send_due_check_ins
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.sms.cli import send_check_ins_when_due
 from civicwatch.taxonomy.models import Body
 from tests.intake.conftest import case_page_token, open_case, report_and_read_receipt
 
@@ -20,7 +19,8 @@ def close_and_wait(case: Case, clock, days: int = 30) -> None:
     case.status, case.closed_at = CaseStatus.CLOSED, clock.now
     db.session.commit()
     clock.advance(days=days)
-    send_check_ins_when_due(dt.datetime.min.replace(tzinfo=dt.UTC))
+    send_due_check_ins(utcnow())  # what the worker's job does at its turn
+    db.session.commit()
 
 
 def test_the_form_records_the_fear_only_when_the_answer_is_yes(client, app, clock):
