@@ -182,6 +182,8 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # The longest a custodian's grant to see a complainant's identity may last.
     DISCLOSURE_MAX_HOURS = _env_int("CIVICWATCH_DISCLOSURE_MAX_HOURS", 72)
+    # How long another body may read a related case it asked for, at most (a body chooses less when it shares).
+    SHARE_MAX_DAYS = _env_int("CIVICWATCH_SHARE_MAX_DAYS", 90)
     REQUIRED_SECRETS: tuple[str, ...] = ()
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
     # Rate limits and lockouts count the real client only when this matches the deployment.

@@ -365,16 +365,3 @@ def decide_relation(case: Case, user: User, relation: CaseRelation, link: bool) 
                  after={"status": relation.status.value, "case": relation.case_id,
                         "related_case": relation.related_case_id})
 
-
-def request_share(case: Case, user: User, relation: CaseRelation) -> None:
-    """Ask the body that holds the other case to share it; that body sees the request on its case's page."""
-    require(user, "relate", case)
-    if case.id not in (relation.case_id, relation.related_case_id):
-        raise DomainError("That suggestion is about other cases.")
-    if relation.share_requested_at is not None:
-        raise DomainError("Sharing was asked for already.")
-    relation.share_requested_by_id, relation.share_requested_at = user.id, utcnow()
-    _touch(case)
-    db.session.flush()
-    record_audit(user, "case_relation.request_share", relation, case=case,
-                 after={"case": relation.case_id, "related_case": relation.related_case_id})

@@ -105,9 +105,9 @@ def test_staff_ask_to_share_link_or_dismiss_and_each_is_audited(pair, staff, mak
     old, new, relation = pair
     client = staff["investigator"]
     assert post_case_form(client, new.id, f"related/{relation.id}/request-share", "relation").status_code == 302
-    assert post_case_form(client, new.id, f"related/{relation.id}/request-share", "relation").status_code == 400
+    assert post_case_form(client, new.id, f"related/{relation.id}/request-share", "relation").status_code == 409
     theirs = staff["other_investigator"].get(f"/staff/cases/{old.id}").get_data(as_text=True)
-    assert "Sharing was asked for" in theirs and "4471-NEW" not in theirs
+    assert "asks to read this case" in theirs and "4471-NEW" not in theirs
     assert post_case_form(staff["other_investigator"], old.id, f"related/{relation.id}/dismiss",
                           "relation").status_code == 302
     db.session.expire_all()
@@ -115,6 +115,6 @@ def test_staff_ask_to_share_link_or_dismiss_and_each_is_audited(pair, staff, mak
     third = make_case(CaseStatus.INVESTIGATING, body="police_oversight")
     assert post_case_form(client, third.id, f"related/{relation.id}/link", "relation").status_code == 404
     assert post_case_form(client, new.id, f"related/{relation.id}/merge", "relation").status_code == 404
-    actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("case_relation.%"))
+    actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("case_%.%"))
                                       .order_by(AuditEntry.seq)))
-    assert actions == ["case_relation.propose", "case_relation.request_share", "case_relation.decide"]
+    assert actions == ["case_relation.propose", "case_share.request", "case_relation.decide"]
