@@ -167,6 +167,17 @@ class CaseRelation(TimestampMixin, Model):
     related_case: Mapped[Case] = relationship(foreign_keys=[related_case_id])
 
 
+class PendingRelationProposal(Model):
+    """A new case whose related and duplicate cases are still to be proposed: the web or SMS request that routed it
+    only queues it (one row per case), and a `deliver` worker proposes them (patterns.sweep), deleting the row in
+    the same transaction, so each case is done exactly once however many workers run."""
+
+    __tablename__ = "pending_relation_proposals"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class AlertStatus(enum.Enum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"

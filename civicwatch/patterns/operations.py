@@ -21,6 +21,7 @@ from civicwatch.patterns.models import (
     Allegation,
     CaseRelation,
     LinkStatus,
+    PendingRelationProposal,
     RelationKind,
     RelationStatus,
     Subject,
@@ -133,11 +134,23 @@ def first_allegation(case: Case) -> Allegation | None:
 
 
 def follow_new_case(case: Case) -> None:
-    """After a new case is routed: its first allegation, from what was read of it, the subjects it names and the
-    cases it may repeat or belong with."""
-    first_allegation(case)
+    """After a new case is routed: its first allegation, from what was read of it, and the subjects it names; the
+    cases it may repeat or belong with are queued for the worker (comparing texts is too slow for a request)."""
+    first = first_allegation(case)
     propose_subject_links(case)
-    propose_related_cases(case)
+    if first is not None:  # the case's first time here: it cannot be queued yet
+        _queue(case)
+
+
+def queue_relation_proposals(case: Case) -> None:
+    """Have a worker propose the case's related cases (patterns.sweep); once per case."""
+    if db.session.get(PendingRelationProposal, case.id) is None:
+        _queue(case)
+
+
+def _queue(case: Case) -> None:
+    db.session.add(PendingRelationProposal(case_id=case.id, created_at=utcnow()))
+    db.session.flush()
 
 
 # ---------------------------------------------------------------- the subject register

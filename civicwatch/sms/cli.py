@@ -23,7 +23,7 @@ from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DATABASE_DOWN, DeliveryReport, UnrecordedSends, deliver_due_messages
 from civicwatch.messaging.senders import SmsSender, get_sender
-from civicwatch.patterns.sweep import detect_patterns
+from civicwatch.patterns.sweep import detect_patterns, propose_queued_relations
 from civicwatch.routing.sweep import route_never_routed_cases
 from civicwatch.sms.inbox import InboxReport, process_inbox
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
@@ -70,6 +70,7 @@ def deliver_command(once: bool, interval: float) -> None:
                 next_routing = _route_unrouted_when_due(next_routing)
                 _refresh_statistics_when_due()
                 next_patterns = _detect_patterns_when_due(next_patterns)
+                _propose_related_cases()
                 try:
                     report, inbox = _round(sender, worker, unrecorded)
                 except DATABASE_DOWN as error:
@@ -167,6 +168,20 @@ def _detect_patterns_when_due(due: dt.datetime) -> dt.datetime:
     if report.raised or report.updated:
         click.echo(f"Pattern alerts: {report.raised} raised, {report.updated} updated.")
     return now + every
+
+
+def _propose_related_cases() -> None:
+    """Propose the related cases of the new cases routing queued (one look at an empty queue when there are
+    none). Never stops the worker: the cases stay queued for the next round."""
+    try:
+        proposed = propose_queued_relations()
+    except SQLAlchemyError as error:
+        _rollback_quietly()
+        log.warning("outbox worker: related cases not proposed (%s); next try on the next round",
+                    type(error).__name__)
+        return
+    if proposed:
+        click.echo(f"Related cases proposed for {proposed} new cases.")
 
 
 def _sweep_uploads_when_due(due: dt.datetime) -> dt.datetime:

@@ -13,6 +13,7 @@ from civicwatch.cases.models import CaseStatus
 from civicwatch.extensions import db
 from civicwatch.patterns.models import CaseRelation, RelationKind, RelationStatus
 from civicwatch.patterns.operations import propose_related_cases
+from civicwatch.patterns.sweep import propose_queued_relations
 from civicwatch.routing.operations import route_new_case
 from civicwatch.taxonomy.models import Body, District
 from tests.cases.conftest import post_case_form
@@ -50,7 +51,8 @@ def test_a_repeated_report_is_proposed_as_a_duplicate_and_an_unrelated_one_is_no
               district=kenema, created_at=clock.now - dt.timedelta(days=1))
     make_case(CaseStatus.INVESTIGATING, text=OLD_TEXT, district=kenema, created_at=clock.now - dt.timedelta(days=200))
     new = make_case(CaseStatus.RECEIVED, body=None, text=NEW_TEXT, district=kenema, created_at=clock.now)
-    route_new_case(new)  # proposals follow routing
+    route_new_case(new)  # routing queues the case; a worker proposes its related cases
+    assert propose_queued_relations() == 1
     db.session.commit()
     relations = list(db.session.scalars(select(CaseRelation).where(CaseRelation.case_id == new.id)))
     assert [(r.related_case_id, r.kind, r.status) for r in relations] == [
