@@ -232,7 +232,12 @@ def _score(subject: Subject, case: Case) -> float:
 
 def propose_subject_links(case: Case) -> list[SubjectLink]:
     """Subjects of the register (the case's body's, or every body's while the case is in triage) that the
-    complaint names by an alias; the place raises or lowers the score. Staff confirm or reject them."""
+    complaint names by an alias; the place raises or lowers the score. Staff confirm or reject them.
+
+    A routed case is matched against its own body's register only, even when it names a unit or officer of
+    another body's register: each register is its body's, and linking the case to it would tell one body about
+    the other's register (and the other about a case it cannot open). Related-case proposals still find the
+    other body's cases by place and text, shown there only as "a related case exists at <body>"."""
     mentions = _register_of(case).mentions(case.text)
     if not mentions:
         return []
@@ -268,6 +273,9 @@ def decide_subject_link(case: Case, user: User, link: SubjectLink, confirm: bool
     require(user, "allegation", case)
     if link.case_id != case.id:
         raise DomainError("That subject link belongs to another case.")
+    if confirm and link.subject.body_id != case.body_id:
+        # Proposed while the case was in triage, from another body's register: that register is not this body's.
+        raise DomainError("Choose a subject from the register of the body that holds the case.")
     before = {"status": link.status.value}
     link.status = LinkStatus.CONFIRMED if confirm else LinkStatus.REJECTED
     link.decided_by_id, link.decided_at = user.id, utcnow()
