@@ -59,7 +59,8 @@ class Config:
     # Country assumed for phone numbers written without an international prefix.
     DEFAULT_PHONE_REGION = os.environ.get("CIVICWATCH_PHONE_REGION", "SL")
     # The deployment's time zone (an IANA name such as Africa/Freetown): what "today" is for the people who
-    # report, for instance the latest incident date a report may give. Times are stored in UTC regardless.
+    # report, for instance the latest incident date a report may give, and the days pattern alert windows count.
+    # Times are stored in UTC regardless.
     TIMEZONE = os.environ.get("CIVICWATCH_TIMEZONE", "UTC")
     # Languages offered to citizens (and to staff, whose pages are in English and French), first the default:
     # codes of civicwatch/i18n.py's KNOWN_LANGUAGES. Catalogs live in translations/.
