@@ -64,7 +64,8 @@ class Config:
     # Country assumed for phone numbers written without an international prefix.
     DEFAULT_PHONE_REGION = os.environ.get("CIVICWATCH_PHONE_REGION", "SL")
     # The deployment's time zone (an IANA name such as Africa/Freetown): what "today" is for the people who
-    # report, for instance the latest incident date a report may give. Times are stored in UTC regardless.
+    # report, for instance the latest incident date a report may give, and the days pattern alert windows count.
+    # Times are stored in UTC regardless.
     TIMEZONE = os.environ.get("CIVICWATCH_TIMEZONE", "UTC")
     # Languages offered to citizens (and to staff, whose pages are in English and French), first the default:
     # codes of civicwatch/i18n.py's KNOWN_LANGUAGES. Catalogs live in translations/.
@@ -204,6 +205,8 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # The longest a custodian's grant to see a complainant's identity may last.
     DISCLOSURE_MAX_HOURS = _env_int("CIVICWATCH_DISCLOSURE_MAX_HOURS", 72)
+    # How long another body may read a related case it asked for, at most (a body chooses less when it shares).
+    SHARE_MAX_DAYS = _env_int("CIVICWATCH_SHARE_MAX_DAYS", 90)
     REQUIRED_SECRETS: tuple[str, ...] = ()
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
     # Rate limits and lockouts count the real client only when this matches the deployment.

@@ -37,9 +37,17 @@ def utcnow() -> dt.datetime:
 def deployment_date(moment: dt.datetime | None = None, zone: str | None = None) -> dt.date:
     """The date at `moment` (now) in the deployment's time zone (the TIMEZONE setting): "today" as the people
     using the site count it, which is not UTC's date around midnight."""
-    if zone is None:
-        zone = current_app.config.get("TIMEZONE", "UTC") if has_app_context() else "UTC"
-    return (moment or utcnow()).astimezone(ZoneInfo(zone)).date()
+    return (moment or utcnow()).astimezone(ZoneInfo(zone or deployment_zone())).date()
+
+
+def deployment_zone() -> str:
+    """The TIMEZONE setting (UTC outside an app)."""
+    return str(current_app.config.get("TIMEZONE", "UTC")) if has_app_context() else "UTC"
+
+
+def deployment_midnight(day: dt.date, zone: str | None = None) -> dt.datetime:
+    """When `day` begins in the deployment's time zone, in UTC: the boundary staff mean by "from that day"."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(zone or deployment_zone())).astimezone(dt.UTC)
 
 
 def _system_clock() -> dt.datetime:

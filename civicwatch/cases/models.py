@@ -394,6 +394,51 @@ class StaffNotification(Model):
     alert: Mapped[DeadlineAlert] = relationship()
 
 
+class ShareStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"  # until expires_at; "expired" is an approved share past it
+    REFUSED = "refused"
+    REVOKED = "revoked"
+
+
+class CaseShare(TimestampMixin, Model):
+    """Another body asks to read a case related to one of its own; the body holding the case (never the one who
+    asked) shares a restricted view of it for a limited time, or refuses. The share lapses when it expires, is
+    revoked, or the case leaves the body that granted it (cases.permissions.shared_cases)."""
+
+    __tablename__ = "case_shares"
+    __table_args__ = (
+        CheckConstraint("decided_by_id IS NULL OR decided_by_id <> requested_by_id", name="four_eyes"),
+        CheckConstraint("status <> 'approved' OR expires_at IS NOT NULL", name="approved_has_expiry"),
+        CheckConstraint("body_id <> owner_body_id", name="other_body"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)  # the case shared
+    owner_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)  # holds it and decides
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)  # asks, and reads under the grant
+    from_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))  # the asking body's related case
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[ShareStatus] = mapped_column(enum_column(ShareStatus, "share_status"),
+                                                default=ShareStatus.PENDING, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was shared, refused or revoked
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
+    from_case: Mapped[Case] = relationship(foreign_keys=[from_case_id])
+    owner_body: Mapped[Body] = relationship(foreign_keys=[owner_body_id])
+    body: Mapped[Body] = relationship(foreign_keys=[body_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+
+    def state_at(self, now: dt.datetime) -> str:
+        """pending, approved, expired, refused or revoked."""
+        if self.status is ShareStatus.APPROVED and self.expires_at is not None and now >= self.expires_at:
+            return "expired"
+        return self.status.value
+
+
 from civicwatch.cases.search import install_search_structures  # noqa: E402  (needs the table above)
 
 install_search_structures(cast(Table, Case.__table__))  # declared as FromClause; a mapped class's is a Table

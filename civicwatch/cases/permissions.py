@@ -6,12 +6,13 @@ status changes follow the transition table in `workflow`.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.models import Case, CaseStatus, Recusal
+from civicwatch.cases.models import Case, CaseShare, CaseStatus, Recusal, ShareStatus
 from civicwatch.cases.workflow import available_transitions
 from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
@@ -78,6 +79,26 @@ def load_case(user: User, case_id: int) -> Case:
 
 def can_open(user: User, case_id: int) -> bool:
     return db.session.scalar(select(visible_cases(user).where(Case.id == case_id).exists())) or False
+
+
+def shared_cases(user: User, now: dt.datetime) -> Select:
+    """Cases another body shares with the user's body: approved, not expired, still held by the body that shared
+    them, and not a case the user recused from. Only a restricted view of them is ever shown (never the
+    complainant's identity, contact details or files); opening them in full still goes through `visible_cases`."""
+    grants = select(CaseShare.case_id).where(
+        CaseShare.body_id == user.body_id, CaseShare.status == ShareStatus.APPROVED, CaseShare.expires_at > now,
+        CaseShare.case_id == Case.id, CaseShare.owner_body_id == Case.body_id)
+    query = select(Case).where(grants.exists())
+    recused = select(Recusal.case_id).where(Recusal.user_id == user.id)
+    return query.where(Case.id.not_in(recused))
+
+
+def load_shared_case(user: User, case_id: int, now: dt.datetime) -> Case:
+    """The case if another body shares it with the user's body now; otherwise 404, whether it exists or not."""
+    case = db.session.scalar(shared_cases(user, now).where(Case.id == case_id))
+    if case is None:
+        raise NotFoundError("There is no case with that number shared with your body.")
+    return case
 
 
 def can_change_cases(user: User) -> bool:

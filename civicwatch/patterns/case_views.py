@@ -6,6 +6,7 @@ Routes of the cases blueprint (the case page's URLs stay together, /staff/cases/
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import abort, render_template
@@ -15,13 +16,14 @@ from flask_wtf import FlaskForm
 
 from civicwatch.accounts.models import User
 from civicwatch.accounts.permissions import staff_required
-from civicwatch.cases.models import Case, Outcome
+from civicwatch.cases.models import Case, Outcome, ShareStatus
 from civicwatch.cases.pages import add_case_panel
 from civicwatch.cases.permissions import can_open, may
 from civicwatch.cases.views import blueprint, chosen, perform
+from civicwatch.database import utcnow
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
-from civicwatch.patterns import operations
+from civicwatch.patterns import operations, sharing
 from civicwatch.patterns.forms import (
     AllegationForm,
     DecideLinkForm,
@@ -31,6 +33,7 @@ from civicwatch.patterns.forms import (
 )
 from civicwatch.patterns.models import Allegation, CaseRelation, Subject
 from civicwatch.patterns.operations import AllegationFields
+from civicwatch.patterns.permissions import may_ask_to_share
 from civicwatch.patterns.queries import (
     allegation_of,
     allegations_of,
@@ -110,18 +113,31 @@ class RelatedView:
     relation: CaseRelation
     other: Case | None  # None: the user may not open it
     holder: str  # where the other case is
+    share: str | None  # for a case the user may not open: the state of their body's latest request to share it
+    shared_id: int | None  # the other case's id while it is shared with the user's body (the restricted view)
+    may_ask: bool
+    asked_of_us: bool = False  # the other case's body waits for this body to decide whether to share this case
 
 
-def _related_view(case: Case, user: User, relation: CaseRelation) -> RelatedView:
+def _related_view(case: Case, user: User, relation: CaseRelation, now: dt.datetime) -> RelatedView:
     other_id = relation.related_case_id if relation.case_id == case.id else relation.case_id
     other = db.session.get(Case, other_id) if can_open(user, other_id) else None
     holder_case = other or db.session.get(Case, other_id)
     holder = holder_case.body.name if holder_case is not None and holder_case.body else "the triage queue"
-    return RelatedView(relation, other, holder)
+    if other is not None or holder_case is None:
+        return RelatedView(relation, other, holder, None, None, False)
+    asking_body = holder_case.body_id
+    asked_of_us = any(share.status is ShareStatus.PENDING for share in sharing.shares_asked(asking_body, case.id))
+    asked = sharing.shares_asked(user.body_id, other_id)
+    state = asked[0].state_at(now) if asked else None
+    shared_id = other_id if sharing.may_read_shared(user, other_id) else None
+    may_ask = may_ask_to_share(user, case, holder_case) and state not in ("pending", "approved")
+    return RelatedView(relation, None, holder, state, shared_id, may_ask, asked_of_us)
 
 
 def related_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> str:
-    views = [_related_view(case, user, relation) for relation in relations_of(case)]
+    now = utcnow()
+    views = [_related_view(case, user, relation, now) for relation in relations_of(case)]
     form = _versioned(DecideLinkForm(prefix="relation", formdata=None), case) if may(user, "relate", case) else None
     return render_template("patterns/_case_related.html", case=case, related=views, form=form)
 
@@ -221,7 +237,7 @@ def decide_relation(case_id: int, relation_id: int, action: str) -> ResponseRetu
         if relation is None:
             raise NotFoundError("There is no such related case on this case.")
         if action == "request-share":
-            operations.request_share(case, current_user, relation)
+            sharing.request_share(case, current_user, relation)
             return "The body that holds the related case is asked to share it."
         operations.decide_relation(case, current_user, relation, action == "link")
         return "The cases are linked." if action == "link" else "The suggestion is dismissed."

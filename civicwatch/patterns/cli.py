@@ -1,5 +1,6 @@
-"""`civicwatch subjects import` (a body's register of units, posts and officers from a CSV file) and
-`civicwatch patterns detect` (the pattern job)."""
+"""`civicwatch subjects import` (a body's register of units, posts and officers from a CSV file),
+`civicwatch patterns detect` (the pattern job) and `civicwatch patterns relate` (related cases of queued new
+cases)."""
 from __future__ import annotations
 
 import click
@@ -9,7 +10,7 @@ from civicwatch.extensions import db
 from civicwatch.patterns.operations import import_subjects
 from civicwatch.patterns.queries import register_codes
 from civicwatch.patterns.register import parse_register
-from civicwatch.patterns.sweep import detect_patterns
+from civicwatch.patterns.sweep import detect_patterns, propose_queued_relations
 from civicwatch.taxonomy.models import Body
 
 
@@ -58,3 +59,11 @@ def detect_command() -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Pattern alerts: {report.raised} raised, {report.updated} updated.")
+
+
+@patterns_group.command("relate")
+@click.option("--limit", default=1000, show_default=True, help="At most this many queued cases.")
+def relate_command(limit: int) -> None:
+    """Propose the related and duplicate cases of the new cases waiting for it; `deliver` workers do this on
+    every round."""
+    click.echo(f"Related cases proposed for {propose_queued_relations(limit)} new cases.")

@@ -2,7 +2,9 @@
 
 A "subject" rule counts allegations of one theme against one unit, post or officer (the allegation's subject,
 or, while it names none, the subjects its case is linked to and not rejected) by incident date; a "place" rule
-compares a district's cases of the last window with their average over the windows before.
+compares a district's cases of the last window with their average over the windows before. Windows are whole
+days in the deployment's time zone (the TIMEZONE setting), so that "the last 90 days" ends where staff's today
+ends, not at UTC's midnight.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, distinct, func, select
 
 from civicwatch.cases.models import Case
+from civicwatch.database import deployment_date, deployment_midnight
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, LinkStatus, SubjectLink
 from civicwatch.taxonomy.models import Theme
@@ -92,9 +95,13 @@ def subject_clusters(rule: Rule, today: dt.date) -> list[Cluster]:
     return list(clusters.values())
 
 
-def place_clusters(rule: Rule, now: dt.datetime) -> list[Cluster]:
-    window = dt.timedelta(days=rule.window_days)
-    current_start, baseline_start = now - window, now - window * (rule.baseline_windows + 1)
+def place_clusters(rule: Rule, now: dt.datetime, zone: str | None = None) -> list[Cluster]:
+    """Windows of whole days in the deployment's time zone: the current one runs from the start of its first day
+    to now, the baseline over the `baseline_windows` windows before it."""
+    today = deployment_date(now, zone)
+    current_from = today - dt.timedelta(days=rule.window_days - 1)
+    baseline_from = current_from - dt.timedelta(days=rule.window_days * rule.baseline_windows)
+    current_start, baseline_start = deployment_midnight(current_from, zone), deployment_midnight(baseline_from, zone)
     counts = db.session.execute(
         select(Case.district_id, func.sum(case((Case.created_at >= current_start, 1), else_=0)), func.count(Case.id))
         .where(Case.district_id.is_not(None), Case.created_at >= baseline_start, Case.created_at < now)
@@ -107,14 +114,16 @@ def place_clusters(rule: Rule, now: dt.datetime) -> list[Cluster]:
             evidence = list(db.session.scalars(
                 select(Case.id).where(Case.district_id == district_id, Case.created_at >= current_start,
                                       Case.created_at < now).order_by(Case.id).limit(EVIDENCE_MAX)))
-            clusters.append(Cluster(rule, f"district:{district_id}", current, current_start.date(), now.date(),
+            clusters.append(Cluster(rule, f"district:{district_id}", current, current_from, today,
                                     district_id=district_id, baseline=round(baseline, 2),
                                     evidence=[(case_id, None) for case_id in evidence]))
     return clusters
 
 
-def find_clusters(rules: Iterable[Rule], now: dt.datetime) -> list[Cluster]:
+def find_clusters(rules: Iterable[Rule], now: dt.datetime, zone: str | None = None) -> list[Cluster]:
+    """Clusters at `now`, days counted in `zone` (the TIMEZONE setting by default), as staff count them."""
     found: list[Cluster] = []
     for rule in rules:
-        found += subject_clusters(rule, now.date()) if rule.kind == "subject" else place_clusters(rule, now)
+        found += subject_clusters(rule, deployment_date(now, zone)) if rule.kind == "subject" \
+            else place_clusters(rule, now, zone)
     return found

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from civicwatch.cases.forms import OUTCOME_LABELS, CaseForm
@@ -57,3 +57,10 @@ class RegisterImportForm(FlaskForm):
                      description="Columns: kind (unit, post or officer), name, service, district, aliases "
                                  "(separated by |). A header line names them.")
     submit = SubmitField("Import")
+
+
+class ShareDecisionForm(FlaskForm):
+    """Approving, refusing or revoking a share: the reason is required; the days only when approving."""
+
+    days = IntegerField("For how many days", default=30, validators=[Optional()])
+    reason = TextAreaField("Why", validators=[Optional()])

@@ -143,7 +143,8 @@ class RelationStatus(enum.Enum):
 
 class CaseRelation(TimestampMixin, Model):
     """A newer case (`case_id`) proposed as related to, or a duplicate of, an older one. Each side is shown only
-    to those who may open it: another body's case is only "a related case exists at <body>"."""
+    to those who may open it: another body's case is only "a related case exists at <body>", and a restricted
+    view of it once that body shares it (cases.models.CaseShare)."""
 
     __tablename__ = "case_relations"
     __table_args__ = (
@@ -161,11 +162,20 @@ class CaseRelation(TimestampMixin, Model):
                                                    default=RelationStatus.PROPOSED)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    share_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    share_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id])
     related_case: Mapped[Case] = relationship(foreign_keys=[related_case_id])
+
+
+class PendingRelationProposal(Model):
+    """A new case whose related and duplicate cases are still to be proposed: the web or SMS request that routed it
+    only queues it (one row per case), and a `deliver` worker proposes them (patterns.sweep), deleting the row in
+    the same transaction, so each case is done exactly once however many workers run."""
+
+    __tablename__ = "pending_relation_proposals"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class AlertStatus(enum.Enum):

@@ -21,6 +21,7 @@ from civicwatch.patterns.models import (
     Allegation,
     CaseRelation,
     LinkStatus,
+    PendingRelationProposal,
     RelationKind,
     RelationStatus,
     Subject,
@@ -133,11 +134,23 @@ def first_allegation(case: Case) -> Allegation | None:
 
 
 def follow_new_case(case: Case) -> None:
-    """After a new case is routed: its first allegation, from what was read of it, the subjects it names and the
-    cases it may repeat or belong with."""
-    first_allegation(case)
+    """After a new case is routed: its first allegation, from what was read of it, and the subjects it names; the
+    cases it may repeat or belong with are queued for the worker (comparing texts is too slow for a request)."""
+    first = first_allegation(case)
     propose_subject_links(case)
-    propose_related_cases(case)
+    if first is not None:  # the case's first time here: it cannot be queued yet
+        _queue(case)
+
+
+def queue_relation_proposals(case: Case) -> None:
+    """Have a worker propose the case's related cases (patterns.sweep); once per case."""
+    if db.session.get(PendingRelationProposal, case.id) is None:
+        _queue(case)
+
+
+def _queue(case: Case) -> None:
+    db.session.add(PendingRelationProposal(case_id=case.id, created_at=utcnow()))
+    db.session.flush()
 
 
 # ---------------------------------------------------------------- the subject register
@@ -219,7 +232,12 @@ def _score(subject: Subject, case: Case) -> float:
 
 def propose_subject_links(case: Case) -> list[SubjectLink]:
     """Subjects of the register (the case's body's, or every body's while the case is in triage) that the
-    complaint names by an alias; the place raises or lowers the score. Staff confirm or reject them."""
+    complaint names by an alias; the place raises or lowers the score. Staff confirm or reject them.
+
+    A routed case is matched against its own body's register only, even when it names a unit or officer of
+    another body's register: each register is its body's, and linking the case to it would tell one body about
+    the other's register (and the other about a case it cannot open). Related-case proposals still find the
+    other body's cases by place and text, shown there only as "a related case exists at <body>"."""
     mentions = _register_of(case).mentions(case.text)
     if not mentions:
         return []
@@ -255,6 +273,9 @@ def decide_subject_link(case: Case, user: User, link: SubjectLink, confirm: bool
     require(user, "allegation", case)
     if link.case_id != case.id:
         raise DomainError("That subject link belongs to another case.")
+    if confirm and link.subject.body_id != case.body_id:
+        # Proposed while the case was in triage, from another body's register: that register is not this body's.
+        raise DomainError("Choose a subject from the register of the body that holds the case.")
     before = {"status": link.status.value}
     link.status = LinkStatus.CONFIRMED if confirm else LinkStatus.REJECTED
     link.decided_by_id, link.decided_at = user.id, utcnow()
@@ -365,16 +386,3 @@ def decide_relation(case: Case, user: User, relation: CaseRelation, link: bool) 
                  after={"status": relation.status.value, "case": relation.case_id,
                         "related_case": relation.related_case_id})
 
-
-def request_share(case: Case, user: User, relation: CaseRelation) -> None:
-    """Ask the body that holds the other case to share it; that body sees the request on its case's page."""
-    require(user, "relate", case)
-    if case.id not in (relation.case_id, relation.related_case_id):
-        raise DomainError("That suggestion is about other cases.")
-    if relation.share_requested_at is not None:
-        raise DomainError("Sharing was asked for already.")
-    relation.share_requested_by_id, relation.share_requested_at = user.id, utcnow()
-    _touch(case)
-    db.session.flush()
-    record_audit(user, "case_relation.request_share", relation, case=case,
-                 after={"case": relation.case_id, "related_case": relation.related_case_id})

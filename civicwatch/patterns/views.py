@@ -1,4 +1,5 @@
-"""Staff pages of patterns: the subject registers (read, and import a CSV file) and the pattern alerts."""
+"""Staff pages of patterns: the subject registers (read, and import a CSV file), the pattern alerts, and related
+cases shared between bodies (the holding body's requests and grants, the asking body's restricted view)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -8,15 +9,24 @@ from flask_wtf import FlaskForm
 
 from civicwatch.accounts.models import Role
 from civicwatch.accounts.permissions import roles_required
+from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
 from civicwatch.patterns.alerts import TRANSITIONS, change_alert_status, may_see_alert
-from civicwatch.patterns.forms import KIND_LABELS, RegisterImportForm
+from civicwatch.patterns.forms import KIND_LABELS, RegisterImportForm, ShareDecisionForm
 from civicwatch.patterns.models import AlertStatus, PatternAlert
 from civicwatch.patterns.operations import import_subjects
 from civicwatch.patterns.permissions import may_keep_register
 from civicwatch.patterns.queries import alert_evidence, register_codes, register_page, visible_alerts
 from civicwatch.patterns.register import parse_register
+from civicwatch.patterns.sharing import (
+    approve_share,
+    incoming_shares,
+    load_share,
+    read_shared_case,
+    refuse_share,
+    revoke_share,
+)
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies
 
@@ -115,3 +125,43 @@ def change_alert(alert_id: int, target: str) -> ResponseReturnValue:
     db.session.commit()
     flash(f"The alert is {status.value}.", "success")
     return redirect(url_for("patterns.alert", alert_id=alert_id))
+
+
+# ---------------------------------------------------------------- sharing related cases with other bodies
+
+@blueprint.route("/shares")
+@roles_required(Role.INVESTIGATOR)
+def shares() -> str:
+    return render_template("patterns/shares.html", shares=incoming_shares(current_user), now=utcnow(),
+                           form=ShareDecisionForm(formdata=None))
+
+
+SHARE_DECISIONS = {"approve": "Shared.", "refuse": "Request refused.", "revoke": "Share revoked."}
+
+
+@blueprint.post("/shares/<int:share_id>/<decision>")
+@roles_required(Role.INVESTIGATOR)
+def decide_share(share_id: int, decision: str) -> ResponseReturnValue:
+    if decision not in SHARE_DECISIONS:
+        abort(404)
+    form = ShareDecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    share = load_share(current_user, share_id)
+    if decision == "approve":
+        approve_share(share, current_user, form.days.data, form.reason.data)
+    elif decision == "refuse":
+        refuse_share(share, current_user, form.reason.data)
+    else:
+        revoke_share(share, current_user, form.reason.data)
+    db.session.commit()
+    flash(SHARE_DECISIONS[decision], "success")
+    return redirect(url_for("patterns.shares"))
+
+
+@blueprint.route("/shared/cases/<int:case_id>")
+@staff_readers
+def shared_case(case_id: int) -> str:
+    view = read_shared_case(current_user, case_id)
+    db.session.commit()  # the audit entry of this reading
+    return render_template("patterns/shared_case.html", shared=view)

@@ -25,7 +25,7 @@ from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import DATABASE_DOWN, DeliveryReport, UnrecordedSends, deliver_due_messages
 from civicwatch.messaging.senders import SmsSender, get_sender
-from civicwatch.patterns.sweep import detect_patterns
+from civicwatch.patterns.sweep import detect_patterns, propose_queued_relations
 from civicwatch.routing.sweep import route_never_routed_cases
 from civicwatch.sms.inbox import InboxReport, process_inbox
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
@@ -172,6 +172,12 @@ def _detect_patterns() -> str:
     return f"Pattern alerts: {report.raised} raised, {report.updated} updated." if report.raised or report.updated else ""
 
 
+def _propose_related_cases() -> str:
+    """Propose the related cases of the new cases routing queued (they stay queued when this fails)."""
+    proposed = propose_queued_relations()
+    return f"Related cases proposed for {proposed} new cases." if proposed else ""
+
+
 def _send_deadline_alerts() -> str:
     report = send_deadline_alerts(utcnow())
     if report.reminders or report.escalations:
@@ -201,6 +207,7 @@ OWN_JOBS = (
     WorkerJob("unrouted cases sweep", _fixed(SWEEP_UNROUTED_EVERY), _route_unrouted),
     WorkerJob("statistics refresh", _fixed(dt.timedelta(0)), _refresh_statistics),
     WorkerJob("pattern alerts", _minutes_of("PATTERN_SWEEP_MINUTES", 60), _detect_patterns),
+    WorkerJob("related-case proposals", _fixed(dt.timedelta(0)), _propose_related_cases),
     WorkerJob("deadline alerts", _minutes_of("DEADLINE_SWEEP_MINUTES", 15), _send_deadline_alerts),
     WorkerJob("retaliation check-ins", _fixed(CHECK_INS_EVERY), _send_check_ins),
 )

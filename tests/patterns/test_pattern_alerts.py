@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -212,3 +213,58 @@ def test_the_alert_workflow(raised, make_user, signed_in):
     entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("pattern_alert.%"),
                                                                 AuditEntry.user_id.is_not(None))))
     assert len(entries) == 5 and entries[0].before == {"status": "open"}
+
+
+@dataclass(frozen=True)
+class ZoneRow:
+    zone: str
+    now: dt.datetime  # the clock, set near a day boundary somewhere
+    dates: tuple[dt.date, ...]  # incident dates of three allegations against one subject
+    expected: int | None
+
+
+MARCH_12, MARCH_13 = dt.date(2026, 3, 12), dt.date(2026, 3, 13)
+LATE_UTC = dt.datetime(2026, 3, 12, 22, 30, tzinfo=dt.UTC)  # already March 13 at UTC+14
+EARLY_UTC = dt.datetime(2026, 3, 12, 2, 0, tzinfo=dt.UTC)  # still March 11 at UTC-7
+ZONE_ROWS = [
+    ZoneRow("UTC", LATE_UTC, (MARCH_13,) * 3, None),  # tomorrow in UTC: not yet in the window
+    ZoneRow("Pacific/Kiritimati", LATE_UTC, (MARCH_13,) * 3, 3),  # today there
+    ZoneRow("UTC", EARLY_UTC, (MARCH_12 - dt.timedelta(days=90),) * 3, None),  # the day before the window
+    ZoneRow("America/Los_Angeles", EARLY_UTC, (MARCH_12 - dt.timedelta(days=90),) * 3, 3),  # its first day there
+    ZoneRow("America/Los_Angeles", EARLY_UTC, (MARCH_12,) * 3, None),  # tomorrow there
+    ZoneRow("Africa/Freetown", EARLY_UTC, (MARCH_12,) * 3, 3),
+]
+
+
+@pytest.mark.parametrize("row", ZONE_ROWS, ids=lambda r: f"{r.zone}-{r.now:%H%M}-{r.dates[0]}")
+def test_subject_windows_are_days_of_the_deployment_s_time_zone(app, clock, row):
+    app.config["TIMEZONE"] = row.zone
+    clock.now = row.now
+    subject = make_subject()
+    for day in row.dates:
+        allegation = allege(subject, clock.now, 0)
+        allegation.incident_date = day
+    db.session.commit()
+    clusters = find_clusters(rules_from_config([FORCE]), clock.now)
+    assert [c.count for c in clusters] == ([row.expected] if row.expected else [])
+    if clusters:
+        today = clock.now.astimezone(ZoneInfo(row.zone)).date()
+        assert (clusters[0].window_start, clusters[0].window_end) == (today - dt.timedelta(days=89), today)
+
+
+DAY = {"code": "place_day", "kind": "place", "factor": 1.0, "min_count": 2, "window_days": 1, "baseline_windows": 1}
+
+
+@pytest.mark.parametrize(("zone", "expected"), [
+    ("UTC", 2),  # 00:30 and 01:30 UTC are today in UTC
+    ("Pacific/Kiritimati", 2),  # and there (14:30, 15:30)
+    ("America/Los_Angeles", None),  # but yesterday evening at UTC-7: the baseline, not today
+])
+def test_place_windows_start_at_the_deployment_s_midnight(app, clock, zone, expected):
+    app.config["TIMEZONE"] = zone
+    bo = db.session.query(District).filter_by(code="bo").one()
+    for hour in (0, 1):
+        create_case(CaseStatus.RECEIVED, district=bo,
+                    created_at=dt.datetime(2026, 3, 12, hour, 30, tzinfo=dt.UTC))
+    clusters = find_clusters(rules_from_config([DAY]), clock.now)  # 2026-03-12 09:00 UTC
+    assert [c.count for c in clusters] == ([expected] if expected else [])

@@ -13,6 +13,7 @@ from civicwatch.cases.models import CaseStatus
 from civicwatch.extensions import db
 from civicwatch.patterns.models import CaseRelation, RelationKind, RelationStatus
 from civicwatch.patterns.operations import propose_related_cases
+from civicwatch.patterns.sweep import propose_queued_relations
 from civicwatch.routing.operations import route_new_case
 from civicwatch.taxonomy.models import Body, District
 from tests.cases.conftest import post_case_form
@@ -50,7 +51,8 @@ def test_a_repeated_report_is_proposed_as_a_duplicate_and_an_unrelated_one_is_no
               district=kenema, created_at=clock.now - dt.timedelta(days=1))
     make_case(CaseStatus.INVESTIGATING, text=OLD_TEXT, district=kenema, created_at=clock.now - dt.timedelta(days=200))
     new = make_case(CaseStatus.RECEIVED, body=None, text=NEW_TEXT, district=kenema, created_at=clock.now)
-    route_new_case(new)  # proposals follow routing
+    route_new_case(new)  # routing queues the case; a worker proposes its related cases
+    assert propose_queued_relations() == 1
     db.session.commit()
     relations = list(db.session.scalars(select(CaseRelation).where(CaseRelation.case_id == new.id)))
     assert [(r.related_case_id, r.kind, r.status) for r in relations] == [
@@ -105,9 +107,9 @@ def test_staff_ask_to_share_link_or_dismiss_and_each_is_audited(pair, staff, mak
     old, new, relation = pair
     client = staff["investigator"]
     assert post_case_form(client, new.id, f"related/{relation.id}/request-share", "relation").status_code == 302
-    assert post_case_form(client, new.id, f"related/{relation.id}/request-share", "relation").status_code == 400
+    assert post_case_form(client, new.id, f"related/{relation.id}/request-share", "relation").status_code == 409
     theirs = staff["other_investigator"].get(f"/staff/cases/{old.id}").get_data(as_text=True)
-    assert "Sharing was asked for" in theirs and "4471-NEW" not in theirs
+    assert "asks to read this case" in theirs and "4471-NEW" not in theirs
     assert post_case_form(staff["other_investigator"], old.id, f"related/{relation.id}/dismiss",
                           "relation").status_code == 302
     db.session.expire_all()
@@ -115,6 +117,6 @@ def test_staff_ask_to_share_link_or_dismiss_and_each_is_audited(pair, staff, mak
     third = make_case(CaseStatus.INVESTIGATING, body="police_oversight")
     assert post_case_form(client, third.id, f"related/{relation.id}/link", "relation").status_code == 404
     assert post_case_form(client, new.id, f"related/{relation.id}/merge", "relation").status_code == 404
-    actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("case_relation.%"))
+    actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("case_%.%"))
                                       .order_by(AuditEntry.seq)))
-    assert actions == ["case_relation.propose", "case_relation.request_share", "case_relation.decide"]
+    assert actions == ["case_relation.propose", "case_share.request", "case_relation.decide"]

@@ -149,3 +149,23 @@ def test_another_body_s_register_is_never_offered_or_linked(make_case, make_user
     assert response.status_code == 400
     assert "Sergeant Kamara" not in client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
     assert links(case.id) == []
+
+
+def test_a_routed_case_is_linked_only_within_its_own_body_s_register(make_case, make_user, signed_in):
+    """Both registers name Sgt Kamara: the case of the police oversight authority is proposed only its own."""
+    load_register("police_oversight")
+    load_register("human_rights_commission")
+    routed = make_case(CaseStatus.INVESTIGATING, text="Sgt Kamara beat me at the Bo Junction post.")
+    propose_subject_links(routed)
+    db.session.commit()
+    assert {(link.subject.name, link.subject.body.code) for link in links(routed.id)} == {
+        ("Sergeant Kamara", "police_oversight"), ("Bo Junction checkpoint", "police_oversight")}
+    # In triage every register is read; once the case is routed, another body's subject cannot be confirmed.
+    triaged = make_case(CaseStatus.RECEIVED, body=None, text="Sgt Kamara beat me.")
+    propose_subject_links(triaged)
+    triaged.body = body("police_oversight")
+    db.session.commit()
+    theirs = next(link for link in links(triaged.id) if link.subject.body.code == "human_rights_commission")
+    client = signed_in(make_user(Role.ADMIN))
+    assert post_case_form(client, triaged.id, f"subjects/{theirs.id}/confirm", "decide").status_code == 400
+    assert links(triaged.id)[0].status is LinkStatus.PROPOSED and theirs.status is LinkStatus.PROPOSED

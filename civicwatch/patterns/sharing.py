@@ -1,0 +1,195 @@
+"""Sharing a related case with the body that asked: the request, the holding body's decision (approve for a
+limited time with a reason, or refuse), revocation, and the restricted view the asking body reads under the
+grant. Every step writes its audit entry; reasons are kept there only as fingerprints. Flush, never commit."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from civicwatch.accounts.models import User
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.models import Case, CaseShare, ShareStatus
+from civicwatch.cases.permissions import can_open, load_shared_case, shared_cases, visible_cases
+from civicwatch.database import utcnow
+from civicwatch.errors import ConflictError, DomainError, NotFoundError
+from civicwatch.extensions import db
+from civicwatch.patterns.models import Allegation, CaseRelation, SubjectKind
+from civicwatch.patterns.permissions import require_share_asker, require_share_decider
+from civicwatch.text import check_text
+
+REASON_MIN = 10
+REASON_MAX = 2000
+
+
+def _other_side(case: Case, relation: CaseRelation) -> Case:
+    if case.id not in (relation.case_id, relation.related_case_id):
+        raise DomainError("That suggestion is about other cases.")
+    other = relation.related_case if relation.case_id == case.id else relation.case
+    return other
+
+
+def open_share(case_id: int, body_id: int, now: dt.datetime) -> CaseShare | None:
+    """The body's pending request, or running grant, for the case."""
+    return db.session.scalar(select(CaseShare).where(
+        CaseShare.case_id == case_id, CaseShare.body_id == body_id,
+        or_(CaseShare.status == ShareStatus.PENDING,
+            (CaseShare.status == ShareStatus.APPROVED) & (CaseShare.expires_at > now))).limit(1))
+
+
+def request_share(case: Case, user: User, relation: CaseRelation) -> CaseShare:
+    """Ask the body that holds the other case of `relation` to share it with the user's body."""
+    other = _other_side(case, relation)
+    require_share_asker(user, case, other)
+    assert case.body_id is not None and other.body_id is not None  # checked just now
+    if open_share(other.id, case.body_id, utcnow()) is not None:
+        raise ConflictError("Sharing was asked for already, or is granted.")
+    share = CaseShare(case_id=other.id, owner_body_id=other.body_id, body_id=case.body_id, from_case_id=case.id,
+                      requested_by_id=user.id)
+    db.session.add(share)
+    case.updated_at = utcnow()  # the related panel of the case changes
+    db.session.flush()
+    record_audit(user, "case_share.request", share, case=other,
+                 after={"case": other.id, "from_case": case.id, "body": case.body_id})
+    return share
+
+
+def _reason(reason: str | None) -> str:
+    reason = check_text(reason, "reason", REASON_MAX)
+    if len(reason) < REASON_MIN:
+        raise DomainError(f"Give the reason in a sentence (at least {REASON_MIN} characters).")
+    return reason
+
+
+def _decide(share: CaseShare, user: User, status: ShareStatus, reason: str | None) -> None:
+    share.reason = _reason(reason)
+    share.status, share.decided_by_id, share.decided_at = status, user.id, utcnow()
+
+
+def approve_share(share: CaseShare, user: User, days: int | None, reason: str | None) -> None:
+    """Let the asking body read the restricted view of the case for `days`."""
+    require_share_decider(user, share)
+    if share.status is not ShareStatus.PENDING:
+        raise ConflictError(f"This request was already {share.status.value}.")
+    limit = int(current_app.config["SHARE_MAX_DAYS"])
+    if days is None or not 1 <= days <= limit:
+        raise DomainError(f"A case is shared for 1 to {limit} days.")
+    _decide(share, user, ShareStatus.APPROVED, reason)
+    share.expires_at = utcnow() + dt.timedelta(days=days)
+    db.session.flush()
+    record_audit(user, "case_share.approve", share, case=share.case,
+                 after={"body": share.body_id, "days": days, "expires_at": share.expires_at, "reason": share.reason})
+
+
+def refuse_share(share: CaseShare, user: User, reason: str | None) -> None:
+    require_share_decider(user, share)
+    if share.status is not ShareStatus.PENDING:
+        raise ConflictError(f"This request was already {share.status.value}.")
+    _decide(share, user, ShareStatus.REFUSED, reason)
+    db.session.flush()
+    record_audit(user, "case_share.refuse", share, case=share.case, after={"body": share.body_id,
+                                                                        "reason": share.reason})
+
+
+def revoke_share(share: CaseShare, user: User, reason: str | None) -> None:
+    """End a running grant before it expires."""
+    require_share_decider(user, share)
+    if share.state_at(utcnow()) != "approved":
+        raise ConflictError("Only a running share can be revoked.")
+    _decide(share, user, ShareStatus.REVOKED, reason)
+    db.session.flush()
+    record_audit(user, "case_share.revoke", share, case=share.case, after={"body": share.body_id,
+                                                                        "reason": share.reason})
+
+
+def load_share(user: User, share_id: int) -> CaseShare:
+    """A share of a case the user can open (the holding body's side); 404 otherwise."""
+    share = db.session.scalar(select(CaseShare).where(
+        CaseShare.id == share_id, CaseShare.case_id.in_(visible_cases(user).with_only_columns(Case.id))))
+    if share is None:
+        raise NotFoundError("There is no such share request.")
+    return share
+
+
+def incoming_shares(user: User) -> list[CaseShare]:
+    """Requests and grants for the cases of the user's body, pending first, then newest."""
+    if user.body_id is None:
+        return []
+    query = (select(CaseShare).options(selectinload(CaseShare.case), selectinload(CaseShare.body))
+             .where(CaseShare.owner_body_id == user.body_id,
+                    CaseShare.case_id.in_(visible_cases(user).with_only_columns(Case.id)))
+             .order_by((CaseShare.status == ShareStatus.PENDING).desc(), CaseShare.id.desc()).limit(200))
+    return list(db.session.scalars(query))
+
+
+def shares_asked(body_id: int | None, case_id: int) -> list[CaseShare]:
+    """What the body asked of another body about this case, newest first."""
+    if body_id is None:
+        return []
+    return list(db.session.scalars(select(CaseShare).where(CaseShare.case_id == case_id, CaseShare.body_id == body_id)
+                                   .order_by(CaseShare.id.desc())))
+
+
+# ---------------------------------------------------------------- the restricted view
+
+@dataclass(frozen=True)
+class SharedAllegation:
+    theme: str | None
+    service: str | None
+    subject: str | None  # units and posts only: officers stay in their body's register
+    district: str | None
+    incident_date: dt.date | None
+    finding: str | None
+
+
+@dataclass(frozen=True)
+class SharedCase:
+    """What another body reads of a shared case: never the complainant's words, identity, contact or files."""
+
+    reference: str
+    holder: str
+    status: str
+    theme: str | None
+    service: str | None
+    district: str | None
+    incident_date: dt.date | None
+    received: dt.date
+    allegations: list[SharedAllegation]
+    expires_at: dt.datetime
+
+
+def _shared_allegation(allegation: Allegation) -> SharedAllegation:
+    subject = allegation.subject
+    return SharedAllegation(
+        theme=allegation.theme.name if allegation.theme else None,
+        service=allegation.actor.name if allegation.actor else None,
+        subject=subject.name if subject is not None and subject.kind is not SubjectKind.OFFICER else None,
+        district=allegation.district.name if allegation.district else None,
+        incident_date=allegation.incident_date,
+        finding=allegation.finding.value if allegation.finding else None)
+
+
+def read_shared_case(user: User, case_id: int) -> SharedCase:
+    """The restricted view of a case shared with the user's body; each reading is audited."""
+    now = utcnow()
+    case = load_shared_case(user, case_id, now)
+    share = open_share(case.id, user.body_id or 0, now)
+    assert share is not None and share.expires_at is not None  # load_shared_case found the grant
+    allegations = db.session.scalars(select(Allegation).where(Allegation.case_id == case.id).order_by(Allegation.id))
+    record_audit(user, "case_share.view", share, case=case, after={"share": share.id, "expires_at": share.expires_at})
+    return SharedCase(
+        reference=case.reference, holder=case.body.name if case.body else "", status=case.status.value,
+        theme=case.theme.name if case.theme else None, service=case.actor.name if case.actor else None,
+        district=case.district.name if case.district else None, incident_date=case.incident_date,
+        received=case.created_at.date(), allegations=[_shared_allegation(a) for a in allegations],
+        expires_at=share.expires_at)
+
+
+def may_read_shared(user: User, case_id: int) -> bool:
+    """Whether the related panel links to the restricted view (the view checks again)."""
+    if can_open(user, case_id):
+        return False
+    return db.session.scalar(select(shared_cases(user, utcnow()).where(Case.id == case_id).exists())) or False
