@@ -7,7 +7,8 @@ Philadelphia bring-your-own-taxonomy, speed.
 1. External set (benchmarks/data/external_complaints.jsonl, 440 complaints in styles the corpus does not use;
    see its EXTERNAL_README.md). The pipeline is trained on the whole project corpus, exactly as the saved
    model of `flask civicwatch train` is (every weight, threshold and temperature chosen inside training on
-   the corpus's own development split), and TF-IDF + logistic regression and TF-IDF + linear SVM are trained
+   the development split: the corpus's voices_*.jsonl files, written in other voices, which the development
+   model is not trained on; see the corpus README), and TF-IDF + logistic regression and TF-IDF + linear SVM are trained
    on exactly the same examples. Nothing is tuned on the external set: it is only read here. Printed: theme
    macro-F1 and accuracy, routed accuracy and the share sent to triage at the model's own threshold, actor
    accuracy, urgent recall and precision of the model alone (the citizen's answer is not in this file).
@@ -111,12 +112,14 @@ def describe(trained: TrainedPipeline) -> None:
     calibration = trained.calibration
     print(f"  trained in {trained.seconds:.0f}s (epochs {trained.epochs}); smoothed head weight "
           f"{calibration.weight}, smoothing {calibration.smoothing}, temperature {calibration.temperature:.2f} "
-          f"(chosen on the corpus's development split: {trained.calibration_report})")
+          f"(chosen on the development split: {trained.calibration_report})")
     if trained.triage:
         triage = trained.triage
         print(f"  triage threshold {triage['threshold']:.2f} for routed accuracy {triage['target']:.2f} "
-              f"(development split: {triage['coverage']:.0%} routed, {triage['routed_accuracy']:.3f} right)")
-    print(f"  actor thresholds {trained.actor_thresholds.as_dict()} (development split)", flush=True)
+              f"(development split: {triage['coverage']:.0%} of {triage['examples']} routed, "
+              f"{triage['routed_accuracy']:.3f} right; {triage.get('chosen_on')})")
+    print(f"  actor thresholds {trained.actor_thresholds.as_dict()} (development split); epochs {trained.epochs}",
+          flush=True)
 
 
 def external(workdir: Path) -> Path:

@@ -9,6 +9,14 @@ from the held-out split.
 The development split also serves the theme's smoothed head (civicwatch.classify.smoothed): the mixing
 weight, the smoothing, the temperature and the triage threshold are chosen on the development model's
 scores of texts it was not trained on, and the actor thresholds (civicwatch.classify.actors) likewise.
+
+Which examples form the development split: those from files written in other voices than the bulk of the
+corpus (file names starting with one of `dev_sources`, "voices_" by default), all of them, when they make a
+usable split; the development model is then trained on the other files only, so its scores are those of a
+model reading writers it never saw, as the deployed model does. Chosen on a random share of the corpus's
+own voice instead, the calibration fits that voice (a triage threshold of 0, everything routed) and does
+not transfer. Without such files (a deployment's own data, the test fixtures) the split is the hash of the
+text (`dev_percent`).
 """
 from __future__ import annotations
 
@@ -86,6 +94,7 @@ class Settings:
     dropout: float
     routed_accuracy_target: float
     smoothed_buckets: int
+    dev_sources: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -104,6 +113,7 @@ class Settings:
             dropout=min(0.9, max(0.0, float(training.get("dropout", 0.0)))),
             routed_accuracy_target=min(1.0, max(0.0, float(extra.get("routed_accuracy_target", 0.92)))),
             smoothed_buckets=2 ** (max(2, int(extra.get("smoothed_buckets", 2**18))) - 1).bit_length(),
+            dev_sources=tuple(str(prefix) for prefix in extra.get("dev_sources", ()) if str(prefix)),
         )
 
     def new_optimizer(self) -> Optimizer:
@@ -127,7 +137,7 @@ class TrainedPipeline:
     head: NaiveBayes | None = None
     calibration: Calibration = field(default_factory=lambda: Calibration(0.0, 0.0, 1.0))
     calibration_report: dict[str, Any] | None = None
-    triage: dict[str, float] | None = None
+    triage: dict[str, Any] | None = None
     actor_thresholds: ActorThresholds = field(default_factory=ActorThresholds)
     actor_report: dict[str, Any] | None = None
 
@@ -157,6 +167,7 @@ class _DevRun:
     train_rows: list[int]
     dev_rows: list[int]
     scores: numpy.ndarray
+    split: str = ""
 
 
 @dataclass
@@ -170,11 +181,12 @@ class _Task:
     keys: list[str]  # the example texts, for the dev split
     balance_by: list[str]
     built: list[Example] | None = field(default=None, repr=False)
+    files: list[str] = field(default_factory=list)  # each example's file name, for the out-of-voice dev split
 
     def subset(self, keep: Sequence[int]) -> _Task:
         return _Task(self.component, self.labels, [self.docs[i] for i in keep], [self.cats[i] for i in keep],
                      [self.keys[i] for i in keep], [self.balance_by[i] for i in keep],
-                     [self.examples()[i] for i in keep])
+                     [self.examples()[i] for i in keep], [self.files[i] for i in keep] if self.files else [])
 
     def examples(self) -> list[Example]:
         """The training examples, built once per task and shared by its development run, its folds and its
@@ -316,15 +328,28 @@ def _keep_averages(component: TextCategorizer, optimizer: Optimizer) -> None:
                 node.set_param(name, optimizer.averages[key].copy())
 
 
-def _dev_rows(task: _Task, settings: Settings) -> tuple[list[int], list[int]] | None:
-    """(training rows, development rows), or None when the development split is too small to use."""
-    in_dev = [split_bucket(key, "dev") < settings.dev_percent for key in task.keys]
+def _usable(task: _Task, in_dev: Sequence[bool]) -> tuple[list[int], list[int]] | None:
     dev_rows = [i for i, dev in enumerate(in_dev) if dev]
     train_rows = [i for i, dev in enumerate(in_dev) if not dev]
     dev_labels = {task.balance_by[i] for i in dev_rows}
     if len(dev_rows) < 20 or len(dev_labels) < 2 or len({task.balance_by[i] for i in train_rows}) < 2:
         return None
     return train_rows, dev_rows
+
+
+def _dev_rows(task: _Task, settings: Settings) -> tuple[list[int], list[int], str] | None:
+    """(training rows, development rows, which split), or None when no development split is usable: every
+    example from an out-of-voice file (`dev_sources`) when they make a usable split, else a hash share."""
+    if settings.dev_sources and task.files:
+        out_of_voice = _usable(task, [name.startswith(settings.dev_sources) for name in task.files])
+        if out_of_voice is not None:
+            files = "/".join(f"{prefix}*" for prefix in settings.dev_sources)
+            return (*out_of_voice, f"out-of-voice: the examples of {files} files, the development model trained "
+                                   "on the other files")
+    by_hash = _usable(task, [split_bucket(key, "dev") < settings.dev_percent for key in task.keys])
+    if by_hash is None:
+        return None
+    return (*by_hash, f"{settings.dev_percent}% of the training examples by a hash of the text")
 
 
 def _choose_epochs(config: Config, task: _Task, settings: Settings, progress: _Progress,
@@ -335,12 +360,12 @@ def _choose_epochs(config: Config, task: _Task, settings: Settings, progress: _P
     if rows is None:
         progress.skip(settings.max_epochs)
         return None
-    train_rows, dev_rows = rows
+    train_rows, dev_rows, split = rows
     nlp = _blank_pipeline(config, [task.component])
     history, predictions = _fit(nlp, task.subset(train_rows), settings, settings.max_epochs, progress,
                                 f"{name} (choosing epochs)", dev=task.subset(dev_rows))
     best = int(numpy.argmax(history))
-    return _DevRun(best + 1, train_rows, dev_rows, predictions[best])
+    return _DevRun(best + 1, train_rows, dev_rows, predictions[best], split)
 
 
 def _train_component(config: Config, nlp: Language, task: _Task, settings: Settings, progress: _Progress,
@@ -388,9 +413,15 @@ def _urgency_threshold(config: Config, task: _Task, settings: Settings, epochs: 
                        "target_recall": settings.urgency_recall_target, "folds": settings.urgency_folds}
 
 
+def _file_name(example: LabelledText) -> str:
+    """The file an example came from ("voices_citizens.jsonl:12" -> "voices_citizens.jsonl")."""
+    return example.source.rpartition(":")[0] or example.source
+
+
 def _theme_task(docs: list[Doc], examples: Sequence[LabelledText], labels: list[str]) -> _Task:
     cats = [{label: float(label == example.label) for label in labels} for example in examples]
-    return _Task(THEME, labels, docs, cats, [e.text for e in examples], [e.label for e in examples])
+    return _Task(THEME, labels, docs, cats, [e.text for e in examples], [e.label for e in examples],
+                 files=[_file_name(e) for e in examples])
 
 
 def _urgency_task(docs: list[Doc], examples: Sequence[LabelledText]) -> _Task | None:
@@ -400,7 +431,7 @@ def _urgency_task(docs: list[Doc], examples: Sequence[LabelledText]) -> _Task | 
         return None
     return _Task(URGENCY, [URGENT_LABEL], [docs[i] for i in rows],
                  [{URGENT_LABEL: float(flag)} for flag in flags], [examples[i].text for i in rows],
-                 ["urgent" if flag else "not" for flag in flags])
+                 ["urgent" if flag else "not" for flag in flags], files=[_file_name(examples[i]) for i in rows])
 
 
 def _actor_task(docs: list[Doc], examples: Sequence[LabelledText]) -> _Task | None:
@@ -413,7 +444,7 @@ def _actor_task(docs: list[Doc], examples: Sequence[LabelledText]) -> _Task | No
     targets = [ACTOR_PREFIX + example.actor if example.actor else NO_ACTOR for example in annotated]
     return _Task(ACTOR, labels, [docs[i] for i in rows],
                  [{label: float(label == target) for label in labels} for target in targets],
-                 [examples[i].text for i in rows], targets)
+                 [examples[i].text for i in rows], targets, files=[_file_name(examples[i]) for i in rows])
 
 
 def _feature_rows(nlp: Language, docs: Sequence[Doc], size: int) -> FeatureRows | None:
@@ -425,7 +456,7 @@ def _feature_rows(nlp: Language, docs: Sequence[Doc], size: int) -> FeatureRows 
 
 
 def _theme_head(nlp: Language, task: _Task, dev: _DevRun | None, settings: Settings
-                ) -> tuple[NaiveBayes | None, Calibration, dict[str, Any] | None, dict[str, float] | None]:
+                ) -> tuple[NaiveBayes | None, Calibration, dict[str, Any] | None, dict[str, Any] | None]:
     """The smoothed head (fitted on every example), the calibration and the triage threshold (chosen on the
     development split: naive Bayes fitted on the development model's training rows, scored with it)."""
     rows = _feature_rows(nlp, task.docs, settings.smoothed_buckets)
@@ -443,8 +474,10 @@ def _theme_head(nlp: Language, task: _Task, dev: _DevRun | None, settings: Setti
     gold = targets[dev.dev_rows]
     calibration, report = choose_calibration(dev.scores, nb_logs, gold)
     probabilities = calibration.combine(dev.scores, nb_logs.get(calibration.smoothing))
-    triage = choose_triage_threshold(probabilities.max(axis=1), probabilities.argmax(axis=1) == gold,
-                                     settings.routed_accuracy_target)
+    triage: dict[str, Any] = {**choose_triage_threshold(probabilities.max(axis=1),
+                                                        probabilities.argmax(axis=1) == gold,
+                                                        settings.routed_accuracy_target), "chosen_on": dev.split}
+    report["split"] = dev.split
     final = None
     if rows is not None and calibration.weight > 0:
         final = NaiveBayes.fit(rows, targets, len(task.labels), settings.smoothed_buckets, calibration.smoothing,
@@ -473,7 +506,7 @@ def _actor_thresholds(task: _Task, dev: _DevRun | None, gazetteer: Gazetteer
         target = task.balance_by[row]
         gold.append(None if target == NO_ACTOR else target[len(ACTOR_PREFIX):])
     thresholds, report = choose_thresholds(evidence, probabilities, gold)
-    return thresholds, {"by_evidence": report, "chosen_on": "the development split"}
+    return thresholds, {"by_evidence": report, "chosen_on": f"the development split ({dev.split})"}
 
 
 def _planned_epochs(tasks: Sequence[_Task | None], settings: Settings) -> int:

@@ -1,13 +1,26 @@
 """Training the pipeline: what gets trained, the urgency threshold, reproducibility and refusals."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy
 import pytest
 
 from civicwatch.classify.corpus import CorpusError, LabelledText, read_examples
-from civicwatch.classify.training import ACTOR, THEME, URGENCY, choose_threshold, macro_f1, train_pipeline
+from civicwatch.classify.training import (
+    ACTOR,
+    THEME,
+    URGENCY,
+    Settings,
+    _dev_rows,
+    _theme_task,
+    choose_threshold,
+    load_pipeline_config,
+    macro_f1,
+    train_pipeline,
+)
+from tests.classify.fixtures import fixture_examples, write_jsonl
 
 
 def test_choose_threshold_reaches_the_recall_target() -> None:
@@ -70,3 +83,49 @@ def test_refuses_unusable_label_sets(fast_config: Path, labels: list[str], messa
 def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="Cannot read the pipeline config"):
         train_pipeline([LabelledText("a", "x"), LabelledText("b", "y")], tmp_path / "missing.cfg")
+
+
+def _split_files(directory: Path, every: int) -> list[Path]:
+    """The fixture corpus in two files: every `every`-th example in a voices_ file, the rest in another."""
+    rows = fixture_examples()
+    voices = [row for i, row in enumerate(rows) if i % every == 0]
+    rest = [row for i, row in enumerate(rows) if i % every != 0]
+    return [write_jsonl(directory / "fixture.jsonl", rest), write_jsonl(directory / "voices_fixture.jsonl", voices)]
+
+
+def _development_split(examples: list[LabelledText], config: Path) -> tuple[list[int], list[int], str] | None:
+    labels = sorted({example.label for example in examples})
+    task = _theme_task([None] * len(examples), examples, labels)  # the split reads no docs
+    # A hundred fixture texts: a 40% hash share, so that the fallback holds enough rows to be usable.
+    return _dev_rows(task, replace(Settings.from_config(load_pipeline_config(config)), dev_percent=40))
+
+
+def test_development_split_is_every_out_of_voice_example(tmp_path: Path, fast_config: Path) -> None:
+    examples = read_examples(_split_files(tmp_path, every=3))
+    split = _development_split(examples, fast_config)
+    assert split is not None
+    train_rows, dev_rows, chosen_on = split
+    assert dev_rows == [i for i, e in enumerate(examples) if e.source.startswith("voices_")]
+    assert train_rows == [i for i, e in enumerate(examples) if not e.source.startswith("voices_")]
+    assert chosen_on.startswith("out-of-voice")
+
+
+def test_development_split_falls_back_to_the_hash_without_enough_out_of_voice_examples(
+        tmp_path: Path, fast_config: Path) -> None:
+    for files in (_split_files(tmp_path, every=10), [write_jsonl(tmp_path / "one.jsonl", fixture_examples())]):
+        examples = read_examples(files)  # 10 voices_ rows at most: too few for a development split
+        split = _development_split(examples, fast_config)
+        assert split is not None
+        _, dev_rows, chosen_on = split
+        assert "by a hash of the text" in chosen_on
+        assert any(not examples[i].source.startswith("voices_") for i in dev_rows)
+
+
+def test_calibration_is_chosen_on_the_out_of_voice_examples(tmp_path: Path, fast_config: Path) -> None:
+    examples = read_examples(_split_files(tmp_path, every=3))
+    voices = sum(1 for example in examples if example.source.startswith("voices_"))
+    trained = train_pipeline(examples, fast_config)
+    assert trained.triage is not None and trained.calibration_report is not None
+    assert trained.triage["examples"] == trained.calibration_report["examples"] == voices
+    assert trained.triage["chosen_on"].startswith("out-of-voice")
+    assert trained.calibration_report["split"] == trained.triage["chosen_on"]
