@@ -21,14 +21,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.audit.values import FREE_TEXT_FIELDS
 from civicwatch.cases.attachments import stored_path
-from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, Recommendation
+from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseShare, Recommendation
 from civicwatch.classify.models import LabelledExample
 from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.disclosure.models import DisclosureRequest
@@ -151,6 +151,8 @@ def _scrub_related(case: Case) -> None:
     db.session.execute(update(DisclosureRequest).where(DisclosureRequest.case_id == case.id)
                        .values(reason=ERASED, recipient=None, decision_note=None, legal_bar=None)
                        .execution_options(synchronize_session=False))
+    db.session.execute(update(CaseShare).where(or_(CaseShare.case_id == case.id, CaseShare.from_case_id == case.id))
+                       .values(reason=None).execution_options(synchronize_session=False))
     for publication in db.session.scalars(select(Publication).where(Publication.case_id == case.id)):
         # The live answer was redacted and approved for the public: it stays; what staff wrote before redaction,
         # and every version the public does not read, go.

@@ -13,7 +13,7 @@ from flask import Flask
 from civicwatch.accounts.models import Role, User, new_session_token
 from civicwatch.accounts.passwords import hash_password
 from civicwatch.cases.attachments import IncomingFile, prepare_upload, save_attachment
-from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.models import Case, CaseEvent, CaseShare, CaseStatus, ShareStatus
 from civicwatch.cases.operations import add_note, message_complainant
 from civicwatch.classify.models import LabelledExample
 from civicwatch.crypto import encrypt_text
@@ -73,6 +73,8 @@ def personal_case(staff: Staff, status: CaseStatus = CaseStatus.CLOSED, body: st
     case = create_case(status, body, text=f"My neighbour {WORDS} was beaten at Wilberforce Street station.",
                        contact={"phone": phone, "email": EMAIL}, location_text="Wilberforce Street",
                        status_reason=f"Closed after talking to {WORDS}")
+    asking = create_case(CaseStatus.INVESTIGATING, "human_rights_commission" if body != "human_rights_commission"
+                         else "police_oversight")
     add_note(case, staff.triage, NOTE)
     message_complainant(case, staff.triage, MESSAGE)
     save_attachment(case, prepare_upload(IncomingFile("zebulon-injuries.png", png_bytes()), keep_original=True))
@@ -89,6 +91,9 @@ def personal_case(staff: Staff, status: CaseStatus = CaseStatus.CLOSED, body: st
                           reason=REASON),
         DisclosureRequest(case_id=case.id, attachment_id=case.attachments[0].id, requester_id=staff.investigator.id,
                           scope=DisclosureScope.WITHIN_BODY, reason=f"{REASON}, the photo as sent"),
+        CaseShare(case_id=case.id, owner_body_id=case.body_id, from_case_id=asking.id, body_id=asking.body_id,
+                  requested_by_id=staff.other_investigator.id, status=ShareStatus.REFUSED,
+                  decided_by_id=staff.investigator.id, decided_at=utcnow(), reason=f"{WORDS} asked us not to"),
         CaseEvent(case_id=case.id, kind="status_changed", from_status="responded", to_status=status.value,
                   detail={"reason": f"Spoke to {WORDS}", "notified": True}, created_at=utcnow()),
     ])
