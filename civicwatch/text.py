@@ -27,3 +27,12 @@ def check_text(raw: str | None, what: str, maximum: int, required: bool = True) 
     if len(value) > maximum:
         raise DomainError(f"The {what} is too long: at most {maximum:,} characters.")
     return value
+
+
+def check_reason(raw: str | None, minimum: int, maximum: int) -> str:
+    """A reason staff give for a decision: `check_text`, and at least `minimum` characters (a sentence, not
+    "needed")."""
+    reason = check_text(raw, "reason", maximum)
+    if len(reason) < minimum:
+        raise DomainError(f"Give the reason in a sentence or more (at least {minimum} characters).")
+    return reason

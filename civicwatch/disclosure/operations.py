@@ -20,7 +20,7 @@ from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope, Dis
 from civicwatch.disclosure.permissions import require_decision, require_request
 from civicwatch.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
-from civicwatch.text import check_text
+from civicwatch.text import check_reason, check_text
 
 REASON_MIN = 20  # a reason, not "needed"
 TEXT_MAX = 2000
@@ -38,7 +38,7 @@ def request_disclosure(case: Case, user: User, scope: DisclosureScope, reason: s
     require_request(user, case)
     if case.identity is None:
         raise DomainError("This complaint was sent anonymously: there is no identity to disclose.")
-    reason = _check_reason(reason)
+    reason = check_reason(reason, REASON_MIN, TEXT_MAX)
     recipient = check_text(recipient, "recipient", RECIPIENT_MAX, required=scope is DisclosureScope.OUTSIDE_BODY)
     if _open_request(case, user, utcnow()) is not None:
         raise ConflictError("You already have a request for this case that is pending or approved.")
@@ -59,7 +59,7 @@ def request_original(attachment: Attachment, user: User, reason: str | None) -> 
     if not has_original(attachment):
         raise DomainError("The complainant did not ask to keep the original of this file: only the cleaned copy "
                           "exists.")
-    reason = _check_reason(reason)
+    reason = check_reason(reason, REASON_MIN, TEXT_MAX)
     if _open_request(case, user, utcnow(), attachment) is not None:
         raise ConflictError("You already have a request for this file that is pending or approved.")
     request = DisclosureRequest(case_id=case.id, attachment_id=attachment.id, requester_id=user.id,
@@ -69,13 +69,6 @@ def request_original(attachment: Attachment, user: User, reason: str | None) -> 
     record_audit(user, "disclosure.request", request, case=case,
                  after={"scope": request.scope.value, "reason": reason, "original_of": attachment.id})
     return request
-
-
-def _check_reason(reason: str | None) -> str:
-    reason = check_text(reason, "reason", TEXT_MAX)
-    if len(reason) < REASON_MIN:
-        raise DomainError(f"Give the reason in a sentence or more (at least {REASON_MIN} characters).")
-    return reason
 
 
 def approve_disclosure(request: DisclosureRequest, custodian: User, hours: int | None,

@@ -19,7 +19,7 @@ from civicwatch.errors import ConflictError, DomainError, NotFoundError
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, CaseRelation, SubjectKind
 from civicwatch.patterns.permissions import require_share_asker, require_share_decider
-from civicwatch.text import check_text
+from civicwatch.text import check_reason
 
 REASON_MIN = 10
 REASON_MAX = 2000
@@ -57,15 +57,8 @@ def request_share(case: Case, user: User, relation: CaseRelation) -> CaseShare:
     return share
 
 
-def _reason(reason: str | None) -> str:
-    reason = check_text(reason, "reason", REASON_MAX)
-    if len(reason) < REASON_MIN:
-        raise DomainError(f"Give the reason in a sentence (at least {REASON_MIN} characters).")
-    return reason
-
-
 def _decide(share: CaseShare, user: User, status: ShareStatus, reason: str | None) -> None:
-    share.reason = _reason(reason)
+    share.reason = check_reason(reason, REASON_MIN, REASON_MAX)
     share.status, share.decided_by_id, share.decided_at = status, user.id, utcnow()
 
 
