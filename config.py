@@ -83,6 +83,9 @@ class Config:
     OUTBOX_RECORD_RETRY_SECONDS = 0.1
     # Cases stored but never routed (a crash in between) are routed by the workers' sweep once this old.
     ROUTING_SWEEP_GRACE_SECONDS = 60
+    # Languages the active classifier was trained on (codes of civicwatch/classify/language.py). A complaint
+    # detected in another language waits in the triage queue for a person instead of being routed on a guess.
+    CLASSIFIER_LANGUAGES = _env_list("CIVICWATCH_CLASSIFIER_LANGUAGES") or ["en", "kri"]
     TWILIO_TIMEOUT_SECONDS = 10
     # Pattern alerts (civicwatch/patterns/detection.py), looked for by every `deliver` worker this often:
     # "subject": at least `min_count` allegations of `theme` against one unit, post or officer within

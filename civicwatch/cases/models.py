@@ -121,6 +121,9 @@ class Case(TimestampMixin, Model):
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     text: Mapped[str] = mapped_column(Text)
+    # The language the text is written in, detected on arrival (classify/language.py): "und" when it cannot
+    # be told, NULL for cases stored before detection.
+    language: Mapped[str | None] = mapped_column(String(8))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
     status: Mapped[CaseStatus] = mapped_column(
         enum_column(CaseStatus, "case_status"), default=CaseStatus.RECEIVED, index=True

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, session
-from flask_babel import format_number
+from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -264,6 +264,7 @@ class ReportForm(FlaskForm):
             phone=self.phone.data if contact else None, email=self.email.data if contact else None,
             attachments=self.prepared_files, urgent=self.says_urgent(),
             keep_originals=bool(self.keep_originals.data), fears_retaliation=self.fears_retaliation.data == YES,
+            language_hint=str(get_locale() or "") or None,
         )
 
     def show_error(self, error: SubmissionError | AttachmentError) -> None:

@@ -27,6 +27,7 @@ from civicwatch.cases.references import (
     receipt_hash,
     temporary_reference,
 )
+from civicwatch.classify.language import detect_language
 from civicwatch.database import deployment_date, rollback_quietly, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import IdempotencyKey, remember_submission
@@ -67,6 +68,8 @@ class Submission:
     keep_originals: bool = False  # the sender asks to keep the files as sent, sealed, as evidence
     fears_retaliation: bool = False  # the sender fears retaliation: check-ins after closure
     texts_by: str = SMS  # how texts reach `phone`: "sms" or "whatsapp"
+    # The language the sender chose (the page's, or the phone's by LANG): decides only when the text does not.
+    language_hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
         region=region, district=district, location_text=location_text, reported_actor=reported_actor,
         actor=actor_row, urgent=submission.urgent, routed_by_hand=False, created_at=now,
         fears_retaliation=submission.fears_retaliation,
+        language=detect_language(text, submission.language_hint).language,
     )
     store_contact(case, contact)
     set_deadlines(case, None, now)
@@ -119,7 +123,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
         "reference": case.reference, "channel": submission.channel.value, "attachments": len(files),
         "contact_given": contact is not None, "urgent_by_sender": submission.urgent,
         "originals_kept": sum(prepared.original is not None for prepared in files),
-        "fears_retaliation": submission.fears_retaliation,
+        "fears_retaliation": submission.fears_retaliation, "language": case.language,
     })
     return case, code
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from flask import current_app
 from sqlalchemy import select
 
 from civicwatch.accounts.models import User
@@ -20,6 +21,7 @@ from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.operations import settle_after_routing
 from civicwatch.cases.permissions import require
 from civicwatch.classify.classifier import Classification
+from civicwatch.classify.language import LANGUAGE_NAMES, UNDETERMINED, detect_script, language_name
 from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.registry import current_classifier
 from civicwatch.database import utcnow
@@ -147,7 +149,34 @@ def read_complaint(text: str) -> Classification | None:
         return None
 
 
+def _language_reason(language: str | None) -> str | None:
+    """Why the classifier must not read a case's text (its detected language), or None when it may. Cases stored
+    before detection (NULL) and Latin text too short to tell (UNDETERMINED with letters) are left to the model,
+    whose confidence threshold still applies."""
+    readable = [code for code in current_app.config.get("CLASSIFIER_LANGUAGES", []) if code in LANGUAGE_NAMES]
+    if language is None or language == UNDETERMINED or language in readable:
+        return None
+    reads = " and ".join(LANGUAGE_NAMES[code] for code in readable) or "no language"
+    return f"written in {language_name(language)}: the classifier reads {reads}; please route by hand"
+
+
+def _unreadable_reason(case: Case) -> str | None:
+    """Why the case goes to triage unread: a language the model was not trained on, or no letters it knows."""
+    if case.language == UNDETERMINED:
+        script = detect_script(case.text or "")
+        if script is None:
+            return "no words the classifier can read (only symbols, digits or emoji); please route by hand"
+        if script != "latin":
+            return "written in a script the classifier cannot read; please route by hand"
+    return _language_reason(case.language)
+
+
 def _plan_route(case: Case, classified: Classification | None = None) -> _Plan:
+    unreadable = _unreadable_reason(case)
+    if unreadable is not None:
+        plan = _triage_plan(unreadable)
+        plan.explanation["language"] = case.language
+        return plan
     classifier = current_classifier()
     if classifier is None:
         return _triage_plan("no classifier model is active")
@@ -168,6 +197,8 @@ def _plan_route(case: Case, classified: Classification | None = None) -> _Plan:
     explanation = explain(decision, Reading(result.theme, reading.actor, reading.region, result.confidence),
                           threshold, result.model_version, result.scores, urgent=result.urgent,
                           urgency_score=result.urgency_score, district=_code(district), **sources)
+    if case.language is not None:
+        explanation["language"] = case.language
     return _Plan(explanation=explanation, body=body, theme=theme, actor=actor, region=region, district=district,
                  confidence=result.confidence, scores=result.scores, model_version=result.model_version,
                  urgent=result.urgent, classified=True)

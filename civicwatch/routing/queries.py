@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, String, and_, cast, distinct, exists, func, inspect, or_, select
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 
-from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.models import OPEN_STATUSES, Case, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
 from civicwatch.routing.rules import Rule, match_rule
@@ -151,6 +151,23 @@ def override_rates() -> list[BodyOverrides]:
     figures = {body_id: (routed, overridden) for body_id, routed, overridden in rows}
     bodies = db.session.scalars(select(Body).order_by(Body.name))
     return [BodyOverrides(body, *figures.get(body.id, (0, 0))) for body in bodies]
+
+
+@dataclass(frozen=True)
+class LanguageCount:
+    language: str | None  # None: cases stored before languages were detected
+    cases: int
+    in_triage: int  # of those, open cases no body holds yet
+
+
+def cases_by_language() -> list[LanguageCount]:
+    """How many cases arrived in each detected language, and how many of them wait in the triage queue."""
+    waiting = and_(Case.body_id.is_(None), Case.status.in_(OPEN_STATUSES))
+    rows = db.session.execute(
+        select(Case.language, func.count(Case.id), func.count(Case.id).filter(waiting))
+        .group_by(Case.language).order_by(func.count(Case.id).desc(), Case.language)
+    ).all()
+    return [LanguageCount(language, total, in_triage) for language, total, in_triage in rows]
 
 
 def never_routed() -> ColumnElement[bool]:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from civicwatch.accounts.models import Role
 from civicwatch.accounts.permissions import admin_required, roles_required
+from civicwatch.classify.language import language_name
 from civicwatch.classify.queries import count_waiting_corrections
 from civicwatch.classify.registry import active_model_path, active_model_version, read_meta
 from civicwatch.errors import DomainError
@@ -16,7 +17,13 @@ from civicwatch.extensions import db
 from civicwatch.routing import rule_operations
 from civicwatch.routing.forms import DeleteRuleForm, ModelThresholdForm, RuleForm, ThresholdForm
 from civicwatch.routing.models import RoutingRule
-from civicwatch.routing.queries import all_rules, override_rates, routing_threshold, threshold_source
+from civicwatch.routing.queries import (
+    all_rules,
+    cases_by_language,
+    override_rates,
+    routing_threshold,
+    threshold_source,
+)
 from civicwatch.taxonomy.models import Actor, Body, Region, Theme
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_regions, all_themes, by_code
 
@@ -62,6 +69,9 @@ def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | Non
         threshold_source=threshold_source(model_threshold), model=model, model_threshold_form=ModelThresholdForm(),
         rule_form=rule_form or _rule_form(), waiting=count_waiting_corrections(), overrides=override_rates(),
         model_version=active_model_version(), can_edit=current_user.role is Role.ADMIN,
+        languages=cases_by_language(), classifier_languages=current_app.config.get("CLASSIFIER_LANGUAGES", []),
+        language_name=language_name,
+        classifier_reads=" and ".join(map(language_name, current_app.config.get("CLASSIFIER_LANGUAGES", []))),
     ), status
 
 

@@ -317,7 +317,7 @@ def _keep_fragment(ctx: _Context) -> _Step:
 
 def _open_case(ctx: _Context) -> _Step:
     submission = Submission(text=ctx.decision.text, channel=Channel(ctx.incoming.channel), phone=ctx.incoming.phone,
-                            texts_by=ctx.incoming.channel)
+                            texts_by=ctx.incoming.channel, language_hint=phone_language(ctx.phone_hash))
     try:
         case, receipt_code = submit_complaint(submission)
     except SubmissionError as error:
