@@ -32,7 +32,7 @@ STAFF_TEMPLATES = ("templates/accounts/login.html", "templates/accounts/totp_ver
                    "templates/accounts/change_password.html", "templates/cases", "templates/publishing/staff",
                    "templates/routing",
                    "templates/patterns/alert.html", "templates/patterns/alerts.html", "templates/patterns/shared_case.html",
-                   "templates/patterns/shares.html", "templates/patterns/subjects.html")
+                   "templates/patterns/shares.html", "templates/patterns/subjects.html", "templates/disclosure")
 STAFF_PYTHON = ("civicwatch/accounts/forms.py", "civicwatch/accounts/operations.py", "civicwatch/accounts/views.py",
                 "civicwatch/cases/deadlines.py", "civicwatch/cases/models.py", "civicwatch/cases/pages.py",
                 "civicwatch/cases/queries.py", "civicwatch/cases/views.py", "civicwatch/cases/workflow.py",
