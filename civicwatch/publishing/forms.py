@@ -2,6 +2,7 @@
 forms."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, Field, Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
@@ -45,36 +46,36 @@ class DraftForm(FlaskForm):
     hide-<key> and replacement-<key> fields, one pair per proposal)."""
 
     row_version = HiddenField()
-    summary_source = TextAreaField("Public summary of the complaint and what was done",
-                                   validators=[DataRequired("Write the public summary."), Length(max=20_000)])
-    response_source = TextAreaField("The body's response",
-                                    validators=[DataRequired("Write the body's response."), Length(max=20_000)])
+    summary_source = TextAreaField(_l("Public summary of the complaint and what was done"),
+                                   validators=[DataRequired(_l("Write the public summary.")), Length(max=20_000)])
+    response_source = TextAreaField(_l("The body's response"),
+                                    validators=[DataRequired(_l("Write the body's response.")), Length(max=20_000)])
     extra_terms = TextAreaField(
-        "Also hide these words or phrases", validators=[Optional(), Length(max=2000)],
-        description="One per line: names or details the assistant missed. They are hidden wherever they appear.")
-    check = SubmitField("Save and check again")
-    submit_for_approval = SubmitField("Submit for approval")
+        _l("Also hide these words or phrases"), validators=[Optional(), Length(max=2000)],
+        description=_l("One per line: names or details the assistant missed. They are hidden wherever they appear."))
+    check = SubmitField(_l("Save and check again"))
+    submit_for_approval = SubmitField(_l("Submit for approval"))
 
 
 class ReviewForm(FlaskForm):
     row_version = HiddenField()
-    note = TextAreaField("Why you are sending it back", validators=[Optional(), Length(max=2000)])
-    confirm = BooleanField("I have read the published text and it names or identifies no one")
-    approve = SubmitField("Approve and publish")
-    send_back = SubmitField("Send back to the author")
+    note = TextAreaField(_l("Why you are sending it back"), validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(_l("I have read the published text and it names or identifies no one"))
+    approve = SubmitField(_l("Approve and publish"))
+    send_back = SubmitField(_l("Send back to the author"))
 
 
 class WithdrawForm(FlaskForm):
     row_version = HiddenField()
-    reason = TextAreaField("Reason (published with the notice)",
-                           validators=[DataRequired("Give the reason the public will read."), Length(max=1000)])
-    submit = SubmitField("Withdraw this answer")
+    reason = TextAreaField(_l("Reason (published with the notice)"),
+                           validators=[DataRequired(_l("Give the reason the public will read.")), Length(max=1000)])
+    submit = SubmitField(_l("Withdraw this answer"))
 
 
 class StartDraftForm(FlaskForm):
-    submit = SubmitField("Start a draft")
+    submit = SubmitField(_l("Start a draft"))
 
 
 class DiscardForm(FlaskForm):
     row_version = HiddenField()
-    submit = SubmitField("Discard this draft")
+    submit = SubmitField(_l("Discard this draft"))

@@ -23,6 +23,7 @@ from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc, Span, Token
 
 from civicwatch.classify.gazetteer import terms_from_taxonomy
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.operations import read_taxonomy
 
 LABELS = {
@@ -36,14 +37,14 @@ LABELS = {
     "staff": "[hidden]",
 }
 LABEL_NAMES = {
-    "email": "Email address",
-    "phone": "Phone number",
-    "plate": "Vehicle plate",
-    "id_number": "ID or service number",
-    "address": "Address",
-    "name": "Person's name",
-    "possible_name": "Perhaps a name (not hidden unless ticked)",
-    "staff": "Hidden by staff",
+    "email": N_("Email address"),
+    "phone": N_("Phone number"),
+    "plate": N_("Vehicle plate"),
+    "id_number": N_("ID or service number"),
+    "address": N_("Address"),
+    "name": N_("Person's name"),
+    "possible_name": N_("Perhaps a name (not hidden unless ticked)"),
+    "staff": N_("Hidden by staff"),
 }
 # When two proposals overlap and are as long as each other, the more specific label wins.
 PRIORITY = ("email", "phone", "plate", "id_number", "address", "name", "staff", "possible_name")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -145,7 +146,7 @@ def start_publication(case_id: int) -> ResponseReturnValue:
     case = permissions.load_case_for_publishing(current_user, case_id)
     publication = operations.start_publication(case, current_user)
     db.session.commit()
-    flash("Draft started from the findings and the draft public response. Check every proposal below.", "success")
+    flash(gettext("Draft started from the findings and the draft public response. Check every proposal below."), "success")
     return redirect(url_for("publishing.publication", publication_id=publication.id))
 
 
@@ -197,10 +198,10 @@ def publication(publication_id: int) -> ResponseReturnValue:
     if form.submit_for_approval.data:
         operations.submit_publication(publication, current_user)
         db.session.commit()
-        flash("Submitted. Another staff member must now read and approve it.", "success")
+        flash(gettext("Submitted. Another staff member must now read and approve it."), "success")
         return redirect(url_for("publishing.publications"))
     db.session.commit()
-    flash("Saved. The proposals below were checked again against the new text.", "success")
+    flash(gettext("Saved. The proposals below were checked again against the new text."), "success")
     return redirect(url_for("publishing.publication", publication_id=publication.id))
 
 
@@ -215,10 +216,10 @@ def review_publication(publication_id: int) -> ResponseReturnValue:
     try:
         if form.approve.data:
             operations.approve_publication(publication, current_user, bool(form.confirm.data))
-            message = f"Published. {publication.case.reference} is now on the public pages."
+            message = gettext("Published. %(reference)s is now on the public pages.", reference=publication.case.reference)
         else:
             operations.send_back_publication(publication, current_user, form.note.data)
-            message = "Sent back to the author as a draft."
+            message = gettext("Sent back to the author as a draft.")
     except DomainError as exc:
         if exc.status != 400:
             raise
@@ -241,7 +242,7 @@ def withdraw_publication(publication_id: int) -> ResponseReturnValue:
     _check_row_version(publication, form.row_version.data)
     operations.withdraw_publication(publication, current_user, form.reason.data)
     db.session.commit()
-    flash("Withdrawn. The public page now shows your reason instead of the answer.", "success")
+    flash(gettext("Withdrawn. The public page now shows your reason instead of the answer."), "success")
     return redirect(url_for("publishing.publication", publication_id=publication.id))
 
 
@@ -256,5 +257,5 @@ def discard_publication(publication_id: int) -> ResponseReturnValue:
     case_id = publication.case_id
     operations.discard_draft(publication, current_user)
     db.session.commit()
-    flash("Draft discarded.", "success")
+    flash(gettext("Draft discarded."), "success")
     return redirect(url_for("publishing.case_publications", case_id=case_id))

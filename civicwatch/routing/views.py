@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
 from civicwatch.accounts.models import Role
@@ -37,10 +38,10 @@ def _rule_form(rule: RoutingRule | None = None, formdata: Any = None) -> RuleFor
         "priority": rule.priority, "theme": rule.theme.code, "actor": rule.actor.code if rule.actor else "",
         "region": rule.region.code if rule.region else "", "body": rule.body.code, "active": rule.active}
     form = RuleForm(formdata=formdata, data=data)
-    form.theme.choices = [("", "Choose a theme")] + [(t.code, t.name) for t in all_themes()]
-    form.actor.choices = [("", "Any")] + [(a.code, a.name) for a in all_actors()]
-    form.region.choices = [("", "Any")] + [(r.code, r.name) for r in all_regions()]
-    form.body.choices = [("", "Choose a body")] + [(b.code, b.name) for b in all_bodies()]
+    form.theme.choices = [("", gettext("Choose a theme"))] + [(t.code, t.name) for t in all_themes()]
+    form.actor.choices = [("", gettext("Any"))] + [(a.code, a.name) for a in all_actors()]
+    form.region.choices = [("", gettext("Any"))] + [(r.code, r.name) for r in all_regions()]
+    form.body.choices = [("", gettext("Choose a body"))] + [(b.code, b.name) for b in all_bodies()]
     return form
 
 
@@ -107,7 +108,8 @@ def save_threshold() -> ResponseReturnValue:
         return _page(threshold_form=form, status=400)
     rule_operations.set_routing_threshold(current_user, float(form.threshold.data))
     db.session.commit()
-    flash(f"New cases below {form.threshold.data:.2f} confidence now wait in the triage queue.", "success")
+    flash(gettext("New cases below %(threshold)s confidence now wait in the triage queue.",
+                  threshold=format(form.threshold.data, ".2f")), "success")
     return redirect(url_for("routing.index"))
 
 
@@ -118,7 +120,7 @@ def use_model_threshold() -> ResponseReturnValue:
         abort(400)
     rule_operations.set_routing_threshold(current_user, None)
     db.session.commit()
-    flash("New cases now follow the threshold the active model chose for its target accuracy.", "success")
+    flash(gettext("New cases now follow the threshold the active model chose for its target accuracy."), "success")
     return redirect(url_for("routing.index"))
 
 
@@ -126,7 +128,7 @@ def use_model_threshold() -> ResponseReturnValue:
 @admin_required
 def create_rule() -> ResponseReturnValue:
     form = _rule_form(formdata=request.form)
-    if form.validate_on_submit() and _save_rule(form, None, "The rule was added."):
+    if form.validate_on_submit() and _save_rule(form, None, gettext("The rule was added.")):
         return redirect(url_for("routing.index"))
     return _page(rule_form=form, status=400)
 
@@ -141,7 +143,7 @@ def edit_rule(rule_id: int) -> ResponseReturnValue:
     rule = _rule_or_404(rule_id)
     posted = request.method == "POST"
     form = _rule_form(rule, formdata=request.form if posted else None)
-    if posted and form.validate_on_submit() and _save_rule(form, rule, "The rule was saved."):
+    if posted and form.validate_on_submit() and _save_rule(form, rule, gettext("The rule was saved.")):
         return redirect(url_for("routing.index"))
     return render_template("routing/rule.html", rule=rule, form=form, delete_form=DeleteRuleForm()), (
         400 if form.errors else 200)
@@ -155,5 +157,5 @@ def delete_rule(rule_id: int) -> ResponseReturnValue:
         abort(400)
     rule_operations.delete_rule(rule, current_user)
     db.session.commit()
-    flash("The rule was deleted.", "success")
+    flash(gettext("The rule was deleted."), "success")
     return redirect(url_for("routing.index"))

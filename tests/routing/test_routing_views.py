@@ -61,6 +61,18 @@ def test_admin_sets_the_threshold(make_user, login_as) -> None:
     assert "0.65" in client.get(PAGE).get_data(as_text=True)
 
 
+def test_the_routing_page_and_its_messages_speak_french(make_user, login_as) -> None:
+    client = login_as(make_user(Role.ADMIN))
+    client.get("/language/fr")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Ajouter une règle" in page and "Seuil de confiance" in page and "Enregistrer le seuil" in page
+    assert "Add a rule" not in page and "Save the threshold" not in page
+    response = client.post("/staff/routing/threshold", data={"csrf_token": csrf_token(client, PAGE), "threshold": "2"})
+    assert "Donnez un nombre de 0 à 1." in response.get_data(as_text=True)
+    client.post("/staff/routing/threshold", data={"csrf_token": csrf_token(client, PAGE), "threshold": "0.65"})
+    assert "inférieure à 0.65 attendent désormais" in client.get(PAGE).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("value", ["1.5", "-0.1", "high", ""])
 def test_a_bad_threshold_is_explained(make_user, login_as, value: str) -> None:
     client = login_as(make_user(Role.ADMIN))
