@@ -99,6 +99,8 @@ def bench_config() -> type:
         "SQLALCHEMY_DATABASE_URI": os.environ["BENCH_DATABASE_URL"],
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},  # as in production
         "SECRET_KEY": "bench-secret-key", "CIVICWATCH_ENCRYPTION_KEY": os.environ["BENCH_ENCRYPTION_KEY"],
+        "CIVICWATCH_IDENTITY_KEY": os.environ["BENCH_IDENTITY_KEY"],
+        "CIVICWATCH_EVIDENCE_KEY": os.environ["BENCH_EVIDENCE_KEY"],
         "PUBLIC_BASE_URL": os.environ["BENCH_PUBLIC_URL"],
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_ENABLED": False,
         "UPLOAD_DIR": str(workdir / "uploads"), "MODEL_DIR": str(workdir / "models"),
@@ -337,7 +339,9 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
 
     port = free_port()
     os.environ.update(BENCH_WORKDIR=str(workdir), BENCH_DATABASE_URL=database_url,
-                      BENCH_ENCRYPTION_KEY=Fernet.generate_key().decode(), BENCH_PUBLIC_URL=f"http://{HOST}:{port}",
+                      BENCH_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+                      BENCH_IDENTITY_KEY=Fernet.generate_key().decode(),
+                      BENCH_EVIDENCE_KEY=Fernet.generate_key().decode(), BENCH_PUBLIC_URL=f"http://{HOST}:{port}",
                       CIVICWATCH_ENV="production")
     durability = prepare_database(model)
     workers, threads = DEPLOYMENTS[name]

@@ -93,6 +93,8 @@ def bench_config() -> type:
         "SQLALCHEMY_DATABASE_URI": os.environ["BENCH_DATABASE_URL"],
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SECRET_KEY": "bench-secret-key", "CIVICWATCH_ENCRYPTION_KEY": os.environ["BENCH_ENCRYPTION_KEY"],
+        "CIVICWATCH_IDENTITY_KEY": os.environ["BENCH_IDENTITY_KEY"],
+        "CIVICWATCH_EVIDENCE_KEY": os.environ["BENCH_EVIDENCE_KEY"],
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "PUBLIC_BASE_URL": os.environ["BENCH_PUBLIC_URL"],
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
@@ -320,7 +322,9 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
     port = free_port()
     public_url = f"http://{HOST}:{port}"
     os.environ.update(BENCH_WORKDIR=str(workdir), BENCH_DATABASE_URL=database_url, BENCH_MODEL_DIR=str(model_dir),
-                      BENCH_ENCRYPTION_KEY=Fernet.generate_key().decode(), BENCH_PUBLIC_URL=public_url,
+                      BENCH_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+                      BENCH_IDENTITY_KEY=Fernet.generate_key().decode(),
+                      BENCH_EVIDENCE_KEY=Fernet.generate_key().decode(), BENCH_PUBLIC_URL=public_url,
                       CIVICWATCH_ENV="production")
     prepare_database()
     print(f"\n{name}: {os.cpu_count()} CPUs shared by everything below", flush=True)

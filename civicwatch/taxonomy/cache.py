@@ -1,9 +1,10 @@
-"""What classification and routing read from the taxonomy, kept per process until the taxonomy changes.
+"""What classification, routing and deadlines read from the taxonomy, kept per process until the taxonomy
+changes.
 
 Every flush that adds, changes or deletes a taxonomy row (bodies, themes, actors, regions, districts,
-settings, and what other domains register, such as routing rules) writes a new random token into the
-`taxonomy_version` setting, in the same transaction. Readers compare that one small row with the token their
-cache was built under: the same token, the cached values; another, everything is read again. So every app
+settings, public holidays, and what other domains register, such as routing rules) writes a new random token
+into the `taxonomy_version` setting, in the same transaction. Readers compare that one small row with the token
+their cache was built under: the same token, the cached values; another, everything is read again. So every app
 process (several gunicorn workers, the `deliver` workers) sees a committed change on its next case, at the
 cost of one primary-key read per transaction instead of re-reading the taxonomy.
 
@@ -23,12 +24,12 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from civicwatch.extensions import db
-from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
+from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Setting, Theme
 
 VERSION_SETTING = "taxonomy_version"
 _SESSION_KEY = "civicwatch.taxonomy_version"
 _APP_KEY = "civicwatch.taxonomy_cache"
-_watched: set[type] = {Actor, Body, District, Region, Setting, Theme}
+_watched: set[type] = {Actor, Body, District, Holiday, Region, Setting, Theme}
 _lock = threading.Lock()
 
 T = TypeVar("T")

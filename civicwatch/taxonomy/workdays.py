@@ -1,6 +1,6 @@
 """Working days: the deployment's weekend (WEEKEND_DAYS in config.py) and its public holidays (the holidays table,
-edited by admins on the deadlines page or loaded from CSV). Deadlines count in them; a deadline is the end of
-its last working day in the deployment's time zone (TIMEZONE), stored in UTC."""
+edited by admins on the deadlines page or loaded from CSV, kept per process like the taxonomy). Deadlines count
+in them; a deadline is the end of its last working day in the deployment's time zone (TIMEZONE), stored in UTC."""
 from __future__ import annotations
 
 import calendar
@@ -13,6 +13,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from civicwatch.extensions import db
+from civicwatch.taxonomy.cache import cached
 from civicwatch.taxonomy.models import Holiday
 
 DEFAULT_WEEKEND = (5, 6)  # Saturday and Sunday (Monday is 0)
@@ -73,9 +74,13 @@ def check_weekend(days: Iterable[int]) -> frozenset[int]:
     return weekend
 
 
+def _all_holidays() -> frozenset[dt.date]:
+    return frozenset(db.session.scalars(select(Holiday.day)))
+
+
 def working_calendar(start: dt.datetime) -> WorkingCalendar:
-    """The calendar from the day before `start` on (older holidays cannot move a deadline)."""
+    """The calendar for deadlines counted from `start`. The holidays are kept per process with the taxonomy
+    (taxonomy/cache.py: a changed holiday writes a new taxonomy version), so a deadline costs no query; past
+    holidays stay in the set, harmless since a deadline never counts days before its start."""
     zone = ZoneInfo(current_app.config.get("TIMEZONE", "UTC") if has_app_context() else "UTC")
-    since = start.astimezone(zone).date() - dt.timedelta(days=1)
-    holidays = frozenset(db.session.scalars(select(Holiday.day).where(Holiday.day >= since)))
-    return WorkingCalendar(weekend_days(), holidays, zone)
+    return WorkingCalendar(weekend_days(), cached("holidays", _all_holidays), zone)

@@ -7,11 +7,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 
+from civicwatch import create_app
 from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.deadlines import set_deadlines
+from civicwatch.cases.holidays import set_holiday
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
@@ -19,7 +21,7 @@ from civicwatch.messaging.operations import remember_phone_language
 from civicwatch.phones import phone_hash
 from civicwatch.taxonomy.models import Holiday
 from tests.cases.conftest import fresh, post_case_form
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, make_config
 
 UTC = dt.UTC
 REASON = "We are waiting for the hospital's medical records, which take three weeks."
@@ -80,6 +82,38 @@ def test_a_deadline_ends_with_the_deployments_day(app, clock):
     case = Case(urgent=True)
     set_deadlines(case, None, clock.now)
     assert case.acknowledge_due_at == dt.datetime(2026, 3, 16, 22, 59, 59, tzinfo=UTC)
+
+
+def _urgent_deadline_counting_holiday_reads(start: dt.datetime) -> tuple[dt.datetime | None, int]:
+    reads: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        reads.extend([statement] if "FROM holidays" in statement else [])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        case = Case(urgent=True)
+        set_deadlines(case, None, start)
+        db.session.commit()  # the next computation is in a new transaction
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return case.acknowledge_due_at, len(reads)
+
+
+def test_holidays_are_read_once_per_process_and_a_holiday_added_by_another_process_counts_next(
+        app, database_url, tmp_path: Path, clock):
+    """The holidays are cached per process with the taxonomy; another process (a second app on the same
+    database: another gunicorn worker, the admin's) adding one makes the next transaction here read them again."""
+    assert _urgent_deadline_counting_holiday_reads(clock.now)[0] == end_of("2026-03-13")  # Thursday: Friday
+    assert _urgent_deadline_counting_holiday_reads(clock.now) == (end_of("2026-03-13"), 0)
+    other = create_app(make_config(database_url, tmp_path))
+    with other.app_context():
+        set_holiday(None, dt.date(2026, 3, 13), "Bank holiday")
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    assert _urgent_deadline_counting_holiday_reads(clock.now) == (end_of("2026-03-16"), 1)
+    assert _urgent_deadline_counting_holiday_reads(clock.now) == (end_of("2026-03-16"), 0)
 
 
 # ---------------------------------------------------------------- the one extension

@@ -22,8 +22,8 @@ FORM_KEY_RE = re.compile(r'name="form_key"[^>]*value="([^"]+)"|value="([^"]+)"[^
 # related cases, which a `deliver` worker proposes): 8 more. Naming the district adds the form's district and region
 # look-ups (4). PostgreSQL adds the audit chain's lock, taken again after each savepoint. Before the related-case
 # proposals moved to the worker: 24 and 32 statements (the district makes them compare the earlier report). The
-# working-day deadlines add two reads of the holidays: the triage deadlines, then the body's.
-BUDGETS = {"": 25, "district:kenema": 29}
+# working-day deadlines read the holidays through the taxonomy cache (taxonomy/cache.py): no statement of their own.
+BUDGETS = {"": 23, "district:kenema": 27}
 
 
 def _open_form(client: FlaskClient, area: str) -> dict[str, str]:
