@@ -134,14 +134,15 @@ class Cube:
         """Every count of the slice: exact, hidden, or 'at least' for months some of which are hidden."""
         coordinates, months = self._coordinates(where), self._month_positions(where)
         if coordinates is None or not months:
-            return SliceFigures(self.rules, dict.fromkeys(MEASURES, SMALL), frozenset())
+            return SliceFigures(self.rules, dict.fromkeys(MEASURES, _cell_figure(0, SHOWN_CODE, self.rules)),
+                                frozenset())
         values, states = self.values[(months, *coordinates)], self.states[(months, *coordinates)]
         is_small = (values > 0) & (values < self.rules.threshold)
         uneven = frozenset(MEASURES[i] for i in numpy.flatnonzero(is_small.any(axis=0)))
         if len(months) == len(self.months):  # every month: the protected "all months" cell
             values, states = self.values[(len(self.months), *coordinates)][None], self.states[
                 (len(self.months), *coordinates)][None]
-        return SliceFigures(self.rules, dict(zip(MEASURES, _sums(values, states), strict=True)), uneven)
+        return SliceFigures(self.rules, dict(zip(MEASURES, _sums(values, states, self.rules), strict=True)), uneven)
 
     def _coordinates(self, where: Slice) -> tuple[int, int, int] | None:
         positions = []
@@ -160,16 +161,18 @@ class Cube:
         return [i for i, month in enumerate(self.months) if first <= month <= last]
 
 
-def _sums(values: NDArray[numpy.int64], states: NDArray[numpy.uint8]) -> list[Figure]:
+def _sums(values: NDArray[numpy.int64], states: NDArray[numpy.uint8], rules: Suppression) -> list[Figure]:
     """The figure of each measure over months (rows): their sum, or 'at least' the months shown."""
     if len(values) == 1:
-        return [_cell_figure(value, state) for value, state in zip(values[0].tolist(), states[0].tolist(), strict=True)]
-    shown = (states == SHOWN_CODE) & (values != 0)  # a zero month reads "fewer than N" like a small one
+        return [_cell_figure(value, state, rules)
+                for value, state in zip(values[0].tolist(), states[0].tolist(), strict=True)]
+    # A zero month reads "fewer than N" like a small one.
+    shown = (states == SHOWN_CODE) & ((values != 0) | (rules.threshold <= 1))
     figures = []
     for total, bound, hidden in zip(values.sum(axis=0).tolist(), numpy.where(shown, values, 0).sum(axis=0).tolist(),
                                     (~shown).sum(axis=0).tolist(), strict=True):
         if not hidden:
-            figures.append(_cell_figure(total, SHOWN_CODE))
+            figures.append(_cell_figure(total, SHOWN_CODE, rules))
         elif bound:
             figures.append(Figure(bound, FigureState.AT_LEAST))
         else:
@@ -177,9 +180,9 @@ def _sums(values: NDArray[numpy.int64], states: NDArray[numpy.uint8]) -> list[Fi
     return figures
 
 
-def _cell_figure(value: int, state: int) -> Figure:
-    """A zero is published as a small count: see the module docstring."""
-    if state == SHOWN_CODE and value != 0:
+def _cell_figure(value: int, state: int, rules: Suppression) -> Figure:
+    """A zero is published as a small count (see the module docstring), unless nothing is small."""
+    if state == SHOWN_CODE and (value != 0 or rules.threshold <= 1):
         return Figure(value, FigureState.SHOWN)
     if state == SHOWN_CODE:
         return SMALL
