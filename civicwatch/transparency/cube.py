@@ -9,7 +9,10 @@ every dimension (the parts add up to the "all" cell, whatever the other coordina
 a cell, protected by `suppression.protect_counts`. Every published count is read from it:
 - one month, or every month of the rollup: its protected cell;
 - any other range: the sum of its protected month cells. When one of them is hidden the sum is published as
-  "at least N" (N adds up the months shown), so two ranges never reveal more than their months do.
+  "at least N" (N adds up the months shown), so two ranges never reveal more than their months do; a range
+  with none of its months shown is withheld.
+A count of 0 is published as "fewer than N" like a small one (suppression.py, rule 5), and a month of none
+counts as hidden in a sum: what a range publishes depends only on what its months publish.
 A share is published only when every count it rests on is (`SliceFigures.share`); a median only when no month
 of its slice has a small number of cases behind it (`SliceFigures.months_ok`).
 The cube is built once per process and refresh (`statistics_cube`).
@@ -28,7 +31,6 @@ from numpy.typing import NDArray
 from civicwatch.transparency.models import CELL_MEASURES
 from civicwatch.transparency.statistics import months_between, rollup_cells, rollup_refreshed_at
 from civicwatch.transparency.suppression import (
-    EMPTY,
     SHOWN_CODE,
     SMALL,
     SMALL_CODE,
@@ -101,8 +103,6 @@ class SliceFigures:
     def share(self, numerators: Sequence[str], denominator: str) -> Figure:
         """Σ numerators / denominator, published only when every count it rests on is."""
         base = self.counts[denominator]
-        if base.shown and base.value == 0:
-            return EMPTY
         parts = [self.counts[name] for name in numerators]
         if not base.shown or not all(part.shown for part in parts):
             return WITHHELD
@@ -134,14 +134,15 @@ class Cube:
         """Every count of the slice: exact, hidden, or 'at least' for months some of which are hidden."""
         coordinates, months = self._coordinates(where), self._month_positions(where)
         if coordinates is None or not months:
-            return SliceFigures(self.rules, {name: Figure(0, FigureState.SHOWN) for name in MEASURES}, frozenset())
+            return SliceFigures(self.rules, dict.fromkeys(MEASURES, _cell_figure(0, SHOWN_CODE, self.rules)),
+                                frozenset())
         values, states = self.values[(months, *coordinates)], self.states[(months, *coordinates)]
         is_small = (values > 0) & (values < self.rules.threshold)
         uneven = frozenset(MEASURES[i] for i in numpy.flatnonzero(is_small.any(axis=0)))
         if len(months) == len(self.months):  # every month: the protected "all months" cell
             values, states = self.values[(len(self.months), *coordinates)][None], self.states[
                 (len(self.months), *coordinates)][None]
-        return SliceFigures(self.rules, dict(zip(MEASURES, _sums(values, states), strict=True)), uneven)
+        return SliceFigures(self.rules, dict(zip(MEASURES, _sums(values, states, self.rules), strict=True)), uneven)
 
     def _coordinates(self, where: Slice) -> tuple[int, int, int] | None:
         positions = []
@@ -160,30 +161,31 @@ class Cube:
         return [i for i, month in enumerate(self.months) if first <= month <= last]
 
 
-def _sums(values: NDArray[numpy.int64], states: NDArray[numpy.uint8]) -> list[Figure]:
+def _sums(values: NDArray[numpy.int64], states: NDArray[numpy.uint8], rules: Suppression) -> list[Figure]:
     """The figure of each measure over months (rows): their sum, or 'at least' the months shown."""
     if len(values) == 1:
-        return [_cell_figure(value, state) for value, state in zip(values[0].tolist(), states[0].tolist(), strict=True)]
-    shown = states == SHOWN_CODE
+        return [_cell_figure(value, state, rules)
+                for value, state in zip(values[0].tolist(), states[0].tolist(), strict=True)]
+    # A zero month reads "fewer than N" like a small one.
+    shown = (states == SHOWN_CODE) & ((values != 0) | (rules.threshold <= 1))
     figures = []
-    for column, (total, bound, hidden) in enumerate(zip(values.sum(axis=0).tolist(),
-                                                        numpy.where(shown, values, 0).sum(axis=0).tolist(),
-                                                        (~shown).sum(axis=0).tolist(), strict=True)):
+    for total, bound, hidden in zip(values.sum(axis=0).tolist(), numpy.where(shown, values, 0).sum(axis=0).tolist(),
+                                    (~shown).sum(axis=0).tolist(), strict=True):
         if not hidden:
-            figures.append(Figure(total, FigureState.SHOWN))
+            figures.append(_cell_figure(total, SHOWN_CODE, rules))
         elif bound:
             figures.append(Figure(bound, FigureState.AT_LEAST))
-        elif hidden == 1:  # the only month with cases: its own figure
-            row = int(numpy.flatnonzero(~shown[:, column])[0])
-            figures.append(_cell_figure(int(values[row, column]), int(states[row, column])))
         else:
             figures.append(WITHHELD)
     return figures
 
 
-def _cell_figure(value: int, state: int) -> Figure:
-    if state == SHOWN_CODE:
+def _cell_figure(value: int, state: int, rules: Suppression) -> Figure:
+    """A zero is published as a small count (see the module docstring), unless nothing is small."""
+    if state == SHOWN_CODE and (value != 0 or rules.threshold <= 1):
         return Figure(value, FigureState.SHOWN)
+    if state == SHOWN_CODE:
+        return SMALL
     return SMALL if state == SMALL_CODE else WITHHELD
 
 

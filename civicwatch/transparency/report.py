@@ -40,7 +40,7 @@ from civicwatch.transparency.statistics import (
     collect_durations,
     months_between,
 )
-from civicwatch.transparency.suppression import EMPTY, WITHHELD, Figure, FigureState, median_bucket
+from civicwatch.transparency.suppression import EMPTY, WITHHELD, Figure, median_bucket
 
 __all__ = ["DETAIL_LINES", "STATUS_LINES", "GroupFigures", "Report", "build_report"]
 
@@ -202,17 +202,13 @@ def _groups(cube: Cube, names: _Names, base: Slice, dimension: str) -> list[_Gro
         members: list[int | None] = [chosen]
     else:
         active = [key for key, row in rows.items() if getattr(row, "active", True)]
-        others = [key for key in cube.members_of(dimension)
-                  if key not in active and not _has_no_cases(cube, _narrowed(base, dimension, key))]
+        # Every other member with cases at any time: leaving out those with none in the chosen months would
+        # tell that the ones listed have at least one (see cube.py).
+        others = [key for key in cube.members_of(dimension) if key not in active]
         members = [*active, *others]
     groups = [_dimension_group(dimension, key, rows, _narrowed(base, dimension, key)) for key in members]
     # By name, with the "not yet known" group last.
     return sorted(groups, key=lambda g: (g.code == UNKNOWN, g.name))
-
-
-def _has_no_cases(cube: Cube, where: Slice) -> bool:
-    received = cube.read(where).count("received")
-    return received.state is FigureState.SHOWN and received.value == 0
 
 
 def _narrowed(base: Slice, dimension: str, member: Member) -> Slice:
@@ -268,6 +264,8 @@ def _publish(section: str, group: _Group, cube: Cube) -> GroupFigures:
 
 
 def _median(published: SliceFigures, behind: str, value: float | None, histogram: Counter[int]) -> Figure:
+    if not published.count(behind).shown:  # "no data" would tell a count shown as "fewer than 5" is zero
+        return WITHHELD
     figure = published.rules.statistic(value, sum(histogram.values()))
     return figure if not figure.shown or published.months_ok(behind) else WITHHELD
 
@@ -275,8 +273,6 @@ def _median(published: SliceFigures, behind: str, value: float | None, histogram
 def _mean_rating(published: SliceFigures) -> Figure:
     """Worked out from the counts of each rating, so it is published only when all of them are."""
     ratings = published.count("ratings")
-    if ratings.shown and ratings.value == 0:
-        return EMPTY
     scores = {score: published.count(f"rated_{score}") for score in SATISFACTION_SCORES}
     if not ratings.shown or not all(figure.shown for figure in scores.values()):
         return WITHHELD

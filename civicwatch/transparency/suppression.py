@@ -9,6 +9,14 @@ The rules, applied to every figure on every page, export and API:
 3. Derived figures: a share, median or average is withheld when it rests on a hidden count (report.py).
 4. Periods: every count is protected once, in one table for every filter the public can choose (cube.py);
    a figure over several months is the sum of its months, "at least N" when one of them is hidden.
+5. Zeros: wherever the cube publishes counts, a count of 0 is published as "fewer than <threshold>" too.
+   Had a zero been shown as 0, every "fewer than" would tell the public it is at least 1; an exact attacker
+   (a linear programme over every figure of every filter, tests/transparency/test_transparency_quarters.py)
+   combined those lower bounds with the published totals and pinned small counts down, e.g. several hidden
+   months adding up to as many cases as there are hidden months must each hold exactly 1 (about 350 counts
+   of the test's data set). Line by line checks of the upper and lower bounds (rule 2 made stricter) halved
+   that, at six times the build time, and could not stop combinations of lines; with a "fewer than" that may
+   be 0, the same attacker pins none. The cost: a sum over months with a month of none is "at least N".
 """
 from __future__ import annotations
 
