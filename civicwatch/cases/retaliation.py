@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 ROUNDS = (30, 90)  # days after closure
 BATCH = 200
-SMS_QUESTION = _l("Has anything happened to you because you reported? If so, text us what happened.")
+# The phone's conversation then waits for the answer (sms/operations.py).
+SMS_QUESTION = _l("Has anything happened to you because you reported? Reply YES or NO, or text us what happened.")
 
 
 def due_round(case: Case, now: dt.datetime) -> int | None:
@@ -45,18 +46,19 @@ def _candidates(now: dt.datetime) -> list[Case]:
     ).order_by(Case.id).limit(BATCH)))
 
 
-def send_due_check_ins(now: dt.datetime) -> int:
-    """Ask every check-in that is due; returns how many this call sent. Each one commits on its own savepoint:
+def send_due_check_ins(now: dt.datetime) -> list[RetaliationCheckIn]:
+    """Ask every check-in that is due; returns those this call asked. Each one commits on its own savepoint:
     the one another worker took already is skipped."""
-    sent = 0
+    sent = []
     for case in _candidates(now):
         days = due_round(case, now)
-        if days is not None and _ask(case, days):
-            sent += 1
+        check_in = _ask(case, days) if days is not None else None
+        if check_in is not None:
+            sent.append(check_in)
     return sent
 
 
-def _ask(case: Case, days: int) -> bool:
+def _ask(case: Case, days: int) -> RetaliationCheckIn | None:
     try:
         with db.session.begin_nested():
             check_in = RetaliationCheckIn(case_id=case.id, round_days=days)
@@ -64,13 +66,13 @@ def _ask(case: Case, days: int) -> bool:
             db.session.flush()
     except IntegrityError:
         log.info("retaliation check-in for case %s was taken by another worker", case.id)
-        return False
+        return None
     outbound = notify_complainant(case, lambda: sms_prefix(case) + str(SMS_QUESTION), "retaliation_check_in")
     check_in.by_sms = outbound is not None
     db.session.flush()
     record_audit(None, "case.retaliation_check_in", check_in, case=case,
                  after={"round_days": days, "by_sms": check_in.by_sms})
-    return True
+    return check_in
 
 
 def open_check_in(case: Case) -> RetaliationCheckIn | None:

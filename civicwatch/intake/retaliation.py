@@ -47,3 +47,15 @@ def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -
         store_contact(case, contact_of(original))
     route_to_body_of(case, original, "a report of retaliation against the complainant of a closed case")
     return case
+
+
+def note_fear_of_retaliation(case: Case, channel: Channel) -> bool:
+    """The complainant says, after reporting, that they fear retaliation (FEAR by text): the case gets the
+    check-ins after it closes. False when it was noted already (a second FEAR changes nothing)."""
+    if case.fears_retaliation:
+        return False
+    case.fears_retaliation = True
+    db.session.flush()
+    record_audit(None, "case.fears_retaliation", case, case=case, after={"fears_retaliation": True,
+                                                                          "channel": channel.value})
+    return True

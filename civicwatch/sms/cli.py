@@ -19,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.cases.attachments import sweep_orphaned_uploads
 from civicwatch.cases.reminders import send_deadline_alerts
-from civicwatch.cases.retaliation import send_due_check_ins
 from civicwatch.cli import WORKER_JOBS, WorkerJob, cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
@@ -28,6 +27,7 @@ from civicwatch.messaging.senders import SmsSender, get_sender
 from civicwatch.patterns.sweep import detect_patterns, propose_queued_relations
 from civicwatch.routing.sweep import route_never_routed_cases
 from civicwatch.sms.inbox import InboxReport, process_inbox
+from civicwatch.sms.operations import ask_due_check_ins
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ def _send_deadline_alerts() -> str:
 
 def _send_check_ins() -> str:
     """Each check-in is asked exactly once, whatever the number of workers."""
-    sent = send_due_check_ins(utcnow())
+    sent = ask_due_check_ins(utcnow())
     db.session.commit()
     return f"Retaliation check-ins asked: {sent}." if sent else ""
 

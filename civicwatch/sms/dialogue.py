@@ -22,6 +22,8 @@ FOLLOW_UP_WINDOW = dt.timedelta(minutes=10)
 # A YES or NO to "is someone hurt, held or threatened right now?" counts this long after the last text; other
 # texts join the new case only within the follow-up window.
 ANSWER_WINDOW = dt.timedelta(hours=1)
+# A retaliation check-in texted weeks after the case closed waits this long for its answer.
+CHECK_IN_WINDOW = dt.timedelta(days=14)
 # Enough to act on: a few words that say something. Shorter texts get a prompt for details.
 MIN_DETAIL_WORDS = 5
 MIN_DETAIL_CHARS = 25
@@ -44,6 +46,7 @@ class Event(enum.Enum):
     DETAILED_TEXT = "detailed_text"
     YES = "yes"  # only while the danger question waits for its answer
     NO = "no"
+    FEAR = "fear"  # the sender fears retaliation for reporting
 
 
 class Action(enum.Enum):
@@ -61,12 +64,17 @@ class Action(enum.Enum):
     ADD_TO_CASE = "add_to_case"
     MARK_URGENT = "mark_urgent"
     NOTE_NOT_URGENT = "note_not_urgent"
+    NOTE_FEAR = "note_fear"
+    REPORT_RETALIATION = "report_retaliation"  # YES, or what happened, to a check-in
+    NO_RETALIATION = "no_retaliation"
+    ASK_CHECK_IN_AGAIN = "ask_check_in_again"
 
 
 IDLE = ConversationState.IDLE
 AWAITING = ConversationState.AWAITING_DETAILS
 FOLLOWING = ConversationState.FOLLOWING_UP
 ASKED = ConversationState.ASKED_DANGER
+CHECK_IN = ConversationState.ASKED_CHECK_IN
 # The next state None means "stay where you are".
 STAY = None
 
@@ -81,6 +89,8 @@ _ANY_STATE: dict[Event, tuple[Action, ConversationState | None]] = {
     Event.APPEAL: (Action.APPEAL, STAY),
     Event.LANGUAGE: (Action.SET_LANGUAGE, STAY),
     Event.EMPTY: (Action.ASK_FOR_TEXT, STAY),
+    # FEAR at any time marks the phone's latest open case, and leaves the conversation where it is.
+    Event.FEAR: (Action.NOTE_FEAR, STAY),
 }
 
 TRANSITIONS: dict[tuple[ConversationState, Event], tuple[Action, ConversationState | None]] = {
@@ -98,6 +108,12 @@ TRANSITIONS: dict[tuple[ConversationState, Event], tuple[Action, ConversationSta
     (ASKED, Event.DETAILED_TEXT): (Action.ADD_TO_CASE, STAY),
     (ASKED, Event.YES): (Action.MARK_URGENT, FOLLOWING),
     (ASKED, Event.NO): (Action.NOTE_NOT_URGENT, FOLLOWING),
+    # A check-in: YES or what happened opens the linked case (texts within the window join it); a text too
+    # short to say what happened asks again.
+    (CHECK_IN, Event.YES): (Action.REPORT_RETALIATION, FOLLOWING),
+    (CHECK_IN, Event.DETAILED_TEXT): (Action.REPORT_RETALIATION, FOLLOWING),
+    (CHECK_IN, Event.NO): (Action.NO_RETALIATION, IDLE),
+    (CHECK_IN, Event.SHORT_TEXT): (Action.ASK_CHECK_IN_AGAIN, STAY),
 }
 # YES and NO are answers only while the question is open (classify says so); elsewhere they are short texts.
 TRANSITIONS.update({(state, answer): TRANSITIONS[(state, Event.SHORT_TEXT)]
@@ -137,7 +153,7 @@ def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decisi
     """What to do with one inbound text."""
     text = clean_text(raw_text)
     state = current_state(snapshot, now)
-    event, argument = classify(text, opted_out=snapshot.opted_out, answering=state is ASKED)
+    event, argument = classify(text, opted_out=snapshot.opted_out, answering=state in (ASKED, CHECK_IN))
     if state is ASKED and event in (Event.SHORT_TEXT, Event.DETAILED_TEXT) and not _within_follow_up(snapshot, now):
         state = IDLE  # the answer may still come, but a text this late is a new report
     report = text
@@ -161,7 +177,7 @@ def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decisi
 
 def current_state(snapshot: Snapshot, now: dt.datetime) -> ConversationState:
     """The stored state, unless its time ran out: a kept fragment after an hour, follow-ups after 10 min, the
-    danger question an hour after the last text."""
+    danger question an hour after the last text, a check-in two weeks after it was texted."""
     if snapshot.state is AWAITING:
         if snapshot.pending_since is None or now - snapshot.pending_since > PENDING_TTL:
             return IDLE
@@ -169,6 +185,9 @@ def current_state(snapshot: Snapshot, now: dt.datetime) -> ConversationState:
         return IDLE
     if snapshot.state is ASKED:
         if snapshot.last_message_at is None or now - snapshot.last_message_at > ANSWER_WINDOW:
+            return IDLE
+    if snapshot.state is CHECK_IN:
+        if snapshot.last_message_at is None or now - snapshot.last_message_at > CHECK_IN_WINDOW:
             return IDLE
     return snapshot.state
 
@@ -223,7 +242,7 @@ def has_enough_detail(text: str) -> bool:
 
 def classify(text: str, opted_out: bool = False, answering: bool = False) -> tuple[Event, str | None]:
     """The event a cleaned text stands for, with its argument (STATUS query, rating digit, appeal reason).
-    `answering`: the danger question waits for a YES or NO."""
+    `answering`: the danger question or a check-in waits for a YES or NO."""
     if not text:
         return Event.EMPTY, None
     if answering and not opted_out:
@@ -283,6 +302,8 @@ _EXACT_KEYWORDS: dict[str, Event] = {
     "STOP": Event.STOP, "STOPALL": Event.STOP, "UNSUBSCRIBE": Event.STOP, "CANCEL": Event.STOP,
     "END": Event.STOP, "QUIT": Event.STOP,
     "START": Event.START, "UNSTOP": Event.START,
+    # English, French and Krio ("a fraid"); exact only: a slip away from FEAR is an ordinary word (hear, year).
+    "FEAR": Event.FEAR, "AFRAID": Event.FEAR, "FRAID": Event.FEAR, "PEUR": Event.FEAR,
 }
 # "YES" only means START for a number that opted out; otherwise it is an answer to a question.
 _OPT_IN_WHEN_OPTED_OUT = {"YES": Event.START}

@@ -19,6 +19,8 @@ class ConversationState(enum.Enum):
     # `case_id` was just opened and its reply asked whether someone is hurt, held or threatened right now;
     # texts within the follow-up window are added to it, as when following up.
     ASKED_DANGER = "asked_danger"
+    # A retaliation check-in about the closed case `case_id` was texted: YES, NO or what happened answers it.
+    ASKED_CHECK_IN = "asked_check_in"
 
 
 class SmsConversation(TimestampMixin, Model):
@@ -30,7 +32,7 @@ class SmsConversation(TimestampMixin, Model):
             "state <> 'awaiting_details' OR (pending_encrypted IS NOT NULL AND pending_since IS NOT NULL)",
             name="awaiting_has_pending",
         ),
-        CheckConstraint("state NOT IN ('following_up', 'asked_danger') OR case_id IS NOT NULL",
+        CheckConstraint("state NOT IN ('following_up', 'asked_danger', 'asked_check_in') OR case_id IS NOT NULL",
                         name="following_has_case"),
     )
 

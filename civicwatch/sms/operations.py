@@ -20,8 +20,10 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from civicwatch.cases.feedback import appeal_answer, rate_answer
-from civicwatch.cases.models import Case, Channel
+from civicwatch.cases.identity import contact_of, texts_channel
+from civicwatch.cases.models import Case, Channel, RetaliationCheckIn
 from civicwatch.cases.references import format_reference, normalise_receipt_code
+from civicwatch.cases.retaliation import open_check_in, send_due_check_ins
 from civicwatch.crypto import decrypt_text, encrypt_text, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
@@ -34,6 +36,7 @@ from civicwatch.intake.operations import (
     submit_complaint,
 )
 from civicwatch.intake.queries import find_case_by_receipt
+from civicwatch.intake.retaliation import answer_check_in, note_fear_of_retaliation
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out
 from civicwatch.messaging.queries import phone_language
@@ -47,7 +50,18 @@ from civicwatch.sms.conversations import (
     save_conversation,
     stored_reply,
 )
-from civicwatch.sms.dialogue import ASKED, Action, Decision, Event, Snapshot, clean_text, decide
+from civicwatch.sms.dialogue import (
+    ASKED,
+    CHECK_IN,
+    IDLE,
+    Action,
+    Decision,
+    Event,
+    Snapshot,
+    clean_text,
+    current_state,
+    decide,
+)
 from civicwatch.sms.models import ConversationState
 from civicwatch.sms.queries import (
     RATEABLE_STATUSES,
@@ -96,6 +110,7 @@ class _Step:
     case: Case | None = None
     opened: bool = False
     failed: bool = False  # nothing changed: the conversation stays where it was
+    next_state: ConversationState | None = None  # instead of the dialogue's, when the action knows better
 
 
 @dataclass
@@ -172,18 +187,46 @@ def move_conversation(conversation: ConversationRow, decision: Decision, step: _
         save_conversation(conversation.id, conversation.state, conversation.pending_encrypted,
                           conversation.pending_since, conversation.case_id, now)
         return
-    state = decision.next_state
+    state = step.next_state or decision.next_state
     pending, since, case_id = None, None, None
     if state is ConversationState.AWAITING_DETAILS:
         pending = encrypt_text(decision.text)
         kept = decision.state_before is ConversationState.AWAITING_DETAILS and conversation.pending_since
         since = conversation.pending_since if kept else now
-    if state in (ConversationState.FOLLOWING_UP, ASKED):
+    if state in (ConversationState.FOLLOWING_UP, ASKED, CHECK_IN):
         # Only a text that opened or joined a case moves the window; STATUS or a rating about another
         # case leaves follow-ups going where they went.
-        joined = step.case if decision.action in (Action.OPEN_CASE, Action.ADD_TO_CASE) else None
+        joined = step.case if decision.action in CASE_MOVERS else None
         case_id = joined.id if joined is not None else conversation.case_id
     save_conversation(conversation.id, state, pending, since, case_id, now)
+
+
+# Actions after which texts within the follow-up window go to the case they concerned.
+CASE_MOVERS = frozenset({Action.OPEN_CASE, Action.ADD_TO_CASE, Action.REPORT_RETALIATION})
+
+
+def ask_due_check_ins(now: dt.datetime) -> int:
+    """The worker's job: ask every check-in that is due; a texted one waits for the phone's answer."""
+    sent = send_due_check_ins(now)
+    for check_in in sent:
+        await_check_in_answer(check_in, now)
+    return len(sent)
+
+
+def await_check_in_answer(check_in: RetaliationCheckIn, now: dt.datetime) -> bool:
+    """After a check-in was texted, the phone's next YES, NO or account of what happened answers it. A
+    conversation in the middle of something else (a report being written, a question open) is left alone:
+    the check-in can still be answered on the follow-up page. True when the conversation now waits."""
+    contact = contact_of(check_in.case)
+    phone = contact.get("phone")
+    if not check_in.by_sms or not phone:
+        return False
+    channel = texts_channel(contact)
+    conversation = lock_conversation(contact_hash(phone, channel), phone, now)
+    if current_state(snapshot_of(conversation), now) not in (IDLE, CHECK_IN):
+        return False
+    save_conversation(conversation.id, CHECK_IN, None, None, check_in.case_id, now)
+    return True
 
 
 def addressed_case(decision: Decision, body: str, number_hash: str, conversation: ConversationRow) -> Case | None:
@@ -370,6 +413,48 @@ def _note_not_urgent(ctx: _Context) -> _Step:
     return _Step(render_reply(Reply.NOT_URGENT, reference=case.reference), case)
 
 
+def _note_fear(ctx: _Context) -> _Step:
+    # The phone's latest open report: the one just sent, or the one still being handled.
+    cases = open_cases_for_phone(ctx.phone_hash)
+    if not cases:
+        return _Step(render_reply(Reply.NOTHING_TO_FEAR))
+    case = cases[-1]
+    note_fear_of_retaliation(case, Channel(ctx.incoming.channel))
+    return _Step(render_reply(Reply.FEAR_NOTED, reference=case.reference), case)
+
+
+def _waiting_check_in(ctx: _Context) -> tuple[Case | None, RetaliationCheckIn | None]:
+    case = _asked_case(ctx)
+    return case, open_check_in(case) if case is not None else None
+
+
+def _report_retaliation(ctx: _Context) -> _Step:
+    # The same operation as the follow-up page's "Yes": one linked, urgent case for the same body.
+    case, check_in = _waiting_check_in(ctx)
+    if check_in is None:  # answered on the follow-up page meanwhile
+        return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
+    words = ctx.decision.text if ctx.decision.event is Event.DETAILED_TEXT else None
+    reported = answer_check_in(check_in, True, words, Channel(ctx.incoming.channel))
+    if reported is None:
+        return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
+    return _Step(render_reply(Reply.RETALIATION_REPORTED, reference=reported.reference), reported)
+
+
+def _no_retaliation(ctx: _Context) -> _Step:
+    case, check_in = _waiting_check_in(ctx)
+    if check_in is None:
+        return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case)
+    answer_check_in(check_in, False, None, Channel(ctx.incoming.channel))
+    return _Step(render_reply(Reply.NO_RETALIATION), case)
+
+
+def _ask_check_in_again(ctx: _Context) -> _Step:
+    case = _asked_case(ctx)
+    if case is None:
+        return _Step(render_reply(Reply.STATUS_NOT_FOUND), next_state=IDLE)
+    return _Step(render_reply(Reply.ASK_CHECK_IN_AGAIN, reference=case.reference), case)
+
+
 ACTIONS: dict[Action, Callable[[_Context], _Step]] = {
     Action.SEND_HELP: _send_help,
     Action.REPORT_STATUS: _report_status,
@@ -385,5 +470,9 @@ ACTIONS: dict[Action, Callable[[_Context], _Step]] = {
     Action.ADD_TO_CASE: _add_to_case,
     Action.MARK_URGENT: _mark_urgent,
     Action.NOTE_NOT_URGENT: _note_not_urgent,
+    Action.NOTE_FEAR: _note_fear,
+    Action.REPORT_RETALIATION: _report_retaliation,
+    Action.NO_RETALIATION: _no_retaliation,
+    Action.ASK_CHECK_IN_AGAIN: _ask_check_in_again,
 }
 

@@ -38,8 +38,22 @@ class Reply(enum.Enum):
                        "or NEW to start another report.")
     ANSWER_ADDED = N_("CivicWatch: your answer is added to report {reference}, which asked you. To start "
                       "another report instead, text NEW first.")
-    HELP = N_("CivicWatch: to report, text what happened, where and when. STATUS: news of your report. "
-              "NEW: new report. STOP: no more texts. LANG FR: French, LANG KRIO: Krio.")
+    HELP = N_("CivicWatch: to report, text what, where, when. STATUS: news. NEW: new report. FEAR: you fear "
+              "reprisals. STOP: no more texts. LANG FR: French, LANG KRIO: Krio.")
+    # FEAR, at any time: the phone's latest open report gets the check-ins after it closes.
+    FEAR_NOTED = N_("CivicWatch: noted for report {reference}. We will ask how you are 30 and 90 days after it "
+                    "closes.")
+    NOTHING_TO_FEAR = N_("CivicWatch: we found no open report for this phone. Text what happened to report it, "
+                         "then FEAR.")
+    # Answers to a retaliation check-in texted after a case closed.
+    RETALIATION_REPORTED = N_("CivicWatch: thank you. Urgent report {reference} is opened for the office that "
+                              "handled your case. Text more within 10 minutes to add to it.")
+    NO_RETALIATION = N_("CivicWatch: thank you for answering. If anything happens to you because you reported, "
+                        "text us what happened.")
+    ASK_CHECK_IN_AGAIN = N_("CivicWatch: has anything happened to you because you reported {reference}? Reply "
+                            "YES or NO, or tell us what happened.")
+    CHECK_IN_ANSWERED = N_("CivicWatch: your answer to our check-in is already saved. To report something new, "
+                           "text what happened.")
     STATUS = N_("CivicWatch: report {reference} is {words} (updated {date}).{waiting}")
     STATUS_LIST = N_("CivicWatch: {count} open reports: {cases}. STATUS and a reference: more.")
     STATUS_NOT_FOUND = N_("CivicWatch: we found no report for this phone. Text STATUS and your 16-digit "

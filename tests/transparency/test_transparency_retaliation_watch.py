@@ -6,6 +6,8 @@ import re
 
 from civicwatch.cases.models import CaseStatus, RetaliationCheckIn
 from civicwatch.extensions import db
+from civicwatch.messaging.operations import record_opt_out
+from civicwatch.phones import phone_hash
 from tests.factories import create_case
 
 
@@ -36,3 +38,15 @@ def test_counts_above_the_threshold_are_shown_and_small_ones_still_hidden(client
     assert published(client) == ("6", "fewer than 5")
     add_check_ins(cases=2, reported=3)
     assert published(client) == ("10", "5")
+
+
+def test_check_ins_for_a_number_that_texted_stop_are_not_counted_unless_answered(client, app, clock):
+    add_check_ins(cases=3, reported=0)  # six asked on the follow-up page
+    for number in range(3):
+        phone = f"+2327655520{number}"
+        case = create_case(CaseStatus.CLOSED, phone=phone, fears_retaliation=True)
+        record_opt_out(phone_hash(phone), "keyword")
+        answered = {"answered_at": clock.now, "retaliation_reported": False} if number == 0 else {}
+        db.session.add(RetaliationCheckIn(case_id=case.id, round_days=30, **answered))
+    db.session.commit()
+    assert published(client)[0] == "7"  # the one answered on the follow-up page reached its complainant
