@@ -32,13 +32,12 @@ from civicwatch.transparency.models import CELL_MEASURES
 from civicwatch.transparency.statistics import months_between, rollup_cells, rollup_refreshed_at
 from civicwatch.transparency.suppression import (
     SHOWN_CODE,
-    SMALL,
-    SMALL_CODE,
     WITHHELD,
     Figure,
     FigureState,
     Suppression,
     protect_counts,
+    published_figure,
 )
 
 SATISFACTION_SCORES = (1, 2, 3, 4, 5)
@@ -134,7 +133,7 @@ class Cube:
         """Every count of the slice: exact, hidden, or 'at least' for months some of which are hidden."""
         coordinates, months = self._coordinates(where), self._month_positions(where)
         if coordinates is None or not months:
-            return SliceFigures(self.rules, dict.fromkeys(MEASURES, _cell_figure(0, SHOWN_CODE, self.rules)),
+            return SliceFigures(self.rules, dict.fromkeys(MEASURES, published_figure(0, SHOWN_CODE, self.rules)),
                                 frozenset())
         values, states = self.values[(months, *coordinates)], self.states[(months, *coordinates)]
         is_small = (values > 0) & (values < self.rules.threshold)
@@ -164,7 +163,7 @@ class Cube:
 def _sums(values: NDArray[numpy.int64], states: NDArray[numpy.uint8], rules: Suppression) -> list[Figure]:
     """The figure of each measure over months (rows): their sum, or 'at least' the months shown."""
     if len(values) == 1:
-        return [_cell_figure(value, state, rules)
+        return [published_figure(value, state, rules)
                 for value, state in zip(values[0].tolist(), states[0].tolist(), strict=True)]
     # A zero month reads "fewer than N" like a small one.
     shown = (states == SHOWN_CODE) & ((values != 0) | (rules.threshold <= 1))
@@ -172,21 +171,12 @@ def _sums(values: NDArray[numpy.int64], states: NDArray[numpy.uint8], rules: Sup
     for total, bound, hidden in zip(values.sum(axis=0).tolist(), numpy.where(shown, values, 0).sum(axis=0).tolist(),
                                     (~shown).sum(axis=0).tolist(), strict=True):
         if not hidden:
-            figures.append(_cell_figure(total, SHOWN_CODE, rules))
+            figures.append(published_figure(total, SHOWN_CODE, rules))
         elif bound:
             figures.append(Figure(bound, FigureState.AT_LEAST))
         else:
             figures.append(WITHHELD)
     return figures
-
-
-def _cell_figure(value: int, state: int, rules: Suppression) -> Figure:
-    """A zero is published as a small count (see the module docstring), unless nothing is small."""
-    if state == SHOWN_CODE and (value != 0 or rules.threshold <= 1):
-        return Figure(value, FigureState.SHOWN)
-    if state == SHOWN_CODE:
-        return SMALL
-    return SMALL if state == SMALL_CODE else WITHHELD
 
 
 # ---------------------------------------------------------------- building

@@ -21,14 +21,10 @@ from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, Subject, SubjectKind
 from civicwatch.taxonomy.models import Actor, District, Theme
 from civicwatch.transparency.suppression import (
-    SHOWN_CODE,
-    SMALL,
-    SMALL_CODE,
-    WITHHELD,
     Figure,
-    FigureState,
     Suppression,
     protect_counts,
+    published_figure,
 )
 
 HOTSPOT_DAYS = 90
@@ -78,10 +74,7 @@ def _protect(values: NDArray[numpy.int64], rules: Suppression) -> Figures:
     states = protect_counts(values, rules)
     figures: Figures = {}
     for index in numpy.ndindex(values.shape):
-        state = int(states[index])
-        figures[(index[0], index[1], index[2])] = (
-            Figure(int(values[index]), FigureState.SHOWN) if state == SHOWN_CODE
-            else SMALL if state == SMALL_CODE else WITHHELD)
+        figures[(index[0], index[1], index[2])] = published_figure(int(values[index]), int(states[index]), rules)
     return figures
 
 

@@ -13,14 +13,10 @@ from civicwatch.cases.models import Case, RetaliationCheckIn
 from civicwatch.extensions import db
 from civicwatch.messaging.models import SmsOptOut
 from civicwatch.transparency.suppression import (
-    SHOWN_CODE,
-    SMALL,
-    SMALL_CODE,
-    WITHHELD,
     Figure,
-    FigureState,
     Suppression,
     protect_counts,
+    published_figure,
 )
 
 
@@ -38,11 +34,7 @@ def retaliation_watch_figures(threshold: int) -> RetaliationWatch:
         func.count(RetaliationCheckIn.id).filter(RetaliationCheckIn.retaliation_reported.is_(True)),
     ).join(Case, Case.id == RetaliationCheckIn.case_id)).one()
     values = numpy.array([int(sent), int(reported)], dtype=numpy.int64)
-    states = protect_counts(values, Suppression(threshold))
-    return RetaliationWatch(*(_figure(int(value), int(state)) for value, state in zip(values, states, strict=True)))
-
-
-def _figure(value: int, state: int) -> Figure:
-    if state == SHOWN_CODE:
-        return Figure(value, FigureState.SHOWN)
-    return SMALL if state == SMALL_CODE else WITHHELD
+    rules = Suppression(threshold)
+    states = protect_counts(values, rules)
+    return RetaliationWatch(*(published_figure(int(value), int(state), rules)
+                              for value, state in zip(values, states, strict=True)))

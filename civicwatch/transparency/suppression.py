@@ -102,6 +102,14 @@ Line = tuple[Sequence[int], int]  # (positions of the parts, position of the tot
 _NOTHING = numpy.iinfo(numpy.int64).max
 
 
+def published_figure(value: int, state: int, rules: Suppression) -> Figure:
+    """A count as the public reads it, from its state code after `protect_counts`. A zero reads "fewer than N"
+    like a small count (rule 5), unless the threshold hides nothing."""
+    if state == SHOWN_CODE and (value != 0 or rules.threshold <= 1):
+        return Figure(value, FigureState.SHOWN)
+    return WITHHELD if state == WITHHELD_CODE else SMALL
+
+
 def protect_counts(values: NDArray[numpy.int64], rules: Suppression, lines: Sequence[Line] = ()) -> NDArray[numpy.uint8]:
     """Primary and secondary suppression of an array of counts; the state code of each count.
 
