@@ -33,6 +33,12 @@ def _env_int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _whatsapp_templates(languages: tuple[str, ...]) -> dict[str, str]:
+    """TWILIO_WHATSAPP_TEMPLATE_SID_FR and the like: the approved template of each language that has one."""
+    found = {code: os.environ.get(f"TWILIO_WHATSAPP_TEMPLATE_SID_{code.upper()}") for code in languages}
+    return {code: sid for code, sid in found.items() if sid}
+
+
 class Config:
     ENVIRONMENT = "development"  # what CIVICWATCH_ENV chose; civicwatch/settings.py checks each at start
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -54,6 +60,12 @@ class Config:
     # Twilio's WhatsApp sender, as Twilio writes it ("whatsapp:+14155238886"). Texts from WhatsApp arrive on the
     # same webhook as SMS; without this setting they are read but cannot be answered.
     TWILIO_WHATSAPP_NUMBER = os.environ.get("TWILIO_WHATSAPP_NUMBER")
+    # The approved WhatsApp template (Twilio Content SID, "HX...") sent outside WhatsApp's 24-hour session
+    # window instead of the message owed: "CivicWatch: a reply to your report is waiting for you. Send OPEN to
+    # read it." One per language where approved (TWILIO_WHATSAPP_TEMPLATE_SID_FR, _KRI ...); the default
+    # is taken, in English, for a language without its own.
+    TWILIO_WHATSAPP_TEMPLATE_SID = os.environ.get("TWILIO_WHATSAPP_TEMPLATE_SID")
+    TWILIO_WHATSAPP_TEMPLATE_SIDS = _whatsapp_templates(("en", "fr", "kri"))
     PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # What the SMS reply to "someone is hurt, held or threatened right now" advises, after "report ... is
     # marked urgent." Name the local emergency number here ("call 112 first"). Plain GSM-7 characters and at
@@ -243,6 +255,8 @@ class TestingConfig(Config):
     TWILIO_AUTH_TOKEN = None
     TWILIO_FROM_NUMBER = None
     TWILIO_WHATSAPP_NUMBER = None
+    TWILIO_WHATSAPP_TEMPLATE_SID = None
+    TWILIO_WHATSAPP_TEMPLATE_SIDS: dict[str, str] = {}
     PUBLIC_BASE_URL = "http://localhost"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False

@@ -15,6 +15,9 @@ What is left at least once, by design: a worker killed (or a database outage lon
 timeout) between Twilio's acceptance and that commit leaves a claim without a SID, which goes stale and
 is sent again; so does a send whose answer was lost in a timeout. That window is one HTTP response plus
 one commit; everything else is exactly once.
+
+A free-form WhatsApp message due outside WhatsApp's 24-hour session window is held, not sent, and a template
+asks the citizen to write again (messaging/whatsapp.py).
 """
 from __future__ import annotations
 
@@ -36,6 +39,13 @@ from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE, honours_opt_out, max_age, record_opt_out
 from civicwatch.messaging.queries import is_opted_out, opted_out_among
 from civicwatch.messaging.senders import UNSUBSCRIBED_ERROR_CODE, SendError, SmsSender
+from civicwatch.messaging.whatsapp import (
+    last_inbound,
+    lock_session,
+    needs_session,
+    queue_session_template,
+    session_open,
+)
 from civicwatch.phones import TEXT_CHANNELS, twilio_address
 
 log = logging.getLogger(__name__)
@@ -51,16 +61,17 @@ class DeliveryReport:
     failed: int = 0
     cancelled: int = 0
     lost_claims: int = 0
+    held: int = 0  # WhatsApp messages held until the citizen reopens the session window
     errors: list[str] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retrying + self.failed + self.cancelled + self.lost_claims
+        return self.sent + self.retrying + self.failed + self.cancelled + self.lost_claims + self.held
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(self.sent + other.sent, self.retrying + other.retrying, self.failed + other.failed,
                               self.cancelled + other.cancelled, self.lost_claims + other.lost_claims,
-                              self.errors + other.errors)
+                              self.held + other.held, self.errors + other.errors)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -76,8 +87,8 @@ def claim_timeout() -> dt.timedelta:
 
 def _due(now: dt.datetime) -> ColumnElement[bool]:
     """Pending and due, or claimed by a worker that has not finished in time (it died); never one that
-    has a provider SID (Twilio has it)."""
-    return and_(OutboundMessage.provider_sid.is_(None), or_(
+    has a provider SID (Twilio has it), nor one held for the WhatsApp session window."""
+    return and_(OutboundMessage.provider_sid.is_(None), OutboundMessage.held_since.is_(None), or_(
         and_(OutboundMessage.status == OutboxStatus.PENDING, OutboundMessage.next_attempt_at <= now),
         and_(OutboundMessage.status == OutboxStatus.SENDING, OutboundMessage.claimed_at < now - claim_timeout()),
     ))
@@ -110,8 +121,10 @@ def _claim_batch(worker_id: str, limit: int, to_hash: str | None) -> tuple[bool,
     """(whether any message was due, the ids this worker claimed)."""
     now = utcnow()
     older = aliased(OutboundMessage)
+    # A held message waits for the citizen, not for a turn: the template asking them to write comes after it.
     waiting_before = exists().where(older.to_hash == OutboundMessage.to_hash, older.id < OutboundMessage.id,
-                                    older.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
+                                    older.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                                    older.held_since.is_(None))
     candidates = select(OutboundMessage.id).where(_due(now), OutboundMessage.channel.in_(TEXT_CHANNELS),
                                                  ~waiting_before)
     if to_hash is not None:
@@ -188,14 +201,33 @@ def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
         _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
                                             last_error=OPTED_OUT_NOTE))
         return None
+    if needs_session(message) and not session_open(last_inbound(message.to_hash), now) and _hold(
+            message, worker_id, report, now):
+        return None
     attempts = message.attempts + 1
     try:
         provider_sid = sender.send(twilio_address(decrypt_text(message.to_encrypted), message.channel),
-                                   message.text)
+                                   message.text, content_sid=message.content_sid)
     except SendError as error:
         _record_failure(message, worker_id, report, error, attempts, now)
         return None
     return SentMessage(message.id, provider_sid, attempts, now)
+
+
+def _hold(message: OutboundMessage, worker_id: str, report: DeliveryReport, now: dt.datetime) -> bool:
+    """Outside the session window: hold the message and owe the template, under the session's lock (the
+    caller commits). False when, under the lock, the window turns out open: the citizen has just written, and
+    the lock is released before the message is sent."""
+    session = lock_session(message.to_hash)
+    if session_open(session.last_inbound_at, now):
+        db.session.commit()
+        return False
+    if _finish(message, worker_id, status=OutboxStatus.PENDING, held_since=now):
+        report.held += 1
+        queue_session_template(session, message)
+    else:
+        report.lost_claims += 1
+    return True
 
 
 def _record_failure(message: OutboundMessage, worker_id: str, report: DeliveryReport, error: SendError,

@@ -56,6 +56,11 @@ class OutboundMessage(TimestampMixin, Model):
     # Transient failures are retried until then; an admin's retry moves it on.
     retry_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # WhatsApp only: set while a free-form message waits for the citizen to reopen the 24-hour session window
+    # (status pending, never claimed); cleared when they write.
+    held_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # An approved WhatsApp template (Twilio's Content SID) sent instead of `body`, which keeps its wording.
+    content_sid: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -86,3 +91,16 @@ class PhoneLanguage(TimestampMixin, Model):
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     language: Mapped[str] = mapped_column(String(8))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class WhatsAppSession(TimestampMixin, Model):
+    """WhatsApp's 24-hour session window of one WhatsApp identity (keyed hash, as opt-outs are): when the
+    citizen last wrote, and the template message sent to ask them to write again, while it waits unanswered."""
+
+    __tablename__ = "whatsapp_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    template_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)

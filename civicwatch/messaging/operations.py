@@ -7,7 +7,7 @@ import logging
 from typing import cast
 
 from flask import current_app
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.accounts.models import User
@@ -85,12 +85,20 @@ _OPT_OUTS = cast(Table, SmsOptOut.__table__)
 
 
 def record_opt_out(number_hash: str, source: str) -> None:
-    """Nothing more is sent to this number (idempotent). `source`: "keyword" or "carrier"."""
+    """Nothing more is sent to this number (idempotent). `source`: "keyword" or "carrier". WhatsApp
+    messages held for the session window are cancelled: a later START must not bring them back."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(
         insert(_OPT_OUTS)
         .values(phone_hash=number_hash, source=source, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["phone_hash"])
+    )
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.to_hash == number_hash, OutboundMessage.held_since.is_not(None),
+               OutboundMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, held_since=None, last_error=OPTED_OUT_NOTE)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -39,9 +39,10 @@ class SendError(Exception):
 class SmsSender(Protocol):
     name: str
 
-    def send(self, to: str, body: str) -> str:
+    def send(self, to: str, body: str, content_sid: str | None = None) -> str:
         """Hand the message over; return the provider's message SID, or raise SendError. `to` is Twilio's
-        address: E.164 for an SMS, "whatsapp:+..." for WhatsApp."""
+        address: E.164 for an SMS, "whatsapp:+..." for WhatsApp. `content_sid`: an approved WhatsApp template
+        to send instead of `body` (which holds its wording)."""
         ...
 
 
@@ -56,8 +57,10 @@ class TwilioSender:
         self.status_callback = status_callback
         self.client = Client(account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout))
 
-    def send(self, to: str, body: str) -> str:
-        extra = {"status_callback": self.status_callback} if self.status_callback else {}
+    def send(self, to: str, body: str, content_sid: str | None = None) -> str:
+        extra: dict[str, str] = {"status_callback": self.status_callback} if self.status_callback else {}
+        # A template goes by its Content SID alone: WhatsApp sends the approved wording (no variables in it).
+        extra.update({"content_sid": content_sid} if content_sid else {"body": body})
         sender = self.from_number
         if to.startswith(WHATSAPP_PREFIX):
             # A reply goes back on the channel the citizen used, from the WhatsApp sender.
@@ -65,7 +68,7 @@ class TwilioSender:
                 raise SendError("no WhatsApp sender configured (TWILIO_WHATSAPP_NUMBER)", permanent=True)
             sender = self.whatsapp_from
         try:
-            message = self.client.messages.create(to=to, from_=sender, body=body, **extra)
+            message = self.client.messages.create(to=to, from_=sender, **extra)
         except TwilioRestException as exc:
             # exc.msg can quote the number; keep only the status and Twilio's code.
             raise SendError(f"Twilio error {exc.code or 'without code'} (HTTP {exc.status})", exc.code,
@@ -84,7 +87,7 @@ class SimulatorSender:
 
     name = "simulator"
 
-    def send(self, to: str, body: str) -> str:
+    def send(self, to: str, body: str, content_sid: str | None = None) -> str:
         return "SMsim" + secrets.token_hex(15)
 
 

@@ -41,7 +41,8 @@ from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out
 from civicwatch.messaging.queries import phone_language
 from civicwatch.messaging.segments import prefer_gsm7
-from civicwatch.phones import SMS, contact_hash
+from civicwatch.messaging.whatsapp import OPEN_KEYWORDS, reopen_session
+from civicwatch.phones import SMS, WHATSAPP, contact_hash
 from civicwatch.sms.conversations import (
     ConversationRow,
     claim_message_sid,
@@ -134,6 +135,9 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
     if inbound_id is None:
         stored = stored_reply(incoming.message_sid)
         return SmsOutcome(reply=decrypt_text(stored) if stored else None, duplicate=True)
+    if incoming.channel == WHATSAPP and reopen_session(number_hash, now) and (
+            clean_text(incoming.body).upper() in OPEN_KEYWORDS):
+        return _reopened(inbound_id, now)
     if incoming.media and not clean_text(incoming.body):
         return _refuse_media(inbound_id, number_hash, now)
     conversation = lock_conversation(number_hash, incoming.phone, now)
@@ -158,6 +162,14 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
     return SmsOutcome(reply=reply, opened_case=step.case if step.opened else None,
                       case=step.case,
                       confirms_opt_out=decision.action is Action.OPT_OUT)
+
+
+def _reopened(inbound_id: int, now: dt.datetime) -> SmsOutcome:
+    """OPEN, in answer to the WhatsApp template: the held messages are the answer, and the dialogue is left
+    where it was (OPEN is not a report, nor an addition to one)."""
+    record_reply(inbound_id, "open", None, None, now)
+    log.info("sms %s: whatsapp session reopened", inbound_id)
+    return SmsOutcome(reply=None)
 
 
 def _refuse_media(inbound_id: int, number_hash: str, now: dt.datetime) -> SmsOutcome:

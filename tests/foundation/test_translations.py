@@ -24,7 +24,7 @@ TRANSLATED = ("fr", "kri")
 # on those pages (form labels and errors, status words, flashes) and by SMS (replies and case news).
 CITIZEN_TEMPLATES = ("templates/base.html", "templates/_forms.html", "templates/errors", "templates/intake",
                      "templates/public")
-CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/sms/replies.py",
+CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/sms/replies.py", "civicwatch/messaging/whatsapp.py",
                   "civicwatch/cases/notifications.py")
 # What staff see, translated into French page by page: the pages staff use every day first.
 STAFF_TEMPLATES = ("templates/accounts/login.html", "templates/accounts/totp_verify.html",

@@ -14,11 +14,13 @@ from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import STOP_CONFIRMATION
 from civicwatch.phones import normalise_phone, phone_hash
 from civicwatch.sms.inbox import TEXT_REPLY, InboxReport, process_inbox
-from tests.messaging.recording_twilio import AUTH_TOKEN
+from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN
 
 PUBLIC_BASE_URL = "https://civicwatch.example.org"
 PHONE = "+23276123456"
 OTHER_PHONE = "+23277654321"
+WHATSAPP_PHONE = "whatsapp:" + PHONE
+WHATSAPP_FROM = "whatsapp:+14155238886"
 
 
 @pytest.fixture
@@ -96,5 +98,23 @@ def text(send_text):
         replies = replies_since(before, phone)
         assert len(replies) <= 1, [reply.text for reply in replies]
         return replies[0].text if replies else None
+
+    return send
+
+
+@pytest.fixture
+def whatsapp(client: FlaskClient):
+    """POST a signed WhatsApp message to /sms/inbound as Twilio does, let the worker answer it, and return the
+    messages it owed (outbox rows, oldest first)."""
+
+    def send(body: str, sid: str | None = None, **extra: str) -> list[OutboundMessage]:
+        before = last_outbox_id()
+        params = {"MessageSid": sid or new_sid(), "AccountSid": ACCOUNT_SID, "From": WHATSAPP_PHONE,
+                  "To": WHATSAPP_FROM, "Body": body, "NumMedia": "0", "ProfileName": "Aminata", **extra}
+        acknowledged(client.post("/sms/inbound", data=params,
+                                 headers={"X-Twilio-Signature": sign("/sms/inbound", params)}))
+        answer_waiting_texts()
+        return list(db.session.scalars(select(OutboundMessage).where(OutboundMessage.id > before)
+                                       .order_by(OutboundMessage.id)))
 
     return send

@@ -17,29 +17,9 @@ from civicwatch.messaging.queries import is_opted_out
 from civicwatch.messaging.senders import TwilioSender
 from civicwatch.phones import WHATSAPP, contact_hash, phone_hash
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
-from tests.sms.conftest import PHONE, acknowledged, answer_waiting_texts, last_outbox_id, new_sid, sign
+from tests.sms.conftest import PHONE, WHATSAPP_FROM, WHATSAPP_PHONE, new_sid, sign
 
-WHATSAPP_PHONE = "whatsapp:" + PHONE
-WHATSAPP_FROM = "whatsapp:+14155238886"
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
-
-
-@pytest.fixture
-def whatsapp(client):
-    """POST a signed WhatsApp message to /sms/inbound as Twilio does, let the worker answer it, and return the
-    replies it owed (outbox rows, oldest first)."""
-
-    def send(body: str, sid: str | None = None, **extra: str) -> list[OutboundMessage]:
-        before = last_outbox_id()
-        params = {"MessageSid": sid or new_sid(), "AccountSid": ACCOUNT_SID, "From": WHATSAPP_PHONE,
-                  "To": WHATSAPP_FROM, "Body": body, "NumMedia": "0", "ProfileName": "Aminata", **extra}
-        acknowledged(client.post("/sms/inbound", data=params,
-                                 headers={"X-Twilio-Signature": sign("/sms/inbound", params)}))
-        answer_waiting_texts()
-        return list(db.session.scalars(select(OutboundMessage).where(OutboundMessage.id > before)
-                                       .order_by(OutboundMessage.id)))
-
-    return send
 
 
 @pytest.fixture
