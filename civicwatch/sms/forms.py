@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from civicwatch.phones import SMS, WHATSAPP
 
 # Twilio joins at most ten segments: 1,600 characters.
 SMS_MAX = 1600
@@ -10,21 +13,28 @@ SMS_MAX = 1600
 
 class SimulatorPhoneForm(FlaskForm):
     phone = StringField(
-        "Phone number", validators=[DataRequired("Enter a phone number."), Length(max=40)],
-        description="The citizen's phone you want to play, for example +232 76 123456 or 076 123456.",
+        _l("Phone number"), validators=[DataRequired(_l("Enter a phone number.")), Length(max=40)],
+        description=_l("The citizen's phone you want to play, for example +232 76 123456 or 076 123456."),
     )
-    submit = SubmitField("Use this phone")
+    channel = RadioField(_l("Channel"), choices=[(SMS, _l("SMS")), (WHATSAPP, _l("WhatsApp"))], default=SMS,
+                         validators=[DataRequired(_l("Choose SMS or WhatsApp."))])
+    submit = SubmitField(_l("Use this phone"))
 
 
 class SimulatorTextForm(FlaskForm):
     body = TextAreaField(
-        "Your text", validators=[Length(max=SMS_MAX, message=f"A text has at most {SMS_MAX} characters.")],
-        description="Try a report, HELP, STATUS, NEW, STOP, START, or a rating from 1 to 5.",
+        _l("Your text"), validators=[Length(max=SMS_MAX, message=_l("A text has at most %(max)s characters.",
+                                                                    max=SMS_MAX))],
+        description=_l("Try a report, HELP, STATUS, NEW, STOP, START, or a rating from 1 to 5."),
     )
-    submit = SubmitField("Send text")
+    submit = SubmitField(_l("Send text"))
+
+
+class SimulatorDayForm(FlaskForm):
+    submit = SubmitField(_l("Let a day pass"))
 
 
 class RetryForm(FlaskForm):
     """Only the CSRF token: the message is named in the URL."""
 
-    submit = SubmitField("Send again")
+    submit = SubmitField(_l("Send again"))

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import ColumnElement, or_, select
 
 from civicwatch.accounts.models import Role, User
@@ -16,9 +17,11 @@ from civicwatch.cases.queries import IN_PROGRESS, OPEN_STATUSES
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE
 from civicwatch.messaging.queries import failed_messages, outbox_counts, waiting_messages
+from civicwatch.messaging.whatsapp import ANSWERED_NOTE
 from civicwatch.phones import mask_phone
 
 # Cases with an answer to rate or appeal: the same statuses as the rating and appeal operations accept.
@@ -73,25 +76,26 @@ OUTBOX_PAGE_SIZE = 50
 
 # Twilio's codes in the words staff can act on (or pass on to the complainant).
 TWILIO_ERRORS = {
-    21211: "The number is not a valid phone number.",
-    21408: "Our SMS account may not send texts to this country.",
-    21610: "The person asked their phone company to stop texts from us.",
-    21612: "No phone network carries texts from our account to this number.",
-    21614: "The number is not a mobile phone.",
-    20429: "The SMS provider asked us to send more slowly.",
-    30003: "The phone was switched off or out of reach.",
-    30005: "The number is unknown or no longer in use.",
-    30006: "The number is a landline or cannot receive texts.",
-    30007: "The phone company blocked the text as unwanted.",
-    30008: "The phone company did not deliver the text and gave no reason.",
+    21211: N_("The number is not a valid phone number."),
+    21408: N_("Our SMS account may not send texts to this country."),
+    21610: N_("The person asked their phone company to stop texts from us."),
+    21612: N_("No phone network carries texts from our account to this number."),
+    21614: N_("The number is not a mobile phone."),
+    20429: N_("The SMS provider asked us to send more slowly."),
+    30003: N_("The phone was switched off or out of reach."),
+    30005: N_("The number is unknown or no longer in use."),
+    30006: N_("The number is a landline or cannot receive texts."),
+    30007: N_("The phone company blocked the text as unwanted."),
+    30008: N_("The phone company did not deliver the text and gave no reason."),
 }
 # Our own notes (civicwatch.messaging.senders and operations), by how they begin.
 NOTES = (
-    ("Twilio did not answer in time", "The SMS provider did not answer in time."),
-    ("could not reach Twilio", "We could not reach the SMS provider (network or provider outage)."),
-    ("Twilio client error", "Sending failed inside our connection to the SMS provider."),
-    (OPTED_OUT_NOTE, "Not sent: the number texted STOP."),
-    ("carrier reported", "The phone company reported that the text did not arrive."),
+    ("Twilio did not answer in time", N_("The SMS provider did not answer in time.")),
+    ("could not reach Twilio", N_("We could not reach the SMS provider (network or provider outage).")),
+    ("Twilio client error", N_("Sending failed inside our connection to the SMS provider.")),
+    (OPTED_OUT_NOTE, N_("Not sent: the number texted STOP.")),
+    ("carrier reported", N_("The phone company reported that the text did not arrive.")),
+    (ANSWERED_NOTE, N_("Not sent: the citizen wrote on WhatsApp before the template left.")),
 )
 _HTTP_STATUS = re.compile(r"\(HTTP (\d{3})\)")
 
@@ -100,26 +104,28 @@ def error_in_words(last_error: str | None, code: int | None) -> str:
     """What went wrong last time, in plain words, with Twilio's code for anyone who asks Twilio."""
     if not last_error and code is None:
         return ""
-    suffix = f" (Twilio error {code})" if code else ""
+    suffix = " " + gettext("(Twilio error %(code)s)", code=code) if code else ""
     if code in TWILIO_ERRORS:
-        return TWILIO_ERRORS[code] + suffix
+        return gettext(TWILIO_ERRORS[code]) + suffix
     text = last_error or ""
     for start, words in NOTES:
         if text.startswith(start):
-            return words + suffix
+            return gettext(words) + suffix
     status = _HTTP_STATUS.search(text)
     if status and status.group(1).startswith("5"):
-        return "The SMS provider had a problem on its side." + suffix
-    return "The SMS provider refused the text." + suffix if code else text
+        return gettext("The SMS provider had a problem on its side.") + suffix
+    return gettext("The SMS provider refused the text.") + suffix if code else text
 
 
 def duration_words(delta: dt.timedelta) -> str:
     minutes = max(0, int(delta.total_seconds() // 60))
-    for size, unit in ((1440, "day"), (60, "hour"), (1, "minute")):
-        if minutes >= size:
-            count = minutes // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
-    return "less than a minute"
+    if minutes >= 1440:
+        return ngettext("%(num)s day", "%(num)s days", minutes // 1440)
+    if minutes >= 60:
+        return ngettext("%(num)s hour", "%(num)s hours", minutes // 60)
+    if minutes >= 1:
+        return ngettext("%(num)s minute", "%(num)s minutes", minutes)
+    return gettext("less than a minute")
 
 
 def outbox_scope(user: User) -> ColumnElement[bool]:
@@ -142,9 +148,14 @@ class WaitingText:
     waited: str
     attempts: int
     sending: bool
+    held_since: dt.datetime | None  # WhatsApp: waiting for the citizen to write, not for the worker
     next_attempt_at: dt.datetime
     next_attempt_in: str
     error: str
+
+    @property
+    def held(self) -> bool:
+        return self.held_since is not None
 
 
 @dataclass(frozen=True)
@@ -164,7 +175,8 @@ def _waiting_text(message: OutboundMessage, now: dt.datetime) -> WaitingText:
         id=message.id, phone=mask_phone(decrypt_text(message.to_encrypted)), case_id=message.case_id,
         reference=message.case.reference if message.case else None,
         waited=duration_words(now - message.created_at), attempts=message.attempts,
-        sending=message.status is OutboxStatus.SENDING, next_attempt_at=message.next_attempt_at,
+        sending=message.status is OutboxStatus.SENDING, held_since=message.held_since,
+        next_attempt_at=message.next_attempt_at,
         next_attempt_in="" if message.next_attempt_at <= now else duration_words(message.next_attempt_at - now),
         error=error_in_words(message.last_error, message.last_error_code))
 

@@ -1,7 +1,9 @@
 """The SMS simulator (development and demo only): the transcript of one phone, and simulated delivery.
 
 Texts typed on the simulator go into the same inbox as Twilio's webhook and are answered at once; replies
-and notifications reach the simulator's phone when the simulator sender "delivers" them from the outbox.
+and notifications reach the simulator's phone when the simulator sender "delivers" them from the outbox. A
+number is played on SMS or on WhatsApp, each its own identity as with Twilio; on WhatsApp the session window
+applies, and the simulator can let a day pass to show the template and the held messages.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Flask
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from civicwatch.crypto import decrypt_text
@@ -19,7 +22,8 @@ from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import STOP_CONFIRMATION
 from civicwatch.messaging.senders import SimulatorSender, get_sender
-from civicwatch.phones import phone_hash
+from civicwatch.messaging.whatsapp import WHATSAPP_TEMPLATE
+from civicwatch.phones import SMS, contact_hash
 from civicwatch.sms.inbox import TEXT_REPLY
 from civicwatch.sms.models import InboundSms, SmsConversation
 
@@ -41,25 +45,33 @@ def simulated_message_sid() -> str:
     return "SM" + secrets.token_hex(16)
 
 
-def deliver_to_simulator(app: Flask, phone: str) -> DeliveryReport | None:
+def deliver_to_simulator(app: Flask, phone: str, channel: str = SMS) -> DeliveryReport | None:
     """Deliver what the outbox owes this phone, when the simulator is the app's sender (never with Twilio)."""
     sender = get_sender(app)
     if not isinstance(sender, SimulatorSender):
         return None
-    return deliver_due_messages(sender, SIMULATOR_WORKER, to_hash=phone_hash(phone))
+    return deliver_due_messages(sender, SIMULATOR_WORKER, to_hash=contact_hash(phone, channel))
 
 
-def phone_transcript(phone: str) -> list[PhoneLine]:
-    """Every text this phone sent and every outbox message delivered to it (replies and notifications),
-    oldest first."""
-    number_hash = phone_hash(phone)
+def _label(purpose: str) -> str:
+    if purpose in REPLY_PURPOSES:
+        return gettext("Reply")
+    if purpose == WHATSAPP_TEMPLATE:
+        return gettext("WhatsApp template")
+    return gettext("Notification (%(purpose)s)", purpose=purpose.replace("_", " "))
+
+
+def phone_transcript(phone: str, channel: str = SMS) -> list[PhoneLine]:
+    """Every text this phone sent on `channel` and every outbox message delivered to it there (replies,
+    notifications, WhatsApp templates), oldest first."""
+    number_hash = contact_hash(phone, channel)
     lines: list[PhoneLine] = []
     inbound = db.session.scalars(
         select(InboundSms).where(InboundSms.phone_hash == number_hash)
         .order_by(InboundSms.received_at.desc(), InboundSms.id.desc()).limit(TRANSCRIPT_LIMIT)
     )
     for record in inbound:
-        lines.append(PhoneLine(record.received_at, True, decrypt_text(record.body_encrypted), "You sent"))
+        lines.append(PhoneLine(record.received_at, True, decrypt_text(record.body_encrypted), gettext("You sent")))
     delivered = db.session.scalars(
         select(OutboundMessage)
         .where(OutboundMessage.to_hash == number_hash,
@@ -67,24 +79,29 @@ def phone_transcript(phone: str) -> list[PhoneLine]:
         .order_by(OutboundMessage.sent_at.desc()).limit(TRANSCRIPT_LIMIT)
     )
     for message in delivered:
-        label = "Reply" if message.purpose in REPLY_PURPOSES else f"Notification ({message.purpose.replace('_', ' ')})"
-        lines.append(PhoneLine(message.sent_at or message.created_at, False, message.text, label))
+        lines.append(PhoneLine(message.sent_at or message.created_at, False, message.text, _label(message.purpose)))
     # Stable order: by time, the citizen's text before the reply it got.
     lines.sort(key=lambda line: (line.at, not line.sent_by_phone))
     return lines[-TRANSCRIPT_LIMIT:]
 
 
-def undelivered_counts(phone: str) -> dict[OutboxStatus, int]:
-    """Messages for this phone that have not reached it: waiting, failed, or cancelled after STOP."""
+def undelivered_counts(phone: str, channel: str = SMS) -> dict[str, int]:
+    """Messages for this phone that have not reached it, by what keeps them: "waiting" (for a later attempt),
+    "held" (for the citizen to write on WhatsApp), "failed", or "cancelled" (after STOP, or a template the
+    citizen answered first)."""
     rows = db.session.execute(
-        select(OutboundMessage.status, func.count())
-        .where(OutboundMessage.to_hash == phone_hash(phone),
+        select(OutboundMessage.status, OutboundMessage.held_since.is_not(None), func.count())
+        .where(OutboundMessage.to_hash == contact_hash(phone, channel),
                OutboundMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED,
                                            OutboxStatus.CANCELLED)))
-        .group_by(OutboundMessage.status)
+        .group_by(OutboundMessage.status, OutboundMessage.held_since.is_not(None))
     ).all()
-    return {OutboxStatus(status) if not isinstance(status, OutboxStatus) else status: count
-            for status, count in rows}
+    counts: dict[str, int] = {}
+    for status, held, count in rows:
+        status = OutboxStatus(status)
+        kind = "held" if held else "waiting" if status in (OutboxStatus.PENDING, OutboxStatus.SENDING) else status.value
+        counts[kind] = counts.get(kind, 0) + count
+    return counts
 
 
 def known_phones(suggested: Sequence[str] = (), limit: int = 8) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from civicwatch.accounts.models import Role
@@ -36,14 +37,14 @@ def index() -> ResponseReturnValue:
 def retry(message_id: int) -> ResponseReturnValue:
     form = RetryForm()
     if not form.validate_on_submit():
-        flash("The form expired. Reload the page and try again.", "error")
+        flash(gettext("The form expired. Reload the page and try again."), "error")
         return redirect(url_for("outbox.index"))
     message = get_message(message_id)
     if message is None:
         raise NotFoundError("There is no such message.")
     retry_message(message, current_user)
     db.session.commit()
-    flash(f"Message {message_id} will be sent again.", "success")
+    flash(gettext("Message %(id)s will be sent again.", id=message_id), "success")
     return redirect(url_for("outbox.index"))
 
 
@@ -51,10 +52,10 @@ def retry(message_id: int) -> ResponseReturnValue:
 @admin_required
 def retry_texts() -> ResponseReturnValue:
     if not RetryForm().validate_on_submit():
-        flash("The form expired. Reload the page and try again.", "error")
+        flash(gettext("The form expired. Reload the page and try again."), "error")
         return redirect(url_for("outbox.index"))
     count = retry_set_aside_texts(current_user)
     db.session.commit()
-    flash(f"{count} {'text goes' if count == 1 else 'texts go'} back to the worker." if count
-          else "No texts were set aside.", "success" if count else "info")
+    flash(ngettext("%(num)s text goes back to the worker.", "%(num)s texts go back to the worker.", count) if count
+          else gettext("No texts were set aside."), "success" if count else "info")
     return redirect(url_for("outbox.index"))

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 from twilio.twiml.messaging_response import MessagingResponse
@@ -24,8 +25,9 @@ from civicwatch.clients import client_key
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import record_delivery_status
 from civicwatch.messaging.senders import simulator_allowed
-from civicwatch.phones import normalise_sender
-from civicwatch.sms.forms import SimulatorPhoneForm, SimulatorTextForm
+from civicwatch.messaging.whatsapp import expire_session
+from civicwatch.phones import SMS, TEXT_CHANNELS, WHATSAPP, contact_hash, normalise_sender, twilio_address
+from civicwatch.sms.forms import SimulatorDayForm, SimulatorPhoneForm, SimulatorTextForm
 from civicwatch.sms.inbox import accept_text, process_inbox
 from civicwatch.sms.signatures import signature_problem
 from civicwatch.sms.simulator import (
@@ -43,6 +45,7 @@ blueprint = Blueprint("sms", __name__, url_prefix="/sms")
 
 _SID = re.compile(r"^[A-Za-z0-9]{10,64}$")
 _SIMULATOR_PHONE = "sms_simulator_phone"
+_SIMULATOR_CHANNEL = "sms_simulator_channel"
 
 
 def require_twilio_signature() -> None:
@@ -172,9 +175,10 @@ def simulator() -> ResponseReturnValue:
         phone = normalise_sender(form.phone.data)
         if phone is not None:
             session[_SIMULATOR_PHONE] = phone
+            session[_SIMULATOR_CHANNEL] = form.channel.data if form.channel.data in TEXT_CHANNELS else SMS
             return redirect(url_for("sms.simulator_phone"))
-        form.phone.errors.append("This is not a phone number. Write it with the country code, "
-                                 "for example +232 76 123456.")
+        form.phone.errors.append(gettext("This is not a phone number. Write it with the country code, "
+                                         "for example +232 76 123456."))
     phones = known_phones(current_app.config.get("SMS_SIMULATOR_PHONES", ()))
     return render_template("sms/simulator.html", form=form, phones=phones), (400 if form.errors else 200)
 
@@ -185,14 +189,30 @@ def simulator_phone() -> ResponseReturnValue:
     phone = session.get(_SIMULATOR_PHONE)
     if not phone:
         return redirect(url_for("sms.simulator"))
+    channel = session.get(_SIMULATOR_CHANNEL, SMS)
     form = SimulatorTextForm()
     if form.validate_on_submit():
         # Straight through the inbox: the simulator plays both Twilio and the worker.
-        accept_text(simulated_message_sid(), phone, form.body.data or "")
+        accept_text(simulated_message_sid(), twilio_address(phone, channel), form.body.data or "")
         process_inbox()
         return redirect(url_for("sms.simulator_phone", _anchor="latest"))
-    deliver_to_simulator(current_app, phone)  # the proxy is enough: only app.extensions and app.config are read
+    # The proxy is enough: only app.extensions and app.config are read.
+    deliver_to_simulator(current_app, phone, channel)
     return render_template(
-        "sms/simulator_phone.html", form=form, phone=phone, lines=phone_transcript(phone),
-        undelivered=undelivered_counts(phone),
+        "sms/simulator_phone.html", form=form, phone=phone, channel=channel, whatsapp=channel == WHATSAPP,
+        lines=phone_transcript(phone, channel), undelivered=undelivered_counts(phone, channel),
+        day_form=SimulatorDayForm(),
     ), (400 if form.errors else 200)
+
+
+@blueprint.post("/simulator/phone/day")
+@simulator_only
+def simulator_day() -> ResponseReturnValue:
+    """WhatsApp only: close the session window, as if the citizen had last written a day ago, to show what
+    happens to the next message (the template, then the message after the citizen's answer)."""
+    phone = session.get(_SIMULATOR_PHONE)
+    if not phone or session.get(_SIMULATOR_CHANNEL) != WHATSAPP or not SimulatorDayForm().validate_on_submit():
+        return redirect(url_for("sms.simulator_phone"))
+    expire_session(contact_hash(phone, WHATSAPP))
+    db.session.commit()
+    return redirect(url_for("sms.simulator_phone", _anchor="latest"))

@@ -32,12 +32,15 @@ STAFF_TEMPLATES = ("templates/accounts/login.html", "templates/accounts/totp_ver
                    "templates/accounts/change_password.html", "templates/cases", "templates/publishing/staff",
                    "templates/routing",
                    "templates/patterns/alert.html", "templates/patterns/alerts.html", "templates/patterns/shared_case.html",
-                   "templates/patterns/shares.html", "templates/patterns/subjects.html", "templates/disclosure")
+                   "templates/patterns/shares.html", "templates/patterns/subjects.html", "templates/disclosure",
+                   "templates/sms")
 STAFF_PYTHON = ("civicwatch/accounts/forms.py", "civicwatch/accounts/operations.py", "civicwatch/accounts/views.py",
                 "civicwatch/cases/deadlines.py", "civicwatch/cases/models.py", "civicwatch/cases/pages.py",
                 "civicwatch/cases/queries.py", "civicwatch/cases/views.py", "civicwatch/cases/workflow.py",
                 "civicwatch/publishing/forms.py", "civicwatch/publishing/redaction.py", "civicwatch/publishing/views.py",
-                "civicwatch/routing/forms.py", "civicwatch/routing/views.py")
+                "civicwatch/routing/forms.py", "civicwatch/routing/views.py", "civicwatch/sms/forms.py",
+                "civicwatch/sms/queries.py", "civicwatch/sms/simulator.py", "civicwatch/sms/staff_views.py",
+                "civicwatch/sms/views.py")
 STAFF_LANGUAGES = ("fr",)
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 

@@ -200,3 +200,27 @@ def test_other_staff_may_not_use_it_from_another_machine(client, make_user, logi
     login_as(make_user(role))
     assert client.get("/sms/simulator").status_code == 404
     assert client.get("/sms/simulator", headers=PROXIED).status_code == 404
+
+
+def test_whatsapp_mode_shows_the_template_then_the_held_message_after_the_answer(client):
+    token = csrf_token(client, "/sms/simulator")
+    client.post("/sms/simulator", data={"csrf_token": token, "phone": PHONE, "channel": "whatsapp"})
+    send(client, REPORT)
+    page = client.get("/sms/simulator/phone").get_data(as_text=True)
+    case = db.session.scalars(select(Case)).one()
+    assert f"WhatsApp {PHONE}" in page and f"report {case.reference} received" in page
+    assert case.channel.value == "whatsapp"
+
+    day = client.post("/sms/simulator/phone/day", data={"csrf_token": csrf_token(client, "/sms/simulator/phone")})
+    assert day.status_code == 302
+    notify_complainant(case, "CivicWatch: your report was accepted by the Police Complaints Board.", "status")
+    db.session.commit()
+    page = client.get("/sms/simulator/phone").get_data(as_text=True)
+    assert "WhatsApp template" in page and "Send OPEN to read it" in page
+    assert "accepted by the Police Complaints Board" not in page
+    assert "1 message held until this number writes on WhatsApp" in page
+
+    send(client, "OPEN")
+    page = client.get("/sms/simulator/phone").get_data(as_text=True)
+    assert "accepted by the Police Complaints Board" in page and "held until" not in page
+    assert page.index("Send OPEN to read it") < page.index("accepted by the Police Complaints Board")
