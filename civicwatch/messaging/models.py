@@ -102,5 +102,6 @@ class WhatsAppSession(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_hash: Mapped[str] = mapped_column(String(64), unique=True)
     last_inbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    template_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    # Erasing a case deletes its outbox rows, the template among them: the session then waits for none.
+    template_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)

@@ -219,6 +219,8 @@ def _summary(report: DeliveryReport, inbox: InboxReport) -> str:
         line += f", failed {inbox.failed} (set aside {inbox.set_aside})"
     line += (f"; sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, "
             f"cancelled (opted out) {report.cancelled}")
+    if report.held:
+        line += f", held for the WhatsApp window {report.held}"
     if report.lost_claims:
         line += f", claims lost {report.lost_claims}"
     if report.errors:

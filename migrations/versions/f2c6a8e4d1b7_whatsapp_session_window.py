@@ -30,7 +30,8 @@ def upgrade():
     sa.Column('updated_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['template_message_id'], ['outbound_messages.id'],
-                            name=op.f('fk_whatsapp_sessions_template_message_id_outbound_messages')),
+                            name=op.f('fk_whatsapp_sessions_template_message_id_outbound_messages'),
+                            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_whatsapp_sessions')),
     sa.UniqueConstraint('contact_hash', name=op.f('uq_whatsapp_sessions_contact_hash'))
     )

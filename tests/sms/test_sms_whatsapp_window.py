@@ -5,7 +5,7 @@ dies in between change none of that."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from civicwatch.cases.models import Case
 from civicwatch.cases.notifications import notify_complainant
@@ -187,3 +187,13 @@ def test_the_template_is_the_one_approved_in_the_citizens_language(app, whatsapp
     assert sent(twilio_http) == [(None, expected_sid)]
     template = db.session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == WHATSAPP_TEMPLATE)).one()
     assert template.text.startswith(expected_text)
+
+
+def test_erasing_a_cases_texts_takes_the_template_off_the_session(reported, deliver):
+    news(reported)
+    deliver()
+    assert db.session.scalar(select(WhatsAppSession.template_message_id)) is not None
+    # What retention's erasure does with a case's outbox rows, the template among them.
+    db.session.execute(delete(OutboundMessage).where(OutboundMessage.case_id == reported.id))
+    db.session.commit()
+    assert db.session.scalar(select(WhatsAppSession.template_message_id)) is None
