@@ -97,7 +97,9 @@ class Config:
     ROUTING_SWEEP_GRACE_SECONDS = 60
     # Languages the active classifier was trained on (codes of civicwatch/classify/language.py). A complaint
     # detected in another language waits in the triage queue for a person instead of being routed on a guess.
-    CLASSIFIER_LANGUAGES = _env_list("CIVICWATCH_CLASSIFIER_LANGUAGES") or ["en", "kri"]
+    # French is read by default since the corpus holds French complaints (corpus/french.jsonl) and the model's
+    # macro-F1 on French strangers' writing is as good as on English (benchmarks/classifier.py --only languages).
+    CLASSIFIER_LANGUAGES = _env_list("CIVICWATCH_CLASSIFIER_LANGUAGES") or ["en", "fr", "kri"]
     TWILIO_TIMEOUT_SECONDS = 10
     # Pattern alerts (civicwatch/patterns/detection.py), looked for by every `deliver` worker this often:
     # "subject": at least `min_count` allegations of `theme` against one unit, post or officer within

@@ -1,8 +1,9 @@
 """Complaint classifier: release figures on the external set beside TF-IDF baselines, the held-out split,
-Philadelphia bring-your-own-taxonomy, speed.
+Philadelphia bring-your-own-taxonomy, speed, and the figures per language.
 
     .venv/bin/python benchmarks/classifier.py                      # everything (about ten minutes on 2 cores)
-    .venv/bin/python benchmarks/classifier.py --only external      # one part: external, held-out, philly or speed
+    .venv/bin/python benchmarks/classifier.py --only external      # one part: external, held-out, philly, speed
+                                                                   # or languages
 
 1. External set (benchmarks/data/external_complaints.jsonl, 440 complaints in styles the corpus does not use;
    see its EXTERNAL_README.md). The pipeline is trained on the whole project corpus, exactly as the saved
@@ -30,6 +31,16 @@ Philadelphia bring-your-own-taxonomy, speed.
    call, model load time and resident memory, in a fresh process; then p50 of one route_new_case() through
    the app (classify, read the rules and taxonomy through the cache, write the case, its decision, event and
    audit entry; SQLite; target 3 ms).
+5. Per language, with the model of part 1 (trained once when parts 1 and 5 run together): for each external set
+   present, benchmarks/data/external_complaints.jsonl (English), external_fr.jsonl (French) and
+   external_kri.jsonl (Krio), all written apart from the corpus and never trained or tuned on: the share of
+   texts whose language detection (civicwatch/classify/language.py, with no hint from the page or phone) finds
+   the set's language, theme macro-F1 and accuracy beside TF-IDF + logistic regression trained on exactly the
+   same corpus examples, routed accuracy and the triage share at the model's threshold, the same in the app
+   (where a text detected in a language outside the default CLASSIFIER_LANGUAGES of config.py also waits in
+   triage), actor accuracy, and each language's macro-F1 gap to English. The corpus holds French in
+   french.jsonl and Krio in krio.jsonl (and in the voices files' SMS); the line count of each is printed.
+   The machine's load average is printed with the figures: training and speed on a shared machine depend on it.
 """
 from __future__ import annotations
 
@@ -56,9 +67,11 @@ from civicwatch.classify.corpus import LabelledText, corpus_files, read_examples
 from civicwatch.classify.evaluation import baseline_report, evaluate_classifier, label_report  # noqa: E402
 from civicwatch.classify.files import PIPELINE_CONFIG  # noqa: E402
 from civicwatch.classify.gazetteer import GazetteerTerms, terms_from_taxonomy  # noqa: E402
+from civicwatch.classify.language import UNDETERMINED, detect_language, language_name  # noqa: E402
 from civicwatch.classify.registry import new_version, save_model  # noqa: E402
 from civicwatch.classify.training import TrainedPipeline, train_pipeline  # noqa: E402
 from civicwatch.taxonomy.operations import read_taxonomy  # noqa: E402
+from config import Config  # noqa: E402
 
 # The shared data folder beside the checkout (or beside the folder of worktrees the checkout is in).
 SHARED = next((folder / "shared" for folder in (ROOT.parent, ROOT.parent.parent)
@@ -66,6 +79,10 @@ SHARED = next((folder / "shared" for folder in (ROOT.parent, ROOT.parent.parent)
 PHILLY_DIR = SHARED / "data" / "raw" / "philly_cap"
 UNSEEN = ROOT / "benchmarks" / "data" / "unseen_complaints.jsonl"
 EXTERNAL = ROOT / "benchmarks" / "data" / "external_complaints.jsonl"
+# The external set of each language, read only when the file exists.
+LANGUAGE_SETS = (("en", EXTERNAL), ("fr", ROOT / "benchmarks" / "data" / "external_fr.jsonl"),
+                 ("kri", ROOT / "benchmarks" / "data" / "external_kri.jsonl"))
+LANGUAGE_CORPUS = {"fr": "french.jsonl", "kri": "krio.jsonl"}
 LONG_TEXTS_CONFIG = PIPELINE_CONFIG.parent / "long_texts.cfg"
 REFERENCE = {"logistic_regression": (0.674, 0.409), "svc": (0.680, 0.425)}
 
@@ -122,20 +139,24 @@ def describe(trained: TrainedPipeline) -> None:
           flush=True)
 
 
-def external(workdir: Path) -> Path:
+def train_on_corpus(workdir: Path) -> tuple[Path, list[LabelledText]]:
+    """The model of parts 1, 4 and 5: trained on every corpus example, as `flask civicwatch train` saves it."""
     train = read_examples(corpus_files())
-    print(f"\n1. External set: trained on all {len(train)} corpus examples (civicwatch/classify/corpus/*.jsonl); "
-          "the baselines on the same examples", flush=True)
+    print(f"\nThe model of parts 1, 4 and 5: trained on all {len(train)} corpus examples "
+          "(civicwatch/classify/corpus/*.jsonl); every baseline on the same examples", flush=True)
     trained = train_pipeline(train)
     describe(trained)
-    path = save(trained, workdir)
+    return save(trained, workdir), train
+
+
+def external(path: Path, train: list[LabelledText]) -> None:
+    print("\n1. External set", flush=True)
     classifier = Classifier.load(path)
     report_set("external complaints (benchmarks/data/external_complaints.jsonl, never trained or tuned on)",
                classifier, train, read_examples([EXTERNAL]))
     if UNSEEN.is_file():
         report_set("unseen complaints (benchmarks/data/unseen_complaints.jsonl, never trained or tuned on)",
                    classifier, train, read_examples([UNSEEN]))
-    return path
 
 
 def held_out() -> None:
@@ -330,23 +351,99 @@ def speed(model: Path) -> None:
          f"{app['p50_ms']:.2f}", f"{app['p95_ms']:.2f}")
 
 
+# ---------------------------------------------------------------- 5. per language
+
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg()) + " (1 / 5 / 15 min)"
+
+
+def readable_in_app(text: str, readable: list[str]) -> bool:
+    """Whether the app lets the model route this text, as routing/operations.py's _unreadable_reason decides
+    (without the page's or phone's language as a hint, which this file does not hold)."""
+    detection = detect_language(text)
+    if detection.language == UNDETERMINED:
+        return detection.script == "latin"
+    return detection.language in readable
+
+
+def language_figures(classifier: Classifier, train: list[LabelledText], code: str,
+                     data: list[LabelledText]) -> dict[str, str]:
+    report = evaluate_classifier(classifier, data)
+    lr = baseline_report(train, data, "logistic_regression")
+    detected = collections.Counter(detect_language(example.text).language for example in data)
+    results = classifier.classify_many([example.text for example in data])
+    threshold = classifier.triage_threshold or 0.0
+    routed = [example.label == result.theme for example, result in zip(data, results, strict=True)
+              if readable_in_app(example.text, Config.CLASSIFIER_LANGUAGES) and result.theme is not None
+              and result.confidence >= threshold]
+    routing = report.get("routing") or {}
+    others = ", ".join(f"{language} {count}" for language, count in detected.most_common() if language != code)
+    return {
+        "examples": str(len(data)),
+        "detected": f"{detected[code] / len(data):.3f}", "detected_others": others or "-",
+        "macro_f1": f"{report['theme']['macro_f1']:.3f}", "lr_macro_f1": f"{lr['macro_f1']:.3f}",
+        "accuracy": f"{report['theme']['accuracy']:.3f}", "lr_accuracy": f"{lr['accuracy']:.3f}",
+        "routed_accuracy": _pct(routing.get("routed_accuracy")),
+        "triage": _pct(1 - routing["coverage"]) if routing else "-",
+        "app_triage": f"{1 - len(routed) / len(data):.3f}",
+        "app_routed_accuracy": _pct(sum(routed) / len(routed) if routed else None),
+        "actor": _pct(report["actor_accuracy"]), "macro_f1_value": str(report["theme"]["macro_f1"]),
+    }
+
+
+def languages(path: Path, train: list[LabelledText]) -> None:
+    sets = [(code, file) for code, file in LANGUAGE_SETS if file.is_file()]
+    in_corpus = collections.Counter(example.source.split(":")[0] for example in train)
+    corpus = ", ".join(f"{language_name(code)} {in_corpus.get(name, 0)} ({name})"
+                       for code, name in LANGUAGE_CORPUS.items())
+    print(f"\n5. Per language (the model of part 1; corpus: {corpus}; load average {load_average()})",
+          flush=True)
+    classifier = Classifier.load(path)
+    columns = {code: language_figures(classifier, train, code, read_examples([file])) for code, file in sets}
+    print("  sets: " + "; ".join(f"{code} = benchmarks/data/{file.name}" for code, file in sets)
+          + " (never trained or tuned on)")
+    line("", *columns)
+    rows = [("examples", "examples"), ("language detected as the set's language (share)", "detected"),
+            ("theme macro-F1, our pipeline", "macro_f1"),
+            ("theme macro-F1, TF-IDF + LR (same training data)", "lr_macro_f1"),
+            ("theme accuracy, our pipeline", "accuracy"),
+            ("theme accuracy, TF-IDF + LR (same training data)", "lr_accuracy"),
+            (f"routed accuracy at the model's threshold {classifier.triage_threshold or 0:.2f}", "routed_accuracy"),
+            ("triage share at the model's threshold", "triage"),
+            ("in the app: triage share (language or threshold)", "app_triage"),
+            ("in the app: routed accuracy", "app_routed_accuracy"), ("actor accuracy", "actor")]
+    for label, key in rows:
+        line(label, *(figures[key] for figures in columns.values()))
+    if "en" in columns:
+        english = float(columns["en"]["macro_f1_value"])
+        line("theme macro-F1 gap to English", *(f"{float(f['macro_f1_value']) - english:+.3f}"
+                                                for f in columns.values()))
+    print(f"  the app reads CLASSIFIER_LANGUAGES = {', '.join(Config.CLASSIFIER_LANGUAGES)} (config.py); other "
+          "languages detected: " + "; ".join(f"{code}: {f['detected_others']}" for code, f in columns.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["external", "held-out", "philly", "speed"], action="append",
+    parser.add_argument("--only", choices=["external", "held-out", "philly", "speed", "languages"], action="append",
                         help="run only these parts (repeatable)")
-    parts = set(parser.parse_args().only or ["external", "held-out", "philly", "speed"])
+    parts = set(parser.parse_args().only or ["external", "held-out", "philly", "speed", "languages"])
     started = time.perf_counter()
+    print(f"load average at the start {load_average()}", flush=True)
     with tempfile.TemporaryDirectory() as workdir:
         model = None
-        if parts & {"external", "speed"}:
-            model = external(Path(workdir))
+        if parts & {"external", "speed", "languages"}:
+            model, train = train_on_corpus(Path(workdir))
+            if "external" in parts:
+                external(model, train)
+            if "languages" in parts:
+                languages(model, train)
         if "held-out" in parts:
             held_out()
         if "philly" in parts:
             philly([LONG_TEXTS_CONFIG, PIPELINE_CONFIG])
         if "speed" in parts and model is not None:
             speed(model)
-    print(f"\n(benchmark took {time.perf_counter() - started:.0f}s)")
+    print(f"\n(benchmark took {time.perf_counter() - started:.0f}s; load average at the end {load_average()})")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,13 @@ def language_name(code: str | None) -> str:
     return LANGUAGE_NAMES.get(code or UNDETERMINED, code or LANGUAGE_NAMES[UNDETERMINED])
 
 
+def language_list(codes: list[str]) -> str:
+    """The names of these languages as a sentence reads them: "English", "English and Krio", "English, French and
+    Krio"."""
+    names = [language_name(code) for code in codes]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
 def _script_of(char: str) -> str:
     point = ord(char)
     if 0x0600 <= point <= 0x06FF or 0x0750 <= point <= 0x077F or 0x08A0 <= point <= 0x08FF \

@@ -21,7 +21,7 @@ from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.operations import settle_after_routing
 from civicwatch.cases.permissions import require
 from civicwatch.classify.classifier import Classification
-from civicwatch.classify.language import LANGUAGE_NAMES, UNDETERMINED, detect_script, language_name
+from civicwatch.classify.language import LANGUAGE_NAMES, UNDETERMINED, detect_script, language_list, language_name
 from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.registry import current_classifier
 from civicwatch.database import utcnow
@@ -156,7 +156,7 @@ def _language_reason(language: str | None) -> str | None:
     readable = [code for code in current_app.config.get("CLASSIFIER_LANGUAGES", []) if code in LANGUAGE_NAMES]
     if language is None or language == UNDETERMINED or language in readable:
         return None
-    reads = " and ".join(LANGUAGE_NAMES[code] for code in readable) or "no language"
+    reads = language_list(readable) or "no language"
     return f"written in {language_name(language)}: the classifier reads {reads}; please route by hand"
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from civicwatch.accounts.models import Role
 from civicwatch.accounts.permissions import admin_required, roles_required
-from civicwatch.classify.language import language_name
+from civicwatch.classify.language import language_list, language_name
 from civicwatch.classify.queries import count_waiting_corrections
 from civicwatch.classify.registry import active_model_path, active_model_version, read_meta
 from civicwatch.errors import DomainError
@@ -72,7 +72,7 @@ def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | Non
         model_version=active_model_version(), can_edit=current_user.role is Role.ADMIN,
         languages=cases_by_language(), classifier_languages=current_app.config.get("CLASSIFIER_LANGUAGES", []),
         language_name=language_name,
-        classifier_reads=" and ".join(map(language_name, current_app.config.get("CLASSIFIER_LANGUAGES", []))),
+        classifier_reads=language_list(current_app.config.get("CLASSIFIER_LANGUAGES", [])),
     ), status
 
 

@@ -48,6 +48,40 @@ def test_finds_terms(gazetteer: Gazetteer, text: str, actor: str | None, region:
 
 
 @pytest.mark.parametrize(
+    ("text", "actor", "region", "district"),
+    [
+        ("les gendarmes ont frappé mon fils au barrage de Gbalamuya", "police", "north_west", "kambia"),
+        ("Le commandant de brigade protège le trafiquant", "police", None, None),  # not the army's brigade
+        ("policier m a pris mon argent au commissariat", "police", None, None),
+        ("l'armée garde mon cousin dans la caserne", "military", None, None),  # elided article, one token
+        ("les militaires de Koidu louent les camions", "military", "eastern", "kono"),
+        ("des agents des services de renseignement ont emmené mon mari", "intelligence", None, None),
+        ("hommes de la sûreté de l'État devant chez moi", "intelligence", None, None),
+        ("mon père est à la maison d'arrêt depuis deux ans", "corrections", None, None),
+        ("les gardiens de prison le frappent la nuit", "corrections", None, None),
+        ("agents penitentiaires sans logement", "corrections", None, None),  # no accents, as often texted
+        ("les douaniers demandent 50 000 leones", "border", None, None),
+        ("la police des frontières garde ma femme", "border", None, None),  # the longest term wins
+        # Generic and place words alone name no service.
+        ("les agents au barrage nous insultent", None, None, None),
+        ("les hommes en tenue ont brûlé mon bras", None, None, None),
+        ("pas d'agents au poste frontière la nuit", None, None, None),
+        ("dans la province de l'Est", None, "eastern", None),
+    ],
+)
+def test_finds_french_terms(gazetteer: Gazetteer, text: str, actor: str | None, region: str | None,
+                            district: str | None) -> None:
+    assert find(gazetteer, text) == Places(actor, region, district)
+
+
+@pytest.mark.parametrize("text", ["The children study under the bulb in the corridor",
+                                  "the new policies of the ministry", "he was armed with a knife"])
+def test_french_terms_do_not_touch_english(gazetteer: Gazetteer, text: str) -> None:
+    places = find(gazetteer, text)
+    assert places.actor is None and places.district is None
+
+
+@pytest.mark.parametrize(
     ("text", "actor", "district"),
     [
         ("the soldeirs came at night", "military", None),  # two letters swapped

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicwatch.classify.language import UNDETERMINED, detect_language, detect_script, language_name
+from civicwatch.classify.language import UNDETERMINED, detect_language, detect_script, language_list, language_name
 
 SAMPLES = [
     # (text, hint, language, script)
@@ -61,3 +61,9 @@ def test_garbage_bytes_decoded_as_latin_1_do_not_crash() -> None:
                                             (None, "an undetermined language"), ("zz", "zz")])
 def test_language_names(code, name) -> None:
     assert language_name(code) == name
+
+
+@pytest.mark.parametrize(("codes", "sentence"), [([], ""), (["en"], "English"), (["en", "kri"], "English and Krio"),
+                                                 (["en", "fr", "kri"], "English, French and Krio")])
+def test_a_list_of_languages_reads_as_a_sentence(codes, sentence) -> None:
+    assert language_list(codes) == sentence

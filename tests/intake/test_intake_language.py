@@ -23,10 +23,20 @@ FRENCH_REASON = "written in French: the classifier reads English and Krio; pleas
 
 @pytest.fixture
 def fake_model(app) -> FakeClassifier:
-    """A model that would route anything it reads to the Anti-Corruption Commission with high confidence."""
+    """A model that would route anything it reads to the Anti-Corruption Commission with high confidence, in a
+    deployment whose model reads English and Krio only (the default model reads French too)."""
+    app.config["CLASSIFIER_LANGUAGES"] = ["en", "kri"]
     fake = FakeClassifier(theme="corruption", confidence=0.95)
     use_classifier(app, fake)
     return fake
+
+
+def test_with_the_default_languages_a_french_complaint_is_routed(app, client) -> None:
+    fake = FakeClassifier(theme="corruption", confidence=0.95)
+    use_classifier(app, fake)
+    case = report_and_read_receipt(client, text=FRENCH).case
+    assert case.language == "fr" and case.body.code == "anti_corruption_commission"
+    assert fake.seen == [FRENCH]
 
 
 @pytest.mark.parametrize(("text", "language", "routed"), [

@@ -1,5 +1,6 @@
 """Routing by language: a case written in a language the classifier was not trained on (CLASSIFIER_LANGUAGES) waits
-in the triage queue with a plain reason, unread by the model; so does text with no letters the model knows."""
+in the triage queue with a plain reason, unread by the model; so does text with no letters the model knows. The
+default model reads English, French and Krio; most tests here play a deployment whose model reads no French."""
 from __future__ import annotations
 
 import pytest
@@ -15,12 +16,18 @@ from civicwatch.routing.queries import cases_by_language
 FRENCH = "Les policiers ont frappé mon frère au poste de contrôle et ont pris son argent."
 
 
+@pytest.fixture
+def reads_english_and_krio(app) -> None:
+    app.config["CLASSIFIER_LANGUAGES"] = ["en", "kri"]
+
+
 def _route(case) -> None:
     route_new_case(case)
     db.session.commit()
 
 
-def test_a_french_case_waits_in_triage_unread_with_the_reason(make_case, use_fake_classifier) -> None:
+def test_a_french_case_waits_in_triage_unread_with_the_reason(make_case, use_fake_classifier,
+                                                              reads_english_and_krio) -> None:
     fake = use_fake_classifier(theme="corruption", confidence=0.95)
     case = make_case(FRENCH, language="fr")
     _route(case)
@@ -52,7 +59,8 @@ def test_languages_the_model_reads_are_routed(make_case, use_fake_classifier, te
     ("😡😡😡 🚓🚓🚓 !!!", "no words the classifier can read (only symbols, digits or emoji); please route by hand"),
     ("Полиция избила моего брата", "written in a script the classifier cannot read; please route by hand"),
 ])
-def test_unreadable_text_waits_in_triage(make_case, use_fake_classifier, text, reason) -> None:
+def test_unreadable_text_waits_in_triage(make_case, use_fake_classifier, reads_english_and_krio, text,
+                                         reason) -> None:
     fake = use_fake_classifier(theme="corruption", confidence=0.95)
     case = make_case(text, language=detect_language(text).language)
     _route(case)
@@ -60,15 +68,26 @@ def test_unreadable_text_waits_in_triage(make_case, use_fake_classifier, text, r
     assert case.routing_explanation["reason"] == reason
 
 
-def test_a_model_trained_on_french_routes_french(app, make_case, use_fake_classifier) -> None:
-    app.config["CLASSIFIER_LANGUAGES"] = ["en", "kri", "fr"]
-    use_fake_classifier(theme="corruption", confidence=0.95)
+def test_the_default_model_reads_french_and_routes_it(app, make_case, use_fake_classifier) -> None:
+    assert app.config["CLASSIFIER_LANGUAGES"] == ["en", "fr", "kri"]
+    fake = use_fake_classifier(theme="corruption", confidence=0.95)
     case = make_case(FRENCH, language="fr")
     _route(case)
-    assert case.body.code == "anti_corruption_commission"
+    assert case.body.code == "anti_corruption_commission" and fake.seen == [FRENCH]
+    assert case.routing_explanation["language"] == "fr"
 
 
-def test_the_routing_page_counts_cases_by_language(make_case, make_user, login_as, use_fake_classifier) -> None:
+def test_arabic_still_waits_in_triage_by_default(make_case, use_fake_classifier) -> None:
+    fake = use_fake_classifier(theme="corruption", confidence=0.95)
+    case = make_case("قام رجال الشرطة بضرب أخي", language="ar")
+    _route(case)
+    assert case.body_id is None and fake.seen == []
+    assert case.routing_explanation["reason"] == (
+        "written in Arabic: the classifier reads English, French and Krio; please route by hand")
+
+
+def test_the_routing_page_counts_cases_by_language(make_case, make_user, login_as, use_fake_classifier,
+                                                   reads_english_and_krio) -> None:
     use_fake_classifier(theme="corruption", confidence=0.95)
     for text, language in [(FRENCH, "fr"), (FRENCH, "fr"), ("The officer took a bribe at the gate.", "en")]:
         _route(make_case(text, language=language))

@@ -21,9 +21,18 @@ UNTOLD = "Soldiers at Kenema junction harassed traders, seized goods, demanded p
 
 @pytest.fixture
 def fake_model(app) -> FakeClassifier:
+    """In a deployment whose model reads English and Krio only (the default model reads French too)."""
+    app.config["CLASSIFIER_LANGUAGES"] = ["en", "kri"]
     fake = FakeClassifier(theme="misconduct", confidence=0.95, actor="military")
     use_classifier(app, fake)
     return fake
+
+
+def test_with_the_default_languages_a_french_sms_is_routed(app, text, clock) -> None:
+    use_classifier(app, FakeClassifier(theme="misconduct", confidence=0.95, actor="military"))
+    assert "CW-" in text(FRENCH)
+    case = newest_case()
+    assert case.language == "fr" and case.body is not None
 
 
 def newest_case() -> Case:
