@@ -37,7 +37,6 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from civicwatch import create_app  # noqa: E402
 from civicwatch.cases.models import Case, CaseStatus, Channel  # noqa: E402
-from civicwatch.cases.search import POSTGRES_DDL, POSTGRES_DROP  # noqa: E402
 from civicwatch.database import set_clock  # noqa: E402
 from civicwatch.demo.operations import demo_examples  # noqa: E402
 from civicwatch.extensions import db  # noqa: E402
@@ -118,6 +117,18 @@ def _copy(table: str, columns: tuple[str, ...], rows: list[dict]) -> None:
             copy.write_row([row[column] for column in columns])
 
 
+def _drop_indexes() -> list[str]:
+    """As a restore does: no foreign key checks row by row during COPY (the rows refer to the taxonomy just loaded)
+    and the secondary indexes of cases and allegations built after it; returns the statements that build them."""
+    db.session.execute(text("SET session_replication_role = replica"))
+    rows = db.session.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('cases', 'allegations') "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint)")).all()
+    for name, _ in rows:
+        db.session.execute(text(f"DROP INDEX {name}"))
+    return [definition for _, definition in rows]
+
+
 def make_subjects(count: int, rng: random.Random) -> list[int]:
     bodies = [b.id for b in db.session.scalars(select(Body))]
     kinds = list(SubjectKind)
@@ -132,9 +143,7 @@ def fill(count: int, seed: int) -> tuple[set[str], list[tuple[int, int]], float]
     """Background and planted cases; returns the planted alert keys, (original, duplicate) pairs, seconds."""
     start = time.perf_counter()
     postgres = db.engine.dialect.name == "postgresql"
-    if postgres:
-        for statement in POSTGRES_DROP:
-            db.session.execute(text(statement))
+    indexes = _drop_indexes() if postgres else []
     data = Fill(seed)
     rng = data.rng
     subjects = make_subjects(max(50, count // 40), rng)
@@ -168,8 +177,10 @@ def fill(count: int, seed: int) -> tuple[set[str], list[tuple[int, int]], float]
         pairs.append((original, duplicate))
     data.flush()
     if postgres:
+        db.session.execute(text("SET session_replication_role = DEFAULT"))
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
-        for statement in POSTGRES_DDL:
+        db.session.execute(text("SET maintenance_work_mem = '512MB'"))
+        for statement in indexes:
             db.session.execute(text(statement))
     db.session.commit()
     if postgres:
