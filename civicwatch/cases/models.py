@@ -115,6 +115,8 @@ class Case(TimestampMixin, Model):
         ),
         # The cases of one place in a time window, newest first: related-case suggestions (patterns).
         Index("ix_cases_district_id_created_at", "district_id", "created_at"),
+        # The same, of one theme: the neighbours most likely to be the same incident told again.
+        Index("ix_cases_district_id_theme_id_created_at", "district_id", "theme_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
