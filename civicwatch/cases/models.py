@@ -115,6 +115,8 @@ class Case(TimestampMixin, Model):
         ),
         # The cases of one place in a time window, newest first: related-case suggestions (patterns).
         Index("ix_cases_district_id_created_at", "district_id", "created_at"),
+        # The same, of one theme: the neighbours most likely to be the same incident told again.
+        Index("ix_cases_district_id_theme_id_created_at", "district_id", "theme_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -222,6 +224,8 @@ Index("ix_cases_in_progress", _cases.c.body_id, _cases.c.status,
                           "respond_due_at", "assigned_to_id"])
 Index("ix_cases_acknowledged_at", _cases.c.acknowledged_at, postgresql_include=["created_at", "body_id"])
 Index("ix_cases_closed_at", _cases.c.closed_at, postgresql_include=["created_at", "body_id", "status"])
+# The quarter's cases by channel: a range of the newest cases, read from the index alone.
+Index("ix_cases_created_at", _cases.c.created_at, postgresql_include=["channel", "body_id"])
 
 
 class ComplainantIdentity(TimestampMixin, Model):

@@ -308,7 +308,7 @@ def link_subject(case: Case, user: User, subject: Subject | None) -> SubjectLink
 # ---------------------------------------------------------------- related cases
 
 RELATION_WINDOW = dt.timedelta(days=90)
-CANDIDATES_MAX = 300
+CANDIDATES_MAX = 100  # of the same place and theme; half as many of the place, and of its subjects
 SUGGESTIONS_MAX = 5
 RELATED_MIN_SCORE = 0.35
 DUPLICATE_MIN_TEXT = 0.7  # with the same place or subject; alone, a near copy

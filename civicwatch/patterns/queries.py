@@ -89,26 +89,31 @@ def named_subject_ids(case_ids: list[int]) -> dict[int, set[int]]:
 
 
 def relation_candidates(case: Case, window: dt.timedelta, limit: int) -> list[Candidate]:
-    """Cases of the time window before the case that share its place or a subject (or, knowing neither, its theme
-    and service): the newest `limit` of them. One query per kind of neighbour, so that each reads its index."""
+    """Cases of the time window before the case, the newest of each kind of neighbour: `limit` of its place and
+    theme (the likeliest to tell the same incident), `limit // 2` of its place whatever the theme and as many naming
+    one of its subjects (or, knowing neither place nor subject, `limit` of its theme and service). Each kind
+    reads its own index, so the texts compared stay few however many cases a place has."""
     subjects = named_subject_ids([case.id]).get(case.id, set())
-    neighbours: list[ColumnElement[bool]] = []
+    neighbours: list[tuple[ColumnElement[bool], int]] = []
     if case.district_id is not None:
-        neighbours.append(Case.district_id == case.district_id)
+        if case.theme_id is not None:
+            neighbours.append((and_(Case.district_id == case.district_id, Case.theme_id == case.theme_id), limit))
+        neighbours.append((Case.district_id == case.district_id, limit // 2))
     if subjects:
-        neighbours.append(Case.id.in_(select(SubjectLink.case_id).where(SubjectLink.subject_id.in_(subjects),
-                                                                        SubjectLink.status != LinkStatus.REJECTED)))
+        neighbours.append((Case.id.in_(select(SubjectLink.case_id).where(SubjectLink.subject_id.in_(subjects),
+                                                                         SubjectLink.status != LinkStatus.REJECTED)),
+                           limit // 2))
     if not neighbours and case.theme_id is not None:
-        neighbours.append(and_(Case.theme_id == case.theme_id, Case.actor_id == case.actor_id))
+        neighbours.append((and_(Case.theme_id == case.theme_id, Case.actor_id == case.actor_id), limit))
     anchor = case.created_at
     found: dict[int, Candidate] = {}
-    for neighbour in neighbours:
+    for neighbour, most in neighbours:
         query = (select(Case.id, Case.text, Case.district_id, Case.theme_id, Case.incident_date, Case.created_at)
                  .where(neighbour, Case.id != case.id, Case.created_at >= anchor - window, Case.created_at <= anchor)
-                 .order_by(Case.created_at.desc()).limit(limit))
+                 .order_by(Case.created_at.desc()).limit(most))
         for row in db.session.execute(query):
             found.setdefault(row.id, Candidate(*row))
-    return sorted(found.values(), key=lambda c: c.created_at, reverse=True)[:limit]
+    return sorted(found.values(), key=lambda c: c.created_at, reverse=True)
 
 
 def relations_of(case: Case) -> list[CaseRelation]:

@@ -12,7 +12,8 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import CaseStatus
 from civicwatch.extensions import db
 from civicwatch.patterns.models import CaseRelation, RelationKind, RelationStatus
-from civicwatch.patterns.operations import propose_related_cases
+from civicwatch.patterns.operations import RELATION_WINDOW, propose_related_cases
+from civicwatch.patterns.queries import relation_candidates
 from civicwatch.patterns.sweep import propose_queued_relations
 from civicwatch.routing.operations import route_new_case
 from civicwatch.taxonomy.models import Body, District
@@ -58,6 +59,19 @@ def test_a_repeated_report_is_proposed_as_a_duplicate_and_an_unrelated_one_is_no
     assert [(r.related_case_id, r.kind, r.status) for r in relations] == [
         (old.id, RelationKind.DUPLICATE, RelationStatus.PROPOSED)]  # not the unrelated one, not the one of last year
     assert "same_place" in relations[0].reasons and relations[0].score > 0.6
+
+
+def test_the_same_place_and_theme_is_compared_however_many_other_cases_the_place_had_since(make_case, clock):
+    """A place with many cases: the report sent again two days later is still among the texts compared, though
+    more cases of other themes came in at that place in between than the place's own share of candidates."""
+    kenema = district("kenema")
+    old = make_case(CaseStatus.INVESTIGATING, theme="abuse_of_force", text=OLD_TEXT, district=kenema,
+                    created_at=clock.now - dt.timedelta(days=2))
+    since = [make_case(CaseStatus.INVESTIGATING, theme="corruption", district=kenema,
+                       created_at=clock.now - dt.timedelta(hours=hours)) for hours in range(1, 6)]
+    new = make_case(CaseStatus.RECEIVED, theme="abuse_of_force", text=NEW_TEXT, district=kenema, created_at=clock.now)
+    found = [candidate.id for candidate in relation_candidates(new, RELATION_WINDOW, 4)]
+    assert found == [since[0].id, since[1].id, old.id]  # the place's newest two, and the same theme's
 
 
 ROLES = ("admin", "triage", "investigator", "other_investigator", "auditor")
