@@ -2,7 +2,7 @@
 newest cases of one place and theme for related-case suggestions
 
 Revision ID: f3c8a1d5e7b2
-Revises: e9a2c4d7b1f3
+Revises: f2c6a8e4d1b7
 Create Date: 2026-12-03 16:50:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f3c8a1d5e7b2'
-down_revision = "e9a2c4d7b1f3"
+down_revision = "f2c6a8e4d1b7"
 branch_labels = None
 depends_on = None
 # Tables (or tables of dropped columns) whose data downgrade() would destroy; env.py refuses while they hold rows.
