@@ -33,8 +33,17 @@ _PROFILES: Final[dict[str, frozenset[str]]] = {
         di dem wi mi na nor nɔ bin don una am lek bɔt ɛn sabi tek wetin pikin pipul polis kam se fɔ fo dɛn den
         wan kin dey yu tin bifo wɛn wen ol mek pan ova wok mɔni moni sɔja soja bɔku boku dis dat wit ya ton
         go no de sef bak gi gɛt get beat bit lɔk lok os tɛl tel ɔda oda yestade tide naw
+        wey abeg e dɛm nɔto noto nobi natin notin nɔbɔdi nobodi ɛnibɔdi enibodi sɔntin sontin usay ustɛm ustem
+        insay kɔmɔt komot sidɔm sidom tinap waka chɔp chop bikɔs bikos afta broda sista mami granpikin padi
+        bɔbɔ bobo titi kɔntri kontri plɛnti plenti fɔdɔm fodom tumara ala vɛks veks fred lɛf lef aks luk yɛri
+        yeri wahala sote jɔs jos bɛtɛ kɔl kol ɛp plis pliz nɔmba numba ɔlman olman dɔn ɛnitin enitin
         """.split()),
 }
+# Krio words that writing in English never uses: whoever writes them writes Krio, even with English words mixed in
+# (a Krio writer borrows English words freely; an English writer does not borrow these). They count twice.
+_KRIO_MARKERS: Final = frozenset("""
+    di dem dɛm dɛn una wetin pikin wey dey abeg bin nɔ nor na e sabi natin notin nɔto noto
+    """.split())
 # Letters that only French writes, among the three Latin-script languages.
 _FRENCH_LETTERS: Final = frozenset("éèêëàâçîïôûùœ")
 _WORD: Final = re.compile(r"[^\W\d_]+")
@@ -92,6 +101,7 @@ def detect_script(text: str) -> str | None:
 def _latin_scores(text: str) -> dict[str, float]:
     words = _WORD.findall(unicodedata.normalize("NFC", text.lower()))
     scores = {code: float(sum(word in profile for word in words)) for code, profile in _PROFILES.items()}
+    scores["kri"] += sum(word in _KRIO_MARKERS for word in words)
     scores["fr"] += 0.5 * sum(char in _FRENCH_LETTERS for char in text.lower())
     return scores
 

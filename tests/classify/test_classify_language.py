@@ -21,15 +21,16 @@ SAMPLES = [
     # Mixed: the language most of the telling words are in wins.
     ("The police took my phone. Ils ont frappé mon frère et pris son argent, je suis très inquiet.", None, "fr",
      "latin"),
-    ("Police took my phone and beat my brother at the station, dem nor gi am bak", None, "en", "latin"),
+    ("Police took my phone and beat my brother at the station on Friday, and they still have it. dem nor gi am bak",
+     None, "en", "latin"),
     ("Police at checkpoint قام رجال الشرطة بضرب أخي عند نقطة التفتيش", None, "ar", "arabic"),
     # Too few telling words: the writer's own choice (page or phone) decides, else undetermined.
     ("Soldiers harassed traders at Lumley market", None, UNDETERMINED, "latin"),
     ("Soldiers harassed traders at Lumley market", "kri", "kri", "latin"),
     ("Soldiers harassed traders at Lumley market", "xx", UNDETERMINED, "latin"),
     # Two languages close: the hint breaks the tie; far apart, the text wins over the hint.
-    ("the police beat my brother, dem tek am", "en", "en", "latin"),
-    ("the police beat my brother, dem tek am", "kri", "kri", "latin"),
+    ("the police beat my brother and tek am go", "en", "en", "latin"),
+    ("the police beat my brother and tek am go", "kri", "kri", "latin"),
     ("Les policiers ont frappé mon frère au poste de contrôle.", "en", "fr", "latin"),
     # Bad input: no letters at all, or garbage.
     ("", None, UNDETERMINED, None),
@@ -43,6 +44,39 @@ SAMPLES = [
 def test_detects_the_language(text, hint, language, script) -> None:
     detected = detect_language(text, hint)
     assert (detected.language, detected.script) == (language, script), detected.scores
+
+
+# Krio as people text it: phone spelling without the special letters, the letters ɛ and ɔ, and Krio with English
+# words mixed in (a Krio writer borrows English freely; an English writer never writes "dem", "wetin" or "una").
+KRIO_AS_TEXTED = [
+    "polis dem bit mi broda na Kenema yestade bikos i nor gi dem moni",
+    "mi na okada rayda, di polis dem tek mi bayk na Lumley ɛn se a fɔ pe 200k",
+    "di sɔja dem na di chekpoint de tek mɔni pan ɔl motoka",
+    "abeg una help me, my pikin dey for Kenema police cell since Friday and dem nor gree make we see am",
+    "traffic police for Bo junction collect 5k from me, dem say na for di ribbon. no receipt",
+    "customs man seize my goods at the border, e nor give receipt, e say I go pay 300k to get am back",
+    "the soldiers at the checkpoint wey dey near the market collect money from all the traders, abeg una help",
+    "Sir, I am writing about my brother. Police hold am for Makeni station 5 days, dem nor charge am, wetin we go do?",
+]
+# English that happens to hold a word Krio also writes ("nor", "na", "no", "go") stays English.
+ENGLISH_WITH_KRIO_LOOKING_WORDS = [
+    "The officers had neither a warrant nor a reason, and they kept my husband at the station for two days.",
+    "Na the police station I went to report it, but nobody came to help us for three weeks.",
+    "My son was beaten by soldiers at the checkpoint near Makeni and he is still in hospital.",
+    "I did not go to the police because they said there was no point and they would not come.",
+]
+
+
+@pytest.mark.parametrize("text", KRIO_AS_TEXTED)
+def test_krio_as_texted_is_krio(text: str) -> None:
+    detected = detect_language(text)
+    assert detected.language == "kri", detected.scores
+
+
+@pytest.mark.parametrize("text", ENGLISH_WITH_KRIO_LOOKING_WORDS)
+def test_english_with_krio_looking_words_stays_english(text: str) -> None:
+    detected = detect_language(text)
+    assert detected.language == "en", detected.scores
 
 
 @pytest.mark.parametrize("value", [None, b"\xff\xfe binary", 42])
