@@ -83,38 +83,60 @@ def _word_keys(model: Model, words: numpy.ndarray) -> numpy.ndarray:
     return numpy.concatenate(parts)
 
 
-def _char_keys(model: Model, doc: Doc, words: numpy.ndarray) -> numpy.ndarray:
+def _char_keys(model: Model, doc: Doc, words: list[numpy.ndarray]) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Every text's character n-gram keys, flattened, and each text's number of keys. Each distinct word of the
+    batch is looked up once; its keys are then gathered for every occurrence with one numpy index."""
     attrs = model.attrs
     cache: dict[int, numpy.ndarray] = attrs["char_cache"]
+    texts = numpy.asarray([len(w) for w in words], dtype="int64")
+    if not texts.sum():
+        return numpy.zeros((0,), dtype="uint64"), numpy.zeros(len(words), dtype="int64")
+    distinct, occurrences = numpy.unique(numpy.concatenate(words), return_inverse=True)
     parts = []
-    for word in words.tolist():  # hashes of the lower-case forms: no Token objects needed
+    for word in distinct.tolist():  # hashes of the lower-case forms: no Token objects needed
         keys = cache.get(word)
         if keys is None:
             keys = _char_ngram_keys(doc.vocab.strings[word], attrs["char_ngram_min"], attrs["char_ngram_max"])
             if len(cache) < CACHE_LIMIT:
                 cache[word] = keys
         parts.append(keys)
-    return numpy.concatenate(parts) if parts else numpy.zeros((0,), dtype="uint64")
+    table = numpy.concatenate(parts)
+    sizes = numpy.asarray([len(keys) for keys in parts], dtype="int64")
+    offsets = numpy.cumsum(sizes) - sizes
+    counts = sizes[occurrences]
+    total = int(counts.sum())
+    # position i of the output reads table[offset of its word + (i - where that word's keys start in the output)]
+    index = numpy.repeat(offsets[occurrences] - (numpy.cumsum(counts) - counts), counts) + numpy.arange(total)
+    per_text = numpy.bincount(numpy.repeat(numpy.arange(len(words)), texts), weights=counts,
+                              minlength=len(words)).astype("int64")
+    return table[index], per_text
 
 
 def _weigh_many(texts: list[numpy.ndarray], sublinear: bool, norm: float) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
-    """Each text's distinct keys (sorted) with their weights, counted for the whole batch at once instead of a
-    numpy.unique per text. Each text's sum of squares is still taken over that text's values alone (numpy's
-    pairwise sum depends on the array), so the values are exactly those of a text weighed alone."""
+    """Each text's distinct keys (sorted) with their weights (see _weigh_flat)."""
     lengths = numpy.asarray([len(keys) for keys in texts], dtype="int64")
+    keys = numpy.concatenate(texts) if lengths.sum() else numpy.zeros((0,), dtype="uint64")
+    return _weigh_flat(keys, lengths, sublinear, norm)
+
+
+def _weigh_flat(keys: numpy.ndarray, lengths: numpy.ndarray, sublinear: bool,
+                norm: float) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
+    """Each text's distinct keys (sorted) with their weights, counted for the whole batch at once instead of a
+    numpy.unique per text (`keys` holds every text's keys one text after another; `keys` is sorted in place).
+    Each text's sum of squares is still taken over that text's values alone (numpy's pairwise sum depends on
+    the array), so the values are exactly those of a text weighed alone."""
     if not lengths.sum():
-        return [(numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")) for _ in texts]
-    keys = numpy.concatenate(texts)
+        return [(numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")) for _ in lengths]
     ends = numpy.cumsum(lengths).tolist()
     for begin, end in zip([0, *ends[:-1]], ends, strict=True):
         keys[begin:end].sort()
-    owners = numpy.repeat(numpy.arange(len(texts)), lengths)
+    owners = numpy.repeat(numpy.arange(len(lengths)), lengths)
     first = numpy.ones(len(keys), dtype=bool)
     first[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
     starts = numpy.flatnonzero(first)
     values = numpy.diff(numpy.append(starts, len(keys))).astype("float32")
     keys, owners = keys[starts], owners[starts]
-    bounds = numpy.searchsorted(owners, numpy.arange(len(texts) + 1)).tolist()
+    bounds = numpy.searchsorted(owners, numpy.arange(len(lengths) + 1)).tolist()
     spans = list(zip(bounds[:-1], bounds[1:], strict=True))
     if sublinear:
         values = 1.0 + numpy.log(values)
@@ -142,8 +164,8 @@ def _docs_features(model: Model, docs: list[Doc]) -> list[tuple[numpy.ndarray, n
         words = [docs[i].to_array([LOWER]).astype("uint64").reshape(-1) for i in missing]
         word_features = _weigh_many([_word_keys(model, w) for w in words], attrs["sublinear"], 1.0)
         if attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and attrs["char_weight"] > 0:
-            char_features = _weigh_many([_char_keys(model, docs[i], w) for i, w in zip(missing, words, strict=True)],
-                                        attrs["sublinear"], attrs["char_weight"])
+            char_keys, char_lengths = _char_keys(model, docs[missing[0]], words)
+            char_features = _weigh_flat(char_keys, char_lengths, attrs["sublinear"], attrs["char_weight"])
             word_features = [(numpy.concatenate([wk, ck]), numpy.concatenate([wv, cv]))
                              for (wk, wv), (ck, cv) in zip(word_features, char_features, strict=True)]
         for i, features in zip(missing, word_features, strict=True):
@@ -167,6 +189,74 @@ def feature_layer(model: Model) -> Model | None:
         if node.name == "extract_features":
             return node
     return None
+
+
+def _linear_parts(model: Model) -> tuple[Model, Model, Model] | None:
+    """(feature layer, sparse linear layer, output layer) of a TextCatSubwordBOW model, or None for any other
+    architecture (a CNN, spaCy's own)."""
+    try:
+        inner, output = model.layers
+        (chained,) = inner.layers
+        features, resizable_layer = chained.layers
+        (sparse,) = resizable_layer.layers
+    except ValueError:
+        return None
+    if features.name != "extract_features" or sparse.name != "sparse_linear" or sparse.attrs.get("v1_indexing"):
+        return None
+    return features, sparse, output
+
+
+class FusedLinear:
+    """Several text classifiers over the same hashed features read in one pass.
+
+    Each classifier's sparse linear layer hashes every feature key into its weight table, class by class, and
+    sums weight x value. With the same features and table length, the classifiers' tables laid end to end are
+    the table of one layer with all their classes: one pass hashes each key once instead of once per
+    classifier, and each class's sum is computed exactly as its own layer computes it. Each classifier's
+    output layer (softmax or logistic) then reads its own columns.
+    """
+
+    def __init__(self, features: Model, sparse: Model, outputs: list[tuple[Model, int]]) -> None:
+        self.features = features
+        self.sparse = sparse
+        self.outputs = outputs  # (output layer, number of classes), in the order the classifiers were given
+
+    @classmethod
+    def of(cls, models: list[Model]) -> FusedLinear | None:
+        """The fused reader of these models, or None when they do not all share one feature extractor's
+        settings and one table length (then each is read on its own)."""
+        parts = [_linear_parts(model) for model in models]
+        if not parts or any(part is None for part in parts):
+            return None
+        found = [part for part in parts if part is not None]
+        signatures = {_signature(features.attrs) for features, _, _ in found}
+        lengths = {sparse.get_dim("length") for _, sparse, _ in found}
+        if len(signatures) != 1 or len(lengths) != 1:
+            return None
+        classes = [sparse.get_dim("nO") for _, sparse, _ in found]
+        fused = SparseLinear_v2(nO=sum(classes), length=lengths.pop())
+        fused.set_param("W", numpy.concatenate([sparse.get_param("W") for _, sparse, _ in found]))
+        fused.set_param("b", numpy.concatenate([sparse.get_param("b") for _, sparse, _ in found]))
+        return cls(found[0][0], fused, [(output, n) for (_, _, output), n in zip(found, classes, strict=True)])
+
+    def features_of(self, docs: list[Doc]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """Every doc's feature keys and values, flattened, and each doc's number of features."""
+        features = _docs_features(self.features, docs)
+        lengths = numpy.asarray([len(keys) for keys, _ in features], dtype="int32")
+        if not lengths.sum():
+            return numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32"), lengths
+        keys = numpy.concatenate([keys for keys, _ in features])
+        values = numpy.concatenate([values for _, values in features]).astype("float32", copy=False)
+        return keys, values, lengths
+
+    def predict(self, keys: numpy.ndarray, values: numpy.ndarray, lengths: numpy.ndarray) -> list[numpy.ndarray]:
+        """Each classifier's scores (documents x its classes), as its own model would predict them."""
+        logits = numpy.asarray(self.sparse.predict((keys, values, lengths)))
+        scores, start = [], 0
+        for output, n in self.outputs:
+            scores.append(numpy.asarray(output.predict(numpy.ascontiguousarray(logits[:, start:start + n]))))
+            start += n
+        return scores
 
 
 def _drop_features(values: numpy.ndarray, rate: float) -> numpy.ndarray:

@@ -50,6 +50,12 @@ class FeatureRows:
         values = numpy.concatenate([values for _, values in features]).astype("float32")
         return cls((keys & numpy.uint64(size - 1)).astype("int64"), values, lengths)
 
+    @classmethod
+    def from_flat(cls, keys: numpy.ndarray, values: numpy.ndarray, lengths: numpy.ndarray, size: int) -> FeatureRows:
+        """The rows of features already flattened (every text's keys one text after another)."""
+        return cls((keys & numpy.uint64(size - 1)).astype("int64"), values.astype("float32", copy=False),
+                   lengths.astype("int64"))
+
     def rows(self) -> numpy.ndarray:
         return numpy.repeat(numpy.arange(len(self.lengths)), self.lengths)
 
