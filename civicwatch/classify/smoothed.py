@@ -93,7 +93,7 @@ class NaiveBayes:
         n_labels = self.log_probs.shape[1]
         scores = numpy.tile(self.log_prior.astype("float64"), (len(rows.lengths), 1))
         if len(rows.values):
-            contributions = self.log_probs[rows.buckets] * rows.values[:, None]
+            contributions = numpy.take(self.log_probs, rows.buckets, axis=0) * rows.values[:, None]
             # Each text's features are contiguous: sum them per text with one reduceat.
             present = rows.lengths > 0
             starts = (numpy.cumsum(rows.lengths) - rows.lengths)[present]
