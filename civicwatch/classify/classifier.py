@@ -286,7 +286,7 @@ def model_meta(trained: TrainedPipeline) -> dict[str, Any]:
                        "weight": calibration.weight, "smoothing": calibration.smoothing,
                        "temperature": round(calibration.temperature, 4), "chosen_on": trained.calibration_report},
         "triage": trained.triage,
-        "urgency": {"label": "urgent", "threshold": trained.urgency_threshold, "cross_validation": trained.urgency_cv}
+        "urgency": {"label": "urgent", "threshold": trained.urgency_threshold, "chosen_with": trained.urgency_cv}
         if trained.urgency_threshold is not None else None,
         "actor": {"codes": trained.actor_codes, "thresholds": trained.actor_thresholds.as_dict(),
                   "chosen_on": trained.actor_report} if trained.actor_codes else None,
