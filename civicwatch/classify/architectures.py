@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any, cast
 
 import numpy
-from spacy.attrs import LOWER
+from spacy.attrs import IS_ALPHA, LENGTH, LOWER
 from spacy.ml.models.textcat import resize_and_set_ref
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
@@ -67,6 +67,22 @@ def extract_features(
     return model
 
 
+_TOKEN_COLUMNS = ("civicwatch.token_columns",)
+
+
+def token_columns(doc: Doc) -> numpy.ndarray:
+    """Each token's lower-case form (string hash), whether it is all letters, and its length (tokens x 3, uint64),
+    kept on the doc: the features, the familiar-word share and the gazetteer all read them, and spaCy's to_array
+    costs about as much for one column as for three."""
+    # spaCy types Doc.user_data as dict[str, Any], but it takes any hashable key (spaCy's own are tuples)
+    store = cast(dict[Hashable, Any], doc.user_data)
+    columns = store.get(_TOKEN_COLUMNS)
+    if columns is None:
+        columns = doc.to_array([LOWER, IS_ALPHA, LENGTH]).astype("uint64", copy=False).reshape(-1, 3)
+        store[_TOKEN_COLUMNS] = columns
+    return cast(numpy.ndarray, columns)
+
+
 def _char_ngram_keys(word: str, low: int, high: int) -> numpy.ndarray:
     marked = f"<{word}>"
     grams = {marked[i:i + n] for n in range(low, high + 1) for i in range(len(marked) - n + 1)}
@@ -83,38 +99,60 @@ def _word_keys(model: Model, words: numpy.ndarray) -> numpy.ndarray:
     return numpy.concatenate(parts)
 
 
-def _char_keys(model: Model, doc: Doc, words: numpy.ndarray) -> numpy.ndarray:
+def _char_keys(model: Model, doc: Doc, words: list[numpy.ndarray]) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Every text's character n-gram keys, flattened, and each text's number of keys. Each distinct word of the
+    batch is looked up once; its keys are then gathered for every occurrence with one numpy index."""
     attrs = model.attrs
     cache: dict[int, numpy.ndarray] = attrs["char_cache"]
+    texts = numpy.asarray([len(w) for w in words], dtype="int64")
+    if not texts.sum():
+        return numpy.zeros((0,), dtype="uint64"), numpy.zeros(len(words), dtype="int64")
+    distinct, occurrences = numpy.unique(numpy.concatenate(words), return_inverse=True)
     parts = []
-    for word in words.tolist():  # hashes of the lower-case forms: no Token objects needed
+    for word in distinct.tolist():  # hashes of the lower-case forms: no Token objects needed
         keys = cache.get(word)
         if keys is None:
             keys = _char_ngram_keys(doc.vocab.strings[word], attrs["char_ngram_min"], attrs["char_ngram_max"])
             if len(cache) < CACHE_LIMIT:
                 cache[word] = keys
         parts.append(keys)
-    return numpy.concatenate(parts) if parts else numpy.zeros((0,), dtype="uint64")
+    table = numpy.concatenate(parts)
+    sizes = numpy.asarray([len(keys) for keys in parts], dtype="int64")
+    offsets = numpy.cumsum(sizes) - sizes
+    counts = sizes[occurrences]
+    total = int(counts.sum())
+    # position i of the output reads table[offset of its word + (i - where that word's keys start in the output)]
+    index = numpy.repeat(offsets[occurrences] - (numpy.cumsum(counts) - counts), counts) + numpy.arange(total)
+    per_text = numpy.bincount(numpy.repeat(numpy.arange(len(words)), texts), weights=counts,
+                              minlength=len(words)).astype("int64")
+    return table[index], per_text
 
 
 def _weigh_many(texts: list[numpy.ndarray], sublinear: bool, norm: float) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
-    """Each text's distinct keys (sorted) with their weights, counted for the whole batch at once instead of a
-    numpy.unique per text. Each text's sum of squares is still taken over that text's values alone (numpy's
-    pairwise sum depends on the array), so the values are exactly those of a text weighed alone."""
+    """Each text's distinct keys (sorted) with their weights (see _weigh_flat)."""
     lengths = numpy.asarray([len(keys) for keys in texts], dtype="int64")
+    keys = numpy.concatenate(texts) if lengths.sum() else numpy.zeros((0,), dtype="uint64")
+    return _weigh_flat(keys, lengths, sublinear, norm)
+
+
+def _weigh_flat(keys: numpy.ndarray, lengths: numpy.ndarray, sublinear: bool,
+                norm: float) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
+    """Each text's distinct keys (sorted) with their weights, counted for the whole batch at once instead of a
+    numpy.unique per text (`keys` holds every text's keys one text after another; `keys` is sorted in place).
+    Each text's sum of squares is still taken over that text's values alone (numpy's pairwise sum depends on
+    the array), so the values are exactly those of a text weighed alone."""
     if not lengths.sum():
-        return [(numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")) for _ in texts]
-    keys = numpy.concatenate(texts)
+        return [(numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")) for _ in lengths]
     ends = numpy.cumsum(lengths).tolist()
     for begin, end in zip([0, *ends[:-1]], ends, strict=True):
         keys[begin:end].sort()
-    owners = numpy.repeat(numpy.arange(len(texts)), lengths)
+    owners = numpy.repeat(numpy.arange(len(lengths)), lengths)
     first = numpy.ones(len(keys), dtype=bool)
     first[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
     starts = numpy.flatnonzero(first)
     values = numpy.diff(numpy.append(starts, len(keys))).astype("float32")
     keys, owners = keys[starts], owners[starts]
-    bounds = numpy.searchsorted(owners, numpy.arange(len(texts) + 1)).tolist()
+    bounds = numpy.searchsorted(owners, numpy.arange(len(lengths) + 1)).tolist()
     spans = list(zip(bounds[:-1], bounds[1:], strict=True))
     if sublinear:
         values = 1.0 + numpy.log(values)
@@ -139,11 +177,11 @@ def _docs_features(model: Model, docs: list[Doc]) -> list[tuple[numpy.ndarray, n
     stores = [cast(dict[Hashable, Any], doc.user_data) for doc in docs]
     missing = [i for i, store in enumerate(stores) if signature not in store]
     if missing:
-        words = [docs[i].to_array([LOWER]).astype("uint64").reshape(-1) for i in missing]
+        words = [numpy.ascontiguousarray(token_columns(docs[i])[:, 0]) for i in missing]
         word_features = _weigh_many([_word_keys(model, w) for w in words], attrs["sublinear"], 1.0)
         if attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and attrs["char_weight"] > 0:
-            char_features = _weigh_many([_char_keys(model, docs[i], w) for i, w in zip(missing, words, strict=True)],
-                                        attrs["sublinear"], attrs["char_weight"])
+            char_keys, char_lengths = _char_keys(model, docs[missing[0]], words)
+            char_features = _weigh_flat(char_keys, char_lengths, attrs["sublinear"], attrs["char_weight"])
             word_features = [(numpy.concatenate([wk, ck]), numpy.concatenate([wv, cv]))
                              for (wk, wv), (ck, cv) in zip(word_features, char_features, strict=True)]
         for i, features in zip(missing, word_features, strict=True):
@@ -167,6 +205,140 @@ def feature_layer(model: Model) -> Model | None:
         if node.name == "extract_features":
             return node
     return None
+
+
+def _linear_parts(model: Model) -> tuple[Model, Model, Model] | None:
+    """(feature layer, sparse linear layer, output layer) of a TextCatSubwordBOW model, or None for any other
+    architecture (a CNN, spaCy's own)."""
+    try:
+        inner, output = model.layers
+        (chained,) = inner.layers
+        features, resizable_layer = chained.layers
+        (sparse,) = resizable_layer.layers
+    except ValueError:
+        return None
+    if features.name != "extract_features" or sparse.name != "sparse_linear" or sparse.attrs.get("v1_indexing"):
+        return None
+    return features, sparse, output
+
+
+_C1, _C2 = numpy.uint32(0xCC9E2D51), numpy.uint32(0x1B873593)
+_M1, _M2 = numpy.uint32(0x85EBCA6B), numpy.uint32(0xC2B2AE35)
+_N, _FIVE = numpy.uint32(0xE6546B64), numpy.uint32(5)
+
+
+def _rotate(x: numpy.ndarray, r: int, spare: numpy.ndarray) -> None:
+    """x = x rotated left by r bits (uint32, in place; `spare` is scratch space of the same shape)."""
+    numpy.right_shift(x, numpy.uint32(32 - r), out=spare)
+    numpy.left_shift(x, numpy.uint32(r), out=x)
+    x |= spare
+
+
+def _mixed_halves(keys: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """MurmurHash3_x86_32's mixed blocks of 64-bit keys (the low and the high 32 bits); seed-independent."""
+    halves = numpy.ascontiguousarray(keys, dtype="<u8").view("<u4").reshape(-1, 2)  # little-endian: low half first
+    spare = numpy.empty(len(keys), dtype="uint32")
+    blocks = []
+    for column in (0, 1):
+        k = numpy.multiply(halves[:, column], _C1)
+        _rotate(k, 15, spare)
+        k *= _C2
+        blocks.append(k)
+    return blocks[0], blocks[1]
+
+
+def _murmur3(low: numpy.ndarray, high: numpy.ndarray, seed: int) -> numpy.ndarray:
+    """thinc's MurmurHash3_x86_32_uint64 (sparselinear.pyx) of every key, from its mixed halves."""
+    spare = numpy.empty_like(low)
+    h = numpy.bitwise_xor(low, numpy.uint32(seed))
+    for block in (None, high):
+        if block is not None:
+            h ^= block
+        _rotate(h, 13, spare)
+        h *= _FIVE
+        h += _N
+    h ^= numpy.uint32(8)
+    for multiplier, shift in ((_M1, 16), (_M2, 13), (None, 16)):
+        numpy.right_shift(h, numpy.uint32(shift), out=spare)
+        h ^= spare
+        if multiplier is not None:
+            h *= multiplier
+    return h
+
+
+class FusedLinear:
+    """Several text classifiers over the same hashed features read in one pass.
+
+    thinc's sparse linear layer hashes every feature key twice into its weight table, which it keeps class by
+    class, and adds weight x value to each class's score: for the 15 classes of the three classifiers, 30
+    reads scattered over 15 MB per feature, most of them cache misses. Here the three tables are laid side by
+    side, one row per hash bucket with every class of every classifier: a feature reads two rows. The hashes
+    are thinc's own (MurmurHash3, seeds 0 and 1), computed with numpy for the whole batch, so the scores are
+    those of each classifier's own layer up to the order of float32 additions (differences near 1e-6). Each
+    classifier's output layer (softmax or logistic) then reads its own columns.
+    """
+
+    def __init__(self, features: Model, table: numpy.ndarray, bias: numpy.ndarray,
+                 outputs: list[tuple[Model, int]]) -> None:
+        self.features = features
+        self.table = table  # buckets x classes (every classifier's classes, side by side)
+        self.bias = bias
+        self.outputs = outputs  # (output layer, number of classes), in the order the classifiers were given
+
+    @classmethod
+    def of(cls, models: list[Model]) -> FusedLinear | None:
+        """The fused reader of these models, or None when they do not all share one feature extractor's
+        settings and one table length (then each is read on its own)."""
+        parts = [_linear_parts(model) for model in models]
+        if not parts or any(part is None for part in parts):
+            return None
+        found = [part for part in parts if part is not None]
+        signatures = {_signature(features.attrs) for features, _, _ in found}
+        lengths = {sparse.get_dim("length") for _, sparse, _ in found}
+        if len(signatures) != 1 or len(lengths) != 1:
+            return None
+        length = lengths.pop()
+        classes = [sparse.get_dim("nO") for _, sparse, _ in found]
+        table = numpy.ascontiguousarray(numpy.concatenate(
+            [numpy.asarray(sparse.get_param("W")).reshape(n, length) for (_, sparse, _), n in zip(found, classes, strict=True)]
+        ).T, dtype="float32")
+        bias = numpy.concatenate([numpy.asarray(sparse.get_param("b")) for _, sparse, _ in found]).astype("float32")
+        return cls(found[0][0], table, bias, [(output, n) for (_, _, output), n in zip(found, classes, strict=True)])
+
+    def features_of(self, docs: list[Doc]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """Every doc's feature keys and values, flattened, and each doc's number of features."""
+        features = _docs_features(self.features, docs)
+        lengths = numpy.asarray([len(keys) for keys, _ in features], dtype="int64")
+        if not lengths.sum():
+            return numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32"), lengths
+        keys = numpy.concatenate([keys for keys, _ in features])
+        values = numpy.concatenate([values for _, values in features]).astype("float32", copy=False)
+        return keys, values, lengths
+
+    def logits(self, keys: numpy.ndarray, values: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndarray:
+        """Every class's linear score of each doc (documents x classes, float32)."""
+        scores = numpy.tile(self.bias, (len(lengths), 1))
+        if not len(keys):
+            return scores
+        mask = numpy.uint32(len(self.table) - 1)
+        low, high = _mixed_halves(keys)
+        # numpy.take, not table[index]: several times faster for a 2-D table and a uint32 index
+        rows = numpy.take(self.table, _murmur3(low, high, 0) & mask, axis=0)
+        rows += numpy.take(self.table, _murmur3(low, high, 1) & mask, axis=0)
+        rows *= values[:, None]
+        present = lengths > 0
+        starts = (numpy.cumsum(lengths) - lengths)[present]
+        scores[present] += numpy.add.reduceat(rows, starts, axis=0)
+        return scores
+
+    def predict(self, keys: numpy.ndarray, values: numpy.ndarray, lengths: numpy.ndarray) -> list[numpy.ndarray]:
+        """Each classifier's scores (documents x its classes), as its own model would predict them."""
+        logits = self.logits(keys, values, lengths)
+        scores, start = [], 0
+        for output, n in self.outputs:
+            scores.append(numpy.asarray(output.predict(numpy.ascontiguousarray(logits[:, start:start + n]))))
+            start += n
+        return scores
 
 
 def _drop_features(values: numpy.ndarray, rate: float) -> numpy.ndarray:

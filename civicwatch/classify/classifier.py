@@ -17,7 +17,6 @@ from typing import Any, cast
 
 import numpy
 import spacy
-from spacy.attrs import IS_ALPHA, LENGTH, LOWER
 from spacy.language import Language
 from spacy.pipeline import TextCategorizer
 from spacy.strings import get_string_id
@@ -25,7 +24,7 @@ from spacy.tokens import Doc
 
 import civicwatch.classify.architectures  # noqa: F401  (registers the model architectures)
 from civicwatch.classify.actors import ActorThresholds, choose_actor
-from civicwatch.classify.architectures import docs_features, feature_layer
+from civicwatch.classify.architectures import FusedLinear, docs_features, feature_layer, token_columns
 from civicwatch.classify.files import GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
 from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms
 from civicwatch.classify.smoothed import HEAD_FILE, Calibration, FeatureRows, NaiveBayes, load_head
@@ -76,7 +75,8 @@ class Classifier:
     except caches."""
 
     def __init__(self, nlp: Language, meta: Mapping[str, Any], gazetteer: Gazetteer,
-                 word_counts: Mapping[str, int], head: NaiveBayes | None = None) -> None:
+                 word_counts: Mapping[str, int], head: NaiveBayes | None = None, *,
+                 linear: FusedLinear | None = None) -> None:
         self.nlp = nlp
         self.meta = dict(meta)
         self.gazetteer = gazetteer
@@ -97,6 +97,11 @@ class Classifier:
         self._variants: dict[str, Classifier] = {}
         self._has_urgency = URGENCY in nlp.pipe_names
         self._has_actor = ACTOR in nlp.pipe_names
+        self._components = [name for name in (THEME, URGENCY, ACTOR) if name in nlp.pipe_names]
+        # The three classifiers read in one pass when they share their features (see FusedLinear); built once
+        # per loaded model and shared by its variants with other gazetteer terms.
+        self._linear = linear if linear is not None else FusedLinear.of(
+            [cast(TextCategorizer, nlp.get_pipe(name)).model for name in self._components])
         self._known_words = numpy.asarray(sorted(get_string_id(word) for word in self.word_counts), dtype="uint64")
 
     @property
@@ -140,7 +145,7 @@ class Classifier:
         variant = self._variants.get(fingerprint)
         if variant is None:
             variant = Classifier(self.nlp, self.meta, _gazetteer(self.nlp, terms, self.word_counts),
-                                 self.word_counts, self.head)
+                                 self.word_counts, self.head, linear=self._linear)
             if len(self._variants) >= 4:  # the taxonomy changed more than once since loading
                 self._variants.clear()
             self._variants[fingerprint] = variant
@@ -165,24 +170,46 @@ class Classifier:
     def _read_batch(self, docs: list[Doc]) -> list[Classification]:
         """Every component's scores for the batch straight from its model (no doc.cats dictionaries), then
         each doc's answer."""
-        theme = self._component_scores(THEME, docs, self._theme_columns)
-        probabilities = self._calibrated(theme, docs)
-        urgency = self._component_scores(URGENCY, docs, [URGENT_LABEL]) if self._has_urgency else None
-        actors = (self._component_scores(ACTOR, docs, [ACTOR_PREFIX + code for code in self.actor_codes])
+        raw = self._raw_scores(docs)
+        theme = self._columns(THEME, raw, self._theme_columns)
+        probabilities = self.calibration.combine(theme, raw.get("naive_bayes"))
+        urgency = self._columns(URGENCY, raw, [URGENT_LABEL]) if self._has_urgency else None
+        actors = (self._columns(ACTOR, raw, [ACTOR_PREFIX + code for code in self.actor_codes])
                   if self._has_actor else None)
-        familiar = self._familiar_shares(docs) >= FAMILIAR_SHARE
-        return [self._read(doc, probabilities[row], bool(familiar[row]),
-                           float(urgency[row, 0]) if urgency is not None else None,
-                           actors[row].tolist() if actors is not None else None)
+        familiar = (self._familiar_shares(docs) >= FAMILIAR_SHARE).tolist()
+        # Rounded for the whole batch, at a fraction of the cost of one round(p, 4) per score; the two differ
+        # only for a score exactly half-way between two 4-decimal values (none among 3 million random ones).
+        rounded = numpy.round(probabilities, 4).tolist()
+        urgent = numpy.round(urgency[:, 0], 4).tolist() if urgency is not None else [None] * len(docs)
+        actor_rows = actors.tolist() if actors is not None else [None] * len(docs)
+        return [self._read(doc, rounded[row], familiar[row], urgent[row], actor_rows[row])
                 for row, doc in enumerate(docs)]
 
-    def _component_scores(self, name: str, docs: list[Doc], labels: list[str]) -> numpy.ndarray:
+    def _raw_scores(self, docs: list[Doc]) -> dict[str, numpy.ndarray]:
+        """Each component's scores (its own label order) and the smoothed head's log posteriors, with the
+        features flattened once for all of them when the components share them."""
+        raw: dict[str, numpy.ndarray] = {}
+        if self._linear is not None:
+            keys, values, lengths = self._linear.features_of(docs)
+            for name, scores in zip(self._components, self._linear.predict(keys, values, lengths), strict=True):
+                raw[name] = scores
+            if self.head is not None:
+                raw["naive_bayes"] = self.head.log_posteriors(FeatureRows.from_flat(keys, values, lengths,
+                                                                                    self.head.size))
+            return raw
+        for name in self._components:
+            raw[name] = numpy.asarray(cast(TextCategorizer, self.nlp.get_pipe(name)).predict(docs))
+        if self.head is not None and self._features is not None:
+            raw["naive_bayes"] = self.head.log_posteriors(
+                FeatureRows.build(docs_features(self._features, docs), self.head.size))
+        return raw
+
+    def _columns(self, name: str, raw: Mapping[str, numpy.ndarray], labels: list[str]) -> numpy.ndarray:
         """A component's scores (float64, columns in `labels` order; 0 for a label it does not know), exactly
         the values spaCy would have written to doc.cats."""
-        component = cast(TextCategorizer, self.nlp.get_pipe(name))
-        scores = numpy.asarray(component.predict(docs), dtype="float64").reshape(len(docs), len(component.labels))
-        known = list(component.labels)
-        columns = numpy.zeros((len(docs), len(labels)), dtype="float64")
+        known = list(cast(TextCategorizer, self.nlp.get_pipe(name)).labels)
+        scores = numpy.asarray(raw[name], dtype="float64").reshape(-1, len(known))
+        columns = numpy.zeros((len(scores), len(labels)), dtype="float64")
         for column, label in enumerate(labels):
             if label in known:
                 columns[:, column] = scores[:, known.index(label)]
@@ -213,7 +240,7 @@ class Classifier:
 
     def _familiar_shares(self, docs: list[Doc]) -> numpy.ndarray:
         """familiar_share of each doc, with one search of the known words for the whole batch."""
-        arrays = [doc.to_array([LOWER, IS_ALPHA, LENGTH]) for doc in docs]
+        arrays = [token_columns(doc) for doc in docs]
         counted = [values[(values[:, 1] == 1) & (values[:, 2] > 1), 0] for values in arrays]
         lengths = numpy.asarray([len(words) for words in counted], dtype="int64")
         known = self._known_words
@@ -225,9 +252,10 @@ class Classifier:
                               minlength=len(docs))
         return numpy.divide(hits, lengths, out=numpy.zeros(len(docs), dtype="float64"), where=lengths > 0)
 
-    def _read(self, doc: Doc, probabilities: numpy.ndarray, familiar: bool, urgency: float | None,
+    def _read(self, doc: Doc, probabilities: list[float], familiar: bool, urgency_score: float | None,
               actors: list[float] | None) -> Classification:
-        scores = {label: round(p, 4) for label, p in zip(self._theme_columns, probabilities.tolist(), strict=True)}
+        """One doc's answer from its rounded theme probabilities and urgency score."""
+        scores = dict(zip(self._theme_columns, probabilities, strict=True))
         best = max(self.labels, key=scores.__getitem__)
         theme: str | None = best
         confidence = min(1.0, max(0.0, scores[best]))
@@ -235,7 +263,6 @@ class Classifier:
         if not familiar:
             notes = ("most words are unknown to the model",)
             theme, confidence = None, 0.0
-        urgency_score = round(urgency, 4) if urgency is not None else None
         # An unreadable text scores near the urgency model's prior, which the recall-first threshold
         # may pass; the flag would then mean nothing, so it is left to the person who reads it.
         urgent = familiar and urgency_score is not None and self.urgency_threshold is not None and (
@@ -259,7 +286,7 @@ def model_meta(trained: TrainedPipeline) -> dict[str, Any]:
                        "weight": calibration.weight, "smoothing": calibration.smoothing,
                        "temperature": round(calibration.temperature, 4), "chosen_on": trained.calibration_report},
         "triage": trained.triage,
-        "urgency": {"label": "urgent", "threshold": trained.urgency_threshold, "cross_validation": trained.urgency_cv}
+        "urgency": {"label": "urgent", "threshold": trained.urgency_threshold, "chosen_with": trained.urgency_cv}
         if trained.urgency_threshold is not None else None,
         "actor": {"codes": trained.actor_codes, "thresholds": trained.actor_thresholds.as_dict(),
                   "chosen_on": trained.actor_report} if trained.actor_codes else None,

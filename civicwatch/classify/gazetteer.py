@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
 
-from spacy.attrs import LOWER, SPACY
+from spacy.attrs import SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from civicwatch.classify.actors import most_mentioned
+from civicwatch.classify.architectures import token_columns
 
 ACTOR_KINDS = ("actor", "actor_generic", "actor_place")
 FUZZY_MIN_LENGTH = 5
@@ -164,8 +165,7 @@ class Gazetteer:
 
     def _corrected(self, doc: Doc) -> Doc:
         """The doc itself, or a copy with misspelt term words replaced (matched on lower-case forms)."""
-        # spaCy types to_array as float64; the LOWER column holds uint64 string hashes, so these are ints
-        lowers = cast(list[int], doc.to_array([LOWER]).reshape(-1).tolist())
+        lowers = cast(list[int], token_columns(doc)[:, 0].tolist())
         unsure = set(lowers) - self._no_correction  # usually empty: every word of the text was seen before
         if not unsure:
             return doc

@@ -50,6 +50,12 @@ class FeatureRows:
         values = numpy.concatenate([values for _, values in features]).astype("float32")
         return cls((keys & numpy.uint64(size - 1)).astype("int64"), values, lengths)
 
+    @classmethod
+    def from_flat(cls, keys: numpy.ndarray, values: numpy.ndarray, lengths: numpy.ndarray, size: int) -> FeatureRows:
+        """The rows of features already flattened (every text's keys one text after another)."""
+        return cls((keys & numpy.uint64(size - 1)).astype("int64"), values.astype("float32", copy=False),
+                   lengths.astype("int64"))
+
     def rows(self) -> numpy.ndarray:
         return numpy.repeat(numpy.arange(len(self.lengths)), self.lengths)
 
@@ -87,7 +93,7 @@ class NaiveBayes:
         n_labels = self.log_probs.shape[1]
         scores = numpy.tile(self.log_prior.astype("float64"), (len(rows.lengths), 1))
         if len(rows.values):
-            contributions = self.log_probs[rows.buckets] * rows.values[:, None]
+            contributions = numpy.take(self.log_probs, rows.buckets, axis=0) * rows.values[:, None]
             # Each text's features are contiguous: sum them per text with one reduceat.
             present = rows.lengths > 0
             starts = (numpy.cumsum(rows.lengths) - rows.lengths)[present]

@@ -129,3 +129,9 @@ def test_calibration_is_chosen_on_the_out_of_voice_examples(tmp_path: Path, fast
     assert trained.triage["examples"] == trained.calibration_report["examples"] == voices
     assert trained.triage["chosen_on"].startswith("out-of-voice")
     assert trained.calibration_report["split"] == trained.triage["chosen_on"]
+    # The urgency threshold too: the development model's scores of the out-of-voice examples, no folds.
+    urgent_voices = sum(1 for example in examples if example.source.startswith("voices_") and example.urgent is not None)
+    assert trained.urgency_cv is not None and "folds" not in trained.urgency_cv
+    assert trained.urgency_cv["chosen_on"] == trained.triage["chosen_on"]
+    assert trained.urgency_cv["examples"] == urgent_voices
+    assert trained.urgency_cv["recall"] >= trained.urgency_cv["target_recall"]
