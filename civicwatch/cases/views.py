@@ -117,11 +117,11 @@ def _body_by_code(code: str | None) -> Body | None:
 
 def _filter_form() -> QueueFilterForm:
     form = QueueFilterForm(request.args)
-    form.theme.choices = [("", "Any theme")] + [(t.code, t.name) for t in all_themes()]
-    form.actor.choices = [("", "Anyone")] + [(a.code, a.name) for a in all_actors()]
-    form.region.choices = [("", "Any region")] + [(r.code, r.name) for r in all_regions()]
-    form.district.choices = [("", "Any district")] + [(d.code, d.name) for d in all_districts()]
-    form.body.choices = [("", "Any body")] + [(b.code, b.name) for b in all_bodies(active_only=False)]
+    form.theme.choices = [("", gettext("Any theme"))] + [(t.code, t.name) for t in all_themes()]
+    form.actor.choices = [("", gettext("Anyone"))] + [(a.code, a.name) for a in all_actors()]
+    form.region.choices = [("", gettext("Any region"))] + [(r.code, r.name) for r in all_regions()]
+    form.district.choices = [("", gettext("Any district"))] + [(d.code, d.name) for d in all_districts()]
+    form.body.choices = [("", gettext("Any body"))] + [(b.code, b.name) for b in all_bodies(active_only=False)]
     return form
 
 

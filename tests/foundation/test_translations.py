@@ -30,17 +30,19 @@ CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/sms/rep
 STAFF_TEMPLATES = ("templates/accounts", "templates/audit", "templates/cases", "templates/interfaces",
                    "templates/publishing/staff", "templates/retention",
                    "templates/routing",
-                   "templates/patterns/alert.html", "templates/patterns/alerts.html", "templates/patterns/shared_case.html",
-                   "templates/patterns/shares.html", "templates/patterns/subjects.html", "templates/disclosure")
+                   "templates/patterns", "templates/disclosure")
 STAFF_PYTHON = ("civicwatch/accounts/forms.py", "civicwatch/accounts/models.py", "civicwatch/accounts/operations.py",
                 "civicwatch/accounts/views.py",
-                "civicwatch/cases/deadlines.py", "civicwatch/cases/holidays.py", "civicwatch/cases/models.py",
-                "civicwatch/cases/pages.py",
+                "civicwatch/cases/deadlines.py", "civicwatch/cases/forms.py", "civicwatch/cases/holidays.py",
+                "civicwatch/cases/models.py", "civicwatch/cases/pages.py",
                 "civicwatch/cases/queries.py", "civicwatch/cases/views.py", "civicwatch/cases/workflow.py",
                 "civicwatch/publishing/forms.py", "civicwatch/publishing/redaction.py", "civicwatch/publishing/views.py",
-                "civicwatch/interfaces/forms.py", "civicwatch/oversight",
+                "civicwatch/disclosure/forms.py", "civicwatch/interfaces/forms.py", "civicwatch/oversight",
+                "civicwatch/patterns/case_views.py", "civicwatch/patterns/forms.py",
+                "civicwatch/publishing/operations.py", "civicwatch/publishing/permissions.py",
+                "civicwatch/publishing/workflow.py",
                 "civicwatch/retention/forms.py", "civicwatch/retention/operations.py", "civicwatch/retention/views.py",
-                "civicwatch/routing/forms.py", "civicwatch/routing/views.py")
+                "civicwatch/routing/case_views.py", "civicwatch/routing/forms.py", "civicwatch/routing/views.py")
 STAFF_LANGUAGES = ("fr",)
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 
