@@ -28,5 +28,5 @@ class AuditFilterForm(FlaskForm):
         groups = [(code, gettext(words)) for code, words in ACTION_GROUPS.items()]
         actions = sorted(((code, gettext(words)) for code, words in ACTION_WORDS.items()), key=lambda item: item[1])
         self.action.choices = [("", gettext("Anything")), *groups, *actions]
-        self.user.choices = [("", gettext("Anyone")), *((str(u.id), f"{u.name} ({u.role.value})") for u in staff)]
+        self.user.choices = [("", gettext("Anyone")), *((str(u.id), f"{u.name} ({gettext(u.role.label)})") for u in staff)]
         self.body.choices = [("", gettext("Any body")), *((str(b.id), b.name) for b in bodies)]
