@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from civicwatch.accounts.models import Role
+from civicwatch.accounts.models import ROLE_LABELS, Role
 from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
 
 
@@ -34,19 +34,19 @@ class ChangePasswordForm(FlaskForm):
 
 
 class CreateUserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=[(r.value, r.value.capitalize()) for r in Role])
-    body = SelectField("Oversight body (investigators only)", choices=[])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(r.value, _l(ROLE_LABELS[r])) for r in Role])
+    body = SelectField(_l("Oversight body (investigators only)"), choices=[])
     password = PasswordField(
-        "Initial password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        _l("Initial password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
 
 class UserActiveForm(FlaskForm):
-    submit = SubmitField("Change")
+    submit = SubmitField(_l("Change"))
 
 
 class TotpForm(FlaskForm):

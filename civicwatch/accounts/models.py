@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civicwatch.crypto import keyed_hash
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column
 from civicwatch.extensions import Model
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Body
 
 
@@ -21,6 +22,14 @@ class Role(enum.Enum):
     INVESTIGATOR = "investigator"
     AUDITOR = "auditor"
 
+    @property
+    def label(self) -> str:
+        """How staff pages name the role (in English: pass it through gettext to show it)."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {Role.ADMIN: N_("Admin"), Role.TRIAGE: N_("Triage"), Role.INVESTIGATOR: N_("Investigator"),
+               Role.AUDITOR: N_("Auditor")}
 
 class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"

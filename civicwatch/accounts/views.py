@@ -220,8 +220,8 @@ def account_totp() -> ResponseReturnValue:
             db.session.commit()
             start_session(user, second_factor=True)  # the session token changed; keep this session
             session.pop(SECRET_KEY, None)
-            flash("Two-factor sign-in is set up. You will need a code from your app at every sign-in. "
-                  "Other sessions were signed out.", "success")
+            flash(gettext("Two-factor sign-in is set up. You will need a code from your app at every sign-in. "
+                          "Other sessions were signed out."), "success")
             return redirect(url_for("cases.dashboard"))
     return _enrolment_page(user, secret, form)
 
@@ -279,7 +279,7 @@ def change_password() -> ResponseReturnValue:
         else:
             db.session.commit()
             start_session(current_user, second_factor=session.get(SECOND_FACTOR_KEY, False))
-            flash("Your password was changed. Other sessions were signed out.", "success")
+            flash(gettext("Your password was changed. Other sessions were signed out."), "success")
             return redirect(url_for("cases.dashboard"))
     return render_template("accounts/change_password.html", form=form), (400 if form.errors else 200)
 
@@ -288,7 +288,7 @@ def change_password() -> ResponseReturnValue:
 @admin_required
 def users() -> ResponseReturnValue:
     form = CreateUserForm()
-    form.body.choices = [("", "None")] + [(b.code, b.name) for b in all_bodies()]
+    form.body.choices = [("", gettext("None"))] + [(b.code, b.name) for b in all_bodies()]
     if form.validate_on_submit():
         body = next((b for b in all_bodies() if b.code == form.body.data), None)
         try:
@@ -298,7 +298,7 @@ def users() -> ResponseReturnValue:
             form.email.errors.append(exc.message)
         else:
             db.session.commit()
-            flash("Account created.", "success")
+            flash(gettext("Account created."), "success")
             return redirect(url_for("accounts.users"))
     return render_template("accounts/users.html", form=form, users=operations.list_users(),
                            toggle_form=UserActiveForm()), (400 if form.errors else 200)
@@ -313,7 +313,8 @@ def set_active(user_id: int) -> Response:
     user = db.session.get(User, user_id) or abort(404)
     operations.set_user_active(user, request.form.get("active") == "1", actor=current_user)
     db.session.commit()
-    flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
+    flash(gettext("%(email)s is now active.", email=user.email) if user.active
+          else gettext("%(email)s is now deactivated.", email=user.email), "success")
     return redirect(url_for("accounts.users"))
 
 
@@ -326,11 +327,12 @@ def reset_totp(user_id: int) -> Response:
         abort(400)
     user = db.session.get(User, user_id) or abort(404)
     if not has_totp(user):
-        flash(f"{user.email} has no authenticator set up.", "info")
+        flash(gettext("%(email)s has no authenticator set up.", email=user.email), "info")
         return redirect(url_for("accounts.users"))
     totp_module.reset_totp(user, actor=current_user)
     db.session.commit()
-    flash(f"The authenticator of {user.email} was reset; they set up a new one at their next sign-in.", "success")
+    flash(gettext("The authenticator of %(email)s was reset; they set up a new one at their next sign-in.",
+                  email=user.email), "success")
     return redirect(url_for("accounts.users"))
 
 
@@ -343,9 +345,9 @@ def unlock_totp(user_id: int) -> Response:
         abort(400)
     user = db.session.get(User, user_id) or abort(404)
     if not second_factor_locked(user) and not user.totp_failures:
-        flash(f"The two-factor sign-in of {user.email} is not locked.", "info")
+        flash(gettext("The two-factor sign-in of %(email)s is not locked.", email=user.email), "info")
         return redirect(url_for("accounts.users"))
     totp_module.unlock_second_factor(user, actor=current_user)
     db.session.commit()
-    flash(f"The two-factor sign-in of {user.email} is unlocked.", "success")
+    flash(gettext("The two-factor sign-in of %(email)s is unlocked.", email=user.email), "success")
     return redirect(url_for("accounts.users"))

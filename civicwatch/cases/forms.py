@@ -1,6 +1,7 @@
 """Forms of the staff case pages. Every form that changes a case carries the version it was rendered from."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,22 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from civicwatch.cases.models import CaseStatus, Outcome, RemedyStatus
-
-OUTCOME_LABELS = {
-    Outcome.SUBSTANTIATED: "Substantiated",
-    Outcome.PARTLY_SUBSTANTIATED: "Partly substantiated",
-    Outcome.NOT_SUBSTANTIATED: "Not substantiated",
-    Outcome.UNFOUNDED: "Unfounded",
-    Outcome.POLICY_FAILURE: "Policy failure",
-    Outcome.NO_JURISDICTION: "No jurisdiction",
-}
-REMEDY_LABELS = {
-    RemedyStatus.PENDING: "Pending",
-    RemedyStatus.IMPLEMENTED: "Implemented",
-    RemedyStatus.PARTLY_IMPLEMENTED: "Partly implemented",
-    RemedyStatus.NOT_IMPLEMENTED: "Not implemented",
-}
+from civicwatch.cases.models import OUTCOME_LABELS, REMEDY_LABELS, STATUS_LABELS, CaseStatus
 
 
 class QueueFilterForm(FlaskForm):
@@ -39,20 +25,21 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search", validators=[Optional(), Length(max=200)],
-                    description="Words from the complaint or place, or a reference such as CW-2026-000123.")
-    status = SelectField("Status", choices=[("", "Any status")] + [(s.value, s.value.replace("_", " ").capitalize())
-                                                                 for s in CaseStatus], default="", validate_choice=True)
-    theme = SelectField("Theme", choices=[], validate_choice=False)
-    actor = SelectField("Who", choices=[], validate_choice=False)
-    region = SelectField("Region", choices=[], validate_choice=False)
-    district = SelectField("District", choices=[], validate_choice=False)
-    body = SelectField("Body", choices=[], validate_choice=False)
-    urgency = SelectField("Urgency", choices=[("", "Any"), ("urgent", "Urgent only"), ("ordinary", "Not urgent")],
-                          default="")
-    received_from = DateField("Received from", validators=[Optional()])
-    received_to = DateField("Received until", validators=[Optional()])
-    submit = SubmitField("Apply")
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)],
+                    description=_l("Words from the complaint or place, or a reference such as CW-2026-000123."))
+    status = SelectField(_l("Status"), choices=[("", _l("Any status"))] + [(s.value, _l(STATUS_LABELS[s]))
+                                                                         for s in CaseStatus],
+                         default="", validate_choice=True)
+    theme = SelectField(_l("Theme"), choices=[], validate_choice=False)
+    actor = SelectField(_l("Who"), choices=[], validate_choice=False)
+    region = SelectField(_l("Region"), choices=[], validate_choice=False)
+    district = SelectField(_l("District"), choices=[], validate_choice=False)
+    body = SelectField(_l("Body"), choices=[], validate_choice=False)
+    urgency = SelectField(_l("Urgency"), choices=[("", _l("Any")), ("urgent", _l("Urgent only")),
+                                                  ("ordinary", _l("Not urgent"))], default="")
+    received_from = DateField(_l("Received from"), validators=[Optional()])
+    received_to = DateField(_l("Received until"), validators=[Optional()])
+    submit = SubmitField(_l("Apply"))
 
 
 class CaseForm(FlaskForm):
@@ -60,122 +47,122 @@ class CaseForm(FlaskForm):
 
 
 class TransitionForm(CaseForm):
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])
-    response = TextAreaField("Response to the complainant", validators=[Optional(), Length(max=1600)],
-                             description="Sent to the complainant (by SMS when they gave a number). Plain words.")
-    submit = SubmitField("Confirm")
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    response = TextAreaField(_l("Response to the complainant"), validators=[Optional(), Length(max=1600)],
+                             description=_l("Sent to the complainant (by SMS when they gave a number). Plain words."))
+    submit = SubmitField(_l("Confirm"))
 
 
 class RouteForm(CaseForm):
-    body = SelectField("Send to", choices=[], validators=[DataRequired(message="Choose a body.")])
-    reason = TextAreaField("Why this body", validators=[DataRequired(message="Give a reason."),
-                                                        Length(max=2000)])
-    submit = SubmitField("Send to this body")
+    body = SelectField(_l("Send to"), choices=[], validators=[DataRequired(message=_l("Choose a body."))])
+    reason = TextAreaField(_l("Why this body"), validators=[DataRequired(message=_l("Give a reason.")),
+                                                            Length(max=2000)])
+    submit = SubmitField(_l("Send to this body"))
 
 
 class CorrectForm(CaseForm):
-    theme = SelectField("Theme", choices=[])
-    actor = SelectField("Who is complained about", choices=[])
-    region = SelectField("Region", choices=[])
-    district = SelectField("District", choices=[])
-    submit = SubmitField("Save the correction")
+    theme = SelectField(_l("Theme"), choices=[])
+    actor = SelectField(_l("Who is complained about"), choices=[])
+    region = SelectField(_l("Region"), choices=[])
+    district = SelectField(_l("District"), choices=[])
+    submit = SubmitField(_l("Save the correction"))
 
 
 class AssignForm(CaseForm):
-    assignee = SelectField("Investigator", choices=[])
-    submit = SubmitField("Assign")
+    assignee = SelectField(_l("Investigator"), choices=[])
+    submit = SubmitField(_l("Assign"))
 
 
 class RecuseForm(CaseForm):
-    reason = TextAreaField("Your conflict of interest", validators=[DataRequired(message="Give a reason."),
-                                                                    Length(max=2000)])
-    submit = SubmitField("Recuse myself")
+    reason = TextAreaField(_l("Your conflict of interest"),
+                           validators=[DataRequired(message=_l("Give a reason.")), Length(max=2000)])
+    submit = SubmitField(_l("Recuse myself"))
 
 
 class NoteForm(CaseForm):
-    text = TextAreaField("Internal note", validators=[DataRequired(message="Write the note."),
-                                                      Length(max=20000)],
-                         description="Only staff see notes. The complainant never does.")
-    submit = SubmitField("Add note")
+    text = TextAreaField(_l("Internal note"), validators=[DataRequired(message=_l("Write the note.")),
+                                                          Length(max=20000)],
+                         description=_l("Only staff see notes. The complainant never does."))
+    submit = SubmitField(_l("Add note"))
 
 
 class MessageForm(CaseForm):
-    text = TextAreaField("Message to the complainant", validators=[DataRequired(message="Write the message."),
-                                                                   Length(max=1600)],
-                         description="They read it on the follow-up page, and by SMS when they gave a number.")
-    wait_for_reply = BooleanField("This is a question: stop the deadline clock until they reply")
-    submit = SubmitField("Send message")
+    text = TextAreaField(_l("Message to the complainant"),
+                         validators=[DataRequired(message=_l("Write the message.")), Length(max=1600)],
+                         description=_l("They read it on the follow-up page, and by SMS when they gave a number."))
+    wait_for_reply = BooleanField(_l("This is a question: stop the deadline clock until they reply"))
+    submit = SubmitField(_l("Send message"))
 
 
 class ClockForm(CaseForm):
-    submit = SubmitField("Restart the deadline clock")
+    submit = SubmitField(_l("Restart the deadline clock"))
 
 
 class ExtendDeadlineForm(CaseForm):
-    days = IntegerField("Extend by (working days)",
-                        validators=[InputRequired(message="Give the number of working days."),
+    days = IntegerField(_l("Extend by (working days)"),
+                        validators=[InputRequired(message=_l("Give the number of working days.")),
                                     NumberRange(min=1, max=520)])
-    reason = TextAreaField("Why the body needs more time",
-                           validators=[DataRequired(message="Write the reason: the complainant reads it."),
+    reason = TextAreaField(_l("Why the body needs more time"),
+                           validators=[DataRequired(message=_l("Write the reason: the complainant reads it.")),
                                        Length(max=1000)],
-                           description="The complainant reads this on the follow-up page, and by SMS when they "
-                                       "gave a number. The deadline can be extended only once.")
-    submit = SubmitField("Extend the deadline")
+                           description=_l("The complainant reads this on the follow-up page, and by SMS when they "
+                                          "gave a number. The deadline can be extended only once."))
+    submit = SubmitField(_l("Extend the deadline"))
 
 
 class FindingsForm(CaseForm):
-    outcome = SelectField("Outcome", choices=[("", "Choose an outcome")] +
-                          [(o.value, label) for o, label in OUTCOME_LABELS.items()],
-                          validators=[DataRequired(message="Choose an outcome.")])
-    findings = TextAreaField("Findings", validators=[DataRequired(message="Write the findings."),
-                                                      Length(max=20000)])
-    submit = SubmitField("Save findings")
+    outcome = SelectField(_l("Outcome"), choices=[("", _l("Choose an outcome"))] +
+                          [(o.value, _l(label)) for o, label in OUTCOME_LABELS.items()],
+                          validators=[DataRequired(message=_l("Choose an outcome."))])
+    findings = TextAreaField(_l("Findings"), validators=[DataRequired(message=_l("Write the findings.")),
+                                                         Length(max=20000)])
+    submit = SubmitField(_l("Save findings"))
 
 
 class RecommendationForm(CaseForm):
-    text = TextAreaField("Recommendation to the security agency",
-                         validators=[DataRequired(message="Write the recommendation."), Length(max=20000)])
-    submit = SubmitField("Add recommendation")
+    text = TextAreaField(_l("Recommendation to the security agency"),
+                         validators=[DataRequired(message=_l("Write the recommendation.")), Length(max=20000)])
+    submit = SubmitField(_l("Add recommendation"))
 
 
 class RemedyForm(CaseForm):
-    status = SelectField("Carried out?", choices=[(s.value, label) for s, label in REMEDY_LABELS.items()])
-    submit = SubmitField("Update")
+    status = SelectField(_l("Carried out?"), choices=[(s.value, _l(label)) for s, label in REMEDY_LABELS.items()])
+    submit = SubmitField(_l("Update"))
 
 
 class DraftResponseForm(CaseForm):
-    text = TextAreaField("Draft public response", validators=[Optional(), Length(max=20000)],
-                         description="What the public will read once it is published. Leave out names, "
-                                     "numbers and places that could identify anyone.")
-    submit = SubmitField("Save draft")
+    text = TextAreaField(_l("Draft public response"), validators=[Optional(), Length(max=20000)],
+                         description=_l("What the public will read once it is published. Leave out names, "
+                                        "numbers and places that could identify anyone."))
+    submit = SubmitField(_l("Save draft"))
 
 
 class DeadlinesForm(FlaskForm):
-    acknowledge_days = IntegerField("Acknowledge within (working days)",
+    acknowledge_days = IntegerField(_l("Acknowledge within (working days)"),
                                     validators=[InputRequired(), NumberRange(min=1, max=60)])
-    acknowledge_days_urgent = IntegerField("Urgent: acknowledge within (working days)",
+    acknowledge_days_urgent = IntegerField(_l("Urgent: acknowledge within (working days)"),
                                            validators=[InputRequired(), NumberRange(min=1, max=60)])
-    respond_days = IntegerField("Respond within (working days)",
+    respond_days = IntegerField(_l("Respond within (working days)"),
                                 validators=[InputRequired(), NumberRange(min=1, max=520)])
-    respond_days_urgent = IntegerField("Urgent: respond within (working days)",
+    respond_days_urgent = IntegerField(_l("Urgent: respond within (working days)"),
                                        validators=[InputRequired(), NumberRange(min=1, max=520)])
-    submit = SubmitField("Save deadlines")
-
+    submit = SubmitField(_l("Save deadlines"))
 
 
 class HolidayForm(FlaskForm):
-    day = DateField("Date", validators=[InputRequired(message="Give the date as YYYY-MM-DD.")])
-    name = StringField("Name", validators=[DataRequired(message="Give the holiday's name."), Length(max=200)])
-    submit = SubmitField("Save holiday")
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date as YYYY-MM-DD."))])
+    name = StringField(_l("Name"),
+                       validators=[DataRequired(message=_l("Give the holiday's name.")), Length(max=200)])
+    submit = SubmitField(_l("Save holiday"))
 
 
 class HolidayImportForm(FlaskForm):
-    csv = TextAreaField("Holidays as CSV", validators=[DataRequired(message="Paste the holidays first."),
-                                                        Length(max=200_000)],
-                        description="One holiday a line: YYYY-MM-DD,Name (a date,name header may come first). "
-                                    "A bad line refuses the whole list.")
-    submit = SubmitField("Import holidays")
+    csv = TextAreaField(_l("Holidays as CSV"), validators=[DataRequired(message=_l("Paste the holidays first.")),
+                                                           Length(max=200_000)],
+                        description=_l("One holiday a line: YYYY-MM-DD,Name (a date,name header may come first). "
+                                       "A bad line refuses the whole list."))
+    submit = SubmitField(_l("Import holidays"))
 
 
 class RemoveHolidayForm(FlaskForm):
-    submit = SubmitField("Remove")
+    submit = SubmitField(_l("Remove"))

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from flask_babel import format_number, gettext
 from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
@@ -36,22 +37,22 @@ class ImportSummary:
 def _require_admin(user: User | None) -> None:
     """None is the command line, run by whoever runs the deployment."""
     if user is not None and user.role is not Role.ADMIN:
-        raise PermissionDeniedError("Only administrators change the holidays.")
+        raise PermissionDeniedError(gettext("Only administrators change the holidays."))
 
 
 def parse_day(raw: str, where: str = "") -> dt.date:
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:
-        raise DomainError(f"{where}{raw.strip()!r} is not a date written as YYYY-MM-DD.") from None
+        raise DomainError(where + gettext("%(value)s is not a date written as YYYY-MM-DD.", value=repr(raw.strip()))) from None
 
 
 def check_name(raw: str | None, where: str = "") -> str:
     name = " ".join((raw or "").split())
     if not name:
-        raise DomainError(f"{where}Give the holiday's name.")
+        raise DomainError(where + gettext("Give the holiday's name."))
     if len(name) > NAME_MAX:
-        raise DomainError(f"{where}The holiday's name is too long: at most {NAME_MAX} characters.")
+        raise DomainError(where + gettext("The holiday's name is too long: at most %(max)s characters.", max=NAME_MAX))
     return name
 
 
@@ -64,14 +65,14 @@ def parse_holiday_csv(text: str) -> list[HolidayLine]:
             continue
         if number == 1 and row[0].strip().lower() == "date":
             continue
-        where = f"Line {number}: "
+        where = gettext("Line %(number)s: ", number=number)
         if len(row) != 2:
-            raise DomainError(f"{where}expected two fields, a date and a name, separated by a comma.")
+            raise DomainError(where + gettext("expected two fields, a date and a name, separated by a comma."))
         lines.append(HolidayLine(parse_day(row[0], where), check_name(row[1], where)))
         if len(lines) > IMPORT_MAX_LINES:
-            raise DomainError(f"At most {IMPORT_MAX_LINES:,} holidays at once.")
+            raise DomainError(gettext("At most %(max)s holidays at once.", max=format_number(IMPORT_MAX_LINES)))
     if not lines:
-        raise DomainError("The file has no holidays: write one per line as YYYY-MM-DD,Name.")
+        raise DomainError(gettext("The file has no holidays: write one per line as YYYY-MM-DD,Name."))
     return lines
 
 

@@ -90,6 +90,21 @@ class Outcome(enum.Enum):
     POLICY_FAILURE = "policy_failure"
     NO_JURISDICTION = "no_jurisdiction"
 
+    @property
+    def label(self) -> str:
+        """How staff pages name the outcome (in English: pass it through gettext to show it)."""
+        return OUTCOME_LABELS[self]
+
+
+OUTCOME_LABELS = {
+    Outcome.SUBSTANTIATED: N_("Substantiated"),
+    Outcome.PARTLY_SUBSTANTIATED: N_("Partly substantiated"),
+    Outcome.NOT_SUBSTANTIATED: N_("Not substantiated"),
+    Outcome.UNFOUNDED: N_("Unfounded"),
+    Outcome.POLICY_FAILURE: N_("Policy failure"),
+    Outcome.NO_JURISDICTION: N_("No jurisdiction"),
+}
+
 
 class MessageKind(enum.Enum):
     NOTE = "note"  # internal, never shown to the complainant
@@ -338,6 +353,19 @@ class RemedyStatus(enum.Enum):
     IMPLEMENTED = "implemented"
     PARTLY_IMPLEMENTED = "partly_implemented"
     NOT_IMPLEMENTED = "not_implemented"
+
+    @property
+    def label(self) -> str:
+        """How staff pages name the remedy's state (in English: pass it through gettext to show it)."""
+        return REMEDY_LABELS[self]
+
+
+REMEDY_LABELS = {
+    RemedyStatus.PENDING: N_("Pending"),
+    RemedyStatus.IMPLEMENTED: N_("Implemented"),
+    RemedyStatus.PARTLY_IMPLEMENTED: N_("Partly implemented"),
+    RemedyStatus.NOT_IMPLEMENTED: N_("Not implemented"),
+}
 
 
 class Recommendation(TimestampMixin, Model):

@@ -102,15 +102,15 @@ def add_case_panel(panel: CasePanel) -> None:
 def fill_choices(form: FlaskForm, case: Case) -> None:
     """Choices of the select fields; the same on GET and POST so validation checks real options."""
     if isinstance(form, RouteForm):
-        form.body.choices = [("", "Choose a body")] + [(str(b.id), b.name) for b in all_bodies()
+        form.body.choices = [("", gettext("Choose a body"))] + [(str(b.id), b.name) for b in all_bodies()
                                                       if b.id != case.body_id]
     elif isinstance(form, CorrectForm):
-        form.theme.choices = [("", "Not known")] + [(str(t.id), t.name) for t in all_themes()]
-        form.actor.choices = [("", "Not known")] + [(str(a.id), a.name) for a in all_actors()]
-        form.region.choices = [("", "Not known")] + [(str(r.id), r.name) for r in all_regions()]
-        form.district.choices = [("", "Not known")] + [(str(d.id), d.name) for d in all_districts()]
+        form.theme.choices = [("", gettext("Not known"))] + [(str(t.id), t.name) for t in all_themes()]
+        form.actor.choices = [("", gettext("Not known"))] + [(str(a.id), a.name) for a in all_actors()]
+        form.region.choices = [("", gettext("Not known"))] + [(str(r.id), r.name) for r in all_regions()]
+        form.district.choices = [("", gettext("Not known"))] + [(str(d.id), d.name) for d in all_districts()]
     elif isinstance(form, AssignForm):
-        form.assignee.choices = [("", "Nobody")] + [(str(u.id), u.name) for u in assignable_investigators(case)]
+        form.assignee.choices = [("", gettext("Nobody"))] + [(str(u.id), u.name) for u in assignable_investigators(case)]
 
 
 def _defaults(name: str, case: Case) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
@@ -15,6 +16,7 @@ from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import (
     IN_PROGRESS,
     OPEN_STATUSES,
+    STATUS_LABELS,
     Case,
     CaseEvent,
     CaseMessage,
@@ -302,22 +304,37 @@ class TimelineItem:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def _status_words(code: str) -> str:
+    try:
+        return gettext(STATUS_LABELS[CaseStatus(code)])
+    except ValueError:  # a status no longer in the workflow, kept in an old event
+        return code.replace("_", " ")
+
+
 def _event_title(event: CaseEvent) -> str:
     detail = event.detail or {}
     if event.kind == "status":
         assert event.to_status is not None  # transition_case records both ends of every status event
         if event.from_status:
-            return f"Status: {event.from_status.replace('_', ' ')} → {event.to_status.replace('_', ' ')}"
-        return f"Status: {event.to_status.replace('_', ' ')}"
+            return gettext("Status: %(before)s → %(after)s", before=_status_words(event.from_status),
+                           after=_status_words(event.to_status))
+        return gettext("Status: %(status)s", status=_status_words(event.to_status))
+    if event.kind == "received":
+        return gettext("Complaint received")
+    if event.kind == "routed":
+        return gettext("Sent to %(body)s", body=detail["body"]) if detail.get("body") else gettext(
+            "Sent to another body")
+    if event.kind == "assigned":
+        return gettext("Assigned to %(name)s", name=detail["assignee"]) if detail.get("assignee") else gettext(
+            "Unassigned")
     titles = {
-        "received": "Complaint received",
-        "routed": f"Sent to {detail.get('body', 'another body')}",
-        "assigned": f"Assigned to {detail['assignee']}" if detail.get("assignee") else "Unassigned",
-        "recused": "A staff member recused (conflict of interest)",
-        "clock_paused": "Deadline clock stopped: waiting for the complainant",
-        "clock_resumed": "Deadline clock running again",
+        "recused": N_("A staff member recused (conflict of interest)"),
+        "clock_paused": N_("Deadline clock stopped: waiting for the complainant"),
+        "clock_resumed": N_("Deadline clock running again"),
     }
-    return titles.get(event.kind, event.kind.replace("_", " ").capitalize())
+    if event.kind in titles:
+        return gettext(titles[event.kind])
+    return event.kind.replace("_", " ").capitalize()
 
 
 def case_timeline(case: Case) -> list[TimelineItem]:
@@ -330,16 +347,22 @@ def case_timeline(case: Case) -> list[TimelineItem]:
         items.append(TimelineItem(
             event.created_at, event.kind, _event_title(event), text=detail.get("reason"),
             author=event.user.name if event.user else None, internal=not event.public, detail=detail))
-    titles = {MessageKind.NOTE: "Internal note", MessageKind.TO_COMPLAINANT: "Message to the complainant",
-              MessageKind.FROM_COMPLAINANT: "From the complainant"}
     for message in case.messages:
-        title = titles[message.kind]
-        if message.kind is MessageKind.TO_COMPLAINANT:
-            title += " (by SMS and web follow-up)" if message.channel.value == "sms" else " (web follow-up)"
+        title = _message_title(message)
         items.append(TimelineItem(
             message.created_at, message.kind.value, title, text=message.body,
             author=message.author.name if message.author else None, internal=message.kind is MessageKind.NOTE))
     return sorted(items, key=lambda item: item.at)
+
+
+def _message_title(message: CaseMessage) -> str:
+    if message.kind is MessageKind.NOTE:
+        return gettext("Internal note")
+    if message.kind is MessageKind.FROM_COMPLAINANT:
+        return gettext("From the complainant")
+    if message.channel.value == "sms":
+        return gettext("Message to the complainant (by SMS and web follow-up)")
+    return gettext("Message to the complainant (web follow-up)")
 
 
 def message_attachments(case: Case) -> dict[int | None, list]:

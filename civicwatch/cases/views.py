@@ -117,11 +117,11 @@ def _body_by_code(code: str | None) -> Body | None:
 
 def _filter_form() -> QueueFilterForm:
     form = QueueFilterForm(request.args)
-    form.theme.choices = [("", "Any theme")] + [(t.code, t.name) for t in all_themes()]
-    form.actor.choices = [("", "Anyone")] + [(a.code, a.name) for a in all_actors()]
-    form.region.choices = [("", "Any region")] + [(r.code, r.name) for r in all_regions()]
-    form.district.choices = [("", "Any district")] + [(d.code, d.name) for d in all_districts()]
-    form.body.choices = [("", "Any body")] + [(b.code, b.name) for b in all_bodies(active_only=False)]
+    form.theme.choices = [("", gettext("Any theme"))] + [(t.code, t.name) for t in all_themes()]
+    form.actor.choices = [("", gettext("Anyone"))] + [(a.code, a.name) for a in all_actors()]
+    form.region.choices = [("", gettext("Any region"))] + [(r.code, r.name) for r in all_regions()]
+    form.district.choices = [("", gettext("Any district"))] + [(d.code, d.name) for d in all_districts()]
+    form.body.choices = [("", gettext("Any body"))] + [(b.code, b.name) for b in all_bodies(active_only=False)]
     return form
 
 
@@ -409,7 +409,8 @@ def save_deadlines(body_id: int) -> ResponseReturnValue:
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
-            flash(f"Deadlines of {body.name} saved. They apply to cases it receives from now on.", "success")
+            flash(gettext("Deadlines of %(body)s saved. They apply to cases it receives from now on.", body=body.name),
+                  "success")
             return redirect(url_for("cases.deadlines", _anchor=f"body-{body.id}"))
     bodies = all_bodies(active_only=False)
     forms = {b.id: (form if b.id == body.id else _deadlines_form(b)) for b in bodies}
@@ -444,7 +445,8 @@ def add_holiday() -> ResponseReturnValue:
         form.form_errors.append(exc.message)
         return _render_holidays(exc.status, form=form)
     db.session.commit()
-    flash(f"{holiday.name} on {holiday.day.isoformat()} is a holiday. Deadlines set from now on skip it.", "success")
+    flash(gettext("%(name)s on %(date)s is a holiday. Deadlines set from now on skip it.", name=holiday.name,
+                  date=holiday.day.isoformat()), "success")
     return redirect(url_for("cases.holiday_list"))
 
 
@@ -461,8 +463,8 @@ def import_holidays() -> ResponseReturnValue:
         form.form_errors.append(exc.message)
         return _render_holidays(exc.status, import_form=form)
     db.session.commit()
-    flash(f"Holidays imported: {summary.added} added, {summary.renamed} renamed, {summary.unchanged} unchanged.",
-          "success")
+    flash(gettext("Holidays imported: %(added)s added, %(renamed)s renamed, %(unchanged)s unchanged.",
+                  added=summary.added, renamed=summary.renamed, unchanged=summary.unchanged), "success")
     return redirect(url_for("cases.holiday_list"))
 
 
@@ -474,5 +476,5 @@ def remove_holiday(holiday_id: int) -> ResponseReturnValue:
         abort(400)
     holidays.remove_holiday(current_user, holiday)
     db.session.commit()
-    flash("Holiday removed. Deadlines set from now on count that day.", "success")
+    flash(gettext("Holiday removed. Deadlines set from now on count that day."), "success")
     return redirect(url_for("cases.holiday_list"))

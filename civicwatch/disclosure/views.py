@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
 from civicwatch.accounts.permissions import staff_required
@@ -48,7 +49,7 @@ def request_identity(case_id: int) -> ResponseReturnValue:
         raise DomainError("Choose who will see the identity.") from None
     operations.request_disclosure(case, current_user, scope, form.reason.data, form.recipient.data)
     db.session.commit()
-    flash("Your request was sent to the identity custodians.")
+    flash(gettext("Your request was sent to the identity custodians."))
     return redirect(url_for("disclosure.identity", case_id=case.id))
 
 
@@ -69,7 +70,7 @@ def request_original(case_id: int, attachment_id: int) -> ResponseReturnValue:
     item = _load_attachment(case_id, attachment_id)
     operations.request_original(item, current_user, OriginalRequestForm().reason.data)
     db.session.commit()
-    flash("Your request was sent to the custodians.")
+    flash(gettext("Your request was sent to the custodians."))
     return redirect(url_for("disclosure.original", case_id=case_id, attachment_id=attachment_id))
 
 
@@ -107,7 +108,7 @@ def approve(request_id: int) -> ResponseReturnValue:
     operations.approve_disclosure(operations.load_request(request_id), current_user, form.hours.data,
                                   form.legal_bar.data, form.note.data)
     db.session.commit()
-    flash("Request approved.")
+    flash(gettext("Request approved."))
     return redirect(url_for("disclosure.queue"))
 
 
@@ -116,5 +117,5 @@ def approve(request_id: int) -> ResponseReturnValue:
 def refuse(request_id: int) -> ResponseReturnValue:
     operations.refuse_disclosure(operations.load_request(request_id), current_user, RefuseForm().note.data)
     db.session.commit()
-    flash("Request refused.")
+    flash(gettext("Request refused."))
     return redirect(url_for("disclosure.queue"))

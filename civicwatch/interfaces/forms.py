@@ -1,16 +1,17 @@
 """The administrators' form for Open311 API keys."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 
 class ApiKeyForm(FlaskForm):
-    name = StringField("Who the key is for", validators=[DataRequired("Name the client."), Length(max=200)],
-                       description="For example: 'Civic app of the Freetown youth network'.")
-    submit = SubmitField("Issue a key")
+    name = StringField(_l("Who the key is for"), validators=[DataRequired(_l("Name the client.")), Length(max=200)],
+                       description=_l("For example: 'Civic app of the Freetown youth network'."))
+    submit = SubmitField(_l("Issue a key"))
 
 
 class RevokeApiKeyForm(FlaskForm):
-    submit = SubmitField("Revoke")
+    submit = SubmitField(_l("Revoke"))

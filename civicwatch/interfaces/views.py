@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -477,5 +478,5 @@ def revoke_api_key(key_id: int) -> ResponseReturnValue:
     key = db.session.get(ApiKey, key_id) or abort(404)
     operations.revoke_api_key(key, current_user)
     db.session.commit()
-    flash(f"The key for {key.name} is revoked.", "success")
+    flash(gettext("The key for %(name)s is revoked.", name=key.name), "success")
     return redirect(url_for("interfaces.api_keys"))

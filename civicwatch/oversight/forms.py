@@ -1,6 +1,8 @@
 """The audit log's filters: a GET form (no CSRF token: it changes nothing), bookmarkable."""
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SearchField, SelectField
 from wtforms.validators import Length, Optional
@@ -14,16 +16,17 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    reference = SearchField("Case reference", validators=[Optional(), Length(max=32)],
+    reference = SearchField(_l("Case reference"), validators=[Optional(), Length(max=32)],
                             render_kw={"placeholder": "CW-2026-000123", "spellcheck": "false"})
-    action = SelectField("What happened", default="", validate_choice=True)
-    user = SelectField("Who", default="", validate_choice=True)
-    body = SelectField("Cases of", default="", validate_choice=True)
-    since = DateField("From", validators=[Optional()])
-    until = DateField("Until", validators=[Optional()])
+    action = SelectField(_l("What happened"), default="", validate_choice=True)
+    user = SelectField(_l("Who"), default="", validate_choice=True)
+    body = SelectField(_l("Cases of"), default="", validate_choice=True)
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
 
     def fill(self, staff: list[User], bodies: list[Body]) -> None:
-        self.action.choices = [("", "Anything")] + list(ACTION_GROUPS.items()) + sorted(
-            ACTION_WORDS.items(), key=lambda item: item[1])
-        self.user.choices = [("", "Anyone")] + [(str(u.id), f"{u.name} ({u.role.value})") for u in staff]
-        self.body.choices = [("", "Any body")] + [(str(b.id), b.name) for b in bodies]
+        groups = [(code, gettext(words)) for code, words in ACTION_GROUPS.items()]
+        actions = sorted(((code, gettext(words)) for code, words in ACTION_WORDS.items()), key=lambda item: item[1])
+        self.action.choices = [("", gettext("Anything")), *groups, *actions]
+        self.user.choices = [("", gettext("Anyone")), *((str(u.id), f"{u.name} ({gettext(u.role.label)})") for u in staff)]
+        self.body.choices = [("", gettext("Any body")), *((str(b.id), b.name) for b in bodies)]

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_date, format_datetime, gettext
 from sqlalchemy import select
 
 from civicwatch.accounts.models import User
@@ -15,60 +16,61 @@ from civicwatch.audit.queries import audit_entries
 from civicwatch.cases.models import Case
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Body
 
 PAGE_SIZE = 50
 
 ACTION_WORDS = {
-    "case.view": "Opened the case", "case.submit": "Complaint received", "case.route": "Routed the case",
-    "case.override_body": "Sent the case to another body", "case.correct": "Corrected the classification",
-    "case.assign": "Assigned the case", "case.recuse": "Recused from the case", "case.note": "Added an internal note",
-    "case.message": "Messaged the complainant", "case.complainant_message": "The complainant wrote",
-    "case.urgent_by_sender": "The complainant said someone is in danger now",
-    "case.clock_pause": "Stopped the deadline clock", "case.clock_resume": "Restarted the deadline clock",
-    "case.extend_deadline": "Extended the deadline to answer", "case.deadline_reminder": "Deadline reminder sent",
-    "case.deadline_escalation": "Passed deadline escalated",
-    "case.findings": "Recorded the findings", "case.recommend": "Added a recommendation",
-    "case.remedy": "Updated a remedy", "case.draft_response": "Saved the draft public response",
-    "case.rate": "The complainant rated the answer", "case.appeal_route": "Appeal routed",
-    "case.accept": "Accepted the case", "case.acknowledge": "Acknowledged the complaint",
-    "case.investigate": "Started the investigation", "case.respond": "Sent the answer",
-    "case.close": "Closed the case", "case.reopen": "Reopened the case", "case.reroute": "Sent back for acknowledgement",
-    "case.reject": "Rejected the case", "case.refer": "Referred the case outside", "case.withdraw": "Withdrawn",
-    "attachment.view": "Opened an attached file",
-    "publication.view": "Opened a public answer", "publication.draft": "Started a public answer",
-    "publication.edit": "Edited a public answer", "publication.discard": "Discarded a draft answer",
-    "publication.submit": "Submitted an answer for approval", "publication.approve": "Approved and published an answer",
-    "publication.supersede": "Replaced by a newer version",
-    "publication.send_back": "Sent an answer back to its author", "publication.withdraw": "Withdrew a public answer",
-    "user.login": "Signed in", "user.logout": "Signed out", "user.create": "Created a staff account",
-    "user.activate": "Activated or deactivated an account", "user.change_password": "Changed the password",
-    "user.reauth_failed": "Wrong current password", "user.sign_in_blocked": "Sign-in paused after wrong passwords",
-    "user.totp_enrol": "Set up two-factor sign-in", "user.totp_verify": "Entered a sign-in code",
-    "user.totp_failed": "Wrong sign-in code", "user.totp_locked": "Two-factor sign-in locked",
-    "user.totp_reset": "Reset an authenticator", "user.totp_unlock": "Unlocked two-factor sign-in",
-    "audit.view_case": "Read a case's audit log", "audit.view_user": "Read a staff member's audit log",
-    "routing.rule_create": "Added a routing rule", "routing.rule_update": "Changed a routing rule",
-    "routing.rule_delete": "Deleted a routing rule", "routing.threshold": "Changed the routing threshold",
-    "body.deadlines": "Changed a body's deadlines", "taxonomy.load": "Loaded the taxonomy",
-    "holiday.set": "Added or renamed a holiday", "holiday.remove": "Removed a holiday",
-    "holiday.import": "Imported holidays",
-    "taxonomy.load_rules": "Loaded the routing rules", "model.train": "Trained the classifier",
-    "api_key.issue": "Issued an API key", "api_key.revoke": "Revoked an API key",
-    "open311.request": "Complaint received through Open311", "outbox.retry": "Sent a failed text again",
-    "sms_inbox.retry": "Gave set-aside texts to the worker again",
+    "case.view": N_("Opened the case"), "case.submit": N_("Complaint received"), "case.route": N_("Routed the case"),
+    "case.override_body": N_("Sent the case to another body"), "case.correct": N_("Corrected the classification"),
+    "case.assign": N_("Assigned the case"), "case.recuse": N_("Recused from the case"), "case.note": N_("Added an internal note"),
+    "case.message": N_("Messaged the complainant"), "case.complainant_message": N_("The complainant wrote"),
+    "case.urgent_by_sender": N_("The complainant said someone is in danger now"),
+    "case.clock_pause": N_("Stopped the deadline clock"), "case.clock_resume": N_("Restarted the deadline clock"),
+    "case.extend_deadline": N_("Extended the deadline to answer"), "case.deadline_reminder": N_("Deadline reminder sent"),
+    "case.deadline_escalation": N_("Passed deadline escalated"),
+    "case.findings": N_("Recorded the findings"), "case.recommend": N_("Added a recommendation"),
+    "case.remedy": N_("Updated a remedy"), "case.draft_response": N_("Saved the draft public response"),
+    "case.rate": N_("The complainant rated the answer"), "case.appeal_route": N_("Appeal routed"),
+    "case.accept": N_("Accepted the case"), "case.acknowledge": N_("Acknowledged the complaint"),
+    "case.investigate": N_("Started the investigation"), "case.respond": N_("Sent the answer"),
+    "case.close": N_("Closed the case"), "case.reopen": N_("Reopened the case"), "case.reroute": N_("Sent back for acknowledgement"),
+    "case.reject": N_("Rejected the case"), "case.refer": N_("Referred the case outside"), "case.withdraw": N_("Withdrawn"),
+    "attachment.view": N_("Opened an attached file"),
+    "publication.view": N_("Opened a public answer"), "publication.draft": N_("Started a public answer"),
+    "publication.edit": N_("Edited a public answer"), "publication.discard": N_("Discarded a draft answer"),
+    "publication.submit": N_("Submitted an answer for approval"), "publication.approve": N_("Approved and published an answer"),
+    "publication.supersede": N_("Replaced by a newer version"),
+    "publication.send_back": N_("Sent an answer back to its author"), "publication.withdraw": N_("Withdrew a public answer"),
+    "user.login": N_("Signed in"), "user.logout": N_("Signed out"), "user.create": N_("Created a staff account"),
+    "user.activate": N_("Activated or deactivated an account"), "user.change_password": N_("Changed the password"),
+    "user.reauth_failed": N_("Wrong current password"), "user.sign_in_blocked": N_("Sign-in paused after wrong passwords"),
+    "user.totp_enrol": N_("Set up two-factor sign-in"), "user.totp_verify": N_("Entered a sign-in code"),
+    "user.totp_failed": N_("Wrong sign-in code"), "user.totp_locked": N_("Two-factor sign-in locked"),
+    "user.totp_reset": N_("Reset an authenticator"), "user.totp_unlock": N_("Unlocked two-factor sign-in"),
+    "audit.view_case": N_("Read a case's audit log"), "audit.view_user": N_("Read a staff member's audit log"),
+    "routing.rule_create": N_("Added a routing rule"), "routing.rule_update": N_("Changed a routing rule"),
+    "routing.rule_delete": N_("Deleted a routing rule"), "routing.threshold": N_("Changed the routing threshold"),
+    "body.deadlines": N_("Changed a body's deadlines"), "taxonomy.load": N_("Loaded the taxonomy"),
+    "holiday.set": N_("Added or renamed a holiday"), "holiday.remove": N_("Removed a holiday"),
+    "holiday.import": N_("Imported holidays"),
+    "taxonomy.load_rules": N_("Loaded the routing rules"), "model.train": N_("Trained the classifier"),
+    "api_key.issue": N_("Issued an API key"), "api_key.revoke": N_("Revoked an API key"),
+    "open311.request": N_("Complaint received through Open311"), "outbox.retry": N_("Sent a failed text again"),
+    "sms_inbox.retry": N_("Gave set-aside texts to the worker again"),
 }
 ACTION_GROUPS = {
-    "case.": "Any change to or view of a case", "publication.": "Public answers",
-    "user.": "Sign-ins and staff accounts", "audit.": "Reading the audit log",
-    "routing.": "Routing rules", "attachment.": "Attached files",
+    "case.": N_("Any change to or view of a case"), "publication.": N_("Public answers"),
+    "user.": N_("Sign-ins and staff accounts"), "audit.": N_("Reading the audit log"),
+    "routing.": N_("Routing rules"), "attachment.": N_("Attached files"),
 }
 OBJECT_WORDS = {
-    "cases": "case", "users": "staff account", "publications": "public answer", "bodies": "oversight body",
-    "routing_rules": "routing rule", "api_keys": "API key", "outbound_messages": "text message",
-    "attachments": "attached file", "recommendations": "recommendation", "case_messages": "message",
-    "settings": "setting", "classifier_models": "classifier model", "holidays": "holiday",
-    "deadline_alerts": "deadline alert",
+    "cases": N_("case"), "users": N_("staff account"), "publications": N_("public answer"), "bodies": N_("oversight body"),
+    "routing_rules": N_("routing rule"), "api_keys": N_("API key"), "outbound_messages": N_("text message"),
+    "attachments": N_("attached file"), "recommendations": N_("recommendation"), "case_messages": N_("message"),
+    "settings": N_("setting"), "classifier_models": N_("classifier model"), "holidays": N_("holiday"),
+    "deadline_alerts": N_("deadline alert"),
 }
 PERSON_FIELDS = frozenset({"assigned_to", "recused", "author", "approver", "user", "user_id", "by"})
 BODY_FIELDS = frozenset({"body_id"})
@@ -76,13 +78,15 @@ BODY_FIELDS = frozenset({"body_id"})
 
 def action_words(action: str) -> str:
     if action in ACTION_WORDS:
-        return ACTION_WORDS[action]
+        return gettext(ACTION_WORDS[action])
     subject, _, verb = action.partition(".")
     return f"{subject.replace('_', ' ').capitalize()}: {verb.replace('_', ' ')}" if verb else action
 
 
 def object_words(object_type: str) -> str:
-    return OBJECT_WORDS.get(object_type, object_type.replace("_", " "))
+    if object_type in OBJECT_WORDS:
+        return gettext(OBJECT_WORDS[object_type])
+    return object_type.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ class AuditPage:
                 return self.bodies[value]
             return value
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return gettext("yes") if value else gettext("no")
         if isinstance(value, str):
             return _plain_string(value)
         return value
@@ -127,7 +131,10 @@ def _plain_string(value: str) -> str:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         return value.replace("_", " ") if value.islower() and " " not in value else value
-    return moment.strftime("%d %b %Y %H:%M UTC") if "T" in value or " " in value else moment.strftime("%d %b %Y")
+    # The same patterns as the datetime and date filters, with the month named in the reader's language.
+    if "T" in value or " " in value:
+        return format_datetime(moment, "dd MMM y, HH:mm 'UTC'")
+    return format_date(moment.date(), "dd MMM y")
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -74,10 +75,10 @@ def log() -> ResponseReturnValue:
     if reference:
         case = db.session.scalar(visible_cases(current_user).where(Case.reference == reference))
         if case is None:
-            raise NotFoundError(f"There is no case {reference}.")
+            raise NotFoundError(gettext("There is no case %(reference)s.", reference=reference))
         kept: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("reference", "before", "after") and v}
         return redirect(url_for("audit.case_log", case_id=case.id, **kept))
-    return _render("Audit log")
+    return _render(gettext("Audit log"))
 
 
 @blueprint.route("/cases/<int:case_id>")
@@ -86,7 +87,7 @@ def case_log(case_id: int) -> ResponseReturnValue:
     case = load_case(current_user, case_id)  # 404 for a case the reader is recused from, as on the case page
     record_audit(current_user, "audit.view_case", case)  # reading a case's trail is itself on the record
     db.session.commit()
-    return _render(f"Audit log of {case.reference}", case_id=case_id, subject_case=case)
+    return _render(gettext("Audit log of %(name)s", name=case.reference), case_id=case_id, subject_case=case)
 
 
 @blueprint.route("/users/<int:user_id>")
@@ -94,7 +95,7 @@ def case_log(case_id: int) -> ResponseReturnValue:
 def user_log(user_id: int) -> ResponseReturnValue:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFoundError("There is no such staff member.")
+        raise NotFoundError(gettext("There is no such staff member."))
     record_audit(current_user, "audit.view_user", user)
     db.session.commit()
-    return _render(f"Audit log of {user.name}", user_id=user_id, subject_user=user)
+    return _render(gettext("Audit log of %(name)s", name=user.name), user_id=user_id, subject_user=user)

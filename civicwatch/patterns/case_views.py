@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import abort, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -23,6 +24,7 @@ from civicwatch.cases.views import blueprint, chosen, perform
 from civicwatch.database import utcnow
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.patterns import operations, sharing
 from civicwatch.patterns.forms import (
     AllegationForm,
@@ -103,7 +105,35 @@ def subjects_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> s
 
 
 def _fill_link_choices(form: FlaskForm, subjects: list[Subject]) -> None:
-    form.subject.choices = [("", "Choose a subject")] + [(str(s.id), subject_label(s)) for s in subjects]
+    form.subject.choices = [("", gettext("Choose a subject"))] + [(str(s.id), subject_label(s)) for s in subjects]
+
+
+# The states of links, relations and shares, and why a case looks related, as the case page names them (the
+# codes stay in the data).
+STATE_WORDS = {
+    "proposed": N_("proposed"), "confirmed": N_("confirmed"), "rejected": N_("rejected"), "linked": N_("linked"),
+    "dismissed": N_("dismissed"), "pending": N_("pending"), "approved": N_("approved"), "expired": N_("expired"),
+    "refused": N_("refused"), "revoked": N_("revoked"),
+}
+REASON_WORDS = {"same_place": N_("same place"), "same_subject": N_("same subject"), "same_theme": N_("same theme"),
+                "same_day": N_("same day")}
+
+
+@blueprint.app_template_filter("pattern_state")
+def pattern_state(code: str) -> str:
+    return gettext(STATE_WORDS[code]) if code in STATE_WORDS else code.replace("_", " ")
+
+
+@blueprint.app_template_filter("relation_reasons")
+def relation_reasons(reasons: list[str]) -> str:
+    """["text 0.83", "same_place"] in words: the text similarity, then the facts the cases share."""
+    words = []
+    for reason in reasons:
+        if reason.startswith("text "):
+            words.append(gettext("text %(score)s", score=reason.removeprefix("text ")))
+        else:
+            words.append(gettext(REASON_WORDS[reason]) if reason in REASON_WORDS else reason.replace("_", " "))
+    return ", ".join(words)
 
 
 @dataclass(frozen=True)
@@ -123,7 +153,7 @@ def _related_view(case: Case, user: User, relation: CaseRelation, now: dt.dateti
     other_id = relation.related_case_id if relation.case_id == case.id else relation.case_id
     other = db.session.get(Case, other_id) if can_open(user, other_id) else None
     holder_case = other or db.session.get(Case, other_id)
-    holder = holder_case.body.name if holder_case is not None and holder_case.body else "the triage queue"
+    holder = holder_case.body.name if holder_case is not None and holder_case.body else gettext("the triage queue")
     if other is not None or holder_case is None:
         return RelatedView(relation, other, holder, None, None, False)
     asking_body = holder_case.body_id
@@ -171,7 +201,7 @@ def add_allegation(case_id: int) -> ResponseReturnValue:
 
     def act(case: Case) -> str:
         operations.add_allegation(case, current_user, _fields(form))
-        return "Allegation added."
+        return gettext("Allegation added.")
 
     return perform(case_id, NEW, form, act)
 
@@ -185,9 +215,9 @@ def update_allegation(case_id: int, allegation_id: int) -> ResponseReturnValue:
     def act(case: Case) -> str:
         allegation = allegation_of(case, allegation_id)
         if allegation is None:
-            raise NotFoundError("There is no such allegation on this case.")
+            raise NotFoundError(gettext("There is no such allegation on this case."))
         operations.update_allegation(case, current_user, allegation, _fields(form))
-        return "Allegation saved."
+        return gettext("Allegation saved.")
 
     return perform(case_id, f"allegation:{allegation_id}", form, act)
 
@@ -200,7 +230,7 @@ def link_subject(case_id: int) -> ResponseReturnValue:
 
     def act(case: Case) -> str:
         operations.link_subject(case, current_user, chosen(Subject, form.subject.data))
-        return "Subject linked to the case."
+        return gettext("Subject linked to the case.")
 
     return perform(case_id, LINK, form, act)
 
@@ -215,9 +245,9 @@ def decide_subject_link(case_id: int, link_id: int, decision: str) -> ResponseRe
     def act(case: Case) -> str:
         link = subject_link_of(case, current_user, link_id)
         if link is None:
-            raise NotFoundError("There is no such subject on this case.")
+            raise NotFoundError(gettext("There is no such subject on this case."))
         operations.decide_subject_link(case, current_user, link, decision == "confirm")
-        return "Subject confirmed." if decision == "confirm" else "Subject rejected."
+        return gettext("Subject confirmed.") if decision == "confirm" else gettext("Subject rejected.")
 
     return perform(case_id, f"subject:{link_id}", form, act)
 
@@ -235,11 +265,11 @@ def decide_relation(case_id: int, relation_id: int, action: str) -> ResponseRetu
     def act(case: Case) -> str:
         relation = relation_of(case, relation_id)
         if relation is None:
-            raise NotFoundError("There is no such related case on this case.")
+            raise NotFoundError(gettext("There is no such related case on this case."))
         if action == "request-share":
             sharing.request_share(case, current_user, relation)
-            return "The body that holds the related case is asked to share it."
+            return gettext("The body that holds the related case is asked to share it.")
         operations.decide_relation(case, current_user, relation, action == "link")
-        return "The cases are linked." if action == "link" else "The suggestion is dismissed."
+        return gettext("The cases are linked.") if action == "link" else gettext("The suggestion is dismissed.")
 
     return perform(case_id, f"relation:{relation_id}", form, act)

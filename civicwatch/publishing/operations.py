@@ -15,13 +15,14 @@ from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.identity import contact_of
-from civicwatch.cases.models import Case, CaseEvent
+from civicwatch.cases.models import STATUS_LABELS, Case, CaseEvent
 from civicwatch.cases.notifications import FEEDBACK_BY_TEXT, PUBLISHED_NEWS, notify_complainant, sms_prefix
 from civicwatch.cases.workflow import REASON_MAX
 from civicwatch.crypto import DecryptionError
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.publishing import permissions
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.publishing.redaction import (
@@ -82,12 +83,16 @@ def _local_digits(phone: str) -> str:
     return digits[-8:] if len(digits) >= 8 else ""
 
 
+LEAK_WORDS = {"name": N_("the complainant's name"), "email address": N_("the complainant's email address"),
+              "phone number": N_("the complainant's phone number")}
+
+
 def _refuse_leaks(case: Case, publication: Publication) -> None:
     leaks = leaked_details(case, (publication.summary, publication.response))
     if leaks:
-        raise DomainError(
-            "The published text still contains the complainant's " + " and ".join(leaks)
-            + ". Hide it before this answer can go further.")
+        details = gettext(" and ").join(gettext(LEAK_WORDS[leak]) for leak in leaks)
+        raise DomainError(gettext("The published text still contains %(details)s. Hide it before this answer can go "
+                                  "further.", details=details))
 
 
 # ---------------------------------------------------------------- drafting
@@ -119,8 +124,8 @@ def start_publication(case: Case, user: User) -> Publication:
     pending = db.session.scalar(select(Publication).where(
         Publication.case_id == case.id, Publication.status.in_((P.DRAFT, P.AWAITING_APPROVAL))))
     if pending is not None:
-        raise ConflictError(f"Version {pending.version} of this answer is already being prepared. Continue "
-                            "with it, or discard it first.")
+        raise ConflictError(gettext("Version %(version)s of this answer is already being prepared. Continue with "
+                                    "it, or discard it first.", version=pending.version))
     version = (db.session.scalar(select(func.max(Publication.version)).where(Publication.case_id == case.id)) or 0) + 1
     publication = Publication(
         case=case, version=version, status=P.DRAFT, author_id=user.id,
@@ -133,7 +138,7 @@ def start_publication(case: Case, user: User) -> Publication:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise ConflictError("Someone started a draft for this case at the same moment. Reload the page.") from None
+        raise ConflictError(gettext("Someone started a draft for this case at the same moment. Reload the page.")) from None
     record_audit(user, "publication.draft", publication, case=case,
                  after={"version": version, "proposals": len(publication.redactions)})
     return publication
@@ -204,7 +209,7 @@ def _terms(raw: str | None) -> list[str]:
     terms = [" ".join(line.split()) for line in (raw or "").splitlines()]
     unique = list(dict.fromkeys(term for term in terms if term))
     if len(unique) > EXTRA_TERMS_MAX:
-        raise DomainError(f"List at most {EXTRA_TERMS_MAX} words or phrases to hide.")
+        raise DomainError(gettext("List at most %(max)s words or phrases to hide.", max=EXTRA_TERMS_MAX))
     return unique
 
 
@@ -222,7 +227,7 @@ def submit_publication(publication: Publication, user: User) -> None:
     """The author hands the redacted text to a colleague for approval."""
     permissions.require_edit(user, publication)
     if not publication.summary.strip() or not publication.response.strip():
-        raise DomainError("Write both the public summary and the response before submitting.")
+        raise DomainError(gettext("Write both the public summary and the response before submitting."))
     _refuse_leaks(publication.case, publication)
     publication.submitted_at = utcnow()
     transition_publication(publication, P.AWAITING_APPROVAL, user)
@@ -233,7 +238,7 @@ def send_back_publication(publication: Publication, user: User, note: str | None
     permissions.require_send_back(user, publication)
     note = " ".join((note or "").split())[:REASON_MAX] or None
     if note is None and user.id != publication.author_id:
-        raise DomainError("Tell the author what to change.")
+        raise DomainError(gettext("Tell the author what to change."))
     publication.review_note = note
     transition_publication(publication, P.DRAFT, user, after={"note": note})
 
@@ -244,9 +249,10 @@ def approve_publication(publication: Publication, user: User, confirmed: bool) -
     permissions.require_approve(user, publication)
     case = publication.case
     if case.status not in ANSWERED:
-        raise InvalidTransitionError(f"The case is {case.status.value} now; only an answered case is published.")
+        raise InvalidTransitionError(gettext("The case is %(status)s now; only an answered case is published.",
+                                             status=gettext(STATUS_LABELS[case.status]).lower()))
     if not confirmed:
-        raise DomainError("Confirm that you read the published text and that it identifies no one.")
+        raise DomainError(gettext("Confirm that you read the published text and that it identifies no one."))
     _refuse_leaks(case, publication)
     now = utcnow()
     previous = db.session.scalar(select(Publication).where(Publication.case_id == case.id,
@@ -278,9 +284,9 @@ def withdraw_publication(publication: Publication, user: User, reason: str | Non
     permissions.require_withdraw(user, publication)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise DomainError("Give the reason the public will read.")
+        raise DomainError(gettext("Give the reason the public will read."))
     if len(reason) > 1000:
-        raise DomainError("Keep the reason under 1,000 characters.")
+        raise DomainError(gettext("Keep the reason under 1,000 characters."))
     now = utcnow()
     publication.withdrawn_at, publication.withdrawn_by_id, publication.withdraw_reason = now, user.id, reason
     db.session.add(CaseEvent(case=publication.case, kind="answer_withdrawn", public=True, created_at=now,

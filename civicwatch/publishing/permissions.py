@@ -7,16 +7,17 @@ back a submitted answer or withdraw a published one.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from civicwatch.accounts.models import User
 from civicwatch.cases.feedback import ANSWERED
-from civicwatch.cases.models import Case
+from civicwatch.cases.models import STATUS_LABELS, Case
 from civicwatch.cases.permissions import load_case, visible_cases
 from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication, PublicationStatus
-from civicwatch.publishing.workflow import NOT_A_PUBLISHER, is_publisher, refusal
+from civicwatch.publishing.workflow import is_publisher, not_a_publisher, refusal
 
 P = PublicationStatus
 # Editing and discarding a draft belong to whoever may submit it: its author.
@@ -29,7 +30,7 @@ def load_publication(user: User, publication_id: int) -> Publication:
         select(Publication).where(Publication.id == publication_id,
                                   Publication.case_id.in_(visible_cases(user).with_only_columns(Case.id))))
     if publication is None:
-        raise NotFoundError("There is no publication with that number, or you do not have access to it.")
+        raise NotFoundError(gettext("There is no publication with that number, or you do not have access to it."))
     return publication
 
 
@@ -59,16 +60,17 @@ def may_withdraw(user: User, publication: Publication) -> bool:
 
 def require_start(user: User, case: Case) -> None:
     if not is_publisher(user):
-        raise PermissionDeniedError(NOT_A_PUBLISHER.format(role=user.role.value))
+        raise PermissionDeniedError(not_a_publisher(user))
     if case.status not in ANSWERED:
         raise InvalidTransitionError(
-            f"Only an answered case can have a public answer. This case is {case.status.value}.")
+            gettext("Only an answered case can have a public answer. This case is %(status)s.",
+                    status=gettext(STATUS_LABELS[case.status]).lower()))
 
 
 def require_edit(user: User, publication: Publication) -> None:
     error = refusal(user, publication, EDIT)
     if isinstance(error, InvalidTransitionError):
-        raise InvalidTransitionError("This answer is no longer a draft, so it cannot be changed.")
+        raise InvalidTransitionError(gettext("This answer is no longer a draft, so it cannot be changed."))
     if error is not None:
         raise error
 

@@ -11,15 +11,19 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
+
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
 from civicwatch.errors import DomainError, InvalidTransitionError, PermissionDeniedError
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.publishing.models import Publication, PublicationStatus
 
 P = PublicationStatus
 PUBLISHERS = frozenset({Role.ADMIN, Role.INVESTIGATOR})
-NOT_A_PUBLISHER = "Your role ({role}) cannot publish answers: administrators and the body's investigators can."
+NOT_A_PUBLISHER = N_("Your role (%(role)s) cannot publish answers: administrators and the body's investigators "
+                     "can.")
 
 
 class Actor(enum.Enum):
@@ -43,32 +47,42 @@ class Transition:
 
 TRANSITIONS: dict[tuple[PublicationStatus, PublicationStatus], Transition] = {
     (P.DRAFT, P.AWAITING_APPROVAL): Transition(
-        "submit", AUTHOR, "Only the author of a draft changes it; you can approve or send it back once it is "
-                          "submitted."),
+        "submit", AUTHOR, N_("Only the author of a draft changes it; you can approve or send it back once it is "
+                             "submitted.")),
     # The reviewer sends it back with a note; the author may take back their own submission.
     (P.AWAITING_APPROVAL, P.DRAFT): Transition("send_back", ANY_PUBLISHER),
     (P.AWAITING_APPROVAL, P.PUBLISHED): Transition(
-        "approve", REVIEWER, "Another staff member must approve what you wrote: that is the point of a second "
-                             "pair of eyes."),
+        "approve", REVIEWER, N_("Another staff member must approve what you wrote: that is the point of a "
+                                "second pair of eyes.")),
     # Made by whoever approves the next version: one live answer per case.
     (P.PUBLISHED, P.SUPERSEDED): Transition("supersede", ANY_PUBLISHER),
     (P.PUBLISHED, P.WITHDRAWN): Transition("withdraw", ANY_PUBLISHER),
 }
 
 STATUS_WORDS = {
-    P.DRAFT: "a draft",
-    P.AWAITING_APPROVAL: "an answer awaiting approval",
-    P.PUBLISHED: "a published answer",
-    P.SUPERSEDED: "an answer a newer version replaced",
-    P.WITHDRAWN: "a withdrawn answer",
+    P.DRAFT: N_("a draft"),
+    P.AWAITING_APPROVAL: N_("an answer awaiting approval"),
+    P.PUBLISHED: N_("a published answer"),
+    P.SUPERSEDED: N_("an answer a newer version replaced"),
+    P.WITHDRAWN: N_("a withdrawn answer"),
 }
-ACTION_WORDS = {
-    "submit": "submitted for approval",
-    "send_back": "sent back to its author",
-    "approve": "approved",
-    "supersede": "superseded",
-    "withdraw": "withdrawn",
+# Why a move to the status is not possible now, one sentence per status (a translation agrees with its subject).
+NOT_NOW = {
+    P.AWAITING_APPROVAL: N_("Only a draft can be submitted for approval; this is %(status)s. Reload the page to see "
+                            "what can be done now."),
+    P.DRAFT: N_("Only an answer awaiting approval can be sent back to its author; this is %(status)s. Reload the "
+                "page to see what can be done now."),
+    P.PUBLISHED: N_("Only an answer awaiting approval can be approved; this is %(status)s. Reload the page to see "
+                    "what can be done now."),
+    P.SUPERSEDED: N_("Only a published answer can be superseded; this is %(status)s. Reload the page to see what "
+                     "can be done now."),
+    P.WITHDRAWN: N_("Only a published answer can be withdrawn; this is %(status)s. Reload the page to see what "
+                    "can be done now."),
 }
+
+
+def not_a_publisher(user: User) -> str:
+    return gettext(NOT_A_PUBLISHER, role=gettext(user.role.label))
 
 
 def is_publisher(user: User) -> bool:
@@ -86,20 +100,17 @@ def refusal(user: User, publication: Publication, target: PublicationStatus) -> 
     """Why the user may not move the publication to `target` now, in words they can act on; None if they may."""
     actor = actor_of(user, publication)
     if actor is None:
-        return PermissionDeniedError(NOT_A_PUBLISHER.format(role=user.role.value))
+        return PermissionDeniedError(not_a_publisher(user))
     transition = TRANSITIONS.get((publication.status, target))
     if transition is None:
         return InvalidTransitionError(_not_now(publication.status, target))
     if actor not in transition.actors:
-        return PermissionDeniedError(transition.refused)
+        return PermissionDeniedError(gettext(transition.refused))
     return None
 
 
 def _not_now(source: PublicationStatus, target: PublicationStatus) -> str:
-    moves = [(start, t.action) for (start, end), t in TRANSITIONS.items() if end is target]
-    starts = " or ".join(STATUS_WORDS[start] for start, _ in moves)
-    return (f"Only {starts} can be {ACTION_WORDS[moves[0][1]]}; this is {STATUS_WORDS[source]}. Reload the page "
-            "to see what can be done now.")
+    return gettext(NOT_NOW[target], status=gettext(STATUS_WORDS[source]))
 
 
 def transition_publication(publication: Publication, target: PublicationStatus, user: User,

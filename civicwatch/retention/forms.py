@@ -1,18 +1,19 @@
 """Forms of the retention pages; the operations check every value again."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
-from civicwatch.cases.models import CaseStatus
+from civicwatch.cases.models import STATUS_LABELS, CaseStatus
 
-STATUS_CHOICES = [(status.value, status.value.replace("_", " ").capitalize()) for status in CaseStatus]
+STATUS_CHOICES = [(status.value, _l(STATUS_LABELS[status])) for status in CaseStatus]
 
 
 class ScheduleForm(FlaskForm):
-    body = SelectField("Body", choices=[], validate_choice=False)  # checked by the operation
-    status = SelectField("Cases in status", choices=STATUS_CHOICES, validate_choice=False)
-    months = StringField("Erase personal content after (months)")
+    body = SelectField(_l("Body"), choices=[], validate_choice=False)  # checked by the operation
+    status = SelectField(_l("Cases in status"), choices=STATUS_CHOICES, validate_choice=False)
+    months = StringField(_l("Erase personal content after (months)"))
 
 
 class RemoveScheduleForm(FlaskForm):
@@ -20,4 +21,4 @@ class RemoveScheduleForm(FlaskForm):
 
 
 class HoldForm(FlaskForm):
-    reason = TextAreaField("Reason")
+    reason = TextAreaField(_l("Reason"))

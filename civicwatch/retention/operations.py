@@ -1,6 +1,7 @@
 """Writes: the schedules, and legal holds placed and lifted. Each writes its audit entry; the caller commits."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from civicwatch.accounts.models import User
@@ -9,6 +10,7 @@ from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.retention.models import LegalHold, RetentionSchedule
 from civicwatch.retention.permissions import may_manage_body
 from civicwatch.retention.queries import active_hold
@@ -17,7 +19,7 @@ from civicwatch.text import check_text
 
 MAX_MONTHS = 1200
 MAX_REASON = 2000
-NOT_YOURS = "Only an admin of the case's body, or of the whole deployment, may do this."
+NOT_YOURS = N_("Only an admin of the case's body, or of the whole deployment, may do this.")
 
 
 def parse_status(value: str | None) -> CaseStatus:
@@ -25,16 +27,16 @@ def parse_status(value: str | None) -> CaseStatus:
         return CaseStatus((value or "").strip().lower())
     except ValueError:
         names = ", ".join(status.value for status in CaseStatus)
-        raise DomainError(f"Choose a case status: {names}.") from None
+        raise DomainError(gettext("Choose a case status: %(names)s.", names=names)) from None
 
 
 def parse_months(value: object) -> int:
     try:
         months = int(str(value).strip())
     except (TypeError, ValueError):
-        raise DomainError("Give the number of months as a whole number.") from None
+        raise DomainError(gettext("Give the number of months as a whole number.")) from None
     if not 1 <= months <= MAX_MONTHS:
-        raise DomainError(f"Give between 1 and {MAX_MONTHS} months.")
+        raise DomainError(gettext("Give between 1 and %(max)s months.", max=MAX_MONTHS))
     return months
 
 
@@ -44,16 +46,16 @@ def find_body(code: str | None) -> Body | None:
         return None
     body = db.session.scalar(select(Body).where(Body.code == code.strip()))
     if body is None:
-        raise NotFoundError("There is no body with that code.")
+        raise NotFoundError(gettext("There is no body with that code."))
     return body
 
 
 def _check_body(user: User | None, body: Body | None) -> None:
     # None: the command line, run by whoever operates the deployment.
     if user is not None and not may_manage_body(user, body.id if body else None):
-        raise PermissionDeniedError("Only an admin of that body, or of the whole deployment, may change its "
-                                    "schedules." if body else "Only a deployment-wide admin may change the "
-                                    "schedules of every body.")
+        raise PermissionDeniedError(
+            gettext("Only an admin of that body, or of the whole deployment, may change its schedules.") if body
+            else gettext("Only a deployment-wide admin may change the schedules of every body."))
 
 
 def _schedule(body: Body | None, status: CaseStatus) -> RetentionSchedule | None:
@@ -82,7 +84,7 @@ def remove_schedule(user: User | None, body: Body | None, status: CaseStatus) ->
     _check_body(user, body)
     schedule = _schedule(body, status)
     if schedule is None:
-        raise NotFoundError("There is no such schedule.")
+        raise NotFoundError(gettext("There is no such schedule."))
     record_audit(user, "retention.schedule_removed", schedule,
                  before={"body": body.code if body else None, "status": status.value, "months": schedule.months})
     db.session.delete(schedule)
@@ -98,11 +100,11 @@ def lock_case(case_id: int) -> Case | None:
 def place_hold(user: User, case: Case, reason: str | None) -> LegalHold:
     """Stop every erasure of the case until the hold is lifted. Flushes."""
     if not may_manage_body(user, case.body_id):
-        raise PermissionDeniedError(NOT_YOURS)
+        raise PermissionDeniedError(gettext(NOT_YOURS))
     reason = check_text(reason, "reason for the hold", MAX_REASON)
     lock_case(case.id)
     if active_hold(case) is not None:
-        raise ConflictError("This case is already under a legal hold.")
+        raise ConflictError(gettext("This case is already under a legal hold."))
     hold = LegalHold(case_id=case.id, reason=reason, placed_by_id=user.id, created_at=utcnow())
     db.session.add(hold)
     db.session.flush()
@@ -113,12 +115,12 @@ def place_hold(user: User, case: Case, reason: str | None) -> LegalHold:
 def lift_hold(user: User, case: Case, reason: str | None) -> LegalHold:
     """Lift the case's hold: its schedule applies again from the next run. Flushes."""
     if not may_manage_body(user, case.body_id):
-        raise PermissionDeniedError(NOT_YOURS)
+        raise PermissionDeniedError(gettext(NOT_YOURS))
     reason = check_text(reason, "reason for lifting the hold", MAX_REASON)
     lock_case(case.id)
     hold = active_hold(case)
     if hold is None:
-        raise ConflictError("This case is not under a legal hold.")
+        raise ConflictError(gettext("This case is not under a legal hold."))
     hold.lifted_at, hold.lifted_by_id, hold.lift_reason = utcnow(), user.id, reason
     db.session.flush()
     record_audit(user, "retention.hold_lifted", hold, before={"reason": hold.reason}, after={"reason": reason},

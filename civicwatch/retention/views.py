@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -32,7 +33,7 @@ def _require_admin() -> None:
 def _body_choices(user: User) -> list[tuple[str, str]]:
     if user.body_id is not None:
         return [(user.body.code, user.body.name)] if user.body else []
-    return [("", "Every body without its own schedule")] + [(body.code, body.name) for body in all_bodies()]
+    return [("", gettext("Every body without its own schedule"))] + [(body.code, body.name) for body in all_bodies()]
 
 
 @blueprint.route("/retention")
@@ -51,11 +52,11 @@ def set_schedule() -> ResponseReturnValue:
     _require_admin()
     form = ScheduleForm()
     if not form.validate_on_submit():
-        raise DomainError("The form has expired. Reload the page and try again.")
+        raise DomainError(gettext("The form has expired. Reload the page and try again."))
     operations.set_schedule(current_user, operations.find_body(form.body.data), operations.parse_status(
         form.status.data), operations.parse_months(form.months.data))
     db.session.commit()
-    flash("Schedule saved.")
+    flash(gettext("Schedule saved."))
     return redirect(url_for("retention.index"))
 
 
@@ -64,11 +65,11 @@ def set_schedule() -> ResponseReturnValue:
 def remove_schedule() -> ResponseReturnValue:
     _require_admin()
     if not RemoveScheduleForm().validate_on_submit():
-        raise DomainError("The form has expired. Reload the page and try again.")
+        raise DomainError(gettext("The form has expired. Reload the page and try again."))
     operations.remove_schedule(current_user, operations.find_body(request.form.get("body")),
                                operations.parse_status(request.form.get("status")))
     db.session.commit()
-    flash("Schedule removed.")
+    flash(gettext("Schedule removed."))
     return redirect(url_for("retention.index"))
 
 
@@ -81,7 +82,7 @@ def dry_run() -> ResponseReturnValue:
     body: Body | None = operations.find_body(request.args.get("body"))
     if body is not None:
         if not may_manage_body(current_user, body.id):
-            raise PermissionDeniedError("Only an admin of that body, or of the whole deployment, sees its dry run.")
+            raise PermissionDeniedError(gettext("Only an admin of that body, or of the whole deployment, sees its dry run."))
         body_ids = [body.id]
     today = utcnow().date()
     return render_template("retention/dry_run.html", today=today, body=body,
@@ -92,14 +93,14 @@ def _hold_action(case_id: int, place: bool) -> ResponseReturnValue:
     case = load_case(current_user, case_id)
     form = HoldForm(prefix="hold")
     if not form.validate_on_submit():
-        raise DomainError("The form has expired. Reload the page and try again.")
+        raise DomainError(gettext("The form has expired. Reload the page and try again."))
     if place:
         operations.place_hold(current_user, case, form.reason.data)
     else:
         operations.lift_hold(current_user, case, form.reason.data)
     db.session.commit()
-    flash("Legal hold placed: nothing of this case is erased until it is lifted." if place else
-          "Legal hold lifted: the retention schedule applies again.")
+    flash(gettext("Legal hold placed: nothing of this case is erased until it is lifted.") if place else
+          gettext("Legal hold lifted: the retention schedule applies again."))
     return redirect(url_for("cases.detail", case_id=case.id))
 
 

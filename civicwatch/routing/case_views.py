@@ -7,6 +7,7 @@ registered (civicwatch/__init__.py), as a blueprint takes no routes once registe
 from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
 from civicwatch.accounts.permissions import staff_required
@@ -29,7 +30,7 @@ def route(case_id: int) -> ResponseReturnValue:
         body = chosen(Body, form.body.data)
         route_case(case, current_user, body, form.reason.data)
         assert body is not None  # route_case refuses a missing body
-        return f"The case was sent to {body.name}. The complainant keeps the same reference."
+        return gettext("The case was sent to %(body)s. The complainant keeps the same reference.", body=body.name)
 
     return perform(case_id, "route", form, act)
 
@@ -43,6 +44,6 @@ def correct(case_id: int) -> ResponseReturnValue:
         correct_classification(
             case, current_user, chosen(Theme, form.theme.data), chosen(Actor, form.actor.data),
             chosen(Region, form.region.data), chosen(District, form.district.data))
-        return "The correction was saved and the case routed by the rules."
+        return gettext("The correction was saved and the case routed by the rules.")
 
     return perform(case_id, "correct", form, act)

@@ -2,9 +2,12 @@
 the messages after an action in French (issue 18: staff pages in English and French)."""
 from __future__ import annotations
 
+from html import unescape
+
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import CaseStatus
 from tests.cases.conftest import post_case_form
+from tests.factories import staff_client
 
 
 def in_french(client):
@@ -41,3 +44,31 @@ def test_the_sign_in_page_speaks_french(client):
     html = client.get("/login").get_data(as_text=True)
     assert "Se connecter" in html and "Mot de passe" in html and "Password" not in html
     assert "Réservé au personnel des organes de contrôle" in html
+
+
+def test_the_case_forms_speak_french_and_english_stays_english(make_case, make_user, signed_in, app):
+    case = make_case(CaseStatus.INVESTIGATING)
+    investigator = make_user(Role.INVESTIGATOR, body=case.body)
+    client = in_french(signed_in(investigator))
+    page = unescape(client.get(f"/staff/cases/{case.id}").get_data(as_text=True))
+    # Labels, descriptions and choices of the forms, and the allegations panel shown on the case page.
+    assert "Message au plaignant" in page and "Seul le personnel voit les notes. Jamais le plaignant." in page
+    assert "Choisissez une issue" in page and "Partiellement établie" in page and "Hors compétence" in page
+    assert "Aucune allégation enregistrée pour l'instant." in page and "Par quelle unité, quel poste ou quel agent" in page
+    assert "Partly substantiated" not in page and "Message to the complainant" not in page
+    assert "No allegation recorded yet." not in page
+
+    english = unescape(staff_client(app, investigator).get(f"/staff/cases/{case.id}").get_data(as_text=True))
+    assert "Partly substantiated" in english and "Message to the complainant" in english
+    assert "Partiellement établie" not in english
+
+
+def test_a_refused_form_and_the_timeline_speak_french(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING)
+    client = in_french(signed_in(make_user(Role.INVESTIGATOR, body=case.body)))
+    response = post_case_form(client, case.id, "findings", "findings", outcome="", findings="")
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and "Choisissez une issue." in page and "Rédigez les constatations." in page
+    post_case_form(client, case.id, "notes", "note", text="Appelé le poste de police.")
+    page = unescape(client.get(f"/staff/cases/{case.id}").get_data(as_text=True))
+    assert "Note interne" in page and "Internal note" not in page

@@ -27,20 +27,25 @@ CITIZEN_TEMPLATES = ("templates/base.html", "templates/_forms.html", "templates/
 CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/sms/replies.py", "civicwatch/messaging/whatsapp.py",
                   "civicwatch/cases/notifications.py")
 # What staff see, translated into French page by page: the pages staff use every day first.
-STAFF_TEMPLATES = ("templates/accounts/login.html", "templates/accounts/totp_verify.html",
-                   "templates/accounts/totp_enrol.html", "templates/accounts/account.html",
-                   "templates/accounts/change_password.html", "templates/cases", "templates/publishing/staff",
+STAFF_TEMPLATES = ("templates/accounts", "templates/audit", "templates/cases", "templates/interfaces",
+                   "templates/publishing/staff", "templates/retention",
                    "templates/routing",
-                   "templates/patterns/alert.html", "templates/patterns/alerts.html", "templates/patterns/shared_case.html",
-                   "templates/patterns/shares.html", "templates/patterns/subjects.html", "templates/disclosure",
-                   "templates/sms")
-STAFF_PYTHON = ("civicwatch/accounts/forms.py", "civicwatch/accounts/operations.py", "civicwatch/accounts/views.py",
-                "civicwatch/cases/deadlines.py", "civicwatch/cases/models.py", "civicwatch/cases/pages.py",
+                   "templates/patterns", "templates/disclosure", "templates/sms")
+STAFF_PYTHON = ("civicwatch/accounts/forms.py", "civicwatch/accounts/models.py", "civicwatch/accounts/operations.py",
+                "civicwatch/accounts/views.py",
+                "civicwatch/cases/deadlines.py", "civicwatch/cases/forms.py", "civicwatch/cases/holidays.py",
+                "civicwatch/cases/models.py", "civicwatch/cases/pages.py",
                 "civicwatch/cases/queries.py", "civicwatch/cases/views.py", "civicwatch/cases/workflow.py",
                 "civicwatch/publishing/forms.py", "civicwatch/publishing/redaction.py", "civicwatch/publishing/views.py",
-                "civicwatch/routing/forms.py", "civicwatch/routing/views.py", "civicwatch/sms/forms.py",
-                "civicwatch/sms/queries.py", "civicwatch/sms/simulator.py", "civicwatch/sms/staff_views.py",
-                "civicwatch/sms/views.py")
+                "civicwatch/disclosure/forms.py", "civicwatch/disclosure/views.py",
+                "civicwatch/interfaces/forms.py", "civicwatch/oversight",
+                "civicwatch/patterns/case_views.py", "civicwatch/patterns/forms.py",
+                "civicwatch/publishing/operations.py", "civicwatch/publishing/permissions.py",
+                "civicwatch/publishing/workflow.py",
+                "civicwatch/retention/forms.py", "civicwatch/retention/operations.py", "civicwatch/retention/views.py",
+                "civicwatch/routing/case_views.py", "civicwatch/routing/forms.py", "civicwatch/routing/views.py",
+                "civicwatch/sms/forms.py", "civicwatch/sms/queries.py", "civicwatch/sms/simulator.py",
+                "civicwatch/sms/staff_views.py", "civicwatch/sms/views.py")
 STAFF_LANGUAGES = ("fr",)
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 
