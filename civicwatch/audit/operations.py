@@ -7,7 +7,7 @@ import hmac
 import json
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from civicwatch.audit.anchor import note_audit_written
@@ -67,7 +67,10 @@ def _chain_tip() -> tuple[int, str]:
     session = db.session()
     known = session.info.get(_TIP_KEY)
     if known is not None:
-        return known
+        seq, digest, entry = known
+        # An entry written in a savepoint that was rolled back is expunged with it: the tip is read again.
+        if inspect(entry).persistent or entry in session.new:
+            return seq, digest
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         # Held until the transaction ends.
@@ -82,9 +85,9 @@ def _chain_tip() -> tuple[int, str]:
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_tip(session: Session, transaction: SessionTransaction) -> None:
-    # Also at the end of a savepoint: an entry rolled back with it must not be linked to (but not at the end of
-    # each flush's inner transaction).
-    if transaction.parent is None or transaction.nested:
+    # At the end of the transaction only: a savepoint released keeps its entries (and the chain's lock), and one
+    # rolled back expunges them, which _chain_tip notices.
+    if transaction.parent is None:
         session.info.pop(_TIP_KEY, None)
 
 
@@ -126,9 +129,9 @@ def record_audit(
         chain_key(), prev_hash, seq, entry.created_at, entry.user_id, action, object_type, object_id,
         case_id, entry.before, entry.after,
     )
+    # Inserted by the caller's next flush (or the commit), with whatever else it writes: one flush less each.
     db.session.add(entry)
-    db.session.flush()
-    db.session.info[_TIP_KEY] = (seq, entry.hash)
+    db.session.info[_TIP_KEY] = (seq, entry.hash, entry)
     note_audit_written(db.session())
     return entry
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, CursorResult, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, exists, inspect, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import aliased
 
@@ -110,11 +110,20 @@ def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -
             break
     if not claimed:
         return []
-    return list(db.session.scalars(
+    session = db.session()
+    held = set(session.identity_map.keys())
+    messages = list(db.session.scalars(
         select(OutboundMessage).where(OutboundMessage.id.in_(claimed))
         .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
         .execution_options(populate_existing=True)
     ))
+    for message in messages:
+        # Kept as read, out of the session: the commits of the claim and of each SID would expire them, and
+        # each would be read again before it is sent. Every later write to a claimed message is an UPDATE by
+        # id, conditional on the claim. A message the caller already held stays in its session.
+        if inspect(message).identity_key not in held:
+            session.expunge(message)
+    return messages
 
 
 def _claim_batch(worker_id: str, limit: int, to_hash: str | None) -> tuple[bool, list[int]]:

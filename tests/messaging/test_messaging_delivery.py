@@ -1,7 +1,7 @@
 """The delivery worker against Twilio's REST client over a recording HttpClient."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import claim_next_message, deliver_due_messages
@@ -174,3 +174,25 @@ def test_the_deliver_command_needs_a_sender(app):
     set_sender(app, None)
     result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--once"])
     assert result.exit_code != 0 and "TWILIO_ACCOUNT_SID" in result.output
+
+
+def test_a_claimed_batch_is_sent_without_reading_each_message_again(app, twilio_http):
+    """The batch is read once when claimed; the commits of the claim and of each SID do not make the worker
+    read each message again before sending it."""
+    for n in range(4):
+        queue(1, phone=f"+2327630{n:04d}")
+    db.session.expunge_all()  # as in the worker, which holds none of them
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert deliver(app).sent == 4
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    reads = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM outbound_messages" in s]
+    assert len(reads) <= 3, reads  # candidates (PostgreSQL), the claimed batch, and the look that finds none due
+    assert len(twilio_http.accepted) == 4
