@@ -22,11 +22,13 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import make_url, select
 
 from civicwatch import create_app
+from civicwatch.accounts import passwords
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import create_user
 from civicwatch.audit.anchor import note_audit_written
@@ -209,6 +211,18 @@ def csrf_token_from(html: str) -> str:
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return csrf_token_from(client.get(path).get_data(as_text=True))
+
+
+# argon2id at its lowest cost; the production settings take most of a second per sign-in on a loaded machine.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords hashed and checked with argon2id at its lowest cost: for tests of something other than the
+    password that sign many staff in. Each sign-in still goes through the real /login and a real check."""
+    monkeypatch.setattr(passwords, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", CHEAP_HASHER.hash("civicwatch-timing-equaliser"))
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 another body, and two identity custodians (four eyes)."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import pytest
 
 from civicwatch.accounts.models import Role, User, new_session_token
-from civicwatch.accounts.passwords import hash_password
+from civicwatch.accounts.passwords import hash_password, needs_rehash
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.extensions import db
 from tests.conftest import PASSWORD, body_by_code
@@ -31,9 +30,17 @@ class Staff:
     second_custodian: User
 
 
-@functools.cache
+_hashes: list[str] = []
+
+
 def shared_password_hash() -> str:
-    return hash_password(PASSWORD)  # argon2 takes most of a second: once for all the staff of these tests
+    """One hash for all the staff of these tests (argon2 takes most of a second), one per hashing setting (see
+    the cheap_password_hashing fixture), so that a sign-in never has to rehash it."""
+    current = [password_hash for password_hash in _hashes if not needs_rehash(password_hash)]
+    if not current:
+        current.append(hash_password(PASSWORD))
+        _hashes.extend(current)
+    return current[0]
 
 
 def add_user(name: str, role: Role, body: str | None = None, custodian: bool = False) -> User:

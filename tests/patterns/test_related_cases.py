@@ -74,6 +74,9 @@ def test_the_same_place_and_theme_is_compared_however_many_other_cases_the_place
     assert found == [since[0].id, since[1].id, old.id]  # the place's newest two, and the same theme's
 
 
+# Five staff members made and signed in: argon2 at its lowest cost (what is tested here is not the password).
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
+
 ROLES = ("admin", "triage", "investigator", "other_investigator", "auditor")
 
 
