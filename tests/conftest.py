@@ -217,10 +217,16 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
-@pytest.fixture
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Passwords hashed and checked with argon2id at its lowest cost: for tests of something other than the
-    password that sign many staff in. Each sign-in still goes through the real /login and a real check."""
+# The tests of passwords and sign-in themselves keep the production settings.
+REAL_PASSWORD_HASHING_FOLDERS = {"accounts", "security"}
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords hashed and checked with argon2id at its lowest cost, in every test but those of passwords and
+    sign-in. Each sign-in still goes through the real /login and a real check."""
+    if REAL_PASSWORD_HASHING_FOLDERS & set(request.path.relative_to(Path(__file__).parent).parts[:-1]):
+        return
     monkeypatch.setattr(passwords, "_hasher", CHEAP_HASHER)
     monkeypatch.setattr(passwords, "_DUMMY_HASH", CHEAP_HASHER.hash("civicwatch-timing-equaliser"))
 

@@ -16,7 +16,7 @@ from tests.factories import create_case
 
 # The demo makes a dozen staff members and the staff scan signs two in: argon2 at its lowest cost (what is
 # tested here is not the password).
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("cheap_password_hashing")]
+pytestmark = pytest.mark.browser
 
 PUBLIC = ["/", "/transparency", "/transparency?body=intelligence_committee&theme=surveillance_privacy",
           "/transparency/data", "/published", "/privacy", "/login"]

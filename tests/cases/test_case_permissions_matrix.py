@@ -23,7 +23,6 @@ from tests.conftest import csrf_token
 from tests.factories import create_case
 
 # Five staff members made and signed in: argon2 at its lowest cost (what is tested here is not the password).
-pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 ROLES = ("admin", "triage", "investigator", "other_investigator", "auditor")
 CASEWORK = {"admin", "triage", "investigator"}

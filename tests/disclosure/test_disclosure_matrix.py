@@ -21,7 +21,6 @@ from tests.disclosure.conftest import EMAIL, PHONE, PHONE_DIGITS, REASON
 from tests.factories import staff_client
 
 # Every case signs several staff in: argon2 at its lowest cost (what is tested here is not the password).
-pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 STATES = ("none", "pending", "approved", "expired", "refused", "other_body")
 ASKING = ("admin", "triage", "investigator")

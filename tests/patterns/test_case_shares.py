@@ -24,7 +24,6 @@ from tests.disclosure.conftest import add_user
 from tests.factories import staff_client
 
 # Every case signs several staff in: argon2 at its lowest cost (what is tested here is not the password).
-pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 PHONE = "+23276555999"
 OLD_TEXT = ("Soldiers at the Tongo Field checkpoint beat the bus driver with rifle butts and took his money. "

@@ -75,7 +75,6 @@ def test_the_same_place_and_theme_is_compared_however_many_other_cases_the_place
 
 
 # Five staff members made and signed in: argon2 at its lowest cost (what is tested here is not the password).
-pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 ROLES = ("admin", "triage", "investigator", "other_investigator", "auditor")
 
