@@ -3,10 +3,12 @@ case, change its status or send it to another body; and the check that recounts 
 from __future__ import annotations
 
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select, update
 
-from civicwatch.accounts.models import Role
+from civicwatch.accounts.models import Role, User
 from civicwatch.cases.counts import count_discrepancies
 from civicwatch.cases.models import OPEN_STATUSES, Case, CaseCount, CaseStatus, Channel
 from civicwatch.cases.workflow import available_transitions, transition_case
@@ -62,3 +64,29 @@ def test_the_check_finds_and_repairs_a_count_that_drifted(app, make_case):
     assert runner.invoke(args=["civicwatch", "cases", "check-counts", "--repair"]).exit_code == 0
     db.session.expire_all()
     assert count_discrepancies() == {}
+
+
+def test_concurrent_writers_lose_no_count(app, make_case, make_user):
+    """Four writers send their own cases on from triage at once, to two bodies: every route touches the same few
+    rows (triage's received, then the body's received and triaged), in the same transactions as other writers."""
+    admin = make_user(Role.ADMIN)
+    bodies = list(db.session.scalars(select(Body).where(Body.active.is_(True)).order_by(Body.id)))[:2]
+    batches = [[make_case(CaseStatus.RECEIVED, body=None).id for _ in range(6)] for _ in range(4)]
+    admin_id, body_ids = admin.id, [body.id for body in bodies]
+    barrier = threading.Barrier(len(batches))
+
+    def writer(case_ids: list[int]) -> None:
+        with app.app_context():
+            barrier.wait()
+            for number, case_id in enumerate(case_ids):
+                route_case(db.session.get_one(Case, case_id), db.session.get_one(User, admin_id),
+                           db.session.get_one(Body, body_ids[number % 2]), "Their mandate.")
+                db.session.commit()
+            db.session.remove()
+
+    with ThreadPoolExecutor(len(batches)) as pool:
+        list(pool.map(writer, batches))
+    db.session.expire_all()
+    assert count_discrepancies() == {}
+    triaged = select(CaseCount.body_id, CaseCount.cases).where(CaseCount.status == "triaged")
+    assert {body_id: count for body_id, count in db.session.execute(triaged)} == dict.fromkeys(body_ids, 12)
