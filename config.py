@@ -106,6 +106,9 @@ class Config:
     # `window_days`; "place": a district whose cases in the last `window_days` reach `factor` times their
     # average over the `baseline_windows` windows before (and at least `min_count`).
     PATTERN_SWEEP_MINUTES = 60
+    # The staff dashboard's quarter medians (cases.counts.refresh_dashboard_medians), computed by every `deliver`
+    # worker this often so that no page takes a median over a quarter of cases; the page shows when.
+    DASHBOARD_MEDIANS_MINUTES = 5
     # Retention (civicwatch/retention): every `deliver` worker erases the cases the schedules make due this often,
     # when enabled; otherwise run `civicwatch retention apply` from cron. The schedules are in the database.
     RETENTION_APPLY_IN_WORKER = _env_bool("CIVICWATCH_RETENTION_APPLY_IN_WORKER", False)

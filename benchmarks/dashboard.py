@@ -34,6 +34,7 @@ from transparency import Generator, benchmark_config, load_cases  # noqa: E402
 from civicwatch import create_app  # noqa: E402
 from civicwatch.accounts.models import Role  # noqa: E402
 from civicwatch.accounts.operations import create_user  # noqa: E402
+from civicwatch.cases.counts import rebuild_case_counts, refresh_dashboard_medians  # noqa: E402
 from civicwatch.cases.models import Case  # noqa: E402
 from civicwatch.extensions import db  # noqa: E402
 from civicwatch.routing.models import RoutingRule  # noqa: E402
@@ -75,6 +76,10 @@ def grow(app, url: str, generator: Generator, first: int, count: int) -> float:
     for _ in range(first - 1):
         next(rows)  # the generator numbers cases from 1; skip those already loaded
     load_cases(url, {}, rows, "postgresql")
+    with app.app_context():  # COPY bypasses the operations: count as the migration back-fills, as the worker does
+        rebuild_case_counts()
+        refresh_dashboard_medians()
+        db.session.commit()
     with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE cases"))
     return time.perf_counter() - started

@@ -28,6 +28,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from civicwatch import create_app  # noqa: E402
 from civicwatch.accounts.models import Role  # noqa: E402
 from civicwatch.accounts.operations import create_user  # noqa: E402
+from civicwatch.cases.counts import rebuild_case_counts, refresh_dashboard_medians  # noqa: E402
 from civicwatch.cases.models import Case, CaseStatus, Channel  # noqa: E402
 from civicwatch.cases.references import format_reference  # noqa: E402
 from civicwatch.demo.operations import demo_examples  # noqa: E402
@@ -91,6 +92,8 @@ def fill(count: int, seed: int) -> None:
             batch = []
     if batch:
         db.session.execute(insert(Case), batch)
+    rebuild_case_counts()  # the bulk insert bypasses the operations that keep the dashboard's figures
+    refresh_dashboard_medians()
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))

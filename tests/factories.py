@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import TestResponse, encode_multipart
 
 from civicwatch.accounts.models import User
+from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
@@ -91,6 +92,7 @@ def create_case(status: CaseStatus | str = CaseStatus.RECEIVED, body: str | Body
     db.session.add(case)
     db.session.flush()
     case.reference = format_reference(created.year, case.id)
+    count_new_case(case)
     db.session.add(CaseEvent(case=case, kind="received", to_status="received", public=True, created_at=created))
     db.session.commit()
     return case

@@ -241,6 +241,54 @@ Index("ix_cases_acknowledged_at", _cases.c.acknowledged_at, postgresql_include=[
 Index("ix_cases_closed_at", _cases.c.closed_at, postgresql_include=["created_at", "body_id", "status"])
 # The quarter's cases by channel: a range of the newest cases, read from the index alone.
 Index("ix_cases_created_at", _cases.c.created_at, postgresql_include=["channel", "body_id"])
+# The dashboard's time-dependent figures read only the open cases whose deadline falls in the range asked
+# (overdue: before now; due this week: the next seven days), the clock running: acknowledgements not yet made,
+# and answers (with what `overdue_condition` and `next_due_expression` test besides).
+_OPEN_PREDICATE = "status IN (" + ", ".join(f"'{status.value}'" for status in OPEN_STATUSES) + ")"
+_ACK_DUE_PREDICATE = f"{_OPEN_PREDICATE} AND waiting_since IS NULL AND acknowledged_at IS NULL"
+_RESPOND_DUE_PREDICATE = f"{_OPEN_PREDICATE} AND waiting_since IS NULL"
+Index("ix_cases_open_acknowledge_due_at", _cases.c.acknowledge_due_at,
+      postgresql_where=sql_text(_ACK_DUE_PREDICATE), sqlite_where=sql_text(_ACK_DUE_PREDICATE),
+      postgresql_include=["body_id"])
+Index("ix_cases_open_respond_due_at", _cases.c.respond_due_at,
+      postgresql_where=sql_text(_RESPOND_DUE_PREDICATE), sqlite_where=sql_text(_RESPOND_DUE_PREDICATE),
+      postgresql_include=["body_id", "acknowledged_at", "acknowledge_due_at", "responded_at"])
+# The few urgent open cases, and a person's cases in progress, without reading the rest.
+_URGENT_OPEN_PREDICATE = f"{_OPEN_PREDICATE} AND urgent"
+Index("ix_cases_urgent_open", _cases.c.body_id,
+      postgresql_where=sql_text(_URGENT_OPEN_PREDICATE), sqlite_where=sql_text(_URGENT_OPEN_PREDICATE))
+Index("ix_cases_in_progress_assigned_to_id", _cases.c.assigned_to_id, _cases.c.body_id,
+      postgresql_where=sql_text(_IN_PROGRESS_PREDICATE), sqlite_where=sql_text(_IN_PROGRESS_PREDICATE))
+
+NO_BODY = 0  # the body_id of `case_counts` and `dashboard_medians` rows for cases no body holds yet / every body
+
+
+class CaseCount(Model):
+    """How many cases each body holds in each status (body_id NO_BODY: the triage queue). Kept by every writer of
+    a case's status or body in the same transaction (`cases.counts`), so the dashboard reads a few rows instead of
+    counting the work in progress; `flask civicwatch cases check-counts` recomputes it from the cases."""
+
+    __tablename__ = "case_counts"
+
+    body_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no foreign key: NO_BODY is no body
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DashboardMedians(Model):
+    """The quarter's median days to acknowledge and to close, per body (NO_BODY: every body), computed by the
+    worker (`cases.counts.refresh_dashboard_medians`) so that no request takes a median over a quarter of cases.
+    The dashboard shows when they were computed."""
+
+    __tablename__ = "dashboard_medians"
+
+    body_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(8))  # '2026-Q4'
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    acknowledged: Mapped[int] = mapped_column(Integer, default=0)
+    days_to_acknowledge: Mapped[float | None] = mapped_column(Float)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    days_to_close: Mapped[float | None] = mapped_column(Float)
 
 
 class ComplainantIdentity(TimestampMixin, Model):

@@ -2,27 +2,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 
 from civicwatch.accounts.models import Role, User
+from civicwatch.cases.counts import quarter_name, quarter_start
 from civicwatch.cases.models import (
     IN_PROGRESS,
+    NO_BODY,
     OPEN_STATUSES,
     STATUS_LABELS,
     Case,
+    CaseCount,
     CaseEvent,
     CaseMessage,
     CaseStatus,
     Channel,
+    DashboardMedians,
     MessageKind,
+    Recusal,
 )
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.cases.search import search_condition
@@ -193,57 +196,63 @@ class DashboardFigures:
     median_days_to_close: float | None = None
     acknowledged_this_quarter: int = 0
     closed_this_quarter: int = 0
+    medians_as_of: dt.datetime | None = None  # when the worker computed the quarter's medians
     body: Body | None = None
     queue_counts: dict[str, int] = field(default_factory=dict)
     received_by_channel: dict[Channel, int] = field(default_factory=dict)  # this quarter, most first
 
 
-def quarter_start(now: dt.datetime) -> dt.datetime:
-    return dt.datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1, tzinfo=dt.UTC)
+def _body_key(user: User, body: Body | None) -> int | None:
+    """The body whose figures are shown (NO_BODY: cases no body holds), or None for every body."""
+    if user.role is Role.INVESTIGATOR:  # as `visible_cases`: their own body, whatever was asked
+        return user.body_id if user.body_id is not None else NO_BODY
+    return body.id if body is not None else None
 
 
-def _days_expression(start: SQLColumnExpression[dt.datetime | None],
-                     end: SQLColumnExpression[dt.datetime | None]) -> ColumnElement[float | Decimal]:
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 86400.0
-    return func.julianday(end) - func.julianday(start)
+def _status_counts(user: User, body_key: int | None) -> dict[tuple[int, CaseStatus], int]:
+    """Cases by (body, status), read from `case_counts`, less the cases the user recused from."""
+    stored = select(CaseCount.body_id, CaseCount.status, CaseCount.cases)
+    if body_key is not None:
+        stored = stored.where(CaseCount.body_id == body_key)
+    counts: dict[tuple[int, CaseStatus], int] = {}
+    for body_id, status, count in db.session.execute(stored):
+        counts[(body_id, CaseStatus(status))] = count
+    recused = (select(func.coalesce(Case.body_id, NO_BODY), Case.status, func.count())
+               .join(Recusal, Recusal.case_id == Case.id).where(Recusal.user_id == user.id)
+               .group_by(Case.body_id, Case.status))
+    for body_id, status, count in db.session.execute(recused):
+        if (body_id, status) in counts:
+            counts[(body_id, status)] -= count
+    return counts
 
 
-def _median_days(scope: Select, start: SQLColumnExpression[dt.datetime | None],
-                 end: SQLColumnExpression[dt.datetime | None], since: dt.datetime) -> tuple[float | None, int]:
-    """The median of (end - start) in days over the scope's cases whose `end` falls after `since`.
-
-    One indexed range read of a quarter's durations. PostgreSQL takes the median itself (the rows never leave
-    the server); SQLite has no percentile function, so there it is taken in Python."""
-    days = _days_expression(start, end)
-    in_range = scope.where(end.is_not(None), end >= since).order_by(None)
-    if db.session.get_bind().dialect.name == "postgresql":
-        median, count = db.session.execute(in_range.with_only_columns(
-            func.percentile_cont(0.5).within_group(days), func.count())).one()
-        return (None if median is None else round(float(median), 1)), count
-    values = sorted(float(v) for v in db.session.scalars(in_range.with_only_columns(days)))
-    if not values:
-        return None, 0
-    return round(statistics.median(values), 1), len(values)
+def _count(query: Select) -> ColumnElement[int]:
+    return query.with_only_columns(func.count()).order_by(None).scalar_subquery()
 
 
-def _in_progress_counts(scope: Select, now: dt.datetime, user: User) -> dict[CaseStatus, dict[str, int]]:
-    """Every count of the cases in progress, by status, in one scan of `ix_cases_in_progress`."""
-    is_open = Case.status.in_(OPEN_STATUSES)
-    week = and_(Case.waiting_since.is_(None), next_due_expression().between(now, now + dt.timedelta(days=7)))
-    counted = {
-        "all": None,
-        "overdue": overdue_condition(now),
-        "due_this_week": and_(is_open, week),
-        "urgent": and_(is_open, Case.urgent.is_(True)),
-        "triage": and_(is_open, Case.body_id.is_(None)),
-        "mine": Case.assigned_to_id == user.id,
+def _deadline_counts(scope: Select, now: dt.datetime, user: User) -> dict[str, int]:
+    """Overdue, due this week, urgent and (investigators) mine, each read through the partial index that holds
+    only the cases concerned (`models`: ix_cases_open_acknowledge_due_at, ix_cases_open_respond_due_at,
+    ix_cases_urgent_open, ix_cases_in_progress_assigned_to_id). Exactly `overdue_condition` and
+    `next_due_expression`, split along those indexes."""
+    running = scope.where(Case.status.in_(OPEN_STATUSES), Case.waiting_since.is_(None))
+    unacknowledged = running.where(Case.acknowledged_at.is_(None))
+    week_end = now + dt.timedelta(days=7)
+    not_late_to_acknowledge = or_(Case.acknowledged_at.is_not(None), Case.acknowledge_due_at.is_(None),
+                                  Case.acknowledge_due_at >= now)
+    figures = {
+        "late_to_acknowledge": _count(unacknowledged.where(Case.acknowledge_due_at < now)),
+        "late_to_answer_only": _count(running.where(Case.responded_at.is_(None), Case.respond_due_at < now,
+                                                    not_late_to_acknowledge)),
+        "acknowledge_this_week": _count(unacknowledged.where(Case.acknowledge_due_at.between(now, week_end))),
+        "answer_this_week": _count(running.where(Case.acknowledged_at.is_not(None),
+                                                 Case.respond_due_at.between(now, week_end))),
+        "urgent": _count(scope.where(Case.status.in_(OPEN_STATUSES), Case.urgent == true())),
     }
-    columns = [func.count() if condition is None else func.count().filter(condition)
-               for condition in counted.values()]
-    grouped = (scope.where(Case.status.in_(IN_PROGRESS)).with_only_columns(Case.status, *columns)
-               .group_by(Case.status).order_by(None))
-    return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in db.session.execute(grouped)}
+    if user.role is Role.INVESTIGATOR:
+        figures["mine"] = _count(scope.where(Case.status.in_(IN_PROGRESS), Case.assigned_to_id == user.id))
+    row = db.session.execute(select(*(value.label(name) for name, value in figures.items()))).one()
+    return dict(row._mapping)
 
 
 def _received_by_channel(scope: Select, since: dt.datetime) -> dict[Channel, int]:
@@ -252,42 +261,49 @@ def _received_by_channel(scope: Select, since: dt.datetime) -> dict[Channel, int
     return {channel: count for channel, count in db.session.execute(grouped).tuples()}
 
 
+def _medians(body_key: int | None, now: dt.datetime) -> DashboardMedians | None:
+    """The quarter's medians as the worker last computed them (None before it has, this quarter)."""
+    row = db.session.get(DashboardMedians, NO_BODY if body_key is None else body_key)
+    return row if row is not None and row.quarter == quarter_name(now) else None
+
+
 def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
     """The figures of the dashboard: for one body (investigators: always their own), or every body."""
     now = utcnow()
     scope = visible_cases(user)
     if body is not None:
         scope = scope.where(Case.body_id == body.id)
-    counts = _in_progress_counts(scope, now, user)
+    body_key = _body_key(user, body)
+    counts = _status_counts(user, body_key)
+    timed = _deadline_counts(scope, now, user)
 
-    def total(name: str, statuses: tuple[CaseStatus, ...] = IN_PROGRESS) -> int:
-        return sum(counts[s][name] for s in statuses if s in counts)
+    def total(statuses: tuple[CaseStatus, ...] = IN_PROGRESS, body_id: int | None = None) -> int:
+        return sum(count for (counted_body, status), count in counts.items()
+                   if status in statuses and (body_id is None or counted_body == body_id))
 
-    since = quarter_start(now)
-    ack_median, ack_count = _median_days(scope, Case.created_at, Case.acknowledged_at, since)
-    close_median, close_count = _median_days(scope.where(Case.status == CaseStatus.CLOSED), Case.created_at,
-                                             Case.closed_at, since)
+    medians = _medians(body_key, now)
     figures = DashboardFigures(
-        open_by_status={s.value: total("all", (s,)) for s in OPEN_STATUSES},
-        overdue=total("overdue"),
-        due_this_week=total("due_this_week"),
-        urgent_open=total("urgent"),
-        triage_queue=total("triage"),
-        awaiting_closure=total("all", (CaseStatus.RESPONDED,)),
+        open_by_status={s.value: total((s,)) for s in OPEN_STATUSES},
+        overdue=timed["late_to_acknowledge"] + timed["late_to_answer_only"],
+        due_this_week=timed["acknowledge_this_week"] + timed["answer_this_week"],
+        urgent_open=timed["urgent"],
+        triage_queue=total(OPEN_STATUSES, NO_BODY) if body_key is None else 0,
+        awaiting_closure=total((CaseStatus.RESPONDED,)),
         quarter_label=f"Q{(now.month - 1) // 3 + 1} {now.year}",
-        median_days_to_acknowledge=ack_median,
-        median_days_to_close=close_median,
-        acknowledged_this_quarter=ack_count,
-        closed_this_quarter=close_count,
+        median_days_to_acknowledge=medians.days_to_acknowledge if medians else None,
+        median_days_to_close=medians.days_to_close if medians else None,
+        acknowledged_this_quarter=medians.acknowledged if medians else 0,
+        closed_this_quarter=medians.closed if medians else 0,
+        medians_as_of=medians.computed_at if medians else None,
         body=body,
-        received_by_channel=_received_by_channel(scope, since),
+        received_by_channel=_received_by_channel(scope, quarter_start(now)),
     )
     if body is None or user.role is Role.INVESTIGATOR:  # the queue tabs count what the queues list
-        in_progress = total("all")
+        in_progress = total()
         figures.queue_counts = {"triage": figures.triage_queue, "urgent": figures.urgent_open,
                                 "overdue": figures.overdue, "open": in_progress, "body": in_progress}
         if user.role is Role.INVESTIGATOR:
-            figures.queue_counts["mine"] = total("mine")
+            figures.queue_counts["mine"] = timed["mine"]
     return figures
 
 

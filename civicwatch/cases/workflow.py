@@ -7,6 +7,7 @@ from typing import Any
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
+from civicwatch.cases.counts import key_of, move_case
 from civicwatch.cases.deadlines import respond_deadline
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.database import utcnow
@@ -143,6 +144,7 @@ def transition_case(case: Case, target: CaseStatus, user: User | None, reason: s
         raise InvalidTransitionError("Give a reason for this change.")
     now = utcnow()
     before = _snapshot(case)
+    counted = key_of(case)
     with db.session.no_autoflush:  # columns and status change together, or a check constraint trips
         _apply_effects(case, target, reason, now)
         case.status = target
@@ -152,7 +154,7 @@ def transition_case(case: Case, target: CaseStatus, user: User | None, reason: s
     event = CaseEvent(case=case, kind="status", from_status=source.value, to_status=target.value,
                       user_id=user.id if user else None, created_at=now, detail=detail or None, public=True)
     db.session.add(event)
-    db.session.flush()
+    move_case(counted, case)
     record_audit(user, f"case.{transition.action}", case, before=before, after={**_snapshot(case), "reason": reason})
     return event
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import create_user
+from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
@@ -228,6 +229,7 @@ def build_demo(password: str, case_count: int, seed: int,
         case.reference = format_reference(created.year, case.id)
         status = CaseStatus.RECEIVED if body is None else _pick_status(case, body, created, now, rng)
         _advance(case, status, created, rng, now)
+        count_new_case(case)
         created_cases.append(case)
         summary.created_cases += 1
         progress(1)

@@ -18,6 +18,7 @@ from civicwatch.cases.attachments import (
     prepare_uploads,
     save_attachment,
 )
+from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import bring_deadlines_forward, resume_deadline_clock, set_deadlines
 from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
@@ -114,6 +115,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     db.session.add(case)
     db.session.flush()
     case.reference = format_reference(now.year, case.id)
+    count_new_case(case)
     db.session.add(CaseEvent(case=case, kind="received", to_status=CaseStatus.RECEIVED.value, public=True,
                              created_at=now, detail={"channel": submission.channel.value}))
     for prepared in files:

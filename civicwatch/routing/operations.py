@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
+from civicwatch.cases.counts import key_of, move_case
 from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.operations import settle_after_routing
@@ -216,6 +217,7 @@ def _snapshot(case: Case) -> dict[str, Any]:
 
 def _apply_plan(case: Case, plan: _Plan) -> None:
     before = _snapshot(case)
+    counted = key_of(case)
     previous_body_id = case.body_id
     if plan.classified:
         case.theme = plan.theme
@@ -234,7 +236,7 @@ def _apply_plan(case: Case, plan: _Plan) -> None:
     db.session.add(RoutingDecision(case_id=case.id, kind=DecisionKind.AUTOMATIC, from_body_id=previous_body_id,
                                    to_body_id=plan.body.id if plan.body else None,
                                    model_version=plan.model_version, confidence=plan.confidence))
-    db.session.flush()
+    move_case(counted, case)
     record_audit(None, "case.route", case, before=before,
                  after={**_snapshot(case), "decision": plan.explanation.get("decision"),
                         "rule": plan.explanation.get("rule"), "model_version": plan.model_version})
@@ -376,6 +378,7 @@ def correct_case(case: Case, user: User, theme: Theme | None | _Keep = KEEP, act
     reading = Reading(_code(case.theme), _code(case.actor), _code(case.region), None)
     decision = decide_route(reading, rule_values(), None)
     previous_body_id = case.body_id
+    counted = key_of(case)
     body = _by_code(Body, decision.body)
     case.body = body
     case.routed_by_hand = False
@@ -386,7 +389,7 @@ def correct_case(case: Case, user: User, theme: Theme | None | _Keep = KEEP, act
                              created_at=utcnow(), detail={k: after[k] for k in after if after[k] != before[k]}))
     db.session.add(RoutingDecision(case_id=case.id, kind=DecisionKind.CORRECTED, from_body_id=previous_body_id,
                                    to_body_id=body.id if body else None, user_id=user.id))
-    db.session.flush()
+    move_case(counted, case)
     record_audit(user, "case.correct", case, before=before, after={**after, "rule": case.routing_explanation["rule"]})
     return decision
 
@@ -408,6 +411,7 @@ def override_body(case: Case, user: User, body: Body, reason: str) -> None:
     before = _snapshot(case)
     previous_body_id = case.body_id
     previous = dict(case.routing_explanation or {})
+    counted = key_of(case)
     case.body = body
     case.routed_by_hand = True
     case.routing_explanation = {
@@ -419,7 +423,7 @@ def override_body(case: Case, user: User, body: Body, reason: str) -> None:
                              detail={"body": body.name, "reason": reason}))
     db.session.add(RoutingDecision(case_id=case.id, kind=DecisionKind.BY_HAND, from_body_id=previous_body_id,
                                    to_body_id=body.id, user_id=user.id))
-    db.session.flush()
+    move_case(counted, case)
     record_audit(user, "case.override_body", case, before=before, after={"body": body.code, "reason": reason})
 
 

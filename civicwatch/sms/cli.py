@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.cases.attachments import sweep_orphaned_uploads
+from civicwatch.cases.counts import refresh_dashboard_medians
 from civicwatch.cases.reminders import send_deadline_alerts
 from civicwatch.cli import WORKER_JOBS, WorkerJob, cli
 from civicwatch.database import utcnow
@@ -167,6 +168,13 @@ def _refresh_statistics() -> str:
     return ""
 
 
+def _refresh_dashboard_medians() -> str:
+    """The staff dashboard's quarter medians: computed here so that no page takes a median over a quarter."""
+    refresh_dashboard_medians()
+    db.session.commit()
+    return ""
+
+
 def _detect_patterns() -> str:
     report = detect_patterns()
     return f"Pattern alerts: {report.raised} raised, {report.updated} updated." if report.raised or report.updated else ""
@@ -206,6 +214,7 @@ OWN_JOBS = (
     WorkerJob("orphaned uploads sweep", _fixed(SWEEP_UPLOADS_EVERY), _sweep_uploads),
     WorkerJob("unrouted cases sweep", _fixed(SWEEP_UNROUTED_EVERY), _route_unrouted),
     WorkerJob("statistics refresh", _fixed(dt.timedelta(0)), _refresh_statistics),
+    WorkerJob("dashboard medians", _minutes_of("DASHBOARD_MEDIANS_MINUTES", 5), _refresh_dashboard_medians),
     WorkerJob("pattern alerts", _minutes_of("PATTERN_SWEEP_MINUTES", 60), _detect_patterns),
     WorkerJob("related-case proposals", _fixed(dt.timedelta(0)), _propose_related_cases),
     WorkerJob("deadline alerts", _minutes_of("DEADLINE_SWEEP_MINUTES", 15), _send_deadline_alerts),

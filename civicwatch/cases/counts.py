@@ -1,0 +1,157 @@
+"""The dashboard's maintained figures: cases per body and status (`case_counts`), and the quarter's medians
+(`dashboard_medians`).
+
+`case_counts` changes in the transaction of every change it counts: a case stored (`count_new_case`), its status
+changed (`workflow.transition_case`) or its body changed (routing), through `move_case`. Each change is one
+upsert that adds to the stored number in the database (never a value read earlier), so concurrent writers do not
+lose each other's changes; rows are touched in key order, so two writers never wait on each other in a cycle.
+Retention erases a case's content, never the case, its status or its body: nothing to count there.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, SQLColumnExpression, Table, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from civicwatch.cases.models import NO_BODY, Case, CaseCount, CaseStatus, DashboardMedians
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
+
+CountKey = tuple[int, str]  # (body_id or NO_BODY, status value)
+
+
+def _table(model: type[CaseCount] | type[DashboardMedians]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def key_of(case: Case) -> CountKey:
+    """Where the case is counted now. Reads the body through the relationship: routing sets `case.body`, and
+    `case.body_id` follows only at the next flush."""
+    body = case.body
+    return (body.id if body is not None else NO_BODY), (case.status or CaseStatus.RECEIVED).value
+
+
+def count_new_case(case: Case) -> None:
+    """Count a case just stored. Flushes."""
+    _add({key_of(case): 1})
+
+
+def move_case(before: CountKey, case: Case) -> None:
+    """Count the case where it is now instead of `before` (taken with `key_of` before the change). Flushes."""
+    after = key_of(case)
+    if after != before:
+        _add({before: -1, after: 1})
+
+
+def _upsert() -> Callable[[Table], Any]:
+    """INSERT ... ON CONFLICT, in the database's dialect (PostgreSQL and SQLite spell it alike)."""
+    return postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _add(changes: dict[CountKey, int]) -> None:
+    db.session.flush()
+    insert = _upsert()
+    table = _table(CaseCount)
+    for (body_id, status), delta in sorted(changes.items()):
+        statement = insert(table).values(body_id=body_id, status=status, cases=delta)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=[table.c.body_id, table.c.status], set_={"cases": table.c.cases + statement.excluded.cases}))
+
+
+def counted_from_cases() -> Counter[CountKey]:
+    """What `case_counts` should hold, counted from the cases themselves."""
+    rows = db.session.execute(select(func.coalesce(Case.body_id, NO_BODY), Case.status, func.count())
+                              .group_by(Case.body_id, Case.status))
+    return Counter({(body_id, status.value): count for body_id, status, count in rows if count})
+
+
+def stored_counts() -> Counter[CountKey]:
+    rows = db.session.execute(select(CaseCount.body_id, CaseCount.status, CaseCount.cases))
+    return Counter({(body_id, status): count for body_id, status, count in rows if count})
+
+
+def count_discrepancies() -> dict[CountKey, tuple[int, int]]:
+    """Every (body, status) whose stored count differs from the cases: {key: (stored, counted)}. Empty when right."""
+    stored, counted = stored_counts(), counted_from_cases()
+    return {key: (stored[key], counted[key]) for key in sorted(set(stored) | set(counted)) if stored[key] != counted[key]}
+
+
+def rebuild_case_counts() -> None:
+    """Recount `case_counts` from the cases (after a bulk load that bypassed the operations). Flushes."""
+    db.session.execute(_table(CaseCount).delete())
+    db.session.execute(_table(CaseCount).insert(), [
+        {"body_id": body_id, "status": status, "cases": count}
+        for (body_id, status), count in counted_from_cases().items()] or [])
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- the quarter's medians
+
+def quarter_start(now: dt.datetime) -> dt.datetime:
+    return dt.datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1, tzinfo=dt.UTC)
+
+
+def quarter_name(now: dt.datetime) -> str:
+    return f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+
+
+def days_between(start: SQLColumnExpression[dt.datetime | None],
+                 end: SQLColumnExpression[dt.datetime | None]) -> ColumnElement[float | Decimal]:
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 86400.0
+    return func.julianday(end) - func.julianday(start)
+
+
+@dataclass
+class _Durations:
+    acknowledge: dict[int, list[float]]
+    close: dict[int, list[float]]
+
+
+def _durations_by_body(end: SQLColumnExpression[dt.datetime | None], since: dt.datetime,
+                       *conditions: ColumnElement[bool]) -> dict[int, list[float]]:
+    """Days from receipt to `end`, for the cases whose `end` falls after `since`, by body and for every body."""
+    found: dict[int, list[float]] = defaultdict(list)
+    rows = db.session.execute(select(Case.body_id, days_between(Case.created_at, end))
+                              .where(end.is_not(None), end >= since, *conditions))
+    for body_id, days in rows:
+        found[NO_BODY].append(float(days))
+        if body_id is not None:
+            found[body_id].append(float(days))
+    return found
+
+
+def _median(values: Iterable[float]) -> float | None:
+    ordered = sorted(values)
+    return round(statistics.median(ordered), 1) if ordered else None
+
+
+def refresh_dashboard_medians(now: dt.datetime | None = None) -> int:
+    """Compute the quarter's medians of every body (and of every body together) into `dashboard_medians`, for
+    the worker. Returns the rows written. Flushes. The medians are the body's, recusals aside: a median cannot
+    be taken apart, and the figure names no case."""
+    now = now or utcnow()
+    since = quarter_start(now)
+    durations = _Durations(_durations_by_body(Case.acknowledged_at, since),
+                           _durations_by_body(Case.closed_at, since, Case.status == CaseStatus.CLOSED))
+    rows = [{"body_id": body_id, "quarter": quarter_name(now), "computed_at": now,
+             "acknowledged": len(durations.acknowledge.get(body_id, ())),
+             "days_to_acknowledge": _median(durations.acknowledge.get(body_id, ())),
+             "closed": len(durations.close.get(body_id, ())), "days_to_close": _median(durations.close.get(body_id, ()))}
+            for body_id in sorted({NO_BODY, *db.session.scalars(select(Body.id))})]
+    table = _table(DashboardMedians)
+    for row in rows:  # upserted, not deleted and inserted: two workers may refresh at once
+        statement = _upsert()(table).values(**row)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=[table.c.body_id], set_={name: statement.excluded[name] for name in row if name != "body_id"}))
+    db.session.flush()
+    return len(rows)
