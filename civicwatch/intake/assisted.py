@@ -2,7 +2,8 @@
 community meeting, a call). The case is stored and routed like any other; beside it, who entered it, the
 consent the complainant gave, the read-back they confirmed, their language and how they want to be contacted.
 The receipt code is handed over on a printed slip. Afterwards the assistant sees the case only if their role
-lets them see it anyway (an investigator: only when it went to their own body)."""
+lets them see it anyway (an investigator: only when it went to their own body; a community committee member:
+never)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,14 +11,17 @@ from dataclasses import dataclass
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case, CaseAssistance, Channel
+from civicwatch.database import utcnow
 from civicwatch.errors import PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import EarlierSubmission, IdempotencyKey, receive_once
 from civicwatch.intake.operations import Receipt, Submission, receive_complaint
+from civicwatch.intake.sessions import RECEIPT_SHOW_WITHIN_SECONDS
 from civicwatch.messaging.operations import remember_phone_language
 
-# Auditors only read; everyone who works cases may take one down for someone.
-ASSISTING_ROLES = (Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR)
+# Auditors only read; everyone who works cases may take one down for someone, and so may a community
+# committee member, who does nothing else.
+ASSISTING_ROLES = (Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR, Role.COMMUNITY)
 ASSISTED_CHANNELS = (Channel.IN_PERSON, Channel.PHONE_CALL)
 NO_CONTACT = "none"
 CONTACT_CHOICES = (NO_CONTACT, "sms", "whatsapp")
@@ -39,6 +43,15 @@ class Assistance:
     contact_by: str  # none, sms, whatsapp
     consent_given: bool
     read_back_confirmed: bool
+
+
+def may_show_slip_again(outcome: Receipt | EarlierSubmission) -> bool:
+    """A form sent twice shows its slip again only soon after the first time (its answer may have been lost on
+    the way): the assistant is not a way back to a complainant's receipt code later."""
+    if not isinstance(outcome, EarlierSubmission):
+        return True
+    stored_at = outcome.stored_at
+    return stored_at is not None and (utcnow() - stored_at).total_seconds() <= RECEIPT_SHOW_WITHIN_SECONDS
 
 
 def may_assist(user: User) -> bool:
