@@ -153,3 +153,15 @@ def test_the_database_refuses_a_committee_member_without_a_body(app):
                                                totp_failures=0, identity_custodian=False,
                                                created_at=func.current_timestamp()))
     db.session.rollback()
+
+
+def test_the_form_and_the_slip_page_speak_french(browser):
+    browser.get(f"/language/fr?next={PATH}")
+    page = browser.get(PATH).get_data(as_text=True)
+    assert "D'abord, lisez ceci au plaignant" in page.replace("&#39;", "'")
+    assert "Acceptez-vous que j'envoie votre plainte ?" in page.replace("&#39;", "'")
+    refused = browser.post(PATH, data=assisted_form(browser, consent=None)).get_data(as_text=True)
+    assert "Sans le consentement du plaignant" in refused
+    sent = browser.post(PATH, data=assisted_form(browser))
+    assert "Reçu à remettre" in browser.get(sent.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalars(select(CaseAssistance)).one().consent_wording.startswith("Je vais écrire votre plainte")
