@@ -33,7 +33,7 @@ demo-data: install
 serve:
 	@echo "CivicWatch is at http://127.0.0.1:$(PORT)  (staff sign-in: http://127.0.0.1:$(PORT)/login)"
 	@echo "Play a citizen's phone in the SMS simulator: http://127.0.0.1:$(PORT)/sms/simulator"
-	@echo "Staff sign-ins: admin@example.org, triage@example.org, auditor@example.org and <body code>@example.org"
+	@echo "Staff sign-ins: admin@example.org, triage@example.org, auditor@example.org, <body code>@example.org (investigators) and committee@example.org (a community committee member: assisted intake only)"
 	@echo "  (e.g. police_oversight@example.org), password: $${DEMO_PASSWORD:-civicwatch-demo}"
 	@# No access log: client addresses of complainants are personal data. One malloc arena: otherwise each
 	@# thread keeps the memory its last upload freed, and uploads that took turns add up (README, Memory).

@@ -192,6 +192,8 @@ def make_user(app: Flask):
             body = body_by_code(body)
         if role is Role.INVESTIGATOR and body is None:
             body = body_by_code("police_oversight")
+        if role is Role.COMMUNITY and body is None:
+            body = body_by_code("community_southern")
         email = kwargs.pop("email", f"{role.value}{next(counter)}@example.org")
         user = create_user(email, kwargs.pop("name", email), role, kwargs.pop("password", PASSWORD), body=body)
         db.session.commit()

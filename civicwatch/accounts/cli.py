@@ -17,7 +17,7 @@ from civicwatch.taxonomy.models import Body
 @click.option("--email", required=True)
 @click.option("--name", default="")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--body", "body_code", help="Body code, for investigators.")
+@click.option("--body", "body_code", help="Body code, for investigators and community committee members.")
 @click.password_option(help="Prompted for when not given.")
 def create_user_command(email: str, name: str, role: str, body_code: str | None, password: str) -> None:
     """Create a staff account."""

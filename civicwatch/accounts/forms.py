@@ -37,7 +37,7 @@ class CreateUserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[(r.value, _l(ROLE_LABELS[r])) for r in Role])
-    body = SelectField(_l("Oversight body (investigators only)"), choices=[])
+    body = SelectField(_l("Body (investigators: their oversight body; community committee members: their committee)"), choices=[])
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
         render_kw={"autocomplete": "new-password"},

@@ -21,6 +21,9 @@ class Role(enum.Enum):
     TRIAGE = "triage"
     INVESTIGATOR = "investigator"
     AUDITOR = "auditor"
+    # A member of a community safety oversight committee: enters complaints met at the committee's table or
+    # on the phone (assisted intake) and nothing else; never sees a case.
+    COMMUNITY = "community"
 
     @property
     def label(self) -> str:
@@ -28,14 +31,26 @@ class Role(enum.Enum):
         return ROLE_LABELS[self]
 
 
+# Roles that belong to one body: an investigator to an oversight body, a committee member to their committee.
+BODY_ROLES = (Role.INVESTIGATOR, Role.COMMUNITY)
+# Everyone who works in the staff pages; a committee member only enters complaints.
+STAFF_ROLES = tuple(role for role in Role if role is not Role.COMMUNITY)
+COMMUNITY_BODY_PREFIX = "community_"
+
+
+def is_community_body(body: Body) -> bool:
+    return body.code.startswith(COMMUNITY_BODY_PREFIX)
+
+
 ROLE_LABELS = {Role.ADMIN: N_("Admin"), Role.TRIAGE: N_("Triage"), Role.INVESTIGATOR: N_("Investigator"),
-               Role.AUDITOR: N_("Auditor")}
+               Role.AUDITOR: N_("Auditor"), Role.COMMUNITY: N_("Community committee member")}
+
 
 class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
-            "(role = 'investigator') = (body_id IS NOT NULL)", name="investigator_has_body"
+            "(role IN ('investigator', 'community')) = (body_id IS NOT NULL)", name="role_has_body"
         ),
     )
 

@@ -10,7 +10,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from civicwatch.accounts import throttle, totp
-from civicwatch.accounts.models import Role, User, new_session_token
+from civicwatch.accounts.models import BODY_ROLES, Role, User, is_community_body, new_session_token
 from civicwatch.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -85,13 +85,11 @@ def create_user(
     body: Body | None = None,
     actor: User | None = None,
 ) -> User:
-    """Create a staff account. Investigators belong to exactly one body; other roles to none."""
+    """Create a staff account. Investigators belong to one oversight body, community committee members to one
+    community committee; other roles to none."""
     email = normalise_email(email)
     check_password_strength(password)
-    if role is Role.INVESTIGATOR and body is None:
-        raise DomainError("An investigator must belong to an oversight body.")
-    if role is not Role.INVESTIGATOR:
-        body = None
+    body = check_body_for_role(role, body)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ConflictError("An account with that email already exists.")
     user = User(
@@ -109,6 +107,18 @@ def create_user(
     record_audit(actor, "user.create", user, after={"email": email, "role": role.value,
                                                    "body": body.code if body else None})
     return user
+
+
+def check_body_for_role(role: Role, body: Body | None) -> Body | None:
+    """The body the account belongs to: required for investigators and committee members, dropped for others."""
+    if role not in BODY_ROLES:
+        return None
+    if role is Role.INVESTIGATOR and body is None:
+        raise DomainError("An investigator must belong to an oversight body.")
+    if role is Role.COMMUNITY and (body is None or not is_community_body(body)):
+        raise DomainError("A community committee member must belong to a community committee "
+                          "(a body whose code starts with community_).")
+    return body
 
 
 def find_user_by_email(email: str) -> User | None:

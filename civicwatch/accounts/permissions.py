@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort
 from flask_login import current_user, login_required
 
-from civicwatch.accounts.models import Role
+from civicwatch.accounts.models import STAFF_ROLES, Role
 
 
 def roles_required(*roles: Role) -> Callable:
@@ -27,5 +27,5 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
-staff_required = roles_required(*Role)
+staff_required = roles_required(*STAFF_ROLES)
 admin_required = roles_required(Role.ADMIN)

@@ -44,9 +44,17 @@ from civicwatch.webhooks import is_signed_webhook_request
 blueprint = Blueprint("accounts", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    """A local path of this app to go back to after sign-in; anything else goes to the dashboard."""
-    fallback = url_for("cases.dashboard")
+def home_url(user: User) -> str:
+    """Where a signed-in user starts: a committee member at the assisted intake form (the only page of their
+    role), everyone else at the dashboard."""
+    if user.role is Role.COMMUNITY:
+        return url_for("assisted.new")
+    return url_for("cases.dashboard")
+
+
+def _safe_next(target: str | None, user: User) -> str:
+    """A local path of this app to go back to after sign-in; anything else goes to the user's start page."""
+    fallback = home_url(user)
     if not target or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
         return fallback
     parts = urlsplit(target)
@@ -63,7 +71,7 @@ def _safe_next(target: str | None) -> str:
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        return redirect(url_for("cases.dashboard"))
+        return redirect(home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -79,7 +87,7 @@ def login() -> ResponseReturnValue:
             _start_second_factor(user, request.args.get("next"))
             return redirect(url_for("accounts.verify_totp" if has_totp(user) else "accounts.enrol_totp"))
         _complete_login(user, second_factor=False)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), user))
     return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
 
 
@@ -114,7 +122,7 @@ def _complete_login(user: User, second_factor: bool) -> str:
     next_url = (session.pop(PENDING_KEY, None) or {}).get("next")
     session.pop(SECRET_KEY, None)
     start_session(user, second_factor)
-    return _safe_next(next_url)
+    return _safe_next(next_url, user)
 
 
 @blueprint.before_app_request
@@ -222,7 +230,7 @@ def account_totp() -> ResponseReturnValue:
             session.pop(SECRET_KEY, None)
             flash(gettext("Two-factor sign-in is set up. You will need a code from your app at every sign-in. "
                           "Other sessions were signed out."), "success")
-            return redirect(url_for("cases.dashboard"))
+            return redirect(home_url(user))
     return _enrolment_page(user, secret, form)
 
 
@@ -278,9 +286,10 @@ def change_password() -> ResponseReturnValue:
             form.current_password.errors.append(exc.message)
         else:
             db.session.commit()
+            target = home_url(current_user)  # start_session replaces current_user
             start_session(current_user, second_factor=session.get(SECOND_FACTOR_KEY, False))
             flash(gettext("Your password was changed. Other sessions were signed out."), "success")
-            return redirect(url_for("cases.dashboard"))
+            return redirect(target)
     return render_template("accounts/change_password.html", form=form), (400 if form.errors else 200)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case, CaseShare, CaseStatus, Recusal, ShareStatus
@@ -59,8 +59,11 @@ ACTIONS: dict[str, ActionRule] = {
 
 
 def visible_cases(user: User) -> Select:
-    """Cases the user may open: investigators only their body's, and nobody a case they recused from."""
+    """Cases the user may open: investigators only their body's, committee members none, and nobody a case they
+    recused from."""
     query = select(Case)
+    if user.role is Role.COMMUNITY:  # a committee member enters complaints and never opens one
+        return query.where(false())
     if user.role is Role.INVESTIGATOR:
         query = query.where(Case.body_id == user.body_id)
     # A person recuses from a handful of cases at most: a short NOT IN list is much cheaper for a big

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.models import Role, User, is_community_body
 from civicwatch.accounts.operations import create_user
 from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import set_deadlines
@@ -97,8 +97,12 @@ def _ensure_staff(password: str, summary: DemoSummary) -> None:
         ("admin@example.org", "Demo Admin", Role.ADMIN, None),
         ("triage@example.org", "Demo Triage Officer", Role.TRIAGE, None),
         ("auditor@example.org", "Demo Auditor", Role.AUDITOR, None)]
-    for body in db.session.scalars(select(Body).order_by(Body.code)):
+    bodies = list(db.session.scalars(select(Body).order_by(Body.code)))
+    for body in bodies:
         wanted.append((f"{body.code}@example.org", f"Investigator, {body.name}", Role.INVESTIGATOR, body))
+    committee = next((body for body in bodies if is_community_body(body)), None)
+    if committee is not None:  # enters walk-in and phone complaints, and sees nothing else
+        wanted.append(("committee@example.org", f"Committee member, {committee.name}", Role.COMMUNITY, committee))
     for email, name, role, home_body in wanted:
         summary.emails.append(email)
         if db.session.scalar(select(User.id).where(User.email == email)) is None:

@@ -1,8 +1,11 @@
-"""The form a member of staff fills in for a complaint taken down on someone's behalf (staff page, English)."""
+"""The form a member of staff fills in for a complaint taken down on someone's behalf (a staff page: English
+and French)."""
 from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import TelField
@@ -11,45 +14,45 @@ from wtforms.validators import InputRequired, ValidationError
 from civicwatch.cases.models import Channel
 from civicwatch.i18n import offered_languages
 from civicwatch.intake import validation
-from civicwatch.intake.assisted import CONSENT_WORDING, NO_CONTACT, Assistance
+from civicwatch.intake.assisted import NO_CONTACT, Assistance, consent_wording
 from civicwatch.intake.forms import ReportForm, _actor_choices, cached, checked_by
 from civicwatch.intake.idempotency import FORM_KEY_PATTERN, IdempotencyKey, new_form_key
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
 
-CHANNEL_CHOICES = [(Channel.IN_PERSON.value, "In person (a meeting, a visit, a committee's table)"),
-                   (Channel.PHONE_CALL.value, "By phone (they called, or were called)")]
-CONTACT_CHOICES = [(NO_CONTACT, "No contact: they follow up with the receipt code"),
-                   ("sms", "By SMS to their phone"), ("whatsapp", "By WhatsApp to their phone")]
+CHANNEL_CHOICES = [(Channel.IN_PERSON.value, _l("In person (a meeting, a visit, a committee's table)")),
+                   (Channel.PHONE_CALL.value, _l("By phone (they called, or were called)"))]
+CONTACT_CHOICES = [(NO_CONTACT, _l("No contact: they follow up with the receipt code")),
+                   ("sms", _l("By SMS to their phone")), ("whatsapp", _l("By WhatsApp to their phone"))]
 
 
 class AssistedReportForm(FlaskForm):
-    channel = RadioField("How did you take the complaint?", choices=CHANNEL_CHOICES,
-                         validators=[InputRequired("Choose in person or by phone.")])
-    language = SelectField("The complainant's language", choices=[],
-                           description="Their texts and their receipt slip are written in it.")
-    text = TextAreaField("What happened, in the complainant's words",
-                         description="Write what they say, not your summary. Then read it back to them.",
+    channel = RadioField(_l("How did you take the complaint?"), choices=CHANNEL_CHOICES,
+                         validators=[InputRequired(_l("Choose in person or by phone."))])
+    language = SelectField(_l("The complainant's language"), choices=[],
+                           description=_l("Their texts and their receipt slip are written in it."))
+    text = TextAreaField(_l("What happened, in the complainant's words"),
+                         description=_l("Write what they say, not your summary. Then read it back to them."),
                          validators=[checked_by(lambda value: validation.clean_text(
                              value, "text", validation.TEXT_MIN[Channel.IN_PERSON], validation.TEXT_MAX))])
-    area = StringField("Area", description="Optional. The district, or only the region.")
-    location_text = StringField("Place", description="Optional. A village, a street, a checkpoint.")
-    reported_actor = SelectField("Who was involved?", choices=[])
-    contact_by = RadioField("Does the complainant want to be contacted, and how?", choices=CONTACT_CHOICES,
-                            validators=[InputRequired("Choose whether and how they want to be contacted.")])
-    phone = TelField("Their phone number", validators=[checked_by(validation.normalise_phone)],
-                     description="Only for contact by SMS or WhatsApp. Kept apart from the complaint.")
-    consent = BooleanField("I read the consent wording above to the complainant, and they agreed.")
-    read_back = BooleanField("I read the complaint back to them and they confirmed it is what they said.")
+    area = StringField(_l("Area"), description=_l("Optional. The district, or only the region."))
+    location_text = StringField(_l("Place"), description=_l("Optional. A village, a street, a checkpoint."))
+    reported_actor = SelectField(_l("Who was involved?"), choices=[])
+    contact_by = RadioField(_l("Does the complainant want to be contacted, and how?"), choices=CONTACT_CHOICES,
+                            validators=[InputRequired(_l("Choose whether and how they want to be contacted."))])
+    phone = TelField(_l("Their phone number"), validators=[checked_by(validation.normalise_phone)],
+                     description=_l("Only for contact by SMS or WhatsApp. Kept apart from the complaint."))
+    consent = BooleanField(_l("I read the consent wording above to the complainant, and they agreed."))
+    read_back = BooleanField(_l("I read the complaint back to them and they confirmed it is what they said."))
     form_key = HiddenField(default=new_form_key, render_kw={"autocomplete": "off"})
-    submit = SubmitField("Send the complaint")
+    submit = SubmitField(_l("Send the complaint"))
 
-    consent_wording = CONSENT_WORDING
+    consent_wording = staticmethod(consent_wording)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = [(language.code, language.name) for language in offered_languages()]
-        self.reported_actor.choices = [(validation.UNKNOWN_ACTOR, "Not known"),
+        self.reported_actor.choices = [(validation.UNKNOWN_ACTOR, gettext("Not known")),
                                        *cached("report_actor_choices", _actor_choices)]
 
     def validate_area(self, field: Field) -> None:
@@ -60,22 +63,22 @@ class AssistedReportForm(FlaskForm):
 
     def validate_contact_by(self, field: Field) -> None:
         if field.data != NO_CONTACT and not (self.phone.data or "").strip():
-            raise ValidationError("Give their phone number, or choose no contact.")
+            raise ValidationError(gettext("Give their phone number, or choose no contact."))
         if field.data == NO_CONTACT and (self.phone.data or "").strip():
-            raise ValidationError("They chose no contact: remove the phone number, or choose SMS or WhatsApp.")
+            raise ValidationError(gettext("They chose no contact: remove the phone number, or choose SMS or WhatsApp."))
 
     def validate_consent(self, field: Field) -> None:
         if not field.data:
-            raise ValidationError("Without the complainant's consent, the complaint cannot be entered.")
+            raise ValidationError(gettext("Without the complainant's consent, the complaint cannot be entered."))
 
     def validate_read_back(self, field: Field) -> None:
         if not field.data:
-            raise ValidationError("Read the complaint back to them, and tick this when they confirm it.")
+            raise ValidationError(gettext("Read the complaint back to them, and tick this when they confirm it."))
 
     def validate_form_key(self, field: Field) -> None:
         if not FORM_KEY_PATTERN.fullmatch(field.data or ""):
             field.data = new_form_key()
-            raise ValidationError("This form could not be accepted. Please check it and send it again.")
+            raise ValidationError(gettext("This form could not be accepted. Please check it and send it again."))
 
     def idempotency_key(self, user_id: int) -> IdempotencyKey | None:
         """The form's key, under the assistant's own scope; None when the form carries none that is valid."""

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from civicwatch.accounts.permissions import roles_required
 from civicwatch.extensions import db
 from civicwatch.intake import sessions
-from civicwatch.intake.assisted import ASSISTING_ROLES, receive_assisted_complaint
+from civicwatch.intake.assisted import ASSISTING_ROLES, may_show_slip_again, receive_assisted_complaint
 from civicwatch.intake.assisted_forms import AssistedReportForm
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier
 from civicwatch.intake.operations import Receipt
@@ -46,9 +46,9 @@ def new() -> ResponseReturnValue:
 def _hand_over(outcome: Receipt | EarlierSubmission, language: str) -> ResponseReturnValue:
     log.info("assisted report: case %s%s", outcome.case_id,
              " was stored already" if isinstance(outcome, EarlierSubmission) else " stored")
-    if outcome.code is None:  # sent again after the receipt's window
+    if outcome.code is None or not may_show_slip_again(outcome):  # sent again after the slip's window
         return render_template("intake/assisted_receipt.html", reference=outcome.reference, slip=None)
-    sessions.remember_assisted_receipt(outcome.reference, outcome.code, language)
+    sessions.remember_assisted_receipt(outcome.reference, outcome.code, language, current_user.id)
     return redirect(url_for("assisted.receipt"), code=303)
 
 
@@ -56,7 +56,7 @@ def _hand_over(outcome: Receipt | EarlierSubmission, language: str) -> ResponseR
 @roles_required(*ASSISTING_ROLES)
 def receipt() -> ResponseReturnValue:
     """Shown once: the slip, in the complainant's language, to print and hand over (no script needed)."""
-    stored = sessions.take_assisted_receipt()
+    stored = sessions.take_assisted_receipt(current_user.id)
     if stored is None:
         return render_template("intake/assisted_receipt.html", reference=None, slip=None), 410
     language = stored["language"] if stored["language"] in current_app.config["LANGUAGES"] else None

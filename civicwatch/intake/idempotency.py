@@ -51,6 +51,7 @@ class EarlierSubmission:
     reference: str
     code: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    stored_at: dt.datetime | None = None
 
 
 def new_form_key() -> str:
@@ -74,8 +75,9 @@ def find_earlier(key: IdempotencyKey) -> EarlierSubmission | None:
     reference = db.session.scalar(select(Case.reference).where(Case.id == row.case_id)) or ""
     sealed = _unseal(key, row) if row.receipt_until and row.receipt_until > utcnow() else None
     if sealed is None:
-        return EarlierSubmission(row.case_id, reference, None)
-    return EarlierSubmission(row.case_id, reference, str(sealed.get("code")), dict(sealed.get("extra") or {}))
+        return EarlierSubmission(row.case_id, reference, None, stored_at=row.created_at)
+    return EarlierSubmission(row.case_id, reference, str(sealed.get("code")), dict(sealed.get("extra") or {}),
+                             stored_at=row.created_at)
 
 
 def _unseal(key: IdempotencyKey, row: SubmissionKey) -> dict[str, Any] | None:

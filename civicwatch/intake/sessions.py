@@ -103,15 +103,18 @@ def revoke_tracking() -> None:
 ASSISTED_RECEIPT_KEY = "assisted_receipt"
 
 
-def remember_assisted_receipt(reference: str, code: str, language: str) -> None:
+def remember_assisted_receipt(reference: str, code: str, language: str, user_id: int) -> None:
     """The receipt of a complaint entered for someone, until the assistant's slip page shows it once."""
     session[ASSISTED_RECEIPT_KEY] = _seal({"reference": reference, "code": code, "language": language,
-                                           "at": utcnow().timestamp()})
+                                           "user": user_id, "at": utcnow().timestamp()})
 
 
-def take_assisted_receipt() -> dict | None:
+def take_assisted_receipt(user_id: int) -> dict | None:
+    """The slip's content, removed as it is read; only for the user who entered the complaint (someone else
+    signing in on the same browser gets nothing), and only soon after."""
     value = _unseal(session.pop(ASSISTED_RECEIPT_KEY, None))
-    if value is None or utcnow().timestamp() - float(value.get("at", 0)) > RECEIPT_SHOW_WITHIN_SECONDS:
+    if value is None or value.get("user") != user_id \
+            or utcnow().timestamp() - float(value.get("at", 0)) > RECEIPT_SHOW_WITHIN_SECONDS:
         return None
     return {"reference": str(value.get("reference", "")), "code": str(value.get("code", "")),
             "language": str(value.get("language", ""))}

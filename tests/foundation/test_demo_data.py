@@ -17,8 +17,10 @@ def test_demo_creates_staff_and_cases_in_every_status_and_is_idempotent(app):
     assert result.exit_code == 0, result.output
     assert "admin@example.org" in result.output and "password: demo password 123" in result.output
     bodies = db.session.scalar(select(func.count()).select_from(Body))
-    assert db.session.scalar(select(func.count()).select_from(User)) == 3 + bodies
+    assert db.session.scalar(select(func.count()).select_from(User)) == 4 + bodies
     assert authenticate("police_oversight@example.org", "demo password 123", "127.0.0.1").role is Role.INVESTIGATOR
+    member = authenticate("committee@example.org", "demo password 123", "127.0.0.1")
+    assert member.role is Role.COMMUNITY and member.body.code.startswith("community_")
     assert db.session.scalar(select(func.count()).select_from(Case)) == 300
     statuses = set(db.session.scalars(select(Case.status).distinct()))
     assert statuses == set(CaseStatus)

@@ -46,36 +46,42 @@ STAFF_PYTHON = ("civicwatch/accounts/forms.py", "civicwatch/accounts/models.py",
                 "civicwatch/routing/case_views.py", "civicwatch/routing/forms.py", "civicwatch/routing/views.py",
                 "civicwatch/sms/forms.py", "civicwatch/sms/queries.py", "civicwatch/sms/simulator.py",
                 "civicwatch/sms/staff_views.py", "civicwatch/sms/views.py")
+# Staff pages that live beside the citizen ones (assisted intake, where staff or a community committee member
+# enter a complaint for someone): staff strings, English and French; the slip they print is the citizen's.
+STAFF_AMONG_CITIZEN = ("templates/intake/assisted.html", "templates/intake/assisted_receipt.html",
+                       "civicwatch/intake/assisted.py", "civicwatch/intake/assisted_forms.py",
+                       "civicwatch/intake/assisted_views.py")
 STAFF_LANGUAGES = ("fr",)
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 
 
-def files_under(paths: tuple[str, ...], suffix: str) -> list[Path]:
+def files_under(paths: tuple[str, ...], suffix: str, leaving_out: tuple[str, ...] = ()) -> list[Path]:
     found: list[Path] = []
     for name in paths:
         path = ROOT / name
         found.extend(sorted(path.rglob(f"*{suffix}")) if path.is_dir() else [path])
-    return found
+    return [path for path in found if path.relative_to(ROOT).as_posix() not in leaving_out]
 
 
-def messages_in(templates: tuple[str, ...], python: tuple[str, ...]) -> set[str | tuple[str, ...]]:
+def messages_in(templates: tuple[str, ...], python: tuple[str, ...],
+                leaving_out: tuple[str, ...] = ()) -> set[str | tuple[str, ...]]:
     messages: set[str | tuple[str, ...]] = set()
-    for path in files_under(templates, ".html"):
+    for path in files_under(templates, ".html", leaving_out):
         for _line, message, _comments, _context in extract_from_file(
                 babel_extract, str(path), keywords=KEYWORDS, options={"trimmed": "true"}):
             messages.add(message)
-    for path in files_under(python, ".py"):
+    for path in files_under(python, ".py", leaving_out):
         for _line, message, _comments, _context in extract_from_file("python", str(path), keywords=KEYWORDS):
             messages.add(message)
     return messages
 
 
 def citizen_messages() -> set[str | tuple[str, ...]]:
-    return messages_in(CITIZEN_TEMPLATES, CITIZEN_PYTHON)
+    return messages_in(CITIZEN_TEMPLATES, CITIZEN_PYTHON, leaving_out=STAFF_AMONG_CITIZEN)
 
 
 def staff_messages() -> set[str | tuple[str, ...]]:
-    return messages_in(STAFF_TEMPLATES, STAFF_PYTHON)
+    return messages_in((*STAFF_TEMPLATES, *STAFF_AMONG_CITIZEN[:2]), (*STAFF_PYTHON, *STAFF_AMONG_CITIZEN[2:]))
 
 
 def catalog(language: str):
