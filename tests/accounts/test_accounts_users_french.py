@@ -14,7 +14,7 @@ def test_the_staff_accounts_page_speaks_the_language_the_admin_chose(make_user, 
     client.get("/language/fr")
     page = unescape(client.get("/staff/users").get_data(as_text=True))
     assert "Comptes du personnel" in page and "Créer un compte" in page and "Nom complet" in page
-    assert "Enquêteur" in page and "Désactiver" in page and "Organe de contrôle (enquêteurs seulement)" in page
+    assert "Enquêteur" in page and "Désactiver" in page and "Membre d'un comité communautaire" in page and "leur organe de contrôle" in page
     assert "Staff accounts" not in page and "Full name" not in page and "Deactivate" not in page
 
     response = client.post(f"/staff/users/{investigator.id}/active", data={
