@@ -1,8 +1,16 @@
 """Cleaning what people type, for every domain: one kind of line end, no control characters, trimmed; and the
-length check staff forms share."""
+length check staff forms share.
+
+Each field's refusals are whole sentences (`Field`), translated as they are raised: a sentence built from
+pieces ("Write the {what} first.") cannot be translated, as French agrees the words around the field's name."""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
+
+from flask_babel import format_number, gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from civicwatch.errors import DomainError
 
@@ -13,26 +21,39 @@ CONTROL = frozenset({"Cc", "Cs"})
 CONTROL_AND_UNASSIGNED = CONTROL | {"Co", "Cn"}
 
 
+@dataclass(frozen=True)
+class Field:
+    """What staff are told about one text field: `missing` when it is required and empty, `too_long` (with a
+    %(maximum)s placeholder) when it is longer than allowed. Both are lazy strings, read in the language of the
+    request that raises them."""
+    missing: LazyString | str
+    too_long: LazyString | str
+
+
+REASON = Field(_l("Write the reason first."), _l("The reason is too long: at most %(maximum)s characters."))
+
+
 def tidy_text(raw: str | None, drop: frozenset[str] = CONTROL) -> str:
     """One kind of line end, no characters of the `drop` categories (tabs and line ends stay), stripped."""
     text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in drop).strip()
 
 
-def check_text(raw: str | None, what: str, maximum: int, required: bool = True) -> str:
-    """`tidy_text`, refused with a DomainError naming `what` when it is empty (if required) or too long."""
+def check_text(raw: str | None, field: Field, maximum: int, required: bool = True) -> str:
+    """`tidy_text`, refused with the DomainError of `field` when it is empty (if required) or too long."""
     value = tidy_text(raw)
     if required and not value:
-        raise DomainError(f"Write the {what} first.")
+        raise DomainError(str(field.missing))
     if len(value) > maximum:
-        raise DomainError(f"The {what} is too long: at most {maximum:,} characters.")
+        raise DomainError(str(field.too_long) % {"maximum": format_number(maximum)})
     return value
 
 
 def check_reason(raw: str | None, minimum: int, maximum: int) -> str:
     """A reason staff give for a decision: `check_text`, and at least `minimum` characters (a sentence, not
     "needed")."""
-    reason = check_text(raw, "reason", maximum)
+    reason = check_text(raw, REASON, maximum)
     if len(reason) < minimum:
-        raise DomainError(f"Give the reason in a sentence or more (at least {minimum} characters).")
+        raise DomainError(gettext("Give the reason in a sentence or more (at least %(minimum)s characters).",
+                                  minimum=minimum))
     return reason

@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 import secrets
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,6 +46,11 @@ def is_community_body(body: Body) -> bool:
 ROLE_LABELS = {Role.ADMIN: N_("Admin"), Role.TRIAGE: N_("Triage"), Role.INVESTIGATOR: N_("Investigator"),
                Role.AUDITOR: N_("Auditor"), Role.COMMUNITY: N_("Community committee member")}
 
+
+
+def role_word(role: Role) -> str:
+    """The role inside a sentence, in the reader's language ("investigator", "enquêteur")."""
+    return gettext(ROLE_LABELS[role]).lower()
 
 class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
@@ -43,7 +44,24 @@ from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
-from civicwatch.text import check_text
+from civicwatch.text import REASON, Field, check_text
+
+RESPONSE_FIELD = Field(_l("Write the response to the complainant first."),
+                       _l("The response to the complainant is too long: at most %(maximum)s characters."))
+RECUSAL_FIELD = Field(_l("Write the reason for recusing first."),
+                      _l("The reason for recusing is too long: at most %(maximum)s characters."))
+NOTE_FIELD = Field(_l("Write the note first."),
+                   _l("The note is too long: at most %(maximum)s characters."))
+MESSAGE_FIELD = Field(_l("Write the message first."),
+                      _l("The message is too long: at most %(maximum)s characters."))
+EXTENSION_FIELD = Field(_l("Write the reason for the extension first."),
+                        _l("The reason for the extension is too long: at most %(maximum)s characters."))
+FINDINGS_FIELD = Field(_l("Write the findings first."),
+                       _l("The findings are too long: at most %(maximum)s characters."))
+RECOMMENDATION_FIELD = Field(_l("Write the recommendation first."),
+                             _l("The recommendation is too long: at most %(maximum)s characters."))
+DRAFT_FIELD = Field(_l("Write the draft public response first."),
+                    _l("The draft public response is too long: at most %(maximum)s characters."))
 
 S = CaseStatus
 TEXT_MAX = 20_000
@@ -101,8 +119,8 @@ def change_status(case: Case, user: User, target: CaseStatus, reason: str | None
                   response: str | None = None) -> CaseEvent:
     """A status change from the case page; the complainant hears of the ones that concern them."""
     if target is S.RESPONDED:
-        response = check_text(response, "response to the complainant", MESSAGE_MAX)
-    event = transition_case(case, target, user, reason=check_text(reason, "reason", REASON_MAX, required=False))
+        response = check_text(response, RESPONSE_FIELD, MESSAGE_MAX)
+    event = transition_case(case, target, user, reason=check_text(reason, REASON, REASON_MAX, required=False))
     if target is S.RESPONDED and response:
         _send_to_complainant(case, user, response, purpose="answer", sms_ending=FEEDBACK_BY_TEXT)
     status_news = STATUS_NEWS.get(target)
@@ -149,7 +167,7 @@ def assign_case(case: Case, user: User, assignee: User | None) -> None:
     """Give the case to an investigator of its body (or to nobody)."""
     require(user, "assign", case)
     if assignee is not None and assignee not in assignable_investigators(case):
-        raise DomainError("Choose an active investigator of the body that holds the case.")
+        raise DomainError(gettext("Choose an active investigator of the body that holds the case."))
     before = case.assigned_to_id
     case.assigned_to_id = assignee.id if assignee else None
     _event(case, user, "assigned", assignee=assignee.name if assignee else None)
@@ -160,7 +178,7 @@ def assign_case(case: Case, user: User, assignee: User | None) -> None:
 def recuse_from_case(case: Case, user: User, reason: str | None) -> None:
     """A conflict of interest: the user steps away and can no longer open the case."""
     require(user, "recuse", case)
-    reason = check_text(reason, "reason for recusing", REASON_MAX)
+    reason = check_text(reason, RECUSAL_FIELD, REASON_MAX)
     db.session.add(Recusal(case_id=case.id, user_id=user.id, reason=reason))
     before = case.assigned_to_id
     if case.assigned_to_id == user.id:
@@ -177,7 +195,7 @@ def add_note(case: Case, user: User, text: str | None) -> CaseMessage:
     """An internal note: never shown or sent to the complainant."""
     require(user, "note", case)
     note = CaseMessage(case=case, kind=MessageKind.NOTE, author_id=user.id, channel=Channel.WEB,
-                       body=check_text(text, "note", TEXT_MAX))
+                       body=check_text(text, NOTE_FIELD, TEXT_MAX))
     db.session.add(note)
     db.session.flush()
     record_audit(user, "case.note", note, case=case, after={"length": len(note.body)})
@@ -190,7 +208,7 @@ def message_complainant(case: Case, user: User, text: str | None, wait_for_reply
     require(user, "message", case)
     if wait_for_reply:
         require(user, "clock", case)
-    message = _send_to_complainant(case, user, check_text(text, "message", MESSAGE_MAX),
+    message = _send_to_complainant(case, user, check_text(text, MESSAGE_FIELD, MESSAGE_MAX),
                                    purpose="question" if wait_for_reply else "reply")
     if wait_for_reply:
         pause_clock(case, user)
@@ -224,7 +242,7 @@ def resume_clock(case: Case, user: User) -> None:
     before = {"waiting_since": case.waiting_since, "acknowledge_due_at": case.acknowledge_due_at,
               "respond_due_at": case.respond_due_at}
     if not resume_deadline_clock(case, utcnow()):
-        raise DomainError("The deadline clock is already running.")
+        raise DomainError(gettext("The deadline clock is already running."))
     _event(case, user, "clock_resumed")
     record_audit(user, "case.clock_resume", case, before=before,
                  after={"waiting_since": None, "acknowledge_due_at": case.acknowledge_due_at,
@@ -236,13 +254,13 @@ def extend_deadline(case: Case, user: User, days: int | None, reason: str | None
     page (and by SMS when they gave a number). Refused a second time."""
     require(user, "extend", case)
     if case.deadline_extended_at is not None:
-        raise ConflictError("The deadline of this case has already been extended once; it cannot be again.")
+        raise ConflictError(gettext("The deadline of this case has already been extended once; it cannot be again."))
     if case.respond_due_at is None or case.responded_at is not None:
-        raise ConflictError("This case has no deadline to answer running.")
+        raise ConflictError(gettext("This case has no deadline to answer running."))
     limit = extension_limit(case)
     if days is None or not 1 <= days <= limit:
-        raise DomainError(f"Extend the deadline by 1 to {limit} working days.")
-    reason = check_text(reason, "reason for the extension", EXTENSION_REASON_MAX)
+        raise DomainError(gettext("Extend the deadline by 1 to %(limit)s working days.", limit=limit))
+    reason = check_text(reason, EXTENSION_FIELD, EXTENSION_REASON_MAX)
     before = {"respond_due_at": case.respond_due_at, "deadline_extended_at": None}
     case.respond_due_at = extended_deadline(case, days)
     case.deadline_extended_at, case.deadline_extension_reason = utcnow(), reason
@@ -260,8 +278,8 @@ def extend_deadline(case: Case, user: User, days: int | None, reason: str | None
 def record_findings(case: Case, user: User, outcome: Outcome | None, findings: str | None) -> None:
     require(user, "findings", case)
     if outcome is None:
-        raise DomainError("Choose an outcome.")
-    findings = check_text(findings, "findings", TEXT_MAX)
+        raise DomainError(gettext("Choose an outcome."))
+    findings = check_text(findings, FINDINGS_FIELD, TEXT_MAX)
     before = {"outcome": case.outcome.value if case.outcome else None, "findings": case.findings}
     case.outcome, case.findings = outcome, findings
     record_audit(user, "case.findings", case, before=before,
@@ -270,7 +288,7 @@ def record_findings(case: Case, user: User, outcome: Outcome | None, findings: s
 
 def add_recommendation(case: Case, user: User, text: str | None) -> Recommendation:
     require(user, "recommend", case)
-    recommendation = Recommendation(case=case, text=check_text(text, "recommendation", TEXT_MAX),
+    recommendation = Recommendation(case=case, text=check_text(text, RECOMMENDATION_FIELD, TEXT_MAX),
                                     status=RemedyStatus.PENDING)
     db.session.add(recommendation)
     _touch(case)
@@ -284,7 +302,7 @@ def set_remedy_status(case: Case, user: User, recommendation: Recommendation, st
     """Whether the security agency carried out a recommendation."""
     require(user, "remedy", case)
     if recommendation.case_id != case.id:
-        raise DomainError("That recommendation belongs to another case.")
+        raise DomainError(gettext("That recommendation belongs to another case."))
     before = recommendation.status.value
     recommendation.status = status
     _touch(case)
@@ -296,7 +314,7 @@ def save_draft_response(case: Case, user: User, text: str | None) -> None:
     """The draft public response; publishing (with redaction and a second approver) happens elsewhere."""
     require(user, "draft_response", case)
     before = case.draft_public_response
-    case.draft_public_response = check_text(text, "draft public response", TEXT_MAX, required=False) or None
+    case.draft_public_response = check_text(text, DRAFT_FIELD, TEXT_MAX, required=False) or None
     record_audit(user, "case.draft_response", case, before={"draft_public_response": before},
                  after={"draft_public_response": case.draft_public_response})
 
@@ -309,11 +327,11 @@ DEADLINE_FIELDS = ("acknowledge_days", "acknowledge_days_urgent", "respond_days"
 def update_body_deadlines(body: Body, user: User, values: dict[str, int]) -> None:
     """Change a body's deadlines. They apply to cases the body receives from now on."""
     if user.role is not Role.ADMIN:
-        raise DomainError("Only administrators change deadlines.")
+        raise DomainError(gettext("Only administrators change deadlines."))
     if values["acknowledge_days_urgent"] > values["acknowledge_days"]:
-        raise DomainError("An urgent case cannot have longer to be acknowledged than an ordinary one.")
+        raise DomainError(gettext("An urgent case cannot have longer to be acknowledged than an ordinary one."))
     if values["respond_days_urgent"] > values["respond_days"]:
-        raise DomainError("An urgent case cannot have longer to be answered than an ordinary one.")
+        raise DomainError(gettext("An urgent case cannot have longer to be answered than an ordinary one."))
     before = {name: getattr(body, name) for name in DEADLINE_FIELDS}
     for name in DEADLINE_FIELDS:
         setattr(body, name, int(values[name]))

@@ -7,6 +7,7 @@ import hashlib
 import logging
 
 from flask import Response
+from flask_babel import gettext
 
 from civicwatch.cases.attachments import EXTENSIONS, clean_filename, stored_path
 from civicwatch.cases.models import Attachment
@@ -23,19 +24,19 @@ def has_original(attachment: Attachment) -> bool:
 def read_original(attachment: Attachment) -> bytes:
     """The original's bytes, decrypted and checked against the SHA-256 taken on receipt."""
     if not has_original(attachment):
-        raise NotFoundError("The original of this file was not kept.")
+        raise NotFoundError(gettext("The original of this file was not kept."))
     path = stored_path(attachment.original_stored_name)
     if not path.is_file():
-        raise NotFoundError("The original of this file is not available.")
+        raise NotFoundError(gettext("The original of this file is not available."))
     try:
         data = decrypt_bytes_with(EVIDENCE_KEY, path.read_bytes())
     except DecryptionError:
         log.error("the sealed original of attachment %s could not be decrypted", attachment.id)
-        raise ConflictError("The original of this file could not be opened with the evidence key.") from None
+        raise ConflictError(gettext("The original of this file could not be opened with the evidence key.")) from None
     if hashlib.sha256(data).hexdigest() != attachment.original_sha256:
         log.error("the sealed original of attachment %s does not match its hash", attachment.id)
-        raise ConflictError("The original of this file does not match the fingerprint taken when it was "
-                            "received: it is not given out.")
+        raise ConflictError(gettext("The original of this file does not match the fingerprint taken when it was "
+                                    "received: it is not given out."))
     return data
 
 

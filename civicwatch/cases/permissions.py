@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import Select, false, select
 
-from civicwatch.accounts.models import Role, User
-from civicwatch.cases.models import Case, CaseShare, CaseStatus, Recusal, ShareStatus
+from civicwatch.accounts.models import Role, User, role_word
+from civicwatch.cases.models import STATUS_LABELS, Case, CaseShare, CaseStatus, Recusal, ShareStatus
 from civicwatch.cases.workflow import available_transitions
 from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 
 S = CaseStatus
 ALL_STATUSES = frozenset(CaseStatus)
@@ -32,29 +34,29 @@ class ActionRule:
 
 ACTIONS: dict[str, ActionRule] = {
     "route": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE,
-                        "A case can only be sent to another body before it is answered."),
+                        N_("A case can only be sent to another body before it is answered.")),
     "correct": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE,
-                          "The theme, actor and place can only be corrected before the case is answered."),
+                          N_("The theme, actor and place can only be corrected before the case is answered.")),
     "assign": ActionRule(frozenset({Role.ADMIN, Role.INVESTIGATOR}), BEFORE_RESPONSE | {S.RESPONDED},
-                         "Only a case still being worked on can be assigned."),
+                         N_("Only a case still being worked on can be assigned.")),
     "recuse": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "note": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "message": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "clock": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE,
-                        "The deadline clock only runs before the case is answered."),
+                        N_("The deadline clock only runs before the case is answered.")),
     "extend": ActionRule(frozenset({Role.ADMIN, Role.INVESTIGATOR}), BEFORE_RESPONSE,
-                         "The deadline to answer can only be extended before the case is answered."),
+                         N_("The deadline to answer can only be extended before the case is answered.")),
     "findings": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION,
-                           "Findings are recorded while the case is being investigated."),
+                           N_("Findings are recorded while the case is being investigated.")),
     "recommend": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION,
-                            "Recommendations are made while the case is being investigated."),
+                            N_("Recommendations are made while the case is being investigated.")),
     "remedy": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
-                         "Remedies are tracked for investigated cases."),
+                         N_("Remedies are tracked for investigated cases.")),
     "allegation": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE | {S.RESPONDED},
-                             "Allegations can only be changed until the case is closed."),
+                             N_("Allegations can only be changed until the case is closed.")),
     "relate": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "draft_response": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
-                                 "The public response is drafted once the case is being investigated."),
+                                 N_("The public response is drafted once the case is being investigated.")),
 }
 
 
@@ -76,7 +78,7 @@ def load_case(user: User, case_id: int) -> Case:
     """The case if the user may open it; otherwise 404, whether it exists or not."""
     case = db.session.scalar(visible_cases(user).where(Case.id == case_id))
     if case is None:
-        raise NotFoundError("There is no case with that number, or you do not have access to it.")
+        raise NotFoundError(gettext("There is no case with that number, or you do not have access to it."))
     return case
 
 
@@ -100,7 +102,7 @@ def load_shared_case(user: User, case_id: int, now: dt.datetime) -> Case:
     """The case if another body shares it with the user's body now; otherwise 404, whether it exists or not."""
     case = db.session.scalar(shared_cases(user, now).where(Case.id == case_id))
     if case is None:
-        raise NotFoundError("There is no case with that number shared with your body.")
+        raise NotFoundError(gettext("There is no case with that number shared with your body."))
     return case
 
 
@@ -117,9 +119,10 @@ def require(user: User, action: str, case: Case) -> None:
     """403 when the role can never do this; 409 when the role could, but not at this status."""
     rule = ACTIONS[action]
     if user.role not in rule.roles:
-        raise PermissionDeniedError(f"Your role ({user.role.value}) cannot do this on a case.")
+        raise PermissionDeniedError(gettext("Your role (%(role)s) cannot do this on a case.", role=role_word(user.role)))
     if case.status not in rule.statuses:
-        raise InvalidTransitionError(f"{rule.refusal} This case is {case.status.value}.")
+        raise InvalidTransitionError(gettext("%(refusal)s This case is %(status)s.", refusal=gettext(rule.refusal),
+                                             status=gettext(STATUS_LABELS[case.status]).lower()))
 
 
 def allowed_actions(user: User, case: Case) -> set[str]:

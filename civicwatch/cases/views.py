@@ -187,7 +187,7 @@ def attachment(case_id: int, attachment_id: int) -> Response:
     case = load_case(current_user, case_id)
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.case_id != case.id:
-        raise NotFoundError("There is no such file on this case.")
+        raise NotFoundError(gettext("There is no such file on this case."))
     record_audit(current_user, "attachment.view", item, case=case)
     db.session.commit()
     return send_attachment(item)
@@ -363,7 +363,7 @@ def remedy(case_id: int, recommendation_id: int) -> ResponseReturnValue:
     def act(case: Case) -> str:
         recommendation = db.session.get(Recommendation, recommendation_id)
         if recommendation is None or recommendation.case_id != case.id:
-            raise NotFoundError("There is no such recommendation on this case.")
+            raise NotFoundError(gettext("There is no such recommendation on this case."))
         operations.set_remedy_status(case, current_user, recommendation, RemedyStatus(form.status.data))
         return gettext("Remedy status updated.")
 

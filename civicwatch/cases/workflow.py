@@ -5,11 +5,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from civicwatch.accounts.models import Role, User
+from flask_babel import gettext
+
+from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.counts import key_of, move_case
 from civicwatch.cases.deadlines import respond_deadline
-from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.models import STATUS_LABELS, Case, CaseEvent, CaseStatus
 from civicwatch.database import utcnow
 from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
 from civicwatch.extensions import db
@@ -111,14 +113,14 @@ def available_transitions(user: User, case: Case) -> list[tuple[CaseStatus, Tran
 def _unmet_condition(case: Case, target: CaseStatus) -> str | None:
     """Why the case is not ready for `target` yet, in words staff can act on; None when it is."""
     if target in (S.TRIAGED, S.ACKNOWLEDGED) and case.body_id is None:
-        return "Route the case to an oversight body first."
+        return gettext("Route the case to an oversight body first.")
     if target is S.RESPONDED and (case.outcome is None or not (case.findings or "").strip()):
-        return "Record the outcome and findings before sending the response."
+        return gettext("Record the outcome and findings before sending the response.")
     return None
 
 
 def _status_label(status: CaseStatus) -> str:
-    return status.value.replace("_", " ")
+    return gettext(STATUS_LABELS[status]).lower()
 
 
 def transition_case(case: Case, target: CaseStatus, user: User | None, reason: str | None = None,
@@ -129,19 +131,20 @@ def transition_case(case: Case, target: CaseStatus, user: User | None, reason: s
     transition = transition_for(case, target)
     if transition is None:
         raise InvalidTransitionError(
-            f"A case that is {_status_label(source)} cannot become {_status_label(target)}. "
-            "Reload the page to see what can be done now.")
+            gettext("A case that is %(source)s cannot become %(target)s. Reload the page to see what can be done "
+                    "now.", source=_status_label(source), target=_status_label(target)))
     if user is None and not transition.by_complainant:
-        raise PermissionDeniedError("Only staff can make this change.")
+        raise PermissionDeniedError(gettext("Only staff can make this change."))
     if user is not None and user.role not in transition.roles:
         raise PermissionDeniedError(
-            f"Your role ({user.role.value}) cannot {ACTION_LABELS[transition.action].lower()}.")
+            gettext("Your role (%(role)s) cannot %(action)s.", role=role_word(user.role),
+                    action=gettext(ACTION_LABELS[transition.action]).lower()))
     unmet = _unmet_condition(case, target)
     if unmet:
         raise InvalidTransitionError(unmet)
     reason = (reason or "").strip()[:REASON_MAX] or None
     if transition.needs_reason and not reason:
-        raise InvalidTransitionError("Give a reason for this change.")
+        raise InvalidTransitionError(gettext("Give a reason for this change."))
     now = utcnow()
     before = _snapshot(case)
     counted = key_of(case)

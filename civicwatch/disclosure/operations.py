@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select
 
 from civicwatch.accounts.models import User
@@ -20,11 +22,24 @@ from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope, Dis
 from civicwatch.disclosure.permissions import require_decision, require_request
 from civicwatch.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
-from civicwatch.text import check_reason, check_text
+from civicwatch.i18n import N_
+from civicwatch.text import Field, check_reason, check_text
+
+RECIPIENT_FIELD = Field(_l("Write the recipient first."),
+                        _l("The recipient is too long: at most %(maximum)s characters."))
+LEGAL_BAR_FIELD = Field(_l("Write the legal bar first."),
+                        _l("The legal bar is too long: at most %(maximum)s characters."))
+REFUSAL_FIELD = Field(_l("Write the reason for refusing first."),
+                      _l("The reason for refusing is too long: at most %(maximum)s characters."))
+NOTE_FIELD = Field(_l("Write the note first."),
+                   _l("The note is too long: at most %(maximum)s characters."))
 
 REASON_MIN = 20  # a reason, not "needed"
 TEXT_MAX = 2000
 RECIPIENT_MAX = 200
+# A request's status inside "This request was already ...".
+DECIDED = {DisclosureStatus.PENDING: N_("pending"), DisclosureStatus.APPROVED: N_("approved"),
+           DisclosureStatus.REFUSED: N_("refused")}
 # What the complainant reads (follow-up page and SMS) before their details leave the body: no reason, no
 # recipient, which could themselves say too much to someone else holding their phone.
 OUTSIDE_NOTICE = ("The body handling your complaint has been allowed to share your name and contact details "
@@ -37,11 +52,11 @@ def request_disclosure(case: Case, user: User, scope: DisclosureScope, reason: s
     naming who would receive it)."""
     require_request(user, case)
     if case.identity is None:
-        raise DomainError("This complaint was sent anonymously: there is no identity to disclose.")
+        raise DomainError(gettext("This complaint was sent anonymously: there is no identity to disclose."))
     reason = check_reason(reason, REASON_MIN, TEXT_MAX)
-    recipient = check_text(recipient, "recipient", RECIPIENT_MAX, required=scope is DisclosureScope.OUTSIDE_BODY)
+    recipient = check_text(recipient, RECIPIENT_FIELD, RECIPIENT_MAX, required=scope is DisclosureScope.OUTSIDE_BODY)
     if _open_request(case, user, utcnow()) is not None:
-        raise ConflictError("You already have a request for this case that is pending or approved.")
+        raise ConflictError(gettext("You already have a request for this case that is pending or approved."))
     request = DisclosureRequest(case_id=case.id, requester_id=user.id, scope=scope, reason=reason,
                                 recipient=recipient or None, created_at=utcnow())
     db.session.add(request)
@@ -57,11 +72,11 @@ def request_original(attachment: Attachment, user: User, reason: str | None) -> 
     case = attachment.case
     require_request(user, case)
     if not has_original(attachment):
-        raise DomainError("The complainant did not ask to keep the original of this file: only the cleaned copy "
-                          "exists.")
+        raise DomainError(gettext("The complainant did not ask to keep the original of this file: only the cleaned copy "
+                                  "exists."))
     reason = check_reason(reason, REASON_MIN, TEXT_MAX)
     if _open_request(case, user, utcnow(), attachment) is not None:
-        raise ConflictError("You already have a request for this file that is pending or approved.")
+        raise ConflictError(gettext("You already have a request for this file that is pending or approved."))
     request = DisclosureRequest(case_id=case.id, attachment_id=attachment.id, requester_id=user.id,
                                 scope=DisclosureScope.WITHIN_BODY, reason=reason, created_at=utcnow())
     db.session.add(request)
@@ -78,8 +93,8 @@ def approve_disclosure(request: DisclosureRequest, custodian: User, hours: int |
     _require_pending(request, custodian)
     limit = int(current_app.config["DISCLOSURE_MAX_HOURS"])
     if hours is None or not 1 <= hours <= limit:
-        raise DomainError(f"A grant lasts from 1 to {limit} hours.")
-    legal_bar = check_text(legal_bar, "legal bar", TEXT_MAX, required=False) or None
+        raise DomainError(gettext("A grant lasts from 1 to %(limit)s hours.", limit=limit))
+    legal_bar = check_text(legal_bar, LEGAL_BAR_FIELD, TEXT_MAX, required=False) or None
     now = utcnow()
     request.status = DisclosureStatus.APPROVED
     _decide(request, custodian, now, note)
@@ -99,7 +114,7 @@ def approve_disclosure(request: DisclosureRequest, custodian: User, hours: int |
 def refuse_disclosure(request: DisclosureRequest, custodian: User, note: str | None) -> None:
     _require_pending(request, custodian)
     request.status = DisclosureStatus.REFUSED
-    _decide(request, custodian, utcnow(), check_text(note, "reason for refusing", TEXT_MAX))
+    _decide(request, custodian, utcnow(), check_text(note, REFUSAL_FIELD, TEXT_MAX))
     db.session.flush()
     record_audit(custodian, "disclosure.refuse", request, case=request.case, after={"note": request.decision_note})
 
@@ -109,7 +124,7 @@ def reveal_identity(case: Case, user: User) -> dict[str, str]:
     now = utcnow()
     grant = active_grant(case, user, now)
     if grant is None or not can_open(user, case.id):
-        raise PermissionDeniedError("Seeing this complainant's identity needs a custodian's approved grant.")
+        raise PermissionDeniedError(gettext("Seeing this complainant's identity needs a custodian's approved grant."))
     record_audit(user, "identity.view", grant, case=case, after={"request": grant.id, "expires_at": grant.expires_at})
     return contact_of(case)
 
@@ -120,7 +135,7 @@ def open_original(attachment: Attachment, user: User) -> bytes:
     case = attachment.case
     grant = active_grant(case, user, utcnow(), attachment)
     if grant is None or not can_open(user, case.id):
-        raise PermissionDeniedError("Opening the original of this file needs a custodian's approved grant.")
+        raise PermissionDeniedError(gettext("Opening the original of this file needs a custodian's approved grant."))
     data = read_original(attachment)
     record_audit(user, "attachment.original_view", grant, case=case, after={
         "request": grant.id, "attachment": attachment.id, "hash_checked": True, "expires_at": grant.expires_at})
@@ -145,7 +160,7 @@ def _subject(attachment: Attachment | None) -> ColumnElement[bool]:
 def load_request(request_id: int) -> DisclosureRequest:
     request = db.session.get(DisclosureRequest, request_id)
     if request is None:
-        raise NotFoundError("There is no such disclosure request.")
+        raise NotFoundError(gettext("There is no such disclosure request."))
     return request
 
 
@@ -160,13 +175,13 @@ def _open_request(case: Case, user: User, now: dt.datetime,
 def _require_pending(request: DisclosureRequest, custodian: User) -> None:
     require_decision(custodian, request)
     if request.status is not DisclosureStatus.PENDING:
-        raise ConflictError(f"This request was already {request.status.value}.")
+        raise ConflictError(gettext("This request was already %(status)s.", status=gettext(DECIDED[request.status])))
 
 
 def _decide(request: DisclosureRequest, custodian: User, now: dt.datetime, note: str | None) -> None:
     request.decided_by_id = custodian.id
     request.decided_at = now
-    request.decision_note = check_text(note, "note", TEXT_MAX, required=False) or None
+    request.decision_note = check_text(note, NOTE_FIELD, TEXT_MAX, required=False) or None
 
 
 def _tell_complainant(case: Case, custodian: User, now: dt.datetime) -> None:

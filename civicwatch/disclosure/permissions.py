@@ -6,6 +6,8 @@ can still open the case (a case sent to another body takes the grant with it).
 """
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case
 from civicwatch.cases.permissions import can_open
@@ -21,7 +23,7 @@ def may_request(user: User, case: Case) -> bool:
 
 def require_request(user: User, case: Case) -> None:
     if not may_request(user, case):
-        raise PermissionDeniedError("Your role cannot ask to see a complainant's identity.")
+        raise PermissionDeniedError(gettext("Your role cannot ask to see a complainant's identity."))
 
 
 def is_custodian(user: User) -> bool:
@@ -30,6 +32,6 @@ def is_custodian(user: User) -> bool:
 
 def require_decision(user: User, request: DisclosureRequest) -> None:
     if not is_custodian(user):
-        raise PermissionDeniedError("Only an identity custodian can decide disclosure requests.")
+        raise PermissionDeniedError(gettext("Only an identity custodian can decide disclosure requests."))
     if request.requester_id == user.id:
-        raise PermissionDeniedError("Another custodian must decide your own request (four eyes).")
+        raise PermissionDeniedError(gettext("Another custodian must decide your own request (four eyes)."))

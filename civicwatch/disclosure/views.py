@@ -46,7 +46,7 @@ def request_identity(case_id: int) -> ResponseReturnValue:
     try:
         scope = DisclosureScope(form.scope.data)
     except ValueError:
-        raise DomainError("Choose who will see the identity.") from None
+        raise DomainError(gettext("Choose who will see the identity.")) from None
     operations.request_disclosure(case, current_user, scope, form.reason.data, form.recipient.data)
     db.session.commit()
     flash(gettext("Your request was sent to the identity custodians."))
@@ -87,7 +87,7 @@ def _load_attachment(case_id: int, attachment_id: int) -> Attachment:
     case = load_case(current_user, case_id)
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.case_id != case.id:
-        raise NotFoundError("There is no such file on this case.")
+        raise NotFoundError(gettext("There is no such file on this case."))
     return item
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext, pgettext
 from sqlalchemy import select
 
-from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case
 from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
@@ -96,10 +97,18 @@ def may_see_alert(user: User, alert: PatternAlert) -> bool:
 
 def change_alert_status(alert: PatternAlert, user: User, status: AlertStatus) -> None:
     if user.role not in ACTING_ROLES:
-        raise PermissionDeniedError(f"Your role ({user.role.value}) cannot change an alert.")
+        raise PermissionDeniedError(gettext("Your role (%(role)s) cannot change an alert.", role=role_word(user.role)))
     if status not in TRANSITIONS[alert.status]:
-        raise InvalidTransitionError(f"An alert that is {alert.status.value} cannot become {status.value}.")
+        raise InvalidTransitionError(gettext("An alert that is %(source)s cannot become %(target)s.",
+                                             source=_alert_word(alert.status),
+                                             target=_alert_word(status)))
     before = {"status": alert.status.value}
     alert.status = status
     db.session.flush()
     record_audit(user, f"pattern_alert.{status.value}", alert, before=before, after={"status": status.value})
+
+
+def _alert_word(status: AlertStatus) -> str:
+    """The status inside a sentence about an alert, in the reader's language (which agrees it with "alert")."""
+    return {AlertStatus.OPEN: pgettext("alert", "open"), AlertStatus.ACKNOWLEDGED: pgettext("alert", "acknowledged"),
+            AlertStatus.REFERRED: pgettext("alert", "referred"), AlertStatus.CLOSED: pgettext("alert", "closed")}[status]

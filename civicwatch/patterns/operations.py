@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from civicwatch.accounts.models import User
@@ -33,7 +35,14 @@ from civicwatch.patterns.queries import Candidate, named_subject_ids, relation_c
 from civicwatch.patterns.register import SubjectRow
 from civicwatch.patterns.similarity import text_similarities
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
-from civicwatch.text import check_text
+from civicwatch.text import Field, check_text
+
+VICTIM_FIELD = Field(_l("Write the description of the victim first."),
+                     _l("The description of the victim is too long: at most %(maximum)s characters."))
+PLACE_FIELD = Field(_l("Write the place first."),
+                    _l("The place is too long: at most %(maximum)s characters."))
+REMEDY_FIELD = Field(_l("Write the remedy first."),
+                     _l("The remedy is too long: at most %(maximum)s characters."))
 
 VICTIM_MAX = 500
 LOCATION_MAX = 500
@@ -75,16 +84,16 @@ def _apply(allegation: Allegation, fields: AllegationFields) -> None:
     if district is not None and region is None:
         region = district.region
     if district is not None and region is not None and district.region_id != region.id:
-        raise DomainError(f"{district.name} is not in {region.name}.")
+        raise DomainError(gettext("%(district)s is not in %(region)s.", district=district.name, region=region.name))
     if fields.incident_date is not None and fields.incident_date > utcnow().date() + dt.timedelta(days=1):
-        raise DomainError("The date of the incident cannot be in the future.")
+        raise DomainError(gettext("The date of the incident cannot be in the future."))
     if fields.subject is not None and fields.subject.body_id != allegation.case.body_id:
-        raise DomainError("Choose a subject from the register of the body that holds the case.")
+        raise DomainError(gettext("Choose a subject from the register of the body that holds the case."))
     allegation.theme, allegation.actor, allegation.subject = fields.theme, fields.actor, fields.subject
     allegation.region, allegation.district = region, district
-    allegation.victim = check_text(fields.victim, "description of the victim", VICTIM_MAX, required=False) or None
-    allegation.location_text = check_text(fields.location_text, "place", LOCATION_MAX, required=False) or None
-    allegation.remedy = check_text(fields.remedy, "remedy", REMEDY_MAX, required=False) or None
+    allegation.victim = check_text(fields.victim, VICTIM_FIELD, VICTIM_MAX, required=False) or None
+    allegation.location_text = check_text(fields.location_text, PLACE_FIELD, LOCATION_MAX, required=False) or None
+    allegation.remedy = check_text(fields.remedy, REMEDY_FIELD, REMEDY_MAX, required=False) or None
     allegation.incident_date, allegation.finding = fields.incident_date, fields.finding
 
 
@@ -98,7 +107,7 @@ def add_allegation(case: Case, user: User, fields: AllegationFields) -> Allegati
     require(user, "allegation", case)
     count = db.session.scalar(select(func.count(Allegation.id)).where(Allegation.case_id == case.id)) or 0
     if count >= ALLEGATIONS_PER_CASE:
-        raise DomainError(f"A case holds at most {ALLEGATIONS_PER_CASE} allegations.")
+        raise DomainError(gettext("A case holds at most %(most)s allegations.", most=ALLEGATIONS_PER_CASE))
     allegation = Allegation(case=case)
     _apply(allegation, fields)
     db.session.add(allegation)
@@ -112,7 +121,7 @@ def update_allegation(case: Case, user: User, allegation: Allegation, fields: Al
     """Change an allegation of a case the user may change."""
     require(user, "allegation", case)
     if allegation.case_id != case.id:
-        raise DomainError("That allegation belongs to another case.")
+        raise DomainError(gettext("That allegation belongs to another case."))
     before = snapshot(allegation)
     _apply(allegation, fields)
     _touch(case)
@@ -272,10 +281,10 @@ def decide_subject_link(case: Case, user: User, link: SubjectLink, confirm: bool
     """Confirm or reject a subject the case is said to name."""
     require(user, "allegation", case)
     if link.case_id != case.id:
-        raise DomainError("That subject link belongs to another case.")
+        raise DomainError(gettext("That subject link belongs to another case."))
     if confirm and link.subject.body_id != case.body_id:
         # Proposed while the case was in triage, from another body's register: that register is not this body's.
-        raise DomainError("Choose a subject from the register of the body that holds the case.")
+        raise DomainError(gettext("Choose a subject from the register of the body that holds the case."))
     before = {"status": link.status.value}
     link.status = LinkStatus.CONFIRMED if confirm else LinkStatus.REJECTED
     link.decided_by_id, link.decided_at = user.id, utcnow()
@@ -291,7 +300,7 @@ def link_subject(case: Case, user: User, subject: Subject | None) -> SubjectLink
     """Staff name a subject of the case's body's register themselves: confirmed at once."""
     require(user, "allegation", case)
     if subject is None or subject.body_id != case.body_id:
-        raise DomainError("Choose a subject from the register of the body that holds the case.")
+        raise DomainError(gettext("Choose a subject from the register of the body that holds the case."))
     link = db.session.scalar(select(SubjectLink).where(SubjectLink.case_id == case.id,
                                                        SubjectLink.subject_id == subject.id))
     if link is None:
@@ -376,7 +385,7 @@ def decide_relation(case: Case, user: User, relation: CaseRelation, link: bool) 
     """Link the two cases, or dismiss the suggestion, from either case's page."""
     require(user, "relate", case)
     if case.id not in (relation.case_id, relation.related_case_id):
-        raise DomainError("That suggestion is about other cases.")
+        raise DomainError(gettext("That suggestion is about other cases."))
     before = {"status": relation.status.value}
     relation.status = RelationStatus.LINKED if link else RelationStatus.DISMISSED
     relation.decided_by_id, relation.decided_at = user.id, utcnow()

@@ -2,6 +2,7 @@
 admins keep every register; triage officers and auditors read them all. Officers are staff-only everywhere."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import Select, select
 
 from civicwatch.accounts.models import Role, User
@@ -25,7 +26,7 @@ def may_keep_register(user: User, body: Body) -> bool:
 
 def require_register_keeper(user: User, body: Body) -> None:
     if not may_keep_register(user, body):
-        raise PermissionDeniedError(f"Only {body.name}'s investigators and admins keep its register.")
+        raise PermissionDeniedError(gettext("Only %(body)s's investigators and admins keep its register.", body=body.name))
 
 
 # ---------------------------------------------------------------- sharing a related case with another body
@@ -40,7 +41,7 @@ def may_ask_to_share(user: User, case: Case, other: Case) -> bool:
 
 def require_share_asker(user: User, case: Case, other: Case) -> None:
     if not may_ask_to_share(user, case, other):
-        raise PermissionDeniedError("Only the investigators of a body can ask another body to share a case.")
+        raise PermissionDeniedError(gettext("Only the investigators of a body can ask another body to share a case."))
 
 
 def may_decide_share(user: User, share: CaseShare) -> bool:
@@ -51,4 +52,4 @@ def may_decide_share(user: User, share: CaseShare) -> bool:
 
 def require_share_decider(user: User, share: CaseShare) -> None:
     if not may_decide_share(user, share):
-        raise PermissionDeniedError("Only the investigators of the body that holds the case decide what it shares.")
+        raise PermissionDeniedError(gettext("Only the investigators of the body that holds the case decide what it shares."))

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -17,17 +18,21 @@ from civicwatch.cases.permissions import can_open, load_shared_case, shared_case
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, NotFoundError
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.patterns.models import Allegation, CaseRelation, SubjectKind
 from civicwatch.patterns.permissions import require_share_asker, require_share_decider
 from civicwatch.text import check_reason
 
 REASON_MIN = 10
 REASON_MAX = 2000
+# A request's status inside "This request was already ...".
+DECIDED = {ShareStatus.PENDING: N_("pending"), ShareStatus.APPROVED: N_("approved"), ShareStatus.REFUSED: N_("refused"),
+           ShareStatus.REVOKED: N_("revoked")}
 
 
 def _other_side(case: Case, relation: CaseRelation) -> Case:
     if case.id not in (relation.case_id, relation.related_case_id):
-        raise DomainError("That suggestion is about other cases.")
+        raise DomainError(gettext("That suggestion is about other cases."))
     other = relation.related_case if relation.case_id == case.id else relation.case
     return other
 
@@ -46,7 +51,7 @@ def request_share(case: Case, user: User, relation: CaseRelation) -> CaseShare:
     require_share_asker(user, case, other)
     assert case.body_id is not None and other.body_id is not None  # checked just now
     if open_share(other.id, case.body_id, utcnow()) is not None:
-        raise ConflictError("Sharing was asked for already, or is granted.")
+        raise ConflictError(gettext("Sharing was asked for already, or is granted."))
     share = CaseShare(case_id=other.id, owner_body_id=other.body_id, body_id=case.body_id, from_case_id=case.id,
                       requested_by_id=user.id)
     db.session.add(share)
@@ -66,10 +71,10 @@ def approve_share(share: CaseShare, user: User, days: int | None, reason: str | 
     """Let the asking body read the restricted view of the case for `days`."""
     require_share_decider(user, share)
     if share.status is not ShareStatus.PENDING:
-        raise ConflictError(f"This request was already {share.status.value}.")
+        raise ConflictError(gettext("This request was already %(status)s.", status=gettext(DECIDED[share.status])))
     limit = int(current_app.config["SHARE_MAX_DAYS"])
     if days is None or not 1 <= days <= limit:
-        raise DomainError(f"A case is shared for 1 to {limit} days.")
+        raise DomainError(gettext("A case is shared for 1 to %(limit)s days.", limit=limit))
     _decide(share, user, ShareStatus.APPROVED, reason)
     share.expires_at = utcnow() + dt.timedelta(days=days)
     db.session.flush()
@@ -80,7 +85,7 @@ def approve_share(share: CaseShare, user: User, days: int | None, reason: str | 
 def refuse_share(share: CaseShare, user: User, reason: str | None) -> None:
     require_share_decider(user, share)
     if share.status is not ShareStatus.PENDING:
-        raise ConflictError(f"This request was already {share.status.value}.")
+        raise ConflictError(gettext("This request was already %(status)s.", status=gettext(DECIDED[share.status])))
     _decide(share, user, ShareStatus.REFUSED, reason)
     db.session.flush()
     record_audit(user, "case_share.refuse", share, case=share.case, after={"body": share.body_id,
@@ -91,7 +96,7 @@ def revoke_share(share: CaseShare, user: User, reason: str | None) -> None:
     """End a running grant before it expires."""
     require_share_decider(user, share)
     if share.state_at(utcnow()) != "approved":
-        raise ConflictError("Only a running share can be revoked.")
+        raise ConflictError(gettext("Only a running share can be revoked."))
     _decide(share, user, ShareStatus.REVOKED, reason)
     db.session.flush()
     record_audit(user, "case_share.revoke", share, case=share.case, after={"body": share.body_id,
@@ -103,7 +108,7 @@ def load_share(user: User, share_id: int) -> CaseShare:
     share = db.session.scalar(select(CaseShare).where(
         CaseShare.id == share_id, CaseShare.case_id.in_(visible_cases(user).with_only_columns(Case.id))))
     if share is None:
-        raise NotFoundError("There is no such share request.")
+        raise NotFoundError(gettext("There is no such share request."))
     return share
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -90,7 +91,7 @@ def import_register() -> ResponseReturnValue:
 def _alert(alert_id: int) -> PatternAlert:
     alert = db.session.get(PatternAlert, alert_id)
     if alert is None or not may_see_alert(current_user, alert):
-        raise NotFoundError("There is no alert with that number, or it does not concern your body.")
+        raise NotFoundError(gettext("There is no alert with that number, or it does not concern your body."))
     return alert
 
 

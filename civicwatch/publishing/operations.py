@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +35,12 @@ from civicwatch.publishing.redaction import (
     propose_redactions,
 )
 from civicwatch.publishing.workflow import transition_publication
-from civicwatch.text import check_text
+from civicwatch.text import Field, check_text
+
+SUMMARY_FIELD = Field(_l("Write the public summary first."),
+                      _l("The public summary is too long: at most %(maximum)s characters."))
+RESPONSE_FIELD = Field(_l("Write the response first."),
+                       _l("The response is too long: at most %(maximum)s characters."))
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +160,8 @@ def save_draft(publication: Publication, user: User, summary_source: str, respon
     (hidden, except a possible name, which is shown unticked) until the author decides otherwise.
     """
     permissions.require_edit(user, publication)
-    summary_source = check_text(summary_source, "public summary", TEXT_MAX)
-    response_source = check_text(response_source, "response", TEXT_MAX)
+    summary_source = check_text(summary_source, SUMMARY_FIELD, TEXT_MAX)
+    response_source = check_text(response_source, RESPONSE_FIELD, TEXT_MAX)
     before = {"summary": publication.summary, "response": publication.response}
     old_sources = {name: getattr(publication, f"{name}_source") for name in FIELDS}
     shown = {key: choice for key, choice in choices.items()}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from civicwatch.accounts.models import User
@@ -15,7 +16,12 @@ from civicwatch.retention.models import LegalHold, RetentionSchedule
 from civicwatch.retention.permissions import may_manage_body
 from civicwatch.retention.queries import active_hold
 from civicwatch.taxonomy.models import Body
-from civicwatch.text import check_text
+from civicwatch.text import Field, check_text
+
+HOLD_FIELD = Field(_l("Write the reason for the hold first."),
+                   _l("The reason for the hold is too long: at most %(maximum)s characters."))
+LIFT_FIELD = Field(_l("Write the reason for lifting the hold first."),
+                   _l("The reason for lifting the hold is too long: at most %(maximum)s characters."))
 
 MAX_MONTHS = 1200
 MAX_REASON = 2000
@@ -101,7 +107,7 @@ def place_hold(user: User, case: Case, reason: str | None) -> LegalHold:
     """Stop every erasure of the case until the hold is lifted. Flushes."""
     if not may_manage_body(user, case.body_id):
         raise PermissionDeniedError(gettext(NOT_YOURS))
-    reason = check_text(reason, "reason for the hold", MAX_REASON)
+    reason = check_text(reason, HOLD_FIELD, MAX_REASON)
     lock_case(case.id)
     if active_hold(case) is not None:
         raise ConflictError(gettext("This case is already under a legal hold."))
@@ -116,7 +122,7 @@ def lift_hold(user: User, case: Case, reason: str | None) -> LegalHold:
     """Lift the case's hold: its schedule applies again from the next run. Flushes."""
     if not may_manage_body(user, case.body_id):
         raise PermissionDeniedError(gettext(NOT_YOURS))
-    reason = check_text(reason, "reason for lifting the hold", MAX_REASON)
+    reason = check_text(reason, LIFT_FIELD, MAX_REASON)
     lock_case(case.id)
     hold = active_hold(case)
     if hold is None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from flask import current_app
+from flask_babel import format_number, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from civicwatch.accounts.models import User
@@ -41,7 +43,10 @@ from civicwatch.routing.queries import (
 from civicwatch.routing.rules import Reading, RouteDecision, decide_route, explain
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.queries import Coded
-from civicwatch.text import check_text
+from civicwatch.text import Field, check_text
+
+REFERRAL_FIELD = Field(_l("Write the reason for sending it there first."),
+                       _l("The reason for sending it there is too long: at most %(maximum)s characters."))
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +374,8 @@ def correct_case(case: Case, user: User, theme: Theme | None | _Keep = KEEP, act
     if case.district is not None and case.region is None:
         case.region = case.district.region
     if case.district is not None and case.region is not None and case.district.region_id != case.region.id:
-        raise DomainError(f"{case.district.name} is not in {case.region.name}.")
+        raise DomainError(gettext("%(district)s is not in %(region)s.", district=case.district.name,
+                                  region=case.region.name))
     if theme_changed:
         case.theme_confidence = None  # the score was the model's confidence in its own theme
         if case.theme is not None:
@@ -403,11 +409,12 @@ def override_body(case: Case, user: User, body: Body, reason: str) -> None:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give the reason for sending the case to this body.")
+        raise DomainError(gettext("Give the reason for sending the case to this body."))
     if len(reason) > REASON_MAX:
-        raise DomainError(f"The reason is too long: at most {REASON_MAX:,} characters.")
+        raise DomainError(gettext("The reason is too long: at most %(maximum)s characters.",
+                                  maximum=format_number(REASON_MAX)))
     if body is None or not body.active:
-        raise DomainError("Choose an active oversight body.")
+        raise DomainError(gettext("Choose an active oversight body."))
     before = _snapshot(case)
     previous_body_id = case.body_id
     previous = dict(case.routing_explanation or {})
@@ -433,10 +440,10 @@ def route_case(case: Case, user: User, body: Body | None, reason: str | None) ->
     """Send the case to `body` by hand (from triage, or on to another body); the reference stays."""
     require(user, "route", case)
     if body is None or not body.active:
-        raise DomainError("Choose an active oversight body.")
+        raise DomainError(gettext("Choose an active oversight body."))
     if body.id == case.body_id:
-        raise DomainError(f"The case is already with {body.name}.")
-    reason = check_text(reason, "reason for sending it there", REASON_MAX)
+        raise DomainError(gettext("The case is already with %(body)s.", body=body.name))
+    reason = check_text(reason, REFERRAL_FIELD, REASON_MAX)
     previous = case.body_id
     override_body(case, user, body, reason)
     settle_after_routing(case, user, previous, reason)
@@ -447,7 +454,7 @@ def correct_classification(case: Case, user: User, theme: Theme | None, actor: A
     """Correct what the classifier read; routing then follows the rules and may move the case."""
     require(user, "correct", case)
     if district is not None and region is not None and district.region_id != region.id:
-        raise DomainError(f"{district.name} is not in {region.name}.")
+        raise DomainError(gettext("%(district)s is not in %(region)s.", district=district.name, region=region.name))
     if district is not None and region is None:
         region = district.region
     previous = case.body_id

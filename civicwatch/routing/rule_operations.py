@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 
 from civicwatch.accounts.models import User
@@ -32,11 +33,11 @@ def _rule_dict(rule: RoutingRule) -> dict[str, Any]:
 def _check_rule(priority: int, theme: Theme | None, body: Body | None) -> tuple[Theme, Body]:
     """The theme and body, once checked (a rule needs both)."""
     if theme is None:
-        raise DomainError("Choose the theme the rule applies to.")
+        raise DomainError(gettext("Choose the theme the rule applies to."))
     if body is None:
-        raise DomainError("Choose the body the rule sends cases to.")
+        raise DomainError(gettext("Choose the body the rule sends cases to."))
     if not 0 <= priority <= 1_000_000:
-        raise DomainError("The priority must be a whole number from 0 to 1,000,000.")
+        raise DomainError(gettext("The priority must be a whole number from 0 to 1,000,000."))
     return theme, body
 
 
@@ -74,7 +75,7 @@ def set_routing_threshold(user: User, value: float | None) -> None:
     """The theme confidence (0 to 1) below which new cases wait in the triage queue; None drops the admin's
     choice, and the threshold the active model chose at training time applies again."""
     if value is not None and not 0.0 <= value <= 1.0:
-        raise DomainError("The threshold must be between 0 and 1.")
+        raise DomainError(gettext("The threshold must be between 0 and 1."))
     setting = db.session.get(Setting, THRESHOLD_SETTING)
     before = setting.value if setting is not None else None
     if setting is None:

@@ -72,3 +72,20 @@ def test_a_refused_form_and_the_timeline_speak_french(make_case, make_user, sign
     post_case_form(client, case.id, "notes", "note", text="Appelé le poste de police.")
     page = unescape(client.get(f"/staff/cases/{case.id}").get_data(as_text=True))
     assert "Note interne" in page and "Internal note" not in page
+
+
+def test_a_refused_status_change_is_explained_in_the_readers_language(make_case, make_user, signed_in, app):
+    case = make_case(CaseStatus.TRIAGED)
+    investigator = make_user(Role.INVESTIGATOR, body=case.body)
+    french = in_french(signed_in(investigator))
+    refused = post_case_form(french, case.id, "status/closed", "to-closed")
+    text = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 409
+    assert "Un dossier au statut « trié » ne peut pas passer au statut « clôturé »" in text, text[-2000:]
+    assert "Rechargez la page" in text and "cannot become" not in text
+
+    english = staff_client(app, investigator)
+    refused = post_case_form(english, case.id, "status/closed", "to-closed")
+    text = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 409
+    assert "A case that is triaged cannot become closed. Reload the page" in text and "ne peut pas" not in text

@@ -2,6 +2,8 @@
 the body unless a custodian records the law that forbids it."""
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from sqlalchemy import select
 
@@ -112,3 +114,16 @@ def test_the_custodian_duty_is_given_and_taken_on_the_command_line_and_audited(a
     assert db.session.get(type(staff.triage), staff.triage.id).identity_custodian is False
     changes = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.identity_custodian")).all()
     assert [entry.after["identity_custodian"] for entry in changes] == [True, False]
+
+
+def test_a_missing_or_short_reason_is_refused_in_the_readers_language(app, staff, vault_case):
+    french = staff_client(app, staff.investigator)
+    french.get("/language/fr")
+    missing = ask(french, vault_case, reason="\x01")  # passes the form, nothing left once cleaned
+    assert missing.status_code == 400 and "Indiquez d'abord le motif." in unescape(missing.get_data(as_text=True))
+    short = unescape(ask(french, vault_case, reason="Pour appeler.").get_data(as_text=True))
+    assert "Donnez le motif en une phrase au moins (au moins 20 caractères)." in short and "Give the" not in short
+
+    english = unescape(ask(staff_client(app, staff.investigator), vault_case, reason="To call.").get_data(as_text=True))
+    assert "Give the reason in a sentence or more (at least 20 characters)." in english
+    assert db.session.scalars(select(DisclosureRequest)).all() == []

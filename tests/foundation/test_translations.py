@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from babel import Locale
@@ -45,7 +46,13 @@ STAFF_PYTHON = ("civicwatch/accounts/forms.py", "civicwatch/accounts/models.py",
                 "civicwatch/retention/forms.py", "civicwatch/retention/operations.py", "civicwatch/retention/views.py",
                 "civicwatch/routing/case_views.py", "civicwatch/routing/forms.py", "civicwatch/routing/views.py",
                 "civicwatch/sms/forms.py", "civicwatch/sms/queries.py", "civicwatch/sms/simulator.py",
-                "civicwatch/sms/staff_views.py", "civicwatch/sms/views.py")
+                "civicwatch/sms/staff_views.py", "civicwatch/sms/views.py",
+                "civicwatch/text.py", "civicwatch/cases/operations.py", "civicwatch/cases/permissions.py",
+                "civicwatch/cases/originals.py", "civicwatch/routing/operations.py",
+                "civicwatch/routing/rule_operations.py", "civicwatch/patterns/operations.py",
+                "civicwatch/patterns/sharing.py", "civicwatch/patterns/permissions.py", "civicwatch/patterns/alerts.py",
+                "civicwatch/patterns/views.py", "civicwatch/disclosure/operations.py",
+                "civicwatch/disclosure/permissions.py")
 # Staff pages that live beside the citizen ones (assisted intake, where staff or a community committee member
 # enter a complaint for someone): staff strings, English and French; the slip they print is the citizen's.
 STAFF_AMONG_CITIZEN = ("templates/intake/assisted.html", "templates/intake/assisted_receipt.html",
@@ -53,6 +60,12 @@ STAFF_AMONG_CITIZEN = ("templates/intake/assisted.html", "templates/intake/assis
                        "civicwatch/intake/assisted_views.py")
 STAFF_LANGUAGES = ("fr",)
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
+
+
+class InContext(NamedTuple):
+    """A message with a context (pgettext): the same English word can read differently in French."""
+    context: str
+    message: str
 
 
 def files_under(paths: tuple[str, ...], suffix: str, leaving_out: tuple[str, ...] = ()) -> list[Path]:
@@ -71,8 +84,8 @@ def messages_in(templates: tuple[str, ...], python: tuple[str, ...],
                 babel_extract, str(path), keywords=KEYWORDS, options={"trimmed": "true"}):
             messages.add(message)
     for path in files_under(python, ".py", leaving_out):
-        for _line, message, _comments, _context in extract_from_file("python", str(path), keywords=KEYWORDS):
-            messages.add(message)
+        for _line, message, _comments, context in extract_from_file("python", str(path), keywords=KEYWORDS):
+            messages.add(InContext(context, message) if context else message)
     return messages
 
 
@@ -101,7 +114,10 @@ def untranslated(messages: set[str | tuple[str, ...]], language: str) -> list[st
     translations = catalog(language)
     missing = []
     for message in sorted(messages, key=str):
-        entry = translations.get(message if isinstance(message, str) else message[0])
+        if isinstance(message, InContext):
+            entry = translations.get(message.message, message.context)
+        else:
+            entry = translations.get(message if isinstance(message, str) else message[0])
         strings = [] if entry is None else ([entry.string] if isinstance(entry.string, str) else list(entry.string))
         if entry is None or entry.fuzzy or not strings or not all(strings):
             missing.append(message)
