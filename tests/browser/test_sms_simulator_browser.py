@@ -38,10 +38,7 @@ def test_report_by_text_and_receive_a_notification(live_server, page, screenshot
     assert no_sideways_scroll(page)
     screenshot("sms-simulator-reported")
 
-    case = db.session.scalars(select(Case)).one()
-    notify_complainant(case, f"CivicWatch: report {case.reference} was accepted by the office handling it.",
-                       "status")
-    db.session.commit()
+    _news_of_acceptance()
     page.get_by_role("button", name="Check for new texts").click()
     page.wait_for_load_state()
     assert "was accepted by the office handling it" in page.locator("#latest").inner_text()
@@ -58,10 +55,7 @@ def test_on_whatsapp_a_day_later_the_template_comes_then_the_news_after_the_answ
     assert "received" in page.locator("#latest").inner_text()
 
     page.get_by_role("button", name="Let a day pass").click()
-    case = db.session.scalars(select(Case)).one()
-    notify_complainant(case, f"CivicWatch: report {case.reference} was accepted by the office handling it.",
-                       "status")
-    db.session.commit()
+    _news_of_acceptance()
     page.get_by_role("button", name="Check for new texts").click()
     page.wait_for_load_state()
     assert "Send OPEN to read it" in page.locator("#latest").inner_text()
@@ -75,3 +69,11 @@ def test_on_whatsapp_a_day_later_the_template_comes_then_the_news_after_the_answ
     assert "was accepted by the office handling it" in page.locator("#latest").inner_text()
     assert page.locator("#undelivered").count() == 0
     screenshot("sms-simulator-whatsapp-released")
+
+
+def _news_of_acceptance() -> None:
+    """The office accepts the one case: the complainant is owed a text (or a WhatsApp message) saying so."""
+    case = db.session.scalars(select(Case)).one()
+    notify_complainant(case, f"CivicWatch: report {case.reference} was accepted by the office handling it.",
+                       "status")
+    db.session.commit()
