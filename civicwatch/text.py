@@ -31,6 +31,7 @@ class Field:
 
 
 REASON = Field(_l("Write the reason first."), _l("The reason is too long: at most %(maximum)s characters."))
+NOTE = Field(_l("Write the note first."), _l("The note is too long: at most %(maximum)s characters."))
 
 
 def tidy_text(raw: str | None, drop: frozenset[str] = CONTROL) -> str:

@@ -44,14 +44,12 @@ from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
-from civicwatch.text import REASON, Field, check_text
+from civicwatch.text import NOTE, REASON, Field, check_text
 
 RESPONSE_FIELD = Field(_l("Write the response to the complainant first."),
                        _l("The response to the complainant is too long: at most %(maximum)s characters."))
 RECUSAL_FIELD = Field(_l("Write the reason for recusing first."),
                       _l("The reason for recusing is too long: at most %(maximum)s characters."))
-NOTE_FIELD = Field(_l("Write the note first."),
-                   _l("The note is too long: at most %(maximum)s characters."))
 MESSAGE_FIELD = Field(_l("Write the message first."),
                       _l("The message is too long: at most %(maximum)s characters."))
 EXTENSION_FIELD = Field(_l("Write the reason for the extension first."),
@@ -195,7 +193,7 @@ def add_note(case: Case, user: User, text: str | None) -> CaseMessage:
     """An internal note: never shown or sent to the complainant."""
     require(user, "note", case)
     note = CaseMessage(case=case, kind=MessageKind.NOTE, author_id=user.id, channel=Channel.WEB,
-                       body=check_text(text, NOTE_FIELD, TEXT_MAX))
+                       body=check_text(text, NOTE, TEXT_MAX))
     db.session.add(note)
     db.session.flush()
     record_audit(user, "case.note", note, case=case, after={"length": len(note.body)})

@@ -23,7 +23,7 @@ from civicwatch.disclosure.permissions import require_decision, require_request
 from civicwatch.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
-from civicwatch.text import Field, check_reason, check_text
+from civicwatch.text import NOTE, Field, check_reason, check_text
 
 RECIPIENT_FIELD = Field(_l("Write the recipient first."),
                         _l("The recipient is too long: at most %(maximum)s characters."))
@@ -31,8 +31,6 @@ LEGAL_BAR_FIELD = Field(_l("Write the legal bar first."),
                         _l("The legal bar is too long: at most %(maximum)s characters."))
 REFUSAL_FIELD = Field(_l("Write the reason for refusing first."),
                       _l("The reason for refusing is too long: at most %(maximum)s characters."))
-NOTE_FIELD = Field(_l("Write the note first."),
-                   _l("The note is too long: at most %(maximum)s characters."))
 
 REASON_MIN = 20  # a reason, not "needed"
 TEXT_MAX = 2000
@@ -181,7 +179,7 @@ def _require_pending(request: DisclosureRequest, custodian: User) -> None:
 def _decide(request: DisclosureRequest, custodian: User, now: dt.datetime, note: str | None) -> None:
     request.decided_by_id = custodian.id
     request.decided_at = now
-    request.decision_note = check_text(note, NOTE_FIELD, TEXT_MAX, required=False) or None
+    request.decision_note = check_text(note, NOTE, TEXT_MAX, required=False) or None
 
 
 def _tell_complainant(case: Case, custodian: User, now: dt.datetime) -> None:
