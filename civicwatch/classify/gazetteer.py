@@ -1,7 +1,9 @@
 """Who is complained about and where: a PhraseMatcher over the taxonomy's terms, tolerant of misspellings.
 
 The terms come from the database (Actor.terms, Region.terms, District.terms) or, when there is no
-database, from the copy saved with the model. Matching ignores case. A word of five letters or more
+database, from the copy saved with the model. Matching ignores case, except for a term written all in capitals
+in the taxonomy ("NIA", "LUC"): it matches only capitals, because its lower-case spelling is a common word
+elsewhere (Krio "nia" is "near"; Luc is a French first name). A word of five letters or more
 that is one edit (a letter added, dropped, changed or two letters swapped) away from a term's word,
 with the same first letter, counts as that word unless the word is common in the training texts:
 "freetwon" is Freetown, but "order" is not "border".
@@ -117,18 +119,24 @@ class Gazetteer:
         self.make_doc = make_doc
         self.common_words = frozenset(word.lower() for word in common_words)
         self.matcher = PhraseMatcher(vocab, attr="LOWER")
+        self.capitals_matcher = PhraseMatcher(vocab, attr="ORTH")
         self._match_keys: dict[int, tuple[str, str]] = {}
         term_words: set[str] = set()
         for kind, table in (("actor", terms.actors), ("actor_generic", terms.actor_generic),
                             ("actor_place", terms.actor_places), ("district", terms.districts),
                             ("region", terms.regions)):
             for code, values in table.items():
-                patterns = [make_doc(value) for value in sorted({v.strip().lower() for v in values if v.strip()})]
+                key = f"{kind}\x1f{code}"
+                self._match_keys[vocab.strings.add(key)] = (kind, code)
+                spellings = {value.strip() for value in values if value.strip()}
+                capitals = [make_doc(value) for value in sorted(v for v in spellings if is_capitals_term(v))]
+                patterns = [make_doc(value) for value in sorted({v.lower() for v in spellings
+                                                                  if not is_capitals_term(v)})]
                 patterns = [pattern for pattern in patterns if len(pattern)]
                 if patterns:
-                    key = f"{kind}\x1f{code}"
                     self.matcher.add(key, patterns)
-                    self._match_keys[vocab.strings.add(key)] = (kind, code)
+                if capitals:
+                    self.capitals_matcher.add(key, capitals)
                 for pattern in patterns:
                     term_words.update(token.lower_ for token in pattern)
         self.term_words = frozenset(term_words)
@@ -197,7 +205,10 @@ class Gazetteer:
         station" the compound wins over "officer" or "station"."""
         target = self._corrected(doc)
         spans: dict[str, list[tuple[int, int, str, str]]] = {"actor": [], "district": [], "region": []}
-        for match_id, start, end in self.matcher(target):
+        matches = list(self.matcher(target))
+        if len(self.capitals_matcher):
+            matches += self.capitals_matcher(doc)
+        for match_id, start, end in matches:
             kind, code = self._match_keys[match_id]
             spans["actor" if kind in ACTOR_KINDS else kind].append((start, end, kind, code))
         found: dict[str, list[tuple[str, int]]] = {kind: [] for kind in ACTOR_KINDS + ("district", "region")}
@@ -236,11 +247,16 @@ def _longest_first(spans: list[tuple[int, int, str, str]]) -> list[tuple[int, in
     return sorted(kept, key=lambda span: span[0])
 
 
-def _with_name(terms: Iterable[str], name: str | None) -> tuple[str, ...]:
-    values = [str(term) for term in terms]
-    if name:
-        values.append(name)
-    return tuple(dict.fromkeys(value.strip().lower() for value in values if value and value.strip()))
+def is_capitals_term(term: str) -> bool:
+    """A term written all in capitals, matched only in capitals ("NIA" but not Krio "nia", near)."""
+    return term.isupper()
+
+
+def normalised_terms(terms: Iterable[object] | None, name: str | None) -> tuple[str, ...]:
+    """A taxonomy entry's terms and name, stripped, lower-cased unless written all in capitals, once each."""
+    values = [term for term in (terms or []) if isinstance(term, str)] + ([name] if name else [])
+    stripped = (value.strip() for value in values if value and value.strip())
+    return tuple(dict.fromkeys(value if is_capitals_term(value) else value.lower() for value in stripped))
 
 
 def terms_from_taxonomy(data: Mapping[str, Any]) -> GazetteerTerms:
@@ -248,11 +264,11 @@ def terms_from_taxonomy(data: Mapping[str, Any]) -> GazetteerTerms:
     regions = list(data.get("regions") or [])
     actors = list(data.get("actors") or [])
     return GazetteerTerms(
-        actors={a["code"]: _with_name(a.get("terms", []), a.get("name")) for a in actors},
-        actor_generic={a["code"]: _with_name(a.get("generic_terms", []), None) for a in actors},
-        actor_places={a["code"]: _with_name(a.get("place_terms", []), None) for a in actors},
-        regions={r["code"]: _with_name(r.get("terms", []), r.get("name")) for r in regions},
-        districts={d["code"]: _with_name(d.get("terms", []), d.get("name"))
+        actors={a["code"]: normalised_terms(a.get("terms", []), a.get("name")) for a in actors},
+        actor_generic={a["code"]: normalised_terms(a.get("generic_terms", []), None) for a in actors},
+        actor_places={a["code"]: normalised_terms(a.get("place_terms", []), None) for a in actors},
+        regions={r["code"]: normalised_terms(r.get("terms", []), r.get("name")) for r in regions},
+        districts={d["code"]: normalised_terms(d.get("terms", []), d.get("name"))
                    for r in regions for d in r.get("districts", [])},
         district_regions={d["code"]: r["code"] for r in regions for d in r.get("districts", [])},
     )

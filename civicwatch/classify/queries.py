@@ -3,15 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from civicwatch.classify.gazetteer import GazetteerTerms
+from civicwatch.classify.gazetteer import GazetteerTerms, normalised_terms
 from civicwatch.classify.models import LabelledExample
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Actor, District, Region
-
-
-def _terms(terms: list[str] | None, name: str | None) -> tuple[str, ...]:
-    values = [str(term) for term in (terms or []) if isinstance(term, str)] + ([name] if name else [])
-    return tuple(dict.fromkeys(value.strip().lower() for value in values if value and value.strip()))
 
 
 def gazetteer_terms() -> GazetteerTerms:
@@ -21,11 +16,11 @@ def gazetteer_terms() -> GazetteerTerms:
     districts = list(db.session.scalars(select(District).order_by(District.code)))
     region_codes = {region.id: region.code for region in regions}
     return GazetteerTerms(
-        actors={actor.code: _terms(actor.terms, actor.name) for actor in actors},
-        actor_generic={actor.code: _terms(actor.generic_terms, None) for actor in actors},
-        actor_places={actor.code: _terms(actor.place_terms, None) for actor in actors},
-        regions={region.code: _terms(region.terms, region.name) for region in regions},
-        districts={district.code: _terms(district.terms, district.name) for district in districts},
+        actors={actor.code: normalised_terms(actor.terms, actor.name) for actor in actors},
+        actor_generic={actor.code: normalised_terms(actor.generic_terms, None) for actor in actors},
+        actor_places={actor.code: normalised_terms(actor.place_terms, None) for actor in actors},
+        regions={region.code: normalised_terms(region.terms, region.name) for region in regions},
+        districts={district.code: normalised_terms(district.terms, district.name) for district in districts},
         district_regions={district.code: region_codes[district.region_id] for district in districts
                           if district.region_id in region_codes},
     )

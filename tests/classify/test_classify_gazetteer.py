@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 import spacy
+from flask import Flask
 
 from civicwatch.classify.gazetteer import (
     Gazetteer,
@@ -11,6 +12,7 @@ from civicwatch.classify.gazetteer import (
     edit_distance_at_most_one,
     terms_from_taxonomy,
 )
+from civicwatch.classify.queries import gazetteer_terms
 from civicwatch.taxonomy.operations import read_taxonomy
 
 
@@ -131,3 +133,24 @@ def test_a_deployment_can_bring_its_own_terms() -> None:
                            district_regions={"gao": "sahel"})
     gazetteer = Gazetteer(terms, nlp.vocab, nlp.make_doc)
     assert gazetteer.find(nlp.make_doc("Les GENDARMES de Gao")) == Places("gendarmerie", "sahel", "gao")
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("NIA men took my husband from the house", "intelligence"),
+        ("Di NIA pipul dem kam na mi os", "intelligence"),
+        ("dem bit am nia di makit", None),  # Krio "nia" is "near", not the agency
+        ("Nia di stesin dem tek mi fon", None),  # nor at the start of a sentence
+        ("The LUC at Bo collected money", "police"),
+        ("mon cousin Luc a disparu", None),  # a French first name
+    ],
+)
+def test_terms_in_capitals_match_only_capitals(gazetteer: Gazetteer, text: str, actor: str | None) -> None:
+    assert find(gazetteer, text).actor == actor
+
+
+def test_database_terms_keep_capitals_and_lower_case_the_rest(app: Flask) -> None:
+    terms = gazetteer_terms()
+    assert "NIA" in terms.actors["intelligence"] and "nia" not in terms.actors["intelligence"]
+    assert "police" in terms.actors["police"] and "LUC" in terms.actors["police"]
