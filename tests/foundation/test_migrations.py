@@ -1,4 +1,5 @@
 """The migration chain: one head, and `upgrade head` builds exactly the schema the models describe."""
+import json
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -6,6 +7,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
 
 from civicwatch.extensions import db
 
@@ -133,3 +135,27 @@ def test_downgrade_refuses_to_drop_data_unless_forced(empty_app, capfd):
     assert result.exit_code == 0, result.output
     with db.engine.connect() as connection:
         assert "audit_entries" not in inspect(connection).get_table_names()
+
+
+def test_default_terms_become_capitals_and_a_deployments_own_stay(empty_app):
+    """The default "nia" and "luc" become "NIA" and "LUC"; a deployment that wrote its own terms keeps them."""
+    upgrade(revision="a4d9c2e7f1b3")
+    with db.engine.begin() as connection:
+        for code, terms in (("intelligence", ["intelligence", "nia", "NIA"]), ("police", ["police", "luc"]),
+                            ("military", ["army", "nia"])):
+            connection.execute(text("INSERT INTO actors (code, name, terms) VALUES (:code, :code, :terms)"),
+                               {"code": code, "terms": json.dumps(terms)})
+        connection.execute(text("INSERT INTO settings (key, value) VALUES ('taxonomy_version', '\"old\"')"))
+    upgrade(revision="c5e1a9d3f7b2")
+    with db.engine.connect() as connection:
+        terms = dict(connection.execute(text("SELECT code, terms FROM actors")).all())
+        version = connection.execute(text("SELECT value FROM settings WHERE key = 'taxonomy_version'")).scalar()
+    as_lists = {code: json.loads(value) if isinstance(value, str) else value for code, value in terms.items()}
+    assert as_lists == {"intelligence": ["intelligence", "NIA"], "police": ["police", "LUC"],
+                        "military": ["army", "nia"]}
+    assert version not in ('"old"', "old")
+    downgrade(revision="a4d9c2e7f1b3")
+    with db.engine.connect() as connection:
+        police = connection.execute(text("SELECT terms FROM actors WHERE code = 'police'")).scalar()
+    assert (json.loads(police) if isinstance(police, str) else police) == ["police", "luc"]
+    upgrade()
