@@ -20,13 +20,13 @@ text (`dev_percent`).
 """
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, cast
 
 import numpy
@@ -49,6 +49,7 @@ from civicwatch.classify.smoothed import (
     NaiveBayes,
     choose_calibration,
     choose_triage_threshold,
+    wilson_lower_bound,
 )
 from civicwatch.classify.text import prepare_text
 from civicwatch.taxonomy.operations import read_taxonomy
@@ -91,6 +92,7 @@ class Settings:
     dev_percent: int
     class_balance: float
     urgency_recall_target: float
+    urgency_recall_confidence: float
     urgency_folds: int
     dropout: float
     routed_accuracy_target: float
@@ -110,6 +112,7 @@ class Settings:
             dev_percent=int(extra.get("dev_percent", 10)),
             class_balance=float(extra.get("class_balance", 0.0)),
             urgency_recall_target=round(float(extra.get("urgency_recall_target", 0.95)), 4),
+            urgency_recall_confidence=round(min(0.999, max(0.0, float(extra.get("urgency_recall_confidence", 0.0)))), 4),
             urgency_folds=max(2, int(extra.get("urgency_folds", 5))),
             dropout=min(0.9, max(0.0, float(training.get("dropout", 0.0)))),
             routed_accuracy_target=min(1.0, max(0.0, float(extra.get("routed_accuracy_target", 0.92)))),
@@ -378,12 +381,22 @@ def _train_component(config: Config, nlp: Language, task: _Task, settings: Setti
     return dev
 
 
-def choose_threshold(truth: numpy.ndarray, scores: numpy.ndarray, recall_target: float) -> tuple[float, float, float]:
-    """The highest threshold whose recall reaches the target: (threshold, recall, precision)."""
+def choose_threshold(truth: numpy.ndarray, scores: numpy.ndarray, recall_target: float,
+                     confidence: float = 0.0) -> tuple[float, float, float]:
+    """The highest threshold whose recall reaches the target: (threshold, recall, precision).
+
+    With a `confidence` (0.95: one-sided 95%), the recall measured on these examples must reach the target at
+    that confidence (the Wilson interval's lower end), not merely on average: the examples are a sample of the
+    urgent cases the model will meet, and the fewer they are, the more of them the threshold must catch. When
+    even all of them would not be enough, every one is caught."""
     positives = numpy.sort(scores[truth > 0])[::-1]
     if len(positives) == 0:
         return 0.5, 0.0, 0.0
-    needed = min(len(positives), max(1, math.ceil(recall_target * len(positives))))
+    found = numpy.arange(1, len(positives) + 1, dtype="float64")
+    z = NormalDist().inv_cdf(confidence) if 0.5 < confidence < 1.0 else 0.0
+    reaching = numpy.flatnonzero(wilson_lower_bound(found, numpy.full_like(found, len(positives)), z)
+                                 >= recall_target - 1e-9)
+    needed = int(reaching[0]) + 1 if len(reaching) else len(positives)
     threshold = float(positives[needed - 1])
     flagged = scores >= threshold
     recall = float((flagged & (truth > 0)).sum() / len(positives))
@@ -409,9 +422,11 @@ def _urgency_threshold(config: Config, task: _Task, settings: Settings, epochs: 
         scores = _predict(_textcat(nlp, URGENCY), [task.docs[i] for i in test_rows])
         out_of_fold[test_rows] = scores[:, 0]
     truth = numpy.asarray([cats[URGENT_LABEL] for cats in task.cats])
-    threshold, recall, precision = choose_threshold(truth, out_of_fold, settings.urgency_recall_target)
+    threshold, recall, precision = choose_threshold(truth, out_of_fold, settings.urgency_recall_target,
+                                                    settings.urgency_recall_confidence)
     return threshold, {"recall": round(recall, 4), "precision": round(precision, 4),
-                       "target_recall": settings.urgency_recall_target, "folds": settings.urgency_folds}
+                       "target_recall": settings.urgency_recall_target,
+                       "confidence": settings.urgency_recall_confidence, "folds": settings.urgency_folds}
 
 
 def _urgency_threshold_on_dev(task: _Task, dev: _DevRun, settings: Settings) -> tuple[float, dict[str, Any]]:
@@ -419,9 +434,12 @@ def _urgency_threshold_on_dev(task: _Task, dev: _DevRun, settings: Settings) -> 
     scores of writers it never saw, as the deployed model reads new complainants. Cross-validation on the
     corpus's own voice chose a threshold that missed urgent cases written by others."""
     truth = numpy.asarray([task.cats[row][URGENT_LABEL] for row in dev.dev_rows])
-    threshold, recall, precision = choose_threshold(truth, dev.scores[:, 0], settings.urgency_recall_target)
+    threshold, recall, precision = choose_threshold(truth, dev.scores[:, 0], settings.urgency_recall_target,
+                                                    settings.urgency_recall_confidence)
     return threshold, {"recall": round(recall, 4), "precision": round(precision, 4),
-                       "target_recall": settings.urgency_recall_target, "examples": len(dev.dev_rows),
+                       "target_recall": settings.urgency_recall_target,
+                       "confidence": settings.urgency_recall_confidence, "urgent_examples": int(truth.sum()),
+                       "examples": len(dev.dev_rows),
                        "chosen_on": dev.split}
 
 

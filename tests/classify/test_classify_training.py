@@ -33,6 +33,19 @@ def test_choose_threshold_reaches_the_recall_target() -> None:
     assert choose_threshold(numpy.array([0, 0]), numpy.array([0.1, 0.2]), 0.9)[1] == 0.0
 
 
+def test_choose_threshold_with_a_confidence_keeps_a_margin_for_a_small_sample() -> None:
+    """20 urgent examples: 19 found is 95% on average, but a recall of 95% at 95% confidence needs all 20;
+    with 2,000 the margin shrinks to about one point."""
+    truth = numpy.array([1] * 20 + [0] * 20)
+    scores = numpy.concatenate([numpy.linspace(0.99, 0.2, 20), numpy.linspace(0.5, 0.01, 20)])
+    assert choose_threshold(truth, scores, 0.95)[0] == pytest.approx(scores[18])
+    threshold, recall, _ = choose_threshold(truth, scores, 0.95, confidence=0.95)
+    assert threshold == pytest.approx(0.2) and recall == 1.0
+    many = numpy.linspace(1.0, 0.0, 2000)
+    threshold, recall, _ = choose_threshold(numpy.ones(2000), many, 0.95, confidence=0.95)
+    assert 0.95 < recall < 0.97
+
+
 def test_macro_f1() -> None:
     assert macro_f1(["a", "b"], ["a", "b"], ["a", "b"]) == 1.0
     assert macro_f1(["a", "a", "b"], ["a", "b", "b"], ["a", "b"]) == pytest.approx((2 / 3 + 2 / 3) / 2)
