@@ -69,7 +69,7 @@ from civicwatch.patterns.models import (  # noqa: E402
     SubjectLink,
     alert_bodies,
 )
-from civicwatch.patterns.operations import suggest_related_cases  # noqa: E402
+from civicwatch.patterns.operations import Suggestion, suggest_related_cases  # noqa: E402
 from civicwatch.routing.rule_operations import load_routing_rules  # noqa: E402
 from civicwatch.taxonomy.models import Actor, Body, District, Theme  # noqa: E402
 from civicwatch.taxonomy.operations import load_taxonomy  # noqa: E402
@@ -383,39 +383,58 @@ def measure(name: str, url: str, engine_options: dict, count: int, workdir: Path
     set_clock(None)
 
 
+class Timed:
+    """Suggestions for each case, timed one by one: wall, CPU here, CPU of the server, statements."""
+
+    def __init__(self, case_ids: list[int]) -> None:
+        self.timings: list[float] = []
+        self.cpu = self.server_cpu = 0.0
+        self.statements = 0
+        self.results: list[list[Suggestion]] = []
+        server = ServerCpu()
+        event.listen(db.engine, "before_cursor_execute", self._count)
+        try:
+            for case_id in case_ids:
+                case = db.session.get(Case, case_id)
+                assert case is not None
+                begin, begin_cpu, begin_server = time.perf_counter(), time.process_time(), server.seconds()
+                self.results.append(suggest_related_cases(case))
+                self.timings.append((time.perf_counter() - begin) * 1000)
+                self.cpu += time.process_time() - begin_cpu
+                self.server_cpu += server.seconds() - begin_server
+                db.session.expire_all()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", self._count)
+        self.count = len(case_ids)
+
+    def _count(self, *_: object) -> None:
+        self.statements += 1
+
+    def summary(self) -> str:
+        return (f"p50 {statistics.median(self.timings):.1f} ms, p95 {_percentile(self.timings, 0.95):.1f} ms, "
+                f"p99 {_percentile(self.timings, 0.99):.1f} ms; on average {self.cpu * 1000 / self.count:.1f} ms CPU "
+                f"here, {self.server_cpu * 1000 / self.count:.1f} ms CPU in the database server, "
+                f"{self.statements / self.count:.1f} statements (load average {_load()})")
+
+
 def suggestions_of(pairs: list[tuple[int, int]]) -> None:
-    """Suggestions for each duplicate, timed one by one: wall, CPU here, CPU of the server, statements."""
-    statements = [0]
-
-    def count(*_: object) -> None:
-        statements[0] += 1
-
-    server = ServerCpu()
-    event.listen(db.engine, "before_cursor_execute", count)
-    timings, top5, marked, marked_right, cpu, server_cpu, sent = [], 0, 0, 0, 0.0, 0.0, 0
-    for original, duplicate in pairs:
-        case = db.session.get(Case, duplicate)
-        assert case is not None
-        statements[0] = 0
-        begin, begin_cpu, begin_server = time.perf_counter(), time.process_time(), server.seconds()
-        suggestions = suggest_related_cases(case)
-        timings.append((time.perf_counter() - begin) * 1000)
-        cpu += time.process_time() - begin_cpu
-        server_cpu += server.seconds() - begin_server
-        sent += statements[0]
+    """Suggestions for each planted duplicate (are their originals found?), then for as many cases naming a
+    subject (their subject's cases are neighbours too)."""
+    duplicates = Timed([duplicate for _, duplicate in pairs])
+    top5, marked, marked_right = 0, 0, 0
+    for (original, _), suggestions in zip(pairs, duplicates.results, strict=True):
         top5 += any(s.case_id == original for s in suggestions)
         for suggestion in suggestions:
             if suggestion.kind is RelationKind.DUPLICATE:
                 marked += 1
                 marked_right += suggestion.case_id == original
-        db.session.expire_all()
-    event.remove(db.engine, "before_cursor_execute", count)
     print(f"  duplicates: original among the top 5 for {top5 / len(pairs):.2f}; suggestions marked duplicate "
           f"right {marked_right / max(marked, 1):.2f} ({marked_right} of {marked})")
-    print(f"  suggestions for one case: p50 {statistics.median(timings):.1f} ms, p95 {_percentile(timings, 0.95):.1f}"
-          f" ms, p99 {_percentile(timings, 0.99):.1f} ms; on average {cpu * 1000 / len(pairs):.1f} ms CPU here, "
-          f"{server_cpu * 1000 / len(pairs):.1f} ms CPU in the database server, {sent / len(pairs):.1f} statements "
-          f"(load average {_load()})", flush=True)
+    print(f"  suggestions for one case: {duplicates.summary()}", flush=True)
+    naming = list(db.session.scalars(select(SubjectLink.case_id).where(SubjectLink.case_id % 499 == 7)
+                                     .order_by(SubjectLink.case_id).limit(len(pairs))))
+    if naming:
+        print(f"  suggestions for one case naming a subject: {Timed(naming).summary()}", flush=True)
 
 
 @contextlib.contextmanager
