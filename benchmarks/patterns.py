@@ -389,7 +389,7 @@ class Timed:
     def __init__(self, case_ids: list[int]) -> None:
         self.timings: list[float] = []
         self.cpu = self.server_cpu = 0.0
-        self.statements = 0
+        self.statements = self.sent = 0  # sent: while suggesting
         self.results: list[list[Suggestion]] = []
         server = ServerCpu()
         event.listen(db.engine, "before_cursor_execute", self._count)
@@ -397,11 +397,13 @@ class Timed:
             for case_id in case_ids:
                 case = db.session.get(Case, case_id)
                 assert case is not None
+                before = self.statements
                 begin, begin_cpu, begin_server = time.perf_counter(), time.process_time(), server.seconds()
                 self.results.append(suggest_related_cases(case))
                 self.timings.append((time.perf_counter() - begin) * 1000)
                 self.cpu += time.process_time() - begin_cpu
                 self.server_cpu += server.seconds() - begin_server
+                self.sent += self.statements - before
                 db.session.expire_all()
         finally:
             event.remove(db.engine, "before_cursor_execute", self._count)
@@ -414,7 +416,7 @@ class Timed:
         return (f"p50 {statistics.median(self.timings):.1f} ms, p95 {_percentile(self.timings, 0.95):.1f} ms, "
                 f"p99 {_percentile(self.timings, 0.99):.1f} ms; on average {self.cpu * 1000 / self.count:.1f} ms CPU "
                 f"here, {self.server_cpu * 1000 / self.count:.1f} ms CPU in the database server, "
-                f"{self.statements / self.count:.1f} statements (load average {_load()})")
+                f"{self.sent / self.count:.1f} statements (load average {_load()})")
 
 
 def suggestions_of(pairs: list[tuple[int, int]]) -> None:
