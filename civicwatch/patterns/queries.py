@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Integer, Select, and_, literal, or_, select, union_all
+from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case
@@ -83,30 +85,38 @@ class Neighbourhood:
     candidates: list[Candidate]  # newest first
 
 
-def _neighbour_ids(case: Case, window: dt.timedelta, limit: int) -> list[Select[tuple[int]]]:
-    """One select of case ids per kind of neighbour, each the newest of the window read from its own index."""
-    anchor = case.created_at
-    in_window = (Case.id != case.id, Case.created_at >= anchor - window, Case.created_at <= anchor)
-    its_subjects = select(SubjectLink.subject_id).where(SubjectLink.case_id == case.id,
+def _newest(query: Select[tuple[int]], most: str) -> Select[tuple[int]]:
+    """The ids of the newest `most` cases of the query in the window before the case (bound parameters)."""
+    chosen = (query.where(Case.id != bindparam("case_id"), Case.created_at >= bindparam("since"),
+                          Case.created_at <= bindparam("until"))
+              .order_by(Case.created_at.desc()).limit(bindparam(most, type_=Integer)).subquery())
+    return select(chosen.c.id)
+
+
+@lru_cache(maxsize=4)
+def _neighbourhood_statement(place: bool, theme: bool) -> Select[Any]:
+    """The statement for a case of known place or not, theme or not: built once per process, only its
+    parameters change from case to case."""
+    its_subjects = select(SubjectLink.subject_id).where(SubjectLink.case_id == bindparam("case_id"),
                                                         SubjectLink.status != LinkStatus.REJECTED)
-
-    def newest(query: Select[tuple[int]], most: int) -> Select[tuple[int]]:
-        chosen = query.where(*in_window).order_by(Case.created_at.desc()).limit(most).subquery()
-        return select(chosen.c.id)
-
-    kinds = []
-    if case.district_id is not None:
-        if case.theme_id is not None:
-            kinds.append(newest(select(Case.id).where(Case.district_id == case.district_id,
-                                                      Case.theme_id == case.theme_id), limit))
-        kinds.append(newest(select(Case.id).where(Case.district_id == case.district_id), limit // 2))
+    kinds = [select(bindparam("case_id", type_=Integer).label("id"))]
+    if place:
+        if theme:
+            kinds.append(_newest(select(Case.id).where(Case.district_id == bindparam("district_id"),
+                                                       Case.theme_id == bindparam("theme_id")), "most"))
+        kinds.append(_newest(select(Case.id).where(Case.district_id == bindparam("district_id")), "half"))
     # Read from the links of its subjects (a handful each), never by filtering the window's cases.
-    kinds.append(newest(select(Case.id).join(SubjectLink, SubjectLink.case_id == Case.id).where(
-        SubjectLink.subject_id.in_(its_subjects), SubjectLink.status != LinkStatus.REJECTED), limit // 2))
-    if case.district_id is None and case.theme_id is not None:  # knowing neither place nor subject
-        kinds.append(newest(select(Case.id).where(Case.theme_id == case.theme_id, Case.actor_id == case.actor_id,
-                                                  ~its_subjects.exists()), limit))
-    return kinds
+    kinds.append(_newest(select(Case.id).join(SubjectLink, SubjectLink.case_id == Case.id).where(
+        SubjectLink.subject_id.in_(its_subjects), SubjectLink.status != LinkStatus.REJECTED), "half"))
+    if not place and theme:  # knowing neither place nor subject
+        kinds.append(_newest(select(Case.id).where(Case.theme_id == bindparam("theme_id"),
+                                                   Case.actor_id == bindparam("actor_id"),
+                                                   ~its_subjects.exists()), "most"))
+    ids = union_all(*kinds).subquery()
+    return (select(Case.id, Case.text, Case.district_id, Case.theme_id, Case.incident_date, Case.created_at,
+                   SubjectLink.subject_id)
+            .outerjoin(SubjectLink, and_(SubjectLink.case_id == Case.id, SubjectLink.status != LinkStatus.REJECTED))
+            .where(Case.id.in_(select(ids.c.id))))
 
 
 def relation_neighbourhood(case: Case, window: dt.timedelta, limit: int) -> Neighbourhood:
@@ -115,12 +125,10 @@ def relation_neighbourhood(case: Case, window: dt.timedelta, limit: int) -> Neig
     one of its subjects (or, knowing neither place nor subject, `limit` of its theme and service); with the
     subjects each of them and the case name. One statement: each kind reads its own index, so the texts compared
     stay few however many cases a place has, and only the columns the comparison needs are read."""
-    ids = union_all(select(literal(case.id, Integer).label("id")), *_neighbour_ids(case, window, limit)).subquery()
-    rows = db.session.execute(
-        select(Case.id, Case.text, Case.district_id, Case.theme_id, Case.incident_date, Case.created_at,
-               SubjectLink.subject_id)
-        .outerjoin(SubjectLink, and_(SubjectLink.case_id == Case.id, SubjectLink.status != LinkStatus.REJECTED))
-        .where(Case.id.in_(select(ids.c.id))))
+    statement = _neighbourhood_statement(case.district_id is not None, case.theme_id is not None)
+    rows = db.session.execute(statement, {
+        "case_id": case.id, "since": case.created_at - window, "until": case.created_at, "most": limit,
+        "half": limit // 2, "district_id": case.district_id, "theme_id": case.theme_id, "actor_id": case.actor_id})
     found: dict[int, Candidate] = {}
     named: dict[int, set[int]] = {}
     for case_id, text, district_id, theme_id, incident_date, created_at, subject_id in rows:
