@@ -105,7 +105,8 @@ def _neighbourhood_statement(place: bool, theme: bool) -> Select[Any]:
             kinds.append(_newest(select(Case.id).where(Case.district_id == bindparam("district_id"),
                                                        Case.theme_id == bindparam("theme_id")), "most"))
         kinds.append(_newest(select(Case.id).where(Case.district_id == bindparam("district_id")), "half"))
-    # Read from the links of its subjects (a handful each), never by filtering the window's cases.
+    # Read from the links of its subjects (a handful each), never by filtering the window's cases (a case
+    # naming two of them takes two of the places).
     kinds.append(_newest(select(Case.id).join(SubjectLink, SubjectLink.case_id == Case.id).where(
         SubjectLink.subject_id.in_(its_subjects), SubjectLink.status != LinkStatus.REJECTED), "half"))
     if not place and theme:  # knowing neither place nor subject
