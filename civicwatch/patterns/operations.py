@@ -31,7 +31,7 @@ from civicwatch.patterns.models import (
     SubjectLink,
 )
 from civicwatch.patterns.permissions import require_register_keeper
-from civicwatch.patterns.queries import Candidate, named_subject_ids, relation_candidates
+from civicwatch.patterns.queries import Candidate, relation_neighbourhood
 from civicwatch.patterns.register import SubjectRow
 from civicwatch.patterns.similarity import text_similarities
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
@@ -336,11 +336,10 @@ def _same_day(a: dt.date | None, b: dt.date | None) -> bool:
     return a is not None and b is not None and abs((a - b).days) <= 1
 
 
-def _suggestion(case: Case, candidate: Candidate, text: float, subjects: set[int],
-                theirs: set[int]) -> Suggestion:
+def _suggestion(case: Case, candidate: Candidate, text: float, subjects: frozenset[int]) -> Suggestion:
     checks = {
         "same_place": case.district_id is not None and candidate.district_id == case.district_id,
-        "same_subject": bool(subjects & theirs),
+        "same_subject": bool(subjects & candidate.subjects),
         "same_theme": case.theme_id is not None and candidate.theme_id == case.theme_id,
         "same_day": _same_day(case.incident_date, candidate.incident_date),
     }
@@ -355,13 +354,12 @@ def _suggestion(case: Case, candidate: Candidate, text: float, subjects: set[int
 
 def suggest_related_cases(case: Case, limit: int = SUGGESTIONS_MAX) -> list[Suggestion]:
     """The cases most like this one among its neighbours in place, subject and time, best first."""
-    candidates = relation_candidates(case, RELATION_WINDOW, CANDIDATES_MAX)
+    neighbourhood = relation_neighbourhood(case, RELATION_WINDOW, CANDIDATES_MAX)
+    candidates = neighbourhood.candidates
     if not candidates:
         return []
     similarities = text_similarities(case.text, [c.text for c in candidates])
-    subjects = named_subject_ids([case.id] + [c.id for c in candidates])
-    mine = subjects.get(case.id, set())
-    suggestions = [_suggestion(case, c, text, mine, subjects.get(c.id, set()))
+    suggestions = [_suggestion(case, c, text, neighbourhood.subjects)
                    for c, text in zip(candidates, similarities, strict=True)]
     kept = [s for s in suggestions if s.score >= RELATED_MIN_SCORE or s.kind is RelationKind.DUPLICATE]
     return sorted(kept, key=lambda s: (-s.score, -s.case_id))[:limit]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case
@@ -74,46 +76,75 @@ class Candidate:
     theme_id: int | None
     incident_date: dt.date | None
     created_at: dt.datetime
+    subjects: frozenset[int] = frozenset()  # the subjects it names (proposed or confirmed)
 
 
-def named_subject_ids(case_ids: list[int]) -> dict[int, set[int]]:
-    """The subjects each case names (proposed or confirmed, not rejected)."""
-    found: dict[int, set[int]] = {}
-    if not case_ids:
-        return found
-    rows = db.session.execute(select(SubjectLink.case_id, SubjectLink.subject_id).where(
-        SubjectLink.case_id.in_(case_ids), SubjectLink.status != LinkStatus.REJECTED))
-    for case_id, subject_id in rows:
-        found.setdefault(case_id, set()).add(subject_id)
-    return found
+@dataclass(frozen=True)
+class Neighbourhood:
+    subjects: frozenset[int]  # the subjects the case names (proposed or confirmed)
+    candidates: list[Candidate]  # newest first
+
+
+def _newest(query: Select[tuple[int]], most: str) -> Select[tuple[int]]:
+    """The ids of the newest `most` cases of the query in the window before the case (bound parameters)."""
+    chosen = (query.where(Case.id != bindparam("case_id"), Case.created_at >= bindparam("since"),
+                          Case.created_at <= bindparam("until"))
+              .order_by(Case.created_at.desc()).limit(bindparam(most, type_=Integer)).subquery())
+    return select(chosen.c.id)
+
+
+@lru_cache(maxsize=4)
+def _neighbourhood_statement(place: bool, theme: bool) -> Select[Any]:
+    """The statement for a case of known place or not, theme or not: built once per process, only its
+    parameters change from case to case."""
+    its_subjects = select(SubjectLink.subject_id).where(SubjectLink.case_id == bindparam("case_id"),
+                                                        SubjectLink.status != LinkStatus.REJECTED)
+    kinds = [select(bindparam("case_id", type_=Integer).label("id"))]
+    if place:
+        if theme:
+            kinds.append(_newest(select(Case.id).where(Case.district_id == bindparam("district_id"),
+                                                       Case.theme_id == bindparam("theme_id")), "most"))
+        kinds.append(_newest(select(Case.id).where(Case.district_id == bindparam("district_id")), "half"))
+    # Read from the links of its subjects (a handful each), never by filtering the window's cases (a case
+    # naming two of them takes two of the places).
+    kinds.append(_newest(select(Case.id).join(SubjectLink, SubjectLink.case_id == Case.id).where(
+        SubjectLink.subject_id.in_(its_subjects), SubjectLink.status != LinkStatus.REJECTED), "half"))
+    if not place and theme:  # knowing neither place nor subject
+        kinds.append(_newest(select(Case.id).where(Case.theme_id == bindparam("theme_id"),
+                                                   Case.actor_id == bindparam("actor_id"),
+                                                   ~its_subjects.exists()), "most"))
+    ids = union_all(*kinds).subquery()
+    return (select(Case.id, Case.text, Case.district_id, Case.theme_id, Case.incident_date, Case.created_at,
+                   SubjectLink.subject_id)
+            .outerjoin(SubjectLink, and_(SubjectLink.case_id == Case.id, SubjectLink.status != LinkStatus.REJECTED))
+            .where(Case.id.in_(select(ids.c.id))))
+
+
+def relation_neighbourhood(case: Case, window: dt.timedelta, limit: int) -> Neighbourhood:
+    """Cases of the time window before the case, the newest of each kind of neighbour: `limit` of its place and
+    theme (the likeliest to tell the same incident), `limit // 2` of its place whatever the theme and as many naming
+    one of its subjects (or, knowing neither place nor subject, `limit` of its theme and service); with the
+    subjects each of them and the case name. One statement: each kind reads its own index, so the texts compared
+    stay few however many cases a place has, and only the columns the comparison needs are read."""
+    statement = _neighbourhood_statement(case.district_id is not None, case.theme_id is not None)
+    rows = db.session.execute(statement, {
+        "case_id": case.id, "since": case.created_at - window, "until": case.created_at, "most": limit,
+        "half": limit // 2, "district_id": case.district_id, "theme_id": case.theme_id, "actor_id": case.actor_id})
+    found: dict[int, Candidate] = {}
+    named: dict[int, set[int]] = {}
+    for case_id, text, district_id, theme_id, incident_date, created_at, subject_id in rows:
+        if subject_id is not None:
+            named.setdefault(case_id, set()).add(subject_id)
+        if case_id != case.id and case_id not in found:
+            found[case_id] = Candidate(case_id, text, district_id, theme_id, incident_date, created_at)
+    candidates = [replace(c, subjects=frozenset(named.get(c.id, ()))) if c.id in named else c
+                  for c in found.values()]
+    return Neighbourhood(frozenset(named.get(case.id, ())),
+                         sorted(candidates, key=lambda c: (c.created_at, c.id), reverse=True))
 
 
 def relation_candidates(case: Case, window: dt.timedelta, limit: int) -> list[Candidate]:
-    """Cases of the time window before the case, the newest of each kind of neighbour: `limit` of its place and
-    theme (the likeliest to tell the same incident), `limit // 2` of its place whatever the theme and as many naming
-    one of its subjects (or, knowing neither place nor subject, `limit` of its theme and service). Each kind
-    reads its own index, so the texts compared stay few however many cases a place has."""
-    subjects = named_subject_ids([case.id]).get(case.id, set())
-    neighbours: list[tuple[ColumnElement[bool], int]] = []
-    if case.district_id is not None:
-        if case.theme_id is not None:
-            neighbours.append((and_(Case.district_id == case.district_id, Case.theme_id == case.theme_id), limit))
-        neighbours.append((Case.district_id == case.district_id, limit // 2))
-    if subjects:
-        neighbours.append((Case.id.in_(select(SubjectLink.case_id).where(SubjectLink.subject_id.in_(subjects),
-                                                                         SubjectLink.status != LinkStatus.REJECTED)),
-                           limit // 2))
-    if not neighbours and case.theme_id is not None:
-        neighbours.append((and_(Case.theme_id == case.theme_id, Case.actor_id == case.actor_id), limit))
-    anchor = case.created_at
-    found: dict[int, Candidate] = {}
-    for neighbour, most in neighbours:
-        query = (select(Case.id, Case.text, Case.district_id, Case.theme_id, Case.incident_date, Case.created_at)
-                 .where(neighbour, Case.id != case.id, Case.created_at >= anchor - window, Case.created_at <= anchor)
-                 .order_by(Case.created_at.desc()).limit(most))
-        for row in db.session.execute(query):
-            found.setdefault(row.id, Candidate(*row))
-    return sorted(found.values(), key=lambda c: c.created_at, reverse=True)
+    return relation_neighbourhood(case, window, limit).candidates
 
 
 def relations_of(case: Case) -> list[CaseRelation]:

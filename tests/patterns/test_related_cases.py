@@ -5,18 +5,26 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import CaseStatus
 from civicwatch.extensions import db
-from civicwatch.patterns.models import CaseRelation, RelationKind, RelationStatus
-from civicwatch.patterns.operations import RELATION_WINDOW, propose_related_cases
-from civicwatch.patterns.queries import relation_candidates
+from civicwatch.patterns.models import (
+    CaseRelation,
+    LinkStatus,
+    RelationKind,
+    RelationStatus,
+    Subject,
+    SubjectKind,
+    SubjectLink,
+)
+from civicwatch.patterns.operations import RELATION_WINDOW, propose_related_cases, suggest_related_cases
+from civicwatch.patterns.queries import relation_candidates, relation_neighbourhood
 from civicwatch.patterns.sweep import propose_queued_relations
 from civicwatch.routing.operations import route_new_case
-from civicwatch.taxonomy.models import Body, District
+from civicwatch.taxonomy.models import Actor, Body, District
 from tests.cases.conftest import post_case_form
 
 OLD_TEXT = ("Soldiers at the Tongo Field checkpoint beat the bus driver with rifle butts and took his money. "
@@ -72,6 +80,71 @@ def test_the_same_place_and_theme_is_compared_however_many_other_cases_the_place
     new = make_case(CaseStatus.RECEIVED, theme="abuse_of_force", text=NEW_TEXT, district=kenema, created_at=clock.now)
     found = [candidate.id for candidate in relation_candidates(new, RELATION_WINDOW, 4)]
     assert found == [since[0].id, since[1].id, old.id]  # the place's newest two, and the same theme's
+
+
+
+def name_subjects(links: list[tuple[object, Subject, LinkStatus]]) -> None:
+    db.session.add_all(SubjectLink(case=case, subject=subject, status=status) for case, subject, status in links)
+    db.session.commit()
+
+
+def subject(name: str, body: str = "police_oversight") -> Subject:
+    found = Subject(body=db.session.query(Body).filter_by(code=body).one(), kind=SubjectKind.POST, name=name)
+    db.session.add(found)
+    return found
+
+
+@pytest.fixture
+def statements(app):
+    """The statements sent to the database since the list was last emptied."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *_):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_one_statement_reads_the_neighbours_naming_the_case_s_subjects_and_the_subjects_each_names(
+        make_case, clock, statements):
+    """Another place's case naming the same post is compared (and the subjects come with it); a rejected link, or
+    a case of the subject outside the window, is not."""
+    junction, unit = subject("Bo Junction post"), subject("OSD Kenema")
+    old = make_case(CaseStatus.INVESTIGATING, theme="corruption", text=OLD_TEXT, district=district("bo"),
+                    created_at=clock.now - dt.timedelta(days=5))
+    rejected = make_case(CaseStatus.INVESTIGATING, district=district("bo"), created_at=clock.now - dt.timedelta(days=4))
+    long_ago = make_case(CaseStatus.INVESTIGATING, district=district("bo"),
+                         created_at=clock.now - dt.timedelta(days=120))
+    new = make_case(CaseStatus.RECEIVED, theme="abuse_of_force", text=NEW_TEXT, district=district("kenema"),
+                    created_at=clock.now)
+    name_subjects([(new, junction, LinkStatus.PROPOSED), (old, junction, LinkStatus.CONFIRMED),
+                   (old, unit, LinkStatus.CONFIRMED), (rejected, junction, LinkStatus.REJECTED),
+                   (long_ago, junction, LinkStatus.CONFIRMED)])
+    db.session.refresh(new)  # the case as the worker holds it
+    statements.clear()
+    found = relation_neighbourhood(new, RELATION_WINDOW, 4)
+    assert len(statements) == 1
+    assert found.subjects == {junction.id}
+    assert [(c.id, c.subjects) for c in found.candidates] == [(old.id, {junction.id, unit.id})]
+    [suggestion] = suggest_related_cases(new)
+    assert suggestion.case_id == old.id and "same_subject" in suggestion.reasons
+    assert "same_place" not in suggestion.reasons
+
+
+def test_a_case_of_no_known_place_or_subject_is_compared_with_its_theme_and_service_only(make_case, clock):
+    police, other_service = db.session.scalars(select(Actor).order_by(Actor.id).limit(2))
+    same = make_case(CaseStatus.INVESTIGATING, theme="abuse_of_force", actor=police,
+                     created_at=clock.now - dt.timedelta(days=1))
+    make_case(CaseStatus.INVESTIGATING, theme="abuse_of_force", actor=other_service,
+              created_at=clock.now - dt.timedelta(days=1))
+    make_case(CaseStatus.INVESTIGATING, theme="corruption", actor=police, created_at=clock.now - dt.timedelta(days=1))
+    new = make_case(CaseStatus.RECEIVED, theme="abuse_of_force", actor=police, created_at=clock.now)
+    assert new.district_id is None
+    assert [c.id for c in relation_candidates(new, RELATION_WINDOW, 4)] == [same.id]
+    name_subjects([(new, subject("Bo Junction post"), LinkStatus.PROPOSED)])  # a subject known: not by theme
+    assert relation_candidates(new, RELATION_WINDOW, 4) == []
 
 
 # Five staff members made and signed in: argon2 at its lowest cost (what is tested here is not the password).
