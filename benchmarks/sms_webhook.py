@@ -42,7 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -266,9 +267,11 @@ class Result:
     timed: list[tuple[str, float]]
     errors: int
     seconds: float
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds spent by gunicorn's workers, the database
 
     def __add__(self, other: Result) -> Result:
-        return Result(self.timed + other.timed, self.errors + other.errors, self.seconds + other.seconds)
+        cpu = {key: self.cpu.get(key, 0.0) + other.cpu.get(key, 0.0) for key in {*self.cpu, *other.cpu}}
+        return Result(self.timed + other.timed, self.errors + other.errors, self.seconds + other.seconds, cpu)
 
     @property
     def done(self) -> int:
@@ -312,8 +315,10 @@ def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess
     return start_gunicorn("sms_webhook:bench_app()", port, workers, threads, env, "/bench/bare")
 
 
-# (workers, threads) per database when not given: SQLite one process as `make run`, PostgreSQL several.
-DEPLOYMENTS = {"SQLite": (1, 8), "PostgreSQL": (max(2, os.cpu_count() or 1), 2)}
+# (workers, threads) per database when not given: SQLite one process as `make run`, PostgreSQL several, with
+# enough threads between them for every client's request to be in flight: a webhook spends most of its time
+# waiting for its commit's fsync, and commits that wait together share one (PostgreSQL's group commit).
+DEPLOYMENTS = {"SQLite": (1, 8), "PostgreSQL": (max(2, os.cpu_count() or 1), 16)}
 
 
 def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, model_dir: Path) -> None:
@@ -329,6 +334,8 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
     prepare_database()
     print(f"\n{name}: {os.cpu_count()} CPUs shared by everything below", flush=True)
     webhook(name, args, port, public_url)
+    if args.webhook_only:
+        return
     kind = name.split()[0]
     worker_counts = [int(n) for n in (args.worker_counts or ("1" if kind == "SQLite" else "1,2,4")).split(",")]
     reference = reference_rate()
@@ -341,28 +348,43 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
 
 
 def webhook(name: str, args: argparse.Namespace, port: int, public_url: str) -> None:
-    cap = args.max_requests // len(SCRIPT) * len(SCRIPT)
-    texts = signed_texts(args.warmup + cap * args.rounds, public_url, seed=11)
-    bare = [Request("GET", "/bench/bare")] * cap
-    results = {"bare": Result([], 0, 0.0), "mix": Result([], 0, 0.0)}
-    load_before = os.getloadavg()
+    """One gunicorn server per thread count asked for (all signed against `public_url`: the signature is
+    checked against PUBLIC_BASE_URL, not the port), their rounds interleaved so that they share the load."""
     kind = name.split()[0]
-    workers, threads = (args.workers or DEPLOYMENTS[kind][0]), (args.threads or DEPLOYMENTS[kind][1])
-    server = start_server(port, workers, threads, dict(os.environ))
+    workers = args.workers or DEPLOYMENTS[kind][0]
+    thread_counts = [int(n) for n in args.threads.split(",")] if args.threads else [DEPLOYMENTS[kind][1]]
+    ports = [port] + [free_port() for _ in thread_counts[1:]]
+    cap = args.max_requests // len(SCRIPT) * len(SCRIPT)
+    signed = signed_texts((args.warmup + cap * args.rounds) * len(ports), public_url, seed=11)
+    warm = args.warmup * len(ports)
+    texts = iter([signed[n:n + args.warmup] for n in range(0, warm, args.warmup)]
+                 + [signed[n:n + cap] for n in range(warm, len(signed), cap)])
+    bare = [Request("GET", "/bench/bare")] * cap
+    results = {port: {"bare": Result([], 0, 0.0), "mix": Result([], 0, 0.0)} for port in ports}
+    load_before = os.getloadavg()
+    database = database_server_pid()
+    servers = [start_server(port, workers, threads, dict(os.environ)) for port, threads in zip(ports, thread_counts, strict=True)]
     try:
-        load(port, bare[: args.warmup], args.clients, args.seconds)
-        load(port, texts[: args.warmup], args.clients, args.seconds)
-        # Each workload runs for the same time in every round, and the rounds interleave them, so that a
-        # change in the machine's background load hits all of them alike.
-        for number in range(args.rounds):
-            batch = slice(args.warmup + number * cap, args.warmup + (number + 1) * cap)
-            results["bare"] += load(port, bare, args.clients, args.seconds)
-            results["mix"] += load(port, texts[batch], args.clients, args.seconds)
+        for port in ports:
+            load(port, bare[: args.warmup], args.clients, args.seconds)
+            load(port, next(texts), args.clients, args.seconds)
+        # Each workload runs for the same time in every round, and the rounds interleave them (and the servers),
+        # so that a change in the machine's background load hits all of them alike.
+        for _ in range(args.rounds):
+            for port, server in zip(ports, servers, strict=True):
+                results[port]["bare"] += timed_cpu(server.pid, database,
+                                                   lambda port=port: load(port, bare, args.clients, args.seconds))
+                shard = next(texts)
+                results[port]["mix"] += timed_cpu(server.pid, database, lambda port=port, shard=shard: load(
+                    port, shard, args.clients, args.seconds))
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-    report(f"  webhook: gunicorn {workers} workers x {threads} threads", args, results,
-           (load_before, os.getloadavg()))
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
+    for port, threads in zip(ports, thread_counts, strict=True):
+        report(f"  webhook: gunicorn {workers} workers x {threads} threads", args, results[port],
+               (load_before, os.getloadavg()))
     print(f"  the {clear_inbox()} texts the webhook kept are removed: the workers below answer batches of their own",
           flush=True)
 
@@ -376,6 +398,8 @@ def report(name: str, args: argparse.Namespace, results: dict[str, Result],
         print(f"    {labels[key]:<21} {result.done:6d} requests in {result.seconds:5.1f} s {result.rate:8.1f} req/s  "
               f"p50 {result.percentile_ms(0.5):6.1f} ms  p99 {result.percentile_ms(0.99):6.1f} ms  "
               f"errors {result.errors}")
+        print(f"    {'':<21} CPU per request: gunicorn workers {result.cpu['gunicorn'] / result.done * 1000:.2f} ms, "
+              f"database server {result.cpu['database'] / result.done * 1000:.2f} ms")
     ratio = results["mix"].rate / results["bare"].rate
     p99 = results["mix"].percentile_ms(0.99)
     print(f"    throughput ratio webhook / bare: {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'}); "
@@ -383,6 +407,42 @@ def report(name: str, args: argparse.Namespace, results: dict[str, Result],
           f"p99 ratio webhook / bare {p99 / results['bare'].percentile_ms(0.99):.2f}")
     print("    webhook p50 by kind of text: " + ", ".join(
         f"{KINDS.get(kind, kind)} {results['mix'].percentile_ms(0.5, kind):.1f} ms" for kind in results["mix"].kinds()))
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def tree_cpu_seconds(root: int | None) -> float:
+    """CPU of a server's child processes that are alive now (gunicorn's workers, PostgreSQL's backends)."""
+    total = 0.0
+    for pid in children_of(root) if root else []:
+        try:
+            total += cpu_seconds(pid)
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+def timed_cpu(gunicorn: int, database: int | None, run_load: Callable[[], Result]) -> Result:
+    before = tree_cpu_seconds(gunicorn), tree_cpu_seconds(database)
+    result = run_load()
+    result.cpu = {"gunicorn": tree_cpu_seconds(gunicorn) - before[0], "database": tree_cpu_seconds(database) - before[1]}
+    return result
+
+
+def database_server_pid() -> int | None:
+    """PostgreSQL's postmaster (the parent of a backend), or None for SQLite (in the workers)."""
+    from sqlalchemy import create_engine, text
+
+    url = os.environ["BENCH_DATABASE_URL"]
+    if not url.startswith("postgresql"):
+        return None
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        backend = connection.scalar(text("SELECT pg_backend_pid()"))
+    engine.dispose()
+    return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def _load(average: tuple[float, ...]) -> str:
@@ -496,17 +556,19 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=250)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, help="gunicorn processes (default: as deployed, see DEPLOYMENTS)")
-    parser.add_argument("--threads", type=int, help="threads per process (default: as deployed)")
+    parser.add_argument("--threads", help="threads per process (default: as deployed); several, e.g. 2,16: one "
+                                           "server each, their rounds interleaved")
     parser.add_argument("--texts", type=int, default=1500, help="texts per deliver run")
     parser.add_argument("--worker-counts", help="deliver processes per run, e.g. 1,2,4 (default: SQLite 1, "
                                                 "PostgreSQL 1,2,4)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--webhook-only", action="store_true", help="time the webhook only (no model, no deliver)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         print(f"Training the fixture model (tests/classify/fixtures.py); load average {_load(os.getloadavg())}",
               flush=True)
-        model_dir = prepare_model(workdir)
+        model_dir = workdir if args.webhook_only else prepare_model(workdir)
         if args.only in (None, "sqlite"):
             run("SQLite (WAL, synchronous=NORMAL)", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir,
                 model_dir)

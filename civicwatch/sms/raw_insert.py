@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import Pool
+from sqlalchemy.pool import Pool, QueuePool
 
 from civicwatch.database import UTCDateTime
 
@@ -93,13 +93,25 @@ _UNPINGED_LOCK = threading.Lock()
 
 
 def _unpinged_pool(engine: Engine) -> Pool:
-    """A second pool for `engine` (same connection settings and events) that does not ping on checkout;
-    disposed with the engine."""
+    """A second pool for `engine` (same connection settings and events) that does not ping on checkout and
+    keeps every connection it opens; disposed with the engine."""
     with _UNPINGED_LOCK:
         pool = _UNPINGED.get(engine)
         if pool is None:
-            pool = engine.pool.recreate()
+            pool = _kept_connections(engine.pool.recreate())
             pool._pre_ping = False  # recreate() copies every setting; this is the one to change
             _UNPINGED[engine] = pool
             event.listen(engine, "engine_disposed", lambda *_: pool.dispose())
         return pool
+
+
+def _kept_connections(pool: Pool) -> Pool:
+    """The same pool with its overflow made permanent: as many connections as before, none closed on return.
+    A burst of webhooks on more threads than pool_size would otherwise open and close a connection per
+    request (a new server process each on PostgreSQL), at the moment the server is busiest."""
+    if not isinstance(pool, QueuePool) or pool._max_overflow <= 0:
+        return pool
+    return QueuePool(pool._creator, pool_size=pool.size() + pool._max_overflow, max_overflow=0, use_lifo=pool._pool.use_lifo,
+                     timeout=pool.timeout(), recycle=pool._recycle, echo=pool.echo,
+                     logging_name=pool._orig_logging_name, reset_on_return=pool._reset_on_return,
+                     _dispatch=pool.dispatch, dialect=pool._dialect)
