@@ -101,10 +101,12 @@ def auditors_only_read() -> None:
 @blueprint.route("/")
 @staff_required
 def dashboard() -> str:
-    bodies = all_bodies(active_only=False)  # listed in the body filter: the one asked for is among them
-    asked = request.args.get("body")
-    body = current_user.body if current_user.role is Role.INVESTIGATOR \
-        else next((b for b in bodies if asked and b.code == asked), None)
+    if current_user.role is Role.INVESTIGATOR:  # their own body's figures, whatever was asked: no body filter
+        bodies, body = [], current_user.body
+    else:  # the bodies of the filter: the one asked for is among them
+        asked = request.args.get("body")
+        bodies = all_bodies(active_only=False)
+        body = next((b for b in bodies if asked and b.code == asked), None)
     figures = dashboard_figures(current_user, body)
     return render_template("cases/dashboard.html", figures=figures, counts=figures.queue_counts,
                            notifications=current_notifications(current_user),
