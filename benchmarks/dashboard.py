@@ -7,7 +7,9 @@ Cases are generated as benchmarks/transparency.py makes them (five years, bodies
 far a case got depends on its age) and copied in with COPY; the table is vacuumed and analysed as autovacuum
 would leave it. The dashboard (GET /staff/) is then fetched through the whole application with signed-in test
 clients: an admin for every body and for one body, and an investigator (their body only). The same run times
-the sign-in page (a template and a session, no case query) as a reference, and prints the load average.
+the sign-in page (a template and a session, no case query) as a reference, and prints the load average, the
+CPU time of a request in the process that serves it (the test client runs the app in this process) and the
+SQL statements it runs.
 Target: the dashboard under 100 ms with a million cases.
 
 PostgreSQL is a throwaway server started here with fsync on, as deployed (benchmarks/crash.py).
@@ -95,11 +97,32 @@ def measure(app, runs: int) -> dict:
     reference, _ = p50(app.test_client(), "/login", runs)
     print(f"  {'reference: GET /login':<44} p50 {reference:7.1f} ms", flush=True)
     for label, role, path in PAGES:
+        statements = statements_per_request(app, clients[role], path)
+        cpu_started = time.process_time()
         median, worst = p50(clients[role], path, runs)
-        print(f"  {label:<44} p50 {median:7.1f} ms   max {worst:7.1f} ms   {median / reference:5.1f}x reference",
-              flush=True)
+        cpu = (time.process_time() - cpu_started) * 1000 / (runs + 1)  # p50 fetches once more to warm up
+        print(f"  {label:<44} p50 {median:7.1f} ms   max {worst:7.1f} ms   {median / reference:5.1f}x reference"
+              f"   CPU {cpu:5.1f} ms/request   {statements} statements", flush=True)
     print(f"  load average after: {_load()}", flush=True)
     return clients
+
+
+def statements_per_request(app, client, path: str) -> int:
+    """SQL statements one request runs (this process's CPU time is the app's: the test client runs it here)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    client.get(path)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
 
 
 def explain(app, client, path: str) -> None:

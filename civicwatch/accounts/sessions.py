@@ -12,6 +12,7 @@ import hmac
 from flask import current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, login_user
+from sqlalchemy.orm import joinedload
 
 from civicwatch.accounts.models import User, session_fingerprint
 from civicwatch.database import utcnow
@@ -27,7 +28,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _, fingerprint = session_id.partition(":")
     if not user_id.isdigit() or not fingerprint:
         return None
-    user = db.session.get(User, int(user_id))
+    # The body comes in the same statement: staff pages name it (header, dashboard) and scope queries by it.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.body)])
     if user is None or not user.active or not hmac.compare_digest(session_fingerprint(user), fingerprint):
         return None
     return user

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, event, false, select
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseShare, CaseStatus, Recusal, ShareStatus
@@ -23,6 +26,7 @@ S = CaseStatus
 ALL_STATUSES = frozenset(CaseStatus)
 BEFORE_RESPONSE = frozenset({S.RECEIVED, S.TRIAGED, S.ACKNOWLEDGED, S.INVESTIGATING, S.REOPENED})
 INVESTIGATION = frozenset({S.ACKNOWLEDGED, S.INVESTIGATING, S.REOPENED})
+_RECUSED_KEY = "civicwatch.recused_case_ids"
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,41 @@ def visible_cases(user: User) -> Select:
         query = query.where(Case.body_id == user.body_id)
     # A person recuses from a handful of cases at most: a short NOT IN list is much cheaper for a big
     # queue than a correlated NOT EXISTS evaluated on every row.
-    recused = list(db.session.scalars(select(Recusal.case_id).where(Recusal.user_id == user.id)))
+    recused = recused_case_ids(user)
     return query.where(Case.id.not_in(recused)) if recused else query
+
+
+def recused_case_ids(user: User) -> tuple[int, ...]:
+    """The cases the user recused from, read once per transaction: a page that queries cases several times
+    (the dashboard's figures and its alerts) reads them once. A recusal added in this session is flushed first and
+    empties the cache (`_forget_recusals_on_flush`), so it counts from the next query on, as before."""
+    session = db.session()
+    if any(isinstance(row, Recusal) for row in session.new):
+        session.flush()
+    known: dict[int, tuple[int, ...]] = session.info.setdefault(_RECUSED_KEY, {})
+    if user.id not in known:
+        known[user.id] = tuple(db.session.scalars(select(Recusal.case_id).where(Recusal.user_id == user.id)))
+    return known[user.id]
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_recusals_on_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    if any(isinstance(row, Recusal) for row in chain(session.new, session.dirty, session.deleted)):
+        session.info.pop(_RECUSED_KEY, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_recusals_on_bulk_change(state: ORMExecuteState) -> None:
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ is Recusal:
+        state.session.info.pop(_RECUSED_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_recusals(session: Session, transaction: SessionTransaction) -> None:
+    # A savepoint rolled back may have taken a recusal with it; a new transaction sees others' recusals.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_RECUSED_KEY, None)
 
 
 def load_case(user: User, case_id: int) -> Case:

@@ -25,9 +25,8 @@ from civicwatch.cases.models import (
     Channel,
     DashboardMedians,
     MessageKind,
-    Recusal,
 )
-from civicwatch.cases.permissions import visible_cases
+from civicwatch.cases.permissions import recused_case_ids, visible_cases
 from civicwatch.cases.search import search_condition
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
@@ -217,9 +216,11 @@ def _status_counts(user: User, body_key: int | None) -> dict[tuple[int, CaseStat
     counts: dict[tuple[int, CaseStatus], int] = {}
     for body_id, status, count in db.session.execute(stored):
         counts[(body_id, CaseStatus(status))] = count
+    recused_ids = recused_case_ids(user)  # already read for `visible_cases`: most people have none
+    if not recused_ids:
+        return counts
     recused = (select(func.coalesce(Case.body_id, NO_BODY), Case.status, func.count())
-               .join(Recusal, Recusal.case_id == Case.id).where(Recusal.user_id == user.id)
-               .group_by(Case.body_id, Case.status))
+               .where(Case.id.in_(recused_ids)).group_by(Case.body_id, Case.status))
     for body_id, status, count in db.session.execute(recused):
         if (body_id, status) in counts:
             counts[(body_id, status)] -= count
@@ -230,11 +231,12 @@ def _count(query: Select) -> ColumnElement[int]:
     return query.with_only_columns(func.count()).order_by(None).scalar_subquery()
 
 
-def _deadline_counts(scope: Select, now: dt.datetime, user: User) -> dict[str, int]:
+def _deadline_counts(scope: Select, now: dt.datetime, user: User, body_key: int | None) -> dict[str, Any]:
     """Overdue, due this week, urgent and (investigators) mine, each read through the partial index that holds
     only the cases concerned (`models`: ix_cases_open_acknowledge_due_at, ix_cases_open_respond_due_at,
     ix_cases_urgent_open, ix_cases_in_progress_assigned_to_id). Exactly `overdue_condition` and
-    `next_due_expression`, split along those indexes."""
+    `next_due_expression`, split along those indexes. The quarter's medians (`_medians`) come in the same
+    statement: one round trip fewer on every dashboard."""
     running = scope.where(Case.status.in_(OPEN_STATUSES), Case.waiting_since.is_(None))
     unacknowledged = running.where(Case.acknowledged_at.is_(None))
     week_end = now + dt.timedelta(days=7)
@@ -251,6 +253,7 @@ def _deadline_counts(scope: Select, now: dt.datetime, user: User) -> dict[str, i
     }
     if user.role is Role.INVESTIGATOR:
         figures["mine"] = _count(scope.where(Case.status.in_(IN_PROGRESS), Case.assigned_to_id == user.id))
+    figures |= _medians(body_key, now)
     row = db.session.execute(select(*(value.label(name) for name, value in figures.items()))).one()
     return dict(row._mapping)
 
@@ -261,10 +264,15 @@ def _received_by_channel(scope: Select, since: dt.datetime) -> dict[Channel, int
     return {channel: count for channel, count in db.session.execute(grouped).tuples()}
 
 
-def _medians(body_key: int | None, now: dt.datetime) -> DashboardMedians | None:
-    """The quarter's medians as the worker last computed them (None before it has, this quarter)."""
-    row = db.session.get(DashboardMedians, NO_BODY if body_key is None else body_key)
-    return row if row is not None and row.quarter == quarter_name(now) else None
+MEDIAN_COLUMNS = ("days_to_acknowledge", "days_to_close", "acknowledged", "closed", "computed_at")
+
+
+def _medians(body_key: int | None, now: dt.datetime) -> dict[str, ColumnElement[Any]]:
+    """The quarter's medians as the worker last computed them (all NULL before it has, this quarter)."""
+    row = select(DashboardMedians).where(DashboardMedians.body_id == (NO_BODY if body_key is None else body_key),
+                                         DashboardMedians.quarter == quarter_name(now))
+    return {f"median_{name}": row.with_only_columns(getattr(DashboardMedians, name)).scalar_subquery()
+            for name in MEDIAN_COLUMNS}
 
 
 def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
@@ -275,13 +283,12 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         scope = scope.where(Case.body_id == body.id)
     body_key = _body_key(user, body)
     counts = _status_counts(user, body_key)
-    timed = _deadline_counts(scope, now, user)
+    timed = _deadline_counts(scope, now, user, body_key)
 
     def total(statuses: tuple[CaseStatus, ...] = IN_PROGRESS, body_id: int | None = None) -> int:
         return sum(count for (counted_body, status), count in counts.items()
                    if status in statuses and (body_id is None or counted_body == body_id))
 
-    medians = _medians(body_key, now)
     figures = DashboardFigures(
         open_by_status={s.value: total((s,)) for s in OPEN_STATUSES},
         overdue=timed["late_to_acknowledge"] + timed["late_to_answer_only"],
@@ -290,11 +297,11 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         triage_queue=total(OPEN_STATUSES, NO_BODY) if body_key is None else 0,
         awaiting_closure=total((CaseStatus.RESPONDED,)),
         quarter_label=f"Q{(now.month - 1) // 3 + 1} {now.year}",
-        median_days_to_acknowledge=medians.days_to_acknowledge if medians else None,
-        median_days_to_close=medians.days_to_close if medians else None,
-        acknowledged_this_quarter=medians.acknowledged if medians else 0,
-        closed_this_quarter=medians.closed if medians else 0,
-        medians_as_of=medians.computed_at if medians else None,
+        median_days_to_acknowledge=timed["median_days_to_acknowledge"],
+        median_days_to_close=timed["median_days_to_close"],
+        acknowledged_this_quarter=timed["median_acknowledged"] or 0,
+        closed_this_quarter=timed["median_closed"] or 0,
+        medians_as_of=timed["median_computed_at"],
         body=body,
         received_by_channel=_received_by_channel(scope, quarter_start(now)),
     )

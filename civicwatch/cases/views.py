@@ -101,18 +101,16 @@ def auditors_only_read() -> None:
 @blueprint.route("/")
 @staff_required
 def dashboard() -> str:
-    body = current_user.body if current_user.role is Role.INVESTIGATOR else _body_by_code(request.args.get("body"))
+    if current_user.role is Role.INVESTIGATOR:  # their own body's figures, whatever was asked: no body filter
+        bodies, body = [], current_user.body
+    else:  # the bodies of the filter: the one asked for is among them
+        asked = request.args.get("body")
+        bodies = all_bodies(active_only=False)
+        body = next((b for b in bodies if asked and b.code == asked), None)
     figures = dashboard_figures(current_user, body)
     return render_template("cases/dashboard.html", figures=figures, counts=figures.queue_counts,
                            notifications=current_notifications(current_user),
-                           queues=queues_for(current_user), bodies=all_bodies(active_only=False),
-                           selected_body=body)
-
-
-def _body_by_code(code: str | None) -> Body | None:
-    if not code:
-        return None
-    return db.session.query(Body).filter_by(code=code).one_or_none()
+                           queues=queues_for(current_user), bodies=bodies, selected_body=body)
 
 
 def _filter_form() -> QueueFilterForm:
