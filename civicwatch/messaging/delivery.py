@@ -2,9 +2,9 @@
 
 Each step commits on its own, as a view commits once per request: the claim of a batch (status sending,
 claimed_by; at most one message per number, so each number's texts keep their order) is committed before
-the slow calls to the provider, so another worker skips those rows, and each message's provider SID is
-committed right after it is accepted, in a transaction of one UPDATE and nothing else. A message with a
-SID is never claimed again. Messages of a batch that a dying worker never reached are not sent twice: they
+the slow calls to the provider, so another worker skips those rows, and the provider SIDs of the batch are
+committed once its sends are done, in a transaction of one UPDATE and nothing else (one commit per batch
+rather than per message: the commit costs more than the send). A message with a SID is never claimed again. Messages of a batch that a dying worker never reached are not sent twice: they
 have no SID, and are taken again when their claim goes stale.
 
 If the database fails while the SID is being recorded, the worker keeps the SID (`UnrecordedSends`) and
@@ -13,8 +13,9 @@ from other workers for `OUTBOX_CLAIM_TIMEOUT_SECONDS`.
 
 What is left at least once, by design: a worker killed (or a database outage longer than the claim
 timeout) between Twilio's acceptance and that commit leaves a claim without a SID, which goes stale and
-is sent again; so does a send whose answer was lost in a timeout. That window is one HTTP response plus
-one commit; everything else is exactly once.
+is sent again; so does a send whose answer was lost in a timeout. That window is the sends of one batch
+(`CLAIM_BATCH`, at most one per number) plus one commit; everything else is exactly once. A worker that
+stops on SIGTERM records the SIDs it holds first.
 
 A free-form WhatsApp message due outside WhatsApp's 24-hour session window is held, not sent, and a template
 asks the citizen to write again (messaging/whatsapp.py).
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, CursorResult, and_, exists, inspect, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, case, exists, inspect, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import aliased
 
@@ -193,10 +194,29 @@ class UnrecordedSends:
     waiting: list[SentMessage] = field(default_factory=list)
 
     def record(self, report: DeliveryReport) -> None:
-        """Record every waiting SID; raises the database's error (and keeps the rest) while it is down."""
-        while self.waiting:
-            _count(report, "sent", _store_sid(self.waiting[0]))
-            self.waiting.pop(0)
+        """Record every waiting SID in one statement and one commit, retrying with backoff
+        (`OUTBOX_RECORD_RETRY_SECONDS`, doubling, five tries); raises the database's error (and keeps them
+        all) while it is down."""
+        if not self.waiting:
+            return
+        batch = list(self.waiting)
+        wait = float(current_app.config.get("OUTBOX_RECORD_RETRY_SECONDS", 0.1))
+        for attempt in range(5):
+            try:
+                stored = _store_sids(batch)
+            except DATABASE_DOWN:
+                _rollback_quietly()
+                if attempt == 4:
+                    for item in batch:
+                        log.error("outbox message %s was sent (SID %s) but not recorded yet; the worker keeps "
+                                  "retrying", item.message_id, item.provider_sid)
+                    raise
+                time.sleep(wait * 2 ** attempt)
+                continue
+            del self.waiting[:len(batch)]
+            report.sent += len(stored)
+            report.lost_claims += len(batch) - len(stored)
+            return
 
 
 def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
@@ -256,41 +276,35 @@ def _record_failure(message: OutboundMessage, worker_id: str, report: DeliveryRe
                                            next_attempt_at=next_attempt, **values))
 
 
-def _store_sid(sent: SentMessage) -> bool:
-    """Write the SID and commit, whoever holds the claim now: the message was sent, and a row with a SID is
-    never sent again. False if the row already had one: another worker sent it too after the claim went
-    stale, or an earlier try's commit went through although its answer was lost."""
-    result = cast(CursorResult[Any], db.session.execute(
+def _store_sids(sent: list[SentMessage]) -> set[int]:
+    """Write the SIDs of a batch in one UPDATE and commit, whoever holds the claims now: the messages were
+    sent, and a row with a SID is never sent again. Returns the ids stored; a row left out already had a SID
+    (another worker sent it too after the claim went stale, or an earlier try's commit went through although
+    its answer was lost)."""
+    by_id = {item.message_id: item for item in sent}
+    stored = set(db.session.scalars(
         update(OutboundMessage)
-        .where(OutboundMessage.id == sent.message_id, OutboundMessage.provider_sid.is_(None))
-        .values(status=OutboxStatus.SENT, provider_sid=sent.provider_sid, attempts=sent.attempts,
-                sent_at=sent.sent_at, claimed_by=None, claimed_at=None, last_error=None, last_error_code=None)
+        .where(OutboundMessage.id.in_(by_id), OutboundMessage.provider_sid.is_(None))
+        .values(status=OutboxStatus.SENT,
+                provider_sid=case({key: item.provider_sid for key, item in by_id.items()}, value=OutboundMessage.id),
+                attempts=case({key: item.attempts for key, item in by_id.items()}, value=OutboundMessage.id),
+                sent_at=case({key: item.sent_at for key, item in by_id.items()}, value=OutboundMessage.id),
+                claimed_by=None, claimed_at=None, last_error=None, last_error_code=None)
+        .returning(OutboundMessage.id)
         .execution_options(synchronize_session=False)
-    ))
+    ).all())
     db.session.commit()
-    if result.rowcount != 1:
-        log.error("outbox message %s already had a provider SID; SID %s not stored", sent.message_id,
-                  sent.provider_sid)
-    return result.rowcount == 1
+    for item in sent:
+        if item.message_id not in stored:
+            log.error("outbox message %s already had a provider SID; SID %s not stored", item.message_id,
+                      item.provider_sid)
+    return stored
 
 
 def record_sent(sent: SentMessage, report: DeliveryReport, unrecorded: UnrecordedSends) -> None:
-    """Store the SID now, retrying with backoff (`OUTBOX_RECORD_RETRY_SECONDS`, doubling, five tries). If
-    the database is still down, the SID joins `unrecorded` and the error is raised: nothing else is claimed
-    until it is stored."""
-    wait = float(current_app.config.get("OUTBOX_RECORD_RETRY_SECONDS", 0.1))
-    for attempt in range(5):
-        try:
-            _count(report, "sent", _store_sid(sent))
-            return
-        except DATABASE_DOWN:
-            _rollback_quietly()
-            if attempt == 4:
-                unrecorded.waiting.append(sent)
-                log.error("outbox message %s was sent (SID %s) but not recorded yet; the worker keeps "
-                          "retrying", sent.message_id, sent.provider_sid)
-                raise
-            time.sleep(wait * 2 ** attempt)
+    """Store one SID now, with whatever else `unrecorded` holds (see UnrecordedSends.record)."""
+    unrecorded.waiting.append(sent)
+    unrecorded.record(report)
 
 
 def _rollback_quietly() -> None:
@@ -307,16 +321,17 @@ def _count(report: DeliveryReport, outcome: str, stored: bool) -> None:
         report.lost_claims += 1
 
 
-# Messages claimed per transaction: one claim and one commit for the batch; each SID is still committed on
-# its own right after the provider accepts, so a crash can resend at most the one message in hand.
+# Messages claimed per transaction: one claim and one commit for the batch, and after their sends one UPDATE and
+# one commit for all their SIDs. A worker killed between the sends and that commit leaves up to this many
+# messages sent without a SID, sent again when their claims go stale.
 CLAIM_BATCH = 10
 
 
 def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to_hash: str | None = None,
                          unrecorded: UnrecordedSends | None = None) -> DeliveryReport:
     """Record the SIDs the worker still holds, then claim due messages a batch at a time (one commit per
-    claim) and send them, committing each result. A database error while recording a SID is raised, the SID
-    kept in `unrecorded` (pass the same one on the next call)."""
+    claim), send them and record the batch's SIDs together. A database error while recording SIDs is raised,
+    the SIDs kept in `unrecorded` (pass the same one on the next call)."""
     report = DeliveryReport()
     unrecorded = unrecorded if unrecorded is not None else UnrecordedSends()
     unrecorded.record(report)
@@ -329,12 +344,16 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
             break
         taken += len(messages)
         for message in messages:
-            _deliver_claimed(message, sender, worker_id, report, unrecorded, opted_out)
+            sent = _deliver_claimed(message, sender, worker_id, report, opted_out)
+            if sent is not None:
+                # Held from the moment Twilio accepts it: a database error, or a stop, still records it.
+                unrecorded.waiting.append(sent)
+        unrecorded.record(report)
     return report
 
 
 def _deliver_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport,
-                     unrecorded: UnrecordedSends, opted_out: frozenset[str]) -> None:
+                     opted_out: frozenset[str]) -> SentMessage | None:
     message_id = message.id
     try:
         sent = deliver_message(message, sender, worker_id, report, opted_out)
@@ -344,6 +363,5 @@ def _deliver_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str
         db.session.rollback()
         log.exception("outbox message %s could not be processed", message_id)
         report.errors.append(type(exc).__name__)
-        return
-    if sent is not None:
-        record_sent(sent, report, unrecorded)
+        return None
+    return sent

@@ -120,3 +120,46 @@ def test_a_worker_that_outlived_its_claim_still_records_its_sid(app, twilio_http
     assert report.sent == 1
     (request,) = twilio_http.requests
     assert row(message_id).status is OutboxStatus.SENT and row(message_id).provider_sid == request.sid
+
+
+def queue_for(phones: list[str]) -> list[int]:
+    ids = [queue_sms(phone, "CivicWatch: your report was received.", "acknowledgement").id for phone in phones]
+    db.session.commit()
+    return ids
+
+
+def test_a_batch_s_sids_are_recorded_together_and_kept_together_while_the_database_is_down(
+        app, twilio_http, clock, failing_sid_writes):
+    ids = queue_for([f"+2327612345{n}" for n in range(3)])
+    unrecorded = UnrecordedSends()
+    failing_sid_writes.times = 5
+    with pytest.raises(OperationalError):
+        deliver_due_messages(get_sender(app), "worker-a", unrecorded=unrecorded)
+    assert sorted(sent.message_id for sent in unrecorded.waiting) == ids and len(twilio_http.requests) == 3
+    clock.advance(minutes=10)
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    report = deliver_due_messages(get_sender(app), "worker-a", unrecorded=unrecorded)
+    assert report.sent == 3 and unrecorded.waiting == [] and len(twilio_http.requests) == 3
+    assert sum(s.startswith("UPDATE outbound_messages") and "provider_sid" in s.split("WHERE")[0]
+               for s in statements) == 1
+    by_sid = {request.sid for request in twilio_http.requests}
+    assert {row(message_id).provider_sid for message_id in ids} == by_sid
+
+
+def test_a_worker_killed_between_the_sends_and_the_record_leaves_only_that_batch_to_send_again(
+        app, twilio_http, clock, failing_sid_writes):
+    """The documented at-least-once window: the batch in hand. A batch recorded before is never sent again."""
+    first = queue_for(["+23276000001"])
+    deliver_due_messages(get_sender(app), "worker-a")
+    second = queue_for(["+23276000002", "+23276000003"])
+    failing_sid_writes.times = 5
+    with pytest.raises(OperationalError):
+        deliver_due_messages(get_sender(app), "worker-that-dies")  # its UnrecordedSends dies with it
+    assert len(twilio_http.requests) == 3
+    assert deliver_due_messages(get_sender(app), "worker-b").handled == 0  # still claimed
+    clock.advance(minutes=10)
+    report = deliver_due_messages(get_sender(app), "worker-b")
+    assert report.sent == 2 and len(twilio_http.requests) == 5
+    assert row(first[0]).provider_sid == twilio_http.requests[0].sid
+    assert [row(message_id).provider_sid for message_id in second] == [r.sid for r in twilio_http.requests[3:]]

@@ -1,0 +1,127 @@
+"""What one `civicwatch deliver` pays per text: CPU, SQL statements and commits, with an optional profile.
+
+    .venv/bin/python benchmarks/deliver_profile.py --only postgresql --texts 400
+    .venv/bin/python benchmarks/deliver_profile.py --only sqlite --profile 25
+
+Same set-up as the worker section of benchmarks/sms_webhook.py (production settings, the fixture model active,
+replies through twilio's Client over an in-process HttpClient), but the worker runs in this process: a warm-up
+batch, then `--texts` texts (phones working through the report / details / STATUS / HELP script) answered and
+their replies sent by `deliver --once`. Prints CPU ms (time.process_time of this process), statements and
+commits per text, and the load average. PostgreSQL runs with fsync on; its server's CPU is not counted here.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import sms_webhook  # noqa: E402
+from crash import postgres as durable_postgres  # noqa: E402
+
+
+class Counter:
+    """Statements and commits on the app's engine."""
+
+    def __init__(self) -> None:
+        self.statements = 0
+        self.commits = 0
+
+    def listen(self, engine) -> None:  # type: ignore[no-untyped-def]
+        from sqlalchemy import event
+
+        def statement(*args) -> None:  # type: ignore[no-untyped-def]
+            self.statements += 1
+
+        def commit(*args) -> None:  # type: ignore[no-untyped-def]
+            self.commits += 1
+
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(engine, "commit", commit)
+
+
+def measure(database_url: str, workdir: Path, model_dir: Path, texts: int, profile_lines: int) -> None:
+    from cryptography.fernet import Fernet
+
+    from civicwatch import create_app
+    from civicwatch.extensions import db
+    from civicwatch.messaging.senders import TwilioSender, set_sender
+    from tests.messaging.recording_twilio import RecordingHttpClient
+
+    os.environ.update(BENCH_WORKDIR=str(workdir), BENCH_DATABASE_URL=database_url, BENCH_MODEL_DIR=str(model_dir),
+                      BENCH_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+                      BENCH_IDENTITY_KEY=Fernet.generate_key().decode(),
+                      BENCH_EVIDENCE_KEY=Fernet.generate_key().decode(), BENCH_PUBLIC_URL="http://127.0.0.1:1",
+                      CIVICWATCH_ENV="production")
+    sms_webhook.prepare_database()
+    app = create_app(sms_webhook.bench_config())
+    http = RecordingHttpClient()
+    set_sender(app, TwilioSender(sms_webhook.ACCOUNT_SID, sms_webhook.AUTH_TOKEN, sms_webhook.FROM_NUMBER,
+                                 http_client=http))
+    runner = app.test_cli_runner()
+
+    def deliver() -> None:
+        result = runner.invoke(args=["civicwatch", "deliver", "--once"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    sms_webhook.fill_inbox(sms_webhook.phone_texts(10, 90, seed=1))  # warm-up: model loaded, connections open
+    deliver()
+    batch = sms_webhook.phone_texts(texts // len(sms_webhook.SCRIPT), 1, seed=2)
+    sms_webhook.fill_inbox(batch)
+    with app.app_context():
+        counter = Counter()
+        counter.listen(db.engine)
+    accepted_before = len(http.accepted)
+    load_before = os.getloadavg()
+    profiler = cProfile.Profile() if profile_lines else None
+    cpu, wall = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
+    deliver()
+    if profiler:
+        profiler.disable()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    left = sms_webhook.work_left()
+    n = len(batch)
+    print(f"  {n} texts, {len(http.accepted) - accepted_before} replies accepted by twilio; inbox left {left[0]}, "
+          f"owed {left[1]}")
+    print(f"  CPU {cpu / n * 1000:.2f} ms/text ({n / cpu:.0f} texts per CPU second), wall {wall:.1f} s "
+          f"({n / wall:.0f} texts/s), {counter.statements / n:.2f} statements/text, "
+          f"{counter.commits / n:.2f} commits/text (load average {sms_webhook._load(load_before)} before, "
+          f"{sms_webhook._load(os.getloadavg())} after)", flush=True)
+    if profiler:
+        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(profile_lines)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=400)
+    parser.add_argument("--profile", type=int, default=0, help="print this many lines of a cProfile (cumulative)")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        model_dir = sms_webhook.prepare_model(workdir)
+        if args.only in (None, "sqlite"):
+            print("SQLite (WAL, synchronous=NORMAL)")
+            (workdir / "sqlite").mkdir()
+            measure(f"sqlite:///{workdir / 'bench.sqlite3'}", workdir / "sqlite", model_dir, args.texts, args.profile)
+        if args.only in (None, "postgresql"):
+            with durable_postgres() as url:
+                print("PostgreSQL (fsync on)")
+                (workdir / "postgresql").mkdir()
+                measure(url, workdir / "postgresql", model_dir, args.texts, args.profile)
+
+
+if __name__ == "__main__":
+    main()
