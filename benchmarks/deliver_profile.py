@@ -12,6 +12,7 @@ commits per text, and the load average. PostgreSQL runs with fsync on; its serve
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
 import os
 import pstats
@@ -34,12 +35,14 @@ class Counter:
     def __init__(self) -> None:
         self.statements = 0
         self.commits = 0
+        self.shapes: collections.Counter[str] = collections.Counter()
 
     def listen(self, engine) -> None:  # type: ignore[no-untyped-def]
         from sqlalchemy import event
 
-        def statement(*args) -> None:  # type: ignore[no-untyped-def]
+        def statement(conn, cursor, text, *args) -> None:  # type: ignore[no-untyped-def]
             self.statements += 1
+            self.shapes[" ".join(text.split())[:110]] += 1
 
         def commit(*args) -> None:  # type: ignore[no-untyped-def]
             self.commits += 1
@@ -97,8 +100,11 @@ def measure(database_url: str, workdir: Path, model_dir: Path, texts: int, profi
           f"({n / wall:.0f} texts/s), {counter.statements / n:.2f} statements/text, "
           f"{counter.commits / n:.2f} commits/text (load average {sms_webhook._load(load_before)} before, "
           f"{sms_webhook._load(os.getloadavg())} after)", flush=True)
+    if os.environ.get("SHAPES"):
+        for shape, times in counter.shapes.most_common(int(os.environ["SHAPES"])):
+            print(f"  {times / n:6.2f}/text  {shape}")
     if profiler:
-        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(profile_lines)
+        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(os.environ.get("FILTER", ""), profile_lines)
     with app.app_context():
         db.engine.dispose()
 

@@ -36,9 +36,10 @@ def max_age() -> dt.timedelta:
 
 
 def queue_sms(phone_e164: str, text: str, purpose: str, case_id: int | None = None,
-              channel: str = SMS) -> OutboundMessage:
+              channel: str = SMS, opted_out: bool | None = None) -> OutboundMessage:
     """Owe `phone_e164` a text on `channel` (SMS or WhatsApp), stored encrypted. A number that opted out
-    (STOP) on that channel gets a cancelled row instead, kept so that staff can see the message was not sent."""
+    (STOP) on that channel gets a cancelled row instead, kept so that staff can see the message was not sent.
+    `opted_out`: whether it did, when the caller read it in this transaction (None: looked up here)."""
     now = utcnow()
     number_hash = contact_hash(phone_e164, channel)
     message = OutboundMessage(
@@ -54,7 +55,7 @@ def queue_sms(phone_e164: str, text: str, purpose: str, case_id: int | None = No
         retry_until=now + max_age(),
         created_at=now,
     )
-    if honours_opt_out(purpose) and is_opted_out(number_hash):
+    if honours_opt_out(purpose) and (is_opted_out(number_hash) if opted_out is None else opted_out):
         message.status = OutboxStatus.CANCELLED
         message.last_error = OPTED_OUT_NOTE
     db.session.add(message)

@@ -67,5 +67,10 @@ def opted_out_among(phone_hashes: set[str]) -> frozenset[str]:
 
 def phone_language(phone_hash: str) -> str:
     """The language a number chose (LANG by SMS), if still offered; otherwise English."""
-    chosen = db.session.scalar(select(PhoneLanguage.language).where(PhoneLanguage.phone_hash == phone_hash))
+    return offered_language(db.session.scalar(
+        select(PhoneLanguage.language).where(PhoneLanguage.phone_hash == phone_hash)))
+
+
+def offered_language(chosen: str | None) -> str:
+    """A number's chosen language (read with something else), if still offered; otherwise English."""
     return chosen if chosen is not None and chosen in current_app.config["LANGUAGES"] else DEFAULT_LANGUAGE

@@ -1,7 +1,7 @@
 """The rows behind an SMS conversation, read and written with statements built once: the worker's hot path.
 
 Each inbound text costs a handful of round trips: record its MessageSid, lock the phone's conversation
-(reading the opt-out with it), save the next state, store the reply. The statements are module constants,
+(reading the opt-out and the chosen language with it), save the next state, store the reply. The statements are module constants,
 so SQLAlchemy reuses their compiled form instead of building and compiling them per request. They run in
 the session's transaction; the caller commits.
 """
@@ -16,7 +16,7 @@ from sqlalchemy import Integer, LargeBinary, Table, bindparam, exists, select, t
 from civicwatch.crypto import encrypt_text
 from civicwatch.database import UTCDateTime
 from civicwatch.extensions import db
-from civicwatch.messaging.models import SmsOptOut
+from civicwatch.messaging.models import PhoneLanguage, SmsOptOut
 from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation
 
 # Declared as FromClause on the declarative base; a mapped class's is a Table.
@@ -33,6 +33,7 @@ class ConversationRow:
     case_id: int | None
     last_message_at: dt.datetime | None
     opted_out: bool
+    language: str | None = None  # as the number chose it (LANG), whether or not still offered
 
 
 # INSERT ... ON CONFLICT DO NOTHING RETURNING reads the same on SQLite (3.35+) and PostgreSQL. A concurrent
@@ -61,6 +62,8 @@ _LOCK_CONVERSATION = (
         _CONVERSATIONS.c.id, _CONVERSATIONS.c.state, _CONVERSATIONS.c.pending_encrypted,
         _CONVERSATIONS.c.pending_since, _CONVERSATIONS.c.case_id, _CONVERSATIONS.c.last_message_at,
         exists().where(SmsOptOut.phone_hash == bindparam("phone_hash")).label("opted_out"),
+        select(PhoneLanguage.language).where(PhoneLanguage.phone_hash == bindparam("phone_hash"))
+        .scalar_subquery().label("language"),
     )
     .where(_CONVERSATIONS.c.phone_hash == bindparam("phone_hash"))
     .with_for_update(of=_CONVERSATIONS)
@@ -106,7 +109,7 @@ def lock_conversation(number_hash: str, phone: str, now: dt.datetime) -> Convers
     return ConversationRow(
         id=row.id, state=ConversationState(row.state), pending_encrypted=row.pending_encrypted,
         pending_since=row.pending_since, case_id=row.case_id, last_message_at=row.last_message_at,
-        opted_out=bool(row.opted_out),
+        opted_out=bool(row.opted_out), language=row.language,
     )
 
 

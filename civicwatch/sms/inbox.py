@@ -125,10 +125,10 @@ def _claim_batch(limit: int) -> list[Row]:
 
 
 def _answer(row: Row) -> Case | None:
-    """Run one text through the dialogue and owe its reply; returns a case it opened. Flushes only."""
+    """Run one text through the dialogue and owe its reply; returns a case it opened. Flushes only; the caller
+    deletes the inbox row in the same transaction."""
     payload = decrypt_json(row.payload_encrypted)
     sender = split_sender(payload.get("from"))
-    db.session.execute(delete(InboxText).where(InboxText.id == row.id))
     if sender is None:
         log.warning("inbound sms %s from a sender that is not a phone number; not answered", row.message_sid)
         return None
@@ -139,7 +139,7 @@ def _answer(row: Row) -> Case | None:
     if outcome.reply and not outcome.duplicate:
         case_id = outcome.case.id if outcome.case is not None else None
         queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id,
-                  channel)
+                  channel, opted_out=outcome.opted_out)
     return outcome.opened_case
 
 
@@ -211,6 +211,7 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
         if case is not None:
             opened.append(case)
     try:
+        db.session.execute(delete(InboxText).where(InboxText.id.in_([row.id for row in rows])))
         db.session.commit()
     except OperationalError:
         db.session.rollback()

@@ -39,7 +39,7 @@ from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.retaliation import answer_check_in, note_fear_of_retaliation
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out
-from civicwatch.messaging.queries import phone_language
+from civicwatch.messaging.queries import offered_language, phone_language
 from civicwatch.messaging.segments import prefer_gsm7
 from civicwatch.messaging.whatsapp import OPEN_KEYWORDS, reopen_session
 from civicwatch.phones import SMS, WHATSAPP, contact_hash
@@ -101,6 +101,7 @@ class SmsOutcome:
     opened_case: Case | None = None  # route it after the commit
     case: Case | None = None  # the case the text concerned
     confirms_opt_out: bool = False  # the reply to STOP, which is sent even though the number opted out
+    opted_out: bool | None = None  # whether the number has opted out once the text is handled (None: unknown)
 
 
 @dataclass
@@ -149,19 +150,29 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
         decision = dataclasses.replace(decision, action=Action.ADD_TO_CASE, text=clean_text(incoming.body),
                                        next_state=ASKED if still_asked else ConversationState.FOLLOWING_UP)
     # Replies are written in the language the phone chose (LANG), and cost as few segments as they can.
-    with force_locale(phone_language(number_hash)):
+    language = offered_language(conversation.language)
+    with force_locale(language):
         step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now, addressed))
     move_conversation(conversation, decision, step, now)
     reply = None if decision.silent else prefer_gsm7(step.reply)
     if reply and incoming.media:
-        with force_locale(phone_language(number_hash)):
+        changed = decision.action is Action.SET_LANGUAGE
+        with force_locale(phone_language(number_hash) if changed else language):
             reply = reply + " " + prefer_gsm7(render_reply(Reply.MEDIA_NOT_KEPT))
     record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
                  encrypt_text(reply) if reply else None, now)
     log.info("sms %s: %s -> %s", inbound_id, decision.event.value, decision.action.value)
     return SmsOutcome(reply=reply, opened_case=step.case if step.opened else None,
                       case=step.case,
-                      confirms_opt_out=decision.action is Action.OPT_OUT)
+                      confirms_opt_out=decision.action is Action.OPT_OUT,
+                      opted_out=_opted_out_after(conversation, decision, step))
+
+
+def _opted_out_after(conversation: ConversationRow, decision: Decision, step: _Step) -> bool | None:
+    """Read with the conversation's lock; only STOP and START change it meanwhile."""
+    if step.failed:
+        return None
+    return {Action.OPT_OUT: True, Action.OPT_IN: False}.get(decision.action, conversation.opted_out)
 
 
 def _reopened(inbound_id: int, now: dt.datetime) -> SmsOutcome:
@@ -372,7 +383,7 @@ def _keep_fragment(ctx: _Context) -> _Step:
 
 def _open_case(ctx: _Context) -> _Step:
     submission = Submission(text=ctx.decision.text, channel=Channel(ctx.incoming.channel), phone=ctx.incoming.phone,
-                            texts_by=ctx.incoming.channel, language_hint=phone_language(ctx.phone_hash))
+                            texts_by=ctx.incoming.channel, language_hint=offered_language(ctx.conversation.language))
     try:
         case, receipt_code = submit_complaint(submission)
     except SubmissionError as error:
