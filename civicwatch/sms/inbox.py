@@ -39,7 +39,7 @@ MAX_ATTEMPTS = 3
 # Texts answered per transaction (at most one per sender): one claim and one commit for all of them. SQLite
 # has one writer at a time anyway. PostgreSQL: one text per transaction, because a batch would hold the audit
 # chain's transaction lock and row locks (a case reference number, a case) taken in different orders by
-# different workers, and deadlock.
+# different workers, and deadlock; and web reports would wait on those row locks for the whole batch.
 CLAIM_BATCH = {"sqlite": 10, "postgresql": 1}
 TEXT_REPLY = "text_reply"
 SENDER_HASH_PURPOSE = "inbox-sender"

@@ -1,0 +1,89 @@
+"""The inbox answered in batches: one claim and one commit for many texts, a text that fails does not take
+the others of its batch with it, and the audit chain stays whole."""
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import event, func, select
+
+from civicwatch.audit.queries import verify_chain
+from civicwatch.cases.models import Case
+from civicwatch.crypto import encrypt_text, keyed_hash
+from civicwatch.extensions import db
+from civicwatch.phones import phone_hash
+from civicwatch.sms.inbox import CLAIM_BATCH, MAX_ATTEMPTS, SENDER_HASH_PURPOSE, process_inbox
+from civicwatch.sms.models import ConversationState, InboundSms, InboxText, SmsConversation
+from tests.sms.conftest import acknowledged, new_sid, replies_since
+
+REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
+PHONES = [f"+2327620{n:04d}" for n in range(6)]
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def commits_during(action) -> tuple[int, object]:
+    commits = []
+    listener = lambda *args: commits.append(1)  # noqa: E731
+    event.listen(db.engine, "commit", listener)
+    try:
+        result = action()
+    finally:
+        event.remove(db.engine, "commit", listener)
+    return len(commits), result
+
+
+def test_texts_are_answered_a_batch_per_transaction(send_text, clock):
+    """SQLite (one writer at a time anyway): a batch of texts per commit. PostgreSQL: one text per commit, so
+    that a worker never holds the row locks of many cases while web reports wait for them."""
+    for phone in PHONES:
+        acknowledged(send_text(REPORT, phone))
+    commits, report = commits_during(process_inbox)
+    assert report.answered == len(PHONES) and report.failed == 0
+    batch = CLAIM_BATCH[db.engine.dialect.name]
+    # A commit per batch of texts, one for the empty claim that ends the call, one per case routed after.
+    assert commits == math.ceil(len(PHONES) / batch) + 1 + len(PHONES)
+    assert count(Case) == len(PHONES) and count(InboxText) == 0
+    assert all(len(replies_since(0, phone)) == 1 for phone in PHONES)
+    assert verify_chain()[1] is None
+
+
+def test_a_text_that_fails_in_the_middle_of_a_batch_does_not_hold_back_the_others(send_text, clock):
+    """The third sender's conversation keeps a fragment that no longer decrypts: its text fails after the two
+    before it in the batch wrote cases and audit entries. Those are rolled back with it, then answered once
+    each; the failing text is set aside after MAX_ATTEMPTS, and the chain has no gap."""
+    poisoned = PHONES[2]
+    db.session.add(SmsConversation(
+        phone_hash=phone_hash(poisoned), phone_encrypted=encrypt_text(poisoned),
+        state=ConversationState.AWAITING_DETAILS, pending_encrypted=b"not a fernet token",
+        pending_since=clock.now, last_message_at=clock.now))
+    db.session.commit()
+    for phone in PHONES:
+        acknowledged(send_text(REPORT, phone))
+    report = process_inbox()
+    assert report.answered == len(PHONES) - 1 and report.failed == MAX_ATTEMPTS and report.set_aside == 1
+    db.session.expire_all()
+    stuck = db.session.scalars(select(InboxText)).one()
+    assert stuck.sender_hash == keyed_hash(SENDER_HASH_PURPOSE, poisoned) and stuck.attempts == MAX_ATTEMPTS
+    assert count(Case) == len(PHONES) - 1 and count(InboundSms) == len(PHONES) - 1
+    for phone in PHONES:
+        replies = [reply.text for reply in replies_since(0, phone)]
+        assert len(replies) == 1
+        assert ("receipt code" in replies[0]) is (phone != poisoned)
+    assert verify_chain()[1] is None
+
+
+def test_a_message_sid_answered_in_a_rolled_back_batch_is_answered_once_when_taken_again(send_text, clock):
+    """A Twilio retry of a text whose batch was rolled back: the ledger holds nothing from the rolled-back
+    attempt, so the text is answered once, not reported as a duplicate."""
+    sid = new_sid()
+    acknowledged(send_text(REPORT, PHONES[0], sid=sid))
+    db.session.add(InboxText(message_sid=new_sid(), sender_hash=keyed_hash(SENDER_HASH_PURPOSE, PHONES[1]),
+                             payload_encrypted=b"not a fernet token", attempts=0))
+    db.session.commit()
+    report = process_inbox()
+    assert report.answered == 1 and report.set_aside == 1
+    acknowledged(send_text(REPORT, PHONES[0], sid=sid))  # Twilio retries the answered text
+    assert process_inbox().answered == 1  # the duplicate is caught by the MessageSid ledger
+    assert len(replies_since(0, PHONES[0])) == 1 and count(Case) == 1
