@@ -14,6 +14,7 @@ before a statement that makes pysqlite open a write transaction, and leaves it o
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -28,6 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 BUSY_TIMEOUT_SECONDS = 10.0
+log = logging.getLogger(__name__)
 # The statements before which pysqlite opens a transaction (Modules/_sqlite: "is_dml"), comments skipped.
 _WRITE = re.compile(r"\s*(?:(?:--[^\n]*(?:\n|$)|/\*.*?\*/)\s*)*(?:insert|update|delete|replace)\b",
                     re.IGNORECASE | re.DOTALL)
@@ -84,7 +86,8 @@ class WriterQueue:
                 return True
             self._waiters.remove(waiter)
             self.figures.timeouts += 1
-            return False
+        log.warning("a write transaction waited %.0f s for its turn; it goes on to SQLite's busy handler", timeout)
+        return False
 
     def leave(self, connection: QueuedWriterConnection) -> None:
         """Hand the turn to the longest waiting connection still open."""
