@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import sqlite3
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,8 @@ from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 from sqlalchemy.types import TypeDecorator
+
+from civicwatch.sqlite_writes import BUSY_TIMEOUT_SECONDS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -103,13 +106,13 @@ class TimestampMixin:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # Other processes' writers wait this long; this process's writers queue in civicwatch.sqlite_writes first.
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     # FULL: WAL is synced at every commit, so an acknowledged report survives a power cut (NORMAL may lose the
     # last commits: they survive a crash of the process, not of the machine).
     cursor.execute("PRAGMA synchronous=FULL")

@@ -5,10 +5,12 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, inspect, select, text
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import TextClause, event, inspect, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.util import find_tables
 
 from civicwatch.audit.anchor import note_audit_written
 from civicwatch.audit.models import AuditEntry
@@ -21,6 +23,7 @@ GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
 _CHAIN_LOCK_ID = 727_011
 _TIP_KEY = "civicwatch.audit_tip"
+_PENDING_KEY = "civicwatch.audit_pending"
 
 
 def chain_key() -> bytes:
@@ -61,10 +64,9 @@ def entry_digest(
     return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _chain_tip() -> tuple[int, str]:
-    """The (seq, hash) the next entry links to. Read once per transaction, under the chain's lock: later entries
-    of the same transaction link to the one before, which only this transaction can have written."""
-    session = db.session()
+def _chain_tip(session: Session) -> tuple[int, str]:
+    """The (seq, hash) the next entry links to. Read under the chain's lock: later entries of the same
+    transaction link to the one before, which only this transaction can have written."""
     known = session.info.get(_TIP_KEY)
     if known is not None:
         seq, digest, entry = known
@@ -83,12 +85,76 @@ def _chain_tip() -> tuple[int, str]:
     return (tip.seq, tip.hash) if tip else (0, GENESIS_HASH)
 
 
+def _link_pending(session: Session) -> None:
+    """Give the entries recorded so far their place in the chain and add them to the session. Runs at the
+    transaction's commit, so that the chain's lock (which serialises every writer) is held only for the last
+    flush and the commit, not for everything the transaction does after its first entry."""
+    pending: list[_Pending] = session.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return
+    last_seq, prev_hash = _chain_tip(session)
+    key = chain_key()
+    for item in pending:
+        entry = item.entry
+        entry.seq = last_seq = last_seq + 1
+        entry.prev_hash = prev_hash
+        entry.hash = prev_hash = entry_digest(
+            key, entry.prev_hash, entry.seq, entry.created_at, entry.user_id, entry.action, entry.object_type,
+            entry.object_id, entry.case_id, entry.before, entry.after,
+        )
+        session.add(entry)
+    session.info[_TIP_KEY] = (last_seq, prev_hash, pending[-1].entry)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    entry: AuditEntry
+    transaction: SessionTransaction  # where it was recorded: a savepoint rolled back takes it away
+
+
+@event.listens_for(Session, "before_commit")
+def _link_before_commit(session: Session) -> None:
+    # A savepoint released keeps its entries pending: they are linked with the outermost commit.
+    if not session.in_nested_transaction():
+        _link_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _link_before_reading_the_log(state: ORMExecuteState) -> None:
+    # A query of the log inside the transaction sees the entries recorded so far, as if they had been flushed.
+    if state.session.info.get(_PENDING_KEY) and _reads_audit_log(state.statement):
+        _link_pending(state.session)
+        state.session.flush()
+
+
+def _reads_audit_log(statement: Any) -> bool:
+    if isinstance(statement, TextClause):
+        return AuditEntry.__tablename__ in statement.text
+    return AuditEntry.__table__ in find_tables(statement, check_columns=True, include_crud=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending: list[_Pending] | None = session.info.get(_PENDING_KEY)
+    if pending:
+        pending[:] = [item for item in pending if not _within(item.transaction, previous_transaction)]
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_tip(session: Session, transaction: SessionTransaction) -> None:
     # At the end of the transaction only: a savepoint released keeps its entries (and the chain's lock), and one
     # rolled back expunges them, which _chain_tip notices.
     if transaction.parent is None:
         session.info.pop(_TIP_KEY, None)
+        session.info.pop(_PENDING_KEY, None)
 
 
 def _object_identity(obj: Any) -> tuple[str, str | None]:
@@ -106,15 +172,15 @@ def record_audit(
     after: dict[str, Any] | None = None,
     case: Any = None,
 ) -> AuditEntry:
-    """Append one entry: who (a User or None for the system), what, on which object, before and after."""
-    last_seq, prev_hash = _chain_tip()
-    seq = last_seq + 1
+    """Append one entry: who (a User or None for the system), what, on which object, before and after.
+
+    The entry is stored with the caller's transaction and linked into the chain when it commits (or when the
+    log is read before that); a savepoint rolled back takes its entries with it."""
     object_type, object_id = _object_identity(obj)
     case_id = getattr(case, "id", None)
     if case_id is None and object_type == "cases":
         case_id = getattr(obj, "id", None)
     entry = AuditEntry(
-        seq=seq,
         created_at=utcnow(),
         user_id=getattr(actor, "id", None),
         action=action,
@@ -123,16 +189,11 @@ def record_audit(
         case_id=case_id,
         before=_jsonable(before),
         after=_jsonable(after),
-        prev_hash=prev_hash,
     )
-    entry.hash = entry_digest(
-        chain_key(), prev_hash, seq, entry.created_at, entry.user_id, action, object_type, object_id,
-        case_id, entry.before, entry.after,
-    )
-    # Inserted by the caller's next flush (or the commit), with whatever else it writes: one flush less each.
-    db.session.add(entry)
-    db.session.info[_TIP_KEY] = (seq, entry.hash, entry)
-    note_audit_written(db.session())
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(_PENDING_KEY, []).append(_Pending(entry, transaction))
+    note_audit_written(session)
     return entry
 
 

@@ -1,0 +1,189 @@
+"""SQLite write transactions of one process, queued first come, first served.
+
+SQLite has one writer at a time. A writer that finds the database locked waits in SQLite's busy handler,
+which polls with growing sleeps (up to 100 ms each): under load a writer keeps missing the moments the lock
+is free while others take it, and its wait grows to seconds. Here the threads of one process queue in Python
+before their first write: the next writer wakes as soon as the previous transaction commits or rolls back.
+Reads never queue (WAL keeps them concurrent). Other processes still meet at SQLite's lock, where the busy
+timeout remains the fallback; a writer that has waited that long here goes on to it too, so the queue can
+slow a stuck writer's successors but never deadlock them.
+
+The queue works at the level of the sqlite3 connection: every connection an engine opens to a database file
+is made with `QueuedWriterConnection` (through the `do_connect` event), which takes its place in the queue
+before a statement that makes pysqlite open a write transaction, and leaves it on commit, rollback or close.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+BUSY_TIMEOUT_SECONDS = 10.0
+log = logging.getLogger(__name__)
+# The statements before which pysqlite opens a transaction (Modules/_sqlite: "is_dml"), comments skipped.
+_WRITE = re.compile(r"\s*(?:(?:--[^\n]*(?:\n|$)|/\*.*?\*/)\s*)*(?:insert|update|delete|replace)\b",
+                    re.IGNORECASE | re.DOTALL)
+
+
+@dataclass
+class QueueFigures:
+    """What the queue has done, for benchmarks: how many writers waited and how long, and how long the turns
+    lasted (the write transactions of this process, one after the other)."""
+
+    writes: int = 0
+    waits: int = 0
+    waited_seconds: float = 0.0
+    held_seconds: float = 0.0
+    timeouts: int = 0
+
+
+@dataclass
+class _Waiter:
+    connection: weakref.ref[QueuedWriterConnection]
+    gate: threading.Lock = field(default_factory=threading.Lock)
+
+
+class WriterQueue:
+    """A fair lock held by one connection at a time (not by a thread)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[_Waiter] = deque()
+        self._owner: weakref.ref[QueuedWriterConnection] | None = None
+        self._turn_started = 0.0
+        self.figures = QueueFigures()
+
+    def enter(self, connection: QueuedWriterConnection, timeout: float) -> bool:
+        """Wait for the connection's turn; False after `timeout` (SQLite's busy handler decides then)."""
+        with self._mutex:
+            self.figures.writes += 1
+            if self._owner is None or self._owner() is None:  # free, or held by a connection that is gone
+                self._take_turn(weakref.ref(connection))
+                return True
+            waiter = _Waiter(weakref.ref(connection))
+            waiter.gate.acquire()
+            self._waiters.append(waiter)
+            self.figures.waits += 1
+        started = time.perf_counter()
+        waiter.gate.acquire(timeout=timeout)
+        with self._mutex:
+            self.figures.waited_seconds += time.perf_counter() - started
+            if self._owner is not None and self._owner() is connection:
+                return True  # handed over, possibly just as the wait timed out
+            if self._owner is not None and self._owner() is None:  # the holder was dropped without closing
+                self._take_turn(weakref.ref(connection))
+                self._waiters.remove(waiter)
+                return True
+            self._waiters.remove(waiter)
+            self.figures.timeouts += 1
+        log.warning("a write transaction waited %.0f s for its turn; it goes on to SQLite's busy handler", timeout)
+        return False
+
+    def leave(self, connection: QueuedWriterConnection) -> None:
+        """Hand the turn to the longest waiting connection still open."""
+        with self._mutex:
+            if self._owner is None or self._owner() is not connection:
+                return
+            self._owner = None
+            self.figures.held_seconds += time.perf_counter() - self._turn_started
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                if waiter.connection() is not None:
+                    self._take_turn(waiter.connection)
+                    waiter.gate.release()
+                    return
+
+    def _take_turn(self, connection: weakref.ref[QueuedWriterConnection]) -> None:
+        self._owner = connection
+        self._turn_started = time.perf_counter()
+
+
+_queues: dict[str, WriterQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def writer_queue(database: str) -> WriterQueue:
+    """The queue of one database file in this process."""
+    with _queues_lock:
+        return _queues.setdefault(database, WriterQueue())
+
+
+def _queue_key(database: Any, uri: bool) -> str | None:
+    name = os.fsdecode(database)
+    if name in ("", ":memory:") or (uri and "mode=memory" in name):
+        return None  # private to the connection (or shared only inside it): nobody to queue behind
+    if uri:
+        return name
+    return os.path.realpath(name)
+
+
+class QueuedWriterCursor(sqlite3.Cursor):
+    connection: QueuedWriterConnection
+
+    def execute(self, sql: str, parameters: Any = (), /) -> QueuedWriterCursor:
+        self.connection.before_statement(sql)
+        super().execute(sql, parameters)
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> QueuedWriterCursor:
+        self.connection.before_statement(sql)
+        super().executemany(sql, seq_of_parameters)
+        return self
+
+
+class QueuedWriterConnection(sqlite3.Connection):
+    """A sqlite3 connection that queues in `writer_queue` for its write transactions."""
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        key = _queue_key(database, bool(kwargs.get("uri")))
+        self.writer_queue = writer_queue(key) if key else None
+        self.queued = False
+
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or QueuedWriterCursor)
+
+    def before_statement(self, sql: str) -> None:
+        if self.writer_queue is None or self.queued or self.isolation_level is None or not _WRITE.match(sql):
+            return
+        self.queued = self.writer_queue.enter(self, BUSY_TIMEOUT_SECONDS)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:  # a commit that failed leaves the transaction to a rollback
+                self._leave_queue()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._leave_queue()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._leave_queue()
+
+    def _leave_queue(self) -> None:
+        if self.queued and self.writer_queue is not None:
+            self.queued = False
+            self.writer_queue.leave(self)
+
+
+@event.listens_for(Engine, "do_connect")
+def _queue_sqlite_writers(dialect: Any, connection_record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+    if dialect.name == "sqlite" and dialect.driver == "pysqlite" and "factory" not in cparams:
+        cparams["factory"] = QueuedWriterConnection
