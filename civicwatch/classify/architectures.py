@@ -143,6 +143,8 @@ def _weigh_flat(keys: numpy.ndarray, lengths: numpy.ndarray, sublinear: bool,
     the array), so the values are exactly those of a text weighed alone."""
     if not lengths.sum():
         return [(numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")) for _ in lengths]
+    if len(lengths) == 1:
+        return [_weigh_one(keys, sublinear, norm)]
     ends = numpy.cumsum(lengths).tolist()
     for begin, end in zip([0, *ends[:-1]], ends, strict=True):
         keys[begin:end].sort()
@@ -160,6 +162,22 @@ def _weigh_flat(keys: numpy.ndarray, lengths: numpy.ndarray, sublinear: bool,
         scales = [norm / math.sqrt(float(squares[begin:end].sum())) if end > begin else 1.0 for begin, end in spans]
         values *= numpy.repeat(numpy.asarray(scales, dtype="float32"), numpy.diff(bounds))
     return [(keys[begin:end], values[begin:end]) for begin, end in spans]
+
+
+def _weigh_one(keys: numpy.ndarray, sublinear: bool, norm: float) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """_weigh_flat for one text (one classify() call) without the bookkeeping of a batch: the same operations on
+    the same arrays, so the same values to the bit."""
+    keys.sort()
+    first = numpy.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    starts = numpy.flatnonzero(first)
+    values = numpy.diff(numpy.append(starts, len(keys))).astype("float32")
+    keys = keys[starts]
+    if sublinear:
+        values = 1.0 + numpy.log(values)
+        squares = values * values
+        values *= numpy.float32(norm / math.sqrt(float(squares.sum())))
+    return keys, values
 
 
 def _signature(attrs: dict[str, Any]) -> tuple[Hashable, ...]:

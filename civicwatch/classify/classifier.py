@@ -103,6 +103,11 @@ class Classifier:
         self._linear = linear if linear is not None else FusedLinear.of(
             [cast(TextCategorizer, nlp.get_pipe(name)).model for name in self._components])
         self._known_words = numpy.asarray(sorted(get_string_id(word) for word in self.word_counts), dtype="uint64")
+        # Where each component's labels sit among its scores (its own order): worked out once, not per batch.
+        wanted = {THEME: self._theme_columns, URGENCY: [URGENT_LABEL],
+                  ACTOR: [ACTOR_PREFIX + code for code in self.actor_codes]}
+        self._column_positions = {name: _positions(list(cast(TextCategorizer, nlp.get_pipe(name)).labels),
+                                                   wanted[name]) for name in self._components}
 
     @property
     def version(self) -> str:
@@ -171,11 +176,10 @@ class Classifier:
         """Every component's scores for the batch straight from its model (no doc.cats dictionaries), then
         each doc's answer."""
         raw = self._raw_scores(docs)
-        theme = self._columns(THEME, raw, self._theme_columns)
+        theme = self._columns(THEME, raw)
         probabilities = self.calibration.combine(theme, raw.get("naive_bayes"))
-        urgency = self._columns(URGENCY, raw, [URGENT_LABEL]) if self._has_urgency else None
-        actors = (self._columns(ACTOR, raw, [ACTOR_PREFIX + code for code in self.actor_codes])
-                  if self._has_actor else None)
+        urgency = self._columns(URGENCY, raw) if self._has_urgency else None
+        actors = self._columns(ACTOR, raw) if self._has_actor else None
         familiar = (self._familiar_shares(docs) >= FAMILIAR_SHARE).tolist()
         # Rounded for the whole batch, at a fraction of the cost of one round(p, 4) per score; the two differ
         # only for a score exactly half-way between two 4-decimal values (none among 3 million random ones).
@@ -204,15 +208,18 @@ class Classifier:
                 FeatureRows.build(docs_features(self._features, docs), self.head.size))
         return raw
 
-    def _columns(self, name: str, raw: Mapping[str, numpy.ndarray], labels: list[str]) -> numpy.ndarray:
-        """A component's scores (float64, columns in `labels` order; 0 for a label it does not know), exactly
-        the values spaCy would have written to doc.cats."""
-        known = list(cast(TextCategorizer, self.nlp.get_pipe(name)).labels)
-        scores = numpy.asarray(raw[name], dtype="float64").reshape(-1, len(known))
-        columns = numpy.zeros((len(scores), len(labels)), dtype="float64")
-        for column, label in enumerate(labels):
-            if label in known:
-                columns[:, column] = scores[:, known.index(label)]
+    def _columns(self, name: str, raw: Mapping[str, numpy.ndarray]) -> numpy.ndarray:
+        """A component's scores (float64, columns in the order of the labels the classifier reads: the theme
+        labels, the urgent label, the actor codes; 0 for a label it does not know), exactly the values spaCy
+        would have written to doc.cats."""
+        known, positions = self._column_positions[name]
+        scores = numpy.asarray(raw[name], dtype="float64").reshape(-1, known)
+        if positions is None:
+            return scores
+        columns = numpy.zeros((len(scores), len(positions)), dtype="float64")
+        for column, position in enumerate(positions):
+            if position >= 0:
+                columns[:, column] = scores[:, position]
         return columns
 
     def theme_probabilities(self, docs: list[Doc]) -> numpy.ndarray:
@@ -291,6 +298,13 @@ def model_meta(trained: TrainedPipeline) -> dict[str, Any]:
         "actor": {"codes": trained.actor_codes, "thresholds": trained.actor_thresholds.as_dict(),
                   "chosen_on": trained.actor_report} if trained.actor_codes else None,
     }
+
+
+def _positions(known: list[str], labels: list[str]) -> tuple[int, list[int] | None]:
+    """The number of a component's scores and where each of `labels` is among them (-1: not there); None for
+    the positions when the labels are the scores' own order."""
+    positions = [known.index(label) if label in known else -1 for label in labels]
+    return len(known), None if positions == list(range(len(known))) else positions
 
 
 def _gazetteer(nlp: Language, terms: GazetteerTerms, word_counts: Mapping[str, int]) -> Gazetteer:

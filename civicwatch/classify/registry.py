@@ -27,6 +27,9 @@ from civicwatch.classify.training import TrainedPipeline
 from civicwatch.taxonomy.cache import cached
 
 _OVERRIDE = "civicwatch.classifier"
+# The active model of each model root, kept while its ACTIVE file is the same file (activate_model replaces it,
+# which gives it a new inode): one stat per case instead of reading and resolving the pointer.
+_active: dict[str, tuple[tuple[int, int, int], Path, Classifier]] = {}
 
 
 def model_root() -> Path:
@@ -104,10 +107,30 @@ def current_classifier() -> Classifier | None:
     """
     if _OVERRIDE in current_app.extensions:
         return current_app.extensions[_OVERRIDE]
-    path = active_model_path()
+    classifier = _active_classifier(model_root())
+    if classifier is None:
+        return None
+    return classifier.with_terms(cached("gazetteer_terms", gazetteer_terms))
+
+
+def _active_classifier(root: Path) -> Classifier | None:
+    """The classifier ACTIVE names under `root`, read again only when ACTIVE was replaced or its model directory
+    is gone."""
+    try:
+        status = os.stat(root / ACTIVE_FILE)
+    except OSError:
+        return None
+    signature = (status.st_ino, status.st_mtime_ns, status.st_size)
+    known = _active.get(str(root))
+    if known is not None and known[0] == signature and known[1].is_dir():
+        return known[2]
+    path = active_model_path(root)
     if path is None:
         return None
-    return load_classifier(path).with_terms(cached("gazetteer_terms", gazetteer_terms))
+    classifier = load_classifier(path)
+    _active.clear()  # one model root at a time, as load_classifier keeps one model
+    _active[str(root)] = (signature, path, classifier)
+    return classifier
 
 
 def use_classifier(app: Flask, classifier: Classifier | None) -> None:

@@ -32,10 +32,12 @@ from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision
 from civicwatch.routing.queries import (
-    cached_rule_values,
+    RoutingTables,
+    chosen_threshold,
     has_automatic_decision,
     never_routed,
     region_of_district,
+    routing_tables,
     routing_threshold,
     rule_values,
     taxonomy_row,
@@ -116,7 +118,7 @@ def _triage_plan(reason: str) -> _Plan:
     return _Plan(explanation={"decision": "triage", "body": None, "reason": reason, "model_version": None})
 
 
-def _places(case: Case, actor_code: str | None, region_code: str | None,
+def _places(case: Case, tables: RoutingTables, actor_code: str | None, region_code: str | None,
             district_code: str | None) -> tuple[Actor | None, Region | None, District | None, dict[str, str]]:
     """What the complainant chose in the form wins; the text fills what they left empty."""
     sources: dict[str, str] = {}
@@ -124,7 +126,7 @@ def _places(case: Case, actor_code: str | None, region_code: str | None,
     if actor is not None:
         sources["actor_source"] = "complainant"
     else:
-        actor = _by_code(Actor, actor_code)
+        actor = tables.row(Actor, actor_code)
         if actor is not None:
             sources["actor_source"] = "text"
     region, district = case.region, case.district
@@ -133,10 +135,10 @@ def _places(case: Case, actor_code: str | None, region_code: str | None,
         if region is None and district is not None:
             region = district.region
     else:
-        district = _by_code(District, district_code)
+        district = tables.row(District, district_code)
         if district is not None:
             region_code = region_of_district(district.code)
-        region = _by_code(Region, region_code)
+        region = tables.row(Region, region_code)
         if region is not None:
             sources["place_source"] = "text"
     return actor, region, district, sources
@@ -187,19 +189,20 @@ def _plan_route(case: Case, classified: Classification | None = None) -> _Plan:
     if classifier is None:
         return _triage_plan("no classifier model is active")
     result = classifier.classify(case.text) if classified is None else classified
-    threshold = routing_threshold(getattr(classifier, "triage_threshold", None))
-    theme = _by_code(Theme, result.theme)
+    tables = routing_tables()
+    threshold = chosen_threshold(tables.threshold_override, getattr(classifier, "triage_threshold", None))
+    theme = tables.row(Theme, result.theme)
     if theme is not None and not theme.active:
         theme = None
-    actor, region, district, sources = _places(case, result.actor, result.region, result.district)
+    actor, region, district, sources = _places(case, tables, result.actor, result.region, result.district)
     reading = Reading(_code(theme), _code(actor), _code(region), result.confidence)
     if result.theme is not None and theme is None:
         decision = RouteDecision(None, None, f"the model's theme {result.theme} is not an active theme")
     else:
-        decision = decide_route(reading, cached_rule_values(), threshold)
+        decision = decide_route(reading, tables.rules, threshold)
     if result.theme is None and result.notes:
         decision = RouteDecision(None, None, f"the classifier could not read the text ({result.notes[0]})")
-    body = _by_code(Body, decision.body)
+    body = tables.row(Body, decision.body)
     explanation = explain(decision, Reading(result.theme, reading.actor, reading.region, result.confidence),
                           threshold, result.model_version, result.scores, urgent=result.urgent,
                           urgency_score=result.urgency_score, district=_code(district), **sources)

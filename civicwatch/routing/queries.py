@@ -37,7 +37,11 @@ def threshold_override() -> float | None:
 def routing_threshold(model_threshold: float | None = None) -> float:
     """The confidence below which a case waits in triage: the admin's setting when there is one, else the
     threshold the active model chose at training time for its target accuracy of routed cases, else 0.5."""
-    override = threshold_override()
+    return chosen_threshold(threshold_override(), model_threshold)
+
+
+def chosen_threshold(override: float | None, model_threshold: float | None) -> float:
+    """routing_threshold from the admin's setting (threshold_override) already read."""
     if override is not None:
         return override
     if model_threshold is not None:
@@ -76,7 +80,36 @@ def taxonomy_row(model: type[Coded], code: str | None) -> Coded | None:
     """The row with this code, attached to the session from the per-process cache (no query)."""
     if not code:
         return None
-    copy = cached("taxonomy_rows", _taxonomy_rows).get((model.__name__, code))
+    return attached_row(cached("taxonomy_rows", _taxonomy_rows), model, code)
+
+
+@dataclass(frozen=True)
+class RoutingTables:
+    """What routing a new case reads from the taxonomy, taken from the per-process cache in one look-up: the
+    taxonomy rows by (model, code), the rules in the order they are tried, and the admin's threshold."""
+
+    rows: dict[tuple[str, str], object]
+    rules: list[Rule]
+    threshold_override: float | None
+
+    def row(self, model: type[Coded], code: str | None) -> Coded | None:
+        """taxonomy_row from these tables."""
+        return attached_row(self.rows, model, code) if code else None
+
+
+def routing_tables() -> RoutingTables:
+    """The tables of a routing plan, built from the same cached values taxonomy_row, cached_rule_values and
+    threshold_override read (so no more queries when the taxonomy changes), checked against the taxonomy's
+    version once per case instead of once per value."""
+    return cached("routing_tables", lambda: RoutingTables(
+        cached("taxonomy_rows", _taxonomy_rows),
+        sorted(cached_rule_values(), key=lambda rule: (rule.priority, rule.id if rule.id is not None else 0)),
+        threshold_override()))
+
+
+def attached_row(rows: dict[tuple[str, str], object], model: type[Coded], code: str) -> Coded | None:
+    """The cached row of this model and code, attached to the session."""
+    copy = rows.get((model.__name__, code))
     if not isinstance(copy, model):
         return None
     key = inspect(copy).key

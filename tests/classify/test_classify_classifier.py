@@ -4,9 +4,13 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import cast
 
+import numpy
 import pytest
+from spacy.pipeline import TextCategorizer
 
+from civicwatch.classify.architectures import docs_features, feature_layer
 from civicwatch.classify.classifier import Classification, Classifier, ModelLoadError, load_classifier
 from civicwatch.classify.files import META_FILE, PIPELINE_DIR
 from civicwatch.classify.gazetteer import GazetteerTerms
@@ -116,3 +120,15 @@ def test_meta_without_labels_does_not_load(trained_model: Path, tmp_path: Path) 
     (broken / META_FILE).write_text(json.dumps(meta))
     with pytest.raises(ModelLoadError):
         Classifier.load(broken)
+
+
+def test_a_text_weighed_alone_has_the_features_it_has_in_a_batch(classifier: Classifier) -> None:
+    """One classify() call weighs its text on a shorter path than a batch does: the keys and values must be the
+    same to the bit."""
+    texts = [text for items in THEME_TEXTS.values() for text in items][:12] + ["pleeease help, polis beat me"]
+    layer = feature_layer(cast(TextCategorizer, classifier.nlp.get_pipe("textcat")).model)
+    assert layer is not None
+    batch = docs_features(layer, [classifier.nlp.make_doc(text) for text in texts])
+    for text, (keys, values) in zip(texts, batch, strict=True):
+        alone_keys, alone_values = docs_features(layer, [classifier.nlp.make_doc(text)])[0]
+        assert numpy.array_equal(alone_keys, keys) and numpy.array_equal(alone_values, values)
