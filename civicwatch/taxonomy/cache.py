@@ -31,6 +31,10 @@ _SESSION_KEY = "civicwatch.taxonomy_version"
 _APP_KEY = "civicwatch.taxonomy_cache"
 _watched: set[type] = {Actor, Body, District, Holiday, Region, Setting, Theme}
 _lock = threading.Lock()
+# Read on the session's connection, not through the ORM: this runs once per transaction on every case and
+# request that classifies or routes, and the ORM's layers cost more than the read itself.
+_SETTINGS = Setting.__table__
+_READ_VERSION = select(_SETTINGS.c.value).where(_SETTINGS.c.key == VERSION_SETTING)
 
 T = TypeVar("T")
 
@@ -88,7 +92,7 @@ def taxonomy_version() -> str | None:
         session.flush()
     info = session.info
     if _SESSION_KEY not in info:
-        value = db.session.execute(select(Setting.value).where(Setting.key == VERSION_SETTING)).scalar()
+        value = session.connection().execute(_READ_VERSION).scalar()
         info[_SESSION_KEY] = str(value) if value is not None else None
     return info[_SESSION_KEY]
 
