@@ -25,8 +25,15 @@ def prepare_text(text: object) -> str:
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])
     text = _CONTROL.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
-    text = _SPACES.sub(" ", text)
-    return text[:MAX_CHARS].strip()
+    return _single_spaces(text)[:MAX_CHARS].strip()
+
+
+def _single_spaces(text: str) -> str:
+    """Runs of spaces, tabs and no-break spaces as one space. Most texts have none but single spaces, which the
+    substitution would replace one by one with themselves (a tenth of the classifier's time per text)."""
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        return _SPACES.sub(" ", text)
+    return text
 
 
 def has_words(text: str) -> bool:

@@ -1,7 +1,12 @@
 """Cleaning text before classification."""
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civicwatch.classify.text import MAX_CHARS, has_words, prepare_text, split_key
 
@@ -44,3 +49,18 @@ def test_has_words(text: str, expected: bool) -> None:
 
 def test_split_key_ignores_case_and_spacing() -> None:
     assert split_key("  The Police\n beat ME ") == split_key("the police beat me")
+
+
+def folded_everywhere(text: str) -> str:
+    """prepare_text as it was written before the shortcut: every run of spaces substituted."""
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]+", " ", text)
+    text = re.sub(r"(\w)\1{2,}", r"\1\1", text)
+    return re.sub(r"[ \t\u00a0]+", " ", text)[:MAX_CHARS].strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\u00a0\n\u3000\x0b")), max_size=40))
+def test_spaces_are_made_single_whether_or_not_the_text_needs_it(text: str) -> None:
+    """The shortcut for texts without a run to fold gives what folding every run would."""
+    assert prepare_text(text) == folded_everywhere(text)
