@@ -143,10 +143,6 @@ def relation_neighbourhood(case: Case, window: dt.timedelta, limit: int) -> Neig
                          sorted(candidates, key=lambda c: (c.created_at, c.id), reverse=True))
 
 
-def relation_candidates(case: Case, window: dt.timedelta, limit: int) -> list[Candidate]:
-    return relation_neighbourhood(case, window, limit).candidates
-
-
 def relations_of(case: Case) -> list[CaseRelation]:
     """Every relation of the case, in either direction, that is not dismissed."""
     return list(db.session.scalars(select(CaseRelation).where(

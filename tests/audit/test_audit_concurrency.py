@@ -11,6 +11,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.operations import record_audit
 from civicwatch.audit.queries import verify_chain
 from civicwatch.extensions import db
+from tests.threads import run_together
 
 WRITERS = 4
 ENTRIES = 6
@@ -32,11 +33,7 @@ def _write(app: Flask, number: int, start: threading.Barrier, failures: list[Bas
 def test_concurrent_writers_keep_one_unbroken_chain(app: Flask):
     start = threading.Barrier(WRITERS, timeout=30)
     failures: list[BaseException] = []
-    threads = [threading.Thread(target=_write, args=(app, number, start, failures)) for number in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_together(_write, [(app, number, start, failures) for number in range(WRITERS)], timeout=60)
     assert failures == []
     written = db.session.scalar(select(func.count()).where(AuditEntry.action.startswith("test.writer")))
     assert written == WRITERS * (ENTRIES + ENTRIES // 2)

@@ -13,6 +13,7 @@ from civicwatch.cases.models import Case
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 from tests.intake.conftest import post_report
+from tests.threads import run_together
 
 BROWSERS = 6
 REPORTS = 2
@@ -35,11 +36,7 @@ def test_concurrent_reports_are_all_stored_in_one_unbroken_chain(app: Flask):
     start = threading.Barrier(BROWSERS, timeout=30)
     statuses: list[int] = []
     failures: list[BaseException] = []
-    threads = [threading.Thread(target=_browser, args=(app, start, statuses, failures)) for _ in range(BROWSERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    run_together(_browser, [(app, start, statuses, failures)] * BROWSERS, timeout=120)
     assert failures == [] and statuses == [303] * (BROWSERS * REPORTS)
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Case.id))) == cases_before + BROWSERS * REPORTS

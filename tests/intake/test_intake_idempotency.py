@@ -18,6 +18,7 @@ from civicwatch.intake.idempotency import RECEIPT_WINDOW
 from civicwatch.intake.models import SubmissionKey
 from tests.factories import post_multipart
 from tests.intake.conftest import RECEIPT_RE, valid_report
+from tests.threads import run_together
 
 FORM_KEY_RE = re.compile(r'name="form_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="form_key"')
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -159,12 +160,7 @@ def test_two_requests_at_once_with_one_key_store_one_case(app: Flask, client, mo
         except Exception as exc:  # pragma: no cover - shown in the assertion below
             results[name] = exc
 
-    threads = [threading.Thread(target=post, args=(name, browser)) for name, browser in
-               (("one", client), ("two", second))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_together(post, [("one", client), ("two", second)], timeout=60)
     assert results == {"one": 303, "two": 303}
     assert len(waited) == 2  # both really were past the look-up before storing
     assert refused == ["duplicate key"]  # the database's unique key stopped the second one

@@ -21,7 +21,7 @@ from civicwatch.patterns.models import (
     SubjectLink,
 )
 from civicwatch.patterns.operations import RELATION_WINDOW, propose_related_cases, suggest_related_cases
-from civicwatch.patterns.queries import relation_candidates, relation_neighbourhood
+from civicwatch.patterns.queries import relation_neighbourhood
 from civicwatch.patterns.sweep import propose_queued_relations
 from civicwatch.routing.operations import route_new_case
 from civicwatch.taxonomy.models import Actor, Body, District
@@ -78,7 +78,7 @@ def test_the_same_place_and_theme_is_compared_however_many_other_cases_the_place
     since = [make_case(CaseStatus.INVESTIGATING, theme="corruption", district=kenema,
                        created_at=clock.now - dt.timedelta(hours=hours)) for hours in range(1, 6)]
     new = make_case(CaseStatus.RECEIVED, theme="abuse_of_force", text=NEW_TEXT, district=kenema, created_at=clock.now)
-    found = [candidate.id for candidate in relation_candidates(new, RELATION_WINDOW, 4)]
+    found = [candidate.id for candidate in relation_neighbourhood(new, RELATION_WINDOW, 4).candidates]
     assert found == [since[0].id, since[1].id, old.id]  # the place's newest two, and the same theme's
 
 
@@ -142,9 +142,9 @@ def test_a_case_of_no_known_place_or_subject_is_compared_with_its_theme_and_serv
     make_case(CaseStatus.INVESTIGATING, theme="corruption", actor=police, created_at=clock.now - dt.timedelta(days=1))
     new = make_case(CaseStatus.RECEIVED, theme="abuse_of_force", actor=police, created_at=clock.now)
     assert new.district_id is None
-    assert [c.id for c in relation_candidates(new, RELATION_WINDOW, 4)] == [same.id]
+    assert [c.id for c in relation_neighbourhood(new, RELATION_WINDOW, 4).candidates] == [same.id]
     name_subjects([(new, subject("Bo Junction post"), LinkStatus.PROPOSED)])  # a subject known: not by theme
-    assert relation_candidates(new, RELATION_WINDOW, 4) == []
+    assert relation_neighbourhood(new, RELATION_WINDOW, 4).candidates == []
 
 
 # Five staff members made and signed in: argon2 at its lowest cost (what is tested here is not the password).
