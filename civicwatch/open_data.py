@@ -10,23 +10,31 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, stream_with_context
+from flask_babel import gettext
+
+from civicwatch.i18n import N_
 
 # Spreadsheet programs run a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 OUTCOME_LABELS = {
-    "substantiated": "Substantiated: the complaint was found to be true",
-    "partly_substantiated": "Partly substantiated",
-    "not_substantiated": "Not substantiated: not enough evidence",
-    "unfounded": "Unfounded: the evidence showed it did not happen",
-    "policy_failure": "A failure of policy or procedure",
-    "no_jurisdiction": "Outside the body's powers",
+    "substantiated": N_("Substantiated: the complaint was found to be true"),
+    "partly_substantiated": N_("Partly substantiated"),
+    "not_substantiated": N_("Not substantiated: not enough evidence"),
+    "unfounded": N_("Unfounded: the evidence showed it did not happen"),
+    "policy_failure": N_("A failure of policy or procedure"),
+    "no_jurisdiction": N_("Outside the body's powers"),
 }
 
 
 def outcome_label(outcome: enum.Enum | str | None) -> str:
     value = str(outcome.value) if isinstance(outcome, enum.Enum) else (outcome or "")
     return OUTCOME_LABELS.get(value, value.replace("_", " ").capitalize())
+
+
+def outcome_words(outcome: enum.Enum | str | None) -> str:
+    """The outcome's label in the reader's language: for pages (files and the Open311 API keep English)."""
+    return gettext(outcome_label(outcome))
 
 
 # ---------------------------------------------------------------- the licence and the public pages
@@ -38,8 +46,9 @@ def licence() -> dict[str, str]:
 def licence_context() -> dict[str, Any]:
     """For the templates of the public blueprints: the licence line under every figure and answer."""
     name, url = licence()["name"], licence()["url"]
-    return {"open_data_licence": {"name": name, "url": url, "line": (
-        f"Published under the {name} licence: free to reuse and republish if you credit CivicWatch.")}}
+    return {"open_data_licence": {"name": name, "url": url, "line": gettext(
+        "Published under the %(licence)s licence: free to reuse and republish if you credit CivicWatch.",
+        licence=name)}}
 
 
 def public_caching(response: Response) -> Response:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import format_number
 
-from civicwatch.open_data import outcome_label
+from civicwatch.i18n import current_language
+from civicwatch.open_data import outcome_words
 from civicwatch.public_urls import public_url_for
+from civicwatch.taxonomy.models import display_name
 
 # One pattern in every language (English reads as before), with the month's name in the page's language.
 DATETIME_PATTERN = "dd MMM y, HH:mm 'UTC'"
@@ -30,6 +34,16 @@ def format_date(value: dt.date | dt.datetime | None) -> str:
     return babel_format_date(value, DATE_PATTERN)
 
 
+def local_name(value: Any, names: Mapping[str, str] | None = None) -> str:
+    """A taxonomy entry's name in the page's language, else its stored name: `entry|local_name` for a row
+    (or anything with display_name), `name|local_name(names)` for a name carried with its names."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return display_name(value, names, current_language())
+    return str(value.display_name(current_language()))
+
+
 def humanise_code(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
 
@@ -39,7 +53,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["human"] = humanise_code
     app.jinja_env.filters["number"] = format_number  # 1,234 in English, 1 234 in French
-    app.jinja_env.filters["outcome_label"] = outcome_label
+    app.jinja_env.filters["outcome_label"] = outcome_words
+    app.jinja_env.filters["local_name"] = local_name
     app.jinja_env.globals["site_name"] = "CivicWatch"
     app.jinja_env.globals["public_url_for"] = public_url_for
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

@@ -15,7 +15,7 @@ from civicwatch.cases.models import Channel
 from civicwatch.i18n import offered_languages
 from civicwatch.intake import validation
 from civicwatch.intake.assisted import NO_CONTACT, Assistance, consent_wording
-from civicwatch.intake.forms import ReportForm, _actor_choices, cached, checked_by
+from civicwatch.intake.forms import ReportForm, actor_choices, checked_by
 from civicwatch.intake.idempotency import FORM_KEY_PATTERN, IdempotencyKey, new_form_key
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
@@ -53,7 +53,7 @@ class AssistedReportForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.language.choices = [(language.code, language.name) for language in offered_languages()]
         self.reported_actor.choices = [(validation.UNKNOWN_ACTOR, gettext("Not known")),
-                                       *cached("report_actor_choices", _actor_choices)]
+                                       *actor_choices()]
 
     def validate_area(self, field: Field) -> None:
         try:

@@ -111,9 +111,15 @@ YES, NO = "yes", "no"
 DANGER_CHOICES = [(DANGER_NOW, _l("Yes")), ("no", _l("No")), ("not_sure", _l("Not sure"))]
 
 
-def _actor_choices() -> list[tuple[str, str]]:
-    actors = sorted(all_actors(), key=lambda actor: actor.id)  # the taxonomy's order: police first
-    return [(actor.code, actor.name) for actor in actors]
+def actor_choices() -> list[tuple[str, str]]:
+    """The security services to choose from, named in the page's language; kept per process and language."""
+    language = str(get_locale() or "en")
+
+    def load() -> list[tuple[str, str]]:
+        actors = sorted(all_actors(), key=lambda actor: actor.id)  # the taxonomy's order: police first
+        return [(actor.code, actor.display_name(language)) for actor in actors]
+
+    return cached(f"report_actor_choices:{language}", load)
 
 
 class ReportForm(FlaskForm):
@@ -181,7 +187,7 @@ class ReportForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.reported_actor.choices = [*cached("report_actor_choices", _actor_choices),
+        self.reported_actor.choices = [*actor_choices(),
                                        (validation.UNKNOWN_ACTOR, _("I don't know"))]
         self.prepared_files: list[PreparedFile] = []
         self.looks_automated = False

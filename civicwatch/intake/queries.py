@@ -15,6 +15,7 @@ from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, Ca
 from civicwatch.cases.references import normalise_receipt_code, receipt_hash
 from civicwatch.database import deployment_date, utcnow
 from civicwatch.extensions import db
+from civicwatch.i18n import current_language
 from civicwatch.publishing.models import Publication
 from civicwatch.publishing.queries import live_publication
 
@@ -97,7 +98,7 @@ def find_case_by_receipt(code: str | None) -> Case | None:
 
 
 def body_name(case: Case) -> str:
-    return case.body.name if case.body is not None else str(THE_BODY)
+    return case.body.display_name(current_language()) if case.body is not None else str(THE_BODY)
 
 
 def status_words(case: Case) -> str:

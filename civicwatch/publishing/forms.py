@@ -2,6 +2,7 @@
 forms."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -9,7 +10,7 @@ from wtforms import BooleanField, Field, Form, HiddenField, SelectField, StringF
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from civicwatch.cases.models import Outcome
-from civicwatch.open_data import outcome_label, year_problem
+from civicwatch.open_data import outcome_words, year_problem
 from civicwatch.taxonomy.models import Body, Theme
 
 
@@ -26,17 +27,17 @@ def _valid_year(form: Form, field: Field) -> None:
 class PublishedSearchForm(Form):
     """The filters of /published and of the published answers exports."""
 
-    q = StringField("Search the answers", validators=[Optional(), Length(max=200)])
-    body = SelectField("Oversight body", default="", validate_choice=True)
-    theme = SelectField("What the complaint was about", default="", validate_choice=True)
-    outcome = SelectField("Outcome", default="", validate_choice=True)
-    year = StringField("Year published", validators=[Optional(), _valid_year], filters=[_stripped])
+    q = StringField(_l("Search the answers"), validators=[Optional(), Length(max=200)])
+    body = SelectField(_l("Oversight body"), default="", validate_choice=True)
+    theme = SelectField(_l("What the complaint was about"), default="", validate_choice=True)
+    outcome = SelectField(_l("Outcome"), default="", validate_choice=True)
+    year = StringField(_l("Year published"), validators=[Optional(), _valid_year], filters=[_stripped])
 
-    def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme]) -> None:
+    def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme], language: str) -> None:
         super().__init__(args)
-        self.body.choices = [("", "All bodies")] + [(b.code, b.name) for b in bodies]
-        self.theme.choices = [("", "All subjects")] + [(t.code, t.name) for t in themes]
-        self.outcome.choices = [("", "All outcomes")] + [(o.value, outcome_label(o)) for o in Outcome]
+        self.body.choices = [("", gettext("All bodies"))] + [(b.code, b.display_name(language)) for b in bodies]
+        self.theme.choices = [("", gettext("All subjects"))] + [(t.code, t.display_name(language)) for t in themes]
+        self.outcome.choices = [("", gettext("All outcomes"))] + [(o.value, outcome_words(o)) for o in Outcome]
 
 
 # ---------------------------------------------------------------- staff

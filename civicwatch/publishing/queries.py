@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, TextClause, and_, exists, func, or_, select, text
@@ -48,6 +48,10 @@ class PublicAnswer:
     answered_on: dt.date | None
     case_open: bool
     closed_on: dt.date | None = None
+    # The theme's, body's and region's names in other languages (the pages show them; files keep the names).
+    theme_names: Mapping[str, str] = field(default_factory=dict)
+    body_names: Mapping[str, str] = field(default_factory=dict)
+    region_names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def withdrawn(self) -> bool:
@@ -77,7 +81,7 @@ def _public_columns() -> tuple:
         Publication.id, Case.reference, Publication.version, Publication.status, Publication.published_at,
         Publication.withdrawn_at, Publication.withdraw_reason, Publication.summary, Publication.response,
         Theme.code, Theme.name, Body.code, Body.name, Publication.outcome, Region.name, Case.created_at,
-        Publication.answered_at, Case.closed_at,
+        Publication.answered_at, Case.closed_at, Theme.names, Body.names, Region.names,
     )
 
 
@@ -149,7 +153,8 @@ def _answer(row: Row[Any]) -> PublicAnswer:
         response=None if withdrawn else row[8], theme_code=row[9], theme_name=row[10], body_code=row[11],
         body_name=row[12], outcome=outcome, region_name=row[14], received_on=row[15].date(),
         answered_on=row[16].date() if row[16] else None, case_open=row[17] is None,
-        closed_on=row[17].date() if row[17] else None,
+        closed_on=row[17].date() if row[17] else None, theme_names=row[18] or {}, body_names=row[19] or {},
+        region_names=row[20] or {},
     )
 
 

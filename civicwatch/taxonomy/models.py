@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,7 +12,35 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civicwatch.extensions import Model
 
 
-class Body(Model):
+def display_name(name: str, names: Mapping[str, str] | None, language: str) -> str:
+    """The name in `language` when the deployment gave one, else the stored name."""
+    return (names or {}).get(language) or name
+
+
+class Named:
+    """A taxonomy entry shown to the public: its stored name, and its names in other languages
+    ({"fr": ..., "kri": ...}) from the taxonomy file."""
+
+    if TYPE_CHECKING:
+        name: str
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+
+    def display_name(self, language: str) -> str:
+        return display_name(self.name, self.names, language)
+
+
+@dataclass(frozen=True)
+class Name:
+    """A taxonomy entry's names, carried apart from its row (in published figures)."""
+
+    name: str
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def display_name(self, language: str) -> str:
+        return display_name(self.name, self.names, language)
+
+
+class Body(Named, Model):
     __tablename__ = "bodies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,7 +60,7 @@ class Body(Model):
         return f"<Body {self.code}>"
 
 
-class Theme(Model):
+class Theme(Named, Model):
     __tablename__ = "themes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +71,7 @@ class Theme(Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Actor(Model):
+class Actor(Named, Model):
     """A security service. `terms` name it; `generic_terms` ("officer", ranks) and `place_terms` ("barracks")
     only hint at it: the classifier weighs them (civicwatch.classify.actors)."""
 
@@ -55,7 +85,7 @@ class Actor(Model):
     place_terms: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
-class Region(Model):
+class Region(Named, Model):
     __tablename__ = "regions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +97,7 @@ class Region(Model):
     )
 
 
-class District(Model):
+class District(Named, Model):
     __tablename__ = "districts"
 
     id: Mapped[int] = mapped_column(primary_key=True)

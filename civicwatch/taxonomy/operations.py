@@ -53,14 +53,14 @@ def _load_bodies(data: dict[str, Any], regions: list[Region]) -> dict[str, Body]
     defaults = data.get("body_defaults", {})
     bodies: dict[str, Body] = {}
     for spec in data["bodies"]:
-        expansions = (
-            [{"region": r.code, "region_name": r.name} for r in regions]
-            if spec.get("per_region") else [{}]
-        )
-        for values in expansions:
+        for region in (regions if spec.get("per_region") else [None]):
+            values = {"region": region.code, "region_name": region.name} if region is not None else {}
             code = spec["code"].format(**values)
             existing = db.session.scalar(select(Body).where(Body.code == code))
-            fields = {"name": spec["name"].format(**values)}
+            # A per-region body's name in a language names its region in that language.
+            names = {language: name.format(**values | ({"region_name": region.display_name(language)} if region else {}))
+                     for language, name in spec.get("names", {}).items()}
+            fields = {"name": spec["name"].format(**values), "names": names}
             if existing is None:  # deadlines and targets are admin-edited; only seed them
                 fields.update({k: v for k, v in defaults.items() if hasattr(Body, k)})
             bodies[code] = _upsert(Body, code, **fields)
@@ -71,19 +71,19 @@ def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> LoadSummary:
     """Create or update every entry of the taxonomy file but its routing rules. Idempotent; existing codes are
     updated."""
     data = read_taxonomy(path)
-    themes = {t["code"]: _upsert(Theme, t["code"], name=t["name"], covers=t.get("covers", ""),
+    themes = {t["code"]: _upsert(Theme, t["code"], name=t["name"], names=t.get("names", {}), covers=t.get("covers", ""),
                                   not_this=t.get("not_this", ""), active=True) for t in data["themes"]}
-    actors = {a["code"]: _upsert(Actor, a["code"], name=a["name"], terms=a.get("terms", []),
+    actors = {a["code"]: _upsert(Actor, a["code"], name=a["name"], names=a.get("names", {}), terms=a.get("terms", []),
                                  generic_terms=a.get("generic_terms", []), place_terms=a.get("place_terms", []))
               for a in data["actors"]}
     regions: dict[str, Region] = {}
     district_count = 0
     for r in data["regions"]:
-        region = _upsert(Region, r["code"], name=r["name"], terms=r.get("terms", []))
+        region = _upsert(Region, r["code"], name=r["name"], names=r.get("names", {}), terms=r.get("terms", []))
         regions[r["code"]] = region
         db.session.flush()
         for d in r.get("districts", []):
-            _upsert(District, d["code"], name=d["name"], terms=d.get("terms", []), region=region)
+            _upsert(District, d["code"], name=d["name"], names=d.get("names", {}), terms=d.get("terms", []), region=region)
             district_count += 1
     bodies = _load_bodies(data, list(regions.values()))
     for key, value in data.get("settings", {}).items():

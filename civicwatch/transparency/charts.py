@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from babel.dates import get_month_names
+from flask_babel import format_number, format_percent, get_locale, gettext
+
 from civicwatch.transparency.suppression import Figure, FigureState
 
 # Drawing units: the SVG scales to the width of the screen, so on a 360px phone one unit is about half a
@@ -137,13 +140,15 @@ def _axis_labels(months: Sequence[str]) -> list[AxisLabel | None]:
             labels.append(None)
             continue
         year, number = month.split("-")
-        name = number if number.startswith("Q") else MONTH_NAMES[int(number) - 1]
+        name = number if number.startswith("Q") else month_abbreviation(int(number))
         labels.append(AxisLabel(name, year if year != last_year else ""))
         last_year = year
     return labels
 
 
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+def month_abbreviation(number: int) -> str:
+    """'Jan' for 1, in the page's language."""
+    return str(get_month_names("abbreviated", locale=get_locale())[number])
 
 
 def column_chart(title: str, description: str, months: Sequence[str], labels: Sequence[str],
@@ -152,7 +157,7 @@ def column_chart(title: str, description: str, months: Sequence[str], labels: Se
     chart = ColumnChart(title, description, PLOT_TOP + PLOT_HEIGHT + AXIS_LABELS_HEIGHT, threshold)
     shown = [f.value for f in figures if f.shown and f.value is not None]
     top = _nice_maximum(max(shown + [threshold]))
-    chart.ticks = [Tick(PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * i / 4, f"{int(top * i / 4):,}") for i in range(5)]
+    chart.ticks = [Tick(PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * i / 4, format_number(int(top * i / 4))) for i in range(5)]
     slot = (WIDTH - PLOT_LEFT - PLOT_RIGHT) / max(len(figures), 1)
     for index, (label, axis, figure, note) in enumerate(zip(labels, _axis_labels(months), figures, notes, strict=False)):
         value, css = _bar_value(figure, threshold)
@@ -160,7 +165,7 @@ def column_chart(title: str, description: str, months: Sequence[str], labels: Se
         chart.bars.append(Bar(
             x=round(PLOT_LEFT + index * slot + slot * 0.15, 1), y=round(chart.baseline - height, 1),
             width=round(slot * 0.7, 1), height=round(height, 1), label=label,
-            value_text=f"{figure.value:,}" if figure.shown else note, css=css, axis=axis,
+            value_text=format_number(figure.value) if figure.shown else note, css=css, axis=axis,
         ))
     return chart
 
@@ -177,14 +182,14 @@ def line_chart(title: str, description: str, months: Sequence[str], labels: Sequ
                figures: Sequence[Figure], target: float | None, notes: Sequence[str]) -> LineChart:
     """Points for shares between 0 and 1 per month, joined where consecutive months are both shown."""
     chart = LineChart(title, description, PLOT_TOP + PLOT_HEIGHT + AXIS_LABELS_HEIGHT)
-    chart.ticks = [Tick(PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * i / 4, f"{25 * i}%") for i in range(5)]
+    chart.ticks = [Tick(PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * i / 4, format_percent(i / 4)) for i in range(5)]
     slot = (WIDTH - PLOT_LEFT - PLOT_RIGHT) / max(len(figures), 1)
     segment: list[Point] = []
     for index, (label, axis, figure, note) in enumerate(zip(labels, _axis_labels(months), figures, notes, strict=False)):
         x = round(PLOT_LEFT + index * slot + slot / 2, 1)
         if figure.shown and figure.value is not None:
             segment.append(Point(x, round(chart.baseline - PLOT_HEIGHT * float(figure.value), 1), label,
-                                 f"{float(figure.value):.0%}", axis))
+                                 format_percent(float(figure.value)), axis))
             continue
         if segment:
             chart.segments.append(segment)
@@ -194,7 +199,7 @@ def line_chart(title: str, description: str, months: Sequence[str], labels: Sequ
         chart.segments.append(segment)
     if target is not None:
         chart.target_y = round(chart.baseline - PLOT_HEIGHT * target, 1)
-        chart.target_text = f"Target {target:.0%}"
+        chart.target_text = gettext("Target %(share)s", share=format_percent(target))
     return chart
 
 

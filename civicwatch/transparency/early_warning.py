@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, Subject, SubjectKind
-from civicwatch.taxonomy.models import Actor, District, Theme
+from civicwatch.taxonomy.models import Actor, District, Name, Theme
 from civicwatch.transparency.suppression import (
     Figure,
     Suppression,
@@ -35,15 +35,15 @@ PUBLIC_SUBJECT_KINDS = (SubjectKind.UNIT, SubjectKind.POST)
 
 @dataclass(frozen=True)
 class Hotspot:
-    district: str
-    theme: str
+    district: Name
+    theme: Name
     recent: Figure  # allegations of the last HOTSPOT_DAYS
     before: Figure  # of the HOTSPOT_DAYS before them
 
 
 @dataclass(frozen=True)
 class Trend:
-    service: str
+    service: Name
     months: list[Figure]  # one per month of EarlyWarning.months
     total: Figure
 
@@ -101,12 +101,12 @@ def hotspots(today: dt.date, rules: Suppression) -> list[Hotspot]:
             .group_by(Allegation.district_id, Allegation.theme_id, Allegation.incident_date)):
         cell = counts.setdefault((district_id, theme_id), [0, 0])
         cell[0 if day >= middle else 1] += n
-    names = {d.id: d.name for d in db.session.scalars(select(District))}
-    theme_names = {t.id: t.name for t in db.session.scalars(select(Theme))}
+    names = {d.id: Name(d.name, d.names) for d in db.session.scalars(select(District))}
+    theme_names = {t.id: Name(t.name, t.names) for t in db.session.scalars(select(Theme))}
     # The hotspots are cells only (no totals are published beside them): each count is protected by itself.
     found = [Hotspot(names[d], theme_names[t], rules.count(recent), rules.count(before))
              for (d, t), (recent, before) in counts.items() if recent >= rules.threshold]
-    found.sort(key=lambda h: (-int(h.recent.value or 0), h.district, h.theme))
+    found.sort(key=lambda h: (-int(h.recent.value or 0), h.district.name, h.theme.name))
     return found[:HOTSPOTS_SHOWN]
 
 
@@ -135,7 +135,7 @@ def trends(today: dt.date, rules: Suppression) -> tuple[list[str], list[Trend]]:
     month_at = {m: i for i, m in enumerate(months)}
     counts = {(a, month_at[m]): [n] for (a, m), n in counter.items()}
     figures = _protect(_with_totals(counts, actors, list(range(len(months)))), rules)
-    names = {a.id: a.name for a in db.session.scalars(select(Actor).where(Actor.id.in_(actors)))}
+    names = {a.id: Name(a.name, a.names) for a in db.session.scalars(select(Actor).where(Actor.id.in_(actors)))}
     return months, [Trend(names[a], [figures[(i, j, 0)] for j in range(len(months))], figures[(i, len(months), 0)])
                     for i, a in enumerate(actors)]
 

@@ -94,12 +94,12 @@ EARLY_WARNING_COLUMNS = ("indicator", "place_or_service", "theme_or_kind", "peri
 
 def _early_warning_rows(warning: EarlyWarning) -> Iterator[tuple[str, str, str, str, Figure]]:
     for spot in warning.hotspots:
-        yield "hotspot", spot.district, spot.theme, "last_90_days", spot.recent
-        yield "hotspot", spot.district, spot.theme, "previous_90_days", spot.before
+        yield "hotspot", spot.district.name, spot.theme.name, "last_90_days", spot.recent
+        yield "hotspot", spot.district.name, spot.theme.name, "previous_90_days", spot.before
     for trend in warning.trends:
         for month, figure in zip(warning.months, trend.months, strict=True):
-            yield "allegations_by_service", trend.service, "", month, figure
-        yield "allegations_by_service", trend.service, "", "all_months", trend.total
+            yield "allegations_by_service", trend.service.name, "", month, figure
+        yield "allegations_by_service", trend.service.name, "", "all_months", trend.total
     for subject in warning.subjects:
         yield "named_unit_or_post", subject.name, subject.kind, "last_90_days", Figure(warning.threshold,
                                                                                        FigureState.AT_LEAST)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import format_date, gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
@@ -13,7 +15,7 @@ from civicwatch.transparency.statistics import month_problem
 
 LAST_12_MONTHS = "last12"
 ALL_TIME = "all"
-MONTH_HINT = "Year and month, for example 2026-03"
+MONTH_HINT = _l("Year and month, for example 2026-03")
 
 
 def _month_before(month: str, count: int) -> str:
@@ -24,7 +26,7 @@ def _month_before(month: str, count: int) -> str:
 
 def _month_label(month: str) -> str:
     year, number = month.split("-")
-    return dt.date(int(year), int(number), 1).strftime("%B %Y")
+    return format_date(dt.date(int(year), int(number), 1), "MMMM y")
 
 
 def _stripped(value: str | None) -> str | None:
@@ -47,32 +49,32 @@ class Period:
 class StatisticsFilterForm(Form):
     """The filters of /transparency and of the statistics exports."""
 
-    period = SelectField("Period", default=LAST_12_MONTHS, validate_choice=True)
+    period = SelectField(_l("Period"), default=LAST_12_MONTHS, validate_choice=True)
     # Stripped, so that a month of only blanks (which Optional() lets through) counts as not given.
     # Checked against the months the statistics cover before anything reads them (see month_problem).
-    from_month = StringField("From (month)", validators=[Optional(), _valid_month], filters=[_stripped],
+    from_month = StringField(_l("From (month)"), validators=[Optional(), _valid_month], filters=[_stripped],
                              description=MONTH_HINT)
-    to_month = StringField("To (month)", validators=[Optional(), _valid_month], filters=[_stripped],
+    to_month = StringField(_l("To (month)"), validators=[Optional(), _valid_month], filters=[_stripped],
                            description=MONTH_HINT)
-    body = SelectField("Oversight body", default="", validate_choice=True)
-    theme = SelectField("What the complaint is about", default="", validate_choice=True)
-    region = SelectField("Region", default="", validate_choice=True)
+    body = SelectField(_l("Oversight body"), default="", validate_choice=True)
+    theme = SelectField(_l("What the complaint is about"), default="", validate_choice=True)
+    region = SelectField(_l("Region"), default="", validate_choice=True)
 
     def __init__(self, args: MultiDict, years: list[int], bodies: list[Body], themes: list[Theme],
-                 regions: list[Region]) -> None:
+                 regions: list[Region], language: str) -> None:
         super().__init__(args)
-        self.period.choices = [(LAST_12_MONTHS, "Last 12 months"), (ALL_TIME, "All time")] + [
+        self.period.choices = [(LAST_12_MONTHS, gettext("Last 12 months")), (ALL_TIME, gettext("All time"))] + [
             (str(year), str(year)) for year in years]
-        self.body.choices = [("", "All bodies")] + [(b.code, b.name) for b in bodies]
-        self.theme.choices = [("", "All subjects")] + [(t.code, t.name) for t in themes]
-        self.region.choices = [("", "All regions")] + [(r.code, r.name) for r in regions]
+        self.body.choices = [("", gettext("All bodies"))] + [(b.code, b.display_name(language)) for b in bodies]
+        self.theme.choices = [("", gettext("All subjects"))] + [(t.code, t.display_name(language)) for t in themes]
+        self.region.choices = [("", gettext("All regions"))] + [(r.code, r.display_name(language)) for r in regions]
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         if self.period.data not in {value for value, _ in self.period.choices}:
             self.period.data = LAST_12_MONTHS  # an old link to a year with no cases is not an error
         valid = super().validate(extra_validators)
         if valid and self.from_month.data and self.to_month.data and self.from_month.data > self.to_month.data:
-            self.to_month.errors = ["The end month must not be before the start month."]
+            self.to_month.errors = [gettext("The end month must not be before the start month.")]
             valid = False
         return valid
 
@@ -82,16 +84,17 @@ class StatisticsFilterForm(Form):
         if first or last:
             return Period(first, last, _custom_label(first, last))
         if self.period.data == ALL_TIME:
-            return Period(None, None, "all time")
+            return Period(None, None, gettext("all time"))
         if self.period.data and self.period.data.isdigit():
             return Period(f"{self.period.data}-01", f"{self.period.data}-12", self.period.data)
         first = _month_before(current_month, 11)
-        return Period(first, current_month, f"the last 12 months ({_month_label(first)} to {_month_label(current_month)})")
+        return Period(first, current_month, gettext("the last 12 months (%(first)s to %(last)s)",
+                                                    first=_month_label(first), last=_month_label(current_month)))
 
 
 def _custom_label(first: str | None, last: str | None) -> str:
     if first and last:
-        return f"{_month_label(first)} to {_month_label(last)}"
+        return gettext("%(first)s to %(last)s", first=_month_label(first), last=_month_label(last))
     if first:
-        return f"{_month_label(first)} onwards"
-    return f"up to {_month_label(last or '')}"
+        return gettext("%(first)s onwards", first=_month_label(first))
+    return gettext("up to %(last)s", last=_month_label(last or ""))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.transparency.cube import (
     ALL,
@@ -52,7 +53,7 @@ DETAIL_COUNTS = ("ack_due", "ratings", *(f"rated_{s}" for s in SATISFACTION_SCOR
                  *(f"outcome_{o}" for o in OUTCOMES), "rec_made", *(f"rec_{r}" for r in REMEDIES))
 MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UNKNOWN = "none"  # the code of the group of cases with no body, theme or region yet
-UNKNOWN_NAMES = ("Not yet with an oversight body", "Not yet classified", "Not stated")
+UNKNOWN_NAMES = (N_("Not yet with an oversight body"), N_("Not yet classified"), N_("Not stated"))
 
 
 @dataclass
@@ -62,6 +63,7 @@ class GroupFigures:
     code: str
     name: str
     counts: dict[str, Figure] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)  # a taxonomy entry's names in other languages
     shares: dict[str, Figure] = field(default_factory=dict)
     days: dict[str, Figure] = field(default_factory=dict)  # medians, in days
     mean_rating: Figure = EMPTY
@@ -119,6 +121,7 @@ class _Group:
     ack_hours: Counter[int] = field(default_factory=Counter)
     close_days: Counter[int] = field(default_factory=Counter)
     body: Body | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_report(query: StatisticsFilter, threshold: int, month_range: tuple[str, str]) -> Report:
@@ -220,7 +223,7 @@ def _dimension_group(dimension: str, key: int | None, rows: dict[int, Any], wher
     row = rows.get(key) if key is not None else None
     if row is None:
         return _Group(UNKNOWN, UNKNOWN_NAMES[DIMENSIONS.index(dimension)], where)
-    return _Group(row.code, row.name, where, body=row if isinstance(row, Body) else None)
+    return _Group(row.code, row.name, where, body=row if isinstance(row, Body) else None, names=row.names)
 
 
 def _add_durations(durations: Durations, overall: _Group, bodies: list[_Group]) -> None:
@@ -240,7 +243,8 @@ def _month_name(month: str) -> str:
 def _publish(section: str, group: _Group, cube: Cube) -> GroupFigures:
     published = cube.read(group.where)
     names = STATUS_COUNTS + (DETAIL_COUNTS if section in ("overall", "body") else ())
-    figures = GroupFigures(code=group.code, name=group.name, counts={n: published.count(n) for n in names})
+    figures = GroupFigures(code=group.code, name=group.name, counts={n: published.count(n) for n in names},
+                           names=group.names)
     figures.shares = {
         "acknowledged_in_time": published.share(["ack_on_time"], "ack_due"),
         "closed_within_target": published.share(["close_on_time"], "close_due"),

@@ -2,26 +2,29 @@
 dictionary. No sign-in and no JavaScript."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_decimal, format_number, format_percent, gettext, ngettext
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from civicwatch.cases.models import Outcome
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.i18n import current_language
 from civicwatch.open_data import OUTCOME_LABELS, download, filter_problem, licence, licence_context, public_caching
 from civicwatch.public_urls import public_url_for
 from civicwatch.publishing.exports import ANSWER_COLUMNS
-from civicwatch.taxonomy.models import Body, Region, Theme
+from civicwatch.taxonomy.models import Body, Region, Theme, display_name
 from civicwatch.taxonomy.queries import all_bodies, all_regions, all_themes, by_code
 from civicwatch.transparency import charts, exports
 from civicwatch.transparency.early_warning import EarlyWarning, early_warning
 from civicwatch.transparency.forms import StatisticsFilterForm
-from civicwatch.transparency.report import Report, build_report
+from civicwatch.transparency.report import UNKNOWN, GroupFigures, Report, build_report
 from civicwatch.transparency.retaliation import retaliation_watch_figures
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 from civicwatch.transparency.statistics import StatisticsFilter, rollup_month_range
@@ -36,28 +39,33 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- figures in words
 
 def _note(figure: Figure) -> str:
-    return figure.note(current_app.config["SMALL_COUNT_THRESHOLD"])
+    """Words for a figure that is not shown, in the page's language (the files keep Figure.note's English)."""
+    if figure.state is FigureState.AT_LEAST:
+        return gettext("at least %(count)s", count=format_number(int(figure.value or 0)))
+    if figure.state is FigureState.SMALL:
+        return gettext("fewer than %(threshold)s", threshold=current_app.config["SMALL_COUNT_THRESHOLD"])
+    if figure.state is FigureState.WITHHELD:
+        return gettext("withheld")
+    return gettext("no data") if figure.state is FigureState.EMPTY else ""
 
 
 @blueprint.app_template_filter("figure_count")
 def figure_count(figure: Figure) -> str:
-    if figure.state is FigureState.AT_LEAST:
-        return f"at least {int(figure.value or 0):,}"
-    return f"{int(figure.value):,}" if figure.shown and figure.value is not None else _note(figure)
+    return format_number(int(figure.value)) if figure.shown and figure.value is not None else _note(figure)
 
 
 @blueprint.app_template_filter("figure_percent")
 def figure_percent(figure: Figure) -> str:
-    return f"{float(figure.value):.0%}" if figure.shown and figure.value is not None else _note(figure)
+    return format_percent(float(figure.value)) if figure.shown and figure.value is not None else _note(figure)
 
 
 @blueprint.app_template_filter("figure_days")
 def figure_days(figure: Figure, whole: bool = False) -> str:
     if not figure.shown or figure.value is None:
         return _note(figure)
-    value = float(figure.value)
-    text = f"{value:.0f}" if whole else f"{value:.1f}"
-    return f"{text} day" if text in ("1", "1.0") else f"{text} days"
+    value = round(float(figure.value), 0 if whole else 1)
+    text = format_decimal(value, "0" if whole else "0.0")
+    return ngettext("%(days)s day", "%(days)s days", int(value) if value.is_integer() else 2, days=text)
 
 
 @blueprint.app_template_filter("figure_reason")
@@ -65,20 +73,44 @@ def figure_reason(figure: Figure) -> str:
     """Why a figure is not published, in a sentence."""
     threshold = current_app.config["SMALL_COUNT_THRESHOLD"]
     if figure.state is FigureState.SMALL:
-        return (f"Between 1 and {threshold - 1} complaints. So few could point to the people who complained, "
-                "so the exact number is not published.")
+        return gettext("Between 1 and %(most)s complaints. So few could point to the people who complained, "
+                       "so the exact number is not published.", most=threshold - 1)
     if figure.state is FigureState.WITHHELD:
-        return (f"Not published: it is worked out from fewer than {threshold} complaints, or with the other "
-                "figures it would let someone work out such a small number.")
+        return gettext("Not published: it is worked out from fewer than %(threshold)s complaints, or with the "
+                       "other figures it would let someone work out such a small number.", threshold=threshold)
     if figure.state is FigureState.AT_LEAST:
-        return ("A sum over months in which some months are not published: it is at least the months that "
-                "are shown.")
+        return gettext("A sum over months in which some months are not published: it is at least the months "
+                       "that are shown.")
     return ""
 
 
 @blueprint.app_template_filter("figure_rating")
 def figure_rating(figure: Figure) -> str:
-    return f"{float(figure.value):.1f} out of 5" if figure.shown and figure.value is not None else _note(figure)
+    if not figure.shown or figure.value is None:
+        return _note(figure)
+    return gettext("%(rating)s out of 5", rating=format_decimal(float(figure.value), "0.0"))
+
+
+@blueprint.app_template_filter("period_name")
+def period_name(code: str) -> str:
+    """A month ('2026-03'), quarter ('2026-Q1') or year ('2026') of the figures, in the page's language."""
+    if "-Q" in code:
+        year, quarter = code.split("-Q")
+        first = (int(quarter) - 1) * 3 + 1
+        return gettext("%(first)s to %(last)s", first=charts.month_abbreviation(first),
+                       last=format_date(dt.date(int(year), first + 2, 1), "MMM y"))
+    if "-" in code:
+        year, month = code.split("-")
+        return format_date(dt.date(int(year), int(month), 1), "MMM y")
+    return code
+
+
+@blueprint.app_template_filter("group_name")
+def group_name(group: GroupFigures) -> str:
+    """A body's, theme's or region's name in the page's language; the group of cases with none, in words."""
+    if group.code == UNKNOWN:
+        return gettext(group.name)
+    return display_name(group.name, group.names, current_language())
 
 
 # ---------------------------------------------------------------- statistics
@@ -110,7 +142,8 @@ def _statistics(args: MultiDict) -> tuple[StatisticsFilterForm, Report, dict[str
     current_month = now.strftime("%Y-%m")
     first_month, _ = rollup_month_range()
     years = list(range(now.year, int((first_month or current_month)[:4]) - 1, -1))
-    form = StatisticsFilterForm(args, years, all_bodies(active_only=False), all_themes(), all_regions())
+    form = StatisticsFilterForm(args, years, all_bodies(active_only=False), all_themes(), all_regions(),
+                                current_language())
     if not form.validate():
         raise FilterError(form)
     period = form.chosen_period(current_month)
@@ -125,35 +158,36 @@ def _statistics(args: MultiDict) -> tuple[StatisticsFilterForm, Report, dict[str
 
 
 def _charts(report: Report, body: Body | None) -> dict[str, Any]:
-    labels = [m.name for m in report.months]
+    labels = [period_name(m.code) for m in report.months]
     months = [m.code for m in report.months]
     threshold = report.threshold
     received = [m.count("received") for m in report.months]
     in_time = [m.share("acknowledged_in_time") for m in report.months]
     target = body.target_acknowledged_share if body is not None else None
-    rows = [(b.name, b.share("acknowledged_in_time"), b.target_acknowledged_share,
+    rows = [(group_name(b), b.share("acknowledged_in_time"), b.target_acknowledged_share,
              b.target_met(b.share("acknowledged_in_time"), b.target_acknowledged_share),
              figure_percent(b.share("acknowledged_in_time")))
             for b in report.bodies if b.target_acknowledged_share is not None]
     return {
         "received": charts.column_chart(
-            "Complaints received each month", "Bar chart of the number of complaints received each month. "
-            "The same figures are in the table below the chart.", months, labels, received, threshold,
-            [_note(f) for f in received]),
+            gettext("Complaints received each month"),
+            gettext("Bar chart of the number of complaints received each month. The same figures are in the "
+                    "table below the chart."), months, labels, received, threshold, [_note(f) for f in received]),
         "quarters": charts.column_chart(
-            "Complaints received each quarter", "Bar chart of the number of complaints received each quarter. "
-            "The same figures are in the table below the chart.", [q.code for q in report.quarters],
-            [q.name for q in report.quarters], [q.count("received") for q in report.quarters], threshold,
-            [figure_count(q.count("received")) for q in report.quarters]),
+            gettext("Complaints received each quarter"),
+            gettext("Bar chart of the number of complaints received each quarter. The same figures are in the "
+                    "table below the chart."), [q.code for q in report.quarters],
+            [period_name(q.code) for q in report.quarters], [q.count("received") for q in report.quarters],
+            threshold, [figure_count(q.count("received")) for q in report.quarters]),
         "in_time": charts.line_chart(
-            "Acknowledged within the deadline, month by month",
-            "Line chart of the share of complaints acknowledged within the deadline, for the complaints "
-            "received each month. The same figures are in the table below the chart.",
+            gettext("Acknowledged within the deadline, month by month"),
+            gettext("Line chart of the share of complaints acknowledged within the deadline, for the complaints "
+                    "received each month. The same figures are in the table below the chart."),
             months, labels, in_time, target, [_note(f) for f in in_time]),
         "targets": charts.target_chart(
-            "Acknowledged within the deadline: each body against its own target",
-            "For each oversight body, a bar shows the share of complaints acknowledged within the deadline "
-            "and a mark shows the body's target. The same figures are in the table below.", rows),
+            gettext("Acknowledged within the deadline: each body against its own target"),
+            gettext("For each oversight body, a bar shows the share of complaints acknowledged within the "
+                    "deadline and a mark shows the body's target. The same figures are in the table below."), rows),
     }
 
 
@@ -164,7 +198,7 @@ def overview() -> ResponseReturnValue:
     except FilterError as error:
         return render_template("transparency/overview.html", form=error.form, report=None), 400
     return render_template("transparency/overview.html", form=form, report=report, charts=_charts(report, context["body"]),
-                           outcomes=[o.value for o in Outcome], outcome_labels=OUTCOME_LABELS,
+                           outcomes=[o.value for o in Outcome],
                            warning=_early_warning(),
                            retaliation=retaliation_watch_figures(current_app.config["SMALL_COUNT_THRESHOLD"]), **context)
 
