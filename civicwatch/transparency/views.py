@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from civicwatch.cases.models import Outcome
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.i18n import current_language
+from civicwatch.i18n import N_, current_language
 from civicwatch.open_data import OUTCOME_LABELS, download, filter_problem, licence, licence_context, public_caching
 from civicwatch.public_urls import public_url_for
 from civicwatch.publishing.exports import ANSWER_COLUMNS
@@ -103,6 +103,20 @@ def period_name(code: str) -> str:
         year, month = code.split("-")
         return format_date(dt.date(int(year), int(month), 1), "MMM y")
     return code
+
+
+@blueprint.app_template_filter("share_words")
+def share_words(share: float) -> str:
+    """A body's target share (0.9) as the page's language writes it (90%)."""
+    return format_percent(share)
+
+
+SUBJECT_KINDS = {"unit": N_("unit"), "post": N_("post")}
+
+
+@blueprint.app_template_filter("subject_kind")
+def subject_kind(kind: str) -> str:
+    return gettext(SUBJECT_KINDS.get(kind, kind))
 
 
 @blueprint.app_template_filter("group_name")

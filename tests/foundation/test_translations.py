@@ -24,9 +24,12 @@ TRANSLATED = ("fr", "kri")
 # What citizens see: their pages, the layout and form pieces those pages use, and the Python that speaks
 # on those pages (form labels and errors, status words, flashes) and by SMS (replies and case news).
 CITIZEN_TEMPLATES = ("templates/base.html", "templates/_forms.html", "templates/errors", "templates/intake",
-                     "templates/public")
+                     "templates/public", "templates/transparency", "templates/publishing/answer.html",
+                     "templates/publishing/published.html")
 CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/sms/replies.py", "civicwatch/messaging/whatsapp.py",
-                  "civicwatch/cases/notifications.py")
+                  "civicwatch/cases/notifications.py", "civicwatch/transparency/views.py",
+                  "civicwatch/transparency/forms.py", "civicwatch/transparency/charts.py",
+                  "civicwatch/transparency/report.py", "civicwatch/open_data.py")
 # What staff see, translated into French page by page: the pages staff use every day first.
 STAFF_TEMPLATES = ("templates/accounts", "templates/audit", "templates/cases", "templates/interfaces",
                    "templates/publishing/staff", "templates/retention",
