@@ -47,8 +47,7 @@ def _default_names() -> dict[str, list[tuple[str, str, dict]]]:
 
 def upgrade():
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("names", sa.JSON(), server_default="{}", nullable=False))
+        op.add_column(table, sa.Column("names", sa.JSON(), server_default="{}", nullable=False))
     bind = op.get_bind()
     for table, entries in _default_names().items():
         rows = sa.table(table, sa.column("code", sa.String), sa.column("name", sa.String), sa.column("names", sa.JSON))
@@ -61,5 +60,7 @@ def upgrade():
 
 def downgrade():
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("names")
+        if op.get_bind().dialect.name == "sqlite":  # SQLite 3.35+ drops a column in place (no copy of a referenced table)
+            op.execute(f"ALTER TABLE {table} DROP COLUMN names")
+        else:
+            op.drop_column(table, "names")

@@ -1,0 +1,61 @@
+"""The public statistics and the published answers in French and Krio: no sentence of the English page is left
+in the translated one, and the taxonomy's names are the reader's language's (or the stored name, for an entry the
+deployment named in one language only)."""
+import html as markup
+import re
+
+import pytest
+
+from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Theme
+
+HEADINGS = {
+    "fr": ("Ce que deviennent les plaintes contre les services de sécurité", "À propos de ces chiffres",
+           "Données ouvertes : téléchargements et leur sens", "La réponse de l'organe"),
+    "kri": ("Wetin de apin to kompleyn bot di sekyuriti savis dem", "Bot dis nomba dem",
+            "Opin data: dawnlod en wetin dem min", "Di bodi in ansa"),
+}
+FRENCH_NAMES = ("Mauvaise conduite", "Autorité indépendante de contrôle de la police")
+
+
+def sentences(page: str) -> set[str]:
+    """The page's words of four or more, text node by text node; the published texts (data) left out."""
+    page = re.sub(r'<(div|p) class="(published-text|answer-summary)">.*?</(div|p)>', "", page, flags=re.S)
+    texts = (" ".join(markup.unescape(text).split()) for text in re.findall(r">([^<]+)<", page))
+    return {text for text in texts if len(text.split()) >= 4}
+
+
+def read(client, language: str, path: str) -> str:
+    client.get(f"/language/{language}")
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", ["fr", "kri"])
+def test_the_public_figures_and_answers_leave_no_english_sentence(client, new_case, publish, language):
+    for _ in range(6):
+        new_case(CaseStatus.CLOSED)
+    case = new_case(CaseStatus.CLOSED)
+    publish(case)
+    paths = ("/transparency?period=all", "/transparency?period=all&body=police_oversight", "/transparency/data",
+             f"/published/{case.reference}", "/published")
+    english = {path: sentences(read(client, "en", path)) for path in paths}
+    translated = {path: read(client, language, path) for path in paths}
+    for path in paths:
+        left = english[path] & sentences(translated[path])
+        assert not left, (path, sorted(left)[:5])
+    pages = "".join(translated.values())
+    assert all(heading in pages for heading in HEADINGS[language])
+    assert "What happens to complaints" not in pages and "Published answers" not in pages
+
+
+def test_a_theme_reads_in_french_and_a_deployment_theme_without_a_french_name_keeps_its_name(client, new_case):
+    new_case(CaseStatus.CLOSED)
+    db.session.add(Theme(code="land_disputes", name="Land disputes", names={"kri": "Land palava"}))
+    db.session.commit()
+    french = read(client, "fr", "/transparency?period=all")
+    assert all(name in french for name in FRENCH_NAMES) and "Misconduct" not in french
+    assert "Land disputes" in french and "Land palava" not in french
+    assert "Land palava" in read(client, "kri", "/transparency?period=all")
