@@ -6,6 +6,7 @@ compiled to .mo in the same folder (committed; tests/foundation/test_translation
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -42,6 +43,11 @@ def N_(message: str) -> str:  # noqa: N802  (the name gettext's tools look for)
     """Mark a string for the catalogs where it is defined; it is translated where it is used, with gettext
     under the reader's locale (an SMS's: force_locale with the phone's language)."""
     return message
+
+
+def display_name(name: str, names: Mapping[str, str] | None, language: str) -> str:
+    """A taxonomy entry's name in `language` when the deployment gave one ({"fr": ...}), else its stored name."""
+    return (names or {}).get(language) or name
 
 
 def register_krio() -> None:

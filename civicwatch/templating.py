@@ -10,10 +10,9 @@ from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import format_number
 
-from civicwatch.i18n import current_language
+from civicwatch.i18n import current_language, display_name
 from civicwatch.open_data import outcome_words
 from civicwatch.public_urls import public_url_for
-from civicwatch.taxonomy.models import display_name
 
 # One pattern in every language (English reads as before), with the month's name in the page's language.
 DATETIME_PATTERN = "dd MMM y, HH:mm 'UTC'"

@@ -10,11 +10,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.extensions import Model
-
-
-def display_name(name: str, names: Mapping[str, str] | None, language: str) -> str:
-    """The name in `language` when the deployment gave one, else the stored name."""
-    return (names or {}).get(language) or name
+from civicwatch.i18n import display_name
 
 
 class Named:

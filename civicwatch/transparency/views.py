@@ -15,11 +15,11 @@ from werkzeug.datastructures import MultiDict
 from civicwatch.cases.models import Outcome
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.i18n import N_, current_language
+from civicwatch.i18n import N_, current_language, display_name
 from civicwatch.open_data import OUTCOME_LABELS, download, filter_problem, licence, licence_context, public_caching
 from civicwatch.public_urls import public_url_for
 from civicwatch.publishing.exports import ANSWER_COLUMNS
-from civicwatch.taxonomy.models import Body, Region, Theme, display_name
+from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.taxonomy.queries import all_bodies, all_regions, all_themes, by_code
 from civicwatch.transparency import charts, exports
 from civicwatch.transparency.early_warning import EarlyWarning, early_warning
