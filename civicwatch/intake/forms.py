@@ -34,6 +34,7 @@ from civicwatch.cases.attachments import (
 )
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import normalise_receipt_code
+from civicwatch.i18n import current_language
 from civicwatch.intake import validation
 from civicwatch.intake.idempotency import IdempotencyKey, form_key, new_form_key
 from civicwatch.intake.operations import Submission
@@ -113,7 +114,7 @@ DANGER_CHOICES = [(DANGER_NOW, _l("Yes")), ("no", _l("No")), ("not_sure", _l("No
 
 def actor_choices() -> list[tuple[str, str]]:
     """The security services to choose from, named in the page's language; kept per process and language."""
-    language = str(get_locale() or "en")
+    language = current_language()
 
     def load() -> list[tuple[str, str]]:
         actors = sorted(all_actors(), key=lambda actor: actor.id)  # the taxonomy's order: police first

@@ -59,3 +59,5 @@ def test_a_theme_reads_in_french_and_a_deployment_theme_without_a_french_name_ke
     assert all(name in french for name in FRENCH_NAMES) and "Misconduct" not in french
     assert "Land disputes" in french and "Land palava" not in french
     assert "Land palava" in read(client, "kri", "/transparency?period=all")
+    report_form = read(client, "fr", "/report")  # the services and areas a citizen chooses from
+    assert "Administration pénitentiaire" in report_form and "Province de l&#39;Est" in report_form
