@@ -33,6 +33,7 @@ from civicwatch.retention import views as retention_views
 from civicwatch.routing import case_views  # noqa: F401  (the case page's routing actions, on the cases blueprint)
 from civicwatch.routing import views as routing_views
 from civicwatch.security_headers import register_security_headers
+from civicwatch.session_cookies import register_session_cookies
 from civicwatch.settings import check_settings
 from civicwatch.sms import staff_views as sms_staff_views
 from civicwatch.sms import views as sms_views
@@ -74,6 +75,7 @@ def create_app(config: object | None = None) -> Flask:
     check_required_settings(app)
     trust_proxies(app)
     bound_request_bodies(app)
+    register_session_cookies(app)
     configure_logging(app)
     register_extensions(app)
     register_languages(app)
@@ -128,7 +130,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def end_database_session(error: BaseException | None) -> None:
-    close_quietly(db.session)
+    # A request that never touched the ORM (the SMS webhook writes outside it) has no session to end.
+    if db.session.registry.has():
+        close_quietly(db.session)
 
 
 def register_blueprints(app: Flask) -> None:

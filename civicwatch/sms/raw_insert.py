@@ -20,9 +20,9 @@ class SingleRowInsert:
     (the SMS webhook). No engine events run, the NUL guard included, so callers pass only checked values:
     str, bytes, int, or aware datetimes (stored as UTCDateTime stores them).
 
-    PostgreSQL: one round trip. The statement runs in autocommit (a client-side switch), on a pool of its
-    own that skips the app pool's pre-ping; when a connection is found dead the pool's idle connections are
-    thrown away and the row is written on a fresh one, which is what the ping would have done. SQLite: the app's pool, and one lock per process for
+    PostgreSQL: one round trip. The statement runs in autocommit (a client-side switch, made once per
+    connection), on a pool of its own that skips the app pool's pre-ping; when a connection is found dead the
+    pool's idle connections are thrown away and the row is written on a fresh one, which is what the ping would have done. SQLite: the app's pool, and one lock per process for
     the write, so that threads queue on it instead of sleeping in SQLite's busy handler.
     """
 
@@ -72,11 +72,9 @@ class SingleRowInsert:
             driver = connection.driver_connection
             assert driver is not None  # None only once the connection is invalidated or closed
             try:
-                driver.autocommit = True
-                try:
-                    connection.cursor().execute(self._sql["%s"], params)
-                finally:
-                    driver.autocommit = False
+                if not driver.autocommit:  # a new connection; this pool's stay in autocommit
+                    driver.autocommit = True
+                connection.cursor().execute(self._sql["%s"], params)
                 return
             except engine.dialect.loaded_dbapi.Error as error:
                 if attempt == 2 or not engine.dialect.is_disconnect(error, driver, None):

@@ -7,6 +7,7 @@ Twilio may have signed (with and without the default port), as in twilio's Reque
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 from urllib.parse import urlparse
@@ -36,10 +37,12 @@ def signed_fields(form: MultiDict[str, str]) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def signed_urls(url: str) -> list[str]:
-    """The URL as configured, then without and with the default port, once each."""
+@functools.lru_cache(maxsize=64)
+def signed_urls(url: str) -> tuple[str, ...]:
+    """The URL as configured, then without and with the default port, once each (a webhook's URL is the same
+    on every request: worked out once)."""
     parsed = urlparse(url)
-    return list(dict.fromkeys((url, remove_port(parsed), add_port(parsed))))
+    return tuple(dict.fromkeys((url, remove_port(parsed), add_port(parsed))))
 
 
 def signature_problem(request: Request, auth_token: str, base_url: str) -> str | None:
