@@ -94,12 +94,12 @@ def remember_submission(key: IdempotencyKey, case_id: int, code: str, extra: dic
     """Record the key with the stored case, in the complaint's own transaction; flushes, so that a concurrent
     submission with the same key fails here (IntegrityError) and not after its case is stored."""
     now = utcnow()
-    erase_expired_receipts(now)
     sealed = json.dumps({"code": code, "extra": extra or {}})
     db.session.add(SubmissionKey(key_hash=key.hash, case_id=case_id, created_at=now,
                                  receipt_encrypted=encrypt_text_under(key.value, sealed),
                                  receipt_until=now + RECEIPT_WINDOW))
     db.session.flush()
+    erase_expired_receipts(now)  # after the flush, which writes the key with the rest so far: one flush, not two
 
 
 def erase_expired_receipts(now: dt.datetime | None = None) -> None:
