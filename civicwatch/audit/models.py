@@ -15,8 +15,9 @@ class AuditEntry(Model):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # seq is unique, so two writers who read the same chain tip cannot both append.
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    # seq is unique, so two writers who read the same chain tip cannot both append. Set before the insert, it is
+    # also the sentinel that lets one INSERT write a transaction's entries (SQLite has no implicit one).
+    seq: Mapped[int] = mapped_column(Integer, unique=True, insert_sentinel=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(64))

@@ -41,8 +41,9 @@ def key_of(case: Case) -> CountKey:
 
 
 def count_new_case(case: Case) -> None:
-    """Count a case just stored. Flushes."""
-    _add({key_of(case): 1})
+    """Count a case just stored (flushed once already, so that it has its row). Its changes since are not flushed
+    first: they touch only its own row, which no other transaction can see yet, so no lock order is at stake."""
+    _upsert_counts({key_of(case): 1})
 
 
 def move_case(before: CountKey, case: Case) -> None:
@@ -58,7 +59,11 @@ def _upsert() -> Callable[[Table], Any]:
 
 
 def _add(changes: dict[CountKey, int]) -> None:
-    db.session.flush()
+    db.session.flush()  # the case's row is written (and locked) before the counts' rows: one lock order for all
+    _upsert_counts(changes)
+
+
+def _upsert_counts(changes: dict[CountKey, int]) -> None:
     insert = _upsert()
     table = _table(CaseCount)
     for (body_id, status), delta in sorted(changes.items()):

@@ -44,7 +44,7 @@ class AssistedReportForm(FlaskForm):
                      description=_l("Only for contact by SMS or WhatsApp. Kept apart from the complaint."))
     consent = BooleanField(_l("I read the consent wording above to the complainant, and they agreed."))
     read_back = BooleanField(_l("I read the complaint back to them and they confirmed it is what they said."))
-    form_key = HiddenField(default=new_form_key, render_kw={"autocomplete": "off"})
+    form_key = HiddenField("", default=new_form_key, render_kw={"autocomplete": "off"})  # as the report form's
     submit = SubmitField(_l("Send the complaint"))
 
     consent_wording = staticmethod(consent_wording)

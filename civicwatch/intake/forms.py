@@ -183,7 +183,8 @@ class ReportForm(FlaskForm):
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     # Made when the form is shown: sending the same form again (a retry after a lost answer) finds the report
     # already stored instead of making a second one. autocomplete=off: a browser must not restore an old one.
-    form_key = HiddenField(default=new_form_key, render_kw={"autocomplete": "off"})
+    # No label is ever shown; an empty one spares WTForms loading its translations from disk on every request.
+    form_key = HiddenField("", default=new_form_key, render_kw={"autocomplete": "off"})
     submit = SubmitField(_l("Send report"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -94,18 +94,21 @@ def remember_submission(key: IdempotencyKey, case_id: int, code: str, extra: dic
     """Record the key with the stored case, in the complaint's own transaction; flushes, so that a concurrent
     submission with the same key fails here (IntegrityError) and not after its case is stored."""
     now = utcnow()
-    erase_expired_receipts(now)
     sealed = json.dumps({"code": code, "extra": extra or {}})
     db.session.add(SubmissionKey(key_hash=key.hash, case_id=case_id, created_at=now,
                                  receipt_encrypted=encrypt_text_under(key.value, sealed),
                                  receipt_until=now + RECEIPT_WINDOW))
-    db.session.flush()
+    erase_expired_receipts(now)  # its flush writes the key with the rest so far: one flush, not two
 
 
 def erase_expired_receipts(now: dt.datetime | None = None) -> None:
-    """Erase receipts past their window (the key stays, so a late retry still finds its case). Flushes only."""
-    db.session.execute(update(SubmissionKey).where(SubmissionKey.receipt_until < (now or utcnow()))
-                       .values(receipt_encrypted=None, receipt_until=None))
+    """Erase receipts past their window (the key stays, so a late retry still finds its case). Flushes only.
+
+    On the session's connection, without the ORM's bulk-update bookkeeping (matching the session's loaded keys
+    against the condition): the commit that follows expires them all anyway."""
+    db.session.flush()
+    db.session.connection().execute(update(SubmissionKey).where(SubmissionKey.receipt_until < (now or utcnow()))
+                                    .values(receipt_encrypted=None, receipt_until=None))
 
 
 def receive_once(key: IdempotencyKey, store: Callable[[], Stored], *,

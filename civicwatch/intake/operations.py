@@ -120,7 +120,6 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
                              created_at=now, detail={"channel": submission.channel.value}))
     for prepared in files:
         save_attachment(case, prepared)
-    db.session.flush()
     record_audit(actor, "case.submit", case, after={
         "reference": case.reference, "channel": submission.channel.value, "attachments": len(files),
         "contact_given": contact is not None, "urgent_by_sender": submission.urgent,

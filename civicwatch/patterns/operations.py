@@ -131,8 +131,14 @@ def update_allegation(case: Case, user: User, allegation: Allegation, fields: Al
 
 def first_allegation(case: Case) -> Allegation | None:
     """A new case's allegation, read from what the classifier and the complainant gave; None if it has one."""
-    if db.session.scalar(select(Allegation.id).where(Allegation.case_id == case.id).limit(1)) is not None:
-        return None
+    return None if _has_allegation(case) else _add_first_allegation(case)
+
+
+def _has_allegation(case: Case) -> bool:
+    return db.session.scalar(select(Allegation.id).where(Allegation.case_id == case.id).limit(1)) is not None
+
+
+def _add_first_allegation(case: Case) -> Allegation:
     allegation = Allegation(case=case, theme=case.theme, actor=case.actor, region=case.region,
                             district=case.district, location_text=case.location_text,
                             incident_date=case.incident_date or (case.created_at or utcnow()).date())
@@ -145,10 +151,10 @@ def first_allegation(case: Case) -> Allegation | None:
 def follow_new_case(case: Case) -> None:
     """After a new case is routed: its first allegation, from what was read of it, and the subjects it names; the
     cases it may repeat or belong with are queued for the worker (comparing texts is too slow for a request)."""
-    first = first_allegation(case)
+    if not _has_allegation(case):  # the case's first time here: it cannot be queued yet
+        _queue(case)  # written with the allegation's flush
+        _add_first_allegation(case)
     propose_subject_links(case)
-    if first is not None:  # the case's first time here: it cannot be queued yet
-        _queue(case)
 
 
 def queue_relation_proposals(case: Case) -> None:
@@ -159,7 +165,6 @@ def queue_relation_proposals(case: Case) -> None:
 
 def _queue(case: Case) -> None:
     db.session.add(PendingRelationProposal(case_id=case.id, created_at=utcnow()))
-    db.session.flush()
 
 
 # ---------------------------------------------------------------- the subject register

@@ -1,0 +1,114 @@
+"""What one POST /report costs in this process: CPU, SQL statements and commits, with an optional profile.
+
+    .venv/bin/python benchmarks/intake_profile.py --only sqlite --reports 200
+    .venv/bin/python benchmarks/intake_profile.py --only postgresql --profile 40
+
+Same set-up as benchmarks/intake.py (production settings, the fixture model active, the default taxonomy and
+routing rules), but the report form is posted through the Flask test client in this process, one report at a
+time: the form's GETs are made first and not timed, then `--reports` text-only reports are posted. Prints CPU ms
+(time.process_time of this process) per report, statements and commits per report, and the load average.
+PostgreSQL runs with fsync on; its server's CPU is not counted here, nor is gunicorn's HTTP parsing.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import intake  # noqa: E402
+from crash import postgres as durable_postgres  # noqa: E402
+from deliver_profile import Counter  # noqa: E402
+
+
+def measure(database_url: str, workdir: Path, model: Path, reports: int, profile_lines: int) -> None:
+    from cryptography.fernet import Fernet
+    from werkzeug.datastructures import MultiDict
+
+    from civicwatch import create_app
+    from civicwatch.extensions import db
+
+    public_url = "http://127.0.0.1:1"
+    os.environ.update(BENCH_WORKDIR=str(workdir), BENCH_DATABASE_URL=database_url,
+                      BENCH_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+                      BENCH_IDENTITY_KEY=Fernet.generate_key().decode(),
+                      BENCH_EVIDENCE_KEY=Fernet.generate_key().decode(), BENCH_PUBLIC_URL=public_url,
+                      CIVICWATCH_ENV="production")
+    durability = intake.prepare_database(model)
+    app = create_app(intake.bench_config())
+    client = app.test_client()
+
+    def forms(count: int, first: int) -> list[MultiDict]:
+        pages = [client.get("/report", base_url=public_url).get_data(as_text=True) for _ in range(count)]
+        return [MultiDict({**intake.hidden_fields(page), **intake.report_fields(first + n)})
+                for n, page in enumerate(pages)]
+
+    def post(fields: MultiDict) -> None:
+        response = client.post("/report", data=fields, base_url=public_url)
+        assert response.status_code == 303, response.status_code
+
+    with app.app_context():
+        for fields in forms(10, 0):  # warm-up: model, templates and caches loaded
+            post(fields)
+        batch = forms(reports, 10)
+        counter = Counter()
+        counter.listen(db.engine)
+        load_before = os.getloadavg()
+        profiler = cProfile.Profile() if profile_lines else None
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        for fields in batch:
+            post(fields)
+        if profiler:
+            profiler.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        n = len(batch)
+        load_after = os.getloadavg()
+        print(f"  {durability}")
+        print(f"  {n} reports: CPU {cpu / n * 1000:.2f} ms/report, wall {wall / n * 1000:.2f} ms/report, "
+              f"{counter.statements / n:.2f} statements/report, {counter.commits / n:.2f} commits/report "
+              f"(load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)", flush=True)
+        if os.environ.get("SHAPES"):
+            for shape, times in counter.shapes.most_common(int(os.environ["SHAPES"])):
+                print(f"  {times / n:6.2f}/report  {shape}")
+        if profiler:
+            profiler.dump_stats(os.environ["DUMP"]) if os.environ.get("DUMP") else None
+            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+                os.environ.get("FILTER", ""), profile_lines)
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument("--profile", type=int, default=0, help="print this many lines of a cProfile (cumulative)")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    args = parser.parse_args()
+    from tests.classify.fixtures import train_fixture_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        model = train_fixture_model(workdir / "trained")
+        if args.only in (None, "sqlite"):
+            print("SQLite")
+            (workdir / "sqlite").mkdir()
+            measure(f"sqlite:///{workdir / 'sqlite' / 'bench.sqlite3'}", workdir / "sqlite", model, args.reports,
+                    args.profile)
+        if args.only in (None, "postgresql"):
+            with durable_postgres() as url:
+                print("PostgreSQL (fsync on)")
+                (workdir / "postgresql").mkdir()
+                measure(url, workdir / "postgresql", model, args.reports, args.profile)
+
+
+if __name__ == "__main__":
+    main()
