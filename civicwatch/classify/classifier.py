@@ -193,8 +193,9 @@ class Classifier:
         rounded = numpy.round(probabilities, 4).tolist()
         urgent = numpy.round(urgency[:, 0], 4).tolist() if urgency is not None else [None] * len(docs)
         actor_rows = actors.tolist() if actors is not None else [None] * len(docs)
-        return [self._read(doc, rounded[row], familiar[row], urgent[row], actor_rows[row])
-                for row, doc in enumerate(docs)]
+        mentions = self.gazetteer.mentions_many(docs)
+        return [self._read(mentions[row], rounded[row], familiar[row], urgent[row], actor_rows[row])
+                for row in range(len(docs))]
 
     def _raw_scores(self, docs: list[Doc]) -> dict[str, numpy.ndarray]:
         """Each component's scores (its own label order) and the smoothed head's log posteriors, with the
@@ -269,9 +270,9 @@ class Classifier:
         hits = numpy.bincount(owners, weights=known[positions] == words, minlength=len(docs))
         return numpy.divide(hits, lengths, out=numpy.zeros(len(docs), dtype="float64"), where=lengths > 0)
 
-    def _read(self, doc: Doc, probabilities: list[float], familiar: bool, urgency_score: float | None,
-              actors: list[float] | None) -> Classification:
-        """One doc's answer from its rounded theme probabilities and urgency score."""
+    def _read(self, mentions: Mapping[str, list[tuple[str, int]]], probabilities: list[float], familiar: bool,
+              urgency_score: float | None, actors: list[float] | None) -> Classification:
+        """One doc's answer from its gazetteer mentions, rounded theme probabilities and urgency score."""
         scores = dict(zip(self._theme_columns, probabilities, strict=True))
         best = max(self.labels, key=scores.__getitem__)
         theme: str | None = best
@@ -284,7 +285,6 @@ class Classifier:
         # may pass; the flag would then mean nothing, so it is left to the person who reads it.
         urgent = familiar and urgency_score is not None and self.urgency_threshold is not None and (
             urgency_score >= self.urgency_threshold)
-        mentions = self.gazetteer.mentions(doc)
         places = self.gazetteer.places(mentions)
         probabilities_by_code = dict(zip(self.actor_codes, actors, strict=True)) if actors is not None else None
         actor = choose_actor(mentions, probabilities_by_code, self.actor_thresholds)

@@ -15,8 +15,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
+import numpy
 from spacy.attrs import SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -171,21 +172,20 @@ class Gazetteer:
             self._fuzzy_cache[word] = found
         return found
 
-    def _corrected(self, doc: Doc) -> Doc:
-        """The doc itself, or a copy with misspelt term words replaced (matched on lower-case forms)."""
-        lowers = cast(list[int], token_columns(doc)[:, 0].tolist())
-        unsure = set(lowers) - self._no_correction  # usually empty: every word of the text was seen before
-        if not unsure:
-            return doc
+    def _corrections(self, words: numpy.ndarray) -> dict[int, str]:
+        """The term word each of these lower-case forms (string hashes) is a misspelling of, for those that are."""
         corrections: dict[int, str] = {}
+        unsure = set(numpy.unique(words).tolist()) - self._no_correction  # usually empty: every word seen before
         for word in unsure:
             replacement = self._correct_hash(word)
             if replacement is not None:
                 corrections[word] = replacement
-        if not corrections:
-            return doc
+        return corrections
+
+    def _corrected(self, doc: Doc, corrections: Mapping[int, str]) -> Doc:
+        """A copy of the doc with its misspelt term words replaced (matched on lower-case forms)."""
         strings = self.vocab.strings
-        words = [corrections.get(word) or strings[word] for word in lowers]
+        words = [corrections.get(word) or strings[word] for word in token_columns(doc)[:, 0].tolist()]
         return Doc(self.vocab, words=words, spaces=[bool(space) for space in doc.to_array([SPACY]).reshape(-1)])
 
     def _correct_hash(self, word: int) -> str | None:
@@ -203,7 +203,24 @@ class Gazetteer:
 
         The three kinds of actor words compete for the same tokens: in "military officer" or "police
         station" the compound wins over "officer" or "station"."""
-        target = self._corrected(doc)
+        return self.mentions_many([doc])[0]
+
+    def mentions_many(self, docs: list[Doc]) -> list[dict[str, list[tuple[str, int]]]]:
+        """mentions() of each doc, with the misspellings looked up once for the whole batch."""
+        if not docs:
+            return []
+        lowers = numpy.concatenate([token_columns(doc)[:, 0] for doc in docs])
+        corrections = self._corrections(lowers)
+        misspelt: set[int] = set()
+        if corrections:
+            owners = numpy.repeat(numpy.arange(len(docs)), [len(doc) for doc in docs])
+            wrong = numpy.fromiter(corrections, dtype="uint64", count=len(corrections))
+            misspelt = set(owners[numpy.isin(lowers, wrong)].tolist())
+        return [self._mentions(doc, self._corrected(doc, corrections) if i in misspelt else doc)
+                for i, doc in enumerate(docs)]
+
+    def _mentions(self, doc: Doc, target: Doc) -> dict[str, list[tuple[str, int]]]:
+        """The mentions in a doc, whose words with their misspellings corrected are `target`'s."""
         spans: dict[str, list[tuple[int, int, str, str]]] = {"actor": [], "district": [], "region": []}
         matches = list(self.matcher(target))
         if len(self.capitals_matcher):
@@ -238,6 +255,8 @@ class Gazetteer:
 def _longest_first(spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """spaCy's filter_spans on (start, end, kind, code) tuples: the longest spans win, then the earliest; the
     survivors in text order."""
+    if len(spans) < 2:
+        return spans
     kept: list[tuple[int, int, str, str]] = []
     taken: set[int] = set()
     for span in sorted(spans, key=lambda span: (span[1] - span[0], -span[0]), reverse=True):
