@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -203,12 +203,12 @@ class Gazetteer:
 
         The three kinds of actor words compete for the same tokens: in "military officer" or "police
         station" the compound wins over "officer" or "station"."""
-        return self.mentions_many([doc])[0]
+        return next(self.mentions_many([doc]))
 
-    def mentions_many(self, docs: list[Doc]) -> list[dict[str, list[tuple[str, int]]]]:
-        """mentions() of each doc, with the misspellings looked up once for the whole batch."""
+    def mentions_many(self, docs: list[Doc]) -> Iterator[dict[str, list[tuple[str, int]]]]:
+        """mentions() of each doc in turn, with the misspellings looked up once for the whole batch."""
         if not docs:
-            return []
+            return
         lowers = numpy.concatenate([token_columns(doc)[:, 0] for doc in docs])
         corrections = self._corrections(lowers)
         misspelt: set[int] = set()
@@ -216,8 +216,8 @@ class Gazetteer:
             owners = numpy.repeat(numpy.arange(len(docs)), [len(doc) for doc in docs])
             wrong = numpy.fromiter(corrections, dtype="uint64", count=len(corrections))
             misspelt = set(owners[numpy.isin(lowers, wrong)].tolist())
-        return [self._mentions(doc, self._corrected(doc, corrections) if i in misspelt else doc)
-                for i, doc in enumerate(docs)]
+        for i, doc in enumerate(docs):
+            yield self._mentions(doc, self._corrected(doc, corrections) if i in misspelt else doc)
 
     def _mentions(self, doc: Doc, target: Doc) -> dict[str, list[tuple[str, int]]]:
         """The mentions in a doc, whose words with their misspellings corrected are `target`'s."""
