@@ -27,6 +27,7 @@ from civicwatch.classify.actors import most_mentioned
 from civicwatch.classify.architectures import token_columns
 
 ACTOR_KINDS = ("actor", "actor_generic", "actor_place")
+_FOUND_KINDS = ACTOR_KINDS + ("district", "region")
 FUZZY_MIN_LENGTH = 5
 # Five-letter words are too often real words one letter away from a term ("mayor", "major"): for them
 # only a dropped, added or swapped letter counts.
@@ -121,14 +122,14 @@ class Gazetteer:
         self.common_words = frozenset(word.lower() for word in common_words)
         self.matcher = PhraseMatcher(vocab, attr="LOWER")
         self.capitals_matcher = PhraseMatcher(vocab, attr="ORTH")
-        self._match_keys: dict[int, tuple[str, str]] = {}
+        self._match_keys: dict[int, tuple[str, str, str]] = {}  # match id: (the kinds it competes with, kind, code)
         term_words: set[str] = set()
         for kind, table in (("actor", terms.actors), ("actor_generic", terms.actor_generic),
                             ("actor_place", terms.actor_places), ("district", terms.districts),
                             ("region", terms.regions)):
             for code, values in table.items():
                 key = f"{kind}\x1f{code}"
-                self._match_keys[vocab.strings.add(key)] = (kind, code)
+                self._match_keys[vocab.strings.add(key)] = ("actor" if kind in ACTOR_KINDS else kind, kind, code)
                 spellings = {value.strip() for value in values if value.strip()}
                 capitals = [make_doc(value) for value in sorted(v for v in spellings if is_capitals_term(v))]
                 patterns = [make_doc(value) for value in sorted({v.lower() for v in spellings
@@ -141,6 +142,7 @@ class Gazetteer:
                 for pattern in patterns:
                     term_words.update(token.lower_ for token in pattern)
         self.term_words = frozenset(term_words)
+        self._has_capitals = len(self.capitals_matcher) > 0
         self._fuzzy_index: dict[str, set[str]] = {}
         for word in self.term_words:
             if len(word) >= FUZZY_MIN_LENGTH and word.isalpha():
@@ -221,14 +223,16 @@ class Gazetteer:
 
     def _mentions(self, doc: Doc, target: Doc) -> dict[str, list[tuple[str, int]]]:
         """The mentions in a doc, whose words with their misspellings corrected are `target`'s."""
+        found: dict[str, list[tuple[str, int]]] = {kind: [] for kind in _FOUND_KINDS}
+        matches = self.matcher(target)
+        if self._has_capitals:
+            matches = matches + self.capitals_matcher(doc)
+        if not matches:
+            return found
         spans: dict[str, list[tuple[int, int, str, str]]] = {"actor": [], "district": [], "region": []}
-        matches = list(self.matcher(target))
-        if len(self.capitals_matcher):
-            matches += self.capitals_matcher(doc)
         for match_id, start, end in matches:
-            kind, code = self._match_keys[match_id]
-            spans["actor" if kind in ACTOR_KINDS else kind].append((start, end, kind, code))
-        found: dict[str, list[tuple[str, int]]] = {kind: [] for kind in ACTOR_KINDS + ("district", "region")}
+            group, kind, code = self._match_keys[match_id]
+            spans[group].append((start, end, kind, code))
         for candidates in spans.values():
             for start, _, kind, code in _longest_first(candidates):
                 found[kind].append((code, start))
