@@ -49,6 +49,8 @@ def most_mentioned(mentions: Sequence[Mention], tie_break: Mapping[str, float] |
     """The code mentioned most often; on a tie the classifier's more likely one, then the first mentioned."""
     if not mentions:
         return None
+    if len(mentions) == 1:
+        return mentions[0][0]
     counts = Counter(code for code, _ in mentions)
     first: dict[str, int] = {}
     for code, position in mentions:

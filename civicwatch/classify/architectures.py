@@ -128,23 +128,18 @@ def _char_keys(model: Model, doc: Doc, words: list[numpy.ndarray]) -> tuple[nump
     return table[index], per_text
 
 
-def _weigh_many(texts: list[numpy.ndarray], sublinear: bool, norm: float) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
-    """Each text's distinct keys (sorted) with their weights (see _weigh_flat)."""
-    lengths = numpy.asarray([len(keys) for keys in texts], dtype="int64")
-    keys = numpy.concatenate(texts) if lengths.sum() else numpy.zeros((0,), dtype="uint64")
-    return _weigh_flat(keys, lengths, sublinear, norm)
-
-
 def _weigh_flat(keys: numpy.ndarray, lengths: numpy.ndarray, sublinear: bool,
-                norm: float) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
-    """Each text's distinct keys (sorted) with their weights, counted for the whole batch at once instead of a
-    numpy.unique per text (`keys` holds every text's keys one text after another; `keys` is sorted in place).
-    Each text's sum of squares is still taken over that text's values alone (numpy's pairwise sum depends on
-    the array), so the values are exactly those of a text weighed alone."""
+                norm: float) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """Each text's distinct keys (sorted) with their weights, flattened, and each text's number of distinct keys;
+    counted for the whole batch at once instead of a numpy.unique per text (`keys` holds every text's keys one
+    text after another; `keys` is sorted in place). Each text's sum of squares is still taken over that text's
+    values alone (numpy's pairwise sum depends on the array), so the values are exactly those of a text weighed
+    alone."""
     if not lengths.sum():
-        return [(numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32")) for _ in lengths]
+        return numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32"), numpy.zeros(len(lengths), "int64")
     if len(lengths) == 1:
-        return [_weigh_one(keys, sublinear, norm)]
+        keys, values = _weigh_one(keys, sublinear, norm)
+        return keys, values, numpy.asarray([len(keys)], dtype="int64")
     ends = numpy.cumsum(lengths).tolist()
     for begin, end in zip([0, *ends[:-1]], ends, strict=True):
         keys[begin:end].sort()
@@ -154,14 +149,15 @@ def _weigh_flat(keys: numpy.ndarray, lengths: numpy.ndarray, sublinear: bool,
     starts = numpy.flatnonzero(first)
     values = numpy.diff(numpy.append(starts, len(keys))).astype("float32")
     keys, owners = keys[starts], owners[starts]
-    bounds = numpy.searchsorted(owners, numpy.arange(len(lengths) + 1)).tolist()
-    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    bounds = numpy.searchsorted(owners, numpy.arange(len(lengths) + 1))
     if sublinear:
         values = 1.0 + numpy.log(values)
         squares = values * values
-        scales = [norm / math.sqrt(float(squares[begin:end].sum())) if end > begin else 1.0 for begin, end in spans]
+        edges = bounds.tolist()
+        scales = [norm / math.sqrt(float(squares[begin:end].sum())) if end > begin else 1.0
+                  for begin, end in zip(edges[:-1], edges[1:], strict=True)]
         values *= numpy.repeat(numpy.asarray(scales, dtype="float32"), numpy.diff(bounds))
-    return [(keys[begin:end], values[begin:end]) for begin, end in spans]
+    return keys, values, numpy.diff(bounds)
 
 
 def _weigh_one(keys: numpy.ndarray, sublinear: bool, norm: float) -> tuple[numpy.ndarray, numpy.ndarray]:
@@ -185,25 +181,45 @@ def _signature(attrs: dict[str, Any]) -> tuple[Hashable, ...]:
             attrs["sublinear"], attrs["char_weight"])
 
 
+def _flat_features(model: Model, docs: list[Doc]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """Every doc's feature keys and values (its word features, then its character features), flattened, and each
+    doc's number of features, computed for the whole batch at once."""
+    attrs = model.attrs
+    words = [numpy.ascontiguousarray(token_columns(doc)[:, 0]) for doc in docs]
+    word_keys = [_word_keys(model, w) for w in words]
+    lengths = numpy.asarray([len(keys) for keys in word_keys], dtype="int64")
+    flat = numpy.concatenate(word_keys) if lengths.sum() else numpy.zeros((0,), dtype="uint64")
+    keys, values, counts = _weigh_flat(flat, lengths, attrs["sublinear"], 1.0)
+    if not (attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and attrs["char_weight"] > 0):
+        return keys, values, counts
+    char_keys, char_values, char_counts = _weigh_flat(*_char_keys(model, docs[0], words), attrs["sublinear"],
+                                                      attrs["char_weight"])
+    # Interleaved text by text: each doc's word features, then its character features.
+    totals = counts + char_counts
+    out_starts = numpy.cumsum(totals) - totals
+    word_at = numpy.arange(len(keys)) + numpy.repeat(out_starts - (numpy.cumsum(counts) - counts), counts)
+    char_at = numpy.arange(len(char_keys)) + numpy.repeat(out_starts + counts - (numpy.cumsum(char_counts) - char_counts),
+                                                          char_counts)
+    all_keys = numpy.empty(int(totals.sum()), dtype="uint64")
+    all_values = numpy.empty(len(all_keys), dtype="float32")
+    all_keys[word_at], all_keys[char_at] = keys, char_keys
+    all_values[word_at], all_values[char_at] = values, char_values
+    return all_keys, all_values, totals
+
+
 def _docs_features(model: Model, docs: list[Doc]) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
     """Each doc's feature keys and values; kept on the doc, so the theme, urgency and actor classifiers
     (same feature settings) and every training epoch compute them once. Missing ones are computed for the
     whole batch at once."""
-    attrs = model.attrs
-    signature = _signature(attrs)
+    signature = _signature(model.attrs)
     # spaCy types Doc.user_data as dict[str, Any], but it takes any hashable key (spaCy's own are tuples)
     stores = [cast(dict[Hashable, Any], doc.user_data) for doc in docs]
     missing = [i for i, store in enumerate(stores) if signature not in store]
     if missing:
-        words = [numpy.ascontiguousarray(token_columns(docs[i])[:, 0]) for i in missing]
-        word_features = _weigh_many([_word_keys(model, w) for w in words], attrs["sublinear"], 1.0)
-        if attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and attrs["char_weight"] > 0:
-            char_keys, char_lengths = _char_keys(model, docs[missing[0]], words)
-            char_features = _weigh_flat(char_keys, char_lengths, attrs["sublinear"], attrs["char_weight"])
-            word_features = [(numpy.concatenate([wk, ck]), numpy.concatenate([wv, cv]))
-                             for (wk, wv), (ck, cv) in zip(word_features, char_features, strict=True)]
-        for i, features in zip(missing, word_features, strict=True):
-            stores[i][signature] = features
+        keys, values, lengths = _flat_features(model, [docs[i] for i in missing])
+        edges = numpy.cumsum(lengths).tolist()
+        for i, begin, end in zip(missing, [0, *edges[:-1]], edges, strict=True):
+            stores[i][signature] = (keys[begin:end], values[begin:end])
     return [store[signature] for store in stores]
 
 
@@ -325,6 +341,9 @@ class FusedLinear:
 
     def features_of(self, docs: list[Doc]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
         """Every doc's feature keys and values, flattened, and each doc's number of features."""
+        signature = _signature(self.features.attrs)
+        if not any(signature in doc.user_data for doc in docs):
+            return _flat_features(self.features, docs)  # new docs (classifying): computed flat, not kept
         features = _docs_features(self.features, docs)
         lengths = numpy.asarray([len(keys) for keys, _ in features], dtype="int64")
         if not lengths.sum():

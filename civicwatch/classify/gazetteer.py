@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
+import numpy
 from spacy.attrs import SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -26,6 +27,7 @@ from civicwatch.classify.actors import most_mentioned
 from civicwatch.classify.architectures import token_columns
 
 ACTOR_KINDS = ("actor", "actor_generic", "actor_place")
+_FOUND_KINDS = ACTOR_KINDS + ("district", "region")
 FUZZY_MIN_LENGTH = 5
 # Five-letter words are too often real words one letter away from a term ("mayor", "major"): for them
 # only a dropped, added or swapped letter counts.
@@ -120,14 +122,14 @@ class Gazetteer:
         self.common_words = frozenset(word.lower() for word in common_words)
         self.matcher = PhraseMatcher(vocab, attr="LOWER")
         self.capitals_matcher = PhraseMatcher(vocab, attr="ORTH")
-        self._match_keys: dict[int, tuple[str, str]] = {}
+        self._match_keys: dict[int, tuple[str, str, str]] = {}  # match id: (the kinds it competes with, kind, code)
         term_words: set[str] = set()
         for kind, table in (("actor", terms.actors), ("actor_generic", terms.actor_generic),
                             ("actor_place", terms.actor_places), ("district", terms.districts),
                             ("region", terms.regions)):
             for code, values in table.items():
                 key = f"{kind}\x1f{code}"
-                self._match_keys[vocab.strings.add(key)] = (kind, code)
+                self._match_keys[vocab.strings.add(key)] = ("actor" if kind in ACTOR_KINDS else kind, kind, code)
                 spellings = {value.strip() for value in values if value.strip()}
                 capitals = [make_doc(value) for value in sorted(v for v in spellings if is_capitals_term(v))]
                 patterns = [make_doc(value) for value in sorted({v.lower() for v in spellings
@@ -140,6 +142,7 @@ class Gazetteer:
                 for pattern in patterns:
                     term_words.update(token.lower_ for token in pattern)
         self.term_words = frozenset(term_words)
+        self._has_capitals = len(self.capitals_matcher) > 0
         self._fuzzy_index: dict[str, set[str]] = {}
         for word in self.term_words:
             if len(word) >= FUZZY_MIN_LENGTH and word.isalpha():
@@ -171,21 +174,20 @@ class Gazetteer:
             self._fuzzy_cache[word] = found
         return found
 
-    def _corrected(self, doc: Doc) -> Doc:
-        """The doc itself, or a copy with misspelt term words replaced (matched on lower-case forms)."""
-        lowers = cast(list[int], token_columns(doc)[:, 0].tolist())
-        unsure = set(lowers) - self._no_correction  # usually empty: every word of the text was seen before
-        if not unsure:
-            return doc
+    def _corrections(self, words: numpy.ndarray) -> dict[int, str]:
+        """The term word each of these lower-case forms (string hashes) is a misspelling of, for those that are."""
         corrections: dict[int, str] = {}
+        unsure = set(numpy.unique(words).tolist()) - self._no_correction  # usually empty: every word seen before
         for word in unsure:
             replacement = self._correct_hash(word)
             if replacement is not None:
                 corrections[word] = replacement
-        if not corrections:
-            return doc
+        return corrections
+
+    def _corrected(self, doc: Doc, corrections: Mapping[int, str]) -> Doc:
+        """A copy of the doc with its misspelt term words replaced (matched on lower-case forms)."""
         strings = self.vocab.strings
-        words = [corrections.get(word) or strings[word] for word in lowers]
+        words = [corrections.get(word) or strings[word] for word in token_columns(doc)[:, 0].tolist()]
         return Doc(self.vocab, words=words, spaces=[bool(space) for space in doc.to_array([SPACY]).reshape(-1)])
 
     def _correct_hash(self, word: int) -> str | None:
@@ -203,15 +205,34 @@ class Gazetteer:
 
         The three kinds of actor words compete for the same tokens: in "military officer" or "police
         station" the compound wins over "officer" or "station"."""
-        target = self._corrected(doc)
+        return next(self.mentions_many([doc]))
+
+    def mentions_many(self, docs: list[Doc]) -> Iterator[dict[str, list[tuple[str, int]]]]:
+        """mentions() of each doc in turn, with the misspellings looked up once for the whole batch."""
+        if not docs:
+            return
+        lowers = numpy.concatenate([token_columns(doc)[:, 0] for doc in docs])
+        corrections = self._corrections(lowers)
+        misspelt: set[int] = set()
+        if corrections:
+            owners = numpy.repeat(numpy.arange(len(docs)), [len(doc) for doc in docs])
+            wrong = numpy.fromiter(corrections, dtype="uint64", count=len(corrections))
+            misspelt = set(owners[numpy.isin(lowers, wrong)].tolist())
+        for i, doc in enumerate(docs):
+            yield self._mentions(doc, self._corrected(doc, corrections) if i in misspelt else doc)
+
+    def _mentions(self, doc: Doc, target: Doc) -> dict[str, list[tuple[str, int]]]:
+        """The mentions in a doc, whose words with their misspellings corrected are `target`'s."""
+        found: dict[str, list[tuple[str, int]]] = {kind: [] for kind in _FOUND_KINDS}
+        matches = self.matcher(target)
+        if self._has_capitals:
+            matches = matches + self.capitals_matcher(doc)
+        if not matches:
+            return found
         spans: dict[str, list[tuple[int, int, str, str]]] = {"actor": [], "district": [], "region": []}
-        matches = list(self.matcher(target))
-        if len(self.capitals_matcher):
-            matches += self.capitals_matcher(doc)
         for match_id, start, end in matches:
-            kind, code = self._match_keys[match_id]
-            spans["actor" if kind in ACTOR_KINDS else kind].append((start, end, kind, code))
-        found: dict[str, list[tuple[str, int]]] = {kind: [] for kind in ACTOR_KINDS + ("district", "region")}
+            group, kind, code = self._match_keys[match_id]
+            spans[group].append((start, end, kind, code))
         for candidates in spans.values():
             for start, _, kind, code in _longest_first(candidates):
                 found[kind].append((code, start))
@@ -238,6 +259,8 @@ class Gazetteer:
 def _longest_first(spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """spaCy's filter_spans on (start, end, kind, code) tuples: the longest spans win, then the earliest; the
     survivors in text order."""
+    if len(spans) < 2:
+        return spans
     kept: list[tuple[int, int, str, str]] = []
     taken: set[int] = set()
     for span in sorted(spans, key=lambda span: (span[1] - span[0], -span[0]), reverse=True):

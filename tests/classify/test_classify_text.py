@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicwatch.classify.text import MAX_CHARS, has_words, prepare_text, split_key
+from civicwatch.classify.text import MAX_CHARS, has_words, prepare_text, prepare_texts, split_key
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,11 @@ def folded_everywhere(text: str) -> str:
 def test_spaces_are_made_single_whether_or_not_the_text_needs_it(text: str) -> None:
     """The shortcut for texts without a run to fold gives what folding every run would."""
     assert prepare_text(text) == folded_everywhere(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet=st.sampled_from(list("aab1_ \x00\x07é😀.")), max_size=12), st.none(),
+                          st.binary(max_size=6)), max_size=30))
+def test_a_batch_is_prepared_as_each_text_alone(texts: list[object]) -> None:
+    """Texts in a batch (empty ones side by side, runs at a text's start or end) are cleaned as they are alone."""
+    assert prepare_texts(texts) == [prepare_text(text) for text in texts]
