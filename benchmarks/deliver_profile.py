@@ -50,6 +50,17 @@ class Counter:
         event.listen(engine, "before_cursor_execute", statement)
         event.listen(engine, "commit", commit)
 
+    def print_details(self, n: int, unit: str, profiler: cProfile.Profile | None, profile_lines: int) -> None:
+        """The commonest statement shapes per `unit` (SHAPES=count) and the profile, if either was asked for."""
+        if os.environ.get("SHAPES"):
+            for shape, times in self.shapes.most_common(int(os.environ["SHAPES"])):
+                print(f"  {times / n:6.2f}/{unit}  {shape}")
+        if profiler:
+            if os.environ.get("DUMP"):
+                profiler.dump_stats(os.environ["DUMP"])
+            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+                os.environ.get("FILTER", ""), profile_lines)
+
 
 def measure(database_url: str, workdir: Path, model_dir: Path, texts: int, profile_lines: int) -> None:
     from cryptography.fernet import Fernet
@@ -100,11 +111,7 @@ def measure(database_url: str, workdir: Path, model_dir: Path, texts: int, profi
           f"({n / wall:.0f} texts/s), {counter.statements / n:.2f} statements/text, "
           f"{counter.commits / n:.2f} commits/text (load average {sms_webhook._load(load_before)} before, "
           f"{sms_webhook._load(os.getloadavg())} after)", flush=True)
-    if os.environ.get("SHAPES"):
-        for shape, times in counter.shapes.most_common(int(os.environ["SHAPES"])):
-            print(f"  {times / n:6.2f}/text  {shape}")
-    if profiler:
-        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(os.environ.get("FILTER", ""), profile_lines)
+    counter.print_details(n, "text", profiler, profile_lines)
     with app.app_context():
         db.engine.dispose()
 

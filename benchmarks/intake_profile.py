@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import os
-import pstats
 import sys
 import tempfile
 import time
@@ -27,6 +26,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import intake  # noqa: E402
 from crash import postgres as durable_postgres  # noqa: E402
 from deliver_profile import Counter  # noqa: E402
+
+from tests.classify.fixtures import train_fixture_model  # noqa: E402
 
 
 def measure(database_url: str, workdir: Path, model: Path, reports: int, profile_lines: int) -> None:
@@ -77,13 +78,7 @@ def measure(database_url: str, workdir: Path, model: Path, reports: int, profile
         print(f"  {n} reports: CPU {cpu / n * 1000:.2f} ms/report, wall {wall / n * 1000:.2f} ms/report, "
               f"{counter.statements / n:.2f} statements/report, {counter.commits / n:.2f} commits/report "
               f"(load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)", flush=True)
-        if os.environ.get("SHAPES"):
-            for shape, times in counter.shapes.most_common(int(os.environ["SHAPES"])):
-                print(f"  {times / n:6.2f}/report  {shape}")
-        if profiler:
-            profiler.dump_stats(os.environ["DUMP"]) if os.environ.get("DUMP") else None
-            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
-                os.environ.get("FILTER", ""), profile_lines)
+        counter.print_details(n, "report", profiler, profile_lines)
         db.engine.dispose()
 
 
@@ -93,8 +88,6 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="print this many lines of a cProfile (cumulative)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
-    from tests.classify.fixtures import train_fixture_model
-
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         model = train_fixture_model(workdir / "trained")
