@@ -126,7 +126,7 @@ def main() -> None:
         workdir = Path(tmp)
         model_dir = sms_webhook.prepare_model(workdir)
         if args.only in (None, "sqlite"):
-            print("SQLite (WAL, synchronous=NORMAL)")
+            print("SQLite (WAL, synchronous=FULL)")
             (workdir / "sqlite").mkdir()
             measure(f"sqlite:///{workdir / 'bench.sqlite3'}", workdir / "sqlite", model_dir, args.texts, args.profile)
         if args.only in (None, "postgresql"):
