@@ -35,8 +35,7 @@ def commits_during(action) -> tuple[int, object]:
 
 
 def test_texts_are_answered_a_batch_per_transaction(send_text, clock):
-    """SQLite (one writer at a time anyway): a batch of texts per commit. PostgreSQL: one text per commit, so
-    that a worker never holds the row locks of many cases while web reports wait for them."""
+    """A batch of texts per commit (smaller on PostgreSQL, where web reports may wait for a batch's row locks)."""
     for phone in PHONES:
         acknowledged(send_text(REPORT, phone))
     commits, report = commits_during(process_inbox)
