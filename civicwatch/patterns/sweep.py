@@ -1,7 +1,7 @@
 """The pattern jobs of the `deliver` workers. The pattern alerts: find the clusters above PATTERN_RULES and raise or
 update their alerts, in one transaction, when a worker starts and then every PATTERN_SWEEP_MINUTES (and by
-`civicwatch patterns detect`). Related cases: propose those of the new cases that routing queued, each case
-claimed, proposed and committed on its own, exactly once however many workers run (and by `civicwatch patterns
+`civicwatch patterns detect`). Related cases: propose those of the new cases that routing queued, a batch of cases
+claimed, proposed and committed together, each exactly once however many workers run (and by `civicwatch patterns
 relate`)."""
 from __future__ import annotations
 
@@ -32,42 +32,44 @@ def detect_patterns() -> AlertReport:
     return report
 
 
-def claim_queued_case() -> int | None:
-    """The oldest queued case no other worker holds, taken off the queue in this transaction; None if there is
-    none. The row is deleted here and the proposals are committed with the deletion: a crash in between leaves it
-    queued, and a second worker either skips the locked row (PostgreSQL) or deletes nothing (SQLite's one
-    writer), so no case is proposed twice."""
-    query = select(PendingRelationProposal.case_id).order_by(PendingRelationProposal.created_at,
-                                                             PendingRelationProposal.case_id).limit(1)
+# Queued cases proposed per transaction: one claim, one audit chain link and one commit for all of them.
+PROPOSE_BATCH = 10
+
+
+def claim_queued_cases(limit: int) -> list[int]:
+    """Up to `limit` of the oldest queued cases no other worker holds, taken off the queue in this transaction,
+    in one statement. The rows are deleted here and the proposals are committed with the deletion: a crash in
+    between leaves them queued, and a second worker either skips the locked rows (PostgreSQL) or, as the DELETE
+    takes SQLite's one write lock before it reads, finds them gone; so no case is proposed twice."""
+    oldest = select(PendingRelationProposal.case_id).order_by(PendingRelationProposal.created_at,
+                                                              PendingRelationProposal.case_id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    case_id = db.session.scalar(query)
-    if case_id is None:
-        return None
-    gone = db.session.execute(delete(PendingRelationProposal).where(PendingRelationProposal.case_id == case_id))
-    return case_id if gone.rowcount == 1 else None  # type: ignore[attr-defined]
+        oldest = oldest.with_for_update(skip_locked=True)
+    return sorted(db.session.scalars(
+        delete(PendingRelationProposal).where(PendingRelationProposal.case_id.in_(oldest.scalar_subquery()))
+        .returning(PendingRelationProposal.case_id)
+    ))
 
 
 def propose_queued_relations(limit: int = 50) -> int:
-    """Propose the related cases of up to `limit` queued cases, each in its own transaction; returns how many.
-    Database errors are raised (the worker tries again on its next round); a proposal that fails otherwise is
-    logged and the case leaves the queue, as a failing step of routing would."""
+    """Propose the related cases of up to `limit` queued cases, a batch per transaction; returns how many.
+    Database errors are raised (the worker tries again on its next round, the batch still queued); a proposal
+    that fails otherwise is logged and the case leaves the queue, as a failing step of routing would."""
     done = 0
-    for _ in range(limit):
-        case_id = claim_queued_case()
-        if case_id is None:
+    while done < limit:
+        case_ids = claim_queued_cases(min(PROPOSE_BATCH, limit - done))
+        if not case_ids:
             db.session.rollback()
             break
-        _propose(case_id)
+        for case in list(db.session.scalars(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id))):
+            _propose(case)
         db.session.commit()
-        done += 1
+        done += len(case_ids)
     return done
 
 
-def _propose(case_id: int) -> None:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        return
+def _propose(case: Case) -> None:
+    case_id = case.id
     savepoint = db.session.begin_nested()
     try:
         propose_related_cases(case)

@@ -1,9 +1,9 @@
 """The rows behind an SMS conversation, read and written with statements built once: the worker's hot path.
 
 Each inbound text costs a handful of round trips: record its MessageSid, lock the phone's conversation
-(reading the opt-out and the chosen language with it), save the next state, store the reply. The statements are module constants,
-so SQLAlchemy reuses their compiled form instead of building and compiling them per request. They run in
-the session's transaction; the caller commits.
+(reading the opt-out, the chosen language and the case waiting for an answer with it), save the next state,
+store the reply. The statements are module constants, so SQLAlchemy reuses their compiled form instead of
+building and compiling them per request. They run in the session's transaction; the caller commits.
 """
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Integer, LargeBinary, Table, bindparam, exists, select, text, update
+from sqlalchemy import Integer, LargeBinary, Table, bindparam, exists, or_, select, text, update
 
+from civicwatch.cases.models import Case
+from civicwatch.cases.queries import OPEN_STATUSES
 from civicwatch.crypto import encrypt_text
 from civicwatch.database import UTCDateTime
 from civicwatch.extensions import db
@@ -34,6 +36,9 @@ class ConversationRow:
     last_message_at: dt.datetime | None
     opted_out: bool
     language: str | None = None  # as the number chose it (LANG), whether or not still offered
+    # The phone's open case whose body asked the complainant something since the phone's previous text (the
+    # latest question first): a report text answers it.
+    waiting_case_id: int | None = None
 
 
 # INSERT ... ON CONFLICT DO NOTHING RETURNING reads the same on SQLite (3.35+) and PostgreSQL. A concurrent
@@ -57,6 +62,15 @@ _CREATE_CONVERSATION = text(
     "VALUES (:phone_hash, :phone, :state, :now, :now) ON CONFLICT (phone_hash) DO NOTHING"
 ).bindparams(bindparam("phone", type_=LargeBinary()), bindparam("now", type_=UTCDateTime()))
 
+_WAITING_CASE = (
+    select(Case.id)
+    .where(Case.contact_phone_hash == bindparam("phone_hash"), Case.status.in_(OPEN_STATUSES),
+           Case.waiting_since.is_not(None),
+           or_(_CONVERSATIONS.c.last_message_at.is_(None), Case.waiting_since > _CONVERSATIONS.c.last_message_at))
+    .order_by(Case.waiting_since.desc(), Case.id.desc())
+    .limit(1)
+)
+
 _LOCK_CONVERSATION = (
     select(
         _CONVERSATIONS.c.id, _CONVERSATIONS.c.state, _CONVERSATIONS.c.pending_encrypted,
@@ -64,6 +78,7 @@ _LOCK_CONVERSATION = (
         exists().where(SmsOptOut.phone_hash == bindparam("phone_hash")).label("opted_out"),
         select(PhoneLanguage.language).where(PhoneLanguage.phone_hash == bindparam("phone_hash"))
         .scalar_subquery().label("language"),
+        _WAITING_CASE.scalar_subquery().label("waiting_case_id"),
     )
     .where(_CONVERSATIONS.c.phone_hash == bindparam("phone_hash"))
     .with_for_update(of=_CONVERSATIONS)
@@ -99,7 +114,8 @@ def record_reply(inbound_id: int, event: str, case_id: int | None, reply_encrypt
 
 def lock_conversation(number_hash: str, phone: str, now: dt.datetime) -> ConversationRow:
     """The phone's conversation, created if new, locked for this transaction (FOR UPDATE on PostgreSQL;
-    SQLite holds its write lock already), with whether the number opted out."""
+    SQLite holds its write lock already), with whether the number opted out, its language and the case waiting
+    for its answer, in one statement."""
     params = {"phone_hash": number_hash}
     row = db.session.execute(_LOCK_CONVERSATION, params).first()
     if row is None:
@@ -109,7 +125,7 @@ def lock_conversation(number_hash: str, phone: str, now: dt.datetime) -> Convers
     return ConversationRow(
         id=row.id, state=ConversationState(row.state), pending_encrypted=row.pending_encrypted,
         pending_since=row.pending_since, case_id=row.case_id, last_message_at=row.last_message_at,
-        opted_out=bool(row.opted_out), language=row.language,
+        opted_out=bool(row.opted_out), language=row.language, waiting_case_id=row.waiting_case_id,
     )
 
 

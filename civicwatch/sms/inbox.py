@@ -36,11 +36,13 @@ log = logging.getLogger(__name__)
 
 # A text that fails this often is set aside (the sender is told to try again) so it cannot block the rest.
 MAX_ATTEMPTS = 3
-# Texts answered per transaction (at most one per sender): one claim and one commit for all of them. SQLite
-# has one writer at a time anyway. PostgreSQL: one text per transaction, because a batch would hold the audit
-# chain's transaction lock and row locks (a case reference number, a case) taken in different orders by
-# different workers, and deadlock; and web reports would wait on those row locks for the whole batch.
-CLAIM_BATCH = {"sqlite": 10, "postgresql": 1}
+# Texts answered per transaction (at most one per sender): one claim, one audit chain link and one commit for
+# all of them. SQLite has one writer at a time anyway. PostgreSQL: the audit chain's lock is taken at commit,
+# after every row lock, and a batch holds no sender's conversation another worker can want (a sender's next
+# text waits for the batch); the rows two batches may both write (a case's, a case count's) are few, so a
+# deadlock between them is rare, and PostgreSQL breaks it by failing one batch, which is then answered one text
+# per transaction. Kept small on PostgreSQL: a web report that counts a new case waits for a batch that did.
+CLAIM_BATCH = {"sqlite": 10, "postgresql": 5}
 TEXT_REPLY = "text_reply"
 SENDER_HASH_PURPOSE = "inbox-sender"
 
@@ -175,8 +177,10 @@ def process_inbox(limit: int = 100) -> InboxReport:
         if outcome.failed is not None:
             report.failed += 1
             report.set_aside += _note_failure(*outcome.failed)
-        if outcome.commit_failed:
-            batch = 1  # the rest of this call one text per transaction, so that a failure names its text
+        if outcome.one_at_a_time:
+            # The rest of this call one text per transaction, so that a failure names its text and two workers
+            # that deadlocked do not again.
+            batch = 1
         for case in outcome.opened:
             route_stored_case(case)
     return report
@@ -187,7 +191,7 @@ class _BatchOutcome:
     answered: int = 0
     opened: list[Case] = field(default_factory=list)
     failed: tuple[int, str] | None = None  # (inbox row, error name) of the text that failed
-    commit_failed: bool = False
+    one_at_a_time: bool = False
 
 
 def _answer_batch(rows: list[Row]) -> _BatchOutcome:
@@ -199,10 +203,12 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
         try:
             case = _answer(row)
             db.session.flush()
-        except OperationalError:
+        except OperationalError as error:
             # The database (a restart, the network), not the text: nothing is counted against it, and the
-            # deliver loop waits and tries again.
+            # deliver loop waits and tries again. A batch that lost a deadlock is taken again text by text.
             db.session.rollback()
+            if _lost_to_another_transaction(error) and len(rows) > 1:
+                return _BatchOutcome(one_at_a_time=True)
             raise
         except Exception as exc:  # one bad text must not stop the worker; it is tried again, then set aside
             db.session.rollback()
@@ -213,18 +219,26 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
     try:
         db.session.execute(delete(InboxText).where(InboxText.id.in_([row.id for row in rows])))
         db.session.commit()
-    except OperationalError:
+    except OperationalError as error:
         db.session.rollback()
+        if _lost_to_another_transaction(error) and len(rows) > 1:
+            return _BatchOutcome(one_at_a_time=True)
         raise
     except Exception as exc:
         db.session.rollback()
         if len(rows) > 1:
             log.warning("a batch of inbound sms could not be committed (%s); answering one at a time",
                         type(exc).__name__)
-            return _BatchOutcome(commit_failed=True)
+            return _BatchOutcome(one_at_a_time=True)
         log.exception("inbound sms %s could not be answered", rows[0].id)
         return _BatchOutcome(failed=(rows[0].id, type(exc).__name__))
     return _BatchOutcome(answered=len(rows), opened=opened)
+
+
+def _lost_to_another_transaction(error: OperationalError) -> bool:
+    """PostgreSQL rolled the transaction back to let another go on (a deadlock, a serialization failure:
+    SQLSTATE class 40), rather than the database having gone away."""
+    return str(getattr(error.orig, "sqlstate", None) or "").startswith("40")
 
 
 def _note_failure(row_id: int, error_name: str) -> int:

@@ -66,7 +66,6 @@ from civicwatch.sms.dialogue import (
 from civicwatch.sms.models import ConversationState
 from civicwatch.sms.queries import (
     RATEABLE_STATUSES,
-    case_waiting_for_phone,
     last_public_change,
     latest_case_for_phone,
     open_case_by_reference,
@@ -263,7 +262,9 @@ def addressed_case(decision: Decision, body: str, number_hash: str, conversation
         case = open_case_by_reference(number_hash, format_reference(int(named.group(1)), int(named.group(2))))
         if case is not None:
             return case
-    return case_waiting_for_phone(number_hash, conversation.last_message_at)
+    if conversation.waiting_case_id is None:
+        return None
+    return db.session.get(Case, conversation.waiting_case_id)
 
 
 def find_case_for_status(phone_hash: str, query: str | None) -> Case | None:

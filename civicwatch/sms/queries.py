@@ -13,7 +13,7 @@ from civicwatch.accounts.models import Role, User
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.cases.permissions import visible_cases
-from civicwatch.cases.queries import IN_PROGRESS, OPEN_STATUSES
+from civicwatch.cases.queries import IN_PROGRESS
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
@@ -58,16 +58,6 @@ def open_case_by_reference(phone_hash: str, reference: str) -> Case | None:
     """One of the phone's own open cases by reference (references are guessable: never another phone's)."""
     return db.session.scalar(select(Case).where(
         Case.reference == reference, Case.contact_phone_hash == phone_hash, Case.status.in_(IN_PROGRESS)))
-
-
-def case_waiting_for_phone(phone_hash: str, asked_after: dt.datetime | None) -> Case | None:
-    """The phone's open case whose body waits for the complainant, asked after `asked_after` (the phone's
-    previous text: a question asked since is what this text answers); the latest question first."""
-    query = select(Case).where(Case.contact_phone_hash == phone_hash, Case.status.in_(OPEN_STATUSES),
-                               Case.waiting_since.is_not(None))
-    if asked_after is not None:
-        query = query.where(Case.waiting_since > asked_after)
-    return db.session.scalar(query.order_by(Case.waiting_since.desc(), Case.id.desc()).limit(1))
 
 
 # ---------------------------------------------------------------- the staff outbox page

@@ -10,7 +10,7 @@ from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.patterns.models import CaseRelation, PendingRelationProposal
 from civicwatch.patterns.operations import queue_relation_proposals
-from civicwatch.patterns.sweep import claim_queued_case, propose_queued_relations
+from civicwatch.patterns.sweep import claim_queued_cases, propose_queued_relations
 from tests.intake.conftest import post_report
 
 TEXT = ("Soldiers at the Tongo Field checkpoint in Kenema beat the bus driver with rifle butts and took his money "
@@ -48,10 +48,10 @@ def test_a_case_is_queued_once_and_claimed_by_one_worker_only(make_case, app):
         queue_relation_proposals(case)
     db.session.commit()
     assert queued() == [first.id, second.id]
-    assert claim_queued_case() == first.id  # held by this worker's open transaction
+    assert claim_queued_cases(1) == [first.id]  # held by this worker's open transaction
     with app.app_context():  # a second worker: its own session and connection
         if db.session.get_bind().dialect.name == "postgresql":
-            assert claim_queued_case() == second.id  # skips the row the first worker holds
+            assert claim_queued_cases(2) == [second.id]  # skips the row the first worker holds
         db.session.rollback()
     db.session.commit()
     assert queued() == [second.id]
@@ -61,7 +61,7 @@ def test_a_worker_that_dies_before_committing_leaves_the_case_queued(make_case):
     case = make_case(CaseStatus.RECEIVED)
     queue_relation_proposals(case)
     db.session.commit()
-    assert claim_queued_case() == case.id
+    assert claim_queued_cases(1) == [case.id]
     db.session.rollback()  # the worker died: its transaction is gone
     assert queued() == [case.id]
 

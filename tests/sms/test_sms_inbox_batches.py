@@ -35,8 +35,7 @@ def commits_during(action) -> tuple[int, object]:
 
 
 def test_texts_are_answered_a_batch_per_transaction(send_text, clock):
-    """SQLite (one writer at a time anyway): a batch of texts per commit. PostgreSQL: one text per commit, so
-    that a worker never holds the row locks of many cases while web reports wait for them."""
+    """A batch of texts per commit (smaller on PostgreSQL, where web reports may wait for a batch's row locks)."""
     for phone in PHONES:
         acknowledged(send_text(REPORT, phone))
     commits, report = commits_during(process_inbox)
@@ -87,3 +86,33 @@ def test_a_message_sid_answered_in_a_rolled_back_batch_is_answered_once_when_tak
     acknowledged(send_text(REPORT, PHONES[0], sid=sid))  # Twilio retries the answered text
     assert process_inbox().answered == 1  # the duplicate is caught by the MessageSid ledger
     assert len(replies_since(0, PHONES[0])) == 1 and count(Case) == 1
+
+
+def statements_during(action) -> tuple[list[str], object]:
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        result = action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return statements, result
+
+
+def test_a_batch_of_follow_ups_costs_a_few_statements_a_text(send_text, clock):
+    """Budget: a follow-up is its MessageSid, the conversation's lock (with the opt-out, the language and the
+    case waiting for an answer), the case, its message, event and audit entry, the conversation, the reply and
+    the outbox row; a batch shares one claim, one deletion and one link into the audit chain."""
+    for phone in PHONES:
+        acknowledged(send_text(REPORT, phone))
+    process_inbox()
+    for phone in PHONES:
+        acknowledged(send_text("They also took his phone and his shoes.", phone))
+    statements, report = statements_during(process_inbox)
+    assert report.answered == len(PHONES)
+    batches = math.ceil(len(PHONES) / CLAIM_BATCH[db.engine.dialect.name])
+    # Nine a text (eight on PostgreSQL, which inserts a batch's audit entries in one statement); per batch its
+    # claim and deletion, the chain's lock and tip, the outside anchor's reads after the commit; and the empty
+    # claim that ends the call.
+    assert len(statements) <= 9 * len(PHONES) + 10 * batches + 1, statements
+    assert all(len(replies_since(0, phone)) == 2 for phone in PHONES)
