@@ -3,8 +3,11 @@ the others of its batch with it, and the audit chain stays whole."""
 from __future__ import annotations
 
 import math
+import time
+from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import event, func, select
+import pytest
+from sqlalchemy import Connection, event, func, select, text
 
 from civicwatch.audit.queries import verify_chain
 from civicwatch.cases.models import Case
@@ -13,6 +16,7 @@ from civicwatch.extensions import db
 from civicwatch.phones import phone_hash
 from civicwatch.sms.inbox import CLAIM_BATCH, MAX_ATTEMPTS, SENDER_HASH_PURPOSE, process_inbox
 from civicwatch.sms.models import ConversationState, InboundSms, InboxText, SmsConversation
+from tests.conftest import on_postgres
 from tests.sms.conftest import acknowledged, new_sid, replies_since
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
@@ -116,3 +120,70 @@ def test_a_batch_of_follow_ups_costs_a_few_statements_a_text(send_text, clock):
     # claim that ends the call.
     assert len(statements) <= 9 * len(PHONES) + 10 * batches + 1, statements
     assert all(len(replies_since(0, phone)) == 2 for phone in PHONES)
+
+
+def lock_conversation(conn: Connection, number_hash: str) -> None:
+    conn.execute(text("SELECT id FROM sms_conversations WHERE phone_hash = :hash FOR UPDATE"), {"hash": number_hash})
+
+
+def waiting_for(conn: Connection, pid: int) -> int:
+    """The backend waiting for a lock `pid` holds (polled: the waiter is another thread's connection)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        waiter = conn.scalar(text("SELECT pid FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+                             {"pid": pid})
+        if waiter is not None:
+            return waiter
+        time.sleep(0.01)
+    raise AssertionError(f"nobody came to wait for backend {pid}")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="row locks and deadlock detection are PostgreSQL's")
+def test_a_batch_that_loses_a_deadlock_is_answered_again_one_text_at_a_time(app, send_text, clock):
+    """A real deadlock: the batch holds the first sender's conversation and waits for the third's, which another
+    transaction holds while it waits for the first's. PostgreSQL fails the batch; its texts are then answered
+    once each, one per transaction.
+
+    The transaction whose deadlock check runs first is the one failed. So that it is the batch's (checking 10 ms
+    into its wait, the other transaction 10 s into its own), the other transaction must be waiting before the
+    batch starts to wait for it: a holder of the second sender's conversation keeps the batch back until then."""
+    first, second, third = PHONES[:3]
+    for phone in (first, second, third):
+        db.session.add(SmsConversation(phone_hash=phone_hash(phone), phone_encrypted=encrypt_text(phone),
+                                       state=ConversationState.IDLE, last_message_at=clock.now))
+    db.session.commit()
+    for phone in (first, second, third):
+        acknowledged(send_text(REPORT, phone))
+    errors: list[str | None] = []
+    event.listen(db.engine, "handle_error",
+                 lambda context: errors.append(getattr(context.original_exception, "sqlstate", None)))
+
+    def work():
+        with app.app_context():
+            # In the claim's transaction, which is the batch's; the lock timeout only keeps a failure from hanging.
+            db.session.execute(text("SET LOCAL deadlock_timeout = '10ms'; SET LOCAL lock_timeout = '10s'"))
+            report = process_inbox()
+            db.session.remove()
+            return report
+
+    with (db.engine.connect() as other, db.engine.connect() as holder,
+          db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher,
+          ThreadPoolExecutor(2) as pool):
+        other.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+        lock_conversation(other, phone_hash(third))
+        lock_conversation(holder, phone_hash(second))
+        worker = pool.submit(work)
+        batch = waiting_for(watcher, holder.scalar(text("SELECT pg_backend_pid()")))  # it holds the first one
+        took_first = pool.submit(lock_conversation, other, phone_hash(first))
+        waiting_for(watcher, batch)
+        holder.rollback()  # the batch goes on to the third conversation: a deadlock
+        took_first.result(timeout=30)  # granted once the batch was rolled back
+        other.rollback()
+        report = worker.result(timeout=30)
+    assert errors == ["40P01"]  # deadlock_detected, raised in the batch
+    assert report.answered == 3 and report.failed == 0
+    db.session.expire_all()
+    assert count(Case) == 3 and count(InboundSms) == 3 and count(InboxText) == 0
+    assert all(len(replies_since(0, phone)) == 1 for phone in (first, second, third))
+    assert verify_chain()[1] is None
