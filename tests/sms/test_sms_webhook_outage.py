@@ -29,6 +29,9 @@ def _no_waiting(dbapi_connection, connection_record, connection_proxy) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("SET lock_timeout = '50ms'" if on_postgres() else "PRAGMA busy_timeout = 0")
     cursor.close()
+    # End the transaction the SET opened: the webhook switches its connection to autocommit, which the
+    # driver refuses inside one, and that refusal would answer 503 without the lock being tried at all.
+    dbapi_connection.commit()
 
 
 @contextmanager
