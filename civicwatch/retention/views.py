@@ -20,7 +20,7 @@ from civicwatch.retention.forms import HoldForm, RemoveScheduleForm, ScheduleFor
 from civicwatch.retention.permissions import is_retention_admin, managed_body_ids, may_manage_body
 from civicwatch.retention.queries import active_hold, by_body, due_cases, erasure_of, holds_of, schedules
 from civicwatch.taxonomy.models import Body
-from civicwatch.taxonomy.queries import all_bodies
+from civicwatch.taxonomy.queries import all_bodies, name_choices
 
 blueprint = Blueprint("retention", __name__, url_prefix="/staff")
 
@@ -32,8 +32,8 @@ def _require_admin() -> None:
 
 def _body_choices(user: User) -> list[tuple[str, str]]:
     if user.body_id is not None:
-        return [(user.body.code, user.body.name)] if user.body else []
-    return [("", gettext("Every body without its own schedule"))] + [(body.code, body.name) for body in all_bodies()]
+        return name_choices([user.body]) if user.body else []
+    return [("", gettext("Every body without its own schedule"))] + name_choices(all_bodies())
 
 
 @blueprint.route("/retention")
