@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.i18n import current_language
+from civicwatch.i18n import current_language, display_name
+from civicwatch.taxonomy.cache import cached
 from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Setting, Theme
 
 # The taxonomy tables that have a unique `code`.
@@ -57,6 +58,13 @@ def require_district_in_region(district: District | None, region: Region | None)
     if district is not None and region is not None and district.region_id != region.id:
         raise DomainError(gettext("%(district)s is not in %(region)s.", district=district.display_name(
             current_language()), region=region.display_name(current_language())))
+
+
+def recorded_body_name(name: str, language: str) -> str:
+    """A body named in a case event as it was called then (its stored name), in `language` while a body still
+    has that stored name."""
+    names = cached("body_names", lambda: {body.name: dict(body.names) for body in db.session.scalars(select(Body))})
+    return display_name(name, names.get(name), language)
 
 
 def by_code(model: type[Coded], code: str | None) -> Coded | None:
