@@ -38,7 +38,7 @@ from civicwatch.crypto import decrypt_text, encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
-from civicwatch.taxonomy.queries import all_bodies
+from civicwatch.taxonomy.queries import all_bodies, name_choices
 from civicwatch.webhooks import is_signed_webhook_request
 
 blueprint = Blueprint("accounts", __name__)
@@ -297,7 +297,7 @@ def change_password() -> ResponseReturnValue:
 @admin_required
 def users() -> ResponseReturnValue:
     form = CreateUserForm()
-    form.body.choices = [("", gettext("None"))] + [(b.code, b.name) for b in all_bodies()]
+    form.body.choices = [("", gettext("None"))] + name_choices(all_bodies())
     if form.validate_on_submit():
         body = next((b for b in all_bodies() if b.code == form.body.data), None)
         try:

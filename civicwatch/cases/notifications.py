@@ -11,12 +11,13 @@ from flask_babel import force_locale, format_date, gettext
 
 from civicwatch.cases.identity import contact_of, texts_channel
 from civicwatch.cases.models import Case, CaseStatus
-from civicwatch.i18n import N_
+from civicwatch.i18n import N_, current_language
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.queries import is_opted_out, phone_language
 from civicwatch.messaging.segments import prefer_gsm7
 from civicwatch.phones import contact_hash
+from civicwatch.taxonomy.models import Named
 from civicwatch.templating import DATE_PATTERN
 
 log = logging.getLogger(__name__)
@@ -47,16 +48,23 @@ def sms_prefix(case: Case) -> str:
     return gettext("CivicWatch {reference}: ").format(reference=case.reference)
 
 
+def _in_current_language(value: object) -> object:
+    """A taxonomy entry (a body) by its name in the current locale, the phone's when an SMS is written; any
+    other value as it is."""
+    return value.display_name(current_language()) if isinstance(value, Named) else value
+
+
 def news(case: Case, message: str, **values: object) -> Callable[[], str]:
-    """The SMS of one of the messages above, translated when it is written (in the phone's language)."""
-    return lambda: sms_prefix(case) + gettext(message).format(**values).strip()
+    """The SMS of one of the messages above, translated when it is written (in the phone's language), a body
+    among the values named in that language."""
+    return lambda: sms_prefix(case) + gettext(message).format(
+        **{key: _in_current_language(value) for key, value in values.items()}).strip()
 
 
 def extension_news(case: Case, due_on: dt.date, reason: str) -> Callable[[], str]:
-    """The SMS of an extended deadline, its date written in the phone's language."""
-    body = case.body.name if case.body is not None else ""
+    """The SMS of an extended deadline, its date and body written in the phone's language."""
     return lambda: sms_prefix(case) + gettext(EXTENDED_NEWS).format(
-        body=body, date=format_date(due_on, DATE_PATTERN), reason=reason).strip()
+        body=_in_current_language(case.body or ""), date=format_date(due_on, DATE_PATTERN), reason=reason).strip()
 
 
 def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) -> OutboundMessage | None:

@@ -123,8 +123,7 @@ def change_status(case: Case, user: User, target: CaseStatus, reason: str | None
         _send_to_complainant(case, user, response, purpose="answer", sms_ending=FEEDBACK_BY_TEXT)
     status_news = STATUS_NEWS.get(target)
     if status_news:
-        body_name = case.body.name if case.body else "CivicWatch"
-        _tell(case, status_news, body=body_name, reason=case.status_reason or "")
+        _tell(case, status_news, body=case.body or "CivicWatch", reason=case.status_reason or "")
     return event
 
 
@@ -147,7 +146,7 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
     else:
         set_deadlines(case, body, now)  # the new body starts afresh
         transition_case(case, S.TRIAGED, user, reason=reason)
-    _tell(case, ROUTED_NEWS, body=body.name)
+    _tell(case, ROUTED_NEWS, body=body)
 
 
 # ---------------------------------------------------------------- people

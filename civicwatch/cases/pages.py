@@ -31,9 +31,9 @@ from civicwatch.cases.operations import assignable_investigators
 from civicwatch.cases.permissions import may
 from civicwatch.cases.workflow import ACTION_LABELS, Transition, available_transitions
 from civicwatch.database import utcnow
-from civicwatch.i18n import N_
+from civicwatch.i18n import N_, current_language
 from civicwatch.taxonomy.models import Body
-from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes
+from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes, name_choices
 
 S = CaseStatus
 FORMS: dict[str, tuple[type[FlaskForm], str]] = {
@@ -102,13 +102,13 @@ def add_case_panel(panel: CasePanel) -> None:
 def fill_choices(form: FlaskForm, case: Case) -> None:
     """Choices of the select fields; the same on GET and POST so validation checks real options."""
     if isinstance(form, RouteForm):
-        form.body.choices = [("", gettext("Choose a body"))] + [(str(b.id), b.name) for b in all_bodies()
-                                                      if b.id != case.body_id]
+        form.body.choices = [("", gettext("Choose a body"))] + name_choices(
+            (b for b in all_bodies() if b.id != case.body_id), by_id=True)
     elif isinstance(form, CorrectForm):
-        form.theme.choices = [("", gettext("Not known"))] + [(str(t.id), t.name) for t in all_themes()]
-        form.actor.choices = [("", gettext("Not known"))] + [(str(a.id), a.name) for a in all_actors()]
-        form.region.choices = [("", gettext("Not known"))] + [(str(r.id), r.name) for r in all_regions()]
-        form.district.choices = [("", gettext("Not known"))] + [(str(d.id), d.name) for d in all_districts()]
+        form.theme.choices = [("", gettext("Not known"))] + name_choices(all_themes(), by_id=True)
+        form.actor.choices = [("", gettext("Not known"))] + name_choices(all_actors(), by_id=True)
+        form.region.choices = [("", gettext("Not known"))] + name_choices(all_regions(), by_id=True)
+        form.district.choices = [("", gettext("Not known"))] + name_choices(all_districts(), by_id=True)
     elif isinstance(form, AssignForm):
         form.assignee.choices = [("", gettext("Nobody"))] + [(str(u.id), u.name) for u in assignable_investigators(case)]
 
@@ -191,7 +191,7 @@ def _mark_primary(options: list[TransitionOption]) -> None:
 
 def next_step(case: Case, user: User, page: CasePage) -> str:
     """One sentence: what should happen next, and whether it is this user's to do."""
-    body = case.body.name if case.body else None
+    body = case.body.display_name(current_language()) if case.body else None
     if case.status in (S.CLOSED, S.REJECTED, S.REFERRED, S.WITHDRAWN):
         return gettext("This case is %(status)s. Nothing more is due unless it is reopened.",
                        status=gettext(STATUS_LABELS[case.status]).lower())

@@ -30,8 +30,9 @@ from civicwatch.cases.permissions import recused_case_ids, visible_cases
 from civicwatch.cases.search import search_condition
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.i18n import N_
+from civicwatch.i18n import N_, current_language
 from civicwatch.taxonomy.models import Body
+from civicwatch.taxonomy.queries import recorded_body_name
 
 PAGE_SIZE = 25
 
@@ -345,8 +346,9 @@ def _event_title(event: CaseEvent) -> str:
     if event.kind == "received":
         return gettext("Complaint received")
     if event.kind == "routed":
-        return gettext("Sent to %(body)s", body=detail["body"]) if detail.get("body") else gettext(
-            "Sent to another body")
+        if not detail.get("body"):
+            return gettext("Sent to another body")
+        return gettext("Sent to %(body)s", body=recorded_body_name(detail["body"], current_language()))
     if event.kind == "assigned":
         return gettext("Assigned to %(name)s", name=detail["assignee"]) if detail.get("assignee") else gettext(
             "Unassigned")

@@ -54,6 +54,7 @@ from civicwatch.cases.workflow import DONE_MESSAGES, transition_for
 from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import Model, db
+from civicwatch.i18n import current_language
 from civicwatch.messaging.segments import length_guide
 from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Theme
 from civicwatch.taxonomy.queries import (
@@ -63,6 +64,7 @@ from civicwatch.taxonomy.queries import (
     all_regions,
     all_themes,
     holidays_from,
+    name_choices,
 )
 
 blueprint = Blueprint("cases", __name__, url_prefix="/staff")
@@ -115,11 +117,11 @@ def dashboard() -> str:
 
 def _filter_form() -> QueueFilterForm:
     form = QueueFilterForm(request.args)
-    form.theme.choices = [("", gettext("Any theme"))] + [(t.code, t.name) for t in all_themes()]
-    form.actor.choices = [("", gettext("Anyone"))] + [(a.code, a.name) for a in all_actors()]
-    form.region.choices = [("", gettext("Any region"))] + [(r.code, r.name) for r in all_regions()]
-    form.district.choices = [("", gettext("Any district"))] + [(d.code, d.name) for d in all_districts()]
-    form.body.choices = [("", gettext("Any body"))] + [(b.code, b.name) for b in all_bodies(active_only=False)]
+    form.theme.choices = [("", gettext("Any theme"))] + name_choices(all_themes())
+    form.actor.choices = [("", gettext("Anyone"))] + name_choices(all_actors())
+    form.region.choices = [("", gettext("Any region"))] + name_choices(all_regions())
+    form.district.choices = [("", gettext("Any district"))] + name_choices(all_districts())
+    form.body.choices = [("", gettext("Any body"))] + name_choices(all_bodies(active_only=False))
     return form
 
 
@@ -407,7 +409,8 @@ def save_deadlines(body_id: int) -> ResponseReturnValue:
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
-            flash(gettext("Deadlines of %(body)s saved. They apply to cases it receives from now on.", body=body.name),
+            flash(gettext("Deadlines of %(body)s saved. They apply to cases it receives from now on.",
+                          body=body.display_name(current_language())),
                   "success")
             return redirect(url_for("cases.deadlines", _anchor=f"body-{body.id}"))
     bodies = all_bodies(active_only=False)

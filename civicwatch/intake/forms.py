@@ -41,7 +41,7 @@ from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.taxonomy.cache import cached
 from civicwatch.taxonomy.models import Body
-from civicwatch.taxonomy.queries import all_actors
+from civicwatch.taxonomy.queries import all_actors, name_choices
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
 ANONYMOUS, CONTACT = "anonymous", "contact"
@@ -380,8 +380,9 @@ class AppealForm(FlaskForm):
 
     def offer_bodies(self, case: Case, bodies: list[Body]) -> AppealForm:
         """The choices: the body that answered first, then every other active body."""
-        same = _("The same body (%(body)s)", body=case.body.name) if case.body is not None else _("The same body")
-        self.body.choices = [("", same)] + [(body.code, body.name) for body in bodies if body.id != case.body_id]
+        same = (_("The same body (%(body)s)", body=case.body.display_name(current_language())) if case.body is not None
+                else _("The same body"))
+        self.body.choices = [("", same)] + name_choices(body for body in bodies if body.id != case.body_id)
         return self
 
     def validate_body(self, field: Field) -> None:

@@ -18,6 +18,7 @@ from civicwatch.extensions import db
 from civicwatch.i18n import current_language
 from civicwatch.publishing.models import Publication
 from civicwatch.publishing.queries import live_publication
+from civicwatch.taxonomy.queries import recorded_body_name
 
 THE_BODY = _l("the oversight body")
 
@@ -163,7 +164,8 @@ def _named_body(event: CaseEvent) -> str | None:
 def describe_event(event: CaseEvent, case: Case) -> str:
     detail = event.detail if isinstance(event.detail, dict) else {}
     template = EVENT_WORDS.get(event.kind) or EVENT_WORDS.get(event.to_status or "") or _l("Your case was updated.")
-    text = template.format(body=_named_body(event) or body_name(case))
+    named = _named_body(event)
+    text = template.format(body=recorded_body_name(named, current_language()) if named else body_name(case))
     files = detail.get("attachments")
     if event.kind == "complainant_message" and isinstance(files, int) and files:
         text += " " + ngettext("(%(num)s file)", "(%(num)s files)", files)

@@ -12,7 +12,7 @@ from civicwatch.cases.forms import CaseForm
 from civicwatch.cases.models import OUTCOME_LABELS
 from civicwatch.i18n import N_
 from civicwatch.patterns.models import Subject, SubjectKind
-from civicwatch.taxonomy.queries import all_actors, all_districts, all_regions, all_themes
+from civicwatch.taxonomy.queries import all_actors, all_districts, all_regions, all_themes, name_choices
 
 KIND_LABELS = {SubjectKind.UNIT: N_("Unit"), SubjectKind.POST: N_("Post"), SubjectKind.OFFICER: N_("Officer")}
 
@@ -40,10 +40,10 @@ class AllegationForm(CaseForm):
 def fill_allegation_choices(form: AllegationForm, subjects: list[Subject]) -> None:
     """Choices of the select fields (ids), the same on GET and POST; `subjects`: the case's body's register."""
     form.subject.choices = [("", gettext("Not known"))] + [(str(s.id), subject_label(s)) for s in subjects]
-    form.theme.choices = [("", gettext("Not known"))] + [(str(t.id), t.name) for t in all_themes()]
-    form.actor.choices = [("", gettext("Not known"))] + [(str(a.id), a.name) for a in all_actors()]
-    form.region.choices = [("", gettext("Not known"))] + [(str(r.id), r.name) for r in all_regions()]
-    form.district.choices = [("", gettext("Not known"))] + [(str(d.id), d.name) for d in all_districts()]
+    form.theme.choices = [("", gettext("Not known"))] + name_choices(all_themes(), by_id=True)
+    form.actor.choices = [("", gettext("Not known"))] + name_choices(all_actors(), by_id=True)
+    form.region.choices = [("", gettext("Not known"))] + name_choices(all_regions(), by_id=True)
+    form.district.choices = [("", gettext("Not known"))] + name_choices(all_districts(), by_id=True)
 
 
 class LinkSubjectForm(CaseForm):

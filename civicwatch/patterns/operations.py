@@ -35,6 +35,7 @@ from civicwatch.patterns.queries import Candidate, relation_neighbourhood
 from civicwatch.patterns.register import SubjectRow
 from civicwatch.patterns.similarity import text_similarities
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
+from civicwatch.taxonomy.queries import require_district_in_region
 from civicwatch.text import Field, check_text
 
 VICTIM_FIELD = Field(_l("Write the description of the victim first."),
@@ -83,8 +84,7 @@ def _apply(allegation: Allegation, fields: AllegationFields) -> None:
     district, region = fields.district, fields.region
     if district is not None and region is None:
         region = district.region
-    if district is not None and region is not None and district.region_id != region.id:
-        raise DomainError(gettext("%(district)s is not in %(region)s.", district=district.name, region=region.name))
+    require_district_in_region(district, region)
     if fields.incident_date is not None and fields.incident_date > utcnow().date() + dt.timedelta(days=1):
         raise DomainError(gettext("The date of the incident cannot be in the future."))
     if fields.subject is not None and fields.subject.body_id != allegation.case.body_id:

@@ -7,12 +7,14 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.extensions import db
+from civicwatch.i18n import current_language
 from civicwatch.patterns.models import (
     Allegation,
     CaseRelation,
@@ -183,6 +185,7 @@ def alert_evidence(alert: PatternAlert, user: User) -> Evidence:
     for case_id in case_ids:
         if case_id not in seen:
             other = db.session.get(Case, case_id)
-            holder = other.body.name if other is not None and other.body else "the triage queue"
+            holder = (other.body.display_name(current_language()) if other is not None and other.body
+                      else gettext("the triage queue"))
             elsewhere[holder] = elsewhere.get(holder, 0) + 1
     return Evidence(opened, elsewhere)

@@ -18,9 +18,10 @@ from civicwatch.cases.permissions import can_open, load_shared_case, shared_case
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, NotFoundError
 from civicwatch.extensions import db
-from civicwatch.i18n import N_
+from civicwatch.i18n import N_, current_language
 from civicwatch.patterns.models import Allegation, CaseRelation, SubjectKind
 from civicwatch.patterns.permissions import require_share_asker, require_share_decider
+from civicwatch.taxonomy.models import Named
 from civicwatch.text import check_reason
 
 REASON_MIN = 10
@@ -159,30 +160,34 @@ class SharedCase:
     expires_at: dt.datetime
 
 
-def _shared_allegation(allegation: Allegation) -> SharedAllegation:
+def _named(entry: Named | None, language: str) -> str | None:
+    return entry.display_name(language) if entry is not None else None
+
+
+def _shared_allegation(allegation: Allegation, language: str) -> SharedAllegation:
     subject = allegation.subject
     return SharedAllegation(
-        theme=allegation.theme.name if allegation.theme else None,
-        service=allegation.actor.name if allegation.actor else None,
+        theme=_named(allegation.theme, language), service=_named(allegation.actor, language),
         subject=subject.name if subject is not None and subject.kind is not SubjectKind.OFFICER else None,
-        district=allegation.district.name if allegation.district else None,
+        district=_named(allegation.district, language),
         incident_date=allegation.incident_date,
         finding=allegation.finding.value if allegation.finding else None)
 
 
 def read_shared_case(user: User, case_id: int) -> SharedCase:
-    """The restricted view of a case shared with the user's body; each reading is audited."""
-    now = utcnow()
+    """The restricted view of a case shared with the user's body, named in the page's language; each reading is
+    audited."""
+    now, language = utcnow(), current_language()
     case = load_shared_case(user, case_id, now)
     share = open_share(case.id, user.body_id or 0, now)
     assert share is not None and share.expires_at is not None  # load_shared_case found the grant
     allegations = db.session.scalars(select(Allegation).where(Allegation.case_id == case.id).order_by(Allegation.id))
     record_audit(user, "case_share.view", share, case=case, after={"share": share.id, "expires_at": share.expires_at})
     return SharedCase(
-        reference=case.reference, holder=case.body.name if case.body else "", status=case.status.value,
-        theme=case.theme.name if case.theme else None, service=case.actor.name if case.actor else None,
-        district=case.district.name if case.district else None, incident_date=case.incident_date,
-        received=case.created_at.date(), allegations=[_shared_allegation(a) for a in allegations],
+        reference=case.reference, holder=_named(case.body, language) or "", status=case.status.value,
+        theme=_named(case.theme, language), service=_named(case.actor, language),
+        district=_named(case.district, language), incident_date=case.incident_date,
+        received=case.created_at.date(), allegations=[_shared_allegation(a, language) for a in allegations],
         expires_at=share.expires_at)
 
 

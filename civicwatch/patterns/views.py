@@ -29,7 +29,7 @@ from civicwatch.patterns.sharing import (
     revoke_share,
 )
 from civicwatch.taxonomy.models import Body
-from civicwatch.taxonomy.queries import all_bodies
+from civicwatch.taxonomy.queries import all_bodies, name_choices
 
 blueprint = Blueprint("patterns", __name__, url_prefix="/staff/patterns")
 
@@ -43,7 +43,7 @@ def _import_form() -> RegisterImportForm | None:
     if not bodies:
         return None
     form = RegisterImportForm()
-    form.body.choices = [(b.code, b.name) for b in bodies]
+    form.body.choices = name_choices(bodies)
     return form
 
 

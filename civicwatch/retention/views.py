@@ -15,12 +15,13 @@ from civicwatch.cases.permissions import load_case
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, PermissionDeniedError
 from civicwatch.extensions import db
+from civicwatch.i18n import current_language
 from civicwatch.retention import operations
 from civicwatch.retention.forms import HoldForm, RemoveScheduleForm, ScheduleForm
 from civicwatch.retention.permissions import is_retention_admin, managed_body_ids, may_manage_body
-from civicwatch.retention.queries import active_hold, by_body, due_cases, erasure_of, holds_of, schedules
+from civicwatch.retention.queries import DueCase, active_hold, by_body, due_cases, erasure_of, holds_of, schedules
 from civicwatch.taxonomy.models import Body
-from civicwatch.taxonomy.queries import all_bodies
+from civicwatch.taxonomy.queries import all_bodies, name_choices, recorded_body_name
 
 blueprint = Blueprint("retention", __name__, url_prefix="/staff")
 
@@ -32,8 +33,8 @@ def _require_admin() -> None:
 
 def _body_choices(user: User) -> list[tuple[str, str]]:
     if user.body_id is not None:
-        return [(user.body.code, user.body.name)] if user.body else []
-    return [("", gettext("Every body without its own schedule"))] + [(body.code, body.name) for body in all_bodies()]
+        return name_choices([user.body]) if user.body else []
+    return [("", gettext("Every body without its own schedule"))] + name_choices(all_bodies())
 
 
 @blueprint.route("/retention")
@@ -86,7 +87,14 @@ def dry_run() -> ResponseReturnValue:
         body_ids = [body.id]
     today = utcnow().date()
     return render_template("retention/dry_run.html", today=today, body=body,
-                           groups=by_body(due_cases(today, body_ids, include_held=True)))
+                           groups=_titled(by_body(due_cases(today, body_ids, include_held=True))))
+
+
+def _titled(groups: dict[str, list[DueCase]]) -> dict[str, list[DueCase]]:
+    """The dry run's groups under their body's name in the page's language (the CLI keeps the stored names)."""
+    language = current_language()
+    return {recorded_body_name(name, language) if items[0].body_id is not None
+            else gettext("Triage queue (no body yet)"): items for name, items in groups.items()}
 
 
 def _hold_action(case_id: int, place: bool) -> ResponseReturnValue:

@@ -30,6 +30,7 @@ from civicwatch.classify.registry import current_classifier
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
+from civicwatch.i18n import current_language
 from civicwatch.routing.models import DecisionKind, RoutingDecision
 from civicwatch.routing.queries import (
     RoutingTables,
@@ -44,7 +45,7 @@ from civicwatch.routing.queries import (
 )
 from civicwatch.routing.rules import Reading, RouteDecision, decide_route, explain
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
-from civicwatch.taxonomy.queries import Coded
+from civicwatch.taxonomy.queries import Coded, require_district_in_region
 from civicwatch.text import Field, check_text
 
 REFERRAL_FIELD = Field(_l("Write the reason for sending it there first."),
@@ -376,9 +377,7 @@ def correct_case(case: Case, user: User, theme: Theme | None | _Keep = KEEP, act
         case.district = district
     if case.district is not None and case.region is None:
         case.region = case.district.region
-    if case.district is not None and case.region is not None and case.district.region_id != case.region.id:
-        raise DomainError(gettext("%(district)s is not in %(region)s.", district=case.district.name,
-                                  region=case.region.name))
+    require_district_in_region(case.district, case.region)
     if theme_changed:
         case.theme_confidence = None  # the score was the model's confidence in its own theme
         if case.theme is not None:
@@ -445,7 +444,7 @@ def route_case(case: Case, user: User, body: Body | None, reason: str | None) ->
     if body is None or not body.active:
         raise DomainError(gettext("Choose an active oversight body."))
     if body.id == case.body_id:
-        raise DomainError(gettext("The case is already with %(body)s.", body=body.name))
+        raise DomainError(gettext("The case is already with %(body)s.", body=body.display_name(current_language())))
     reason = check_text(reason, REFERRAL_FIELD, REASON_MAX)
     previous = case.body_id
     override_body(case, user, body, reason)
@@ -456,8 +455,7 @@ def correct_classification(case: Case, user: User, theme: Theme | None, actor: A
                            region: Region | None, district: District | None) -> None:
     """Correct what the classifier read; routing then follows the rules and may move the case."""
     require(user, "correct", case)
-    if district is not None and region is not None and district.region_id != region.id:
-        raise DomainError(gettext("%(district)s is not in %(region)s.", district=district.name, region=region.name))
+    require_district_in_region(district, region)
     if district is not None and region is None:
         region = district.region
     previous = case.body_id

@@ -26,7 +26,7 @@ from civicwatch.routing.queries import (
     threshold_source,
 )
 from civicwatch.taxonomy.models import Actor, Body, Region, Theme
-from civicwatch.taxonomy.queries import all_actors, all_bodies, all_regions, all_themes, by_code
+from civicwatch.taxonomy.queries import all_actors, all_bodies, all_regions, all_themes, by_code, name_choices
 
 blueprint = Blueprint("routing", __name__, url_prefix="/staff/routing")
 
@@ -38,10 +38,10 @@ def _rule_form(rule: RoutingRule | None = None, formdata: Any = None) -> RuleFor
         "priority": rule.priority, "theme": rule.theme.code, "actor": rule.actor.code if rule.actor else "",
         "region": rule.region.code if rule.region else "", "body": rule.body.code, "active": rule.active}
     form = RuleForm(formdata=formdata, data=data)
-    form.theme.choices = [("", gettext("Choose a theme"))] + [(t.code, t.name) for t in all_themes()]
-    form.actor.choices = [("", gettext("Any"))] + [(a.code, a.name) for a in all_actors()]
-    form.region.choices = [("", gettext("Any"))] + [(r.code, r.name) for r in all_regions()]
-    form.body.choices = [("", gettext("Choose a body"))] + [(b.code, b.name) for b in all_bodies()]
+    form.theme.choices = [("", gettext("Choose a theme"))] + name_choices(all_themes())
+    form.actor.choices = [("", gettext("Any"))] + name_choices(all_actors())
+    form.region.choices = [("", gettext("Any"))] + name_choices(all_regions())
+    form.body.choices = [("", gettext("Choose a body"))] + name_choices(all_bodies())
     return form
 
 

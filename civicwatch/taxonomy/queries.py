@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from flask_babel import gettext
 from sqlalchemy import select
 
+from civicwatch.errors import DomainError
 from civicwatch.extensions import db
+from civicwatch.i18n import current_language, display_name
+from civicwatch.taxonomy.cache import cached
 from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Setting, Theme
 
 # The taxonomy tables that have a unique `code`.
@@ -39,6 +44,27 @@ def all_regions() -> list[Region]:
 
 def all_districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name)))
+
+
+def name_choices(rows: Iterable[Coded], by_id: bool = False) -> list[tuple[str, str]]:
+    """A select field's options for taxonomy entries: (code, or id with `by_id`; the name in the page's
+    language). The value posted stays the code or id, whatever language the page speaks."""
+    language = current_language()
+    return [(str(row.id) if by_id else row.code, row.display_name(language)) for row in rows]
+
+
+def require_district_in_region(district: District | None, region: Region | None) -> None:
+    """Refuse a place whose district is not in its region (named in the reader's language)."""
+    if district is not None and region is not None and district.region_id != region.id:
+        raise DomainError(gettext("%(district)s is not in %(region)s.", district=district.display_name(
+            current_language()), region=region.display_name(current_language())))
+
+
+def recorded_body_name(name: str, language: str) -> str:
+    """A body named in a case event as it was called then (its stored name), in `language` while a body still
+    has that stored name."""
+    names = cached("body_names", lambda: {body.name: dict(body.names) for body in db.session.scalars(select(Body))})
+    return display_name(name, names.get(name), language)
 
 
 def by_code(model: type[Coded], code: str | None) -> Coded | None:

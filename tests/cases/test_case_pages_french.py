@@ -89,3 +89,28 @@ def test_a_refused_status_change_is_explained_in_the_readers_language(make_case,
     text = unescape(refused.get_data(as_text=True))
     assert refused.status_code == 409
     assert "A case that is triaged cannot become closed. Reload the page" in text and "ne peut pas" not in text
+
+
+def test_staff_pages_name_the_taxonomy_in_the_readers_language(make_case, make_user, signed_in, app):
+    case = make_case(CaseStatus.ACKNOWLEDGED, region="southern")
+    investigator = make_user(Role.INVESTIGATOR, body=case.body)
+    client = in_french(signed_in(investigator))
+    queue = unescape(client.get("/staff/cases?queue=all").get_data(as_text=True))
+    # The case's theme and body, and the filter's options (their values stay the codes).
+    assert "<span>Mauvaise conduite</span>" in queue and "<span>Autorité indépendante de contrôle de la police</span>" in queue
+    assert '<option value="misconduct">Mauvaise conduite</option>' in queue
+    assert '<option value="southern">Province du Sud</option>' in queue
+    assert "Misconduct" not in queue and "Independent Police Oversight Authority" not in queue
+
+    page = unescape(client.get(f"/staff/cases/{case.id}").get_data(as_text=True))
+    assert "<strong>Autorité indépendante de contrôle de la police</strong>" in page
+    assert "<dd>Mauvaise conduite" in page and "Province du Sud</dd>" in page
+    assert "Southern Province" not in page and "Misconduct" not in page
+
+    krio = signed_in(make_user(Role.ADMIN))
+    krio.get("/language/kri")
+    rules = unescape(krio.get("/staff/routing/").get_data(as_text=True))
+    assert "<td>Bit, shut or wund pipul</td>" in rules and "<td>Indipendent Polis Ovasayt Otoriti" in rules
+
+    english = unescape(staff_client(app, investigator).get(f"/staff/cases/{case.id}").get_data(as_text=True))
+    assert "<dd>Misconduct" in english and "Mauvaise conduite" not in english

@@ -3,6 +3,8 @@ and every reply and case notification after it is written in that language. Thro
 the worker, on a real database."""
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,10 +13,15 @@ from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.cases.operations import change_status
 from civicwatch.cases.workflow import transition_case
 from civicwatch.extensions import db
+from civicwatch.messaging.delivery import deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage, PhoneLanguage
 from civicwatch.messaging.segments import sms_length
+from civicwatch.messaging.senders import TwilioSender
 from civicwatch.phones import phone_hash
 from civicwatch.taxonomy.models import Body
+from tests.cases.conftest import post_case_form
+from tests.factories import staff_client
+from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 from tests.sms.conftest import OTHER_PHONE, PHONE, acknowledged, answer_waiting_texts, last_outbox_id, replies_since
 from tests.sms.test_sms_conversation import REPORT
 
@@ -119,4 +126,20 @@ def test_case_news_reaches_the_complainant_in_the_language_of_their_phone(text, 
     news = db.session.scalars(select(OutboundMessage).where(OutboundMessage.id > before,
                                                              OutboundMessage.purpose == "status")).all()
     assert [message.text for message in news] == [
-        f"CivicWatch {case.reference}: {case.body.name} de investiget yu kes naw."]
+        f"CivicWatch {case.reference}: Indipendent Polis Ovasayt Otoriti de investiget yu kes naw."]
+
+
+def test_a_case_sent_on_is_texted_with_the_bodys_name_in_the_phones_language(app, text, clock, make_user):
+    text("LANG FR")
+    case = case_of(reference_in(text(REPORT)))
+    commission = db.session.scalar(select(Body).where(Body.code == "human_rights_commission"))
+    officer = staff_client(app, make_user(Role.TRIAGE))
+    officer.get("/language/kri")  # the officer reads Krio; the complainant's phone chose French
+    sent = post_case_form(officer, case.id, "route", "route", body=str(commission.id), reason="Na biznes fo dem.")
+    assert "Nashonal Yuman Rayts Komishon" in unescape(officer.get(sent.location).get_data(as_text=True))
+
+    twilio = RecordingHttpClient()
+    deliver_due_messages(TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=twilio), "test-worker")
+    [news] = [request.data["Body"] for request in twilio.accepted if "Commission" in request.data["Body"]]
+    assert news == (f"CivicWatch {case.reference} : votre plainte est maintenant auprès de Commission nationale des "
+                    "droits de l'homme. Votre référence reste la meme.")
