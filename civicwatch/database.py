@@ -9,9 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, Table, TextClause, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, scoped_session
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
 
 from civicwatch.sqlite_writes import BUSY_TIMEOUT_SECONDS
@@ -140,6 +141,22 @@ def _refuse_nul_characters(conn: Any, cursor: Any, statement: str, parameters: A
     # everywhere instead of a driver error on PostgreSQL only.
     if _has_nul(parameters):
         raise NulCharacterError("text contains a NUL character")
+
+
+def touches_table(statement: Any, table: Table) -> bool:
+    """Whether a statement about to run reads or writes `table` (a textual one: whether it names it)."""
+    if isinstance(statement, TextClause):
+        return table.name in statement.text
+    return table in find_tables(statement, check_columns=True, include_crud=True)
+
+
+def within_transaction(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    """Whether `transaction` is `ended` or a savepoint inside it: what a rollback of `ended` undid."""
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def rollback_quietly(session: Session | scoped_session[Any]) -> None:

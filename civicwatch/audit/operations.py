@@ -6,17 +6,16 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import TextClause, event, inspect, select, text
+from sqlalchemy import Table, event, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
-from sqlalchemy.sql.util import find_tables
 
 from civicwatch.audit.anchor import note_audit_written
 from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.values import recordable
 from civicwatch.crypto import derived_key
-from civicwatch.database import utcnow
+from civicwatch.database import touches_table, utcnow, within_transaction
 from civicwatch.extensions import db
 
 GENESIS_HASH = "0" * 64
@@ -24,6 +23,7 @@ GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_ID = 727_011
 _TIP_KEY = "civicwatch.audit_tip"
 _PENDING_KEY = "civicwatch.audit_pending"
+_AUDIT_TABLE = cast(Table, AuditEntry.__table__)
 
 
 def chain_key() -> bytes:
@@ -122,30 +122,16 @@ def _link_before_commit(session: Session) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _link_before_reading_the_log(state: ORMExecuteState) -> None:
     # A query of the log inside the transaction sees the entries recorded so far, as if they had been flushed.
-    if state.session.info.get(_PENDING_KEY) and _reads_audit_log(state.statement):
+    if state.session.info.get(_PENDING_KEY) and touches_table(state.statement, _AUDIT_TABLE):
         _link_pending(state.session)
         state.session.flush()
-
-
-def _reads_audit_log(statement: Any) -> bool:
-    if isinstance(statement, TextClause):
-        return AuditEntry.__tablename__ in statement.text
-    return AuditEntry.__table__ in find_tables(statement, check_columns=True, include_crud=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     pending: list[_Pending] | None = session.info.get(_PENDING_KEY)
     if pending:
-        pending[:] = [item for item in pending if not _within(item.transaction, previous_transaction)]
-
-
-def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
+        pending[:] = [item for item in pending if not within_transaction(item.transaction, previous_transaction)]
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -5,6 +5,8 @@
 changed (`workflow.transition_case`) or its body changed (routing), through `move_case`. Each change is one
 upsert that adds to the stored number in the database (never a value read earlier), so concurrent writers do not
 lose each other's changes; rows are touched in key order, so two writers never wait on each other in a cycle.
+A case stored is counted when its transaction commits, where it is by then: every new case adds to the same row
+(triage's "received"), whose lock would otherwise be held, and wait for, through all the rest of the transaction.
 Retention erases a case's content, never the case, its status or its body: nothing to count there.
 """
 from __future__ import annotations
@@ -17,16 +19,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, Table, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, Table, event, func, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from civicwatch.cases.models import NO_BODY, Case, CaseCount, CaseStatus, DashboardMedians
-from civicwatch.database import utcnow
+from civicwatch.database import touches_table, utcnow, within_transaction
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 
 CountKey = tuple[int, str]  # (body_id or NO_BODY, status value)
+_UNCOUNTED_KEY = "civicwatch.cases_uncounted"
+_COUNTED_IN_SAVEPOINT_KEY = "civicwatch.cases_counted_in_savepoint"
 
 
 def _table(model: type[CaseCount] | type[DashboardMedians]) -> Table:
@@ -41,35 +46,79 @@ def key_of(case: Case) -> CountKey:
 
 
 def count_new_case(case: Case) -> None:
-    """Count a case just stored (flushed once already, so that it has its row). Its changes since are not flushed
-    first: they touch only its own row, which no other transaction can see yet, so no lock order is at stake."""
-    _upsert_counts({key_of(case): 1})
+    """Count a case just stored (flushed once already, so that it has its row) when the transaction commits,
+    where it is then: moves before that change nothing. A statement on `case_counts` in the transaction counts
+    it first, so that the table reads as if it had been counted at once."""
+    db.session.info.setdefault(_UNCOUNTED_KEY, []).append(case)
 
 
 def move_case(before: CountKey, case: Case) -> None:
     """Count the case where it is now instead of `before` (taken with `key_of` before the change). Flushes."""
+    if any(waiting is case for waiting in db.session.info.get(_UNCOUNTED_KEY, ())):
+        return
     after = key_of(case)
     if after != before:
-        _add({before: -1, after: 1})
+        _add(db.session(), {before: -1, after: 1})
 
 
-def _upsert() -> Callable[[Table], Any]:
+def _upsert(session: Session) -> Callable[[Table], Any]:
     """INSERT ... ON CONFLICT, in the database's dialect (PostgreSQL and SQLite spell it alike)."""
-    return postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def _add(changes: dict[CountKey, int]) -> None:
-    db.session.flush()  # the case's row is written (and locked) before the counts' rows: one lock order for all
-    _upsert_counts(changes)
+def _add(session: Session, changes: dict[CountKey, int]) -> None:
+    session.flush()  # the case's row is written (and locked) before the counts' rows: one lock order for all
+    _upsert_counts(session, changes)
 
 
-def _upsert_counts(changes: dict[CountKey, int]) -> None:
-    insert = _upsert()
+def _upsert_counts(session: Session, changes: dict[CountKey, int]) -> None:
+    insert = _upsert(session)
     table = _table(CaseCount)
     for (body_id, status), delta in sorted(changes.items()):
         statement = insert(table).values(body_id=body_id, status=status, cases=delta)
-        db.session.execute(statement.on_conflict_do_update(
+        session.execute(statement.on_conflict_do_update(
             index_elements=[table.c.body_id, table.c.status], set_={"cases": table.c.cases + statement.excluded.cases}))
+
+
+def _count_uncounted(session: Session) -> None:
+    cases: list[Case] = session.info.pop(_UNCOUNTED_KEY, [])
+    if not cases:
+        return
+    session.flush()
+    stored = [case for case in cases if inspect(case).persistent]  # a savepoint rolled back expunged the others
+    if savepoint := session.get_nested_transaction():
+        session.info.setdefault(_COUNTED_IN_SAVEPOINT_KEY, []).extend((case, savepoint) for case in stored)
+    _add(session, Counter(key_of(case) for case in stored))
+
+
+# Inserted ahead of the audit log's listener: a transaction takes the rows of `case_counts` before the audit chain's
+# lock, as one that moved a case (counting it then) and commits does; the opposite order could deadlock with it.
+@event.listens_for(Session, "before_commit", insert=True)
+def _count_before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        _count_uncounted(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _count_before_using_the_counts(state: ORMExecuteState) -> None:
+    if state.session.info.get(_UNCOUNTED_KEY) and touches_table(state.statement, _table(CaseCount)):
+        _count_uncounted(state.session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _count_again_after_a_rolled_back_savepoint(session: Session, previous_transaction: SessionTransaction) -> None:
+    counted: list[tuple[Case, SessionTransaction]] = session.info.get(_COUNTED_IN_SAVEPOINT_KEY, [])
+    undone = [case for case, savepoint in counted if within_transaction(savepoint, previous_transaction)]
+    counted[:] = [(case, savepoint) for case, savepoint in counted if not within_transaction(savepoint, previous_transaction)]
+    if undone and previous_transaction.parent is not None:
+        session.info.setdefault(_UNCOUNTED_KEY, []).extend(undone)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_uncounted(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_UNCOUNTED_KEY, None)
+        session.info.pop(_COUNTED_IN_SAVEPOINT_KEY, None)
 
 
 def counted_from_cases() -> Counter[CountKey]:
@@ -155,7 +204,7 @@ def refresh_dashboard_medians(now: dt.datetime | None = None) -> int:
             for body_id in sorted({NO_BODY, *db.session.scalars(select(Body.id))})]
     table = _table(DashboardMedians)
     for row in rows:  # upserted, not deleted and inserted: two workers may refresh at once
-        statement = _upsert()(table).values(**row)
+        statement = _upsert(db.session())(table).values(**row)
         db.session.execute(statement.on_conflict_do_update(
             index_elements=[table.c.body_id], set_={name: statement.excluded[name] for name in row if name != "body_id"}))
     db.session.flush()

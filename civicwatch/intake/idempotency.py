@@ -105,9 +105,15 @@ def erase_expired_receipts(now: dt.datetime | None = None) -> None:
     """Erase receipts past their window (the key stays, so a late retry still finds its case). Flushes only.
 
     On the session's connection, without the ORM's bulk-update bookkeeping (matching the session's loaded keys
-    against the condition): the commit that follows expires them all anyway."""
+    against the condition): the commit that follows expires them all anyway. A receipt that a concurrent report
+    is erasing is skipped, not waited for (PostgreSQL): receipts expire at the rate reports came in an hour
+    before, so reports at the same moment find the same ones, and would otherwise each wait for the other's
+    whole transaction. One that is skipped and whose eraser rolls back is erased by a later report; a receipt
+    past its window is never shown in the meantime (`find_earlier` checks the window)."""
     db.session.flush()
-    db.session.connection().execute(update(SubmissionKey).where(SubmissionKey.receipt_until < (now or utcnow()))
+    expired = (select(SubmissionKey.id).where(SubmissionKey.receipt_until < (now or utcnow()))
+               .with_for_update(skip_locked=True))
+    db.session.connection().execute(update(SubmissionKey).where(SubmissionKey.id.in_(expired))
                                     .values(receipt_encrypted=None, receipt_until=None))
 
 

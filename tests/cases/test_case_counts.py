@@ -90,3 +90,31 @@ def test_concurrent_writers_lose_no_count(app, make_case, make_user):
     assert count_discrepancies() == {}
     triaged = select(CaseCount.body_id, CaseCount.cases).where(CaseCount.status == "triaged")
     assert {body_id: count for body_id, count in db.session.execute(triaged)} == dict.fromkeys(body_ids, 12)
+
+
+def _submitted(number: int) -> Case:
+    return submit_complaint(Submission(text=f"Police at the junction took money from riders, report {number}.",
+                                       channel=Channel.WEB))[0]
+
+
+def test_a_case_stored_is_counted_where_it_is_when_its_transaction_commits(make_user):
+    """Counted at the commit, not when stored: a case routed in the transaction that stored it, one whose counts
+    were read before it was routed, and one counted in a savepoint that was rolled back."""
+    admin = make_user(Role.ADMIN)
+    body = db.session.scalars(select(Body).where(Body.active.is_(True)).order_by(Body.id)).first()
+    route_case(_submitted(1), admin, body, "Their mandate.")
+    db.session.commit()
+    assert count_discrepancies() == {}
+
+    read_first = _submitted(2)
+    assert count_discrepancies() == {}  # the counts read inside the transaction include the case already
+    route_case(read_first, admin, body, "Their mandate.")
+    db.session.commit()
+    assert count_discrepancies() == {}
+
+    _submitted(3)
+    savepoint = db.session.begin_nested()
+    assert count_discrepancies() == {}
+    savepoint.rollback()
+    db.session.commit()
+    assert count_discrepancies() == {}

@@ -16,12 +16,14 @@ from civicwatch.extensions import db
 from civicwatch.intake import idempotency, views
 from civicwatch.intake.idempotency import RECEIPT_WINDOW
 from civicwatch.intake.models import SubmissionKey
+from tests.conftest import on_postgres
 from tests.factories import post_multipart
 from tests.intake.conftest import RECEIPT_RE, valid_report
 from tests.threads import run_together
 
 FORM_KEY_RE = re.compile(r'name="form_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="form_key"')
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+WAIT_SECONDS = 20  # a bound on a report that would never get through, not a pause
 
 
 def case_count() -> int:
@@ -91,6 +93,41 @@ def test_after_the_window_the_receipt_is_erased_and_a_retry_still_makes_no_case(
     db.session.rollback()
     first = db.session.scalar(select(SubmissionKey).order_by(SubmissionKey.id))
     assert first.receipt_encrypted is None and first.receipt_until is None  # erased, not only hidden
+
+
+@pytest.mark.skipif(not on_postgres(), reason="SQLite's one writer: no two reports erase receipts at once")
+def test_a_report_does_not_wait_for_receipts_another_report_is_erasing(app: Flask, client, clock):
+    send(client, open_form(client))
+    clock.advance(seconds=RECEIPT_WINDOW.total_seconds() + 60)
+    erasing, release = threading.Event(), threading.Event()
+
+    def erase_and_hold() -> None:
+        with app.app_context():
+            idempotency.erase_expired_receipts()
+            erasing.set()
+            release.wait(WAIT_SECONDS)
+            db.session.commit()
+
+    statuses: list[int] = []
+
+    def report() -> None:
+        with app.app_context():
+            statuses.append(send(client, open_form(client), text="A second report about the checkpoint at Bo.")
+                            .status_code)
+
+    holder, reporter = threading.Thread(target=erase_and_hold), threading.Thread(target=report)
+    holder.start()
+    assert erasing.wait(WAIT_SECONDS)
+    reporter.start()
+    reporter.join(WAIT_SECONDS)
+    finished = not reporter.is_alive()
+    release.set()
+    holder.join(WAIT_SECONDS)
+    reporter.join(WAIT_SECONDS)
+    assert finished and statuses == [303]
+    assert case_count() == 2
+    first = db.session.scalar(select(SubmissionKey).order_by(SubmissionKey.id))
+    assert first.receipt_encrypted is None and first.receipt_until is None  # erased by the one that held it
 
 
 def test_a_key_is_no_use_in_another_browser_and_a_guessed_key_replays_nothing(app, client):
