@@ -29,7 +29,21 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, CursorResult, and_, case, exists, inspect, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Integer,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    case,
+    exists,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import aliased
 
@@ -86,13 +100,49 @@ def claim_timeout() -> dt.timedelta:
     return dt.timedelta(seconds=float(current_app.config.get("OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)))
 
 
-def _due(now: dt.datetime) -> ColumnElement[bool]:
-    """Pending and due, or claimed by a worker that has not finished in time (it died); never one that
-    has a provider SID (Twilio has it), nor one held for the WhatsApp session window."""
+def _due() -> ColumnElement[bool]:
+    """Pending and due (at :now), or claimed by a worker that has not finished in time (before :stale_before:
+    it died); never one that has a provider SID (Twilio has it), nor one held for the WhatsApp session window."""
     return and_(OutboundMessage.provider_sid.is_(None), OutboundMessage.held_since.is_(None), or_(
-        and_(OutboundMessage.status == OutboxStatus.PENDING, OutboundMessage.next_attempt_at <= now),
-        and_(OutboundMessage.status == OutboxStatus.SENDING, OutboundMessage.claimed_at < now - claim_timeout()),
+        and_(OutboundMessage.status == OutboxStatus.PENDING, OutboundMessage.next_attempt_at <= bindparam("now")),
+        and_(OutboundMessage.status == OutboxStatus.SENDING,
+             OutboundMessage.claimed_at < bindparam("stale_before")),
     ))
+
+
+def _candidates(for_one_number: bool) -> Select[tuple[int]]:
+    """The ids of up to :limit due messages, oldest first, none with an older message to its number still
+    waiting (a held message waits for the citizen, not for a turn: the template asking them to write comes
+    after it); `for_one_number`: only those to the number hashed :only_to."""
+    older = aliased(OutboundMessage)
+    waiting_before = exists().where(older.to_hash == OutboundMessage.to_hash, older.id < OutboundMessage.id,
+                                    older.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                                    older.held_since.is_(None))
+    candidates = select(OutboundMessage.id).where(_due(), OutboundMessage.channel.in_(TEXT_CHANNELS),
+                                                 ~waiting_before)
+    if for_one_number:
+        candidates = candidates.where(OutboundMessage.to_hash == bindparam("only_to"))
+    return candidates.order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(
+        bindparam("limit", type_=Integer))
+
+
+def _claim(chosen: Any) -> Update:
+    """Claim the messages among `chosen` that are still due, returning their ids."""
+    return (update(OutboundMessage)
+            .where(OutboundMessage.id.in_(chosen), _due())
+            .values(status=OutboxStatus.SENDING, claimed_by=bindparam("worker_id"), claimed_at=bindparam("now"))
+            .returning(OutboundMessage.id)
+            .execution_options(synchronize_session=False))
+
+
+# The claim's statements, built once (the worker runs them every round), by whether they are for one number.
+_LOCK_CANDIDATES = {one: _candidates(one).with_for_update(skip_locked=True, of=OutboundMessage)
+                    for one in (False, True)}
+_CLAIM_IDS = _claim(bindparam("ids", expanding=True))
+_CLAIM_CANDIDATES = {one: _claim(_candidates(one).scalar_subquery()) for one in (False, True)}
+_CLAIMED_MESSAGES = (select(OutboundMessage).where(OutboundMessage.id.in_(bindparam("ids", expanding=True)))
+                     .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+                     .execution_options(populate_existing=True))
 
 
 def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -> list[OutboundMessage]:
@@ -113,11 +163,7 @@ def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -
         return []
     session = db.session()
     held = set(session.identity_map.keys())
-    messages = list(db.session.scalars(
-        select(OutboundMessage).where(OutboundMessage.id.in_(claimed))
-        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
-        .execution_options(populate_existing=True)
-    ))
+    messages = list(db.session.scalars(_CLAIMED_MESSAGES, {"ids": claimed}))
     for message in messages:
         # Kept as read, out of the session: the commits of the claim and of each SID would expire them, and
         # each would be read again before it is sent. Every later write to a claimed message is an UPDATE by
@@ -130,33 +176,21 @@ def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -
 def _claim_batch(worker_id: str, limit: int, to_hash: str | None) -> tuple[bool, list[int]]:
     """(whether any message was due, the ids this worker claimed)."""
     now = utcnow()
-    older = aliased(OutboundMessage)
-    # A held message waits for the citizen, not for a turn: the template asking them to write comes after it.
-    waiting_before = exists().where(older.to_hash == OutboundMessage.to_hash, older.id < OutboundMessage.id,
-                                    older.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-                                    older.held_since.is_(None))
-    candidates = select(OutboundMessage.id).where(_due(now), OutboundMessage.channel.in_(TEXT_CHANNELS),
-                                                 ~waiting_before)
-    if to_hash is not None:
-        candidates = candidates.where(OutboundMessage.to_hash == to_hash)
-    candidates = candidates.order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(limit)
+    # Only the names the statements bind: an UPDATE takes any other key named like a column as a value to set.
+    params: dict[str, Any] = {"now": now, "stale_before": now - claim_timeout(), "limit": limit}
+    one_number = to_hash is not None
+    if one_number:
+        params["only_to"] = to_hash
     if db.session.get_bind().dialect.name == "postgresql":
         # The locked rows first, then the UPDATE by id: workers take disjoint batches without waiting.
-        ids = db.session.scalars(candidates.with_for_update(skip_locked=True, of=OutboundMessage)).all()
+        ids = db.session.scalars(_LOCK_CANDIDATES[one_number], params).all()
         if not ids:
             return False, []
-        chosen: Any = ids
-    else:
-        # SQLite: one UPDATE, which takes the write lock before it reads, so no other worker read them too.
-        chosen = candidates.scalar_subquery()
-    claimed = db.session.scalars(
-        update(OutboundMessage)
-        .where(OutboundMessage.id.in_(chosen), _due(now))
-        .values(status=OutboxStatus.SENDING, claimed_by=worker_id, claimed_at=now)
-        .returning(OutboundMessage.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return bool(claimed) or db.session.get_bind().dialect.name == "postgresql", list(claimed)
+        claim = {"now": now, "stale_before": params["stale_before"], "worker_id": worker_id, "ids": ids}
+        return True, list(db.session.scalars(_CLAIM_IDS, claim).all())
+    # SQLite: one UPDATE, which takes the write lock before it reads, so no other worker read them too.
+    claimed = list(db.session.scalars(_CLAIM_CANDIDATES[one_number], {**params, "worker_id": worker_id}).all())
+    return bool(claimed), claimed
 
 
 def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMessage | None:

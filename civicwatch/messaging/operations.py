@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import Table, select, update
@@ -35,32 +35,48 @@ def max_age() -> dt.timedelta:
     return dt.timedelta(hours=current_app.config.get("OUTBOX_MAX_AGE_HOURS", 48))
 
 
-def queue_sms(phone_e164: str, text: str, purpose: str, case_id: int | None = None,
-              channel: str = SMS, opted_out: bool | None = None) -> OutboundMessage:
-    """Owe `phone_e164` a text on `channel` (SMS or WhatsApp), stored encrypted. A number that opted out
-    (STOP) on that channel gets a cancelled row instead, kept so that staff can see the message was not sent.
-    `opted_out`: whether it did, when the caller read it in this transaction (None: looked up here)."""
+def owed_message(phone_e164: str, text: str, purpose: str, case_id: int | None = None, channel: str = SMS,
+                 opted_out: bool | None = None) -> dict[str, Any]:
+    """The outbox row owing `phone_e164` a text on `channel` (SMS or WhatsApp), stored encrypted. A number that
+    opted out (STOP) on that channel gets a cancelled row instead, kept so that staff can see the message was not
+    sent. `opted_out`: whether it did, when the caller read it in this transaction (None: looked up here)."""
     now = utcnow()
     number_hash = contact_hash(phone_e164, channel)
-    message = OutboundMessage(
-        case_id=case_id,
-        channel=channel,
-        to_encrypted=encrypt_text(phone_e164),
-        to_hash=number_hash,
-        body_encrypted=encrypt_text(text),
-        purpose=purpose,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        retry_until=now + max_age(),
-        created_at=now,
-    )
-    if honours_opt_out(purpose) and (is_opted_out(number_hash) if opted_out is None else opted_out):
-        message.status = OutboxStatus.CANCELLED
-        message.last_error = OPTED_OUT_NOTE
+    cancelled = honours_opt_out(purpose) and (is_opted_out(number_hash) if opted_out is None else opted_out)
+    return {
+        "case_id": case_id,
+        "channel": channel,
+        "to_encrypted": encrypt_text(phone_e164),
+        "to_hash": number_hash,
+        "body_encrypted": encrypt_text(text),
+        "purpose": purpose,
+        "status": OutboxStatus.CANCELLED if cancelled else OutboxStatus.PENDING,
+        "last_error": OPTED_OUT_NOTE if cancelled else None,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "retry_until": now + max_age(),
+        "created_at": now,
+    }
+
+
+def queue_sms(phone_e164: str, text: str, purpose: str, case_id: int | None = None,
+              channel: str = SMS, opted_out: bool | None = None) -> OutboundMessage:
+    """Owe `phone_e164` a text (see owed_message); flushed, for callers that need the row."""
+    message = OutboundMessage(**owed_message(phone_e164, text, purpose, case_id, channel, opted_out))
     db.session.add(message)
     db.session.flush()
     return message
+
+
+# Declared as FromClause on the declarative base; a mapped class's is a Table.
+_OUTBOX = cast(Table, OutboundMessage.__table__)
+
+
+def queue_owed_messages(rows: list[dict[str, Any]]) -> None:
+    """Owe several texts (owed_message's rows) in one statement, without ORM objects: the inbox worker owes a
+    batch's replies so. Rows are inserted in the order given, so each number's texts keep their order."""
+    if rows:
+        db.session.execute(_OUTBOX.insert(), rows)
 
 
 def retry_message(message: OutboundMessage, user: User) -> None:
@@ -81,7 +97,6 @@ def retry_message(message: OutboundMessage, user: User) -> None:
                  case=message.case)
 
 
-# Declared as FromClause on the declarative base; a mapped class's is a Table.
 _OPT_OUTS = cast(Table, SmsOptOut.__table__)
 
 

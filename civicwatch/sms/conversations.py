@@ -62,21 +62,27 @@ _CREATE_CONVERSATION = text(
     "VALUES (:phone_hash, :phone, :state, :now, :now) ON CONFLICT (phone_hash) DO NOTHING"
 ).bindparams(bindparam("phone", type_=LargeBinary()), bindparam("now", type_=UTCDateTime()))
 
+_CASES = cast(Table, Case.__table__).c
+_OPT_OUTS = cast(Table, SmsOptOut.__table__).c
+_LANGUAGES = cast(Table, PhoneLanguage.__table__).c
+
 _WAITING_CASE = (
-    select(Case.id)
-    .where(Case.contact_phone_hash == bindparam("phone_hash"), Case.status.in_(OPEN_STATUSES),
-           Case.waiting_since.is_not(None),
-           or_(_CONVERSATIONS.c.last_message_at.is_(None), Case.waiting_since > _CONVERSATIONS.c.last_message_at))
-    .order_by(Case.waiting_since.desc(), Case.id.desc())
+    select(_CASES.id)
+    .where(_CASES.contact_phone_hash == bindparam("phone_hash"), _CASES.status.in_(OPEN_STATUSES),
+           _CASES.waiting_since.is_not(None),
+           or_(_CONVERSATIONS.c.last_message_at.is_(None), _CASES.waiting_since > _CONVERSATIONS.c.last_message_at))
+    .order_by(_CASES.waiting_since.desc(), _CASES.id.desc())
     .limit(1)
 )
 
+# On the tables rather than the mapped classes: a plain Core SELECT skips the ORM's execution (its autoflush
+# included: lock_conversation flushes first itself).
 _LOCK_CONVERSATION = (
     select(
         _CONVERSATIONS.c.id, _CONVERSATIONS.c.state, _CONVERSATIONS.c.pending_encrypted,
         _CONVERSATIONS.c.pending_since, _CONVERSATIONS.c.case_id, _CONVERSATIONS.c.last_message_at,
-        exists().where(SmsOptOut.phone_hash == bindparam("phone_hash")).label("opted_out"),
-        select(PhoneLanguage.language).where(PhoneLanguage.phone_hash == bindparam("phone_hash"))
+        exists().where(_OPT_OUTS.phone_hash == bindparam("phone_hash")).label("opted_out"),
+        select(_LANGUAGES.language).where(_LANGUAGES.phone_hash == bindparam("phone_hash"))
         .scalar_subquery().label("language"),
         _WAITING_CASE.scalar_subquery().label("waiting_case_id"),
     )
@@ -117,6 +123,7 @@ def lock_conversation(number_hash: str, phone: str, now: dt.datetime) -> Convers
     SQLite holds its write lock already), with whether the number opted out, its language and the case waiting
     for its answer, in one statement."""
     params = {"phone_hash": number_hash}
+    db.session.flush()  # the case waiting for an answer, as this transaction left it
     row = db.session.execute(_LOCK_CONVERSATION, params).first()
     if row is None:
         db.session.execute(_CREATE_CONVERSATION, {"phone_hash": number_hash, "phone": encrypt_text(phone),

@@ -324,15 +324,27 @@ def match_keyword(word: str, opted_out: bool = False) -> Event | None:
     if not stripped or not all("a" <= ch.lower() <= "z" for ch in stripped):
         return None
     squeezed = _squeeze(stripped)
-    exact = {**_EXACT_KEYWORDS, **(_OPT_IN_WHEN_OPTED_OUT if opted_out else {})}
-    for candidate, event in exact.items():
-        if squeezed == _squeeze(candidate):
-            return event
+    exact = _SQUEEZED_EXACT[opted_out].get(squeezed)
+    if exact is not None:
+        return exact
     if len(squeezed) < 3:
         return None
-    near = {event for candidate, event in _FUZZY_KEYWORDS.items()
-            if edit_distance(squeezed, _squeeze(candidate)) <= 1}
+    near = {event for candidate, event in _SQUEEZED_FUZZY if edit_distance(squeezed, candidate) <= 1}
     return near.pop() if len(near) == 1 else None
+
+
+def _squeezed(keywords: dict[str, Event]) -> dict[str, Event]:
+    """The keywords as match_keyword compares them; of two that squeeze alike, the first listed wins."""
+    squeezed: dict[str, Event] = {}
+    for word, event in keywords.items():
+        squeezed.setdefault(_squeeze(word), event)
+    return squeezed
+
+
+# Squeezed once, not for every word a text is checked for (by whether the number opted out).
+_SQUEEZED_EXACT = {False: _squeezed(_EXACT_KEYWORDS),
+                   True: _squeezed({**_EXACT_KEYWORDS, **_OPT_IN_WHEN_OPTED_OUT})}
+_SQUEEZED_FUZZY = tuple(_squeezed(_FUZZY_KEYWORDS).items())
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -24,7 +24,13 @@ from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, keyed
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import route_stored_case
-from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms, record_opt_out
+from civicwatch.messaging.operations import (
+    STOP_CONFIRMATION,
+    owed_message,
+    queue_owed_messages,
+    queue_sms,
+    record_opt_out,
+)
 from civicwatch.phones import contact_hash, split_sender
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText
@@ -126,23 +132,30 @@ def _claim_batch(limit: int) -> list[Row]:
     return sorted(rows, key=lambda row: row.id)
 
 
-def _answer(row: Row) -> Case | None:
-    """Run one text through the dialogue and owe its reply; returns a case it opened. Flushes only; the caller
-    deletes the inbox row in the same transaction."""
+@dataclass
+class _Answered:
+    opened: Case | None = None  # a case the text opened: routed after the commit
+    reply: dict[str, Any] | None = None  # the outbox row owed (owed_message), inserted with the batch's
+
+
+def _answer(row: Row) -> _Answered:
+    """Run one text through the dialogue and say what reply it is owed. Flushes only; the caller owes the reply
+    and deletes the inbox row in the same transaction."""
     payload = decrypt_json(row.payload_encrypted)
     sender = split_sender(payload.get("from"))
     if sender is None:
         log.warning("inbound sms %s from a sender that is not a phone number; not answered", row.message_sid)
-        return None
+        return _Answered()
     channel, phone = sender
     outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or "",
                                       channel=channel, media=int(payload.get("media") or 0)),
                           now=row.received_at)
-    if outcome.reply and not outcome.duplicate:
-        case_id = outcome.case.id if outcome.case is not None else None
-        queue_sms(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id,
-                  channel, opted_out=outcome.opted_out)
-    return outcome.opened_case
+    if not outcome.reply or outcome.duplicate:
+        return _Answered(outcome.opened_case)
+    case_id = outcome.case.id if outcome.case is not None else None
+    return _Answered(outcome.opened_case, owed_message(
+        phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id, channel,
+        opted_out=outcome.opted_out))
 
 
 def _tell_sender_it_was_set_aside(row: InboxText) -> None:
@@ -198,10 +211,11 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
     """Answer the texts in order and commit them together. When one raises, the whole batch is rolled back:
     the texts before it go back to the inbox untouched (answered on the next claim), and it alone is
     counted as failed."""
-    opened = []
+    opened: list[Case] = []
+    replies: list[dict[str, Any]] = []
     for row in rows:
         try:
-            case = _answer(row)
+            answered = _answer(row)
             db.session.flush()
         except OperationalError as error:
             # The database (a restart, the network), not the text: nothing is counted against it, and the
@@ -214,9 +228,13 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
             db.session.rollback()
             log.exception("inbound sms %s could not be answered", row.id)
             return _BatchOutcome(failed=(row.id, type(exc).__name__))
-        if case is not None:
-            opened.append(case)
+        if answered.opened is not None:
+            opened.append(answered.opened)
+        if answered.reply is not None:
+            replies.append(answered.reply)
     try:
+        # The batch holds at most one text per sender, so owing the replies together keeps each number's order.
+        queue_owed_messages(replies)
         db.session.execute(delete(InboxText).where(InboxText.id.in_([row.id for row in rows])))
         db.session.commit()
     except OperationalError as error:
