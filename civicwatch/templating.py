@@ -35,12 +35,12 @@ def format_date(value: dt.date | dt.datetime | None) -> str:
 
 def local_name(value: Any, names: Mapping[str, str] | None = None) -> str:
     """A taxonomy entry's name in the page's language, else its stored name: `entry|local_name` for a row
-    (or anything with display_name), `name|local_name(names)` for a name carried with its names."""
+    (a Translated: a taxonomy row or a Name), `name|local_name(names)` for a name carried with its names."""
     if value is None:
         return ""
     if isinstance(value, str):
         return display_name(value, names, current_language())
-    return str(value.display_name(current_language()))
+    return str(value.local_name)
 
 
 def humanise_code(value: str | None) -> str:

@@ -11,7 +11,7 @@ from flask_babel import force_locale, format_date, gettext
 
 from civicwatch.cases.identity import contact_of, texts_channel
 from civicwatch.cases.models import Case, CaseStatus
-from civicwatch.i18n import N_, current_language
+from civicwatch.i18n import N_
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.queries import is_opted_out, phone_language
@@ -51,7 +51,7 @@ def sms_prefix(case: Case) -> str:
 def _in_current_language(value: object) -> object:
     """A taxonomy entry (a body) by its name in the current locale, the phone's when an SMS is written; any
     other value as it is."""
-    return value.display_name(current_language()) if isinstance(value, Named) else value
+    return value.local_name if isinstance(value, Named) else value
 
 
 def news(case: Case, message: str, **values: object) -> Callable[[], str]:

@@ -31,7 +31,7 @@ from civicwatch.cases.operations import assignable_investigators
 from civicwatch.cases.permissions import may
 from civicwatch.cases.workflow import ACTION_LABELS, Transition, available_transitions
 from civicwatch.database import utcnow
-from civicwatch.i18n import N_, current_language
+from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes, name_choices
 
@@ -191,7 +191,7 @@ def _mark_primary(options: list[TransitionOption]) -> None:
 
 def next_step(case: Case, user: User, page: CasePage) -> str:
     """One sentence: what should happen next, and whether it is this user's to do."""
-    body = case.body.display_name(current_language()) if case.body else None
+    body = case.body.local_name if case.body else None
     if case.status in (S.CLOSED, S.REJECTED, S.REFERRED, S.WITHDRAWN):
         return gettext("This case is %(status)s. Nothing more is due unless it is reopened.",
                        status=gettext(STATUS_LABELS[case.status]).lower())

@@ -54,7 +54,6 @@ from civicwatch.cases.workflow import DONE_MESSAGES, transition_for
 from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import Model, db
-from civicwatch.i18n import current_language
 from civicwatch.messaging.segments import length_guide
 from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Theme
 from civicwatch.taxonomy.queries import (
@@ -410,7 +409,7 @@ def save_deadlines(body_id: int) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(gettext("Deadlines of %(body)s saved. They apply to cases it receives from now on.",
-                          body=body.display_name(current_language())),
+                          body=body.local_name),
                   "success")
             return redirect(url_for("cases.deadlines", _anchor=f"body-{body.id}"))
     bodies = all_bodies(active_only=False)

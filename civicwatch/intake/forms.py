@@ -380,7 +380,7 @@ class AppealForm(FlaskForm):
 
     def offer_bodies(self, case: Case, bodies: list[Body]) -> AppealForm:
         """The choices: the body that answered first, then every other active body."""
-        same = (_("The same body (%(body)s)", body=case.body.display_name(current_language())) if case.body is not None
+        same = (_("The same body (%(body)s)", body=case.body.local_name) if case.body is not None
                 else _("The same body"))
         self.body.choices = [("", same)] + name_choices(body for body in bodies if body.id != case.body_id)
         return self

@@ -99,7 +99,7 @@ def find_case_by_receipt(code: str | None) -> Case | None:
 
 
 def body_name(case: Case) -> str:
-    return case.body.display_name(current_language()) if case.body is not None else str(THE_BODY)
+    return case.body.local_name if case.body is not None else str(THE_BODY)
 
 
 def status_words(case: Case) -> str:

@@ -24,7 +24,7 @@ from civicwatch.cases.views import blueprint, chosen, perform
 from civicwatch.database import utcnow
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
-from civicwatch.i18n import N_, current_language
+from civicwatch.i18n import N_
 from civicwatch.patterns import operations, sharing
 from civicwatch.patterns.forms import (
     AllegationForm,
@@ -153,7 +153,7 @@ def _related_view(case: Case, user: User, relation: CaseRelation, now: dt.dateti
     other_id = relation.related_case_id if relation.case_id == case.id else relation.case_id
     other = db.session.get(Case, other_id) if can_open(user, other_id) else None
     holder_case = other or db.session.get(Case, other_id)
-    holder = (holder_case.body.display_name(current_language()) if holder_case is not None and holder_case.body
+    holder = (holder_case.body.local_name if holder_case is not None and holder_case.body
               else gettext("the triage queue"))
     if other is not None or holder_case is None:
         return RelatedView(relation, other, holder, None, None, False)

@@ -9,7 +9,6 @@ from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case, CaseShare
 from civicwatch.cases.permissions import can_open
 from civicwatch.errors import PermissionDeniedError
-from civicwatch.i18n import current_language
 from civicwatch.patterns.models import Subject
 from civicwatch.taxonomy.models import Body
 
@@ -28,7 +27,7 @@ def may_keep_register(user: User, body: Body) -> bool:
 def require_register_keeper(user: User, body: Body) -> None:
     if not may_keep_register(user, body):
         raise PermissionDeniedError(gettext("Only %(body)s's investigators and admins keep its register.",
-                                            body=body.display_name(current_language())))
+                                            body=body.local_name))
 
 
 # ---------------------------------------------------------------- sharing a related case with another body

@@ -14,7 +14,6 @@ from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.extensions import db
-from civicwatch.i18n import current_language
 from civicwatch.patterns.models import (
     Allegation,
     CaseRelation,
@@ -185,7 +184,7 @@ def alert_evidence(alert: PatternAlert, user: User) -> Evidence:
     for case_id in case_ids:
         if case_id not in seen:
             other = db.session.get(Case, case_id)
-            holder = (other.body.display_name(current_language()) if other is not None and other.body
+            holder = (other.body.local_name if other is not None and other.body
                       else gettext("the triage queue"))
             elsewhere[holder] = elsewhere.get(holder, 0) + 1
     return Evidence(opened, elsewhere)

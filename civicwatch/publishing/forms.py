@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from civicwatch.cases.models import Outcome
 from civicwatch.open_data import outcome_words, year_problem
 from civicwatch.taxonomy.models import Body, Theme
+from civicwatch.taxonomy.queries import name_choices
 
 
 def _stripped(value: str | None) -> str | None:
@@ -33,10 +34,10 @@ class PublishedSearchForm(Form):
     outcome = SelectField(_l("Outcome"), default="", validate_choice=True)
     year = StringField(_l("Year published"), validators=[Optional(), _valid_year], filters=[_stripped])
 
-    def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme], language: str) -> None:
+    def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme]) -> None:
         super().__init__(args)
-        self.body.choices = [("", gettext("All bodies"))] + [(b.code, b.display_name(language)) for b in bodies]
-        self.theme.choices = [("", gettext("All subjects"))] + [(t.code, t.display_name(language)) for t in themes]
+        self.body.choices = [("", gettext("All bodies"))] + name_choices(bodies)
+        self.theme.choices = [("", gettext("All subjects"))] + name_choices(themes)
         self.outcome.choices = [("", gettext("All outcomes"))] + [(o.value, outcome_words(o)) for o in Outcome]
 
 

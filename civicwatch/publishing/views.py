@@ -16,7 +16,6 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
-from civicwatch.i18n import current_language
 from civicwatch.open_data import download, filter_problem, iso, licence, licence_context, public_caching
 from civicwatch.public_urls import public_url_for
 from civicwatch.publishing import exports, operations, permissions, queries
@@ -42,7 +41,7 @@ blueprint.after_request(public_caching)
 # ---------------------------------------------------------------- the public pages
 
 def _answer_search(args: MultiDict) -> tuple[PublishedSearchForm, AnswerSearch | None]:
-    form = PublishedSearchForm(args, all_bodies(active_only=False), all_themes(), current_language())
+    form = PublishedSearchForm(args, all_bodies(active_only=False), all_themes())
     if not form.validate():
         return form, None
     return form, AnswerSearch(q=form.q.data or None, body_code=form.body.data or None,

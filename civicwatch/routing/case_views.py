@@ -14,7 +14,6 @@ from civicwatch.accounts.permissions import staff_required
 from civicwatch.cases.models import Case
 from civicwatch.cases.pages import set_route_suggestion
 from civicwatch.cases.views import blueprint, chosen, page_form, perform
-from civicwatch.i18n import current_language
 from civicwatch.routing.operations import correct_classification, route_case
 from civicwatch.routing.queries import suggested_body
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
@@ -32,7 +31,7 @@ def route(case_id: int) -> ResponseReturnValue:
         route_case(case, current_user, body, form.reason.data)
         assert body is not None  # route_case refuses a missing body
         return gettext("The case was sent to %(body)s. The complainant keeps the same reference.",
-                       body=body.display_name(current_language()))
+                       body=body.local_name)
 
     return perform(case_id, "route", form, act)
 

@@ -30,7 +30,6 @@ from civicwatch.classify.registry import current_classifier
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.i18n import current_language
 from civicwatch.routing.models import DecisionKind, RoutingDecision
 from civicwatch.routing.queries import (
     RoutingTables,
@@ -444,7 +443,7 @@ def route_case(case: Case, user: User, body: Body | None, reason: str | None) ->
     if body is None or not body.active:
         raise DomainError(gettext("Choose an active oversight body."))
     if body.id == case.body_id:
-        raise DomainError(gettext("The case is already with %(body)s.", body=body.display_name(current_language())))
+        raise DomainError(gettext("The case is already with %(body)s.", body=body.local_name))
     reason = check_text(reason, REFERRAL_FIELD, REASON_MAX)
     previous = case.body_id
     override_body(case, user, body, reason)

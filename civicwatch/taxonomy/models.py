@@ -10,30 +10,38 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.extensions import Model
-from civicwatch.i18n import display_name
+from civicwatch.i18n import current_language, display_name
 
 
-class Named:
-    """A taxonomy entry shown to the public: its stored name, and its names in other languages
-    ({"fr": ..., "kri": ...}) from the taxonomy file."""
+class Translated:
+    """Something with a stored name and names in other languages ({"fr": ..., "kri": ...})."""
 
     if TYPE_CHECKING:
         name: str
-    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+        names: Mapping[str, str]
 
     def display_name(self, language: str) -> str:
         return display_name(self.name, self.names, language)
 
+    @property
+    def local_name(self) -> str:
+        """The name in the language of the page or message being written."""
+        return self.display_name(current_language())
+
+
+class Named(Translated):
+    """A taxonomy entry shown to the public: its stored name, and its names in other languages from the
+    taxonomy file."""
+
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+
 
 @dataclass(frozen=True)
-class Name:
+class Name(Translated):
     """A taxonomy entry's names, carried apart from its row (in published figures)."""
 
     name: str
     names: Mapping[str, str] = field(default_factory=dict)
-
-    def display_name(self, language: str) -> str:
-        return display_name(self.name, self.names, language)
 
 
 class Body(Named, Model):

@@ -56,8 +56,8 @@ def name_choices(rows: Iterable[Coded], by_id: bool = False) -> list[tuple[str, 
 def require_district_in_region(district: District | None, region: Region | None) -> None:
     """Refuse a place whose district is not in its region (named in the reader's language)."""
     if district is not None and region is not None and district.region_id != region.id:
-        raise DomainError(gettext("%(district)s is not in %(region)s.", district=district.display_name(
-            current_language()), region=region.display_name(current_language())))
+        raise DomainError(gettext("%(district)s is not in %(region)s.", district=district.local_name,
+                                  region=region.local_name))
 
 
 def recorded_body_name(name: str, language: str) -> str:

@@ -11,6 +11,7 @@ from wtforms import Field, Form, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from civicwatch.taxonomy.models import Body, Region, Theme
+from civicwatch.taxonomy.queries import name_choices
 from civicwatch.transparency.statistics import month_problem
 
 LAST_12_MONTHS = "last12"
@@ -61,13 +62,13 @@ class StatisticsFilterForm(Form):
     region = SelectField(_l("Region"), default="", validate_choice=True)
 
     def __init__(self, args: MultiDict, years: list[int], bodies: list[Body], themes: list[Theme],
-                 regions: list[Region], language: str) -> None:
+                 regions: list[Region]) -> None:
         super().__init__(args)
         self.period.choices = [(LAST_12_MONTHS, gettext("Last 12 months")), (ALL_TIME, gettext("All time"))] + [
             (str(year), str(year)) for year in years]
-        self.body.choices = [("", gettext("All bodies"))] + [(b.code, b.display_name(language)) for b in bodies]
-        self.theme.choices = [("", gettext("All subjects"))] + [(t.code, t.display_name(language)) for t in themes]
-        self.region.choices = [("", gettext("All regions"))] + [(r.code, r.display_name(language)) for r in regions]
+        self.body.choices = [("", gettext("All bodies"))] + name_choices(bodies)
+        self.theme.choices = [("", gettext("All subjects"))] + name_choices(themes)
+        self.region.choices = [("", gettext("All regions"))] + name_choices(regions)
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         if self.period.data not in {value for value, _ in self.period.choices}:

@@ -156,8 +156,7 @@ def _statistics(args: MultiDict) -> tuple[StatisticsFilterForm, Report, dict[str
     current_month = now.strftime("%Y-%m")
     first_month, _ = rollup_month_range()
     years = list(range(now.year, int((first_month or current_month)[:4]) - 1, -1))
-    form = StatisticsFilterForm(args, years, all_bodies(active_only=False), all_themes(), all_regions(),
-                                current_language())
+    form = StatisticsFilterForm(args, years, all_bodies(active_only=False), all_themes(), all_regions())
     if not form.validate():
         raise FilterError(form)
     period = form.chosen_period(current_month)
