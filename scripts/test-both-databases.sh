@@ -19,8 +19,8 @@ run() {
 summary() {
   local label=$1 status=$2
   echo "=== $label: $([ "$status" -eq 0 ] && echo passed || echo "FAILED (exit $status)")"
-  # pytest's own summary: the short test summary (failures, errors, skips) and the final count line.
-  sed -n '/short test summary info/,$p' "$LOGS/$label.log" | grep -v '^SKIPPED' | sed "s/^/[$label] /"
+  # pytest's own summaries: tests that passed only when run again, failures, errors, and the final count.
+  sed -n '/\(rerun\|short\) test summary info/,$p' "$LOGS/$label.log" | grep -v '^SKIPPED' | sed "s/^/[$label] /"
   [ "$status" -eq 0 ] || tail -n 5 "$LOGS/$label.log" | sed "s/^/[$label] /"
 }
 
