@@ -9,7 +9,6 @@ import pytest
 import segno
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.database import set_clock, utcnow
 from civicwatch.extensions import db
 from tests.conftest import PASSWORD, csrf_token, csrf_token_from
 
@@ -18,14 +17,6 @@ from tests.conftest import PASSWORD, csrf_token, csrf_token_from
 def app_config(app_config):
     app_config["REQUIRE_TOTP"] = True
     return app_config
-
-
-@pytest.fixture
-def clock():
-    moments = [utcnow()]
-    set_clock(lambda: moments[-1])
-    yield moments
-    set_clock(None)
 
 
 def password_step(client, user):
@@ -43,7 +34,7 @@ def enrol(client, user, clock) -> str:
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
     assert f"otpauth://totp/CivicWatch:{user.email.replace('@', '%40')}?secret={secret}" in page
     response = client.post("/login/two-factor-setup", data={"csrf_token": csrf_token_from(page),
-                                                            "code": code_for(secret, clock[-1])})
+                                                            "code": code_for(secret, clock.now)})
     assert response.status_code == 302 and response.headers["Location"] == "/staff/"
     return secret
 
@@ -73,13 +64,13 @@ def test_investigator_enrols_then_needs_a_fresh_code_every_time(app, client, mak
     assert stored and secret.encode() not in stored
     client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
 
-    clock.append(clock[-1] + dt.timedelta(minutes=2))
+    clock.advance(minutes=2)
     assert password_step(client, user).headers["Location"] == "/login/verify"
     assert client.get("/staff/").status_code == 302  # the password alone does not sign in
     token = csrf_token(client, "/login/verify")
     wrong = client.post("/login/verify", data={"csrf_token": token, "code": "000000"})
     assert wrong.status_code == 401 and "That code is not right" in wrong.get_data(as_text=True)
-    code = code_for(secret, clock[-1])
+    code = code_for(secret, clock.now)
     assert client.post("/login/verify", data={"csrf_token": token, "code": code}).status_code == 302
     assert client.get("/staff/").status_code == 200
     client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
@@ -95,7 +86,7 @@ def test_password_step_expires(app, client, make_user, clock):
     enrol(client, user, clock)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
     password_step(client, user)
-    clock.append(clock[-1] + dt.timedelta(minutes=10))
+    clock.advance(minutes=10)
     assert client.get("/login/verify").headers["Location"] == "/login"
 
 

@@ -212,7 +212,7 @@ def _request(row: Row, client, case, env):
     return post_case_form(client, case.id, row.path.format(**ids), row.prefix.format(**ids), **fields)
 
 
-def test_role_matrix(staff, make_case):
+def test_role_matrix(clock, staff, make_case):
     """One app for the whole table (sign-ins are slow by design); every failure is listed at the end."""
     users, clients = staff
     failures = []

@@ -52,7 +52,7 @@ def test_urgent_first_then_nearest_deadline(make_case, make_user, signed_in, clo
     assert listed(client, "/staff/cases") == [urgent.id, sooner.id, later.id, acknowledged.id]
 
 
-def test_overdue_is_flagged_and_queued_but_not_while_waiting(make_case, make_user, signed_in):
+def test_overdue_is_flagged_and_queued_but_not_while_waiting(make_case, make_user, signed_in, clock):
     old = utcnow() - dt.timedelta(days=10)  # past the law's 7 days to acknowledge
     overdue = make_case(CaseStatus.TRIAGED, created_at=old)
     waiting = make_case(CaseStatus.TRIAGED, created_at=old, waiting_since=utcnow() - dt.timedelta(days=4))
@@ -70,7 +70,7 @@ def test_overdue_is_flagged_and_queued_but_not_while_waiting(make_case, make_use
     assert re.search(r'<span class="stat">1</span> overdue', dashboard)
 
 
-def test_filters(make_case, make_user, signed_in):
+def test_filters(make_case, make_user, signed_in, clock):
     eastern = db.session.query(Region).filter_by(code="eastern").one()
     in_east = make_case(CaseStatus.TRIAGED, region_id=eastern.id, theme="corruption")
     make_case(CaseStatus.TRIAGED, theme="misconduct")

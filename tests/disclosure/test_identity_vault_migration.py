@@ -7,7 +7,6 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from civicwatch.crypto import IDENTITY_KEY, DecryptionError, decrypt_json, decrypt_json_with, encrypt_json
-from civicwatch.database import utcnow
 from civicwatch.extensions import db
 
 BEFORE = "c7a4e2d91b05"
@@ -15,9 +14,9 @@ VAULT = "c4a7e2d91b35"
 CONTACT = {"phone": "+23276555123", "email": "fatmata.witness@example.org"}
 
 
-def test_contact_details_move_into_the_vault_and_back(empty_app):
+def test_contact_details_move_into_the_vault_and_back(empty_app, clock):
     upgrade(revision=BEFORE)
-    now = utcnow().isoformat(" ")
+    now = clock.now.isoformat(" ")
     with db.engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO cases (reference, receipt_hash, text, channel, status, urgent, routed_by_hand, "

@@ -40,7 +40,7 @@ def test_demo_generates_and_prints_a_password_when_none_given(app):
     assert authenticate("triage@example.org", password, "127.0.0.1").role is Role.TRIAGE
 
 
-def test_the_demo_is_a_plausible_mostly_on_time_service(app):
+def test_the_demo_is_a_plausible_mostly_on_time_service(app, clock):
     result = app.test_cli_runner().invoke(args=["civicwatch", "demo", "--password", "demo password 123",
                                                 "--cases", "300"])
     assert result.exit_code == 0, result.output

@@ -83,16 +83,15 @@ def test_upgrade_creates_full_text_search(empty_app):
                 index["name"] for index in inspect(connection).get_indexes("case_messages")}
 
 
-def test_outbox_texts_are_encrypted_on_the_way_up_and_restored_on_the_way_down(empty_app):
+def test_outbox_texts_are_encrypted_on_the_way_up_and_restored_on_the_way_down(empty_app, clock):
     """Rows from before the inbox migration get their text encrypted; going back restores every text."""
     from sqlalchemy import text
 
     from civicwatch.crypto import decrypt_text
-    from civicwatch.database import utcnow
     from civicwatch.messaging.operations import queue_sms
 
     upgrade(revision="98bacf744698")
-    now = utcnow()
+    now = clock.now
     with db.engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO outbound_messages (channel, to_encrypted, to_hash, body, purpose, status, attempts, "

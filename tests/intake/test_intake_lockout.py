@@ -1,29 +1,15 @@
 """Wrong receipt codes: one generic message, slow-down, lockout per client, shared by app instances."""
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import select
 
 from civicwatch import create_app
-from civicwatch.database import set_clock, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.lockout import client_key
 from civicwatch.intake.models import ReceiptLookupFailure
 from tests.conftest import csrf_token, make_config
 
 WRONG = "We could not find a case with that receipt code."
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[list[dt.datetime]]:
-    """A clock the test moves by hand: now[0] is the current time."""
-    now = [utcnow()]
-    set_clock(lambda: now[0])
-    yield now
-    set_clock(None)
 
 
 def try_code(client, code: str, address: str = "203.0.113.7"):
@@ -43,7 +29,7 @@ def test_wrong_code_gets_one_generic_message(client, reported):
     assert reported.reference not in html
 
 
-def test_failures_slow_down_then_lock_out(client, reported, frozen_clock):
+def test_failures_slow_down_then_lock_out(clock, client, reported):
     statuses = []
     for n in range(3):  # typing mistakes cost nothing
         statuses.append(try_code(client, wrong_code(n)).status_code)
@@ -57,31 +43,31 @@ def test_failures_slow_down_then_lock_out(client, reported, frozen_clock):
 
     waits = []
     for n in range(3, 9):
-        frozen_clock[0] += dt.timedelta(minutes=6)
+        clock.advance(minutes=6)
         assert try_code(client, wrong_code(n)).status_code == 400
         waits.append(int(try_code(client, wrong_code(n)).headers["Retry-After"]))
     assert waits == [10, 20, 40, 80, 160, 320]  # doubling after each failure
 
-    frozen_clock[0] += dt.timedelta(minutes=6)
+    clock.advance(minutes=6)
     assert try_code(client, wrong_code(10)).status_code == 400  # the tenth failure locks
     locked = try_code(client, reported.code)
     assert locked.status_code == 429 and "Wait 30 minutes" in locked.get_data(as_text=True)
-    frozen_clock[0] += dt.timedelta(minutes=29)
+    clock.advance(minutes=29)
     assert try_code(client, reported.code).status_code == 429
-    frozen_clock[0] += dt.timedelta(minutes=2)
+    clock.advance(minutes=2)
     assert try_code(client, reported.code).status_code == 303
 
 
-def test_failures_are_forgotten_after_the_window(client, reported, frozen_clock):
+def test_failures_are_forgotten_after_the_window(clock, client, reported):
     for n in range(3):
         try_code(client, wrong_code(n))
-    frozen_clock[0] += dt.timedelta(minutes=61)
+    clock.advance(minutes=61)
     assert try_code(client, wrong_code(7)).status_code == 400
     assert try_code(client, wrong_code(8)).status_code == 400  # counting started again
     assert db.session.scalar(select(ReceiptLookupFailure.failures)) == 2
 
 
-def test_clients_are_counted_separately(client, reported, frozen_clock):
+def test_clients_are_counted_separately(clock, client, reported):
     for n in range(4):
         try_code(client, wrong_code(n), address="198.51.100.1")
     assert try_code(client, wrong_code(5), address="198.51.100.1").status_code == 429
@@ -107,7 +93,7 @@ def test_malformed_codes_are_not_counted(client, reported):
     assert db.session.scalar(select(ReceiptLookupFailure.client_hash)) is None
 
 
-def test_lockout_is_shared_by_every_app_instance(app, client, reported, database_url, tmp_path, frozen_clock):
+def test_lockout_is_shared_by_every_app_instance(clock, app, client, reported, database_url, tmp_path):
     """A second app (another worker or server) on the same database sees the same failures."""
     second_app = create_app(make_config(database_url, tmp_path))
     second = second_app.test_client()

@@ -53,7 +53,7 @@ def form_bodies_as_bytes():
 
 
 @pytest.fixture
-def api_schema(app, new_case, publish):
+def api_schema(app, clock, new_case, publish):
     publish(new_case(CaseStatus.CLOSED, theme="corruption", region="eastern",
                      created_at=utcnow() - dt.timedelta(days=30)))
     for _ in range(6):

@@ -12,7 +12,7 @@ from flask import Flask
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.database import utcnow
-from tests.conftest import csrf_token_from
+from tests.conftest import ManualClock, csrf_token_from
 from tests.factories import create_case, staff_client
 
 ANSWERED_AFTER = {"acknowledged_at": dt.timedelta(hours=12), "responded_at": dt.timedelta(days=20),
@@ -22,9 +22,9 @@ ANSWER = {"findings": "The investigation found that the officers demanded money.
 
 
 @pytest.fixture
-def new_case(app: Flask):
-    """A case in any status, received at `created_at` (40 days ago by default), with timestamps that fit its
-    status and, once answered, findings and a public response."""
+def new_case(app: Flask, clock: ManualClock):
+    """A case in any status, received at `created_at` (40 days before the clock's time by default), with
+    timestamps that fit its status and, once answered, findings and a public response."""
     counter = itertools.count(1)
 
     def factory(status: CaseStatus | str = CaseStatus.RECEIVED, body: str | None = "police_oversight",

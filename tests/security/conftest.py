@@ -6,7 +6,6 @@ is set up directly in the database. Signed-in staff browsers and files come from
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from sqlalchemy import inspect, select, text
 from werkzeug.routing import Rule
 
 from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 from tests.conftest import csrf_token, csrf_token_from
@@ -71,7 +71,7 @@ def place_case(case_id: int, body: str | None, status: CaseStatus = CaseStatus.T
     """Put a stored case with a body, in a status (scene setting, not under test)."""
     case = db.session.get(Case, case_id)
     case.body = db.session.query(Body).filter_by(code=body).one() if body else None
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     if status in (CaseStatus.ACKNOWLEDGED, CaseStatus.INVESTIGATING, CaseStatus.RESPONDED):
         case.acknowledged_at = now
     if status is CaseStatus.RESPONDED:

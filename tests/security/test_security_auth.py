@@ -3,6 +3,7 @@ open redirects after sign-in, and what a copy of the database reveals about pass
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -14,7 +15,7 @@ from sqlalchemy import text
 from civicwatch.accounts.models import Role, User
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
-from tests.conftest import PASSWORD, csrf_token, csrf_token_from
+from tests.conftest import PASSWORD, ManualClock, csrf_token, csrf_token_from
 from tests.factories import staff_client
 from tests.security.conftest import stored_strings
 from tests.security.test_security_receipts import decode_session_cookie
@@ -135,21 +136,14 @@ def test_passwords_are_stored_as_argon2id_hashes_only(app, make_user):
 
 
 @pytest.fixture
-def clock():
-    import datetime as dt
-
-    from civicwatch.database import set_clock, utcnow
-
-    now = [utcnow()]
-    set_clock(lambda: now[0])
-
+def clock(clock: ManualClock):
+    """The shared clock, moved by `clock(seconds)`, which returns the new time."""
     def advance(seconds: int) -> dt.datetime:
-        now[0] = now[0] + dt.timedelta(seconds=seconds)
-        return now[0]
+        clock.advance(seconds=seconds)
+        return clock.now
 
-    advance.now = lambda: now[0]
-    yield advance
-    set_clock(None)
+    advance.now = lambda: clock.now
+    return advance
 
 
 @pytest.fixture

@@ -6,31 +6,14 @@ from __future__ import annotations
 
 import base64
 import collections
-import datetime as dt
 import json
 import random
 import zlib
 
-import pytest
-
 from civicwatch.cases.references import RECEIPT_DIGITS, new_receipt_code
-from civicwatch.database import set_clock, utcnow
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 from tests.security.conftest import digits_only, send_report, stored_strings, track
-
-
-@pytest.fixture
-def clock():
-    """A clock the test moves forward by hand."""
-    now = [utcnow()]
-    set_clock(lambda: now[0])
-
-    def advance(**delta):
-        now[0] = now[0] + dt.timedelta(**delta)
-
-    yield advance
-    set_clock(None)
 
 
 def test_receipt_codes_are_16_uniform_digits_from_the_os_generator():
@@ -125,10 +108,10 @@ def test_guessing_codes_slows_down_then_locks_out_even_the_right_code(app, clien
         response = track(client, wrong)
         if response.status_code == 429:
             refused_while_waiting += 1
-            clock(seconds=int(response.headers["Retry-After"]) + 1)  # wait out the slowdown, try again
+            clock.advance(seconds=int(response.headers["Retry-After"]) + 1)  # wait out the slowdown, try again
             response = track(client, wrong)
         assert response.status_code == 400, (attempt, response.status_code)
-        clock(seconds=1)
+        clock.advance(seconds=1)
     assert refused_while_waiting >= 1, "no slowdown before the lockout"
     # Now locked out: the right code is not even checked.
     response = track(client, reported.code)
@@ -136,10 +119,10 @@ def test_guessing_codes_slows_down_then_locks_out_even_the_right_code(app, clien
     assert "lockout" not in response.get_data(as_text=True)
     assert client.get("/track/case").status_code == 302
     # A minute later, still locked out.
-    clock(minutes=1)
+    clock.advance(minutes=1)
     assert track(client, reported.code, environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 429
     # After the lockout, the right code works again.
-    clock(minutes=app.config["TRACK_LOCKOUT_MINUTES"] + 1)
+    clock.advance(minutes=app.config["TRACK_LOCKOUT_MINUTES"] + 1)
     assert track(client, reported.code).status_code == 303
 
 
@@ -149,7 +132,7 @@ def test_rotating_addresses_within_an_ipv6_64_does_not_escape_the_lockout(app, c
     for attempt in range(app.config["TRACK_LOCKOUT_AFTER"] + 3):
         address = f"2001:db8:1:2::{attempt + 1:x}"
         track(client, wrong, environ_base={"REMOTE_ADDR": address})
-        clock(minutes=3)
+        clock.advance(minutes=3)
     response = track(client, reported.code, environ_base={"REMOTE_ADDR": "2001:db8:1:2:ffff::1"})
     assert response.status_code == 429
 
@@ -174,7 +157,7 @@ def test_a_followed_case_closes_after_inactivity_and_on_leaving(app, client, clo
     reported = send_report(app, "idle")
     assert track(client, reported.code).status_code == 303
     assert client.get("/track/case").status_code == 200
-    clock(minutes=app.config["TRACK_SESSION_MINUTES"] + 1)
+    clock.advance(minutes=app.config["TRACK_SESSION_MINUTES"] + 1)
     assert client.get("/track/case").status_code == 302
     assert track(client, reported.code).status_code == 303
     token = csrf_token(client, "/track/case")
