@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, Integer, Row, cast, func, select, text
 
 from civicwatch.cases.models import Case
@@ -33,9 +34,10 @@ def month_problem(value: str) -> str | None:
     """Why `value` is not a month the statistics cover ('YYYY-MM' from FIRST_YEAR to LAST_YEAR); None if it is."""
     match = MONTH_PATTERN.match(value)
     if match is None:
-        return "Year and month, for example 2026-03"
+        return gettext("Year and month, for example 2026-03")
     if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
-        return f"Choose a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12."
+        first, last = f"{FIRST_YEAR}-01", f"{LAST_YEAR}-12"
+        return gettext("Choose a month from %(first)s to %(last)s.", first=first, last=last)
     return None
 
 

@@ -86,6 +86,17 @@ def test_the_dashboard_shows_an_alert_until_the_deadline_moves(app, clock, twili
     assert case.reference not in admin.get("/staff/").text
 
 
+def test_the_dashboard_alert_speaks_the_readers_language(app, clock, twilio_http, people):
+    case = due_case(clock, people, hours=-2)
+    deliver(app)
+    admin = staff_client(app, people["admin"])
+    admin.get("/language/fr")
+    page = admin.get("/staff/").text
+    assert "Vos alertes d'échéance" in page.replace("&#39;", "'") and "Signalé : échéance dépassée" in page
+    assert "répondre avant le" in page and case.reference in page
+    assert "Deadline alerts for you" not in page and "Escalated: passed" not in page and " by " not in page
+
+
 def test_a_stopped_clock_or_a_met_deadline_sends_nothing(app, clock, twilio_http, people):
     waiting = due_case(clock, people, hours=-1)
     waiting.waiting_since = clock.now - dt.timedelta(days=1)

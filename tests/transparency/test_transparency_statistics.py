@@ -304,6 +304,14 @@ def test_months_outside_the_range_are_a_clear_400_on_every_endpoint(client, froz
             assert message in response.get_data(as_text=True)
 
 
+def test_month_errors_speak_the_readers_language(client, frozen_clock):
+    client.get("/language/fr")
+    page = client.get("/transparency?from_month=1999-12").get_data(as_text=True)
+    assert "Choisissez un mois de 2000-01 à 2099-12." in page and "Choose a month" not in page
+    fields = client.get("/transparency/statistics.json?to_month=march").get_json()["error"]["fields"]
+    assert "Année et mois" in str(fields) and "Year and month" not in str(fields)
+
+
 def test_the_first_and_last_months_of_the_range_are_accepted(client, frozen_clock):
     for path in MONTH_ENDPOINTS:
         assert client.get(f"{path}?from_month=2000-01&to_month=2099-12").status_code == 200, path
