@@ -10,6 +10,7 @@ from wtforms.validators import Length, Optional
 from civicwatch.accounts.models import User
 from civicwatch.oversight.queries import ACTION_GROUPS, ACTION_WORDS
 from civicwatch.taxonomy.models import Body
+from civicwatch.taxonomy.queries import name_choices
 
 
 class AuditFilterForm(FlaskForm):
@@ -29,4 +30,4 @@ class AuditFilterForm(FlaskForm):
         actions = sorted(((code, gettext(words)) for code, words in ACTION_WORDS.items()), key=lambda item: item[1])
         self.action.choices = [("", gettext("Anything")), *groups, *actions]
         self.user.choices = [("", gettext("Anyone")), *((str(u.id), f"{u.name} ({gettext(u.role.label)})") for u in staff)]
-        self.body.choices = [("", gettext("Any body")), *((str(b.id), b.name) for b in bodies)]
+        self.body.choices = [("", gettext("Any body")), *name_choices(bodies, by_id=True)]

@@ -41,8 +41,7 @@ def import_command(path: str, body_code: str) -> None:
     with click.progressbar(length=len(parsed.rows), label="Importing subjects") as bar:
         report = import_subjects(body, None, parsed.rows, progress=lambda done: bar.update(1))
     db.session.commit()
-    click.echo(f"{body.name}: {report.created} subjects added, {report.updated} updated, "
-               f"{report.aliases_added} aliases added.")
+    click.echo(report.summary(body.name))
 
 
 @cli.group("patterns")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -174,6 +174,13 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     aliases_added: int = 0
+
+    def summary(self, body_name: str) -> str:
+        """What the import did, in the language of the page (English in a command)."""
+        return gettext("%(body)s: %(created)s, %(updated)s, %(aliases)s.", body=body_name,
+                       created=ngettext("%(num)s subject added", "%(num)s subjects added", self.created),
+                       updated=ngettext("%(num)s subject updated", "%(num)s subjects updated", self.updated),
+                       aliases=ngettext("%(num)s alias added", "%(num)s aliases added", self.aliases_added))
 
 
 def _add_aliases(subject: Subject, names: Sequence[str], known: set[str]) -> int:

@@ -10,6 +10,8 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import format_number, gettext
+
 from civicwatch.patterns.matching import alias_words
 from civicwatch.patterns.models import SubjectKind
 
@@ -32,25 +34,30 @@ class SubjectRow:
 @dataclass
 class ParsedRegister:
     rows: list[SubjectRow] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # "line 4: ..."
+    errors: list[str] = field(default_factory=list)  # "line 4: ...", in the language of the page
 
 
 def _row(line: int, record: Mapping[str, str | None], services: set[str], districts: set[str]) -> SubjectRow | str:
     values = {key: (record.get(key) or "").strip() for key in COLUMNS}
     kinds = {k.value for k in SubjectKind}
     if values["kind"].lower() not in kinds:
-        return f"kind must be one of {', '.join(sorted(kinds))}, not {values['kind']!r}"
+        return gettext("kind must be one of %(kinds)s, not '%(kind)s'", kinds=", ".join(sorted(kinds)),
+                       kind=values["kind"])
     if not values["name"] or len(values["name"]) > NAME_MAX or not alias_words(values["name"]):
-        return f"the name is missing or longer than {NAME_MAX} characters"
+        return gettext("the name is missing or longer than %(max)s characters", max=NAME_MAX)
     if values["service"] and values["service"] not in services:
-        return f"unknown service {values['service']!r}"
+        return gettext("unknown service '%(service)s'", service=values["service"])
     if values["district"] and values["district"] not in districts:
-        return f"unknown district {values['district']!r}"
+        return gettext("unknown district '%(district)s'", district=values["district"])
     aliases = tuple(a.strip() for a in values["aliases"].split("|") if a.strip())
     if any(len(a) > NAME_MAX or not alias_words(a) for a in aliases):
-        return f"an alias is empty of words or longer than {NAME_MAX} characters"
+        return gettext("an alias is empty of words or longer than %(max)s characters", max=NAME_MAX)
     return SubjectRow(line, SubjectKind(values["kind"].lower()), values["name"], values["service"] or None,
                       values["district"] or None, aliases)
+
+
+def _on_line(line: int, problem: str) -> str:
+    return gettext("line %(line)s: %(problem)s", line=line, problem=problem)
 
 
 def parse_register(text: str, services: set[str], districts: set[str]) -> ParsedRegister:
@@ -60,21 +67,22 @@ def parse_register(text: str, services: set[str], districts: set[str]) -> Parsed
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        parsed.errors.append(f"line 1: the header must name the columns {', '.join(COLUMNS)} "
-                             f"(missing: {', '.join(missing)})")
+        parsed.errors.append(_on_line(1, gettext("the header must name the columns %(columns)s (missing: %(missing)s)",
+                                                 columns=", ".join(COLUMNS), missing=", ".join(missing))))
         return parsed
     reader.fieldnames = header
     for record in reader:
         line = reader.line_num
         if line > MAX_LINES:
-            parsed.errors.append(f"line {line}: a register file holds at most {MAX_LINES:,} lines")
+            parsed.errors.append(_on_line(line, gettext("a register file holds at most %(max)s lines",
+                                                        max=format_number(MAX_LINES))))
             break
         if None in record:
-            parsed.errors.append(f"line {line}: more values than columns (quote a value that holds a comma)")
+            parsed.errors.append(_on_line(line, gettext("more values than columns (quote a value that holds a comma)")))
             continue
         result = _row(line, record, services, districts)
         if isinstance(result, str):
-            parsed.errors.append(f"line {line}: {result}")
+            parsed.errors.append(_on_line(line, result))
         else:
             parsed.rows.append(result)
     return parsed

@@ -67,11 +67,12 @@ def import_register() -> ResponseReturnValue:
     body = db.session.query(Body).filter_by(code=form.body.data).one()
     content = form.file.data.read(UPLOAD_MAX + 1)
     if len(content) > UPLOAD_MAX:
-        return _render(form, [f"The file is larger than {UPLOAD_MAX // (1024 * 1024)} MB."], 400)
+        return _render(form, [gettext("The file is larger than %(size)s MB.", size=UPLOAD_MAX // (1024 * 1024))], 400)
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
-        return _render(form, ["The file is not UTF-8 text (save it from the spreadsheet as CSV UTF-8)."], 400)
+        return _render(form, [gettext("The file is not UTF-8 text (save it from the spreadsheet as CSV UTF-8).")],
+                       400)
     parsed = parse_register(text, *register_codes())
     if parsed.errors:
         return _render(form, parsed.errors, 400)
@@ -81,8 +82,7 @@ def import_register() -> ResponseReturnValue:
         db.session.rollback()
         raise
     db.session.commit()
-    flash(f"{body.name}: {report.created} subjects added, {report.updated} updated, "
-          f"{report.aliases_added} aliases added.", "success")
+    flash(report.summary(body.local_name), "success")
     return redirect(url_for("patterns.subjects"))
 
 

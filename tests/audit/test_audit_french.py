@@ -1,5 +1,6 @@
-"""The audit log speaks French to a staff member who chose French: its headings, its filters and the words for
-each action; a reader who did not choose still reads English (issue 18: staff pages in English and French)."""
+"""The audit log speaks French to a staff member who chose French: its headings, its filters (the bodies by
+their French names) and the words for each action; a reader who did not choose still reads English (issue 18:
+staff pages in English and French)."""
 from __future__ import annotations
 
 from html import unescape
@@ -20,6 +21,8 @@ def test_the_audit_log_speaks_the_language_the_reader_chose(app, make_user):
     assert "A ouvert le dossier" in page and "S'est connecté" in page  # case.view, user.login
     assert "Ce qui s'est passé" in page and "Toute consultation ou modification d'un dossier" in page  # the filter
     assert "Opened the case" not in page and "Whole audit log" not in page and "What happened" not in page
+    assert ">Autorité indépendante de contrôle de la police</option>" in page  # the bodies, by their French name
+    assert "Independent Police Oversight Authority" not in page
     filtered = unescape(french.get("/staff/audit/?since=2999-01-01").get_data(as_text=True))
     assert "Aucune entrée ne correspond à ces filtres." in filtered
 

@@ -25,7 +25,7 @@ TRANSLATED = ("fr", "kri")
 # on those pages (form labels and errors, status words, flashes) and by SMS (replies and case news).
 CITIZEN_TEMPLATES = ("templates/base.html", "templates/_forms.html", "templates/errors", "templates/intake",
                      "templates/public", "templates/transparency", "templates/publishing/answer.html",
-                     "templates/publishing/published.html")
+                     "templates/publishing/published.html", "templates/publishing/feed.xml")
 CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/sms/replies.py", "civicwatch/messaging/whatsapp.py",
                   "civicwatch/cases/notifications.py", "civicwatch/transparency/views.py",
                   "civicwatch/transparency/forms.py", "civicwatch/transparency/charts.py",
@@ -54,7 +54,7 @@ STAFF_PYTHON = ("civicwatch/accounts/forms.py", "civicwatch/accounts/models.py",
                 "civicwatch/cases/originals.py", "civicwatch/routing/operations.py",
                 "civicwatch/routing/rule_operations.py", "civicwatch/patterns/operations.py",
                 "civicwatch/patterns/sharing.py", "civicwatch/patterns/permissions.py", "civicwatch/patterns/alerts.py",
-                "civicwatch/patterns/views.py", "civicwatch/disclosure/operations.py",
+                "civicwatch/patterns/views.py", "civicwatch/patterns/register.py", "civicwatch/disclosure/operations.py",
                 "civicwatch/disclosure/permissions.py")
 # Staff pages that live beside the citizen ones (assisted intake, where staff or a community committee member
 # enter a complaint for someone): staff strings, English and French; the slip they print is the citizen's.

@@ -3,6 +3,7 @@ subjects a complaint names when it is routed, staff confirming and rejecting the
 from __future__ import annotations
 
 import io
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -72,10 +73,10 @@ def test_the_import_command_adds_updates_and_names_bad_lines(app, tmp_path):
     path.write_text(REGISTER, encoding="utf-8")
     result = runner.invoke(args=["civicwatch", "subjects", "import", str(path), "--body", "police_oversight"])
     assert result.exit_code == 0, result.output
-    assert "3 subjects added, 0 updated, 7 aliases added" in result.output
+    assert "Independent Police Oversight Authority: 3 subjects added, 0 subjects updated, 7 aliases added." in result.output
     path.write_text(REGISTER.replace("Sgt Kamara", "Sgt Kamara|Kamara of Bo"), encoding="utf-8")
     result = runner.invoke(args=["civicwatch", "subjects", "import", str(path), "--body", "police_oversight"])
-    assert "0 subjects added, 3 updated, 1 aliases added" in result.output
+    assert "0 subjects added, 3 subjects updated, 1 alias added" in result.output
     path.write_text(REGISTER + "post,Tongo post,navy,bo,\n", encoding="utf-8")
     result = runner.invoke(args=["civicwatch", "subjects", "import", str(path), "--body", "police_oversight"])
     assert result.exit_code == 1
@@ -108,6 +109,20 @@ def test_staff_upload_a_register_for_their_own_body_only(app, make_user, signed_
     other = signed_in(make_user(Role.INVESTIGATOR, body="human_rights_commission"))
     assert "Sergeant Kamara" not in other.get("/staff/patterns/subjects").get_data(as_text=True)
     assert upload(signed_in(make_user(Role.TRIAGE)), "police_oversight", REGISTER.encode()).status_code == 403
+
+
+def test_a_register_upload_answers_in_the_reader_s_language(app, make_user, signed_in):
+    investigator = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
+    investigator.get("/language/fr")
+    bad = upload(investigator, "police_oversight", b"kind,name,service\npost,Tongo post,\nchief,X,\npost,Gbo,navy\n")
+    errors = unescape(bad.get_data(as_text=True))
+    assert "ligne 3 : le type doit être parmi officer, post, unit, pas 'chief'" in errors
+    assert "ligne 4 : service inconnu 'navy'" in errors and "line 3" not in errors
+    assert "n'est pas du texte UTF-8" in unescape(upload(investigator, "police_oversight", b"\xff\xfe").get_data(as_text=True))
+    upload(investigator, "police_oversight", REGISTER.encode())
+    page = unescape(investigator.get("/staff/patterns/subjects").get_data(as_text=True))
+    assert ("Autorité indépendante de contrôle de la police : 3 sujets ajoutés, 0 sujet mis à jour, "
+            "7 alias ajoutés.") in page
 
 
 def test_routing_proposes_the_subjects_the_complaint_names_and_staff_decide(make_case, make_user, signed_in):

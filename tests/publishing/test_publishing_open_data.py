@@ -16,6 +16,7 @@ from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.publishing.queries import AnswerSearch, stream_answers
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @pytest.fixture
@@ -83,6 +84,23 @@ def test_the_atom_feed(client, answers):
     assert withdrawn.find(f"{ATOM}content") is None
     assert "Published by mistake" in withdrawn.find(f"{ATOM}summary").text
     assert feed.find(f"{ATOM}rights").text.startswith("Published under the Creative Commons")
+    assert feed.get(XML_LANG) == "en"
+
+
+def test_the_atom_feed_speaks_the_reader_s_language(client, answers):
+    client.get("/language/fr")
+    feed = ElementTree.fromstring(client.get("/published/feed.atom").get_data())
+    assert feed.get(XML_LANG) == "fr"
+    assert feed.find(f"{ATOM}title").text == "CivicWatch : réponses publiées par les organes de contrôle"
+    entries = {e.find(f"{ATOM}id").text.split("/")[-2]: e for e in feed.findall(f"{ATOM}entry")}
+    withdrawn = entries[answers[2].reference]
+    assert withdrawn.find(f"{ATOM}title").text == (f"Retirée : {answers[2].reference} : Usage abusif de la force "
+                                                   "(Autorité indépendante de contrôle de la police)")
+    assert withdrawn.find(f"{ATOM}category").get("label") == "Usage abusif de la force"
+    assert withdrawn.find(f"{ATOM}summary").text.startswith("Retirée le ")
+    content = entries[answers[0].reference].find(f"{ATOM}content").text
+    assert content.startswith("Issue : ")
+    assert "Réponse de l'organe de contrôle (Autorité indépendante de contrôle de la police) :" in content
 
 
 def test_the_answers_csv(client, answers):

@@ -38,14 +38,20 @@ def test_staff_pages_need_no_script_or_inline_style(new_case, publish, make_user
 def test_the_staff_publishing_pages_speak_french(new_case, publish, make_user, browser_for):
     case = new_case(CaseStatus.CLOSED)
     publish(case)
+    new_case(CaseStatus.CLOSED, theme="abuse_of_force")  # answered, not yet published
     publication = db.session.query(Publication).one()
     admin = browser_for(make_user(Role.ADMIN))
     admin.get("/language/fr")
     listing = admin.get("/staff/publications").get_data(as_text=True)
     assert "Réponses publiques" in listing and "Publiées récemment" in listing and "Rédigée par" in listing
     assert "Recently published" not in listing and "Written by" not in listing
+    assert listing.count("Autorité indépendante de contrôle de la police") == 2  # the published row, the waiting case
+    assert "Usage abusif de la force" in listing
+    assert "Independent Police Oversight Authority" not in listing and "Abuse of force" not in listing
     versions = admin.get(f"/staff/publications/case/{case.id}").get_data(as_text=True)
     assert "Réponse publique pour" in versions and "Publiée" in versions and "Version 1" in versions
+    assert "Autorité indépendante de contrôle de la police" in versions
+    assert "Independent Police Oversight Authority" not in versions
     page = admin.get(f"/staff/publications/{publication.id}").get_data(as_text=True)
     assert "Ce que lit le public" in page and "Retirer cette réponse" in page
     assert "What the public reads" not in page and "Withdraw this answer" not in page
