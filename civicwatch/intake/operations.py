@@ -226,7 +226,6 @@ def add_complainant_message(
     resumed = resume_deadline_clock(case, now)
     db.session.add(CaseEvent(case=case, kind="complainant_message", public=True, created_at=now, detail={
         "message_id": message.id, "attachments": len(files), "clock_resumed": resumed}))
-    db.session.flush()
     record_audit(None, "case.complainant_message", message, case=case,
                  before={"waiting_since": waited_since} if resumed else None,
                  after={"channel": channel.value, "attachments": len(files), "clock_resumed": resumed})
