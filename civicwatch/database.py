@@ -5,11 +5,12 @@ import datetime as dt
 import enum
 import logging
 import sqlite3
+import weakref
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import DateTime, Enum, MetaData, Table, TextClause, event
+from sqlalchemy import DateTime, Enum, MetaData, Table, TableClause, TextClause, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, scoped_session
 from sqlalchemy.sql.util import find_tables
@@ -143,11 +144,19 @@ def _refuse_nul_characters(conn: Any, cursor: Any, statement: str, parameters: A
         raise NulCharacterError("text contains a NUL character")
 
 
+# The tables each statement object touches. Statements are immutable, and the hot paths run module constants
+# again and again: walking one is worth doing once. Weak keys, so a statement built for one query goes with it.
+_TABLES_OF: weakref.WeakKeyDictionary[Any, set[TableClause]] = weakref.WeakKeyDictionary()
+
+
 def touches_table(statement: Any, table: Table) -> bool:
     """Whether a statement about to run reads or writes `table` (a textual one: whether it names it)."""
     if isinstance(statement, TextClause):
         return table.name in statement.text
-    return table in find_tables(statement, check_columns=True, include_crud=True)
+    tables = _TABLES_OF.get(statement)
+    if tables is None:
+        tables = _TABLES_OF[statement] = set(find_tables(statement, check_columns=True, include_crud=True))
+    return table in tables
 
 
 def within_transaction(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:

@@ -149,17 +149,26 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     queue with the reason, so nothing the citizen sent is lost, and the receipt is still returned. With an
     idempotency `key` (see idempotency.receive_once) the key is stored in the same transaction.
     """
+    case, code = submit_and_route_complaint(submission, actor, on_stored)
+    receipt = Receipt(case.id, case.reference, code, file_fingerprints(case) if submission.attachments else ())
+    if key is not None:
+        remember_submission(key, receipt.case_id, receipt.code, {"files": receipt.files} if receipt.files else None)
+    commit_complaint()
+    return receipt
+
+
+def submit_and_route_complaint(submission: Submission, actor: Any = None,
+                               on_stored: Callable[[Case], object] | None = None) -> tuple[Case, str]:
+    """submit_complaint, then route the case in the same transaction (see route_fresh_case: a failure of routing
+    leaves it stored, in the triage queue). The model reads the text before anything is written, so no lock
+    this call takes is held while it works. Flushes only."""
     reading = routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1),
                                                 TEXT_MAX))
     case, code = submit_complaint(submission, actor)
     if on_stored is not None:
         on_stored(case)
-    receipt = Receipt(case.id, case.reference, code, file_fingerprints(case) if submission.attachments else ())
-    if key is not None:
-        remember_submission(key, receipt.case_id, receipt.code, {"files": receipt.files} if receipt.files else None)
     routing.route_fresh_case(case, reading)
-    commit_complaint()
-    return receipt
+    return case, code
 
 
 def file_fingerprints(case: Case) -> tuple[tuple[str, str], ...]:
@@ -226,7 +235,6 @@ def add_complainant_message(
     resumed = resume_deadline_clock(case, now)
     db.session.add(CaseEvent(case=case, kind="complainant_message", public=True, created_at=now, detail={
         "message_id": message.id, "attachments": len(files), "clock_resumed": resumed}))
-    db.session.flush()
     record_audit(None, "case.complainant_message", message, case=case,
                  before={"waiting_since": waited_since} if resumed else None,
                  after={"channel": channel.value, "attachments": len(files), "clock_resumed": resumed})

@@ -14,7 +14,7 @@ from typing import Any, Final
 from flask import current_app
 from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -33,8 +33,8 @@ from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision
 from civicwatch.routing.queries import (
     RoutingTables,
+    automatic_decision_exists,
     chosen_threshold,
-    has_automatic_decision,
     never_routed,
     region_of_district,
     routing_tables,
@@ -270,7 +270,10 @@ def route_new_case(case: Case) -> None:
     no rule that fits, with no active model, or on any failure, the case stays in the triage queue
     (body NULL). Never raises; on a database error the session is rolled back to the stored case.
     """
-    case_id = getattr(case, "id", None)
+    # From the identity map: a case committed by the caller is expired, and reading case.id would load it on its
+    # own; _routed_already loads it with its lock.
+    identity = inspect(case).identity
+    case_id = int(identity[0]) if identity else None
     try:
         if case_id is not None and _routed_already(case_id):
             log.info("case %s was routed already; not routed again", case_id)
@@ -327,11 +330,16 @@ def route_to_body_of(case: Case, original: Case, reason: str) -> None:
 
 def _routed_already(case_id: int) -> bool:
     """Whether the rules already routed this case (by another process: the crash sweep and the request that
-    stored it). PostgreSQL: the case row stays locked until the caller commits, so the second router waits
-    for the first and then sees its decision. SQLite serves one process at a time."""
+    stored it), in the statement that (re)loads the case. PostgreSQL: the case row stays locked until the caller
+    commits, so the second router waits for the first and then sees its decision. SQLite serves one process at
+    a time."""
+    query = select(Case, automatic_decision_exists(case_id)).where(Case.id == case_id)
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
-    return has_automatic_decision(case_id)
+        query = query.with_for_update(of=Case)
+    row = db.session.execute(query).first()
+    if row is None:
+        raise LookupError(f"case {case_id} is not stored")
+    return bool(row[1])
 
 
 def claim_never_routed_case(case_id: int) -> Case | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, String, and_, cast, distinct, exists, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Exists, String, and_, cast, distinct, exists, func, inspect, or_, select
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 
 from civicwatch.cases.models import OPEN_STATUSES, Case, CaseStatus
@@ -221,6 +221,5 @@ def never_routed_case_ids(stored_before: dt.datetime, limit: int) -> list[int]:
     ))
 
 
-def has_automatic_decision(case_id: int) -> bool:
-    return db.session.scalar(select(RoutingDecision.id).where(
-        RoutingDecision.case_id == case_id, RoutingDecision.kind == DecisionKind.AUTOMATIC).limit(1)) is not None
+def automatic_decision_exists(case_id: int) -> Exists:
+    return exists().where(RoutingDecision.case_id == case_id, RoutingDecision.kind == DecisionKind.AUTOMATIC)

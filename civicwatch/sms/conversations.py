@@ -11,7 +11,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Integer, LargeBinary, Table, bindparam, exists, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    LargeBinary,
+    ScalarSelect,
+    Table,
+    bindparam,
+    exists,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.cases.models import Case
 from civicwatch.cases.queries import OPEN_STATUSES
@@ -57,38 +70,52 @@ _RECORD_REPLY = update(_INBOUND).where(_INBOUND.c.id == bindparam("inbound_id"))
     replied_at=bindparam("now"),
 )
 
-_CREATE_CONVERSATION = text(
-    "INSERT INTO sms_conversations (phone_hash, phone_encrypted, state, created_at, updated_at) "
-    "VALUES (:phone_hash, :phone, :state, :now, :now) ON CONFLICT (phone_hash) DO NOTHING"
-).bindparams(bindparam("phone", type_=LargeBinary()), bindparam("now", type_=UTCDateTime()))
-
 _CASES = cast(Table, Case.__table__).c
 _OPT_OUTS = cast(Table, SmsOptOut.__table__).c
 _LANGUAGES = cast(Table, PhoneLanguage.__table__).c
 
-_WAITING_CASE = (
-    select(_CASES.id)
-    .where(_CASES.contact_phone_hash == bindparam("phone_hash"), _CASES.status.in_(OPEN_STATUSES),
-           _CASES.waiting_since.is_not(None),
-           or_(_CONVERSATIONS.c.last_message_at.is_(None), _CASES.waiting_since > _CONVERSATIONS.c.last_message_at))
-    .order_by(_CASES.waiting_since.desc(), _CASES.id.desc())
-    .limit(1)
-)
+
+
+def _waiting_case(*since_last_text: ColumnElement[bool]) -> ScalarSelect[int]:
+    return (
+        select(_CASES.id)
+        .where(_CASES.contact_phone_hash == bindparam("phone_hash"), _CASES.status.in_(OPEN_STATUSES),
+               _CASES.waiting_since.is_not(None), *since_last_text)
+        .order_by(_CASES.waiting_since.desc(), _CASES.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+_OPTED_OUT = exists().where(_OPT_OUTS.phone_hash == bindparam("phone_hash")).label("opted_out")
+_LANGUAGE = select(_LANGUAGES.language).where(_LANGUAGES.phone_hash == bindparam("phone_hash")).scalar_subquery()
+_ROW = (_CONVERSATIONS.c.id, _CONVERSATIONS.c.state, _CONVERSATIONS.c.pending_encrypted,
+        _CONVERSATIONS.c.pending_since, _CONVERSATIONS.c.case_id, _CONVERSATIONS.c.last_message_at)
 
 # On the tables rather than the mapped classes: a plain Core SELECT skips the ORM's execution (its autoflush
 # included: lock_conversation flushes first itself).
 _LOCK_CONVERSATION = (
     select(
-        _CONVERSATIONS.c.id, _CONVERSATIONS.c.state, _CONVERSATIONS.c.pending_encrypted,
-        _CONVERSATIONS.c.pending_since, _CONVERSATIONS.c.case_id, _CONVERSATIONS.c.last_message_at,
-        exists().where(_OPT_OUTS.phone_hash == bindparam("phone_hash")).label("opted_out"),
-        select(_LANGUAGES.language).where(_LANGUAGES.phone_hash == bindparam("phone_hash"))
-        .scalar_subquery().label("language"),
-        _WAITING_CASE.scalar_subquery().label("waiting_case_id"),
+        *_ROW, _OPTED_OUT, _LANGUAGE.label("language"),
+        _waiting_case(or_(_CONVERSATIONS.c.last_message_at.is_(None),
+                          _CASES.waiting_since > _CONVERSATIONS.c.last_message_at)).label("waiting_case_id"),
     )
     .where(_CONVERSATIONS.c.phone_hash == bindparam("phone_hash"))
     .with_for_update(of=_CONVERSATIONS)
 )
+
+# A phone's first text: the new row (locked by this transaction until it ends) and what the lock reads with it,
+# in one statement; a phone that never texted has no last message, so any case waiting for it counts. RETURNING
+# nothing: another transaction created it meanwhile, and the lock waits for it. The same on SQLite and
+# PostgreSQL, each in its dialect's INSERT construct.
+_CREATE_CONVERSATION = {
+    name: insert_of(_CONVERSATIONS).values(
+        phone_hash=bindparam("phone_hash"), phone_encrypted=bindparam("phone"), state=ConversationState.IDLE,
+        created_at=bindparam("now"), updated_at=bindparam("now"),
+    ).on_conflict_do_nothing(index_elements=[_CONVERSATIONS.c.phone_hash]).returning(
+        *_ROW, _OPTED_OUT, _LANGUAGE.label("language"), _waiting_case().label("waiting_case_id"))
+    for name, insert_of in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 
 _SAVE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id")).values(
     state=bindparam("new_state"), pending_encrypted=bindparam("new_pending"),
@@ -126,8 +153,9 @@ def lock_conversation(number_hash: str, phone: str, now: dt.datetime) -> Convers
     db.session.flush()  # the case waiting for an answer, as this transaction left it
     row = db.session.execute(_LOCK_CONVERSATION, params).first()
     if row is None:
-        db.session.execute(_CREATE_CONVERSATION, {"phone_hash": number_hash, "phone": encrypt_text(phone),
-                                                  "state": ConversationState.IDLE.value, "now": now})
+        create = _CREATE_CONVERSATION[db.session.get_bind().dialect.name]
+        row = db.session.execute(create, {"phone_hash": number_hash, "phone": encrypt_text(phone), "now": now}).first()
+    if row is None:
         row = db.session.execute(_LOCK_CONVERSATION, params).one()
     return ConversationRow(
         id=row.id, state=ConversationState(row.state), pending_encrypted=row.pending_encrypted,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Row, delete, exists, func, select, update
@@ -19,11 +19,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.models import Case
 from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.intake.operations import route_stored_case
 from civicwatch.messaging.operations import (
     STOP_CONFIRMATION,
     owed_message,
@@ -132,30 +130,24 @@ def _claim_batch(limit: int) -> list[Row]:
     return sorted(rows, key=lambda row: row.id)
 
 
-@dataclass
-class _Answered:
-    opened: Case | None = None  # a case the text opened: routed after the commit
-    reply: dict[str, Any] | None = None  # the outbox row owed (owed_message), inserted with the batch's
-
-
-def _answer(row: Row) -> _Answered:
-    """Run one text through the dialogue and say what reply it is owed. Flushes only; the caller owes the reply
-    and deletes the inbox row in the same transaction."""
+def _answer(row: Row) -> dict[str, Any] | None:
+    """Run one text through the dialogue and say what reply it is owed: the outbox row (owed_message), inserted
+    with the batch's, or None. Flushes only; the caller owes the reply and deletes the inbox row in the same
+    transaction."""
     payload = decrypt_json(row.payload_encrypted)
     sender = split_sender(payload.get("from"))
     if sender is None:
         log.warning("inbound sms %s from a sender that is not a phone number; not answered", row.message_sid)
-        return _Answered()
+        return None
     channel, phone = sender
     outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or "",
                                       channel=channel, media=int(payload.get("media") or 0)),
                           now=row.received_at)
     if not outcome.reply or outcome.duplicate:
-        return _Answered(outcome.opened_case)
+        return None
     case_id = outcome.case.id if outcome.case is not None else None
-    return _Answered(outcome.opened_case, owed_message(
-        phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id, channel,
-        opted_out=outcome.opted_out))
+    return owed_message(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id,
+                        channel, opted_out=outcome.opted_out)
 
 
 def _tell_sender_it_was_set_aside(row: InboxText) -> None:
@@ -177,7 +169,7 @@ def _tell_sender_it_was_set_aside(row: InboxText) -> None:
 
 
 def process_inbox(limit: int = 100) -> InboxReport:
-    """Answer up to `limit` waiting texts, a batch per transaction; then route the cases they opened."""
+    """Answer up to `limit` waiting texts, a batch per transaction."""
     report = InboxReport()
     batch = CLAIM_BATCH.get(db.session.get_bind().dialect.name, 1)
     while report.answered + report.failed < limit:
@@ -194,15 +186,12 @@ def process_inbox(limit: int = 100) -> InboxReport:
             # The rest of this call one text per transaction, so that a failure names its text and two workers
             # that deadlocked do not again.
             batch = 1
-        for case in outcome.opened:
-            route_stored_case(case)
     return report
 
 
 @dataclass
 class _BatchOutcome:
     answered: int = 0
-    opened: list[Case] = field(default_factory=list)
     failed: tuple[int, str] | None = None  # (inbox row, error name) of the text that failed
     one_at_a_time: bool = False
 
@@ -211,11 +200,10 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
     """Answer the texts in order and commit them together. When one raises, the whole batch is rolled back:
     the texts before it go back to the inbox untouched (answered on the next claim), and it alone is
     counted as failed."""
-    opened: list[Case] = []
     replies: list[dict[str, Any]] = []
     for row in rows:
         try:
-            answered = _answer(row)
+            reply = _answer(row)
             db.session.flush()
         except OperationalError as error:
             # The database (a restart, the network), not the text: nothing is counted against it, and the
@@ -228,10 +216,8 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
             db.session.rollback()
             log.exception("inbound sms %s could not be answered", row.id)
             return _BatchOutcome(failed=(row.id, type(exc).__name__))
-        if answered.opened is not None:
-            opened.append(answered.opened)
-        if answered.reply is not None:
-            replies.append(answered.reply)
+        if reply is not None:
+            replies.append(reply)
     try:
         # The batch holds at most one text per sender, so owing the replies together keeps each number's order.
         queue_owed_messages(replies)
@@ -250,7 +236,7 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
             return _BatchOutcome(one_at_a_time=True)
         log.exception("inbound sms %s could not be answered", rows[0].id)
         return _BatchOutcome(failed=(rows[0].id, type(exc).__name__))
-    return _BatchOutcome(answered=len(rows), opened=opened)
+    return _BatchOutcome(answered=len(rows))
 
 
 def _lost_to_another_transaction(error: OperationalError) -> bool:

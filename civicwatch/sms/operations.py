@@ -1,9 +1,9 @@
 """Receiving a text: once per MessageSid, through the dialogue table, into cases. Flushes, never commits.
 
-The caller (the inbox worker, sms/inbox.py) commits once, so the case, the conversation, the stored reply
-and the outbox row for it become visible together: a MessageSid answered before is reported as a duplicate
-(nothing new is written or sent), and one whose first attempt rolled back is processed afresh. After the
-commit the caller routes a newly opened case. The per-text reads and writes of the conversation itself live
+The caller (the inbox worker, sms/inbox.py) commits once, so the case (routed, as a web report is, in the same
+transaction), the conversation, the stored reply and the outbox row for it become visible together: a
+MessageSid answered before is reported as a duplicate (nothing new is written or sent), and one whose first
+attempt rolled back is processed afresh. The per-text reads and writes of the conversation itself live
 in sms/conversations.py.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from civicwatch.intake.operations import (
     Submission,
     add_complainant_message,
     mark_urgent_by_complainant,
-    submit_complaint,
+    submit_and_route_complaint,
 )
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.retaliation import answer_check_in, note_fear_of_retaliation
@@ -97,7 +97,6 @@ class IncomingSms:
 class SmsOutcome:
     reply: str | None  # None: nothing to send back
     duplicate: bool = False
-    opened_case: Case | None = None  # route it after the commit
     case: Case | None = None  # the case the text concerned
     confirms_opt_out: bool = False  # the reply to STOP, which is sent even though the number opted out
     opted_out: bool | None = None  # whether the number has opted out once the text is handled (None: unknown)
@@ -109,7 +108,6 @@ class _Step:
 
     reply: str
     case: Case | None = None
-    opened: bool = False
     failed: bool = False  # nothing changed: the conversation stays where it was
     next_state: ConversationState | None = None  # instead of the dialogue's, when the action knows better
 
@@ -161,8 +159,7 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
     record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
                  encrypt_text(reply) if reply else None, now)
     log.info("sms %s: %s -> %s", inbound_id, decision.event.value, decision.action.value)
-    return SmsOutcome(reply=reply, opened_case=step.case if step.opened else None,
-                      case=step.case,
+    return SmsOutcome(reply=reply, case=step.case,
                       confirms_opt_out=decision.action is Action.OPT_OUT,
                       opted_out=_opted_out_after(conversation, decision, step))
 
@@ -386,7 +383,7 @@ def _open_case(ctx: _Context) -> _Step:
     submission = Submission(text=ctx.decision.text, channel=Channel(ctx.incoming.channel), phone=ctx.incoming.phone,
                             texts_by=ctx.incoming.channel, language_hint=offered_language(ctx.conversation.language))
     try:
-        case, receipt_code = submit_complaint(submission)
+        case, receipt_code = submit_and_route_complaint(submission)
     except SubmissionError as error:
         if error.field != "phone":
             log.warning("sms report not accepted (%s, %s)", error.code, error.field)
@@ -394,9 +391,9 @@ def _open_case(ctx: _Context) -> _Step:
         # A number the carrier delivered from but our numbering data does not know yet: keep the report.
         log.warning("sms sender number failed validation; case stored without contact details")
         submission.phone = None
-        case, receipt_code = submit_complaint(submission)
+        case, receipt_code = submit_and_route_complaint(submission)
     reply = render_reply(Reply.CASE_OPENED, reference=case.reference, receipt_code=receipt_code)
-    return _Step(reply, case, opened=True)
+    return _Step(reply, case)
 
 
 def _add_to_case(ctx: _Context) -> _Step:

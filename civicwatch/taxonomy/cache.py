@@ -78,10 +78,15 @@ def _bump_version_on_bulk_change(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_version(session: Session, transaction: SessionTransaction) -> None:
-    # Not at the end of each flush's inner transaction: the token read once holds until the transaction (or a
-    # savepoint, which may have rolled a change back) ends.
-    if transaction.parent is None or transaction.nested:
+    # Not at the end of each flush's inner transaction, nor of a savepoint released (what it read and wrote
+    # stands): the token read once holds until the transaction ends, or a rollback may have undone a change.
+    if transaction.parent is None:
         session.info.pop(_SESSION_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_version_after_a_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    session.info.pop(_SESSION_KEY, None)
 
 
 def taxonomy_version() -> str | None:

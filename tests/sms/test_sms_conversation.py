@@ -41,7 +41,7 @@ def test_a_detailed_first_text_opens_a_case_like_the_web_form(text, clock):
     assert any(event.kind == "received" and event.public for event in case.events)
     assert case.acknowledge_due_at is not None
     assert db.session.scalar(select(func.count()).where(AuditEntry.action == "case.submit")) == 1
-    assert case.routing_explanation is not None  # routed after the commit, as the web form does
+    assert case.routing_explanation is not None  # routed in the transaction that stores it, as a web report is
 
 
 def test_a_short_first_text_is_kept_and_joined_with_the_details(text, clock):
