@@ -6,6 +6,7 @@ compiled to .mo in the same folder (committed; tests/foundation/test_translation
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -48,6 +49,13 @@ def N_(message: str) -> str:  # noqa: N802  (the name gettext's tools look for)
 def display_name(name: str, names: Mapping[str, str] | None, language: str) -> str:
     """A taxonomy entry's name in `language` when the deployment gave one ({"fr": ...}), else its stored name."""
     return (names or {}).get(language) or name
+
+
+def collation_key(name: str) -> tuple[str, str]:
+    """Sort names as a reader expects in English, French and Krio: letters without their accents and case first
+    ("Détention" between "Défaillance" and "Droits"), then the exact name to order names that only differ there."""
+    letters = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return letters.casefold(), name
 
 
 def register_krio() -> None:

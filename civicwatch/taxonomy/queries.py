@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.i18n import current_language, display_name
+from civicwatch.i18n import collation_key, current_language, display_name
 from civicwatch.taxonomy.cache import cached
 from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Setting, Theme
 
@@ -48,9 +48,11 @@ def all_districts() -> list[District]:
 
 def name_choices(rows: Iterable[Coded], by_id: bool = False) -> list[tuple[str, str]]:
     """A select field's options for taxonomy entries: (code, or id with `by_id`; the name in the page's
-    language). The value posted stays the code or id, whatever language the page speaks."""
+    language), in the order of those names. The value posted stays the code or id, whatever language the page
+    speaks."""
     language = current_language()
-    return [(str(row.id) if by_id else row.code, row.display_name(language)) for row in rows]
+    options = [(str(row.id) if by_id else row.code, row.display_name(language)) for row in rows]
+    return sorted(options, key=lambda option: collation_key(option[1]))
 
 
 def require_district_in_region(district: District | None, region: Region | None) -> None:

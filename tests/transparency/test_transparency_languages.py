@@ -61,3 +61,22 @@ def test_a_theme_reads_in_french_and_a_deployment_theme_without_a_french_name_ke
     assert "Land palava" in read(client, "kri", "/transparency?period=all")
     report_form = read(client, "fr", "/report")  # the services and areas a citizen chooses from
     assert "Administration pénitentiaire" in report_form and "Province de l&#39;Est" in report_form
+
+
+def option_labels(page: str, field: str) -> list[str]:
+    select = re.search(rf'<select[^>]*name="{field}"[^>]*>(.*?)</select>', page, flags=re.S)
+    assert select is not None, field
+    return [markup.unescape(label).strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", select[1])][1:]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_filters_list_names_in_the_readers_alphabetical_order(client, new_case, language):
+    new_case(CaseStatus.CLOSED)
+    page = read(client, language, "/transparency?period=all")
+    themes, regions = option_labels(page, "theme"), option_labels(page, "region")
+    folded = [name.casefold().replace("é", "e").replace("è", "e") for name in themes]
+    assert folded == sorted(folded) and len(themes) >= 8
+    assert [name.casefold() for name in regions] == sorted(name.casefold() for name in regions)
+    if language == "fr":  # sorted by the English names, "Usage abusif de la force" (Abuse of force) came first
+        assert themes[0] == "Bien-être du personnel" and themes[-1] == "Usage abusif de la force"
+        assert themes.index("Défaillance du service") < themes.index("Détention illégale")
