@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
@@ -15,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from civicwatch.cases.models import Outcome
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.i18n import N_, current_language, display_name
+from civicwatch.i18n import N_, collation_key, current_language, display_name
 from civicwatch.open_data import OUTCOME_LABELS, download, filter_problem, licence, licence_context, public_caching
 from civicwatch.public_urls import public_url_for
 from civicwatch.publishing.exports import ANSWER_COLUMNS
@@ -127,6 +128,17 @@ def group_name(group: GroupFigures) -> str:
     return display_name(group.name, group.names, current_language())
 
 
+def in_reading_order(report: Report) -> Report:
+    """The bodies, themes and regions in the alphabetical order of their names in the page's language, the cases
+    with none last (the report and its downloads keep one order, by the stored name, whatever the language)."""
+
+    def ordered(groups: list[GroupFigures]) -> list[GroupFigures]:
+        return sorted(groups, key=lambda group: (group.code == UNKNOWN, collation_key(group_name(group))))
+
+    return replace(report, bodies=ordered(report.bodies), themes=ordered(report.themes),
+                   regions=ordered(report.regions))
+
+
 # ---------------------------------------------------------------- statistics
 
 class FilterError(Exception):
@@ -210,6 +222,7 @@ def overview() -> ResponseReturnValue:
         form, report, context = _statistics(request.args)
     except FilterError as error:
         return render_template("transparency/overview.html", form=error.form, report=None), 400
+    report = in_reading_order(report)
     return render_template("transparency/overview.html", form=form, report=report, charts=_charts(report, context["body"]),
                            outcomes=[o.value for o in Outcome],
                            warning=_early_warning(),

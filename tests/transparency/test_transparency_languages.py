@@ -80,3 +80,21 @@ def test_the_filters_list_names_in_the_readers_alphabetical_order(client, new_ca
     if language == "fr":  # sorted by the English names, "Usage abusif de la force" (Abuse of force) came first
         assert themes[0] == "Bien-être du personnel" and themes[-1] == "Usage abusif de la force"
         assert themes.index("Défaillance du service") < themes.index("Détention illégale")
+
+
+def table_rows(page: str, caption: str) -> list[str]:
+    table = re.search(rf"<caption>{re.escape(caption)}</caption>(.*?)</table>", page, flags=re.S)
+    assert table is not None, caption
+    return [markup.unescape(name).strip() for name in re.findall(r'<th scope="row">([^<]*)</th>', table[1])]
+
+
+def test_the_subjects_table_reads_in_the_readers_alphabetical_order_and_the_download_keeps_one_order(
+        client, new_case, clock):
+    new_case(CaseStatus.CLOSED)
+    french = table_rows(read(client, "fr", "/transparency?period=all"), "Plaintes par sujet")
+    assert french[0] == "Bien-être du personnel" and french.index("Usage abusif de la force") > french.index(
+        "Surveillance et vie privée")
+    english = table_rows(read(client, "en", "/transparency?period=all"), "Complaints by subject")
+    assert english[0] == "Abuse of force" and english[-1] in ("Unlawful detention", "Not yet known")
+    downloads = [read(client, language, "/transparency/statistics.csv?period=all") for language in ("en", "fr")]
+    assert downloads[0] == downloads[1]
