@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlalchemy import DateTime, Enum, MetaData, Table, TableClause, TextClause, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, scoped_session
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
@@ -119,6 +120,12 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # last commits: they survive a crash of the process, not of the machine).
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def connection_lost(error: BaseException) -> bool:
+    """The database connection went away (a restart, a failover, the network): the error is the database's, not
+    the data's, and no savepoint can keep the transaction; the caller's rollback and retry must see it."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 class NulCharacterError(ValueError):

@@ -27,7 +27,7 @@ from civicwatch.classify.classifier import Classification
 from civicwatch.classify.language import LANGUAGE_NAMES, UNDETERMINED, detect_script, language_list, language_name
 from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.registry import current_classifier
-from civicwatch.database import utcnow
+from civicwatch.database import connection_lost, utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.models import DecisionKind, RoutingDecision
@@ -75,6 +75,8 @@ def _run_after_routing(case: Case) -> None:
             step(case)
             savepoint.commit()
         except Exception as exc:
+            if connection_lost(exc):
+                raise
             savepoint.rollback()
             log.error("after routing case %s, %s failed (%s)", case.id, step.__name__, type(exc).__name__)
 
@@ -300,7 +302,8 @@ def route_new_case(case: Case) -> None:
 def route_fresh_case(case: Case, classified: Classification | None) -> None:
     """Route a case stored in this very transaction (nobody else can have routed it), with the model's
     reading of its text (`classified`) taken before it was stored. In a savepoint: on a database error the case stays,
-    in the triage queue, with the reason; never raises for a failure of routing itself."""
+    in the triage queue, with the reason; never raises for a failure of routing itself. A lost database connection
+    is raised: the transaction cannot be kept, and the caller's retry must not take it for the text's fault."""
     try:
         plan = _plan_route(case, classified)
     except Exception as exc:
@@ -312,6 +315,8 @@ def route_fresh_case(case: Case, classified: Classification | None) -> None:
         _apply_plan(case, plan)
         savepoint.commit()
     except Exception as exc:
+        if connection_lost(exc):  # the whole transaction is gone with it: the caller's to roll back and retry
+            raise
         savepoint.rollback()
         log.error("routing failed for case %s (%s); it stays in the triage queue", case_id, type(exc).__name__)
         case.routing_explanation = {"decision": "triage", "reason": f"routing failed ({type(exc).__name__})"}

@@ -35,6 +35,7 @@ from civicwatch.sms.models import InboxText
 from civicwatch.sms.operations import IncomingSms, receive_sms
 from civicwatch.sms.raw_insert import SingleRowInsert
 from civicwatch.sms.replies import Reply, render_reply
+from civicwatch.taxonomy.cache import check_version_again
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,7 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
     counted as failed."""
     replies: list[dict[str, Any]] = []
     for row in rows:
+        check_version_again()  # another process may have changed the rules since the batch's last text
         try:
             reply = _answer(row)
             db.session.flush()

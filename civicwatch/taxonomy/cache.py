@@ -102,6 +102,13 @@ def taxonomy_version() -> str | None:
     return info[_SESSION_KEY]
 
 
+def check_version_again() -> None:
+    """Read the taxonomy's token again at its next use in this transaction. For a transaction that handles several
+    cases in turn (the inbox's batches): each is read and routed by the taxonomy committed when its turn comes, as
+    it would be in a transaction of its own, not by the one of the batch's first case."""
+    db.session().info.pop(_SESSION_KEY, None)
+
+
 def cached(name: str, load: Callable[[], T]) -> T:
     """`load()`'s value, computed once per app process and taxonomy version (for values derived from the
     taxonomy only, never from other data)."""
