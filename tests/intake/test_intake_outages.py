@@ -15,16 +15,19 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from civicwatch.cases.models import Case
+from civicwatch.classify.registry import use_classifier
 from civicwatch.extensions import db
 from civicwatch.intake.queries import find_case_by_receipt
-from tests.conftest import csrf_token
+from civicwatch.routing import operations as routing
+from tests.conftest import csrf_token, on_postgres
 from tests.factories import post_multipart, staff_client
 from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED, post_report
+from tests.routing.conftest import FakeClassifier
 
 
 def gone(*_: Any, **__: Any) -> None:
@@ -230,3 +233,30 @@ def test_other_pages_answer_503_with_retry_after(client, app, make_user):
     assert api.get_json()[0]["code"] == 503
     assert staff_page.status_code == 503 and staff_page.headers["Retry-After"] == "30"
     assert "briefly unavailable" in staff_page.get_data(as_text=True)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="terminates a PostgreSQL backend")
+def test_the_connection_lost_while_routing_answers_503_and_sending_again_stores_and_routes_once(
+        client, app, monkeypatch):
+    """The server goes away while the new case is being routed: nothing of the transaction can be kept, so the
+    citizen gets the 503 page with what was typed (not an error page, and not a receipt for a case that was never
+    stored), and sending again stores the case once, routed as usual."""
+    use_classifier(app, FakeClassifier(theme="corruption", confidence=0.99))
+    token = csrf_token(client, "/report")
+    apply_plan = routing._apply_plan
+
+    def lose_the_connection(case, plan):
+        backend = db.session.connection().connection.driver_connection.info.backend_pid
+        with db.engine.connect() as other:
+            assert other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        monkeypatch.setattr(routing, "_apply_plan", apply_plan)
+        return apply_plan(case, plan)
+
+    monkeypatch.setattr(routing, "_apply_plan", lose_the_connection)
+    fields = assert_kept(post_report(client, token=token, text=TEXT_WITH_MARKUP, **TYPED))
+    assert stored_cases() == []
+    again = post_multipart(client, "/report", fields)
+    assert again.status_code == 303, again.get_data(as_text=True)[:1000]
+    [case] = stored_cases()
+    assert case.text == TEXT_WITH_MARKUP and case.body.code == "anti_corruption_commission"
