@@ -307,6 +307,8 @@ def route_fresh_case(case: Case, classified: Classification | None) -> None:
     try:
         plan = _plan_route(case, classified)
     except Exception as exc:
+        if connection_lost(exc):
+            raise
         log.error("classifying case %s failed (%s); it goes to the triage queue", case.id, type(exc).__name__)
         plan = _triage_plan(f"the classifier failed ({type(exc).__name__})")
     case_id = case.id

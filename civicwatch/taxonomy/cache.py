@@ -28,6 +28,8 @@ from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, S
 
 VERSION_SETTING = "taxonomy_version"
 _SESSION_KEY = "civicwatch.taxonomy_version"
+_EARLIER_KEY = "civicwatch.taxonomy_version_earlier"
+_NOT_READ = "not read"  # stands for the token of a transaction that has not read it yet (never a uuid hex)
 _APP_KEY = "civicwatch.taxonomy_cache"
 _watched: set[type] = {Actor, Body, District, Holiday, Region, Setting, Theme}
 _lock = threading.Lock()
@@ -82,11 +84,24 @@ def _forget_version(session: Session, transaction: SessionTransaction) -> None:
     # stands): the token read once holds until the transaction ends, or a rollback may have undone a change.
     if transaction.parent is None:
         session.info.pop(_SESSION_KEY, None)
+        session.info.pop(_EARLIER_KEY, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_version_after_a_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
     session.info.pop(_SESSION_KEY, None)
+    session.info.pop(_EARLIER_KEY, None)
+
+
+def _expire_loaded_rows(session: Session) -> None:
+    """Taxonomy rows this session loaded before the taxonomy changed keep their old values (the ORM does not read a
+    row it holds again), and a cache built from them, or a row of the cache attached to the session, would be the
+    old one under the new version. Expired, they are read again when next used; the session's own changes are kept
+    (pending ones were flushed before the version was read)."""
+    watched = tuple(_watched)
+    for row in list(session.identity_map.values()):
+        if isinstance(row, watched) and row not in session.deleted and not session.is_modified(row):
+            session.expire(row)
 
 
 def taxonomy_version() -> str | None:
@@ -98,15 +113,23 @@ def taxonomy_version() -> str | None:
     info = session.info
     if _SESSION_KEY not in info:
         value = session.connection().execute(_READ_VERSION).scalar()
-        info[_SESSION_KEY] = str(value) if value is not None else None
+        token = str(value) if value is not None else None
+        if info.pop(_EARLIER_KEY, token) != token:
+            _expire_loaded_rows(session)
+        info[_SESSION_KEY] = token
     return info[_SESSION_KEY]
 
 
 def check_version_again() -> None:
     """Read the taxonomy's token again at its next use in this transaction. For a transaction that handles several
     cases in turn (the inbox's batches): each is read and routed by the taxonomy committed when its turn comes, as
-    it would be in a transaction of its own, not by the one of the batch's first case."""
-    db.session().info.pop(_SESSION_KEY, None)
+    it would be in a transaction of its own, not by the one of the batch's first case. If another process changed
+    it meanwhile, the rows this session holds are read again too."""
+    info = db.session().info
+    if _SESSION_KEY in info:
+        info[_EARLIER_KEY] = info.pop(_SESSION_KEY)
+    else:  # rows may have been loaded without a look at the version: its first read must not trust them
+        info.setdefault(_EARLIER_KEY, _NOT_READ)
 
 
 def cached(name: str, load: Callable[[], T]) -> T:
@@ -115,10 +138,13 @@ def cached(name: str, load: Callable[[], T]) -> T:
     version = taxonomy_version()
     with _lock:
         cache = current_app.extensions.get(_APP_KEY)
-        if cache is None or cache["version"] != version:
+        rebuilt = cache is None or cache["version"] != version
+        if cache is None or rebuilt:
             cache = {"version": version, "values": {}}
             current_app.extensions[_APP_KEY] = cache
         values: dict[str, Any] = cache["values"]
+    if rebuilt:  # built from what the database holds now, not from rows this session loaded before
+        _expire_loaded_rows(db.session())
     if name not in values:
         values[name] = load()
     return values[name]

@@ -53,20 +53,59 @@ def test_a_rule_changed_during_a_batch_routes_the_batchs_next_text(app, clock, m
 
 
 @pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="another process commits during the batch: PostgreSQL's row locks")
+def test_a_body_closed_during_a_batch_gets_neither_the_batchs_next_text_nor_later_ones(app, clock, monkeypatch):
+    """The batch's first text loaded the body into the worker's session: the next text must not route by that
+    old copy, and the process's cache must not be rebuilt from it (it would stay wrong for every later text)."""
+    use_classifier(app, FakeClassifier(theme="corruption", confidence=0.99))
+    for phone in ("+23276200001", "+23276200002"):
+        accept_text("SM" + secrets.token_hex(16), phone, REPORT)
+    read_complaint, read = routing.read_complaint, []
+
+    def read_then_close_the_body(words):
+        read.append(words)
+        if len(read) == 2:  # an admin, in another process, closes the body and commits
+            with db.engine.begin() as admin:
+                admin.execute(text("UPDATE bodies SET active = false WHERE code = 'anti_corruption_commission'"))
+                admin.execute(text("UPDATE settings SET value = :value WHERE key = :key"),
+                              {"value": '"closed-by-an-admin"', "key": VERSION_SETTING})
+        return read_complaint(words)
+
+    monkeypatch.setattr(routing, "read_complaint", read_then_close_the_body)
+    assert process_inbox().answered == 2
+    monkeypatch.setattr(routing, "read_complaint", read_complaint)
+    accept_text("SM" + secrets.token_hex(16), "+23276200003", REPORT)  # later, in a transaction of its own
+    assert process_inbox().answered == 1
+    db.session.rollback()
+    db.session.expire_all()
+    first, second, later = db.session.scalars(select(Case).order_by(Case.id)).all()
+    assert first.body.code == "anti_corruption_commission"
+    assert second.body is None and later.body is None, (second.routing_explanation, later.routing_explanation)
+
+
+def terminate_the_workers_backend() -> None:
+    backend = db.session.connection().connection.driver_connection.info.backend_pid
+    with db.engine.connect() as other:
+        assert other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+
+
+@pytest.mark.postgres_only
 @pytest.mark.skipif(not on_postgres(), reason="terminates a PostgreSQL backend")
-def test_a_connection_lost_while_routing_is_tried_again_and_not_counted_against_the_text(app, clock, monkeypatch):
+@pytest.mark.parametrize("step", ["routing_tables", "_apply_plan"])
+def test_a_connection_lost_while_routing_is_tried_again_and_not_counted_against_the_text(app, clock, monkeypatch,
+                                                                                        step):
+    """The server goes away while the route is planned (its tables read) or written."""
     use_classifier(app, FakeClassifier(theme="corruption", confidence=0.99))
     accept_text("SM" + secrets.token_hex(16), "+23276200001", REPORT)
-    apply_plan = routing._apply_plan
+    original = getattr(routing, step)
 
-    def lose_the_connection(case, plan):
-        backend = db.session.connection().connection.driver_connection.info.backend_pid
-        with db.engine.connect() as other:  # the server goes away under the worker, once
-            assert other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-        monkeypatch.setattr(routing, "_apply_plan", apply_plan)
-        return apply_plan(case, plan)
+    def lose_the_connection(*args):
+        terminate_the_workers_backend()
+        monkeypatch.setattr(routing, step, original)  # once
+        db.session.execute(text("SELECT 1"))  # what the step reads or writes first
+        return original(*args)
 
-    monkeypatch.setattr(routing, "_apply_plan", lose_the_connection)
+    monkeypatch.setattr(routing, step, lose_the_connection)
     with pytest.raises(OperationalError):  # the deliver loop waits and tries again
         process_inbox()
     db.session.rollback()
