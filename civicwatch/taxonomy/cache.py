@@ -89,8 +89,10 @@ def _forget_version(session: Session, transaction: SessionTransaction) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_version_after_a_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    session.info.pop(_SESSION_KEY, None)
-    session.info.pop(_EARLIER_KEY, None)
+    # Read again after a rollback, and compared with the token read before it (the end of the whole transaction
+    # forgets both).
+    if _SESSION_KEY in session.info:
+        session.info[_EARLIER_KEY] = session.info.pop(_SESSION_KEY)
 
 
 def _expire_loaded_rows(session: Session) -> None:
@@ -138,13 +140,13 @@ def cached(name: str, load: Callable[[], T]) -> T:
     version = taxonomy_version()
     with _lock:
         cache = current_app.extensions.get(_APP_KEY)
-        rebuilt = cache is None or cache["version"] != version
-        if cache is None or rebuilt:
+        if cache is None or cache["version"] != version:
             cache = {"version": version, "values": {}}
             current_app.extensions[_APP_KEY] = cache
         values: dict[str, Any] = cache["values"]
-    if rebuilt:  # built from what the database holds now, not from rows this session loaded before
-        _expire_loaded_rows(db.session())
     if name not in values:
+        # From what the database holds now, not from rows this session loaded before a change (whichever thread
+        # rebuilt the cache): the value is kept for every later request of the process.
+        _expire_loaded_rows(db.session())
         values[name] = load()
     return values[name]

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import current_app
 from sqlalchemy import event, select, text
 
 from civicwatch.classify.registry import current_classifier
@@ -13,8 +14,9 @@ from civicwatch.extensions import db
 from civicwatch.routing import rule_operations
 from civicwatch.routing.models import RoutingRule
 from civicwatch.routing.operations import route_new_case
-from civicwatch.taxonomy.cache import VERSION_SETTING
-from civicwatch.taxonomy.models import Actor, Setting, Theme
+from civicwatch.routing.queries import taxonomy_row
+from civicwatch.taxonomy.cache import _APP_KEY, VERSION_SETTING
+from civicwatch.taxonomy.models import Actor, Body, Setting, Theme
 from tests.conftest import body_by_code
 
 TAXONOMY_TABLES = ("themes", "actors", "regions", "districts", "bodies", "routing_rules")
@@ -142,3 +144,19 @@ def test_a_change_pending_in_the_same_transaction_counts(make_case, use_fake_cla
     rule.body = body_by_code("auditor_general")  # not flushed yet
     _route(case)
     assert case.body.code == "auditor_general"
+
+
+def test_a_cache_value_is_not_filled_from_an_old_copy_the_session_holds(app) -> None:
+    """Another thread of the process rebuilt the cache for a change another process committed; this session had
+    loaded the body before that change. The value it then computes for the cache (kept for every later request)
+    must be read from the database, not from its old copy."""
+    body = body_by_code("anti_corruption_commission")
+    assert body.active
+    with db.engine.begin() as admin:  # another process closes the body
+        admin.execute(text("UPDATE bodies SET active = false WHERE code = 'anti_corruption_commission'"))
+        admin.execute(text("UPDATE settings SET value = :value WHERE key = :key"),
+                      {"value": '"closed-by-an-admin"', "key": VERSION_SETTING})
+    current_app.extensions[_APP_KEY] = {"version": "closed-by-an-admin", "values": {}}  # that other thread's rebuild
+    assert taxonomy_row(Body, "anti_corruption_commission").active is False
+    db.session.rollback()
+    assert taxonomy_row(Body, "anti_corruption_commission").active is False  # the cached value, in a new transaction
