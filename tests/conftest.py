@@ -25,7 +25,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import make_url, select
+from sqlalchemy import make_url, select, text
 
 from civicwatch import create_app
 from civicwatch.accounts import passwords
@@ -180,6 +180,21 @@ def client(app: Flask) -> FlaskClient:
 
 def body_by_code(code: str) -> Body:
     return db.session.query(Body).filter_by(code=code).one()
+
+
+def change_taxonomy_elsewhere(statement: str, parameters: dict | None = None, token: str = "elsewhere") -> None:
+    """Another process (plain SQL, none of our session events) changes the taxonomy and its version, and commits."""
+    with db.engine.begin() as other:
+        other.execute(text(statement), parameters or {})
+        other.execute(text("UPDATE settings SET value = :value WHERE key = :key"),
+                      {"value": f'"{token}"', "key": VERSION_SETTING})
+
+
+def terminate_the_sessions_backend() -> None:
+    """PostgreSQL goes away under the test's session: its server process is terminated from another connection."""
+    backend = db.session.connection().connection.driver_connection.info.backend_pid
+    with db.engine.connect() as other:
+        assert other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from civicwatch.classify.registry import use_classifier
 from civicwatch.extensions import db
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.routing import operations as routing
-from tests.conftest import csrf_token, on_postgres
+from tests.conftest import csrf_token, on_postgres, terminate_the_sessions_backend
 from tests.factories import post_multipart, staff_client
 from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED, post_report
 from tests.routing.conftest import FakeClassifier
@@ -247,9 +247,7 @@ def test_the_connection_lost_while_routing_answers_503_and_sending_again_stores_
     apply_plan = routing._apply_plan
 
     def lose_the_connection(case, plan):
-        backend = db.session.connection().connection.driver_connection.info.backend_pid
-        with db.engine.connect() as other:
-            assert other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        terminate_the_sessions_backend()
         monkeypatch.setattr(routing, "_apply_plan", apply_plan)
         return apply_plan(case, plan)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 
 from civicwatch.classify.registry import current_classifier
 from civicwatch.extensions import db
@@ -17,7 +17,7 @@ from civicwatch.routing.operations import route_new_case
 from civicwatch.routing.queries import taxonomy_row
 from civicwatch.taxonomy.cache import _APP_KEY, VERSION_SETTING
 from civicwatch.taxonomy.models import Actor, Body, Setting, Theme
-from tests.conftest import body_by_code
+from tests.conftest import body_by_code, change_taxonomy_elsewhere
 
 TAXONOMY_TABLES = ("themes", "actors", "regions", "districts", "bodies", "routing_rules")
 
@@ -89,11 +89,8 @@ def test_a_change_committed_by_another_process_is_seen(make_case, use_fake_class
     _route(make_case())
     auditor = body_by_code("auditor_general").id
     corruption = db.session.scalar(select(Theme.id).where(Theme.code == "corruption"))
-    with db.engine.begin() as connection:
-        connection.execute(text("UPDATE routing_rules SET body_id = :body WHERE theme_id = :theme"),
-                           {"body": auditor, "theme": corruption})
-        connection.execute(text("UPDATE settings SET value = :value WHERE key = :key"),
-                           {"value": '"elsewhere"', "key": VERSION_SETTING})
+    change_taxonomy_elsewhere("UPDATE routing_rules SET body_id = :body WHERE theme_id = :theme",
+                              {"body": auditor, "theme": corruption})
     db.session.expire_all()
     case = make_case()
     _route(case)
@@ -152,10 +149,8 @@ def test_a_cache_value_is_not_filled_from_an_old_copy_the_session_holds(app) -> 
     must be read from the database, not from its old copy."""
     body = body_by_code("anti_corruption_commission")
     assert body.active
-    with db.engine.begin() as admin:  # another process closes the body
-        admin.execute(text("UPDATE bodies SET active = false WHERE code = 'anti_corruption_commission'"))
-        admin.execute(text("UPDATE settings SET value = :value WHERE key = :key"),
-                      {"value": '"closed-by-an-admin"', "key": VERSION_SETTING})
+    change_taxonomy_elsewhere("UPDATE bodies SET active = false WHERE code = 'anti_corruption_commission'",
+                              token="closed-by-an-admin")
     current_app.extensions[_APP_KEY] = {"version": "closed-by-an-admin", "values": {}}  # that other thread's rebuild
     assert taxonomy_row(Body, "anti_corruption_commission").active is False
     db.session.rollback()

@@ -15,9 +15,8 @@ from civicwatch.extensions import db
 from civicwatch.routing import operations as routing
 from civicwatch.sms.inbox import accept_text, process_inbox
 from civicwatch.sms.models import InboxText
-from civicwatch.taxonomy.cache import VERSION_SETTING
 from civicwatch.taxonomy.models import Theme
-from tests.conftest import body_by_code, on_postgres
+from tests.conftest import body_by_code, change_taxonomy_elsewhere, on_postgres, terminate_the_sessions_backend
 from tests.routing.conftest import FakeClassifier
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
@@ -36,11 +35,8 @@ def test_a_rule_changed_during_a_batch_routes_the_batchs_next_text(app, clock, m
     def read_then_change_the_rule(words):
         read.append(words)
         if len(read) == 2:  # an admin, in another process, sends corruption to the auditor-general and commits
-            with db.engine.begin() as admin:
-                admin.execute(text("UPDATE routing_rules SET body_id = :body WHERE theme_id = :theme"),
-                              {"body": auditor, "theme": corruption})
-                admin.execute(text("UPDATE settings SET value = :value WHERE key = :key"),
-                              {"value": '"changed-by-an-admin"', "key": VERSION_SETTING})
+            change_taxonomy_elsewhere("UPDATE routing_rules SET body_id = :body WHERE theme_id = :theme",
+                                      {"body": auditor, "theme": corruption})
         return read_complaint(words)
 
     monkeypatch.setattr(routing, "read_complaint", read_then_change_the_rule)
@@ -65,10 +61,7 @@ def test_a_body_closed_during_a_batch_gets_neither_the_batchs_next_text_nor_late
     def read_then_close_the_body(words):
         read.append(words)
         if len(read) == 2:  # an admin, in another process, closes the body and commits
-            with db.engine.begin() as admin:
-                admin.execute(text("UPDATE bodies SET active = false WHERE code = 'anti_corruption_commission'"))
-                admin.execute(text("UPDATE settings SET value = :value WHERE key = :key"),
-                              {"value": '"closed-by-an-admin"', "key": VERSION_SETTING})
+            change_taxonomy_elsewhere("UPDATE bodies SET active = false WHERE code = 'anti_corruption_commission'")
         return read_complaint(words)
 
     monkeypatch.setattr(routing, "read_complaint", read_then_close_the_body)
@@ -83,12 +76,6 @@ def test_a_body_closed_during_a_batch_gets_neither_the_batchs_next_text_nor_late
     assert second.body is None and later.body is None, (second.routing_explanation, later.routing_explanation)
 
 
-def terminate_the_workers_backend() -> None:
-    backend = db.session.connection().connection.driver_connection.info.backend_pid
-    with db.engine.connect() as other:
-        assert other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-
-
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not on_postgres(), reason="terminates a PostgreSQL backend")
 @pytest.mark.parametrize("step", ["routing_tables", "_apply_plan"])
@@ -100,7 +87,7 @@ def test_a_connection_lost_while_routing_is_tried_again_and_not_counted_against_
     original = getattr(routing, step)
 
     def lose_the_connection(*args):
-        terminate_the_workers_backend()
+        terminate_the_sessions_backend()
         monkeypatch.setattr(routing, step, original)  # once
         db.session.execute(text("SELECT 1"))  # what the step reads or writes first
         return original(*args)
