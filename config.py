@@ -209,6 +209,10 @@ class Config:
     # machine without a worker and for tests.
     STATISTICS_REFRESH_SECONDS = int(os.environ.get("CIVICWATCH_STATISTICS_REFRESH_SECONDS", "60"))
     STATISTICS_REFRESH_ON_PAGE_VIEW = _env_bool("CIVICWATCH_STATISTICS_REFRESH_ON_PAGE_VIEW", False)
+    # The month the public statistics begin ('YYYY-MM', e.g. the month the service opened): "all time" and the
+    # period menu start there. Unset: January of the year of the first case. Never the first month with a case,
+    # which would tell that month holds at least one.
+    STATISTICS_SINCE = os.environ.get("CIVICWATCH_STATISTICS_SINCE") or None
     # The licence of the open data (statistics, published answers, Open311), named on every download.
     OPEN_DATA_LICENCE_NAME = os.environ.get("CIVICWATCH_OPEN_DATA_LICENCE_NAME", "Creative Commons Attribution 4.0")
     OPEN_DATA_LICENCE_URL = os.environ.get("CIVICWATCH_OPEN_DATA_LICENCE_URL",

@@ -2,6 +2,7 @@
 which environment variable to set. The README's "Configuration" section lists every rule here."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,6 +51,7 @@ def check_settings(config: dict[str, Any]) -> None:
     _check_evidence_key(config)
     _check_timezone(config.get("TIMEZONE", "UTC"))
     _check_emergency_advice(config.get("EMERGENCY_ADVICE_SMS"))
+    _check_statistics_since(config.get("STATISTICS_SINCE"))
     if is_production(config):
         _check_public_base_url(config.get("PUBLIC_BASE_URL"))
         _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
@@ -65,6 +67,12 @@ def _check_emergency_advice(advice: object) -> None:
     if not isinstance(advice, str) or not advice.strip() or len(advice) > EMERGENCY_ADVICE_MAX:
         raise SettingsError(f"CIVICWATCH_EMERGENCY_ADVICE_SMS must be a text of 1 to {EMERGENCY_ADVICE_MAX} "
                             "characters: what to do when someone is in danger now (name the emergency number)")
+
+
+def _check_statistics_since(month: object) -> None:
+    if month is not None and not (isinstance(month, str) and re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month)):
+        raise SettingsError("CIVICWATCH_STATISTICS_SINCE must be a year and month such as 2026-01 (the month the "
+                            "public statistics begin), or unset")
 
 
 def _check_identity_key(config: Mapping[str, Any]) -> None:

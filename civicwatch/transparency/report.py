@@ -111,6 +111,10 @@ class Report:
 
 # ---------------------------------------------------------------- building
 
+# The sections with the detailed counts and the medians of durations (collect_durations gathers them by body).
+DETAILED_SECTIONS = ("overall", "body")
+
+
 @dataclass
 class _Group:
     """One group of cases while the report is being built: where it lies in the cube, and its durations."""
@@ -242,7 +246,8 @@ def _month_name(month: str) -> str:
 
 def _publish(section: str, group: _Group, cube: Cube) -> GroupFigures:
     published = cube.read(group.where)
-    names = STATUS_COUNTS + (DETAIL_COUNTS if section in ("overall", "body") else ())
+    detailed = section in DETAILED_SECTIONS
+    names = STATUS_COUNTS + (DETAIL_COUNTS if detailed else ())
     figures = GroupFigures(code=group.code, name=group.name, counts={n: published.count(n) for n in names},
                            names=group.names)
     figures.shares = {
@@ -253,18 +258,26 @@ def _publish(section: str, group: _Group, cube: Cube) -> GroupFigures:
             ["by_hand"], "received"),
         "satisfied": published.share(["rated_4", "rated_5"], "ratings"),
     }
-    ack_hours, close_days = median_bucket(group.ack_hours), median_bucket(group.close_days)
-    figures.days = {
-        # Whole hours to acknowledge, placed mid-hour; whole days to close, as counted for the targets.
-        "to_acknowledge": _median(published, "acknowledged", None if ack_hours is None else (ack_hours + 0.5) / 24,
-                                  group.ack_hours),
-        "to_close": _median(published, "closed", close_days, group.close_days),
-    }
+    if detailed:
+        figures.days = _medians(group, published)
     figures.mean_rating = _mean_rating(published)
     if group.body is not None:
         figures.target_acknowledged_share = group.body.target_acknowledged_share
         figures.target_closed_within_days = group.body.target_closed_within_days
     return figures
+
+
+def _medians(group: _Group, published: SliceFigures) -> dict[str, Figure]:
+    """Only the sections whose durations are collected have medians. Elsewhere a median would be a note that
+    depends on the count behind it ("withheld" for none, "no data" for one or more), which tells a "fewer than
+    5" that is zero from one that is not."""
+    ack_hours, close_days = median_bucket(group.ack_hours), median_bucket(group.close_days)
+    return {
+        # Whole hours to acknowledge, placed mid-hour; whole days to close, as counted for the targets.
+        "to_acknowledge": _median(published, "acknowledged", None if ack_hours is None else (ack_hours + 0.5) / 24,
+                                  group.ack_hours),
+        "to_close": _median(published, "closed", close_days, group.close_days),
+    }
 
 
 def _median(published: SliceFigures, behind: str, value: float | None, histogram: Counter[int]) -> Figure:

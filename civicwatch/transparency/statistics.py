@@ -188,6 +188,16 @@ def live_durations(query: StatisticsFilter, dialect: str, kind: str) -> dict[int
     return durations
 
 
+def statistics_start(configured: str | None, current_month: str) -> str:
+    """The first month of "all time", of a range with no start and of the period menu: the deployment's
+    STATISTICS_SINCE, else January of the year of the first case (this month's year if none). Never the first month
+    with a case: "fewer than 5" there would be known to be at least one, and with the total and a withheld month
+    (at least 5) it could be worked out."""
+    first_case_month, _ = rollup_month_range()
+    start = configured or f"{(first_case_month or current_month)[:4]}-01"
+    return min(start, current_month)
+
+
 def rollup_month_range() -> tuple[str | None, str | None]:
     """The first and last month with cases in the rollup, for 'all time' and the period menu."""
     return tuple(db.session.execute(

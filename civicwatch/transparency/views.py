@@ -28,7 +28,7 @@ from civicwatch.transparency.forms import StatisticsFilterForm
 from civicwatch.transparency.report import UNKNOWN, GroupFigures, Report, build_report
 from civicwatch.transparency.retaliation import retaliation_watch_figures
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
-from civicwatch.transparency.statistics import StatisticsFilter, rollup_month_range
+from civicwatch.transparency.statistics import StatisticsFilter, statistics_start
 from civicwatch.transparency.suppression import Figure, FigureState
 
 blueprint = Blueprint("transparency", __name__)
@@ -166,16 +166,17 @@ def _statistics(args: MultiDict) -> tuple[StatisticsFilterForm, Report, dict[str
     _refresh_statistics_if_due()
     now = utcnow()
     current_month = now.strftime("%Y-%m")
-    first_month, _ = rollup_month_range()
-    years = list(range(now.year, int((first_month or current_month)[:4]) - 1, -1))
+    start = statistics_start(current_app.config.get("STATISTICS_SINCE"), current_month)
+    years = list(range(now.year, int(start[:4]) - 1, -1))
     form = StatisticsFilterForm(args, years, all_bodies(active_only=False), all_themes(), all_regions())
     if not form.validate():
         raise FilterError(form)
     period = form.chosen_period(current_month)
     body, theme, region = by_code(Body, form.body.data), by_code(Theme, form.theme.data), by_code(Region, form.region.data)
-    query = StatisticsFilter(period.first_month, period.last_month, body.id if body else None,
+    first = period.first_month or start
+    query = StatisticsFilter(first, period.last_month, body.id if body else None,
                              theme.id if theme else None, region.id if region else None)
-    month_range = (period.first_month or first_month or current_month, period.last_month or current_month)
+    month_range = (first, period.last_month or current_month)
     report = build_report(query, current_app.config["SMALL_COUNT_THRESHOLD"], month_range)
     context = {"period": period, "body": body, "theme": theme, "region": region,
                "filters": {k: v for k, v in args.items() if k in form.data and v}}

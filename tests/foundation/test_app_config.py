@@ -116,6 +116,13 @@ def test_the_emergency_advice_must_fit_the_urgent_text(advice):
     assert create_app(production()).config["EMERGENCY_ADVICE_SMS"].startswith("If someone is in danger now")
 
 
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "January 2026", ""])
+def test_the_statistics_start_must_be_a_month(month):
+    with pytest.raises(RuntimeError, match="CIVICWATCH_STATISTICS_SINCE"):
+        create_app(production(STATISTICS_SINCE=month))
+    assert create_app(production(STATISTICS_SINCE="2026-01")).config["STATISTICS_SINCE"] == "2026-01"
+
+
 @pytest.mark.parametrize("key, message", [("not-a-key", "must be a Fernet key"), (GOOD_KEY, "must differ")])
 def test_the_identity_vault_needs_its_own_valid_key(key, message):
     with pytest.raises(RuntimeError, match=message):

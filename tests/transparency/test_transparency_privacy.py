@@ -124,6 +124,63 @@ def test_the_threshold_is_configurable(app, client, new_case, frozen_clock):
     assert data["overall"]["not_shown"]["received"] == "fewer than 10"
 
 
+def _figures(group: dict) -> dict:
+    """What a group publishes, its name and targets aside."""
+    return {key: group[key] for key in ("counts", "shares", "median_days", "mean_rating", "not_shown", "at_least")
+            if key in group}
+
+
+def test_a_small_group_reads_the_same_whether_it_holds_one_case_or_none(client, new_case, frozen_clock):
+    """Rule 5: "fewer than 5" must not tell 0 from 1 to 4, through any figure of the group. One case was received
+    in April, by the human rights commission, about abuse of force, in the northern region, and acknowledged;
+    nothing in May, for the auditor-general, about misuse of resources, or in the southern region."""
+    for day in range(8):
+        new_case(CaseStatus.CLOSED, body="police_oversight", theme="misconduct", region="eastern",
+                 created_at=dt.datetime(2026, 3, 3 + day, 9, tzinfo=dt.UTC))
+    new_case(CaseStatus.INVESTIGATING, body="human_rights_commission", theme="abuse_of_force", region="northern",
+             created_at=dt.datetime(2026, 4, 10, 9, tzinfo=dt.UTC))
+    pairs = {"months": ("2026-04", "2026-05"), "bodies": ("human_rights_commission", "auditor_general"),
+             "themes": ("abuse_of_force", "misuse_of_resources"), "regions": ("northern", "southern")}
+    for query in ("period=all", "from_month=2026-03&to_month=2026-05", "period=2026"):
+        data = client.get(f"/transparency/statistics.json?{query}").get_json()
+        for section, (one, none) in pairs.items():
+            groups = {group["code"]: group for group in data[section]}
+            assert groups[one]["not_shown"]["received"] == "fewer than 5", (query, section)
+            assert _figures(groups[one]) == _figures(groups[none]), (query, section)
+        rows = list(csv.DictReader(io.StringIO(
+            client.get(f"/transparency/statistics.csv?{query}").get_data(as_text=True))))
+        for section, (one, none) in (("month", pairs["months"]), ("theme", pairs["themes"])):
+            figures = {code: [(row["measure"], row["value"], row["note"]) for row in rows
+                              if row["section"] == section and row["code"] == code] for code in (one, none)}
+            assert figures[one] and figures[one] == figures[none], (query, section)
+
+
+def test_all_time_begins_where_the_deployment_says_not_at_the_first_case(app, client, new_case, frozen_clock):
+    """A table that began at the first month with a case would tell that month holds at least one: with the
+    total and a withheld month (at least 5), its "fewer than 5" could be worked out exactly."""
+    plan = {3: 1, 4: 5, 5: 5}  # one complaint in March, five in April and in May
+    for month, count in plan.items():
+        for day in range(count):
+            new_case(CaseStatus.CLOSED, body="police_oversight", theme="misconduct", region="eastern",
+                     created_at=dt.datetime(2026, month, 2 + day, 9, tzinfo=dt.UTC))
+
+    def months(query: str) -> list[str]:
+        return [m["code"] for m in client.get(f"/transparency/statistics.json?{query}").get_json()["months"]]
+
+    assert months("period=all")[0] == months("to_month=2026-05")[0] == "2026-01"  # the year of the first case
+    app.config["STATISTICS_SINCE"] = "2025-11"
+    assert months("period=all")[:3] == ["2025-11", "2025-12", "2026-01"]
+    assert months("to_month=2026-05")[0] == "2025-11"
+    data = client.get("/transparency/statistics.json?period=all").get_json()
+    assert data["overall"]["counts"]["received"] == 11
+    assert data["period"]["first_month"] == "2025-11"
+    assert '<option value="2025">' in client.get("/transparency").get_data(as_text=True)
+    app.config["STATISTICS_SINCE"] = "2026-04"  # cases before the start are left out of "all time", consistently
+    data = client.get("/transparency/statistics.json?period=all").get_json()
+    assert [m["code"] for m in data["months"]][0] == "2026-04"
+    assert data["overall"]["counts"]["received"] != 11 and data["overall"]["at_least"]["received"] < 11
+
+
 # ---------------------------------------------------------------- personal data
 
 def _variants(contact: dict) -> list[str]:

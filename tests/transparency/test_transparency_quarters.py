@@ -52,6 +52,7 @@ QUIET = "human_rights_commission"
 @pytest.fixture
 def app_config(app_config):
     app_config["STATISTICS_REFRESH_ON_PAGE_VIEW"] = False  # the rollup is the test's own
+    app_config["STATISTICS_SINCE"] = MONTHS[0]  # the service opened in the rollup's first month
     return app_config
 
 
