@@ -3,6 +3,7 @@ the follow-up page and the SMS dialogue; each operation writes its audit entry a
 from __future__ import annotations
 
 from civicwatch.audit.operations import record_audit
+from civicwatch.cases.counts import key_of, move_case
 from civicwatch.cases.deadlines import respond_deadline
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.cases.workflow import REASON_MAX, transition_case
@@ -57,7 +58,9 @@ def appeal_answer(case: Case, reason: str | None, body: Body | None = None) -> C
 def _move_on_appeal(case: Case, body: Body) -> None:
     previous = case.body_id
     now = utcnow()
+    counted = key_of(case)
     case.body, case.assigned_to_id = body, None
+    move_case(counted, case)
     case.respond_due_at = respond_deadline(case, body, now)
     db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=now,
                              detail={"body": body.name, "appeal": True}))

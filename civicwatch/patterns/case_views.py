@@ -39,6 +39,7 @@ from civicwatch.patterns.permissions import may_ask_to_share
 from civicwatch.patterns.queries import (
     allegation_of,
     allegations_of,
+    named_subjects,
     register_of_case,
     relation_of,
     relations_of,
@@ -87,7 +88,8 @@ def allegations_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -
         forms = {a.id: _allegation_form(case, a, submitted.get(f"allegation:{a.id}"), subjects) for a in allegations}
         new_form = _allegation_form(case, None, submitted.get(NEW), subjects)
     return render_template("patterns/_case_allegations.html", case=case, allegations=allegations, forms=forms,
-                           new_form=new_form, subject_label=subject_label)
+                           new_form=new_form, subject_label=subject_label,
+                           named=named_subjects(allegations, user))
 
 
 def subjects_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> str:

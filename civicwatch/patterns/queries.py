@@ -32,6 +32,15 @@ def allegations_of(case: Case) -> list[Allegation]:
     return list(db.session.scalars(select(Allegation).where(Allegation.case_id == case.id).order_by(Allegation.id)))
 
 
+def named_subjects(allegations: list[Allegation], user: User) -> set[int]:
+    """The subjects of `allegations` that are of registers the user may see: a case sent on to another body keeps
+    its allegations' subjects from the first body's register, which the new body does not read."""
+    ids = {allegation.subject_id for allegation in allegations if allegation.subject_id is not None}
+    if not ids:
+        return set()
+    return set(db.session.scalars(visible_subjects(user).with_only_columns(Subject.id).where(Subject.id.in_(ids))))
+
+
 def allegation_of(case: Case, allegation_id: int) -> Allegation | None:
     """The allegation if it belongs to this case."""
     return db.session.scalar(select(Allegation).where(Allegation.id == allegation_id, Allegation.case_id == case.id))
