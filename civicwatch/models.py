@@ -21,7 +21,13 @@ from civicwatch.classify.models import LabelledExample  # noqa: F401
 from civicwatch.disclosure.models import DisclosureRequest  # noqa: F401
 from civicwatch.intake.models import ReceiptLookupFailure, SubmissionKey  # noqa: F401
 from civicwatch.interfaces.models import ApiKey, Open311Token  # noqa: F401
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut  # noqa: F401
+from civicwatch.messaging.models import (  # noqa: F401
+    EarlyDeliveryStatus,
+    OutboundMessage,
+    OutboxStatus,
+    PhoneLanguage,
+    SmsOptOut,
+)
 from civicwatch.patterns.models import (  # noqa: F401
     AlertEvidence,
     Allegation,

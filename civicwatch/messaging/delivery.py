@@ -51,7 +51,13 @@ from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
-from civicwatch.messaging.operations import OPTED_OUT_NOTE, honours_opt_out, max_age, record_opt_out
+from civicwatch.messaging.operations import (
+    OPTED_OUT_NOTE,
+    apply_early_statuses,
+    honours_opt_out,
+    max_age,
+    record_opt_out,
+)
 from civicwatch.messaging.queries import is_opted_out, opted_out_among
 from civicwatch.messaging.senders import UNSUBSCRIBED_ERROR_CODE, SendError, SmsSender
 from civicwatch.messaging.whatsapp import (
@@ -257,10 +263,12 @@ def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
                     report: DeliveryReport, opted_out: frozenset[str] | None = None) -> SentMessage | None:
     """Send one claimed message. A failure or an opt-out is written (flushed; the caller commits); an
     accepted message is returned, for `record_sent` to store at once. `opted_out`: the numbers among a batch
-    that opted out, read when the batch was claimed (None: look this one up)."""
+    that opted out, read when the batch was claimed; any other number is looked up again just before its send,
+    so that a STOP stored while the batch's earlier messages were sent is honoured (the caller starts each
+    message in a transaction of its own)."""
     now = utcnow()
     if honours_opt_out(message.purpose) and (
-            message.to_hash in opted_out if opted_out is not None else is_opted_out(message.to_hash)):
+            (opted_out is not None and message.to_hash in opted_out) or is_opted_out(message.to_hash)):
         _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
                                             last_error=OPTED_OUT_NOTE))
         return None
@@ -327,6 +335,7 @@ def _store_sids(sent: list[SentMessage]) -> set[int]:
         .returning(OutboundMessage.id)
         .execution_options(synchronize_session=False)
     ).all())
+    apply_early_statuses()
     db.session.commit()
     for item in sent:
         if item.message_id not in stored:
@@ -369,6 +378,8 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
     report = DeliveryReport()
     unrecorded = unrecorded if unrecorded is not None else UnrecordedSends()
     unrecorded.record(report)
+    if apply_early_statuses():  # reported while a concurrent transaction was storing their SIDs (PostgreSQL)
+        db.session.commit()
     taken = 0
     while taken < limit:
         messages = claim_due_messages(worker_id, min(CLAIM_BATCH, limit - taken), to_hash)
@@ -393,6 +404,8 @@ def _deliver_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str
         sent = deliver_message(message, sender, worker_id, report, opted_out)
         if sent is None:
             db.session.commit()
+        else:  # nothing written: end the read, so that the next message reads afresh (a STOP stored meanwhile)
+            _rollback_quietly()
     except Exception as exc:  # one bad row must not stop the worker; its claim goes stale and is retried
         db.session.rollback()
         log.exception("outbox message %s could not be processed", message_id)

@@ -81,6 +81,19 @@ class SmsOptOut(TimestampMixin, Model):
     source: Mapped[str] = mapped_column(String(16))  # "keyword" or "carrier"
 
 
+class EarlyDeliveryStatus(Model):
+    """A delivery status Twilio reported for a SID no outbox row holds yet: the worker stores a batch's SIDs after
+    its sends, and the callback for an early message of the batch can come first. Applied, and removed, once the
+    SID is stored (messaging.operations.apply_early_statuses); forgotten after a day if no row ever takes it."""
+
+    __tablename__ = "early_delivery_statuses"
+
+    provider_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class PhoneLanguage(TimestampMixin, Model):
     """The language a number chose by texting LANG: its replies and case news are written in it. Keyed, like
     opt-outs, by the number's keyed hash, so it holds no number."""

@@ -7,7 +7,7 @@ import logging
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.accounts.models import User
@@ -16,7 +16,13 @@ from civicwatch.crypto import encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut
+from civicwatch.messaging.models import (
+    EarlyDeliveryStatus,
+    OutboundMessage,
+    OutboxStatus,
+    PhoneLanguage,
+    SmsOptOut,
+)
 from civicwatch.messaging.queries import is_opted_out
 from civicwatch.phones import SMS, contact_hash
 
@@ -92,6 +98,8 @@ def retry_message(message: OutboundMessage, user: User) -> None:
     message.retry_until = now + max_age()
     message.claimed_by = None
     message.claimed_at = None
+    # The SID of the send the carrier gave up on: a row with a SID is never sent again (delivery._due).
+    message.provider_sid = None
     db.session.flush()
     record_audit(user, "outbox.retry", message, before=before, after={"status": message.status.value},
                  case=message.case)
@@ -141,13 +149,23 @@ _NOT_DELIVERED = {"undelivered", "failed"}
 
 
 def record_delivery_status(provider_sid: str, status: str, error_code: int | None) -> OutboundMessage | None:
-    """Record what Twilio's status callback says. Callbacks arrive out of order: never undo `delivered`."""
+    """Record what Twilio's status callback says. Callbacks arrive out of order: never undo `delivered`. A
+    status for a SID no row holds yet (the worker stores a batch's SIDs after its sends) is kept until one does."""
     message = db.session.scalar(select(OutboundMessage).where(OutboundMessage.provider_sid == provider_sid))
     if message is None:
-        log.info("delivery status for an unknown message SID ignored")
+        if status in _DELIVERED | _NOT_DELIVERED:
+            _keep_early_status(provider_sid, status, error_code)
+        else:
+            log.info("delivery status for an unknown message SID ignored")
         return None
+    _apply_status(message, status, error_code)
+    db.session.flush()
+    return message
+
+
+def _apply_status(message: OutboundMessage, status: str, error_code: int | None) -> None:
     if message.status is OutboxStatus.DELIVERED:
-        return message
+        return
     if status in _DELIVERED:
         message.status = OutboxStatus.DELIVERED
         message.delivered_at = utcnow()
@@ -155,5 +173,37 @@ def record_delivery_status(provider_sid: str, status: str, error_code: int | Non
         message.status = OutboxStatus.FAILED
         message.last_error = f"carrier reported {status}" + (f" (Twilio error {error_code})" if error_code else "")
         message.last_error_code = error_code
+
+
+_EARLY = cast(Table, EarlyDeliveryStatus.__table__)
+# A status kept this long with no row taking its SID was not for one of our messages.
+EARLY_STATUS_KEPT = dt.timedelta(days=1)
+
+
+def _keep_early_status(provider_sid: str, status: str, error_code: int | None) -> None:
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(_EARLY).values(provider_sid=provider_sid, status=status, error_code=error_code,
+                                      received_at=utcnow())
+    db.session.execute(statement.on_conflict_do_update(  # as with a stored SID, `delivered` is never undone
+        index_elements=["provider_sid"], set_={"status": status, "error_code": error_code},
+        where=_EARLY.c.status.not_in(sorted(_DELIVERED))))
+
+
+def apply_early_statuses() -> int:
+    """Apply the statuses reported before their SIDs were stored, for the SIDs stored now (flushes; the caller
+    commits); forget those kept longer than EARLY_STATUS_KEPT. Returns how many were applied or forgotten. Writes
+    nothing when none is kept, the usual case."""
+    kept = db.session.execute(select(_EARLY.c.provider_sid, _EARLY.c.received_at)).all()
+    if not kept:
+        return 0
+    matched = db.session.execute(
+        select(OutboundMessage, EarlyDeliveryStatus.status, EarlyDeliveryStatus.error_code)
+        .join(EarlyDeliveryStatus, EarlyDeliveryStatus.provider_sid == OutboundMessage.provider_sid)).all()
+    for message, status, error_code in matched:
+        _apply_status(message, status, error_code)
+    done = {message.provider_sid for message, _, _ in matched}
+    done |= {sid for sid, received_at in kept if received_at < utcnow() - EARLY_STATUS_KEPT}
+    if done:
+        db.session.execute(delete(_EARLY).where(_EARLY.c.provider_sid.in_(done)))
     db.session.flush()
-    return message
+    return len(done)

@@ -74,7 +74,7 @@ def message_sid_of(form: MultiDict) -> str:
 def media_count_of(form: MultiDict) -> int:
     """How many files came with the message (Twilio's NumMedia; WhatsApp photos and voice notes)."""
     count = form.get("NumMedia") or "0"
-    if not count.isdigit() or len(count) > 3:
+    if not (count.isascii() and count.isdigit()) or len(count) > 3:
         abort(400)
     return int(count)
 
@@ -123,7 +123,7 @@ def delivery_status() -> tuple[str, int]:
     sid = message_sid_of(request.form)
     code = request.form.get("ErrorCode") or ""
     record_delivery_status(sid, (request.form.get("MessageStatus") or "").lower(),
-                           int(code) if code.isdigit() else None)
+                           int(code) if code.isascii() and code.isdigit() else None)
     db.session.commit()
     return "", 204
 

@@ -12,13 +12,13 @@ from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
 from civicwatch.intake.operations import Submission, submit_complaint
 from civicwatch.messaging.delivery import deliver_due_messages
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.models import EarlyDeliveryStatus, OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import queue_sms, record_opt_out
-from civicwatch.messaging.senders import get_sender
+from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.phones import phone_hash
 from tests.conftest import csrf_token_from
 from tests.messaging.conftest import PUBLIC_BASE_URL
-from tests.messaging.recording_twilio import AUTH_TOKEN, Fail
+from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Fail, RecordingHttpClient
 
 PHONE = "+23276124567"
 TEXT = "Officers at the Lunsar junction take 20,000 leones from every okada rider each morning."
@@ -168,3 +168,77 @@ def test_unsigned_callbacks_are_refused_and_unknown_sids_ignored(app, client, tw
     assert message.status is OutboxStatus.SENT
     assert callback(client, "SM" + "f" * 32, "delivered").status_code == 204
     assert db.session.scalar(select(func.count()).where(OutboundMessage.status == OutboxStatus.DELIVERED)) == 0
+
+
+def reloaded(message_id: int) -> OutboundMessage:
+    return db.session.get(OutboundMessage, message_id, populate_existing=True)
+
+
+def test_a_message_the_carrier_gave_up_on_is_sent_again_and_holds_up_nothing(app, client, make_user, login_as,
+                                                                            twilio_http, clock):
+    first = queue_sms(PHONE, "CivicWatch: your report CW-2026-000001 was received.", "acknowledgement").id
+    db.session.commit()
+    assert deliver_due_messages(get_sender(app), "worker").sent == 1
+    assert callback(client, reloaded(first).provider_sid, "undelivered", "30003").status_code == 204  # phone off
+    assert reloaded(first).status is OutboxStatus.FAILED
+
+    login_as(make_user(Role.ADMIN))
+    token = csrf_token_from(client.get("/staff/outbox/").get_data(as_text=True))
+    assert client.post(f"/staff/outbox/{first}/retry", data={"csrf_token": token}).status_code == 302
+    later = queue_sms(PHONE, "CivicWatch: your report CW-2026-000001 was sent to the police council.", "status").id
+    db.session.commit()
+    clock.advance(minutes=1)
+    deliver_due_messages(get_sender(app), "worker")
+
+    bodies = [request.data["Body"] for request in twilio_http.accepted]
+    assert bodies.count("CivicWatch: your report CW-2026-000001 was received.") == 2, bodies
+    assert reloaded(first).status is OutboxStatus.SENT and reloaded(later).status is OutboxStatus.SENT
+    assert reloaded(first).provider_sid not in (None, reloaded(later).provider_sid)
+
+
+class CallbackDuringSend(RecordingHttpClient):
+    """Twilio's servers, reporting the first message's fate while the worker sends the batch's second message,
+    before the batch's SIDs are stored."""
+
+    def __init__(self, client, status: str) -> None:
+        super().__init__()
+        self.client, self.status = client, status
+        self.callback_status: int | None = None
+
+    def request(self, method, uri, **kwargs):
+        if len(self.requests) == 1 and self.callback_status is None:
+            self.callback_status = callback(self.client, self.requests[0].sid, self.status, "30003").status_code
+        return super().request(method, uri, **kwargs)
+
+
+@pytest.mark.parametrize("status, after", [("undelivered", OutboxStatus.FAILED),
+                                           ("delivered", OutboxStatus.DELIVERED)])
+def test_a_status_reported_before_the_sid_is_stored_is_applied_when_it_is(app, client, status, after):
+    http = CallbackDuringSend(client, status)
+    set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
+                                 status_callback=PUBLIC_BASE_URL + "/sms/status", http_client=http))
+    first = queue_sms(PHONE, "CivicWatch: your report CW-2026-000001 was received.", "acknowledgement").id
+    queue_sms("+23277654321", "CivicWatch: your report CW-2026-000002 was received.", "acknowledgement")
+    db.session.commit()
+    assert deliver_due_messages(get_sender(app), "worker").sent == 2
+    assert http.callback_status == 204  # Twilio is told it was taken: it will not say it again
+    assert reloaded(first).status is after
+    assert db.session.scalar(select(func.count()).select_from(EarlyDeliveryStatus)) == 0
+
+
+def test_a_status_for_a_sid_no_message_ever_takes_is_forgotten_after_a_day(app, client, twilio_http, clock):
+    assert callback(client, "SM" + "f" * 32, "failed", "30008").status_code == 204
+    assert db.session.scalar(select(func.count()).select_from(EarlyDeliveryStatus)) == 1
+    deliver_due_messages(get_sender(app), "worker")
+    assert db.session.scalar(select(func.count()).select_from(EarlyDeliveryStatus)) == 1
+    clock.advance(days=1, minutes=1)
+    deliver_due_messages(get_sender(app), "worker")
+    assert db.session.scalar(select(func.count()).select_from(EarlyDeliveryStatus)) == 0
+
+
+def test_a_delivery_status_code_in_other_digits_is_ignored_not_a_500(app, client, twilio_http):
+    message = sent_message(app)
+    response = callback(client, message.provider_sid, "undelivered", "3000\u00b3")
+    assert response.status_code == 204
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.FAILED and message.last_error_code is None
