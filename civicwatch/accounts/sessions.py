@@ -26,7 +26,7 @@ TOUCH_SECONDS = 60
 
 def load_user(session_id: str) -> User | None:
     user_id, _, fingerprint = session_id.partition(":")
-    if not user_id.isdigit() or not fingerprint:
+    if not (user_id.isascii() and user_id.isdigit()) or not fingerprint:
         return None
     # The body comes in the same statement: staff pages name it (header, dashboard) and scope queries by it.
     user = db.session.get(User, int(user_id), options=[joinedload(User.body)])

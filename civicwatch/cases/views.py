@@ -233,7 +233,7 @@ M = TypeVar("M", bound=Model)
 
 def chosen(model: type[M], value: str | None) -> M | None:
     """The row a select field chose (its value is the id), or None."""
-    return db.session.get(model, int(value)) if value and value.isdigit() else None
+    return db.session.get(model, int(value)) if value and value.isascii() and value.isdigit() else None
 
 
 @blueprint.post("/cases/<int:case_id>/status/<target>")

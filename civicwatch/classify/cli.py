@@ -110,7 +110,7 @@ def _run_of(stage: str) -> tuple[int, int, str]:
     """(run, runs, stage without the prefix) of a stage name such as "2/2 theme (choosing epochs)"."""
     head, _, rest = stage.partition(" ")
     number, _, total = head.partition("/")
-    if number.isdigit() and total.isdigit() and rest:
+    if (number + total).isascii() and number.isdigit() and total.isdigit() and rest:
         return int(number), max(int(total), int(number)), rest
     return 1, 1, stage
 

@@ -42,7 +42,7 @@ def list_command() -> None:
 @click.argument("key")
 def revoke_command(key: str) -> None:
     """Revoke KEY, given by its id or its first characters."""
-    condition = ApiKey.prefix == key if not key.isdigit() else or_(ApiKey.id == int(key), ApiKey.prefix == key)
+    condition = ApiKey.prefix == key if not (key.isascii() and key.isdigit()) else or_(ApiKey.id == int(key), ApiKey.prefix == key)
     found = list(db.session.scalars(select(ApiKey).where(condition)))
     if len(found) != 1:
         raise click.ClickException("No single key matches; use the id shown by `api-key list`.")

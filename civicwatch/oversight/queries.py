@@ -174,7 +174,7 @@ def _name_everything(page: AuditPage) -> None:
         for values in (entry.before or {}, entry.after or {}):
             people |= {v for k, v in values.items() if k in PERSON_FIELDS and isinstance(v, int)}
             body_ids |= {v for k, v in values.items() if k in BODY_FIELDS and isinstance(v, int)}
-        if entry.object_type == "users" and entry.object_id and entry.object_id.isdigit():
+        if entry.object_type == "users" and entry.object_id and entry.object_id.isascii() and entry.object_id.isdigit():
             people.add(int(entry.object_id))
     if people:
         page.users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(people)))}

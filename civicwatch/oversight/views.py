@@ -42,7 +42,7 @@ def _cursor(name: str) -> int | None:
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _filter_form() -> tuple[AuditFilterForm, AuditFilters]:
