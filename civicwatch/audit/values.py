@@ -13,11 +13,14 @@ from typing import Any
 
 from civicwatch.crypto import keyed_hash
 
-# Fields that hold free text by design: fingerprinted even when a value happens to look like a code.
+# Fields that hold free text by design: fingerprinted even when a value happens to look like a code. Every
+# free-text column of the schema is named here (tests/audit/test_audit_values.py checks it).
 FREE_TEXT_FIELDS = frozenset({
-    "text", "note", "reason", "findings", "summary", "response", "draft_public_response",
-    "name", "email", "phone", "address", "witness", "location", "description", "title", "legal_bar", "recipient",
-    "victim", "remedy",
+    "text", "note", "reason", "status_reason", "findings", "summary", "response", "draft_public_response",
+    "name", "email", "phone", "address", "witness", "location", "location_text", "description", "title",
+    "legal_bar", "recipient", "victim", "remedy", "deadline_extension_reason", "review_note", "withdraw_reason",
+    "lift_reason", "decision_note", "original_name", "summary_source", "response_source", "consent_wording",
+    "alias", "words", "matched", "covers", "not_this", "last_error",
     "prefix",  # the first characters of an API key: random, so sometimes shaped like a code
 })
 _CODE = re.compile(r"[a-z][a-z0-9_.:\-]{0,63}")
