@@ -10,7 +10,8 @@ pikepdf's sanitizer removes the active content: JavaScript wherever it can run (
 annotations, form fields, bookmarks, chained actions), actions that reach out (links, launching programs,
 submitting forms), embedded files, multimedia, thumbnails, web capture sources and private application
 data. We remove the metadata, XFA forms (XML with their own scripts), the document's opening and page
-actions, and the metadata segments of embedded JPEG images.
+actions, the names and dates of annotations' authors, and the metadata segments of JPEG images, whether they are
+objects of their own (behind other filters too) or written inline in a page.
 
 A PDF that cannot be opened without a password, or that is too broken to rewrite, is refused.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
@@ -27,6 +29,9 @@ from pikepdf.sanitize import Sanitizer
 # actions run on opening or on events (the sanitizer removes only their scripts; we want none at all).
 _DROPPED_KEYS = frozenset({"/Metadata", "/PieceInfo", "/LastModified", "/OpenAction", "/AA", "/XFA", "/AF",
                            "/EmbeddedFiles", "/JavaScript"})
+# Removed from comments (annotations but form fields) too: the author (Acrobat and Preview write the computer's user
+# name) and its dates. Their text (/Contents) is what the sender wrote on purpose, and stays.
+_DROPPED_ANNOTATION_KEYS = frozenset({"/T", "/M", "/CreationDate"})
 # In embedded JPEG images every application segment (JFIF and its thumbnail, EXIF, XMP, ICC, maker notes)
 # and comment goes, except Adobe's (APP14), which says how to read the colours.
 _ADOBE_MARKER = 0xEE
@@ -50,6 +55,7 @@ PASSWORD = ("is protected by a password. Send a copy without the password (for e
             "PDF).")
 BROKEN = "could not be read as a PDF. Send it again, or a photo of each page."
 TOO_COMPLEX = "is made of too many parts for us to check. Send fewer pages at a time, or a photo of each page."
+UNCHECKED_IMAGE = "holds an image written in a way we cannot check. Send a photo of each page instead."
 
 
 def clean_pdf(data: bytes) -> bytes:
@@ -63,7 +69,8 @@ def clean_pdf(data: bytes) -> bytes:
             _SANITIZER.apply(pdf)
             drop_metadata(pdf)
             for obj in pdf.objects:
-                scrub_object(obj)
+                scrub_object(pdf, obj)
+            clean_inline_images(pdf)
             pdf.remove_unreferenced_resources()
             out = io.BytesIO()
             with warnings.catch_warnings():
@@ -86,17 +93,18 @@ def drop_metadata(pdf: pikepdf.Pdf) -> None:
             del pdf.trailer[key]
 
 
-def scrub_object(obj: object) -> None:
+def scrub_object(pdf: pikepdf.Pdf, obj: object) -> None:
     """Drop the listed keys from an object and the dictionaries written inside it; clean its JPEG."""
     stack = [obj]
     while stack:
         item = stack.pop()
         if isinstance(item, (Dictionary, Stream)):
-            for key in _DROPPED_KEYS.intersection(item.keys()):
+            dropped = _DROPPED_KEYS | (_DROPPED_ANNOTATION_KEYS if _is_comment(item) else frozenset())
+            for key in dropped.intersection(item.keys()):
                 del item[key]
             children = [value for _, value in item.items()]
             if isinstance(item, Stream):
-                strip_jpeg_metadata(item)
+                strip_jpeg_metadata(pdf, item)
         elif isinstance(item, Array):
             children = list(item)
         else:
@@ -106,21 +114,76 @@ def scrub_object(obj: object) -> None:
                      if isinstance(child, (Dictionary, Array)) and not child.is_indirect)
 
 
-def strip_jpeg_metadata(stream: Stream) -> None:
-    if stream.get(Name.Subtype) != Name.Image or not _is_plain_jpeg(stream.get(Name.Filter)):
+def _is_comment(item: Dictionary | Stream) -> bool:
+    """An annotation (its /Type is optional: a /Subtype and a /Rect tell it) other than a form field's widget,
+    whose /T is the field's name."""
+    return (Name.Subtype in item and Name.Rect in item and item.get(Name.Subtype) != Name.Widget
+            and Name.FT not in item)
+
+
+def strip_jpeg_metadata(pdf: pikepdf.Pdf, stream: Stream) -> None:
+    """An image stream whose last filter is /DCTDecode: its JPEG without metadata segments, written with that
+    filter alone (the filters before it, such as Flate, are undone)."""
+    if stream.get(Name.Subtype) != Name.Image:
         return
+    filters = _as_list(stream.get(Name.Filter))
+    if not filters or filters[-1] != Name.DCTDecode:
+        return
+    parameters = _as_list(stream.get(Name.DecodeParms))
+    aligned = len(parameters) == len(filters)
     raw = stream.read_raw_bytes()
+    if len(filters) > 1:
+        outer = Stream(pdf, raw)
+        outer.Filter = Array(filters[:-1])
+        if aligned:
+            outer.DecodeParms = Array(parameters[:-1])
+        raw = outer.read_bytes()
     cleaned = without_metadata_segments(raw)
-    if cleaned != raw:
-        parameters = stream.get(Name.DecodeParms)
+    if cleaned != raw or len(filters) > 1:
+        jpeg_parameters = parameters[-1] if aligned else None
         stream.write(cleaned, filter=Name.DCTDecode,
-                     decode_parms=parameters if isinstance(parameters, (Dictionary, Array)) else None)
+                     decode_parms=jpeg_parameters if isinstance(jpeg_parameters, Dictionary) else None)
 
 
-def _is_plain_jpeg(filters: object) -> bool:
-    if isinstance(filters, Array):
-        return len(filters) == 1 and filters[0] == Name.DCTDecode
-    return filters == Name.DCTDecode
+def _as_list(value: object) -> list[Any]:
+    if isinstance(value, Array):
+        return list(value)
+    return [] if value is None else [value]
+
+
+def clean_inline_images(pdf: pikepdf.Pdf) -> None:
+    """JPEG images written inside a page's drawing instructions (BI ... ID ... EI), or a form's, lose their
+    metadata segments too. One with other filters before its JPEG cannot be checked: the PDF is refused."""
+    for page in pdf.pages:
+        if Name.Contents in page.obj:
+            page.contents_coalesce()
+            _clean_inline_images_of(page.obj.Contents, page)
+    for obj in pdf.objects:
+        if isinstance(obj, Stream) and obj.get(Name.Subtype) == Name.Form:
+            _clean_inline_images_of(obj, obj)
+
+
+def _clean_inline_images_of(content: object, parseable: pikepdf.Object | pikepdf.Page) -> None:
+    if not isinstance(content, Stream):
+        return
+    data = content.read_bytes()
+    if b"BI" not in data:
+        return
+    changed = data
+    for instruction in pikepdf.parse_content_stream(parseable):
+        if not isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            continue
+        image = instruction.iimage
+        filters = [str(name) for name in image.filters]
+        if "/DCTDecode" not in filters:
+            continue
+        if filters != ["/DCTDecode"]:
+            raise PdfRefusedError(UNCHECKED_IMAGE)
+        raw = image.read_raw_bytes()
+        jpeg = raw.rstrip(b" \t\r\n\f\x00")
+        changed = changed.replace(raw, without_metadata_segments(jpeg) + raw[len(jpeg):], 1)
+    if changed != data:
+        content.write(changed)
 
 
 def without_metadata_segments(jpeg: bytes) -> bytes:

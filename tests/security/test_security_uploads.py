@@ -275,3 +275,86 @@ def test_pdfs_lose_metadata_scripts_actions_and_embedded_files_but_keep_their_pa
         assert b"(Statement of the witness) Tj" in page.Contents.read_bytes()
         photo = pikepdf.PdfImage(page.Resources.XObject.Im1).as_pil_image()
         assert photo.size == (40, 30) and photo.getpixel((20, 15))[0] > 150  # the photo is still there, red
+
+
+def streams_undone(data: bytes) -> bytes:
+    """The file, and each of its streams with Flate undone by hand (also in front of /DCTDecode, which qpdf's
+    own decoding leaves alone), and its pages' drawing instructions."""
+    parts = [data]
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream):
+                raw = obj.read_raw_bytes()
+                parts.append(raw)
+                try:
+                    parts.append(zlib.decompress(raw))
+                except zlib.error:
+                    pass
+        parts.extend(page.Contents.read_bytes() for page in pdf.pages)
+    return b"\n".join(parts)
+
+
+def pdf_with_a_photo(kind: str) -> bytes:
+    photo = jpeg_with_gps(comment=b"home: Kissy Road TellTaleComment", xmp=None)
+    pdf = one_page_pdf("Statement of the witness")
+    page = pdf.pages[0]
+    if kind == "flate+dct":  # the JPEG compressed once more, as many PDF writers do
+        image = pdf.make_stream(zlib.compress(photo), Type=Name.XObject, Subtype=Name.Image, Width=40, Height=30,
+                                ColorSpace=Name.DeviceRGB, BitsPerComponent=8,
+                                Filter=Array([Name.FlateDecode, Name.DCTDecode]))
+        page.Resources.XObject = Dictionary(Im1=image)
+        page.Contents = pdf.make_stream(page.Contents.read_bytes() + b" q 40 0 0 30 72 600 cm /Im1 Do Q")
+    else:  # written inside the page's drawing instructions: BI ... ID ... EI
+        page.Contents = pdf.make_stream(page.Contents.read_bytes() + b" q 40 0 0 30 72 600 cm BI /W 40 /H 30 "
+                                        b"/CS /RGB /BPC 8 /F /DCT ID " + photo + b" EI Q")
+    return pdf_bytes(pdf)
+
+
+@pytest.mark.parametrize("kind", ["flate+dct", "inline"])
+def test_a_photo_in_a_pdf_loses_its_exif_however_it_is_written(app, client, make_user, kind):
+    sent = pdf_with_a_photo(kind)
+    assert b"TellTalePhone" in streams_undone(sent) and b"TellTaleComment" in streams_undone(sent)
+    assert report_with(client, [(sent, "statement.pdf")]).status_code == 303
+    [(_, _, data)] = download(app, make_user, db.session.scalar(select(Case.id)))
+    readable = streams_undone(data)
+    assert b"TellTale" not in readable and b"Exif" not in readable
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        [page] = pdf.pages
+        if kind == "inline":
+            [image] = [item.iimage for item in pikepdf.parse_content_stream(page)
+                       if isinstance(item, pikepdf.ContentStreamInlineImage)]
+            assert image.as_pil_image().size == (40, 30)
+        else:
+            assert pikepdf.PdfImage(page.Resources.XObject.Im1).as_pil_image().getpixel((20, 15))[0] > 150
+
+
+def test_an_inline_photo_behind_other_filters_is_refused(app, client):
+    pdf = one_page_pdf("Statement of the witness")
+    photo = jpeg_with_gps(xmp=None).hex().encode()
+    pdf.pages[0].Contents = pdf.make_stream(pdf.pages[0].Contents.read_bytes() + b" BI /W 40 /H 30 /CS /RGB /BPC 8 "
+                                            b"/F [/AHx /DCT] ID " + photo + b"> EI")
+    response = report_with(client, [(pdf_bytes(pdf), "statement.pdf")])
+    assert response.status_code == 400
+    assert "holds an image written in a way we cannot check" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Case.id)) is None
+
+
+def test_comments_lose_their_author_and_dates_and_form_fields_keep_their_names(app, client, make_user):
+    """Acrobat and Preview sign every highlight or sticky note with the computer's user name (/T)."""
+    pdf = one_page_pdf("Statement of the witness")
+    note = pdf.make_indirect(Dictionary(
+        Type=Name.Annot, Subtype=Name.Highlight, Rect=[72, 750, 300, 780],
+        QuadPoints=[72, 780, 300, 780, 72, 750, 300, 750], T=String("Fatmata TellTaleAnnotAuthor"),
+        Contents=String("see the date"), M=String("D:20260301101010+00'00'"),
+        CreationDate=String("D:20260301101010+00'00'")))
+    field = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Widget, FT=Name.Tx, Rect=[72, 700, 300, 720],
+                                         T=String("incident_place"), V=String("Kenema")))
+    pdf.pages[0].Annots = Array([note, field])
+    pdf.Root.AcroForm = Dictionary(Fields=Array([field]))
+    assert report_with(client, [(pdf_bytes(pdf), "statement.pdf")]).status_code == 303
+    [(_, _, data)] = download(app, make_user, db.session.scalar(select(Case.id)))
+    readable = streams_undone(data)
+    assert b"TellTaleAnnotAuthor" not in readable and b"D:20260301101010" not in readable
+    with pikepdf.open(io.BytesIO(data)) as cleaned:
+        comment, kept_field = cleaned.pages[0].Annots
+        assert comment.Contents == "see the date" and kept_field.T == "incident_place"
