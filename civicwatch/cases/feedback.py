@@ -17,8 +17,8 @@ ANSWERED = frozenset({CaseStatus.RESPONDED, CaseStatus.CLOSED})
 
 
 def answer_available(case: Case) -> bool:
-    """Whether the complainant has an answer to rate or appeal: the case is answered."""
-    return case.status in ANSWERED
+    """Whether the complainant has an answer to rate or appeal: the case is answered (and not erased)."""
+    return case.status in ANSWERED and not case.erased
 
 
 def rate_answer(case: Case, rating: int | str) -> CaseEvent:

@@ -213,6 +213,12 @@ class Case(TimestampMixin, Model):
     identity: Mapped[ComplainantIdentity | None] = relationship(cascade="all, delete-orphan")
     assistance: Mapped[CaseAssistance | None] = relationship(back_populates="case")
 
+    @property
+    def erased(self) -> bool:
+        """The retention schedule erased the case's personal content: its text is emptied, and every complaint has
+        one. Nothing more is taken from the complainant for it (it is never erased twice)."""
+        return not self.text
+
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.status.value}>"
 

@@ -30,6 +30,7 @@ from civicwatch.cases.references import (
 )
 from civicwatch.classify.language import detect_language
 from civicwatch.database import deployment_date, rollback_quietly, utcnow
+from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import IdempotencyKey, remember_submission
 from civicwatch.intake.validation import (
@@ -220,6 +221,8 @@ def add_complainant_message(
 ) -> CaseMessage:
     """Store what the complainant adds (text, files or both). If the body was waiting for them, the
     deadline clock runs again. Public event and audit entry; flushes only."""
+    if case.erased:
+        raise ConflictError("The case's personal content was erased: nothing more can be added to it.")
     body = clean_text(text, "text", 0, MESSAGE_MAX)
     files = prepare_uploads(list(attachments))
     if not body and not files:

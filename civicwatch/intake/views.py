@@ -220,7 +220,8 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
         progress=queries.progress(case),
         timeline=queries.public_timeline(case), conversation=queries.conversation(case),
         report_files=queries.first_report_files(case),
-        check_in=open_check_in(case), check_in_form=check_in_form or CheckInForm(formdata=None),
+        check_in=None if case.erased else open_check_in(case),
+        check_in_form=check_in_form or CheckInForm(formdata=None),
     ), status
 
 
@@ -231,6 +232,8 @@ def reply() -> ResponseReturnValue:
     if case is None:
         flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; what you wrote was not sent.')}", "info")
         return redirect(url_for("intake.track"), code=303)
+    if case.erased:  # the page says so and offers no form
+        return _render_case(case, status=409)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -275,7 +278,7 @@ def check_in() -> ResponseReturnValue:
         flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; your answer was not sent.')}", "info")
         return redirect(url_for("intake.track"), code=303)
     form = CheckInForm()
-    waiting = open_check_in(case)
+    waiting = None if case.erased else open_check_in(case)
     if not form.validate_on_submit() or waiting is None:
         return _render_case(case, status=400 if waiting is not None else 409, check_in_form=form)
     try:

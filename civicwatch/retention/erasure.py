@@ -21,23 +21,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.audit.values import FREE_TEXT_FIELDS
 from civicwatch.cases.attachments import stored_path
-from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseShare, Recommendation
+from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseShare, Recommendation, Recusal
 from civicwatch.classify.models import LabelledExample
 from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.disclosure.models import DisclosureRequest
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.patterns.models import Allegation
 from civicwatch.publishing.models import Publication, PublicationStatus
-from civicwatch.retention.models import CaseErasure, PendingFileRemoval
+from civicwatch.retention.models import CaseErasure, LegalHold, PendingFileRemoval
 from civicwatch.retention.operations import lock_case
 from civicwatch.retention.queries import DueCase, active_hold, due_cases, erasure_of, reached_status_at
 from civicwatch.sms.models import InboundSms, SmsConversation
@@ -64,14 +64,18 @@ class Erased:
         return dict(self.__dict__)
 
 
+# Keys whose text is the taxonomy's, never the complainant's or staff's: an event's body name ("routed to ...").
+_TAXONOMY_NAME_KEYS = frozenset({"body"})
+
+
 def scrub(value: Any, key: str | None = None) -> Any:
-    """A JSON value without free text: numbers, booleans and codes stay; other strings go."""
+    """A JSON value without free text: numbers, booleans, codes and body names stay; other strings go."""
     if isinstance(value, dict):
         return {k: scrub(v, str(k)) for k, v in value.items() if str(k) not in FREE_TEXT_FIELDS}
     if isinstance(value, list):
         return [scrub(item, key) for item in value]
     if isinstance(value, str):
-        return value if _CODE.fullmatch(value) else None
+        return value if _CODE.fullmatch(value) or key in _TAXONOMY_NAME_KEYS else None
     return value
 
 
@@ -93,9 +97,7 @@ def erase_case(due: DueCase, user: User | None) -> Erased | None:
         return None
     attachments = _queue_files(case)
     messages = _delete(CaseMessage, CaseMessage.case_id == case.id)
-    texts_in = _delete(InboundSms, InboundSms.case_id == case.id)
-    texts_out = _delete(OutboundMessage, OutboundMessage.case_id == case.id)
-    conversations = _delete(SmsConversation, SmsConversation.case_id == case.id)
+    texts_in, texts_out, conversations = _delete_texts(case)
     examples = _delete(LabelledExample, LabelledExample.case_id == case.id)
     _scrub_case(case)
     _scrub_related(case)
@@ -106,6 +108,22 @@ def erase_case(due: DueCase, user: User | None) -> Erased | None:
     record_audit(user, "retention.case_erased", case,
                  after={"status": due.status.value, "months": due.months, **erased.as_dict()})
     return erased
+
+
+def _delete_texts(case: Case) -> tuple[int, int, int]:
+    """The case's texts in and out and its SMS dialogue, and those of its number that name no case: a first text
+    kept until the details came (the case's text begins with it), the replies to it, a dialogue gone back to idle.
+    Texts still owed to the number stay (a STOP's confirmation); so does a dialogue about another of its cases."""
+    texts_in, texts_out, dialogue = (InboundSms.case_id == case.id, OutboundMessage.case_id == case.id,
+                                     SmsConversation.case_id == case.id)
+    number = case.contact_phone_hash
+    if number is not None:
+        texts_in = or_(texts_in, and_(InboundSms.case_id.is_(None), InboundSms.phone_hash == number))
+        texts_out = or_(texts_out, and_(OutboundMessage.case_id.is_(None), OutboundMessage.to_hash == number,
+                                        OutboundMessage.status.not_in((OutboxStatus.PENDING, OutboxStatus.SENDING))))
+        dialogue = or_(dialogue, and_(SmsConversation.case_id.is_(None), SmsConversation.phone_hash == number))
+    return (_delete(InboundSms, texts_in), _delete(OutboundMessage, texts_out),
+            _delete(SmsConversation, dialogue))
 
 
 def _delete(model: Any, condition: Any) -> int:
@@ -128,6 +146,8 @@ def _queue_files(case: Case) -> int:
 
 
 def _scrub_case(case: Case) -> None:
+    # A follow-up page open on the case is closed; the receipt code opens it again, read-only (Case.erased).
+    case.tracking_generation = (case.tracking_generation or 0) + 1
     case.text = ERASED
     case.location_text = None
     case.findings = None
@@ -153,6 +173,11 @@ def _scrub_related(case: Case) -> None:
                        .execution_options(synchronize_session=False))
     db.session.execute(update(CaseShare).where(or_(CaseShare.case_id == case.id, CaseShare.from_case_id == case.id))
                        .values(reason=None).execution_options(synchronize_session=False))
+    db.session.execute(update(Recusal).where(Recusal.case_id == case.id)
+                       .values(reason=ERASED).execution_options(synchronize_session=False))
+    # The hold itself stays on record (who held the case, when, until when); what staff wrote about it goes.
+    db.session.execute(update(LegalHold).where(LegalHold.case_id == case.id)
+                       .values(reason=ERASED, lift_reason=None).execution_options(synchronize_session=False))
     for publication in db.session.scalars(select(Publication).where(Publication.case_id == case.id)):
         # The live answer was redacted and approved for the public: it stays; what staff wrote before redaction,
         # and every version the public does not read, go.

@@ -398,7 +398,7 @@ def _open_case(ctx: _Context) -> _Step:
 
 def _add_to_case(ctx: _Context) -> _Step:
     case = ctx.addressed or db.session.get(Case, ctx.conversation.case_id)
-    if case is None:  # the window outlived its case (cannot happen while the foreign key holds)
+    if case is None or case.erased:  # the window outlived its case, or its content (retention)
         return _open_case(ctx)
     answers = case.waiting_since is not None
     try:
