@@ -222,6 +222,9 @@ def service_definition(service_code: str, fmt: str) -> Response:
 
 # ---------------------------------------------------------------- reading requests (published answers)
 
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
+
+
 def _parse_w3(name: str) -> dt.datetime | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
@@ -232,6 +235,8 @@ def _parse_w3(name: str) -> dt.datetime | None:
         raise Open311Error(400, f"{name} must be a W3C date and time, for example 2026-01-01T00:00:00Z.") from None
     if value.tzinfo is None:
         raise Open311Error(400, f"{name} must include the time zone, for example 2026-01-01T00:00:00Z.")
+    if not FIRST_DAY <= value.date() <= LAST_DAY:  # beyond them the day's bounds leave the calendar
+        raise Open311Error(400, f"{name} must be from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}.")
     return value.astimezone(dt.UTC)
 
 
@@ -281,9 +286,12 @@ def requests_list(fmt: str) -> Response:
             raise Open311Error(400, "end_date must not be before start_date.")
         if start and end and end - start > dt.timedelta(days=MAX_DAYS):
             raise Open311Error(400, f"start_date and end_date may not span more than {MAX_DAYS} days.")
-        codes = _list_argument("service_code")
-        if len(codes) > 1:
-            return _respond("service_requests", _merged(codes, start, end), fmt)
+        codes = list(dict.fromkeys(_list_argument("service_code")))
+        if len(codes) > MAX_IDS:
+            raise Open311Error(400, f"Ask for at most {MAX_IDS} service_code values at once.")
+        if len(codes) > 1:  # one search per code the taxonomy knows (any other finds nothing)
+            known = set(db.session.scalars(select(Theme.code).where(Theme.code.in_(codes))))
+            return _respond("service_requests", _merged([code for code in codes if code in known], start, end), fmt)
         search = AnswerSearch(theme_code=codes[0] if codes else None, received_from=start, received_to=end,
                               case_open=_statuses(), include_withdrawn=False)
     answers, _ = search_answers(search, page_size=MAX_REQUESTS)

@@ -121,6 +121,10 @@ def _search_conditions(search: AnswerSearch, dialect: str) -> Iterator[ColumnEle
         condition = _text_condition(search.q, dialect)
         if condition is not None:
             yield condition
+        if not REFERENCE.match(search.q.strip()):
+            # A withdrawn answer is listed (by its reference, with the reason) but its words are no longer
+            # public: searching them would test guesses against a text withdrawn for naming someone.
+            yield Publication.status == P.PUBLISHED
 
 
 def _text_condition(query: str, dialect: str) -> ColumnElement[bool] | TextClause | None:

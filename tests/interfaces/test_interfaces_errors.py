@@ -4,7 +4,7 @@ application's error pages."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from civicwatch.accounts.models import Role
 from civicwatch.extensions import db
@@ -65,3 +65,30 @@ def test_the_api_keys_page_keeps_the_application_error_pages(make_user, browser_
         as_text=True)
     refused = browser_for(make_user(Role.TRIAGE)).get("/staff/api-keys")
     assert refused.status_code == 403 and refused.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("query", [
+    "start_date=0001-01-01T00:00:00%2B01:00",  # a valid date and time whose UTC falls before year 1
+    "end_date=9999-12-31T23:59:59Z",  # the end of its day falls after year 9999
+])
+def test_a_date_filter_at_the_edge_of_the_calendar_is_a_400(client, query):
+    response = client.get(f"/open311/v2/requests.json?{query}")
+    assert response.status_code == 400
+    assert "must be from 1900-01-01 to 9998-12-31" in response.get_json()[0]["description"]
+
+
+def test_a_list_of_service_codes_costs_one_search_per_known_code(client):
+    statements = []
+
+    def count(*args) -> None:
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        unknown = ",".join(f"code{i}" for i in range(99))
+        assert client.get(f"/open311/v2/requests.json?service_code=corruption,{unknown}").status_code == 200
+        assert len(statements) < 10, len(statements)
+        too_many = ",".join(f"code{i}" for i in range(101))
+        assert client.get(f"/open311/v2/requests.json?service_code={too_many}").status_code == 400
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

@@ -53,6 +53,15 @@ def test_the_published_page_lists_and_searches_answers(client, answers):
     assert client.get("/published?q=%25_%25").status_code == 200  # LIKE wildcards are plain characters
 
 
+def test_a_withdrawn_answer_is_found_by_its_reference_but_not_by_its_words(client, answers):
+    """Its words are no longer public: a search for them would test guesses (a name, a place) against them."""
+    withdrawn = answers[2].reference
+    for path in ("/published", "/published/answers.csv", "/published/answers.json"):
+        assert withdrawn not in client.get(f"{path}?q=trader+market+checkpoint").get_data(as_text=True), path
+        assert withdrawn in client.get(f"{path}?q={withdrawn}").get_data(as_text=True), path
+    assert answers[0].reference in client.get("/published?q=ferry").get_data(as_text=True)
+
+
 def test_the_published_page_pages_without_counting(client, new_case, publish):
     for _ in range(3):
         publish(new_case(CaseStatus.CLOSED))
