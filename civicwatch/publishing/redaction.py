@@ -98,6 +98,8 @@ ORDINARY_WORDS = (
 )
 YEAR = re.compile(r"^(19|20)\d\d$")
 DIGITS = re.compile(r"\d")
+# For a regex character class: the hyphen, and the dashes word processors put in its place (U+2010 to U+2015, minus).
+DASHES = r"\-\u2010-\u2015\u2212"
 
 
 @dataclass(frozen=True)
@@ -161,34 +163,38 @@ def _ruler_patterns() -> list[dict[str, Any]]:
 
 def _add_matcher_patterns(matcher: Matcher) -> None:
     name_part = {"IS_TITLE": True, "IS_STOP": False, "IS_ALPHA": True}
-    name_rest = {"TEXT": {"REGEX": r"^(-|[A-Z][a-z'’]+)$"}, "IS_STOP": False, "OP": "*"}
+    # Surnames are often written in capitals ("Sgt. Abu BANGURA").
+    name_rest = {"TEXT": {"REGEX": r"^(-|[A-Z][a-z'’]+|[A-Z]{2,})$"}, "IS_STOP": False, "OP": "*"}
+    capitals = {"TEXT": {"REGEX": r"^[A-Z]{2,}$"}, "IS_STOP": False}
+    # Dashes as keyboards and word processors write them: hyphen, non-breaking hyphen, figure, en and em dash.
     matcher.add("phone", [[
-        {"TEXT": {"REGEX": r"^(\+|\()?\d[\d()\-.]*$"}},
-        {"TEXT": {"REGEX": r"^[\d()\-.]+$"}, "OP": "*"},
+        {"TEXT": {"REGEX": rf"^(\+|\()?\d[\d().{DASHES}]*$"}},
+        {"TEXT": {"REGEX": rf"^[\d().{DASHES}]+$"}, "OP": "*"},
     ]], greedy="LONGEST")
     # Sierra Leone plates: "AKK 123", "ABC-456", "AFJ 365A". An ID number of the same shape loses to them.
     matcher.add("plate", [
         [{"TEXT": {"REGEX": r"^[A-Z]{2,3}$"}}, {"TEXT": {"REGEX": r"^\d{3,4}[A-Z]?$"}}],
         [{"TEXT": {"REGEX": r"^[A-Z]{2,3}-?\d{3,4}[A-Z]?$"}}],
     ], greedy="LONGEST")
-    matcher.add("id_number", [[
-        {"LOWER": {"IN": list(ID_KEYWORDS + NUMBER_WORDS)}},
-        {"LOWER": {"IN": list(NUMBER_WORDS + ("card",))}, "OP": "*"},
-        {"IS_PUNCT": True, "OP": "?"},
-        {"TEXT": {"REGEX": r"\d{3,}"}},
-    ]], greedy="LONGEST")
+    keyword: list[dict[str, Any]] = [{"LOWER": {"IN": list(ID_KEYWORDS + NUMBER_WORDS)}},
+               {"LOWER": {"IN": list(NUMBER_WORDS + ("card",))}, "OP": "*"},
+               {"IS_PUNCT": True, "OP": "?"}]
+    matcher.add("id_number", [
+        [*keyword, {"TEXT": {"REGEX": r"\d{3,}"}}],
+        # Written in groups: "12 345", "A 123 4567".
+        [*keyword, {"TEXT": {"REGEX": r"^[A-Z]?\d{1,4}$"}}, {"TEXT": {"REGEX": r"^\d{2,4}$"}, "OP": "+"}],
+        [*keyword, {"TEXT": {"REGEX": r"^[A-Z]$"}}, {"TEXT": {"REGEX": r"^\d{2,}$"}, "OP": "+"}],
+    ], greedy="LONGEST")
     matcher.add("address", [[
         {"TEXT": {"REGEX": r"^\d{1,4}[A-Za-z]?$"}},
         {"ORTH": ",", "OP": "?"},
         {"IS_TITLE": True, "OP": "+"},
         {"LOWER": {"IN": list(STREET_WORDS)}},
     ]], greedy="LONGEST")
-    matcher.add("titled_name", [[
-        {"LOWER": {"IN": list(TITLES)}},
-        {"ORTH": ".", "OP": "?"},
-        name_part,
-        name_rest,
-    ]], greedy="LONGEST")
+    matcher.add("titled_name", [
+        [{"LOWER": {"IN": list(TITLES)}}, {"ORTH": ".", "OP": "?"}, name_part, name_rest],
+        [{"LOWER": {"IN": list(TITLES)}}, {"ORTH": ".", "OP": "?"}, capitals, {**capitals, "OP": "*"}],
+    ], greedy="LONGEST")
     matcher.add("common_name", [[
         {"LOWER": {"IN": list(COMMON_NAMES)}, "IS_TITLE": True},
         name_rest,
@@ -230,8 +236,11 @@ def _matcher_span(doc: Doc, rule: str, span: Span) -> tuple[Span, str] | None:
         if letters in PLATE_STOPWORDS or YEAR.match(number.strip()):
             return None
         return span, "plate"
-    if rule == "id_number":
-        return doc[span.end - 1:span.end], "id_number"
+    if rule == "id_number":  # from its first group of digits (or the letter before them) to its end
+        first = next(token.i for token in span if DIGITS.search(token.text))
+        if first > span.start and re.fullmatch(r"[A-Z]", doc[first - 1].text):
+            first -= 1
+        return doc[first:span.end], "id_number"
     if rule == "titled_name":
         first = 2 if span[1].text == "." else 1
         return _name_part(doc, span.start + first, span.end)
@@ -292,17 +301,33 @@ def _sentence_start(token: Token) -> bool:
     return previous.text in {".", "!", "?", ":", ";", '"', "“", "(", "-", "–"} or "\n" in previous.text
 
 
+def _name_goes_on(doc: Doc, end: int, start: int) -> int:
+    """Where a run of name words that has reached `end` goes on to: the next word if it is one too (a surname
+    in capitals after the first name), also across one line break or a run of spaces; else `end`."""
+    at = end
+    if at < len(doc) and doc[at].is_space and doc[at].text.count("\n") <= 1:
+        at += 1
+    if at >= len(doc):
+        return end
+    word = doc[at]
+    if _name_like(word) or (at > start and word.is_upper and word.is_alpha and len(word.text) >= 2
+                            and word.lower_ not in ordinary_words()):
+        return at + 1
+    return end
+
+
 def _capitalised_runs(doc: Doc) -> list[tuple[Span, str]]:
     """Two or more name-like words in a row are a name ("John Smith"); one alone mid-sentence perhaps is."""
     found: list[tuple[Span, str]] = []
     start = 0
     while start < len(doc):
-        end = start
-        while end < len(doc) and _name_like(doc[end]):
-            end += 1
-        if end - start >= 2:
-            found.append((doc[start:min(end, start + 4)], "name"))
-        elif end - start == 1 and not _sentence_start(doc[start]):
+        end = start + 1 if _name_like(doc[start]) else start
+        while end > start and (following := _name_goes_on(doc, end, start)) > end:
+            end = following
+        words = sum(not token.is_space for token in doc[start:end])
+        if words >= 2:
+            found.append((doc[start:min(end, start + 5)], "name"))
+        elif words == 1 and not _sentence_start(doc[start]):
             found.append((doc[start:end], "possible_name"))
         start = max(end, start + 1)
     return found

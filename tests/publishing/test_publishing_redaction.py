@@ -1,6 +1,7 @@
 """The redaction assistant: what it proposes, and how staff decisions become the published text."""
 import pytest
 
+from civicwatch.cases.models import CaseStatus
 from civicwatch.publishing.redaction import (
     Decision,
     KnownDetails,
@@ -29,6 +30,13 @@ def found(text, known=None, extra=()):
     ("Chief Inspector Alpha Koroma said no.", ("name", "Alpha Koroma")),
     ("My brother Ibrahim was held in the cell.", ("name", "Ibrahim")),
     ("Officer Turay and Cpl Sesay took the money.", ("name", "Turay")),
+    # As people write them: dashes of a word processor, digits in groups, surnames in capitals, a line break.
+    ("He called the witness on 076\u2013100\u2013001 to threaten her.", ("phone", "076\u2013100\u2013001")),
+    ("The officer, service number 12 345, took money from drivers.", ("id_number", "12 345")),
+    ("Passport no. A 123 4567 was seized at the border.", ("id_number", "A 123 4567")),
+    ("That day Sgt. Abu BANGURA of the post took money.", ("name", "Abu BANGURA")),
+    ("That day Officer JOHN SMITH took money.", ("name", "JOHN SMITH")),
+    ("Officers at the post beat the trader Mariatu\nTucker and took her goods.", ("name", "Mariatu\nTucker")),
 ])
 def test_each_kind_of_detail_is_proposed(text, expected):
     assert expected in found(text)
@@ -39,6 +47,8 @@ def test_each_kind_of_detail_is_proposed(text, expected):
     "It happened on 12/03/2025 near Kenema.",
     "The Anti-Corruption Commission (ACC 2024 report) found nothing.",
     "The police station in Bo was closed for 3 days.",
+    "Room number 2 was locked for 10 days.",
+    "The UN and the SLP met at Kenema; the OC said NO to the family.",
 ])
 def test_ordinary_numbers_dates_and_places_are_left_alone(text):
     assert found(text) == []
@@ -134,3 +144,14 @@ def test_a_lone_unknown_capitalised_word_is_shown_but_not_hidden_by_default():
 ])
 def test_places_terms_and_calendar_words_are_not_names(text):
     assert [p for p in propose_redactions("summary", text) if p.label in ("name", "possible_name")] == []
+
+
+def test_details_written_as_people_write_them_are_hidden_in_the_published_answer(app, new_case, publish):
+    findings = ("Sgt. Abu BANGURA, service number 12 345, beat the trader Mariatu\nTucker and called her on "
+                "076\u2013100\u2013001.")
+    case = new_case(CaseStatus.RESPONDED, findings=findings, draft_public_response="The officers were disciplined.")
+    publish(case)
+    public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
+    assert "The officers were disciplined." in public
+    for detail in ("BANGURA", "12 345", "Tucker", "100\u2013001"):
+        assert detail not in public, detail
