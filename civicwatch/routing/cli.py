@@ -11,6 +11,7 @@ import click
 
 from civicwatch.classify.registry import current_classifier
 from civicwatch.cli import cli
+from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.queries import routing_threshold, rule_values
 from civicwatch.routing.rule_operations import load_routing_rules
@@ -25,9 +26,13 @@ from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, load_taxonomy
 @click.option("--keep-rules", is_flag=True, help="Keep routing rules already edited by admins.")
 def load_taxonomy_command(path: str, keep_rules: bool) -> None:
     """Load or update themes, actors, gazetteer, bodies and routing rules from a taxonomy file."""
-    summary = load_taxonomy(path)
-    rules = load_routing_rules(path, replace=not keep_rules)
-    db.session.commit()
+    try:
+        summary = load_taxonomy(path)
+        rules = load_routing_rules(path, replace=not keep_rules)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     click.echo(
         f"Loaded {summary.themes} themes, {summary.actors} actors, {summary.regions} regions, "
         f"{summary.districts} districts, {summary.bodies} bodies, {rules} routing rules."

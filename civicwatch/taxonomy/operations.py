@@ -3,6 +3,7 @@ rules are loaded by the routing domain (`routing.rule_operations.load_routing_ru
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,84 @@ def read_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> dict[str, Any]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise DomainError(f"Cannot read taxonomy file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DomainError(f"Taxonomy file {path} must hold one JSON object.")
     for key in ("themes", "actors", "regions", "bodies", "routing_rules"):
         if not isinstance(data.get(key), list):
             raise DomainError(f"Taxonomy file {path} has no list '{key}'.")
+    problems = [problem for key in ("themes", "actors", "regions", "bodies") for problem in _entry_problems(data, key)]
+    problems += _rule_problems(data["routing_rules"]) + _default_problems(data.get("body_defaults", {}))
+    if problems:
+        raise DomainError(f"Taxonomy file {path} cannot be loaded; nothing was changed:\n" + "\n".join(problems[:20]))
     return data
+
+
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_BODY_CODE = re.compile(r"[a-z][a-z0-9_]*(\{region\}[a-z0-9_]*)?")  # a per-region body names its region
+NAME_MAX = 200
+_TEXT_LISTS = ("terms", "generic_terms", "place_terms")
+
+
+def _rule_problems(rules: list[Any]) -> list[str]:
+    problems = []
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, dict) or not all(isinstance(rule.get(key), str) for key in ("theme", "body")):
+            problems.append(f"routing_rules[{index}]: must be an object with a theme and a body (codes)")
+        elif not all(isinstance(rule.get(key), str | None) for key in ("actor", "region")):
+            problems.append(f"routing_rules[{index}]: its actor and region must be codes (region \"*\": each one)")
+    return problems
+
+
+# What body_defaults may set on a new body: a whole number of days from 1, or a share from 0 to 1.
+_DAYS = ("acknowledge_days", "acknowledge_days_urgent", "respond_days", "respond_days_urgent",
+         "target_closed_within_days")
+
+
+def _default_problems(defaults: Any) -> list[str]:
+    if not isinstance(defaults, dict):
+        return ["body_defaults: must be an object"]
+    problems = []
+    for key, value in defaults.items():
+        if key in _DAYS and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3650):
+            problems.append(f"body_defaults.{key}: must be a whole number of days from 1 to 3650")
+        elif key == "target_acknowledged_share" and not (
+                isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1):
+            problems.append(f"body_defaults.{key}: must be a share from 0 to 1, such as 0.9")
+    return problems
+
+
+def _entry_problems(data: dict[str, Any], key: str, where: str = "") -> list[str]:
+    """What is wrong with the entries of list `key`, each named by its place in the file (themes[3].name)."""
+    problems, seen = [], set()
+    pattern = _BODY_CODE if key == "bodies" else _CODE
+    for index, entry in enumerate(data.get(key) or []):
+        at = f"{where}{key}[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{at}: must be an object with a code and a name")
+            continue
+        code, name = entry.get("code"), entry.get("name")
+        if not isinstance(code, str) or not pattern.fullmatch(code) or len(code) > 64:
+            problems.append(f"{at}.code: must be lower-case letters, digits and _ (at most 64), such as "
+                            f"abuse_of_force; found {code!r}")
+        elif code in seen:
+            problems.append(f"{at}.code: {code!r} appears twice")
+        seen.add(code)
+        if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+            problems.append(f"{at}.name: must be a text of 1 to {NAME_MAX} characters")
+        names = entry.get("names", {})
+        if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) and 0 < len(v) <= NAME_MAX
+                                                  for k, v in names.items()):
+            problems.append(f"{at}.names: must map language codes to names of 1 to {NAME_MAX} characters")
+        for field in _TEXT_LISTS:
+            value = entry.get(field, [])
+            if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+                problems.append(f"{at}.{field}: must be a list of words or phrases")
+        for field in ("covers", "not_this"):
+            if not isinstance(entry.get(field, ""), str):
+                problems.append(f"{at}.{field}: must be a text")
+        if key == "regions":
+            problems += _entry_problems(entry, "districts", f"{at}.")
+    return problems
 
 
 def _upsert(model: type[Coded], code: str, **fields: Any) -> Coded:

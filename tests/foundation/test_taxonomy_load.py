@@ -83,3 +83,32 @@ def test_a_broken_taxonomy_file_is_refused_clearly(app, tmp_path):
     with pytest.raises(DomainError, match="unknown code"):
         load_taxonomy(path)
         load_routing_rules(path)
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda d: d["themes"].append({"code": "land_disputes"}), "themes[8].name: must be a text"),
+    (lambda d: d["themes"].insert(0, {"code": None, "name": "Land"}), "themes[0].code: must be lower-case"),
+    (lambda d: d["themes"].append(dict(d["themes"][0])), "themes[8].code: 'abuse_of_force' appears twice"),
+    (lambda d: d["actors"][0].update(name="A" * 201), "actors[0].name: must be a text of 1 to 200"),
+    (lambda d: d["actors"][0].update(terms="police"), "actors[0].terms: must be a list"),
+    (lambda d: d["regions"][0]["districts"].append({"code": "Bo Town", "name": "Bo"}),
+     "regions[0].districts[3].code: must be lower-case"),
+    (lambda d: d["bodies"].append("police"), "]: must be an object"),
+    (lambda d: d["routing_rules"].append({"theme": "corruption"}), "]: must be an object with a theme and a body"),
+    (lambda d: d["routing_rules"].append("x"), "]: must be an object with a theme and a body"),
+    (lambda d: d["body_defaults"].update(target_acknowledged_share="lots"),
+     "body_defaults.target_acknowledged_share: must be a share from 0 to 1"),
+    (lambda d: d["body_defaults"].update(respond_days=0), "body_defaults.respond_days: must be a whole number"),
+])
+def test_a_taxonomy_file_with_a_bad_entry_is_refused_by_the_command_and_nothing_changes(app, tmp_path, change,
+                                                                                      problem):
+    data = json.loads(DEFAULT_TAXONOMY.read_text())
+    change(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    before = db.session.scalars(select(Theme.name).order_by(Theme.id)).all()
+    result = app.test_cli_runner().invoke(args=["civicwatch", "load-taxonomy", "--file", str(path)])
+    assert result.exit_code == 1 and problem in result.output, result.output
+    assert "Traceback" not in result.output and "nothing was changed" in result.output
+    db.session.expire_all()
+    assert db.session.scalars(select(Theme.name).order_by(Theme.id)).all() == before
