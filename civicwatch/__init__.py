@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from civicwatch import models  # noqa: F401  (every table known to the metadata)
 from civicwatch.accounts import views as accounts_views
@@ -62,6 +64,14 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 )
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: at most the largest 64-bit integer, the bound of an id column."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: object | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -69,6 +79,8 @@ def create_app(config: object | None = None) -> Flask:
         static_folder="static",
         instance_path=str(PROJECT_DIR / "instance"),
     )
+    # Before any route exists: an id in a URL that no database column can hold finds nothing (404), not a 500.
+    app.url_map.converters["int"] = DatabaseId
     app.config.from_object(config or config_from_env())
     suggest_simulator_phones(app)
     prepare_instance(app)

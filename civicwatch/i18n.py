@@ -15,6 +15,8 @@ from babel import Locale, localedata
 from flask import Flask, Response, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
+from civicwatch.security_headers import PRIVATE_PREFIXES
+
 LANGUAGE_KEY = "language"
 DEFAULT_LANGUAGE = "en"
 KRIO = "kri"
@@ -116,11 +118,20 @@ def text_direction() -> str:
     return "rtl" if locale is not None and locale.character_order == "right-to-left" else "ltr"
 
 
+def language_return_path() -> str:
+    """Where a language link comes back to: the page, with its query on the public pages (a search, the
+    statistics' filters); private pages come back without theirs, which may name a case or a person."""
+    if request.query_string and request.method == "GET" and not request.path.startswith(PRIVATE_PREFIXES):
+        return request.full_path
+    return request.path
+
+
 def language_context() -> dict[str, object]:
     return {
         "current_language": current_language(),
         "text_direction": text_direction(),
         "languages": offered_languages(),
+        "language_return_path": language_return_path if has_request_context() else None,
     }
 
 

@@ -152,7 +152,7 @@ def _apply_filters(query: Select, filters: QueueFilters) -> Select:
             query = query.where(column == value)
     if filters.received_from:
         query = query.where(Case.created_at >= _day_start(filters.received_from))
-    if filters.received_to:
+    if filters.received_to and filters.received_to < dt.date.max:  # the calendar's last day bounds nothing
         query = query.where(Case.created_at < _day_start(filters.received_to + dt.timedelta(days=1)))
     return _apply_search(query, filters.q)
 

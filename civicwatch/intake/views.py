@@ -191,7 +191,8 @@ def track() -> ResponseReturnValue:
 def _too_many_attempts(form: TrackForm, wait: dt.timedelta) -> ResponseReturnValue:
     seconds = max(1, math.ceil(wait.total_seconds()))
     words = _in_words(seconds)
-    form.code.errors.append(f"Too many wrong codes were tried from this connection. Wait {words}, then try again.")
+    form.code.errors.append(_("Too many wrong codes were tried from this connection. Wait %(wait)s, then try again.",
+                              wait=words))
     return render_template("intake/track.html", form=form), 429, {"Retry-After": str(seconds)}
 
 

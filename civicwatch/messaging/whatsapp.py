@@ -45,6 +45,8 @@ WHATSAPP_TEMPLATE = "whatsapp_template"
 TEMPLATE_TEXT = N_("CivicWatch: a reply to your report is waiting for you. Send OPEN to read it.")
 # What the citizen may answer the template with (any message reopens the window; these say nothing more).
 OPEN_KEYWORDS = frozenset({"OPEN", "OUVRIR", "OPIN"})
+# Around OPEN, as phones write it ("Open.", "OPEN!"): spaces and punctuation.
+KEYWORD_PUNCTUATION = " \t\r\n.,;:!?\"'()-\u2019\u201c\u201d"
 ANSWERED_NOTE = "not sent: the citizen wrote before it left"
 
 _SESSIONS = cast(Table, WhatsAppSession.__table__)

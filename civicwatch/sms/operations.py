@@ -41,7 +41,7 @@ from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out
 from civicwatch.messaging.queries import offered_language, phone_language
 from civicwatch.messaging.segments import prefer_gsm7
-from civicwatch.messaging.whatsapp import OPEN_KEYWORDS, reopen_session
+from civicwatch.messaging.whatsapp import KEYWORD_PUNCTUATION, OPEN_KEYWORDS, reopen_session
 from civicwatch.phones import SMS, WHATSAPP, contact_hash
 from civicwatch.sms.conversations import (
     ConversationRow,
@@ -134,7 +134,7 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
         stored = stored_reply(incoming.message_sid)
         return SmsOutcome(reply=decrypt_text(stored) if stored else None, duplicate=True)
     if incoming.channel == WHATSAPP and reopen_session(number_hash, now) and (
-            clean_text(incoming.body).upper() in OPEN_KEYWORDS):
+            clean_text(incoming.body).strip(KEYWORD_PUNCTUATION).upper() in OPEN_KEYWORDS):
         return _reopened(inbound_id, now)
     if incoming.media and not clean_text(incoming.body):
         return _refuse_media(inbound_id, number_hash, now)

@@ -197,3 +197,15 @@ def test_erasing_a_cases_texts_takes_the_template_off_the_session(reported, deli
     db.session.execute(delete(OutboundMessage).where(OutboundMessage.case_id == reported.id))
     db.session.commit()
     assert db.session.scalar(select(WhatsAppSession.template_message_id)) is None
+
+
+def test_whatsapp_open_with_a_full_stop_is_open_not_a_report(reported, whatsapp, deliver, twilio_http):
+    news(reported)
+    deliver()
+    assert sent(twilio_http) == [(None, TEMPLATE_EN)]
+    # The citizen answers the template "Send OPEN to read it." with "Open." (as phones capitalise and punctuate).
+    owed = whatsapp("Open.")
+    assert [message.text for message in owed] == []  # OPEN gets no other answer
+    deliver()
+    assert sent(twilio_http) == [(None, TEMPLATE_EN), (NEWS, None)]
+
