@@ -218,6 +218,9 @@ def _send_to_complainant(case: Case, user: User, text: str, purpose: str, sms_en
         case, lambda: sms_prefix(case) + text + (" " + gettext(sms_ending) if sms_ending else ""), purpose)
     message = CaseMessage(case=case, kind=MessageKind.TO_COMPLAINANT, author_id=user.id,
                           channel=Channel.SMS if outbound is not None else Channel.WEB, body=text)
+    # A change of the case (its version moves on): the same form sent twice (a double click, a browser's retry)
+    # is then refused as stale, and the complainant gets the message once.
+    case.updated_at = utcnow()
     db.session.add(message)
     db.session.flush()
     record_audit(user, "case.message", message, case=case,

@@ -82,6 +82,20 @@ def test_notes_stay_internal_messages_reach_the_complainant(make_case, make_user
     assert {"case.note", "case.message", "case.clock_pause"} <= set(audit_actions(case.id))
 
 
+def test_a_message_form_sent_twice_reaches_the_complainant_once(make_case, make_user, signed_in):
+    """A double click, or a browser sending the form again: the second copy carries the version the first moved
+    on from, and is refused as stale with the text kept for the sender."""
+    case = make_case(CaseStatus.INVESTIGATING, phone=PHONE)
+    client = signed_in(make_user(Role.INVESTIGATOR))
+    version = fresh(case).version
+    first = post_case_form(client, case.id, "messages", "message", version=version, text="Which day was it?")
+    second = post_case_form(client, case.id, "messages", "message", version=version, text="Which day was it?")
+    assert (first.status_code, second.status_code) == (302, 409)
+    assert "Which day was it?" in second.get_data(as_text=True)
+    assert len(outbox(case.id)) == 1
+    assert len(db.session.scalars(select(CaseMessage).where(CaseMessage.kind == MessageKind.TO_COMPLAINANT)).all()) == 1
+
+
 def test_restarting_the_clock_moves_deadlines_by_the_time_waited(make_case, make_user, signed_in, clock):
     case = make_case(CaseStatus.INVESTIGATING, waiting_since=utcnow() - dt.timedelta(days=3))
     due = case.respond_due_at
