@@ -136,11 +136,14 @@ class Classifier:
             saved_terms = GazetteerTerms.from_dict(json.loads((path / GAZETTEER_FILE).read_text(encoding="utf-8")))
             nlp = spacy.load(path / PIPELINE_DIR)
             head = load_head(path / HEAD_FILE) if (path / HEAD_FILE).is_file() else None
-        except (OSError, ValueError, KeyError) as exc:
+            if not isinstance(meta, dict) or "textcat" not in nlp.pipe_names or "labels" not in meta \
+                    or "version" not in meta:
+                raise ModelLoadError(f"the model in {path.name} has no theme classifier")
+            return cls(nlp, meta, _gazetteer(nlp, terms or saved_terms, word_counts), word_counts, head)
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # any damage to the directory (a file missing, cut short, of another version)
             raise ModelLoadError(f"cannot load the model in {path.name}: {type(exc).__name__}") from exc
-        if "textcat" not in nlp.pipe_names or "labels" not in meta:
-            raise ModelLoadError(f"the model in {path.name} has no theme classifier")
-        return cls(nlp, meta, _gazetteer(nlp, terms or saved_terms, word_counts), word_counts, head)
 
     @classmethod
     def from_pipeline(cls, trained: TrainedPipeline, terms: GazetteerTerms, version: str) -> Classifier:

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import click
 
+from civicwatch.classify.classifier import Classifier, ModelLoadError
 from civicwatch.classify.corpus import (
     DEFAULT_LABEL_FIELD,
     CorpusError,
@@ -243,6 +244,18 @@ def format_report(report: dict[str, Any], baseline: dict[str, Any] | None, basel
     return lines
 
 
+def active_classifier_or_exit() -> Classifier:
+    """The active model for a command, or the command stops with what to do (none active, or damaged)."""
+    try:
+        classifier = current_classifier()
+    except ModelLoadError as exc:
+        raise click.ClickException(f"The active classifier model cannot be used ({exc}). Train one again: "
+                                   "flask --app wsgi civicwatch train") from exc
+    if classifier is None:
+        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
+    return classifier
+
+
 @cli.command("evaluate")
 @click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
               help="JSONL file(s) of labelled examples. Repeat for several.")
@@ -251,9 +264,9 @@ def format_report(report: dict[str, Any], baseline: dict[str, Any] | None, basel
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate_command(data: tuple[str, ...], label_field: str | None, held_out_only: bool, as_json: bool) -> None:
     """Measure the active model on labelled data, beside TF-IDF + logistic regression trained on the same data."""
-    classifier = current_classifier()
+    classifier = active_classifier_or_exit()
     path = active_model_path()
-    if classifier is None or path is None:
+    if path is None:
         raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
     meta = read_meta(path)
     field = label_field or meta.get("label_field", DEFAULT_LABEL_FIELD)

@@ -200,11 +200,22 @@ class _Task:
         return self.built
 
 
+# What training reads from a pipeline config: a file without them is refused before training starts.
+REQUIRED_CONFIG = {"training": ("optimizer",)}
+
+
 def load_pipeline_config(path: Path | str = CONFIG_PATH) -> Config:
     try:
-        return load_config(Path(path), interpolate=True)
+        config = load_config(Path(path), interpolate=True)
     except (OSError, ValueError) as exc:
         raise CorpusError(f"Cannot read the pipeline config {Path(path).name}: {exc}") from exc
+    for section, keys in REQUIRED_CONFIG.items():
+        missing = [key for key in keys if key not in config.get(section, {})]
+        if section not in config or missing:
+            raise CorpusError(f"The pipeline config {Path(path).name} has no [{section}] section"
+                              + (f" {', '.join(missing)}" if section in config else "")
+                              + f"; start from {Path(CONFIG_PATH).name}.")
+    return config
 
 
 def _check_labels(labels: Sequence[str]) -> None:

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import click
 
-from civicwatch.classify.registry import current_classifier
+from civicwatch.classify.cli import active_classifier_or_exit
 from civicwatch.cli import cli
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
@@ -69,9 +69,7 @@ def _parse_line(number: int, raw: bytes) -> tuple[dict[str, Any] | None, str | N
 
 
 def _classify_batch(batch: list[tuple[int, bytes]]) -> int:
-    classifier = current_classifier()
-    if classifier is None:  # classify_command checked; only a model deactivated since then gets here
-        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
+    classifier = active_classifier_or_exit()  # classify_command checked; a model changed since then may not be
     rules, threshold = rule_values(), routing_threshold(classifier.triage_threshold)
     parsed = [(number, *_parse_line(number, raw)) for number, raw in batch]
     # _parse_line gives a record whenever there is no error; `record is not None` says so to the type checker
@@ -90,8 +88,18 @@ def _classify_batch(batch: list[tuple[int, bytes]]) -> int:
                       "actor": result.actor, "region": result.region, "district": result.district,
                       "urgent": result.urgent, "body": decision.body, "routing_reason": decision.reason,
                       "model_version": result.model_version}
-        click.echo(json.dumps(output, ensure_ascii=False))
+        click.echo(_json_line(output))
     return failures
+
+
+def _json_line(output: dict) -> str:
+    """The line in UTF-8 where it can be; a text holding a lone surrogate (valid JSON, not UTF-8) as escapes."""
+    line = json.dumps(output, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(output)
+    return line
 
 
 @cli.command("classify")
@@ -102,8 +110,7 @@ def classify_command(batch_size: int) -> None:
     A bad line gets an "error" object and the others are still processed; the exit code is 1 if any
     line failed.
     """
-    if current_classifier() is None:
-        raise click.ClickException("No classifier model is active. Train one: flask --app wsgi civicwatch train")
+    active_classifier_or_exit()
     failures, batch = 0, []
     for item in _lines(sys.stdin.buffer):
         batch.append(item)

@@ -23,7 +23,7 @@ from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.operations import settle_after_routing
 from civicwatch.cases.permissions import require
-from civicwatch.classify.classifier import Classification
+from civicwatch.classify.classifier import Classification, ModelLoadError
 from civicwatch.classify.language import LANGUAGE_NAMES, UNDETERMINED, detect_script, language_list, language_name
 from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.registry import current_classifier
@@ -216,7 +216,10 @@ def _plan_route(case: Case, classified: Classification | None = None) -> _Plan:
 
 
 def _model_threshold() -> float | None:
-    classifier = current_classifier()
+    try:
+        classifier = current_classifier()
+    except ModelLoadError:  # a damaged model: the default threshold, as for no model (routing logs the damage)
+        return None
     return getattr(classifier, "triage_threshold", None) if classifier is not None else None
 
 
