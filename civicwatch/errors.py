@@ -7,7 +7,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.exc import DetachedInstanceError, StaleDataError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from civicwatch.database import NulCharacterError, rollback_quietly
@@ -61,7 +61,9 @@ def render_error(status: int, title: str, message: str) -> tuple[Response | str,
         return jsonify(error={"status": status, "title": title, "message": message}), status
     try:
         return render_template("errors/error.html", status=status, title=title, message=message), status
-    except DATABASE_UNAVAILABLE:  # the page's menu needs the signed-in user, from a database that is down
+    # The page's menu needs the signed-in user, from a database that is down (or from a session that dropped its
+    # connection since, which leaves the user detached from it).
+    except (*DATABASE_UNAVAILABLE, DetachedInstanceError):
         rollback_quietly(db.session)
         return Response(f"{title}. {message}\n", mimetype="text/plain"), status
 

@@ -28,9 +28,12 @@ log = logging.getLogger(__name__)
 @roles_required(*ASSISTING_ROLES)
 def new() -> ResponseReturnValue:
     form = AssistedReportForm()
-    key = form.idempotency_key(current_user.id) if form.is_submitted() else None
+    # Read before the complaint's commit expires the user: after it, the slip must not need the database.
+    assistant_id = current_user.id
+    key = form.idempotency_key(assistant_id) if form.is_submitted() else None
     if key is not None and (earlier := find_earlier(key)) is not None:
-        return _hand_over(earlier, form.language.data)  # the same form sent twice: its case is stored already
+        # the same form sent twice: its case is stored already
+        return _hand_over(earlier, form.language.data, assistant_id)
     if form.validate_on_submit() and key is not None:
         try:
             outcome = receive_assisted_complaint(current_user, form.submission(), form.assistance(), key)
@@ -39,16 +42,16 @@ def new() -> ResponseReturnValue:
             field = form._fields.get(exc.field or "") or form.text
             field.errors = [*field.errors, exc.message]
         else:
-            return _hand_over(outcome, form.language.data)
+            return _hand_over(outcome, form.language.data, assistant_id)
     return render_template("intake/assisted.html", form=form, regions=all_regions()), (400 if form.errors else 200)
 
 
-def _hand_over(outcome: Receipt | EarlierSubmission, language: str) -> ResponseReturnValue:
+def _hand_over(outcome: Receipt | EarlierSubmission, language: str, assistant_id: int) -> ResponseReturnValue:
     log.info("assisted report: case %s%s", outcome.case_id,
              " was stored already" if isinstance(outcome, EarlierSubmission) else " stored")
     if outcome.code is None or not may_show_slip_again(outcome):  # sent again after the slip's window
         return render_template("intake/assisted_receipt.html", reference=outcome.reference, slip=None)
-    sessions.remember_assisted_receipt(outcome.reference, outcome.code, language, current_user.id)
+    sessions.remember_assisted_receipt(outcome.reference, outcome.code, language, assistant_id)
     return redirect(url_for("assisted.receipt"), code=303)
 
 

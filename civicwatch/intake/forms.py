@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -121,6 +123,11 @@ def actor_choices() -> list[tuple[str, str]]:
         return [(actor.code, actor.display_name(language)) for actor in actors]
 
     return cached(f"report_actor_choices:{language}", load)
+
+
+# The fields that say what a report is (its files aside, which a retry sends again as they were).
+REPORT_CONTENT = ("text", "incident_date", "area", "location_text", "reported_actor", "danger_now",
+                  "fears_retaliation", "keep_originals", "contact_choice", "phone", "email")
 
 
 class ReportForm(FlaskForm):
@@ -243,7 +250,14 @@ class ReportForm(FlaskForm):
     def idempotency_key(self) -> IdempotencyKey | None:
         """None for a form shown before forms had keys: it is still accepted, without retry protection."""
         browser = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        return form_key(self.form_key.data, browser if isinstance(browser, str) else "")
+        return form_key(self.form_key.data, browser if isinstance(browser, str) else "", self.content_fingerprint())
+
+    def content_fingerprint(self) -> str:
+        """What the citizen wrote and chose, as the form read it (dates parsed, spaces collapsed): the same on a
+        retry of an unchanged form, whatever page it was sent again from."""
+        values = [(name, " ".join(str(self[name].data if self[name].data is not None else "").split()))
+                  for name in REPORT_CONTENT]
+        return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

@@ -58,13 +58,15 @@ def new_form_key() -> str:
     return secrets.token_urlsafe(32)
 
 
-def form_key(value: object, browser: str = "") -> IdempotencyKey | None:
+def form_key(value: object, browser: str = "", content: str = "") -> IdempotencyKey | None:
     """The web form's key, or None if the form has none (a page shown before keys existed) or a forged one.
 
     `browser` is a secret of the browser's session (its CSRF secret): a key copied out of the page is no use
-    in another browser, where it is simply a new form."""
+    in another browser, where it is simply a new form. `content` fingerprints what the form says: sent again
+    unchanged it is the same report; changed (the text edited after an answer was lost), it is another, stored
+    in its turn, and never acknowledged with the first one's receipt while its words go nowhere."""
     if isinstance(value, str) and FORM_KEY_PATTERN.fullmatch(value):
-        return IdempotencyKey(f"web\n{browser}", value)
+        return IdempotencyKey(f"web\n{browser}", f"{value}\n{content}" if content else value)
     return None
 
 

@@ -6,7 +6,7 @@ import logging
 import math
 import time
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -56,12 +56,26 @@ def report_stored(response: Response) -> bool:
     return response.status_code == 303
 
 
+def _sent_form() -> tuple[ReportForm, EarlierSubmission | None]:
+    """The report form of this request, and the report it stored already if it is the same form sent again
+    (read once per request: the rate limit asks first)."""
+    if "report_form" not in g:
+        form = ReportForm()
+        key = form.idempotency_key() if request.method == "POST" else None
+        g.report_form, g.earlier_report = form, (find_earlier(key) if key is not None else None)
+    return g.report_form, g.earlier_report
+
+
+def sent_again() -> bool:
+    """A report stored already is acknowledged again whatever the limit: its retry is owed its receipt."""
+    return _sent_form()[1] is not None
+
+
 @blueprint.route("/report", methods=["GET", "POST"])
-@limiter.limit(report_limit, methods=["POST"], deduct_when=report_stored)
+@limiter.limit(report_limit, methods=["POST"], deduct_when=report_stored, exempt_when=sent_again)
 def report() -> ResponseReturnValue:
-    form = ReportForm()
-    key = form.idempotency_key() if request.method == "POST" else None
-    if key is not None and (earlier := find_earlier(key)) is not None:
+    form, earlier = _sent_form()
+    if earlier is not None:
         return _acknowledge(earlier, form.says_urgent())  # the same form sent again: its report is stored already
     if form.validate_on_submit():
         try:

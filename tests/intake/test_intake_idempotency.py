@@ -203,3 +203,41 @@ def test_two_requests_at_once_with_one_key_store_one_case(app: Flask, client, mo
     assert refused == ["duplicate key"]  # the database's unique key stopped the second one
     assert case_count() == 1
     assert receipt_shown(client) == receipt_shown(second)
+
+
+OTHER_TEXT = "Soldiers beat my brother at the Kenema market yesterday and took his phone and his money."
+
+
+def test_the_same_form_sent_again_with_another_text_is_stored_too(client):
+    """An answer lost, the text edited (on the form, or the "Send again" page), the form sent again: the changed
+    report is stored and gets its own receipt, not the first one's while its words go nowhere."""
+    hidden = open_form(client)
+    assert send(client, hidden).status_code == 303
+    first = receipt_shown(client)
+    assert send(client, hidden, text=OTHER_TEXT).status_code == 303
+    second = receipt_shown(client)
+    assert second != first
+    db.session.rollback()
+    assert OTHER_TEXT in [case.text for case in db.session.scalars(select(Case))]
+    assert send(client, hidden, text=OTHER_TEXT).status_code == 303  # and that one, sent again, is stored once
+    assert receipt_shown(client) == second and db.session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+class TestUnderTheRateLimit:
+    @pytest.fixture
+    def app_config(self, app_config):
+        app_config.update(RATELIMIT_ENABLED=True, REPORT_RATE_LIMIT="2 per minute")
+        return app_config
+
+    def test_a_stored_report_sent_again_gets_its_receipt_whatever_the_limit(self, client):
+        assert send(client, open_form(client)).status_code == 303
+        receipt_shown(client)
+        hidden = open_form(client)
+        assert send(client, hidden).status_code == 303  # stored; suppose its answer was lost on the way
+        stored = receipt_shown(client)
+        for _ in range(3):  # the citizen presses "Send report" again, and again
+            assert send(client, hidden).status_code == 303
+            assert receipt_shown(client) == stored
+        assert send(client, open_form(client)).status_code == 429  # a new report still waits for the limit
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 2

@@ -19,6 +19,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case
 from civicwatch.classify.registry import use_classifier
 from civicwatch.extensions import db
@@ -27,6 +28,8 @@ from civicwatch.routing import operations as routing
 from tests.conftest import csrf_token, on_postgres, terminate_the_sessions_backend
 from tests.factories import post_multipart, staff_client
 from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED, post_report
+from tests.intake.test_intake_assisted import PATH as ASSISTED_PATH
+from tests.intake.test_intake_assisted import assisted_form
 from tests.routing.conftest import FakeClassifier
 
 
@@ -258,3 +261,20 @@ def test_the_connection_lost_while_routing_answers_503_and_sending_again_stores_
     assert again.status_code == 303, again.get_data(as_text=True)[:1000]
     [case] = stored_cases()
     assert case.text == TEXT_WITH_MARKUP and case.body.code == "anti_corruption_commission"
+
+
+@pytest.mark.parametrize("how", ["broken", "refused"])
+def test_an_assisted_report_stored_before_the_database_dies_gets_its_slip(app, client, make_user, login_as, how):
+    """The assistant's id is read before the commit, which expires the signed-in user: the slip needs no database,
+    and an error page after it would not fail on a user whose session lost its connection either."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: an unhandled error is a 500 page
+    login_as(make_user(Role.INVESTIGATOR, "auditor_general"))
+    data = assisted_form(client)
+    with database_dies_after_the_first_commit(app, how) as dead:
+        response = client.post(ASSISTED_PATH, data=data)
+        assert dead.dead, "the database was to fail after the commit"
+    assert response.status_code == 303
+    db.session.rollback()
+    assert len(db.session.scalars(select(Case)).all()) == 1
+    slip = client.get("/staff/assisted/receipt")
+    assert slip.status_code == 200 and RECEIPT_RE.search(slip.get_data(as_text=True))
