@@ -77,6 +77,21 @@ def set_deadlines(case: Case, body: Body | None, start: dt.datetime,
     case.respond_due_at = respond_deadline(case, body, start, calendar)
 
 
+def set_deadlines_for_new_body(case: Case, previous: Body | None, body: Body | None, start: dt.datetime) -> None:
+    """set_deadlines for `body` from `start`, each later by what the case's deadline had gained over the previous
+    body's own rule (time the clock stood still for the complainant, an extension): sending a case on from the
+    triage queue does not take those back."""
+    calendar = working_calendar(start)
+    gained_to_acknowledge = _gained(case.acknowledge_due_at, acknowledge_deadline(case, previous, start, calendar))
+    gained_to_respond = _gained(case.respond_due_at, respond_deadline(case, previous, start, calendar))
+    case.acknowledge_due_at = acknowledge_deadline(case, body, start, calendar) + gained_to_acknowledge
+    case.respond_due_at = respond_deadline(case, body, start, calendar) + gained_to_respond
+
+
+def _gained(due: dt.datetime | None, by_the_rule: dt.datetime) -> dt.timedelta:
+    return max(due - by_the_rule, dt.timedelta(0)) if due is not None else dt.timedelta(0)
+
+
 def bring_deadlines_forward(case: Case, body: Body | None) -> None:
     """After a case became urgent: deadlines not yet met move to the urgent windows from when it was received,
     unless they are earlier already (a paused clock may have moved them later; urgent windows are never

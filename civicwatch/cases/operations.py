@@ -16,6 +16,7 @@ from civicwatch.cases.deadlines import (
     pause_deadline_clock,
     resume_deadline_clock,
     set_deadlines,
+    set_deadlines_for_new_body,
 )
 from civicwatch.cases.models import (
     Case,
@@ -135,12 +136,14 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
     if case.body_id == previous_body_id or case.body_id is None:
         return
     body = db.session.get_one(Body, case.body_id)
+    previous = db.session.get(Body, previous_body_id) if previous_body_id is not None else None
     now = utcnow()
     _event(case, user, "routed", public=True, body=body.name)
     if case.assigned_to_id is not None:
         case.assigned_to_id = None  # the old body's investigator no longer sees it
     if case.status in (S.RECEIVED, S.TRIAGED):
-        set_deadlines(case, body, case.created_at)  # not yet acknowledged: the clock runs from receipt
+        # Not yet acknowledged: the clock runs from receipt, with the time it stood still kept.
+        set_deadlines_for_new_body(case, previous, body, case.created_at)
         if case.status is S.RECEIVED:
             transition_case(case, S.TRIAGED, user)
     else:

@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
+from civicwatch.cases.deadlines import acknowledge_deadline, respond_deadline
 from civicwatch.cases.models import CaseEvent, CaseMessage, CaseStatus, MessageKind, Outcome, RemedyStatus
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
+from civicwatch.taxonomy.models import Body
 from tests.cases.conftest import fresh, post_case_form
 
 PHONE = "+23276555123"
@@ -104,6 +106,21 @@ def test_restarting_the_clock_moves_deadlines_by_the_time_waited(make_case, make
     case = fresh(case)
     assert case.waiting_since is None
     assert case.respond_due_at - due == dt.timedelta(days=3)
+
+
+def test_a_triage_case_sent_to_a_body_keeps_the_time_its_clock_stood_still(make_case, make_user, signed_in, clock):
+    """Sending it on recomputes its deadlines from receipt, by the new body's rules: the three days it waited for
+    the complainant stay added, as they would have at the first body."""
+    case = make_case(CaseStatus.TRIAGED, body=None, waiting_since=utcnow() - dt.timedelta(days=3))
+    triage = signed_in(make_user(Role.TRIAGE))
+    assert post_case_form(triage, case.id, "clock", "clock").status_code == 302  # the complainant answered
+    body = db.session.scalar(select(Body).where(Body.code == "human_rights_commission"))
+    assert post_case_form(triage, case.id, "route", "route", body=str(body.id),
+                          reason="It is about a beating.").status_code == 302
+    case = fresh(case)
+    by_the_rules = (acknowledge_deadline(case, body, case.created_at), respond_deadline(case, body, case.created_at))
+    assert (case.acknowledge_due_at - by_the_rules[0], case.respond_due_at - by_the_rules[1]) == (
+        dt.timedelta(days=3), dt.timedelta(days=3))
 
 
 def test_recusal_returns_the_case_and_locks_the_user_out(make_case, make_user, signed_in):
