@@ -16,7 +16,7 @@ from civicwatch.i18n import offered_languages
 from civicwatch.intake import validation
 from civicwatch.intake.assisted import NO_CONTACT, Assistance, consent_wording
 from civicwatch.intake.forms import ReportForm, actor_choices, checked_by
-from civicwatch.intake.idempotency import FORM_KEY_PATTERN, IdempotencyKey, new_form_key
+from civicwatch.intake.idempotency import FORM_KEY_PATTERN, IdempotencyKey, content_fingerprint, new_form_key
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
 
@@ -24,6 +24,10 @@ CHANNEL_CHOICES = [(Channel.IN_PERSON.value, _l("In person (a meeting, a visit, 
                    (Channel.PHONE_CALL.value, _l("By phone (they called, or were called)"))]
 CONTACT_CHOICES = [(NO_CONTACT, _l("No contact: they follow up with the receipt code")),
                    ("sms", _l("By SMS to their phone")), ("whatsapp", _l("By WhatsApp to their phone"))]
+
+
+# The fields that say what a complaint is.
+ASSISTED_CONTENT = ("channel", "language", "text", "area", "location_text", "reported_actor", "contact_by", "phone")
 
 
 class AssistedReportForm(FlaskForm):
@@ -83,7 +87,10 @@ class AssistedReportForm(FlaskForm):
     def idempotency_key(self, user_id: int) -> IdempotencyKey | None:
         """The form's key, under the assistant's own scope; None when the form carries none that is valid."""
         value = self.form_key.data or ""
-        return IdempotencyKey(f"assisted\n{user_id}", value) if FORM_KEY_PATTERN.fullmatch(value) else None
+        if not FORM_KEY_PATTERN.fullmatch(value):
+            return None
+        # As the report form's: the same complaint sent again is one case; edited, it is another.
+        return IdempotencyKey(f"assisted\n{user_id}", f"{value}\n{content_fingerprint(self, ASSISTED_CONTENT)}")
 
     def place_codes(self) -> tuple[str | None, str | None]:
         return ReportForm.place_codes(self)  # the same "region:"/"district:" field

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +36,7 @@ from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.i18n import current_language
 from civicwatch.intake import validation
-from civicwatch.intake.idempotency import IdempotencyKey, form_key, new_form_key
+from civicwatch.intake.idempotency import IdempotencyKey, content_fingerprint, form_key, new_form_key
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.taxonomy.cache import cached
@@ -250,14 +248,8 @@ class ReportForm(FlaskForm):
     def idempotency_key(self) -> IdempotencyKey | None:
         """None for a form shown before forms had keys: it is still accepted, without retry protection."""
         browser = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        return form_key(self.form_key.data, browser if isinstance(browser, str) else "", self.content_fingerprint())
-
-    def content_fingerprint(self) -> str:
-        """What the citizen wrote and chose, as the form read it (dates parsed, spaces collapsed): the same on a
-        retry of an unchanged form, whatever page it was sent again from."""
-        values = [(name, " ".join(str(self[name].data if self[name].data is not None else "").split()))
-                  for name in REPORT_CONTENT]
-        return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+        return form_key(self.form_key.data, browser if isinstance(browser, str) else "",
+                        content_fingerprint(self, REPORT_CONTENT))
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

@@ -8,6 +8,7 @@ concurrent retries cannot both store a case) and, for RECEIPT_WINDOW, the receip
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import secrets
@@ -56,6 +57,13 @@ class EarlierSubmission:
 
 def new_form_key() -> str:
     return secrets.token_urlsafe(32)
+
+
+def content_fingerprint(form: Any, names: tuple[str, ...]) -> str:
+    """What a form says in its fields `names`, as the form read them (dates parsed, spaces collapsed): the same
+    on a retry of an unchanged form, whatever page it was sent again from."""
+    values = [(name, " ".join(str(form[name].data if form[name].data is not None else "").split())) for name in names]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def form_key(value: object, browser: str = "", content: str = "") -> IdempotencyKey | None:

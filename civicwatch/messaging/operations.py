@@ -198,7 +198,8 @@ def apply_early_statuses() -> int:
         return 0
     matched = db.session.execute(
         select(OutboundMessage, EarlyDeliveryStatus.status, EarlyDeliveryStatus.error_code)
-        .join(EarlyDeliveryStatus, EarlyDeliveryStatus.provider_sid == OutboundMessage.provider_sid)).all()
+        .join(EarlyDeliveryStatus, EarlyDeliveryStatus.provider_sid == OutboundMessage.provider_sid)
+        .execution_options(populate_existing=True)).all()  # the SIDs were just written outside the ORM
     for message, status, error_code in matched:
         _apply_status(message, status, error_code)
     done = {message.provider_sid for message, _, _ in matched}

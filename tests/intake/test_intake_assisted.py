@@ -103,6 +103,20 @@ def test_a_double_submit_makes_one_case_and_shows_the_same_receipt(client, inves
     assert RECEIPT_RE.search(client.get("/staff/assisted/receipt").get_data(as_text=True)).group(1) == first_code
 
 
+def test_the_same_form_sent_again_with_an_edited_text_is_a_case_of_its_own(client, investigator):
+    """After a lost answer the assistant corrects what was written and sends again: not the first slip while the
+    correction goes nowhere, but a case of its own (staff link the two as duplicates)."""
+    data = assisted_form(client)
+    assert client.post(PATH, data=data).status_code == 303
+    first_code = RECEIPT_RE.search(client.get("/staff/assisted/receipt").get_data(as_text=True)).group(1)
+    edited = {**data, "text": WHAT_HAPPENED + " It happened twice that week."}
+    assert client.post(PATH, data=edited).status_code == 303 and cases() == 2
+    second_code = RECEIPT_RE.search(client.get("/staff/assisted/receipt").get_data(as_text=True)).group(1)
+    assert second_code != first_code
+    assert client.post(PATH, data=edited).status_code == 303 and cases() == 2  # that one, sent again: once
+    assert RECEIPT_RE.search(client.get("/staff/assisted/receipt").get_data(as_text=True)).group(1) == second_code
+
+
 def test_contact_by_whatsapp_keeps_the_number_for_whatsapp_in_the_complainants_language(client, investigator):
     phone = "+23276123456"
     missing = client.post(PATH, data=assisted_form(client, contact_by="whatsapp"))
