@@ -6,7 +6,7 @@ import logging
 import math
 import time
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -56,14 +56,19 @@ def report_stored(response: Response) -> bool:
     return response.status_code == 303
 
 
+_SENT_FORM = "civicwatch.report_form"
+
+
 def _sent_form() -> tuple[ReportForm, EarlierSubmission | None]:
     """The report form of this request, and the report it stored already if it is the same form sent again
-    (read once per request: the rate limit asks first)."""
-    if "report_form" not in g:
+    (read once per request: the rate limit asks first). Kept in the request's environ, which no other request
+    shares (an app context, and its `g`, can outlive one request)."""
+    if _SENT_FORM not in request.environ:
         form = ReportForm()
         key = form.idempotency_key() if request.method == "POST" else None
-        g.report_form, g.earlier_report = form, (find_earlier(key) if key is not None else None)
-    return g.report_form, g.earlier_report
+        request.environ[_SENT_FORM] = form, (find_earlier(key) if key is not None else None)
+    sent: tuple[ReportForm, EarlierSubmission | None] = request.environ[_SENT_FORM]
+    return sent
 
 
 def sent_again() -> bool:

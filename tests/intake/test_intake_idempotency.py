@@ -241,3 +241,15 @@ class TestUnderTheRateLimit:
         assert send(client, open_form(client)).status_code == 429  # a new report still waits for the limit
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_requests_in_one_app_context_each_read_their_own_form(app):
+    """A WSGI server pushes an app context per request, but one may outlive a request (a test client or a script
+    inside `app.app_context()`): the form a request read must not be another request's."""
+    plain = FlaskClient(app, app.response_class, use_cookies=True)
+    with app.app_context():
+        hidden = open_form(plain)
+        assert send(plain, hidden).status_code == 303
+        assert send(plain, open_form(plain), text=OTHER_TEXT).status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
