@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import DateTime, Enum, MetaData, Table, TableClause, TextClause, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, scoped_session
@@ -199,3 +200,8 @@ def _invalidate(session: Session | scoped_session[Any]) -> None:
         (session() if isinstance(session, scoped_session) else session).invalidate()
     except Exception as exc:  # nothing more can be done with a connection that is gone
         log.warning("dropping the database connection failed too (%s)", type(exc).__name__)
+
+
+def upsert_insert(session: Session | scoped_session[Any]) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

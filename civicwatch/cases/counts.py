@@ -14,18 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, Table, event, func, inspect, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from civicwatch.cases.models import NO_BODY, Case, CaseCount, CaseStatus, DashboardMedians
-from civicwatch.database import touches_table, utcnow, within_transaction
+from civicwatch.database import touches_table, upsert_insert, utcnow, within_transaction
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 
@@ -61,18 +59,13 @@ def move_case(before: CountKey, case: Case) -> None:
         _add(db.session(), {before: -1, after: 1})
 
 
-def _upsert(session: Session) -> Callable[[Table], Any]:
-    """INSERT ... ON CONFLICT, in the database's dialect (PostgreSQL and SQLite spell it alike)."""
-    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _add(session: Session, changes: dict[CountKey, int]) -> None:
     session.flush()  # the case's row is written (and locked) before the counts' rows: one lock order for all
     _upsert_counts(session, changes)
 
 
 def _upsert_counts(session: Session, changes: dict[CountKey, int]) -> None:
-    insert = _upsert(session)
+    insert = upsert_insert(session)
     table = _table(CaseCount)
     for (body_id, status), delta in sorted(changes.items()):
         statement = insert(table).values(body_id=body_id, status=status, cases=delta)
@@ -204,7 +197,7 @@ def refresh_dashboard_medians(now: dt.datetime | None = None) -> int:
             for body_id in sorted({NO_BODY, *db.session.scalars(select(Body.id))})]
     table = _table(DashboardMedians)
     for row in rows:  # upserted, not deleted and inserted: two workers may refresh at once
-        statement = _upsert(db.session())(table).values(**row)
+        statement = upsert_insert(db.session())(table).values(**row)
         db.session.execute(statement.on_conflict_do_update(
             index_elements=[table.c.body_id], set_={name: statement.excluded[name] for name in row if name != "body_id"}))
     db.session.flush()

@@ -8,12 +8,11 @@ from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.crypto import encrypt_text
-from civicwatch.database import utcnow
+from civicwatch.database import upsert_insert, utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.messaging.models import (
@@ -111,7 +110,7 @@ _OPT_OUTS = cast(Table, SmsOptOut.__table__)
 def record_opt_out(number_hash: str, source: str) -> None:
     """Nothing more is sent to this number (idempotent). `source`: "keyword" or "carrier". WhatsApp
     messages held for the session window are cancelled: a later START must not bring them back."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = upsert_insert(db.session)
     db.session.execute(
         insert(_OPT_OUTS)
         .values(phone_hash=number_hash, source=source, created_at=utcnow())
@@ -135,7 +134,7 @@ _PHONE_LANGUAGES = cast(Table, PhoneLanguage.__table__)
 
 def remember_phone_language(number_hash: str, language: str) -> None:
     """The language this number's texts are written in from now on (the caller checked it is offered)."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = upsert_insert(db.session)
     now = utcnow()
     statement = insert(_PHONE_LANGUAGES).values(phone_hash=number_hash, language=language, created_at=now,
                                                 updated_at=now)
@@ -181,7 +180,7 @@ EARLY_STATUS_KEPT = dt.timedelta(days=1)
 
 
 def _keep_early_status(provider_sid: str, status: str, error_code: int | None) -> None:
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = upsert_insert(db.session)
     statement = insert(_EARLY).values(provider_sid=provider_sid, status=status, error_code=error_code,
                                       received_at=utcnow())
     db.session.execute(statement.on_conflict_do_update(  # as with a stored SID, `delivered` is never undone

@@ -21,10 +21,9 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import CursorResult, Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.crypto import decrypt_text
-from civicwatch.database import utcnow
+from civicwatch.database import upsert_insert, utcnow
 from civicwatch.extensions import db
 from civicwatch.i18n import DEFAULT_LANGUAGE, N_
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, WhatsAppSession
@@ -69,7 +68,7 @@ def last_inbound(contact_hash: str) -> dt.datetime | None:
 def lock_session(contact_hash: str) -> WhatsAppSession:
     """The identity's session row, created if need be and locked until the caller commits. The INSERT comes
     first: on SQLite it takes the write lock before anything is read."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = upsert_insert(db.session)
     now = utcnow()
     db.session.execute(insert(_SESSIONS).values(contact_hash=contact_hash, created_at=now, updated_at=now)
                        .on_conflict_do_nothing(index_elements=["contact_hash"]))
