@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -62,8 +62,13 @@ def new_form_key() -> str:
 def content_fingerprint(form: Any, names: tuple[str, ...]) -> str:
     """What a form says in its fields `names`, as the form read them (dates parsed, spaces collapsed): the same
     on a retry of an unchanged form, whatever page it was sent again from."""
-    values = [(name, " ".join(str(form[name].data if form[name].data is not None else "").split())) for name in names]
-    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+    return fingerprint([(name, form[name].data) for name in names])
+
+
+def fingerprint(values: Sequence[tuple[str, object]]) -> str:
+    """A digest of named values, each as text with its spaces collapsed (None as empty)."""
+    normalised = [(name, " ".join(str(value if value is not None else "").split())) for name, value in values]
+    return hashlib.sha256(json.dumps(normalised, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def form_key(value: object, browser: str = "", content: str = "") -> IdempotencyKey | None:

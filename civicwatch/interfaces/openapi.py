@@ -25,6 +25,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
              404: "Not found.", 405: "Method not allowed.",
              409: "The Idempotency-Key was used before, more than an hour ago: the description names the request "
                   "it stored; nothing new was stored.",
+             422: "The Idempotency-Key was used before for a different complaint (other fields): nothing new was "
+                  "stored. Send each complaint with a key of its own.",
              429: "Too many requests: wait and try again.",
              503: "The service is briefly unavailable (the database): nothing was stored. Send the same request "
                   "again, with the same Idempotency-Key, after Retry-After seconds."}
@@ -200,7 +202,8 @@ def _open311_paths() -> dict[str, Any]:
         "description": "Recommended: a new random value (such as a UUID) for each complaint, sent again unchanged "
                        "when the same complaint is retried (a timeout, a lost answer). A retry with the same key and "
                        "api_key stores nothing new and answers as the first time (with the header "
-                       "Idempotent-Replayed: true) for an hour, then with 409 naming the stored request. 16 to 200 "
+                       "Idempotent-Replayed: true) for an hour, then with 409 naming the stored request. The retry must "
+                       "send the same fields: the same key with another complaint is refused with 422. 16 to 200 "
                        "visible ASCII characters; may be sent as the idempotency_key field instead. Keys count per "
                        "api_key: another client's keys never match yours.",
     }
@@ -239,7 +242,7 @@ def _open311_paths() -> dict[str, Any]:
                     "type": "object", "required": ["api_key", "service_code", "description"],
                     "properties": form_fields}}}},
                 "responses": {"200": _json({"type": "array", "items": _ref("CreatedRequest")}, "Received."),
-                              **_errors(400, 403, 404, 409, 429, 503)}},
+                              **_errors(400, 403, 404, 409, 422, 429, 503)}},
         },
         "/open311/v2/requests/{service_request_id}.json": {"get": {
             "summary": "One published answer", "operationId": "open311Request",

@@ -62,9 +62,10 @@ class Open311Receipt:
 
 
 def receive_open311_request(submission: Submission, key_id: int, key_name: str, service_code: str,
-                            idempotency_key: IdempotencyKey | None = None) -> Open311Receipt:
+                            idempotency_key: IdempotencyKey | None = None, content: str = "") -> Open311Receipt:
     """Store a complaint sent by an Open311 client with its token, event, audit entry and idempotency key in one
-    transaction, COMMIT it, then route it (as intake's receive_complaint)."""
+    transaction, COMMIT it, then route it (as intake's receive_complaint). `content` fingerprints the request, so
+    that a retry under the same key is checked against what was stored."""
     case, code = submit_complaint(submission)
     receipt = Receipt(case.id, case.reference, code)
     token = secrets.token_urlsafe(18)
@@ -75,7 +76,7 @@ def receive_open311_request(submission: Submission, key_id: int, key_name: str, 
                              detail={"service_code": service_code, "client": key_name}))
     record_audit(None, "open311.request", case, after={"api_key": key_id, "service_code": service_code})
     if idempotency_key is not None:
-        remember_submission(idempotency_key, case.id, code, extra={"token": token})
+        remember_submission(idempotency_key, case.id, code, extra={"token": token, "content": content})
     commit_complaint()
     route_stored_case(case)
     return Open311Receipt(receipt, token)

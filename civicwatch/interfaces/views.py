@@ -27,7 +27,7 @@ from civicwatch.database import NulCharacterError, rollback_quietly
 from civicwatch.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, DomainError
 from civicwatch.extensions import csrf, db, limiter
 from civicwatch.i18n import current_language
-from civicwatch.intake.idempotency import KEY_PATTERN, EarlierSubmission, IdempotencyKey, receive_once
+from civicwatch.intake.idempotency import KEY_PATTERN, EarlierSubmission, IdempotencyKey, fingerprint, receive_once
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.interfaces import georeport, operations
@@ -46,6 +46,8 @@ MAX_REQUESTS = 1000
 MAX_DAYS = 90
 MAX_IDS = 100
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Fields that say how a request is sent, not what it says: a retry may carry them differently.
+UNCOMPARED_FIELDS = frozenset({"api_key", "idempotency_key"})
 
 
 # The Open311 parameter each of the intake's fields comes from, named in an error about that field.
@@ -403,14 +405,15 @@ def _location(form: Mapping[str, str]) -> str | None:
 def _create(key: ApiKey, theme: Theme, submission: Submission, fmt: str) -> Response:
     key_id, key_name = key.id, key.name
     retry_key = _idempotency_key(key_id)
+    content = _request_fingerprint(theme.code)
     db.session.commit()  # the key's last use; the complaint is committed on its own
 
     def store() -> operations.Open311Receipt:
-        return operations.receive_open311_request(submission, key_id, key_name, theme.code, retry_key)
+        return operations.receive_open311_request(submission, key_id, key_name, theme.code, retry_key, content)
 
     outcome = store() if retry_key is None else receive_once(retry_key, store)
     if isinstance(outcome, EarlierSubmission):
-        return _replayed(outcome, fmt)
+        return _replayed(outcome, content, fmt)
     return _created(outcome.receipt.reference, outcome.receipt.code, outcome.token, fmt)
 
 
@@ -435,8 +438,20 @@ def _created(reference: str, receipt_code: str, token: str, fmt: str) -> Respons
     return _respond("service_requests", [{"token": token, "service_notice": notice, "account_id": None}], fmt)
 
 
-def _replayed(earlier: EarlierSubmission, fmt: str) -> Response:
-    """The same answer as the first time, while the receipt is kept; after that, say which request it was."""
+def _request_fingerprint(service_code: str) -> str:
+    """What the request says, as sent: a retry under the same key must say the same."""
+    return fingerprint([("service_code", service_code)] + [
+        (name, request.form.getlist(name)) for name in sorted(request.form) if name not in UNCOMPARED_FIELDS])
+
+
+def _replayed(earlier: EarlierSubmission, content: str, fmt: str) -> Response:
+    """The same answer as the first time, while the receipt is kept; after that, say which request it was.
+    A key sent again with another complaint is refused (422): that complaint would otherwise be acknowledged
+    with the first one's receipt and stored nowhere."""
+    if earlier.extra.get("content", content) != content:
+        raise Open311Error(422, f"This {IDEMPOTENCY_HEADER} was already used for a different complaint. Send each "
+                                "new complaint with a key of its own; a retry must send the same fields again.",
+                           error_code="idempotency_key_reused")
     token = earlier.extra.get("token")
     if earlier.code is None or not isinstance(token, str):
         raise Open311Error(409, f"This {IDEMPOTENCY_HEADER} was already used: the complaint was received once, "

@@ -91,3 +91,28 @@ def test_after_the_window_a_retry_is_told_which_request_it_stored(client, api_ke
     body = late.get_data(as_text=True)
     assert late.status_code == 409 and reference in body and "<code>409</code>" in body
     assert count(Case) == 1
+
+
+def test_a_key_sent_again_with_another_complaint_is_refused_and_nothing_is_lost(client, api_key):
+    """The client reuses its key for a new complaint (a bug, or a key per session): the second complaint must not be
+    acknowledged with the first one's receipt while its words are stored nowhere."""
+    key = str(uuid.uuid4())
+    first = create(client, api_key, key)
+    other = create(client, api_key, key, description="Soldiers at Kambia barracks beat my brother last night.")
+    assert first.status_code == 200
+    assert other.status_code == 422 and "different complaint" in other.get_json()[0]["description"]
+    assert other.get_json()[0]["error_code"] == "idempotency_key_reused"
+    moved = create(client, api_key, key, **{"attribute[district]": "kambia"})
+    assert moved.status_code == 422
+    assert count(Case) == 1
+    again = create(client, api_key, key)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+
+
+def test_the_same_complaint_sent_again_with_the_key_as_a_field_is_the_same_request(client, api_key):
+    key = str(uuid.uuid4())
+    first = create(client, api_key, key)
+    again = create(client, api_key, field=key)
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    assert count(Case) == 1
