@@ -377,6 +377,7 @@ def _store_theme_correction(case: Case, user: User, theme: Theme) -> None:
 def correct_case(case: Case, user: User, theme: Theme | None | _Keep = KEEP, actor: Actor | None | _Keep = KEEP,
                  region: Region | None | _Keep = KEEP, district: District | None | _Keep = KEEP) -> RouteDecision:
     """Correct what the classifier read (None clears a field, KEEP leaves it) and route by the rules again.
+    When no rule fits the corrected reading, a case with a body stays with it (and one in triage stays there).
 
     A changed theme is stored as a labelled example for the next training run. The staff member's reading
     is trusted: the confidence threshold does not apply. Writes a CaseEvent, a RoutingDecision and an
@@ -402,11 +403,15 @@ def correct_case(case: Case, user: User, theme: Theme | None | _Keep = KEEP, act
     threshold = routing_threshold(_model_threshold())
     reading = Reading(_code(case.theme), _code(case.actor), _code(case.region), None)
     decision = decide_route(reading, rule_values(), None)
+    if decision.to_triage and case.body is not None:
+        # A case in hand is not sent back to nobody: it stays with its body, which can send it on by hand.
+        decision = RouteDecision(case.body.code, None, f"{decision.reason}: the case stays with its body")
     previous_body_id = case.body_id
     counted = key_of(case)
     body = _by_code(Body, decision.body)
     case.body = body
-    case.routed_by_hand = False
+    if decision.rule is not None:
+        case.routed_by_hand = False
     case.routing_explanation = explain(decision, reading, threshold, case.model_version, case.theme_scores,
                                        corrected_by=user.id, district=_code(case.district))
     after = _snapshot(case)

@@ -12,7 +12,7 @@ from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.queries import count_waiting_corrections
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
-from civicwatch.routing.models import DecisionKind, RoutingDecision
+from civicwatch.routing.models import DecisionKind, RoutingDecision, RoutingRule
 from civicwatch.routing.operations import KEEP, correct_case, override_body, route_new_case
 from civicwatch.routing.queries import override_rates
 from civicwatch.taxonomy.models import Actor, District, Region, Theme
@@ -83,8 +83,37 @@ def test_keep_and_none(routed_case, make_user) -> None:
     assert routed_case.actor.code == "police" and routed_case.theme.code == "corruption"
     correct_case(routed_case, user, actor=None)
     assert routed_case.actor is None
+    body_id = routed_case.body_id
     correct_case(routed_case, user, theme=None)
-    assert routed_case.body_id is None and routed_case.routing_explanation["reason"] == "the theme is not known"
+    assert routed_case.body_id == body_id
+    assert routed_case.routing_explanation["reason"] == "the theme is not known: the case stays with its body"
+
+
+def test_a_correction_no_rule_fits_leaves_a_case_in_hand_with_its_body(routed_case, make_user, client,
+                                                                        login_as) -> None:
+    """Corrected to a theme no rule routes, a case under investigation kept its status and investigator but lost
+    its body: out of every body's queue, and out of its own investigator's reach."""
+    investigator = make_user(Role.INVESTIGATOR, body=routed_case.body)
+    routed_case.assigned_to_id = investigator.id
+    for rule in db.session.scalars(select(RoutingRule).where(RoutingRule.theme_id == by_code(Theme, "misconduct").id)):
+        db.session.delete(rule)
+    db.session.commit()
+    body_id = routed_case.body_id
+    correct_case(routed_case, make_user(Role.TRIAGE), theme=by_code(Theme, "misconduct"))
+    db.session.commit()
+    assert routed_case.body_id == body_id and routed_case.assigned_to_id == investigator.id
+    assert routed_case.theme.code == "misconduct"
+    assert "stays with its body" in routed_case.routing_explanation["reason"]
+    login_as(investigator)
+    assert client.get(f"/staff/cases/{routed_case.id}").status_code == 200
+
+
+def test_a_case_in_triage_stays_there_when_no_rule_fits(make_case, use_fake_classifier, make_user) -> None:
+    use_fake_classifier(theme="corruption", confidence=0.1)
+    case = make_case()
+    route_new_case(case)
+    correct_case(case, make_user(Role.TRIAGE), theme=None)
+    assert case.body_id is None and case.routing_explanation["decision"] == "triage"
 
 
 def test_a_district_outside_the_region_is_refused(routed_case, make_user) -> None:
