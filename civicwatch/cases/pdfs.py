@@ -11,7 +11,7 @@ annotations, form fields, bookmarks, chained actions), actions that reach out (l
 submitting forms), embedded files, multimedia, thumbnails, web capture sources and private application
 data. We remove the metadata, XFA forms (XML with their own scripts), the document's opening and page
 actions, the names and dates of annotations' authors, and the metadata segments of JPEG images, whether they are
-objects of their own (behind other filters too) or written inline in a page.
+objects of their own (behind other filters too) or written inline in a page, and of JPEG 2000 images.
 
 A PDF that cannot be opened without a password, or that is too broken to rewrite, is refused.
 """
@@ -122,13 +122,14 @@ def _is_comment(item: Dictionary | Stream) -> bool:
 
 
 def strip_jpeg_metadata(pdf: pikepdf.Pdf, stream: Stream) -> None:
-    """An image stream whose last filter is /DCTDecode: its JPEG without metadata segments, written with that
-    filter alone (the filters before it, such as Flate, are undone)."""
+    """An image stream whose last filter is /DCTDecode or /JPXDecode: its JPEG (or JPEG 2000) without metadata,
+    written with that filter alone (the filters before it, such as Flate, are undone)."""
     if stream.get(Name.Subtype) != Name.Image:
         return
     filters = _as_list(stream.get(Name.Filter))
-    if not filters or filters[-1] != Name.DCTDecode:
+    if not filters or filters[-1] not in _CLEANERS:
         return
+    last = filters[-1]
     parameters = _as_list(stream.get(Name.DecodeParms))
     aligned = len(parameters) == len(filters)
     raw = stream.read_raw_bytes()
@@ -138,10 +139,10 @@ def strip_jpeg_metadata(pdf: pikepdf.Pdf, stream: Stream) -> None:
         if aligned:
             outer.DecodeParms = Array(parameters[:-1])
         raw = outer.read_bytes()
-    cleaned = without_metadata_segments(raw)
+    cleaned = _CLEANERS[last](raw)
     if cleaned != raw or len(filters) > 1:
         jpeg_parameters = parameters[-1] if aligned else None
-        stream.write(cleaned, filter=Name.DCTDecode,
+        stream.write(cleaned, filter=last,
                      decode_parms=jpeg_parameters if isinstance(jpeg_parameters, Dictionary) else None)
 
 
@@ -175,6 +176,8 @@ def _clean_inline_images_of(content: object, parseable: pikepdf.Object | pikepdf
             continue
         image = instruction.iimage
         filters = [str(name) for name in image.filters]
+        if "/JPXDecode" in filters:  # not allowed inline by the standard, so no reader should need it
+            raise PdfRefusedError(UNCHECKED_IMAGE)
         if "/DCTDecode" not in filters:
             continue
         if filters != ["/DCTDecode"]:
@@ -210,3 +213,62 @@ def without_metadata_segments(jpeg: bytes) -> bytes:
             kept.append(segment)
         position += 2 + length
     raise PdfRefusedError(BROKEN)
+
+
+# JPEG 2000 (/JPXDecode): of a JP2 file's boxes only these are kept. The others hold XML (XMP metadata, often a
+# scanner's), UUID boxes (XMP again, GeoJP2 positions), intellectual property and free text.
+_JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+_JP2_KEPT_BOXES = frozenset({b"jP  ", b"ftyp", b"rreq", b"jp2h", b"jp2c"})
+_CODESTREAM_START = b"\xff\x4f\xff\x51"  # SOC then SIZ
+_COMMENT, _START_OF_TILE = 0xFF64, 0xFF90
+
+
+def jpeg2000_without_metadata(data: bytes) -> bytes:
+    """A JPEG 2000 image (a JP2 file or a bare codestream) without metadata boxes and comments. Raises
+    PdfRefusedError when its structure cannot be followed."""
+    if data.startswith(_CODESTREAM_START):
+        return _codestream_without_comments(data)
+    if not data.startswith(_JP2_SIGNATURE):
+        raise PdfRefusedError(UNCHECKED_IMAGE)
+    kept, position = [], 0
+    while position < len(data):
+        if position + 8 > len(data):
+            raise PdfRefusedError(BROKEN)
+        length, kind, header = int.from_bytes(data[position:position + 4], "big"), data[position + 4:position + 8], 8
+        if length == 1:  # the length follows in 8 bytes
+            length, header = int.from_bytes(data[position + 8:position + 16], "big"), 16
+        elif length == 0:  # the last box, to the end
+            length = len(data) - position
+        if length < header or position + length > len(data):
+            raise PdfRefusedError(BROKEN)
+        box = data[position:position + length]
+        if kind == b"jp2c":
+            codestream = _codestream_without_comments(box[header:])
+            box = (len(codestream) + 8).to_bytes(4, "big") + b"jp2c" + codestream
+        if kind in _JP2_KEPT_BOXES:
+            kept.append(box)
+        position += length
+    return b"".join(kept)
+
+
+def _codestream_without_comments(codestream: bytes) -> bytes:
+    """The codestream without the comment segments (COM) of its main header, where encoders write their name and
+    settings; tile headers (after the first SOT) are kept as they are."""
+    if not codestream.startswith(_CODESTREAM_START):
+        raise PdfRefusedError(BROKEN)
+    kept, position = [codestream[:2]], 2
+    while position + 4 <= len(codestream):
+        marker = int.from_bytes(codestream[position:position + 2], "big")
+        if marker == _START_OF_TILE:
+            kept.append(codestream[position:])
+            return b"".join(kept)
+        length = int.from_bytes(codestream[position + 2:position + 4], "big")
+        if marker >> 8 != 0xFF or length < 2 or position + 2 + length > len(codestream):
+            raise PdfRefusedError(BROKEN)
+        if marker != _COMMENT:
+            kept.append(codestream[position:position + 2 + length])
+        position += 2 + length
+    raise PdfRefusedError(BROKEN)
+
+
+_CLEANERS = {Name.DCTDecode: without_metadata_segments, Name.JPXDecode: jpeg2000_without_metadata}

@@ -328,6 +328,49 @@ def test_a_photo_in_a_pdf_loses_its_exif_however_it_is_written(app, client, make
             assert pikepdf.PdfImage(page.Resources.XObject.Im1).as_pil_image().getpixel((20, 15))[0] > 150
 
 
+def jpeg2000_with_metadata() -> bytes:
+    """A scanner's JPEG 2000 page: its encoder comment names the device, an XML box holds XMP with a position."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, "JPEG2000", comment=b"TellTaleScanner SN 4411")
+    image = out.getvalue()
+    xmp = b"<x:xmpmeta><exif:GPSLatitude>8,29.1N TellTaleGPS</exif:GPSLatitude></x:xmpmeta>"
+    box = (len(xmp) + 8).to_bytes(4, "big") + b"xml " + xmp
+    at = image.index(b"jp2c") - 4
+    return image[:at] + box + image[at:]
+
+
+@pytest.mark.parametrize("filters", [[Name.JPXDecode], [Name.FlateDecode, Name.JPXDecode]])
+def test_a_jpeg2000_scan_in_a_pdf_loses_its_metadata_and_keeps_its_picture(app, client, make_user, filters):
+    scan = jpeg2000_with_metadata()
+    pdf = one_page_pdf("Statement of the witness")
+    page = pdf.pages[0]
+    raw = zlib.compress(scan) if len(filters) > 1 else scan
+    page.Resources.XObject = Dictionary(Im1=pdf.make_stream(raw, Type=Name.XObject, Subtype=Name.Image, Width=40,
+                                                            Height=30, Filter=Array(filters)))
+    page.Contents = pdf.make_stream(page.Contents.read_bytes() + b" q 40 0 0 30 72 600 cm /Im1 Do Q")
+    sent = pdf_bytes(pdf)
+    assert b"TellTaleGPS" in streams_undone(sent) and b"TellTaleScanner" in streams_undone(sent)
+    assert report_with(client, [(sent, "scan.pdf")]).status_code == 303
+    [(_, _, data)] = download(app, make_user, db.session.scalar(select(Case.id)))
+    assert b"TellTale" not in streams_undone(data)
+    with pikepdf.open(io.BytesIO(data)) as cleaned:
+        image = cleaned.pages[0].Resources.XObject.Im1
+        assert image.Filter == Name.JPXDecode
+        picture = Image.open(io.BytesIO(image.read_raw_bytes()))
+        assert picture.size == (40, 30) and picture.getpixel((20, 15))[0] > 150
+
+
+def test_a_jpeg2000_image_that_cannot_be_followed_is_refused(app, client):
+    pdf = one_page_pdf("Statement of the witness")
+    scan = jpeg2000_with_metadata()
+    pdf.pages[0].Resources.XObject = Dictionary(Im1=pdf.make_stream(scan[:60] + b"\xff" * 10, Type=Name.XObject,
+                                                                    Subtype=Name.Image, Width=40, Height=30,
+                                                                    Filter=Name.JPXDecode))
+    response = report_with(client, [(pdf_bytes(pdf), "scan.pdf")])
+    assert response.status_code == 400
+    assert db.session.scalar(select(Case.id)) is None
+
+
 def test_an_inline_photo_behind_other_filters_is_refused(app, client):
     pdf = one_page_pdf("Statement of the witness")
     photo = jpeg_with_gps(xmp=None).hex().encode()
