@@ -155,9 +155,10 @@ def _subject(attachment: Attachment | None) -> ColumnElement[bool]:
     return DisclosureRequest.attachment_id == attachment.id
 
 
-def load_request(request_id: int) -> DisclosureRequest:
+def load_request(request_id: int, custodian: User) -> DisclosureRequest:
+    """The request, if it is of a case the custodian may open; otherwise 404, whether it exists or not."""
     request = db.session.get(DisclosureRequest, request_id)
-    if request is None:
+    if request is None or not can_open(custodian, request.case_id):
         raise NotFoundError(gettext("There is no such disclosure request."))
     return request
 

@@ -1,7 +1,7 @@
 """Who may ask to see a complainant's identity, and who decides.
 
-Asking: staff who work on cases (not auditors) and can open this one. Deciding: identity custodians, never
-on their own request (four eyes). Seeing: the one who asked, while their approved grant runs and while they
+Asking: staff who work on cases (not auditors) and can open this one. Deciding: identity custodians who can open
+the case (not another body's, nor one they recused from), never on their own request (four eyes). Seeing: the one who asked, while their approved grant runs and while they
 can still open the case (a case sent to another body takes the grant with it).
 """
 from __future__ import annotations
@@ -35,3 +35,5 @@ def require_decision(user: User, request: DisclosureRequest) -> None:
         raise PermissionDeniedError(gettext("Only an identity custodian can decide disclosure requests."))
     if request.requester_id == user.id:
         raise PermissionDeniedError(gettext("Another custodian must decide your own request (four eyes)."))
+    if not can_open(user, request.case_id):
+        raise PermissionDeniedError(gettext("Only a custodian who may open the case can decide its requests."))

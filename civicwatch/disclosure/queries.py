@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from civicwatch.accounts.models import User
 from civicwatch.cases.models import Attachment, Case
+from civicwatch.cases.permissions import visible_cases
 from civicwatch.disclosure.models import DisclosureRequest, DisclosureStatus
 from civicwatch.extensions import db
 
@@ -22,13 +23,15 @@ def requests_of(case: Case, user: User, attachment: Attachment | None = None) ->
     ).order_by(DisclosureRequest.id.desc())))
 
 
-def custodian_queue() -> tuple[list[DisclosureRequest], list[DisclosureRequest]]:
-    """Pending requests, oldest first, and the latest decisions."""
+def custodian_queue(custodian: User) -> tuple[list[DisclosureRequest], list[DisclosureRequest]]:
+    """Pending requests, oldest first, and the latest decisions, of the cases the custodian may open (not another
+    body's, nor one they recused from)."""
     loading = (selectinload(DisclosureRequest.case), selectinload(DisclosureRequest.requester),
                selectinload(DisclosureRequest.decided_by), selectinload(DisclosureRequest.attachment))
+    theirs = DisclosureRequest.case_id.in_(visible_cases(custodian).with_only_columns(Case.id))
     pending = db.session.scalars(select(DisclosureRequest).options(*loading).where(
-        DisclosureRequest.status == DisclosureStatus.PENDING).order_by(DisclosureRequest.id))
+        theirs, DisclosureRequest.status == DisclosureStatus.PENDING).order_by(DisclosureRequest.id))
     decided = db.session.scalars(select(DisclosureRequest).options(*loading).where(
-        DisclosureRequest.status != DisclosureStatus.PENDING).order_by(DisclosureRequest.decided_at.desc())
+        theirs, DisclosureRequest.status != DisclosureStatus.PENDING).order_by(DisclosureRequest.decided_at.desc())
         .limit(RECENT_DECISIONS))
     return list(pending), list(decided)

@@ -96,7 +96,7 @@ def _load_attachment(case_id: int, attachment_id: int) -> Attachment:
 def queue() -> ResponseReturnValue:
     if not is_custodian(current_user):
         abort(403)
-    pending, decided = custodian_queue()
+    pending, decided = custodian_queue(current_user)
     return render_template("disclosure/queue.html", pending=pending, decided=decided, now=utcnow(),
                            approve_form=ApproveForm(), refuse_form=RefuseForm())
 
@@ -105,7 +105,7 @@ def queue() -> ResponseReturnValue:
 @staff_required
 def approve(request_id: int) -> ResponseReturnValue:
     form = ApproveForm()
-    operations.approve_disclosure(operations.load_request(request_id), current_user, form.hours.data,
+    operations.approve_disclosure(operations.load_request(request_id, current_user), current_user, form.hours.data,
                                   form.legal_bar.data, form.note.data)
     db.session.commit()
     flash(gettext("Request approved."))
@@ -115,7 +115,7 @@ def approve(request_id: int) -> ResponseReturnValue:
 @blueprint.post("/disclosures/<int:request_id>/refuse")
 @staff_required
 def refuse(request_id: int) -> ResponseReturnValue:
-    operations.refuse_disclosure(operations.load_request(request_id), current_user, RefuseForm().note.data)
+    operations.refuse_disclosure(operations.load_request(request_id, current_user), current_user, RefuseForm().note.data)
     db.session.commit()
     flash(gettext("Request refused."))
     return redirect(url_for("disclosure.queue"))
