@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, distinct, func, select
 from civicwatch.cases.models import Case
 from civicwatch.database import deployment_date, deployment_midnight
 from civicwatch.extensions import db
-from civicwatch.patterns.models import Allegation, LinkStatus, SubjectLink
+from civicwatch.patterns.models import Allegation, LinkStatus, Subject, SubjectLink
 from civicwatch.taxonomy.models import Theme
 
 EVIDENCE_MAX = 200
@@ -75,10 +75,16 @@ def subject_clusters(rule: Rule, today: dt.date) -> list[Cluster]:
         return []
     start = today - dt.timedelta(days=rule.window_days - 1)
     subject = func.coalesce(Allegation.subject_id, SubjectLink.subject_id).label("subject_id")
+    # A link counts only to a subject of the register of the body that holds the case: one proposed while the case
+    # was in triage (every register is read there) to another body's subject would tell that body of a case it
+    # cannot open, and the case's own body can neither see nor reject it.
+    own_register = select(Subject.id).where(Subject.body_id == Case.body_id)
     rows = (select(subject, Allegation.id.label("allegation_id"), Allegation.case_id)
             .select_from(Allegation)
+            .join(Case, Case.id == Allegation.case_id)
             .outerjoin(SubjectLink, and_(SubjectLink.case_id == Allegation.case_id, Allegation.subject_id.is_(None),
-                                         SubjectLink.status != LinkStatus.REJECTED))
+                                         SubjectLink.status != LinkStatus.REJECTED,
+                                         SubjectLink.subject_id.in_(own_register)))
             .where(Allegation.theme_id == theme_id, Allegation.incident_date >= start,
                    Allegation.incident_date <= today)).subquery()
     hot = (select(rows.c.subject_id).where(rows.c.subject_id.is_not(None)).group_by(rows.c.subject_id)
