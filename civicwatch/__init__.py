@@ -15,7 +15,7 @@ from civicwatch.accounts.sessions import configure_login
 from civicwatch.cases import views as cases_views
 from civicwatch.commands import register_cli
 from civicwatch.compression import register_compression
-from civicwatch.database import close_quietly
+from civicwatch.database import ID_MAX, close_quietly
 from civicwatch.demo.operations import DEMO_CONTACTS
 from civicwatch.disclosure import views as disclosure_views
 from civicwatch.errors import register_error_handlers
@@ -65,10 +65,10 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 
 
 class DatabaseId(IntegerConverter):
-    """`<int:...>` in every route: at most the largest 64-bit integer, the bound of an id column."""
+    """`<int:...>` in every route: at most the bound of an id column (INTEGER, 32 bits on PostgreSQL)."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
 
 

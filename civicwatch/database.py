@@ -20,6 +20,9 @@ from sqlalchemy.types import TypeDecorator
 
 from civicwatch.sqlite_writes import BUSY_TIMEOUT_SECONDS
 
+# The largest id: id columns are INTEGER, 32 bits on PostgreSQL (SQLite's are wider).
+ID_MAX = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

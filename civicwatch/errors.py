@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import DetachedInstanceError, StaleDataError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -106,6 +106,17 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(
             400, "Something is not right",
             "What you sent contains an invisible control character (NUL). Remove it and try again.",
+        )
+
+    @app.errorhandler(DataError)
+    def handle_value_out_of_range(error: DataError) -> tuple[Response | str, int]:
+        # A value the database cannot hold or compare, such as a number beyond its column's range in a form
+        # field (PostgreSQL; SQLite's integers are wider): the request was wrong, nothing was stored.
+        rollback_quietly(db.session)
+        log.warning("value refused by the database on %s %s", request.method, request.path)
+        return render_error(
+            400, "Something is not right",
+            "A value you sent is out of range (a number too large, for example). Go back, correct it and try again.",
         )
 
     for database_error in DATABASE_UNAVAILABLE:

@@ -15,6 +15,7 @@ from civicwatch.accounts.permissions import roles_required
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case
 from civicwatch.cases.permissions import load_case, visible_cases
+from civicwatch.database import ID_MAX
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
 from civicwatch.oversight.forms import AuditFilterForm
@@ -38,7 +39,7 @@ def _audit_object(object_type: str) -> str:
 def _cursor(name: str) -> int | None:
     value = request.args.get(name, type=int)
     # Out of any database's integer range: no such entry.
-    return value if value is not None and 0 < value < 2**63 else None
+    return value if value is not None and 0 < value <= ID_MAX else None
 
 
 def _number(value: str | None) -> int | None:
