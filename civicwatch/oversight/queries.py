@@ -152,7 +152,8 @@ def audit_page(reader: User, filters: AuditFilters, case_id: int | None = None, 
         user_id=user_id if user_id is not None else filters.user_id, limit=PAGE_SIZE + 1,
         before_seq=before, after_seq=after if before is None else None, action_prefix=filters.action,
         since=_day_start(filters.since) if filters.since else None,
-        until=_day_start(filters.until + dt.timedelta(days=1)) if filters.until else None,
+        until=_day_start(filters.until + dt.timedelta(days=1)) if filters.until and filters.until < dt.date.max
+        else None,  # the calendar's last day: no end
         cases_only=filters.body_id is not None)
     more = len(rows) > PAGE_SIZE
     if after is not None and before is None:

@@ -64,12 +64,21 @@ def parse_register(text: str, services: set[str], districts: set[str]) -> Parsed
     """Every line checked; `rows` holds the good ones, `errors` one message per bad one."""
     parsed = ParsedRegister()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        _read_rows(reader, parsed, services, districts)
+    except csv.Error:  # a value longer than the csv module reads (128 KiB), or a quote it cannot follow
+        parsed.errors.append(_on_line(reader.line_num or 1, gettext(
+            "this line cannot be read as CSV (a value too long, or a quote not closed); nothing after it was read")))
+    return parsed
+
+
+def _read_rows(reader: csv.DictReader, parsed: ParsedRegister, services: set[str], districts: set[str]) -> None:
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         parsed.errors.append(_on_line(1, gettext("the header must name the columns %(columns)s (missing: %(missing)s)",
                                                  columns=", ".join(COLUMNS), missing=", ".join(missing))))
-        return parsed
+        return
     reader.fieldnames = header
     for record in reader:
         line = reader.line_num
@@ -85,4 +94,3 @@ def parse_register(text: str, services: set[str], districts: set[str]) -> Parsed
             parsed.errors.append(_on_line(line, result))
         else:
             parsed.rows.append(result)
-    return parsed
