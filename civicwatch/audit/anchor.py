@@ -135,8 +135,16 @@ def _anchor_after_commit(session: Session) -> None:
         return
     if not session.info.pop(_PENDING_KEY, False) or not has_app_context() or anchor_path() is None:
         return
-    if _anchor_due():
+    if not _anchor_due():
+        return
+    try:
         anchor_tip(session.get_bind().engine)
+    except OSError as error:
+        # The transaction is committed (a citizen's report, a staff action): its answer must not become a 500.
+        # The next commit tries again; until then the chain in the database is checked against the older anchor.
+        current_app.extensions.pop(_LAST_ANCHORED_KEY, None)
+        log.error("The audit anchor could not be written to %s (%s): check that its folder exists, can be "
+                  "written and has space.", anchor_path(), error.strerror or type(error).__name__)
 
 
 def anchor_tip(engine: Engine) -> None:
