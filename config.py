@@ -160,6 +160,10 @@ class Config:
     RATELIMIT_STORAGE_URI: str | None = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    # The shared storage (Redis) down or refusing writes: each process counts in its own memory until it is back,
+    # rather than refusing every report and sign-in with a 500 (or a stored report without its receipt).
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     REPORT_RATE_LIMIT = "5 per minute;30 per hour"
     TRACK_RATE_LIMIT = "10 per minute;60 per hour"
