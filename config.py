@@ -23,14 +23,40 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, minimum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or not value.strip():
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise RuntimeError(f"{name} must be at least {minimum}, not {value!r}")
+    return number
+
+
+def _env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number (such as 2 or 0.5), not {value!r}") from None
+    if not minimum <= number < float("inf"):
+        raise RuntimeError(f"{name} must be a number of at least {minimum:g}, not {value!r}")
+    return number
+
+
+def _env_weekdays(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    values = _env_list(name)
+    if not values:
+        return default
+    if not all(value.isascii() and value.isdigit() and int(value) <= 6 for value in values) or len(set(values)) >= 7:
+        raise RuntimeError(f"{name} must list weekday numbers from 0 (Monday) to 6 (Sunday), not all seven, such as "
+                           f"5,6 for Saturday and Sunday; not {os.environ.get(name)!r}")
+    return tuple(sorted({int(value) for value in values}))
 
 
 def _whatsapp_templates(languages: tuple[str, ...]) -> dict[str, str]:
@@ -87,7 +113,7 @@ class Config:
     # Outbox delivery: failures are retried after 30 s, 60 s, 120 s ... (at most an hour apart) until the
     # message is this old, then marked failed for an admin. A claim older than the timeout belongs to a
     # worker that died and is taken over; it must be well above the Twilio request timeout.
-    OUTBOX_MAX_AGE_HOURS = float(os.environ.get("CIVICWATCH_OUTBOX_MAX_AGE_HOURS", "48"))
+    OUTBOX_MAX_AGE_HOURS = _env_float("CIVICWATCH_OUTBOX_MAX_AGE_HOURS", 48.0)
     OUTBOX_RETRY_BASE_SECONDS = 30
     OUTBOX_RETRY_MAX_SECONDS = 3600
     OUTBOX_CLAIM_TIMEOUT_SECONDS = 300
@@ -112,7 +138,7 @@ class Config:
     # Retention (civicwatch/retention): every `deliver` worker erases the cases the schedules make due this often,
     # when enabled; otherwise run `civicwatch retention apply` from cron. The schedules are in the database.
     RETENTION_APPLY_IN_WORKER = _env_bool("CIVICWATCH_RETENTION_APPLY_IN_WORKER", False)
-    RETENTION_WORKER_HOURS = float(os.environ.get("CIVICWATCH_RETENTION_WORKER_HOURS", "24"))
+    RETENTION_WORKER_HOURS = _env_float("CIVICWATCH_RETENTION_WORKER_HOURS", 24.0)
     PATTERN_RULES: tuple[dict[str, object], ...] = (
         {"code": "force_by_subject", "kind": "subject", "theme": "abuse_of_force", "min_count": 3,
          "window_days": 90},
@@ -127,7 +153,7 @@ class Config:
     # keep on the deadlines page (or load with `civicwatch holidays import`). The law's limits cap each body's
     # working days, in calendar time from receipt (0 lifts a limit); the answer's deadline can be extended
     # once, with a reason the complainant reads.
-    WEEKEND_DAYS: tuple[int, ...] = tuple(int(day) for day in (_env_list("CIVICWATCH_WEEKEND_DAYS") or ["5", "6"]))
+    WEEKEND_DAYS: tuple[int, ...] = _env_weekdays("CIVICWATCH_WEEKEND_DAYS", (5, 6))
     STATUTORY_ACKNOWLEDGE_DAYS = _env_int("CIVICWATCH_STATUTORY_ACKNOWLEDGE_DAYS", 7)
     STATUTORY_RESPOND_MONTHS = _env_int("CIVICWATCH_STATUTORY_RESPOND_MONTHS", 3)
     # Every `deliver` worker looks this often for deadlines coming up (a reminder to the assigned staff and
@@ -141,7 +167,7 @@ class Config:
     # A copy of the newest audit entry kept outside the database, so deleting the newest entries shows.
     AUDIT_ANCHOR_FILE = os.environ.get("CIVICWATCH_AUDIT_ANCHOR_FILE", str(INSTANCE_DIR / "audit_anchor.json"))
     # Each process copies the tip there at most this often (0: after every commit with an audit entry).
-    AUDIT_ANCHOR_INTERVAL_SECONDS = float(os.environ.get("CIVICWATCH_AUDIT_ANCHOR_INTERVAL_SECONDS", "10"))
+    AUDIT_ANCHOR_INTERVAL_SECONDS = _env_float("CIVICWATCH_AUDIT_ANCHOR_INTERVAL_SECONDS", 10.0)
     MAX_CONTENT_LENGTH = 55 * 1024 * 1024  # five files of 10 MB plus the form
     # Form fields (Flask's defaults, named here because urlencoded bodies are held to them as a whole too, before
     # they are parsed: see civicwatch/request_limits.py).
@@ -154,8 +180,8 @@ class Config:
     SIGNED_WEBHOOK_MAX_FIELDS = 100
     # Files decoded or rewritten at once per process; each may take ~60 MB while it is (see
     # civicwatch/intake/images.py). An upload waits this long for its turn, then is asked to try again.
-    UPLOAD_CONCURRENCY = int(os.environ.get("CIVICWATCH_UPLOAD_CONCURRENCY", "1"))
-    UPLOAD_WAIT_SECONDS = float(os.environ.get("CIVICWATCH_UPLOAD_WAIT_SECONDS", "20"))
+    UPLOAD_CONCURRENCY = _env_int("CIVICWATCH_UPLOAD_CONCURRENCY", 1, minimum=1)
+    UPLOAD_WAIT_SECONDS = _env_float("CIVICWATCH_UPLOAD_WAIT_SECONDS", 20.0)
 
     RATELIMIT_STORAGE_URI: str | None = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -206,12 +232,12 @@ class Config:
     # The SMS simulator, where allowed: never in production, never with a Twilio credential, and only for a
     # signed-in admin or someone at the machine itself (see sms/views.py).
     SMS_SIMULATOR = False
-    SMALL_COUNT_THRESHOLD = int(os.environ.get("CIVICWATCH_SMALL_COUNT_THRESHOLD", "5"))
+    SMALL_COUNT_THRESHOLD = _env_int("CIVICWATCH_SMALL_COUNT_THRESHOLD", 5, minimum=1)
     # The public statistics read a rollup of the cases, refreshed when it is this old: by the `deliver` worker
     # (or cron: `civicwatch statistics refresh`), so that no public request waits for it (at a million cases a
     # refresh takes most of a second). True: the page view that finds it old refreshes it first, for a
     # machine without a worker and for tests.
-    STATISTICS_REFRESH_SECONDS = int(os.environ.get("CIVICWATCH_STATISTICS_REFRESH_SECONDS", "60"))
+    STATISTICS_REFRESH_SECONDS = _env_int("CIVICWATCH_STATISTICS_REFRESH_SECONDS", 60, minimum=1)
     STATISTICS_REFRESH_ON_PAGE_VIEW = _env_bool("CIVICWATCH_STATISTICS_REFRESH_ON_PAGE_VIEW", False)
     # The month the public statistics begin ('YYYY-MM', e.g. the month the service opened): "all time" and the
     # period menu start there. Unset: January of the year of the first case. Never the first month with a case,
@@ -238,7 +264,7 @@ class Config:
     REQUIRED_SECRETS: tuple[str, ...] = ()
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
     # Rate limits and lockouts count the real client only when this matches the deployment.
-    TRUSTED_PROXIES = int(os.environ.get("CIVICWATCH_TRUSTED_PROXIES", "0"))
+    TRUSTED_PROXIES = _env_int("CIVICWATCH_TRUSTED_PROXIES", 0, minimum=0)
     # Host names requests may carry (others get 400); production defaults to PUBLIC_BASE_URL's host.
     TRUSTED_HOSTS = _env_list("CIVICWATCH_TRUSTED_HOSTS")
 

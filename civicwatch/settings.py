@@ -3,7 +3,7 @@ which environment variable to set. The README's "Configuration" section lists ev
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,11 +52,22 @@ def check_settings(config: dict[str, Any]) -> None:
     _check_timezone(config.get("TIMEZONE", "UTC"))
     _check_emergency_advice(config.get("EMERGENCY_ADVICE_SMS"))
     _check_statistics_since(config.get("STATISTICS_SINCE"))
+    check_weekend(config.get("WEEKEND_DAYS", ()))
     if is_production(config):
         _check_public_base_url(config.get("PUBLIC_BASE_URL"))
         _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
         if config.get("TRUSTED_HOSTS") is None:
             config["TRUSTED_HOSTS"] = [urlsplit(config["PUBLIC_BASE_URL"]).hostname]
+
+
+def check_weekend(days: Iterable[object]) -> frozenset[int]:
+    """The weekend's weekday numbers, checked: a weekend of all seven days (or a day 7) would leave no working day
+    to count a deadline in, and every case stored would fail."""
+    weekend = frozenset(day for day in days if isinstance(day, int) and not isinstance(day, bool))
+    if weekend != frozenset(days) or not weekend <= set(range(7)) or len(weekend) >= 7:
+        raise SettingsError("CIVICWATCH_WEEKEND_DAYS must list weekday numbers from 0 (Monday) to 6 (Sunday), not "
+                            "all seven, such as 5,6 for Saturday and Sunday")
+    return weekend
 
 
 # The urgent SMS reply's own words and a reference take up to 60 of its 160 characters.

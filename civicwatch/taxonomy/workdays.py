@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from civicwatch.extensions import db
+from civicwatch.settings import check_weekend
 from civicwatch.taxonomy.cache import cached
 from civicwatch.taxonomy.models import Holiday
 
@@ -65,13 +65,6 @@ class WorkingCalendar:
 def weekend_days() -> frozenset[int]:
     days = current_app.config.get("WEEKEND_DAYS", DEFAULT_WEEKEND) if has_app_context() else DEFAULT_WEEKEND
     return check_weekend(days)
-
-
-def check_weekend(days: Iterable[int]) -> frozenset[int]:
-    weekend = frozenset(int(day) for day in days)
-    if not weekend <= set(range(7)) or len(weekend) >= 7:
-        raise ValueError("WEEKEND_DAYS are weekday numbers 0 (Monday) to 6 (Sunday), and not all seven.")
-    return weekend
 
 
 def _all_holidays() -> frozenset[dt.date]:
