@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, false, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from civicwatch.cases.models import Case
@@ -16,20 +16,35 @@ from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.patterns.alerts import AlertReport, raise_alerts
 from civicwatch.patterns.detection import find_clusters, rules_from_config
-from civicwatch.patterns.models import PendingRelationProposal
+from civicwatch.patterns.models import PatternAlert, PendingRelationProposal
 from civicwatch.patterns.operations import propose_related_cases
 
 log = logging.getLogger(__name__)
 
 
+# Detection runs one at a time across processes (PostgreSQL's advisory lock of this number).
+_DETECTION_LOCK_ID = 727_013
+
+
 def detect_patterns() -> AlertReport:
     """Raise the alerts the data calls for now and commit them. Database errors are raised (try again later)."""
     rules = rules_from_config(current_app.config.get("PATTERN_RULES", ()))
+    _one_detection_at_a_time()
     report = raise_alerts(find_clusters(rules, utcnow()))
     db.session.commit()
     if report.raised or report.updated:
         log.info("pattern alerts: %s raised, %s updated", report.raised, report.updated)
     return report
+
+
+def _one_detection_at_a_time() -> None:
+    """Workers started together (a deploy) all detect at once: each would read that no alert exists yet and raise
+    its own. The second now waits for the first to commit and then reads its alert. PostgreSQL: an advisory lock
+    held until the commit; SQLite: its one write lock, taken before anything is read (a write that matches no row)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _DETECTION_LOCK_ID})
+    else:
+        db.session.execute(update(PatternAlert).where(false()).values(count=PatternAlert.count))
 
 
 # Queued cases proposed per transaction: one claim, one audit chain link and one commit for all of them.
