@@ -60,6 +60,14 @@ def checked_by(check: Callable[[Any], Any]) -> Callable[[FlaskForm, Field], None
     return validator
 
 
+# The file inputs' attributes: what they accept, and the words the page's script says before an upload that would
+# be refused (in the page's language; {max}, {chosen} and {name} are filled in by the script).
+FILE_INPUT = {
+    "accept": "image/jpeg,image/png,application/pdf",
+    "data-too-many": _l("Choose at most {max} files. You chose {chosen}."),
+    "data-too-large": _l("“{name}” is larger than 10 MB. Send a smaller photo or a shorter document."),
+}
+
 class PlainDateField(DateField):
     """A date typed or picked; a wrong date gets a message that says what to write."""
 
@@ -163,7 +171,7 @@ class ReportForm(FlaskForm):
         _l("Photos or documents"),
         description=_l("Up to %(count)s files: photos (JPEG or PNG) or PDF, each under 10 MB. "
                        "We remove hidden data such as the place a photo was taken.", count=MAX_FILES),
-        render_kw={"accept": "image/jpeg,image/png,application/pdf"},
+        render_kw=FILE_INPUT,
     )
     keep_originals = BooleanField(
         _l("Keep the original file as evidence"),
@@ -294,7 +302,16 @@ class TrackForm(FlaskForm):
         render_kw={"inputmode": "numeric", "autocomplete": "off", "autocapitalize": "off",
                    "spellcheck": "false", "maxlength": 40},
     )
+    # A message written on the follow-up page after the case had closed for safety: carried back through this
+    # form (never stored, nor put in the session's cookie) and shown again once the code is entered.
+    unsent = TextAreaField(_l("What you wrote (not sent yet)"),
+                           description=_l("It will be in the message box once you have entered your code. Photos "
+                                          "or documents must be chosen again."),
+                           render_kw={"rows": 4, "maxlength": validation.MESSAGE_MAX})
     submit = SubmitField(_l("Follow up"))
+
+    def validate_unsent(self, field: Field) -> None:
+        field.data = (field.data or "")[:validation.MESSAGE_MAX]
 
     def validate_code(self, field: Field) -> None:
         value = (field.data or "").strip()
@@ -316,7 +333,7 @@ class ReplyForm(FlaskForm):
     attachments = MultipleFileField(
         _l("Photos or documents"),
         description=_l("Optional. Up to %(count)s files: JPEG, PNG or PDF, each under 10 MB.", count=MAX_FILES),
-        render_kw={"accept": "image/jpeg,image/png,application/pdf"},
+        render_kw=FILE_INPUT,
     )
     submit = SubmitField(_l("Send"))
 

@@ -29,7 +29,7 @@ from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, recei
 from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.retaliation import answer_check_in
-from civicwatch.intake.validation import SubmissionError
+from civicwatch.intake.validation import MESSAGE_MAX, SubmissionError
 from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
@@ -203,8 +203,19 @@ def track() -> ResponseReturnValue:
             form.code.errors.append(WRONG_CODE)
             return render_template("intake/track.html", form=form), 400
         sessions.open_tracking(case)
+        if form.unsent.data and form.unsent.data.strip():
+            return _render_case(case, ReplyForm(formdata=None, text=form.unsent.data))
         return redirect(url_for("intake.track_case"), code=303)
     return render_template("intake/track.html", form=form), (400 if form.errors else 200)
+
+
+def _track_again_with(unsent: str) -> ResponseReturnValue:
+    """The case closed for safety while the citizen wrote: the code is asked for again and what they wrote comes
+    back with the page, to be in the message box once the case is open again."""
+    form = TrackForm(formdata=None, unsent=unsent[:MESSAGE_MAX])
+    kept = _("Enter your receipt code again; what you wrote was not sent yet and is kept below.")
+    flash(f"{CLOSED_FOR_SAFETY} {kept}", "info")
+    return render_template("intake/track.html", form=form)
 
 
 def _too_many_attempts(form: TrackForm, wait: dt.timedelta) -> ResponseReturnValue:
@@ -250,8 +261,7 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
 def reply() -> ResponseReturnValue:
     case = sessions.tracked_case()
     if case is None:
-        flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; what you wrote was not sent.')}", "info")
-        return redirect(url_for("intake.track"), code=303)
+        return _track_again_with(request.form.get("text", ""))
     if case.erased:  # the page says so and offers no form
         return _render_case(case, status=409)
     form = ReplyForm()

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from markupsafe import escape as html_escape
 from sqlalchemy import select
 
 from civicwatch.cases.models import Attachment, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, csrf_token_from
 from tests.factories import jpeg_with_gps, post_multipart
 from tests.intake.conftest import PDF_BYTES, WHAT_HAPPENED, case_page_token, open_case, report_and_read_receipt
 
@@ -139,8 +140,37 @@ def test_case_closes_after_inactivity(clock, client, reported):
     assert response.status_code == 302 and response.headers["Location"] == "/track"
     assert "your case closed after a few minutes" in client.get("/track").get_data(as_text=True)
     reply = client.post("/track/case/reply", data={"csrf_token": csrf_token(client, "/track"), "text": "late"})
-    assert reply.status_code == 303 and reply.headers["Location"] == "/track"
+    assert reply.status_code == 200 and "Enter your receipt code again" in reply.get_data(as_text=True)
     assert db.session.scalar(select(CaseMessage.id)) is None
+
+
+def test_a_reply_written_while_the_case_closed_for_safety_is_kept_to_send(clock, client, reported):
+    """Writing a long message on a phone takes time: the case closes after 15 idle minutes, and what the citizen
+    wrote must come back with the code's page, then be in the message box once the case is open again."""
+    open_case(client, reported.code)
+    token = case_page_token(client)
+    clock.advance(minutes=20)
+    written = "The officer's name is Sergeant Kamara, badge 4471. He came back to our house <today>."
+    page = client.post("/track/case/reply", data={"csrf_token": token, "text": written}).get_data(as_text=True)
+    assert "your case closed after a few minutes" in page and "was not sent yet and is kept below" in page
+    assert html_escape(written) in page and written not in page  # shown back, escaped
+    assert db.session.scalar(select(CaseMessage.id)) is None
+    opened = client.post("/track", data={"csrf_token": csrf_token_from(page), "code": reported.code,
+                                         "unsent": written})
+    assert opened.status_code == 200
+    html = opened.get_data(as_text=True)
+    assert 'name="text"' in html and html_escape(written) in html  # in the message box, not sent
+    assert db.session.scalar(select(CaseMessage.id)) is None
+    sent = client.post("/track/case/reply", data={"csrf_token": csrf_token_from(html), "text": written})
+    assert sent.status_code == 303
+    assert db.session.scalars(select(CaseMessage.body)).one() == written
+
+
+def test_a_wrong_code_keeps_the_unsent_message(client, reported):
+    token = csrf_token(client, "/track")
+    response = client.post("/track", data={"csrf_token": token, "code": "1111 2222 3333 4444",
+                                           "unsent": "Please call me after six."})
+    assert response.status_code == 400 and "Please call me after six." in response.get_data(as_text=True)
 
 
 def test_activity_keeps_the_case_open(clock, client, reported):
