@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -18,9 +20,18 @@ log = logging.getLogger(__name__)
 # The database is down, unreachable, restarting or too busy: the request may succeed if sent again shortly.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 RETRY_AFTER_SECONDS = 30
-UNAVAILABLE_TITLE = "The service is briefly unavailable"
-UNAVAILABLE_MESSAGE = ("We could not reach our database just now, so nothing was saved. Please try again in a "
-                       "minute.")
+UNAVAILABLE_TITLE = _l("The service is briefly unavailable")
+UNAVAILABLE_MESSAGE = _l("We could not reach our database just now, so nothing was saved. Please try "
+                                   "again in a minute.")
+NOT_RIGHT = _l("Something is not right")
+# Werkzeug's own words for the errors a citizen meets, in plain language and the page's language.
+HTTP_WORDS = {
+    400: (NOT_RIGHT, _l("What was sent could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have access to this page.")),
+    404: (_l("Page not found"),
+          _l("There is no page at this address. Check the address, or start again from the home page.")),
+    405: (NOT_RIGHT, _l("This page cannot be used that way. Go back and try again.")),
+}
 
 
 class DomainError(Exception):
@@ -72,7 +83,7 @@ def database_unavailable(error: Exception) -> Response:
     """503 with Retry-After, on a page made without the database."""
     rollback_quietly(db.session)
     log.error("database unavailable on %s %s (%s)", request.method, request.path, type(error).__name__)
-    body, status = render_error(503, UNAVAILABLE_TITLE, UNAVAILABLE_MESSAGE)
+    body, status = render_error(503, str(UNAVAILABLE_TITLE), str(UNAVAILABLE_MESSAGE))
     response = Response(body) if isinstance(body, str) else body
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -80,32 +91,33 @@ def database_unavailable(error: Exception) -> Response:
 
 
 def rate_limited(error: HTTPException) -> tuple[Response | str, int]:
-    return render_error(429, "Too many attempts", "Please wait a few minutes before trying again.")
+    return render_error(429, gettext("Too many attempts"), gettext("Please wait a few minutes before trying again."))
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> tuple[Response | str, int]:
         db.session.rollback()
-        titles = {400: "Something is not right", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
-        return render_error(error.status, titles.get(error.status, "Error"), error.message)
+        titles = {400: NOT_RIGHT, 403: _l("Not allowed"), 404: _l("Not found"),
+                  409: _l("Conflict")}
+        return render_error(error.status, str(titles.get(error.status, _l("Error"))), error.message)
 
     @app.errorhandler(StaleDataError)
     def handle_stale(error: StaleDataError) -> tuple[Response | str, int]:
         db.session.rollback()
         return render_error(
             409,
-            "Someone else changed this case",
-            "Another staff member saved this case after you opened it. Reload the page to see "
-            "their change, then make yours again.",
+            gettext("Someone else changed this case"),
+            gettext("Another staff member saved this case after you opened it. Reload the page to see "
+                    "their change, then make yours again."),
         )
 
     @app.errorhandler(NulCharacterError)
     def handle_nul(error: NulCharacterError) -> tuple[Response | str, int]:
         db.session.rollback()
         return render_error(
-            400, "Something is not right",
-            "What you sent contains an invisible control character (NUL). Remove it and try again.",
+            400, str(NOT_RIGHT),
+            gettext("What you sent contains an invisible control character (NUL). Remove it and try again."),
         )
 
     @app.errorhandler(DataError)
@@ -115,8 +127,9 @@ def register_error_handlers(app: Flask) -> None:
         rollback_quietly(db.session)
         log.warning("value refused by the database on %s %s", request.method, request.path)
         return render_error(
-            400, "Something is not right",
-            "A value you sent is out of range (a number too large, for example). Go back, correct it and try again.",
+            400, str(NOT_RIGHT),
+            gettext("A value you sent is out of range (a number too large, for example). Go back, correct it and "
+                    "try again."),
         )
 
     for database_error in DATABASE_UNAVAILABLE:
@@ -126,8 +139,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_csrf(error: CSRFError) -> tuple[Response | str, int]:
         return render_error(
             400,
-            "This form has expired",
-            "For your safety the form could not be accepted. Go back, reload the page and send it again.",
+            gettext("This form has expired"),
+            gettext("For your safety the form could not be accepted. Go back, reload the page and send it again."),
         )
 
     @app.errorhandler(413)
@@ -135,9 +148,9 @@ def register_error_handlers(app: Flask) -> None:
         limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         return render_error(
             413,
-            "What you sent is too large",
-            f"Everything sent at once must be under {limit_mb} MB, and each file under 10 MB. "
-            "Go back and remove or shrink a file.",
+            gettext("What you sent is too large"),
+            gettext("Everything sent at once must be under %(limit)s MB, and each file under 10 MB. Go back and "
+                    "remove or shrink a file.", limit=limit_mb),
         )
 
     @app.errorhandler(429)
@@ -151,7 +164,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException) -> Response:
-        body, status = render_error(error.code or 500, error.name, error.description or "")
+        title, message = HTTP_WORDS.get(error.code or 500, (error.name, error.description or ""))
+        body, status = render_error(error.code or 500, str(title), str(message))
         response = app.make_response((body, status))
         # Keep what the exception says about itself, such as Allow on a 405.
         for name, value in error.get_headers():
@@ -165,6 +179,6 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(
             500,
-            "Something went wrong on our side",
-            "Nothing you sent was lost if you saw a confirmation. Please try again in a moment.",
+            gettext("Something went wrong on our side"),
+            gettext("Nothing you sent was lost if you saw a confirmation. Please try again in a moment."),
         )

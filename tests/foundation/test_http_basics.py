@@ -33,7 +33,7 @@ def test_healthz_reports_database_and_model(client):
 def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/nothing-here")
     assert response.status_code == 404
-    assert "Not Found" in response.get_data(as_text=True)
+    assert "Page not found" in response.get_data(as_text=True)
     as_json = client.get("/nothing-here", headers={"Accept": "application/json"})
     assert as_json.status_code == 404 and as_json.json["error"]["status"] == 404
 

@@ -26,7 +26,7 @@ TRANSLATED = ("fr", "kri")
 CITIZEN_TEMPLATES = ("templates/base.html", "templates/_forms.html", "templates/errors", "templates/intake",
                      "templates/public", "templates/transparency", "templates/publishing/answer.html",
                      "templates/publishing/published.html", "templates/publishing/feed.xml")
-CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/sms/replies.py", "civicwatch/messaging/whatsapp.py",
+CITIZEN_PYTHON = ("civicwatch/intake", "civicwatch/i18n.py", "civicwatch/errors.py", "civicwatch/sms/replies.py", "civicwatch/messaging/whatsapp.py",
                   "civicwatch/cases/notifications.py", "civicwatch/transparency/views.py",
                   "civicwatch/transparency/forms.py", "civicwatch/transparency/charts.py",
                   "civicwatch/transparency/report.py", "civicwatch/open_data.py")

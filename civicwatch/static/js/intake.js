@@ -4,14 +4,24 @@
   var MAX_FILES = 5;
   var MAX_BYTES = 10 * 1024 * 1024;
 
+  // The words come from the page, in its language (data-too-many, data-too-large); English if a page lacks them.
+  function words(input, name, fallback, values) {
+    var text = input.getAttribute(name) || fallback;
+    Object.keys(values).forEach(function (key) { text = text.split("{" + key + "}").join(values[key]); });
+    return text;
+  }
+
   function fileProblems(input) {
     var problems = [];
     if (input.files.length > MAX_FILES) {
-      problems.push("Choose at most " + MAX_FILES + " files. You chose " + input.files.length + ".");
+      problems.push(words(input, "data-too-many", "Choose at most {max} files. You chose {chosen}.",
+                          {max: MAX_FILES, chosen: input.files.length}));
     }
     Array.prototype.forEach.call(input.files, function (file) {
       if (file.size > MAX_BYTES) {
-        problems.push("“" + file.name + "” is larger than 10 MB. Send a smaller photo or a shorter document.");
+        problems.push(words(input, "data-too-large",
+                            "“{name}” is larger than 10 MB. Send a smaller photo or a shorter document.",
+                            {name: file.name}));
       }
     });
     return problems;
