@@ -18,12 +18,14 @@ def stand_in_for_the_neutral_site(page) -> None:
         status=200, content_type="text/html", body="<!doctype html><title>Search</title><p>Search</p>"))
 
 
-def send_report(page, live_server: str) -> None:
+def send_report(page, live_server: str, text: str = WHAT_HAPPENED) -> str:
+    """Send a report from the form; its receipt code."""
     page.goto(f"{live_server}/report")
-    page.get_by_label("What happened?").fill(WHAT_HAPPENED)
+    page.get_by_label("What happened?").fill(text)
     page.get_by_label("I have read the privacy notice").check()
     page.get_by_role("button", name="Send report").click()
     page.wait_for_url(f"{live_server}/report/received")
+    return page.locator("#receipt-code").inner_text().strip()
 
 
 def test_quick_exit_replaces_the_page_in_the_history(live_server, page):

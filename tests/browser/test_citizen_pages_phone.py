@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from civicwatch.demo.operations import build_demo
 from civicwatch.extensions import db
 from tests.browser.test_citizen_pages_browser import NEUTRAL, stand_in_for_the_neutral_site
+from tests.browser.test_citizen_pages_browser import send_report as send_a_report
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +25,6 @@ def phone(browser, request):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def send_report(page, live_server: str) -> str:
-    page.goto(f"{live_server}/report")
-    page.get_by_label("What happened?").fill(WHAT_HAPPENED)
-    page.get_by_label("I have read the privacy notice").check()
-    page.get_by_role("button", name="Send report").click()
-    page.wait_for_url(f"{live_server}/report/received")
-    return page.locator("#receipt-code").inner_text().strip()
 
 
 def typed_report(page) -> str:
@@ -61,7 +53,7 @@ def test_after_the_quick_exit_without_javascript_back_shows_nothing_typed(live_s
 def test_back_after_sending_a_report_shows_nothing_of_it(live_server, phone):
     """The draft is off by default "because anyone who uses this phone after you could read it", yet one press
     of Back after the receipt shows the whole report again in the form."""
-    send_report(phone, live_server)
+    send_a_report(phone, live_server, WHAT_HAPPENED)
     phone.go_back()
     phone.wait_for_load_state()
     assert WHAT_HAPPENED not in typed_report(phone)
@@ -70,7 +62,7 @@ def test_back_after_sending_a_report_shows_nothing_of_it(live_server, phone):
 # -- A reply typed on the follow-up page is lost when the case closes for safety --------------------------------
 
 def test_a_reply_typed_before_the_case_closed_for_safety_is_not_lost(live_server, phone, clock):
-    code = send_report(phone, live_server)
+    code = send_a_report(phone, live_server, WHAT_HAPPENED)
     phone.goto(f"{live_server}/track")
     phone.get_by_label("Receipt code").fill(code)
     phone.get_by_role("button", name="Follow up").click()
