@@ -24,10 +24,10 @@ UNAVAILABLE_TITLE = _l("The service is briefly unavailable")
 UNAVAILABLE_MESSAGE = _l("We could not reach our database just now, so nothing was saved. Please try "
                                    "again in a minute.")
 NOT_RIGHT = _l("Something is not right")
-# Werkzeug's own words for the errors a citizen meets, in plain language and the page's language.
+# Werkzeug's own words for the errors a citizen meets, in plain language and the page's language (a bare 403 is
+# worded by templates/errors/error.html, for staff and for the public).
 HTTP_WORDS = {
     400: (NOT_RIGHT, _l("What was sent could not be understood. Go back and try again.")),
-    403: (_l("Not allowed"), _l("You do not have access to this page.")),
     404: (_l("Page not found"),
           _l("There is no page at this address. Check the address, or start again from the home page.")),
     405: (NOT_RIGHT, _l("This page cannot be used that way. Go back and try again.")),
@@ -165,6 +165,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException) -> Response:
         title, message = HTTP_WORDS.get(error.code or 500, (error.name, error.description or ""))
+        if error.description and error.description != type(error).description:
+            message = error.description  # said by our own code (abort(403, ...)), not Werkzeug's default
         body, status = render_error(error.code or 500, str(title), str(message))
         response = app.make_response((body, status))
         # Keep what the exception says about itself, such as Allow on a 405.
