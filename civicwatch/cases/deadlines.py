@@ -82,14 +82,17 @@ def set_deadlines_for_new_body(case: Case, previous: Body | None, body: Body | N
     body's own rule (time the clock stood still for the complainant, an extension): sending a case on from the
     triage queue does not take those back."""
     calendar = working_calendar(start)
-    gained_to_acknowledge = _gained(case.acknowledge_due_at, acknowledge_deadline(case, previous, start, calendar))
-    gained_to_respond = _gained(case.respond_due_at, respond_deadline(case, previous, start, calendar))
-    case.acknowledge_due_at = acknowledge_deadline(case, body, start, calendar) + gained_to_acknowledge
-    case.respond_due_at = respond_deadline(case, body, start, calendar) + gained_to_respond
+    gained_to_acknowledge = _gained(calendar, case.acknowledge_due_at,
+                                    acknowledge_deadline(case, previous, start, calendar))
+    gained_to_respond = _gained(calendar, case.respond_due_at, respond_deadline(case, previous, start, calendar))
+    case.acknowledge_due_at = calendar.add_working_days(acknowledge_deadline(case, body, start, calendar),
+                                                        gained_to_acknowledge)
+    case.respond_due_at = calendar.add_working_days(respond_deadline(case, body, start, calendar), gained_to_respond)
 
 
-def _gained(due: dt.datetime | None, by_the_rule: dt.datetime) -> dt.timedelta:
-    return max(due - by_the_rule, dt.timedelta(0)) if due is not None else dt.timedelta(0)
+def _gained(calendar: WorkingCalendar, due: dt.datetime | None, by_the_rule: dt.datetime) -> int:
+    """The working days a deadline is later than its rule says."""
+    return calendar.working_days_between(by_the_rule, due) if due is not None and due > by_the_rule else 0
 
 
 def bring_deadlines_forward(case: Case, body: Body | None) -> None:
@@ -125,7 +128,9 @@ def pause_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
 
 
 def resume_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
-    """Run the clock again: deadlines not yet met move later by the time spent waiting.
+    """Run the clock again: deadlines not yet met move later by the working days spent waiting (each working
+    day that began while the clock stood still), and so still end at the end of a working day. A question
+    answered the same day moves nothing.
 
     The one place that restarts a stopped clock: a complainant's message and staff both use it. False if it
     was running.
@@ -133,11 +138,12 @@ def resume_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
     if case.waiting_since is None:
         return False
     now = now or utcnow()
-    paused = max(now - case.waiting_since, dt.timedelta(0))
-    if case.acknowledged_at is None and case.acknowledge_due_at is not None:
-        case.acknowledge_due_at = case.acknowledge_due_at + paused
-    if case.responded_at is None and case.respond_due_at is not None:
-        case.respond_due_at = case.respond_due_at + paused
+    calendar = working_calendar(case.waiting_since)
+    days = calendar.working_days_between(case.waiting_since, now)
+    if days > 0 and case.acknowledged_at is None and case.acknowledge_due_at is not None:
+        case.acknowledge_due_at = calendar.add_working_days(case.acknowledge_due_at, days)
+    if days > 0 and case.responded_at is None and case.respond_due_at is not None:
+        case.respond_due_at = calendar.add_working_days(case.respond_due_at, days)
     case.waiting_since = None
     return True
 

@@ -50,6 +50,13 @@ class WorkingCalendar:
             counted += self.is_working_day(day)
         raise ValueError("The calendar has no working days: check WEEKEND_DAYS.")
 
+    def working_days_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        """How many working days began after the day of `start`, up to the day of `end` included: the working
+        days a clock stopped at `start` and started again at `end` stood still (none within one day)."""
+        first, last = self.local_date(start), self.local_date(end)
+        span = min((last - first).days, MAX_SPAN_DAYS)
+        return sum(self.is_working_day(first + dt.timedelta(days=offset)) for offset in range(1, span + 1))
+
     def add_months(self, start: dt.datetime, months: int) -> dt.datetime:
         """The end of the same day `months` later (the month's last day when it is shorter): "within three
         months" as the law counts it, in calendar days."""

@@ -19,6 +19,7 @@ from civicwatch.database import set_clock
 from civicwatch.extensions import db
 from civicwatch.intake import operations, queries
 from civicwatch.intake.operations import Submission, SubmissionError
+from civicwatch.taxonomy.workdays import working_calendar
 
 TEXT = "Two police officers took my motorbike at the checkpoint and asked for money to return it."
 
@@ -142,7 +143,8 @@ def test_complainant_message_restarts_the_deadline_clock(app):
     finally:
         set_clock(None)
     assert case.waiting_since is None
-    assert case.respond_due_at == due + dt.timedelta(days=4)
+    # Saturday 10 to Wednesday 14 January: Monday, Tuesday and Wednesday stood still.
+    assert case.respond_due_at == working_calendar(due).add_working_days(due, 3)
     assert message.kind is MessageKind.FROM_COMPLAINANT
     assert [a.message_id for a in case.attachments] == [message.id]
     event = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "complainant_message"))
