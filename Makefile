@@ -5,6 +5,8 @@ PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
+# Where the demo's links point (texts, the receipt slip, open data): the port it is served on, unless set.
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Translations: `make translations` extracts the strings, updates every catalog and compiles them (the .mo files
@@ -37,7 +39,10 @@ serve:
 	@echo "  (e.g. police_oversight@example.org), password: $${DEMO_PASSWORD:-civicwatch-demo}"
 	@# No access log: client addresses of complainants are personal data. One malloc arena: otherwise each
 	@# thread keeps the memory its last upload freed, and uploads that took turns add up (README, Memory).
-	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" MALLOC_ARENA_MAX=1 $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 wsgi:app
+	@echo "The delivery worker (texts, deadline reminders, statistics, patterns) runs beside it; Ctrl-C stops both."
+	@# The worker in the background, stopped with the server however it ends.
+	$(BIN)/flask civicwatch deliver & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	MALLOC_ARENA_MAX=1 $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 wsgi:app
 
 run: demo-data serve
 

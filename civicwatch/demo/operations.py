@@ -25,6 +25,7 @@ from civicwatch.cases.references import (
 from civicwatch.database import utcnow
 from civicwatch.demo.publications import publish_demo_answers
 from civicwatch.extensions import db
+from civicwatch.patterns.operations import first_allegation
 from civicwatch.routing.models import RoutingRule
 from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
@@ -234,6 +235,8 @@ def build_demo(password: str, case_count: int, seed: int,
         status = CaseStatus.RECEIVED if body is None else _pick_status(case, body, created, now, rng)
         _advance(case, status, created, rng, now)
         count_new_case(case)
+        if theme is not None:
+            first_allegation(case)  # as routing gives every new case: the patterns and early-warning figures use them
         created_cases.append(case)
         summary.created_cases += 1
         progress(1)

@@ -23,13 +23,25 @@ FINDINGS = {
     Outcome.NO_JURISDICTION: "The matter is outside this body's mandate and was passed to the competent "
                              "authority.",
 }
-RESPONSES = [
-    "We have recommended disciplinary proceedings against the officer in charge and training for the unit. "
-    "The commander has agreed to report back within 60 days.",
-    "We asked the service to apologise to the complainant and to change how the post keeps its records.",
-    "We will check that the recommendations are carried out and publish what was done.",
-    "No further action will be taken on this complaint. The complainant may appeal this decision.",
-]
+# What the body did, by outcome: a demo answer must not contradict its own findings.
+RESPONSES = {
+    Outcome.SUBSTANTIATED: (
+        "We have recommended disciplinary proceedings against the officer in charge and training for the unit. "
+        "The commander has agreed to report back within 60 days.",
+        "We asked the service to apologise to the complainant and to change how the post keeps its records."),
+    Outcome.PARTLY_SUBSTANTIATED: (
+        "We asked the service to apologise to the complainant and to change how the post keeps its records.",
+        "We will check that the recommendations are carried out and publish what was done."),
+    Outcome.NOT_SUBSTANTIATED: (
+        "No further action will be taken on this complaint. The complainant may appeal this decision.",),
+    Outcome.UNFOUNDED: (
+        "No further action will be taken on this complaint. The complainant may appeal this decision.",),
+    Outcome.POLICY_FAILURE: (
+        "We have recommended that the service change the procedure and train every unit in the new one. We will "
+        "check that it is done and publish what was done.",),
+    Outcome.NO_JURISDICTION: (
+        "We passed the complaint to the competent authority and told the complainant how to follow it there.",),
+}
 
 
 def publish_demo_answers(cases: list[Case], rng: random.Random, share: float = 0.6) -> int:
@@ -45,7 +57,7 @@ def publish_demo_answers(cases: list[Case], rng: random.Random, share: float = 0
         if author is None or admin is None:
             continue
         case.findings = FINDINGS[case.outcome]
-        case.draft_public_response = rng.choice(RESPONSES)
+        case.draft_public_response = rng.choice(RESPONSES[case.outcome])
         publication = start_publication(case, author)
         submit_publication(publication, author)
         approve_publication(publication, admin, confirmed=True)

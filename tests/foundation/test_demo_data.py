@@ -7,7 +7,10 @@ from civicwatch.accounts.operations import authenticate
 from civicwatch.cases.deadlines import RUNNING_STATUSES, deadline_state
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.database import utcnow
+from civicwatch.demo.publications import RESPONSES
 from civicwatch.extensions import db
+from civicwatch.patterns.models import Allegation
+from civicwatch.publishing.models import Publication
 from civicwatch.taxonomy.models import Body
 
 
@@ -27,6 +30,15 @@ def test_demo_creates_staff_and_cases_in_every_status_and_is_idempotent(app):
     oldest = db.session.scalar(select(func.min(Case.created_at)))
     newest = db.session.scalar(select(func.max(Case.created_at)))
     assert (newest - oldest).days > 300
+    # Every case with a subject has its first allegation, as routing gives new cases: the patterns pages and the
+    # early-warning figures have something to show.
+    with_theme = db.session.scalar(select(func.count()).select_from(Case).where(Case.theme_id.is_not(None)))
+    assert db.session.scalar(select(func.count(func.distinct(Allegation.case_id)))) == with_theme > 250
+    # A published answer never contradicts its outcome (a "not substantiated" case recommending discipline).
+    published = list(db.session.scalars(select(Publication)))
+    assert len(published) > 20
+    for publication in published:
+        assert publication.response in RESPONSES[publication.case.outcome], publication.case.reference
     again = runner.invoke(args=["civicwatch", "demo", "--password", "another password", "--cases", "300"])
     assert again.exit_code == 0, again.output
     assert db.session.scalar(select(func.count()).select_from(Case)) == 300
