@@ -32,7 +32,10 @@ def issue_command(name: str) -> None:
 @api_key_group.command("list")
 def list_command() -> None:
     """Every key: id, first characters, status, last use."""
-    for key in db.session.scalars(select(ApiKey).order_by(ApiKey.id)):
+    keys = list(db.session.scalars(select(ApiKey).order_by(ApiKey.id)))
+    if not keys:
+        click.echo("No API keys. Issue one with `civicwatch api-key issue NAME`.")
+    for key in keys:
         status = "active" if key.active else f"revoked {key.revoked_at:%Y-%m-%d}"
         used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
         click.echo(f"{key.id}\t{key.prefix}…\t{status}\tlast used {used}\t{key.name}")

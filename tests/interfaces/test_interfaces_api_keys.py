@@ -50,6 +50,7 @@ def test_only_admins_manage_keys(make_user, browser_for, role):
 
 def test_the_command_line_issues_lists_and_revokes(app):
     runner = app.test_cli_runner()
+    assert "No API keys. Issue one with" in runner.invoke(args=["civicwatch", "api-key", "list"]).output
     issued = runner.invoke(args=["civicwatch", "api-key", "issue", "Radio station app"])
     assert issued.exit_code == 0, issued.output
     secret = issued.output.strip().splitlines()[-1]
