@@ -4,8 +4,14 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from civicwatch.accounts.models import Role
-from civicwatch.accounts.operations import create_user, find_user_by_email, set_identity_custodian
+from civicwatch.accounts.models import BODY_ROLES, Role
+from civicwatch.accounts.operations import (
+    check_body_for_role,
+    create_user,
+    find_user_by_email,
+    normalise_email,
+    set_identity_custodian,
+)
 from civicwatch.accounts.totp import second_factor_locked, unlock_second_factor
 from civicwatch.cli import cli
 from civicwatch.errors import DomainError
@@ -18,13 +24,19 @@ from civicwatch.taxonomy.models import Body
 @click.option("--name", default="")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--body", "body_code", help="Body code, for investigators and community committee members.")
-@click.password_option(help="Prompted for when not given.")
-def create_user_command(email: str, name: str, role: str, body_code: str | None, password: str) -> None:
+@click.option("--password", help="Prompted for (twice, hidden) when not given.")
+def create_user_command(email: str, name: str, role: str, body_code: str | None, password: str | None) -> None:
     """Create a staff account."""
     body = db.session.scalar(select(Body).where(Body.code == body_code)) if body_code else None
     if body_code and body is None:
         raise click.BadParameter(f"no body with code {body_code!r}; run load-taxonomy first", param_hint="--body")
-    try:
+    if body is not None and Role(role) not in BODY_ROLES:
+        raise click.BadParameter(f"a {role} account belongs to no body; leave --body out", param_hint="--body")
+    try:  # everything but the password is checked before asking for it
+        check_body_for_role(Role(role), body)
+        if find_user_by_email(normalise_email(email)) is not None:
+            raise DomainError("An account with that email already exists.")
+        password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
         user = create_user(email, name or email, Role(role), password, body=body)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc

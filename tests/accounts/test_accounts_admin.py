@@ -68,3 +68,24 @@ def test_create_user_cli(app):
     bad = runner.invoke(args=["civicwatch", "create-user", "--email", "cli2@example.org", "--role",
                               "investigator", "--body", "nope", "--password", "cli password long"])
     assert bad.exit_code != 0 and "no body with code" in bad.output
+
+
+def test_create_user_cli_checks_everything_before_asking_for_the_password(app):
+    """A wrong email, a missing body or a body a role does not take is said at once, not after typing a password
+    twice; the password is then asked for, hidden and confirmed."""
+    runner = app.test_cli_runner()
+    for arguments, said in [
+        (["--email", "not an email", "--role", "triage"], "not valid"),
+        (["--email", "inv@example.org", "--role", "investigator"], "must belong to an oversight body"),
+        (["--email", "tri@example.org", "--role", "triage", "--body", "auditor_general"], "belongs to no body"),
+    ]:
+        result = runner.invoke(args=["civicwatch", "create-user", *arguments], input="")
+        assert result.exit_code != 0 and said in result.output, result.output
+        assert "Password" not in result.output
+    asked = runner.invoke(args=["civicwatch", "create-user", "--email", "new@example.org", "--role", "auditor"],
+                          input="a long enough password\na long enough password\n")
+    assert asked.exit_code == 0, asked.output
+    assert "Password" in asked.output and "a long enough password" not in asked.output
+    again = runner.invoke(args=["civicwatch", "create-user", "--email", "NEW@example.org", "--role", "auditor"],
+                          input="")
+    assert again.exit_code != 0 and "already exists" in again.output and "Password" not in again.output
