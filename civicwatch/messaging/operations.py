@@ -125,8 +125,10 @@ def record_opt_out(number_hash: str, source: str) -> None:
     )
 
 
-def remove_opt_out(number_hash: str) -> None:
-    db.session.execute(_OPT_OUTS.delete().where(SmsOptOut.phone_hash == number_hash))
+def remove_opt_out(number_hash: str) -> dt.datetime | None:
+    """Texts to this number again; when it had stopped them (None: it had not)."""
+    return db.session.execute(_OPT_OUTS.delete().where(_OPT_OUTS.c.phone_hash == number_hash)
+                              .returning(_OPT_OUTS.c.created_at)).scalar()
 
 
 _PHONE_LANGUAGES = cast(Table, PhoneLanguage.__table__)

@@ -328,7 +328,12 @@ def _opt_out(ctx: _Context) -> _Step:
 
 
 def _opt_in(ctx: _Context) -> _Step:
-    remove_opt_out(ctx.phone_hash)
+    stopped_at = remove_opt_out(ctx.phone_hash)
+    if stopped_at is not None:
+        # A report texted while texts were off got no receipt: say it arrived, and how to follow it by text.
+        latest = latest_case_for_phone(ctx.phone_hash)
+        if latest is not None and latest.created_at >= stopped_at:
+            return _Step(render_reply(Reply.STARTED_AFTER_REPORT, reference=latest.reference))
     return _Step(render_reply(Reply.STARTED))
 
 

@@ -144,9 +144,20 @@ def test_stop_silences_everything_until_start(text, clock):
     assert text(REPORT) is None  # kept as a report, but nothing is sent back
     assert len(cases()) == 1
     assert text("STOP") == render_reply(Reply.STOPPED)  # carriers expect each STOP confirmed
-    assert text("YES") == render_reply(Reply.STARTED)
+    # The report texted meanwhile got no receipt: START says it arrived, and how to follow it by text.
+    assert text("YES") == render_reply(Reply.STARTED_AFTER_REPORT, reference=cases()[0].reference)
     assert db.session.scalar(select(func.count()).select_from(SmsOptOut)) == 0
     assert text("HELP") == render_reply(Reply.HELP)
+    assert text("STATUS").startswith(f"CivicWatch: report {cases()[0].reference} is ")
+
+
+def test_start_without_a_report_meanwhile_just_says_texts_are_on(text, clock):
+    opened(text(REPORT))
+    clock.advance(minutes=30)
+    assert text("STOP") == render_reply(Reply.STOPPED)
+    clock.advance(minutes=5)
+    assert text("START") == render_reply(Reply.STARTED)  # the report was before STOP: its receipt was sent
+    assert text("START") == render_reply(Reply.STARTED)  # not stopped: nothing to say about reports
 
 
 def test_an_empty_text_gets_a_prompt(text, clock):
