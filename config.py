@@ -219,6 +219,8 @@ class Config:
     TOTP_MAX_FAILURES = _env_int("CIVICWATCH_TOTP_MAX_FAILURES", 5)
     # A staff session without a request for this long ends (checked by the server on every request).
     STAFF_IDLE_MINUTES = _env_int("CIVICWATCH_STAFF_IDLE_MINUTES", 30)
+    # However busy, a staff session ends this long after sign-in (a working day).
+    STAFF_SESSION_HOURS = _env_int("CIVICWATCH_STAFF_SESSION_HOURS", 8, minimum=1)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

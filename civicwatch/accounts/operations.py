@@ -113,6 +113,8 @@ def check_body_for_role(role: Role, body: Body | None) -> Body | None:
     """The body the account belongs to: required for investigators and committee members, dropped for others."""
     if role not in BODY_ROLES:
         return None
+    if body is not None and not body.active:
+        raise DomainError(f"{body.name} is closed: choose an active body.")
     if role is Role.INVESTIGATOR and body is None:
         raise DomainError("An investigator must belong to an oversight body.")
     if role is Role.COMMUNITY and (body is None or not is_community_body(body)):

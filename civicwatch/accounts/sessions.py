@@ -3,7 +3,8 @@
 A session keeps the user id and a fingerprint of the token (see `session_fingerprint`); replacing the token
 ends every session of the user, copies of the cookie included. The time of the last request is kept in the
 signed session and checked by the server on every request, so a cookie left unused for STAFF_IDLE_MINUTES
-is refused even if a browser (or someone who copied it) still sends it.
+is refused even if a browser (or someone who copied it) still sends it; so is the time of sign-in, and a session
+older than STAFF_SESSION_HOURS ends however busy it is.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from civicwatch.database import utcnow
 from civicwatch.extensions import db
 
 LAST_SEEN_KEY = "staff_seen"
+SIGNED_IN_KEY = "staff_since"
 SECOND_FACTOR_KEY = "second_factor"
 # The activity time is rewritten at most this often, so that not every response sets a cookie.
 TOUCH_SECONDS = 60
@@ -39,7 +41,7 @@ def start_session(user: User, second_factor: bool) -> None:
     """Sign `user` in in this browser (again, after the session token changed)."""
     login_user(user)
     session[SECOND_FACTOR_KEY] = second_factor
-    session[LAST_SEEN_KEY] = _now_seconds()
+    session[LAST_SEEN_KEY] = session[SIGNED_IN_KEY] = _now_seconds()
 
 
 def idle_expired() -> bool:
@@ -48,6 +50,15 @@ def idle_expired() -> bool:
     if not isinstance(last, int):
         return True
     return _now_seconds() - last > current_app.config["STAFF_IDLE_MINUTES"] * 60
+
+
+def too_old() -> bool:
+    """Signed in longer ago than STAFF_SESSION_HOURS, however busy the session (or one that never recorded it):
+    a stolen copy of the cookie kept busy would otherwise never end."""
+    since = session.get(SIGNED_IN_KEY)
+    if not isinstance(since, int):
+        return True
+    return _now_seconds() - since > current_app.config["STAFF_SESSION_HOURS"] * 3600
 
 
 def mark_active() -> None:

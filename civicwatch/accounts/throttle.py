@@ -15,14 +15,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Insert, delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, or_, select
 
 from civicwatch.accounts.models import LoginFailure
 from civicwatch.clients import client_network
 from civicwatch.crypto import keyed_hash
-from civicwatch.database import utcnow
+from civicwatch.database import upsert_insert, utcnow
 from civicwatch.extensions import db
 
 
@@ -102,7 +100,12 @@ def count_failure(key: str, backoff: Backoff, now: dt.datetime | None = None) ->
     _forget_old_failures(now, window)
     row = _locked_row(key, now)
     blocked = row.blocked_until is not None and row.blocked_until > now
-    if row.first_failure_at <= now - window and not blocked:
+    lockout_over = (row.blocked_until is not None and row.blocked_until <= now
+                    and row.failures >= backoff.lockout_after)
+    # A lockout that has run its course starts the count again: otherwise one more wrong guess, from anyone,
+    # would pause the account again at once, and an attacker could keep its owner (the last admin) out for good.
+    # (The slowdown's short waits do not: its wait keeps growing to the lockout.)
+    if (row.first_failure_at <= now - window and not blocked) or lockout_over:
         row.failures = 0
         row.first_failure_at = now
     row.failures += 1
@@ -121,14 +124,9 @@ def forget_failures(key: str) -> None:
 
 def _locked_row(key: str, now: dt.datetime) -> LoginFailure:
     """The key's row, created if missing, locked (PostgreSQL) so that parallel failures all count."""
-    dialect = db.session.get_bind().dialect.name
-    values = {"key_hash": key, "failures": 0, "first_failure_at": now}
-    claim: Insert
-    if dialect == "postgresql":
-        claim = postgresql_insert(LoginFailure).values(**values).on_conflict_do_nothing()
-    else:
-        claim = sqlite_insert(LoginFailure).values(**values).on_conflict_do_nothing()
-    db.session.execute(claim)
+    insert = upsert_insert(db.session)
+    db.session.execute(insert(LoginFailure).values(key_hash=key, failures=0, first_failure_at=now)
+                       .on_conflict_do_nothing())
     query = (select(LoginFailure).where(LoginFailure.key_hash == key)
              .with_for_update().execution_options(populate_existing=True))
     return db.session.scalars(query).one()

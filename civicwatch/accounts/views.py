@@ -24,7 +24,14 @@ from civicwatch.accounts.forms import (
 )
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import admin_required
-from civicwatch.accounts.sessions import SECOND_FACTOR_KEY, idle_expired, load_user, mark_active, start_session
+from civicwatch.accounts.sessions import (
+    SECOND_FACTOR_KEY,
+    idle_expired,
+    load_user,
+    mark_active,
+    start_session,
+    too_old,
+)
 from civicwatch.accounts.totp import (
     SecondFactorLockedError,
     has_totp,
@@ -127,7 +134,7 @@ def _complete_login(user: User, second_factor: bool) -> str:
 
 @blueprint.before_app_request
 def check_staff_session() -> Response | None:
-    """End a session that was idle too long, or that lacks a second factor this user must have (e.g. after
+    """End a session that was idle too long or began too long ago, or that lacks a second factor this user must have (e.g. after
     enforcement was switched on); otherwise note the activity."""
     if request.endpoint in (None, "static") or is_signed_webhook_request() or not current_user.is_authenticated:
         return None
@@ -136,6 +143,11 @@ def check_staff_session() -> Response | None:
         minutes = current_app.config["STAFF_IDLE_MINUTES"]
         flash(gettext("You were signed out after %(minutes)s minutes without activity. Please sign in again.",
                       minutes=minutes), "info")
+        return redirect(url_for("accounts.login"))
+    if too_old():
+        logout_user()
+        flash(gettext("You were signed out %(hours)s hours after signing in. Please sign in again.",
+                      hours=current_app.config["STAFF_SESSION_HOURS"]), "info")
         return redirect(url_for("accounts.login"))
     if totp_required(current_user) and not session.get(SECOND_FACTOR_KEY):
         logout_user()
