@@ -7,12 +7,16 @@ Same set-up as benchmarks/intake.py (production settings, the fixture model acti
 routing rules), but the report form is posted through the Flask test client in this process, one report at a
 time: the form's GETs are made first and not timed, then `--reports` text-only reports are posted. Prints CPU ms
 (time.process_time of this process) per report, statements and commits per report, and the load average.
+On SQLite it also prints the write turn per report: the wall time this process's writer queue was held (from the
+statement that opens a write transaction to its commit or rollback, civicwatch/sqlite_writes.py), the part of a
+report that other writers of the database wait behind.
 PostgreSQL runs with fsync on; its server's CPU is not counted here, nor is gunicorn's HTTP parsing.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import os
 import sys
 import tempfile
@@ -36,6 +40,7 @@ def measure(database_url: str, workdir: Path, model: Path, reports: int, profile
 
     from civicwatch import create_app
     from civicwatch.extensions import db
+    from civicwatch.sqlite_writes import QueueFigures, writer_queue
 
     public_url = "http://127.0.0.1:1"
     os.environ.update(BENCH_WORKDIR=str(workdir), BENCH_DATABASE_URL=database_url,
@@ -62,6 +67,8 @@ def measure(database_url: str, workdir: Path, model: Path, reports: int, profile
         batch = forms(reports, 10)
         counter = Counter()
         counter.listen(db.engine)
+        queue = writer_queue(os.path.realpath(db.engine.url.database)) if db.engine.url.database else None
+        figures_before = dataclasses.replace(queue.figures) if queue else QueueFigures()
         load_before = os.getloadavg()
         profiler = cProfile.Profile() if profile_lines else None
         cpu, wall = time.process_time(), time.perf_counter()
@@ -78,6 +85,10 @@ def measure(database_url: str, workdir: Path, model: Path, reports: int, profile
         print(f"  {n} reports: CPU {cpu / n * 1000:.2f} ms/report, wall {wall / n * 1000:.2f} ms/report, "
               f"{counter.statements / n:.2f} statements/report, {counter.commits / n:.2f} commits/report "
               f"(load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)", flush=True)
+        if queue is not None and db.engine.dialect.name == "sqlite":
+            held = queue.figures.held_seconds - figures_before.held_seconds
+            turns = queue.figures.writes - figures_before.writes
+            print(f"  write turn {held / n * 1000:.2f} ms/report ({turns / n:.2f} turns/report)", flush=True)
         counter.print_details(n, "report", profiler, profile_lines)
         db.engine.dispose()
 
