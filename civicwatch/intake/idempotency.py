@@ -108,12 +108,20 @@ def _unseal(key: IdempotencyKey, row: SubmissionKey) -> dict[str, Any] | None:
 def remember_submission(key: IdempotencyKey, case_id: int, code: str, extra: dict[str, Any] | None = None) -> None:
     """Record the key with the stored case, in the complaint's own transaction; flushes, so that a concurrent
     submission with the same key fails here (IntegrityError) and not after its case is stored."""
+    row = submission_key(key, code, extra)
+    row.case_id = case_id
+    db.session.add(row)
+    erase_expired_receipts(row.created_at)  # its flush writes the key with the rest so far: one flush, not two
+
+
+def submission_key(key: IdempotencyKey, code: str, extra: dict[str, Any] | None = None) -> SubmissionKey:
+    """The key's row, its receipt sealed under the key, for the caller to give its case and add. Made before the
+    case is written and added with it, the row is inserted in the case's first flush: a concurrent submission with
+    the same key fails there (IntegrityError), and the encryption is done before the transaction writes."""
     now = utcnow()
     sealed = json.dumps({"code": code, "extra": extra or {}})
-    db.session.add(SubmissionKey(key_hash=key.hash, case_id=case_id, created_at=now,
-                                 receipt_encrypted=encrypt_text_under(key.value, sealed),
-                                 receipt_until=now + RECEIPT_WINDOW))
-    erase_expired_receipts(now)  # its flush writes the key with the rest so far: one flush, not two
+    return SubmissionKey(key_hash=key.hash, created_at=now,
+                         receipt_encrypted=encrypt_text_under(key.value, sealed), receipt_until=now + RECEIPT_WINDOW)
 
 
 def erase_expired_receipts(now: dt.datetime | None = None) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from civicwatch.cases.models import Case
 from civicwatch.database import UTCDateTime
 from civicwatch.extensions import Model
 
@@ -42,3 +43,5 @@ class SubmissionKey(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     receipt_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     receipt_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    case: Mapped[Case] = relationship()

@@ -32,7 +32,7 @@ from civicwatch.classify.language import detect_language
 from civicwatch.database import deployment_date, rollback_quietly, utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
-from civicwatch.intake.idempotency import IdempotencyKey, remember_submission
+from civicwatch.intake.idempotency import IdempotencyKey, erase_expired_receipts, submission_key
 from civicwatch.intake.validation import (
     LOCATION_MAX,
     MESSAGE_MAX,
@@ -87,12 +87,34 @@ class Receipt:
 
 # ---------------------------------------------------------------- receiving a complaint
 
+@dataclass
+class DraftComplaint:
+    """A complaint validated and made into a case, not yet written: everything that needs no write is done."""
+
+    case: Case
+    code: str
+    files: list[PreparedFile]
+    contact_given: bool
+
+    @property
+    def fingerprints(self) -> tuple[tuple[str, str], ...]:
+        """What the receipt shows of each file: its name and the SHA-256 of the bytes as they were sent."""
+        return tuple((item.original_name, item.original_sha256) for item in self.files if item.original_sha256)
+
+
 def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, str]:
     """Validate and store a complaint: case, public "received" event, files, audit entry. Flushes only.
 
     Returns the case and its receipt code. The code exists only in this return value: the database keeps
     a keyed hash. `actor` is the staff user entering it on someone's behalf, or None.
     """
+    draft = draft_complaint(submission)
+    store_complaint(draft, submission, actor)
+    return draft.case, draft.code
+
+
+def draft_complaint(submission: Submission) -> DraftComplaint:
+    """Validate a complaint and build its case, without writing anything (it may read)."""
     now = utcnow()
     text = clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX)
     incident_date = check_incident_date(submission.incident_date, deployment_date(now))
@@ -113,21 +135,27 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
     )
     store_contact(case, contact)
     set_deadlines(case, None, now)
-    db.session.add(case)
+    return DraftComplaint(case, code, files, contact is not None)
+
+
+def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = None, *rows: object) -> None:
+    """Write a drafted complaint: case (with `rows` that go with it, in the same flush), public "received"
+    event, files, audit entry. Flushes only."""
+    case, files = draft.case, draft.files
+    db.session.add_all([case, *rows])
     db.session.flush()
-    case.reference = format_reference(now.year, case.id)
+    case.reference = format_reference(case.created_at.year, case.id)
     count_new_case(case)
     db.session.add(CaseEvent(case=case, kind="received", to_status=CaseStatus.RECEIVED.value, public=True,
-                             created_at=now, detail={"channel": submission.channel.value}))
+                             created_at=case.created_at, detail={"channel": submission.channel.value}))
     for prepared in files:
         save_attachment(case, prepared)
     record_audit(actor, "case.submit", case, after={
         "reference": case.reference, "channel": submission.channel.value, "attachments": len(files),
-        "contact_given": contact is not None, "urgent_by_sender": submission.urgent,
+        "contact_given": draft.contact_given, "urgent_by_sender": submission.urgent,
         "originals_kept": sum(prepared.original is not None for prepared in files),
         "fears_retaliation": submission.fears_retaliation, "language": case.language,
     })
-    return case, code
 
 
 def _fresh_receipt_code() -> str:
@@ -145,15 +173,20 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     """Store, route and COMMIT a complaint, in one transaction. `on_stored` writes what goes with the case
     (an assisted report's record) in that transaction, before routing.
 
-    The model reads the text before anything is written, so no lock is held while it works. Routing that
-    fails (a broken model, a bad rule, a database error while routing) leaves the complaint in the triage
-    queue with the reason, so nothing the citizen sent is lost, and the receipt is still returned. With an
-    idempotency `key` (see idempotency.receive_once) the key is stored in the same transaction.
+    The model reads the text and routing is planned before anything is written, so no lock is held while they
+    work. Routing that fails (a broken model, a bad rule, a database error while routing) leaves the complaint in
+    the triage queue with the reason, so nothing the citizen sent is lost, and the receipt is still returned. With
+    an idempotency `key` (see idempotency.receive_once) the key is stored with the case, in its first flush.
     """
-    case, code = submit_and_route_complaint(submission, actor, on_stored)
-    receipt = Receipt(case.id, case.reference, code, file_fingerprints(case) if submission.attachments else ())
+    draft, plan = _draft_and_plan(submission)
+    files = draft.fingerprints
+    rows = [] if key is None else [submission_key(key, draft.code, {"files": files} if files else None)]
+    for row in rows:
+        row.case = draft.case
+    _store_and_route(draft, plan, submission, actor, on_stored, *rows)
+    receipt = Receipt(draft.case.id, draft.case.reference, draft.code, files)
     if key is not None:
-        remember_submission(key, receipt.case_id, receipt.code, {"files": receipt.files} if receipt.files else None)
+        erase_expired_receipts()
     commit_complaint()
     return receipt
 
@@ -161,20 +194,26 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
 def submit_and_route_complaint(submission: Submission, actor: Any = None,
                                on_stored: Callable[[Case], object] | None = None) -> tuple[Case, str]:
     """submit_complaint, then route the case in the same transaction (see route_fresh_case: a failure of routing
-    leaves it stored, in the triage queue). The model reads the text before anything is written, so no lock
-    this call takes is held while it works. Flushes only."""
+    leaves it stored, in the triage queue). The model reads the text and routing is planned before anything is
+    written, so no lock this call takes is held while they work. Flushes only."""
+    draft, plan = _draft_and_plan(submission)
+    _store_and_route(draft, plan, submission, actor, on_stored)
+    return draft.case, draft.code
+
+
+def _draft_and_plan(submission: Submission) -> tuple[DraftComplaint, routing.RoutePlan]:
     reading = routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1),
                                                 TEXT_MAX))
-    case, code = submit_complaint(submission, actor)
+    draft = draft_complaint(submission)
+    return draft, routing.plan_fresh_route(draft.case, reading)
+
+
+def _store_and_route(draft: DraftComplaint, plan: routing.RoutePlan, submission: Submission, actor: Any,
+                     on_stored: Callable[[Case], object] | None, *rows: object) -> None:
+    store_complaint(draft, submission, actor, *rows)
     if on_stored is not None:
-        on_stored(case)
-    routing.route_fresh_case(case, reading)
-    return case, code
-
-
-def file_fingerprints(case: Case) -> tuple[tuple[str, str], ...]:
-    """What the receipt shows of each file: its name and the SHA-256 of the bytes as they were sent."""
-    return tuple((item.original_name, item.original_sha256) for item in case.attachments if item.original_sha256)
+        on_stored(draft.case)
+    routing.route_fresh_case(draft.case, plan)
 
 
 def commit_complaint() -> None:

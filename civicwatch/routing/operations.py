@@ -92,7 +92,7 @@ KEEP: Final = _Keep()
 
 
 @dataclass
-class _Plan:
+class RoutePlan:
     """Everything route_new_case will write, worked out before anything is written."""
 
     explanation: dict[str, Any]
@@ -116,8 +116,8 @@ def _code(row: Body | Theme | Actor | Region | District | None) -> str | None:
     return row.code if row is not None else None
 
 
-def _triage_plan(reason: str) -> _Plan:
-    return _Plan(explanation={"decision": "triage", "body": None, "reason": reason, "model_version": None})
+def _triage_plan(reason: str) -> RoutePlan:
+    return RoutePlan(explanation={"decision": "triage", "body": None, "reason": reason, "model_version": None})
 
 
 def _places(case: Case, tables: RoutingTables, actor_code: str | None, region_code: str | None,
@@ -181,7 +181,7 @@ def _unreadable_reason(case: Case) -> str | None:
     return _language_reason(case.language)
 
 
-def _plan_route(case: Case, classified: Classification | None = None) -> _Plan:
+def _plan_route(case: Case, classified: Classification | None = None) -> RoutePlan:
     unreadable = _unreadable_reason(case)
     if unreadable is not None:
         plan = _triage_plan(unreadable)
@@ -210,7 +210,7 @@ def _plan_route(case: Case, classified: Classification | None = None) -> _Plan:
                           urgency_score=result.urgency_score, district=_code(district), **sources)
     if case.language is not None:
         explanation["language"] = case.language
-    return _Plan(explanation=explanation, body=body, theme=theme, actor=actor, region=region, district=district,
+    return RoutePlan(explanation=explanation, body=body, theme=theme, actor=actor, region=region, district=district,
                  confidence=result.confidence, scores=result.scores, model_version=result.model_version,
                  urgent=result.urgent, classified=True)
 
@@ -228,7 +228,7 @@ def _snapshot(case: Case) -> dict[str, Any]:
             "region": _code(case.region), "district": _code(case.district), "urgent": case.urgent}
 
 
-def _apply_plan(case: Case, plan: _Plan) -> None:
+def _apply_plan(case: Case, plan: RoutePlan) -> None:
     before = _snapshot(case)
     counted = key_of(case)
     previous_body_id = case.body_id
@@ -302,18 +302,24 @@ def route_new_case(case: Case) -> None:
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 
 
-def route_fresh_case(case: Case, classified: Classification | None) -> None:
-    """Route a case stored in this very transaction (nobody else can have routed it), with the model's
-    reading of its text (`classified`) taken before it was stored. In a savepoint: on a database error the case stays,
-    in the triage queue, with the reason; never raises for a failure of routing itself. A lost database connection
-    is raised: the transaction cannot be kept, and the caller's retry must not take it for the text's fault."""
+def plan_fresh_route(case: Case, classified: Classification | None) -> RoutePlan:
+    """What route_fresh_case will write for a new case, worked out from the model's reading of its text
+    (`classified`) before the case is stored: nothing here writes, so no write lock is held while it runs. A
+    failure of the classifier plans the triage queue; a lost database connection is raised."""
     try:
-        plan = _plan_route(case, classified)
+        return _plan_route(case, classified)
     except Exception as exc:
         if connection_lost(exc):
             raise
-        log.error("classifying case %s failed (%s); it goes to the triage queue", case.id, type(exc).__name__)
-        plan = _triage_plan(f"the classifier failed ({type(exc).__name__})")
+        log.error("classifying a new complaint failed (%s); it goes to the triage queue", type(exc).__name__)
+        return _triage_plan(f"the classifier failed ({type(exc).__name__})")
+
+
+def route_fresh_case(case: Case, plan: RoutePlan) -> None:
+    """Route a case stored in this very transaction (nobody else can have routed it) by the `plan` made for it
+    before it was stored (plan_fresh_route). In a savepoint: on a database error the case stays, in the triage
+    queue, with the reason; never raises for a failure of routing itself. A lost database connection is raised:
+    the transaction cannot be kept, and the caller's retry must not take it for the text's fault."""
     case_id = case.id
     savepoint = db.session.begin_nested()
     try:
@@ -333,7 +339,7 @@ def route_fresh_case(case: Case, classified: Classification | None) -> None:
 def route_to_body_of(case: Case, original: Case, reason: str) -> None:
     """Route a case stored in this transaction to the body of the case it follows (a report of retaliation
     against the complainant of `original`), without the classifier; recorded as its automatic decision."""
-    _apply_plan(case, _Plan(body=original.body, explanation={
+    _apply_plan(case, RoutePlan(body=original.body, explanation={
         "decision": "linked", "body": _code(original.body), "reason": reason, "model_version": None,
         "linked_to": original.reference}))
 
