@@ -148,10 +148,11 @@ def _add_first_allegation(case: Case) -> Allegation:
     return allegation
 
 
-def follow_new_case(case: Case) -> None:
+def follow_new_case(case: Case, fresh: bool = False) -> None:
     """After a new case is routed: its first allegation, from what was read of it, and the subjects it names; the
-    cases it may repeat or belong with are queued for the worker (comparing texts is too slow for a request)."""
-    if not _has_allegation(case):  # the case's first time here: it cannot be queued yet
+    cases it may repeat or belong with are queued for the worker (comparing texts is too slow for a request).
+    `fresh`: the case was stored in this transaction, so it has no allegation yet (not asked of the database)."""
+    if fresh or not _has_allegation(case):  # the case's first time here: it cannot be queued yet
         _queue(case)  # written with the allegation's flush
         _add_first_allegation(case)
     propose_subject_links(case)

@@ -57,22 +57,24 @@ REASON_MAX = 2000
 # Work of the domains above routing that follows the routing of a new case, in its transaction (patterns: the
 # case's first allegation, its subjects and related cases). Installed by them; a failure is logged and the
 # routing stands.
-_after_routing: list[Callable[[Case], None]] = []
+_after_routing: list[Callable[[Case, bool], None]] = []
 
 
-def after_routing(step: Callable[[Case], None]) -> None:
-    """Run `step(case)` after every new case is routed (or left in triage) by `route_new_case`."""
+def after_routing(step: Callable[[Case, bool], None]) -> None:
+    """Run `step(case, fresh)` after every new case is routed (or left in triage) by `route_new_case` or
+    `route_fresh_case`; `fresh`: the case was stored in this very transaction, so nothing of the step's is
+    stored for it yet."""
     if step not in _after_routing:
         _after_routing.append(step)
 
 
-def _run_after_routing(case: Case) -> None:
+def _run_after_routing(case: Case, fresh: bool) -> None:
     """Each step in its own savepoint: a step that fails (even in the database) is undone alone, and the stored,
     routed case is still committed by the caller."""
     for step in _after_routing:
         savepoint = db.session.begin_nested()
         try:
-            step(case)
+            step(case, fresh)
             savepoint.commit()
         except Exception as exc:
             if connection_lost(exc):
@@ -298,7 +300,7 @@ def route_new_case(case: Case) -> None:
         log.error("routing case %s failed (%s); it stays in the triage queue", case_id, type(exc).__name__)
         _leave_in_triage(case, case_id, f"routing failed ({type(exc).__name__})")
         return
-    _run_after_routing(case)
+    _run_after_routing(case, fresh=False)
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 
 
@@ -332,7 +334,7 @@ def route_fresh_case(case: Case, plan: RoutePlan) -> None:
         log.error("routing failed for case %s (%s); it stays in the triage queue", case_id, type(exc).__name__)
         case.routing_explanation = {"decision": "triage", "reason": f"routing failed ({type(exc).__name__})"}
         return
-    _run_after_routing(case)
+    _run_after_routing(case, fresh=True)
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 
 
