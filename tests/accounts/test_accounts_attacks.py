@@ -8,7 +8,6 @@ from civicwatch.accounts.models import Role, User
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 from tests.accounts.conftest import attempt_sign_in
-from tests.conftest import PASSWORD
 
 OWNER = "198.51.100.20"
 
