@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import Response, current_app, g, jsonify, request, stream_with_context
 from flask_babel import gettext
 
 from civicwatch.i18n import N_
@@ -53,8 +53,13 @@ def licence_context() -> dict[str, Any]:
 
 def public_caching(response: Response) -> Response:
     """Public figures and answers may be kept by browsers and proxies for a minute (the rollup's own pace);
-    staff pages are never cached (see security_headers)."""
-    if request.method == "GET" and response.status_code == 200 and not request.path.startswith("/staff"):
+    staff pages are never cached (see security_headers). Nor is a page that holds this browser's token (the quick
+    exit of a browser following a case carries it): it belongs to one session."""
+    if request.method != "GET" or response.status_code != 200 or request.path.startswith("/staff"):
+        return response
+    if "csrf_token" in g:
+        response.headers["Cache-Control"] = "private, no-store"
+    else:
         response.headers.setdefault("Cache-Control", "public, max-age=60")
     return response
 
