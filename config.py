@@ -1,7 +1,9 @@
 """Configuration classes, read from the environment and checked at start."""
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -23,30 +25,27 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name: str, default: int, minimum: int | None = None) -> int:
+def _env_number(name: str, default: float, parse: Callable[[str], float], what: str, minimum: float) -> float:
+    """A number from the environment, or `default` when unset; a malformed or out-of-range one stops the start
+    with a message naming the variable."""
     value = os.environ.get(name)
     if value is None or not value.strip():
         return default
     try:
-        number = int(value)
+        number = parse(value)
     except ValueError:
-        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise RuntimeError(f"{name} must be at least {minimum}, not {value!r}")
+        raise RuntimeError(f"{name} must be {what}, not {value!r}") from None
+    if not minimum <= number < float("inf"):  # nan and inf fail this too
+        raise RuntimeError(f"{name} must be at least {minimum:g}, not {value!r}")
     return number
+
+
+def _env_int(name: str, default: int, minimum: int | None = None) -> int:
+    return int(_env_number(name, default, int, "a whole number", -math.inf if minimum is None else minimum))
 
 
 def _env_float(name: str, default: float, minimum: float = 0.0) -> float:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise RuntimeError(f"{name} must be a number (such as 2 or 0.5), not {value!r}") from None
-    if not minimum <= number < float("inf"):
-        raise RuntimeError(f"{name} must be a number of at least {minimum:g}, not {value!r}")
-    return number
+    return _env_number(name, default, float, "a number (such as 2 or 0.5)", minimum)
 
 
 def _env_weekdays(name: str, default: tuple[int, ...]) -> tuple[int, ...]:

@@ -22,7 +22,7 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE_TITLE = _l("The service is briefly unavailable")
 UNAVAILABLE_MESSAGE = _l("We could not reach our database just now, so nothing was saved. Please try "
-                                   "again in a minute.")
+                         "again in a minute.")
 NOT_RIGHT = _l("Something is not right")
 # Werkzeug's own words for the errors a citizen meets, in plain language and the page's language (a bare 403 is
 # worded by templates/errors/error.html, for staff and for the public).
@@ -32,6 +32,7 @@ HTTP_WORDS = {
           _l("There is no page at this address. Check the address, or start again from the home page.")),
     405: (NOT_RIGHT, _l("This page cannot be used that way. Go back and try again.")),
 }
+DOMAIN_TITLES = {400: NOT_RIGHT, 403: _l("Not allowed"), 404: _l("Not found"), 409: _l("Conflict")}
 
 
 class DomainError(Exception):
@@ -98,9 +99,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> tuple[Response | str, int]:
         db.session.rollback()
-        titles = {400: NOT_RIGHT, 403: _l("Not allowed"), 404: _l("Not found"),
-                  409: _l("Conflict")}
-        return render_error(error.status, str(titles.get(error.status, _l("Error"))), error.message)
+        return render_error(error.status, str(DOMAIN_TITLES.get(error.status, _l("Error"))), error.message)
 
     @app.errorhandler(StaleDataError)
     def handle_stale(error: StaleDataError) -> tuple[Response | str, int]:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import BODY_ROLES, Role
 from civicwatch.accounts.operations import (
-    check_body_for_role,
+    check_new_account,
     create_user,
     find_user_by_email,
     normalise_email,
@@ -33,9 +33,7 @@ def create_user_command(email: str, name: str, role: str, body_code: str | None,
     if body is not None and Role(role) not in BODY_ROLES:
         raise click.BadParameter(f"a {role} account belongs to no body; leave --body out", param_hint="--body")
     try:  # everything but the password is checked before asking for it
-        check_body_for_role(Role(role), body)
-        if find_user_by_email(normalise_email(email)) is not None:
-            raise DomainError("An account with that email already exists.")
+        check_new_account(normalise_email(email), Role(role), body)
         password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
         user = create_user(email, name or email, Role(role), password, body=body)
     except DomainError as exc:

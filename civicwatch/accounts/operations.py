@@ -89,9 +89,7 @@ def create_user(
     community committee; other roles to none."""
     email = normalise_email(email)
     check_password_strength(password)
-    body = check_body_for_role(role, body)
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise ConflictError("An account with that email already exists.")
+    body = check_new_account(email, role, body)
     user = User(
         email=email,
         name=name.strip() or email,
@@ -107,6 +105,15 @@ def create_user(
     record_audit(actor, "user.create", user, after={"email": email, "role": role.value,
                                                    "body": body.code if body else None})
     return user
+
+
+def check_new_account(email: str, role: Role, body: Body | None) -> Body | None:
+    """Everything about a new account but its password, for an email already normalised: its body for the role,
+    and no account with that email yet. The body the account will belong to."""
+    body = check_body_for_role(role, body)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise ConflictError("An account with that email already exists.")
+    return body
 
 
 def check_body_for_role(role: Role, body: Body | None) -> Body | None:

@@ -134,8 +134,8 @@ def _complete_login(user: User, second_factor: bool) -> str:
 
 @blueprint.before_app_request
 def check_staff_session() -> Response | None:
-    """End a session that was idle too long or began too long ago, or that lacks a second factor this user must have (e.g. after
-    enforcement was switched on); otherwise note the activity."""
+    """End a session that was idle too long or began too long ago, or that lacks a second factor this user must
+    have (e.g. after enforcement was switched on); otherwise note the activity."""
     if request.endpoint in (None, "static") or is_signed_webhook_request() or not current_user.is_authenticated:
         return None
     if idle_expired():

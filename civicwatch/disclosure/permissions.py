@@ -1,8 +1,9 @@
 """Who may ask to see a complainant's identity, and who decides.
 
 Asking: staff who work on cases (not auditors) and can open this one. Deciding: identity custodians who can open
-the case (not another body's, nor one they recused from), never on their own request (four eyes). Seeing: the one who asked, while their approved grant runs and while they
-can still open the case (a case sent to another body takes the grant with it).
+the case (not another body's, nor one they recused from), never on their own request (four eyes). Seeing: the
+one who asked, while their approved grant runs and while they can still open the case (a case sent to another
+body takes the grant with it).
 """
 from __future__ import annotations
 

@@ -115,7 +115,8 @@ def approve(request_id: int) -> ResponseReturnValue:
 @blueprint.post("/disclosures/<int:request_id>/refuse")
 @staff_required
 def refuse(request_id: int) -> ResponseReturnValue:
-    operations.refuse_disclosure(operations.load_request(request_id, current_user), current_user, RefuseForm().note.data)
+    disclosure = operations.load_request(request_id, current_user)
+    operations.refuse_disclosure(disclosure, current_user, RefuseForm().note.data)
     db.session.commit()
     flash(gettext("Request refused."))
     return redirect(url_for("disclosure.queue"))

@@ -202,8 +202,8 @@ def _open311_paths() -> dict[str, Any]:
         "description": "Recommended: a new random value (such as a UUID) for each complaint, sent again unchanged "
                        "when the same complaint is retried (a timeout, a lost answer). A retry with the same key and "
                        "api_key stores nothing new and answers as the first time (with the header "
-                       "Idempotent-Replayed: true) for an hour, then with 409 naming the stored request. The retry must "
-                       "send the same fields: the same key with another complaint is refused with 422. 16 to 200 "
+                       "Idempotent-Replayed: true) for an hour, then with 409 naming the stored request. The retry "
+                       "must send the same fields: the same key with another complaint is refused with 422. 16 to 200 "
                        "visible ASCII characters; may be sent as the idempotency_key field instead. Keys count per "
                        "api_key: another client's keys never match yours.",
     }

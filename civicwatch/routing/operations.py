@@ -213,8 +213,8 @@ def _plan_route(case: Case, classified: Classification | None = None) -> RoutePl
     if case.language is not None:
         explanation["language"] = case.language
     return RoutePlan(explanation=explanation, body=body, theme=theme, actor=actor, region=region, district=district,
-                 confidence=result.confidence, scores=result.scores, model_version=result.model_version,
-                 urgent=result.urgent, classified=True)
+                     confidence=result.confidence, scores=result.scores, model_version=result.model_version,
+                     urgent=result.urgent, classified=True)
 
 
 def _model_threshold() -> float | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,13 +42,23 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=True)
+@contextmanager
+def phone_page(browser, width: int, height: int, javascript: bool = True, **options) -> Iterator:
+    """A page in a fresh browser context with a phone's screen, closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript,
+                                  **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    with phone_page(browser, 390, 844) as page:
+        yield page
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from civicwatch.demo.operations import build_demo
 from civicwatch.extensions import db
+from tests.browser.conftest import phone_page
 from tests.browser.test_citizen_pages_browser import NEUTRAL, stand_in_for_the_neutral_site
 from tests.browser.test_citizen_pages_browser import send_report as send_a_report
 
@@ -19,12 +20,8 @@ REPLY = "The officer's name is Sergeant Kamara, badge 4471. He came back to our 
 
 @pytest.fixture
 def phone(browser, request):
-    js = getattr(request, "param", True)
-    context = browser.new_context(viewport={"width": 320, "height": 568}, java_script_enabled=js)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with phone_page(browser, 320, 568, javascript=getattr(request, "param", True)) as page:
+        yield page
 
 
 def typed_report(page) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import phone_page
+
 pytestmark = pytest.mark.browser
 
 WIDTH = 360
@@ -21,12 +23,8 @@ WORDS = {
 
 @pytest.fixture
 def small_phone(browser):
-    context = browser.new_context(viewport={"width": WIDTH, "height": 740}, java_script_enabled=False,
-                                  locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with phone_page(browser, WIDTH, 740, javascript=False, locale="en-GB") as page:
+        yield page
 
 
 def assert_fits(page) -> None:
