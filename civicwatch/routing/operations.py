@@ -321,14 +321,34 @@ def route_fresh_case(case: Case, plan: RoutePlan) -> None:
     """Route a case stored in this very transaction (nobody else can have routed it) by the `plan` made for it
     before it was stored (plan_fresh_route). In a savepoint: on a database error the case stays, in the triage
     queue, with the reason; never raises for a failure of routing itself. A lost database connection is raised:
-    the transaction cannot be kept, and the caller's retry must not take it for the text's fault."""
+    the transaction cannot be kept, and the caller's retry must not take it for the text's fault.
+
+    Routing and the after-routing steps share one savepoint, the case's usual path. If anything in it fails,
+    it is undone and done again step by step, each in its own savepoint, so that a failing step costs only
+    itself, as in route_new_case."""
+    savepoint = db.session.begin_nested()
+    try:
+        _apply_plan(case, plan)
+        for step in _after_routing:
+            step(case, True)
+        savepoint.commit()
+    except Exception as exc:
+        if connection_lost(exc):
+            raise
+        savepoint.rollback()
+        _route_fresh_case_step_by_step(case, plan)
+        return
+    log.info("case %s: %s (rule %s)", case.id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
+
+
+def _route_fresh_case_step_by_step(case: Case, plan: RoutePlan) -> None:
     case_id = case.id
     savepoint = db.session.begin_nested()
     try:
         _apply_plan(case, plan)
         savepoint.commit()
     except Exception as exc:
-        if connection_lost(exc):  # the whole transaction is gone with it: the caller's to roll back and retry
+        if connection_lost(exc):
             raise
         savepoint.rollback()
         log.error("routing failed for case %s (%s); it stays in the triage queue", case_id, type(exc).__name__)

@@ -26,7 +26,7 @@ FORM_KEY_RE = re.compile(r'name="form_key"[^>]*value="([^"]+)"|value="([^"]+)"[^
 # working-day deadlines read the holidays through the taxonomy cache (taxonomy/cache.py): no statement of their own.
 # The transaction's audit entries (the case's, its routing's, its allegation's) are one INSERT, not three: 23 and 27
 # before. A case stored in the transaction is known to have no allegation yet: patterns does not ask (21 and 25 before).
-BUDGETS = {"": 20, "district:kenema": 24}
+BUDGETS = {"": 18, "district:kenema": 22}
 
 
 def _open_form(client: FlaskClient, area: str) -> dict[str, str]:

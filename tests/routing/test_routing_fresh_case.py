@@ -1,0 +1,73 @@
+"""route_fresh_case: routing and the after-routing steps of a case stored in the same transaction share one
+savepoint; when anything in it fails, each is done again alone, so a failing step costs only itself."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select, text
+
+from civicwatch.audit.models import AuditEntry
+from civicwatch.cases.models import Case, Channel
+from civicwatch.extensions import db
+from civicwatch.intake.operations import Submission, receive_complaint
+from civicwatch.patterns.models import Allegation
+from civicwatch.routing import operations as routing
+from civicwatch.routing.models import RoutingDecision
+
+TEXT = "A soldier insulted my wife at the market in Kenema and threatened to beat her."
+
+
+def _count(model, *where) -> int:  # type: ignore[no-untyped-def]
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+@pytest.fixture
+def failing_step() -> Iterator[list[int]]:
+    """An after-routing step that fails in the database (a table that does not exist), counting its calls."""
+    calls: list[int] = []
+
+    def query_a_missing_table(case: Case, fresh: bool) -> None:
+        calls.append(case.id)
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    routing.after_routing(query_a_missing_table)
+    yield calls
+    routing._after_routing.remove(query_a_missing_table)
+
+
+def test_a_step_failing_in_the_database_keeps_the_routing_and_the_other_steps(app, use_fake_classifier,
+                                                                               failing_step) -> None:
+    use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
+    receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
+    db.session.expire_all()
+    case = db.session.get(Case, receipt.case_id)
+    assert case.body is not None and case.body.code == "defence_committee"
+    assert case.routing_explanation["decision"] == "routed"
+    # Tried once with the rest, then once alone.
+    assert failing_step == [case.id, case.id]
+    # Done once each, not once per try: the first try's rows went with its savepoint.
+    assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 1
+    assert _count(Allegation, Allegation.case_id == case.id) == 1
+    assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.route") == 1
+    assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "allegation.add") == 1
+
+
+def test_routing_failing_in_the_database_leaves_the_case_in_triage(app, use_fake_classifier, monkeypatch) -> None:
+    use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
+    applied = routing._apply_plan
+
+    def apply_then_fail(case: Case, plan: routing.RoutePlan) -> None:
+        applied(case, plan)
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(routing, "_apply_plan", apply_then_fail)
+    receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
+    db.session.expire_all()
+    case = db.session.get(Case, receipt.case_id)
+    assert case.body_id is None and case.theme_id is None
+    assert case.routing_explanation["decision"] == "triage"
+    assert case.routing_explanation["reason"].startswith("routing failed (")
+    assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 0
+    assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.route") == 0
+    assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.submit") == 1
