@@ -213,6 +213,9 @@ class Config:
     # window, every sign-in to the account pauses this long (audited).
     LOGIN_ACCOUNT_CEILING = _env_int("CIVICWATCH_LOGIN_ACCOUNT_CEILING", 100)
     LOGIN_ACCOUNT_LOCK_MINUTES = _env_int("CIVICWATCH_LOGIN_ACCOUNT_LOCK_MINUTES", 15)
+    # The pause spares the networks the account signed in from within this many days: an attacker's flood of
+    # guesses cannot keep the owner out from the office or home.
+    LOGIN_KNOWN_NETWORK_DAYS = _env_int("CIVICWATCH_LOGIN_KNOWN_NETWORK_DAYS", 90, minimum=0)
     # Wrong authenticator codes in a row (a right password does not clear them): the second factor then
     # locks until an admin unlocks it on the staff accounts page (or `civicwatch unlock-two-factor`).
     TOTP_MAX_FAILURES = _env_int("CIVICWATCH_TOTP_MAX_FAILURES", 5)

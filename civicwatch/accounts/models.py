@@ -117,3 +117,14 @@ class LoginFailure(Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     first_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class KnownSignInNetwork(Model):
+    """A network an account signed in from (password and second factor), seen last at `last_seen_at`: sign-ins
+    from it are not paused when wrong passwords from many networks pause the account (throttle). The key is a
+    keyed hash of the network and the email; neither is stored."""
+
+    __tablename__ = "known_sign_in_networks"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

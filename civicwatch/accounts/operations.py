@@ -142,7 +142,9 @@ def authenticate(email: str, password: str, client_address: str | None) -> User:
     """
     client, account = throttle.client_key(client_address, email), throttle.account_key(email)
     throttle.hold(client)
-    wait = throttle.current_wait(client, account)
+    # A pause of the account (wrong passwords from many networks) spares the networks it signs in from.
+    spared = throttle.is_known_network(throttle.known_network_key(client_address, email))
+    wait = throttle.current_wait(client) if spared else throttle.current_wait(client, account)
     if wait is not None:
         raise TooManyAttemptsError(wait)
     user = find_user_by_email(email)
@@ -156,6 +158,12 @@ def authenticate(email: str, password: str, client_address: str | None) -> User:
         user.password_hash = hash_password(password)
     record_audit(user, "user.login", user)
     return user
+
+
+def remember_sign_in_network(user: User, client_address: str | None) -> None:
+    """The user signed in from this network (password and, when required, second factor): a pause of the
+    account will spare it (see authenticate). Flushes only."""
+    throttle.remember_network(throttle.known_network_key(client_address, user.email))
 
 
 def _count_failed_sign_in(user: User | None, client: str, account: str) -> None:

@@ -4,7 +4,9 @@ A sign-in is counted under two keys. The client's key (its network and the email
 blocks one guesser without touching the real user, who signs in from elsewhere: a few mistakes are free,
 then each try waits LOGIN_SLOWDOWN_SECONDS, doubling, and after LOGIN_LOCKOUT_AFTER failures the client
 is blocked for LOGIN_LOCKOUT_MINUTES. The account's key counts failures from everywhere and pauses every
-sign-in to the account only past LOGIN_ACCOUNT_CEILING failures, which takes many networks at once.
+sign-in to the account only past LOGIN_ACCOUNT_CEILING failures, which takes many networks at once; the pause
+spares the networks the account signed in from in the last LOGIN_KNOWN_NETWORK_DAYS, so that such a flood
+cannot keep the owner out from where they usually work.
 Unknown emails are counted the same way, so the answers never tell which accounts exist.
 A signed-in user who re-enters their password (password or authenticator change) is counted per account.
 Failures are forgotten LOGIN_FAILURE_WINDOW_MINUTES after the first one, unless still blocked.
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
-from civicwatch.accounts.models import LoginFailure
+from civicwatch.accounts.models import KnownSignInNetwork, LoginFailure
 from civicwatch.clients import client_network
 from civicwatch.crypto import keyed_hash
 from civicwatch.database import upsert_insert, utcnow
@@ -72,6 +74,29 @@ def client_key(address: str | None, email: str) -> str:
 
 def account_key(email: str) -> str:
     return keyed_hash("login-throttle", f"account\0{email_key(email)}")
+
+
+def known_network_key(address: str | None, email: str) -> str:
+    return keyed_hash("login-throttle", f"known\0{client_network(address)}\0{email_key(email)}")
+
+
+def is_known_network(key: str, now: dt.datetime | None = None) -> bool:
+    """Whether the account signed in from this network (known_network_key) within LOGIN_KNOWN_NETWORK_DAYS."""
+    since = (now or utcnow()) - dt.timedelta(days=current_app.config["LOGIN_KNOWN_NETWORK_DAYS"])
+    seen = db.session.scalar(select(KnownSignInNetwork.last_seen_at).where(KnownSignInNetwork.key_hash == key))
+    return seen is not None and seen >= since
+
+
+def remember_network(key: str, now: dt.datetime | None = None) -> None:
+    """A completed sign-in from this network (known_network_key); networks not seen for
+    LOGIN_KNOWN_NETWORK_DAYS are forgotten. Flushes only."""
+    now = now or utcnow()
+    since = now - dt.timedelta(days=current_app.config["LOGIN_KNOWN_NETWORK_DAYS"])
+    db.session.execute(delete(KnownSignInNetwork).where(KnownSignInNetwork.last_seen_at < since)
+                       .execution_options(synchronize_session=False))
+    insert = upsert_insert(db.session)
+    db.session.execute(insert(KnownSignInNetwork).values(key_hash=key, last_seen_at=now)
+                       .on_conflict_do_update(index_elements=["key_hash"], set_={"last_seen_at": now}))
 
 
 def reauth_key(user_id: int) -> str:

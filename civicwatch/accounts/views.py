@@ -126,6 +126,8 @@ def _pending_user() -> User | None:
 
 
 def _complete_login(user: User, second_factor: bool) -> str:
+    operations.remember_sign_in_network(user, request.remote_addr)
+    db.session.commit()
     next_url = (session.pop(PENDING_KEY, None) or {}).get("next")
     session.pop(SECRET_KEY, None)
     start_session(user, second_factor)
