@@ -121,11 +121,17 @@ def inbound() -> Response:
 def delivery_status() -> tuple[str, int]:
     require_twilio_signature()
     sid = message_sid_of(request.form)
-    code = request.form.get("ErrorCode") or ""
     record_delivery_status(sid, (request.form.get("MessageStatus") or "").lower(),
-                           int(code) if code.isascii() and code.isdigit() else None)
+                           twilio_error_code(request.form.get("ErrorCode")))
     db.session.commit()
     return "", 204
+
+
+def twilio_error_code(value: str | None) -> int | None:
+    """Twilio's error code (five digits): kept when it is a number the database's integer column holds; anything
+    else is dropped, and the delivery status it came with is still kept."""
+    code = (value or "").strip()
+    return int(code) if code.isascii() and code.isdigit() and len(code) <= 9 else None
 
 
 # ---------------------------------------------------------------- the simulator (never in production)
