@@ -229,7 +229,7 @@ def _open311_paths() -> dict[str, Any]:
                                "the 1,000 most recently published; requested_datetime is given to the day.",
                 "operationId": "open311Requests", "parameters": request_filters,
                 "responses": {"200": _json({"type": "array", "items": _ref("ServiceRequest")}, "Matching requests."),
-                              **_errors(400, 404)}},
+                              **_errors(400, 404, 429)}},
             "post": {
                 "summary": "Send a complaint (needs an api_key issued by the administrators)",
                 "description": "Creates a case through the same intake as the web form. Answers with a token; "
@@ -249,7 +249,7 @@ def _open311_paths() -> dict[str, Any]:
             "parameters": [_path("service_request_id", "The case reference, for example CW-2026-000123."),
                            JURISDICTION],
             "responses": {"200": _json({"type": "array", "items": _ref("ServiceRequest")}, "The request."),
-                          **_errors(400, 404)}}},
+                          **_errors(400, 404, 429)}}},
         "/open311/v2/tokens/{token}.json": {"get": {
             "summary": "The request id behind a token", "operationId": "open311Token",
             "parameters": [_path("token", "The token returned when the request was created."), JURISDICTION],
