@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from civicwatch.accounts.models import ROLE_LABELS, Role
 from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
+from civicwatch.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "username", "spellcheck": "false"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)],
@@ -17,7 +17,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1000)],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
@@ -33,7 +33,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[(r.value, _l(ROLE_LABELS[r])) for r in Role])
@@ -45,18 +45,18 @@ class CreateUserForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-class UserActiveForm(FlaskForm):
+class UserActiveForm(Form):
     submit = SubmitField(_l("Change"))
 
 
-class TotpForm(FlaskForm):
+class TotpForm(Form):
     code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)],
                        description=_l("Six digits. A new code appears every 30 seconds."),
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True})
     submit = SubmitField(_l("Continue"))
 
 
-class ChangeTotpForm(FlaskForm):
+class ChangeTotpForm(Form):
     """Binding a new authenticator app to a signed-in account: proof that it is the account's owner first."""
 
     current_password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1000)],

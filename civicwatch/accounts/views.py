@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 from wtforms import Field
@@ -45,6 +44,7 @@ from civicwatch.crypto import decrypt_text, encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
+from civicwatch.forms import Form
 from civicwatch.taxonomy.queries import all_bodies, name_choices
 from civicwatch.webhooks import is_signed_webhook_request
 
@@ -98,7 +98,7 @@ def login() -> ResponseReturnValue:
     return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
 
 
-def _too_many_attempts(template: str, form: FlaskForm, field: Field, exc: operations.TooManyAttemptsError,
+def _too_many_attempts(template: str, form: Form, field: Field, exc: operations.TooManyAttemptsError,
                        **context: object) -> ResponseReturnValue:
     db.session.rollback()
     field.errors = [*field.errors, exc.message]
@@ -262,7 +262,7 @@ def _enrolment_context(user: User, secret: str) -> dict[str, object]:
             "user": user, "required": totp_required(user), "enrolled": has_totp(user)}
 
 
-def _enrolment_page(user: User, secret: str, form: FlaskForm) -> ResponseReturnValue:
+def _enrolment_page(user: User, secret: str, form: Form) -> ResponseReturnValue:
     return (render_template("accounts/totp_enrol.html", form=form, **_enrolment_context(user, secret)),
             (400 if form.errors else 200))
 

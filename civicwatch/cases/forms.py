@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,9 +16,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from civicwatch.cases.models import OUTCOME_LABELS, REMEDY_LABELS, STATUS_LABELS, CaseStatus
+from civicwatch.forms import Form
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """Read from the query string: a GET form, so no CSRF token and bookmarkable."""
 
     class Meta:
@@ -42,7 +42,7 @@ class QueueFilterForm(FlaskForm):
     submit = SubmitField(_l("Apply"))
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     version = HiddenField(validators=[InputRequired()])
 
 
@@ -137,7 +137,7 @@ class DraftResponseForm(CaseForm):
     submit = SubmitField(_l("Save draft"))
 
 
-class DeadlinesForm(FlaskForm):
+class DeadlinesForm(Form):
     acknowledge_days = IntegerField(_l("Acknowledge within (working days)"),
                                     validators=[InputRequired(), NumberRange(min=1, max=60)])
     acknowledge_days_urgent = IntegerField(_l("Urgent: acknowledge within (working days)"),
@@ -149,14 +149,14 @@ class DeadlinesForm(FlaskForm):
     submit = SubmitField(_l("Save deadlines"))
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(Form):
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date as YYYY-MM-DD."))])
     name = StringField(_l("Name"),
                        validators=[DataRequired(message=_l("Give the holiday's name.")), Length(max=200)])
     submit = SubmitField(_l("Save holiday"))
 
 
-class HolidayImportForm(FlaskForm):
+class HolidayImportForm(Form):
     csv = TextAreaField(_l("Holidays as CSV"), validators=[DataRequired(message=_l("Paste the holidays first.")),
                                                            Length(max=200_000)],
                         description=_l("One holiday a line: YYYY-MM-DD,Name (a date,name header may come first). "
@@ -164,5 +164,5 @@ class HolidayImportForm(FlaskForm):
     submit = SubmitField(_l("Import holidays"))
 
 
-class RemoveHolidayForm(FlaskForm):
+class RemoveHolidayForm(Form):
     submit = SubmitField(_l("Remove"))

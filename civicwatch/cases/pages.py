@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from civicwatch.accounts.models import Role, User
@@ -31,12 +30,13 @@ from civicwatch.cases.operations import assignable_investigators
 from civicwatch.cases.permissions import may
 from civicwatch.cases.workflow import ACTION_LABELS, Transition, available_transitions
 from civicwatch.database import utcnow
+from civicwatch.forms import Form
 from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes, name_choices
 
 S = CaseStatus
-FORMS: dict[str, tuple[type[FlaskForm], str]] = {
+FORMS: dict[str, tuple[type[Form], str]] = {
     "route": (RouteForm, "route"),
     "correct": (CorrectForm, "correct"),
     "assign": (AssignForm, "assign"),
@@ -63,7 +63,7 @@ class TransitionOption:
 @dataclass
 class CasePage:
     case: Case
-    forms: dict[str, FlaskForm] = field(default_factory=dict)
+    forms: dict[str, Form] = field(default_factory=dict)
     transitions: list[TransitionOption] = field(default_factory=list)
     remedy_forms: dict[int, RemedyForm] = field(default_factory=dict)
     next_step: str = ""
@@ -90,7 +90,7 @@ def suggested_body(case: Case) -> Body | None:
 
 # Sections of the case page that domains above cases add (patterns: allegations, subjects, related cases):
 # called with the case, the user and the forms sent back with errors, each returns its HTML.
-CasePanel = Callable[[Case, User, dict[str, FlaskForm]], str]
+CasePanel = Callable[[Case, User, dict[str, Form]], str]
 _panels: list[CasePanel] = []
 
 
@@ -99,7 +99,7 @@ def add_case_panel(panel: CasePanel) -> None:
         _panels.append(panel)
 
 
-def fill_choices(form: FlaskForm, case: Case) -> None:
+def fill_choices(form: Form, case: Case) -> None:
     """Choices of the select fields; the same on GET and POST so validation checks real options."""
     if isinstance(form, RouteForm):
         form.body.choices = [("", gettext("Choose a body"))] + name_choices(
@@ -130,7 +130,7 @@ def _defaults(name: str, case: Case) -> dict[str, Any]:
     return {}
 
 
-def build_form(name: str, case: Case, submitted: FlaskForm | None = None) -> FlaskForm:
+def build_form(name: str, case: Case, submitted: Form | None = None) -> Form:
     if submitted is not None:
         form = submitted
     else:
@@ -147,7 +147,7 @@ def transition_form(target: CaseStatus, case: Case, submitted: TransitionForm | 
     return form
 
 
-def build_case_page(case: Case, user: User, submitted: dict[str, FlaskForm] | None = None) -> CasePage:
+def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = None) -> CasePage:
     submitted = submitted or {}
     page = CasePage(case)
     for name in FORMS:

@@ -10,7 +10,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import admin_required, staff_required
@@ -54,6 +53,7 @@ from civicwatch.cases.workflow import DONE_MESSAGES, transition_for
 from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import Model, db
+from civicwatch.forms import Form
 from civicwatch.messaging.segments import length_guide
 from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Theme
 from civicwatch.taxonomy.queries import (
@@ -165,7 +165,7 @@ def queue() -> str:
 
 # ---------------------------------------------------------------- the case page
 
-def render_case(case: Case, submitted: dict[str, FlaskForm] | None = None, status: int = 200,
+def render_case(case: Case, submitted: dict[str, Form] | None = None, status: int = 200,
                 error: str | None = None) -> tuple[str, int]:
     operations.record_case_view(case, current_user)
     db.session.commit()
@@ -192,11 +192,11 @@ def attachment(case_id: int, attachment_id: int) -> Response:
     return send_attachment(item)
 
 
-def _submitted_texts(form: FlaskForm) -> list[tuple[str, str]]:
+def _submitted_texts(form: Form) -> list[tuple[str, str]]:
     return [(str(f.label.text), f.data) for f in form if f.type == "TextAreaField" and f.data]
 
 
-def perform(case_id: int, key: str, form: FlaskForm, action: Callable[[Case], str]) -> ResponseReturnValue:
+def perform(case_id: int, key: str, form: Form, action: Callable[[Case], str]) -> ResponseReturnValue:
     """Validate, check the version, act, commit and go back to the case; or show what went wrong."""
     case = load_case(current_user, case_id)
     fill_choices(form, case)
@@ -222,7 +222,7 @@ def perform(case_id: int, key: str, form: FlaskForm, action: Callable[[Case], st
     return redirect(url_for("cases.queue"))
 
 
-def page_form(name: str) -> FlaskForm:
+def page_form(name: str) -> Form:
     """The case page's form `name`, filled from the request."""
     form_class, prefix = FORMS[name]
     return form_class(prefix=prefix)
@@ -419,7 +419,7 @@ def save_deadlines(body_id: int) -> ResponseReturnValue:
 
 # ---------------------------------------------------------------- holidays (admins)
 
-def _render_holidays(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
+def _render_holidays(status: int = 200, **forms: Form) -> ResponseReturnValue:
     this_year = deployment_date().replace(month=1, day=1)
     return render_template("cases/holidays.html", holidays=holidays_from(this_year), since=this_year, remove_form=RemoveHolidayForm(),
                            form=forms.get("form") or HolidayForm(formdata=None),

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from civicwatch.disclosure.models import DisclosureScope
+from civicwatch.forms import Form
 from civicwatch.i18n import N_
 
 SCOPE_LABELS = {
@@ -15,7 +15,7 @@ SCOPE_LABELS = {
 }
 
 
-class DisclosureRequestForm(FlaskForm):
+class DisclosureRequestForm(Form):
     scope = RadioField(_l("Who will see it"),
                        choices=[(scope.value, _l(label)) for scope, label in SCOPE_LABELS.items()],
                        default=DisclosureScope.WITHIN_BODY.value)
@@ -23,16 +23,16 @@ class DisclosureRequestForm(FlaskForm):
     recipient = StringField(_l("Who outside the body receives it"), validators=[Optional()])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     hours = IntegerField(_l("For how many hours"), default=24, validators=[Optional()])
     legal_bar = TextAreaField(_l("The law that forbids telling the complainant first (only if one does)"),
                               validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional()])
 
 
-class RefuseForm(FlaskForm):
+class RefuseForm(Form):
     note = TextAreaField(_l("Why the request is refused"))
 
 
-class OriginalRequestForm(FlaskForm):
+class OriginalRequestForm(Form):
     reason = TextAreaField(_l("Why you need the original file"))

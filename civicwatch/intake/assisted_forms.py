@@ -6,12 +6,12 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import TelField
 from wtforms.validators import InputRequired, ValidationError
 
 from civicwatch.cases.models import Channel
+from civicwatch.forms import Form
 from civicwatch.i18n import offered_languages
 from civicwatch.intake import validation
 from civicwatch.intake.assisted import NO_CONTACT, Assistance, consent_wording
@@ -30,7 +30,7 @@ CONTACT_CHOICES = [(NO_CONTACT, _l("No contact: they follow up with the receipt 
 ASSISTED_CONTENT = ("channel", "language", "text", "area", "location_text", "reported_actor", "contact_by", "phone")
 
 
-class AssistedReportForm(FlaskForm):
+class AssistedReportForm(Form):
     channel = RadioField(_l("How did you take the complaint?"), choices=CHANNEL_CHOICES,
                          validators=[InputRequired(_l("Choose in person or by phone."))])
     language = SelectField(_l("The complainant's language"), choices=[],

@@ -10,7 +10,6 @@ from flask import current_app, session
 from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -34,6 +33,7 @@ from civicwatch.cases.attachments import (
 )
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.references import normalise_receipt_code
+from civicwatch.forms import Form
 from civicwatch.i18n import current_language
 from civicwatch.intake import validation
 from civicwatch.intake.idempotency import IdempotencyKey, content_fingerprint, form_key, new_form_key
@@ -48,10 +48,10 @@ ANONYMOUS, CONTACT = "anonymous", "contact"
 REFERENCE_LOOKALIKE = "CW"
 
 
-def checked_by(check: Callable[[Any], Any]) -> Callable[[FlaskForm, Field], None]:
+def checked_by(check: Callable[[Any], Any]) -> Callable[[Form, Field], None]:
     """A WTForms validator that runs one of the operations' checks and shows its message."""
 
-    def validator(form: FlaskForm, field: Field) -> None:
+    def validator(form: Form, field: Field) -> None:
         try:
             check(field.data)
         except SubmissionError as exc:
@@ -136,7 +136,7 @@ REPORT_CONTENT = ("text", "incident_date", "area", "location_text", "reported_ac
                   "fears_retaliation", "keep_originals", "contact_choice", "phone", "email")
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     text = TextAreaField(
         _l("What happened?"),
         validators=[checked_by(_text_check)],
@@ -295,7 +295,7 @@ class ReportForm(FlaskForm):
         field.errors = [*field.errors, error.message]
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     code = StringField(
         _l("Receipt code"),
         description=_l("The 16 digits you were given when you reported, for example 1234 5678 9012 3456."),
@@ -324,7 +324,7 @@ class TrackForm(FlaskForm):
             raise ValidationError(_("A receipt code has 16 digits. Check it and try again."))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     text = TextAreaField(
         _l("Your message"),
         description=_l("Answer a question, correct something or add what you remember. Up to 5,000 characters."),
@@ -359,7 +359,7 @@ class ReplyForm(FlaskForm):
 
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     happened = RadioField(_l("Has anything happened to you because you reported?"),
                           choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False)
     details = TextAreaField(_l("What happened? (optional)"), render_kw={"rows": 4, "maxlength": validation.MESSAGE_MAX})
@@ -376,7 +376,7 @@ RATING_CHOICES = [("1", _l("1 – Very unhappy")), ("2", _l("2 – Unhappy")), (
                   ("4", _l("4 – Happy")), ("5", _l("5 – Very happy"))]
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     # The choices are checked below, so that a missing and a forged value get the same plain message.
     rating = RadioField(_l("How satisfied are you with this answer?"), choices=RATING_CHOICES, validate_choice=False,
                         description=_l("From 1 (very unhappy) to 5 (very happy). You can change your rating later."))
@@ -387,7 +387,7 @@ class RatingForm(FlaskForm):
             raise ValidationError(_("Choose a rating from 1 to 5."))
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     reason = TextAreaField(
         _l("Why do you disagree with the answer?"),
         description=_l("Your case will be opened again and the oversight body will look at it again. Say what "

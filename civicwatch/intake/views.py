@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import Field, ValidationError
 
@@ -23,6 +22,7 @@ from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.retaliation import open_check_in
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
+from civicwatch.forms import Form
 from civicwatch.intake import lockout, queries, sessions
 from civicwatch.intake.forms import YES, AppealForm, CheckInForm, RatingForm, ReplyForm, ReportForm, TrackForm
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
@@ -348,7 +348,7 @@ def appeal() -> ResponseReturnValue:
     return redirect(url_for("intake.track_case"), code=303)
 
 
-def _answer_refused(case: Case, error: DomainError, field: Field, **forms: FlaskForm) -> ResponseReturnValue:
+def _answer_refused(case: Case, error: DomainError, field: Field, **forms: Form) -> ResponseReturnValue:
     """The operation said no: a problem with what was sent goes next to the field (400); no answer to
     rate or appeal (not answered yet, or the case moved on) is said at the top of the page (409)."""
     if error.status == 400:

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from civicwatch.forms import Form
 
-class ApiKeyForm(FlaskForm):
+
+class ApiKeyForm(Form):
     name = StringField(_l("Who the key is for"), validators=[DataRequired(_l("Name the client.")), Length(max=200)],
                        description=_l("For example: 'Civic app of the Freetown youth network'."))
     submit = SubmitField(_l("Issue a key"))
 
 
-class RevokeApiKeyForm(FlaskForm):
+class RevokeApiKeyForm(Form):
     submit = SubmitField(_l("Revoke"))

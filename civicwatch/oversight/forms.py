@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SearchField, SelectField
 from wtforms.validators import Length, Optional
 
 from civicwatch.accounts.models import User
+from civicwatch.forms import Form
 from civicwatch.oversight.queries import ACTION_GROUPS, ACTION_WORDS
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import name_choices
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

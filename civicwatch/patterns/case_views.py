@@ -13,7 +13,6 @@ from flask import abort, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from civicwatch.accounts.models import User
 from civicwatch.accounts.permissions import staff_required
@@ -24,6 +23,7 @@ from civicwatch.cases.views import blueprint, chosen, perform
 from civicwatch.database import utcnow
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
+from civicwatch.forms import Form
 from civicwatch.i18n import N_
 from civicwatch.patterns import operations, sharing
 from civicwatch.patterns.forms import (
@@ -57,8 +57,8 @@ def _prefix(allegation_id: int | None) -> str:
     return f"allegation-{allegation_id}" if allegation_id else "allegation-new"
 
 
-def _allegation_form(case: Case, allegation: Allegation | None, submitted: FlaskForm | None,
-                     subjects: list[Subject]) -> FlaskForm:
+def _allegation_form(case: Case, allegation: Allegation | None, submitted: Form | None,
+                     subjects: list[Subject]) -> Form:
     if submitted is not None:
         form = submitted
     else:
@@ -74,14 +74,14 @@ def _allegation_form(case: Case, allegation: Allegation | None, submitted: Flask
     return form
 
 
-def _versioned(form: FlaskForm, case: Case) -> FlaskForm:
+def _versioned(form: Form, case: Case) -> Form:
     form.version.data = str(case.version)
     return form
 
 
-def allegations_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> str:
+def allegations_panel(case: Case, user: User, submitted: dict[str, Form]) -> str:
     allegations = allegations_of(case)
-    forms: dict[int, FlaskForm] = {}
+    forms: dict[int, Form] = {}
     new_form = None
     if may(user, "allegation", case):
         subjects = register_of_case(case, user)
@@ -92,7 +92,7 @@ def allegations_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -
                            named=named_subjects(allegations, user))
 
 
-def subjects_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> str:
+def subjects_panel(case: Case, user: User, submitted: dict[str, Form]) -> str:
     links = subject_links_of(case, user)
     decide_form = link_form = None
     if may(user, "allegation", case):
@@ -106,7 +106,7 @@ def subjects_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> s
                            link_form=link_form, subject_label=subject_label)
 
 
-def _fill_link_choices(form: FlaskForm, subjects: list[Subject]) -> None:
+def _fill_link_choices(form: Form, subjects: list[Subject]) -> None:
     form.subject.choices = [("", gettext("Choose a subject"))] + [(str(s.id), subject_label(s)) for s in subjects]
 
 
@@ -168,7 +168,7 @@ def _related_view(case: Case, user: User, relation: CaseRelation, now: dt.dateti
     return RelatedView(relation, None, holder, state, shared_id, may_ask, asked_of_us)
 
 
-def related_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> str:
+def related_panel(case: Case, user: User, submitted: dict[str, Form]) -> str:
     now = utcnow()
     views = [_related_view(case, user, relation, now) for relation in relations_of(case)]
     form = _versioned(DecideLinkForm(prefix="relation", formdata=None), case) if may(user, "relate", case) else None

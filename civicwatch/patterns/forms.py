@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from civicwatch.cases.forms import CaseForm
 from civicwatch.cases.models import OUTCOME_LABELS
+from civicwatch.forms import Form
 from civicwatch.i18n import N_
 from civicwatch.patterns.models import Subject, SubjectKind
 from civicwatch.taxonomy.queries import all_actors, all_districts, all_regions, all_themes, name_choices
@@ -55,7 +55,7 @@ class DecideLinkForm(CaseForm):
     submit = SubmitField(_l("Save"))
 
 
-class RegisterImportForm(FlaskForm):
+class RegisterImportForm(Form):
     body = SelectField(_l("Register of"), choices=[], validators=[DataRequired(message=_l("Choose a body."))])
     file = FileField(_l("CSV file"), validators=[DataRequired(message=_l("Choose a CSV file."))],
                      description=_l("Columns: kind (unit, post or officer), name, service, district, aliases "
@@ -63,7 +63,7 @@ class RegisterImportForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
-class ShareDecisionForm(FlaskForm):
+class ShareDecisionForm(Form):
     """Approving, refusing or revoking a share: the reason is required; the days only when approving."""
 
     days = IntegerField(_l("For how many days"), default=30, validators=[Optional()])

@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from civicwatch.accounts.models import Role
 from civicwatch.accounts.permissions import roles_required
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
+from civicwatch.forms import Form
 from civicwatch.patterns.alerts import TRANSITIONS, change_alert_status, may_see_alert
 from civicwatch.patterns.forms import KIND_LABELS, RegisterImportForm, ShareDecisionForm
 from civicwatch.patterns.models import AlertStatus, PatternAlert
@@ -107,7 +107,7 @@ def alert(alert_id: int) -> str:
     found = _alert(alert_id)
     return render_template("patterns/alert.html", alert=found, evidence=alert_evidence(found, current_user),
                            targets=sorted(TRANSITIONS[found.status], key=lambda s: s.value),
-                           form=FlaskForm(), kind_labels=KIND_LABELS,
+                           form=Form(), kind_labels=KIND_LABELS,
                            show_subject=found.subject is not None and (current_user.role is not Role.INVESTIGATOR
                                                                        or found.subject.body_id == current_user.body_id))
 
@@ -120,7 +120,7 @@ def change_alert(alert_id: int, target: str) -> ResponseReturnValue:
     except ValueError:
         abort(404)
     found = _alert(alert_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     change_alert_status(found, current_user, status)
     db.session.commit()

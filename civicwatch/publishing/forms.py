@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, Field, Form, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import Form as QueryForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from civicwatch.cases.models import Outcome
+from civicwatch.forms import Form
 from civicwatch.open_data import outcome_words, year_problem
 from civicwatch.taxonomy.models import Body, Theme
 from civicwatch.taxonomy.queries import name_choices
@@ -19,13 +20,13 @@ def _stripped(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def _valid_year(form: Form, field: Field) -> None:
+def _valid_year(form: QueryForm, field: Field) -> None:
     problem = year_problem(field.data)
     if problem:
         raise ValidationError(problem)
 
 
-class PublishedSearchForm(Form):
+class PublishedSearchForm(QueryForm):
     """The filters of /published and of the published answers exports."""
 
     q = StringField(_l("Search the answers"), validators=[Optional(), Length(max=200)])
@@ -43,7 +44,7 @@ class PublishedSearchForm(Form):
 
 # ---------------------------------------------------------------- staff
 
-class DraftForm(FlaskForm):
+class DraftForm(Form):
     """The author's draft: both texts as written, then the decision on each proposal (posted as
     hide-<key> and replacement-<key> fields, one pair per proposal)."""
 
@@ -59,7 +60,7 @@ class DraftForm(FlaskForm):
     submit_for_approval = SubmitField(_l("Submit for approval"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     row_version = HiddenField()
     note = TextAreaField(_l("Why you are sending it back"), validators=[Optional(), Length(max=2000)])
     confirm = BooleanField(_l("I have read the published text and it names or identifies no one"))
@@ -67,17 +68,17 @@ class ReviewForm(FlaskForm):
     send_back = SubmitField(_l("Send back to the author"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     row_version = HiddenField()
     reason = TextAreaField(_l("Reason (published with the notice)"),
                            validators=[DataRequired(_l("Give the reason the public will read.")), Length(max=1000)])
     submit = SubmitField(_l("Withdraw this answer"))
 
 
-class StartDraftForm(FlaskForm):
+class StartDraftForm(Form):
     submit = SubmitField(_l("Start a draft"))
 
 
-class DiscardForm(FlaskForm):
+class DiscardForm(Form):
     row_version = HiddenField()
     submit = SubmitField(_l("Discard this draft"))

@@ -2,23 +2,23 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
 from civicwatch.cases.models import STATUS_LABELS, CaseStatus
+from civicwatch.forms import Form
 
 STATUS_CHOICES = [(status.value, _l(STATUS_LABELS[status])) for status in CaseStatus]
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     body = SelectField(_l("Body"), choices=[], validate_choice=False)  # checked by the operation
     status = SelectField(_l("Cases in status"), choices=STATUS_CHOICES, validate_choice=False)
     months = StringField(_l("Erase personal content after (months)"))
 
 
-class RemoveScheduleForm(FlaskForm):
+class RemoveScheduleForm(Form):
     pass
 
 
-class HoldForm(FlaskForm):
+class HoldForm(Form):
     reason = TextAreaField(_l("Reason"))

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from civicwatch.accounts.models import User
 from civicwatch.accounts.permissions import staff_required
@@ -15,6 +14,7 @@ from civicwatch.cases.permissions import load_case
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, PermissionDeniedError
 from civicwatch.extensions import db
+from civicwatch.forms import Form
 from civicwatch.i18n import current_language
 from civicwatch.retention import operations
 from civicwatch.retention.forms import HoldForm, RemoveScheduleForm, ScheduleForm
@@ -124,7 +124,7 @@ def lift_hold(case_id: int) -> ResponseReturnValue:
     return _hold_action(case_id, place=False)
 
 
-def retention_panel(case: Case, user: User, submitted: dict[str, FlaskForm]) -> str:
+def retention_panel(case: Case, user: User, submitted: dict[str, Form]) -> str:
     manages = may_manage_body(user, case.body_id)
     return render_template("retention/_case_retention.html", case=case, erasure=erasure_of(case),
                            hold=active_hold(case), holds=holds_of(case) if manages else [],

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
+from civicwatch.forms import Form
 
-class ThresholdForm(FlaskForm):
+
+class ThresholdForm(Form):
     threshold = FloatField(
         _l("Confidence threshold"),
         validators=[InputRequired(message=_l("Give a number from 0 to 1.")),
@@ -18,13 +19,13 @@ class ThresholdForm(FlaskForm):
     submit = SubmitField(_l("Save the threshold"))
 
 
-class ModelThresholdForm(FlaskForm):
+class ModelThresholdForm(Form):
     """Drop the admin's threshold: the active model's own threshold applies again."""
 
     submit = SubmitField(_l("Use the model's threshold"))
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     priority = IntegerField(
         _l("Priority"), validators=[InputRequired(message=_l("Give the priority as a whole number.")),
                                     NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))],
@@ -37,5 +38,5 @@ class RuleForm(FlaskForm):
     submit = SubmitField(_l("Save the rule"))
 
 
-class DeleteRuleForm(FlaskForm):
+class DeleteRuleForm(Form):
     submit = SubmitField(_l("Delete this rule"))

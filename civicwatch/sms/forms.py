@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from civicwatch.forms import Form
 from civicwatch.phones import SMS, WHATSAPP
 
 # Twilio joins at most ten segments: 1,600 characters.
 SMS_MAX = 1600
 
 
-class SimulatorPhoneForm(FlaskForm):
+class SimulatorPhoneForm(Form):
     phone = StringField(
         _l("Phone number"), validators=[DataRequired(_l("Enter a phone number.")), Length(max=40)],
         description=_l("The citizen's phone you want to play, for example +232 76 123456 or 076 123456."),
@@ -21,7 +21,7 @@ class SimulatorPhoneForm(FlaskForm):
     submit = SubmitField(_l("Use this phone"))
 
 
-class SimulatorTextForm(FlaskForm):
+class SimulatorTextForm(Form):
     body = TextAreaField(
         _l("Your text"), validators=[Length(max=SMS_MAX, message=_l("A text has at most %(max)s characters.",
                                                                     max=SMS_MAX))],
@@ -30,11 +30,11 @@ class SimulatorTextForm(FlaskForm):
     submit = SubmitField(_l("Send text"))
 
 
-class SimulatorDayForm(FlaskForm):
+class SimulatorDayForm(Form):
     submit = SubmitField(_l("Let a day pass"))
 
 
-class RetryForm(FlaskForm):
+class RetryForm(Form):
     """Only the CSRF token: the message is named in the URL."""
 
     submit = SubmitField(_l("Send again"))

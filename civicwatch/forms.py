@@ -1,0 +1,41 @@
+"""The base of every form: Flask-WTF's, except that an uploaded file reaches only a file field.
+
+Flask-WTF hands a form the request's files merged with its fields, so a text field sent as a file part of the
+multipart body (any client can send one, no browser does) would get a file object where it expects text. Here
+such a part is kept away from the field, and the form is refused with an error on that field (a 400), as for
+any other bad input: the text is not silently dropped.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.fields import FileField, MultipleFileField
+
+NOT_A_FILE = _l("Write this in the box as text; it cannot be sent as a file.")
+
+
+class Form(FlaskForm):
+    misplaced_files: frozenset[str] = frozenset()
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            wrapped = super().wrap_formdata(form, formdata)
+            if not isinstance(wrapped, CombinedMultiDict):
+                return wrapped
+            file_fields = {field.name for field in form if isinstance(field, FileField | MultipleFileField)}
+            form.misplaced_files = frozenset(name for name in request.files if name not in file_fields)
+            files = MultiDict([(name, value) for name, value in request.files.items(multi=True)
+                               if name in file_fields])
+            return CombinedMultiDict((files, request.form))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.name in self.misplaced_files:
+                field.errors = [*field.errors, str(NOT_A_FILE)]
+                valid = False
+        return valid
