@@ -3,8 +3,10 @@ and the language each number chose. Who may see which message is decided above, 
 pass it as `scope`."""
 from __future__ import annotations
 
+from typing import cast
+
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from civicwatch.extensions import db
@@ -54,8 +56,18 @@ def get_message(message_id: int) -> OutboundMessage | None:
     return db.session.get(OutboundMessage, message_id)
 
 
+# The worker asks these once per message sent: statements built once, on the tables rather than the mapped
+# classes, so that each costs a compiled-cache hit and no ORM execution. Opt-outs and languages are only ever
+# written by Core statements (messaging/operations.py), so no pending ORM row can be missed for want of an
+# autoflush.
+_OPT_OUTS = cast(Table, SmsOptOut.__table__).c
+_LANGUAGES = cast(Table, PhoneLanguage.__table__).c
+_IS_OPTED_OUT = select(_OPT_OUTS.id).where(_OPT_OUTS.phone_hash == bindparam("phone_hash"))
+_PHONE_LANGUAGE = select(_LANGUAGES.language).where(_LANGUAGES.phone_hash == bindparam("phone_hash"))
+
+
 def is_opted_out(phone_hash: str) -> bool:
-    return db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone_hash == phone_hash)) is not None
+    return db.session.execute(_IS_OPTED_OUT, {"phone_hash": phone_hash}).first() is not None
 
 
 def opted_out_among(phone_hashes: set[str]) -> frozenset[str]:
@@ -67,8 +79,7 @@ def opted_out_among(phone_hashes: set[str]) -> frozenset[str]:
 
 def phone_language(phone_hash: str) -> str:
     """The language a number chose (LANG by SMS), if still offered; otherwise English."""
-    return offered_language(db.session.scalar(
-        select(PhoneLanguage.language).where(PhoneLanguage.phone_hash == phone_hash)))
+    return offered_language(db.session.execute(_PHONE_LANGUAGE, {"phone_hash": phone_hash}).scalar())
 
 
 def offered_language(chosen: str | None) -> str:
