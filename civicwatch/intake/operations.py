@@ -267,7 +267,10 @@ def add_complainant_message(
     if not body and not files:
         raise SubmissionError("message_empty", "text")
     now = utcnow()
-    message = CaseMessage(case=case, kind=MessageKind.FROM_COMPLAINANT, channel=channel, body=body,
+    # By id, not `case=case`: the relationship would pull the case (and every relationship of it) into both
+    # flushes, about a millisecond each on the SMS worker's path. Nothing reads case.messages or case.events
+    # in the transaction that adds them (the views commit and redirect).
+    message = CaseMessage(case_id=case.id, kind=MessageKind.FROM_COMPLAINANT, channel=channel, body=body,
                           created_at=now)
     db.session.add(message)
     db.session.flush()
@@ -275,7 +278,7 @@ def add_complainant_message(
         save_attachment(case, prepared, message)
     waited_since = case.waiting_since
     resumed = resume_deadline_clock(case, now)
-    db.session.add(CaseEvent(case=case, kind="complainant_message", public=True, created_at=now, detail={
+    db.session.add(CaseEvent(case_id=case.id, kind="complainant_message", public=True, created_at=now, detail={
         "message_id": message.id, "attachments": len(files), "clock_resumed": resumed}))
     record_audit(None, "case.complainant_message", message, case=case,
                  before={"waiting_since": waited_since} if resumed else None,
