@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, cast
 
+from flask_babel import force_locale
 from sqlalchemy import CursorResult, Row, delete, exists, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
@@ -29,6 +30,7 @@ from civicwatch.messaging.operations import (
     queue_sms,
     record_opt_out,
 )
+from civicwatch.messaging.queries import phone_language
 from civicwatch.phones import contact_hash, split_sender
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText
@@ -162,11 +164,13 @@ def _tell_sender_it_was_set_aside(row: InboxText) -> None:
     if sender is None:
         return
     channel, phone = sender
-    if classify(clean_text(payload.get("body")))[0] is Event.STOP:
-        record_opt_out(contact_hash(phone, channel), "keyword")
-        queue_sms(phone, render_reply(Reply.STOPPED), STOP_CONFIRMATION, channel=channel)
-        return
-    queue_sms(phone, render_reply(Reply.NOT_ACCEPTED), TEXT_REPLY, channel=channel)
+    phone_hash = contact_hash(phone, channel)
+    with force_locale(phone_language(phone_hash)):
+        if classify(clean_text(payload.get("body")))[0] is Event.STOP:
+            record_opt_out(phone_hash, "keyword")
+            queue_sms(phone, render_reply(Reply.STOPPED), STOP_CONFIRMATION, channel=channel)
+            return
+        queue_sms(phone, render_reply(Reply.NOT_ACCEPTED), TEXT_REPLY, channel=channel)
 
 
 def process_inbox(limit: int = 100) -> InboxReport:
