@@ -107,6 +107,11 @@ class Config:
     # Languages offered to citizens (and to staff, whose pages are in English and French), first the default:
     # codes of civicwatch/i18n.py's KNOWN_LANGUAGES. Catalogs live in translations/.
     LANGUAGES = _env_list("CIVICWATCH_LANGUAGES") or ["en", "fr", "kri"]
+    # The emergency advice in one language (CIVICWATCH_EMERGENCY_ADVICE_SMS_FR, ..._KRI): otherwise the reply
+    # gives EMERGENCY_ADVICE_SMS, translated when it is the shipped default.
+    EMERGENCY_ADVICE_SMS_BY_LANGUAGE = {
+        code: os.environ[f"CIVICWATCH_EMERGENCY_ADVICE_SMS_{code.upper()}"] for code in LANGUAGES
+        if os.environ.get(f"CIVICWATCH_EMERGENCY_ADVICE_SMS_{code.upper()}")}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     # Outbox delivery: failures are retried after 30 s, 60 s, 120 s ... (at most an hour apart) until the

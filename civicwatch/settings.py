@@ -50,7 +50,9 @@ def check_settings(config: dict[str, Any]) -> None:
     _check_identity_key(config)
     _check_evidence_key(config)
     _check_timezone(config.get("TIMEZONE", "UTC"))
-    _check_emergency_advice(config.get("EMERGENCY_ADVICE_SMS"))
+    _check_emergency_advice("CIVICWATCH_EMERGENCY_ADVICE_SMS", config.get("EMERGENCY_ADVICE_SMS"))
+    for language, advice in config.get("EMERGENCY_ADVICE_SMS_BY_LANGUAGE", {}).items():
+        _check_emergency_advice(f"CIVICWATCH_EMERGENCY_ADVICE_SMS_{language.upper()}", advice)
     _check_statistics_since(config.get("STATISTICS_SINCE"))
     check_weekend(config.get("WEEKEND_DAYS", ()))
     if is_production(config):
@@ -74,9 +76,9 @@ def check_weekend(days: Iterable[object]) -> frozenset[int]:
 EMERGENCY_ADVICE_MAX = 100
 
 
-def _check_emergency_advice(advice: object) -> None:
+def _check_emergency_advice(name: str, advice: object) -> None:
     if not isinstance(advice, str) or not advice.strip() or len(advice) > EMERGENCY_ADVICE_MAX:
-        raise SettingsError(f"CIVICWATCH_EMERGENCY_ADVICE_SMS must be a text of 1 to {EMERGENCY_ADVICE_MAX} "
+        raise SettingsError(f"{name} must be a text of 1 to {EMERGENCY_ADVICE_MAX} "
                             "characters: what to do when someone is in danger now (name the emergency number)")
 
 

@@ -71,7 +71,14 @@ from civicwatch.sms.queries import (
     open_case_by_reference,
     open_cases_for_phone,
 )
-from civicwatch.sms.replies import Reply, render_reply, render_status, render_status_list, render_wait
+from civicwatch.sms.replies import (
+    Reply,
+    emergency_advice,
+    render_reply,
+    render_status,
+    render_status_list,
+    render_wait,
+)
 
 log = logging.getLogger(__name__)
 
@@ -427,7 +434,8 @@ def _mark_urgent(ctx: _Context) -> _Step:
     if case is None:  # the case the question asked about is gone (cannot happen while the foreign key holds)
         return _Step(render_reply(Reply.STATUS_NOT_FOUND))
     mark_urgent_by_complainant(case)
-    advice = current_app.config["EMERGENCY_ADVICE_SMS"]
+    advice = emergency_advice(current_app.config["EMERGENCY_ADVICE_SMS"],
+                              current_app.config["EMERGENCY_ADVICE_SMS_BY_LANGUAGE"])
     return _Step(render_reply(Reply.MARKED_URGENT, reference=case.reference, advice=advice), case)
 
 

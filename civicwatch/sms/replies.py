@@ -18,7 +18,7 @@ from civicwatch.cases.models import CaseStatus
 from civicwatch.i18n import N_
 from civicwatch.messaging.segments import is_gsm7, prefer_gsm7, segment_count
 
-__all__ = ["Reply", "is_gsm7", "render_reply", "render_status", "render_status_list", "render_wait", "segment_count"]
+__all__ = ["DEFAULT_EMERGENCY_ADVICE", "Reply", "emergency_advice", "is_gsm7", "render_reply", "render_status", "render_status_list", "render_wait", "segment_count"]
 
 
 class Reply(enum.Enum):
@@ -100,6 +100,15 @@ STATUS_WORDS: dict[CaseStatus, str] = {
     CaseStatus.REOPENED: N_("reopened and being looked at again"),
 }
 WAITING_FOR_YOU = N_(" We are waiting for your answer.")
+# The shipped EMERGENCY_ADVICE_SMS (config.py), here so that the catalogs translate it.
+DEFAULT_EMERGENCY_ADVICE = N_("If someone is in danger now, contact emergency services first: we cannot send help.")
+
+
+def emergency_advice(configured: str, by_language: dict[str, str]) -> str:
+    """The urgent reply's advice in the current locale: the deployment's text for that language
+    (CIVICWATCH_EMERGENCY_ADVICE_SMS_<LANG>) if it set one, else its one text (CIVICWATCH_EMERGENCY_ADVICE_SMS),
+    translated when it is the shipped default (a text of the deployment's own has no translation, and stays)."""
+    return by_language.get(str(get_locale())) or gettext(configured)
 
 
 def render_reply(reply: Reply, **values: object) -> str:
