@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select
 
@@ -23,6 +23,7 @@ from civicwatch.disclosure.permissions import require_decision, require_request
 from civicwatch.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
+from civicwatch.messaging.queries import offered_language
 from civicwatch.text import NOTE, Field, check_reason, check_text
 
 RECIPIENT_FIELD = Field(_l("Write the recipient first."),
@@ -40,8 +41,8 @@ DECIDED = {DisclosureStatus.PENDING: N_("pending"), DisclosureStatus.APPROVED: N
            DisclosureStatus.REFUSED: N_("refused")}
 # What the complainant reads (follow-up page and SMS) before their details leave the body: no reason, no
 # recipient, which could themselves say too much to someone else holding their phone.
-OUTSIDE_NOTICE = ("The body handling your complaint has been allowed to share your name and contact details "
-                  "with another authority, as the law requires. If this puts you at risk, reply now.")
+OUTSIDE_NOTICE = N_("The body handling your complaint has been allowed to share your name and contact details "
+                    "with another authority, as the law requires. If this puts you at risk, reply now.")
 
 
 def request_disclosure(case: Case, user: User, scope: DisclosureScope, reason: str | None,
@@ -184,8 +185,11 @@ def _decide(request: DisclosureRequest, custodian: User, now: dt.datetime, note:
 
 
 def _tell_complainant(case: Case, custodian: User, now: dt.datetime) -> None:
-    outbound = notify_complainant(case, sms_prefix(case) + OUTSIDE_NOTICE, "disclosure_notice")
+    # The text in the phone's language (LANG); the follow-up page's copy in the language the complaint was written in.
+    outbound = notify_complainant(case, lambda: sms_prefix(case) + gettext(OUTSIDE_NOTICE), "disclosure_notice")
+    with force_locale(offered_language(case.language)):
+        body = gettext(OUTSIDE_NOTICE)
     db.session.add(CaseMessage(case=case, kind=MessageKind.TO_COMPLAINANT, author_id=custodian.id, created_at=now,
-                               channel=Channel.SMS if outbound is not None else Channel.WEB, body=OUTSIDE_NOTICE))
+                               channel=Channel.SMS if outbound is not None else Channel.WEB, body=body))
     db.session.add(CaseEvent(case=case, kind="identity_disclosure_notice", public=True, created_at=now,
                              user_id=custodian.id, detail={"sms": outbound is not None}))
