@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import inspect, select
 
 from civicwatch.audit.operations import record_audit
@@ -46,6 +47,7 @@ from civicwatch.intake.validation import (
     resolve_place,
     resolve_reported_actor,
 )
+from civicwatch.messaging.operations import remember_phone_language
 from civicwatch.phones import SMS
 from civicwatch.routing import operations as routing
 
@@ -148,6 +150,7 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
     count_new_case(case)
     db.session.add(CaseEvent(case=case, kind="received", to_status=CaseStatus.RECEIVED.value, public=True,
                              created_at=case.created_at, detail={"channel": submission.channel.value}))
+    _remember_page_language(case, submission)
     for prepared in files:
         save_attachment(case, prepared)
     record_audit(actor, "case.submit", case, after={
@@ -156,6 +159,15 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
         "originals_kept": sum(prepared.original is not None for prepared in files),
         "fears_retaliation": submission.fears_retaliation, "language": case.language,
     })
+
+
+def _remember_page_language(case: Case, submission: Submission) -> None:
+    # Someone who reported on the French or Krio page gets the case's texts in that language, unless the number
+    # chose one with LANG already.
+    language = submission.language_hint
+    if (submission.channel is Channel.WEB and case.contact_phone_hash is not None and language is not None
+            and language in current_app.config["LANGUAGES"]):
+        remember_phone_language(case.contact_phone_hash, language, replace=False)
 
 
 def _fresh_receipt_code() -> str:

@@ -134,14 +134,17 @@ def remove_opt_out(number_hash: str) -> dt.datetime | None:
 _PHONE_LANGUAGES = cast(Table, PhoneLanguage.__table__)
 
 
-def remember_phone_language(number_hash: str, language: str) -> None:
-    """The language this number's texts are written in from now on (the caller checked it is offered)."""
+def remember_phone_language(number_hash: str, language: str, replace: bool = True) -> None:
+    """The language this number's texts are written in from now on (the caller checked it is offered).
+    `replace=False`: only if the number has none yet (a hint, such as the web page's language, does not undo a
+    choice made with LANG)."""
     insert = upsert_insert(db.session)
     now = utcnow()
     statement = insert(_PHONE_LANGUAGES).values(phone_hash=number_hash, language=language, created_at=now,
                                                 updated_at=now)
     db.session.execute(statement.on_conflict_do_update(
-        index_elements=["phone_hash"], set_={"language": language, "updated_at": now}))
+        index_elements=["phone_hash"], set_={"language": language, "updated_at": now}) if replace
+        else statement.on_conflict_do_nothing())
 
 
 # Twilio's status callback values, and what they mean for our row.
