@@ -68,11 +68,31 @@ def _wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def render_error(status: int, title: str, message: str) -> tuple[Response | str, int]:
+# Staff forms: a refused one gives back what was written in it (a note, a message), never a citizen's form.
+STAFF_PATH = "/staff/"
+_NOT_TEXT = ("csrf", "token", "password", "version", "code")
+UNSENT_MIN = 20
+
+
+def unsent_texts() -> list[tuple[str, str]]:
+    """What was written in the staff form this request sent, to show back when the form cannot be saved
+    (expired, or the session ended while it was written): each free text of some length, as (label, text)."""
+    if request.method != "POST" or not request.path.startswith(STAFF_PATH):
+        return []
+    texts = [value for key, value in request.form.items(multi=True)
+             if not any(word in key.lower() for word in _NOT_TEXT) and len(value.strip()) >= UNSENT_MIN]
+    return [(gettext("What you wrote"), text) for text in texts]
+
+
+def render_error(status: int, title: str, message: str, texts: list[tuple[str, str]] | None = None,
+                 sign_in_again: str | None = None) -> tuple[Response | str, int]:
+    """The error page (JSON for a client that asks for it); `texts`: what the form held (unsent_texts), shown
+    to copy; `sign_in_again`: the page to return to after signing in, linked."""
     if _wants_json():
         return jsonify(error={"status": status, "title": title, "message": message}), status
     try:
-        return render_template("errors/error.html", status=status, title=title, message=message), status
+        return render_template("errors/error.html", status=status, title=title, message=message, texts=texts,
+                               sign_in_again=sign_in_again), status
     # The page's menu needs the signed-in user, from a database that is down (or from a session that dropped its
     # connection since, which leaves the user detached from it).
     except (*DATABASE_UNAVAILABLE, DetachedInstanceError):
@@ -140,6 +160,7 @@ def register_error_handlers(app: Flask) -> None:
             400,
             gettext("This form has expired"),
             gettext("For your safety the form could not be accepted. Go back, reload the page and send it again."),
+            texts=unsent_texts(),
         )
 
     @app.errorhandler(413)

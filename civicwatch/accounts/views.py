@@ -3,7 +3,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
@@ -42,7 +53,7 @@ from civicwatch.accounts.totp import (
 from civicwatch.audit.operations import record_audit
 from civicwatch.crypto import decrypt_text, encrypt_text
 from civicwatch.database import utcnow
-from civicwatch.errors import DomainError
+from civicwatch.errors import STAFF_PATH, DomainError, render_error, unsent_texts
 from civicwatch.extensions import db, limiter
 from civicwatch.forms import Form
 from civicwatch.taxonomy.queries import all_bodies, name_choices
@@ -142,9 +153,14 @@ def check_staff_session() -> Response | None:
         return None
     if idle_expired():
         logout_user()
-        minutes = current_app.config["STAFF_IDLE_MINUTES"]
-        flash(gettext("You were signed out after %(minutes)s minutes without activity. Please sign in again.",
-                      minutes=minutes), "info")
+        signed_out = gettext("You were signed out after %(minutes)s minutes without activity. Please sign in again.",
+                             minutes=current_app.config["STAFF_IDLE_MINUTES"])
+        texts = unsent_texts()
+        if texts:  # a long note or message written while the session ran out: given back to copy, not lost
+            body, status = render_error(401, gettext("Signed out"), signed_out, texts=texts,
+                                        sign_in_again=_page_it_was_sent_from())
+            return make_response(body, status)
+        flash(signed_out, "info")
         return redirect(url_for("accounts.login"))
     if too_old():
         logout_user()
@@ -157,6 +173,13 @@ def check_staff_session() -> Response | None:
         return redirect(url_for("accounts.login"))
     mark_active()
     return None
+
+
+def _page_it_was_sent_from() -> str | None:
+    """The path of the page whose form this request sent (Referer), to go back to after signing in; the sign-in
+    checks it again (_safe_next)."""
+    referrer = urlsplit(request.referrer or "")
+    return referrer.path if referrer.netloc == request.host and referrer.path.startswith(STAFF_PATH) else None
 
 
 def _pending_secret() -> str:

@@ -2,8 +2,10 @@
 back what they wrote, as the page for a case changed by someone else does."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from civicwatch.accounts.models import Role
-from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.models import CaseMessage, CaseStatus, MessageKind
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 
@@ -26,7 +28,8 @@ def test_a_note_sent_with_an_expired_form_is_given_back(make_user, make_case, si
     assert "This form has expired" in page
     assert LONG_NOTE in page, "the note typed in is lost"
     db.session.expire_all()
-    assert not db.session.get(Case, case.id).notes
+    assert not db.session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id,
+                                                           CaseMessage.kind == MessageKind.NOTE)).all()
 
 
 def test_a_message_sent_after_the_idle_sign_out_is_given_back(make_user, make_case, signed_in, clock, app):
@@ -42,3 +45,18 @@ def test_a_message_sent_after_the_idle_sign_out_is_given_back(make_user, make_ca
                                  "message-text": LONG_NOTE}, follow_redirects=True)
     assert "Please sign in again" in response.get_data(as_text=True)
     assert LONG_NOTE in response.get_data(as_text=True), "the message typed in is lost"
+    assert not db.session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id)).all()
+
+
+def test_an_expired_form_never_shows_back_a_password_or_a_citizens_report(make_user, signed_in, client):
+    """Only staff forms' free texts are given back: not passwords (a page the next person at the desk may see),
+    and not a citizen's report (the quick exit and the forms' no-restore rules protect a shared phone)."""
+    staff = signed_in(make_user(Role.INVESTIGATOR))
+    secret = "correct horse battery staple number nine"
+    response = staff.post("/account/password", data={"csrf_token": "stale", "current_password": secret,
+                                                      "new_password": secret + "!", "confirm": secret + "!"})
+    assert response.status_code == 400 and secret not in response.get_data(as_text=True)
+    report = client.post("/report", data={"csrf_token": "stale", "text": LONG_NOTE, "consent": "y"})
+    assert report.status_code == 400
+    assert "This form has expired" in report.get_data(as_text=True)
+    assert LONG_NOTE not in report.get_data(as_text=True)
