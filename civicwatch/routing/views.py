@@ -70,7 +70,7 @@ def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | Non
         threshold_source=threshold_source(model_threshold), model=model, model_threshold_form=ModelThresholdForm(),
         rule_form=rule_form or _rule_form(), waiting=count_waiting_corrections(), overrides=override_rates(),
         model_version=active_model_version(), can_edit=current_user.role is Role.ADMIN,
-        languages=cases_by_language(), classifier_languages=current_app.config.get("CLASSIFIER_LANGUAGES", []),
+        case_languages=cases_by_language(), classifier_languages=current_app.config.get("CLASSIFIER_LANGUAGES", []),
         language_name=language_name,
         classifier_reads=language_list(current_app.config.get("CLASSIFIER_LANGUAGES", [])),
     ), status
