@@ -213,7 +213,7 @@ _LANGUAGE = re.compile(r"^\W*(?:lang|langs|langue|language|langwej|langwij)\b[\s
 # What may follow LANG, squeezed as keywords are (upper case, repeated letters once): codes and names.
 LANGUAGE_WORDS: dict[str, str] = {
     "EN": "en", "ENG": "en", "ENGLISH": "en", "INGLISH": "en", "ANGLAIS": "en", "ANGLAISE": "en",
-    "FR": "fr", "FRE": "fr", "FRENCH": "fr", "FRANCAIS": "fr", "FRANCAISE": "fr", "FRENS": "fr",
+    "FR": "fr", "FRE": "fr", "FRENCH": "fr", "FRANCAIS": "fr", "FRANCAISE": "fr", "FRENS": "fr", "FRANS": "fr",
     "KRIO": "kri", "KRI": "kri", "KR": "kri", "CRIO": "kri", "CREOLE": "kri",
 }
 
