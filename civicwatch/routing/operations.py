@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from flask import current_app
@@ -72,15 +73,24 @@ def _run_after_routing(case: Case, fresh: bool) -> None:
     """Each step in its own savepoint: a step that fails (even in the database) is undone alone, and the stored,
     routed case is still committed by the caller."""
     for step in _after_routing:
-        savepoint = db.session.begin_nested()
-        try:
-            step(case, fresh)
-            savepoint.commit()
-        except Exception as exc:
-            if connection_lost(exc):
-                raise
-            savepoint.rollback()
-            log.error("after routing case %s, %s failed (%s)", case.id, step.__name__, type(exc).__name__)
+        failure = _in_savepoint(partial(step, case, fresh))
+        if failure is not None:
+            log.error("after routing case %s, %s failed (%s)", case.id, step.__name__, type(failure).__name__)
+
+
+def _in_savepoint(work: Callable[[], object]) -> Exception | None:
+    """Do `work` in a savepoint: None when it is done, or the exception for which it was undone. A lost database
+    connection is raised: the whole transaction is gone with it, for the caller to roll back and retry."""
+    savepoint = db.session.begin_nested()
+    try:
+        work()
+        savepoint.commit()
+    except Exception as exc:
+        if connection_lost(exc):
+            raise
+        savepoint.rollback()
+        return exc
+    return None
 
 
 class _Keep:
@@ -326,36 +336,22 @@ def route_fresh_case(case: Case, plan: RoutePlan) -> None:
     Routing and the after-routing steps share one savepoint, the case's usual path. If anything in it fails,
     it is undone and done again step by step, each in its own savepoint, so that a failing step costs only
     itself, as in route_new_case."""
-    savepoint = db.session.begin_nested()
-    try:
-        _apply_plan(case, plan)
-        for step in _after_routing:
-            step(case, True)
-        savepoint.commit()
-    except Exception as exc:
-        if connection_lost(exc):
-            raise
-        savepoint.rollback()
-        _route_fresh_case_step_by_step(case, plan)
-        return
-    log.info("case %s: %s (rule %s)", case.id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
-
-
-def _route_fresh_case_step_by_step(case: Case, plan: RoutePlan) -> None:
     case_id = case.id
-    savepoint = db.session.begin_nested()
-    try:
-        _apply_plan(case, plan)
-        savepoint.commit()
-    except Exception as exc:
-        if connection_lost(exc):
-            raise
-        savepoint.rollback()
-        log.error("routing failed for case %s (%s); it stays in the triage queue", case_id, type(exc).__name__)
-        case.routing_explanation = {"decision": "triage", "reason": f"routing failed ({type(exc).__name__})"}
-        return
-    _run_after_routing(case, fresh=True)
+    if _in_savepoint(lambda: _route_and_follow(case, plan)) is not None:
+        failure = _in_savepoint(lambda: _apply_plan(case, plan))
+        if failure is not None:
+            log.error("routing failed for case %s (%s); it stays in the triage queue", case_id,
+                      type(failure).__name__)
+            case.routing_explanation = {"decision": "triage", "reason": f"routing failed ({type(failure).__name__})"}
+            return
+        _run_after_routing(case, fresh=True)
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
+
+
+def _route_and_follow(case: Case, plan: RoutePlan) -> None:
+    _apply_plan(case, plan)
+    for step in _after_routing:
+        step(case, True)
 
 
 def route_to_body_of(case: Case, original: Case, reason: str) -> None:
