@@ -6,6 +6,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -70,14 +71,16 @@ def _wants_json() -> bool:
 
 # Staff forms: a refused one gives back what was written in it (a note, a message), never a citizen's form.
 STAFF_PATH = "/staff/"
-_NOT_TEXT = ("csrf", "token", "password", "version", "code")
+_NOT_TEXT = ("csrf", "token", "password", "version", "code", "key")
 UNSENT_MIN = 20
 
 
 def unsent_texts() -> list[tuple[str, str]]:
     """What was written in the staff form this request sent, to show back when the form cannot be saved
-    (expired, or the session ended while it was written): each free text of some length, as (label, text)."""
-    if request.method != "POST" or not request.path.startswith(STAFF_PATH):
+    (expired, or the session ended while it was written): each free text of some length, as (label, text).
+    Only to a signed-in staff member: a page elsewhere can make a browser post to a staff address (without the
+    session cookie, which is SameSite), and CivicWatch must not show its words as if they were the user's."""
+    if request.method != "POST" or not request.path.startswith(STAFF_PATH) or not current_user.is_authenticated:
         return []
     texts = [value for key, value in request.form.items(multi=True)
              if not any(word in key.lower() for word in _NOT_TEXT) and len(value.strip()) >= UNSENT_MIN]

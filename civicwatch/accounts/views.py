@@ -152,10 +152,10 @@ def check_staff_session() -> Response | None:
     if request.endpoint in (None, "static") or is_signed_webhook_request() or not current_user.is_authenticated:
         return None
     if idle_expired():
+        texts = unsent_texts()  # read while the user is still signed in
         logout_user()
         signed_out = gettext("You were signed out after %(minutes)s minutes without activity. Please sign in again.",
                              minutes=current_app.config["STAFF_IDLE_MINUTES"])
-        texts = unsent_texts()
         if texts:  # a long note or message written while the session ran out: given back to copy, not lost
             body, status = render_error(401, gettext("Signed out"), signed_out, texts=texts,
                                         sign_in_again=_page_it_was_sent_from())
@@ -176,10 +176,19 @@ def check_staff_session() -> Response | None:
 
 
 def _page_it_was_sent_from() -> str | None:
-    """The path of the page whose form this request sent (Referer), to go back to after signing in; the sign-in
-    checks it again (_safe_next)."""
-    referrer = urlsplit(request.referrer or "")
-    return referrer.path if referrer.netloc == request.host and referrer.path.startswith(STAFF_PATH) else None
+    """The staff page whose form this request sent, to go back to after signing in: the posted address itself or
+    the one above it (/staff/cases/12/messages -> /staff/cases/12), whichever is a page. No Referer: the app asks
+    browsers to send none. The sign-in checks it again (_safe_next)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for path in (request.path, request.path.rstrip("/").rsplit("/", 1)[0]):
+        if not path.startswith(STAFF_PATH):
+            continue
+        try:
+            adapter.match(path, method="GET")
+        except HTTPException:
+            continue
+        return path
+    return None
 
 
 def _pending_secret() -> str:
