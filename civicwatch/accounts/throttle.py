@@ -82,21 +82,24 @@ def known_network_key(address: str | None, email: str) -> str:
 
 def is_known_network(key: str, now: dt.datetime | None = None) -> bool:
     """Whether the account signed in from this network (known_network_key) within LOGIN_KNOWN_NETWORK_DAYS."""
-    since = (now or utcnow()) - dt.timedelta(days=current_app.config["LOGIN_KNOWN_NETWORK_DAYS"])
     seen = db.session.scalar(select(KnownSignInNetwork.last_seen_at).where(KnownSignInNetwork.key_hash == key))
-    return seen is not None and seen >= since
+    return seen is not None and seen >= _known_since(now or utcnow())
 
 
 def remember_network(key: str, now: dt.datetime | None = None) -> None:
     """A completed sign-in from this network (known_network_key); networks not seen for
     LOGIN_KNOWN_NETWORK_DAYS are forgotten. Flushes only."""
     now = now or utcnow()
-    since = now - dt.timedelta(days=current_app.config["LOGIN_KNOWN_NETWORK_DAYS"])
-    db.session.execute(delete(KnownSignInNetwork).where(KnownSignInNetwork.last_seen_at < since)
+    db.session.execute(delete(KnownSignInNetwork).where(KnownSignInNetwork.last_seen_at < _known_since(now))
                        .execution_options(synchronize_session=False))
     insert = upsert_insert(db.session)
     db.session.execute(insert(KnownSignInNetwork).values(key_hash=key, last_seen_at=now)
                        .on_conflict_do_update(index_elements=["key_hash"], set_={"last_seen_at": now}))
+
+
+def _known_since(now: dt.datetime) -> dt.datetime:
+    """The oldest sign-in that still makes a network known."""
+    return now - dt.timedelta(days=current_app.config["LOGIN_KNOWN_NETWORK_DAYS"])
 
 
 def reauth_key(user_id: int) -> str:
