@@ -4,6 +4,9 @@ Flask-WTF hands a form the request's files merged with its fields, so a text fie
 multipart body (any client can send one, no browser does) would get a file object where it expects text. Here
 such a part is kept away from the field, and the form is refused with an error on that field (a 400), as for
 any other bad input: the text is not silently dropped.
+
+The hidden CSRF field and the submit buttons are rendered without an id: a page with several forms would
+otherwise have the ids "csrf_token" and "submit" once per form, and nothing points at them.
 """
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms.fields import FileField, MultipleFileField
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.fields import FileField, MultipleFileField, SubmitField
 
 NOT_A_FILE = _l("Write this in the box as text; it cannot be sent as a file.")
 
@@ -22,6 +26,11 @@ class Form(FlaskForm):
     misplaced_files: frozenset[str] = frozenset()
 
     class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            if issubclass(unbound_field.field_class, CSRFTokenField | SubmitField):
+                options = {**options, "render_kw": {"id": False}}
+            return super().bind_field(form, unbound_field, options)
+
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             wrapped = super().wrap_formdata(form, formdata)
             if not isinstance(wrapped, CombinedMultiDict):
