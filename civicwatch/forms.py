@@ -7,6 +7,10 @@ any other bad input: the text is not silently dropped.
 
 The hidden CSRF field and the submit buttons are rendered without an id: a page with several forms would
 otherwise have the ids "csrf_token" and "submit" once per form, and nothing points at them.
+
+A text box never gets a maxlength from its Length validator: a browser silently cuts what is pasted into one at
+the limit, so the end of a long account or message would be lost without a word. The validator says by how much
+the text is over, and the page gives the whole text back.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.csrf.core import CSRFTokenField
-from wtforms.fields import FileField, MultipleFileField, SubmitField
+from wtforms.fields import FileField, MultipleFileField, SubmitField, TextAreaField
 
 NOT_A_FILE = _l("Write this in the box as text; it cannot be sent as a file.")
 
@@ -30,6 +34,11 @@ class Form(FlaskForm):
             if issubclass(unbound_field.field_class, CSRFTokenField | SubmitField):
                 options = {**options, "render_kw": {"id": False}}
             return super().bind_field(form, unbound_field, options)
+
+        def render_field(self, field: Any, render_kw: dict[str, Any]) -> Any:
+            if isinstance(field, TextAreaField):
+                render_kw = {**render_kw, "maxlength": False}
+            return super().render_field(field, render_kw)
 
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             wrapped = super().wrap_formdata(form, formdata)

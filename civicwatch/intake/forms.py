@@ -142,7 +142,7 @@ class ReportForm(Form):
         validators=[checked_by(_text_check)],
         description=_l("Say what happened, where, and who was involved if you know. You do not have to give "
                        "your name. Between 20 and 5,000 characters."),
-        render_kw={"rows": 9, "maxlength": validation.TEXT_MAX, "spellcheck": "true"},
+        render_kw={"rows": 9, "spellcheck": "true"},
     )
     incident_date = PlainDateField(
         _l("When did it happen?"), format=DATE_FORMATS,

@@ -238,6 +238,7 @@ def test_text_boxes_that_go_by_sms_show_how_many_texts_they_take(make_case, make
     assert response.status_code == 400
     again = response.get_data(as_text=True)
     assert "this one: 11 texts." in again
+    assert "a" * 1601 + "</textarea>" in again, "the whole message is given back, nothing cut"
     assert described_by(again, "message-text").split()[-2:] == ["message-text-error", "message-text-sms"]
 
 

@@ -1,6 +1,11 @@
-"""Every page's HTML ids are unique. A label, an error summary's link or aria-describedby that points at an id
-used twice leads a screen reader (and the browser) to the first one only, which on a page with several forms
-(routing, users, a case) is often another form's field.
+"""What every page's HTML must get right, read from every page a visitor, a complainant and an admin can open.
+
+- Ids are unique. A label, an error summary's link or aria-describedby that points at an id used twice leads a
+  screen reader (and the browser) to the first one only, which on a page with several forms (routing, users, a
+  case) is often another form's field.
+- No text box has a maxlength. A browser silently cuts what is pasted into one at the limit: a citizen's long
+  account or a staff member's message would lose its end without a word. The server checks the length and says
+  by how much it is over, with the whole text kept in the box.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from tests.factories import png_bytes, staff_client
 from tests.security.conftest import build_path, place_case, send_report, track
 
 ID_ATTRIBUTE = re.compile(r"""<[a-zA-Z][^>]*?\sid=["']([^"']+)["']""")
+CUT_TEXT_BOX = re.compile(r"<textarea[^>]*\smaxlength=", re.I)
 
 
 def repeated_ids(html: str) -> list[str]:
@@ -42,10 +48,10 @@ def visitors(app, make_user):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "admin", "complainant"])
-def test_no_page_uses_an_id_twice(app, visitors, who):
+def test_no_page_uses_an_id_twice_or_cuts_a_text(app, visitors, who):
     clients, values = visitors
     client = clients[who]
-    pages, repeated = 0, {}
+    pages, repeated, cut = 0, {}, []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
@@ -55,7 +61,11 @@ def test_no_page_uses_an_id_twice(app, visitors, who):
         if response.mimetype != "text/html" or response.status_code != 200:
             continue
         pages += 1
-        if ids := repeated_ids(response.get_data(as_text=True)):
+        html = response.get_data(as_text=True)
+        if ids := repeated_ids(html):
             repeated[path] = ids
+        if CUT_TEXT_BOX.search(html):
+            cut.append(path)
     assert repeated == {}
+    assert cut == []
     assert pages >= 5
