@@ -131,6 +131,19 @@ def test_errors_keep_what_was_typed_and_link_to_fields(client):
     assert "<title>Error: Report a concern" in html
 
 
+def test_a_long_account_is_given_back_whole_with_how_much_to_cut(client):
+    """The box has no maxlength (a browser would cut a paste silently): the server refuses a text over the limit,
+    says by how much, and keeps every word of it in the box."""
+    account = ("They came at night and took my brother from the house. " * 95).strip()
+    assert len(account) > 5000
+    response = post_report(client, text=account)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="text-error"' in html
+    assert f"{len(account):,}" in html and "5,000" in html
+    assert account + "</textarea>" in html
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
 def _tag(html: str, element_id: str) -> str:
     match = re.search(rf'<(?:textarea|input)[^>]*\bid="{element_id}"[^>]*>', html)
     assert match, element_id
