@@ -1,0 +1,28 @@
+"""A web report while the active model's files are damaged (cut short by a failed copy or a full disk) when the
+process first loads it: the report must be stored and wait in the triage queue, never be refused with a 500."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from civicwatch.cases.models import Case
+from civicwatch.classify.registry import active_model_path
+from civicwatch.extensions import db
+from tests.intake.conftest import post_report
+
+DAMAGES = {
+    "meta cut short": lambda path: (path / "meta.json").write_text('{"labels": ['),
+    "word counts cut short": lambda path: (path / "words.json").write_text('{"the": 1'),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_web_report_is_stored_in_triage_when_the_active_model_is_cut_short(app, client, active_model, damage):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: an unhandled error is a 500 page
+    DAMAGES[damage](active_model_path())  # damaged before the first classification of this process
+
+    response = post_report(client)
+
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    [case] = db.session.scalars(select(Case)).all()
+    assert case.body_id is None  # not routed: it waits in the triage queue
