@@ -15,11 +15,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role
-from civicwatch.cases.models import Attachment, Case
+from civicwatch.cases.models import Attachment, Case, CaseMessage
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import jpeg_with_gps, post_multipart, staff_client
-from tests.intake.conftest import RECEIPT_RE, post_report
+from tests.intake.conftest import RECEIPT_RE, case_page_token, open_case, post_report, report_and_read_receipt
 from tests.intake.test_intake_outages import fields_of
 
 PHOTO = (jpeg_with_gps(size=(300, 200)), "checkpoint.jpg")
@@ -79,3 +79,18 @@ def test_the_photo_of_a_report_whose_commit_answer_was_lost_is_kept_with_its_row
     assert download.status_code == 200, download.get_data(as_text=True)[-400:]  # not "This file is not available."
     assert len(stored_files(app)) == 1
 
+
+def test_a_follow_up_message_the_database_refused_comes_back_with_what_was_written(client, app):
+    """The commit of a follow-up message fails: nothing is stored, and the citizen gets a 503 that keeps the
+    message they wrote (as a refused photo or an expired session does), not a page that drops it."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    reported = report_and_read_receipt(client)
+    open_case(client, reported.code)
+    token = case_page_token(client)
+    written = "The officer came back to my shop yesterday and asked again for the money, in front of my children."
+    with commit_fails(app, applied=False) as failed:
+        response = post_multipart(client, "/track/case/reply", {"csrf_token": token, "text": written})
+    html = response.get_data(as_text=True)
+    assert failed and response.status_code == 503 and response.headers["Retry-After"]
+    assert count(CaseMessage) == 0
+    assert f"{written}</textarea>" in html
