@@ -161,12 +161,10 @@ def _places(case: Case, tables: RoutingTables, actor_code: str | None, region_co
 def read_complaint(text: str) -> Classification | None:
     """The active model's reading of a complaint's text, before anything is stored (so that no database lock
     is held while the model reads); None without a model or when the model fails (routing then says why)."""
-    classifier = current_classifier()
-    if classifier is None:
-        return None
     try:
-        return classifier.classify(text)
-    except Exception as exc:  # a broken model must never stop a complaint from being stored
+        classifier = current_classifier()
+        return None if classifier is None else classifier.classify(text)
+    except Exception as exc:  # a broken or damaged model must never stop a complaint from being stored
         log.error("classifying a complaint failed (%s); routing reads it again", type(exc).__name__)
         return None
 
@@ -199,7 +197,11 @@ def _plan_route(case: Case, classified: Classification | None = None) -> RoutePl
         plan = _triage_plan(unreadable)
         plan.explanation["language"] = case.language
         return plan
-    classifier = current_classifier()
+    try:
+        classifier = current_classifier()
+    except ModelLoadError as exc:
+        log.error("the active classifier model could not be loaded (%s); the case goes to triage", exc)
+        return _triage_plan("the active classifier model could not be loaded; please route by hand")
     if classifier is None:
         return _triage_plan("no classifier model is active")
     result = classifier.classify(case.text) if classified is None else classified
