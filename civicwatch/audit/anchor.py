@@ -24,6 +24,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from civicwatch.database import utcnow
@@ -145,6 +146,11 @@ def _anchor_after_commit(session: Session) -> None:
         current_app.extensions.pop(_LAST_ANCHORED_KEY, None)
         log.error("The audit anchor could not be written to %s (%s): check that its folder exists, can be "
                   "written and has space.", anchor_path(), error.strerror or type(error).__name__)
+    except SQLAlchemyError as error:
+        # The database went away after the commit, before the tip could be read: the commit stands all the same.
+        current_app.extensions.pop(_LAST_ANCHORED_KEY, None)
+        log.error("The audit anchor could not read the committed tip (%s); the next commit tries again.",
+                  type(error).__name__)
 
 
 def anchor_tip(engine: Engine) -> None:
