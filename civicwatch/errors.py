@@ -107,7 +107,11 @@ def database_unavailable(error: Exception) -> Response:
     """503 with Retry-After, on a page made without the database."""
     rollback_quietly(db.session)
     log.error("database unavailable on %s %s (%s)", request.method, request.path, type(error).__name__)
-    body, status = render_error(503, str(UNAVAILABLE_TITLE), str(UNAVAILABLE_MESSAGE))
+    try:
+        texts = unsent_texts()
+    except (*DATABASE_UNAVAILABLE, DetachedInstanceError):  # the user could not be read: no staff form to give back
+        texts = []
+    body, status = render_error(503, str(UNAVAILABLE_TITLE), str(UNAVAILABLE_MESSAGE), texts)
     response = Response(body) if isinstance(body, str) else body
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

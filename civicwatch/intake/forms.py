@@ -328,7 +328,7 @@ class ReplyForm(Form):
     text = TextAreaField(
         _l("Your message"),
         description=_l("Answer a question, correct something or add what you remember. Up to 5,000 characters."),
-        render_kw={"rows": 6, "maxlength": validation.MESSAGE_MAX},
+        render_kw={"rows": 6},
     )
     attachments = MultipleFileField(
         _l("Photos or documents"),

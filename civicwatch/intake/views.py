@@ -162,13 +162,17 @@ def upload_unavailable(error: UploadUnavailableError) -> ResponseReturnValue:
 
 
 def database_unavailable(error: Exception) -> ResponseReturnValue:
-    """The database is down: a report being sent comes back, everything typed kept, on a page made without
-    the database, ready to send again (with the same form key: if it was stored after all, it is not doubled)."""
+    """The database is down: a report or a follow-up message being sent comes back, everything typed kept, on a
+    page made without the database, ready to send again (a report with the same form key: if it was stored after
+    all, it is not doubled)."""
     response = errors.database_unavailable(error)
-    if request.endpoint != "intake.report" or request.method != "POST":
+    if request.method != "POST" or request.endpoint not in ("intake.report", "intake.reply"):
         return response
-    typed = [(name, value) for name, value in request.form.items(multi=True) if name not in NOT_RESENT]
     files = any(storage.filename for storage in request.files.getlist("attachments"))
+    if request.endpoint == "intake.reply":
+        page = render_template("intake/reply_unavailable.html", text=request.form.get("text", ""), files=files)
+        return page, 503, {"Retry-After": str(errors.RETRY_AFTER_SECONDS)}
+    typed = [(name, value) for name, value in request.form.items(multi=True) if name not in NOT_RESENT]
     page = render_template("intake/report_unavailable.html", text=request.form.get("text", ""), typed=typed,
                            files=files)
     return page, 503, {"Retry-After": str(errors.RETRY_AFTER_SECONDS)}

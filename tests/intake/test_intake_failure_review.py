@@ -76,6 +76,7 @@ def test_the_photo_of_a_report_whose_commit_answer_was_lost_is_kept_with_its_row
     [attachment] = db.session.scalars(select(Attachment)).all()
     staff = staff_client(app, make_user(Role.ADMIN))
     download = staff.get(f"/staff/cases/{attachment.case_id}/attachments/{attachment.id}")
+    download.close()
     assert download.status_code == 200, download.get_data(as_text=True)[-400:]  # not "This file is not available."
     assert len(stored_files(app)) == 1
 
