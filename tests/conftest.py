@@ -42,6 +42,9 @@ from civicwatch.taxonomy.models import Body, Setting
 from civicwatch.taxonomy.operations import load_taxonomy
 from config import TestingConfig
 from tests.postgres import throwaway_database, throwaway_schema
+from tests.url_builders import share_url_builders
+
+share_url_builders()
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 PASSWORD = "correct horse battery staple"
