@@ -3,13 +3,15 @@
 Each inbound text costs a handful of round trips: record its MessageSid, lock the phone's conversation
 (reading the opt-out, the chosen language and the case waiting for an answer with it), save the next state,
 store the reply. The statements are module constants, so SQLAlchemy reuses their compiled form instead of
-building and compiling them per request. They run in the session's transaction; the caller commits.
+building and compiling them per request. They run in the session's transaction; the caller commits. A worker
+answering a batch of texts in one transaction saves the conversations and stores the replies of the whole batch
+together (BatchWrites): two statements for the batch instead of two per text.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import cast
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -124,6 +126,28 @@ _SAVE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindpar
 )
 
 
+@dataclass
+class BatchWrites:
+    """The conversation saves and stored replies of a batch of texts answered in one transaction, written together
+    by `write_batch` before it commits. Each text's values are fixed when it is answered, so the rows end up as
+    they would, written one by one. Nothing else in the transaction reads them back: a batch holds one text per
+    sender, and a conversation locked again before its save was written (two senders of one number) has the
+    batch's writes done first (see lock_conversation)."""
+
+    conversations: dict[int, dict[str, Any]] = field(default_factory=dict)  # by conversation id
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+
+def write_batch(writes: BatchWrites) -> None:
+    """Write what `writes` holds (one executemany per table) and empty it."""
+    if writes.conversations:
+        db.session.execute(_SAVE_CONVERSATION, list(writes.conversations.values()))
+        writes.conversations.clear()
+    if writes.replies:
+        db.session.execute(_RECORD_REPLY, list(writes.replies))
+        writes.replies.clear()
+
+
 def claim_message_sid(message_sid: str, number_hash: str, body_encrypted: bytes, now: dt.datetime) -> int | None:
     """Record an inbound text's MessageSid; its row id, or None if the MessageSid was recorded before."""
     return db.session.execute(_CLAIM_SID, {
@@ -140,18 +164,28 @@ def stored_reply(message_sid: str) -> bytes | None:
 
 
 def record_reply(inbound_id: int, event: str, case_id: int | None, reply_encrypted: bytes | None,
-                 now: dt.datetime) -> None:
-    db.session.execute(_RECORD_REPLY, {"inbound_id": inbound_id, "new_event": event, "new_case_id": case_id,
-                                       "reply": reply_encrypted, "now": now})
+                 now: dt.datetime, batch: BatchWrites | None = None) -> None:
+    """Store the reply a text got (with `batch`: when the batch is written)."""
+    params = {"inbound_id": inbound_id, "new_event": event, "new_case_id": case_id, "reply": reply_encrypted,
+              "now": now}
+    if batch is not None:
+        batch.replies.append(params)
+    else:
+        db.session.execute(_RECORD_REPLY, params)
 
 
-def lock_conversation(number_hash: str, phone: str, now: dt.datetime) -> ConversationRow:
+def lock_conversation(number_hash: str, phone: str, now: dt.datetime,
+                      batch: BatchWrites | None = None) -> ConversationRow:
     """The phone's conversation, created if new, locked for this transaction (FOR UPDATE on PostgreSQL;
     SQLite holds its write lock already), with whether the number opted out, its language and the case waiting
-    for its answer, in one statement."""
+    for its answer, in one statement. `batch`: the writes of the texts answered before this one in the
+    transaction, not written yet; written first if this conversation's save is among them."""
     params = {"phone_hash": number_hash}
     db.session.flush()  # the case waiting for an answer, as this transaction left it
     row = db.session.execute(_LOCK_CONVERSATION, params).first()
+    if row is not None and batch is not None and row.id in batch.conversations:
+        write_batch(batch)
+        row = db.session.execute(_LOCK_CONVERSATION, params).first()
     if row is None:
         create = _CREATE_CONVERSATION[db.session.get_bind().dialect.name]
         row = db.session.execute(create, {"phone_hash": number_hash, "phone": encrypt_text(phone), "now": now}).first()
@@ -165,8 +199,14 @@ def lock_conversation(number_hash: str, phone: str, now: dt.datetime) -> Convers
 
 
 def save_conversation(conversation_id: int, state: ConversationState, pending_encrypted: bytes | None,
-                      pending_since: dt.datetime | None, case_id: int | None, now: dt.datetime) -> None:
-    db.session.execute(_SAVE_CONVERSATION, {
+                      pending_since: dt.datetime | None, case_id: int | None, now: dt.datetime,
+                      batch: BatchWrites | None = None) -> None:
+    """Save a conversation's next state (with `batch`: when the batch is written)."""
+    params = {
         "conversation_id": conversation_id, "new_state": state, "new_pending": pending_encrypted,
         "new_pending_since": pending_since, "new_case_id": case_id, "now": now,
-    })
+    }
+    if batch is not None:
+        batch.conversations[conversation_id] = params
+    else:
+        db.session.execute(_SAVE_CONVERSATION, params)

@@ -32,6 +32,7 @@ from civicwatch.messaging.operations import (
 )
 from civicwatch.messaging.queries import phone_language
 from civicwatch.phones import contact_hash, split_sender
+from civicwatch.sms.conversations import BatchWrites, write_batch
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText
 from civicwatch.sms.operations import IncomingSms, receive_sms
@@ -133,10 +134,10 @@ def _claim_batch(limit: int) -> list[Row]:
     return sorted(rows, key=lambda row: row.id)
 
 
-def _answer(row: Row) -> dict[str, Any] | None:
+def _answer(row: Row, batch: BatchWrites) -> dict[str, Any] | None:
     """Run one text through the dialogue and say what reply it is owed: the outbox row (owed_message), inserted
-    with the batch's, or None. Flushes only; the caller owes the reply and deletes the inbox row in the same
-    transaction."""
+    with the batch's, or None. Flushes only; the caller writes `batch`, owes the reply and deletes the inbox row
+    in the same transaction."""
     payload = decrypt_json(row.payload_encrypted)
     sender = split_sender(payload.get("from"))
     if sender is None:
@@ -145,7 +146,7 @@ def _answer(row: Row) -> dict[str, Any] | None:
     channel, phone = sender
     outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or "",
                                       channel=channel, media=int(payload.get("media") or 0)),
-                          now=row.received_at)
+                          now=row.received_at, batch=batch)
     if not outcome.reply or outcome.duplicate:
         return None
     case_id = outcome.case.id if outcome.case is not None else None
@@ -206,10 +207,11 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
     the texts before it go back to the inbox untouched (answered on the next claim), and it alone is
     counted as failed."""
     replies: list[dict[str, Any]] = []
+    writes = BatchWrites()
     for row in rows:
         check_version_again()  # another process may have changed the rules since the batch's last text
         try:
-            reply = _answer(row)
+            reply = _answer(row, writes)
             db.session.flush()
         except OperationalError as error:
             # The database (a restart, the network), not the text: nothing is counted against it, and the
@@ -225,6 +227,8 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
         if reply is not None:
             replies.append(reply)
     try:
+        # The conversations' saves and the stored replies of every text, two statements for the batch.
+        write_batch(writes)
         # The batch holds at most one text per sender, so owing the replies together keeps each number's order.
         queue_owed_messages(replies)
         db.session.execute(delete(InboxText).where(InboxText.id.in_([row.id for row in rows])))

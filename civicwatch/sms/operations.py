@@ -44,12 +44,14 @@ from civicwatch.messaging.segments import prefer_gsm7
 from civicwatch.messaging.whatsapp import KEYWORD_PUNCTUATION, OPEN_KEYWORDS, reopen_session
 from civicwatch.phones import SMS, WHATSAPP, contact_hash
 from civicwatch.sms.conversations import (
+    BatchWrites,
     ConversationRow,
     claim_message_sid,
     lock_conversation,
     record_reply,
     save_conversation,
     stored_reply,
+    write_batch,
 )
 from civicwatch.sms.dialogue import (
     ASKED,
@@ -129,23 +131,27 @@ class _Context:
     addressed: Case | None = None  # the case the text answers (named by reference, or waiting for it)
 
 
-def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOutcome:
+def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: BatchWrites | None = None) -> SmsOutcome:
     """Handle one inbound text and return the reply owed. A MessageSid seen before gets the stored reply.
 
     `now` is when the text arrived (the follow-up windows are judged against it), not when it is answered.
+    `batch`: the conversation's save and the stored reply wait there for the caller's write_batch (a worker
+    answering several texts in one transaction); None writes them here.
     """
     now = now or utcnow()
     number_hash = contact_hash(incoming.phone, incoming.channel)
     inbound_id = claim_message_sid(incoming.message_sid, number_hash, encrypt_text(incoming.body), now)
     if inbound_id is None:
+        if batch is not None:
+            write_batch(batch)  # the stored reply is read back
         stored = stored_reply(incoming.message_sid)
         return SmsOutcome(reply=decrypt_text(stored) if stored else None, duplicate=True)
     if incoming.channel == WHATSAPP and reopen_session(number_hash, now) and (
             clean_text(incoming.body).strip(KEYWORD_PUNCTUATION).upper() in OPEN_KEYWORDS):
-        return _reopened(inbound_id, now)
+        return _reopened(inbound_id, now, batch)
     if incoming.media and not clean_text(incoming.body):
-        return _refuse_media(inbound_id, number_hash, now)
-    conversation = lock_conversation(number_hash, incoming.phone, now)
+        return _refuse_media(inbound_id, number_hash, now, batch)
+    conversation = lock_conversation(number_hash, incoming.phone, now, batch)
     decision = decide(snapshot_of(conversation), incoming.body, now)
     addressed = addressed_case(decision, incoming.body, number_hash, conversation)
     if addressed is not None:
@@ -157,14 +163,14 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None) -> SmsOut
     language = offered_language(conversation.language)
     with force_locale(language):
         step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now, addressed))
-    move_conversation(conversation, decision, step, now)
+    move_conversation(conversation, decision, step, now, batch)
     reply = None if decision.silent else prefer_gsm7(step.reply)
     if reply and incoming.media:
         changed = decision.action is Action.SET_LANGUAGE
         with force_locale(phone_language(number_hash) if changed else language):
             reply = reply + " " + prefer_gsm7(render_reply(Reply.MEDIA_NOT_KEPT))
     record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
-                 encrypt_text(reply) if reply else None, now)
+                 encrypt_text(reply) if reply else None, now, batch)
     log.info("sms %s: %s -> %s", inbound_id, decision.event.value, decision.action.value)
     return SmsOutcome(reply=reply, case=step.case,
                       confirms_opt_out=decision.action is Action.OPT_OUT,
@@ -178,20 +184,20 @@ def _opted_out_after(conversation: ConversationRow, decision: Decision, step: _S
     return {Action.OPT_OUT: True, Action.OPT_IN: False}.get(decision.action, conversation.opted_out)
 
 
-def _reopened(inbound_id: int, now: dt.datetime) -> SmsOutcome:
+def _reopened(inbound_id: int, now: dt.datetime, batch: BatchWrites | None) -> SmsOutcome:
     """OPEN, in answer to the WhatsApp template: the held messages are the answer, and the dialogue is left
     where it was (OPEN is not a report, nor an addition to one)."""
-    record_reply(inbound_id, "open", None, None, now)
+    record_reply(inbound_id, "open", None, None, now, batch)
     log.info("sms %s: whatsapp session reopened", inbound_id)
     return SmsOutcome(reply=None)
 
 
-def _refuse_media(inbound_id: int, number_hash: str, now: dt.datetime) -> SmsOutcome:
+def _refuse_media(inbound_id: int, number_hash: str, now: dt.datetime, batch: BatchWrites | None) -> SmsOutcome:
     """A photo, voice note or file without words: not fetched (nothing from it can be checked or kept safely
     here), and the sender is asked to write instead. The conversation stays where it was."""
     with force_locale(phone_language(number_hash)):
         reply = prefer_gsm7(render_reply(Reply.MEDIA_REFUSED))
-    record_reply(inbound_id, "media", None, encrypt_text(reply), now)
+    record_reply(inbound_id, "media", None, encrypt_text(reply), now, batch)
     log.info("sms %s: media refused", inbound_id)
     return SmsOutcome(reply=reply)
 
@@ -207,11 +213,12 @@ def snapshot_of(conversation: ConversationRow) -> Snapshot:
     )
 
 
-def move_conversation(conversation: ConversationRow, decision: Decision, step: _Step, now: dt.datetime) -> None:
+def move_conversation(conversation: ConversationRow, decision: Decision, step: _Step, now: dt.datetime,
+                      batch: BatchWrites | None = None) -> None:
     """Save the next state: a kept fragment, the case follow-ups go to, or neither. A failed step stays put."""
     if step.failed:
         save_conversation(conversation.id, conversation.state, conversation.pending_encrypted,
-                          conversation.pending_since, conversation.case_id, now)
+                          conversation.pending_since, conversation.case_id, now, batch)
         return
     state = step.next_state or decision.next_state
     pending, since, case_id = None, None, None
@@ -224,7 +231,7 @@ def move_conversation(conversation: ConversationRow, decision: Decision, step: _
         # case leaves follow-ups going where they went.
         joined = step.case if decision.action in CASE_MOVERS else None
         case_id = joined.id if joined is not None else conversation.case_id
-    save_conversation(conversation.id, state, pending, since, case_id, now)
+    save_conversation(conversation.id, state, pending, since, case_id, now, batch)
 
 
 # Actions after which texts within the follow-up window go to the case they concerned.
