@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -381,14 +381,21 @@ def suggest_related_cases(case: Case, limit: int = SUGGESTIONS_MAX) -> list[Sugg
 def propose_related_cases(case: Case) -> list[CaseRelation]:
     """Store the suggestions for a new case (each pair once); staff link or dismiss them."""
     known = set(db.session.scalars(select(CaseRelation.related_case_id).where(CaseRelation.case_id == case.id)))
-    proposed = [CaseRelation(case=case, related_case_id=s.case_id, kind=s.kind, score=s.score, reasons=s.reasons)
-                for s in suggest_related_cases(case) if s.case_id not in known]
-    db.session.add_all(proposed)
-    db.session.flush()
-    for relation in proposed:
+    suggestions = [s for s in suggest_related_cases(case) if s.case_id not in known]
+    if not suggestions:
+        return []
+    # One INSERT ... RETURNING for all of them, which gives back the rows as persistent objects (a flush of new
+    # objects inserts them one statement each on SQLite, which cannot return generated keys in a known order).
+    # Matched back by the related case, unique for the case.
+    returned = db.session.scalars(insert(CaseRelation).returning(CaseRelation), [
+        {"case_id": case.id, "related_case_id": s.case_id, "kind": s.kind, "score": s.score, "reasons": s.reasons}
+        for s in suggestions
+    ]).all()
+    by_related = {relation.related_case_id: relation for relation in returned}
+    proposed = [by_related[s.case_id] for s in suggestions]
+    for s, relation in zip(suggestions, proposed, strict=True):
         record_audit(None, "case_relation.propose", relation, case=case,
-                     after={"related_case": relation.related_case_id, "kind": relation.kind.value,
-                            "score": relation.score})
+                     after={"related_case": s.case_id, "kind": s.kind.value, "score": s.score})
     return proposed
 
 
