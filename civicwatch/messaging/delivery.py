@@ -23,6 +23,7 @@ asks the citizen to write again (messaging/whatsapp.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -30,10 +31,13 @@ from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import (
+    Case,
     ColumnElement,
     CursorResult,
+    DateTime,
     Integer,
     Select,
+    String,
     Update,
     and_,
     bindparam,
@@ -46,6 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import TypeEngine
 
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
@@ -318,23 +323,36 @@ def _record_failure(message: OutboundMessage, worker_id: str, report: DeliveryRe
                                            next_attempt_at=next_attempt, **values))
 
 
+@functools.lru_cache(maxsize=32)
+def _store_sids_statement(count: int) -> Update:
+    """The UPDATE that stores `count` SIDs, built once per batch size (a batch is CLAIM_BATCH messages or fewer, so
+    a few sizes come back again and again): each message's values are bound as :id_<n>, :sid_<n>, :attempts_<n>
+    and :sent_at_<n>, typed as the values themselves would be, and the ids as :ids. No name is a column's: an
+    UPDATE would take it as a value to set."""
+    def by_message(name: str, type_: TypeEngine[Any]) -> Case[Any]:
+        return case({bindparam(f"id_{n}", type_=Integer()): bindparam(f"{name}_{n}", type_=type_)
+                     for n in range(count)}, value=OutboundMessage.id)
+
+    return (update(OutboundMessage)
+            .where(OutboundMessage.id.in_(bindparam("ids", expanding=True)), OutboundMessage.provider_sid.is_(None))
+            .values(status=OutboxStatus.SENT, provider_sid=by_message("sid", String()),
+                    attempts=by_message("attempts", Integer()), sent_at=by_message("sent_at", DateTime()),
+                    claimed_by=None, claimed_at=None, last_error=None, last_error_code=None)
+            .returning(OutboundMessage.id)
+            .execution_options(synchronize_session=False))
+
+
 def _store_sids(sent: list[SentMessage]) -> set[int]:
     """Write the SIDs of a batch in one UPDATE and commit, whoever holds the claims now: the messages were
     sent, and a row with a SID is never sent again. Returns the ids stored; a row left out already had a SID
     (another worker sent it too after the claim went stale, or an earlier try's commit went through although
     its answer was lost)."""
     by_id = {item.message_id: item for item in sent}
-    stored = set(db.session.scalars(
-        update(OutboundMessage)
-        .where(OutboundMessage.id.in_(by_id), OutboundMessage.provider_sid.is_(None))
-        .values(status=OutboxStatus.SENT,
-                provider_sid=case({key: item.provider_sid for key, item in by_id.items()}, value=OutboundMessage.id),
-                attempts=case({key: item.attempts for key, item in by_id.items()}, value=OutboundMessage.id),
-                sent_at=case({key: item.sent_at for key, item in by_id.items()}, value=OutboundMessage.id),
-                claimed_by=None, claimed_at=None, last_error=None, last_error_code=None)
-        .returning(OutboundMessage.id)
-        .execution_options(synchronize_session=False)
-    ).all())
+    params: dict[str, Any] = {"ids": list(by_id)}
+    for n, item in enumerate(by_id.values()):
+        params.update({f"id_{n}": item.message_id, f"sid_{n}": item.provider_sid, f"attempts_{n}": item.attempts,
+                       f"sent_at_{n}": item.sent_at})
+    stored = set(db.session.scalars(_store_sids_statement(len(by_id)), params).all())
     apply_early_statuses()
     db.session.commit()
     for item in sent:
