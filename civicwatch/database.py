@@ -137,12 +137,18 @@ class NulCharacterError(ValueError):
 
 
 def _has_nul(parameters: Any) -> bool:
-    if isinstance(parameters, str):
-        return "\x00" in parameters
-    if isinstance(parameters, dict):
-        return any(_has_nul(value) for value in parameters.values())
-    if isinstance(parameters, (list, tuple)):
-        return any(_has_nul(value) for value in parameters)
+    # A loop over a stack rather than a recursion with a generator per level: it runs for every statement, on
+    # every value of it (an executemany's included).
+    waiting = [parameters]
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            waiting.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            waiting.extend(value)
     return False
 
 
