@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import DateTime, Enum, MetaData, Table, TableClause, TextClause, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -37,6 +38,25 @@ log = logging.getLogger(__name__)
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AppSession(FlaskSession):
+    """Flask-SQLAlchemy's session, which looks for the bind key of every mapper and statement it runs (through the
+    app context each time) to choose an engine. An app without SQLALCHEMY_BINDS has one engine, and a session
+    lives in one app context: its engine is found once."""
+
+    _one_engine: Engine | None = None
+
+    def get_bind(self, mapper: Any | None = None, clause: Any | None = None, bind: Any | None = None,
+                 **kwargs: Any) -> Any:
+        if bind is None:
+            if self._one_engine is not None:
+                return self._one_engine
+            engines = self._db.engines
+            if list(engines) == [None]:
+                self._one_engine = engines[None]
+                return self._one_engine
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
 def utcnow() -> dt.datetime:

@@ -8,9 +8,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from civicwatch.clients import rate_limit_key
-from civicwatch.database import Base
+from civicwatch.database import AppSession, Base
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": AppSession})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
