@@ -5,6 +5,7 @@ Each field's refusals are whole sentences (`Field`), translated as they are rais
 pieces ("Write the {what} first.") cannot be translated, as French agrees the words around the field's name."""
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -37,7 +38,16 @@ NOTE = Field(_l("Write the note first."), _l("The note is too long: at most %(ma
 def tidy_text(raw: str | None, drop: frozenset[str] = CONTROL) -> str:
     """One kind of line end, no characters of the `drop` categories (tabs and line ends stay), stripped."""
     text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():  # most texts: one translate instead of a look-up per character
+        return text.translate(_ascii_dropped(drop)).strip()
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in drop).strip()
+
+
+@functools.cache
+def _ascii_dropped(drop: frozenset[str]) -> dict[int, None]:
+    """The translate table that deletes the ASCII characters of the `drop` categories, tabs and line ends kept."""
+    return {code: None for code in range(128)
+            if chr(code) not in "\n\t" and unicodedata.category(chr(code)) in drop}
 
 
 def check_text(raw: str | None, field: Field, maximum: int, required: bool = True) -> str:

@@ -29,8 +29,11 @@ class SmsLength:
         return GSM7_SINGLE if self.gsm7 else UCS2_SINGLE
 
 
+GSM7 = GSM7_BASIC | GSM7_EXTENDED
+
+
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+    return GSM7.issuperset(text)  # one call, not one per character
 
 
 def sms_length(text: str) -> SmsLength:
