@@ -7,21 +7,18 @@ own events (tests/intake/test_intake_outages.py's DeadDatabase), started by a li
 session's after-commit listeners."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from civicwatch.cases.models import Attachment, Case, CaseMessage
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import jpeg_with_gps, post_multipart
 from tests.intake.conftest import RECEIPT_RE, case_page_token, open_case, post_report, report_and_read_receipt
-from tests.intake.test_intake_outages import DeadDatabase
+from tests.intake.test_intake_outages import database_dies_after_the_first_commit
 
 PHOTO = (jpeg_with_gps(size=(300, 200)), "checkpoint.jpg")
 
@@ -32,20 +29,8 @@ def app_config(app_config):
     return app_config
 
 
-@contextmanager
-def database_gone_right_after_the_commit(app: Flask, how: str) -> Iterator[DeadDatabase]:
-    dead = DeadDatabase(app, how)
-
-    def committed(session: Session) -> None:
-        if not session.in_nested_transaction():  # a savepoint's release is not the commit
-            dead.start()
-
-    event.listen(Session, "after_commit", committed, insert=True)
-    try:
-        yield dead
-    finally:
-        event.remove(Session, "after_commit", committed)
-        dead.stop()
+def database_gone_right_after_the_commit(app: Flask, how: str):
+    return database_dies_after_the_first_commit(app, how, before_other_listeners=True)
 
 
 def count(model) -> int:

@@ -74,14 +74,16 @@ class DeadDatabase:
 
 
 @contextmanager
-def database_dies_after_the_first_commit(app: Flask, how: str) -> Iterator[DeadDatabase]:
+def database_dies_after_the_first_commit(app: Flask, how: str, before_other_listeners: bool = False
+                                         ) -> Iterator[DeadDatabase]:
+    """`before_other_listeners`: dead before the app's own after-commit work (the audit anchor's read) runs."""
     dead = DeadDatabase(app, how)
 
     def after_commit(session: Session) -> None:
         if not session.in_nested_transaction():  # a savepoint's release is not a commit
             dead.start()
 
-    event.listen(Session, "after_commit", after_commit)
+    event.listen(Session, "after_commit", after_commit, insert=before_other_listeners)
     try:
         yield dead
     finally:
