@@ -170,6 +170,16 @@ def _remember_page_language(case: Case, submission: Submission) -> None:
         remember_phone_language(case.contact_phone_hash, language, replace=False)
 
 
+def reissue_receipt_code(case: Case) -> str:
+    """A new receipt code for `case`, for a complainant who never received the first one (a report texted after
+    STOP, whose receipt was not sent). The unseen code stops working. Flushes only."""
+    code = _fresh_receipt_code()
+    case.receipt_hash = receipt_hash(code)
+    record_audit(None, "case.receipt_reissue", case, after={"cause": "texts_turned_on"})
+    db.session.flush()
+    return code
+
+
 def _fresh_receipt_code() -> str:
     # 10^16 codes make a collision very unlikely, but the column is unique, so never hand out a taken one.
     for _ in range(5):

@@ -33,6 +33,7 @@ from civicwatch.intake.operations import (
     Submission,
     add_complainant_message,
     mark_urgent_by_complainant,
+    reissue_receipt_code,
     submit_and_route_complaint,
 )
 from civicwatch.intake.queries import find_case_by_receipt
@@ -344,10 +345,14 @@ def _opt_out(ctx: _Context) -> _Step:
 def _opt_in(ctx: _Context) -> _Step:
     stopped_at = remove_opt_out(ctx.phone_hash)
     if stopped_at is not None:
-        # A report texted while texts were off got no receipt: say it arrived, and how to follow it by text.
+        # A report sent while texts were off got no receipt: say it arrived, and how to follow it by text. One
+        # texted then never had its receipt code sent, so it gets a new one (a web report showed its code).
         latest = latest_case_for_phone(ctx.phone_hash)
         if latest is not None and latest.created_at >= stopped_at:
-            return _Step(render_reply(Reply.STARTED_AFTER_REPORT, reference=latest.reference))
+            if latest.channel.value != ctx.incoming.channel:
+                return _Step(render_reply(Reply.STARTED_AFTER_REPORT, reference=latest.reference))
+            return _Step(render_reply(Reply.STARTED_AFTER_TEXTED_REPORT, reference=latest.reference,
+                                      receipt_code=reissue_receipt_code(latest)), latest)
     return _Step(render_reply(Reply.STARTED))
 
 

@@ -63,6 +63,8 @@ class Reply(enum.Enum):
     STARTED = N_("CivicWatch: you will get our texts again. Text HELP for help.")
     STARTED_AFTER_REPORT = N_("CivicWatch: you will get our texts again. Report {reference}, sent while texts were "
                               "off, was received. Text STATUS for its news.")
+    STARTED_AFTER_TEXTED_REPORT = N_("CivicWatch: texts are on again. Report {reference}, sent while they were off, "
+                                     "was received. Secret receipt code: {receipt_code}. Text STATUS for news.")
     RATED = N_("CivicWatch: thank you. Your rating of {score} out of 5 for report {reference} is saved.")
     RATE_HOW = N_("CivicWatch: to rate the answer, text RATE and a score from 1 (poor) to 5 (good), like RATE 4.")
     NOTHING_TO_RATE = N_("CivicWatch: there is no answer to rate yet. Text STATUS to check your report.")

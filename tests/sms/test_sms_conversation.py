@@ -9,6 +9,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseStatus, Channel, MessageKind
 from civicwatch.extensions import db
+from civicwatch.intake.operations import Submission, submit_complaint
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.messaging.models import SmsOptOut
 from civicwatch.phones import phone_hash
@@ -17,6 +18,8 @@ from civicwatch.sms.replies import Reply, render_reply
 from tests.sms.conftest import OTHER_PHONE, PHONE
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
+STARTED_WITH_CODE = re.compile(r"CivicWatch: texts are on again\. Report (CW-\d{4}-\d{6}), sent while they were off, "
+                               r"was received\. Secret receipt code: (\d{4} \d{4} \d{4} \d{4})\. Text STATUS for news\.")
 OPENED = re.compile(r"report (CW-\d{4}-\d{6}) received\. Your secret receipt code is (\d{4} \d{4} \d{4} \d{4})\.")
 
 
@@ -144,11 +147,41 @@ def test_stop_silences_everything_until_start(text, clock):
     assert text(REPORT) is None  # kept as a report, but nothing is sent back
     assert len(cases()) == 1
     assert text("STOP") == render_reply(Reply.STOPPED)  # carriers expect each STOP confirmed
-    # The report texted meanwhile got no receipt: START says it arrived, and how to follow it by text.
-    assert text("YES") == render_reply(Reply.STARTED_AFTER_REPORT, reference=cases()[0].reference)
+    # The report texted meanwhile got no receipt: START says it arrived, with a receipt code of its own.
+    started = text("YES")
+    match = STARTED_WITH_CODE.fullmatch(started or "")
+    assert match, started
+    reference, code = match.groups()
+    assert reference == cases()[0].reference
+    assert started == render_reply(Reply.STARTED_AFTER_TEXTED_REPORT, reference=reference, receipt_code=code)
+    assert find_case_by_receipt(code) == cases()[0]
+    assert reference in text(f"STATUS {code}", phone=OTHER_PHONE)  # the code works from any phone
+    (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "case.receipt_reissue"))
+    assert entry.object_id == str(cases()[0].id) and entry.after == {"cause": "texts_turned_on"}
     assert db.session.scalar(select(func.count()).select_from(SmsOptOut)) == 0
     assert text("HELP") == render_reply(Reply.HELP)
     assert text("STATUS").startswith(f"CivicWatch: report {cases()[0].reference} is ")
+
+
+def test_start_gives_a_new_receipt_code_only_once_and_only_to_a_texted_report(text, clock):
+    text("STOP")
+    text(REPORT)
+    first = STARTED_WITH_CODE.fullmatch(text("START") or "")
+    assert first
+    clock.advance(minutes=5)
+    text("STOP")
+    clock.advance(minutes=5)
+    assert text("START") == render_reply(Reply.STARTED)  # the code was sent: no second one
+    assert find_case_by_receipt(first.group(2)) == cases()[0]
+    # A web report that gave this number, sent while texts were off, showed its code on the page: it keeps it.
+    clock.advance(minutes=5)
+    text("STOP")
+    clock.advance(minutes=5)
+    web_case, web_code = submit_complaint(Submission(text=REPORT, channel=Channel.WEB, phone=PHONE))
+    db.session.commit()
+    assert text("START") == render_reply(Reply.STARTED_AFTER_REPORT, reference=web_case.reference)
+    assert find_case_by_receipt(web_code) == web_case
+    assert db.session.scalar(select(func.count()).where(AuditEntry.action == "case.receipt_reissue")) == 1
 
 
 def test_start_without_a_report_meanwhile_just_says_texts_are_on(text, clock):
