@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import DetachedInstanceError, StaleDataError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from civicwatch.commit_outcome import commit_outcome_unknown
 from civicwatch.database import NulCharacterError, rollback_quietly
 from civicwatch.extensions import db
 
@@ -24,6 +25,9 @@ RETRY_AFTER_SECONDS = 30
 UNAVAILABLE_TITLE = _l("The service is briefly unavailable")
 UNAVAILABLE_MESSAGE = _l("We could not reach our database just now, so nothing was saved. Please try "
                          "again in a minute.")
+# The COMMIT was sent and failed: the database may have stored it and lost only its answer.
+MAYBE_SAVED_MESSAGE = _l("We lost contact with our database while saving, so we cannot tell whether it was "
+                         "saved. Wait a minute, then reload the page to check before you send it again.")
 NOT_RIGHT = _l("Something is not right")
 # Werkzeug's own words for the errors a citizen meets, in plain language and the page's language (a bare 403 is
 # worded by templates/errors/error.html, for staff and for the public).
@@ -106,12 +110,15 @@ def render_error(status: int, title: str, message: str, texts: list[tuple[str, s
 def database_unavailable(error: Exception) -> Response:
     """503 with Retry-After, on a page made without the database."""
     rollback_quietly(db.session)
-    log.error("database unavailable on %s %s (%s)", request.method, request.path, type(error).__name__)
+    maybe_saved = commit_outcome_unknown(db.session())
+    log.error("database unavailable on %s %s (%s%s)", request.method, request.path, type(error).__name__,
+              ", at the commit" if maybe_saved else "")
     try:
         texts = unsent_texts()
     except (*DATABASE_UNAVAILABLE, DetachedInstanceError):  # the user could not be read: no staff form to give back
         texts = []
-    body, status = render_error(503, str(UNAVAILABLE_TITLE), str(UNAVAILABLE_MESSAGE), texts)
+    message = MAYBE_SAVED_MESSAGE if maybe_saved else UNAVAILABLE_MESSAGE
+    body, status = render_error(503, str(UNAVAILABLE_TITLE), str(message), texts)
     response = Response(body) if isinstance(body, str) else body
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

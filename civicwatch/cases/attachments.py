@@ -26,16 +26,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from flask import Response, current_app, send_file
-from sqlalchemy import Connection, Engine, event, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 
 from civicwatch.cases.images import JPEG, PNG, ImageRefusedError, reencode_image
 from civicwatch.cases.models import Attachment, Case, CaseMessage
 from civicwatch.cases.pdfs import PdfRefusedError, clean_pdf
+from civicwatch.commit_outcome import commit_outcome_unknown
 from civicwatch.crypto import EVIDENCE_KEY, encrypt_bytes_with
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
@@ -53,8 +53,6 @@ _STORED_NAME = re.compile(r"[A-Za-z0-9_-]{8,64}(\.[a-z0-9]{1,8})?")
 ALLOWED_DESCRIPTION = "photos (JPEG or PNG) or PDF documents"
 _SLOTS_KEY = "civicwatch.upload_slots"
 _WRITTEN_KEY = "civicwatch.uploads_written"
-_CONNECTIONS_KEY = "civicwatch.transaction_connections"
-_COMMIT_SENT_KEY = "civicwatch.commit_sent"
 _WRITE_CHUNK = 1024 * 1024
 
 
@@ -272,26 +270,6 @@ def _keep_written_files(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint released: the transaction may still roll back
         return
     session.info.pop(_WRITTEN_KEY, None)
-    session.info.pop(_CONNECTIONS_KEY, None)
-
-
-@event.listens_for(Session, "after_begin")
-def _note_connection(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
-    # The pooled connection's own info dict, which stays readable after the Connection is closed.
-    info = connection.info
-    info.pop(_COMMIT_SENT_KEY, None)
-    session.info.setdefault(_CONNECTIONS_KEY, []).append(info)
-
-
-@event.listens_for(Engine, "commit")
-def _note_commit_sent(connection: Connection) -> None:
-    connection.info[_COMMIT_SENT_KEY] = True
-
-
-def _commit_was_sent(connection_infos: list[dict[str, Any]]) -> bool:
-    """Whether the transaction's COMMIT reached the driver: if it then failed, the database may have applied it
-    and lost only its answer."""
-    return any([info.pop(_COMMIT_SENT_KEY, False) for info in connection_infos])
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -301,7 +279,7 @@ def _remove_written_files(session: Session, transaction: SessionTransaction) -> 
     if transaction.parent is not None:
         return
     written = session.info.pop(_WRITTEN_KEY, [])
-    if _commit_was_sent(session.info.pop(_CONNECTIONS_KEY, [])) and written:
+    if written and commit_outcome_unknown(session):
         # The COMMIT itself failed: the rows naming these files may be stored. The orphan sweep removes the files
         # later if they are not.
         log.warning("kept %s uploads of a transaction whose commit failed; the orphan sweep removes them if no "

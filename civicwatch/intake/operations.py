@@ -22,7 +22,7 @@ from civicwatch.cases.attachments import (
 from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import bring_deadlines_forward, resume_deadline_clock, set_deadlines
 from civicwatch.cases.identity import store_contact
-from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
+from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import (
     format_reference,
     new_receipt_code,
@@ -52,6 +52,9 @@ from civicwatch.phones import SMS
 from civicwatch.routing import operations as routing
 
 log = logging.getLogger(__name__)
+
+# A web message with the same words and files as the complainant's last one, within this, is that form sent again.
+RESEND_WINDOW = dt.timedelta(minutes=30)
 
 
 @dataclass
@@ -281,7 +284,8 @@ def add_complainant_message(
     case: Case, text: str | None, channel: Channel, attachments: Sequence[IncomingFile | PreparedFile] = ()
 ) -> CaseMessage:
     """Store what the complainant adds (text, files or both). If the body was waiting for them, the
-    deadline clock runs again. Public event and audit entry; flushes only."""
+    deadline clock runs again. Public event and audit entry; flushes only. A web message that repeats their last
+    one (words and files) within RESEND_WINDOW is that form sent again: the stored message is returned."""
     if case.erased:
         raise ConflictError("The case's personal content was erased: nothing more can be added to it.")
     body = clean_text(text, "text", 0, MESSAGE_MAX)
@@ -289,6 +293,10 @@ def add_complainant_message(
     if not body and not files:
         raise SubmissionError("message_empty", "text")
     now = utcnow()
+    if channel is Channel.WEB:
+        sent_before = _same_message_sent_before(case, body, files, now)
+        if sent_before is not None:
+            return sent_before
     # By id, not `case=case`: the relationship would pull the case (and every relationship of it) into both
     # flushes, about a millisecond each on the SMS worker's path. Nothing reads case.messages or case.events
     # in the transaction that adds them (the views commit and redirect).
@@ -306,6 +314,22 @@ def add_complainant_message(
                  before={"waiting_since": waited_since} if resumed else None,
                  after={"channel": channel.value, "attachments": len(files), "clock_resumed": resumed})
     return message
+
+
+def _same_message_sent_before(case: Case, body: str, files: Sequence[PreparedFile],
+                              now: dt.datetime) -> CaseMessage | None:
+    """The complainant's last web message on the case if it has these words and files and is recent: the same
+    form sent again after its first answer was lost (a dropped connection, a database outage at the commit)."""
+    last = db.session.scalars(
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case.id, CaseMessage.kind == MessageKind.FROM_COMPLAINANT)
+        .order_by(CaseMessage.created_at.desc(), CaseMessage.id.desc()).limit(1)
+    ).first()
+    if last is None or last.channel is not Channel.WEB or last.body != body or now - last.created_at > RESEND_WINDOW:
+        return None
+    stored = db.session.scalars(select(Attachment.original_sha256).where(Attachment.message_id == last.id)).all()
+    same_files = sorted(sha or "" for sha in stored) == sorted(prepared.original_sha256 for prepared in files)
+    return last if same_files else None
 
 
 def mark_urgent_by_complainant(case: Case) -> bool:

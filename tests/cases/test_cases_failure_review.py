@@ -1,12 +1,20 @@
-"""A staff form refused because the database failed at its commit: nothing is stored, and the page gives back
-what the staff member wrote, as the other refused staff forms do (an expired form, a session that ended).
+"""A staff form refused because the database failed at its commit: the page gives back what the staff member
+wrote, as the other refused staff forms do (an expired form, a session that ended), and says whether it may
+have been saved: a COMMIT that was sent and failed may have been applied with only its answer lost.
 
-The commit is made to fail in SQLAlchemy's engine layer (the dialect's do_commit) with the driver's own error."""
+The database is made to fail in SQLAlchemy's engine layer (the dialect's do_commit, or before a statement) with
+the driver's own error."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html import escape
+from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from flask import Flask
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import CaseMessage, CaseStatus
@@ -14,6 +22,7 @@ from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
 from tests.cases.conftest import post_case_form
 from tests.factories import create_case, staff_client
+from tests.intake.test_intake_failure_review import commit_fails
 
 WRITTEN = ("Thank you for your report. Could you tell us the day it happened, the time, and whether anyone else "
            "saw the officers take the motorbike?")
@@ -24,22 +33,55 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_a_message_to_the_complainant_refused_by_the_database_gives_back_what_was_written(app, make_user):
+NOTHING_SAVED = "nothing was saved"
+MAYBE_SAVED = "we cannot tell whether it was saved"
+
+
+@contextmanager
+def insert_refused(app: Flask, table: str) -> Iterator[None]:
+    """The database fails the INSERT into `table`, before any COMMIT is sent."""
+    with app.app_context():
+        engine = db.engine
+
+    def refuse(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
+            raise OperationalError(statement, {}, engine.dialect.loaded_dbapi.OperationalError("disk I/O error"))
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+
+
+def send_message(app: Flask, make_user: Callable[..., Any], failure: Callable[[], Any]) -> tuple[Any, str]:
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: an error becomes a response
     case = create_case(CaseStatus.INVESTIGATING, phone="+23276123456")
     staff = staff_client(app, make_user(Role.INVESTIGATOR))
-    with app.app_context():
-        dialect = db.engine.dialect
-
-    def commit_refused(dbapi_connection) -> None:
-        raise dialect.loaded_dbapi.OperationalError("database is locked")
-
-    dialect.do_commit = commit_refused  # type: ignore[method-assign]
-    try:
+    with failure():
         response = post_case_form(staff, case.id, "messages", "message", text=WRITTEN)
-    finally:
-        del dialect.do_commit
-    html = response.get_data(as_text=True)
     assert response.status_code == 503 and response.headers["Retry-After"]
+    return response, " ".join(response.get_data(as_text=True).split())
+
+
+def test_a_message_to_the_complainant_refused_at_the_commit_gives_back_what_was_written(app, make_user):
+    response, html = send_message(app, make_user, lambda: commit_fails(app, applied=False))
     assert count(CaseMessage) == 0 and count(OutboundMessage) == 0  # nothing half-written
     assert escape(WRITTEN) in html  # to copy and send again, not to write again from memory
+    # The page cannot know the COMMIT was not applied, so it does not claim that nothing was saved.
+    assert MAYBE_SAVED in html and NOTHING_SAVED not in html
+
+
+def test_a_commit_applied_whose_answer_was_lost_is_not_called_unsaved(app, make_user):
+    response, html = send_message(app, make_user, lambda: commit_fails(app, applied=True))
+    assert count(CaseMessage) == 1 and count(OutboundMessage) == 1  # stored once, whole
+    assert MAYBE_SAVED in html and NOTHING_SAVED not in html
+    assert escape(WRITTEN) in html
+
+
+@pytest.mark.parametrize("table", ["case_messages", "outbound_messages"])
+def test_a_write_refused_before_the_commit_says_nothing_was_saved(app, make_user, table):
+    response, html = send_message(app, make_user, lambda: insert_refused(app, table))
+    assert count(CaseMessage) == 0 and count(OutboundMessage) == 0
+    assert NOTHING_SAVED in html and MAYBE_SAVED not in html
+    assert escape(WRITTEN) in html

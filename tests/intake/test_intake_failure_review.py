@@ -95,3 +95,32 @@ def test_a_follow_up_message_the_database_refused_comes_back_with_what_was_writt
     assert failed and response.status_code == 503 and response.headers["Retry-After"]
     assert count(CaseMessage) == 0
     assert f"{written}</textarea>" in html
+
+
+def test_a_follow_up_message_sent_again_after_its_answer_was_lost_is_stored_once(client, app, clock):
+    """The COMMIT of a follow-up message reached the database and only its answer was lost: the citizen, told to
+    send again, does so from the 503 page. The message (and its photo) is stored once. The same words sent again
+    later, or with other files, are a new message."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    reported = report_and_read_receipt(client)
+    open_case(client, reported.code)
+    token = case_page_token(client)
+    written = "The officer came back to my shop yesterday and asked again for the money, in front of my children."
+    with commit_fails(app, applied=True) as failed:
+        response = post_multipart(client, "/track/case/reply", {"csrf_token": token, "text": written},
+                                  files=[PHOTO])
+    html = response.get_data(as_text=True)
+    assert failed and response.status_code == 503
+    assert "it will not be saved twice" in " ".join(html.split())
+    assert count(CaseMessage) == 1 and count(Attachment) == 1
+    again = post_multipart(client, "/track/case/reply", fields_of(html), files=[PHOTO])
+    assert again.status_code == 303
+    assert count(CaseMessage) == 1 and count(Attachment) == 1
+    # Without the photo it is another message, and so is the same text half an hour on.
+    assert post_multipart(client, "/track/case/reply", fields_of(html)).status_code == 303
+    assert count(CaseMessage) == 2
+    clock.advance(minutes=31)
+    open_case(client, reported.code)  # the follow-up page closes after a while without use
+    assert post_multipart(client, "/track/case/reply",
+                          {"csrf_token": case_page_token(client), "text": written}).status_code == 303
+    assert count(CaseMessage) == 3
