@@ -66,7 +66,8 @@ def _allegation_form(case: Case, allegation: Allegation | None, submitted: Form 
             "theme": str(allegation.theme_id or ""), "victim": allegation.victim or "",
             "actor": str(allegation.actor_id or ""), "subject": str(allegation.subject_id or ""),
             "region": str(allegation.region_id or ""), "district": str(allegation.district_id or ""),
-            "location_text": allegation.location_text or "", "incident_date": allegation.incident_date,
+            "location_text": allegation.location_text or "",
+            "incident_date": None if allegation.incident_date_assumed else allegation.incident_date,
             "finding": allegation.finding.value if allegation.finding else "", "remedy": allegation.remedy or ""}
         form = AllegationForm(prefix=_prefix(allegation.id if allegation else None), formdata=None, data=data)
         fill_allegation_choices(form, subjects)

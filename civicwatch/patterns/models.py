@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -115,6 +116,9 @@ class Allegation(TimestampMixin, Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     location_text: Mapped[str | None] = mapped_column(String(500))
     incident_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # The complainant gave no date: the case's first allegation takes the day it was received, so that pattern
+    # rules count it in their windows, and staff are shown that it is not a date anyone gave.
+    incident_date_assumed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     finding: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "allegation_finding"))
     remedy: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -76,6 +76,7 @@ def snapshot(allegation: Allegation) -> dict[str, Any]:
         "region": allegation.region.code if allegation.region else None,
         "district": allegation.district.code if allegation.district else None,
         "location": allegation.location_text, "incident_date": allegation.incident_date,
+        "incident_date_assumed": bool(allegation.incident_date_assumed),
         "finding": allegation.finding.value if allegation.finding else None, "remedy": allegation.remedy,
     }
 
@@ -94,7 +95,10 @@ def _apply(allegation: Allegation, fields: AllegationFields) -> None:
     allegation.victim = check_text(fields.victim, VICTIM_FIELD, VICTIM_MAX, required=False) or None
     allegation.location_text = check_text(fields.location_text, PLACE_FIELD, LOCATION_MAX, required=False) or None
     allegation.remedy = check_text(fields.remedy, REMEDY_FIELD, REMEDY_MAX, required=False) or None
-    allegation.incident_date, allegation.finding = fields.incident_date, fields.finding
+    allegation.finding = fields.finding
+    # A date left empty on the form keeps an assumed one (the form shows it empty): it is still not a date given.
+    if fields.incident_date is not None or not allegation.incident_date_assumed:
+        allegation.incident_date, allegation.incident_date_assumed = fields.incident_date, False
 
 
 def _touch(case: Case) -> None:
@@ -141,7 +145,8 @@ def _has_allegation(case: Case) -> bool:
 def _add_first_allegation(case: Case) -> Allegation:
     allegation = Allegation(case=case, theme=case.theme, actor=case.actor, region=case.region,
                             district=case.district, location_text=case.location_text,
-                            incident_date=case.incident_date or (case.created_at or utcnow()).date())
+                            incident_date=case.incident_date or (case.created_at or utcnow()).date(),
+                            incident_date_assumed=case.incident_date is None)
     db.session.add(allegation)
     db.session.flush()
     record_audit(None, "allegation.add", allegation, case=case, after=snapshot(allegation))

@@ -170,7 +170,7 @@ def _shared_allegation(allegation: Allegation, language: str) -> SharedAllegatio
         theme=_named(allegation.theme, language), service=_named(allegation.actor, language),
         subject=subject.name if subject is not None and subject.kind is not SubjectKind.OFFICER else None,
         district=_named(allegation.district, language),
-        incident_date=allegation.incident_date,
+        incident_date=None if allegation.incident_date_assumed else allegation.incident_date,
         finding=allegation.finding.value if allegation.finding else None)
 
 

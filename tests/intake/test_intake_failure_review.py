@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -57,6 +58,18 @@ def stored_files(app: Flask) -> list[Path]:
     return [path for path in Path(app.config["UPLOAD_DIR"]).rglob("*") if path.is_file()]
 
 
+FOLLOW_UP = "The officer came back to my shop yesterday and asked again for the money, in front of my children."
+
+
+def on_the_follow_up_page(client, app: Flask) -> tuple[Any, str]:
+    """A citizen who reported, on their case's follow-up page: the receipt, and the page's CSRF token. Errors
+    become responses, as in production."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    reported = report_and_read_receipt(client)
+    open_case(client, reported.code)
+    return reported, case_page_token(client)
+
+
 def test_the_photo_of_a_report_whose_commit_answer_was_lost_is_kept_with_its_row(client, app, make_user):
     """The COMMIT reached the database but its answer was lost: the citizen sees the 503 page and sends again
     with the same form key, getting the receipt of the case that was stored. That case's photo row must still
@@ -84,11 +97,8 @@ def test_the_photo_of_a_report_whose_commit_answer_was_lost_is_kept_with_its_row
 def test_a_follow_up_message_the_database_refused_comes_back_with_what_was_written(client, app):
     """The commit of a follow-up message fails: nothing is stored, and the citizen gets a 503 that keeps the
     message they wrote (as a refused photo or an expired session does), not a page that drops it."""
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    reported = report_and_read_receipt(client)
-    open_case(client, reported.code)
-    token = case_page_token(client)
-    written = "The officer came back to my shop yesterday and asked again for the money, in front of my children."
+    _, token = on_the_follow_up_page(client, app)
+    written = FOLLOW_UP
     with commit_fails(app, applied=False) as failed:
         response = post_multipart(client, "/track/case/reply", {"csrf_token": token, "text": written})
     html = response.get_data(as_text=True)
@@ -101,11 +111,8 @@ def test_a_follow_up_message_sent_again_after_its_answer_was_lost_is_stored_once
     """The COMMIT of a follow-up message reached the database and only its answer was lost: the citizen, told to
     send again, does so from the 503 page. The message (and its photo) is stored once. The same words sent again
     later, or with other files, are a new message."""
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    reported = report_and_read_receipt(client)
-    open_case(client, reported.code)
-    token = case_page_token(client)
-    written = "The officer came back to my shop yesterday and asked again for the money, in front of my children."
+    reported, token = on_the_follow_up_page(client, app)
+    written = FOLLOW_UP
     with commit_fails(app, applied=True) as failed:
         response = post_multipart(client, "/track/case/reply", {"csrf_token": token, "text": written},
                                   files=[PHOTO])

@@ -103,6 +103,33 @@ def test_routing_a_new_case_gives_it_its_first_allegation(app, make_case, clock)
     [first] = allegations(case.id)
     assert first.district.code == "bo" and first.location_text == "Bo Junction"
     assert first.incident_date == clock.now.date() and first.theme_id == case.theme_id
+    assert first.incident_date_assumed  # the complainant gave no date
+
+
+def test_a_received_day_taken_for_a_missing_date_is_never_shown_as_a_date_given(make_case, make_user, signed_in,
+                                                                                 clock):
+    case = make_case(CaseStatus.INVESTIGATING, created_at=clock.now)
+    route_new_case(case)
+    db.session.commit()
+    [first] = allegations(case.id)
+    client = signed_in(make_user(Role.ADMIN))
+    page = " ".join(client.get(f"/staff/cases/{case.id}").get_data(as_text=True).split())
+    assert "received on 12 Mar 2026 (no date given)" in page and "on 12 Mar 2026 ·" not in page
+    form = re.search(rf'name="allegation-{first.id}-incident_date"[^>]*>', page).group(0)
+    assert 'value="2026-03-12"' not in form  # the edit form does not offer it as a date to confirm
+
+    def save(date: str):
+        return post_case_form(client, case.id, f"allegations/{first.id}", f"allegation-{first.id}", theme="",
+                              actor="", subject="", region="", district="", finding="unfounded", incident_date=date)
+
+    assert save("").status_code == 302  # saved with the date left empty: still the received day, still assumed
+    [kept] = allegations(case.id)
+    assert kept.finding is Outcome.UNFOUNDED and kept.incident_date == clock.now.date() and kept.incident_date_assumed
+    assert save("2026-03-02").status_code == 302  # a date someone gave
+    [given] = allegations(case.id)
+    assert given.incident_date == dt.date(2026, 3, 2) and not given.incident_date_assumed
+    page = " ".join(client.get(f"/staff/cases/{case.id}").get_data(as_text=True).split())
+    assert "on 02 Mar 2026" in page and "no date given" not in page
 
 
 def test_the_migration_gives_every_existing_case_one_allegation(empty_app):
@@ -121,9 +148,11 @@ def test_the_migration_gives_every_existing_case_one_allegation(empty_app):
     db.session.commit()
     upgrade()
     rows = db.session.execute(text(
-        "SELECT case_id, theme_id, finding, incident_date FROM allegations ORDER BY case_id")).all()
-    assert [(r.case_id, r.theme_id, r.finding, str(r.incident_date)) for r in rows] == [
-        (1, 1, "substantiated", "2026-02-01"), (2, None, None, "2026-03-05")]
+        "SELECT case_id, theme_id, finding, incident_date, incident_date_assumed FROM allegations ORDER BY case_id"
+    )).all()
+    # The second case gave no date: its allegation took the received day, and says so.
+    assert [(r.case_id, r.theme_id, r.finding, str(r.incident_date), bool(r.incident_date_assumed))
+            for r in rows] == [(1, 1, "substantiated", "2026-02-01", False), (2, None, None, "2026-03-05", True)]
 
 
 def test_a_web_report_gets_its_first_allegation_in_the_same_commit(app, client):
