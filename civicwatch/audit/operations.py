@@ -24,6 +24,10 @@ _CHAIN_LOCK_ID = 727_011
 _TIP_KEY = "civicwatch.audit_tip"
 _PENDING_KEY = "civicwatch.audit_pending"
 _AUDIT_TABLE = cast(Table, AuditEntry.__table__)
+# Built once: every commit that writes to the log runs them.
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:id)")
+_TAKE_THE_WRITE_LOCK = text("UPDATE audit_entries SET seq = seq WHERE 1 = 0")
+_TIP = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 
 
 def chain_key() -> bytes:
@@ -76,12 +80,12 @@ def _chain_tip(session: Session) -> tuple[int, str]:
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         # Held until the transaction ends.
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK_ID})
+        session.execute(_LOCK_CHAIN, {"id": _CHAIN_LOCK_ID})
     elif not session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         # SQLite's one writer serialises the chain, but only from this transaction's first write: take the
         # write lock before reading the tip, or another writer may append after it was read.
-        session.execute(text("UPDATE audit_entries SET seq = seq WHERE 1 = 0"))
-    tip = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+        session.execute(_TAKE_THE_WRITE_LOCK)
+    tip = session.execute(_TIP).first()
     return (tip.seq, tip.hash) if tip else (0, GENESIS_HASH)
 
 

@@ -207,11 +207,15 @@ def reissue_receipt_code(case: Case) -> str:
     return code
 
 
+# Built once: building a statement and its cache key costs more than running it.
+_RECEIPT_TAKEN = select(Case.id).where(Case.receipt_hash == bindparam("receipt_hash"))
+
+
 def _fresh_receipt_code() -> str:
     # 10^16 codes make a collision very unlikely, but the column is unique, so never hand out a taken one.
     for _ in range(5):
         code = new_receipt_code()
-        taken = db.session.scalar(select(Case.id).where(Case.receipt_hash == receipt_hash(code)))
+        taken = db.session.scalar(_RECEIPT_TAKEN, {"receipt_hash": receipt_hash(code)})
         if taken is None:
             return code
     raise RuntimeError("could not draw an unused receipt code")

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -243,12 +243,16 @@ def import_subjects(body: Body, user: User | None, rows: Sequence[SubjectRow],
 PLACE_AGREES, PLACE_DIFFERS = 0.5, -0.5
 
 
+# Built once (every new case reads a register): building a statement and its cache key costs more than running it.
+_EVERY_REGISTER = select(SubjectAlias.subject_id, SubjectAlias.alias, SubjectAlias.words).join(Subject).where(
+    Subject.active.is_(True))
+_BODY_REGISTER = _EVERY_REGISTER.where(Subject.body_id == bindparam("body_id"))
+
+
 def _register_of(case: Case) -> AliasIndex:
-    query = select(SubjectAlias.subject_id, SubjectAlias.alias, SubjectAlias.words).join(Subject).where(
-        Subject.active.is_(True))
-    if case.body_id is not None:
-        query = query.where(Subject.body_id == case.body_id)
-    return AliasIndex(db.session.execute(query).tuples())
+    if case.body_id is None:
+        return AliasIndex(db.session.execute(_EVERY_REGISTER).tuples())
+    return AliasIndex(db.session.execute(_BODY_REGISTER, {"body_id": case.body_id}).tuples())
 
 
 def _score(subject: Subject, case: Case) -> float:
@@ -383,16 +387,21 @@ def suggest_related_cases(case: Case, limit: int = SUGGESTIONS_MAX) -> list[Sugg
     return sorted(kept, key=lambda s: (-s.score, -s.case_id))[:limit]
 
 
+# Built once (every new case runs them): building a statement and its cache key costs more than running it.
+_KNOWN_RELATIONS = select(CaseRelation.related_case_id).where(CaseRelation.case_id == bindparam("case_id"))
+_INSERT_RELATIONS = insert(CaseRelation).returning(CaseRelation)
+
+
 def propose_related_cases(case: Case) -> list[CaseRelation]:
     """Store the suggestions for a new case (each pair once); staff link or dismiss them."""
-    known = set(db.session.scalars(select(CaseRelation.related_case_id).where(CaseRelation.case_id == case.id)))
+    known = set(db.session.scalars(_KNOWN_RELATIONS, {"case_id": case.id}))
     suggestions = [s for s in suggest_related_cases(case) if s.case_id not in known]
     if not suggestions:
         return []
     # One INSERT ... RETURNING for all of them, which gives back the rows as persistent objects (a flush of new
     # objects inserts them one statement each on SQLite, which cannot return generated keys in a known order).
     # Matched back by the related case, unique for the case.
-    returned = db.session.scalars(insert(CaseRelation).returning(CaseRelation), [
+    returned = db.session.scalars(_INSERT_RELATIONS, [
         {"case_id": case.id, "related_case_id": s.case_id, "kind": s.kind, "score": s.score, "reasons": s.reasons}
         for s in suggestions
     ]).all()

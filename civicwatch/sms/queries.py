@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.feedback import ANSWERED
@@ -28,36 +28,43 @@ from civicwatch.phones import mask_phone
 RATEABLE_STATUSES = tuple(sorted(ANSWERED, key=lambda status: status.value))
 
 
+# The dialogue's reads, built once (texts run them again and again): building a statement and its cache key
+# costs more than running it.
+_PHONES_CASES = select(Case).where(Case.contact_phone_hash == bindparam("phone_hash"))
+_LATEST_FIRST = (Case.created_at.desc(), Case.id.desc())
+_LATEST_CASE = _PHONES_CASES.order_by(*_LATEST_FIRST).limit(1)
+_LATEST_RATEABLE_CASE = _PHONES_CASES.where(Case.status.in_(RATEABLE_STATUSES)).order_by(*_LATEST_FIRST).limit(1)
+_OPEN_CASES = _PHONES_CASES.where(Case.status.in_(IN_PROGRESS)).order_by(Case.created_at, Case.id)
+_OPEN_CASE_BY_REFERENCE = _PHONES_CASES.where(Case.reference == bindparam("reference"), Case.status.in_(IN_PROGRESS))
+_LAST_PUBLIC_CHANGE = (select(CaseEvent.created_at)
+                       .where(CaseEvent.case_id == bindparam("case_id"), CaseEvent.public.is_(True))
+                       .order_by(CaseEvent.created_at.desc()).limit(1))
+
+
 def latest_case_for_phone(phone_hash: str, statuses: tuple[CaseStatus, ...] | None = None) -> Case | None:
-    query = select(Case).where(Case.contact_phone_hash == phone_hash)
-    if statuses:
-        query = query.where(Case.status.in_(statuses))
-    return db.session.scalar(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(1))
+    if not statuses:
+        query = _LATEST_CASE
+    elif statuses == RATEABLE_STATUSES:
+        query = _LATEST_RATEABLE_CASE
+    else:
+        query = _PHONES_CASES.where(Case.status.in_(statuses)).order_by(*_LATEST_FIRST).limit(1)
+    return db.session.scalar(query, {"phone_hash": phone_hash})
 
 
 def last_public_change(case: Case) -> dt.datetime:
     """When the complainant's timeline last moved (internal edits do not count)."""
-    latest = db.session.scalar(
-        select(CaseEvent.created_at)
-        .where(CaseEvent.case_id == case.id, CaseEvent.public.is_(True))
-        .order_by(CaseEvent.created_at.desc())
-        .limit(1)
-    )
+    latest = db.session.scalar(_LAST_PUBLIC_CHANGE, {"case_id": case.id})
     return latest or case.created_at
 
 
 def open_cases_for_phone(phone_hash: str) -> list[Case]:
     """The phone's reports that are not closed (answered ones included), oldest first."""
-    return list(db.session.scalars(
-        select(Case).where(Case.contact_phone_hash == phone_hash, Case.status.in_(IN_PROGRESS))
-        .order_by(Case.created_at, Case.id)
-    ))
+    return list(db.session.scalars(_OPEN_CASES, {"phone_hash": phone_hash}))
 
 
 def open_case_by_reference(phone_hash: str, reference: str) -> Case | None:
     """One of the phone's own open cases by reference (references are guessable: never another phone's)."""
-    return db.session.scalar(select(Case).where(
-        Case.reference == reference, Case.contact_phone_hash == phone_hash, Case.status.in_(IN_PROGRESS)))
+    return db.session.scalar(_OPEN_CASE_BY_REFERENCE, {"phone_hash": phone_hash, "reference": reference})
 
 
 # ---------------------------------------------------------------- the staff outbox page

@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -41,14 +42,7 @@ class WorkingCalendar:
     def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
         """The end of the `days`-th working day after the day of `start` (the day itself never counts, so a
         report sent on a Saturday evening has as many working days as one sent on Monday morning)."""
-        day = self.local_date(start)
-        counted = 0
-        for _ in range(MAX_SPAN_DAYS):
-            if counted >= max(days, 0):
-                return self.end_of_day(day)
-            day += dt.timedelta(days=1)
-            counted += self.is_working_day(day)
-        raise ValueError("The calendar has no working days: check WEEKEND_DAYS.")
+        return self.end_of_day(_working_days_after(self, self.local_date(start), days))
 
     def working_days_between(self, start: dt.datetime, end: dt.datetime) -> int:
         """How many working days began after the day of `start`, up to the day of `end` included: the working
@@ -67,6 +61,19 @@ class WorkingCalendar:
 
     def add_days(self, start: dt.datetime, days: int) -> dt.datetime:
         return self.end_of_day(self.local_date(start) + dt.timedelta(days=days))
+
+
+@lru_cache(maxsize=1024)
+def _working_days_after(calendar: WorkingCalendar, day: dt.date, days: int) -> dt.date:
+    """The `days`-th working day after `day`. Kept per calendar, day and count: every new case asks for the same
+    few deadlines of the same day, each a walk of up to a few months of days."""
+    counted = 0
+    for _ in range(MAX_SPAN_DAYS):
+        if counted >= max(days, 0):
+            return day
+        day += dt.timedelta(days=1)
+        counted += calendar.is_working_day(day)
+    raise ValueError("The calendar has no working days: check WEEKEND_DAYS.")
 
 
 def weekend_days() -> frozenset[int]:
