@@ -72,6 +72,7 @@ from civicwatch.sms.queries import (
     last_public_change,
     latest_case_for_phone,
     open_case_by_reference,
+    open_cases_and_latest,
     open_cases_for_phone,
 )
 from civicwatch.sms.replies import (
@@ -305,10 +306,11 @@ def _report_status(ctx: _Context) -> _Step:
     if normalise_receipt_code(query or "") is not None:
         return _report_status_by_receipt(ctx, query or "")
     if not query:
-        open_cases = open_cases_for_phone(ctx.phone_hash)
+        open_cases, latest = open_cases_and_latest(ctx.phone_hash)
         if len(open_cases) > 1:
             return _Step(render_status_list([(case.reference, case.status, case.waiting_since is not None)
                                              for case in open_cases]))
+        return _status_step(latest)  # what find_case_for_status gives without a query
     case = find_case_for_status(ctx.phone_hash, query)
     return _status_step(case)
 

@@ -62,6 +62,20 @@ def open_cases_for_phone(phone_hash: str) -> list[Case]:
     return list(db.session.scalars(_OPEN_CASES, {"phone_hash": phone_hash}))
 
 
+# The phone's open cases and its latest case (open or not) in one read: what STATUS without a code or reference
+# needs.
+_OPEN_CASES_AND_LATEST = _PHONES_CASES.where(or_(
+    Case.status.in_(IN_PROGRESS),
+    Case.id == _LATEST_CASE.with_only_columns(Case.id).scalar_subquery(),
+)).order_by(Case.created_at, Case.id)
+
+
+def open_cases_and_latest(phone_hash: str) -> tuple[list[Case], Case | None]:
+    """open_cases_for_phone and latest_case_for_phone (without statuses) in one statement."""
+    cases = list(db.session.scalars(_OPEN_CASES_AND_LATEST, {"phone_hash": phone_hash}))
+    return [case for case in cases if case.status in IN_PROGRESS], (cases[-1] if cases else None)
+
+
 def open_case_by_reference(phone_hash: str, reference: str) -> Case | None:
     """One of the phone's own open cases by reference (references are guessable: never another phone's)."""
     return db.session.scalar(_OPEN_CASE_BY_REFERENCE, {"phone_hash": phone_hash, "reference": reference})
