@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from civicwatch.audit.models import AuditEntry
-from civicwatch.cases.models import Case, Channel
+from civicwatch.cases.models import Case, CaseEvent, Channel
+from civicwatch.cases.references import format_reference
 from civicwatch.extensions import db
 from civicwatch.intake.operations import Submission, receive_complaint
 from civicwatch.patterns.models import Allegation
@@ -71,3 +72,23 @@ def test_routing_failing_in_the_database_leaves_the_case_in_triage(app, use_fake
     assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 0
     assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.route") == 0
     assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.submit") == 1
+
+
+def test_routing_failing_in_the_database_keeps_the_reference_and_the_received_event(app, use_fake_classifier,
+                                                                                      monkeypatch) -> None:
+    # The reference and the "received" event are written before routing's savepoint: its rollback keeps them.
+    use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
+    applied = routing._apply_plan
+
+    def apply_then_fail(case: Case, plan: routing.RoutePlan) -> None:
+        applied(case, plan)
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(routing, "_apply_plan", apply_then_fail)
+    receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
+    db.session.expire_all()
+    case = db.session.get(Case, receipt.case_id)
+    assert case.reference == receipt.reference == format_reference(case.created_at.year, case.id)
+    assert case.version == 3  # inserted, given its reference, then the failure noted
+    assert _count(CaseEvent, CaseEvent.case_id == case.id, CaseEvent.kind == "received") == 1
+    assert _count(CaseEvent, CaseEvent.case_id == case.id) == 1
