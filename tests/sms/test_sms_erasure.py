@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
@@ -16,7 +17,7 @@ from civicwatch.messaging.senders import TwilioSender
 from civicwatch.phones import phone_hash
 from civicwatch.sms.models import InboundSms, SmsConversation
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
-from tests.retention.conftest import run_cli, schedule
+from tests.retention.conftest import add_user, hold, run_cli, schedule
 from tests.sms.conftest import PHONE
 
 
@@ -60,3 +61,52 @@ def test_erasing_an_sms_case_removes_the_number_s_dialogue_once_its_window_close
     close_and_erase(app, clock, case)
     assert db.session.scalars(select(SmsConversation).where(
         SmsConversation.phone_hash == phone_hash(PHONE))).all() == []
+
+
+def deliver_replies() -> None:
+    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=RecordingHttpClient())
+    deliver_due_messages(sender, "worker")
+
+
+def test_erasing_a_case_leaves_the_first_words_of_another_case_of_the_number_under_a_legal_hold(app, text, clock):
+    """Two reports from one number, each begun with a short text kept until the details came: that first text
+    names no case. The first report is under a legal hold; erasing the second must leave the held case's texts."""
+    text("police beat me")
+    clock.advance(minutes=5)
+    text("at the market in Bo on Monday morning when I was selling my goods and they took my money")
+    clock.advance(hours=3)  # the follow-up window closed: the next report is a case of its own
+    text("soldiers took my son")
+    clock.advance(minutes=5)
+    text("at the Kenema checkpoint on Friday night, they said he had no ID card and drove him away")
+    held, erased = db.session.scalars(select(Case).order_by(Case.id)).all()
+    assert held.text.startswith("police beat me") and erased.text.startswith("soldiers took my son")
+    deliver_replies()
+    for case in (held, erased):
+        case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
+    admin = add_user("admin", Role.ADMIN)
+    hold(held, admin)
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    code, output = run_cli(app, "retention", "apply")
+    assert code == 0 and "1 case" in output, output
+    assert db.session.get(Case, erased.id).text == "" and db.session.get(Case, held.id).text.startswith("police")
+    assert "police beat me" in the_number_s_texts()[0]
+
+
+def test_a_report_being_texted_when_the_number_s_old_case_is_erased_keeps_its_first_words(app, text, clock):
+    """The number's old case falls due while the same number is writing a new report: its first short text,
+    kept until the details come, belongs to the new report and must not go with the old case."""
+    text("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
+    (old,) = db.session.scalars(select(Case)).all()
+    deliver_replies()
+    old.status, old.closed_at = CaseStatus.CLOSED, utcnow()
+    db.session.commit()
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    text("police beat me again")  # short: kept, the details are asked for
+    code, output = run_cli(app, "retention", "apply")
+    assert code == 0 and "1 case" in output, output
+    clock.advance(minutes=5)
+    text("at the market in Bo this morning when I was selling my goods and they took my money")
+    new = db.session.scalars(select(Case).where(Case.id != old.id)).one()
+    assert new.text.startswith("police beat me again"), new.text
