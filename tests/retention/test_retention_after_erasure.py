@@ -1,0 +1,77 @@
+"""An erased case takes no new personal content: it is never erased again, so whatever staff wrote on it afterwards
+(a note, a message, a reason, a draft public answer, a legal hold's reason) would be kept for ever."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from civicwatch.cases.models import Case, CaseMessage, CaseStatus, Recusal
+from civicwatch.extensions import db
+from civicwatch.publishing.models import Publication
+from civicwatch.retention.models import LegalHold
+from tests.conftest import csrf_token
+from tests.factories import staff_client
+from tests.retention.conftest import personal_case, run_cli, schedule
+
+LATER = "Zebulon Quartermaine came back after the erasure: call him on 076 555 123"
+
+
+def erase(app, clock, case: Case) -> None:
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    code, output = run_cli(app, "retention", "apply")
+    assert code == 0 and "1 case" in output, output
+    assert db.session.get(Case, case.id).erased
+
+
+def stored_after_erasure(case_id: int) -> list[str]:
+    db.session.expire_all()
+    case = db.session.get(Case, case_id)
+    texts = [case.text, case.status_reason or "", case.draft_public_response or "", case.findings or ""]
+    texts += db.session.scalars(select(CaseMessage.body).where(CaseMessage.case_id == case_id)).all()
+    texts += db.session.scalars(select(Recusal.reason).where(Recusal.case_id == case_id)).all()
+    texts += db.session.scalars(select(LegalHold.reason).where(LegalHold.case_id == case_id)).all()
+    for publication in db.session.scalars(select(Publication).where(Publication.case_id == case_id)):
+        texts += [publication.summary_source, publication.response_source, publication.summary, publication.response]
+    return [text for text in texts if "Zebulon" in text or "555" in text]
+
+
+def test_staff_cannot_write_on_an_erased_case(app, clock, staff):
+    case = personal_case(staff)
+    erase(app, clock, case)
+    investigator = staff_client(app, staff.investigator)
+    token = csrf_token(investigator, f"/staff/cases/{case.id}")
+    version = str(db.session.get(Case, case.id).version)
+    for path, prefix in (("notes", "note"), ("messages", "message"), ("draft-response", "draft")):
+        response = investigator.post(f"/staff/cases/{case.id}/{path}", data={
+            f"{prefix}-csrf_token": token, f"{prefix}-version": version, f"{prefix}-text": LATER})
+        assert response.status_code == 409, path
+    response = investigator.post(f"/staff/cases/{case.id}/status/reopened", data={
+        "to-reopened-csrf_token": token, "to-reopened-version": version, "to-reopened-reason": LATER})
+    assert response.status_code == 409
+    assert db.session.get(Case, case.id).status is CaseStatus.CLOSED
+    response = investigator.post(f"/staff/cases/{case.id}/recuse", data={
+        "recuse-csrf_token": token, "recuse-version": version, "recuse-reason": LATER})
+    assert response.status_code == 409
+    assert stored_after_erasure(case.id) == []
+
+
+def test_no_public_answer_is_drafted_for_an_erased_case(app, clock, staff):
+    case = personal_case(staff)
+    erase(app, clock, case)
+    investigator = staff_client(app, staff.investigator)
+    token = csrf_token(investigator, f"/staff/cases/{case.id}")
+    response = investigator.post(f"/staff/publications/case/{case.id}/start", data={"csrf_token": token})
+    assert response.status_code == 409
+    assert db.session.scalars(select(Publication).where(Publication.case_id == case.id)).all() == []
+
+
+def test_no_legal_hold_is_placed_on_an_erased_case(app, clock, staff):
+    case = personal_case(staff)
+    erase(app, clock, case)
+    admin = staff_client(app, staff.admin)
+    token = csrf_token(admin, f"/staff/cases/{case.id}")
+    response = admin.post(f"/staff/cases/{case.id}/legal-hold", data={"hold-csrf_token": token, "hold-reason": LATER})
+    assert response.status_code == 409
+    assert stored_after_erasure(case.id) == []
