@@ -14,6 +14,7 @@ says which files are left, and the next run (or the worker) removes them first.
 """
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import logging
 import re
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.accounts.models import User
@@ -40,7 +41,7 @@ from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.retention.models import CaseErasure, LegalHold, PendingFileRemoval
 from civicwatch.retention.operations import lock_case
 from civicwatch.retention.queries import DueCase, active_hold, due_cases, erasure_of, reached_status_at
-from civicwatch.sms.models import InboundSms, SmsConversation
+from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation
 
 log = logging.getLogger(__name__)
 
@@ -113,17 +114,35 @@ def erase_case(due: DueCase, user: User | None) -> Erased | None:
 def _delete_texts(case: Case) -> tuple[int, int, int]:
     """The case's texts in and out and its SMS dialogue, and those of its number that name no case: a first text
     kept until the details came (the case's text begins with it), the replies to it, a dialogue gone back to idle.
-    Texts still owed to the number stay (a STOP's confirmation); so does a dialogue about another of its cases."""
+    Texts still owed to the number stay (a STOP's confirmation); so does a dialogue about another of its cases.
+    The number's texts that name no case stay while another of its cases is not erased (they may be that case's
+    first words, and it may be under a legal hold): the last of its cases to go takes them. A report the number
+    is texting now (a first text kept, waiting for the details) stays, with its texts in and out."""
     texts_in, texts_out, dialogue = (InboundSms.case_id == case.id, OutboundMessage.case_id == case.id,
                                      SmsConversation.case_id == case.id)
     number = case.contact_phone_hash
-    if number is not None:
-        texts_in = or_(texts_in, and_(InboundSms.case_id.is_(None), InboundSms.phone_hash == number))
+    if number is not None and not _other_cases_of(number, case):
+        writing = _report_being_texted_since(number)
+        texts_in = or_(texts_in, and_(InboundSms.case_id.is_(None), InboundSms.phone_hash == number,
+                                      (InboundSms.received_at < writing) if writing else true()))
         texts_out = or_(texts_out, and_(OutboundMessage.case_id.is_(None), OutboundMessage.to_hash == number,
-                                        OutboundMessage.status.not_in((OutboxStatus.PENDING, OutboxStatus.SENDING))))
-        dialogue = or_(dialogue, and_(SmsConversation.case_id.is_(None), SmsConversation.phone_hash == number))
+                                        OutboundMessage.status.not_in((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                                        (OutboundMessage.created_at < writing) if writing else true()))
+        dialogue = or_(dialogue, and_(SmsConversation.case_id.is_(None), SmsConversation.phone_hash == number,
+                                      SmsConversation.state != ConversationState.AWAITING_DETAILS))
     return (_delete(InboundSms, texts_in), _delete(OutboundMessage, texts_out),
             _delete(SmsConversation, dialogue))
+
+
+def _other_cases_of(number: str, case: Case) -> bool:
+    """Whether another case not erased yet was sent from the number (an erased case no longer holds it)."""
+    return bool(db.session.scalar(select(exists().where(Case.contact_phone_hash == number, Case.id != case.id))))
+
+
+def _report_being_texted_since(number: str) -> dt.datetime | None:
+    """When the number's first text of a report still waiting for its details came; None if there is none."""
+    return db.session.scalar(select(SmsConversation.pending_since).where(
+        SmsConversation.phone_hash == number, SmsConversation.state == ConversationState.AWAITING_DETAILS))
 
 
 def _delete(model: Any, condition: Any) -> int:
