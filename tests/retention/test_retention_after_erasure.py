@@ -75,3 +75,20 @@ def test_no_legal_hold_is_placed_on_an_erased_case(app, clock, staff):
     response = admin.post(f"/staff/cases/{case.id}/legal-hold", data={"hold-csrf_token": token, "hold-reason": LATER})
     assert response.status_code == 409
     assert stored_after_erasure(case.id) == []
+
+
+def test_a_draft_public_answer_begun_before_the_erasure_is_not_written_on_after_it(app, clock, staff):
+    case = personal_case(staff)
+    investigator = staff_client(app, staff.investigator)
+    token = csrf_token(investigator, f"/staff/cases/{case.id}")
+    assert investigator.post(f"/staff/publications/case/{case.id}/start",
+                             data={"csrf_token": token}).status_code == 302
+    publication = db.session.scalars(select(Publication).where(Publication.case_id == case.id)).one()
+    erase(app, clock, case)
+    investigator = staff_client(app, staff.investigator)  # signed in again: months went by
+    token = csrf_token(investigator, f"/staff/publications/{publication.id}")
+    response = investigator.post(f"/staff/publications/{publication.id}", data={
+        "csrf_token": token, "row_version": str(db.session.get(Publication, publication.id).row_version),
+        "summary_source": LATER, "response_source": LATER, "submit_for_approval": "Submit for approval"})
+    assert response.status_code == 409
+    assert stored_after_erasure(case.id) == []
