@@ -17,7 +17,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTran
 
 from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseShare, CaseStatus, Recusal, ShareStatus
-from civicwatch.cases.workflow import available_transitions
+from civicwatch.cases.workflow import ERASED_CASE, available_transitions
 from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
@@ -62,6 +62,10 @@ ACTIONS: dict[str, ActionRule] = {
     "draft_response": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
                                  N_("The public response is drafted once the case is being investigated.")),
 }
+
+
+# What staff may still do on an erased case: nothing that writes text (it would never be erased).
+AFTER_ERASURE = frozenset({"remedy", "relate"})
 
 
 def visible_cases(user: User) -> Select:
@@ -149,7 +153,7 @@ def can_change_cases(user: User) -> bool:
 
 def may(user: User, action: str, case: Case) -> bool:
     rule = ACTIONS[action]
-    return user.role in rule.roles and case.status in rule.statuses
+    return user.role in rule.roles and case.status in rule.statuses and (not case.erased or action in AFTER_ERASURE)
 
 
 def require(user: User, action: str, case: Case) -> None:
@@ -160,6 +164,8 @@ def require(user: User, action: str, case: Case) -> None:
     if case.status not in rule.statuses:
         raise InvalidTransitionError(gettext("%(refusal)s This case is %(status)s.", refusal=gettext(rule.refusal),
                                              status=gettext(STATUS_LABELS[case.status]).lower()))
+    if case.erased and action not in AFTER_ERASURE:
+        raise InvalidTransitionError(gettext(ERASED_CASE))
 
 
 def allowed_actions(user: User, case: Case) -> set[str]:

@@ -22,6 +22,8 @@ CASEWORK = frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR})
 ROUTERS = frozenset({Role.ADMIN, Role.TRIAGE})
 INVESTIGATORS = frozenset({Role.INVESTIGATOR})
 REASON_MAX = 2000
+# An erased case is never erased again: what was written on it afterwards would be kept for ever.
+ERASED_CASE = N_("The personal content of this case was erased: nothing more can be written on it.")
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ def available_transitions(user: User, case: Case) -> list[tuple[CaseStatus, Tran
 
 def _unmet_condition(case: Case, target: CaseStatus) -> str | None:
     """Why the case is not ready for `target` yet, in words staff can act on; None when it is."""
+    if case.erased and target is not S.CLOSED:  # an answered case whose content went may still be closed
+        return gettext(ERASED_CASE)
     if target in (S.TRIAGED, S.ACKNOWLEDGED) and case.body_id is None:
         return gettext("Route the case to an oversight body first.")
     if target is S.RESPONDED and (case.outcome is None or not (case.findings or "").strip()):
@@ -145,6 +149,8 @@ def transition_case(case: Case, target: CaseStatus, user: User | None, reason: s
     reason = (reason or "").strip()[:REASON_MAX] or None
     if transition.needs_reason and not reason:
         raise InvalidTransitionError(gettext("Give a reason for this change."))
+    if reason and case.erased:
+        raise InvalidTransitionError(gettext(ERASED_CASE))
     now = utcnow()
     before = _snapshot(case)
     counted = key_of(case)

@@ -14,6 +14,7 @@ from civicwatch.accounts.models import User
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import STATUS_LABELS, Case
 from civicwatch.cases.permissions import load_case, visible_cases
+from civicwatch.cases.workflow import ERASED_CASE
 from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication, PublicationStatus
@@ -39,7 +40,7 @@ def load_case_for_publishing(user: User, case_id: int) -> Case:
 
 
 def may_start(user: User, case: Case) -> bool:
-    return is_publisher(user) and case.status in ANSWERED
+    return is_publisher(user) and case.status in ANSWERED and not case.erased
 
 
 def may_edit(user: User, publication: Publication) -> bool:
@@ -65,6 +66,8 @@ def require_start(user: User, case: Case) -> None:
         raise InvalidTransitionError(
             gettext("Only an answered case can have a public answer. This case is %(status)s.",
                     status=gettext(STATUS_LABELS[case.status]).lower()))
+    if case.erased:
+        raise InvalidTransitionError(gettext(ERASED_CASE))
 
 
 def require_edit(user: User, publication: Publication) -> None:

@@ -15,7 +15,8 @@ from flask_babel import gettext
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
-from civicwatch.errors import DomainError, InvalidTransitionError, PermissionDeniedError
+from civicwatch.cases.workflow import ERASED_CASE
+from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
 from civicwatch.publishing.models import Publication, PublicationStatus
@@ -34,6 +35,9 @@ class Actor(enum.Enum):
 AUTHOR = frozenset({Actor.AUTHOR})
 REVIEWER = frozenset({Actor.REVIEWER})
 ANY_PUBLISHER = frozenset(Actor)
+# Moves that write or publish the answer's words: refused once the case's personal content was erased (the
+# redaction assistant no longer knows what to hide, and nothing written then would ever be erased).
+WRITES = frozenset({P.AWAITING_APPROVAL, P.PUBLISHED})
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,8 @@ def refusal(user: User, publication: Publication, target: PublicationStatus) -> 
         return InvalidTransitionError(_not_now(publication.status, target))
     if actor not in transition.actors:
         return PermissionDeniedError(gettext(transition.refused))
+    if target in WRITES and publication.case.erased:
+        return ConflictError(gettext(ERASED_CASE))
     return None
 
 

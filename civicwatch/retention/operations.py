@@ -8,13 +8,14 @@ from sqlalchemy import select
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.workflow import ERASED_CASE
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
 from civicwatch.retention.models import LegalHold, RetentionSchedule
 from civicwatch.retention.permissions import may_manage_body
-from civicwatch.retention.queries import active_hold
+from civicwatch.retention.queries import active_hold, erasure_of
 from civicwatch.taxonomy.models import Body
 from civicwatch.text import Field, check_text
 
@@ -109,6 +110,8 @@ def place_hold(user: User, case: Case, reason: str | None) -> LegalHold:
         raise PermissionDeniedError(gettext(NOT_YOURS))
     reason = check_text(reason, HOLD_FIELD, MAX_REASON)
     lock_case(case.id)
+    if erasure_of(case) is not None:  # nothing left to hold; the reason would be kept for ever
+        raise ConflictError(gettext(ERASED_CASE))
     if active_hold(case) is not None:
         raise ConflictError(gettext("This case is already under a legal hold."))
     hold = LegalHold(case_id=case.id, reason=reason, placed_by_id=user.id, created_at=utcnow())
