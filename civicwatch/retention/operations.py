@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -99,8 +99,12 @@ def remove_schedule(user: User | None, body: Body | None, status: CaseStatus) ->
 
 
 def lock_case(case_id: int) -> Case | None:
-    """The case, its row locked until the transaction ends (PostgreSQL), so that a hold and an erasure of one case
-    never pass each other."""
+    """The case, its row locked until the transaction ends, so that a hold and an erasure of one case, or two
+    erasures, never pass each other: FOR UPDATE on PostgreSQL; on SQLite, whose reads take no lock, a write that
+    changes nothing takes the database's write lock first, and what is read after it is read under that lock."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Case).where(Case.id == case_id).values(updated_at=Case.updated_at)
+                           .execution_options(synchronize_session=False))
     return db.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
 
 
