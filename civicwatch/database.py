@@ -143,6 +143,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # FULL: WAL is synced at every commit, so an acknowledged report survives a power cut (NORMAL may lose the
     # last commits: they survive a crash of the process, not of the machine).
     cursor.execute("PRAGMA synchronous=FULL")
+    # Deleted and overwritten content is zeroed in the file, not left in free pages: erased cases (retention) must
+    # not be readable from a copy of it.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -134,3 +134,11 @@ def rebuild_search_index(connection: Connection) -> None:
     elif connection.dialect.name == "postgresql":
         for index in (PG_INDEX, MESSAGES_PG_INDEX):
             connection.execute(text(f"REINDEX INDEX {index}"))
+
+
+def purge_deleted_terms(connection: Connection) -> None:
+    """Merge the SQLite indexes' segments, so that the terms of deleted or changed rows leave the file (FTS5 only
+    marks them deleted until its segments merge). PostgreSQL's indexes follow the row."""
+    if connection.dialect.name == "sqlite":
+        for table in (FTS_TABLE, MESSAGES_FTS_TABLE):
+            connection.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))

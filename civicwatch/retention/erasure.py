@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, true, update
+from sqlalchemy import and_, delete, exists, or_, select, text, true, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.accounts.models import User
@@ -30,6 +30,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.audit.values import FREE_TEXT_FIELDS
 from civicwatch.cases.attachments import stored_path
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseShare, Recommendation, Recusal
+from civicwatch.cases.search import purge_deleted_terms
 from civicwatch.classify.models import LabelledExample
 from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.disclosure.models import DisclosureRequest
@@ -256,4 +257,22 @@ def apply_retention(user: User | None, body_ids: list[int] | None = None,
             continue
         run.erased += 1
         run.files_removed += remove_pending_files()
+    if run.erased:
+        purge_sqlite_leftovers()
     return run
+
+
+def purge_sqlite_leftovers() -> None:
+    """On SQLite, the erased words leave the file: the search indexes' terms of the old rows are merged away,
+    and the write-ahead log, which holds pages as they were, is written back and emptied (deleted bytes are zeroed
+    as they go: secure_delete, civicwatch.database). A failure is logged; the next run's erasures try again."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    try:
+        purge_deleted_terms(db.session.connection())
+        db.session.commit()
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
+    except SQLAlchemyError as error:
+        rollback_quietly(db.session)
+        log.warning("retention: the search index and write-ahead log were not purged (%s)", type(error).__name__)
