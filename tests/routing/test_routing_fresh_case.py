@@ -11,7 +11,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case, CaseEvent, Channel
 from civicwatch.cases.references import format_reference
 from civicwatch.extensions import db
-from civicwatch.intake.operations import Submission, receive_complaint
+from civicwatch.intake.operations import Receipt, Submission, receive_complaint
 from civicwatch.patterns.models import Allegation
 from civicwatch.routing import operations as routing
 from civicwatch.routing.models import RoutingDecision
@@ -54,7 +54,8 @@ def test_a_step_failing_in_the_database_keeps_the_routing_and_the_other_steps(ap
     assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "allegation.add") == 1
 
 
-def test_routing_failing_in_the_database_leaves_the_case_in_triage(app, use_fake_classifier, monkeypatch) -> None:
+def received_while_routing_fails_in_the_database(use_fake_classifier, monkeypatch) -> tuple[Receipt, Case]:
+    """A web report whose routing writes its plan and then meets a database error, inside routing's savepoint."""
     use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
     applied = routing._apply_plan
 
@@ -65,7 +66,11 @@ def test_routing_failing_in_the_database_leaves_the_case_in_triage(app, use_fake
     monkeypatch.setattr(routing, "_apply_plan", apply_then_fail)
     receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
     db.session.expire_all()
-    case = db.session.get(Case, receipt.case_id)
+    return receipt, db.session.get(Case, receipt.case_id)
+
+
+def test_routing_failing_in_the_database_leaves_the_case_in_triage(app, use_fake_classifier, monkeypatch) -> None:
+    _, case = received_while_routing_fails_in_the_database(use_fake_classifier, monkeypatch)
     assert case.body_id is None and case.theme_id is None
     assert case.routing_explanation["decision"] == "triage"
     assert case.routing_explanation["reason"].startswith("routing failed (")
@@ -77,17 +82,7 @@ def test_routing_failing_in_the_database_leaves_the_case_in_triage(app, use_fake
 def test_routing_failing_in_the_database_keeps_the_reference_and_the_received_event(app, use_fake_classifier,
                                                                                       monkeypatch) -> None:
     # The reference and the "received" event are written before routing's savepoint: its rollback keeps them.
-    use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
-    applied = routing._apply_plan
-
-    def apply_then_fail(case: Case, plan: routing.RoutePlan) -> None:
-        applied(case, plan)
-        db.session.execute(text("SELECT * FROM no_such_table"))
-
-    monkeypatch.setattr(routing, "_apply_plan", apply_then_fail)
-    receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
-    db.session.expire_all()
-    case = db.session.get(Case, receipt.case_id)
+    receipt, case = received_while_routing_fails_in_the_database(use_fake_classifier, monkeypatch)
     assert case.reference == receipt.reference == format_reference(case.created_at.year, case.id)
     assert case.version == 3  # inserted, given its reference, then the failure noted
     assert _count(CaseEvent, CaseEvent.case_id == case.id, CaseEvent.kind == "received") == 1
