@@ -3,11 +3,12 @@ may see)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, or_, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.feedback import ANSWERED
@@ -32,8 +33,6 @@ RATEABLE_STATUSES = tuple(sorted(ANSWERED, key=lambda status: status.value))
 # costs more than running it.
 _PHONES_CASES = select(Case).where(Case.contact_phone_hash == bindparam("phone_hash"))
 _LATEST_FIRST = (Case.created_at.desc(), Case.id.desc())
-_LATEST_CASE = _PHONES_CASES.order_by(*_LATEST_FIRST).limit(1)
-_LATEST_RATEABLE_CASE = _PHONES_CASES.where(Case.status.in_(RATEABLE_STATUSES)).order_by(*_LATEST_FIRST).limit(1)
 _OPEN_CASES = _PHONES_CASES.where(Case.status.in_(IN_PROGRESS)).order_by(Case.created_at, Case.id)
 _OPEN_CASE_BY_REFERENCE = _PHONES_CASES.where(Case.reference == bindparam("reference"), Case.status.in_(IN_PROGRESS))
 _LAST_PUBLIC_CHANGE = (select(CaseEvent.created_at)
@@ -41,14 +40,18 @@ _LAST_PUBLIC_CHANGE = (select(CaseEvent.created_at)
                        .order_by(CaseEvent.created_at.desc()).limit(1))
 
 
+@functools.cache
+def _latest_case(statuses: tuple[CaseStatus, ...]) -> Select[tuple[Case]]:
+    """The phone's latest case (of `statuses`, if any), built once per set of statuses."""
+    query = _PHONES_CASES.where(Case.status.in_(statuses)) if statuses else _PHONES_CASES
+    return query.order_by(*_LATEST_FIRST).limit(1)
+
+
+_LATEST_CASE = _latest_case(())
+
+
 def latest_case_for_phone(phone_hash: str, statuses: tuple[CaseStatus, ...] | None = None) -> Case | None:
-    if not statuses:
-        query = _LATEST_CASE
-    elif statuses == RATEABLE_STATUSES:
-        query = _LATEST_RATEABLE_CASE
-    else:
-        query = _PHONES_CASES.where(Case.status.in_(statuses)).order_by(*_LATEST_FIRST).limit(1)
-    return db.session.scalar(query, {"phone_hash": phone_hash})
+    return db.session.scalar(_latest_case(statuses or ()), {"phone_hash": phone_hash})
 
 
 def last_public_change(case: Case) -> dt.datetime:
