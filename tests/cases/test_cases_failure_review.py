@@ -6,15 +6,13 @@ The database is made to fail in SQLAlchemy's engine layer (the dialect's do_comm
 the driver's own error."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import CaseMessage, CaseStatus
@@ -23,6 +21,7 @@ from civicwatch.messaging.models import OutboundMessage
 from tests.cases.conftest import post_case_form
 from tests.factories import create_case, staff_client
 from tests.intake.test_intake_failure_review import commit_fails
+from tests.intake.test_intake_outages import inserts_fail
 
 WRITTEN = ("Thank you for your report. Could you tell us the day it happened, the time, and whether anyone else "
            "saw the officers take the motorbike?")
@@ -35,23 +34,6 @@ def count(model) -> int:
 
 NOTHING_SAVED = "nothing was saved"
 MAYBE_SAVED = "we cannot tell whether it was saved"
-
-
-@contextmanager
-def insert_refused(app: Flask, table: str) -> Iterator[None]:
-    """The database fails the INSERT into `table`, before any COMMIT is sent."""
-    with app.app_context():
-        engine = db.engine
-
-    def refuse(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
-            raise OperationalError(statement, {}, engine.dialect.loaded_dbapi.OperationalError("disk I/O error"))
-
-    event.listen(engine, "before_cursor_execute", refuse)
-    try:
-        yield
-    finally:
-        event.remove(engine, "before_cursor_execute", refuse)
 
 
 def send_message(app: Flask, make_user: Callable[..., Any], failure: Callable[[], Any]) -> tuple[Any, str]:
@@ -81,7 +63,7 @@ def test_a_commit_applied_whose_answer_was_lost_is_not_called_unsaved(app, make_
 
 @pytest.mark.parametrize("table", ["case_messages", "outbound_messages"])
 def test_a_write_refused_before_the_commit_says_nothing_was_saved(app, make_user, table):
-    response, html = send_message(app, make_user, lambda: insert_refused(app, table))
+    response, html = send_message(app, make_user, lambda: inserts_fail(app, table))
     assert count(CaseMessage) == 0 and count(OutboundMessage) == 0
     assert NOTHING_SAVED in html and MAYBE_SAVED not in html
     assert escape(WRITTEN) in html

@@ -136,11 +136,12 @@ def fields_of(html: str) -> dict[str, str]:
 
 
 @contextmanager
-def inserts_into_cases_fail(app: Flask) -> Iterator[list[str]]:
+def inserts_fail(app: Flask, table: str = "cases") -> Iterator[list[str]]:
+    """The database fails every INSERT into `table` (before any COMMIT is sent); the statements it refused."""
     failed: list[str] = []
 
     def refuse(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO CASES"):
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
             failed.append(statement)
             gone()
 
@@ -166,7 +167,7 @@ def assert_kept(response) -> dict[str, str]:
 
 def test_insert_failing_answers_503_with_everything_typed_and_sending_again_stores_once(client, app):
     token = csrf_token(client, "/report")
-    with inserts_into_cases_fail(app) as failed:
+    with inserts_fail(app) as failed:
         response = post_report(client, token=token, text=TEXT_WITH_MARKUP, **TYPED)
     assert failed, "the INSERT was to fail"
     fields = assert_kept(response)
