@@ -3,8 +3,9 @@
 A model directory holds the spaCy pipeline (`pipeline/`), `meta.json` (labels, urgency threshold,
 the theme head's weight, smoothing and temperature, the triage threshold, the actor thresholds, metrics,
 data hash), `smoothed_head.npz` (the naive Bayes head, when its weight is above 0), `gazetteer.json` (the
-taxonomy terms at training time) and `words.json` (how often each word occurred in training, for the
-misspelling guard and for spotting unfamiliar text).
+taxonomy terms at training time), `words.json` (how often each word of the project's examples occurred in
+training, for the misspelling guard and for spotting unfamiliar text) and `complaint_word_ids.json` (the words only
+staff corrections used, as spaCy ids: complaints' words are never saved in clear, as a complaint may be erased).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from spacy.tokens import Doc
 import civicwatch.classify.architectures  # noqa: F401  (registers the model architectures)
 from civicwatch.classify.actors import ActorThresholds, choose_actor
 from civicwatch.classify.architectures import FusedLinear, docs_features, feature_layer, token_columns
-from civicwatch.classify.files import GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
+from civicwatch.classify.files import COMPLAINT_WORDS_FILE, GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
 from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms
 from civicwatch.classify.smoothed import HEAD_FILE, Calibration, FeatureRows, NaiveBayes, load_head
 from civicwatch.classify.text import has_words, prepare_texts
@@ -81,13 +82,14 @@ class Classifier:
 
     def __init__(self, nlp: Language, meta: Mapping[str, Any], gazetteer: Gazetteer,
                  word_counts: Mapping[str, int], head: NaiveBayes | None = None, *,
-                 linear: FusedLinear | None = None) -> None:
+                 linear: FusedLinear | None = None, complaint_word_ids: Iterable[int] = ()) -> None:
         self.nlp = nlp
         tokenizer = cast(Tokenizer, nlp.tokenizer)
         tokenizer.max_cache_size = max(tokenizer.max_cache_size, TOKENIZER_CACHE)
         self.meta = dict(meta)
         self.gazetteer = gazetteer
         self.word_counts = dict(word_counts)
+        self.complaint_word_ids = tuple(complaint_word_ids)
         self.labels: list[str] = list(meta["labels"])
         urgency = meta.get("urgency") or {}
         self.urgency_threshold: float | None = urgency.get("threshold")
@@ -109,7 +111,8 @@ class Classifier:
         # per loaded model and shared by its variants with other gazetteer terms.
         self._linear = linear if linear is not None else FusedLinear.of(
             [cast(TextCategorizer, nlp.get_pipe(name)).model for name in self._components])
-        self._known_words = numpy.asarray(sorted(get_string_id(word) for word in self.word_counts), dtype="uint64")
+        self._known_words = numpy.asarray(
+            sorted({get_string_id(word) for word in self.word_counts}.union(self.complaint_word_ids)), dtype="uint64")
         # Where each component's labels sit among its scores (its own order): worked out once, not per batch.
         wanted = {THEME: self._theme_columns, URGENCY: [URGENT_LABEL],
                   ACTOR: [ACTOR_PREFIX + code for code in self.actor_codes]}
@@ -133,13 +136,17 @@ class Classifier:
         try:
             meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
             word_counts = json.loads((path / WORDS_FILE).read_text(encoding="utf-8"))
+            # Models saved before complaints' words were kept apart have no such file.
+            complaint_words = path / COMPLAINT_WORDS_FILE
+            complaint_word_ids = json.loads(complaint_words.read_text()) if complaint_words.exists() else []
             saved_terms = GazetteerTerms.from_dict(json.loads((path / GAZETTEER_FILE).read_text(encoding="utf-8")))
             nlp = spacy.load(path / PIPELINE_DIR)
             head = load_head(path / HEAD_FILE) if (path / HEAD_FILE).is_file() else None
             if not isinstance(meta, dict) or "textcat" not in nlp.pipe_names or "labels" not in meta \
                     or "version" not in meta:
                 raise ModelLoadError(f"the model in {path.name} has no theme classifier")
-            return cls(nlp, meta, _gazetteer(nlp, terms or saved_terms, word_counts), word_counts, head)
+            return cls(nlp, meta, _gazetteer(nlp, terms or saved_terms, word_counts), word_counts, head,
+                       complaint_word_ids=complaint_word_ids)
         except ModelLoadError:
             raise
         except Exception as exc:  # any damage to the directory (a file missing, cut short, of another version)
@@ -150,7 +157,7 @@ class Classifier:
         """A classifier straight from training, without saving it (to measure it)."""
         meta = {"version": version, **model_meta(trained)}
         return cls(trained.nlp, meta, _gazetteer(trained.nlp, terms, trained.word_counts), trained.word_counts,
-                   trained.head)
+                   trained.head, complaint_word_ids=trained.complaint_word_ids)
 
     def with_terms(self, terms: GazetteerTerms) -> Classifier:
         """The same model with another gazetteer (the same object if the terms are unchanged)."""
@@ -160,7 +167,8 @@ class Classifier:
         variant = self._variants.get(fingerprint)
         if variant is None:
             variant = Classifier(self.nlp, self.meta, _gazetteer(self.nlp, terms, self.word_counts),
-                                 self.word_counts, self.head, linear=self._linear)
+                                 self.word_counts, self.head, linear=self._linear,
+                                 complaint_word_ids=self.complaint_word_ids)
             if len(self._variants) >= 4:  # the taxonomy changed more than once since loading
                 self._variants.clear()
             self._variants[fingerprint] = variant

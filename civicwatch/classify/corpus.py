@@ -33,6 +33,8 @@ class LabelledText:
     source: str = ""
     # Which of urgent/actor/region/district the example states (null counts as stated: "no actor").
     annotated: frozenset[str] = frozenset()
+    # A complaint's own words (a staff correction), not the project's: saved models keep none of them in clear.
+    from_complaint: bool = False
 
 
 def corpus_files(directory: Path = CORPUS_DIR) -> list[Path]:

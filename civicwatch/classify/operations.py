@@ -62,7 +62,8 @@ def training_corrections(labels: set[str], made_before: dt.datetime | None = Non
         latest[row.case_id if row.case_id is not None else ("row", row.id)] = row
     usable = [row for row in latest.values() if row.label in labels and row.text and row.text.strip()]
     skipped = len(latest) - len(usable)
-    examples = [LabelledText(text=row.text, label=row.label, source=f"correction:{row.id}") for row in usable]
+    examples = [LabelledText(text=row.text, label=row.label, source=f"correction:{row.id}",
+                             from_complaint=True) for row in usable]
     return examples, usable, skipped
 
 

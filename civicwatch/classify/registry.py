@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from civicwatch.classify.classifier import Classifier, load_classifier
 from civicwatch.classify.files import (
     ACTIVE_FILE,
+    COMPLAINT_WORDS_FILE,
     CONFIG_FILE,
     GAZETTEER_FILE,
     META_FILE,
@@ -72,11 +73,13 @@ def save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: GazetteerT
     staging.mkdir()
     try:
         trained.nlp.to_disk(staging / PIPELINE_DIR)
+        _leave_out_strings(staging / PIPELINE_DIR / "vocab" / "strings.json", trained.complaint_strings)
         if trained.head is not None:
             save_head(trained.head, staging / HEAD_FILE)
         _write_json(staging / META_FILE, meta)
         _write_json(staging / GAZETTEER_FILE, terms.as_dict())
         _write_json(staging / WORDS_FILE, dict(sorted(trained.word_counts.items())))
+        _write_json(staging / COMPLAINT_WORDS_FILE, trained.complaint_word_ids)
         (staging / CONFIG_FILE).write_text(trained.config_text, encoding="utf-8")
         (staging / TRAINED_TEXTS_FILE).write_text("\n".join(sorted(trained_text_hashes)) + "\n", encoding="utf-8")
         staging.rename(final)
@@ -84,6 +87,13 @@ def save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: GazetteerT
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
+
+
+def _leave_out_strings(path: Path, left_out: frozenset[str]) -> None:
+    """Rewrite a saved string store without `left_out` (complaints' words: see TrainedPipeline)."""
+    if left_out:
+        kept = [text for text in json.loads(path.read_text(encoding="utf-8")) if text not in left_out]
+        path.write_text(json.dumps(kept), encoding="utf-8")
 
 
 def activate_model(version: str, root: Path | None = None) -> None:

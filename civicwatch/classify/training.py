@@ -32,6 +32,7 @@ from typing import Any, cast
 import numpy
 from spacy.language import Language
 from spacy.pipeline import TextCategorizer
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch, registry
@@ -136,6 +137,11 @@ class TrainedPipeline:
     epochs: dict[str, int]
     word_counts: dict[str, int]
     config_text: str
+    # Words only complaints (staff corrections) used, as spaCy ids: known words for the familiarity check,
+    # saved as numbers since a complaint may be erased later and the model is not.
+    complaint_word_ids: list[int] = field(default_factory=list)
+    # Their strings, held in memory only so that saving leaves them out of the pipeline's string store.
+    complaint_strings: frozenset[str] = frozenset()
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     head: NaiveBayes | None = None
@@ -573,10 +579,15 @@ def train_pipeline(examples: Sequence[LabelledText], config_path: Path | str = C
     for name in (URGENCY, ACTOR):
         if not any(task is not None and task.component == name for task in tasks):
             nlp.remove_pipe(name)
-    word_counts = Counter(token.lower_ for doc in docs for token in doc if token.is_alpha)
+    own_docs = [doc for doc, example in zip(docs, examples, strict=True) if not example.from_complaint]
+    complaint_docs = [doc for doc, example in zip(docs, examples, strict=True) if example.from_complaint]
+    word_counts = Counter(token.lower_ for doc in own_docs for token in doc if token.is_alpha)
+    complaint_words = {token.lower_ for doc in complaint_docs for token in doc if token.is_alpha} - word_counts.keys()
     steps = _Progress(progress, _planned_epochs(tasks, settings))
     trained = TrainedPipeline(nlp=nlp, labels=labels, urgency_threshold=None, urgency_cv=None, actor_codes=None,
-                              epochs={}, word_counts=dict(word_counts), config_text=config.to_str())
+                              epochs={}, word_counts=dict(word_counts), config_text=config.to_str(),
+                              complaint_word_ids=sorted(get_string_id(word) for word in complaint_words),
+                              complaint_strings=_complaint_strings(nlp, own_docs, complaint_docs))
     for task in tasks:
         if task is None:
             continue
@@ -599,6 +610,18 @@ def train_pipeline(examples: Sequence[LabelledText], config_path: Path | str = C
             trained.actor_thresholds, trained.actor_report = _actor_thresholds(task, dev, gazetteer)
     trained.seconds = round(time.perf_counter() - started, 1)
     return trained
+
+
+def _complaint_strings(nlp: Language, own_docs: list[Doc], complaint_docs: list[Doc]) -> frozenset[str]:
+    """The strings complaints' tokens put in the string store that neither the project's own examples nor any
+    label did (a name, a street): the saved pipeline leaves them out. Its features are hashes, so it reads the
+    same without them."""
+    def token_strings(docs: list[Doc]) -> set[str]:
+        return {text for doc in docs for token in doc
+                for text in (token.orth_, token.lower_, token.norm_, token.prefix_, token.suffix_, token.shape_)}
+
+    labels = {label for name in nlp.pipe_names for label in getattr(nlp.get_pipe(name), "labels", ())}
+    return frozenset(token_strings(complaint_docs) - token_strings(own_docs) - labels)
 
 
 def training_gazetteer(nlp: Language, terms: GazetteerTerms | None, word_counts: dict[str, int]) -> Gazetteer:
