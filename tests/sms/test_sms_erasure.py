@@ -1,5 +1,6 @@
 """An erased SMS case takes its number's texts with it: the first words it kept before the case opened, the replies
-to the number, and the number's dialogue once it no longer names the case."""
+to the number, and the number's dialogue once it no longer names the case; the last case of a number also takes the
+language it chose with LANG and, on WhatsApp, its session (when it last wrote). Its opt-out stays."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,19 +13,25 @@ from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import deliver_due_messages
-from civicwatch.messaging.models import OutboundMessage
+from civicwatch.messaging.models import OutboundMessage, PhoneLanguage, SmsOptOut, WhatsAppSession
 from civicwatch.messaging.senders import TwilioSender
-from civicwatch.phones import phone_hash
+from civicwatch.phones import WHATSAPP, contact_hash, phone_hash
 from civicwatch.sms.models import InboundSms, SmsConversation
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 from tests.retention.conftest import add_user, hold, run_cli, schedule
-from tests.sms.conftest import PHONE
+from tests.sms.conftest import PHONE, WHATSAPP_FROM
+
+
+def deliver_replies() -> int:
+    """The delivery worker's run, over SMS and WhatsApp; how many went."""
+    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=RecordingHttpClient(),
+                          whatsapp_from=WHATSAPP_FROM)
+    return deliver_due_messages(sender, "worker").sent
 
 
 def close_and_erase(app, clock, case: Case) -> None:
     """Once the replies went out (a text still owed to the number stays), close the case and erase it."""
-    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=RecordingHttpClient())
-    assert deliver_due_messages(sender, "worker").sent >= 1
+    assert deliver_replies() >= 1
     case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
     db.session.commit()
     schedule(CaseStatus.CLOSED, 6)
@@ -61,11 +68,6 @@ def test_erasing_an_sms_case_removes_the_number_s_dialogue_once_its_window_close
     close_and_erase(app, clock, case)
     assert db.session.scalars(select(SmsConversation).where(
         SmsConversation.phone_hash == phone_hash(PHONE))).all() == []
-
-
-def deliver_replies() -> None:
-    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=RecordingHttpClient())
-    deliver_due_messages(sender, "worker")
 
 
 def test_erasing_a_case_leaves_the_first_words_of_another_case_of_the_number_under_a_legal_hold(app, text, clock):
@@ -110,3 +112,69 @@ def test_a_report_being_texted_when_the_number_s_old_case_is_erased_keeps_its_fi
     text("at the market in Bo this morning when I was selling my goods and they took my money")
     new = db.session.scalars(select(Case).where(Case.id != old.id)).one()
     assert new.text.startswith("police beat me again"), new.text
+
+
+def language_of(number_hash: str) -> str | None:
+    """What anyone holding the hashing key and the database reads of a number's language choice."""
+    return db.session.scalar(select(PhoneLanguage.language).where(PhoneLanguage.phone_hash == number_hash))
+
+
+def session_of(number_hash: str) -> WhatsAppSession | None:
+    return db.session.scalar(select(WhatsAppSession).where(WhatsAppSession.contact_hash == number_hash))
+
+
+def test_erasing_a_number_s_last_case_removes_the_language_it_chose(app, text, clock):
+    text("LANG FR")
+    text("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
+    text("STOP")
+    (case,) = db.session.scalars(select(Case)).all()
+    assert language_of(phone_hash(PHONE)) == "fr"
+    close_and_erase(app, clock, case)
+    assert language_of(phone_hash(PHONE)) is None
+    # The opt-out is owed to the number: it stays.
+    assert db.session.scalar(select(SmsOptOut.phone_hash)) == phone_hash(PHONE)
+
+
+def test_the_number_s_language_stays_while_another_of_its_cases_is_not_erased(app, text, clock):
+    text("LANG FR")
+    text("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
+    clock.advance(hours=3)  # the follow-up window closed: the next report is a case of its own
+    text("At the market in Bo on Monday morning the police took my money when I was selling my goods there.")
+    erased, kept = db.session.scalars(select(Case).order_by(Case.id)).all()
+    close_and_erase(app, clock, erased)  # only the closed one falls due
+    assert db.session.get(Case, kept.id).text.startswith("At the market")
+    assert language_of(phone_hash(PHONE)) == "fr"
+
+
+def test_the_number_s_language_stays_while_it_texts_a_new_report_as_its_last_case_is_erased(app, text, clock):
+    text("LANG FR")
+    text("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
+    (old,) = db.session.scalars(select(Case)).all()
+    deliver_replies()
+    old.status, old.closed_at = CaseStatus.CLOSED, utcnow()
+    db.session.commit()
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    text("police beat me again")  # short: kept, the details are asked for
+    code, output = run_cli(app, "retention", "apply")
+    assert code == 0 and "1 case" in output, output
+    assert language_of(phone_hash(PHONE)) == "fr"
+    clock.advance(minutes=5)
+    receipt = text("at the market in Bo this morning when I was selling my goods and they took my money")
+    assert receipt is not None and receipt.startswith("CivicWatch : signalement CW-"), receipt
+
+
+def test_erasing_a_whatsapp_identity_s_last_case_removes_its_session_and_language(app, whatsapp, text, clock):
+    """WhatsApp is an identity of its own (its own keyed hash, on the case as on the session): its last case takes
+    its session and language; the same number's SMS identity, with a case of its own not erased, keeps its own."""
+    on_whatsapp = contact_hash(PHONE, WHATSAPP)
+    whatsapp("LANG FR")
+    whatsapp("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
+    text("LANG KRIO")
+    text("At the market in Bo on Monday morning the police took my money when I was selling my goods there.")
+    by_whatsapp, by_sms = db.session.scalars(select(Case).order_by(Case.id)).all()
+    assert by_whatsapp.contact_phone_hash == on_whatsapp and by_sms.contact_phone_hash == phone_hash(PHONE)
+    assert session_of(on_whatsapp) is not None and language_of(on_whatsapp) == "fr"
+    close_and_erase(app, clock, by_whatsapp)
+    assert session_of(on_whatsapp) is None and language_of(on_whatsapp) is None
+    assert language_of(phone_hash(PHONE)) == "kri"
