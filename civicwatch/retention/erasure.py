@@ -5,8 +5,9 @@ allegations' acts, services, subjects, places, dates and findings; remedies' sta
 published (already redacted) answer; the audit log, which only ever holds fingerprints of text. Gone: the
 complaint's words and place in words, the complainant's contact details (identity vault) and phone hash, every
 message and staff note, attachments and their files, texts in and out (bodies and numbers), the SMS dialogue of
-the number, staff texts about the case (findings, drafts, reasons, recommendations' words, disclosure reasons),
-the free text in events and routing explanations, and the labelled examples copied from the complaint.
+the number (with its last case, the language it chose and its WhatsApp session too), staff texts about the case
+(findings, drafts, reasons, recommendations' words, disclosure reasons), the free text in events and routing
+explanations, and the labelled examples copied from the complaint.
 
 One case is one transaction. Files cannot be part of it: each file's name is queued (PendingFileRemoval) in the
 same transaction, and removed from the disk after the commit. If the process dies in between, the queue row
@@ -36,7 +37,7 @@ from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.disclosure.models import DisclosureRequest
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, WhatsAppSession
 from civicwatch.patterns.models import Allegation
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.retention.models import CaseErasure, LegalHold, PendingFileRemoval
@@ -118,7 +119,10 @@ def _delete_texts(case: Case) -> tuple[int, int, int]:
     Texts still owed to the number stay (a STOP's confirmation); so does a dialogue about another of its cases.
     The number's texts that name no case stay while another of its cases is not erased (they may be that case's
     first words, and it may be under a legal hold): the last of its cases to go takes them. A report the number
-    is texting now (a first text kept, waiting for the details) stays, with its texts in and out."""
+    is texting now (a first text kept, waiting for the details) stays, with its texts in and out.
+    The last case also takes the number's language (LANG) and WhatsApp session (when it last wrote), unless it is
+    texting a report now. The case's hash is the number's on the channel it reported by (`contact_hash`), which
+    keys those rows too. Its opt-out stays: it is owed to the number."""
     texts_in, texts_out, dialogue = (InboundSms.case_id == case.id, OutboundMessage.case_id == case.id,
                                      SmsConversation.case_id == case.id)
     number = case.contact_phone_hash
@@ -131,6 +135,9 @@ def _delete_texts(case: Case) -> tuple[int, int, int]:
                                         (OutboundMessage.created_at < writing) if writing else true()))
         dialogue = or_(dialogue, and_(SmsConversation.case_id.is_(None), SmsConversation.phone_hash == number,
                                       SmsConversation.state != ConversationState.AWAITING_DETAILS))
+        if writing is None:
+            _delete(PhoneLanguage, PhoneLanguage.phone_hash == number)
+            _delete(WhatsAppSession, WhatsAppSession.contact_hash == number)
     return (_delete(InboundSms, texts_in), _delete(OutboundMessage, texts_out),
             _delete(SmsConversation, dialogue))
 
