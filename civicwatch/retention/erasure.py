@@ -121,7 +121,7 @@ def _delete_texts(case: Case) -> tuple[int, int, int]:
     first words, and it may be under a legal hold): the last of its cases to go takes them. A report the number
     is texting now (a first text kept, waiting for the details) stays, with its texts in and out.
     The last case also takes the number's language (LANG) and WhatsApp session (when it last wrote), unless it is
-    texting a report now. The case's hash is the number's on the channel it reported by (`contact_hash`), which
+    texting a report now or a text is still owed to it (sent in its language, within its session). The case's hash is the number's on the channel it reported by (`contact_hash`), which
     keys those rows too. Its opt-out stays: it is owed to the number."""
     texts_in, texts_out, dialogue = (InboundSms.case_id == case.id, OutboundMessage.case_id == case.id,
                                      SmsConversation.case_id == case.id)
@@ -135,7 +135,7 @@ def _delete_texts(case: Case) -> tuple[int, int, int]:
                                         (OutboundMessage.created_at < writing) if writing else true()))
         dialogue = or_(dialogue, and_(SmsConversation.case_id.is_(None), SmsConversation.phone_hash == number,
                                       SmsConversation.state != ConversationState.AWAITING_DETAILS))
-        if writing is None:
+        if writing is None and not _text_owed_to(number):
             _delete(PhoneLanguage, PhoneLanguage.phone_hash == number)
             _delete(WhatsAppSession, WhatsAppSession.contact_hash == number)
     return (_delete(InboundSms, texts_in), _delete(OutboundMessage, texts_out),
@@ -145,6 +145,11 @@ def _delete_texts(case: Case) -> tuple[int, int, int]:
 def _other_cases_of(number: str, case: Case) -> bool:
     """Whether another case not erased yet was sent from the number (an erased case no longer holds it)."""
     return bool(db.session.scalar(select(exists().where(Case.contact_phone_hash == number, Case.id != case.id))))
+
+
+def _text_owed_to(number: str) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        OutboundMessage.to_hash == number, OutboundMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))))))
 
 
 def _report_being_texted_since(number: str) -> dt.datetime | None:

@@ -13,7 +13,7 @@ from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import deliver_due_messages
-from civicwatch.messaging.models import OutboundMessage, PhoneLanguage, SmsOptOut, WhatsAppSession
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut, WhatsAppSession
 from civicwatch.messaging.senders import TwilioSender
 from civicwatch.phones import WHATSAPP, contact_hash, phone_hash
 from civicwatch.sms.models import InboundSms, SmsConversation
@@ -178,3 +178,24 @@ def test_erasing_a_whatsapp_identity_s_last_case_removes_its_session_and_languag
     close_and_erase(app, clock, by_whatsapp)
     assert session_of(on_whatsapp) is None and language_of(on_whatsapp) is None
     assert language_of(phone_hash(PHONE)) == "kri"
+
+
+def test_a_whatsapp_identity_owed_a_reply_keeps_its_session_as_its_last_case_is_erased(app, whatsapp, clock):
+    """A reply still waiting to go is sent within the session the citizen opened by writing: erasing the session
+    under it would hold the reply back and send the template asking them to write again."""
+    on_whatsapp = contact_hash(PHONE, WHATSAPP)
+    whatsapp("LANG FR")
+    whatsapp("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
+    (case,) = db.session.scalars(select(Case)).all()
+    deliver_replies()
+    case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
+    db.session.commit()
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    (owed,) = whatsapp("HELP")
+    code, output = run_cli(app, "retention", "apply")
+    assert code == 0 and "1 case" in output, output
+    assert session_of(on_whatsapp) is not None and language_of(on_whatsapp) == "fr"
+    assert deliver_replies() == 1
+    sent = db.session.get(OutboundMessage, owed.id)
+    assert sent.status == OutboxStatus.SENT and sent.held_since is None
