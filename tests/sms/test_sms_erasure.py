@@ -29,15 +29,24 @@ def deliver_replies() -> int:
     return deliver_due_messages(sender, "worker").sent
 
 
-def close_and_erase(app, clock, case: Case) -> None:
-    """Once the replies went out (a text still owed to the number stays), close the case and erase it."""
+def close_until_due(clock, case: Case) -> None:
+    """Once the replies went out (a text still owed to the number stays), close the case and move the clock on
+    until it falls due for erasure."""
     assert deliver_replies() >= 1
     case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
     db.session.commit()
     schedule(CaseStatus.CLOSED, 6)
     clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def erase_due_case(app) -> None:
     code, output = run_cli(app, "retention", "apply")
     assert code == 0 and "1 case" in output, output
+
+
+def close_and_erase(app, clock, case: Case) -> None:
+    close_until_due(clock, case)
+    erase_due_case(app)
     assert db.session.get(Case, case.id).text == ""
 
 
@@ -89,8 +98,7 @@ def test_erasing_a_case_leaves_the_first_words_of_another_case_of_the_number_und
     hold(held, admin)
     schedule(CaseStatus.CLOSED, 6)
     clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
-    code, output = run_cli(app, "retention", "apply")
-    assert code == 0 and "1 case" in output, output
+    erase_due_case(app)
     assert db.session.get(Case, erased.id).text == "" and db.session.get(Case, held.id).text.startswith("police")
     assert "police beat me" in the_number_s_texts()[0]
 
@@ -100,14 +108,9 @@ def test_a_report_being_texted_when_the_number_s_old_case_is_erased_keeps_its_fi
     kept until the details come, belongs to the new report and must not go with the old case."""
     text("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
     (old,) = db.session.scalars(select(Case)).all()
-    deliver_replies()
-    old.status, old.closed_at = CaseStatus.CLOSED, utcnow()
-    db.session.commit()
-    schedule(CaseStatus.CLOSED, 6)
-    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    close_until_due(clock, old)
     text("police beat me again")  # short: kept, the details are asked for
-    code, output = run_cli(app, "retention", "apply")
-    assert code == 0 and "1 case" in output, output
+    erase_due_case(app)
     clock.advance(minutes=5)
     text("at the market in Bo this morning when I was selling my goods and they took my money")
     new = db.session.scalars(select(Case).where(Case.id != old.id)).one()
@@ -150,14 +153,9 @@ def test_the_number_s_language_stays_while_it_texts_a_new_report_as_its_last_cas
     text("LANG FR")
     text("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
     (old,) = db.session.scalars(select(Case)).all()
-    deliver_replies()
-    old.status, old.closed_at = CaseStatus.CLOSED, utcnow()
-    db.session.commit()
-    schedule(CaseStatus.CLOSED, 6)
-    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    close_until_due(clock, old)
     text("police beat me again")  # short: kept, the details are asked for
-    code, output = run_cli(app, "retention", "apply")
-    assert code == 0 and "1 case" in output, output
+    erase_due_case(app)
     assert language_of(phone_hash(PHONE)) == "fr"
     clock.advance(minutes=5)
     receipt = text("at the market in Bo this morning when I was selling my goods and they took my money")
@@ -187,14 +185,9 @@ def test_a_whatsapp_identity_owed_a_reply_keeps_its_session_as_its_last_case_is_
     whatsapp("LANG FR")
     whatsapp("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
     (case,) = db.session.scalars(select(Case)).all()
-    deliver_replies()
-    case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
-    db.session.commit()
-    schedule(CaseStatus.CLOSED, 6)
-    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    close_until_due(clock, case)
     (owed,) = whatsapp("HELP")
-    code, output = run_cli(app, "retention", "apply")
-    assert code == 0 and "1 case" in output, output
+    erase_due_case(app)
     assert session_of(on_whatsapp) is not None and language_of(on_whatsapp) == "fr"
     assert deliver_replies() == 1
     sent = db.session.get(OutboundMessage, owed.id)
