@@ -1,0 +1,35 @@
+"""A recused staff member reaching the case through a door that does not take its id: the related-case panel of
+another case they still work on."""
+from __future__ import annotations
+
+from civicwatch.accounts.models import Role
+from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
+from civicwatch.patterns.models import CaseRelation, RelationKind, RelationStatus
+from tests.cases.conftest import post_case_form
+
+
+def test_a_recused_investigator_can_neither_see_nor_decide_the_suggestion_relating_their_case_to_another(
+        make_case, make_user, signed_in):
+    recused_from = make_case(CaseStatus.INVESTIGATING)
+    working_on = make_case(CaseStatus.INVESTIGATING)
+    relation = CaseRelation(case=working_on, related_case=recused_from, kind=RelationKind.DUPLICATE, score=0.91,
+                            reasons=["same_place"])
+    db.session.add(relation)
+    db.session.commit()
+    relation_id = relation.id
+    investigator = make_user(Role.INVESTIGATOR)
+    client = signed_in(investigator)
+    assert post_case_form(client, recused_from.id, "recuse", "recuse",
+                          reason="The officer named is my brother.").status_code == 302
+
+    page = client.get(f"/staff/cases/{working_on.id}").get_data(as_text=True)
+    assert f'id="relation-{relation_id}"' not in page
+    for action in ("dismiss", "link", "request-share"):
+        response = post_case_form(client, working_on.id, f"related/{relation_id}/{action}", "relation")
+        assert response.status_code == 404, action
+    db.session.expire_all()
+    assert db.session.get(CaseRelation, relation_id).status is RelationStatus.PROPOSED
+    colleague = signed_in(make_user(Role.INVESTIGATOR))
+    assert f'id="relation-{relation_id}"' in colleague.get(f"/staff/cases/{recused_from.id}").get_data(as_text=True)
+
