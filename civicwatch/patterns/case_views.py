@@ -171,7 +171,7 @@ def _related_view(case: Case, user: User, relation: CaseRelation, now: dt.dateti
 
 def related_panel(case: Case, user: User, submitted: dict[str, Form]) -> str:
     now = utcnow()
-    views = [_related_view(case, user, relation, now) for relation in relations_of(case)]
+    views = [_related_view(case, user, relation, now) for relation in relations_of(case, user)]
     form = _versioned(DecideLinkForm(prefix="relation", formdata=None), case) if may(user, "relate", case) else None
     return render_template("patterns/_case_related.html", case=case, related=views, form=form)
 
@@ -267,7 +267,7 @@ def decide_relation(case_id: int, relation_id: int, action: str) -> ResponseRetu
     form = DecideLinkForm(prefix="relation")
 
     def act(case: Case) -> str:
-        relation = relation_of(case, relation_id)
+        relation = relation_of(case, current_user, relation_id)
         if relation is None:
             raise NotFoundError(gettext("There is no such related case on this case."))
         if action == "request-share":

@@ -12,7 +12,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.models import Case
-from civicwatch.cases.permissions import visible_cases
+from civicwatch.cases.permissions import recused_case_ids, visible_cases
 from civicwatch.extensions import db
 from civicwatch.patterns.models import (
     Allegation,
@@ -153,17 +153,24 @@ def relation_neighbourhood(case: Case, window: dt.timedelta, limit: int) -> Neig
                          sorted(candidates, key=lambda c: (c.created_at, c.id), reverse=True))
 
 
-def relations_of(case: Case) -> list[CaseRelation]:
-    """Every relation of the case, in either direction, that is not dismissed."""
-    return list(db.session.scalars(select(CaseRelation).where(
-        or_(CaseRelation.case_id == case.id, CaseRelation.related_case_id == case.id),
-        CaseRelation.status != RelationStatus.DISMISSED).order_by(CaseRelation.score.desc(), CaseRelation.id)))
+def _relations(case: Case, user: User) -> Select[tuple[CaseRelation]]:
+    """The relations of the case, in either direction, but those with a case the user recused from: the
+    conflict that keeps them out of that case keeps them from learning or deciding what it is related to."""
+    query = select(CaseRelation).where(or_(CaseRelation.case_id == case.id, CaseRelation.related_case_id == case.id))
+    recused = recused_case_ids(user)
+    if recused:
+        query = query.where(CaseRelation.case_id.not_in(recused), CaseRelation.related_case_id.not_in(recused))
+    return query
 
 
-def relation_of(case: Case, relation_id: int) -> CaseRelation | None:
-    return db.session.scalar(select(CaseRelation).where(
-        CaseRelation.id == relation_id,
-        or_(CaseRelation.case_id == case.id, CaseRelation.related_case_id == case.id)))
+def relations_of(case: Case, user: User) -> list[CaseRelation]:
+    """Every relation of the case the user may see that is not dismissed."""
+    return list(db.session.scalars(_relations(case, user).where(CaseRelation.status != RelationStatus.DISMISSED)
+                                   .order_by(CaseRelation.score.desc(), CaseRelation.id)))
+
+
+def relation_of(case: Case, user: User, relation_id: int) -> CaseRelation | None:
+    return db.session.scalar(_relations(case, user).where(CaseRelation.id == relation_id))
 
 
 
