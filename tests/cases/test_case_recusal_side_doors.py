@@ -1,12 +1,17 @@
 """A recused staff member reaching the case through a door that does not take its id: the related-case panel of
-another case they still work on."""
+another case they still work on, and the outbox's retry of a failed text."""
 from __future__ import annotations
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import CaseStatus
+from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.patterns.models import CaseRelation, RelationKind, RelationStatus
 from tests.cases.conftest import post_case_form
+from tests.conftest import csrf_token
+
+PHONE = "+23276124567"
 
 
 def test_a_recused_investigator_can_neither_see_nor_decide_the_suggestion_relating_their_case_to_another(
@@ -33,3 +38,19 @@ def test_a_recused_investigator_can_neither_see_nor_decide_the_suggestion_relati
     colleague = signed_in(make_user(Role.INVESTIGATOR))
     assert f'id="relation-{relation_id}"' in colleague.get(f"/staff/cases/{recused_from.id}").get_data(as_text=True)
 
+
+def test_a_recused_admin_cannot_send_again_a_failed_text_of_the_case(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING, phone=PHONE)
+    message = notify_complainant(case, "CivicWatch: which day was it?", "question")
+    assert message is not None
+    message.status = OutboxStatus.FAILED
+    db.session.commit()
+    message_id = message.id
+    admin = make_user(Role.ADMIN)
+    client = signed_in(admin)
+    assert post_case_form(client, case.id, "recuse", "recuse", reason="The complainant is my neighbour.").status_code == 302
+
+    response = client.post(f"/staff/outbox/{message_id}/retry", data={"csrf_token": csrf_token(client, "/staff/")})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(OutboundMessage, message_id).status is OutboxStatus.FAILED
