@@ -52,10 +52,6 @@ def waiting_messages(scope: ColumnElement[bool] | None, page: int, per_page: int
     return items, total, page
 
 
-def get_message(message_id: int) -> OutboundMessage | None:
-    return db.session.get(OutboundMessage, message_id)
-
-
 # The worker asks these once per message sent: statements built once, on the tables rather than the mapped
 # classes, so that each costs a compiled-cache hit and no ORM execution. Opt-outs and languages are only ever
 # written by Core statements (messaging/operations.py), so no pending ORM row can be missed for want of an

@@ -151,6 +151,11 @@ def outbox_scope(user: User) -> ColumnElement[bool]:
     return of_visible_case
 
 
+def visible_message(user: User, message_id: int) -> OutboundMessage | None:
+    """The message if `user` may see it on the outbox page (not one of a case they recused from)."""
+    return db.session.scalar(select(OutboundMessage).where(OutboundMessage.id == message_id, outbox_scope(user)))
+
+
 @dataclass(frozen=True)
 class WaitingText:
     """One row of the outbox page: never the number, never the text."""

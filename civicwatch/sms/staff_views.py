@@ -13,10 +13,15 @@ from civicwatch.accounts.permissions import admin_required, staff_required
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import retry_message
-from civicwatch.messaging.queries import get_message
 from civicwatch.sms.forms import RetryForm
 from civicwatch.sms.inbox import retry_set_aside_texts, waiting_texts
-from civicwatch.sms.queries import error_in_words, visible_failed_messages, visible_outbox_counts, waiting_page
+from civicwatch.sms.queries import (
+    error_in_words,
+    visible_failed_messages,
+    visible_message,
+    visible_outbox_counts,
+    waiting_page,
+)
 
 blueprint = Blueprint("outbox", __name__, url_prefix="/staff/outbox")
 
@@ -39,9 +44,9 @@ def retry(message_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(gettext("The form expired. Reload the page and try again."), "error")
         return redirect(url_for("outbox.index"))
-    message = get_message(message_id)
+    message = visible_message(current_user, message_id)
     if message is None:
-        raise NotFoundError("There is no such message.")
+        raise NotFoundError(gettext("There is no such message."))
     retry_message(message, current_user)
     db.session.commit()
     flash(gettext("Message %(id)s will be sent again.", id=message_id), "success")
