@@ -2,8 +2,10 @@
 another case they still work on, and the outbox's retry of a failed text."""
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from civicwatch.accounts.models import Role
-from civicwatch.cases.models import CaseStatus
+from civicwatch.cases.models import CaseMessage, CaseStatus, Recusal
 from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
@@ -54,3 +56,17 @@ def test_a_recused_admin_cannot_send_again_a_failed_text_of_the_case(make_case, 
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(OutboundMessage, message_id).status is OutboxStatus.FAILED
+
+
+def test_a_reason_or_note_of_invisible_characters_is_refused(make_case, make_user, signed_in):
+    """Zero-width spaces and direction marks show nothing: as a recusal's reason or a note they say nothing."""
+    case = make_case(CaseStatus.INVESTIGATING)
+    client = signed_in(make_user(Role.INVESTIGATOR))
+    for reason in ("\u202e\u200b", "\u200b" * 40):
+        response = post_case_form(client, case.id, "recuse", "recuse", reason=reason)
+        assert response.status_code == 400, reason
+    response = post_case_form(client, case.id, "notes", "note", text="\ufeff\u200d \u200c")
+    assert response.status_code == 400
+    assert "Write the note first." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Recusal).where(Recusal.case_id == case.id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(CaseMessage).where(CaseMessage.case_id == case.id)) == 0

@@ -89,6 +89,8 @@ TOMORROW = object()  # resolved inside the test, from the clock fixture
     ({"text": ""}, "Tell us what happened."),
     ({"text": "   "}, "Tell us what happened."),
     ({"text": "Too short."}, "Write at least 20 characters"),
+    ({"text": "\u200b\u200c\u200d\u2060\ufeff\u202e\u200e " * 10}, "Tell us what happened."),  # nothing shows
+    ({"text": "They beat me" + "\u200b" * 20}, "Write at least 20 characters"),  # zero-width padding
     ({"text": "x" * 5001}, "Write at most 5,000 characters (you wrote 5,001)."),
     ({"incident_date": "31/02/2026"}, "Enter the date as day/month/year"),
     ({"incident_date": "yesterday"}, "Enter the date as day/month/year"),
