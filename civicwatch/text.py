@@ -20,6 +20,7 @@ from civicwatch.errors import DomainError
 CONTROL = frozenset({"Cc", "Cs"})
 # Also private-use and unassigned code points: for text read as keywords, such as an SMS.
 CONTROL_AND_UNASSIGNED = CONTROL | {"Co", "Cn"}
+FORMAT = "Cf"
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,21 @@ NOTE = Field(_l("Write the note first."), _l("The note is too long: at most %(ma
 
 
 def tidy_text(raw: str | None, drop: frozenset[str] = CONTROL) -> str:
-    """One kind of line end, no characters of the `drop` categories (tabs and line ends stay), stripped."""
+    """One kind of line end, no characters of the `drop` categories (tabs and line ends stay), stripped; empty
+    when only spaces and format characters are left (a "reason" of zero-width spaces says nothing)."""
     text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
     if text.isascii():  # most texts: one translate instead of a look-up per character
         return text.translate(_ascii_dropped(drop)).strip()
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in drop).strip()
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in drop).strip()
+    return text if any(not ch.isspace() and unicodedata.category(ch) != FORMAT for ch in text) else ""
+
+
+def visible_length(text: str) -> int:
+    """The length of `text` without its format characters (zero-width spaces and joiners, direction marks), which
+    show nothing: what a minimum length counts."""
+    if text.isascii():
+        return len(text)
+    return sum(1 for ch in text if unicodedata.category(ch) != FORMAT)
 
 
 @functools.cache
@@ -64,7 +75,7 @@ def check_reason(raw: str | None, minimum: int, maximum: int) -> str:
     """A reason staff give for a decision: `check_text`, and at least `minimum` characters (a sentence, not
     "needed")."""
     reason = check_text(raw, REASON, maximum)
-    if len(reason) < minimum:
+    if visible_length(reason) < minimum:
         raise DomainError(gettext("Give the reason in a sentence or more (at least %(minimum)s characters).",
                                   minimum=minimum))
     return reason

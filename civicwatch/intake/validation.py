@@ -19,7 +19,7 @@ from civicwatch.i18n import N_
 from civicwatch.phones import SMS
 from civicwatch.taxonomy.models import Actor, District, Region
 from civicwatch.taxonomy.queries import by_code
-from civicwatch.text import tidy_text
+from civicwatch.text import tidy_text, visible_length
 
 TEXT_MAX = 5000
 # The web form and staff taking a complaint down ask for enough to act on; an SMS or an Open311 report may be
@@ -65,7 +65,7 @@ class SubmissionError(DomainError):
 def clean_text(value: str | None, field: str, minimum: int = 0, maximum: int = TEXT_MAX) -> str:
     """The text tidied (no control characters, one kind of line end, stripped), with its length checked."""
     text = tidy_text(value)
-    if len(text) < minimum:
+    if visible_length(text) < minimum:
         if not text:
             raise SubmissionError("text_missing", field)
         raise SubmissionError("text_too_short", field, least=format_number(minimum))
