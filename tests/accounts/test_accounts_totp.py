@@ -123,3 +123,22 @@ def test_admin_resets_a_lost_authenticator(app, client, make_user, clock):
     db.session.expire_all()
     assert db.session.get(User, user.id).totp_secret_encrypted is None
     assert password_step(client, user).headers["Location"] == "/login/two-factor-setup"
+
+
+def test_an_admin_cannot_reset_their_own_authenticator_without_password_or_code(app, client, make_user, clock):
+    """Someone at an admin's open session who knows the password but has not the phone must not swap in their
+    own authenticator: the account page asks for the password and a current code, and the staff accounts page
+    must not be a way round it."""
+    admin = make_user(Role.ADMIN)
+    secret = enrol(client, admin, clock)
+    response = client.post(f"/staff/users/{admin.id}/two-factor-reset",
+                           data={"csrf_token": csrf_token(client, "/staff/users")})
+    assert response.status_code == 400
+    assert "account page" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).totp_secret_encrypted is not None
+    clock.advance(seconds=30)
+    other = app.test_client()
+    assert password_step(other, admin).headers["Location"] == "/login/verify"  # the owner's app still counts
+    assert other.post("/login/verify", data={"csrf_token": csrf_token(other, "/login/verify"),
+                                             "code": code_for(secret, clock.now)}).status_code == 302
