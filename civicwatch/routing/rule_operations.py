@@ -97,8 +97,8 @@ def load_routing_rules(path: Path | str = DEFAULT_TAXONOMY, replace: bool = True
     """Write the routing rules of a taxonomy file, in its order, once its entries are loaded (`load_taxonomy`).
 
     Every rule is replaced; with `replace` False the rules are only loaded into an empty table, so rules that
-    admins edited are kept. A rule for region "*" is repeated for every region of the file. Returns how many
-    rules were written.
+    admins edited are kept. A rule for region "*" is repeated for every region of the file. The audit entry holds
+    the rules replaced and written. Returns how many rules were written.
     """
     data = read_taxonomy(path)
     if not replace and db.session.scalar(select(RoutingRule.id).limit(1)) is not None:
@@ -106,7 +106,10 @@ def load_routing_rules(path: Path | str = DEFAULT_TAXONOMY, replace: bool = True
     themes, actors, regions, bodies = (
         _rows_by_code(Theme), _rows_by_code(Actor), _rows_by_code(Region), _rows_by_code(Body))
     file_regions = [region["code"] for region in data["regions"]]
+    replaced = [_rule_dict(rule) for rule in db.session.scalars(select(RoutingRule).order_by(
+        RoutingRule.priority, RoutingRule.id))]
     db.session.execute(delete(RoutingRule))
+    written: list[RoutingRule] = []
     priority = 0
     for spec in data["routing_rules"]:
         region_codes = file_regions if spec.get("region") == "*" else [spec.get("region")]
@@ -125,7 +128,9 @@ def load_routing_rules(path: Path | str = DEFAULT_TAXONOMY, replace: bool = True
             except KeyError as exc:
                 raise DomainError(f"Routing rule {spec} names an unknown code {exc}.") from exc
             db.session.add(rule)
+            written.append(rule)
     db.session.flush()
-    count = priority // 10
-    record_audit(None, "taxonomy.load_rules", None, after={"file": Path(path).name, "rules": count})
-    return count
+    # Every rule before and after, as an admin's edit of one rule is audited: where cases went stays known.
+    record_audit(None, "taxonomy.load_rules", None, before={"rules": replaced} if replaced else None,
+                 after={"file": Path(path).name, "rules": [_rule_dict(rule) for rule in written]})
+    return len(written)

@@ -2,8 +2,10 @@
 rules are loaded by the routing domain (`routing.rule_operations.load_routing_rules`), which sits above taxonomy."""
 from __future__ import annotations
 
+import copy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,10 +144,45 @@ def _load_bodies(data: dict[str, Any], regions: list[Region]) -> dict[str, Body]
     return bodies
 
 
+# What a taxonomy file sets on each kind of entry, as the audit log keeps it.
+_AUDITED: dict[type[Any], Callable[[Any], dict[str, Any]]] = {
+    Theme: lambda t: {"name": t.name, "names": t.names, "covers": t.covers, "not_this": t.not_this,
+                      "active": t.active},
+    Actor: lambda a: {"name": a.name, "names": a.names, "terms": a.terms, "generic_terms": a.generic_terms,
+                      "place_terms": a.place_terms},
+    Region: lambda r: {"name": r.name, "names": r.names, "terms": r.terms},
+    District: lambda d: {"name": d.name, "names": d.names, "terms": d.terms, "region": d.region.code},
+    Body: lambda b: {"name": b.name, "names": b.names},
+}
+
+
+def _audited_values() -> dict[str, dict[str, Any]]:
+    """Every taxonomy entry's audited values, by "table:code" (copies: a load may change them in place)."""
+    return {f"{model.__tablename__}:{row.code}": copy.deepcopy(values(row))
+            for model, values in _AUDITED.items() for row in db.session.scalars(select(model))}
+
+
+def _differences(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values that changed, before and after, by "table:code"; a new entry is marked added."""
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for key, values in after.items():
+        if key not in before:
+            new[key] = {"added": True}
+            continue
+        changed = [field for field, value in values.items() if before[key][field] != value]
+        if changed:
+            old[key] = {field: before[key][field] for field in changed}
+            new[key] = {field: values[field] for field in changed}
+    return old, new
+
+
 def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> LoadSummary:
     """Create or update every entry of the taxonomy file but its routing rules. Idempotent; existing codes are
-    updated."""
+    updated. The audit entry names each entry added or changed, with the changed values before and after."""
     data = read_taxonomy(path)
+    before = _audited_values()
     themes = {t["code"]: _upsert(Theme, t["code"], name=t["name"], names=t.get("names", {}), covers=t.get("covers", ""),
                                   not_this=t.get("not_this", ""), active=True) for t in data["themes"]}
     actors = {a["code"]: _upsert(Actor, a["code"], name=a["name"], names=a.get("names", {}), terms=a.get("terms", []),
@@ -166,5 +203,7 @@ def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> LoadSummary:
             db.session.add(Setting(key=key, value=value))
     db.session.flush()
     summary = LoadSummary(len(bodies), len(themes), len(actors), len(regions), district_count)
-    record_audit(None, "taxonomy.load", None, after={"file": Path(path).name, **summary.__dict__})
+    old, new = _differences(before, _audited_values())
+    record_audit(None, "taxonomy.load", None, before=old or None,
+                 after={"file": Path(path).name, **summary.__dict__, **new})
     return summary
