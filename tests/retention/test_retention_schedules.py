@@ -8,9 +8,10 @@ import datetime as dt
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.retention.erasure import ERASED
-from civicwatch.retention.models import CaseErasure
+from civicwatch.retention.models import CaseErasure, RetentionSchedule
 from civicwatch.retention.queries import months_before
-from tests.factories import create_case
+from tests.conftest import csrf_token
+from tests.factories import create_case, staff_client
 from tests.retention.conftest import hold, run_cli, schedule
 
 CLOSED, REJECTED = CaseStatus.CLOSED, CaseStatus.REJECTED
@@ -82,3 +83,28 @@ def test_months_are_calendar_months_clamped_to_the_shorter_month():
     assert months_before(dt.date(2026, 8, 31), 6) == dt.date(2026, 2, 28)
     assert months_before(dt.date(2026, 9, 12), 6) == dt.date(2026, 3, 12)
     assert months_before(dt.date(2027, 1, 15), 13) == dt.date(2025, 12, 15)
+
+
+def test_a_case_still_being_worked_on_is_never_erased(app, clock, staff):
+    """A schedule for an open status would erase every investigation left untouched for that long (it counts from
+    the case's last change): the command line and the page refuse it, and one stored before is not applied."""
+    for status in ("received", "triaged", "acknowledged", "investigating", "reopened"):
+        code, output = run_cli(app, "retention", "set", status, "1")
+        assert code != 0 and "Cases still being worked on are never erased" in output, (status, output)
+    client = staff_client(app, staff.admin)
+    page = client.get("/staff/retention").get_data(as_text=True)
+    assert 'value="investigating"' not in page and 'value="closed"' in page
+    response = client.post("/staff/retention/schedules", data={
+        "csrf_token": csrf_token(client, "/staff/retention"), "body": "", "status": "investigating", "months": "1"})
+    assert response.status_code == 400
+    assert db.session.query(RetentionSchedule).count() == 0
+
+    investigating = create_case(CaseStatus.INVESTIGATING)
+    db.session.add(RetentionSchedule(body_id=None, status=CaseStatus.INVESTIGATING, months=1))  # stored before
+    db.session.commit()
+    clock.now = dt.datetime(2027, 3, 12, 0, 1, tzinfo=dt.UTC)
+    code, output = run_cli(app, "retention", "apply")
+    assert code == 0 and "Nothing is due." in run_cli(app, "retention", "dry-run")[1], output
+    assert erased(investigating) == [False]
+    signed_in_again = staff_client(app, staff.admin)  # the clock moved past the first session's end
+    assert "not applied" in signed_in_again.get("/staff/retention").get_data(as_text=True)
