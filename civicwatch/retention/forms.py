@@ -6,8 +6,9 @@ from wtforms import SelectField, StringField, TextAreaField
 
 from civicwatch.cases.models import STATUS_LABELS, CaseStatus
 from civicwatch.forms import Form
+from civicwatch.retention.queries import ERASABLE
 
-STATUS_CHOICES = [(status.value, _l(STATUS_LABELS[status])) for status in CaseStatus]
+STATUS_CHOICES = [(status.value, _l(STATUS_LABELS[status])) for status in CaseStatus if status in ERASABLE]
 
 
 class ScheduleForm(Form):

@@ -15,7 +15,7 @@ from civicwatch.extensions import db
 from civicwatch.i18n import N_
 from civicwatch.retention.models import LegalHold, RetentionSchedule
 from civicwatch.retention.permissions import may_manage_body
-from civicwatch.retention.queries import active_hold, erasure_of
+from civicwatch.retention.queries import ERASABLE, active_hold, erasure_of
 from civicwatch.taxonomy.models import Body
 from civicwatch.text import Field, check_text
 
@@ -73,6 +73,9 @@ def _schedule(body: Body | None, status: CaseStatus) -> RetentionSchedule | None
 def set_schedule(user: User | None, body: Body | None, status: CaseStatus, months: int) -> RetentionSchedule:
     """Create or change the schedule of `body` (None: every body without its own) for `status`. Flushes."""
     _check_body(user, body)
+    if status not in ERASABLE:
+        raise DomainError(gettext("Cases still being worked on are never erased: choose responded, closed, "
+                                  "rejected, referred or withdrawn."))
     months = parse_months(months)
     schedule = _schedule(body, status)
     before = {"months": schedule.months} if schedule else None

@@ -16,6 +16,8 @@ from civicwatch.taxonomy.models import Body
 # The moment a case reached its status, from which its schedule counts. A status without its own timestamp
 # counts from the last change of the case.
 ENDED = frozenset({CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN})
+# The statuses a schedule may name: a case still being worked on is never erased, however long it waits.
+ERASABLE = ENDED | {CaseStatus.RESPONDED}
 
 
 def reached_status_at(status: CaseStatus) -> InstrumentedAttribute[dt.datetime | None] | InstrumentedAttribute[dt.datetime]:
@@ -91,7 +93,8 @@ def due_cases(today: dt.date, body_ids: list[int] | None = None, include_held: b
 
 def applicable_schedules(body_ids: list[int] | None) -> list[RetentionSchedule]:
     """The schedules that can make a case of `body_ids` (all bodies: None) due."""
-    query = select(RetentionSchedule).order_by(RetentionSchedule.id)
+    # A schedule for an open status (set before they were refused) makes nothing due.
+    query = select(RetentionSchedule).where(RetentionSchedule.status.in_(ERASABLE)).order_by(RetentionSchedule.id)
     if body_ids is not None:
         query = query.where(RetentionSchedule.body_id.is_(None) | RetentionSchedule.body_id.in_(body_ids))
     return list(db.session.scalars(query))

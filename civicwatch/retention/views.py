@@ -19,7 +19,16 @@ from civicwatch.i18n import current_language
 from civicwatch.retention import operations
 from civicwatch.retention.forms import HoldForm, RemoveScheduleForm, ScheduleForm
 from civicwatch.retention.permissions import is_retention_admin, managed_body_ids, may_manage_body
-from civicwatch.retention.queries import DueCase, active_hold, by_body, due_cases, erasure_of, holds_of, schedules
+from civicwatch.retention.queries import (
+    ERASABLE,
+    DueCase,
+    active_hold,
+    by_body,
+    due_cases,
+    erasure_of,
+    holds_of,
+    schedules,
+)
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, name_choices, recorded_body_name
 
@@ -44,7 +53,7 @@ def index() -> ResponseReturnValue:
     form = ScheduleForm()
     form.body.choices = _body_choices(current_user)
     return render_template("retention/index.html", schedules=schedules(managed_body_ids(current_user)), form=form,
-                           remove_form=RemoveScheduleForm())
+                           remove_form=RemoveScheduleForm(), erasable=ERASABLE)
 
 
 @blueprint.post("/retention/schedules")
