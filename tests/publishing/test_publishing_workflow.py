@@ -157,6 +157,37 @@ def test_a_new_version_supersedes_the_old_and_withdrawal_leaves_its_reason(answe
     assert timeline.public and timeline.detail["reason"] == "The answer named a witness by mistake."
 
 
+def withdraw(browser, publication: Publication, reason: str):
+    url = f"/staff/publications/{publication.id}"
+    html = browser.get(url).get_data(as_text=True)
+    version = re.search(r'name="row_version" type="hidden" value="(\d+)"', html).group(1)
+    return browser.post(url + "/withdraw", data={"csrf_token": csrf_token_from(html), "row_version": version,
+                                                 "reason": reason})
+
+
+@pytest.mark.parametrize("reason", [
+    "Withdrawn at the request of Fatmata Demo-Conteh.",
+    "The complainant asked us to call her back on 078 100 003 first.",
+    "Sgt. Bangura disputes the findings.",
+    "Write to FATMATA.DEMO@example.org for the reason.",
+])
+def test_a_withdrawal_reason_that_identifies_someone_is_refused(answered, publish, make_user, browser_for, app,
+                                                                 reason):
+    publish(answered)
+    publication = db.session.scalar(select(Publication))
+    response = withdraw(browser_for(make_user(Role.ADMIN)), publication, reason)
+    assert response.status_code == 400
+    assert "The reason is published as written" in response.get_data(as_text=True)
+    db.session.refresh(publication)
+    assert publication.status is P.PUBLISHED and publication.withdraw_reason is None
+    public = app.test_client()
+    for path in (f"/published/{answered.reference}", "/published", "/published/feed.atom",
+                 "/published/answers.csv", "/published/answers.json"):
+        text = public.get(path).get_data(as_text=True)
+        assert "Demo-Conteh" not in text and "100 003" not in text and "Bangura" not in text, path
+        assert "fatmata.demo" not in text.lower(), path
+
+
 def test_the_leak_guard_stops_a_text_that_still_names_the_complainant(answered, make_user, browser_for):
     author = browser_for(make_user(Role.INVESTIGATOR))
     url = start_draft(author, answered)
