@@ -27,6 +27,7 @@ from civicwatch.i18n import N_
 from civicwatch.publishing import permissions
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.publishing.redaction import (
+    LABEL_NAMES,
     LABELS,
     Decision,
     KnownDetails,
@@ -293,8 +294,26 @@ def withdraw_publication(publication: Publication, user: User, reason: str | Non
         raise DomainError(gettext("Give the reason the public will read."))
     if len(reason) > 1000:
         raise DomainError(gettext("Keep the reason under 1,000 characters."))
+    _refuse_identifying_reason(publication, reason)
     now = utcnow()
     publication.withdrawn_at, publication.withdrawn_by_id, publication.withdraw_reason = now, user.id, reason
     db.session.add(CaseEvent(case=publication.case, kind="answer_withdrawn", public=True, created_at=now,
                              user_id=user.id, detail={"version": publication.version, "reason": reason}))
     transition_publication(publication, P.WITHDRAWN, user, after={"reason": reason})
+
+
+def _refuse_identifying_reason(publication: Publication, reason: str) -> None:
+    # Unlike the answer, the reason is published as written: no redaction and no second pair of eyes.
+    found = identifying_details(publication, reason)
+    if found:
+        raise DomainError(gettext("The reason is published as written and must identify no one. Take out what the "
+                                  "assistant found: %(details)s.", details=", ".join(found)))
+
+
+def identifying_details(publication: Publication, text: str) -> list[str]:
+    """What in `text` could identify someone, by kind in the reader's language: whatever the redaction assistant
+    hides by default (the staff's extra terms included), and the complainant's known details."""
+    proposals = propose_redactions("reason", text, known_details(publication.case), publication.extra_terms or [])
+    kinds = [gettext(LABEL_NAMES[p.label]).lower() for p in proposals if p.hidden_by_default]
+    kinds += [gettext(LEAK_WORDS[leak]) for leak in leaked_details(publication.case, [text])]
+    return list(dict.fromkeys(kinds))
