@@ -3,6 +3,7 @@ who may do what."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from sqlalchemy import select
@@ -186,6 +187,24 @@ def test_a_withdrawal_reason_that_identifies_someone_is_refused(answered, publis
         text = public.get(path).get_data(as_text=True)
         assert "Demo-Conteh" not in text and "100 003" not in text and "Bangura" not in text, path
         assert "fatmata.demo" not in text.lower(), path
+
+
+def what_a_reader_sees(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200d", "\u00ad", "\u2060", "\ufeff", "\u202a"])
+def test_invisible_characters_inside_a_detail_do_not_hide_it_from_the_assistant(new_case, publish, app, invisible):
+    """Text pasted from a chat or a word processor may carry zero-width spaces, joiners, soft hyphens or direction
+    marks inside a number or a name: invisible on the page, they must not let the detail through."""
+    phone = invisible.join(["078", "100", "003"])
+    name = invisible.join(["Fat", "mata"]) + " " + invisible.join(["Demo-", "Conteh"])
+    case = new_case(CaseStatus.RESPONDED, contact=CONTACT, draft_public_response=RESPONSE,
+                    findings=f"{name} reported the checkpoint. She can be reached on {phone}.")
+    publish(case)
+    seen = what_a_reader_sees(app.test_client().get(f"/published/{case.reference}").get_data(as_text=True))
+    assert "reported the checkpoint" in seen
+    assert "078100003" not in seen and "Fatmata" not in seen and "Conteh" not in seen
 
 
 def test_the_leak_guard_stops_a_text_that_still_names_the_complainant(answered, make_user, browser_for):
