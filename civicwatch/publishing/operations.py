@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from civicwatch.publishing.redaction import (
     Proposal,
     apply_redactions,
     propose_redactions,
+    visible_text,
 )
 from civicwatch.publishing.workflow import transition_publication
 from civicwatch.text import Field, check_text
@@ -72,16 +74,22 @@ def leaked_details(case: Case, texts: Iterable[str]) -> list[str]:
     """What of the complainant's known details is still in `texts` (by kind, never the detail itself)."""
     known = known_details(case)
     found: list[str] = []
-    for text in texts:
+    for text in map(_comparable, texts):
         lowered = text.lower()
         numbers = [re.sub(r"\D", "", run) for run in PHONE_LIKE.findall(text)]
-        if any(name.lower() in lowered for name in known.names if len(name) >= 3):
+        if any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3):
             found.append("name")
         if any(email.lower() in lowered for email in known.emails):
             found.append("email address")
         if any(_local_digits(phone) and _local_digits(phone) in number for phone in known.phones for number in numbers):
             found.append("phone number")
     return sorted(set(found))
+
+
+def _comparable(text: str) -> str:
+    # As a reader sees it: no invisible character at all, full-width digits as digits, any space as one space.
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(unicodedata.normalize("NFKC", visible).split())
 
 
 def _local_digits(phone: str) -> str:
@@ -136,7 +144,8 @@ def start_publication(case: Case, user: User) -> Publication:
     version = (db.session.scalar(select(func.max(Publication.version)).where(Publication.case_id == case.id)) or 0) + 1
     publication = Publication(
         case=case, version=version, status=P.DRAFT, author_id=user.id,
-        summary_source=(case.findings or "").strip(), response_source=(case.draft_public_response or "").strip(),
+        summary_source=visible_text(case.findings or "").strip(),
+        response_source=visible_text(case.draft_public_response or "").strip(),
         summary="", response="", redactions=[], extra_terms=[],
     )
     db.session.add(publication)
@@ -161,8 +170,8 @@ def save_draft(publication: Publication, user: User, summary_source: str, respon
     (hidden, except a possible name, which is shown unticked) until the author decides otherwise.
     """
     permissions.require_edit(user, publication)
-    summary_source = check_text(summary_source, SUMMARY_FIELD, TEXT_MAX)
-    response_source = check_text(response_source, RESPONSE_FIELD, TEXT_MAX)
+    summary_source = check_text(visible_text(summary_source or ""), SUMMARY_FIELD, TEXT_MAX)
+    response_source = check_text(visible_text(response_source or ""), RESPONSE_FIELD, TEXT_MAX)
     before = {"summary": publication.summary, "response": publication.response}
     old_sources = {name: getattr(publication, f"{name}_source") for name in FIELDS}
     shown = {key: choice for key, choice in choices.items()}
@@ -208,12 +217,12 @@ def _redact(publication: Publication, hide_choices: Mapping[tuple[str, str], boo
 
 
 def _clean_replacement(value: str | None, label: str) -> str:
-    text = " ".join((value or "").split())[:REPLACEMENT_MAX]
+    text = " ".join(visible_text(value or "").split())[:REPLACEMENT_MAX]
     return text or LABELS[label]
 
 
 def _terms(raw: str | None) -> list[str]:
-    terms = [" ".join(line.split()) for line in (raw or "").splitlines()]
+    terms = [" ".join(line.split()) for line in visible_text(raw or "").splitlines()]
     unique = list(dict.fromkeys(term for term in terms if term))
     if len(unique) > EXTRA_TERMS_MAX:
         raise DomainError(gettext("List at most %(max)s words or phrases to hide.", max=EXTRA_TERMS_MAX))
@@ -289,7 +298,7 @@ def _tell_complainant_published(case: Case) -> None:
 def withdraw_publication(publication: Publication, user: User, reason: str | None) -> None:
     """Take a published answer down. The reason stays public in its place."""
     permissions.require_withdraw(user, publication)
-    reason = " ".join((reason or "").split())
+    reason = " ".join(visible_text(reason or "").split())
     if not reason:
         raise DomainError(gettext("Give the reason the public will read."))
     if len(reason) > 1000:

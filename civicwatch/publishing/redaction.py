@@ -10,6 +10,7 @@ Staff accept or edit each proposal; nothing here decides alone what the public r
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -135,6 +136,30 @@ class KnownDetails:
     names: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- what the reader sees
+
+# Joiners shape emoji and some scripts; between Latin letters, digits or punctuation they shape nothing.
+JOINERS = frozenset("\u200c\u200d")
+
+
+def visible_text(text: str) -> str:
+    """`text` without invisible format characters (zero-width spaces, soft hyphens, word joiners, byte order and
+    direction marks): inside a phone number or a name they hide it from the assistant while the reader still sees
+    it whole. A joiner between two characters that are neither Latin, digits nor ASCII stays (emoji, scripts)."""
+    if text.isascii():
+        return text
+    return "".join(ch for i, ch in enumerate(text)
+                   if unicodedata.category(ch) != "Cf" or (ch in JOINERS and _joins(text, i)))
+
+
+def _joins(text: str, i: int) -> bool:
+    return 0 < i < len(text) - 1 and not _latin_or_digit(text[i - 1]) and not _latin_or_digit(text[i + 1])
+
+
+def _latin_or_digit(ch: str) -> bool:
+    return ch.isascii() or ch.isdigit() or ch.isspace() or unicodedata.name(ch, "").startswith("LATIN")
 
 
 # ---------------------------------------------------------------- the pipeline, built once per process
