@@ -155,3 +155,23 @@ def test_details_written_as_people_write_them_are_hidden_in_the_published_answer
     assert "The officers were disciplined." in public
     for detail in ("BANGURA", "12 345", "Tucker", "100\u2013001"):
         assert detail not in public, detail
+
+
+@pytest.mark.parametrize("findings, detail", [
+    ("The complainant said sgt bangura took the money at the post.", "bangura"),
+    ("The complainant said officer jalloh took the money at the post.", "jalloh"),
+    ("The complainant said Mr kamara took the money at the post.", "kamara"),
+    ("The complainant said musa kamara took the money at the post.", "musa kamara"),
+    ("The complainant said MUSA KAMARA took the money at the post.", "MUSA KAMARA"),
+    ("The complainant said KAMARA took the money at the post.", "KAMARA"),
+    ("The complainant gave her receipt code 1234.5678.9012.3456 to the officer.", "1234.5678.9012.3456"),
+])
+def test_names_in_lower_case_or_capitals_and_dotted_codes_are_hidden_in_the_published_answer(app, new_case, publish,
+                                                                                               findings, detail):
+    """Findings typed in lower case, or with a surname in capitals, still name the officer; a receipt code written
+    with dots still opens the complainant's follow-up page."""
+    case = new_case(CaseStatus.RESPONDED, findings=findings, draft_public_response="The officers were disciplined.")
+    publish(case)
+    public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
+    assert "took the money" in public or "to the officer" in public
+    assert detail not in public
