@@ -216,14 +216,18 @@ def _add_matcher_patterns(matcher: Matcher) -> None:
         {"IS_TITLE": True, "OP": "+"},
         {"LOWER": {"IN": list(STREET_WORDS)}},
     ]], greedy="LONGEST")
+    common = {"LOWER": {"IN": list(COMMON_NAMES)}}
     matcher.add("titled_name", [
         [{"LOWER": {"IN": list(TITLES)}}, {"ORTH": ".", "OP": "?"}, name_part, name_rest],
         [{"LOWER": {"IN": list(TITLES)}}, {"ORTH": ".", "OP": "?"}, capitals, {**capitals, "OP": "*"}],
+        # Typed in lower case ("sgt bangura"): only a common name, as any other word may be a verb.
+        [{"LOWER": {"IN": list(TITLES)}}, {"ORTH": ".", "OP": "?"}, common, {**common, "OP": "*"}],
     ], greedy="LONGEST")
-    matcher.add("common_name", [[
-        {"LOWER": {"IN": list(COMMON_NAMES)}, "IS_TITLE": True},
-        name_rest,
-    ]], greedy="LONGEST")
+    matcher.add("common_name", [
+        [{**common, "IS_TITLE": True}, name_rest],
+        [{**common, "IS_UPPER": True}, name_rest],
+        [{**common, "IS_LOWER": True}, {**common, "IS_LOWER": True, "OP": "+"}],
+    ], greedy="LONGEST")
 
 
 # ---------------------------------------------------------------- proposing
@@ -283,11 +287,12 @@ def _name_part(doc: Doc, start: int, end: int) -> tuple[Span, str] | None:
     return (doc[start:end], "name") if end > start else None
 
 
-# Groups of letters and digits joined by dashes, slashes or spaces (SL-123-456-789, SL 1234 5678 A); only
-# runs with eight digits or more are kept, so that short numbers, plates and years are left alone.
+# Groups of letters and digits joined by dashes, slashes, dots or spaces (SL-123-456-789, SL 1234 5678 A,
+# 1234.5678.9012.3456); only runs with eight digits or more are kept, so that short numbers, plates and years are
+# left alone.
 _ID_GROUP = r"[A-Za-z]*\d[A-Za-z0-9]*"
 LONG_ID = re.compile(
-    rf"(?<![\w+-])(?:[A-Z]{{1,4}}[ \-/])?{_ID_GROUP}(?:[ \-/]{_ID_GROUP})*(?:[ \-/][A-Z]{{1,3}})?(?![\w-])")
+    rf"(?<![\w+-])(?:[A-Z]{{1,4}}[ \-/])?{_ID_GROUP}(?:[ .\-/]{_ID_GROUP})*(?:[ \-/][A-Z]{{1,3}})?(?![\w-])")
 
 
 def _long_id_spans(doc: Doc) -> list[tuple[Span, str]]:
