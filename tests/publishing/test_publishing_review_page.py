@@ -2,6 +2,8 @@
 note speaks only to the author."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -10,7 +12,7 @@ from civicwatch.cases.models import CaseStatus
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication, PublicationStatus
 from tests.publishing.conftest import publication_form
-from tests.publishing.test_publishing_workflow import review, start_draft
+from tests.publishing.test_publishing_workflow import review, start_draft, withdraw
 
 AUTHOR_NOTE = "another staff member must approve it"
 
@@ -55,3 +57,21 @@ def test_only_the_author_reads_that_they_cannot_approve_their_own_answer(submitt
     colleague_page = colleague.get("/staff/publications").get_data(as_text=True)
     assert "Waiting for approval" in colleague_page and "version 1" in colleague_page
     assert AUTHOR_NOTE not in colleague_page and "wrote yourself" not in colleague_page
+
+
+@pytest.mark.parametrize("reason, message", [
+    ("", "Give the reason the public will read."),
+    ("The answer was wrong. " * 60, "1000"),
+    ("Withdrawn at the request of Sgt. Bangura.", "The reason is published as written and must identify no one."),
+], ids=["empty", "too long", "identifying"])
+def test_a_refused_withdrawal_shows_why_beside_the_reason_and_keeps_it(new_case, publish, make_user, browser_for,
+                                                                         reason, message):
+    publish(new_case(CaseStatus.RESPONDED))
+    publication = db.session.scalar(select(Publication))
+    response = withdraw(browser_for(make_user(Role.ADMIN)), publication, reason)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="withdraw-title"' in html  # the answer's page itself, not an error page
+    assert re.search(r'class="error"[^>]*>[^<]*' + re.escape(message), html)
+    assert reason.strip()[:40] in html
+    assert db.session.scalar(select(Publication)).status is PublicationStatus.PUBLISHED
