@@ -157,7 +157,8 @@ def _choices(view: operations.DraftView) -> dict[str, tuple[bool, str]]:
 
 
 def _render_publication(publication: Publication, status: int = 200, draft_form: DraftForm | None = None,
-                        review_form: ReviewForm | None = None) -> tuple[str, int]:
+                        review_form: ReviewForm | None = None,
+                        withdraw_form: WithdrawForm | None = None) -> tuple[str, int]:
     user = current_user
     view = operations.draft_view(publication)
     if draft_form is None:
@@ -172,7 +173,7 @@ def _render_publication(publication: Publication, status: int = 200, draft_form:
         view_segments=segments,
         label_names=LABEL_NAMES, draft_form=draft_form,
         review_form=review_form or ReviewForm(data={"row_version": publication.row_version}),
-        withdraw_form=WithdrawForm(data={"row_version": publication.row_version}),
+        withdraw_form=withdraw_form or WithdrawForm(data={"row_version": publication.row_version}),
         discard_form=DiscardForm(data={"row_version": publication.row_version}),
         may_edit=permissions.may_edit(user, publication), may_approve=permissions.may_approve(user, publication),
         may_send_back=permissions.may_send_back(user, publication),
@@ -238,9 +239,16 @@ def withdraw_publication(publication_id: int) -> ResponseReturnValue:
     publication = permissions.load_publication(current_user, publication_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
-        return _render_publication(publication, 400)
+        return _render_publication(publication, 400, withdraw_form=form)
     _check_row_version(publication, form.row_version.data)
-    operations.withdraw_publication(publication, current_user, form.reason.data)
+    try:
+        operations.withdraw_publication(publication, current_user, form.reason.data)
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        db.session.rollback()
+        form.reason.errors = [exc.message]  # the reason to rewrite, shown beside it
+        return _render_publication(publication, 400, withdraw_form=form)
     db.session.commit()
     flash(gettext("Withdrawn. The public page now shows your reason instead of the answer."), "success")
     return redirect(url_for("publishing.publication", publication_id=publication.id))
