@@ -9,6 +9,7 @@ from civicwatch.accounts.models import Role
 from civicwatch.cases.models import CaseStatus
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication
+from tests.conftest import csrf_token_from
 
 PUBLIC = ["/published", "/published?q=officers"]
 
@@ -67,3 +68,18 @@ def test_the_staff_publishing_pages_speak_french(new_case, publish, make_user, b
     page = admin.get(f"/staff/publications/{publication.id}").get_data(as_text=True)
     assert "Ce que lit le public" in page and "Retirer cette réponse" in page
     assert "What the public reads" not in page and "Withdraw this answer" not in page
+
+
+def test_a_stale_publishing_form_is_refused_in_french(new_case, publish, make_user, browser_for):
+    case = new_case(CaseStatus.CLOSED)
+    publish(case)
+    publication = db.session.query(Publication).one()
+    admin = browser_for(make_user(Role.ADMIN))
+    admin.get("/language/fr")
+    html = admin.get(f"/staff/publications/{publication.id}").get_data(as_text=True)
+    response = admin.post(f"/staff/publications/{publication.id}/withdraw", data={
+        "csrf_token": csrf_token_from(html), "row_version": "0", "reason": "Publiée trop tôt."})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else changed this answer" not in text and "nothing was saved" not in text
+    assert "Rechargez la page" in text
