@@ -113,8 +113,8 @@ def answers_json() -> ResponseReturnValue:
 
 def _check_row_version(publication: Publication, posted: str | None) -> None:
     if str(publication.row_version) != (posted or ""):
-        raise ConflictError("Someone else changed this answer after you opened it, so nothing was saved. "
-                            "Reload the page to see the current version.")
+        raise ConflictError(gettext("Someone else changed this answer after you opened it, so nothing was saved. "
+                                    "Reload the page to see the current version."))
 
 
 @blueprint.route("/staff/publications")
