@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from civicwatch.cases.models import Case, CaseMessage, CaseStatus, Recusal
 from civicwatch.extensions import db
-from civicwatch.publishing.models import Publication
+from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.retention.models import LegalHold
 from tests.conftest import csrf_token
 from tests.factories import staff_client
@@ -92,3 +92,25 @@ def test_a_draft_public_answer_begun_before_the_erasure_is_not_written_on_after_
         "summary_source": LATER, "response_source": LATER, "submit_for_approval": "Submit for approval"})
     assert response.status_code == 409
     assert stored_after_erasure(case.id) == []
+
+
+def test_a_public_answer_awaiting_approval_at_the_erasure_is_not_sent_back_with_a_note(app, clock, staff):
+    case = personal_case(staff)
+    investigator = staff_client(app, staff.investigator)
+    token = csrf_token(investigator, f"/staff/cases/{case.id}")
+    assert investigator.post(f"/staff/publications/case/{case.id}/start",
+                             data={"csrf_token": token}).status_code == 302
+    publication = db.session.scalars(select(Publication).where(Publication.case_id == case.id)).one()
+    publication.summary_source = publication.response_source = "The officers were disciplined."
+    publication.summary = publication.response = "The officers were disciplined."
+    publication.status = PublicationStatus.AWAITING_APPROVAL
+    db.session.commit()
+    erase(app, clock, case)
+    admin = staff_client(app, staff.admin)
+    token = csrf_token(admin, f"/staff/publications/{publication.id}")
+    response = admin.post(f"/staff/publications/{publication.id}/review", data={
+        "csrf_token": token, "row_version": str(db.session.get(Publication, publication.id).row_version),
+        "note": LATER, "send_back": "Send back to the author"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Publication, publication.id).review_note is None
