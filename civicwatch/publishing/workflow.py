@@ -35,9 +35,10 @@ class Actor(enum.Enum):
 AUTHOR = frozenset({Actor.AUTHOR})
 REVIEWER = frozenset({Actor.REVIEWER})
 ANY_PUBLISHER = frozenset(Actor)
-# Moves that write or publish the answer's words: refused once the case's personal content was erased (the
-# redaction assistant no longer knows what to hide, and nothing written then would ever be erased).
-WRITES = frozenset({P.AWAITING_APPROVAL, P.PUBLISHED})
+# Moves that write or publish the answer's words, or the reviewer's note on them: refused once the case's personal
+# content was erased (the redaction assistant no longer knows what to hide, and nothing written then would ever be
+# erased).
+WRITES = frozenset({P.AWAITING_APPROVAL, P.PUBLISHED, P.DRAFT})
 
 
 @dataclass(frozen=True)
