@@ -175,3 +175,16 @@ def test_names_in_lower_case_or_capitals_and_dotted_codes_are_hidden_in_the_publ
     public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
     assert "took the money" in public or "to the officer" in public
     assert detail not in public
+
+
+@pytest.mark.parametrize("findings", [
+    "The officer kept her ID 123-456 at the post.",
+    "The officer kept her card SL-123-456 at the post.",
+    "The officer kept her NIN ABC-123-456 at the post.",
+])
+def test_a_hyphenated_id_number_is_hidden_whole_in_the_published_answer(app, new_case, publish, findings):
+    case = new_case(CaseStatus.RESPONDED, findings=findings, draft_public_response="The officers were disciplined.")
+    publish(case)
+    public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
+    assert "at the post" in public
+    assert "-456" not in public and "123-" not in public
