@@ -264,18 +264,29 @@ def _matcher_span(doc: Doc, rule: str, span: Span) -> tuple[Span, str] | None:
         letters, _, number = span.text.replace("-", " ").partition(" ")
         if letters in PLATE_STOPWORDS or YEAR.match(number.strip()):
             return None
-        return span, "plate"
+        joined = _joined_groups(doc, span)
+        return (span, "plate") if joined.end == span.end else (joined, "id_number")
     if rule == "id_number":  # from its first group of digits (or the letter before them) to its end
         first = next(token.i for token in span if DIGITS.search(token.text))
         if first > span.start and re.fullmatch(r"[A-Z]", doc[first - 1].text):
             first -= 1
-        return doc[first:span.end], "id_number"
+        return _joined_groups(doc, doc[first:span.end]), "id_number"
     if rule == "titled_name":
         first = 2 if span[1].text == "." else 1
         return _name_part(doc, span.start + first, span.end)
     if rule == "common_name":
         return _name_part(doc, span.start, span.end)
     return span, rule
+
+
+def _joined_groups(doc: Doc, span: Span) -> Span:
+    """The span with the groups of digits joined onto it by a dash and no space: the tokenizer cuts "123-456" and
+    "SL-123-456" at a dash, and half a number must not be left visible."""
+    end = span.end
+    while (end + 1 < len(doc) and not doc[end - 1].whitespace_ and re.fullmatch(f"[{DASHES}]", doc[end].text)
+           and not doc[end].whitespace_ and DIGITS.search(doc[end + 1].text)):
+        end += 2
+    return doc[span.start:end]
 
 
 def _name_part(doc: Doc, start: int, end: int) -> tuple[Span, str] | None:
