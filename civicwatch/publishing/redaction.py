@@ -26,6 +26,7 @@ from spacy.tokens import Doc, Span, Token
 from civicwatch.classify.gazetteer import terms_from_taxonomy
 from civicwatch.i18n import N_
 from civicwatch.taxonomy.operations import read_taxonomy
+from civicwatch.text import FORMAT
 
 LABELS = {
     "email": "[email]",
@@ -151,7 +152,7 @@ def visible_text(text: str) -> str:
     if text.isascii():
         return text
     return "".join(ch for i, ch in enumerate(text)
-                   if unicodedata.category(ch) != "Cf" or (ch in JOINERS and _joins(text, i)))
+                   if unicodedata.category(ch) != FORMAT or (ch in JOINERS and _joins(text, i)))
 
 
 def _joins(text: str, i: int) -> bool:
