@@ -7,7 +7,7 @@ import math
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext, ngettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from civicwatch.accounts import throttle, totp
 from civicwatch.accounts.models import BODY_ROLES, Role, User, is_community_body, new_session_token
@@ -234,11 +234,26 @@ def sign_out(user: User) -> None:
 def set_user_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id and not active:
         raise DomainError("You cannot deactivate your own account.")
+    if user.role is Role.ADMIN and not active:
+        _keep_an_active_admin(user)
     before = user.active
     user.active = active
     user.session_token = new_session_token()
     record_audit(actor, "user.activate" if active else "user.deactivate", user,
                  before={"active": before}, after={"active": active})
+
+
+def _keep_an_active_admin(leaving: User) -> None:
+    """Refuse to deactivate `leaving` when no other admin would stay active. The active admins' rows are locked
+    first, in the order of their ids, and counted under the lock: two admins deactivating each other at the same
+    moment (each signed in, so each saw the other active) are served one after the other, and the second finds
+    itself the last. On SQLite the first lock takes the database's write lock."""
+    for admin in db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active).order_by(User.id)).all():
+        totp.lock_user_row(admin)
+    others = db.session.scalar(select(func.count()).select_from(User)
+                               .where(User.role == Role.ADMIN, User.active, User.id != leaving.id))
+    if not others:
+        raise ConflictError(gettext("You cannot deactivate the last active admin."))
 
 
 def set_identity_custodian(user: User, custodian: bool, actor: User | None) -> None:

@@ -105,7 +105,7 @@ def check_second_factor(user: User, code: str | None) -> bool:
     the phone), and every session of the user ends. The user's row is locked while checking, so parallel
     guesses are all counted and a code is accepted once. Raises SecondFactorLockedError. Flushes.
     """
-    _lock_user_row(user)
+    lock_user_row(user)
     if second_factor_locked(user):
         raise SecondFactorLockedError()
     if _accept_code(user, code):
@@ -121,7 +121,7 @@ def check_second_factor(user: User, code: str | None) -> bool:
     return False
 
 
-def _lock_user_row(user: User) -> None:
+def lock_user_row(user: User) -> None:
     """Hold the user's row until the transaction ends, and re-read it. A no-op update rather than FOR UPDATE:
     it also takes SQLite's write lock, which a read would not."""
     db.session.execute(update(User).where(User.id == user.id).values(totp_failures=User.totp_failures)
