@@ -89,3 +89,35 @@ def test_create_user_cli_checks_everything_before_asking_for_the_password(app):
     again = runner.invoke(args=["civicwatch", "create-user", "--email", "NEW@example.org", "--role", "auditor"],
                           input="")
     assert again.exit_code != 0 and "already exists" in again.output and "Password" not in again.output
+
+
+UNRULY_NAME = "\x1b[2J\x07Ann\r\nLee\u202e\u2066 Smith\u2069\x1b"
+ONLY_CONTROLS = "\x1b\x07\u202e\r\n\u2066"
+
+
+def test_a_staff_name_is_kept_as_one_line_of_visible_text(make_user, login_as):
+    """A name with terminal escapes, a bell, a line break and right-to-left overrides is kept on one line without
+    them; a name of nothing else is refused as an empty one is."""
+    client = login_as(make_user(Role.ADMIN))
+    fields = {"role": "auditor", "body": "", "password": "a long enough password"}
+    response = client.post("/staff/users", data={"csrf_token": csrf_token(client, "/staff/users"),
+                                                  "email": "unruly@example.org", "name": UNRULY_NAME, **fields})
+    assert response.status_code == 302
+    assert db.session.scalar(select(User.name).where(User.email == "unruly@example.org")) == "[2JAnn Lee Smith"
+    refusals = [client.post("/staff/users", data={"csrf_token": csrf_token(client, "/staff/users"),
+                                                  "email": email, "name": name, **fields})
+                for email, name in (("empty@example.org", ""), ("controls@example.org", ONLY_CONTROLS))]
+    assert [r.status_code for r in refusals] == [400, 400]
+    assert "This field is required." in refusals[1].get_data(as_text=True)
+    assert db.session.scalar(select(User.id).where(User.email.in_(["empty@example.org", "controls@example.org"]))) is None
+
+
+def test_create_user_cli_keeps_the_name_on_one_line_of_visible_text(app):
+    runner = app.test_cli_runner()
+    for email, name in (("unruly@example.org", UNRULY_NAME), ("controls@example.org", ONLY_CONTROLS)):
+        result = runner.invoke(args=["civicwatch", "create-user", "--email", email, "--role", "auditor",
+                                     "--name", name, "--password", "cli password long"])
+        assert result.exit_code == 0, result.output
+    names = dict(db.session.execute(select(User.email, User.name)).tuples().all())
+    assert names["unruly@example.org"] == "[2JAnn Lee Smith"
+    assert names["controls@example.org"] == "controls@example.org"  # as with no name: the email

@@ -254,6 +254,24 @@ def test_bad_holidays_are_refused_whole_with_a_clear_400(admin):
     assert holidays() == []
 
 
+def test_a_holiday_name_is_kept_as_one_line_of_visible_text(admin):
+    """Terminal escapes, a bell, a line break and right-to-left overrides leave the name, on the page and in a CSV;
+    a name of nothing else is refused as an empty one is."""
+    name = "\x1b[1m\x07Independence\r\n\u202eDay\u202c\x1b"
+    assert post_holidays(admin, "/staff/holidays", day="2026-04-27", name=name).status_code == 302
+    csv_text = '2026-03-16,"Bank\n\u2066holiday\u2069\x07"\n'
+    assert post_holidays(admin, "/staff/holidays/import", csv=csv_text).status_code == 302
+    assert holidays() == [("2026-03-16", "Bank holiday"), ("2026-04-27", "[1mIndependence Day")]
+    only_controls = "\x1b\x07\u202e\r\n\u2066"
+    for path, fields, message in [
+        ("/staff/holidays", {"day": "2026-05-01", "name": only_controls}, "Give the holiday's name."),
+        ("/staff/holidays/import", {"csv": f'2026-05-01,"{only_controls}"\n'}, "Line 1: Give the holiday's name."),
+    ]:
+        response = post_holidays(admin, path, **fields)
+        assert (response.status_code, message in html.unescape(response.text)) == (400, True), response.text[-3000:]
+    assert len(holidays()) == 2
+
+
 def test_the_command_line_imports_a_csv_and_names_a_bad_line(app, tmp_path: Path):
     good, bad = tmp_path / "holidays.csv", tmp_path / "bad.csv"
     good.write_text("date,name\n2026-12-25,Christmas Day\n2027-01-01,New Year's Day\n", encoding="utf-8")

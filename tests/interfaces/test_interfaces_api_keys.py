@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
@@ -64,3 +64,22 @@ def test_the_command_line_issues_lists_and_revokes(app):
     assert authenticate_api_key(secret) is None
     again = runner.invoke(args=["civicwatch", "api-key", "revoke", str(key.id)])
     assert again.exit_code != 0 and "already revoked" in again.output
+
+
+def test_a_key_name_is_kept_as_one_line_of_visible_text(app, make_user, browser_for):
+    """Terminal escapes, a bell, a line break and right-to-left overrides leave the name, on the page and on the
+    command line; a name of nothing else is refused as an empty one is."""
+    admin = browser_for(make_user(Role.ADMIN))
+    page = admin.get("/staff/api-keys").get_data(as_text=True)
+    name = "\x1b[31m\x07Youth\r\nnetwork\u202e app\u202c\x1b"
+    assert admin.post("/staff/api-keys", data={"csrf_token": csrf_token_from(page), "name": name}).status_code == 200
+    runner = app.test_cli_runner()
+    issued = runner.invoke(args=["civicwatch", "api-key", "issue", "Radio\n\u2066station\u2069\x07 app"])
+    assert issued.exit_code == 0, issued.output
+    assert sorted(db.session.scalars(select(ApiKey.name))) == ["Radio station app", "[31mYouth network app"]
+    only_controls = "\x1b\x07\u202e\r\n\u2066"
+    refused = admin.post("/staff/api-keys", data={"csrf_token": csrf_token_from(page), "name": only_controls})
+    assert refused.status_code == 400 and "Name the client." in refused.get_data(as_text=True)
+    failed = runner.invoke(args=["civicwatch", "api-key", "issue", only_controls])
+    assert failed.exit_code != 0 and "Name the client" in failed.output
+    assert db.session.scalar(select(func.count()).select_from(ApiKey)) == 2
