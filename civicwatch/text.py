@@ -21,6 +21,9 @@ CONTROL = frozenset({"Cc", "Cs"})
 # Also private-use and unassigned code points: for text read as keywords, such as an SMS.
 CONTROL_AND_UNASSIGNED = CONTROL | {"Co", "Cn"}
 FORMAT = "Cf"
+# The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they can show a name
+# reversed, and a name on one line needs none of them. Direction marks stay (they only nudge a neutral character).
+_DIRECTION_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,13 @@ def tidy_text(raw: str | None, drop: frozenset[str] = CONTROL) -> str:
         return text.translate(_ascii_dropped(drop)).strip()
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in drop).strip()
     return text if any(not ch.isspace() and unicodedata.category(ch) != FORMAT for ch in text) else ""
+
+
+def one_line(raw: str | None) -> str:
+    """A name (of a staff member, a holiday, an API key's client): `tidy_text` on one line, every line break,
+    tab and run of spaces one space, without the direction controls; empty when nothing visible is left."""
+    text = " ".join((raw or "").translate(_DIRECTION_CONTROLS).split())
+    return " ".join(tidy_text(text).split())
 
 
 def visible_length(text: str) -> int:

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from civicwatch.accounts.models import ROLE_LABELS, Role
 from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
 from civicwatch.forms import Form
+from civicwatch.text import one_line
 
 
 class LoginForm(Form):
@@ -35,7 +36,7 @@ class ChangePasswordForm(Form):
 
 class CreateUserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)], filters=[one_line])
     role = SelectField(_l("Role"), choices=[(r.value, _l(ROLE_LABELS[r])) for r in Role])
     body = SelectField(_l("Body (investigators: their oversight body; community committee members: their committee)"), choices=[])
     password = PasswordField(

@@ -23,6 +23,7 @@ from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
 from civicwatch.taxonomy.models import Body
+from civicwatch.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def create_user(
     body = check_new_account(email, role, body)
     user = User(
         email=email,
-        name=name.strip() or email,
+        name=one_line(name) or email,
         role=role,
         body=body,
         password_hash=hash_password(password),

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from civicwatch.cases.models import OUTCOME_LABELS, REMEDY_LABELS, STATUS_LABELS, CaseStatus
 from civicwatch.forms import Form
+from civicwatch.text import one_line
 
 
 class QueueFilterForm(Form):
@@ -152,7 +153,8 @@ class DeadlinesForm(Form):
 class HolidayForm(Form):
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date as YYYY-MM-DD."))])
     name = StringField(_l("Name"),
-                       validators=[DataRequired(message=_l("Give the holiday's name.")), Length(max=200)])
+                       validators=[DataRequired(message=_l("Give the holiday's name.")), Length(max=200)],
+                       filters=[one_line])
     submit = SubmitField(_l("Save holiday"))
 
 

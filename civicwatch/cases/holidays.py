@@ -16,6 +16,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.errors import DomainError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Holiday
+from civicwatch.text import one_line
 
 NAME_MAX = 200
 IMPORT_MAX_LINES = 2_000
@@ -48,7 +49,7 @@ def parse_day(raw: str, where: str = "") -> dt.date:
 
 
 def check_name(raw: str | None, where: str = "") -> str:
-    name = " ".join((raw or "").split())
+    name = one_line(raw)
     if not name:
         raise DomainError(where + gettext("Give the holiday's name."))
     if len(name) > NAME_MAX:

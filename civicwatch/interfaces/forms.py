@@ -6,11 +6,12 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from civicwatch.forms import Form
+from civicwatch.text import one_line
 
 
 class ApiKeyForm(Form):
     name = StringField(_l("Who the key is for"), validators=[DataRequired(_l("Name the client.")), Length(max=200)],
-                       description=_l("For example: 'Civic app of the Freetown youth network'."))
+                       filters=[one_line], description=_l("For example: 'Civic app of the Freetown youth network'."))
     submit = SubmitField(_l("Issue a key"))
 
 

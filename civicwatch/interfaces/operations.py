@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from civicwatch.accounts.models import User
@@ -18,15 +19,16 @@ from civicwatch.extensions import db
 from civicwatch.intake.idempotency import IdempotencyKey, remember_submission
 from civicwatch.intake.operations import Receipt, Submission, commit_complaint, route_stored_case, submit_complaint
 from civicwatch.interfaces.models import ApiKey, Open311Token
+from civicwatch.text import one_line
 
 API_KEY_PREFIX = "cw311_"
 
 
 def issue_api_key(name: str, user: User | None) -> tuple[ApiKey, str]:
     """A new key; the secret is returned once and only its keyed hash is stored."""
-    name = " ".join((name or "").split())
+    name = one_line(name)
     if not name:
-        raise DomainError("Name the client the key is for.")
+        raise DomainError(gettext("Name the client."))
     secret = API_KEY_PREFIX + secrets.token_urlsafe(24)
     key = ApiKey(name=name[:200], key_hash=keyed_hash("api_key", secret), prefix=secret[:12],
                  created_by_id=user.id if user else None)
