@@ -77,13 +77,18 @@ def test_no_legal_hold_is_placed_on_an_erased_case(app, clock, staff):
     assert stored_after_erasure(case.id) == []
 
 
-def test_a_draft_public_answer_begun_before_the_erasure_is_not_written_on_after_it(app, clock, staff):
-    case = personal_case(staff)
+def start_public_answer(app, staff, case) -> Publication:
+    """The case's investigator begins a draft of its public answer on the page."""
     investigator = staff_client(app, staff.investigator)
     token = csrf_token(investigator, f"/staff/cases/{case.id}")
     assert investigator.post(f"/staff/publications/case/{case.id}/start",
                              data={"csrf_token": token}).status_code == 302
-    publication = db.session.scalars(select(Publication).where(Publication.case_id == case.id)).one()
+    return db.session.scalars(select(Publication).where(Publication.case_id == case.id)).one()
+
+
+def test_a_draft_public_answer_begun_before_the_erasure_is_not_written_on_after_it(app, clock, staff):
+    case = personal_case(staff)
+    publication = start_public_answer(app, staff, case)
     erase(app, clock, case)
     investigator = staff_client(app, staff.investigator)  # signed in again: months went by
     token = csrf_token(investigator, f"/staff/publications/{publication.id}")
@@ -96,11 +101,7 @@ def test_a_draft_public_answer_begun_before_the_erasure_is_not_written_on_after_
 
 def test_a_public_answer_awaiting_approval_at_the_erasure_is_not_sent_back_with_a_note(app, clock, staff):
     case = personal_case(staff)
-    investigator = staff_client(app, staff.investigator)
-    token = csrf_token(investigator, f"/staff/cases/{case.id}")
-    assert investigator.post(f"/staff/publications/case/{case.id}/start",
-                             data={"csrf_token": token}).status_code == 302
-    publication = db.session.scalars(select(Publication).where(Publication.case_id == case.id)).one()
+    publication = start_public_answer(app, staff, case)
     publication.summary_source = publication.response_source = "The officers were disciplined."
     publication.summary = publication.response = "The officers were disciplined."
     publication.status = PublicationStatus.AWAITING_APPROVAL
