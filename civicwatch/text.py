@@ -52,6 +52,7 @@ def tidy_text(raw: str | None, drop: frozenset[str] = CONTROL) -> str:
 def one_line(raw: str | None) -> str:
     """A name (of a staff member, a holiday, an API key's client): `tidy_text` on one line, every line break,
     tab and run of spaces one space, without the direction controls; empty when nothing visible is left."""
+    # Split first: vertical tabs, form feeds and NEL separate words, but tidy_text would drop them as controls.
     text = " ".join((raw or "").translate(_DIRECTION_CONTROLS).split())
     return " ".join(tidy_text(text).split())
 

@@ -38,7 +38,7 @@ from civicwatch.publishing.redaction import (
     visible_text,
 )
 from civicwatch.publishing.workflow import transition_publication
-from civicwatch.text import Field, check_text
+from civicwatch.text import FORMAT, Field, check_text
 
 SUMMARY_FIELD = Field(_l("Write the public summary first."),
                       _l("The public summary is too long: at most %(maximum)s characters."))
@@ -88,7 +88,7 @@ def leaked_details(case: Case, texts: Iterable[str]) -> list[str]:
 
 def _comparable(text: str) -> str:
     # As a reader sees it: no invisible character at all, full-width digits as digits, any space as one space.
-    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != FORMAT)
     return " ".join(unicodedata.normalize("NFKC", visible).split())
 
 

@@ -37,7 +37,8 @@ from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.disclosure.models import DisclosureRequest
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, WhatsAppSession
+from civicwatch.messaging.models import OutboundMessage, PhoneLanguage, WhatsAppSession
+from civicwatch.messaging.queries import WAITING
 from civicwatch.patterns.models import Allegation
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.retention.models import CaseErasure, LegalHold, PendingFileRemoval
@@ -121,8 +122,9 @@ def _delete_texts(case: Case) -> tuple[int, int, int]:
     first words, and it may be under a legal hold): the last of its cases to go takes them. A report the number
     is texting now (a first text kept, waiting for the details) stays, with its texts in and out.
     The last case also takes the number's language (LANG) and WhatsApp session (when it last wrote), unless it is
-    texting a report now or a text is still owed to it (sent in its language, within its session). The case's hash is the number's on the channel it reported by (`contact_hash`), which
-    keys those rows too. Its opt-out stays: it is owed to the number."""
+    texting a report now or a text is still owed to it (sent in its language, within its session). The case's
+    hash is the number's on the channel it reported by (`contact_hash`), which keys those rows too. Its opt-out
+    stays: it is owed to the number."""
     texts_in, texts_out, dialogue = (InboundSms.case_id == case.id, OutboundMessage.case_id == case.id,
                                      SmsConversation.case_id == case.id)
     number = case.contact_phone_hash
@@ -131,7 +133,7 @@ def _delete_texts(case: Case) -> tuple[int, int, int]:
         texts_in = or_(texts_in, and_(InboundSms.case_id.is_(None), InboundSms.phone_hash == number,
                                       (InboundSms.received_at < writing) if writing else true()))
         texts_out = or_(texts_out, and_(OutboundMessage.case_id.is_(None), OutboundMessage.to_hash == number,
-                                        OutboundMessage.status.not_in((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                                        OutboundMessage.status.not_in(WAITING),
                                         (OutboundMessage.created_at < writing) if writing else true()))
         dialogue = or_(dialogue, and_(SmsConversation.case_id.is_(None), SmsConversation.phone_hash == number,
                                       SmsConversation.state != ConversationState.AWAITING_DETAILS))
@@ -149,7 +151,7 @@ def _other_cases_of(number: str, case: Case) -> bool:
 
 def _text_owed_to(number: str) -> bool:
     return bool(db.session.scalar(select(exists().where(
-        OutboundMessage.to_hash == number, OutboundMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))))))
+        OutboundMessage.to_hash == number, OutboundMessage.status.in_(WAITING)))))
 
 
 def _report_being_texted_since(number: str) -> dt.datetime | None:
