@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter, Map
 from civicwatch import models  # noqa: F401  (every table known to the metadata)
 from civicwatch.accounts import views as accounts_views
 from civicwatch.accounts.sessions import configure_login
+from civicwatch.cases import staff_views  # noqa: F401  (changing a staff member's role, on the cases blueprint)
 from civicwatch.cases import views as cases_views
 from civicwatch.commands import register_cli
 from civicwatch.compression import register_compression

@@ -46,6 +46,12 @@ class CreateUserForm(Form):
     submit = SubmitField(_l("Create account"))
 
 
+class ChangeRoleForm(Form):
+    role = SelectField(_l("Role"), choices=[(r.value, _l(ROLE_LABELS[r])) for r in Role])
+    body = SelectField(_l("Body (investigators: their oversight body; community committee members: their committee)"), choices=[])
+    submit = SubmitField(_l("Change role"))
+
+
 class UserActiveForm(Form):
     submit = SubmitField(_l("Change"))
 

@@ -244,17 +244,37 @@ def set_user_active(user: User, active: bool, actor: User) -> None:
                  before={"active": before}, after={"active": active})
 
 
-def _keep_an_active_admin(leaving: User) -> None:
-    """Refuse to deactivate `leaving` when no other admin would stay active. The active admins' rows are locked
-    first, in the order of their ids, and counted under the lock: two admins deactivating each other at the same
-    moment (each signed in, so each saw the other active) are served one after the other, and the second finds
-    itself the last. On SQLite the first lock takes the database's write lock."""
+def _keep_an_active_admin(leaving: User, refusal: str = N_("You cannot deactivate the last active admin.")) -> None:
+    """Refuse to let `leaving` stop being an active admin when no other admin would stay active. The active
+    admins' rows are locked first, in the order of their ids, and counted under the lock: two admins deactivating
+    (or demoting) each other at the same moment (each signed in, so each saw the other active) are served one after
+    the other, and the second finds itself the last. On SQLite the first lock takes the database's write lock."""
     for admin in db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active).order_by(User.id)).all():
         totp.lock_user_row(admin)
     others = db.session.scalar(select(func.count()).select_from(User)
                                .where(User.role == Role.ADMIN, User.active, User.id != leaving.id))
     if not others:
-        raise ConflictError(gettext("You cannot deactivate the last active admin."))
+        raise ConflictError(gettext(refusal))
+
+
+def change_role(user: User, role: Role, body: Body | None, actor: User) -> bool:
+    """Give the account another role or body (a transfer, a promotion). Its sessions end, as the role and body
+    are part of what a session proves. False when nothing changed (nothing is recorded then). The caller releases
+    the work the account can no longer do (cases.staffing)."""
+    if user.id == actor.id:
+        raise DomainError(gettext("You cannot change your own role or body: ask another admin."))
+    body = check_body_for_role(role, body)
+    if role is user.role and (body.id if body else None) == user.body_id:
+        return False
+    if user.role is Role.ADMIN and role is not Role.ADMIN and user.active:
+        _keep_an_active_admin(user, N_("You cannot take the admin role from the last active admin."))
+    before = {"role": user.role.value, "body": user.body.code if user.body else None}
+    user.role, user.body = role, body
+    user.session_token = new_session_token()
+    db.session.flush()
+    record_audit(actor, "user.role", user, before=before,
+                 after={"role": role.value, "body": body.code if body else None})
+    return True
 
 
 def set_identity_custodian(user: User, custodian: bool, actor: User | None) -> None:

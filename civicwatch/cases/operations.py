@@ -175,6 +175,15 @@ def assign_case(case: Case, user: User, assignee: User | None) -> None:
                  after={"assigned_to": case.assigned_to_id})
 
 
+def release_case(case: Case, actor: User) -> None:
+    """Give the case back to its body's queue: its assignee can no longer work it (moved to another role or
+    body)."""
+    before = case.assigned_to_id
+    case.assigned_to_id = None
+    _event(case, actor, "assigned", assignee=None)
+    record_audit(actor, "case.assign", case, before={"assigned_to": before}, after={"assigned_to": None})
+
+
 def recuse_from_case(case: Case, user: User, reason: str | None) -> None:
     """A conflict of interest: the user steps away and can no longer open the case."""
     require(user, "recuse", case)

@@ -45,6 +45,7 @@ ACTION_WORDS = {
     "publication.supersede": N_("Replaced by a newer version"),
     "publication.send_back": N_("Sent an answer back to its author"), "publication.withdraw": N_("Withdrew a public answer"),
     "user.login": N_("Signed in"), "user.logout": N_("Signed out"), "user.create": N_("Created a staff account"),
+    "user.role": N_("Changed a staff member's role or body"),
     "user.activate": N_("Activated or deactivated an account"), "user.change_password": N_("Changed the password"),
     "user.reauth_failed": N_("Wrong current password"), "user.sign_in_blocked": N_("Sign-in paused after wrong passwords"),
     "user.totp_enrol": N_("Set up two-factor sign-in"), "user.totp_verify": N_("Entered a sign-in code"),

@@ -1,0 +1,25 @@
+"""Moving a staff member to another role or body, with the casework they leave behind."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.operations import change_role
+from civicwatch.cases.models import IN_PROGRESS, Case
+from civicwatch.cases.operations import release_case
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
+
+
+def move_staff(user: User, role: Role, body: Body | None, actor: User) -> int | None:
+    """Change the account's role or body, and release to their body's queue the cases in progress it may no
+    longer work. None when nothing changed; otherwise how many cases were released. Closed cases keep their
+    assignee: it says who handled them. Flushes only."""
+    if not change_role(user, role, body, actor):
+        return None
+    assigned = db.session.scalars(select(Case).where(Case.assigned_to_id == user.id, Case.status.in_(IN_PROGRESS))
+                                  .order_by(Case.id).with_for_update()).all()
+    released = [case for case in assigned if role is not Role.INVESTIGATOR or case.body_id != user.body_id]
+    for case in released:
+        release_case(case, actor)
+    return len(released)
