@@ -206,3 +206,24 @@ def test_two_admins_taking_the_admin_role_from_each_other_at_once_leave_one_admi
     assert statuses == [302, 409], statuses
     refused = next(page for status, page in answers.values() if status == 409)
     assert "the last active admin" in refused
+
+
+def test_a_deactivated_investigators_open_cases_go_back_to_the_queue(app, make_user):
+    leaver = make_user(Role.INVESTIGATOR, body="police_oversight")
+    open_case = create_case("reopened", body="police_oversight", assigned_to_id=leaver.id)
+    closed = create_case("closed", body="police_oversight", assigned_to_id=leaver.id)
+    admin = staff_client(app, make_user(Role.ADMIN))
+
+    response = admin.post(f"/staff/users/{leaver.id}/active",
+                          data={"csrf_token": csrf_token(admin, "/staff/users"), "active": "0"})
+
+    assert response.status_code == 302
+    assert _fresh(leaver).active is False
+    assert db.session.get(Case, open_case.id).assigned_to_id is None
+    assert db.session.get(Case, closed.id).assigned_to_id == leaver.id
+    assert "1 open case" in admin.get("/staff/users").get_data(as_text=True)
+    # Reactivated, the account finds the queue as it is: nothing is given back by itself.
+    admin.post(f"/staff/users/{leaver.id}/active",
+               data={"csrf_token": csrf_token(admin, "/staff/users"), "active": "1"})
+    assert _fresh(leaver).active is True
+    assert db.session.get(Case, open_case.id).assigned_to_id is None
