@@ -359,20 +359,6 @@ def users() -> ResponseReturnValue:
                            toggle_form=UserActiveForm()), (400 if form.errors else 200)
 
 
-@blueprint.route("/staff/users/<int:user_id>/active", methods=["POST"])
-@admin_required
-def set_active(user_id: int) -> Response:
-    form = UserActiveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    user = db.session.get(User, user_id) or abort(404)
-    operations.set_user_active(user, request.form.get("active") == "1", actor=current_user)
-    db.session.commit()
-    flash(gettext("%(email)s is now active.", email=user.email) if user.active
-          else gettext("%(email)s is now deactivated.", email=user.email), "success")
-    return redirect(url_for("accounts.users"))
-
-
 @blueprint.route("/staff/users/<int:user_id>/two-factor-reset", methods=["POST"])
 @admin_required
 def reset_totp(user_id: int) -> Response:

@@ -1,19 +1,20 @@
-"""Changing a staff member's role or body. A route of the staff pages that carries out a cases operation (the
-open cases the account leaves behind are released), so it lives here, above accounts. Imported before the
+"""Changing a staff member's role or body, and deactivating or reactivating their account. Routes of the staff
+accounts pages that carry out a cases operation (the open cases the account leaves behind are released), so they
+live here, above accounts. Imported before the
 blueprints are registered (civicwatch/__init__.py), as a blueprint takes no routes once registered."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
-from civicwatch.accounts.forms import ChangeRoleForm
+from civicwatch.accounts.forms import ChangeRoleForm, UserActiveForm
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import admin_required
-from civicwatch.cases.staffing import move_staff
+from civicwatch.cases.staffing import move_staff, set_staff_active
 from civicwatch.cases.views import blueprint
-from civicwatch.database import ID_MAX
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.taxonomy.queries import all_bodies, name_choices
@@ -22,9 +23,7 @@ from civicwatch.taxonomy.queries import all_bodies, name_choices
 @blueprint.route("/users/<int:user_id>/role", methods=["GET", "POST"])
 @admin_required
 def change_staff_role(user_id: int) -> ResponseReturnValue:
-    user = db.session.get(User, user_id) if user_id <= ID_MAX else None
-    if user is None:
-        abort(404)
+    user = db.session.get(User, user_id) or abort(404)
     form = ChangeRoleForm(data={"role": user.role.value, "body": user.body.code if user.body else ""})
     form.body.choices = [("", gettext("None"))] + name_choices(all_bodies())
     status = 200
@@ -48,3 +47,21 @@ def change_staff_role(user_id: int) -> ResponseReturnValue:
             return redirect(url_for("accounts.users"))
     return render_template("accounts/change_role.html", form=form, user=user), (
         status if status != 200 else (400 if form.errors else 200))
+
+
+@blueprint.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_required
+def set_active(user_id: int) -> Response:
+    form = UserActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.session.get(User, user_id) or abort(404)
+    released = set_staff_active(user, request.form.get("active") == "1", actor=current_user)
+    db.session.commit()
+    if user.active:
+        flash(gettext("%(email)s is now active.", email=user.email), "success")
+    else:
+        flash(ngettext("%(email)s is now deactivated. %(num)d open case went back to its body's queue.",
+                       "%(email)s is now deactivated. %(num)d open cases went back to their bodies' queues.",
+                       released, email=user.email), "success")
+    return redirect(url_for("accounts.users"))
