@@ -10,7 +10,8 @@ from sqlalchemy import select
 from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case
-from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
+from civicwatch.cases.permissions import recused_case_ids
+from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.patterns.detection import Cluster
 from civicwatch.patterns.models import AlertEvidence, AlertStatus, PatternAlert, Subject
@@ -95,9 +96,26 @@ def may_see_alert(user: User, alert: PatternAlert) -> bool:
     return user.role is not Role.INVESTIGATOR or any(b.id == user.body_id for b in alert.bodies)
 
 
+def recused_from_alert(user: User, alert: PatternAlert) -> bool:
+    """Whether the user recused from a case of the alert's evidence."""
+    recused = recused_case_ids(user)
+    return bool(recused) and any(e.case_id in recused for e in alert.evidence)
+
+
+def may_change_alert(user: User, alert: PatternAlert) -> bool:
+    """Acting roles may move an alert, but not one gathering a case they recused from: moving it decides what
+    becomes of the pattern their case is part of. Their colleagues decide."""
+    return user.role in ACTING_ROLES and not recused_from_alert(user, alert)
+
+
 def change_alert_status(alert: PatternAlert, user: User, status: AlertStatus) -> None:
+    """Move the alert along its workflow: 403 for a role that never may, 404 for someone recused from a case of
+    its evidence (as every recusal refusal), 409 for a move the workflow does not allow."""
     if user.role not in ACTING_ROLES:
         raise PermissionDeniedError(gettext("Your role (%(role)s) cannot change an alert.", role=role_word(user.role)))
+    if recused_from_alert(user, alert):
+        raise NotFoundError(gettext("There is no alert with that number for you to change: you recused yourself "
+                                    "from a case it gathers."))
     if status not in TRANSITIONS[alert.status]:
         raise InvalidTransitionError(gettext("An alert that is %(source)s cannot become %(target)s.",
                                              source=_alert_word(alert.status),

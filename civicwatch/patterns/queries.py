@@ -189,10 +189,12 @@ def visible_alerts(user: User) -> list[PatternAlert]:
 class Evidence:
     opened: list[Case]  # cases the user may open
     elsewhere: dict[str, int]  # the others: how many, by body (or "the triage queue")
+    recused: int = 0  # the cases the user recused from, counted apart (not even where they are)
 
 
 def alert_evidence(alert: PatternAlert, user: User) -> Evidence:
-    case_ids = [e.case_id for e in alert.evidence]
+    recused = set(recused_case_ids(user))
+    case_ids = [e.case_id for e in alert.evidence if e.case_id not in recused]
     visible = visible_cases(user).where(Case.id.in_(case_ids)).order_by(Case.id)
     opened = list(db.session.scalars(visible))
     seen = {case.id for case in opened}
@@ -203,4 +205,4 @@ def alert_evidence(alert: PatternAlert, user: User) -> Evidence:
             holder = (other.body.local_name if other is not None and other.body
                       else gettext("the triage queue"))
             elsewhere[holder] = elsewhere.get(holder, 0) + 1
-    return Evidence(opened, elsewhere)
+    return Evidence(opened, elsewhere, len(alert.evidence) - len(case_ids))

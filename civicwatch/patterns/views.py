@@ -13,7 +13,7 @@ from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
 from civicwatch.forms import Form
-from civicwatch.patterns.alerts import TRANSITIONS, change_alert_status, may_see_alert
+from civicwatch.patterns.alerts import TRANSITIONS, change_alert_status, may_change_alert, may_see_alert
 from civicwatch.patterns.forms import KIND_LABELS, RegisterImportForm, ShareDecisionForm
 from civicwatch.patterns.models import AlertStatus, PatternAlert
 from civicwatch.patterns.operations import import_subjects
@@ -105,8 +105,9 @@ def alerts() -> str:
 @staff_readers
 def alert(alert_id: int) -> str:
     found = _alert(alert_id)
+    targets = TRANSITIONS[found.status] if may_change_alert(current_user, found) else frozenset()
     return render_template("patterns/alert.html", alert=found, evidence=alert_evidence(found, current_user),
-                           targets=sorted(TRANSITIONS[found.status], key=lambda s: s.value),
+                           targets=sorted(targets, key=lambda s: s.value),
                            form=Form(), kind_labels=KIND_LABELS,
                            show_subject=found.subject is not None and (current_user.role is not Role.INVESTIGATOR
                                                                        or found.subject.body_id == current_user.body_id))
