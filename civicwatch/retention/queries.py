@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Exists, Select, exists, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from civicwatch.accounts.models import User
 from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.permissions import recused_case_ids
 from civicwatch.extensions import db
 from civicwatch.retention.models import CaseErasure, LegalHold, RetentionSchedule
 from civicwatch.taxonomy.models import Body
@@ -117,6 +119,14 @@ def due_under(schedule: RetentionSchedule, today: dt.date, body_ids: list[int] |
         found.append(DueCase(case_id, reference, body_id, body_name or "No body (triage)", status, reached,
                              schedule.months, months_after(reached.date(), schedule.months), bool(held)))
     return found
+
+
+def without_recused(due: list[DueCase], user: User) -> tuple[list[DueCase], int]:
+    """The due cases the user may read about, and how many others they recused from: those are erased all the
+    same, but the conflict that keeps the user out of them keeps their references and dates off the user's pages."""
+    recused = set(recused_case_ids(user))
+    kept = [item for item in due if item.case_id not in recused]
+    return kept, len(due) - len(kept)
 
 
 def by_body(due: list[DueCase]) -> dict[str, list[DueCase]]:

@@ -28,6 +28,7 @@ from civicwatch.retention.queries import (
     erasure_of,
     holds_of,
     schedules,
+    without_recused,
 )
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, name_choices, recorded_body_name
@@ -95,8 +96,9 @@ def dry_run() -> ResponseReturnValue:
             raise PermissionDeniedError(gettext("Only an admin of that body, or of the whole deployment, sees its dry run."))
         body_ids = [body.id]
     today = utcnow().date()
-    return render_template("retention/dry_run.html", today=today, body=body,
-                           groups=_titled(by_body(due_cases(today, body_ids, include_held=True))))
+    due, recused = without_recused(due_cases(today, body_ids, include_held=True), current_user)
+    return render_template("retention/dry_run.html", today=today, body=body, groups=_titled(by_body(due)),
+                           recused=recused)
 
 
 def _titled(groups: dict[str, list[DueCase]]) -> dict[str, list[DueCase]]:
