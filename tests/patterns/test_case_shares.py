@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.models import AuditEntry
-from civicwatch.cases.models import Case, CaseShare, CaseStatus, ShareStatus
+from civicwatch.cases.models import Case, CaseShare, CaseStatus, Recusal, ShareStatus
 from civicwatch.extensions import db
 from civicwatch.patterns.models import CaseRelation
 from civicwatch.patterns.operations import propose_related_cases
@@ -186,3 +186,26 @@ def test_every_step_is_audited_with_reasons_only_as_fingerprints(setting, clock)
         assert REASON not in f"{entry.before} {entry.after}"
     approve = entries[1].after
     assert approve["reason"]["length"] == len(REASON) and approve["days"] == 7
+
+
+def test_recused_staff_neither_decide_a_share_of_their_case_nor_read_under_a_grant_made_for_it(setting, clock):
+    """The holding body's investigator recused from the case asked for does not see or decide the request; the
+    asking body's investigator recused from the asking case does not read the related case shared for it (the grant
+    serves that case's investigation, the one they stepped away from). Their colleagues still do."""
+    s = setting
+    put_in_state(s, "pending", clock)
+    db.session.add_all([Recusal(case_id=s.old.id, user_id=s.users["owner"].id, reason="My cousin was beaten."),
+                        Recusal(case_id=s.new.id, user_id=s.users["asker_colleague"].id, reason="My cousin drove.")])
+    db.session.commit()
+    assert s.old.reference not in s.browsers["owner"].get("/staff/patterns/shares").get_data(as_text=True)
+    assert decide(s, "approve", days=7, reason=REASON).status_code == 404
+    assert the_share(s).status is ShareStatus.PENDING
+    colleague = add_user("owner.colleague", Role.INVESTIGATOR, "human_rights_commission")
+    db.session.commit()
+    owner_colleague = staff_client(s.browsers.app, colleague)
+    assert post(owner_colleague, f"/staff/patterns/shares/{the_share(s).id}/approve", days=7,
+                reason=REASON).status_code == 302
+
+    recused = s.browsers["asker_colleague"].get(f"/staff/patterns/shared/cases/{s.old.id}")
+    assert recused.status_code == 404 and s.old.reference not in recused.get_data(as_text=True)
+    assert s.browsers["asker"].get(f"/staff/patterns/shared/cases/{s.old.id}").status_code == 200
