@@ -129,14 +129,14 @@ def can_open(user: User, case_id: int) -> bool:
 
 def shared_cases(user: User, now: dt.datetime) -> Select:
     """Cases another body shares with the user's body: approved, not expired, still held by the body that shared
-    them, and not a case the user recused from. Only a restricted view of them is ever shown (never the
+    them, and not a case the user recused from, nor shared for one (the grant serves the investigation of the
+    asking case, which the user stepped away from). Only a restricted view of them is ever shown (never the
     complainant's identity, contact details or files); opening them in full still goes through `visible_cases`."""
+    recused = select(Recusal.case_id).where(Recusal.user_id == user.id)
     grants = select(CaseShare.case_id).where(
         CaseShare.body_id == user.body_id, CaseShare.status == ShareStatus.APPROVED, CaseShare.expires_at > now,
-        CaseShare.case_id == Case.id, CaseShare.owner_body_id == Case.body_id)
-    query = select(Case).where(grants.exists())
-    recused = select(Recusal.case_id).where(Recusal.user_id == user.id)
-    return query.where(Case.id.not_in(recused))
+        CaseShare.case_id == Case.id, CaseShare.owner_body_id == Case.body_id, CaseShare.from_case_id.not_in(recused))
+    return select(Case).where(grants.exists(), Case.id.not_in(recused))
 
 
 def load_shared_case(user: User, case_id: int, now: dt.datetime) -> Case:
