@@ -118,15 +118,16 @@ def change_alert_status(alert: PatternAlert, user: User, status: AlertStatus) ->
                                     "from a case it gathers."))
     if status not in TRANSITIONS[alert.status]:
         raise InvalidTransitionError(gettext("An alert that is %(source)s cannot become %(target)s.",
-                                             source=_alert_word(alert.status),
-                                             target=_alert_word(status)))
+                                             source=alert_word(alert.status),
+                                             target=alert_word(status)))
     before = {"status": alert.status.value}
     alert.status = status
     db.session.flush()
     record_audit(user, f"pattern_alert.{status.value}", alert, before=before, after={"status": status.value})
 
 
-def _alert_word(status: AlertStatus) -> str:
-    """The status inside a sentence about an alert, in the reader's language (which agrees it with "alert")."""
+def alert_word(status: AlertStatus) -> str:
+    """The status of an alert, alone or inside a sentence about it, in the reader's language (which agrees it with
+    "alert")."""
     return {AlertStatus.OPEN: pgettext("alert", "open"), AlertStatus.ACKNOWLEDGED: pgettext("alert", "acknowledged"),
             AlertStatus.REFERRED: pgettext("alert", "referred"), AlertStatus.CLOSED: pgettext("alert", "closed")}[status]

@@ -13,7 +13,13 @@ from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
 from civicwatch.forms import Form
-from civicwatch.patterns.alerts import TRANSITIONS, change_alert_status, may_change_alert, may_see_alert
+from civicwatch.patterns.alerts import (
+    TRANSITIONS,
+    alert_word,
+    change_alert_status,
+    may_change_alert,
+    may_see_alert,
+)
 from civicwatch.patterns.forms import KIND_LABELS, RegisterImportForm, ShareDecisionForm
 from civicwatch.patterns.models import AlertStatus, PatternAlert
 from civicwatch.patterns.operations import import_subjects
@@ -32,6 +38,11 @@ from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, name_choices
 
 blueprint = Blueprint("patterns", __name__, url_prefix="/staff/patterns")
+
+
+@blueprint.app_template_filter("alert_status")
+def _alert_status(status: AlertStatus) -> str:
+    return alert_word(status)
 
 staff_readers = roles_required(Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR, Role.AUDITOR)
 keepers = roles_required(Role.ADMIN, Role.INVESTIGATOR)
@@ -125,7 +136,7 @@ def change_alert(alert_id: int, target: str) -> ResponseReturnValue:
         abort(400)
     change_alert_status(found, current_user, status)
     db.session.commit()
-    flash(f"The alert is {status.value}.", "success")
+    flash(gettext("The alert is now %(status)s.", status=alert_word(status)), "success")
     return redirect(url_for("patterns.alert", alert_id=alert_id))
 
 
