@@ -1,4 +1,4 @@
-"""`civicwatch create-user`, `civicwatch unlock-two-factor` and `civicwatch identity-custodian`."""
+"""`civicwatch create-user`, `unlock-two-factor`, `identity-custodian` and `reset-password`."""
 from __future__ import annotations
 
 import click
@@ -10,6 +10,7 @@ from civicwatch.accounts.operations import (
     create_user,
     find_user_by_email,
     normalise_email,
+    reset_password,
     set_identity_custodian,
 )
 from civicwatch.accounts.totp import second_factor_locked, unlock_second_factor
@@ -68,3 +69,17 @@ def identity_custodian_command(email: str, revoke: bool) -> None:
     set_identity_custodian(user, not revoke, actor=None)
     db.session.commit()
     click.echo(f"{user.email} is {'no longer' if revoke else 'now'} an identity custodian.")
+
+
+@cli.command("reset-password")
+@click.option("--email", required=True)
+def reset_password_command(email: str) -> None:
+    """Give a staff member a temporary password, printed once, to be changed at their next sign-in (for when no
+    admin can sign in to do it on the staff accounts page)."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException("no account with that email")
+    temporary = reset_password(user, actor=None)
+    db.session.commit()
+    click.echo(f"{user.email} must choose a new password at their next sign-in; their sessions were ended.")
+    click.echo(f"Temporary password: {temporary}")

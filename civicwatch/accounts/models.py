@@ -73,6 +73,9 @@ class User(UserMixin, TimestampMixin, Model):
     totp_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     totp_locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set by a reset to a temporary password (told to the member by an admin): they choose their own before
+    # anything else.
+    password_must_change: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A custodian of the identity vault decides who may see a complainant's identity (never their own asks).
     # A duty held beside the role, so an admin or auditor can carry it without losing their own work.
     identity_custodian: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

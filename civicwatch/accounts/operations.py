@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import secrets
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext, ngettext
@@ -56,6 +57,9 @@ FAILED_SIGN_IN = N_(
     "Email or password is not correct. After several failed attempts, sign-in from this connection "
     "is paused for a while."
 )
+# A temporary password is read out or written down: no letters that look alike (0/o, 1/l/i). 4 groups of 4 from
+# 31 letters: about 79 bits.
+TEMPORARY_LETTERS = "abcdefghjkmnpqrstuvwxyz23456789"
 WRONG_CURRENT_PASSWORD = "Your current password is not correct."
 NEW_CODE_MISMATCH = "That code does not match. Check the key was typed exactly, then try the newest code."
 
@@ -203,9 +207,26 @@ def check_current_password(user: User, password: str) -> None:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     check_current_password(user, current_password)
     check_password_strength(new_password)
+    if new_password == current_password and user.password_must_change:
+        raise DomainError(gettext("Choose a password of your own, not the temporary one."))
     user.password_hash = hash_password(new_password)
+    user.password_must_change = False
     user.session_token = new_session_token()  # sign out every other session
     record_audit(user, "user.change_password", user)
+
+
+def reset_password(user: User, actor: User | None) -> str:
+    """Give a member who forgot their password a temporary one, returned to be told to them once and never
+    stored in clear. Their sessions end, and they must choose their own password before anything else. Their
+    authenticator, if any, is still asked at sign-in. `actor` None: the command line. Flushes only."""
+    if actor is not None and user.id == actor.id:
+        raise DomainError(gettext("Change your own password on your account page: /account/password."))
+    temporary = "-".join("".join(secrets.choice(TEMPORARY_LETTERS) for _ in range(4)) for _ in range(4))
+    user.password_hash = hash_password(temporary)
+    user.password_must_change = True
+    user.session_token = new_session_token()
+    record_audit(actor, "user.password_reset", user)
+    return temporary
 
 
 def change_second_factor(user: User, current_password: str, current_code: str | None, secret: str,

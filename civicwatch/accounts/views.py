@@ -172,7 +172,14 @@ def check_staff_session() -> Response | None:
         flash(gettext("Please sign in again with your authenticator code."), "info")
         return redirect(url_for("accounts.login"))
     mark_active()
+    if current_user.password_must_change and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        flash(gettext("Your password was reset. Choose a new password before you go on."), "info")
+        return redirect(url_for("accounts.change_password"))
     return None
+
+
+# What a member whose password was reset may still do before choosing a new one.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"accounts.change_password", "accounts.logout", "public.language"})
 
 
 def _page_it_was_sent_from() -> str | None:
@@ -357,6 +364,21 @@ def users() -> ResponseReturnValue:
             return redirect(url_for("accounts.users"))
     return render_template("accounts/users.html", form=form, users=operations.list_users(),
                            toggle_form=UserActiveForm()), (400 if form.errors else 200)
+
+
+@blueprint.route("/staff/users/<int:user_id>/password-reset", methods=["POST"])
+@admin_required
+def reset_password(user_id: int) -> ResponseReturnValue:
+    """For a forgotten password: a temporary one, shown on this page once (never in a redirect, a flash or a log)."""
+    form = UserActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.session.get(User, user_id) or abort(404)
+    temporary = operations.reset_password(user, actor=current_user)
+    db.session.commit()
+    response = make_response(render_template("accounts/password_reset.html", user=user, temporary=temporary))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.route("/staff/users/<int:user_id>/two-factor-reset", methods=["POST"])
