@@ -188,3 +188,34 @@ def test_a_hyphenated_id_number_is_hidden_whole_in_the_published_answer(app, new
     public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
     assert "at the post" in public
     assert "-456" not in public and "123-" not in public
+
+
+@pytest.mark.parametrize("text, target", [
+    ("Write to fatu.kamara [at] example.org for the papers.", "fatu.kamara [at] example.org"),
+    ("Write to fatu.kamara (at) example dot org for the papers.", "fatu.kamara (at) example dot org"),
+    ("Write to fatu.kamara at example dot org for the papers.", "fatu.kamara at example dot org"),
+    ("Write to fatu_k AT mail DOT example DOT org for the papers.", "fatu_k AT mail DOT example DOT org"),
+    ("Write to fatu.kamara@example .org for the papers.", "fatu.kamara@example .org"),
+    ("Write to fatu.kamara @ example [dot] org for the papers.", "fatu.kamara @ example [dot] org"),
+])
+def test_an_email_written_to_escape_robots_is_proposed_whole_and_hidden(text, target):
+    proposals = [p for p in propose_redactions("summary", text) if p.label == "email"]
+    assert [(p.text, p.hidden_by_default) for p in proposals] == [(target, True)]
+
+
+@pytest.mark.parametrize("text", [
+    "The officers were at home and at the market dot com stall on Monday.",
+    "She looked at example.org for the rules.",
+    "We met at the station, then at the court.",
+])
+def test_at_and_dot_in_ordinary_sentences_are_not_emails(text):
+    assert [p for p in propose_redactions("summary", text) if p.label == "email"] == []
+
+
+def test_an_obfuscated_email_is_hidden_in_the_published_answer(app, new_case, publish):
+    findings = "The trader wrote from fatu.kamara (at) example dot org to report the officer."
+    case = new_case(CaseStatus.RESPONDED, findings=findings, draft_public_response="The officers were disciplined.")
+    publish(case)
+    public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
+    assert "to report the officer" in public
+    assert "fatu.kamara" not in public and "example dot org" not in public
