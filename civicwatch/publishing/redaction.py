@@ -246,6 +246,7 @@ def propose_redactions(field: str, text: str, known: KnownDetails | None = None,
         if found is not None:
             candidates.append(found)
     candidates += _long_id_spans(doc)
+    candidates += _written_out_emails(doc)
     candidates += _capitalised_runs(doc)
     candidates += _known_spans(nlp, doc, known or KnownDetails(), extra_terms)
     return [Proposal(field, span.start_char, span.end_char, span.text, label)
@@ -316,6 +317,40 @@ def _long_id_spans(doc: Doc) -> list[tuple[Span, str]]:
         if span is not None:
             found.append((span, "id_number"))
     return found
+
+
+def _bracketed(word: str) -> str:
+    return rf"\s*[\[(<{{]\s*{word}\s*[\])>}}]\s*"
+
+
+# Emails written so that robots do not harvest them: "fatu [at] example.org", "fatu (at) example dot org",
+# "fatu@example .org". With an @ or a bracketed "at" the text is an address whatever follows; with a bare "at",
+# only when the dots are written out too ("fatu at example dot org"), and `_written_out_emails` checks its words.
+_LOCAL = r"(?<![\w.%+\-])[a-z0-9][\w.%+\-]*"
+_LABEL = r"[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?"
+_TLD = r"[a-z]{2,24}\b"
+_WORD_DOT = rf"(?:{_bracketed('dot')}|\s+dot\s+)"
+MARKED_EMAIL = re.compile(
+    rf"{_LOCAL}(?:\s*@\s*|{_bracketed('at')})(?:{_LABEL}(?:\s?\.|{_WORD_DOT}))+{_TLD}", re.IGNORECASE)
+SPOKEN_EMAIL = re.compile(rf"{_LOCAL}\s+at\s+(?:{_LABEL}{_WORD_DOT})+{_TLD}", re.IGNORECASE)
+
+
+def _written_out_emails(doc: Doc) -> list[tuple[Span, str]]:
+    found = []
+    matches = [*MARKED_EMAIL.finditer(doc.text), *SPOKEN_EMAIL.finditer(doc.text)]
+    for match in matches:
+        if match.re is SPOKEN_EMAIL and _spoken_words(match.group()) & STOP_WORDS:
+            continue  # "looked at the dot com": a sentence, not an address
+        span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+        if span is not None:
+            found.append((span, "email"))
+    return found
+
+
+def _spoken_words(email: str) -> set[str]:
+    """The words of an address written with "at" and "dot", the two joining words left out."""
+    words = re.split(r"[\s\[\](){}<>]+", email.lower())
+    return {word for i, word in enumerate(words) if word and not (i and word in {"at", "dot"})}
 
 
 @lru_cache(maxsize=1)
