@@ -219,3 +219,39 @@ def test_an_obfuscated_email_is_hidden_in_the_published_answer(app, new_case, pu
     public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
     assert "to report the officer" in public
     assert "fatu.kamara" not in public and "example dot org" not in public
+
+
+@pytest.mark.parametrize("text, target", [
+    ("The complainant said officer john smith took the money.", "john smith"),
+    ("The complainant said sgt john smith took the money.", "john smith"),
+    ("The complainant said sgt. wuyango took the money.", "wuyango"),
+    ("The complainant said corporal mohamed took the money.", "mohamed"),
+    ("The complainant said inspector abu bakarr took the money.", "abu bakarr"),
+    ("The complainant said chief inspector abu bakarr took the money.", "abu bakarr"),
+    ("The complainant said Officer John smith took the money.", "John smith"),
+])
+def test_an_unknown_name_after_a_rank_in_lower_case_is_proposed_and_hidden(text, target):
+    proposals = [(p.label, p.text, p.hidden_by_default) for p in propose_redactions("summary", text)]
+    assert ("name", target, True) in proposals
+
+
+@pytest.mark.parametrize("text", [
+    "The officer on duty refused to open the case.",
+    "The officer at the checkpoint took money from drivers.",
+    "The sergeant in charge said no one was held.",
+    "The officer who arrested him beat him at the station.",
+    "The sergeant demanded money and the corporal slapped the driver.",
+    "Then the officer took the phone and the inspector refused to write a statement.",
+    "The general public and private security guards saw the major damage.",
+])
+def test_ordinary_words_after_a_rank_are_not_names(text):
+    assert [p for p in propose_redactions("summary", text) if p.label in ("name", "possible_name")] == []
+
+
+def test_an_unknown_name_after_a_rank_in_lower_case_is_hidden_in_the_published_answer(app, new_case, publish):
+    findings = "The complainant said inspector abu bakarr took the money at the post."
+    case = new_case(CaseStatus.RESPONDED, findings=findings, draft_public_response="The officers were disciplined.")
+    publish(case)
+    public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
+    assert "took the money" in public
+    assert "bakarr" not in public and "abu" not in public
