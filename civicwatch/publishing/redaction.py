@@ -23,6 +23,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc, Span, Token
 
+from civicwatch.classify.corpus import corpus_files, read_examples
 from civicwatch.classify.gazetteer import terms_from_taxonomy
 from civicwatch.i18n import N_
 from civicwatch.taxonomy.operations import read_taxonomy
@@ -60,6 +61,9 @@ TITLES = (
     "pc", "wpc", "warder", "chief", "pa", "ya", "alhaji", "alhaja", "hajah", "rev", "reverend", "pastor",
     "imam", "brother", "sister", "uncle", "aunty", "auntie",
 )
+# Titles that are everyday words too ("major damage", "private security", "the general public", "we miss"): only a
+# capitalised or a common name after them is taken for a name.
+EVERYDAY_TITLES = frozenset({"general", "private", "major", "chief", "miss"})
 # Common given names and family names in Sierra Leone; a capitalised one is proposed as a name.
 COMMON_NAMES = (
     "abdul", "abu", "abubakarr", "adama", "alie", "alimamy", "alusine", "aminata", "amadu", "augustine",
@@ -248,6 +252,7 @@ def propose_redactions(field: str, text: str, known: KnownDetails | None = None,
     candidates += _long_id_spans(doc)
     candidates += _written_out_emails(doc)
     candidates += _capitalised_runs(doc)
+    candidates += _after_titles(doc)
     candidates += _known_spans(nlp, doc, known or KnownDetails(), extra_terms)
     return [Proposal(field, span.start_char, span.end_char, span.text, label)
             for span, label in _without_overlaps(candidates)]
@@ -364,6 +369,38 @@ def ordinary_words() -> frozenset[str]:
     words = {word for phrase in phrases for word in re.split(r"[^\w']+", phrase.lower()) if word}
     return frozenset(words | set(ORDINARY_WORDS) | set(STOP_WORDS) | set(TITLES) | set(STREET_WORDS)
                      | set(ID_KEYWORDS) | set(NUMBER_WORDS))
+
+
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """The ordinary words, and every word the project's complaint corpus writes in lower case (English, Krio and
+    French as people type them). The corpus writes no one's name in lower case but a few common ones, taken out."""
+    words = {word for example in read_examples(corpus_files()) for word in LETTERS.findall(example.text)
+             if word.islower()}
+    return frozenset((words - set(COMMON_NAMES)) | ordinary_words())
+
+
+LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _after_titles(doc: Doc) -> list[tuple[Span, str]]:
+    """After a rank or title, one or two words that are not everyday words, whatever their case ("sgt john smith"):
+    the name patterns only find capitalised words and common names, as any lower-case word may be a verb."""
+    found: list[tuple[Span, str]] = []
+    for token in doc:
+        if token.lower_ not in TITLES or token.lower_ in EVERYDAY_TITLES:
+            continue
+        start = token.i + 2 if token.i + 1 < len(doc) and doc[token.i + 1].text == "." else token.i + 1
+        end = start
+        while end < min(len(doc), start + 2) and _unknown_word(doc[end]):
+            end += 1
+        if end > start:
+            found.append((doc[start:end], "name"))
+    return found
+
+
+def _unknown_word(token: Token) -> bool:
+    return token.is_alpha and len(token.text) >= 2 and token.lower_ not in everyday_words()
 
 
 def _name_like(token: Token) -> bool:
