@@ -255,3 +255,39 @@ def test_an_unknown_name_after_a_rank_in_lower_case_is_hidden_in_the_published_a
     public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
     assert "took the money" in public
     assert "bakarr" not in public and "abu" not in public
+
+
+@pytest.mark.parametrize("text, target", [
+    ("The complainant said Sgt. محمد كمارا took the money.", "محمد كمارا"),
+    ("The complainant said officer محمد took the money.", "محمد"),
+    ("The complainant said inspector محمد علي كمارا took the money.", "محمد علي كمارا"),
+    ("The complainant said Cpl مُحَمَّد took the money.", "مُحَمَّد"),  # with its vowel marks
+])
+def test_a_name_in_arabic_script_after_a_rank_is_proposed_and_hidden(text, target):
+    proposals = [(p.label, p.text, p.hidden_by_default) for p in propose_redactions("summary", text)]
+    assert ("name", target, True) in proposals
+
+
+def test_arabic_script_in_an_answer_written_in_english_is_shown_as_a_possible_name():
+    proposals = propose_redactions("summary", "The trader فاطمة كمارا was beaten at the market.")
+    assert [(p.label, p.text, p.hidden_by_default) for p in proposals] == [("possible_name", "فاطمة كمارا", False)]
+
+
+def test_an_answer_written_in_arabic_is_not_proposed_word_by_word():
+    assert propose_redactions("summary", "قال الضابط إن المال أعيد إلى السائقين في السوق.") == []
+
+
+def test_a_known_name_in_arabic_script_is_found_and_hidden():
+    known = KnownDetails(names=("فاطمة كمارا",))
+    text = "The officer told فاطمة to pay, and كمارا refused."
+    assert [(p.label, p.text, p.hidden_by_default) for p in propose_redactions("summary", text, known)] == [
+        ("name", "فاطمة", True), ("name", "كمارا", True)]
+
+
+def test_a_name_in_arabic_script_after_a_rank_is_hidden_in_the_published_answer(app, new_case, publish):
+    findings = "The complainant said Sgt. محمد كمارا took the money at the post."
+    case = new_case(CaseStatus.RESPONDED, findings=findings, draft_public_response="The officers were disciplined.")
+    publish(case)
+    public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
+    assert "took the money" in public
+    assert "محمد" not in public and "كمارا" not in public
