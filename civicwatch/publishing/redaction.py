@@ -3,15 +3,18 @@
 A blank English spaCy pipeline (a tokenizer, no trained model) with `Matcher` and `EntityRuler` patterns:
 phone numbers, emails, ID and service numbers, vehicle plates, exact addresses, and people's names (after
 a title such as "Mr" or "Sgt", a common Sierra Leonean name, a name known from the case in any case, or two or
-more capitalised words in a row that are not places or taxonomy terms). A lone capitalised word mid-sentence
-that is not a known place or term is a weaker proposal: shown to staff, but not hidden unless they tick it.
+more capitalised words in a row that are not places or taxonomy terms; after a rank, also words in lower case
+that the complaint corpus never writes in lower case, and words of a script without capitals such as Arabic).
+A lone capitalised word mid-sentence that is not a known place or term, and a run of Arabic (or other uncased)
+script in a text written in Latin letters, are weaker proposals: shown to staff, but not hidden unless they tick
+them. Emails are also found written out ("fatu [at] example dot org").
 Staff accept or edit each proposal; nothing here decides alone what the public reads.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
@@ -104,6 +107,9 @@ ORDINARY_WORDS = (
 )
 YEAR = re.compile(r"^(19|20)\d\d$")
 DIGITS = re.compile(r"\d")
+LETTERS = re.compile(r"[^\W\d_]+")
+# Vowel marks and joiners: part of a word in a script without capitals.
+UNCASED_MARKS = frozenset({"Mn", "Mc", FORMAT})
 # For a regex character class: the hyphen, and the dashes word processors put in its place (U+2010 to U+2015, minus).
 DASHES = r"\-\u2010-\u2015\u2212"
 
@@ -253,6 +259,7 @@ def propose_redactions(field: str, text: str, known: KnownDetails | None = None,
     candidates += _written_out_emails(doc)
     candidates += _capitalised_runs(doc)
     candidates += _after_titles(doc)
+    candidates += _uncased_runs(doc)
     candidates += _known_spans(nlp, doc, known or KnownDetails(), extra_terms)
     return [Proposal(field, span.start_char, span.end_char, span.text, label)
             for span, label in _without_overlaps(candidates)]
@@ -380,27 +387,55 @@ def everyday_words() -> frozenset[str]:
     return frozenset((words - set(COMMON_NAMES)) | ordinary_words())
 
 
-LETTERS = re.compile(r"[^\W\d_]+")
-
-
 def _after_titles(doc: Doc) -> list[tuple[Span, str]]:
-    """After a rank or title, one or two words that are not everyday words, whatever their case ("sgt john smith"):
-    the name patterns only find capitalised words and common names, as any lower-case word may be a verb."""
+    """What the name patterns miss after a rank or title, as they look for capitals and common names: one to three
+    words of a script without capitals ("Sgt. محمد كمارا"), or else one or two words that are not everyday words,
+    whatever their case ("sgt john smith")."""
     found: list[tuple[Span, str]] = []
     for token in doc:
-        if token.lower_ not in TITLES or token.lower_ in EVERYDAY_TITLES:
+        if token.lower_ not in TITLES:
             continue
         start = token.i + 2 if token.i + 1 < len(doc) and doc[token.i + 1].text == "." else token.i + 1
-        end = start
-        while end < min(len(doc), start + 2) and _unknown_word(doc[end]):
-            end += 1
+        end = _run(doc, start, _uncased_word, 3)
+        if end == start and token.lower_ not in EVERYDAY_TITLES:
+            end = _run(doc, start, _unknown_word, 2)
         if end > start:
             found.append((doc[start:end], "name"))
     return found
 
 
+def _run(doc: Doc, start: int, is_part: Callable[[Token], bool], most: int) -> int:
+    end = start
+    while end < min(len(doc), start + most) and is_part(doc[end]):
+        end += 1
+    return end
+
+
 def _unknown_word(token: Token) -> bool:
     return token.is_alpha and len(token.text) >= 2 and token.lower_ not in everyday_words()
+
+
+def _uncased_word(token: Token) -> bool:
+    """A word of a script without capitals (Arabic, N'Ko, Vai...), with its vowel marks and joiners."""
+    return (any(ch.isalpha() for ch in token.text)
+            and all((ch.isalpha() and ch.lower() == ch.upper() and not _latin_or_digit(ch))
+                    or unicodedata.category(ch) in UNCASED_MARKS for ch in token.text))
+
+
+def _uncased_runs(doc: Doc) -> list[tuple[Span, str]]:
+    """In a text written in Latin letters, a run of words in a script without capitals is perhaps a name. Shown, not
+    hidden: it may as well be a greeting or a quotation. A text written in such a script is left to the reader."""
+    letters = [ch for ch in doc.text if ch.isalpha()]
+    if sum(_latin_or_digit(ch) for ch in letters) * 2 <= len(letters):
+        return []
+    found: list[tuple[Span, str]] = []
+    start = 0
+    while start < len(doc):
+        end = _run(doc, start, _uncased_word, len(doc))
+        if end > start:
+            found.append((doc[start:end], "possible_name"))
+        start = max(end, start + 1)
+    return found
 
 
 def _name_like(token: Token) -> bool:
