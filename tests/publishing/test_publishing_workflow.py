@@ -220,6 +220,53 @@ def test_the_leak_guard_stops_a_text_that_still_names_the_complainant(answered, 
     assert db.session.scalar(select(Publication)).status is P.DRAFT
 
 
+def error_beside(html: str, field_name: str) -> str:
+    found = re.search(rf'<p class="error" id="{field_name}-error">(.*?)</p>', html, re.S)
+    return found.group(1) if found else ""
+
+
+def test_a_submission_the_leak_guard_refuses_keeps_the_edits_and_says_why_beside_the_field(answered, make_user,
+                                                                                           browser_for):
+    author = browser_for(make_user(Role.INVESTIGATOR))
+    url = start_draft(author, answered)
+    form = publication_form(author.get(url).get_data(as_text=True))
+    summary_boxes = [key for key in form if key.startswith("hide-summary:")]
+    for key in summary_boxes:
+        form[key] = ""  # the name is left visible in the summary
+    form["response_source"] = "The sergeant was suspended and the money returned. The station was inspected."
+    form["submit_for_approval"] = "Submit for approval"
+    response = author.post(url, data=form)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "still contains the complainant&#39;s name" in error_beside(html, "summary_source")
+    assert error_beside(html, "response_source") == ""
+    assert "The station was inspected.</textarea>" in html  # the edit is given back in the form
+    publication = db.session.scalar(select(Publication))
+    assert publication.status is P.DRAFT and publication.response_source.endswith("The station was inspected.")
+    # The page shown is the draft as kept: ticking the name again and submitting goes through.
+    again = publication_form(html)
+    again.update({key: "1" for key in re.findall(r'name="(hide-summary:[^"]+)"', html)})
+    again["submit_for_approval"] = "Submit for approval"
+    assert author.post(url, data=again).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Publication)).status is P.AWAITING_APPROVAL
+
+
+def test_a_refused_save_gives_the_text_back_with_the_error_beside_the_field(answered, make_user, browser_for):
+    author = browser_for(make_user(Role.INVESTIGATOR))
+    url = start_draft(author, answered)
+    form = publication_form(author.get(url).get_data(as_text=True))
+    form["response_source"] = "The station was inspected."
+    form["extra_terms"] = "\n".join(f"term {number}" for number in range(60))
+    form["check"] = "Save and check again"
+    response = author.post(url, data=form)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "at most 50" in error_beside(html, "extra_terms")
+    assert "The station was inspected.</textarea>" in html
+    assert db.session.scalar(select(Publication)).response_source == RESPONSE  # nothing half-saved
+
+
 def test_a_stale_form_is_refused(answered, make_user, browser_for):
     author = browser_for(make_user(Role.INVESTIGATOR))
     url = start_draft(author, answered)
