@@ -103,11 +103,24 @@ LEAK_WORDS = {"name": N_("the complainant's name"), "email address": N_("the com
 
 
 def _refuse_leaks(case: Case, publication: Publication) -> None:
-    leaks = leaked_details(case, (publication.summary, publication.response))
-    if leaks:
-        details = gettext(" and ").join(gettext(LEAK_WORDS[leak]) for leak in leaks)
-        raise DomainError(gettext("The published text still contains %(details)s. Hide it before this answer can go "
-                                  "further.", details=details))
+    problems = {}
+    for name in FIELDS:
+        leaks = leaked_details(case, [getattr(publication, name)])
+        if leaks:
+            details = gettext(" and ").join(gettext(LEAK_WORDS[leak]) for leak in leaks)
+            problems[name] = gettext("The published text still contains %(details)s. Hide it before this answer can "
+                                     "go further.", details=details)
+    if problems:
+        raise DraftError(problems)
+
+
+class DraftError(DomainError):
+    """A refusal of what the draft's fields hold: `problems` maps each field at fault (one of FIELDS, or
+    "extra_terms") to what is wrong with it, so that the page says it beside that field."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        super().__init__(" ".join(dict.fromkeys(problems.values())))
+        self.problems = dict(problems)
 
 
 # ---------------------------------------------------------------- drafting
@@ -170,8 +183,8 @@ def save_draft(publication: Publication, user: User, summary_source: str, respon
     (hidden, except a possible name, which is shown unticked) until the author decides otherwise.
     """
     permissions.require_edit(user, publication)
-    summary_source = check_text(visible_text(summary_source or ""), SUMMARY_FIELD, TEXT_MAX)
-    response_source = check_text(visible_text(response_source or ""), RESPONSE_FIELD, TEXT_MAX)
+    summary_source = _checked("summary", summary_source, SUMMARY_FIELD)
+    response_source = _checked("response", response_source, RESPONSE_FIELD)
     before = {"summary": publication.summary, "response": publication.response}
     old_sources = {name: getattr(publication, f"{name}_source") for name in FIELDS}
     shown = {key: choice for key, choice in choices.items()}
@@ -187,6 +200,13 @@ def save_draft(publication: Publication, user: User, summary_source: str, respon
     record_audit(user, "publication.edit", publication, case=publication.case, before=before,
                  after={"summary": publication.summary, "response": publication.response,
                         "hidden": sum(1 for d in publication.redactions if d["hide"])})
+
+
+def _checked(name: str, raw: str, field: Field) -> str:
+    try:
+        return check_text(visible_text(raw or ""), field, TEXT_MAX)
+    except DomainError as exc:
+        raise DraftError({name: exc.message}) from None
 
 
 def _span_text(sources: Mapping[str, str], key: str) -> str:
@@ -225,7 +245,7 @@ def _terms(raw: str | None) -> list[str]:
     terms = [" ".join(line.split()) for line in visible_text(raw or "").splitlines()]
     unique = list(dict.fromkeys(term for term in terms if term))
     if len(unique) > EXTRA_TERMS_MAX:
-        raise DomainError(gettext("List at most %(max)s words or phrases to hide.", max=EXTRA_TERMS_MAX))
+        raise DraftError({"extra_terms": gettext("List at most %(max)s words or phrases to hide.", max=EXTRA_TERMS_MAX)})
     return unique
 
 
@@ -242,8 +262,10 @@ def discard_draft(publication: Publication, user: User) -> None:
 def submit_publication(publication: Publication, user: User) -> None:
     """The author hands the redacted text to a colleague for approval."""
     permissions.require_edit(user, publication)
-    if not publication.summary.strip() or not publication.response.strip():
-        raise DomainError(gettext("Write both the public summary and the response before submitting."))
+    empty = [name for name in FIELDS if not getattr(publication, name).strip()]
+    if empty:
+        raise DraftError({name: gettext("Write both the public summary and the response before submitting.")
+                          for name in empty})
     _refuse_leaks(publication.case, publication)
     publication.submitted_at = utcnow()
     transition_publication(publication, P.AWAITING_APPROVAL, user)

@@ -161,10 +161,7 @@ def _render_publication(publication: Publication, status: int = 200, draft_form:
                         withdraw_form: WithdrawForm | None = None) -> tuple[str, int]:
     user = current_user
     view = operations.draft_view(publication)
-    if draft_form is None:
-        draft_form = DraftForm(data={
-            "row_version": publication.row_version, "summary_source": publication.summary_source,
-            "response_source": publication.response_source, "extra_terms": "\n".join(publication.extra_terms or [])})
+    draft_form = draft_form or _draft_form(publication)
     decisions = [Decision.from_dict(d) for d in publication.redactions or []]
     segments = {name: marked_segments(getattr(publication, f"{name}_source"), name, decisions)
                 for name in operations.FIELDS}
@@ -172,13 +169,27 @@ def _render_publication(publication: Publication, status: int = 200, draft_form:
         "publishing/staff/publication.html", publication=publication, case=publication.case, view=view,
         view_segments=segments,
         label_names=LABEL_NAMES, draft_form=draft_form,
-        review_form=review_form or ReviewForm(data={"row_version": publication.row_version}),
-        withdraw_form=withdraw_form or WithdrawForm(data={"row_version": publication.row_version}),
-        discard_form=DiscardForm(data={"row_version": publication.row_version}),
+        review_form=review_form or ReviewForm(formdata=None, data={"row_version": publication.row_version}),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None, data={"row_version": publication.row_version}),
+        discard_form=DiscardForm(formdata=None, data={"row_version": publication.row_version}),
         may_edit=permissions.may_edit(user, publication), may_approve=permissions.may_approve(user, publication),
         may_send_back=permissions.may_send_back(user, publication),
         may_withdraw=permissions.may_withdraw(user, publication),
     ), status
+
+
+def _draft_form(publication: Publication) -> DraftForm:
+    """The draft form holding what is stored: a form given no formdata would read the POST this page answers."""
+    return DraftForm(formdata=None, data={
+        "row_version": publication.row_version, "summary_source": publication.summary_source,
+        "response_source": publication.response_source, "extra_terms": "\n".join(publication.extra_terms or [])})
+
+
+def _beside_fields(form: DraftForm, error: operations.DraftError) -> DraftForm:
+    fields = {"summary": form.summary_source, "response": form.response_source, "extra_terms": form.extra_terms}
+    for name, message in error.problems.items():
+        fields[name].errors = [message]
+    return form
 
 
 @blueprint.route("/staff/publications/<int:publication_id>", methods=["GET", "POST"])
@@ -194,10 +205,21 @@ def publication(publication_id: int) -> ResponseReturnValue:
         return _render_publication(publication, 400, form)
     _check_row_version(publication, form.row_version.data)
     view = operations.draft_view(publication)
-    operations.save_draft(publication, current_user, form.summary_source.data, form.response_source.data,
-                          _choices(view), form.extra_terms.data)
+    try:
+        operations.save_draft(publication, current_user, form.summary_source.data, form.response_source.data,
+                              _choices(view), form.extra_terms.data)
+    except operations.DraftError as exc:
+        db.session.rollback()
+        return _render_publication(publication, 400, _beside_fields(form, exc))  # the text as posted
     if form.submit_for_approval.data:
-        operations.submit_publication(publication, current_user)
+        try:
+            operations.submit_publication(publication, current_user)
+        except operations.DraftError as exc:
+            # The edits are kept as the draft, with the proposals found in them: what is still to hide is there
+            # to tick. Only the submission is refused.
+            db.session.commit()
+            flash(gettext("Your changes are saved in the draft, but it was not submitted."), "error")
+            return _render_publication(publication, 400, _beside_fields(_draft_form(publication), exc))
         db.session.commit()
         flash(gettext("Submitted. Another staff member must now read and approve it."), "success")
         return redirect(url_for("publishing.publications"))
