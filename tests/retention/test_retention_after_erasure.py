@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
+import pytest
 from sqlalchemy import select
 
+from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case, CaseMessage, CaseStatus, Recusal
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.retention.models import LegalHold
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, csrf_token_from
 from tests.factories import staff_client
-from tests.retention.conftest import personal_case, run_cli, schedule
+from tests.retention.conftest import SECRETS, personal_case, run_cli, schedule
 
 LATER = "Zebulon Quartermaine came back after the erasure: call him on 076 555 123"
 
@@ -115,3 +119,60 @@ def test_a_public_answer_awaiting_approval_at_the_erasure_is_not_sent_back_with_
     assert response.status_code == 409
     db.session.expire_all()
     assert db.session.get(Publication, publication.id).review_note is None
+
+
+def pending_answer(app, staff, case, status: PublicationStatus) -> Publication:
+    publication = start_public_answer(app, staff, case)
+    if status is not PublicationStatus.DRAFT:
+        publication.summary_source = publication.response_source = "The officers were disciplined."
+        publication.summary = publication.response = "The officers were disciplined."
+        publication.status = status
+        db.session.commit()
+    return publication
+
+
+def section(html: str, title_id: str) -> str:
+    found = re.search(rf'<section aria-labelledby="{title_id}">(.*?)</section>', html, re.S)
+    return found.group(1) if found else ""
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.DRAFT, PublicationStatus.AWAITING_APPROVAL])
+def test_an_answer_left_pending_at_the_erasure_is_listed_apart_and_any_publisher_discards_it(app, clock, staff,
+                                                                                              status):
+    case = personal_case(staff)
+    publication = pending_answer(app, staff, case, status)
+    erase(app, clock, case)
+    admin = staff_client(app, staff.admin)  # not the author: the author may be long gone
+    queues = admin.get("/staff/publications").get_data(as_text=True)
+    assert case.reference not in section(queues, "awaiting-title") + section(queues, "drafts-title")
+    assert case.reference in section(queues, "erased-title")
+    url = f"/staff/publications/{publication.id}"
+    page = admin.get(url).get_data(as_text=True)
+    assert f'action="{url}/discard"' in page
+    version = re.search(r'name="row_version" type="hidden" value="(\d+)"', page).group(1)
+    triage = staff_client(app, staff.triage)
+    assert triage.post(url + "/discard", data={"csrf_token": csrf_token(triage, url),
+                                               "row_version": version}).status_code == 403
+    response = admin.post(url + "/discard", data={"csrf_token": csrf_token_from(page), "row_version": version})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Publication, publication.id) is None
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "publication.discard")).one()
+    assert entry.user_id == staff.admin.id
+    assert not any(secret in json.dumps([entry.before, entry.after]) for secret in SECRETS)
+    assert case.reference not in admin.get("/staff/publications").get_data(as_text=True)
+
+
+def test_the_published_answer_of_an_erased_case_can_still_be_withdrawn(app, clock, staff):
+    case = personal_case(staff)
+    publication = pending_answer(app, staff, case, PublicationStatus.PUBLISHED)
+    erase(app, clock, case)
+    admin = staff_client(app, staff.admin)
+    url = f"/staff/publications/{publication.id}"
+    page = admin.get(url).get_data(as_text=True)
+    version = re.search(r'name="row_version" type="hidden" value="(\d+)"', page).group(1)
+    response = admin.post(url + "/withdraw", data={"csrf_token": csrf_token_from(page), "row_version": version,
+                                                   "reason": "The answer was published before the appeal ended."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Publication, publication.id).status is PublicationStatus.WITHDRAWN
