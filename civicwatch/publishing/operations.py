@@ -250,9 +250,11 @@ def _terms(raw: str | None) -> list[str]:
 
 
 def discard_draft(publication: Publication, user: User) -> None:
-    permissions.require_edit(user, publication)
+    """The draft goes: by its author, or by any publisher once its case was erased (the entry says which)."""
+    permissions.require_discard(user, publication)
     record_audit(user, "publication.discard", publication, case=publication.case,
-                 before={"version": publication.version, "status": publication.status.value})
+                 before={"version": publication.version, "status": publication.status.value},
+                 after={"case_erased": publication.case.erased})
     db.session.delete(publication)
     db.session.flush()
 

@@ -3,7 +3,7 @@ reached through `visible_cases` only.
 
 Administrators and the investigators of the body holding the case publish its answer. The author edits,
 submits and discards the draft; a different person approves it (four eyes). Anyone who may publish may send
-back a submitted answer or withdraw a published one.
+back a submitted answer or withdraw a published one, and discard a version left pending when its case was erased.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import STATUS_LABELS, Case
 from civicwatch.cases.permissions import load_case, visible_cases
 from civicwatch.cases.workflow import ERASED_CASE
-from civicwatch.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
+from civicwatch.errors import DomainError, InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.publishing.workflow import is_publisher, not_a_publisher, refusal
@@ -23,6 +23,7 @@ from civicwatch.publishing.workflow import is_publisher, not_a_publisher, refusa
 P = PublicationStatus
 # Editing and discarding a draft belong to whoever may submit it: its author.
 EDIT = P.AWAITING_APPROVAL
+PENDING = (P.DRAFT, P.AWAITING_APPROVAL)
 
 
 def load_publication(user: User, publication_id: int) -> Publication:
@@ -45,6 +46,10 @@ def may_start(user: User, case: Case) -> bool:
 
 def may_edit(user: User, publication: Publication) -> bool:
     return refusal(user, publication, EDIT) is None
+
+
+def may_discard(user: User, publication: Publication) -> bool:
+    return _discard_refusal(user, publication) is None
 
 
 def may_approve(user: User, publication: Publication) -> bool:
@@ -71,11 +76,31 @@ def require_start(user: User, case: Case) -> None:
 
 
 def require_edit(user: User, publication: Publication) -> None:
-    error = refusal(user, publication, EDIT)
-    if isinstance(error, InvalidTransitionError):
-        raise InvalidTransitionError(gettext("This answer is no longer a draft, so it cannot be changed."))
+    error = _edit_refusal(user, publication)
     if error is not None:
         raise error
+
+
+def require_discard(user: User, publication: Publication) -> None:
+    error = _discard_refusal(user, publication)
+    if error is not None:
+        raise error
+
+
+def _edit_refusal(user: User, publication: Publication) -> DomainError | None:
+    error = refusal(user, publication, EDIT)
+    if isinstance(error, InvalidTransitionError):
+        return InvalidTransitionError(gettext("This answer is no longer a draft, so it cannot be changed."))
+    return error
+
+
+def _discard_refusal(user: User, publication: Publication) -> DomainError | None:
+    """A version left pending when its case was erased can never be edited, submitted, sent back or approved:
+    any publisher clears it away (its author may be long gone), which writes nothing on the case. Otherwise
+    discarding a draft is its author's, like editing it."""
+    if publication.case.erased and publication.status in PENDING:
+        return None if is_publisher(user) else PermissionDeniedError(not_a_publisher(user))
+    return _edit_refusal(user, publication)
 
 
 def require_approve(user: User, publication: Publication) -> None:

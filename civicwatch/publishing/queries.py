@@ -23,6 +23,8 @@ PAGE_SIZE = 20
 MAX_TERMS = 12
 REFERENCE = re.compile(r"^CW-\d{4}-\d{3,}$", re.IGNORECASE)
 _WORDS = re.compile(r"\w+", re.UNICODE)
+# `Case.erased` in SQL: the retention schedule empties the case's text.
+CASE_ERASED = Case.text == ""
 
 
 @dataclass(frozen=True)
@@ -221,21 +223,34 @@ def _visible_publications(user: User) -> Select:
     return select(Publication).where(Publication.case_id.in_(visible_cases(user).with_only_columns(Case.id)))
 
 
+def _pending(user: User, erased: bool = False) -> Select:
+    """Versions not yet published, of cases kept whole (or, with `erased`, of cases the retention schedule erased,
+    whose versions can only be discarded)."""
+    kept = visible_cases(user).where(CASE_ERASED if erased else ~CASE_ERASED)
+    return select(Publication).where(Publication.case_id.in_(kept.with_only_columns(Case.id)),
+                                     Publication.status.in_((P.DRAFT, P.AWAITING_APPROVAL)))
+
+
 def awaiting_approval(user: User) -> list[Publication]:
     """Answers waiting for a second pair of eyes: ones this user did not write first."""
-    statement = (_visible_publications(user).where(Publication.status == P.AWAITING_APPROVAL)
+    statement = (_pending(user).where(Publication.status == P.AWAITING_APPROVAL)
                  .order_by((Publication.author_id == user.id), Publication.submitted_at))
     return list(db.session.scalars(statement))
 
 
 def drafts_of(user: User) -> list[Publication]:
-    return list(db.session.scalars(_visible_publications(user).where(
+    return list(db.session.scalars(_pending(user).where(
         Publication.status == P.DRAFT, Publication.author_id == user.id).order_by(Publication.created_at)))
 
 
 def other_drafts(user: User) -> list[Publication]:
-    return list(db.session.scalars(_visible_publications(user).where(
+    return list(db.session.scalars(_pending(user).where(
         Publication.status == P.DRAFT, Publication.author_id != user.id).order_by(Publication.created_at)))
+
+
+def left_by_erasure(user: User) -> list[Publication]:
+    """Versions still pending when their case was erased: to be discarded."""
+    return list(db.session.scalars(_pending(user, erased=True).order_by(Publication.created_at)))
 
 
 def recently_published(user: User, limit: int = 20) -> list[Publication]:
@@ -244,9 +259,9 @@ def recently_published(user: User, limit: int = 20) -> list[Publication]:
 
 
 def answered_without_publication(user: User, limit: int = 50) -> list[Case]:
-    """Answered cases with no public answer yet, oldest answer first."""
+    """Answered cases with no public answer yet, oldest answer first; not an erased case, which never gets one."""
     has_publication = exists().where(Publication.case_id == Case.id)
-    statement = (visible_cases(user).where(Case.status.in_(ANSWERED), ~has_publication)
+    statement = (visible_cases(user).where(Case.status.in_(ANSWERED), ~has_publication, ~CASE_ERASED)
                  .order_by(Case.responded_at.asc().nulls_last(), Case.id).limit(limit))
     return list(db.session.scalars(statement))
 

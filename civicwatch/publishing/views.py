@@ -123,7 +123,8 @@ def publications() -> str:
     return render_template(
         "publishing/staff/publications.html",
         awaiting=queries.awaiting_approval(current_user), my_drafts=queries.drafts_of(current_user),
-        other_drafts=queries.other_drafts(current_user), ready=queries.answered_without_publication(current_user),
+        other_drafts=queries.other_drafts(current_user), erased=queries.left_by_erasure(current_user),
+        ready=queries.answered_without_publication(current_user),
         published=queries.recently_published(current_user), is_publisher=permissions.is_publisher(current_user))
 
 
@@ -175,6 +176,7 @@ def _render_publication(publication: Publication, status: int = 200, draft_form:
         may_edit=permissions.may_edit(user, publication), may_approve=permissions.may_approve(user, publication),
         may_send_back=permissions.may_send_back(user, publication),
         may_withdraw=permissions.may_withdraw(user, publication),
+        may_discard=permissions.may_discard(user, publication),
     ), status
 
 

@@ -140,13 +140,13 @@ def section(html: str, title_id: str) -> str:
 def test_an_answer_left_pending_at_the_erasure_is_listed_apart_and_any_publisher_discards_it(app, clock, staff,
                                                                                               status):
     case = personal_case(staff)
-    publication = pending_answer(app, staff, case, status)
+    publication_id = pending_answer(app, staff, case, status).id
     erase(app, clock, case)
     admin = staff_client(app, staff.admin)  # not the author: the author may be long gone
     queues = admin.get("/staff/publications").get_data(as_text=True)
     assert case.reference not in section(queues, "awaiting-title") + section(queues, "drafts-title")
     assert case.reference in section(queues, "erased-title")
-    url = f"/staff/publications/{publication.id}"
+    url = f"/staff/publications/{publication_id}"
     page = admin.get(url).get_data(as_text=True)
     assert f'action="{url}/discard"' in page
     version = re.search(r'name="row_version" type="hidden" value="(\d+)"', page).group(1)
@@ -156,7 +156,7 @@ def test_an_answer_left_pending_at_the_erasure_is_listed_apart_and_any_publisher
     response = admin.post(url + "/discard", data={"csrf_token": csrf_token_from(page), "row_version": version})
     assert response.status_code == 302
     db.session.expire_all()
-    assert db.session.get(Publication, publication.id) is None
+    assert db.session.get(Publication, publication_id) is None
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "publication.discard")).one()
     assert entry.user_id == staff.admin.id
     assert not any(secret in json.dumps([entry.before, entry.after]) for secret in SECRETS)
