@@ -212,15 +212,6 @@ def test_at_and_dot_in_ordinary_sentences_are_not_emails(text):
     assert [p for p in propose_redactions("summary", text) if p.label == "email"] == []
 
 
-def test_an_obfuscated_email_is_hidden_in_the_published_answer(app, new_case, publish):
-    findings = "The trader wrote from fatu.kamara (at) example dot org to report the officer."
-    case = new_case(CaseStatus.RESPONDED, findings=findings, draft_public_response="The officers were disciplined.")
-    publish(case)
-    public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
-    assert "to report the officer" in public
-    assert "fatu.kamara" not in public and "example dot org" not in public
-
-
 @pytest.mark.parametrize("text, target", [
     ("The complainant said officer john smith took the money.", "john smith"),
     ("The complainant said sgt john smith took the money.", "john smith"),
@@ -246,15 +237,6 @@ def test_an_unknown_name_after_a_rank_in_lower_case_is_proposed_and_hidden(text,
 ])
 def test_ordinary_words_after_a_rank_are_not_names(text):
     assert [p for p in propose_redactions("summary", text) if p.label in ("name", "possible_name")] == []
-
-
-def test_an_unknown_name_after_a_rank_in_lower_case_is_hidden_in_the_published_answer(app, new_case, publish):
-    findings = "The complainant said inspector abu bakarr took the money at the post."
-    case = new_case(CaseStatus.RESPONDED, findings=findings, draft_public_response="The officers were disciplined.")
-    publish(case)
-    public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
-    assert "took the money" in public
-    assert "bakarr" not in public and "abu" not in public
 
 
 @pytest.mark.parametrize("text, target", [
@@ -284,10 +266,20 @@ def test_a_known_name_in_arabic_script_is_found_and_hidden():
         ("name", "فاطمة", True), ("name", "كمارا", True)]
 
 
-def test_a_name_in_arabic_script_after_a_rank_is_hidden_in_the_published_answer(app, new_case, publish):
-    findings = "The complainant said Sgt. محمد كمارا took the money at the post."
+def published_with(app, new_case, publish, findings: str) -> str:
+    """The public page of an answer published through the staff pages from these findings."""
     case = new_case(CaseStatus.RESPONDED, findings=findings, draft_public_response="The officers were disciplined.")
     publish(case)
-    public = app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
-    assert "took the money" in public
-    assert "محمد" not in public and "كمارا" not in public
+    return app.test_client().get(f"/published/{case.reference}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("findings, details", [
+    ("The trader wrote from fatu.kamara (at) example dot org to report the officer.", ("fatu.kamara", "example dot org")),
+    ("The complainant said inspector abu bakarr took the money at the post.", ("abu", "bakarr")),
+    ("The complainant said Sgt. محمد كمارا took the money at the post.", ("محمد", "كمارا")),
+])
+def test_written_out_emails_and_names_after_a_rank_are_hidden_in_the_published_answer(app, new_case, publish,
+                                                                                      findings, details):
+    public = published_with(app, new_case, publish, findings)
+    assert "The officers were disciplined." in public
+    assert [detail for detail in details if detail in public] == []

@@ -16,6 +16,7 @@ from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.retention.models import LegalHold
 from tests.conftest import csrf_token, csrf_token_from
 from tests.factories import staff_client
+from tests.publishing.test_publishing_workflow import withdraw
 from tests.retention.conftest import SECRETS, personal_case, run_cli, schedule
 
 LATER = "Zebulon Quartermaine came back after the erasure: call him on 076 555 123"
@@ -167,12 +168,8 @@ def test_the_published_answer_of_an_erased_case_can_still_be_withdrawn(app, cloc
     case = personal_case(staff)
     publication = pending_answer(app, staff, case, PublicationStatus.PUBLISHED)
     erase(app, clock, case)
-    admin = staff_client(app, staff.admin)
-    url = f"/staff/publications/{publication.id}"
-    page = admin.get(url).get_data(as_text=True)
-    version = re.search(r'name="row_version" type="hidden" value="(\d+)"', page).group(1)
-    response = admin.post(url + "/withdraw", data={"csrf_token": csrf_token_from(page), "row_version": version,
-                                                   "reason": "The answer was published before the appeal ended."})
+    response = withdraw(staff_client(app, staff.admin), publication,
+                        "The answer was published before the appeal ended.")
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Publication, publication.id).status is PublicationStatus.WITHDRAWN
