@@ -79,11 +79,19 @@ def leaked_details(case: Case, texts: Iterable[str]) -> list[str]:
         numbers = [re.sub(r"\D", "", run) for run in PHONE_LIKE.findall(text)]
         if any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3):
             found.append("name")
-        if any(email.lower() in lowered for email in known.emails):
+        if any(_written_out(email).search(lowered) for email in known.emails):
             found.append("email address")
         if any(_local_digits(phone) and _local_digits(phone) in number for phone in known.phones for number in numbers):
             found.append("phone number")
     return sorted(set(found))
+
+
+def _written_out(email: str) -> re.Pattern[str]:
+    """The address however it is written to get past robots: its words in order, the @ and the dots written as
+    they are, as "at" and "dot", in brackets, or with spaces around them ("name [at] example [dot] org")."""
+    words = re.findall(r"[^\W_]+", email.lower())
+    joint = r"[\W_]*(?:(?:at|dot)[\W_]*)?"
+    return re.compile(r"(?<![^\W_])" + joint.join(map(re.escape, words)) + r"(?![^\W_])")
 
 
 def _comparable(text: str) -> str:
