@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from civicwatch.accounts.models import Role
+from civicwatch.accounts.operations import create_user
 from civicwatch.cases.attachments import PreparedFile, save_attachment
 from civicwatch.cases.models import CaseStatus, Outcome, Recommendation
 from civicwatch.database import utcnow
@@ -76,6 +77,8 @@ GET_ROWS = [
         url=lambda c, e: f"/staff/cases/{c.id}/attachments/{e['attachment'].id}"),
     Row("cases.deadlines", {"admin"}, "GET", url=lambda c, e: "/staff/deadlines", case_scoped=False),
     Row("cases.holiday_list", {"admin"}, "GET", url=lambda c, e: "/staff/holidays", case_scoped=False),
+    Row("cases.change_staff_role", {"admin"}, "GET", url=lambda c, e: f"/staff/users/{e['bystander'].id}/role",
+        case_scoped=False),
     Row("audit.log", READERS, "GET", url=lambda c, e: "/staff/audit/", case_scoped=False),
     Row("audit.case_log", READERS, "GET", url=lambda c, e: f"/staff/audit/cases/{c.id}", case_scoped=False),
     Row("audit.user_log", READERS, "GET", url=lambda c, e: f"/staff/audit/users/{e['investigator'].id}",
@@ -138,6 +141,8 @@ POST_ROWS = [
         fields={"csv": "date,name\n2030-12-25,Christmas Day\n"}),
     Row("cases.remove_holiday", {"admin"}, case_scoped=False,
         url=lambda c, e: f"/staff/holidays/{e['holiday'].id}/remove"),
+    Row("cases.set_active", {"admin"}, case_scoped=False, url=lambda c, e: f"/staff/users/{e['bystander'].id}/active",
+        fields={"active": "0"}),
 ]
 
 
@@ -174,6 +179,11 @@ def _setup_case(make_case, row: Row):
     if row.path.startswith("allegations/"):
         env["allegation"] = Allegation(case=case, theme=case.theme)
         db.session.add(env["allegation"])
+    if row.endpoint in ("cases.set_active", "cases.change_staff_role"):
+        # A staff member nobody signs in as: deactivating one of the table's users would end their sessions.
+        env["bystander"] = create_user(f"bystander{case.id}@example.org", "Bystander", Role.TRIAGE,
+                                       "a long enough password")
+        db.session.commit()
     if row.endpoint == "cases.remove_holiday":
         env["holiday"] = Holiday(day=dt.date(2030, 1, 1) + dt.timedelta(days=case.id), name="Bank holiday")
         db.session.add(env["holiday"])
