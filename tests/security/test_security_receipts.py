@@ -175,6 +175,39 @@ def test_complainant_pages_are_never_cached(app, client):
         assert "no-store" in response.headers.get("Cache-Control", ""), path
 
 
+# The public pages and files a complainant may open while following a case.
+PUBLIC_READS = ("/published", "/published/answers.csv", "/published/answers.json", "/published/feed.atom",
+                "/transparency", "/transparency/data", "/transparency/statistics.csv", "/transparency/statistics.json",
+                "/transparency/early-warning.csv", "/transparency/early-warning.json")
+
+
+def session_cookie(response) -> str | None:
+    found = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    return found[0].split(";")[0].split("=", 1)[1] if found else None
+
+
+def test_public_reads_while_following_a_case_are_never_kept_by_a_shared_cache(app, client):
+    """While a browser follows a case, its responses carry the session cookie, the key to the case. A public page
+    or file marked `public` would be kept by a shared cache (a proxy, a CDN) with that cookie and handed to the
+    next reader, whose browser would then open the case."""
+    reported = send_report(app, "shared-cache")
+    assert track(client, reported.code).status_code == 303
+    for path in PUBLIC_READS:
+        response = client.get(path)
+        response.get_data()
+        assert response.status_code == 200, path
+        cookie = session_cookie(response)
+        if cookie is None:
+            continue
+        replayed = app.test_client()
+        replayed.set_cookie("session", cookie)
+        assert reported.reference in replayed.get("/track/case").get_data(as_text=True), path  # what is at stake
+        cache_control = response.headers.get("Cache-Control", "")
+        assert "public" not in cache_control and "no-store" in cache_control, (path, cache_control)
+    # A reader without a session still gets pages a shared cache may keep for a minute.
+    assert app.test_client().get("/published/answers.csv").headers["Cache-Control"] == "public, max-age=60"
+
+
 def test_staff_notes_and_internal_reasons_never_reach_the_complainant(app, make_user):
     import civicwatch.routing.operations as routing
     from civicwatch.accounts.models import Role
