@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Response, current_app, g, jsonify, request, stream_with_context
+from flask import Response, current_app, g, jsonify, request, session, stream_with_context
 from flask_babel import gettext
 
 from civicwatch.i18n import N_
@@ -54,10 +54,12 @@ def licence_context() -> dict[str, Any]:
 def public_caching(response: Response) -> Response:
     """Public figures and answers may be kept by browsers and proxies for a minute (the rollup's own pace);
     staff pages are never cached (see security_headers). Nor is a page that holds this browser's token (the quick
-    exit of a browser following a case carries it): it belongs to one session."""
+    exit of a browser following a case carries it): it belongs to one session. Nor is any answer to a browser with a
+    session (a followed case, a signed-in member of staff): its cookie goes back with the answer, and a shared cache
+    would hand that key to the next reader."""
     if request.method != "GET" or response.status_code != 200 or request.path.startswith("/staff"):
         return response
-    if "csrf_token" in g:
+    if "csrf_token" in g or session:
         response.headers["Cache-Control"] = "private, no-store"
     else:
         response.headers.setdefault("Cache-Control", "public, max-age=60")
