@@ -80,3 +80,52 @@ def test_a_lone_small_month_cannot_be_worked_out_from_the_total(client, app, clo
     data = json.loads(client.get("/transparency/early-warning.json").get_data(as_text=True))
     values = {r["period"]: r["value"] for r in data["rows"] if r["indicator"] == "allegations_by_service"}
     assert values["2026-02"] is None and (values["2026-03"] is None or values["all_months"] is None)
+
+
+def _service_rows(data: dict) -> dict[str, list[tuple]]:
+    rows: dict[str, list[tuple]] = {}
+    for r in data["rows"]:
+        if r["indicator"] == "allegations_by_service":
+            rows.setdefault(r["place_or_service"], []).append((r["period"], r["value"], r["not_shown"]))
+    return rows
+
+
+def test_a_service_with_one_allegation_reads_the_same_as_a_service_with_none(client, clock):
+    """The one complaint against the intelligence service in months: a table that listed only the services with
+    allegations would say, by the row itself, that someone complained about them, however its counts read."""
+    when = clock.now - dt.timedelta(days=3)
+    case = create_case(CaseStatus.INVESTIGATING, created_at=when)
+    db.session.add(Allegation(case=case, theme=row(Theme, "abuse_of_force"), actor=row(Actor, "intelligence"),
+                              incident_date=when.date()))
+    db.session.commit()
+    services = _service_rows(json.loads(client.get("/transparency/early-warning.json").get_data(as_text=True)))
+    assert set(services) == {actor.name for actor in db.session.query(Actor)}
+    assert services["Intelligence services"] == services["Prison service"] == services["Police"]
+    page = client.get("/transparency").get_data(as_text=True)
+    assert "No allegation in these months." not in page
+
+
+def test_no_allegation_at_all_reads_like_a_few(client):
+    """Without any allegation the table is there all the same, every count "fewer than 5": its absence would tell
+    that nobody complained, and its presence that someone did."""
+    services = _service_rows(json.loads(client.get("/transparency/early-warning.json").get_data(as_text=True)))
+    assert set(services) == {actor.name for actor in db.session.query(Actor)}
+    assert {value for rows in services.values() for _, value, _ in rows} == {None}
+    assert {note for rows in services.values() for _, _, note in rows} == {"fewer than 5"}
+
+
+def test_a_hotspot_s_quiet_past_reads_the_same_with_none_or_a_few(client, clock):
+    """Bo had 1 allegation of force in the 90 days before the last 90, Kenema none of corruption: printing the
+    0 would make Bo's "fewer than 5" say that someone there complained back then."""
+    force, corruption, police = row(Theme, "abuse_of_force"), row(Theme, "corruption"), row(Actor, "police")
+    plan = [("bo", force, 2)] * 6 + [("bo", force, 100)] + [("kenema", corruption, 2)] * 6
+    for district, theme, days_ago in plan:
+        when = clock.now - dt.timedelta(days=days_ago)
+        case = create_case(CaseStatus.INVESTIGATING, created_at=when)
+        db.session.add(Allegation(case=case, theme=theme, actor=police, district=row(District, district),
+                                  incident_date=when.date()))
+    db.session.commit()
+    data = json.loads(client.get("/transparency/early-warning.json").get_data(as_text=True))
+    before = {r["place_or_service"]: (r["value"], r["not_shown"]) for r in data["rows"]
+              if r["indicator"] == "hotspot" and r["period"] == "previous_90_days"}
+    assert before == {"Bo": (None, "fewer than 5"), "Kenema": (None, "fewer than 5")}
