@@ -103,8 +103,9 @@ def hotspots(today: dt.date, rules: Suppression) -> list[Hotspot]:
         cell[0 if day >= middle else 1] += n
     names = {d.id: Name(d.name, d.names) for d in db.session.scalars(select(District))}
     theme_names = {t.id: Name(t.name, t.names) for t in db.session.scalars(select(Theme))}
-    # The hotspots are cells only (no totals are published beside them): each count is protected by itself.
-    found = [Hotspot(names[d], theme_names[t], rules.count(recent), rules.count(before))
+    # The hotspots are cells only (no totals are published beside them): each count is protected by itself. A
+    # quiet past of none reads "fewer than N" like one of a few, or that "fewer than N" would tell of a complaint.
+    found = [Hotspot(names[d], theme_names[t], rules.count(recent), rules.lone_count(before))
              for (d, t), (recent, before) in counts.items() if recent >= rules.threshold]
     found.sort(key=lambda h: (-int(h.recent.value or 0), h.district.name, h.theme.name))
     return found[:HOTSPOTS_SHOWN]
@@ -129,9 +130,9 @@ def trends(today: dt.date, rules: Suppression) -> tuple[list[str], list[Trend]]:
                    Allegation.incident_date <= today)
             .group_by(Allegation.actor_id, Allegation.incident_date)):
         counter[(actor_id, day.strftime("%Y-%m"))] += n
-    if not counter:
-        return months, []
-    actors = sorted({a for a, _ in counter})
+    # Every service, with allegations or not: a row listed only for a service complained about would say so,
+    # whatever its counts read (a zero reads "fewer than N" like a small count).
+    actors = sorted(db.session.scalars(select(Actor.id)))
     month_at = {m: i for i, m in enumerate(months)}
     counts = {(a, month_at[m]): [n] for (a, m), n in counter.items()}
     figures = _protect(_with_totals(counts, actors, list(range(len(months)))), rules)

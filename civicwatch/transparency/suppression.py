@@ -77,6 +77,11 @@ class Suppression:
     def count(self, value: int) -> Figure:
         return SMALL if self.is_small(value) else Figure(int(value), FigureState.SHOWN)
 
+    def lone_count(self, value: int) -> Figure:
+        """A count published with no total beside it: a zero reads "fewer than N" like a small count (see
+        published_figure)."""
+        return published_figure(value, SMALL_CODE if self.is_small(value) else SHOWN_CODE, self)
+
     def share(self, numerator: int, denominator: int) -> Figure:
         """numerator / denominator, withheld if either part, or what the share leaves out, is small."""
         if denominator <= 0:
