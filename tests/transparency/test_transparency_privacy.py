@@ -181,6 +181,28 @@ def test_all_time_begins_where_the_deployment_says_not_at_the_first_case(app, cl
     assert data["overall"]["counts"]["received"] != 11 and data["overall"]["at_least"]["received"] < 11
 
 
+def test_no_period_reaches_back_before_the_deployment_s_start(app, client, new_case, frozen_clock):
+    """Cases received before STATISTICS_SINCE (a pilot, test data) are left out of every period, not only "all
+    time": a year from the menu, a start month typed by hand or a range ending before it."""
+    for month, count in {3: 1, 4: 5, 5: 5}.items():
+        for day in range(count):
+            new_case(CaseStatus.CLOSED, body="police_oversight", theme="misconduct", region="eastern",
+                     created_at=dt.datetime(2026, month, 2 + day, 9, tzinfo=dt.UTC))
+    app.config["STATISTICS_SINCE"] = "2026-04"
+    every = client.get("/transparency/statistics.json?period=all").get_json()
+    for query in ("period=2026", "from_month=2026-01", "from_month=2026-03&to_month=2026-05",
+                  "from_month=2025-06&to_month=2026-12"):
+        data = client.get(f"/transparency/statistics.json?{query}").get_json()
+        assert [m["code"] for m in data["months"]][0] == "2026-04", query
+        assert data["period"]["first_month"] == "2026-04", query
+        assert data["overall"] == every["overall"], query
+    before = client.get("/transparency/statistics.json?from_month=2026-01&to_month=2026-03")
+    assert before.status_code == 400
+    assert "April 2026" in before.get_data(as_text=True)
+    page = client.get("/transparency?to_month=2026-03")
+    assert page.status_code == 400 and "April 2026" in page.get_data(as_text=True)
+
+
 # ---------------------------------------------------------------- personal data
 
 def _variants(contact: dict) -> list[str]:
