@@ -62,8 +62,9 @@ class StatisticsFilterForm(Form):
     region = SelectField(_l("Region"), default="", validate_choice=True)
 
     def __init__(self, args: MultiDict, years: list[int], bodies: list[Body], themes: list[Theme],
-                 regions: list[Region]) -> None:
+                 regions: list[Region], since: str | None = None) -> None:
         super().__init__(args)
+        self.since = since  # the first month the statistics cover (STATISTICS_SINCE): no period reaches before it
         self.period.choices = [(LAST_12_MONTHS, gettext("Last 12 months")), (ALL_TIME, gettext("All time"))] + [
             (str(year), str(year)) for year in years]
         self.body.choices = [("", gettext("All bodies"))] + name_choices(bodies)
@@ -77,10 +78,20 @@ class StatisticsFilterForm(Form):
         if valid and self.from_month.data and self.to_month.data and self.from_month.data > self.to_month.data:
             self.to_month.errors = [gettext("The end month must not be before the start month.")]
             valid = False
+        if valid and self.since and self.to_month.data and self.to_month.data < self.since:
+            self.to_month.errors = [gettext("The statistics begin in %(month)s: choose that month or a later one.",
+                                            month=_month_label(self.since))]
+            valid = False
         return valid
 
     def chosen_period(self, current_month: str) -> Period:
-        """The months the figures cover. Months given by hand win over the period menu."""
+        """The months the figures cover, never before `since`. Months given by hand win over the period menu."""
+        period = self._asked_period(current_month)
+        if self.since and period.first_month and period.first_month < self.since:
+            return Period(self.since, period.last_month, period.label)
+        return period
+
+    def _asked_period(self, current_month: str) -> Period:
         first, last = (self.from_month.data or None), (self.to_month.data or None)
         if first or last:
             return Period(first, last, _custom_label(first, last))

@@ -168,7 +168,7 @@ def _statistics(args: MultiDict) -> tuple[StatisticsFilterForm, Report, dict[str
     current_month = now.strftime("%Y-%m")
     start = statistics_start(current_app.config.get("STATISTICS_SINCE"), current_month)
     years = list(range(now.year, int(start[:4]) - 1, -1))
-    form = StatisticsFilterForm(args, years, all_bodies(active_only=False), all_themes(), all_regions())
+    form = StatisticsFilterForm(args, years, all_bodies(active_only=False), all_themes(), all_regions(), since=start)
     if not form.validate():
         raise FilterError(form)
     period = form.chosen_period(current_month)
