@@ -21,7 +21,7 @@ from civicwatch.disclosure.operations import (
 )
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
-from tests.disclosure.conftest import EMAIL, PHONE, REASON
+from tests.disclosure.conftest import EMAIL, PHONE, PHONE_DIGITS, REASON
 from tests.factories import create_case, jpeg_with_gps, staff_client
 
 STATES = ("none", "pending", "approved", "expired", "refused")
@@ -136,3 +136,29 @@ def test_no_grant_can_be_asked_for_an_original_that_was_not_kept(app, staff, sea
     assert response.status_code == 400
     assert db.session.scalar(select(DisclosureRequest)) is None
     assert browser.get(original_url(item)).status_code == 403
+
+
+@pytest.mark.parametrize("what", ["original", "identity"])
+def test_a_grant_does_not_follow_its_holder_into_the_auditor_role(app, staff, sealed_case, clock, what):
+    """An investigator given a grant, then made an auditor (who may never ask for one): the grant's hours are not
+    over, the auditor's role opens every case, and yet the grant no longer opens anything."""
+    [(item, original)] = add_files(sealed_case, 1)
+    request = (request_original(item, staff.investigator, REASON) if what == "original"
+               else request_disclosure(sealed_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
+    approve_disclosure(request, staff.custodian, hours=8)
+    db.session.commit()
+    admin = staff_client(app, staff.admin)
+    role_page = f"/staff/users/{staff.investigator.id}/role"
+    response = admin.post(role_page, data={"csrf_token": csrf_token(admin, role_page), "role": "auditor", "body": ""})
+    assert response.status_code == 302
+    former_investigator = staff_client(app, staff.investigator)
+    if what == "original":
+        response = former_investigator.get(original_url(item))
+        assert response.status_code == 403 and original not in response.get_data()
+        page = former_investigator.get(original_url(item, "")).get_data(as_text=True)
+        assert "Download the original" not in page
+    else:
+        page = former_investigator.get(f"/staff/cases/{sealed_case.id}/identity").get_data(as_text=True)
+        assert PHONE_DIGITS[-4:] not in page.replace(" ", "") and EMAIL not in page
+    views = select(AuditEntry).where(AuditEntry.action.in_(("attachment.original_view", "identity.view")))
+    assert db.session.scalars(views).all() == []
