@@ -19,7 +19,7 @@ from civicwatch.cases.originals import has_original, read_original
 from civicwatch.cases.permissions import can_open
 from civicwatch.database import utcnow
 from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope, DisclosureStatus
-from civicwatch.disclosure.permissions import require_decision, require_request
+from civicwatch.disclosure.permissions import may_request, require_decision, require_request
 from civicwatch.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
@@ -120,9 +120,8 @@ def refuse_disclosure(request: DisclosureRequest, custodian: User, note: str | N
 
 def reveal_identity(case: Case, user: User) -> dict[str, str]:
     """The complainant's contact details for the holder of a running grant; each look is audited."""
-    now = utcnow()
-    grant = active_grant(case, user, now)
-    if grant is None or not can_open(user, case.id):
+    grant = usable_grant(case, user, utcnow())
+    if grant is None:
         raise PermissionDeniedError(gettext("Seeing this complainant's identity needs a custodian's approved grant."))
     record_audit(user, "identity.view", grant, case=case, after={"request": grant.id, "expires_at": grant.expires_at})
     return contact_of(case)
@@ -132,8 +131,8 @@ def open_original(attachment: Attachment, user: User) -> bytes:
     """The sealed original, checked against its hash, for the holder of a running grant for this file; each
     download is audited."""
     case = attachment.case
-    grant = active_grant(case, user, utcnow(), attachment)
-    if grant is None or not can_open(user, case.id):
+    grant = usable_grant(case, user, utcnow(), attachment)
+    if grant is None:
         raise PermissionDeniedError(gettext("Opening the original of this file needs a custodian's approved grant."))
     data = read_original(attachment)
     record_audit(user, "attachment.original_view", grant, case=case, after={
@@ -148,6 +147,15 @@ def active_grant(case: Case, user: User, now: dt.datetime,
         DisclosureRequest.case_id == case.id, DisclosureRequest.requester_id == user.id, _subject(attachment),
         DisclosureRequest.status == DisclosureStatus.APPROVED, DisclosureRequest.expires_at > now,
     ).order_by(DisclosureRequest.expires_at.desc()).limit(1))
+
+
+def usable_grant(case: Case, user: User, now: dt.datetime,
+                 attachment: Attachment | None = None) -> DisclosureRequest | None:
+    """The running grant, if its holder may still use it: in a role that may ask for one (not an auditor's, whatever
+    role they asked from) and able to open the case (not after a recusal or the case going to another body)."""
+    if not may_request(user, case):
+        return None
+    return active_grant(case, user, now, attachment)
 
 
 def _subject(attachment: Attachment | None) -> ColumnElement[bool]:

@@ -2,8 +2,8 @@
 
 Asking: staff who work on cases (not auditors) and can open this one. Deciding: identity custodians who can open
 the case (not another body's, nor one they recused from), never on their own request (four eyes). Seeing: the
-one who asked, while their approved grant runs and while they can still open the case (a case sent to another
-body takes the grant with it).
+one who asked, while their approved grant runs and while they may still ask (a case sent to another body takes the
+grant with it, and so does a move to the auditor's role).
 """
 from __future__ import annotations
 

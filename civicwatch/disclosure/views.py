@@ -30,7 +30,7 @@ def identity(case_id: int) -> ResponseReturnValue:
     case = load_case(current_user, case_id)
     now = utcnow()
     contact = None
-    if operations.active_grant(case, current_user, now) is not None:
+    if operations.usable_grant(case, current_user, now) is not None:
         contact = operations.reveal_identity(case, current_user)
         db.session.commit()
     return render_template("disclosure/identity.html", case=case, masked=masked_contact(case), contact=contact,
@@ -58,7 +58,7 @@ def request_identity(case_id: int) -> ResponseReturnValue:
 def original(case_id: int, attachment_id: int) -> ResponseReturnValue:
     item = _load_attachment(case_id, attachment_id)
     now = utcnow()
-    granted = operations.active_grant(item.case, current_user, now, item) is not None
+    granted = operations.usable_grant(item.case, current_user, now, item) is not None
     return render_template("disclosure/original.html", case=item.case, item=item, granted=granted, now=now,
                            requests=requests_of(item.case, current_user, item), form=OriginalRequestForm(),
                            may_request=may_request(current_user, item.case) and has_original(item))
