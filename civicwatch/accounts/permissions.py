@@ -5,10 +5,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from civicwatch.accounts.models import STAFF_ROLES, Role
+from civicwatch.errors import PermissionDeniedError
+
+# Where a browser says a request comes from (Sec-Fetch-Site): a page of this site, or an address typed or
+# bookmarked. A browser that does not say is let through: the session cookie's SameSite setting is then all.
+OUR_OWN_PAGES = frozenset({"same-origin", "none"})
 
 
 def roles_required(*roles: Role) -> Callable:
@@ -29,3 +35,19 @@ def roles_required(*roles: Role) -> Callable:
 
 staff_required = roles_required(*STAFF_ROLES)
 admin_required = roles_required(Role.ADMIN)
+
+
+def from_our_pages(view: Callable) -> Callable:
+    """For the GETs that hand over a file, a sealed original or an identity, each look audited. A link on another
+    site takes the session cookie along (SameSite=Lax): it could otherwise put the file on a staff member's
+    computer, or the identity on their screen, and a look they never chose in the audit log."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        site = request.headers.get("Sec-Fetch-Site")
+        if site is not None and site not in OUR_OWN_PAGES:
+            raise PermissionDeniedError(gettext("This link came from another site, so nothing was opened. Open the "
+                                                "file or the identity from the case page."))
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.accounts.permissions import admin_required, staff_required
+from civicwatch.accounts.permissions import admin_required, from_our_pages, staff_required
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases import holidays, operations
 from civicwatch.cases.attachments import send_attachment
@@ -182,6 +182,7 @@ def detail(case_id: int) -> tuple[str, int]:
 
 @blueprint.route("/cases/<int:case_id>/attachments/<int:attachment_id>")
 @staff_required
+@from_our_pages
 def attachment(case_id: int, attachment_id: int) -> Response:
     case = load_case(current_user, case_id)
     item = db.session.get(Attachment, attachment_id)

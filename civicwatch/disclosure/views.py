@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 
-from civicwatch.accounts.permissions import staff_required
+from civicwatch.accounts.permissions import from_our_pages, staff_required
 from civicwatch.cases.identity import masked_contact
 from civicwatch.cases.models import Attachment
 from civicwatch.cases.originals import has_original, original_response
@@ -26,6 +26,7 @@ blueprint = Blueprint("disclosure", __name__, url_prefix="/staff")
 
 @blueprint.route("/cases/<int:case_id>/identity")
 @staff_required
+@from_our_pages
 def identity(case_id: int) -> ResponseReturnValue:
     case = load_case(current_user, case_id)
     now = utcnow()
@@ -76,6 +77,7 @@ def request_original(case_id: int, attachment_id: int) -> ResponseReturnValue:
 
 @blueprint.route("/cases/<int:case_id>/attachments/<int:attachment_id>/original/download")
 @staff_required
+@from_our_pages
 def download_original(case_id: int, attachment_id: int) -> ResponseReturnValue:
     item = _load_attachment(case_id, attachment_id)
     data = operations.open_original(item, current_user)
