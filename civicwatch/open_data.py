@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import enum
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -88,8 +89,11 @@ def csv_line(values: Iterable[Any]) -> str:
 
 
 def safe_text(value: str | None) -> str:
+    """The text for a CSV cell, with a quote before it when a spreadsheet would read it as a formula: it starts
+    with a formula sign, also after spaces or line breaks, or in the full-width forms spreadsheets take for them."""
     text = value or ""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    first = unicodedata.normalize("NFKC", text.lstrip()[:1])
+    return "'" + text if text.startswith(FORMULA_STARTS) or first.startswith(FORMULA_STARTS) else text
 
 
 def iso(value: dt.datetime | dt.date | None) -> str | None:
