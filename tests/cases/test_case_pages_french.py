@@ -5,9 +5,11 @@ from __future__ import annotations
 from html import unescape
 
 from civicwatch.accounts.models import Role
+from civicwatch.cases.attachments import IncomingFile, prepare_upload, save_attachment
 from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
 from tests.cases.conftest import post_case_form
-from tests.factories import staff_client
+from tests.factories import png_bytes, staff_client
 
 
 def in_french(client):
@@ -114,3 +116,16 @@ def test_staff_pages_name_the_taxonomy_in_the_readers_language(make_case, make_u
 
     english = unescape(staff_client(app, investigator).get(f"/staff/cases/{case.id}").get_data(as_text=True))
     assert "<dd>Misconduct" in english and "Mauvaise conduite" not in english
+
+
+def test_the_files_of_a_case_are_described_in_french(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.ACKNOWLEDGED)
+    save_attachment(case, prepare_upload(IncomingFile("photo.png", png_bytes())))
+    db.session.commit()
+    client = in_french(signed_in(make_user(Role.INVESTIGATOR, body=case.body)))
+
+    page = unescape(client.get(f"/staff/cases/{case.id}").get_data(as_text=True))
+
+    assert "copie nettoyée" in page and "SHA-256 de l'original" in page
+    assert "cleaned copy" not in page and "Original's SHA-256" not in page
+    assert "Original kept as evidence" not in page and "original not kept" not in page
