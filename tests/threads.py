@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import Engine, event
 
 
 def run_together(target: Callable[..., Any], arguments: Iterable[tuple[Any, ...]], timeout: float) -> None:
@@ -13,3 +16,29 @@ def run_together(target: Callable[..., Any], arguments: Iterable[tuple[Any, ...]
         thread.start()
     for thread in threads:
         thread.join(timeout)
+
+
+@contextmanager
+def meeting_at_first(statement: str, names: set[str], engine: Engine) -> Iterator[None]:
+    """Within the block, each thread named in `names` waits for the others just before its first statement
+    starting with `statement` (e.g. "UPDATE USERS"): every one of them has done all its reads by then. Fails if they
+    did not all get there together."""
+    waited: set[str] = set()
+    together = threading.Barrier(len(names), timeout=10)
+    broken: list[str] = []
+
+    def before(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        name = threading.current_thread().name
+        if name in names and name not in waited and sql.lstrip().upper().startswith(statement):
+            waited.add(name)
+            try:
+                together.wait()
+            except threading.BrokenBarrierError:
+                broken.append(name)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert waited == names and not broken, "the threads did not write at the same moment"

@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
-from tests.threads import run_together
+from tests.threads import meeting_at_first, run_together
 
 LAST_ADMIN = "You cannot deactivate the last active admin."
 
@@ -33,20 +33,6 @@ def test_the_last_two_admins_deactivating_each_other_at_once_leave_one_admin(app
     for actor, target in ((first, second), (second, first)):
         client = _signed_in(app, actor)
         requests.append((client, target.id, csrf_token(client, "/staff/users")))
-    writers = {"first-admin", "second-admin"}
-    waited: set[str] = set()
-    together = threading.Barrier(2, timeout=10)
-    broken: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        name = threading.current_thread().name
-        if name in writers and name not in waited and statement.lstrip().upper().startswith("UPDATE USERS"):
-            waited.add(name)
-            try:
-                together.wait()
-            except threading.BrokenBarrierError:
-                broken.append(name)
-
     answers: dict[int, Any] = {}
 
     def deactivate(client: FlaskClient, target_id: int, token: str) -> None:
@@ -55,12 +41,8 @@ def test_the_last_two_admins_deactivating_each_other_at_once_leave_one_admin(app
             response = client.post(f"/staff/users/{target_id}/active", data={"csrf_token": token, "active": "0"})
         answers[target_id] = (response.status_code, response.get_data(as_text=True))
 
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    with meeting_at_first("UPDATE USERS", {"first-admin", "second-admin"}, db.engine):
         run_together(deactivate, requests, timeout=60)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    assert waited == writers and not broken, "the two requests did not write at the same moment"
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).where(User.role == Role.ADMIN, User.active)) == 1
     statuses = sorted(status for status, _ in answers.values())
