@@ -208,6 +208,19 @@ def test_public_reads_while_following_a_case_are_never_kept_by_a_shared_cache(ap
     assert app.test_client().get("/published/answers.csv").headers["Cache-Control"] == "public, max-age=60"
 
 
+def test_no_page_a_followed_case_reads_is_left_to_a_cache_s_own_judgement(app, client):
+    """Pages with no caching rule of their own (the home page, the privacy notice, Open311 reads) also carry the
+    session cookie while a browser follows a case: they say outright that nobody may keep them."""
+    reported = send_report(app, "no-rule")
+    assert track(client, reported.code).status_code == 303
+    for path in ("/", "/privacy", "/open311/v2/services.json", "/open311/v2/discovery.json"):
+        response = client.get(path)
+        response.get_data()
+        assert response.status_code == 200, path
+        assert "no-store" in response.headers.get("Cache-Control", ""), path
+    assert "no-store" not in app.test_client().get("/").headers.get("Cache-Control", "")
+
+
 def test_staff_notes_and_internal_reasons_never_reach_the_complainant(app, make_user):
     import civicwatch.routing.operations as routing
     from civicwatch.accounts.models import Role
