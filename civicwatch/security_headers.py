@@ -1,7 +1,7 @@
 """Security headers on every response, and no caching of private pages."""
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -22,6 +22,10 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.path.startswith(PRIVATE_PREFIXES) or request.path.startswith("/login"):
             response.headers["Cache-Control"] = "no-store"
+        elif session and "Cache-Control" not in response.headers:
+            # The session cookie goes back with the page (for a followed case, the key that opens it): a page
+            # with no caching rule of its own is not left to a cache's judgement.
+            response.headers["Cache-Control"] = "private, no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
