@@ -1,7 +1,7 @@
 """Changing a staff member's role or body, and deactivating or reactivating their account. Routes of the staff
 accounts pages that carry out a cases operation (the open cases the account leaves behind are released), so they
-live here, above accounts. Imported before the
-blueprints are registered (civicwatch/__init__.py), as a blueprint takes no routes once registered."""
+live here, above accounts. Imported before the blueprints are registered (civicwatch/__init__.py), as a blueprint
+takes no routes once registered."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
