@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     Float,
     ForeignKey,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.accounts.models import User
@@ -213,11 +215,16 @@ class Case(TimestampMixin, Model):
     identity: Mapped[ComplainantIdentity | None] = relationship(cascade="all, delete-orphan")
     assistance: Mapped[CaseAssistance | None] = relationship(back_populates="case")
 
-    @property
+    @hybrid_property
     def erased(self) -> bool:
         """The retention schedule erased the case's personal content: its text is emptied, and every complaint has
         one. Nothing more is taken from the complainant for it (it is never erased twice)."""
         return not self.text
+
+    @erased.inplace.expression
+    @classmethod
+    def _erased_expression(cls) -> ColumnElement[bool]:
+        return cls.text == ""
 
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.status.value}>"

@@ -23,8 +23,6 @@ PAGE_SIZE = 20
 MAX_TERMS = 12
 REFERENCE = re.compile(r"^CW-\d{4}-\d{3,}$", re.IGNORECASE)
 _WORDS = re.compile(r"\w+", re.UNICODE)
-# `Case.erased` in SQL: the retention schedule empties the case's text.
-CASE_ERASED = Case.text == ""
 
 
 @dataclass(frozen=True)
@@ -226,7 +224,7 @@ def _visible_publications(user: User) -> Select:
 def _pending(user: User, erased: bool = False) -> Select:
     """Versions not yet published, of cases kept whole (or, with `erased`, of cases the retention schedule erased,
     whose versions can only be discarded)."""
-    kept = visible_cases(user).where(CASE_ERASED if erased else ~CASE_ERASED)
+    kept = visible_cases(user).where(Case.erased if erased else ~Case.erased)
     return select(Publication).where(Publication.case_id.in_(kept.with_only_columns(Case.id)),
                                      Publication.status.in_((P.DRAFT, P.AWAITING_APPROVAL)))
 
@@ -261,7 +259,7 @@ def recently_published(user: User, limit: int = 20) -> list[Publication]:
 def answered_without_publication(user: User, limit: int = 50) -> list[Case]:
     """Answered cases with no public answer yet, oldest answer first; not an erased case, which never gets one."""
     has_publication = exists().where(Publication.case_id == Case.id)
-    statement = (visible_cases(user).where(Case.status.in_(ANSWERED), ~has_publication, ~CASE_ERASED)
+    statement = (visible_cases(user).where(Case.status.in_(ANSWERED), ~has_publication, ~Case.erased)
                  .order_by(Case.responded_at.asc().nulls_last(), Case.id).limit(limit))
     return list(db.session.scalars(statement))
 
