@@ -20,6 +20,8 @@ from civicwatch.disclosure.operations import (
     request_original,
 )
 from civicwatch.extensions import db
+from civicwatch.routing.operations import route_case
+from civicwatch.taxonomy.models import Body
 from tests.conftest import csrf_token
 from tests.disclosure.conftest import EMAIL, PHONE, PHONE_DIGITS, REASON
 from tests.factories import create_case, jpeg_with_gps, staff_client
@@ -159,6 +161,38 @@ def test_a_grant_does_not_follow_its_holder_into_the_auditor_role(app, staff, se
         assert "Download the original" not in page
     else:
         page = former_investigator.get(f"/staff/cases/{sealed_case.id}/identity").get_data(as_text=True)
+        assert PHONE_DIGITS[-4:] not in page.replace(" ", "") and EMAIL not in page
+    views = select(AuditEntry).where(AuditEntry.action.in_(("attachment.original_view", "identity.view")))
+    assert db.session.scalars(views).all() == []
+
+
+@pytest.mark.parametrize("what", ["original", "identity"])
+def test_a_grant_does_not_follow_its_holder_to_another_body_when_the_case_follows_later(
+        app, staff, sealed_case, clock, what):
+    """An investigator of the police oversight body is granted a look; an admin moves them to the human rights
+    commission, and the case is later sent there too. They may open the case again, and the grant's hours are not
+    over, but it was asked for and decided in their old post: it opens nothing."""
+    [(item, original)] = add_files(sealed_case, 1)
+    request = (request_original(item, staff.investigator, REASON) if what == "original"
+               else request_disclosure(sealed_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
+    approve_disclosure(request, staff.custodian, hours=8)
+    db.session.commit()
+    admin = staff_client(app, staff.admin)
+    role_page = f"/staff/users/{staff.investigator.id}/role"
+    response = admin.post(role_page, data={"csrf_token": csrf_token(admin, role_page), "role": "investigator",
+                                           "body": "human_rights_commission"})
+    assert response.status_code == 302
+    route_case(sealed_case, staff.triage, db.session.scalar(select(Body).filter_by(code="human_rights_commission")),
+               "The allegation is one for the human rights commission.")
+    db.session.commit()
+    moved = staff_client(app, staff.investigator)
+    assert moved.get(f"/staff/cases/{sealed_case.id}").status_code == 200
+    if what == "original":
+        response = moved.get(original_url(item))
+        assert response.status_code == 403 and original not in response.get_data()
+        assert "Download the original" not in moved.get(original_url(item, "")).get_data(as_text=True)
+    else:
+        page = moved.get(f"/staff/cases/{sealed_case.id}/identity").get_data(as_text=True)
         assert PHONE_DIGITS[-4:] not in page.replace(" ", "") and EMAIL not in page
     views = select(AuditEntry).where(AuditEntry.action.in_(("attachment.original_view", "identity.view")))
     assert db.session.scalars(views).all() == []
