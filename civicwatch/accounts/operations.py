@@ -291,6 +291,7 @@ def change_role(user: User, role: Role, body: Body | None, actor: User) -> bool:
         _keep_an_active_admin(user, N_("You cannot take the admin role from the last active admin."))
     before = {"role": user.role.value, "body": user.body.code if user.body else None}
     user.role, user.body = role, body
+    user.post_changed_at = utcnow()
     user.session_token = new_session_token()
     db.session.flush()
     record_audit(actor, "user.role", user, before=before,

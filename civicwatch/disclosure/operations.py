@@ -152,10 +152,14 @@ def active_grant(case: Case, user: User, now: dt.datetime,
 def usable_grant(case: Case, user: User, now: dt.datetime,
                  attachment: Attachment | None = None) -> DisclosureRequest | None:
     """The running grant, if its holder may still use it: in a role that may ask for one (not an auditor's, whatever
-    role they asked from) and able to open the case (not after a recusal or the case going to another body)."""
+    role they asked from), able to open the case (not after a recusal or the case going to another body), and in
+    the post they asked from (not after a move to another role or body, even one the case later goes to)."""
     if not may_request(user, case):
         return None
-    return active_grant(case, user, now, attachment)
+    grant = active_grant(case, user, now, attachment)
+    if grant is None or (user.post_changed_at is not None and grant.created_at <= user.post_changed_at):
+        return None
+    return grant
 
 
 def _subject(attachment: Attachment | None) -> ColumnElement[bool]:

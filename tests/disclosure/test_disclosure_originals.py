@@ -177,14 +177,7 @@ def test_a_grant_does_not_follow_its_holder_to_another_body_when_the_case_follow
                else request_disclosure(sealed_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
     approve_disclosure(request, staff.custodian, hours=8)
     db.session.commit()
-    admin = staff_client(app, staff.admin)
-    role_page = f"/staff/users/{staff.investigator.id}/role"
-    response = admin.post(role_page, data={"csrf_token": csrf_token(admin, role_page), "role": "investigator",
-                                           "body": "human_rights_commission"})
-    assert response.status_code == 302
-    route_case(sealed_case, staff.triage, db.session.scalar(select(Body).filter_by(code="human_rights_commission")),
-               "The allegation is one for the human rights commission.")
-    db.session.commit()
+    _move_investigator_and_send_the_case_after_them(app, staff, sealed_case)
     moved = staff_client(app, staff.investigator)
     assert moved.get(f"/staff/cases/{sealed_case.id}").status_code == 200
     if what == "original":
@@ -196,3 +189,26 @@ def test_a_grant_does_not_follow_its_holder_to_another_body_when_the_case_follow
         assert PHONE_DIGITS[-4:] not in page.replace(" ", "") and EMAIL not in page
     views = select(AuditEntry).where(AuditEntry.action.in_(("attachment.original_view", "identity.view")))
     assert db.session.scalars(views).all() == []
+
+
+def test_a_grant_asked_for_in_the_new_post_opens_the_file(app, staff, sealed_case, clock):
+    """The other side of the rule above: once moved, the investigator asks again from their new post, and the new
+    grant opens the original."""
+    [(item, original)] = add_files(sealed_case, 1)
+    _move_investigator_and_send_the_case_after_them(app, staff, sealed_case)
+    clock.advance(minutes=5)
+    approve_disclosure(request_original(item, staff.investigator, REASON), staff.custodian, hours=8)
+    db.session.commit()
+    response = staff_client(app, staff.investigator).get(original_url(item))
+    assert response.status_code == 200 and response.get_data() == original
+
+
+def _move_investigator_and_send_the_case_after_them(app, staff, case: Case) -> None:
+    admin = staff_client(app, staff.admin)
+    role_page = f"/staff/users/{staff.investigator.id}/role"
+    response = admin.post(role_page, data={"csrf_token": csrf_token(admin, role_page), "role": "investigator",
+                                           "body": "human_rights_commission"})
+    assert response.status_code == 302
+    route_case(case, staff.triage, db.session.scalar(select(Body).filter_by(code="human_rights_commission")),
+               "The allegation is one for the human rights commission.")
+    db.session.commit()
