@@ -127,6 +127,11 @@ def configure_logging(app: Flask) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Request lines carry receipt codes in query strings on some clients; keep werkzeug quiet.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # A database error's message quotes the statement's values (a complaint's text, a number's keyed hash) unless
+    # told not to, and the traceback of every failed request or text carries it into the log. Whatever a
+    # configuration passes as engine options, before the engine is made.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                               "hide_parameters": True}
 
 
 def register_extensions(app: Flask) -> None:
