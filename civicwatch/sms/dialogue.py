@@ -307,9 +307,11 @@ _EXACT_KEYWORDS: dict[str, Event] = {
 }
 # "YES" only means START for a number that opted out; otherwise it is an answer to a question.
 _OPT_IN_WHEN_OPTED_OUT = {"YES": Event.START}
-# Misspellings within one edit (a wrong, missing, extra or swapped letter) of these are accepted.
+# Misspellings within one edit (a wrong, missing, extra or swapped letter) of these are accepted. Not START: one
+# letter from it are ordinary words (STAR, SMART, TART, STARE), and a slip must never turn texts back on for a
+# number that stopped them, perhaps because someone else reads its phone; the carrier too wants START exactly.
 _FUZZY_KEYWORDS: dict[str, Event] = {
-    "HELP": Event.HELP, "STATUS": Event.STATUS, "STOP": Event.STOP, "START": Event.START,
+    "HELP": Event.HELP, "STATUS": Event.STATUS, "STOP": Event.STOP,
 }
 
 
