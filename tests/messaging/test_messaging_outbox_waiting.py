@@ -1,5 +1,6 @@
 """The outbox page lists each text still to be sent (masked number, case, age, attempts, next try, last error in
-plain words), a page at a time, and a member of staff sees only the texts of the cases they may open."""
+plain words), a page at a time, and a member of staff sees only the texts of the cases they may open. A number is
+masked as the identity vault masks it on the case page: the country and the last two digits, never enough to dial."""
 from __future__ import annotations
 
 import datetime as dt
@@ -45,14 +46,14 @@ def test_each_waiting_text_is_listed_in_plain_words(app, client, make_user, logi
     rows = re.findall(r'<li class="case-row">(.*?)</li>', html, re.S)
     assert len(rows) == 3
     oldest, retrying, sending = (" ".join(row.split()) for row in rows)
-    assert "+232 ** *** 4567" in oldest and case.reference in oldest and "3 hours" in oldest
+    assert "+232 ••• ••67" in oldest and case.reference in oldest and "3 hours" in oldest
     assert "as soon as the delivery worker runs" in oldest and "<dd>none</dd>" in oldest
     assert "<dt>Attempts</dt><dd>2</dd>" in retrying and "(in 10 minutes)" in retrying
     assert "The phone was switched off or out of reach. (Twilio error 30003)" in retrying
     assert "no case" in sending and "being sent now" in sending
     assert "We could not reach the SMS provider" in sending
-    for number in ("76124567", "77998811", "78000123"):
-        assert number not in html  # masked: only the last four digits
+    for number in ("4567", "8811", "0123"):
+        assert number not in html  # masked: only the last two digits
     assert re.search(r'<span class="stat">3</span>\s*<a [^>]*>waiting to be sent', html)
 
 
@@ -66,11 +67,24 @@ def test_the_waiting_texts_come_a_page_at_a_time(app, client, make_user, login_a
     first = client.get("/staff/outbox/").get_data(as_text=True)
     second = client.get("/staff/outbox/?page=2").get_data(as_text=True)
 
-    assert first.count('<li class="case-row">') == OUTBOX_PAGE_SIZE and "+232 ** *** 0000" in first
+    assert first.count('<li class="case-row">') == OUTBOX_PAGE_SIZE and "+232 ••• ••00" in first
     assert 'rel="next" href="/staff/outbox/?page=2"' in first and "Page 1 of 2" in first
-    assert second.count('<li class="case-row">') == 1 and f"+232 ** *** {OUTBOX_PAGE_SIZE:04d}" in second
+    assert second.count('<li class="case-row">') == 1 and f"+232 ••• ••{OUTBOX_PAGE_SIZE % 100:02d}" in second
     for wrong in ("0", "-3", "x", "99999999999999999999999"):
         assert client.get(f"/staff/outbox/?page={wrong}").status_code == 200
+
+
+def test_the_outbox_shows_no_more_of_a_number_than_the_case_page(app, client, make_user, login_as):
+    case = create_case(body=BODY_A, phone="+23276124567")
+    _text("+23276124567", case.id)
+    login_as(make_user(Role.INVESTIGATOR, body=BODY_A))
+
+    outbox = client.get("/staff/outbox/").get_data(as_text=True)
+    case_page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+
+    assert case.identity.phone_masked == "+232 ••• ••67" and case.identity.phone_masked in case_page
+    assert case.identity.phone_masked in outbox
+    assert "4567" not in outbox and "4567" not in case_page
 
 
 @pytest.fixture
@@ -97,7 +111,7 @@ def test_staff_of_one_body_never_see_another_bodys_texts(app, client, make_user,
     db.session.add(Recusal(case_id=cases["recused"].id, user_id=investigator.id, reason="My cousin."))
     db.session.commit()
     login_as(investigator)
-    hidden = [cases["other"].reference, cases["recused"].reference, "9902", "9903", "9904", "9905", "no case"]
+    hidden = [cases["other"].reference, cases["recused"].reference, "••02", "••03", "••04", "••05", "no case"]
 
     # Every parameter the page reads (page), out of range and malformed, and ones it should ignore.
     for query in ("", "?page=1", "?page=2", "?page=0", "?page=-1", "?page=99999999999999999999", "?page=x",
@@ -108,7 +122,7 @@ def test_staff_of_one_body_never_see_another_bodys_texts(app, client, make_user,
         assert response.status_code == 200, query
         for leak in hidden:
             assert leak not in html, (query, leak)
-        assert cases["own"].reference in html and "+232 ** *** 0001" in html, query
+        assert cases["own"].reference in html and "+232 ••• ••01" in html, query
         assert re.search(r'<span class="stat">1</span>\s*<a [^>]*>waiting to be sent', html), query
         assert re.search(r'<span class="stat">0</span>\s*<a [^>]*>failed, listed below', html), query
     assert "Send again" not in html and "Texts received" not in html
