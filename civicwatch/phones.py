@@ -1,4 +1,5 @@
-"""Phone numbers: normalised to E.164, found by keyed hash, masked on staff pages.
+"""Phone numbers: normalised to E.164, found by keyed hash (masked on staff pages by the identity vault,
+civicwatch/cases/identity.py).
 
 A number reaches the complainant by SMS or by WhatsApp; each is an identity of its own (its own keyed hash),
 so a conversation, an opt-out (STOP) and a chosen language (LANG) belong to the number on one channel.
@@ -73,15 +74,3 @@ def contact_hash(e164: str, channel: str = SMS) -> str:
 def twilio_address(e164: str, channel: str = SMS) -> str:
     """What Twilio's To and From take on `channel`."""
     return WHATSAPP_PREFIX + e164 if channel == WHATSAPP else e164
-
-
-def mask_phone(e164: str | None) -> str:
-    """'+232 ** *** 4567': the country and the last four digits, in one shape whatever the length."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return "** *** ****"
-    national = str(number.national_number)
-    return f"+{number.country_code} ** *** {national[-4:]}"

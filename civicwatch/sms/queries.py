@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, or_, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.feedback import ANSWERED
+from civicwatch.cases.identity import mask_phone
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.cases.queries import IN_PROGRESS
@@ -23,7 +24,6 @@ from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE
 from civicwatch.messaging.queries import failed_messages, outbox_counts, waiting_messages
 from civicwatch.messaging.whatsapp import ANSWERED_NOTE
-from civicwatch.phones import mask_phone
 
 # Cases with an answer to rate or appeal: the same statuses as the rating and appeal operations accept.
 RATEABLE_STATUSES = tuple(sorted(ANSWERED, key=lambda status: status.value))
@@ -191,7 +191,8 @@ class OutboxPage:
 
 def _waiting_text(message: OutboundMessage, now: dt.datetime) -> WaitingText:
     return WaitingText(
-        id=message.id, phone=mask_phone(decrypt_text(message.to_encrypted)), case_id=message.case_id,
+        # Masked as the identity vault masks it on the case page: no staff page shows more of a number.
+        id=message.id, phone=mask_phone(decrypt_text(message.to_encrypted)) or "", case_id=message.case_id,
         reference=message.case.reference if message.case else None,
         waited=duration_words(now - message.created_at), attempts=message.attempts,
         sending=message.status is OutboxStatus.SENDING, held_since=message.held_since,
