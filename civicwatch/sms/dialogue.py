@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.sms.models import ConversationState
 from civicwatch.text import CONTROL_AND_UNASSIGNED, tidy_text
 
@@ -225,6 +226,16 @@ def clean_text(raw: str | None) -> str:
     return tidy_text(text, CONTROL_AND_UNASSIGNED)[:TEXT_MAX]
 
 
+# Digits and what people write between them (spaces, dashes, dots), with punctuation around: see classify.
+_CODE_CHARACTERS = re.compile(r"[\d\s.-]+")
+_AROUND_A_CODE = " \t\r\n.,;:!?\"'()[]#*-"
+
+
+def is_receipt_code_alone(text: str) -> bool:
+    """Whether the text is nothing but a receipt code (16 digits, however spaced)."""
+    return bool(_CODE_CHARACTERS.fullmatch(text.strip(_AROUND_A_CODE))) and normalise_receipt_code(text) is not None
+
+
 def _looks_like_status_query(rest: str) -> bool:
     # "STATUS", "status CW-2026-000123", "STATUS 1234 5678 9012 3456"; a long text is a report.
     return len(rest.split()) <= 4 or sum(ch.isdigit() for ch in rest) >= 6
@@ -245,6 +256,10 @@ def classify(text: str, opted_out: bool = False, answering: bool = False) -> tup
     `answering`: the danger question or a check-in waits for a YES or NO."""
     if not text:
         return Event.EMPTY, None
+    if is_receipt_code_alone(text):
+        # The code alone, as people text it when told to text STATUS and their code: the secret that opens the
+        # follow-up page must never become words of a report, which staff read.
+        return Event.STATUS, text.strip()
     if answering and not opted_out:
         answer = match_answer(text)
         if answer is not None:
