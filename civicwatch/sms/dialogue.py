@@ -141,7 +141,8 @@ class Decision:
     action: Action
     state_before: ConversationState
     next_state: ConversationState
-    # For OPEN_CASE and KEEP_FRAGMENT the whole report so far; for ADD_TO_CASE this text alone.
+    # For OPEN_CASE and KEEP_FRAGMENT the whole report so far; for ADD_TO_CASE this text alone; for a keyword while
+    # a first text waits for its details, the words kept so far.
     text: str
     status_query: str | None = None  # what followed STATUS
     rating: int | None = None
@@ -158,9 +159,13 @@ def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decisi
     if state is ASKED and event in (Event.SHORT_TEXT, Event.DETAILED_TEXT) and not _within_follow_up(snapshot, now):
         state = IDLE  # the answer may still come, but a text this late is a new report
     report = text
-    if event in (Event.SHORT_TEXT, Event.DETAILED_TEXT) and state is AWAITING and snapshot.pending_text:
-        report = combine(snapshot.pending_text, text)
-        event = Event.DETAILED_TEXT if has_enough_detail(report) else Event.SHORT_TEXT
+    if state is AWAITING and snapshot.pending_text:
+        if event in (Event.SHORT_TEXT, Event.DETAILED_TEXT):
+            report = combine(snapshot.pending_text, text)
+            event = Event.DETAILED_TEXT if has_enough_detail(report) else Event.SHORT_TEXT
+        else:
+            # A keyword (HELP, STATUS, a receipt code, LANG...) is answered; the words kept so far stay as they were.
+            report = snapshot.pending_text
     action, next_state = TRANSITIONS[(state, event)]
     return Decision(
         event=event,
