@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, Table, bindparam, inspect, select, update
+from sqlalchemy import CursorResult, Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -336,12 +336,21 @@ def add_complainant_message(
         save_attachment(case, prepared, message)
     waited_since = case.waiting_since
     resumed = resume_deadline_clock(case, now)
-    db.session.add(CaseEvent(case_id=case.id, kind="complainant_message", public=True, created_at=now, detail={
-        "message_id": message.id, "attachments": len(files), "clock_resumed": resumed}))
+    # Nothing reads the event back in this transaction: written at once by a statement built once, rather than by
+    # a flush of its own (the unit of work of a flush costs several times the statement).
+    db.session.execute(_INSERT_EVENT, {
+        "case_id": case.id, "kind": "complainant_message", "public": True, "created_at": now,
+        "detail": {"message_id": message.id, "attachments": len(files), "clock_resumed": resumed}})
     record_audit(None, "case.complainant_message", message, case=case,
                  before={"waiting_since": waited_since} if resumed else None,
                  after={"channel": channel.value, "attachments": len(files), "clock_resumed": resumed})
     return message
+
+
+_EVENTS = cast(Table, CaseEvent.__table__)
+_INSERT_EVENT = insert(_EVENTS).values(
+    case_id=bindparam("case_id"), kind=bindparam("kind"), public=bindparam("public"),
+    created_at=bindparam("created_at"), detail=bindparam("detail"))
 
 
 def _same_message_sent_before(case: Case, body: str, files: Sequence[PreparedFile],
