@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 
 from civicwatch.crypto import keyed_hash
 
 RECEIPT_DIGITS = 16
 _NON_DIGITS = re.compile(r"\D")
+# 16 digits however spaced, dotted or dashed, not inside a longer run of digits: a receipt code written in prose.
+_CODE_SHAPED = re.compile(r"(?<!\d)\d(?:[\s.-]{0,2}\d){15}(?!\d)")
 
 
 def new_receipt_code() -> str:
@@ -27,6 +30,15 @@ def receipt_hash(code: str) -> str:
     if digits is None:
         raise ValueError("a receipt code has 16 digits")
     return keyed_hash("receipt", digits)
+
+
+def code_shaped_numbers(text: str) -> dict[str, str]:
+    """Each number of the text shaped like a receipt code, with the hash a case with that code would store."""
+    return {match.group(): receipt_hash(match.group()) for match in _CODE_SHAPED.finditer(text)}
+
+
+def replace_code_shaped(text: str, replace: Callable[[str], str]) -> str:
+    return _CODE_SHAPED.sub(lambda match: replace(match.group()), text)
 
 
 def format_reference(year: int, number: int) -> str:

@@ -26,9 +26,11 @@ from civicwatch.cases.deadlines import bring_deadlines_forward, resume_deadline_
 from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import (
+    code_shaped_numbers,
     format_reference,
     new_receipt_code,
     receipt_hash,
+    replace_code_shaped,
     temporary_reference,
 )
 from civicwatch.classify.language import detect_language
@@ -57,6 +59,8 @@ log = logging.getLogger(__name__)
 
 # A web message with the same words and files as the complainant's last one, within this, is that form sent again.
 RESEND_WINDOW = dt.timedelta(minutes=30)
+# What stands in the stored words for a receipt code the complainant wrote into them.
+RECEIPT_CODE_REMOVED = "[receipt code removed]"
 
 
 @dataclass
@@ -123,7 +127,7 @@ def submit_complaint(submission: Submission, actor: Any = None) -> tuple[Case, s
 def draft_complaint(submission: Submission) -> DraftComplaint:
     """Validate a complaint and build its case, without writing anything (it may read)."""
     now = utcnow()
-    text = clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX)
+    text = without_receipt_codes(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX))
     incident_date = check_incident_date(submission.incident_date, deployment_date(now))
     region, district = resolve_place(submission.region_code, submission.district_code)
     location_text = clean_optional(submission.location_text, "location_text", LOCATION_MAX)
@@ -164,6 +168,17 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
         "originals_kept": sum(prepared.original is not None for prepared in files),
         "fears_retaliation": submission.fears_retaliation, "language": case.language,
     })
+
+
+def without_receipt_codes(text: str) -> str:
+    """The words with every case's receipt code they quote taken out. A code opens its case's follow-up page, and
+    the staff who read these words may not handle that case. Numbers of the same shape that are nobody's code
+    stay as written. Reads only when the text holds such a number."""
+    hashes = code_shaped_numbers(text)
+    if not hashes:
+        return text
+    real = set(db.session.scalars(select(Case.receipt_hash).where(Case.receipt_hash.in_(set(hashes.values())))))
+    return replace_code_shaped(text, lambda number: RECEIPT_CODE_REMOVED if hashes[number] in real else number)
 
 
 def _store_reference(case: Case) -> None:
@@ -316,7 +331,7 @@ def add_complainant_message(
     one (words and files) within RESEND_WINDOW is that form sent again: the stored message is returned."""
     if case.erased:
         raise ConflictError("The case's personal content was erased: nothing more can be added to it.")
-    body = clean_text(text, "text", 0, MESSAGE_MAX)
+    body = without_receipt_codes(clean_text(text, "text", 0, MESSAGE_MAX))
     files = prepare_uploads(list(attachments))
     if not body and not files:
         raise SubmissionError("message_empty", "text")
