@@ -96,7 +96,7 @@ def put_in_state(s: Setting, state: str, clock) -> None:
     if state == "none":
         return
     assert ask(s).status_code == 302
-    if state in ("approved", "expired", "revoked", "moved"):
+    if state in ("approved", "expired", "revoked", "moved", "asker_moved"):
         assert decide(s, "approve", days=7, reason=REASON).status_code == 302
     if state == "refused":
         assert decide(s, "refuse", reason="Not the same incident at all.").status_code == 302
@@ -109,9 +109,13 @@ def put_in_state(s: Setting, state: str, clock) -> None:
         elsewhere = db.session.scalar(select(Body).where(Body.code == "defence_committee"))
         route_case(db.session.get(Case, s.old.id), s.users["admin"], elsewhere, "It concerns soldiers, not rights.")
         db.session.commit()
+    if state == "asker_moved":  # the asking body sends its own case on: the grant served that case's investigation
+        elsewhere = db.session.scalar(select(Body).where(Body.code == "anti_corruption_commission"))
+        route_case(db.session.get(Case, s.new.id), s.users["admin"], elsewhere, "It is about the bribe, not the beating.")
+        db.session.commit()
 
 
-STATES = ("none", "pending", "approved", "expired", "refused", "revoked", "moved")
+STATES = ("none", "pending", "approved", "expired", "refused", "revoked", "moved", "asker_moved")
 
 
 @pytest.mark.parametrize("state", STATES)
