@@ -500,7 +500,8 @@ class ShareStatus(enum.Enum):
 class CaseShare(TimestampMixin, Model):
     """Another body asks to read a case related to one of its own; the body holding the case (never the one who
     asked) shares a restricted view of it for a limited time, or refuses. The share lapses when it expires, is
-    revoked, or the case leaves the body that granted it (cases.permissions.shared_cases)."""
+    revoked, or either case leaves its body: the one shared, or the one it was asked for
+    (cases.permissions.shared_cases)."""
 
     __tablename__ = "case_shares"
     __table_args__ = (

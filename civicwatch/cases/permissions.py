@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import Select, event, false, select
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction, aliased
 
 from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseShare, CaseStatus, Recusal, ShareStatus
@@ -129,13 +129,18 @@ def can_open(user: User, case_id: int) -> bool:
 
 def shared_cases(user: User, now: dt.datetime) -> Select:
     """Cases another body shares with the user's body: approved, not expired, still held by the body that shared
-    them, and not a case the user recused from, nor shared for one (the grant serves the investigation of the
-    asking case, which the user stepped away from). Only a restricted view of them is ever shown (never the
-    complainant's identity, contact details or files); opening them in full still goes through `visible_cases`."""
+    them, asked for a case the user's body still holds, and not a case the user recused from, nor shared for one.
+    The grant serves the investigation of the asking case: not once that case has gone to another body (sent on,
+    or appealed there), nor for someone who stepped away from it. Only a restricted view of them is ever shown
+    (never the complainant's identity, contact details or files); opening them in full still goes through
+    `visible_cases`."""
     recused = select(Recusal.case_id).where(Recusal.user_id == user.id)
+    asking = aliased(Case)
+    still_asking = select(asking.id).where(asking.id == CaseShare.from_case_id, asking.body_id == CaseShare.body_id)
     grants = select(CaseShare.case_id).where(
         CaseShare.body_id == user.body_id, CaseShare.status == ShareStatus.APPROVED, CaseShare.expires_at > now,
-        CaseShare.case_id == Case.id, CaseShare.owner_body_id == Case.body_id, CaseShare.from_case_id.not_in(recused))
+        CaseShare.case_id == Case.id, CaseShare.owner_body_id == Case.body_id, CaseShare.from_case_id.not_in(recused),
+        still_asking.exists())
     return select(Case).where(grants.exists(), Case.id.not_in(recused))
 
 
