@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import format_number, gettext
@@ -61,7 +62,7 @@ def parse_holiday_csv(text: str) -> list[HolidayLine]:
     """Lines `YYYY-MM-DD,Name`; a header line `date,name`, blank lines and lines starting with # are skipped.
     The first bad line refuses the whole file, named by its number."""
     lines: list[HolidayLine] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for number, row in enumerate(_csv_rows(text), start=1):
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
             continue
         if number == 1 and row[0].strip().lower() == "date":
@@ -75,6 +76,16 @@ def parse_holiday_csv(text: str) -> list[HolidayLine]:
     if not lines:
         raise DomainError(gettext("The file has no holidays: write one per line as YYYY-MM-DD,Name."))
     return lines
+
+
+def _csv_rows(text: str) -> Iterator[list[str]]:
+    """The rows of the CSV; a field the reader refuses (longer than its limit) refuses the file, naming its line."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        yield from reader
+    except csv.Error:
+        raise DomainError(gettext("Line %(number)s: ", number=reader.line_num)
+                          + gettext("a field is too long to read.")) from None
 
 
 def set_holiday(user: User | None, day: dt.date, name: str | None) -> Holiday:
