@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
+from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.counts import key_of, move_case
 from civicwatch.cases.deadlines import respond_deadline
-from civicwatch.cases.models import STATUS_LABELS, Case, CaseEvent, CaseStatus
+from civicwatch.cases.models import STATUS_LABELS, Case, CaseEvent, CaseStatus, Recusal
 from civicwatch.database import utcnow
 from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
 from civicwatch.extensions import db
@@ -163,9 +164,31 @@ def transition_case(case: Case, target: CaseStatus, user: User | None, reason: s
     event = CaseEvent(case=case, kind="status", from_status=source.value, to_status=target.value,
                       user_id=user.id if user else None, created_at=now, detail=detail or None, public=True)
     db.session.add(event)
+    if target is S.REOPENED:
+        _release_if_gone(case, user, now)
     move_case(counted, case)
     record_audit(user, f"case.{transition.action}", case, before=before, after={**_snapshot(case), "reason": reason})
     return event
+
+
+def _release_if_gone(case: Case, user: User | None, now: dt.datetime) -> None:
+    """Closed, a case keeps who handled it; reopened, it is work again: back to its body's queue when they have since
+    left the body or the service (as their cases in progress went then, `staffing`)."""
+    if case.assigned_to is None or may_work(case.assigned_to, case):
+        return
+    case.assigned_to, case.assigned_to_id = None, None  # the relationship, and the column the audit entry reads
+    db.session.add(CaseEvent(case=case, kind="assigned", user_id=user.id if user else None, created_at=now,
+                             detail={"assignee": None}))
+
+
+def may_work(user: User, case: Case) -> bool:
+    """Whether the case may be assigned to `user`: an active investigator of the body holding it who has not recused
+    from it (`operations.assignable_investigators` lists them)."""
+    if not (user.active and user.role is Role.INVESTIGATOR and case.body_id is not None
+            and user.body_id == case.body_id):
+        return False
+    recused = select(Recusal.id).where(Recusal.case_id == case.id, Recusal.user_id == user.id)
+    return not db.session.scalar(select(recused.exists()))
 
 
 def _apply_effects(case: Case, target: CaseStatus, reason: str | None, now: dt.datetime) -> None:
@@ -202,4 +225,5 @@ def _snapshot(case: Case) -> dict[str, Any]:
         "closed_at": case.closed_at,
         "respond_due_at": case.respond_due_at,
         "waiting_since": case.waiting_since,
+        "assigned_to": case.assigned_to_id,
     }
