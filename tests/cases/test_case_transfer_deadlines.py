@@ -1,0 +1,44 @@
+"""A case in progress sent on to another body starts afresh there: new deadlines counted from the day it arrives.
+A clock the old body stopped to wait for the complainant stays stopped, but only from then: the weeks the old
+body waited before sending the case on are not given to the new body a second time when the clock restarts."""
+from __future__ import annotations
+
+import datetime as dt
+
+from civicwatch.accounts.models import Role
+from civicwatch.cases.deadlines import acknowledge_deadline, respond_deadline
+from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
+from civicwatch.taxonomy.models import Body
+from civicwatch.taxonomy.workdays import working_calendar
+from tests.cases.conftest import fresh, post_case_form
+
+
+def test_a_case_sent_on_while_waiting_for_the_complainant_gains_only_the_new_body_s_wait(make_case, make_user,
+                                                                                          signed_in, clock):
+    case = make_case(CaseStatus.INVESTIGATING, body="police_oversight", created_at=clock.now - dt.timedelta(days=2))
+    old_body = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
+    assert post_case_form(old_body, case.id, "messages", "message", text="Which day did it happen?",
+                          wait_for_reply="y").status_code == 302
+    clock.advance(days=28)  # four weeks of waiting at the old body
+    new_body = db.session.query(Body).filter_by(code="anti_corruption_commission").one()
+    triage = signed_in(make_user(Role.TRIAGE))
+    assert post_case_form(triage, case.id, "route", "route", body=str(new_body.id),
+                          reason="The complaint is about a bribe.").status_code == 302
+    sent_on = clock.now
+    case = fresh(case)
+    fresh_acknowledge, fresh_respond = acknowledge_deadline(case, new_body, sent_on), respond_deadline(case, new_body,
+                                                                                                       sent_on)
+    assert (case.status, case.acknowledge_due_at, case.respond_due_at) == (CaseStatus.TRIAGED, fresh_acknowledge,
+                                                                           fresh_respond)
+    assert case.waiting_since is not None  # still waiting for the complainant's answer
+
+    clock.advance(days=7)  # a week more, now at the new body
+    investigator = signed_in(make_user(Role.INVESTIGATOR, body="anti_corruption_commission"))
+    assert post_case_form(investigator, case.id, "clock", "clock").status_code == 302
+    calendar = working_calendar(sent_on)
+    waited = calendar.working_days_between(sent_on, clock.now)
+    case = fresh(case)
+    assert case.waiting_since is None
+    assert case.acknowledge_due_at == calendar.add_working_days(fresh_acknowledge, waited)
+    assert case.respond_due_at == calendar.add_working_days(fresh_respond, waited)
