@@ -148,6 +148,8 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
             transition_case(case, S.TRIAGED, user)
     else:
         set_deadlines(case, body, now)  # the new body starts afresh
+        if case.waiting_since is not None:  # still waiting for the complainant, from now: the old body's wait is past
+            case.waiting_since = now
         transition_case(case, S.TRIAGED, user, reason=reason)
     _tell(case, ROUTED_NEWS, body=body)
 
