@@ -129,3 +129,22 @@ def test_the_files_of_a_case_are_described_in_french(make_case, make_user, signe
     assert "copie nettoyée" in page and "SHA-256 de l'original" in page
     assert "cleaned copy" not in page and "Original's SHA-256" not in page
     assert "Original kept as evidence" not in page and "original not kept" not in page
+
+
+def test_extending_the_deadline_and_a_stale_form_speak_french(make_case, make_user, signed_in):
+    case = make_case(CaseStatus.INVESTIGATING)
+    client = in_french(signed_in(make_user(Role.INVESTIGATOR, body=case.body)))
+    page = unescape(client.get(f"/staff/cases/{case.id}").get_data(as_text=True))
+    assert "Prolonger le délai de réponse (une seule fois)" in page and "Compté en jours ouvrables" in page
+    assert "Extend the deadline" not in page and "Counted in working days" not in page
+
+    response = post_case_form(client, case.id, "extend", "extend", days="5", reason="Le témoin est à l'étranger.")
+    assert response.status_code == 302
+    page = unescape(client.get(f"/staff/cases/{case.id}").get_data(as_text=True))
+    assert "Le délai de réponse est prolongé" in page and "Délai de réponse prolongé le" in page
+    assert "The deadline to answer is extended" not in page and "Deadline to answer extended" not in page
+
+    stale = post_case_form(client, case.id, "notes", "note", version=1, text="Appelé le témoin à Kenema.")
+    text = unescape(stale.get_data(as_text=True))
+    assert stale.status_code == 409 and "votre modification n'a pas été enregistrée" in text
+    assert "Someone else changed this case after you opened it" not in text
