@@ -72,9 +72,9 @@ class StaleCaseError(ConflictError):
     """The form was filled in on an older copy of the case than the one now stored."""
 
     def __init__(self) -> None:
-        super().__init__(
+        super().__init__(gettext(
             "Someone else changed this case after you opened it, so your change was not saved. "
-            "Reload the case to see what changed, then make your change again.")
+            "Reload the case to see what changed, then make your change again."))
 
 
 def check_version(case: Case, posted_version: Any) -> None:

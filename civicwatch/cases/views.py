@@ -325,7 +325,7 @@ def extend(case_id: int) -> ResponseReturnValue:
 
     def act(case: Case) -> str:
         operations.extend_deadline(case, current_user, form.days.data, form.reason.data)
-        return "The deadline to answer is extended; the complainant can read why."
+        return gettext("The deadline to answer is extended; the complainant can read why.")
 
     return perform(case_id, "extend", form, act)
 
