@@ -194,9 +194,24 @@ def test_without_an_answer_rating_and_appeal_say_so_with_409(client, followed):
     assert "There is no answer to rate yet" in html.unescape(response.get_data(as_text=True))
     response = appeal(client, REASON)
     assert response.status_code == 409
-    assert "cannot become reopened" in html.unescape(response.get_data(as_text=True))
+    assert "There is no answer to appeal yet" in html.unescape(response.get_data(as_text=True))
     db.session.refresh(followed.case)
     assert followed.case.satisfaction is None and followed.case.status is not CaseStatus.REOPENED
+
+
+NO_ANSWER = {
+    "fr": ("Il n'y a pas encore de réponse à noter", "Il n'y a pas encore de réponse à contester"),
+    "kri": ("Ansa nor de yet fɔ yu gi am nomba", "Ansa nor de yet fɔ yu aks mek dem luk am bak"),
+}
+
+
+@pytest.mark.parametrize("language", NO_ANSWER)
+def test_without_an_answer_rating_and_appeal_say_so_in_the_page_language(client, followed, language):
+    client.get(f"/language/{language}")
+    for send, expected in zip((rate(client, "3"), appeal(client, REASON)), NO_ANSWER[language], strict=True):
+        page = html.unescape(send.get_data(as_text=True))
+        assert send.status_code == 409 and expected in page
+        assert "There is no answer" not in page and "reopened" not in page
 
 
 def test_after_an_appeal_the_old_answer_can_no_longer_be_rated(client, answered):
