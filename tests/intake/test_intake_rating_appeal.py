@@ -201,7 +201,7 @@ def test_without_an_answer_rating_and_appeal_say_so_with_409(client, followed):
 
 NO_ANSWER = {
     "fr": ("Il n'y a pas encore de réponse à noter", "Il n'y a pas encore de réponse à contester"),
-    "kri": ("Ansa nor de yet fɔ yu gi am nomba", "Ansa nor de yet fɔ yu aks mek dem luk am bak"),
+    "kri": ("Ansa nor de yet fo yu gi am nomba", "Ansa nor de yet fo yu aks mek dem luk am bak"),
 }
 
 
