@@ -2,6 +2,8 @@
 the follow-up page and the SMS dialogue; each operation writes its audit entry and flushes, the caller commits."""
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.counts import key_of, move_case
 from civicwatch.cases.deadlines import respond_deadline
@@ -27,11 +29,11 @@ def rate_answer(case: Case, rating: int | str) -> CaseEvent:
     try:
         score = int(str(rating).strip())
     except (TypeError, ValueError):
-        raise DomainError("Choose a rating from 1 to 5.") from None
+        raise DomainError(gettext("Choose a rating from 1 to 5.")) from None
     if not 1 <= score <= 5:
-        raise DomainError("Choose a rating from 1 to 5.")
+        raise DomainError(gettext("Choose a rating from 1 to 5."))
     if not answer_available(case):
-        raise InvalidTransitionError("There is no answer to rate yet: you can rate it once the body has answered.")
+        raise InvalidTransitionError(gettext("There is no answer to rate yet: you can rate it once the body has answered."))
     before = case.satisfaction
     case.satisfaction = score
     event = CaseEvent(case=case, kind="answer_rated", public=True, created_at=utcnow(), detail={"rating": score})
@@ -46,9 +48,12 @@ def appeal_answer(case: Case, reason: str | None, body: Body | None = None) -> C
     chose another oversight body, it moves there with a fresh deadline."""
     reason = " ".join((reason or "").split())[:REASON_MAX]
     if not reason:
-        raise DomainError("Tell us why you disagree with the answer.")
+        raise DomainError(gettext("Tell us why you disagree with the answer."))
     if body is not None and not body.active:
-        raise DomainError("Choose an oversight body from the list.")
+        raise DomainError(gettext("Choose an oversight body from the list."))
+    if not answer_available(case):
+        raise InvalidTransitionError(gettext("There is no answer to appeal yet: you can appeal once the body has "
+                                             "answered."))
     event = transition_case(case, CaseStatus.REOPENED, None, reason=reason)
     if body is not None and body.id != case.body_id:
         _move_on_appeal(case, body)
