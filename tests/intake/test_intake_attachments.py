@@ -5,6 +5,7 @@ import hashlib
 import io
 import os
 import stat
+import warnings
 
 import pikepdf
 import pytest
@@ -25,7 +26,7 @@ from civicwatch.cases.models import Attachment, Case
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
 from tests.factories import GPS_TAG, MAKE_TAG, jpeg_with_gps, png_with_text
-from tests.intake.conftest import PDF_BYTES, WHAT_HAPPENED, post_report
+from tests.intake.conftest import PDF_BYTES, RECEIPT_RE, WHAT_HAPPENED, post_report
 
 ORIENTATION_TAG = 0x0112
 
@@ -176,6 +177,28 @@ def test_five_files_are_accepted(client):
     response = post_report(client, files=[(PDF_BYTES, f"page{i}.pdf") for i in range(5)])
     assert response.status_code == 303
     assert len(stored_attachments()) == 5
+
+
+# Browsers silently drop a cookie longer than this (werkzeug warns past it): a receipt in such a cookie never arrives.
+BROWSER_COOKIE_LIMIT = 4093
+
+
+@pytest.mark.parametrize("letter", ["ب", "📷"])
+def test_the_receipt_of_five_files_with_long_names_reaches_the_confirmation_page(client, letter):
+    """Phones name files in their owner's script, and a name may have 200 characters: the receipt code, carried to
+    the confirmation page in the session cookie with the files' names and fingerprints, must still fit in a
+    cookie that browsers keep, or the report is stored and its code is never shown."""
+    names = [f"{i} " + letter * 194 + ".pdf" for i in range(5)]  # 200 characters, the most kept
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The 'session' cookie is too large", UserWarning)  # measured below
+        response = post_report(client, files=[(PDF_BYTES, name) for name in names])
+    assert response.status_code == 303
+    [cookie] = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")]
+    assert len(cookie) <= BROWSER_COOKIE_LIMIT, f"a browser drops this {len(cookie)}-byte cookie and the receipt"
+    page = client.get("/report/received").get_data(as_text=True)
+    assert RECEIPT_RE.search(page)
+    assert page.count(hashlib.sha256(PDF_BYTES).hexdigest()) == 5
+    assert "0 " + letter * 10 in page and ".pdf" in page  # each name still recognisable, if shortened
 
 
 def test_decompression_bomb_is_refused(app):
