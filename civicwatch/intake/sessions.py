@@ -19,10 +19,14 @@ from civicwatch.extensions import db
 RECEIPT_KEY = "intake_receipt"
 TRACK_KEY = "intake_track"
 RECEIPT_SHOW_WITHIN_SECONDS = 600
+# Browsers drop a cookie over 4 KB, and the receipt with it. Five file names of up to 200 characters in any script
+# would not fit: on the receipt each name keeps its start and its end (the fingerprint is what proves the file).
+RECEIPT_NAME_HEAD, RECEIPT_NAME_TAIL = 40, 20
 
 
 def _seal(value: dict) -> str:
-    return encrypt_text(json.dumps(value)).decode("ascii")
+    # Not ASCII-escaped: a character outside ASCII costs its UTF-8 bytes, not six or twelve.
+    return encrypt_text(json.dumps(value, ensure_ascii=False)).decode("ascii")
 
 
 def _unseal(token: object) -> dict | None:
@@ -38,7 +42,14 @@ def _unseal(token: object) -> dict | None:
 def remember_receipt(reference: str, code: str, urgent: bool = False,
                      files: Sequence[Sequence[str]] = ()) -> None:
     session[RECEIPT_KEY] = _seal({"reference": reference, "code": code, "urgent": urgent,
-                                  "files": [list(item) for item in files], "at": utcnow().timestamp()})
+                                  "files": [[_shortened(name), sha] for name, sha in files],
+                                  "at": utcnow().timestamp()})
+
+
+def _shortened(name: str) -> str:
+    if len(name) <= RECEIPT_NAME_HEAD + RECEIPT_NAME_TAIL:
+        return name
+    return f"{name[:RECEIPT_NAME_HEAD]}…{name[-RECEIPT_NAME_TAIL:]}"
 
 
 def take_receipt() -> dict | None:
