@@ -6,9 +6,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from civicwatch.cases import attachments
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
+from tests.factories import jpeg_with_gps
 from tests.intake.conftest import post_report
 
 MB = 1024 * 1024
@@ -16,7 +18,8 @@ MB = 1024 * 1024
 
 @pytest.fixture
 def app_config():
-    return {"RATELIMIT_ENABLED": True, "REPORT_RATE_LIMIT": "2 per minute", "TRACK_RATE_LIMIT": "3 per minute"}
+    return {"RATELIMIT_ENABLED": True, "REPORT_RATE_LIMIT": "2 per minute", "TRACK_RATE_LIMIT": "3 per minute",
+            "REPORT_FILES_RATE_LIMIT": "10 per minute"}
 
 
 def test_reports_are_limited_per_client(client):
@@ -49,6 +52,23 @@ def test_mistakes_do_not_use_up_the_report_limit(client):
     assert mistakes == [400] * 5
     assert [post_report(client).status_code for _ in range(2)] == [303, 303]
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_forms_refused_after_their_files_were_checked_use_up_a_limit_of_files(client, monkeypatch):
+    """Every photo is decoded and re-encoded before the form is answered, in one of the process's few preparation
+    slots, whatever else is wrong with the form. A form refused after that (no consent, a robot's honeypot) costs
+    the same work as a stored report; if it used up no limit, one client could keep the slots busy for ever and
+    every citizen's photos would wait, then be refused (503). Mistakes without files stay free."""
+    prepared = []
+    reencode = attachments.reencode_image
+    monkeypatch.setattr(attachments, "reencode_image", lambda *args: prepared.append(1) or reencode(*args))
+    photos = [(jpeg_with_gps(), f"photo{i}.jpg") for i in range(5)]
+    statuses = [post_report(client, consent=None, files=photos).status_code for _ in range(4)]
+    assert statuses == [400, 400, 429, 429]
+    assert len(prepared) == 10  # the limit's ten files, no more
+    assert post_report(client, website="https://spam.example", files=photos[:1]).status_code == 429
+    assert [post_report(client, text="short").status_code, post_report(client).status_code] == [400, 303]
+    assert len(prepared) == 10
 
 
 def test_a_limited_report_comes_back_filled_with_a_wait_message(client):
