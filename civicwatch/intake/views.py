@@ -16,7 +16,7 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import Field, ValidationError
 
 from civicwatch import errors
-from civicwatch.cases.attachments import AttachmentError, UploadUnavailableError
+from civicwatch.cases.attachments import MAX_FILES, AttachmentError, UploadUnavailableError
 from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.retaliation import open_check_in
@@ -51,9 +51,23 @@ def track_limit() -> str:
     return current_app.config["TRACK_RATE_LIMIT"]
 
 
+def report_files_limit() -> str:
+    return current_app.config["REPORT_FILES_RATE_LIMIT"]
+
+
 def report_stored(response: Response) -> bool:
     """Only a report that was stored counts against the limit: a form sent back with mistakes does not."""
     return response.status_code == 303
+
+
+def files_chosen() -> int:
+    """The files a report form brings to be checked (more than MAX_FILES are refused unread)."""
+    chosen = sum(1 for storage in request.files.getlist("attachments") if storage.filename)
+    return chosen if chosen <= MAX_FILES else 0
+
+
+def no_files_to_check() -> bool:
+    return files_chosen() == 0 or sent_again()
 
 
 _SENT_FORM = "civicwatch.report_form"
@@ -78,6 +92,10 @@ def sent_again() -> bool:
 
 @blueprint.route("/report", methods=["GET", "POST"])
 @limiter.limit(report_limit, methods=["POST"], deduct_when=report_stored, exempt_when=sent_again)
+# Files are checked (decoded, re-encoded) before the form is answered, whatever else is wrong with it: each one counts,
+# stored or not, or a client sending forms that are refused would keep the few preparation slots busy for everyone.
+@limiter.limit(report_files_limit, methods=["POST"], cost=files_chosen, exempt_when=no_files_to_check,
+               scope="report-files")
 def report() -> ResponseReturnValue:
     form, earlier = _sent_form()
     if earlier is not None:
