@@ -2,6 +2,8 @@
 opens exactly one new case, linked to the closed one, sent to the same body, urgent."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
@@ -59,3 +61,29 @@ def test_a_no_is_recorded_without_a_new_case(client, app, clock):
     assert response.status_code == 303
     assert db.session.scalar(select(RetaliationCheckIn.retaliation_reported)) is False
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+
+def test_a_long_account_is_refused_with_what_the_citizen_wrote_and_taken_whole_once_within_the_limit(client, app,
+                                                                                                     clock):
+    """The linked case's text is a sentence naming the closed case, then the citizen's words. An account a little
+    under the 5,000 characters of a report was refused as longer than it is (the sentence counted as theirs), so
+    that cutting it to the limit the message gave changed nothing: the refusal counts what they wrote and gives
+    the room there is, and an account cut to it is taken whole."""
+    reported = report_and_read_receipt(client, fears_retaliation="yes")
+    close_and_wait(reported.case, clock)
+    open_case(client, reported.code)
+    details = ("Two officers came to my house at night and told me to withdraw the complaint. " * 100)[:4990]
+    response = client.post("/track/case/check-in", data={"csrf_token": case_page_token(client), "happened": "yes",
+                                                         "details": details})
+    assert response.status_code == 400
+    error = re.search(r'id="details-error">Write at most ([\d,]+) characters \(you wrote ([\d,]+)\)',
+                      response.get_data(as_text=True))
+    room, wrote = (int(number.replace(",", "")) for number in error.groups())
+    assert wrote == len(details) and room < wrote
+    cut = details[:room].strip()
+    response = client.post("/track/case/check-in", data={"csrf_token": case_page_token(client), "happened": "yes",
+                                                         "details": cut})
+    assert response.status_code == 303
+    linked = db.session.get(Case, db.session.scalar(select(RetaliationCheckIn.reported_case_id)))
+    assert linked.text.endswith(cut) and reported.reference in linked.text
