@@ -12,14 +12,16 @@ from civicwatch.cases.models import Case, Channel, RetaliationCheckIn
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import Submission, submit_complaint
-from civicwatch.intake.validation import MESSAGE_MAX, clean_text
+from civicwatch.intake.validation import MESSAGE_MAX, TEXT_MAX, clean_text
 from civicwatch.routing.operations import route_to_body_of
+
+WORDS_SEPARATOR = "\n\n"  # between the sentence that links the new case to the closed one and the complainant's words
 
 
 def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | None, channel: Channel) -> Case | None:
     """Record the answer; with `happened`, open the linked case and return it. None when the check-in was
     answered already (by this same answer, sent again) or nothing happened."""
-    words = clean_text(words, "text", 0, MESSAGE_MAX)
+    words = clean_text(words, "text", 0, _room_for_words(check_in))
     now = utcnow()
     claimed = db.session.execute(update(RetaliationCheckIn).where(
         RetaliationCheckIn.id == check_in.id, RetaliationCheckIn.answered_at.is_(None),
@@ -37,11 +39,22 @@ def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | N
     return reported
 
 
-def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -> Case:
-    text = (f"Retaliation reported by the complainant of {original.reference}, answering the check-in "
+def _linking_sentence(original: Case, days: int) -> str:
+    return (f"Retaliation reported by the complainant of {original.reference}, answering the check-in "
             f"{days} days after it closed.")
-    case, _code = submit_complaint(Submission(text=f"{text}\n\n{words}" if words else text, channel=channel,
-                                              urgent=True))
+
+
+def _room_for_words(check_in: RetaliationCheckIn) -> int:
+    """How long the complainant's words may be: the linked case's text holds the linking sentence and them, and a
+    refusal must count only what they wrote."""
+    sentence = _linking_sentence(check_in.case, check_in.round_days)
+    return min(MESSAGE_MAX, TEXT_MAX - len(sentence) - len(WORDS_SEPARATOR))
+
+
+def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -> Case:
+    text = _linking_sentence(original, days)
+    case, _code = submit_complaint(Submission(text=f"{text}{WORDS_SEPARATOR}{words}" if words else text,
+                                              channel=channel, urgent=True))
     case.fears_retaliation = True
     if original.identity is not None:
         store_contact(case, contact_of(original))
