@@ -42,7 +42,6 @@ def test_a_yes_opens_one_linked_urgent_case_for_the_same_body(client, app, clock
     answer = {"csrf_token": case_page_token(client), "happened": "yes",
               "details": "Two officers came to my house and told me to withdraw the complaint."}
     assert client.post("/track/case/check-in", data=answer).status_code == 303
-    assert client.post("/track/case/check-in", data=answer).status_code == 409  # sent again: nothing more
     check_in = db.session.scalar(select(RetaliationCheckIn))
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2  # the original and one linked case
     linked = db.session.get(Case, check_in.reported_case_id)
@@ -51,6 +50,26 @@ def test_a_yes_opens_one_linked_urgent_case_for_the_same_body(client, app, clock
     assert "withdraw the complaint" in linked.text and original.reference in linked.text
     assert check_in.retaliation_reported is True and linked.id != original_id
     assert QUESTION not in client.get("/track/case").get_data(as_text=True)
+
+
+def test_an_answer_sent_again_after_its_reply_was_lost_is_thanked_again_and_opens_nothing_more(client, app, clock):
+    """On a bad connection the thanks may never arrive and the citizen sends the answer again: the first one was
+    taken, so the second is thanked as it was, naming the report it opened, instead of a bare 409 page that says
+    neither that the report reached us nor which it is. A different answer is still refused."""
+    reported = report_and_read_receipt(client, fears_retaliation="yes")
+    close_and_wait(reported.case, clock)
+    open_case(client, reported.code)
+    answer = {"csrf_token": case_page_token(client), "happened": "yes",
+              "details": "Two officers came to my house and told me to withdraw the complaint."}
+    assert client.post("/track/case/check-in", data=answer).status_code == 303  # its reply lost on the way
+    clock.advance(minutes=2)
+    again = client.post("/track/case/check-in", data=answer, follow_redirects=True)
+    linked = db.session.get(Case, db.session.scalar(select(RetaliationCheckIn.reported_case_id)))
+    assert again.status_code == 200 and f"We opened a new report, {linked.reference}" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+    changed = client.post("/track/case/check-in", data={**answer, "happened": "no"})
+    assert changed.status_code == 409
+    assert db.session.scalar(select(RetaliationCheckIn.retaliation_reported)) is True
 
 
 def test_a_no_is_recorded_without_a_new_case(client, app, clock):
