@@ -1,19 +1,21 @@
 """Answers to retaliation check-ins (see cases/retaliation.py), from the follow-up page or by SMS. "Yes,
 something happened" opens a new case linked to the one that closed, routed to the same body and marked urgent
 so that it is reviewed first. Each check-in is answered once: a second answer (a resent form, Twilio retrying
-its webhook) changes nothing. Flush, never commit."""
+its webhook) changes nothing, and the same form sent again soon after is recognised (`answer_sent_before`) to be
+thanked again. Flush, never commit."""
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.identity import contact_of, store_contact
 from civicwatch.cases.models import Case, Channel, RetaliationCheckIn
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.intake.operations import Submission, submit_complaint
+from civicwatch.intake.operations import RESEND_WINDOW, Submission, submit_complaint
 from civicwatch.intake.validation import MESSAGE_MAX, TEXT_MAX, clean_text
 from civicwatch.routing.operations import route_to_body_of
+from civicwatch.text import tidy_text
 
 WORDS_SEPARATOR = "\n\n"  # between the sentence that links the new case to the closed one and the complainant's words
 
@@ -39,6 +41,27 @@ def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | N
     return reported
 
 
+def answer_sent_before(case: Case, happened: bool, words: str | None) -> RetaliationCheckIn | None:
+    """The case's last check-in if it was answered within RESEND_WINDOW with this answer and these words: the same
+    form sent again after its reply was lost, owed the same thanks (and nothing opened twice)."""
+    latest = db.session.scalar(select(RetaliationCheckIn).where(
+        RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.answered_at.is_not(None),
+    ).order_by(RetaliationCheckIn.answered_at.desc()).limit(1))
+    if latest is None or latest.answered_at is None or latest.retaliation_reported is not happened \
+            or utcnow() - latest.answered_at > RESEND_WINDOW:
+        return None
+    if not happened:
+        return latest
+    linked = db.session.get(Case, latest.reported_case_id) if latest.reported_case_id is not None else None
+    return latest if linked is not None and linked.text == _linked_text(case, latest.round_days, tidy_text(words)) \
+        else None
+
+
+def _linked_text(original: Case, days: int, words: str) -> str:
+    sentence = _linking_sentence(original, days)
+    return f"{sentence}{WORDS_SEPARATOR}{words}" if words else sentence
+
+
 def _linking_sentence(original: Case, days: int) -> str:
     return (f"Retaliation reported by the complainant of {original.reference}, answering the check-in "
             f"{days} days after it closed.")
@@ -52,9 +75,7 @@ def _room_for_words(check_in: RetaliationCheckIn) -> int:
 
 
 def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -> Case:
-    text = _linking_sentence(original, days)
-    case, _code = submit_complaint(Submission(text=f"{text}{WORDS_SEPARATOR}{words}" if words else text,
-                                              channel=channel, urgent=True))
+    case, _code = submit_complaint(Submission(text=_linked_text(original, days, words), channel=channel, urgent=True))
     case.fears_retaliation = True
     if original.identity is not None:
         store_contact(case, contact_of(original))

@@ -28,7 +28,7 @@ from civicwatch.intake.forms import YES, AppealForm, CheckInForm, RatingForm, Re
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
 from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
-from civicwatch.intake.retaliation import answer_check_in
+from civicwatch.intake.retaliation import answer_check_in, answer_sent_before
 from civicwatch.intake.validation import MESSAGE_MAX, SubmissionError
 from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
@@ -331,7 +331,13 @@ def check_in() -> ResponseReturnValue:
         return redirect(url_for("intake.track"), code=303)
     form = CheckInForm()
     waiting = None if case.erased else open_check_in(case)
-    if not form.validate_on_submit() or waiting is None:
+    valid = form.validate_on_submit()
+    if valid and waiting is None and not case.erased \
+            and (sent_before := answer_sent_before(case, form.happened.data == YES, form.details.data)) is not None:
+        # the same answer sent again: it was taken the first time
+        reported = db.session.get(Case, sent_before.reported_case_id) if sent_before.reported_case_id else None
+        return _thank_for_check_in(reported)
+    if not valid or waiting is None:
         return _render_case(case, status=400 if waiting is not None else 409, check_in_form=form)
     try:
         reported = answer_check_in(waiting, form.happened.data == YES, form.details.data, Channel.WEB)
@@ -340,6 +346,10 @@ def check_in() -> ResponseReturnValue:
         form.details.errors = [*form.details.errors, exc.message]
         return _render_case(case, status=400, check_in_form=form)
     db.session.commit()
+    return _thank_for_check_in(reported)
+
+
+def _thank_for_check_in(reported: Case | None) -> ResponseReturnValue:
     if reported is not None:
         flash(_("Thank you for telling us. We opened a new report, %(reference)s, and sent it to the same "
                 "oversight body as urgent.", reference=reported.reference), "success")
