@@ -20,16 +20,26 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from civicwatch.accounts.models import Role
-from civicwatch.cases.models import Case
+from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
 from civicwatch.classify.registry import use_classifier
 from civicwatch.extensions import db
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.routing import operations as routing
 from tests.conftest import csrf_token, on_postgres, terminate_the_sessions_backend
 from tests.factories import post_multipart, staff_client
-from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED, post_report
+from tests.intake.conftest import (
+    RECEIPT_RE,
+    WHAT_HAPPENED,
+    case_page_token,
+    open_case,
+    post_report,
+    publish_answer,
+    report_and_read_receipt,
+)
 from tests.intake.test_intake_assisted import PATH as ASSISTED_PATH
 from tests.intake.test_intake_assisted import assisted_form
+from tests.intake.test_intake_rating_appeal import REASON
+from tests.intake.test_intake_retaliation_watch import close_and_wait
 from tests.routing.conftest import FakeClassifier
 
 
@@ -281,3 +291,36 @@ def test_an_assisted_report_stored_before_the_database_dies_gets_its_slip(app, c
     assert len(db.session.scalars(select(Case)).all()) == 1
     slip = client.get("/staff/assisted/receipt")
     assert slip.status_code == 200 and RECEIPT_RE.search(slip.get_data(as_text=True))
+
+
+# ---------------------------------------------------------------- item: a follow-up answer after the commit
+
+FOLLOW_UP_ANSWERS = {"rate": {"rating": "4"}, "appeal": {"reason": REASON},
+                     "check-in": {"happened": "yes", "details": "Two officers came to my house and threatened me."}}
+
+
+@pytest.mark.parametrize("how", ["broken", "refused"])
+@pytest.mark.parametrize("action", list(FOLLOW_UP_ANSWERS))
+def test_a_follow_up_answer_stored_before_the_database_dies_is_not_told_nothing_was_saved(
+        client, app, make_user, clock, action, how):
+    """A rating, an appeal or a check-in answer is committed, then the connection dies: the citizen is thanked as
+    usual (303), not told that nothing was saved and to send it again (an appeal sent again is refused: the case is
+    open again)."""
+    reported = report_and_read_receipt(client, fears_retaliation="yes")
+    if action == "check-in":
+        close_and_wait(reported.case, clock)
+    else:
+        publish_answer(reported.case, make_user)
+    case_id = reported.case.id
+    assert open_case(client, reported.code).status_code == 303
+    data = {"csrf_token": case_page_token(client), **FOLLOW_UP_ANSWERS[action]}
+    with database_dies_after_the_first_commit(app, how) as dead:
+        response = client.post(f"/track/case/{action}", data=data)
+        assert dead.dead, "the database was to fail after the commit"
+    assert response.status_code == 303, response.get_data(as_text=True)[-600:]
+    db.session.rollback()
+    case = db.session.get(Case, case_id)
+    check_in = db.session.scalar(select(RetaliationCheckIn))
+    stored = {"rate": lambda: case.satisfaction == 4, "appeal": lambda: case.status is CaseStatus.REOPENED,
+              "check-in": lambda: check_in is not None and check_in.reported_case_id is not None}
+    assert stored[action]()
