@@ -316,9 +316,10 @@ def rate() -> ResponseReturnValue:
     except DomainError as exc:
         db.session.rollback()
         return _answer_refused(case, exc, form.rating, rating_form=form)
+    rating = case.satisfaction  # read before the commit expires it: the thanks must not need the database
     db.session.commit()
     flash(_("Thank you. Your rating of %(rating)s out of 5 is saved. You can change it at any time.",
-            rating=case.satisfaction), "success")
+            rating=rating), "success")
     return redirect(url_for("intake.track_case", _anchor="answer-title"), code=303)
 
 
@@ -336,7 +337,7 @@ def check_in() -> ResponseReturnValue:
             and (sent_before := answer_sent_before(case, form.happened.data == YES, form.details.data)) is not None:
         # the same answer sent again: it was taken the first time
         reported = db.session.get(Case, sent_before.reported_case_id) if sent_before.reported_case_id else None
-        return _thank_for_check_in(reported)
+        return _thank_for_check_in(reported.reference if reported is not None else None)
     if not valid or waiting is None:
         return _render_case(case, status=400 if waiting is not None else 409, check_in_form=form)
     try:
@@ -345,14 +346,15 @@ def check_in() -> ResponseReturnValue:
         db.session.rollback()
         form.details.errors = [*form.details.errors, exc.message]
         return _render_case(case, status=400, check_in_form=form)
+    reference = reported.reference if reported is not None else None  # before the commit expires it
     db.session.commit()
-    return _thank_for_check_in(reported)
+    return _thank_for_check_in(reference)
 
 
-def _thank_for_check_in(reported: Case | None) -> ResponseReturnValue:
-    if reported is not None:
+def _thank_for_check_in(reference: str | None) -> ResponseReturnValue:
+    if reference is not None:
         flash(_("Thank you for telling us. We opened a new report, %(reference)s, and sent it to the same "
-                "oversight body as urgent.", reference=reported.reference), "success")
+                "oversight body as urgent.", reference=reference), "success")
     else:
         flash(_("Thank you for your answer."), "success")
     return redirect(url_for("intake.track_case"), code=303)
@@ -373,8 +375,9 @@ def appeal() -> ResponseReturnValue:
     except DomainError as exc:
         db.session.rollback()
         return _answer_refused(case, exc, form.reason, appeal_form=form)
+    case_id = case.id  # read before the commit expires it, as everything the answer needs
     db.session.commit()
-    log.info("case %s reopened on appeal from the follow-up page", case.id)
+    log.info("case %s reopened on appeal from the follow-up page", case_id)
     flash(_("Your appeal was sent. Your case is open again and the oversight body will look at it again."),
           "success")
     return redirect(url_for("intake.track_case"), code=303)
