@@ -165,3 +165,12 @@ def test_unknown_or_malformed_codes_find_nothing(app):
     assert queries.find_case_by_receipt("CW-2026-000001") is None
     assert queries.find_case_by_receipt("") is None
     assert queries.find_case_by_receipt(None) is None
+
+
+def test_the_place_is_kept_on_one_line_without_direction_controls(app):
+    """The place is a one-line field shown beside the case's other details: a line break or a right-to-left
+    override typed into it would lay out, or reverse, what staff read after it."""
+    case, _ = operations.submit_complaint(Submission(
+        text=TEXT, channel=Channel.WEB, location_text="Near the market\r\n\u202eBo road\u202c\tjunction"))
+    db.session.commit()
+    assert db.session.get(Case, case.id).location_text == "Near the market Bo road junction"
