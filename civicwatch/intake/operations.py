@@ -54,6 +54,7 @@ from civicwatch.intake.validation import (
 from civicwatch.messaging.operations import remember_phone_language
 from civicwatch.phones import SMS
 from civicwatch.routing import operations as routing
+from civicwatch.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def draft_complaint(submission: Submission) -> DraftComplaint:
     text = without_receipt_codes(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX))
     incident_date = check_incident_date(submission.incident_date, deployment_date(now))
     region, district = resolve_place(submission.region_code, submission.district_code)
-    location_text = clean_optional(submission.location_text, "location_text", LOCATION_MAX)
+    location_text = clean_optional(one_line(submission.location_text), "location_text", LOCATION_MAX)
     reported_actor, actor_row = resolve_reported_actor(submission.reported_actor)
     contact = contact_details(submission.phone, submission.email, submission.texts_by)
     files = prepare_uploads(list(submission.attachments), submission.keep_originals)
