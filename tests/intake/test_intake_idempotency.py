@@ -2,6 +2,7 @@
 and shows its receipt again; after the window the receipt is erased; nobody else can replay it."""
 from __future__ import annotations
 
+import html as html_module
 import re
 import threading
 
@@ -17,7 +18,7 @@ from civicwatch.intake import idempotency, views
 from civicwatch.intake.idempotency import RECEIPT_WINDOW
 from civicwatch.intake.models import SubmissionKey
 from tests.conftest import on_postgres
-from tests.factories import post_multipart
+from tests.factories import png_bytes, post_multipart
 from tests.intake.conftest import RECEIPT_RE, valid_report
 from tests.threads import run_together
 
@@ -253,3 +254,31 @@ def test_requests_in_one_app_context_each_read_their_own_form(app):
         assert send(plain, open_form(plain), text=OTHER_TEXT).status_code == 303
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_files_chosen_only_on_the_retry_are_named_as_not_added(client):
+    """A citizen whose answer was lost sends the form again, this time with another photo. The report is stored
+    already and is not stored twice, but the photo must not vanish without a word: the receipt names it and says
+    how to send it."""
+    hidden = open_form(client)
+    first_photo = png_bytes(color=(200, 10, 10))
+    assert post_multipart(client, "/report", {**valid_report(), **hidden}, [(first_photo, "bruise.png")]).status_code == 303
+    code, reference = receipt_shown(client)
+
+    again = post_multipart(client, "/report", {**valid_report(), **hidden},
+                           [(first_photo, "bruise.png"), (png_bytes(color=(10, 200, 10)), "checkpoint.png")])
+    assert again.status_code == 303
+    html = html_module.unescape(client.get("/report/received").get_data(as_text=True))
+    assert code in html and reference in html
+    assert "were not added to it: checkpoint.png" in html and "bruise.png:" in html
+    assert "send them in a message" in html
+    assert case_count() == 1
+
+
+def test_a_retry_with_the_same_files_says_nothing_was_left_out(client):
+    hidden = open_form(client)
+    photo = png_bytes()
+    post_multipart(client, "/report", {**valid_report(), **hidden}, [(photo, "bruise.png")])
+    receipt_shown(client)
+    post_multipart(client, "/report", {**valid_report(), **hidden}, [(photo, "bruise.png")])
+    assert "not added" not in client.get("/report/received").get_data(as_text=True)
