@@ -40,9 +40,11 @@ def _unseal(token: object) -> dict | None:
 
 
 def remember_receipt(reference: str, code: str, urgent: bool = False,
-                     files: Sequence[Sequence[str]] = ()) -> None:
+                     files: Sequence[Sequence[str]] = (), not_added: Sequence[str] = ()) -> None:
+    """`not_added`: files chosen when the form was sent again, which the stored report does not hold."""
     session[RECEIPT_KEY] = _seal({"reference": reference, "code": code, "urgent": urgent,
                                   "files": [[_shortened(name), sha] for name, sha in files],
+                                  "not_added": [_shortened(name) for name in not_added],
                                   "at": utcnow().timestamp()})
 
 
@@ -58,7 +60,8 @@ def take_receipt() -> dict | None:
     if value is None or utcnow().timestamp() - float(value.get("at", 0)) > RECEIPT_SHOW_WITHIN_SECONDS:
         return None
     return {"reference": str(value.get("reference", "")), "code": str(value.get("code", "")),
-            "urgent": value.get("urgent") is True, "files": _fingerprints(value.get("files"))}
+            "urgent": value.get("urgent") is True, "files": _fingerprints(value.get("files")),
+            "not_added": [str(name) for name in value.get("not_added") or () if isinstance(name, str)]}
 
 
 def _fingerprints(value: object) -> list[tuple[str, str]]:

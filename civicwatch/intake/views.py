@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 import time
+from collections.abc import Sequence
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -16,7 +18,7 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import Field, ValidationError
 
 from civicwatch import errors
-from civicwatch.cases.attachments import MAX_FILES, AttachmentError, UploadUnavailableError
+from civicwatch.cases.attachments import MAX_FILES, AttachmentError, UploadUnavailableError, clean_filename
 from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.retaliation import open_check_in
@@ -98,8 +100,8 @@ def sent_again() -> bool:
                scope="report-files")
 def report() -> ResponseReturnValue:
     form, earlier = _sent_form()
-    if earlier is not None:
-        return _acknowledge(earlier, form.says_urgent())  # the same form sent again: its report is stored already
+    if earlier is not None:  # the same form sent again: its report is stored already
+        return _acknowledge(earlier, form.says_urgent(), _files_not_in(earlier))
     if form.validate_on_submit():
         try:
             outcome = _store_report(form)
@@ -128,16 +130,30 @@ def _store_report(form: ReportForm) -> Receipt | EarlierSubmission:
     return receive_once(key, lambda: receive_complaint(form.submission(), key=key), looked_up=True)
 
 
-def _acknowledge(outcome: Receipt | EarlierSubmission, urgent: bool) -> ResponseReturnValue:
+def _files_not_in(earlier: EarlierSubmission) -> list[str]:
+    """The names of the files chosen this time that the stored report did not bring (by their bytes' SHA-256):
+    files chosen again after a lost answer are not added to it, and the citizen must be told."""
+    stored = {str(item[1]) for item in earlier.extra.get("files") or () if len(item) == 2}
+    left_out = []
+    for storage in request.files.getlist("attachments"):
+        if not storage.filename:
+            continue
+        if hashlib.sha256(storage.read()).hexdigest() not in stored:  # the request is capped (MAX_CONTENT_LENGTH)
+            left_out.append(clean_filename(storage.filename))
+    return left_out
+
+
+def _acknowledge(outcome: Receipt | EarlierSubmission, urgent: bool,
+                 not_added: Sequence[str] = ()) -> ResponseReturnValue:
     # Nothing here may need the database: the case is stored, the receipt must reach the citizen.
     if isinstance(outcome, EarlierSubmission):
         log.info("web report sent again: case %s was stored already", outcome.case_id)
     else:
         log.info("web report stored as case %s", outcome.case_id)
     if outcome.code is None:  # sent again after the receipt's window
-        return render_template("intake/already_received.html", reference=outcome.reference)
+        return render_template("intake/already_received.html", reference=outcome.reference, not_added=not_added)
     files = outcome.files if isinstance(outcome, Receipt) else outcome.extra.get("files") or ()
-    sessions.remember_receipt(outcome.reference, outcome.code, urgent, files)
+    sessions.remember_receipt(outcome.reference, outcome.code, urgent, files, not_added)
     return redirect(url_for("intake.received"), code=303)
 
 
