@@ -1,0 +1,48 @@
+"""French and Krio speakers stop texts in their own words: ARRET (ARRÊT, any case) as Canadian carriers and Twilio
+take it, and Krio TAP ("tap" is "stop"). Only the exact words: a slip away from ARRET is an ordinary word
+(ARE, ARRÊTÉ is "arrested", which a report may well start with) and one from TAP too (TIP, TAPE)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from civicwatch.cases.models import Case
+from civicwatch.cases.notifications import notify_complainant
+from civicwatch.extensions import db
+from civicwatch.messaging.queries import is_opted_out
+from civicwatch.phones import phone_hash
+from civicwatch.sms.dialogue import Event, match_keyword
+from civicwatch.sms.replies import Reply, render_reply
+from tests.sms.conftest import PHONE
+
+REPORT = "Des soldats au poste de contrôle près de Kenema ont battu mon frère parce qu'il n'avait pas de carte."
+OPT_OUT_WORDS = ["ARRET", "arrêt", "ARRÊT", "Arret.", "arrêt !", "TAP", "tap", "Tap."]
+NEAR_OPT_OUT_WORDS = ["arrêté", "ARRETE", "are", "arete", "tip", "tape", "trap"]
+
+
+@pytest.mark.parametrize("word", OPT_OUT_WORDS)
+def test_arret_and_tap_are_stop(word):
+    assert match_keyword(word) is Event.STOP
+
+
+@pytest.mark.parametrize("word", NEAR_OPT_OUT_WORDS)
+def test_words_near_arret_and_tap_are_not_stop(word):
+    assert match_keyword(word) is not Event.STOP
+
+
+@pytest.mark.parametrize("word", ["arrêt", "ARRET", "tap"])
+def test_a_number_that_texts_arret_or_tap_gets_no_more_texts(text, clock, word):
+    text(REPORT)
+    case = db.session.scalars(select(Case)).one()
+    clock.advance(minutes=30)
+    assert text(word) == render_reply(Reply.STOPPED)
+    assert is_opted_out(phone_hash(PHONE))
+    assert notify_complainant(case, "CivicWatch: your complaint moved.", "status") is None
+    clock.advance(hours=2)
+    assert text(REPORT) is None  # stored, but nothing is sent back
+
+
+def test_arrete_as_a_first_word_is_kept_as_report_text(text):
+    # "Arrêté" (arrested) alone is the start of a report, not an opt-out.
+    assert text("Arrêté") == render_reply(Reply.ASK_FOR_DETAILS)
+    assert not is_opted_out(phone_hash(PHONE))
