@@ -321,6 +321,9 @@ _EXACT_KEYWORDS: dict[str, Event] = {
     "NEW": Event.NEW,
     "STOP": Event.STOP, "STOPALL": Event.STOP, "UNSUBSCRIBE": Event.STOP, "CANCEL": Event.STOP,
     "END": Event.STOP, "QUIT": Event.STOP,
+    # French (ARRET, ARRÊT: the carriers' French opt-out word) and Krio ("tap" is "stop"); exact only: a slip away
+    # from them is an ordinary word (ARE, ARRÊTÉ "arrested", TIP, TAPE), and the help text names STOP alone.
+    "ARRET": Event.STOP, "TAP": Event.STOP,
     "START": Event.START, "UNSTOP": Event.START,
     # English, French and Krio ("a fraid"); exact only: a slip away from FEAR is an ordinary word (hear, year).
     "FEAR": Event.FEAR, "AFRAID": Event.FEAR, "FRAID": Event.FEAR, "PEUR": Event.FEAR,
@@ -341,15 +344,17 @@ def _squeeze(word: str) -> str:
 
 
 def match_keyword(word: str, opted_out: bool = False) -> Event | None:
-    """The keyword a single word means: exact, or one typing slip away from exactly one keyword."""
+    """The keyword a single word means: exact (accents aside), or one typing slip away from exactly one keyword."""
     stripped = word.strip(" \t\n.!?,;:'\"-*()")
-    if not stripped or not all("a" <= ch.lower() <= "z" for ch in stripped):
+    plain = "".join(ch for ch in unicodedata.normalize("NFD", stripped) if not unicodedata.combining(ch))
+    if not plain or not all("a" <= ch.lower() <= "z" for ch in plain):
         return None
-    squeezed = _squeeze(stripped)
+    squeezed = _squeeze(plain)
     exact = _SQUEEZED_EXACT[opted_out].get(squeezed)
     if exact is not None:
         return exact
-    if len(squeezed) < 3:
+    # A word with accents is a word of its own (French), not a slip on an English keyword.
+    if len(squeezed) < 3 or plain != stripped:
         return None
     near = {event for candidate, event in _SQUEEZED_FUZZY if edit_distance(squeezed, candidate) <= 1}
     return near.pop() if len(near) == 1 else None
