@@ -13,7 +13,7 @@ from civicwatch.extensions import db
 from civicwatch.intake.operations import Submission, submit_complaint
 from civicwatch.messaging.delivery import deliver_due_messages
 from civicwatch.messaging.models import EarlyDeliveryStatus, OutboundMessage, OutboxStatus
-from civicwatch.messaging.operations import queue_sms, record_opt_out
+from civicwatch.messaging.operations import STOP_CONFIRMATION, queue_sms, record_opt_out
 from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.phones import phone_hash
 from tests.conftest import csrf_token_from
@@ -112,6 +112,31 @@ def test_no_retry_to_a_number_that_texted_stop(app, client, make_user, login_as,
     token = csrf_token_from(client.get("/staff/outbox/").get_data(as_text=True))
     assert client.post(f"/staff/outbox/{message.id}/retry", data={"csrf_token": token}).status_code == 409
     assert client.post("/staff/outbox/999999/retry", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_failed_stop_confirmation_is_sent_again_to_the_number_that_texted_stop(app, client, make_user, login_as,
+                                                                                   twilio_http):
+    # The confirmation is the one text an opted-out number may get, so it is the one an admin may send again.
+    other = queue_sms(PHONE, "CivicWatch: your case moved.", "status")
+    other.status = OutboxStatus.FAILED  # owed before the STOP, and given up on
+    record_opt_out(phone_hash(PHONE), "keyword")
+    confirmation = queue_sms(PHONE, "CivicWatch: you will get no more texts from us.", STOP_CONFIRMATION)
+    db.session.commit()
+    twilio_http.script.append(Fail(400, 21211))
+    deliver_due_messages(get_sender(app), "worker")
+    db.session.refresh(confirmation)
+    assert confirmation.status is OutboxStatus.FAILED
+    login_as(make_user(Role.ADMIN))
+    token = csrf_token_from(client.get("/staff/outbox/").get_data(as_text=True))
+    assert client.post(f"/staff/outbox/{other.id}/retry", data={"csrf_token": token}).status_code == 409
+    assert client.post(f"/staff/outbox/{confirmation.id}/retry", data={"csrf_token": token}).status_code == 302
+    deliver_due_messages(get_sender(app), "worker")
+    db.session.refresh(confirmation)
+    db.session.refresh(other)
+    assert confirmation.status is OutboxStatus.SENT
+    assert other.status is OutboxStatus.FAILED
+    assert [request.data["Body"] for request in twilio_http.accepted] == [
+        "CivicWatch: you will get no more texts from us."]
 
 
 def test_retry_needs_the_csrf_token(app, client, make_user, login_as, twilio_http):
