@@ -85,10 +85,12 @@ def queue_owed_messages(rows: list[dict[str, Any]]) -> None:
 
 
 def retry_message(message: OutboundMessage, user: User) -> None:
-    """An admin sends a failed message again: due now, retried for another maximum age."""
+    """An admin sends a failed message again: due now, retried for another maximum age. Refused for a number
+    that texted STOP, unless it is the confirmation of that STOP."""
     if message.status is not OutboxStatus.FAILED:
         raise ConflictError("Only a failed message can be sent again.")
-    if is_opted_out(message.to_hash):
+    # The STOP confirmation is the one text an opted-out number still gets, so it may be sent again too.
+    if honours_opt_out(message.purpose) and is_opted_out(message.to_hash):
         raise ConflictError("This number texted STOP: nothing may be sent to it until it texts START.")
     now = utcnow()
     before = {"status": message.status.value, "attempts": message.attempts, "last_error": message.last_error}
