@@ -208,6 +208,11 @@ class Config:
     TRACK_FAILURE_WINDOW_MINUTES = 60
     # After a correct code, the case stays open in that browser this long without activity.
     TRACK_SESSION_MINUTES = 15
+    # Automatic SMS and WhatsApp replies to one number within the window (counted in the outbox, shared by every
+    # worker): past it, an auto-responder or a script texting us gets nothing back, while its texts are still
+    # read and kept. The STOP confirmation is always sent.
+    SMS_AUTO_REPLIES_PER_NUMBER = _env_int("CIVICWATCH_SMS_AUTO_REPLIES_PER_NUMBER", 20, minimum=1)
+    SMS_AUTO_REPLY_WINDOW_MINUTES = 60
     # Wrong staff passwords, counted in the database (shared by every instance) per client network and
     # email typed: a few are free, then each try waits LOGIN_SLOWDOWN_SECONDS, doubling, then the client is
     # blocked for LOGIN_LOCKOUT_MINUTES. Someone guessing elsewhere never locks the real user out...

@@ -3,6 +3,7 @@ and the language each number chose. Who may see which message is decided above, 
 pass it as `scope`."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
 from flask import current_app
@@ -71,6 +72,15 @@ def opted_out_among(phone_hashes: set[str]) -> frozenset[str]:
     if not phone_hashes:
         return frozenset()
     return frozenset(db.session.scalars(select(SmsOptOut.phone_hash).where(SmsOptOut.phone_hash.in_(phone_hashes))))
+
+
+def messages_owed_since(number_hash: str, purpose: str, since: dt.datetime) -> int:
+    """How many messages of `purpose` were owed to this number since then, whatever became of them."""
+    return db.session.scalar(
+        select(func.count()).select_from(OutboundMessage)
+        .where(OutboundMessage.to_hash == number_hash, OutboundMessage.purpose == purpose,
+               OutboundMessage.created_at >= since)
+    ) or 0
 
 
 def phone_language(phone_hash: str) -> str:

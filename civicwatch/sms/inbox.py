@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, cast
 
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import CursorResult, Row, delete, exists, func, select, update
 from sqlalchemy.exc import OperationalError
@@ -30,7 +31,7 @@ from civicwatch.messaging.operations import (
     queue_sms,
     record_opt_out,
 )
-from civicwatch.messaging.queries import phone_language
+from civicwatch.messaging.queries import messages_owed_since, phone_language
 from civicwatch.phones import contact_hash, split_sender
 from civicwatch.sms.conversations import BatchWrites, write_batch
 from civicwatch.sms.dialogue import Event, classify, clean_text
@@ -149,9 +150,21 @@ def _answer(row: Row, batch: BatchWrites) -> dict[str, Any] | None:
                           now=row.received_at, batch=batch)
     if not outcome.reply or outcome.duplicate:
         return None
+    if not outcome.confirms_opt_out and _reply_cap_reached(contact_hash(phone, channel)):
+        log.info("inbound sms %s: its number reached the cap of automatic replies; kept, not answered",
+                 row.message_sid)
+        return None
     case_id = outcome.case.id if outcome.case is not None else None
     return owed_message(phone, outcome.reply, STOP_CONFIRMATION if outcome.confirms_opt_out else TEXT_REPLY, case_id,
                         channel, opted_out=outcome.opted_out)
+
+
+def _reply_cap_reached(number_hash: str) -> bool:
+    """Whether the number was owed SMS_AUTO_REPLIES_PER_NUMBER replies within the window (an auto-responder or a
+    script). Counted in the outbox: a number's texts are answered one at a time, whichever the worker."""
+    config = current_app.config
+    since = utcnow() - dt.timedelta(minutes=config["SMS_AUTO_REPLY_WINDOW_MINUTES"])
+    return messages_owed_since(number_hash, TEXT_REPLY, since) >= config["SMS_AUTO_REPLIES_PER_NUMBER"]
 
 
 def _tell_sender_it_was_set_aside(row: InboxText) -> None:
