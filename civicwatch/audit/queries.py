@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
 
-from civicwatch.audit.anchor import anchor_history, anchor_path
+from civicwatch.audit.anchor import Anchor, anchor_history, anchor_path
 from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.operations import GENESIS_HASH, chain_key, entry_digest
 from civicwatch.extensions import db
@@ -36,40 +36,59 @@ def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry]:
 
 
 def verify_chain() -> tuple[int, ChainBreak | None]:
-    """Walk the chain from the start; return how many entries checked out and the first break, if any.
+    """How many entries were read, and the first break, if any (see `chain_breaks`)."""
+    checked, breaks = chain_breaks()
+    return checked, breaks[0] if breaks else None
 
+
+def chain_breaks() -> tuple[int, list[ChainBreak]]:
+    """Walk the whole chain from the start; return how many entries were read and every break, in order.
+
+    The walk goes on past a break, each entry checked against the one stored before it: an entry changed once
+    stays broken for good (nobody can restore what it said), and must not hide what is changed after it.
     Every anchor recorded outside the database must still match its entry: this catches entries deleted from
     the end, a changed entry re-chained with the key, and a log swapped for another database's.
     """
     key = chain_key()
     recorded = {anchor.seq: anchor for anchor in anchor_history()}
     newest = max(recorded.values(), key=lambda a: a.seq, default=None)
+    breaks: list[ChainBreak] = []
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
     for entry in _entries_in_order():
-        if entry.seq != expected_seq:
-            return checked, ChainBreak(entry.seq, entry.id, f"entry {expected_seq} is missing")
-        if entry.prev_hash != prev_hash:
-            return checked, ChainBreak(entry.seq, entry.id, "it does not point at the entry before it")
-        digest = entry_digest(
-            key, entry.prev_hash, entry.seq, entry.created_at, entry.user_id, entry.action,
-            entry.object_type, entry.object_id, entry.case_id, entry.before, entry.after,
-        )
-        if digest != entry.hash:
-            return checked, ChainBreak(entry.seq, entry.id, "its content was changed after it was written")
-        if entry.seq == 1 and any(a.database not in (None, entry.hash) for a in recorded.values()):
-            return checked, ChainBreak(entry.seq, entry.id, "the copies recorded outside the database belong to "
-                                                            "another audit log")
-        anchor = recorded.get(entry.seq)
-        if anchor is not None and entry.hash != anchor.hash:
-            return checked, ChainBreak(entry.seq, entry.id, "it differs from the copy recorded outside the database")
-        prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
-    if newest is not None and checked < newest.seq:
-        return checked, ChainBreak(checked + 1, 0, f"entries {checked + 1} to {newest.seq} were deleted "
-                                                   "(they were recorded outside the database)")
+        faults = _entry_faults(entry, key, prev_hash, expected_seq, recorded)
+        if faults:
+            breaks.append(ChainBreak(entry.seq, entry.id, "; ".join(faults)))
+        prev_hash, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
+    if newest is not None and expected_seq <= newest.seq:
+        breaks.append(ChainBreak(expected_seq, 0, f"entries {expected_seq} to {newest.seq} were deleted "
+                                                  "(they were recorded outside the database)"))
     if newest is None and checked and anchor_path() is not None:
-        return checked, ChainBreak(checked, 0, "the copy of the log's tip recorded outside the database is missing "
-                                               f"({anchor_path()}); restore it from a backup")
-    return checked, None
+        breaks.append(ChainBreak(expected_seq - 1, 0, "the copy of the log's tip recorded outside the database is "
+                                                      f"missing ({anchor_path()}); restore it from a backup"))
+    return checked, breaks
+
+
+def _entry_faults(entry: AuditEntry, key: bytes, prev_hash: str, expected_seq: int,
+                  recorded: dict[int, Anchor]) -> list[str]:
+    """What is wrong with one entry, read after the entry stored before it (`prev_hash`, `expected_seq`)."""
+    faults = []
+    if entry.seq != expected_seq:
+        faults.append(f"entry {expected_seq} is missing" if entry.seq == expected_seq + 1
+                      else f"entries {expected_seq} to {entry.seq - 1} are missing")
+    elif entry.prev_hash != prev_hash:  # after a gap, the entry it points at is gone: only its own hash tells
+        faults.append("it does not point at the entry before it")
+    digest = entry_digest(
+        key, entry.prev_hash, entry.seq, entry.created_at, entry.user_id, entry.action,
+        entry.object_type, entry.object_id, entry.case_id, entry.before, entry.after,
+    )
+    if digest != entry.hash:
+        faults.append("its content was changed after it was written")
+    if entry.seq == 1 and any(a.database not in (None, entry.hash) for a in recorded.values()):
+        faults.append("the copies recorded outside the database belong to another audit log")
+    anchor = recorded.get(entry.seq)
+    if anchor is not None and entry.hash != anchor.hash:
+        faults.append("it differs from the copy recorded outside the database")
+    return faults
 
 
 def audit_entries(visible_case_ids: Select, case_id: int | None = None, user_id: int | None = None,
