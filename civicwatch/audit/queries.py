@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import DataError
 
 from civicwatch.audit.anchor import Anchor, anchor_history, anchor_path
 from civicwatch.audit.models import AuditEntry
@@ -20,19 +21,45 @@ class ChainBreak:
     reason: str
 
 
-def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry]:
+# What reading a stored value back raises when it is one no writer of the log produces, put there with SQL: a
+# time SQLite cannot parse or PostgreSQL's 'infinity', a value that is not JSON.
+_UNREADABLE = (ValueError, TypeError, OverflowError, DataError)
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """An entry whose row is there but whose values cannot be read: what the chain needs of it, and why."""
+    id: int
+    seq: int
+    prev_hash: str
+    hash: str
+    error: str
+
+
+def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry | _Unreadable]:
     last_seq = 0
     while True:
-        rows = list(
-            db.session.scalars(
-                select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
-            )
-        )
+        query = select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
+        rows: list[AuditEntry | _Unreadable]
+        try:
+            rows = list(db.session.scalars(query))
+        except _UNREADABLE:
+            db.session.rollback()  # the log is only read here
+            keys = query.with_only_columns(AuditEntry.id, AuditEntry.seq, AuditEntry.prev_hash, AuditEntry.hash)
+            rows = [_read_alone(*key) for key in db.session.execute(keys)]
         if not rows:
             return
         yield from rows
         last_seq = rows[-1].seq
         db.session.expunge_all()
+
+
+def _read_alone(entry_id: int, seq: int, prev_hash: str, digest: str) -> AuditEntry | _Unreadable:
+    try:
+        return db.session.scalars(select(AuditEntry).where(AuditEntry.id == entry_id)).one()
+    except _UNREADABLE as error:
+        db.session.rollback()
+        return _Unreadable(entry_id, seq, prev_hash, digest, str(getattr(error, "orig", None) or error))
 
 
 def verify_chain() -> tuple[int, ChainBreak | None]:
@@ -68,7 +95,7 @@ def chain_breaks() -> tuple[int, list[ChainBreak]]:
     return checked, breaks
 
 
-def _entry_faults(entry: AuditEntry, key: bytes, prev_hash: str, expected_seq: int,
+def _entry_faults(entry: AuditEntry | _Unreadable, key: bytes, prev_hash: str, expected_seq: int,
                   recorded: dict[int, Anchor]) -> list[str]:
     """What is wrong with one entry, read after the entry stored before it (`prev_hash`, `expected_seq`)."""
     faults = []
@@ -77,11 +104,12 @@ def _entry_faults(entry: AuditEntry, key: bytes, prev_hash: str, expected_seq: i
                       else f"entries {expected_seq} to {entry.seq - 1} are missing")
     elif entry.prev_hash != prev_hash:  # after a gap, the entry it points at is gone: only its own hash tells
         faults.append("it does not point at the entry before it")
-    digest = entry_digest(
+    if isinstance(entry, _Unreadable):
+        faults.append(f"it cannot be read ({entry.error})")
+    elif entry.hash != entry_digest(
         key, entry.prev_hash, entry.seq, entry.created_at, entry.user_id, entry.action,
         entry.object_type, entry.object_id, entry.case_id, entry.before, entry.after,
-    )
-    if digest != entry.hash:
+    ):
         faults.append("its content was changed after it was written")
     if entry.seq == 1 and any(a.database not in (None, entry.hash) for a in recorded.values()):
         faults.append("the copies recorded outside the database belong to another audit log")
