@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
-from civicwatch.audit.anchor import anchor_tip
+from civicwatch.audit.anchor import anchor_path, anchor_tip
 from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.queries import chain_breaks
 from civicwatch.cli import cli
@@ -24,6 +24,11 @@ def audit_group() -> None:
 def verify_command() -> None:
     """Check every entry's hash and link; name every broken entry and exit 1 if any."""
     checked, breaks = chain_breaks()
+    tip = _tip()
+    if anchor_path() is None and tip is not None:
+        click.echo("There is no anchor file (CIVICWATCH_AUDIT_ANCHOR_FILE is empty): entries deleted from the end "
+                   "of the log cannot be seen here. Compare the newest entry with the copies of 'audit anchor' kept "
+                   f"elsewhere: {tip.seq} {tip.hash}", err=True)
     if not breaks:
         click.echo(f"Audit log intact: {checked} entries verified.")
         return
@@ -41,8 +46,12 @@ def anchor_command(write: bool) -> None:
     """Print the newest entry's number and hash, to keep somewhere the database administrators cannot write."""
     if write:
         anchor_tip(db.engine)
-    tip = db.session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    tip = _tip()
     if tip is None:
         click.echo("The audit log is empty.")
         return
     click.echo(f"{tip.seq} {tip.hash}")
+
+
+def _tip() -> Row[tuple[int, str]] | None:
+    return db.session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
