@@ -27,7 +27,7 @@ _UNREADABLE = (ValueError, TypeError, OverflowError, DataError)
 
 
 @dataclass(frozen=True)
-class _Unreadable:
+class UnreadableEntry:
     """An entry whose row is there but whose values cannot be read: what the chain needs of it, and why."""
     id: int
     seq: int
@@ -36,17 +36,22 @@ class _Unreadable:
     error: str
 
 
-def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry | _Unreadable]:
+def readable_entries(query: Select[tuple[AuditEntry]]) -> list[AuditEntry | UnreadableEntry]:
+    """The entries `query` selects, in its order. One whose stored values cannot be read back stands there as an
+    UnreadableEntry instead of failing the whole read: a row changed with SQL must not hide the others."""
+    try:
+        return list(db.session.scalars(query))
+    except _UNREADABLE:
+        pass
+    keys = query.with_only_columns(AuditEntry.id, AuditEntry.seq, AuditEntry.prev_hash, AuditEntry.hash)
+    return [_read_alone(*key) for key in db.session.execute(keys)]
+
+
+def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry | UnreadableEntry]:
     last_seq = 0
     while True:
-        query = select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
-        rows: list[AuditEntry | _Unreadable]
-        try:
-            rows = list(db.session.scalars(query))
-        except _UNREADABLE:
-            db.session.rollback()  # the log is only read here
-            keys = query.with_only_columns(AuditEntry.id, AuditEntry.seq, AuditEntry.prev_hash, AuditEntry.hash)
-            rows = [_read_alone(*key) for key in db.session.execute(keys)]
+        rows = readable_entries(
+            select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch))
         if not rows:
             return
         yield from rows
@@ -54,12 +59,12 @@ def _entries_in_order(batch: int = 1000) -> Iterator[AuditEntry | _Unreadable]:
         db.session.expunge_all()
 
 
-def _read_alone(entry_id: int, seq: int, prev_hash: str, digest: str) -> AuditEntry | _Unreadable:
+def _read_alone(entry_id: int, seq: int, prev_hash: str, digest: str) -> AuditEntry | UnreadableEntry:
     try:
-        return db.session.scalars(select(AuditEntry).where(AuditEntry.id == entry_id)).one()
+        return db.session.scalars(select(AuditEntry).where(AuditEntry.id == entry_id)
+                                  .execution_options(populate_existing=True)).one()
     except _UNREADABLE as error:
-        db.session.rollback()
-        return _Unreadable(entry_id, seq, prev_hash, digest, str(getattr(error, "orig", None) or error))
+        return UnreadableEntry(entry_id, seq, prev_hash, digest, str(getattr(error, "orig", None) or error))
 
 
 def verify_chain() -> tuple[int, ChainBreak | None]:
@@ -95,7 +100,7 @@ def chain_breaks() -> tuple[int, list[ChainBreak]]:
     return checked, breaks
 
 
-def _entry_faults(entry: AuditEntry | _Unreadable, key: bytes, prev_hash: str, expected_seq: int,
+def _entry_faults(entry: AuditEntry | UnreadableEntry, key: bytes, prev_hash: str, expected_seq: int,
                   recorded: dict[int, Anchor]) -> list[str]:
     """What is wrong with one entry, read after the entry stored before it (`prev_hash`, `expected_seq`)."""
     faults = []
@@ -104,7 +109,7 @@ def _entry_faults(entry: AuditEntry | _Unreadable, key: bytes, prev_hash: str, e
                       else f"entries {expected_seq} to {entry.seq - 1} are missing")
     elif entry.prev_hash != prev_hash:  # after a gap, the entry it points at is gone: only its own hash tells
         faults.append("it does not point at the entry before it")
-    if isinstance(entry, _Unreadable):
+    if isinstance(entry, UnreadableEntry):
         faults.append(f"it cannot be read ({entry.error})")
     elif entry.hash != entry_digest(
         key, entry.prev_hash, entry.seq, entry.created_at, entry.user_id, entry.action,
@@ -122,7 +127,8 @@ def _entry_faults(entry: AuditEntry | _Unreadable, key: bytes, prev_hash: str, e
 def audit_entries(visible_case_ids: Select, case_id: int | None = None, user_id: int | None = None,
                   limit: int = 200, before_seq: int | None = None, *, after_seq: int | None = None,
                   action_prefix: str | None = None, since: dt.datetime | None = None,
-                  until: dt.datetime | None = None, cases_only: bool = False) -> list[AuditEntry]:
+                  until: dt.datetime | None = None, cases_only: bool = False,
+                  ) -> list[AuditEntry | UnreadableEntry]:
     """Newest first. Entries about a case appear only if the case is among `visible_case_ids` (the reader's
     own case visibility), so the audit log never shows what the case page would refuse. `after_seq` reads the
     page just newer than that entry (still returned newest first); `cases_only` keeps entries about a case."""
@@ -141,7 +147,6 @@ def audit_entries(visible_case_ids: Select, case_id: int | None = None, user_id:
     if before_seq is not None:
         query = query.where(AuditEntry.seq < before_seq)
     if after_seq is not None:
-        newer = list(db.session.scalars(query.where(AuditEntry.seq > after_seq)
-                                        .order_by(AuditEntry.seq.asc()).limit(limit)))
+        newer = readable_entries(query.where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq.asc()).limit(limit))
         return newer[::-1]
-    return list(db.session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))
+    return readable_entries(query.order_by(AuditEntry.seq.desc()).limit(limit))

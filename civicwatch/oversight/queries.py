@@ -113,6 +113,7 @@ class AuditPage:
     bodies: dict[int, str] = field(default_factory=dict)
     older: int | None = None  # `before` of the next older page
     newer: int | None = None  # `after` of the next newer page
+    unreadable: list[int] = field(default_factory=list)  # entries of the page whose stored values cannot be read
 
     def shown(self, key: str, value: Any) -> Any:
         """A recorded value in plain words: names for staff and bodies, words for states and dates."""
@@ -160,13 +161,13 @@ def audit_page(reader: User, filters: AuditFilters, case_id: int | None = None, 
         cases_only=filters.body_id is not None)
     more = len(rows) > PAGE_SIZE
     if after is not None and before is None:
-        entries = rows[-PAGE_SIZE:]  # the newest of them are beyond this page
-        page = AuditPage(entries, older=entries[-1].seq if entries else None,
-                         newer=entries[0].seq if more and entries else None)
+        shown = rows[-PAGE_SIZE:]  # the newest of them are beyond this page
+        older, newer = shown[-1].seq if shown else None, shown[0].seq if more and shown else None
     else:
-        entries = rows[:PAGE_SIZE]
-        page = AuditPage(entries, older=entries[-1].seq if more and entries else None,
-                         newer=entries[0].seq if before is not None and entries else None)
+        shown = rows[:PAGE_SIZE]
+        older, newer = shown[-1].seq if more and shown else None, shown[0].seq if before is not None and shown else None
+    page = AuditPage([row for row in shown if isinstance(row, AuditEntry)], older=older, newer=newer,
+                     unreadable=[row.seq for row in shown if not isinstance(row, AuditEntry)])
     _name_everything(page)
     return page
 
