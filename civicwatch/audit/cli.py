@@ -21,9 +21,11 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def verify_command() -> None:
+@click.option("--progress-every", type=click.IntRange(min=0), default=100_000, show_default=True,
+              help="Say how many entries have been checked every this many (0: never).")
+def verify_command(progress_every: int) -> None:
     """Check every entry's hash and link; name every broken entry and exit 1 if any."""
-    checked, breaks = chain_breaks()
+    checked, breaks = chain_breaks(_say_progress if progress_every else None, progress_every or 1)
     tip = _tip()
     if anchor_path() is None and tip is not None:
         click.echo("There is no anchor file (CIVICWATCH_AUDIT_ANCHOR_FILE is empty): entries deleted from the end "
@@ -51,6 +53,10 @@ def anchor_command(write: bool) -> None:
         click.echo("The audit log is empty.")
         return
     click.echo(f"{tip.seq} {tip.hash}")
+
+
+def _say_progress(checked: int) -> None:
+    click.echo(f"{checked} entries checked so far...", err=True)
 
 
 def _tip() -> Row[tuple[int, str]] | None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
@@ -73,8 +73,10 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
     return checked, breaks[0] if breaks else None
 
 
-def chain_breaks() -> tuple[int, list[ChainBreak]]:
+def chain_breaks(progress: Callable[[int], None] | None = None, every: int = 100_000,
+                 ) -> tuple[int, list[ChainBreak]]:
     """Walk the whole chain from the start; return how many entries were read and every break, in order.
+    `progress` is told the number read every `every` entries (a long log takes minutes).
 
     The walk goes on past a break, each entry checked against the one stored before it: an entry changed once
     stays broken for good (nobody can restore what it said), and must not hide what is changed after it.
@@ -91,6 +93,8 @@ def chain_breaks() -> tuple[int, list[ChainBreak]]:
         if faults:
             breaks.append(ChainBreak(entry.seq, entry.id, "; ".join(faults)))
         prev_hash, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
+        if progress is not None and checked % every == 0:
+            progress(checked)
     if newest is not None and expected_seq <= newest.seq:
         breaks.append(ChainBreak(expected_seq, 0, f"entries {expected_seq} to {newest.seq} were deleted "
                                                   "(they were recorded outside the database)"))
