@@ -1,6 +1,7 @@
 """A case in progress sent on to another body starts afresh there: new deadlines counted from the day it arrives.
 A clock the old body stopped to wait for the complainant stays stopped, but only from then: the weeks the old
-body waited before sending the case on are not given to the new body a second time when the clock restarts."""
+body waited before sending the case on are not given to the new body a second time when the clock restarts. The old
+body's extension stays in the case's history; the new body's fresh deadline comes with its own right to extend once."""
 from __future__ import annotations
 
 import datetime as dt
@@ -42,3 +43,31 @@ def test_a_case_sent_on_while_waiting_for_the_complainant_gains_only_the_new_bod
     assert case.waiting_since is None
     assert case.acknowledge_due_at == calendar.add_working_days(fresh_acknowledge, waited)
     assert case.respond_due_at == calendar.add_working_days(fresh_respond, waited)
+
+
+def test_a_case_sent_on_after_an_extension_gives_the_new_body_its_own_extension(make_case, make_user, signed_in,
+                                                                                clock):
+    case = make_case(CaseStatus.INVESTIGATING, body="police_oversight", created_at=clock.now - dt.timedelta(days=2))
+    old_body = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
+    assert post_case_form(old_body, case.id, "extend", "extend", days="5",
+                          reason="The police file is with the prosecutor.").status_code == 302
+    clock.advance(days=3)
+    new_body = db.session.query(Body).filter_by(code="anti_corruption_commission").one()
+    triage = signed_in(make_user(Role.TRIAGE))
+    assert post_case_form(triage, case.id, "route", "route", body=str(new_body.id),
+                          reason="The complaint is about a bribe.").status_code == 302
+    case = fresh(case)
+    assert case.respond_due_at == respond_deadline(case, new_body, clock.now)
+    assert (case.deadline_extended_at, case.deadline_extension_reason) == (None, None)
+    assert [event.kind for event in case.events].count("deadline_extended") == 1  # the old extension, on the record
+
+    investigator = signed_in(make_user(Role.INVESTIGATOR, body="anti_corruption_commission"))
+    page = investigator.get(f"/staff/cases/{case.id}").text
+    assert "The police file is with the prosecutor." not in page
+    assert "Extend the deadline to answer (once)" in page
+    response = post_case_form(investigator, case.id, "extend", "extend", days="5",
+                              reason="We need the bank's records.")
+    assert response.status_code == 302, response.text[:500]
+    case = fresh(case)
+    assert case.deadline_extension_reason == "We need the bank's records."
+    assert [event.kind for event in case.events].count("deadline_extended") == 2
