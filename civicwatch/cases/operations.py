@@ -147,7 +147,9 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
         if case.status is S.RECEIVED:
             transition_case(case, S.TRIAGED, user)
     else:
-        set_deadlines(case, body, now)  # the new body starts afresh
+        set_deadlines(case, body, now)  # the new body starts afresh, with its own one extension to give
+        # The old body's extension stays in the case's events and audit, not as the case's current extension.
+        case.deadline_extended_at, case.deadline_extension_reason = None, None
         if case.waiting_since is not None:  # still waiting for the complainant, from now: the old body's wait is past
             case.waiting_since = now
         transition_case(case, S.TRIAGED, user, reason=reason)
