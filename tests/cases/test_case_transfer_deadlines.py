@@ -1,7 +1,8 @@
 """A case in progress sent on to another body starts afresh there: new deadlines counted from the day it arrives.
 A clock the old body stopped to wait for the complainant stays stopped, but only from then: the weeks the old
 body waited before sending the case on are not given to the new body a second time when the clock restarts. The old
-body's extension stays in the case's history; the new body's fresh deadline comes with its own right to extend once."""
+body's extension stays in the case's history; the new body's fresh deadline comes with its own right to extend once.
+A case sent back for acknowledgement at its own body has a fresh time to be acknowledged, not the one long past."""
 from __future__ import annotations
 
 import datetime as dt
@@ -71,3 +72,20 @@ def test_a_case_sent_on_after_an_extension_gives_the_new_body_its_own_extension(
     case = fresh(case)
     assert case.deadline_extension_reason == "We need the bank's records."
     assert [event.kind for event in case.events].count("deadline_extended") == 2
+
+
+def test_a_case_sent_back_for_acknowledgement_at_its_body_has_a_fresh_acknowledgement_deadline(
+        make_case, make_user, signed_in, clock):
+    case = make_case(CaseStatus.ACKNOWLEDGED, body="police_oversight", created_at=clock.now - dt.timedelta(days=20))
+    body, respond_due = case.body, case.respond_due_at
+    assert case.acknowledge_due_at < clock.now
+    investigator = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
+    response = post_case_form(investigator, case.id, "status/triaged", "to-triaged",
+                              reason="Acknowledged by the wrong unit.")
+    assert response.status_code == 302, response.text[:500]
+    case = fresh(case)
+    assert (case.status, case.acknowledged_at) == (CaseStatus.TRIAGED, None)
+    assert case.acknowledge_due_at == acknowledge_deadline(case, body, clock.now)
+    assert case.respond_due_at == respond_due  # the answer is still owed from receipt
+    page = investigator.get(f"/staff/cases/{case.id}").text
+    assert "Acknowledge by" in page and 'class="badge overdue"' not in page
