@@ -11,7 +11,7 @@ from sqlalchemy import select
 from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.counts import key_of, move_case
-from civicwatch.cases.deadlines import respond_deadline
+from civicwatch.cases.deadlines import acknowledge_deadline, respond_deadline
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseEvent, CaseStatus, Recusal
 from civicwatch.database import utcnow
 from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
@@ -204,7 +204,11 @@ def _apply_effects(case: Case, target: CaseStatus, reason: str | None, now: dt.d
     elif target is S.REOPENED:
         _reopen(case, now)
     elif target is S.TRIAGED and case.status is not S.RECEIVED:
-        case.acknowledged_at = None  # the new body acknowledges it afresh
+        # Acknowledged afresh (by a new body, or by the right unit of its own), so with the body's time for it from
+        # now: the old deadline, long met, would make the case overdue at once. The answer is still owed by its own
+        # deadline (a new body's is set when it is routed there).
+        case.acknowledged_at = None
+        case.acknowledge_due_at = acknowledge_deadline(case, case.body, now)
     if target in ENDINGS or target in (S.RESPONDED, S.CLOSED):
         case.waiting_since = None
 
@@ -223,6 +227,7 @@ def _snapshot(case: Case) -> dict[str, Any]:
         "acknowledged_at": case.acknowledged_at,
         "responded_at": case.responded_at,
         "closed_at": case.closed_at,
+        "acknowledge_due_at": case.acknowledge_due_at,
         "respond_due_at": case.respond_due_at,
         "waiting_since": case.waiting_since,
         "assigned_to": case.assigned_to_id,
