@@ -139,6 +139,7 @@ class DraftResponseForm(CaseForm):
 
 
 class DeadlinesForm(Form):
+    version = HiddenField(validators=[InputRequired()])
     acknowledge_days = IntegerField(_l("Acknowledge within (working days)"),
                                     validators=[InputRequired(), NumberRange(min=1, max=60)])
     acknowledge_days_urgent = IntegerField(_l("Urgent: acknowledge within (working days)"),

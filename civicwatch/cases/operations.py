@@ -77,13 +77,17 @@ class StaleCaseError(ConflictError):
             "Reload the case to see what changed, then make your change again."))
 
 
+def same_version(current: int, posted_version: Any) -> bool:
+    """Whether a form was rendered from the `current` version (a missing or garbled one never was)."""
+    try:
+        return int(posted_version) == current
+    except (TypeError, ValueError):
+        return False
+
+
 def check_version(case: Case, posted_version: Any) -> None:
     """Optimistic lock: every case form carries the version it was rendered from."""
-    try:
-        version = int(posted_version)
-    except (TypeError, ValueError):
-        raise StaleCaseError() from None
-    if version != case.version:
+    if not same_version(case.version, posted_version):
         raise StaleCaseError()
 
 
@@ -340,10 +344,20 @@ def save_draft_response(case: Case, user: User, text: str | None) -> None:
 DEADLINE_FIELDS = ("acknowledge_days", "acknowledge_days_urgent", "respond_days", "respond_days_urgent")
 
 
-def update_body_deadlines(body: Body, user: User, values: dict[str, int]) -> None:
-    """Change a body's deadlines. They apply to cases the body receives from now on."""
+def update_body_deadlines(body: Body, user: User, values: dict[str, int], posted_version: Any) -> None:
+    """Change a body's deadlines. They apply to cases the body receives from now on. `posted_version` is the
+    deadlines' version the form was rendered from: a save on an older one is refused (409), never merged."""
     if user.role is not Role.ADMIN:
         raise DomainError(gettext("Only administrators change deadlines."))
+    db.session.refresh(body, with_for_update=True)  # another administrator's save waits for this one, or wins
+    if not same_version(body.deadlines_version, posted_version):
+        raise ConflictError(gettext(
+            "Someone else changed the deadlines of %(body)s after you opened this page, so your change was not "
+            "saved. Saved now: acknowledge within %(acknowledge)s working days (urgent: %(acknowledge_urgent)s), "
+            "respond within %(respond)s working days (urgent: %(respond_urgent)s). Your values are kept below: "
+            "save them again to replace these.", body=body.local_name, acknowledge=body.acknowledge_days,
+            acknowledge_urgent=body.acknowledge_days_urgent, respond=body.respond_days,
+            respond_urgent=body.respond_days_urgent))
     if values["acknowledge_days_urgent"] > values["acknowledge_days"]:
         raise DomainError(gettext("An urgent case cannot have longer to be acknowledged than an ordinary one."))
     if values["respond_days_urgent"] > values["respond_days"]:
@@ -351,6 +365,7 @@ def update_body_deadlines(body: Body, user: User, values: dict[str, int]) -> Non
     before = {name: getattr(body, name) for name in DEADLINE_FIELDS}
     for name in DEADLINE_FIELDS:
         setattr(body, name, int(values[name]))
+    body.deadlines_version += 1
     record_audit(user, "body.deadlines", body, before=before,
                  after={name: getattr(body, name) for name in DEADLINE_FIELDS})
 

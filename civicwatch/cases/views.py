@@ -393,7 +393,8 @@ def deadlines() -> str:
 
 def _deadlines_form(body: Body, formdata: Any = None) -> DeadlinesForm:
     return DeadlinesForm(prefix=f"body-{body.id}", formdata=formdata,
-                         data={name: getattr(body, name) for name in operations.DEADLINE_FIELDS})
+                         data={"version": body.deadlines_version,
+                               **{name: getattr(body, name) for name in operations.DEADLINE_FIELDS}})
 
 
 @blueprint.post("/deadlines/<int:body_id>")
@@ -401,12 +402,16 @@ def _deadlines_form(body: Body, formdata: Any = None) -> DeadlinesForm:
 def save_deadlines(body_id: int) -> ResponseReturnValue:
     body = db.session.get(Body, body_id) or abort(404)
     form = DeadlinesForm(prefix=f"body-{body.id}")
+    status = 400
     if form.validate_on_submit():
         try:
-            operations.update_body_deadlines(body, current_user, {n: form[n].data for n in operations.DEADLINE_FIELDS})
+            operations.update_body_deadlines(body, current_user, {n: form[n].data for n in operations.DEADLINE_FIELDS},
+                                             form.version.data)
         except DomainError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
+            status = exc.status
+            form.version.data = str(body.deadlines_version)  # the values kept can be saved again, on purpose
         else:
             db.session.commit()
             flash(gettext("Deadlines of %(body)s saved. They apply to cases it receives from now on.",
@@ -415,7 +420,7 @@ def save_deadlines(body_id: int) -> ResponseReturnValue:
             return redirect(url_for("cases.deadlines", _anchor=f"body-{body.id}"))
     bodies = all_bodies(active_only=False)
     forms = {b.id: (form if b.id == body.id else _deadlines_form(b)) for b in bodies}
-    return render_template("cases/deadlines.html", bodies=bodies, forms=forms), 400
+    return render_template("cases/deadlines.html", bodies=bodies, forms=forms), status
 
 
 # ---------------------------------------------------------------- holidays (admins)

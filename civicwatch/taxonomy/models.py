@@ -57,6 +57,9 @@ class Body(Named, Model):
     acknowledge_days_urgent: Mapped[int] = mapped_column(Integer, default=1)
     respond_days: Mapped[int] = mapped_column(Integer, default=60)
     respond_days_urgent: Mapped[int] = mapped_column(Integer, default=20)
+    # The deadlines' version: the admin form carries the one it was rendered from, so that two administrators
+    # editing at once do not silently overwrite each other (cases.operations.update_body_deadlines).
+    deadlines_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     target_acknowledged_share: Mapped[float] = mapped_column(Float, default=0.9)
     target_closed_within_days: Mapped[int] = mapped_column(Integer, default=90)
 

@@ -213,6 +213,7 @@ def _request(row: Row, client, case, env):
         prefix = row.prefix.format(body=body.id)
         data = {f"{prefix}-{k}": v for k, v in row.fields.items()}
         data[f"{prefix}-csrf_token"] = csrf_token(client, "/staff/")
+        data[f"{prefix}-version"] = str(body.deadlines_version)
         return client.post(f"/staff/deadlines/{body.id}", data=data)
     ids = {"recommendation": env["recommendation"].id if "recommendation" in env else "",
            "allegation": env["allegation"].id if "allegation" in env else "",
