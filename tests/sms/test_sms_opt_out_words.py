@@ -11,7 +11,7 @@ from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
 from civicwatch.messaging.queries import is_opted_out
 from civicwatch.phones import phone_hash
-from civicwatch.sms.dialogue import Event, match_keyword
+from civicwatch.sms.dialogue import Event, classify, match_keyword
 from civicwatch.sms.replies import Reply, render_reply
 from tests.sms.conftest import PHONE
 
@@ -46,3 +46,9 @@ def test_arrete_as_a_first_word_is_kept_as_report_text(text):
     # "Arrêté" (arrested) alone is the start of a report, not an opt-out.
     assert text("Arrêté") == render_reply(Reply.ASK_FOR_DETAILS)
     assert not is_opted_out(phone_hash(PHONE))
+
+
+@pytest.mark.parametrize("typed", ["STOP !", "Arrêt !", "« STOP »", "«ARRET»", "stop .", "TAP !!"])
+def test_a_keyword_typed_with_spaced_punctuation_is_still_the_keyword(typed):
+    """French typing puts a space before "!" and inside guillemets: "STOP !" is STOP, not a two-word report."""
+    assert classify(typed) == (Event.STOP, None)
