@@ -281,8 +281,10 @@ def classify(text: str, opted_out: bool = False, answering: bool = False) -> tup
     status = _STATUS_WORD.match(text)
     if status and match_keyword(status.group(1)) is Event.STATUS and _looks_like_status_query(status.group(2)):
         return Event.STATUS, status.group(2).strip() or None
-    if len(text.split()) == 1:
-        keyword = match_keyword(text, opted_out=opted_out)
+    # Punctuation standing apart is no word: French typing writes "STOP !" and "« STOP »".
+    words = [word for word in text.split() if any(ch.isalnum() for ch in word)]
+    if len(words) == 1:
+        keyword = match_keyword(words[0], opted_out=opted_out)
         if keyword is not None:
             return keyword, None
     return (Event.DETAILED_TEXT if has_enough_detail(text) else Event.SHORT_TEXT), None
@@ -345,7 +347,7 @@ def _squeeze(word: str) -> str:
 
 def match_keyword(word: str, opted_out: bool = False) -> Event | None:
     """The keyword a single word means: exact (accents aside), or one typing slip away from exactly one keyword."""
-    stripped = word.strip(" \t\n.!?,;:'\"-*()")
+    stripped = word.strip(" \t\n.!?,;:'\"-*()«»")
     plain = "".join(ch for ch in unicodedata.normalize("NFD", stripped) if not unicodedata.combining(ch))
     if not plain or not all("a" <= ch.lower() <= "z" for ch in plain):
         return None
