@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
@@ -40,7 +39,7 @@ from civicwatch.cases.notifications import (
     sms_prefix,
 )
 from civicwatch.cases.permissions import require
-from civicwatch.cases.workflow import REASON_MAX, transition_case
+from civicwatch.cases.workflow import REASON_MAX, may_work, transition_case
 from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
@@ -162,19 +161,10 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
 
 # ---------------------------------------------------------------- people
 
-def assignable_investigators(case: Case) -> list[User]:
-    if case.body_id is None:
-        return []
-    recused = select(Recusal.user_id).where(Recusal.case_id == case.id)
-    return list(db.session.scalars(
-        select(User).where(User.role == Role.INVESTIGATOR, User.body_id == case.body_id,
-                           User.active.is_(True), User.id.not_in(recused)).order_by(User.name)))
-
-
 def assign_case(case: Case, user: User, assignee: User | None) -> None:
     """Give the case to an investigator of its body (or to nobody)."""
     require(user, "assign", case)
-    if assignee is not None and assignee not in assignable_investigators(case):
+    if assignee is not None and not may_work(assignee, case):
         raise DomainError(gettext("Choose an active investigator of the body that holds the case."))
     before = case.assigned_to_id
     case.assigned_to_id = assignee.id if assignee else None

@@ -26,9 +26,8 @@ from civicwatch.cases.forms import (
     TransitionForm,
 )
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseStatus
-from civicwatch.cases.operations import assignable_investigators
 from civicwatch.cases.permissions import may
-from civicwatch.cases.workflow import ACTION_LABELS, Transition, available_transitions
+from civicwatch.cases.workflow import ACTION_LABELS, Transition, assignable_investigators, available_transitions
 from civicwatch.database import utcnow
 from civicwatch.forms import Form
 from civicwatch.i18n import N_

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.audit.operations import record_audit
@@ -181,14 +181,21 @@ def _release_if_gone(case: Case, user: User | None, now: dt.datetime) -> None:
                              detail={"assignee": None}))
 
 
+def assignable_investigators(case: Case) -> list[User]:
+    """Who the case may be assigned to: the active investigators of the body holding it who have not recused."""
+    return list(db.session.scalars(_assignable(case).order_by(User.name))) if case.body_id is not None else []
+
+
 def may_work(user: User, case: Case) -> bool:
-    """Whether the case may be assigned to `user`: an active investigator of the body holding it who has not recused
-    from it (`operations.assignable_investigators` lists them)."""
-    if not (user.active and user.role is Role.INVESTIGATOR and case.body_id is not None
-            and user.body_id == case.body_id):
-        return False
-    recused = select(Recusal.id).where(Recusal.case_id == case.id, Recusal.user_id == user.id)
-    return not db.session.scalar(select(recused.exists()))
+    """Whether `user` is among `assignable_investigators(case)`."""
+    return case.body_id is not None and bool(db.session.scalar(select(_assignable(case).where(User.id == user.id)
+                                                                      .exists())))
+
+
+def _assignable(case: Case) -> Select[tuple[User]]:
+    recused = select(Recusal.user_id).where(Recusal.case_id == case.id)
+    return select(User).where(User.role == Role.INVESTIGATOR, User.body_id == case.body_id, User.active.is_(True),
+                              User.id.not_in(recused))
 
 
 def _apply_effects(case: Case, target: CaseStatus, reason: str | None, now: dt.datetime) -> None:
