@@ -52,6 +52,21 @@ def test_texts_are_answered_a_batch_per_transaction(send_text, clock):
     assert verify_chain()[1] is None
 
 
+@pytest.mark.postgres_only
+def test_a_claim_takes_no_more_than_its_batch_when_the_inbox_was_analysed_empty(send_text, clock):
+    """The inbox is empty most of the time, so that is what autovacuum's statistics usually say. With them the
+    planner ran the claim's LIMIT ... SKIP LOCKED subquery again for every row of the UPDATE, and one claim took
+    every waiting text: a batch as long as the backlog, holding its locks for all of it."""
+    db.session.execute(text("ANALYZE sms_inbox"))
+    db.session.commit()
+    for phone in PHONES:
+        acknowledged(send_text(REPORT, phone))
+    batch = CLAIM_BATCH["postgresql"]
+    commits, report = commits_during(process_inbox)
+    assert report.answered == len(PHONES)
+    assert commits == math.ceil(len(PHONES) / batch) + 1
+
+
 def test_a_text_that_fails_in_the_middle_of_a_batch_does_not_hold_back_the_others(send_text, clock):
     """The third sender's conversation keeps a fragment that no longer decrypts: its text fails after the two
     before it in the batch wrote cases and audit entries. Those are rolled back with it, then answered once
