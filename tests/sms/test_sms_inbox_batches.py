@@ -53,6 +53,7 @@ def test_texts_are_answered_a_batch_per_transaction(send_text, clock):
 
 
 @pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="PostgreSQL's planner and SKIP LOCKED")
 def test_a_claim_takes_no_more_than_its_batch_when_the_inbox_was_analysed_empty(send_text, clock):
     """The inbox is empty most of the time, so that is what autovacuum's statistics usually say. With them the
     planner ran the claim's LIMIT ... SKIP LOCKED subquery again for every row of the UPDATE, and one claim took
