@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import DateTime, Enum, MetaData, Table, TableClause, TextClause, event
+from sqlalchemy import DateTime, Enum, MetaData, Select, Table, TableClause, TextClause, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -237,3 +237,15 @@ def _invalidate(session: Session | scoped_session[Any]) -> None:
 def upsert_insert(session: Session | scoped_session[Any]) -> Any:
     """The dialect's INSERT, which has ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def run_once(candidates: Select[Any], dialect: str) -> Any:
+    """`candidates` (one column) as the IN list of an UPDATE or DELETE, evaluated once. PostgreSQL may run a
+    subquery inside IN again for every row the statement scans (a nested-loop semi join, chosen when the
+    statistics say the table is nearly empty, as a queue's usually is); a LIMIT ... FOR UPDATE SKIP LOCKED
+    subquery then claims more rows than its LIMIT. A MATERIALIZED CTE is run once. Not on SQLite, which runs
+    such a subquery once anyway, and whose driver opens no transaction for a statement that starts with WITH."""
+    if dialect != "postgresql":
+        return candidates.scalar_subquery()
+    chosen = candidates.cte("chosen").prefix_with("MATERIALIZED")
+    return select(*chosen.c)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, false, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from civicwatch.cases.models import Case
-from civicwatch.database import utcnow
+from civicwatch.database import run_once, utcnow
 from civicwatch.extensions import db
 from civicwatch.patterns.alerts import AlertReport, raise_alerts
 from civicwatch.patterns.detection import find_clusters, rules_from_config
@@ -61,7 +61,7 @@ def claim_queued_cases(limit: int) -> list[int]:
     if db.session.get_bind().dialect.name == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)
     return sorted(db.session.scalars(
-        delete(PendingRelationProposal).where(PendingRelationProposal.case_id.in_(oldest.scalar_subquery()))
+        delete(PendingRelationProposal).where(PendingRelationProposal.case_id.in_(run_once(oldest, db.session.get_bind().dialect.name)))
         .returning(PendingRelationProposal.case_id)
     ))
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, keyed_hash
-from civicwatch.database import utcnow
+from civicwatch.database import run_once, utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import (
     STOP_CONFIRMATION,
@@ -127,7 +127,7 @@ def _claim_batch(limit: int) -> list[Row]:
     if db.session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True, of=InboxText)
     rows = db.session.execute(
-        update(InboxText).where(InboxText.id.in_(candidates.scalar_subquery()))
+        update(InboxText).where(InboxText.id.in_(run_once(candidates, db.session.get_bind().dialect.name)))
         .values(attempts=InboxText.attempts)
         .returning(InboxText.id, InboxText.message_sid, InboxText.payload_encrypted, InboxText.received_at)
         .execution_options(synchronize_session=False)
