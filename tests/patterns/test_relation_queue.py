@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.patterns.models import CaseRelation, PendingRelationProposal
 from civicwatch.patterns.operations import queue_relation_proposals
 from civicwatch.patterns.sweep import claim_queued_cases, propose_queued_relations
+from tests.conftest import on_postgres
 from tests.intake.conftest import post_report
 
 TEXT = ("Soldiers at the Tongo Field checkpoint in Kenema beat the bus driver with rifle butts and took his money "
@@ -71,3 +73,16 @@ def test_the_command_proposes_what_is_queued(app, make_case):
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["civicwatch", "patterns", "relate"])
     assert "proposed for 1 new cases" in result.output and queued() == []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="PostgreSQL's planner and SKIP LOCKED")
+def test_a_claim_takes_no_more_than_asked_when_the_queue_was_analysed_empty(make_case):
+    db.session.execute(text("ANALYZE pending_relation_proposals"))
+    db.session.commit()
+    cases = [make_case(CaseStatus.RECEIVED) for _ in range(4)]
+    for case in cases:
+        queue_relation_proposals(case)
+    db.session.commit()
+    assert claim_queued_cases(1) == [cases[0].id]
+    assert queued() == [case.id for case in cases[1:]]
