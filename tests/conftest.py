@@ -1,11 +1,12 @@
 """Fixtures: an app per test from the factory, with its own real database.
 
-SQLite: a fresh database file per test. PostgreSQL (TEST_DATABASE_URL set): a fresh database per test for
-tests with an `app`, a fresh schema for the others.
+SQLite: a fresh database file per test. PostgreSQL (TEST_DATABASE_URL set): for tests with an `app`, a database
+with only the template's contents (a copy of it, reset to it after each test and used again), a fresh schema for
+the others.
 
 The tables, the taxonomy and the routing rules are built once per run into a template database; each test's
-`app` starts on a copy of it (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL), which is
-several times faster than building them for every test. The copy is then given what a build in the test
+`app` starts on a copy of it (a file copy on SQLite; on PostgreSQL a CREATE DATABASE ... TEMPLATE copy, reset by
+tests.postgres.DatabaseCopies after the test for the next one), which is many times faster than building them for every test. The copy is then given what a build in the test
 would have given it: the setup's audit entries are dated by the test's clock and chained with its key, the
 anchor file in the test's tmp_path records their tip, and the taxonomy gets a new version token.
 """
@@ -41,7 +42,7 @@ from civicwatch.taxonomy.cache import VERSION_SETTING
 from civicwatch.taxonomy.models import Body, Setting
 from civicwatch.taxonomy.operations import load_taxonomy
 from config import TestingConfig
-from tests.postgres import throwaway_database, throwaway_schema
+from tests.postgres import DatabaseCopies, database_named, throwaway_database, throwaway_schema
 from tests.url_builders import share_url_builders
 
 share_url_builders()
@@ -85,6 +86,14 @@ def build_database(database_url: tuple[str, dict], workdir: Path) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def database_copies(template_database: str) -> Iterator[DatabaseCopies]:
+    """PostgreSQL: copies of the template database, reset and used again from test to test."""
+    copies = DatabaseCopies(POSTGRES_URL, template_database)
+    yield copies
+    copies.close()
+
+
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict]]:
     """A database URL (and engine options) nobody else uses, removed after the test. With an `app`, a copy of
@@ -97,8 +106,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
         yield f"sqlite:///{path}", {}
         return
     if built:
-        with throwaway_database(POSTGRES_URL, request.getfixturevalue("template_database")) as url:
-            yield url, {}
+        copies: DatabaseCopies = request.getfixturevalue("database_copies")
+        name = copies.take()
+        yield database_named(POSTGRES_URL, name), {}
+        copies.give_back(name)
         return
     with throwaway_schema(POSTGRES_URL) as schema:
         yield POSTGRES_URL, {"connect_args": {"options": f"-csearch_path={schema}"}}
