@@ -1,0 +1,63 @@
+"""What the Open311 POST reads before it knows who sends it: anyone can send one, so its body is bounded to what
+a complaint can take before the api_key is even looked at."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+
+from civicwatch.cases.models import Case
+from civicwatch.extensions import db
+from civicwatch.interfaces.operations import issue_api_key
+
+COMPLAINT = {"service_code": "corruption", "description": "Officers at the Waterloo checkpoint take money."}
+
+
+@pytest.fixture
+def api_key(app):
+    _, secret = issue_api_key("Freetown civic app", None)
+    db.session.commit()
+    return secret
+
+
+def cases() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Case))
+
+
+@pytest.mark.parametrize("with_key", [False, True])
+def test_a_large_multipart_body_is_refused_unread(client, api_key, with_key):
+    """A file part of a few megabytes (the application takes 55 MB for the report form's files) is no part of a
+    complaint sent by a client: without a key it was read and spooled before the 403, with one it was read and
+    dropped."""
+    data = {**COMPLAINT, "media": FileStorage(io.BytesIO(b"x" * 3_000_000), "photo.jpg")}
+    if with_key:
+        data["api_key"] = api_key
+    boundary, body = encode_multipart(MultiDict(data))  # as bytes: the test client spools a large dict to a file
+    response = client.post("/open311/v2/requests.json", data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413, response.get_data(as_text=True)
+    assert response.get_json()[0]["code"] == 413
+    assert cases() == 0
+
+
+def test_a_body_of_many_fields_is_refused_unread(client, api_key):
+    data = {"api_key": api_key, **COMPLAINT, **{f"attribute[x{i}]": "1" for i in range(300)}}
+    response = client.post("/open311/v2/requests.json", data=data)
+    assert response.status_code == 413 and response.get_json()[0]["code"] == 413
+    assert cases() == 0
+
+
+def test_the_longest_complaint_still_fits(client, api_key):
+    """Every field at its longest, each character four bytes in UTF-8 (twelve once percent-encoded)."""
+    officer, house, person = "\U0001F46E", "\U0001F3E0", "\U0001F464"
+    longest = {"api_key": api_key, **COMPLAINT, "description": officer * 4999 + ".", "address_string": house * 500,
+               "email": "a" * 60 + "@example.org", "phone": "076 555 123", "attribute[incident_date]": "2026-03-01",
+               "attribute[region]": "eastern", "idempotency_key": "k" * 200, "first_name": person * 200,
+               "last_name": person * 200}
+    response = client.post("/open311/v2/requests.json", data=longest)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert cases() == 1
