@@ -36,6 +36,7 @@ from civicwatch.interfaces.models import ApiKey, Open311Token
 from civicwatch.interfaces.openapi import openapi_document
 from civicwatch.open_data import licence
 from civicwatch.publishing.queries import AnswerSearch, search_answers
+from civicwatch.request_limits import limit_request_body
 from civicwatch.taxonomy.models import Actor, District, Region, Theme
 
 blueprint = Blueprint("interfaces", __name__)
@@ -345,6 +346,8 @@ def _open311_limit() -> str:
 @csrf.exempt  # a machine endpoint: the api_key is its credential, not a browser session
 @limiter.limit(_open311_limit)
 def requests_create(fmt: str) -> Response:
+    # Anyone can send this request: its body is bounded before anything reads it (the api_key is in it).
+    limit_request_body(current_app.config["OPEN311_MAX_BYTES"], current_app.config["OPEN311_MAX_FIELDS"])
     key = operations.authenticate_api_key(request.form.get("api_key"))
     if key is None:
         raise Open311Error(403, "api_key is missing or not valid. Ask the CivicWatch administrators for one.",
