@@ -3,6 +3,8 @@ a complaint can take before the api_key is even looked at."""
 from __future__ import annotations
 
 import io
+import json
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -61,3 +63,32 @@ def test_the_longest_complaint_still_fits(client, api_key):
     response = client.post("/open311/v2/requests.json", data=longest)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert cases() == 1
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("application/json", None), ("text/plain", None), ("", None), ("application/xml", "<request/>"),
+])
+def test_a_body_not_sent_as_a_form_is_named_as_such(client, api_key, content_type, body):
+    """A client that sends its fields as JSON (or forgets the Content-Type) is told so, and not that its valid
+    api_key is missing; the status is one the OpenAPI description declares."""
+    fields = {"api_key": api_key, **COMPLAINT}
+    data = body if body is not None else (json.dumps(fields) if "json" in content_type else urlencode(fields))
+    response = client.post("/open311/v2/requests.json", data=data, content_type=content_type or None)
+    assert response.status_code == 415, response.get_data(as_text=True)
+    [error] = response.get_json()
+    assert error["error_code"] == "content_type_unsupported"
+    assert "application/x-www-form-urlencoded" in error["description"]
+    document = client.get("/api/openapi.json").get_json()
+    assert "415" in document["paths"]["/open311/v2/requests.json"]["post"]["responses"]
+    assert "content_type_unsupported" in document["components"]["schemas"]["Open311Error"]["properties"][
+        "error_code"]["enum"]
+    assert cases() == 0
+
+
+def test_a_form_with_a_charset_or_in_multipart_is_a_form(client, api_key):
+    fields = {"api_key": api_key, **COMPLAINT}
+    urlencoded = client.post("/open311/v2/requests.json", data=urlencode(fields),
+                             content_type="application/x-www-form-urlencoded; charset=utf-8")
+    multipart = client.post("/open311/v2/requests.json", data=fields, content_type="multipart/form-data")
+    assert urlencoded.status_code == multipart.status_code == 200
+    assert cases() == 2
