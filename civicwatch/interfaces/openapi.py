@@ -7,7 +7,8 @@ from civicwatch.intake.validation import MESSAGES
 
 # Every error_code the API can return: the intake's rules, shared with the web form and SMS, and Open311's own.
 ERROR_CODES = [*MESSAGES, "api_key_invalid", "service_code_missing", "service_code_unknown", "date_not_understood",
-               "coordinates_not_numbers", "coordinates_out_of_range", "idempotency_key_reused"]
+               "coordinates_not_numbers", "coordinates_out_of_range", "idempotency_key_reused",
+               "content_type_unsupported"]
 NULLABLE_STRING = {"type": ["string", "null"]}
 W3_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -28,6 +29,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
              422: "The Idempotency-Key was used before for a different complaint (other fields): nothing new was "
                   "stored. Send each complaint with a key of its own.",
              413: "The body is too large or has too many fields: nothing was stored.",
+             415: "The body is not a form (application/x-www-form-urlencoded or multipart/form-data).",
              429: "Too many requests: wait and try again.",
              503: "The service is briefly unavailable (the database): nothing was stored. Send the same request "
                   "again, with the same Idempotency-Key, after Retry-After seconds."}
@@ -243,7 +245,7 @@ def _open311_paths() -> dict[str, Any]:
                     "type": "object", "required": ["api_key", "service_code", "description"],
                     "properties": form_fields}}}},
                 "responses": {"200": _json({"type": "array", "items": _ref("CreatedRequest")}, "Received."),
-                              **_errors(400, 403, 404, 409, 413, 422, 429, 503)}},
+                              **_errors(400, 403, 404, 409, 413, 415, 422, 429, 503)}},
         },
         "/open311/v2/requests/{service_request_id}.json": {"get": {
             "summary": "One published answer", "operationId": "open311Request",

@@ -47,6 +47,7 @@ MAX_REQUESTS = 1000
 MAX_DAYS = 90
 MAX_IDS = 100
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 # Fields that say how a request is sent, not what it says: a retry may carry them differently.
 UNCOMPARED_FIELDS = frozenset({"api_key", "idempotency_key"})
 
@@ -60,8 +61,8 @@ OPEN311_PARAMETERS = {
 
 
 class Open311Error(Exception):
-    """An error the client gets in the spec's format: 400 (bad request), 403 (api_key), 404 (not found), with a
-    stable `error_code` where the client can act on it."""
+    """An error the client gets in the spec's format: 400 (bad request), 403 (api_key), 404 (not found), 415 (not
+    a form), with a stable `error_code` where the client can act on it."""
 
     def __init__(self, status: int, *descriptions: str, error_code: str | None = None,
                  parameter: str | None = None) -> None:
@@ -348,6 +349,10 @@ def _open311_limit() -> str:
 def requests_create(fmt: str) -> Response:
     # Anyone can send this request: its body is bounded before anything reads it (the api_key is in it).
     limit_request_body(current_app.config["OPEN311_MAX_BYTES"], current_app.config["OPEN311_MAX_FIELDS"])
+    if _body_not_a_form():  # read as an empty form, it would be told its api_key is missing
+        raise Open311Error(415, "Send the fields as a form: Content-Type application/x-www-form-urlencoded (or "
+                                "multipart/form-data), not JSON or any other body.",
+                           error_code="content_type_unsupported")
     key = operations.authenticate_api_key(request.form.get("api_key"))
     if key is None:
         raise Open311Error(403, "api_key is missing or not valid. Ask the CivicWatch administrators for one.",
@@ -360,6 +365,12 @@ def requests_create(fmt: str) -> Response:
     theme = _service(code)
     submission = _submission(request.form)
     return _create(key, theme, submission, fmt)
+
+
+def _body_not_a_form() -> bool:
+    """A body of another type (JSON, say) or of none named; an empty body is an empty form."""
+    has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return has_body and request.mimetype not in FORM_TYPES
 
 
 def _submission(form: Mapping[str, str]) -> Submission:
