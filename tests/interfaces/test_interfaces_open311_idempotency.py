@@ -116,3 +116,16 @@ def test_the_same_complaint_sent_again_with_the_key_as_a_field_is_the_same_reque
     again = create(client, api_key, field=key)
     assert again.status_code == 200 and again.get_json() == first.get_json()
     assert count(Case) == 1
+
+
+def test_after_the_window_a_key_sent_again_with_another_complaint_is_still_refused(client, api_key, clock):
+    """Told 409, "the complaint was received once", the client would drop a second complaint stored nowhere."""
+    key = str(uuid.uuid4())
+    assert create(client, api_key, key).status_code == 200
+    clock.advance(seconds=RECEIPT_WINDOW.total_seconds() + 1)
+    other = create(client, api_key, key, description="Soldiers at Kambia barracks beat my brother last night.")
+    assert other.status_code == 422, other.get_data(as_text=True)
+    assert other.get_json()[0]["error_code"] == "idempotency_key_reused"
+    assert count(Case) == 1
+    assert create(client, api_key, key).status_code == 409  # the same complaint: told which request it stored
+    assert create(client, api_key, key, field=key).status_code == 409
