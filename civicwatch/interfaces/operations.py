@@ -17,6 +17,7 @@ from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import IdempotencyKey, remember_submission
+from civicwatch.intake.models import SubmissionKey
 from civicwatch.intake.operations import Receipt, Submission, commit_complaint, route_stored_case, submit_complaint
 from civicwatch.interfaces.models import ApiKey, Open311Token
 from civicwatch.text import one_line
@@ -79,6 +80,20 @@ def receive_open311_request(submission: Submission, key_id: int, key_name: str, 
     record_audit(None, "open311.request", case, after={"api_key": key_id, "service_code": service_code})
     if idempotency_key is not None:
         remember_submission(idempotency_key, case.id, code, extra={"token": token, "content": content})
+        db.session.add(SubmissionKey(key_hash=_with_content(idempotency_key, content).hash, case_id=case.id,
+                                     created_at=now))
     commit_complaint()
     route_stored_case(case)
     return Open311Receipt(receipt, token)
+
+
+def _with_content(key: IdempotencyKey, content: str) -> IdempotencyKey:
+    return IdempotencyKey(f"{key.scope}\ncontent", f"{key.value}\n{content}")
+
+
+def stored_with_content(key: IdempotencyKey, content: str) -> bool:
+    """Whether the request `key` stored said `content`, once its receipt (which holds the content too) is erased.
+    A second key, of the key and the content, is kept with the first: only a keyed hash, with no receipt, and
+    of no use to test guesses of a complaint's words without the client's own key."""
+    found = db.session.scalar(select(SubmissionKey.id).where(SubmissionKey.key_hash == _with_content(key, content).hash))
+    return found is not None

@@ -425,9 +425,13 @@ def _create(key: ApiKey, theme: Theme, submission: Submission, fmt: str) -> Resp
     def store() -> operations.Open311Receipt:
         return operations.receive_open311_request(submission, key_id, key_name, theme.code, retry_key, content)
 
-    outcome = store() if retry_key is None else receive_once(retry_key, store)
-    if isinstance(outcome, EarlierSubmission):
-        return _replayed(outcome, content, fmt)
+    if retry_key is None:
+        outcome = store()
+    else:
+        found = receive_once(retry_key, store)
+        if isinstance(found, EarlierSubmission):
+            return _replayed(found, retry_key, content, fmt)
+        outcome = found
     return _created(outcome.receipt.reference, outcome.receipt.code, outcome.token, fmt)
 
 
@@ -458,11 +462,15 @@ def _request_fingerprint(service_code: str) -> str:
         (name, request.form.getlist(name)) for name in sorted(request.form) if name not in UNCOMPARED_FIELDS])
 
 
-def _replayed(earlier: EarlierSubmission, content: str, fmt: str) -> Response:
+def _replayed(earlier: EarlierSubmission, key: IdempotencyKey, content: str, fmt: str) -> Response:
     """The same answer as the first time, while the receipt is kept; after that, say which request it was.
-    A key sent again with another complaint is refused (422): that complaint would otherwise be acknowledged
-    with the first one's receipt and stored nowhere."""
-    if earlier.extra.get("content", content) != content:
+    A key sent again with another complaint is refused (422), within the hour or after: that complaint would
+    otherwise be acknowledged as the first one and stored nowhere."""
+    if earlier.code is not None:
+        same = earlier.extra.get("content", content) == content
+    else:  # the receipt, and the content in it, are erased
+        same = operations.stored_with_content(key, content)
+    if not same:
         raise Open311Error(422, f"This {IDEMPOTENCY_HEADER} was already used for a different complaint. Send each "
                                 "new complaint with a key of its own; a retry must send the same fields again.",
                            error_code="idempotency_key_reused")
