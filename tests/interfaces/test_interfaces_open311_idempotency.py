@@ -129,3 +129,12 @@ def test_after_the_window_a_key_sent_again_with_another_complaint_is_still_refus
     assert count(Case) == 1
     assert create(client, api_key, key).status_code == 409  # the same complaint: told which request it stored
     assert create(client, api_key, key, field=key).status_code == 409
+
+
+def test_the_answer_with_the_receipt_code_is_kept_by_no_cache(client, api_key):
+    """It holds the complainant's receipt code, which opens the case: no proxy or client cache may keep it, the
+    first time or replayed."""
+    key = str(uuid.uuid4())
+    for response in (create(client, api_key, key), create(client, api_key, key, fmt="xml")):
+        assert response.status_code == 200
+        assert response.headers.get("Cache-Control") == "no-store", response.headers
