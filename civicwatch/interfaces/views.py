@@ -453,7 +453,9 @@ def _created(reference: str, receipt_code: str, token: str, fmt: str) -> Respons
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     notice = (f"Received. The complainant's receipt code is {receipt_code}: with it they can follow the "
               f"complaint at {base}/track. Keep it private. Reference {reference}.")
-    return _respond("service_requests", [{"token": token, "service_notice": notice, "account_id": None}], fmt)
+    response = _respond("service_requests", [{"token": token, "service_notice": notice, "account_id": None}], fmt)
+    response.headers["Cache-Control"] = "no-store"  # the receipt code opens the case
+    return response
 
 
 def _request_fingerprint(service_code: str) -> str:
