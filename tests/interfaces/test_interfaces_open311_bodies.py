@@ -92,3 +92,17 @@ def test_a_form_with_a_charset_or_in_multipart_is_a_form(client, api_key):
     multipart = client.post("/open311/v2/requests.json", data=fields, content_type="multipart/form-data")
     assert urlencoded.status_code == multipart.status_code == 200
     assert cases() == 2
+
+
+def test_an_address_too_long_beside_its_coordinates_is_refused_with_the_right_numbers(client, api_key):
+    """The coordinates are written after the address into one place of at most 500 characters: an address of
+    500 was refused as "you wrote 526", a length the client never sent, with no word of how much would fit."""
+    fields = {"api_key": api_key, **COMPLAINT, "lat": "8.3384", "long": "-13.0718"}
+    refused = client.post("/open311/v2/requests.json", data={**fields, "address_string": "a" * 500})
+    assert refused.status_code == 400
+    [error] = refused.get_json()
+    assert error["parameter"] == "address_string" and error["error_code"] == "text_too_long"
+    assert error["description"] == "Write at most 474 characters (you wrote 500).", error
+    fits = client.post("/open311/v2/requests.json", data={**fields, "address_string": "a" * 474})
+    assert fits.status_code == 200, fits.get_data(as_text=True)
+    assert db.session.scalar(select(Case.location_text)) == "a" * 474 + " (near 8.33840, -13.07180)"
