@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import format_number, gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -29,7 +29,7 @@ from civicwatch.extensions import csrf, db, limiter
 from civicwatch.i18n import current_language
 from civicwatch.intake.idempotency import KEY_PATTERN, EarlierSubmission, IdempotencyKey, fingerprint, receive_once
 from civicwatch.intake.operations import Submission
-from civicwatch.intake.validation import SubmissionError
+from civicwatch.intake.validation import LOCATION_MAX, SubmissionError
 from civicwatch.interfaces import georeport, operations
 from civicwatch.interfaces.forms import ApiKeyForm, RevokeApiKeyForm
 from civicwatch.interfaces.models import ApiKey, Open311Token
@@ -38,6 +38,7 @@ from civicwatch.open_data import licence
 from civicwatch.publishing.queries import AnswerSearch, search_answers
 from civicwatch.request_limits import limit_request_body
 from civicwatch.taxonomy.models import Actor, District, Region, Theme
+from civicwatch.text import tidy_text
 
 blueprint = Blueprint("interfaces", __name__)
 OPEN311 = "/open311/v2"
@@ -413,7 +414,13 @@ def _location(form: Mapping[str, str]) -> str | None:
         raise Open311Error(400, "lat must be between -90 and 90 and long between -180 and 180.",
                            error_code="coordinates_out_of_range", parameter="lat")
     coordinates = f"near {latitude:.5f}, {longitude:.5f}"
-    return f"{address} ({coordinates})" if address else coordinates
+    if not address:
+        return coordinates
+    room = LOCATION_MAX - len(f" ({coordinates})")  # the intake's bound is on the whole place, as written here
+    length = len(tidy_text(address))
+    if length > room:
+        raise SubmissionError("text_too_long", "location_text", most=format_number(room), count=format_number(length))
+    return f"{address} ({coordinates})"
 
 
 def _create(key: ApiKey, theme: Theme, submission: Submission, fmt: str) -> Response:
