@@ -270,6 +270,8 @@ class Config:
     OPEN311_ENDPOINT_TYPE = os.environ.get("CIVICWATCH_OPEN311_ENDPOINT_TYPE", "production")
     OPEN311_JURISDICTION_ID = os.environ.get("CIVICWATCH_OPEN311_JURISDICTION_ID") or None
     OPEN311_RATE_LIMIT = "30 per minute;500 per day"
+    # And how many one api_key may send, from whatever addresses (an app's users each have their own).
+    OPEN311_KEY_RATE_LIMIT = "120 per minute;5000 per day"
     # The Open311 POST's body, before its api_key is checked: the longest complaint (5,000 characters, each up to
     # 12 bytes once UTF-8 and percent-encoded, with an address of 500) and every field GeoReport names fit.
     OPEN311_MAX_BYTES = 96 * 1024

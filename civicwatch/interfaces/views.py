@@ -13,7 +13,19 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from typing import Any, NoReturn
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import format_number, gettext
 from flask_login import current_user
@@ -344,6 +356,20 @@ def _open311_limit() -> str:
     return current_app.config["OPEN311_RATE_LIMIT"]
 
 
+def _open311_key_limit() -> str:
+    return current_app.config["OPEN311_KEY_RATE_LIMIT"]
+
+
+def _authenticated_client() -> str:
+    return f"open311-api-key-{g.open311_api_key_id}"
+
+
+@limiter.limit(_open311_key_limit, key_func=_authenticated_client)
+def _count_for_key() -> None:
+    """Count the request against its api_key's own limit, once the key is known (429 past it): a key used from
+    many addresses stays within the limit of one client."""
+
+
 @open311_route(f"/requests.{FORMAT}", methods=["POST"])
 @csrf.exempt  # a machine endpoint: the api_key is its credential, not a browser session
 @limiter.limit(_open311_limit)
@@ -358,6 +384,8 @@ def requests_create(fmt: str) -> Response:
     if key is None:
         raise Open311Error(403, "api_key is missing or not valid. Ask the CivicWatch administrators for one.",
                            error_code="api_key_invalid", parameter="api_key")
+    g.open311_api_key_id = key.id
+    _count_for_key()
     _check_jurisdiction()
     code = (request.form.get("service_code") or "").strip()
     if not code:
