@@ -266,7 +266,7 @@ class Config:
     # Open311 GeoReport v2 service discovery, and how many complaints one client may send.
     OPEN311_CONTACT = os.environ.get("CIVICWATCH_OPEN311_CONTACT", "CivicWatch administrators")
     OPEN311_KEY_SERVICE = os.environ.get("CIVICWATCH_OPEN311_KEY_SERVICE", "Ask the CivicWatch administrators for an api_key.")
-    OPEN311_CHANGESET = "2026-11-25T00:00:00Z"  # when this endpoint's behaviour last changed
+    OPEN311_CHANGESET = "2026-12-05T00:00:00Z"  # when this endpoint's behaviour last changed
     OPEN311_ENDPOINT_TYPE = os.environ.get("CIVICWATCH_OPEN311_ENDPOINT_TYPE", "production")
     OPEN311_JURISDICTION_ID = os.environ.get("CIVICWATCH_OPEN311_JURISDICTION_ID") or None
     OPEN311_RATE_LIMIT = "30 per minute;500 per day"
