@@ -9,6 +9,7 @@ import pytest
 import segno
 
 from civicwatch.accounts.models import Role, User
+from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from tests.conftest import PASSWORD, csrf_token, csrf_token_from
 
@@ -142,3 +143,45 @@ def test_an_admin_cannot_reset_their_own_authenticator_without_password_or_code(
     assert password_step(other, admin).headers["Location"] == "/login/verify"  # the owner's app still counts
     assert other.post("/login/verify", data={"csrf_token": csrf_token(other, "/login/verify"),
                                              "code": code_for(secret, clock.now)}).status_code == 302
+
+
+# A phone keyboard set to Arabic or full-width digits sends those characters for the digits of the code.
+OTHER_DIGITS = {"arabic-indic": "٠١٢٣٤٥٦٧٨٩", "full-width": "０１２３４５６７８９"}
+
+
+def in_digits(code: str, digits: str) -> str:
+    return "".join(digits[int(ch)] for ch in code)
+
+
+@pytest.mark.parametrize("digits", OTHER_DIGITS.values(), ids=OTHER_DIGITS.keys())
+def test_a_code_typed_in_other_digits_is_that_code(app, client, make_user, clock, digits):
+    """Set up, sign in and move the authenticator with codes typed in other digits: a wrong one is a wrong code,
+    the right one works, never a server error."""
+    user = make_user(Role.TRIAGE)
+    password_step(client, user)
+    page = client.get("/login/two-factor-setup").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    response = client.post("/login/two-factor-setup", data={"csrf_token": csrf_token_from(page),
+                                                            "code": in_digits(code_for(secret, clock.now), digits)})
+    assert response.status_code == 302 and response.headers["Location"] == "/staff/"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+
+    clock.advance(seconds=30)
+    password_step(client, user)
+    token = csrf_token(client, "/login/verify")
+    wrong = client.post("/login/verify", data={"csrf_token": token, "code": in_digits("000000", digits)})
+    assert wrong.status_code == 401 and "That code is not right" in wrong.get_data(as_text=True)
+    right = client.post("/login/verify", data={"csrf_token": token,
+                                               "code": in_digits(code_for(secret, clock.now), digits)})
+    assert right.status_code == 302 and client.get("/staff/").status_code == 200
+
+    clock.advance(seconds=30)
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    new_secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    moved = client.post("/account/two-factor", data={
+        "csrf_token": csrf_token_from(page), "current_password": PASSWORD,
+        "current_code": in_digits(code_for(secret, clock.now), digits),
+        "code": in_digits(code_for(new_secret, clock.now), digits)})
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert decrypt_json(db.session.get(User, user.id).totp_secret_encrypted)["secret"] == new_secret
