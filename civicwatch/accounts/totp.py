@@ -6,7 +6,7 @@ was accepted, so that a code cannot be used twice (RFC 6238 section 5.2).
 from __future__ import annotations
 
 import hmac
-import re
+import unicodedata
 
 import pyotp
 import segno
@@ -26,7 +26,6 @@ ISSUER = "CivicWatch"
 STEP_SECONDS = 30
 # One step either side forgives a phone clock that is up to 30 seconds off.
 VALID_WINDOW = 1
-_NON_DIGITS = re.compile(r"\D")
 
 
 class SecondFactorLockedError(DomainError):
@@ -72,7 +71,9 @@ def grouped(secret: str) -> str:
 
 
 def normalise_code(code: str | None) -> str:
-    return _NON_DIGITS.sub("", code or "")
+    """The code's digits in ASCII, whatever else was typed: a phone keyboard in another script sends its own digits
+    (Arabic-Indic, full-width), which compare_digest cannot compare."""
+    return "".join(str(unicodedata.decimal(ch)) for ch in code or "" if ch.isdecimal())
 
 
 def matching_step(secret: str, code: str | None, after_step: int | None = None) -> int | None:
