@@ -70,12 +70,21 @@ def home_url(user: User) -> str:
     return url_for("cases.dashboard")
 
 
+# Longer than any staff page's address with its filters; the page waits in the session cookie while the code is
+# asked, and a browser drops a cookie over 4 KB (and the sign-in with it).
+NEXT_MAX_LENGTH = 2000
+
+
 def _safe_next(target: str | None, user: User) -> str:
     """A local path of this app to go back to after sign-in; anything else goes to the user's start page."""
     fallback = home_url(user)
-    if not target or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
+    if not target or len(target) > NEXT_MAX_LENGTH \
+            or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
         return fallback
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # a host in brackets that is no IPv6 address: //[evil.example
+        return fallback
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
         return fallback
     try:
@@ -102,7 +111,7 @@ def login() -> ResponseReturnValue:
             return render_template("accounts/login.html", form=form), 401
         db.session.commit()
         if needs_second_factor(user):
-            _start_second_factor(user, request.args.get("next"))
+            _start_second_factor(user, _safe_next(request.args.get("next"), user))
             return redirect(url_for("accounts.verify_totp" if has_totp(user) else "accounts.enrol_totp"))
         _complete_login(user, second_factor=False)
         return redirect(_safe_next(request.args.get("next"), user))
