@@ -3,10 +3,14 @@ database so every app instance agrees; the real user elsewhere still signs in; o
 networks at once pause the account, and that is audited."""
 from __future__ import annotations
 
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
-from sqlalchemy import select
+import argon2
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from civicwatch import create_app
 from civicwatch.accounts import throttle
@@ -14,7 +18,7 @@ from civicwatch.accounts.models import LoginFailure, Role
 from civicwatch.audit.models import AuditEntry
 from civicwatch.extensions import db
 from tests.accounts.conftest import attempt_sign_in
-from tests.conftest import csrf_token, make_config
+from tests.conftest import PASSWORD, csrf_token, make_config
 
 GUESSER = "203.0.113.7"
 OWNER = "198.51.100.20"
@@ -150,3 +154,39 @@ def test_parallel_guesses_from_one_client_get_no_more_tries(app, make_user, cloc
     with ThreadPoolExecutor(len(clients)) as pool:
         statuses = sorted(pool.map(guess, range(len(clients))))
     assert statuses == [401] * app.config["LOGIN_SLOWDOWN_AFTER"] + [429] * (8 - app.config["LOGIN_SLOWDOWN_AFTER"])
+
+
+def held_elsewhere(database_url: tuple[str, dict]) -> bool:
+    """Whether another connection would have to wait to write: for SQLite's one write lock (every report, text and
+    note waits behind it), or on PostgreSQL for any row of the sign-in counts."""
+    url = database_url[0]
+    try:
+        if url.startswith("sqlite"):
+            with closing(sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)) as other:
+                other.execute("BEGIN IMMEDIATE")
+                other.rollback()
+        else:
+            with db.engine.connect() as other:
+                other.execute(text("SELECT key_hash FROM login_failures FOR UPDATE NOWAIT")).all()
+                other.rollback()
+    except (sqlite3.OperationalError, OperationalError):
+        return True
+    return False
+
+
+def test_no_lock_is_held_while_the_password_is_checked(app, client, make_user, database_url, monkeypatch, clock):
+    """Checking a password takes most of a second on a loaded server. A flood of sign-in attempts, each holding
+    the database's write lock meanwhile, would stall every citizen's report on SQLite."""
+    user = make_user(Role.TRIAGE)
+    wrong(client, user.email, address=OWNER)  # the counts' rows exist: a lock on them would show
+    original = argon2.PasswordHasher.verify
+    for password in ("a wrong password", PASSWORD):
+        seen = []
+
+        def watching(self, hash_, given, seen=seen):
+            seen.append(held_elsewhere(database_url))
+            return original(self, hash_, given)
+
+        monkeypatch.setattr(argon2.PasswordHasher, "verify", watching)
+        attempt_sign_in(client, user.email, password, address=OWNER)
+        assert seen == [False], f"a lock was held while {password!r} was checked"
