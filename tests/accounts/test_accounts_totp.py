@@ -7,8 +7,10 @@ import re
 import pyotp
 import pytest
 import segno
+from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role, User
+from civicwatch.audit.models import AuditEntry
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from tests.conftest import PASSWORD, csrf_token, csrf_token_from
@@ -185,3 +187,30 @@ def test_a_code_typed_in_other_digits_is_that_code(app, client, make_user, clock
     assert moved.status_code == 302
     db.session.expire_all()
     assert decrypt_json(db.session.get(User, user.id).totp_secret_encrypted)["secret"] == new_secret
+
+
+def test_a_password_without_the_code_is_not_recorded_as_a_sign_in(app, client, make_user, clock):
+    """Someone with the password but not the phone: the audit log says the password was right, not that the
+    member signed in (whoever reads it in an investigation would take the account as used)."""
+    user = make_user(Role.INVESTIGATOR)
+    secret = enrol(client, user, clock)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+    signed_in_at = db.session.get(User, user.id).last_login_at
+    start = db.session.scalar(select(func.max(AuditEntry.seq)))
+
+    def recorded() -> list[str]:
+        return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.seq > start)
+                                       .where(AuditEntry.object_id == str(user.id)).order_by(AuditEntry.seq)))
+
+    clock.advance(minutes=5)
+    assert password_step(client, user).headers["Location"] == "/login/verify"
+    assert recorded() == ["user.password_ok"]
+    assert db.session.get(User, user.id).last_login_at == signed_in_at
+    token = csrf_token(client, "/login/verify")
+    assert client.post("/login/verify", data={"csrf_token": token, "code": "000000"}).status_code == 401
+    assert recorded() == ["user.password_ok", "user.totp_failed"]
+
+    assert client.post("/login/verify", data={"csrf_token": token,
+                                              "code": code_for(secret, clock.now)}).status_code == 302
+    assert recorded() == ["user.password_ok", "user.totp_failed", "user.totp_verify", "user.login"]
+    assert db.session.get(User, user.id).last_login_at == clock.now
