@@ -161,10 +161,8 @@ def authenticate(email: str, password: str, client_address: str | None) -> User:
         _count_failed_sign_in(user, client, account)
         raise AuthenticationError(gettext(FAILED_SIGN_IN))
     throttle.forget_failures(client)
-    user.last_login_at = utcnow()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    record_audit(user, "user.login", user)
     return user
 
 
@@ -174,9 +172,17 @@ def _refuse_during_a_wait(keys: tuple[str, ...]) -> None:
         raise TooManyAttemptsError(wait)
 
 
-def remember_sign_in_network(user: User, client_address: str | None) -> None:
-    """The user signed in from this network (password and, when required, second factor): a pause of the
-    account will spare it (see authenticate). Flushes only."""
+def await_second_factor(user: User) -> None:
+    """The password was right and a code is asked next: audited as that, not as a sign-in, which someone with the
+    password alone never completes. Flushes only."""
+    record_audit(user, "user.password_ok", user)
+
+
+def complete_sign_in(user: User, client_address: str | None) -> None:
+    """The user signed in (password and, when required, second factor): audited, and the network remembered, so
+    that a pause of the account will spare it (see authenticate). Flushes only."""
+    user.last_login_at = utcnow()
+    record_audit(user, "user.login", user)
     throttle.remember_network(throttle.known_network_key(client_address, user.email))
 
 

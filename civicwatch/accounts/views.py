@@ -109,8 +109,11 @@ def login() -> ResponseReturnValue:
             db.session.commit()  # keep the failure counts
             form.password.errors.append(exc.message)
             return render_template("accounts/login.html", form=form), 401
+        second_factor = needs_second_factor(user)
+        if second_factor:
+            operations.await_second_factor(user)
         db.session.commit()
-        if needs_second_factor(user):
+        if second_factor:
             _start_second_factor(user, _safe_next(request.args.get("next"), user))
             return redirect(url_for("accounts.verify_totp" if has_totp(user) else "accounts.enrol_totp"))
         _complete_login(user, second_factor=False)
@@ -146,7 +149,7 @@ def _pending_user() -> User | None:
 
 
 def _complete_login(user: User, second_factor: bool) -> str:
-    operations.remember_sign_in_network(user, request.remote_addr)
+    operations.complete_sign_in(user, request.remote_addr)
     db.session.commit()
     next_url = (session.pop(PENDING_KEY, None) or {}).get("next")
     session.pop(SECRET_KEY, None)
