@@ -49,7 +49,8 @@ def test_pages_say_which_headers_their_language_depends_on(client):
     assert "Accept-Language" in vary and "Cookie" in vary
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"])
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x",
+                                    "//[evil.example", "https://[evil.example/"])
 def test_the_language_link_goes_back_only_to_this_site(client, target):
     response = client.get("/language/fr", query_string={"next": target})
     assert response.status_code == 302 and response.headers["Location"] == "/"
