@@ -103,7 +103,10 @@ def local_path(target: str | None, fallback: str) -> str:
     """A path of this site to go back to after choosing a language; anything else becomes the fallback."""
     if not target or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
         return fallback
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # a host in brackets that is no IPv6 address: //[evil.example
+        return fallback
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
         return fallback
     return target
