@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import argon2
 from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
@@ -11,6 +12,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.crypto import decrypt_json
 from civicwatch.extensions import db
 from tests.accounts.conftest import attempt_sign_in, code_now, give_authenticator, wrong_codes
+from tests.accounts.test_accounts_sign_in_backoff import held_elsewhere
 from tests.conftest import PASSWORD, csrf_token_from
 
 NEW_PASSWORD = "an entirely new passphrase"
@@ -130,3 +132,21 @@ def test_wrong_current_codes_lock_the_second_factor_and_end_the_session(app, mak
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     assert client.get("/staff/").status_code == 302
     assert db.session.get(User, user.id).totp_locked_at is not None and stored_secret(user) == old
+
+
+def test_no_lock_is_held_while_the_current_password_is_checked(app, make_user, database_url, monkeypatch, clock):
+    """As at sign-in: argon2 runs outside SQLite's write lock, which every report and note would wait for."""
+    user = make_user(Role.TRIAGE)
+    client = signed_in(app, user)
+    change_password(client, "wrong guess number")  # the count's row exists: a lock on it would show
+    original = argon2.PasswordHasher.verify
+    for password in ("wrong guess again", PASSWORD):
+        seen = []
+
+        def watching(self, hash_, given, seen=seen):
+            seen.append(held_elsewhere(database_url))
+            return original(self, hash_, given)
+
+        monkeypatch.setattr(argon2.PasswordHasher, "verify", watching)
+        change_password(client, password)
+        assert seen == [False], f"a lock was held while {password!r} was checked"
