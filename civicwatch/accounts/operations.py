@@ -208,11 +208,11 @@ def check_current_password(user: User, password: str) -> None:
     """A signed-in user confirms it is them (password or authenticator change), with the sign-in backoff
     counted per account: a stolen session must not become a password-guessing oracle. Flushes."""
     key = throttle.reauth_key(user.id)
+    _refuse_during_a_wait((key,))
+    right = verify_password(user.password_hash, password)  # before any lock, as in authenticate
     throttle.hold(key)
-    wait = throttle.current_wait(key)
-    if wait is not None:
-        raise TooManyAttemptsError(wait)
-    if not verify_password(user.password_hash, password):
+    _refuse_during_a_wait((key,))
+    if not right:
         counted = throttle.count_failure(key, throttle.client_backoff())
         record_audit(user, "user.reauth_failed", user, after={"blocked": counted.blocked_now})
         raise WrongCurrentPasswordError(WRONG_CURRENT_PASSWORD)
