@@ -27,3 +27,13 @@ def test_an_admin_who_did_not_choose_reads_english(make_user, login_as):
     page = unescape(login_as(make_user(Role.ADMIN)).get("/staff/users").get_data(as_text=True))
     assert "Staff accounts" in page and "Full name" in page and "Investigator" in page
     assert "Comptes du personnel" not in page
+
+
+def test_a_staff_page_opened_before_signing_in_asks_for_it_in_french(client):
+    client.get("/language/fr")
+    response = client.get("/staff/cases")
+    assert response.status_code == 302
+    page = unescape(client.get(response.location).get_data(as_text=True))
+    assert "Veuillez vous connecter pour continuer." in page and "Please sign in to continue." not in page
+    answer = client.get("/staff/cases", headers={"Accept": "application/json"})
+    assert answer.status_code == 401 and answer.json["error"]["message"] == "Connectez-vous d'abord."
