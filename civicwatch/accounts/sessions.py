@@ -12,6 +12,7 @@ import hmac
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import LoginManager, login_user
 from sqlalchemy.orm import joinedload
 
@@ -79,6 +80,6 @@ def configure_login(manager: LoginManager) -> None:
     @manager.unauthorized_handler
     def unauthorized() -> ResponseReturnValue:
         if request.accept_mimetypes.best == "application/json":
-            return {"error": {"status": 401, "message": "Sign in first."}}, 401
-        flash("Please sign in to continue.", "info")
+            return {"error": {"status": 401, "message": gettext("Sign in first.")}}, 401
+        flash(gettext("Please sign in to continue."), "info")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
