@@ -108,7 +108,8 @@ def reauth_key(user_id: int) -> str:
 
 def hold(key: str, now: dt.datetime | None = None) -> None:
     """Lock the key's row (created if missing) until the transaction ends, so that parallel attempts under
-    one key are checked one after the other and none slips past a wait the previous one imposed."""
+    one key read the waits and are counted one after the other, and none slips past a wait the previous one
+    imposed. Taken after the password is checked: argon2 must not run under SQLite's write lock."""
     _locked_row(key, now or utcnow())
 
 
