@@ -132,3 +132,53 @@ def test_a_hotspot_s_quiet_past_reads_the_same_with_none_or_a_few(client, clock)
     before = {r["place_or_service"]: (r["value"], r["not_shown"]) for r in data["rows"]
               if r["indicator"] == "hotspot" and r["period"] == "previous_90_days"}
     assert before == {"Bo": (None, "fewer than 5"), "Kenema": (None, "fewer than 5")}
+
+
+def test_one_complaint_with_many_allegations_names_no_post_and_makes_no_hotspot(client, clock):
+    """A single complainant recorded six allegations against one checkpoint in Bo this week (a case holds up to 50).
+    Counted by allegation, that one person passed every threshold: the post was named in public, Bo was a hotspot
+    of 6 and the police's month read 6, telling the checkpoint that someone complained about it. The threshold
+    is about people: a figure resting on fewer than 5 complaints is not shown, however many allegations they
+    hold."""
+    police = row(Body, "police_oversight")
+    post = Subject(body=police, kind=SubjectKind.POST, name="Ferry Road checkpoint")
+    db.session.add(post)
+    when = clock.now - dt.timedelta(days=2)
+    case = create_case(CaseStatus.INVESTIGATING, created_at=when)
+    bo = row(District, "bo")
+    for _ in range(6):
+        db.session.add(Allegation(case=case, theme=row(Theme, "abuse_of_force"), actor=row(Actor, "police"),
+                                  district=bo, region=bo.region, subject=post, incident_date=when.date()))
+    db.session.commit()
+    page = client.get("/transparency").get_data(as_text=True)
+    csv_text = client.get("/transparency/early-warning.csv").get_data(as_text=True)
+    data = json.loads(client.get("/transparency/early-warning.json").get_data(as_text=True))
+    for published in (page, csv_text, json.dumps(data)):
+        assert "Ferry Road" not in published
+    assert [r for r in data["rows"] if r["indicator"] == "hotspot"] == []
+    police_rows = [r for r in data["rows"] if r["indicator"] == "allegations_by_service"
+                   and r["place_or_service"] == "Police"]
+    assert {(r["value"], r["not_shown"]) for r in police_rows} == {(None, "fewer than 5")}
+
+
+def test_allegations_of_five_complaints_are_shown_as_allegations(client, clock):
+    """Five complaints, one with three allegations: the figures count the seven allegations, as the page says."""
+    police = row(Body, "police_oversight")
+    post = Subject(body=police, kind=SubjectKind.POST, name="Ferry Road checkpoint")
+    db.session.add(post)
+    when = clock.now - dt.timedelta(days=2)
+    bo = row(District, "bo")
+    for allegations in (3, 1, 1, 1, 1):
+        case = create_case(CaseStatus.INVESTIGATING, created_at=when)
+        for _ in range(allegations):
+            db.session.add(Allegation(case=case, theme=row(Theme, "abuse_of_force"), actor=row(Actor, "police"),
+                                      district=bo, region=bo.region, subject=post, incident_date=when.date()))
+    db.session.commit()
+    data = json.loads(client.get("/transparency/early-warning.json").get_data(as_text=True))
+    hotspot = [(r["place_or_service"], r["period"], r["value"]) for r in data["rows"] if r["indicator"] == "hotspot"]
+    assert ("Bo", "last_90_days", 7) in hotspot
+    assert [r["place_or_service"] for r in data["rows"] if r["indicator"] == "named_unit_or_post"] == [
+        "Ferry Road checkpoint"]
+    police = {r["period"]: r["value"] for r in data["rows"] if r["indicator"] == "allegations_by_service"
+              and r["place_or_service"] == "Police"}
+    assert police[when.strftime("%Y-%m")] == 7 and police["all_months"] == 7
