@@ -6,6 +6,10 @@ below the threshold is never shown, and the table of allegations by service and 
 published, is protected whole with its totals, so no hidden count can be worked out by subtraction. Units and posts
 are named only from allegations staff confirmed against them and only at or above the threshold; officers are
 never published, whatever their count.
+The threshold is about people: a case holds up to 50 allegations, so one complainant could fill a cell alone. A
+figure counts allegations, but is protected by the number of complaints behind it: a cell with fewer than
+`threshold` complaints is small, whatever its allegations, and the table's hidden cells are chosen from its counts
+of complaints (each complaint counted once in each cell it has an allegation in, so that the cells add up).
 """
 from __future__ import annotations
 
@@ -15,12 +19,14 @@ from dataclasses import dataclass
 
 import numpy
 from numpy.typing import NDArray
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, Subject, SubjectKind
 from civicwatch.taxonomy.models import Actor, District, Name, Theme
 from civicwatch.transparency.suppression import (
+    SHOWN_CODE,
+    SMALL_CODE,
     Figure,
     Suppression,
     protect_counts,
@@ -69,9 +75,9 @@ class EarlyWarning:
 Figures = dict[tuple[int, int, int], Figure]
 
 
-def _protect(values: NDArray[numpy.int64], rules: Suppression) -> Figures:
-    """Every count of the table as the public may see it."""
-    states = protect_counts(values, rules)
+def _protect(values: NDArray[numpy.int64], complaints: NDArray[numpy.int64], rules: Suppression) -> Figures:
+    """Every count of allegations of the table as the public may see it, hidden where its complaints are."""
+    states = protect_counts(complaints, rules)
     figures: Figures = {}
     for index in numpy.ndindex(values.shape):
         figures[(index[0], index[1], index[2])] = published_figure(int(values[index]), int(states[index]), rules)
@@ -90,23 +96,34 @@ def _with_totals(counts: dict[tuple[int, int], list[int]], rows: list[int], colu
     return values
 
 
+def _lone_figure(allegations: int, complaints: int, rules: Suppression) -> Figure:
+    """A cell published with no total beside it: small while fewer than `threshold` complaints are behind it."""
+    return published_figure(allegations, SMALL_CODE if complaints < rules.threshold else SHOWN_CODE, rules)
+
+
 def hotspots(today: dt.date, rules: Suppression) -> list[Hotspot]:
     start = today - dt.timedelta(days=2 * HOTSPOT_DAYS - 1)
     middle = today - dt.timedelta(days=HOTSPOT_DAYS - 1)
-    counts: dict[tuple[int, int], list[int]] = {}
-    for district_id, theme_id, day, n in db.session.execute(
-            select(Allegation.district_id, Allegation.theme_id, Allegation.incident_date, func.count(Allegation.id))
+    recent = Allegation.incident_date >= middle
+    # (allegations, complaints) of the last HOTSPOT_DAYS, then of the HOTSPOT_DAYS before them.
+    counts: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+    for district_id, theme_id, *measured in db.session.execute(
+            select(Allegation.district_id, Allegation.theme_id,
+                   func.count(Allegation.id).filter(recent), func.count(distinct(Allegation.case_id)).filter(recent),
+                   func.count(Allegation.id).filter(~recent),
+                   func.count(distinct(Allegation.case_id)).filter(~recent))
             .where(Allegation.district_id.is_not(None), Allegation.theme_id.is_not(None),
                    Allegation.incident_date >= start, Allegation.incident_date <= today)
-            .group_by(Allegation.district_id, Allegation.theme_id, Allegation.incident_date)):
-        cell = counts.setdefault((district_id, theme_id), [0, 0])
-        cell[0 if day >= middle else 1] += n
+            .group_by(Allegation.district_id, Allegation.theme_id)):
+        counts[(district_id, theme_id)] = (int(measured[0]), int(measured[1]), int(measured[2]), int(measured[3]))
     names = {d.id: Name(d.name, d.names) for d in db.session.scalars(select(District))}
     theme_names = {t.id: Name(t.name, t.names) for t in db.session.scalars(select(Theme))}
     # The hotspots are cells only (no totals are published beside them): each count is protected by itself. A
     # quiet past of none reads "fewer than N" like one of a few, or that "fewer than N" would tell of a complaint.
-    found = [Hotspot(names[d], theme_names[t], rules.count(recent), rules.lone_count(before))
-             for (d, t), (recent, before) in counts.items() if recent >= rules.threshold]
+    found = [Hotspot(names[d], theme_names[t], _lone_figure(recent, complaints, rules),
+                     _lone_figure(before, complaints_before, rules))
+             for (d, t), (recent, complaints, before, complaints_before) in counts.items()
+             if complaints >= rules.threshold]
     found.sort(key=lambda h: (-int(h.recent.value or 0), h.district.name, h.theme.name))
     return found[:HOTSPOTS_SHOWN]
 
@@ -123,33 +140,39 @@ def _month_keys(today: dt.date) -> list[str]:
 def trends(today: dt.date, rules: Suppression) -> tuple[list[str], list[Trend]]:
     months = _month_keys(today)
     first = dt.date.fromisoformat(months[0] + "-01")
-    counter: Counter[tuple[int, str]] = Counter()
-    for actor_id, day, n in db.session.execute(
-            select(Allegation.actor_id, Allegation.incident_date, func.count(Allegation.id))
+    allegations: Counter[tuple[int, str]] = Counter()
+    complaints: dict[tuple[int, str], set[int]] = {}
+    for actor_id, day, case_id, n in db.session.execute(
+            select(Allegation.actor_id, Allegation.incident_date, Allegation.case_id, func.count(Allegation.id))
             .where(Allegation.actor_id.is_not(None), Allegation.incident_date >= first,
                    Allegation.incident_date <= today)
-            .group_by(Allegation.actor_id, Allegation.incident_date)):
-        counter[(actor_id, day.strftime("%Y-%m"))] += n
+            .group_by(Allegation.actor_id, Allegation.incident_date, Allegation.case_id)):
+        key = (actor_id, day.strftime("%Y-%m"))
+        allegations[key] += n
+        complaints.setdefault(key, set()).add(case_id)
     # Every service, with allegations or not: a row listed only for a service complained about would say so,
     # whatever its counts read (a zero reads "fewer than N" like a small count).
     actors = sorted(db.session.scalars(select(Actor.id)))
     month_at = {m: i for i, m in enumerate(months)}
-    counts = {(a, month_at[m]): [n] for (a, m), n in counter.items()}
-    figures = _protect(_with_totals(counts, actors, list(range(len(months)))), rules)
+    columns = list(range(len(months)))
+    values = _with_totals({(a, month_at[m]): [n] for (a, m), n in allegations.items()}, actors, columns)
+    behind = _with_totals({(a, month_at[m]): [len(c)] for (a, m), c in complaints.items()}, actors, columns)
+    figures = _protect(values, behind, rules)
     names = {a.id: Name(a.name, a.names) for a in db.session.scalars(select(Actor).where(Actor.id.in_(actors)))}
     return months, [Trend(names[a], [figures[(i, j, 0)] for j in range(len(months))], figures[(i, len(months), 0)])
                     for i, a in enumerate(actors)]
 
 
 def named_subjects(today: dt.date, rules: Suppression) -> list[NamedSubject]:
-    """Units and posts with at least `threshold` confirmed allegations in the last HOTSPOT_DAYS; never officers."""
+    """Units and posts with confirmed allegations from at least `threshold` complaints in the last HOTSPOT_DAYS;
+    never officers."""
     start = today - dt.timedelta(days=HOTSPOT_DAYS - 1)
     rows = db.session.execute(
         select(Subject.name, Subject.kind, func.count(Allegation.id)).join(Allegation.subject)
         .where(Subject.kind.in_(PUBLIC_SUBJECT_KINDS), Allegation.incident_date >= start,
                Allegation.incident_date <= today)
         .group_by(Subject.id, Subject.name, Subject.kind)
-        .having(func.count(Allegation.id) >= rules.threshold)
+        .having(func.count(distinct(Allegation.case_id)) >= rules.threshold)
         .order_by(func.count(Allegation.id).desc(), Subject.name).limit(HOTSPOTS_SHOWN))
     return [NamedSubject(name, kind.value) for name, kind, _ in rows if kind in PUBLIC_SUBJECT_KINDS]
 
