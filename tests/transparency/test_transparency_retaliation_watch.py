@@ -50,3 +50,11 @@ def test_check_ins_for_a_number_that_texted_stop_are_not_counted_unless_answered
         db.session.add(RetaliationCheckIn(case_id=case.id, round_days=30, **answered))
     db.session.commit()
     assert published(client)[0] == "7"  # the one answered on the follow-up page reached its complainant
+
+
+def test_three_people_answering_both_rounds_are_not_counted_as_six(client, app, clock):
+    """Each complainant is asked twice (30 and 90 days after closure). Three people who reported retaliation both
+    times gave six answers: published as "6", the page told that at least three people reported retaliation,
+    fewer than the threshold the public figures promise. What is counted is answers; what is protected is people."""
+    add_check_ins(cases=3, reported=6)
+    assert published(client) == ("fewer than 5", "fewer than 5")
