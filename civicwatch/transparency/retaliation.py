@@ -1,21 +1,23 @@
 """The retaliation watch in public: how many check-ins were asked and how many answers reported retaliation,
 since the watch began, through the same small-count protection as every published count. A check-in for a
 number that texted STOP, never texted (or cancelled in the outbox) and not answered on the follow-up page,
-reached nobody: it is not counted as asked."""
+reached nobody: it is not counted as asked.
+Each complainant is asked twice, so the figures count check-ins and answers but are protected by the people
+behind them: a figure resting on fewer than `threshold` complaints is small, however many answers it counts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy
-from sqlalchemy import and_, exists, func, not_, select
+from sqlalchemy import and_, distinct, exists, func, not_, select
 
 from civicwatch.cases.models import Case, RetaliationCheckIn
 from civicwatch.extensions import db
 from civicwatch.messaging.models import SmsOptOut
 from civicwatch.transparency.suppression import (
+    SHOWN_CODE,
+    SMALL_CODE,
     Figure,
     Suppression,
-    protect_counts,
     published_figure,
 )
 
@@ -29,12 +31,13 @@ class RetaliationWatch:
 def retaliation_watch_figures(threshold: int) -> RetaliationWatch:
     unreached = and_(RetaliationCheckIn.answered_at.is_(None),
                      exists().where(SmsOptOut.phone_hash == Case.contact_phone_hash))
-    sent, reported = db.session.execute(select(
-        func.count(RetaliationCheckIn.id).filter(not_(unreached)),
-        func.count(RetaliationCheckIn.id).filter(RetaliationCheckIn.retaliation_reported.is_(True)),
+    reached, reported = not_(unreached), RetaliationCheckIn.retaliation_reported.is_(True)
+    counts = db.session.execute(select(
+        func.count(RetaliationCheckIn.id).filter(reached), func.count(distinct(Case.id)).filter(reached),
+        func.count(RetaliationCheckIn.id).filter(reported), func.count(distinct(Case.id)).filter(reported),
     ).join(Case, Case.id == RetaliationCheckIn.case_id)).one()
-    values = numpy.array([int(sent), int(reported)], dtype=numpy.int64)
     rules = Suppression(threshold)
-    states = protect_counts(values, rules)
-    return RetaliationWatch(*(published_figure(int(value), int(state), rules)
-                              for value, state in zip(values, states, strict=True)))
+    # Two figures and no total: each is protected by itself.
+    return RetaliationWatch(*(
+        published_figure(int(answers), SMALL_CODE if rules.is_small(int(people)) else SHOWN_CODE, rules)
+        for answers, people in ((counts[0], counts[1]), (counts[2], counts[3]))))

@@ -11,10 +11,10 @@ from civicwatch.phones import phone_hash
 from tests.factories import create_case
 
 
-def add_check_ins(cases: int, reported: int) -> None:
+def add_check_ins(cases: int, reported: int, rounds: tuple[int, ...] = (30, 90)) -> None:
     for _ in range(cases):
         case = create_case(CaseStatus.CLOSED, fears_retaliation=True)
-        for days in (30, 90):
+        for days in rounds:
             told = reported > 0
             reported -= told
             db.session.add(RetaliationCheckIn(case_id=case.id, round_days=days, retaliation_reported=told))
@@ -34,14 +34,14 @@ def test_small_counts_are_suppressed(client, app, clock):
 
 
 def test_counts_above_the_threshold_are_shown_and_small_ones_still_hidden(client, app, clock):
-    add_check_ins(cases=3, reported=2)
-    assert published(client) == ("6", "fewer than 5")
-    add_check_ins(cases=2, reported=3)
-    assert published(client) == ("10", "5")
+    add_check_ins(cases=5, reported=2)
+    assert published(client) == ("10", "fewer than 5")
+    add_check_ins(cases=5, reported=5, rounds=(30,))  # 7 answers of 6 people
+    assert published(client) == ("15", "7")
 
 
 def test_check_ins_for_a_number_that_texted_stop_are_not_counted_unless_answered(client, app, clock):
-    add_check_ins(cases=3, reported=0)  # six asked on the follow-up page
+    add_check_ins(cases=4, reported=0)  # eight asked on the follow-up page
     for number in range(3):
         phone = f"+2327655520{number}"
         case = create_case(CaseStatus.CLOSED, phone=phone, fears_retaliation=True)
@@ -49,7 +49,7 @@ def test_check_ins_for_a_number_that_texted_stop_are_not_counted_unless_answered
         answered = {"answered_at": clock.now, "retaliation_reported": False} if number == 0 else {}
         db.session.add(RetaliationCheckIn(case_id=case.id, round_days=30, **answered))
     db.session.commit()
-    assert published(client)[0] == "7"  # the one answered on the follow-up page reached its complainant
+    assert published(client)[0] == "9"  # the one answered on the follow-up page reached its complainant
 
 
 def test_three_people_answering_both_rounds_are_not_counted_as_six(client, app, clock):
