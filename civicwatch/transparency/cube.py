@@ -13,8 +13,9 @@ a cell, protected by `suppression.protect_counts`. Every published count is read
   with none of its months shown is withheld.
 A count of 0 is published as "fewer than N" like a small one (suppression.py, rule 5), and a month of none
 counts as hidden in a sum: what a range publishes depends only on what its months publish.
-A share is published only when every count it rests on is (`SliceFigures.share`); a median only when no month
-of its slice has a small number of cases behind it (`SliceFigures.months_ok`).
+A share is published only when every count it rests on is (`SliceFigures.share`); a median only when the count
+of cases behind it is published (or would be: the count of cases acknowledged is protected but not printed) and
+no month of its slice has a small number of cases behind it (`SliceFigures.months_ok`).
 The cube is built once per process and refresh (`statistics_cube`).
 """
 from __future__ import annotations
@@ -62,10 +63,12 @@ SHARE_LINES = (
     (("close_on_time", "close_late"), "close_due"),
 )
 LINES = STATUS_LINES + DETAIL_LINES + SHARE_LINES
-# Not published, not protected: how many cases a median of durations describes, checked month by month.
-UNPROTECTED = ("acknowledged",)
+# Not published: how many cases the median time to acknowledge describes. Protected all the same (along every
+# dimension), so that the median is withheld wherever this count would be: two medians of groups that differ by a
+# hidden count (a body's, and the body's for one theme, when the other themes hold one case) describe that count.
+BEHIND_MEDIANS = ("acknowledged",)
 MEASURES: tuple[str, ...] = tuple(dict.fromkeys(
-    name for parts, total in LINES for name in (*parts, total))) + UNPROTECTED
+    name for parts, total in LINES for name in (*parts, total))) + BEHIND_MEDIANS
 
 ALL: Literal["all"] = "all"
 Member = int | None | Literal["all"]  # a body, theme or region id; None: the cases with none yet; ALL: every one
@@ -213,9 +216,8 @@ def build_cube(rows: Iterable[Sequence[Any]], rules: Suppression, as_of: dt.date
     for axis in range(4):  # the "all" position of each dimension: the sum of the others
         moved = numpy.moveaxis(values, axis, 0)
         moved[-1] = moved[:-1].sum(axis=0)
-    protected = [MEASURES.index(name) for name in MEASURES if name not in UNPROTECTED]
     states = numpy.zeros(shape, numpy.uint8)
-    for group, lines in _independent(protected):
+    for group, lines in _independent(list(range(len(MEASURES)))):
         states[..., group] = protect_counts(values[..., group], rules, lines)
     return Cube(rules, as_of, months, members, values, states)
 
