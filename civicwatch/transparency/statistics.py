@@ -145,7 +145,8 @@ def collect_durations(query: StatisticsFilter) -> Durations:
         # Small, fast queries: compiling them to machine code would cost more than it saves.
         db.session.execute(text("SET LOCAL jit = off"))
     if query.narrows_theme_or_region:
-        return {kind: live_durations(query, dialect, kind) for kind in (ACKNOWLEDGE, CLOSE)}
+        as_of = rollup_refreshed_at()
+        return {kind: live_durations(query, dialect, kind, as_of) for kind in (ACKNOWLEDGE, CLOSE)}
     return _rollup_durations(query)
 
 
@@ -175,14 +176,19 @@ def _rollup_durations(query: StatisticsFilter) -> Durations:
     return durations
 
 
-def live_durations(query: StatisticsFilter, dialect: str, kind: str) -> dict[int | None, Counter[int]]:
-    """Durations straight from the cases (for a theme or region, which the duration rollup omits)."""
+def live_durations(query: StatisticsFilter, dialect: str, kind: str,
+                   as_of: dt.datetime | None) -> dict[int | None, Counter[int]]:
+    """Durations straight from the cases (for a theme or region, which the duration rollup omits), of the cases
+    acknowledged or closed by `as_of`, the last refresh of the rollup: like every other figure, a median moves only
+    with a refresh (read as of now, it moved when one case was acknowledged, telling when and how fast)."""
+    durations: dict[int | None, Counter[int]] = defaultdict(Counter)
+    if as_of is None:  # never refreshed: no figure yet
+        return durations
     end_column = DURATION_END[kind]
     bucket = duration_bucket(dialect, kind, end_column).label("bucket")
     statement = (select(Case.body_id, bucket, func.count())
-                 .where(end_column.is_not(None), *query.case_conditions())
+                 .where(end_column.is_not(None), end_column <= as_of, *query.case_conditions())
                  .group_by(Case.body_id, bucket))
-    durations: dict[int | None, Counter[int]] = defaultdict(Counter)
     for body_id, bucket_value, cases in db.session.execute(statement):
         durations[body_id][max(int(bucket_value), 0)] += cases
     return durations
