@@ -83,6 +83,7 @@ def _case(counts: Counter[str], rng: random.Random, routed: bool, recent: bool) 
             counts[f"rated_{score}"] += 1
         if rng.random() < 0.25:
             counts[f"rec_{rng.choice(['implemented', 'partly_implemented', 'not_implemented', 'pending'])}"] += 1
+            counts["cases_with_recommendations"] += 1
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ from civicwatch.transparency.statistics import months_between, rollup_cells, rol
 from civicwatch.transparency.suppression import (
     SHOWN_CODE,
     WITHHELD,
+    WITHHELD_CODE,
     Figure,
     FigureState,
     Suppression,
@@ -67,8 +68,13 @@ LINES = STATUS_LINES + DETAIL_LINES + SHARE_LINES
 # dimension), so that the median is withheld wherever this count would be: two medians of groups that differ by a
 # hidden count (a body's, and the body's for one theme, when the other themes hold one case) describe that count.
 BEHIND_MEDIANS = ("acknowledged",)
+# Not published either: how many cases the counts of recommendations rest on (a case can hold many, so six
+# recommendations can be one complaint's). Protected along every dimension; wherever it is not published, neither
+# is any count of recommendations (`_withhold_recommendations`).
+REC_CASES = "cases_with_recommendations"
 MEASURES: tuple[str, ...] = tuple(dict.fromkeys(
-    name for parts, total in LINES for name in (*parts, total))) + BEHIND_MEDIANS
+    name for parts, total in LINES for name in (*parts, total))) + BEHIND_MEDIANS + (REC_CASES,)
+RECOMMENDATION_COUNTS = ("rec_made", *(f"rec_{r}" for r in REMEDIES))
 
 ALL: Literal["all"] = "all"
 Member = int | None | Literal["all"]  # a body, theme or region id; None: the cases with none yet; ALL: every one
@@ -135,8 +141,10 @@ class Cube:
     def read(self, where: Slice) -> SliceFigures:
         """Every count of the slice: exact, hidden, or 'at least' for months some of which are hidden."""
         coordinates, months = self._coordinates(where), self._month_positions(where)
-        if coordinates is None or not months:
-            return SliceFigures(self.rules, dict.fromkeys(MEASURES, published_figure(0, SHOWN_CODE, self.rules)),
+        if coordinates is None or not months:  # no case: read like a cell of none
+            values, states = numpy.zeros((1, len(MEASURES)), numpy.int64), numpy.zeros((1, len(MEASURES)), numpy.uint8)
+            _withhold_recommendations(values, states, self.rules)
+            return SliceFigures(self.rules, dict(zip(MEASURES, _sums(values, states, self.rules), strict=True)),
                                 frozenset())
         values, states = self.values[(months, *coordinates)], self.states[(months, *coordinates)]
         is_small = (values > 0) & (values < self.rules.threshold)
@@ -219,7 +227,20 @@ def build_cube(rows: Iterable[Sequence[Any]], rules: Suppression, as_of: dt.date
     states = numpy.zeros(shape, numpy.uint8)
     for group, lines in _independent(list(range(len(MEASURES)))):
         states[..., group] = protect_counts(values[..., group], rules, lines)
+    _withhold_recommendations(values, states, rules)
     return Cube(rules, as_of, months, members, values, states)
+
+
+def _withhold_recommendations(values: NDArray[numpy.int64], states: NDArray[numpy.uint8], rules: Suppression) -> None:
+    """Every count of recommendations of a cell is withheld unless the count of cases behind them would be published.
+    All of them, zeros and small counts too: that only some read "withheld" would tell there are some. Hiding more
+    never reveals more: a line that leaves hidden counts of recommendations to work out together leaves cases with
+    recommendations (at least the threshold of them, by the protection of that count) behind them."""
+    at = MEASURES.index(REC_CASES)
+    published = (states[..., at] == SHOWN_CODE) & ((values[..., at] != 0) | (rules.threshold <= 1))
+    for name in RECOMMENDATION_COUNTS:
+        column = states[..., MEASURES.index(name)]
+        column[~published] = WITHHELD_CODE
 
 
 def _positions(ids: Iterable[int | None]) -> dict[int | None, int]:

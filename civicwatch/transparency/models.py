@@ -21,6 +21,7 @@ CELL_MEASURES: tuple[str, ...] = (
     *(f"rated_{score}" for score in (1, 2, 3, 4, 5)),
     *(f"outcome_{outcome.value}" for outcome in Outcome),
     *(f"rec_{status.value}" for status in RemedyStatus),
+    "cases_with_recommendations",  # a case can hold many recommendations: how many cases their counts rest on
 )
 
 statistics_cells = Table(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, String, and_, delete, func, insert, literal, or_, select, text
+from sqlalchemy import ColumnElement, String, and_, delete, distinct, func, insert, literal, or_, select, text
 
 from civicwatch.cases.models import Case, CaseStatus, Outcome, Recommendation, RemedyStatus
 from civicwatch.database import UTCDateTime, utcnow
@@ -221,13 +221,14 @@ def cell_rows(dialect: str, conditions: list[ColumnElement[bool]], now: dt.datet
         rows[tuple(row[name] for name in KEY_COLUMNS)] = dict(row)
     recommendations = (
         select(*keys, *(func.count().filter(Recommendation.status == status).label(f"rec_{status.value}")
-                        for status in RemedyStatus))
+                        for status in RemedyStatus),
+               func.count(distinct(Recommendation.case_id)).label("cases_with_recommendations"))
         .select_from(Recommendation).join(Case, Case.id == Recommendation.case_id)
         .where(*conditions).group_by(*keys)
     )
     for row in db.session.execute(recommendations).mappings():
         target = rows.setdefault(tuple(row[name] for name in KEY_COLUMNS), {name: row[name] for name in KEY_COLUMNS})
-        target.update({name: value for name, value in row.items() if name.startswith("rec_")})
+        target.update({name: value for name, value in row.items() if name not in KEY_COLUMNS})
     return [{**{name: row[name] for name in KEY_COLUMNS}, **{name: int(row.get(name) or 0) for name in CELL_MEASURES}}
             for row in rows.values()]
 
