@@ -337,3 +337,14 @@ def test_bad_filters_are_explained_not_crashed(client, query):
 def test_the_statistics_command(app):
     result = app.test_cli_runner().invoke(args=["civicwatch", "statistics", "refresh", "--full"])
     assert result.exit_code == 0 and "full rebuild" in result.output
+
+
+def test_a_range_into_the_future_ends_its_months_at_the_current_one(client, new_case, frozen_clock):
+    """No complaint is received in months still to come. A range to 2099-12 printed 883 of them, each "fewer than
+    5" (as if a few might have been), in a page of 1.6 MB and a chart of 900 bars, for any visitor who asks."""
+    new_case(S.CLOSED, created_at=dt.datetime(2026, 2, 3, tzinfo=dt.UTC))
+    data = client.get("/transparency/statistics.json?from_month=2026-01&to_month=2099-12").get_json()
+    assert [month["code"] for month in data["months"]][-1] == "2026-06"
+    assert [year["code"] for year in data["years"]] == ["2026"]
+    page = client.get("/transparency?from_month=2026-01&to_month=2099-12").get_data(as_text=True)
+    assert len(page) < 300_000
