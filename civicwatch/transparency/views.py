@@ -176,7 +176,8 @@ def _statistics(args: MultiDict) -> tuple[StatisticsFilterForm, Report, dict[str
     first = period.first_month or start
     query = StatisticsFilter(first, period.last_month, body.id if body else None,
                              theme.id if theme else None, region.id if region else None)
-    month_range = (first, period.last_month or current_month)
+    # The monthly trend stops at this month: none of the months still to come holds a complaint.
+    month_range = (first, min(period.last_month or current_month, current_month))
     report = build_report(query, current_app.config["SMALL_COUNT_THRESHOLD"], month_range)
     context = {"period": period, "body": body, "theme": theme, "region": region,
                "filters": {k: v for k, v in args.items() if k in form.data and v}}
