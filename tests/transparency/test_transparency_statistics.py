@@ -348,3 +348,14 @@ def test_a_range_into_the_future_ends_its_months_at_the_current_one(client, new_
     assert [year["code"] for year in data["years"]] == ["2026"]
     page = client.get("/transparency?from_month=2026-01&to_month=2099-12").get_data(as_text=True)
     assert len(page) < 300_000
+
+
+@pytest.mark.parametrize("query", ["body=police_oversight&body=anti_corruption_commission", "period=2026&period=2025",
+                                   "from_month=2026-01&from_month=junk", "theme=corruption&theme=corruption"])
+def test_a_filter_given_twice_is_a_clear_400_not_the_first_value(client, frozen_clock, query):
+    """Two bodies asked for in one link gave the figures of the first alone, with nothing to say the second was
+    dropped: a reader or a script comparing two bodies took one body's figures for both."""
+    for path in MONTH_ENDPOINTS:
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 400, (path, query)
+        assert "Choose only one." in response.get_data(as_text=True), (path, query)
