@@ -64,6 +64,8 @@ class StatisticsFilterForm(Form):
     def __init__(self, args: MultiDict, years: list[int], bodies: list[Body], themes: list[Theme],
                  regions: list[Region], since: str | None = None) -> None:
         super().__init__(args)
+        # A filter given twice: the form would read its first value alone and say nothing of the other.
+        self.repeated = [name for name in self._fields if len(args.getlist(name)) > 1]
         self.since = since  # the first month the statistics cover (STATISTICS_SINCE): no period reaches before it
         self.period.choices = [(LAST_12_MONTHS, gettext("Last 12 months")), (ALL_TIME, gettext("All time"))] + [
             (str(year), str(year)) for year in years]
@@ -75,6 +77,9 @@ class StatisticsFilterForm(Form):
         if self.period.data not in {value for value, _ in self.period.choices}:
             self.period.data = LAST_12_MONTHS  # an old link to a year with no cases is not an error
         valid = super().validate(extra_validators)
+        for name in self.repeated:
+            self[name].errors = [*self[name].errors, gettext("Choose only one.")]
+            valid = False
         if valid and self.from_month.data and self.to_month.data and self.from_month.data > self.to_month.data:
             self.to_month.errors = [gettext("The end month must not be before the start month.")]
             valid = False
