@@ -81,9 +81,12 @@ def _default_problems(defaults: Any) -> list[str]:
     return problems
 
 
-def _entry_problems(data: dict[str, Any], key: str, where: str = "") -> list[str]:
-    """What is wrong with the entries of list `key`, each named by its place in the file (themes[3].name)."""
-    problems, seen = [], set()
+def _entry_problems(data: dict[str, Any], key: str, where: str = "", seen: set[str] | None = None) -> list[str]:
+    """What is wrong with the entries of list `key`, each named by its place in the file (themes[3].name). `seen`:
+    the codes met so far, for a list whose codes are unique beyond it (districts, over every region)."""
+    problems: list[str] = []
+    seen = set() if seen is None else seen
+    districts: set[str] = set()  # a district's code is unique in the whole gazetteer, not in its region only
     pattern = _BODY_CODE if key == "bodies" else _CODE
     for index, entry in enumerate(data.get(key) or []):
         at = f"{where}{key}[{index}]"
@@ -96,7 +99,8 @@ def _entry_problems(data: dict[str, Any], key: str, where: str = "") -> list[str
                             f"abuse_of_force; found {code!r}")
         elif code in seen:
             problems.append(f"{at}.code: {code!r} appears twice")
-        seen.add(code)
+        else:
+            seen.add(code)
         if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
             problems.append(f"{at}.name: must be a text of 1 to {NAME_MAX} characters")
         names = entry.get("names", {})
@@ -111,7 +115,7 @@ def _entry_problems(data: dict[str, Any], key: str, where: str = "") -> list[str
             if not isinstance(entry.get(field, ""), str):
                 problems.append(f"{at}.{field}: must be a text")
         if key == "regions":
-            problems += _entry_problems(entry, "districts", f"{at}.")
+            problems += _entry_problems(entry, "districts", f"{at}.", districts)
     return problems
 
 
