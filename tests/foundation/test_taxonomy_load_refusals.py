@@ -6,10 +6,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from civicwatch.extensions import db
-from civicwatch.taxonomy.models import District
+from civicwatch.taxonomy.models import Body, District
 from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY
 
 
@@ -33,3 +34,50 @@ def test_a_district_code_in_two_regions_is_refused_and_no_district_moves(app, tm
     assert "regions[1].districts[4].code: 'kenema' appears twice" in result.output
     assert "Traceback" not in result.output and "nothing was changed" in result.output
     assert _places() == before and ("kenema", "eastern") in before
+
+
+def _bodies() -> list[tuple[str, str]]:
+    db.session.expire_all()
+    return [(b.code, b.name) for b in db.session.scalars(select(Body).order_by(Body.code))]
+
+
+def test_a_body_name_with_braces_is_kept_as_written(app, tmp_path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["bodies"].append({"code": "ombudsman", "name": "Ombudsman {Security} Office",
+                               "names": {"fr": "Bureau {sécurité} du médiateur"}})
+
+    result = _load(app, tmp_path, change)
+    assert result.exit_code == 0, result.output
+    body = db.session.scalar(select(Body).where(Body.code == "ombudsman"))
+    assert body is not None and body.name == "Ombudsman {Security} Office"
+    assert body.names == {"fr": "Bureau {sécurité} du médiateur"}
+
+
+def _per_region(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda data: data["bodies"].append({"per_region": True, **fields})
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (_per_region(code="panel_{region}", name="Panel of {district}"),
+     "bodies[8].name: a per-region body's name may only name {region} and {region_name}"),
+    (_per_region(code="panel_{region}", name="Panel {", names={}),
+     "bodies[8].name: a per-region body's name may only name {region} and {region_name}"),
+    (_per_region(code="panel_{region}", name="Panel", names={"fr": "Comité {0}"}),
+     "bodies[8].names: a per-region body's name may only name {region} and {region_name}"),
+    (_per_region(code="p" * 55 + "_{region}", name="Panel"),
+     "bodies[8].code: with its region's code, at most 64 characters"),
+    (lambda data: data["bodies"].append({"code": "panel_{region}", "name": "Panel"}),
+     "bodies[8].code: only a per_region body's code names {region}"),
+    (lambda data: data["themes"][0].update(name="Abuse\u0000of force"),
+     "themes[0].name: must be a text of 1 to 200 characters"),
+    (lambda data: data["bodies"][0]["names"].update(fr="Commission\u0000"),
+     "bodies[0].names: must map language codes to names of 1 to 200 characters"),
+    (lambda data: data["actors"][0]["terms"].append("pol\u0000ice"), "actors[0].terms: must be a list"),
+])
+def test_a_body_or_text_that_cannot_be_stored_is_refused_by_name(app, tmp_path, change, problem) -> None:
+    before = _bodies()
+    result = _load(app, tmp_path, change)
+    assert result.exit_code == 1, result.output
+    assert problem in result.output and "nothing was changed" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert _bodies() == before
