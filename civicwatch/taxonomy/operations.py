@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 from sqlalchemy import select
@@ -41,6 +42,7 @@ def read_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> dict[str, Any]:
         if not isinstance(data.get(key), list):
             raise DomainError(f"Taxonomy file {path} has no list '{key}'.")
     problems = [problem for key in ("themes", "actors", "regions", "bodies") for problem in _entry_problems(data, key)]
+    problems += _body_problems(data["bodies"], data["regions"])
     problems += _rule_problems(data["routing_rules"]) + _default_problems(data.get("body_defaults", {}))
     if problems:
         raise DomainError(f"Taxonomy file {path} cannot be loaded; nothing was changed:\n" + "\n".join(problems[:20]))
@@ -51,6 +53,53 @@ _CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _BODY_CODE = re.compile(r"[a-z][a-z0-9_]*(\{region\}[a-z0-9_]*)?")  # a per-region body names its region
 NAME_MAX = 200
 _TEXT_LISTS = ("terms", "generic_terms", "place_terms")
+_REGION_FIELD = "{region}"
+
+
+def _is_name(value: Any) -> bool:
+    """A name the database can store: 1 to NAME_MAX characters, not only spaces, no NUL (PostgreSQL refuses it)."""
+    return isinstance(value, str) and bool(value.strip()) and len(value) <= NAME_MAX and "\x00" not in value
+
+
+def _names_only(template: str, allowed: set[str]) -> bool:
+    """Whether a per-region body's name names nothing but these fields, plainly ("{region_name}", never
+    "{0}", "{region.x}" or "{region:>300}"), and its braces are balanced."""
+    try:
+        parts = list(Formatter().parse(template))
+    except ValueError:
+        return False
+    return all(field is None or (field in allowed and not spec and conversion is None)
+               for _, field, spec, conversion in parts)
+
+
+def _body_problems(bodies: list[Any], regions: list[Any]) -> list[str]:
+    """What the entry checks cannot see in a body: only a per-region body names its region, in its code and names
+    alone, and its code stays within 64 characters for every region of the file."""
+    problems = []
+    places = [(r["code"], name) for r in regions if isinstance(r, dict) and isinstance(r.get("code"), str)
+              for name in [r.get("name"), *(r.get("names") or {}).values()] if isinstance(name, str)]
+    longest = max((len(code) for code, _ in places), default=0)
+    for index, body in enumerate(bodies):
+        if not isinstance(body, dict) or not isinstance(body.get("code"), str):
+            continue  # already named by the entry checks
+        at, code = f"bodies[{index}]", body["code"]
+        if not body.get("per_region"):
+            if _REGION_FIELD in code:
+                problems.append(f"{at}.code: only a per_region body's code names {_REGION_FIELD}")
+            continue
+        if _REGION_FIELD in code and len(code) - len(_REGION_FIELD) + longest > 64:
+            problems.append(f"{at}.code: with its region's code, at most 64 characters")
+        allowed = {"region", "region_name"}
+        if isinstance(body.get("name"), str) and not _names_only(body["name"], allowed):
+            problems.append(f"{at}.name: a per-region body's name may only name {{region}} and {{region_name}}")
+        names = body.get("names")
+        texts = [body.get("name")] + (list(names.values()) if isinstance(names, dict) else [])
+        if isinstance(names, dict) and not all(_names_only(n, allowed) for n in names.values() if isinstance(n, str)):
+            problems.append(f"{at}.names: a per-region body's name may only name {{region}} and {{region_name}}")
+        elif any(len(text.format(region=code, region_name=place)) > NAME_MAX for code, place in places
+                 for text in texts if isinstance(text, str) and _names_only(text, allowed)):
+            problems.append(f"{at}.name: with its region's name, at most {NAME_MAX} characters")
+    return problems
 
 
 def _rule_problems(rules: list[Any]) -> list[str]:
@@ -101,19 +150,19 @@ def _entry_problems(data: dict[str, Any], key: str, where: str = "", seen: set[s
             problems.append(f"{at}.code: {code!r} appears twice")
         else:
             seen.add(code)
-        if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+        if not _is_name(name):
             problems.append(f"{at}.name: must be a text of 1 to {NAME_MAX} characters")
         names = entry.get("names", {})
-        if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) and 0 < len(v) <= NAME_MAX
-                                                  for k, v in names.items()):
+        if not isinstance(names, dict) or not all(isinstance(k, str) and _is_name(v) for k, v in names.items()):
             problems.append(f"{at}.names: must map language codes to names of 1 to {NAME_MAX} characters")
         for field in _TEXT_LISTS:
             value = entry.get(field, [])
-            if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() and "\x00" not in item
+                                                      for item in value):
                 problems.append(f"{at}.{field}: must be a list of words or phrases")
         for field in ("covers", "not_this"):
-            if not isinstance(entry.get(field, ""), str):
-                problems.append(f"{at}.{field}: must be a text")
+            if not isinstance(entry.get(field, ""), str) or "\x00" in entry.get(field, ""):
+                problems.append(f"{at}.{field}: must be a text (without NUL characters)")
         if key == "regions":
             problems += _entry_problems(entry, "districts", f"{at}.", districts)
     return problems
@@ -135,13 +184,14 @@ def _load_bodies(data: dict[str, Any], regions: list[Region]) -> dict[str, Body]
     bodies: dict[str, Body] = {}
     for spec in data["bodies"]:
         for region in (regions if spec.get("per_region") else [None]):
-            values = {"region": region.code, "region_name": region.name} if region is not None else {}
-            code = spec["code"].format(**values)
+            code, name, names = spec["code"], spec["name"], dict(spec.get("names", {}))
+            if region is not None:  # only a per-region body's code and names are templates; others are as written
+                code, name = code.format(region=region.code), name.format(region=region.code, region_name=region.name)
+                # A per-region body's name in a language names its region in that language.
+                names = {language: text.format(region=region.code, region_name=region.display_name(language))
+                         for language, text in names.items()}
             existing = db.session.scalar(select(Body).where(Body.code == code))
-            # A per-region body's name in a language names its region in that language.
-            names = {language: name.format(**values | ({"region_name": region.display_name(language)} if region else {}))
-                     for language, name in spec.get("names", {}).items()}
-            fields = {"name": spec["name"].format(**values), "names": names}
+            fields = {"name": name, "names": names}
             if existing is None:  # deadlines and targets are admin-edited; only seed them
                 fields.update({k: v for k, v in defaults.items() if hasattr(Body, k)})
             bodies[code] = _upsert(Body, code, **fields)

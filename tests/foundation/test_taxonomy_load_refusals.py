@@ -66,6 +66,8 @@ def _per_region(**fields: Any) -> Callable[[dict[str, Any]], None]:
      "bodies[8].names: a per-region body's name may only name {region} and {region_name}"),
     (_per_region(code="p" * 55 + "_{region}", name="Panel"),
      "bodies[8].code: with its region's code, at most 64 characters"),
+    (_per_region(code="panel_{region}", name="P" * 190 + ", {region_name}"),
+     "bodies[8].name: with its region's name, at most 200 characters"),
     (lambda data: data["bodies"].append({"code": "panel_{region}", "name": "Panel"}),
      "bodies[8].code: only a per_region body's code names {region}"),
     (lambda data: data["themes"][0].update(name="Abuse\u0000of force"),
