@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, SubmitField
+from wtforms import BooleanField, FloatField, HiddenField, IntegerField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from civicwatch.forms import Form
@@ -35,6 +35,7 @@ class RuleForm(Form):
     region = SelectField(_l("Region"), choices=[], description=_l("Any: the rule ignores the region."))
     body = SelectField(_l("Send to"), choices=[], validators=[DataRequired(message=_l("Choose a body."))])
     active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()  # the rule's version the edit page was rendered from (a new rule has none)
     submit = SubmitField(_l("Save the rule"))
 
 

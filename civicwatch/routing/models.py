@@ -26,6 +26,9 @@ class RoutingRule(Model):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The edit form carries the version it was rendered from, so that two administrators editing one rule at once
+    # do not silently overwrite each other (rule_operations.update_rule).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     theme: Mapped[Theme] = relationship()
     actor: Mapped[Actor | None] = relationship()

@@ -10,7 +10,8 @@ from sqlalchemy import delete, select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
-from civicwatch.errors import DomainError
+from civicwatch.cases.operations import same_version
+from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.models import RoutingRule
 from civicwatch.routing.queries import THRESHOLD_SETTING
@@ -52,13 +53,24 @@ def create_rule(user: User, priority: int, theme: Theme | None, body: Body | Non
     return rule
 
 
-def update_rule(rule: RoutingRule, user: User, priority: int, theme: Theme | None, body: Body | None,
-                actor: Actor | None = None, region: Region | None = None, active: bool = True) -> RoutingRule:
-    """Change a routing rule; it applies to cases routed from now on."""
+def update_rule(rule: RoutingRule, user: User, posted_version: Any, priority: int, theme: Theme | None,
+                body: Body | None, actor: Actor | None = None, region: Region | None = None,
+                active: bool = True) -> RoutingRule:
+    """Change a routing rule; it applies to cases routed from now on. `posted_version` is the rule's version the
+    form was rendered from: a save on an older one is refused (409), never merged."""
     theme, body = _check_rule(priority, theme, body)
+    db.session.refresh(rule, with_for_update=True)  # another administrator's save waits for this one, or wins
+    if not same_version(rule.version, posted_version):
+        raise ConflictError(gettext(
+            "Someone else changed this rule after you opened this page, so your change was not saved. Saved now: "
+            "priority %(priority)s, sends %(theme)s to %(body)s (%(state)s). Your values are kept below: save them "
+            "again to replace these.", priority=rule.priority, theme=rule.theme.local_name,
+            body=rule.body.local_name,
+            state=gettext("the rule is active") if rule.active else gettext("the rule is inactive")))
     before = _rule_dict(rule)
     rule.priority, rule.theme, rule.body, rule.actor, rule.region, rule.active = (
         priority, theme, body, actor, region, active)
+    rule.version += 1
     db.session.flush()
     record_audit(user, "routing.rule_update", rule, before=before, after=_rule_dict(rule))
     return rule

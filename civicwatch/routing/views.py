@@ -35,8 +35,11 @@ readers_required = roles_required(Role.ADMIN, Role.TRIAGE, Role.AUDITOR)
 
 def _rule_form(rule: RoutingRule | None = None, formdata: Any = None) -> RuleForm:
     data = {} if rule is None else {
-        "priority": rule.priority, "theme": rule.theme.code, "actor": rule.actor.code if rule.actor else "",
+        "version": rule.version, "priority": rule.priority, "theme": rule.theme.code,
+        "actor": rule.actor.code if rule.actor else "",
         "region": rule.region.code if rule.region else "", "body": rule.body.code, "active": rule.active}
+    if formdata is not None:  # a post without the version it was rendered from never counts as the current one
+        data.pop("version", None)
     form = RuleForm(formdata=formdata, data=data)
     form.theme.choices = [("", gettext("Choose a theme"))] + name_choices(all_themes())
     form.actor.choices = [("", gettext("Any"))] + name_choices(all_actors())
@@ -76,8 +79,9 @@ def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | Non
     ), status
 
 
-def _save_rule(form: RuleForm, rule: RoutingRule | None, done: str) -> bool:
-    """Create or update the rule from a valid form and commit; False (the problem on the form) if refused."""
+def _save_rule(form: RuleForm, rule: RoutingRule | None, done: str) -> int | None:
+    """Create or update the rule from a valid form and commit; None when saved, else the status of the refusal
+    (the problem on the form)."""
     values = dict(priority=form.priority.data, theme=by_code(Theme, form.theme.data),
                   body=by_code(Body, form.body.data), actor=by_code(Actor, form.actor.data),
                   region=by_code(Region, form.region.data), active=bool(form.active.data))
@@ -85,13 +89,17 @@ def _save_rule(form: RuleForm, rule: RoutingRule | None, done: str) -> bool:
         if rule is None:
             rule_operations.create_rule(current_user, **values)
         else:
-            rule_operations.update_rule(rule, current_user, **values)
+            rule_operations.update_rule(rule, current_user, form.version.data, **values)
     except DomainError as exc:
+        db.session.rollback()
         form.priority.errors.append(exc.message)
-        return False
+        saved = db.session.get(RoutingRule, rule.id) if rule is not None else None
+        if saved is not None:  # the values kept can be saved again over what is saved now, on purpose
+            form.version.data = str(saved.version)
+        return exc.status
     db.session.commit()
     flash(done, "success")
-    return True
+    return None
 
 
 @blueprint.route("/")
@@ -128,9 +136,10 @@ def use_model_threshold() -> ResponseReturnValue:
 @admin_required
 def create_rule() -> ResponseReturnValue:
     form = _rule_form(formdata=request.form)
-    if form.validate_on_submit() and _save_rule(form, None, gettext("The rule was added.")):
+    status = _save_rule(form, None, gettext("The rule was added.")) if form.validate_on_submit() else 400
+    if status is None:
         return redirect(url_for("routing.index"))
-    return _page(rule_form=form, status=400)
+    return _page(rule_form=form, status=status)
 
 
 def _rule_or_404(rule_id: int) -> RoutingRule:
@@ -143,10 +152,14 @@ def edit_rule(rule_id: int) -> ResponseReturnValue:
     rule = _rule_or_404(rule_id)
     posted = request.method == "POST"
     form = _rule_form(rule, formdata=request.form if posted else None)
-    if posted and form.validate_on_submit() and _save_rule(form, rule, gettext("The rule was saved.")):
-        return redirect(url_for("routing.index"))
-    return render_template("routing/rule.html", rule=rule, form=form, delete_form=DeleteRuleForm()), (
-        400 if form.errors else 200)
+    status = 200
+    if posted:
+        refused = _save_rule(form, rule, gettext("The rule was saved.")) if form.validate_on_submit() else 400
+        if refused is None:
+            return redirect(url_for("routing.index"))
+        status = refused
+        rule = _rule_or_404(rule_id)  # as saved now (a refusal rolled back)
+    return render_template("routing/rule.html", rule=rule, form=form, delete_form=DeleteRuleForm()), status
 
 
 @blueprint.post("/rules/<int:rule_id>/delete")

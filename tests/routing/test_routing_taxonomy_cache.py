@@ -65,7 +65,7 @@ def test_an_edited_rule_applies_to_the_next_case(make_case, use_fake_classifier,
     assert first.body.code == "anti_corruption_commission"
     rule = db.session.scalars(select(RoutingRule).join(Theme).where(Theme.code == "corruption")).first()
     admin = make_user("admin")
-    rule_operations.update_rule(rule, admin, priority=rule.priority, theme=rule.theme,
+    rule_operations.update_rule(rule, admin, rule.version, priority=rule.priority, theme=rule.theme,
                                 body=body_by_code("auditor_general"))
     db.session.commit()
     second = make_case()

@@ -102,7 +102,8 @@ def test_admin_adds_edits_and_deletes_a_rule(make_user, login_as) -> None:
     edit = f"/staff/routing/rules/{rule.id}"
     page = client.get(edit).get_data(as_text=True)
     assert 'value="5"' in page
-    response = client.post(edit, data={"csrf_token": csrf_token(client, edit), "priority": "6",
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = client.post(edit, data={"csrf_token": csrf_token(client, edit), "version": version, "priority": "6",
                                        "theme": "corruption", "actor": "", "region": "eastern",
                                        "body": "police_oversight"})
     assert response.status_code == 302
