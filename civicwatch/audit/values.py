@@ -26,6 +26,9 @@ FREE_TEXT_FIELDS = frozenset({
 _CODE = re.compile(r"[a-z][a-z0-9_.:\-]{0,63}")
 _REFERENCE = re.compile(r"[A-Z]{2,5}-\d{4}-\d{4,8}")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?")
+# A classifier model's version (its training time and data hash, classify.registry.new_version): which model was
+# trained or made active must be readable in the log.
+_MODEL_VERSION = re.compile(r"\d{8}-\d{6}-[0-9a-f]{8}(-\d{1,4})?")
 
 
 def fingerprint(text: str) -> dict[str, Any]:
@@ -53,4 +56,5 @@ def recordable(value: Any, field: str | None = None) -> Any:
 
 
 def _looks_structured(text: str) -> bool:
-    return bool(_CODE.fullmatch(text) or _REFERENCE.fullmatch(text) or _TIMESTAMP.fullmatch(text))
+    return bool(_CODE.fullmatch(text) or _REFERENCE.fullmatch(text) or _TIMESTAMP.fullmatch(text)
+                or _MODEL_VERSION.fullmatch(text))

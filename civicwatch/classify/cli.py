@@ -22,7 +22,7 @@ from civicwatch.classify.corpus import (
 )
 from civicwatch.classify.evaluation import baseline_report, evaluate_classifier
 from civicwatch.classify.files import PIPELINE_CONFIG
-from civicwatch.classify.operations import text_hash, train_model, training_corrections
+from civicwatch.classify.operations import activate_saved_model, text_hash, train_model, training_corrections
 from civicwatch.classify.registry import (
     active_model_path,
     active_model_version,
@@ -32,6 +32,7 @@ from civicwatch.classify.registry import (
 )
 from civicwatch.classify.training import EpochReport
 from civicwatch.cli import cli
+from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -118,7 +119,8 @@ def _run_of(stage: str) -> tuple[int, int, str]:
 
 def _train_summary(meta: dict[str, Any]) -> list[str]:
     data = meta["data"]
-    lines = [f"Model {meta['version']} is active." if meta.get("active") else f"Model {meta['version']} saved.",
+    lines = [f"Model {meta['version']} is active." if meta.get("active") else
+             f"Model {meta['version']} saved, not active.",
              f"  trained on {data['trained_on']} examples ({data['corrections']} staff corrections), "
              f"{len(meta['labels'])} labels, in {meta['training_seconds']:.0f}s; data hash {data['hash'][:16]}"]
     metrics = (meta.get("metrics") or {}).get("held_out")
@@ -164,8 +166,22 @@ def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, 
     db.session.commit()
     if bar is not None:
         bar.finish()
-    for line in _train_summary({**result.meta, "active": True}):
+    for line in _train_summary({**result.meta, "active": result.activated}) + result.notes:
         click.echo(line)
+
+
+@cli.command("activate")
+@click.argument("version")
+def activate_command(version: str) -> None:
+    """Make a saved model (a directory of MODEL_DIR) the active one again, such as the one before the last
+    `train`; new cases are read by it from their next routing, in every process."""
+    try:
+        before = activate_saved_model(version)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Model {version} is active (before: {before or 'none'}).")
 
 
 def prepare_model() -> str:
@@ -179,7 +195,7 @@ def prepare_model() -> str:
     result = train_model(progress=bar)
     db.session.commit()
     bar.finish()
-    return "\n".join(_train_summary({**result.meta, "active": True}))
+    return "\n".join(_train_summary({**result.meta, "active": result.activated}) + result.notes)
 
 
 # ---------------------------------------------------------------- evaluate

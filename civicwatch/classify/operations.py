@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 import logging
 import platform
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,21 @@ from civicwatch.classify.corpus import (
     split_examples,
 )
 from civicwatch.classify.evaluation import evaluate_classifier
+from civicwatch.classify.files import META_FILE
 from civicwatch.classify.models import LabelledExample
-from civicwatch.classify.queries import all_theme_corrections, gazetteer_terms
-from civicwatch.classify.registry import activate_model, model_root, new_version, save_model
+from civicwatch.classify.queries import all_theme_corrections, gazetteer_terms, theme_codes
+from civicwatch.classify.registry import (
+    activate_model,
+    active_model_version,
+    model_root,
+    new_version,
+    read_meta,
+    save_model,
+)
 from civicwatch.classify.text import split_key
 from civicwatch.classify.training import CONFIG_PATH, Progress, train_pipeline
 from civicwatch.database import utcnow
+from civicwatch.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,39 @@ class TrainingResult:
     meta: dict[str, Any]
     corrections_used: int = 0
     notes: list[str] = field(default_factory=list)
+    activated: bool = False
+
+
+def labels_not_themes(labels: Iterable[str]) -> list[str]:
+    """The labels of a model that name no theme of the taxonomy, sorted: every case it read as one of them would
+    wait in the triage queue, so such a model is never made active."""
+    known = theme_codes()
+    return sorted(label for label in labels if label not in known)
+
+
+def _not_themes_note(labels: list[str]) -> str:
+    return (f"its labels {', '.join(labels)} are not themes of the taxonomy, so it would send every case it reads "
+            "as one of them to the triage queue (add them as themes with load-taxonomy first)")
+
+
+def activate_saved_model(version: str, user: Any = None) -> str | None:
+    """Make a model saved earlier the active one (a rollback, or a model trained on other labels once they are
+    themes); audited. Returns the version active before."""
+    root = model_root()
+    a_name = bool(version) and not version.startswith(".") and Path(version).name == version  # never a path
+    if not a_name or not (root / version / META_FILE).is_file():
+        raise DomainError(f"There is no saved model {version!r} in {root}.")
+    try:
+        labels = read_meta(root / version)["labels"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DomainError(f"The model {version} cannot be read ({type(exc).__name__}); train one again.") from exc
+    strangers = labels_not_themes(labels)
+    if strangers:
+        raise DomainError(f"The model {version} was not made active: {_not_themes_note(strangers)}.")
+    before = active_model_version(root)
+    activate_model(version, root)
+    record_audit(user, "model.activate", None, before={"version": before}, after={"version": version})
+    return before
 
 
 def text_hash(text: str) -> str:
@@ -138,7 +180,9 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
     }
     path = save_model(trained, meta, terms, model_root(), new_version(meta["data"]["hash"]),
                       [text_hash(e.text) for e in training_set])
-    if activate:
+    strangers = labels_not_themes(meta["labels"])
+    activated = activate and not strangers
+    if activated:
         activate_model(path.name)
     now = utcnow()
     for row in correction_rows:
@@ -146,7 +190,8 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
             row.used_in_model, row.used_at = path.name, now
     record_audit(user, "model.train", None, after={
         "version": path.name, "data_hash": meta["data"]["hash"], "examples": len(training_set),
-        "corrections": len(corrections), "activated": activate,
+        "corrections": len(corrections), "activated": activated,
     })
     log.info("trained model %s on %d examples in %.1fs", path.name, len(training_set), trained.seconds)
-    return TrainingResult(path.name, path, {**meta, "version": path.name}, len(corrections))
+    notes = [f"Not made active: {_not_themes_note(strangers)}."] if activate and strangers else []
+    return TrainingResult(path.name, path, {**meta, "version": path.name}, len(corrections), notes, activated)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from civicwatch.classify.gazetteer import GazetteerTerms, normalised_terms
 from civicwatch.classify.models import LabelledExample
 from civicwatch.extensions import db
-from civicwatch.taxonomy.models import Actor, District, Region
+from civicwatch.taxonomy.models import Actor, District, Region, Theme
 
 
 def gazetteer_terms() -> GazetteerTerms:
@@ -24,6 +24,11 @@ def gazetteer_terms() -> GazetteerTerms:
         district_regions={district.code: region_codes[district.region_id] for district in districts
                           if district.region_id in region_codes},
     )
+
+
+def theme_codes() -> set[str]:
+    """Every theme's code, retired ones too (routing sends a case read as a retired theme to triage)."""
+    return set(db.session.scalars(select(Theme.code)))
 
 
 def waiting_theme_corrections() -> list[LabelledExample]:

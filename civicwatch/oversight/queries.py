@@ -60,6 +60,7 @@ ACTION_WORDS = {
     "holiday.set": N_("Added or renamed a holiday"), "holiday.remove": N_("Removed a holiday"),
     "holiday.import": N_("Imported holidays"),
     "taxonomy.load_rules": N_("Loaded the routing rules"), "model.train": N_("Trained the classifier"),
+    "model.activate": N_("Made a classifier model active"),
     "api_key.issue": N_("Issued an API key"), "api_key.revoke": N_("Revoked an API key"),
     "open311.request": N_("Complaint received through Open311"), "outbox.retry": N_("Sent a failed text again"),
     "sms_inbox.retry": N_("Gave set-aside texts to the worker again"),

@@ -74,7 +74,9 @@ def test_train_with_another_label_field(app: Flask, tmp_path: Path, fast_config:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     result = run(app, "train", "--data", str(path), "--label-field", "category", "--config", str(fast_config))
     assert result.exit_code == 0, result.output
-    meta = read_meta(Path(app.config["MODEL_DIR"]) / active_model_version())
+    assert active_model_version() is None  # saved, not active: its labels are not themes
+    (saved,) = [p for p in Path(app.config["MODEL_DIR"]).iterdir() if p.is_dir() and not p.name.startswith(".")]
+    meta = read_meta(saved)
     assert meta["labels"] == ["SERVICE", "VERBAL"] and meta["urgency"] is None
 
 
