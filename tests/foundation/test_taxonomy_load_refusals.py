@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from civicwatch.extensions import db
-from civicwatch.taxonomy.models import Body, District
+from civicwatch.routing.queries import THRESHOLD_SETTING
+from civicwatch.taxonomy.models import Body, District, Setting
 from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY
 
 
@@ -83,3 +84,26 @@ def test_a_body_or_text_that_cannot_be_stored_is_refused_by_name(app, tmp_path, 
     assert problem in result.output and "nothing was changed" in result.output, result.output
     assert "Traceback" not in result.output
     assert _bodies() == before
+
+
+@pytest.mark.parametrize(("settings", "problem"), [
+    (["routing_confidence_threshold"], "settings: must be an object"),
+    ({"routing_confidence_threshold": "high"}, "settings.routing_confidence_threshold: must be a number from 0 to 1"),
+    ({"routing_confidence_threshold": 1.5}, "settings.routing_confidence_threshold: must be a number from 0 to 1"),
+    ({"x" * 65: 1}, "settings: each key must be lower-case letters, digits and _ (at most 64)"),
+    ({"taxonomy_version": "0"}, "settings.taxonomy_version: is kept by the application"),
+])
+def test_settings_that_cannot_be_stored_or_used_are_refused_by_name(app, tmp_path, settings, problem) -> None:
+    result = _load(app, tmp_path, lambda data: data.update(settings=settings))
+    assert result.exit_code == 1, result.output
+    assert problem in result.output and "nothing was changed" in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_threshold_setting_of_a_file_is_loaded(app, tmp_path) -> None:
+    db.session.execute(Setting.__table__.delete().where(Setting.key == THRESHOLD_SETTING))
+    db.session.commit()
+    result = _load(app, tmp_path, lambda data: data.update(settings={THRESHOLD_SETTING: 0.7}))
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Setting, THRESHOLD_SETTING).value == 0.7
