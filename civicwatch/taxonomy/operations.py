@@ -16,6 +16,7 @@ from sqlalchemy import select
 from civicwatch.audit.operations import record_audit
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
+from civicwatch.taxonomy.cache import VERSION_SETTING
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Setting, Theme
 from civicwatch.taxonomy.queries import Coded
 
@@ -44,6 +45,7 @@ def read_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> dict[str, Any]:
     problems = [problem for key in ("themes", "actors", "regions", "bodies") for problem in _entry_problems(data, key)]
     problems += _body_problems(data["bodies"], data["regions"])
     problems += _rule_problems(data["routing_rules"]) + _default_problems(data.get("body_defaults", {}))
+    problems += _setting_problems(data.get("settings", {}))
     if problems:
         raise DomainError(f"Taxonomy file {path} cannot be loaded; nothing was changed:\n" + "\n".join(problems[:20]))
     return data
@@ -127,6 +129,26 @@ def _default_problems(defaults: Any) -> list[str]:
         elif key == "target_acknowledged_share" and not (
                 isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1):
             problems.append(f"body_defaults.{key}: must be a share from 0 to 1, such as 0.9")
+    return problems
+
+
+# Settings whose value is a share from 0 to 1 (or null: none), read by domains above this one
+# (routing.queries.THRESHOLD_SETTING).
+_SHARE_SETTINGS = ("routing_confidence_threshold",)
+
+
+def _setting_problems(settings: Any) -> list[str]:
+    if not isinstance(settings, dict):
+        return ["settings: must be an object"]
+    problems = []
+    for key, value in settings.items():
+        if not _CODE.fullmatch(key):
+            problems.append(f"settings: each key must be lower-case letters, digits and _ (at most 64); found {key!r}")
+        elif key == VERSION_SETTING:
+            problems.append(f"settings.{key}: is kept by the application; remove it from the file")
+        elif key in _SHARE_SETTINGS and value is not None and not (
+                isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1):
+            problems.append(f"settings.{key}: must be a number from 0 to 1, such as 0.6, or null")
     return problems
 
 
