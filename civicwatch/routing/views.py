@@ -41,10 +41,17 @@ def _rule_form(rule: RoutingRule | None = None, formdata: Any = None) -> RuleFor
     if formdata is not None:  # a post without the version it was rendered from never counts as the current one
         data.pop("version", None)
     form = RuleForm(formdata=formdata, data=data)
-    form.theme.choices = [("", gettext("Choose a theme"))] + name_choices(all_themes())
+    # A rule keeps the theme retired or the body closed since it was written (shown, marked, and saved again as
+    # it is); no other rule may choose them.
+    kept_theme, kept_body = [], []
+    if rule is not None and not rule.theme.active:
+        kept_theme.append((rule.theme.code, gettext("%(name)s (retired)", name=rule.theme.local_name)))
+    if rule is not None and not rule.body.active:
+        kept_body.append((rule.body.code, gettext("%(name)s (closed)", name=rule.body.local_name)))
+    form.theme.choices = [("", gettext("Choose a theme"))] + name_choices(all_themes()) + kept_theme
     form.actor.choices = [("", gettext("Any"))] + name_choices(all_actors())
     form.region.choices = [("", gettext("Any"))] + name_choices(all_regions())
-    form.body.choices = [("", gettext("Choose a body"))] + name_choices(all_bodies())
+    form.body.choices = [("", gettext("Choose a body"))] + name_choices(all_bodies()) + kept_body
     return form
 
 
