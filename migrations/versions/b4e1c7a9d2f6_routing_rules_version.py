@@ -2,7 +2,7 @@
 other
 
 Revision ID: b4e1c7a9d2f6
-Revises: 6184a1df5587
+Revises: c4e1a7d9b2f6
 Create Date: 2026-12-05 19:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b4e1c7a9d2f6'
-down_revision = '6184a1df5587'
+down_revision = 'c4e1a7d9b2f6'
 branch_labels = None
 depends_on = None
 # No DATA_TABLES: dropping the column only forgets which version of a rule the edit pages were opened on.
