@@ -37,6 +37,11 @@ def load_taxonomy_command(path: str, keep_rules: bool) -> None:
         f"Loaded {summary.themes} themes, {summary.actors} actors, {summary.regions} regions, "
         f"{summary.districts} districts, {summary.bodies} bodies, {rules} routing rules."
     )
+    left_out = [f"{kind} {', '.join(codes)}" for kind, codes in
+                (("themes", summary.themes_not_in_file), ("bodies", summary.bodies_not_in_file)) if codes]
+    if left_out:
+        click.echo(f"Not in the file, left as they are: {'; '.join(left_out)}. To retire a theme or close a body, "
+                   'keep it in the file with "active": false.')
 
 
 @cli.command("route-unrouted")

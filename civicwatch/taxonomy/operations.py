@@ -3,6 +3,7 @@ rules are loaded by the routing domain (`routing.rule_operations.load_routing_ru
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -30,6 +31,10 @@ class LoadSummary:
     actors: int
     regions: int
     districts: int
+    # Codes of the themes and bodies stored but not in the file: left as they are (the file retires one with
+    # "active": false, since a case may still hold it).
+    themes_not_in_file: list[str] = dataclasses.field(default_factory=list)
+    bodies_not_in_file: list[str] = dataclasses.field(default_factory=list)
 
 
 def read_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> dict[str, Any]:
@@ -185,6 +190,8 @@ def _entry_problems(data: dict[str, Any], key: str, where: str = "", seen: set[s
         for field in ("covers", "not_this"):
             if not isinstance(entry.get(field, ""), str) or "\x00" in entry.get(field, ""):
                 problems.append(f"{at}.{field}: must be a text (without NUL characters)")
+        if key in ("themes", "bodies") and not isinstance(entry.get("active", True), bool):
+            problems.append(f"{at}.active: must be true or false (false retires a theme or closes a body)")
         if key == "regions":
             problems += _entry_problems(entry, "districts", f"{at}.", districts)
     return problems
@@ -213,7 +220,7 @@ def _load_bodies(data: dict[str, Any], regions: list[Region]) -> dict[str, Body]
                 names = {language: text.format(region=region.code, region_name=region.display_name(language))
                          for language, text in names.items()}
             existing = db.session.scalar(select(Body).where(Body.code == code))
-            fields = {"name": name, "names": names}
+            fields = {"name": name, "names": names, "active": spec.get("active", True)}
             if existing is None:  # deadlines and targets are admin-edited; only seed them
                 fields.update({k: v for k, v in defaults.items() if hasattr(Body, k)})
             bodies[code] = _upsert(Body, code, **fields)
@@ -228,7 +235,7 @@ _AUDITED: dict[type[Any], Callable[[Any], dict[str, Any]]] = {
                       "place_terms": a.place_terms},
     Region: lambda r: {"name": r.name, "names": r.names, "terms": r.terms},
     District: lambda d: {"name": d.name, "names": d.names, "terms": d.terms, "region": d.region.code},
-    Body: lambda b: {"name": b.name, "names": b.names},
+    Body: lambda b: {"name": b.name, "names": b.names, "active": b.active},
 }
 
 
@@ -260,7 +267,8 @@ def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> LoadSummary:
     data = read_taxonomy(path)
     before = _audited_values()
     themes = {t["code"]: _upsert(Theme, t["code"], name=t["name"], names=t.get("names", {}), covers=t.get("covers", ""),
-                                  not_this=t.get("not_this", ""), active=True) for t in data["themes"]}
+                                  not_this=t.get("not_this", ""), active=t.get("active", True))
+              for t in data["themes"]}
     actors = {a["code"]: _upsert(Actor, a["code"], name=a["name"], names=a.get("names", {}), terms=a.get("terms", []),
                                  generic_terms=a.get("generic_terms", []), place_terms=a.get("place_terms", []))
               for a in data["actors"]}
@@ -278,7 +286,9 @@ def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> LoadSummary:
         if db.session.get(Setting, key) is None:
             db.session.add(Setting(key=key, value=value))
     db.session.flush()
-    summary = LoadSummary(len(bodies), len(themes), len(actors), len(regions), district_count)
+    summary = LoadSummary(len(bodies), len(themes), len(actors), len(regions), district_count,
+                          sorted(set(db.session.scalars(select(Theme.code))) - themes.keys()),
+                          sorted(set(db.session.scalars(select(Body.code))) - bodies.keys()))
     old, new = _differences(before, _audited_values())
     record_audit(None, "taxonomy.load", None, before=old or None,
                  after={"file": Path(path).name, **summary.__dict__, **new})
