@@ -249,6 +249,9 @@ def test_other_pages_answer_503_with_retry_after(client, app, make_user):
     assert api.get_json()[0]["code"] == 503
     assert staff_page.status_code == 503 and staff_page.headers["Retry-After"] == "30"
     assert "briefly unavailable" in staff_page.get_data(as_text=True)
+    # Only reading was asked for: nothing to save, so the page does not speak of saving.
+    for page in (public, staff_page):
+        assert "saved" not in page.get_data(as_text=True) and "try again in a minute" in page.get_data(as_text=True)
 
 
 @pytest.mark.postgres_only
