@@ -25,6 +25,8 @@ RETRY_AFTER_SECONDS = 30
 UNAVAILABLE_TITLE = _l("The service is briefly unavailable")
 UNAVAILABLE_MESSAGE = _l("We could not reach our database just now, so nothing was saved. Please try "
                          "again in a minute.")
+# A page that only reads (GET, HEAD): there was nothing to save.
+READ_UNAVAILABLE_MESSAGE = _l("We could not reach our database just now. Please try again in a minute.")
 # The COMMIT was sent and failed: the database may have stored it and lost only its answer.
 MAYBE_SAVED_MESSAGE = _l("We lost contact with our database while saving, so we cannot tell whether it was "
                          "saved. Wait a minute, then reload the page to check before you send it again.")
@@ -117,7 +119,12 @@ def database_unavailable(error: Exception) -> Response:
         texts = unsent_texts()
     except (*DATABASE_UNAVAILABLE, DetachedInstanceError):  # the user could not be read: no staff form to give back
         texts = []
-    message = MAYBE_SAVED_MESSAGE if maybe_saved else UNAVAILABLE_MESSAGE
+    if maybe_saved:
+        message = MAYBE_SAVED_MESSAGE
+    elif request.method in ("GET", "HEAD"):
+        message = READ_UNAVAILABLE_MESSAGE
+    else:
+        message = UNAVAILABLE_MESSAGE
     body, status = render_error(503, str(UNAVAILABLE_TITLE), str(message), texts)
     response = Response(body) if isinstance(body, str) else body
     response.status_code = 503
