@@ -11,7 +11,7 @@ from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus, RemedyStatus
 from civicwatch.extensions import csrf, db
 from civicwatch.taxonomy.models import Body
-from tests.conftest import csrf_token
+from tests.conftest import PASSWORD, csrf_token
 from tests.factories import post_multipart, staff_client
 from tests.security.conftest import build_path, place_case, report_fields, rules_with, send_report, snapshot, track
 
@@ -171,3 +171,17 @@ def test_open311_creation_refuses_a_missing_or_wrong_api_key(app, client):
             response = client.post(path, data=data)
             assert response.status_code in (401, 403), (path, key, response.status_code)
     assert snapshot(exclude=("audit_entries",)) == before
+
+
+def test_a_token_from_before_the_sign_in_is_refused_after_it(client, make_user):
+    """A token planted or read before the sign-in (a shared computer, a cookie set by a sibling site) must not
+    serve the signed-in session: signing in gives a new one."""
+    user = make_user(Role.ADMIN)
+    before = csrf_token(client, "/login")
+    signed_in = client.post("/login", data={"csrf_token": before, "email": user.email, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    assert client.get("/account").status_code == 200  # still signed in
+    after = csrf_token(client, "/account")
+    assert after != before
+    assert client.post("/logout", data={"csrf_token": after}).status_code == 302
