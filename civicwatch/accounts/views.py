@@ -153,6 +153,8 @@ def _complete_login(user: User, second_factor: bool) -> str:
     db.session.commit()
     next_url = (session.pop(PENDING_KEY, None) or {}).get("next")
     session.pop(SECRET_KEY, None)
+    # A token read or planted before the sign-in does not serve the signed-in session: the next form gets a new one.
+    session.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
     start_session(user, second_factor)
     return _safe_next(next_url, user)
 
