@@ -58,15 +58,21 @@ CREATE EVENT TRIGGER civicwatch_test_drop ON sql_drop EXECUTE FUNCTION pristine.
 """
 
 
+# The tables of the public schema that have pages: any that ever held a row, committed or not.
+_USED_TABLES = ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+                "AND c.relkind = 'r' AND pg_relation_size(c.oid) > 0 ORDER BY c.relname")
+
+
 class DatabaseCopies:
     """Databases copied from a template for the tests, each reset to the template's contents after a test and
-    used again, instead of dropped and copied anew: a copy costs PostgreSQL about 250 ms, a reset a few.
+    used again, instead of dropped and copied anew: a copy costs PostgreSQL about 250 ms, a reset a few dozen.
 
-    A copy is reset only when nothing can be left of the test in it: no other connection to it is open (a
-    process or engine the test left behind could still write), no DDL was run in it (tables, triggers,
-    functions), and the reset itself takes its locks at once. Otherwise it is dropped, and the next test gets a
-    fresh copy. The reset deletes every row with triggers off, puts back the template's rows and sets every
-    sequence where the template's was, so a reused copy gives the same ids as a fresh one.
+    A copy is reset only when nothing can be left of the test in it: no other client is connected to it (a
+    process or engine the test left behind could still write; autovacuum does not count), no DDL was run in it
+    (tables, triggers, functions), and the reset takes its locks at once and empties every table's pages.
+    Otherwise it is dropped, and the next test gets a fresh copy. The reset deletes every row with triggers off,
+    vacuums, puts back the template's rows and sets every sequence where the template's was, so a reused copy
+    gives the same ids, in the same order, as a fresh one.
 
     Needs a superuser (event triggers, `session_replication_role`); without one every test gets a fresh copy.
     """
@@ -76,9 +82,10 @@ class DatabaseCopies:
         self.template = template
         self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
         self.free: list[str] = []
-        self.reset_sql = self._prepare_template()
+        self.refill = self._prepare_template()
 
     def _prepare_template(self) -> str | None:
+        """What puts the template's rows back (see `_reset`), or None when the template cannot be prepared."""
         with self.admin.connect() as conn:
             if not conn.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
                 return None
@@ -98,12 +105,12 @@ class DatabaseCopies:
                 conn.execute(text("DELETE FROM pristine.ddl_commands"))
         finally:
             engine.dispose()
-        statements = ["SET LOCAL lock_timeout = '2s'", "SET LOCAL session_replication_role = replica"]
-        statements += [f'DELETE FROM public."{table}"' for table in tables]
-        statements += [f'INSERT INTO public."{table}" SELECT * FROM pristine."{table}"' for table in seeded]
-        statements += [f"SELECT setval('public.\"{name}\"', {value or 1}, {'true' if value else 'false'})"
-                       for name, value in sequences]
-        return ";\n".join(statements)
+        refill = ";\n".join(
+            ["SET LOCAL session_replication_role = replica"]
+            + [f'INSERT INTO public."{table}" SELECT * FROM pristine."{table}"' for table in seeded]
+            + [f"SELECT setval('public.\"{name}\"', {value or 1}, {'true' if value else 'false'})"
+               for name, value in sequences])
+        return refill
 
     def take(self) -> str:
         """The name of a database with the template's contents that nobody else uses."""
@@ -115,20 +122,35 @@ class DatabaseCopies:
         return name
 
     def give_back(self, name: str) -> None:
-        if self.reset_sql is not None and self._reset(name, self.reset_sql):
+        if self.refill is not None and self._reset(name, self.refill):
             self.free.append(name)
         else:
             self.drop(name)
 
-    def _reset(self, name: str, reset_sql: str) -> bool:
+    def _reset(self, name: str, refill: str) -> bool:
+        """The rows of every table that has pages deleted, those tables vacuumed, the template's rows put back.
+        The VACUUM gives each table back its pages, so that new rows are stored, and read by a query without
+        ORDER BY, in the order they are written, as in a fresh copy (rows written into the space of deleted ones
+        come back out of order). A table without pages never held a row, and is left alone."""
         engine = create_engine(database_named(self.url, name), poolclass=NullPool)
         try:
             with engine.begin() as conn:
                 others = conn.scalar(text("SELECT count(*) FROM pg_stat_activity "
-                                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+                                          "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                                          "AND backend_type = 'client backend'"))
                 if others or conn.scalar(text("SELECT EXISTS (SELECT FROM pristine.ddl_commands)")):
                     return False
-                conn.execute(text(reset_sql))
+                used = [f'public."{table}"' for table in conn.scalars(text(_USED_TABLES))]
+                conn.execute(text(";\n".join(["SET LOCAL lock_timeout = '2s'",
+                                               "SET LOCAL session_replication_role = replica"]
+                                              + [f"DELETE FROM {table}" for table in used])))
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                if used:
+                    conn.execute(text("VACUUM " + ", ".join(used)))
+                if conn.scalar(text(f"SELECT EXISTS ({_USED_TABLES})")):
+                    return False  # a snapshot elsewhere kept some deleted rows: a fresh copy instead
+            with engine.begin() as conn:
+                conn.execute(text(refill))
             return True
         except DBAPIError:
             return False
