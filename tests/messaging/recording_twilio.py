@@ -33,6 +33,9 @@ class Fail:
 
 
 SERVER_ERROR = Fail(500, 20500)
+# Twilio refuses a Body longer than 1,600 characters (error 21617), whatever the script says.
+BODY_LIMIT = 1600
+TOO_LONG = Fail(400, 21617)
 
 
 @dataclass
@@ -58,6 +61,8 @@ class RecordingHttpClient(HttpClient):
         fields = {key: value for key, value in (data or {}).items()}
         with self._lock:
             step = self.script.popleft() if self.script else ACCEPT
+        if len(str(fields.get("Body") or "").encode("utf-16-le")) // 2 > BODY_LIMIT:
+            step = TOO_LONG
         if self.latency:
             time.sleep(self.latency)
         if step == TIMEOUT:
