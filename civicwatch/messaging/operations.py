@@ -23,6 +23,7 @@ from civicwatch.messaging.models import (
     SmsOptOut,
 )
 from civicwatch.messaging.queries import is_opted_out
+from civicwatch.messaging.segments import split_for_sending
 from civicwatch.phones import SMS, contact_hash
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,15 @@ def owed_message(phone_e164: str, text: str, purpose: str, case_id: int | None =
 
 def queue_sms(phone_e164: str, text: str, purpose: str, case_id: int | None = None,
               channel: str = SMS, opted_out: bool | None = None) -> OutboundMessage:
-    """Owe `phone_e164` a text (see owed_message); flushed, for callers that need the row."""
-    message = OutboundMessage(**owed_message(phone_e164, text, purpose, case_id, channel, opted_out))
-    db.session.add(message)
+    """Owe `phone_e164` a text (see owed_message); flushed, for callers that need the row (the first, when a text
+    longer than Twilio takes is owed as several, in order: an answer or a reason may run to 2,000 characters)."""
+    if opted_out is None:
+        opted_out = is_opted_out(contact_hash(phone_e164, channel))
+    messages = [OutboundMessage(**owed_message(phone_e164, part, purpose, case_id, channel, opted_out))
+                for part in split_for_sending(text)]
+    db.session.add_all(messages)  # inserted in this order: the ids, which order one number's texts, follow it
     db.session.flush()
-    return message
+    return messages[0]
 
 
 # Declared as FromClause on the declarative base; a mapped class's is a Table.

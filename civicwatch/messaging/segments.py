@@ -92,3 +92,32 @@ def length_guide(text: str, prefix: str = "", suffix: str = "") -> str:
     texts = "1 text" if length.segments == 1 else f"{length.segments} texts"
     kind = "" if length.gsm7 else " (it has characters such as emoji or accents outside the basic SMS set)"
     return f"Sent by SMS: 1 text holds {room} characters{kind}; this one: {texts}."
+
+
+# The longest Body Twilio takes (error 21617 beyond it, on SMS and WhatsApp alike), counted in UTF-16 code units,
+# so that a character beyond the BMP counts as two whichever way it counts.
+BODY_LIMIT = 1600
+
+
+def _utf16_units(ch: str) -> int:
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
+def split_for_sending(text: str, limit: int = BODY_LIMIT) -> list[str]:
+    """The text as consecutive texts Twilio takes, each at most `limit` UTF-16 code units: cut at the last
+    whitespace that fits (dropped, one character), or where the limit falls in a word without any."""
+    parts: list[str] = []
+    rest = text
+    while sum(_utf16_units(ch) for ch in rest) > limit:
+        end, units = 0, 0
+        while units + _utf16_units(rest[end]) <= limit:
+            units += _utf16_units(rest[end])
+            end += 1
+        space = next((i for i in range(end, 0, -1) if rest[i].isspace()), None)
+        if space is None:
+            parts.append(rest[:end])
+            rest = rest[end:]
+        else:
+            parts.append(rest[:space])
+            rest = rest[space + 1:]
+    return [*parts, rest]

@@ -20,8 +20,9 @@ from civicwatch.settings import is_production, twilio_configured
 log = logging.getLogger(__name__)
 
 # Twilio errors no retry can fix: unsubscribed (the person sent STOP to the carrier), invalid 'To' number,
-# not a mobile number, no route to the number, and a destination this account may not send to.
-PERMANENT_ERROR_CODES = frozenset({21610, 21211, 21614, 21612, 21408})
+# not a mobile number, no route to the number, a destination this account may not send to, and a body over
+# 1,600 characters (messaging.operations.queue_sms owes a longer text as several).
+PERMANENT_ERROR_CODES = frozenset({21610, 21211, 21614, 21612, 21408, 21617})
 UNSUBSCRIBED_ERROR_CODE = 21610
 _EXTENSION_KEY = "civicwatch.sms_sender"
 

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from civicwatch.messaging.segments import is_gsm7, length_guide, segment_count, sms_length
+from civicwatch.messaging.segments import (
+    BODY_LIMIT,
+    is_gsm7,
+    length_guide,
+    segment_count,
+    sms_length,
+    split_for_sending,
+)
 
 
 @pytest.mark.parametrize(("text", "segments"), [
@@ -57,3 +64,19 @@ def test_the_guide_says_why_a_short_text_with_an_emoji_takes_more():
     assert guide.endswith("this one: 1 text.")
     assert length_guide("a" * 60 + "🙏").endswith("this one: 1 text.")
     assert length_guide("a" * 69 + "🙏").endswith("this one: 2 texts.")
+
+
+def test_a_text_twilio_takes_is_one_part():
+    assert split_for_sending("a" * BODY_LIMIT) == ["a" * BODY_LIMIT]
+
+
+def test_a_longer_text_is_cut_at_a_space_and_loses_nothing_else():
+    text = " ".join(["word"] * 700)
+    parts = split_for_sending(text)
+    assert len(parts) == 3 and all(len(part) <= BODY_LIMIT for part in parts)
+    assert " ".join(parts) == text
+
+
+def test_characters_beyond_the_bmp_count_twice_and_a_word_without_spaces_is_cut_where_the_limit_falls():
+    parts = split_for_sending("\U0001F600" * 1000)
+    assert [len(part) for part in parts] == [800, 200] and "".join(parts) == "\U0001F600" * 1000
