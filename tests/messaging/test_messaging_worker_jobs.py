@@ -1,0 +1,48 @@
+"""A periodic job of the `deliver` worker that fails on one bad row stops neither the worker nor the texts it owes
+citizens: the job is logged by name and tried at its next turn, and the outbox is sent. The bad row is real: a
+complainant's contact details that the configured key cannot decrypt (a backup restored under an older key)."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import update
+
+from civicwatch.cases.models import Case, CaseStatus, ComplainantIdentity
+from civicwatch.extensions import db
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.operations import queue_sms
+from tests.factories import create_case
+from tests.messaging.recording_twilio import RecordingHttpClient
+
+FEARFUL_PHONE = "+23276555001"
+OTHER_PHONE = "+23277123456"
+NEWS = "CivicWatch CW-2026-000042: the police council has received your complaint."
+
+
+def undecryptable_case_due_a_check_in(clock) -> Case:
+    """A case closed 30 days ago whose complainant feared retaliation: its check-in is due, and its contact
+    details cannot be decrypted."""
+    case = create_case(CaseStatus.CLOSED, phone=FEARFUL_PHONE, fears_retaliation=True)
+    db.session.execute(update(ComplainantIdentity).where(ComplainantIdentity.case_id == case.id)
+                       .values(contact_encrypted=b"gAAAAAB-not-a-token-under-this-key"))
+    db.session.commit()
+    assert case.closed_at is not None
+    clock.now = case.closed_at + dt.timedelta(days=30, minutes=1)
+    return case
+
+
+def test_a_job_failing_on_one_case_does_not_stop_the_texts_owed_to_everyone_else(
+        app, clock, twilio_http: RecordingHttpClient, caplog):
+    undecryptable_case_due_a_check_in(clock)
+    owed = queue_sms(OTHER_PHONE, NEWS, "status").id
+    db.session.commit()
+    caplog.set_level(logging.WARNING)
+
+    result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--once"])
+
+    assert result.exit_code == 0, (result.output, repr(result.exception))
+    assert [request.data["Body"] for request in twilio_http.accepted] == [NEWS]
+    assert db.session.get(OutboundMessage, owed, populate_existing=True).status is OutboxStatus.SENT
+    assert "retaliation check-ins not run (DecryptionError)" in caplog.text
+    assert FEARFUL_PHONE.lstrip("+") not in caplog.text and OTHER_PHONE.lstrip("+") not in caplog.text
