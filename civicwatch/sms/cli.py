@@ -15,7 +15,6 @@ from types import FrameType
 
 import click
 from flask import Flask, current_app
-from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.cases.attachments import sweep_orphaned_uploads
 from civicwatch.cases.counts import refresh_dashboard_medians
@@ -130,7 +129,9 @@ def _warn_unrecorded(unrecorded: UnrecordedSends) -> None:
 
 def _run_job_when_due(job: WorkerJob, due: dt.datetime) -> dt.datetime:
     """Run a periodic job if it is enabled and due; returns when to look next. Never stops the worker: a job
-    that fails is logged and tried again at its next turn."""
+    that fails, whatever the error (a row the key cannot decrypt, a bug), is logged by the error's type alone
+    (its message could quote personal data) and tried again at its next turn. Were it to stop the worker, the
+    restarted worker would run it first and stop again, and no text would ever be sent."""
     now = utcnow()
     every = job.every(current_app)
     if every is None:
@@ -139,7 +140,7 @@ def _run_job_when_due(job: WorkerJob, due: dt.datetime) -> dt.datetime:
         return due
     try:
         line = job.run()
-    except (OSError, SQLAlchemyError, ValueError) as error:
+    except Exception as error:
         _rollback_quietly()
         log.warning("outbox worker: %s not run (%s); next try later", job.name, type(error).__name__)
         return now + every
