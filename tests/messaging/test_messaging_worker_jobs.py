@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from civicwatch.cases.models import Case, CaseStatus, ComplainantIdentity
+from civicwatch.cases.models import Case, CaseStatus, ComplainantIdentity, RetaliationCheckIn
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import queue_sms
@@ -45,4 +45,21 @@ def test_a_job_failing_on_one_case_does_not_stop_the_texts_owed_to_everyone_else
     assert [request.data["Body"] for request in twilio_http.accepted] == [NEWS]
     assert db.session.get(OutboundMessage, owed, populate_existing=True).status is OutboxStatus.SENT
     assert "retaliation check-ins not run (DecryptionError)" in caplog.text
+    assert FEARFUL_PHONE.lstrip("+") not in caplog.text and OTHER_PHONE.lstrip("+") not in caplog.text
+
+
+def test_a_case_the_key_cannot_decrypt_holds_up_no_other_complainants_check_in(app, clock, twilio_http, caplog):
+    bad = undecryptable_case_due_a_check_in(clock)
+    good = create_case(CaseStatus.CLOSED, phone=OTHER_PHONE, fears_retaliation=True, closed_at=bad.closed_at)
+    good_id = good.id
+    caplog.set_level(logging.WARNING)
+
+    result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--once"])
+
+    assert result.exit_code == 0, (result.output, repr(result.exception))
+    assert [request.data["To"] for request in twilio_http.accepted] == [OTHER_PHONE]
+    (check_in,) = db.session.scalars(select(RetaliationCheckIn).where(RetaliationCheckIn.case_id == good_id))
+    assert check_in.by_sms and check_in.round_days == 30
+    assert db.session.scalars(select(RetaliationCheckIn).where(RetaliationCheckIn.case_id == bad.id)).all() == []
+    assert f"retaliation check-in for case {bad.id} not asked (DecryptionError)" in caplog.text
     assert FEARFUL_PHONE.lstrip("+") not in caplog.text and OTHER_PHONE.lstrip("+") not in caplog.text
