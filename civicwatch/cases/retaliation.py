@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
 from civicwatch.cases.notifications import notify_complainant, sms_prefix
+from civicwatch.crypto import DecryptionError
 from civicwatch.extensions import db
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,19 @@ def _candidates(now: dt.datetime) -> list[Case]:
 
 def send_due_check_ins(now: dt.datetime) -> list[RetaliationCheckIn]:
     """Ask every check-in that is due; returns those this call asked. Each one commits on its own savepoint:
-    the one another worker took already is skipped."""
+    the one another worker took already is skipped, and so is one whose contact details cannot be decrypted."""
     sent = []
     for case in _candidates(now):
         days = due_round(case, now)
-        check_in = _ask(case, days) if days is not None else None
+        if days is None:
+            continue
+        try:
+            with db.session.begin_nested():  # a case that fails leaves nothing behind, and the others go on
+                check_in = _ask(case, days)
+        except DecryptionError as error:  # contact details under another key: asked once they can be read
+            log.warning("retaliation check-in for case %s not asked (%s); tried again at the next turn", case.id,
+                        type(error).__name__)
+            continue
         if check_in is not None:
             sent.append(check_in)
     return sent
