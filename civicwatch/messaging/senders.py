@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # 1,600 characters (messaging.operations.queue_sms owes a longer text as several).
 PERMANENT_ERROR_CODES = frozenset({21610, 21211, 21614, 21612, 21408, 21617})
 UNSUBSCRIBED_ERROR_CODE = 21610
+UNREADABLE_ANSWER = "Twilio took the text but its answer could not be read: it may have been sent"
 _EXTENSION_KEY = "civicwatch.sms_sender"
 
 
@@ -80,6 +81,10 @@ class TwilioSender:
             raise SendError(f"could not reach Twilio ({type(exc).__name__})") from None
         except TwilioException as exc:
             raise SendError(f"Twilio client error ({type(exc).__name__})") from None
+        except ValueError:
+            # Only a success's body is parsed strictly (an error's is read leniently): the text has most likely
+            # gone. Sent again at every claim timeout it would reach the citizen again and again; an admin decides.
+            raise SendError(UNREADABLE_ANSWER, permanent=True) from None
         return str(message.sid)
 
 

@@ -23,6 +23,7 @@ from civicwatch.i18n import N_
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE
 from civicwatch.messaging.queries import failed_messages, outbox_counts, waiting_messages
+from civicwatch.messaging.senders import UNREADABLE_ANSWER
 from civicwatch.messaging.whatsapp import ANSWERED_NOTE
 
 # Cases with an answer to rate or appeal: the same statuses as the rating and appeal operations accept.
@@ -109,6 +110,7 @@ NOTES = (
     ("Twilio client error", N_("Sending failed inside our connection to the SMS provider.")),
     (OPTED_OUT_NOTE, N_("Not sent: the number texted STOP.")),
     ("carrier reported", N_("The phone company reported that the text did not arrive.")),
+    (UNREADABLE_ANSWER, N_("The SMS provider took the text but its answer could not be read: it may have arrived.")),
     (ANSWERED_NOTE, N_("Not sent: the citizen wrote on WhatsApp before the template left.")),
 )
 _HTTP_STATUS = re.compile(r"\(HTTP (\d{3})\)")
