@@ -14,6 +14,7 @@ from flask_babel import format_number, gettext
 
 from civicwatch.patterns.matching import alias_words
 from civicwatch.patterns.models import SubjectKind
+from civicwatch.text import one_line
 
 COLUMNS = ("kind", "name", "service", "district", "aliases")
 REQUIRED = ("kind", "name")
@@ -37,21 +38,38 @@ class ParsedRegister:
     errors: list[str] = field(default_factory=list)  # "line 4: ...", in the language of the page
 
 
+def _fits(name: str) -> bool:
+    """A name or alias the register can hold: some words, and no longer than its column, also once lower-cased
+    for matching (a few letters, such as the Turkish dotted I, lower-case to two characters)."""
+    words = alias_words(name)
+    return bool(words) and len(name) <= NAME_MAX and len(words) <= NAME_MAX
+
+
+def _plain(name: str) -> bool:
+    """One line as staff pages show it: no line break, tab, control or direction character, no repeated spaces
+    (which would make two subjects of one name)."""
+    return one_line(name) == name
+
+
 def _row(line: int, record: Mapping[str, str | None], services: set[str], districts: set[str]) -> SubjectRow | str:
     values = {key: (record.get(key) or "").strip() for key in COLUMNS}
     kinds = {k.value for k in SubjectKind}
     if values["kind"].lower() not in kinds:
         return gettext("kind must be one of %(kinds)s, not '%(kind)s'", kinds=", ".join(sorted(kinds)),
                        kind=values["kind"])
-    if not values["name"] or len(values["name"]) > NAME_MAX or not alias_words(values["name"]):
+    if not _fits(values["name"]):
         return gettext("the name is missing or longer than %(max)s characters", max=NAME_MAX)
+    if not _plain(values["name"]):
+        return gettext("the name holds a line break, tab, control or direction character, or repeated spaces")
     if values["service"] and values["service"] not in services:
         return gettext("unknown service '%(service)s'", service=values["service"])
     if values["district"] and values["district"] not in districts:
         return gettext("unknown district '%(district)s'", district=values["district"])
     aliases = tuple(a.strip() for a in values["aliases"].split("|") if a.strip())
-    if any(len(a) > NAME_MAX or not alias_words(a) for a in aliases):
+    if not all(_fits(a) for a in aliases):
         return gettext("an alias is empty of words or longer than %(max)s characters", max=NAME_MAX)
+    if not all(_plain(a) for a in aliases):
+        return gettext("an alias holds a line break, tab, control or direction character, or repeated spaces")
     return SubjectRow(line, SubjectKind(values["kind"].lower()), values["name"], values["service"] or None,
                       values["district"] or None, aliases)
 
@@ -79,7 +97,18 @@ def _read_rows(reader: csv.DictReader, parsed: ParsedRegister, services: set[str
         parsed.errors.append(_on_line(1, gettext("the header must name the columns %(columns)s (missing: %(missing)s)",
                                                  columns=", ".join(COLUMNS), missing=", ".join(missing))))
         return
+    # A misspelt column would be left out without a word (every district lost), a repeated one read once.
+    unknown = [name for name in header if name not in COLUMNS]
+    if unknown:
+        parsed.errors.append(_on_line(1, gettext("unknown column %(names)s (the columns are %(columns)s)",
+                                                 names=", ".join(unknown), columns=", ".join(COLUMNS))))
+        return
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        parsed.errors.append(_on_line(1, gettext("the column %(names)s is named twice", names=", ".join(twice))))
+        return
     reader.fieldnames = header
+    seen: dict[tuple[SubjectKind, str], int] = {}  # the line of each subject
     for record in reader:
         line = reader.line_num
         if line > MAX_LINES:
@@ -92,5 +121,9 @@ def _read_rows(reader: csv.DictReader, parsed: ParsedRegister, services: set[str
         result = _row(line, record, services, districts)
         if isinstance(result, str):
             parsed.errors.append(_on_line(line, result))
+        elif (result.kind, result.name) in seen:  # the later line would silently win over the first
+            parsed.errors.append(_on_line(line, gettext("the same subject as line %(line)s (a subject is one line)",
+                                                        line=seen[(result.kind, result.name)])))
         else:
+            seen[(result.kind, result.name)] = line
             parsed.rows.append(result)
