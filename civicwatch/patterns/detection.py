@@ -1,10 +1,10 @@
 """Finding clusters above the thresholds of PATTERN_RULES (config.py): reads only; alerts.py raises them.
 
-A "subject" rule counts allegations of one theme against one unit, post or officer (the allegation's subject,
-or, while it names none, the subjects its case is linked to and not rejected) by incident date; a "place" rule
-compares a district's cases of the last window with their average over the windows before. Windows are whole
-days in the deployment's time zone (the TIMEZONE setting), so that "the last 90 days" ends where staff's today
-ends, not at UTC's midnight.
+A "subject" rule counts allegations of one theme against one unit, post or officer of the register of the body
+that holds the case (the allegation's subject, or, while it names none of that register, the subjects its case is
+linked to and not rejected) by incident date; a "place" rule compares a district's cases of the last window with
+their average over the windows before. Windows are whole days in the deployment's time zone (the TIMEZONE
+setting), so that "the last 90 days" ends where staff's today ends, not at UTC's midnight.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, not_, select
 
 from civicwatch.cases.models import Case
 from civicwatch.database import deployment_date, deployment_midnight
@@ -74,15 +74,17 @@ def subject_clusters(rule: Rule, today: dt.date) -> list[Cluster]:
     if theme_id is None:
         return []
     start = today - dt.timedelta(days=rule.window_days - 1)
-    subject = func.coalesce(Allegation.subject_id, SubjectLink.subject_id).label("subject_id")
-    # A link counts only to a subject of the register of the body that holds the case: one proposed while the case
-    # was in triage (every register is read there) to another body's subject would tell that body of a case it
-    # cannot open, and the case's own body can neither see nor reject it.
+    # A subject counts only if it is of the register of the body that holds the case: a link proposed while the
+    # case was in triage (every register is read there), or an allegation's subject chosen before the case was
+    # sent on to another body, would tell the subject's body of a case it cannot open, and raise the case's own
+    # body an alert about a register it neither reads nor keeps.
     own_register = select(Subject.id).where(Subject.body_id == Case.body_id)
+    named = and_(Allegation.subject_id.is_not(None), Allegation.subject_id.in_(own_register))
+    subject = func.coalesce(case((named, Allegation.subject_id)), SubjectLink.subject_id).label("subject_id")
     rows = (select(subject, Allegation.id.label("allegation_id"), Allegation.case_id)
             .select_from(Allegation)
             .join(Case, Case.id == Allegation.case_id)
-            .outerjoin(SubjectLink, and_(SubjectLink.case_id == Allegation.case_id, Allegation.subject_id.is_(None),
+            .outerjoin(SubjectLink, and_(SubjectLink.case_id == Allegation.case_id, not_(named),
                                          SubjectLink.status != LinkStatus.REJECTED,
                                          SubjectLink.subject_id.in_(own_register)))
             .where(Allegation.theme_id == theme_id, Allegation.incident_date >= start,
