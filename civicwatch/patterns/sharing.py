@@ -138,7 +138,7 @@ def shares_asked(body_id: int | None, case_id: int) -> list[CaseShare]:
 class SharedAllegation:
     theme: str | None
     service: str | None
-    subject: str | None  # units and posts only: officers stay in their body's register
+    subject: str | None  # units and posts of the holding body's register only: officers stay in their register
     district: str | None
     incident_date: dt.date | None
     finding: str | None
@@ -164,11 +164,14 @@ def _named(entry: Named | None, language: str) -> str | None:
     return entry.display_name(language) if entry is not None else None
 
 
-def _shared_allegation(allegation: Allegation, language: str) -> SharedAllegation:
+def _shared_allegation(allegation: Allegation, holder_id: int | None, language: str) -> SharedAllegation:
     subject = allegation.subject
+    # Units and posts of the holding body's register only: an allegation's subject chosen before the case was sent
+    # on is of another body's register, which not even the holding body reads now.
+    shown = subject is not None and subject.kind is not SubjectKind.OFFICER and subject.body_id == holder_id
     return SharedAllegation(
         theme=_named(allegation.theme, language), service=_named(allegation.actor, language),
-        subject=subject.name if subject is not None and subject.kind is not SubjectKind.OFFICER else None,
+        subject=subject.name if shown and subject is not None else None,
         district=_named(allegation.district, language),
         incident_date=None if allegation.incident_date_assumed else allegation.incident_date,
         finding=allegation.finding.value if allegation.finding else None)
@@ -187,7 +190,7 @@ def read_shared_case(user: User, case_id: int) -> SharedCase:
         reference=case.reference, holder=_named(case.body, language) or "", status=case.status.value,
         theme=_named(case.theme, language), service=_named(case.actor, language),
         district=_named(case.district, language), incident_date=case.incident_date,
-        received=case.created_at.date(), allegations=[_shared_allegation(a, language) for a in allegations],
+        received=case.created_at.date(), allegations=[_shared_allegation(a, case.body_id, language) for a in allegations],
         expires_at=share.expires_at)
 
 
