@@ -24,6 +24,7 @@ from civicwatch.errors import ConflictError, DomainError, NotFoundError, Permiss
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
 from civicwatch.messaging.queries import offered_language
+from civicwatch.routing.models import RoutingDecision
 from civicwatch.text import NOTE, Field, check_reason, check_text
 
 RECIPIENT_FIELD = Field(_l("Write the recipient first."),
@@ -152,14 +153,25 @@ def active_grant(case: Case, user: User, now: dt.datetime,
 def usable_grant(case: Case, user: User, now: dt.datetime,
                  attachment: Attachment | None = None) -> DisclosureRequest | None:
     """The running grant, if its holder may still use it: in a role that may ask for one (not an auditor's, whatever
-    role they asked from), able to open the case (not after a recusal or the case going to another body), and in
-    the post they asked from (not after a move to another role or body, even one the case later goes to)."""
+    role they asked from), able to open the case (not after a recusal or the case going to another body, even once
+    it is back), and in the post they asked from (not after a move to another role or body, even one the case later
+    goes to)."""
     if not may_request(user, case):
         return None
     grant = active_grant(case, user, now, attachment)
     if grant is None or (user.post_changed_at is not None and grant.created_at <= user.post_changed_at):
         return None
+    if user.body_id is not None and _left_body_since(case, user.body_id, grant.created_at):
+        return None
     return grant
+
+
+def _left_body_since(case: Case, body_id: int, since: dt.datetime) -> bool:
+    """Whether the case went from the body to another one since then: for one of the body's staff, a grant asked
+    for before that stays void when the case comes back."""
+    return db.session.scalar(select(select(RoutingDecision.id).where(
+        RoutingDecision.case_id == case.id, RoutingDecision.from_body_id == body_id,
+        RoutingDecision.to_body_id.is_distinct_from(body_id), RoutingDecision.created_at >= since).exists())) or False
 
 
 def _subject(attachment: Attachment | None) -> ColumnElement[bool]:
@@ -181,7 +193,8 @@ def _open_request(case: Case, user: User, now: dt.datetime,
     pending = db.session.scalar(select(DisclosureRequest).where(
         DisclosureRequest.case_id == case.id, DisclosureRequest.requester_id == user.id, _subject(attachment),
         DisclosureRequest.status == DisclosureStatus.PENDING).limit(1))
-    return pending or active_grant(case, user, now, attachment)
+    # A grant its holder may no longer use (a move, the case gone and back) does not stop them asking again.
+    return pending or usable_grant(case, user, now, attachment)
 
 
 def _require_pending(request: DisclosureRequest, custodian: User) -> None:
