@@ -1,0 +1,62 @@
+"""A grant ends with its holder's account: deactivated (suspended, leaving) and reactivated while the grant's hours
+run, they see nothing by it, and they may ask again."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from civicwatch.audit.models import AuditEntry
+from civicwatch.disclosure.models import DisclosureScope
+from civicwatch.disclosure.operations import approve_disclosure, request_disclosure, request_original
+from civicwatch.extensions import db
+from tests.conftest import csrf_token
+from tests.disclosure.conftest import EMAIL, PHONE_DIGITS, REASON
+from tests.disclosure.test_disclosure_originals import add_files, original_url
+from tests.factories import staff_client
+
+
+def _set_active(app, staff, active: bool) -> None:
+    admin = staff_client(app, staff.admin)
+    response = admin.post(f"/staff/users/{staff.investigator.id}/active", data={
+        "csrf_token": csrf_token(admin, "/staff/users"), "active": "1" if active else "0"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("what", ["original", "identity"])
+def test_a_grant_does_not_come_back_with_a_reactivated_account(app, staff, vault_case, clock, what):
+    [(item, original)] = add_files(vault_case, 1)
+    request = (request_original(item, staff.investigator, REASON) if what == "original"
+               else request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
+    approve_disclosure(request, staff.custodian, hours=8)
+    db.session.commit()
+    clock.advance(minutes=10)
+    _set_active(app, staff, False)
+    clock.advance(hours=1)
+    _set_active(app, staff, True)
+    browser = staff_client(app, staff.investigator)
+    assert browser.get(f"/staff/cases/{vault_case.id}").status_code == 200
+    if what == "original":
+        response = browser.get(original_url(item))
+        assert response.status_code == 403 and original not in response.get_data()
+    else:
+        page = browser.get(f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
+        assert PHONE_DIGITS[-4:] not in page.replace(" ", "") and EMAIL not in page
+    views = select(AuditEntry).where(AuditEntry.action.in_(("attachment.original_view", "identity.view")))
+    assert db.session.scalars(views).all() == []
+    clock.advance(minutes=5)
+    approve_disclosure(request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON),
+                       staff.custodian, hours=8)
+    db.session.commit()
+    assert EMAIL in browser.get(f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
+
+
+def test_a_request_asked_before_a_deactivation_and_approved_after_opens_nothing(app, staff, vault_case, clock):
+    request = request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON)
+    db.session.commit()
+    clock.advance(minutes=10)
+    _set_active(app, staff, False)
+    _set_active(app, staff, True)
+    approve_disclosure(request, staff.custodian, hours=8)
+    db.session.commit()
+    page = staff_client(app, staff.investigator).get(f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
+    assert EMAIL not in page
