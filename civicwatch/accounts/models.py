@@ -76,8 +76,8 @@ class User(UserMixin, TimestampMixin, Model):
     # Set by a reset to a temporary password (told to the member by an admin): they choose their own before
     # anything else.
     password_must_change: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # The last change of role or body (a transfer, a promotion). A disclosure grant asked for before it opens
-    # nothing after it, even where the new post may open the case again.
+    # The last change of role or body (a transfer, a promotion) or deactivation. A disclosure grant asked for
+    # before it opens nothing after it, even where the new post (or the account reactivated) may open the case again.
     post_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A custodian of the identity vault decides who may see a complainant's identity (never their own asks).
     # A duty held beside the role, so an admin or auditor can carry it without losing their own work.

@@ -275,6 +275,8 @@ def set_user_active(user: User, active: bool, actor: User) -> None:
         _keep_an_active_admin(user)
     before = user.active
     user.active = active
+    if not active:
+        user.post_changed_at = utcnow()  # a suspension or a departure ends the post, and its disclosure grants
     user.session_token = new_session_token()
     record_audit(actor, "user.activate" if active else "user.deactivate", user,
                  before={"active": before}, after={"active": active})
