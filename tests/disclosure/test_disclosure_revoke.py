@@ -1,0 +1,74 @@
+"""A custodian can end a running grant before its hours are over (approved by mistake, or no longer needed): from
+then on it opens nothing. Four eyes still hold: the holder cannot end or renew it themselves, and a custodian who
+may not open the case cannot touch it."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role
+from civicwatch.audit.models import AuditEntry
+from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope
+from civicwatch.disclosure.operations import approve_disclosure, request_disclosure, request_original
+from civicwatch.extensions import db
+from tests.conftest import csrf_token
+from tests.disclosure.conftest import EMAIL, PHONE, PHONE_DIGITS, REASON, add_user
+from tests.disclosure.test_disclosure_originals import add_files, original_url
+from tests.factories import staff_client
+
+
+def _end(app, custodian, request: DisclosureRequest, note: str = "Approved for the wrong case."):
+    browser = staff_client(app, custodian)
+    return browser.post(f"/staff/disclosures/{request.id}/revoke",
+                        data={"csrf_token": csrf_token(browser, "/staff/disclosures"), "note": note})
+
+
+@pytest.mark.parametrize("what", ["original", "identity"])
+def test_a_custodian_ends_a_running_grant(app, staff, vault_case, clock, what):
+    [(item, original)] = add_files(vault_case, 1)
+    request = (request_original(item, staff.investigator, REASON) if what == "original"
+               else request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
+    approve_disclosure(request, staff.custodian, hours=8)
+    db.session.commit()
+    queue = staff_client(app, staff.second_custodian).get("/staff/disclosures").get_data(as_text=True)
+    assert f"/staff/disclosures/{request.id}/revoke" in queue
+    clock.advance(minutes=30)
+    assert _end(app, staff.second_custodian, request).status_code == 302
+    browser = staff_client(app, staff.investigator)
+    if what == "original":
+        response = browser.get(original_url(item))
+        assert response.status_code == 403 and original not in response.get_data()
+    else:
+        page = browser.get(f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
+        assert PHONE_DIGITS[-4:] not in page.replace(" ", "") and EMAIL not in page
+    [ended] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "disclosure.revoke"))
+    assert ended.user_id == staff.second_custodian.id and ended.object_id == str(request.id)
+    assert PHONE not in str(ended.after) and EMAIL not in str(ended.after)
+    assert "Approved for the wrong case." not in str(ended.after)
+    # Ended is ended: a second try is a conflict, not a new end time.
+    assert _end(app, staff.custodian, request).status_code == 409
+
+
+def test_the_holder_cannot_end_their_own_grant_nor_can_anyone_end_one_that_is_not_running(
+        app, staff, vault_case, clock):
+    request = request_disclosure(vault_case, staff.second_custodian, DisclosureScope.WITHIN_BODY, REASON)
+    db.session.commit()
+    assert _end(app, staff.custodian, request).status_code == 409  # pending: nothing runs
+    approve_disclosure(request, staff.custodian, hours=2)
+    db.session.commit()
+    assert _end(app, staff.second_custodian, request).status_code == 403  # their own (four eyes)
+    assert _end(app, staff.investigator, request).status_code == 403  # not a custodian
+    clock.advance(hours=3)
+    assert _end(app, staff.custodian, request).status_code == 409  # over already
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "disclosure.revoke")).all() == []
+
+
+def test_a_custodian_of_another_body_cannot_end_it(app, staff, vault_case, clock):
+    outsider = add_user("hrc.custodian", Role.INVESTIGATOR, "human_rights_commission", custodian=True)
+    db.session.commit()
+    request = request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON)
+    approve_disclosure(request, staff.custodian, hours=8)
+    db.session.commit()
+    assert _end(app, outsider, request).status_code == 404
+    assert EMAIL in staff_client(app, staff.investigator).get(
+        f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
