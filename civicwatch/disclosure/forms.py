@@ -34,5 +34,9 @@ class RefuseForm(Form):
     note = TextAreaField(_l("Why the request is refused"))
 
 
+class RevokeForm(Form):
+    note = TextAreaField(_l("Why the grant ends now"), validators=[Optional()])
+
+
 class OriginalRequestForm(Form):
     reason = TextAreaField(_l("Why you need the original file"))

@@ -119,6 +119,20 @@ def refuse_disclosure(request: DisclosureRequest, custodian: User, note: str | N
     record_audit(custodian, "disclosure.refuse", request, case=request.case, after={"note": request.decision_note})
 
 
+def revoke_disclosure(request: DisclosureRequest, custodian: User, note: str | None) -> None:
+    """End a running grant now, before its hours are over (approved by mistake, or no longer needed). Another
+    custodian than its holder, as for deciding it."""
+    require_decision(custodian, request)
+    now = utcnow()
+    if not request.active_at(now):
+        raise ConflictError(gettext("This grant is not running: there is nothing to end."))
+    until = request.expires_at
+    request.expires_at = now
+    db.session.flush()
+    record_audit(custodian, "disclosure.revoke", request, case=request.case, before={"expires_at": until},
+                 after={"expires_at": now, "note": check_text(note, NOTE, TEXT_MAX, required=False) or None})
+
+
 def reveal_identity(case: Case, user: User) -> dict[str, str]:
     """The complainant's contact details for the holder of a running grant; each look is audited."""
     grant = usable_grant(case, user, utcnow())

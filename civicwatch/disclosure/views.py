@@ -14,7 +14,7 @@ from civicwatch.cases.originals import has_original, original_response
 from civicwatch.cases.permissions import load_case
 from civicwatch.database import utcnow
 from civicwatch.disclosure import operations
-from civicwatch.disclosure.forms import ApproveForm, DisclosureRequestForm, OriginalRequestForm, RefuseForm
+from civicwatch.disclosure.forms import ApproveForm, DisclosureRequestForm, OriginalRequestForm, RefuseForm, RevokeForm
 from civicwatch.disclosure.models import DisclosureScope
 from civicwatch.disclosure.permissions import is_custodian, may_request
 from civicwatch.disclosure.queries import custodian_queue, requests_of
@@ -100,7 +100,7 @@ def queue() -> ResponseReturnValue:
         abort(403)
     pending, decided = custodian_queue(current_user)
     return render_template("disclosure/queue.html", pending=pending, decided=decided, now=utcnow(),
-                           approve_form=ApproveForm(), refuse_form=RefuseForm())
+                           approve_form=ApproveForm(), refuse_form=RefuseForm(), revoke_form=RevokeForm())
 
 
 @blueprint.post("/disclosures/<int:request_id>/approve")
@@ -121,4 +121,14 @@ def refuse(request_id: int) -> ResponseReturnValue:
     operations.refuse_disclosure(disclosure, current_user, RefuseForm().note.data)
     db.session.commit()
     flash(gettext("Request refused."))
+    return redirect(url_for("disclosure.queue"))
+
+
+@blueprint.post("/disclosures/<int:request_id>/revoke")
+@staff_required
+def revoke(request_id: int) -> ResponseReturnValue:
+    grant = operations.load_request(request_id, current_user)
+    operations.revoke_disclosure(grant, current_user, RevokeForm().note.data)
+    db.session.commit()
+    flash(gettext("The grant was ended."))
     return redirect(url_for("disclosure.queue"))
