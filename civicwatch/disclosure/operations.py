@@ -91,6 +91,10 @@ def approve_disclosure(request: DisclosureRequest, custodian: User, hours: int |
     """Grant the request for `hours`. Outside the body, the complainant is told now, through the follow-up
     page and the outbox, unless the custodian records the law that forbids telling them (`legal_bar`)."""
     _require_pending(request, custodian)
+    if not _may_hold(request, request.requester, request.case):
+        # Approved, it would open nothing, yet outside the body the complainant would be told of a disclosure.
+        raise ConflictError(gettext("The person who asked can no longer use a grant (they moved to another post, were "
+                                    "deactivated or recused, or the case left their body): refuse the request."))
     limit = int(current_app.config["DISCLOSURE_MAX_HOURS"])
     if hours is None or not 1 <= hours <= limit:
         raise DomainError(gettext("A grant lasts from 1 to %(limit)s hours.", limit=limit))
@@ -173,11 +177,17 @@ def usable_grant(case: Case, user: User, now: dt.datetime,
     if not may_request(user, case):
         return None
     grant = active_grant(case, user, now, attachment)
-    if grant is None or (user.post_changed_at is not None and grant.created_at <= user.post_changed_at):
-        return None
-    if user.body_id is not None and _left_body_since(case, user.body_id, grant.created_at):
-        return None
-    return grant
+    return grant if grant is not None and _may_hold(grant, user, case) else None
+
+
+def _may_hold(request: DisclosureRequest, user: User, case: Case) -> bool:
+    """Whether `user` may still hold a grant from this request: active, able to ask, in the post they asked from,
+    and the case not gone from their body since."""
+    if not (user.active and may_request(user, case)):
+        return False
+    if user.post_changed_at is not None and request.created_at <= user.post_changed_at:
+        return False
+    return user.body_id is None or not _left_body_since(case, user.body_id, request.created_at)
 
 
 def _left_body_since(case: Case, body_id: int, since: dt.datetime) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from civicwatch.audit.models import AuditEntry
 from civicwatch.disclosure.models import DisclosureScope
 from civicwatch.disclosure.operations import approve_disclosure, request_disclosure, request_original
+from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 from tests.disclosure.conftest import EMAIL, PHONE_DIGITS, REASON
@@ -50,13 +51,14 @@ def test_a_grant_does_not_come_back_with_a_reactivated_account(app, staff, vault
     assert EMAIL in browser.get(f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
 
 
-def test_a_request_asked_before_a_deactivation_and_approved_after_opens_nothing(app, staff, vault_case, clock):
+def test_a_request_asked_before_a_deactivation_is_not_approved_after_it(app, staff, vault_case, clock):
     request = request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON)
     db.session.commit()
     clock.advance(minutes=10)
     _set_active(app, staff, False)
     _set_active(app, staff, True)
-    approve_disclosure(request, staff.custodian, hours=8)
-    db.session.commit()
+    with pytest.raises(ConflictError):
+        approve_disclosure(request, staff.custodian, hours=8)
+    db.session.rollback()
     page = staff_client(app, staff.investigator).get(f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
     assert EMAIL not in page
