@@ -7,15 +7,6 @@ from sqlalchemy import select
 
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
-from civicwatch.interfaces.operations import issue_api_key
-
-
-@pytest.fixture
-def api_key(app):
-    _, secret = issue_api_key("Freetown civic app", None)
-    db.session.commit()
-    return secret
-
 
 WORDS = {"en": "Choose a region from the list.", "fr": "Choisissez une région dans la liste.",
          "kri": "Pik wan rijon na di list."}

@@ -21,13 +21,6 @@ def app_config(app_config):
     return app_config
 
 
-@pytest.fixture
-def api_key(app):
-    _, secret = issue_api_key("Freetown civic app", None)
-    db.session.commit()
-    return secret
-
-
 def test_open311_rate_limit_answers_in_the_spec_format(client, api_key):
     form = {"api_key": api_key, "service_code": "corruption", "description": "Officers took money at the border."}
     statuses = [client.post("/open311/v2/requests.json", data=form).status_code for _ in range(3)]

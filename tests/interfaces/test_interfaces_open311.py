@@ -12,7 +12,6 @@ from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel
 from civicwatch.extensions import db
 from civicwatch.interfaces.models import ApiKey, Open311Token
-from civicwatch.interfaces.operations import issue_api_key
 from civicwatch.taxonomy.models import Theme
 
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -27,13 +26,6 @@ def xml(response) -> ElementTree.Element:
     body = response.get_data(as_text=True)
     assert body.startswith('<?xml version="1.0" encoding="utf-8"?>')
     return ElementTree.fromstring(body.split("\n", 1)[1])
-
-
-@pytest.fixture
-def api_key(app):
-    _, secret = issue_api_key("Freetown civic app", None)
-    db.session.commit()
-    return secret
 
 
 @pytest.fixture

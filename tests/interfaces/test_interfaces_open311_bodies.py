@@ -13,16 +13,7 @@ from werkzeug.test import encode_multipart
 
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
-from civicwatch.interfaces.operations import issue_api_key
-
-COMPLAINT = {"service_code": "corruption", "description": "Officers at the Waterloo checkpoint take money."}
-
-
-@pytest.fixture
-def api_key(app):
-    _, secret = issue_api_key("Freetown civic app", None)
-    db.session.commit()
-    return secret
+from tests.interfaces.conftest import COMPLAINT
 
 
 def cases() -> int:

@@ -16,13 +16,6 @@ from civicwatch.interfaces.operations import issue_api_key
 DESCRIPTION = "Officers at the Waterloo checkpoint take money from every okada rider."
 
 
-@pytest.fixture
-def api_key(app):
-    _, secret = issue_api_key("Freetown civic app", None)
-    db.session.commit()
-    return secret
-
-
 def count(model) -> int:
     db.session.rollback()
     return db.session.scalar(select(func.count()).select_from(model))

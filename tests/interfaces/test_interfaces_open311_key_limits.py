@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
 from civicwatch.interfaces.operations import issue_api_key
-
-COMPLAINT = {"service_code": "corruption", "description": "Officers at the Waterloo checkpoint take money."}
+from tests.interfaces.conftest import COMPLAINT
 
 
 @pytest.fixture

@@ -5,20 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
-from civicwatch.extensions import db
 from civicwatch.intake.idempotency import RECEIPT_WINDOW
-from civicwatch.interfaces.operations import issue_api_key
-
-COMPLAINT = {"service_code": "corruption", "description": "Officers at the Waterloo checkpoint take money."}
-
-
-@pytest.fixture
-def api_key(app):
-    _, secret = issue_api_key("Freetown civic app", None)
-    db.session.commit()
-    return secret
+from tests.interfaces.conftest import COMPLAINT
 
 
 def assert_documented(client, response) -> None:
