@@ -46,7 +46,9 @@ def test_the_transparency_page_shows_hotspots_and_trends_without_small_counts_or
     section = section[:section.index("</section>")]
     assert "<td>Bo</td><td>Abuse of force</td><td>7</td><td>fewer than 5</td>" in section
     assert "Kenema" not in section  # 2 allegations: too few to show as a hotspot
-    assert "Bo Junction checkpoint (post): at least 5 allegations" in section
+    # A unit or post is named for the complaints behind its allegations, and the page says so.
+    assert "Bo Junction checkpoint (post): named in at least 5 complaints" in section
+    assert "allegations against them in at least 5 complaints" in section
     assert "Zorblax" not in page and "Sergeant" not in page  # an officer, whatever his count
     assert "Quiet Valley Unit" not in page  # a unit below the threshold
 
