@@ -131,6 +131,7 @@ def test_only_the_asking_body_reads_the_restricted_view_and_only_while_the_grant
         assert not any(secret in html for secret in SECRETS), (state, role)
         if readable:
             assert s.old.reference in html and "Shared with your body until" in html
+            assert "<dd>Investigating</dd>" in html  # the status as a reader says it, not its stored code
         # The restricted view never opens the case itself to the asking body.
         if role in ("asker", "asker_colleague", "third_body"):
             assert browser.get(f"/staff/cases/{s.old.id}").status_code == 404, (state, role)
