@@ -81,3 +81,18 @@ def test_a_void_grant_does_not_stop_its_holder_asking_again_from_their_new_post(
     approve_disclosure(asked, staff.custodian, hours=8)
     db.session.commit()
     assert EMAIL in browser.get(page).get_data(as_text=True)
+
+
+def test_the_holders_own_list_says_the_void_grant_cannot_be_used_and_to_ask_again(app, staff, vault_case, clock):
+    approve_disclosure(request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON),
+                       staff.custodian, hours=8)
+    db.session.commit()
+    _send(vault_case, staff.triage, "human_rights_commission", clock)
+    _send(vault_case, staff.triage, "police_oversight", clock)
+    browser = staff_client(app, staff.investigator)
+    page = browser.get(f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
+    assert "No longer usable" in page and "<td>Approved</td>" not in page
+    browser.get("/language/fr")
+    french = browser.get(f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
+    assert "Plus utilisable" in french
+    assert "Within the body handling the case" not in french  # who will see it, in the reader's language too
