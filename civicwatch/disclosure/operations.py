@@ -40,6 +40,15 @@ RECIPIENT_MAX = 200
 # A request's status inside "This request was already ...".
 DECIDED = {DisclosureStatus.PENDING: N_("pending"), DisclosureStatus.APPROVED: N_("approved"),
            DisclosureStatus.REFUSED: N_("refused")}
+# What the holder's own list of requests says of each (`request_state`).
+STATE_LABELS = {
+    "pending": N_("Waiting for a custodian"),
+    "approved": N_("Approved"),
+    "expired": N_("Expired"),
+    "refused": N_("Refused"),
+    "void": N_("No longer usable: your post, or the case's body, changed since you asked. Ask again if you "
+               "still need it."),
+}
 # What the complainant reads (follow-up page and SMS) before their details leave the body: no reason, no
 # recipient, which could themselves say too much to someone else holding their phone.
 OUTSIDE_NOTICE = N_("The body handling your complaint has been allowed to share your name and contact details "
@@ -178,6 +187,12 @@ def usable_grant(case: Case, user: User, now: dt.datetime,
         return None
     grant = active_grant(case, user, now, attachment)
     return grant if grant is not None and _may_hold(grant, user, case) else None
+
+
+def request_state(request: DisclosureRequest, user: User, case: Case, now: dt.datetime) -> str:
+    """A key of STATE_LABELS: the request's state, "void" for a running grant its holder may no longer use."""
+    state = request.state_at(now)
+    return "void" if state == "approved" and not _may_hold(request, user, case) else state
 
 
 def _may_hold(request: DisclosureRequest, user: User, case: Case) -> bool:

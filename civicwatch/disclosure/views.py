@@ -2,6 +2,8 @@
 file's sealed original (its hash, requests, the download under a running grant) and the custodians' queue."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
@@ -9,13 +11,20 @@ from flask_login import current_user
 
 from civicwatch.accounts.permissions import from_our_pages, staff_required
 from civicwatch.cases.identity import masked_contact
-from civicwatch.cases.models import Attachment
+from civicwatch.cases.models import Attachment, Case
 from civicwatch.cases.originals import has_original, original_response
 from civicwatch.cases.permissions import load_case
 from civicwatch.database import utcnow
 from civicwatch.disclosure import operations
-from civicwatch.disclosure.forms import ApproveForm, DisclosureRequestForm, OriginalRequestForm, RefuseForm, RevokeForm
-from civicwatch.disclosure.models import DisclosureScope
+from civicwatch.disclosure.forms import (
+    SCOPE_LABELS,
+    ApproveForm,
+    DisclosureRequestForm,
+    OriginalRequestForm,
+    RefuseForm,
+    RevokeForm,
+)
+from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope
 from civicwatch.disclosure.permissions import is_custodian, may_request
 from civicwatch.disclosure.queries import custodian_queue, requests_of
 from civicwatch.errors import DomainError, NotFoundError
@@ -35,8 +44,15 @@ def identity(case_id: int) -> ResponseReturnValue:
         contact = operations.reveal_identity(case, current_user)
         db.session.commit()
     return render_template("disclosure/identity.html", case=case, masked=masked_contact(case), contact=contact,
-                           requests=requests_of(case, current_user), now=now, form=DisclosureRequestForm(),
-                           may_request=may_request(current_user, case))
+                           requests=_listed(requests_of(case, current_user), case, now), now=now,
+                           form=DisclosureRequestForm(), may_request=may_request(current_user, case),
+                           scope_labels=SCOPE_LABELS)
+
+
+def _listed(requests: list[DisclosureRequest], case: Case, now: dt.datetime) -> list[tuple[DisclosureRequest, str]]:
+    """The user's own requests, each with its state in the reader's language."""
+    return [(item, gettext(operations.STATE_LABELS[operations.request_state(item, current_user, case, now)]))
+            for item in requests]
 
 
 @blueprint.post("/cases/<int:case_id>/identity/requests")
@@ -61,7 +77,8 @@ def original(case_id: int, attachment_id: int) -> ResponseReturnValue:
     now = utcnow()
     granted = operations.usable_grant(item.case, current_user, now, item) is not None
     return render_template("disclosure/original.html", case=item.case, item=item, granted=granted, now=now,
-                           requests=requests_of(item.case, current_user, item), form=OriginalRequestForm(),
+                           requests=_listed(requests_of(item.case, current_user, item), item.case, now),
+                           form=OriginalRequestForm(),
                            may_request=may_request(current_user, item.case) and has_original(item))
 
 
