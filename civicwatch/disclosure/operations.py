@@ -183,8 +183,6 @@ def usable_grant(case: Case, user: User, now: dt.datetime,
     role they asked from), able to open the case (not after a recusal or the case going to another body, even once
     it is back), and in the post they asked from (not after a move to another role or body, even one the case later
     goes to)."""
-    if not may_request(user, case):
-        return None
     grant = active_grant(case, user, now, attachment)
     return grant if grant is not None and _may_hold(grant, user, case) else None
 

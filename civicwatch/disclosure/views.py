@@ -44,8 +44,7 @@ def identity(case_id: int) -> ResponseReturnValue:
         contact = operations.reveal_identity(case, current_user)
         db.session.commit()
     return render_template("disclosure/identity.html", case=case, masked=masked_contact(case), contact=contact,
-                           requests=_listed(requests_of(case, current_user), case, now), now=now,
-                           form=DisclosureRequestForm(), may_request=may_request(current_user, case),
+                           requests=_listed(requests_of(case, current_user), case, now), form=DisclosureRequestForm(), may_request=may_request(current_user, case),
                            scope_labels=SCOPE_LABELS)
 
 
@@ -76,7 +75,7 @@ def original(case_id: int, attachment_id: int) -> ResponseReturnValue:
     item = _load_attachment(case_id, attachment_id)
     now = utcnow()
     granted = operations.usable_grant(item.case, current_user, now, item) is not None
-    return render_template("disclosure/original.html", case=item.case, item=item, granted=granted, now=now,
+    return render_template("disclosure/original.html", case=item.case, item=item, granted=granted,
                            requests=_listed(requests_of(item.case, current_user, item), item.case, now),
                            form=OriginalRequestForm(),
                            may_request=may_request(current_user, item.case) and has_original(item))
