@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope, DisclosureStatus
-from civicwatch.disclosure.operations import approve_disclosure, request_disclosure, request_original
+from civicwatch.disclosure.operations import approve_disclosure, request_disclosure
 from civicwatch.extensions import db
 from civicwatch.routing.operations import route_case
 from civicwatch.taxonomy.models import Body
@@ -16,7 +16,7 @@ from tests.conftest import csrf_token
 from tests.disclosure.conftest import EMAIL, PHONE_DIGITS, REASON
 from tests.disclosure.test_disclosure_originals import (
     _move_investigator_and_send_the_case_after_them,
-    add_files,
+    granted_to_the_investigator,
     original_url,
 )
 from tests.factories import staff_client
@@ -30,11 +30,7 @@ def _send(case, user, code: str, clock) -> None:
 
 @pytest.mark.parametrize("what", ["original", "identity"])
 def test_a_grant_does_not_come_back_with_the_case(app, staff, vault_case, clock, what):
-    [(item, original)] = add_files(vault_case, 1)
-    request = (request_original(item, staff.investigator, REASON) if what == "original"
-               else request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
-    approve_disclosure(request, staff.custodian, hours=8)
-    db.session.commit()
+    request, item, original = granted_to_the_investigator(staff, vault_case, what)
     _send(vault_case, staff.triage, "human_rights_commission", clock)
     _send(vault_case, staff.triage, "police_oversight", clock)  # back within the grant's hours
     browser = staff_client(app, staff.investigator)

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.disclosure.models import DisclosureScope
-from civicwatch.disclosure.operations import approve_disclosure, request_disclosure, request_original
+from civicwatch.disclosure.operations import approve_disclosure, request_disclosure
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 from tests.disclosure.conftest import EMAIL, PHONE_DIGITS, REASON
-from tests.disclosure.test_disclosure_originals import add_files, original_url
+from tests.disclosure.test_disclosure_originals import granted_to_the_investigator, original_url
 from tests.factories import staff_client
 
 
@@ -25,11 +25,7 @@ def _set_active(app, staff, active: bool) -> None:
 
 @pytest.mark.parametrize("what", ["original", "identity"])
 def test_a_grant_does_not_come_back_with_a_reactivated_account(app, staff, vault_case, clock, what):
-    [(item, original)] = add_files(vault_case, 1)
-    request = (request_original(item, staff.investigator, REASON) if what == "original"
-               else request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
-    approve_disclosure(request, staff.custodian, hours=8)
-    db.session.commit()
+    request, item, original = granted_to_the_investigator(staff, vault_case, what)
     clock.advance(minutes=10)
     _set_active(app, staff, False)
     clock.advance(hours=1)

@@ -41,6 +41,17 @@ def add_files(case: Case, count: int, keep: bool = True) -> list[tuple[Attachmen
     return files
 
 
+def granted_to_the_investigator(staff, case: Case, what: str) -> tuple[DisclosureRequest, Attachment, bytes]:
+    """A file added to the case, and an 8-hour grant of its original ("original") or of the case's identity
+    ("identity") to the investigator: the grant, the file and the file's original bytes."""
+    [(item, original)] = add_files(case, 1)
+    request = (request_original(item, staff.investigator, REASON) if what == "original"
+               else request_disclosure(case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
+    approve_disclosure(request, staff.custodian, hours=8)
+    db.session.commit()
+    return request, item, original
+
+
 @pytest.fixture
 def sealed_case(app, clock) -> Case:
     return create_case(CaseStatus.INVESTIGATING, contact={"phone": PHONE, "email": EMAIL})
@@ -144,11 +155,7 @@ def test_no_grant_can_be_asked_for_an_original_that_was_not_kept(app, staff, sea
 def test_a_grant_does_not_follow_its_holder_into_the_auditor_role(app, staff, sealed_case, clock, what):
     """An investigator given a grant, then made an auditor (who may never ask for one): the grant's hours are not
     over, the auditor's role opens every case, and yet the grant no longer opens anything."""
-    [(item, original)] = add_files(sealed_case, 1)
-    request = (request_original(item, staff.investigator, REASON) if what == "original"
-               else request_disclosure(sealed_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
-    approve_disclosure(request, staff.custodian, hours=8)
-    db.session.commit()
+    request, item, original = granted_to_the_investigator(staff, sealed_case, what)
     admin = staff_client(app, staff.admin)
     role_page = f"/staff/users/{staff.investigator.id}/role"
     response = admin.post(role_page, data={"csrf_token": csrf_token(admin, role_page), "role": "auditor", "body": ""})
@@ -172,11 +179,7 @@ def test_a_grant_does_not_follow_its_holder_to_another_body_when_the_case_follow
     """An investigator of the police oversight body is granted a look; an admin moves them to the human rights
     commission, and the case is later sent there too. They may open the case again, and the grant's hours are not
     over, but it was asked for and decided in their old post: it opens nothing."""
-    [(item, original)] = add_files(sealed_case, 1)
-    request = (request_original(item, staff.investigator, REASON) if what == "original"
-               else request_disclosure(sealed_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
-    approve_disclosure(request, staff.custodian, hours=8)
-    db.session.commit()
+    request, item, original = granted_to_the_investigator(staff, sealed_case, what)
     _move_investigator_and_send_the_case_after_them(app, staff, sealed_case)
     moved = staff_client(app, staff.investigator)
     assert moved.get(f"/staff/cases/{sealed_case.id}").status_code == 200

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
 from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope
-from civicwatch.disclosure.operations import approve_disclosure, request_disclosure, request_original
+from civicwatch.disclosure.operations import approve_disclosure, request_disclosure
 from civicwatch.extensions import db
 from tests.conftest import csrf_token
 from tests.disclosure.conftest import EMAIL, PHONE, PHONE_DIGITS, REASON, add_user
-from tests.disclosure.test_disclosure_originals import add_files, original_url
+from tests.disclosure.test_disclosure_originals import granted_to_the_investigator, original_url
 from tests.factories import staff_client
 
 
@@ -25,11 +25,7 @@ def _end(app, custodian, request: DisclosureRequest, note: str = "Approved for t
 
 @pytest.mark.parametrize("what", ["original", "identity"])
 def test_a_custodian_ends_a_running_grant(app, staff, vault_case, clock, what):
-    [(item, original)] = add_files(vault_case, 1)
-    request = (request_original(item, staff.investigator, REASON) if what == "original"
-               else request_disclosure(vault_case, staff.investigator, DisclosureScope.WITHIN_BODY, REASON))
-    approve_disclosure(request, staff.custodian, hours=8)
-    db.session.commit()
+    request, item, original = granted_to_the_investigator(staff, vault_case, what)
     queue = staff_client(app, staff.second_custodian).get("/staff/disclosures").get_data(as_text=True)
     assert f"/staff/disclosures/{request.id}/revoke" in queue
     clock.advance(minutes=30)
