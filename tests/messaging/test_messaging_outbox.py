@@ -181,9 +181,9 @@ def test_delivery_callbacks_are_recorded_and_never_undone(app, client, twilio_ht
 
 def test_an_undelivered_callback_marks_the_message_failed(app, client, twilio_http):
     message = sent_message(app)
-    callback(client, message.provider_sid, "undelivered", "30003")
+    callback(client, message.provider_sid, "undelivered", "30005")  # number unknown (a phone off: sent again later)
     db.session.refresh(message)
-    assert message.status is OutboxStatus.FAILED and message.last_error_code == 30003
+    assert message.status is OutboxStatus.FAILED and message.last_error_code == 30005
 
 
 def test_unsigned_callbacks_are_refused_and_unknown_sids_ignored(app, client, twilio_http):
@@ -204,7 +204,7 @@ def test_a_message_the_carrier_gave_up_on_is_sent_again_and_holds_up_nothing(app
     first = queue_sms(PHONE, "CivicWatch: your report CW-2026-000001 was received.", "acknowledgement").id
     db.session.commit()
     assert deliver_due_messages(get_sender(app), "worker").sent == 1
-    assert callback(client, reloaded(first).provider_sid, "undelivered", "30003").status_code == 204  # phone off
+    assert callback(client, reloaded(first).provider_sid, "undelivered", "30008").status_code == 204  # no reason
     assert reloaded(first).status is OutboxStatus.FAILED
 
     login_as(make_user(Role.ADMIN))
@@ -232,7 +232,7 @@ class CallbackDuringSend(RecordingHttpClient):
 
     def request(self, method, uri, **kwargs):
         if len(self.requests) == 1 and self.callback_status is None:
-            self.callback_status = callback(self.client, self.requests[0].sid, self.status, "30003").status_code
+            self.callback_status = callback(self.client, self.requests[0].sid, self.status, "30008").status_code
         return super().request(method, uri, **kwargs)
 
 
