@@ -121,6 +121,10 @@ class Config:
     OUTBOX_RETRY_BASE_SECONDS = 30
     OUTBOX_RETRY_MAX_SECONDS = 3600
     OUTBOX_CLAIM_TIMEOUT_SECONDS = 300
+    # A text the carrier reports undelivered because the phone was off (Twilio 30003) is sent again after 15
+    # minutes, then 1 and 4 hours: four tries in all, within OUTBOX_MAX_AGE_HOURS.
+    OUTBOX_UNREACHABLE_WAIT_MINUTES = 15
+    OUTBOX_UNREACHABLE_TRIES = 4
     # A SID the database would not take is retried after this, doubling, five times, then every round.
     OUTBOX_RECORD_RETRY_SECONDS = 0.1
     # Cases stored but never routed (a crash in between) are routed by the workers' sweep once this old.

@@ -157,6 +157,8 @@ def remember_phone_language(number_hash: str, language: str, replace: bool = Tru
 # Twilio's status callback values, and what they mean for our row.
 _DELIVERED = {"delivered", "read"}
 _NOT_DELIVERED = {"undelivered", "failed"}
+# Twilio's "unreachable destination handset": the phone was off or out of reach, and may be on later.
+PHONE_UNREACHABLE = 30003
 
 
 def record_delivery_status(provider_sid: str, status: str, error_code: int | None) -> OutboundMessage | None:
@@ -181,9 +183,29 @@ def _apply_status(message: OutboundMessage, status: str, error_code: int | None)
         message.status = OutboxStatus.DELIVERED
         message.delivered_at = utcnow()
     elif status in _NOT_DELIVERED:
-        message.status = OutboxStatus.FAILED
         message.last_error = f"carrier reported {status}" + (f" (Twilio error {error_code})" if error_code else "")
         message.last_error_code = error_code
+        wait = _wait_for_phone(message) if error_code == PHONE_UNREACHABLE else None
+        if wait is None:
+            message.status = OutboxStatus.FAILED
+            return
+        # Sent again as a new message: Twilio gave up on this SID, and a row with a SID is never sent again.
+        message.status = OutboxStatus.PENDING
+        message.next_attempt_at = utcnow() + wait
+        message.provider_sid = None
+
+
+def _wait_for_phone(message: OutboundMessage) -> dt.timedelta | None:
+    """How long to wait before sending again to a phone that was off or out of reach: 15 minutes, then four times
+    longer after each try (`OUTBOX_UNREACHABLE_WAIT_MINUTES`), for `OUTBOX_UNREACHABLE_TRIES` tries in all and
+    never past the message's maximum age. None: no more tries."""
+    config = current_app.config
+    if message.status is not OutboxStatus.SENT or message.attempts >= config["OUTBOX_UNREACHABLE_TRIES"]:
+        return None
+    wait = dt.timedelta(minutes=config["OUTBOX_UNREACHABLE_WAIT_MINUTES"] * 4 ** max(message.attempts - 1, 0))
+    if message.retry_until is not None and utcnow() + wait > message.retry_until:
+        return None
+    return wait
 
 
 _EARLY = cast(Table, EarlyDeliveryStatus.__table__)
@@ -211,9 +233,9 @@ def apply_early_statuses() -> int:
         select(OutboundMessage, EarlyDeliveryStatus.status, EarlyDeliveryStatus.error_code)
         .join(EarlyDeliveryStatus, EarlyDeliveryStatus.provider_sid == OutboundMessage.provider_sid)
         .execution_options(populate_existing=True)).all()  # the SIDs were just written outside the ORM
+    done = {message.provider_sid for message, _, _ in matched}  # before a phone that was off clears its SID
     for message, status, error_code in matched:
         _apply_status(message, status, error_code)
-    done = {message.provider_sid for message, _, _ in matched}
     done |= {sid for sid, received_at in kept if received_at < utcnow() - EARLY_STATUS_KEPT}
     if done:
         db.session.execute(delete(_EARLY).where(_EARLY.c.provider_sid.in_(done)))
