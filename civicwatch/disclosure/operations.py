@@ -60,6 +60,9 @@ def request_disclosure(case: Case, user: User, scope: DisclosureScope, reason: s
     """Ask a custodian to let `user` see the complainant's identity, for a reason (and, outside the body,
     naming who would receive it)."""
     require_request(user, case)
+    if case.erased:
+        raise DomainError(gettext("This case's personal content was erased under the retention schedule: no identity "
+                                  "is kept."))
     if case.identity is None:
         raise DomainError(gettext("This complaint was sent anonymously: there is no identity to disclose."))
     reason = check_reason(reason, REASON_MIN, TEXT_MAX)
