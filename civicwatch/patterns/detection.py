@@ -9,6 +9,7 @@ setting), so that "the last 90 days" ends where staff's today ends, not at UTC's
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -49,6 +50,10 @@ class Cluster:
     evidence: list[tuple[int, int | None]] = field(default_factory=list)  # (case id, allegation id)
 
 
+# How far back a rule's window and its baseline windows may reach together: ten years.
+MAX_REACH_DAYS = 3653
+
+
 def rules_from_config(raw: Iterable[Mapping[str, object]]) -> list[Rule]:
     """The rules as settings give them; a bad one is a ValueError that names it."""
     rules = []
@@ -62,9 +67,12 @@ def rules_from_config(raw: Iterable[Mapping[str, object]]) -> list[Rule]:
         except (KeyError, ValueError) as exc:
             raise ValueError(f"pattern rule {item.get('code')!r} is incomplete or malformed ({exc})") from exc
         if rule.kind not in KINDS or rule.min_count < 1 or rule.window_days < 1 or rule.baseline_windows < 1 \
-                or (rule.kind == "subject" and not rule.theme):
-            raise ValueError(f"pattern rule {rule.code!r}: kind {'/'.join(KINDS)}, positive counts and windows, "
-                             "and a theme for subject rules")
+                or (rule.kind == "subject" and not rule.theme) or not (math.isfinite(rule.factor) and rule.factor > 0):
+            raise ValueError(f"pattern rule {rule.code!r}: kind {'/'.join(KINDS)}, positive counts, windows and "
+                             "factor, and a theme for subject rules")
+        if rule.window_days * (rule.baseline_windows + 1) > MAX_REACH_DAYS:
+            raise ValueError(f"pattern rule {rule.code!r}: its window and baseline windows reach back more than "
+                             f"{MAX_REACH_DAYS} days")
         rules.append(rule)
     return rules
 
