@@ -121,6 +121,9 @@ class Config:
     OUTBOX_RETRY_BASE_SECONDS = 30
     OUTBOX_RETRY_MAX_SECONDS = 3600
     OUTBOX_CLAIM_TIMEOUT_SECONDS = 300
+    # Claims go stale by the clock of the worker that looks, so `deliver` refuses to start when its clock and the
+    # database's differ by more than this (None: not checked).
+    OUTBOX_MAX_CLOCK_SKEW_SECONDS: float | None = 60
     # A text the carrier reports undelivered because the phone was off (Twilio 30003) is sent again after 15
     # minutes, then 1 and 4 hours: four tries in all, within OUTBOX_MAX_AGE_HOURS.
     OUTBOX_UNREACHABLE_WAIT_MINUTES = 15
@@ -334,6 +337,7 @@ class TestingConfig(Config):
     STATISTICS_REFRESH_ON_PAGE_VIEW = True
     AUDIT_ANCHOR_INTERVAL_SECONDS = 0.0  # every commit anchored; tests of the interval set their own
     OUTBOX_RECORD_RETRY_SECONDS = 0.0
+    OUTBOX_MAX_CLOCK_SKEW_SECONDS = None  # the clock fixture moves the app's clock away from the database's
 
 
 class ProductionConfig(Config):

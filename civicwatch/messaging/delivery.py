@@ -43,6 +43,7 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
+    func,
     inspect,
     or_,
     select,
@@ -53,7 +54,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeEngine
 
 from civicwatch.crypto import decrypt_text
-from civicwatch.database import utcnow
+from civicwatch.database import UTCDateTime, utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import (
@@ -109,6 +110,16 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def claim_timeout() -> dt.timedelta:
     return dt.timedelta(seconds=float(current_app.config.get("OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)))
+
+
+def clock_skew() -> dt.timedelta:
+    """This process's clock minus the database's (positive: ahead), in a transaction of its own (PostgreSQL's
+    now() is when the transaction began)."""
+    db.session.rollback()
+    database_now = db.session.execute(select(func.now(type_=UTCDateTime()))).scalar_one()
+    skew = utcnow() - database_now
+    db.session.rollback()
+    return skew
 
 
 def _due() -> ColumnElement[bool]:

@@ -22,7 +22,13 @@ from civicwatch.cases.reminders import send_deadline_alerts
 from civicwatch.cli import WORKER_JOBS, WorkerJob, cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.messaging.delivery import DATABASE_DOWN, DeliveryReport, UnrecordedSends, deliver_due_messages
+from civicwatch.messaging.delivery import (
+    DATABASE_DOWN,
+    DeliveryReport,
+    UnrecordedSends,
+    clock_skew,
+    deliver_due_messages,
+)
 from civicwatch.messaging.senders import SmsSender, get_sender
 from civicwatch.patterns.sweep import detect_patterns, propose_queued_relations
 from civicwatch.routing.sweep import route_never_routed_cases
@@ -69,10 +75,17 @@ def deliver_command(once: bool, interval: float) -> None:
     total, answered = DeliveryReport(), InboxReport()
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
     jobs = (*OWN_JOBS, *WORKER_JOBS)
-    next_run, outage = {job.name: utcnow() for job in jobs}, 0
+    next_run, outage, clock_checked = {job.name: utcnow() for job in jobs}, 0, False
     try:
         with stop_on_signal() as stopping:
             while not stopping():
+                if not clock_checked:  # once the database answers
+                    try:
+                        _refuse_a_clock_off_the_databases()
+                    except DATABASE_DOWN:
+                        _rollback_quietly()
+                    else:
+                        clock_checked = True
                 for job in jobs:
                     next_run[job.name] = _run_job_when_due(job, next_run[job.name])
                 try:
@@ -99,6 +112,21 @@ def deliver_command(once: bool, interval: float) -> None:
         _warn_unrecorded(unrecorded)
     if once:
         click.echo(_summary(total, answered))
+
+
+def _refuse_a_clock_off_the_databases() -> None:
+    """Claims go stale by the clock of the worker that looks: a worker whose clock runs minutes ahead would take
+    other workers' fresh claims for stale ones and send those texts again."""
+    limit = current_app.config.get("OUTBOX_MAX_CLOCK_SKEW_SECONDS")
+    if limit is None:
+        return
+    skew = clock_skew()
+    if abs(skew) > dt.timedelta(seconds=limit):
+        way = "ahead of" if skew > dt.timedelta(0) else "behind"
+        raise click.ClickException(
+            f"This machine's clock is {abs(skew).total_seconds():.0f} seconds {way} the database's (at most {limit:g} "
+            "allowed): workers whose clocks differ could send a text twice. Set the clock right (NTP) and start the "
+            "worker again.")
 
 
 def _round(sender: SmsSender, worker: str, unrecorded: UnrecordedSends) -> tuple[DeliveryReport, InboxReport]:
