@@ -214,3 +214,20 @@ def test_recused_staff_neither_decide_a_share_of_their_case_nor_read_under_a_gra
     recused = s.browsers["asker_colleague"].get(f"/staff/patterns/shared/cases/{s.old.id}")
     assert recused.status_code == 404 and s.old.reference not in recused.get_data(as_text=True)
     assert s.browsers["asker"].get(f"/staff/patterns/shared/cases/{s.old.id}").status_code == 200
+
+
+def test_a_body_that_was_refused_waits_before_asking_again(setting, clock):
+    """A refusal is an answer: asking again straight away would press the holding body with the same request;
+    after SHARE_ASK_AGAIN_DAYS (7) a new request may bring new reasons. (A revoked grant may be asked for again:
+    the holding body had agreed once.)"""
+    s = setting
+    put_in_state(s, "refused", clock)
+    again = ask(s)
+    assert again.status_code == 409
+    assert "ask again" in again.get_data(as_text=True)
+    assert db.session.query(CaseShare).filter_by(case_id=s.old.id).count() == 1
+
+    clock.advance(days=7, minutes=1)
+    s.browsers.clear()  # signed out by the week's wait
+    assert ask(s).status_code == 302
+    assert the_share(s).status is ShareStatus.PENDING
