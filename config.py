@@ -290,6 +290,8 @@ class Config:
     DISCLOSURE_MAX_HOURS = _env_int("CIVICWATCH_DISCLOSURE_MAX_HOURS", 72)
     # How long another body may read a related case it asked for, at most (a body chooses less when it shares).
     SHARE_MAX_DAYS = _env_int("CIVICWATCH_SHARE_MAX_DAYS", 90)
+    # After a refusal, the asking body may ask again for the same case this many days later.
+    SHARE_ASK_AGAIN_DAYS = _env_int("CIVICWATCH_SHARE_ASK_AGAIN_DAYS", 7)
     REQUIRED_SECRETS: tuple[str, ...] = ()
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
     # Rate limits and lockouts count the real client only when this matches the deployment.

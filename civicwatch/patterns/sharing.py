@@ -7,8 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext
-from sqlalchemy import or_, select
+from flask_babel import format_date, gettext
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from civicwatch.accounts.models import User
@@ -46,13 +46,25 @@ def open_share(case_id: int, body_id: int, now: dt.datetime) -> CaseShare | None
             (CaseShare.status == ShareStatus.APPROVED) & (CaseShare.expires_at > now))).limit(1))
 
 
+def _last_refusal(case_id: int, body_id: int) -> dt.datetime | None:
+    return db.session.scalar(select(func.max(CaseShare.decided_at)).where(
+        CaseShare.case_id == case_id, CaseShare.body_id == body_id, CaseShare.status == ShareStatus.REFUSED))
+
+
 def request_share(case: Case, user: User, relation: CaseRelation) -> CaseShare:
     """Ask the body that holds the other case of `relation` to share it with the user's body."""
     other = _other_side(case, relation)
     require_share_asker(user, case, other)
     assert case.body_id is not None and other.body_id is not None  # checked just now
-    if open_share(other.id, case.body_id, utcnow()) is not None:
+    now = utcnow()
+    if open_share(other.id, case.body_id, now) is not None:
         raise ConflictError(gettext("Sharing was asked for already, or is granted."))
+    refused_on = _last_refusal(other.id, case.body_id)
+    wait = dt.timedelta(days=int(current_app.config["SHARE_ASK_AGAIN_DAYS"]))
+    if refused_on is not None and refused_on + wait > now:
+        raise ConflictError(gettext("Sharing this case was refused on %(date)s. You can ask again from %(again)s, "
+                                    "with new reasons.", date=format_date(refused_on),
+                                    again=format_date(refused_on + wait)))
     share = CaseShare(case_id=other.id, owner_body_id=other.body_id, body_id=case.body_id, from_case_id=case.id,
                       requested_by_id=user.id)
     db.session.add(share)
