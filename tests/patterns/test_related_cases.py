@@ -209,3 +209,36 @@ def test_staff_ask_to_share_link_or_dismiss_and_each_is_audited(pair, staff, mak
     actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("case_%.%"))
                                       .order_by(AuditEntry.seq)))
     assert actions == ["case_relation.propose", "case_share.request", "case_relation.decide"]
+
+
+def test_one_body_dismissing_a_suggestion_does_not_hide_it_from_the_other(pair, staff):
+    """Each body decides for its own case: the human rights commission dismissing the suggestion must not take it
+    off the police oversight authority's case (an insider at one body could otherwise keep another from learning
+    of a related case), and the other body's link does not undo the first body's dismissal."""
+    old, new, relation = pair
+    theirs, ours = staff["other_investigator"], staff["investigator"]
+    assert post_case_form(theirs, old.id, f"related/{relation.id}/dismiss", "relation").status_code == 302
+
+    assert f'id="relation-{relation.id}"' not in theirs.get(f"/staff/cases/{old.id}").get_data(as_text=True)
+    page = ours.get(f"/staff/cases/{new.id}").get_data(as_text=True)
+    assert f'id="relation-{relation.id}"' in page
+    assert f"A related case exists at {body_name('human_rights_commission')}" in page
+    assert f"/staff/cases/{new.id}/related/{relation.id}/link" in page  # still theirs to decide
+
+    assert post_case_form(ours, new.id, f"related/{relation.id}/link", "relation").status_code == 302
+    assert f'id="relation-{relation.id}"' in ours.get(f"/staff/cases/{new.id}").get_data(as_text=True)
+    assert f'id="relation-{relation.id}"' not in theirs.get(f"/staff/cases/{old.id}").get_data(as_text=True)
+
+
+def test_within_one_body_a_decision_holds_for_both_cases(make_case, clock, staff):
+    kenema = district("kenema")
+    old = make_case(CaseStatus.INVESTIGATING, body="police_oversight", text=OLD_TEXT, district=kenema,
+                    created_at=clock.now - dt.timedelta(days=3))
+    new = make_case(CaseStatus.RECEIVED, body="police_oversight", text=NEW_TEXT, district=kenema,
+                    created_at=clock.now)
+    [relation] = propose_related_cases(new)
+    db.session.commit()
+    client = staff["investigator"]
+    assert post_case_form(client, old.id, f"related/{relation.id}/dismiss", "relation").status_code == 302
+    for case in (old, new):
+        assert f'id="relation-{relation.id}"' not in client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
