@@ -162,13 +162,22 @@ class CaseRelation(TimestampMixin, Model):
     kind: Mapped[RelationKind] = mapped_column(enum_column(RelationKind, "relation_kind"))
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)  # codes: same_place, same_subject, ...
+    # Each case's body decides for its own case: `status` as seen from `case_id`, `related_status` from
+    # `related_case_id` (one decision sets both when one body holds both cases).
     status: Mapped[RelationStatus] = mapped_column(enum_column(RelationStatus, "relation_status"),
                                                    default=RelationStatus.PROPOSED)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    related_status: Mapped[RelationStatus] = mapped_column(
+        enum_column(RelationStatus, "related_relation_status"), default=RelationStatus.PROPOSED,
+        server_default=RelationStatus.PROPOSED.value)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the latest decision, either side
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id])
     related_case: Mapped[Case] = relationship(foreign_keys=[related_case_id])
+
+    def status_from(self, case_id: int) -> RelationStatus:
+        """The decision as seen from the page of `case_id` (one of the two cases)."""
+        return self.status if case_id == self.case_id else self.related_status
 
 
 class PendingRelationProposal(Model):

@@ -418,12 +418,18 @@ def decide_relation(case: Case, user: User, relation: CaseRelation, link: bool) 
     require(user, "relate", case)
     if case.id not in (relation.case_id, relation.related_case_id):
         raise DomainError(gettext("That suggestion is about other cases."))
-    before = {"status": relation.status.value}
-    relation.status = RelationStatus.LINKED if link else RelationStatus.DISMISSED
+    before = {"status": relation.status_from(case.id).value}
+    decision = RelationStatus.LINKED if link else RelationStatus.DISMISSED
+    other = relation.related_case if relation.case_id == case.id else relation.case
+    # Another body's case keeps its own decision: one body must not take a suggestion off another's case.
+    if relation.case_id == case.id or other.body_id == case.body_id:
+        relation.status = decision
+    if relation.related_case_id == case.id or other.body_id == case.body_id:
+        relation.related_status = decision
     relation.decided_by_id, relation.decided_at = user.id, utcnow()
     _touch(case)
     db.session.flush()
     record_audit(user, "case_relation.decide", relation, case=case, before=before,
-                 after={"status": relation.status.value, "case": relation.case_id,
-                        "related_case": relation.related_case_id})
+                 after={"status": decision.value, "case": relation.case_id,
+                        "related_case": relation.related_case_id, "both_cases": other.body_id == case.body_id})
 

@@ -165,7 +165,9 @@ def _relations(case: Case, user: User) -> Select[tuple[CaseRelation]]:
 
 def relations_of(case: Case, user: User) -> list[CaseRelation]:
     """Every relation of the case the user may see that is not dismissed."""
-    return list(db.session.scalars(_relations(case, user).where(CaseRelation.status != RelationStatus.DISMISSED)
+    kept = or_(and_(CaseRelation.case_id == case.id, CaseRelation.status != RelationStatus.DISMISSED),
+               and_(CaseRelation.related_case_id == case.id, CaseRelation.related_status != RelationStatus.DISMISSED))
+    return list(db.session.scalars(_relations(case, user).where(kept)
                                    .order_by(CaseRelation.score.desc(), CaseRelation.id)))
 
 

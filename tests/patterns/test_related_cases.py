@@ -202,7 +202,9 @@ def test_staff_ask_to_share_link_or_dismiss_and_each_is_audited(pair, staff, mak
     assert post_case_form(staff["other_investigator"], old.id, f"related/{relation.id}/dismiss",
                           "relation").status_code == 302
     db.session.expire_all()
-    assert db.session.get(CaseRelation, relation.id).status is RelationStatus.DISMISSED
+    decided = db.session.get(CaseRelation, relation.id)
+    assert decided.related_status is RelationStatus.DISMISSED  # for the commission's case only
+    assert decided.status is RelationStatus.PROPOSED
     third = make_case(CaseStatus.INVESTIGATING, body="police_oversight")
     assert post_case_form(client, third.id, f"related/{relation.id}/link", "relation").status_code == 404
     assert post_case_form(client, new.id, f"related/{relation.id}/merge", "relation").status_code == 404
