@@ -157,7 +157,9 @@ def queue() -> str:
     filters = _filters_from(form)
     page_number = request.args.get("page", 1, type=int) or 1
     page = queue_page(current_user, queue_key, filters, page_number)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filters go into the page links: any other parameter would reach url_for (?_external=, ?endpoint=)
+    filter_names = {"queue", *(name for name in form._fields if name != "submit")}
+    args = {k: v for k, v in request.args.items() if k in filter_names and v}
     return render_template("cases/queue.html", queue=QUEUES[queue_key], queues=queues_for(current_user),
                            counts={queue_key: page.total}, form=form, page=page, args=args,
                            filtered=any(v for k, v in args.items() if k not in ("queue",)))
