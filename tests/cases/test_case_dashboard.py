@@ -83,3 +83,24 @@ def test_figures_for_one_body_and_for_every_body(two_bodies, make_user, signed_i
     db.session.commit()
     assert re.search(r"\(2 closed\)", admin.get("/staff/").get_data(as_text=True))
     assert re.search(r"\(1 closed\)", admin.get(f"/staff/?body={B}").get_data(as_text=True))
+
+
+FIGURE_LINK = re.compile(r'<a href="([^"]+)"><span class="stat">(\d+)</span>')
+STATUS_LINK = re.compile(r'<a href="([^"]+)">[^<]*</a></td><td>(\d+)</td>')
+LISTED = re.compile(r"of (\d+) cases")
+
+
+def listed_total(client, url: str) -> int:
+    response = client.get(url.replace("&amp;", "&"))
+    assert response.status_code == 200, url
+    found = LISTED.search(response.get_data(as_text=True))
+    return int(found.group(1)) if found else 0
+
+
+@pytest.mark.parametrize("who", ["admin, every body", "admin, one body", "investigator"])
+def test_each_figure_links_to_a_list_of_as_many_cases(two_bodies, make_user, signed_in, who):
+    client = signed_in(two_bodies if who == "investigator" else make_user(Role.ADMIN))
+    html = client.get(f"/staff/?body={A}" if who == "admin, one body" else "/staff/").get_data(as_text=True)
+    links = FIGURE_LINK.findall(html) + STATUS_LINK.findall(html)
+    assert len(links) >= 7
+    assert {url: listed_total(client, url) for url, _ in links} == {url: int(count) for url, count in links}
