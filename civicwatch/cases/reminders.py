@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.deadlines import RUNNING_STATUSES
-from civicwatch.cases.models import Case, DeadlineAlert, StaffNotification
+from civicwatch.cases.models import Case, DeadlineAlert, Recusal, StaffNotification
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
@@ -76,7 +76,7 @@ def due_alerts(now: dt.datetime, limit: int = BATCH) -> list[DueAlert]:
 
 def recipients(case: Case, stage: str) -> list[User]:
     """Who hears of it: the assignee, and the body's staff (a reminder) or the administrators (an
-    escalation). Active users only."""
+    escalation). Active users only, and nobody recused from the case (an alert names it)."""
     if stage == ESCALATION:
         who = User.role == Role.ADMIN
     elif case.body_id is not None:
@@ -85,7 +85,9 @@ def recipients(case: Case, stage: str) -> list[User]:
         who = User.role == Role.TRIAGE
     if case.assigned_to_id is not None:
         who = or_(who, User.id == case.assigned_to_id)
-    return list(db.session.scalars(select(User).where(User.active.is_(True), who).order_by(User.id)))
+    recused = select(Recusal.user_id).where(Recusal.case_id == case.id)
+    return list(db.session.scalars(select(User).where(User.active.is_(True), who, User.id.not_in(recused))
+                                   .order_by(User.id)))
 
 
 def send_alert(due: DueAlert) -> bool:
