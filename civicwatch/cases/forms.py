@@ -13,9 +13,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from civicwatch.cases.models import OUTCOME_LABELS, REMEDY_LABELS, STATUS_LABELS, CaseStatus
+from civicwatch.cases.search import search_terms, search_text, searched_reference
 from civicwatch.forms import Form
 from civicwatch.text import one_line
 
@@ -41,6 +42,12 @@ class QueueFilterForm(Form):
     received_from = DateField(_l("Received from"), validators=[Optional()])
     received_to = DateField(_l("Received until"), validators=[Optional()])
     submit = SubmitField(_l("Apply"))
+
+    def validate_q(self, field: SearchField) -> None:
+        text = search_text(field.data)
+        if (field.data or "").strip() and searched_reference(text) is None and not search_terms(text):
+            raise ValidationError(_l("Nothing to search for: type words from the complaint or place, or a "
+                                     "reference."))
 
 
 class CaseForm(Form):

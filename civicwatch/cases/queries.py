@@ -27,7 +27,7 @@ from civicwatch.cases.models import (
     MessageKind,
 )
 from civicwatch.cases.permissions import recused_case_ids, visible_cases
-from civicwatch.cases.search import search_condition
+from civicwatch.cases.search import search_condition, search_text, searched_reference
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.i18n import N_, current_language
@@ -157,12 +157,12 @@ def _apply_filters(query: Select, filters: QueueFilters) -> Select:
     return _apply_search(query, filters.q)
 
 
-def _apply_search(query: Select, text: str | None) -> Select:
-    text = (text or "").strip()
+def _apply_search(query: Select, typed: str | None) -> Select:
+    text = search_text(typed)
     if not text:
         return query
-    if text.upper().startswith("CW-"):
-        return query.where(Case.reference == text.upper())
+    if reference := searched_reference(text):
+        return query.where(Case.reference == reference)
     condition = search_condition(Case.id, db.session.get_bind().dialect.name, text)
     return query if condition is None else query.where(condition)
 

@@ -8,6 +8,7 @@ with triggers; PostgreSQL indexes an expression, which is always in step with th
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sqlalchemy import (
     DDL,
@@ -90,6 +91,20 @@ def install_search_structures(table: Table, messages: bool = False) -> None:
         event.listen(table, "before_drop", DDL(statement).execute_if(dialect="sqlite"))
     for statement in postgres_drop:
         event.listen(table, "before_drop", DDL(statement).execute_if(dialect="postgresql"))
+
+
+REFERENCE_PREFIX = "CW-"
+
+
+def search_text(query: str | None) -> str:
+    """What staff typed, trimmed and without format characters: a reference copied from a message or a PDF often
+    carries zero-width spaces or direction marks that would keep it from matching."""
+    return "".join(ch for ch in (query or "") if unicodedata.category(ch) != "Cf").strip()
+
+
+def searched_reference(text: str) -> str | None:
+    """The case reference searched for (`text` from `search_text`), or None when `text` is words to look up."""
+    return text.upper() if text.upper().startswith(REFERENCE_PREFIX) else None
 
 
 def search_terms(query: str | None) -> list[str]:

@@ -136,7 +136,7 @@ def _filters_from(form: QueueFilterForm) -> QueueFilters:
     district_ids, body_ids = _ids_by_code(District), _ids_by_code(Body)
     urgency = {"urgent": True, "ordinary": False}.get(form.urgency.data or "")
     return QueueFilters(
-        q=form.q.data or None,
+        q=None if form.q.errors else form.q.data,
         theme_id=theme_ids.get(form.theme.data), actor_id=actor_ids.get(form.actor.data),
         region_id=region_ids.get(form.region.data), district_id=district_ids.get(form.district.data),
         body_id=body_ids.get(form.body.data),
