@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length, Optional
 
 from civicwatch.accounts.models import ROLE_LABELS, Role
 from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
@@ -53,6 +53,7 @@ class ChangeRoleForm(Form):
 
 
 class UserActiveForm(Form):
+    active = HiddenField(validators=[AnyOf(["0", "1"])])  # what the button asks for: 1 reactivates, 0 deactivates
     submit = SubmitField(_l("Change"))
 
 

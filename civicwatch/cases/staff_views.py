@@ -4,7 +4,7 @@ live here, above accounts. Imported before the blueprints are registered (civicw
 takes no routes once registered."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_login import current_user
@@ -56,7 +56,7 @@ def set_active(user_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     user = db.session.get(User, user_id) or abort(404)
-    released = set_staff_active(user, request.form.get("active") == "1", actor=current_user)
+    released = set_staff_active(user, form.active.data == "1", actor=current_user)
     db.session.commit()
     if user.active:
         flash(gettext("%(email)s is now active.", email=user.email), "success")

@@ -24,7 +24,10 @@ def move_staff(user: User, role: Role, body: Body | None, actor: User) -> int | 
 
 def set_staff_active(user: User, active: bool, actor: User) -> int:
     """Activate or deactivate the account. A deactivated account's cases in progress go back to their body's
-    queue (none come back with reactivation). How many were released. Flushes only."""
+    queue (none come back with reactivation). How many were released. Flushes only. Nothing when the account is
+    already so: a form sent again must not sign its user out (a new session token) nor add an audit entry."""
+    if user.active == active:
+        return 0
     set_user_active(user, active, actor)
     return 0 if active else _release(user, actor, keep=lambda case: False)
 
