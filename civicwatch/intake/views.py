@@ -256,6 +256,30 @@ def _track_again_with(unsent: str) -> ResponseReturnValue:
     return render_template("intake/track.html", form=form)
 
 
+# Each form of the follow-up page names its case: a page left open in one tab while this browser opened another case
+# (two complaints, a shared device) must not rate, appeal or write to the case the browser follows now.
+CASE_FIELD = "case_reference"
+
+
+def _for_another_case(case: Case) -> bool:
+    """The form came from the page of another case than the one this browser follows now. A form naming no case
+    (a page rendered before forms named theirs: it closed for safety minutes later) is taken as before."""
+    sent = request.form.get(CASE_FIELD)
+    return sent is not None and sent != case.reference
+
+
+def _sent_for_another_case(unsent: str = "") -> ResponseReturnValue:
+    """Nothing saved: the citizen enters the receipt code of the case the page was for; a message comes back with
+    the page, to be in that case's message box."""
+    if unsent:
+        flash(_("This device now shows another case than the one on that page, so your message was not sent. Enter "
+                "that case's receipt code again; what you wrote is kept below."), "info")
+    else:
+        flash(_("This device now shows another case than the one on that page, so nothing was sent. Enter that "
+                "case's receipt code again."), "info")
+    return render_template("intake/track.html", form=TrackForm(formdata=None, unsent=unsent[:MESSAGE_MAX])), 409
+
+
 def _too_many_attempts(form: TrackForm, wait: dt.timedelta) -> ResponseReturnValue:
     seconds = max(1, math.ceil(wait.total_seconds()))
     words = _in_words(seconds)
@@ -300,6 +324,8 @@ def reply() -> ResponseReturnValue:
     case = sessions.tracked_case()
     if case is None:
         return _track_again_with(request.form.get("text", ""))
+    if _for_another_case(case):
+        return _sent_for_another_case(request.form.get("text", ""))
     if case.erased:  # the page says so and offers no form
         return _render_case(case, status=409)
     form = ReplyForm()
@@ -324,6 +350,8 @@ def rate() -> ResponseReturnValue:
     if case is None:
         flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; your rating was not saved.')}", "info")
         return redirect(url_for("intake.track"), code=303)
+    if _for_another_case(case):
+        return _sent_for_another_case()
     form = RatingForm()
     if not form.validate_on_submit():
         return _render_case(case, status=400, rating_form=form)
@@ -346,6 +374,8 @@ def check_in() -> ResponseReturnValue:
     if case is None:
         flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; your answer was not sent.')}", "info")
         return redirect(url_for("intake.track"), code=303)
+    if _for_another_case(case):
+        return _sent_for_another_case()
     form = CheckInForm()
     waiting = None if case.erased else open_check_in(case)
     valid = form.validate_on_submit()
@@ -383,6 +413,8 @@ def appeal() -> ResponseReturnValue:
     if case is None:
         flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; your appeal was not sent.')}", "info")
         return redirect(url_for("intake.track"), code=303)
+    if _for_another_case(case):
+        return _sent_for_another_case()
     form = AppealForm().offer_bodies(case, all_bodies())
     if not form.validate_on_submit():
         return _render_case(case, status=400, appeal_form=form)
