@@ -7,10 +7,14 @@ import html
 import re
 
 import pytest
+from sqlalchemy import func, select
 
-from civicwatch.cases.models import CaseMessage, CaseStatus
+from civicwatch.cases.models import Case, CaseMessage, CaseStatus
+from civicwatch.cases.retaliation import send_due_check_ins
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from tests.intake.conftest import open_case, publish_answer, report_and_read_receipt
+from tests.intake.test_intake_retaliation_watch import close_and_wait
 
 FORM = r'<form[^>]*action="{action}"[^>]*>(.*?)</form>'
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
@@ -78,3 +82,19 @@ def test_the_page_of_the_case_followed_now_still_works(client, two_answered):
     assert response.status_code == 303
     db.session.expire_all()
     assert second.case.satisfaction == 4 and first.case.satisfaction is None
+
+
+def test_a_check_in_answer_from_the_first_case_s_page_opens_nothing(client, app, clock):
+    first = report_and_read_receipt(client, fears_retaliation="yes")
+    second = report_and_read_receipt(client, fears_retaliation="yes")
+    for reported in (first, second):
+        close_and_wait(reported.case, clock, days=0)
+    clock.advance(days=30)
+    send_due_check_ins(utcnow())
+    db.session.commit()
+    assert open_case(client, first.code).status_code == 303
+    page = client.get("/track/case").get_data(as_text=True)
+    assert open_case(client, second.code).status_code == 303
+    refused(client.post("/track/case/check-in", data={**hidden_fields(page, "/track/case/check-in"),
+                                                      "happened": "yes", "details": "Officers came to my house."}))
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
