@@ -167,6 +167,13 @@ def _apply_search(query: Select, typed: str | None) -> Select:
     return query if condition is None else query.where(condition)
 
 
+def case_by_reference(user: User, typed: str | None) -> Case | None:
+    """The case whose reference was typed, if the user may open it: a queue that does not list it can still lead
+    to it. None when words were typed, or the reference is of no case the user may open."""
+    reference = searched_reference(search_text(typed))
+    return db.session.scalar(visible_cases(user).where(Case.reference == reference)) if reference else None
+
+
 def queue_page(user: User, queue: str, filters: QueueFilters, page: int = 1,
                per_page: int = PAGE_SIZE) -> Page:
     """One page of a queue, urgent first, then the nearest deadline first."""

@@ -42,6 +42,7 @@ from civicwatch.cases.permissions import can_open, load_case
 from civicwatch.cases.queries import (
     QUEUES,
     QueueFilters,
+    case_by_reference,
     case_timeline,
     dashboard_figures,
     default_queue,
@@ -157,11 +158,12 @@ def queue() -> str:
     filters = _filters_from(form)
     page_number = request.args.get("page", 1, type=int) or 1
     page = queue_page(current_user, queue_key, filters, page_number)
+    elsewhere = case_by_reference(current_user, filters.q) if filters.q and not page.total else None
     # Only the filters go into the page links: any other parameter would reach url_for (?_external=, ?endpoint=)
     filter_names = {"queue", *(name for name in form._fields if name != "submit")}
     args = {k: v for k, v in request.args.items() if k in filter_names and v}
     return render_template("cases/queue.html", queue=QUEUES[queue_key], queues=queues_for(current_user),
-                           counts={queue_key: page.total}, form=form, page=page, args=args,
+                           counts={queue_key: page.total}, form=form, page=page, args=args, elsewhere=elsewhere,
                            filtered=any(v for k, v in args.items() if k not in ("queue",)))
 
 
