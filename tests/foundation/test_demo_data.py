@@ -12,6 +12,7 @@ from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation
 from civicwatch.publishing.models import Publication
 from civicwatch.taxonomy.models import Body
+from tests.factories import create_case
 
 
 def test_demo_creates_staff_and_cases_in_every_status_and_is_idempotent(app):
@@ -65,3 +66,33 @@ def test_the_demo_is_a_plausible_mostly_on_time_service(app, clock):
     assert waiting_triage and all(now - case.created_at < dt.timedelta(days=3) for case in waiting_triage)
     closed = db.session.scalar(select(func.count()).select_from(Case).where(Case.status == CaseStatus.CLOSED))
     assert closed > len(open_cases) / 2
+
+
+def test_the_demo_refuses_a_production_deployment(app):
+    """Demo staff with a known or printed password and invented cases must never reach a production database,
+    whatever the operator typed (`make run` on the server, or the command from a runbook)."""
+    app.config["ENVIRONMENT"] = "production"
+    users = db.session.scalar(select(func.count()).select_from(User))
+    result = app.test_cli_runner().invoke(args=["civicwatch", "demo", "--password", "civicwatch-demo",
+                                                "--cases", "5"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "production" in result.output
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(User)) == users
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    assert db.session.scalar(select(User.id).where(User.email == "admin@example.org")) is None
+
+
+def test_the_demo_refuses_a_database_that_holds_real_cases(app, make_user):
+    """CIVICWATCH_ENV unset means development, which reads DATABASE_URL too: the demo pointed at a live database by
+    mistake finds staff and complaints but no demo account of its own (a demo database, played with, has them) and
+    stops, whatever the configuration says."""
+    make_user(Role.ADMIN, email="head.of.unit@oversight.example")
+    real = create_case(CaseStatus.INVESTIGATING, text="The officer at the desk took my phone and kept it.")
+    result = app.test_cli_runner().invoke(args=["civicwatch", "demo", "--password", "civicwatch-demo",
+                                                "--cases", "5"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "not a demo database" in result.output, result.output
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1 and db.session.get(Case, real.id)
+    assert db.session.scalar(select(User.id).where(User.email == "admin@example.org")) is None
