@@ -24,6 +24,7 @@ from civicwatch.cases.references import (
 )
 from civicwatch.database import utcnow
 from civicwatch.demo.publications import publish_demo_answers
+from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.patterns.operations import first_allegation
 from civicwatch.routing.models import RoutingRule
@@ -76,6 +77,9 @@ STATUS_MIX_BY_AGE: dict[str, list[tuple[CaseStatus, float]]] = {
 }
 
 
+DEMO_ADMIN = "admin@example.org"
+
+
 @dataclass
 class DemoSummary:
     created_users: int = 0
@@ -95,7 +99,7 @@ def demo_examples() -> list[dict]:
 
 def _ensure_staff(password: str, summary: DemoSummary) -> None:
     wanted: list[tuple[str, str, Role, Body | None]] = [
-        ("admin@example.org", "Demo Admin", Role.ADMIN, None),
+        (DEMO_ADMIN, "Demo Admin", Role.ADMIN, None),
         ("triage@example.org", "Demo Triage Officer", Role.TRIAGE, None),
         ("auditor@example.org", "Demo Auditor", Role.AUDITOR, None)]
     bodies = list(db.session.scalars(select(Body).order_by(Body.code)))
@@ -191,8 +195,21 @@ def _advance(case: Case, status: CaseStatus, created: dt.datetime, rng: random.R
     case.status = status
 
 
+def refuse_a_live_database() -> None:
+    """The demo writes only to an empty database or to one it wrote before (its admin account is there): staff or
+    cases without it are a live deployment reached by mistake (development reads DATABASE_URL too)."""
+    if db.session.scalar(select(User.id).where(User.email == DEMO_ADMIN)) is not None:
+        return
+    if db.session.scalar(select(User.id).limit(1)) is not None or \
+            db.session.scalar(select(Case.id).limit(1)) is not None:
+        raise DomainError(f"This database holds staff accounts or cases but no {DEMO_ADMIN} account: it is not a "
+                          "demo database, and the demo writes nothing to it.")
+
+
 def build_demo(password: str, case_count: int, seed: int,
                progress: Callable[[int], None] = lambda n: None) -> DemoSummary:
+    """Raises DomainError, before writing anything, on a database the demo did not write (refuse_a_live_database)."""
+    refuse_a_live_database()
     summary = DemoSummary()
     first_load = db.session.scalar(select(func.count()).select_from(Theme)) == 0
     load_taxonomy()
