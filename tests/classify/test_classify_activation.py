@@ -3,6 +3,7 @@ and `civicwatch activate VERSION` makes a saved model active again (a rollback),
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from civicwatch.audit.models import AuditEntry
 from civicwatch.classify.registry import active_model_version, read_meta
 from civicwatch.extensions import db
+from tests.classify.test_classify_damaged_model import DAMAGES
 
 
 def run(app: Flask, *args: str):
@@ -79,3 +81,18 @@ def test_a_model_whose_labels_are_not_themes_is_not_activated(app: Flask, first:
     result = run(app, "activate", other)
     assert result.exit_code == 1 and "SERVICE, VERBAL" in result.output, result.output
     assert active_model_version() == first
+
+
+@pytest.mark.parametrize("damage", ["no pipeline", "no word counts", "meta without version"])
+def test_a_saved_model_that_cannot_be_loaded_is_not_made_active(app: Flask, active_model: str, trained_model: Path,
+                                                                damage: str) -> None:
+    """A model directory cut short (a copy interrupted, a file removed): made active, every new case would wait in
+    the triage queue for a model no process can load. It is refused, and the active model stays."""
+    root = Path(app.config["MODEL_DIR"])
+    shutil.copytree(trained_model, root / "damaged")
+    DAMAGES[damage](root / "damaged")
+    result = run(app, "activate", "damaged")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "cannot be" in result.output and "damaged" in result.output, result.output
+    assert active_model_version() == active_model
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "model.activate")) is None
