@@ -174,7 +174,8 @@ def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, 
 @click.argument("version")
 def activate_command(version: str) -> None:
     """Make a saved model (a directory of MODEL_DIR) the active one again, such as the one before the last
-    `train`; new cases are read by it from their next routing, in every process."""
+    `train`; new cases are read by it from their next routing, in every process. Refused when the model cannot
+    be loaded or gives labels that are not themes."""
     try:
         before = activate_saved_model(version)
     except DomainError as exc:

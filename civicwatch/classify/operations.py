@@ -13,7 +13,7 @@ from typing import Any
 import spacy
 
 from civicwatch.audit.operations import record_audit
-from civicwatch.classify.classifier import Classifier, model_meta
+from civicwatch.classify.classifier import Classifier, ModelLoadError, model_meta
 from civicwatch.classify.corpus import (
     DEFAULT_LABEL_FIELD,
     HELD_OUT_PERCENT,
@@ -80,6 +80,10 @@ def activate_saved_model(version: str, user: Any = None) -> str | None:
     strangers = labels_not_themes(labels)
     if strangers:
         raise DomainError(f"The model {version} was not made active: {_not_themes_note(strangers)}.")
+    try:  # loaded once here, so that no process finds the active model unusable (and every case sent to triage)
+        Classifier.load(root / version)
+    except ModelLoadError as exc:
+        raise DomainError(f"The model {version} cannot be loaded ({exc}); it was not made active.") from exc
     before = active_model_version(root)
     activate_model(version, root)
     record_audit(user, "model.activate", None, before={"version": before}, after={"version": version})
