@@ -8,9 +8,10 @@ import platform
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import spacy
+from sqlalchemy import Table, bindparam, update
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.classify.classifier import Classifier, ModelLoadError, model_meta
@@ -40,6 +41,7 @@ from civicwatch.classify.text import split_key
 from civicwatch.classify.training import CONFIG_PATH, Progress, train_pipeline
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
+from civicwatch.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,19 @@ def training_corrections(labels: set[str], made_before: dt.datetime | None = Non
     examples = [LabelledText(text=row.text, label=row.label, source=f"correction:{row.id}",
                              from_complaint=True) for row in usable]
     return examples, usable, skipped
+
+
+def _mark_used(rows: list[LabelledExample], version: str) -> None:
+    """Record which model learned these corrections, as they were read: one erased (retention) or corrected again
+    in another process while the model trained, minutes long, is left as it now is, not written back."""
+    table = cast(Table, LabelledExample.__table__)
+    learned = [{"row_id": row.id, "row_label": row.label, "row_text": row.text}
+               for row in rows if row.used_in_model is None]
+    if learned:
+        db.session.execute(update(table).where(
+            table.c.id == bindparam("row_id"), table.c.label == bindparam("row_label"),
+            table.c.text == bindparam("row_text"), table.c.used_in_model.is_(None),
+        ).values(used_in_model=version, used_at=utcnow()), learned)
 
 
 def _file_name(path: Path) -> str:
@@ -188,10 +203,7 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
     activated = activate and not strangers
     if activated:
         activate_model(path.name)
-    now = utcnow()
-    for row in correction_rows:
-        if row.used_in_model is None:
-            row.used_in_model, row.used_at = path.name, now
+    _mark_used(correction_rows, path.name)
     record_audit(user, "model.train", None, after={
         "version": path.name, "data_hash": meta["data"]["hash"], "examples": len(training_set),
         "corrections": len(corrections), "activated": activated,
