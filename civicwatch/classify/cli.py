@@ -160,7 +160,7 @@ def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, 
     try:
         result = train_model(list(data) or None, label_field=label_field, keep_held_out=keep_held_out,
                              config_path=config_path, progress=ProgressDisplay() if bar is None else bar)
-    except CorpusError as exc:
+    except DomainError as exc:  # the data or config (CorpusError), or MODEL_DIR (ModelDirError)
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
     db.session.commit()
@@ -193,7 +193,11 @@ def prepare_model() -> str:
     click.echo("No classifier model yet: training one from the corpus, once. This takes 1 to 3 minutes on two "
                "cores (longer on a busy machine); later runs start at once.")
     bar = ProgressBar()
-    result = train_model(progress=bar)
+    try:
+        result = train_model(progress=bar)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
     db.session.commit()
     bar.finish()
     return "\n".join(_train_summary({**result.meta, "active": result.activated}) + result.notes)

@@ -32,6 +32,7 @@ from civicwatch.classify.queries import all_theme_corrections, gazetteer_terms, 
 from civicwatch.classify.registry import (
     activate_model,
     active_model_version,
+    check_model_root,
     model_root,
     new_version,
     read_meta,
@@ -156,6 +157,7 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
     if not paths:
         raise CorpusError("There is no training data: the corpus folder has no .jsonl files.")
     examples = read_examples(paths, label_field)
+    check_model_root(model_root())
     train, held_out = split_examples(examples)
     corrections: list[LabelledText] = []
     correction_rows: list[LabelledExample] = []

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from civicwatch.classify.gazetteer import GazetteerTerms
 from civicwatch.classify.queries import gazetteer_terms
 from civicwatch.classify.smoothed import HEAD_FILE, save_head
 from civicwatch.classify.training import TrainedPipeline
+from civicwatch.errors import DomainError
 from civicwatch.taxonomy.cache import cached
 
 _OVERRIDE = "civicwatch.classifier"
@@ -33,8 +35,27 @@ _OVERRIDE = "civicwatch.classifier"
 _active: dict[str, tuple[tuple[int, int, int], Path, Classifier]] = {}
 
 
+class ModelDirError(DomainError):
+    """MODEL_DIR cannot hold a new model: not a folder, not writable, or full."""
+
+
 def model_root() -> Path:
     return Path(current_app.config["MODEL_DIR"])
+
+
+def _model_dir_error(root: Path, exc: OSError, after: str = "") -> ModelDirError:
+    reason = "it is a file, not a folder" if root.is_file() else exc.strerror or type(exc).__name__
+    return ModelDirError(f"MODEL_DIR {root} cannot hold a new model ({reason}){after}; set CIVICWATCH_MODEL_DIR "
+                         "to a folder this user can write to, with room.")
+
+
+def check_model_root(root: Path) -> None:
+    """Before minutes of training: a model directory can be made under `root` (ModelDirError says why not)."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=".writable-", dir=root))
+    except OSError as exc:
+        raise _model_dir_error(root, exc) from exc
 
 
 def active_model_version(root: Path | None = None) -> str | None:
@@ -60,7 +81,16 @@ def new_version(data_hash: str, now: dt.datetime | None = None) -> str:
 
 def save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: GazetteerTerms, root: Path,
                version: str, trained_text_hashes: list[str]) -> Path:
-    """Write a complete model directory under `root`; it appears under its final name only when complete."""
+    """Write a complete model directory under `root`; it appears under its final name only when complete.
+    ModelDirError when it cannot be written (the disk full): nothing of it is left."""
+    try:
+        return _save_model(trained, meta, terms, root, version, trained_text_hashes)
+    except OSError as exc:
+        raise _model_dir_error(root, exc, ": the model was not saved") from exc
+
+
+def _save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: GazetteerTerms, root: Path,
+                version: str, trained_text_hashes: list[str]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     final = root / version
     suffix = 1
