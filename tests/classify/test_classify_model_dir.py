@@ -1,17 +1,26 @@
 """MODEL_DIR that cannot hold a model (a file where the folder should be, a mount missing): `train` and `prepare`
-say so before minutes of training, with exit 1 and no traceback, and nothing is made active."""
+say so before minutes of training, with exit 1 and no traceback, and nothing is made active. A model the disk
+cannot hold in full leaves nothing behind."""
 from __future__ import annotations
 
+import resource
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from civicwatch.classify.registry import active_model_version
+from civicwatch.classify.classifier import model_meta
+from civicwatch.classify.corpus import read_examples
+from civicwatch.classify.gazetteer import terms_from_taxonomy
+from civicwatch.classify.registry import ModelDirError, active_model_version, save_model
+from civicwatch.classify.training import train_pipeline
+from civicwatch.taxonomy.operations import read_taxonomy
 from tests.classify.test_classify_cli import run
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def model_dir_taken(app: Flask, tmp_path: Path) -> None:
     """Production creates no MODEL_DIR at start: here it names a file."""
     taken = tmp_path / "models-is-a-file"
@@ -19,7 +28,8 @@ def model_dir_taken(app: Flask, tmp_path: Path) -> None:
     app.config["MODEL_DIR"] = str(taken)
 
 
-def test_train_refuses_a_model_dir_that_cannot_hold_a_model_before_training(app: Flask, fixture_corpus: Path,
+def test_train_refuses_a_model_dir_that_cannot_hold_a_model_before_training(app: Flask, model_dir_taken: None,
+                                                                             fixture_corpus: Path,
                                                                              fast_config: Path) -> None:
     result = run(app, "train", "--data", str(fixture_corpus), "--config", str(fast_config))
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
@@ -28,7 +38,7 @@ def test_train_refuses_a_model_dir_that_cannot_hold_a_model_before_training(app:
     assert active_model_version() is None
 
 
-def test_prepare_refuses_it_too(app: Flask, monkeypatch: pytest.MonkeyPatch, fixture_corpus: Path,
+def test_prepare_refuses_it_too(app: Flask, model_dir_taken: None, monkeypatch: pytest.MonkeyPatch, fixture_corpus: Path,
                                 fast_config: Path) -> None:
     import civicwatch.classify.operations as operations
 
@@ -37,3 +47,26 @@ def test_prepare_refuses_it_too(app: Flask, monkeypatch: pytest.MonkeyPatch, fix
     result = run(app, "prepare")
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
     assert "MODEL_DIR" in result.output and "Training the classifier [" not in result.output, result.output
+
+
+@contextmanager
+def files_limited_to(size: int) -> Iterator[None]:
+    """Writes past `size` bytes fail (EFBIG) in this process, as they would on a full disk."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+def test_a_model_that_cannot_be_written_in_full_leaves_nothing_and_says_so(tmp_path: Path, fixture_corpus: Path,
+                                                                          fast_config: Path) -> None:
+    trained = train_pipeline(read_examples([fixture_corpus]), fast_config)
+    meta = {**model_meta(trained), "label_field": "theme", "data": {"files": [], "hash": "0" * 64}}
+    terms = terms_from_taxonomy(read_taxonomy())
+    root = tmp_path / "models"
+    with pytest.raises(ModelDirError, match="cannot hold a new model.*not saved"), files_limited_to(32 * 1024):
+        save_model(trained, meta, terms, root, "full-disk", [])
+    assert list(root.iterdir()) == []  # no half-written model, under its name or another
+    assert save_model(trained, meta, terms, root, "full-disk", []).name == "full-disk"
