@@ -1,6 +1,7 @@
 """Training takes minutes, and the world moves meanwhile: a case whose correction the model is learning from may be
 erased (retention, in another process), or corrected again. The new model is still saved, made active and audited,
-and only the corrections it really learned are marked as used."""
+and only the corrections it really learned are marked as used. Two trainings that end together each save a whole
+model."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,11 +10,15 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from civicwatch.audit.models import AuditEntry
+from civicwatch.classify.classifier import Classifier, model_meta
+from civicwatch.classify.corpus import read_examples
+from civicwatch.classify.gazetteer import terms_from_taxonomy
 from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.operations import train_model
-from civicwatch.classify.registry import active_model_version
-from civicwatch.classify.training import EpochReport
+from civicwatch.classify.registry import active_model_version, read_meta, save_model
+from civicwatch.classify.training import EpochReport, train_pipeline
 from civicwatch.extensions import db
+from civicwatch.taxonomy.operations import read_taxonomy
 
 
 def test_corrections_erased_or_changed_while_the_model_trains(app: Flask, fixture_corpus: Path,
@@ -46,3 +51,20 @@ def test_corrections_erased_or_changed_while_the_model_trains(app: Flask, fixtur
     assert db.session.get(LabelledExample, kept).used_in_model == result.version
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "model.train"))
     assert entry is not None and entry.after["version"] == result.version
+
+
+def test_two_trainings_saving_the_same_version_at_once_keep_each_other_s_files(tmp_path: Path, fixture_corpus: Path,
+                                                                             fast_config: Path) -> None:
+    """Two `train` runs on the same data end in the same second: the same version name. The second must not remove
+    the model the first is still writing (it did: both wrote to .VERSION.partial, and each began by emptying it)."""
+    trained = train_pipeline(read_examples([fixture_corpus]), fast_config)
+    meta = {**model_meta(trained), "label_field": "theme", "data": {"files": [], "hash": "0" * 64}}
+    terms = terms_from_taxonomy(read_taxonomy())
+    root = tmp_path / "models"
+    version = "20260312-090000-00000000"
+    first_writing = root / f".{version}.partial"  # where the first run, still writing, keeps its files
+    (first_writing / "pipeline").mkdir(parents=True)
+    (first_writing / "pipeline" / "meta.json").write_text("{}")
+    saved = save_model(trained, meta, terms, root, version, [])
+    assert (first_writing / "pipeline" / "meta.json").read_text() == "{}"
+    assert read_meta(saved)["version"] == saved.name and Classifier.load(saved).version == saved.name
