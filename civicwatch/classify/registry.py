@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -92,31 +93,41 @@ def save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: GazetteerT
 def _save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: GazetteerTerms, root: Path,
                 version: str, trained_text_hashes: list[str]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    final = root / version
-    suffix = 1
-    while final.exists():
-        suffix += 1
-        final = root / f"{version}-{suffix}"
-    meta = {**meta, "version": final.name}
-    staging = root / f".{final.name}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    # A folder of its own: another training that ends in the same second, on the same data, writes beside it.
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", suffix=".partial", dir=root))
     try:
         trained.nlp.to_disk(staging / PIPELINE_DIR)
         _leave_out_strings(staging / PIPELINE_DIR / "vocab" / "strings.json", trained.complaint_strings)
         if trained.head is not None:
             save_head(trained.head, staging / HEAD_FILE)
-        _write_json(staging / META_FILE, meta)
         _write_json(staging / GAZETTEER_FILE, terms.as_dict())
         _write_json(staging / WORDS_FILE, dict(sorted(trained.word_counts.items())))
         _write_json(staging / COMPLAINT_WORDS_FILE, trained.complaint_word_ids)
         (staging / CONFIG_FILE).write_text(trained.config_text, encoding="utf-8")
         (staging / TRAINED_TEXTS_FILE).write_text("\n".join(sorted(trained_text_hashes)) + "\n", encoding="utf-8")
-        staging.rename(final)
+        return _move_into_place(staging, meta, root, version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return final
+
+
+def _move_into_place(staging: Path, meta: dict[str, Any], root: Path, version: str) -> Path:
+    """Rename the complete model to `version`, or `version-2`... when that name is taken, even by a model saved
+    meanwhile (a directory never replaces a model: rename refuses a folder that is not empty)."""
+    suffix = 1
+    while True:
+        final = root / (version if suffix == 1 else f"{version}-{suffix}")
+        suffix += 1
+        if final.exists():
+            continue
+        _write_json(staging / META_FILE, {**meta, "version": final.name})
+        try:
+            staging.rename(final)
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            continue
+        return final
 
 
 def _leave_out_strings(path: Path, left_out: frozenset[str]) -> None:
