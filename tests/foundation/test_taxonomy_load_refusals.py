@@ -23,6 +23,15 @@ def _load(app, tmp_path, change: Callable[[dict[str, Any]], None]):
     return app.test_cli_runner().invoke(args=["civicwatch", "load-taxonomy", "--file", str(path)])
 
 
+def test_a_file_that_is_not_utf8_text_is_refused_by_name(app, tmp_path) -> None:
+    path = tmp_path / "taxonomy-latin1.json"
+    path.write_bytes('{"themes": [{"code": "corruption", "name": "Corruption (fraude, détournement)"}]}'
+                     .encode("latin-1"))
+    result = app.test_cli_runner().invoke(args=["civicwatch", "load-taxonomy", "--file", str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "taxonomy-latin1.json" in result.output and "UTF-8" in result.output, result.output
+
+
 def _places() -> list[tuple[str, str]]:
     db.session.expire_all()
     return [(d.code, d.region.code) for d in db.session.scalars(select(District).order_by(District.code))]
