@@ -66,6 +66,14 @@ def test_the_command_line_issues_lists_and_revokes(app):
     assert again.exit_code != 0 and "already revoked" in again.output
 
 
+@pytest.mark.parametrize("given", [str(2**31), "9" * 25])
+def test_revoking_a_key_by_an_id_no_key_can_have_says_so(app, given):
+    """An id past what the column holds (a prefix pasted without its letters, a typo) finds no key."""
+    result = app.test_cli_runner().invoke(args=["civicwatch", "api-key", "revoke", given])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "No single key matches" in result.output
+
+
 def test_a_key_name_is_kept_as_one_line_of_visible_text(app, make_user, browser_for):
     """Terminal escapes, a bell, a line break and right-to-left overrides leave the name, on the page and on the
     command line; a name of nothing else is refused as an empty one is."""
