@@ -108,3 +108,13 @@ def test_workers_sweeping_at_once_route_each_case_once(app, make_case, use_fake_
     assert all(decisions(case_id) == 1 for case_id in ids)
     assert db.session.scalar(select(func.count()).select_from(RoutingDecision)
                              .where(RoutingDecision.kind == DecisionKind.AUTOMATIC)) == 12
+
+
+@pytest.mark.parametrize("command", [["route-unrouted"], ["patterns", "relate"]])
+@pytest.mark.parametrize("limit", ["0", "-1", "9" * 25])
+def test_the_sweeps_refuse_a_limit_they_cannot_use(app, command, limit):
+    """A limit of no case did nothing and said it had done it; one past what a database LIMIT holds was a
+    traceback (OverflowError on SQLite)."""
+    result = app.test_cli_runner().invoke(args=["civicwatch", *command, "--limit", limit])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "--limit" in result.output
