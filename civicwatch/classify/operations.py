@@ -74,8 +74,8 @@ def activate_saved_model(version: str, user: Any = None) -> str | None:
     themes); audited. Returns the version active before."""
     root = model_root()
     a_name = bool(version) and not version.startswith(".") and Path(version).name == version  # never a path
-    if not a_name or not (root / version / META_FILE).is_file():
-        raise DomainError(f"There is no saved model {version!r} in {root}.")
+    if not a_name or not _is_file(root / version / META_FILE):
+        raise DomainError(f"There is no saved model {version[:80]!r} in {root}.")
     try:
         labels = read_meta(root / version)["labels"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -91,6 +91,14 @@ def activate_saved_model(version: str, user: Any = None) -> str | None:
     activate_model(version, root)
     record_audit(user, "model.activate", None, before={"version": before}, after={"version": version})
     return before
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file, false for a path the system refuses to look up (a name too long for a file)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def text_hash(text: str) -> str:
