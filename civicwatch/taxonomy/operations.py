@@ -40,6 +40,9 @@ class LoadSummary:
 def read_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DomainError(f"Cannot read taxonomy file {path}: it is not UTF-8 text (byte {exc.start}); save it "
+                          "as UTF-8.") from exc
     except (OSError, json.JSONDecodeError) as exc:
         raise DomainError(f"Cannot read taxonomy file {path}: {exc}") from exc
     if not isinstance(data, dict):
