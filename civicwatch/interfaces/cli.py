@@ -5,6 +5,7 @@ import click
 from sqlalchemy import or_, select
 
 from civicwatch.cli import cli
+from civicwatch.database import ID_MAX
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.interfaces.models import ApiKey
@@ -45,7 +46,8 @@ def list_command() -> None:
 @click.argument("key")
 def revoke_command(key: str) -> None:
     """Revoke KEY, given by its id or its first characters."""
-    condition = ApiKey.prefix == key if not (key.isascii() and key.isdigit()) else or_(ApiKey.id == int(key), ApiKey.prefix == key)
+    an_id = key.isascii() and key.isdigit() and len(key) <= 10 and int(key) <= ID_MAX  # a longer number is no id
+    condition = or_(ApiKey.id == int(key), ApiKey.prefix == key) if an_id else ApiKey.prefix == key
     found = list(db.session.scalars(select(ApiKey).where(condition)))
     if len(found) != 1:
         raise click.ClickException("No single key matches; use the id shown by `api-key list`.")
