@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from civicwatch.cli import cli
+from civicwatch.database import ID_MAX
 from civicwatch.extensions import db
 from civicwatch.patterns.operations import import_subjects
 from civicwatch.patterns.queries import register_codes
@@ -61,7 +62,7 @@ def detect_command() -> None:
 
 
 @patterns_group.command("relate")
-@click.option("--limit", default=1000, show_default=True, help="At most this many queued cases.")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, ID_MAX), help="At most this many queued cases.")
 def relate_command(limit: int) -> None:
     """Propose the related and duplicate cases of the new cases waiting for it; `deliver` workers do this on
     every round."""

@@ -11,6 +11,7 @@ import click
 
 from civicwatch.classify.cli import active_classifier_or_exit
 from civicwatch.cli import cli
+from civicwatch.database import ID_MAX
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.queries import routing_threshold, rule_values
@@ -45,7 +46,7 @@ def load_taxonomy_command(path: str, keep_rules: bool) -> None:
 
 
 @cli.command("route-unrouted")
-@click.option("--limit", default=500, show_default=True, help="Cases at most.")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, ID_MAX), help="Cases at most.")
 def route_unrouted_command(limit: int) -> None:
     """Route cases that were stored but never routed (a crash between the two); `deliver` workers do this
     at start and every minute."""
