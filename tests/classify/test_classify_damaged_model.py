@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import CaseStatus
-from civicwatch.classify.registry import active_model_path
+from civicwatch.classify.registry import active_model_path, active_model_version
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Theme
 from tests.cases.conftest import post_case_form
+from tests.classify.fixtures import fixture_examples, write_jsonl
 from tests.factories import create_case
 
 
@@ -68,6 +69,17 @@ def test_classify_survives_a_lone_surrogate_in_the_text(app: Flask, active_model
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["id"] for row in out] == [1, 2]  # every input line answered, the second one too
+
+
+def test_train_reads_a_corpus_line_holding_a_lone_surrogate(app: Flask, tmp_path: Path, fast_config: Path) -> None:
+    """A JSON export can escape half an emoji ("\\ud83d"): the text cleaning drops it, and training must not stop
+    at its very end (the data hash) with a traceback that quotes the complaint."""
+    rows = fixture_examples()
+    rows[0] = {**rows[0], "text": rows[0]["text"] + " \ud83d"}
+    corpus = write_jsonl(tmp_path / "export.jsonl", rows)
+    result = run(app, "train", "--data", str(corpus), "--config", str(fast_config))
+    assert result.exit_code == 0 and result.exception is None, repr(result.exception)
+    assert active_model_version() is not None
 
 
 def test_train_with_an_incomplete_config_file_is_a_clear_error(app: Flask, fixture_corpus: Path,
