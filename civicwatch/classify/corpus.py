@@ -120,6 +120,6 @@ def data_hash(examples: Iterable[LabelledText]) -> str:
     )
     digest = hashlib.sha256()
     for line in lines:
-        digest.update(line.encode("utf-8"))
+        digest.update(line.encode("utf-8", "surrogatepass"))  # a lone surrogate (half an emoji) has bytes too
         digest.update(b"\n")
     return digest.hexdigest()
