@@ -4,6 +4,7 @@ cannot hold in full leaves nothing behind."""
 from __future__ import annotations
 
 import resource
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from flask import Flask
 from civicwatch.classify.classifier import model_meta
 from civicwatch.classify.corpus import read_examples
 from civicwatch.classify.gazetteer import terms_from_taxonomy
-from civicwatch.classify.registry import ModelDirError, active_model_version, save_model
+from civicwatch.classify.registry import ModelDirError, activate_model, active_model_version, save_model
 from civicwatch.classify.training import train_pipeline
 from civicwatch.taxonomy.operations import read_taxonomy
 from tests.classify.test_classify_cli import run
@@ -70,3 +71,16 @@ def test_a_model_that_cannot_be_written_in_full_leaves_nothing_and_says_so(tmp_p
         save_model(trained, meta, terms, root, "full-disk", [])
     assert list(root.iterdir()) == []  # no half-written model, under its name or another
     assert save_model(trained, meta, terms, root, "full-disk", []).name == "full-disk"
+
+
+def test_a_full_disk_when_switching_leaves_the_active_model_as_it_was(app: Flask, active_model: str,
+                                                                      trained_model: Path) -> None:
+    """Writing the new ACTIVE fails (the disk full): the old model stays active, no half-written pointer file is
+    left beside it, and the reason is a ModelDirError (a message for the commands), not a bare OSError."""
+    root = Path(app.config["MODEL_DIR"])
+    shutil.copytree(trained_model, root / "second")
+    before = sorted(path.name for path in root.iterdir())
+    with pytest.raises(ModelDirError, match="second"), files_limited_to(0):
+        activate_model("second", root)
+    assert active_model_version() == active_model
+    assert sorted(path.name for path in root.iterdir()) == before
