@@ -3,8 +3,10 @@ say so before minutes of training, with exit 1 and no traceback, and nothing is 
 cannot hold in full leaves nothing behind."""
 from __future__ import annotations
 
+import os
 import resource
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,3 +86,28 @@ def test_a_full_disk_when_switching_leaves_the_active_model_as_it_was(app: Flask
         activate_model("second", root)
     assert active_model_version() == active_model
     assert sorted(path.name for path in root.iterdir()) == before
+
+
+@contextmanager
+def umask(mask: int) -> Iterator[None]:
+    before = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def test_a_saved_and_activated_model_is_as_readable_as_any_file_its_user_writes(tmp_path: Path, fixture_corpus: Path,
+                                                                                fast_config: Path) -> None:
+    """The web server may run as another user than the operator who trains: the model directory and ACTIVE get
+    the modes the umask gives (not a temporary file's 0700 and 0600, which would leave the server without a model
+    and every case in triage)."""
+    trained = train_pipeline(read_examples([fixture_corpus]), fast_config)
+    meta = {**model_meta(trained), "label_field": "theme", "data": {"files": [], "hash": "0" * 64}}
+    root = tmp_path / "models"
+    root.mkdir()
+    with umask(0o022):
+        saved = save_model(trained, meta, terms_from_taxonomy(read_taxonomy()), root, "shared", [])
+        activate_model(saved.name, root)
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o755
+    assert stat.S_IMODE((root / "ACTIVE").stat().st_mode) == 0o644
