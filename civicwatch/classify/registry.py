@@ -5,8 +5,8 @@ import datetime as dt
 import errno
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +54,17 @@ def check_model_root(root: Path) -> None:
     """Before minutes of training: a model directory can be made under `root` (ModelDirError says why not)."""
     try:
         root.mkdir(parents=True, exist_ok=True)
-        os.rmdir(tempfile.mkdtemp(prefix=".writable-", dir=root))
+        probe = _unique(root, ".writable")
+        probe.mkdir()
+        probe.rmdir()
     except OSError as exc:
         raise _model_dir_error(root, exc) from exc
+
+
+def _unique(root: Path, prefix: str, suffix: str = "") -> Path:
+    """A name under `root` no other process picks. Made with mkdir or open, not tempfile, so that it gets the modes
+    the umask gives: the web server may run as another user than the command that trains or activates."""
+    return root / f"{prefix}.{os.getpid()}.{secrets.token_hex(6)}{suffix}"
 
 
 def active_model_version(root: Path | None = None) -> str | None:
@@ -94,7 +102,8 @@ def _save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: Gazetteer
                 version: str, trained_text_hashes: list[str]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     # A folder of its own: another training that ends in the same second, on the same data, writes beside it.
-    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", suffix=".partial", dir=root))
+    staging = _unique(root, f".{version}", ".partial")
+    staging.mkdir()
     try:
         trained.nlp.to_disk(staging / PIPELINE_DIR)
         _leave_out_strings(staging / PIPELINE_DIR / "vocab" / "strings.json", trained.complaint_strings)
@@ -142,9 +151,14 @@ def activate_model(version: str, root: Path | None = None) -> None:
     root = root if root is not None else model_root()
     if not (root / version / META_FILE).is_file():
         raise FileNotFoundError(f"no model {version}")
-    temporary = root / f".{ACTIVE_FILE}.{os.getpid()}"
-    temporary.write_text(version + "\n")
-    os.replace(temporary, root / ACTIVE_FILE)
+    temporary = _unique(root, f".{ACTIVE_FILE}")  # its own name, even beside a process of the same pid elsewhere
+    try:
+        with temporary.open("x", encoding="utf-8") as pointer:
+            pointer.write(version + "\n")
+        os.replace(temporary, root / ACTIVE_FILE)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise _model_dir_error(root, exc, f": the model {version} was not made active") from exc
 
 
 def read_meta(path: Path) -> dict[str, Any]:
