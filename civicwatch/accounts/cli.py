@@ -21,9 +21,10 @@ from civicwatch.taxonomy.models import Body
 
 
 @cli.command("create-user")
-@click.option("--email", required=True)
-@click.option("--name", default="")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--email", required=True, help="The address the staff member signs in with.")
+@click.option("--name", default="", help="Their name as colleagues see it (default: the email).")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True,
+              help="What they may do; investigators and committee members also need --body.")
 @click.option("--body", "body_code", help="Body code, for investigators and community committee members.")
 @click.option("--password", help="Prompted for (twice, hidden) when not given.")
 def create_user_command(email: str, name: str, role: str, body_code: str | None, password: str | None) -> None:
@@ -44,7 +45,7 @@ def create_user_command(email: str, name: str, role: str, body_code: str | None,
 
 
 @cli.command("unlock-two-factor")
-@click.option("--email", required=True)
+@click.option("--email", required=True, help="The staff member's sign-in address.")
 def unlock_two_factor_command(email: str) -> None:
     """Let a staff member try authenticator codes again after too many wrong ones (e.g. the last admin)."""
     user = find_user_by_email(email)
@@ -59,7 +60,7 @@ def unlock_two_factor_command(email: str) -> None:
 
 
 @cli.command("identity-custodian")
-@click.option("--email", required=True)
+@click.option("--email", required=True, help="The staff member's sign-in address.")
 @click.option("--revoke", is_flag=True, help="Take the duty away instead.")
 def identity_custodian_command(email: str, revoke: bool) -> None:
     """Make a staff member a custodian of the identity vault (who approves disclosure requests), or revoke it."""
@@ -72,7 +73,7 @@ def identity_custodian_command(email: str, revoke: bool) -> None:
 
 
 @cli.command("reset-password")
-@click.option("--email", required=True)
+@click.option("--email", required=True, help="The staff member's sign-in address.")
 def reset_password_command(email: str) -> None:
     """Give a staff member a temporary password, printed once, to be changed at their next sign-in (for when no
     admin can sign in to do it on the staff accounts page)."""

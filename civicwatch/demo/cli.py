@@ -16,7 +16,8 @@ from civicwatch.settings import is_production
 @cli.command("demo")
 @click.option("--password", help="Password for every demo account (generated and printed when omitted).")
 @click.option("--cases", "case_count", default=300, show_default=True, help="Demo cases to create.")
-@click.option("--seed", default=2026, show_default=True)
+@click.option("--seed", default=2026, show_default=True,
+              help="Chooses the demo cases' texts, dates and statuses: the same seed gives the same demo.")
 def demo_command(password: str | None, case_count: int, seed: int) -> None:
     """Load the taxonomy, demo staff accounts and demo cases. Safe to run again; refused in production and on a
     database with staff or cases it did not write."""

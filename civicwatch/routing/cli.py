@@ -109,7 +109,8 @@ def _json_line(output: dict) -> str:
 
 
 @cli.command("classify")
-@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 10_000),
+              help="Lines read by the model at once: larger is faster, and the answers wait for a whole batch.")
 def classify_command(batch_size: int) -> None:
     """Read JSONL ({"text": ...} per line) on standard input; write each line back with the reading and body.
 
