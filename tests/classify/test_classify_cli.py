@@ -165,3 +165,17 @@ def test_prepare_trains_only_when_no_model_is_active(app: Flask, monkeypatch: py
     version = active_model_version()
     assert version and version in message
     assert prepare_model() == f"Classifier model {version} is active."
+
+
+def test_evaluate_on_labels_the_model_never_gives_says_so(app: Flask, active_model: str, tmp_path: Path) -> None:
+    """Data of another taxonomy (or the wrong --label-field) scores 0 everywhere: the command says why, instead of
+    leaving the operator to conclude the model is useless."""
+    path = tmp_path / "other.jsonl"
+    path.write_text('{"text": "rude words at the desk", "category": "VERBAL"}\n'
+                    '{"text": "no patrol came for hours", "category": "SERVICE"}\n'
+                    '{"text": "the officer took a bribe", "category": "corruption"}\n')
+    result = run(app, "evaluate", "--data", str(path), "--label-field", "category")
+    assert result.exit_code == 0, result.output
+    assert "2 of these 3 examples have labels the model never gives (SERVICE, VERBAL)" in result.output
+    figures = json.loads(run(app, "evaluate", "--data", str(path), "--label-field", "category", "--json").output)
+    assert figures["unknown_labels"] == {"SERVICE": 1, "VERBAL": 1}
