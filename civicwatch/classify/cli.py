@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
@@ -301,6 +302,8 @@ def evaluate_command(data: tuple[str, ...], label_field: str | None, held_out_on
         raise click.ClickException("There are no examples to evaluate.")
     seen = trained_text_hashes(path)
     overlap = sum(1 for example in examples if text_hash(example.text) in seen)
+    known = set(classifier.labels)
+    unknown = dict(sorted(Counter(e.label for e in examples if e.label not in known).items()))
     report = evaluate_classifier(classifier, examples)
     baseline, note = None, ""
     try:
@@ -310,9 +313,13 @@ def evaluate_command(data: tuple[str, ...], label_field: str | None, held_out_on
         note = f"nothing: {exc}"
     if as_json:
         click.echo(json.dumps({"model_version": classifier.version, "examples": len(examples),
-                               "seen_in_training": overlap, "pipeline": report, "baseline": baseline}, indent=1))
+                               "seen_in_training": overlap, "unknown_labels": unknown, "pipeline": report,
+                               "baseline": baseline}, indent=1))
         return
     click.echo(f"Model {classifier.version} on {len(examples)} examples")
+    if unknown:
+        click.echo(f"WARNING: {sum(unknown.values())} of these {len(examples)} examples have labels the model never "
+                   f"gives ({', '.join(unknown)}): data of another taxonomy, or another --label-field?")
     if overlap:
         click.echo(f"WARNING: {overlap} of these examples were in the model's training data; "
                    "use --held-out or other data for a fair figure.")
