@@ -1,13 +1,14 @@
 """Training takes minutes, and the world moves meanwhile: a case whose correction the model is learning from may be
 erased (retention, in another process), or corrected again. The new model is still saved, made active and audited,
 and only the corrections it really learned are marked as used. Two trainings that end together each save a whole
-model."""
+model. No transaction stays open while the model trains."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.classify.classifier import Classifier, model_meta
@@ -19,6 +20,7 @@ from civicwatch.classify.registry import active_model_version, read_meta, save_m
 from civicwatch.classify.training import EpochReport, train_pipeline
 from civicwatch.extensions import db
 from civicwatch.taxonomy.operations import read_taxonomy
+from tests.conftest import on_postgres
 
 
 def test_corrections_erased_or_changed_while_the_model_trains(app: Flask, fixture_corpus: Path,
@@ -68,3 +70,28 @@ def test_two_trainings_saving_the_same_version_at_once_keep_each_other_s_files(t
     saved = save_model(trained, meta, terms, root, version, [])
     assert (first_writing / "pipeline" / "meta.json").read_text() == "{}"
     assert read_meta(saved)["version"] == saved.name and Classifier.load(saved).version == saved.name
+
+
+def _ending_idle_transactions(connection, record, proxy) -> None:
+    with connection.cursor() as cursor:  # whichever pooled connection the session takes
+        cursor.execute("SET idle_in_transaction_session_timeout = '1s'")
+
+
+@pytest.mark.skipif(not on_postgres(), reason="a server that ends idle transactions: PostgreSQL")
+def test_training_holds_no_transaction_open_while_it_trains(app: Flask, fixture_corpus: Path,
+                                                           fast_config: Path) -> None:
+    """Training takes minutes. A transaction left open meanwhile holds back the server's clean-up and is ended by
+    a server (or a pooler) that ends idle transactions; then the end of training failed with a traceback, the model
+    saved but neither made active nor audited."""
+    db.session.add(LabelledExample(field="theme", label="corruption", text="the sergeant asked for money first"))
+    db.session.commit()
+    db.session.close()
+    event.listen(db.engine, "checkout", _ending_idle_transactions)
+    try:
+        result = train_model([fixture_corpus], config_path=fast_config)
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "checkout", _ending_idle_transactions)
+    assert active_model_version() == result.version
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "model.train")) is not None
+    assert db.session.scalar(select(LabelledExample.used_in_model)) == result.version
