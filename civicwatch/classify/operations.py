@@ -124,12 +124,16 @@ def training_corrections(labels: set[str], made_before: dt.datetime | None = Non
     return examples, usable, skipped
 
 
-def _mark_used(rows: list[LabelledExample], version: str) -> None:
-    """Record which model learned these corrections, as they were read: one erased (retention) or corrected again
-    in another process while the model trained, minutes long, is left as it now is, not written back."""
+def _as_read(rows: list[LabelledExample]) -> list[dict[str, Any]]:
+    """The corrections not yet used, as read now (plain values: the ORM rows expire with the transaction)."""
+    return [{"row_id": row.id, "row_label": row.label, "row_text": row.text}
+            for row in rows if row.used_in_model is None]
+
+
+def _mark_used(learned: list[dict[str, Any]], version: str) -> None:
+    """Record which model learned these corrections (`_as_read`): one erased (retention) or corrected again in
+    another process while the model trained, minutes long, is left as it now is, not written back."""
     table = cast(Table, LabelledExample.__table__)
-    learned = [{"row_id": row.id, "row_label": row.label, "row_text": row.text}
-               for row in rows if row.used_in_model is None]
     if learned:
         db.session.execute(update(table).where(
             table.c.id == bindparam("row_id"), table.c.label == bindparam("row_label"),
@@ -155,7 +159,9 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
                 keep_held_out: bool = False, config_path: Path | str = CONFIG_PATH,
                 progress: Progress | None = None, activate: bool = True, user: Any = None) -> TrainingResult:
     """Train on the files (the project corpus by default) plus staff theme corrections, save a versioned
-    model directory and make it active. Flushes; the caller commits.
+    model directory and make it active. Flushes; the caller commits. Call it with nothing pending: once the data
+    is read, it ends the session's read transaction, which would otherwise stay open for the minutes of training
+    (holding back the database's clean-up, and ended by a server or pooler that ends idle transactions).
 
     The held-out split is measured first, with a model trained without it. Then, unless `keep_held_out`,
     the saved model is trained again on every example (the held-out ones too): more examples serve
@@ -175,6 +181,8 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
     progress = progress or (lambda report: None)
     refit = bool(held_out) and not keep_held_out
     terms = gazetteer_terms()
+    learned = _as_read(correction_rows)
+    db.session.rollback()  # only reads so far
     trained = train_pipeline(train + corrections, config_path, _staged(progress, "1/2 " if refit else "", refit, 0),
                              terms)
     metrics = None
@@ -213,7 +221,7 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
     activated = activate and not strangers
     if activated:
         activate_model(path.name)
-    _mark_used(correction_rows, path.name)
+    _mark_used(learned, path.name)
     record_audit(user, "model.train", None, after={
         "version": path.name, "data_hash": meta["data"]["hash"], "examples": len(training_set),
         "corrections": len(corrections), "activated": activated,
