@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import signal
 import socket
@@ -55,11 +56,14 @@ DISABLED_JOB_LOOK_AGAIN = dt.timedelta(hours=1)
 SWEEP_UNROUTED_EVERY = dt.timedelta(minutes=1)
 # While the database is down the worker waits --interval, doubling up to this, between tries.
 MAX_OUTAGE_WAIT_SECONDS = 30.0
+# The longest --interval: a worker waiting longer between looks leaves texts unanswered while it seems to run.
+MAX_INTERVAL_SECONDS = 60.0
 
 
 @cli.command("deliver")
 @click.option("--once", is_flag=True, help="Answer the texts waiting and send everything due now, then exit.")
-@click.option("--interval", default=1.0, show_default=True,
+@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.1, MAX_INTERVAL_SECONDS),
+              callback=lambda context, param, value: _a_number(value),
               help="Seconds between looks at the inbox and the outbox when both are empty.")
 def deliver_command(once: bool, interval: float) -> None:
     """Answer inbound texts and send outbox messages (Twilio, or the SMS simulator without Twilio
@@ -283,6 +287,13 @@ def stop_on_signal() -> Iterator[Callable[[], bool]]:
     finally:
         for number, old in previous.items():
             signal.signal(number, old)
+
+
+def _a_number(seconds: float) -> float:
+    """FloatRange lets nan through (it compares with nothing): a worker that would poll without pause."""
+    if math.isnan(seconds):
+        raise click.BadParameter("give a number of seconds", param_hint="--interval")
+    return seconds
 
 
 def _sleep(seconds: float, stopping: Callable[[], bool]) -> None:
