@@ -104,3 +104,17 @@ def test_correcting_a_case_with_a_damaged_active_model_is_not_a_500(app: Flask, 
     assert response.status_code == 302, response.status_code
     db.session.expire_all()
     assert case.theme.code == "misconduct"
+
+
+def test_prepare_replaces_an_active_model_it_cannot_load(app: Flask, active_model: str,
+                                                         monkeypatch: pytest.MonkeyPatch, fixture_corpus: Path) -> None:
+    """`make run` after an upgrade (a model saved by another spaCy) or a damaged copy: the demo must not be served
+    by a model no process can load, every new case in the triage queue; prepare trains a new one."""
+    import civicwatch.classify.operations as operations
+    from civicwatch.classify.cli import prepare_model
+
+    monkeypatch.setattr(operations, "corpus_files", lambda: [fixture_corpus])  # as in test_classify_cli.py
+    _break_active_model()
+    message = prepare_model()
+    assert active_model_version() not in (None, active_model)
+    assert f"{active_model} cannot be loaded" in message and active_model_version() in message
