@@ -187,12 +187,18 @@ def activate_command(version: str) -> None:
 
 
 def prepare_model() -> str:
-    """For `make run`: train and activate a model when none is active."""
-    version = active_model_version()
-    if version is not None:
-        return f"Classifier model {version} is active."
-    click.echo("No classifier model yet: training one from the corpus, once. This takes 1 to 3 minutes on two "
-               "cores (longer on a busy machine); later runs start at once.")
+    """For `make run`: train and activate a model when none is active, or when the active one cannot be loaded
+    (damaged, or saved by another spaCy version before an upgrade)."""
+    version, path = active_model_version(), active_model_path()
+    why = "No classifier model yet"
+    if version is not None and path is not None:
+        try:
+            Classifier.load(path)
+            return f"Classifier model {version} is active."
+        except ModelLoadError as exc:
+            why = f"The active classifier model {version} cannot be loaded ({exc})"
+    click.echo(f"{why}: training one from the corpus, once. This takes 1 to 3 minutes on two cores (longer on a "
+               "busy machine); later runs start at once.")
     bar = ProgressBar()
     try:
         result = train_model(progress=bar)
@@ -201,7 +207,8 @@ def prepare_model() -> str:
         raise click.ClickException(exc.message) from exc
     db.session.commit()
     bar.finish()
-    return "\n".join(_train_summary({**result.meta, "active": result.activated}) + result.notes)
+    return "\n".join([f"{why}: a new one was trained."] + _train_summary({**result.meta, "active": result.activated})
+                     + result.notes)
 
 
 # ---------------------------------------------------------------- evaluate
