@@ -11,7 +11,8 @@ from civicwatch.classify.classifier import Classifier, model_meta
 from civicwatch.classify.corpus import read_examples
 from civicwatch.classify.gazetteer import terms_from_taxonomy
 from civicwatch.classify.models import LabelledExample
-from civicwatch.classify.registry import active_model_version, new_version, save_model
+from civicwatch.classify.operations import text_hash
+from civicwatch.classify.registry import active_model_version, new_version, save_model, trained_text_hashes
 from civicwatch.classify.text import prepare_text
 from civicwatch.classify.training import train_pipeline
 from civicwatch.extensions import db
@@ -59,3 +60,18 @@ def test_leaving_the_words_out_does_not_change_what_the_model_reads(tmp_path: Pa
              "asdkjh qwpoeiru", ""]
     for before, after in zip(in_memory.classify_many(texts), loaded.classify_many(texts), strict=True):
         assert dataclasses.replace(after, model_version="") == dataclasses.replace(before, model_version="")
+
+
+def test_a_model_keeps_no_fingerprint_of_a_correction_s_text(app: Flask, fixture_corpus: Path,
+                                                             fast_config: Path) -> None:
+    """trained_texts.txt lets `evaluate` warn about data the model saw; an unkeyed hash of a complaint's whole
+    text kept there would outlive the complaint's erasure and confirm a guess of its words. Only the corpus's own
+    texts are listed."""
+    short = "police beat me in Kenema"  # an SMS short enough to guess
+    db.session.add(LabelledExample(field="theme", label="abuse_of_force", text=short))
+    db.session.commit()
+    result = run(app, "train", "--data", str(fixture_corpus), "--config", str(fast_config))
+    assert result.exit_code == 0, result.output
+    seen = trained_text_hashes(Path(app.config["MODEL_DIR"]) / active_model_version())
+    assert text_hash(short) not in seen
+    assert text_hash(read_examples([fixture_corpus])[0].text) in seen
