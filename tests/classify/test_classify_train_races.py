@@ -1,9 +1,12 @@
 """Training takes minutes, and the world moves meanwhile: a case whose correction the model is learning from may be
 erased (retention, in another process), or corrected again. The new model is still saved, made active and audited,
 and only the corrections it really learned are marked as used. Two trainings that end together each save a whole
-model. No transaction stays open while the model trains."""
+model. No transaction stays open while the model trains, nor while `classify` waits for its input."""
 from __future__ import annotations
 
+import io
+import json
+import time
 from pathlib import Path
 
 import pytest
@@ -95,3 +98,24 @@ def test_training_holds_no_transaction_open_while_it_trains(app: Flask, fixture_
     assert active_model_version() == result.version
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "model.train")) is not None
     assert db.session.scalar(select(LabelledExample.used_in_model)) == result.version
+
+
+class SlowPipe(io.BytesIO):
+    """Standard input fed by a slow producer (an export streaming through a pipe): a pause before each line."""
+
+    def __next__(self) -> bytes:
+        time.sleep(1.5)
+        return super().__next__()
+
+
+@pytest.mark.skipif(not on_postgres(), reason="a server that ends idle transactions: PostgreSQL")
+def test_classify_holds_no_transaction_open_while_it_waits_for_input(app: Flask, active_model: str) -> None:
+    lines = [json.dumps({"id": n, "text": "the officer demanded a bribe at the checkpoint"}) for n in (1, 2)]
+    event.listen(db.engine, "checkout", _ending_idle_transactions)
+    try:
+        result = app.test_cli_runner().invoke(args=["civicwatch", "classify", "--batch-size", "1"],
+                                              input=SlowPipe(("\n".join(lines) + "\n").encode()))
+    finally:
+        event.remove(db.engine, "checkout", _ending_idle_transactions)
+    assert result.exit_code == 0, (repr(result.exception), result.output)
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2]
