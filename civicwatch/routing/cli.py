@@ -118,11 +118,13 @@ def classify_command(batch_size: int) -> None:
     line failed.
     """
     active_classifier_or_exit()
+    db.session.rollback()  # it only reads: no transaction stays open while a slow pipe brings the next lines
     failures, batch = 0, []
     for item in _lines(sys.stdin.buffer):
         batch.append(item)
         if len(batch) >= batch_size:
             failures += _classify_batch(batch)
+            db.session.rollback()
             batch = []
     if batch:
         failures += _classify_batch(batch)
