@@ -52,6 +52,10 @@ class ChangeRoleForm(Form):
     submit = SubmitField(_l("Change role"))
 
 
+class UserActionForm(Form):
+    """An admin's button on a staff account (password reset, authenticator reset or unlock): the CSRF token only."""
+
+
 class UserActiveForm(Form):
     active = HiddenField(validators=[AnyOf(["0", "1"])])  # what the button asks for: 1 reactivates, 0 deactivates
     submit = SubmitField(_l("Change"))

@@ -30,6 +30,7 @@ from civicwatch.accounts.forms import (
     CreateUserForm,
     LoginForm,
     TotpForm,
+    UserActionForm,
     UserActiveForm,
 )
 from civicwatch.accounts.models import Role, User
@@ -384,7 +385,7 @@ def users() -> ResponseReturnValue:
 @admin_required
 def reset_password(user_id: int) -> ResponseReturnValue:
     """For a forgotten password: a temporary one, shown on this page once (never in a redirect, a flash or a log)."""
-    form = UserActiveForm()
+    form = UserActionForm()
     if not form.validate_on_submit():
         abort(400)
     user = db.session.get(User, user_id) or abort(404)
@@ -399,7 +400,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
 @admin_required
 def reset_totp(user_id: int) -> Response:
     """For a lost phone: the user sets up a new authenticator at their next sign-in."""
-    form = UserActiveForm()
+    form = UserActionForm()
     if not form.validate_on_submit():
         abort(400)
     user = db.session.get(User, user_id) or abort(404)
@@ -417,7 +418,7 @@ def reset_totp(user_id: int) -> Response:
 @admin_required
 def unlock_totp(user_id: int) -> Response:
     """After too many wrong codes: the user may try codes again (their phone is still theirs)."""
-    form = UserActiveForm()
+    form = UserActionForm()
     if not form.validate_on_submit():
         abort(400)
     user = db.session.get(User, user_id) or abort(404)
