@@ -7,6 +7,7 @@ import math
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
@@ -139,6 +140,16 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == throttle.email_key(email)))
 
 
+# The domains reserved for examples (RFC 2606), which no real person's address uses: the demo's staff accounts.
+EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
+DEMO_ACCOUNT_REFUSED = N_("This is a demo account (an example.org address): it signs in only on a demo server.")
+
+
+def is_example_address(email: str) -> bool:
+    domain = email.rpartition("@")[2].strip().lower().rstrip(".")
+    return any(domain == name or domain.endswith("." + name) for name in EXAMPLE_DOMAINS)
+
+
 def authenticate(email: str, password: str, client_address: str | None) -> User:
     """Check credentials, with backoff per client and account and a ceiling per account (see throttle).
 
@@ -148,6 +159,8 @@ def authenticate(email: str, password: str, client_address: str | None) -> User:
     would wait for the write lock meanwhile. The waits are read again under the client's lock, so that an attempt
     sent beside the one that imposed a wait is refused as if it had come after it, whatever its password.
     """
+    if is_example_address(email) and not current_app.config.get("DEMO_MODE"):
+        raise AuthenticationError(gettext(DEMO_ACCOUNT_REFUSED))
     client, account = throttle.client_key(client_address, email), throttle.account_key(email)
     # A pause of the account (wrong passwords from many networks) spares the networks it signs in from.
     spared = throttle.is_known_network(throttle.known_network_key(client_address, email))
