@@ -96,3 +96,10 @@ def test_the_demo_refuses_a_database_that_holds_real_cases(app, make_user):
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1 and db.session.get(Case, real.id)
     assert db.session.scalar(select(User.id).where(User.email == "admin@example.org")) is None
+
+
+def test_the_number_of_demo_cases_is_bounded(app):
+    for count in ("-5", "0", "10000001"):
+        result = app.test_cli_runner().invoke(args=["civicwatch", "demo", "--cases", count])
+        assert result.exit_code == 2 and "--cases" in result.output, (count, result.output)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
