@@ -15,7 +15,8 @@ from civicwatch.settings import is_production
 
 @cli.command("demo")
 @click.option("--password", help="Password for every demo account (generated and printed when omitted).")
-@click.option("--cases", "case_count", default=300, show_default=True, help="Demo cases to create.")
+@click.option("--cases", "case_count", default=300, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Demo cases to create (1 to 1,000,000).")
 @click.option("--seed", default=2026, show_default=True,
               help="Chooses the demo cases' texts, dates and statuses: the same seed gives the same demo.")
 def demo_command(password: str | None, case_count: int, seed: int) -> None:
