@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Response, current_app, send_file
+from flask_babel import format_number, gettext
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
@@ -40,6 +41,7 @@ from civicwatch.crypto import EVIDENCE_KEY, encrypt_bytes_with
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
+from civicwatch.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,6 @@ PDF = "application/pdf"
 EXTENSIONS = {JPEG: "jpg", PNG: "png", PDF: "pdf"}
 SEALED_EXTENSION = "sealed"  # an original kept as evidence, encrypted under the evidence key
 _STORED_NAME = re.compile(r"[A-Za-z0-9_-]{8,64}(\.[a-z0-9]{1,8})?")
-ALLOWED_DESCRIPTION = "photos (JPEG or PNG) or PDF documents"
 _SLOTS_KEY = "civicwatch.upload_slots"
 _WRITTEN_KEY = "civicwatch.uploads_written"
 _WRITE_CHUNK = 1024 * 1024
@@ -69,12 +70,18 @@ class UploadUnavailableError(DomainError):
     status = 503
 
 
-NOT_STORED = ("Nothing was sent: we could not store your files just now. What you wrote is still below. "
-              "Try again in a few minutes, or send it without the files and add them later from the "
-              "follow-up page with your receipt code.")
-BUSY = ("Nothing was sent: many files are being sent right now and we could not check yours in time. What you "
-        "wrote is still below. Try again in a minute, or send it without the files and add them later from "
-        "the follow-up page with your receipt code.")
+# The refusals are written when they are raised, in the language of that moment (the page's).
+EMPTY = N_("“%(name)s” is empty. Choose the file again.")
+# The same words as the page's script says before sending (forms.FILE_INPUT), hence the braces.
+LARGER_THAN_ALLOWED = N_("“{name}” is larger than 10 MB. Send a smaller photo or a shorter document.")
+NOT_ACCEPTED = N_("“%(name)s” is not a photo or PDF we can accept. Send photos (JPEG or PNG) or PDF documents.")
+TOO_MANY = N_("You can send up to %(most)s files at a time.")
+NOT_STORED = N_("Nothing was sent: we could not store your files just now. What you wrote is still below. "
+                "Try again in a few minutes, or send it without the files and add them later from the "
+                "follow-up page with your receipt code.")
+BUSY = N_("Nothing was sent: many files are being sent right now and we could not check yours in time. What you "
+          "wrote is still below. Try again in a minute, or send it without the files and add them later from "
+          "the follow-up page with your receipt code.")
 
 
 @dataclass(frozen=True)
@@ -126,17 +133,20 @@ def prepare_upload(incoming: IncomingFile, keep_original: bool = False) -> Prepa
     AttachmentError with a plain message, or UploadUnavailableError when no preparation slot frees up in time."""
     name = clean_filename(incoming.filename)
     if not incoming.data:
-        raise AttachmentError(f"“{name}” is empty. Choose the file again.")
+        raise AttachmentError(gettext(EMPTY, name=name))
     if len(incoming.data) > MAX_FILE_BYTES:
-        raise AttachmentError(f"“{name}” is larger than 10 MB. Send a smaller photo or a shorter document.")
+        raise AttachmentError(gettext(LARGER_THAN_ALLOWED).format(name=name))
     content_type = sniff_content_type(incoming.data)
     if content_type is None:
-        raise AttachmentError(f"“{name}” is not a photo or PDF we can accept. Send {ALLOWED_DESCRIPTION}.")
+        raise AttachmentError(gettext(NOT_ACCEPTED, name=name))
     try:
         with preparation_slot():
             data = clean_pdf(incoming.data) if content_type == PDF else reencode_image(incoming.data, content_type)
-    except (ImageRefusedError, PdfRefusedError) as exc:
-        raise AttachmentError(f"“{name}” {exc.reason}") from exc
+    except ImageRefusedError as exc:
+        numbers = {key: format_number(value) for key, value in exc.values.items()}
+        raise AttachmentError(gettext(exc.reason, name=name, **numbers)) from exc
+    except PdfRefusedError as exc:
+        raise AttachmentError(gettext(exc.reason, name=name)) from exc
     return PreparedFile(original_name=name, content_type=content_type, data=data,
                         original_sha256=hashlib.sha256(incoming.data).hexdigest(),
                         original=incoming.data if keep_original else None)
@@ -144,7 +154,7 @@ def prepare_upload(incoming: IncomingFile, keep_original: bool = False) -> Prepa
 
 def prepare_uploads(files: Sequence[IncomingFile | PreparedFile], keep_originals: bool = False) -> list[PreparedFile]:
     if len(files) > MAX_FILES:
-        raise AttachmentError(f"You can send up to {MAX_FILES} files at a time.")
+        raise AttachmentError(gettext(TOO_MANY, most=MAX_FILES))
     return [f if isinstance(f, PreparedFile) else prepare_upload(f, keep_originals) for f in files]
 
 
@@ -179,7 +189,7 @@ def preparation_slot() -> Iterator[None]:
     slots = upload_slots()
     if not slots.acquire(timeout=current_app.config["UPLOAD_WAIT_SECONDS"]):
         log.warning("an upload waited too long for a preparation slot")
-        raise UploadUnavailableError(BUSY)
+        raise UploadUnavailableError(gettext(BUSY))
     _holding.slot = True
     try:
         yield
@@ -244,7 +254,7 @@ def write_transactional_file(path: Path, data: bytes) -> None:
         write_private_file(path, data)
     except OSError as exc:
         log.error("could not store an upload: %s", errno.errorcode.get(exc.errno or 0, type(exc).__name__))
-        raise UploadUnavailableError(NOT_STORED) from exc
+        raise UploadUnavailableError(gettext(NOT_STORED)) from exc
 
 
 def write_private_file(path: Path, data: bytes) -> None:

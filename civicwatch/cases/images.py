@@ -22,6 +22,8 @@ import warnings
 
 from PIL import ExifTags, Image, PngImagePlugin, UnidentifiedImageError
 
+from civicwatch.i18n import N_
+
 JPEG = "image/jpeg"
 PNG = "image/png"
 MAX_STORED_PIXELS = 4096 * 3072
@@ -43,17 +45,20 @@ _UNREADABLE = (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFErro
 
 
 class ImageRefusedError(Exception):
-    """A photo we will not store; `reason` completes a sentence that starts with the file's name."""
+    """A photo we will not store; `reason` is a sentence of the catalogs, with the file's name as %(name)s and
+    `values` for its other placeholders (numbers)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, **values: int) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.values = values
 
 
-SMALLER = "Send a photo of at most 12 megapixels (for example 4096 × 3072), or a screenshot of the part that matters."
-TOO_LARGE = "is {width} × {height} pixels, more than we can take. " + SMALLER
-FAR_TOO_LARGE = "has far too many pixels. " + SMALLER
-UNREADABLE = "could not be read as a photo. Send it again or as a different file."
+TOO_LARGE = N_("“%(name)s” is %(width)s × %(height)s pixels, more than we can take. Send a photo of at most 12 "
+               "megapixels (for example 4096 × 3072), or a screenshot of the part that matters.")
+FAR_TOO_LARGE = N_("“%(name)s” has far too many pixels. Send a photo of at most 12 megapixels (for example "
+                   "4096 × 3072), or a screenshot of the part that matters.")
+UNREADABLE = N_("“%(name)s” could not be read as a photo. Send it again or as a different file.")
 
 
 def reencode_image(data: bytes, content_type: str) -> bytes:
@@ -81,7 +86,7 @@ def fit_to_budget(image: Image.Image, content_type: str) -> None:
         if scale is not None:
             image.draft(image.mode, (max(1, width // scale), max(1, height // scale)))
     if not fits(image, image.size, content_type):
-        raise ImageRefusedError(TOO_LARGE.format(width=f"{width:,}", height=f"{height:,}"))
+        raise ImageRefusedError(TOO_LARGE, width=width, height=height)
 
 
 def fits(image: Image.Image, size: tuple[int, int], content_type: str) -> bool:

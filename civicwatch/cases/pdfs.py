@@ -25,6 +25,8 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 from pikepdf.sanitize import Sanitizer
 
+from civicwatch.i18n import N_
+
 # Keys removed from every dictionary: metadata streams, application data, modification dates, and
 # actions run on opening or on events (the sanitizer removes only their scripts; we want none at all).
 _DROPPED_KEYS = frozenset({"/Metadata", "/PieceInfo", "/LastModified", "/OpenAction", "/AA", "/XFA", "/AF",
@@ -44,18 +46,20 @@ _SANITIZER = (Sanitizer().remove_javascript().remove_external_access().remove_at
 
 
 class PdfRefusedError(Exception):
-    """A PDF we will not store; `reason` completes a sentence that starts with the file's name."""
+    """A PDF we will not store; `reason` is a sentence of the catalogs, with the file's name as %(name)s."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-PASSWORD = ("is protected by a password. Send a copy without the password (for example, print it to a new "
-            "PDF).")
-BROKEN = "could not be read as a PDF. Send it again, or a photo of each page."
-TOO_COMPLEX = "is made of too many parts for us to check. Send fewer pages at a time, or a photo of each page."
-UNCHECKED_IMAGE = "holds an image written in a way we cannot check. Send a photo of each page instead."
+PASSWORD = N_("“%(name)s” is protected by a password. Send a copy without the password (for example, print it to a "
+              "new PDF).")
+BROKEN = N_("“%(name)s” could not be read as a PDF. Send it again, or a photo of each page.")
+TOO_COMPLEX = N_("“%(name)s” is made of too many parts for us to check. Send fewer pages at a time, or a photo of "
+                 "each page.")
+UNCHECKED_IMAGE = N_("“%(name)s” holds an image written in a way we cannot check. Send a photo of each page "
+                     "instead.")
 
 
 def clean_pdf(data: bytes) -> bytes:
