@@ -189,8 +189,8 @@ class Config:
     # Twilio sends about 40 fields at most (with ten media URLs and their types).
     SIGNED_WEBHOOK_MAX_BYTES = 32 * 1024
     SIGNED_WEBHOOK_MAX_FIELDS = 100
-    # Files decoded or rewritten at once per process; each may take ~60 MB while it is (see
-    # civicwatch/intake/images.py). An upload waits this long for its turn, then is asked to try again.
+    # Files decoded or rewritten at once per process; each may take ~60 MB while it is, a progressive JPEG up to
+    # ~160 MB (see civicwatch/cases/images.py). An upload waits this long for its turn, then is asked to try again.
     UPLOAD_CONCURRENCY = _env_int("CIVICWATCH_UPLOAD_CONCURRENCY", 1, minimum=1)
     UPLOAD_WAIT_SECONDS = _env_float("CIVICWATCH_UPLOAD_WAIT_SECONDS", 20.0)
 

@@ -1,9 +1,12 @@
 """Photos decoded within a memory budget and encoded again from bare pixels.
 
 Memory is what a photo costs: Pillow keeps 4 bytes per pixel for colour images, so a 7000 x 7000 PNG of
-190 KB needs 196 MB once decoded. We never decode more than MAX_STORED_PIXELS: a JPEG is decoded at 1/2,
-1/4 or 1/8 of its size when it is larger (libjpeg scales while decoding, so the full size is never held),
-and a PNG, which cannot be scaled while decoding, is refused when it is larger.
+190 KB needs 196 MB once decoded. We never decode more than MAX_STORED_PIXELS: a JPEG sent in one scan is
+decoded at 1/2, 1/4 or 1/8 of its size when it is larger (libjpeg scales while decoding, so the full size is
+never held), and a PNG, which cannot be scaled while decoding, is refused when it is larger. So is a JPEG sent
+in several scans (progressive): libjpeg holds all of its coefficients, at full size, before it draws any pixel
+(up to 2 bytes a pixel and colour, 100 MB for 12 megapixels in CMYK). A JPEG with more segments or scans than
+any camera writes is refused before it is read (jpeg_structure.py).
 
 MAX_STORED_PIXELS is 4096 x 3072 (12.6 megapixels): a 12 MP phone photo (4032 x 3024), the most common
 camera, a 4K screenshot and a long chat screenshot (1080 x 11000) are all kept at full resolution, and one
@@ -22,6 +25,7 @@ import warnings
 
 from PIL import ExifTags, Image, PngImagePlugin, UnidentifiedImageError
 
+from civicwatch.cases.jpeg_structure import jpeg_structure
 from civicwatch.i18n import N_
 
 JPEG = "image/jpeg"
@@ -63,11 +67,17 @@ UNREADABLE = N_("“%(name)s” could not be read as a photo. Send it again or a
 
 def reencode_image(data: bytes, content_type: str) -> bytes:
     """Decode within the budget and encode again from bare pixels. Raises ImageRefusedError."""
+    scaled_while_decoding = content_type == JPEG
+    if content_type == JPEG:
+        structure = jpeg_structure(data)
+        if not structure.complete:
+            raise ImageRefusedError(UNREADABLE)
+        scaled_while_decoding = structure.sent_in_one_scan
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[content_type]]) as image:
-                fit_to_budget(image, content_type)
+                fit_to_budget(image, content_type, scaled_while_decoding)
                 image.load()
                 return encode_bare(image, content_type)
     except ImageRefusedError:
@@ -78,10 +88,11 @@ def reencode_image(data: bytes, content_type: str) -> bytes:
         raise ImageRefusedError(UNREADABLE) from exc
 
 
-def fit_to_budget(image: Image.Image, content_type: str) -> None:
-    """Before any pixel is decoded: make a JPEG decode at the smallest scale that fits; refuse what does not."""
+def fit_to_budget(image: Image.Image, content_type: str, scaled_while_decoding: bool) -> None:
+    """Before any pixel is decoded: make a JPEG sent in one scan decode at the smallest scale that fits; refuse
+    what does not fit."""
     width, height = image.size
-    if content_type == JPEG and not fits(image, image.size, content_type):
+    if scaled_while_decoding and not fits(image, image.size, content_type):
         scale = next((s for s in _DRAFT_SCALES if fits(image, (-(-width // s), -(-height // s)), content_type)), None)
         if scale is not None:
             image.draft(image.mode, (max(1, width // scale), max(1, height // scale)))
