@@ -13,12 +13,19 @@ data. We remove the metadata, XFA forms (XML with their own scripts), the docume
 actions, the names and dates of annotations' authors, and the metadata segments of JPEG images, whether they are
 objects of their own (behind other filters too) or written inline in a page, and of JPEG 2000 images.
 
+Decoding a stream can unfold it a thousandfold (Flate) or more (LZW): 100 KB of a page's drawing instructions can
+stand for 100 MB. We decode the drawing instructions of pages and forms (to find the photos written inside them,
+and qpdf reads them to drop unused resources) and the photos behind other filters, so each stream may unfold to
+MAX_DECODED_STREAM at most (qpdf's own limit) and all of them together to MAX_DECODED_TOTAL. LZW, which qpdf cannot
+bound and would decode to compress again with Flate, is refused: no writer has used it since the 1990s.
+
 A PDF that cannot be opened without a password, or that is too broken to rewrite, is refused.
 """
 from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pikepdf
@@ -40,6 +47,12 @@ _ADOBE_MARKER = 0xEE
 # Checking takes ~0.1 ms per object: a 300-page report has some ten thousand, while a 10 MB file built to
 # hold a million would keep a worker busy for minutes.
 MAX_OBJECTS = 50_000
+# A page's drawing instructions take a few MB even for a dense map; a photo behind Flate is the size of its JPEG.
+MAX_DECODED_STREAM = 32 * 1024 * 1024
+MAX_DECODED_TOTAL = 64 * 1024 * 1024  # every page's drawing each time it is drawn, and the photos behind filters
+_QPDF_LIMIT = "memory limit exceeded"  # how qpdf says a stream reached MAX_DECODED_STREAM
+pikepdf.settings.set_qpdf_limits(flate_max_memory=MAX_DECODED_STREAM, run_length_max_memory=MAX_DECODED_STREAM,
+                                 png_max_memory=MAX_DECODED_STREAM, tiff_max_memory=MAX_DECODED_STREAM)
 _SANITIZER = (Sanitizer().remove_javascript().remove_external_access().remove_attachments()
               .remove_multimedia().remove_thumbnails().remove_search_index().remove_web_capture()
               .remove_private_app_data().remove_collection())
@@ -58,6 +71,8 @@ PASSWORD = N_("“%(name)s” is protected by a password. Send a copy without th
 BROKEN = N_("“%(name)s” could not be read as a PDF. Send it again, or a photo of each page.")
 TOO_COMPLEX = N_("“%(name)s” is made of too many parts for us to check. Send fewer pages at a time, or a photo of "
                  "each page.")
+OLD_COMPRESSION = N_("“%(name)s” is compressed in an old way we cannot check. Save or print it as a new PDF, or "
+                     "send a photo of each page.")
 UNCHECKED_IMAGE = N_("“%(name)s” holds an image written in a way we cannot check. Send a photo of each page "
                      "instead.")
 
@@ -70,10 +85,12 @@ def clean_pdf(data: bytes) -> bytes:
                 raise PdfRefusedError(BROKEN)
             if len(pdf.objects) > MAX_OBJECTS:
                 raise PdfRefusedError(TOO_COMPLEX)
+            unfolded = Unfolded()
+            check_unfolding(pdf, unfolded)
             _SANITIZER.apply(pdf)
             drop_metadata(pdf)
             for obj in pdf.objects:
-                scrub_object(pdf, obj)
+                scrub_object(pdf, obj, unfolded)
             clean_inline_images(pdf)
             pdf.remove_unreferenced_resources()
             out = io.BytesIO()
@@ -87,7 +104,35 @@ def clean_pdf(data: bytes) -> bytes:
         raise PdfRefusedError(PASSWORD) from exc
     except (pikepdf.PdfError, ValueError, TypeError, RuntimeError, RecursionError, MemoryError) as exc:
         # TypeError: pikepdf refuses names that are not UTF-8 text, which a hostile file can hold.
-        raise PdfRefusedError(BROKEN) from exc
+        raise PdfRefusedError(TOO_COMPLEX if _QPDF_LIMIT in str(exc) else BROKEN) from exc
+
+
+class Unfolded:
+    """How many bytes the streams decoded so far unfolded to; past MAX_DECODED_TOTAL the PDF is refused."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, size: int) -> None:
+        self.total += size
+        if self.total > MAX_DECODED_TOTAL:
+            raise PdfRefusedError(TOO_COMPLEX)
+
+
+def check_unfolding(pdf: pikepdf.Pdf, unfolded: Unfolded) -> None:
+    """Before anything else decodes them: every drawing (a page's, as many times as pages draw it, and each form's)
+    decoded within the bounds, and no stream in LZW."""
+    for obj in pdf.objects:
+        if isinstance(obj, Stream) and Name.LZWDecode in _as_list(obj.get(Name.Filter)):
+            raise PdfRefusedError(OLD_COMPRESSION)
+    for stream in drawings(pdf):
+        unfolded.add(len(stream.read_bytes()))
+
+
+def drawings(pdf: pikepdf.Pdf) -> Iterator[Stream]:
+    for page in pdf.pages:
+        yield from (item for item in _as_list(page.obj.get(Name.Contents)) if isinstance(item, Stream))
+    yield from (obj for obj in pdf.objects if isinstance(obj, Stream) and obj.get(Name.Subtype) == Name.Form)
 
 
 def drop_metadata(pdf: pikepdf.Pdf) -> None:
@@ -97,7 +142,7 @@ def drop_metadata(pdf: pikepdf.Pdf) -> None:
             del pdf.trailer[key]
 
 
-def scrub_object(pdf: pikepdf.Pdf, obj: object) -> None:
+def scrub_object(pdf: pikepdf.Pdf, obj: object, unfolded: Unfolded) -> None:
     """Drop the listed keys from an object and the dictionaries written inside it; clean its JPEG."""
     stack = [obj]
     while stack:
@@ -108,7 +153,7 @@ def scrub_object(pdf: pikepdf.Pdf, obj: object) -> None:
                 del item[key]
             children = [value for _, value in item.items()]
             if isinstance(item, Stream):
-                strip_jpeg_metadata(pdf, item)
+                strip_jpeg_metadata(pdf, item, unfolded)
         elif isinstance(item, Array):
             children = list(item)
         else:
@@ -125,9 +170,9 @@ def _is_comment(item: Dictionary | Stream) -> bool:
             and Name.FT not in item)
 
 
-def strip_jpeg_metadata(pdf: pikepdf.Pdf, stream: Stream) -> None:
+def strip_jpeg_metadata(pdf: pikepdf.Pdf, stream: Stream, unfolded: Unfolded) -> None:
     """An image stream whose last filter is /DCTDecode or /JPXDecode: its JPEG (or JPEG 2000) without metadata,
-    written with that filter alone (the filters before it, such as Flate, are undone)."""
+    written with that filter alone (the filters before it, such as Flate, are undone, within the bounds)."""
     if stream.get(Name.Subtype) != Name.Image:
         return
     filters = _as_list(stream.get(Name.Filter))
@@ -143,6 +188,7 @@ def strip_jpeg_metadata(pdf: pikepdf.Pdf, stream: Stream) -> None:
         if aligned:
             outer.DecodeParms = Array(parameters[:-1])
         raw = outer.read_bytes()
+        unfolded.add(len(raw))
     cleaned = _CLEANERS[last](raw)
     if cleaned != raw or len(filters) > 1:
         jpeg_parameters = parameters[-1] if aligned else None
@@ -175,7 +221,7 @@ def _clean_inline_images_of(content: object, parseable: pikepdf.Object | pikepdf
     if b"BI" not in data:
         return
     changed = data
-    for instruction in pikepdf.parse_content_stream(parseable):
+    for instruction in pikepdf.parse_content_stream(parseable, "BI ID EI"):  # not an object per instruction
         if not isinstance(instruction, pikepdf.ContentStreamInlineImage):
             continue
         image = instruction.iimage
