@@ -203,7 +203,8 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     REPORT_RATE_LIMIT = "5 per minute;30 per hour"
-    # Files checked for report forms, stored or refused: as many as the stored reports' limit allows.
+    # Files checked for report forms and follow-up messages together, stored or refused: as many as the stored
+    # reports' limit allows.
     REPORT_FILES_RATE_LIMIT = "25 per minute;150 per hour"
     TRACK_RATE_LIMIT = "10 per minute;60 per hour"
     # Wrong receipt codes per client (counted in the database, shared by every instance): a few typing

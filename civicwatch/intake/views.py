@@ -63,13 +63,17 @@ def report_stored(response: Response) -> bool:
 
 
 def files_chosen() -> int:
-    """The files a report form brings to be checked (more than MAX_FILES are refused unread)."""
+    """The files a report or follow-up form brings to be checked (more than MAX_FILES are refused unread)."""
     chosen = sum(1 for storage in request.files.getlist("attachments") if storage.filename)
     return chosen if chosen <= MAX_FILES else 0
 
 
 def no_files_to_check() -> bool:
     return files_chosen() == 0 or sent_again()
+
+
+def no_files_chosen() -> bool:
+    return files_chosen() == 0
 
 
 _SENT_FORM = "civicwatch.report_form"
@@ -96,8 +100,9 @@ def sent_again() -> bool:
 @limiter.limit(report_limit, methods=["POST"], deduct_when=report_stored, exempt_when=sent_again)
 # Files are checked (decoded, re-encoded) before the form is answered, whatever else is wrong with it: each one counts,
 # stored or not, or a client sending forms that are refused would keep the few preparation slots busy for everyone.
-@limiter.limit(report_files_limit, methods=["POST"], cost=files_chosen, exempt_when=no_files_to_check,
-               scope="report-files")
+# The follow-up page's files share the limit.
+@limiter.shared_limit(report_files_limit, "report-files", methods=["POST"], cost=files_chosen,
+                      exempt_when=no_files_to_check)
 def report() -> ResponseReturnValue:
     form, earlier = _sent_form()
     if earlier is not None:  # the same form sent again: its report is stored already
@@ -320,6 +325,7 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
 
 @blueprint.route("/track/case/reply", methods=["POST"])
 @limiter.limit(track_limit)
+@limiter.shared_limit(report_files_limit, "report-files", cost=files_chosen, exempt_when=no_files_chosen)
 def reply() -> ResponseReturnValue:
     case = sessions.tracked_case()
     if case is None:
