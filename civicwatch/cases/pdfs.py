@@ -120,8 +120,8 @@ class Unfolded:
 
 
 def check_unfolding(pdf: pikepdf.Pdf, unfolded: Unfolded) -> None:
-    """Before anything else decodes them: every drawing (a page's, as many times as pages draw it, and each form's)
-    decoded within the bounds, and no stream in LZW."""
+    """Before anything else decodes them: every drawing decoded within the bounds, as many times as it is read later,
+    and no stream in LZW."""
     for obj in pdf.objects:
         if isinstance(obj, Stream) and Name.LZWDecode in _as_list(obj.get(Name.Filter)):
             raise PdfRefusedError(OLD_COMPRESSION)
@@ -130,9 +130,26 @@ def check_unfolding(pdf: pikepdf.Pdf, unfolded: Unfolded) -> None:
 
 
 def drawings(pdf: pikepdf.Pdf) -> Iterator[Stream]:
+    """Each page's drawing instructions and the forms it draws (qpdf reads those again for every page), then every
+    form once (we look for photos inside each)."""
     for page in pdf.pages:
         yield from (item for item in _as_list(page.obj.get(Name.Contents)) if isinstance(item, Stream))
+        yield from forms_drawn(page.obj.get(Name.Resources))
     yield from (obj for obj in pdf.objects if isinstance(obj, Stream) and obj.get(Name.Subtype) == Name.Form)
+
+
+def forms_drawn(resources: object) -> Iterator[Stream]:
+    """The forms named in `resources`, and those named in theirs, each once."""
+    seen: set[tuple[int, int]] = set()
+    pending = [resources]
+    while pending:
+        current = pending.pop()
+        named = current.get(Name.XObject) if isinstance(current, Dictionary) else None
+        for _, item in named.items() if isinstance(named, Dictionary) else ():
+            if isinstance(item, Stream) and item.get(Name.Subtype) == Name.Form and item.objgen not in seen:
+                seen.add(item.objgen)
+                pending.append(item.get(Name.Resources))
+                yield item
 
 
 def drop_metadata(pdf: pikepdf.Pdf) -> None:
