@@ -16,7 +16,9 @@ from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import record_opt_out
 from civicwatch.phones import phone_hash
+from civicwatch.retention.erasure import apply_retention
 from tests.factories import create_case
+from tests.retention.conftest import schedule
 
 PHONE = "+23276555001"
 
@@ -91,3 +93,20 @@ def test_two_workers_racing_send_each_check_in_once(app, clock):
     assert db.session.scalar(select(func.count()).select_from(RetaliationCheckIn)) == len(cases)
     assert db.session.scalar(select(func.count()).select_from(OutboundMessage).where(
         OutboundMessage.purpose == "retaliation_check_in")) == len(cases)
+
+
+def test_a_case_erased_under_its_schedule_is_asked_nothing_more(app, clock):
+    """A short schedule erases a closed case between its two rounds: its words, its contact details and its texts
+    are gone, and the follow-up page offers no check-in for it. The 90-day round still stored a check-in for it,
+    one nobody could ever be asked, counted on the public page as asked."""
+    case = closed_case()
+    schedule(CaseStatus.CLOSED, 1)
+    move_to(clock, case, 30)
+    run_job()
+    move_to(clock, case, 62)
+    assert apply_retention(None).erased == 1
+    db.session.commit()
+    assert db.session.get(Case, case.id).erased
+    move_to(clock, case, 90)
+    run_job()
+    assert check_ins(case) == [30]

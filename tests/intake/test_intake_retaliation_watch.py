@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
+from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
 from civicwatch.cases.retaliation import send_due_check_ins
 from civicwatch.database import utcnow
@@ -106,3 +107,25 @@ def test_a_long_account_is_refused_with_what_the_citizen_wrote_and_taken_whole_o
     assert response.status_code == 303
     linked = db.session.get(Case, db.session.scalar(select(RetaliationCheckIn.reported_case_id)))
     assert linked.text.endswith(cut) and reported.reference in linked.text
+
+
+def test_a_yes_about_a_case_whose_body_has_closed_goes_urgent_to_the_triage_queue(client, app, clock, make_user,
+                                                                                  login_as):
+    """The body that closed the case has since been closed itself (it takes no more cases, and may have nobody
+    left to read them): the report of retaliation was sent there all the same, urgent, where nobody would see it.
+    It goes to the triage queue instead, urgent, with the reason, for triage staff to send on."""
+    reported = report_and_read_receipt(client, fears_retaliation="yes")
+    close_and_wait(reported.case, clock)
+    body = db.session.scalar(select(Body).where(Body.code == "police_oversight"))
+    body.active = False
+    db.session.commit()
+    open_case(client, reported.code)
+    answer = {"csrf_token": case_page_token(client), "happened": "yes",
+              "details": "Two officers came to my house and told me to withdraw the complaint."}
+    assert client.post("/track/case/check-in", data=answer).status_code == 303
+    linked = db.session.get(Case, db.session.scalar(select(RetaliationCheckIn.reported_case_id)))
+    assert linked.body_id is None and linked.urgent is True
+    assert reported.reference in linked.routing_explanation["reason"]
+    login_as(make_user(Role.TRIAGE))
+    queue = client.get("/staff/cases?queue=triage").get_data(as_text=True)
+    assert linked.reference in queue
