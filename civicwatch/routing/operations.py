@@ -358,7 +358,13 @@ def _route_and_follow(case: Case, plan: RoutePlan) -> None:
 
 def route_to_body_of(case: Case, original: Case, reason: str) -> None:
     """Route a case stored in this transaction to the body of the case it follows (a report of retaliation
-    against the complainant of `original`), without the classifier; recorded as its automatic decision."""
+    against the complainant of `original`), without the classifier; recorded as its automatic decision. When
+    that body has since closed (or the original never had one), the case waits in the triage queue instead."""
+    if original.body is None or not original.body.active:
+        _apply_plan(case, RoutePlan(explanation={
+            "decision": "triage", "body": None, "model_version": None, "linked_to": original.reference,
+            "reason": f"{reason} ({original.reference}); the body that handled it no longer takes cases"}))
+        return
     _apply_plan(case, RoutePlan(body=original.body, explanation={
         "decision": "linked", "body": _code(original.body), "reason": reason, "model_version": None,
         "linked_to": original.reference}))
