@@ -43,6 +43,7 @@ def _candidates(now: dt.datetime) -> list[Case]:
     last = now - dt.timedelta(days=ROUNDS[-1])
     return list(db.session.scalars(select(Case).where(
         Case.fears_retaliation.is_(True), Case.status == CaseStatus.CLOSED, Case.closed_at <= first,
+        ~Case.erased,  # its contact details and texts are gone: nobody could be asked
         or_(and_(Case.closed_at > last, ~asked[0]), and_(Case.closed_at <= last, ~asked[-1])),
     ).order_by(Case.id).limit(BATCH)))
 
