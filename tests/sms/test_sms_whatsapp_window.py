@@ -4,11 +4,14 @@ SID) goes instead and the text waits until the citizen writes again; a retried w
 dies in between change none of that."""
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import delete, select
+import datetime as dt
 
-from civicwatch.cases.models import Case
+import pytest
+from sqlalchemy import delete, func, select
+
+from civicwatch.cases.models import Case, CaseStatus, Channel, RetaliationCheckIn
 from civicwatch.cases.notifications import notify_complainant
+from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import (
     DeliveryReport,
@@ -19,8 +22,12 @@ from civicwatch.messaging.delivery import (
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, WhatsAppSession
 from civicwatch.messaging.senders import TwilioSender
 from civicwatch.messaging.whatsapp import WHATSAPP_TEMPLATE
+from civicwatch.phones import WHATSAPP
+from civicwatch.sms.operations import ask_due_check_ins
+from civicwatch.sms.replies import Reply, render_reply
+from tests.factories import create_case
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
-from tests.sms.conftest import WHATSAPP_FROM, WHATSAPP_PHONE, new_sid
+from tests.sms.conftest import PHONE, WHATSAPP_FROM, WHATSAPP_PHONE, new_sid
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
 TEMPLATE_EN = "HX" + "e" * 32
@@ -28,6 +35,7 @@ TEMPLATE_FR = "HX" + "f" * 32
 TEMPLATE_KRI = "HX" + "k" * 32
 NEWS = "CivicWatch: your report is with the police oversight office."
 MORE_NEWS = "CivicWatch: the office has asked the station commander for the duty roster."
+QUESTION = "Has anything happened to you because you reported?"
 
 
 @pytest.fixture
@@ -209,3 +217,31 @@ def test_whatsapp_open_with_a_full_stop_is_open_not_a_report(reported, whatsapp,
     deliver()
     assert sent(twilio_http) == [(None, TEMPLATE_EN), (NEWS, None)]
 
+
+
+@pytest.mark.parametrize("answer", ["Yes", "No", "ok"])
+def test_a_reply_to_the_template_is_not_the_answer_to_the_check_in_it_holds_back(app, whatsapp, deliver, twilio_http,
+                                                                                  clock, answer):
+    """A retaliation check-in comes 30 days after the case closed: always outside the window, so the citizen first
+    gets the template, "a reply to your report is waiting for you. Send OPEN to read it.", and not the question.
+    Their "Yes" (show me) was taken as "yes, something happened to me because I reported", and opened an urgent
+    case against them having said so; a "No" answered a question they never saw. Until the question has gone
+    out, its answers are not taken: the question goes out, once, and is answered as asked."""
+    case = create_case(CaseStatus.CLOSED, contact={"phone": PHONE, "texts_by": WHATSAPP}, channel=Channel.WHATSAPP,
+                       fears_retaliation=True)
+    clock.now = case.closed_at + dt.timedelta(days=30)
+    assert ask_due_check_ins(utcnow()) == 1
+    db.session.commit()
+    deliver()
+    assert sent(twilio_http) == [(None, TEMPLATE_EN)]
+    assert whatsapp(answer) == []  # the question it asked to open is the answer owed
+    check_in = db.session.scalars(select(RetaliationCheckIn)).one()
+    assert check_in.answered_at is None and db.session.scalar(select(func.count()).select_from(Case)) == 1
+    deliver()
+    deliver()
+    [(_template, template_sid), (question, question_sid)] = sent(twilio_http)
+    assert template_sid == TEMPLATE_EN and question_sid is None and QUESTION in question
+    [reply] = whatsapp("No")
+    db.session.refresh(check_in)
+    assert check_in.answered_at is not None and check_in.retaliation_reported is False
+    assert reply.text == render_reply(Reply.NO_RETALIATION)
