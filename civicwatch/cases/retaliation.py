@@ -19,11 +19,14 @@ from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
 from civicwatch.cases.notifications import notify_complainant, sms_prefix
 from civicwatch.crypto import DecryptionError
 from civicwatch.extensions import db
+from civicwatch.messaging.models import OutboundMessage
+from civicwatch.messaging.queries import WAITING
 
 log = logging.getLogger(__name__)
 
 ROUNDS = (30, 90)  # days after closure
 BATCH = 200
+PURPOSE = "retaliation_check_in"  # the outbox rows that ask it
 # The phone's conversation then waits for the answer (sms/operations.py).
 SMS_QUESTION = _l("Has anything happened to you because you reported? Reply YES or NO, or text us what happened.")
 
@@ -77,7 +80,7 @@ def _ask(case: Case, days: int) -> RetaliationCheckIn | None:
     except IntegrityError:
         log.info("retaliation check-in for case %s was taken by another worker", case.id)
         return None
-    outbound = notify_complainant(case, lambda: sms_prefix(case) + str(SMS_QUESTION), "retaliation_check_in")
+    outbound = notify_complainant(case, lambda: sms_prefix(case) + str(SMS_QUESTION), PURPOSE)
     check_in.by_sms = outbound is not None
     db.session.flush()
     record_audit(None, "case.retaliation_check_in", check_in, case=case,
@@ -90,3 +93,11 @@ def open_check_in(case: Case) -> RetaliationCheckIn | None:
     return db.session.scalar(select(RetaliationCheckIn).where(
         RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.answered_at.is_(None),
     ).order_by(RetaliationCheckIn.round_days.desc()).limit(1))
+
+
+def question_on_its_way(check_in: RetaliationCheckIn) -> bool:
+    """Whether the texted question has not reached the phone yet: still in the outbox, waiting for the worker or,
+    on WhatsApp, for the citizen to answer the template that stands in for it outside the session window."""
+    return bool(db.session.scalar(select(exists().where(
+        OutboundMessage.case_id == check_in.case_id, OutboundMessage.purpose == PURPOSE,
+        OutboundMessage.status.in_(WAITING), OutboundMessage.provider_sid.is_(None)))))

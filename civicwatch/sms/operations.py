@@ -23,7 +23,7 @@ from civicwatch.cases.feedback import appeal_answer, rate_answer
 from civicwatch.cases.identity import contact_of, texts_channel
 from civicwatch.cases.models import Case, Channel, RetaliationCheckIn
 from civicwatch.cases.references import format_reference, normalise_receipt_code
-from civicwatch.cases.retaliation import open_check_in, send_due_check_ins
+from civicwatch.cases.retaliation import open_check_in, question_on_its_way, send_due_check_ins
 from civicwatch.crypto import decrypt_text, encrypt_text, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
@@ -481,11 +481,24 @@ def _waiting_check_in(ctx: _Context) -> tuple[Case | None, RetaliationCheckIn | 
     return case, open_check_in(case) if case is not None else None
 
 
+def _not_asked_yet(ctx: _Context, check_in: RetaliationCheckIn | None) -> _Step | None:
+    """A YES, NO or short text sent before the check-in's question reached the phone answers something else
+    (on WhatsApp, the template "send OPEN to read it" that stands in for the question outside the window): the
+    question, on its way, is the reply, and the check-in waits for its answer. An account of what happened is
+    taken all the same: it must not be lost."""
+    if check_in is None or ctx.decision.event is Event.DETAILED_TEXT or not question_on_its_way(check_in):
+        return None
+    log.info("sms: check-in %s answered before its question was sent; taken as a wish to read it", check_in.id)
+    return _Step("", check_in.case, failed=True)
+
+
 def _report_retaliation(ctx: _Context) -> _Step:
     # The same operation as the follow-up page's "Yes": one linked, urgent case for the same body.
     case, check_in = _waiting_check_in(ctx)
     if check_in is None:  # answered on the follow-up page meanwhile
         return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
+    if (early := _not_asked_yet(ctx, check_in)) is not None:
+        return early
     words = ctx.decision.text if ctx.decision.event is Event.DETAILED_TEXT else None
     reported = answer_check_in(check_in, True, words, Channel(ctx.incoming.channel))
     if reported is None:
@@ -497,14 +510,18 @@ def _no_retaliation(ctx: _Context) -> _Step:
     case, check_in = _waiting_check_in(ctx)
     if check_in is None:
         return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case)
+    if (early := _not_asked_yet(ctx, check_in)) is not None:
+        return early
     answer_check_in(check_in, False, None, Channel(ctx.incoming.channel))
     return _Step(render_reply(Reply.NO_RETALIATION), case)
 
 
 def _ask_check_in_again(ctx: _Context) -> _Step:
-    case = _asked_case(ctx)
+    case, check_in = _waiting_check_in(ctx)
     if case is None:
         return _Step(render_reply(Reply.STATUS_NOT_FOUND), next_state=IDLE)
+    if (early := _not_asked_yet(ctx, check_in)) is not None:
+        return early
     return _Step(render_reply(Reply.ASK_CHECK_IN_AGAIN, reference=case.reference), case)
 
 

@@ -13,13 +13,16 @@ from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.retaliation import answer_check_in
+from civicwatch.messaging.delivery import deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage
+from civicwatch.messaging.senders import TwilioSender
 from civicwatch.phones import phone_hash
 from civicwatch.sms.dialogue import Event, classify
 from civicwatch.sms.models import ConversationState, SmsConversation
 from civicwatch.sms.operations import ask_due_check_ins
 from civicwatch.sms.replies import Reply, render_reply
 from tests.factories import create_case
+from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 from tests.sms.conftest import PHONE, acknowledged, answer_waiting_texts, new_sid
 from tests.sms.test_sms_conversation import REPORT, opened
 
@@ -77,7 +80,8 @@ def test_fear_without_an_open_report_says_how(text, clock):
 
 @pytest.fixture
 def checked_in(app, clock) -> Case:
-    """A closed case whose complainant feared retaliation, texted its 30-day check-in by the worker's job."""
+    """A closed case whose complainant feared retaliation, texted its 30-day check-in by the worker's job and
+    delivered."""
     case = create_case(CaseStatus.CLOSED, phone=PHONE, fears_retaliation=True)
     clock.now = case.closed_at + dt.timedelta(days=30)
     assert ask_due_check_ins(utcnow()) == 1
@@ -85,6 +89,8 @@ def checked_in(app, clock) -> Case:
     texted = db.session.scalar(select(OutboundMessage).where(OutboundMessage.purpose == "retaliation_check_in"))
     assert texted is not None and texted.case_id == case.id
     assert conversation().state is ConversationState.ASKED_CHECK_IN and conversation().case_id == case.id
+    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=RecordingHttpClient())
+    assert deliver_due_messages(sender, "worker").sent == 1  # the question reaches the phone
     clock.advance(days=2)  # people answer when they can
     return case
 
