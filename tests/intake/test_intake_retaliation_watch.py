@@ -12,7 +12,7 @@ from civicwatch.cases.retaliation import send_due_check_ins
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
-from tests.intake.conftest import case_page_token, open_case, report_and_read_receipt
+from tests.intake.conftest import RECEIPT_RE, case_page_token, open_case, report_and_read_receipt
 
 QUESTION = "Has anything happened to you because you reported?"
 
@@ -129,3 +129,22 @@ def test_a_yes_about_a_case_whose_body_has_closed_goes_urgent_to_the_triage_queu
     login_as(make_user(Role.TRIAGE))
     queue = client.get("/staff/cases?queue=triage").get_data(as_text=True)
     assert linked.reference in queue
+
+
+def test_a_yes_on_the_web_hands_over_the_receipt_code_that_follows_the_new_report(client, app, clock):
+    """The new report is told by its reference alone, which opens nothing: a complainant who reported on the web
+    could never read the body's questions about the retaliation, nor answer them. Its receipt code is shown once,
+    as for any report, and opens it."""
+    reported = report_and_read_receipt(client, fears_retaliation="yes")
+    close_and_wait(reported.case, clock)
+    open_case(client, reported.code)
+    answer = {"csrf_token": case_page_token(client), "happened": "yes",
+              "details": "Two officers came to my house and told me to withdraw the complaint."}
+    page = client.post("/track/case/check-in", data=answer, follow_redirects=True).get_data(as_text=True)
+    linked = db.session.get(Case, db.session.scalar(select(RetaliationCheckIn.reported_case_id)))
+    assert f"We opened a new report, {linked.reference}" in page
+    code = RECEIPT_RE.search(page).group(1)
+    assert client.get("/report/received").status_code == 410  # shown once
+    assert open_case(client, code).status_code == 303
+    followed = client.get("/track/case").get_data(as_text=True)
+    assert linked.reference in followed and "withdraw the complaint" in followed
