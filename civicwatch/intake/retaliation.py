@@ -5,6 +5,8 @@ its webhook) changes nothing, and the same form sent again soon after is recogni
 thanked again. Flush, never commit."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 
 from civicwatch.audit.operations import record_audit
@@ -20,7 +22,17 @@ from civicwatch.text import tidy_text
 WORDS_SEPARATOR = "\n\n"  # between the sentence that links the new case to the closed one and the complainant's words
 
 
-def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | None, channel: Channel) -> Case | None:
+@dataclass(frozen=True)
+class LinkedReport:
+    """The case a "yes" opened, and its receipt code: it exists only here (the database keeps a keyed hash), to
+    be handed over once so that the complainant can follow the new case as any other."""
+
+    case: Case
+    code: str
+
+
+def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | None,
+                    channel: Channel) -> LinkedReport | None:
     """Record the answer; with `happened`, open the linked case and return it. None when the check-in was
     answered already (by this same answer, sent again) or nothing happened."""
     words = clean_text(words, "text", 0, _room_for_words(check_in))
@@ -33,11 +45,11 @@ def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | N
     db.session.refresh(check_in)
     reported = _open_linked_case(check_in.case, check_in.round_days, words, channel) if happened else None
     if reported is not None:
-        check_in.reported_case_id = reported.id
+        check_in.reported_case_id = reported.case.id
     db.session.flush()
     record_audit(None, "case.retaliation_answer", check_in, case=check_in.case, after={
         "round_days": check_in.round_days, "retaliation_reported": happened,
-        "reported_case": reported.reference if reported is not None else None, "channel": channel.value})
+        "reported_case": reported.case.reference if reported is not None else None, "channel": channel.value})
     return reported
 
 
@@ -74,13 +86,13 @@ def _room_for_words(check_in: RetaliationCheckIn) -> int:
     return min(MESSAGE_MAX, TEXT_MAX - len(sentence) - len(WORDS_SEPARATOR))
 
 
-def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -> Case:
-    case, _code = submit_complaint(Submission(text=_linked_text(original, days, words), channel=channel, urgent=True))
+def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -> LinkedReport:
+    case, code = submit_complaint(Submission(text=_linked_text(original, days, words), channel=channel, urgent=True))
     case.fears_retaliation = True
     if original.identity is not None:
         store_contact(case, contact_of(original))
     route_to_body_of(case, original, "a report of retaliation against the complainant of a closed case")
-    return case
+    return LinkedReport(case, code)
 
 
 def note_fear_of_retaliation(case: Case, channel: Channel) -> bool:

@@ -388,8 +388,8 @@ def check_in() -> ResponseReturnValue:
     if valid and waiting is None and not case.erased \
             and (sent_before := answer_sent_before(case, form.happened.data == YES, form.details.data)) is not None:
         # the same answer sent again: it was taken the first time
-        reported = db.session.get(Case, sent_before.reported_case_id) if sent_before.reported_case_id else None
-        return _thank_for_check_in(reported.reference if reported is not None else None)
+        opened = db.session.get(Case, sent_before.reported_case_id) if sent_before.reported_case_id else None
+        return _thank_for_check_in(opened.reference if opened is not None else None)
     if not valid or waiting is None:
         return _render_case(case, status=400 if waiting is not None else 409, check_in_form=form)
     try:
@@ -398,18 +398,23 @@ def check_in() -> ResponseReturnValue:
         db.session.rollback()
         form.details.errors = [*form.details.errors, exc.message]
         return _render_case(case, status=400, check_in_form=form)
-    reference = reported.reference if reported is not None else None  # before the commit expires it
+    if reported is None:
+        db.session.commit()
+        return _thank_for_check_in(None)
+    reference, code = reported.case.reference, reported.code  # before the commit expires the case
     db.session.commit()
-    return _thank_for_check_in(reference)
+    # The new report's receipt code, shown once as any report's: its reference alone opens nothing.
+    sessions.remember_receipt(reference, code)
+    return _thank_for_check_in(reference, "intake.received")
 
 
-def _thank_for_check_in(reference: str | None) -> ResponseReturnValue:
+def _thank_for_check_in(reference: str | None, then: str = "intake.track_case") -> ResponseReturnValue:
     if reference is not None:
         flash(_("Thank you for telling us. We opened a new report, %(reference)s, and sent it to the same "
                 "oversight body as urgent.", reference=reference), "success")
     else:
         flash(_("Thank you for your answer."), "success")
-    return redirect(url_for("intake.track_case"), code=303)
+    return redirect(url_for(then), code=303)
 
 
 @blueprint.route("/track/case/appeal", methods=["POST"])

@@ -503,7 +503,7 @@ def _report_retaliation(ctx: _Context) -> _Step:
     reported = answer_check_in(check_in, True, words, Channel(ctx.incoming.channel))
     if reported is None:
         return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
-    return _Step(render_reply(Reply.RETALIATION_REPORTED, reference=reported.reference), reported)
+    return _Step(render_reply(Reply.RETALIATION_REPORTED, reference=reported.case.reference), reported.case)
 
 
 def _no_retaliation(ctx: _Context) -> _Step:
