@@ -245,3 +245,25 @@ def test_a_reply_to_the_template_is_not_the_answer_to_the_check_in_it_holds_back
     db.session.refresh(check_in)
     assert check_in.answered_at is not None and check_in.retaliation_reported is False
     assert reply.text == render_reply(Reply.NO_RETALIATION)
+
+
+def test_a_check_in_opened_weeks_after_its_template_is_still_answered_by_whatsapp(app, whatsapp, deliver,
+                                                                                 twilio_http, clock):
+    """A texted check-in waits two weeks for its answer. On WhatsApp its question reaches the citizen only when
+    they answer the template, which may be later than that: their NO to the question they had just read was
+    taken for a word of a new report. The two weeks run from when the question went out to them."""
+    case = create_case(CaseStatus.CLOSED, contact={"phone": PHONE, "texts_by": WHATSAPP}, channel=Channel.WHATSAPP,
+                       fears_retaliation=True)
+    clock.now = case.closed_at + dt.timedelta(days=30)
+    assert ask_due_check_ins(utcnow()) == 1
+    db.session.commit()
+    deliver()
+    clock.advance(days=16)  # the phone was lost, or the citizen away
+    assert whatsapp("OPEN") == []
+    deliver()
+    assert QUESTION in sent(twilio_http)[-1][0]
+    clock.advance(hours=2)
+    [reply] = whatsapp("No")
+    check_in = db.session.scalars(select(RetaliationCheckIn)).one()
+    assert reply.text == render_reply(Reply.NO_RETALIATION)
+    assert check_in.answered_at is not None and check_in.retaliation_reported is False
