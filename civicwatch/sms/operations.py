@@ -66,7 +66,7 @@ from civicwatch.sms.dialogue import (
     current_state,
     decide,
 )
-from civicwatch.sms.models import ConversationState
+from civicwatch.sms.models import ConversationState, SmsConversation
 from civicwatch.sms.queries import (
     RATEABLE_STATUSES,
     last_public_change,
@@ -148,9 +148,10 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
             write_batch(batch)  # the stored reply is read back
         stored = stored_reply(incoming.message_sid)
         return SmsOutcome(reply=decrypt_text(stored) if stored else None, duplicate=True)
-    if incoming.channel == WHATSAPP and reopen_session(number_hash, now) and (
-            clean_text(incoming.body).strip(KEYWORD_PUNCTUATION).upper() in OPEN_KEYWORDS):
-        return _reopened(inbound_id, now, batch)
+    if incoming.channel == WHATSAPP and reopen_session(number_hash, now):
+        _check_in_released(number_hash, incoming.phone, now, batch)
+        if clean_text(incoming.body).strip(KEYWORD_PUNCTUATION).upper() in OPEN_KEYWORDS:
+            return _reopened(inbound_id, now, batch)
     if incoming.media and not clean_text(incoming.body):
         return _refuse_media(inbound_id, number_hash, now, batch)
     conversation = lock_conversation(number_hash, incoming.phone, now, batch)
@@ -192,6 +193,20 @@ def _reopened(inbound_id: int, now: dt.datetime, batch: BatchWrites | None) -> S
     record_reply(inbound_id, "open", None, None, now, batch)
     log.info("sms %s: whatsapp session reopened", inbound_id)
     return SmsOutcome(reply=None)
+
+
+def _check_in_released(number_hash: str, phone: str, now: dt.datetime, batch: BatchWrites | None) -> None:
+    """The citizen answered the WhatsApp template: a check-in question it held back goes out to them now, so the
+    two weeks its answer is waited for run from now, however long the template waited."""
+    case_id = db.session.scalar(select(SmsConversation.case_id).where(
+        SmsConversation.phone_hash == number_hash, SmsConversation.state == CHECK_IN))
+    case = db.session.get(Case, case_id) if case_id is not None else None
+    check_in = open_check_in(case) if case is not None else None
+    if check_in is None or not question_on_its_way(check_in):
+        return
+    conversation = lock_conversation(number_hash, phone, now, batch)
+    if conversation.state is CHECK_IN and conversation.case_id == case_id:
+        save_conversation(conversation.id, CHECK_IN, None, None, case_id, now, batch)
 
 
 def _refuse_media(inbound_id: int, number_hash: str, now: dt.datetime, batch: BatchWrites | None) -> SmsOutcome:
