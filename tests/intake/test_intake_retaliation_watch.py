@@ -148,3 +148,25 @@ def test_a_yes_on_the_web_hands_over_the_receipt_code_that_follows_the_new_repor
     assert open_case(client, code).status_code == 303
     followed = client.get("/track/case").get_data(as_text=True)
     assert linked.reference in followed and "withdraw the complaint" in followed
+
+
+def test_a_complainant_who_missed_the_first_round_answers_once(client, app, clock):
+    """Both rounds were asked before the complainant came back to the page (no phone: the page is where they are
+    asked). Their answer took the 90-day round, and the page asked the question again, for the 30-day one: a
+    complainant who answered again, thinking the first answer lost, opened a second urgent case for the same
+    events. Once the latest round is answered, the page asks nothing more."""
+    reported = report_and_read_receipt(client, fears_retaliation="yes")
+    close_and_wait(reported.case, clock)
+    clock.advance(days=60)
+    send_due_check_ins(utcnow())
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(RetaliationCheckIn)) == 2
+    open_case(client, reported.code)
+    answer = {"csrf_token": case_page_token(client), "happened": "yes",
+              "details": "Two officers came to my house and told me to withdraw the complaint."}
+    assert client.post("/track/case/check-in", data=answer).status_code == 303
+    assert QUESTION not in client.get("/track/case").get_data(as_text=True)
+    clock.advance(minutes=5)
+    again = {**answer, "details": "They came to my house and said I must withdraw my complaint or else."}
+    assert client.post("/track/case/check-in", data=again).status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
