@@ -89,10 +89,11 @@ def _ask(case: Case, days: int) -> RetaliationCheckIn | None:
 
 
 def open_check_in(case: Case) -> RetaliationCheckIn | None:
-    """The latest unanswered check-in of a case, shown on its follow-up page."""
-    return db.session.scalar(select(RetaliationCheckIn).where(
-        RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.answered_at.is_(None),
-    ).order_by(RetaliationCheckIn.round_days.desc()).limit(1))
+    """The case's latest check-in while it is unanswered, shown on its follow-up page. An earlier round left
+    unanswered is not asked again once a later one is answered: the answer covers the time since closure."""
+    latest = db.session.scalar(select(RetaliationCheckIn).where(RetaliationCheckIn.case_id == case.id)
+                               .order_by(RetaliationCheckIn.round_days.desc()).limit(1))
+    return latest if latest is not None and latest.answered_at is None else None
 
 
 def question_on_its_way(check_in: RetaliationCheckIn) -> bool:
