@@ -137,3 +137,19 @@ def test_auditors_may_not_assist(client, make_user, login_as):
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     assert client.get(PATH).status_code == 302 and cases() == 0
+
+
+@pytest.mark.parametrize(("answer", "watched"), [("yes", True), ("no", False), (None, False)])
+def test_the_complainant_is_asked_whether_they_fear_retaliation(client, investigator, answer, watched):
+    """Whoever reports through someone else is often the one most exposed. The web form asks whether they fear
+    retaliation (then they are asked, after their case closes, whether anything happened); the assisted form did
+    not, so nobody who reported through a paralegal or a committee was ever watched over."""
+    assert "Are you afraid something could happen to you because you reported?" in client.get(PATH).get_data(
+        as_text=True)
+    assert client.post(PATH, data=assisted_form(client, fears_retaliation=answer)).status_code == 303
+    assert db.session.scalars(select(Case)).one().fears_retaliation is watched
+
+
+def test_a_forged_answer_to_the_fear_question_is_refused(client, investigator):
+    assert client.post(PATH, data=assisted_form(client, fears_retaliation="maybe")).status_code == 400
+    assert cases() == 0
