@@ -153,3 +153,14 @@ def test_the_complainant_is_asked_whether_they_fear_retaliation(client, investig
 def test_a_forged_answer_to_the_fear_question_is_refused(client, investigator):
     assert client.post(PATH, data=assisted_form(client, fears_retaliation="maybe")).status_code == 400
     assert cases() == 0
+
+
+@pytest.mark.parametrize(("answer", "urgent"), [("yes", True), ("not_sure", False), (None, False)])
+def test_the_complainant_is_asked_whether_someone_is_in_danger_now(client, investigator, answer, urgent):
+    """The web form's "Yes" to "is someone hurt, held or threatened right now?" marks a report urgent; someone who
+    told a paralegal that their son is held at the station now could not be marked so (the model alone decided)."""
+    assert "Is someone hurt, held or threatened right now?" in client.get(PATH).get_data(as_text=True)
+    text = "My brother was taken to the station by two officers last week and we have not seen him since then."
+    assert client.post(PATH, data=assisted_form(client, danger_now=answer, text=text)).status_code == 303
+    assert db.session.scalars(select(Case)).one().urgent is urgent
+    assert client.post(PATH, data=assisted_form(client, danger_now="always")).status_code == 400
