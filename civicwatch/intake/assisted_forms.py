@@ -15,7 +15,7 @@ from civicwatch.forms import Form
 from civicwatch.i18n import offered_languages
 from civicwatch.intake import validation
 from civicwatch.intake.assisted import NO_CONTACT, Assistance, consent_wording
-from civicwatch.intake.forms import NO, YES, ReportForm, actor_choices, checked_by
+from civicwatch.intake.forms import DANGER_CHOICES, DANGER_NOW, NO, YES, ReportForm, actor_choices, checked_by
 from civicwatch.intake.idempotency import FORM_KEY_PATTERN, IdempotencyKey, content_fingerprint, new_form_key
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
@@ -28,7 +28,7 @@ CONTACT_CHOICES = [(NO_CONTACT, _l("No contact: they follow up with the receipt 
 
 # The fields that say what a complaint is.
 ASSISTED_CONTENT = ("channel", "language", "text", "area", "location_text", "reported_actor", "contact_by", "phone",
-                    "fears_retaliation")
+                    "danger_now", "fears_retaliation")
 
 
 class AssistedReportForm(Form):
@@ -47,7 +47,13 @@ class AssistedReportForm(Form):
                             validators=[InputRequired(_l("Choose whether and how they want to be contacted."))])
     phone = TelField(_l("Their phone number"), validators=[checked_by(validation.normalise_phone)],
                      description=_l("Only for contact by SMS or WhatsApp. Kept apart from the complaint."))
-    # Read out to the complainant in the web form's words: the check-ins after closure reach them as anyone.
+    # Both read out to the complainant in the web form's words: a report taken down for someone is marked urgent,
+    # and watched over after it closes, as anyone's.
+    danger_now = RadioField(
+        _l("Is someone hurt, held or threatened right now?"), choices=DANGER_CHOICES, validate_choice=False,
+        description=_l("If someone is in danger right now, contact emergency services first. "
+                       "“Yes” marks your report as urgent."),
+    )
     fears_retaliation = RadioField(
         _l("Are you afraid something could happen to you because you reported?"),
         choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False,
@@ -78,6 +84,10 @@ class AssistedReportForm(Form):
             raise ValidationError(gettext("Give their phone number, or choose no contact."))
         if field.data == NO_CONTACT and (self.phone.data or "").strip():
             raise ValidationError(gettext("They chose no contact: remove the phone number, or choose SMS or WhatsApp."))
+
+    def validate_danger_now(self, field: Field) -> None:
+        if field.data not in (None, "", *(value for value, _ in DANGER_CHOICES)):
+            raise ValidationError(gettext("Choose “Yes”, “No” or “Not sure”, or leave the question unanswered."))
 
     def validate_fears_retaliation(self, field: Field) -> None:
         if field.data not in (None, "", YES, NO):
@@ -114,7 +124,8 @@ class AssistedReportForm(Form):
             text=self.text.data or "", channel=Channel(self.channel.data), region_code=region,
             district_code=district, location_text=self.location_text.data,
             reported_actor=self.reported_actor.data or None, phone=self.phone.data if contact else None,
-            texts_by=self.contact_by.data if contact else "sms", fears_retaliation=self.fears_retaliation.data == YES,
+            texts_by=self.contact_by.data if contact else "sms", urgent=self.danger_now.data == DANGER_NOW,
+            fears_retaliation=self.fears_retaliation.data == YES,
         )
 
     def assistance(self) -> Assistance:
