@@ -122,10 +122,13 @@ def test_a_yes_about_a_case_whose_body_has_closed_goes_urgent_to_the_triage_queu
     open_case(client, reported.code)
     answer = {"csrf_token": case_page_token(client), "happened": "yes",
               "details": "Two officers came to my house and told me to withdraw the complaint."}
-    assert client.post("/track/case/check-in", data=answer).status_code == 303
+    page = client.post("/track/case/check-in", data=answer, follow_redirects=True).get_data(as_text=True)
     linked = db.session.get(Case, db.session.scalar(select(RetaliationCheckIn.reported_case_id)))
     assert linked.body_id is None and linked.urgent is True
     assert reported.reference in linked.routing_explanation["reason"]
+    # Nor is the complainant told it went to the body that handled their case.
+    assert f"We opened a new report, {linked.reference}, marked as urgent." in page
+    assert "same oversight body" not in page
     login_as(make_user(Role.TRIAGE))
     queue = client.get("/staff/cases?queue=triage").get_data(as_text=True)
     assert linked.reference in queue

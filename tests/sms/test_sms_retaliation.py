@@ -141,3 +141,13 @@ def test_the_check_in_waits_two_weeks_then_texts_are_reports_again(text, checked
     clock.advance(days=15)
     assert text("YES") == render_reply(Reply.ASK_FOR_DETAILS)
     assert case_count() == 1 and check_in().answered_at is None
+
+
+def test_a_yes_about_a_case_whose_office_has_closed_does_not_say_it_went_there(text, checked_in):
+    checked_in.body.active = False
+    db.session.commit()
+    reply = text("YES")
+    linked = db.session.get(Case, check_in().reported_case_id)
+    assert linked.body_id is None and linked.urgent is True
+    assert reply == render_reply(Reply.RETALIATION_REPORTED_ELSEWHERE, reference=linked.reference)
+    assert "office that handled your case" not in reply
