@@ -389,7 +389,9 @@ def check_in() -> ResponseReturnValue:
             and (sent_before := answer_sent_before(case, form.happened.data == YES, form.details.data)) is not None:
         # the same answer sent again: it was taken the first time
         opened = db.session.get(Case, sent_before.reported_case_id) if sent_before.reported_case_id else None
-        return _thank_for_check_in(opened.reference if opened is not None else None)
+        if opened is None:
+            return _thank_for_check_in(None)
+        return _thank_for_check_in(opened.reference, same_body=_with_same_body(opened, case))
     if not valid or waiting is None:
         return _render_case(case, status=400 if waiting is not None else 409, check_in_form=form)
     try:
@@ -401,19 +403,30 @@ def check_in() -> ResponseReturnValue:
     if reported is None:
         db.session.commit()
         return _thank_for_check_in(None)
-    reference, code = reported.case.reference, reported.code  # before the commit expires the case
+    # Read before the commit expires the cases.
+    reference, code, same_body = reported.case.reference, reported.code, _with_same_body(reported.case, case)
     db.session.commit()
     # The new report's receipt code, shown once as any report's: its reference alone opens nothing.
     sessions.remember_receipt(reference, code)
-    return _thank_for_check_in(reference, "intake.received")
+    return _thank_for_check_in(reference, "intake.received", same_body=same_body)
 
 
-def _thank_for_check_in(reference: str | None, then: str = "intake.track_case") -> ResponseReturnValue:
-    if reference is not None:
+def _with_same_body(linked: Case, original: Case) -> bool:
+    """Whether the report of retaliation went to the body that handled the case (not: that body has closed)."""
+    return linked.body_id is not None and linked.body_id == original.body_id
+
+
+def _thank_for_check_in(reference: str | None, then: str = "intake.track_case", *,
+                        same_body: bool = True) -> ResponseReturnValue:
+    if reference is None:
+        flash(_("Thank you for your answer."), "success")
+    elif same_body:
         flash(_("Thank you for telling us. We opened a new report, %(reference)s, and sent it to the same "
                 "oversight body as urgent.", reference=reference), "success")
     else:
-        flash(_("Thank you for your answer."), "success")
+        flash(_("Thank you for telling us. We opened a new report, %(reference)s, marked as urgent. The oversight "
+                "body that handled your case no longer takes cases: we will send it to one that can act on it.",
+                reference=reference), "success")
     return redirect(url_for(then), code=303)
 
 

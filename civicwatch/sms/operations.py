@@ -518,7 +518,9 @@ def _report_retaliation(ctx: _Context) -> _Step:
     reported = answer_check_in(check_in, True, words, Channel(ctx.incoming.channel))
     if reported is None:
         return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
-    return _Step(render_reply(Reply.RETALIATION_REPORTED, reference=reported.case.reference), reported.case)
+    same_office = reported.case.body_id is not None and reported.case.body_id == check_in.case.body_id
+    reply = Reply.RETALIATION_REPORTED if same_office else Reply.RETALIATION_REPORTED_ELSEWHERE
+    return _Step(render_reply(reply, reference=reported.case.reference), reported.case)
 
 
 def _no_retaliation(ctx: _Context) -> _Step:

@@ -48,6 +48,9 @@ class Reply(enum.Enum):
     # Answers to a retaliation check-in texted after a case closed.
     RETALIATION_REPORTED = N_("CivicWatch: thank you. Urgent report {reference} is opened for the office that "
                               "handled your case. Text more within 10 minutes to add to it.")
+    # The office that handled the case has closed: the report waits for triage to send it on.
+    RETALIATION_REPORTED_ELSEWHERE = N_("CivicWatch: thank you. Urgent report {reference} is opened and will go to "
+                                        "an office that can act. Text more within 10 minutes to add to it.")
     NO_RETALIATION = N_("CivicWatch: thank you for answering. If anything happens to you because you reported, "
                         "text us what happened.")
     ASK_CHECK_IN_AGAIN = N_("CivicWatch: has anything happened to you because you reported {reference}? Reply "
