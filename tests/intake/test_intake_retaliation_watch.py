@@ -3,14 +3,17 @@ opens exactly one new case, linked to the closed one, sent to the same body, urg
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role
-from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
+from civicwatch.cases.models import Case, CaseStatus, Channel, RetaliationCheckIn
 from civicwatch.cases.retaliation import send_due_check_ins
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.intake.retaliation import answer_check_in
 from civicwatch.taxonomy.models import Body
 from tests.intake.conftest import RECEIPT_RE, case_page_token, open_case, report_and_read_receipt
 
@@ -172,4 +175,28 @@ def test_a_complainant_who_missed_the_first_round_answers_once(client, app, cloc
     clock.advance(minutes=5)
     again = {**answer, "details": "They came to my house and said I must withdraw my complaint or else."}
     assert client.post("/track/case/check-in", data=again).status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_two_answers_at_the_same_moment_open_one_case(client, app, clock):
+    """The page's answer and the phone's YES (or a form sent from two tabs) at the same moment, in two processes:
+    one takes the check-in and opens the case, the other opens nothing."""
+    reported = report_and_read_receipt(client, fears_retaliation="yes")
+    close_and_wait(reported.case, clock)
+    check_in_id = db.session.scalar(select(RetaliationCheckIn.id))
+    barrier = threading.Barrier(2)
+
+    def answer(_: int) -> bool:
+        with app.app_context():
+            check_in = db.session.get(RetaliationCheckIn, check_in_id)
+            barrier.wait()
+            opened = answer_check_in(check_in, True, "They came to my house.", Channel.WEB) is not None
+            db.session.commit()
+            db.session.remove()
+            return opened
+
+    with ThreadPoolExecutor(2) as pool:
+        opened = list(pool.map(answer, range(2)))
+    db.session.expire_all()
+    assert sorted(opened) == [False, True]
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2
