@@ -225,6 +225,8 @@ def _reopen(case: Case, now: dt.datetime) -> None:
     case.responded_at = None
     case.status_reason = None
     case.respond_due_at = respond_deadline(case, case.body, now)
+    # A fresh time to answer again, with its own one extension: the first answer's stays in the events and audit.
+    case.deadline_extended_at, case.deadline_extension_reason = None, None
 
 
 def _snapshot(case: Case) -> dict[str, Any]:
@@ -237,5 +239,6 @@ def _snapshot(case: Case) -> dict[str, Any]:
         "acknowledge_due_at": case.acknowledge_due_at,
         "respond_due_at": case.respond_due_at,
         "waiting_since": case.waiting_since,
+        "deadline_extended_at": case.deadline_extended_at,
         "assigned_to": case.assigned_to_id,
     }
