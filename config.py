@@ -171,6 +171,9 @@ class Config:
     # the body this many hours before) and passed (escalated to the administrators), each sent once.
     DEADLINE_SWEEP_MINUTES = 15
     DEADLINE_REMINDER_HOURS = 48
+    # A question the complainant never answers stops the deadline clock for this many working days at most; then
+    # the deadline sweep runs it again (0 lifts the limit).
+    DEADLINE_WAIT_MAX_WORKING_DAYS = _env_int("CIVICWATCH_DEADLINE_WAIT_MAX_WORKING_DAYS", 20, minimum=0)
 
     # Where uploaded files live: outside the web root, never served statically.
     UPLOAD_DIR = os.environ.get("CIVICWATCH_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))

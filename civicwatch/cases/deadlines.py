@@ -23,6 +23,9 @@ DEFAULT_RESPOND_DAYS_URGENT = 20
 # time from receipt, whatever the working-day windows and holidays say. config.py may change or lift them.
 STATUTORY_ACKNOWLEDGE_DAYS = 7
 STATUTORY_RESPOND_MONTHS = 3
+# The most working days the clock stands still for one question: a complainant who never answers must not keep a
+# case out of the overdue queue, the escalations and the statistics for good. config.py may change or lift it.
+WAIT_MAX_WORKING_DAYS = 20
 
 # Statuses whose deadlines still run (a responded case waits for closure or appeal, not for the body).
 RUNNING_STATUSES = frozenset({
@@ -127,19 +130,34 @@ def pause_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
     return True
 
 
+def wait_limit() -> int | None:
+    """The most working days one stop of the clock counts (DEADLINE_WAIT_MAX_WORKING_DAYS); None: no limit."""
+    return _statutory("DEADLINE_WAIT_MAX_WORKING_DAYS", WAIT_MAX_WORKING_DAYS)
+
+
+def working_days_waited(case: Case, now: dt.datetime) -> int:
+    """The working days a stopped clock has stood still by `now` (each working day that began since it stopped),
+    at most `wait_limit()`; 0 when it runs."""
+    if case.waiting_since is None:
+        return 0
+    days = working_calendar(case.waiting_since).working_days_between(case.waiting_since, now)
+    limit = wait_limit()
+    return min(days, limit) if limit is not None else days
+
+
 def resume_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
     """Run the clock again: deadlines not yet met move later by the working days spent waiting (each working
-    day that began while the clock stood still), and so still end at the end of a working day. A question
-    answered the same day moves nothing.
+    day that began while the clock stood still, at most `wait_limit()`), and so still end at the end of a working
+    day. A question answered the same day moves nothing.
 
-    The one place that restarts a stopped clock: a complainant's message and staff both use it. False if it
-    was running.
+    The one place that restarts a stopped clock: a complainant's message, staff and the deadline sweep for a
+    question never answered (`reminders.restart_unanswered_clocks`) all use it. False if it was running.
     """
     if case.waiting_since is None:
         return False
     now = now or utcnow()
     calendar = working_calendar(case.waiting_since)
-    days = calendar.working_days_between(case.waiting_since, now)
+    days = working_days_waited(case, now)
     if days > 0 and case.acknowledged_at is None and case.acknowledge_due_at is not None:
         case.acknowledge_due_at = calendar.add_working_days(case.acknowledge_due_at, days)
     if days > 0 and case.responded_at is None and case.respond_due_at is not None:

@@ -359,6 +359,9 @@ def _event_title(event: CaseEvent) -> str:
     if event.kind == "assigned":
         return gettext("Assigned to %(name)s", name=detail["assignee"]) if detail.get("assignee") else gettext(
             "Unassigned")
+    if event.kind == "clock_resumed" and detail.get("unanswered_after_days"):
+        return gettext("Deadline clock running again: no answer from the complainant in %(days)s working days",
+                       days=detail["unanswered_after_days"])
     titles = {
         "recused": N_("A staff member recused (conflict of interest)"),
         "clock_paused": N_("Deadline clock stopped: waiting for the complainant"),

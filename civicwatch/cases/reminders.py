@@ -5,7 +5,10 @@ claimed in a savepoint, and a worker that loses the claim sends nothing.
 
 A reminder goes to the assigned investigator and the staff of the case's body (triage staff while it has
 none) DEADLINE_REMINDER_HOURS before the deadline; an escalation to the administrators and the assignee once
-it has passed. A deadline moved later (an extension, a stopped clock) is a new deadline with its own alerts."""
+it has passed. A deadline moved later (an extension, a stopped clock) is a new deadline with its own alerts.
+
+Before the alerts, the sweep runs again every clock stopped for a question the complainant has not answered in
+DEADLINE_WAIT_MAX_WORKING_DAYS working days, so that such a case is alerted, queued and counted as overdue."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,14 +19,16 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm.exc import StaleDataError
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import RUNNING_STATUSES
-from civicwatch.cases.models import Case, DeadlineAlert, Recusal, StaffNotification
+from civicwatch.cases.deadlines import RUNNING_STATUSES, resume_deadline_clock, wait_limit, working_days_waited
+from civicwatch.cases.models import Case, CaseEvent, DeadlineAlert, Recusal, StaffNotification
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.taxonomy.workdays import working_calendar
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,7 @@ BATCH = 200
 class ReminderReport:
     reminders: int = 0
     escalations: int = 0
+    restarted: int = 0  # clocks run again after a question left unanswered
     lost: int = 0  # alerts another worker sent first
 
 
@@ -112,11 +118,54 @@ def send_alert(due: DueAlert) -> bool:
     return True
 
 
+def restart_unanswered_clocks(now: dt.datetime) -> int:
+    """Run again every clock that has stood still `wait_limit()` working days for an unanswered question, each in
+    its own transaction (committed here): deadlines move by those days only. Another worker's restart of the same
+    case (its version moved on) is left to stand."""
+    limit = wait_limit()
+    if limit is None:
+        return 0
+    # Calendar days are never fewer than working days: a first cut in SQL, the exact count per case.
+    candidates = db.session.scalars(
+        select(Case.id).where(Case.status.in_(RUNNING_STATUSES), Case.waiting_since < now - dt.timedelta(days=limit))
+        .order_by(Case.waiting_since, Case.id).limit(BATCH)).all()
+    restarted = 0
+    for case_id in candidates:
+        case = db.session.get(Case, case_id)
+        if case is None or case.waiting_since is None or not _waited_too_long(case, now, limit):
+            continue
+        before = {"waiting_since": case.waiting_since, "acknowledge_due_at": case.acknowledge_due_at,
+                  "respond_due_at": case.respond_due_at}
+        days = working_days_waited(case, now)
+        try:
+            resume_deadline_clock(case, now)
+            db.session.add(CaseEvent(case=case, kind="clock_resumed", created_at=now,
+                                     detail={"unanswered_after_days": days}))
+            db.session.flush()
+        except StaleDataError:
+            db.session.rollback()
+            continue
+        record_audit(None, "case.clock_resume", case, before=before,
+                     after={"waiting_since": None, "acknowledge_due_at": case.acknowledge_due_at,
+                            "respond_due_at": case.respond_due_at, "working_days_waited": days})
+        db.session.commit()
+        restarted += 1
+        log.info("deadline clock of case %s running again: no answer in %s working days", case_id, days)
+    return restarted
+
+
+def _waited_too_long(case: Case, now: dt.datetime, limit: int) -> bool:
+    assert case.waiting_since is not None
+    calendar = working_calendar(case.waiting_since)
+    return calendar.working_days_between(case.waiting_since, now) > limit
+
+
 def send_deadline_alerts(now: dt.datetime | None = None) -> ReminderReport:
-    """Send every alert owed now, each in its own transaction (committed here). Database errors are raised:
-    the worker tries again on its next sweep."""
-    report = ReminderReport()
-    for due in due_alerts(now or utcnow()):
+    """Run again the clocks of questions left unanswered too long, then send every alert owed now, each in its own
+    transaction (committed here). Database errors are raised: the worker tries again on its next sweep."""
+    now = now or utcnow()
+    report = ReminderReport(restarted=restart_unanswered_clocks(now))
+    for due in due_alerts(now):
         if not send_alert(due):
             db.session.rollback()
             report.lost += 1

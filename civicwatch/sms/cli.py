@@ -221,9 +221,12 @@ def _propose_related_cases() -> str:
 
 def _send_deadline_alerts() -> str:
     report = send_deadline_alerts(utcnow())
+    lines = []
+    if report.restarted:
+        lines.append(f"Deadline clocks run again after an unanswered question: {report.restarted}.")
     if report.reminders or report.escalations:
-        return f"Deadline alerts: {report.reminders} reminders, {report.escalations} escalations."
-    return ""
+        lines.append(f"Deadline alerts: {report.reminders} reminders, {report.escalations} escalations.")
+    return "\n".join(lines)
 
 
 def _send_check_ins() -> str:

@@ -59,6 +59,8 @@ def test_a_question_never_answered_stops_the_clock_for_twenty_working_days_at_mo
     event = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id,
                                                       CaseEvent.kind == "clock_resumed"))
     assert event is not None and event.user_id is None
+    page = investigator.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "no answer from the complainant in 20 working days" in page
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.clock_resume"))
     assert entry.user_id is None and entry.before["respond_due_at"] is not None
     assert entry.after["waiting_since"] is None and entry.after["working_days_waited"] == 20
