@@ -72,6 +72,18 @@ def respond_deadline(case: Case, body: Body | None, start: dt.datetime,
     return min(due, calendar.add_months(start, limit)) if limit else due
 
 
+def respond_past_the_law(case: Case, reopened: bool) -> dt.datetime | None:
+    """The law's last moment to answer (STATUTORY_RESPOND_MONTHS from receipt) when the case's unmet deadline to
+    answer is later than it (a stopped clock, an extension, a fresh start at another body); None otherwise, when
+    the limit is lifted, and for a case reopened on appeal (the law's count was of its first answer)."""
+    limit = _statutory("STATUTORY_RESPOND_MONTHS", STATUTORY_RESPOND_MONTHS)
+    due = case.respond_due_at
+    if reopened or not limit or case.created_at is None or due is None or case.responded_at is not None:
+        return None
+    by_law = working_calendar(case.created_at).add_months(case.created_at, limit)
+    return by_law if due > by_law and case.status in RUNNING_STATUSES else None
+
+
 def set_deadlines(case: Case, body: Body | None, start: dt.datetime,
                   calendar: WorkingCalendar | None = None) -> None:
     """Acknowledge and respond deadlines from `start`, by the body's rules (defaults in the triage queue)."""

@@ -1,6 +1,7 @@
 """What the case page shows a given user: the forms their role allows at this status, and the next step."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +10,7 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.deadlines import deadline_state, describe_due
+from civicwatch.cases.deadlines import deadline_state, describe_due, respond_past_the_law
 from civicwatch.cases.forms import (
     AssignForm,
     ClockForm,
@@ -69,6 +70,7 @@ class CasePage:
     suggested_body: Body | None = None
     deadline: Any = None
     due_words: str = ""
+    respond_by_law: dt.datetime | None = None  # set when the deadline to answer is later than the law's
     panels: list[Markup] = field(default_factory=list)
 
 
@@ -173,6 +175,8 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
     now = utcnow()
     page.deadline = deadline_state(case, now)
     page.due_words = describe_due(page.deadline.due_at, now)
+    page.respond_by_law = respond_past_the_law(case, reopened=any(e.to_status == S.REOPENED.value
+                                                                  for e in case.events))
     page.next_step = next_step(case, user, page)
     page.panels = [Markup(panel(case, user, submitted)) for panel in _panels]  # each renders its own template
     return page
