@@ -10,6 +10,7 @@ from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import format_number
 
+from civicwatch.database import deployment_date
 from civicwatch.i18n import current_language, display_name
 from civicwatch.open_data import outcome_words
 from civicwatch.public_urls import public_url_for
@@ -29,7 +30,9 @@ def format_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        value = value.date()  # stored dates are already the deployment's day: no time zone shift
+        # A moment's day as the deployment counts it (deadlines end at its midnight), not UTC's.
+        value = deployment_date(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
+    # A stored date is already the deployment's day: no time zone shift.
     return babel_format_date(value, DATE_PATTERN)
 
 
