@@ -141,6 +141,7 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
     body = db.session.get_one(Body, case.body_id)
     previous = db.session.get(Body, previous_body_id) if previous_body_id is not None else None
     now = utcnow()
+    deadlines_before = _deadlines(case)
     _event(case, user, "routed", public=True, body=body.name)
     if case.assigned_to_id is not None:
         case.assigned_to_id = None  # the old body's investigator no longer sees it
@@ -156,7 +157,14 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
         if case.waiting_since is not None:  # still waiting for the complainant, from now: the old body's wait is past
             case.waiting_since = now
         transition_case(case, S.TRIAGED, user, reason=reason)
+    record_audit(user, "case.route_deadlines", case, before=deadlines_before,
+                 after={**_deadlines(case), "body_id": body.id})
     _tell(case, ROUTED_NEWS, body=body)
+
+
+def _deadlines(case: Case) -> dict[str, Any]:
+    return {"acknowledge_due_at": case.acknowledge_due_at, "respond_due_at": case.respond_due_at,
+            "waiting_since": case.waiting_since, "deadline_extended_at": case.deadline_extended_at}
 
 
 # ---------------------------------------------------------------- people

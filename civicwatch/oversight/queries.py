@@ -34,6 +34,7 @@ ACTION_WORDS = {
     "case.remedy": N_("Updated a remedy"), "case.draft_response": N_("Saved the draft public response"),
     "case.rate": N_("The complainant rated the answer"),
     "case.receipt_reissue": N_("A new receipt code was texted to the complainant"), "case.appeal_route": N_("Appeal routed"),
+    "case.route_deadlines": N_("Deadlines moved with the case to another body"),
     "case.accept": N_("Accepted the case"), "case.acknowledge": N_("Acknowledged the complaint"),
     "case.investigate": N_("Started the investigation"), "case.respond": N_("Sent the answer"),
     "case.close": N_("Closed the case"), "case.reopen": N_("Reopened the case"), "case.reroute": N_("Sent back for acknowledgement"),
