@@ -72,16 +72,16 @@ def respond_deadline(case: Case, body: Body | None, start: dt.datetime,
     return min(due, calendar.add_months(start, limit)) if limit else due
 
 
-def respond_past_the_law(case: Case, reopened: bool) -> dt.datetime | None:
+def respond_past_the_law(case: Case) -> dt.datetime | None:
     """The law's last moment to answer (STATUTORY_RESPOND_MONTHS from receipt) when the case's unmet deadline to
     answer is later than it (a stopped clock, an extension, a fresh start at another body); None otherwise, when
     the limit is lifted, and for a case reopened on appeal (the law's count was of its first answer)."""
     limit = _statutory("STATUTORY_RESPOND_MONTHS", STATUTORY_RESPOND_MONTHS)
     due = case.respond_due_at
-    if reopened or not limit or case.created_at is None or due is None or case.responded_at is not None:
+    if not limit or case.created_at is None or due is None or case.responded_at is not None:
         return None
     by_law = working_calendar(case.created_at).add_months(case.created_at, limit)
-    return by_law if due > by_law and case.status in RUNNING_STATUSES else None
+    return by_law if due > by_law and case.status in RUNNING_STATUSES and not reopened_on_appeal(case) else None
 
 
 def set_deadlines(case: Case, body: Body | None, start: dt.datetime,
@@ -123,9 +123,22 @@ def bring_deadlines_forward(case: Case, body: Body | None) -> None:
 
 
 def extension_limit(case: Case) -> int:
-    """The most working days one extension may add: the ordinary time to answer again (so at most about six
-    months in all, as the whistleblower rules allow for a duly justified case)."""
-    return respond_days(case, case.body)
+    """The most working days one extension may add: the ordinary time to answer again, and never past the law's
+    outer limit, twice its months from receipt (six months: the whistleblower rules' duly justified case); 0 when
+    the deadline is there already. A case reopened on appeal has the ordinary time only (the law counted its first
+    answer)."""
+    days = respond_days(case, case.body)
+    months = _statutory("STATUTORY_RESPOND_MONTHS", STATUTORY_RESPOND_MONTHS)
+    if months and case.created_at is not None and case.respond_due_at is not None and not reopened_on_appeal(case):
+        calendar = working_calendar(case.created_at)
+        outer = calendar.add_months(case.created_at, 2 * months)
+        days = min(days, calendar.working_days_between(case.respond_due_at, outer))
+    return max(days, 0)
+
+
+def reopened_on_appeal(case: Case) -> bool:
+    """Whether the case was ever reopened (by the complainant's appeal or by staff)."""
+    return any(event.to_status == CaseStatus.REOPENED.value for event in case.events)
 
 
 def extended_deadline(case: Case, days: int) -> dt.datetime:

@@ -276,6 +276,9 @@ def extend_deadline(case: Case, user: User, days: int | None, reason: str | None
     if case.respond_due_at is None or case.responded_at is not None:
         raise ConflictError(gettext("This case has no deadline to answer running."))
     limit = extension_limit(case)
+    if limit < 1:
+        raise ConflictError(gettext("The deadline to answer is already at the law's outer limit (twice the law's "
+                                    "time to answer, from receipt): it cannot be extended."))
     if days is None or not 1 <= days <= limit:
         raise DomainError(gettext("Extend the deadline by 1 to %(limit)s working days.", limit=limit))
     reason = check_text(reason, EXTENSION_FIELD, EXTENSION_REASON_MAX)

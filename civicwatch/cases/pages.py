@@ -10,7 +10,7 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.deadlines import deadline_state, describe_due, respond_past_the_law
+from civicwatch.cases.deadlines import deadline_state, describe_due, extension_limit, respond_past_the_law
 from civicwatch.cases.forms import (
     AssignForm,
     ClockForm,
@@ -156,7 +156,8 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
             continue
         if name == "assign" and case.body_id is None:
             continue
-        if name == "extend" and (case.deadline_extended_at is not None or case.respond_due_at is None):
+        if name == "extend" and (case.deadline_extended_at is not None or case.respond_due_at is None
+                                 or extension_limit(case) < 1):
             continue
         if may(user, name, case):
             page.forms[name] = build_form(name, case, submitted.get(name))
@@ -175,8 +176,7 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
     now = utcnow()
     page.deadline = deadline_state(case, now)
     page.due_words = describe_due(page.deadline.due_at, now)
-    page.respond_by_law = respond_past_the_law(case, reopened=any(e.to_status == S.REOPENED.value
-                                                                  for e in case.events))
+    page.respond_by_law = respond_past_the_law(case)
     page.next_step = next_step(case, user, page)
     page.panels = [Markup(panel(case, user, submitted)) for panel in _panels]  # each renders its own template
     return page
