@@ -55,6 +55,8 @@ def check_settings(config: dict[str, Any]) -> None:
         _check_emergency_advice(f"CIVICWATCH_EMERGENCY_ADVICE_SMS_{language.upper()}", advice)
     _check_statistics_since(config.get("STATISTICS_SINCE"))
     check_weekend(config.get("WEEKEND_DAYS", ()))
+    for name, most in DEADLINE_SETTINGS.items():
+        _check_deadline_setting(name, config.get(name, 0), most)
     if is_production(config):
         _check_public_base_url(config.get("PUBLIC_BASE_URL"))
         _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
@@ -70,6 +72,17 @@ def check_weekend(days: Iterable[object]) -> frozenset[int]:
         raise SettingsError("CIVICWATCH_WEEKEND_DAYS must list weekday numbers from 0 (Monday) to 6 (Sunday), not "
                             "all seven, such as 5,6 for Saturday and Sunday")
     return weekend
+
+
+# The deadline settings (cases/deadlines.py) and their largest sane values: 0 lifts each; a negative one would put
+# deadlines before receipt, a huge one overflow the calendar when every report's deadline is worked out.
+DEADLINE_SETTINGS = {"STATUTORY_ACKNOWLEDGE_DAYS": 365, "STATUTORY_RESPOND_MONTHS": 60,
+                     "DEADLINE_WAIT_MAX_WORKING_DAYS": 260}
+
+
+def _check_deadline_setting(name: str, value: object, most: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise SettingsError(f"CIVICWATCH_{name} must be a whole number from 0 (no limit) to {most}, not {value!r}")
 
 
 # The urgent SMS reply's own words and a reference take up to 60 of its 160 characters.
