@@ -15,7 +15,17 @@ from civicwatch.forms import Form
 from civicwatch.i18n import offered_languages
 from civicwatch.intake import validation
 from civicwatch.intake.assisted import NO_CONTACT, Assistance, consent_wording
-from civicwatch.intake.forms import DANGER_CHOICES, DANGER_NOW, NO, YES, ReportForm, actor_choices, checked_by
+from civicwatch.intake.forms import (
+    DANGER_CHOICES,
+    DANGER_NOW,
+    NO,
+    YES,
+    ReportForm,
+    actor_choices,
+    checked_by,
+    danger_now_field,
+    fears_retaliation_field,
+)
 from civicwatch.intake.idempotency import FORM_KEY_PATTERN, IdempotencyKey, content_fingerprint, new_form_key
 from civicwatch.intake.operations import Submission
 from civicwatch.intake.validation import SubmissionError
@@ -49,17 +59,8 @@ class AssistedReportForm(Form):
                      description=_l("Only for contact by SMS or WhatsApp. Kept apart from the complaint."))
     # Both read out to the complainant in the web form's words: a report taken down for someone is marked urgent,
     # and watched over after it closes, as anyone's.
-    danger_now = RadioField(
-        _l("Is someone hurt, held or threatened right now?"), choices=DANGER_CHOICES, validate_choice=False,
-        description=_l("If someone is in danger right now, contact emergency services first. "
-                       "“Yes” marks your report as urgent."),
-    )
-    fears_retaliation = RadioField(
-        _l("Are you afraid something could happen to you because you reported?"),
-        choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False,
-        description=_l("If you answer “Yes”, we will ask you 30 and 90 days after your case closes whether "
-                       "anything happened to you."),
-    )
+    danger_now = danger_now_field()
+    fears_retaliation = fears_retaliation_field()
     consent = BooleanField(_l("I read the consent wording above to the complainant, and they agreed."))
     read_back = BooleanField(_l("I read the complaint back to them and they confirmed it is what they said."))
     form_key = HiddenField("", default=new_form_key, render_kw={"autocomplete": "off"})  # as the report form's

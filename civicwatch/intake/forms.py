@@ -136,6 +136,25 @@ REPORT_CONTENT = ("text", "incident_date", "area", "location_text", "reported_ac
                   "fears_retaliation", "keep_originals", "contact_choice", "phone", "email")
 
 
+
+def danger_now_field() -> RadioField:
+    """The urgency question, in the words of the report form (also read out on the assisted form)."""
+    return RadioField(
+        _l("Is someone hurt, held or threatened right now?"), choices=DANGER_CHOICES, validate_choice=False,
+        description=_l("If someone is in danger right now, contact emergency services first. "
+                       "“Yes” marks your report as urgent."),
+    )
+
+
+def fears_retaliation_field() -> RadioField:
+    """The retaliation question, in the words of the report form (also read out on the assisted form)."""
+    return RadioField(
+        _l("Are you afraid something could happen to you because you reported?"),
+        choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False,
+        description=_l("If you answer “Yes”, we will ask you 30 and 90 days after your case closes whether "
+                       "anything happened to you."),
+    )
+
 class ReportForm(Form):
     text = TextAreaField(
         _l("What happened?"),
@@ -156,17 +175,8 @@ class ReportForm(Form):
         render_kw={"maxlength": validation.LOCATION_MAX, "autocomplete": "off"},
     )
     reported_actor = RadioField(_l("Who was involved?"), choices=[], validate_choice=False)
-    danger_now = RadioField(
-        _l("Is someone hurt, held or threatened right now?"), choices=DANGER_CHOICES, validate_choice=False,
-        description=_l("If someone is in danger right now, contact emergency services first. "
-                       "“Yes” marks your report as urgent."),
-    )
-    fears_retaliation = RadioField(
-        _l("Are you afraid something could happen to you because you reported?"),
-        choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False,
-        description=_l("If you answer “Yes”, we will ask you 30 and 90 days after your case closes whether "
-                       "anything happened to you."),
-    )
+    danger_now = danger_now_field()
+    fears_retaliation = fears_retaliation_field()
     attachments = MultipleFileField(
         _l("Photos or documents"),
         description=_l("Up to %(count)s files: photos (JPEG or PNG) or PDF, each under 10 MB. "
