@@ -22,3 +22,17 @@ def test_the_case_page_shows_the_deadlines_day_in_the_deployments_time_zone(app,
     page = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight")).get(f"/staff/cases/{case.id}").text
     assert "from the current deadline, 05 May 2026" in page
     assert "done 11 Mar 2026" in page
+
+
+def test_times_are_shown_in_the_deployments_time_zone_with_its_offset(app, make_case, make_user, signed_in, clock):
+    """Staff in New York read 22:00 on the 11th for a report received then, not 02:00 on the 12th marked UTC; a
+    deployment on UTC reads the times as before."""
+    received = dt.datetime(2026, 3, 11, 22, 0, tzinfo=NEW_YORK).astimezone(dt.UTC)  # 12 March, 02:00 UTC
+    case = make_case(CaseStatus.INVESTIGATING, created_at=received)
+    browser = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
+    assert "Received 12 Mar 2026, 02:00 UTC" in browser.get(f"/staff/cases/{case.id}").text
+
+    app.config["TIMEZONE"] = "America/New_York"
+    page = browser.get(f"/staff/cases/{case.id}").text
+    assert "Received 11 Mar 2026, 22:00 GMT-04:00" in page
+    assert "02:00" not in page
