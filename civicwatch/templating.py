@@ -4,26 +4,36 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import Flask
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
-from flask_babel import format_number
+from flask_babel import format_number, get_locale
 
-from civicwatch.database import deployment_date
-from civicwatch.i18n import current_language, display_name
+from civicwatch.database import deployment_date, deployment_zone
+from civicwatch.i18n import DEFAULT_LANGUAGE, current_language, display_name
 from civicwatch.open_data import outcome_words
 from civicwatch.public_urls import public_url_for
 
 # One pattern in every language (English reads as before), with the month's name in the page's language.
 DATETIME_PATTERN = "dd MMM y, HH:mm 'UTC'"
+LOCAL_DATETIME_PATTERN = "dd MMM y, HH:mm ZZZZ"  # the offset from UTC, in the page's language
 DATE_PATTERN = "dd MMM y"
 
 
 def format_datetime(value: dt.datetime | None) -> str:
+    """A moment as the deployment's clocks show it (TIMEZONE), with the zone: "11 Mar 2026, 22:00 GMT-04:00"; on
+    UTC, "12 Mar 2026, 02:00 UTC"."""
     if value is None:
         return ""
-    return babel_format_datetime(value, DATETIME_PATTERN)
+    zone = deployment_zone()
+    if zone == "UTC":
+        return babel_format_datetime(value, DATETIME_PATTERN)
+    moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return babel_dates.format_datetime(moment, LOCAL_DATETIME_PATTERN, tzinfo=ZoneInfo(zone),
+                                       locale=get_locale() or DEFAULT_LANGUAGE)
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
