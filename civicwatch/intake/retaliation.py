@@ -87,6 +87,12 @@ def _room_for_words(check_in: RetaliationCheckIn) -> int:
     return min(MESSAGE_MAX, TEXT_MAX - len(sentence) - len(WORDS_SEPARATOR))
 
 
+def went_to_same_body(reported: Case, original: Case) -> bool:
+    """Whether the report of retaliation went to the body that handled the case (not: that body has closed, and it
+    waits in the triage queue)."""
+    return reported.body_id is not None and reported.body_id == original.body_id
+
+
 def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -> LinkedReport:
     case, code = submit_complaint(Submission(text=_linked_text(original, days, words), channel=channel, urgent=True))
     case.fears_retaliation = True

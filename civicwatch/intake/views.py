@@ -30,7 +30,7 @@ from civicwatch.intake.forms import YES, AppealForm, CheckInForm, RatingForm, Re
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
 from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
-from civicwatch.intake.retaliation import answer_check_in, answer_sent_before
+from civicwatch.intake.retaliation import answer_check_in, answer_sent_before, went_to_same_body
 from civicwatch.intake.validation import MESSAGE_MAX, SubmissionError
 from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
@@ -391,7 +391,7 @@ def check_in() -> ResponseReturnValue:
         opened = db.session.get(Case, sent_before.reported_case_id) if sent_before.reported_case_id else None
         if opened is None:
             return _thank_for_check_in(None)
-        return _thank_for_check_in(opened.reference, same_body=_with_same_body(opened, case))
+        return _thank_for_check_in(opened.reference, same_body=went_to_same_body(opened, case))
     if not valid or waiting is None:
         return _render_case(case, status=400 if waiting is not None else 409, check_in_form=form)
     try:
@@ -404,16 +404,11 @@ def check_in() -> ResponseReturnValue:
         db.session.commit()
         return _thank_for_check_in(None)
     # Read before the commit expires the cases.
-    reference, code, same_body = reported.case.reference, reported.code, _with_same_body(reported.case, case)
+    reference, code, same_body = reported.case.reference, reported.code, went_to_same_body(reported.case, case)
     db.session.commit()
     # The new report's receipt code, shown once as any report's: its reference alone opens nothing.
     sessions.remember_receipt(reference, code)
     return _thank_for_check_in(reference, "intake.received", same_body=same_body)
-
-
-def _with_same_body(linked: Case, original: Case) -> bool:
-    """Whether the report of retaliation went to the body that handled the case (not: that body has closed)."""
-    return linked.body_id is not None and linked.body_id == original.body_id
 
 
 def _thank_for_check_in(reference: str | None, then: str = "intake.track_case", *,

@@ -422,14 +422,15 @@ def decide_relation(case: Case, user: User, relation: CaseRelation, link: bool) 
     decision = RelationStatus.LINKED if link else RelationStatus.DISMISSED
     other = relation.related_case if relation.case_id == case.id else relation.case
     # Another body's case keeps its own decision: one body must not take a suggestion off another's case.
-    if relation.case_id == case.id or other.body_id == case.body_id:
+    both_cases = other.body_id == case.body_id
+    if relation.case_id == case.id or both_cases:
         relation.status = decision
-    if relation.related_case_id == case.id or other.body_id == case.body_id:
+    if relation.related_case_id == case.id or both_cases:
         relation.related_status = decision
     relation.decided_by_id, relation.decided_at = user.id, utcnow()
     _touch(case)
     db.session.flush()
     record_audit(user, "case_relation.decide", relation, case=case, before=before,
                  after={"status": decision.value, "case": relation.case_id,
-                        "related_case": relation.related_case_id, "both_cases": other.body_id == case.body_id})
+                        "related_case": relation.related_case_id, "both_cases": both_cases})
 

@@ -37,7 +37,7 @@ from civicwatch.intake.operations import (
     submit_and_route_complaint,
 )
 from civicwatch.intake.queries import find_case_by_receipt
-from civicwatch.intake.retaliation import answer_check_in, note_fear_of_retaliation
+from civicwatch.intake.retaliation import answer_check_in, note_fear_of_retaliation, went_to_same_body
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out
 from civicwatch.messaging.queries import offered_language, phone_language
@@ -518,8 +518,8 @@ def _report_retaliation(ctx: _Context) -> _Step:
     reported = answer_check_in(check_in, True, words, Channel(ctx.incoming.channel))
     if reported is None:
         return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
-    same_office = reported.case.body_id is not None and reported.case.body_id == check_in.case.body_id
-    reply = Reply.RETALIATION_REPORTED if same_office else Reply.RETALIATION_REPORTED_ELSEWHERE
+    same_body = went_to_same_body(reported.case, check_in.case)
+    reply = Reply.RETALIATION_REPORTED if same_body else Reply.RETALIATION_REPORTED_ELSEWHERE
     return _Step(render_reply(reply, reference=reported.case.reference), reported.case)
 
 

@@ -219,6 +219,17 @@ def test_whatsapp_open_with_a_full_stop_is_open_not_a_report(reported, whatsapp,
 
 
 
+def check_in_asked_by_whatsapp(clock, deliver) -> None:
+    """A closed case of a complainant who feared retaliation, 30 days on: its check-in is asked and the worker
+    has run once (outside the window, so the template went out and the question waits)."""
+    case = create_case(CaseStatus.CLOSED, contact={"phone": PHONE, "texts_by": WHATSAPP}, channel=Channel.WHATSAPP,
+                       fears_retaliation=True)
+    clock.now = case.closed_at + dt.timedelta(days=30)
+    assert ask_due_check_ins(utcnow()) == 1
+    db.session.commit()
+    deliver()
+
+
 @pytest.mark.parametrize("answer", ["Yes", "No", "ok"])
 def test_a_reply_to_the_template_is_not_the_answer_to_the_check_in_it_holds_back(app, whatsapp, deliver, twilio_http,
                                                                                   clock, answer):
@@ -227,12 +238,7 @@ def test_a_reply_to_the_template_is_not_the_answer_to_the_check_in_it_holds_back
     Their "Yes" (show me) was taken as "yes, something happened to me because I reported", and opened an urgent
     case against them having said so; a "No" answered a question they never saw. Until the question has gone
     out, its answers are not taken: the question goes out, once, and is answered as asked."""
-    case = create_case(CaseStatus.CLOSED, contact={"phone": PHONE, "texts_by": WHATSAPP}, channel=Channel.WHATSAPP,
-                       fears_retaliation=True)
-    clock.now = case.closed_at + dt.timedelta(days=30)
-    assert ask_due_check_ins(utcnow()) == 1
-    db.session.commit()
-    deliver()
+    check_in_asked_by_whatsapp(clock, deliver)
     assert sent(twilio_http) == [(None, TEMPLATE_EN)]
     assert whatsapp(answer) == []  # the question it asked to open is the answer owed
     check_in = db.session.scalars(select(RetaliationCheckIn)).one()
@@ -252,12 +258,7 @@ def test_a_check_in_opened_weeks_after_its_template_is_still_answered_by_whatsap
     """A texted check-in waits two weeks for its answer. On WhatsApp its question reaches the citizen only when
     they answer the template, which may be later than that: their NO to the question they had just read was
     taken for a word of a new report. The two weeks run from when the question went out to them."""
-    case = create_case(CaseStatus.CLOSED, contact={"phone": PHONE, "texts_by": WHATSAPP}, channel=Channel.WHATSAPP,
-                       fears_retaliation=True)
-    clock.now = case.closed_at + dt.timedelta(days=30)
-    assert ask_due_check_ins(utcnow()) == 1
-    db.session.commit()
-    deliver()
+    check_in_asked_by_whatsapp(clock, deliver)
     clock.advance(days=16)  # the phone was lost, or the citizen away
     assert whatsapp("OPEN") == []
     deliver()
