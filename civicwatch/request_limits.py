@@ -4,6 +4,9 @@ werkzeug bounds a multipart form (MAX_FORM_MEMORY_SIZE per field, MAX_FORM_PARTS
 body whole and splits it into as many fields as it holds: up to MAX_CONTENT_LENGTH and millions of fields,
 before a CSRF token or a webhook signature is even looked at. Here an urlencoded body gets the same two
 bounds as a whole, and a view can tighten them for its own request before anything reads the body.
+
+A multipart part whose headers are not UTF-8 (a file name in a phone's 8-bit encoding) makes werkzeug drop the
+whole form, which then reads as an expired one: it is refused here as what it is (UnreadableFileName).
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from typing import IO
 
 from flask import Flask, Request, request
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
 ParseResult = tuple[IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]
@@ -20,15 +23,27 @@ ParseResult = tuple[IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]
 URLENCODED = "application/x-www-form-urlencoded"
 
 
+class UnreadableFileName(BadRequest):
+    """A multipart form whose part headers (a file's or a field's name) are not UTF-8."""
+
+
 class BoundedFormDataParser(FormDataParser):
     """An urlencoded body larger than max_form_memory_size, or with more than max_form_parts fields, is
-    refused (413) before it is split into fields."""
+    refused (413) before it is split into fields; a multipart form with unreadable part headers is refused
+    (UnreadableFileName) instead of being read as empty."""
 
     def parse(self, stream: IO[bytes], mimetype: str, content_length: int | None,
               options: dict[str, str] | None = None) -> ParseResult:
         if mimetype == URLENCODED:
             stream = BytesIO(self._bounded_body(stream, content_length))
         return super().parse(stream, mimetype, content_length, options)
+
+    def _parse_multipart(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+                         options: dict[str, str]) -> ParseResult:
+        try:
+            return super()._parse_multipart(stream, mimetype, content_length, options)
+        except UnicodeDecodeError:  # only part headers are decoded strictly; values are decoded with "replace"
+            raise UnreadableFileName() from None
 
     def _bounded_body(self, stream: IO[bytes], content_length: int | None) -> bytes:
         limit = self.max_form_memory_size
