@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from civicwatch.accounts.models import Role
 from civicwatch.cases.deadlines import pause_deadline_clock
 from civicwatch.cases.models import Case, CaseStatus, MessageKind
+from civicwatch.cases.operations import resume_clock
+from civicwatch.cases.reminders import restart_unanswered_clocks
 from civicwatch.extensions import db
 from civicwatch.sms.replies import Reply, render_reply
 from tests.sms.conftest import OTHER_PHONE
@@ -51,6 +54,32 @@ def test_an_answer_goes_to_the_case_that_asked_not_the_newest(text, clock):
     clock.advance(minutes=2)  # and more details follow the answer, to the same case
     assert text("It was on Tuesday.") == render_reply(Reply.ADDED_TO_CASE, reference=asking.reference)
     assert complainant_messages(asking)[-1] == "It was on Tuesday."
+
+
+def test_a_late_answer_goes_to_the_case_that_asked_after_the_worker_ran_its_clock_again(text, clock):
+    """The body waits 20 working days at most; the question is still open after that, and an answer that comes
+    later is an answer, not a new report."""
+    asking = open_report(text, FIRST)
+    ask_complainant(asking, clock)
+    clock.advance(days=40)
+    assert restart_unanswered_clocks(clock.now) == 1
+    clock.advance(days=3)
+    answer = "Sorry I was in the village. The soldier who hit him was called Corporal Sesay."
+    assert text(answer) == render_reply(Reply.ADDED_TO_CASE, reference=asking.reference)
+    assert complainant_messages(asking) == [answer]
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_a_clock_staff_ran_again_themselves_closes_the_question(text, clock, make_user):
+    """Staff run the clock again when the complainant answered another way or will not: a later text is what the
+    dialogue makes of it (here a new report), as before the question."""
+    asking = open_report(text, FIRST)
+    ask_complainant(asking, clock)
+    clock.advance(days=2)
+    resume_clock(asking, make_user(Role.TRIAGE))
+    db.session.commit()
+    clock.advance(days=40)
+    assert OPENED.search(text(SECOND) or "")
 
 
 def test_a_text_naming_a_reference_goes_to_that_case(text, clock):
