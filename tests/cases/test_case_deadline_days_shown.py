@@ -36,3 +36,21 @@ def test_times_are_shown_in_the_deployments_time_zone_with_its_offset(app, make_
     page = browser.get(f"/staff/cases/{case.id}").text
     assert "Received 11 Mar 2026, 22:00 GMT-04:00" in page
     assert "02:00" not in page
+
+
+def test_the_queues_received_dates_are_the_deployments_days(app, make_case, make_user, signed_in, clock):
+    """Staff in New York who ask for the reports received on 11 March get the one received at 22:00 that evening
+    (12 March in UTC), and not in the list for the 12th."""
+    app.config["TIMEZONE"] = "America/New_York"
+    evening = make_case(CaseStatus.INVESTIGATING,
+                        created_at=dt.datetime(2026, 3, 11, 22, 0, tzinfo=NEW_YORK).astimezone(dt.UTC))
+    morning = make_case(CaseStatus.INVESTIGATING,
+                        created_at=dt.datetime(2026, 3, 12, 9, 0, tzinfo=NEW_YORK).astimezone(dt.UTC))
+    browser = signed_in(make_user(Role.ADMIN))
+
+    def listed(day: str) -> set[int]:
+        page = browser.get(f"/staff/cases?queue=open&received_from={day}&received_to={day}").text
+        return {case.id for case in (evening, morning) if f'href="/staff/cases/{case.id}"' in page}
+
+    assert listed("2026-03-11") == {evening.id}
+    assert listed("2026-03-12") == {morning.id}
