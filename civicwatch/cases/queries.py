@@ -28,7 +28,7 @@ from civicwatch.cases.models import (
 )
 from civicwatch.cases.permissions import recused_case_ids, visible_cases
 from civicwatch.cases.search import search_condition, search_text, searched_reference
-from civicwatch.database import utcnow
+from civicwatch.database import deployment_midnight, utcnow
 from civicwatch.extensions import db
 from civicwatch.i18n import N_, current_language
 from civicwatch.taxonomy.models import Body
@@ -139,10 +139,6 @@ def _queue_scope(user: User, queue: str, now: dt.datetime, statuses_given: bool)
     return query
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-
-
 def _apply_filters(query: Select, filters: QueueFilters) -> Select:
     equal = {Case.theme_id: filters.theme_id, Case.region_id: filters.region_id,
              Case.district_id: filters.district_id, Case.actor_id: filters.actor_id, Case.body_id: filters.body_id,
@@ -151,9 +147,9 @@ def _apply_filters(query: Select, filters: QueueFilters) -> Select:
         if value is not None:
             query = query.where(column == value)
     if filters.received_from:
-        query = query.where(Case.created_at >= _day_start(filters.received_from))
+        query = query.where(Case.created_at >= deployment_midnight(filters.received_from))
     if filters.received_to and filters.received_to < dt.date.max:  # the calendar's last day bounds nothing
-        query = query.where(Case.created_at < _day_start(filters.received_to + dt.timedelta(days=1)))
+        query = query.where(Case.created_at < deployment_midnight(filters.received_to + dt.timedelta(days=1)))
     return _apply_search(query, filters.q)
 
 
