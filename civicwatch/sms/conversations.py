@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     ScalarSelect,
     Table,
+    and_,
     bindparam,
     exists,
     or_,
@@ -28,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from civicwatch.cases.models import Case
+from civicwatch.cases.models import Case, CaseEvent, CaseMessage, MessageKind
 from civicwatch.cases.queries import OPEN_STATUSES
 from civicwatch.crypto import encrypt_text
 from civicwatch.database import UTCDateTime
@@ -52,7 +53,8 @@ class ConversationRow:
     opted_out: bool
     language: str | None = None  # as the number chose it (LANG), whether or not still offered
     # The phone's open case whose body asked the complainant something since the phone's previous text (the
-    # latest question first): a report text answers it.
+    # latest question first; then a question whose clock the worker ran again, unanswered): a report text
+    # answers it.
     waiting_case_id: int | None = None
 
 
@@ -73,17 +75,34 @@ _RECORD_REPLY = update(_INBOUND).where(_INBOUND.c.id == bindparam("inbound_id"))
 )
 
 _CASES = cast(Table, Case.__table__).c
+_EVENTS = cast(Table, CaseEvent.__table__).c
+_MESSAGES = cast(Table, CaseMessage.__table__).c
 _OPT_OUTS = cast(Table, SmsOptOut.__table__).c
 _LANGUAGES = cast(Table, PhoneLanguage.__table__).c
 
 
+def _question_left_open(*since_last_text: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The worker ran the case's clock again after DEADLINE_WAIT_MAX_WORKING_DAYS without an answer (a
+    clock_resumed event of no user; staff who run it again themselves close the question), and the complainant
+    has written nothing to the case since: the question is still open, only the clock no longer waits for it."""
+    answered_since = exists().where(_MESSAGES.case_id == _EVENTS.case_id,
+                                    _MESSAGES.kind == MessageKind.FROM_COMPLAINANT,
+                                    _MESSAGES.created_at > _EVENTS.created_at)
+    return and_(_CASES.waiting_since.is_(None), exists().where(
+        _EVENTS.case_id == _CASES.id, _EVENTS.kind == "clock_resumed", _EVENTS.user_id.is_(None),
+        ~answered_since, *since_last_text))
 
-def _waiting_case(*since_last_text: ColumnElement[bool]) -> ScalarSelect[int]:
+
+def _waiting_case(since_question: ColumnElement[bool] | None = None,
+                  since_restart: ColumnElement[bool] | None = None) -> ScalarSelect[int]:
+    asked: ColumnElement[bool] = _CASES.waiting_since.is_not(None)
+    asked = and_(asked, since_question) if since_question is not None else asked
+    left_open = _question_left_open(*([since_restart] if since_restart is not None else []))
     return (
         select(_CASES.id)
         .where(_CASES.contact_phone_hash == bindparam("phone_hash"), _CASES.status.in_(OPEN_STATUSES),
-               _CASES.waiting_since.is_not(None), *since_last_text)
-        .order_by(_CASES.waiting_since.desc(), _CASES.id.desc())
+               or_(asked, left_open))
+        .order_by(_CASES.waiting_since.desc().nulls_last(), _CASES.id.desc())
         .limit(1)
         .scalar_subquery()
     )
@@ -100,7 +119,9 @@ _LOCK_CONVERSATION = (
     select(
         *_ROW, _OPTED_OUT, _LANGUAGE.label("language"),
         _waiting_case(or_(_CONVERSATIONS.c.last_message_at.is_(None),
-                          _CASES.waiting_since > _CONVERSATIONS.c.last_message_at)).label("waiting_case_id"),
+                          _CASES.waiting_since > _CONVERSATIONS.c.last_message_at),
+                      or_(_CONVERSATIONS.c.last_message_at.is_(None),
+                          _EVENTS.created_at > _CONVERSATIONS.c.last_message_at)).label("waiting_case_id"),
     )
     .where(_CONVERSATIONS.c.phone_hash == bindparam("phone_hash"))
     .with_for_update(of=_CONVERSATIONS)

@@ -158,8 +158,10 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
     decision = decide(snapshot_of(conversation), incoming.body, now)
     addressed = addressed_case(decision, incoming.body, number_hash, conversation)
     if addressed is not None:
-        # The danger question stays open when the text names the case that asked it.
-        still_asked = decision.next_state is ASKED and addressed.id == conversation.case_id
+        # The danger question stays open when the text names the case that asked it, and it is still open: a text
+        # after it lapsed opens no new question (a new report's decision would ask one).
+        still_asked = (decision.state_before is ASKED and decision.next_state is ASKED
+                       and addressed.id == conversation.case_id)
         decision = dataclasses.replace(decision, action=Action.ADD_TO_CASE, text=clean_text(incoming.body),
                                        next_state=ASKED if still_asked else ConversationState.FOLLOWING_UP)
     # Replies are written in the language the phone chose (LANG), and cost as few segments as they can.

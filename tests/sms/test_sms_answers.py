@@ -60,6 +60,7 @@ def test_a_late_answer_goes_to_the_case_that_asked_after_the_worker_ran_its_cloc
     """The body waits 20 working days at most; the question is still open after that, and an answer that comes
     later is an answer, not a new report."""
     asking = open_report(text, FIRST)
+    text("NO")  # nobody in danger now: the report's own question is answered
     ask_complainant(asking, clock)
     clock.advance(days=40)
     assert restart_unanswered_clocks(clock.now) == 1
