@@ -4,10 +4,13 @@ is already the next day in UTC, and a case acknowledged at 22:00 on 11 March was
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from civicwatch.accounts.models import Role
+from civicwatch.cases.counts import refresh_dashboard_medians
 from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -54,3 +57,20 @@ def test_the_queues_received_dates_are_the_deployments_days(app, make_case, make
 
     assert listed("2026-03-11") == {evening.id}
     assert listed("2026-03-12") == {morning.id}
+
+
+def test_the_dashboards_quarter_is_the_deployments(app, make_case, make_user, signed_in, clock):
+    """At 22:00 on 31 March in New York (1 April in UTC) the dashboard still shows the first quarter, with every
+    report received in it, and the medians the worker computed for it."""
+    app.config["TIMEZONE"] = "America/New_York"
+    clock.advance(days=19, hours=17)
+    assert clock.now.astimezone(NEW_YORK) == dt.datetime(2026, 3, 31, 22, 0, tzinfo=NEW_YORK)
+    for received in (dt.datetime(2026, 3, 15, 12, 0, tzinfo=NEW_YORK), dt.datetime(2026, 3, 31, 21, 0, tzinfo=NEW_YORK)):
+        make_case(CaseStatus.INVESTIGATING, created_at=received.astimezone(dt.UTC))
+    refresh_dashboard_medians(clock.now)
+    db.session.commit()
+    page = signed_in(make_user(Role.ADMIN)).get("/staff/").text
+    assert "This quarter (Q1 2026)" in page
+    received = re.search(r'id="received-by-channel">(.*?)</p>', page, re.S)
+    assert received is not None and re.sub(r"<[^>]+>|\s+", " ", received.group(1)).split() == [
+        "Received", "this", "quarter:", "2", "by", "web", "form"]
