@@ -23,7 +23,14 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, Table, event, func, i
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from civicwatch.cases.models import NO_BODY, Case, CaseCount, CaseStatus, DashboardMedians
-from civicwatch.database import touches_table, upsert_insert, utcnow, within_transaction
+from civicwatch.database import (
+    deployment_date,
+    deployment_midnight,
+    touches_table,
+    upsert_insert,
+    utcnow,
+    within_transaction,
+)
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 
@@ -143,12 +150,23 @@ def rebuild_case_counts() -> None:
 
 # ---------------------------------------------------------------- the quarter's medians
 
+# Quarters are the deployment's (TIMEZONE), as its staff count days: 22:00 on 31 March in New York is still Q1.
+
 def quarter_start(now: dt.datetime) -> dt.datetime:
-    return dt.datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1, tzinfo=dt.UTC)
+    """When the quarter of `now` began, in UTC."""
+    today = deployment_date(now)
+    return deployment_midnight(dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1))
 
 
 def quarter_name(now: dt.datetime) -> str:
-    return f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+    today = deployment_date(now)
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def quarter_label(now: dt.datetime) -> str:
+    """As the dashboard shows it: "Q1 2026"."""
+    year, quarter = quarter_name(now).split("-")
+    return f"{quarter} {year}"
 
 
 def days_between(start: SQLColumnExpression[dt.datetime | None],

@@ -11,7 +11,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.counts import quarter_name, quarter_start
+from civicwatch.cases.counts import quarter_label, quarter_name, quarter_start
 from civicwatch.cases.models import (
     IN_PROGRESS,
     NO_BODY,
@@ -300,7 +300,7 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         urgent_open=timed["urgent"],
         triage_queue=total(OPEN_STATUSES, NO_BODY) if body_key is None else 0,
         awaiting_closure=total((CaseStatus.RESPONDED,)),
-        quarter_label=f"Q{(now.month - 1) // 3 + 1} {now.year}",
+        quarter_label=quarter_label(now),
         median_days_to_acknowledge=timed["median_days_to_acknowledge"],
         median_days_to_close=timed["median_days_to_close"],
         acknowledged_this_quarter=timed["median_acknowledged"] or 0,

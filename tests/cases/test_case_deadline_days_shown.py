@@ -71,6 +71,7 @@ def test_the_dashboards_quarter_is_the_deployments(app, make_case, make_user, si
     db.session.commit()
     page = signed_in(make_user(Role.ADMIN)).get("/staff/").text
     assert "This quarter (Q1 2026)" in page
+    assert "Medians as of 31 Mar 2026, 22:00 GMT-04:00." in page
     received = re.search(r'id="received-by-channel">(.*?)</p>', page, re.S)
     assert received is not None and re.sub(r"<[^>]+>|\s+", " ", received.group(1)).split() == [
         "Received", "this", "quarter:", "2", "by", "web", "form"]

@@ -124,7 +124,7 @@ def test_dashboard_figures_per_body(clock, make_case, make_user, signed_in):
     refresh_dashboard_medians()
     db.session.commit()
     page = client.get("/staff/").get_data(as_text=True)
-    assert "Medians as of 2026-03-12 09:00 UTC." in page
+    assert "Medians as of 12 Mar 2026, 09:00 UTC." in page
     # Acknowledged after 2 days, 4 days, and (the closed case) half an hour: the median is 2 days.
     assert re.search(r'<span class="stat">2\.0</span>\s*median days to acknowledge', page)
     assert re.search(r'<span class="stat">10\.0</span>\s*median days to close', page)
