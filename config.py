@@ -281,6 +281,8 @@ class Config:
     OPEN311_ENDPOINT_TYPE = os.environ.get("CIVICWATCH_OPEN311_ENDPOINT_TYPE", "production")
     OPEN311_JURISDICTION_ID = os.environ.get("CIVICWATCH_OPEN311_JURISDICTION_ID") or None
     OPEN311_RATE_LIMIT = "30 per minute;500 per day"
+    # An Open311 key ends this many days after it is issued (1 to 3650): a forgotten or leaked key stops working.
+    API_KEY_LIFETIME_DAYS = _env_int("CIVICWATCH_API_KEY_LIFETIME_DAYS", 365)
     # And how many one api_key may send, from whatever addresses (an app's users each have their own).
     OPEN311_KEY_RATE_LIMIT = "120 per minute;5000 per day"
     # The Open311 POST's body, before its api_key is checked: the longest complaint (5,000 characters, each up to

@@ -54,6 +54,7 @@ def check_settings(config: dict[str, Any]) -> None:
     for language, advice in config.get("EMERGENCY_ADVICE_SMS_BY_LANGUAGE", {}).items():
         _check_emergency_advice(f"CIVICWATCH_EMERGENCY_ADVICE_SMS_{language.upper()}", advice)
     _check_statistics_since(config.get("STATISTICS_SINCE"))
+    _check_api_key_lifetime(config.get("API_KEY_LIFETIME_DAYS", 365))
     check_weekend(config.get("WEEKEND_DAYS", ()))
     for name, most in DEADLINE_SETTINGS.items():
         _check_deadline_setting(name, config.get(name, 0), most)
@@ -83,6 +84,15 @@ DEADLINE_SETTINGS = {"STATUTORY_ACKNOWLEDGE_DAYS": 365, "STATUTORY_RESPOND_MONTH
 def _check_deadline_setting(name: str, value: object, most: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
         raise SettingsError(f"CIVICWATCH_{name} must be a whole number from 0 (no limit) to {most}, not {value!r}")
+
+
+API_KEY_LIFETIME_MAX = 3650
+
+
+def _check_api_key_lifetime(days: object) -> None:
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= API_KEY_LIFETIME_MAX:
+        raise SettingsError(f"CIVICWATCH_API_KEY_LIFETIME_DAYS must be a whole number of days from 1 to "
+                            f"{API_KEY_LIFETIME_MAX}, not {days!r}")
 
 
 # The urgent SMS reply's own words and a reference take up to 60 of its 160 characters.

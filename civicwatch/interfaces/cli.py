@@ -1,11 +1,13 @@
 """`civicwatch api-key ...`: keys for Open311 clients."""
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from sqlalchemy import or_, select
 
 from civicwatch.cli import cli
-from civicwatch.database import ID_MAX
+from civicwatch.database import ID_MAX, utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.interfaces.models import ApiKey
@@ -32,14 +34,23 @@ def issue_command(name: str) -> None:
 
 @api_key_group.command("list")
 def list_command() -> None:
-    """Every key: id, first characters, status, last use."""
+    """Every key: id, first characters, status (with its end), last use."""
     keys = list(db.session.scalars(select(ApiKey).order_by(ApiKey.id)))
+    now = utcnow()
     if not keys:
         click.echo("No API keys. Issue one with `civicwatch api-key issue NAME`.")
     for key in keys:
-        status = "active" if key.active else f"revoked {key.revoked_at:%Y-%m-%d}"
+        status = _status(key, now)
         used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
         click.echo(f"{key.id}\t{key.prefix}…\t{status}\tlast used {used}\t{key.name}")
+
+
+def _status(key: ApiKey, now: dt.datetime) -> str:
+    if not key.active:
+        return f"revoked {key.revoked_at:%Y-%m-%d}"
+    if key.expires_at is None:
+        return "active, no end date"
+    return f"{'expired' if key.expired(now) else 'active until'} {key.expires_at:%Y-%m-%d}"
 
 
 @api_key_group.command("revoke")

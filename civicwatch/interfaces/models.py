@@ -23,13 +23,18 @@ class ApiKey(TimestampMixin, Model):
     prefix: Mapped[str] = mapped_column(String(12))  # the first characters, to tell keys apart in lists
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # None: issued before keys had an end
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     created_by: Mapped[User | None] = relationship()
 
     @property
     def active(self) -> bool:
+        """Not revoked (see `expired` for its end)."""
         return self.revoked_at is None
+
+    def expired(self, now: dt.datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
 
 class Open311Token(TimestampMixin, Model):

@@ -3,9 +3,11 @@ complaint. Only a keyed hash of a key is stored. Each operation writes its audit
 `receive_open311_request`, which commits the complaint as intake's `receive_complaint` does."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -31,11 +33,13 @@ def issue_api_key(name: str, user: User | None) -> tuple[ApiKey, str]:
     if not name:
         raise DomainError(gettext("Name the client."))
     secret = API_KEY_PREFIX + secrets.token_urlsafe(24)
+    expires_at = utcnow() + dt.timedelta(days=current_app.config["API_KEY_LIFETIME_DAYS"])
     key = ApiKey(name=name[:200], key_hash=keyed_hash("api_key", secret), prefix=secret[:12],
-                 created_by_id=user.id if user else None)
+                 created_by_id=user.id if user else None, expires_at=expires_at)
     db.session.add(key)
     db.session.flush()
-    record_audit(user, "api_key.issue", key, after={"name": key.name, "prefix": key.prefix})
+    record_audit(user, "api_key.issue", key, after={"name": key.name, "prefix": key.prefix,
+                                                    "expires_at": expires_at.isoformat()})
     return key, secret
 
 
@@ -47,15 +51,29 @@ def revoke_api_key(key: ApiKey, user: User | None) -> None:
     record_audit(user, "api_key.revoke", key, before={"revoked": False}, after={"revoked": True})
 
 
-def authenticate_api_key(secret: str | None) -> ApiKey | None:
-    """The active key with this secret, or None."""
+def _key_with_secret(secret: str | None) -> ApiKey | None:
     if not secret or len(secret) > 200:
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == keyed_hash("api_key", secret)))
-    if key is None or key.revoked_at is not None:
+    return db.session.scalar(select(ApiKey).where(ApiKey.key_hash == keyed_hash("api_key", secret)))
+
+
+def authenticate_api_key(secret: str | None) -> ApiKey | None:
+    """The active key with this secret, not past its end, or None."""
+    key = _key_with_secret(secret)
+    now = utcnow()
+    if key is None or key.revoked_at is not None or key.expired(now):
         return None
-    key.last_used_at = utcnow()
+    key.last_used_at = now
     return key
+
+
+def expired_on(secret: str | None) -> dt.date | None:
+    """The day a key that authenticate_api_key refused ended, if it was refused for its age (a revoked key is
+    told nothing more than an unknown one)."""
+    key = _key_with_secret(secret)
+    if key is None or key.revoked_at is not None or key.expires_at is None or not key.expired(utcnow()):
+        return None
+    return key.expires_at.date()
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from civicwatch.accounts.permissions import admin_required
 from civicwatch.cases.models import Channel
 from civicwatch.crypto import keyed_hash
-from civicwatch.database import NulCharacterError, rollback_quietly
+from civicwatch.database import NulCharacterError, rollback_quietly, utcnow
 from civicwatch.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, DomainError
 from civicwatch.extensions import csrf, db, limiter
 from civicwatch.i18n import current_language
@@ -381,6 +381,10 @@ def requests_create(fmt: str) -> Response:
                                 "multipart/form-data), not JSON or any other body.",
                            error_code="content_type_unsupported")
     key = operations.authenticate_api_key(request.form.get("api_key"))
+    ended = operations.expired_on(request.form.get("api_key")) if key is None else None
+    if ended is not None:
+        raise Open311Error(403, f"api_key expired on {ended.isoformat()}. Ask the CivicWatch administrators for a "
+                                "new api_key.", error_code="api_key_expired", parameter="api_key")
     if key is None:
         raise Open311Error(403, "api_key is missing or not valid. Ask the CivicWatch administrators for one.",
                            error_code="api_key_invalid", parameter="api_key")
@@ -547,7 +551,7 @@ def api_keys() -> tuple[str, int]:
         _, secret = operations.issue_api_key(form.name.data, current_user)
         db.session.commit()
     keys = list(db.session.scalars(db.select(ApiKey).order_by(ApiKey.created_at.desc())))
-    return render_template("interfaces/api_keys.html", form=form, keys=keys, secret=secret,
+    return render_template("interfaces/api_keys.html", form=form, keys=keys, secret=secret, now=utcnow(),
                            revoke_form=RevokeApiKeyForm()), (400 if form.errors else 200)
 
 

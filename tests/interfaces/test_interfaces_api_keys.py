@@ -27,7 +27,8 @@ def test_an_admin_issues_a_key_that_is_shown_once(make_user, browser_for):
     assert secret not in admin.get("/staff/api-keys").get_data(as_text=True)  # never shown again
     assert authenticate_api_key(secret).id == key.id
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "api_key.issue")).after == {
-        "name": fingerprint("Youth network app"), "prefix": fingerprint(key.prefix)}
+        "name": fingerprint("Youth network app"), "prefix": fingerprint(key.prefix),
+        "expires_at": key.expires_at.isoformat()}
 
 
 def test_an_admin_revokes_a_key(make_user, browser_for):
