@@ -16,6 +16,7 @@ from civicwatch.interfaces.models import ApiKey
 from civicwatch.interfaces.operations import authenticate_api_key, issue_api_key
 from civicwatch.settings import SettingsError, check_settings
 from tests.interfaces.conftest import COMPLAINT
+from tests.interfaces.test_interfaces_openapi_errors import assert_documented
 
 
 def send(client, secret: str):
@@ -33,6 +34,7 @@ def test_a_key_works_for_a_year_then_the_client_is_told_it_expired(clock, client
     error = response.get_json()[0]
     assert error["code"] == 403 and error["error_code"] == "api_key_expired"
     assert "expired on 2027-03-12" in error["description"] and "new api_key" in error["description"]
+    assert_documented(client, response)
     assert authenticate_api_key(api_key) is None
 
 
