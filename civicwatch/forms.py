@@ -14,14 +14,18 @@ the text is over, and the page gives the whole text back.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import Field
+from wtforms import Form as AnyForm
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields import FileField, MultipleFileField, SubmitField, TextAreaField
+from wtforms.validators import ValidationError
 
 NOT_A_FILE = _l("Write this in the box as text; it cannot be sent as a file.")
 
@@ -57,3 +61,15 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, str(NOT_A_FILE)]
                 valid = False
         return valid
+
+
+def listed(message: Any) -> Callable[[AnyForm, Field], None]:
+    """A validator: the value is one of the field's choices, else `message` (a choice's own check, validate_choice,
+    says WTForms' "Not a valid choice.", which is English only on a form without Flask-WTF and untranslated in
+    Krio on one with it)."""
+
+    def validator(form: AnyForm, field: Field) -> None:
+        if field.data not in {value for value, _label in getattr(field, "choices", None) or []}:
+            raise ValidationError(str(message))
+
+    return validator

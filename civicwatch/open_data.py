@@ -114,7 +114,7 @@ LAST_YEAR = 2099
 def year_problem(value: str) -> str | None:
     """Why `value` is not a year from FIRST_YEAR to LAST_YEAR; None if it is."""
     if not (len(value) == 4 and value.isascii() and value.isdigit()):
-        return "A year, for example 2026"
+        return gettext("Write a year, for example 2026.")
     if not FIRST_YEAR <= int(value) <= LAST_YEAR:
-        return f"Choose a year from {FIRST_YEAR} to {LAST_YEAR}."
+        return gettext("Choose a year from %(first)s to %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
     return None

@@ -190,7 +190,7 @@ class ReportForm(Form):
                        "data such as the place a photo was taken stays in that copy."),
     )
     contact_choice = RadioField(
-        _l("Can we contact you?"), default=ANONYMOUS,
+        _l("Can we contact you?"), default=ANONYMOUS, validate_choice=False,  # checked below, with a plain message
         choices=[(ANONYMOUS, _l("No, I want to stay anonymous")), (CONTACT, _l("Yes, you may contact me"))],
     )
     phone = TelField(_l("Phone number"), validators=[checked_by(validation.normalise_phone)],

@@ -10,10 +10,12 @@ from wtforms import Form as QueryForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from civicwatch.cases.models import Outcome
-from civicwatch.forms import Form
+from civicwatch.forms import Form, listed
 from civicwatch.open_data import outcome_words, year_problem
 from civicwatch.taxonomy.models import Body, Theme
 from civicwatch.taxonomy.queries import name_choices
+
+SEARCH_MAX = 200
 
 
 def _stripped(value: str | None) -> str | None:
@@ -29,11 +31,20 @@ def _valid_year(form: QueryForm, field: Field) -> None:
 class PublishedSearchForm(QueryForm):
     """The filters of /published and of the published answers exports."""
 
-    q = StringField(_l("Search the answers"), validators=[Optional(), Length(max=200)])
-    body = SelectField(_l("Oversight body"), default="", validate_choice=True)
-    theme = SelectField(_l("What the complaint was about"), default="", validate_choice=True)
-    outcome = SelectField(_l("Outcome"), default="", validate_choice=True)
-    year = StringField(_l("Year published"), validators=[Optional(), _valid_year], filters=[_stripped])
+    # Messages of ours throughout: WTForms' own are English only on these forms.
+    q = StringField(_l("Search the answers"),
+                    validators=[Optional(), Length(max=SEARCH_MAX, message=_l(
+                        "Shorten your search to at most %(max)s characters."))],
+                    description=_l("Words from the answer, or a reference such as CW-2026-000123."),
+                    render_kw={"type": "search", "maxlength": SEARCH_MAX})
+    body = SelectField(_l("Oversight body"), default="", validate_choice=False,
+                       validators=[listed(_l("Choose an oversight body from the list."))])
+    theme = SelectField(_l("What the complaint was about"), default="", validate_choice=False,
+                        validators=[listed(_l("Choose a subject from the list."))])
+    outcome = SelectField(_l("Outcome"), default="", validate_choice=False,
+                          validators=[listed(_l("Choose an outcome from the list."))])
+    year = StringField(_l("Year published"), validators=[Optional(), _valid_year], filters=[_stripped],
+                       render_kw={"inputmode": "numeric"})
 
     def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme]) -> None:
         super().__init__(args)

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
+from civicwatch.forms import listed
 from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.taxonomy.queries import name_choices
 from civicwatch.transparency.statistics import month_problem
@@ -17,6 +18,7 @@ from civicwatch.transparency.statistics import month_problem
 LAST_12_MONTHS = "last12"
 ALL_TIME = "all"
 MONTH_HINT = _l("Year and month, for example 2026-03")
+MONTH_INPUT = {"type": "month", "placeholder": "2026-01"}
 
 
 def _month_before(month: str, count: int) -> str:
@@ -54,12 +56,16 @@ class StatisticsFilterForm(Form):
     # Stripped, so that a month of only blanks (which Optional() lets through) counts as not given.
     # Checked against the months the statistics cover before anything reads them (see month_problem).
     from_month = StringField(_l("From (month)"), validators=[Optional(), _valid_month], filters=[_stripped],
-                             description=MONTH_HINT)
+                             description=MONTH_HINT, render_kw=MONTH_INPUT)
     to_month = StringField(_l("To (month)"), validators=[Optional(), _valid_month], filters=[_stripped],
-                           description=MONTH_HINT)
-    body = SelectField(_l("Oversight body"), default="", validate_choice=True)
-    theme = SelectField(_l("What the complaint is about"), default="", validate_choice=True)
-    region = SelectField(_l("Region"), default="", validate_choice=True)
+                           description=MONTH_HINT, render_kw=MONTH_INPUT)
+    # A choice not in the list (an old or edited link) gets a message of ours: WTForms' own is English only.
+    body = SelectField(_l("Oversight body"), default="", validate_choice=False,
+                       validators=[listed(_l("Choose an oversight body from the list."))])
+    theme = SelectField(_l("What the complaint is about"), default="", validate_choice=False,
+                        validators=[listed(_l("Choose a subject from the list."))])
+    region = SelectField(_l("Region"), default="", validate_choice=False,
+                         validators=[listed(_l("Choose a region from the list."))])
 
     def __init__(self, args: MultiDict, years: list[int], bodies: list[Body], themes: list[Theme],
                  regions: list[Region], since: str | None = None) -> None:
