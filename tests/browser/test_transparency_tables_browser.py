@@ -33,7 +33,7 @@ def test_scrolling_tables_are_labelled_regions_reached_by_keyboard(live_server, 
     assert all(r["tabindex"] == "0" and r["role"] == "region" and (r["name"] or "").strip() for r in regions)
     assert page.evaluate(CLIPPED_TABLES)  # on a phone the wide tables scroll inside their region...
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # ...and the page does not
-    body_table = page.locator(".table-wrap[aria-labelledby='bodies']")
+    body_table = page.locator(".table-wrap[aria-labelledby='bodies-table']")
     body_table.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
