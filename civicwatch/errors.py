@@ -16,7 +16,6 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from civicwatch.commit_outcome import commit_outcome_unknown
 from civicwatch.database import NulCharacterError, rollback_quietly
 from civicwatch.extensions import db
-from civicwatch.request_limits import UnreadableFileName
 
 log = logging.getLogger(__name__)
 
@@ -183,16 +182,6 @@ def register_error_handlers(app: Flask) -> None:
             gettext("This form has expired"),
             gettext("For your safety the form could not be accepted. Go back, reload the page and send it again."),
             texts=unsent_texts(),
-        )
-
-    @app.errorhandler(UnreadableFileName)
-    def handle_unreadable_file_name(error: UnreadableFileName) -> tuple[Response | str, int]:
-        return render_error(
-            400,
-            gettext("A file name could not be read"),
-            gettext("The name of a file you chose could not be read, so nothing was sent. Go back, rename the file "
-                    "with plain letters and numbers (or take the photo again), and send it again, or send your "
-                    "report without it."),
         )
 
     @app.errorhandler(413)

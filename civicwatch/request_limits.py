@@ -14,6 +14,7 @@ from io import BytesIO
 from typing import IO
 
 from flask import Flask, Request, request
+from flask_babel import gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
@@ -25,6 +26,11 @@ URLENCODED = "application/x-www-form-urlencoded"
 
 class UnreadableFileName(BadRequest):
     """A multipart form whose part headers (a file's or a field's name) are not UTF-8."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext("The name of a file you chose could not be read, so nothing was sent. Go back, "
+                                 "rename the file with plain letters and numbers (or take the photo again), and send "
+                                 "it again, or send your report without it."))
 
 
 class BoundedFormDataParser(FormDataParser):
