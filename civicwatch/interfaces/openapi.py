@@ -32,7 +32,9 @@ def _errors(*statuses: int) -> dict[str, Any]:
              415: "The body is not a form (application/x-www-form-urlencoded or multipart/form-data).",
              429: "Too many requests: wait and try again.",
              503: "The service is briefly unavailable (the database): nothing was stored. Send the same request "
-                  "again, with the same Idempotency-Key, after Retry-After seconds."}
+                  "again, with the same Idempotency-Key, after Retry-After seconds. If the database was lost while "
+                  "the request was being stored, the description says it may have been stored: send it again only "
+                  "with the same Idempotency-Key."}
     return {str(status): _json({"type": "array", "items": _ref("Open311Error")}, words[status]) for status in statuses}
 
 

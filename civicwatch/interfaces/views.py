@@ -34,6 +34,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from civicwatch.accounts.permissions import admin_required
 from civicwatch.cases.models import Channel
+from civicwatch.commit_outcome import commit_outcome_unknown
 from civicwatch.crypto import keyed_hash
 from civicwatch.database import NulCharacterError, rollback_quietly, utcnow
 from civicwatch.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, DomainError
@@ -98,6 +99,14 @@ def _respond(document: str, data: Any, fmt: str, status: int = 200) -> Response:
                     content_type=georeport.FORMATS[fmt])
 
 
+NOTHING_STORED = ("The service is briefly unavailable; nothing was stored. Send the same request again (with the same "
+                  "Idempotency-Key) after Retry-After seconds.")
+# The COMMIT was sent and its answer lost: the request may be stored, and sent again without its key it is stored twice.
+MAYBE_STORED = ("The service lost contact with its database while storing the request: it may have been stored. Send "
+                "it again only with the same Idempotency-Key (which finds it if it was stored), after Retry-After "
+                "seconds; without a key, do not send it again.")
+
+
 def _spec_error(error: Exception) -> Response | None:
     """The error in the spec's format, or None for an error that is not the client's (a 500 stays a 500)."""
     if isinstance(error, Open311Error):
@@ -106,9 +115,8 @@ def _spec_error(error: Exception) -> Response | None:
                                                           parameter=error.parameter), _format(), error.status)
     if isinstance(error, DATABASE_UNAVAILABLE):
         rollback_quietly(db.session)
-        response = _respond("errors", georeport.error_records(
-            503, "The service is briefly unavailable; nothing was stored. Send the same request again (with the same "
-                 "Idempotency-Key) after Retry-After seconds."), _format(), 503)
+        said = MAYBE_STORED if commit_outcome_unknown(db.session()) else NOTHING_STORED
+        response = _respond("errors", georeport.error_records(503, said), _format(), 503)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     if isinstance(error, NulCharacterError):
