@@ -14,6 +14,7 @@ database until the next commit with an audit entry (or the next `audit anchor --
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -93,12 +94,29 @@ def write_anchor(anchor: Anchor) -> None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps({"seq": anchor.seq, "hash": anchor.hash, "db": anchor.database}) + "\n"
+        if not _ends_with_newline(path):
+            line = "\n" + line  # end a line a full disk or a crash cut short, rather than glue this one to it
+        data = line.encode("utf-8")
         # One write on an O_APPEND descriptor: lines from several processes never interleave.
         descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(descriptor, line.encode("utf-8"))
+            written = os.write(descriptor, data)
         finally:
             os.close(descriptor)
+        if written < len(data):  # the disk filled part of the way: the rest would come as another, unparsable line
+            raise OSError(errno.ENOSPC, "the anchor line was cut short")
+
+
+def _ends_with_newline(path: Path) -> bool:
+    """Whether the file is empty or absent, or its last line is whole."""
+    try:
+        with path.open("rb") as file:
+            if file.seek(0, os.SEEK_END) == 0:
+                return True
+            file.seek(-1, os.SEEK_END)
+            return file.read(1) == b"\n"
+    except FileNotFoundError:
+        return True
 
 
 def note_audit_written(session: Session) -> None:
