@@ -38,6 +38,7 @@ HTTP_WORDS = {
     404: (_l("Page not found"),
           _l("There is no page at this address. Check the address, or start again from the home page.")),
     405: (NOT_RIGHT, _l("This page cannot be used that way. Go back and try again.")),
+    503: (UNAVAILABLE_TITLE, _l("Nothing was sent. Please try again in a minute.")),
 }
 DOMAIN_TITLES = {400: NOT_RIGHT, 403: _l("Not allowed"), 404: _l("Not found"), 409: _l("Conflict")}
 

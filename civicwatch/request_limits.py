@@ -3,25 +3,31 @@
 werkzeug bounds a multipart form (MAX_FORM_MEMORY_SIZE per field, MAX_FORM_PARTS) but reads an urlencoded
 body whole and splits it into as many fields as it holds: up to MAX_CONTENT_LENGTH and millions of fields,
 before a CSRF token or a webhook signature is even looked at. Here an urlencoded body gets the same two
-bounds as a whole, and a view can tighten them for its own request before anything reads the body.
+bounds as a whole, and a view can tighten them for its own request before anything reads the body. A form whose
+files cannot be spooled to the temporary folder (full or gone) is answered 503, not 500.
 
 A multipart part whose headers are not UTF-8 (a file name in a phone's 8-bit encoding) makes werkzeug drop the
 whole form, which then reads as an expired one: it is refused here as what it is (UnreadableFileName).
 """
 from __future__ import annotations
 
+import logging
+import tempfile
 from io import BytesIO
 from typing import IO
 
 from flask import Flask, Request, request
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, ServiceUnavailable
 from werkzeug.formparser import FormDataParser
+
+from civicwatch.errors import RETRY_AFTER_SECONDS
 
 ParseResult = tuple[IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]
 
 URLENCODED = "application/x-www-form-urlencoded"
+log = logging.getLogger(__name__)
 
 
 class UnreadableFileName(BadRequest):
@@ -76,8 +82,36 @@ def _read_at_most(stream: IO[bytes], limit: int | None) -> bytes:
     return b"".join(chunks)
 
 
+class TemporarySpaceUnavailable(ServiceUnavailable):
+    """The form's files could not be spooled to the temporary folder (full, gone, unwritable): nothing was read,
+    so nothing was sent; the same form may be sent again shortly."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext("Nothing was sent: we could not take in your files just now. Go back and try again "
+                                 "in a few minutes, or send it without the files."),
+                         retry_after=RETRY_AFTER_SECONDS)
+
+
 class BoundedRequest(Request):
     form_data_parser_class = BoundedFormDataParser
+
+    def _load_form_data(self) -> None:
+        # werkzeug spools each file over 500 kB to the temporary folder while it parses the form.
+        self._spooled: list[IO[bytes]] = []
+        try:
+            super()._load_form_data()
+        except OSError as error:
+            for stream in self._spooled:
+                stream.close()
+            log.error("a form's files could not be spooled to the temporary folder %s (%s): check that it exists, "
+                      "can be written and has space", tempfile.gettempdir(), error.strerror or type(error).__name__)
+            raise TemporarySpaceUnavailable() from None
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
+        stream = super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        self._spooled.append(stream)
+        return stream
 
 
 def bound_request_bodies(app: Flask) -> None:
