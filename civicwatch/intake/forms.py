@@ -369,10 +369,13 @@ class ReplyForm(Form):
 
 
 
+CHECK_IN_DETAILS_LABEL = _l("What happened? (optional)")
+
+
 class CheckInForm(Form):
     happened = RadioField(_l("Has anything happened to you because you reported?"),
                           choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False)
-    details = TextAreaField(_l("What happened? (optional)"), render_kw={"rows": 4, "maxlength": validation.MESSAGE_MAX})
+    details = TextAreaField(CHECK_IN_DETAILS_LABEL, render_kw={"rows": 4, "maxlength": validation.MESSAGE_MAX})
     submit_check_in = SubmitField(_l("Send my answer"))
 
     def validate_happened(self, field: Field) -> None:
@@ -397,9 +400,12 @@ class RatingForm(Form):
             raise ValidationError(_("Choose a rating from 1 to 5."))
 
 
+APPEAL_REASON_LABEL = _l("Why do you disagree with the answer?")
+
+
 class AppealForm(Form):
     reason = TextAreaField(
-        _l("Why do you disagree with the answer?"),
+        APPEAL_REASON_LABEL,
         description=_l("Your case will be opened again and the oversight body will look at it again. Say what "
                        "you think is wrong or missing. Between %(least)s and %(most)s characters.",
                        least=APPEAL_MIN, most=APPEAL_MAX),

@@ -26,7 +26,17 @@ from civicwatch.errors import DomainError
 from civicwatch.extensions import db, limiter
 from civicwatch.forms import Form
 from civicwatch.intake import lockout, queries, sessions
-from civicwatch.intake.forms import YES, AppealForm, CheckInForm, RatingForm, ReplyForm, ReportForm, TrackForm
+from civicwatch.intake.forms import (
+    APPEAL_REASON_LABEL,
+    CHECK_IN_DETAILS_LABEL,
+    YES,
+    AppealForm,
+    CheckInForm,
+    RatingForm,
+    ReplyForm,
+    ReportForm,
+    TrackForm,
+)
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
 from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
@@ -205,6 +215,8 @@ def database_unavailable(error: Exception) -> ResponseReturnValue:
     page made without the database, ready to send again (a report with the same form key: if it was stored after
     all, it is not doubled)."""
     response = errors.database_unavailable(error)
+    if request.method == "POST" and request.endpoint in ANSWER_TEXTS:
+        return _answer_unavailable(*ANSWER_TEXTS[request.endpoint])
     if request.method != "POST" or request.endpoint not in ("intake.report", "intake.reply"):
         return response
     files = any(storage.filename for storage in request.files.getlist("attachments"))
@@ -218,6 +230,18 @@ def database_unavailable(error: Exception) -> ResponseReturnValue:
 
 
 NOT_RESENT = frozenset({"text", "submit", "website"})
+# The follow-up page's answers that carry the citizen's own words: the field, and its label.
+ANSWER_TEXTS = {"intake.check_in": ("details", CHECK_IN_DETAILS_LABEL), "intake.appeal": ("reason", APPEAL_REASON_LABEL)}
+
+
+def _answer_unavailable(name: str, label: str) -> ResponseReturnValue:
+    """A check-in answer or an appeal the database refused comes back, as a report does: what was written and
+    chosen, ready to send again (an answer taken after all is not taken twice)."""
+    typed = [(key, value) for key, value in request.form.items(multi=True)
+             if key != name and key != "csrf_token" and not key.startswith("submit")]
+    page = render_template("intake/answer_unavailable.html", action=url_for(str(request.endpoint)), name=name, label=label,
+                           text=request.form.get(name, ""), typed=typed)
+    return page, 503, {"Retry-After": str(errors.RETRY_AFTER_SECONDS)}
 for _database_error in errors.DATABASE_UNAVAILABLE:
     blueprint.register_error_handler(_database_error, database_unavailable)
 
