@@ -55,8 +55,8 @@ def _parse(line: str) -> Anchor | None:
     try:
         data = json.loads(line)
         return Anchor(int(data["seq"]), str(data["hash"]), data.get("db"))
-    except (ValueError, KeyError, TypeError):
-        return None  # a line cut short by a crash while it was written
+    except (ValueError, KeyError, TypeError, OverflowError):
+        return None  # a line cut short by a crash while it was written, or damaged (an entry number of 1e999)
 
 
 def anchor_history() -> Iterator[Anchor]:
@@ -169,6 +169,10 @@ def _anchor_after_commit(session: Session) -> None:
         current_app.extensions.pop(_LAST_ANCHORED_KEY, None)
         log.error("The audit anchor could not read the committed tip (%s); the next commit tries again.",
                   type(error).__name__)
+    except Exception as error:  # anything else the file or the chain holds: the commit stands all the same
+        current_app.extensions.pop(_LAST_ANCHORED_KEY, None)
+        log.error("The audit anchor could not be written (%s); the next commit tries again. Run 'civicwatch audit "
+                  "verify'.", type(error).__name__)
 
 
 def anchor_tip(engine: Engine) -> None:
