@@ -48,9 +48,18 @@ class PublishedSearchForm(QueryForm):
 
     def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme]) -> None:
         super().__init__(args)
+        # A filter given twice: the form would read its first value alone and say nothing of the other.
+        self.repeated = [name for name in self._fields if len(args.getlist(name)) > 1]
         self.body.choices = [("", gettext("All bodies"))] + name_choices(bodies)
         self.theme.choices = [("", gettext("All subjects"))] + name_choices(themes)
         self.outcome.choices = [("", gettext("All outcomes"))] + [(o.value, outcome_words(o)) for o in Outcome]
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        valid = super().validate(extra_validators)
+        for name in self.repeated:
+            self[name].errors = [*self[name].errors, gettext("Choose only one.")]
+            valid = False
+        return valid
 
 
 # ---------------------------------------------------------------- staff
