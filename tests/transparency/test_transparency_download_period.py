@@ -1,0 +1,46 @@
+"""A statistics download asked for a period the statistics do not offer (a year before they begin, a year to
+come, a word) is refused with the reason. It used to answer 200 with the figures of the last 12 months under the
+same file name, and the CSV says nowhere which months it covers: a data user asking for 2019 filed the last 12
+months as 2019. The page keeps showing the last 12 months for an old link, with the period named above the
+figures."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from civicwatch.cases.models import CaseStatus
+from civicwatch.database import set_clock
+
+NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
+DOWNLOADS = ("/transparency/statistics.csv", "/transparency/statistics.json")
+
+
+@pytest.fixture
+def cases_this_year(new_case):
+    set_clock(lambda: NOW)
+    for _ in range(6):
+        new_case(CaseStatus.CLOSED, created_at=dt.datetime(2026, 2, 3, tzinfo=dt.UTC))
+    yield
+    set_clock(None)
+
+
+@pytest.mark.parametrize("period", ["1999", "2019", "2031", "banana", "last13"])
+def test_a_download_of_a_period_not_offered_is_refused(client, cases_this_year, period):
+    for path in DOWNLOADS:
+        response = client.get(f"{path}?period={period}")
+        assert response.status_code == 400, (path, period)
+        message = response.get_json()["error"]["fields"]["period"][0]
+        assert "last12" in message and "all" in message and "2026" in message, message
+    page = client.get(f"/transparency?period={period}")
+    assert page.status_code == 200 and "the last 12 months" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("period", ["", "last12", "all", "2026"])
+def test_the_periods_offered_still_download(client, cases_this_year, period):
+    rows = list(csv.DictReader(io.StringIO(client.get(f"{DOWNLOADS[0]}?period={period}").get_data(as_text=True))))
+    received = next(r for r in rows if (r["section"], r["measure"]) == ("overall", "received"))
+    assert received["value"] == "6"
+    assert client.get(f"{DOWNLOADS[1]}?period={period}").status_code == 200
