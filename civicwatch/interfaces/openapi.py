@@ -265,7 +265,7 @@ def _open311_paths() -> dict[str, Any]:
 
 def _open_data_paths() -> dict[str, Any]:
     statistics_filters = [
-        _query("period", "last12 (default), all, or a year such as 2025.", {"type": "string"}),
+        _query("period", "last12 (default), all, or a year the statistics cover, such as 2025 (any other value: 400).", {"type": "string"}),
         _query("from_month", "First month (YYYY-MM); overrides period.", {"type": "string"}),
         _query("to_month", "Last month (YYYY-MM); overrides period.", {"type": "string"}),
         _query("body", "An oversight body code."), _query("theme", "A subject (theme) code."),

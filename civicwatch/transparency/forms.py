@@ -68,8 +68,11 @@ class StatisticsFilterForm(Form):
                          validators=[listed(_l("Choose a region from the list."))])
 
     def __init__(self, args: MultiDict, years: list[int], bodies: list[Body], themes: list[Theme],
-                 regions: list[Region], since: str | None = None) -> None:
+                 regions: list[Region], since: str | None = None, strict_period: bool = False) -> None:
         super().__init__(args)
+        # The downloads refuse a period they do not offer: a file names no months, so one of the last 12 months
+        # given for another period would be filed as that period. The page shows which months it covers.
+        self.strict_period = strict_period
         # A filter given twice: the form would read its first value alone and say nothing of the other.
         self.repeated = [name for name in self._fields if len(args.getlist(name)) > 1]
         self.since = since  # the first month the statistics cover (STATISTICS_SINCE): no period reaches before it
@@ -80,9 +83,15 @@ class StatisticsFilterForm(Form):
         self.region.choices = [("", gettext("All regions"))] + name_choices(regions)
 
     def validate(self, extra_validators: dict | None = None) -> bool:
-        if self.period.data not in {value for value, _ in self.period.choices}:
-            self.period.data = LAST_12_MONTHS  # an old link to a year with no cases is not an error
+        offered = [value for value, _ in self.period.choices]
+        unknown = bool(self.period.data) and self.period.data not in offered  # an empty choice is no choice
+        if self.period.data not in offered:
+            self.period.data = LAST_12_MONTHS  # on the page, an old link to a year with no cases is not an error
         valid = super().validate(extra_validators)
+        if unknown and self.strict_period:
+            self.period.errors = [*self.period.errors, gettext(
+                "Not a period the statistics offer. Choose one of: %(periods)s.", periods=", ".join(offered))]
+            valid = False
         for name in self.repeated:
             self[name].errors = [*self[name].errors, gettext("Choose only one.")]
             valid = False

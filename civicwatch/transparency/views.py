@@ -161,14 +161,16 @@ def _refresh_statistics_if_due() -> None:
         log.warning("statistics refresh failed (%s); showing the previous figures", type(exc).__name__)
 
 
-def _statistics(args: MultiDict) -> tuple[StatisticsFilterForm, Report, dict[str, Any]]:
-    """The filter form and the report it asks for; FilterError (carrying the form) on bad input."""
+def _statistics(args: MultiDict, download: bool = False) -> tuple[StatisticsFilterForm, Report, dict[str, Any]]:
+    """The filter form and the report it asks for; FilterError (carrying the form) on bad input. A `download`
+    refuses a period the statistics do not offer (the page shows the last 12 months instead)."""
     _refresh_statistics_if_due()
     now = utcnow()
     current_month = now.strftime("%Y-%m")
     start = statistics_start(current_app.config.get("STATISTICS_SINCE"), current_month)
     years = list(range(now.year, int(start[:4]) - 1, -1))
-    form = StatisticsFilterForm(args, years, all_bodies(active_only=False), all_themes(), all_regions(), since=start)
+    form = StatisticsFilterForm(args, years, all_bodies(active_only=False), all_themes(), all_regions(), since=start,
+                                strict_period=download)
     if not form.validate():
         raise FilterError(form)
     period = form.chosen_period(current_month)
@@ -250,7 +252,7 @@ def early_warning_json() -> ResponseReturnValue:
 @blueprint.route("/transparency/statistics.csv")
 def statistics_csv() -> ResponseReturnValue:
     try:
-        _, report, _ = _statistics(request.args)
+        _, report, _ = _statistics(request.args, download=True)
     except FilterError as error:
         return filter_problem(error.form)
     return download(exports.statistics_csv(report), "text/csv", "civicwatch-statistics.csv")
@@ -259,7 +261,7 @@ def statistics_csv() -> ResponseReturnValue:
 @blueprint.route("/transparency/statistics.json")
 def statistics_json() -> ResponseReturnValue:
     try:
-        _, report, context = _statistics(request.args)
+        _, report, context = _statistics(request.args, download=True)
     except FilterError as error:
         return filter_problem(error.form)
     meta = {"licence": licence(), "source": public_url_for("transparency.overview"),
