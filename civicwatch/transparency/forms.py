@@ -108,7 +108,8 @@ class StatisticsFilterForm(Form):
         """The months the figures cover, never before `since`. Months given by hand win over the period menu."""
         period = self._asked_period(current_month)
         if self.since and period.first_month and period.first_month < self.since:
-            return Period(self.since, period.last_month, period.label)
+            # Named by the months it counts: "2026" over figures from April would tell of months left out.
+            return Period(self.since, period.last_month, _custom_label(self.since, period.last_month))
         return period
 
     def _asked_period(self, current_month: str) -> Period:
