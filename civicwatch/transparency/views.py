@@ -237,25 +237,41 @@ def _early_warning() -> EarlyWarning:
     return early_warning(utcnow().date(), current_app.config["SMALL_COUNT_THRESHOLD"])
 
 
+# The files are named by what they hold: the CSV has no room for the period, the filters or the day, and two
+# downloads under one name would be saved over each other.
+
+def _early_warning_name(warning: EarlyWarning) -> str:
+    return f"civicwatch-early-warning-{warning.as_of.isoformat()}"
+
+
+def _statistics_name(report: Report, context: dict[str, Any]) -> str:
+    query = report.query
+    months = f"{query.first_month}-to-{query.last_month}" if query.last_month else f"{query.first_month}-onwards"
+    filters = "".join(f"-{name}-{context[name].code}" for name in ("body", "theme", "region") if context[name])
+    return f"civicwatch-statistics-{months}{filters}"
+
+
 @blueprint.route("/transparency/early-warning.csv")
 def early_warning_csv() -> ResponseReturnValue:
-    return download(exports.early_warning_csv(_early_warning()), "text/csv", "civicwatch-early-warning.csv")
+    warning = _early_warning()
+    return download(exports.early_warning_csv(warning), "text/csv", f"{_early_warning_name(warning)}.csv")
 
 
 @blueprint.route("/transparency/early-warning.json")
 def early_warning_json() -> ResponseReturnValue:
+    warning = _early_warning()
     meta = {"licence": licence(), "source": public_url_for("transparency.overview", _anchor="early-warning")}
-    return download(exports.early_warning_json(_early_warning(), meta), "application/json",
-                    "civicwatch-early-warning.json")
+    return download(exports.early_warning_json(warning, meta), "application/json",
+                    f"{_early_warning_name(warning)}.json")
 
 
 @blueprint.route("/transparency/statistics.csv")
 def statistics_csv() -> ResponseReturnValue:
     try:
-        _, report, _ = _statistics(request.args, download=True)
+        _, report, context = _statistics(request.args, download=True)
     except FilterError as error:
         return filter_problem(error.form)
-    return download(exports.statistics_csv(report), "text/csv", "civicwatch-statistics.csv")
+    return download(exports.statistics_csv(report), "text/csv", f"{_statistics_name(report, context)}.csv")
 
 
 @blueprint.route("/transparency/statistics.json")
@@ -270,7 +286,8 @@ def statistics_json() -> ResponseReturnValue:
             "filters": {"body": context["body"].code if context["body"] else None,
                         "theme": context["theme"].code if context["theme"] else None,
                         "region": context["region"].code if context["region"] else None}}
-    return download(exports.statistics_json(report, meta), "application/json", "civicwatch-statistics.json")
+    return download(exports.statistics_json(report, meta), "application/json",
+                    f"{_statistics_name(report, context)}.json")
 
 
 @blueprint.route("/transparency/data")
