@@ -176,6 +176,12 @@ def _schemas() -> dict[str, Any]:
                 "overall": _ref("StatisticsGroup"),
                 **{name: {"type": "array", "items": _ref("StatisticsGroup")}
                    for name in ("bodies", "months", "themes", "regions")},
+                "retaliation_watch": {
+                    "type": "object", "description": "Since the watch began, whatever the filters.",
+                    "properties": {"counts": {"type": "object", "properties": {
+                        "check_ins": {"type": ["integer", "null"]},
+                        "answers_reporting_retaliation": {"type": ["integer", "null"]}}},
+                        "not_shown": {"type": "object", "additionalProperties": {"type": "string"}}}},
             },
         },
         "PublishedAnswer": answer,

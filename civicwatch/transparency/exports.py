@@ -11,6 +11,7 @@ from typing import Any
 from civicwatch.open_data import csv_line, iso, safe_text
 from civicwatch.transparency.early_warning import EarlyWarning
 from civicwatch.transparency.report import GroupFigures, Report
+from civicwatch.transparency.retaliation import RetaliationWatch
 from civicwatch.transparency.suppression import Figure, FigureState
 
 STATISTICS_COLUMNS = ("section", "code", "name", "measure", "value", "note")
@@ -39,7 +40,12 @@ def _value(figure: Figure, kind: str) -> int | float | None:
     return round(float(figure.value), 1)
 
 
-def statistics_csv(report: Report) -> Iterator[str]:
+def _retaliation_measures(watch: RetaliationWatch) -> tuple[tuple[str, Figure], ...]:
+    """The retaliation watch since it began, whatever the filters (as on the page)."""
+    return ("check_ins", watch.check_ins), ("answers_reporting_retaliation", watch.reported)
+
+
+def statistics_csv(report: Report, watch: RetaliationWatch) -> Iterator[str]:
     yield csv_line(STATISTICS_COLUMNS)
     for section, groups in report.sections():
         for group in groups:
@@ -53,6 +59,10 @@ def statistics_csv(report: Report) -> Iterator[str]:
             if group.target_closed_within_days is not None:
                 yield csv_line((section, group.code, safe_text(group.name), "target_days_to_close",
                                  group.target_closed_within_days, ""))
+    for measure, figure in _retaliation_measures(watch):
+        value = _value(figure, "count")
+        yield csv_line(("retaliation_watch", "all", "Since the watch began", measure, "" if value is None else value,
+                        figure.note(report.threshold)))
 
 
 def _group_json(group: GroupFigures, threshold: int) -> dict[str, Any]:
@@ -76,7 +86,7 @@ def _group_json(group: GroupFigures, threshold: int) -> dict[str, Any]:
     return data
 
 
-def statistics_json(report: Report, meta: dict[str, Any]) -> Iterator[str]:
+def statistics_json(report: Report, watch: RetaliationWatch, meta: dict[str, Any]) -> Iterator[str]:
     yield json.dumps({**meta, "small_count_threshold": report.threshold,
                       "generated_at": iso(report.generated_at)})[:-1]
     for section, groups in (("overall", [report.overall]), ("bodies", report.bodies), ("months", report.months),
@@ -86,7 +96,11 @@ def statistics_json(report: Report, meta: dict[str, Any]) -> Iterator[str]:
         if section == "overall":
             payload = payload[0]
         yield f", {json.dumps(section)}: {json.dumps(payload)}"
-    yield "}\n"
+    measures = _retaliation_measures(watch)
+    retaliation = {"counts": {measure: _value(figure, "count") for measure, figure in measures},
+                   "not_shown": {measure: figure.note(report.threshold) for measure, figure in measures
+                                 if not figure.shown}}
+    yield f', "retaliation_watch": {json.dumps(retaliation)}' + "}\n"
 
 
 EARLY_WARNING_COLUMNS = ("indicator", "place_or_service", "theme_or_kind", "period", "value", "note")

@@ -26,7 +26,7 @@ from civicwatch.transparency import charts, exports
 from civicwatch.transparency.early_warning import EarlyWarning, early_warning
 from civicwatch.transparency.forms import StatisticsFilterForm
 from civicwatch.transparency.report import UNKNOWN, GroupFigures, Report, build_report
-from civicwatch.transparency.retaliation import retaliation_watch_figures
+from civicwatch.transparency.retaliation import RetaliationWatch, retaliation_watch_figures
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 from civicwatch.transparency.statistics import StatisticsFilter, statistics_start
 from civicwatch.transparency.suppression import Figure, FigureState
@@ -230,7 +230,11 @@ def overview() -> ResponseReturnValue:
     return render_template("transparency/overview.html", form=form, report=report, charts=_charts(report, context["body"]),
                            outcomes=[o.value for o in Outcome],
                            warning=_early_warning(),
-                           retaliation=retaliation_watch_figures(current_app.config["SMALL_COUNT_THRESHOLD"]), **context)
+                           retaliation=_retaliation(), **context)
+
+
+def _retaliation() -> RetaliationWatch:
+    return retaliation_watch_figures(current_app.config["SMALL_COUNT_THRESHOLD"])
 
 
 def _early_warning() -> EarlyWarning:
@@ -271,7 +275,7 @@ def statistics_csv() -> ResponseReturnValue:
         _, report, context = _statistics(request.args, download=True)
     except FilterError as error:
         return filter_problem(error.form)
-    return download(exports.statistics_csv(report), "text/csv", f"{_statistics_name(report, context)}.csv")
+    return download(exports.statistics_csv(report, _retaliation()), "text/csv", f"{_statistics_name(report, context)}.csv")
 
 
 @blueprint.route("/transparency/statistics.json")
@@ -286,7 +290,7 @@ def statistics_json() -> ResponseReturnValue:
             "filters": {"body": context["body"].code if context["body"] else None,
                         "theme": context["theme"].code if context["theme"] else None,
                         "region": context["region"].code if context["region"] else None}}
-    return download(exports.statistics_json(report, meta), "application/json",
+    return download(exports.statistics_json(report, _retaliation(), meta), "application/json",
                     f"{_statistics_name(report, context)}.json")
 
 

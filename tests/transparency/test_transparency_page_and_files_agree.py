@@ -1,6 +1,6 @@
 """The statistics page, its CSV and its JSON publish the same figures for the same filters: a reader who
 compares the page with a download finds no figure that differs, none that one shows and the other hides, and no
-figure on the page that the files leave out."""
+figure on the page that the files leave out (the early warning has files of its own)."""
 from __future__ import annotations
 
 import csv
@@ -220,6 +220,11 @@ def test_the_page_and_the_csv_publish_the_same_figures(client, world, query):
         for cell, measure in zip(cells, measures, strict=True):
             _agree(cell, overall[measure], "count", f"{caption} / {measure}")
             compared += 1
+    html = client.get(f"/transparency?{query}").get_data(as_text=True)
+    for css, measure in (("retaliation-check-ins", "check_ins"), ("retaliation-reported",
+                                                                  "answers_reporting_retaliation")):
+        shown = re.search(rf'class="{css}">([^<]*)<', html).group(1)
+        _agree(shown, by_name[("retaliation_watch", "Since the watch began", measure)], "count", measure)
     assert compared > 60
 
 
@@ -232,6 +237,12 @@ def test_the_csv_and_the_json_publish_the_same_figures(client, world, query):
                 "theme": "themes", "region": "regions"}
     groups = {(section, group["code"]): group for section, key in sections.items()
               for group in ([data["overall"]] if key == "overall" else data[key])}
+    watch = data["retaliation_watch"]
+    for row in (r for r in rows if r["section"] == "retaliation_watch"):
+        value = watch["counts"][row["measure"]]
+        assert ("" if value is None else str(value)) == row["value"], row
+        assert watch["not_shown"].get(row["measure"], "") == row["note"], row
+    rows = [r for r in rows if r["section"] != "retaliation_watch"]
     assert {(r["section"], r["code"]) for r in rows} == set(groups)
     for row in rows:
         group = groups[(row["section"], row["code"])]
