@@ -74,18 +74,29 @@ def run_migrations_online() -> None:
             # SQLite ignores this pragma inside one.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+            # The sqlite3 driver opens a transaction only before INSERT, UPDATE or DELETE: a step's CREATE and
+            # ALTER statements before its first write would run on their own and stay when the step fails, and
+            # every later upgrade would fail on them. SQLite's DDL is transactional: with the driver told to keep
+            # out of it, the whole upgrade runs in one transaction we open, and is kept whole or not at all.
+            driver = connection.connection.driver_connection
+            driver_isolation_level = driver.isolation_level
+            driver.isolation_level = None
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
             refuse_destructive_downgrade(connection)
-            with context.begin_transaction():
+            with context.begin_transaction():  # SQLite: inside the transaction opened above
                 context.run_migrations()
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise RuntimeError(f"the migration leaves rows whose foreign keys point nowhere: {broken[:5]}")
+            if sqlite:
+                connection.commit()
         finally:
             if sqlite:
                 connection.rollback()
+                driver.isolation_level = driver_isolation_level
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
 
