@@ -13,6 +13,8 @@ config = context.config
 if config.config_file_name:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+# PostgreSQL advisory lock held while migrations run (any number; the same in every process).
+MIGRATION_LOCK = 7_311_905_318_140_772
 
 target_db = current_app.extensions["migrate"].db
 target_metadata = target_db.metadata
@@ -81,7 +83,12 @@ def run_migrations_online() -> None:
             driver = connection.connection.driver_connection
             driver_isolation_level = driver.isolation_level
             driver.isolation_level = None
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # another upgrade waits here (busy timeout)
+        else:
+            # Instances deployed together each run `flask db upgrade`: the second waits here for the first, then
+            # reads the version it left and finds nothing to do, instead of running the same steps and failing.
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            connection.commit()
         try:
             context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
             refuse_destructive_downgrade(connection)
@@ -94,11 +101,13 @@ def run_migrations_online() -> None:
             if sqlite:
                 connection.commit()
         finally:
+            connection.rollback()
             if sqlite:
-                connection.rollback()
                 driver.isolation_level = driver_isolation_level
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                connection.commit()
+            else:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            connection.commit()
 
 
 if context.is_offline_mode():
