@@ -35,6 +35,7 @@ from civicwatch.request_limits import bound_request_bodies
 from civicwatch.retention import views as retention_views
 from civicwatch.routing import case_views  # noqa: F401  (the case page's routing actions, on the cases blueprint)
 from civicwatch.routing import views as routing_views
+from civicwatch.schema_guard import register_schema_check
 from civicwatch.security_headers import register_security_headers
 from civicwatch.session_cookies import register_session_cookies
 from civicwatch.settings import check_settings
@@ -91,6 +92,7 @@ def create_app(config: object | None = None) -> Flask:
     register_session_cookies(app)
     configure_logging(app)
     register_extensions(app)
+    register_schema_check(app)
     register_languages(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from civicwatch.commit_outcome import commit_outcome_unknown
 from civicwatch.database import NulCharacterError, rollback_quietly
 from civicwatch.extensions import db
+from civicwatch.schema_guard import SchemaOutOfStep
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,11 @@ def register_error_handlers(app: Flask) -> None:
 
     for database_error in DATABASE_UNAVAILABLE:
         app.register_error_handler(database_error, database_unavailable)
+
+    @app.errorhandler(SchemaOutOfStep)
+    def handle_schema_out_of_step(error: SchemaOutOfStep) -> Response:
+        log.error("%s", error)  # for the operator: what to run; the user is told to come back shortly
+        return database_unavailable(error)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError) -> tuple[Response | str, int]:

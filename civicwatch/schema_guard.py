@@ -1,18 +1,34 @@
-"""Refusing schema downgrades that would destroy data, unless the operator says so explicitly.
+"""The database's schema and the code's: refusing downgrades that would destroy data, and refusing to run on a
+database out of step with the code.
 
 A downgrade that drops tables is a normal step in development and a disaster in production: `flask db
 downgrade base` would silently delete every case and the audit log. Migrations that drop tables holding data
 call `refuse_to_drop_data` first; `flask db downgrade --x-arg force=yes ...` goes ahead after a backup.
+
+Code started before `flask db upgrade` ran, or still running after a newer release upgraded the database, would
+read and write columns that are not there (or not as it knows them): pages answer 503 and the delivery worker
+refuses to start until the two are in step (`schema_out_of_step`).
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from pathlib import Path
 
 from alembic import context
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from flask import Flask
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+
+from civicwatch.extensions import db
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 FORCE_ARGUMENT = "force"
+IN_STEP = "civicwatch.schema_in_step"
 
 
 def downgrade_forced() -> bool:
@@ -41,3 +57,57 @@ def refuse_to_drop_data(connection: Connection, tables: Iterable[str]) -> None:
             f"Refusing to downgrade: it would delete {lost}. Back up the database first; to go ahead anyway "
             f"run the same command with --x-arg {FORCE_ARGUMENT}=yes (flask db downgrade --x-arg force=yes ...)."
         )
+
+
+class SchemaOutOfStep(RuntimeError):
+    """The database's schema is not the one this code's migrations end at."""
+
+
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    config = AlembicConfig(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
+def _known(revision: str) -> bool:
+    try:
+        return _scripts().get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def schema_out_of_step(connection: Connection) -> str | None:
+    """What is wrong and what to do, or None when the database is at this code's head. A database without a
+    version is taken as it is: made by db.create_all() (the tests'), or not made yet (pages that need no table
+    still answer)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    current = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    heads = set(_scripts().get_heads())
+    if current == heads:
+        return None
+    at, head = ", ".join(sorted(current)) or "none", ", ".join(sorted(heads))
+    if all(_known(revision) for revision in current):
+        return f"The database is at revision {at}, behind this code ({head}): run `flask db upgrade`."
+    return (f"The database is at revision {at}, which this code does not know: a newer release upgraded it "
+            f"(this code expects {head}, and its `flask db upgrade` cannot go back). Run the newer release.")
+
+
+def refuse_schema_out_of_step(engine: Engine) -> None:
+    with engine.connect() as connection:
+        problem = schema_out_of_step(connection)
+    if problem is not None:
+        raise SchemaOutOfStep(problem)
+
+
+def register_schema_check(app: Flask) -> None:
+    """Every request first checks the schema is in step: one query per request until it is, none after (a
+    release upgrades the database before its code starts)."""
+
+    @app.before_request
+    def refuse_requests_while_out_of_step() -> None:
+        if app.extensions.get(IN_STEP):
+            return
+        refuse_schema_out_of_step(db.engine)  # SchemaOutOfStep: a 503 (civicwatch.errors), the reason logged
+        app.extensions[IN_STEP] = True

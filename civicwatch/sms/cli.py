@@ -33,6 +33,7 @@ from civicwatch.messaging.delivery import (
 from civicwatch.messaging.senders import SmsSender, get_sender
 from civicwatch.patterns.sweep import detect_patterns, propose_queued_relations
 from civicwatch.routing.sweep import route_never_routed_cases
+from civicwatch.schema_guard import SchemaOutOfStep, refuse_schema_out_of_step
 from civicwatch.sms.inbox import InboxReport, process_inbox
 from civicwatch.sms.operations import ask_due_check_ins
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
@@ -85,6 +86,7 @@ def deliver_command(once: bool, interval: float) -> None:
             while not stopping():
                 if not clock_checked:  # once the database answers
                     try:
+                        _refuse_a_schema_out_of_step()
                         _refuse_a_clock_off_the_databases()
                     except DATABASE_DOWN:
                         _rollback_quietly()
@@ -116,6 +118,14 @@ def deliver_command(once: bool, interval: float) -> None:
         _warn_unrecorded(unrecorded)
     if once:
         click.echo(_summary(total, answered))
+
+
+def _refuse_a_schema_out_of_step() -> None:
+    """Code and database of two releases: the worker would read and write columns that are not there."""
+    try:
+        refuse_schema_out_of_step(db.engine)
+    except SchemaOutOfStep as error:
+        raise click.ClickException(str(error)) from error
 
 
 def _refuse_a_clock_off_the_databases() -> None:
