@@ -78,6 +78,9 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
+    # PostgreSQL: how long `flask db upgrade` waits for a table that running transactions hold. Every query on it
+    # waits behind the upgrade meanwhile, so the upgrade gives up (changing nothing) rather than stop the site.
+    MIGRATION_LOCK_TIMEOUT_SECONDS = _env_float("CIVICWATCH_MIGRATION_LOCK_TIMEOUT_SECONDS", 5.0)
 
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")

@@ -1,11 +1,13 @@
 """Alembic environment: runs against the Flask app's engine and metadata."""
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from civicwatch.schema_guard import refuse_to_drop_data
 
@@ -15,6 +17,7 @@ if config.config_file_name:
 logger = logging.getLogger("alembic.env")
 # PostgreSQL advisory lock held while migrations run (any number; the same in every process).
 MIGRATION_LOCK = 7_311_905_318_140_772
+LOCK_NOT_AVAILABLE = "55P03"
 
 target_db = current_app.extensions["migrate"].db
 target_metadata = target_db.metadata
@@ -57,6 +60,20 @@ def refuse_destructive_downgrade(connection) -> None:
         refuse_to_drop_data(connection, getattr(revision.module, "DATA_TABLES", ()))
 
 
+@contextmanager
+def busy_tables_explained():
+    try:
+        yield
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise RuntimeError(
+            "Upgrade abandoned, nothing changed: a table it alters stayed in use by running transactions for "
+            f"{current_app.config['MIGRATION_LOCK_TIMEOUT_SECONDS']} s (lock timeout). Run it again at a quieter "
+            "moment, or allow a longer wait with CIVICWATCH_MIGRATION_LOCK_TIMEOUT_SECONDS."
+        ) from error
+
+
 def run_migrations_online() -> None:
     def process_revision_directives(context_, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
@@ -88,11 +105,15 @@ def run_migrations_online() -> None:
             # Instances deployed together each run `flask db upgrade`: the second waits here for the first, then
             # reads the version it left and finds nothing to do, instead of running the same steps and failing.
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            # A step that alters a table waits for the transactions that read it, and every new query on the
+            # table waits behind the step: past this, the step gives up and the upgrade changes nothing.
+            lock_timeout = int(current_app.config["MIGRATION_LOCK_TIMEOUT_SECONDS"] * 1000)
+            connection.exec_driver_sql(f"SET lock_timeout = {lock_timeout}")
             connection.commit()
         try:
             context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
             refuse_destructive_downgrade(connection)
-            with context.begin_transaction():  # SQLite: inside the transaction opened above
+            with context.begin_transaction(), busy_tables_explained():  # SQLite: inside the transaction opened above
                 context.run_migrations()
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -106,6 +127,7 @@ def run_migrations_online() -> None:
                 driver.isolation_level = driver_isolation_level
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             else:
+                connection.exec_driver_sql("RESET lock_timeout")
                 connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
             connection.commit()
 
