@@ -1,6 +1,7 @@
 import pytest
 
 from civicwatch import create_app
+from civicwatch.extensions import db
 from config import DevelopmentConfig, ProductionConfig, TestingConfig
 
 GOOD_KEY = TestingConfig.CIVICWATCH_ENCRYPTION_KEY
@@ -105,6 +106,8 @@ def test_trusted_proxy_gives_the_real_client_address(database_url, tmp_path):
             return "ok"
 
         app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+        with app.app_context():  # the first request read the schema's revision: its connection is closed here
+            db.engine.dispose()
     assert seen[0] == ("127.0.0.1", "http")
     assert seen[1] == ("203.0.113.9", "https")
 
