@@ -2,7 +2,7 @@
 no end (NULL), and are listed as such for administrators to replace
 
 Revision ID: a7e3c9d1f5b8
-Revises: d5a8c2e7f1b3
+Revises: f1a9c3e7b5d2
 Create Date: 2026-12-06 01:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import civicwatch.database
 
 # revision identifiers, used by Alembic.
 revision = 'a7e3c9d1f5b8'
-down_revision = 'd5a8c2e7f1b3'
+down_revision = 'f1a9c3e7b5d2'
 branch_labels = None
 depends_on = None
 # No DATA_TABLES: a downgrade forgets only when keys end.
