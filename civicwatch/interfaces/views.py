@@ -47,13 +47,14 @@ from civicwatch.interfaces import georeport, operations
 from civicwatch.interfaces.forms import ApiKeyForm, RevokeApiKeyForm
 from civicwatch.interfaces.models import ApiKey, Open311Token
 from civicwatch.interfaces.openapi import openapi_document
-from civicwatch.open_data import licence
+from civicwatch.open_data import licence, public_caching
 from civicwatch.publishing.queries import AnswerSearch, search_answers
 from civicwatch.request_limits import limit_request_body
 from civicwatch.taxonomy.models import Actor, District, Region, Theme
 from civicwatch.text import tidy_text
 
 blueprint = Blueprint("interfaces", __name__)
+blueprint.after_request(public_caching)
 OPEN311 = "/open311/v2"
 FORMAT = "<any(json, xml):fmt>"
 GROUP = "Complaints about the security services"
@@ -250,8 +251,16 @@ def service_definition(service_code: str, fmt: str) -> Response:
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 
 
+def _argument(name: str) -> str:
+    """A query parameter given at most once (several values go in one, separated by commas)."""
+    given = request.args.getlist(name)
+    if len(given) > 1:
+        raise Open311Error(400, f"Give {name} once; separate several values with commas.")
+    return given[0] if given else ""
+
+
 def _parse_w3(name: str) -> dt.datetime | None:
-    raw = (request.args.get(name) or "").strip()
+    raw = _argument(name).strip()
     if not raw:
         return None
     try:
@@ -282,7 +291,7 @@ def _open311_read_limit() -> str:
 
 
 def _list_argument(name: str) -> list[str]:
-    return [part.strip() for part in (request.args.get(name) or "").split(",") if part.strip()]
+    return [part.strip() for part in _argument(name).split(",") if part.strip()]
 
 
 def _statuses() -> bool | None:
