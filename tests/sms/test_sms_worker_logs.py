@@ -37,3 +37,25 @@ def test_a_refused_case_is_logged_without_the_text_or_the_number(send_text, capl
     assert "could not be answered" in caplog.text and "cases refused" in caplog.text
     for personal in ("Fatmata", "Makeni", PHONE, PHONE[1:], phone_hash(PHONE)):
         assert personal not in caplog.text
+
+
+def refuse_new_cases_by_constraint() -> None:
+    """A check constraint every new case fails. PostgreSQL's answer to it quotes the whole refused row (DETAIL:
+    Failing row contains (...)), the complaint's words among the values; SQLite names the constraint only."""
+    if on_postgres():
+        db.session.execute(sql("ALTER TABLE cases ADD CONSTRAINT ck_cases_refused CHECK (id < 0) NOT VALID"))
+    else:
+        db.session.execute(sql("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases "
+                               "BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: ck_cases_refused'); END"))
+    db.session.commit()
+
+
+def test_a_case_refused_by_a_constraint_is_logged_without_the_refused_row(send_text, caplog):
+    refuse_new_cases_by_constraint()
+    acknowledged(send_text(REPORT))
+    with caplog.at_level(logging.DEBUG):
+        report = process_inbox()
+    assert report.answered == 0 and report.failed >= 1
+    assert "could not be answered" in caplog.text and "ck_cases_refused" in caplog.text
+    for personal in ("Fatmata", "Makeni", PHONE, PHONE[1:], phone_hash(PHONE)):
+        assert personal not in caplog.text
