@@ -13,7 +13,7 @@ from flask import current_app, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import DateTime, Enum, MetaData, Select, Table, TableClause, TextClause, event, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, scoped_session
 from sqlalchemy.sql.util import find_tables
@@ -147,6 +147,23 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # not be readable from a copy of it.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+@event.listens_for(Engine, "handle_error")
+def _keep_values_out_of_error_messages(context: ExceptionContext) -> None:
+    """PostgreSQL's DETAIL quotes values: a refused row whole ("Failing row contains (...)": a complaint's words,
+    keyed hashes), a duplicate key's value. The error's message, and so every traceback logged, would carry them
+    (hide_parameters hides only the statement's parameters): the message keeps the primary text, which names the
+    constraint; the detail stays readable on the error's diag."""
+    original = context.original_exception
+    diag = getattr(original, "diag", None)
+    if diag is None or not (diag.message_detail or diag.message_hint or diag.context):
+        return
+    primary = diag.message_primary or type(original).__name__
+    original.args = (primary,)
+    wrapped = context.sqlalchemy_exception
+    if isinstance(wrapped, DBAPIError) and wrapped.args:
+        wrapped.args = (f"({type(original).__module__}.{type(original).__name__}) {primary}", *wrapped.args[1:])
 
 
 def connection_lost(error: BaseException) -> bool:
