@@ -18,11 +18,19 @@ def _env_list(name: str) -> list[str] | None:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
 def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A switch, or `default` when unset or empty; any other word stops the start: a typo must not turn the second
+    factor off."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in _TRUE | _FALSE:
+        raise RuntimeError(f"{name} must be true or false (also 1/0, yes/no, on/off), not {os.environ.get(name)!r}")
+    return value in _TRUE
 
 
 def _env_number(name: str, default: float, parse: Callable[[str], float], what: str, minimum: float) -> float:
