@@ -34,3 +34,23 @@ def test_a_switch_that_is_neither_on_nor_off_names_its_variable(name, value):
 def test_switches_read_the_usual_words(value, expected):
     result = _read_config({"CIVICWATCH_REQUIRE_TOTP": value}, "config.Config.REQUIRE_TOTP")
     assert result.stdout.strip() == expected, result.stderr
+
+
+@pytest.mark.parametrize("name, value", [
+    ("CIVICWATCH_TOTP_MAX_FAILURES", "0"),
+    ("CIVICWATCH_LOGIN_LOCKOUT_AFTER", "-3"),
+    ("CIVICWATCH_LOGIN_LOCKOUT_MINUTES", "-1"),
+    ("CIVICWATCH_LOGIN_ACCOUNT_CEILING", "0"),
+    ("CIVICWATCH_LOGIN_ACCOUNT_LOCK_MINUTES", "-5"),
+    ("CIVICWATCH_STAFF_IDLE_MINUTES", "0"),
+    ("CIVICWATCH_DISCLOSURE_MAX_HOURS", "0"),
+    ("CIVICWATCH_SHARE_MAX_DAYS", "-1"),
+    ("CIVICWATCH_SHARE_ASK_AGAIN_DAYS", "-1"),
+])
+def test_a_count_out_of_range_names_its_variable(name, value):
+    """TOTP_MAX_FAILURES=0 locked every second factor at the first code; STAFF_IDLE_MINUTES=0 signed every staff
+    member out at each click; a negative lockout never locked anyone out."""
+    result = _read_config({name: value})
+    assert result.returncode != 0, result.stdout
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert name in last_line and repr(value) in last_line and "at least" in last_line, last_line
