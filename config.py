@@ -240,21 +240,21 @@ class Config:
     # blocked for LOGIN_LOCKOUT_MINUTES. Someone guessing elsewhere never locks the real user out...
     LOGIN_SLOWDOWN_AFTER = 3
     LOGIN_SLOWDOWN_SECONDS = 5
-    LOGIN_LOCKOUT_AFTER = _env_int("CIVICWATCH_LOGIN_LOCKOUT_AFTER", 10)
-    LOGIN_LOCKOUT_MINUTES = _env_int("CIVICWATCH_LOGIN_LOCKOUT_MINUTES", 30)
+    LOGIN_LOCKOUT_AFTER = _env_int("CIVICWATCH_LOGIN_LOCKOUT_AFTER", 10, minimum=1)
+    LOGIN_LOCKOUT_MINUTES = _env_int("CIVICWATCH_LOGIN_LOCKOUT_MINUTES", 30, minimum=1)
     LOGIN_FAILURE_WINDOW_MINUTES = 60
     # ... unless wrong passwords for one account come from many networks at once: past this many in the
     # window, every sign-in to the account pauses this long (audited).
-    LOGIN_ACCOUNT_CEILING = _env_int("CIVICWATCH_LOGIN_ACCOUNT_CEILING", 100)
-    LOGIN_ACCOUNT_LOCK_MINUTES = _env_int("CIVICWATCH_LOGIN_ACCOUNT_LOCK_MINUTES", 15)
+    LOGIN_ACCOUNT_CEILING = _env_int("CIVICWATCH_LOGIN_ACCOUNT_CEILING", 100, minimum=1)
+    LOGIN_ACCOUNT_LOCK_MINUTES = _env_int("CIVICWATCH_LOGIN_ACCOUNT_LOCK_MINUTES", 15, minimum=1)
     # The pause spares the networks the account signed in from within this many days: an attacker's flood of
     # guesses cannot keep the owner out from the office or home.
     LOGIN_KNOWN_NETWORK_DAYS = _env_int("CIVICWATCH_LOGIN_KNOWN_NETWORK_DAYS", 90, minimum=0)
     # Wrong authenticator codes in a row (a right password does not clear them): the second factor then
     # locks until an admin unlocks it on the staff accounts page (or `civicwatch unlock-two-factor`).
-    TOTP_MAX_FAILURES = _env_int("CIVICWATCH_TOTP_MAX_FAILURES", 5)
+    TOTP_MAX_FAILURES = _env_int("CIVICWATCH_TOTP_MAX_FAILURES", 5, minimum=1)
     # A staff session without a request for this long ends (checked by the server on every request).
-    STAFF_IDLE_MINUTES = _env_int("CIVICWATCH_STAFF_IDLE_MINUTES", 30)
+    STAFF_IDLE_MINUTES = _env_int("CIVICWATCH_STAFF_IDLE_MINUTES", 30, minimum=1)
     # However busy, a staff session ends this long after sign-in (a working day).
     STAFF_SESSION_HOURS = _env_int("CIVICWATCH_STAFF_SESSION_HOURS", 8, minimum=1)
 
@@ -304,11 +304,11 @@ class Config:
     OPEN311_READ_RATE_LIMIT = "120 per minute;5000 per day"
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # The longest a custodian's grant to see a complainant's identity may last.
-    DISCLOSURE_MAX_HOURS = _env_int("CIVICWATCH_DISCLOSURE_MAX_HOURS", 72)
+    DISCLOSURE_MAX_HOURS = _env_int("CIVICWATCH_DISCLOSURE_MAX_HOURS", 72, minimum=1)
     # How long another body may read a related case it asked for, at most (a body chooses less when it shares).
-    SHARE_MAX_DAYS = _env_int("CIVICWATCH_SHARE_MAX_DAYS", 90)
+    SHARE_MAX_DAYS = _env_int("CIVICWATCH_SHARE_MAX_DAYS", 90, minimum=1)
     # After a refusal, the asking body may ask again for the same case this many days later.
-    SHARE_ASK_AGAIN_DAYS = _env_int("CIVICWATCH_SHARE_ASK_AGAIN_DAYS", 7)
+    SHARE_ASK_AGAIN_DAYS = _env_int("CIVICWATCH_SHARE_ASK_AGAIN_DAYS", 7, minimum=0)
     REQUIRED_SECRETS: tuple[str, ...] = ()
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
     # Rate limits and lockouts count the real client only when this matches the deployment.
