@@ -7,11 +7,34 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
+from sqlalchemy.exc import DBAPIError
 
-cli = AppGroup("civicwatch", help="CivicWatch administration commands.")
+from civicwatch.extensions import db
+from civicwatch.schema_guard import database_not_made
+
+NOT_MADE = "The database has no tables yet: run `flask --app wsgi db upgrade` first, then this command again."
+
+
+class CommandGroup(AppGroup):
+    """A command that fails on the database because `flask db upgrade` never ran says so, not with a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError:
+            with ctx.ensure_object(ScriptInfo).load_app().app_context():
+                db.session.remove()
+                if database_not_made(db.engine):
+                    raise click.ClickException(NOT_MADE) from None
+            raise
+
+
+cli = CommandGroup("civicwatch", help="CivicWatch administration commands.")
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,13 @@ def schema_out_of_step(connection: Connection) -> str | None:
             f"(this code expects {head}, and its `flask db upgrade` cannot go back). Run the newer release.")
 
 
+def database_not_made(engine: Engine) -> bool:
+    """Neither the migrations' version table nor the cases table: `flask db upgrade` has not run yet."""
+    with engine.connect() as connection:
+        tables = inspect(connection)
+        return not tables.has_table("alembic_version") and not tables.has_table("cases")
+
+
 def refuse_schema_out_of_step(engine: Engine) -> None:
     with engine.connect() as connection:
         problem = schema_out_of_step(connection)
