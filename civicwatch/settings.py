@@ -2,13 +2,19 @@
 which environment variable to set. The README's "Configuration" section lists every rule here."""
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from civicwatch.crypto import valid_encryption_key
+from civicwatch.i18n import KNOWN_LANGUAGES
 
 PRODUCTION = "production"
 DEVELOPMENT = "development"
@@ -50,6 +56,10 @@ def check_settings(config: dict[str, Any]) -> None:
     _check_identity_key(config)
     _check_evidence_key(config)
     _check_timezone(config.get("TIMEZONE", "UTC"))
+    _check_database_url(config.get("SQLALCHEMY_DATABASE_URI"))
+    _check_languages(config.get("LANGUAGES", ()))
+    _check_phone_region(config.get("DEFAULT_PHONE_REGION"))
+    config["LOG_LEVEL"] = _check_log_level(config.get("LOG_LEVEL", "INFO"))
     _check_emergency_advice("CIVICWATCH_EMERGENCY_ADVICE_SMS", config.get("EMERGENCY_ADVICE_SMS"))
     for language, advice in config.get("EMERGENCY_ADVICE_SMS_BY_LANGUAGE", {}).items():
         _check_emergency_advice(f"CIVICWATCH_EMERGENCY_ADVICE_SMS_{language.upper()}", advice)
@@ -138,6 +148,36 @@ def _check_timezone(name: object) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"CIVICWATCH_TIMEZONE must be an IANA time zone name such as Africa/Freetown or UTC, "
                             f"not {name!r}") from None
+
+
+def _check_database_url(url: object) -> None:
+    if url is None:  # production without DATABASE_URL: the required settings say so
+        return
+    try:
+        make_url(str(url))
+    except ArgumentError:
+        raise SettingsError("DATABASE_URL must be a database address such as "
+                            "postgresql+psycopg://civicwatch:PASSWORD@localhost/civicwatch, not the one set") from None
+
+
+def _check_languages(codes: Iterable[object]) -> None:
+    unknown = [code for code in codes if code not in KNOWN_LANGUAGES]
+    if unknown or not codes:
+        raise SettingsError(f"CIVICWATCH_LANGUAGES must list codes of {', '.join(KNOWN_LANGUAGES)} (the default "
+                            f"first, such as en,fr,kri), not {', '.join(map(str, unknown)) or 'none'}")
+
+
+def _check_phone_region(region: object) -> None:
+    if region and region not in phonenumbers.SUPPORTED_REGIONS:
+        raise SettingsError("CIVICWATCH_PHONE_REGION must be a two-letter country code in capitals, such as SL or "
+                            f"GH (the country of numbers written without +), not {region!r}")
+
+
+def _check_log_level(level: object) -> str:
+    name = str(level).strip().upper()
+    if name not in logging.getLevelNamesMapping() or name == "NOTSET":
+        raise SettingsError(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR or CRITICAL, not {level!r}")
+    return name
 
 
 def _refuse_twilio_outside_production(config: Mapping[str, Any]) -> None:
