@@ -140,3 +140,11 @@ def test_the_identity_vault_needs_its_own_valid_key(key, message):
 def test_sealed_originals_need_their_own_valid_key(key, message):
     with pytest.raises(RuntimeError, match=message):
         create_app(production(CIVICWATCH_EVIDENCE_KEY=key))
+
+
+def test_production_refuses_to_start_with_demo_sign_ins():
+    """CIVICWATCH_DEMO_MODE=1 left in production's environment let the demo's example.org accounts, one shared and
+    published password for all, sign in to a database that had been a demo before it went live."""
+    with pytest.raises(RuntimeError, match="CIVICWATCH_DEMO_MODE"):
+        create_app(production(DEMO_MODE=True))
+    assert create_app(production(DEMO_MODE=False)).config["DEMO_MODE"] is False
