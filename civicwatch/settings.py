@@ -69,6 +69,9 @@ def check_settings(config: dict[str, Any]) -> None:
     for name, most in DEADLINE_SETTINGS.items():
         _check_deadline_setting(name, config.get(name, 0), most)
     if is_production(config):
+        if config.get("DEMO_MODE"):
+            raise SettingsError("CIVICWATCH_DEMO_MODE must be off in production: the demo's example.org accounts share "
+                                "one published password. Unset it (or set it to false).")
         _check_public_base_url(config.get("PUBLIC_BASE_URL"))
         _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
         if config.get("TRUSTED_HOSTS") is None:
