@@ -28,3 +28,11 @@ def test_known_names_start(database_url, tmp_path):
     app = create_app(make_config(database_url, tmp_path, LANGUAGES=["fr", "en"], LOG_LEVEL="warning",
                                  DEFAULT_PHONE_REGION="GH"))
     assert app.config["LANGUAGES"] == ["fr", "en"]
+
+
+@pytest.mark.parametrize("codes", [["english"], ["en", "de"], []])
+def test_classifier_languages_it_cannot_detect_are_refused_at_start(database_url, tmp_path, codes):
+    """CIVICWATCH_CLASSIFIER_LANGUAGES=english started, and then every complaint waited in the triage queue: the
+    classifier 'read no language'."""
+    with pytest.raises(SettingsError, match="CIVICWATCH_CLASSIFIER_LANGUAGES"):
+        create_app(make_config(database_url, tmp_path, CLASSIFIER_LANGUAGES=codes))
