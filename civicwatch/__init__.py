@@ -14,6 +14,7 @@ from civicwatch.accounts import views as accounts_views
 from civicwatch.accounts.sessions import configure_login
 from civicwatch.cases import staff_views  # noqa: F401  (changing a staff member's role, on the cases blueprint)
 from civicwatch.cases import views as cases_views
+from civicwatch.classify.language import check_classifier_languages
 from civicwatch.commands import register_cli
 from civicwatch.compression import register_compression
 from civicwatch.database import ID_MAX, close_quietly
@@ -116,6 +117,7 @@ def suggest_simulator_phones(app: Flask) -> None:
 
 def check_required_settings(app: Flask) -> None:
     check_settings(app.config)
+    check_classifier_languages(app.config.get("CLASSIFIER_LANGUAGES", []))
 
 
 def trust_proxies(app: Flask) -> None:

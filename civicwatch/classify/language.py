@@ -11,11 +11,23 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
+from civicwatch.settings import SettingsError
+
 UNDETERMINED: Final = "und"
 
 LANGUAGE_NAMES: Final[dict[str, str]] = {
     "en": "English", "fr": "French", "kri": "Krio", "ar": "Arabic", UNDETERMINED: "an undetermined language",
 }
+
+
+def check_classifier_languages(codes: list[str]) -> None:
+    """At start: a code detection never gives (a typo such as "english") would send every complaint to triage."""
+    known = [code for code in LANGUAGE_NAMES if code != UNDETERMINED]
+    unknown = [code for code in codes if code not in known]
+    if unknown or not codes:
+        raise SettingsError(f"CIVICWATCH_CLASSIFIER_LANGUAGES must list codes of {', '.join(known)} (the languages "
+                            f"the classifier was trained on, such as en,fr,kri), not {', '.join(unknown) or 'none'}")
+
 
 # Words frequent in one language and rare in the others. A word in two lists counts for both.
 _PROFILES: Final[dict[str, frozenset[str]]] = {
