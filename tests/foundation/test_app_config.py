@@ -148,3 +148,17 @@ def test_production_refuses_to_start_with_demo_sign_ins():
     with pytest.raises(RuntimeError, match="CIVICWATCH_DEMO_MODE"):
         create_app(production(DEMO_MODE=True))
     assert create_app(production(DEMO_MODE=False)).config["DEMO_MODE"] is False
+
+
+@pytest.mark.parametrize("missing, attr, how", [
+    ("SECRET_KEY", "SECRET_KEY", "secrets.token_urlsafe"),
+    ("CIVICWATCH_ENCRYPTION_KEY", "CIVICWATCH_ENCRYPTION_KEY", "Fernet.generate_key()"),
+    ("CIVICWATCH_IDENTITY_KEY", "CIVICWATCH_IDENTITY_KEY", "Fernet.generate_key()"),
+    ("CIVICWATCH_EVIDENCE_KEY", "CIVICWATCH_EVIDENCE_KEY", "Fernet.generate_key()"),
+    ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "postgresql+psycopg://"),
+])
+def test_a_missing_production_secret_says_how_to_make_it(missing, attr, how):
+    """An operator going to production for the first time was told only that SECRET_KEY must be set."""
+    with pytest.raises(RuntimeError, match=missing) as refused:
+        create_app(production(**{attr: None}))
+    assert how in str(refused.value)
