@@ -21,6 +21,15 @@ DEVELOPMENT = "development"
 TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_NUMBER")
 # Where a required setting lives in the configuration when its environment variable has another name.
 _SOURCES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+_MAKE_FERNET_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+# How to make each required setting, said when it is missing: each key a new one, never another's.
+_HOW_TO_MAKE = {
+    "SECRET_KEY": 'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"',
+    "CIVICWATCH_ENCRYPTION_KEY": f"make one with: {_MAKE_FERNET_KEY}",
+    "CIVICWATCH_IDENTITY_KEY": f"make one with: {_MAKE_FERNET_KEY} (not the content key)",
+    "CIVICWATCH_EVIDENCE_KEY": f"make one with: {_MAKE_FERNET_KEY} (not the content or identity key)",
+    "DATABASE_URL": "the PostgreSQL database, such as postgresql+psycopg://civicwatch:PASSWORD@localhost/civicwatch",
+}
 
 
 class SettingsError(RuntimeError):
@@ -47,11 +56,12 @@ def check_settings(config: dict[str, Any]) -> None:
     _refuse_twilio_outside_production(config)
     for name in config.get("REQUIRED_SECRETS", ()):
         if not config.get(_SOURCES.get(name, name)):
-            raise SettingsError(f"{name} must be set in the environment to run in production")
+            raise SettingsError(f"{name} must be set in the environment to run in production; "
+                                f"{_HOW_TO_MAKE.get(name, 'see Configuration in the README')}")
     if not valid_encryption_key(config.get("CIVICWATCH_ENCRYPTION_KEY")):
         raise SettingsError(
             "CIVICWATCH_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
-            'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            f"make one with: {_MAKE_FERNET_KEY}"
         )
     _check_identity_key(config)
     _check_evidence_key(config)
