@@ -46,15 +46,15 @@ def test_the_buttons_on_each_row_say_which_account_or_key(live_server, page, mak
 
 
 def test_a_case_with_a_sealed_original_fits_a_320_pixel_screen(live_server, page, make_user, make_case):
-    """The original's SHA-256 is 64 characters that do not break: at 320 px (or 1280 px at 400% zoom) the whole
-    case page scrolls sideways."""
+    """The original's SHA-256 (64 characters) and a long file name do not break: at 320 px (or 1280 px at 400%
+    zoom) the whole case page scrolls sideways."""
     case = make_case(CaseStatus.INVESTIGATING)
-    db.session.add(Attachment(case=case, stored_name="a" * 32, original_name="photo.jpg", content_type="image/jpeg",
+    db.session.add(Attachment(case=case, stored_name="a" * 32, original_name="statement_of_the_witness_at_the_checkpoint_2026-11-30.pdf", content_type="application/pdf",
                               size=2048, sha256=hashlib.sha256(b"clean").hexdigest(),
                               original_sha256=hashlib.sha256(b"original").hexdigest()))
     db.session.commit()
     page.set_viewport_size({"width": 320, "height": 700})
     sign_in(page, live_server, make_user(Role.INVESTIGATOR))
     page.goto(f"{live_server}/staff/cases/{case.id}")
-    assert page.evaluate(OVERFLOWING) == []
+    assert page.evaluate(OVERFLOWING) == [], page.evaluate(OVERFLOWING)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
