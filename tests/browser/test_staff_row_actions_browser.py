@@ -10,6 +10,7 @@ from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Attachment, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.interfaces.operations import issue_api_key
+from civicwatch.retention.operations import set_schedule
 from tests.browser.test_case_workflow_browser import sign_in
 from tests.browser.test_staff_pages_browser import OVERFLOWING
 from tests.cases.conftest import make_case  # noqa: F401  (the fixture)
@@ -58,3 +59,17 @@ def test_a_case_with_a_sealed_original_fits_a_320_pixel_screen(live_server, page
     page.goto(f"{live_server}/staff/cases/{case.id}")
     assert page.evaluate(OVERFLOWING) == [], page.evaluate(OVERFLOWING)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_the_remove_buttons_of_the_retention_schedules_say_which_schedule(live_server, page, make_user):
+    """Every schedule's button reads "Remove", and the table's columns have no header scope nor a name for the
+    column of buttons."""
+    admin = make_user(Role.ADMIN)
+    set_schedule(admin, None, CaseStatus.CLOSED, 24)
+    set_schedule(admin, None, CaseStatus.REJECTED, 12)
+    db.session.commit()
+    sign_in(page, live_server, admin)
+    page.goto(f"{live_server}/staff/retention")
+    assert page.evaluate(REPEATED_NAMES) == []
+    assert page.evaluate("[...document.querySelectorAll('main th')].filter(th => th.scope !== 'col' "
+                         "|| !th.textContent.trim()).length") == 0
