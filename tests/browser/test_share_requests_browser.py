@@ -1,5 +1,5 @@
-"""In Chromium, the share requests page of a body asked to share its cases: each row's buttons say which
-request they decide, and the table's headers are column headers."""
+"""In Chromium, the share requests page of a body asked to share its cases and the related cases on a case page:
+each button says which request or related case it decides, and the table's headers are column headers."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +13,7 @@ from civicwatch.patterns.operations import propose_related_cases
 from civicwatch.patterns.sharing import request_share
 from civicwatch.taxonomy.models import District
 from tests.browser.test_case_workflow_browser import sign_in
+from tests.browser.test_disclosure_queue_browser import BUTTONS
 from tests.browser.test_staff_row_actions_browser import REPEATED_NAMES
 from tests.cases.conftest import make_case  # noqa: F401  (the fixture)
 
@@ -40,3 +41,19 @@ def test_each_share_request_has_buttons_that_name_it(live_server, page, make_use
     assert page.locator("main tbody tr").count() == 2
     assert page.evaluate(REPEATED_NAMES) == []
     assert page.evaluate("[...document.querySelectorAll('main th')].filter(th => th.scope !== 'col').length") == 0
+
+
+def test_each_related_case_has_buttons_that_name_it(live_server, page, make_user, make_case, clock):
+    """On a case page with two possible duplicates, each one's buttons read "Link" and "Dismiss": nothing tells
+    a screen reader user which related case a button decides."""
+    kenema = db.session.query(District).filter_by(code="kenema").one()
+    for days in (3, 5):
+        make_case(CaseStatus.INVESTIGATING, body="police_oversight", text=TEXTS[0], district=kenema,
+                  created_at=clock.now - dt.timedelta(days=days))
+    new = make_case(CaseStatus.INVESTIGATING, body="police_oversight", text=TEXTS[0], district=kenema,
+                    created_at=clock.now)
+    assert len(propose_related_cases(new)) == 2
+    db.session.commit()
+    sign_in(page, live_server, make_user(Role.INVESTIGATOR, body="police_oversight"))
+    page.goto(f"{live_server}/staff/cases/{new.id}")
+    assert page.evaluate(BUTTONS) == []
