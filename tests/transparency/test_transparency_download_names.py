@@ -4,23 +4,7 @@ civicwatch-early-warning.csv: two downloads with different filters, or a week ap
 "(1)"), and nothing told them apart."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-
-from civicwatch.cases.models import CaseStatus
-from civicwatch.database import set_clock
-
-NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def cases(new_case):
-    set_clock(lambda: NOW)
-    for _ in range(6):
-        new_case(CaseStatus.CLOSED, created_at=dt.datetime(2026, 2, 3, tzinfo=dt.UTC))
-    yield
-    set_clock(None)
 
 
 def _name(client, path: str) -> str:
@@ -39,11 +23,11 @@ def _name(client, path: str) -> str:
     ("from_month=2026-02&to_month=2026-03&body=police_oversight&theme=misconduct&region=eastern",
      "civicwatch-statistics-2026-02-to-2026-03-body-police_oversight-theme-misconduct-region-eastern"),
 ])
-def test_a_statistics_file_is_named_by_its_months_and_filters(client, cases, query, stem):
+def test_a_statistics_file_is_named_by_its_months_and_filters(client, six_closed_in_february, query, stem):
     assert _name(client, f"/transparency/statistics.csv?{query}") == f"{stem}.csv"
     assert _name(client, f"/transparency/statistics.json?{query}") == f"{stem}.json"
 
 
-def test_the_early_warning_is_named_by_its_day(client, cases):
+def test_the_early_warning_is_named_by_its_day(client, six_closed_in_february):
     assert _name(client, "/transparency/early-warning.csv") == "civicwatch-early-warning-2026-06-15.csv"
     assert _name(client, "/transparency/early-warning.json") == "civicwatch-early-warning-2026-06-15.json"

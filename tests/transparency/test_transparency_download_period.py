@@ -6,29 +6,15 @@ figures."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import pytest
 
-from civicwatch.cases.models import CaseStatus
-from civicwatch.database import set_clock
-
-NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 DOWNLOADS = ("/transparency/statistics.csv", "/transparency/statistics.json")
 
 
-@pytest.fixture
-def cases_this_year(new_case):
-    set_clock(lambda: NOW)
-    for _ in range(6):
-        new_case(CaseStatus.CLOSED, created_at=dt.datetime(2026, 2, 3, tzinfo=dt.UTC))
-    yield
-    set_clock(None)
-
-
 @pytest.mark.parametrize("period", ["1999", "2019", "2031", "banana", "last13"])
-def test_a_download_of_a_period_not_offered_is_refused(client, cases_this_year, period):
+def test_a_download_of_a_period_not_offered_is_refused(client, six_closed_in_february, period):
     for path in DOWNLOADS:
         response = client.get(f"{path}?period={period}")
         assert response.status_code == 400, (path, period)
@@ -41,7 +27,7 @@ def test_a_download_of_a_period_not_offered_is_refused(client, cases_this_year, 
 
 
 @pytest.mark.parametrize("period", ["", "last12", "all", "2026"])
-def test_the_periods_offered_still_download(client, cases_this_year, period):
+def test_the_periods_offered_still_download(client, six_closed_in_february, period):
     rows = list(csv.DictReader(io.StringIO(client.get(f"{DOWNLOADS[0]}?period={period}").get_data(as_text=True))))
     received = next(r for r in rows if (r["section"], r["measure"]) == ("overall", "received"))
     assert received["value"] == "6"
