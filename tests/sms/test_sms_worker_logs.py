@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlalchemy import text as sql
 
 from civicwatch.extensions import db
@@ -28,17 +29,6 @@ def refuse_new_cases() -> None:
     db.session.commit()
 
 
-def test_a_refused_case_is_logged_without_the_text_or_the_number(send_text, caplog):
-    refuse_new_cases()
-    acknowledged(send_text(REPORT))
-    with caplog.at_level(logging.INFO):
-        report = process_inbox()
-    assert report.answered == 0 and report.failed >= 1
-    assert "could not be answered" in caplog.text and "cases refused" in caplog.text
-    for personal in ("Fatmata", "Makeni", PHONE, PHONE[1:], phone_hash(PHONE)):
-        assert personal not in caplog.text
-
-
 def refuse_new_cases_by_constraint() -> None:
     """A check constraint every new case fails. PostgreSQL's answer to it quotes the whole refused row (DETAIL:
     Failing row contains (...)), the complaint's words among the values; SQLite names the constraint only."""
@@ -50,12 +40,15 @@ def refuse_new_cases_by_constraint() -> None:
     db.session.commit()
 
 
-def test_a_case_refused_by_a_constraint_is_logged_without_the_refused_row(send_text, caplog):
-    refuse_new_cases_by_constraint()
+@pytest.mark.parametrize("refuse, named", [(refuse_new_cases, "cases refused"),
+                                           (refuse_new_cases_by_constraint, "ck_cases_refused")])
+def test_a_refused_case_is_logged_without_the_text_or_the_number(send_text, caplog, refuse, named):
+    """By a trigger's message, or by a constraint, whose refusal PostgreSQL answers with the whole row."""
+    refuse()
     acknowledged(send_text(REPORT))
     with caplog.at_level(logging.DEBUG):
         report = process_inbox()
     assert report.answered == 0 and report.failed >= 1
-    assert "could not be answered" in caplog.text and "ck_cases_refused" in caplog.text
+    assert "could not be answered" in caplog.text and named in caplog.text
     for personal in ("Fatmata", "Makeni", PHONE, PHONE[1:], phone_hash(PHONE)):
         assert personal not in caplog.text
