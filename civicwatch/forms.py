@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -73,3 +74,16 @@ def listed(message: Any) -> Callable[[AnyForm, Field], None]:
             raise ValidationError(str(message))
 
     return validator
+
+
+def repeated_filters(form: AnyForm, args: MultiDict) -> list[str]:
+    """The fields of a query form given more than once: the form would read the first value alone and say nothing
+    of the others."""
+    return [name for name in form._fields if len(args.getlist(name)) > 1]
+
+
+def refuse_repeated(form: AnyForm, names: list[str]) -> bool:
+    """Mark each field given more than once (repeated_filters); False when there is any."""
+    for name in names:
+        form[name].errors = [*form[name].errors, gettext("Choose only one.")]
+    return not names

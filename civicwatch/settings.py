@@ -104,8 +104,12 @@ DEADLINE_SETTINGS = {"STATUTORY_ACKNOWLEDGE_DAYS": 365, "STATUTORY_RESPOND_MONTH
                      "DEADLINE_WAIT_MAX_WORKING_DAYS": 260}
 
 
+def _whole_number_from(value: object, least: int, most: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= most
+
+
 def _check_deadline_setting(name: str, value: object, most: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+    if not _whole_number_from(value, 0, most):
         raise SettingsError(f"CIVICWATCH_{name} must be a whole number from 0 (no limit) to {most}, not {value!r}")
 
 
@@ -113,7 +117,7 @@ API_KEY_LIFETIME_MAX = 3650
 
 
 def _check_api_key_lifetime(days: object) -> None:
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= API_KEY_LIFETIME_MAX:
+    if not _whole_number_from(days, 1, API_KEY_LIFETIME_MAX):
         raise SettingsError(f"CIVICWATCH_API_KEY_LIFETIME_DAYS must be a whole number of days from 1 to "
                             f"{API_KEY_LIFETIME_MAX}, not {days!r}")
 

@@ -160,12 +160,17 @@ def wait_limit() -> int | None:
     return _statutory("DEADLINE_WAIT_MAX_WORKING_DAYS", WAIT_MAX_WORKING_DAYS)
 
 
-def working_days_waited(case: Case, now: dt.datetime) -> int:
-    """The working days a stopped clock has stood still by `now` (each working day that began since it stopped),
-    at most `wait_limit()`; 0 when it runs."""
+def working_days_stopped(case: Case, now: dt.datetime) -> int:
+    """The working days a stopped clock has stood still by `now` (each working day that began since it stopped);
+    0 when it runs."""
     if case.waiting_since is None:
         return 0
-    days = working_calendar(case.waiting_since).working_days_between(case.waiting_since, now)
+    return working_calendar(case.waiting_since).working_days_between(case.waiting_since, now)
+
+
+def working_days_waited(case: Case, now: dt.datetime) -> int:
+    """working_days_stopped, at most `wait_limit()`: what the deadlines move by."""
+    days = working_days_stopped(case, now)
     limit = wait_limit()
     return min(days, limit) if limit is not None else days
 

@@ -23,12 +23,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
-from civicwatch.cases.deadlines import RUNNING_STATUSES, resume_deadline_clock, wait_limit, working_days_waited
+from civicwatch.cases.deadlines import (
+    RUNNING_STATUSES,
+    resume_deadline_clock,
+    wait_limit,
+    working_days_stopped,
+    working_days_waited,
+)
 from civicwatch.cases.models import Case, CaseEvent, DeadlineAlert, Recusal, StaffNotification
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.taxonomy.workdays import working_calendar
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +137,7 @@ def restart_unanswered_clocks(now: dt.datetime) -> int:
     restarted = 0
     for case_id in candidates:
         case = db.session.get(Case, case_id)
-        if case is None or case.waiting_since is None or not _waited_too_long(case, now, limit):
+        if case is None or working_days_stopped(case, now) <= limit:
             continue
         before = {"waiting_since": case.waiting_since, "acknowledge_due_at": case.acknowledge_due_at,
                   "respond_due_at": case.respond_due_at}
@@ -152,12 +157,6 @@ def restart_unanswered_clocks(now: dt.datetime) -> int:
         restarted += 1
         log.info("deadline clock of case %s running again: no answer in %s working days", case_id, days)
     return restarted
-
-
-def _waited_too_long(case: Case, now: dt.datetime, limit: int) -> bool:
-    assert case.waiting_since is not None
-    calendar = working_calendar(case.waiting_since)
-    return calendar.working_days_between(case.waiting_since, now) > limit
 
 
 def send_deadline_alerts(now: dt.datetime | None = None) -> ReminderReport:

@@ -136,7 +136,6 @@ REPORT_CONTENT = ("text", "incident_date", "area", "location_text", "reported_ac
                   "fears_retaliation", "keep_originals", "contact_choice", "phone", "email")
 
 
-
 def danger_now_field() -> RadioField:
     """The urgency question, in the words of the report form (also read out on the assisted form)."""
     return RadioField(
@@ -154,6 +153,7 @@ def fears_retaliation_field() -> RadioField:
         description=_l("If you answer “Yes”, we will ask you 30 and 90 days after your case closes whether "
                        "anything happened to you."),
     )
+
 
 class ReportForm(Form):
     text = TextAreaField(

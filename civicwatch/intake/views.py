@@ -242,6 +242,8 @@ def _answer_unavailable(name: str, label: str) -> ResponseReturnValue:
     page = render_template("intake/answer_unavailable.html", action=url_for(str(request.endpoint)), name=name, label=label,
                            text=request.form.get(name, ""), typed=typed)
     return page, 503, {"Retry-After": str(errors.RETRY_AFTER_SECONDS)}
+
+
 for _database_error in errors.DATABASE_UNAVAILABLE:
     blueprint.register_error_handler(_database_error, database_unavailable)
 

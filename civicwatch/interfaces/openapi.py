@@ -6,8 +6,8 @@ from typing import Any
 from civicwatch.intake.validation import MESSAGES
 
 # Every error_code the API can return: the intake's rules, shared with the web form and SMS, and Open311's own.
-ERROR_CODES = [*MESSAGES, "api_key_invalid", "api_key_expired", "service_code_missing", "service_code_unknown", "date_not_understood",
-               "coordinates_not_numbers", "coordinates_out_of_range", "idempotency_key_reused",
+ERROR_CODES = [*MESSAGES, "api_key_invalid", "api_key_expired", "service_code_missing", "service_code_unknown",
+               "date_not_understood", "coordinates_not_numbers", "coordinates_out_of_range", "idempotency_key_reused",
                "content_type_unsupported"]
 NULLABLE_STRING = {"type": ["string", "null"]}
 W3_DATETIME = {"type": ["string", "null"], "format": "date-time"}

@@ -10,7 +10,7 @@ from wtforms import Form as QueryForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from civicwatch.cases.models import Outcome
-from civicwatch.forms import Form, listed
+from civicwatch.forms import Form, listed, refuse_repeated, repeated_filters
 from civicwatch.open_data import outcome_words, year_problem
 from civicwatch.taxonomy.models import Body, Theme
 from civicwatch.taxonomy.queries import name_choices
@@ -49,16 +49,14 @@ class PublishedSearchForm(QueryForm):
     def __init__(self, args: MultiDict, bodies: list[Body], themes: list[Theme]) -> None:
         super().__init__(args)
         # A filter given twice: the form would read its first value alone and say nothing of the other.
-        self.repeated = [name for name in self._fields if len(args.getlist(name)) > 1]
+        self.repeated = repeated_filters(self, args)
         self.body.choices = [("", gettext("All bodies"))] + name_choices(bodies)
         self.theme.choices = [("", gettext("All subjects"))] + name_choices(themes)
         self.outcome.choices = [("", gettext("All outcomes"))] + [(o.value, outcome_words(o)) for o in Outcome]
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         valid = super().validate(extra_validators)
-        for name in self.repeated:
-            self[name].errors = [*self[name].errors, gettext("Choose only one.")]
-            valid = False
+        valid = refuse_repeated(self, self.repeated) and valid
         return valid
 
 

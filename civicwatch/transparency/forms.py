@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
-from civicwatch.forms import listed
+from civicwatch.forms import listed, refuse_repeated, repeated_filters
 from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.taxonomy.queries import name_choices
 from civicwatch.transparency.statistics import month_problem
@@ -74,7 +74,7 @@ class StatisticsFilterForm(Form):
         # given for another period would be filed as that period. The page shows which months it covers.
         self.strict_period = strict_period
         # A filter given twice: the form would read its first value alone and say nothing of the other.
-        self.repeated = [name for name in self._fields if len(args.getlist(name)) > 1]
+        self.repeated = repeated_filters(self, args)
         self.since = since  # the first month the statistics cover (STATISTICS_SINCE): no period reaches before it
         self.period.choices = [(LAST_12_MONTHS, gettext("Last 12 months")), (ALL_TIME, gettext("All time"))] + [
             (str(year), str(year)) for year in years]
@@ -92,9 +92,7 @@ class StatisticsFilterForm(Form):
             self.period.errors = [*self.period.errors, gettext(
                 "Not a period the statistics offer. Choose one of: %(periods)s.", periods=", ".join(offered))]
             valid = False
-        for name in self.repeated:
-            self[name].errors = [*self[name].errors, gettext("Choose only one.")]
-            valid = False
+        valid = refuse_repeated(self, self.repeated) and valid
         if valid and self.from_month.data and self.to_month.data and self.from_month.data > self.to_month.data:
             self.to_month.errors = [gettext("The end month must not be before the start month.")]
             valid = False
