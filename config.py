@@ -277,6 +277,10 @@ class Config:
     # machine without a worker and for tests.
     STATISTICS_REFRESH_SECONDS = _env_int("CIVICWATCH_STATISTICS_REFRESH_SECONDS", 60, minimum=1)
     STATISTICS_REFRESH_ON_PAGE_VIEW = _env_bool("CIVICWATCH_STATISTICS_REFRESH_ON_PAGE_VIEW", False)
+    # How often the public figures change: "daily" (at the deployment's midnight), "weekly" (Monday), "monthly"
+    # or "continuously" (at every refresh). Figures that moved in the minute a complaint came would tell someone
+    # who knows of it which body, theme and region it went to; at a cadence they move by many complaints at once.
+    STATISTICS_PUBLISHED = os.environ.get("CIVICWATCH_STATISTICS_PUBLISHED", "daily")
     # The month the public statistics begin ('YYYY-MM', e.g. the month the service opened): "all time" and the
     # period menu start there. Unset: January of the year of the first case. Never the first month with a case,
     # which would tell that month holds at least one.
@@ -353,6 +357,7 @@ class TestingConfig(Config):
     UPLOAD_DIR = ""  # set per test
     MODEL_DIR = ""  # set per test
     STATISTICS_REFRESH_SECONDS = 0  # every page view sees the cases the test just wrote
+    STATISTICS_PUBLISHED = "continuously"
     STATISTICS_REFRESH_ON_PAGE_VIEW = True
     AUDIT_ANCHOR_INTERVAL_SECONDS = 0.0  # every commit anchored; tests of the interval set their own
     OUTBOX_RECORD_RETRY_SECONDS = 0.0

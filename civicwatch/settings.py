@@ -17,6 +17,7 @@ from civicwatch.crypto import valid_encryption_key
 from civicwatch.i18n import KNOWN_LANGUAGES
 
 PRODUCTION = "production"
+PUBLICATION_CADENCES = ("daily", "weekly", "monthly", "continuously")
 DEVELOPMENT = "development"
 TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_NUMBER")
 # Where a required setting lives in the configuration when its environment variable has another name.
@@ -74,6 +75,7 @@ def check_settings(config: dict[str, Any]) -> None:
     for language, advice in config.get("EMERGENCY_ADVICE_SMS_BY_LANGUAGE", {}).items():
         _check_emergency_advice(f"CIVICWATCH_EMERGENCY_ADVICE_SMS_{language.upper()}", advice)
     _check_statistics_since(config.get("STATISTICS_SINCE"))
+    _check_statistics_published(config.get("STATISTICS_PUBLISHED", "daily"))
     _check_api_key_lifetime(config.get("API_KEY_LIFETIME_DAYS", 365))
     check_weekend(config.get("WEEKEND_DAYS", ()))
     for name, most in DEADLINE_SETTINGS.items():
@@ -136,6 +138,12 @@ def _check_statistics_since(month: object) -> None:
     if month is not None and not (isinstance(month, str) and re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month)):
         raise SettingsError("CIVICWATCH_STATISTICS_SINCE must be a year and month such as 2026-01 (the month the "
                             "public statistics begin), or unset")
+
+
+def _check_statistics_published(cadence: object) -> None:
+    if cadence not in PUBLICATION_CADENCES:
+        raise SettingsError(f"CIVICWATCH_STATISTICS_PUBLISHED must be one of {', '.join(PUBLICATION_CADENCES)}, "
+                            f"not {cadence!r}")
 
 
 def _check_identity_key(config: Mapping[str, Any]) -> None:

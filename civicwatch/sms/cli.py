@@ -203,8 +203,8 @@ def _route_unrouted() -> str:
 
 
 def _refresh_statistics() -> str:
-    """Bring the public statistics up to date when they are STATISTICS_REFRESH_SECONDS old, so that no public
-    page waits for it (the pages show the previous figures meanwhile)."""
+    """Bring the public statistics up to date when a publication is due (STATISTICS_PUBLISHED), so that no
+    public page waits for it (the pages show the previous figures meanwhile)."""
     if refresh_due():
         refresh_statistics()
     db.session.commit()

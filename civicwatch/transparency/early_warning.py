@@ -6,6 +6,8 @@ below the threshold is never shown, and the table of allegations by service and 
 published, is protected whole with its totals, so no hidden count can be worked out by subtraction. Units and posts
 are named only from allegations staff confirmed against them and only at or above the threshold; officers are
 never published, whatever their count.
+The figures are as of the statistics' last publication (`as_of`): an allegation recorded since then waits for
+the next one, or the move of one count would tell when staff recorded what against whom.
 The threshold is about people: a case holds up to 50 allegations, so one complainant could fill a cell alone. A
 figure counts allegations, but is protected by the number of complaints behind it: a cell with fewer than
 `threshold` complaints is small, whatever its allegations, and the table's hidden cells are chosen from its counts
@@ -101,7 +103,8 @@ def _lone_figure(allegations: int, complaints: int, rules: Suppression) -> Figur
     return published_figure(allegations, SMALL_CODE if complaints < rules.threshold else SHOWN_CODE, rules)
 
 
-def hotspots(today: dt.date, rules: Suppression) -> list[Hotspot]:
+def hotspots(as_of: dt.datetime, rules: Suppression) -> list[Hotspot]:
+    today = as_of.date()
     start = today - dt.timedelta(days=2 * HOTSPOT_DAYS - 1)
     middle = today - dt.timedelta(days=HOTSPOT_DAYS - 1)
     recent = Allegation.incident_date >= middle
@@ -113,7 +116,8 @@ def hotspots(today: dt.date, rules: Suppression) -> list[Hotspot]:
                    func.count(Allegation.id).filter(~recent),
                    func.count(distinct(Allegation.case_id)).filter(~recent))
             .where(Allegation.district_id.is_not(None), Allegation.theme_id.is_not(None),
-                   Allegation.incident_date >= start, Allegation.incident_date <= today)
+                   Allegation.incident_date >= start, Allegation.incident_date <= today,
+                   Allegation.created_at <= as_of)
             .group_by(Allegation.district_id, Allegation.theme_id)):
         counts[(district_id, theme_id)] = (int(measured[0]), int(measured[1]), int(measured[2]), int(measured[3]))
     names = {d.id: Name(d.name, d.names) for d in db.session.scalars(select(District))}
@@ -137,7 +141,8 @@ def _month_keys(today: dt.date) -> list[str]:
     return keys[::-1]
 
 
-def trends(today: dt.date, rules: Suppression) -> tuple[list[str], list[Trend]]:
+def trends(as_of: dt.datetime, rules: Suppression) -> tuple[list[str], list[Trend]]:
+    today = as_of.date()
     months = _month_keys(today)
     first = dt.date.fromisoformat(months[0] + "-01")
     allegations: Counter[tuple[int, str]] = Counter()
@@ -145,7 +150,7 @@ def trends(today: dt.date, rules: Suppression) -> tuple[list[str], list[Trend]]:
     for actor_id, day, case_id, n in db.session.execute(
             select(Allegation.actor_id, Allegation.incident_date, Allegation.case_id, func.count(Allegation.id))
             .where(Allegation.actor_id.is_not(None), Allegation.incident_date >= first,
-                   Allegation.incident_date <= today)
+                   Allegation.incident_date <= today, Allegation.created_at <= as_of)
             .group_by(Allegation.actor_id, Allegation.incident_date, Allegation.case_id)):
         key = (actor_id, day.strftime("%Y-%m"))
         allegations[key] += n
@@ -163,21 +168,23 @@ def trends(today: dt.date, rules: Suppression) -> tuple[list[str], list[Trend]]:
                     for i, a in enumerate(actors)]
 
 
-def named_subjects(today: dt.date, rules: Suppression) -> list[NamedSubject]:
+def named_subjects(as_of: dt.datetime, rules: Suppression) -> list[NamedSubject]:
     """Units and posts with confirmed allegations from at least `threshold` complaints in the last HOTSPOT_DAYS;
     never officers."""
+    today = as_of.date()
     start = today - dt.timedelta(days=HOTSPOT_DAYS - 1)
     rows = db.session.execute(
         select(Subject.name, Subject.kind, func.count(Allegation.id)).join(Allegation.subject)
         .where(Subject.kind.in_(PUBLIC_SUBJECT_KINDS), Allegation.incident_date >= start,
-               Allegation.incident_date <= today)
+               Allegation.incident_date <= today, Allegation.created_at <= as_of)
         .group_by(Subject.id, Subject.name, Subject.kind)
         .having(func.count(distinct(Allegation.case_id)) >= rules.threshold)
         .order_by(func.count(Allegation.id).desc(), Subject.name).limit(HOTSPOTS_SHOWN))
     return [NamedSubject(name, kind.value) for name, kind, _ in rows if kind in PUBLIC_SUBJECT_KINDS]
 
 
-def early_warning(today: dt.date, threshold: int) -> EarlyWarning:
+def early_warning(as_of: dt.datetime, threshold: int) -> EarlyWarning:
     rules = Suppression(threshold)
-    months, by_service = trends(today, rules)
-    return EarlyWarning(threshold, today, hotspots(today, rules), months, by_service, named_subjects(today, rules))
+    months, by_service = trends(as_of, rules)
+    return EarlyWarning(threshold, as_of.date(), hotspots(as_of, rules), months, by_service,
+                        named_subjects(as_of, rules))

@@ -8,7 +8,10 @@ A month of the rollup is a pure function of the cases received that month and of
 - every month in which a case passed a deadline since the previous refresh without changing: an
   acknowledgement deadline (by `acknowledge_due_at`) or the body's closing target (by receipt date);
 - everything, when it was never built or a body's closing target changed.
-The `deliver` worker refreshes it when it is older than STATISTICS_REFRESH_SECONDS, so that no public
+The public figures change at a cadence (STATISTICS_PUBLISHED): by default the first refresh after the
+deployment's midnight publishes the day's changes all at once, so that nobody watching the figures learns which
+totals one complaint moved, or when its status changed. With "continuously", the rollup is refreshed when it is
+older than STATISTICS_REFRESH_SECONDS. The `deliver` worker refreshes it when it is due, so that no public
 request waits for it (page views do it only where STATISTICS_REFRESH_ON_PAGE_VIEW is set: tests, a machine
 without a worker); `flask civicwatch statistics refresh [--full]` does the same from cron or after a bulk
 import.
@@ -20,12 +23,13 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import ColumnElement, String, and_, delete, distinct, func, insert, literal, or_, select, text
 
 from civicwatch.cases.models import Case, CaseStatus, Outcome, Recommendation, RemedyStatus
-from civicwatch.database import UTCDateTime, utcnow
+from civicwatch.database import UTCDateTime, deployment_midnight, deployment_zone, utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 from civicwatch.transparency.cube import forget_statistics_cube
@@ -72,12 +76,28 @@ class RefreshResult:
 # ---------------------------------------------------------------- when
 
 def refresh_due(now: dt.datetime | None = None) -> bool:
-    """Whether the rollup is older than STATISTICS_REFRESH_SECONDS (or was never built)."""
+    """Whether the rollup was never built, or was built before the latest publication (at the cadence of
+    STATISTICS_PUBLISHED; "continuously": when it is older than STATISTICS_REFRESH_SECONDS)."""
     state = db.session.get(StatisticsRefresh, 1)
     if state is None:
         return True
-    age = (now or utcnow()) - state.refreshed_at
-    return age.total_seconds() >= current_app.config.get("STATISTICS_REFRESH_SECONDS", 60)
+    now = now or utcnow()
+    cadence = current_app.config.get("STATISTICS_PUBLISHED", "daily")
+    if cadence == "continuously":
+        return (now - state.refreshed_at).total_seconds() >= current_app.config.get("STATISTICS_REFRESH_SECONDS", 60)
+    return state.refreshed_at < latest_publication(now, cadence, deployment_zone())
+
+
+def latest_publication(now: dt.datetime, cadence: str, zone: str) -> dt.datetime:
+    """When the current day, week (from Monday) or month began in the deployment's time zone, in UTC."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if cadence == "weekly":
+        today -= dt.timedelta(days=today.weekday())
+    elif cadence == "monthly":
+        today = today.replace(day=1)
+    elif cadence != "daily":
+        raise ValueError(f"no publication moment for {cadence!r}")
+    return deployment_midnight(today, zone)
 
 
 def refresh_statistics(full: bool = False, now: dt.datetime | None = None) -> RefreshResult:

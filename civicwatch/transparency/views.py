@@ -28,7 +28,7 @@ from civicwatch.transparency.forms import StatisticsFilterForm
 from civicwatch.transparency.report import UNKNOWN, GroupFigures, Report, build_report
 from civicwatch.transparency.retaliation import RetaliationWatch, retaliation_watch_figures
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
-from civicwatch.transparency.statistics import StatisticsFilter, statistics_start
+from civicwatch.transparency.statistics import StatisticsFilter, rollup_refreshed_at, statistics_start
 from civicwatch.transparency.suppression import Figure, FigureState
 
 blueprint = Blueprint("transparency", __name__)
@@ -229,16 +229,22 @@ def overview() -> ResponseReturnValue:
     report = in_reading_order(report)
     return render_template("transparency/overview.html", form=form, report=report, charts=_charts(report, context["body"]),
                            outcomes=[o.value for o in Outcome],
-                           warning=_early_warning(),
-                           retaliation=_retaliation(), **context)
+                           warning=_early_warning(), retaliation=_retaliation(),
+                           cadence=current_app.config.get("STATISTICS_PUBLISHED"), **context)
+
+
+def _published_at() -> dt.datetime:
+    """The moment the public figures describe: the rollup's last refresh (now, before the first)."""
+    return rollup_refreshed_at() or utcnow()
 
 
 def _retaliation() -> RetaliationWatch:
-    return retaliation_watch_figures(current_app.config["SMALL_COUNT_THRESHOLD"])
+    return retaliation_watch_figures(current_app.config["SMALL_COUNT_THRESHOLD"], _published_at())
 
 
 def _early_warning() -> EarlyWarning:
-    return early_warning(utcnow().date(), current_app.config["SMALL_COUNT_THRESHOLD"])
+    _refresh_statistics_if_due()
+    return early_warning(_published_at(), current_app.config["SMALL_COUNT_THRESHOLD"])
 
 
 # The files are named by what they hold: the CSV has no room for the period, the filters or the day, and two

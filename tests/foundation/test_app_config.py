@@ -126,6 +126,13 @@ def test_the_statistics_start_must_be_a_month(month):
     assert create_app(production(STATISTICS_SINCE="2026-01")).config["STATISTICS_SINCE"] == "2026-01"
 
 
+@pytest.mark.parametrize("cadence", ["hourly", "Daily", ""])
+def test_the_statistics_cadence_must_be_one_offered(cadence):
+    with pytest.raises(RuntimeError, match="CIVICWATCH_STATISTICS_PUBLISHED must be one of daily, weekly"):
+        create_app(production(STATISTICS_PUBLISHED=cadence))
+    assert create_app(production(STATISTICS_PUBLISHED="weekly")).config["STATISTICS_PUBLISHED"] == "weekly"
+
+
 @pytest.mark.parametrize("key, message", [("not-a-key", "must be a Fernet key"), (GOOD_KEY, "must differ")])
 def test_the_identity_vault_needs_its_own_valid_key(key, message):
     with pytest.raises(RuntimeError, match=message):

@@ -49,6 +49,7 @@ def test_a_complaint_received_this_morning_moves_no_figure_before_midnight(app, 
         assert received(client, "&theme=misconduct") == 6
     clock.now = dt.datetime(2026, 3, 13, 0, 1, tzinfo=dt.UTC)
     assert received(client) == 7
+    assert "The figures change once a day, after midnight." in client.get("/transparency").get_data(as_text=True)
 
 
 def test_a_status_change_is_published_with_the_day_not_in_the_minute(app, client, new_case, clock):
@@ -123,7 +124,7 @@ def test_an_allegation_recorded_this_morning_waits_for_the_next_day_in_the_early
 @pytest.mark.parametrize(("cadence", "zone", "now", "expected"), [
     ("daily", "UTC", dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 12, tzinfo=dt.UTC)),
     ("daily", "America/New_York", dt.datetime(2026, 3, 12, 3, 0, tzinfo=dt.UTC),
-     dt.datetime(2026, 3, 11, 5, 0, tzinfo=dt.UTC)),  # 23:00 on the 11th in New York
+     dt.datetime(2026, 3, 11, 4, 0, tzinfo=dt.UTC)),  # 23:00 on the 11th in New York, summer time since the 8th
     ("weekly", "UTC", dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 9, tzinfo=dt.UTC)),
     ("weekly", "UTC", dt.datetime(2026, 3, 9, 0, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 9, tzinfo=dt.UTC)),
     ("monthly", "UTC", dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 1, tzinfo=dt.UTC)),
