@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -434,3 +434,11 @@ def decide_relation(case: Case, user: User, relation: CaseRelation, link: bool) 
                  after={"status": decision.value, "case": relation.case_id,
                         "related_case": relation.related_case_id, "both_cases": both_cases})
 
+
+def move_district_allegations(district_id: int, region_id: int) -> int:
+    """Put the allegations of a district that a taxonomy file moved in its new region; how many moved."""
+    moved = db.session.execute(
+        update(Allegation).where(Allegation.district_id == district_id,
+                                 Allegation.region_id.is_distinct_from(region_id))
+        .values(region_id=region_id, updated_at=utcnow()).execution_options(synchronize_session=False))
+    return int(moved.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
-"""`civicwatch load-taxonomy` (the taxonomy file's entries, then its routing rules) and `civicwatch classify`
-(each text's reading by the active model, and the body the rules send it to)."""
+"""`civicwatch route-unrouted` and `civicwatch classify` (each text's reading by the active model, and the body
+the rules send it to). `load-taxonomy` is in civicwatch/commands.py: a moved district reaches domains above
+routing."""
 from __future__ import annotations
 
 import json
@@ -12,37 +13,10 @@ import click
 from civicwatch.classify.cli import active_classifier_or_exit
 from civicwatch.cli import cli
 from civicwatch.database import ID_MAX
-from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing.queries import routing_threshold, rule_values
-from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.routing.rules import Reading, decide_route
 from civicwatch.routing.sweep import route_never_routed_cases
-from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, load_taxonomy
-
-
-@cli.command("load-taxonomy")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT_TAXONOMY),
-              show_default=True, help="Taxonomy JSON file.")
-@click.option("--keep-rules", is_flag=True, help="Keep routing rules already edited by admins.")
-def load_taxonomy_command(path: str, keep_rules: bool) -> None:
-    """Load or update themes, actors, gazetteer, bodies and routing rules from a taxonomy file."""
-    try:
-        summary = load_taxonomy(path)
-        rules = load_routing_rules(path, replace=not keep_rules)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    click.echo(
-        f"Loaded {summary.themes} themes, {summary.actors} actors, {summary.regions} regions, "
-        f"{summary.districts} districts, {summary.bodies} bodies, {rules} routing rules."
-    )
-    left_out = [f"{kind} {', '.join(codes)}" for kind, codes in
-                (("themes", summary.themes_not_in_file), ("bodies", summary.bodies_not_in_file)) if codes]
-    if left_out:
-        click.echo(f"Not in the file, left as they are: {'; '.join(left_out)}. To retire a theme or close a body, "
-                   'keep it in the file with "active": false.')
 
 
 @cli.command("route-unrouted")

@@ -35,6 +35,17 @@ class LoadSummary:
     # "active": false, since a case may still hold it).
     themes_not_in_file: list[str] = dataclasses.field(default_factory=list)
     bodies_not_in_file: list[str] = dataclasses.field(default_factory=list)
+    # Districts the file put in another region: the domains that keep a region beside a district follow them.
+    moved_districts: list[MovedDistrict] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MovedDistrict:
+    district_id: int
+    code: str
+    region_id: int  # the new one
+    old_region: str
+    new_region: str
 
 
 def read_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> dict[str, Any]:
@@ -248,6 +259,16 @@ def _audited_values() -> dict[str, dict[str, Any]]:
             for model, values in _AUDITED.items() for row in db.session.scalars(select(model))}
 
 
+def _moved_districts(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[MovedDistrict]:
+    moved = []
+    for district in db.session.scalars(select(District).order_by(District.code)):
+        was = before.get(f"districts:{district.code}")
+        if was is not None and was["region"] != district.region.code:
+            moved.append(MovedDistrict(district.id, district.code, district.region_id, was["region"],
+                                       after[f"districts:{district.code}"]["region"]))
+    return moved
+
+
 def _differences(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
                  ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The values that changed, before and after, by "table:code"; a new entry is marked added."""
@@ -289,10 +310,12 @@ def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> LoadSummary:
         if db.session.get(Setting, key) is None:
             db.session.add(Setting(key=key, value=value))
     db.session.flush()
+    after = _audited_values()
     summary = LoadSummary(len(bodies), len(themes), len(actors), len(regions), district_count,
                           sorted(set(db.session.scalars(select(Theme.code))) - themes.keys()),
-                          sorted(set(db.session.scalars(select(Body.code))) - bodies.keys()))
-    old, new = _differences(before, _audited_values())
+                          sorted(set(db.session.scalars(select(Body.code))) - bodies.keys()),
+                          _moved_districts(before, after))
+    old, new = _differences(before, after)
     record_audit(None, "taxonomy.load", None, before=old or None,
                  after={"file": Path(path).name, **summary.__dict__, **new})
     return summary
