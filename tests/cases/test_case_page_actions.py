@@ -254,3 +254,20 @@ def test_no_sms_guide_when_the_complainant_gets_no_texts(make_case, make_user, s
     page = signed_in(make_user(Role.INVESTIGATOR)).get(f"/staff/cases/{case.id}").get_data(as_text=True)
     assert "Sent by SMS" not in page and "sms-length.js" not in page
     assert "-sms" not in described_by(page, "message-text")
+
+
+def test_a_view_from_a_link_on_another_site_is_marked_so_in_the_audit_log(make_case, make_user, signed_in):
+    """A link on another site takes the staff session along (SameSite=Lax): anyone who can make a staff member
+    click it puts "opened the case" in the audit log in their name. The page still opens (a link in a webmail is
+    legitimate), but the entry says where the click came from, and the audit page shows it."""
+    case = make_case(CaseStatus.TRIAGED)
+    client = signed_in(make_user(Role.INVESTIGATOR))
+    assert client.get(f"/staff/cases/{case.id}", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200
+    client.get(f"/staff/cases/{case.id}", headers={"Sec-Fetch-Site": "same-origin"})
+    client.get(f"/staff/cases/{case.id}")
+    views = db.session.scalars(select(AuditEntry.after).where(AuditEntry.case_id == case.id,
+                                                             AuditEntry.action == "case.view")
+                               .order_by(AuditEntry.seq)).all()
+    assert views == [{"opened_from": "a link on another site"}, None, None]
+    page = signed_in(make_user(Role.AUDITOR)).get(f"/staff/audit/cases/{case.id}").get_data(as_text=True)
+    assert "a link on another site" in page
