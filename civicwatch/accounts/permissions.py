@@ -37,6 +37,12 @@ staff_required = roles_required(*STAFF_ROLES)
 admin_required = roles_required(Role.ADMIN)
 
 
+def came_from_another_site() -> bool:
+    """Whether the browser says the request comes from a page of another site (a link there, or a form)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    return site is not None and site not in OUR_OWN_PAGES
+
+
 def from_our_pages(view: Callable) -> Callable:
     """For the GETs that hand over a file, a sealed original or an identity, each look audited. A link on another
     site takes the session cookie along (SameSite=Lax): it could otherwise put the file on a staff member's
@@ -44,8 +50,7 @@ def from_our_pages(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        site = request.headers.get("Sec-Fetch-Site")
-        if site is not None and site not in OUR_OWN_PAGES:
+        if came_from_another_site():
             raise PermissionDeniedError(gettext("This link came from another site, so nothing was opened. Open the "
                                                 "file or the identity from the case page."))
         return view(*args, **kwargs)

@@ -108,9 +108,10 @@ def _tell(case: Case, message: str, **values: object) -> None:
 
 # ---------------------------------------------------------------- viewing
 
-def record_case_view(case: Case, user: User) -> None:
-    """Every staff view of a case is on the record."""
-    record_audit(user, "case.view", case)
+def record_case_view(case: Case, user: User, from_another_site: bool = False) -> None:
+    """Every staff view of a case is on the record, saying so when the click came from another site's page (a
+    link anyone could have put before the staff member)."""
+    record_audit(user, "case.view", case, after={"opened_from": "another_site"} if from_another_site else None)
 
 
 # ---------------------------------------------------------------- status changes

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.accounts.permissions import admin_required, from_our_pages, staff_required
+from civicwatch.accounts.permissions import admin_required, came_from_another_site, from_our_pages, staff_required
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases import holidays, operations
 from civicwatch.cases.attachments import send_attachment
@@ -171,7 +171,7 @@ def queue() -> str:
 
 def render_case(case: Case, submitted: dict[str, Form] | None = None, status: int = 200,
                 error: str | None = None) -> tuple[str, int]:
-    operations.record_case_view(case, current_user)
+    operations.record_case_view(case, current_user, came_from_another_site())
     db.session.commit()
     page = build_case_page(case, current_user, submitted)
     return render_template("cases/detail.html", case=case, page=page, timeline=case_timeline(case),

@@ -58,6 +58,7 @@ ACTION_WORDS = {
     "routing.rule_create": N_("Added a routing rule"), "routing.rule_update": N_("Changed a routing rule"),
     "routing.rule_delete": N_("Deleted a routing rule"), "routing.threshold": N_("Changed the routing threshold"),
     "body.deadlines": N_("Changed a body's deadlines"), "taxonomy.load": N_("Loaded the taxonomy"),
+    "taxonomy.districts_moved": N_("Moved districts to another region, with their cases"),
     "holiday.set": N_("Added or renamed a holiday"), "holiday.remove": N_("Removed a holiday"),
     "holiday.import": N_("Imported holidays"),
     "taxonomy.load_rules": N_("Loaded the routing rules"), "model.train": N_("Trained the classifier"),

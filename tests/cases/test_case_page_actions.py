@@ -268,6 +268,6 @@ def test_a_view_from_a_link_on_another_site_is_marked_so_in_the_audit_log(make_c
     views = db.session.scalars(select(AuditEntry.after).where(AuditEntry.case_id == case.id,
                                                              AuditEntry.action == "case.view")
                                .order_by(AuditEntry.seq)).all()
-    assert views == [{"opened_from": "a link on another site"}, None, None]
+    assert views == [{"opened_from": "another_site"}, None, None]
     page = signed_in(make_user(Role.AUDITOR)).get(f"/staff/audit/cases/{case.id}").get_data(as_text=True)
-    assert "a link on another site" in page
+    assert "<td>Opened from</td><td><span class=\"muted\">none</span></td><td>another site</td>" in page
