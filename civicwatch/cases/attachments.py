@@ -258,9 +258,10 @@ def write_transactional_file(path: Path, data: bytes) -> None:
 
 
 def write_private_file(path: Path, data: bytes) -> None:
-    """Write a new file (mode 0600, folders 0700) and make it durable; on any error remove what was written."""
-    upload_root().mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.parent.mkdir(mode=0o700, exist_ok=True)
+    """Write a new file (mode 0600, folders 0700) and make it durable, with the folder entries that name it; on
+    any error remove what was written."""
+    _make_folder(upload_root())
+    _make_folder(path.parent)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         view = memoryview(data)
@@ -273,6 +274,27 @@ def write_private_file(path: Path, data: bytes) -> None:
         path.unlink(missing_ok=True)
         raise
     os.close(descriptor)
+    try:
+        _sync_folder(path.parent)  # the new entry: without it a power cut may lose the file the row names
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the folder (0700) if it is missing, with its entry in its parent made durable."""
+    if folder.is_dir():
+        return
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _sync_folder(folder.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 @event.listens_for(Session, "after_commit")
