@@ -34,6 +34,19 @@ def test_segment_count(text, segments):
     assert segment_count(text) == segments
 
 
+@pytest.mark.parametrize(("text", "segments"), [
+    # 306 septets, two joined segments' worth, but the euro's escape and septet cannot be parted: the first
+    # segment ends with 152 septets and a third one is needed.
+    ("a" * 152 + "€" + "a" * 152, 3),
+    ("a" * 151 + "€" + "a" * 153, 2),  # the euro ends the first segment exactly
+    # 134 code units, but the emoji's surrogate pair cannot be parted either.
+    ("ж" * 66 + "😀" + "ж" * 66, 3),
+    ("ж" * 65 + "😀" + "ж" * 67, 2),
+])
+def test_a_character_that_takes_two_units_is_never_split_between_segments(text, segments):
+    assert segment_count(text) == segments
+
+
 def test_the_euro_sign_counts_two_in_gsm7():
     length = sms_length("€")
     assert length.gsm7 and length.units == 2
