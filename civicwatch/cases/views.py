@@ -55,7 +55,7 @@ from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import Model, db
 from civicwatch.forms import Form
-from civicwatch.messaging.segments import length_guide
+from civicwatch.messaging.segments import guide_wording, length_guide
 from civicwatch.taxonomy.models import Actor, Body, District, Holiday, Region, Theme
 from civicwatch.taxonomy.queries import (
     all_actors,
@@ -70,6 +70,7 @@ from civicwatch.taxonomy.queries import (
 blueprint = Blueprint("cases", __name__, url_prefix="/staff")
 # The "Sent by SMS" guide under text boxes the complainant also gets by text (templates/cases/_macros.html).
 blueprint.add_app_template_global(length_guide, "sms_length_guide")
+blueprint.add_app_template_global(guide_wording, "sms_guide_wording")
 blueprint.add_app_template_global(lambda: FEEDBACK_BY_TEXT, "sms_feedback_ending")
 
 

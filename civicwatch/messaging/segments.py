@@ -1,10 +1,13 @@
 """How many SMS segments a text takes, for replies that must fit in one and for the length guide under staff
-forms whose text goes by SMS. Pure: no database, no app."""
+forms whose text goes by SMS. No database; the guide's words are translated (English outside a request)."""
 from __future__ import annotations
 
-import math
 import unicodedata
 from dataclasses import dataclass
+
+from flask_babel import gettext
+
+from civicwatch.i18n import N_
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -40,13 +43,25 @@ def sms_length(text: str) -> SmsLength:
     """The encoding a phone network would use for the text, its length in that encoding, and its segments.
     One character outside GSM-7 (an emoji, most non-Latin scripts) sends the whole text as UCS-2."""
     if is_gsm7(text):
-        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+        widths = [2 if ch in GSM7_EXTENDED else 1 for ch in text]
         single, joined = GSM7_SINGLE, GSM7_JOINED
     else:
-        units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)  # beyond the BMP: a surrogate pair
+        widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # beyond the BMP: a surrogate pair
         single, joined = UCS2_SINGLE, UCS2_JOINED
-    segments = 1 if units <= single else math.ceil(units / joined)
+    units = sum(widths)
+    segments = 1 if units <= single else _joined_segments(widths, joined)
     return SmsLength(gsm7=single == GSM7_SINGLE, units=units, segments=segments)
+
+
+def _joined_segments(widths: list[int], size: int) -> int:
+    """Segments of `size` units filled in order: a character of two units (an escape and its septet, a surrogate
+    pair) is never parted, so a segment it would straddle ends one unit short."""
+    segments, used = 1, 0
+    for width in widths:
+        if used + width > size:
+            segments, used = segments + 1, 0
+        used += width
+    return segments
 
 
 def segment_count(text: str) -> int:
@@ -84,14 +99,26 @@ def prefer_gsm7(text: str) -> str:
     return plain if segment_count(plain) < segment_count(text) else text
 
 
+# The guide's wording, also handed to js/sms-length.js (guide_wording), which writes it while staff type.
+_GUIDE_GSM7 = N_("Sent by SMS: 1 text holds {room} characters; this one: {texts}.")
+_GUIDE_UCS2 = N_("Sent by SMS: 1 text holds {room} characters (it has characters such as emoji or accents outside "
+                 "the basic SMS set); this one: {texts}.")
+_ONE_TEXT, _TEXTS = N_("1 text"), N_("{count} texts")
+
+
 def length_guide(text: str, prefix: str = "", suffix: str = "") -> str:
     """The hint under a staff text box whose text goes by SMS between `prefix` and `suffix`: what one text
-    holds, and how many texts this one takes."""
+    holds, and how many texts this one takes, in the reader's language."""
     length = sms_length(prefix + text + suffix)
     room = length.per_text - sms_length(prefix + suffix).units
-    texts = "1 text" if length.segments == 1 else f"{length.segments} texts"
-    kind = "" if length.gsm7 else " (it has characters such as emoji or accents outside the basic SMS set)"
-    return f"Sent by SMS: 1 text holds {room} characters{kind}; this one: {texts}."
+    texts = gettext(_ONE_TEXT) if length.segments == 1 else gettext(_TEXTS).format(count=length.segments)
+    return gettext(_GUIDE_GSM7 if length.gsm7 else _GUIDE_UCS2).format(room=room, texts=texts)
+
+
+def guide_wording() -> dict[str, str]:
+    """The guide's sentences in the reader's language, for the script that updates it."""
+    return {"gsm7": gettext(_GUIDE_GSM7), "ucs2": gettext(_GUIDE_UCS2), "texts-one": gettext(_ONE_TEXT),
+            "texts-many": gettext(_TEXTS)}
 
 
 # The longest Body Twilio takes (error 21617 beyond it, on SMS and WhatsApp alike), counted in UTF-16 code units,

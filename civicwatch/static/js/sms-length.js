@@ -15,15 +15,28 @@
     var single = gsm7 ? 160 : 70;
     var joined = gsm7 ? 153 : 67;
     return {gsm7: gsm7, units: units, single: single,
-            segments: units <= single ? 1 : Math.ceil(units / joined)};
+            segments: units <= single ? 1 : joinedSegments(chars, gsm7, joined)};
   }
 
-  function guide(text, prefix, suffix) {
+  // A character of two units (an escape and its septet, a surrogate pair) is never parted between segments.
+  function joinedSegments(chars, gsm7, size) {
+    var segments = 1, used = 0;
+    chars.forEach(function (ch) {
+      var width = gsm7 ? (EXTENDED.indexOf(ch) >= 0 ? 2 : 1) : ch.length;
+      if (used + width > size) { segments += 1; used = 0; }
+      used += width;
+    });
+    return segments;
+  }
+
+  // The sentences come translated from the page (data-sms-gsm7, -ucs2, -texts-one, -texts-many).
+  function guide(hint, text, prefix, suffix) {
     var length = measure(prefix + text + suffix);
     var room = length.single - measure(prefix + suffix).units;
-    var texts = length.segments === 1 ? "1 text" : length.segments + " texts";
-    var kind = length.gsm7 ? "" : " (it has characters such as emoji or accents outside the basic SMS set)";
-    return "Sent by SMS: 1 text holds " + room + " characters" + kind + "; this one: " + texts + ".";
+    var texts = length.segments === 1 ? hint.getAttribute("data-sms-texts-one")
+      : hint.getAttribute("data-sms-texts-many").replace("{count}", length.segments);
+    return hint.getAttribute(length.gsm7 ? "data-sms-gsm7" : "data-sms-ucs2")
+      .replace("{room}", room).replace("{texts}", texts);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -32,10 +45,10 @@
       if (!box) { return; }
       var prefix = hint.getAttribute("data-sms-prefix") || "";
       var suffix = hint.getAttribute("data-sms-suffix") || "";
-      var ending = suffix ? " The text ends with \"" + suffix.trim() + "\"" : "";
+      var ending = hint.hasAttribute("data-sms-ending") ? " " + hint.getAttribute("data-sms-ending") : "";
       box.addEventListener("input", function () {
         // Line ends travel as one character each, as the server stores them.
-        hint.textContent = guide(box.value.replace(/\r\n?/g, "\n"), prefix, suffix) + ending;
+        hint.textContent = guide(hint, box.value.replace(/\r\n?/g, "\n"), prefix, suffix) + ending;
       });
     });
   });
