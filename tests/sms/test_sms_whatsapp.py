@@ -122,3 +122,16 @@ def test_the_case_page_and_the_dashboard_name_the_channel(whatsapp, make_user, l
     login_as(make_user())
     assert "by WhatsApp" in client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
     assert "1 by WhatsApp" in client.get("/staff/").get_data(as_text=True)
+
+
+def test_whatsapp_keeps_the_accents_an_sms_drops_to_cost_one_text(whatsapp, text):
+    """An SMS drops an accent outside GSM-7 when that saves texts (one "ç" would make it UCS-2, at 70 characters a
+    text); WhatsApp has no segments, so its texts are sent as written. Replies and case news alike."""
+    [on_whatsapp] = whatsapp("LANG FR")
+    by_sms = text("LANG FR")
+    assert "en français." in on_whatsapp.text
+    assert "en francais." in by_sms
+    whatsapp(REPORT)
+    case = db.session.scalars(select(Case)).one()
+    news = notify_complainant(case, "CivicWatch : le dossier est reçu, merci.", "status")
+    assert news is not None and news.text == "CivicWatch : le dossier est reçu, merci."
