@@ -15,8 +15,8 @@ from civicwatch.i18n import N_
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.queries import is_opted_out, phone_language
-from civicwatch.messaging.segments import prefer_gsm7
-from civicwatch.phones import contact_hash
+from civicwatch.messaging.segments import as_sent
+from civicwatch.phones import WHATSAPP, contact_hash
 from civicwatch.taxonomy.models import Named
 from civicwatch.templating import DATE_PATTERN
 
@@ -85,4 +85,4 @@ def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) 
     if callable(text):
         with force_locale(phone_language(number_hash)):
             text = text()
-    return queue_sms(phone, prefer_gsm7(text), purpose, case.id, channel)
+    return queue_sms(phone, as_sent(text, channel == WHATSAPP), purpose, case.id, channel)

@@ -106,6 +106,12 @@ _GUIDE_UCS2 = N_("Sent by SMS: 1 text holds {room} characters (it has characters
 _ONE_TEXT, _TEXTS = N_("1 text"), N_("{count} texts")
 
 
+def as_sent(text: str, whatsapp: bool) -> str:
+    """The text as it goes out: by SMS in its cheapest form (prefer_gsm7); WhatsApp has no segments, so its
+    texts keep every accent."""
+    return text if whatsapp else prefer_gsm7(text)
+
+
 def length_guide(text: str, prefix: str = "", suffix: str = "") -> str:
     """The hint under a staff text box whose text goes by SMS between `prefix` and `suffix`: what one text
     holds, and how many texts this one takes, in the reader's language."""

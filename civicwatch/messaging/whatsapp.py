@@ -29,7 +29,6 @@ from civicwatch.i18n import DEFAULT_LANGUAGE, N_
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, WhatsAppSession
 from civicwatch.messaging.operations import max_age, queue_sms
 from civicwatch.messaging.queries import phone_language
-from civicwatch.messaging.segments import prefer_gsm7
 from civicwatch.phones import WHATSAPP
 from civicwatch.settings import twilio_configured
 
@@ -100,7 +99,7 @@ def queue_session_template(session: WhatsAppSession, held: OutboundMessage) -> O
                     "(TWILIO_WHATSAPP_TEMPLATE_SID) to ask the citizen to write", held.id)
         return None
     with force_locale(language):
-        text = prefer_gsm7(gettext(TEMPLATE_TEXT))
+        text = gettext(TEMPLATE_TEXT)
     template = queue_sms(decrypt_text(held.to_encrypted), text, WHATSAPP_TEMPLATE, held.case_id, WHATSAPP)
     template.content_sid = content_sid
     session.template_message_id = template.id

@@ -41,7 +41,7 @@ from civicwatch.intake.retaliation import answer_check_in, note_fear_of_retaliat
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out
 from civicwatch.messaging.queries import offered_language, phone_language
-from civicwatch.messaging.segments import prefer_gsm7
+from civicwatch.messaging.segments import as_sent
 from civicwatch.messaging.whatsapp import KEYWORD_PUNCTUATION, OPEN_KEYWORDS, reopen_session
 from civicwatch.phones import SMS, WHATSAPP, contact_hash
 from civicwatch.sms.conversations import (
@@ -153,7 +153,7 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
         if clean_text(incoming.body).strip(KEYWORD_PUNCTUATION).upper() in OPEN_KEYWORDS:
             return _reopened(inbound_id, now, batch)
     if incoming.media and not clean_text(incoming.body):
-        return _refuse_media(inbound_id, number_hash, now, batch)
+        return _refuse_media(inbound_id, number_hash, incoming.channel == WHATSAPP, now, batch)
     conversation = lock_conversation(number_hash, incoming.phone, now, batch)
     decision = decide(snapshot_of(conversation), incoming.body, now)
     addressed = addressed_case(decision, incoming.body, number_hash, conversation)
@@ -169,11 +169,12 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
     with force_locale(language):
         step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now, addressed))
     move_conversation(conversation, decision, step, now, batch)
-    reply = None if decision.silent else prefer_gsm7(step.reply)
+    on_whatsapp = incoming.channel == WHATSAPP
+    reply = None if decision.silent else as_sent(step.reply, on_whatsapp)
     if reply and incoming.media:
         changed = decision.action is Action.SET_LANGUAGE
         with force_locale(phone_language(number_hash) if changed else language):
-            reply = reply + " " + prefer_gsm7(render_reply(Reply.MEDIA_NOT_KEPT))
+            reply = reply + " " + as_sent(render_reply(Reply.MEDIA_NOT_KEPT), on_whatsapp)
     record_reply(inbound_id, decision.event.value, step.case.id if step.case is not None else None,
                  encrypt_text(reply) if reply else None, now, batch)
     log.info("sms %s: %s -> %s", inbound_id, decision.event.value, decision.action.value)
@@ -211,11 +212,12 @@ def _check_in_released(number_hash: str, phone: str, now: dt.datetime, batch: Ba
         save_conversation(conversation.id, CHECK_IN, None, None, case_id, now, batch)
 
 
-def _refuse_media(inbound_id: int, number_hash: str, now: dt.datetime, batch: BatchWrites | None) -> SmsOutcome:
+def _refuse_media(inbound_id: int, number_hash: str, on_whatsapp: bool, now: dt.datetime,
+                  batch: BatchWrites | None) -> SmsOutcome:
     """A photo, voice note or file without words: not fetched (nothing from it can be checked or kept safely
     here), and the sender is asked to write instead. The conversation stays where it was."""
     with force_locale(phone_language(number_hash)):
-        reply = prefer_gsm7(render_reply(Reply.MEDIA_REFUSED))
+        reply = as_sent(render_reply(Reply.MEDIA_REFUSED), on_whatsapp)
     record_reply(inbound_id, "media", None, encrypt_text(reply), now, batch)
     log.info("sms %s: media refused", inbound_id)
     return SmsOutcome(reply=reply)
