@@ -17,13 +17,15 @@ The table:
 - stored: web reports and texts in the database (a report stored without its receipt seen counts here);
 - lost: acknowledged but not stored; duplicated: a web report stored twice;
 - 5xx: answers with a server error (a killed server gives no answer: "cut" counts those for the web);
-- sent twice: replies the fake Twilio accepted more than once (a worker killed between Twilio's
-  acceptance and the commit of its SID: the window `civicwatch/messaging/delivery.py` leaves open).
+- sent twice: replies the fake Twilio accepted more than once. A worker killed between Twilio's acceptance and
+  the commit of its SID leaves claims without SIDs; the worker that takes them over lists the fake Twilio's
+  messages and records the SIDs it finds instead of sending again (`civicwatch/messaging/delivery.py`), so this
+  should stay 0 (the fake Twilio lists at once; the real one may lag a few seconds).
 
 What it leaves out: killing PostgreSQL itself, full or read-only disks, network partitions between the
-app and the database, Twilio timeouts (each also a "sent twice" risk), a citizen retrying a web form whose
-answer was cut (each retry here is a new report; only texts are retried, with their MessageSid), uploads,
-and more than one server or worker at a time.
+app and the database, Twilio timeouts (tests/messaging/test_messaging_lost_answers.py), a citizen retrying
+a web form whose answer was cut (each retry here is a new report; only texts are retried, with their
+MessageSid), uploads, and more than one server or worker at a time.
 """
 from __future__ import annotations
 

@@ -131,6 +131,8 @@ def configure_logging(app: Flask) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Request lines carry receipt codes in query strings on some clients; keep werkzeug quiet.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Twilio's client logs each request's query at INFO: looking for a lost send lists messages To a number.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     # A database error's message quotes the statement's values (a complaint's text, a number's keyed hash) unless
     # told not to, and the traceback of every failed request or text carries it into the log. Whatever a
     # configuration passes as engine options, before the engine is made.

@@ -4,18 +4,37 @@ Each step commits on its own, as a view commits once per request: the claim of a
 claimed_by; at most one message per number, so each number's texts keep their order) is committed before
 the slow calls to the provider, so another worker skips those rows, and the provider SIDs of the batch are
 committed once its sends are done, in a transaction of one UPDATE and nothing else (one commit per batch
-rather than per message: the commit costs more than the send). A message with a SID is never claimed again. Messages of a batch that a dying worker never reached are not sent twice: they
-have no SID, and are taken again when their claim goes stale.
+rather than per message: the commit costs more than the send). A message with a SID is never claimed again.
+Messages of a batch that a dying worker never reached have no SID, and are taken again when their claim goes
+stale (after a look at Twilio's list, which finds nothing for them).
 
 If the database fails while the SID is being recorded, the worker keeps the SID (`UnrecordedSends`) and
 retries recording it, with backoff, before it claims anything else; meanwhile the claim keeps the row
 from other workers for `OUTBOX_CLAIM_TIMEOUT_SECONDS`.
 
-What is left at least once, by design: a worker killed (or a database outage longer than the claim
-timeout) between Twilio's acceptance and that commit leaves a claim without a SID, which goes stale and
-is sent again; so does a send whose answer was lost in a timeout. That window is the sends of one batch
-(`CLAIM_BATCH`, at most one per number) plus one commit; everything else is exactly once. A worker that
-stops on SIGTERM records the SIDs it holds first.
+A send whose answer was lost is found again rather than sent again. Such a send is a worker killed (or a database
+outage longer than the claim timeout) between Twilio's acceptance and the commit of the SID, whose claim goes
+stale; or a send that timed out or whose connection was cut after the request left (`SendError.maybe_sent`). The
+message is then in doubt (`in_doubt_since`, the time of that claim), and two things tie Twilio's copy back to it:
+
+- each send's status callback URL names the outbox row and the claim (`SendReference`; Twilio signs the whole URL,
+  query included). A callback for a SID no row holds, naming a claim the row still holds or one since it fell in
+  doubt, records that SID (`operations.record_lost_send`): usually within seconds, before anyone looks again;
+- before a message in doubt is sent again, the worker lists Twilio's newest messages to that address from our
+  sender, and records the SID of one with the same text, accepted since the doubt began and held by no other
+  row, with the status Twilio lists for it, instead of sending (`find_lost_send`; the text is compared in memory,
+  never logged). Nothing found: the text is sent, as it is owed.
+
+The usual send costs nothing more: no extra call to Twilio, only a longer callback URL. When Twilio cannot be
+asked (its list fails: the network is still down), the message is not sent: it waits with the usual backoff and
+asks again, since a send would most likely fail the same way, and a second text on a shared phone can put a
+citizen at risk. If Twilio still cannot be asked at the message's maximum age, it is marked failed, "it may have
+been sent", for an admin to decide on the outbox page; a status callback arriving later still records it as sent.
+What remains: a send Twilio accepted but does not list yet, nor reported by callback, when the worker looks (its
+list lags seconds, the worker looks 30 seconds or a claim timeout later); a WhatsApp template whose wording as
+Twilio lists it differs from the catalog's (its callback still finds it); and a double send that already happened
+(then one SID is recorded, and the other's statuses are dropped after a day). A worker that stops on SIGTERM
+records the SIDs it holds first.
 
 A free-form WhatsApp message due outside WhatsApp's 24-hour session window is held, not sent, and a template
 asks the citizen to write again (messaging/whatsapp.py).
@@ -61,11 +80,18 @@ from civicwatch.messaging.operations import (
     OPTED_OUT_NOTE,
     apply_early_statuses,
     honours_opt_out,
+    keep_reported_status,
     max_age,
     record_opt_out,
 )
 from civicwatch.messaging.queries import is_opted_out, opted_out_among
-from civicwatch.messaging.senders import UNSUBSCRIBED_ERROR_CODE, SendError, SmsSender
+from civicwatch.messaging.senders import (
+    UNREADABLE_ANSWER,
+    UNSUBSCRIBED_ERROR_CODE,
+    SendError,
+    SendReference,
+    SmsSender,
+)
 from civicwatch.messaging.whatsapp import (
     last_inbound,
     lock_session,
@@ -149,10 +175,15 @@ def _candidates(for_one_number: bool) -> Select[tuple[int]]:
 
 
 def _claim(chosen: Any) -> Update:
-    """Claim the messages among `chosen` that are still due, returning their ids."""
+    """Claim the messages among `chosen` that are still due, returning their ids. Taking over a stale claim puts
+    the message in doubt from that claim's time: its worker may have sent it before it died."""
+    in_doubt = case((OutboundMessage.status == OutboxStatus.SENDING,
+                     func.coalesce(OutboundMessage.in_doubt_since, OutboundMessage.claimed_at)),
+                    else_=OutboundMessage.in_doubt_since)
     return (update(OutboundMessage)
             .where(OutboundMessage.id.in_(chosen), _due())
-            .values(status=OutboxStatus.SENDING, claimed_by=bindparam("worker_id"), claimed_at=bindparam("now"))
+            .values(status=OutboxStatus.SENDING, claimed_by=bindparam("worker_id"), claimed_at=bindparam("now"),
+                    in_doubt_since=in_doubt)
             .returning(OutboundMessage.id)
             .execution_options(synchronize_session=False))
 
@@ -235,12 +266,14 @@ def _finish(message: OutboundMessage, worker_id: str, **values: object) -> bool:
 
 @dataclass(frozen=True)
 class SentMessage:
-    """Twilio accepted a message: what must be recorded."""
+    """Twilio accepted a message: what must be recorded. `reported`: for a send found in Twilio's list, its
+    status there and error code, applied as a status callback's would be."""
 
     message_id: int
     provider_sid: str
     attempts: int
     sent_at: dt.datetime
+    reported: tuple[str, int | None] | None = None
 
 
 @dataclass
@@ -292,13 +325,42 @@ def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
             message, worker_id, report, now):
         return None
     attempts = message.attempts + 1
+    to = twilio_address(decrypt_text(message.to_encrypted), message.channel)
     try:
-        provider_sid = sender.send(twilio_address(decrypt_text(message.to_encrypted), message.channel),
-                                   message.text, content_sid=message.content_sid)
+        if message.in_doubt_since is not None:
+            found = find_lost_send(message, sender, to)
+            if found is not None:
+                return found
+        reference = SendReference(message.id, message.claimed_at) if message.claimed_at is not None else None
+        provider_sid = sender.send(to, message.text, content_sid=message.content_sid, reference=reference)
     except SendError as error:
         _record_failure(message, worker_id, report, error, attempts, now)
         return None
     return SentMessage(message.id, provider_sid, attempts, now)
+
+
+# How far before a send in doubt Twilio's record of it may be dated: our workers' clocks are within a minute of the
+# database's (OUTBOX_MAX_CLOCK_SKEW_SECONDS), Twilio's keeps true time.
+LOOKUP_MARGIN = dt.timedelta(minutes=2)
+
+
+def find_lost_send(message: OutboundMessage, sender: SmsSender, to: str) -> SentMessage | None:
+    """Before sending again a message in doubt: the send of it Twilio accepted, if Twilio lists one (same address,
+    same text, since the doubt began) whose SID no row holds. Raises SendError when Twilio cannot be asked: the
+    message then waits (see the module's docstring)."""
+    assert message.in_doubt_since is not None
+    found = sender.find_sent(to, message.text, message.in_doubt_since - LOOKUP_MARGIN)
+    if not found:
+        return None
+    held = set(db.session.scalars(select(OutboundMessage.provider_sid)
+                                  .where(OutboundMessage.provider_sid.in_([item.sid for item in found]))))
+    for item in found:
+        if item.sid not in held:
+            log.warning("outbox message %s: Twilio had accepted it (SID %s); recorded, not sent again", message.id,
+                        item.sid)
+            return SentMessage(message.id, item.sid, max(message.attempts, 1), item.created or utcnow(),
+                               (item.status, item.error_code))
+    return None
 
 
 def _hold(message: OutboundMessage, worker_id: str, report: DeliveryReport, now: dt.datetime) -> bool:
@@ -326,7 +388,13 @@ def _record_failure(message: OutboundMessage, worker_id: str, report: DeliveryRe
         record_opt_out(message.to_hash, "carrier")
     log.warning("outbox message %s: %s (attempt %s%s)", message.id, error.reason, attempts,
                 ", giving up" if give_up else "")
-    values = {"attempts": attempts, "last_error": error.reason[:500], "last_error_code": error.code}
+    reason = error.reason
+    # Twilio may hold the message: in doubt from this claim on (or since an earlier doubt, still unresolved).
+    in_doubt = message.in_doubt_since or (message.claimed_at if error.maybe_sent else None)
+    if give_up and in_doubt is not None and reason != UNREADABLE_ANSWER:
+        reason = f"{reason}; it may have been sent"
+    values = {"attempts": attempts, "last_error": reason[:500], "last_error_code": error.code,
+              "in_doubt_since": in_doubt}
     if give_up:
         _count(report, "failed", _finish(message, worker_id, status=OutboxStatus.FAILED, **values))
     else:
@@ -348,7 +416,7 @@ def _store_sids_statement(count: int) -> Update:
             .where(OutboundMessage.id.in_(bindparam("ids", expanding=True)), OutboundMessage.provider_sid.is_(None))
             .values(status=OutboxStatus.SENT, provider_sid=by_message("sid", String()),
                     attempts=by_message("attempts", Integer()), sent_at=by_message("sent_at", DateTime()),
-                    claimed_by=None, claimed_at=None, last_error=None, last_error_code=None)
+                    claimed_by=None, claimed_at=None, last_error=None, last_error_code=None, in_doubt_since=None)
             .returning(OutboundMessage.id)
             .execution_options(synchronize_session=False))
 
@@ -364,6 +432,13 @@ def _store_sids(sent: list[SentMessage]) -> set[int]:
         params.update({f"id_{n}": item.message_id, f"sid_{n}": item.provider_sid, f"attempts_{n}": item.attempts,
                        f"sent_at_{n}": item.sent_at})
     stored = set(db.session.scalars(_store_sids_statement(len(by_id)), params).all())
+    if len(stored) < len(by_id):  # a status callback naming the send may have stored the same SID first
+        rows = db.session.execute(select(OutboundMessage.id, OutboundMessage.provider_sid)
+                                  .where(OutboundMessage.id.in_(set(by_id) - stored)))
+        stored |= {message_id for message_id, sid in rows if sid == by_id[message_id].provider_sid}
+    for item in sent:
+        if item.reported is not None:
+            keep_reported_status(item.provider_sid, *item.reported)
     apply_early_statuses()
     db.session.commit()
     for item in sent:

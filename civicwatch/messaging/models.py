@@ -56,6 +56,10 @@ class OutboundMessage(TimestampMixin, Model):
     # Transient failures are retried until then; an admin's retry moves it on.
     retry_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set while a send of it may have reached Twilio without its SID being recorded (the answer was lost, or the
+    # worker died holding the claim): the claim time of the first such send. Twilio is asked before any send
+    # again, and a status callback naming a claim since then records its SID. Cleared once a SID is recorded.
+    in_doubt_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # WhatsApp only: set while a free-form message waits for the citizen to reopen the 24-hour session window
     # (status pending, never claimed); cleared when they write.
     held_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -7,7 +7,7 @@ import logging
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, and_, case, delete, or_, select, update
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -24,6 +24,7 @@ from civicwatch.messaging.models import (
 )
 from civicwatch.messaging.queries import is_opted_out
 from civicwatch.messaging.segments import split_for_sending
+from civicwatch.messaging.senders import SendReference
 from civicwatch.phones import SMS, contact_hash
 
 log = logging.getLogger(__name__)
@@ -161,10 +162,15 @@ _NOT_DELIVERED = {"undelivered", "failed"}
 PHONE_UNREACHABLE = 30003
 
 
-def record_delivery_status(provider_sid: str, status: str, error_code: int | None) -> OutboundMessage | None:
+def record_delivery_status(provider_sid: str, status: str, error_code: int | None,
+                           reference: SendReference | None = None) -> OutboundMessage | None:
     """Record what Twilio's status callback says. Callbacks arrive out of order: never undo `delivered`. A
-    status for a SID no row holds yet (the worker stores a batch's SIDs after its sends) is kept until one does."""
+    status for a SID no row holds yet: when the callback's URL names the outbox row and a claim whose send is
+    still unrecorded (see record_lost_send), the SID is that row's; otherwise (the worker stores a batch's SIDs
+    after its sends) the status is kept until a row takes the SID."""
     message = db.session.scalar(select(OutboundMessage).where(OutboundMessage.provider_sid == provider_sid))
+    if message is None and reference is not None:
+        message = record_lost_send(reference, provider_sid)
     if message is None:
         if status in _DELIVERED | _NOT_DELIVERED:
             _keep_early_status(provider_sid, status, error_code)
@@ -174,6 +180,29 @@ def record_delivery_status(provider_sid: str, status: str, error_code: int | Non
     _apply_status(message, status, error_code)
     db.session.flush()
     return message
+
+
+def record_lost_send(reference: SendReference, provider_sid: str) -> OutboundMessage | None:
+    """Store `provider_sid` as the SID of the message `reference` names, when that send may be one whose SID was
+    never recorded: the row has no SID, and the claim is the one it holds now (its worker may have died, or not
+    recorded it yet) or came after the row fell in doubt. A send from before (the SID of a text Twilio gave up
+    on, cleared to send it again) matches neither, and stores nothing. Returns the row, sent, or None."""
+    outbox = OutboundMessage
+    stored = db.session.execute(
+        update(outbox)
+        .where(outbox.id == reference.message_id, outbox.provider_sid.is_(None), or_(
+            and_(outbox.status == OutboxStatus.SENDING, outbox.claimed_at == reference.claimed_at),
+            outbox.in_doubt_since <= reference.claimed_at))
+        .values(provider_sid=provider_sid, status=OutboxStatus.SENT, sent_at=utcnow(), claimed_by=None,
+                claimed_at=None, in_doubt_since=None, last_error=None, last_error_code=None,
+                # a dead worker's send was never counted
+                attempts=case((outbox.status == OutboxStatus.SENDING, outbox.attempts + 1), else_=outbox.attempts))
+        .returning(outbox.id)
+        .execution_options(synchronize_session=False)).scalar()
+    if stored is None:
+        return None
+    log.warning("outbox message %s: its send's SID was recorded from Twilio's status callback", stored)
+    return db.session.get(OutboundMessage, stored, populate_existing=True)
 
 
 def _apply_status(message: OutboundMessage, status: str, error_code: int | None) -> None:
@@ -211,6 +240,13 @@ def _wait_for_phone(message: OutboundMessage) -> dt.timedelta | None:
 _EARLY = cast(Table, EarlyDeliveryStatus.__table__)
 # A status kept this long with no row taking its SID was not for one of our messages.
 EARLY_STATUS_KEPT = dt.timedelta(days=1)
+
+
+def keep_reported_status(provider_sid: str, status: str, error_code: int | None) -> None:
+    """Keep a status Twilio reported for `provider_sid` until its row's SID is stored and apply_early_statuses
+    applies it (flushes nothing; a status that changes nothing on a sent row is not kept)."""
+    if status in _DELIVERED | _NOT_DELIVERED:
+        _keep_early_status(provider_sid, status, error_code)
 
 
 def _keep_early_status(provider_sid: str, status: str, error_code: int | None) -> None:

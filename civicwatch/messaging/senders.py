@@ -1,11 +1,18 @@
 """The SMS sender: one small interface, created once per process. Twilio in real use; without Twilio
-credentials in development the built-in simulator, which "delivers" to the simulator's phone page."""
+credentials in development the built-in simulator, which "delivers" to the simulator's phone page.
+
+Each send names its outbox row and claim in the status callback's URL (`SendReference`), so that the callback
+of a send whose answer was lost still says which message it was; and a sender can list what it already accepted
+for an address (`find_sent`), so that such a message is looked for before it is sent again."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import requests
 from flask import Flask
@@ -29,22 +36,74 @@ _EXTENSION_KEY = "civicwatch.sms_sender"
 
 
 class SendError(Exception):
-    """A message was not accepted. `reason` is safe to store: no phone number, no message text."""
+    """A message was not accepted, as far as we know. `reason` is safe to store: no phone number, no message text.
+    `maybe_sent`: the answer was lost (a timeout, a connection cut, an unreadable body), so Twilio may have
+    accepted it all the same."""
 
-    def __init__(self, reason: str, code: int | None = None, permanent: bool = False) -> None:
+    def __init__(self, reason: str, code: int | None = None, permanent: bool = False,
+                 maybe_sent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
         self.permanent = permanent
+        self.maybe_sent = maybe_sent
+
+
+@dataclass(frozen=True)
+class SendReference:
+    """Which outbox row, and which claim of it, a send is for: carried in the query of the status callback's URL,
+    which Twilio signs with the rest of the URL. Integers only: nothing personal reaches Twilio's logs."""
+
+    message_id: int
+    claimed_at: dt.datetime
+
+    def query(self) -> str:
+        micros = (self.claimed_at - _EPOCH) // dt.timedelta(microseconds=1)
+        return urlencode({"outbox": self.message_id, "claim": micros})
+
+    @classmethod
+    def from_query(cls, args: Mapping[str, str]) -> SendReference | None:
+        """The reference in a callback's query; None without one (a message sent before references, or by
+        the simulator). Raises ValueError when it is there but malformed."""
+        outbox, claim = args.get("outbox"), args.get("claim")
+        if outbox is None and claim is None:
+            return None
+        if not (_digits(outbox, 18) and _digits(claim, 19)):
+            raise ValueError("malformed send reference")
+        return cls(int(outbox or ""), _EPOCH + dt.timedelta(microseconds=int(claim or "")))
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _digits(value: str | None, most: int) -> bool:
+    return value is not None and value.isascii() and value.isdigit() and 0 < len(value) <= most
+
+
+@dataclass(frozen=True)
+class FoundMessage:
+    """A message the provider already accepted: its SID, its status now and its error code, when it was accepted."""
+
+    sid: str
+    status: str
+    error_code: int | None
+    created: dt.datetime | None
 
 
 class SmsSender(Protocol):
     name: str
 
-    def send(self, to: str, body: str, content_sid: str | None = None) -> str:
+    def send(self, to: str, body: str, content_sid: str | None = None,
+             reference: SendReference | None = None) -> str:
         """Hand the message over; return the provider's message SID, or raise SendError. `to` is Twilio's
         address: E.164 for an SMS, "whatsapp:+..." for WhatsApp. `content_sid`: an approved WhatsApp template
-        to send instead of `body` (which holds its wording)."""
+        to send instead of `body` (which holds its wording). `reference`: the outbox row and claim, for the
+        status callback."""
+        ...
+
+    def find_sent(self, to: str, body: str, since: dt.datetime) -> list[FoundMessage]:
+        """The messages with this body the provider accepted for `to` from our sender since `since`, oldest
+        first; raises SendError when the provider cannot be asked."""
         ...
 
 
@@ -59,33 +118,67 @@ class TwilioSender:
         self.status_callback = status_callback
         self.client = Client(account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout))
 
-    def send(self, to: str, body: str, content_sid: str | None = None) -> str:
-        extra: dict[str, str] = {"status_callback": self.status_callback} if self.status_callback else {}
+    def send(self, to: str, body: str, content_sid: str | None = None,
+             reference: SendReference | None = None) -> str:
+        extra: dict[str, str] = {}
+        if self.status_callback:
+            extra["status_callback"] = self.status_callback + ("?" + reference.query() if reference else "")
         # A template goes by its Content SID alone: WhatsApp sends the approved wording (no variables in it).
         extra.update({"content_sid": content_sid} if content_sid else {"body": body})
-        sender = self.from_number
+        try:
+            message = self.client.messages.create(to=to, from_=self._sender_for(to), **extra)
+        except (TwilioException, requests.RequestException) as exc:
+            raise _send_error(exc) from None
+        except ValueError:
+            # Only a success's body is parsed strictly (an error's is read leniently): the text has most likely
+            # gone. Sent again at every claim timeout it would reach the citizen again and again; an admin decides.
+            raise SendError(UNREADABLE_ANSWER, permanent=True, maybe_sent=True) from None
+        return str(message.sid)
+
+    def find_sent(self, to: str, body: str, since: dt.datetime) -> list[FoundMessage]:
+        # The newest messages to that address from our sender (one request: a citizen gets few texts), compared
+        # here: Twilio's date filter is by day and by the time a message left, which a queued one lacks.
+        try:
+            listed = self.client.messages.list(to=to, from_=self._sender_for(to), limit=LOOKUP_LIMIT)
+        except (TwilioException, requests.RequestException, ValueError) as exc:
+            raise SendError(f"could not ask Twilio whether it was sent ({_send_error(exc).reason})") from None
+        found = [FoundMessage(str(message.sid), str(message.status or ""), _error_code(message.error_code),
+                              message.date_created)
+                 for message in listed
+                 if str(message.direction or "").startswith("outbound") and message.body == body
+                 and (message.date_created is None or message.date_created >= since)]
+        return sorted(found, key=lambda message: message.created or since)
+
+    def _sender_for(self, to: str) -> str:
         if to.startswith(WHATSAPP_PREFIX):
             # A reply goes back on the channel the citizen used, from the WhatsApp sender.
             if not self.whatsapp_from:
                 raise SendError("no WhatsApp sender configured (TWILIO_WHATSAPP_NUMBER)", permanent=True)
-            sender = self.whatsapp_from
-        try:
-            message = self.client.messages.create(to=to, from_=sender, **extra)
-        except TwilioRestException as exc:
-            # exc.msg can quote the number; keep only the status and Twilio's code.
-            raise SendError(f"Twilio error {exc.code or 'without code'} (HTTP {exc.status})", exc.code,
-                            permanent=exc.code in PERMANENT_ERROR_CODES) from None
-        except requests.Timeout:
-            raise SendError("Twilio did not answer in time") from None
-        except requests.RequestException as exc:
-            raise SendError(f"could not reach Twilio ({type(exc).__name__})") from None
-        except TwilioException as exc:
-            raise SendError(f"Twilio client error ({type(exc).__name__})") from None
-        except ValueError:
-            # Only a success's body is parsed strictly (an error's is read leniently): the text has most likely
-            # gone. Sent again at every claim timeout it would reach the citizen again and again; an admin decides.
-            raise SendError(UNREADABLE_ANSWER, permanent=True) from None
-        return str(message.sid)
+            return self.whatsapp_from
+        return self.from_number
+
+
+# Messages read from Twilio's list when a send's answer was lost: the newest to that address from our sender.
+LOOKUP_LIMIT = 50
+
+
+def _send_error(exc: Exception) -> SendError:
+    """What a failed call to Twilio becomes: a SendError without the number or the text (an exception's message
+    can quote them). A timeout or a cut connection may come after Twilio accepted the message."""
+    if isinstance(exc, TwilioRestException):
+        return SendError(f"Twilio error {exc.code or 'without code'} (HTTP {exc.status})", exc.code,
+                         permanent=exc.code in PERMANENT_ERROR_CODES)
+    if isinstance(exc, requests.ConnectTimeout):  # no connection was made: nothing reached Twilio
+        return SendError(f"could not reach Twilio ({type(exc).__name__})")
+    if isinstance(exc, requests.Timeout):
+        return SendError("Twilio did not answer in time", maybe_sent=True)
+    if isinstance(exc, requests.RequestException):
+        return SendError(f"could not reach Twilio ({type(exc).__name__})", maybe_sent=True)
+    return SendError(f"Twilio client error ({type(exc).__name__})")
+
+
+def _error_code(value: object) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 class SimulatorSender:
@@ -93,8 +186,12 @@ class SimulatorSender:
 
     name = "simulator"
 
-    def send(self, to: str, body: str, content_sid: str | None = None) -> str:
+    def send(self, to: str, body: str, content_sid: str | None = None,
+             reference: SendReference | None = None) -> str:
         return "SMsim" + secrets.token_hex(15)
+
+    def find_sent(self, to: str, body: str, since: dt.datetime) -> list[FoundMessage]:
+        return []  # the simulator never loses an answer
 
 
 def build_sender(config: dict, http_client: HttpClient | None = None) -> SmsSender | None:

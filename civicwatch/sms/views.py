@@ -24,7 +24,7 @@ from civicwatch.accounts.models import Role
 from civicwatch.clients import client_key
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import record_delivery_status
-from civicwatch.messaging.senders import simulator_allowed
+from civicwatch.messaging.senders import SendReference, simulator_allowed
 from civicwatch.messaging.whatsapp import expire_session
 from civicwatch.phones import SMS, TEXT_CHANNELS, WHATSAPP, contact_hash, normalise_sender, twilio_address
 from civicwatch.sms.forms import SimulatorDayForm, SimulatorPhoneForm, SimulatorTextForm
@@ -119,10 +119,17 @@ def inbound() -> Response:
 @signed_webhook
 @retried_when_the_database_fails
 def delivery_status() -> tuple[str, int]:
+    """A message's delivery status. The URL's query names the outbox row and claim the send was for (Twilio
+    signs the whole URL, so it is as trustworthy as the form): the SID of a send whose answer was lost is recorded
+    from it."""
     require_twilio_signature()
     sid = message_sid_of(request.form)
+    try:
+        reference = SendReference.from_query(request.args)
+    except ValueError:
+        abort(400)
     record_delivery_status(sid, (request.form.get("MessageStatus") or "").lower(),
-                           twilio_error_code(request.form.get("ErrorCode")))
+                           twilio_error_code(request.form.get("ErrorCode")), reference)
     db.session.commit()
     return "", 204
 

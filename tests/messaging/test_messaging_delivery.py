@@ -1,6 +1,8 @@
 """The delivery worker against Twilio's REST client over a recording HttpClient."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import event, select
 
 from civicwatch.extensions import db
@@ -45,7 +47,10 @@ def test_a_message_is_sent_with_twilio_and_its_sid_stored(app, twilio_http, cloc
     assert request.url == f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
     assert request.data["To"] == PHONE and request.data["From"] == FROM_NUMBER
     assert request.data["Body"] == "CivicWatch: update number 0 on your report."
-    assert request.data["StatusCallback"] == "https://civicwatch.example.org/sms/status"
+    # The callback names the outbox row and its claim (microseconds since 1970), and nothing personal.
+    claim = int((clock.now - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).total_seconds()) * 10**6
+    assert request.data["StatusCallback"] == f"https://civicwatch.example.org/sms/status?outbox={message_id}&claim={claim}"
+    assert twilio_http.list_requests == []  # the usual send asks Twilio nothing else
     sent = message(message_id)
     assert sent.status is OutboxStatus.SENT and sent.provider_sid == request.sid
     assert sent.attempts == 1 and sent.sent_at == clock.now and sent.claimed_by is None

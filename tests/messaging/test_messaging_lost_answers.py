@@ -10,13 +10,22 @@ from urllib.parse import urlsplit
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
+from civicwatch.accounts.models import Role
 from civicwatch.extensions import db
-from civicwatch.messaging.delivery import DeliveryReport, claim_next_message, deliver_due_messages, deliver_message
+from civicwatch.messaging.delivery import (
+    DeliveryReport,
+    UnrecordedSends,
+    claim_next_message,
+    deliver_due_messages,
+    deliver_message,
+    record_sent,
+)
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.messaging.whatsapp import reopen_session
 from civicwatch.phones import WHATSAPP, contact_hash
+from tests.conftest import csrf_token_from
 from tests.messaging.recording_twilio import (
     ACCEPT_THEN_TIMEOUT,
     ACCOUNT_SID,
@@ -220,3 +229,93 @@ def test_the_number_and_the_text_stay_out_of_the_logs_while_a_lost_answer_is_fou
     deliver(app)
     assert len(twilio_http.list_requests) == 2 and len(twilio_http.requests) == 1
     assert PHONE not in caplog.text and PHONE[1:] not in caplog.text and "CW-2026-000042" not in caplog.text
+
+
+def test_the_callback_s_outbox_and_claim_are_covered_by_twilio_s_signature(app, client, twilio_http, clock):
+    first, second = queue_one(), queue_one("CivicWatch: another update.")
+    twilio_http.script.append(ACCEPT_THEN_TIMEOUT)
+    deliver(app)
+    (sent,) = twilio_http.requests
+    url = sent.data["StatusCallback"]
+    params = {"MessageSid": sent.sid or "", "MessageStatus": "sent", "AccountSid": ACCOUNT_SID}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+    forged = urlsplit(url).path + "?" + urlsplit(url).query.replace(f"outbox={first}", f"outbox={second}")
+    assert client.post(forged, data=params, headers={"X-Twilio-Signature": signature}).status_code == 403
+    unsigned_query = RequestValidator(AUTH_TOKEN).compute_signature(url.split("?")[0], params)
+    assert client.post(forged, data=params, headers={"X-Twilio-Signature": unsigned_query}).status_code == 403
+    assert row(first).provider_sid is None and row(second).provider_sid is None
+
+
+def test_a_signed_callback_whose_reference_is_malformed_is_refused_with_400(client, twilio_http):
+    for query in ("outbox=1", "claim=5", "outbox=x&claim=5", "outbox=1&claim=" + "9" * 30, "outbox=-1&claim=5"):
+        url = "https://civicwatch.example.org/sms/status?" + query
+        params = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "sent"}
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+        response = client.post("/sms/status?" + query, data=params, headers={"X-Twilio-Signature": signature})
+        assert response.status_code == 400, query
+
+
+def test_a_late_callback_of_a_send_twilio_gave_up_on_does_not_mark_the_new_send_sent(app, client, twilio_http, clock):
+    """The phone was off: the SID is cleared and the text owed again. The old send's callbacks name the row, but
+    a claim from before: they must not stop the new send."""
+    message_id = queue_one()
+    deliver(app)
+    (first,) = twilio_http.requests
+    assert status_callback(client, first, "undelivered", ErrorCode="30003").status_code == 204
+    assert row(message_id).status is OutboxStatus.PENDING and row(message_id).provider_sid is None
+    assert status_callback(client, first, "sent").status_code == 204  # late, out of order
+    assert row(message_id).provider_sid is None and row(message_id).status is OutboxStatus.PENDING
+    clock.advance(minutes=20)
+    deliver(app)
+    assert len(twilio_http.requests) == 2 and twilio_http.list_requests == []
+    assert row(message_id).provider_sid == twilio_http.requests[1].sid
+
+
+def test_a_callback_that_records_the_sid_before_the_worker_does_is_not_an_error(app, client, twilio_http, clock,
+                                                                                 caplog):
+    message_id = queue_one()
+    claimed = claim_next_message("worker-a")
+    db.session.commit()
+    report = DeliveryReport()
+    sent = deliver_message(claimed, get_sender(app), "worker-a", report)
+    assert sent is not None
+    db.session.rollback()
+    assert status_callback(client, twilio_http.requests[0], "delivered").status_code == 204
+    record_sent(sent, report, UnrecordedSends())
+    assert report.sent == 1 and report.lost_claims == 0
+    assert row(message_id).status is OutboxStatus.DELIVERED and row(message_id).provider_sid == sent.provider_sid
+    assert "ERROR" not in [record.levelname for record in caplog.records]
+
+
+def test_a_found_send_whose_sid_another_row_holds_is_not_taken(app, twilio_http, clock):
+    """Two rows owing the same words to one number: the earlier, recorded send is not the later one's."""
+    earlier = queue_one()
+    deliver(app)
+    clock.advance(seconds=30)
+    later = queue_one()
+    twilio_http.script.append(TIMEOUT)  # refused outright: Twilio holds only the earlier one
+    deliver(app)
+    clock.advance(minutes=10)
+    deliver(app)
+    assert len(twilio_http.accepted) == 2 and len(twilio_http.list_requests) == 1
+    assert row(earlier).provider_sid == twilio_http.accepted[0].sid
+    assert row(later).provider_sid == twilio_http.accepted[1].sid
+
+
+def test_an_admin_s_retry_of_a_text_that_may_have_been_sent_asks_twilio_first(
+        app, client, twilio_http, clock, make_user, login_as):
+    message_id = queue_one()
+    twilio_http.script.append(ACCEPT_THEN_TIMEOUT)
+    deliver(app)
+    twilio_http.list_script.extend([CONNECT_FAILURE] * 1000)
+    for _ in range(60):
+        clock.advance(hours=1)
+        deliver(app)
+    assert row(message_id).status is OutboxStatus.FAILED
+    login_as(make_user(Role.ADMIN))
+    token = csrf_token_from(client.get("/staff/outbox/").get_data(as_text=True))
+    assert client.post(f"/staff/outbox/{message_id}/retry", data={"csrf_token": token}).status_code == 302
+    twilio_http.list_script.clear()
+    deliver(app)
+    (sent,) = twilio_http.requests
+    assert row(message_id).status is OutboxStatus.SENT and row(message_id).provider_sid == sent.sid

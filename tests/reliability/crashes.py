@@ -30,9 +30,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
@@ -123,10 +124,12 @@ def run_worker() -> None:
 # ---------------------------------------------------------------- the fake Twilio
 
 class FakeTwilio:
-    """Accepts every POST to Messages.json after `latency` seconds and records (To, Body, SID)."""
+    """Accepts every POST to Messages.json after `latency` seconds and records (To, Body, SID); lists what it
+    accepted (GET Messages.json by To and From, newest first), as a worker asks after a lost answer."""
 
     def __init__(self, latency: float = 0.05) -> None:
         self.sent: list[tuple[str, str, str]] = []
+        self.listed: list[dict[str, Any]] = []  # every accepted message, as Twilio lists it
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -135,10 +138,24 @@ class FakeTwilio:
                 time.sleep(latency)
                 sid = "SM" + secrets.token_hex(16)
                 fake.sent.append((fields.get("To", ""), fields.get("Body", ""), sid))
-                body = json.dumps({"sid": sid, "status": "queued", "to": fields.get("To"), "body": fields.get("Body"),
-                                   "account_sid": ACCOUNT_SID}).encode()
+                fake.listed.append({"sid": sid, "to": fields.get("To"), "from": fields.get("From"),
+                                    "body": fields.get("Body"), "status": "queued", "direction": "outbound-api",
+                                    "date_created": formatdate(usegmt=True), "account_sid": ACCOUNT_SID})
+                self._answer(201, {"sid": sid, "status": "queued", "to": fields.get("To"), "body": fields.get("Body"),
+                                   "account_sid": ACCOUNT_SID})
+
+            def do_GET(self) -> None:  # noqa: N802
+                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                found = [message for message in reversed(fake.listed)
+                         if all(message[key.lower()] == query[key] for key in ("To", "From") if key in query)]
+                size = int(query.get("PageSize", 50))
+                self._answer(200, {"messages": found[:size], "next_page_uri": None, "page": 0, "page_size": size,
+                                   "uri": self.path})
+
+            def _answer(self, status: int, payload: dict[str, Any]) -> None:
+                body = json.dumps(payload).encode()
                 try:
-                    self.send_response(201)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
