@@ -7,12 +7,13 @@ from config import DevelopmentConfig, ProductionConfig, TestingConfig
 GOOD_KEY = TestingConfig.CIVICWATCH_ENCRYPTION_KEY
 IDENTITY_KEY = TestingConfig.CIVICWATCH_IDENTITY_KEY
 EVIDENCE_KEY = TestingConfig.CIVICWATCH_EVIDENCE_KEY
+AUDIT_KEY = "a" * 20 + "-audit-chain-key-for-these-tests"
 SHARED_STORAGE = "redis://localhost:6379/0"  # never reached: no rate-limited request is made here
 
 
 def production(**overrides):
     attrs = {"SECRET_KEY": "s" * 40, "CIVICWATCH_ENCRYPTION_KEY": GOOD_KEY, "CIVICWATCH_IDENTITY_KEY": IDENTITY_KEY,
-             "CIVICWATCH_EVIDENCE_KEY": EVIDENCE_KEY,
+             "CIVICWATCH_EVIDENCE_KEY": EVIDENCE_KEY, "CIVICWATCH_AUDIT_KEY": AUDIT_KEY,
              "SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_BASE_URL": "https://civicwatch.example.org",
              "RATELIMIT_STORAGE_URI": SHARED_STORAGE, **overrides}
     return type("Prod", (ProductionConfig,), attrs)
@@ -31,6 +32,7 @@ def development(tmp_path, **overrides):
     ("CIVICWATCH_ENCRYPTION_KEY", "CIVICWATCH_ENCRYPTION_KEY"),
     ("CIVICWATCH_IDENTITY_KEY", "CIVICWATCH_IDENTITY_KEY"),
     ("CIVICWATCH_EVIDENCE_KEY", "CIVICWATCH_EVIDENCE_KEY"),
+    ("CIVICWATCH_AUDIT_KEY", "CIVICWATCH_AUDIT_KEY"),
     ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
 ])
 def test_production_refuses_to_start_without_a_secret(missing, attr):
@@ -149,6 +151,18 @@ def test_sealed_originals_need_their_own_valid_key(key, message):
         create_app(production(CIVICWATCH_EVIDENCE_KEY=key))
 
 
+@pytest.mark.parametrize("key, message", [
+    ("short", "at least 32 characters"),
+    (GOOD_KEY, "must differ from CIVICWATCH_ENCRYPTION_KEY"),
+    ("s" * 40, "must differ from SECRET_KEY"),
+])
+def test_the_audit_chain_needs_its_own_key(key, message):
+    """Whoever holds the encryption key (every web process) must not be able to re-forge the audit chain."""
+    with pytest.raises(RuntimeError, match=message) as refused:
+        create_app(production(CIVICWATCH_AUDIT_KEY=key))
+    assert key not in str(refused.value)
+
+
 def test_production_refuses_to_start_with_demo_sign_ins():
     """CIVICWATCH_DEMO_MODE=1 left in production's environment let the demo's example.org accounts, one shared and
     published password for all, sign in to a database that had been a demo before it went live."""
@@ -162,6 +176,7 @@ def test_production_refuses_to_start_with_demo_sign_ins():
     ("CIVICWATCH_ENCRYPTION_KEY", "CIVICWATCH_ENCRYPTION_KEY", "Fernet.generate_key()"),
     ("CIVICWATCH_IDENTITY_KEY", "CIVICWATCH_IDENTITY_KEY", "Fernet.generate_key()"),
     ("CIVICWATCH_EVIDENCE_KEY", "CIVICWATCH_EVIDENCE_KEY", "Fernet.generate_key()"),
+    ("CIVICWATCH_AUDIT_KEY", "CIVICWATCH_AUDIT_KEY", "secrets.token_urlsafe"),
     ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "postgresql+psycopg://"),
 ])
 def test_a_missing_production_secret_says_how_to_make_it(missing, attr, how):
