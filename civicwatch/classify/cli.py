@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.classify.classifier import Classifier, ModelLoadError
 from civicwatch.classify.corpus import (
@@ -23,8 +24,15 @@ from civicwatch.classify.corpus import (
 )
 from civicwatch.classify.evaluation import baseline_report, evaluate_classifier
 from civicwatch.classify.files import PIPELINE_CONFIG
-from civicwatch.classify.operations import activate_saved_model, text_hash, train_model, training_corrections
+from civicwatch.classify.operations import (
+    activate_saved_model,
+    switch_active_model,
+    text_hash,
+    train_model,
+    training_corrections,
+)
 from civicwatch.classify.registry import (
+    ModelDirError,
     active_model_path,
     active_model_version,
     current_classifier,
@@ -40,6 +48,27 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- train
+
+def commit_then_switch(version: str, activate: bool) -> None:
+    """Commit the audit entry of a training or an activation, then (`activate`) point ACTIVE at `version`: a
+    refused commit leaves the model before active; a switch that fails after it is recorded in the log."""
+    try:
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"Model {version} was not made active: its audit entry could not be written "
+                                   f"({type(exc).__name__}). The model before stays active.") from exc
+    if not activate:
+        return
+    try:
+        switch_active_model(version)
+    except ModelDirError as exc:
+        try:
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+
 
 class ProgressDisplay:
     """One line per epoch (`train --verbose`): stage, a bar, the loss and the development score when there is one."""
@@ -164,7 +193,7 @@ def train_command(data: tuple[str, ...], label_field: str, keep_held_out: bool, 
     except DomainError as exc:  # the data or config (CorpusError), or MODEL_DIR (ModelDirError)
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    commit_then_switch(result.version, result.activated)
     if bar is not None:
         bar.finish()
     for line in _train_summary({**result.meta, "active": result.activated}) + result.notes:
@@ -182,7 +211,7 @@ def activate_command(version: str) -> None:
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    commit_then_switch(version, True)
     click.echo(f"Model {version} is active (before: {before or 'none'}).")
 
 
@@ -205,7 +234,7 @@ def prepare_model() -> str:
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    commit_then_switch(result.version, result.activated)
     bar.finish()
     return "\n".join([f"{why}: a new one was trained."] + _train_summary({**result.meta, "active": result.activated})
                      + result.notes)
@@ -311,13 +340,19 @@ def evaluate_command(data: tuple[str, ...], label_field: str | None, held_out_on
     overlap = sum(1 for example in examples if text_hash(example.text) in seen)
     known = set(classifier.labels)
     unknown = dict(sorted(Counter(e.label for e in examples if e.label not in known).items()))
-    report = evaluate_classifier(classifier, examples)
-    baseline, note = None, ""
+    train: list[LabelledText] | None = None
     try:
         train, note = _model_training_examples(meta, field)
-        baseline = baseline_report(train, examples)
     except (CorpusError, ValueError, KeyError) as exc:
         note = f"nothing: {exc}"
+    db.session.rollback()  # everything is read: the minutes of classifying hold no database transaction open
+    report = evaluate_classifier(classifier, examples)
+    baseline = None
+    if train is not None:
+        try:
+            baseline = baseline_report(train, examples)
+        except (CorpusError, ValueError, KeyError) as exc:
+            note = f"nothing: {exc}"
     if as_json:
         click.echo(json.dumps({"model_version": classifier.version, "examples": len(examples),
                                "seen_in_training": overlap, "unknown_labels": unknown, "pipeline": report,

@@ -30,9 +30,11 @@ from civicwatch.classify.files import META_FILE
 from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.queries import all_theme_corrections, gazetteer_terms, theme_codes
 from civicwatch.classify.registry import (
+    ModelDirError,
     activate_model,
     active_model_version,
     check_model_root,
+    is_model_name,
     model_root,
     new_version,
     read_meta,
@@ -54,7 +56,7 @@ class TrainingResult:
     meta: dict[str, Any]
     corrections_used: int = 0
     notes: list[str] = field(default_factory=list)
-    activated: bool = False
+    activated: bool = False  # to be made active once the caller has committed (switch_active_model)
 
 
 def labels_not_themes(labels: Iterable[str]) -> list[str]:
@@ -70,11 +72,11 @@ def _not_themes_note(labels: list[str]) -> str:
 
 
 def activate_saved_model(version: str, user: Any = None) -> str | None:
-    """Make a model saved earlier the active one (a rollback, or a model trained on other labels once they are
-    themes); audited. Returns the version active before."""
+    """Check that a model saved earlier can be the active one (a rollback, or a model trained on other labels once
+    they are themes) and record its activation. Returns the version active before. The caller commits, then
+    calls `switch_active_model`: the audit entry is written before the switch it records."""
     root = model_root()
-    a_name = bool(version) and not version.startswith(".") and Path(version).name == version  # never a path
-    if not a_name or not _is_file(root / version / META_FILE):
+    if not is_model_name(version) or not _is_file(root / version / META_FILE):
         raise DomainError(f"There is no saved model {version[:80]!r} in {root}.")
     try:
         labels = read_meta(root / version)["labels"]
@@ -88,9 +90,18 @@ def activate_saved_model(version: str, user: Any = None) -> str | None:
     except ModelLoadError as exc:
         raise DomainError(f"The model {version} cannot be loaded ({exc}); it was not made active.") from exc
     before = active_model_version(root)
-    activate_model(version, root)
     record_audit(user, "model.activate", None, before={"version": before}, after={"version": version})
     return before
+
+
+def switch_active_model(version: str, user: Any = None) -> None:
+    """Point ACTIVE at `version`, once the audit entry of its activation (or training) has committed. When the
+    switch fails, an audit entry says so (the caller commits it) and ModelDirError is raised again."""
+    try:
+        activate_model(version)
+    except ModelDirError:
+        record_audit(user, "model.activate_failed", None, after={"version": version})
+        raise
 
 
 def _is_file(path: Path) -> bool:
@@ -158,8 +169,9 @@ def _staged(progress: Progress, prefix: str, two_runs: bool, run: int) -> Progre
 def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str = DEFAULT_LABEL_FIELD,
                 keep_held_out: bool = False, config_path: Path | str = CONFIG_PATH,
                 progress: Progress | None = None, activate: bool = True, user: Any = None) -> TrainingResult:
-    """Train on the files (the project corpus by default) plus staff theme corrections, save a versioned
-    model directory and make it active. Flushes; the caller commits. Call it with nothing pending: once the data
+    """Train on the files (the project corpus by default) plus staff theme corrections and save a versioned
+    model directory; the result says whether to make it active, which the caller does with `switch_active_model`
+    once it has committed the audit entry. Flushes; the caller commits. Call it with nothing pending: once the data
     is read, it ends the session's read transaction, which would otherwise stay open for the minutes of training
     (holding back the database's clean-up, and ended by a server or pooler that ends idle transactions).
 
@@ -220,8 +232,6 @@ def train_model(data_paths: Sequence[Path | str] | None = None, label_field: str
                       [text_hash(e.text) for e in training_set if not e.from_complaint])
     strangers = labels_not_themes(meta["labels"])
     activated = activate and not strangers
-    if activated:
-        activate_model(path.name)
     _mark_used(learned, path.name)
     record_audit(user, "model.train", None, after={
         "version": path.name, "data_hash": meta["data"]["hash"], "examples": len(training_set),

@@ -1,4 +1,17 @@
-"""Where trained models live and which one is active: MODEL_DIR/ACTIVE names a versioned model directory."""
+"""Where trained models live and which one is active: MODEL_DIR/ACTIVE names a versioned model directory.
+
+Every process of a deployment (web workers, `deliver` workers, commands, on one host or several sharing
+MODEL_DIR) reads the models from MODEL_DIR, so the pointer lives beside them: a pointer kept elsewhere (the
+database) could name a model a host does not have. ACTIVE is replaced atomically (readers see the old name or the
+new one) and durably (written to its own file, synced, renamed, the folder synced: see durable.py); each process
+notices the new file on its next case (one stat). A model directory is complete and synced before its name
+appears.
+
+Making a model active is audited, and the audit entry commits first: `activate_model` is called after the
+commit (operations.switch_active_model), so a refused commit leaves the model before active, and a switch that
+then fails is recorded by an entry of its own. ACTIVE that is there but cannot be read, or names no saved model,
+is a ModelLoadError, as a damaged model is: routing sends each case to the triage queue and logs why.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +25,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from civicwatch.classify.classifier import Classifier, load_classifier
+from civicwatch.classify.classifier import Classifier, ModelLoadError, load_classifier
+from civicwatch.classify.durable import sync_file, sync_folder, sync_tree
 from civicwatch.classify.files import (
     ACTIVE_FILE,
     COMPLAINT_WORDS_FILE,
@@ -67,14 +81,34 @@ def _unique(root: Path, prefix: str, suffix: str = "") -> Path:
     return root / f"{prefix}.{os.getpid()}.{secrets.token_hex(6)}{suffix}"
 
 
-def active_model_version(root: Path | None = None) -> str | None:
-    root = root if root is not None else model_root()
-    pointer = root / ACTIVE_FILE
+def is_model_name(version: str) -> bool:
+    """A name of a directory of MODEL_DIR, never a path out of it."""
+    return bool(version) and not version.startswith(".") and Path(version).name == version and "\0" not in version
+
+
+def pointed_model(root: Path) -> str | None:
+    """The version ACTIVE names under `root`; None without ACTIVE. ModelLoadError when ACTIVE is there but cannot be
+    read or names no saved model (emptied by a power loss, damaged, or its model removed)."""
     try:
-        version = pointer.read_text().strip()
-    except OSError:
+        version = (root / ACTIVE_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
         return None
-    return version if version and (root / version).is_dir() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelLoadError(f"the {ACTIVE_FILE} file of the models folder cannot be read "
+                             f"({getattr(exc, 'strerror', None) or type(exc).__name__})") from exc
+    if not version:
+        raise ModelLoadError(f"the {ACTIVE_FILE} file of the models folder is empty")
+    if not is_model_name(version) or not (root / version).is_dir():
+        raise ModelLoadError(f"the {ACTIVE_FILE} file of the models folder names no saved model")
+    return version
+
+
+def active_model_version(root: Path | None = None) -> str | None:
+    """The active model's version; None without one, or when ACTIVE cannot be used (current_classifier says why)."""
+    try:
+        return pointed_model(root if root is not None else model_root())
+    except ModelLoadError:
+        return None
 
 
 def active_model_path(root: Path | None = None) -> Path | None:
@@ -114,7 +148,9 @@ def _save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: Gazetteer
         _write_json(staging / COMPLAINT_WORDS_FILE, trained.complaint_word_ids)
         (staging / CONFIG_FILE).write_text(trained.config_text, encoding="utf-8")
         (staging / TRAINED_TEXTS_FILE).write_text("\n".join(sorted(trained_text_hashes)) + "\n", encoding="utf-8")
-        return _move_into_place(staging, meta, root, version)
+        final = _move_into_place(staging, meta, root, version)
+        sync_folder(root)
+        return final
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -130,6 +166,7 @@ def _move_into_place(staging: Path, meta: dict[str, Any], root: Path, version: s
         if final.exists():
             continue
         _write_json(staging / META_FILE, {**meta, "version": final.name})
+        sync_tree(staging)
         try:
             staging.rename(final)
         except OSError as exc:
@@ -147,7 +184,8 @@ def _leave_out_strings(path: Path, left_out: frozenset[str]) -> None:
 
 
 def activate_model(version: str, root: Path | None = None) -> None:
-    """Point ACTIVE at a model directory (atomically: readers see the old or the new name, never half)."""
+    """Point ACTIVE at a model directory, atomically (readers see the old or the new name, never half) and durably
+    (after a power loss, the old name or the new one). ModelDirError when it cannot."""
     root = root if root is not None else model_root()
     if not (root / version / META_FILE).is_file():
         raise FileNotFoundError(f"no model {version}")
@@ -155,7 +193,9 @@ def activate_model(version: str, root: Path | None = None) -> None:
     try:
         with temporary.open("x", encoding="utf-8") as pointer:
             pointer.write(version + "\n")
+        sync_file(temporary)
         os.replace(temporary, root / ACTIVE_FILE)
+        sync_folder(root)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise _model_dir_error(root, exc, f": the model {version} was not made active") from exc
@@ -168,7 +208,8 @@ def read_meta(path: Path) -> dict[str, Any]:
 def current_classifier() -> Classifier | None:
     """The active model, loaded once per process, reading places and actors with the database's terms.
 
-    None when no model is active. Tests swap in their own with `use_classifier`.
+    None when no model is active; ModelLoadError when ACTIVE or the model it names cannot be used. Tests swap in
+    their own with `use_classifier`.
     """
     if _OVERRIDE in current_app.extensions:
         return current_app.extensions[_OVERRIDE]
@@ -180,18 +221,21 @@ def current_classifier() -> Classifier | None:
 
 def _active_classifier(root: Path) -> Classifier | None:
     """The classifier ACTIVE names under `root`, read again only when ACTIVE was replaced or its model directory
-    is gone."""
+    is gone. ModelLoadError when ACTIVE or the model it names cannot be used."""
     try:
         status = os.stat(root / ACTIVE_FILE)
-    except OSError:
+    except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise ModelLoadError(f"the {ACTIVE_FILE} file of the models folder cannot be read ({exc.strerror})") from exc
     signature = (status.st_ino, status.st_mtime_ns, status.st_size)
     known = _active.get(str(root))
     if known is not None and known[0] == signature and known[1].is_dir():
         return known[2]
-    path = active_model_path(root)
-    if path is None:
+    version = pointed_model(root)
+    if version is None:
         return None
+    path = root / version
     classifier = load_classifier(path)
     _active.clear()  # one model root at a time, as load_classifier keeps one model
     _active[str(root)] = (signature, path, classifier)

@@ -10,9 +10,10 @@ from flask_login import current_user
 
 from civicwatch.accounts.models import Role
 from civicwatch.accounts.permissions import admin_required, roles_required
+from civicwatch.classify.classifier import ModelLoadError
 from civicwatch.classify.language import language_list, language_name
 from civicwatch.classify.queries import count_waiting_corrections
-from civicwatch.classify.registry import active_model_path, active_model_version, read_meta
+from civicwatch.classify.registry import active_model_path, active_model_version, current_classifier, read_meta
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 from civicwatch.routing import rule_operations
@@ -69,6 +70,15 @@ def _model_figures() -> dict[str, Any]:
             "accuracy": (held_out.get("theme") or {}).get("accuracy")}
 
 
+def _model_unreadable() -> bool:
+    """ACTIVE or the model it names cannot be used: every case goes to triage (routing logs why)."""
+    try:
+        current_classifier()
+    except ModelLoadError:
+        return True
+    return False
+
+
 def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | None = None,
           status: int = 200) -> tuple[str, int]:
     model = _model_figures()
@@ -79,7 +89,7 @@ def _page(threshold_form: ThresholdForm | None = None, rule_form: RuleForm | Non
         "routing/index.html", rules=all_rules(), threshold=threshold, threshold_form=threshold_form,
         threshold_source=threshold_source(model_threshold), model=model, model_threshold_form=ModelThresholdForm(),
         rule_form=rule_form or _rule_form(), waiting=count_waiting_corrections(), overrides=override_rates(),
-        model_version=active_model_version(), can_edit=current_user.role is Role.ADMIN,
+        model_version=active_model_version(), model_unreadable=_model_unreadable(), can_edit=current_user.role is Role.ADMIN,
         case_languages=cases_by_language(), classifier_languages=current_app.config.get("CLASSIFIER_LANGUAGES", []),
         language_name=language_name,
         classifier_reads=language_list(current_app.config.get("CLASSIFIER_LANGUAGES", [])),

@@ -5,8 +5,10 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
+from civicwatch.classify.classifier import ModelLoadError
 from civicwatch.classify.files import META_FILE
 from civicwatch.classify.registry import activate_model, current_classifier
 from tests.classify.fixtures import install_model
@@ -36,11 +38,13 @@ def test_another_activated_model_answers_the_next_case(app: Flask, trained_model
     assert second.classify("The police beat my brother in Kenema").model_version == "second"
 
 
-def test_a_removed_model_directory_means_no_model(app: Flask, trained_model: Path) -> None:
+def test_a_removed_model_directory_is_a_model_that_cannot_be_loaded(app: Flask, trained_model: Path) -> None:
+    """Not "no model": ACTIVE still names it, and routing logs why every case waits in the triage queue."""
     root = Path(app.config["MODEL_DIR"])
     install_model(app, trained_model)
     _copy_as(trained_model, root, "second")
     activate_model("second", root)
     assert current_classifier() is not None
     shutil.rmtree(root / "second")
-    assert current_classifier() is None
+    with pytest.raises(ModelLoadError, match="names no saved model"):
+        current_classifier()

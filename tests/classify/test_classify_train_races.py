@@ -18,7 +18,7 @@ from civicwatch.classify.classifier import Classifier, model_meta
 from civicwatch.classify.corpus import read_examples
 from civicwatch.classify.gazetteer import terms_from_taxonomy
 from civicwatch.classify.models import LabelledExample
-from civicwatch.classify.operations import train_model
+from civicwatch.classify.operations import switch_active_model, train_model
 from civicwatch.classify.registry import active_model_version, read_meta, save_model
 from civicwatch.classify.training import EpochReport, train_pipeline
 from civicwatch.extensions import db
@@ -48,6 +48,7 @@ def test_corrections_erased_or_changed_while_the_model_trains(app: Flask, fixtur
 
     result = train_model([fixture_corpus], config_path=fast_config, progress=meanwhile_in_another_process)
     db.session.commit()
+    switch_active_model(result.version)  # after the commit of its audit entry, as the commands do
     assert elsewhere_done and active_model_version() == result.version
     db.session.expire_all()
     assert db.session.get(LabelledExample, erased) is None  # not written back by the training's session
@@ -93,6 +94,7 @@ def test_training_holds_no_transaction_open_while_it_trains(app: Flask, fixture_
     try:
         result = train_model([fixture_corpus], config_path=fast_config)
         db.session.commit()
+        switch_active_model(result.version)
     finally:
         event.remove(db.engine, "checkout", _ending_idle_transactions)
     assert active_model_version() == result.version
