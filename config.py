@@ -80,6 +80,9 @@ class Config:
     CIVICWATCH_IDENTITY_KEY = os.environ.get("CIVICWATCH_IDENTITY_KEY")
     # The key of the sealed originals: uploaded files exactly as sent, kept only when the complainant asks.
     CIVICWATCH_EVIDENCE_KEY = os.environ.get("CIVICWATCH_EVIDENCE_KEY")
+    # The audit chain's own key (any long random text): whoever holds the encryption key, as every web process
+    # does, cannot re-forge the chain with it, and rotating the encryption key leaves the chain's key alone.
+    CIVICWATCH_AUDIT_KEY = os.environ.get("CIVICWATCH_AUDIT_KEY")
     # None only in production without DATABASE_URL, which the required-secrets check refuses at start.
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'civicwatch.sqlite3'}"
@@ -341,6 +344,7 @@ class TestingConfig(Config):
     CIVICWATCH_ENCRYPTION_KEY = "lbn3C9xZHpzUQGJH0Sp0jU3Zms0m7BnVYNn9yEKcgUE="
     CIVICWATCH_IDENTITY_KEY = "Cq0u9m4yS7mWk2vE1Jx8b3dH6fT5nR0pL2aZ4cV7gQk="
     CIVICWATCH_EVIDENCE_KEY = "bdOTGepkMMnR_GAJKa-UgLv7-Z7PCn2GrYqxyq07wfk="
+    CIVICWATCH_AUDIT_KEY = "test-audit-chain-key-not-for-production-4f0c9a"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     TWILIO_ACCOUNT_SID = None
     TWILIO_AUTH_TOKEN = None
@@ -370,7 +374,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     REQUIRED_SECRETS = ("SECRET_KEY", "CIVICWATCH_ENCRYPTION_KEY", "CIVICWATCH_IDENTITY_KEY",
-                        "CIVICWATCH_EVIDENCE_KEY", "DATABASE_URL")
+                        "CIVICWATCH_EVIDENCE_KEY", "CIVICWATCH_AUDIT_KEY", "DATABASE_URL")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     # No defaults: both are checked at start (civicwatch/settings.py).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")

@@ -101,6 +101,7 @@ def bench_config() -> type:
         "SECRET_KEY": "bench-secret-key", "CIVICWATCH_ENCRYPTION_KEY": os.environ["BENCH_ENCRYPTION_KEY"],
         "CIVICWATCH_IDENTITY_KEY": os.environ["BENCH_IDENTITY_KEY"],
         "CIVICWATCH_EVIDENCE_KEY": os.environ["BENCH_EVIDENCE_KEY"],
+        "CIVICWATCH_AUDIT_KEY": "benchmark-audit-chain-key-of-these-runs-only",
         "PUBLIC_BASE_URL": os.environ["BENCH_PUBLIC_URL"],
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_ENABLED": False,
         "UPLOAD_DIR": str(workdir / "uploads"), "MODEL_DIR": str(workdir / "models"),

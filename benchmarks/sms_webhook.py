@@ -96,6 +96,7 @@ def bench_config() -> type:
         "SECRET_KEY": "bench-secret-key", "CIVICWATCH_ENCRYPTION_KEY": os.environ["BENCH_ENCRYPTION_KEY"],
         "CIVICWATCH_IDENTITY_KEY": os.environ["BENCH_IDENTITY_KEY"],
         "CIVICWATCH_EVIDENCE_KEY": os.environ["BENCH_EVIDENCE_KEY"],
+        "CIVICWATCH_AUDIT_KEY": "benchmark-audit-chain-key-of-these-runs-only",
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "PUBLIC_BASE_URL": os.environ["BENCH_PUBLIC_URL"],
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",

@@ -37,6 +37,8 @@ def fill_development_secrets(app: Flask) -> None:
         app.config["CIVICWATCH_EVIDENCE_KEY"] = _read_or_create(
             instance / "evidence_key", lambda: Fernet.generate_key().decode()
         )
+    if not app.config.get("CIVICWATCH_AUDIT_KEY"):
+        app.config["CIVICWATCH_AUDIT_KEY"] = _read_or_create(instance / "audit_key", lambda: secrets.token_urlsafe(48))
     for key in ("UPLOAD_DIR", "MODEL_DIR"):
         if app.config.get(key):
             Path(app.config[key]).mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -22,13 +22,15 @@ DEVELOPMENT = "development"
 TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_NUMBER")
 # Where a required setting lives in the configuration when its environment variable has another name.
 _SOURCES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+_MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 _MAKE_FERNET_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 # How to make each required setting, said when it is missing: each key a new one, never another's.
 _HOW_TO_MAKE = {
-    "SECRET_KEY": 'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"',
+    "SECRET_KEY": f"make one with: {_MAKE_SECRET}",
     "CIVICWATCH_ENCRYPTION_KEY": f"make one with: {_MAKE_FERNET_KEY}",
     "CIVICWATCH_IDENTITY_KEY": f"make one with: {_MAKE_FERNET_KEY} (not the content key)",
     "CIVICWATCH_EVIDENCE_KEY": f"make one with: {_MAKE_FERNET_KEY} (not the content or identity key)",
+    "CIVICWATCH_AUDIT_KEY": f"make one with: {_MAKE_SECRET} (not any other key)",
     "DATABASE_URL": "the PostgreSQL database, such as postgresql+psycopg://civicwatch:PASSWORD@localhost/civicwatch",
 }
 
@@ -66,6 +68,7 @@ def check_settings(config: dict[str, Any]) -> None:
         )
     _check_identity_key(config)
     _check_evidence_key(config)
+    _check_audit_key(config)
     _check_timezone(config.get("TIMEZONE", "UTC"))
     _check_database_url(config.get("SQLALCHEMY_DATABASE_URI"))
     _check_languages(config.get("LANGUAGES", ()))
@@ -165,6 +168,21 @@ def _check_evidence_key(config: Mapping[str, Any]) -> None:
         if key == config.get(other):
             raise SettingsError(f"CIVICWATCH_EVIDENCE_KEY must differ from {other}: sealed originals have their "
                                 "own key")
+
+
+AUDIT_KEY_MIN_LENGTH = 32
+
+
+def _check_audit_key(config: Mapping[str, Any]) -> None:
+    """The audit chain's key: long, and no other key (never quoted: a refusal is logged)."""
+    key = config.get("CIVICWATCH_AUDIT_KEY")
+    if not isinstance(key, str) or len(key) < AUDIT_KEY_MIN_LENGTH:
+        raise SettingsError(f"CIVICWATCH_AUDIT_KEY (the audit chain's key) must be at least {AUDIT_KEY_MIN_LENGTH} "
+                            f"characters; {_HOW_TO_MAKE['CIVICWATCH_AUDIT_KEY']}")
+    for other in ("CIVICWATCH_ENCRYPTION_KEY", "CIVICWATCH_IDENTITY_KEY", "CIVICWATCH_EVIDENCE_KEY", "SECRET_KEY"):
+        if key == config.get(other):
+            raise SettingsError(f"CIVICWATCH_AUDIT_KEY must differ from {other}: whoever holds that one must not be "
+                                "able to re-forge the audit chain")
 
 
 def _check_timezone(name: object) -> None:

@@ -1,13 +1,21 @@
-"""Appending to the hash-chained audit log, in the caller's transaction."""
+"""Appending to the hash-chained audit log, in the caller's transaction.
+
+The chain is keyed with CIVICWATCH_AUDIT_KEY, a secret of its own: not the database (write access alone cannot
+re-forge the chain) and not the encryption key, which every web process holds and which can be rotated. Chains
+begun before that setting were keyed with a key derived from the encryption key (`legacy_chain_key`); the upgrade
+that brought the setting sealed them with an `audit.key_switched` entry (SWITCH_ACTION) chained with the new key,
+and verification accepts the old key only for the entries before that switch (see queries.chain_breaks)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass
 from typing import Any, cast
 
+from flask import current_app
 from sqlalchemy import Table, event, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
@@ -19,6 +27,7 @@ from civicwatch.database import touches_table, utcnow, within_transaction
 from civicwatch.extensions import db
 
 GENESIS_HASH = "0" * 64
+SWITCH_ACTION = "audit.key_switched"
 # Any constant works; it only has to be the same for every writer of the chain.
 _CHAIN_LOCK_ID = 727_011
 _TIP_KEY = "civicwatch.audit_tip"
@@ -31,8 +40,37 @@ _TIP = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).l
 
 
 def chain_key() -> bytes:
-    """The chain is keyed with a secret kept outside the database: write access alone cannot re-forge it."""
+    """The chain's key, from CIVICWATCH_AUDIT_KEY (kept outside the database, apart from the encryption key)."""
+    return _chain_key_from(current_app.config["CIVICWATCH_AUDIT_KEY"])
+
+
+@functools.lru_cache(maxsize=8)
+def _chain_key_from(secret: str) -> bytes:
+    return hmac.new(secret.encode("utf-8"), b"civicwatch-audit-chain", hashlib.sha256).digest()
+
+
+def legacy_chain_key() -> bytes:
+    """The key of the entries chained before CIVICWATCH_AUDIT_KEY existed, derived from the encryption key: good
+    only for the entries before the chain's switch entry."""
     return derived_key("audit-chain")
+
+
+class LegacySeal:
+    """A digest, under the chain's key, of the entries before the switch: the switch entry keeps it (`sealed`), so
+    that they stay verifiable without the encryption key they were chained with (which may be rotated)."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.digests = hashlib.sha256()
+
+    def add(self, prev_hash: str, seq: int, created_at: dt.datetime, user_id: int | None, action: str,
+            object_type: str, object_id: str | None, case_id: int | None, before: dict[str, Any] | None,
+            after: dict[str, Any] | None) -> None:
+        self.digests.update(entry_digest(self.key, prev_hash, seq, created_at, user_id, action, object_type,
+                                         object_id, case_id, before, after).encode("ascii"))
+
+    def hexdigest(self) -> str:
+        return self.digests.hexdigest()
 
 
 def entry_digest(

@@ -9,8 +9,8 @@ import logging
 
 import pytest
 from cryptography.fernet import Fernet
-from flask import Flask
-from flask_migrate import upgrade
+from flask import Flask, current_app
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import insert, select, text
 
 from civicwatch.accounts.models import Role
@@ -163,3 +163,24 @@ def test_the_audit_key_never_appears_in_logs_outputs_or_audit_values(app: Flask,
     values = [json.dumps([entry.before, entry.after]) for entry in db.session.scalars(select(AuditEntry))]
     for place in [caplog.text, *outputs, *values]:
         assert key not in place
+
+
+def test_the_old_stretch_stays_verifiable_after_the_encryption_key_is_rotated(upgraded: list[str]) -> None:
+    """The switch keeps a digest of the entries before it under the audit key: they no longer need the key they
+    were chained with, and a change to one still shows."""
+    current_app.config["CIVICWATCH_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+    assert verify_chain() == (4, None)
+    db.session.execute(text("UPDATE audit_entries SET action = 'case.nothing' WHERE seq = 2"))
+    db.session.commit()
+    assert [broken.seq for broken in chain_breaks()[1]] == [4]
+
+
+def test_a_chain_empty_at_the_upgrade_gets_no_switch(empty_app: Flask) -> None:
+    upgrade()
+    assert db.session.scalar(select(AuditEntry.id)) is None
+
+
+def test_a_downgrade_takes_the_switch_away_while_it_is_the_newest_entry(upgraded: list[str]) -> None:
+    db.session.remove()  # PostgreSQL: no open transaction may hold the table the downgrade writes
+    downgrade(revision=BEFORE_THE_KEY)
+    assert list(db.session.scalars(select(AuditEntry.hash).order_by(AuditEntry.seq))) == upgraded

@@ -63,6 +63,7 @@ def crash_config(env: Mapping[str, str] | None = None) -> type:
         "SQLALCHEMY_DATABASE_URI": env["CRASH_DATABASE_URL"], "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SECRET_KEY": "crash-secret-key", "CIVICWATCH_ENCRYPTION_KEY": env["CRASH_ENCRYPTION_KEY"],
         "CIVICWATCH_IDENTITY_KEY": env["CRASH_IDENTITY_KEY"], "CIVICWATCH_EVIDENCE_KEY": env["CRASH_EVIDENCE_KEY"],
+        "CIVICWATCH_AUDIT_KEY": "crash-audit-chain-key-of-these-runs-only",
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "PUBLIC_BASE_URL": env["CRASH_PUBLIC_URL"], "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False, "PREFERRED_URL_SCHEME": "http",

@@ -131,7 +131,8 @@ def test_production_never_has_the_simulator(tmp_path, database_url):
     settings = type("Production", (ProductionConfig,), {
         "SECRET_KEY": "x" * 40, "CIVICWATCH_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "CIVICWATCH_IDENTITY_KEY": Fernet.generate_key().decode(),
-        "CIVICWATCH_EVIDENCE_KEY": Fernet.generate_key().decode(), "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "CIVICWATCH_EVIDENCE_KEY": Fernet.generate_key().decode(), "CIVICWATCH_AUDIT_KEY": "y" * 40,
+        "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "UPLOAD_DIR": str(tmp_path / "uploads"), "MODEL_DIR": str(tmp_path / "models"),
         "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "redis://localhost:6379/0",
         "SMS_SIMULATOR": True,  # switched on by mistake: production still has none
