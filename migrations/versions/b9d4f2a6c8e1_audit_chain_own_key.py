@@ -11,7 +11,7 @@ Downgrade removes the switch entry while it is the newest; entries chained after
 verified by the release before.
 
 Revision ID: b9d4f2a6c8e1
-Revises: a7e3c9d1f5b8
+Revises: b4d8f2a6c1e9
 Create Date: 2026-12-06 03:40:00.000000
 
 """
@@ -23,7 +23,7 @@ import civicwatch.database
 
 # revision identifiers, used by Alembic.
 revision = 'b9d4f2a6c8e1'
-down_revision = 'a7e3c9d1f5b8'
+down_revision = 'b4d8f2a6c1e9'
 branch_labels = None
 depends_on = None
 # No DATA_TABLES: a downgrade removes only the switch entry.
