@@ -14,10 +14,10 @@ the text is over, and the page gives the whole text back.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import request
+from flask import render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,7 +25,7 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import Field
 from wtforms import Form as AnyForm
 from wtforms.csrf.core import CSRFTokenField
-from wtforms.fields import FileField, MultipleFileField, SubmitField, TextAreaField
+from wtforms.fields import FileField, HiddenField, MultipleFileField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
 NOT_A_FILE = _l("Write this in the box as text; it cannot be sent as a file.")
@@ -87,3 +87,29 @@ def refuse_repeated(form: AnyForm, names: list[str]) -> bool:
     for name in names:
         form[name].errors = [*form[name].errors, gettext("Choose only one.")]
     return not names
+
+
+CONFIRMED = "yes"
+
+
+class ConfirmForm(Form):
+    """The form of a staff button whose act cannot be undone. Only its confirmation page (confirmation_page)
+    writes `confirmed`: the row's button is a link to that page, and a POST without it (an older page, a script,
+    Enter pressed on a form kept open) is answered with the page and a 400, and nothing is done."""
+
+    confirmed = HiddenField()
+
+    def is_confirmed(self) -> bool:
+        return request.method == "POST" and self.confirmed.data == CONFIRMED
+
+
+def confirmation_page(form: ConfirmForm, *, title: str, consequence: str, button: str, cancel: str,
+                      fields: Mapping[str, str] | None = None) -> tuple[str, int]:
+    """The page that asks once more before the act of the current address: `title` asks it of the row by name,
+    `consequence` says plainly what will happen; the form posts back here with `confirmed` and any `fields` the
+    act needs (a row version), and Cancel goes back to `cancel`. Shown to a GET (it changes nothing), and with a
+    400 to a POST that came without the confirmation."""
+    refused = request.method == "POST"
+    return render_template("_confirm.html", form=form, title=title, consequence=consequence, button=button,
+                           cancel=cancel, fields=fields or {}, action=request.path, confirmed=CONFIRMED,
+                           refused=refused), (400 if refused else 200)

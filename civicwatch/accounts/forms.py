@@ -6,7 +6,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length, Opti
 
 from civicwatch.accounts.models import ROLE_LABELS, Role
 from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
-from civicwatch.forms import Form
+from civicwatch.forms import ConfirmForm, Form
 from civicwatch.text import one_line
 
 
@@ -53,10 +53,14 @@ class ChangeRoleForm(Form):
 
 
 class UserActionForm(Form):
-    """An admin's button on a staff account (password reset, authenticator reset or unlock): the CSRF token only."""
+    """An admin's button on a staff account that undoes nothing (an unlock): the CSRF token only."""
 
 
-class UserActiveForm(Form):
+class UserResetForm(ConfirmForm):
+    """An admin's reset of a staff member's password or authenticator: asked once more, as it cannot be undone."""
+
+
+class UserActiveForm(ConfirmForm):
     active = HiddenField(validators=[AnyOf(["0", "1"])])  # what the button asks for: 1 reactivates, 0 deactivates
     submit = SubmitField(_l("Change"))
 

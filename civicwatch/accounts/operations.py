@@ -243,12 +243,16 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     record_audit(user, "user.change_password", user)
 
 
+def refuse_own_password_reset(user: User, actor: User | None) -> None:
+    if actor is not None and user.id == actor.id:
+        raise DomainError(gettext("Change your own password on your account page: /account/password."))
+
+
 def reset_password(user: User, actor: User | None) -> str:
     """Give a member who forgot their password a temporary one, returned to be told to them once and never
     stored in clear. Their sessions end, and they must choose their own password before anything else. Their
     authenticator, if any, is still asked at sign-in. `actor` None: the command line. Flushes only."""
-    if actor is not None and user.id == actor.id:
-        raise DomainError(gettext("Change your own password on your account page: /account/password."))
+    refuse_own_password_reset(user, actor)
     temporary = "-".join("".join(secrets.choice(TEMPORARY_LETTERS) for _ in range(4)) for _ in range(4))
     user.password_hash = hash_password(temporary)
     user.password_must_change = True
@@ -281,9 +285,14 @@ def sign_out(user: User) -> None:
     record_audit(user, "user.logout", user)
 
 
-def set_user_active(user: User, active: bool, actor: User) -> None:
-    if user.id == actor.id and not active:
+def refuse_own_deactivation(user: User, actor: User) -> None:
+    if user.id == actor.id:
         raise DomainError("You cannot deactivate your own account.")
+
+
+def set_user_active(user: User, active: bool, actor: User) -> None:
+    if not active:
+        refuse_own_deactivation(user, actor)
     if user.role is Role.ADMIN and not active:
         _keep_an_active_admin(user)
     before = user.active

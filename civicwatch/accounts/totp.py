@@ -165,14 +165,18 @@ def enrol_totp(user: User, secret: str, code: str | None) -> bool:
     return True
 
 
+def refuse_own_totp_reset(user: User, actor: User) -> None:
+    if user.id == actor.id:
+        raise DomainError(gettext("You cannot reset your own authenticator here: move it to a new phone from your "
+                                  "account page, with your password and a current code."))
+
+
 def reset_totp(user: User, actor: User) -> None:
     """An admin clears another member's lost authenticator; the user enrols again at the next sign-in.
 
     Never one's own: the account page asks for the password and a current code before the authenticator
     changes, and someone at an open session must not get round that here."""
-    if user.id == actor.id:
-        raise DomainError(gettext("You cannot reset your own authenticator here: move it to a new phone from your "
-                                  "account page, with your password and a current code."))
+    refuse_own_totp_reset(user, actor)
     user.totp_secret_encrypted = None
     user.totp_failures = 0
     user.totp_locked_at = None

@@ -32,6 +32,7 @@ from civicwatch.accounts.forms import (
     TotpForm,
     UserActionForm,
     UserActiveForm,
+    UserResetForm,
 )
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import admin_required
@@ -56,7 +57,7 @@ from civicwatch.crypto import decrypt_text, encrypt_text
 from civicwatch.database import utcnow
 from civicwatch.errors import STAFF_PATH, DomainError, render_error, unsent_texts
 from civicwatch.extensions import db, limiter
-from civicwatch.forms import Form
+from civicwatch.forms import Form, confirmation_page
 from civicwatch.taxonomy.queries import all_bodies, name_choices
 from civicwatch.webhooks import is_signed_webhook_request
 
@@ -381,14 +382,22 @@ def users() -> ResponseReturnValue:
                            toggle_form=UserActiveForm()), (400 if form.errors else 200)
 
 
-@blueprint.route("/staff/users/<int:user_id>/password-reset", methods=["POST"])
+@blueprint.route("/staff/users/<int:user_id>/password-reset", methods=["GET", "POST"])
 @admin_required
 def reset_password(user_id: int) -> ResponseReturnValue:
     """For a forgotten password: a temporary one, shown on this page once (never in a redirect, a flash or a log)."""
-    form = UserActionForm()
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserResetForm()
+    if not form.is_confirmed():
+        operations.refuse_own_password_reset(user, current_user)
+        return confirmation_page(
+            form, title=gettext("Reset the password of %(email)s?", email=user.email),
+            consequence=gettext("The password of %(name)s (%(email)s) stops working at once and they are signed out "
+                                "everywhere. The next page shows a temporary password, once: tell it to them, and "
+                                "they choose their own at their next sign-in.", name=user.name, email=user.email),
+            button=gettext("Reset the password"), cancel=url_for("accounts.users"))
     if not form.validate_on_submit():
         abort(400)
-    user = db.session.get(User, user_id) or abort(404)
     temporary = operations.reset_password(user, actor=current_user)
     db.session.commit()
     response = make_response(render_template("accounts/password_reset.html", user=user, temporary=temporary))
@@ -396,17 +405,25 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     return response
 
 
-@blueprint.route("/staff/users/<int:user_id>/two-factor-reset", methods=["POST"])
+@blueprint.route("/staff/users/<int:user_id>/two-factor-reset", methods=["GET", "POST"])
 @admin_required
-def reset_totp(user_id: int) -> Response:
+def reset_totp(user_id: int) -> ResponseReturnValue:
     """For a lost phone: the user sets up a new authenticator at their next sign-in."""
-    form = UserActionForm()
-    if not form.validate_on_submit():
-        abort(400)
     user = db.session.get(User, user_id) or abort(404)
+    form = UserResetForm()
     if not has_totp(user):
         flash(gettext("%(email)s has no authenticator set up.", email=user.email), "info")
         return redirect(url_for("accounts.users"))
+    if not form.is_confirmed():
+        totp_module.refuse_own_totp_reset(user, current_user)
+        return confirmation_page(
+            form, title=gettext("Reset the authenticator of %(email)s?", email=user.email),
+            consequence=gettext("The authenticator app of %(name)s (%(email)s) stops working at once and they are "
+                                "signed out everywhere. At their next sign-in, with their password, they set up a new "
+                                "one.", name=user.name, email=user.email),
+            button=gettext("Reset the authenticator"), cancel=url_for("accounts.users"))
+    if not form.validate_on_submit():
+        abort(400)
     totp_module.reset_totp(user, actor=current_user)
     db.session.commit()
     flash(gettext("The authenticator of %(email)s was reset; they set up a new one at their next sign-in.",

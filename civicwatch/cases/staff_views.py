@@ -4,19 +4,20 @@ live here, above accounts. Imported before the blueprints are registered (civicw
 takes no routes once registered."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from civicwatch.accounts.forms import ChangeRoleForm, UserActiveForm
 from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.operations import refuse_own_deactivation
 from civicwatch.accounts.permissions import admin_required
-from civicwatch.cases.staffing import move_staff, set_staff_active
+from civicwatch.cases.staffing import assigned_in_progress, move_staff, set_staff_active
 from civicwatch.cases.views import blueprint
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
+from civicwatch.forms import confirmation_page
 from civicwatch.taxonomy.queries import all_bodies, name_choices
 
 
@@ -49,13 +50,29 @@ def change_staff_role(user_id: int) -> ResponseReturnValue:
         status if status != 200 else (400 if form.errors else 200))
 
 
-@blueprint.route("/users/<int:user_id>/active", methods=["POST"])
+@blueprint.route("/users/<int:user_id>/active", methods=["GET", "POST"])
 @admin_required
-def set_active(user_id: int) -> Response:
+def set_active(user_id: int) -> ResponseReturnValue:
+    """Deactivation is asked once more (the GET is its confirmation page); reactivation undoes it, so it is not."""
+    user = db.session.get(User, user_id) or abort(404)
     form = UserActiveForm()
+    if request.method == "GET" or (form.active.data == "0" and not form.is_confirmed()):
+        if not user.active:
+            flash(gettext("%(email)s is already deactivated.", email=user.email), "info")
+            return redirect(url_for("accounts.users"))
+        refuse_own_deactivation(user, current_user)
+        return confirmation_page(
+            form, title=gettext("Deactivate the account of %(email)s?", email=user.email),
+            consequence=ngettext("%(name)s (%(email)s) is signed out everywhere and can no longer sign in; their "
+                                 "disclosure grants end. %(num)d open case assigned to them goes back to its body's "
+                                 "queue, and stays there if the account is reactivated.",
+                                 "%(name)s (%(email)s) is signed out everywhere and can no longer sign in; their "
+                                 "disclosure grants end. %(num)d open cases assigned to them go back to their "
+                                 "bodies' queues, and stay there if the account is reactivated.",
+                                 assigned_in_progress(user), name=user.name, email=user.email),
+            button=gettext("Deactivate the account"), cancel=url_for("accounts.users"), fields={"active": "0"})
     if not form.validate_on_submit():
         abort(400)
-    user = db.session.get(User, user_id) or abort(404)
     released = set_staff_active(user, form.active.data == "1", actor=current_user)
     db.session.commit()
     if user.active:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import change_role, set_user_active
@@ -30,6 +30,12 @@ def set_staff_active(user: User, active: bool, actor: User) -> int:
         return 0
     set_user_active(user, active, actor)
     return 0 if active else _release(user, actor, keep=lambda case: False)
+
+
+def assigned_in_progress(user: User) -> int:
+    """How many cases in progress are assigned to `user`: those a deactivation would release."""
+    return db.session.scalar(select(func.count()).select_from(Case)
+                             .where(Case.assigned_to_id == user.id, Case.status.in_(IN_PROGRESS))) or 0
 
 
 def _release(user: User, actor: User, keep: Callable[[Case], bool]) -> int:

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from civicwatch.forms import Form
+from civicwatch.forms import ConfirmForm, Form
 from civicwatch.text import one_line
 
 
@@ -15,5 +15,5 @@ class ApiKeyForm(Form):
     submit = SubmitField(_l("Issue a key"))
 
 
-class RevokeApiKeyForm(Form):
+class RevokeApiKeyForm(ConfirmForm):
     submit = SubmitField(_l("Revoke"))

@@ -43,9 +43,13 @@ def issue_api_key(name: str, user: User | None) -> tuple[ApiKey, str]:
     return key, secret
 
 
-def revoke_api_key(key: ApiKey, user: User | None) -> None:
+def refuse_revoked(key: ApiKey) -> None:
     if key.revoked_at is not None:
         raise ConflictError("That key is already revoked.")
+
+
+def revoke_api_key(key: ApiKey, user: User | None) -> None:
+    refuse_revoked(key)
     key.revoked_at = utcnow()
     db.session.flush()
     record_audit(user, "api_key.revoke", key, before={"revoked": False}, after={"revoked": True})

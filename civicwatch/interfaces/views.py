@@ -39,6 +39,7 @@ from civicwatch.crypto import keyed_hash
 from civicwatch.database import NulCharacterError, rollback_quietly, utcnow
 from civicwatch.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, DomainError
 from civicwatch.extensions import csrf, db, limiter
+from civicwatch.forms import confirmation_page
 from civicwatch.i18n import current_language
 from civicwatch.intake.idempotency import KEY_PATTERN, EarlierSubmission, IdempotencyKey, fingerprint, receive_once
 from civicwatch.intake.operations import Submission
@@ -572,13 +573,21 @@ def api_keys() -> tuple[str, int]:
                            revoke_form=RevokeApiKeyForm()), (400 if form.errors else 200)
 
 
-@blueprint.route("/staff/api-keys/<int:key_id>/revoke", methods=["POST"])
+@blueprint.route("/staff/api-keys/<int:key_id>/revoke", methods=["GET", "POST"])
 @admin_required
 def revoke_api_key(key_id: int) -> ResponseReturnValue:
+    key = db.session.get(ApiKey, key_id) or abort(404)
     form = RevokeApiKeyForm()
+    if not form.is_confirmed():
+        operations.refuse_revoked(key)
+        return confirmation_page(
+            form, title=gettext("Revoke the key for %(name)s?", name=key.name),
+            consequence=gettext("The key starting %(prefix)s… stops working at once: %(name)s can no longer send "
+                                "complaints with it, and needs a new key to send any.", prefix=key.prefix,
+                                name=key.name),
+            button=gettext("Revoke the key"), cancel=url_for("interfaces.api_keys"))
     if not form.validate_on_submit():
         abort(400)
-    key = db.session.get(ApiKey, key_id) or abort(404)
     operations.revoke_api_key(key, current_user)
     db.session.commit()
     flash(gettext("The key for %(name)s is revoked.", name=key.name), "success")

@@ -10,7 +10,7 @@ from wtforms import Form as QueryForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from civicwatch.cases.models import Outcome
-from civicwatch.forms import Form, listed, refuse_repeated, repeated_filters
+from civicwatch.forms import ConfirmForm, Form, listed, refuse_repeated, repeated_filters
 from civicwatch.open_data import outcome_words, year_problem
 from civicwatch.taxonomy.models import Body, Theme
 from civicwatch.taxonomy.queries import name_choices
@@ -97,6 +97,6 @@ class StartDraftForm(Form):
     submit = SubmitField(_l("Start a draft"))
 
 
-class DiscardForm(Form):
+class DiscardForm(ConfirmForm):
     row_version = HiddenField()
     submit = SubmitField(_l("Discard this draft"))

@@ -16,6 +16,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db
+from civicwatch.forms import confirmation_page
 from civicwatch.open_data import download, filter_problem, iso, licence, licence_context, public_caching
 from civicwatch.public_urls import public_url_for
 from civicwatch.publishing import exports, operations, permissions, queries
@@ -278,11 +279,23 @@ def withdraw_publication(publication_id: int) -> ResponseReturnValue:
     return redirect(url_for("publishing.publication", publication_id=publication.id))
 
 
-@blueprint.route("/staff/publications/<int:publication_id>/discard", methods=["POST"])
+@blueprint.route("/staff/publications/<int:publication_id>/discard", methods=["GET", "POST"])
 @staff_required
 def discard_publication(publication_id: int) -> ResponseReturnValue:
     publication = permissions.load_publication(current_user, publication_id)
     form = DiscardForm()
+    if not form.is_confirmed():
+        permissions.require_discard(current_user, publication)
+        # The version the discarding member saw on the draft's page (the link carries it), checked at the POST.
+        seen = request.values.get("row_version") or str(publication.row_version)
+        return confirmation_page(
+            form, title=gettext("Discard version %(version)s of the answer to %(case)s?",
+                                version=publication.version, case=publication.case.reference),
+            consequence=gettext("This draft of the public answer to %(case)s is deleted with everything written in "
+                                "it. The case and its published answers, if any, stay as they are.",
+                                case=publication.case.reference),
+            button=gettext("Discard the draft"),
+            cancel=url_for("publishing.publication", publication_id=publication.id), fields={"row_version": seen})
     if not form.validate_on_submit():
         abort(400)
     _check_row_version(publication, form.row_version.data)

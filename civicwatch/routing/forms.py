@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FloatField, HiddenField, IntegerField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from civicwatch.forms import Form
+from civicwatch.forms import ConfirmForm, Form
 
 
 class ThresholdForm(Form):
@@ -39,5 +39,5 @@ class RuleForm(Form):
     submit = SubmitField(_l("Save the rule"))
 
 
-class DeleteRuleForm(Form):
+class DeleteRuleForm(ConfirmForm):
     submit = SubmitField(_l("Delete this rule"))

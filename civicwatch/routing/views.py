@@ -16,6 +16,7 @@ from civicwatch.classify.queries import count_waiting_corrections
 from civicwatch.classify.registry import active_model_path, active_model_version, current_classifier, read_meta
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
+from civicwatch.forms import confirmation_page
 from civicwatch.routing import rule_operations
 from civicwatch.routing.forms import DeleteRuleForm, ModelThresholdForm, RuleForm, ThresholdForm
 from civicwatch.routing.models import RoutingRule
@@ -179,11 +180,23 @@ def edit_rule(rule_id: int) -> ResponseReturnValue:
     return render_template("routing/rule.html", rule=rule, form=form, delete_form=DeleteRuleForm()), status
 
 
-@blueprint.post("/rules/<int:rule_id>/delete")
+@blueprint.route("/rules/<int:rule_id>/delete", methods=["GET", "POST"])
 @admin_required
 def delete_rule(rule_id: int) -> ResponseReturnValue:
     rule = _rule_or_404(rule_id)
-    if not DeleteRuleForm().validate_on_submit():
+    form = DeleteRuleForm()
+    if not form.is_confirmed():
+        anywhere = gettext("Any")
+        return confirmation_page(
+            form, title=gettext("Delete routing rule %(priority)s?", priority=rule.priority),
+            consequence=gettext(
+                "The rule sending %(theme)s complaints (actor: %(actor)s; region: %(region)s) to %(body)s is deleted. "
+                "New cases it would have sent follow the next rule that matches, or wait in the triage queue; "
+                "cases already with a body stay where they are.", theme=rule.theme.local_name,
+                actor=rule.actor.local_name if rule.actor else anywhere,
+                region=rule.region.local_name if rule.region else anywhere, body=rule.body.local_name),
+            button=gettext("Delete the rule"), cancel=url_for("routing.edit_rule", rule_id=rule.id))
+    if not form.validate_on_submit():
         abort(400)
     rule_operations.delete_rule(rule, current_user)
     db.session.commit()

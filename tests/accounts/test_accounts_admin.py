@@ -36,7 +36,7 @@ def test_admin_deactivates_user_and_their_session_ends(app, make_user, login_as)
     assert target_client.get("/staff/").status_code == 200
     admin_client = login_as(make_user(Role.ADMIN))
     response = admin_client.post(f"/staff/users/{target.id}/active", data={
-        "csrf_token": csrf_token(admin_client, "/staff/users"), "active": "0"})
+        "csrf_token": csrf_token(admin_client, "/staff/users"), "active": "0", "confirmed": "yes"})
     assert response.status_code == 302
     assert db.session.get(User, target.id).active is False
     assert target_client.get("/staff/").status_code == 302
@@ -46,7 +46,7 @@ def test_admin_cannot_deactivate_self(make_user, login_as):
     admin = make_user(Role.ADMIN)
     client = login_as(admin)
     response = client.post(f"/staff/users/{admin.id}/active", data={
-        "csrf_token": csrf_token(client, "/staff/users"), "active": "0"})
+        "csrf_token": csrf_token(client, "/staff/users"), "active": "0", "confirmed": "yes"})
     assert response.status_code == 400
     assert db.session.get(User, admin.id).active is True
 

@@ -22,7 +22,7 @@ TEMPORARY = re.compile(r'<code class="temporary-password">([^<]+)</code>')
 
 def _reset(admin, user: User):
     return admin.post(f"/staff/users/{user.id}/password-reset",
-                      data={"csrf_token": csrf_token(admin, "/staff/users")})
+                      data={"csrf_token": csrf_token(admin, "/staff/users"), "confirmed": "yes"})
 
 
 def _sign_in(app, email: str, password: str):
@@ -75,17 +75,18 @@ def test_only_admins_reset_and_never_their_own(app, make_user):
     for role in (Role.TRIAGE, Role.AUDITOR, Role.INVESTIGATOR):
         browser = staff_client(app, make_user(role))
         response = browser.post(f"/staff/users/{target.id}/password-reset",
-                                data={"csrf_token": csrf_token(browser, "/staff/")})
+                                data={"csrf_token": csrf_token(browser, "/staff/"), "confirmed": "yes"})
         assert response.status_code == 403
     admin_user = make_user(Role.ADMIN)
     admin = staff_client(app, admin_user)
     own = _reset(admin, admin_user)
     assert own.status_code == 400 and "/account/password" in own.get_data(as_text=True)
     assert f"/staff/users/{admin_user.id}/password-reset" not in admin.get("/staff/users").get_data(as_text=True)
-    assert admin.post(f"/staff/users/{target.id}/password-reset").status_code == 400  # no CSRF token
+    assert admin.post(f"/staff/users/{target.id}/password-reset",
+                      data={"confirmed": "yes"}).status_code == 400  # no CSRF token
     assert admin.post("/staff/users/987654/password-reset",
-                      data={"csrf_token": csrf_token(admin, "/staff/users")}).status_code == 404
-    assert admin.get(f"/staff/users/{target.id}/password-reset").status_code == 405
+                      data={"csrf_token": csrf_token(admin, "/staff/users"), "confirmed": "yes"}).status_code == 404
+    assert admin.get(f"/staff/users/{target.id}/password-reset").status_code == 200  # the confirmation page
     db.session.expire_all()
     assert db.session.get(User, target.id).password_must_change is False
     assert _sign_in(app, target.email, PASSWORD)[1].status_code == 302

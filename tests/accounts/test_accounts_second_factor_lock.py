@@ -131,7 +131,8 @@ def test_a_reset_authenticator_starts_without_a_lock(app, client, enrolled, make
     app.config["REQUIRE_TOTP"] = False
     admin = app.test_client()
     attempt_sign_in(admin, make_user(Role.ADMIN).email)
-    admin.post(f"/staff/users/{user.id}/two-factor-reset", data={"csrf_token": csrf_token(admin, "/staff/users")})
+    admin.post(f"/staff/users/{user.id}/two-factor-reset", data={"csrf_token": csrf_token(admin, "/staff/users"),
+                                                               "confirmed": "yes"})
     user = fresh(user)
     assert user.totp_secret_encrypted is None and user.totp_locked_at is None and user.totp_failures == 0
 

@@ -121,7 +121,7 @@ def test_admin_resets_a_lost_authenticator(app, client, make_user, clock):
     admin_client = app.test_client()
     enrol(admin_client, admin, clock)
     response = admin_client.post(f"/staff/users/{user.id}/two-factor-reset",
-                                 data={"csrf_token": csrf_token(admin_client, "/staff/users")})
+                                 data={"csrf_token": csrf_token(admin_client, "/staff/users"), "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, user.id).totp_secret_encrypted is None

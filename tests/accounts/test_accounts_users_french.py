@@ -18,7 +18,7 @@ def test_the_staff_accounts_page_speaks_the_language_the_admin_chose(make_user, 
     assert "Staff accounts" not in page and "Full name" not in page and "Deactivate" not in page
 
     response = client.post(f"/staff/users/{investigator.id}/active", data={
-        "csrf_token": csrf_token(client, "/staff/users"), "active": "0"})
+        "csrf_token": csrf_token(client, "/staff/users"), "active": "0", "confirmed": "yes"})
     assert "Le compte inv.fr@example.org est maintenant désactivé." in unescape(
         client.get(response.location).get_data(as_text=True))
 

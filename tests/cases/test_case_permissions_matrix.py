@@ -142,7 +142,7 @@ POST_ROWS = [
     Row("cases.remove_holiday", {"admin"}, case_scoped=False,
         url=lambda c, e: f"/staff/holidays/{e['holiday'].id}/remove"),
     Row("cases.set_active", {"admin"}, case_scoped=False, url=lambda c, e: f"/staff/users/{e['bystander'].id}/active",
-        fields={"active": "0"}),
+        fields={"active": "0", "confirmed": "yes"}),
 ]
 
 

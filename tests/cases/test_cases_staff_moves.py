@@ -197,7 +197,7 @@ def test_a_deactivated_investigators_open_cases_go_back_to_the_queue(app, make_u
     admin = staff_client(app, make_user(Role.ADMIN))
 
     response = admin.post(f"/staff/users/{leaver.id}/active",
-                          data={"csrf_token": csrf_token(admin, "/staff/users"), "active": "0"})
+                          data={"csrf_token": csrf_token(admin, "/staff/users"), "active": "0", "confirmed": "yes"})
 
     assert response.status_code == 302
     assert _fresh(leaver).active is False

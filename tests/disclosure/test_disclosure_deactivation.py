@@ -22,7 +22,8 @@ from tests.factories import staff_client
 def _set_active(app, staff, active: bool) -> None:
     admin = staff_client(app, staff.admin)
     response = admin.post(f"/staff/users/{staff.investigator.id}/active", data={
-        "csrf_token": csrf_token(admin, "/staff/users"), "active": "1" if active else "0"})
+        "csrf_token": csrf_token(admin, "/staff/users"), "active": "1" if active else "0",
+        "confirmed": "yes"})
     assert response.status_code == 302
 
 

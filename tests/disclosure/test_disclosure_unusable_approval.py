@@ -33,7 +33,7 @@ def test_a_request_its_asker_can_no_longer_use_is_not_approved_nor_told(app, sta
         _admin_post(app, staff, f"/staff/users/{staff.investigator.id}/role",
                     {"role": "investigator", "body": "human_rights_commission"})
     elif change == "deactivated":
-        _admin_post(app, staff, f"/staff/users/{staff.investigator.id}/active", {"active": "0"})
+        _admin_post(app, staff, f"/staff/users/{staff.investigator.id}/active", {"active": "0", "confirmed": "yes"})
     else:
         route_case(vault_case, staff.triage, db.session.scalar(select(Body).filter_by(code="human_rights_commission")),
                    "The allegation is one for the human rights commission.")

@@ -37,7 +37,8 @@ def test_an_admin_revokes_a_key(make_user, browser_for):
     html = admin.post("/staff/api-keys", data={"csrf_token": csrf_token_from(page), "name": "Old app"}).get_data(as_text=True)
     secret = re.search(r'class="totp-secret">(cw311_[^<]+)<', html).group(1)
     key = db.session.scalar(select(ApiKey))
-    response = admin.post(f"/staff/api-keys/{key.id}/revoke", data={"csrf_token": csrf_token_from(html)})
+    response = admin.post(f"/staff/api-keys/{key.id}/revoke", data={"csrf_token": csrf_token_from(html),
+                                                                     "confirmed": "yes"})
     assert response.status_code == 302
     assert authenticate_api_key(secret) is None
     assert "Revoked" in admin.get("/staff/api-keys").get_data(as_text=True)

@@ -53,7 +53,8 @@ def test_the_api_keys_page_keeps_the_application_error_pages(make_user, browser_
     key = db.session.scalar(select(ApiKey))
     revoke_api_key(key, None)
     db.session.commit()
-    again = admin.post(f"/staff/api-keys/{key.id}/revoke", data={"csrf_token": csrf_token_from(page)})
+    again = admin.post(f"/staff/api-keys/{key.id}/revoke", data={"csrf_token": csrf_token_from(page),
+                                                                  "confirmed": "yes"})
     assert again.status_code == 409 and again.mimetype == "text/html" and "already revoked" in again.get_data(
         as_text=True)
     refused = browser_for(make_user(Role.TRIAGE)).get("/staff/api-keys")

@@ -338,7 +338,8 @@ def test_a_discarded_draft_is_gone(answered, make_user, browser_for):
     author = browser_for(make_user(Role.INVESTIGATOR))
     url = start_draft(author, answered)
     html = author.get(url).get_data(as_text=True)
-    version = re.search(r'name="row_version" type="hidden" value="(\d+)"', html).group(1)
-    response = author.post(url + "/discard", data={"csrf_token": csrf_token_from(html), "row_version": version})
+    version = re.search(rf'href="{url}/discard\?row_version=(\d+)"', html).group(1)
+    response = author.post(url + "/discard", data={"csrf_token": csrf_token_from(html), "row_version": version,
+                                                   "confirmed": "yes"})
     assert response.status_code == 302
     assert db.session.scalar(select(Publication)) is None

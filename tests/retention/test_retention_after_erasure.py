@@ -149,12 +149,12 @@ def test_an_answer_left_pending_at_the_erasure_is_listed_apart_and_any_publisher
     assert case.reference in section(queues, "erased-title")
     url = f"/staff/publications/{publication_id}"
     page = admin.get(url).get_data(as_text=True)
-    assert f'action="{url}/discard"' in page
-    version = re.search(r'name="row_version" type="hidden" value="(\d+)"', page).group(1)
+    version = re.search(rf'href="{url}/discard\?row_version=(\d+)"', page).group(1)
     triage = staff_client(app, staff.triage)
-    assert triage.post(url + "/discard", data={"csrf_token": csrf_token(triage, url),
-                                               "row_version": version}).status_code == 403
-    response = admin.post(url + "/discard", data={"csrf_token": csrf_token_from(page), "row_version": version})
+    assert triage.post(url + "/discard", data={"csrf_token": csrf_token(triage, url), "row_version": version,
+                                               "confirmed": "yes"}).status_code == 403
+    response = admin.post(url + "/discard", data={"csrf_token": csrf_token_from(page), "row_version": version,
+                                                  "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Publication, publication_id) is None

@@ -112,7 +112,7 @@ def test_admin_adds_edits_and_deletes_a_rule(make_user, login_as) -> None:
         6, None, "eastern", "police_oversight", False)
 
     rule_id = rule.id
-    response = client.post(f"{edit}/delete", data={"csrf_token": csrf_token(client, edit)})
+    response = client.post(f"{edit}/delete", data={"csrf_token": csrf_token(client, edit), "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(RoutingRule, rule_id) is None

@@ -271,7 +271,8 @@ def test_a_deactivated_account_is_signed_out_at_once(app, make_user):
 
     admin_client = staff_client(app, admin)
     response = admin_client.post(f"/staff/users/{investigator.id}/active",
-                                 data={"csrf_token": page_token(admin_client, "/staff/users"), "active": "0"})
+                                 data={"csrf_token": page_token(admin_client, "/staff/users"), "active": "0",
+                                       "confirmed": "yes"})
     assert response.status_code == 302
     assert db.session.get(User, investigator.id).active is False
 
