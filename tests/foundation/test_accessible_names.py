@@ -182,3 +182,9 @@ def test_the_radio_buttons_of_a_group_with_an_error_are_marked_invalid_on_the_as
     assert len(radios) >= 2
     for radio in radios:
         assert 'aria-invalid="true"' in radio and re.search(r'aria-describedby="[^"]*\bchannel-error\b', radio)
+
+
+def test_the_tables_of_the_open_data_page_have_names(client):
+    """The public page describing the files has the same tables inside scrolling regions."""
+    html = client.get("/transparency/data").get_data(as_text=True)
+    assert html.count("<table") >= 3 and unnamed_tables(html) == []
