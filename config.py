@@ -10,6 +10,20 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("CIVICWATCH_INSTANCE", BASE_DIR / "instance"))
 
 
+class SettingsError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to set."""
+
+
+# What the environment says that cannot be read, found while the classes below are made. The app factory refuses
+# the start with the first (config_from_env), so that wsgi.py reports it as it reports every other setting: this
+# module's import never fails, and the variable's default is never used.
+_UNREADABLE: list[str] = []
+
+
+def _unreadable(message: str) -> None:
+    _UNREADABLE.append(message)
+
+
 def _env_list(name: str) -> list[str] | None:
     """A comma-separated list; None when the variable is not set."""
     value = os.environ.get(name)
@@ -29,22 +43,25 @@ def _env_bool(name: str, default: bool) -> bool:
     if not value:
         return default
     if value not in _TRUE | _FALSE:
-        raise RuntimeError(f"{name} must be true or false (also 1/0, yes/no, on/off), not {os.environ.get(name)!r}")
+        _unreadable(f"{name} must be true or false (also 1/0, yes/no, on/off), not {os.environ.get(name)!r}")
+        return default
     return value in _TRUE
 
 
 def _env_number(name: str, default: float, parse: Callable[[str], float], what: str, minimum: float) -> float:
     """A number from the environment, or `default` when unset; a malformed or out-of-range one stops the start
-    with a message naming the variable."""
+    with a message naming the variable (the default stands in until config_from_env refuses it)."""
     value = os.environ.get(name)
     if value is None or not value.strip():
         return default
     try:
         number = parse(value)
     except ValueError:
-        raise RuntimeError(f"{name} must be {what}, not {value!r}") from None
+        _unreadable(f"{name} must be {what}, not {value!r}")
+        return default
     if not minimum <= number < float("inf"):  # nan and inf fail this too
-        raise RuntimeError(f"{name} must be at least {minimum:g}, not {value!r}")
+        _unreadable(f"{name} must be at least {minimum:g}, not {value!r}")
+        return default
     return number
 
 
@@ -61,8 +78,9 @@ def _env_weekdays(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     if not values:
         return default
     if not all(value.isascii() and value.isdigit() and int(value) <= 6 for value in values) or len(set(values)) >= 7:
-        raise RuntimeError(f"{name} must list weekday numbers from 0 (Monday) to 6 (Sunday), not all seven, such as "
-                           f"5,6 for Saturday and Sunday; not {os.environ.get(name)!r}")
+        _unreadable(f"{name} must list weekday numbers from 0 (Monday) to 6 (Sunday), not all seven, such as "
+                    f"5,6 for Saturday and Sunday; not {os.environ.get(name)!r}")
+        return default
     return tuple(sorted({int(value) for value in values}))
 
 
@@ -391,7 +409,10 @@ CONFIGS = {
 
 
 def config_from_env() -> type[Config]:
+    """The configuration CIVICWATCH_ENV names; SettingsError for a variable that cannot be read."""
+    if _UNREADABLE:
+        raise SettingsError(_UNREADABLE[0])
     name = os.environ.get("CIVICWATCH_ENV", "development")
     if name not in CONFIGS:
-        raise RuntimeError(f"CIVICWATCH_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+        raise SettingsError(f"CIVICWATCH_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
     return CONFIGS[name]

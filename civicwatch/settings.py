@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 
 from civicwatch.crypto import valid_encryption_key
 from civicwatch.i18n import KNOWN_LANGUAGES
+from config import SettingsError as SettingsError  # raised here and by config.py, caught by wsgi.py
 
 PRODUCTION = "production"
 PUBLICATION_CADENCES = ("daily", "weekly", "monthly", "continuously")
@@ -33,10 +34,6 @@ _HOW_TO_MAKE = {
     "CIVICWATCH_AUDIT_KEY": f"make one with: {_MAKE_SECRET} (not any other key)",
     "DATABASE_URL": "the PostgreSQL database, such as postgresql+psycopg://civicwatch:PASSWORD@localhost/civicwatch",
 }
-
-
-class SettingsError(RuntimeError):
-    """The app cannot start with this configuration; the message says what to set."""
 
 
 def is_production(config: Mapping[str, Any]) -> bool:

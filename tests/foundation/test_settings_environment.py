@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _read_config(env: dict[str, str], expression: str = "None") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", f"import config; print({expression})"], cwd=ROOT,
+    return subprocess.run([sys.executable, "-c", f"import config; config.config_from_env(); print({expression})"], cwd=ROOT,
                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **env}, timeout=60)
 
 

@@ -36,7 +36,7 @@ def test_an_impossible_weekend_is_refused_at_start(database_url, tmp_path, weeke
     ("CIVICWATCH_WEEKEND_DAYS", "6,7"),
 ])
 def test_a_malformed_number_in_the_environment_names_its_variable(name, value):
-    result = subprocess.run([sys.executable, "-c", "import config"], cwd=ROOT, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", "import config; config.config_from_env()"], cwd=ROOT, capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin", name: value}, timeout=60)
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
