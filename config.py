@@ -48,9 +48,14 @@ def _env_bool(name: str, default: bool) -> bool:
     return value in _TRUE
 
 
+# The variables numbers are read from: civicwatch/settings.py checks every number's range at start, naming them.
+NUMBER_VARIABLES: set[str] = set()
+
+
 def _env_number(name: str, default: float, parse: Callable[[str], float], what: str, minimum: float) -> float:
     """A number from the environment, or `default` when unset; a malformed or out-of-range one stops the start
     with a message naming the variable (the default stands in until config_from_env refuses it)."""
+    NUMBER_VARIABLES.add(name)
     value = os.environ.get(name)
     if value is None or not value.strip():
         return default
@@ -91,6 +96,7 @@ def _whatsapp_templates(languages: tuple[str, ...]) -> dict[str, str]:
 
 
 class Config:
+    # Every number below has a range, checked at start whatever sets it: NUMBER_SETTINGS in civicwatch/settings.py.
     ENVIRONMENT = "development"  # what CIVICWATCH_ENV chose; civicwatch/settings.py checks each at start
     SECRET_KEY = os.environ.get("SECRET_KEY")
     CIVICWATCH_ENCRYPTION_KEY = os.environ.get("CIVICWATCH_ENCRYPTION_KEY")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 
 from civicwatch.crypto import valid_encryption_key
 from civicwatch.i18n import KNOWN_LANGUAGES
+from config import NUMBER_VARIABLES
 from config import SettingsError as SettingsError  # raised here and by config.py, caught by wsgi.py
 
 PRODUCTION = "production"
@@ -76,10 +77,10 @@ def check_settings(config: dict[str, Any]) -> None:
         _check_emergency_advice(f"CIVICWATCH_EMERGENCY_ADVICE_SMS_{language.upper()}", advice)
     _check_statistics_since(config.get("STATISTICS_SINCE"))
     _check_statistics_published(config.get("STATISTICS_PUBLISHED", "daily"))
-    _check_api_key_lifetime(config.get("API_KEY_LIFETIME_DAYS", 365))
     check_weekend(config.get("WEEKEND_DAYS", ()))
-    for name, most in DEADLINE_SETTINGS.items():
-        _check_deadline_setting(name, config.get(name, 0), most)
+    for name, bounds in NUMBER_SETTINGS.items():
+        if name in config:
+            _check_number_setting(name, config[name], bounds)
     if is_production(config):
         if config.get("DEMO_MODE"):
             raise SettingsError("CIVICWATCH_DEMO_MODE must be off in production: the demo's example.org accounts share "
@@ -100,28 +101,91 @@ def check_weekend(days: Iterable[object]) -> frozenset[int]:
     return weekend
 
 
-# The deadline settings (cases/deadlines.py) and their largest sane values: 0 lifts each; a negative one would put
-# deadlines before receipt, a huge one overflow the calendar when every report's deadline is worked out.
-DEADLINE_SETTINGS = {"STATUTORY_ACKNOWLEDGE_DAYS": 365, "STATUTORY_RESPOND_MONTHS": 60,
-                     "DEADLINE_WAIT_MAX_WORKING_DAYS": 260}
+class NumberRange(NamedTuple):
+    least: float
+    most: float
+    whole: bool = True  # a count, or a duration in whole units
+    zero: str = ""  # what 0 means, where it is the least and means something of its own
+    unset: bool = False  # None is allowed (not checked)
 
 
-def _whole_number_from(value: object, least: int, most: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= most
+# Every number setting of config.py and its range, checked at start whatever sets it (the environment, a class or
+# a test's configuration). A huge value, an extra zero or ten, would otherwise start and fail later: a day count past
+# the calendar's end made every staff sign-in a 500, a long lockout after many doubled waits overflowed the wait.
+# The README lists those read from the environment (CIVICWATCH_<name>); the others are set in config.py.
+NUMBER_SETTINGS: dict[str, NumberRange] = {
+    "MIGRATION_LOCK_TIMEOUT_SECONDS": NumberRange(0, 600, whole=False),
+    "OUTBOX_MAX_AGE_HOURS": NumberRange(0, 720, whole=False),
+    "OUTBOX_RETRY_BASE_SECONDS": NumberRange(1, 3600, whole=False),
+    "OUTBOX_RETRY_MAX_SECONDS": NumberRange(1, 86400, whole=False),
+    "OUTBOX_CLAIM_TIMEOUT_SECONDS": NumberRange(1, 86400, whole=False),
+    "OUTBOX_MAX_CLOCK_SKEW_SECONDS": NumberRange(0, 3600, whole=False, unset=True),
+    # Waits grow fourfold from try to try: ten tries of a day's wait stay within the calendar.
+    "OUTBOX_UNREACHABLE_WAIT_MINUTES": NumberRange(1, 1440),
+    "OUTBOX_UNREACHABLE_TRIES": NumberRange(1, 10),
+    "OUTBOX_RECORD_RETRY_SECONDS": NumberRange(0, 60, whole=False),
+    "ROUTING_SWEEP_GRACE_SECONDS": NumberRange(0, 86400, whole=False),
+    "TWILIO_TIMEOUT_SECONDS": NumberRange(1, 120, whole=False),
+    "PATTERN_SWEEP_MINUTES": NumberRange(1, 10080, whole=False),
+    "DASHBOARD_MEDIANS_MINUTES": NumberRange(1, 1440, whole=False),
+    "RETENTION_WORKER_HOURS": NumberRange(0, 720, whole=False),
+    # Deadlines (cases/deadlines.py): a negative one would put them before receipt.
+    "STATUTORY_ACKNOWLEDGE_DAYS": NumberRange(0, 365, zero=" (no limit)"),
+    "STATUTORY_RESPOND_MONTHS": NumberRange(0, 60, zero=" (no limit)"),
+    "DEADLINE_SWEEP_MINUTES": NumberRange(1, 1440, whole=False),
+    "DEADLINE_REMINDER_HOURS": NumberRange(0, 720, whole=False),
+    "DEADLINE_WAIT_MAX_WORKING_DAYS": NumberRange(0, 260, zero=" (no limit)"),
+    "AUDIT_ANCHOR_INTERVAL_SECONDS": NumberRange(0, 3600, whole=False),
+    "MAX_CONTENT_LENGTH": NumberRange(1, 1024**3),
+    "MAX_FORM_MEMORY_SIZE": NumberRange(1, 64 * 1024**2),
+    "MAX_FORM_PARTS": NumberRange(1, 100_000),
+    "SIGNED_WEBHOOK_MAX_BYTES": NumberRange(1, 1024**2),
+    "SIGNED_WEBHOOK_MAX_FIELDS": NumberRange(1, 10_000),
+    "OPEN311_MAX_BYTES": NumberRange(1, 1024**2),
+    "OPEN311_MAX_FIELDS": NumberRange(1, 10_000),
+    "UPLOAD_CONCURRENCY": NumberRange(1, 16),
+    "UPLOAD_WAIT_SECONDS": NumberRange(0, 300, whole=False),
+    # The waits double from the slowdown to the lockout: at most 20 failures keep the last under a year.
+    "TRACK_SLOWDOWN_AFTER": NumberRange(1, 10),
+    "TRACK_SLOWDOWN_SECONDS": NumberRange(0, 60, whole=False),
+    "TRACK_LOCKOUT_AFTER": NumberRange(1, 20),
+    "TRACK_LOCKOUT_MINUTES": NumberRange(1, 1440, whole=False),
+    "TRACK_FAILURE_WINDOW_MINUTES": NumberRange(1, 1440, whole=False),
+    "TRACK_SESSION_MINUTES": NumberRange(1, 1440, whole=False),
+    "SMS_AUTO_REPLIES_PER_NUMBER": NumberRange(1, 1000),
+    "SMS_AUTO_REPLY_WINDOW_MINUTES": NumberRange(1, 1440, whole=False),
+    "LOGIN_SLOWDOWN_AFTER": NumberRange(1, 10),
+    "LOGIN_SLOWDOWN_SECONDS": NumberRange(0, 60, whole=False),
+    "LOGIN_LOCKOUT_AFTER": NumberRange(1, 20),
+    "LOGIN_LOCKOUT_MINUTES": NumberRange(1, 10080),
+    "LOGIN_FAILURE_WINDOW_MINUTES": NumberRange(1, 1440, whole=False),
+    "LOGIN_ACCOUNT_CEILING": NumberRange(1, 100_000),
+    "LOGIN_ACCOUNT_LOCK_MINUTES": NumberRange(1, 1440),
+    "LOGIN_KNOWN_NETWORK_DAYS": NumberRange(0, 3650),
+    "TOTP_MAX_FAILURES": NumberRange(1, 100),
+    "STAFF_IDLE_MINUTES": NumberRange(1, 1440),
+    "STAFF_SESSION_HOURS": NumberRange(1, 168),
+    "PERMANENT_SESSION_LIFETIME": NumberRange(1, 7 * 86400),
+    "SMALL_COUNT_THRESHOLD": NumberRange(1, 100),
+    "STATISTICS_REFRESH_SECONDS": NumberRange(0, 86400, zero=" (every page view)"),
+    "API_KEY_LIFETIME_DAYS": NumberRange(1, 3650),
+    "DISCLOSURE_MAX_HOURS": NumberRange(1, 720),
+    "SHARE_MAX_DAYS": NumberRange(1, 365),
+    "SHARE_ASK_AGAIN_DAYS": NumberRange(0, 365),
+    "TRUSTED_PROXIES": NumberRange(0, 10),
+}
 
 
-def _check_deadline_setting(name: str, value: object, most: int) -> None:
-    if not _whole_number_from(value, 0, most):
-        raise SettingsError(f"CIVICWATCH_{name} must be a whole number from 0 (no limit) to {most}, not {value!r}")
-
-
-API_KEY_LIFETIME_MAX = 3650
-
-
-def _check_api_key_lifetime(days: object) -> None:
-    if not _whole_number_from(days, 1, API_KEY_LIFETIME_MAX):
-        raise SettingsError(f"CIVICWATCH_API_KEY_LIFETIME_DAYS must be a whole number of days from 1 to "
-                            f"{API_KEY_LIFETIME_MAX}, not {days!r}")
+def _check_number_setting(name: str, value: object, bounds: NumberRange) -> None:
+    if value is None and bounds.unset:
+        return
+    if isinstance(value, int | float) and not isinstance(value, bool) and (isinstance(value, int) or not bounds.whole) \
+            and bounds.least <= value <= bounds.most:  # nan fails this too
+        return
+    variable = f"CIVICWATCH_{name}" if f"CIVICWATCH_{name}" in NUMBER_VARIABLES else name
+    kind = "a whole number" if bounds.whole else "a number"
+    raise SettingsError(f"{variable} must be {kind} from {bounds.least:g}{bounds.zero} to {bounds.most:g}"
+                        f"{' or None' if bounds.unset else ''}, not {value!r}")
 
 
 # The urgent SMS reply's own words and a reference take up to 60 of its 160 characters.

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import config
+from civicwatch.settings import NUMBER_SETTINGS
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CONFIG = (ROOT / "config.py").read_text(encoding="utf-8")
@@ -35,3 +38,17 @@ def test_the_readme_names_a_variable_not_the_attribute_it_fills():
     wrong = sorted(f"`{attribute}`: set {variable}" for attribute, variable in bare.items()
                    if re.search(rf"(?<![A-Z_])`{attribute}`", README))
     assert wrong == []
+
+
+def test_the_readme_gives_every_number_variable_its_range():
+    """Each number read from the environment has a row with its default and its largest value, as checked at start."""
+    rows = {variable: (default, given) for variable, default, given
+            in re.findall(r"^\| `(CIVICWATCH_[A-Z0-9_]+)` \| ([^|]+) \| ([0-9.]+[^|]* to [0-9.]+) \|$", README, re.MULTILINE)}
+    for name, bounds in NUMBER_SETTINGS.items():
+        variable = f"CIVICWATCH_{name}"
+        if variable in config.NUMBER_VARIABLES:
+            assert variable in rows, variable
+            default, given = rows[variable]
+            assert default.strip() == f"{getattr(config.Config, name):g}", variable
+            assert given.strip().endswith(f" to {bounds.most:g}"), variable
+    assert {variable for variable in rows if variable in config.NUMBER_VARIABLES} == config.NUMBER_VARIABLES
