@@ -24,13 +24,13 @@ log = logging.getLogger(__name__)
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE_TITLE = _l("The service is briefly unavailable")
-UNAVAILABLE_MESSAGE = _l("We could not reach our database just now, so nothing was saved. Please try "
-                         "again in a minute.")
+# Plain words for citizens: what happened to what they sent, and what to do; never the machinery ("our database").
+UNAVAILABLE_MESSAGE = _l("Nothing was sent: the service is briefly unavailable. Please try again in a few minutes.")
 # A page that only reads (GET, HEAD): there was nothing to save.
-READ_UNAVAILABLE_MESSAGE = _l("We could not reach our database just now. Please try again in a minute.")
+READ_UNAVAILABLE_MESSAGE = _l("This page cannot be shown just now. Please try again in a few minutes.")
 # The COMMIT was sent and failed: the database may have stored it and lost only its answer.
-MAYBE_SAVED_MESSAGE = _l("We lost contact with our database while saving, so we cannot tell whether it was "
-                         "saved. Wait a minute, then reload the page to check before you send it again.")
+MAYBE_SAVED_MESSAGE = _l("The service stopped answering while saving, so we cannot tell whether it was saved. Check "
+                         "again in a few minutes, before you send it again.")
 NOT_RIGHT = _l("Something is not right")
 # Werkzeug's own words for the errors a citizen meets, in plain language and the page's language (a bare 403 is
 # worded by templates/errors/error.html, for staff and for the public).
@@ -39,7 +39,7 @@ HTTP_WORDS = {
     404: (_l("Page not found"),
           _l("There is no page at this address. Check the address, or start again from the home page.")),
     405: (NOT_RIGHT, _l("This page cannot be used that way. Go back and try again.")),
-    503: (UNAVAILABLE_TITLE, _l("Nothing was sent. Please try again in a minute.")),
+    503: (UNAVAILABLE_TITLE, _l("Nothing was sent. Please try again in a few minutes.")),
 }
 DOMAIN_TITLES = {400: NOT_RIGHT, 403: _l("Not allowed"), 404: _l("Not found"), 409: _l("Conflict")}
 

@@ -32,7 +32,7 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-NOTHING_SAVED = "nothing was saved"
+NOTHING_SAVED = "Nothing was sent"
 MAYBE_SAVED = "we cannot tell whether it was saved"
 
 

@@ -118,7 +118,7 @@ def test_a_follow_up_message_sent_again_after_its_answer_was_lost_is_stored_once
                                   files=[PHOTO])
     html = response.get_data(as_text=True)
     assert failed and response.status_code == 503
-    assert "it will not be saved twice" in " ".join(html.split())
+    assert "it will not be counted twice" in " ".join(html.split())
     assert count(CaseMessage) == 1 and count(Attachment) == 1
     again = post_multipart(client, "/track/case/reply", fields_of(html), files=[PHOTO])
     assert again.status_code == 303

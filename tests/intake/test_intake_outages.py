@@ -251,7 +251,7 @@ def test_other_pages_answer_503_with_retry_after(client, app, make_user):
     assert "briefly unavailable" in staff_page.get_data(as_text=True)
     # Only reading was asked for: nothing to save, so the page does not speak of saving.
     for page in (public, staff_page):
-        assert "saved" not in page.get_data(as_text=True) and "try again in a minute" in page.get_data(as_text=True)
+        assert "saved" not in page.get_data(as_text=True) and "try again in a few minutes" in page.get_data(as_text=True)
 
 
 @pytest.mark.postgres_only

@@ -10,7 +10,7 @@ from tests.intake.test_intake_outages import DeadDatabase
 ENGLISH = ["Not Found", "The requested URL was not found on the server", "This form has expired",
            "For your safety the form could not be accepted", "Too many attempts",
            "Please wait a few minutes before trying again", "The service is briefly unavailable",
-           "We could not reach our database just now"]
+           "This page cannot be shown just now", "Please try again in a few minutes"]
 
 
 def choose(client, language: str) -> None:
