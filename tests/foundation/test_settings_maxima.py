@@ -54,7 +54,8 @@ def test_a_huge_count_of_days_is_refused_at_start_not_a_500_at_every_sign_in(app
 def test_a_huge_number_in_the_environment_stops_the_start(tmp_path):
     keys = {"SECRET_KEY": "s" * 48, "CIVICWATCH_ENCRYPTION_KEY": "lbn3C9xZHpzUQGJH0Sp0jU3Zms0m7BnVYNn9yEKcgUE=",
             "CIVICWATCH_IDENTITY_KEY": "Cq0u9m4yS7mWk2vE1Jx8b3dH6fT5nR0pL2aZ4cV7gQk=",
-            "CIVICWATCH_EVIDENCE_KEY": "bdOTGepkMMnR_GAJKa-UgLv7-Z7PCn2GrYqxyq07wfk="}
+            "CIVICWATCH_EVIDENCE_KEY": "bdOTGepkMMnR_GAJKa-UgLv7-Z7PCn2GrYqxyq07wfk=",
+            "CIVICWATCH_AUDIT_KEY": "a" * 48}
     result = subprocess.run(
         [sys.executable, "wsgi.py"], cwd=ROOT, capture_output=True, text=True, timeout=240,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CIVICWATCH_ENV": "production", **keys,
