@@ -98,3 +98,17 @@ def test_the_subjects_table_reads_in_the_readers_alphabetical_order_and_the_down
     assert english[0] == "Abuse of force" and english[-1] in ("Unlawful detention", "Not yet known")
     downloads = [read(client, language, "/transparency/statistics.csv?period=all") for language in ("en", "fr")]
     assert downloads[0] == downloads[1]
+
+
+@pytest.mark.parametrize(("language", "title", "message"), [
+    ("fr", "Quelque chose ne va pas", "Vérifiez les filtres."),
+    ("kri", "Sɔntin nɔ rayt", "Chek di filta dem."),
+])
+def test_a_download_refused_for_its_filters_says_why_in_the_readers_language(client, language, title, message):
+    client.get(f"/language/{language}")
+    for path in ("/transparency/statistics.json?body=nowhere", "/transparency/statistics.csv?body=nowhere",
+                 "/published/answers.json?year=20x6", "/published/answers.csv?year=20x6"):
+        response = client.get(path)
+        error = response.get_json()["error"]
+        assert (response.status_code, error["title"], error["message"]) == (400, title, message), path
+        assert error["fields"], path
