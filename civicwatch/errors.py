@@ -71,7 +71,8 @@ class InvalidTransitionError(ConflictError):
 
 
 def _wants_json() -> bool:
-    if request.path.startswith(("/api/", "/open311/", "/healthz")):
+    # A JSON download (the open data) is fetched by scripts that may not say what they accept.
+    if request.path.startswith(("/api/", "/open311/", "/healthz")) or request.path.endswith(".json"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

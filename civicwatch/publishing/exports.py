@@ -1,7 +1,7 @@
 """Open data: CSV and JSON of the published answers, produced as generators.
 
-The answers are read from the database in batches and written row by row, so an export of every answer
-takes the same memory as an export of ten.
+The answers are read from the database in batches and written row by row (into the download's temporary file,
+open_data.download), so an export of every answer takes the same memory as an export of ten.
 """
 from __future__ import annotations
 
