@@ -14,6 +14,7 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, request, session
 from flask_babel import gettext
 
+from civicwatch.errors import NOT_RIGHT
 from civicwatch.i18n import N_
 
 # A download is written whole before it is sent: in memory up to this size, in a temporary file beyond. Measured:
@@ -110,7 +111,7 @@ def _sent(spool: tempfile.SpooledTemporaryFile[bytes]) -> Iterator[bytes]:
 
 
 def filter_problem(form: Any) -> tuple[Response, int]:
-    return jsonify(error={"status": 400, "title": "Something is not right", "message": "Check the filters.",
+    return jsonify(error={"status": 400, "title": str(NOT_RIGHT), "message": gettext("Check the filters."),
                           "fields": dict(form.errors)}), 400
 
 
