@@ -56,10 +56,16 @@ class Served:
         self.response.close()
 
 
-def serve(app: Flask, path: str, **kwargs: Any) -> Served:
-    """GET `path`; the status and headers are there, the body not yet read."""
+def browser(app: Flask) -> FlaskClient:
+    """A client whose requests open their own app context (the test's IsolatedClient opens one around them)."""
+    return FlaskClient(app, app.response_class)
+
+
+def serve(app: Flask, path: str, client: FlaskClient | None = None, **kwargs: Any) -> Served:
+    """GET `path` (with `client`'s cookies, from `browser`); the status and headers are there, the body not yet
+    read."""
     context = contextvars.Context()
-    client = FlaskClient(app, app.response_class)
+    client = client or browser(app)
     return Served(context, context.run(client.get, path, buffered=False, **kwargs))
 
 
