@@ -8,7 +8,7 @@ import datetime as dt
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -139,6 +139,7 @@ def revoke_disclosure(request: DisclosureRequest, custodian: User, note: str | N
     """End a running grant now, before its hours are over (approved by mistake, or no longer needed). Another
     custodian than its holder, as for deciding it."""
     require_decision(custodian, request)
+    _lock(request)
     now = utcnow()
     if not request.active_at(now):
         raise ConflictError(gettext("This grant is not running: there is nothing to end."))
@@ -237,8 +238,19 @@ def _open_request(case: Case, user: User, now: dt.datetime,
     return pending or usable_grant(case, user, now, attachment)
 
 
+def _lock(request: DisclosureRequest) -> None:
+    """Hold the request's row until the transaction ends, and re-read it: two custodians deciding it at the same
+    moment (each from a queue that showed it pending) are served one after the other, and the second finds it
+    decided. A no-op update rather than FOR UPDATE: it also takes SQLite's write lock, which a read would not."""
+    db.session.execute(update(DisclosureRequest).where(DisclosureRequest.id == request.id)
+                       .values(status=DisclosureRequest.status).execution_options(synchronize_session=False))
+    db.session.scalars(select(DisclosureRequest).where(DisclosureRequest.id == request.id)
+                       .execution_options(populate_existing=True)).one()
+
+
 def _require_pending(request: DisclosureRequest, custodian: User) -> None:
     require_decision(custodian, request)
+    _lock(request)
     if request.status is not DisclosureStatus.PENDING:
         raise ConflictError(gettext("This request was already %(status)s.", status=gettext(DECIDED[request.status])))
 
