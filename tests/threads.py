@@ -23,13 +23,31 @@ def meeting_at_first(statement: str, names: set[str], engine: Engine) -> Iterato
     """Within the block, each thread named in `names` waits for the others just before its first statement
     starting with `statement` (e.g. "UPDATE USERS"): every one of them has done all its reads by then. Fails if they
     did not all get there together."""
+    with _meeting(lambda sql: sql.lstrip().upper().startswith(statement), names, engine):
+        yield
+
+
+@contextmanager
+def meeting_at_first_write(names: set[str], engine: Engine) -> Iterator[None]:
+    """As `meeting_at_first`, just before each thread's first statement that writes or locks a row (INSERT, UPDATE,
+    DELETE, or a SELECT ... FOR UPDATE), whichever it is."""
+    def writes(sql: str) -> bool:
+        words = sql.lstrip().upper()
+        return words.startswith(("INSERT", "UPDATE", "DELETE")) or "FOR UPDATE" in words
+
+    with _meeting(writes, names, engine):
+        yield
+
+
+@contextmanager
+def _meeting(matches: Callable[[str], bool], names: set[str], engine: Engine) -> Iterator[None]:
     waited: set[str] = set()
     together = threading.Barrier(len(names), timeout=10)
     broken: list[str] = []
 
     def before(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
         name = threading.current_thread().name
-        if name in names and name not in waited and sql.lstrip().upper().startswith(statement):
+        if name in names and name not in waited and matches(sql):
             waited.add(name)
             try:
                 together.wait()
