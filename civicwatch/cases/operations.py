@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
@@ -88,6 +89,18 @@ def check_version(case: Case, posted_version: Any) -> None:
     """Optimistic lock: every case form carries the version it was rendered from."""
     if not same_version(case.version, posted_version):
         raise StaleCaseError()
+
+
+def lock_case(case_id: int) -> Case | None:
+    """The case, its row locked until the transaction ends and re-read under the lock, so that writers that must not
+    pass each other (a hold and an erasure, two erasures, a follow-up and an erasure) are served one after the other:
+    FOR UPDATE on PostgreSQL; on SQLite, whose reads take no lock, a write that changes nothing takes the database's
+    write lock first, and what is read after it is read under that lock."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Case).where(Case.id == case_id).values(updated_at=Case.updated_at)
+                           .execution_options(synchronize_session=False))
+    return db.session.scalar(select(Case).where(Case.id == case_id).with_for_update()
+                             .execution_options(populate_existing=True))
 
 
 def _touch(case: Case) -> None:

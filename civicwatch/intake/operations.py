@@ -25,6 +25,7 @@ from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import bring_deadlines_forward, resume_deadline_clock, set_deadlines
 from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
+from civicwatch.cases.operations import lock_case
 from civicwatch.cases.references import (
     code_shaped_numbers,
     format_reference,
@@ -329,7 +330,11 @@ def add_complainant_message(
 ) -> CaseMessage:
     """Store what the complainant adds (text, files or both). If the body was waiting for them, the
     deadline clock runs again. Public event and audit entry; flushes only. A web message that repeats their last
-    one (words and files) within RESEND_WINDOW is that form sent again: the stored message is returned."""
+    one (words and files) within RESEND_WINDOW is that form sent again: the stored message is returned.
+
+    The case is locked and read again first: an erasure committed since the page was read would otherwise leave the
+    message on the erased case for ever, and the same form sent from two tabs at once would be stored twice."""
+    lock_case(case.id)
     if case.erased:
         raise ConflictError("The case's personal content was erased: nothing more can be added to it.")
     body = without_receipt_codes(clean_text(text, "text", 0, MESSAGE_MAX))

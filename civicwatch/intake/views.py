@@ -22,7 +22,7 @@ from civicwatch.cases.attachments import MAX_FILES, AttachmentError, UploadUnava
 from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.retaliation import open_check_in
-from civicwatch.errors import DomainError
+from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db, limiter
 from civicwatch.forms import Form
 from civicwatch.intake import lockout, queries, sessions
@@ -364,6 +364,9 @@ def reply() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             add_complainant_message(case, form.text.data, Channel.WEB, form.prepared_files)
+        except ConflictError:  # erased since the page was read: the page now says so and offers no form
+            db.session.rollback()
+            return _render_case(case, status=409)
         except (SubmissionError, AttachmentError) as exc:
             db.session.rollback()
             target = form.attachments if isinstance(exc, AttachmentError) else form.text

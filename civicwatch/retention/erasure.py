@@ -31,6 +31,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.audit.values import FREE_TEXT_FIELDS
 from civicwatch.cases.attachments import stored_path
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseShare, Recommendation, Recusal
+from civicwatch.cases.operations import lock_case
 from civicwatch.cases.search import purge_deleted_terms
 from civicwatch.classify.models import LabelledExample
 from civicwatch.database import rollback_quietly, utcnow
@@ -42,7 +43,6 @@ from civicwatch.messaging.queries import WAITING
 from civicwatch.patterns.models import Allegation
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.retention.models import CaseErasure, LegalHold, PendingFileRemoval
-from civicwatch.retention.operations import lock_case
 from civicwatch.retention.queries import DueCase, active_hold, due_cases, erasure_of, reached_status_at
 from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation
 

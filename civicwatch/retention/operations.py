@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.operations import lock_case
 from civicwatch.cases.workflow import ERASED_CASE
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
@@ -99,16 +100,6 @@ def remove_schedule(user: User | None, body: Body | None, status: CaseStatus) ->
                  before={"body": body.code if body else None, "status": status.value, "months": schedule.months})
     db.session.delete(schedule)
     db.session.flush()
-
-
-def lock_case(case_id: int) -> Case | None:
-    """The case, its row locked until the transaction ends, so that a hold and an erasure of one case, or two
-    erasures, never pass each other: FOR UPDATE on PostgreSQL; on SQLite, whose reads take no lock, a write that
-    changes nothing takes the database's write lock first, and what is read after it is read under that lock."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(Case).where(Case.id == case_id).values(updated_at=Case.updated_at)
-                           .execution_options(synchronize_session=False))
-    return db.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
 
 
 def place_hold(user: User, case: Case, reason: str | None) -> LegalHold:
