@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import Engine, event
 
 
@@ -31,12 +32,39 @@ def meeting_at_first(statement: str, names: set[str], engine: Engine) -> Iterato
 def meeting_at_first_write(names: set[str], engine: Engine) -> Iterator[None]:
     """As `meeting_at_first`, just before each thread's first statement that writes or locks a row (INSERT, UPDATE,
     DELETE, or a SELECT ... FOR UPDATE), whichever it is."""
-    def writes(sql: str) -> bool:
-        words = sql.lstrip().upper()
-        return words.startswith(("INSERT", "UPDATE", "DELETE")) or "FOR UPDATE" in words
-
-    with _meeting(writes, names, engine):
+    with _meeting(writes_or_locks, names, engine):
         yield
+
+
+def writes_or_locks(sql: str) -> bool:
+    words = sql.lstrip().upper()
+    return words.startswith(("INSERT", "UPDATE", "DELETE")) or "FOR UPDATE" in words
+
+
+@contextmanager
+def before_the_first_write_of_this_thread(app: Flask, work: Callable[[], None],
+                                          engine: Engine) -> Iterator[list[threading.Thread]]:
+    """Within the block, run `work` to its end (in an app context, in a thread of its own) just before this thread
+    first writes or locks a row: every read of its request is done by then. The list holds the thread once
+    started."""
+    me, started = threading.current_thread(), []
+
+    def in_context() -> None:
+        with app.app_context():
+            work()
+
+    def before(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        if threading.current_thread() is me and not started and writes_or_locks(sql):
+            thread = threading.Thread(target=in_context)
+            started.append(thread)
+            thread.start()
+            thread.join(20)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield started
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
 
 
 @contextmanager

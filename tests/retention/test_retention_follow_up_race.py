@@ -4,12 +4,8 @@ ever, as no run erases a case twice); they are told the case's content was erase
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from civicwatch.cases.models import Attachment, Case, CaseMessage, CaseStatus, MessageKind
 from civicwatch.cases.references import new_receipt_code, receipt_hash
@@ -18,34 +14,9 @@ from civicwatch.retention.erasure import RetentionRun, apply_retention
 from tests.factories import png_bytes, post_multipart
 from tests.intake.conftest import case_page_token, open_case
 from tests.retention.conftest import personal_case, schedule
+from tests.threads import before_the_first_write_of_this_thread
 
 FOLLOW_UP = "Zebulon again: the sergeant came to my house last night, my new number is 076 999 111"
-WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-@contextmanager
-def before_the_first_write_of_this_thread(app, work: Callable[[], None]) -> Iterator[list[threading.Thread]]:
-    """Run `work` to its end in a thread of its own just before this thread first writes or locks a row, every read
-    of the request done by then."""
-    me, started = threading.current_thread(), []
-
-    def in_context() -> None:
-        with app.app_context():
-            work()
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        words = statement.lstrip().upper()
-        if threading.current_thread() is me and not started and (words.startswith(WRITES) or "FOR UPDATE" in words):
-            thread = threading.Thread(target=in_context)
-            started.append(thread)
-            thread.start()
-            thread.join(20)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield started
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def test_a_follow_up_sent_while_the_case_is_erased_is_not_kept(app, client, clock, staff):
@@ -60,7 +31,11 @@ def test_a_follow_up_sent_while_the_case_is_erased_is_not_kept(app, client, cloc
     token = case_page_token(client)
     runs: list[RetentionRun] = []
 
-    with before_the_first_write_of_this_thread(app, lambda: runs.append(apply_retention(None))) as started:
+
+    def erase() -> None:
+        runs.append(apply_retention(None))
+
+    with before_the_first_write_of_this_thread(app, erase, db.engine) as started:
         response = post_multipart(client, "/track/case/reply", {"csrf_token": token, "text": FOLLOW_UP},
                                   [(png_bytes(), "bruises.png")])
 

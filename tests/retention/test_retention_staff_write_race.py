@@ -1,0 +1,44 @@
+"""A staff member adds a note to a case while the retention run erases it: the case was read before the erasure, the
+note is written after it. Nothing written on the case may outlive its erasure (no run erases a case twice); the
+staff member is told the case changed, and given back what they typed."""
+from __future__ import annotations
+
+import datetime as dt
+from html import unescape
+
+from sqlalchemy import func, select
+
+from civicwatch.cases.models import Case, CaseMessage, CaseStatus
+from civicwatch.extensions import db
+from civicwatch.retention.erasure import RetentionRun, apply_retention
+from tests.conftest import csrf_token_from
+from tests.factories import staff_client
+from tests.retention.conftest import personal_case, schedule
+from tests.threads import before_the_first_write_of_this_thread
+
+NOTE = "Called Mr Quartermaine's sister on 076 222 333: she saw the sergeant take him to the back room."
+
+
+def test_a_note_added_while_the_case_is_erased_is_not_kept(app, clock, staff):
+    case = personal_case(staff)
+    case_id = case.id
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    browser = staff_client(app, staff.investigator)
+    page = browser.get(f"/staff/cases/{case_id}").get_data(as_text=True)
+    version = db.session.get_one(Case, case_id).version
+    runs: list[RetentionRun] = []
+
+    def erase() -> None:
+        runs.append(apply_retention(None))
+
+    with before_the_first_write_of_this_thread(app, erase, db.engine) as started:
+        response = browser.post(f"/staff/cases/{case_id}/notes", data={
+            "note-csrf_token": csrf_token_from(page), "note-version": str(version), "note-text": NOTE})
+
+    assert started and [run.erased for run in runs] == [1], "the erasure did not run between the read and the write"
+    db.session.expire_all()
+    assert db.session.get_one(Case, case_id).erased
+    assert db.session.scalar(select(func.count()).select_from(CaseMessage).where(CaseMessage.case_id == case_id)) == 0
+    assert response.status_code == 409
+    assert NOTE in unescape(response.get_data(as_text=True)), "the note typed in is lost"
