@@ -203,12 +203,17 @@ def _submitted_texts(form: Form) -> list[tuple[str, str]]:
 
 
 def perform(case_id: int, key: str, form: Form, action: Callable[[Case], str]) -> ResponseReturnValue:
-    """Validate, check the version, act, commit and go back to the case; or show what went wrong."""
+    """Validate, lock the case and check its version, act, commit and go back to the case; or show what went wrong.
+
+    The version is checked under the case's lock, on the case read again: another save, an erasure or a worker's
+    change committed since this request read the case refuses the form here, even when the action itself would
+    write only rows hanging off the case (a note written on a case erased meanwhile would be kept for ever)."""
     case = load_case(current_user, case_id)
     fill_choices(form, case)
     if not form.validate_on_submit():
         return render_case(case, {key: form}, status=400)
     try:
+        operations.lock_case(case.id)
         check_version(case, form.version.data)
         message = action(case)
     except StaleCaseError as exc:
