@@ -1,6 +1,7 @@
-"""A staff member adds a note to a case while the retention run erases it: the case was read before the erasure, the
-note is written after it. Nothing written on the case may outlive its erasure (no run erases a case twice); the
-staff member is told the case changed, and given back what they typed."""
+"""Staff work on a case while the retention run erases it: the case was read before the erasure, the write (a note,
+the audit entry of a download) comes after it. Nothing written on the case may outlive its erasure (no run erases a
+case twice): the staff member is told the case changed, and given back what they typed. A file erased meanwhile is
+not found, as any file gone, rather than an error of the server."""
 from __future__ import annotations
 
 import datetime as dt
@@ -42,3 +43,22 @@ def test_a_note_added_while_the_case_is_erased_is_not_kept(app, clock, staff):
     assert db.session.scalar(select(func.count()).select_from(CaseMessage).where(CaseMessage.case_id == case_id)) == 0
     assert response.status_code == 409
     assert NOTE in unescape(response.get_data(as_text=True)), "the note typed in is lost"
+
+
+def test_a_file_downloaded_while_the_case_is_erased_is_a_clear_not_found(app, clock, staff):
+    case = personal_case(staff)
+    case_id, attachment_id = case.id, case.attachments[0].id
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    browser = staff_client(app, staff.investigator)
+    runs: list[RetentionRun] = []
+
+    def erase() -> None:
+        runs.append(apply_retention(None))
+
+    with before_the_first_write_of_this_thread(app, erase, db.engine) as started:
+        response = browser.get(f"/staff/cases/{case_id}/attachments/{attachment_id}")
+
+    assert started and [run.erased for run in runs] == [1], "the erasure did not run between the read and the write"
+    assert response.status_code == 404
+    assert "There is no such file on this case." in response.get_data(as_text=True)
