@@ -395,19 +395,21 @@ def send_attachment(attachment: Attachment) -> Response:
     Always `Content-Disposition: attachment`, never inline, with nosniff and a sandboxing CSP, so that
     a crafted PDF or image can never run in the application's origin.
     """
-    path = attachment_path(attachment)
-    if not path.is_file():
-        raise NotFoundError("This file is not available.")
+    try:  # opened here, not checked then opened: a file removed in between (an erasure) is not found either way
+        handle = attachment_path(attachment).open("rb")
+    except (FileNotFoundError, IsADirectoryError):
+        raise NotFoundError("This file is not available.") from None
     extension = EXTENSIONS.get(attachment.content_type, "bin")
     stem = clean_filename(attachment.original_name).rsplit(".", 1)[0] or "file"
     response = send_file(
-        path,
+        handle,
         mimetype=attachment.content_type if attachment.content_type in EXTENSIONS else "application/octet-stream",
         as_attachment=True,
         download_name=f"{stem}.{extension}",
         max_age=0,
         conditional=False,
     )
+    response.content_length = os.fstat(handle.fileno()).st_size  # what send_file gives a path, not an open file
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "no-store"

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.permissions import admin_required, came_from_another_site, from_our_pages, staff_required
@@ -195,6 +196,10 @@ def attachment(case_id: int, attachment_id: int) -> Response:
         raise NotFoundError(gettext("There is no such file on this case."))
     record_audit(current_user, "attachment.view", item, case=case)
     db.session.commit()
+    # Read again after the commit: the retention run may have erased the case, and the file with it, meanwhile.
+    item = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id))
+    if item is None:
+        raise NotFoundError(gettext("There is no such file on this case."))
     return send_attachment(item)
 
 
