@@ -1,5 +1,5 @@
 """Staff work on a case while the retention run erases it: the case was read before the erasure, the write (a note,
-the audit entry of a download) comes after it. Nothing written on the case may outlive its erasure (no run erases a
+a disclosure request, the audit entry of a download) comes after it. Nothing written on the case may outlive its erasure (no run erases a
 case twice): the staff member is told the case changed, and given back what they typed. A file erased meanwhile is
 not found, as any file gone, rather than an error of the server."""
 from __future__ import annotations
@@ -10,11 +10,12 @@ from html import unescape
 from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case, CaseMessage, CaseStatus
+from civicwatch.disclosure.models import DisclosureRequest
 from civicwatch.extensions import db
 from civicwatch.retention.erasure import RetentionRun, apply_retention
 from tests.conftest import csrf_token_from
 from tests.factories import staff_client
-from tests.retention.conftest import personal_case, schedule
+from tests.retention.conftest import REASON, personal_case, schedule
 from tests.threads import before_the_first_write_of_this_thread
 
 NOTE = "Called Mr Quartermaine's sister on 076 222 333: she saw the sergeant take him to the back room."
@@ -62,3 +63,27 @@ def test_a_file_downloaded_while_the_case_is_erased_is_a_clear_not_found(app, cl
     assert started and [run.erased for run in runs] == [1], "the erasure did not run between the read and the write"
     assert response.status_code == 404
     assert "There is no such file on this case." in response.get_data(as_text=True)
+
+
+def test_a_disclosure_request_made_while_the_case_is_erased_is_not_kept(app, clock, staff):
+    case = personal_case(staff)
+    case_id = case.id
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    browser = staff_client(app, staff.admin)
+    page = browser.get(f"/staff/cases/{case_id}/identity").get_data(as_text=True)
+    runs: list[RetentionRun] = []
+
+    def erase() -> None:
+        runs.append(apply_retention(None))
+
+    with before_the_first_write_of_this_thread(app, erase, db.engine) as started:
+        response = browser.post(f"/staff/cases/{case_id}/identity/requests", data={
+            "csrf_token": csrf_token_from(page), "scope": "within_body", "reason": REASON})
+
+    assert started and [run.erased for run in runs] == [1], "the erasure did not run between the read and the write"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(DisclosureRequest).where(
+        DisclosureRequest.requester_id == staff.admin.id)) == 0
+    assert response.status_code == 400
+    assert "personal content was erased" in unescape(response.get_data(as_text=True))
