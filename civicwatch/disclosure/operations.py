@@ -15,6 +15,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, Channel, MessageKind
 from civicwatch.cases.notifications import notify_complainant, sms_prefix
+from civicwatch.cases.operations import lock_case
 from civicwatch.cases.originals import has_original, read_original
 from civicwatch.cases.permissions import can_open
 from civicwatch.database import utcnow
@@ -60,6 +61,7 @@ def request_disclosure(case: Case, user: User, scope: DisclosureScope, reason: s
     """Ask a custodian to let `user` see the complainant's identity, for a reason (and, outside the body,
     naming who would receive it)."""
     require_request(user, case)
+    lock_case(case.id)  # read again under the lock: an erasure committed since would not erase this reason
     if case.erased:
         raise DomainError(gettext("This case's personal content was erased under the retention schedule: no identity "
                                   "is kept."))
