@@ -87,3 +87,27 @@ def test_a_disclosure_request_made_while_the_case_is_erased_is_not_kept(app, clo
         DisclosureRequest.requester_id == staff.admin.id)) == 0
     assert response.status_code == 400
     assert "personal content was erased" in unescape(response.get_data(as_text=True))
+
+
+def test_a_request_for_a_files_original_made_while_the_case_is_erased_is_refused(app, clock, staff):
+    case = personal_case(staff)
+    case_id, attachment_id = case.id, case.attachments[0].id
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    browser = staff_client(app, staff.admin)
+    path = f"/staff/cases/{case_id}/attachments/{attachment_id}/original"
+    page = browser.get(path).get_data(as_text=True)
+    runs: list[RetentionRun] = []
+
+    def erase() -> None:
+        runs.append(apply_retention(None))
+
+    with before_the_first_write_of_this_thread(app, erase, db.engine) as started:
+        response = browser.post(f"{path}/requests", data={"csrf_token": csrf_token_from(page), "reason": REASON})
+
+    assert started and [run.erased for run in runs] == [1], "the erasure did not run between the read and the write"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(DisclosureRequest).where(
+        DisclosureRequest.requester_id == staff.admin.id)) == 0
+    assert response.status_code == 400
+    assert "personal content of this case was erased" in unescape(response.get_data(as_text=True))
