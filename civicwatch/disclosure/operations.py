@@ -18,6 +18,7 @@ from civicwatch.cases.notifications import notify_complainant, sms_prefix
 from civicwatch.cases.operations import lock_case
 from civicwatch.cases.originals import has_original, read_original
 from civicwatch.cases.permissions import can_open
+from civicwatch.cases.workflow import ERASED_CASE
 from civicwatch.database import utcnow
 from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope, DisclosureStatus
 from civicwatch.disclosure.permissions import may_request, require_decision, require_request
@@ -85,6 +86,9 @@ def request_original(attachment: Attachment, user: User, reason: str | None) -> 
     within the body: the grant only lets its holder download it."""
     case = attachment.case
     require_request(user, case)
+    lock_case(case.id)  # read again under the lock: an erasure committed since took the file and its original
+    if case.erased:
+        raise DomainError(gettext(ERASED_CASE))
     if not has_original(attachment):
         raise DomainError(gettext("The complainant did not ask to keep the original of this file: only the cleaned copy "
                                   "exists."))
