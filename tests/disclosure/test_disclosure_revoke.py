@@ -3,6 +3,9 @@ then on it opens nothing. Four eyes still hold: the holder cannot end or renew i
 may not open the case cannot touch it."""
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -11,7 +14,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope
 from civicwatch.disclosure.operations import approve_disclosure, request_disclosure
 from civicwatch.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, csrf_token_from
 from tests.disclosure.conftest import EMAIL, PHONE, REASON, add_user
 from tests.disclosure.test_disclosure_originals import (
     assert_nothing_revealed,
@@ -23,7 +26,8 @@ from tests.factories import staff_client
 def _end(app, custodian, request: DisclosureRequest, note: str = "Approved for the wrong case."):
     browser = staff_client(app, custodian)
     return browser.post(f"/staff/disclosures/{request.id}/revoke",
-                        data={"csrf_token": csrf_token(browser, "/staff/disclosures"), "note": note})
+                        data={"csrf_token": csrf_token(browser, "/staff/disclosures"), "note": note,
+                              "confirmed": "yes"})
 
 
 @pytest.mark.parametrize("what", ["original", "identity"])
@@ -66,3 +70,59 @@ def test_a_custodian_of_another_body_cannot_end_it(app, staff, vault_case, clock
     assert _end(app, outsider, request).status_code == 404
     assert EMAIL in staff_client(app, staff.investigator).get(
         f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
+
+
+def _audit_count() -> int:
+    return len(db.session.scalars(select(AuditEntry.id)).all())
+
+
+def _forms_posting_to(page: str, action: str) -> list[str]:
+    return re.findall(rf'<form[^>]*method="post"[^>]*action="{re.escape(action)}"', page)
+
+
+def _running(request: DisclosureRequest, clock) -> bool:
+    db.session.expire_all()
+    return db.session.get(DisclosureRequest, request.id).active_at(clock.now)
+
+
+def test_ending_a_grant_asks_once_more_on_a_page_with_the_note_box(app, staff, vault_case, clock):
+    request, _item, _original = granted_to_the_investigator(staff, vault_case, "identity")
+    action = f"/staff/disclosures/{request.id}/revoke"
+    browser = staff_client(app, staff.second_custodian)
+    queue = browser.get("/staff/disclosures").get_data(as_text=True)
+    assert _forms_posting_to(queue, action) == [], "one press of the row's button ends the grant"
+    assert f'href="{action}"' in queue
+    before = _audit_count()
+    response = browser.get(action)
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    assert vault_case.reference in page and staff.investigator.name in page and "cannot be undone" in page
+    assert len(_forms_posting_to(page, action)) == 1 and '<input type="hidden" name="confirmed" value="yes">' in page
+    assert re.search(r'<textarea[^>]*name="note"', page)
+    assert re.search(r'<a [^>]*href="/staff/disclosures"[^>]*>Cancel</a>', page)
+    assert _running(request, clock) and _audit_count() == before
+    # A POST without the page's confirmation does nothing, says so, and gives the note back.
+    refused = browser.post(action, data={"csrf_token": csrf_token_from(page), "note": "Approved for the wrong case."})
+    assert refused.status_code == 400
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "Nothing was done" in page and "Approved for the wrong case." in page
+    assert _running(request, clock) and _audit_count() == before
+    confirmed = browser.post(action, data={"csrf_token": csrf_token_from(page), "confirmed": "yes",
+                                           "note": "Approved for the wrong case."})
+    assert confirmed.status_code == 302 and not _running(request, clock)
+
+
+def test_whoever_may_not_end_a_grant_learns_nothing_from_its_confirmation_page(app, staff, vault_case, clock):
+    outsider = add_user("hrc.custodian", Role.INVESTIGATOR, "human_rights_commission", custodian=True)
+    request = request_disclosure(vault_case, staff.second_custodian, DisclosureScope.WITHIN_BODY, REASON)
+    approve_disclosure(request, staff.custodian, hours=8)
+    db.session.commit()
+    action = f"/staff/disclosures/{request.id}/revoke"
+    for user, status in ((outsider, 404), (staff.auditor, 403), (staff.investigator, 403),
+                         (staff.second_custodian, 403)):  # the holder: four eyes
+        response = staff_client(app, user).get(action)
+        assert response.status_code == status, user.name
+        page = response.get_data(as_text=True)
+        assert vault_case.reference not in page and "second.custodian" not in page, user.name
+    assert staff_client(app, staff.custodian).get(action).status_code == 200
+    assert _running(request, clock)

@@ -4,6 +4,8 @@ visibility queries as every case page. Each attack is tried in every state of th
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -19,7 +21,7 @@ from civicwatch.patterns.operations import propose_related_cases
 from civicwatch.routing.operations import route_case
 from civicwatch.taxonomy.models import Body, District
 from tests.cases.conftest import post_case_form
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, csrf_token_from
 from tests.disclosure.conftest import add_user
 from tests.factories import staff_client
 
@@ -89,6 +91,8 @@ def the_share(s: Setting) -> CaseShare:
 
 
 def decide(s: Setting, decision: str, role: str = "owner", **data: object):
+    if decision == "revoke":  # sent from its confirmation page
+        data = {"confirmed": "yes", **data}
     return post(s.browsers[role], f"/staff/patterns/shares/{the_share(s).id}/{decision}", **data)
 
 
@@ -231,3 +235,60 @@ def test_a_body_that_was_refused_waits_before_asking_again(setting, clock):
     s.browsers.clear()  # signed out by the week's wait
     assert ask(s).status_code == 302
     assert the_share(s).status is ShareStatus.PENDING
+
+
+def _forms_posting_to(page: str, action: str) -> list[str]:
+    return re.findall(rf'<form[^>]*method="post"[^>]*action="{re.escape(action)}"', page)
+
+
+def _audit_count() -> int:
+    return len(db.session.scalars(select(AuditEntry.id)).all())
+
+
+def test_revoking_a_share_asks_once_more_on_a_page_with_the_reason_box(setting, clock):
+    s = setting
+    put_in_state(s, "approved", clock)
+    share_id = the_share(s).id
+    action = f"/staff/patterns/shares/{share_id}/revoke"
+    owner = s.browsers["owner"]
+    listing = owner.get("/staff/patterns/shares").get_data(as_text=True)
+    assert _forms_posting_to(listing, action) == [], "one press of the row's button revokes the share"
+    assert f'href="{action}"' in listing
+    before = _audit_count()
+    response = owner.get(action)
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    assert s.old.reference in page and s.new.body.local_name in page and "cannot be undone" in page
+    assert len(_forms_posting_to(page, action)) == 1 and '<input type="hidden" name="confirmed" value="yes">' in page
+    assert re.search(r'<textarea[^>]*name="reason"', page)
+    assert re.search(r'<a [^>]*href="/staff/patterns/shares"[^>]*>Cancel</a>', page)
+    assert the_share(s).status is ShareStatus.APPROVED and _audit_count() == before
+    refused = owner.post(action, data={"csrf_token": csrf_token_from(page), "reason": REASON})
+    assert refused.status_code == 400
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "Nothing was done" in page and REASON in page
+    db.session.expire_all()
+    assert the_share(s).status is ShareStatus.APPROVED and _audit_count() == before
+    # A reason too short is refused on the same page, the text given back.
+    short = owner.post(action, data={"csrf_token": csrf_token_from(page), "confirmed": "yes", "reason": "Done."})
+    assert short.status_code == 400 and "Done." in short.get_data(as_text=True)
+    db.session.expire_all()
+    assert the_share(s).status is ShareStatus.APPROVED
+    confirmed = owner.post(action, data={"csrf_token": csrf_token_from(page), "confirmed": "yes", "reason": REASON})
+    assert confirmed.status_code == 302
+    db.session.expire_all()
+    assert the_share(s).status is ShareStatus.REVOKED
+
+
+def test_whoever_may_not_revoke_a_share_learns_nothing_from_its_confirmation_page(setting, clock):
+    s = setting
+    put_in_state(s, "approved", clock)
+    action = f"/staff/patterns/shares/{the_share(s).id}/revoke"
+    for role, status in (("asker", 404), ("asker_colleague", 404), ("third_body", 404), ("admin", 403),
+                         ("triage", 403), ("auditor", 403)):
+        response = s.browsers[role].get(action)
+        assert response.status_code == status, role
+        assert s.old.reference not in response.get_data(as_text=True), role
+    assert s.browsers["owner"].get(action).status_code == 200
+    db.session.expire_all()
+    assert the_share(s).status is ShareStatus.APPROVED
