@@ -104,12 +104,13 @@ class ConfirmForm(Form):
 
 
 def confirmation_page(form: ConfirmForm, *, title: str, consequence: str, button: str, cancel: str,
-                      fields: Mapping[str, str] | None = None) -> tuple[str, int]:
+                      fields: Mapping[str, str] | None = None, text: Field | None = None) -> tuple[str, int]:
     """The page that asks once more before the act of the current address: `title` asks it of the row by name,
-    `consequence` says plainly what will happen; the form posts back here with `confirmed` and any `fields` the
-    act needs (a row version), and Cancel goes back to `cancel`. Shown to a GET (it changes nothing), and with a
-    400 to a POST that came without the confirmation."""
-    refused = request.method == "POST"
+    `consequence` says plainly what will happen; the form posts back here with `confirmed`, any `fields` the
+    act needs (a row version) and the box `text` (a reason, with what was written in it and its errors), and
+    Cancel goes back to `cancel`. Shown to a GET (it changes nothing), and with a 400 to a POST: one that came
+    without the confirmation, or a confirmed one the act refused (its error on `text`)."""
+    posted = request.method == "POST"
     return render_template("_confirm.html", form=form, title=title, consequence=consequence, button=button,
-                           cancel=cancel, fields=fields or {}, action=request.path, confirmed=CONFIRMED,
-                           refused=refused), (400 if refused else 200)
+                           cancel=cancel, fields=fields or {}, text=text, action=request.path, confirmed=CONFIRMED,
+                           refused=posted and not form.is_confirmed()), (400 if posted else 200)

@@ -6,7 +6,7 @@ from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from civicwatch.disclosure.models import DisclosureScope
-from civicwatch.forms import Form
+from civicwatch.forms import ConfirmForm, Form
 from civicwatch.i18n import N_
 
 SCOPE_LABELS = {
@@ -34,7 +34,7 @@ class RefuseForm(Form):
     note = TextAreaField(_l("Why the request is refused"))
 
 
-class RevokeForm(Form):
+class RevokeForm(ConfirmForm):
     note = TextAreaField(_l("Why the grant ends now"), validators=[Optional()])
 
 

@@ -147,13 +147,24 @@ def revoke_disclosure(request: DisclosureRequest, custodian: User, note: str | N
     require_decision(custodian, request)
     _lock(request)
     now = utcnow()
-    if not request.active_at(now):
-        raise ConflictError(gettext("This grant is not running: there is nothing to end."))
+    _require_running(request, now)
     until = request.expires_at
     request.expires_at = now
     db.session.flush()
     record_audit(custodian, "disclosure.revoke", request, case=request.case, before={"expires_at": until},
                  after={"expires_at": now, "note": check_text(note, NOTE, TEXT_MAX, required=False) or None})
+
+
+def require_revocable(request: DisclosureRequest, custodian: User) -> None:
+    """The checks of revoke_disclosure, for its confirmation page: a custodian who may decide it, of a running
+    grant."""
+    require_decision(custodian, request)
+    _require_running(request, utcnow())
+
+
+def _require_running(request: DisclosureRequest, now: dt.datetime) -> None:
+    if not request.active_at(now):
+        raise ConflictError(gettext("This grant is not running: there is nothing to end."))
 
 
 def reveal_identity(case: Case, user: User) -> dict[str, str]:

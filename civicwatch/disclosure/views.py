@@ -29,6 +29,8 @@ from civicwatch.disclosure.permissions import is_custodian, may_request
 from civicwatch.disclosure.queries import custodian_queue, requests_of
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
+from civicwatch.forms import confirmation_page
+from civicwatch.templating import format_datetime
 
 blueprint = Blueprint("disclosure", __name__, url_prefix="/staff")
 
@@ -116,7 +118,7 @@ def queue() -> ResponseReturnValue:
         abort(403)
     pending, decided = custodian_queue(current_user)
     return render_template("disclosure/queue.html", pending=pending, decided=decided, now=utcnow(),
-                           approve_form=ApproveForm(), refuse_form=RefuseForm(), revoke_form=RevokeForm())
+                           approve_form=ApproveForm(), refuse_form=RefuseForm())
 
 
 @blueprint.post("/disclosures/<int:request_id>/approve")
@@ -140,11 +142,33 @@ def refuse(request_id: int) -> ResponseReturnValue:
     return redirect(url_for("disclosure.queue"))
 
 
-@blueprint.post("/disclosures/<int:request_id>/revoke")
+@blueprint.route("/disclosures/<int:request_id>/revoke", methods=["GET", "POST"])
 @staff_required
 def revoke(request_id: int) -> ResponseReturnValue:
+    """Ending a grant is asked once more: the GET is its confirmation page, which carries the note box."""
     grant = operations.load_request(request_id, current_user)
-    operations.revoke_disclosure(grant, current_user, RevokeForm().note.data)
-    db.session.commit()
-    flash(gettext("The grant was ended."))
-    return redirect(url_for("disclosure.queue"))
+    form = RevokeForm()
+    if form.is_confirmed():
+        try:
+            operations.revoke_disclosure(grant, current_user, form.note.data)
+        except DomainError as error:
+            if error.status != 400:
+                raise
+            db.session.rollback()  # the note refused: nothing ended, the page given back with the note
+            form.note.errors = [error.message]
+        else:
+            db.session.commit()
+            flash(gettext("The grant was ended."))
+            return redirect(url_for("disclosure.queue"))
+    operations.require_revocable(grant, current_user)
+    holder, case = grant.requester.name, grant.case.reference
+    until = format_datetime(grant.expires_at)
+    return confirmation_page(
+        form, title=gettext("End the grant of %(name)s on %(case)s now?", name=holder, case=case),
+        consequence=gettext(
+            "%(name)s can no longer open the sealed original of “%(file)s” of %(case)s. The grant would have run "
+            "until %(until)s.", name=holder, file=grant.attachment.original_name, case=case, until=until)
+        if grant.attachment else gettext(
+            "%(name)s can no longer see the identity of the complainant of %(case)s. The grant would have run "
+            "until %(until)s.", name=holder, case=case, until=until),
+        button=gettext("End the grant"), cancel=url_for("disclosure.queue"), text=form.note)

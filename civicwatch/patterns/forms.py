@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from civicwatch.cases.forms import CaseForm
 from civicwatch.cases.models import OUTCOME_LABELS
-from civicwatch.forms import Form
+from civicwatch.forms import ConfirmForm, Form
 from civicwatch.i18n import N_
 from civicwatch.patterns.models import Subject, SubjectKind
 from civicwatch.taxonomy.queries import all_actors, all_districts, all_regions, all_themes, name_choices
@@ -64,7 +64,13 @@ class RegisterImportForm(Form):
 
 
 class ShareDecisionForm(Form):
-    """Approving, refusing or revoking a share: the reason is required; the days only when approving."""
+    """Approving or refusing a share: the reason is required; the days only when approving."""
 
     days = IntegerField(_l("For how many days"), default=30, validators=[Optional()])
     reason = TextAreaField(_l("Why"), validators=[Optional()])
+
+
+class RevokeShareForm(ConfirmForm):
+    """Revoking a running share, from its confirmation page: the reason is required (the operation checks it)."""
+
+    reason = TextAreaField(_l("Why the share ends now"), validators=[Optional()])

@@ -107,13 +107,18 @@ def refuse_share(share: CaseShare, user: User, reason: str | None) -> None:
 
 def revoke_share(share: CaseShare, user: User, reason: str | None) -> None:
     """End a running grant before it expires."""
-    require_share_decider(user, share)
-    if share.state_at(utcnow()) != "approved":
-        raise ConflictError(gettext("Only a running share can be revoked."))
+    require_revocable(share, user)
     _decide(share, user, ShareStatus.REVOKED, reason)
     db.session.flush()
     record_audit(user, "case_share.revoke", share, case=share.case, after={"body": share.body_id,
                                                                         "reason": share.reason})
+
+
+def require_revocable(share: CaseShare, user: User) -> None:
+    """The checks of revoke_share, also for its confirmation page."""
+    require_share_decider(user, share)
+    if share.state_at(utcnow()) != "approved":
+        raise ConflictError(gettext("Only a running share can be revoked."))
 
 
 def load_share(user: User, share_id: int) -> CaseShare:

@@ -12,7 +12,7 @@ from civicwatch.accounts.permissions import roles_required
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
-from civicwatch.forms import Form
+from civicwatch.forms import Form, confirmation_page
 from civicwatch.patterns.alerts import (
     TRANSITIONS,
     alert_word,
@@ -20,7 +20,7 @@ from civicwatch.patterns.alerts import (
     may_change_alert,
     may_see_alert,
 )
-from civicwatch.patterns.forms import KIND_LABELS, RegisterImportForm, ShareDecisionForm
+from civicwatch.patterns.forms import KIND_LABELS, RegisterImportForm, RevokeShareForm, ShareDecisionForm
 from civicwatch.patterns.models import AlertStatus, PatternAlert
 from civicwatch.patterns.operations import import_subjects
 from civicwatch.patterns.permissions import may_keep_register
@@ -32,10 +32,12 @@ from civicwatch.patterns.sharing import (
     load_share,
     read_shared_case,
     refuse_share,
+    require_revocable,
     revoke_share,
 )
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, name_choices
+from civicwatch.templating import format_date
 
 blueprint = Blueprint("patterns", __name__, url_prefix="/staff/patterns")
 
@@ -149,7 +151,7 @@ def shares() -> str:
                            form=ShareDecisionForm(formdata=None))
 
 
-SHARE_DECISIONS = {"approve": "Shared.", "refuse": "Request refused.", "revoke": "Share revoked."}
+SHARE_DECISIONS = {"approve": "Shared.", "refuse": "Request refused."}
 
 
 @blueprint.post("/shares/<int:share_id>/<decision>")
@@ -163,13 +165,39 @@ def decide_share(share_id: int, decision: str) -> ResponseReturnValue:
     share = load_share(current_user, share_id)
     if decision == "approve":
         approve_share(share, current_user, form.days.data, form.reason.data)
-    elif decision == "refuse":
-        refuse_share(share, current_user, form.reason.data)
     else:
-        revoke_share(share, current_user, form.reason.data)
+        refuse_share(share, current_user, form.reason.data)
     db.session.commit()
     flash(SHARE_DECISIONS[decision], "success")
     return redirect(url_for("patterns.shares"))
+
+
+@blueprint.route("/shares/<int:share_id>/revoke", methods=["GET", "POST"])
+@roles_required(Role.INVESTIGATOR)
+def revoke_share_page(share_id: int) -> ResponseReturnValue:
+    """Revoking a share is asked once more: the GET is its confirmation page, which carries the reason box."""
+    share = load_share(current_user, share_id)
+    form = RevokeShareForm()
+    if form.is_confirmed():
+        try:
+            revoke_share(share, current_user, form.reason.data)
+        except DomainError as error:
+            if error.status != 400:
+                raise
+            db.session.rollback()  # the reason refused: nothing revoked, the page given back with the reason
+            form.reason.errors = [error.message]
+        else:
+            db.session.commit()
+            flash("Share revoked.", "success")
+            return redirect(url_for("patterns.shares"))
+    require_revocable(share, current_user)
+    case, body = share.case.reference, share.body.local_name
+    return confirmation_page(
+        form, title=gettext("Revoke the share of %(case)s with %(body)s?", case=case, body=body),
+        consequence=gettext("%(body)s can no longer read the shared view of %(case)s (its summary, allegations and "
+                            "status). The share would have run until %(date)s.", body=body, case=case,
+                            date=format_date(share.expires_at)),
+        button=gettext("Revoke the share"), cancel=url_for("patterns.shares"), text=form.reason)
 
 
 @blueprint.route("/shared/cases/<int:case_id>")
