@@ -292,3 +292,17 @@ def test_whoever_may_not_revoke_a_share_learns_nothing_from_its_confirmation_pag
     assert s.browsers["owner"].get(action).status_code == 200
     db.session.expire_all()
     assert the_share(s).status is ShareStatus.APPROVED
+
+
+def test_the_holding_bodys_decisions_are_confirmed_in_the_language_the_investigator_chose(setting, clock):
+    s = setting
+    owner = s.browsers["owner"]
+    owner.get("/language/fr")
+    assert ask(s).status_code == 302
+    approved = decide(s, "approve", days=7, reason=REASON)
+    assert approved.status_code == 302
+    assert "Partagé." in html.unescape(owner.get("/staff/patterns/shares").get_data(as_text=True))
+    revoked = decide(s, "revoke", reason="Our investigation is closed to others now.")
+    assert revoked.status_code == 302
+    page = html.unescape(owner.get("/staff/patterns/shares").get_data(as_text=True))
+    assert "Partage révoqué." in page and "Share revoked." not in page
