@@ -13,6 +13,7 @@ from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
 from civicwatch.forms import Form, confirmation_page
+from civicwatch.i18n import N_
 from civicwatch.patterns.alerts import (
     TRANSITIONS,
     alert_word,
@@ -151,7 +152,7 @@ def shares() -> str:
                            form=ShareDecisionForm(formdata=None))
 
 
-SHARE_DECISIONS = {"approve": "Shared.", "refuse": "Request refused."}
+SHARE_DECISIONS = {"approve": N_("Shared."), "refuse": N_("Request refused.")}
 
 
 @blueprint.post("/shares/<int:share_id>/<decision>")
@@ -168,7 +169,7 @@ def decide_share(share_id: int, decision: str) -> ResponseReturnValue:
     else:
         refuse_share(share, current_user, form.reason.data)
     db.session.commit()
-    flash(SHARE_DECISIONS[decision], "success")
+    flash(gettext(SHARE_DECISIONS[decision]), "success")
     return redirect(url_for("patterns.shares"))
 
 
@@ -188,7 +189,7 @@ def revoke_share_page(share_id: int) -> ResponseReturnValue:
             form.reason.errors = [error.message]
         else:
             db.session.commit()
-            flash("Share revoked.", "success")
+            flash(gettext("Share revoked."), "success")
             return redirect(url_for("patterns.shares"))
     require_revocable(share, current_user)
     case, body = share.case.reference, share.body.local_name
