@@ -234,6 +234,11 @@ class Config:
     # ~160 MB (see civicwatch/cases/images.py). An upload waits this long for its turn, then is asked to try again.
     UPLOAD_CONCURRENCY = _env_int("CIVICWATCH_UPLOAD_CONCURRENCY", 1, minimum=1)
     UPLOAD_WAIT_SECONDS = _env_float("CIVICWATCH_UPLOAD_WAIT_SECONDS", 20.0)
+    # An open data file is written whole before it is sent: in memory up to this size, in the temporary folder
+    # beyond. Measured: the statistics take about 2 kB a group (month, quarter, body...), half a megabyte for ten
+    # years of months; the published answers 5 to 8 kB an answer of two 250-word texts, up to 65 kB for the longest
+    # the form takes, and they are never thinned out: a large deployment's 100,000 answers are half a gigabyte or more.
+    DOWNLOAD_IN_MEMORY_BYTES = 2 * 1024 * 1024
 
     RATELIMIT_STORAGE_URI: str | None = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

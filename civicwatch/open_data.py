@@ -17,11 +17,8 @@ from flask_babel import gettext
 from civicwatch.errors import NOT_RIGHT
 from civicwatch.i18n import N_
 
-# A download is written whole before it is sent: in memory up to this size, in a temporary file beyond. Measured:
-# the statistics take about 2 kB a group (month, quarter, body...), half a megabyte for ten years of months; the
-# published answers 5 to 8 kB an answer of two 250-word texts, up to 65 kB for the longest the form takes, and
-# they are never thinned out: a large deployment's 100,000 answers are half a gigabyte or more.
-DOWNLOAD_IN_MEMORY_BYTES = 2 * 1024 * 1024
+# A download is written whole before it is sent: in memory up to DOWNLOAD_IN_MEMORY_BYTES (config.py), in a
+# temporary file beyond.
 SEND_BLOCK_BYTES = 64 * 1024
 
 # Spreadsheet programs run a cell starting with one of these as a formula.
@@ -94,7 +91,8 @@ def download(body: Iterable[str], mimetype: str, filename: str) -> Response:
 
 
 def _written(body: Iterable[str]) -> tempfile.SpooledTemporaryFile[bytes]:
-    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(max_size=DOWNLOAD_IN_MEMORY_BYTES)
+    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
+        max_size=current_app.config["DOWNLOAD_IN_MEMORY_BYTES"])
     try:
         for part in body:
             spool.write(part.encode())
