@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import enum
 import io
+import logging
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -13,9 +14,12 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request, session
 from flask_babel import gettext
+from werkzeug.exceptions import ServiceUnavailable
 
-from civicwatch.errors import NOT_RIGHT
+from civicwatch.errors import NOT_RIGHT, RETRY_AFTER_SECONDS
 from civicwatch.i18n import N_
+
+log = logging.getLogger(__name__)
 
 # A download is written whole before it is sent: in memory up to DOWNLOAD_IN_MEMORY_BYTES (config.py), in a
 # temporary file beyond.
@@ -73,6 +77,15 @@ def public_caching(response: Response) -> Response:
     return response
 
 
+class DownloadSpaceUnavailable(ServiceUnavailable):
+    """A download could not be written whole to the temporary folder (full, gone, unwritable): nothing of it is
+    sent, and the same download may work shortly."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext("This file cannot be prepared just now. Please try again in a few minutes."),
+                         retry_after=RETRY_AFTER_SECONDS)
+
+
 def download(body: Iterable[str], mimetype: str, filename: str) -> Response:
     """A file with its licence, written whole before a byte of it is sent. A database error while it is written
     is raised here, in the view, and becomes the 503 to try again (errors.database_unavailable), never a cut file
@@ -96,6 +109,13 @@ def _written(body: Iterable[str]) -> tempfile.SpooledTemporaryFile[bytes]:
     try:
         for part in body:
             spool.write(part.encode())
+        spool.flush()  # what the file's buffer still holds, written out: a full disk may only say so here
+    except OSError as error:
+        spool.close()
+        # The folder and why, never the file's content (nor the request's filters, which may name someone).
+        log.error("an open data download could not be written to the temporary folder %s (%s): check that it "
+                  "exists, can be written and has space", tempfile.gettempdir(), error.strerror or type(error).__name__)
+        raise DownloadSpaceUnavailable() from None
     except BaseException:
         spool.close()
         raise
