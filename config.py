@@ -239,6 +239,13 @@ class Config:
     # years of months; the published answers 5 to 8 kB an answer of two 250-word texts, up to 65 kB for the longest
     # the form takes, and they are never thinned out: a large deployment's 100,000 answers are half a gigabyte or more.
     DOWNLOAD_IN_MEMORY_BYTES = 2 * 1024 * 1024
+    # A download of the published answers is built once and sent to every request for the same file (path, filters,
+    # language) for this long, as long as proxies may keep it (public_caching), unless an answer changed since; at
+    # most this many files are kept per process (the oldest go first).
+    DOWNLOAD_CACHE_SECONDS = _env_int("CIVICWATCH_DOWNLOAD_CACHE_SECONDS", 60, minimum=0)
+    DOWNLOAD_CACHE_ENTRIES = _env_int("CIVICWATCH_DOWNLOAD_CACHE_ENTRIES", 16, minimum=1)
+    # Downloads of the published answers per client (each may read the whole table).
+    OPEN_DATA_DOWNLOAD_RATE_LIMIT = "10 per minute;60 per hour"
 
     RATELIMIT_STORAGE_URI: str | None = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

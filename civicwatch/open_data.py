@@ -92,18 +92,24 @@ def download(body: Iterable[str], mimetype: str, filename: str) -> Response:
     under a 200 that a newsroom's script would take for the whole. And the request's database session ends when the
     view returns, before the file is sent: a client reading slowly holds no connection (on SQLite no read
     transaction) for as long as it reads. Content-Length lets a client tell a whole file from a cut connection."""
-    spool = _written(body)
+    spool = written(body)
     size = spool.tell()
     spool.seek(0)
-    response = Response(_sent(spool), mimetype=mimetype)
+    response = file_response(_sent(spool), size, mimetype, filename)
     response.call_on_close(spool.close)  # a HEAD, or a client gone before the end
+    return response
+
+
+def file_response(blocks: Iterator[bytes], size: int, mimetype: str, filename: str) -> Response:
+    """The response sending a file already written whole, with its licence."""
+    response = Response(blocks, mimetype=mimetype)
     response.content_length = size
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Link"] = f'<{licence()["url"]}>; rel="license"'
     return response
 
 
-def _written(body: Iterable[str]) -> tempfile.SpooledTemporaryFile[bytes]:
+def written(body: Iterable[str]) -> tempfile.SpooledTemporaryFile[bytes]:
     spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
         max_size=current_app.config["DOWNLOAD_IN_MEMORY_BYTES"])
     try:

@@ -272,3 +272,12 @@ def case_publications(case: Case) -> list[Publication]:
 def live_publication(case: Case) -> Publication | None:
     return db.session.scalar(select(Publication).where(Publication.case_id == case.id,
                                                        Publication.status == P.PUBLISHED))
+
+
+def answers_changed() -> tuple[int, int, int]:
+    """What changes whenever an answer is published, withdrawn, replaced or erased (any change to a publication's
+    row bumps its row_version; an erased or discarded one leaves the count): a download built before it changed is
+    not served after (open_data_cache)."""
+    row = db.session.execute(select(func.count(), func.coalesce(func.max(Publication.id), 0),
+                                    func.coalesce(func.sum(Publication.row_version), 0))).one()
+    return int(row[0]), int(row[1]), int(row[2])

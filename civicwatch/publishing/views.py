@@ -15,9 +15,10 @@ from civicwatch.accounts.permissions import staff_required
 from civicwatch.audit.operations import record_audit
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
-from civicwatch.extensions import db
+from civicwatch.extensions import db, limiter
 from civicwatch.forms import confirmation_page
-from civicwatch.open_data import download, filter_problem, iso, licence, licence_context, public_caching
+from civicwatch.open_data import filter_problem, iso, licence, licence_context, public_caching
+from civicwatch.open_data_cache import shared_download
 from civicwatch.public_urls import public_url_for
 from civicwatch.publishing import exports, operations, permissions, queries
 from civicwatch.publishing.forms import (
@@ -29,7 +30,7 @@ from civicwatch.publishing.forms import (
     WithdrawForm,
 )
 from civicwatch.publishing.models import Publication
-from civicwatch.publishing.queries import AnswerSearch, answer_history, latest_answers, search_answers
+from civicwatch.publishing.queries import AnswerSearch, answer_history, answers_changed, latest_answers, search_answers
 from civicwatch.publishing.redaction import LABEL_NAMES, Decision, marked_segments
 from civicwatch.taxonomy.queries import all_bodies, all_themes
 from civicwatch.xmltext import xml_text
@@ -91,23 +92,30 @@ def _answers_meta() -> dict[str, Any]:
             "generated_at": iso(utcnow())}
 
 
+def _download_limit() -> str:
+    return current_app.config["OPEN_DATA_DOWNLOAD_RATE_LIMIT"]
+
+
 @blueprint.route("/published/answers.csv")
+@limiter.shared_limit(_download_limit, scope="published-answers-download")
 def answers_csv() -> ResponseReturnValue:
     form, search = _answer_search(request.args)
     if search is None:
         return filter_problem(form)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return download(exports.answers_csv(search, base), "text/csv", "civicwatch-published-answers.csv")
+    return shared_download(answers_changed(), lambda: exports.answers_csv(search, base), "text/csv",
+                           "civicwatch-published-answers.csv")
 
 
 @blueprint.route("/published/answers.json")
+@limiter.shared_limit(_download_limit, scope="published-answers-download")
 def answers_json() -> ResponseReturnValue:
     form, search = _answer_search(request.args)
     if search is None:
         return filter_problem(form)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return download(exports.answers_json(search, base, _answers_meta()), "application/json",
-                    "civicwatch-published-answers.json")
+    return shared_download(answers_changed(), lambda: exports.answers_json(search, base, _answers_meta()),
+                           "application/json", "civicwatch-published-answers.json")
 
 
 # ---------------------------------------------------------------- staff: drafting, four eyes, withdrawal

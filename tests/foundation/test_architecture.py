@@ -32,8 +32,8 @@ LAYERS: tuple[frozenset[str], ...] = (
 # Modules directly under civicwatch/ that every domain may import. They import only each other.
 CORE = frozenset({
     "database", "extensions", "errors", "crypto", "clock", "templating", "security_headers", "instance_secrets",
-    "webhooks", "text", "phones", "cli", "schema_guard", "clients", "public_urls", "open_data", "request_limits", "settings",
-    "xmltext", "compression", "i18n", "sqlite_writes", "session_cookies", "forms", "commit_outcome",
+    "webhooks", "text", "phones", "cli", "schema_guard", "clients", "public_urls", "open_data", "open_data_cache",
+    "request_limits", "settings", "xmltext", "compression", "i18n", "sqlite_writes", "session_cookies", "forms", "commit_outcome",
 })
 # The top, which wires everything together (the app factory, the commands, the models' metadata). Nothing
 # below it imports it.
