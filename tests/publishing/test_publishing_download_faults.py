@@ -45,7 +45,7 @@ def test_a_database_that_breaks_while_the_answers_are_read_gives_a_503_not_a_cut
     if path.endswith(".json"):  # a script asking for JSON is answered in JSON
         assert json.loads(body)["error"]["status"] == 503
     else:
-        assert "try again in a minute" in body.decode()
+        assert "try again in a few minutes" in body.decode()
 
 
 @pytest.mark.parametrize("path", FILES)
