@@ -114,6 +114,9 @@ class NumberRange(NamedTuple):
 # the calendar's end made every staff sign-in a 500, a long lockout after many doubled waits overflowed the wait.
 # The README lists those read from the environment (CIVICWATCH_<name>); the others are set in config.py.
 NUMBER_SETTINGS: dict[str, NumberRange] = {
+    "DOWNLOAD_IN_MEMORY_BYTES": NumberRange(0, 256 * 1024 * 1024),
+    "DOWNLOAD_CACHE_SECONDS": NumberRange(0, 3600),
+    "DOWNLOAD_CACHE_ENTRIES": NumberRange(1, 256),
     "MIGRATION_LOCK_TIMEOUT_SECONDS": NumberRange(0, 600, whole=False),
     "OUTBOX_MAX_AGE_HOURS": NumberRange(0, 720, whole=False),
     "OUTBOX_RETRY_BASE_SECONDS": NumberRange(1, 3600, whole=False),
