@@ -59,7 +59,7 @@ def test_a_rating_sent_while_staff_save_the_case_is_saved(app: Flask, client: Fl
 @pytest.mark.parametrize("language, words", [
     ("en", "The oversight body changed your case while you were writing"),
     ("fr", "L’organe de contrôle a modifié votre dossier pendant que vous écriviez"),
-    ("kri", "Di ɔvasayt bɔdi chenj yu kes we yu bin de rayt"),
+    ("kri", "Di oversight bodi chenj yu kes we yu bin de rayt"),
 ])
 def test_an_appeal_sent_while_staff_reopen_the_case_is_refused_in_plain_words_with_the_reason_kept(
         app: Flask, client: FlaskClient, answered, language: str, words: str):
