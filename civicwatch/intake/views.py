@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import generate_csrf, validate_csrf
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import Field, ValidationError
 
 from civicwatch import errors
@@ -319,6 +320,11 @@ def _too_many_attempts(form: TrackForm, wait: dt.timedelta) -> ResponseReturnVal
     return render_template("intake/track.html", form=form), 429, {"Retry-After": str(seconds)}
 
 
+CHANGED_MEANWHILE = _l("The oversight body changed your case while you were writing, so what you sent was not saved. "
+                      "Read the page again to see where your case is now, then send it again if you still need to. "
+                      "What you wrote is below, to copy.")
+
+
 @blueprint.route("/track/case")
 def track_case() -> ResponseReturnValue:
     had_case = sessions.has_tracking()
@@ -332,7 +338,8 @@ def track_case() -> ResponseReturnValue:
 
 def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *,
                  rating_form: RatingForm | None = None, appeal_form: AppealForm | None = None,
-                 check_in_form: CheckInForm | None = None, problem: str | None = None) -> ResponseReturnValue:
+                 check_in_form: CheckInForm | None = None, problem: str | None = None,
+                 unsent: str = "") -> ResponseReturnValue:
     current = str(case.satisfaction) if case.satisfaction else None
     return render_template(
         "intake/case.html", case=case, form=form or ReplyForm(formdata=None),
@@ -346,6 +353,7 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
         report_files=queries.first_report_files(case),
         check_in=None if case.erased else open_check_in(case),
         check_in_form=check_in_form or CheckInForm(formdata=None),
+        texts=[(_("What you wrote"), unsent)] if unsent.strip() else [],
     ), status
 
 
@@ -390,11 +398,12 @@ def rate() -> ResponseReturnValue:
     form = RatingForm()
     if not form.validate_on_submit():
         return _render_case(case, status=400, rating_form=form)
+    was_answered = answer_available(case)
     try:
         rate_answer(case, form.rating.data)
     except DomainError as exc:
         db.session.rollback()
-        return _answer_refused(case, exc, form.rating, rating_form=form)
+        return _answer_refused(case, exc, form.rating, was_answered, rating_form=form)
     rating = case.satisfaction  # read before the commit expires it: the thanks must not need the database
     db.session.commit()
     flash(_("Thank you. Your rating of %(rating)s out of 5 is saved. You can change it at any time.",
@@ -466,11 +475,12 @@ def appeal() -> ResponseReturnValue:
     form = AppealForm().offer_bodies(case, all_bodies())
     if not form.validate_on_submit():
         return _render_case(case, status=400, appeal_form=form)
+    was_answered = answer_available(case)
     try:
         appeal_answer(case, form.reason.data, by_code(Body, form.body.data) if form.body.data else None)
     except DomainError as exc:
         db.session.rollback()
-        return _answer_refused(case, exc, form.reason, appeal_form=form)
+        return _answer_refused(case, exc, form.reason, was_answered, appeal_form=form)
     case_id = case.id  # read before the commit expires it, as everything the answer needs
     db.session.commit()
     log.info("case %s reopened on appeal from the follow-up page", case_id)
@@ -479,13 +489,39 @@ def appeal() -> ResponseReturnValue:
     return redirect(url_for("intake.track_case"), code=303)
 
 
-def _answer_refused(case: Case, error: DomainError, field: Field, **forms: Form) -> ResponseReturnValue:
+def _answer_refused(case: Case, error: DomainError, field: Field, was_answered: bool,
+                    **forms: Form) -> ResponseReturnValue:
     """The operation said no: a problem with what was sent goes next to the field (400); no answer to
-    rate or appeal (not answered yet, or the case moved on) is said at the top of the page (409)."""
+    rate or appeal (not answered yet, or the case moved on) is said at the top of the page (409). When the page read
+    an answer the case no longer has (staff changed the case meanwhile), the page says so, what was written given
+    back to copy."""
     if error.status == 400:
         field.errors = [*field.errors, error.message]
         return _render_case(case, status=400, **forms)
+    if was_answered:
+        return _changed_meanwhile(case)
     return _render_case(case, status=error.status, problem=error.message)
+
+
+def _changed_meanwhile(case: Case) -> ResponseReturnValue:
+    return _render_case(case, status=409, problem=CHANGED_MEANWHILE, unsent=_written())
+
+
+def _written() -> str:
+    """The free text the complainant's form held (a follow-up, an appeal's reason, a check-in's details)."""
+    return next((request.form.get(name, "") for name in ("text", "reason", "details")
+                 if request.form.get(name, "").strip()), "")
+
+
+@blueprint.errorhandler(StaleDataError)
+def case_changed_meanwhile(error: StaleDataError) -> ResponseReturnValue:
+    """A write of the case that met another (the operations lock the case, so this is the last guard): the
+    complainant is told in their words, not the staff's conflict page's."""
+    db.session.rollback()
+    case = sessions.tracked_case()
+    if case is None:
+        return _track_again_with(_written())
+    return _changed_meanwhile(case)
 
 
 @blueprint.route("/track/leave", methods=["POST"])

@@ -219,7 +219,8 @@ def test_after_an_appeal_the_old_answer_can_no_longer_be_rated(client, answered)
     token = case_page_token(client)
     assert appeal(client, REASON, token).status_code == 303
     assert rate(client, "5", token).status_code == 409
-    assert appeal(client, REASON, token).status_code == 409
+    assert appeal(client, "Another reason, sent after the case was open again.", token).status_code == 409
+    assert appeal(client, REASON, token).status_code == 303  # the same appeal sent again: thanked, stored once
     assert audit_count("case.reopen") == 1
 
 
