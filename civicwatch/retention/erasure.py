@@ -94,6 +94,7 @@ def _still_due(case: Case, due: DueCase) -> bool:
 def erase_case(due: DueCase, user: User | None) -> Erased | None:
     """Erase the personal content of the case `due` names, if it is still due. Flushes; the caller commits and
     then calls `remove_pending_files`. None when the case is no longer due (held, reopened, already erased)."""
+    _lock_conversations_of(due.case_id)
     case = lock_case(due.case_id)
     if case is None:
         raise NotFoundError("There is no such case.")
@@ -112,6 +113,16 @@ def erase_case(due: DueCase, user: User | None) -> Erased | None:
     record_audit(user, "retention.case_erased", case,
                  after={"status": due.status.value, "months": due.months, **erased.as_dict()})
     return erased
+
+
+def _lock_conversations_of(case_id: int) -> None:
+    """The SMS dialogues the erasure may delete (the case's, its number's), locked before the case: the SMS worker
+    locks a number's dialogue, then the case a text is about, and taking them in the other order, each would wait
+    for the other (on PostgreSQL a deadlock that fails one of them). A dialogue the worker holds is waited for."""
+    number = select(Case.contact_phone_hash).where(Case.id == case_id).scalar_subquery()
+    db.session.execute(select(SmsConversation.id)
+                       .where(or_(SmsConversation.case_id == case_id, SmsConversation.phone_hash == number))
+                       .order_by(SmsConversation.id).with_for_update())
 
 
 def _delete_texts(case: Case) -> tuple[int, int, int]:
