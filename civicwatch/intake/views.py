@@ -498,8 +498,8 @@ def _answer_refused(case: Case, error: DomainError, field: Field, was_answered: 
     if error.status == 400:
         field.errors = [*field.errors, error.message]
         return _render_case(case, status=400, **forms)
-    if was_answered:
-        return _changed_meanwhile(case)
+    if was_answered:  # erased meanwhile: the page says so and offers no form, as for a follow-up
+        return _render_case(case, status=409) if case.erased else _changed_meanwhile(case)
     return _render_case(case, status=error.status, problem=error.message)
 
 
