@@ -28,6 +28,9 @@ from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields import FileField, HiddenField, MultipleFileField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
+from civicwatch.errors import DomainError
+from civicwatch.extensions import db
+
 NOT_A_FILE = _l("Write this in the box as text; it cannot be sent as a file.")
 
 
@@ -101,6 +104,21 @@ class ConfirmForm(Form):
 
     def is_confirmed(self) -> bool:
         return request.method == "POST" and self.confirmed.data == CONFIRMED
+
+
+def done_confirmed(act: Callable[[], None], text: Field) -> bool:
+    """Do a confirmed act that takes the confirmation page's box `text`, and commit it; False when the act refused
+    what was written there (a DomainError of status 400): rolled back, the error on the box, for the page again."""
+    try:
+        act()
+    except DomainError as error:
+        if error.status != 400:
+            raise
+        db.session.rollback()
+        text.errors = [error.message]
+        return False
+    db.session.commit()
+    return True
 
 
 def confirmation_page(form: ConfirmForm, *, title: str, consequence: str, button: str, cancel: str,

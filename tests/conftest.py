@@ -240,6 +240,15 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+def forms_posting_to(page: str, action: str) -> list[str]:
+    """The forms of the page that post to `action` (a confirmation step's row offers a link, not one of these)."""
+    return re.findall(rf'<form[^>]*method="post"[^>]*action="{re.escape(action)}"', page)
+
+
+def audit_count() -> int:
+    return len(db.session.scalars(select(AuditEntry.id)).all())
+
+
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return csrf_token_from(client.get(path).get_data(as_text=True))
 

@@ -39,6 +39,7 @@ from civicwatch.cases.pdfs import PdfRefusedError, clean_pdf
 from civicwatch.commit_outcome import commit_outcome_unknown
 from civicwatch.crypto import EVIDENCE_KEY, encrypt_bytes_with
 from civicwatch.database import utcnow
+from civicwatch.durable import sync_folder
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
@@ -275,7 +276,7 @@ def write_private_file(path: Path, data: bytes) -> None:
         raise
     os.close(descriptor)
     try:
-        _sync_folder(path.parent)  # the new entry: without it a power cut may lose the file the row names
+        sync_folder(path.parent)  # the new entry: without it a power cut may lose the file the row names
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -286,15 +287,7 @@ def _make_folder(folder: Path) -> None:
     if folder.is_dir():
         return
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _sync_folder(folder.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    sync_folder(folder.parent)
 
 
 @event.listens_for(Session, "after_commit")

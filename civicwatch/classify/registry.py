@@ -26,7 +26,6 @@ from typing import Any
 from flask import Flask, current_app
 
 from civicwatch.classify.classifier import Classifier, ModelLoadError, load_classifier
-from civicwatch.classify.durable import sync_file, sync_folder, sync_tree
 from civicwatch.classify.files import (
     ACTIVE_FILE,
     COMPLAINT_WORDS_FILE,
@@ -41,6 +40,7 @@ from civicwatch.classify.gazetteer import GazetteerTerms
 from civicwatch.classify.queries import gazetteer_terms
 from civicwatch.classify.smoothed import HEAD_FILE, save_head
 from civicwatch.classify.training import TrainedPipeline
+from civicwatch.durable import sync_file, sync_folder, sync_tree
 from civicwatch.errors import DomainError
 from civicwatch.taxonomy.cache import cached
 

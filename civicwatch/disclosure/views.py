@@ -29,7 +29,7 @@ from civicwatch.disclosure.permissions import is_custodian, may_request
 from civicwatch.disclosure.queries import custodian_queue, requests_of
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
-from civicwatch.forms import confirmation_page
+from civicwatch.forms import confirmation_page, done_confirmed
 from civicwatch.templating import format_datetime
 
 blueprint = Blueprint("disclosure", __name__, url_prefix="/staff")
@@ -148,18 +148,10 @@ def revoke(request_id: int) -> ResponseReturnValue:
     """Ending a grant is asked once more: the GET is its confirmation page, which carries the note box."""
     grant = operations.load_request(request_id, current_user)
     form = RevokeForm()
-    if form.is_confirmed():
-        try:
-            operations.revoke_disclosure(grant, current_user, form.note.data)
-        except DomainError as error:
-            if error.status != 400:
-                raise
-            db.session.rollback()  # the note refused: nothing ended, the page given back with the note
-            form.note.errors = [error.message]
-        else:
-            db.session.commit()
-            flash(gettext("The grant was ended."))
-            return redirect(url_for("disclosure.queue"))
+    if form.is_confirmed() and done_confirmed(
+            lambda: operations.revoke_disclosure(grant, current_user, form.note.data), form.note):
+        flash(gettext("The grant was ended."))
+        return redirect(url_for("disclosure.queue"))
     operations.require_revocable(grant, current_user)
     holder, case = grant.requester.name, grant.case.reference
     until = format_datetime(grant.expires_at)

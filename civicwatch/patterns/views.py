@@ -12,7 +12,7 @@ from civicwatch.accounts.permissions import roles_required
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError, NotFoundError
 from civicwatch.extensions import db
-from civicwatch.forms import Form, confirmation_page
+from civicwatch.forms import Form, confirmation_page, done_confirmed
 from civicwatch.i18n import N_
 from civicwatch.patterns.alerts import (
     TRANSITIONS,
@@ -179,18 +179,10 @@ def revoke_share_page(share_id: int) -> ResponseReturnValue:
     """Revoking a share is asked once more: the GET is its confirmation page, which carries the reason box."""
     share = load_share(current_user, share_id)
     form = RevokeShareForm()
-    if form.is_confirmed():
-        try:
-            revoke_share(share, current_user, form.reason.data)
-        except DomainError as error:
-            if error.status != 400:
-                raise
-            db.session.rollback()  # the reason refused: nothing revoked, the page given back with the reason
-            form.reason.errors = [error.message]
-        else:
-            db.session.commit()
-            flash(gettext("Share revoked."), "success")
-            return redirect(url_for("patterns.shares"))
+    if form.is_confirmed() and done_confirmed(lambda: revoke_share(share, current_user, form.reason.data),
+                                             form.reason):
+        flash(gettext("Share revoked."), "success")
+        return redirect(url_for("patterns.shares"))
     require_revocable(share, current_user)
     case, body = share.case.reference, share.body.local_name
     return confirmation_page(

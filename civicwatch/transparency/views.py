@@ -229,22 +229,23 @@ def overview() -> ResponseReturnValue:
     report = in_reading_order(report)
     return render_template("transparency/overview.html", form=form, report=report, charts=_charts(report, context["body"]),
                            outcomes=[o.value for o in Outcome],
-                           warning=_early_warning(), retaliation=_retaliation(),
+                           warning=_early_warning(report.generated_at), retaliation=_retaliation(report.generated_at),
                            cadence=current_app.config.get("STATISTICS_PUBLISHED"), **context)
 
 
 def _published_at() -> dt.datetime:
-    """The moment the public figures describe: the rollup's last refresh (now, before the first)."""
+    """The moment the public figures describe, for a page that reads no statistics report (whose generated_at is
+    that moment): the rollup's last refresh (now, before the first)."""
+    _refresh_statistics_if_due()
     return rollup_refreshed_at() or utcnow()
 
 
-def _retaliation() -> RetaliationWatch:
-    return retaliation_watch_figures(current_app.config["SMALL_COUNT_THRESHOLD"], _published_at())
+def _retaliation(as_of: dt.datetime) -> RetaliationWatch:
+    return retaliation_watch_figures(current_app.config["SMALL_COUNT_THRESHOLD"], as_of)
 
 
-def _early_warning() -> EarlyWarning:
-    _refresh_statistics_if_due()
-    return early_warning(_published_at(), current_app.config["SMALL_COUNT_THRESHOLD"])
+def _early_warning(as_of: dt.datetime) -> EarlyWarning:
+    return early_warning(as_of, current_app.config["SMALL_COUNT_THRESHOLD"])
 
 
 # The files are named by what they hold: the CSV has no room for the period, the filters or the day, and two
@@ -263,13 +264,13 @@ def _statistics_name(report: Report, context: dict[str, Any]) -> str:
 
 @blueprint.route("/transparency/early-warning.csv")
 def early_warning_csv() -> ResponseReturnValue:
-    warning = _early_warning()
+    warning = _early_warning(_published_at())
     return download(exports.early_warning_csv(warning), "text/csv", f"{_early_warning_name(warning)}.csv")
 
 
 @blueprint.route("/transparency/early-warning.json")
 def early_warning_json() -> ResponseReturnValue:
-    warning = _early_warning()
+    warning = _early_warning(_published_at())
     meta = {"licence": licence(), "source": public_url_for("transparency.overview", _anchor="early-warning")}
     return download(exports.early_warning_json(warning, meta), "application/json",
                     f"{_early_warning_name(warning)}.json")
@@ -281,7 +282,7 @@ def statistics_csv() -> ResponseReturnValue:
         _, report, context = _statistics(request.args, download=True)
     except FilterError as error:
         return filter_problem(error.form)
-    return download(exports.statistics_csv(report, _retaliation()), "text/csv", f"{_statistics_name(report, context)}.csv")
+    return download(exports.statistics_csv(report, _retaliation(report.generated_at)), "text/csv", f"{_statistics_name(report, context)}.csv")
 
 
 @blueprint.route("/transparency/statistics.json")
@@ -296,7 +297,7 @@ def statistics_json() -> ResponseReturnValue:
             "filters": {"body": context["body"].code if context["body"] else None,
                         "theme": context["theme"].code if context["theme"] else None,
                         "region": context["region"].code if context["region"] else None}}
-    return download(exports.statistics_json(report, _retaliation(), meta), "application/json",
+    return download(exports.statistics_json(report, _retaliation(report.generated_at), meta), "application/json",
                     f"{_statistics_name(report, context)}.json")
 
 

@@ -14,7 +14,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope
 from civicwatch.disclosure.operations import approve_disclosure, request_disclosure
 from civicwatch.extensions import db
-from tests.conftest import csrf_token, csrf_token_from
+from tests.conftest import audit_count, csrf_token, csrf_token_from, forms_posting_to
 from tests.disclosure.conftest import EMAIL, PHONE, REASON, add_user
 from tests.disclosure.test_disclosure_originals import (
     assert_nothing_revealed,
@@ -72,12 +72,6 @@ def test_a_custodian_of_another_body_cannot_end_it(app, staff, vault_case, clock
         f"/staff/cases/{vault_case.id}/identity").get_data(as_text=True)
 
 
-def _audit_count() -> int:
-    return len(db.session.scalars(select(AuditEntry.id)).all())
-
-
-def _forms_posting_to(page: str, action: str) -> list[str]:
-    return re.findall(rf'<form[^>]*method="post"[^>]*action="{re.escape(action)}"', page)
 
 
 def _running(request: DisclosureRequest, clock) -> bool:
@@ -90,23 +84,23 @@ def test_ending_a_grant_asks_once_more_on_a_page_with_the_note_box(app, staff, v
     action = f"/staff/disclosures/{request.id}/revoke"
     browser = staff_client(app, staff.second_custodian)
     queue = browser.get("/staff/disclosures").get_data(as_text=True)
-    assert _forms_posting_to(queue, action) == [], "one press of the row's button ends the grant"
+    assert forms_posting_to(queue, action) == [], "one press of the row's button ends the grant"
     assert f'href="{action}"' in queue
-    before = _audit_count()
+    before = audit_count()
     response = browser.get(action)
     assert response.status_code == 200
     page = html.unescape(response.get_data(as_text=True))
     assert vault_case.reference in page and staff.investigator.name in page and "cannot be undone" in page
-    assert len(_forms_posting_to(page, action)) == 1 and '<input type="hidden" name="confirmed" value="yes">' in page
+    assert len(forms_posting_to(page, action)) == 1 and '<input type="hidden" name="confirmed" value="yes">' in page
     assert re.search(r'<textarea[^>]*name="note"', page)
     assert re.search(r'<a [^>]*href="/staff/disclosures"[^>]*>Cancel</a>', page)
-    assert _running(request, clock) and _audit_count() == before
+    assert _running(request, clock) and audit_count() == before
     # A POST without the page's confirmation does nothing, says so, and gives the note back.
     refused = browser.post(action, data={"csrf_token": csrf_token_from(page), "note": "Approved for the wrong case."})
     assert refused.status_code == 400
     page = html.unescape(refused.get_data(as_text=True))
     assert "Nothing was done" in page and "Approved for the wrong case." in page
-    assert _running(request, clock) and _audit_count() == before
+    assert _running(request, clock) and audit_count() == before
     confirmed = browser.post(action, data={"csrf_token": csrf_token_from(page), "confirmed": "yes",
                                            "note": "Approved for the wrong case."})
     assert confirmed.status_code == 302 and not _running(request, clock)

@@ -17,11 +17,10 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.totp import enrol_totp, new_secret
-from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import CaseStatus
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
@@ -31,7 +30,7 @@ from civicwatch.publishing.models import Publication
 from civicwatch.routing.models import RoutingRule
 from civicwatch.routing.rule_operations import create_rule
 from civicwatch.taxonomy.models import Theme
-from tests.conftest import body_by_code, csrf_token_from
+from tests.conftest import audit_count, body_by_code, csrf_token_from, forms_posting_to
 from tests.factories import create_case, staff_client
 
 
@@ -116,12 +115,6 @@ def scene(request, app, make_user, clock) -> Scene:
     return request.param(app, make_user)
 
 
-def audit_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEntry))
-
-
-def forms_posting_to(page: str, action: str) -> list[str]:
-    return re.findall(rf'<form[^>]*method="post"[^>]*action="{re.escape(action)}"', page)
 
 
 def test_the_row_button_leads_to_a_confirmation_page(scene):

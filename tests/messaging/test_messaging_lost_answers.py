@@ -183,7 +183,8 @@ def test_while_twilio_cannot_be_asked_the_text_waits_rather_than_risk_a_second_s
     assert row(message_id).status is OutboxStatus.SENT and row(message_id).provider_sid == sent.sid
 
 
-def test_when_twilio_cannot_be_asked_until_the_maximum_age_an_admin_decides(app, twilio_http, clock):
+def in_doubt_until_the_maximum_age(app, twilio_http, clock) -> int:
+    """A text whose answer was lost, and Twilio not to be asked for the next 60 hours of the worker's turns."""
     message_id = queue_one()
     twilio_http.script.append(ACCEPT_THEN_TIMEOUT)
     deliver(app)
@@ -191,6 +192,11 @@ def test_when_twilio_cannot_be_asked_until_the_maximum_age_an_admin_decides(app,
     for _ in range(60):
         clock.advance(hours=1)
         deliver(app)
+    return message_id
+
+
+def test_when_twilio_cannot_be_asked_until_the_maximum_age_an_admin_decides(app, twilio_http, clock):
+    message_id = in_doubt_until_the_maximum_age(app, twilio_http, clock)
     stored = row(message_id)
     assert stored.status is OutboxStatus.FAILED and stored.provider_sid is None
     assert "may have been sent" in (stored.last_error or "")
@@ -304,13 +310,7 @@ def test_a_found_send_whose_sid_another_row_holds_is_not_taken(app, twilio_http,
 
 def test_an_admin_s_retry_of_a_text_that_may_have_been_sent_asks_twilio_first(
         app, client, twilio_http, clock, make_user, login_as):
-    message_id = queue_one()
-    twilio_http.script.append(ACCEPT_THEN_TIMEOUT)
-    deliver(app)
-    twilio_http.list_script.extend([CONNECT_FAILURE] * 1000)
-    for _ in range(60):
-        clock.advance(hours=1)
-        deliver(app)
+    message_id = in_doubt_until_the_maximum_age(app, twilio_http, clock)
     assert row(message_id).status is OutboxStatus.FAILED
     login_as(make_user(Role.ADMIN))
     token = csrf_token_from(client.get("/staff/outbox/").get_data(as_text=True))

@@ -21,7 +21,7 @@ from civicwatch.patterns.operations import propose_related_cases
 from civicwatch.routing.operations import route_case
 from civicwatch.taxonomy.models import Body, District
 from tests.cases.conftest import post_case_form
-from tests.conftest import csrf_token, csrf_token_from
+from tests.conftest import audit_count, csrf_token, csrf_token_from, forms_posting_to
 from tests.disclosure.conftest import add_user
 from tests.factories import staff_client
 
@@ -237,12 +237,6 @@ def test_a_body_that_was_refused_waits_before_asking_again(setting, clock):
     assert the_share(s).status is ShareStatus.PENDING
 
 
-def _forms_posting_to(page: str, action: str) -> list[str]:
-    return re.findall(rf'<form[^>]*method="post"[^>]*action="{re.escape(action)}"', page)
-
-
-def _audit_count() -> int:
-    return len(db.session.scalars(select(AuditEntry.id)).all())
 
 
 def test_revoking_a_share_asks_once_more_on_a_page_with_the_reason_box(setting, clock):
@@ -252,23 +246,23 @@ def test_revoking_a_share_asks_once_more_on_a_page_with_the_reason_box(setting, 
     action = f"/staff/patterns/shares/{share_id}/revoke"
     owner = s.browsers["owner"]
     listing = owner.get("/staff/patterns/shares").get_data(as_text=True)
-    assert _forms_posting_to(listing, action) == [], "one press of the row's button revokes the share"
+    assert forms_posting_to(listing, action) == [], "one press of the row's button revokes the share"
     assert f'href="{action}"' in listing
-    before = _audit_count()
+    before = audit_count()
     response = owner.get(action)
     assert response.status_code == 200
     page = html.unescape(response.get_data(as_text=True))
     assert s.old.reference in page and s.new.body.local_name in page and "cannot be undone" in page
-    assert len(_forms_posting_to(page, action)) == 1 and '<input type="hidden" name="confirmed" value="yes">' in page
+    assert len(forms_posting_to(page, action)) == 1 and '<input type="hidden" name="confirmed" value="yes">' in page
     assert re.search(r'<textarea[^>]*name="reason"', page)
     assert re.search(r'<a [^>]*href="/staff/patterns/shares"[^>]*>Cancel</a>', page)
-    assert the_share(s).status is ShareStatus.APPROVED and _audit_count() == before
+    assert the_share(s).status is ShareStatus.APPROVED and audit_count() == before
     refused = owner.post(action, data={"csrf_token": csrf_token_from(page), "reason": REASON})
     assert refused.status_code == 400
     page = html.unescape(refused.get_data(as_text=True))
     assert "Nothing was done" in page and REASON in page
     db.session.expire_all()
-    assert the_share(s).status is ShareStatus.APPROVED and _audit_count() == before
+    assert the_share(s).status is ShareStatus.APPROVED and audit_count() == before
     # A reason too short is refused on the same page, the text given back.
     short = owner.post(action, data={"csrf_token": csrf_token_from(page), "confirmed": "yes", "reason": "Done."})
     assert short.status_code == 400 and "Done." in short.get_data(as_text=True)

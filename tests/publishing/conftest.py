@@ -12,6 +12,7 @@ from flask import Flask
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.database import utcnow
+from civicwatch.extensions import db
 from tests.conftest import ManualClock, csrf_token_from
 from tests.factories import create_case, staff_client
 
@@ -94,3 +95,16 @@ def publish(app: Flask, make_user, browser_for):
         return author, approver
 
     return run
+
+
+@pytest.fixture
+def two_published(new_case, publish) -> list[str]:
+    """The references of two answers published by the police oversight body, one of corruption, one of misconduct;
+    the test's own session closed, so that it holds no connection (the pool's count is then the requests')."""
+    references = []
+    for theme in ("corruption", "misconduct"):
+        case = new_case(CaseStatus.CLOSED, theme=theme)
+        publish(case)
+        references.append(case.reference)
+    db.session.close()
+    return references

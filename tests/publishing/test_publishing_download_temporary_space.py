@@ -15,28 +15,15 @@ import tempfile
 
 import pytest
 
-from civicwatch.cases.models import CaseStatus
 from civicwatch.errors import RETRY_AFTER_SECONDS
-from civicwatch.extensions import db
 
 FILES = ("/published/answers.csv", "/published/answers.json", "/transparency/statistics.csv?period=all",
          "/transparency/statistics.json?period=all")
 
 
-@pytest.fixture
-def two_answers(new_case, publish) -> list[str]:
-    references = []
-    for theme in ("corruption", "misconduct"):
-        case = new_case(CaseStatus.CLOSED, theme=theme)
-        publish(case)
-        references.append(case.reference)
-    db.session.close()
-    return references
-
-
 @pytest.mark.parametrize("path", FILES)
 def test_a_full_temporary_folder_gives_a_503_to_try_again_not_a_500_or_a_cut_file(app, client, monkeypatch, tmp_path,
-                                                                                   caplog, two_answers, path):
+                                                                                   caplog, two_published, path):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: an error becomes a response
     app.config["DOWNLOAD_IN_MEMORY_BYTES"] = 100  # every file here is "large": written to the temporary folder
     (tmp_path / "tmp").write_text("not a folder\n")
@@ -54,11 +41,11 @@ def test_a_full_temporary_folder_gives_a_503_to_try_again_not_a_500_or_a_cut_fil
         assert "try again in a few minutes" in body
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert str(tmp_path / "tmp" / "spool") in logged and "Not a directory" in logged
-    assert not any(reference in logged for reference in two_answers)
+    assert not any(reference in logged for reference in two_published)
 
     monkeypatch.undo()  # the folder works again: the same download is whole
     again = client.get(path)
     assert again.status_code == 200 and "attachment" in again.headers["Content-Disposition"]
     assert again.get_data(as_text=True).splitlines()[0][:40] not in body  # no part of the file was sent
     if path.startswith("/published/"):
-        assert all(reference in again.get_data(as_text=True) for reference in two_answers)
+        assert all(reference in again.get_data(as_text=True) for reference in two_published)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -15,6 +17,7 @@ from civicwatch.accounts.passwords import hash_password
 from civicwatch.cases.attachments import IncomingFile, prepare_upload, save_attachment
 from civicwatch.cases.models import Case, CaseEvent, CaseShare, CaseStatus, ShareStatus
 from civicwatch.cases.operations import add_note, message_complainant
+from civicwatch.cases.references import new_receipt_code, receipt_hash
 from civicwatch.classify.models import LabelledExample
 from civicwatch.crypto import encrypt_text
 from civicwatch.database import utcnow
@@ -22,11 +25,13 @@ from civicwatch.disclosure.models import DisclosureRequest, DisclosureScope
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation
 from civicwatch.phones import phone_hash
+from civicwatch.retention.erasure import RetentionRun, apply_retention
 from civicwatch.retention.models import LegalHold
 from civicwatch.retention.operations import set_schedule
 from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation
 from tests.conftest import PASSWORD, body_by_code
 from tests.factories import create_case, png_bytes
+from tests.threads import before_the_first_write_of_this_thread
 
 PHONE = "+23276555123"
 EMAIL = "fatmata.witness@example.org"
@@ -119,3 +124,29 @@ def run_cli(app: Flask, *args: str) -> tuple[int, str]:
 
 def days_later(clock, when: dt.datetime) -> None:
     clock.now = when
+
+
+def due_for_erasure(staff: Staff, clock) -> Case:
+    """A closed case with personal content that the retention run erases now (closed cases kept six months)."""
+    case = personal_case(staff)
+    schedule(CaseStatus.CLOSED, 6)
+    clock.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    return case
+
+
+def with_receipt_code(case: Case) -> str:
+    """Give the case a receipt code the complainant can open its follow-up page with."""
+    code = new_receipt_code()
+    case.receipt_hash = receipt_hash(code)
+    db.session.commit()
+    return code
+
+
+@contextmanager
+def erased_meanwhile(app: Flask) -> Iterator[None]:
+    """The retention run erases the case in a thread of its own, just before the block's request first writes or
+    locks a row (its reads are done by then); fails if it did not run there or erased no case."""
+    runs: list[RetentionRun] = []
+    with before_the_first_write_of_this_thread(app, lambda: runs.append(apply_retention(None)), db.engine) as started:
+        yield
+    assert started and [run.erased for run in runs] == [1], "the erasure did not run between the read and the write"

@@ -1,7 +1,7 @@
-"""Writing a model so that a power loss leaves it whole or absent: each file and its folder are synced to disk before
-the rename that shows them, and the folder holding the new name after it. A rename alone is atomic for readers,
-not for the disk: without the syncs the new name can reach the disk before the files' contents, and a model
-directory of empty files (or an empty ACTIVE) is what the server finds when it starts again."""
+"""Files that must survive a power loss once they are shown or named (a classifier model and its ACTIVE, an uploaded
+file a committed row names): each file and its folder are synced to disk before the rename that shows them, and the
+folder holding the new name after it. A rename or a new name alone is atomic for readers, not for the disk: without
+the syncs the name can reach the disk before the contents, or the contents without the name."""
 from __future__ import annotations
 
 import os
