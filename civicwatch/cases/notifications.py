@@ -11,7 +11,7 @@ from flask_babel import force_locale, format_date, gettext
 
 from civicwatch.cases.identity import contact_of, texts_channel
 from civicwatch.cases.models import Case, CaseStatus
-from civicwatch.i18n import N_
+from civicwatch.i18n import DEFAULT_LANGUAGE, N_
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.queries import is_opted_out, phone_language
@@ -46,6 +46,18 @@ EXTENDED_NEWS = N_("{body} needs more time and will answer by {date}. The reason
 def sms_prefix(case: Case) -> str:
     """What every SMS about a case starts with, in the current locale."""
     return gettext("CivicWatch {reference}: ").format(reference=case.reference)
+
+
+def sms_ending(ending: str) -> str:
+    """What follows staff's words in the SMS (`ending`, a message id), in the current locale."""
+    return " " + gettext(ending) if ending else ""
+
+
+def sms_wrapping(case: Case, ending: str = "") -> tuple[str, str]:
+    """The prefix and ending the complainant's texts put around staff's words, in the phone's language (not the
+    reader's): what the length guide under a staff text box must count."""
+    with force_locale(phone_language(case.contact_phone_hash) if case.contact_phone_hash else DEFAULT_LANGUAGE):
+        return sms_prefix(case), sms_ending(ending)
 
 
 def _in_current_language(value: object) -> object:

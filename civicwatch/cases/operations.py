@@ -37,6 +37,7 @@ from civicwatch.cases.notifications import (
     extension_news,
     news,
     notify_complainant,
+    sms_ending,
     sms_prefix,
 )
 from civicwatch.cases.permissions import require
@@ -138,7 +139,7 @@ def change_status(case: Case, user: User, target: CaseStatus, reason: str | None
         response = check_text(response, RESPONSE_FIELD, MESSAGE_MAX)
     event = transition_case(case, target, user, reason=check_text(reason, REASON, REASON_MAX, required=False))
     if target is S.RESPONDED and response:
-        _send_to_complainant(case, user, response, purpose="answer", sms_ending=FEEDBACK_BY_TEXT)
+        _send_to_complainant(case, user, response, purpose="answer", ending=FEEDBACK_BY_TEXT)
     status_news = STATUS_NEWS.get(target)
     if status_news:
         _tell(case, status_news, body=case.body or "CivicWatch", reason=case.status_reason or "")
@@ -244,10 +245,10 @@ def message_complainant(case: Case, user: User, text: str | None, wait_for_reply
     return message
 
 
-def _send_to_complainant(case: Case, user: User, text: str, purpose: str, sms_ending: str = "") -> CaseMessage:
-    """`sms_ending` follows the text in the SMS only (the follow-up page has its own rating and appeal forms)."""
+def _send_to_complainant(case: Case, user: User, text: str, purpose: str, ending: str = "") -> CaseMessage:
+    """`ending` follows the text in the SMS only (the follow-up page has its own rating and appeal forms)."""
     outbound = notify_complainant(
-        case, lambda: sms_prefix(case) + text + (" " + gettext(sms_ending) if sms_ending else ""), purpose)
+        case, lambda: sms_prefix(case) + text + sms_ending(ending), purpose)
     message = CaseMessage(case=case, kind=MessageKind.TO_COMPLAINANT, author_id=user.id,
                           channel=Channel.SMS if outbound is not None else Channel.WEB, body=text)
     # A change of the case (its version moves on): the same form sent twice (a double click, a browser's retry)

@@ -36,7 +36,7 @@ from civicwatch.cases.models import (
     Recommendation,
     RemedyStatus,
 )
-from civicwatch.cases.notifications import FEEDBACK_BY_TEXT
+from civicwatch.cases.notifications import FEEDBACK_BY_TEXT, sms_wrapping
 from civicwatch.cases.operations import StaleCaseError, check_version
 from civicwatch.cases.pages import FORMS, build_case_page, fill_choices
 from civicwatch.cases.permissions import can_open, load_case
@@ -73,6 +73,7 @@ blueprint = Blueprint("cases", __name__, url_prefix="/staff")
 blueprint.add_app_template_global(length_guide, "sms_length_guide")
 blueprint.add_app_template_global(guide_wording, "sms_guide_wording")
 blueprint.add_app_template_global(lambda: FEEDBACK_BY_TEXT, "sms_feedback_ending")
+blueprint.add_app_template_global(sms_wrapping)
 
 
 @blueprint.app_template_filter()
