@@ -213,6 +213,12 @@ class Config:
     # the deadline sweep runs it again (0 lifts the limit).
     DEADLINE_WAIT_MAX_WORKING_DAYS = _env_int("CIVICWATCH_DEADLINE_WAIT_MAX_WORKING_DAYS", 20, minimum=0)
 
+    # The retaliation watch while a case is open (civicwatch/cases/retaliation.py): a complainant who feared
+    # retaliation is asked this many days after the body acknowledged the case, then every
+    # RETALIATION_OPEN_EVERY_DAYS after the last check-in while it stays open; 30 and 90 days after closure too.
+    RETALIATION_OPEN_FIRST_DAYS = _env_int("CIVICWATCH_RETALIATION_OPEN_FIRST_DAYS", 14, minimum=1)
+    RETALIATION_OPEN_EVERY_DAYS = _env_int("CIVICWATCH_RETALIATION_OPEN_EVERY_DAYS", 30, minimum=14)
+
     # Where uploaded files live: outside the web root, never served statically.
     UPLOAD_DIR = os.environ.get("CIVICWATCH_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MODEL_DIR = os.environ.get("CIVICWATCH_MODEL_DIR", str(INSTANCE_DIR / "models"))

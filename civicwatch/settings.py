@@ -138,6 +138,10 @@ NUMBER_SETTINGS: dict[str, NumberRange] = {
     "DEADLINE_SWEEP_MINUTES": NumberRange(1, 1440, whole=False),
     "DEADLINE_REMINDER_HOURS": NumberRange(0, 720, whole=False),
     "DEADLINE_WAIT_MAX_WORKING_DAYS": NumberRange(0, 260, zero=" (no limit)"),
+    # Texted questions about retaliation wait two weeks for their answer (sms/dialogue.py): a shorter interval would
+    # ask again before the last question's answer was waited for.
+    "RETALIATION_OPEN_FIRST_DAYS": NumberRange(1, 365),
+    "RETALIATION_OPEN_EVERY_DAYS": NumberRange(14, 365),
     "AUDIT_ANCHOR_INTERVAL_SECONDS": NumberRange(0, 3600, whole=False),
     "MAX_CONTENT_LENGTH": NumberRange(1, 1024**3),
     "MAX_FORM_MEMORY_SIZE": NumberRange(1, 64 * 1024**2),

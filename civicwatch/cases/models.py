@@ -159,7 +159,8 @@ class Case(TimestampMixin, Model):
     reported_actor: Mapped[str | None] = mapped_column(String(32))  # what the citizen chose
     incident_date: Mapped[dt.date | None] = mapped_column(Date)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    # The complainant fears retaliation for reporting: they get check-ins 30 and 90 days after closure.
+    # The complainant fears retaliation for reporting: they get check-ins while the case is open and 30 and 90 days
+    # after closure (cases/retaliation.py).
     fears_retaliation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"), index=True)
@@ -392,15 +393,22 @@ class Attachment(TimestampMixin, Model):
 
 
 class RetaliationCheckIn(TimestampMixin, Model):
-    """A check-in asked of a complainant who feared retaliation, once per round (30 or 90 days after closure):
-    the unique (case, round) makes it exactly once, whatever the number of workers."""
+    """A check-in asked of a complainant who feared retaliation, once per round: while the case is open (`open_round`
+    1, 2, ...: the first some days after the body acknowledged it, the next ones at an interval) or after it closed
+    (`round_days`: 30 or 90 days after closure). The unique (case, round) makes each exactly once, whatever the
+    number of workers."""
 
     __tablename__ = "retaliation_check_ins"
-    __table_args__ = (UniqueConstraint("case_id", "round_days"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "round_days"),
+        UniqueConstraint("case_id", "open_round", name="uq_retaliation_check_ins_case_id_open_round"),
+        CheckConstraint("(round_days IS NULL) <> (open_round IS NULL)", name="one_round"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    round_days: Mapped[int] = mapped_column(Integer)
+    round_days: Mapped[int | None] = mapped_column(Integer)  # after closure
+    open_round: Mapped[int | None] = mapped_column(Integer)  # while the case was open
     by_sms: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     retaliation_reported: Mapped[bool | None] = mapped_column(Boolean)

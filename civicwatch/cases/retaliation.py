@@ -1,17 +1,22 @@
-"""Retaliation watch: complainants who said they fear retaliation are asked, 30 and 90 days after their case
-closed, whether anything happened to them because they reported: by SMS through the outbox when they reported
+"""Retaliation watch: complainants who said they fear retaliation are asked whether anything happened to them
+because they reported, while their case is open and after it closed: by SMS through the outbox when they reported
 with a phone (and have not texted STOP), otherwise on the follow-up page the next time they open it.
 
-Each round is sent exactly once: the check-in row is unique per (case, round), so a second worker running the
-same job at the same moment fails to insert it and sends nothing. Flush, never commit.
+While the case is open (from the body's acknowledgement, when the people complained about may learn of it, until
+it closes, its answer awaiting closure included) the first check-in comes RETALIATION_OPEN_FIRST_DAYS after the
+acknowledgement, the next ones RETALIATION_OPEN_EVERY_DAYS after the case's last check-in; after closure, at 30
+and 90 days. Each round is sent exactly once: the check-in row is unique per (case, round), so a second worker
+running the same job at the same moment fails to insert it and sends nothing. Flush, never commit.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from civicwatch.audit.operations import record_audit
@@ -25,10 +30,28 @@ from civicwatch.messaging.queries import WAITING
 log = logging.getLogger(__name__)
 
 ROUNDS = (30, 90)  # days after closure
+# A case is open for the check-ins from its acknowledgement until it closes: investigated, reopened, or answered
+# and awaiting closure (the people complained about may have read the answer).
+WHILE_OPEN = (CaseStatus.ACKNOWLEDGED, CaseStatus.INVESTIGATING, CaseStatus.REOPENED, CaseStatus.RESPONDED)
 BATCH = 200
 PURPOSE = "retaliation_check_in"  # the outbox rows that ask it
 # The phone's conversation then waits for the answer (sms/operations.py).
 SMS_QUESTION = _l("Has anything happened to you because you reported? Reply YES or NO, or text us what happened.")
+
+
+@dataclass(frozen=True)
+class OpenSchedule:
+    """When check-ins are owed while a case is open: `first` after its acknowledgement, then `every` after the
+    case's last check-in."""
+
+    first: dt.timedelta
+    every: dt.timedelta
+
+
+def open_schedule() -> OpenSchedule:
+    """The deployment's schedule while a case is open."""
+    return OpenSchedule(dt.timedelta(days=int(current_app.config.get("RETALIATION_OPEN_FIRST_DAYS", 14))),
+                        dt.timedelta(days=int(current_app.config.get("RETALIATION_OPEN_EVERY_DAYS", 30))))
 
 
 def due_round(case: Case, now: dt.datetime) -> int | None:
@@ -51,17 +74,38 @@ def _candidates(now: dt.datetime) -> list[Case]:
     ).order_by(Case.id).limit(BATCH)))
 
 
+def _open_candidates(now: dt.datetime, schedule: OpenSchedule) -> list[Case]:
+    """Open cases owed a check-in: acknowledged long enough ago, and none asked of them (open or closed: a case
+    reopened soon after its 30-day round) within the interval."""
+    recent = exists().where(RetaliationCheckIn.case_id == Case.id,
+                            RetaliationCheckIn.created_at > now - schedule.every)
+    return list(db.session.scalars(select(Case).where(
+        Case.fears_retaliation.is_(True), Case.status.in_(WHILE_OPEN), Case.acknowledged_at <= now - schedule.first,
+        ~Case.erased, ~recent,  # an answered case may be erased before it closes
+    ).order_by(Case.id).limit(BATCH)))
+
+
+def _next_open_round(case: Case) -> int:
+    """Counted from the case's check-ins: two workers asking at once count the same, and the second insert fails."""
+    asked = db.session.scalar(select(func.max(RetaliationCheckIn.open_round))
+                              .where(RetaliationCheckIn.case_id == case.id))
+    return (asked or 0) + 1
+
+
 def send_due_check_ins(now: dt.datetime) -> list[RetaliationCheckIn]:
     """Ask every check-in that is due; returns those this call asked. Each one commits on its own savepoint:
     the one another worker took already is skipped, and so is one whose contact details cannot be decrypted."""
-    sent = []
+    owed: list[tuple[Case, int | None, int | None]] = []
     for case in _candidates(now):
         days = due_round(case, now)
-        if days is None:
-            continue
+        if days is not None:
+            owed.append((case, days, None))
+    owed += [(case, None, _next_open_round(case)) for case in _open_candidates(now, open_schedule())]
+    sent = []
+    for case, days, open_round in owed:
         try:
             with db.session.begin_nested():  # a case that fails leaves nothing behind, and the others go on
-                check_in = _ask(case, days)
+                check_in = _ask(case, days, open_round)
         except DecryptionError as error:  # contact details under another key: asked once they can be read
             log.warning("retaliation check-in for case %s not asked (%s); tried again at the next turn", case.id,
                         type(error).__name__)
@@ -71,10 +115,10 @@ def send_due_check_ins(now: dt.datetime) -> list[RetaliationCheckIn]:
     return sent
 
 
-def _ask(case: Case, days: int) -> RetaliationCheckIn | None:
+def _ask(case: Case, days: int | None, open_round: int | None) -> RetaliationCheckIn | None:
     try:
         with db.session.begin_nested():
-            check_in = RetaliationCheckIn(case_id=case.id, round_days=days)
+            check_in = RetaliationCheckIn(case_id=case.id, round_days=days, open_round=open_round)
             db.session.add(check_in)
             db.session.flush()
     except IntegrityError:
@@ -83,16 +127,17 @@ def _ask(case: Case, days: int) -> RetaliationCheckIn | None:
     outbound = notify_complainant(case, lambda: sms_prefix(case) + str(SMS_QUESTION), PURPOSE)
     check_in.by_sms = outbound is not None
     db.session.flush()
-    record_audit(None, "case.retaliation_check_in", check_in, case=case,
-                 after={"round_days": days, "by_sms": check_in.by_sms})
+    when = {"round_days": days} if open_round is None else {"open_round": open_round}
+    record_audit(None, "case.retaliation_check_in", check_in, case=case, after={**when, "by_sms": check_in.by_sms})
     return check_in
 
 
 def open_check_in(case: Case) -> RetaliationCheckIn | None:
     """The case's latest check-in while it is unanswered, shown on its follow-up page. An earlier round left
-    unanswered is not asked again once a later one is answered: the answer covers the time since closure."""
+    unanswered is not asked again once a later one is answered: the answer covers the time since."""
     latest = db.session.scalar(select(RetaliationCheckIn).where(RetaliationCheckIn.case_id == case.id)
-                               .order_by(RetaliationCheckIn.round_days.desc()).limit(1))
+                               .order_by(RetaliationCheckIn.created_at.desc(), RetaliationCheckIn.id.desc())
+                               .limit(1))
     return latest if latest is not None and latest.answered_at is None else None
 
 
@@ -102,3 +147,12 @@ def question_on_its_way(check_in: RetaliationCheckIn) -> bool:
     return bool(db.session.scalar(select(exists().where(
         OutboundMessage.case_id == check_in.case_id, OutboundMessage.purpose == PURPOSE,
         OutboundMessage.status.in_(WAITING), OutboundMessage.provider_sid.is_(None)))))
+
+
+def retaliation_reported_while_open(case: Case) -> list[dt.datetime]:
+    """When the complainant answered a check-in asked while the case was open saying that something happened to
+    them, oldest first: the case page tells the staff who may open it (never the public pages or exports)."""
+    return list(db.session.scalars(select(RetaliationCheckIn.answered_at).where(
+        RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.open_round.is_not(None),
+        RetaliationCheckIn.retaliation_reported.is_(True), RetaliationCheckIn.answered_at.is_not(None),
+    ).order_by(RetaliationCheckIn.answered_at)))

@@ -150,8 +150,8 @@ def fears_retaliation_field() -> RadioField:
     return RadioField(
         _l("Are you afraid something could happen to you because you reported?"),
         choices=[(YES, _l("Yes")), (NO, _l("No"))], validate_choice=False,
-        description=_l("If you answer “Yes”, we will ask you 30 and 90 days after your case closes whether "
-                       "anything happened to you."),
+        description=_l("If you answer “Yes”, we will ask you whether anything happened to you while your case is "
+                       "open, and 30 and 90 days after it closes."),
     )
 
 

@@ -1,9 +1,10 @@
 """Answers to retaliation check-ins (see cases/retaliation.py), from the follow-up page or by SMS. "Yes,
-something happened" opens a new case linked to the one that closed, routed to the same body (to the triage queue
-when that body has closed) and marked urgent so that it is reviewed first; it has a receipt code of its own, as
-any report. Each check-in is answered once: a second answer (a resent form, Twilio retrying
-its webhook) changes nothing, and the same form sent again soon after is recognised (`answer_sent_before`) to be
-thanked again. Flush, never commit."""
+something happened" to a check-in asked while the case is open marks that case urgent for the body handling it,
+the complainant's words added to it as their message. To a check-in asked after the case closed, it opens a new
+case linked to the one that closed, routed to the same body (to the triage queue when that body has closed) and
+marked urgent so that it is reviewed first; it has a receipt code of its own, as any report. Each check-in is
+answered once: a second answer (a resent form, Twilio retrying its webhook) changes nothing, and the same form sent
+again soon after is recognised (`answer_sent_before`) to be thanked again. Flush, never commit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,10 +13,18 @@ from sqlalchemy import select, update
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.identity import contact_of, store_contact
-from civicwatch.cases.models import Case, Channel, RetaliationCheckIn
+from civicwatch.cases.models import Case, CaseMessage, Channel, MessageKind, RetaliationCheckIn
+from civicwatch.cases.operations import lock_case
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.intake.operations import RESEND_WINDOW, Submission, submit_complaint
+from civicwatch.intake.operations import (
+    RESEND_WINDOW,
+    Submission,
+    add_complainant_message,
+    mark_urgent_by_complainant,
+    submit_complaint,
+    without_receipt_codes,
+)
 from civicwatch.intake.validation import MESSAGE_MAX, TEXT_MAX, clean_text
 from civicwatch.routing.operations import route_to_body_of
 from civicwatch.text import tidy_text
@@ -32,10 +41,19 @@ class LinkedReport:
     code: str
 
 
+@dataclass(frozen=True)
+class CheckInAnswer:
+    """What a check-in's answer did: `linked`, the case a "yes" after closure opened; `flagged`, a "yes" while the
+    case was open marked that case urgent. Neither: nothing happened."""
+
+    linked: LinkedReport | None = None
+    flagged: bool = False
+
+
 def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | None,
-                    channel: Channel) -> LinkedReport | None:
-    """Record the answer; with `happened`, open the linked case and return it. None when the check-in was
-    answered already (by this same answer, sent again) or nothing happened."""
+                    channel: Channel) -> CheckInAnswer | None:
+    """Record the answer and act on a "yes"; None when the check-in was answered already (by this same answer,
+    sent again)."""
     words = clean_text(words, "text", 0, _room_for_words(check_in))
     now = utcnow()
     claimed = db.session.execute(update(RetaliationCheckIn).where(
@@ -44,19 +62,36 @@ def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | N
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     db.session.refresh(check_in)
-    reported = _open_linked_case(check_in.case, check_in.round_days, words, channel) if happened else None
-    if reported is not None:
-        check_in.reported_case_id = reported.case.id
+    answer = CheckInAnswer()
+    if happened and check_in.open_round is not None:
+        answer = CheckInAnswer(flagged=_flag_open_case(check_in.case, words, channel))
+    elif happened:
+        answer = CheckInAnswer(linked=_open_linked_case(check_in.case, check_in, words, channel))
+        check_in.reported_case_id = answer.linked.case.id  # type: ignore[union-attr]
     db.session.flush()
+    when = {"round_days": check_in.round_days} if check_in.open_round is None else {"open_round": check_in.open_round}
     record_audit(None, "case.retaliation_answer", check_in, case=check_in.case, after={
-        "round_days": check_in.round_days, "retaliation_reported": happened,
-        "reported_case": reported.case.reference if reported is not None else None, "channel": channel.value})
-    return reported
+        **when, "retaliation_reported": happened,
+        "reported_case": answer.linked.case.reference if answer.linked is not None else None,
+        "channel": channel.value})
+    return answer
+
+
+def _flag_open_case(case: Case, words: str, channel: Channel) -> bool:
+    """The open case's body must see it first: the case becomes urgent (its deadlines brought forward) and the
+    complainant's words, if any, join it as their message. Under the case's lock, as every change of it by someone
+    other than staff; True unless the retention run erased it meanwhile, leaving nothing to add the words to."""
+    if lock_case(case.id) is None or case.erased:
+        return False
+    if words:
+        add_complainant_message(case, words, channel)
+    mark_urgent_by_complainant(case)
+    return True
 
 
 def answer_sent_before(case: Case, happened: bool, words: str | None) -> RetaliationCheckIn | None:
     """The case's last check-in if it was answered within RESEND_WINDOW with this answer and these words: the same
-    form sent again after its reply was lost, owed the same thanks (and nothing opened twice)."""
+    form sent again after its reply was lost, owed the same thanks (and nothing opened or added twice)."""
     latest = db.session.scalar(select(RetaliationCheckIn).where(
         RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.answered_at.is_not(None),
     ).order_by(RetaliationCheckIn.answered_at.desc()).limit(1))
@@ -65,25 +100,35 @@ def answer_sent_before(case: Case, happened: bool, words: str | None) -> Retalia
         return None
     if not happened:
         return latest
+    if latest.open_round is not None:
+        return latest if _last_words(case, latest) == without_receipt_codes(tidy_text(words)) else None
     linked = db.session.get(Case, latest.reported_case_id) if latest.reported_case_id is not None else None
-    return latest if linked is not None and linked.text == _linked_text(case, latest.round_days, tidy_text(words)) \
-        else None
+    return latest if linked is not None and linked.text == _linked_text(case, latest, tidy_text(words)) else None
 
 
-def _linked_text(original: Case, days: int, words: str) -> str:
-    sentence = _linking_sentence(original, days)
+def _last_words(case: Case, check_in: RetaliationCheckIn) -> str:
+    """What the complainant added to the open case with their answer: their first message since (empty: none)."""
+    return db.session.scalar(select(CaseMessage.body).where(
+        CaseMessage.case_id == case.id, CaseMessage.kind == MessageKind.FROM_COMPLAINANT,
+        CaseMessage.created_at >= check_in.answered_at).order_by(CaseMessage.id).limit(1)) or ""
+
+
+def _linked_text(original: Case, check_in: RetaliationCheckIn, words: str) -> str:
+    sentence = _linking_sentence(original, check_in)
     return f"{sentence}{WORDS_SEPARATOR}{words}" if words else sentence
 
 
-def _linking_sentence(original: Case, days: int) -> str:
+def _linking_sentence(original: Case, check_in: RetaliationCheckIn) -> str:
     return (f"Retaliation reported by the complainant of {original.reference}, answering the check-in "
-            f"{days} days after it closed.")
+            f"{check_in.round_days} days after it closed.")
 
 
 def _room_for_words(check_in: RetaliationCheckIn) -> int:
     """How long the complainant's words may be: the linked case's text holds the linking sentence and them, and a
-    refusal must count only what they wrote."""
-    sentence = _linking_sentence(check_in.case, check_in.round_days)
+    refusal must count only what they wrote; a message added to the open case holds them alone."""
+    if check_in.open_round is not None:
+        return MESSAGE_MAX
+    sentence = _linking_sentence(check_in.case, check_in)
     return min(MESSAGE_MAX, TEXT_MAX - len(sentence) - len(WORDS_SEPARATOR))
 
 
@@ -93,8 +138,9 @@ def went_to_same_body(reported: Case, original: Case) -> bool:
     return reported.body_id is not None and reported.body_id == original.body_id
 
 
-def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -> LinkedReport:
-    case, code = submit_complaint(Submission(text=_linked_text(original, days, words), channel=channel, urgent=True))
+def _open_linked_case(original: Case, check_in: RetaliationCheckIn, words: str, channel: Channel) -> LinkedReport:
+    case, code = submit_complaint(Submission(text=_linked_text(original, check_in, words), channel=channel,
+                                             urgent=True))
     case.fears_retaliation = True
     if original.identity is not None:
         store_contact(case, contact_of(original))
@@ -104,7 +150,7 @@ def _open_linked_case(original: Case, days: int, words: str, channel: Channel) -
 
 def note_fear_of_retaliation(case: Case, channel: Channel) -> bool:
     """The complainant says, after reporting, that they fear retaliation (FEAR by text): the case gets the
-    check-ins after it closes. False when it was noted already (a second FEAR changes nothing)."""
+    check-ins while it is open and after it closes. False when it was noted already (a second FEAR changes nothing)."""
     if case.fears_retaliation:
         return False
     case.fears_retaliation = True

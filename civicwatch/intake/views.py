@@ -426,6 +426,8 @@ def check_in() -> ResponseReturnValue:
     if valid and waiting is None and not case.erased \
             and (sent_before := answer_sent_before(case, form.happened.data == YES, form.details.data)) is not None:
         # the same answer sent again: it was taken the first time
+        if sent_before.open_round is not None and sent_before.retaliation_reported:
+            return _thank_for_flag()
         opened = db.session.get(Case, sent_before.reported_case_id) if sent_before.reported_case_id else None
         if opened is None:
             return _thank_for_check_in(None)
@@ -433,20 +435,27 @@ def check_in() -> ResponseReturnValue:
     if not valid or waiting is None:
         return _render_case(case, status=400 if waiting is not None else 409, check_in_form=form)
     try:
-        reported = answer_check_in(waiting, form.happened.data == YES, form.details.data, Channel.WEB)
+        answer = answer_check_in(waiting, form.happened.data == YES, form.details.data, Channel.WEB)
     except SubmissionError as exc:
         db.session.rollback()
         form.details.errors = [*form.details.errors, exc.message]
         return _render_case(case, status=400, check_in_form=form)
-    if reported is None:
+    if answer is None or answer.linked is None:
         db.session.commit()
-        return _thank_for_check_in(None)
+        return _thank_for_flag() if answer is not None and answer.flagged else _thank_for_check_in(None)
+    reported = answer.linked
     # Read before the commit expires the cases.
     reference, code, same_body = reported.case.reference, reported.code, went_to_same_body(reported.case, case)
     db.session.commit()
     # The new report's receipt code, shown once as any report's: its reference alone opens nothing.
     sessions.remember_receipt(reference, code)
     return _thank_for_check_in(reference, "intake.received", same_body=same_body)
+
+
+def _thank_for_flag() -> ResponseReturnValue:
+    flash(_("Thank you for telling us. Your case is now marked urgent, and the oversight body handling it can read "
+            "your answer. If you are in danger now, contact emergency services first."), "success")
+    return redirect(url_for("intake.track_case"), code=303)
 
 
 def _thank_for_check_in(reference: str | None, then: str = "intake.track_case", *,

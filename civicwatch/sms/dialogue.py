@@ -23,7 +23,7 @@ FOLLOW_UP_WINDOW = dt.timedelta(minutes=10)
 # A YES or NO to "is someone hurt, held or threatened right now?" counts this long after the last text; other
 # texts join the new case only within the follow-up window.
 ANSWER_WINDOW = dt.timedelta(hours=1)
-# A retaliation check-in texted weeks after the case closed waits this long for its answer.
+# A retaliation check-in texted waits this long for its answer (RETALIATION_OPEN_EVERY_DAYS is never shorter).
 CHECK_IN_WINDOW = dt.timedelta(days=14)
 # Enough to act on: a few words that say something. Shorter texts get a prompt for details.
 MIN_DETAIL_WORDS = 5

@@ -19,7 +19,7 @@ class ConversationState(enum.Enum):
     # `case_id` was just opened and its reply asked whether someone is hurt, held or threatened right now;
     # texts within the follow-up window are added to it, as when following up.
     ASKED_DANGER = "asked_danger"
-    # A retaliation check-in about the closed case `case_id` was texted: YES, NO or what happened answers it.
+    # A retaliation check-in about the case `case_id` (open or closed) was texted: YES, NO or what happened answers it.
     ASKED_CHECK_IN = "asked_check_in"
 
 

@@ -519,9 +519,12 @@ def _report_retaliation(ctx: _Context) -> _Step:
     if (early := _not_asked_yet(ctx, check_in)) is not None:
         return early
     words = ctx.decision.text if ctx.decision.event is Event.DETAILED_TEXT else None
-    reported = answer_check_in(check_in, True, words, Channel(ctx.incoming.channel))
-    if reported is None:
+    answer = answer_check_in(check_in, True, words, Channel(ctx.incoming.channel))
+    if answer is None:
         return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
+    if answer.linked is None:  # asked while the case was open: that case is now urgent, and takes what follows
+        return _Step(render_reply(Reply.RETALIATION_FLAGGED, reference=check_in.case.reference), check_in.case)
+    reported = answer.linked
     same_body = went_to_same_body(reported.case, check_in.case)
     reply = Reply.RETALIATION_REPORTED if same_body else Reply.RETALIATION_REPORTED_ELSEWHERE
     return _Step(render_reply(reply, reference=reported.case.reference), reported.case)

@@ -40,17 +40,20 @@ class Reply(enum.Enum):
                       "another report instead, text NEW first.")
     HELP = N_("CivicWatch: to report, text what, where, when. STATUS: news. NEW: new report. FEAR: you fear "
               "reprisals. STOP: no more texts. LANG FR: French, LANG KRIO: Krio.")
-    # FEAR, at any time: the phone's latest open report gets the check-ins after it closes.
-    FEAR_NOTED = N_("CivicWatch: noted for report {reference}. We will ask how you are 30 and 90 days after it "
-                    "closes.")
+    # FEAR, at any time: the phone's latest open report gets the check-ins while it is open and after it closes.
+    FEAR_NOTED = N_("CivicWatch: noted for report {reference}. We will ask how you are while it is open, and 30 "
+                    "and 90 days after it closes.")
     NOTHING_TO_FEAR = N_("CivicWatch: we found no open report for this phone. Text what happened to report it, "
                          "then FEAR.")
-    # Answers to a retaliation check-in texted after a case closed.
+    # Answers to a retaliation check-in texted after a case closed (or while it was open).
     RETALIATION_REPORTED = N_("CivicWatch: thank you. Urgent report {reference} is opened for the office that "
                               "handled your case. Text more within 10 minutes to add to it.")
     # The office that handled the case has closed: the report waits for triage to send it on.
     RETALIATION_REPORTED_ELSEWHERE = N_("CivicWatch: thank you. Urgent report {reference} is opened and will go to "
                                         "an office that can act. Text more within 10 minutes to add to it.")
+    # The check-in was texted while the case was open: that case is marked urgent for the office handling it.
+    RETALIATION_FLAGGED = N_("CivicWatch: thank you. Report {reference} is now urgent for the office handling it. "
+                             "Text more within 10 minutes to add to it.")
     NO_RETALIATION = N_("CivicWatch: thank you for answering. If anything happens to you because you reported, "
                         "text us what happened.")
     ASK_CHECK_IN_AGAIN = N_("CivicWatch: has anything happened to you because you reported {reference}? Reply "
