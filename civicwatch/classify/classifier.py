@@ -39,6 +39,8 @@ from civicwatch.classify.training import (
     URGENCY,
     URGENT_LABEL,
     TrainedPipeline,
+    now_flags,
+    with_immediacy,
 )
 
 # Below this share of words seen in training, the text is probably in another language or noise:
@@ -93,6 +95,8 @@ class Classifier:
         self.labels: list[str] = list(meta["labels"])
         urgency = meta.get("urgency") or {}
         self.urgency_threshold: float | None = urgency.get("threshold")
+        # A model trained before the immediacy factor has none: its scores are read as they are.
+        self.urgency_factor = float(urgency.get("immediacy_factor", 1.0))
         actor = meta.get("actor") or {}
         self.actor_codes: list[str] = list(actor.get("codes") or [])
         self.actor_thresholds = ActorThresholds.from_dict(actor.get("thresholds"))
@@ -202,6 +206,8 @@ class Classifier:
         # Rounded for the whole batch, at a fraction of the cost of one round(p, 4) per score; the two differ
         # only for a score exactly half-way between two 4-decimal values (none among 3 million random ones).
         rounded = numpy.round(probabilities, 4)
+        if urgency is not None and self.urgency_factor != 1.0:
+            urgency[:, 0] = with_immediacy(urgency[:, 0], now_flags(docs), self.urgency_factor)
         urgent = numpy.round(urgency[:, 0], 4).tolist() if urgency is not None else [None] * len(docs)
         # Each doc's rows and mentions are made as its turn comes, not for the whole batch first: objects alive
         # across the batch outlive the young garbage collections, and enough of them bring on a full collection
@@ -316,7 +322,8 @@ def model_meta(trained: TrainedPipeline) -> dict[str, Any]:
                        "weight": calibration.weight, "smoothing": calibration.smoothing,
                        "temperature": round(calibration.temperature, 4), "chosen_on": trained.calibration_report},
         "triage": trained.triage,
-        "urgency": {"label": "urgent", "threshold": trained.urgency_threshold, "chosen_with": trained.urgency_cv}
+        "urgency": {"label": "urgent", "threshold": trained.urgency_threshold,
+                    "immediacy_factor": trained.urgency_factor, "chosen_with": trained.urgency_cv}
         if trained.urgency_threshold is not None else None,
         "actor": {"codes": trained.actor_codes, "thresholds": trained.actor_thresholds.as_dict(),
                   "chosen_on": trained.actor_report} if trained.actor_codes else None,

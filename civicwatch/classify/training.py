@@ -43,6 +43,7 @@ from civicwatch.classify.architectures import doc_features, feature_layer
 from civicwatch.classify.corpus import CorpusError, LabelledText, split_bucket
 from civicwatch.classify.files import PIPELINE_CONFIG
 from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms, terms_from_taxonomy
+from civicwatch.classify.immediacy import speaks_of_now
 from civicwatch.classify.smoothed import (
     SMOOTHING,
     Calibration,
@@ -62,6 +63,9 @@ NO_ACTOR = "actor:none"
 THEME, URGENCY, ACTOR = "textcat", "urgency", "actor"
 COMMON_WORD_COUNT = 3  # a word seen this often in training is a real word, not a misspelling
 OUT_OF_VOICE = "out-of-voice"
+# Candidate factors for the urgency score of a text that speaks of no danger now (civicwatch.classify.immediacy);
+# 1 leaves every score alone.
+IMMEDIACY_FACTORS = (1.0, 0.8, 0.6, 0.5, 0.4, 0.3)
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,8 @@ class TrainedPipeline:
     triage: dict[str, Any] | None = None
     actor_thresholds: ActorThresholds = field(default_factory=ActorThresholds)
     actor_report: dict[str, Any] | None = None
+    # What the urgency score of a text that speaks of no danger now is multiplied by (1: left alone).
+    urgency_factor: float = 1.0
 
 
 class _Progress:
@@ -421,8 +427,33 @@ def choose_threshold(truth: numpy.ndarray, scores: numpy.ndarray, recall_target:
     return threshold, recall, precision
 
 
+def now_flags(docs: Sequence[Doc]) -> numpy.ndarray:
+    """Whether each doc's text speaks of a danger now (civicwatch.classify.immediacy)."""
+    return numpy.asarray([speaks_of_now(doc.text) for doc in docs], dtype=bool)
+
+
+def with_immediacy(scores: numpy.ndarray, now: numpy.ndarray, factor: float) -> numpy.ndarray:
+    """Urgency scores with those of the texts that speak of no danger now multiplied by `factor`."""
+    return numpy.where(now, scores, scores * factor)
+
+
+def choose_immediacy_factor(truth: numpy.ndarray, scores: numpy.ndarray, now: numpy.ndarray
+                            ) -> tuple[float, dict[str, Any]]:
+    """The factor (of IMMEDIACY_FACTORS) whose scores rank the urgent examples highest (average precision; the
+    largest factor among equals). Average precision reads the whole ranking, so it is steadier than the
+    precision at one threshold, which a handful of the lowest urgent examples decide."""
+    by_factor = {factor: round(average_precision(truth, with_immediacy(scores, now, factor)), 4)
+                 for factor in IMMEDIACY_FACTORS}
+    best = max(by_factor.values())
+    factor = max(factor for factor, value in by_factor.items() if value >= best)
+    return factor, {"factor": factor, "average_precision": {str(key): value for key, value in by_factor.items()},
+                    "speaking_of_now": {"urgent": int((now & (truth > 0)).sum()), "of_urgent": int((truth > 0).sum()),
+                                        "not_urgent": int((now & (truth <= 0)).sum()),
+                                        "of_not_urgent": int((truth <= 0).sum())}}
+
+
 def _urgency_threshold(config: Config, task: _Task, settings: Settings, epochs: int,
-                       progress: _Progress) -> tuple[float, dict[str, float]]:
+                       progress: _Progress) -> tuple[float, dict[str, Any]]:
     """Out-of-fold urgency scores on the training examples give the threshold that meets the recall target."""
     folds = [split_bucket(key, "urgency-fold") % settings.urgency_folds for key in task.keys]
     out_of_fold = numpy.zeros(len(task.keys), dtype="float32")
@@ -439,11 +470,14 @@ def _urgency_threshold(config: Config, task: _Task, settings: Settings, epochs: 
         scores = _predict(_textcat(nlp, URGENCY), [task.docs[i] for i in test_rows])
         out_of_fold[test_rows] = scores[:, 0]
     truth = numpy.asarray([cats[URGENT_LABEL] for cats in task.cats])
-    threshold, recall, precision = choose_threshold(truth, out_of_fold, settings.urgency_recall_target,
-                                                    settings.urgency_recall_confidence)
+    now = now_flags(task.docs)
+    factor, immediacy = choose_immediacy_factor(truth, out_of_fold, now)
+    threshold, recall, precision = choose_threshold(truth, with_immediacy(out_of_fold, now, factor),
+                                                    settings.urgency_recall_target, settings.urgency_recall_confidence)
     return threshold, {"recall": round(recall, 4), "precision": round(precision, 4),
                        "target_recall": settings.urgency_recall_target,
-                       "confidence": settings.urgency_recall_confidence, "folds": settings.urgency_folds}
+                       "confidence": settings.urgency_recall_confidence, "folds": settings.urgency_folds,
+                       "immediacy": immediacy}
 
 
 def _urgency_threshold_on_dev(task: _Task, dev: _DevRun, settings: Settings) -> tuple[float, dict[str, Any]]:
@@ -451,13 +485,15 @@ def _urgency_threshold_on_dev(task: _Task, dev: _DevRun, settings: Settings) -> 
     scores of writers it never saw, as the deployed model reads new complainants. Cross-validation on the
     corpus's own voice chose a threshold that missed urgent cases written by others."""
     truth = numpy.asarray([task.cats[row][URGENT_LABEL] for row in dev.dev_rows])
-    threshold, recall, precision = choose_threshold(truth, dev.scores[:, 0], settings.urgency_recall_target,
-                                                    settings.urgency_recall_confidence)
+    now = now_flags([task.docs[row] for row in dev.dev_rows])
+    factor, immediacy = choose_immediacy_factor(truth, dev.scores[:, 0], now)
+    threshold, recall, precision = choose_threshold(truth, with_immediacy(dev.scores[:, 0], now, factor),
+                                                    settings.urgency_recall_target, settings.urgency_recall_confidence)
     return threshold, {"recall": round(recall, 4), "precision": round(precision, 4),
                        "target_recall": settings.urgency_recall_target,
                        "confidence": settings.urgency_recall_confidence, "urgent_examples": int(truth.sum()),
                        "examples": len(dev.dev_rows),
-                       "chosen_on": dev.split}
+                       "chosen_on": dev.split, "immediacy": immediacy}
 
 
 def _file_name(example: LabelledText) -> str:
@@ -599,11 +635,12 @@ def train_pipeline(examples: Sequence[LabelledText], config_path: Path | str = C
                 nlp, task, dev, settings)
         if task.component == URGENCY:
             if dev is not None and dev.split.startswith(OUT_OF_VOICE):
-                trained.urgency_threshold, trained.urgency_cv = _urgency_threshold_on_dev(task, dev, settings)
+                threshold, chosen_with = _urgency_threshold_on_dev(task, dev, settings)
                 steps.skip(settings.max_epochs * settings.urgency_folds)
             else:
-                trained.urgency_threshold, trained.urgency_cv = _urgency_threshold(
-                    config, task, settings, trained.epochs[name], steps)
+                threshold, chosen_with = _urgency_threshold(config, task, settings, trained.epochs[name], steps)
+            trained.urgency_threshold, trained.urgency_cv = threshold, chosen_with
+            trained.urgency_factor = float(chosen_with["immediacy"]["factor"])
         if task.component == ACTOR:
             trained.actor_codes = [label[len(ACTOR_PREFIX):] for label in task.labels if label != NO_ACTOR]
             gazetteer = training_gazetteer(nlp, terms, trained.word_counts)

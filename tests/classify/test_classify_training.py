@@ -10,6 +10,7 @@ import pytest
 from civicwatch.classify.corpus import CorpusError, LabelledText, read_examples
 from civicwatch.classify.training import (
     ACTOR,
+    IMMEDIACY_FACTORS,
     THEME,
     URGENCY,
     Settings,
@@ -148,3 +149,8 @@ def test_calibration_is_chosen_on_the_out_of_voice_examples(tmp_path: Path, fast
     assert trained.urgency_cv["chosen_on"] == trained.triage["chosen_on"]
     assert trained.urgency_cv["examples"] == urgent_voices
     assert trained.urgency_cv["recall"] >= trained.urgency_cv["target_recall"]
+    # So is the factor for texts that speak of no danger now, and the threshold is the one of the scaled scores.
+    assert trained.urgency_factor in IMMEDIACY_FACTORS
+    assert trained.urgency_cv["immediacy"]["factor"] == trained.urgency_factor
+    assert trained.urgency_cv["immediacy"]["speaking_of_now"]["of_urgent"] == sum(
+        1 for example in examples if example.source.startswith("voices_") and example.urgent)

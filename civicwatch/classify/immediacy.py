@@ -1,0 +1,66 @@
+"""Whether a complaint speaks of a danger now: the urgency rule's time words, read without a model.
+
+The corpus's rule: urgent only when someone's life, safety or liberty is at risk at the time of writing (held at
+this moment, injured and denied care now, missing after arrest, a threat of violence soon, a crime in progress).
+The urgency classifier reads word and character n-grams, and the alarming words (beaten, held, shot) weigh on it
+whether the danger is now or over. A text that says nothing of now is read with its urgency score scaled down
+by a factor chosen at training time on the development split (civicwatch.classify.training); 1 leaves the
+score alone.
+
+The cues, in English, Krio as texted and French: a present time ("now", "still", "tonight", "since yesterday",
+"naw", "stil", "tunite", "en ce moment", "toujours", "depuis"), a time soon ("tomorrow", "in three days",
+"by Friday", "tumara", "demain"), a person missing ("missing", "cannot find", "nobody tells us where",
+"weh e dey", "disparu", "où il est") and harm going on (a progressive or present perfect next to a harm word:
+"is bleeding", "are beating", "has been held", Krio "de bleed", "de beat", French "en train de").
+Past words ("last year", "released") are not cues: a text may tell the past first and the danger now last.
+"""
+from __future__ import annotations
+
+import re
+
+_HARM = (r"(?:beat\w*|bleed\w*|blood|dying|die|dead|kill\w*|shoot\w*|shot|tortur\w*|hold\w*|held|detain\w*|"
+         r"lock\w*|keep\w*|kept|starv\w*|vomit\w*|cough\w*|sick|pain|wound\w*|injur\w*|hurt\w*|threat\w*|"
+         r"attack\w*|fight\w*|rape|raped|raping|suffer\w*|cry\w*|wait\w*|hide|hiding|hidden|follow\w*|hunt\w*|search\w*|look\w* for)")
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_CUES = (
+    # a present time
+    r"now", r"naw", r"right now", r"at the moment", r"this moment", r"at present", r"currently", r"as we speak",
+    r"today", r"2day", r"tide", r"tonight", r"tonite", r"2nite", r"tunite", r"this night", r"dis nite", r"dis nait",
+    r"dis tem", r"still", r"stil", r"until now", r"till now", r"up to now", r"te naw",
+    r"since (?:yesterday|yestade|last night|last nite|this morning|morning|" + _WEEKDAY + r"|fri|sat|sun|mon|"
+    r"\w+ days?|\d+ days?)", r"since[.!]?$",
+    r"maintenant", r"en ce moment", r"actuellement", r"toujours", r"aujourd'hui", r"ce soir", r"cette nuit",
+    r"depuis", r"jusqu'à (?:présent|maintenant)", r"jusqu'a (?:present|maintenant)",
+    # a time soon
+    r"tomorrow", r"tumara", r"tumoro", r"2moro", r"demain",
+    r"in (?:two|three|four|a few|few|\d) days", r"by (?:tonight|tomorrow|" + _WEEKDAY + r")",
+    r"before (?:tonight|tomorrow|" + _WEEKDAY + r")", r"this (?:evening|" + _WEEKDAY + r")", r"dis " + _WEEKDAY,
+    # a person missing
+    r"missing", r"disappeared", r"disparu", r"introuvable",
+    r"(?:can't|cannot|can not|could not|couldn't|no|not) (?:find|see|trace) (?:him|her|them|am|dem|us|my)",
+    r"(?:know|knows|sabi|tell us|tell we|told us) where", r"where (?:he|she|they|dem|e|di) (?:is|are|dey|de)",
+    r"whereabouts", r"weh (?:e|dem|i) (?:dey|de)", r"où (?:il|elle|ils) (?:est|sont)", r"(?:il|elle) est où",
+    # harm going on
+    r"(?:is|are|am|been|keep|keeps) (?:still )?(?:being )?" + _HARM, r"(?:has|have) (?:not )?been " + _HARM,
+    r"(?:de|dey) " + _HARM, r"en train de", r"happening", r"going on", r"while",
+    # held without charge or contact, or until a payment frees them
+    r"(?:no|without|not|never) (?:been )?charge[sd]?", r"sans (?:charge|inculpation)", r"no (?:call|contact|visit)",
+    r"(?:to|fo|for|before|b4) (?:free|release|bail) (?:my|our|we|am|him|her|them|dem)",
+    # injured and denied care
+    r"(?:no|not|without|refused|denied|never) (?:a |any |been seen by a |seen (?:a|by a) )?"
+    r"(?:doctor|nurse|hospital|hosp|clinic|treatment|medical|medicine|care)",
+    # a threat or harm soon
+    r"(?:will|go|gonna|going to|wan|want to) (?:die|kill|shoot|beat|burn|come back|disappear)",
+)
+# Lower-case cues matched against the lower-cased text: a third of the time of re.IGNORECASE.
+_PATTERN = re.compile(r"(?<![\w'])(?:" + "|".join(_CUES) + r")(?![\w'])")
+
+
+def speaks_of_now(text: str) -> bool:
+    """True when the text has a cue of danger now or soon (see the module's description)."""
+    return _PATTERN.search(text.lower()) is not None
+
+
+def immediacy_factor(text: str, factor: float) -> float:
+    """What a text's urgency score is multiplied by: 1 when it speaks of now, else `factor`."""
+    return 1.0 if speaks_of_now(text) else factor

@@ -1,0 +1,108 @@
+"""Whether a complaint speaks of a danger now, the factor training chooses for texts that do not, and how a
+model reads its urgency scores with it."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy
+import pytest
+
+from civicwatch.classify.classifier import Classifier
+from civicwatch.classify.files import META_FILE
+from civicwatch.classify.immediacy import immediacy_factor, speaks_of_now
+from civicwatch.classify.training import IMMEDIACY_FACTORS, choose_immediacy_factor, with_immediacy
+
+ONGOING = [
+    "They are beating my brother at the Kenema police station right now, please come",
+    "My son was arrested on Friday and he is still in the cell with no charge",
+    "police officers took my husband yesterday and we cannot find him anywhere",
+    "The soldier said he will kill my father tonight if we do not pay",
+    "my pikin de bleed inside di cell, polis no carry am hospital",
+    "polis hold my broda since yestade, dem no tell we weh e dey",
+    "dem say dem go cam back tunite fo burn di house",
+    "Mon frère est toujours en cellule depuis hier, sans inculpation",
+    "Les gendarmes l'ont arrêté, personne ne sait où il est, il a disparu",
+    "The hearing is in three days and the men who threaten me know my house",
+    "He was shot in the leg and has not been seen by a doctor",
+]
+OVER = [
+    "My brother was beaten at the police station last year. He was released in 2019 and is well.",
+    "Soldiers tortured my uncle in 2015. He lives in Freetown and nobody troubles him.",
+    "dem bit mi broda las yaa, e don wel, but nobody pay fo di hospital bill",
+    "The officer took a bribe of 200,000 leones from me at the checkpoint in March.",
+    "Il a été battu par les gendarmes l'année dernière, il est libre et en bonne santé.",
+    "They held my cousin for two weeks in 2021 without a lawyer. He came home and works again.",
+]
+
+
+@pytest.mark.parametrize("text", ONGOING)
+def test_a_danger_now_or_soon_is_read_as_now(text: str) -> None:
+    assert speaks_of_now(text)
+    assert immediacy_factor(text, 0.4) == 1.0
+
+
+@pytest.mark.parametrize("text", OVER)
+def test_harm_that_is_over_is_not_read_as_now(text: str) -> None:
+    assert not speaks_of_now(text)
+    assert immediacy_factor(text, 0.4) == 0.4
+
+
+def test_cues_are_whole_words() -> None:
+    """"now" inside "known" or "snow", "still" inside "distilled": no cue."""
+    for text in ("It is well known that the station was corrupt in 2010.",
+                 "The snow of papers at the ministry was distilled into one report last year."):
+        assert not speaks_of_now(text)
+    assert speaks_of_now("NOW they are at my door")
+
+
+def test_the_factor_that_ranks_urgent_examples_highest_is_chosen() -> None:
+    """Non-urgent examples that tell a harm that is over score high; speaking of now tells them apart."""
+    truth = numpy.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    scores = numpy.array([0.9, 0.6, 0.5, 0.4, 0.8, 0.7, 0.65, 0.2, 0.1, 0.05])
+    now = numpy.array([True, True, True, True, False, False, False, True, False, False])
+    factor, report = choose_immediacy_factor(truth, scores, now)
+    assert factor < 1.0
+    assert report["average_precision"][str(factor)] == 1.0 > report["average_precision"]["1.0"]
+    assert report["speaking_of_now"] == {"urgent": 4, "of_urgent": 4, "not_urgent": 1, "of_not_urgent": 6}
+    assert with_immediacy(scores, now, 0.5).tolist() == pytest.approx(
+        [0.9, 0.6, 0.5, 0.4, 0.4, 0.35, 0.325, 0.2, 0.05, 0.025])
+
+
+def test_without_a_difference_the_scores_are_left_alone() -> None:
+    """When speaking of now does not tell urgent examples apart, 1 (the largest among equals) is chosen."""
+    truth = numpy.array([1, 0, 1, 0])
+    scores = numpy.array([0.9, 0.8, 0.7, 0.1])
+    assert choose_immediacy_factor(truth, scores, numpy.ones(4, dtype=bool))[0] == 1.0
+    assert 1.0 in IMMEDIACY_FACTORS
+
+
+def _copy_with_factor(source: Path, target: Path, factor: float | None) -> Classifier:
+    shutil.copytree(source, target)
+    meta = json.loads((target / META_FILE).read_text())
+    if factor is None:
+        meta["urgency"].pop("immediacy_factor", None)
+    else:
+        meta["urgency"]["immediacy_factor"] = factor
+    (target / META_FILE).write_text(json.dumps(meta))
+    return Classifier.load(target)
+
+
+def test_the_model_scales_only_texts_that_speak_of_no_danger_now(trained_model: Path, tmp_path: Path) -> None:
+    plain = _copy_with_factor(trained_model, tmp_path / "plain", 1.0)
+    older = _copy_with_factor(trained_model, tmp_path / "older", None)  # a model from before the factor
+    scaled = _copy_with_factor(trained_model, tmp_path / "scaled", 0.5)
+    now = "The police are beating my brother in the cell right now in Kenema"
+    over = "The police beat my brother in the cell in Kenema last year"
+    assert speaks_of_now(now) and not speaks_of_now(over)
+    for text in (now, over):
+        assert older.classify(text).urgency_score == plain.classify(text).urgency_score
+    assert scaled.classify(now).urgency_score == plain.classify(now).urgency_score
+    assert scaled.classify(over).urgency_score == pytest.approx(plain.classify(over).urgency_score / 2, abs=1e-4)
+    # The decision reads the scaled score: the same text, just above the threshold unscaled, is no longer urgent.
+    threshold = plain.classify(over).urgency_score
+    assert threshold is not None
+    for classifier in (plain, scaled):
+        classifier.urgency_threshold = threshold
+    assert plain.classify(over).urgent and not scaled.classify(over).urgent
