@@ -106,3 +106,13 @@ def test_the_model_scales_only_texts_that_speak_of_no_danger_now(trained_model: 
     for classifier in (plain, scaled):
         classifier.urgency_threshold = threshold
     assert plain.classify(over).urgent and not scaled.classify(over).urgent
+
+
+@pytest.mark.parametrize("text", [
+    "mi pikin nor kam os sins dem arest am, wi nor no usay i de",
+    "Il saigne et les gardiens refusent de l'amener à l'hôpital, venez vite",
+    "soja shoot one boy 1hr ago e de lie down for road",
+    "dem no gree release am, e get asthma",
+])
+def test_krio_french_and_recent_cues_from_the_training_files(text: str) -> None:
+    assert speaks_of_now(text)
