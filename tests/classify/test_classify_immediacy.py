@@ -12,7 +12,12 @@ import pytest
 from civicwatch.classify.classifier import Classifier
 from civicwatch.classify.files import META_FILE
 from civicwatch.classify.immediacy import immediacy_factor, speaks_of_now
-from civicwatch.classify.training import IMMEDIACY_FACTORS, choose_immediacy_factor, with_immediacy
+from civicwatch.classify.training import (
+    IMMEDIACY_FACTORS,
+    choose_immediacy_factor,
+    high_recall_precision,
+    with_immediacy,
+)
 
 ONGOING = [
     "They are beating my brother at the Kenema police station right now, please come",
@@ -64,10 +69,20 @@ def test_the_factor_that_ranks_urgent_examples_highest_is_chosen() -> None:
     now = numpy.array([True, True, True, True, False, False, False, True, False, False])
     factor, report = choose_immediacy_factor(truth, scores, now)
     assert factor < 1.0
+    assert report["high_recall_precision"][str(factor)] == 1.0 > report["high_recall_precision"]["1.0"]
     assert report["average_precision"][str(factor)] == 1.0 > report["average_precision"]["1.0"]
     assert report["speaking_of_now"] == {"urgent": 4, "of_urgent": 4, "not_urgent": 1, "of_not_urgent": 6}
     assert with_immediacy(scores, now, 0.5).tolist() == pytest.approx(
         [0.9, 0.6, 0.5, 0.4, 0.4, 0.35, 0.325, 0.2, 0.05, 0.025])
+
+
+def test_high_recall_precision_reads_the_lowest_urgent_examples() -> None:
+    """Ten urgent examples: from a recall of 0.9 on, the precision at the 9th and the 10th count."""
+    truth = numpy.array([1] * 8 + [0, 1, 0, 0, 1])
+    scores = numpy.linspace(1.0, 0.0, len(truth))
+    assert high_recall_precision(truth, scores) == pytest.approx((9 / 10 + 10 / 13) / 2)
+    assert high_recall_precision(truth, scores, from_recall=0.0) == pytest.approx((8 + 9 / 10 + 10 / 13) / 10)
+    assert high_recall_precision(numpy.zeros(3), numpy.ones(3)) == 0.0
 
 
 def test_without_a_difference_the_scores_are_left_alone() -> None:
