@@ -73,7 +73,7 @@ def development_scores(config_path: Path, seed: int) -> tuple[list[str], numpy.n
     if dev is None:
         raise SystemExit("The corpus has no usable development split.")
     truth = numpy.asarray([task.cats[row][URGENT_LABEL] for row in dev.dev_rows])
-    now = now_flags([task.docs[row] for row in dev.dev_rows])
+    now = now_flags([task.docs[row].text for row in dev.dev_rows])
     return [task.files[row] for row in dev.dev_rows], truth, dev.scores[:, 0], dev.epochs, settings, now
 
 

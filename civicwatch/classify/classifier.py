@@ -190,13 +190,13 @@ class Classifier:
         for start in range(0, len(readable), max(1, batch_size)):
             rows = readable[start:start + max(1, batch_size)]
             docs = [make_doc(prepared[i]) for i in rows]
-            for i, result in zip(rows, self._read_batch(docs), strict=True):
+            for i, result in zip(rows, self._read_batch(docs, [prepared[i] for i in rows]), strict=True):
                 results[i] = result
         return [result if result is not None else self._nothing_to_read() for result in results]
 
-    def _read_batch(self, docs: list[Doc]) -> list[Classification]:
+    def _read_batch(self, docs: list[Doc], texts: list[str]) -> list[Classification]:
         """Every component's scores for the batch straight from its model (no doc.cats dictionaries), then
-        each doc's answer."""
+        each doc's answer. `texts` are the docs' prepared texts (doc.text would join the tokens again)."""
         raw = self._raw_scores(docs)
         theme = self._columns(THEME, raw)
         probabilities = self.calibration.combine(theme, raw.get("naive_bayes"))
@@ -207,7 +207,7 @@ class Classifier:
         # only for a score exactly half-way between two 4-decimal values (none among 3 million random ones).
         rounded = numpy.round(probabilities, 4)
         if urgency is not None and self.urgency_factor != 1.0:
-            urgency[:, 0] = with_immediacy(urgency[:, 0], now_flags(docs), self.urgency_factor)
+            urgency[:, 0] = with_immediacy(urgency[:, 0], now_flags(texts), self.urgency_factor)
         urgent = numpy.round(urgency[:, 0], 4).tolist() if urgency is not None else [None] * len(docs)
         # Each doc's rows and mentions are made as its turn comes, not for the whole batch first: objects alive
         # across the batch outlive the young garbage collections, and enough of them bring on a full collection

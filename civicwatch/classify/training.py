@@ -442,9 +442,9 @@ def choose_threshold(truth: numpy.ndarray, scores: numpy.ndarray, recall_target:
     return threshold, recall, precision
 
 
-def now_flags(docs: Sequence[Doc]) -> numpy.ndarray:
-    """Whether each doc's text speaks of a danger now (civicwatch.classify.immediacy)."""
-    return numpy.asarray([speaks_of_now(doc.text) for doc in docs], dtype=bool)
+def now_flags(texts: Sequence[str]) -> numpy.ndarray:
+    """Whether each (prepared) text speaks of a danger now (civicwatch.classify.immediacy)."""
+    return numpy.asarray([speaks_of_now(text) for text in texts], dtype=bool)
 
 
 def with_immediacy(scores: numpy.ndarray, now: numpy.ndarray, factor: float) -> numpy.ndarray:
@@ -490,7 +490,7 @@ def _urgency_threshold(config: Config, task: _Task, settings: Settings, epochs: 
         scores = _predict(_textcat(nlp, URGENCY), [task.docs[i] for i in test_rows])
         out_of_fold[test_rows] = scores[:, 0]
     truth = numpy.asarray([cats[URGENT_LABEL] for cats in task.cats])
-    now = now_flags(task.docs)
+    now = now_flags([doc.text for doc in task.docs])
     factor, immediacy = choose_immediacy_factor(truth, out_of_fold, now)
     threshold, recall, precision = choose_threshold(truth, with_immediacy(out_of_fold, now, factor),
                                                     settings.urgency_recall_target, settings.urgency_recall_confidence)
@@ -505,7 +505,7 @@ def _urgency_threshold_on_dev(task: _Task, dev: _DevRun, settings: Settings) -> 
     scores of writers it never saw, as the deployed model reads new complainants. Cross-validation on the
     corpus's own voice chose a threshold that missed urgent cases written by others."""
     truth = numpy.asarray([task.cats[row][URGENT_LABEL] for row in dev.dev_rows])
-    now = now_flags([task.docs[row] for row in dev.dev_rows])
+    now = now_flags([task.docs[row].text for row in dev.dev_rows])
     factor, immediacy = choose_immediacy_factor(truth, dev.scores[:, 0], now)
     threshold, recall, precision = choose_threshold(truth, with_immediacy(dev.scores[:, 0], now, factor),
                                                     settings.urgency_recall_target, settings.urgency_recall_confidence)
