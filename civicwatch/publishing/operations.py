@@ -19,6 +19,7 @@ from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseEvent
 from civicwatch.cases.notifications import FEEDBACK_BY_TEXT, PUBLISHED_NEWS, notify_complainant, sms_prefix
+from civicwatch.cases.operations import lock_case
 from civicwatch.cases.workflow import REASON_MAX
 from civicwatch.crypto import DecryptionError
 from civicwatch.database import utcnow
@@ -155,7 +156,12 @@ def draft_view(publication: Publication) -> DraftView:
 
 def start_publication(case: Case, user: User) -> Publication:
     """A new draft version of the case's public answer, from its findings and draft public response,
-    with every proposal of the redaction assistant accepted."""
+    with every proposal of the redaction assistant accepted.
+
+    The case is read again under its lock first: the retention run may have erased it since it was read, and the
+    findings copied from the page's read would then be kept for ever (no run erases a case twice)."""
+    permissions.require_start(user, case)
+    lock_case(case.id)
     permissions.require_start(user, case)
     pending = db.session.scalar(select(Publication).where(
         Publication.case_id == case.id, Publication.status.in_((P.DRAFT, P.AWAITING_APPROVAL))))
