@@ -2,6 +2,7 @@
 and flushes; the caller commits once."""
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import unicodedata
@@ -54,6 +55,7 @@ TEXT_MAX = 20_000
 REPLACEMENT_MAX = 60
 EXTRA_TERMS_MAX = 50
 PHONE_LIKE = re.compile(r"\+?\d[\d\s\-.()/]{6,}\d")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 # ---------------------------------------------------------------- what the case says about the complainant
@@ -78,7 +80,8 @@ def leaked_details(case: Case, texts: Iterable[str]) -> list[str]:
     for text in map(_comparable, texts):
         lowered = text.lower()
         numbers = [re.sub(r"\D", "", run) for run in PHONE_LIKE.findall(text)]
-        if any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3):
+        if (any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3)
+                or _name_parts_side_by_side(lowered, known.names)):
             found.append("name")
         if any(_written_out(email).search(lowered) for email in known.emails):
             found.append("email address")
@@ -95,10 +98,25 @@ def _written_out(email: str) -> re.Pattern[str]:
     return re.compile(r"(?<![^\W_])" + joint.join(map(re.escape, words)) + r"(?![^\W_])")
 
 
+def _name_parts_side_by_side(lowered: str, names: Iterable[str]) -> bool:
+    """Two different parts of the complainant's name next to each other, in either order and whatever stands between
+    them but letters ("Conteh Fatmata", "CONTEH, Fatmata", "Fatmata-Conteh", a middle name left out): a reader
+    knows the name. A part alone (a surname officers and witnesses share) is not taken for it."""
+    parts = {part for name in names for part in _WORD.findall(_comparable(name).lower()) if len(part) >= 2}
+    if len(parts) < 2:
+        return False
+    words = _WORD.findall(lowered)
+    return any(a != b and a in parts and b in parts for a, b in itertools.pairwise(words))
+
+
 def _comparable(text: str) -> str:
-    # As a reader sees it: no invisible character at all, full-width digits as digits, any space as one space.
+    # As a reader sees it: no invisible character at all, full-width digits and the digits of other scripts
+    # (Arabic-Indic ٠٧٦...) as ASCII digits, any space as one space.
     visible = "".join(ch for ch in text if unicodedata.category(ch) != FORMAT)
-    return " ".join(unicodedata.normalize("NFKC", visible).split())
+    normal = unicodedata.normalize("NFKC", visible)
+    if not normal.isascii():
+        normal = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in normal)
+    return " ".join(normal.split())
 
 
 def _local_digits(phone: str) -> str:
