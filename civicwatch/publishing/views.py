@@ -3,6 +3,7 @@ sign-in and no JavaScript) and the staff pages that draft, approve and withdraw 
 call one operation, commit, redirect."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,10 +12,12 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from civicwatch.accounts.models import User
 from civicwatch.accounts.permissions import staff_required
 from civicwatch.audit.operations import record_audit
+from civicwatch.cases.operations import lock_case
 from civicwatch.database import utcnow
-from civicwatch.errors import ConflictError, DomainError
+from civicwatch.errors import DOMAIN_TITLES, ConflictError, DomainError, render_error, unsent_texts
 from civicwatch.extensions import db, limiter
 from civicwatch.forms import confirmation_page
 from civicwatch.open_data import filter_problem, iso, licence, licence_context, public_caching
@@ -126,6 +129,23 @@ def _check_row_version(publication: Publication, posted: str | None) -> None:
                                     "Reload the page to see the current version."))
 
 
+def _locked(publication: Publication, posted: str | None,
+            require: Callable[[User, Publication], None]) -> ResponseReturnValue | None:
+    """Lock the case and read it and the answer again under the lock, then check the move (`require`) and the
+    version the form was made from. A change committed since this request read them (the retention run erasing
+    the case, which also changes its answers' rows) refuses the form in its own words, "the case's content was
+    erased" rather than "someone else changed it"; the refusal page gives back what was typed. None: go on."""
+    lock_case(publication.case_id)
+    db.session.refresh(publication)
+    try:
+        require(current_user, publication)
+        _check_row_version(publication, posted)
+    except ConflictError as error:
+        db.session.rollback()
+        return render_error(error.status, str(DOMAIN_TITLES[error.status]), error.message, texts=unsent_texts())
+    return None
+
+
 @blueprint.route("/staff/publications")
 @staff_required
 def publications() -> str:
@@ -214,7 +234,9 @@ def publication(publication_id: int) -> ResponseReturnValue:
     form = DraftForm()
     if not form.validate_on_submit():
         return _render_publication(publication, 400, form)
-    _check_row_version(publication, form.row_version.data)
+    refused = _locked(publication, form.row_version.data, permissions.require_edit)
+    if refused is not None:
+        return refused
     view = operations.draft_view(publication)
     try:
         operations.save_draft(publication, current_user, form.summary_source.data, form.response_source.data,
@@ -246,7 +268,10 @@ def review_publication(publication_id: int) -> ResponseReturnValue:
     form = ReviewForm()
     if not form.validate_on_submit():
         return _render_publication(publication, 400, review_form=form)
-    _check_row_version(publication, form.row_version.data)
+    refused = _locked(publication, form.row_version.data,
+                      permissions.require_approve if form.approve.data else permissions.require_send_back)
+    if refused is not None:
+        return refused
     try:
         if form.approve.data:
             operations.approve_publication(publication, current_user, bool(form.confirm.data))
@@ -273,7 +298,9 @@ def withdraw_publication(publication_id: int) -> ResponseReturnValue:
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _render_publication(publication, 400, withdraw_form=form)
-    _check_row_version(publication, form.row_version.data)
+    refused = _locked(publication, form.row_version.data, permissions.require_withdraw)
+    if refused is not None:
+        return refused
     try:
         operations.withdraw_publication(publication, current_user, form.reason.data)
     except DomainError as exc:
