@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case, CaseShare, ShareStatus
+from civicwatch.cases.operations import lock_case
 from civicwatch.cases.permissions import can_open, load_shared_case, shared_cases, visible_cases
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError, NotFoundError
@@ -75,9 +76,16 @@ def request_share(case: Case, user: User, relation: CaseRelation) -> CaseShare:
     return share
 
 
-def _decide(share: CaseShare, user: User, status: ShareStatus, reason: str | None) -> None:
-    share.reason = check_reason(reason, REASON_MIN, REASON_MAX)
+def _decide(share: CaseShare, user: User, status: ShareStatus, reason: str | None) -> str:
+    """Record the decision; returns the reason, for the audit entry (which keeps it as a fingerprint). The case is
+    read again under its lock: once the retention run erased it, the reason (staff's words about the case, which
+    may name people) is not kept on the share, as the erasure removed the earlier ones and no run erases a case
+    twice. The body still decides, and may end a grant."""
+    checked = check_reason(reason, REASON_MIN, REASON_MAX)
+    case = lock_case(share.case_id)
+    share.reason = None if case is None or case.erased else checked
     share.status, share.decided_by_id, share.decided_at = status, user.id, utcnow()
+    return checked
 
 
 def approve_share(share: CaseShare, user: User, days: int | None, reason: str | None) -> None:
@@ -88,30 +96,30 @@ def approve_share(share: CaseShare, user: User, days: int | None, reason: str | 
     limit = int(current_app.config["SHARE_MAX_DAYS"])
     if days is None or not 1 <= days <= limit:
         raise DomainError(gettext("A case is shared for 1 to %(limit)s days.", limit=limit))
-    _decide(share, user, ShareStatus.APPROVED, reason)
+    checked = _decide(share, user, ShareStatus.APPROVED, reason)
     share.expires_at = utcnow() + dt.timedelta(days=days)
     db.session.flush()
     record_audit(user, "case_share.approve", share, case=share.case,
-                 after={"body": share.body_id, "days": days, "expires_at": share.expires_at, "reason": share.reason})
+                 after={"body": share.body_id, "days": days, "expires_at": share.expires_at, "reason": checked})
 
 
 def refuse_share(share: CaseShare, user: User, reason: str | None) -> None:
     require_share_decider(user, share)
     if share.status is not ShareStatus.PENDING:
         raise ConflictError(gettext("This request was already %(status)s.", status=gettext(DECIDED[share.status])))
-    _decide(share, user, ShareStatus.REFUSED, reason)
+    checked = _decide(share, user, ShareStatus.REFUSED, reason)
     db.session.flush()
     record_audit(user, "case_share.refuse", share, case=share.case, after={"body": share.body_id,
-                                                                        "reason": share.reason})
+                                                                        "reason": checked})
 
 
 def revoke_share(share: CaseShare, user: User, reason: str | None) -> None:
     """End a running grant before it expires."""
     require_revocable(share, user)
-    _decide(share, user, ShareStatus.REVOKED, reason)
+    checked = _decide(share, user, ShareStatus.REVOKED, reason)
     db.session.flush()
     record_audit(user, "case_share.revoke", share, case=share.case, after={"body": share.body_id,
-                                                                        "reason": share.reason})
+                                                                        "reason": checked})
 
 
 def require_revocable(share: CaseShare, user: User) -> None:
