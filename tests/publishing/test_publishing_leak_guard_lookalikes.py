@@ -1,0 +1,71 @@
+"""The leak guard finds the complainant's phone number written with letters that read as digits ("O76 555 l23": O
+for 0, l or I for 1, S for 5, B for 8), even when the author unticked every proposal and a reviewer would approve:
+readers see the same number. Ordinary words made of those letters ("Officer SOLO filed 1 report") are not refused,
+as they are compared with the complainant's own number only."""
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role
+from civicwatch.cases.models import CaseStatus
+from civicwatch.extensions import db
+from civicwatch.publishing.models import Publication, PublicationStatus
+from tests.publishing.conftest import publication_form
+from tests.publishing.test_publishing_workflow import review, start_draft
+
+CONTACT = {"name": "Fatmata Demo-Conteh", "phone": "+23276555123", "email": "fatmata.demo@example.org"}
+FINDINGS = "The complainant reported that money was taken at the checkpoint."
+
+
+def _submit_with_everything_unticked(author, case):
+    url = start_draft(author, case)
+    form = publication_form(author.get(url).get_data(as_text=True))
+    for key in [k for k in form if k.startswith("hide-")]:
+        form[key] = ""
+    form["submit_for_approval"] = "Submit for approval"
+    return url, author.post(url, data=form)
+
+
+def _submitted_then_approved(new_case, make_user, browser_for, client, response_text):
+    """Draft, untick everything, submit; if the guard lets it through, a second investigator approves. Returns the
+    submission's response and the public page of the case."""
+    case = new_case(CaseStatus.RESPONDED, contact=CONTACT, findings=FINDINGS, draft_public_response=response_text)
+    author, reviewer = browser_for(make_user(Role.INVESTIGATOR)), browser_for(make_user(Role.INVESTIGATOR))
+    url, response = _submit_with_everything_unticked(author, case)
+    if response.status_code == 302:  # past the guard: the second pair of eyes approves what it reads
+        assert review(reviewer, url, confirm="y", approve="Approve and publish").status_code == 302
+    return response, unescape(client.get(f"/published/{case.reference}").get_data(as_text=True))
+
+
+@pytest.mark.parametrize("written", [
+    "O76 555 l23",
+    "o76-SSS-I23",
+    "+232 76 5S5 l2E",
+    "O7G SS5 1Z3",
+    "\u041e76 5\u0405\u0405 123",  # a Cyrillic capital O and two Cyrillic DZE (Ѕ)
+    "O7\uff16 555 l23",  # a full-width six
+])
+def test_the_complainants_number_written_with_letters_for_digits_does_not_reach_the_public(
+        new_case, make_user, browser_for, client, written):
+    response, public = _submitted_then_approved(new_case, make_user, browser_for, client,
+                                                f"We called the complainant on {written} to apologise.")
+    assert written not in public
+    assert response.status_code == 400
+    assert "the complainant's phone number" in unescape(response.get_data(as_text=True))
+    assert db.session.scalar(select(Publication)).status is PublicationStatus.DRAFT
+
+
+@pytest.mark.parametrize("text", [
+    "Officer SOLO filed 1 report.",
+    "Officer SOLO filed 1 report; the BIG LOSS was 2 cars, logged as case 76 of 555 in 2026.",
+    "Sgt. BOSS IS OLD and was moved to Bo on 12 May; 5 officers, 8 cars, 1 (one) SOS call.",
+])
+def test_ordinary_words_and_numbers_are_not_taken_for_the_complainants_details(
+        new_case, make_user, browser_for, client, text):
+    response, public = _submitted_then_approved(new_case, make_user, browser_for, client, text)
+    assert response.status_code == 302
+    assert db.session.scalar(select(Publication)).status is PublicationStatus.PUBLISHED
+    assert text in public
