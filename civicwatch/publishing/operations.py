@@ -28,6 +28,7 @@ from civicwatch.errors import ConflictError, DomainError, InvalidTransitionError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
 from civicwatch.publishing import permissions
+from civicwatch.publishing.lookalikes import as_digits, as_latin
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.publishing.redaction import (
     LABEL_NAMES,
@@ -74,12 +75,14 @@ def known_details(case: Case) -> KnownDetails:
 
 
 def leaked_details(case: Case, texts: Iterable[str]) -> list[str]:
-    """What of the complainant's known details is still in `texts` (by kind, never the detail itself)."""
+    """What of the complainant's known details is still in `texts` (by kind, never the detail itself). A number is
+    also found written with letters for digits ("O76 555 l23"): only compared with the complainant's own, so an
+    ordinary word read as digits refuses nothing."""
     known = known_details(case)
     found: list[str] = []
     for text in map(_comparable, texts):
         lowered = text.lower()
-        numbers = [re.sub(r"\D", "", run) for run in PHONE_LIKE.findall(text)]
+        numbers = [re.sub(r"\D", "", run) for run in PHONE_LIKE.findall(as_digits(as_latin(text)))]
         if (any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3)
                 or _name_parts_side_by_side(lowered, known.names)):
             found.append("name")

@@ -29,6 +29,7 @@ from spacy.tokens import Doc, Span, Token
 from civicwatch.classify.corpus import corpus_files, read_examples
 from civicwatch.classify.gazetteer import terms_from_taxonomy
 from civicwatch.i18n import N_
+from civicwatch.publishing.lookalikes import as_digits, as_latin
 from civicwatch.taxonomy.operations import read_taxonomy
 from civicwatch.text import FORMAT
 
@@ -506,8 +507,10 @@ def _known_spans(nlp: Language, doc: Doc, known: KnownDetails,
     for span, _ in _phrase_matches(nlp, doc, {"name": {part.lower() for part in parts}}, "ORTH"):
         if span.text not in STOP_WORDS:
             found.append((span, "name" if span.text in COMMON_NAMES else "possible_name"))
-    for label in ("phone", "email", "staff"):
-        found += _substring_matches(doc, any_case[label], label)
+    # The phone also written with letters for digits ("O76 555 l23"); the folding keeps every character's place.
+    as_written = {"phone": as_digits(as_latin(doc.text)), "email": doc.text, "staff": doc.text}
+    for label, text in as_written.items():
+        found += _substring_matches(doc, text, any_case[label], label)
     return found
 
 
@@ -520,10 +523,11 @@ def _phrase_matches(nlp: Language, doc: Doc, groups: dict[str, set[str]], attr: 
     return [(doc[start:end], nlp.vocab.strings[match_id]) for match_id, start, end in matcher(doc)]
 
 
-def _substring_matches(doc: Doc, terms: set[str], label: str) -> list[tuple[Span, str]]:
-    """Terms written inside a longer token (for example 'tel:076100001'): match the characters."""
+def _substring_matches(doc: Doc, text: str, terms: set[str], label: str) -> list[tuple[Span, str]]:
+    """Terms written inside a longer token (for example 'tel:076100001'): match the characters of `text`, the
+    document's text or a folding of it that keeps every character's place."""
     found = []
-    lowered = doc.text.lower()
+    lowered = text.lower()
     for term in terms:
         needle = term.lower().strip()
         if len(needle) < 3:
