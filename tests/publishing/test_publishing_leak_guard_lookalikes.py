@@ -1,7 +1,9 @@
 """The leak guard finds the complainant's phone number written with letters that read as digits ("O76 555 l23": O
 for 0, l or I for 1, S for 5, B for 8), even when the author unticked every proposal and a reviewer would approve:
-readers see the same number. Ordinary words made of those letters ("Officer SOLO filed 1 report") are not refused,
-as they are compared with the complainant's own number only."""
+readers see the same number. The same for the complainant's email and name written with letters of other scripts
+drawn as Latin ones (Cyrillic "а", "е", "о", "р", "с") or in full-width characters. Ordinary words made of those
+letters ("Officer SOLO filed 1 report") are not refused, as they are compared with the complainant's own details
+only."""
 from __future__ import annotations
 
 from html import unescape
@@ -58,8 +60,28 @@ def test_the_complainants_number_written_with_letters_for_digits_does_not_reach_
     assert db.session.scalar(select(Publication)).status is PublicationStatus.DRAFT
 
 
+@pytest.mark.parametrize(("written", "kind"), [
+    ("f\u0430tm\u0430t\u0430.d\u0435m\u043e@\u0435x\u0430mpl\u0435.\u043erg", "the complainant's email address"),
+    ("fatmata.dem\u03bf@example.\u03bfrg", "the complainant's email address"),  # Greek small omicron
+    ("F\u0410TM\u0410T\u0410.D\u0415M\u041e@\u0415X\u0410MPL\u0415.\u041eRG", "the complainant's email address"),
+    ("f\u0430tmata.demo [at] \u0435xample [dot] \u043erg", "the complainant's email address"),
+    ("\uff46\uff41\uff54\uff4d\uff41\uff54\uff41.\uff44\uff45\uff4d\uff4f\uff20\uff45\uff58\uff41\uff4d\uff50"
+     "\uff4c\uff45.\uff4f\uff52\uff47", "the complainant's email address"),  # full-width
+    ("F\u0430tm\u0430t\u0430 D\u0435mo-\u0421onteh", "the complainant's name"),
+])
+def test_the_complainants_email_or_name_in_look_alike_letters_does_not_reach_the_public(
+        new_case, make_user, browser_for, client, written, kind):
+    response, public = _submitted_then_approved(new_case, make_user, browser_for, client,
+                                                f"The file was sent to {written} last week.")
+    assert written not in public
+    assert response.status_code == 400
+    assert kind in unescape(response.get_data(as_text=True))
+    assert db.session.scalar(select(Publication)).status is PublicationStatus.DRAFT
+
+
 @pytest.mark.parametrize("text", [
     "Officer SOLO filed 1 report.",
+    "The form on example.org was read by Officer SOLO; \u0441\u043f\u0430\u0441\u0438\u0431\u043e (thank you).",
     "Officer SOLO filed 1 report; the BIG LOSS was 2 cars, logged as case 76 of 555 in 2026.",
     "Sgt. BOSS IS OLD and was moved to Bo on 12 May; 5 officers, 8 cars, 1 (one) SOS call.",
 ])
