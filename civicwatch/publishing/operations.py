@@ -75,18 +75,18 @@ def known_details(case: Case) -> KnownDetails:
 
 
 def leaked_details(case: Case, texts: Iterable[str]) -> list[str]:
-    """What of the complainant's known details is still in `texts` (by kind, never the detail itself). A number is
-    also found written with letters for digits ("O76 555 l23"): only compared with the complainant's own, so an
-    ordinary word read as digits refuses nothing."""
+    """What of the complainant's known details is still in `texts` (by kind, never the detail itself), also written
+    with letters of other scripts drawn as Latin ones, and a number with letters for digits ("O76 555 l23"): only
+    compared with the complainant's own details, so an ordinary word read otherwise refuses nothing."""
     known = known_details(case)
     found: list[str] = []
     for text in map(_comparable, texts):
         lowered = text.lower()
-        numbers = [re.sub(r"\D", "", run) for run in PHONE_LIKE.findall(as_digits(as_latin(text)))]
+        numbers = [re.sub(r"\D", "", run) for run in PHONE_LIKE.findall(as_digits(text))]
         if (any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3)
                 or _name_parts_side_by_side(lowered, known.names)):
             found.append("name")
-        if any(_written_out(email).search(lowered) for email in known.emails):
+        if any(_written_out(_comparable(email)).search(lowered) for email in known.emails):
             found.append("email address")
         if any(_local_digits(phone) and _local_digits(phone) in number for phone in known.phones for number in numbers):
             found.append("phone number")
@@ -114,12 +114,13 @@ def _name_parts_side_by_side(lowered: str, names: Iterable[str]) -> bool:
 
 def _comparable(text: str) -> str:
     # As a reader sees it: no invisible character at all, full-width digits and the digits of other scripts
-    # (Arabic-Indic ٠٧٦...) as ASCII digits, any space as one space.
+    # (Arabic-Indic ٠٧٦...) as ASCII digits, Cyrillic and Greek letters drawn as Latin ones ("а", "о") as those,
+    # any space as one space.
     visible = "".join(ch for ch in text if unicodedata.category(ch) != FORMAT)
     normal = unicodedata.normalize("NFKC", visible)
     if not normal.isascii():
         normal = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in normal)
-    return " ".join(normal.split())
+    return " ".join(as_latin(normal).split())
 
 
 def _local_digits(phone: str) -> str:

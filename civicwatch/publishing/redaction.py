@@ -507,8 +507,10 @@ def _known_spans(nlp: Language, doc: Doc, known: KnownDetails,
     for span, _ in _phrase_matches(nlp, doc, {"name": {part.lower() for part in parts}}, "ORTH"):
         if span.text not in STOP_WORDS:
             found.append((span, "name" if span.text in COMMON_NAMES else "possible_name"))
-    # The phone also written with letters for digits ("O76 555 l23"); the folding keeps every character's place.
-    as_written = {"phone": as_digits(as_latin(doc.text)), "email": doc.text, "staff": doc.text}
+    # The phone and email also written with Cyrillic or Greek letters drawn as Latin ones, and the phone with letters
+    # for digits ("O76 555 l23"); the folding keeps every character's place.
+    latin = as_latin(doc.text)
+    as_written = {"phone": as_digits(latin), "email": latin, "staff": doc.text}
     for label, text in as_written.items():
         found += _substring_matches(doc, text, any_case[label], label)
     return found
