@@ -86,6 +86,12 @@ class DownloadSpaceUnavailable(ServiceUnavailable):
                          retry_after=RETRY_AFTER_SECONDS)
 
 
+def download_limit() -> str:
+    """How often a client may download a file of the open data (per file family, in the limiter's shared storage):
+    each download reads a whole table."""
+    return str(current_app.config["OPEN_DATA_DOWNLOAD_RATE_LIMIT"])
+
+
 def download(body: Iterable[str], mimetype: str, filename: str) -> Response:
     """A file with its licence, written whole before a byte of it is sent. A database error while it is written
     is raised here, in the view, and becomes the 503 to try again (errors.database_unavailable), never a cut file

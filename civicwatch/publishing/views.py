@@ -20,7 +20,7 @@ from civicwatch.database import utcnow
 from civicwatch.errors import DOMAIN_TITLES, ConflictError, DomainError, render_error, unsent_texts
 from civicwatch.extensions import db, limiter
 from civicwatch.forms import confirmation_page
-from civicwatch.open_data import filter_problem, iso, licence, licence_context, public_caching
+from civicwatch.open_data import download_limit, filter_problem, iso, licence, licence_context, public_caching
 from civicwatch.open_data_cache import shared_download
 from civicwatch.public_urls import public_url_for
 from civicwatch.publishing import exports, operations, permissions, queries
@@ -95,12 +95,8 @@ def _answers_meta() -> dict[str, Any]:
             "generated_at": iso(utcnow())}
 
 
-def _download_limit() -> str:
-    return current_app.config["OPEN_DATA_DOWNLOAD_RATE_LIMIT"]
-
-
 @blueprint.route("/published/answers.csv")
-@limiter.shared_limit(_download_limit, scope="published-answers-download")
+@limiter.shared_limit(download_limit, scope="published-answers-download")
 def answers_csv() -> ResponseReturnValue:
     form, search = _answer_search(request.args)
     if search is None:
@@ -111,7 +107,7 @@ def answers_csv() -> ResponseReturnValue:
 
 
 @blueprint.route("/published/answers.json")
-@limiter.shared_limit(_download_limit, scope="published-answers-download")
+@limiter.shared_limit(download_limit, scope="published-answers-download")
 def answers_json() -> ResponseReturnValue:
     form, search = _answer_search(request.args)
     if search is None:

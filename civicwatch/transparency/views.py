@@ -15,9 +15,17 @@ from werkzeug.datastructures import MultiDict
 
 from civicwatch.cases.models import Outcome
 from civicwatch.database import utcnow
-from civicwatch.extensions import db
+from civicwatch.extensions import db, limiter
 from civicwatch.i18n import N_, collation_key, current_language, display_name
-from civicwatch.open_data import OUTCOME_LABELS, download, filter_problem, licence, licence_context, public_caching
+from civicwatch.open_data import (
+    OUTCOME_LABELS,
+    download,
+    download_limit,
+    filter_problem,
+    licence,
+    licence_context,
+    public_caching,
+)
 from civicwatch.public_urls import public_url_for
 from civicwatch.publishing.exports import ANSWER_COLUMNS
 from civicwatch.taxonomy.models import Body, Region, Theme
@@ -263,12 +271,14 @@ def _statistics_name(report: Report, context: dict[str, Any]) -> str:
 
 
 @blueprint.route("/transparency/early-warning.csv")
+@limiter.shared_limit(download_limit, scope="early-warning-download")
 def early_warning_csv() -> ResponseReturnValue:
     warning = _early_warning(_published_at())
     return download(exports.early_warning_csv(warning), "text/csv", f"{_early_warning_name(warning)}.csv")
 
 
 @blueprint.route("/transparency/early-warning.json")
+@limiter.shared_limit(download_limit, scope="early-warning-download")
 def early_warning_json() -> ResponseReturnValue:
     warning = _early_warning(_published_at())
     meta = {"licence": licence(), "source": public_url_for("transparency.overview", _anchor="early-warning")}
