@@ -9,6 +9,7 @@ from wtforms import (
     IntegerField,
     SearchField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -176,3 +177,18 @@ class HolidayImportForm(Form):
 
 class RemoveHolidayForm(Form):
     submit = SubmitField(_l("Remove"))
+
+
+class GiveBackCasesForm(Form):
+    """The cases an admin gives back to a reactivated account: the choices are those still waiting for it."""
+
+    cases = SelectMultipleField(_l("Cases to give back"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Give back the cases chosen"))
+
+    def validate_cases(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose at least one case to give back, or go back to the staff accounts."))
+        offered = {value for value, _label in field.choices or ()}
+        if any(value not in offered for value in field.data):
+            raise ValidationError(_l("A case chosen is no longer waiting for this account (someone took it "
+                                     "meanwhile): choose again among those listed."))

@@ -13,7 +13,14 @@ from civicwatch.accounts.forms import ChangeRoleForm, UserActiveForm
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.operations import refuse_own_deactivation
 from civicwatch.accounts.permissions import admin_required
-from civicwatch.cases.staffing import assigned_in_progress, move_staff, set_staff_active
+from civicwatch.cases.forms import GiveBackCasesForm
+from civicwatch.cases.staffing import (
+    assigned_in_progress,
+    cases_to_give_back,
+    give_back_cases,
+    move_staff,
+    set_staff_active,
+)
 from civicwatch.cases.views import blueprint
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
@@ -65,10 +72,12 @@ def set_active(user_id: int) -> ResponseReturnValue:
             form, title=gettext("Deactivate the account of %(email)s?", email=user.email),
             consequence=ngettext("%(name)s (%(email)s) is signed out everywhere and can no longer sign in; their "
                                  "disclosure grants end. %(num)d open case assigned to them goes back to its body's "
-                                 "queue, and stays there if the account is reactivated.",
+                                 "queue; if the account is reactivated, you can give it back if it is still waiting "
+                                 "there.",
                                  "%(name)s (%(email)s) is signed out everywhere and can no longer sign in; their "
                                  "disclosure grants end. %(num)d open cases assigned to them go back to their "
-                                 "bodies' queues, and stay there if the account is reactivated.",
+                                 "bodies' queues; if the account is reactivated, you can give them back those still "
+                                 "waiting there.",
                                  assigned_in_progress(user), name=user.name, email=user.email),
             button=gettext("Deactivate the account"), cancel=url_for("accounts.users"), fields={"active": "0"})
     if not form.validate_on_submit():
@@ -76,9 +85,34 @@ def set_active(user_id: int) -> ResponseReturnValue:
     released = set_staff_active(user, form.active.data == "1", actor=current_user)
     db.session.commit()
     if user.active:
+        waiting = len(cases_to_give_back(user))
+        if waiting:
+            flash(ngettext("%(email)s is now active. %(num)d case they held before is still waiting in the queue: "
+                           "give it back to them below.",
+                           "%(email)s is now active. %(num)d cases they held before are still waiting in the queue: "
+                           "choose those to give back to them below.", waiting, email=user.email), "success")
+            return redirect(url_for("cases.give_back", user_id=user.id))
         flash(gettext("%(email)s is now active.", email=user.email), "success")
     else:
         flash(ngettext("%(email)s is now deactivated. %(num)d open case went back to its body's queue.",
                        "%(email)s is now deactivated. %(num)d open cases went back to their bodies' queues.",
                        released, email=user.email), "success")
     return redirect(url_for("accounts.users"))
+
+
+@blueprint.route("/users/<int:user_id>/cases", methods=["GET", "POST"])
+@admin_required
+def give_back(user_id: int) -> ResponseReturnValue:
+    """After a reactivation: the cases the account held before, still waiting in the queue, to give back."""
+    user = db.session.get(User, user_id) or abort(404)
+    waiting = cases_to_give_back(user)
+    form = GiveBackCasesForm(data={"cases": [case.id for case in waiting]} if request.method == "GET" else None)
+    form.cases.choices = [(case.id, case.reference) for case in waiting]
+    if form.validate_on_submit():
+        given = give_back_cases(user, form.cases.data, actor=current_user)
+        db.session.commit()
+        flash(ngettext("%(num)d case was given back to %(email)s.", "%(num)d cases were given back to %(email)s.",
+                       given, email=user.email), "success")
+        return redirect(url_for("accounts.users"))
+    return render_template("cases/give_back.html", form=form, user=user, waiting=waiting), (
+        400 if form.errors else 200)

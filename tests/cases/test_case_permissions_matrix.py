@@ -79,6 +79,8 @@ GET_ROWS = [
     Row("cases.holiday_list", {"admin"}, "GET", url=lambda c, e: "/staff/holidays", case_scoped=False),
     Row("cases.change_staff_role", {"admin"}, "GET", url=lambda c, e: f"/staff/users/{e['bystander'].id}/role",
         case_scoped=False),
+    Row("cases.give_back", {"admin"}, "GET", url=lambda c, e: f"/staff/users/{e['bystander'].id}/cases",
+        case_scoped=False),
     Row("audit.log", READERS, "GET", url=lambda c, e: "/staff/audit/", case_scoped=False),
     Row("audit.case_log", READERS, "GET", url=lambda c, e: f"/staff/audit/cases/{c.id}", case_scoped=False),
     Row("audit.user_log", READERS, "GET", url=lambda c, e: f"/staff/audit/users/{e['investigator'].id}",
@@ -179,7 +181,7 @@ def _setup_case(make_case, row: Row):
     if row.path.startswith("allegations/"):
         env["allegation"] = Allegation(case=case, theme=case.theme)
         db.session.add(env["allegation"])
-    if row.endpoint in ("cases.set_active", "cases.change_staff_role"):
+    if row.endpoint in ("cases.set_active", "cases.change_staff_role", "cases.give_back"):
         # A staff member nobody signs in as: deactivating one of the table's users would end their sessions.
         env["bystander"] = create_user(f"bystander{case.id}@example.org", "Bystander", Role.TRIAGE,
                                        "a long enough password")
