@@ -38,16 +38,16 @@ EXPECTED = {
            "« verrou.pdf » est protégé par un mot de passe. Envoyez une copie sans mot de passe (par exemple en "
            "l'imprimant dans un nouveau PDF)."],
     "kri": ["“vide.jpg” emti. Pik di fayl bak.",
-            "Wi nor go ebul tek “prog.exe”: i nor to foto ɔ PDF. Sɛn foto (JPEG ɔ PNG) ɔ PDF dokyument.",
-            "Wi nor ebul opin “coupe.jpg” lɛk foto. Sɛn am bak ɔ sɛn am as difrɛn fayl.",
-            "Wi nor ebul opin “abime.pdf” lɛk PDF. Sɛn am bak, ɔ sɛn foto fo ɛni pej.",
-            "“verrou.pdf” get paswɔd. Sɛn kɔpi we nor get paswɔd (lɛk, print am to nyu PDF)."],
+            "Wi nor go ebul tek “prog.exe”: i nor to foto or PDF. Sen foto (JPEG or PNG) or PDF dokyument.",
+            "Wi nor ebul opin “coupe.jpg” lek foto. Sen am bak or sen am as difren fayl.",
+            "Wi nor ebul opin “abime.pdf” lek PDF. Sen am bak, or sen foto fo eni pej.",
+            "“verrou.pdf” get paswod. Sen kopi we nor get paswod (lek, print am to nyu PDF)."],
 }
 TOO_MANY_PIXELS = {
     "fr": "« grand.png » fait 5\u202f000 × 4\u202f000 pixels, plus que nous ne pouvons accepter. Envoyez une photo "
           "de 12 mégapixels au plus (par exemple 4096 × 3072), ou une capture d'écran de la partie importante.",
-    "kri": "“grand.png” na 5,000 × 4,000 piksel, i big pas wetin wi go ebul tek. Sɛn foto we nor pas 12 megapiksel "
-           "(lɛk 4096 × 3072), ɔ skrinshɔt fo di pat we impɔtant.",
+    "kri": "“grand.png” na 5,000 × 4,000 piksel, i big pas wetin wi go ebul tek. Sen foto we nor pas 12 megapiksel "
+           "(lek 4096 × 3072), or skrinshot fo di pat we impotant.",
 }
 ENGLISH = ["is empty", "is not a photo or PDF", "could not be read as", "is protected by a password", "pixels, more than"]
 NOT_STORED = {

@@ -20,7 +20,7 @@ JARGON = {"en": "database", "fr": "base de données", "kri": "database"}
 FEW_MINUTES = {"en": "in a few minutes", "fr": "dans quelques minutes", "kri": "afta sompin minit"}
 NOTHING_SENT = {"en": "Nothing was sent", "fr": "Rien n'a été envoyé", "kri": "Natin nor go"}
 KEPT_BELOW = {"en": "What you wrote is kept below", "fr": "Ce que vous avez écrit est gardé ci-dessous",
-              "kri": "Wetin yu rayt de dɔŋ ya"}
+              "kri": "Wetin yu rayt de dong ya"}
 WORDS = "Soldiers at the Bo junction post beat my brother and took his phone."
 
 

@@ -102,7 +102,7 @@ def test_the_subjects_table_reads_in_the_readers_alphabetical_order_and_the_down
 
 @pytest.mark.parametrize(("language", "title", "message"), [
     ("fr", "Quelque chose ne va pas", "Vérifiez les filtres."),
-    ("kri", "Sɔntin nɔ rayt", "Chek di filta dem."),
+    ("kri", "Sontin nor rayt", "Chek di filta dem."),
 ])
 def test_a_download_refused_for_its_filters_says_why_in_the_readers_language(client, language, title, message):
     client.get(f"/language/{language}")
