@@ -344,8 +344,9 @@ def _report_status_by_receipt(ctx: _Context, code: str) -> _Step:
     case = find_case_by_receipt(code)
     if case is None:
         lockout.register_lookup_failure(guesser, ctx.now)
+        return _Step(render_reply(Reply.CODE_NOT_FOUND))
     step = _status_step(case)
-    if case is not None and case.contact_phone_hash != ctx.phone_hash:
+    if case.contact_phone_hash != ctx.phone_hash:
         # Not the case's own phone: the question and its reply are this phone's texts, not the case's. Filed under
         # the case, they would show the staff of its body that another number asked about it.
         step.case = None

@@ -64,6 +64,9 @@ class Reply(enum.Enum):
     STATUS_LIST = N_("CivicWatch: {count} open reports: {cases}. STATUS and a reference: more.")
     STATUS_NOT_FOUND = N_("CivicWatch: we found no report for this phone. Text STATUS and your 16-digit "
                           "receipt code, or text what happened to report it.")
+    # A receipt code (alone or after STATUS) that no report has: most often mistyped.
+    CODE_NOT_FOUND = N_("CivicWatch: no report has that receipt code. Check its 16 digits and text it again, or "
+                        "text what happened to report it.")
     NEW_REPORT = N_("CivicWatch: ready for a new report. Text what happened, where and when.")
     STOPPED = N_("CivicWatch: you will get no more texts from us. Text START to get them again.")
     STARTED = N_("CivicWatch: you will get our texts again. Text HELP for help.")

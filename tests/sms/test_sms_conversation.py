@@ -103,7 +103,7 @@ def test_status_by_reference_only_for_the_phone_that_reported(text, clock):
     assert text(f"STATUS {reference}", phone=OTHER_PHONE) == render_reply(Reply.STATUS_NOT_FOUND)
     # The receipt code is the secret: it works from any phone.
     assert reference in text(f"status {code}", phone=OTHER_PHONE)
-    assert text("STATUS 0000 0000 0000 0000") == render_reply(Reply.STATUS_NOT_FOUND)
+    assert text("STATUS 0000 0000 0000 0000") == render_reply(Reply.CODE_NOT_FOUND)
 
 
 def test_asking_about_another_case_does_not_move_the_follow_up_window(text, clock):

@@ -53,6 +53,6 @@ def test_the_code_texted_alone_answers_with_the_status_and_never_joins_a_report(
 
 
 def test_wrong_codes_texted_alone_count_against_the_phone(text, clock):
-    assert text("9000 0000 0000 0001", phone=OTHER_PHONE) == render_reply(Reply.STATUS_NOT_FOUND)
+    assert text("9000 0000 0000 0001", phone=OTHER_PHONE) == render_reply(Reply.CODE_NOT_FOUND)
     assert db.session.scalars(select(ReceiptLookupFailure)).one().failures == 1
     assert db.session.scalars(select(Case)).all() == []

@@ -35,7 +35,7 @@ def guess_until_locked_out(text, clock, app) -> int:
     until the phone is locked out; how many it took."""
     config = app.config
     for n in range(1, config["TRACK_LOCKOUT_AFTER"] + 1):
-        assert text(f"STATUS {wrong_code(n)}", phone=ATTACKER) == render_reply(Reply.STATUS_NOT_FOUND)
+        assert text(f"STATUS {wrong_code(n)}", phone=ATTACKER) == render_reply(Reply.CODE_NOT_FOUND)
         if n < config["TRACK_LOCKOUT_AFTER"]:
             waited = 0 if n < config["TRACK_SLOWDOWN_AFTER"] else \
                 config["TRACK_SLOWDOWN_SECONDS"] * 2 ** (n - config["TRACK_SLOWDOWN_AFTER"])
@@ -65,7 +65,7 @@ def test_guesses_from_one_phone_lock_it_out_and_another_phone_is_not(text, clock
 def test_rapid_guesses_wait_after_the_first_few_mistakes(text, clock, app):
     _, code = opened(text(REPORT))
     for n in range(1, app.config["TRACK_SLOWDOWN_AFTER"] + 1):
-        assert text(f"STATUS {wrong_code(n)}", phone=ATTACKER) == render_reply(Reply.STATUS_NOT_FOUND)
+        assert text(f"STATUS {wrong_code(n)}", phone=ATTACKER) == render_reply(Reply.CODE_NOT_FOUND)
     reply = text(f"STATUS {code}", phone=ATTACKER)
     assert reply == render_reply(Reply.TOO_MANY_CODES, wait="5 seconds")
     clock.advance(seconds=5)
