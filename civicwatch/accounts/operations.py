@@ -90,9 +90,11 @@ def create_user(
     password: str,
     body: Body | None = None,
     actor: User | None = None,
+    temporary: bool = False,
 ) -> User:
     """Create a staff account. Investigators belong to one oversight body, community committee members to one
-    community committee; other roles to none."""
+    community committee; other roles to none. A `temporary` password (one an admin chose and passes on) must be
+    replaced at the first sign-in."""
     email = normalise_email(email)
     check_password_strength(password)
     body = check_new_account(email, role, body)
@@ -105,6 +107,7 @@ def create_user(
         session_token=new_session_token(),
         active=True,
         totp_failures=0,
+        password_must_change=temporary,
     )
     db.session.add(user)
     db.session.flush()

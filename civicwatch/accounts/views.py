@@ -189,7 +189,8 @@ def check_staff_session() -> Response | None:
         return redirect(url_for("accounts.login"))
     mark_active()
     if current_user.password_must_change and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-        flash(gettext("Your password was reset. Choose a new password before you go on."), "info")
+        flash(gettext("You signed in with a temporary password. Choose a password of your own before you go on."),
+              "info")
         return redirect(url_for("accounts.change_password"))
     return None
 
@@ -371,7 +372,7 @@ def users() -> ResponseReturnValue:
         body = next((b for b in all_bodies() if b.code == form.body.data), None)
         try:
             operations.create_user(form.email.data, form.name.data, Role(form.role.data),
-                                   form.password.data, body=body, actor=current_user)
+                                   form.password.data, body=body, actor=current_user, temporary=True)
         except DomainError as exc:
             form.email.errors.append(exc.message)
         else:
