@@ -23,6 +23,8 @@ from sqlalchemy import (
     text,
 )
 
+from civicwatch.cases.references import format_reference
+
 FTS_TABLE = "cases_fts"
 PG_INDEX = "ix_cases_fts_document"
 PG_CONFIG = "english"
@@ -102,8 +104,15 @@ def search_text(query: str | None) -> str:
     return "".join(ch for ch in (query or "") if unicodedata.category(ch) != "Cf").strip()
 
 
+# A reference as a complainant reads it out or texts it: spaced, without dashes or leading zeros (CW 2026 149).
+_LOOSE_REFERENCE = re.compile(r"CW\s*[-/.]?\s*(\d{4})\s*[-/.]?\s*(\d{1,7})", re.IGNORECASE)
+
+
 def searched_reference(text: str) -> str | None:
-    """The case reference searched for (`text` from `search_text`), or None when `text` is words to look up."""
+    """The case reference searched for (`text` from `search_text`), written as references are, or None when `text`
+    is words to look up."""
+    if loose := _LOOSE_REFERENCE.fullmatch(text):
+        return format_reference(int(loose.group(1)), int(loose.group(2)))
     return text.upper() if text.upper().startswith(REFERENCE_PREFIX) else None
 
 
