@@ -29,6 +29,7 @@ from civicwatch.cases.forms import (
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseStatus
 from civicwatch.cases.permissions import may
 from civicwatch.cases.retaliation import retaliation_reported_while_open
+from civicwatch.cases.routing_facts import routing_facts
 from civicwatch.cases.workflow import ACTION_LABELS, Transition, assignable_investigators, available_transitions
 from civicwatch.database import utcnow
 from civicwatch.forms import Form
@@ -74,6 +75,7 @@ class CasePage:
     respond_by_law: dt.datetime | None = None  # set when the deadline to answer is later than the law's
     panels: list[Markup] = field(default_factory=list)
     retaliation_reported: list[dt.datetime] = field(default_factory=list)  # answers to check-ins while open
+    routing: list[tuple[str, str]] = field(default_factory=list)  # why it was routed so, in words
 
 
 # The routing rules live above cases; routing installs the function that reads them (routing/case_views.py).
@@ -181,6 +183,7 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
     page.respond_by_law = respond_past_the_law(case)
     page.retaliation_reported = retaliation_reported_while_open(case)
     page.next_step = next_step(case, user, page)
+    page.routing = routing_facts(case.routing_explanation)
     page.panels = [Markup(panel(case, user, submitted)) for panel in _panels]  # each renders its own template
     return page
 

@@ -37,7 +37,7 @@ def test_the_explanation_is_in_plain_words(make_case, make_user, signed_in):
 
     section = _section(client.get(f"/staff/cases/{case.id}").get_data(as_text=True), "Why it was routed this way")
 
-    for raw in ("police_oversight</dd>", "0.9975", "False", ">routed<", ">misconduct<", ">southern<", ">text<"):
+    for raw in ("<dd>police_oversight</dd>", "0.9975", "False", ">routed<", ">misconduct<", ">southern<", ">text<"):
         assert raw not in section, raw
     assert by_code(Body, "police_oversight").name in section
     assert by_code(Theme, "misconduct").name in section
@@ -53,7 +53,7 @@ def test_the_explanation_in_french(make_case, make_user, signed_in):
     html = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
     section = _section(html, "Pourquoi il a été orienté ainsi")
 
-    for english in ("Confidence", "Threshold", "Actor source", "Urgent", "Model version"):
+    for english in ("Confidence", "Threshold", "Actor source", "Urgency score", "Model version"):
         assert f"<dt>{english}</dt>" not in section, english
     assert "Confiance" in section
 
