@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from civicwatch.crypto import valid_encryption_key
 from civicwatch.i18n import KNOWN_LANGUAGES
@@ -24,6 +24,7 @@ DEVELOPMENT = "development"
 TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_WHATSAPP_NUMBER")
 # Where a required setting lives in the configuration when its environment variable has another name.
 _SOURCES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+_DATABASE_EXAMPLE = "postgresql+psycopg://civicwatch:PASSWORD@localhost/civicwatch"
 _MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 _MAKE_FERNET_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 # How to make each required setting, said when it is missing: each key a new one, never another's.
@@ -33,7 +34,7 @@ _HOW_TO_MAKE = {
     "CIVICWATCH_IDENTITY_KEY": f"make one with: {_MAKE_FERNET_KEY} (not the content key)",
     "CIVICWATCH_EVIDENCE_KEY": f"make one with: {_MAKE_FERNET_KEY} (not the content or identity key)",
     "CIVICWATCH_AUDIT_KEY": f"make one with: {_MAKE_SECRET} (not any other key)",
-    "DATABASE_URL": "the PostgreSQL database, such as postgresql+psycopg://civicwatch:PASSWORD@localhost/civicwatch",
+    "DATABASE_URL": f"the PostgreSQL database, such as {_DATABASE_EXAMPLE}",
 }
 
 
@@ -68,7 +69,8 @@ def check_settings(config: dict[str, Any]) -> None:
     _check_evidence_key(config)
     _check_audit_key(config)
     _check_timezone(config.get("TIMEZONE", "UTC"))
-    _check_database_url(config.get("SQLALCHEMY_DATABASE_URI"))
+    if config.get("SQLALCHEMY_DATABASE_URI") is not None:
+        config["SQLALCHEMY_DATABASE_URI"] = _database_url(config["SQLALCHEMY_DATABASE_URI"])
     _check_languages(config.get("LANGUAGES", ()))
     _check_phone_region(config.get("DEFAULT_PHONE_REGION"))
     config["LOG_LEVEL"] = _check_log_level(config.get("LOG_LEVEL", "INFO"))
@@ -261,14 +263,26 @@ def _check_timezone(name: object) -> None:
                             f"not {name!r}") from None
 
 
-def _check_database_url(url: object) -> None:
-    if url is None:  # production without DATABASE_URL: the required settings say so
-        return
+# How hosting providers and PostgreSQL's documentation write an address: without a driver (SQLAlchemy would pick
+# psycopg2, not installed) or with the scheme SQLAlchemy no longer knows.
+_POSTGRESQL_WITHOUT_DRIVER = ("postgres", "postgresql")
+
+
+def _database_url(url: object) -> object:
+    """The database address to use: checked, a PostgreSQL one without a driver given the installed psycopg (3)."""
     try:
-        make_url(str(url))
+        parsed = make_url(str(url))
     except ArgumentError:
-        raise SettingsError("DATABASE_URL must be a database address such as "
-                            "postgresql+psycopg://civicwatch:PASSWORD@localhost/civicwatch, not the one set") from None
+        raise SettingsError(f"DATABASE_URL must be a database address such as {_DATABASE_EXAMPLE}, "
+                            "not the one set") from None
+    if parsed.drivername in _POSTGRESQL_WITHOUT_DRIVER:
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (ImportError, NoSuchModuleError):
+        raise SettingsError(f"DATABASE_URL must be a PostgreSQL address such as {_DATABASE_EXAMPLE} (or SQLite: "
+                            f"sqlite:////path/to/file), not {parsed.drivername}") from None
+    return url
 
 
 def _check_languages(codes: Iterable[object]) -> None:
