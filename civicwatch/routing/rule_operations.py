@@ -105,6 +105,14 @@ def _rows_by_code(model: type[Coded]) -> dict[str, Coded]:
     return {row.code: row for row in db.session.scalars(select(model))}
 
 
+def _coded(rows: dict[str, Coded], code: str, index: int, field: str) -> Any:
+    """The row of `code`; a code no row has refuses the whole file (the caller rolls back), naming the rule."""
+    if code not in rows:
+        raise DomainError(f"The taxonomy file cannot be loaded; nothing was changed:\nrouting_rules[{index}].{field}: "
+                          f"no {field} has the code {code!r}")
+    return rows[code]
+
+
 def load_routing_rules(path: Path | str = DEFAULT_TAXONOMY, replace: bool = True) -> int:
     """Write the routing rules of a taxonomy file, in its order, once its entries are loaded (`load_taxonomy`).
 
@@ -123,22 +131,19 @@ def load_routing_rules(path: Path | str = DEFAULT_TAXONOMY, replace: bool = True
     db.session.execute(delete(RoutingRule))
     written: list[RoutingRule] = []
     priority = 0
-    for spec in data["routing_rules"]:
+    for index, spec in enumerate(data["routing_rules"]):
         region_codes = file_regions if spec.get("region") == "*" else [spec.get("region")]
         for region_code in region_codes:
             priority += 10
             body_code = spec["body"].format(region=region_code)
-            try:
-                rule = RoutingRule(
-                    priority=priority,
-                    theme=themes[spec["theme"]],
-                    actor=actors[spec["actor"]] if spec.get("actor") else None,
-                    region=regions[region_code] if region_code else None,
-                    body=bodies[body_code],
-                    active=True,
-                )
-            except KeyError as exc:
-                raise DomainError(f"Routing rule {spec} names an unknown code {exc}.") from exc
+            rule = RoutingRule(
+                priority=priority,
+                theme=_coded(themes, spec["theme"], index, "theme"),
+                actor=_coded(actors, spec["actor"], index, "actor") if spec.get("actor") else None,
+                region=_coded(regions, region_code, index, "region") if region_code else None,
+                body=_coded(bodies, body_code, index, "body"),
+                active=True,
+            )
             db.session.add(rule)
             written.append(rule)
     db.session.flush()

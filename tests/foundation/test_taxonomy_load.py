@@ -80,7 +80,7 @@ def test_a_broken_taxonomy_file_is_refused_clearly(app, tmp_path):
     unknown["routing_rules"].append({"theme": "no_such_theme", "body": "police_oversight"})
     path = tmp_path / "unknown.json"
     path.write_text(json.dumps(unknown))
-    with pytest.raises(DomainError, match="unknown code"):
+    with pytest.raises(DomainError, match="no theme has the code 'no_such_theme'"):
         load_taxonomy(path)
         load_routing_rules(path)
 
