@@ -122,13 +122,15 @@ def done_confirmed(act: Callable[[], None], text: Field) -> bool:
 
 
 def confirmation_page(form: ConfirmForm, *, title: str, consequence: str, button: str, cancel: str,
-                      fields: Mapping[str, str] | None = None, text: Field | None = None) -> tuple[str, int]:
+                      fields: Mapping[str, str] | None = None, text: Field | None = None,
+                      lasting: str | None = None) -> tuple[str, int]:
     """The page that asks once more before the act of the current address: `title` asks it of the row by name,
     `consequence` says plainly what will happen; the form posts back here with `confirmed`, any `fields` the
     act needs (a row version) and the box `text` (a reason, with what was written in it and its errors), and
     Cancel goes back to `cancel`. Shown to a GET (it changes nothing), and with a 400 to a POST: one that came
-    without the confirmation, or a confirmed one the act refused (its error on `text`)."""
+    without the confirmation, or a confirmed one the act refused (its error on `text`). `lasting` says what of
+    an act that can partly be undone stays done, instead of "This cannot be undone."."""
     posted = request.method == "POST"
     return render_template("_confirm.html", form=form, title=title, consequence=consequence, button=button,
                            cancel=cancel, fields=fields or {}, text=text, action=request.path, confirmed=CONFIRMED,
-                           refused=posted and not form.is_confirmed()), (400 if posted else 200)
+                           lasting=lasting, refused=posted and not form.is_confirmed()), (400 if posted else 200)

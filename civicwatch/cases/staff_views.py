@@ -70,16 +70,10 @@ def set_active(user_id: int) -> ResponseReturnValue:
         refuse_own_deactivation(user, current_user)
         return confirmation_page(
             form, title=gettext("Deactivate the account of %(email)s?", email=user.email),
-            consequence=ngettext("%(name)s (%(email)s) is signed out everywhere and can no longer sign in; their "
-                                 "disclosure grants end. %(num)d open case assigned to them goes back to its body's "
-                                 "queue; if the account is reactivated, you can give it back if it is still waiting "
-                                 "there.",
-                                 "%(name)s (%(email)s) is signed out everywhere and can no longer sign in; their "
-                                 "disclosure grants end. %(num)d open cases assigned to them go back to their "
-                                 "bodies' queues; if the account is reactivated, you can give them back those still "
-                                 "waiting there.",
-                                 assigned_in_progress(user), name=user.name, email=user.email),
-            button=gettext("Deactivate the account"), cancel=url_for("accounts.users"), fields={"active": "0"})
+            consequence=_deactivation_consequence(user), button=gettext("Deactivate the account"),
+            cancel=url_for("accounts.users"), fields={"active": "0"},
+            lasting=gettext("The account can be reactivated later, but its sessions and disclosure grants do not "
+                            "come back."))
     if not form.validate_on_submit():
         abort(400)
     released = set_staff_active(user, form.active.data == "1", actor=current_user)
@@ -98,6 +92,19 @@ def set_active(user_id: int) -> ResponseReturnValue:
                        "%(email)s is now deactivated. %(num)d open cases went back to their bodies' queues.",
                        released, email=user.email), "success")
     return redirect(url_for("accounts.users"))
+
+
+def _deactivation_consequence(user: User) -> str:
+    signed_out = gettext("%(name)s (%(email)s) is signed out everywhere and can no longer sign in; their disclosure "
+                         "grants end.", name=user.name, email=user.email)
+    held = assigned_in_progress(user)
+    if not held:
+        return signed_out + " " + gettext("No open case is assigned to them.")
+    return signed_out + " " + ngettext(
+        "%(num)d open case assigned to them goes back to its body's queue; if the account is reactivated, you can "
+        "give it back if it is still waiting there.",
+        "%(num)d open cases assigned to them go back to their bodies' queues; if the account is reactivated, you "
+        "can give them back those still waiting there.", held)
 
 
 @blueprint.route("/users/<int:user_id>/cases", methods=["GET", "POST"])
