@@ -135,22 +135,41 @@ def _claim_batch(limit: int) -> list[Row]:
     return sorted(rows, key=lambda row: row.id)
 
 
-def _answer(row: Row, batch: BatchWrites) -> dict[str, Any] | None:
-    """Run one text through the dialogue and say what reply it is owed: the outbox row (owed_message), inserted
-    with the batch's, or None. Flushes only; the caller writes `batch`, owes the reply and deletes the inbox row
-    in the same transaction."""
+@dataclass(frozen=True)
+class _Text:
+    """An inbox row, decrypted: who sent it (None: not a phone number) and what."""
+
+    row: Row
+    sender: tuple[str, str] | None  # (channel, E.164)
+    payload: dict[str, Any]
+
+    @property
+    def number_hash(self) -> str | None:
+        return contact_hash(self.sender[1], self.sender[0]) if self.sender is not None else None
+
+
+def _read(row: Row) -> _Text:
     payload = decrypt_json(row.payload_encrypted)
-    sender = split_sender(payload.get("from"))
-    if sender is None:
+    return _Text(row, split_sender(payload.get("from")), payload)
+
+
+def _answer(text: _Text, batch: BatchWrites, replies_owed: dict[str, int]) -> dict[str, Any] | None:
+    """Run one text through the dialogue and say what reply it is owed: the outbox row (owed_message), inserted
+    with the batch's, or None. `replies_owed`: the automatic replies owed to each of the batch's numbers within
+    the window (_replies_owed). Flushes only; the caller writes `batch`, owes the reply and deletes the inbox row
+    in the same transaction."""
+    row, payload = text.row, text.payload
+    if text.sender is None:
         log.warning("inbound sms %s from a sender that is not a phone number; not answered", row.message_sid)
         return None
-    channel, phone = sender
+    channel, phone = text.sender
     outcome = receive_sms(IncomingSms(message_sid=row.message_sid, phone=phone, body=payload.get("body") or "",
                                       channel=channel, media=int(payload.get("media") or 0)),
                           now=row.received_at, batch=batch)
     if not outcome.reply or outcome.duplicate:
         return None
-    if not outcome.confirms_opt_out and _reply_cap_reached(contact_hash(phone, channel)):
+    if (not outcome.confirms_opt_out
+            and replies_owed.get(contact_hash(phone, channel), 0) >= current_app.config["SMS_AUTO_REPLIES_PER_NUMBER"]):
         log.info("inbound sms %s: its number reached the cap of automatic replies; kept, not answered",
                  row.message_sid)
         return None
@@ -159,12 +178,15 @@ def _answer(row: Row, batch: BatchWrites) -> dict[str, Any] | None:
                         channel, opted_out=outcome.opted_out)
 
 
-def _reply_cap_reached(number_hash: str) -> bool:
-    """Whether the number was owed SMS_AUTO_REPLIES_PER_NUMBER replies within the window (an auto-responder or a
-    script). Counted in the outbox: a number's texts are answered one at a time, whichever the worker."""
-    config = current_app.config
-    since = utcnow() - dt.timedelta(minutes=config["SMS_AUTO_REPLY_WINDOW_MINUTES"])
-    return messages_owed_since(number_hash, TEXT_REPLY, since) >= config["SMS_AUTO_REPLIES_PER_NUMBER"]
+def _replies_owed(texts: list[_Text]) -> dict[str, int]:
+    """How many automatic replies each of the batch's numbers was owed within SMS_AUTO_REPLY_WINDOW_MINUTES (an
+    auto-responder or a script is not answered past SMS_AUTO_REPLIES_PER_NUMBER), in one count for the batch.
+    Counted in the outbox, so every worker sees the same count; read before the batch's texts are answered, which
+    changes none of them: only the inbox owes these replies, a number's texts are answered one at a time, a batch
+    holds one text per sender, and its replies are owed together after its last text."""
+    since = utcnow() - dt.timedelta(minutes=current_app.config["SMS_AUTO_REPLY_WINDOW_MINUTES"])
+    return messages_owed_since({number_hash for text in texts if (number_hash := text.number_hash) is not None},
+                               TEXT_REPLY, since)
 
 
 def _tell_sender_it_was_set_aside(row: InboxText) -> None:
@@ -221,10 +243,20 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
     counted as failed."""
     replies: list[dict[str, Any]] = []
     writes = BatchWrites()
+    texts: list[_Text] = []
     for row in rows:
+        try:
+            texts.append(_read(row))
+        except Exception as exc:  # unreadable: rolled back like a text that fails below, tried again, set aside
+            db.session.rollback()
+            log.exception("inbound sms %s could not be answered", row.id)
+            return _BatchOutcome(failed=(row.id, type(exc).__name__))
+    replies_owed = _replies_owed(texts)
+    for text in texts:
+        row = text.row
         check_version_again()  # another process may have changed the rules since the batch's last text
         try:
-            reply = _answer(row, writes)
+            reply = _answer(text, writes, replies_owed)
             db.session.flush()
         except OperationalError as error:
             # The database (a restart, the network), not the text: nothing is counted against it, and the

@@ -1,0 +1,36 @@
+"""What the worker's hot path asks the database, counted on the real database: the cap on automatic replies is one
+count for a batch of texts, a follow-up reads its case once (under its lock), and the outbox looks a number's
+opt-out up again before each send but the batch's first, whose claim has just read it."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event
+
+from civicwatch.extensions import db
+from civicwatch.sms.inbox import process_inbox
+from tests.sms.conftest import acknowledged, replies_since
+
+REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
+PHONES = [f"+2327630{n:04d}" for n in range(3)]  # fewer than a batch on either database
+
+
+def statements_during(action) -> tuple[list[str], object]:
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *args: statements.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        result = action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return statements, result
+
+
+def test_a_batch_counts_the_replies_owed_to_its_numbers_in_one_statement(send_text, clock):
+    for phone in PHONES:
+        acknowledged(send_text("HELP", phone))
+    statements, report = statements_during(process_inbox)
+    assert report.answered == len(PHONES)
+    counts = [s for s in statements if re.match(r"SELECT .*count\(\*\).* FROM outbound_messages", s)]
+    assert len(counts) == 1, counts
+    assert all(len(replies_since(0, phone)) == 1 for phone in PHONES)
