@@ -326,15 +326,18 @@ def _note_routing_failure(case_id: int, error_name: str) -> None:
 # ---------------------------------------------------------------- following up
 
 def add_complainant_message(
-    case: Case, text: str | None, channel: Channel, attachments: Sequence[IncomingFile | PreparedFile] = ()
+    case: Case, text: str | None, channel: Channel, attachments: Sequence[IncomingFile | PreparedFile] = (),
+    locked: bool = False,
 ) -> CaseMessage:
     """Store what the complainant adds (text, files or both). If the body was waiting for them, the
     deadline clock runs again. Public event and audit entry; flushes only. A web message that repeats their last
     one (words and files) within RESEND_WINDOW is that form sent again: the stored message is returned.
 
     The case is locked and read again first: an erasure committed since the page was read would otherwise leave the
-    message on the erased case for ever, and the same form sent from two tabs at once would be stored twice."""
-    lock_case(case.id)
+    message on the erased case for ever, and the same form sent from two tabs at once would be stored twice.
+    `locked`: the caller did so already in this transaction (lock_case), and `case` is what it read."""
+    if not locked:
+        lock_case(case.id)
     if case.erased:
         raise ConflictError("The case's personal content was erased: nothing more can be added to it.")
     body = without_receipt_codes(clean_text(text, "text", 0, MESSAGE_MAX))

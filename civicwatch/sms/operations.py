@@ -22,6 +22,7 @@ from sqlalchemy import select
 from civicwatch.cases.feedback import appeal_answer, rate_answer
 from civicwatch.cases.identity import contact_of, texts_channel
 from civicwatch.cases.models import Case, Channel, RetaliationCheckIn
+from civicwatch.cases.operations import lock_case
 from civicwatch.cases.references import format_reference, normalise_receipt_code
 from civicwatch.cases.retaliation import open_check_in, question_on_its_way, send_due_check_ins
 from civicwatch.crypto import decrypt_text, encrypt_text, keyed_hash
@@ -448,12 +449,15 @@ def _open_case(ctx: _Context) -> _Step:
 
 
 def _add_to_case(ctx: _Context) -> _Step:
-    case = ctx.addressed or db.session.get(Case, ctx.conversation.case_id)
+    # Locked and read under the lock here, once (add_complainant_message is told so): an erasure committed since
+    # the case was last read is seen now, and the text opens a case instead of failing.
+    case_id = ctx.addressed.id if ctx.addressed is not None else ctx.conversation.case_id
+    case = lock_case(case_id) if case_id is not None else None
     if case is None or case.erased:  # the window outlived its case, or its content (retention)
         return _open_case(ctx)
     answers = case.waiting_since is not None
     try:
-        add_complainant_message(case, ctx.decision.text, Channel(ctx.incoming.channel))
+        add_complainant_message(case, ctx.decision.text, Channel(ctx.incoming.channel), locked=True)
     except SubmissionError:
         return _Step(render_reply(Reply.NOT_ACCEPTED), case, failed=True)
     if answers:

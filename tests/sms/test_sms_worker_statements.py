@@ -7,9 +7,10 @@ import re
 
 from sqlalchemy import event
 
+from civicwatch.cases.models import Case, MessageKind
 from civicwatch.extensions import db
 from civicwatch.sms.inbox import process_inbox
-from tests.sms.conftest import acknowledged, replies_since
+from tests.sms.conftest import acknowledged, answer_waiting_texts, replies_since
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
 PHONES = [f"+2327630{n:04d}" for n in range(3)]  # fewer than a batch on either database
@@ -34,3 +35,19 @@ def test_a_batch_counts_the_replies_owed_to_its_numbers_in_one_statement(send_te
     counts = [s for s in statements if re.match(r"SELECT .*count\(\*\).* FROM outbound_messages", s)]
     assert len(counts) == 1, counts
     assert all(len(replies_since(0, phone)) == 1 for phone in PHONES)
+
+
+def test_a_follow_up_reads_its_case_once(send_text, clock):
+    acknowledged(send_text(REPORT))
+    answer_waiting_texts()
+    clock.advance(minutes=2)
+    acknowledged(send_text("They also took his phone and his shoes."))
+    statements, report = statements_during(process_inbox)
+    assert report.answered == 1
+    case_reads = [s for s in statements if s.startswith("SELECT cases.") and " FROM cases WHERE cases.id = " in s]
+    assert len(case_reads) == 1, case_reads
+    if db.engine.dialect.name == "postgresql":
+        assert case_reads[0].endswith("FOR UPDATE")
+    case = db.session.scalars(db.select(Case)).one()
+    assert [m.body for m in case.messages if m.kind is MessageKind.FROM_COMPLAINANT] == [
+        "They also took his phone and his shoes."]
