@@ -309,15 +309,18 @@ class UnrecordedSends:
 
 
 def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
-                    report: DeliveryReport, opted_out: frozenset[str] | None = None) -> SentMessage | None:
+                    report: DeliveryReport, opted_out: frozenset[str] | None = None,
+                    nothing_sent_since: bool = False) -> SentMessage | None:
     """Send one claimed message. A failure or an opt-out is written (flushed; the caller commits); an
     accepted message is returned, for `record_sent` to store at once. `opted_out`: the numbers among a batch
     that opted out, read when the batch was claimed; any other number is looked up again just before its send,
     so that a STOP stored while the batch's earlier messages were sent is honoured (the caller starts each
-    message in a transaction of its own)."""
+    message in a transaction of its own). `nothing_sent_since`: the batch's first message, whose claim's read is
+    as recent as a look-up now would be (no send came between them): not looked up again."""
     now = utcnow()
     if honours_opt_out(message.purpose) and (
-            (opted_out is not None and message.to_hash in opted_out) or is_opted_out(message.to_hash)):
+            (opted_out is not None and message.to_hash in opted_out)
+            or (not (nothing_sent_since and opted_out is not None) and is_opted_out(message.to_hash))):
         _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
                                             last_error=OPTED_OUT_NOTE))
         return None
@@ -492,8 +495,8 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
         if not messages:
             break
         taken += len(messages)
-        for message in messages:
-            sent = _deliver_claimed(message, sender, worker_id, report, opted_out)
+        for index, message in enumerate(messages):
+            sent = _deliver_claimed(message, sender, worker_id, report, opted_out, nothing_sent_since=index == 0)
             if sent is not None:
                 # Held from the moment Twilio accepts it: a database error, or a stop, still records it.
                 unrecorded.waiting.append(sent)
@@ -502,10 +505,10 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
 
 
 def _deliver_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport,
-                     opted_out: frozenset[str]) -> SentMessage | None:
+                     opted_out: frozenset[str], nothing_sent_since: bool) -> SentMessage | None:
     message_id = message.id
     try:
-        sent = deliver_message(message, sender, worker_id, report, opted_out)
+        sent = deliver_message(message, sender, worker_id, report, opted_out, nothing_sent_since)
         if sent is None:
             db.session.commit()
         else:  # nothing written: end the read, so that the next message reads afresh (a STOP stored meanwhile)

@@ -9,7 +9,11 @@ from sqlalchemy import event
 
 from civicwatch.cases.models import Case, MessageKind
 from civicwatch.extensions import db
+from civicwatch.messaging.delivery import deliver_due_messages
+from civicwatch.messaging.operations import queue_sms
+from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.sms.inbox import process_inbox
+from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 from tests.sms.conftest import acknowledged, answer_waiting_texts, replies_since
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
@@ -51,3 +55,16 @@ def test_a_follow_up_reads_its_case_once(send_text, clock):
     case = db.session.scalars(db.select(Case)).one()
     assert [m.body for m in case.messages if m.kind is MessageKind.FROM_COMPLAINANT] == [
         "They also took his phone and his shoes."]
+
+
+def test_the_outbox_looks_up_opt_outs_before_each_send_but_its_batchs_first(app, clock):
+    http = RecordingHttpClient()
+    set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http))
+    for phone in PHONES:
+        queue_sms(phone, "CivicWatch: your report CW-2026-000001 was sent to the police council.", "status")
+    db.session.commit()
+    statements, report = statements_during(lambda: deliver_due_messages(get_sender(app), "worker"))
+    assert report.sent == len(PHONES) and len(http.accepted) == len(PHONES)
+    lookups = [s for s in statements if " FROM sms_opt_outs " in s]
+    # The claim's look-up of the batch's numbers, then one before each send after the first.
+    assert len(lookups) == 1 + len(PHONES) - 1, lookups
