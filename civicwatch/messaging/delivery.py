@@ -75,7 +75,7 @@ from sqlalchemy.types import TypeEngine
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import UTCDateTime, utcnow
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.models import EarlyDeliveryStatus, OutboundMessage, OutboxStatus, SmsOptOut
 from civicwatch.messaging.operations import (
     OPTED_OUT_NOTE,
     apply_early_statuses,
@@ -84,7 +84,7 @@ from civicwatch.messaging.operations import (
     max_age,
     record_opt_out,
 )
-from civicwatch.messaging.queries import is_opted_out, opted_out_among
+from civicwatch.messaging.queries import is_opted_out
 from civicwatch.messaging.senders import (
     UNREADABLE_ANSWER,
     UNSUBSCRIBED_ERROR_CODE,
@@ -193,14 +193,23 @@ _LOCK_CANDIDATES = {one: _candidates(one).with_for_update(skip_locked=True, of=O
                     for one in (False, True)}
 _CLAIM_IDS = _claim(bindparam("ids", expanding=True))
 _CLAIM_CANDIDATES = {one: _claim(_candidates(one).scalar_subquery()) for one in (False, True)}
-_CLAIMED_MESSAGES = (select(OutboundMessage).where(OutboundMessage.id.in_(bindparam("ids", expanding=True)))
+# The claimed messages, each with whether its number opted out (read in the claim's transaction, after the claim).
+_CLAIMED_MESSAGES = (select(OutboundMessage, exists().where(SmsOptOut.phone_hash == OutboundMessage.to_hash))
+                     .where(OutboundMessage.id.in_(bindparam("ids", expanding=True)))
                      .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
                      .execution_options(populate_existing=True))
 
 
 def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -> list[OutboundMessage]:
-    """Take up to `limit` due messages for this worker, oldest first, at most one per number. Flushes; the
-    caller commits before sending.
+    """Take up to `limit` due messages for this worker (see claim_due_batch)."""
+    return claim_due_batch(worker_id, limit, to_hash)[0]
+
+
+def claim_due_batch(worker_id: str, limit: int,
+                    to_hash: str | None = None) -> tuple[list[OutboundMessage], frozenset[str]]:
+    """Take up to `limit` due messages for this worker, oldest first, at most one per number, with the numbers
+    among them that opted out (read after the claim, in the same statement as the messages). Flushes; the caller
+    commits before sending.
 
     One number's texts arrive in the order they were owed: a message is not eligible while an older one to the
     same number is pending or being sent (a reply waiting out a failure holds back the texts after it; the
@@ -213,17 +222,18 @@ def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -
         if claimed or not found:
             break
     if not claimed:
-        return []
+        return [], frozenset()
     session = db.session()
     held = set(session.identity_map.keys())
-    messages = list(db.session.scalars(_CLAIMED_MESSAGES, {"ids": claimed}))
+    rows = db.session.execute(_CLAIMED_MESSAGES, {"ids": claimed}).all()
+    messages = [message for message, _ in rows]
     for message in messages:
         # Kept as read, out of the session: the commits of the claim and of each SID would expire them, and
         # each would be read again before it is sent. Every later write to a claimed message is an UPDATE by
         # id, conditional on the claim. A message the caller already held stays in its session.
         if inspect(message).identity_key not in held:
             session.expunge(message)
-    return messages
+    return messages, frozenset(message.to_hash for message, opted_out in rows if opted_out)
 
 
 def _claim_batch(worker_id: str, limit: int, to_hash: str | None) -> tuple[bool, list[int]]:
@@ -410,7 +420,8 @@ def _store_sids_statement(count: int) -> Update:
     """The UPDATE that stores `count` SIDs, built once per batch size (a batch is CLAIM_BATCH messages or fewer, so
     a few sizes come back again and again): each message's values are bound as :id_<n>, :sid_<n>, :attempts_<n>
     and :sent_at_<n>, typed as the values themselves would be, and the ids as :ids. No name is a column's: an
-    UPDATE would take it as a value to set."""
+    UPDATE would take it as a value to set. Each row returned also says whether any delivery status waits in
+    early_delivery_statuses (usually none), so that looking for the ones to apply costs no statement of its own."""
     def by_message(name: str, type_: TypeEngine[Any]) -> Case[Any]:
         return case({bindparam(f"id_{n}", type_=Integer()): bindparam(f"{name}_{n}", type_=type_)
                      for n in range(count)}, value=OutboundMessage.id)
@@ -420,7 +431,7 @@ def _store_sids_statement(count: int) -> Update:
             .values(status=OutboxStatus.SENT, provider_sid=by_message("sid", String()),
                     attempts=by_message("attempts", Integer()), sent_at=by_message("sent_at", DateTime()),
                     claimed_by=None, claimed_at=None, last_error=None, last_error_code=None, in_doubt_since=None)
-            .returning(OutboundMessage.id)
+            .returning(OutboundMessage.id, exists(select(EarlyDeliveryStatus.provider_sid)).label("early"))
             .execution_options(synchronize_session=False))
 
 
@@ -434,15 +445,21 @@ def _store_sids(sent: list[SentMessage]) -> set[int]:
     for n, item in enumerate(by_id.values()):
         params.update({f"id_{n}": item.message_id, f"sid_{n}": item.provider_sid, f"attempts_{n}": item.attempts,
                        f"sent_at_{n}": item.sent_at})
-    stored = set(db.session.scalars(_store_sids_statement(len(by_id)), params).all())
+    returned = db.session.execute(_store_sids_statement(len(by_id)), params).all()
+    stored = {message_id for message_id, _ in returned}
     if len(stored) < len(by_id):  # a status callback naming the send may have stored the same SID first
         rows = db.session.execute(select(OutboundMessage.id, OutboundMessage.provider_sid)
                                   .where(OutboundMessage.id.in_(set(by_id) - stored)))
         stored |= {message_id for message_id, sid in rows if sid == by_id[message_id].provider_sid}
+    reported = False
     for item in sent:
         if item.reported is not None:
             keep_reported_status(item.provider_sid, *item.reported)
-    apply_early_statuses()
+            reported = True
+    # Statuses Twilio reported before these SIDs were stored. One kept after the UPDATE began is applied by the
+    # next round's apply_early_statuses (deliver_due_messages), as one kept after this commit always was.
+    if reported or not returned or returned[0].early:
+        apply_early_statuses()
     db.session.commit()
     for item in sent:
         if item.message_id not in stored:
@@ -489,8 +506,7 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
         db.session.commit()
     taken = 0
     while taken < limit:
-        messages = claim_due_messages(worker_id, min(CLAIM_BATCH, limit - taken), to_hash)
-        opted_out = opted_out_among({message.to_hash for message in messages if honours_opt_out(message.purpose)})
+        messages, opted_out = claim_due_batch(worker_id, min(CLAIM_BATCH, limit - taken), to_hash)
         db.session.commit()
         if not messages:
             break

@@ -68,13 +68,6 @@ def is_opted_out(phone_hash: str) -> bool:
     return db.session.execute(_IS_OPTED_OUT, {"phone_hash": phone_hash}).first() is not None
 
 
-def opted_out_among(phone_hashes: set[str]) -> frozenset[str]:
-    """Which of these numbers opted out: one query for a batch of messages."""
-    if not phone_hashes:
-        return frozenset()
-    return frozenset(db.session.scalars(select(SmsOptOut.phone_hash).where(SmsOptOut.phone_hash.in_(phone_hashes))))
-
-
 # A batch of texts' numbers at once: one statement for the inbox worker's batch instead of one per text.
 _OWED_SINCE = (select(_OUTBOX.to_hash, func.count())
                .where(_OUTBOX.to_hash.in_(bindparam("hashes", expanding=True)),

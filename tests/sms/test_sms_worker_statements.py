@@ -68,3 +68,19 @@ def test_the_outbox_looks_up_opt_outs_before_each_send_but_its_batchs_first(app,
     lookups = [s for s in statements if " FROM sms_opt_outs " in s]
     # The claim's look-up of the batch's numbers, then one before each send after the first.
     assert len(lookups) == 1 + len(PHONES) - 1, lookups
+
+
+def test_the_outbox_reads_a_claimed_batch_with_its_opt_outs_and_its_sids_with_the_early_statuses(app, clock):
+    http = RecordingHttpClient()
+    set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http))
+    for phone in PHONES:
+        queue_sms(phone, "CivicWatch: your report CW-2026-000001 was sent to the police council.", "status")
+    db.session.commit()
+    statements, report = statements_during(lambda: deliver_due_messages(get_sender(app), "worker"))
+    assert report.sent == len(PHONES)
+    claimed = [s for s in statements if s.startswith("SELECT outbound_messages.id, ")]
+    assert len(claimed) == 1 and " FROM sms_opt_outs " in claimed[0], claimed
+    assert not [s for s in statements if s.startswith("SELECT sms_opt_outs.phone_hash ")]
+    # The round's look at the kept statuses; storing the batch's SIDs says in its own statement that none is kept.
+    early = [s for s in statements if s.startswith("SELECT early_delivery_statuses.")]
+    assert len(early) == 1, early
