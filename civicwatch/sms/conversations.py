@@ -67,6 +67,14 @@ _CLAIM_SID = text(
 ).bindparams(bindparam("received_at", type_=UTCDateTime()), bindparam("body", type_=LargeBinary())).columns(
     id=Integer)
 
+# A batch's MessageSids in one INSERT (insertmanyvalues renders one VALUES list for them all), each waiting, as
+# above, for a concurrent first attempt at it. RETURNING names the MessageSid: rows that conflicted return nothing.
+_CLAIM_SIDS = {
+    name: insert_of(_INBOUND).on_conflict_do_nothing(index_elements=[_INBOUND.c.message_sid]).returning(
+        _INBOUND.c.message_sid, _INBOUND.c.id)
+    for name, insert_of in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
 _STORED_REPLY = select(_INBOUND.c.reply_encrypted).where(_INBOUND.c.message_sid == bindparam("sid"))
 
 _RECORD_REPLY = update(_INBOUND).where(_INBOUND.c.id == bindparam("inbound_id")).values(
@@ -157,6 +165,9 @@ class BatchWrites:
 
     conversations: dict[int, dict[str, Any]] = field(default_factory=dict)  # by conversation id
     replies: list[dict[str, Any]] = field(default_factory=list)
+    # The batch's MessageSids recorded before its first text was answered (claim_message_sids): the inbound_sms
+    # row of each, None for one recorded before (a duplicate). Taken by receive_sms as each text is answered.
+    inbound_ids: dict[str, int | None] = field(default_factory=dict)
 
 
 def write_batch(writes: BatchWrites) -> None:
@@ -174,6 +185,16 @@ def claim_message_sid(message_sid: str, number_hash: str, body_encrypted: bytes,
     return db.session.execute(_CLAIM_SID, {
         "sid": message_sid, "phone_hash": number_hash, "received_at": now, "body": body_encrypted,
     }).scalar()
+
+
+def claim_message_sids(texts: list[dict[str, Any]], batch: BatchWrites) -> None:
+    """Record several inbound texts' MessageSids in one statement, as claim_message_sid would one by one, and keep
+    what each got in `batch.inbound_ids`. `texts`: message_sid, phone_hash, received_at and body_encrypted each."""
+    if not texts:
+        return
+    statement = _CLAIM_SIDS[db.session.get_bind().dialect.name]
+    recorded = dict(db.session.execute(statement, texts).tuples().all())
+    batch.inbound_ids.update({text["message_sid"]: recorded.get(text["message_sid"]) for text in texts})
 
 
 def stored_reply(message_sid: str) -> bytes | None:

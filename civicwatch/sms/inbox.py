@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from civicwatch.audit.operations import record_audit
-from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, keyed_hash
+from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, encrypt_text, keyed_hash
 from civicwatch.database import run_once, utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import (
@@ -33,7 +33,7 @@ from civicwatch.messaging.operations import (
 )
 from civicwatch.messaging.queries import messages_owed_since, phone_language
 from civicwatch.phones import contact_hash, split_sender
-from civicwatch.sms.conversations import BatchWrites, write_batch
+from civicwatch.sms.conversations import BatchWrites, claim_message_sids, write_batch
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText
 from civicwatch.sms.operations import IncomingSms, receive_sms
@@ -178,6 +178,12 @@ def _answer(text: _Text, batch: BatchWrites, replies_owed: dict[str, int]) -> di
                         channel, opted_out=outcome.opted_out)
 
 
+def _ledger_row(text: _Text) -> dict[str, Any]:
+    """The text's row in the MessageSid ledger, as receive_sms records it."""
+    return {"message_sid": text.row.message_sid, "phone_hash": text.number_hash, "received_at": text.row.received_at,
+            "body_encrypted": encrypt_text(text.payload.get("body") or "")}
+
+
 def _replies_owed(texts: list[_Text]) -> dict[str, int]:
     """How many automatic replies each of the batch's numbers was owed within SMS_AUTO_REPLY_WINDOW_MINUTES (an
     auto-responder or a script is not answered past SMS_AUTO_REPLIES_PER_NUMBER), in one count for the batch.
@@ -238,7 +244,8 @@ class _BatchOutcome:
 
 
 def _answer_batch(rows: list[Row]) -> _BatchOutcome:
-    """Answer the texts in order and commit them together. When one raises, the whole batch is rolled back:
+    """Answer the texts in order and commit them together, their MessageSids recorded first, in one statement, and
+    the replies owed to their numbers counted in one. When one raises, the whole batch is rolled back:
     the texts before it go back to the inbox untouched (answered on the next claim), and it alone is
     counted as failed."""
     replies: list[dict[str, Any]] = []
@@ -251,7 +258,22 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
             db.session.rollback()
             log.exception("inbound sms %s could not be answered", row.id)
             return _BatchOutcome(failed=(row.id, type(exc).__name__))
-    replies_owed = _replies_owed(texts)
+    try:
+        replies_owed = _replies_owed(texts)
+        claim_message_sids([_ledger_row(text) for text in texts if text.sender is not None], writes)
+    except OperationalError as error:
+        db.session.rollback()
+        if _lost_to_another_transaction(error) and len(rows) > 1:
+            return _BatchOutcome(one_at_a_time=True)
+        raise
+    except Exception as exc:  # which text it was is found by answering them one at a time
+        db.session.rollback()
+        if len(rows) > 1:
+            log.warning("a batch of inbound sms could not be recorded (%s); answering one at a time",
+                        type(exc).__name__)
+            return _BatchOutcome(one_at_a_time=True)
+        log.exception("inbound sms %s could not be answered", rows[0].id)
+        return _BatchOutcome(failed=(rows[0].id, type(exc).__name__))
     for text in texts:
         row = text.row
         check_version_again()  # another process may have changed the rules since the batch's last text

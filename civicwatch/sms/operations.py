@@ -139,11 +139,15 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
 
     `now` is when the text arrived (the follow-up windows are judged against it), not when it is answered.
     `batch`: the conversation's save and the stored reply wait there for the caller's write_batch (a worker
-    answering several texts in one transaction); None writes them here.
+    answering several texts in one transaction); None writes them here. A MessageSid the batch recorded already
+    (claim_message_sids) is not recorded again.
     """
     now = now or utcnow()
     number_hash = contact_hash(incoming.phone, incoming.channel)
-    inbound_id = claim_message_sid(incoming.message_sid, number_hash, encrypt_text(incoming.body), now)
+    if batch is not None and incoming.message_sid in batch.inbound_ids:  # recorded with the batch's
+        inbound_id = batch.inbound_ids.pop(incoming.message_sid)
+    else:
+        inbound_id = claim_message_sid(incoming.message_sid, number_hash, encrypt_text(incoming.body), now)
     if inbound_id is None:
         if batch is not None:
             write_batch(batch)  # the stored reply is read back

@@ -41,6 +41,20 @@ def test_a_batch_counts_the_replies_owed_to_its_numbers_in_one_statement(send_te
     assert all(len(replies_since(0, phone)) == 1 for phone in PHONES)
 
 
+def test_a_batch_records_its_message_sids_in_one_statement_and_a_duplicate_gets_its_stored_reply(send_text, clock):
+    sids = [f"SM{n:032x}" for n in range(len(PHONES))]
+    for phone, sid in zip(PHONES, sids, strict=True):
+        acknowledged(send_text("HELP", phone, sid=sid))
+    statements, report = statements_during(process_inbox)
+    assert report.answered == len(PHONES)
+    assert len([s for s in statements if s.startswith("INSERT INTO inbound_sms ")]) == 1, statements
+    # Twilio sends the first again, beside a new text: one reply each, the retried one nothing new.
+    acknowledged(send_text("HELP", PHONES[0], sid=sids[0]))
+    acknowledged(send_text("HELP", PHONES[1]))
+    assert process_inbox().answered == 2
+    assert [len(replies_since(0, phone)) for phone in PHONES] == [1, 2, 1]
+
+
 def test_a_follow_up_reads_its_case_once(send_text, clock):
     acknowledged(send_text(REPORT))
     answer_waiting_texts()
