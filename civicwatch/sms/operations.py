@@ -330,11 +330,11 @@ def _report_status(ctx: _Context) -> _Step:
     if normalise_receipt_code(query or "") is not None:
         return _report_status_by_receipt(ctx, query or "")
     if not query:
-        open_cases, latest = open_cases_and_latest(ctx.phone_hash)
+        open_cases, latest, changed = open_cases_and_latest(ctx.phone_hash)
         if len(open_cases) > 1:
             return _Step(render_status_list([(case.reference, case.status, case.waiting_since is not None)
                                              for case in open_cases]))
-        return _status_step(latest)  # what find_case_for_status gives without a query
+        return _status_step(latest, changed)  # what find_case_for_status gives without a query
     case = find_case_for_status(ctx.phone_hash, query)
     return _status_step(case)
 
@@ -358,10 +358,12 @@ def _report_status_by_receipt(ctx: _Context, code: str) -> _Step:
     return step
 
 
-def _status_step(case: Case | None) -> _Step:
+def _status_step(case: Case | None, changed: dt.datetime | None = None) -> _Step:
+    """`changed`: the case's last_public_change, when it was read with the case."""
     if case is None:
         return _Step(render_reply(Reply.STATUS_NOT_FOUND))
-    text = render_status(case.reference, case.status, last_public_change(case), case.waiting_since is not None)
+    changed = changed if changed is not None else last_public_change(case)
+    text = render_status(case.reference, case.status, changed, case.waiting_since is not None)
     return _Step(text, case)
 
 

@@ -66,18 +66,25 @@ def open_cases_for_phone(phone_hash: str) -> list[Case]:
     return list(db.session.scalars(_OPEN_CASES, {"phone_hash": phone_hash}))
 
 
-# The phone's open cases and its latest case (open or not) in one read: what STATUS without a code or reference
-# needs.
-_OPEN_CASES_AND_LATEST = _PHONES_CASES.where(or_(
+# The phone's open cases and its latest case (open or not) in one read, each with when its timeline last moved
+# (last_public_change): what STATUS without a code or reference needs.
+_OPEN_CASES_AND_LATEST = _PHONES_CASES.add_columns(
+    select(CaseEvent.created_at).where(CaseEvent.case_id == Case.id, CaseEvent.public.is_(True))
+    .order_by(CaseEvent.created_at.desc()).limit(1).scalar_subquery()
+).where(or_(
     Case.status.in_(IN_PROGRESS),
     Case.id == _LATEST_CASE.with_only_columns(Case.id).scalar_subquery(),
 )).order_by(Case.created_at, Case.id)
 
 
-def open_cases_and_latest(phone_hash: str) -> tuple[list[Case], Case | None]:
-    """open_cases_for_phone and latest_case_for_phone (without statuses) in one statement."""
-    cases = list(db.session.scalars(_OPEN_CASES_AND_LATEST, {"phone_hash": phone_hash}))
-    return [case for case in cases if case.status in IN_PROGRESS], (cases[-1] if cases else None)
+def open_cases_and_latest(phone_hash: str) -> tuple[list[Case], Case | None, dt.datetime | None]:
+    """open_cases_for_phone, latest_case_for_phone (without statuses) and the latter's last_public_change, in one
+    statement (None: the phone has no case)."""
+    rows = db.session.execute(_OPEN_CASES_AND_LATEST, {"phone_hash": phone_hash}).all()
+    if not rows:
+        return [], None, None
+    latest, changed = rows[-1]
+    return [case for case, _ in rows if case.status in IN_PROGRESS], latest, changed or latest.created_at
 
 
 def open_case_by_reference(phone_hash: str, reference: str) -> Case | None:

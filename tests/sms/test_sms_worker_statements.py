@@ -1,6 +1,7 @@
 """What the worker's hot path asks the database, counted on the real database: the cap on automatic replies is one
 count for a batch of texts, a follow-up reads its case once (under its lock), and the outbox looks a number's
-opt-out up again before each send but the batch's first, whose claim has just read it."""
+opt-out up again before each send but the batch's first, whose claim has just read it. STATUS reads the phone's
+cases with when each last moved."""
 from __future__ import annotations
 
 import re
@@ -69,6 +70,19 @@ def test_a_follow_up_reads_its_case_once(send_text, clock):
     case = db.session.scalars(db.select(Case)).one()
     assert [m.body for m in case.messages if m.kind is MessageKind.FROM_COMPLAINANT] == [
         "They also took his phone and his shoes."]
+
+
+def test_status_reads_the_phones_cases_and_when_the_latest_last_moved_in_one_statement(send_text, clock):
+    acknowledged(send_text(REPORT))
+    answer_waiting_texts()
+    clock.advance(hours=1)
+    acknowledged(send_text("STATUS"))
+    statements, report = statements_during(process_inbox)
+    assert report.answered == 1
+    assert not [s for s in statements if s.startswith("SELECT case_events.")], statements
+    (reply,) = replies_since(0)[-1:]
+    case = db.session.scalars(db.select(Case)).one()
+    assert case.reference in reply.text
 
 
 def test_the_outbox_looks_up_opt_outs_before_each_send_but_its_batchs_first(app, clock):
