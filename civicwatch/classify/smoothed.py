@@ -139,21 +139,26 @@ def _macro_f1(gold: numpy.ndarray, predicted: numpy.ndarray) -> float:
 
 def choose_calibration(textcat: numpy.ndarray, nb_logs: dict[float, numpy.ndarray],
                        gold: numpy.ndarray) -> tuple[Calibration, dict[str, Any]]:
-    """Weight and smoothing with the best held-out score (mean of accuracy and macro-F1; log-loss after
-    temperature scaling breaks ties), and that pair's temperature."""
+    """The weight and smoothing whose mix, scaled by its own best temperature, has the lowest held-out log-loss,
+    and that temperature.
+
+    Log-loss reads how sure the mix is of every example's label, not only which label wins, so a few hundred
+    examples judge it steadily. Accuracy and macro-F1 (the rule before) change only on the few examples near a
+    boundary, and several weights scored within a few examples of each other: on folds of the same data the
+    weight chosen went from 0.6 to 0.1. Both are still reported."""
     log_textcat = numpy.log(numpy.maximum(textcat, _FLOOR))
-    best: tuple[float, float, Calibration] | None = None
+    best: tuple[float, Calibration, numpy.ndarray] | None = None
     for weight in WEIGHTS:
         for smoothing, nb_log in (nb_logs.items() if weight > 0 else [(0.0, log_textcat)]):
             mixed = (1.0 - weight) * log_textcat + weight * nb_log
-            predicted = mixed.argmax(axis=1)
-            accuracy = float((predicted == gold).mean())
-            score = round((accuracy + _macro_f1(gold, predicted)) / 2, 3)
             temperature, loss = fit_temperature(mixed, gold)
-            if best is None or (score, -loss) > (best[0], -best[1]):
-                best = (score, loss, Calibration(weight, smoothing, temperature))
+            if best is None or loss < best[0] - 1e-9:
+                best = (loss, Calibration(weight, smoothing, temperature), mixed.argmax(axis=1))
     assert best is not None
-    return best[2], {"score": best[0], "log_loss": round(best[1], 4), "examples": int(len(gold))}
+    loss, calibration, predicted = best
+    accuracy = float((predicted == gold).mean())
+    return calibration, {"log_loss": round(loss, 4), "accuracy": round(accuracy, 3),
+                         "macro_f1": round(_macro_f1(gold, predicted), 3), "examples": int(len(gold))}
 
 
 def wilson_lower_bound(right: numpy.ndarray, total: numpy.ndarray, z: float = WILSON_Z) -> numpy.ndarray:
