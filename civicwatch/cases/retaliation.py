@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
 from civicwatch.cases.notifications import notify_complainant, sms_prefix
+from civicwatch.cases.operations import lock_case
 from civicwatch.crypto import DecryptionError
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
@@ -62,27 +64,28 @@ def due_round(case: Case, now: dt.datetime) -> int | None:
     return due[-1] if due else None
 
 
-def _candidates(now: dt.datetime) -> list[Case]:
+def _owed_after_closure(now: dt.datetime) -> list[ColumnElement[bool]]:
     first = now - dt.timedelta(days=ROUNDS[0])
     asked = [exists().where(RetaliationCheckIn.case_id == Case.id, RetaliationCheckIn.round_days == days)
              for days in ROUNDS]
     last = now - dt.timedelta(days=ROUNDS[-1])
-    return list(db.session.scalars(select(Case).where(
-        Case.fears_retaliation.is_(True), Case.status == CaseStatus.CLOSED, Case.closed_at <= first,
-        ~Case.erased,  # its contact details and texts are gone: nobody could be asked
-        or_(and_(Case.closed_at > last, ~asked[0]), and_(Case.closed_at <= last, ~asked[-1])),
-    ).order_by(Case.id).limit(BATCH)))
+    return [Case.fears_retaliation.is_(True), Case.status == CaseStatus.CLOSED, Case.closed_at <= first,
+            ~Case.erased,  # its contact details and texts are gone: nobody could be asked
+            or_(and_(Case.closed_at > last, ~asked[0]), and_(Case.closed_at <= last, ~asked[-1]))]
 
 
-def _open_candidates(now: dt.datetime, schedule: OpenSchedule) -> list[Case]:
+def _owed_while_open(now: dt.datetime, schedule: OpenSchedule) -> list[ColumnElement[bool]]:
     """Open cases owed a check-in: acknowledged long enough ago, and none asked of them (open or closed: a case
     reopened soon after its 30-day round) within the interval."""
     recent = exists().where(RetaliationCheckIn.case_id == Case.id,
                             RetaliationCheckIn.created_at > now - schedule.every)
-    return list(db.session.scalars(select(Case).where(
-        Case.fears_retaliation.is_(True), Case.status.in_(WHILE_OPEN), Case.acknowledged_at <= now - schedule.first,
-        ~Case.erased, ~recent,  # an answered case may be erased before it closes
-    ).order_by(Case.id).limit(BATCH)))
+    return [Case.fears_retaliation.is_(True), Case.status.in_(WHILE_OPEN),
+            Case.acknowledged_at <= now - schedule.first,
+            ~Case.erased, ~recent]  # an answered case may be erased before it closes
+
+
+def _candidates(conditions: list[ColumnElement[bool]]) -> list[Case]:
+    return list(db.session.scalars(select(Case).where(*conditions).order_by(Case.id).limit(BATCH)))
 
 
 def _next_open_round(case: Case) -> int:
@@ -92,27 +95,49 @@ def _next_open_round(case: Case) -> int:
     return (asked or 0) + 1
 
 
-def send_due_check_ins(now: dt.datetime) -> list[RetaliationCheckIn]:
+def send_due_check_ins(now: dt.datetime, lock_first: Callable[[Case], None] | None = None) -> list[RetaliationCheckIn]:
     """Ask every check-in that is due; returns those this call asked. Each one commits on its own savepoint:
-    the one another worker took already is skipped, and so is one whose contact details cannot be decrypted."""
-    owed: list[tuple[Case, int | None, int | None]] = []
-    for case in _candidates(now):
+    the one another worker took already is skipped, and so is one whose contact details cannot be decrypted.
+    Each case is locked and read again before it is asked: the retention run may have erased it (or someone
+    closed or reopened it) since it was read. `lock_first(case)` locks what must be locked before the case (the
+    SMS dialogue of its number, in the order of the SMS worker and the erasure)."""
+    owed: list[tuple[Case, int | None]] = []  # (case, days after closure; None: while open)
+    for case in _candidates(_owed_after_closure(now)):
         days = due_round(case, now)
         if days is not None:
-            owed.append((case, days, None))
-    owed += [(case, None, _next_open_round(case)) for case in _open_candidates(now, open_schedule())]
+            owed.append((case, days))
+    owed += [(case, None) for case in _candidates(_owed_while_open(now, open_schedule()))]
     sent = []
-    for case, days, open_round in owed:
+    for case, days in owed:
         try:
             with db.session.begin_nested():  # a case that fails leaves nothing behind, and the others go on
-                check_in = _ask(case, days, open_round)
+                if lock_first is not None:
+                    lock_first(case)
+                check_in = _ask_if_still_owed(case.id, days, now)
         except DecryptionError as error:  # contact details under another key: asked once they can be read
             log.warning("retaliation check-in for case %s not asked (%s); tried again at the next turn", case.id,
                         type(error).__name__)
             continue
+        except _NoLongerOwed:  # whatever `lock_first` wrote is undone with the savepoint
+            log.info("retaliation check-in for case %s no longer owed once the case was locked", case.id)
+            continue
         if check_in is not None:
             sent.append(check_in)
     return sent
+
+
+class _NoLongerOwed(Exception):
+    pass
+
+
+def _ask_if_still_owed(case_id: int, days: int | None, now: dt.datetime) -> RetaliationCheckIn | None:
+    """The case's check-in, asked if it is still owed once the case is locked and read again."""
+    case = lock_case(case_id)
+    owed = _owed_while_open(now, open_schedule()) if days is None else _owed_after_closure(now)
+    if case is None or not db.session.scalar(select(exists().where(Case.id == case_id, *owed))) or (
+            days is not None and due_round(case, now) != days):
+        raise _NoLongerOwed()
+    return _ask(case, days, _next_open_round(case) if days is None else None)
 
 
 def _ask(case: Case, days: int | None, open_round: int | None) -> RetaliationCheckIn | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from civicwatch.cases.feedback import appeal_answer, rate_answer
 from civicwatch.cases.identity import contact_of, texts_channel
@@ -266,10 +266,27 @@ CASE_MOVERS = frozenset({Action.OPEN_CASE, Action.ADD_TO_CASE, Action.REPORT_RET
 
 def ask_due_check_ins(now: dt.datetime) -> int:
     """The worker's job: ask every check-in that is due; a texted one waits for the phone's answer."""
-    sent = send_due_check_ins(now)
+    sent = send_due_check_ins(now, lock_first=lock_dialogues_of)
     for check_in in sent:
         await_check_in_answer(check_in, now)
     return len(sent)
+
+
+def lock_dialogues_of(case: Case) -> None:
+    """The SMS dialogues of the case and of its number, locked before the case is (as the SMS worker and the
+    retention run's erasure lock them: dialogue, then case; the other order deadlocks with them), so that the one
+    `await_check_in_answer` takes after the case is asked is held already. The number is the one read before the
+    lock: an erasure since deleted its dialogues, and the case read again under its lock is not asked. SQLite has
+    no row locks: `lock_case` takes its one write lock, and a read before it would leave the transaction unable
+    to write once another committed."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return
+    contact = contact_of(case)
+    phone = contact.get("phone")
+    numbers = {case.contact_phone_hash, contact_hash(phone, texts_channel(contact)) if phone else None} - {None}
+    db.session.execute(select(SmsConversation.id)
+                       .where(or_(SmsConversation.case_id == case.id, SmsConversation.phone_hash.in_(numbers)))
+                       .order_by(SmsConversation.id).with_for_update())
 
 
 def await_check_in_answer(check_in: RetaliationCheckIn, now: dt.datetime) -> bool:
