@@ -88,6 +88,10 @@ class RecuseForm(CaseForm):
     submit = SubmitField(_l("Recuse myself"))
 
 
+class RetaliationSeenForm(CaseForm):
+    submit = SubmitField(_l("Mark as seen"))
+
+
 class NoteForm(CaseForm):
     text = TextAreaField(_l("Internal note"), validators=[DataRequired(message=_l("Write the note.")),
                                                           Length(max=20000)],

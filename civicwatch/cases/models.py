@@ -413,8 +413,19 @@ class RetaliationCheckIn(TimestampMixin, Model):
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     retaliation_reported: Mapped[bool | None] = mapped_column(Boolean)
     reported_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # the linked case it opened
+    # A "yes" while the case is open waits in the body's "Retaliation reported" queue until a staff member marks it seen.
+    seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    seen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id])
+    seen_by: Mapped[User | None] = relationship()
+
+
+# The few reports of retaliation while open that no staff member has marked seen: the dashboard's count and the queue
+# read them without reading the other check-ins.
+UNSEEN_RETALIATION_PREDICATE = "retaliation_reported AND open_round IS NOT NULL AND seen_at IS NULL"
+Index("ix_retaliation_check_ins_unseen", cast(Table, RetaliationCheckIn.__table__).c.case_id,
+      postgresql_where=sql_text(UNSEEN_RETALIATION_PREDICATE), sqlite_where=sql_text(UNSEEN_RETALIATION_PREDICATE))
 
 
 class RemedyStatus(enum.Enum):

@@ -23,12 +23,13 @@ from civicwatch.cases.forms import (
     RecommendationForm,
     RecuseForm,
     RemedyForm,
+    RetaliationSeenForm,
     RouteForm,
     TransitionForm,
 )
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseStatus
 from civicwatch.cases.permissions import may
-from civicwatch.cases.retaliation import retaliation_reported_while_open
+from civicwatch.cases.retaliation import RetaliationReport, retaliation_reported_while_open
 from civicwatch.cases.routing_facts import routing_facts
 from civicwatch.cases.workflow import ACTION_LABELS, Transition, assignable_investigators, available_transitions
 from civicwatch.database import utcnow
@@ -44,6 +45,7 @@ FORMS: dict[str, tuple[type[Form], str]] = {
     "assign": (AssignForm, "assign"),
     "recuse": (RecuseForm, "recuse"),
     "note": (NoteForm, "note"),
+    "retaliation_seen": (RetaliationSeenForm, "retaliation_seen"),
     "message": (MessageForm, "message"),
     "clock": (ClockForm, "clock"),
     "extend": (ExtendDeadlineForm, "extend"),
@@ -74,7 +76,7 @@ class CasePage:
     due_words: str = ""
     respond_by_law: dt.datetime | None = None  # set when the deadline to answer is later than the law's
     panels: list[Markup] = field(default_factory=list)
-    retaliation_reported: list[dt.datetime] = field(default_factory=list)  # answers to check-ins while open
+    retaliation_reported: list[RetaliationReport] = field(default_factory=list)  # answers to check-ins while open
     routing: list[tuple[str, str]] = field(default_factory=list)  # why it was routed so, in words
 
 
@@ -155,8 +157,11 @@ def transition_form(target: CaseStatus, case: Case, submitted: TransitionForm | 
 def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = None) -> CasePage:
     submitted = submitted or {}
     page = CasePage(case)
+    page.retaliation_reported = retaliation_reported_while_open(case)
     for name in FORMS:
         if name == "clock" and case.waiting_since is None:
+            continue
+        if name == "retaliation_seen" and all(report.seen_at for report in page.retaliation_reported):
             continue
         if name == "assign" and case.body_id is None:
             continue
@@ -181,7 +186,6 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
     page.deadline = deadline_state(case, now)
     page.due_words = describe_due(page.deadline.due_at, now)
     page.respond_by_law = respond_past_the_law(case)
-    page.retaliation_reported = retaliation_reported_while_open(case)
     page.next_step = next_step(case, user, page)
     page.routing = routing_facts(case.routing_explanation)
     page.panels = [Markup(panel(case, user, submitted)) for panel in _panels]  # each renders its own template

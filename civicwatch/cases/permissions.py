@@ -59,13 +59,14 @@ ACTIONS: dict[str, ActionRule] = {
     "allegation": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), BEFORE_RESPONSE | {S.RESPONDED},
                              N_("Allegations can only be changed until the case is closed.")),
     "relate": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
+    "retaliation_seen": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "draft_response": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
                                  N_("The public response is drafted once the case is being investigated.")),
 }
 
 
 # What staff may still do on an erased case: nothing that writes text (it would never be erased).
-AFTER_ERASURE = frozenset({"remedy", "relate"})
+AFTER_ERASURE = frozenset({"remedy", "relate", "retaliation_seen"})
 
 
 def visible_cases(user: User) -> Select:

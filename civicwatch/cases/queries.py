@@ -27,6 +27,7 @@ from civicwatch.cases.models import (
     MessageKind,
 )
 from civicwatch.cases.permissions import recused_case_ids, visible_cases
+from civicwatch.cases.retaliation import unseen_retaliation_report
 from civicwatch.cases.search import search_condition, search_text, searched_reference
 from civicwatch.database import deployment_midnight, utcnow
 from civicwatch.extensions import db
@@ -71,6 +72,9 @@ QUEUES = {
     "mine": Queue("mine", N_("Assigned to me"), N_("Cases in progress assigned to you.")),
     "urgent": Queue("urgent", N_("Urgent"), N_("Someone's life, safety or liberty may be at risk now.")),
     "overdue": Queue("overdue", N_("Overdue"), N_("Open cases past a deadline, with the clock running.")),
+    "retaliation": Queue("retaliation", N_("Retaliation reported"),
+                         N_("The complainant answered that something happened to them because they reported, and "
+                            "nobody has marked it seen yet.")),
     "open": Queue("open", N_("All in progress"), N_("Every case still being worked on.")),
     "all": Queue("all", N_("Every case"), N_("Including closed, rejected, referred and withdrawn cases.")),
 }
@@ -78,9 +82,9 @@ QUEUES = {
 
 def queues_for(user: User) -> list[Queue]:
     keys = {
-        Role.INVESTIGATOR: ("body", "mine", "urgent", "overdue", "all"),
-        Role.TRIAGE: ("triage", "open", "urgent", "overdue", "all"),
-    }.get(user.role, ("triage", "open", "urgent", "overdue", "all"))
+        Role.INVESTIGATOR: ("body", "mine", "urgent", "retaliation", "overdue", "all"),
+        Role.TRIAGE: ("triage", "open", "urgent", "retaliation", "overdue", "all"),
+    }.get(user.role, ("triage", "open", "urgent", "retaliation", "overdue", "all"))
     return [QUEUES[key] for key in keys]
 
 
@@ -124,7 +128,7 @@ class Page:
 
 def _queue_scope(user: User, queue: str, now: dt.datetime, statuses_given: bool) -> Select:
     query = visible_cases(user)
-    default_statuses = {"all": None, "overdue": OPEN_STATUSES, "triage": OPEN_STATUSES,
+    default_statuses = {"all": None, "retaliation": None, "overdue": OPEN_STATUSES, "triage": OPEN_STATUSES,
                         "urgent": OPEN_STATUSES}.get(queue, IN_PROGRESS)
     if default_statuses and not statuses_given:
         query = query.where(Case.status.in_(default_statuses))
@@ -136,6 +140,8 @@ def _queue_scope(user: User, queue: str, now: dt.datetime, statuses_given: bool)
         query = query.where(Case.urgent.is_(True))
     elif queue == "overdue":
         query = query.where(overdue_condition(now))
+    elif queue == "retaliation":  # until seen, whatever became of the case since
+        query = query.where(unseen_retaliation_report())
     return query
 
 
@@ -193,6 +199,7 @@ class DashboardFigures:
     due_this_week: int
     urgent_open: int
     triage_queue: int
+    retaliation_unseen: int = 0
     awaiting_closure: int = 0
     quarter_label: str = ""
     median_days_to_acknowledge: float | None = None
@@ -236,9 +243,10 @@ def _count(query: Select) -> ColumnElement[int]:
 
 
 def _deadline_counts(scope: Select, now: dt.datetime, user: User, body_key: int | None) -> dict[str, Any]:
-    """Overdue, due this week, urgent and (investigators) mine, each read through the partial index that holds
-    only the cases concerned (`models`: ix_cases_open_acknowledge_due_at, ix_cases_open_respond_due_at,
-    ix_cases_urgent_open, ix_cases_in_progress_assigned_to_id). Exactly `overdue_condition` and
+    """Overdue, due this week, urgent, retaliation reported and not seen, and (investigators) mine, each read
+    through the partial index that holds only the cases (or reports) concerned (`models`:
+    ix_cases_open_acknowledge_due_at, ix_cases_open_respond_due_at, ix_cases_urgent_open,
+    ix_retaliation_check_ins_unseen, ix_cases_in_progress_assigned_to_id). Exactly `overdue_condition` and
     `next_due_expression`, split along those indexes. The quarter's medians (`_medians`) come in the same
     statement: one round trip fewer on every dashboard."""
     running = scope.where(Case.status.in_(OPEN_STATUSES), Case.waiting_since.is_(None))
@@ -254,6 +262,7 @@ def _deadline_counts(scope: Select, now: dt.datetime, user: User, body_key: int 
         "answer_this_week": _count(running.where(Case.acknowledged_at.is_not(None),
                                                  Case.respond_due_at.between(now, week_end))),
         "urgent": _count(scope.where(Case.status.in_(OPEN_STATUSES), Case.urgent == true())),
+        "retaliation": _count(scope.where(unseen_retaliation_report())),
     }
     if user.role is Role.INVESTIGATOR:
         figures["mine"] = _count(scope.where(Case.status.in_(IN_PROGRESS), Case.assigned_to_id == user.id))
@@ -298,6 +307,7 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         overdue=timed["late_to_acknowledge"] + timed["late_to_answer_only"],
         due_this_week=timed["acknowledge_this_week"] + timed["answer_this_week"],
         urgent_open=timed["urgent"],
+        retaliation_unseen=timed["retaliation"],
         triage_queue=total(OPEN_STATUSES, NO_BODY) if body_key is None else 0,
         awaiting_closure=total((CaseStatus.RESPONDED,)),
         quarter_label=quarter_label(now),
@@ -312,6 +322,7 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
     if body is None or user.role is Role.INVESTIGATOR:  # the queue tabs count what the queues list
         in_progress = total()
         figures.queue_counts = {"triage": figures.triage_queue, "urgent": figures.urgent_open,
+                                "retaliation": figures.retaliation_unseen,
                                 "overdue": figures.overdue, "open": in_progress, "body": in_progress}
         if user.role is Role.INVESTIGATOR:
             figures.queue_counts["mine"] = timed["mine"]

@@ -16,15 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
 from civicwatch.cases.notifications import notify_complainant, sms_prefix
 from civicwatch.cases.operations import lock_case
+from civicwatch.cases.permissions import require
 from civicwatch.crypto import DecryptionError
+from civicwatch.database import utcnow
+from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.queries import WAITING
@@ -174,10 +179,44 @@ def question_on_its_way(check_in: RetaliationCheckIn) -> bool:
         OutboundMessage.status.in_(WAITING), OutboundMessage.provider_sid.is_(None)))))
 
 
-def retaliation_reported_while_open(case: Case) -> list[dt.datetime]:
+def unseen_retaliation_report() -> ColumnElement[bool]:
+    """Whether the case has a report of retaliation while open that no staff member has marked seen (read through
+    the partial index ix_retaliation_check_ins_unseen: the few such reports)."""
+    return exists().where(RetaliationCheckIn.case_id == Case.id, RetaliationCheckIn.retaliation_reported.is_(True),
+                          RetaliationCheckIn.open_round.is_not(None), RetaliationCheckIn.seen_at.is_(None))
+
+
+def mark_retaliation_seen(case: Case, user: User) -> int:
+    """The staff member has read the case's reports of retaliation while open: they leave the "Retaliation
+    reported" queue and the dashboard's count, until the next one. The caller holds the case's lock. Flushes."""
+    require(user, "retaliation_seen", case)
+    unseen = list(db.session.scalars(select(RetaliationCheckIn).where(
+        RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.retaliation_reported.is_(True),
+        RetaliationCheckIn.open_round.is_not(None), RetaliationCheckIn.seen_at.is_(None),
+    ).order_by(RetaliationCheckIn.id).with_for_update()))
+    if not unseen:
+        raise ConflictError(gettext("Every report of retaliation on this case was already marked seen."))
+    now = utcnow()
+    for check_in in unseen:
+        check_in.seen_at, check_in.seen_by_id = now, user.id
+    db.session.flush()
+    record_audit(user, "case.retaliation_seen", case, after={"reports": len(unseen)})
+    return len(unseen)
+
+
+@dataclass(frozen=True)
+class RetaliationReport:
+    answered_at: dt.datetime
+    seen_at: dt.datetime | None
+    seen_by: str | None
+
+
+def retaliation_reported_while_open(case: Case) -> list[RetaliationReport]:
     """When the complainant answered a check-in asked while the case was open saying that something happened to
     them, oldest first: the case page tells the staff who may open it (never the public pages or exports)."""
-    return list(db.session.scalars(select(RetaliationCheckIn.answered_at).where(
+    rows = db.session.execute(select(RetaliationCheckIn.answered_at, RetaliationCheckIn.seen_at, User.name)
+                              .outerjoin(User, User.id == RetaliationCheckIn.seen_by_id).where(
         RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.open_round.is_not(None),
         RetaliationCheckIn.retaliation_reported.is_(True), RetaliationCheckIn.answered_at.is_not(None),
-    ).order_by(RetaliationCheckIn.answered_at)))
+    ).order_by(RetaliationCheckIn.answered_at))
+    return [RetaliationReport(answered_at, seen_at, name) for answered_at, seen_at, name in rows]

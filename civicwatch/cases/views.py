@@ -51,6 +51,7 @@ from civicwatch.cases.queries import (
     queues_for,
 )
 from civicwatch.cases.reminders import current_notifications
+from civicwatch.cases.retaliation import mark_retaliation_seen
 from civicwatch.cases.workflow import DONE_MESSAGES, transition_for
 from civicwatch.database import deployment_date, utcnow
 from civicwatch.errors import DomainError, NotFoundError
@@ -306,6 +307,18 @@ def add_note(case_id: int) -> ResponseReturnValue:
         return gettext("Note added. Only staff can see it.")
 
     return perform(case_id, "note", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/retaliation-seen")
+@staff_required
+def retaliation_seen(case_id: int) -> ResponseReturnValue:
+    form = page_form("retaliation_seen")
+
+    def act(case: Case) -> str:
+        mark_retaliation_seen(case, current_user)
+        return gettext("The report of retaliation is marked seen. A new one will show again.")
+
+    return perform(case_id, "retaliation_seen", form, act)
 
 
 @blueprint.post("/cases/<int:case_id>/messages")

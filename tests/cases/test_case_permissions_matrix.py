@@ -16,7 +16,7 @@ import pytest
 from civicwatch.accounts.models import Role
 from civicwatch.accounts.operations import create_user
 from civicwatch.cases.attachments import PreparedFile, save_attachment
-from civicwatch.cases.models import CaseStatus, Outcome, Recommendation
+from civicwatch.cases.models import CaseStatus, Outcome, Recommendation, RetaliationCheckIn
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, CaseRelation, RelationKind, Subject, SubjectKind, SubjectLink
@@ -70,6 +70,7 @@ GET_ROWS = [
         refused=404),
     Row("cases.queue", set(STAFF), "GET", url=queue_url("urgent"), case_scoped=False),
     Row("cases.queue", set(STAFF), "GET", url=queue_url("overdue"), case_scoped=False),
+    Row("cases.queue", set(STAFF), "GET", url=queue_url("retaliation"), case_scoped=False),
     Row("cases.queue", {"admin", "triage", "auditor"}, "GET", url=queue_url("open"), case_scoped=False, refused=404),
     Row("cases.queue", set(STAFF), "GET", url=queue_url("all"), case_scoped=False),
     Row("cases.detail", set(STAFF), "GET", url=lambda c, e: f"/staff/cases/{c.id}"),
@@ -112,6 +113,7 @@ POST_ROWS = [
         fields={"assignee": lambda env: str(env["investigator"].id)}),
     Row("cases.recuse", CASEWORK, path="recuse", prefix="recuse", fields={"reason": "My cousin is the officer."}),
     Row("cases.add_note", CASEWORK, path="notes", prefix="note", fields={"text": "Called the station."}),
+    Row("cases.retaliation_seen", CASEWORK, path="retaliation-seen", prefix="retaliation_seen"),
     Row("cases.message", CASEWORK, path="messages", prefix="message", fields={"text": "Which day was it?"}),
     Row("cases.clock", CASEWORK, path="clock", prefix="clock"),
     Row("cases.extend", {"admin", "investigator"}, path="extend", prefix="extend",
@@ -170,6 +172,8 @@ def _setup_case(make_case, row: Row):
     if row.path.startswith("recommendations/"):
         env["recommendation"] = Recommendation(case=case, text="Retrain the officers.")
         db.session.add(env["recommendation"])
+    if row.path == "retaliation-seen":
+        db.session.add(RetaliationCheckIn(case=case, open_round=1, answered_at=utcnow(), retaliation_reported=True))
     if row.path.startswith("subjects"):
         env["subject"] = Subject(body=case.body, kind=SubjectKind.POST, name=f"Bo Junction post {case.id}")
         env["link"] = SubjectLink(case=case, subject=env["subject"], matched="Bo Junction")
