@@ -261,19 +261,8 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
     try:
         replies_owed = _replies_owed(texts)
         claim_message_sids([_ledger_row(text) for text in texts if text.sender is not None], writes)
-    except OperationalError as error:
-        db.session.rollback()
-        if _lost_to_another_transaction(error) and len(rows) > 1:
-            return _BatchOutcome(one_at_a_time=True)
-        raise
     except Exception as exc:  # which text it was is found by answering them one at a time
-        db.session.rollback()
-        if len(rows) > 1:
-            log.warning("a batch of inbound sms could not be recorded (%s); answering one at a time",
-                        type(exc).__name__)
-            return _BatchOutcome(one_at_a_time=True)
-        log.exception("inbound sms %s could not be answered", rows[0].id)
-        return _BatchOutcome(failed=(rows[0].id, type(exc).__name__))
+        return _batch_not_written(exc, rows, "recorded")
     for text in texts:
         row = text.row
         check_version_again()  # another process may have changed the rules since the batch's last text
@@ -300,20 +289,26 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
         queue_owed_messages(replies)
         db.session.execute(delete(InboxText).where(InboxText.id.in_([row.id for row in rows])))
         db.session.commit()
-    except OperationalError as error:
-        db.session.rollback()
+    except Exception as exc:
+        return _batch_not_written(exc, rows, "committed")
+    return _BatchOutcome(answered=len(rows))
+
+
+def _batch_not_written(error: Exception, rows: list[Row], step: str) -> _BatchOutcome:
+    """After a batch's shared write failed (its MessageSids recorded or its commit), rolled back. A database error
+    is raised for the deliver loop to wait and try again, unless a batch of several lost to another transaction
+    (then answered again one text at a time); any other error: a batch of several is answered again one text at
+    a time, a lone text's failure counts against it."""
+    db.session.rollback()
+    if isinstance(error, OperationalError):
         if _lost_to_another_transaction(error) and len(rows) > 1:
             return _BatchOutcome(one_at_a_time=True)
-        raise
-    except Exception as exc:
-        db.session.rollback()
-        if len(rows) > 1:
-            log.warning("a batch of inbound sms could not be committed (%s); answering one at a time",
-                        type(exc).__name__)
-            return _BatchOutcome(one_at_a_time=True)
-        log.exception("inbound sms %s could not be answered", rows[0].id)
-        return _BatchOutcome(failed=(rows[0].id, type(exc).__name__))
-    return _BatchOutcome(answered=len(rows))
+        raise error
+    if len(rows) > 1:
+        log.warning("a batch of inbound sms could not be %s (%s); answering one at a time", step, type(error).__name__)
+        return _BatchOutcome(one_at_a_time=True)
+    log.exception("inbound sms %s could not be answered", rows[0].id, exc_info=error)
+    return _BatchOutcome(failed=(rows[0].id, type(error).__name__))
 
 
 def _lost_to_another_transaction(error: OperationalError) -> bool:

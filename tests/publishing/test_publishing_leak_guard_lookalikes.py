@@ -15,20 +15,11 @@ from civicwatch.accounts.models import Role
 from civicwatch.cases.models import CaseStatus
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication, PublicationStatus
-from tests.publishing.conftest import publication_form
-from tests.publishing.test_publishing_workflow import review, start_draft
+from tests.publishing.test_publishing_leak_guard_email import submit_with_everything_unticked
+from tests.publishing.test_publishing_workflow import review
 
 CONTACT = {"name": "Fatmata Demo-Conteh", "phone": "+23276555123", "email": "fatmata.demo@example.org"}
 FINDINGS = "The complainant reported that money was taken at the checkpoint."
-
-
-def _submit_with_everything_unticked(author, case):
-    url = start_draft(author, case)
-    form = publication_form(author.get(url).get_data(as_text=True))
-    for key in [k for k in form if k.startswith("hide-")]:
-        form[key] = ""
-    form["submit_for_approval"] = "Submit for approval"
-    return url, author.post(url, data=form)
 
 
 def _submitted_then_approved(new_case, make_user, browser_for, client, response_text):
@@ -36,7 +27,7 @@ def _submitted_then_approved(new_case, make_user, browser_for, client, response_
     submission's response and the public page of the case."""
     case = new_case(CaseStatus.RESPONDED, contact=CONTACT, findings=FINDINGS, draft_public_response=response_text)
     author, reviewer = browser_for(make_user(Role.INVESTIGATOR)), browser_for(make_user(Role.INVESTIGATOR))
-    url, response = _submit_with_everything_unticked(author, case)
+    url, response = submit_with_everything_unticked(author, case)
     if response.status_code == 302:  # past the guard: the second pair of eyes approves what it reads
         assert review(reviewer, url, confirm="y", approve="Approve and publish").status_code == 302
     return response, unescape(client.get(f"/published/{case.reference}").get_data(as_text=True))
