@@ -76,13 +76,21 @@ def request_share(case: Case, user: User, relation: CaseRelation) -> CaseShare:
     return share
 
 
-def _decide(share: CaseShare, user: User, status: ShareStatus, reason: str | None) -> str:
-    """Record the decision; returns the reason, for the audit entry (which keeps it as a fingerprint). The case is
-    read again under its lock: once the retention run erased it, the reason (staff's words about the case, which
-    may name people) is not kept on the share, as the erasure removed the earlier ones and no run erases a case
-    twice. The body still decides, and may end a grant."""
-    checked = check_reason(reason, REASON_MIN, REASON_MAX)
+def _read_again_under_lock(share: CaseShare) -> Case | None:
+    """Lock the share's case, then read the case and the share again: a colleague's decision (or the retention
+    run's erasure) committed since this request read them is seen, and a second decision waits for the first."""
     case = lock_case(share.case_id)
+    db.session.refresh(share)
+    return case
+
+
+def _decide(share: CaseShare, case: Case | None, user: User, status: ShareStatus, reason: str | None) -> str:
+    """Record the decision on the share read again under the case's lock (`_read_again_under_lock`, which gave
+    `case`); returns the reason, for the audit entry (which keeps it as a fingerprint). Once the retention run
+    erased the case, the reason (staff's words about the case, which may name people) is not kept on the share, as
+    the erasure removed the earlier ones and no run erases a case twice. The body still decides, and may end a
+    grant."""
+    checked = check_reason(reason, REASON_MIN, REASON_MAX)
     share.reason = None if case is None or case.erased else checked
     share.status, share.decided_by_id, share.decided_at = status, user.id, utcnow()
     return checked
@@ -90,13 +98,14 @@ def _decide(share: CaseShare, user: User, status: ShareStatus, reason: str | Non
 
 def approve_share(share: CaseShare, user: User, days: int | None, reason: str | None) -> None:
     """Let the asking body read the restricted view of the case for `days`."""
+    case = _read_again_under_lock(share)
     require_share_decider(user, share)
     if share.status is not ShareStatus.PENDING:
         raise ConflictError(gettext("This request was already %(status)s.", status=gettext(DECIDED[share.status])))
     limit = int(current_app.config["SHARE_MAX_DAYS"])
     if days is None or not 1 <= days <= limit:
         raise DomainError(gettext("A case is shared for 1 to %(limit)s days.", limit=limit))
-    checked = _decide(share, user, ShareStatus.APPROVED, reason)
+    checked = _decide(share, case, user, ShareStatus.APPROVED, reason)
     share.expires_at = utcnow() + dt.timedelta(days=days)
     db.session.flush()
     record_audit(user, "case_share.approve", share, case=share.case,
@@ -104,10 +113,11 @@ def approve_share(share: CaseShare, user: User, days: int | None, reason: str | 
 
 
 def refuse_share(share: CaseShare, user: User, reason: str | None) -> None:
+    case = _read_again_under_lock(share)
     require_share_decider(user, share)
     if share.status is not ShareStatus.PENDING:
         raise ConflictError(gettext("This request was already %(status)s.", status=gettext(DECIDED[share.status])))
-    checked = _decide(share, user, ShareStatus.REFUSED, reason)
+    checked = _decide(share, case, user, ShareStatus.REFUSED, reason)
     db.session.flush()
     record_audit(user, "case_share.refuse", share, case=share.case, after={"body": share.body_id,
                                                                         "reason": checked})
@@ -115,8 +125,9 @@ def refuse_share(share: CaseShare, user: User, reason: str | None) -> None:
 
 def revoke_share(share: CaseShare, user: User, reason: str | None) -> None:
     """End a running grant before it expires."""
+    case = _read_again_under_lock(share)
     require_revocable(share, user)
-    checked = _decide(share, user, ShareStatus.REVOKED, reason)
+    checked = _decide(share, case, user, ShareStatus.REVOKED, reason)
     db.session.flush()
     record_audit(user, "case_share.revoke", share, case=share.case, after={"body": share.body_id,
                                                                         "reason": checked})
