@@ -83,8 +83,8 @@ def _is_name(value: Any) -> bool:
 
 
 def _names_only(template: str, allowed: set[str]) -> bool:
-    """Whether a per-region body's name names nothing but these fields, plainly ("{region_name}", never
-    "{0}", "{region.x}" or "{region:>300}"), and its braces are balanced."""
+    """Whether a per-region body's name (or a routing rule's body code) names nothing but these fields, plainly
+    ("{region_name}", never "{0}", "{region.x}" or "{region:>300}"), and its braces are balanced."""
     try:
         parts = list(Formatter().parse(template))
     except ValueError:
@@ -130,6 +130,8 @@ def _rule_problems(rules: list[Any]) -> list[str]:
             problems.append(f"routing_rules[{index}]: must be an object with a theme and a body (codes)")
         elif not all(isinstance(rule.get(key), str | None) for key in ("actor", "region")):
             problems.append(f"routing_rules[{index}]: its actor and region must be codes (region \"*\": each one)")
+        elif not _names_only(rule["body"], {"region"}):
+            problems.append(f"routing_rules[{index}].body: only {{region}} may stand in braces")
     return problems
 
 
