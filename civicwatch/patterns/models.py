@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civicwatch.cases.models import Case, Outcome
 from civicwatch.database import TimestampMixin, UTCDateTime, enum_column, utcnow
 from civicwatch.extensions import Model
+from civicwatch.taxonomy.cache import watch_for_changes
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 
 
@@ -245,3 +246,8 @@ class AlertEvidence(Model):
 
     alert: Mapped[PatternAlert] = relationship(back_populates="evidence")
     case: Mapped[Case] = relationship()
+
+
+# New cases are matched against the registers through the taxonomy cache: a change to a subject or an alias must
+# reach every process's next case.
+watch_for_changes(Subject, SubjectAlias)

@@ -34,6 +34,7 @@ from civicwatch.patterns.permissions import require_register_keeper
 from civicwatch.patterns.queries import Candidate, relation_neighbourhood
 from civicwatch.patterns.register import SubjectRow
 from civicwatch.patterns.similarity import text_similarities
+from civicwatch.taxonomy.cache import cached
 from civicwatch.taxonomy.models import Actor, Body, District, Region, Theme
 from civicwatch.taxonomy.queries import require_district_in_region
 from civicwatch.text import Field, check_text
@@ -250,9 +251,13 @@ _BODY_REGISTER = _EVERY_REGISTER.where(Subject.body_id == bindparam("body_id"))
 
 
 def _register_of(case: Case) -> AliasIndex:
-    if case.body_id is None:
-        return AliasIndex(db.session.execute(_EVERY_REGISTER).tuples())
-    return AliasIndex(db.session.execute(_BODY_REGISTER, {"body_id": case.body_id}).tuples())
+    """The register the case is matched against, kept per process until the taxonomy's version changes (every
+    change to a subject or an alias changes it, see models.py): no read per case, and the index is built once."""
+    body_id = case.body_id
+    if body_id is None:
+        return cached("subject_register", lambda: AliasIndex(db.session.execute(_EVERY_REGISTER).tuples()))
+    return cached(f"subject_register:{body_id}",
+                  lambda: AliasIndex(db.session.execute(_BODY_REGISTER, {"body_id": body_id}).tuples()))
 
 
 def _score(subject: Subject, case: Case) -> float:
