@@ -19,8 +19,8 @@ FORM_KEY_RE = re.compile(r'name="form_key"[^>]*value="([^"]+)"|value="([^"]+)"[^
 # reference), the staff dashboard's count of cases by body and status (one upsert), its event, the audit entry (tip and insert), expired receipts erased, the key stored, a savepoint
 # around routing (decision, case, audit entry); then, in a second savepoint, what patterns does with a new case
 # (its first allegation and that allegation's audit entry, the case queued for its
-# related cases, which a `deliver` worker proposes): 6 more. Naming the district adds the form's district and region
-# look-ups (4). PostgreSQL adds the audit chain's lock, taken once: the chain's tip, read once per transaction, is
+# related cases, which a `deliver` worker proposes): 6 more. Naming the district adds nothing: the form's and the
+# case's district and region come from the taxonomy cache (4 look-ups before). PostgreSQL adds the audit chain's lock, taken once: the chain's tip, read once per transaction, is
 # kept through a released savepoint (before that, each savepoint read the tip and took the lock again). Before the related-case
 # proposals moved to the worker: 24 and 32 statements (the district makes them compare the earlier report). The
 # working-day deadlines read the holidays through the taxonomy cache (taxonomy/cache.py): no statement of their own.
@@ -28,7 +28,7 @@ FORM_KEY_RE = re.compile(r'name="form_key"[^>]*value="([^"]+)"|value="([^"]+)"[^
 # before. A case stored in the transaction is known to have no allegation yet: patterns does not ask (21 and 25 before).
 # The subject register is kept per process through the taxonomy cache (a change to it is a change of the
 # taxonomy's version): no look-up of its own (18 and 22 before).
-BUDGETS = {"": 17, "district:kenema": 21}
+BUDGETS = {"": 17, "district:kenema": 17}
 
 
 def _open_form(client: FlaskClient, area: str) -> dict[str, str]:
