@@ -17,8 +17,8 @@ from civicwatch.database import deployment_date
 from civicwatch.errors import DomainError
 from civicwatch.i18n import N_
 from civicwatch.phones import SMS
+from civicwatch.routing.queries import region_of_district, taxonomy_row
 from civicwatch.taxonomy.models import Actor, District, Region
-from civicwatch.taxonomy.queries import by_code
 from civicwatch.text import tidy_text, visible_length
 
 TEXT_MAX = 5000
@@ -91,9 +91,10 @@ def check_incident_date(value: dt.date | None, today: dt.date | None = None) -> 
 
 
 def resolve_place(region_code: str | None, district_code: str | None) -> tuple[Region | None, District | None]:
-    """The gazetteer entries for the codes; a district alone implies its region."""
-    region = by_code(Region, region_code)
-    district = by_code(District, district_code)
+    """The gazetteer entries for the codes; a district alone implies its region. From the taxonomy cache: every
+    report reads them twice (the form's check, then the case), and the gazetteer rarely changes."""
+    region = taxonomy_row(Region, region_code)
+    district = taxonomy_row(District, district_code)
     if region_code and region is None:
         raise SubmissionError("region_unknown", "area")
     if district_code and district is None:
@@ -101,7 +102,7 @@ def resolve_place(region_code: str | None, district_code: str | None) -> tuple[R
     if district is not None:
         if region is not None and district.region_id != region.id:
             raise SubmissionError("district_outside_region", "area", district=district.name, region=region.name)
-        region = district.region
+        region = taxonomy_row(Region, region_of_district(district.code))
     return region, district
 
 
@@ -110,7 +111,7 @@ def resolve_reported_actor(code: str | None) -> tuple[str | None, Actor | None]:
         return None, None
     if code == UNKNOWN_ACTOR:
         return UNKNOWN_ACTOR, None
-    actor = by_code(Actor, code)
+    actor = taxonomy_row(Actor, code)
     if actor is None:
         raise SubmissionError("actor_unknown", "reported_actor")
     return actor.code, actor
