@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -159,7 +159,7 @@ def follow_new_case(case: Case, fresh: bool = False) -> None:
     cases it may repeat or belong with are queued for the worker (comparing texts is too slow for a request).
     `fresh`: the case was stored in this transaction, so it has no allegation yet (not asked of the database)."""
     if fresh or not _has_allegation(case):  # the case's first time here: it cannot be queued yet
-        _queue(case)  # written with the allegation's flush
+        _queue(case)
         _add_first_allegation(case)
     propose_subject_links(case)
 
@@ -171,7 +171,13 @@ def queue_relation_proposals(case: Case) -> None:
 
 
 def _queue(case: Case) -> None:
-    db.session.add(PendingRelationProposal(case_id=case.id, created_at=utcnow()))
+    # Nothing reads the row back in this transaction (a worker does, later): one statement built once, not a
+    # mapper more in the unit of work of the flush that follows.
+    db.session.execute(_INSERT_PENDING, {"case_id": case.id, "created_at": utcnow()})
+
+
+_INSERT_PENDING = insert(cast(Table, PendingRelationProposal.__table__)).values(
+    case_id=bindparam("case_id"), created_at=bindparam("created_at"))
 
 
 # ---------------------------------------------------------------- the subject register
