@@ -6,11 +6,9 @@ a phone), never for an erased case."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
@@ -22,6 +20,7 @@ from civicwatch.messaging.operations import record_opt_out
 from civicwatch.phones import phone_hash
 from civicwatch.retention.erasure import apply_retention
 from civicwatch.sms.operations import ask_due_check_ins
+from tests.cases.test_case_retaliation_watch import assert_each_case_asked_once, run_in_two_workers_at_once
 from tests.factories import create_case
 from tests.retention.conftest import schedule
 
@@ -149,20 +148,8 @@ def test_no_text_after_stop(app, clock):
 def test_two_workers_racing_ask_each_check_in_once(app, clock):
     cases = [investigated_case(phone=f"+2327655531{number}") for number in range(4)]
     days_after_acknowledgement(clock, cases[0], 15)
-    barrier = threading.Barrier(2)
-
-    def worker(_: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            run_job()
-            db.session.remove()
-
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(worker, range(2)))
-    db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(RetaliationCheckIn)) == len(cases)
-    assert db.session.scalar(select(func.count()).select_from(OutboundMessage).where(
-        OutboundMessage.purpose == "retaliation_check_in")) == len(cases)
+    run_in_two_workers_at_once(app, run_job)
+    assert_each_case_asked_once(cases)
 
 
 def test_an_answered_case_erased_before_it_closes_is_asked_nothing(app, clock):

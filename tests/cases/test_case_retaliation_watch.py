@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
@@ -30,6 +31,27 @@ def closed_case(fears: bool = True, phone: str | None = PHONE) -> Case:
 def run_job() -> None:
     send_due_check_ins(utcnow())  # what the worker's job does at its turn
     db.session.commit()
+
+
+def run_in_two_workers_at_once(app, job: Callable[[], object]) -> None:
+    """The check-in job run by two workers that start together, each in its own app context and session."""
+    barrier = threading.Barrier(2)
+
+    def worker(_: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            job()
+            db.session.remove()
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(worker, range(2)))
+    db.session.expire_all()
+
+
+def assert_each_case_asked_once(cases: list[Case]) -> None:
+    assert db.session.scalar(select(func.count()).select_from(RetaliationCheckIn)) == len(cases)
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage).where(
+        OutboundMessage.purpose == "retaliation_check_in")) == len(cases)
 
 
 def check_ins(case: Case) -> list[int]:
@@ -79,20 +101,8 @@ def test_no_text_after_stop(app, clock):
 def test_two_workers_racing_send_each_check_in_once(app, clock):
     cases = [closed_case(phone=f"+2327655510{number}") for number in range(4)]
     move_to(clock, cases[0], 31)
-    barrier = threading.Barrier(2)
-
-    def worker(_: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            run_job()
-            db.session.remove()
-
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(worker, range(2)))
-    db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(RetaliationCheckIn)) == len(cases)
-    assert db.session.scalar(select(func.count()).select_from(OutboundMessage).where(
-        OutboundMessage.purpose == "retaliation_check_in")) == len(cases)
+    run_in_two_workers_at_once(app, run_job)
+    assert_each_case_asked_once(cases)
 
 
 def test_a_case_erased_under_its_schedule_is_asked_nothing_more(app, clock):

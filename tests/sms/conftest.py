@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from twilio.request_validator import RequestValidator
 
 from civicwatch.extensions import db
@@ -118,3 +118,15 @@ def whatsapp(client: FlaskClient):
                                        .order_by(OutboundMessage.id)))
 
     return send
+
+
+def statements_during(action) -> tuple[list[str], object]:
+    """The SQL statements `action` sends (whitespace folded to single spaces), and what it returns."""
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *args: statements.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        result = action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return statements, result

@@ -17,7 +17,7 @@ from civicwatch.phones import phone_hash
 from civicwatch.sms.inbox import CLAIM_BATCH, MAX_ATTEMPTS, SENDER_HASH_PURPOSE, process_inbox
 from civicwatch.sms.models import ConversationState, InboundSms, InboxText, SmsConversation
 from tests.conftest import on_postgres
-from tests.sms.conftest import acknowledged, new_sid, replies_since
+from tests.sms.conftest import acknowledged, new_sid, replies_since, statements_during
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
 PHONES = [f"+2327620{n:04d}" for n in range(6)]
@@ -107,16 +107,6 @@ def test_a_message_sid_answered_in_a_rolled_back_batch_is_answered_once_when_tak
     assert process_inbox().answered == 1  # the duplicate is caught by the MessageSid ledger
     assert len(replies_since(0, PHONES[0])) == 1 and count(Case) == 1
 
-
-def statements_during(action) -> tuple[list[str], object]:
-    statements: list[str] = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        result = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return statements, result
 
 
 def test_a_batch_of_follow_ups_costs_a_few_statements_a_text(send_text, clock):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
 from civicwatch.cases.models import Case, MessageKind
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import deliver_due_messages
@@ -15,21 +13,11 @@ from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.sms.inbox import process_inbox
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
-from tests.sms.conftest import acknowledged, answer_waiting_texts, replies_since
+from tests.sms.conftest import acknowledged, answer_waiting_texts, replies_since, statements_during
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
 PHONES = [f"+2327630{n:04d}" for n in range(3)]  # fewer than a batch on either database
 
-
-def statements_during(action) -> tuple[list[str], object]:
-    statements: list[str] = []
-    listener = lambda conn, cursor, statement, *args: statements.append(" ".join(statement.split()))  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        result = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return statements, result
 
 
 def test_a_batch_counts_the_replies_owed_to_its_numbers_in_one_statement(send_text, clock):
