@@ -171,6 +171,13 @@ def open_check_in(case: Case) -> RetaliationCheckIn | None:
     return latest if latest is not None and latest.answered_at is None else None
 
 
+def asked_of_open_case(check_in: RetaliationCheckIn) -> bool:
+    """Whether the check-in was asked while its case was open and the case is still open: a "yes" marks that case
+    urgent, and words that are no answer join it as a message."""
+    case = check_in.case
+    return check_in.open_round is not None and case.status in WHILE_OPEN and not case.erased
+
+
 def question_on_its_way(check_in: RetaliationCheckIn) -> bool:
     """Whether the texted question has not reached the phone yet: still in the outbox, waiting for the worker or,
     on WhatsApp, for the citizen to answer the template that stands in for it outside the session window."""

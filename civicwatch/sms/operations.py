@@ -24,7 +24,8 @@ from civicwatch.cases.identity import contact_of, texts_channel
 from civicwatch.cases.models import Case, Channel, RetaliationCheckIn
 from civicwatch.cases.operations import lock_case
 from civicwatch.cases.references import format_reference, normalise_receipt_code
-from civicwatch.cases.retaliation import open_check_in, question_on_its_way, send_due_check_ins
+from civicwatch.cases.retaliation import asked_of_open_case, open_check_in, question_on_its_way, send_due_check_ins
+from civicwatch.cases.retaliation_cues import names_retaliation
 from civicwatch.crypto import decrypt_text, encrypt_text, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
@@ -261,7 +262,8 @@ def move_conversation(conversation: ConversationRow, decision: Decision, step: _
 
 
 # Actions after which texts within the follow-up window go to the case they concerned.
-CASE_MOVERS = frozenset({Action.OPEN_CASE, Action.ADD_TO_CASE, Action.REPORT_RETALIATION})
+CASE_MOVERS = frozenset({Action.OPEN_CASE, Action.ADD_TO_CASE, Action.REPORT_RETALIATION,
+                         Action.ASK_CHECK_IN_AGAIN})
 
 
 def ask_due_check_ins(now: dt.datetime) -> int:
@@ -546,16 +548,47 @@ def _report_retaliation(ctx: _Context) -> _Step:
         return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
     if (early := _not_asked_yet(ctx, check_in)) is not None:
         return early
-    words = ctx.decision.text if ctx.decision.event is Event.DETAILED_TEXT else None
+    if not _counts_as_report(ctx, check_in):
+        return _add_beside_check_in(ctx, check_in)
+    return _take_report(ctx, check_in)
+
+
+def _counts_as_report(ctx: _Context, check_in: RetaliationCheckIn) -> bool:
+    """YES, or words that speak of retaliation or threat, however short (a miss is worse than a false flag). On a
+    case no longer open, where a message would wait unread, any account long enough to say what happened too."""
+    if ctx.decision.event is Event.YES or names_retaliation(ctx.decision.text):
+        return True
+    return ctx.decision.event is Event.DETAILED_TEXT and not asked_of_open_case(check_in)
+
+
+def _take_report(ctx: _Context, check_in: RetaliationCheckIn) -> _Step:
+    words = None if ctx.decision.event is Event.YES else ctx.decision.text
     answer = answer_check_in(check_in, True, words, Channel(ctx.incoming.channel))
     if answer is None:
-        return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
+        return _Step(render_reply(Reply.CHECK_IN_ANSWERED), check_in.case, next_state=IDLE)
     if answer.linked is None:  # asked while the case was open: that case is now urgent, and takes what follows
-        return _Step(render_reply(Reply.RETALIATION_FLAGGED, reference=check_in.case.reference), check_in.case)
+        return _Step(render_reply(Reply.RETALIATION_FLAGGED, reference=check_in.case.reference), check_in.case,
+                     next_state=ConversationState.FOLLOWING_UP)
     reported = answer.linked
     same_body = went_to_same_body(reported.case, check_in.case)
     reply = Reply.RETALIATION_REPORTED if same_body else Reply.RETALIATION_REPORTED_ELSEWHERE
-    return _Step(render_reply(reply, reference=reported.case.reference), reported.case)
+    return _Step(render_reply(reply, reference=reported.case.reference), reported.case,
+                 next_state=ConversationState.FOLLOWING_UP)
+
+
+def _add_beside_check_in(ctx: _Context, check_in: RetaliationCheckIn) -> _Step:
+    """Not an answer: the text joins the open case as any follow-up does, and the question keeps waiting (the reply
+    says how to answer it)."""
+    case = lock_case(check_in.case_id)
+    if case is None or case.erased:  # erased since it was read: the text is a new report, as in _add_to_case
+        step = _open_case(ctx)
+        step.next_state = None if step.failed else ASKED
+        return step
+    try:
+        add_complainant_message(case, ctx.decision.text, Channel(ctx.incoming.channel), locked=True)
+    except SubmissionError:
+        return _Step(render_reply(Reply.NOT_ACCEPTED), case, failed=True)
+    return _Step(render_reply(Reply.CHECK_IN_YES_OR_NO, reference=case.reference), case, next_state=CHECK_IN)
 
 
 def _no_retaliation(ctx: _Context) -> _Step:
@@ -574,6 +607,10 @@ def _ask_check_in_again(ctx: _Context) -> _Step:
         return _Step(render_reply(Reply.STATUS_NOT_FOUND), next_state=IDLE)
     if (early := _not_asked_yet(ctx, check_in)) is not None:
         return early
+    if check_in is not None and _counts_as_report(ctx, check_in):
+        return _take_report(ctx, check_in)
+    if check_in is not None and asked_of_open_case(check_in):
+        return _add_beside_check_in(ctx, check_in)
     return _Step(render_reply(Reply.ASK_CHECK_IN_AGAIN, reference=case.reference), case)
 
 

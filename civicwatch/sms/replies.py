@@ -58,6 +58,9 @@ class Reply(enum.Enum):
                         "text us what happened.")
     ASK_CHECK_IN_AGAIN = N_("CivicWatch: has anything happened to you because you reported {reference}? Reply "
                             "YES or NO, or tell us what happened.")
+    # A text that is not an answer, added to the open case the check-in asked about: the question still waits.
+    CHECK_IN_YES_OR_NO = N_("CivicWatch: added to report {reference}. Has anything happened to you because you "
+                            "reported? To answer, text YES or NO.")
     CHECK_IN_ANSWERED = N_("CivicWatch: your answer to our check-in is already saved. To report something new, "
                            "text what happened.")
     STATUS = N_("CivicWatch: report {reference} is {words} (updated {date}).{waiting}")

@@ -1,0 +1,58 @@
+"""Whether a complainant's words, answering a retaliation check-in, speak of retaliation or threat: the small cue
+reader that tells an account of what happened from an unrelated follow-up. Pure: no database.
+
+A miss is worse than a false flag (a flagged text is read by staff, who mark it seen; a missed one waits as an
+ordinary message), so the cues are broad and negation is not read: "nobody threatened me" counts. Texts are read
+as people type them: any case, accents or none, apostrophes or spaces ("m'a", "m a"), Krio as spelt in texts.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Regular expressions over the normalised text (lower case, no accents, apostrophes as spaces, single spaces),
+# each matched as whole words. One tuple per language; a text in any language is read against all of them.
+CUES: dict[str, tuple[str, ...]] = {
+    "en": (
+        r"threat\w*", r"menac\w*", r"intimidat\w*", r"harass\w*", r"retaliat\w*", r"revenge", r"punish\w*",
+        r"warn(?:ed|ing)?", r"beat(?:en|ing|s)?", r"hit (?:me|us|my|him|her)", r"attack\w*", r"assault\w*",
+        r"tortur\w*", r"rap(?:e|ed)", r"kill\w*", r"shot", r"shoot\w*", r"stab\w*", r"injur\w*", r"wound\w*",
+        r"hurt", r"kidnap\w*", r"abduct\w*", r"disappear\w*",
+        r"visit(?:ed|ing)? (?:me|us|my)", r"(?:came|come|coming) (?:to|at|by) (?:my|our)", r"came (?:for|after) (?:me|us)",
+        r"looking for (?:me|us)",
+        r"follow(?:ed|ing|s)?(?! up)", r"watch(?:ed|ing) (?:me|us|my)", r"chas(?:e|ed|ing)",
+        r"arrest\w*", r"detain\w*", r"jail\w*", r"locked (?:me|us|him|her) up", r"locked up", r"prison\w*",
+        r"lost (?:my|our|his|her) (?:job|work)", r"fired", r"sacked", r"dismissed", r"evict\w*",
+        r"withdraw\w*", r"drop (?:the|my) (?:case|complaint)", r"afraid", r"scared", r"fear\w*", r"danger\w*",
+        r"happened to (?:me|us|my)",
+    ),
+    "fr": (
+        r"menac\w*", r"intimid\w*", r"harcel\w*", r"represailles", r"vengeance", r"averti\w*", r"previen\w*",
+        r"frapp\w*", r"battu\w*", r"tabass\w*", r"agress\w*", r"attaqu\w*", r"tortur\w*", r"viol(?:e|ee|ent)?",
+        r"tue(?:e|es|nt|r)?", r"bless\w*", r"enlev\w*", r"kidnapp\w*", r"disparu\w*",
+        r"venus? (?:chez|a la maison|me chercher)", r"m ont suivie?", r"ete suivie?", r"me suiv\w*", r"me suit",
+        r"surveill\w*", r"arret(?:e|ee|es|ees)", r"emprisonn\w*", r"detenu\w*", r"enferm\w*", r"prison",
+        r"perdu mon (?:travail|emploi|boulot|poste)", r"licenci\w*", r"renvoy\w*", r"expuls\w*",
+        r"retirer (?:ma|la) plainte", r"peur", r"danger\w*", r"m est arrive\w*",
+    ),
+    "kri": (
+        r"tret\w*", r"bit mi", r"bit am", r"flog\w*", r"wip mi", r"wap mi", r"nak mi", r"kil mi", r"wund\w*",
+        r"kam (?:na|to) (?:mi|wi) (?:os|ples|wok|shop)", r"kam mi os", r"fala mi", r"fala wi", r"de fala",
+        r"arest\w*", r"lok (?:mi|wi|am) (?:op|insay)", r"jel", r"sak mi", r"los mi wok", r"los mi jab",
+        r"(?:de|don|bin) fred", r"fraid", r"trobul", r"wahala", r"apin to mi",
+    ),
+}
+
+_CUE = re.compile(r"\b(?:" + "|".join(cue for cues in CUES.values() for cue in cues) + r")\b")
+_APOSTROPHES = re.compile(r"['\u2019\u2018`´]")
+
+
+def normalised(text: str) -> str:
+    """Lower case, accents and apostrophes gone, spaces single: "On m’a MENACÉ" reads "on m a menace"."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return " ".join(_APOSTROPHES.sub(" ", plain.casefold()).split())
+
+
+def names_retaliation(text: str | None) -> bool:
+    """Whether the words speak of retaliation or threat (see CUES)."""
+    return bool(text) and _CUE.search(normalised(text or "")) is not None
