@@ -188,9 +188,11 @@ def question_on_its_way(check_in: RetaliationCheckIn) -> bool:
 
 def unseen_retaliation_report() -> ColumnElement[bool]:
     """Whether the case has a report of retaliation while open that no staff member has marked seen (read through
-    the partial index ix_retaliation_check_ins_unseen: the few such reports)."""
+    the partial index ix_retaliation_check_ins_unseen: the few such reports). Not a check-in asked while open but
+    answered after the case closed: its "yes" opened a linked case, which is where staff read it."""
     return exists().where(RetaliationCheckIn.case_id == Case.id, RetaliationCheckIn.retaliation_reported.is_(True),
-                          RetaliationCheckIn.open_round.is_not(None), RetaliationCheckIn.seen_at.is_(None))
+                          RetaliationCheckIn.open_round.is_not(None), RetaliationCheckIn.seen_at.is_(None),
+                          RetaliationCheckIn.reported_case_id.is_(None))
 
 
 def mark_retaliation_seen(case: Case, user: User) -> int:
@@ -200,6 +202,7 @@ def mark_retaliation_seen(case: Case, user: User) -> int:
     unseen = list(db.session.scalars(select(RetaliationCheckIn).where(
         RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.retaliation_reported.is_(True),
         RetaliationCheckIn.open_round.is_not(None), RetaliationCheckIn.seen_at.is_(None),
+        RetaliationCheckIn.reported_case_id.is_(None),
     ).order_by(RetaliationCheckIn.id).with_for_update()))
     if not unseen:
         raise ConflictError(gettext("Every report of retaliation on this case was already marked seen."))
@@ -225,5 +228,6 @@ def retaliation_reported_while_open(case: Case) -> list[RetaliationReport]:
                               .outerjoin(User, User.id == RetaliationCheckIn.seen_by_id).where(
         RetaliationCheckIn.case_id == case.id, RetaliationCheckIn.open_round.is_not(None),
         RetaliationCheckIn.retaliation_reported.is_(True), RetaliationCheckIn.answered_at.is_not(None),
+        RetaliationCheckIn.reported_case_id.is_(None),
     ).order_by(RetaliationCheckIn.answered_at))
     return [RetaliationReport(answered_at, seen_at, name) for answered_at, seen_at, name in rows]

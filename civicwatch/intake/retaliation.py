@@ -1,7 +1,7 @@
 """Answers to retaliation check-ins (see cases/retaliation.py), from the follow-up page or by SMS. "Yes,
 something happened" to a check-in asked while the case is open marks that case urgent for the body handling it,
-the complainant's words added to it as their message. To a check-in asked after the case closed, it opens a new
-case linked to the one that closed, routed to the same body (to the triage queue when that body has closed) and
+the complainant's words added to it as their message. To a check-in asked after the case closed (or asked while it
+was open and answered once it had closed), it opens a new case linked to the one that closed, routed to the same body (to the triage queue when that body has closed) and
 marked urgent so that it is reviewed first; it has a receipt code of its own, as any report. Each check-in is
 answered once: a second answer (a resent form, Twilio retrying its webhook) changes nothing, and the same form sent
 again soon after is recognised (`answer_sent_before`) to be thanked again. Flush, never commit."""
@@ -15,6 +15,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.cases.identity import contact_of, store_contact
 from civicwatch.cases.models import Case, CaseMessage, Channel, MessageKind, RetaliationCheckIn
 from civicwatch.cases.operations import lock_case
+from civicwatch.cases.retaliation import WHILE_OPEN, asked_of_open_case
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import (
@@ -62,12 +63,7 @@ def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | N
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     db.session.refresh(check_in)
-    answer = CheckInAnswer()
-    if happened and check_in.open_round is not None:
-        answer = CheckInAnswer(flagged=_flag_open_case(check_in.case, words, channel))
-    elif happened:
-        answer = CheckInAnswer(linked=_open_linked_case(check_in.case, check_in, words, channel))
-        check_in.reported_case_id = answer.linked.case.id  # type: ignore[union-attr]
+    answer = _act_on_yes(check_in, words, channel) if happened else CheckInAnswer()
     db.session.flush()
     when = {"round_days": check_in.round_days} if check_in.open_round is None else {"open_round": check_in.open_round}
     record_audit(None, "case.retaliation_answer", check_in, case=check_in.case, after={
@@ -77,16 +73,28 @@ def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | N
     return answer
 
 
-def _flag_open_case(case: Case, words: str, channel: Channel) -> bool:
-    """The open case's body must see it first: the case becomes urgent (its deadlines brought forward) and the
-    complainant's words, if any, join it as their message. Under the case's lock, as every change of it by someone
-    other than staff; True unless the retention run erased it meanwhile, leaving nothing to add the words to."""
-    if lock_case(case.id) is None or case.erased:
-        return False
+def _act_on_yes(check_in: RetaliationCheckIn, words: str, channel: Channel) -> CheckInAnswer:
+    """A check-in asked while the case was open flags that case if it is still open, read under its lock (as every
+    change of it by someone other than staff). Once it has closed (or ended otherwise) nobody works on it any more:
+    the "yes" opens a linked case, as one to a check-in after closure does."""
+    if check_in.open_round is not None:
+        case = lock_case(check_in.case_id)
+        if case is None or case.erased:  # the retention run erased it meanwhile: nothing to add the words to
+            return CheckInAnswer()
+        if case.status in WHILE_OPEN:
+            _flag_open_case(case, words, channel)
+            return CheckInAnswer(flagged=True)
+    linked = _open_linked_case(check_in.case, check_in, words, channel)
+    check_in.reported_case_id = linked.case.id
+    return CheckInAnswer(linked=linked)
+
+
+def _flag_open_case(case: Case, words: str, channel: Channel) -> None:
+    """The open case's body must see it first: the case (locked) becomes urgent (its deadlines brought forward) and
+    the complainant's words, if any, join it as their message."""
     if words:
-        add_complainant_message(case, words, channel)
+        add_complainant_message(case, words, channel, locked=True)
     mark_urgent_by_complainant(case)
-    return True
 
 
 def answer_sent_before(case: Case, happened: bool, words: str | None) -> RetaliationCheckIn | None:
@@ -100,7 +108,9 @@ def answer_sent_before(case: Case, happened: bool, words: str | None) -> Retalia
         return None
     if not happened:
         return latest
-    if latest.open_round is not None:
+    if latest.reported_case_id is None:  # the open case flagged (or nothing, erased meanwhile)
+        if latest.open_round is None:
+            return None
         return latest if _last_words(case, latest) == without_receipt_codes(tidy_text(words)) else None
     linked = db.session.get(Case, latest.reported_case_id) if latest.reported_case_id is not None else None
     return latest if linked is not None and linked.text == _linked_text(case, latest, tidy_text(words)) else None
@@ -119,6 +129,9 @@ def _linked_text(original: Case, check_in: RetaliationCheckIn, words: str) -> st
 
 
 def _linking_sentence(original: Case, check_in: RetaliationCheckIn) -> str:
+    if check_in.round_days is None:
+        return (f"Retaliation reported by the complainant of {original.reference}, answering after it ended the "
+                f"check-in {check_in.open_round} asked while it was open.")
     return (f"Retaliation reported by the complainant of {original.reference}, answering the check-in "
             f"{check_in.round_days} days after it closed.")
 
@@ -126,7 +139,7 @@ def _linking_sentence(original: Case, check_in: RetaliationCheckIn) -> str:
 def _room_for_words(check_in: RetaliationCheckIn) -> int:
     """How long the complainant's words may be: the linked case's text holds the linking sentence and them, and a
     refusal must count only what they wrote; a message added to the open case holds them alone."""
-    if check_in.open_round is not None:
+    if asked_of_open_case(check_in):
         return MESSAGE_MAX
     sentence = _linking_sentence(check_in.case, check_in)
     return min(MESSAGE_MAX, TEXT_MAX - len(sentence) - len(WORDS_SEPARATOR))

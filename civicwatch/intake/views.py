@@ -426,7 +426,7 @@ def check_in() -> ResponseReturnValue:
     if valid and waiting is None and not case.erased \
             and (sent_before := answer_sent_before(case, form.happened.data == YES, form.details.data)) is not None:
         # the same answer sent again: it was taken the first time
-        if sent_before.open_round is not None and sent_before.retaliation_reported:
+        if sent_before.reported_case_id is None and sent_before.retaliation_reported:
             return _thank_for_flag()
         opened = db.session.get(Case, sent_before.reported_case_id) if sent_before.reported_case_id else None
         if opened is None:
