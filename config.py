@@ -218,6 +218,11 @@ class Config:
     # RETALIATION_OPEN_EVERY_DAYS after the last check-in while it stays open; 30 and 90 days after closure too.
     RETALIATION_OPEN_FIRST_DAYS = _env_int("CIVICWATCH_RETALIATION_OPEN_FIRST_DAYS", 14, minimum=1)
     RETALIATION_OPEN_EVERY_DAYS = _env_int("CIVICWATCH_RETALIATION_OPEN_EVERY_DAYS", 30, minimum=14)
+    # Quiet hours, in TIMEZONE's local time: the texts CivicWatch starts of its own accord (the retaliation
+    # check-ins) are not sent from QUIET_START_HOUR until QUIET_END_HOUR; one due meanwhile waits until they end.
+    # Replies to a citizen's text are never held. A window may cross midnight (21 to 8); the same hour twice: none.
+    QUIET_START_HOUR = _env_int("CIVICWATCH_QUIET_START_HOUR", 21, minimum=0)
+    QUIET_END_HOUR = _env_int("CIVICWATCH_QUIET_END_HOUR", 8, minimum=0)
 
     # Where uploaded files live: outside the web root, never served statically.
     UPLOAD_DIR = os.environ.get("CIVICWATCH_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))

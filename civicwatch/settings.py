@@ -144,6 +144,8 @@ NUMBER_SETTINGS: dict[str, NumberRange] = {
     # ask again before the last question's answer was waited for.
     "RETALIATION_OPEN_FIRST_DAYS": NumberRange(1, 365),
     "RETALIATION_OPEN_EVERY_DAYS": NumberRange(14, 365),
+    "QUIET_START_HOUR": NumberRange(0, 23),
+    "QUIET_END_HOUR": NumberRange(0, 23),
     "AUDIT_ANCHOR_INTERVAL_SECONDS": NumberRange(0, 3600, whole=False),
     "MAX_CONTENT_LENGTH": NumberRange(1, 1024**3),
     "MAX_FORM_MEMORY_SIZE": NumberRange(1, 64 * 1024**2),

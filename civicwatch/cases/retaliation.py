@@ -6,7 +6,9 @@ While the case is open (from the body's acknowledgement, when the people complai
 it closes, its answer awaiting closure included) the first check-in comes RETALIATION_OPEN_FIRST_DAYS after the
 acknowledgement, the next ones RETALIATION_OPEN_EVERY_DAYS after the case's last check-in; after closure, at 30
 and 90 days. Each round is sent exactly once: the check-in row is unique per (case, round), so a second worker
-running the same job at the same moment fails to insert it and sends nothing. Flush, never commit.
+running the same job at the same moment fails to insert it and sends nothing. None is asked in the deployment's
+quiet hours (QUIET_START_HOUR to QUIET_END_HOUR, local time): those due wait, still owed, until they end. Flush,
+never commit.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
@@ -28,7 +31,7 @@ from civicwatch.cases.notifications import notify_complainant, sms_prefix
 from civicwatch.cases.operations import lock_case
 from civicwatch.cases.permissions import require
 from civicwatch.crypto import DecryptionError
-from civicwatch.database import utcnow
+from civicwatch.database import deployment_zone, utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
@@ -59,6 +62,17 @@ def open_schedule() -> OpenSchedule:
     """The deployment's schedule while a case is open."""
     return OpenSchedule(dt.timedelta(days=int(current_app.config.get("RETALIATION_OPEN_FIRST_DAYS", 14))),
                         dt.timedelta(days=int(current_app.config.get("RETALIATION_OPEN_EVERY_DAYS", 30))))
+
+
+def in_quiet_hours(now: dt.datetime) -> bool:
+    """Whether `now` falls in the deployment's quiet hours, from QUIET_START_HOUR until QUIET_END_HOUR in its time
+    zone (a window may cross midnight; the same hour twice means none)."""
+    start = int(current_app.config.get("QUIET_START_HOUR", 21))
+    end = int(current_app.config.get("QUIET_END_HOUR", 8))
+    hour = now.astimezone(ZoneInfo(deployment_zone())).hour
+    if start <= end:
+        return start <= hour < end
+    return hour >= start or hour < end
 
 
 def due_round(case: Case, now: dt.datetime) -> int | None:
@@ -105,7 +119,10 @@ def send_due_check_ins(now: dt.datetime, lock_first: Callable[[Case], None] | No
     the one another worker took already is skipped, and so is one whose contact details cannot be decrypted.
     Each case is locked and read again before it is asked: the retention run may have erased it (or someone
     closed or reopened it) since it was read. `lock_first(case)` locks what must be locked before the case (the
-    SMS dialogue of its number, in the order of the SMS worker and the erasure)."""
+    SMS dialogue of its number, in the order of the SMS worker and the erasure). In quiet hours nothing is asked:
+    what is owed stays owed (the queries below read it afresh), and the first run after they end asks it."""
+    if in_quiet_hours(now):
+        return []
     owed: list[tuple[Case, int | None]] = []  # (case, days after closure; None: while open)
     for case in _candidates(_owed_after_closure(now)):
         days = due_round(case, now)
