@@ -16,6 +16,7 @@ from civicwatch.cases.identity import contact_of, store_contact
 from civicwatch.cases.models import Case, CaseMessage, Channel, MessageKind, RetaliationCheckIn
 from civicwatch.cases.operations import lock_case
 from civicwatch.cases.retaliation import WHILE_OPEN, asked_of_open_case
+from civicwatch.cases.retaliation_cues import names_retaliation
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.operations import (
@@ -63,7 +64,7 @@ def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | N
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     db.session.refresh(check_in)
-    answer = _act_on_yes(check_in, words, channel) if happened else CheckInAnswer()
+    answer = _act_on_yes(check_in, words, channel) if happened else _keep_words(check_in, words, channel)
     db.session.flush()
     when = {"round_days": check_in.round_days} if check_in.open_round is None else {"open_round": check_in.open_round}
     record_audit(None, "case.retaliation_answer", check_in, case=check_in.case, after={
@@ -71,6 +72,22 @@ def answer_check_in(check_in: RetaliationCheckIn, happened: bool, words: str | N
         "reported_case": answer.linked.case.reference if answer.linked is not None else None,
         "channel": channel.value})
     return answer
+
+
+def reads_as_yes(chose_yes: bool, words: str | None) -> bool:
+    """The follow-up page's answer: "Yes", or "No" with words that speak of retaliation or threat (a miss is worse
+    than a false flag, and the same words texted are a report)."""
+    return chose_yes or names_retaliation(words)
+
+
+def _keep_words(check_in: RetaliationCheckIn, words: str, channel: Channel) -> CheckInAnswer:
+    """A "no" with words: they join the case as the complainant's message, as the page's message form would add
+    them, rather than being dropped."""
+    if words:
+        case = lock_case(check_in.case_id)
+        if case is not None and not case.erased:
+            add_complainant_message(case, words, channel, locked=True)
+    return CheckInAnswer()
 
 
 def _act_on_yes(check_in: RetaliationCheckIn, words: str, channel: Channel) -> CheckInAnswer:

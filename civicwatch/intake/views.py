@@ -41,7 +41,7 @@ from civicwatch.intake.forms import (
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
 from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
-from civicwatch.intake.retaliation import answer_check_in, answer_sent_before, went_to_same_body
+from civicwatch.intake.retaliation import answer_check_in, answer_sent_before, reads_as_yes, went_to_same_body
 from civicwatch.intake.validation import MESSAGE_MAX, SubmissionError
 from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
@@ -423,8 +423,9 @@ def check_in() -> ResponseReturnValue:
     form = CheckInForm()
     waiting = None if case.erased else open_check_in(case)
     valid = form.validate_on_submit()
+    happened = reads_as_yes(form.happened.data == YES, form.details.data)
     if valid and waiting is None and not case.erased \
-            and (sent_before := answer_sent_before(case, form.happened.data == YES, form.details.data)) is not None:
+            and (sent_before := answer_sent_before(case, happened, form.details.data)) is not None:
         # the same answer sent again: it was taken the first time
         if sent_before.reported_case_id is None and sent_before.retaliation_reported:
             return _thank_for_flag()
@@ -435,7 +436,7 @@ def check_in() -> ResponseReturnValue:
     if not valid or waiting is None:
         return _render_case(case, status=400 if waiting is not None else 409, check_in_form=form)
     try:
-        answer = answer_check_in(waiting, form.happened.data == YES, form.details.data, Channel.WEB)
+        answer = answer_check_in(waiting, happened, form.details.data, Channel.WEB)
     except SubmissionError as exc:
         db.session.rollback()
         form.details.errors = [*form.details.errors, exc.message]

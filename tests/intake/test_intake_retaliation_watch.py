@@ -71,7 +71,7 @@ def test_an_answer_sent_again_after_its_reply_was_lost_is_thanked_again_and_open
     linked = db.session.get(Case, db.session.scalar(select(RetaliationCheckIn.reported_case_id)))
     assert again.status_code == 200 and f"We opened a new report, {linked.reference}" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2
-    changed = client.post("/track/case/check-in", data={**answer, "happened": "no"})
+    changed = client.post("/track/case/check-in", data={**answer, "happened": "no", "details": ""})
     assert changed.status_code == 409
     assert db.session.scalar(select(RetaliationCheckIn.retaliation_reported)) is True
 
