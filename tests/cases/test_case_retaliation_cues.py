@@ -1,0 +1,34 @@
+"""The cue reader that tells an account of retaliation from an unrelated follow-up, on the words people text: any
+case, accents or none, apostrophes or spaces, Krio as spelt in texts. Broad on purpose (a miss is worse than a false
+flag), without catching the everyday words of a follow-up about the case."""
+from __future__ import annotations
+
+import pytest
+
+from civicwatch.cases.retaliation_cues import names_retaliation
+
+ACCOUNTS = [
+    "THEY THREATENED ME", "nobody threatened me", "I am scared", "Someone broke into my house",
+    "they burned my shop", "they keep calling me at night", "they said they will deal with me",
+    "they told me I will regret it", "An officer warned me", "I was dismissed from work",
+    "on m a suivi", "On m’a menacé", "ils sont venus chez moi", "ils ont dit que je vais le regretter",
+    "J'AI PEUR", "on m a arrete", "ils ont cassé ma porte",
+    "A de fred", "Dem de fala mi", "dem lok mi op", "dem wan kil mi", "police don kam mi os",
+    "dem se dem go dil wit mi",
+]
+UNRELATED = [
+    "", "I will come on Tuesday", "I will follow up next week", "My friend Fred has the papers",
+    "I cannot come to the meeting on Friday", "Thank you for the hearing date", "the officer was suspended",
+    "je voudrais le suivi de mon dossier", "je me suis plaint hier", "Mi kes de go bifo?",
+    "Wetin de apin wit mi kes naw",
+]
+
+
+@pytest.mark.parametrize("words", ACCOUNTS)
+def test_accounts_are_read_as_retaliation(words):
+    assert names_retaliation(words)
+
+
+@pytest.mark.parametrize("words", UNRELATED)
+def test_everyday_follow_ups_are_not(words):
+    assert not names_retaliation(words)
