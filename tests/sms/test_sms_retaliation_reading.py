@@ -14,6 +14,7 @@ from civicwatch.sms.models import ConversationState
 from civicwatch.sms.replies import Reply, render_reply
 from tests.factories import create_case
 from tests.sms.conftest import PHONE
+from tests.sms.test_sms_retaliation import checked_in  # noqa: F401 (a fixture)
 from tests.sms.test_sms_retaliation_open import ask, check_in, conversation, messages
 
 UNRELATED = [
@@ -109,3 +110,12 @@ def test_an_account_of_retaliation_in_any_language_is_a_report(text, investigate
     assert case.urgent is True and flagged(case)
     assert check_in().retaliation_reported is True and messages(case) == [words]
     assert conversation().state is ConversationState.FOLLOWING_UP
+
+
+@pytest.mark.parametrize("words", ["Dem bit mi na di maket", "On m'a frappé"])
+def test_after_closure_a_short_account_opens_the_linked_case(text, checked_in, words):
+    reply = text(words)
+    linked = db.session.get(Case, check_in().reported_case_id)
+    assert reply == render_reply(Reply.RETALIATION_REPORTED, reference=linked.reference)
+    assert linked.urgent is True and words in linked.text
+    assert conversation().state is ConversationState.FOLLOWING_UP and conversation().case_id == linked.id
