@@ -1,8 +1,9 @@
 """Answers to retaliation check-ins (see cases/retaliation.py), from the follow-up page or by SMS. "Yes,
 something happened" to a check-in asked while the case is open marks that case urgent for the body handling it,
 the complainant's words added to it as their message. To a check-in asked after the case closed (or asked while it
-was open and answered once it had closed), it opens a new case linked to the one that closed, routed to the same body (to the triage queue when that body has closed) and
-marked urgent so that it is reviewed first; it has a receipt code of its own, as any report. Each check-in is
+was open and answered once it had closed), it opens a new case linked to the one that closed, routed to the same
+body (to the triage queue when that body has closed) and marked urgent so that it is reviewed first; it has a
+receipt code of its own, as any report. Each check-in is
 answered once: a second answer (a resent form, Twilio retrying its webhook) changes nothing, and the same form sent
 again soon after is recognised (`answer_sent_before`) to be thanked again. Flush, never commit."""
 from __future__ import annotations
