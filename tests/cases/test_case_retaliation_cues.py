@@ -1,6 +1,6 @@
 """The cue reader that tells an account of retaliation from an unrelated follow-up, on the words people text: any
 case, accents or none, apostrophes or spaces, Krio as spelt in texts. Broad on purpose (a miss is worse than a false
-flag), without catching the everyday words of a follow-up about the case."""
+flag), without catching the everyday words of a follow-up about the case, nor a plain "nobody threatened me"."""
 from __future__ import annotations
 
 import pytest
@@ -8,13 +8,23 @@ import pytest
 from civicwatch.cases.retaliation_cues import names_retaliation
 
 ACCOUNTS = [
-    "THEY THREATENED ME", "nobody threatened me", "I am scared", "Someone broke into my house",
+    "THEY THREATENED ME", "I am scared", "Someone broke into my house",
     "they burned my shop", "they keep calling me at night", "they said they will deal with me",
     "they told me I will regret it", "An officer warned me", "I was dismissed from work",
     "on m a suivi", "On m’a menacé", "ils sont venus chez moi", "ils ont dit que je vais le regretter",
     "J'AI PEUR", "on m a arrete", "ils ont cassé ma porte",
     "A de fred", "Dem de fala mi", "dem lok mi op", "dem wan kil mi", "police don kam mi os",
     "dem se dem go dil wit mi",
+    # A negation that does not take the threat back is still an account.
+    "they did not stop beating me", "nobody helped me when they beat me", "No, but they threatened my wife",
+    "nobody beat me but they threatened my wife", "I am not safe, they threatened me", "they never stop following me",
+]
+# Answers that say nothing happened, in the words the question used: not an account.
+DENIALS = [
+    "nobody threatened me", "No, nobody has threatened me", "no one threatened us", "I have not been threatened",
+    "I haven't been threatened or harassed", "nothing happened to me", "No. Nobody came to my house",
+    "non, personne ne m'a menacé", "je n'ai pas été menacé", "rien ne m'est arrivé",
+    "no bodi tret mi", "notin apin to mi", "Nobodi don tret mi",
 ]
 UNRELATED = [
     "", "I will come on Tuesday", "I will follow up next week", "My friend Fred has the papers",
@@ -31,4 +41,9 @@ def test_accounts_are_read_as_retaliation(words):
 
 @pytest.mark.parametrize("words", UNRELATED)
 def test_everyday_follow_ups_are_not(words):
+    assert not names_retaliation(words)
+
+
+@pytest.mark.parametrize("words", DENIALS)
+def test_a_threat_denied_is_not_an_account(words):
     assert not names_retaliation(words)
