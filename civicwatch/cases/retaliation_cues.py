@@ -48,6 +48,14 @@ CUES: dict[str, tuple[str, ...]] = {
 }
 
 _CUE = re.compile(r"\b(?:" + "|".join(cue for cues in CUES.values() for cue in cues) + r")\b")
+# A denial: a negating word, then only auxiliaries (or "threatened or", "menace ou") up to the cue. "personne" and
+# "rien" deny only with "ne" ("une personne m'a menacé" is an account).
+_NEGATORS = (r"nobody", r"no ?one", r"no ?body", r"nothing", r"never", r"not", r"(?:didn|hasn|haven|hadn|wasn|weren|"
+             r"don|isn|aren) ?t", r"personne ne", r"rien ne", r"pas", r"jamais", r"aucun\w*", r"no ?bodi", r"notin")
+_AUXILIARIES = (r"has", r"have", r"had", r"been", r"ever", r"yet", r"even", r"really", r"ne", r"m", r"a", r"n",
+                r"ai", r"est", r"ete", r"me", r"nous", r"don", r"bin", r"de", r"\w+ (?:or|nor|ou|ni|o)")
+_DENIAL_REACH = 80
+_DENIED = re.compile(r"\b(?:" + "|".join(_NEGATORS) + r")(?: (?:" + "|".join(_AUXILIARIES) + r"))* $")
 _APOSTROPHES = re.compile(r"['\u2019\u2018`´]")
 
 
@@ -59,4 +67,13 @@ def normalised(text: str) -> str:
 
 def names_retaliation(text: str | None) -> bool:
     """Whether the words speak of retaliation or threat (see CUES)."""
-    return bool(text) and _CUE.search(normalised(text or "")) is not None
+    words = normalised(text or "")
+    return any(not _DENIED.search(_just_before(words, cue.start())) for cue in _CUE.finditer(words))
+
+
+def _just_before(words: str, start: int) -> str:
+    """The words a denial of the cue at `start` would stand in, whole: a bounded look back keeps a long text of many
+    cues linear."""
+    if start <= _DENIAL_REACH:
+        return words[:start]
+    return " " + words[start - _DENIAL_REACH:start].split(" ", 1)[-1]
