@@ -54,7 +54,7 @@ def test_the_question_and_the_receipt_share_one_gsm7_segment(text, clock):
     assert state() is ConversationState.ASKED_DANGER
 
 
-@pytest.mark.parametrize("answer", ["YES", "yes", "Yes!", "y", "yeah", "Yesss", "Oui."])
+@pytest.mark.parametrize("answer", ["YES", "yes", "Yes!", "y", "yeah", "Yesss"])  # OUI: test_sms_keywords_in_languages
 def test_yes_marks_the_case_urgent_and_gives_the_configured_emergency_advice(text, reported, clock, answer):
     clock.advance(minutes=3)
     assert text(answer) == render_reply(Reply.MARKED_URGENT, reference=reported.reference, advice=ADVICE)

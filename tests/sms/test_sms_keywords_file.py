@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from civicwatch.extensions import db
 from civicwatch.messaging.segments import prefer_gsm7

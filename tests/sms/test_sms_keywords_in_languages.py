@@ -88,6 +88,16 @@ def test_an_english_or_shared_keyword_sets_no_language(text, clock):
     assert remembered() == "fr"
 
 
+def test_oui_to_the_danger_question_marks_the_case_urgent_in_french(text, clock):
+    receipt = text(REPORT)
+    reference = next(word.rstrip(".,") for word in receipt.split() if word.startswith("CW-"))
+    clock.advance(minutes=3)
+    reply = text("Oui.")
+    assert reply is not None and reply.startswith(in_language("fr", Reply.MARKED_URGENT, reference=reference,
+                                                              advice="").strip())
+    assert remembered() == "fr"
+
+
 def test_arret_confirms_in_french_and_tap_in_krio(text, clock):
     assert text("ARRET") == in_language("fr", Reply.STOPPED)
     assert text("START") == in_language("fr", Reply.STARTED)

@@ -84,8 +84,8 @@ def test_a_retried_message_sid_is_answered_once_in_the_phones_language(text, sen
 
 def test_krio_help_and_status_are_in_krio(text, clock):
     text("LANG KRIO")
-    assert text("HELP") == ("CivicWatch: tex wetin apin, usay en wetem. STATUS: nyuz. NEW: nyu ripot. FRAID: yu de "
-                            "fred fo den pwel yu. STOP: no mo tex. LANG EN: Inglish, LANG FR: Frens.")
+    assert text("HELP") == ("CivicWatch: tex wetin apin, usay en wetem. NYUZ: aw e de go. NYU: nyu ripot. FRED: yu "
+                            "de fred fo den pwel yu. TAP: no mo tex. LANG EN: Inglish, LANG FR: Frens.")
     reference = reference_in(text(REPORT))
     assert text("NO").startswith("CivicWatch: tenki. Kip yu risit kod.")
     clock.advance(minutes=30)

@@ -4,12 +4,14 @@ take it, and Krio TAP ("tap" is "stop"). Only the exact words: a slip away from 
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from civicwatch.cases.models import Case
 from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
 from civicwatch.messaging.queries import is_opted_out
+from civicwatch.messaging.segments import prefer_gsm7
 from civicwatch.phones import phone_hash
 from civicwatch.sms.dialogue import Event, classify, match_keyword
 from civicwatch.sms.replies import Reply, render_reply
@@ -30,12 +32,13 @@ def test_words_near_arret_and_tap_are_not_stop(word):
     assert match_keyword(word) is not Event.STOP
 
 
-@pytest.mark.parametrize("word", ["arrêt", "ARRET", "tap"])
-def test_a_number_that_texts_arret_or_tap_gets_no_more_texts(text, clock, word):
+@pytest.mark.parametrize(("word", "language"), [("arrêt", "fr"), ("ARRET", "fr"), ("tap", "kri")])
+def test_a_number_that_texts_arret_or_tap_gets_no_more_texts(text, clock, word, language):
     text(REPORT)
     case = db.session.scalars(select(Case)).one()
     clock.advance(minutes=30)
-    assert text(word) == render_reply(Reply.STOPPED)
+    with force_locale(language):  # confirmed in the word's language
+        assert text(word) == prefer_gsm7(render_reply(Reply.STOPPED))
     assert is_opted_out(phone_hash(PHONE))
     assert notify_complainant(case, "CivicWatch: your complaint moved.", "status") is None
     clock.advance(hours=2)

@@ -64,7 +64,7 @@ def test_fear_marks_the_latest_open_report_once_and_leaves_the_danger_question_o
     assert text("FEAR", sid=sid) == render_reply(Reply.FEAR_NOTED, reference=reference)
     acknowledged(send_text("FEAR", sid=sid))  # Twilio retries the same MessageSid
     answer_waiting_texts()
-    assert text("peur") == render_reply(Reply.FEAR_NOTED, reference=reference)  # a second FEAR changes nothing
+    assert text("afraid") == render_reply(Reply.FEAR_NOTED, reference=reference)  # a second FEAR changes nothing
     db.session.refresh(case)
     assert case.fears_retaliation is True
     assert audits("case.fears_retaliation") == 1
