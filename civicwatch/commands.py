@@ -28,6 +28,7 @@ from civicwatch.retention import cli as retention_cli
 from civicwatch.routing import cli as routing_cli
 from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.sms import cli as sms_cli
+from civicwatch.sms.keywords import load_sms_keywords
 from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY, MovedDistrict, load_taxonomy
 from civicwatch.transparency import cli as transparency_cli
 
@@ -62,10 +63,11 @@ def prepare_command() -> None:
               show_default=True, help="Taxonomy JSON file.")
 @click.option("--keep-rules", is_flag=True, help="Keep routing rules already edited by admins.")
 def load_taxonomy_command(path: str, keep_rules: bool) -> None:
-    """Load or update themes, actors, gazetteer, bodies and routing rules from a taxonomy file."""
+    """Load or update themes, actors, gazetteer, bodies, routing rules and SMS keywords from a taxonomy file."""
     try:
         summary = load_taxonomy(path)
         rules = load_routing_rules(path, replace=not keep_rules)
+        keywords = load_sms_keywords(path)
         moves = _follow_moved_districts(summary.moved_districts)
         db.session.commit()
     except DomainError as exc:
@@ -73,7 +75,8 @@ def load_taxonomy_command(path: str, keep_rules: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"Loaded {summary.themes} themes, {summary.actors} actors, {summary.regions} regions, "
-        f"{summary.districts} districts, {summary.bodies} bodies, {rules} routing rules."
+        f"{summary.districts} districts, {summary.bodies} bodies, {rules} routing rules, {keywords} SMS keywords "
+        "of the deployment's own."
     )
     for line in moves:
         click.echo(line)

@@ -148,14 +148,16 @@ class Decision:
     rating: int | None = None
     appeal_reason: str | None = None  # what followed APPEAL
     language: str | None = None  # the language code LANG asked for (None: not one we know)
+    keyword_language: str | None = None  # the language of the keyword or answer word texted (AIDE: fr; HELP: None)
     silent: bool = False  # opted out: act, but send nothing back
 
 
-def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decision:
-    """What to do with one inbound text."""
+def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime, keywords: Keywords | None = None) -> Decision:
+    """What to do with one inbound text. `keywords`: the built-in ones and the deployment's (sms/keywords.py)."""
     text = clean_text(raw_text)
     state = current_state(snapshot, now)
-    event, argument = classify(text, opted_out=snapshot.opted_out, answering=state in (ASKED, CHECK_IN))
+    event, argument, keyword_language = _classify(text, snapshot.opted_out, state in (ASKED, CHECK_IN),
+                                                  keywords or DEFAULT_KEYWORDS)
     if state is ASKED and event in (Event.SHORT_TEXT, Event.DETAILED_TEXT) and not _within_follow_up(snapshot, now):
         state = IDLE  # the answer may still come, but a text this late is a new report
     report = text
@@ -177,6 +179,7 @@ def decide(snapshot: Snapshot, raw_text: str | None, now: dt.datetime) -> Decisi
         rating=int(argument) if event is Event.RATING and argument else None,
         appeal_reason=argument if event is Event.APPEAL else None,
         language=argument if event is Event.LANGUAGE else None,
+        keyword_language=keyword_language,
         silent=snapshot.opted_out and action not in ANSWERED_WHEN_OPTED_OUT,
     )
 
@@ -246,6 +249,13 @@ def _looks_like_status_query(rest: str) -> bool:
     return len(rest.split()) <= 4 or sum(ch.isdigit() for ch in rest) >= 6
 
 
+def might_be_keyword(raw_text: str | None) -> bool:
+    """Whether a keyword table could change what the text means: it is a word or two (a keyword, an answer), or
+    could be a STATUS query. A report's text is not, so a report needs no deployment keywords read."""
+    text = clean_text(raw_text)
+    return len(text.split()) <= 5 or sum(ch.isdigit() for ch in text) >= 6
+
+
 def combine(pending: str, text: str) -> str:
     return f"{pending}\n{text}"[-PENDING_MAX:] if text else pending
 
@@ -256,88 +266,153 @@ def has_enough_detail(text: str) -> bool:
     return len(words) >= MIN_DETAIL_WORDS and characters >= MIN_DETAIL_CHARS
 
 
-def classify(text: str, opted_out: bool = False, answering: bool = False) -> tuple[Event, str | None]:
+def classify(text: str, opted_out: bool = False, answering: bool = False,
+             keywords: Keywords | None = None) -> tuple[Event, str | None]:
     """The event a cleaned text stands for, with its argument (STATUS query, rating digit, appeal reason).
     `answering`: the danger question or a check-in waits for a YES or NO."""
+    event, argument, _ = _classify(text, opted_out, answering, keywords or DEFAULT_KEYWORDS)
+    return event, argument
+
+
+def _classify(text: str, opted_out: bool, answering: bool, keywords: Keywords) -> tuple[Event, str | None, str | None]:
+    """classify's event and argument, and the language of the keyword or answer word (None: English or shared)."""
     if not text:
-        return Event.EMPTY, None
+        return Event.EMPTY, None, None
     if is_receipt_code_alone(text):
         # The code alone, as people text it when told to text STATUS and their code: the secret that opens the
         # follow-up page must never become words of a report, which staff read.
-        return Event.STATUS, text.strip()
+        return Event.STATUS, text.strip(), None
     if answering and not opted_out:
-        answer = match_answer(text)
+        answer = keywords.answer(text)
         if answer is not None:
-            return answer, None
+            return answer.event, None, answer.language
     rating = _RATING.match(text) or _RATE.match(text)
     if rating:
-        return Event.RATING, rating.group(1)
+        return Event.RATING, rating.group(1), None
     language = _LANGUAGE.match(text)
     if language:
-        return Event.LANGUAGE, LANGUAGE_WORDS.get(_squeeze(unicodedata.normalize("NFD", language.group(1))))
+        return Event.LANGUAGE, LANGUAGE_WORDS.get(_squeeze(unicodedata.normalize("NFD", language.group(1)))), None
     appeal = _APPEAL.match(text)
     if appeal:
-        return Event.APPEAL, appeal.group(1).strip() or None
+        return Event.APPEAL, appeal.group(1).strip() or None, None
     status = _STATUS_WORD.match(text)
-    if status and match_keyword(status.group(1)) is Event.STATUS and _looks_like_status_query(status.group(2)):
-        return Event.STATUS, status.group(2).strip() or None
+    if status and _looks_like_status_query(status.group(2)):
+        keyword = keywords.match(status.group(1))
+        if keyword is not None and keyword.event is Event.STATUS:
+            return Event.STATUS, status.group(2).strip() or None, keyword.language
     # Punctuation standing apart is no word: French typing writes "STOP !" and "« STOP »".
     words = [word for word in text.split() if any(ch.isalnum() for ch in word)]
     if len(words) == 1:
-        keyword = match_keyword(words[0], opted_out=opted_out)
+        keyword = keywords.match(words[0], opted_out=opted_out)
         if keyword is not None:
-            return keyword, None
-    return (Event.DETAILED_TEXT if has_enough_detail(text) else Event.SHORT_TEXT), None
+            return keyword.event, None, keyword.language
+    return (Event.DETAILED_TEXT if has_enough_detail(text) else Event.SHORT_TEXT), None, None
 
 
-# ---------------------------------------------------------------- yes or no
+# ---------------------------------------------------------------- keywords, in English, French and Krio
 
-# Only a bare answer (punctuation aside): "No one came to help" is not a NO, and a longer text is part of the
-# report, which then asks again. French-influenced and casual spellings included.
-_YES_WORDS = frozenset({"YES", "Y", "YEA", "YEAH", "YA", "YAH", "YEP", "YUP", "OUI"})
-_NO_WORDS = frozenset({"NO", "N", "NOP", "NOPE", "NAH", "NON"})
-_ANSWER = re.compile(r"^\W*([A-Za-z]+)\W*$")
-
-
-def match_answer(text: str) -> Event | None:
-    """YES or NO, when the whole text is one of their words (any case, repeated letters squeezed)."""
-    bare = _ANSWER.match(text)
-    if not bare:
-        return None
-    word = bare.group(1).upper()
-    squeezed = _squeeze(word)
-    if word in _YES_WORDS or squeezed in _YES_WORDS:
-        return Event.YES
-    if word in _NO_WORDS or squeezed in _NO_WORDS:
-        return Event.NO
-    return None
-
-
-# ---------------------------------------------------------------- keywords, tolerant of typing slips
-
-# Exact words, after upper-casing and squeezing repeated letters. Twilio's own opt-out and opt-in words
-# are included so that our records agree with what the carrier does.
-_EXACT_KEYWORDS: dict[str, Event] = {
-    "HELP": Event.HELP, "INFO": Event.HELP,
-    "STATUS": Event.STATUS, "STAT": Event.STATUS,
-    "NEW": Event.NEW,
-    "STOP": Event.STOP, "STOPALL": Event.STOP, "UNSUBSCRIBE": Event.STOP, "CANCEL": Event.STOP,
-    "END": Event.STOP, "QUIT": Event.STOP,
-    # French (ARRET, ARRÊT: the carriers' French opt-out word) and Krio ("tap" is "stop"); exact only: a slip away
-    # from them is an ordinary word (ARE, ARRÊTÉ "arrested", TIP, TAPE), and the help text names STOP alone.
-    "ARRET": Event.STOP, "TAP": Event.STOP,
-    "START": Event.START, "UNSTOP": Event.START,
-    # English, French and Krio ("a fraid"); exact only: a slip away from FEAR is an ordinary word (hear, year).
-    "FEAR": Event.FEAR, "AFRAID": Event.FEAR, "FRAID": Event.FEAR, "PEUR": Event.FEAR,
+# Which command a word is, by language: "" for English and the words every language uses (they set no language);
+# "fr" and "kri" for words of that language only (AIDE, NYU: the reply, and the phone's texts from then on, are
+# in it unless the phone chose a language). Compared upper-case, accents dropped, repeated letters squeezed.
+# Krio as people text it: EP, ELP, HEP "help"; NYUZ "news"; NYU "new"; FRED "afraid"; TAP "stop".
+# Each word was checked against the training corpus's English, French and Krio texts: none is a word a report
+# would start with alone (ARRETE "arrested", WETIN "what", NOTE, ETAT were left out for that reason).
+# The carriers' own opt-out and opt-in words are included so that our records agree with what the carrier does;
+# START has no French or Krio word, since only the carriers' words turn their block off too.
+BUILT_IN_KEYWORDS: dict[Event, dict[str, tuple[str, ...]]] = {
+    Event.HELP: {"": ("HELP", "INFO"), "fr": ("AIDE",), "kri": ("EP", "ELP", "HEP")},
+    Event.STATUS: {"": ("STATUS", "STAT"), "fr": ("STATUT", "SUIVI"), "kri": ("NYUZ", "NYUS")},
+    Event.NEW: {"": ("NEW",), "fr": ("NOUVEAU",), "kri": ("NYU",)},
+    # ARRET (ARRÊT): the carriers' French opt-out word.
+    Event.STOP: {"": ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"), "fr": ("ARRET",), "kri": ("TAP",)},
+    Event.START: {"": ("START", "UNSTOP")},
+    # FRAID is English slang as much as Krio ("a fraid"): it sets no language.
+    Event.FEAR: {"": ("FEAR", "AFRAID", "FRAID"), "fr": ("PEUR",), "kri": ("FRED",)},
+}
+# Answers to the danger question and to a check-in, only when they are the whole text: "No one came to help" is
+# not a NO. Krio texts the English words.
+ANSWER_WORDS: dict[Event, dict[str, tuple[str, ...]]] = {
+    Event.YES: {"": ("YES", "Y", "YEA", "YEAH", "YA", "YAH", "YEP", "YUP"), "fr": ("OUI", "OUAIS")},
+    Event.NO: {"": ("NO", "N", "NOP", "NOPE", "NAH"), "fr": ("NON",)},
 }
 # "YES" only means START for a number that opted out; otherwise it is an answer to a question.
 _OPT_IN_WHEN_OPTED_OUT = {"YES": Event.START}
 # Misspellings within one edit (a wrong, missing, extra or swapped letter) of these are accepted. Not START: one
 # letter from it are ordinary words (STAR, SMART, TART, STARE), and a slip must never turn texts back on for a
 # number that stopped them, perhaps because someone else reads its phone; the carrier too wants START exactly.
-_FUZZY_KEYWORDS: dict[str, Event] = {
-    "HELP": Event.HELP, "STATUS": Event.STATUS, "STOP": Event.STOP,
-}
+# Not the short French and Krio words either: one letter from AIDE, EP, NYU, FRED or PEUR are ordinary words
+# (AIDER, AIME, RIDE, FREDS); nor the words a deployment adds.
+FUZZY_KEYWORDS = ("HELP", "STATUS", "STATUT", "NOUVEAU", "STOP")
+# Ordinary words one slip from those: a text that is one of them is words of a report, not a keyword. Every word of
+# the training corpus (English, French, Krio) one slip away is here (tests/sms/test_sms_keyword_slips.py checks),
+# with common words besides. Squeezed, as compared.
+ORDINARY_WORDS = frozenset({
+    "HELD", "HELO", "HELPS", "HEL", "HEAP", "HEMP", "HELM", "KELP", "YELP", "WHELP",
+    "STATUE", "STATUES", "STATES", "STRATUS", "NOUVEAUX",
+    "SHOP", "STOD", "TOP", "STEP", "SOP", "STOPS", "STO", "STOW", "SLOP", "STOMP", "ATOP", "SWOP",
+})
+# Words that patterns read before keywords: a deployment cannot give them to a command.
+PATTERN_WORDS = {"LANG": "lang", "LANGS": "lang", "LANGUE": "lang", "LANGUAGE": "lang", "LANGWEJ": "lang",
+                 "LANGWIJ": "lang", "RATE": "rate", "APPEAL": "appeal"}
+# The commands a deployment may add words to (its taxonomy file's `sms_keywords`), by the name the file uses.
+FILE_COMMANDS: dict[str, Event] = {"help": Event.HELP, "status": Event.STATUS, "new": Event.NEW, "stop": Event.STOP,
+                                   "fear": Event.FEAR, "yes": Event.YES, "no": Event.NO}
+ENGLISH = "en"
+_WORD = re.compile(r"[A-Za-z]{2,20}")
+_ANSWER = re.compile(r"^\W*([A-Za-z]+)\W*$")
+
+
+@dataclass(frozen=True)
+class KeywordMatch:
+    event: Event
+    language: str | None  # None: English or shared, which sets no language
+
+
+@dataclass(frozen=True)
+class Keywords:
+    """The keywords as matched: built once (per taxonomy version with a deployment's words), then only read."""
+
+    exact: dict[str, KeywordMatch]
+    when_opted_out: dict[str, KeywordMatch]
+    answers: dict[str, KeywordMatch]
+    fuzzy: tuple[tuple[str, KeywordMatch], ...]
+
+    def lookup(self, word: str, opted_out: bool = False) -> KeywordMatch | None:
+        """The keyword a word is exactly (any case, accents dropped, repeated letters squeezed); no slips."""
+        return (self.when_opted_out if opted_out else self.exact).get(_squeeze(_plain(word)))
+
+    def match(self, word: str, opted_out: bool = False) -> KeywordMatch | None:
+        """The keyword a single word means: exact (accents aside), or one typing slip away from exactly one
+        keyword, when the word is no ordinary word."""
+        stripped = word.strip(" \t\n.!?,;:'\"-*()«»")
+        plain = _plain(stripped)
+        if not plain or not all("a" <= ch.lower() <= "z" for ch in plain):
+            return None
+        squeezed = _squeeze(plain)
+        exact = (self.when_opted_out if opted_out else self.exact).get(squeezed)
+        if exact is not None:
+            return exact
+        # A word with accents is a word of its own (French), not a slip on a keyword.
+        if len(squeezed) < 3 or plain != stripped or squeezed in ORDINARY_WORDS:
+            return None
+        near = {match for candidate, match in self.fuzzy if edit_distance(squeezed, candidate) <= 1}
+        events = {match.event for match in near}
+        if len(events) != 1:
+            return None
+        languages = {match.language for match in near}
+        return KeywordMatch(events.pop(), languages.pop() if len(languages) == 1 else None)
+
+    def answer(self, text: str) -> KeywordMatch | None:
+        """YES or NO, when the whole text is one of their words (any case, repeated letters squeezed)."""
+        bare = _ANSWER.match(text)
+        if not bare:
+            return None
+        word = bare.group(1).upper()
+        return self.answers.get(word) or self.answers.get(_squeeze(word))
+
+
+def _plain(word: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
 
 
 def _squeeze(word: str) -> str:
@@ -345,35 +420,90 @@ def _squeeze(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", letters)
 
 
-def match_keyword(word: str, opted_out: bool = False) -> Event | None:
+def _table(words: dict[Event, dict[str, tuple[str, ...]]], squeeze: bool = True) -> dict[str, KeywordMatch]:
+    """Word -> match; of two words that squeeze alike, the first listed wins."""
+    table: dict[str, KeywordMatch] = {}
+    for event, by_language in words.items():
+        for language, listed in by_language.items():
+            for word in listed:
+                key = _squeeze(_plain(word)) if squeeze else _plain(word).upper()
+                table.setdefault(key, KeywordMatch(event, language if language not in ("", ENGLISH) else None))
+    return table
+
+
+def _added(section: dict[str, dict[str, list[str]]], answers: bool) -> dict[Event, dict[str, tuple[str, ...]]]:
+    """The words of a deployment's section (checked by keyword_problems): its commands or its answers."""
+    return {FILE_COMMANDS[command]: {language: tuple(words) for language, words in by_language.items()}
+            for command, by_language in section.items()
+            if (FILE_COMMANDS[command] in ANSWER_WORDS) is answers}
+
+
+def build_keywords(section: dict[str, dict[str, list[str]]] | None = None) -> Keywords:
+    """The built-in keywords with a deployment's words added (exact only: no slips on them)."""
+    section = section or {}
+    exact = {**_table(BUILT_IN_KEYWORDS), **{word: match for word, match in _table(_added(section, False)).items()
+                                            if word not in _table(BUILT_IN_KEYWORDS)}}
+    answers = {**_table(_added(section, True), squeeze=False), **_table(_added(section, True)),
+               **_table(ANSWER_WORDS, squeeze=False), **_table(ANSWER_WORDS)}
+    opt_in = {word: KeywordMatch(event, None) for word, event in _OPT_IN_WHEN_OPTED_OUT.items()}
+    built_in = _table(BUILT_IN_KEYWORDS)
+    fuzzy = tuple((word, built_in[word]) for word in map(_squeeze, FUZZY_KEYWORDS))
+    return Keywords(exact=exact, when_opted_out={**exact, **opt_in}, answers=answers, fuzzy=fuzzy)
+
+
+DEFAULT_KEYWORDS = build_keywords()
+
+
+def keyword_problems(section: object, languages: list[str]) -> list[str]:
+    """What is wrong with a taxonomy file's `sms_keywords` section, one line each: {"help": {"fr": ["SECOURS"]}}.
+    A word must be one word of letters, of one command only (the built-in words, LANG, RATE and APPEAL count)."""
+    if not isinstance(section, dict):
+        return ["sms_keywords: must be an object, such as {\"help\": {\"fr\": [\"SECOURS\"]}}"]
+    claimed: dict[str, str] = {}
+    for event, by_language in (BUILT_IN_KEYWORDS | ANSWER_WORDS).items():
+        for word in (word for words in by_language.values() for word in words):
+            claimed.setdefault(_squeeze(word), event.value)
+    claimed.update({word: name for word, name in PATTERN_WORDS.items() if word not in claimed})
+    problems = []
+    for command, by_language in section.items():
+        at = f"sms_keywords.{command}"
+        if command == "start":
+            problems.append(f"{at}: texts are turned on again only by START (or UNSTOP), which the carriers also "
+                            "honour; no word can be added")
+            continue
+        if command not in FILE_COMMANDS:
+            problems.append(f"{at}: not a command; use {', '.join(FILE_COMMANDS)}")
+            continue
+        if not isinstance(by_language, dict):
+            problems.append(f"{at}: must map language codes to lists of words, such as {{\"fr\": [\"SECOURS\"]}}")
+            continue
+        for language, words in by_language.items():
+            where = f"{at}.{language}"
+            if language not in languages:
+                problems.append(f"{where}: not a language of this deployment ({', '.join(languages)})")
+            elif not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+                problems.append(f"{where}: must be a list of words")
+                continue
+            for word in words:
+                if not _WORD.fullmatch(_plain(word)):
+                    problems.append(f"{where}: {word!r} is not a single word of 2 to 20 letters")
+                    continue
+                owner = claimed.setdefault(_squeeze(_plain(word)), command)
+                if owner != command and owner != FILE_COMMANDS[command].value:
+                    problems.append(f"{where}: {word!r} is already a keyword of {owner}")
+    return problems
+
+
+def match_answer(text: str, keywords: Keywords | None = None) -> Event | None:
+    """YES or NO, when the whole text is one of their words (any case, repeated letters squeezed)."""
+    answer = (keywords or DEFAULT_KEYWORDS).answer(text)
+    return answer.event if answer is not None else None
+
+
+def match_keyword(word: str, opted_out: bool = False, keywords: Keywords | None = None) -> Event | None:
     """The keyword a single word means: exact (accents aside), or one typing slip away from exactly one keyword."""
-    stripped = word.strip(" \t\n.!?,;:'\"-*()«»")
-    plain = "".join(ch for ch in unicodedata.normalize("NFD", stripped) if not unicodedata.combining(ch))
-    if not plain or not all("a" <= ch.lower() <= "z" for ch in plain):
-        return None
-    squeezed = _squeeze(plain)
-    exact = _SQUEEZED_EXACT[opted_out].get(squeezed)
-    if exact is not None:
-        return exact
-    # A word with accents is a word of its own (French), not a slip on an English keyword.
-    if len(squeezed) < 3 or plain != stripped:
-        return None
-    near = {event for candidate, event in _SQUEEZED_FUZZY if edit_distance(squeezed, candidate) <= 1}
-    return near.pop() if len(near) == 1 else None
-
-
-def _squeezed(keywords: dict[str, Event]) -> dict[str, Event]:
-    """The keywords as match_keyword compares them; of two that squeeze alike, the first listed wins."""
-    squeezed: dict[str, Event] = {}
-    for word, event in keywords.items():
-        squeezed.setdefault(_squeeze(word), event)
-    return squeezed
-
-
-# Squeezed once, not for every word a text is checked for (by whether the number opted out).
-_SQUEEZED_EXACT = {False: _squeezed(_EXACT_KEYWORDS),
-                   True: _squeezed({**_EXACT_KEYWORDS, **_OPT_IN_WHEN_OPTED_OUT})}
-_SQUEEZED_FUZZY = tuple(_squeezed(_FUZZY_KEYWORDS).items())
+    match = (keywords or DEFAULT_KEYWORDS).match(word, opted_out)
+    return match.event if match is not None else None
 
 
 def edit_distance(a: str, b: str) -> int:

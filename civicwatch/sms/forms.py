@@ -25,7 +25,8 @@ class SimulatorTextForm(Form):
     body = TextAreaField(
         _l("Your text"), validators=[Length(max=SMS_MAX, message=_l("A text has at most %(max)s characters.",
                                                                     max=SMS_MAX))],
-        description=_l("Try a report, HELP, STATUS, NEW, STOP, START, or a rating from 1 to 5."),
+        description=_l("Try a report, or a keyword: HELP, STATUS, NEW, FEAR, STOP, START, LANG FR, RATE 4, APPEAL "
+                       "and a reason. French: AIDE, STATUT, NOUVEAU, PEUR, ARRET. Krio: EP, NYUZ, NYU, FRED, TAP."),
     )
     submit = SubmitField(_l("Send text"))
 

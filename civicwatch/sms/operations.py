@@ -67,7 +67,9 @@ from civicwatch.sms.dialogue import (
     clean_text,
     current_state,
     decide,
+    might_be_keyword,
 )
+from civicwatch.sms.keywords import sms_keywords
 from civicwatch.sms.models import ConversationState, SmsConversation
 from civicwatch.sms.queries import (
     RATEABLE_STATUSES,
@@ -161,7 +163,8 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
     if incoming.media and not clean_text(incoming.body):
         return _refuse_media(inbound_id, number_hash, incoming.channel == WHATSAPP, now, batch)
     conversation = lock_conversation(number_hash, incoming.phone, now, batch)
-    decision = decide(snapshot_of(conversation), incoming.body, now)
+    keywords = sms_keywords() if might_be_keyword(incoming.body) else None  # a report needs only the built-in ones
+    decision = decide(snapshot_of(conversation), incoming.body, now, keywords)
     addressed = addressed_case(decision, incoming.body, number_hash, conversation)
     if addressed is not None:
         # The danger question stays open when the text names the case that asked it, and it is still open: a text
@@ -170,8 +173,11 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
                        and addressed.id == conversation.case_id)
         decision = dataclasses.replace(decision, action=Action.ADD_TO_CASE, text=clean_text(incoming.body),
                                        next_state=ASKED if still_asked else ConversationState.FOLLOWING_UP)
-    # Replies are written in the language the phone chose (LANG), and cost as few segments as they can.
-    language = offered_language(conversation.language)
+    # Replies are written in the language the phone chose (LANG), and cost as few segments as they can. A phone
+    # without one that texts a French or Krio keyword (AIDE, NYU) is answered in it, and keeps it.
+    language = offered_language(conversation.language or decision.keyword_language)
+    if conversation.language is None and language == decision.keyword_language:
+        remember_phone_language(number_hash, language, replace=False)
     with force_locale(language):
         step = ACTIONS[decision.action](_Context(decision, incoming, number_hash, conversation, now, addressed))
     move_conversation(conversation, decision, step, now, batch)
