@@ -111,6 +111,8 @@ _NAMED = re.compile(r"\b[A-Z]{2,}\b")
 _NOT_KEYWORDS = {"SMS", "CW"}
 _SHARED = {"LANG", "RATE", "APPEAL", "START", *LANGUAGE_WORDS}
 _ANSWERS = {"en": {"YES", "NO"}, "fr": {"OUI", "NON"}, "kri": {"YES", "NO"}}
+# Rating and appeal words, read by their patterns (tests/sms/test_sms_keywords_rate_appeal.py).
+_SHARED |= {"NOTE", "RECOURS", "MAK", "APIL"}
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "kri"])
