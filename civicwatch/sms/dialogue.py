@@ -212,9 +212,15 @@ _RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$")
 # "RATE 4", as the answer's SMS asks; "RATE" with no score from 1 to 5 is still a rating, to be asked again.
 _RATE = re.compile(r"^\W*rate\b[\s:.,;!-]*(?:([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$|(\S{0,12})\s*$)",
                    re.IGNORECASE)
+# French NOTE 4 and Krio MAK 4 ("gi mak"), only with the score: alone or with a word they are ordinary words
+# ("note bien"), which a report may start with.
+_RATE_IN_LANGUAGE = re.compile(r"^\W*(note|mak)\b[\s:.,;!-]*([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$", re.IGNORECASE)
 # "APPEAL <reason>", any case. Only the exact word: a report rarely starts with it, and a typing slip
 # away from it ("apple", "appal") is more likely an ordinary word than an appeal.
-_APPEAL = re.compile(r"^\W*appeal\b[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
+# French RECOURS and Krio APIL likewise (neither is a word the training corpus's texts start with).
+_APPEAL = re.compile(r"^\W*(appeal|recours|apil)\b[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
+# The language of the words these patterns read (the others set none).
+_PATTERN_LANGUAGES = {"NOTE": "fr", "MAK": "kri", "RECOURS": "fr", "APIL": "kri"}
 
 # "LANG FR", "langue fr", "LANGWEJ KRIO", "LANG" alone (which gets the list): the word and at most one more.
 _LANGUAGE = re.compile(r"^\W*(?:lang|langs|langue|language|langwej|langwij)\b[\s:.,;!=-]*([A-Za-z\u00c0-\u017f]*)\W*$",
@@ -289,12 +295,15 @@ def _classify(text: str, opted_out: bool, answering: bool, keywords: Keywords) -
     rating = _RATING.match(text) or _RATE.match(text)
     if rating:
         return Event.RATING, rating.group(1), None
+    rating = _RATE_IN_LANGUAGE.match(text)
+    if rating:
+        return Event.RATING, rating.group(2), _PATTERN_LANGUAGES[rating.group(1).upper()]
     language = _LANGUAGE.match(text)
     if language:
         return Event.LANGUAGE, LANGUAGE_WORDS.get(_squeeze(unicodedata.normalize("NFD", language.group(1)))), None
     appeal = _APPEAL.match(text)
     if appeal:
-        return Event.APPEAL, appeal.group(1).strip() or None, None
+        return Event.APPEAL, appeal.group(2).strip() or None, _PATTERN_LANGUAGES.get(appeal.group(1).upper())
     status = _STATUS_WORD.match(text)
     if status and _looks_like_status_query(status.group(2)):
         keyword = keywords.match(status.group(1))
@@ -353,7 +362,8 @@ ORDINARY_WORDS = frozenset({
 })
 # Words that patterns read before keywords: a deployment cannot give them to a command.
 PATTERN_WORDS = {"LANG": "lang", "LANGS": "lang", "LANGUE": "lang", "LANGUAGE": "lang", "LANGWEJ": "lang",
-                 "LANGWIJ": "lang", "RATE": "rate", "APPEAL": "appeal"}
+                 "LANGWIJ": "lang", "RATE": "rate", "APPEAL": "appeal", "RECOURS": "appeal", "APIL": "appeal",
+                 "NOTE": "rate", "MAK": "rate"}
 # The commands a deployment may add words to (its taxonomy file's `sms_keywords`), by the name the file uses.
 FILE_COMMANDS: dict[str, Event] = {"help": Event.HELP, "status": Event.STATUS, "new": Event.NEW, "stop": Event.STOP,
                                    "fear": Event.FEAR, "yes": Event.YES, "no": Event.NO}

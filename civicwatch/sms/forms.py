@@ -26,7 +26,8 @@ class SimulatorTextForm(Form):
         _l("Your text"), validators=[Length(max=SMS_MAX, message=_l("A text has at most %(max)s characters.",
                                                                     max=SMS_MAX))],
         description=_l("Try a report, or a keyword: HELP, STATUS, NEW, FEAR, STOP, START, LANG FR, RATE 4, APPEAL "
-                       "and a reason. French: AIDE, STATUT, NOUVEAU, PEUR, ARRET. Krio: EP, NYUZ, NYU, FRED, TAP."),
+                       "and a reason. French: AIDE, STATUT, NOUVEAU, PEUR, ARRET, NOTE 4, RECOURS. Krio: EP, NYUZ, "
+                       "NYU, FRED, TAP, MAK 4, APIL."),
     )
     submit = SubmitField(_l("Send text"))
 
