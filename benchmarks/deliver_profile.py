@@ -30,25 +30,37 @@ from crash import postgres as durable_postgres  # noqa: E402
 
 
 class Counter:
-    """Statements and commits on the app's engine."""
+    """Statements, commits, rollbacks and connection checkouts (each one a ping: pool_pre_ping) on the app's engine."""
 
     def __init__(self) -> None:
         self.statements = 0
         self.commits = 0
+        self.rollbacks = 0
+        self.checkouts = 0
         self.shapes: collections.Counter[str] = collections.Counter()
+        self.keep_shapes = bool(os.environ.get("SHAPES"))
 
     def listen(self, engine) -> None:  # type: ignore[no-untyped-def]
         from sqlalchemy import event
 
         def statement(conn, cursor, text, *args) -> None:  # type: ignore[no-untyped-def]
             self.statements += 1
-            self.shapes[" ".join(text.split())[:110]] += 1
+            if self.keep_shapes:  # only when asked: it costs CPU the worker does not
+                self.shapes[" ".join(text.split())[:110]] += 1
 
         def commit(*args) -> None:  # type: ignore[no-untyped-def]
             self.commits += 1
 
+        def rollback(*args) -> None:  # type: ignore[no-untyped-def]
+            self.rollbacks += 1
+
+        def checkout(*args) -> None:  # type: ignore[no-untyped-def]
+            self.checkouts += 1
+
         event.listen(engine, "before_cursor_execute", statement)
         event.listen(engine, "commit", commit)
+        event.listen(engine, "rollback", rollback)
+        event.listen(engine.pool, "checkout", checkout)
 
     def print_details(self, n: int, unit: str, profiler: cProfile.Profile | None, profile_lines: int) -> None:
         """The commonest statement shapes per `unit` (SHAPES=count) and the profile, if either was asked for."""
@@ -95,7 +107,9 @@ def measure(database_url: str, workdir: Path, model_dir: Path, texts: int, profi
         counter.listen(db.engine)
     accepted_before = len(http.accepted)
     load_before = os.getloadavg()
-    profiler = cProfile.Profile() if profile_lines else None
+    # CPU_PROFILE=1: the profile counts this process's CPU time, not wall time (which the database's waits fill).
+    timer = time.process_time if os.environ.get("CPU_PROFILE") else time.perf_counter
+    profiler = cProfile.Profile(timer) if profile_lines else None
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
@@ -109,7 +123,8 @@ def measure(database_url: str, workdir: Path, model_dir: Path, texts: int, profi
           f"owed {left[1]}")
     print(f"  CPU {cpu / n * 1000:.2f} ms/text ({n / cpu:.0f} texts per CPU second), wall {wall:.1f} s "
           f"({n / wall:.0f} texts/s), {counter.statements / n:.2f} statements/text, "
-          f"{counter.commits / n:.2f} commits/text (load average {sms_webhook._load(load_before)} before, "
+          f"{counter.commits / n:.2f} commits/text, {counter.rollbacks / n:.2f} rollbacks/text, "
+          f"{counter.checkouts / n:.2f} checkouts/text (load average {sms_webhook._load(load_before)} before, "
           f"{sms_webhook._load(os.getloadavg())} after)", flush=True)
     counter.print_details(n, "text", profiler, profile_lines)
     with app.app_context():
