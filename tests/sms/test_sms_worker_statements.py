@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import event
+
 from civicwatch.cases.models import Case, MessageKind
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import deliver_due_messages
@@ -84,6 +86,28 @@ def test_the_outbox_looks_up_opt_outs_before_each_send_but_its_batchs_first(app,
     lookups = [s for s in statements if " FROM sms_opt_outs " in s]
     # The claim's look-up of the batch's numbers, then one before each send after the first.
     assert len(lookups) == 1 + len(PHONES) - 1, lookups
+
+
+def test_on_postgresql_the_outbox_looks_opt_outs_up_on_one_connection_per_batch(app, clock):
+    """Each look-up is one statement in autocommit on a connection the batch keeps, not a transaction of its own
+    (a checkout and its ping, BEGIN, the read, ROLLBACK) per message."""
+    http = RecordingHttpClient()
+    set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http))
+    for phone in PHONES:
+        queue_sms(phone, "CivicWatch: your report CW-2026-000001 was sent to the police council.", "status")
+    db.session.commit()
+    checkouts: list[object] = []
+    listener = lambda *args: checkouts.append(args)  # noqa: E731
+    event.listen(db.engine.pool, "checkout", listener)
+    try:
+        report = deliver_due_messages(get_sender(app), "worker")
+    finally:
+        event.remove(db.engine.pool, "checkout", listener)
+    assert report.sent == len(PHONES) and len(http.accepted) == len(PHONES)
+    if db.engine.dialect.name == "postgresql":
+        # The round's look at the kept statuses with the claim, the batch's look-ups, its SIDs, and the claim that
+        # finds nothing left: four, however many messages the batch holds.
+        assert len(checkouts) == 4, len(checkouts)
 
 
 def test_the_outbox_reads_a_claimed_batch_with_its_opt_outs_and_its_sids_with_the_early_statuses(app, clock):
