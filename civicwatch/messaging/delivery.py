@@ -45,6 +45,7 @@ import datetime as dt
 import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -68,6 +69,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeEngine
@@ -320,17 +322,19 @@ class UnrecordedSends:
 
 def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
                     report: DeliveryReport, opted_out: frozenset[str] | None = None,
-                    nothing_sent_since: bool = False) -> SentMessage | None:
+                    nothing_sent_since: bool = False,
+                    look_up: Callable[[str], bool] = is_opted_out) -> SentMessage | None:
     """Send one claimed message. A failure or an opt-out is written (flushed; the caller commits); an
     accepted message is returned, for `record_sent` to store at once. `opted_out`: the numbers among a batch
     that opted out, read when the batch was claimed; any other number is looked up again just before its send,
-    so that a STOP stored while the batch's earlier messages were sent is honoured (the caller starts each
-    message in a transaction of its own). `nothing_sent_since`: the batch's first message, whose claim's read is
-    as recent as a look-up now would be (no send came between them): not looked up again."""
+    so that a STOP stored while the batch's earlier messages were sent is honoured (by `look_up`: a batch's
+    OptOutLookups, or a read in the caller's session, which starts each message in a transaction of its own).
+    `nothing_sent_since`: the batch's first message, whose claim's read is as recent as a look-up now would be (no
+    send came between them): not looked up again."""
     now = utcnow()
     if honours_opt_out(message.purpose) and (
             (opted_out is not None and message.to_hash in opted_out)
-            or (not (nothing_sent_since and opted_out is not None) and is_opted_out(message.to_hash))):
+            or (not (nothing_sent_since and opted_out is not None) and look_up(message.to_hash))):
         _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
                                             last_error=OPTED_OUT_NOTE))
         return None
@@ -488,6 +492,40 @@ def _count(report: DeliveryReport, outcome: str, stored: bool) -> None:
         report.lost_claims += 1
 
 
+# A number's opt-out, looked up just before its send.
+_OPTED_OUT_NOW = select(exists().where(SmsOptOut.phone_hash == bindparam("phone_hash")))
+
+
+class OptOutLookups:
+    """How a claimed batch looks each number's opt-out up just before its send. PostgreSQL: one statement in
+    autocommit on a connection taken at the batch's first look-up and kept until its end, one round trip each;
+    the same read in the session costs, every message, the pool's ping at checkout, a BEGIN and the ROLLBACK that
+    ends the read. Each statement sees every opt-out committed before it began, as the session's read did (READ
+    COMMITTED). SQLite: the session's read (pysqlite begins no transaction for a SELECT)."""
+
+    def __init__(self) -> None:
+        self._connection: Connection | None = None
+
+    def __call__(self, to_hash: str) -> bool:
+        if db.session.get_bind().dialect.name != "postgresql":
+            return is_opted_out(to_hash)
+        if self._connection is None:
+            self._connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            return bool(self._connection.scalar(_OPTED_OUT_NOW, {"phone_hash": to_hash}))
+        except Exception:
+            self.close()  # the next look-up starts on a fresh connection
+            raise
+
+    def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            try:
+                connection.close()
+            except DBAPIError:  # the connection is gone; the pool replaces it
+                pass
+
+
 # Messages claimed per transaction: one claim and one commit for the batch, and after their sends one UPDATE and
 # one commit for all their SIDs. A worker killed between the sends and that commit leaves up to this many
 # messages sent without a SID, sent again when their claims go stale.
@@ -511,20 +549,24 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
         if not messages:
             break
         taken += len(messages)
-        for index, message in enumerate(messages):
-            sent = _deliver_claimed(message, sender, worker_id, report, opted_out, nothing_sent_since=index == 0)
-            if sent is not None:
-                # Held from the moment Twilio accepts it: a database error, or a stop, still records it.
-                unrecorded.waiting.append(sent)
+        look_up = OptOutLookups()
+        try:
+            for index, message in enumerate(messages):
+                sent = _deliver_claimed(message, sender, worker_id, report, opted_out, index == 0, look_up)
+                if sent is not None:
+                    # Held from the moment Twilio accepts it: a database error, or a stop, still records it.
+                    unrecorded.waiting.append(sent)
+        finally:
+            look_up.close()
         unrecorded.record(report)
     return report
 
 
 def _deliver_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport,
-                     opted_out: frozenset[str], nothing_sent_since: bool) -> SentMessage | None:
+                     opted_out: frozenset[str], nothing_sent_since: bool, look_up: OptOutLookups) -> SentMessage | None:
     message_id = message.id
     try:
-        sent = deliver_message(message, sender, worker_id, report, opted_out, nothing_sent_since)
+        sent = deliver_message(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up)
         if sent is None:
             db.session.commit()
         else:  # nothing written: end the read, so that the next message reads afresh (a STOP stored meanwhile)
