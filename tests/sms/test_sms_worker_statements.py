@@ -83,9 +83,9 @@ def test_the_outbox_looks_up_opt_outs_before_each_send_but_its_batchs_first(app,
     db.session.commit()
     statements, report = statements_during(lambda: deliver_due_messages(get_sender(app), "worker"))
     assert report.sent == len(PHONES) and len(http.accepted) == len(PHONES)
-    lookups = [s for s in statements if " FROM sms_opt_outs " in s]
-    # The claim's look-up of the batch's numbers, then one before each send after the first.
-    assert len(lookups) == 1 + len(PHONES) - 1, lookups
+    # The claim reads the batch's numbers' opt-outs; then one look-up before each send after the first.
+    lookups = [s for s in statements if s.startswith("SELECT ") and " FROM sms_opt_outs " in s]
+    assert len(lookups) == len(PHONES) - 1, lookups
 
 
 def test_on_postgresql_the_outbox_looks_opt_outs_up_on_one_connection_per_batch(app, clock):
@@ -110,7 +110,8 @@ def test_on_postgresql_the_outbox_looks_opt_outs_up_on_one_connection_per_batch(
         assert len(checkouts) == 4, len(checkouts)
 
 
-def test_the_outbox_reads_a_claimed_batch_with_its_opt_outs_and_its_sids_with_the_early_statuses(app, clock):
+def test_the_outbox_claims_a_batch_with_its_opt_outs_in_one_statement_and_its_sids_with_the_early_statuses(
+        app, clock):
     http = RecordingHttpClient()
     set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http))
     for phone in PHONES:
@@ -118,8 +119,11 @@ def test_the_outbox_reads_a_claimed_batch_with_its_opt_outs_and_its_sids_with_th
     db.session.commit()
     statements, report = statements_during(lambda: deliver_due_messages(get_sender(app), "worker"))
     assert report.sent == len(PHONES)
-    claimed = [s for s in statements if s.startswith("SELECT outbound_messages.id, ")]
-    assert len(claimed) == 1 and " FROM sms_opt_outs " in claimed[0], claimed
+    # The claim returns the batch's messages with their numbers' opt-outs: no read of its own before or after it.
+    claims = [s for s in statements if " UPDATE outbound_messages SET status=" in f" {s}" and " claimed_by=" in s
+              and " FROM sms_opt_outs " in s]
+    assert len(claims) == 2, statements  # the batch's, and the one that finds nothing left
+    assert not [s for s in statements if s.startswith("SELECT outbound_messages.")], statements
     assert not [s for s in statements if s.startswith("SELECT sms_opt_outs.phone_hash ")]
     # The round's look at the kept statuses; storing the batch's SIDs says in its own statement that none is kept.
     early = [s for s in statements if s.startswith("SELECT early_delivery_statuses.")]
