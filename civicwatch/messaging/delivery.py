@@ -75,7 +75,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeEngine
 
 from civicwatch.crypto import decrypt_text
-from civicwatch.database import UTCDateTime, utcnow
+from civicwatch.database import UTCDateTime, run_once, utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import EarlyDeliveryStatus, OutboundMessage, OutboxStatus, SmsOptOut
 from civicwatch.messaging.operations import (
@@ -177,7 +177,8 @@ def _candidates(for_one_number: bool) -> Select[tuple[int]]:
 
 
 def _claim(chosen: Any) -> Update:
-    """Claim the messages among `chosen` that are still due, returning their ids. Taking over a stale claim puts
+    """Claim the messages among `chosen` that are still due, returning each (all its columns) with whether its
+    number opted out (read by the claim's statement, after its rows are locked). Taking over a stale claim puts
     the message in doubt from that claim's time: its worker may have sent it before it died."""
     in_doubt = case((OutboundMessage.status == OutboxStatus.SENDING,
                      func.coalesce(OutboundMessage.in_doubt_since, OutboundMessage.claimed_at)),
@@ -186,20 +187,17 @@ def _claim(chosen: Any) -> Update:
             .where(OutboundMessage.id.in_(chosen), _due())
             .values(status=OutboxStatus.SENDING, claimed_by=bindparam("worker_id"), claimed_at=bindparam("now"),
                     in_doubt_since=in_doubt)
-            .returning(OutboundMessage.id)
-            .execution_options(synchronize_session=False))
+            .returning(OutboundMessage, exists().where(SmsOptOut.phone_hash == OutboundMessage.to_hash))
+            .execution_options(synchronize_session=False, populate_existing=True))
 
 
-# The claim's statements, built once (the worker runs them every round), by whether they are for one number.
-_LOCK_CANDIDATES = {one: _candidates(one).with_for_update(skip_locked=True, of=OutboundMessage)
-                    for one in (False, True)}
-_CLAIM_IDS = _claim(bindparam("ids", expanding=True))
-_CLAIM_CANDIDATES = {one: _claim(_candidates(one).scalar_subquery()) for one in (False, True)}
-# The claimed messages, each with whether its number opted out (read in the claim's transaction, after the claim).
-_CLAIMED_MESSAGES = (select(OutboundMessage, exists().where(SmsOptOut.phone_hash == OutboundMessage.to_hash))
-                     .where(OutboundMessage.id.in_(bindparam("ids", expanding=True)))
-                     .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
-                     .execution_options(populate_existing=True))
+# The claim's statement, built once (the worker runs it every round), by dialect and by whether it is for one
+# number. PostgreSQL: the candidates locked FOR UPDATE SKIP LOCKED in a CTE run once (run_once), so workers take
+# disjoint batches without waiting; SQLite: the UPDATE takes the write lock before it reads, so no other worker
+# read them too.
+_CLAIM = {(dialect, one): _claim(run_once(
+    _candidates(one).with_for_update(skip_locked=True, of=OutboundMessage) if dialect == "postgresql"
+    else _candidates(one), dialect)) for dialect in ("postgresql", "sqlite") for one in (False, True)}
 
 
 def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -> list[OutboundMessage]:
@@ -210,8 +208,8 @@ def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -
 def claim_due_batch(worker_id: str, limit: int,
                     to_hash: str | None = None) -> tuple[list[OutboundMessage], frozenset[str]]:
     """Take up to `limit` due messages for this worker, oldest first, at most one per number, with the numbers
-    among them that opted out (read after the claim, in the same statement as the messages). Flushes; the caller
-    commits before sending.
+    among them that opted out (read after the claim's locks, in the claim's statement), in one statement. Flushes;
+    the caller commits before sending.
 
     One number's texts arrive in the order they were owed: a message is not eligible while an older one to the
     same number is pending or being sent (a reply waiting out a failure holds back the texts after it; the
@@ -219,15 +217,17 @@ def claim_due_batch(worker_id: str, limit: int,
     PostgreSQL: FOR UPDATE SKIP LOCKED, so workers never wait on each other. Everywhere: the claim is a
     conditional UPDATE that only succeeds while the row is still due, so two workers cannot both win it.
     """
-    for _ in range(3):  # candidates another worker claimed first: look again rather than report none due
-        found, claimed = _claim_batch(worker_id, limit, to_hash)
-        if claimed or not found:
-            break
-    if not claimed:
-        return [], frozenset()
+    now = utcnow()
+    # Only the names the statement binds: an UPDATE takes any other key named like a column as a value to set.
+    params: dict[str, Any] = {"now": now, "stale_before": now - claim_timeout(), "limit": limit,
+                              "worker_id": worker_id}
+    if to_hash is not None:
+        params["only_to"] = to_hash
     session = db.session()
     held = set(session.identity_map.keys())
-    rows = db.session.execute(_CLAIMED_MESSAGES, {"ids": claimed}).all()
+    statement = _CLAIM[(db.session.get_bind().dialect.name, to_hash is not None)]
+    rows = sorted(db.session.execute(statement, params).all(),
+                  key=lambda row: (row[0].next_attempt_at, row[0].id))  # RETURNING comes in no order
     messages = [message for message, _ in rows]
     for message in messages:
         # Kept as read, out of the session: the commits of the claim and of each SID would expire them, and
@@ -236,26 +236,6 @@ def claim_due_batch(worker_id: str, limit: int,
         if inspect(message).identity_key not in held:
             session.expunge(message)
     return messages, frozenset(message.to_hash for message, opted_out in rows if opted_out)
-
-
-def _claim_batch(worker_id: str, limit: int, to_hash: str | None) -> tuple[bool, list[int]]:
-    """(whether any message was due, the ids this worker claimed)."""
-    now = utcnow()
-    # Only the names the statements bind: an UPDATE takes any other key named like a column as a value to set.
-    params: dict[str, Any] = {"now": now, "stale_before": now - claim_timeout(), "limit": limit}
-    one_number = to_hash is not None
-    if one_number:
-        params["only_to"] = to_hash
-    if db.session.get_bind().dialect.name == "postgresql":
-        # The locked rows first, then the UPDATE by id: workers take disjoint batches without waiting.
-        ids = db.session.scalars(_LOCK_CANDIDATES[one_number], params).all()
-        if not ids:
-            return False, []
-        claim = {"now": now, "stale_before": params["stale_before"], "worker_id": worker_id, "ids": ids}
-        return True, list(db.session.scalars(_CLAIM_IDS, claim).all())
-    # SQLite: one UPDATE, which takes the write lock before it reads, so no other worker read them too.
-    claimed = list(db.session.scalars(_CLAIM_CANDIDATES[one_number], {**params, "worker_id": worker_id}).all())
-    return bool(claimed), claimed
 
 
 def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMessage | None:
