@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import CursorResult, Row, delete, exists, func, select, update
+from sqlalchemy import CursorResult, Integer, Row, Update, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
@@ -107,9 +107,9 @@ def retry_set_aside_texts(user: Any) -> int:
     return count
 
 
-def _claim_batch(limit: int) -> list[Row]:
-    """The oldest texts whose senders have no older text still waiting (so at most one per sender), locked
-    for this transaction, oldest first.
+def _claim_statement(dialect: str) -> Update:
+    """The oldest texts whose senders have no older text still waiting (so at most one per sender), at most
+    :limit, locked for this transaction.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so workers pass each other; a sender's next text is not eligible
     while an older one is locked by another worker, so one sender's texts are answered in order. SQLite:
@@ -122,16 +122,29 @@ def _claim_batch(limit: int) -> list[Row]:
                ~exists().where(older.sender_hash == InboxText.sender_hash, older.id < InboxText.id,
                                older.attempts < MAX_ATTEMPTS))
         .order_by(InboxText.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True, of=InboxText)
-    rows = db.session.execute(
-        update(InboxText).where(InboxText.id.in_(run_once(candidates, db.session.get_bind().dialect.name)))
+    return (
+        update(InboxText).where(InboxText.id.in_(run_once(candidates, dialect)))
         .values(attempts=InboxText.attempts)
         .returning(InboxText.id, InboxText.message_sid, InboxText.payload_encrypted, InboxText.received_at)
         .execution_options(synchronize_session=False)
-    ).all()
+    )
+
+
+# Built once per dialect, as the batch's DELETE: the worker runs them for every batch, and building a statement
+# and its cache key cost more than running it.
+_CLAIM = {dialect: _claim_statement(dialect) for dialect in ("postgresql", "sqlite")}
+# The session holds no inbox row while a batch is answered (the claim returns rows, not objects): nothing to sync.
+_DELETE_ANSWERED = (delete(InboxText).where(InboxText.id.in_(bindparam("ids", expanding=True)))
+                    .execution_options(synchronize_session=False))
+
+
+def _claim_batch(limit: int) -> list[Row]:
+    """Up to `limit` waiting texts, locked for this transaction, oldest first (see _claim_statement)."""
+    rows = db.session.execute(_CLAIM[db.session.get_bind().dialect.name], {"limit": limit}).all()
     return sorted(rows, key=lambda row: row.id)
 
 
@@ -287,7 +300,7 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
         write_batch(writes)
         # The batch holds at most one text per sender, so owing the replies together keeps each number's order.
         queue_owed_messages(replies)
-        db.session.execute(delete(InboxText).where(InboxText.id.in_([row.id for row in rows])))
+        db.session.execute(_DELETE_ANSWERED, {"ids": [row.id for row in rows]})
         db.session.commit()
     except Exception as exc:
         return _batch_not_written(exc, rows, "committed")
