@@ -14,6 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup, ScriptInfo
 from sqlalchemy.exc import DBAPIError
 
+from civicwatch.database import DatabaseUnreachable, check_reachable
 from civicwatch.extensions import db
 from civicwatch.schema_guard import database_not_made
 
@@ -21,7 +22,8 @@ NOT_MADE = "The database has no tables yet: run `flask --app wsgi db upgrade` fi
 
 
 class CommandGroup(AppGroup):
-    """A command that fails on the database because `flask db upgrade` never ran says so, not with a traceback."""
+    """A command that fails on the database because it cannot be reached, or because `flask db upgrade` never ran,
+    says so in one line, not with a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -29,6 +31,10 @@ class CommandGroup(AppGroup):
         except DBAPIError:
             with ctx.ensure_object(ScriptInfo).load_app().app_context():
                 db.session.remove()
+                try:
+                    check_reachable(db.engine)
+                except DatabaseUnreachable as unreachable:
+                    raise click.ClickException(str(unreachable)) from None
                 if database_not_made(db.engine):
                     raise click.ClickException(NOT_MADE) from None
             raise

@@ -14,7 +14,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import DateTime, Enum, MetaData, Select, Table, TableClause, TextClause, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, ExceptionContext
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, scoped_session
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
@@ -170,6 +170,44 @@ def connection_lost(error: BaseException) -> bool:
     """The database connection went away (a restart, a failover, the network): the error is the database's, not
     the data's, and no savepoint can keep the transaction; the caller's rollback and retry must see it."""
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+class DatabaseUnreachable(RuntimeError):
+    """No connection to the database could be opened: the message names its address and what to check."""
+
+
+def unreachable_message(engine: Engine, error: BaseException) -> str:
+    """One line for an operator: where the database is (never the password), why the driver gave up, what to check.
+    The driver's own message ends a traceback of forty lines, and names a host but not which setting to fix."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        where = f"SQLite file {url.database or '(in memory)'}"
+        check = "check that its folder exists and this user can write to it, and that DATABASE_URL names the right file"
+    else:
+        where = f"{url.host or 'localhost'}:{url.port or 5432} (database {url.database}, user {url.username})"
+        check = ("check that PostgreSQL is running and accepts connections there, and that DATABASE_URL names the "
+                 "right host, port, database, user and password")
+    reason = _driver_reason(getattr(error, "orig", None) or error)
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    return f"The database at {where} cannot be reached ({reason}): {check}."
+
+
+def _driver_reason(error: BaseException) -> str:
+    """The driver's cause, on one line: psycopg writes "connection failed: connection to server at ... failed:
+    Connection refused" and a hint below it."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    reason = next((line for line in lines if "failed:" in line), lines[0] if lines else type(error).__name__)
+    return reason.rsplit("failed:", 1)[-1].strip() or type(error).__name__
+
+
+def check_reachable(engine: Engine) -> None:
+    """DatabaseUnreachable when no connection to `engine`'s database can be opened."""
+    try:
+        with engine.connect():
+            pass
+    except (OperationalError, InterfaceError) as exc:
+        raise DatabaseUnreachable(unreachable_message(engine, exc)) from exc
 
 
 class NulCharacterError(ValueError):

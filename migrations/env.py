@@ -9,6 +9,7 @@ from alembic.script.revision import RevisionError
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from civicwatch.database import check_reachable
 from civicwatch.schema_guard import refuse_to_drop_data
 
 config = context.config
@@ -84,6 +85,8 @@ def run_migrations_online() -> None:
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("include_object", include_object)
     conf_args.setdefault("compare_type", True)
+    # A server that cannot be reached: one line (Flask-Migrate prints a RuntimeError's message and exits 1).
+    check_reachable(target_db.engine)
     with target_db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
