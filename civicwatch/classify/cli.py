@@ -26,6 +26,7 @@ from civicwatch.classify.evaluation import baseline_report, evaluate_classifier
 from civicwatch.classify.files import PIPELINE_CONFIG
 from civicwatch.classify.operations import (
     activate_saved_model,
+    correct_active_model_log,
     switch_active_model,
     text_hash,
     train_model,
@@ -40,7 +41,7 @@ from civicwatch.classify.registry import (
     trained_text_hashes,
 )
 from civicwatch.classify.training import EpochReport
-from civicwatch.cli import cli
+from civicwatch.cli import WORKER_JOBS, WorkerJob, cli
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
 
@@ -368,3 +369,17 @@ def evaluate_command(data: tuple[str, ...], label_field: str | None, held_out_on
     click.echo("")
     for line in format_report(report, baseline, note):
         click.echo(line)
+
+
+# ---------------------------------------------------------------- the deliver worker
+
+MODEL_LOG_CHECK_EVERY = dt.timedelta(hours=1)
+
+
+def _correct_active_model_log() -> str:
+    line = correct_active_model_log()
+    db.session.commit()
+    return line
+
+
+WORKER_JOBS.append(WorkerJob("active model check", lambda app: MODEL_LOG_CHECK_EVERY, _correct_active_model_log))

@@ -28,7 +28,13 @@ from civicwatch.classify.corpus import (
 from civicwatch.classify.evaluation import evaluate_classifier
 from civicwatch.classify.files import META_FILE
 from civicwatch.classify.models import LabelledExample
-from civicwatch.classify.queries import all_theme_corrections, gazetteer_terms, theme_codes
+from civicwatch.classify.queries import (
+    MODEL_SWITCH_FAILED,
+    all_theme_corrections,
+    gazetteer_terms,
+    model_switch_entries,
+    theme_codes,
+)
 from civicwatch.classify.registry import (
     ModelDirError,
     activate_model,
@@ -102,6 +108,46 @@ def switch_active_model(version: str, user: Any = None) -> None:
     except ModelDirError:
         record_audit(user, "model.activate_failed", None, after={"version": version})
         raise
+
+
+# An activation commits its entry, then replaces ACTIVE within a second or two (the file and its folder synced):
+# an entry younger than this may be one whose switch is under way in another process.
+SWITCH_UNDER_WAY = dt.timedelta(minutes=1)
+
+
+def logged_active_model() -> tuple[str | None, dt.datetime | None]:
+    """The model the audit log says is active, and when it said so; (None, None) when it names none (a model
+    installed by hand, or none yet)."""
+    claimed: str | None = None
+    claimed_before: str | None = None
+    when: dt.datetime | None = None
+    for entry in model_switch_entries():
+        after = entry.after or {}
+        if entry.action == "model.train" and not after.get("activated"):
+            continue
+        if entry.action == MODEL_SWITCH_FAILED:
+            claimed = claimed_before
+        else:
+            claimed_before, claimed = claimed, after.get("version")
+        when = entry.created_at
+    return claimed, when if claimed is not None else None
+
+
+def correct_active_model_log() -> str:
+    """Record which model is active when the audit log names another: an activation or training that died between
+    its entry's commit and the switch of ACTIVE (or a switch that went through while its failure was recorded).
+    ACTIVE is what routes cases, so the log is brought to it, never the reverse: no model is switched behind the
+    operator's back. The caller commits; returns a line to print (empty when the two agree)."""
+    claimed, when = logged_active_model()
+    if claimed is None or when is None or when > utcnow() - SWITCH_UNDER_WAY:
+        return ""
+    actual = active_model_version()
+    if actual == claimed:
+        return ""
+    record_audit(None, "model.active_corrected", None, before={"version": claimed}, after={"version": actual})
+    log.warning("the audit log said model %s was active, ACTIVE names %s: corrected in the log", claimed, actual)
+    return (f"The audit log said model {claimed} was active, but {actual or 'no model'} is (an activation stopped "
+            "half-way): recorded in the log. Run `flask civicwatch activate VERSION` to make another one active.")
 
 
 def _is_file(path: Path) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from civicwatch.audit.models import AuditEntry
 from civicwatch.classify.gazetteer import GazetteerTerms, normalised_terms
 from civicwatch.classify.models import LabelledExample
 from civicwatch.extensions import db
@@ -52,3 +53,15 @@ def all_theme_corrections() -> list[LabelledExample]:
     return list(db.session.scalars(
         select(LabelledExample).where(LabelledExample.field == "theme").order_by(LabelledExample.id)
     ))
+
+
+# The audit actions that say which model is active, and the one that says an activation did not happen.
+MODEL_SWITCHES = ("model.activate", "model.train", "model.active_corrected")
+MODEL_SWITCH_FAILED = "model.activate_failed"
+
+
+def model_switch_entries() -> list[AuditEntry]:
+    """The audit entries of every activation, training, failed switch and correction, oldest first (a handful a
+    year)."""
+    actions = (*MODEL_SWITCHES, MODEL_SWITCH_FAILED)
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(actions)).order_by(AuditEntry.id)))

@@ -7,10 +7,12 @@ new one) and durably (written to its own file, synced, renamed, the folder synce
 notices the new file on its next case (one stat). A model directory is complete and synced before its name
 appears.
 
-Making a model active is audited, and the audit entry commits first: `activate_model` is called after the
-commit (operations.switch_active_model), so a refused commit leaves the model before active, and a switch that
-then fails is recorded by an entry of its own. ACTIVE that is there but cannot be read, or names no saved model,
-is a ModelLoadError, as a damaged model is: routing sends each case to the triage queue and logs why.
+Making a model active is audited, and the audit entry commits first: `activate_model` is called after the commit
+(operations.switch_active_model), so a refused commit leaves the model before active, and a switch that then fails
+is recorded by an entry of its own. A process that dies between the commit and the switch leaves the log naming
+another model than ACTIVE: the `deliver` worker records the one really active
+(operations.correct_active_model_log). ACTIVE that is there but cannot be read, or names no saved model, is a
+ModelLoadError, as a damaged model is: routing sends each case to the triage queue and logs why.
 """
 from __future__ import annotations
 
