@@ -33,6 +33,44 @@ from civicwatch.extensions import db
 
 NOT_A_FILE = _l("Write this in the box as text; it cannot be sent as a file.")
 
+# WTForms' own messages for a value it cannot read or a choice it does not offer say what is wrong in its terms
+# ("could not be coerced"), not what to do, and stay English in a language WTForms has no catalogue for (Krio).
+# Every form says these instead, from the app's catalogue.
+CHOOSE_LISTED = _l("Choose from the options listed (if the page is old, reload it first).")
+BUILT_IN_MESSAGES: dict[str, Any] = {
+    "Not a valid choice.": CHOOSE_LISTED,
+    "Invalid Choice: could not coerce.": CHOOSE_LISTED,
+    "Invalid choice(s): one or more data inputs could not be coerced.": CHOOSE_LISTED,
+    "'%(value)s' is not a valid choice for this field.": CHOOSE_LISTED,
+    "Not a valid integer value.": _l("Write a whole number in figures, such as 12."),
+    "Not a valid float value.": _l("Write a number in figures, such as 0.5."),
+    "Not a valid decimal value.": _l("Write a number in figures, such as 0.5."),
+    "Not a valid date value.": _l("Write the date as YYYY-MM-DD, such as 2026-03-12."),
+    "This field is required.": _l("Fill in this field."),
+}
+
+
+class OwnMessages:
+    """WTForms' translations with BUILT_IN_MESSAGES in place of its own (no placeholder in ours: WTForms' `%` of
+    its values leaves them as they are)."""
+
+    def __init__(self, fallback: Any) -> None:
+        self.fallback = fallback
+
+    def gettext(self, string: str) -> str:
+        own = BUILT_IN_MESSAGES.get(string)
+        if own is not None:
+            return str(own)
+        return self.fallback.gettext(string) if self.fallback is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        own = BUILT_IN_MESSAGES.get(singular)
+        if own is not None:
+            return str(own)
+        if self.fallback is not None:
+            return str(self.fallback.ngettext(singular, plural, n))
+        return singular if n == 1 else plural
+
 
 class Form(FlaskForm):
     misplaced_files: frozenset[str] = frozenset()
@@ -58,13 +96,28 @@ class Form(FlaskForm):
                                if name in file_fields])
             return CombinedMultiDict((files, request.form))
 
+        def get_translations(self, form: Any) -> Any:
+            return OwnMessages(super().get_translations(form))
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
+            if field.process_errors:
+                field.errors = _errors_of_unread(field)
             if field.name in self.misplaced_files:
                 field.errors = [*field.errors, str(NOT_A_FILE)]
                 valid = False
         return valid
+
+
+def _errors_of_unread(field: Field) -> list[Any]:
+    """A value that could not be read (a number in words): its own error alone, since what the validators say of
+    the empty value they got instead misleads ("must be between 1 and 520"). Nothing written at all: the
+    validators' errors alone ("Give the number of working days."), when there are any."""
+    if any(str(value).strip() for value in field.raw_data or ()):
+        return list(field.process_errors)
+    said = [error for error in field.errors if error not in field.process_errors]
+    return said or list(field.process_errors)
 
 
 def listed(message: Any) -> Callable[[AnyForm, Field], None]:

@@ -108,7 +108,7 @@ def test_a_staff_name_is_kept_as_one_line_of_visible_text(make_user, login_as):
                                                   "email": email, "name": name, **fields})
                 for email, name in (("empty@example.org", ""), ("controls@example.org", ONLY_CONTROLS))]
     assert [r.status_code for r in refusals] == [400, 400]
-    assert "This field is required." in refusals[1].get_data(as_text=True)
+    assert "Fill in this field." in refusals[1].get_data(as_text=True)
     assert db.session.scalar(select(User.id).where(User.email.in_(["empty@example.org", "controls@example.org"]))) is None
 
 

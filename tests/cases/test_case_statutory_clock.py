@@ -162,7 +162,7 @@ BAD_EXTENSIONS = [
     ("", REASON, "Give the number of working days."),
     ("0", REASON, "Number must be between 1 and 520."),
     ("61", REASON, "Extend the deadline by 1 to 60 working days."),
-    ("ten", REASON, "Not a valid integer value."),
+    ("ten", REASON, "Write a whole number in figures, such as 12."),
 ]
 
 
@@ -245,7 +245,7 @@ BAD_HOLIDAYS = [
     # Within the form's limit, beyond what Python's CSV reader takes in one field.
     ("/staff/holidays/import", {"csv": "2026-04-27,Independence Day\n2026-05-01," + "x" * 140_000 + "\n"},
      "Line 2: a field is too long to read."),
-    ("/staff/holidays", {"day": "2026-02-30", "name": "Nope"}, "Not a valid date value."),
+    ("/staff/holidays", {"day": "2026-02-30", "name": "Nope"}, "Write the date as YYYY-MM-DD, such as 2026-03-12."),
     ("/staff/holidays", {"day": "2026-04-27", "name": ""}, "Give the holiday's name."),
 ]
 

@@ -35,8 +35,12 @@ def in_french(client: FlaskClient) -> FlaskClient:
     return client
 
 
-@pytest.mark.parametrize("sent", [["abc"], ["1", "two"], [""]])
-def test_a_case_to_give_back_that_is_not_a_number_is_refused_in_french_with_what_to_do(app, make_user, sent):
+NONE_CHOSEN = "Choisissez au moins un dossier à redonner, ou revenez aux comptes du personnel."
+
+
+@pytest.mark.parametrize("sent, said", [(["abc"], CHOOSE_LISTED), (["1", "two"], CHOOSE_LISTED),
+                                        ([""], NONE_CHOSEN)])
+def test_a_case_to_give_back_that_is_not_a_number_is_refused_in_french_with_what_to_do(app, make_user, sent, said):
     investigator = make_user(Role.INVESTIGATOR, body="police_oversight")
     create_case("investigating", body="police_oversight", assigned_to_id=investigator.id)
     admin = in_french(staff_client(app, make_user(Role.ADMIN)))
@@ -47,7 +51,7 @@ def test_a_case_to_give_back_that_is_not_a_number_is_refused_in_french_with_what
     response = admin.post(path, data={"csrf_token": csrf_token(admin, path), "cases": sent})
 
     assert response.status_code == 400
-    assert errors(response.get_data(as_text=True)) == [CHOOSE_LISTED]
+    assert errors(response.get_data(as_text=True)) == [said]
 
 
 def test_a_count_in_words_is_refused_in_french(make_case, make_user, signed_in, clock):

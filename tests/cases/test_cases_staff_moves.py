@@ -107,8 +107,8 @@ def test_bad_moves_are_refused_with_the_reason_and_nothing_changes(app, make_use
     for role, body, said in [
         ("investigator", "", "must belong to an oversight body"),
         ("community", "police_oversight", "must belong to a community committee"),
-        ("emperor", "", "Not a valid choice"),
-        ("investigator", "no_such_body", "Not a valid choice"),
+        ("emperor", "", "Choose from the options listed"),
+        ("investigator", "no_such_body", "Choose from the options listed"),
     ]:
         response = _move(admin, mover, role, body)
         assert response.status_code == 400, (role, body)
