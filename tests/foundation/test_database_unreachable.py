@@ -61,3 +61,15 @@ def test_every_command_on_the_database_says_it(tmp_path, refused_url, command):
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     said_in_one_line(result.output, refused_url.rsplit(":", 1)[1].split("/")[0])
+
+
+def test_a_request_for_another_host_is_refused_while_the_database_is_away(tmp_path, refused_url, caplog):
+    """A scanner's request with a foreign Host while the database is away: the 400 of any foreign Host, not a 500
+    with two tracebacks in the log (the database's error page cannot be made for a host no URL is built for)."""
+    app = create_app(development(tmp_path, SQLALCHEMY_DATABASE_URI=refused_url,
+                                 TRUSTED_HOSTS=["civicwatch.example.org"]))
+
+    response = app.test_client().get("/", headers={"Host": "scanner.example.net"})
+
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    assert "Traceback" not in caplog.text
