@@ -19,7 +19,7 @@ from alembic import context
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -115,6 +115,10 @@ def register_schema_check(app: Flask) -> None:
     @app.before_request
     def refuse_requests_while_out_of_step() -> None:
         if app.extensions.get(IN_STEP):
+            return
+        if request.routing_exception is not None:
+            # A Host outside TRUSTED_HOSTS or a path no route has: answered without the database (whose error
+            # page could not be made for a foreign host).
             return
         refuse_schema_out_of_step(db.engine)  # SchemaOutOfStep: a 503 (civicwatch.errors), the reason logged
         app.extensions[IN_STEP] = True
