@@ -1,0 +1,66 @@
+"""An appeal may move a case to another oversight body, which then holds it and publishes its own answer. The first
+body's published answer stays that body's: the new body's investigators may not withdraw it (an administrator
+still may); publishing their own answer supersedes it, as any newer version does."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from civicwatch.accounts.models import Role
+from civicwatch.cases.feedback import appeal_answer
+from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.database import utcnow
+from civicwatch.extensions import db
+from civicwatch.publishing.models import Publication, PublicationStatus
+from tests.conftest import body_by_code, csrf_token_from
+
+NEW_BODY = "human_rights_commission"
+
+
+def _appealed_elsewhere(new_case, publish) -> tuple[int, int]:
+    case = new_case(CaseStatus.CLOSED, theme="corruption")
+    publish(case)
+    appeal_answer(case, "The police oversight body is too close to the police.", body=body_by_code(NEW_BODY))
+    db.session.commit()
+    publication_id = db.session.scalar(select(Publication.id).where(Publication.case_id == case.id))
+    return case.id, publication_id
+
+
+def _withdraw(browser: Any, publication_id: int) -> Any:
+    page = browser.get(f"/staff/publications/{publication_id}").get_data(as_text=True)
+    row_version = db.session.get(Publication, publication_id).row_version
+    db.session.close()
+    return browser.post(f"/staff/publications/{publication_id}/withdraw", data={
+        "csrf_token": csrf_token_from(page), "row_version": str(row_version),
+        "reason": "Published before the family was told."}), page
+
+
+def test_the_new_body_cannot_withdraw_the_first_bodys_answer(new_case, publish, make_user, browser_for):
+    _, publication_id = _appealed_elsewhere(new_case, publish)
+    newcomer = browser_for(make_user(Role.INVESTIGATOR, body=NEW_BODY))
+    response, page = _withdraw(newcomer, publication_id)
+    assert response.status_code == 403, response.get_data(as_text=True)[:500]
+    assert f'action="/staff/publications/{publication_id}/withdraw"' not in page  # not offered either
+    publication = db.session.get(Publication, publication_id)
+    assert publication.status is PublicationStatus.PUBLISHED
+    assert publication.body_id == body_by_code("police_oversight").id
+
+
+def test_an_administrator_may_still_withdraw_it(new_case, publish, make_user, browser_for):
+    _, publication_id = _appealed_elsewhere(new_case, publish)
+    response, _ = _withdraw(browser_for(make_user(Role.ADMIN)), publication_id)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert db.session.get(Publication, publication_id).status is PublicationStatus.WITHDRAWN
+
+
+def test_the_new_body_publishes_its_own_answer_which_supersedes_the_first(new_case, publish):
+    case_id, first_id = _appealed_elsewhere(new_case, publish)
+    case = db.session.get(Case, case_id)
+    case.status, case.responded_at = CaseStatus.RESPONDED, utcnow()
+    db.session.commit()
+    publish(case, body=NEW_BODY)
+    versions = db.session.scalars(select(Publication).where(Publication.case_id == case_id)
+                                  .order_by(Publication.version)).all()
+    assert [p.status for p in versions] == [PublicationStatus.SUPERSEDED, PublicationStatus.PUBLISHED]
+    assert versions[1].body_id == body_by_code(NEW_BODY).id
