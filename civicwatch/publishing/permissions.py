@@ -3,7 +3,8 @@ reached through `visible_cases` only.
 
 Administrators and the investigators of the body holding the case publish its answer. The author edits,
 submits and discards the draft; a different person approves it (four eyes). Anyone who may publish may send
-back a submitted answer or withdraw a published one, and discard a version left pending when its case was erased.
+back a submitted answer or withdraw a published one (only one their own body published, for an investigator), and
+discard a version left pending when its case was erased.
 """
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ function that changes `publication.status` and writes its audit entry.
 Every move is made by a publisher (an administrator, or an investigator of the body holding the case: which
 publications a user can reach at all is `permissions.load_publication`'s business). Relative to one version
 of an answer, a publisher is either its author or a reviewer; four eyes means the author never approves.
+A published answer stays the body's that published it (`Publication.body_id`): after an appeal moved the case,
+the new body's investigators publish their own answer (which supersedes it) but never withdraw the first one.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from civicwatch.publishing.models import Publication, PublicationStatus
 
 P = PublicationStatus
 PUBLISHERS = frozenset({Role.ADMIN, Role.INVESTIGATOR})
+PUBLISHED_BY_ANOTHER_BODY = N_("Another body published this answer: only its investigators or an administrator can "
+                               "withdraw it. Your body can publish its own answer instead.")
 NOT_A_PUBLISHER = N_("Your role (%(role)s) cannot publish answers: administrators and the body's investigators "
                      "can.")
 
@@ -35,6 +39,8 @@ class Actor(enum.Enum):
 AUTHOR = frozenset({Actor.AUTHOR})
 REVIEWER = frozenset({Actor.REVIEWER})
 ANY_PUBLISHER = frozenset(Actor)
+# Moves that change what a body published: only that body's investigators (or an administrator) make them.
+OF_THE_PUBLISHING_BODY = frozenset({P.WITHDRAWN})
 # Moves that write or publish the answer's words, or the reviewer's note on them: refused once the case's personal
 # content was erased (the redaction assistant no longer knows what to hide, and nothing written then would ever be
 # erased).
@@ -111,9 +117,16 @@ def refusal(user: User, publication: Publication, target: PublicationStatus) -> 
         return InvalidTransitionError(_not_now(publication.status, target))
     if actor not in transition.actors:
         return PermissionDeniedError(gettext(transition.refused))
+    if target in OF_THE_PUBLISHING_BODY and not _of_publishing_body(user, publication):
+        return PermissionDeniedError(gettext(PUBLISHED_BY_ANOTHER_BODY))
     if target in WRITES and publication.case.erased:
         return ConflictError(gettext(ERASED_CASE))
     return None
+
+
+def _of_publishing_body(user: User, publication: Publication) -> bool:
+    # An investigator belongs to one body; an administrator answers for every body.
+    return user.role is not Role.INVESTIGATOR or user.body_id == publication.body_id
 
 
 def _not_now(source: PublicationStatus, target: PublicationStatus) -> str:
