@@ -62,23 +62,33 @@ _WORD = re.compile(r"[^\W\d_]+")
 # ---------------------------------------------------------------- what the case says about the complainant
 
 def known_details(case: Case) -> KnownDetails:
-    """The complainant's name, phone and email from the case's encrypted contact data (never logged)."""
+    """The complainant's name, phone and email from the case's encrypted contact data (never logged); none when it
+    cannot be decrypted (the assistant then proposes what it finds alone: publishing is refused by
+    `readable_details`)."""
+    try:
+        return readable_details(case)
+    except DraftError:
+        log.warning("contact data of case %s could not be decrypted for redaction", case.id)
+        return KnownDetails()
+
+
+def readable_details(case: Case) -> KnownDetails:
+    """As `known_details`, but contact data the identity key cannot decrypt refuses the move: the leak guard would be
+    blind. A case without contact data (anonymous, or erased) has nothing to compare."""
     try:
         contact = contact_of(case)
     except DecryptionError:
-        log.warning("contact data of case %s could not be decrypted for redaction", case.id)
-        return KnownDetails()
+        raise DraftError({"summary": gettext(CONTACT_UNREADABLE)}) from None
     names = [str(contact[key]) for key in ("name", "first_name", "last_name", "full_name") if contact.get(key)]
     phones = [str(contact["phone"])] if contact.get("phone") else []
     emails = [str(contact["email"])] if contact.get("email") else []
     return KnownDetails(tuple(names), tuple(phones), tuple(emails))
 
 
-def leaked_details(case: Case, texts: Iterable[str]) -> list[str]:
+def leaked_details(known: KnownDetails, texts: Iterable[str]) -> list[str]:
     """What of the complainant's known details is still in `texts` (by kind, never the detail itself), also written
     with letters of other scripts drawn as Latin ones, and a number with letters for digits ("O76 555 l23"): only
     compared with the complainant's own details, so an ordinary word read otherwise refuses nothing."""
-    known = known_details(case)
     found: list[str] = []
     for text in map(_comparable, texts):
         lowered = text.lower()
@@ -129,14 +139,18 @@ def _local_digits(phone: str) -> str:
     return digits[-8:] if len(digits) >= 8 else ""
 
 
+CONTACT_UNREADABLE = N_("The complainant's contact details cannot be decrypted, so nothing can check that this answer "
+                        "does not identify them. The draft is kept as it is; an administrator must restore the key the "
+                        "contact details were encrypted with (CIVICWATCH_IDENTITY_KEY) before it can go further.")
 LEAK_WORDS = {"name": N_("the complainant's name"), "email address": N_("the complainant's email address"),
               "phone number": N_("the complainant's phone number")}
 
 
 def _refuse_leaks(case: Case, publication: Publication) -> None:
+    known = readable_details(case)
     problems = {}
     for name in FIELDS:
-        leaks = leaked_details(case, [getattr(publication, name)])
+        leaks = leaked_details(known, [getattr(publication, name)])
         if leaks:
             details = gettext(" and ").join(gettext(LEAK_WORDS[leak]) for leak in leaks)
             problems[name] = gettext("The published text still contains %(details)s. Hide it before this answer can "
@@ -382,7 +396,8 @@ def _refuse_identifying_reason(publication: Publication, reason: str) -> None:
 def identifying_details(publication: Publication, text: str) -> list[str]:
     """What in `text` could identify someone, by kind in the reader's language: whatever the redaction assistant
     hides by default (the staff's extra terms included), and the complainant's known details."""
-    proposals = propose_redactions("reason", text, known_details(publication.case), publication.extra_terms or [])
+    known = known_details(publication.case)
+    proposals = propose_redactions("reason", text, known, publication.extra_terms or [])
     kinds = [gettext(LABEL_NAMES[p.label]).lower() for p in proposals if p.hidden_by_default]
-    kinds += [gettext(LEAK_WORDS[leak]) for leak in leaked_details(publication.case, [text])]
+    kinds += [gettext(LEAK_WORDS[leak]) for leak in leaked_details(known, [text])]
     return list(dict.fromkeys(kinds))
