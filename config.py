@@ -255,7 +255,8 @@ class Config:
     # most this many files are kept per process (the oldest go first).
     DOWNLOAD_CACHE_SECONDS = _env_int("CIVICWATCH_DOWNLOAD_CACHE_SECONDS", 60, minimum=0)
     DOWNLOAD_CACHE_ENTRIES = _env_int("CIVICWATCH_DOWNLOAD_CACHE_ENTRIES", 16, minimum=1)
-    # Downloads per client of the published answers, and (counted apart) of the early-warning files: each reads a table.
+    # Downloads per client of the published answers, and (each counted apart) of the early-warning and the statistics
+    # files: each reads a table.
     OPEN_DATA_DOWNLOAD_RATE_LIMIT = "10 per minute;60 per hour"
 
     RATELIMIT_STORAGE_URI: str | None = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -287,6 +287,7 @@ def early_warning_json() -> ResponseReturnValue:
 
 
 @blueprint.route("/transparency/statistics.csv")
+@limiter.shared_limit(download_limit, scope="statistics-download")
 def statistics_csv() -> ResponseReturnValue:
     try:
         _, report, context = _statistics(request.args, download=True)
@@ -296,6 +297,7 @@ def statistics_csv() -> ResponseReturnValue:
 
 
 @blueprint.route("/transparency/statistics.json")
+@limiter.shared_limit(download_limit, scope="statistics-download")
 def statistics_json() -> ResponseReturnValue:
     try:
         _, report, context = _statistics(request.args, download=True)
