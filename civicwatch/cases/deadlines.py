@@ -168,17 +168,24 @@ def working_days_stopped(case: Case, now: dt.datetime) -> int:
     return working_calendar(case.waiting_since).working_days_between(case.waiting_since, now)
 
 
-def working_days_waited(case: Case, now: dt.datetime) -> int:
-    """working_days_stopped, at most `wait_limit()`: what the deadlines move by."""
-    days = working_days_stopped(case, now)
+def wait_days_left(case: Case) -> int | None:
+    """The working days the current stop may still count (`wait_limit()` less what the same stop counted already
+    before a send-back); None: no limit."""
     limit = wait_limit()
-    return min(days, limit) if limit is not None else days
+    return max(limit - (case.wait_days_counted or 0), 0) if limit is not None else None
+
+
+def working_days_waited(case: Case, now: dt.datetime) -> int:
+    """working_days_stopped, at most `wait_days_left()`: what the deadlines move by."""
+    days = working_days_stopped(case, now)
+    left = wait_days_left(case)
+    return min(days, left) if left is not None else days
 
 
 def resume_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
     """Run the clock again: deadlines not yet met move later by the working days spent waiting (each working
-    day that began while the clock stood still, at most `wait_limit()`), and so still end at the end of a working
-    day. A question answered the same day moves nothing.
+    day that began while the clock stood still, at most what is left of `wait_limit()` for the question), and so
+    still end at the end of a working day. A question answered the same day moves nothing.
 
     The one place that restarts a stopped clock: a complainant's message, staff and the deadline sweep for a
     question never answered (`reminders.restart_unanswered_clocks`) all use it. False if it was running.
@@ -192,8 +199,20 @@ def resume_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
         case.acknowledge_due_at = calendar.add_working_days(case.acknowledge_due_at, days)
     if days > 0 and case.responded_at is None and case.respond_due_at is not None:
         case.respond_due_at = calendar.add_working_days(case.respond_due_at, days)
-    case.waiting_since = None
+    case.waiting_since, case.wait_days_counted = None, 0
     return True
+
+
+def keep_waiting_from(case: Case, now: dt.datetime) -> None:
+    """A stopped clock taken up again from `now` for the same question (the case sent back for a fresh
+    acknowledgement, which must gain only the days waited from then): the days waited so far move the deadlines now
+    and stay counted towards the question's wait limit, so no send-back starts that limit again."""
+    if case.waiting_since is None:
+        return
+    counted = (case.wait_days_counted or 0) + working_days_waited(case, now)
+    resume_deadline_clock(case, now)
+    pause_deadline_clock(case, now)
+    case.wait_days_counted = counted
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,9 @@ class Case(TimestampMixin, Model):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # indexed below
     # The deadline clock stops while the body waits for the complainant.
     waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Working days of the same stop already added to the deadlines before `waiting_since` was moved on (a send-back
+    # while waiting): they count towards the one question's wait limit.
+    wait_days_counted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The answer's deadline may be extended once, with a reason the complainant reads on the follow-up page.
     deadline_extended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     deadline_extension_reason: Mapped[str | None] = mapped_column(Text)

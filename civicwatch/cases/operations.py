@@ -170,7 +170,7 @@ def settle_after_routing(case: Case, user: User, previous_body_id: int | None, r
         # The old body's extension stays in the case's events and audit, not as the case's current extension.
         case.deadline_extended_at, case.deadline_extension_reason = None, None
         if case.waiting_since is not None:  # still waiting for the complainant, from now: the old body's wait is past
-            case.waiting_since = now
+            case.waiting_since, case.wait_days_counted = now, 0
         transition_case(case, S.TRIAGED, user, reason=reason)
     record_audit(user, "case.route_deadlines", case, before=deadlines_before,
                  after={**_deadlines(case), "body_id": body.id})

@@ -26,6 +26,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.cases.deadlines import (
     RUNNING_STATUSES,
     resume_deadline_clock,
+    wait_days_left,
     wait_limit,
     working_days_stopped,
     working_days_waited,
@@ -131,13 +132,15 @@ def restart_unanswered_clocks(now: dt.datetime) -> int:
     if limit is None:
         return 0
     # Calendar days are never fewer than working days: a first cut in SQL, the exact count per case.
+    # A stop taken up again after a send-back has counted some of its days already (few cases): always looked at.
     candidates = db.session.scalars(
-        select(Case.id).where(Case.status.in_(RUNNING_STATUSES), Case.waiting_since < now - dt.timedelta(days=limit))
+        select(Case.id).where(Case.status.in_(RUNNING_STATUSES), Case.waiting_since.is_not(None),
+                              or_(Case.waiting_since < now - dt.timedelta(days=limit), Case.wait_days_counted > 0))
         .order_by(Case.waiting_since, Case.id).limit(BATCH)).all()
     restarted = 0
     for case_id in candidates:
         case = db.session.get(Case, case_id)
-        if case is None or working_days_stopped(case, now) <= limit:
+        if case is None or working_days_stopped(case, now) <= (wait_days_left(case) or 0):
             continue
         before = {"waiting_since": case.waiting_since, "acknowledge_due_at": case.acknowledge_due_at,
                   "respond_due_at": case.respond_due_at}

@@ -11,12 +11,7 @@ from sqlalchemy import Select, select
 from civicwatch.accounts.models import Role, User, role_word
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases.counts import key_of, move_case
-from civicwatch.cases.deadlines import (
-    acknowledge_deadline,
-    pause_deadline_clock,
-    respond_deadline,
-    resume_deadline_clock,
-)
+from civicwatch.cases.deadlines import acknowledge_deadline, keep_waiting_from, respond_deadline
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseEvent, CaseStatus, Recusal
 from civicwatch.database import utcnow
 from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
@@ -219,11 +214,9 @@ def _apply_effects(case: Case, target: CaseStatus, reason: str | None, now: dt.d
         # Acknowledged afresh (by a new body, or by the right unit of its own), so with the body's time for it from
         # now: the old deadline, long met, would make the case overdue at once. The answer is still owed by its own
         # deadline (a new body's is set when it is routed there).
-        if case.waiting_since is not None:
-            # Still waiting for the complainant, from now: the days waited so far go to the answer's deadline, not
-            # to the fresh one set here.
-            resume_deadline_clock(case, now)
-            pause_deadline_clock(case, now)
+        # Still waiting for the complainant, from now: the days waited so far go to the answer's deadline, not to
+        # the fresh one set here.
+        keep_waiting_from(case, now)
         case.acknowledged_at = None
         case.acknowledge_due_at = acknowledge_deadline(case, case.body, now)
     if target in ENDINGS or target in (S.RESPONDED, S.CLOSED):
@@ -249,6 +242,7 @@ def _snapshot(case: Case) -> dict[str, Any]:
         "acknowledge_due_at": case.acknowledge_due_at,
         "respond_due_at": case.respond_due_at,
         "waiting_since": case.waiting_since,
+        "wait_days_counted": case.wait_days_counted,
         "deadline_extended_at": case.deadline_extended_at,
         "assigned_to": case.assigned_to_id,
     }
