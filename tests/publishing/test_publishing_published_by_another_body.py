@@ -64,3 +64,18 @@ def test_the_new_body_publishes_its_own_answer_which_supersedes_the_first(new_ca
                                   .order_by(Publication.version)).all()
     assert [p.status for p in versions] == [PublicationStatus.SUPERSEDED, PublicationStatus.PUBLISHED]
     assert versions[1].body_id == body_by_code(NEW_BODY).id
+
+
+def test_the_first_body_still_withdraws_its_own_answer_after_the_case_moved(new_case, publish, make_user, browser_for):
+    _, publication_id = _appealed_elsewhere(new_case, publish)
+    first = browser_for(make_user(Role.INVESTIGATOR, body="police_oversight"))
+    response, page = _withdraw(first, publication_id)
+    assert f'action="/staff/publications/{publication_id}/withdraw"' in page
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert db.session.get(Publication, publication_id).status is PublicationStatus.WITHDRAWN
+
+
+def test_a_third_body_never_reaches_the_answer(new_case, publish, make_user, browser_for):
+    _, publication_id = _appealed_elsewhere(new_case, publish)
+    third = browser_for(make_user(Role.INVESTIGATOR, body="anti_corruption_commission"))
+    assert third.get(f"/staff/publications/{publication_id}").status_code == 404
