@@ -1,5 +1,6 @@
 """Who may draft, approve and withdraw public answers, read from the transition table in `workflow`. Cases are
-reached through `visible_cases` only.
+reached through `visible_cases`; a version a body published, also by that body's investigators once the case moved
+on (`load_publication`).
 
 Administrators and the investigators of the body holding the case publish its answer. The author edits,
 submits and discards the draft; a different person approves it (four eyes). Anyone who may publish may send
@@ -9,12 +10,12 @@ discard a version left pending when its case was erased.
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 
-from civicwatch.accounts.models import User
+from civicwatch.accounts.models import Role, User
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.models import STATUS_LABELS, Case
-from civicwatch.cases.permissions import load_case, visible_cases
+from civicwatch.cases.permissions import load_case, recused_case_ids, visible_cases
 from civicwatch.cases.workflow import ERASED_CASE
 from civicwatch.errors import DomainError, InvalidTransitionError, NotFoundError, PermissionDeniedError
 from civicwatch.extensions import db
@@ -25,13 +26,21 @@ P = PublicationStatus
 # Editing and discarding a draft belong to whoever may submit it: its author.
 EDIT = P.AWAITING_APPROVAL
 PENDING = (P.DRAFT, P.AWAITING_APPROVAL)
+# Versions whose body is recorded (at approval): the body that published them.
+PUBLISHED_ONCE = (P.PUBLISHED, P.SUPERSEDED, P.WITHDRAWN)
 
 
 def load_publication(user: User, publication_id: int) -> Publication:
-    """The publication if the user may open its case; otherwise 404, whether it exists or not."""
-    publication = db.session.scalar(
-        select(Publication).where(Publication.id == publication_id,
-                                  Publication.case_id.in_(visible_cases(user).with_only_columns(Case.id))))
+    """The publication if the user may open its case, or if their body published it (after an appeal moved the case
+    on, its investigators still answer for what their body published: never a case they recused from); otherwise
+    404, whether it exists or not."""
+    reachable: ColumnElement[bool] = Publication.case_id.in_(visible_cases(user).with_only_columns(Case.id))
+    if user.role is Role.INVESTIGATOR:
+        recused = recused_case_ids(user)
+        published_by_body = and_(Publication.body_id == user.body_id, Publication.status.in_(PUBLISHED_ONCE),
+                                 Publication.case_id.not_in(recused) if recused else true())
+        reachable = or_(reachable, published_by_body)
+    publication = db.session.scalar(select(Publication).where(Publication.id == publication_id, reachable))
     if publication is None:
         raise NotFoundError(gettext("There is no publication with that number, or you do not have access to it."))
     return publication
