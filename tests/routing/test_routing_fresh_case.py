@@ -59,8 +59,8 @@ def received_while_routing_fails_in_the_database(use_fake_classifier, monkeypatc
     use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
     applied = routing._apply_plan
 
-    def apply_then_fail(case: Case, plan: routing.RoutePlan) -> None:
-        applied(case, plan)
+    def apply_then_fail(case: Case, plan: routing.RoutePlan, flushed: bool = False) -> None:
+        applied(case, plan, flushed)
         db.session.execute(text("SELECT * FROM no_such_table"))
 
     monkeypatch.setattr(routing, "_apply_plan", apply_then_fail)
