@@ -14,9 +14,9 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civicwatch.cases.models import Case
@@ -115,13 +115,29 @@ def remember_submission(key: IdempotencyKey, case_id: int, code: str, extra: dic
 
 
 def submission_key(key: IdempotencyKey, code: str, extra: dict[str, Any] | None = None) -> SubmissionKey:
-    """The key's row, its receipt sealed under the key, for the caller to give its case and add. Made before the
-    case is written and added with it, the row is inserted in the case's first flush: a concurrent submission with
-    the same key fails there (IntegrityError), and the encryption is done before the transaction writes."""
+    """The key's row, its receipt sealed under the key, for the caller to give its case and add."""
+    return SubmissionKey(**submission_key_values(key, code, extra))
+
+
+def submission_key_values(key: IdempotencyKey, code: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The key's row without its case, its receipt sealed under the key (see insert_submission_key). Made before
+    the case is written, so that the encryption is done before the transaction writes."""
     now = utcnow()
     sealed = json.dumps({"code": code, "extra": extra or {}})
-    return SubmissionKey(key_hash=key.hash, created_at=now,
-                         receipt_encrypted=encrypt_text_under(key.value, sealed), receipt_until=now + RECEIPT_WINDOW)
+    return {"key_hash": key.hash, "created_at": now, "receipt_encrypted": encrypt_text_under(key.value, sealed),
+            "receipt_until": now + RECEIPT_WINDOW}
+
+
+def insert_submission_key(values: dict[str, Any], case_id: int) -> None:
+    """Store the key's row (submission_key_values) with its case, right after the case's row: a concurrent
+    submission with the same key fails here (IntegrityError), before anything more is written. A statement built
+    once: nothing reads the row back through the session in this transaction."""
+    db.session.execute(_INSERT_KEY, {**values, "case_id": case_id})
+
+
+_INSERT_KEY = insert(cast(Table, SubmissionKey.__table__)).values(
+    key_hash=bindparam("key_hash"), case_id=bindparam("case_id"), created_at=bindparam("created_at"),
+    receipt_encrypted=bindparam("receipt_encrypted"), receipt_until=bindparam("receipt_until"))
 
 
 def erase_expired_receipts(now: dt.datetime | None = None) -> None:
