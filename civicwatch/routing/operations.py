@@ -6,6 +6,7 @@ stays in the triage queue (body NULL) with the reason in its routing explanation
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any, Final, cast
 from flask import current_app
 from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, Table, bindparam, insert, inspect, select, update
+from sqlalchemy import CursorResult, Table, Update, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -295,6 +296,13 @@ _INSERT_DECISION = insert(cast(Table, RoutingDecision.__table__)).values(
     confidence=bindparam("confidence"))
 
 
+@functools.cache
+def _update_case(columns: tuple[str, ...]) -> Update:
+    # Built once for each set of columns (a few: routing changes the same ones): building a statement and its
+    # cache key costs more than running it.
+    return _UPDATE_CASE_ROUTING.values(**{name: bindparam(f"new_{name}") for name in columns})
+
+
 def _write_case_changes(case: Case) -> bool:
     """Write what was changed on a persistent case (its columns and many-to-one references) with one UPDATE, as a
     flush of it would (version checked and moved on, update time set), and mark the values written. False, with
@@ -332,9 +340,8 @@ def _write_case_changes(case: Case) -> bool:
         return True
     values["updated_at"] = written["updated_at"] = utcnow()
     values["version"] = written["version"] = case.version + 1
-    result = cast(CursorResult[Any], db.session.execute(
-        _UPDATE_CASE_ROUTING.values(**{name: bindparam(f"new_{name}") for name in values}),
-        {"case_id": case.id, "old_version": case.version, **{f"new_{name}": value for name, value in values.items()}}))
+    result = cast(CursorResult[Any], db.session.execute(_update_case(tuple(values)), {
+        "case_id": case.id, "old_version": case.version, **{f"new_{name}": value for name, value in values.items()}}))
     if result.rowcount != 1:
         raise StaleDataError(f"case {case.id} changed before its routing was stored")
     for key, value in written.items():
