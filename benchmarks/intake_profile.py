@@ -6,7 +6,8 @@
 Same set-up as benchmarks/intake.py (production settings, the fixture model active, the default taxonomy and
 routing rules), but the report form is posted through the Flask test client in this process, one report at a
 time: the form's GETs are made first and not timed, then `--reports` text-only reports are posted. Prints CPU ms
-(time.process_time of this process) per report, statements and commits per report, and the load average.
+(time.process_time of this process) per report, statements and commits per report, and the load average; with
+`--profile`, Python calls per report too (a count that does not depend on the machine's load).
 On SQLite it also prints the write turn per report: the wall time this process's writer queue was held (from the
 statement that opens a write transaction to its commit or rollback, civicwatch/sqlite_writes.py), the part of a
 report that other writers of the database wait behind.
@@ -18,6 +19,7 @@ import argparse
 import cProfile
 import dataclasses
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -89,6 +91,10 @@ def measure(database_url: str, workdir: Path, model: Path, reports: int, profile
             held = queue.figures.held_seconds - figures_before.held_seconds
             turns = queue.figures.writes - figures_before.writes
             print(f"  write turn {held / n * 1000:.2f} ms/report ({turns / n:.2f} turns/report)", flush=True)
+        if profiler is not None:
+            calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+            print(f"  {calls / n:,.0f} Python calls/report (with the profiler on: CPU and wall above include its "
+                  "overhead)", flush=True)
         counter.print_details(n, "report", profiler, profile_lines)
         db.engine.dispose()
 
