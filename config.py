@@ -414,6 +414,8 @@ class TestingConfig(Config):
     AUDIT_ANCHOR_INTERVAL_SECONDS = 0.0  # every commit anchored; tests of the interval set their own
     OUTBOX_RECORD_RETRY_SECONDS = 0.0
     OUTBOX_MAX_CLOCK_SKEW_SECONDS = None  # the clock fixture moves the app's clock away from the database's
+    # None: a test that sends without the clock fixture runs at any hour; tests of quiet hours set their own.
+    QUIET_START_HOUR = QUIET_END_HOUR = 0
 
 
 class ProductionConfig(Config):

@@ -7,8 +7,9 @@ it closes, its answer awaiting closure included) the first check-in comes RETALI
 acknowledgement, the next ones RETALIATION_OPEN_EVERY_DAYS after the case's last check-in; after closure, at 30
 and 90 days. Each round is sent exactly once: the check-in row is unique per (case, round), so a second worker
 running the same job at the same moment fails to insert it and sends nothing. None is asked in the deployment's
-quiet hours (QUIET_START_HOUR to QUIET_END_HOUR, local time): those due wait, still owed, until they end. Flush,
-never commit.
+quiet hours (messaging/quiet_hours.py, the outbox's own rule): those due wait, still owed, until they end. The outbox
+would hold the text anyway; the job waits too so that the check-in is not recorded, nor the phone's conversation
+set to wait for its answer, hours before the question can reach the phone. Flush, never commit.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
@@ -31,11 +31,12 @@ from civicwatch.cases.notifications import notify_complainant, sms_prefix
 from civicwatch.cases.operations import lock_case
 from civicwatch.cases.permissions import require
 from civicwatch.crypto import DecryptionError
-from civicwatch.database import deployment_zone, utcnow
+from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.queries import WAITING
+from civicwatch.messaging.quiet_hours import in_quiet_hours
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +63,6 @@ def open_schedule() -> OpenSchedule:
     """The deployment's schedule while a case is open."""
     return OpenSchedule(dt.timedelta(days=int(current_app.config.get("RETALIATION_OPEN_FIRST_DAYS", 14))),
                         dt.timedelta(days=int(current_app.config.get("RETALIATION_OPEN_EVERY_DAYS", 30))))
-
-
-def in_quiet_hours(now: dt.datetime) -> bool:
-    """Whether `now` falls in the deployment's quiet hours, from QUIET_START_HOUR until QUIET_END_HOUR in its time
-    zone (a window may cross midnight; the same hour twice means none)."""
-    start = int(current_app.config.get("QUIET_START_HOUR", 21))
-    end = int(current_app.config.get("QUIET_END_HOUR", 8))
-    hour = now.astimezone(ZoneInfo(deployment_zone())).hour
-    if start <= end:
-        return start <= hour < end
-    return hour >= start or hour < end
 
 
 def due_round(case: Case, now: dt.datetime) -> int | None:

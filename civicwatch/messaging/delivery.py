@@ -38,6 +38,9 @@ records the SIDs it holds first.
 
 A free-form WhatsApp message due outside WhatsApp's 24-hour session window is held, not sent, and a template
 asks the citizen to write again (messaging/whatsapp.py).
+
+In quiet hours only replies to a citizen's own texts are claimed; every other message due then waits, still
+pending, until they end (messaging/quiet_hours.py).
 """
 from __future__ import annotations
 
@@ -51,6 +54,7 @@ from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import (
+    Boolean,
     Case,
     ColumnElement,
     CursorResult,
@@ -77,16 +81,23 @@ from sqlalchemy.types import TypeEngine
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import UTCDateTime, run_once, utcnow
 from civicwatch.extensions import db
-from civicwatch.messaging.models import EarlyDeliveryStatus, OutboundMessage, OutboxStatus, SmsOptOut
+from civicwatch.messaging.models import (
+    REPLY_PURPOSES,
+    EarlyDeliveryStatus,
+    OutboundMessage,
+    OutboxStatus,
+    SmsOptOut,
+)
 from civicwatch.messaging.operations import (
     OPTED_OUT_NOTE,
     apply_early_statuses,
     honours_opt_out,
     keep_reported_status,
-    max_age,
     record_opt_out,
+    retry_deadline,
 )
 from civicwatch.messaging.queries import is_opted_out
+from civicwatch.messaging.quiet_hours import in_quiet_hours
 from civicwatch.messaging.senders import (
     UNREADABLE_ANSWER,
     UNSUBSCRIBED_ERROR_CODE,
@@ -150,24 +161,32 @@ def clock_skew() -> dt.timedelta:
     return skew
 
 
+_QUIET = bindparam("quiet", type_=Boolean())  # whether :now is in quiet hours
+
+
 def _due() -> ColumnElement[bool]:
     """Pending and due (at :now), or claimed by a worker that has not finished in time (before :stale_before:
-    it died); never one that has a provider SID (Twilio has it), nor one held for the WhatsApp session window."""
+    it died); never one that has a provider SID (Twilio has it), nor one held for the WhatsApp session window,
+    nor in quiet hours (:quiet) one that is not a reply to the citizen's own text."""
     return and_(OutboundMessage.provider_sid.is_(None), OutboundMessage.held_since.is_(None), or_(
         and_(OutboundMessage.status == OutboxStatus.PENDING, OutboundMessage.next_attempt_at <= bindparam("now")),
         and_(OutboundMessage.status == OutboxStatus.SENDING,
              OutboundMessage.claimed_at < bindparam("stale_before")),
-    ))
+    ), or_(~_QUIET, OutboundMessage.purpose.in_(REPLY_PURPOSES)))
 
 
 def _candidates(for_one_number: bool) -> Select[tuple[int]]:
     """The ids of up to :limit due messages, oldest first, none with an older message to its number still
     waiting (a held message waits for the citizen, not for a turn: the template asking them to write comes
-    after it); `for_one_number`: only those to the number hashed :only_to."""
+    after it; and in quiet hours a reply does not wait for the texts held until they end); `for_one_number`:
+    only those to the number hashed :only_to."""
     older = aliased(OutboundMessage)
     waiting_before = exists().where(older.to_hash == OutboundMessage.to_hash, older.id < OutboundMessage.id,
                                     older.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-                                    older.held_since.is_(None))
+                                    older.held_since.is_(None),
+                                    ~and_(_QUIET, older.purpose.not_in(REPLY_PURPOSES), or_(
+                                        older.status == OutboxStatus.PENDING,
+                                        older.claimed_at < bindparam("stale_before"))))
     candidates = select(OutboundMessage.id).where(_due(), OutboundMessage.channel.in_(TEXT_CHANNELS),
                                                  ~waiting_before)
     if for_one_number:
@@ -220,7 +239,7 @@ def claim_due_batch(worker_id: str, limit: int,
     now = utcnow()
     # Only the names the statement binds: an UPDATE takes any other key named like a column as a value to set.
     params: dict[str, Any] = {"now": now, "stale_before": now - claim_timeout(), "limit": limit,
-                              "worker_id": worker_id}
+                              "worker_id": worker_id, "quiet": in_quiet_hours(now)}
     if to_hash is not None:
         params["only_to"] = to_hash
     session = db.session()
@@ -378,9 +397,8 @@ def _hold(message: OutboundMessage, worker_id: str, report: DeliveryReport, now:
 
 def _record_failure(message: OutboundMessage, worker_id: str, report: DeliveryReport, error: SendError,
                     attempts: int, now: dt.datetime) -> None:
-    retry_until = message.retry_until or (message.created_at + max_age())
     next_attempt = now + backoff(attempts)
-    give_up = error.permanent or next_attempt > retry_until
+    give_up = error.permanent or next_attempt > retry_deadline(message)
     if error.code == UNSUBSCRIBED_ERROR_CODE:
         record_opt_out(message.to_hash, "carrier")
     log.warning("outbox message %s: %s (attempt %s%s)", message.id, error.reason, attempts,

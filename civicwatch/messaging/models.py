@@ -17,6 +17,13 @@ if TYPE_CHECKING:  # cases sit above messaging: the relationship names Case by s
     from civicwatch.cases.models import Case
 
 
+# The purposes of the replies to a text the citizen just sent: the dialogue's answer, and the confirmation of a STOP
+# (the one text a number that opted out still gets; carriers require it). Every other message is one we start.
+TEXT_REPLY = "text_reply"
+STOP_CONFIRMATION = "stop_confirmation"
+REPLY_PURPOSES = frozenset({TEXT_REPLY, STOP_CONFIRMATION})
+
+
 class OutboxStatus(enum.Enum):
     PENDING = "pending"
     SENDING = "sending"
@@ -43,7 +50,8 @@ class OutboundMessage(TimestampMixin, Model):
     # Rows written before encryption keep their text in `body`.
     body_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     body: Mapped[str | None] = mapped_column(Text)
-    purpose: Mapped[str] = mapped_column(String(32))  # acknowledgement, question, status, answer, reply
+    # status, question, reply (a staff message), answer...; a reply to a text is TEXT_REPLY or STOP_CONFIRMATION
+    purpose: Mapped[str] = mapped_column(String(32))
     status: Mapped[OutboxStatus] = mapped_column(
         enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING, index=True
     )

@@ -16,6 +16,7 @@ from civicwatch.database import upsert_insert, utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.messaging.models import (
+    STOP_CONFIRMATION,
     EarlyDeliveryStatus,
     OutboundMessage,
     OutboxStatus,
@@ -23,6 +24,7 @@ from civicwatch.messaging.models import (
     SmsOptOut,
 )
 from civicwatch.messaging.queries import is_opted_out
+from civicwatch.messaging.quiet_hours import awake_deadline, held_in_quiet_hours
 from civicwatch.messaging.segments import split_for_sending
 from civicwatch.messaging.senders import SendReference
 from civicwatch.phones import SMS, contact_hash
@@ -30,8 +32,6 @@ from civicwatch.phones import SMS, contact_hash
 log = logging.getLogger(__name__)
 
 OPTED_OUT_NOTE = "not sent: the number texted STOP"
-# The one text a number that opted out still gets: the confirmation that it did (carriers require it).
-STOP_CONFIRMATION = "stop_confirmation"
 
 
 def honours_opt_out(purpose: str) -> bool:
@@ -40,6 +40,14 @@ def honours_opt_out(purpose: str) -> bool:
 
 def max_age() -> dt.timedelta:
     return dt.timedelta(hours=current_app.config.get("OUTBOX_MAX_AGE_HOURS", 48))
+
+
+def retry_deadline(message: OutboundMessage) -> dt.datetime:
+    """Until when a failing message is tried again: its maximum age from when it was owed (or sent again), the
+    quiet hours it had to wait out not counted."""
+    age = max_age()
+    retry_until = message.retry_until or (message.created_at + age)
+    return awake_deadline(retry_until - age, age) if held_in_quiet_hours(message.purpose) else retry_until
 
 
 def owed_message(phone_e164: str, text: str, purpose: str, case_id: int | None = None, channel: str = SMS,
@@ -232,7 +240,7 @@ def _wait_for_phone(message: OutboundMessage) -> dt.timedelta | None:
     if message.status is not OutboxStatus.SENT or message.attempts >= config["OUTBOX_UNREACHABLE_TRIES"]:
         return None
     wait = dt.timedelta(minutes=config["OUTBOX_UNREACHABLE_WAIT_MINUTES"] * 4 ** max(message.attempts - 1, 0))
-    if message.retry_until is not None and utcnow() + wait > message.retry_until:
+    if message.retry_until is not None and utcnow() + wait > retry_deadline(message):
         return None
     return wait
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from civicwatch.extensions import db
 from civicwatch.i18n import DEFAULT_LANGUAGE
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut
+from civicwatch.messaging.models import REPLY_PURPOSES, OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut
 
 WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
@@ -51,6 +51,19 @@ def waiting_messages(scope: ColumnElement[bool] | None, page: int, per_page: int
         .order_by(OutboundMessage.created_at.asc(), OutboundMessage.id.asc())
         .limit(per_page).offset((page - 1) * per_page)))
     return items, total, page
+
+
+def held_for_quiet_hours(scope: ColumnElement[bool] | None, window: tuple[dt.datetime, dt.datetime],
+                         now: dt.datetime) -> int:
+    """How many messages wait for the quiet hours `window` (the current or the next) to end: not replies to a
+    citizen's text, pending, and due before they end (and, before they begin, not before they begin)."""
+    begins, ends = window
+    query = _scoped(select(func.count()).select_from(OutboundMessage), scope).where(
+        OutboundMessage.status == OutboxStatus.PENDING, OutboundMessage.held_since.is_(None),
+        OutboundMessage.purpose.not_in(REPLY_PURPOSES), OutboundMessage.next_attempt_at < ends)
+    if now < begins:
+        query = query.where(OutboundMessage.next_attempt_at >= begins)
+    return db.session.scalar(query) or 0
 
 
 # The worker asks these once per message sent: statements built once, on the tables rather than the mapped

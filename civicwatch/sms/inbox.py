@@ -24,6 +24,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, encrypt_text, keyed_hash
 from civicwatch.database import run_once, utcnow
 from civicwatch.extensions import db
+from civicwatch.messaging.models import TEXT_REPLY  # the outbox sends these even in quiet hours
 from civicwatch.messaging.operations import (
     STOP_CONFIRMATION,
     owed_message,
@@ -52,7 +53,6 @@ MAX_ATTEMPTS = 3
 # deadlock between them is rare, and PostgreSQL breaks it by failing one batch, which is then answered one text
 # per transaction. Kept small on PostgreSQL: a web report that counts a new case waits for a batch that did.
 CLAIM_BATCH = {"sqlite": 10, "postgresql": 5}
-TEXT_REPLY = "text_reply"
 SENDER_HASH_PURPOSE = "inbox-sender"
 
 # The webhook's one statement. A retried MessageSid still waiting here changes nothing; one already

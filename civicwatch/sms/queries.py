@@ -22,7 +22,8 @@ from civicwatch.extensions import db
 from civicwatch.i18n import N_
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE
-from civicwatch.messaging.queries import failed_messages, outbox_counts, waiting_messages
+from civicwatch.messaging.queries import failed_messages, held_for_quiet_hours, outbox_counts, waiting_messages
+from civicwatch.messaging.quiet_hours import held_in_quiet_hours, quiet_window
 from civicwatch.messaging.senders import UNREADABLE_ANSWER
 from civicwatch.messaging.whatsapp import ANSWERED_NOTE
 
@@ -177,6 +178,7 @@ class WaitingText:
     attempts: int
     sending: bool
     held_since: dt.datetime | None  # WhatsApp: waiting for the citizen to write, not for the worker
+    quiet_until: dt.datetime | None  # held until the quiet hours its next try falls in end
     next_attempt_at: dt.datetime
     next_attempt_in: str
     error: str
@@ -198,6 +200,15 @@ class OutboxPage:
         return max(1, -(-self.total // self.per_page))
 
 
+def _quiet_until(message: OutboundMessage, now: dt.datetime) -> dt.datetime | None:
+    if (message.held_since is not None or message.status is not OutboxStatus.PENDING
+            or not held_in_quiet_hours(message.purpose)):
+        return None
+    due = max(message.next_attempt_at, now)
+    window = quiet_window(due)
+    return window[1] if window is not None and window[0] <= due else None
+
+
 def _waiting_text(message: OutboundMessage, now: dt.datetime) -> WaitingText:
     return WaitingText(
         # Masked as the identity vault masks it on the case page: no staff page shows more of a number.
@@ -205,6 +216,7 @@ def _waiting_text(message: OutboundMessage, now: dt.datetime) -> WaitingText:
         reference=message.case.reference if message.case else None,
         waited=duration_words(now - message.created_at), attempts=message.attempts,
         sending=message.status is OutboxStatus.SENDING, held_since=message.held_since,
+        quiet_until=_quiet_until(message, now),
         next_attempt_at=message.next_attempt_at,
         next_attempt_in="" if message.next_attempt_at <= now else duration_words(message.next_attempt_at - now),
         error=error_in_words(message.last_error, message.last_error_code))
@@ -219,6 +231,14 @@ def waiting_page(user: User, page: int) -> OutboxPage:
 
 def visible_outbox_counts(user: User) -> dict[OutboxStatus, int]:
     return outbox_counts(outbox_scope(user))
+
+
+def visible_held_for_quiet_hours(user: User) -> int | None:
+    """How many of the texts `user` may see wait for the current or next quiet hours to end (None: the
+    deployment has none)."""
+    now = utcnow()
+    window = quiet_window(now)
+    return None if window is None else held_for_quiet_hours(outbox_scope(user), window, now)
 
 
 def visible_failed_messages(user: User) -> list[OutboundMessage]:

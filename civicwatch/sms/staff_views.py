@@ -18,6 +18,7 @@ from civicwatch.sms.inbox import retry_set_aside_texts, waiting_texts
 from civicwatch.sms.queries import (
     error_in_words,
     visible_failed_messages,
+    visible_held_for_quiet_hours,
     visible_message,
     visible_outbox_counts,
     waiting_page,
@@ -34,7 +35,8 @@ def index() -> ResponseReturnValue:
     return render_template("sms/outbox.html", counts=visible_outbox_counts(current_user),
                            waiting=waiting_page(current_user, request.args.get("page", 1, type=int) or 1),
                            failed=visible_failed_messages(current_user), is_admin=is_admin,
-                           error_in_words=error_in_words, form=RetryForm(), texts_waiting=waiting, texts_set_aside=set_aside)
+                           error_in_words=error_in_words, form=RetryForm(), texts_waiting=waiting, texts_set_aside=set_aside,
+                           quiet_held=visible_held_for_quiet_hours(current_user))
 
 
 @blueprint.post("/<int:message_id>/retry")
