@@ -308,6 +308,9 @@ class Config:
     STAFF_IDLE_MINUTES = _env_int("CIVICWATCH_STAFF_IDLE_MINUTES", 30, minimum=1)
     # However busy, a staff session ends this long after sign-in (a working day).
     STAFF_SESSION_HOURS = _env_int("CIVICWATCH_STAFF_SESSION_HOURS", 8, minimum=1)
+    # A temporary password (a new account's, or an admin's reset) is told, written down or sent: it stops opening
+    # the account this long after the admin set it, whether or not the member signed in with it.
+    TEMPORARY_PASSWORD_HOURS = _env_int("CIVICWATCH_TEMPORARY_PASSWORD_HOURS", 72, minimum=1)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

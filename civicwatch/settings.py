@@ -176,6 +176,7 @@ NUMBER_SETTINGS: dict[str, NumberRange] = {
     "TOTP_MAX_FAILURES": NumberRange(1, 100),
     "STAFF_IDLE_MINUTES": NumberRange(1, 1440),
     "STAFF_SESSION_HOURS": NumberRange(1, 168),
+    "TEMPORARY_PASSWORD_HOURS": NumberRange(1, 720),
     "PERMANENT_SESSION_LIFETIME": NumberRange(1, 7 * 86400),
     "SMALL_COUNT_THRESHOLD": NumberRange(1, 100),
     "STATISTICS_REFRESH_SECONDS": NumberRange(0, 86400, zero=" (every page view)"),

@@ -76,6 +76,9 @@ class User(UserMixin, TimestampMixin, Model):
     # Set by a reset to a temporary password (told to the member by an admin): they choose their own before
     # anything else.
     password_must_change: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When an admin set the temporary password (creation or reset): it stops opening the account
+    # TEMPORARY_PASSWORD_HOURS later. None once the member has chosen their own.
+    temporary_password_set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # The last change of role or body (a transfer, a promotion) or deactivation. A disclosure grant asked for
     # before it opens nothing after it, even where the new post (or the account reactivated) may open the case again.
     post_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -45,6 +45,10 @@ class TooManyAttemptsError(DomainError):
                                  wait=describe_seconds(self.retry_after)))
 
 
+class TemporaryPasswordExpiredError(AuthenticationError):
+    """The right temporary password, past its end: told only to whoever typed it, after the same check."""
+
+
 class WrongCurrentPasswordError(DomainError):
     pass
 
@@ -61,6 +65,9 @@ FAILED_SIGN_IN = N_(
 # A temporary password is read out or written down: no letters that look alike (0/o, 1/l/i). 4 groups of 4 from
 # 31 letters: about 79 bits.
 TEMPORARY_LETTERS = "abcdefghjkmnpqrstuvwxyz23456789"
+TEMPORARY_PASSWORD_EXPIRED = N_(
+    "This temporary password has expired. Please ask an administrator for a new one."
+)
 WRONG_CURRENT_PASSWORD = "Your current password is not correct."
 NEW_CODE_MISMATCH = "That code does not match. Check the key was typed exactly, then try the newest code."
 
@@ -108,6 +115,7 @@ def create_user(
         active=True,
         totp_failures=0,
         password_must_change=temporary,
+        temporary_password_set_at=utcnow() if temporary else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -177,9 +185,20 @@ def authenticate(email: str, password: str, client_address: str | None) -> User:
         _count_failed_sign_in(user, client, account)
         raise AuthenticationError(gettext(FAILED_SIGN_IN))
     throttle.forget_failures(client)
+    if temporary_password_expired(user):
+        record_audit(None, "user.temporary_password_expired", user)
+        raise TemporaryPasswordExpiredError(gettext(TEMPORARY_PASSWORD_EXPIRED))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def temporary_password_expired(user: User) -> bool:
+    """Whether the account's password is a temporary one an admin set more than TEMPORARY_PASSWORD_HOURS ago."""
+    set_at = user.temporary_password_set_at
+    if not user.password_must_change or set_at is None:
+        return False
+    return utcnow() >= set_at + dt.timedelta(hours=current_app.config["TEMPORARY_PASSWORD_HOURS"])
 
 
 def _refuse_during_a_wait(keys: tuple[str, ...]) -> None:
@@ -242,6 +261,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise DomainError(gettext("Choose a password of your own, not the temporary one."))
     user.password_hash = hash_password(new_password)
     user.password_must_change = False
+    user.temporary_password_set_at = None
     user.session_token = new_session_token()  # sign out every other session
     record_audit(user, "user.change_password", user)
 
@@ -253,12 +273,13 @@ def refuse_own_password_reset(user: User, actor: User | None) -> None:
 
 def reset_password(user: User, actor: User | None) -> str:
     """Give a member who forgot their password a temporary one, returned to be told to them once and never
-    stored in clear. Their sessions end, and they must choose their own password before anything else. Their
+    stored in clear, that ends TEMPORARY_PASSWORD_HOURS later. Their sessions end, and they must choose their own password before anything else. Their
     authenticator, if any, is still asked at sign-in. `actor` None: the command line. Flushes only."""
     refuse_own_password_reset(user, actor)
     temporary = "-".join("".join(secrets.choice(TEMPORARY_LETTERS) for _ in range(4)) for _ in range(4))
     user.password_hash = hash_password(temporary)
     user.password_must_change = True
+    user.temporary_password_set_at = utcnow()
     user.session_token = new_session_token()
     record_audit(actor, "user.password_reset", user)
     return temporary

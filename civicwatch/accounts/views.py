@@ -379,8 +379,10 @@ def users() -> ResponseReturnValue:
             db.session.commit()
             flash(gettext("Account created."), "success")
             return redirect(url_for("accounts.users"))
-    return render_template("accounts/users.html", form=form, users=operations.list_users(),
-                           toggle_form=UserActiveForm()), (400 if form.errors else 200)
+    users = operations.list_users()
+    expired = {user.id for user in users if operations.temporary_password_expired(user)}
+    return render_template("accounts/users.html", form=form, users=users, toggle_form=UserActiveForm(),
+                           temporary_expired=expired), (400 if form.errors else 200)
 
 
 @blueprint.route("/staff/users/<int:user_id>/password-reset", methods=["GET", "POST"])

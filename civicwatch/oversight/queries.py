@@ -50,6 +50,7 @@ ACTION_WORDS = {
     "user.role": N_("Changed a staff member's role or body"),
     "user.activate": N_("Activated or deactivated an account"), "user.change_password": N_("Changed the password"),
     "user.password_reset": N_("Gave a temporary password"),
+    "user.temporary_password_expired": N_("Refused an expired temporary password"),
     "user.reauth_failed": N_("Wrong current password"), "user.sign_in_blocked": N_("Sign-in paused after wrong passwords"),
     "user.totp_enrol": N_("Set up two-factor sign-in"), "user.totp_verify": N_("Entered a sign-in code"),
     "user.totp_failed": N_("Wrong sign-in code"), "user.totp_locked": N_("Two-factor sign-in locked"),
