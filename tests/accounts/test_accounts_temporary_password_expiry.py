@@ -106,3 +106,14 @@ def test_the_lifetime_is_a_setting(app, clock, make_user):
 def test_a_lifetime_that_makes_no_sense_is_refused_at_start(app, hours):
     with pytest.raises(SettingsError, match="CIVICWATCH_TEMPORARY_PASSWORD_HOURS"):
         check_settings({**app.config, "TEMPORARY_PASSWORD_HOURS": hours})
+
+
+def test_the_admin_is_told_how_long_the_temporary_password_works(app, make_user):
+    forgetful = make_user(Role.TRIAGE)
+    admin = staff_client(app, make_user(Role.ADMIN))
+    page = admin.post(f"/staff/users/{forgetful.id}/password-reset",
+                      data={"csrf_token": csrf_token(admin, "/staff/users"), "confirmed": "yes"})
+    assert "It works for 72 hours" in page.get_data(as_text=True)
+    assert "works for 72 hours" in admin.get("/staff/users").get_data(as_text=True)  # the form's first password
+    result = app.test_cli_runner().invoke(args=["civicwatch", "reset-password", "--email", forgetful.email])
+    assert "works for 72 hours" in result.output
