@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from civicwatch.accounts.models import BODY_ROLES, Role
@@ -84,3 +85,4 @@ def reset_password_command(email: str) -> None:
     db.session.commit()
     click.echo(f"{user.email} must choose a new password at their next sign-in; their sessions were ended.")
     click.echo(f"Temporary password: {temporary}")
+    click.echo(f"It works for {current_app.config['TEMPORARY_PASSWORD_HOURS']} hours: after that, reset it again.")

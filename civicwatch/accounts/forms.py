@@ -41,8 +41,6 @@ class CreateUserForm(Form):
     body = SelectField(_l("Body (investigators: their oversight body; community committee members: their committee)"), choices=[])
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
-        description=_l("At least %(count)s characters. Pass it on to them in person: it is temporary, and they "
-                       "choose their own at their first sign-in.", count=MIN_PASSWORD_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Create account"))

@@ -35,6 +35,7 @@ from civicwatch.accounts.forms import (
     UserResetForm,
 )
 from civicwatch.accounts.models import Role, User
+from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
 from civicwatch.accounts.permissions import admin_required
 from civicwatch.accounts.sessions import (
     SECOND_FACTOR_KEY,
@@ -368,6 +369,10 @@ def change_password() -> ResponseReturnValue:
 def users() -> ResponseReturnValue:
     form = CreateUserForm()
     form.body.choices = [("", gettext("None"))] + name_choices(all_bodies())
+    form.password.description = gettext(
+        "At least %(count)s characters. Pass it on to them in person: it is temporary, it works for %(hours)s hours, "
+        "and they choose their own at their first sign-in.", count=MIN_PASSWORD_LENGTH,
+        hours=current_app.config["TEMPORARY_PASSWORD_HOURS"])
     if form.validate_on_submit():
         body = next((b for b in all_bodies() if b.code == form.body.data), None)
         try:
@@ -403,7 +408,8 @@ def reset_password(user_id: int) -> ResponseReturnValue:
         abort(400)
     temporary = operations.reset_password(user, actor=current_user)
     db.session.commit()
-    response = make_response(render_template("accounts/password_reset.html", user=user, temporary=temporary))
+    response = make_response(render_template("accounts/password_reset.html", user=user, temporary=temporary,
+                                             hours=current_app.config["TEMPORARY_PASSWORD_HOURS"]))
     response.headers["Cache-Control"] = "no-store"
     return response
 
