@@ -18,6 +18,9 @@ ACCOUNTS = [
     # A negation that does not take the threat back is still an account.
     "they did not stop beating me", "nobody helped me when they beat me", "No, but they threatened my wife",
     "nobody beat me but they threatened my wife", "I am not safe, they threatened me", "they never stop following me",
+    # "ne ... pas de me" after a verb of stopping: they do not stop threatening, they keep on.
+    "Ils n'arrêtent pas de me menacer", "ils n arretent pas de nous harceler", "Ils ne cessent pas de me frapper",
+    "On ne m'a pas menacé mais ils n'arrêtent pas de me surveiller",
 ]
 # Answers that say nothing happened, in the words the question used: not an account.
 DENIALS = [
@@ -25,6 +28,7 @@ DENIALS = [
     "I haven't been threatened or harassed", "nothing happened to me", "No. Nobody came to my house",
     "non, personne ne m'a menacé", "je n'ai pas été menacé", "rien ne m'est arrivé",
     "no bodi tret mi", "notin apin to mi", "Nobodi don tret mi",
+    "pas de menaces", "non, pas de menace",
 ]
 UNRELATED = [
     "", "I will come on Tuesday", "I will follow up next week", "My friend Fred has the papers",
