@@ -79,6 +79,10 @@ def stored() -> Any:
     ({"help": {"fr": ["SECOURS"]}, "new": {"kri": ["Secours"]}},
      "sms_keywords.new.kri: 'Secours' is already a keyword of help"),
     ({"yes": {"fr": ["NON"]}}, "sms_keywords.yes.fr: 'NON' is already a keyword of no"),
+    # A language the deployment does not have, with something other than a list of words: said, not a traceback.
+    ({"help": {"de": 5}}, "sms_keywords.help.de: not a language of this deployment"),
+    ({"help": {"de": [7]}}, "sms_keywords.help.de: not a language of this deployment"),
+    ({"help": {"de": None}}, "sms_keywords.help.de: not a language of this deployment"),
 ])
 def test_a_wrong_section_is_refused_with_one_line_and_nothing_changes(app, tmp_path, keywords, line):
     assert load(app, tmp_path, {"help": {"fr": ["SECOURS"]}}).exit_code == 0
