@@ -491,7 +491,8 @@ def keyword_problems(section: object, languages: list[str]) -> list[str]:
             where = f"{at}.{language}"
             if language not in languages:
                 problems.append(f"{where}: not a language of this deployment ({', '.join(languages)})")
-            elif not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+                continue
+            if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
                 problems.append(f"{where}: must be a list of words")
                 continue
             for word in words:
