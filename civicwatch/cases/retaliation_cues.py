@@ -56,6 +56,9 @@ _AUXILIARIES = (r"has", r"have", r"had", r"been", r"ever", r"yet", r"even", r"re
                 r"ai", r"est", r"ete", r"me", r"nous", r"don", r"bin", r"de", r"\w+ (?:or|nor|ou|ni|o)")
 _DENIAL_REACH = 80
 _DENIED = re.compile(r"\b(?:" + "|".join(_NEGATORS) + r")(?: (?:" + "|".join(_AUXILIARIES) + r"))* $")
+# "ne ... pas de me <cue>" is French for not stopping it ("ils n'arrêtent pas de me menacer": they keep threatening
+# me), never a denial; "pas de menaces" (a noun, no pronoun) still is.
+_KEEPS_ON = re.compile(r"\bpas de (?:me|m|nous) $")
 _APOSTROPHES = re.compile(r"['\u2019\u2018`´]")
 
 
@@ -68,7 +71,11 @@ def normalised(text: str) -> str:
 def names_retaliation(text: str | None) -> bool:
     """Whether the words speak of retaliation or threat (see CUES)."""
     words = normalised(text or "")
-    return any(not _DENIED.search(_just_before(words, cue.start())) for cue in _CUE.finditer(words))
+    return any(not _denied(_just_before(words, cue.start())) for cue in _CUE.finditer(words))
+
+
+def _denied(before: str) -> bool:
+    return _DENIED.search(before) is not None and _KEEPS_ON.search(before) is None
 
 
 def _just_before(words: str, start: int) -> str:
