@@ -73,3 +73,19 @@ def test_a_request_for_another_host_is_refused_while_the_database_is_away(tmp_pa
 
     assert response.status_code == 400, response.get_data(as_text=True)[:500]
     assert "Traceback" not in caplog.text
+
+
+def test_a_password_with_a_bare_at_sign_is_never_printed(tmp_path, refused_url):
+    """A password written with "@" unescaped ("pw@127.0.0.1:port/secret-word", where %40 was meant) is cut at its
+    first "@": the rest is read as the host and the database's name. None of it may be printed; the line says how
+    to write such a password."""
+    address = refused_url.rsplit("@", 1)[1].split("/")[0]
+    url = refused_url.replace(f":{PASSWORD}@", f":pw@{address}/secret-word@")
+    app = create_app(development(tmp_path, SQLALCHEMY_DATABASE_URI=url))
+
+    result = app.test_cli_runner().invoke(args=["civicwatch", *COMMANDS[0]])
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "cannot be reached" in result.output, result.output
+    assert "secret-word" not in result.output, result.output
+    assert "%40" in result.output, result.output
