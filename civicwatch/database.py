@@ -183,6 +183,12 @@ def unreachable_message(engine: Engine, error: BaseException) -> str:
     if url.get_backend_name() == "sqlite":
         where = f"SQLite file {url.database or '(in memory)'}"
         check = "check that its folder exists and this user can write to it, and that DATABASE_URL names the right file"
+    elif "@" in f"{url.host or ''}{url.database or ''}":
+        # A password with an unescaped "@" is cut at it, and the rest of it read as the host and the database: the
+        # driver's words may repeat that host, so nothing of the address is said.
+        return ("The database cannot be reached, and DATABASE_URL reads as having an \"@\" after the password's: "
+                "write an \"@\" (or \"/\", \":\") in the user or password as %40 (%2F, %3A), then check that "
+                "PostgreSQL is running and accepts connections.")
     else:
         where = f"{url.host or 'localhost'}:{url.port or 5432} (database {url.database}, user {url.username})"
         check = ("check that PostgreSQL is running and accepts connections there, and that DATABASE_URL names the "
