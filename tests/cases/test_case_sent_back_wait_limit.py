@@ -58,3 +58,28 @@ def test_the_sweep_runs_the_clock_once_the_question_waited_the_limit_in_all(make
     case = fresh(case)
     assert case.waiting_since is None
     assert case.respond_due_at == calendar.add_working_days(respond_due, LIMIT)
+
+
+def test_a_later_question_has_the_whole_limit_again(make_case, make_user, signed_in, clock):
+    """The days the first question counted before its send-back are that question's: once the case is answered
+    (which runs the clock no more for it) and reopened, a new question stops the clock for the whole limit."""
+    case, _, _ = _asked_then_sent_back(make_case, make_user, signed_in, clock, days_before=8)
+    investigator = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
+    for path, fields in [("status/acknowledged", {}), ("status/investigating", {}),
+                         ("findings", {"outcome": "substantiated", "findings": "Two witnesses confirm it."}),
+                         ("status/responded", {"response": "We found the officer at fault."}),
+                         ("status/reopened", {"reason": "The complainant appealed."}),
+                         ("status/investigating", {})]:
+        prefix = "findings" if path == "findings" else f"to-{path.split('/')[1]}"
+        response = post_case_form(investigator, case.id, path, prefix, **fields)
+        assert response.status_code == 302, (path, response.text[:500])
+    assert post_case_form(investigator, case.id, "messages", "message", text="Who else was there?",
+                          wait_for_reply="y").status_code == 302
+    asked, respond_due = clock.now, fresh(case).respond_due_at
+    clock.advance(days=3)
+    investigator = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
+    assert post_case_form(investigator, case.id, "clock", "clock").status_code == 302
+    calendar = working_calendar(asked)
+    waited = calendar.working_days_between(asked, clock.now)
+    assert 0 < waited <= LIMIT
+    assert fresh(case).respond_due_at == calendar.add_working_days(respond_due, waited)
