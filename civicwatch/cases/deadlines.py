@@ -151,7 +151,8 @@ def pause_deadline_clock(case: Case, now: dt.datetime | None = None) -> bool:
     """Stop the deadline clock while the body waits for the complainant. False if it was already stopped."""
     if case.waiting_since is not None:
         return False
-    case.waiting_since = now or utcnow()
+    # A new question: none of its days counted yet (what an earlier one counted is that one's).
+    case.waiting_since, case.wait_days_counted = now or utcnow(), 0
     return True
 
 

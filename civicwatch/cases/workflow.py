@@ -220,7 +220,7 @@ def _apply_effects(case: Case, target: CaseStatus, reason: str | None, now: dt.d
         case.acknowledged_at = None
         case.acknowledge_due_at = acknowledge_deadline(case, case.body, now)
     if target in ENDINGS or target in (S.RESPONDED, S.CLOSED):
-        case.waiting_since = None
+        case.waiting_since, case.wait_days_counted = None, 0
 
 
 def _reopen(case: Case, now: dt.datetime) -> None:
