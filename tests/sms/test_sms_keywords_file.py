@@ -95,3 +95,10 @@ def test_a_wrong_section_is_refused_with_one_line_and_nothing_changes(app, tmp_p
 def test_a_file_without_the_section_leaves_the_built_in_words(app, tmp_path, text, clock):
     assert load(app, tmp_path, None).exit_code == 0
     assert text("AIDE") == in_language("fr", Reply.HELP)
+
+
+def test_a_file_stop_word_with_punctuation_standing_apart_stops_texts(app, tmp_path, text, clock):
+    """As the built-in STOP does ("STOP ! ! !"): punctuation standing apart is no word, so it does not make the text
+    long enough to be taken for a report."""
+    assert load(app, tmp_path, {"stop": {"kri": ["DON"]}}).exit_code == 0
+    assert text("DON ! ! ! ! ! !") == in_language("kri", Reply.STOPPED)
