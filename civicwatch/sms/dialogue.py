@@ -259,7 +259,9 @@ def might_be_keyword(raw_text: str | None) -> bool:
     """Whether a keyword table could change what the text means: it is a word or two (a keyword, an answer), or
     could be a STATUS query. A report's text is not, so a report needs no deployment keywords read."""
     text = clean_text(raw_text)
-    return len(text.split()) <= 5 or sum(ch.isdigit() for ch in text) >= 6
+    # Counted as _classify counts them: punctuation standing apart ("STOP ! ! !") is no word.
+    words = [word for word in text.split() if any(ch.isalnum() for ch in word)]
+    return len(words) <= 5 or sum(ch.isdigit() for ch in text) >= 6
 
 
 def combine(pending: str, text: str) -> str:
