@@ -21,6 +21,11 @@ ACCOUNTS = [
     # "ne ... pas de me" after a verb of stopping: they do not stop threatening, they keep on.
     "Ils n'arrêtent pas de me menacer", "ils n arretent pas de nous harceler", "Ils ne cessent pas de me frapper",
     "On ne m'a pas menacé mais ils n'arrêtent pas de me surveiller",
+    # Accounts short enough to be dropped on a closed case if not read: they came back, took, searched, broke.
+    "They came back last night", "the police came again", "they returned to my house", "they took my son",
+    "they broke my phone", "they searched my house", "they pressured me to drop it", "my family is not safe",
+    "Ils sont revenus", "Ils ont pris mon fils", "ils ont fouillé ma maison", "dem don kam bak", "Dem tek mi bra",
+    "police de wach mi",
 ]
 # Answers that say nothing happened, in the words the question used: not an account.
 DENIALS = [
