@@ -27,6 +27,11 @@ CUES: dict[str, tuple[str, ...]] = {
         r"happened to (?:me|us|my)", r"deal with (?:me|us)", r"regret\w*", r"insult\w*", r"burn\w*",
         r"destroy\w*", r"seiz\w*", r"confiscat\w*", r"br(?:oke|eak|eaking) into", r"ransack\w*",
         r"(?:keep|keeps|kept) (?:calling|phoning|texting|coming)",
+        r"(?:they|he|she|police|soldiers?|officers?|men) (?:came|come|comes|have come|has come|are coming) "
+        r"(?:back|again)",
+        r"(?:they|he|she|police|soldiers?|officers?|men) returned", r"(?:took|taken) (?:my|our)",
+        r"(?:broke|broken|smashed) (?:my|our)", r"search(?:ed|ing)? (?:my|our|me|us)", r"pressur\w*",
+        r"not safe", r"unsafe",
     ),
     "fr": (
         r"menac\w*", r"intimid\w*", r"harcel\w*", r"represailles", r"vengeance", r"averti\w*", r"previen\w*",
@@ -37,6 +42,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"perdu mon (?:travail|emploi|boulot|poste)", r"licenci\w*", r"renvoy\w*", r"expuls\w*",
         r"retirer (?:ma|la) plainte", r"peur", r"danger\w*", r"m est arrive\w*", r"regrett\w*", r"brul\w*",
         r"detrui\w*", r"saccag\w*", r"confisqu\w*", r"insult\w*", r"cass(?:e|es|ee|er) (?:ma|mon|mes|la|le)",
+        r"(?:sont|est) revenue?s?", r"reviennent", r"revient", r"(?:pris|emmene|emmenee) (?:ma|mon|mes|nos|notre)",
+        r"fouill\w*", r"pression\w*", r"pas en securite",
     ),
     "kri": (
         r"tret\w*", r"bit mi", r"bit am", r"flog\w*", r"wip mi", r"wap mi", r"nak mi", r"kil mi", r"wund\w*",
@@ -44,6 +51,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"arest\w*", r"lok (?:mi|wi|am) (?:op|insay)", r"jel", r"sak mi", r"los mi wok", r"los mi jab",
         r"(?:de|don|bin) fred", r"fraid", r"trobul", r"wahala", r"apin to mi",
         r"dil wit (?:mi|wi)", r"bon (?:mi|wi) os",
+        r"dem (?:don |bin )?kam bak", r"wach (?:mi|wi)", r"tek (?:mi|wi) (?:pikin|bra|sista|wef|man|mama|papa|fon)",
     ),
 }
 
