@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.feedback import appeal_answer
-from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.models import Case, CaseStatus, Recusal
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.publishing.models import Publication, PublicationStatus
+from civicwatch.publishing.operations import start_publication
 from tests.conftest import body_by_code, csrf_token_from
 
 NEW_BODY = "human_rights_commission"
@@ -79,3 +80,29 @@ def test_a_third_body_never_reaches_the_answer(new_case, publish, make_user, bro
     _, publication_id = _appealed_elsewhere(new_case, publish)
     third = browser_for(make_user(Role.INVESTIGATOR, body="anti_corruption_commission"))
     assert third.get(f"/staff/publications/{publication_id}").status_code == 404
+
+
+def test_the_first_body_reaches_its_own_versions_and_nothing_else_of_the_moved_case(new_case, publish, make_user,
+                                                                                    browser_for):
+    """What the first body's investigators keep is the versions their body published: not the case, its versions
+    page, the new body's draft, nor anything once they recused or moved to another body."""
+    case_id, publication_id = _appealed_elsewhere(new_case, publish)
+    case = db.session.get(Case, case_id)
+    case.status, case.responded_at = CaseStatus.RESPONDED, utcnow()
+    draft = start_publication(case, make_user(Role.INVESTIGATOR, body=NEW_BODY))
+    db.session.commit()
+    draft_id = draft.id
+    first_user = make_user(Role.INVESTIGATOR, body="police_oversight")
+    first = browser_for(first_user)
+    assert first.get(f"/staff/publications/{publication_id}").status_code == 200
+    for path in (f"/staff/publications/{draft_id}", f"/staff/publications/{draft_id}/discard",
+                 f"/staff/publications/case/{case_id}", f"/staff/cases/{case_id}"):
+        assert first.get(path).status_code == 404, path
+    recused_user = make_user(Role.INVESTIGATOR, body="police_oversight")
+    db.session.add(Recusal(case_id=case_id, user_id=recused_user.id, reason="My cousin is the officer."))
+    db.session.commit()
+    assert browser_for(recused_user).get(f"/staff/publications/{publication_id}").status_code == 404
+    first_user = db.session.merge(first_user)
+    first_user.body_id = body_by_code("anti_corruption_commission").id
+    db.session.commit()
+    assert browser_for(first_user).get(f"/staff/publications/{publication_id}").status_code == 404
