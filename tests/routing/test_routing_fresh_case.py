@@ -87,3 +87,58 @@ def test_routing_failing_in_the_database_keeps_the_reference_and_the_received_ev
     assert case.version == 3  # inserted, given its reference, then the failure noted
     assert _count(CaseEvent, CaseEvent.case_id == case.id, CaseEvent.kind == "received") == 1
     assert _count(CaseEvent, CaseEvent.case_id == case.id) == 1
+
+
+@pytest.fixture
+def step_changing_the_case() -> Iterator[list[int]]:
+    """An after-routing step that changes the case (flushed by the ORM after routing's own UPDATE)."""
+    calls: list[int] = []
+
+    def change(case: Case, fresh: bool) -> None:
+        calls.append(case.id)
+        case.status_reason = "set by a step"
+        db.session.flush()
+
+    routing.after_routing(change)
+    yield calls
+    routing._after_routing.remove(change)
+
+
+def test_what_was_changed_before_and_after_routing_is_all_stored(app, use_fake_classifier,
+                                                                   step_changing_the_case) -> None:
+    """Routing writes a new case's changes with a statement of its own: a change made before it in the same
+    transaction (and not flushed), a value cleared and a step's change after it are all stored, with no retry."""
+    use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
+
+    def before_routing(case: Case) -> None:
+        case.location_text = "Kenema market"
+        case.language = None  # a value cleared
+
+    receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB), on_stored=before_routing)
+    db.session.expire_all()
+    case = db.session.get(Case, receipt.case_id)
+    assert case.location_text == "Kenema market" and case.language is None
+    assert case.status_reason == "set by a step"
+    assert case.body is not None and case.body.code == "defence_committee"
+    assert case.theme is not None and case.acknowledge_due_at is not None and case.respond_due_at is not None
+    assert case.routing_explanation["decision"] == "routed"
+    assert step_changing_the_case == [case.id]  # once: the step's flush found the version routing wrote
+    case.findings = "a later edit"
+    db.session.commit()  # the version check of a later change holds
+    assert db.session.get(Case, receipt.case_id).findings == "a later edit"
+
+
+def test_a_change_before_routing_survives_routing_done_again(app, use_fake_classifier, failing_step) -> None:
+    """The savepoint undone (a failing step): the case is read again and routed by a flush; what was changed on it
+    before routing is kept, and the routing is stored once."""
+    use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
+
+    def before_routing(case: Case) -> None:
+        case.location_text = "Kenema market"
+
+    receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB), on_stored=before_routing)
+    db.session.expire_all()
+    case = db.session.get(Case, receipt.case_id)
+    assert case.location_text == "Kenema market"
+    assert case.body is not None and case.body.code == "defence_committee" and case.respond_due_at is not None
+    assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 1
