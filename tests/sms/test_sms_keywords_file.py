@@ -83,6 +83,9 @@ def stored() -> Any:
     ({"help": {"de": 5}}, "sms_keywords.help.de: not a language of this deployment"),
     ({"help": {"de": [7]}}, "sms_keywords.help.de: not a language of this deployment"),
     ({"help": {"de": None}}, "sms_keywords.help.de: not a language of this deployment"),
+    # One typing slip from STOP, which it would take from those who mistype their opt-out.
+    ({"help": {"en": ["STOPE"]}}, "sms_keywords.help.en: 'STOPE' is one typing slip from STOP"),
+    ({"new": {"fr": ["SATUS"]}}, "sms_keywords.new.fr: 'SATUS' is one typing slip from STATUS"),
 ])
 def test_a_wrong_section_is_refused_with_one_line_and_nothing_changes(app, tmp_path, keywords, line):
     assert load(app, tmp_path, {"help": {"fr": ["SECOURS"]}}).exit_code == 0
