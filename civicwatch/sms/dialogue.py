@@ -501,10 +501,26 @@ def keyword_problems(section: object, languages: list[str]) -> list[str]:
                 if not _WORD.fullmatch(_plain(word)):
                     problems.append(f"{where}: {word!r} is not a single word of 2 to 20 letters")
                     continue
-                owner = claimed.setdefault(_squeeze(_plain(word)), command)
+                squeezed = _squeeze(_plain(word))
+                owner = claimed.setdefault(squeezed, command)
                 if owner != command and owner != FILE_COMMANDS[command].value:
                     problems.append(f"{where}: {word!r} is already a keyword of {owner}")
+                elif (slipped := _slip_of_another(squeezed, FILE_COMMANDS[command])) is not None:
+                    problems.append(f"{where}: {word!r} is one typing slip from {slipped}, which it would take from "
+                                    "those who mistype it; choose another word")
     return problems
+
+
+def _slip_of_another(squeezed: str, event: Event) -> str | None:
+    """The keyword of another command that a word is one typing slip from (a word matched exactly would win over
+    the slip), unless the slip is an ordinary word, which is never read as it."""
+    if len(squeezed) < 3 or squeezed in ORDINARY_WORDS:  # as Keywords.match reads slips
+        return None
+    for keyword in FUZZY_KEYWORDS:
+        fuzzy = _squeeze(keyword)
+        if DEFAULT_KEYWORDS.exact[fuzzy].event is not event and edit_distance(squeezed, fuzzy) <= 1:
+            return keyword
+    return None
 
 
 def match_answer(text: str, keywords: Keywords | None = None) -> Event | None:
