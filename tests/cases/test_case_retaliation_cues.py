@@ -39,7 +39,7 @@ UNRELATED = [
     "", "I will come on Tuesday", "I will follow up next week", "My friend Fred has the papers",
     "I cannot come to the meeting on Friday", "Thank you for the hearing date", "the officer was suspended",
     "je voudrais le suivi de mon dossier", "je me suis plaint hier", "Mi kes de go bifo?",
-    "Wetin de apin wit mi kes naw",
+    "Wetin de apin wit mi kes naw", "They took my statement yesterday", "ils ont pris ma déposition",
 ]
 
 
