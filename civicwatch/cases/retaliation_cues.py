@@ -29,7 +29,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:keep|keeps|kept) (?:calling|phoning|texting|coming)",
         r"(?:they|he|she|police|soldiers?|officers?|men) (?:came|come|comes|have come|has come|are coming) "
         r"(?:back|again)",
-        r"(?:they|he|she|police|soldiers?|officers?|men) returned", r"(?:took|taken) (?:my|our)",
+        r"(?:they|he|she|police|soldiers?|officers?|men) returned", r"(?:took|taken) (?:my|our)(?! (?:statement|complaint|report|details|case|name|number))",
         r"(?:broke|broken|smashed) (?:my|our)", r"search(?:ed|ing)? (?:my|our|me|us)", r"pressur\w*",
         r"not safe", r"unsafe",
     ),
@@ -42,7 +42,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"perdu mon (?:travail|emploi|boulot|poste)", r"licenci\w*", r"renvoy\w*", r"expuls\w*",
         r"retirer (?:ma|la) plainte", r"peur", r"danger\w*", r"m est arrive\w*", r"regrett\w*", r"brul\w*",
         r"detrui\w*", r"saccag\w*", r"confisqu\w*", r"insult\w*", r"cass(?:e|es|ee|er) (?:ma|mon|mes|la|le)",
-        r"(?:sont|est) revenue?s?", r"reviennent", r"revient", r"(?:pris|emmene|emmenee) (?:ma|mon|mes|nos|notre)",
+        r"(?:sont|est) revenue?s?", r"reviennent", r"revient", r"(?:pris|emmene|emmenee) (?:ma|mon|mes|nos|notre)(?! (?:deposition|plainte|dossier|nom|numero))",
         r"fouill\w*", r"pression\w*", r"pas en securite",
     ),
     "kri": (
