@@ -12,6 +12,7 @@ from flask_babel import force_locale
 
 from civicwatch.extensions import db
 from civicwatch.messaging.segments import prefer_gsm7
+from civicwatch.sms.dialogue import Event, build_keywords, keyword_problems
 from civicwatch.sms.replies import Reply, render_reply
 from civicwatch.taxonomy.models import Setting
 from civicwatch.taxonomy.operations import DEFAULT_TAXONOMY
@@ -105,3 +106,12 @@ def test_a_file_stop_word_with_punctuation_standing_apart_stops_texts(app, tmp_p
     long enough to be taken for a report."""
     assert load(app, tmp_path, {"stop": {"kri": ["DON"]}}).exit_code == 0
     assert text("DON ! ! ! ! ! !") == in_language("kri", Reply.STOPPED)
+
+
+@pytest.mark.parametrize("texted", ["évidemment", "EVIDEMMENT", "Évidemment !"])
+def test_a_file_answer_word_with_accents_answers_as_loaded(texted):
+    """load-taxonomy takes a word with accents ("ÉVIDEMMENT"); texted with or without them, it answers."""
+    keywords = build_keywords({"yes": {"fr": ["ÉVIDEMMENT"]}})
+    assert keyword_problems({"yes": {"fr": ["ÉVIDEMMENT"]}}, ["en", "fr", "kri"]) == []
+    match = keywords.answer(texted)
+    assert match is not None and match.event is Event.YES and match.language == "fr"
