@@ -415,8 +415,9 @@ class Keywords:
         return KeywordMatch(events.pop(), languages.pop() if len(languages) == 1 else None)
 
     def answer(self, text: str) -> KeywordMatch | None:
-        """YES or NO, when the whole text is one of their words (any case, repeated letters squeezed)."""
-        bare = _ANSWER.match(text)
+        """YES or NO, when the whole text is one of their words (any case, accents dropped as the words were,
+        repeated letters squeezed)."""
+        bare = _ANSWER.match(_plain(text))
         if not bare:
             return None
         word = bare.group(1).upper()
