@@ -372,6 +372,8 @@ FILE_COMMANDS: dict[str, Event] = {"help": Event.HELP, "status": Event.STATUS, "
 ENGLISH = "en"
 _WORD = re.compile(r"[A-Za-z]{2,20}")
 _ANSWER = re.compile(r"^\W*([A-Za-z]+)\W*$")
+# The first word of a sentence, whole (not "N" of "N'importe"): "Non merci, tout va bien".
+_LEADING_WORD = re.compile(r"^\W*([A-Za-z]{2,})(?:[\s,.;:!?-]|$)")
 
 
 @dataclass(frozen=True)
@@ -422,6 +424,11 @@ class Keywords:
             return None
         word = bare.group(1).upper()
         return self.answers.get(word) or self.answers.get(_squeeze(word))
+
+    def leading_answer(self, text: str) -> KeywordMatch | None:
+        """YES or NO, when the text's first word (two letters or more) is one of their words: "No, all is well"."""
+        first = _LEADING_WORD.match(text)
+        return self.answer(first.group(1)) if first else None
 
 
 def _plain(word: str) -> str:

@@ -554,9 +554,20 @@ def _report_retaliation(ctx: _Context) -> _Step:
         return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case, next_state=IDLE)
     if (early := _not_asked_yet(ctx, check_in)) is not None:
         return early
+    if _declines(ctx):
+        return _no_retaliation(ctx)
     if not _counts_as_report(ctx, check_in):
         return _add_beside_check_in(ctx, check_in)
     return _take_report(ctx, check_in)
+
+
+def _declines(ctx: _Context) -> bool:
+    """A sentence led by NO that tells of no retaliation ("Non merci, tout va bien"): a NO with words, as the
+    follow-up page's "No" with words, not a report nor a text to ask again about."""
+    if ctx.decision.event not in (Event.SHORT_TEXT, Event.DETAILED_TEXT) or names_retaliation(ctx.decision.text):
+        return False
+    answer = sms_keywords().leading_answer(ctx.decision.text)
+    return answer is not None and answer.event is Event.NO
 
 
 def _counts_as_report(ctx: _Context, check_in: RetaliationCheckIn) -> bool:
@@ -603,8 +614,9 @@ def _no_retaliation(ctx: _Context) -> _Step:
         return _Step(render_reply(Reply.CHECK_IN_ANSWERED), case)
     if (early := _not_asked_yet(ctx, check_in)) is not None:
         return early
-    answer_check_in(check_in, False, None, Channel(ctx.incoming.channel))
-    return _Step(render_reply(Reply.NO_RETALIATION), case)
+    words = None if ctx.decision.event is Event.NO else ctx.decision.text  # the words of a NO in a sentence are kept
+    answer_check_in(check_in, False, words, Channel(ctx.incoming.channel))
+    return _Step(render_reply(Reply.NO_RETALIATION), case, next_state=IDLE)
 
 
 def _ask_check_in_again(ctx: _Context) -> _Step:
@@ -613,6 +625,8 @@ def _ask_check_in_again(ctx: _Context) -> _Step:
         return _Step(render_reply(Reply.STATUS_NOT_FOUND), next_state=IDLE)
     if (early := _not_asked_yet(ctx, check_in)) is not None:
         return early
+    if check_in is not None and _declines(ctx):
+        return _no_retaliation(ctx)
     if check_in is not None and _counts_as_report(ctx, check_in):
         return _take_report(ctx, check_in)
     if check_in is not None and asked_of_open_case(check_in):
