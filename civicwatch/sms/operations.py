@@ -491,9 +491,13 @@ def _add_to_case(ctx: _Context) -> _Step:
         add_complainant_message(case, ctx.decision.text, Channel(ctx.incoming.channel), locked=True)
     except SubmissionError:
         return _Step(render_reply(Reply.NOT_ACCEPTED), case, failed=True)
+    asks = ctx.decision.next_state is ASKED
+    if asks and _led_by(ctx, Event.YES):
+        # "Oui, mon frère est toujours détenu": a YES with its words. A sentence led by NO is not read as NO
+        # ("No one came to help, they are beating him"): the question is asked again.
+        return _urgent_step(case, ConversationState.FOLLOWING_UP)
     if answers:
         return _Step(render_reply(Reply.ANSWER_ADDED, reference=case.reference), case)
-    asks = ctx.decision.next_state is ASKED
     return _Step(render_reply(Reply.ASK_DANGER_AGAIN if asks else Reply.ADDED_TO_CASE, reference=case.reference),
                  case)
 
@@ -507,10 +511,15 @@ def _mark_urgent(ctx: _Context) -> _Step:
     case = _asked_case(ctx)
     if case is None:  # the case the question asked about is gone (cannot happen while the foreign key holds)
         return _Step(render_reply(Reply.STATUS_NOT_FOUND))
+    return _urgent_step(case)
+
+
+def _urgent_step(case: Case, next_state: ConversationState | None = None) -> _Step:
     mark_urgent_by_complainant(case)
     advice = emergency_advice(current_app.config["EMERGENCY_ADVICE_SMS"],
                               current_app.config["EMERGENCY_ADVICE_SMS_BY_LANGUAGE"])
-    return _Step(render_reply(Reply.MARKED_URGENT, reference=case.reference, advice=advice), case)
+    return _Step(render_reply(Reply.MARKED_URGENT, reference=case.reference, advice=advice), case,
+                 next_state=next_state)
 
 
 def _note_not_urgent(ctx: _Context) -> _Step:
@@ -566,8 +575,13 @@ def _declines(ctx: _Context) -> bool:
     follow-up page's "No" with words, not a report nor a text to ask again about."""
     if ctx.decision.event not in (Event.SHORT_TEXT, Event.DETAILED_TEXT) or names_retaliation(ctx.decision.text):
         return False
-    answer = sms_keywords().leading_answer(ctx.decision.text)
-    return answer is not None and answer.event is Event.NO
+    return _led_by(ctx, Event.NO)
+
+
+def _led_by(ctx: _Context, answer: Event) -> bool:
+    """Whether the text's first word is a YES (or NO) word: "Oui, ...", "No, ..."."""
+    leading = sms_keywords().leading_answer(ctx.decision.text)
+    return leading is not None and leading.event is answer
 
 
 def _counts_as_report(ctx: _Context, check_in: RetaliationCheckIn) -> bool:
