@@ -30,6 +30,7 @@ from civicwatch.crypto import decrypt_text, encrypt_text, keyed_hash
 from civicwatch.database import utcnow
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
+from civicwatch.i18n import DEFAULT_LANGUAGE
 from civicwatch.intake import lockout
 from civicwatch.intake.operations import (
     Submission,
@@ -475,8 +476,21 @@ def _open_case(ctx: _Context) -> _Step:
         log.warning("sms sender number failed validation; case stored without contact details")
         submission.phone = None
         case, receipt_code = submit_and_route_complaint(submission)
-    reply = render_reply(Reply.CASE_OPENED, reference=case.reference, receipt_code=receipt_code)
-    return _Step(reply, case)
+    spoken = _language_of_first_report(ctx, case)
+    if spoken is None:
+        return _Step(render_reply(Reply.CASE_OPENED, reference=case.reference, receipt_code=receipt_code), case)
+    remember_phone_language(ctx.phone_hash, spoken, replace=False)
+    with force_locale(spoken):
+        return _Step(render_reply(Reply.CASE_OPENED, reference=case.reference, receipt_code=receipt_code), case)
+
+
+def _language_of_first_report(ctx: _Context, case: Case) -> str | None:
+    """The language a report was written in (detected on arrival), for a phone that chose none: its receipt and
+    what follows are written in it, as a French or Krio keyword would make them. None: the current one."""
+    if ctx.conversation.language is not None or ctx.decision.keyword_language is not None:
+        return None
+    language = offered_language(case.language)
+    return language if language != DEFAULT_LANGUAGE else None
 
 
 def _add_to_case(ctx: _Context) -> _Step:
