@@ -73,13 +73,16 @@ def test_the_routing_page_and_its_messages_speak_french(make_user, login_as) -> 
     assert "inférieure à 0.65 attendent désormais" in client.get(PAGE).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("value", ["1.5", "-0.1", "high", ""])
-def test_a_bad_threshold_is_explained(make_user, login_as, value: str) -> None:
+@pytest.mark.parametrize(("value", "explained"), [
+    ("1.5", "Give a number from 0 to 1."), ("-0.1", "Give a number from 0 to 1."), ("", "Give a number from 0 to 1."),
+    ("high", "Write a number in figures, such as 0.5."),  # every form's own words for a value it cannot read
+])
+def test_a_bad_threshold_is_explained(make_user, login_as, value: str, explained: str) -> None:
     client = login_as(make_user(Role.ADMIN))
     response = client.post("/staff/routing/threshold", data={"csrf_token": csrf_token(client, PAGE),
                                                              "threshold": value})
     assert response.status_code == 400
-    assert "Give a number from 0 to 1." in response.get_data(as_text=True)
+    assert explained in response.get_data(as_text=True)
     assert routing_threshold() == 0.5
 
 
