@@ -110,7 +110,7 @@ TRANSITIONS: dict[tuple[ConversationState, Event], tuple[Action, ConversationSta
     (ASKED, Event.YES): (Action.MARK_URGENT, FOLLOWING),
     (ASKED, Event.NO): (Action.NOTE_NOT_URGENT, FOLLOWING),
     # A check-in: YES or what happened opens the linked case (texts within the window join it); a text too
-    # short to say what happened asks again.
+    # short to say what happened asks again (its words are kept on the case).
     (CHECK_IN, Event.YES): (Action.REPORT_RETALIATION, FOLLOWING),
     (CHECK_IN, Event.DETAILED_TEXT): (Action.REPORT_RETALIATION, FOLLOWING),
     (CHECK_IN, Event.NO): (Action.NO_RETALIATION, IDLE),

@@ -659,7 +659,22 @@ def _ask_check_in_again(ctx: _Context) -> _Step:
         return _take_report(ctx, check_in)
     if check_in is not None and asked_of_open_case(check_in):
         return _add_beside_check_in(ctx, check_in)
+    if check_in is not None:
+        _keep_beside_closed_check_in(ctx, check_in)
     return _Step(render_reply(Reply.ASK_CHECK_IN_AGAIN, reference=case.reference), case)
+
+
+def _keep_beside_closed_check_in(ctx: _Context, check_in: RetaliationCheckIn) -> None:
+    """Words to a check-in after closure that answer nothing ("Please call me", "I moved to Bo") are kept on the
+    closed case as the complainant's message, for staff to read; the question is asked again. Nothing is kept on
+    an erased case, nor words that are no message (a receipt code alone)."""
+    case = lock_case(check_in.case_id)
+    if case is None or case.erased:
+        return
+    try:
+        add_complainant_message(case, ctx.decision.text, Channel(ctx.incoming.channel), locked=True)
+    except SubmissionError:
+        log.info("sms: words to check-in %s not kept (no message left)", check_in.id)
 
 
 ACTIONS: dict[Action, Callable[[_Context], _Step]] = {
