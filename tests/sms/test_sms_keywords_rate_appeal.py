@@ -22,7 +22,7 @@ def test_note_and_mak_with_a_score_are_ratings(text, score, language):
     assert (decision.event, decision.rating, decision.keyword_language) == (Event.RATING, score, language)
 
 
-@pytest.mark.parametrize("text", ["NOTE", "note bien", "Note importante", "mak", "Mak dem", "note 9"])
+@pytest.mark.parametrize("text", ["NOTE", "note bien", "Note importante", "mak", "Mak dem"])
 def test_note_and_mak_without_a_score_are_words_of_a_report(text):
     assert classify(text)[0] in (Event.SHORT_TEXT, Event.DETAILED_TEXT)
 
