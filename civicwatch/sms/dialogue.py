@@ -209,12 +209,14 @@ def _within_follow_up(snapshot: Snapshot, now: dt.datetime) -> bool:
 
 _STATUS_WORD = re.compile(r"^\W*(\w+)\W*(.*)$", re.DOTALL)
 _RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$")
-# "RATE 4", as the answer's SMS asks; "RATE" with no score from 1 to 5 is still a rating, to be asked again.
-_RATE = re.compile(r"^\W*rate\b[\s:.,;!-]*(?:([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$|(\S{0,12})\s*$)",
-                   re.IGNORECASE)
-# French NOTE 4 and Krio MAK 4 ("gi mak"), only with the score: alone or with a word they are ordinary words
+# "RATE 4", as the answer's SMS asks, French NOTE 4 and Krio MAK 4 ("gi mak"): a rating word and a number, alone.
+# A number out of 1 to 5 ("NOTE 9", "note 8/10": French marks are out of 10; "RATE 0", "MAK -1") is still a
+# rating, to be asked again: its sender meant to rate, not to report.
+_RATE_WITH_NUMBER = re.compile(r"^\W*(rate|note|mak)\b[\s:.,;!-]*?(-?\d{1,3}(?:[.,]\d{1,2})?)\s*"
+                               r"(?:(?:/|sur\b|out of\b)\s*(\d{1,3})\s*)?[.!*]*\s*$", re.IGNORECASE)
+# "RATE" with no number is a rating too, to be asked again. NOTE and MAK alone or with a word are ordinary words
 # ("note bien"), which a report may start with.
-_RATE_IN_LANGUAGE = re.compile(r"^\W*(note|mak)\b[\s:.,;!-]*([1-5])\s*(?:/\s*5)?\s*[.!*]*\s*$", re.IGNORECASE)
+_RATE = re.compile(r"^\W*rate\b[\s:.,;!-]*(\S{0,12})\s*$", re.IGNORECASE)
 # "APPEAL <reason>", any case. Only the exact word: a report rarely starts with it, and a typing slip
 # away from it ("apple", "appal") is more likely an ordinary word than an appeal.
 # French RECOURS and Krio APIL likewise (neither is a word the training corpus's texts start with).
@@ -294,12 +296,16 @@ def _classify(text: str, opted_out: bool, answering: bool, keywords: Keywords) -
         answer = keywords.answer(text)
         if answer is not None:
             return answer.event, None, answer.language
-    rating = _RATING.match(text) or _RATE.match(text)
+    rating = _RATING.match(text)
     if rating:
         return Event.RATING, rating.group(1), None
-    rating = _RATE_IN_LANGUAGE.match(text)
-    if rating:
-        return Event.RATING, rating.group(2), _PATTERN_LANGUAGES[rating.group(1).upper()]
+    scored = _RATE_WITH_NUMBER.match(text)
+    if scored:
+        word, number, out_of = scored.groups()
+        valid = number.isdigit() and 1 <= int(number) <= 5 and out_of in (None, "5")
+        return Event.RATING, str(int(number)) if valid else None, _PATTERN_LANGUAGES.get(word.upper())
+    if _RATE.match(text):
+        return Event.RATING, None, None
     language = _LANGUAGE.match(text)
     if language:
         return Event.LANGUAGE, LANGUAGE_WORDS.get(_squeeze(unicodedata.normalize("NFD", language.group(1)))), None
