@@ -4,7 +4,7 @@ urgent case linked to the closed one, routed to the same body, and the texts tha
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civicwatch.cases.models import Case, CaseStatus, Channel
 from civicwatch.cases.retaliation import retaliation_reported_while_open, unseen_retaliation_report
@@ -14,6 +14,7 @@ from civicwatch.sms.models import ConversationState
 from civicwatch.sms.replies import Reply, render_reply
 from tests.factories import create_case
 from tests.sms.conftest import PHONE
+from tests.sms.test_sms_retaliation import case_count
 from tests.sms.test_sms_retaliation_open import ACCOUNT, ask, check_in, conversation
 
 
@@ -39,5 +40,5 @@ def test_a_yes_after_closure_opens_a_linked_urgent_case_not_an_urgent_closed_one
     assert linked.urgent is True and linked.fears_retaliation is True and linked.body_id == closed.body_id
     assert closed.reference in linked.text and (answer in linked.text) == (answer != "YES")
     assert reply == render_reply(Reply.RETALIATION_REPORTED, reference=linked.reference)
-    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+    assert case_count() == 2
     assert conversation().state is ConversationState.FOLLOWING_UP and conversation().case_id == linked.id

@@ -5,19 +5,14 @@ MessageSid, and never on an erased case. Through the signed webhook and the work
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.extensions import db
 from civicwatch.sms.models import ConversationState
 from civicwatch.sms.replies import Reply, render_reply
 from tests.sms.conftest import acknowledged, answer_waiting_texts, new_sid
-from tests.sms.test_sms_retaliation import checked_in  # noqa: F401 (a fixture)
+from tests.sms.test_sms_retaliation import case_count, checked_in  # noqa: F401 (a fixture)
 from tests.sms.test_sms_retaliation_open import check_in, conversation, messages
-
-
-def case_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Case))
 
 
 @pytest.mark.parametrize("words", ["Please call me", "I moved to Bo", "who is this?"])

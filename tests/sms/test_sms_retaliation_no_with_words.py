@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
 from civicwatch.sms.models import ConversationState
 from civicwatch.sms.replies import Reply, render_reply
-from tests.sms.test_sms_retaliation import checked_in  # noqa: F401 (a fixture)
+from tests.sms.test_sms_retaliation import case_count, checked_in  # noqa: F401 (a fixture)
 from tests.sms.test_sms_retaliation_open import check_in, conversation, investigated, messages  # noqa: F401
 
 DECLINED = [
@@ -24,10 +23,6 @@ DECLINED = [
     ("en", "no thanks, all is well"),
     ("kri", "No, a de fayn tenki"),
 ]
-
-
-def case_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Case))
 
 
 def in_language(language: str, reply: Reply) -> str:

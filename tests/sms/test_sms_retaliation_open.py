@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civicwatch.cases.models import Case, CaseMessage, CaseStatus, Channel, MessageKind, RetaliationCheckIn
 from civicwatch.crypto import decrypt_text
@@ -23,6 +23,7 @@ from civicwatch.sms.replies import Reply, render_reply
 from tests.factories import create_case
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 from tests.sms.conftest import PHONE, acknowledged, answer_waiting_texts, new_sid
+from tests.sms.test_sms_retaliation import case_count
 
 ACCOUNT = "Two officers came to my house last night and told me to withdraw my complaint."
 
@@ -67,7 +68,7 @@ def test_yes_or_an_account_marks_the_case_urgent_and_opens_no_other(text, send_t
     acknowledged(send_text(answer, sid=sid))  # Twilio retries the same MessageSid: nothing twice
     answer_waiting_texts()
     assert reply == render_reply(Reply.RETALIATION_FLAGGED, reference=investigated.reference)
-    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+    assert case_count() == 1
     case = db.session.get(Case, investigated.id, populate_existing=True)
     assert case.urgent is True and case.status is CaseStatus.INVESTIGATING
     assert messages(case) == ([ACCOUNT] if answer == ACCOUNT else [])
@@ -76,7 +77,7 @@ def test_yes_or_an_account_marks_the_case_urgent_and_opens_no_other(text, send_t
     assert conversation().state is ConversationState.FOLLOWING_UP and conversation().case_id == case.id
     assert text("They came again this morning.") == render_reply(Reply.ADDED_TO_CASE, reference=case.reference)
     assert messages(case)[-1] == "They came again this morning."
-    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+    assert case_count() == 1
 
 
 def test_no_is_recorded_and_changes_nothing_else(text, investigated):
