@@ -144,3 +144,40 @@ def test_continuously_publishes_at_every_refresh(app, client, new_case, clock, a
     new_case(CaseStatus.RECEIVED, created_at=clock.now)
     clock.advance(minutes=1)
     assert received(client) == 7
+
+
+def test_an_allegation_edited_this_morning_moves_no_early_warning_figure_before_midnight(app, client, clock):
+    """Staff moving one recorded allegation to another district (or theme, or service) must not move the published
+    hotspots and trends in that minute: someone watching would learn where and what that complaint was."""
+    clock.now = MORNING
+    bo, kenema = (db.session.query(District).filter_by(code=code).one() for code in ("bo", "kenema"))
+    force = db.session.query(Theme).filter_by(code="abuse_of_force").one()
+    police = db.session.query(Actor).filter_by(code="police").one()
+    allegations = []
+    for _ in range(6):
+        case = create_case(CaseStatus.INVESTIGATING, created_at=clock.now - dt.timedelta(days=2))
+        allegation = Allegation(case=case, theme=force, actor=police, district=bo, region=bo.region,
+                                incident_date=(clock.now - dt.timedelta(days=2)).date())
+        db.session.add(allegation)
+        allegations.append(allegation)
+    db.session.commit()
+
+    def hotspot() -> str:
+        page = client.get("/transparency").get_data(as_text=True)
+        found = re.search(r"<td>Bo</td><td>Abuse of force</td><td>([^<]*)</td>", page)
+        return found.group(1) if found else "none"
+
+    def downloaded() -> list[str]:
+        return [line for line in client.get("/transparency/early-warning.csv").get_data(as_text=True).splitlines()
+                if ",Bo," in line]
+
+    assert hotspot() == "6"
+    published_file = downloaded()
+    clock.advance(minutes=15)
+    allegations[0].district, allegations[0].region = kenema, kenema.region
+    db.session.commit()
+    clock.advance(hours=1)
+    assert hotspot() == "6"
+    assert downloaded() == published_file
+    clock.now = dt.datetime(2026, 3, 13, 0, 1, tzinfo=dt.UTC)
+    assert hotspot() == "5"
