@@ -7,7 +7,10 @@ published, is protected whole with its totals, so no hidden count can be worked 
 are named only from allegations staff confirmed against them and only at or above the threshold; officers are
 never published, whatever their count.
 The figures are as of the statistics' last publication (`as_of`): an allegation recorded since then waits for
-the next one, or the move of one count would tell when staff recorded what against whom.
+the next one, or the move of one count would tell when staff recorded what against whom. For the same reason the
+figures are computed once, when the statistics are published, and kept (`StatisticsRefresh.early_warning`): an
+allegation that staff move to another district, theme or service between two publications moves nothing until the
+next.
 The threshold is about people: a case holds up to 50 allegations, so one complainant could fill a cell alone. A
 figure counts allegations, but is protected by the number of complaints behind it: a cell with fewer than
 `threshold` complaints is small, whatever its allegations, and the table's hidden cells are chosen from its counts
@@ -18,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy
 from numpy.typing import NDArray
@@ -26,10 +30,12 @@ from sqlalchemy import distinct, func, select
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, Subject, SubjectKind
 from civicwatch.taxonomy.models import Actor, District, Name, Theme
+from civicwatch.transparency.models import StatisticsRefresh
 from civicwatch.transparency.suppression import (
     SHOWN_CODE,
     SMALL_CODE,
     Figure,
+    FigureState,
     Suppression,
     protect_counts,
     published_figure,
@@ -188,3 +194,54 @@ def early_warning(as_of: dt.datetime, threshold: int) -> EarlyWarning:
     months, by_service = trends(as_of, rules)
     return EarlyWarning(threshold, as_of.date(), hotspots(as_of, rules), months, by_service,
                         named_subjects(as_of, rules))
+
+
+def published_early_warning(as_of: dt.datetime, threshold: int) -> EarlyWarning:
+    """The early warning as published at `as_of`, the statistics' last refresh; computed now only when that
+    refresh kept none (before the first, or one made with another threshold)."""
+    state = db.session.get(StatisticsRefresh, 1)
+    kept = state.early_warning if state is not None and state.refreshed_at == as_of else None
+    if kept is not None and kept.get("threshold") == threshold:
+        return from_kept(kept)
+    return early_warning(as_of, threshold)
+
+
+# ---------------------------------------------------------------- kept as JSON
+
+def _name(name: Name) -> dict[str, Any]:
+    return {"name": name.name, "names": dict(name.names)}
+
+
+def _figure(figure: Figure) -> dict[str, Any]:
+    return {"value": figure.value, "state": figure.state.value}
+
+
+def to_kept(warning: EarlyWarning) -> dict[str, Any]:
+    return {
+        "threshold": warning.threshold, "as_of": warning.as_of.isoformat(), "months": warning.months,
+        "hotspots": [{"district": _name(h.district), "theme": _name(h.theme), "recent": _figure(h.recent),
+                      "before": _figure(h.before)} for h in warning.hotspots],
+        "trends": [{"service": _name(t.service), "months": [_figure(f) for f in t.months], "total": _figure(t.total)}
+                   for t in warning.trends],
+        "subjects": [{"name": s.name, "kind": s.kind} for s in warning.subjects],
+    }
+
+
+def _read_name(kept: dict[str, Any]) -> Name:
+    return Name(kept["name"], kept["names"])
+
+
+def _read_figure(kept: dict[str, Any]) -> Figure:
+    return Figure(kept["value"], FigureState(kept["state"]))
+
+
+def from_kept(kept: dict[str, Any]) -> EarlyWarning:
+    return EarlyWarning(
+        kept["threshold"], dt.date.fromisoformat(kept["as_of"]),
+        [Hotspot(_read_name(h["district"]), _read_name(h["theme"]), _read_figure(h["recent"]),
+                 _read_figure(h["before"])) for h in kept["hotspots"]],
+        list(kept["months"]),
+        [Trend(_read_name(t["service"]), [_read_figure(f) for f in t["months"]], _read_figure(t["total"]))
+         for t in kept["trends"]],
+        [NamedSubject(s["name"], s["kind"]) for s in kept["subjects"]],
+    )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Integer, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,14 +51,15 @@ statistics_durations = Table(
 
 
 class StatisticsRefresh(Model):
-    """When the rollup was last brought up to date (its figures are as of then), and the bodies' closing
-    targets it was computed with (a changed target means a full rebuild)."""
+    """When the rollup was last brought up to date (its figures are as of then), the bodies' closing targets it
+    was computed with (a changed target means a full rebuild), and the early warning as published then."""
 
     __tablename__ = "statistics_refreshes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     targets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    early_warning: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # Indexes on cases for the statistics (PostgreSQL answers from the index without reading the table rows):

@@ -33,6 +33,7 @@ from civicwatch.database import UTCDateTime, deployment_midnight, deployment_zon
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
 from civicwatch.transparency.cube import forget_statistics_cube
+from civicwatch.transparency.early_warning import early_warning, to_kept
 from civicwatch.transparency.models import (
     CELL_MEASURES,
     StatisticsRefresh,
@@ -121,6 +122,7 @@ def refresh_statistics(full: bool = False, now: dt.datetime | None = None) -> Re
         state = StatisticsRefresh(id=1)
         db.session.add(state)
     state.refreshed_at, state.targets = now, targets
+    state.early_warning = to_kept(early_warning(now, current_app.config["SMALL_COUNT_THRESHOLD"]))
     db.session.flush()
     forget_statistics_cube()
     log.info("statistics rollup refreshed: %s months (full: %s)", months, full)

@@ -31,7 +31,7 @@ from civicwatch.publishing.exports import ANSWER_COLUMNS
 from civicwatch.taxonomy.models import Body, Region, Theme
 from civicwatch.taxonomy.queries import all_bodies, all_regions, all_themes, by_code
 from civicwatch.transparency import charts, exports
-from civicwatch.transparency.early_warning import EarlyWarning, early_warning
+from civicwatch.transparency.early_warning import EarlyWarning, published_early_warning
 from civicwatch.transparency.forms import StatisticsFilterForm
 from civicwatch.transparency.report import UNKNOWN, GroupFigures, Report, build_report
 from civicwatch.transparency.retaliation import RetaliationWatch, retaliation_watch_figures
@@ -253,7 +253,7 @@ def _retaliation(as_of: dt.datetime) -> RetaliationWatch:
 
 
 def _early_warning(as_of: dt.datetime) -> EarlyWarning:
-    return early_warning(as_of, current_app.config["SMALL_COUNT_THRESHOLD"])
+    return published_early_warning(as_of, current_app.config["SMALL_COUNT_THRESHOLD"])
 
 
 # The files are named by what they hold: the CSV has no room for the period, the filters or the day, and two

@@ -173,6 +173,7 @@ def test_an_allegation_edited_this_morning_moves_no_early_warning_figure_before_
 
     assert hotspot() == "6"
     published_file = downloaded()
+    assert published_file
     clock.advance(minutes=15)
     allegations[0].district, allegations[0].region = kenema, kenema.region
     db.session.commit()
