@@ -255,8 +255,16 @@ def is_receipt_code_alone(text: str) -> bool:
 
 
 def _looks_like_status_query(rest: str) -> bool:
-    # "STATUS", "status CW-2026-000123", "STATUS 1234 5678 9012 3456"; a long text is a report.
-    return len(rest.split()) <= 4 or sum(ch.isdigit() for ch in rest) >= 6
+    # "STATUS", "status CW-2026-000123", "STATUS 1234 5678 9012 3456", "SUIVI mon code est 1234 5678 9012 3456":
+    # a receipt code or a reference, or at most four words besides the numbers. A long text is a report, dates or
+    # phone numbers in it or not ("Suivi par deux policiers depuis le 14/11/2026, ...": followed by two policemen).
+    words = rest.split()
+    if len(words) <= 4 or normalise_receipt_code(rest) is not None or _REFERENCE.search(rest):
+        return True
+    return sum(ch.isdigit() for ch in rest) >= 6 and sum(not any(ch.isdigit() for ch in word) for word in words) <= 4
+
+
+_REFERENCE = re.compile(r"\bCW\W?\d{4}\W?\d{6}\b", re.IGNORECASE)
 
 
 def might_be_keyword(raw_text: str | None) -> bool:
