@@ -584,12 +584,18 @@ def _report_retaliation(ctx: _Context) -> _Step:
     return _take_report(ctx, check_in)
 
 
+# "No, but ...": what follows the NO is what the complainant wants told, whatever its words (English, French, Krio).
+_NO_BUT = re.compile(r"^\W*[A-Za-z]+\W+(?:but|mais|bot|however|though|pourtant|cependant|sauf|except)\b", re.IGNORECASE)
+
+
 def _declines(ctx: _Context) -> bool:
     """A sentence led by NO that tells of no retaliation ("Non merci, tout va bien"): a NO with words, as the
-    follow-up page's "No" with words, not a report nor a text to ask again about."""
-    if ctx.decision.event not in (Event.SHORT_TEXT, Event.DETAILED_TEXT) or names_retaliation(ctx.decision.text):
+    follow-up page's "No" with words, not a report nor a text to ask again about. Not "No, but ...", which goes on
+    to tell something the cue reader may not know the words of."""
+    text = ctx.decision.text
+    if ctx.decision.event not in (Event.SHORT_TEXT, Event.DETAILED_TEXT) or names_retaliation(text):
         return False
-    return _led_by(ctx, Event.NO)
+    return _led_by(ctx, Event.NO) and _NO_BUT.match(text or "") is None
 
 
 def _led_by(ctx: _Context, answer: Event) -> bool:
