@@ -220,8 +220,9 @@ _RATE = re.compile(r"^\W*rate\b[\s:.,;!-]*(\S{0,12})\s*$", re.IGNORECASE)
 # "APPEAL <reason>", any case. Only the exact word: a report rarely starts with it, and a typing slip
 # away from it ("apple", "appal") is more likely an ordinary word than an appeal.
 # French RECOURS and Krio APIL likewise (neither is a word the training corpus's texts start with). But "recours à la
-# force" (or "recours abusif aux armes") is how French reports of abuse begin: a report, not an appeal.
-_APPEAL = re.compile(r"^\W*(appeal|recours(?![\s,]+(?:(?:abusi|excessi|illegal|illégal|disproportionn|systemati"
+# force" (or "recours abusif aux armes") is how French reports of abuse begin: a report, not an appeal; so is "appeal
+# for help" (or for justice) in English.
+_APPEAL = re.compile(r"^\W*(appeal(?![\s,:.!-]+for\b)|recours(?![\s,]+(?:(?:abusi|excessi|illegal|illégal|disproportionn|systemati"
                      r"|systémati)\w*[\s,]+)?(?:à|a|au|aux)\b)|apil)\b[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
 # The language of the words these patterns read (the others set none).
 _PATTERN_LANGUAGES = {"NOTE": "fr", "MAK": "kri", "RECOURS": "fr", "APIL": "kri"}

@@ -68,6 +68,7 @@ from civicwatch.sms.dialogue import (
     clean_text,
     current_state,
     decide,
+    has_enough_detail,
     might_be_keyword,
 )
 from civicwatch.sms.keywords import sms_keywords
@@ -126,6 +127,7 @@ class _Step:
     case: Case | None = None
     failed: bool = False  # nothing changed: the conversation stays where it was
     next_state: ConversationState | None = None  # instead of the dialogue's, when the action knows better
+    opened_case: bool = False  # an action outside CASE_MOVERS that opened `case` (follow-ups go to it)
 
 
 @dataclass
@@ -263,7 +265,7 @@ def move_conversation(conversation: ConversationRow, decision: Decision, step: _
     if state in (ConversationState.FOLLOWING_UP, ASKED, CHECK_IN):
         # Only a text that opened or joined a case moves the window; STATUS or a rating about another
         # case leaves follow-ups going where they went.
-        joined = step.case if decision.action in CASE_MOVERS else None
+        joined = step.case if decision.action in CASE_MOVERS or step.opened_case else None
         case_id = joined.id if joined is not None else conversation.case_id
     save_conversation(conversation.id, state, pending, since, case_id, now, batch)
 
@@ -437,6 +439,12 @@ def _appeal(ctx: _Context) -> _Step:
         return _Step(render_reply(Reply.APPEAL_NEEDS_REASON))
     case = latest_case_for_phone(ctx.phone_hash, RATEABLE_STATUSES)
     if case is None:
+        if ctx.decision.state_before is not ConversationState.AWAITING_DETAILS and has_enough_detail(reason):
+            # Nothing to appeal, but the text tells what happened ("APPEAL soldiers are beating..."): a report,
+            # kept rather than answered and dropped.
+            step = _open_case(ctx)
+            step.next_state, step.opened_case = (None, False) if step.failed else (ASKED, True)
+            return step
         return _Step(render_reply(Reply.NOTHING_TO_APPEAL))
     try:
         appeal_answer(case, reason)

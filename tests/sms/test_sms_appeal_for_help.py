@@ -41,6 +41,8 @@ def test_a_detailed_text_led_by_appeal_from_a_phone_with_no_answer_is_kept_as_a_
     assert reply != render_reply(Reply.NOTHING_TO_APPEAL)
     (case,) = cases()
     assert case.text == body and case.reference in reply
+    text("They also took the money of my sister and her phone at the market")  # a follow-up joins that case
+    assert len(cases()) == 1
 
 
 def test_a_short_appeal_from_a_phone_with_no_answer_is_still_told_there_is_none(text, clock):
