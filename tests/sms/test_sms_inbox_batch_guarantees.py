@@ -19,6 +19,7 @@ from civicwatch.sms.inbox import CLAIM_BATCH, MAX_ATTEMPTS, process_inbox
 from civicwatch.sms.models import ConversationState, InboundSms, InboxText, SmsConversation
 from tests.conftest import on_postgres
 from tests.sms.conftest import acknowledged, new_sid, replies_since, sign
+from tests.sms.test_sms_inbox_batches import commits_during
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
 DETAIL = "It was on Tuesday around 7 in the evening."
@@ -47,6 +48,20 @@ def kill_at(statement_start: str, occurrence: int):
                 raise Killed
 
     return listener
+
+
+def test_ten_texts_are_answered_in_one_transaction(send_text, clock):
+    """On PostgreSQL as on SQLite: a batch's claim, MessageSids, replies, deletion, audit link and commit (one
+    fsync) are shared by ten texts, not five. The batch's row locks are its follow-ups' cases; the dashboard's
+    counts and the audit chain's lock, which every web report wants too, are taken at its commit."""
+    senders = phones(10, prefix="+2327633")
+    for phone in senders:
+        acknowledged(send_text(REPORT, phone))
+    commits, report = commits_during(process_inbox)
+    assert report.answered == len(senders) and report.failed == 0
+    assert commits == 2  # the batch, and the empty claim that ends the call
+    assert all(len(replies_since(0, phone)) == 1 for phone in senders)
+    assert verify_chain()[1] is None
 
 
 @pytest.mark.parametrize("statement_start, occurrence", [
