@@ -51,8 +51,9 @@ MAX_ATTEMPTS = 3
 # after every row lock, and a batch holds no sender's conversation another worker can want (a sender's next
 # text waits for the batch); the rows two batches may both write (a case's, a case count's) are few, so a
 # deadlock between them is rare, and PostgreSQL breaks it by failing one batch, which is then answered one text
-# per transaction. Kept small on PostgreSQL: a web report that counts a new case waits for a batch that did.
-CLAIM_BATCH = {"sqlite": 10, "postgresql": 5}
+# per transaction. A web report waits for a batch only at its commit (the dashboard's counts and the chain's lock
+# are taken then); what a batch holds throughout is its follow-ups' cases, for the batch's few tens of ms.
+CLAIM_BATCH = {"sqlite": 10, "postgresql": 10}
 SENDER_HASH_PURPOSE = "inbox-sender"
 
 # The webhook's one statement. A retried MessageSid still waiting here changes nothing; one already

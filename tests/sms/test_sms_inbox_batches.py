@@ -39,7 +39,7 @@ def commits_during(action) -> tuple[int, object]:
 
 
 def test_texts_are_answered_a_batch_per_transaction(send_text, clock):
-    """A batch of texts per commit (smaller on PostgreSQL, where web reports may wait for a batch's row locks)."""
+    """A batch of texts per commit."""
     for phone in PHONES:
         acknowledged(send_text(REPORT, phone))
     commits, report = commits_during(process_inbox)
