@@ -3,8 +3,9 @@
 Each step commits on its own, as a view commits once per request: the claim of a batch (status sending,
 claimed_by; at most one message per number, so each number's texts keep their order) is committed before
 the slow calls to the provider, so another worker skips those rows, and the provider SIDs of the batch are
-committed once its sends are done, in a transaction of one UPDATE and nothing else (one commit per batch
-rather than per message: the commit costs more than the send). A message with a SID is never claimed again.
+committed once its sends are done, in one UPDATE, with the claim of the next batch when there is one (one commit
+per batch rather than per message: the commit costs more than the send). A message with a SID is never claimed
+again.
 Messages of a batch that a dying worker never reached have no SID, and are taken again when their claim goes
 stale (after a look at Twilio's list, which finds nothing for them).
 
@@ -293,15 +294,17 @@ class UnrecordedSends:
 
     waiting: list[SentMessage] = field(default_factory=list)
 
-    def record(self, report: DeliveryReport) -> None:
+    def record(self, report: DeliveryReport, tried: int = 0) -> None:
         """Record every waiting SID in one statement and one commit, retrying with backoff
-        (`OUTBOX_RECORD_RETRY_SECONDS`, doubling, five tries); raises the database's error (and keeps them
-        all) while it is down."""
+        (`OUTBOX_RECORD_RETRY_SECONDS`, doubling, five tries, `tried` of them already made); raises the database's
+        error (and keeps them all) while it is down."""
         if not self.waiting:
             return
         batch = list(self.waiting)
         wait = float(current_app.config.get("OUTBOX_RECORD_RETRY_SECONDS", 0.1))
-        for attempt in range(5):
+        for attempt in range(tried, 5):
+            if attempt:
+                time.sleep(wait * 2 ** (attempt - 1))
             try:
                 stored = _store_sids(batch)
             except DATABASE_DOWN:
@@ -311,12 +314,39 @@ class UnrecordedSends:
                         log.error("outbox message %s was sent (SID %s) but not recorded yet; the worker keeps "
                                   "retrying", item.message_id, item.provider_sid)
                     raise
-                time.sleep(wait * 2 ** attempt)
                 continue
-            del self.waiting[:len(batch)]
-            report.sent += len(stored)
-            report.lost_claims += len(batch) - len(stored)
+            self._recorded(batch, stored, report)
             return
+
+    def _recorded(self, batch: list[SentMessage], stored: set[int], report: DeliveryReport) -> None:
+        """`batch`, the first of the SIDs waiting, was committed; `stored`: the ids whose rows took their SID."""
+        del self.waiting[:len(batch)]
+        report.sent += len(stored)
+        report.lost_claims += len(batch) - len(stored)
+
+    def record_and_claim(self, report: DeliveryReport, worker_id: str, limit: int,
+                         to_hash: str | None) -> tuple[list[OutboundMessage], frozenset[str]]:
+        """Record the waiting SIDs and claim the next batch (claim_due_batch) in one transaction: one commit, one
+        fsync, for both, before anything of the batch is sent. When the database refuses the SIDs, they are
+        recorded as `record` does (that refusal its first try) before the batch is claimed; when the claim fails,
+        the SIDs are recorded on their own before its error is raised."""
+        batch = list(self.waiting)
+        try:
+            stored = _write_sids(batch) if batch else set()
+        except DATABASE_DOWN:
+            _rollback_quietly()
+            self.record(report, tried=1)
+            batch, stored = [], set()
+        try:
+            claimed = claim_due_batch(worker_id, limit, to_hash)
+            db.session.commit()
+        except Exception:
+            _rollback_quietly()
+            self.record(report)
+            raise
+        _log_not_stored(batch, stored)
+        self._recorded(batch, stored, report)
+        return claimed
 
 
 def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
@@ -438,10 +468,25 @@ def _store_sids_statement(count: int) -> Update:
 
 
 def _store_sids(sent: list[SentMessage]) -> set[int]:
-    """Write the SIDs of a batch in one UPDATE and commit, whoever holds the claims now: the messages were
-    sent, and a row with a SID is never sent again. Returns the ids stored; a row left out already had a SID
-    (another worker sent it too after the claim went stale, or an earlier try's commit went through although
-    its answer was lost)."""
+    """Write the SIDs of a batch (see _write_sids) and commit. Returns the ids stored."""
+    stored = _write_sids(sent)
+    db.session.commit()
+    _log_not_stored(sent, stored)
+    return stored
+
+
+def _log_not_stored(sent: list[SentMessage], stored: set[int]) -> None:
+    for item in sent:
+        if item.message_id not in stored:
+            log.error("outbox message %s already had a provider SID; SID %s not stored", item.message_id,
+                      item.provider_sid)
+
+
+def _write_sids(sent: list[SentMessage]) -> set[int]:
+    """Write the SIDs of a batch in one UPDATE, whoever holds the claims now: the messages were sent, and a row
+    with a SID is never sent again. Flushes; the caller commits. Returns the ids stored; a row left out already
+    had a SID (another worker sent it too after the claim went stale, or an earlier try's commit went through
+    although its answer was lost)."""
     by_id = {item.message_id: item for item in sent}
     params: dict[str, Any] = {"ids": list(by_id)}
     for n, item in enumerate(by_id.values()):
@@ -462,11 +507,6 @@ def _store_sids(sent: list[SentMessage]) -> set[int]:
     # next round's apply_early_statuses (deliver_due_messages), as one kept after this commit always was.
     if reported or not returned or returned[0].early:
         apply_early_statuses()
-    db.session.commit()
-    for item in sent:
-        if item.message_id not in stored:
-            log.error("outbox message %s already had a provider SID; SID %s not stored", item.message_id,
-                      item.provider_sid)
     return stored
 
 
@@ -524,8 +564,8 @@ class OptOutLookups:
                 pass
 
 
-# Messages claimed per transaction: one claim and one commit for the batch, and after their sends one UPDATE and
-# one commit for all their SIDs. A worker killed between the sends and that commit leaves up to this many
+# Messages claimed per transaction: one claim for the batch, and after their sends one UPDATE for all their SIDs,
+# committed with the next batch's claim. A worker killed between the sends and that commit leaves up to this many
 # messages sent without a SID, sent again when their claims go stale.
 CLAIM_BATCH = 10
 
@@ -542,8 +582,8 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
         db.session.commit()
     taken = 0
     while taken < limit:
-        messages, opted_out = claim_due_batch(worker_id, min(CLAIM_BATCH, limit - taken), to_hash)
-        db.session.commit()
+        # The SIDs of the batch just sent are recorded with this claim (none before the first).
+        messages, opted_out = unrecorded.record_and_claim(report, worker_id, min(CLAIM_BATCH, limit - taken), to_hash)
         if not messages:
             break
         taken += len(messages)
@@ -556,7 +596,7 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
                     unrecorded.waiting.append(sent)
         finally:
             look_up.close()
-        unrecorded.record(report)
+    unrecorded.record(report)  # the last batch's, when `limit` ended the loop before another claim
     return report
 
 

@@ -105,9 +105,9 @@ def test_on_postgresql_the_outbox_looks_opt_outs_up_on_one_connection_per_batch(
         event.remove(db.engine.pool, "checkout", listener)
     assert report.sent == len(PHONES) and len(http.accepted) == len(PHONES)
     if db.engine.dialect.name == "postgresql":
-        # The round's look at the kept statuses with the claim, the batch's look-ups, its SIDs, and the claim that
-        # finds nothing left: four, however many messages the batch holds.
-        assert len(checkouts) == 4, len(checkouts)
+        # The round's look at the kept statuses with the claim, the batch's look-ups, and its SIDs with the claim
+        # that finds nothing left: three, however many messages the batch holds.
+        assert len(checkouts) == 3, len(checkouts)
 
 
 def test_the_outbox_claims_a_batch_with_its_opt_outs_in_one_statement_and_its_sids_with_the_early_statuses(
