@@ -23,6 +23,7 @@ from civicwatch.intake.models import ReceiptLookupFailure, SubmissionKey  # noqa
 from civicwatch.interfaces.models import ApiKey, Open311Token  # noqa: F401
 from civicwatch.messaging.models import (  # noqa: F401
     EarlyDeliveryStatus,
+    NotSafeToText,
     OutboundMessage,
     OutboxStatus,
     PhoneLanguage,

@@ -1,5 +1,6 @@
-"""Telling complainants about their case: by SMS through the outbox when they left a phone number and have
-not texted STOP; otherwise they read it on the web follow-up page. An SMS is written in the language the
+"""Telling complainants about their case: by SMS through the outbox when they left a phone number, have not
+texted STOP and did not say texts to that phone are not safe; otherwise they read it on the web follow-up page
+(a text held back as not safe is kept in the outbox, cancelled, so that staff can count it). An SMS is written in the language the
 phone chose (LANG by SMS), and transliterated to GSM-7 when that saves segments."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.i18n import DEFAULT_LANGUAGE, N_
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
-from civicwatch.messaging.queries import is_opted_out, phone_language
+from civicwatch.messaging.queries import is_opted_out, is_safe_to_text, phone_language
 from civicwatch.messaging.segments import as_sent
 from civicwatch.phones import WHATSAPP, contact_hash
 from civicwatch.taxonomy.models import Named
@@ -80,9 +81,9 @@ def extension_news(case: Case, due_on: dt.date, reason: str) -> Callable[[], str
 
 
 def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) -> OutboundMessage | None:
-    """Owe the complainant an SMS when they left a phone number and have not texted STOP; None otherwise
-    (they read the case on the web follow-up page). `text` is the whole SMS, or a function that writes it,
-    called in the phone's language (the language it chose with LANG)."""
+    """Owe the complainant an SMS when they left a phone number, have not texted STOP and did not say texts to it
+    are not safe; None otherwise (they read the case on the web follow-up page). `text` is the whole SMS, or a
+    function that writes it, called in the phone's language (the language it chose with LANG)."""
     if case.contact_phone_hash is None:
         return None
     contact = contact_of(case)
@@ -94,7 +95,12 @@ def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) 
     if is_opted_out(number_hash):
         log.info("no sms for case %s: the number texted STOP", case.id)
         return None
+    safe = is_safe_to_text(number_hash)
     if callable(text):
         with force_locale(phone_language(number_hash)):
             text = text()
-    return queue_sms(phone, as_sent(text, channel == WHATSAPP), purpose, case.id, channel)
+    queued = queue_sms(phone, as_sent(text, channel == WHATSAPP), purpose, case.id, channel, opted_out=False)
+    if not safe:  # queued cancelled (messaging.operations.owed_message): counted on the outbox page, never sent
+        log.info("no sms for case %s: the complainant said texts to this phone are not safe", case.id)
+        return None
+    return queued

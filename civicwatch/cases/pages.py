@@ -35,6 +35,7 @@ from civicwatch.cases.workflow import ACTION_LABELS, Transition, assignable_inve
 from civicwatch.database import utcnow
 from civicwatch.forms import Form
 from civicwatch.i18n import N_
+from civicwatch.messaging.queries import is_safe_to_text
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes, name_choices
 
@@ -78,6 +79,8 @@ class CasePage:
     panels: list[Markup] = field(default_factory=list)
     retaliation_reported: list[RetaliationReport] = field(default_factory=list)  # answers to check-ins while open
     routing: list[tuple[str, str]] = field(default_factory=list)  # why it was routed so, in words
+    # The complainant said others may read the texts on the phone given: staff must not text or call it by hand.
+    not_safe_to_text: bool = False
 
 
 # The routing rules live above cases; routing installs the function that reads them (routing/case_views.py).
@@ -158,6 +161,7 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
     submitted = submitted or {}
     page = CasePage(case)
     page.retaliation_reported = retaliation_reported_while_open(case)
+    page.not_safe_to_text = case.contact_phone_hash is not None and not is_safe_to_text(case.contact_phone_hash)
     for name in FORMS:
         if name == "clock" and case.waiting_since is None:
             continue

@@ -155,6 +155,20 @@ def fears_retaliation_field() -> RadioField:
     )
 
 
+TEXTS_ALLOWED_QUESTION = _l("May we send you texts on this phone?")
+TEXTS_ALLOWED_HINT = _l("Only say yes if no one else reads your messages on this phone. If you say no, or do not "
+                        "answer, we only answer texts you send us, and you read news of your report on the follow-up "
+                        "page with your receipt code.")
+TEXTS_ALLOWED_ERROR = _l("Choose “Yes” or “No”.")
+
+
+def texts_allowed_field() -> RadioField:
+    """Whether texts we start may go to the phone given: unanswered counts as no (safer on a shared phone)."""
+    return RadioField(TEXTS_ALLOWED_QUESTION, choices=[(YES, _l("Yes, no one else reads my messages")),
+                                                       (NO, _l("No, do not text me first"))],
+                      validate_choice=False, description=TEXTS_ALLOWED_HINT)
+
+
 class ReportForm(Form):
     text = TextAreaField(
         _l("What happened?"),
@@ -196,6 +210,7 @@ class ReportForm(Form):
     phone = TelField(_l("Phone number"), validators=[checked_by(validation.normalise_phone)],
                      description=_l("For SMS updates. Only if you chose “Yes”."),
                      render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 40})
+    texts_allowed = texts_allowed_field()
     email = EmailField(_l("Email address"), validators=[checked_by(validation.normalise_contact_email)],
                        description=_l("Only if you chose “Yes”."),
                        render_kw={"autocomplete": "email", "maxlength": validation.EMAIL_MAX})
@@ -254,6 +269,10 @@ class ReportForm(Form):
         if field.data == CONTACT and not gave_contact:
             raise ValidationError(_("Give a phone number or an email address, or choose to stay anonymous."))
 
+    def validate_texts_allowed(self, field: Field) -> None:
+        if field.data not in (None, "", YES, NO):
+            raise ValidationError(_("Choose “Yes” or “No”, or leave the question unanswered."))
+
     def validate_consent(self, field: Field) -> None:
         if not field.data:
             raise ValidationError(_("Tick the box to say you have read the privacy notice."))
@@ -296,6 +315,7 @@ class ReportForm(Form):
             phone=self.phone.data if contact else None, email=self.email.data if contact else None,
             attachments=self.prepared_files, urgent=self.says_urgent(),
             keep_originals=bool(self.keep_originals.data), fears_retaliation=self.fears_retaliation.data == YES,
+            texts_allowed=self.texts_allowed.data == YES,
             language_hint=str(get_locale() or "") or None,
         )
 
@@ -370,6 +390,17 @@ class ReplyForm(Form):
 
 
 CHECK_IN_DETAILS_LABEL = _l("What happened? (optional)")
+
+
+class TextsForm(Form):
+    """The follow-up page's question: may texts we start go to the phone given with the report?"""
+
+    texts_allowed = texts_allowed_field()
+    submit_texts = SubmitField(_l("Save my answer"))
+
+    def validate_texts_allowed(self, field: Field) -> None:
+        if field.data not in (YES, NO):
+            raise ValidationError(TEXTS_ALLOWED_ERROR)
 
 
 class CheckInForm(Form):

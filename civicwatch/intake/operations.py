@@ -57,7 +57,7 @@ from civicwatch.intake.validation import (
     resolve_place,
     resolve_reported_actor,
 )
-from civicwatch.messaging.operations import remember_phone_language
+from civicwatch.messaging.operations import remember_phone_language, set_safe_to_text
 from civicwatch.phones import SMS
 from civicwatch.routing import operations as routing
 from civicwatch.text import one_line
@@ -88,6 +88,9 @@ class Submission:
     keep_originals: bool = False  # the sender asks to keep the files as sent, sealed, as evidence
     fears_retaliation: bool = False  # the sender fears retaliation: check-ins after closure
     texts_by: str = SMS  # how texts reach `phone`: "sms" or "whatsapp"
+    # Whether texts we start may go to `phone` (the web form's question); None: not asked, the number keeps what
+    # it had (no answer ever: safe to text, as for a citizen who reports by SMS from that phone).
+    texts_allowed: bool | None = None
     # The language the sender chose (the page's, or the phone's by LANG): decides only when the text does not.
     language_hint: str | None = None
 
@@ -173,6 +176,8 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
     _store_reference(case)
     count_new_case(case)
     _remember_page_language(case, submission)
+    if case.contact_phone_hash is not None and submission.texts_allowed is not None:
+        set_safe_to_text(case.contact_phone_hash, submission.texts_allowed, "report")
     for prepared in files:
         save_attachment(case, prepared)
     record_audit(actor, "case.submit", case, after={
@@ -180,6 +185,7 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
         "contact_given": draft.contact_given, "urgent_by_sender": submission.urgent,
         "originals_kept": sum(prepared.original is not None for prepared in files),
         "fears_retaliation": submission.fears_retaliation, "language": case.language,
+        **({"texts_allowed": submission.texts_allowed} if submission.texts_allowed is not None else {}),
     })
 
 

@@ -30,12 +30,14 @@ from civicwatch.intake import lockout, queries, sessions
 from civicwatch.intake.forms import (
     APPEAL_REASON_LABEL,
     CHECK_IN_DETAILS_LABEL,
+    NO,
     YES,
     AppealForm,
     CheckInForm,
     RatingForm,
     ReplyForm,
     ReportForm,
+    TextsForm,
     TrackForm,
 )
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
@@ -43,6 +45,8 @@ from civicwatch.intake.operations import Receipt, add_complainant_message, recei
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.retaliation import answer_check_in, answer_sent_before, reads_as_yes, went_to_same_body
 from civicwatch.intake.validation import MESSAGE_MAX, SubmissionError
+from civicwatch.messaging.operations import set_safe_to_text
+from civicwatch.messaging.queries import is_safe_to_text
 from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
@@ -338,9 +342,10 @@ def track_case() -> ResponseReturnValue:
 
 def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *,
                  rating_form: RatingForm | None = None, appeal_form: AppealForm | None = None,
-                 check_in_form: CheckInForm | None = None, problem: str | None = None,
-                 unsent: str = "") -> ResponseReturnValue:
+                 check_in_form: CheckInForm | None = None, texts_form: TextsForm | None = None,
+                 problem: str | None = None, unsent: str = "") -> ResponseReturnValue:
     current = str(case.satisfaction) if case.satisfaction else None
+    texts_safe = None if case.erased or case.contact_phone_hash is None else is_safe_to_text(case.contact_phone_hash)
     return render_template(
         "intake/case.html", case=case, form=form or ReplyForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None, data={"rating": current}),
@@ -352,7 +357,8 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
         timeline=queries.public_timeline(case), conversation=queries.conversation(case),
         report_files=queries.first_report_files(case),
         check_in=None if case.erased else open_check_in(case),
-        check_in_form=check_in_form or CheckInForm(formdata=None),
+        check_in_form=check_in_form or CheckInForm(formdata=None), texts_safe=texts_safe,
+        texts_form=texts_form or TextsForm(formdata=None, data={"texts_allowed": YES if texts_safe else NO}),
         texts=[(_("What you wrote"), unsent)] if unsent.strip() else [],
     ), status
 
@@ -451,6 +457,29 @@ def check_in() -> ResponseReturnValue:
     # The new report's receipt code, shown once as any report's: its reference alone opens nothing.
     sessions.remember_receipt(reference, code)
     return _thank_for_check_in(reference, "intake.received", same_body=same_body)
+
+
+@blueprint.route("/track/case/texts", methods=["POST"])
+@limiter.limit(track_limit)
+def texts() -> ResponseReturnValue:
+    """The citizen changes whether texts we start may go to the phone they gave: the texts still waiting follow."""
+    case = sessions.tracked_case()
+    if case is None:
+        flash(f"{CLOSED_FOR_SAFETY} {_('Enter your receipt code again; your answer was not saved.')}", "info")
+        return redirect(url_for("intake.track"), code=303)
+    if _for_another_case(case):
+        return _sent_for_another_case()
+    if case.erased or case.contact_phone_hash is None:  # the page offers no such question
+        return _render_case(case, status=409)
+    form = TextsForm()
+    if not form.validate_on_submit():
+        return _render_case(case, status=400, texts_form=form)
+    allowed = form.texts_allowed.data == YES
+    set_safe_to_text(case.contact_phone_hash, allowed, "follow_up")
+    db.session.commit()
+    flash(_("Saved. We may send you texts on this phone.") if allowed else
+          _("Saved. We will not text you first; read the news of your case on this page."), "success")
+    return redirect(url_for("intake.track_case", _anchor="texts-title"), code=303)
 
 
 def _thank_for_flag() -> ResponseReturnValue:

@@ -40,6 +40,10 @@ records the SIDs it holds first.
 A free-form WhatsApp message due outside WhatsApp's 24-hour session window is held, not sent, and a template
 asks the citizen to write again (messaging/whatsapp.py).
 
+A text we start (anything but a reply to a citizen's own text) to a number not safe to text (messaging.models.
+NotSafeToText, read in the claim's statement) is cancelled when claimed, not sent: a change of mind after it
+was owed is honoured.
+
 In quiet hours only replies to a citizen's own texts are claimed; every other message due then waits, still
 pending, until they end (messaging/quiet_hours.py).
 """
@@ -85,6 +89,7 @@ from civicwatch.extensions import db
 from civicwatch.messaging.models import (
     REPLY_PURPOSES,
     EarlyDeliveryStatus,
+    NotSafeToText,
     OutboundMessage,
     OutboxStatus,
     SmsOptOut,
@@ -96,8 +101,9 @@ from civicwatch.messaging.operations import (
     keep_reported_status,
     record_opt_out,
     retry_deadline,
+    started_by_us,
 )
-from civicwatch.messaging.queries import is_opted_out
+from civicwatch.messaging.queries import NOT_SAFE_NOTE, is_opted_out, is_safe_to_text
 from civicwatch.messaging.quiet_hours import in_quiet_hours
 from civicwatch.messaging.senders import (
     UNREADABLE_ANSWER,
@@ -198,7 +204,7 @@ def _candidates(for_one_number: bool) -> Select[tuple[int]]:
 
 def _claim(chosen: Any) -> Update:
     """Claim the messages among `chosen` that are still due, returning each (all its columns) with whether its
-    number opted out (read by the claim's statement, after its rows are locked). Taking over a stale claim puts
+    number opted out and whether it is not safe to text (read by the claim's statement, after its rows are locked). Taking over a stale claim puts
     the message in doubt from that claim's time: its worker may have sent it before it died."""
     in_doubt = case((OutboundMessage.status == OutboxStatus.SENDING,
                      func.coalesce(OutboundMessage.in_doubt_since, OutboundMessage.claimed_at)),
@@ -207,7 +213,8 @@ def _claim(chosen: Any) -> Update:
             .where(OutboundMessage.id.in_(chosen), _due())
             .values(status=OutboxStatus.SENDING, claimed_by=bindparam("worker_id"), claimed_at=bindparam("now"),
                     in_doubt_since=in_doubt)
-            .returning(OutboundMessage, exists().where(SmsOptOut.phone_hash == OutboundMessage.to_hash))
+            .returning(OutboundMessage, exists().where(SmsOptOut.phone_hash == OutboundMessage.to_hash),
+                       exists().where(NotSafeToText.phone_hash == OutboundMessage.to_hash))
             .execution_options(synchronize_session=False, populate_existing=True))
 
 
@@ -226,10 +233,10 @@ def claim_due_messages(worker_id: str, limit: int, to_hash: str | None = None) -
 
 
 def claim_due_batch(worker_id: str, limit: int,
-                    to_hash: str | None = None) -> tuple[list[OutboundMessage], frozenset[str]]:
+                    to_hash: str | None = None) -> tuple[list[OutboundMessage], frozenset[str], frozenset[str]]:
     """Take up to `limit` due messages for this worker, oldest first, at most one per number, with the numbers
-    among them that opted out (read after the claim's locks, in the claim's statement), in one statement. Flushes;
-    the caller commits before sending.
+    among them that opted out and those not safe to text (read after the claim's locks, in the claim's statement),
+    in one statement. Flushes; the caller commits before sending.
 
     One number's texts arrive in the order they were owed: a message is not eligible while an older one to the
     same number is pending or being sent (a reply waiting out a failure holds back the texts after it; the
@@ -248,14 +255,15 @@ def claim_due_batch(worker_id: str, limit: int,
     statement = _CLAIM[(db.session.get_bind().dialect.name, to_hash is not None)]
     rows = sorted(db.session.execute(statement, params).all(),
                   key=lambda row: (row[0].next_attempt_at, row[0].id))  # RETURNING comes in no order
-    messages = [message for message, _ in rows]
+    messages = [message for message, _, _ in rows]
     for message in messages:
         # Kept as read, out of the session: the commits of the claim and of each SID would expire them, and
         # each would be read again before it is sent. Every later write to a claimed message is an UPDATE by
         # id, conditional on the claim. A message the caller already held stays in its session.
         if inspect(message).identity_key not in held:
             session.expunge(message)
-    return messages, frozenset(message.to_hash for message, opted_out in rows if opted_out)
+    return (messages, frozenset(message.to_hash for message, opted_out, _ in rows if opted_out),
+            frozenset(message.to_hash for message, _, not_safe in rows if not_safe))
 
 
 def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMessage | None:
@@ -325,7 +333,7 @@ class UnrecordedSends:
         report.lost_claims += len(batch) - len(stored)
 
     def record_and_claim(self, report: DeliveryReport, worker_id: str, limit: int,
-                         to_hash: str | None) -> tuple[list[OutboundMessage], frozenset[str]]:
+                         to_hash: str | None) -> tuple[list[OutboundMessage], frozenset[str], frozenset[str]]:
         """Record the waiting SIDs and claim the next batch (claim_due_batch) in one transaction: one commit, one
         fsync, for both, before anything of the batch is sent. When the database refuses the SIDs, they are
         recorded as `record` does (that refusal its first try) before the batch is claimed; when the claim fails,
@@ -352,20 +360,27 @@ class UnrecordedSends:
 def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
                     report: DeliveryReport, opted_out: frozenset[str] | None = None,
                     nothing_sent_since: bool = False,
-                    look_up: Callable[[str], bool] = is_opted_out) -> SentMessage | None:
+                    look_up: Callable[[str], bool] = is_opted_out,
+                    not_safe: frozenset[str] | None = None) -> SentMessage | None:
     """Send one claimed message. A failure or an opt-out is written (flushed; the caller commits); an
     accepted message is returned, for `record_sent` to store at once. `opted_out`: the numbers among a batch
     that opted out, read when the batch was claimed; any other number is looked up again just before its send,
     so that a STOP stored while the batch's earlier messages were sent is honoured (by `look_up`: a batch's
     OptOutLookups, or a read in the caller's session, which starts each message in a transaction of its own).
     `nothing_sent_since`: the batch's first message, whose claim's read is as recent as a look-up now would be (no
-    send came between them): not looked up again."""
+    send came between them): not looked up again. `not_safe`: the batch's numbers not safe to text, read when it
+    was claimed (None: looked up now); a text we started to one is cancelled, not sent."""
     now = utcnow()
     if honours_opt_out(message.purpose) and (
             (opted_out is not None and message.to_hash in opted_out)
             or (not (nothing_sent_since and opted_out is not None) and look_up(message.to_hash))):
         _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
                                             last_error=OPTED_OUT_NOTE))
+        return None
+    if started_by_us(message.purpose) and (
+            message.to_hash in not_safe if not_safe is not None else not is_safe_to_text(message.to_hash)):
+        _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
+                                            last_error=NOT_SAFE_NOTE))
         return None
     if needs_session(message) and not session_open(last_inbound(message.to_hash), now) and _hold(
             message, worker_id, report, now):
@@ -583,14 +598,16 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
     taken = 0
     while taken < limit:
         # The SIDs of the batch just sent are recorded with this claim (none before the first).
-        messages, opted_out = unrecorded.record_and_claim(report, worker_id, min(CLAIM_BATCH, limit - taken), to_hash)
+        messages, opted_out, not_safe = unrecorded.record_and_claim(report, worker_id,
+                                                                    min(CLAIM_BATCH, limit - taken), to_hash)
         if not messages:
             break
         taken += len(messages)
         look_up = OptOutLookups()
         try:
             for index, message in enumerate(messages):
-                sent = _deliver_claimed(message, sender, worker_id, report, opted_out, index == 0, look_up)
+                sent = _deliver_claimed(message, sender, worker_id, report, opted_out, index == 0, look_up,
+                                        not_safe)
                 if sent is not None:
                     # Held from the moment Twilio accepts it: a database error, or a stop, still records it.
                     unrecorded.waiting.append(sent)
@@ -601,10 +618,12 @@ def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to
 
 
 def _deliver_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport,
-                     opted_out: frozenset[str], nothing_sent_since: bool, look_up: OptOutLookups) -> SentMessage | None:
+                     opted_out: frozenset[str], nothing_sent_since: bool, look_up: OptOutLookups,
+                     not_safe: frozenset[str]) -> SentMessage | None:
     message_id = message.id
     try:
-        sent = deliver_message(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up)
+        sent = deliver_message(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up,
+                               not_safe)
         if sent is None:
             db.session.commit()
         else:  # nothing written: end the read, so that the next message reads afresh (a STOP stored meanwhile)

@@ -16,14 +16,16 @@ from civicwatch.database import upsert_insert, utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.messaging.models import (
+    REPLY_PURPOSES,
     STOP_CONFIRMATION,
     EarlyDeliveryStatus,
+    NotSafeToText,
     OutboundMessage,
     OutboxStatus,
     PhoneLanguage,
     SmsOptOut,
 )
-from civicwatch.messaging.queries import is_opted_out
+from civicwatch.messaging.queries import NOT_SAFE_NOTE, is_opted_out, is_safe_to_text
 from civicwatch.messaging.quiet_hours import awake_deadline, held_in_quiet_hours
 from civicwatch.messaging.segments import split_for_sending
 from civicwatch.messaging.senders import SendReference
@@ -36,6 +38,12 @@ OPTED_OUT_NOTE = "not sent: the number texted STOP"
 
 def honours_opt_out(purpose: str) -> bool:
     return purpose != STOP_CONFIRMATION
+
+
+def started_by_us(purpose: str) -> bool:
+    """Whether a message of this purpose is one we start (not a reply to the citizen's own text): it goes only to
+    a number safe to text."""
+    return purpose not in REPLY_PURPOSES
 
 
 def max_age() -> dt.timedelta:
@@ -53,11 +61,12 @@ def retry_deadline(message: OutboundMessage) -> dt.datetime:
 def owed_message(phone_e164: str, text: str, purpose: str, case_id: int | None = None, channel: str = SMS,
                  opted_out: bool | None = None) -> dict[str, Any]:
     """The outbox row owing `phone_e164` a text on `channel` (SMS or WhatsApp), stored encrypted. A number that
-    opted out (STOP) on that channel gets a cancelled row instead, kept so that staff can see the message was not
-    sent. `opted_out`: whether it did, when the caller read it in this transaction (None: looked up here)."""
+    opted out (STOP) on that channel, or, for a text we start, one not safe to text, gets a cancelled row instead,
+    kept so that staff can see the message was not sent. `opted_out`: whether it did, when the caller read it in this transaction (None: looked up here)."""
     now = utcnow()
     number_hash = contact_hash(phone_e164, channel)
-    cancelled = honours_opt_out(purpose) and (is_opted_out(number_hash) if opted_out is None else opted_out)
+    opted = honours_opt_out(purpose) and (is_opted_out(number_hash) if opted_out is None else opted_out)
+    unsafe = not opted and started_by_us(purpose) and not is_safe_to_text(number_hash)
     return {
         "case_id": case_id,
         "channel": channel,
@@ -65,8 +74,8 @@ def owed_message(phone_e164: str, text: str, purpose: str, case_id: int | None =
         "to_hash": number_hash,
         "body_encrypted": encrypt_text(text),
         "purpose": purpose,
-        "status": OutboxStatus.CANCELLED if cancelled else OutboxStatus.PENDING,
-        "last_error": OPTED_OUT_NOTE if cancelled else None,
+        "status": OutboxStatus.CANCELLED if opted or unsafe else OutboxStatus.PENDING,
+        "last_error": OPTED_OUT_NOTE if opted else NOT_SAFE_NOTE if unsafe else None,
         "attempts": 0,
         "next_attempt_at": now,
         "retry_until": now + max_age(),
@@ -139,6 +148,29 @@ def record_opt_out(number_hash: str, source: str) -> None:
         .values(status=OutboxStatus.CANCELLED, held_since=None, last_error=OPTED_OUT_NOTE)
         .execution_options(synchronize_session=False)
     )
+
+
+_NOT_SAFE = cast(Table, NotSafeToText.__table__)
+
+
+def set_safe_to_text(number_hash: str, safe: bool, source: str) -> bool:
+    """Record whether texts we start may go to this number (idempotent); True when that changed. Not safe: the
+    texts we started that still wait for it are cancelled now (the worker also checks each one it claims, so
+    that one claimed meanwhile is not sent either). `source`: "report" or "follow_up"."""
+    if safe:
+        return bool(db.session.execute(_NOT_SAFE.delete().where(_NOT_SAFE.c.phone_hash == number_hash)
+                                       .returning(_NOT_SAFE.c.id)).first())
+    insert = upsert_insert(db.session)
+    added = db.session.execute(
+        insert(_NOT_SAFE).values(phone_hash=number_hash, source=source, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["phone_hash"]).returning(_NOT_SAFE.c.id)).first()
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.to_hash == number_hash, OutboundMessage.status == OutboxStatus.PENDING,
+               OutboundMessage.provider_sid.is_(None), OutboundMessage.purpose.not_in(REPLY_PURPOSES))
+        .values(status=OutboxStatus.CANCELLED, held_since=None, last_error=NOT_SAFE_NOTE)
+        .execution_options(synchronize_session=False))
+    return added is not None
 
 
 def remove_opt_out(number_hash: str) -> dt.datetime | None:

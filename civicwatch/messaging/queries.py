@@ -12,9 +12,18 @@ from sqlalchemy.orm import joinedload
 
 from civicwatch.extensions import db
 from civicwatch.i18n import DEFAULT_LANGUAGE
-from civicwatch.messaging.models import REPLY_PURPOSES, OutboundMessage, OutboxStatus, PhoneLanguage, SmsOptOut
+from civicwatch.messaging.models import (
+    REPLY_PURPOSES,
+    NotSafeToText,
+    OutboundMessage,
+    OutboxStatus,
+    PhoneLanguage,
+    SmsOptOut,
+)
 
 WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+# The note on a text we started that was not sent because its number is not safe to text.
+NOT_SAFE_NOTE = "not sent: the citizen said texts to this phone are not safe"
 
 
 def _scoped(query: Select, scope: ColumnElement[bool] | None) -> Select:
@@ -66,6 +75,12 @@ def held_for_quiet_hours(scope: ColumnElement[bool] | None, window: tuple[dt.dat
     return db.session.scalar(query) or 0
 
 
+def not_safe_count(scope: ColumnElement[bool] | None = None) -> int:
+    """How many texts we started were held back because their number is not safe to text."""
+    return db.session.scalar(_scoped(select(func.count()).select_from(OutboundMessage), scope).where(
+        OutboundMessage.status == OutboxStatus.CANCELLED, OutboundMessage.last_error == NOT_SAFE_NOTE)) or 0
+
+
 # The worker asks these once per message sent: statements built once, on the tables rather than the mapped
 # classes, so that each costs a compiled-cache hit and no ORM execution. Opt-outs and languages are only ever
 # written by Core statements (messaging/operations.py), so no pending ORM row can be missed for want of an
@@ -79,6 +94,15 @@ _PHONE_LANGUAGE = select(_LANGUAGES.language).where(_LANGUAGES.phone_hash == bin
 
 def is_opted_out(phone_hash: str) -> bool:
     return db.session.execute(_IS_OPTED_OUT, {"phone_hash": phone_hash}).first() is not None
+
+
+_NOT_SAFE = cast(Table, NotSafeToText.__table__).c
+_IS_NOT_SAFE = select(_NOT_SAFE.id).where(_NOT_SAFE.phone_hash == bindparam("phone_hash"))
+
+
+def is_safe_to_text(phone_hash: str) -> bool:
+    """Whether texts we start may go to this number (see NotSafeToText)."""
+    return db.session.execute(_IS_NOT_SAFE, {"phone_hash": phone_hash}).first() is None
 
 
 # A batch of texts' numbers at once: one statement for the inbox worker's batch instead of one per text.

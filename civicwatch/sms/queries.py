@@ -22,7 +22,13 @@ from civicwatch.extensions import db
 from civicwatch.i18n import N_
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE
-from civicwatch.messaging.queries import failed_messages, held_for_quiet_hours, outbox_counts, waiting_messages
+from civicwatch.messaging.queries import (
+    failed_messages,
+    held_for_quiet_hours,
+    not_safe_count,
+    outbox_counts,
+    waiting_messages,
+)
 from civicwatch.messaging.quiet_hours import held_in_quiet_hours, quiet_window
 from civicwatch.messaging.senders import UNREADABLE_ANSWER
 from civicwatch.messaging.whatsapp import ANSWERED_NOTE
@@ -231,6 +237,11 @@ def waiting_page(user: User, page: int) -> OutboxPage:
 
 def visible_outbox_counts(user: User) -> dict[OutboxStatus, int]:
     return outbox_counts(outbox_scope(user))
+
+
+def visible_not_safe_count(user: User) -> int:
+    """How many texts we started that `user` may see were held back: their number is not safe to text."""
+    return not_safe_count(outbox_scope(user))
 
 
 def visible_held_for_quiet_hours(user: User) -> int | None:

@@ -20,6 +20,7 @@ from civicwatch.sms.queries import (
     visible_failed_messages,
     visible_held_for_quiet_hours,
     visible_message,
+    visible_not_safe_count,
     visible_outbox_counts,
     waiting_page,
 )
@@ -36,7 +37,8 @@ def index() -> ResponseReturnValue:
                            waiting=waiting_page(current_user, request.args.get("page", 1, type=int) or 1),
                            failed=visible_failed_messages(current_user), is_admin=is_admin,
                            error_in_words=error_in_words, form=RetryForm(), texts_waiting=waiting, texts_set_aside=set_aside,
-                           quiet_held=visible_held_for_quiet_hours(current_user))
+                           quiet_held=visible_held_for_quiet_hours(current_user),
+                           not_safe=visible_not_safe_count(current_user))
 
 
 @blueprint.post("/<int:message_id>/retry")
