@@ -1,7 +1,7 @@
 """numbers not safe to text: no text we start goes to them (the web report's question, the follow-up page)
 
 Revision ID: 0ebcb37e23ba
-Revises: 1f1a72122daf
+Revises: 5d0e9b3c7a61
 Create Date: 2026-12-06 13:10:00.000000
 
 """
@@ -13,7 +13,7 @@ import civicwatch.database
 
 # revision identifiers, used by Alembic.
 revision = '0ebcb37e23ba'
-down_revision = '1f1a72122daf'
+down_revision = '5d0e9b3c7a61'
 branch_labels = None
 depends_on = None
 
