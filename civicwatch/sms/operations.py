@@ -439,9 +439,10 @@ def _appeal(ctx: _Context) -> _Step:
         return _Step(render_reply(Reply.APPEAL_NEEDS_REASON))
     case = latest_case_for_phone(ctx.phone_hash, RATEABLE_STATUSES)
     if case is None:
-        if ctx.decision.state_before is not ConversationState.AWAITING_DETAILS and has_enough_detail(reason):
-            # Nothing to appeal, but the text tells what happened ("APPEAL soldiers are beating..."): a report,
-            # kept rather than answered and dropped.
+        if (ctx.decision.state_before is not ConversationState.AWAITING_DETAILS and has_enough_detail(reason)
+                and latest_case_for_phone(ctx.phone_hash) is None):
+            # A phone that never reported, whose text tells what happened ("APPEAL soldiers are beating..."): a
+            # report, kept rather than answered and dropped. (With a report, it is an appeal come too early.)
             step = _open_case(ctx)
             step.next_state, step.opened_case = (None, False) if step.failed else (ASKED, True)
             return step

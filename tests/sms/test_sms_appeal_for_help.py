@@ -1,6 +1,7 @@
 """APPEAL appeals an answer, but "appeal for help" (or "appeal for justice") is how a report may begin: such a text is
 a report, never an appeal of an earlier answer. And a text that starts with APPEAL and tells enough of what happened,
-from a phone with no answer to appeal, is kept as a report instead of answered "no answer to appeal" and dropped."""
+from a phone that never reported, is kept as a report instead of answered "no answer to appeal" and dropped (from a
+phone with a report, it is an appeal come before the answer: test_sms_rating.py)."""
 from __future__ import annotations
 
 import pytest
@@ -35,7 +36,7 @@ def test_an_appeal_for_help_does_not_reopen_an_answered_case(text, clock, make_u
     assert len(cases()) == 2 and cases()[1].text.startswith("Appeal for help")
 
 
-def test_a_detailed_text_led_by_appeal_from_a_phone_with_no_answer_is_kept_as_a_report(text, clock):
+def test_a_detailed_text_led_by_appeal_from_a_phone_that_never_reported_is_kept_as_a_report(text, clock):
     body = "APPEAL the soldiers at the Makeni barracks are beating the market women every morning and taking goods"
     reply = text(body)
     assert reply != render_reply(Reply.NOTHING_TO_APPEAL)
