@@ -1,4 +1,4 @@
-"""`civicwatch create-user`, `unlock-two-factor`, `identity-custodian` and `reset-password`."""
+"""`civicwatch create-user`, `unlock-two-factor`, `identity-custodian`, `reset-password` and `reset-two-factor`."""
 from __future__ import annotations
 
 import click
@@ -14,7 +14,7 @@ from civicwatch.accounts.operations import (
     reset_password,
     set_identity_custodian,
 )
-from civicwatch.accounts.totp import second_factor_locked, unlock_second_factor
+from civicwatch.accounts.totp import has_totp, reset_totp, second_factor_locked, unlock_second_factor
 from civicwatch.cli import cli
 from civicwatch.errors import DomainError
 from civicwatch.extensions import db
@@ -76,8 +76,8 @@ def identity_custodian_command(email: str, revoke: bool) -> None:
 @cli.command("reset-password")
 @click.option("--email", required=True, help="The staff member's sign-in address.")
 def reset_password_command(email: str) -> None:
-    """Give a staff member a temporary password, printed once, to be changed at their next sign-in (for when no
-    admin can sign in to do it on the staff accounts page)."""
+    """Give a staff member a temporary password, printed once, to be changed at their next sign-in (the only way
+    for an admin's, and for when no admin can sign in to do it on the staff accounts page)."""
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException("no account with that email")
@@ -86,3 +86,19 @@ def reset_password_command(email: str) -> None:
     click.echo(f"{user.email} must choose a new password at their next sign-in; their sessions were ended.")
     click.echo(f"Temporary password: {temporary}")
     click.echo(f"It works for {current_app.config['TEMPORARY_PASSWORD_HOURS']} hours: after that, reset it again.")
+
+
+@cli.command("reset-two-factor")
+@click.option("--email", required=True, help="The staff member's sign-in address.")
+def reset_two_factor_command(email: str) -> None:
+    """Clear a lost authenticator: the staff member sets up a new one at their next sign-in (the only way for an
+    admin's). Their sessions end."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException("no account with that email")
+    if not has_totp(user):
+        click.echo(f"{user.email} has no authenticator set up.")
+        return
+    reset_totp(user, actor=None)
+    db.session.commit()
+    click.echo(f"The authenticator of {user.email} was reset; they set up a new one at their next sign-in.")

@@ -19,6 +19,7 @@ from civicwatch.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from civicwatch.accounts.permissions import refuse_admin_password_reset
 from civicwatch.audit.operations import record_audit
 from civicwatch.database import utcnow
 from civicwatch.errors import ConflictError, DomainError
@@ -276,6 +277,7 @@ def reset_password(user: User, actor: User | None) -> str:
     stored in clear, that ends TEMPORARY_PASSWORD_HOURS later. Their sessions end, and they must choose their own password before anything else. Their
     authenticator, if any, is still asked at sign-in. `actor` None: the command line. Flushes only."""
     refuse_own_password_reset(user, actor)
+    refuse_admin_password_reset(user, actor)
     temporary = "-".join("".join(secrets.choice(TEMPORARY_LETTERS) for _ in range(4)) for _ in range(4))
     user.password_hash = hash_password(temporary)
     user.password_must_change = True

@@ -9,7 +9,7 @@ from flask import abort, request
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from civicwatch.accounts.models import STAFF_ROLES, Role
+from civicwatch.accounts.models import STAFF_ROLES, Role, User
 from civicwatch.errors import PermissionDeniedError
 
 # Where a browser says a request comes from (Sec-Fetch-Site): a page of this site, or an address typed or
@@ -35,6 +35,23 @@ def roles_required(*roles: Role) -> Callable:
 
 staff_required = roles_required(*STAFF_ROLES)
 admin_required = roles_required(Role.ADMIN)
+
+
+def refuse_admin_password_reset(user: User, actor: User | None) -> None:
+    """Whoever resets a password learns it: one admin's stolen session must not open every admin account. `actor`
+    None: the command line on the server."""
+    if actor is not None and user.id != actor.id and user.role is Role.ADMIN:
+        raise PermissionDeniedError(gettext(
+            "The password of another admin is not reset from the web: on the server, run flask civicwatch "
+            "reset-password --email %(email)s.", email=user.email))
+
+
+def refuse_admin_totp_reset(user: User, actor: User | None) -> None:
+    """Whoever resets an authenticator may enrol their own at the next sign-in: as for the password."""
+    if actor is not None and user.id != actor.id and user.role is Role.ADMIN:
+        raise PermissionDeniedError(gettext(
+            "The authenticator of another admin is not reset from the web: on the server, run flask civicwatch "
+            "reset-two-factor --email %(email)s.", email=user.email))
 
 
 def came_from_another_site() -> bool:

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select, update
 
 from civicwatch.accounts.models import User, new_session_token
+from civicwatch.accounts.permissions import refuse_admin_totp_reset
 from civicwatch.audit.operations import record_audit
 from civicwatch.crypto import decrypt_json, encrypt_json
 from civicwatch.database import utcnow
@@ -171,12 +172,15 @@ def refuse_own_totp_reset(user: User, actor: User) -> None:
                                   "account page, with your password and a current code."))
 
 
-def reset_totp(user: User, actor: User) -> None:
-    """An admin clears another member's lost authenticator; the user enrols again at the next sign-in.
+def reset_totp(user: User, actor: User | None) -> None:
+    """An admin clears another member's lost authenticator; the user enrols again at the next sign-in. `actor`
+    None: the command line on the server, the only way for another admin's.
 
     Never one's own: the account page asks for the password and a current code before the authenticator
     changes, and someone at an open session must not get round that here."""
-    refuse_own_totp_reset(user, actor)
+    if actor is not None:
+        refuse_own_totp_reset(user, actor)
+    refuse_admin_totp_reset(user, actor)
     user.totp_secret_encrypted = None
     user.totp_failures = 0
     user.totp_locked_at = None

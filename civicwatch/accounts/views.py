@@ -36,7 +36,11 @@ from civicwatch.accounts.forms import (
 )
 from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
-from civicwatch.accounts.permissions import admin_required
+from civicwatch.accounts.permissions import (
+    admin_required,
+    refuse_admin_password_reset,
+    refuse_admin_totp_reset,
+)
 from civicwatch.accounts.sessions import (
     SECOND_FACTOR_KEY,
     idle_expired,
@@ -398,6 +402,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     form = UserResetForm()
     if not form.is_confirmed():
         operations.refuse_own_password_reset(user, current_user)
+        refuse_admin_password_reset(user, current_user)
         return confirmation_page(
             form, title=gettext("Reset the password of %(email)s?", email=user.email),
             consequence=gettext("The password of %(name)s (%(email)s) stops working at once and they are signed out "
@@ -425,6 +430,7 @@ def reset_totp(user_id: int) -> ResponseReturnValue:
         return redirect(url_for("accounts.users"))
     if not form.is_confirmed():
         totp_module.refuse_own_totp_reset(user, current_user)
+        refuse_admin_totp_reset(user, current_user)
         return confirmation_page(
             form, title=gettext("Reset the authenticator of %(email)s?", email=user.email),
             consequence=gettext("The authenticator app of %(name)s (%(email)s) stops working at once and they are "
