@@ -54,3 +54,27 @@ def test_a_key_issued_from_the_command_line_names_no_issuer(app, make_user, brow
     assert runner.invoke(args=["civicwatch", "api-key", "issue", "Radio app"]).exit_code == 0
     page = browser_for(make_user(Role.ADMIN)).get("/staff/api-keys").get_data(as_text=True)
     assert "Radio app" in page and "(account deactivated)" not in page
+
+
+def test_the_command_line_list_marks_a_key_whose_issuer_is_deactivated(app, make_user, browser_for):
+    leaving_user = make_user(Role.ADMIN, name="Aminata Leaving")
+    staying = browser_for(make_user(Role.ADMIN))
+    leaving = browser_for(leaving_user)
+    page = leaving.get("/staff/api-keys").get_data(as_text=True)
+    leaving.post("/staff/api-keys", data={"csrf_token": csrf_token_from(page), "name": "Radio app"})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["civicwatch", "api-key", "issue", "Clinic app"]).exit_code == 0
+    assert "deactivated" not in runner.invoke(args=["civicwatch", "api-key", "list"]).output
+    confirm = staying.get(f"/staff/users/{leaving_user.id}/active").get_data(as_text=True)
+    staying.post(f"/staff/users/{leaving_user.id}/active",
+                 data={"csrf_token": csrf_token_from(confirm), "active": "0", "confirmed": "yes"})
+    lines = runner.invoke(args=["civicwatch", "api-key", "list"]).output.splitlines()
+    radio = next(line for line in lines if "Radio app" in line)
+    clinic = next(line for line in lines if "Clinic app" in line)
+    assert "by Aminata Leaving (account deactivated)" in radio
+    assert "deactivated" not in clinic
+    key = db.session.scalar(select(ApiKey).where(ApiKey.name == "Radio app"))
+    assert runner.invoke(args=["civicwatch", "api-key", "revoke", str(key.id)]).exit_code == 0
+    radio = next(line for line in runner.invoke(args=["civicwatch", "api-key", "list"]).output.splitlines()
+                 if "Radio app" in line)
+    assert "deactivated" not in radio  # revoked: nothing left to review
