@@ -34,7 +34,7 @@ def issue_command(name: str) -> None:
 
 @api_key_group.command("list")
 def list_command() -> None:
-    """Every key: id, first characters, status (with its end), last use."""
+    """Every key: id, first characters, status (with its end), last use, name, and an issuer who is deactivated."""
     keys = list(db.session.scalars(select(ApiKey).order_by(ApiKey.id)))
     now = utcnow()
     if not keys:
@@ -42,7 +42,15 @@ def list_command() -> None:
     for key in keys:
         status = _status(key, now)
         used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
-        click.echo(f"{key.id}\t{key.prefix}…\t{status}\tlast used {used}\t{key.name}")
+        click.echo(f"{key.id}\t{key.prefix}…\t{status}\tlast used {used}\t{key.name}{_issuer_gone(key, now)}")
+
+
+def _issuer_gone(key: ApiKey, now: dt.datetime) -> str:
+    """As on the keys page: a key still usable whose issuer's account is deactivated, for someone to review."""
+    issuer = key.created_by
+    if issuer is None or issuer.active or not key.active or key.expired(now):
+        return ""
+    return f"\tby {issuer.name} (account deactivated)"
 
 
 def _status(key: ApiKey, now: dt.datetime) -> str:
