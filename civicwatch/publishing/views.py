@@ -186,7 +186,9 @@ def _render_publication(publication: Publication, status: int = 200, draft_form:
                         review_form: ReviewForm | None = None,
                         withdraw_form: WithdrawForm | None = None) -> tuple[str, int]:
     user = current_user
-    view = operations.draft_view(publication)
+    may_edit = permissions.may_edit(user, publication)
+    # The proposals come from the complainant's decrypted contact details: only for whom they are shown to.
+    view = operations.draft_view(publication) if may_edit else operations.DraftView([], {})
     draft_form = draft_form or _draft_form(publication)
     decisions = [Decision.from_dict(d) for d in publication.redactions or []]
     segments = {name: marked_segments(getattr(publication, f"{name}_source"), name, decisions)
@@ -198,7 +200,7 @@ def _render_publication(publication: Publication, status: int = 200, draft_form:
         review_form=review_form or ReviewForm(formdata=None, data={"row_version": publication.row_version}),
         withdraw_form=withdraw_form or WithdrawForm(formdata=None, data={"row_version": publication.row_version}),
         discard_form=DiscardForm(formdata=None, data={"row_version": publication.row_version}),
-        may_edit=permissions.may_edit(user, publication), may_approve=permissions.may_approve(user, publication),
+        may_edit=may_edit, may_approve=permissions.may_approve(user, publication),
         may_send_back=permissions.may_send_back(user, publication),
         may_withdraw=permissions.may_withdraw(user, publication),
         may_discard=permissions.may_discard(user, publication),
