@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import spacy
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, false, text, update
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.classify.classifier import Classifier, ModelLoadError, model_meta
@@ -138,16 +138,40 @@ def correct_active_model_log() -> str:
     its entry's commit and the switch of ACTIVE (or a switch that went through while its failure was recorded).
     ACTIVE is what routes cases, so the log is brought to it, never the reverse: no model is switched behind the
     operator's back. The caller commits; returns a line to print (empty when the two agree)."""
-    claimed, when = logged_active_model()
-    if claimed is None or when is None or when > utcnow() - SWITCH_UNDER_WAY:
+    if _log_disagreement() is None:
         return ""
-    actual = active_model_version()
-    if actual == claimed:
+    _one_correction_at_a_time()
+    disagreement = _log_disagreement()  # read again under the lock: another worker may have just corrected it
+    if disagreement is None:
         return ""
+    claimed, actual = disagreement
     record_audit(None, "model.active_corrected", None, before={"version": claimed}, after={"version": actual})
     log.warning("the audit log said model %s was active, ACTIVE names %s: corrected in the log", claimed, actual)
     return (f"The audit log said model {claimed} was active, but {actual or 'no model'} is (an activation stopped "
             "half-way): recorded in the log. Run `flask civicwatch activate VERSION` to make another one active.")
+
+
+def _log_disagreement() -> tuple[str, str | None] | None:
+    """(the model the log names, the one ACTIVE names) when they differ and no switch may be under way."""
+    claimed, when = logged_active_model()
+    if claimed is None or when is None or when > utcnow() - SWITCH_UNDER_WAY:
+        return None
+    actual = active_model_version()
+    return None if actual == claimed else (claimed, actual)
+
+
+# Corrections of the log run one at a time across processes (PostgreSQL's advisory lock of this number).
+_CORRECTION_LOCK_ID = 727_014
+
+
+def _one_correction_at_a_time() -> None:
+    """Workers started together each find the log wrong and would each record the correction. The second now waits
+    for the first to commit and then reads its entry. PostgreSQL: an advisory lock held until the commit; SQLite:
+    its one write lock, taken before the log is read again (a write that matches no row)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CORRECTION_LOCK_ID})
+    else:
+        db.session.execute(update(LabelledExample).where(false()).values(id=LabelledExample.id))
 
 
 def _is_file(path: Path) -> bool:
