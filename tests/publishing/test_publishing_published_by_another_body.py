@@ -106,3 +106,41 @@ def test_the_first_body_reaches_its_own_versions_and_nothing_else_of_the_moved_c
     first_user.body_id = body_by_code("anti_corruption_commission").id
     db.session.commit()
     assert browser_for(first_user).get(f"/staff/publications/{publication_id}").status_code == 404
+
+
+REPLACED = "After an appeal, the case went to another oversight body, whose answer replaced the earlier one below"
+CORRECTED = "This answer was corrected"
+
+
+def _public_page(client, case_id: int, language: str = "en") -> str:
+    client.get(f"/language/{language}?next=/")
+    page = client.get(f"/published/{db.session.get(Case, case_id).reference}")
+    assert page.status_code == 200
+    return " ".join(page.get_data(as_text=True).split())
+
+
+def test_an_answer_replaced_by_another_bodys_is_not_called_corrected(client, new_case, publish):
+    case_id, _ = _appealed_elsewhere(new_case, publish)
+    case = db.session.get(Case, case_id)
+    case.status, case.responded_at = CaseStatus.RESPONDED, utcnow()
+    db.session.commit()
+    publish(case, body=NEW_BODY)
+    first_body = body_by_code("police_oversight")
+    page = _public_page(client, case_id)
+    assert CORRECTED not in page
+    assert REPLACED in page
+    assert f"Version 1, the answer of {first_body.name}, published" in page
+    french = _public_page(client, case_id, "fr")
+    assert "Après un recours, le dossier est passé à un autre organe de contrôle" in french
+    assert "a été corrigée" not in french
+    krio = _public_page(client, case_id, "kri")
+    assert "Afta di apil, di kes go na anoda oversight bodi" in krio
+    assert "korekt" not in krio
+
+
+def test_an_answer_its_own_body_published_again_is_still_called_corrected(client, new_case, publish):
+    case = new_case(CaseStatus.CLOSED, theme="corruption")
+    publish(case)
+    publish(case, body="police_oversight")
+    page = _public_page(client, case.id)
+    assert CORRECTED in page and REPLACED not in page
