@@ -193,26 +193,49 @@ def latest_answers(limit: int = 50) -> list[PublicAnswer]:
 
 
 @dataclass(frozen=True)
+class ReplacedAnswer:
+    """A superseded answer of one body, replaced by another body's after an appeal moved the case: not corrected."""
+
+    version: int
+    published_at: dt.datetime | None
+    body_name: str | None
+    body_names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class CaseHistory:
-    """The public record of one case's answer: the current one, withdrawn ones, and superseded dates."""
+    """The public record of one case's answer: the current one, withdrawn ones, superseded dates (versions its
+    own body corrected), and the answers another body's replaced."""
 
     reference: str
     current: PublicAnswer | None
     withdrawn: list[PublicAnswer]
     superseded: list[tuple[int, dt.datetime | None]]  # (version, published_at)
+    replaced: list[ReplacedAnswer] = field(default_factory=list)
 
 
 def answer_history(reference: str) -> CaseHistory | None:
     answers = [_answer(row) for row in db.session.execute(
         _answers_select(AnswerSearch(references=(reference,)), _dialect()).order_by(Publication.version.desc()))]
-    superseded = list(db.session.execute(
-        select(Publication.version, Publication.published_at).join(Case, Case.id == Publication.case_id)
-        .where(Case.reference == reference, Publication.status == P.SUPERSEDED)
+    published_once = list(db.session.execute(
+        select(Publication.version, Publication.published_at, Publication.status, Publication.body_id, Body.name,
+               Body.names)
+        .join(Case, Case.id == Publication.case_id).outerjoin(Body, Body.id == Publication.body_id)
+        .where(Case.reference == reference, Publication.status.in_((*PUBLIC_STATUSES, P.SUPERSEDED)))
         .order_by(Publication.version.desc())).tuples())
-    if not answers and not superseded:
+    superseded: list[tuple[int, dt.datetime | None]] = []
+    replaced: list[ReplacedAnswer] = []
+    later_body: int | None = None  # the body of the next version published after this one
+    for version, published_at, status, body_id, body_name, body_names in published_once:
+        if status is P.SUPERSEDED and later_body is not None and later_body != body_id:
+            replaced.append(ReplacedAnswer(version, published_at, body_name, body_names or {}))
+        elif status is P.SUPERSEDED:
+            superseded.append((version, published_at))
+        later_body = body_id
+    if not answers and not superseded and not replaced:
         return None
     current = next((a for a in answers if not a.withdrawn), None)
-    return CaseHistory(reference, current, [a for a in answers if a.withdrawn], superseded)
+    return CaseHistory(reference, current, [a for a in answers if a.withdrawn], superseded, replaced)
 
 
 # ---------------------------------------------------------------- staff
