@@ -1,6 +1,6 @@
 """The leak guard finds the complainant's phone number written with letters that read as digits ("O76 555 l23": O
-for 0, l or I for 1, S for 5, B for 8), even when the author unticked every proposal and a reviewer would approve:
-readers see the same number. The same for the complainant's email and name written with letters of other scripts
+or D for 0, l, I or L for 1, S for 5, B for 8), even when the author unticked every proposal and a reviewer would
+approve: readers see the same number. The same for the complainant's email and name written with letters of other scripts
 drawn as Latin ones (Cyrillic "а", "е", "о", "р", "с") or in full-width characters. Ordinary words made of those
 letters ("Officer SOLO filed 1 report") are not refused, as they are compared with the complainant's own details
 only."""
@@ -40,6 +40,9 @@ def _submitted_then_approved(new_case, make_user, browser_for, client, response_
     "O7G SS5 1Z3",
     "\u041e76 5\u0405\u0405 123",  # a Cyrillic capital O and two Cyrillic DZE (Ѕ)
     "O7\uff16 555 l23",  # a full-width six
+    "D76 555 L23",  # a capital D for 0, a capital L for 1
+    "+232 76 555 L2E",
+    "O7G-S5S-LZ3",
 ])
 def test_the_complainants_number_written_with_letters_for_digits_does_not_reach_the_public(
         new_case, make_user, browser_for, client, written):
@@ -75,6 +78,7 @@ def test_the_complainants_email_or_name_in_look_alike_letters_does_not_reach_the
     "The form on example.org was read by Officer SOLO; \u0441\u043f\u0430\u0441\u0438\u0431\u043e (thank you).",
     "Officer SOLO filed 1 report; the BIG LOSS was 2 cars, logged as case 76 of 555 in 2026.",
     "Sgt. BOSS IS OLD and was moved to Bo on 12 May; 5 officers, 8 cars, 1 (one) SOS call.",
+    "The OLD DOLL SOLD GOLD; LOADS of LEADS, 76 BOLD DEEDS and 555 LIDS in 2026 (ID 123).",
 ])
 def test_ordinary_words_and_numbers_are_not_taken_for_the_complainants_details(
         new_case, make_user, browser_for, client, text):
