@@ -1,7 +1,7 @@
 """Characters that read as others: the letters of other scripts that look like Latin ones (Cyrillic "а", "о", "р"),
-and the letters written for digits ("O76 555 l23"). For comparing a text with the complainant's known details only:
-folded this way, ordinary words turn into other words or numbers, which is harmless when the result is compared
-with one person's phone number or email address, and wrong anywhere else.
+and the letters written for digits ("O76 555 l23", "D76 555 L23"). For comparing a text with the complainant's
+known details only: folded this way, ordinary words turn into other words or numbers, which is harmless when the
+result is compared with one person's phone number or email address, and wrong anywhere else.
 
 The lists are a small part of Unicode's confusables (UTS #39), the part a keyboard or a phone offers.
 """
@@ -19,8 +19,8 @@ LATIN_LOOKALIKES = str.maketrans({
 })
 # Letters written for digits; a word is read as a number only if all of it is digits, these and a number's marks.
 DIGIT_LOOKALIKES = str.maketrans({
-    "O": "0", "o": "0", "I": "1", "l": "1", "i": "1", "|": "1", "Z": "2", "z": "2", "E": "3", "A": "4",
-    "S": "5", "s": "5", "G": "6", "b": "6", "T": "7", "B": "8", "g": "9", "q": "9",
+    "O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1", "L": "1", "|": "1", "Z": "2", "z": "2", "E": "3",
+    "A": "4", "S": "5", "s": "5", "G": "6", "b": "6", "T": "7", "B": "8", "g": "9", "q": "9",
 })
 _WORD = re.compile(r"[^\s,;:!?\"'“”‘’]+")
 # Digits, the look-alikes, and a number's marks: +, brackets, dot, slash, the hyphen and the dashes put in its place.
