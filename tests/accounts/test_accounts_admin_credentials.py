@@ -75,3 +75,24 @@ def test_the_command_line_resets_an_admins_authenticator_audited(app, make_user,
     response = client.post("/login", data={"csrf_token": csrf_token(client), "email": target.email,
                                            "password": PASSWORD})
     assert response.status_code == 302 and not response.location.endswith("/login/verify")  # no old code asked
+
+
+@pytest.mark.parametrize("what", RESETS)
+def test_an_admin_demoted_from_the_web_is_not_then_reset_from_the_web(app, make_user, what):
+    """Demote, reset, promote back: the same takeover in three steps. An account that has been an admin keeps
+    its credentials out of reach of the web."""
+    target = make_user(Role.ADMIN)
+    give_authenticator(target)
+    before = (target.password_hash, target.totp_secret_encrypted)
+    admin = staff_client(app, make_user(Role.ADMIN))
+    role_page = f"/staff/users/{target.id}/role"
+    demoted = admin.post(role_page, data={"csrf_token": csrf_token(admin, role_page), "role": "triage", "body": ""})
+    assert demoted.status_code == 302  # taking power away stays possible from the web
+    path, command = RESETS[what]
+    response = admin.post(f"/staff/users/{target.id}/{path}",
+                          data={"csrf_token": csrf_token(admin, "/staff/users"), "confirmed": "yes"})
+    assert response.status_code == 403
+    assert f"flask civicwatch {command}" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (db.session.get(User, target.id).password_hash,
+            db.session.get(User, target.id).totp_secret_encrypted) == before
