@@ -8,9 +8,12 @@ from typing import Any
 from flask import abort, request
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from civicwatch.accounts.models import STAFF_ROLES, Role, User
+from civicwatch.audit.models import AuditEntry
 from civicwatch.errors import PermissionDeniedError
+from civicwatch.extensions import db
 
 # Where a browser says a request comes from (Sec-Fetch-Site): a page of this site, or an address typed or
 # bookmarked. A browser that does not say is let through: the session cookie's SameSite setting is then all.
@@ -40,18 +43,29 @@ admin_required = roles_required(Role.ADMIN)
 def refuse_admin_password_reset(user: User, actor: User | None) -> None:
     """Whoever resets a password learns it: one admin's stolen session must not open every admin account. `actor`
     None: the command line on the server."""
-    if actor is not None and user.id != actor.id and user.role is Role.ADMIN:
+    if actor is not None and user.id != actor.id and has_been_admin(user):
         raise PermissionDeniedError(gettext(
-            "The password of another admin is not reset from the web: on the server, run flask civicwatch "
-            "reset-password --email %(email)s.", email=user.email))
+            "The password of an admin, or of someone who was one, is not reset from the web: on the server, run "
+            "flask civicwatch reset-password --email %(email)s.", email=user.email))
 
 
 def refuse_admin_totp_reset(user: User, actor: User | None) -> None:
     """Whoever resets an authenticator may enrol their own at the next sign-in: as for the password."""
-    if actor is not None and user.id != actor.id and user.role is Role.ADMIN:
+    if actor is not None and user.id != actor.id and has_been_admin(user):
         raise PermissionDeniedError(gettext(
-            "The authenticator of another admin is not reset from the web: on the server, run flask civicwatch "
-            "reset-two-factor --email %(email)s.", email=user.email))
+            "The authenticator of an admin, or of someone who was one, is not reset from the web: on the server, "
+            "run flask civicwatch reset-two-factor --email %(email)s.", email=user.email))
+
+
+def has_been_admin(user: User) -> bool:
+    """An admin now, or before a change of role: otherwise demoting an admin, resetting them and promoting them back
+    would take their account all the same. Read from the audit log (a handful of entries per account)."""
+    if user.role is Role.ADMIN:
+        return True
+    befores = db.session.scalars(select(AuditEntry.before).where(
+        AuditEntry.action == "user.role", AuditEntry.object_type == User.__tablename__,
+        AuditEntry.object_id == str(user.id)))
+    return any((before or {}).get("role") == Role.ADMIN.value for before in befores)
 
 
 def came_from_another_site() -> bool:
