@@ -81,3 +81,13 @@ def test_without_a_report_it_starts_none(text, clock):
     assert text("MAK 7") == in_language("kri", Reply.NOTHING_TO_RATE)
     assert conversation().state is ConversationState.IDLE and conversation().pending_encrypted is None
     assert cases() == []
+
+
+@pytest.mark.parametrize("words", ["RATE 9", "RATE", "RATE 4", "RATE 0"])
+def test_without_an_answer_every_rating_hears_first_that_there_is_none(text, clock, words):
+    """Whether there is an answer to rate is said before how to rate: the 1 to 5 rule would only make the sender
+    pay for a second text to learn that nothing can be rated yet. The same reply whatever the number."""
+    opened(text(REPORT))
+    clock.advance(minutes=30)
+    assert text(words) == render_reply(Reply.NOTHING_TO_RATE)
+    assert message_count() == 0 and len(cases()) == 1
