@@ -96,3 +96,21 @@ def test_an_admin_demoted_from_the_web_is_not_then_reset_from_the_web(app, make_
     db.session.expire_all()
     assert (db.session.get(User, target.id).password_hash,
             db.session.get(User, target.id).totp_secret_encrypted) == before
+
+
+def test_an_admin_cannot_unlock_another_admins_second_factor_from_the_web(app, make_user, clock):
+    """The lock is what stops guessing codes: someone holding another admin's password and an admin's session
+    would otherwise unlock after every few wrong codes and guess on."""
+    target = make_user(Role.ADMIN)
+    give_authenticator(target)
+    locked = db.session.get(User, target.id)
+    locked.totp_failures, locked.totp_locked_at = app.config["TOTP_MAX_FAILURES"], clock.now
+    db.session.commit()
+    admin = staff_client(app, make_user(Role.ADMIN))
+    assert f"/staff/users/{target.id}/two-factor-unlock" not in admin.get("/staff/users").get_data(as_text=True)
+    response = admin.post(f"/staff/users/{target.id}/two-factor-unlock",
+                          data={"csrf_token": csrf_token(admin, "/staff/users")})
+    assert response.status_code == 403
+    assert "flask civicwatch unlock-two-factor" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, target.id).totp_locked_at is not None
