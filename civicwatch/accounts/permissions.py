@@ -57,15 +57,32 @@ def refuse_admin_totp_reset(user: User, actor: User | None) -> None:
             "run flask civicwatch reset-two-factor --email %(email)s.", email=user.email))
 
 
+def refuse_admin_totp_unlock(user: User, actor: User | None) -> None:
+    """The lock is what stops guessing codes: someone with another admin's password and an admin's session must not
+    lift it after every few wrong ones."""
+    if actor is not None and user.id != actor.id and has_been_admin(user):
+        raise PermissionDeniedError(gettext(
+            "The two-factor sign-in of an admin, or of someone who was one, is not unlocked from the web: on the "
+            "server, run flask civicwatch unlock-two-factor --email %(email)s.", email=user.email))
+
+
 def has_been_admin(user: User) -> bool:
     """An admin now, or before a change of role: otherwise demoting an admin, resetting them and promoting them back
-    would take their account all the same. Read from the audit log (a handful of entries per account)."""
-    if user.role is Role.ADMIN:
-        return True
-    befores = db.session.scalars(select(AuditEntry.before).where(
-        AuditEntry.action == "user.role", AuditEntry.object_type == User.__tablename__,
-        AuditEntry.object_id == str(user.id)))
-    return any((before or {}).get("role") == Role.ADMIN.value for before in befores)
+    would take their account all the same."""
+    return user.id in been_admins([user])
+
+
+def been_admins(users: list[User]) -> set[int]:
+    """The ids of those of `users` who are admins or have been (read from the audit log's role changes, a handful
+    per account), whose credentials only the server resets."""
+    ids = {user.id for user in users if user.role is Role.ADMIN}
+    others = {str(user.id) for user in users if user.role is not Role.ADMIN}
+    if others:
+        rows = db.session.execute(select(AuditEntry.object_id, AuditEntry.before).where(
+            AuditEntry.action == "user.role", AuditEntry.object_type == User.__tablename__,
+            AuditEntry.object_id.in_(others)))
+        ids |= {int(object_id) for object_id, before in rows if (before or {}).get("role") == Role.ADMIN.value}
+    return ids
 
 
 def came_from_another_site() -> bool:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select, update
 
 from civicwatch.accounts.models import User, new_session_token
-from civicwatch.accounts.permissions import refuse_admin_totp_reset
+from civicwatch.accounts.permissions import refuse_admin_totp_reset, refuse_admin_totp_unlock
 from civicwatch.audit.operations import record_audit
 from civicwatch.crypto import decrypt_json, encrypt_json
 from civicwatch.database import utcnow
@@ -133,7 +133,8 @@ def lock_user_row(user: User) -> None:
 
 def unlock_second_factor(user: User, actor: User | None) -> None:
     """An admin (or the command line: actor None) lets the user try codes again, after making sure the
-    wrong codes were theirs."""
+    wrong codes were theirs. Another admin's only on the server."""
+    refuse_admin_totp_unlock(user, actor)
     before = {"failures": user.totp_failures, "locked": second_factor_locked(user)}
     user.totp_failures = 0
     user.totp_locked_at = None

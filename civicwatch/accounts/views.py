@@ -38,8 +38,10 @@ from civicwatch.accounts.models import Role, User
 from civicwatch.accounts.passwords import MIN_PASSWORD_LENGTH
 from civicwatch.accounts.permissions import (
     admin_required,
+    been_admins,
     refuse_admin_password_reset,
     refuse_admin_totp_reset,
+    refuse_admin_totp_unlock,
 )
 from civicwatch.accounts.sessions import (
     SECOND_FACTOR_KEY,
@@ -391,7 +393,8 @@ def users() -> ResponseReturnValue:
     users = operations.list_users()
     expired = {user.id for user in users if operations.temporary_password_expired(user)}
     return render_template("accounts/users.html", form=form, users=users, toggle_form=UserActiveForm(),
-                           temporary_expired=expired), (400 if form.errors else 200)
+                           temporary_expired=expired, server_only=been_admins(users) - {current_user.id}), (
+        400 if form.errors else 200)
 
 
 @blueprint.route("/staff/users/<int:user_id>/password-reset", methods=["GET", "POST"])
@@ -457,6 +460,7 @@ def unlock_totp(user_id: int) -> Response:
     if not second_factor_locked(user) and not user.totp_failures:
         flash(gettext("The two-factor sign-in of %(email)s is not locked.", email=user.email), "info")
         return redirect(url_for("accounts.users"))
+    refuse_admin_totp_unlock(user, current_user)
     totp_module.unlock_second_factor(user, actor=current_user)
     db.session.commit()
     flash(gettext("The two-factor sign-in of %(email)s is unlocked.", email=user.email), "success")
