@@ -16,7 +16,15 @@ import pytest
 from civicwatch.accounts.models import Role
 from civicwatch.accounts.operations import create_user
 from civicwatch.cases.attachments import PreparedFile, save_attachment
-from civicwatch.cases.models import CaseStatus, Outcome, Recommendation, RetaliationCheckIn
+from civicwatch.cases.models import (
+    CaseMessage,
+    CaseStatus,
+    Channel,
+    MessageKind,
+    Outcome,
+    Recommendation,
+    RetaliationCheckIn,
+)
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, CaseRelation, RelationKind, Subject, SubjectKind, SubjectLink
@@ -71,6 +79,7 @@ GET_ROWS = [
     Row("cases.queue", set(STAFF), "GET", url=queue_url("urgent"), case_scoped=False),
     Row("cases.queue", set(STAFF), "GET", url=queue_url("overdue"), case_scoped=False),
     Row("cases.queue", set(STAFF), "GET", url=queue_url("retaliation"), case_scoped=False),
+    Row("cases.queue", set(STAFF), "GET", url=queue_url("closed_words"), case_scoped=False),
     Row("cases.queue", {"admin", "triage", "auditor"}, "GET", url=queue_url("open"), case_scoped=False, refused=404),
     Row("cases.queue", set(STAFF), "GET", url=queue_url("all"), case_scoped=False),
     Row("cases.detail", set(STAFF), "GET", url=lambda c, e: f"/staff/cases/{c.id}"),
@@ -114,6 +123,9 @@ POST_ROWS = [
     Row("cases.recuse", CASEWORK, path="recuse", prefix="recuse", fields={"reason": "My cousin is the officer."}),
     Row("cases.add_note", CASEWORK, path="notes", prefix="note", fields={"text": "Called the station."}),
     Row("cases.retaliation_seen", CASEWORK, path="retaliation-seen", prefix="retaliation_seen"),
+    # Only the body's own investigators: admins and triage officers only for a case no body holds.
+    Row("cases.closure_words_read", {"investigator"}, path="closure-words-read", status=S.CLOSED,
+        prefix="closure_words_read", fields={"through": lambda env: str(env["words"].id)}),
     Row("cases.message", CASEWORK, path="messages", prefix="message", fields={"text": "Which day was it?"}),
     Row("cases.clock", CASEWORK, path="clock", prefix="clock"),
     Row("cases.extend", {"admin", "investigator"}, path="extend", prefix="extend",
@@ -174,6 +186,10 @@ def _setup_case(make_case, row: Row):
         db.session.add(env["recommendation"])
     if row.path == "retaliation-seen":
         db.session.add(RetaliationCheckIn(case=case, open_round=1, answered_at=utcnow(), retaliation_reported=True))
+    if row.path == "closure-words-read":
+        env["words"] = CaseMessage(case=case, kind=MessageKind.FROM_COMPLAINANT, channel=Channel.WEB,
+                                   body="I moved to Bo.", after_closure=True)
+        db.session.add(env["words"])
     if row.path.startswith("subjects"):
         env["subject"] = Subject(body=case.body, kind=SubjectKind.POST, name=f"Bo Junction post {case.id}")
         env["link"] = SubjectLink(case=case, subject=env["subject"], matched="Bo Junction")
