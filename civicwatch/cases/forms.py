@@ -15,6 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from civicwatch.cases.models import OUTCOME_LABELS, REMEDY_LABELS, STATUS_LABELS, CaseStatus
 from civicwatch.cases.search import search_terms, search_text, searched_reference
@@ -90,6 +91,12 @@ class RecuseForm(CaseForm):
 
 class RetaliationSeenForm(CaseForm):
     submit = SubmitField(_l("Mark as seen"))
+
+
+class ClosureWordsReadForm(CaseForm):
+    # The newest message the page showed: words that come after it stay unread.
+    through = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)])
+    submit = SubmitField(_l("Mark as read"))
 
 
 class NoteForm(CaseForm):

@@ -246,6 +246,8 @@ OPEN_STATUSES = (
     CaseStatus.INVESTIGATING,
     CaseStatus.REOPENED,
 )
+# Cases that have ended: nobody works on them unless they are reopened.
+ENDED_STATUSES = (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.WITHDRAWN)
 # Cases someone still has to act on: open ones, and answered ones awaiting closure or appeal.
 IN_PROGRESS = OPEN_STATUSES + (CaseStatus.RESPONDED,)
 _IN_PROGRESS_PREDICATE = "status IN (" + ", ".join(f"'{status.value}'" for status in IN_PROGRESS) + ")"
@@ -371,9 +373,20 @@ class CaseMessage(TimestampMixin, Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "message_channel"))
     body: Mapped[str] = mapped_column(Text)
+    # The complainant wrote it once the case had ended: it waits in the body's "New words on closed cases" queue
+    # until one of the body's staff marks it read (cases/closure_words.py).
+    after_closure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
+
+
+# The few words after closure nobody has read yet: the dashboard's count and the queue read them alone.
+UNREAD_AFTER_CLOSURE_PREDICATE = "after_closure AND read_at IS NULL"
+Index("ix_case_messages_unread_after_closure", cast(Table, CaseMessage.__table__).c.case_id,
+      postgresql_where=sql_text(UNREAD_AFTER_CLOSURE_PREDICATE),
+      sqlite_where=sql_text(UNREAD_AFTER_CLOSURE_PREDICATE))
 
 
 class Attachment(TimestampMixin, Model):

@@ -10,10 +10,12 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from civicwatch.accounts.models import Role, User
+from civicwatch.cases.closure_words import may_mark_read, unread_message_ids
 from civicwatch.cases.deadlines import deadline_state, describe_due, extension_limit, respond_past_the_law
 from civicwatch.cases.forms import (
     AssignForm,
     ClockForm,
+    ClosureWordsReadForm,
     CorrectForm,
     DraftResponseForm,
     ExtendDeadlineForm,
@@ -47,6 +49,7 @@ FORMS: dict[str, tuple[type[Form], str]] = {
     "recuse": (RecuseForm, "recuse"),
     "note": (NoteForm, "note"),
     "retaliation_seen": (RetaliationSeenForm, "retaliation_seen"),
+    "closure_words_read": (ClosureWordsReadForm, "closure_words_read"),
     "message": (MessageForm, "message"),
     "clock": (ClockForm, "clock"),
     "extend": (ExtendDeadlineForm, "extend"),
@@ -78,6 +81,7 @@ class CasePage:
     respond_by_law: dt.datetime | None = None  # set when the deadline to answer is later than the law's
     panels: list[Markup] = field(default_factory=list)
     retaliation_reported: list[RetaliationReport] = field(default_factory=list)  # answers to check-ins while open
+    closure_words: list[int] = field(default_factory=list)  # the complainant's words after closure, not read yet
     routing: list[tuple[str, str]] = field(default_factory=list)  # why it was routed so, in words
     # The complainant said others may read the texts on the phone given: staff must not text or call it by hand.
     not_safe_to_text: bool = False
@@ -137,6 +141,9 @@ def _defaults(name: str, case: Case) -> dict[str, Any]:
         return {"outcome": case.outcome.value if case.outcome else "", "findings": case.findings or ""}
     if name == "draft_response":
         return {"text": case.draft_public_response or ""}
+    if name == "closure_words_read":
+        unread = unread_message_ids(case)
+        return {"through": unread[-1] if unread else None}
     return {}
 
 
@@ -162,10 +169,13 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
     page = CasePage(case)
     page.retaliation_reported = retaliation_reported_while_open(case)
     page.not_safe_to_text = case.contact_phone_hash is not None and not is_safe_to_text(case.contact_phone_hash)
+    page.closure_words = unread_message_ids(case)
     for name in FORMS:
         if name == "clock" and case.waiting_since is None:
             continue
         if name == "retaliation_seen" and all(report.seen_at for report in page.retaliation_reported):
+            continue
+        if name == "closure_words_read" and not (page.closure_words and may_mark_read(user, case)):
             continue
         if name == "assign" and case.body_id is None:
             continue

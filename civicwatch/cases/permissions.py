@@ -60,13 +60,15 @@ ACTIONS: dict[str, ActionRule] = {
                              N_("Allegations can only be changed until the case is closed.")),
     "relate": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "retaliation_seen": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
+    # Which of these may, on a given case, is `closure_words.may_mark_read`: the body's own staff.
+    "closure_words_read": ActionRule(frozenset({Role.ADMIN, Role.TRIAGE, Role.INVESTIGATOR}), ALL_STATUSES, ""),
     "draft_response": ActionRule(frozenset({Role.INVESTIGATOR}), INVESTIGATION | {S.RESPONDED, S.CLOSED},
                                  N_("The public response is drafted once the case is being investigated.")),
 }
 
 
 # What staff may still do on an erased case: nothing that writes text (it would never be erased).
-AFTER_ERASURE = frozenset({"remedy", "relate", "retaliation_seen"})
+AFTER_ERASURE = frozenset({"remedy", "relate", "retaliation_seen", "closure_words_read"})
 
 
 def visible_cases(user: User) -> Select:

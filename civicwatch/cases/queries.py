@@ -11,6 +11,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 
 from civicwatch.accounts.models import Role, User
+from civicwatch.cases.closure_words import unread_words_after_closure
 from civicwatch.cases.counts import quarter_label, quarter_name, quarter_start
 from civicwatch.cases.models import (
     IN_PROGRESS,
@@ -75,6 +76,9 @@ QUEUES = {
     "retaliation": Queue("retaliation", N_("Retaliation reported"),
                          N_("The complainant answered that something happened to them because they reported, and "
                             "nobody has marked it seen yet.")),
+    "closed_words": Queue("closed_words", N_("New words on closed cases"),
+                          N_("The complainant wrote after the case was closed, rejected, referred or withdrawn, and "
+                             "nobody of its body has marked the words read yet.")),
     "open": Queue("open", N_("All in progress"), N_("Every case still being worked on.")),
     "all": Queue("all", N_("Every case"), N_("Including closed, rejected, referred and withdrawn cases.")),
 }
@@ -82,9 +86,9 @@ QUEUES = {
 
 def queues_for(user: User) -> list[Queue]:
     keys = {
-        Role.INVESTIGATOR: ("body", "mine", "urgent", "retaliation", "overdue", "all"),
-        Role.TRIAGE: ("triage", "open", "urgent", "retaliation", "overdue", "all"),
-    }.get(user.role, ("triage", "open", "urgent", "retaliation", "overdue", "all"))
+        Role.INVESTIGATOR: ("body", "mine", "urgent", "retaliation", "closed_words", "overdue", "all"),
+        Role.TRIAGE: ("triage", "open", "urgent", "retaliation", "closed_words", "overdue", "all"),
+    }.get(user.role, ("triage", "open", "urgent", "retaliation", "closed_words", "overdue", "all"))
     return [QUEUES[key] for key in keys]
 
 
@@ -128,7 +132,7 @@ class Page:
 
 def _queue_scope(user: User, queue: str, now: dt.datetime, statuses_given: bool) -> Select:
     query = visible_cases(user)
-    default_statuses = {"all": None, "retaliation": None, "overdue": OPEN_STATUSES, "triage": OPEN_STATUSES,
+    default_statuses = {"all": None, "retaliation": None, "closed_words": None, "overdue": OPEN_STATUSES, "triage": OPEN_STATUSES,
                         "urgent": OPEN_STATUSES}.get(queue, IN_PROGRESS)
     if default_statuses and not statuses_given:
         query = query.where(Case.status.in_(default_statuses))
@@ -142,6 +146,8 @@ def _queue_scope(user: User, queue: str, now: dt.datetime, statuses_given: bool)
         query = query.where(overdue_condition(now))
     elif queue == "retaliation":  # until seen, whatever became of the case since
         query = query.where(unseen_retaliation_report())
+    elif queue == "closed_words":  # until read, whatever became of the case since
+        query = query.where(unread_words_after_closure())
     return query
 
 
@@ -200,6 +206,7 @@ class DashboardFigures:
     urgent_open: int
     triage_queue: int
     retaliation_unseen: int = 0
+    closed_words_unread: int = 0
     awaiting_closure: int = 0
     quarter_label: str = ""
     median_days_to_acknowledge: float | None = None
@@ -243,10 +250,10 @@ def _count(query: Select) -> ColumnElement[int]:
 
 
 def _deadline_counts(scope: Select, now: dt.datetime, user: User, body_key: int | None) -> dict[str, Any]:
-    """Overdue, due this week, urgent, retaliation reported and not seen, and (investigators) mine, each read
-    through the partial index that holds only the cases (or reports) concerned (`models`:
-    ix_cases_open_acknowledge_due_at, ix_cases_open_respond_due_at, ix_cases_urgent_open,
-    ix_retaliation_check_ins_unseen, ix_cases_in_progress_assigned_to_id). Exactly `overdue_condition` and
+    """Overdue, due this week, urgent, retaliation reported and not seen, words after closure not read, and
+    (investigators) mine, each read through the partial index that holds only the cases (or reports, or messages)
+    concerned (`models`: ix_cases_open_acknowledge_due_at, ix_cases_open_respond_due_at, ix_cases_urgent_open,
+    ix_retaliation_check_ins_unseen, ix_case_messages_unread_after_closure, ix_cases_in_progress_assigned_to_id). Exactly `overdue_condition` and
     `next_due_expression`, split along those indexes. The quarter's medians (`_medians`) come in the same
     statement: one round trip fewer on every dashboard."""
     running = scope.where(Case.status.in_(OPEN_STATUSES), Case.waiting_since.is_(None))
@@ -263,6 +270,7 @@ def _deadline_counts(scope: Select, now: dt.datetime, user: User, body_key: int 
                                                  Case.respond_due_at.between(now, week_end))),
         "urgent": _count(scope.where(Case.status.in_(OPEN_STATUSES), Case.urgent == true())),
         "retaliation": _count(scope.where(unseen_retaliation_report())),
+        "closed_words": _count(scope.where(unread_words_after_closure())),
     }
     if user.role is Role.INVESTIGATOR:
         figures["mine"] = _count(scope.where(Case.status.in_(IN_PROGRESS), Case.assigned_to_id == user.id))
@@ -308,6 +316,7 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         due_this_week=timed["acknowledge_this_week"] + timed["answer_this_week"],
         urgent_open=timed["urgent"],
         retaliation_unseen=timed["retaliation"],
+        closed_words_unread=timed["closed_words"],
         triage_queue=total(OPEN_STATUSES, NO_BODY) if body_key is None else 0,
         awaiting_closure=total((CaseStatus.RESPONDED,)),
         quarter_label=quarter_label(now),
@@ -323,6 +332,7 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         in_progress = total()
         figures.queue_counts = {"triage": figures.triage_queue, "urgent": figures.urgent_open,
                                 "retaliation": figures.retaliation_unseen,
+                                "closed_words": figures.closed_words_unread,
                                 "overdue": figures.overdue, "open": in_progress, "body": in_progress}
         if user.role is Role.INVESTIGATOR:
             figures.queue_counts["mine"] = timed["mine"]
@@ -340,6 +350,7 @@ class TimelineItem:
     author: str | None = None
     internal: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
+    unread: bool = False  # the complainant's words after closure, not marked read yet
 
 
 def _status_words(code: str) -> str:
@@ -373,6 +384,7 @@ def _event_title(event: CaseEvent) -> str:
         "recused": N_("A staff member recused (conflict of interest)"),
         "clock_paused": N_("Deadline clock stopped: waiting for the complainant"),
         "clock_resumed": N_("Deadline clock running again"),
+        "closure_words_read": N_("The complainant's words after closure marked read"),
     }
     if event.kind in titles:
         return gettext(titles[event.kind])
@@ -393,7 +405,8 @@ def case_timeline(case: Case) -> list[TimelineItem]:
         title = _message_title(message)
         items.append(TimelineItem(
             message.created_at, message.kind.value, title, text=message.body,
-            author=message.author.name if message.author else None, internal=message.kind is MessageKind.NOTE))
+            author=message.author.name if message.author else None, internal=message.kind is MessageKind.NOTE,
+            unread=message.after_closure and message.read_at is None))
     return sorted(items, key=lambda item: item.at)
 
 

@@ -17,6 +17,7 @@ from civicwatch.accounts.permissions import admin_required, came_from_another_si
 from civicwatch.audit.operations import record_audit
 from civicwatch.cases import holidays, operations
 from civicwatch.cases.attachments import send_attachment
+from civicwatch.cases.closure_words import mark_closure_words_read
 from civicwatch.cases.deadlines import DeadlineState, deadline_state, describe_due
 from civicwatch.cases.forms import (
     DeadlinesForm,
@@ -319,6 +320,18 @@ def retaliation_seen(case_id: int) -> ResponseReturnValue:
         return gettext("The report of retaliation is marked seen. A new one will show again.")
 
     return perform(case_id, "retaliation_seen", form, act)
+
+
+@blueprint.post("/cases/<int:case_id>/closure-words-read")
+@staff_required
+def closure_words_read(case_id: int) -> ResponseReturnValue:
+    form = page_form("closure_words_read")
+
+    def act(case: Case) -> str:
+        mark_closure_words_read(case, current_user, form.through.data)
+        return gettext("The complainant's words are marked read. New words will show again.")
+
+    return perform(case_id, "closure_words_read", form, act)
 
 
 @blueprint.post("/cases/<int:case_id>/messages")

@@ -21,6 +21,7 @@ from civicwatch.cases.attachments import (
     prepare_uploads,
     save_attachment,
 )
+from civicwatch.cases.closure_words import filed_after_closure
 from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import bring_deadlines_forward, resume_deadline_clock, set_deadlines
 from civicwatch.cases.identity import store_contact
@@ -368,7 +369,7 @@ def add_complainant_message(
     # flushes, about a millisecond each on the SMS worker's path. Nothing reads case.messages or case.events
     # in the transaction that adds them (the views commit and redirect).
     message = CaseMessage(case_id=case.id, kind=MessageKind.FROM_COMPLAINANT, channel=channel, body=body,
-                          created_at=now)
+                          created_at=now, after_closure=filed_after_closure(case))
     db.session.add(message)
     db.session.flush()
     for prepared in files:
@@ -382,7 +383,8 @@ def add_complainant_message(
         "detail": {"message_id": message.id, "attachments": len(files), "clock_resumed": resumed}})
     record_audit(None, "case.complainant_message", message, case=case,
                  before={"waiting_since": waited_since} if resumed else None,
-                 after={"channel": channel.value, "attachments": len(files), "clock_resumed": resumed})
+                 after={"channel": channel.value, "attachments": len(files), "clock_resumed": resumed,
+                        "after_closure": message.after_closure})
     return message
 
 
