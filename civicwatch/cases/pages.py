@@ -68,6 +68,28 @@ class TransitionOption:
     primary: bool = False
 
 
+@dataclass(frozen=True)
+class Mistake:
+    label: str
+    field_id: str
+    message: str
+
+
+def mistakes_in(submitted: dict[str, Form]) -> list[Mistake]:
+    """Each field of the forms sent back that holds a mistake: the page names them at its top, linked, since the
+    form may be far down the page and folded (without JavaScript nothing takes the reader there). A hidden field
+    (the version, the CSRF token) is the page's own: reloading it is the only correction."""
+    found = []
+    for form in submitted.values():
+        for item in form:
+            if item.errors:
+                hidden = getattr(item.widget, "input_type", None) == "hidden"
+                label = gettext("The page itself") if hidden else str(item.label.text)
+                message = gettext("Reload the page and try again.") if hidden else str(item.errors[0])
+                found.append(Mistake(label, "main" if hidden else item.id, message))
+    return found
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -82,6 +104,7 @@ class CasePage:
     panels: list[Markup] = field(default_factory=list)
     retaliation_reported: list[RetaliationReport] = field(default_factory=list)  # answers to check-ins while open
     closure_words: list[int] = field(default_factory=list)  # the complainant's words after closure, not read yet
+    mistakes: list[Mistake] = field(default_factory=list)  # of the forms sent back, told where the page opens
     routing: list[tuple[str, str]] = field(default_factory=list)  # why it was routed so, in words
     # The complainant said others may read the texts on the phone given: staff must not text or call it by hand.
     not_safe_to_text: bool = False
@@ -170,6 +193,7 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
     page.retaliation_reported = retaliation_reported_while_open(case)
     page.not_safe_to_text = case.contact_phone_hash is not None and not is_safe_to_text(case.contact_phone_hash)
     page.closure_words = unread_message_ids(case)
+    page.mistakes = mistakes_in(submitted)
     for name in FORMS:
         if name == "clock" and case.waiting_since is None:
             continue
