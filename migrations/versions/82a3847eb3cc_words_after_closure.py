@@ -2,7 +2,7 @@
 mark it read (`read_at`); the unread ones, few, are read through a partial index
 
 Revision ID: 82a3847eb3cc
-Revises: 1f1a72122daf
+Revises: 0ebcb37e23ba
 Create Date: 2026-12-06 13:20:00.000000
 
 """
@@ -14,7 +14,7 @@ import civicwatch.database
 
 # revision identifiers, used by Alembic.
 revision = '82a3847eb3cc'
-down_revision = '1f1a72122daf'
+down_revision = '0ebcb37e23ba'
 branch_labels = None
 depends_on = None
 
