@@ -2,7 +2,8 @@
 
 A model directory holds the spaCy pipeline (`pipeline/`), `meta.json` (labels, urgency threshold,
 the theme head's weight, smoothing and temperature, the triage threshold, the actor thresholds, metrics,
-data hash), `smoothed_head.npz` (the naive Bayes head, when its weight is above 0), `gazetteer.json` (the
+data hash), `smoothed_head.npz` (the naive Bayes head, when its weight is above 0), `tfidf_vocabulary.json` and
+`tfidf_head.npz` (the TF-IDF head, when its weight is above 0; models before it have none), `gazetteer.json` (the
 taxonomy terms at training time), `words.json` (how often each word of the project's examples occurred in
 training, for the misspelling guard and for spotting unfamiliar text) and `complaint_word_ids.json` (the words only
 staff corrections used, as spaCy ids: complaints' words are never saved in clear, as a complaint may be erased).
@@ -31,6 +32,7 @@ from civicwatch.classify.files import COMPLAINT_WORDS_FILE, GAZETTEER_FILE, META
 from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms
 from civicwatch.classify.smoothed import HEAD_FILE, Calibration, FeatureRows, NaiveBayes, load_head
 from civicwatch.classify.text import has_words, prepare_texts
+from civicwatch.classify.tfidf import TfidfHead, has_tfidf_head, load_tfidf_head
 from civicwatch.classify.training import (
     ACTOR,
     ACTOR_PREFIX,
@@ -84,7 +86,8 @@ class Classifier:
 
     def __init__(self, nlp: Language, meta: Mapping[str, Any], gazetteer: Gazetteer,
                  word_counts: Mapping[str, int], head: NaiveBayes | None = None, *,
-                 linear: FusedLinear | None = None, complaint_word_ids: Iterable[int] = ()) -> None:
+                 linear: FusedLinear | None = None, complaint_word_ids: Iterable[int] = (),
+                 tfidf_head: TfidfHead | None = None) -> None:
         self.nlp = nlp
         tokenizer = cast(Tokenizer, nlp.tokenizer)
         tokenizer.max_cache_size = max(tokenizer.max_cache_size, TOKENIZER_CACHE)
@@ -102,8 +105,10 @@ class Classifier:
         self.actor_thresholds = ActorThresholds.from_dict(actor.get("thresholds"))
         theme_head = meta.get("theme_head") or {}
         self.calibration = Calibration(float(theme_head.get("weight", 0.0)), float(theme_head.get("smoothing", 0.0)),
-                                       float(theme_head.get("temperature", 1.0)))
+                                       float(theme_head.get("temperature", 1.0)),
+                                       float(theme_head.get("linear_weight", 0.0)))
         self.head = head if head is not None and self.calibration.weight > 0 else None
+        self.tfidf_head = tfidf_head if tfidf_head is not None and self.calibration.linear_weight > 0 else None
         self._features = feature_layer(cast(TextCategorizer, nlp.get_pipe(THEME)).model) if self.head is not None else None
         # The labels in the order the theme classifier scores them (meta's order is sorted; so is training's).
         self._theme_columns = list(meta["labels"])
@@ -146,11 +151,12 @@ class Classifier:
             saved_terms = GazetteerTerms.from_dict(json.loads((path / GAZETTEER_FILE).read_text(encoding="utf-8")))
             nlp = spacy.load(path / PIPELINE_DIR)
             head = load_head(path / HEAD_FILE) if (path / HEAD_FILE).is_file() else None
+            tfidf_head = load_tfidf_head(path) if has_tfidf_head(path) else None
             if not isinstance(meta, dict) or "textcat" not in nlp.pipe_names or "labels" not in meta \
                     or "version" not in meta:
                 raise ModelLoadError(f"the model in {path.name} has no theme classifier")
             return cls(nlp, meta, _gazetteer(nlp, terms or saved_terms, word_counts), word_counts, head,
-                       complaint_word_ids=complaint_word_ids)
+                       complaint_word_ids=complaint_word_ids, tfidf_head=tfidf_head)
         except ModelLoadError:
             raise
         except Exception as exc:  # any damage to the directory (a file missing, cut short, of another version)
@@ -161,7 +167,7 @@ class Classifier:
         """A classifier straight from training, without saving it (to measure it)."""
         meta = {"version": version, **model_meta(trained)}
         return cls(trained.nlp, meta, _gazetteer(trained.nlp, terms, trained.word_counts), trained.word_counts,
-                   trained.head, complaint_word_ids=trained.complaint_word_ids)
+                   trained.head, complaint_word_ids=trained.complaint_word_ids, tfidf_head=trained.tfidf_head)
 
     def with_terms(self, terms: GazetteerTerms) -> Classifier:
         """The same model with another gazetteer (the same object if the terms are unchanged)."""
@@ -172,7 +178,7 @@ class Classifier:
         if variant is None:
             variant = Classifier(self.nlp, self.meta, _gazetteer(self.nlp, terms, self.word_counts),
                                  self.word_counts, self.head, linear=self._linear,
-                                 complaint_word_ids=self.complaint_word_ids)
+                                 complaint_word_ids=self.complaint_word_ids, tfidf_head=self.tfidf_head)
             if len(self._variants) >= 4:  # the taxonomy changed more than once since loading
                 self._variants.clear()
             self._variants[fingerprint] = variant
@@ -199,7 +205,8 @@ class Classifier:
         each doc's answer. `texts` are the docs' prepared texts (doc.text would join the tokens again)."""
         raw = self._raw_scores(docs)
         theme = self._columns(THEME, raw)
-        probabilities = self.calibration.combine(theme, raw.get("naive_bayes"))
+        linear_log = self.tfidf_head.log_posteriors(texts) if self.tfidf_head is not None else None
+        probabilities = self.calibration.combine(theme, raw.get("naive_bayes"), linear_log)
         urgency = self._columns(URGENCY, raw) if self._has_urgency else None
         actors = self._columns(ACTOR, raw) if self._has_actor else None
         familiar = (self._familiar_shares(docs) >= FAMILIAR_SHARE).tolist()
@@ -261,7 +268,8 @@ class Classifier:
         if self.head is not None and self._features is not None and docs:
             rows = FeatureRows.build(docs_features(self._features, docs), self.head.size)
             nb_log = self.head.log_posteriors(rows)
-        return self.calibration.combine(textcat, nb_log)
+        linear_log = self.tfidf_head.log_posteriors([doc.text for doc in docs]) if self.tfidf_head is not None else None
+        return self.calibration.combine(textcat, nb_log, linear_log)
 
     def _nothing_to_read(self) -> Classification:
         return Classification(theme=None, confidence=0.0, scores={}, actor=None, region=None, district=None,
@@ -320,7 +328,9 @@ def model_meta(trained: TrainedPipeline) -> dict[str, Any]:
         "labels": trained.labels,
         "theme_head": {"kind": "multinomial naive Bayes over the theme model's hashed features",
                        "weight": calibration.weight, "smoothing": calibration.smoothing,
-                       "temperature": round(calibration.temperature, 4), "chosen_on": trained.calibration_report},
+                       "temperature": round(calibration.temperature, 4), "linear_weight": calibration.linear_weight,
+                       "linear_head": "logistic regression over TF-IDF word 1-2-grams",
+                       "chosen_on": trained.calibration_report},
         "triage": trained.triage,
         "urgency": {"label": "urgent", "threshold": trained.urgency_threshold,
                     "immediacy_factor": trained.urgency_factor, "chosen_with": trained.urgency_cv}

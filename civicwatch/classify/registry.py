@@ -41,6 +41,7 @@ from civicwatch.classify.files import (
 from civicwatch.classify.gazetteer import GazetteerTerms
 from civicwatch.classify.queries import gazetteer_terms
 from civicwatch.classify.smoothed import HEAD_FILE, save_head
+from civicwatch.classify.tfidf import save_tfidf_head
 from civicwatch.classify.training import TrainedPipeline
 from civicwatch.durable import sync_file, sync_folder, sync_tree
 from civicwatch.errors import DomainError
@@ -145,6 +146,8 @@ def _save_model(trained: TrainedPipeline, meta: dict[str, Any], terms: Gazetteer
         _leave_out_strings(staging / PIPELINE_DIR / "vocab" / "strings.json", trained.complaint_strings)
         if trained.head is not None:
             save_head(trained.head, staging / HEAD_FILE)
+        if trained.tfidf_head is not None:
+            save_tfidf_head(trained.tfidf_head, staging)
         _write_json(staging / GAZETTEER_FILE, terms.as_dict())
         _write_json(staging / WORDS_FILE, dict(sorted(trained.word_counts.items())))
         _write_json(staging / COMPLAINT_WORDS_FILE, trained.complaint_word_ids)

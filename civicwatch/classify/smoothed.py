@@ -10,7 +10,7 @@ on examples the models were not trained on, never on an evaluation set; so is th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ import numpy
 
 HEAD_FILE = "smoothed_head.npz"
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
+# The TF-IDF head's weight (civicwatch.classify.tfidf), added to the mix above; 0 first, so a tie keeps it out.
+LINEAR_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 SMOOTHING = (0.001, 0.003, 0.01, 0.03, 0.1)
 TEMPERATURES = numpy.exp(numpy.linspace(numpy.log(0.05), numpy.log(20.0), 241))
 _FLOOR = 1e-9
@@ -103,16 +105,21 @@ class NaiveBayes:
 
 @dataclass
 class Calibration:
-    """How the two heads are mixed and scaled: log p = softmax(((1-w) log textcat + w log nb) / T)."""
+    """How the heads are mixed and scaled: log p = softmax(((1-w) log textcat + w log nb + v log tfidf) / T),
+    v the TF-IDF head's weight (`linear_weight`; 0 in models trained before it)."""
 
     weight: float
     smoothing: float
     temperature: float
+    linear_weight: float = 0.0
 
-    def combine(self, textcat: numpy.ndarray, nb_log: numpy.ndarray | None) -> numpy.ndarray:
+    def combine(self, textcat: numpy.ndarray, nb_log: numpy.ndarray | None,
+                linear_log: numpy.ndarray | None = None) -> numpy.ndarray:
         mixed = (1.0 - self.weight) * numpy.log(numpy.maximum(textcat, _FLOOR))
         if nb_log is not None and self.weight > 0:
             mixed = mixed + self.weight * nb_log
+        if linear_log is not None and self.linear_weight > 0:
+            mixed = mixed + self.linear_weight * linear_log
         return softmax(mixed / self.temperature)
 
 
@@ -137,10 +144,11 @@ def _macro_f1(gold: numpy.ndarray, predicted: numpy.ndarray) -> float:
     return float(numpy.mean(scores)) if scores else 0.0
 
 
-def choose_calibration(textcat: numpy.ndarray, nb_logs: dict[float, numpy.ndarray],
-                       gold: numpy.ndarray) -> tuple[Calibration, dict[str, Any]]:
-    """The weight and smoothing whose mix, scaled by its own best temperature, has the lowest held-out log-loss,
-    and that temperature.
+def choose_calibration(textcat: numpy.ndarray, nb_logs: dict[float, numpy.ndarray], gold: numpy.ndarray,
+                       linear_log: numpy.ndarray | None = None) -> tuple[Calibration, dict[str, Any]]:
+    """The weights and smoothing whose mix, scaled by its own best temperature, has the lowest held-out log-loss,
+    and that temperature. The TF-IDF head's weight (when its scores are given) is one more dimension of the same
+    search; the report also gives the best mix without it (`without_linear`), the two-head choice.
 
     Log-loss reads how sure the mix is of every example's label, not only which label wins, so a few hundred
     examples judge it steadily. Accuracy and macro-F1 (the rule before) change only on the few examples near a
@@ -148,17 +156,29 @@ def choose_calibration(textcat: numpy.ndarray, nb_logs: dict[float, numpy.ndarra
     weight chosen went from 0.6 to 0.1. Both are still reported."""
     log_textcat = numpy.log(numpy.maximum(textcat, _FLOOR))
     best: tuple[float, Calibration, numpy.ndarray] | None = None
-    for weight in WEIGHTS:
-        for smoothing, nb_log in (nb_logs.items() if weight > 0 else [(0.0, log_textcat)]):
-            mixed = (1.0 - weight) * log_textcat + weight * nb_log
-            temperature, loss = fit_temperature(mixed, gold)
-            if best is None or loss < best[0] - 1e-9:
-                best = (loss, Calibration(weight, smoothing, temperature), mixed.argmax(axis=1))
-    assert best is not None
-    loss, calibration, predicted = best
+    without_linear: tuple[float, Calibration, numpy.ndarray] | None = None
+    for linear_weight in (LINEAR_WEIGHTS if linear_log is not None else (0.0,)):
+        for weight in WEIGHTS:
+            for smoothing, nb_log in (nb_logs.items() if weight > 0 else [(0.0, log_textcat)]):
+                mixed = (1.0 - weight) * log_textcat + weight * nb_log
+                if linear_log is not None and linear_weight > 0:
+                    mixed = mixed + linear_weight * linear_log
+                temperature, loss = fit_temperature(mixed, gold)
+                if best is None or loss < best[0] - 1e-9:
+                    best = (loss, Calibration(weight, smoothing, temperature, linear_weight), mixed.argmax(axis=1))
+        if without_linear is None:
+            without_linear = best
+    assert best is not None and without_linear is not None
+    report = _choice_report(best[0], best[2], gold)
+    if linear_log is not None:
+        report["without_linear"] = {**asdict(without_linear[1]), **_choice_report(without_linear[0], without_linear[2], gold)}
+    return best[1], report
+
+
+def _choice_report(loss: float, predicted: numpy.ndarray, gold: numpy.ndarray) -> dict[str, Any]:
     accuracy = float((predicted == gold).mean())
-    return calibration, {"log_loss": round(loss, 4), "accuracy": round(accuracy, 3),
-                         "macro_f1": round(_macro_f1(gold, predicted), 3), "examples": int(len(gold))}
+    return {"log_loss": round(loss, 4), "accuracy": round(accuracy, 3),
+            "macro_f1": round(_macro_f1(gold, predicted), 3), "examples": int(len(gold))}
 
 
 def wilson_lower_bound(right: numpy.ndarray, total: numpy.ndarray, z: float = WILSON_Z) -> numpy.ndarray:

@@ -54,6 +54,7 @@ from civicwatch.classify.smoothed import (
     wilson_lower_bound,
 )
 from civicwatch.classify.text import prepare_text
+from civicwatch.classify.tfidf import TfidfHead
 from civicwatch.taxonomy.operations import read_taxonomy
 
 CONFIG_PATH = PIPELINE_CONFIG
@@ -106,6 +107,7 @@ class Settings:
     routed_accuracy_target: float
     smoothed_buckets: int
     dev_sources: tuple[str, ...] = ()
+    tfidf_c: float = 10.0
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -126,6 +128,7 @@ class Settings:
             routed_accuracy_target=min(1.0, max(0.0, float(extra.get("routed_accuracy_target", 0.92)))),
             smoothed_buckets=2 ** (max(2, int(extra.get("smoothed_buckets", 2**18))) - 1).bit_length(),
             dev_sources=tuple(str(prefix) for prefix in extra.get("dev_sources", ()) if str(prefix)),
+            tfidf_c=min(1e4, max(1e-3, float(extra.get("tfidf_c", 10.0)))),
         )
 
     def new_optimizer(self) -> Optimizer:
@@ -152,6 +155,7 @@ class TrainedPipeline:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     head: NaiveBayes | None = None
+    tfidf_head: TfidfHead | None = None
     calibration: Calibration = field(default_factory=lambda: Calibration(0.0, 0.0, 1.0))
     calibration_report: dict[str, Any] | None = None
     triage: dict[str, Any] | None = None
@@ -558,14 +562,25 @@ def _feature_rows(nlp: Language, docs: Sequence[Doc], size: int) -> FeatureRows 
     return FeatureRows.build([doc_features(layer, doc) for doc in docs], size)
 
 
-def _theme_head(nlp: Language, task: _Task, dev: _DevRun | None, settings: Settings
-                ) -> tuple[NaiveBayes | None, Calibration, dict[str, Any] | None, dict[str, Any] | None]:
-    """The smoothed head (fitted on every example), the calibration and the triage threshold (chosen on the
-    development split: naive Bayes fitted on the development model's training rows, scored with it)."""
+@dataclass
+class _ThemeHeads:
+    """The theme's extra heads fitted on every example (None where the weight chosen is 0), the calibration
+    and the triage threshold."""
+
+    head: NaiveBayes | None = None
+    tfidf_head: TfidfHead | None = None
+    calibration: Calibration = field(default_factory=lambda: Calibration(0.0, 0.0, 1.0))
+    report: dict[str, Any] | None = None
+    triage: dict[str, Any] | None = None
+
+
+def _theme_head(nlp: Language, task: _Task, dev: _DevRun | None, settings: Settings) -> _ThemeHeads:
+    """The smoothed and TF-IDF heads, the calibration and the triage threshold, chosen on the development split:
+    each head fitted on the development model's training rows and scored on the development rows."""
     rows = _feature_rows(nlp, task.docs, settings.smoothed_buckets)
     targets = numpy.asarray([task.labels.index(label) for label in task.balance_by])
     if dev is None:
-        return None, Calibration(0.0, 0.0, 1.0), None, None
+        return _ThemeHeads()
     nb_logs: dict[float, numpy.ndarray] = {}
     if rows is not None:
         train_rows = _select(rows, dev.train_rows)
@@ -574,18 +589,24 @@ def _theme_head(nlp: Language, task: _Task, dev: _DevRun | None, settings: Setti
             head = NaiveBayes.fit(train_rows, targets[dev.train_rows], len(task.labels), settings.smoothed_buckets,
                                   smoothing, 1.0 - settings.class_balance)
             nb_logs[smoothing] = head.log_posteriors(dev_features)
+    texts = [doc.text for doc in task.docs]
+    dev_tfidf = TfidfHead.fit([texts[i] for i in dev.train_rows], targets[dev.train_rows], len(task.labels),
+                              settings.tfidf_c)
+    linear_log = dev_tfidf.log_posteriors([texts[i] for i in dev.dev_rows]) if dev_tfidf is not None else None
     gold = targets[dev.dev_rows]
-    calibration, report = choose_calibration(dev.scores, nb_logs, gold)
-    probabilities = calibration.combine(dev.scores, nb_logs.get(calibration.smoothing))
+    calibration, report = choose_calibration(dev.scores, nb_logs, gold, linear_log)
+    probabilities = calibration.combine(dev.scores, nb_logs.get(calibration.smoothing), linear_log)
     triage: dict[str, Any] = {**choose_triage_threshold(probabilities.max(axis=1),
                                                         probabilities.argmax(axis=1) == gold,
                                                         settings.routed_accuracy_target), "chosen_on": dev.split}
     report["split"] = dev.split
-    final = None
+    heads = _ThemeHeads(calibration=calibration, report=report, triage=triage)
     if rows is not None and calibration.weight > 0:
-        final = NaiveBayes.fit(rows, targets, len(task.labels), settings.smoothed_buckets, calibration.smoothing,
-                               1.0 - settings.class_balance)
-    return final, calibration, report, triage
+        heads.head = NaiveBayes.fit(rows, targets, len(task.labels), settings.smoothed_buckets,
+                                    calibration.smoothing, 1.0 - settings.class_balance)
+    if calibration.linear_weight > 0:
+        heads.tfidf_head = TfidfHead.fit(texts, targets, len(task.labels), settings.tfidf_c)
+    return heads
 
 
 def _select(rows: FeatureRows, keep: Sequence[int]) -> FeatureRows:
@@ -651,8 +672,9 @@ def train_pipeline(examples: Sequence[LabelledText], config_path: Path | str = C
         dev = _train_component(config, nlp, task, settings, steps, name)
         trained.epochs[name] = dev.epochs if dev is not None else settings.max_epochs
         if task.component == THEME:
-            trained.head, trained.calibration, trained.calibration_report, trained.triage = _theme_head(
-                nlp, task, dev, settings)
+            heads = _theme_head(nlp, task, dev, settings)
+            trained.head, trained.tfidf_head, trained.calibration = heads.head, heads.tfidf_head, heads.calibration
+            trained.calibration_report, trained.triage = heads.report, heads.triage
         if task.component == URGENCY:
             if dev is not None and dev.split.startswith(OUT_OF_VOICE):
                 threshold, chosen_with = _urgency_threshold_on_dev(task, dev, settings)

@@ -1,0 +1,95 @@
+"""The linear theme head: logistic regression over TF-IDF word 1-2-grams of the prepared text.
+
+It reads whole words and word pairs weighted by how rare they are in the training texts, where the text
+classifier reads hashed subword features: the two disagree on about a sixth of the Philadelphia complaints,
+and one or the other is right more often than either alone. Its log-probabilities join the theme mix with a
+weight chosen on the development split like the smoothed head's (civicwatch.classify.smoothed), 0 allowed.
+
+Saved without pickle: the vocabulary as JSON, the idf, coefficients and intercepts as plain numpy arrays
+(read with allow_pickle off), so a model directory holds data only, never code to run.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+VOCABULARY_FILE = "tfidf_vocabulary.json"
+ARRAYS_FILE = "tfidf_head.npz"
+MIN_DF = 2
+# A label the head never saw in training: a score this far below the others, not minus infinity.
+ABSENT_LABEL = -30.0
+
+
+def _vectoriser(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1 if vocabulary else MIN_DF,
+                           vocabulary=vocabulary, dtype=numpy.float32)
+
+
+class TfidfHead:
+    """The vocabulary (term -> column), each column's idf, and one row of coefficients per label."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: numpy.ndarray, coef: numpy.ndarray,
+                 intercept: numpy.ndarray) -> None:
+        self.vocabulary = vocabulary
+        self.idf = idf.astype("float32")
+        self.coef = coef.astype("float32")  # labels x terms
+        self.intercept = intercept.astype("float64")
+        self._vectoriser = _vectoriser(vocabulary)
+        self._vectoriser.idf_ = self.idf
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], targets: numpy.ndarray, n_labels: int, c: float) -> TfidfHead | None:
+        """None when the texts hold too few words to build a vocabulary from."""
+        vectoriser = _vectoriser()
+        try:
+            features = vectoriser.fit_transform(list(texts))
+        except ValueError:  # no term in two texts or more
+            return None
+        present = numpy.unique(targets)
+        coef = numpy.zeros((n_labels, features.shape[1]), dtype="float64")
+        intercept = numpy.full(n_labels, ABSENT_LABEL, dtype="float64")
+        if len(present) < 2:
+            intercept[present] = 0.0
+        else:
+            model = LogisticRegression(C=c, max_iter=1000)
+            model.fit(features, targets)
+            if len(present) == 2:  # one row of coefficients for the second class against the first
+                coef[present[1]], intercept[present[0]], intercept[present[1]] = model.coef_[0], 0.0, model.intercept_[0]
+            else:
+                coef[present], intercept[present] = model.coef_, model.intercept_
+        vocabulary = {str(term): int(column) for term, column in vectoriser.vocabulary_.items()}
+        return cls(vocabulary, vectoriser.idf_, coef, intercept)
+
+    def log_posteriors(self, texts: Sequence[str]) -> numpy.ndarray:
+        if not len(texts):
+            return numpy.zeros((0, len(self.intercept)), dtype="float64")
+        scores = numpy.asarray(self._vectoriser.transform(list(texts)) @ self.coef.T, dtype="float64") + self.intercept
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        return shifted - numpy.log(numpy.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def save_tfidf_head(head: TfidfHead, directory: Path) -> None:
+    (directory / VOCABULARY_FILE).write_text(json.dumps(head.vocabulary, ensure_ascii=False, sort_keys=True),
+                                             encoding="utf-8")
+    numpy.savez_compressed(directory / ARRAYS_FILE, idf=head.idf, coef=head.coef, intercept=head.intercept)
+
+
+def has_tfidf_head(directory: Path) -> bool:
+    return (directory / VOCABULARY_FILE).is_file() and (directory / ARRAYS_FILE).is_file()
+
+
+def load_tfidf_head(directory: Path) -> TfidfHead:
+    vocabulary = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+    if not isinstance(vocabulary, dict):
+        raise ValueError("the TF-IDF vocabulary is not a mapping")
+    # Opened here, not by numpy.load: a file cut short then still closes.
+    with (directory / ARRAYS_FILE).open("rb") as handle, numpy.load(handle, allow_pickle=False) as data:
+        idf, coef, intercept = data["idf"], data["coef"], data["intercept"]
+    if coef.ndim != 2 or coef.shape != (len(intercept), len(idf)) or len(vocabulary) != len(idf):
+        raise ValueError("the TF-IDF head's arrays do not match its vocabulary")
+    return TfidfHead({str(k): int(v) for k, v in vocabulary.items()}, idf, coef, intercept)
