@@ -131,7 +131,8 @@ def report_set(name: str, classifier: Classifier, train: list[LabelledText], dat
 def describe(trained: TrainedPipeline) -> None:
     calibration = trained.calibration
     print(f"  trained in {trained.seconds:.0f}s (epochs {trained.epochs}); smoothed head weight "
-          f"{calibration.weight}, smoothing {calibration.smoothing}, temperature {calibration.temperature:.2f} "
+          f"{calibration.weight}, smoothing {calibration.smoothing}, TF-IDF head weight {calibration.linear_weight}, "
+          f"temperature {calibration.temperature:.2f} "
           f"(chosen on the development split: {trained.calibration_report})")
     if trained.triage:
         triage = trained.triage
@@ -217,9 +218,12 @@ def philly(configs: list[Path]) -> None:
         classifier = Classifier.from_pipeline(trained, GazetteerTerms(), "philly")
         probabilities = classifier.theme_probabilities(list(trained.nlp.pipe([e.text for e in test], batch_size=128)))
         predicted = [trained.labels[i] for i in probabilities.argmax(axis=1)]
-        print(f"  {config.name}: smoothed head weight {trained.calibration.weight}, smoothing "
-              f"{trained.calibration.smoothing} (chosen inside training)", flush=True)
         report = label_report([e.label for e in test], predicted, labels)
+        # Printed as each config ends: a run stopped before the next one still shows it.
+        print(f"  {config.name}: smoothed head weight {trained.calibration.weight}, smoothing "
+              f"{trained.calibration.smoothing}, TF-IDF head weight {trained.calibration.linear_weight} (chosen "
+              f"inside training): accuracy {report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f} "
+              f"(trained in {trained.seconds:.0f}s, load average {load_average()})", flush=True)
         rows.append((f"our pipeline, {config.name} ({trained.seconds:.0f}s)", report))
     for model, name in (("logistic_regression", "TF-IDF (1-2-grams) + logistic regression"),
                         ("svc", "TF-IDF (1-2-grams) + linear SVM")):
