@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -69,36 +68,39 @@ class TfidfHead:
         vocabulary = {str(term): int(column) for term, column in vectoriser.vocabulary_.items()}
         return cls(vocabulary, vectoriser.idf_, coef, intercept)
 
-    def features(self, text: str) -> tuple[list[int], list[float]]:
-        """The text's TF-IDF vector as scikit-learn's TfidfVectorizer (sublinear tf, l2 norm) gives it: the
-        columns of its known words and word pairs and their values."""
+    def columns(self, text: str) -> list[int]:
+        """The column of each known word and word pair of the text, as often as it occurs."""
         words = TOKEN.findall(text.lower())
-        counts = Counter(words)
-        counts.update(f"{first} {second}" for first, second in zip(words, words[1:], strict=False))
-        vocabulary = self.vocabulary
-        columns = [vocabulary[term] for term in counts if term in vocabulary]
-        if not columns:
-            return [], []
-        known = [count for term, count in counts.items() if term in vocabulary]
-        values = (numpy.log(numpy.asarray(known, dtype="float32")) + 1.0) * self.idf[columns]
-        values /= numpy.sqrt(numpy.dot(values, values))
-        return columns, values.tolist()
+        get = self.vocabulary.get
+        found = [column for column in map(get, words) if column is not None]
+        found += [column for column in map(get, map(" ".join, zip(words, words[1:], strict=False)))
+                  if column is not None]
+        return found
 
     def log_posteriors(self, texts: Sequence[str]) -> numpy.ndarray:
+        """Each text's TF-IDF vector as scikit-learn's TfidfVectorizer (sublinear tf, l2 norm) gives it, times the
+        coefficients: the words are looked up text by text, the counting and arithmetic done once for the batch."""
         scores = numpy.tile(self.intercept, (len(texts), 1))
-        columns: list[int] = []
-        values: list[float] = []
-        lengths = numpy.zeros(len(texts), dtype="int64")
+        found: list[int] = []
+        per_text = numpy.zeros(len(texts), dtype="int64")
         for row, text in enumerate(texts):
-            text_columns, text_values = self.features(text)
-            columns += text_columns
-            values += text_values
-            lengths[row] = len(text_columns)
-        if columns:
-            # Every text's terms one after another: each text's sum with one reduceat for the batch.
-            contributions = self._by_term[columns] * numpy.asarray(values, dtype="float32")[:, None]
+            text_columns = self.columns(text)
+            found += text_columns
+            per_text[row] = len(text_columns)
+        if found:
+            # (row, column) pairs counted at once; unique sorts them by row, then column.
+            width = len(self.idf)
+            rows = numpy.repeat(numpy.arange(len(texts), dtype="int64"), per_text)
+            pairs, counts = numpy.unique(rows * width + numpy.asarray(found, dtype="int64"), return_counts=True)
+            pair_rows, columns = numpy.divmod(pairs, width)
+            lengths = numpy.bincount(pair_rows, minlength=len(texts))
             present = lengths > 0
-            scores[present] += numpy.add.reduceat(contributions, (numpy.cumsum(lengths) - lengths)[present], axis=0)
+            starts = (numpy.cumsum(lengths) - lengths)[present]
+            values = (numpy.log(counts.astype("float32")) + 1.0) * self.idf[columns]
+            norms = numpy.sqrt(numpy.add.reduceat(values * values, starts))
+            values /= numpy.repeat(norms, lengths[present])
+            contributions = self._by_term[columns] * values[:, None]
+            scores[present] += numpy.add.reduceat(contributions, starts, axis=0)
         shifted = scores - scores.max(axis=1, keepdims=True)
         return shifted - numpy.log(numpy.exp(shifted).sum(axis=1, keepdims=True))
 
