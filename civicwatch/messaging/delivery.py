@@ -41,8 +41,9 @@ A free-form WhatsApp message due outside WhatsApp's 24-hour session window is he
 asks the citizen to write again (messaging/whatsapp.py).
 
 A text we start (anything but a reply to a citizen's own text) to a number not safe to text (messaging.models.
-NotSafeToText, read in the claim's statement) is cancelled when claimed, not sent: a change of mind after it
-was owed is honoured.
+NotSafeToText, read in the claim's statement, and again just before each send after the batch's first, with the
+opt-out) is cancelled, not sent: a change of mind after it was owed, or while its batch was being sent, is
+honoured.
 
 In quiet hours only replies to a citizen's own texts are claimed; every other message due then waits, still
 pending, until they end (messaging/quiet_hours.py).
@@ -103,7 +104,7 @@ from civicwatch.messaging.operations import (
     retry_deadline,
     started_by_us,
 )
-from civicwatch.messaging.queries import NOT_SAFE_NOTE, is_opted_out, is_safe_to_text
+from civicwatch.messaging.queries import NOT_SAFE_NOTE, NUMBER_BLOCKS, NumberBlocks, number_blocks
 from civicwatch.messaging.quiet_hours import in_quiet_hours
 from civicwatch.messaging.senders import (
     UNREADABLE_ANSWER,
@@ -360,28 +361,33 @@ class UnrecordedSends:
 def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
                     report: DeliveryReport, opted_out: frozenset[str] | None = None,
                     nothing_sent_since: bool = False,
-                    look_up: Callable[[str], bool] = is_opted_out,
+                    look_up: Callable[[str], NumberBlocks] = number_blocks,
                     not_safe: frozenset[str] | None = None) -> SentMessage | None:
     """Send one claimed message. A failure or an opt-out is written (flushed; the caller commits); an
-    accepted message is returned, for `record_sent` to store at once. `opted_out`: the numbers among a batch
-    that opted out, read when the batch was claimed; any other number is looked up again just before its send,
-    so that a STOP stored while the batch's earlier messages were sent is honoured (by `look_up`: a batch's
-    OptOutLookups, or a read in the caller's session, which starts each message in a transaction of its own).
-    `nothing_sent_since`: the batch's first message, whose claim's read is as recent as a look-up now would be (no
-    send came between them): not looked up again. `not_safe`: the batch's numbers not safe to text, read when it
-    was claimed (None: looked up now); a text we started to one is cancelled, not sent."""
+    accepted message is returned, for `record_sent` to store at once. `opted_out` and `not_safe`: the numbers
+    among a batch that opted out and those not safe to text, read when the batch was claimed; any other number
+    is looked up again just before its send (both in one statement), so that a STOP or a "not safe" stored while
+    the batch's earlier messages were sent is honoured (by `look_up`: a batch's OptOutLookups, or a read in the
+    caller's session, which starts each message in a transaction of its own). `nothing_sent_since`: the batch's
+    first message, whose claim's read is as recent as a look-up now would be (no send came between them): not
+    looked up again. None: looked up now. An opted-out number gets only the STOP's confirmation; a number not
+    safe to text gets no text we started."""
     now = utcnow()
-    if honours_opt_out(message.purpose) and (
-            (opted_out is not None and message.to_hash in opted_out)
-            or (not (nothing_sent_since and opted_out is not None) and look_up(message.to_hash))):
-        _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
-                                            last_error=OPTED_OUT_NOTE))
+    honours, started = honours_opt_out(message.purpose), started_by_us(message.purpose)
+    if honours and opted_out is not None and message.to_hash in opted_out:
+        _cancel(message, worker_id, report, OPTED_OUT_NOTE)
         return None
-    if started_by_us(message.purpose) and (
-            message.to_hash in not_safe if not_safe is not None else not is_safe_to_text(message.to_hash)):
-        _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED,
-                                            last_error=NOT_SAFE_NOTE))
+    if started and not_safe is not None and message.to_hash in not_safe:
+        _cancel(message, worker_id, report, NOT_SAFE_NOTE)
         return None
+    if (honours or started) and not (nothing_sent_since and opted_out is not None and not_safe is not None):
+        blocks = look_up(message.to_hash)
+        if honours and blocks.opted_out:
+            _cancel(message, worker_id, report, OPTED_OUT_NOTE)
+            return None
+        if started and blocks.not_safe:
+            _cancel(message, worker_id, report, NOT_SAFE_NOTE)
+            return None
     if needs_session(message) and not session_open(last_inbound(message.to_hash), now) and _hold(
             message, worker_id, report, now):
         return None
@@ -538,6 +544,10 @@ def _rollback_quietly() -> None:
         pass
 
 
+def _cancel(message: OutboundMessage, worker_id: str, report: DeliveryReport, note: str) -> None:
+    _count(report, "cancelled", _finish(message, worker_id, status=OutboxStatus.CANCELLED, last_error=note))
+
+
 def _count(report: DeliveryReport, outcome: str, stored: bool) -> None:
     if stored:
         setattr(report, outcome, getattr(report, outcome) + 1)
@@ -545,12 +555,9 @@ def _count(report: DeliveryReport, outcome: str, stored: bool) -> None:
         report.lost_claims += 1
 
 
-# A number's opt-out, looked up just before its send.
-_OPTED_OUT_NOW = select(exists().where(SmsOptOut.phone_hash == bindparam("phone_hash")))
-
-
 class OptOutLookups:
-    """How a claimed batch looks each number's opt-out up just before its send. PostgreSQL: one statement in
+    """How a claimed batch looks each number's opt-out and "not safe to text" up just before its send
+    (messaging.queries.NUMBER_BLOCKS: both in one statement). PostgreSQL: one statement in
     autocommit on a connection taken at the batch's first look-up and kept until its end, one round trip each;
     the same read in the session costs, every message, the pool's ping at checkout, a BEGIN and the ROLLBACK that
     ends the read. Each statement sees every opt-out committed before it began, as the session's read did (READ
@@ -559,13 +566,14 @@ class OptOutLookups:
     def __init__(self) -> None:
         self._connection: Connection | None = None
 
-    def __call__(self, to_hash: str) -> bool:
+    def __call__(self, to_hash: str) -> NumberBlocks:
         if db.session.get_bind().dialect.name != "postgresql":
-            return is_opted_out(to_hash)
+            return number_blocks(to_hash)
         if self._connection is None:
             self._connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            return bool(self._connection.scalar(_OPTED_OUT_NOW, {"phone_hash": to_hash}))
+            opted_out, not_safe = self._connection.execute(NUMBER_BLOCKS, {"phone_hash": to_hash}).one()
+            return NumberBlocks(bool(opted_out), bool(not_safe))
         except Exception:
             self.close()  # the next look-up starts on a fresh connection
             raise

@@ -4,10 +4,10 @@ pass it as `scope`."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import NamedTuple, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from civicwatch.extensions import db
@@ -103,6 +103,22 @@ _IS_NOT_SAFE = select(_NOT_SAFE.id).where(_NOT_SAFE.phone_hash == bindparam("pho
 def is_safe_to_text(phone_hash: str) -> bool:
     """Whether texts we start may go to this number (see NotSafeToText)."""
     return db.session.execute(_IS_NOT_SAFE, {"phone_hash": phone_hash}).first() is None
+
+
+class NumberBlocks(NamedTuple):
+    opted_out: bool  # STOP: nothing but the STOP's confirmation goes
+    not_safe: bool  # not safe to text: no text we start goes
+
+
+# Both, in one statement: the outbox reads them just before each send.
+NUMBER_BLOCKS = select(exists().where(_OPT_OUTS.phone_hash == bindparam("phone_hash")),
+                       exists().where(_NOT_SAFE.phone_hash == bindparam("phone_hash")))
+
+
+def number_blocks(phone_hash: str) -> NumberBlocks:
+    """Whether this number opted out and whether it is not safe to text, read in the session."""
+    opted_out, not_safe = db.session.execute(NUMBER_BLOCKS, {"phone_hash": phone_hash}).one()
+    return NumberBlocks(bool(opted_out), bool(not_safe))
 
 
 # A batch of texts' numbers at once: one statement for the inbox worker's batch instead of one per text.
