@@ -96,13 +96,14 @@ class SmsOptOut(TimestampMixin, Model):
 class NotSafeToText(TimestampMixin, Model):
     """A number whose owner said others may read the texts on it: no text we start goes to it (case news,
     questions, check-ins, reminders...); a reply to a text it just sent still does. Keyed, like opt-outs, by the
-    number's keyed hash. Written by the web report's question and the follow-up page; no row: safe to text."""
+    number's keyed hash. Written by the web report's question, the follow-up page and the SMS keywords (QUIET,
+    TEXTME); no row: safe to text."""
 
     __tablename__ = "not_safe_to_text"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    source: Mapped[str] = mapped_column(String(16))  # "report" or "follow_up"
+    source: Mapped[str] = mapped_column(String(16))  # "report", "follow_up" or "keyword" (QUIET by SMS)
 
 
 class EarlyDeliveryStatus(Model):

@@ -156,7 +156,7 @@ _NOT_SAFE = cast(Table, NotSafeToText.__table__)
 def set_safe_to_text(number_hash: str, safe: bool, source: str) -> bool:
     """Record whether texts we start may go to this number (idempotent); True when that changed. Not safe: the
     texts we started that still wait for it are cancelled now (the worker also checks each one it claims, so
-    that one claimed meanwhile is not sent either). `source`: "report" or "follow_up"."""
+    that one claimed meanwhile is not sent either). `source`: "report", "follow_up" or "keyword"."""
     if safe:
         return bool(db.session.execute(_NOT_SAFE.delete().where(_NOT_SAFE.c.phone_hash == number_hash)
                                        .returning(_NOT_SAFE.c.id)).first())

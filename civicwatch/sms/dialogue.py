@@ -48,6 +48,8 @@ class Event(enum.Enum):
     YES = "yes"  # only while the danger question waits for its answer
     NO = "no"
     FEAR = "fear"  # the sender fears retaliation for reporting
+    QUIET = "quiet"  # the phone is not safe to text: no text we start
+    TEXT_ME = "text_me"  # the phone is safe to text again
 
 
 class Action(enum.Enum):
@@ -69,6 +71,8 @@ class Action(enum.Enum):
     REPORT_RETALIATION = "report_retaliation"  # YES, or what happened, to a check-in
     NO_RETALIATION = "no_retaliation"
     ASK_CHECK_IN_AGAIN = "ask_check_in_again"
+    MARK_NOT_SAFE = "mark_not_safe"
+    MARK_SAFE = "mark_safe"
 
 
 IDLE = ConversationState.IDLE
@@ -92,6 +96,9 @@ _ANY_STATE: dict[Event, tuple[Action, ConversationState | None]] = {
     Event.EMPTY: (Action.ASK_FOR_TEXT, STAY),
     # FEAR at any time marks the phone's latest open case, and leaves the conversation where it is.
     Event.FEAR: (Action.NOTE_FEAR, STAY),
+    # The conversation stays where it is: a question we asked may still be answered by text.
+    Event.QUIET: (Action.MARK_NOT_SAFE, STAY),
+    Event.TEXT_ME: (Action.MARK_SAFE, STAY),
 }
 
 TRANSITIONS: dict[tuple[ConversationState, Event], tuple[Action, ConversationState | None]] = {
@@ -356,6 +363,10 @@ BUILT_IN_KEYWORDS: dict[Event, dict[str, tuple[str, ...]]] = {
     Event.START: {"": ("START", "UNSTOP")},
     # FRAID is English slang as much as Krio ("a fraid"): it sets no language.
     Event.FEAR: {"": ("FEAR", "AFRAID", "FRAID"), "fr": ("PEUR",), "kri": ("FRED",)},
+    # Not safe to text (KWAYET: Krio "quiet"), and safe again (TEKSMI: "text me"). QUIET and SILENCE are words of
+    # the corpus, but no text starts with them, and only the whole text counts.
+    Event.QUIET: {"": ("QUIET",), "fr": ("SILENCE",), "kri": ("KWAYET",)},
+    Event.TEXT_ME: {"": ("TEXTME",), "fr": ("ECRIVEZMOI",), "kri": ("TEKSMI",)},
 }
 # Answers to the danger question and to a check-in, only when they are the whole text: "No one came to help" is
 # not a NO. Krio texts the English words.
@@ -368,6 +379,7 @@ _OPT_IN_WHEN_OPTED_OUT = {"YES": Event.START}
 # Misspellings within one edit (a wrong, missing, extra or swapped letter) of these are accepted. Not START: one
 # letter from it are ordinary words (STAR, SMART, TART, STARE), and a slip must never turn texts back on for a
 # number that stopped them, perhaps because someone else reads its phone; the carrier too wants START exactly.
+# Not TEXTME, for the same reason.
 # Not the short French and Krio words either: one letter from AIDE, EP, NYU, FRED or PEUR are ordinary words
 # (AIDER, AIME, RIDE, FREDS); nor the words a deployment adds.
 FUZZY_KEYWORDS = ("HELP", "STATUS", "STATUT", "NOUVEAU", "STOP")
@@ -385,7 +397,8 @@ PATTERN_WORDS = {"LANG": "lang", "LANGS": "lang", "LANGUE": "lang", "LANGUAGE": 
                  "NOTE": "rate", "MAK": "rate"}
 # The commands a deployment may add words to (its taxonomy file's `sms_keywords`), by the name the file uses.
 FILE_COMMANDS: dict[str, Event] = {"help": Event.HELP, "status": Event.STATUS, "new": Event.NEW, "stop": Event.STOP,
-                                   "fear": Event.FEAR, "yes": Event.YES, "no": Event.NO}
+                                   "fear": Event.FEAR, "quiet": Event.QUIET, "text_me": Event.TEXT_ME,
+                                   "yes": Event.YES, "no": Event.NO}
 ENGLISH = "en"
 _WORD = re.compile(r"[A-Za-z]{2,20}")
 _ANSWER = re.compile(r"^\W*([A-Za-z]+)\W*$")

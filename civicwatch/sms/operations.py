@@ -42,7 +42,7 @@ from civicwatch.intake.operations import (
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.retaliation import answer_check_in, note_fear_of_retaliation, went_to_same_body
 from civicwatch.intake.validation import SubmissionError
-from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out
+from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out, set_safe_to_text
 from civicwatch.messaging.queries import offered_language, phone_language
 from civicwatch.messaging.segments import as_sent
 from civicwatch.messaging.whatsapp import KEYWORD_PUNCTUATION, OPEN_KEYWORDS, reopen_session
@@ -418,6 +418,23 @@ def _opt_in(ctx: _Context) -> _Step:
     return _Step(render_reply(Reply.STARTED))
 
 
+def _mark_not_safe(ctx: _Context) -> _Step:
+    for number_hash in _phone_hashes(ctx):
+        set_safe_to_text(number_hash, False, "keyword")
+    return _Step(render_reply(Reply.QUIET))
+
+
+def _mark_safe(ctx: _Context) -> _Step:
+    for number_hash in _phone_hashes(ctx):
+        set_safe_to_text(number_hash, True, "keyword")
+    return _Step(render_reply(Reply.TEXT_ME))
+
+
+def _phone_hashes(ctx: _Context) -> list[str]:
+    """The phone's number on SMS and on WhatsApp: whether a phone is safe to text is the phone's, not a channel's."""
+    return sorted({contact_hash(ctx.incoming.phone, SMS), contact_hash(ctx.incoming.phone, WHATSAPP)})
+
+
 def _rate(ctx: _Context) -> _Step:
     # The same operation as the follow-up page's rating form: same event, same audit entry.
     case = latest_case_for_phone(ctx.phone_hash, RATEABLE_STATUSES)
@@ -711,5 +728,7 @@ ACTIONS: dict[Action, Callable[[_Context], _Step]] = {
     Action.REPORT_RETALIATION: _report_retaliation,
     Action.NO_RETALIATION: _no_retaliation,
     Action.ASK_CHECK_IN_AGAIN: _ask_check_in_again,
+    Action.MARK_NOT_SAFE: _mark_not_safe,
+    Action.MARK_SAFE: _mark_safe,
 }
 

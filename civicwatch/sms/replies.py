@@ -73,6 +73,10 @@ class Reply(enum.Enum):
     NEW_REPORT = N_("CivicWatch: ready for a new report. Text what happened, where and when.")
     STOPPED = N_("CivicWatch: you will get no more texts from us. Text START to get them again.")
     STARTED = N_("CivicWatch: you will get our texts again. Text HELP for help.")
+    # QUIET: the phone is not safe to text; TEXTME undoes it. Replies to the phone's own texts still go.
+    QUIET = N_("CivicWatch: we will not text you first. We still answer your texts: text STATUS for news. To undo, "
+               "text TEXTME.")
+    TEXT_ME = N_("CivicWatch: we may text you first again, with news of your reports. To stop that, text QUIET.")
     STARTED_AFTER_REPORT = N_("CivicWatch: you will get our texts again. Report {reference}, sent while texts were "
                               "off, was received. Text STATUS for its news.")
     STARTED_AFTER_TEXTED_REPORT = N_("CivicWatch: texts are on again. Report {reference}, sent while they were off, "

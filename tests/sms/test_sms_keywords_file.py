@@ -65,7 +65,7 @@ def stored() -> Any:
 
 
 @pytest.mark.parametrize(("keywords", "line"), [
-    ({"hlep": {"fr": ["SECOURS"]}}, "sms_keywords.hlep: not a command; use help, status, new, stop, fear, yes, no"),
+    ({"hlep": {"fr": ["SECOURS"]}}, "sms_keywords.hlep: not a command; use help, status, new, stop, fear, quiet, text_me, yes, no"),
     ({"start": {"fr": ["REPRENDRE"]}}, "sms_keywords.start: texts are turned on again only by START"),
     ({"help": {"de": ["HILFE"]}}, "sms_keywords.help.de: not a language of this deployment"),
     ({"help": {"fr": ["AIDE MOI"]}}, "sms_keywords.help.fr: 'AIDE MOI' is not a single word"),
