@@ -105,6 +105,16 @@ def is_safe_to_text(phone_hash: str) -> bool:
     return db.session.execute(_IS_NOT_SAFE, {"phone_hash": phone_hash}).first() is None
 
 
+def held_back_as_not_safe(case_id: int, purpose: str) -> bool:
+    """Whether the latest text of this purpose owed for the case was cancelled, unsent, because its number was not
+    safe to text (the question it asked never reached the phone)."""
+    latest = db.session.execute(
+        select(_OUTBOX.status, _OUTBOX.last_error, _OUTBOX.provider_sid)
+        .where(_OUTBOX.case_id == case_id, _OUTBOX.purpose == purpose).order_by(_OUTBOX.id.desc()).limit(1)).first()
+    return (latest is not None and latest.status == OutboxStatus.CANCELLED and latest.last_error == NOT_SAFE_NOTE
+            and latest.provider_sid is None)
+
+
 class NumberBlocks(NamedTuple):
     opted_out: bool  # STOP: nothing but the STOP's confirmation goes
     not_safe: bool  # not safe to text: no text we start goes

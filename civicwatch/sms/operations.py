@@ -24,7 +24,15 @@ from civicwatch.cases.identity import contact_of, texts_channel
 from civicwatch.cases.models import Case, Channel, RetaliationCheckIn
 from civicwatch.cases.operations import lock_case
 from civicwatch.cases.references import format_reference, normalise_receipt_code
-from civicwatch.cases.retaliation import asked_of_open_case, open_check_in, question_on_its_way, send_due_check_ins
+from civicwatch.cases.retaliation import (
+    PURPOSE as CHECK_IN_PURPOSE,
+)
+from civicwatch.cases.retaliation import (
+    asked_of_open_case,
+    open_check_in,
+    question_on_its_way,
+    send_due_check_ins,
+)
 from civicwatch.cases.retaliation_cues import names_retaliation
 from civicwatch.crypto import decrypt_text, encrypt_text, keyed_hash
 from civicwatch.database import utcnow
@@ -43,7 +51,7 @@ from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.retaliation import answer_check_in, note_fear_of_retaliation, went_to_same_body
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out, set_safe_to_text
-from civicwatch.messaging.queries import offered_language, phone_language
+from civicwatch.messaging.queries import held_back_as_not_safe, offered_language, phone_language
 from civicwatch.messaging.segments import as_sent
 from civicwatch.messaging.whatsapp import KEYWORD_PUNCTUATION, OPEN_KEYWORDS, reopen_session
 from civicwatch.phones import SMS, WHATSAPP, contact_hash
@@ -167,7 +175,8 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
         return _refuse_media(inbound_id, number_hash, incoming.channel == WHATSAPP, now, batch)
     conversation = lock_conversation(number_hash, incoming.phone, now, batch)
     keywords = sms_keywords() if might_be_keyword(incoming.body) else None  # a report needs only the built-in ones
-    decision = decide(snapshot_of(conversation), incoming.body, now, keywords)
+    decision = decide(_awaiting_only_what_was_sent(snapshot_of(conversation), conversation, now), incoming.body, now,
+                      keywords)
     addressed = addressed_case(decision, incoming.body, number_hash, conversation)
     if addressed is not None:
         # The danger question stays open when the text names the case that asked it, and it is still open: a text
@@ -196,6 +205,16 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
     return SmsOutcome(reply=reply, case=step.case,
                       confirms_opt_out=decision.action is Action.OPT_OUT,
                       opted_out=_opted_out_after(conversation, decision, step))
+
+
+def _awaiting_only_what_was_sent(snapshot: Snapshot, conversation: ConversationRow, now: dt.datetime) -> Snapshot:
+    """A check-in question held back before it was sent (the phone said it is not safe to text meanwhile) never
+    reached the phone: its texts are not answers to it (it is answered on the follow-up page). One texted before
+    the change of mind is still answered by text: an answer is a text the citizen chose to send."""
+    if (current_state(snapshot, now) is CHECK_IN and conversation.case_id is not None
+            and held_back_as_not_safe(conversation.case_id, CHECK_IN_PURPOSE)):
+        return dataclasses.replace(snapshot, state=IDLE)
+    return snapshot
 
 
 def _opted_out_after(conversation: ConversationRow, decision: Decision, step: _Step) -> bool | None:
