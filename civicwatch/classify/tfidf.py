@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 VOCABULARY_FILE = "tfidf_vocabulary.json"
 ARRAYS_FILE = "tfidf_head.npz"
@@ -27,11 +25,6 @@ MIN_DF = 2
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # A label the head never saw in training: a score this far below the others, not minus infinity.
 ABSENT_LABEL = -30.0
-
-
-def _vectoriser(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1 if vocabulary else MIN_DF,
-                           vocabulary=vocabulary, dtype=numpy.float32)
 
 
 class TfidfHead:
@@ -48,7 +41,12 @@ class TfidfHead:
     @classmethod
     def fit(cls, texts: Sequence[str], targets: numpy.ndarray, n_labels: int, c: float) -> TfidfHead | None:
         """None when the texts hold too few words to build a vocabulary from."""
-        vectoriser = _vectoriser()
+        # Imported here, not above: scikit-learn (and SciPy with it) is for training only, and importing it would
+        # cost every app process, which only scores, about 75 MB.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        vectoriser = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=MIN_DF, dtype=numpy.float32)
         try:
             features = vectoriser.fit_transform(list(texts))
         except ValueError:  # no term in two texts or more
