@@ -177,8 +177,8 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
     _store_reference(case)
     count_new_case(case)
     _remember_page_language(case, submission)
-    if case.contact_phone_hash is not None and submission.texts_allowed is not None:
-        set_safe_to_text(case.contact_phone_hash, submission.texts_allowed, "report")
+    if case.contact_phone_hash is not None and submission.texts_allowed is False:  # a new case: no "No" to lift
+        set_safe_to_text(case.contact_phone_hash, False, "report", case.id)
     for prepared in files:
         save_attachment(case, prepared)
     record_audit(actor, "case.submit", case, after={

@@ -46,7 +46,7 @@ from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.retaliation import answer_check_in, answer_sent_before, reads_as_yes, went_to_same_body
 from civicwatch.intake.validation import MESSAGE_MAX, SubmissionError
 from civicwatch.messaging.operations import set_safe_to_text
-from civicwatch.messaging.queries import is_safe_to_text
+from civicwatch.messaging.queries import case_said_safe_to_text
 from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_bodies, all_regions, by_code
@@ -345,7 +345,8 @@ def _render_case(case: Case, form: ReplyForm | None = None, status: int = 200, *
                  check_in_form: CheckInForm | None = None, texts_form: TextsForm | None = None,
                  problem: str | None = None, unsent: str = "") -> ResponseReturnValue:
     current = str(case.satisfaction) if case.satisfaction else None
-    texts_safe = None if case.erased or case.contact_phone_hash is None else is_safe_to_text(case.contact_phone_hash)
+    texts_safe = (None if case.erased or case.contact_phone_hash is None
+                  else case_said_safe_to_text(case.contact_phone_hash, case.id))
     return render_template(
         "intake/case.html", case=case, form=form or ReplyForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None, data={"rating": current}),
@@ -475,7 +476,7 @@ def texts() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_case(case, status=400, texts_form=form)
     allowed = form.texts_allowed.data == YES
-    set_safe_to_text(case.contact_phone_hash, allowed, "follow_up")
+    set_safe_to_text(case.contact_phone_hash, allowed, "follow_up", case.id)
     db.session.commit()
     flash(_("Saved. We may send you texts on this phone.") if allowed else
           _("Saved. We will not text you first; read the news of your case on this page."), "success")

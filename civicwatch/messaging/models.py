@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.crypto import decrypt_text
@@ -96,13 +96,18 @@ class SmsOptOut(TimestampMixin, Model):
 class NotSafeToText(TimestampMixin, Model):
     """A number whose owner said others may read the texts on it: no text we start goes to it (case news,
     questions, check-ins, reminders...); a reply to a text it just sent still does. Keyed, like opt-outs, by the
-    number's keyed hash. Written by the web report's question, the follow-up page and the SMS keywords (QUIET,
-    TEXTME); no row: safe to text."""
+    number's keyed hash, one row per case whose complainant said so: anyone can type a number into the report
+    form, so a case's "Yes" takes back only its own "No", never another report's. Written by the web report's
+    question and the follow-up page, and (with no case) by the phone's own SMS keyword QUIET, which only TEXTME
+    takes back; erasing the case keeps the row without its case (`case_id` None), as an opt-out is kept. No row:
+    safe to text."""
 
     __tablename__ = "not_safe_to_text"
+    __table_args__ = (UniqueConstraint("phone_hash", "case_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     source: Mapped[str] = mapped_column(String(16))  # "report", "follow_up" or "keyword" (QUIET by SMS)
 
 

@@ -131,6 +131,13 @@ def number_blocks(phone_hash: str) -> NumberBlocks:
     return NumberBlocks(bool(opted_out), bool(not_safe))
 
 
+def case_said_safe_to_text(phone_hash: str, case_id: int) -> bool:
+    """The answer the complainant of case `case_id` gave for this number (the follow-up page shows it): another
+    report's answer for the same number is not theirs to learn."""
+    return db.session.scalar(select(_NOT_SAFE.id).where(_NOT_SAFE.phone_hash == phone_hash,
+                                                        _NOT_SAFE.case_id == case_id)) is None
+
+
 # A batch of texts' numbers at once: one statement for the inbox worker's batch instead of one per text.
 _OWED_SINCE = (select(_OUTBOX.to_hash, func.count())
                .where(_OUTBOX.to_hash.in_(bindparam("hashes", expanding=True)),

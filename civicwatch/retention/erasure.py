@@ -38,7 +38,7 @@ from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.disclosure.models import DisclosureRequest
 from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
-from civicwatch.messaging.models import OutboundMessage, PhoneLanguage, WhatsAppSession
+from civicwatch.messaging.models import NotSafeToText, OutboundMessage, PhoneLanguage, WhatsAppSession
 from civicwatch.messaging.queries import WAITING
 from civicwatch.patterns.models import Allegation
 from civicwatch.publishing.models import Publication, PublicationStatus
@@ -103,6 +103,9 @@ def erase_case(due: DueCase, user: User | None) -> Erased | None:
     attachments = _queue_files(case)
     messages = _delete(CaseMessage, CaseMessage.case_id == case.id)
     texts_in, texts_out, conversations = _delete_texts(case)
+    # The number stays not safe to text (forgetting it would let texts start again), tied to the case no more.
+    db.session.execute(update(NotSafeToText).where(NotSafeToText.case_id == case.id).values(case_id=None)
+                       .execution_options(synchronize_session=False))
     examples = _delete(LabelledExample, LabelledExample.case_id == case.id)
     _scrub_case(case)
     _scrub_related(case)

@@ -439,13 +439,13 @@ def _opt_in(ctx: _Context) -> _Step:
 
 def _mark_not_safe(ctx: _Context) -> _Step:
     for number_hash in _phone_hashes(ctx):
-        set_safe_to_text(number_hash, False, "keyword")
+        set_safe_to_text(number_hash, False, "keyword", None)
     return _Step(render_reply(Reply.QUIET))
 
 
 def _mark_safe(ctx: _Context) -> _Step:
     for number_hash in _phone_hashes(ctx):
-        set_safe_to_text(number_hash, True, "keyword")
+        set_safe_to_text(number_hash, True, "keyword", None)
     return _Step(render_reply(Reply.TEXT_ME))
 
 

@@ -9,6 +9,7 @@ from civicwatch.messaging.operations import queue_sms, set_safe_to_text
 from civicwatch.messaging.queries import NOT_SAFE_NOTE
 from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.phones import phone_hash
+from tests.factories import create_case
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 from tests.sms.conftest import OTHER_PHONE, PHONE, PUBLIC_BASE_URL
 
@@ -17,21 +18,22 @@ class NotSafeDuringFirstSend(RecordingHttpClient):
     """While Twilio takes the batch's first message, the second number's owner answers "No" on the follow-up page
     (a request of its own: a session of its own, committed)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, case_id: int) -> None:
         super().__init__()
-        self.app, self.done = app, False
+        self.app, self.case_id, self.done = app, case_id, False
 
     def request(self, method, uri, **kwargs):
         if not self.done:
             self.done = True
             with self.app.app_context():
-                set_safe_to_text(phone_hash(OTHER_PHONE), False, "follow_up")
+                set_safe_to_text(phone_hash(OTHER_PHONE), False, "follow_up", self.case_id)
                 db.session.commit()
         return super().request(method, uri, **kwargs)
 
 
 def test_a_not_safe_answer_stored_during_the_batch_is_honoured_before_the_next_send(app, clock):
-    http = NotSafeDuringFirstSend(app)
+    case = create_case(phone=OTHER_PHONE)  # its complainant answers
+    http = NotSafeDuringFirstSend(app, case.id)
     set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
                                  status_callback=PUBLIC_BASE_URL + "/sms/status", http_client=http))
     queue_sms(PHONE, "CivicWatch: your report CW-2026-000001 was sent to the police council.", "status")
