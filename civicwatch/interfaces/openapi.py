@@ -8,7 +8,7 @@ from civicwatch.intake.validation import MESSAGES
 # Every error_code the API can return: the intake's rules, shared with the web form and SMS, and Open311's own.
 ERROR_CODES = [*MESSAGES, "api_key_invalid", "api_key_expired", "service_code_missing", "service_code_unknown",
                "date_not_understood", "coordinates_not_numbers", "coordinates_out_of_range", "idempotency_key_reused",
-               "content_type_unsupported"]
+               "content_type_unsupported", "texts_allowed_unknown"]
 NULLABLE_STRING = {"type": ["string", "null"]}
 W3_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -207,7 +207,7 @@ def _open311_paths() -> dict[str, Any]:
         "api_key", "jurisdiction_id", "service_code", "description", "lat", "long", "address_string",
         "address_id", "email", "phone", "device_id", "account_id", "first_name", "last_name", "media_url",
         "attribute[reported_actor]", "attribute[region]", "attribute[district]", "attribute[incident_date]",
-        "idempotency_key")}
+        "attribute[texts_allowed]", "idempotency_key")}
     idempotency = {
         "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "pattern": "^[!-~]{16,200}$"},
         "description": "Recommended: a new random value (such as a UUID) for each complaint, sent again unchanged "

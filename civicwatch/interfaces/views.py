@@ -243,6 +243,12 @@ def service_definition(service_code: str, fmt: str) -> Response:
         {"variable": True, "code": "incident_date", "datatype": "datetime", "required": False,
          "datatype_description": "The day it happened, as YYYY-MM-DD (a full date and time is accepted too).",
          "order": 4, "description": "When did it happen?", "values": []},
+        {"variable": True, "code": "texts_allowed", "datatype": "singlevaluelist", "required": False,
+         "datatype_description": "Ask it when a phone is given. Not answered: no.", "order": 5,
+         "description": "May we send you texts on this phone? Only say yes if no one else reads your messages on "
+                        "this phone.",
+         "values": [{"key": "yes", "name": "Yes, no one else reads my messages"},
+                    {"key": "no", "name": "No, do not text me first"}]},
     ]
     return _respond("service_definition", {"service_code": theme.code, "attributes": attributes}, fmt)
 
@@ -436,7 +442,19 @@ def _submission(form: Mapping[str, str]) -> Submission:
         location_text=_location(form),
         reported_actor=form.get("attribute[reported_actor]") or None,
         phone=form.get("phone") or None, email=form.get("email") or None,
+        texts_allowed=_texts_allowed(form.get("attribute[texts_allowed]")),
     )
+
+
+def _texts_allowed(raw: str | None) -> bool:
+    """Whether texts we start may go to the phone given: a client that never asks sends nothing, which counts as
+    no, as the web form's unanswered question does (a shared phone must not buzz with an oversight body's news)."""
+    if not raw:
+        return False
+    if raw not in ("yes", "no"):
+        raise Open311Error(400, "attribute[texts_allowed] must be yes or no.", error_code="texts_allowed_unknown",
+                           parameter="attribute[texts_allowed]")
+    return raw == "yes"
 
 
 def _incident_date(raw: str | None) -> dt.date | None:

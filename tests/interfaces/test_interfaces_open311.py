@@ -69,7 +69,7 @@ def test_service_definition(client):
     definition = client.get("/open311/v2/services/corruption.json").get_json()
     assert definition["service_code"] == "corruption"
     codes = [a["code"] for a in definition["attributes"]]
-    assert codes == ["reported_actor", "region", "district", "incident_date"]
+    assert codes == ["reported_actor", "region", "district", "incident_date", "texts_allowed"]
     for order, attribute in enumerate(definition["attributes"], start=1):
         assert list(attribute) == ["variable", "code", "datatype", "required", "datatype_description", "order",
                                    "description", "values"]
