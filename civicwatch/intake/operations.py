@@ -55,6 +55,7 @@ from civicwatch.intake.validation import (
     clean_optional,
     clean_text,
     contact_details,
+    normalise_phone,
     resolve_place,
     resolve_reported_actor,
 )
@@ -177,8 +178,9 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
     _store_reference(case)
     count_new_case(case)
     _remember_page_language(case, submission)
-    if case.contact_phone_hash is not None and submission.texts_allowed is False:  # a new case: no "No" to lift
-        set_safe_to_text(case.contact_phone_hash, False, "report", case.id)
+    phone = normalise_phone(submission.phone)
+    if phone and submission.texts_allowed is False:  # a new case: no "No" to lift
+        set_safe_to_text(phone, False, "report", case.id)
     for prepared in files:
         save_attachment(case, prepared)
     record_audit(actor, "case.submit", case, after={

@@ -21,6 +21,7 @@ from wtforms import Field, ValidationError
 from civicwatch import errors
 from civicwatch.cases.attachments import MAX_FILES, AttachmentError, UploadUnavailableError, clean_filename
 from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
+from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.retaliation import open_check_in
 from civicwatch.errors import ConflictError, DomainError
@@ -476,7 +477,7 @@ def texts() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_case(case, status=400, texts_form=form)
     allowed = form.texts_allowed.data == YES
-    set_safe_to_text(case.contact_phone_hash, allowed, "follow_up", case.id)
+    set_safe_to_text(contact_of(case)["phone"], allowed, "follow_up", case.id)
     db.session.commit()
     flash(_("Saved. We may send you texts on this phone.") if allowed else
           _("Saved. We will not text you first; read the news of your case on this page."), "success")

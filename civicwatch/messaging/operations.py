@@ -29,7 +29,7 @@ from civicwatch.messaging.queries import NOT_SAFE_NOTE, is_opted_out, is_safe_to
 from civicwatch.messaging.quiet_hours import awake_deadline, held_in_quiet_hours
 from civicwatch.messaging.segments import split_for_sending
 from civicwatch.messaging.senders import SendReference
-from civicwatch.phones import SMS, contact_hash
+from civicwatch.phones import SMS, TEXT_CHANNELS, contact_hash
 
 log = logging.getLogger(__name__)
 
@@ -153,32 +153,38 @@ def record_opt_out(number_hash: str, source: str) -> None:
 _NOT_SAFE = cast(Table, NotSafeToText.__table__)
 
 
-def set_safe_to_text(number_hash: str, safe: bool, source: str, case_id: int | None) -> bool:
-    """Record whether texts we start may go to this number (idempotent), as the complainant of case `case_id` said,
-    or (`case_id` None) the phone itself by SMS keyword; True when that answer changed. The number stays not safe
-    while any answer says so: a "Yes" takes back only the same case's "No", TEXTME only a keyword's (never a
-    report's, which its receipt code takes back). Not safe: the texts we started that still wait for it are
-    cancelled now (the worker also checks each one just before it sends it, so that one claimed meanwhile is not
-    sent either). `source`: "report", "follow_up" or "keyword"."""
+def set_safe_to_text(phone_e164: str, safe: bool, source: str, case_id: int | None) -> bool:
+    """Record whether texts we start may go to this phone (idempotent), as the complainant of case `case_id` said,
+    or (`case_id` None) the phone itself by SMS keyword; True when that answer changed. It is the phone that is or
+    is not safe: the answer holds for the number on every channel that carries texts (SMS, WhatsApp), each keyed
+    by its own hash. The number stays not safe while any answer says so: a "Yes" takes back only the same case's
+    "No", TEXTME only a keyword's (never a report's, which its receipt code takes back). Not safe: the texts we
+    started that still wait for it are cancelled now (the worker also checks each one just before it sends it, so
+    that one claimed meanwhile is not sent either). `source`: "report", "follow_up" or "keyword"."""
+    hashes = [contact_hash(phone_e164, channel) for channel in TEXT_CHANNELS]
     # A keyword's row has no case; an erased case's rows lose theirs but keep their source, so TEXTME leaves them.
     own = (_NOT_SAFE.c.case_id == case_id) if case_id is not None else and_(_NOT_SAFE.c.case_id.is_(None),
                                                                              _NOT_SAFE.c.source == source)
     if safe:
-        return bool(db.session.execute(_NOT_SAFE.delete().where(_NOT_SAFE.c.phone_hash == number_hash, own)
+        return bool(db.session.execute(_NOT_SAFE.delete().where(_NOT_SAFE.c.phone_hash.in_(hashes), own)
                                        .returning(_NOT_SAFE.c.id)).first())
+    now = utcnow()
     if case_id is None:  # NULLs do not meet in the unique (phone_hash, case_id): looked for first
-        kept = db.session.execute(select(_NOT_SAFE.c.id).where(_NOT_SAFE.c.phone_hash == number_hash, own)).first()
-        added = None if kept is not None else db.session.execute(
-            _NOT_SAFE.insert().values(phone_hash=number_hash, case_id=None, source=source, created_at=utcnow())
+        kept = set(db.session.scalars(select(_NOT_SAFE.c.phone_hash).where(_NOT_SAFE.c.phone_hash.in_(hashes), own)))
+        missing = [number_hash for number_hash in hashes if number_hash not in kept]
+        added = None if not missing else db.session.execute(
+            _NOT_SAFE.insert().values([{"phone_hash": number_hash, "case_id": None, "source": source,
+                                        "created_at": now} for number_hash in missing])
             .returning(_NOT_SAFE.c.id)).first()
     else:
         insert = upsert_insert(db.session)
         added = db.session.execute(
-            insert(_NOT_SAFE).values(phone_hash=number_hash, case_id=case_id, source=source, created_at=utcnow())
+            insert(_NOT_SAFE).values([{"phone_hash": number_hash, "case_id": case_id, "source": source,
+                                       "created_at": now} for number_hash in hashes])
             .on_conflict_do_nothing(index_elements=["phone_hash", "case_id"]).returning(_NOT_SAFE.c.id)).first()
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.to_hash == number_hash, OutboundMessage.status == OutboxStatus.PENDING,
+        .where(OutboundMessage.to_hash.in_(hashes), OutboundMessage.status == OutboxStatus.PENDING,
                OutboundMessage.provider_sid.is_(None), OutboundMessage.purpose.not_in(REPLY_PURPOSES))
         .values(status=OutboxStatus.CANCELLED, held_since=None, last_error=NOT_SAFE_NOTE)
         .execution_options(synchronize_session=False))

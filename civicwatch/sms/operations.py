@@ -438,20 +438,14 @@ def _opt_in(ctx: _Context) -> _Step:
 
 
 def _mark_not_safe(ctx: _Context) -> _Step:
-    for number_hash in _phone_hashes(ctx):
-        set_safe_to_text(number_hash, False, "keyword", None)
+    # The phone's number on SMS and on WhatsApp: whether a phone is safe to text is the phone's, not a channel's.
+    set_safe_to_text(ctx.incoming.phone, False, "keyword", None)
     return _Step(render_reply(Reply.QUIET))
 
 
 def _mark_safe(ctx: _Context) -> _Step:
-    for number_hash in _phone_hashes(ctx):
-        set_safe_to_text(number_hash, True, "keyword", None)
+    set_safe_to_text(ctx.incoming.phone, True, "keyword", None)
     return _Step(render_reply(Reply.TEXT_ME))
-
-
-def _phone_hashes(ctx: _Context) -> list[str]:
-    """The phone's number on SMS and on WhatsApp: whether a phone is safe to text is the phone's, not a channel's."""
-    return sorted({contact_hash(ctx.incoming.phone, SMS), contact_hash(ctx.incoming.phone, WHATSAPP)})
 
 
 def _rate(ctx: _Context) -> _Step:

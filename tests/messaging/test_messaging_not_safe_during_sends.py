@@ -8,7 +8,6 @@ from civicwatch.messaging.models import OutboxStatus
 from civicwatch.messaging.operations import queue_sms, set_safe_to_text
 from civicwatch.messaging.queries import NOT_SAFE_NOTE
 from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
-from civicwatch.phones import phone_hash
 from tests.factories import create_case
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 from tests.sms.conftest import OTHER_PHONE, PHONE, PUBLIC_BASE_URL
@@ -26,7 +25,7 @@ class NotSafeDuringFirstSend(RecordingHttpClient):
         if not self.done:
             self.done = True
             with self.app.app_context():
-                set_safe_to_text(phone_hash(OTHER_PHONE), False, "follow_up", self.case_id)
+                set_safe_to_text(OTHER_PHONE, False, "follow_up", self.case_id)
                 db.session.commit()
         return super().request(method, uri, **kwargs)
 
