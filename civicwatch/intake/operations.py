@@ -24,7 +24,7 @@ from civicwatch.cases.attachments import (
 from civicwatch.cases.closure_words import filed_after_closure
 from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import bring_deadlines_forward, resume_deadline_clock, set_deadlines
-from civicwatch.cases.identity import store_contact
+from civicwatch.cases.identity import contact_of, store_contact
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.operations import lock_case
 from civicwatch.cases.references import (
@@ -342,6 +342,14 @@ def _note_routing_failure(case_id: int, error_name: str) -> None:
 
 
 # ---------------------------------------------------------------- following up
+
+def answer_texts_question(case: Case, allowed: bool) -> None:
+    """The complainant's answer, on the follow-up page, to whether texts we start may go to the phone they gave
+    (see messaging.operations.set_safe_to_text). A change is audited: the answer, never the number. Flushes."""
+    if set_safe_to_text(contact_of(case)["phone"], allowed, "follow_up", case.id):
+        record_audit(None, "case.texts_allowed", case, before={"texts_allowed": not allowed},
+                     after={"texts_allowed": allowed})
+
 
 def add_complainant_message(
     case: Case, text: str | None, channel: Channel, attachments: Sequence[IncomingFile | PreparedFile] = (),

@@ -21,7 +21,6 @@ from wtforms import Field, ValidationError
 from civicwatch import errors
 from civicwatch.cases.attachments import MAX_FILES, AttachmentError, UploadUnavailableError, clean_filename
 from civicwatch.cases.feedback import answer_available, appeal_answer, rate_answer
-from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, Channel
 from civicwatch.cases.retaliation import open_check_in
 from civicwatch.errors import ConflictError, DomainError
@@ -42,11 +41,10 @@ from civicwatch.intake.forms import (
     TrackForm,
 )
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
-from civicwatch.intake.operations import Receipt, add_complainant_message, receive_complaint
+from civicwatch.intake.operations import Receipt, add_complainant_message, answer_texts_question, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
 from civicwatch.intake.retaliation import answer_check_in, answer_sent_before, reads_as_yes, went_to_same_body
 from civicwatch.intake.validation import MESSAGE_MAX, SubmissionError
-from civicwatch.messaging.operations import set_safe_to_text
 from civicwatch.messaging.queries import case_said_safe_to_text
 from civicwatch.settings import public_sms_number
 from civicwatch.taxonomy.models import Body
@@ -477,7 +475,7 @@ def texts() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_case(case, status=400, texts_form=form)
     allowed = form.texts_allowed.data == YES
-    set_safe_to_text(contact_of(case)["phone"], allowed, "follow_up", case.id)
+    answer_texts_question(case, allowed)
     db.session.commit()
     flash(_("Saved. We may send you texts on this phone.") if allowed else
           _("Saved. We will not text you first; read the news of your case on this page."), "success")
