@@ -374,7 +374,8 @@ class CaseMessage(TimestampMixin, Model):
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "message_channel"))
     body: Mapped[str] = mapped_column(Text)
     # The complainant wrote it once the case had ended: it waits in the body's "New words on closed cases" queue
-    # until one of the body's staff marks it read (cases/closure_words.py).
+    # until one of the body's staff marks it read (cases/closure_words.py). The complainant's words on a case still
+    # worked on wait unread too, in the "New words from the complainant" queue; other messages are never read.
     after_closure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -387,6 +388,11 @@ UNREAD_AFTER_CLOSURE_PREDICATE = "after_closure AND read_at IS NULL"
 Index("ix_case_messages_unread_after_closure", cast(Table, CaseMessage.__table__).c.case_id,
       postgresql_where=sql_text(UNREAD_AFTER_CLOSURE_PREDICATE),
       sqlite_where=sql_text(UNREAD_AFTER_CLOSURE_PREDICATE))
+# The complainant's words on cases still worked on that nobody has read yet (answers to staff questions above all).
+UNREAD_WHILE_OPEN_PREDICATE = "kind = 'from_complainant' AND NOT after_closure AND read_at IS NULL"
+Index("ix_case_messages_unread_while_open", cast(Table, CaseMessage.__table__).c.case_id,
+      postgresql_where=sql_text(UNREAD_WHILE_OPEN_PREDICATE),
+      sqlite_where=sql_text(UNREAD_WHILE_OPEN_PREDICATE))
 
 
 class Attachment(TimestampMixin, Model):

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.closure_words import may_mark_read, unread_message_ids
+from civicwatch.cases.closure_words import filed_after_closure, may_mark_read, unread_message_ids
 from civicwatch.cases.deadlines import deadline_state, describe_due, extension_limit, respond_past_the_law
 from civicwatch.cases.forms import (
     AssignForm,
@@ -103,7 +103,8 @@ class CasePage:
     respond_by_law: dt.datetime | None = None  # set when the deadline to answer is later than the law's
     panels: list[Markup] = field(default_factory=list)
     retaliation_reported: list[RetaliationReport] = field(default_factory=list)  # answers to check-ins while open
-    closure_words: list[int] = field(default_factory=list)  # the complainant's words after closure, not read yet
+    closure_words: list[int] = field(default_factory=list)  # the complainant's words not read yet
+    closure_words_ended: bool = False  # the case has ended: nobody works on it
     mistakes: list[Mistake] = field(default_factory=list)  # of the forms sent back, told where the page opens
     routing: list[tuple[str, str]] = field(default_factory=list)  # why it was routed so, in words
     # The complainant said others may read the texts on the phone given: staff must not text or call it by hand.
@@ -193,6 +194,7 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
     page.retaliation_reported = retaliation_reported_while_open(case)
     page.not_safe_to_text = case.contact_phone_hash is not None and not is_safe_to_text(case.contact_phone_hash)
     page.closure_words = unread_message_ids(case)
+    page.closure_words_ended = filed_after_closure(case)
     page.mistakes = mistakes_in(submitted)
     for name in FORMS:
         if name == "clock" and case.waiting_since is None:

@@ -11,7 +11,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.closure_words import unread_words_after_closure
+from civicwatch.cases.closure_words import cases_with_unread_words, unread_words_after_closure, unread_words_while_open
 from civicwatch.cases.counts import quarter_label, quarter_name, quarter_start
 from civicwatch.cases.models import (
     IN_PROGRESS,
@@ -76,6 +76,9 @@ QUEUES = {
     "retaliation": Queue("retaliation", N_("Retaliation reported"),
                          N_("The complainant answered that something happened to them because they reported, and "
                             "nobody has marked it seen yet.")),
+    "new_words": Queue("new_words", N_("New words from the complainant"),
+                       N_("The complainant wrote while the case was being worked on (an answer to a question, "
+                          "most often), and nobody of its body has marked the words read yet.")),
     "closed_words": Queue("closed_words", N_("New words on closed cases"),
                           N_("The complainant wrote after the case was closed, rejected, referred or withdrawn, and "
                              "nobody of its body has marked the words read yet.")),
@@ -86,9 +89,9 @@ QUEUES = {
 
 def queues_for(user: User) -> list[Queue]:
     keys = {
-        Role.INVESTIGATOR: ("body", "mine", "urgent", "retaliation", "closed_words", "overdue", "all"),
-        Role.TRIAGE: ("triage", "open", "urgent", "retaliation", "closed_words", "overdue", "all"),
-    }.get(user.role, ("triage", "open", "urgent", "retaliation", "closed_words", "overdue", "all"))
+        Role.INVESTIGATOR: ("body", "mine", "urgent", "retaliation", "new_words", "closed_words", "overdue", "all"),
+        Role.TRIAGE: ("triage", "open", "urgent", "retaliation", "new_words", "closed_words", "overdue", "all"),
+    }.get(user.role, ("triage", "open", "urgent", "retaliation", "new_words", "closed_words", "overdue", "all"))
     return [QUEUES[key] for key in keys]
 
 
@@ -116,6 +119,7 @@ class Page:
     total: int
     page: int
     per_page: int = PAGE_SIZE
+    new_words: set[int] = field(default_factory=set)  # the listed cases with words from the complainant unread
 
     @property
     def pages(self) -> int:
@@ -132,7 +136,8 @@ class Page:
 
 def _queue_scope(user: User, queue: str, now: dt.datetime, statuses_given: bool) -> Select:
     query = visible_cases(user)
-    default_statuses = {"all": None, "retaliation": None, "closed_words": None, "overdue": OPEN_STATUSES, "triage": OPEN_STATUSES,
+    default_statuses = {"all": None, "retaliation": None, "closed_words": None, "new_words": None,
+                        "overdue": OPEN_STATUSES, "triage": OPEN_STATUSES,
                         "urgent": OPEN_STATUSES}.get(queue, IN_PROGRESS)
     if default_statuses and not statuses_given:
         query = query.where(Case.status.in_(default_statuses))
@@ -148,6 +153,8 @@ def _queue_scope(user: User, queue: str, now: dt.datetime, statuses_given: bool)
         query = query.where(unseen_retaliation_report())
     elif queue == "closed_words":  # until read, whatever became of the case since
         query = query.where(unread_words_after_closure())
+    elif queue == "new_words":  # until read, whatever became of the case since
+        query = query.where(unread_words_while_open())
     return query
 
 
@@ -193,7 +200,7 @@ def queue_page(user: User, queue: str, filters: QueueFilters, page: int = 1,
         query.options(selectinload(Case.theme), selectinload(Case.body), selectinload(Case.assigned_to))
         .order_by(Case.urgent.desc(), next_due_expression().asc().nulls_last(), Case.id.asc())
         .limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
+    return Page(items, total, page, per_page, cases_with_unread_words([case.id for case in items]))
 
 
 # ---------------------------------------------------------------- dashboard
@@ -207,6 +214,7 @@ class DashboardFigures:
     triage_queue: int
     retaliation_unseen: int = 0
     closed_words_unread: int = 0
+    new_words_unread: int = 0
     awaiting_closure: int = 0
     quarter_label: str = ""
     median_days_to_acknowledge: float | None = None
@@ -253,7 +261,8 @@ def _deadline_counts(scope: Select, now: dt.datetime, user: User, body_key: int 
     """Overdue, due this week, urgent, retaliation reported and not seen, words after closure not read, and
     (investigators) mine, each read through the partial index that holds only the cases (or reports, or messages)
     concerned (`models`: ix_cases_open_acknowledge_due_at, ix_cases_open_respond_due_at, ix_cases_urgent_open,
-    ix_retaliation_check_ins_unseen, ix_case_messages_unread_after_closure, ix_cases_in_progress_assigned_to_id). Exactly `overdue_condition` and
+    ix_retaliation_check_ins_unseen, ix_case_messages_unread_after_closure, ix_case_messages_unread_while_open,
+    ix_cases_in_progress_assigned_to_id). Exactly `overdue_condition` and
     `next_due_expression`, split along those indexes. The quarter's medians (`_medians`) come in the same
     statement: one round trip fewer on every dashboard."""
     running = scope.where(Case.status.in_(OPEN_STATUSES), Case.waiting_since.is_(None))
@@ -271,6 +280,7 @@ def _deadline_counts(scope: Select, now: dt.datetime, user: User, body_key: int 
         "urgent": _count(scope.where(Case.status.in_(OPEN_STATUSES), Case.urgent == true())),
         "retaliation": _count(scope.where(unseen_retaliation_report())),
         "closed_words": _count(scope.where(unread_words_after_closure())),
+        "new_words": _count(scope.where(unread_words_while_open())),
     }
     if user.role is Role.INVESTIGATOR:
         figures["mine"] = _count(scope.where(Case.status.in_(IN_PROGRESS), Case.assigned_to_id == user.id))
@@ -317,6 +327,7 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         urgent_open=timed["urgent"],
         retaliation_unseen=timed["retaliation"],
         closed_words_unread=timed["closed_words"],
+        new_words_unread=timed["new_words"],
         triage_queue=total(OPEN_STATUSES, NO_BODY) if body_key is None else 0,
         awaiting_closure=total((CaseStatus.RESPONDED,)),
         quarter_label=quarter_label(now),
@@ -333,6 +344,7 @@ def dashboard_figures(user: User, body: Body | None = None) -> DashboardFigures:
         figures.queue_counts = {"triage": figures.triage_queue, "urgent": figures.urgent_open,
                                 "retaliation": figures.retaliation_unseen,
                                 "closed_words": figures.closed_words_unread,
+                                "new_words": figures.new_words_unread,
                                 "overdue": figures.overdue, "open": in_progress, "body": in_progress}
         if user.role is Role.INVESTIGATOR:
             figures.queue_counts["mine"] = timed["mine"]
@@ -350,7 +362,7 @@ class TimelineItem:
     author: str | None = None
     internal: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
-    unread: bool = False  # the complainant's words after closure, not marked read yet
+    unread: bool = False  # the complainant's words, not marked read yet
 
 
 def _status_words(code: str) -> str:
@@ -385,6 +397,7 @@ def _event_title(event: CaseEvent) -> str:
         "clock_paused": N_("Deadline clock stopped: waiting for the complainant"),
         "clock_resumed": N_("Deadline clock running again"),
         "closure_words_read": N_("The complainant's words after closure marked read"),
+        "complainant_words_read": N_("The complainant's new words marked read"),
     }
     if event.kind in titles:
         return gettext(titles[event.kind])
@@ -406,7 +419,7 @@ def case_timeline(case: Case) -> list[TimelineItem]:
         items.append(TimelineItem(
             message.created_at, message.kind.value, title, text=message.body,
             author=message.author.name if message.author else None, internal=message.kind is MessageKind.NOTE,
-            unread=message.after_closure and message.read_at is None))
+            unread=message.kind is MessageKind.FROM_COMPLAINANT and message.read_at is None))
     return sorted(items, key=lambda item: item.at)
 
 
