@@ -248,14 +248,21 @@ def next_step(case: Case, user: User, page: CasePage) -> str:
     if case.status in (S.CLOSED, S.REJECTED, S.REFERRED, S.WITHDRAWN):
         return gettext("This case is %(status)s. Nothing more is due unless it is reopened.",
                        status=gettext(STATUS_LABELS[case.status]).lower())
-    if page.deadline and page.deadline.waiting:
-        return gettext("Waiting for the complainant to reply: the deadline clock is stopped until they do.")
+    step = _step(case, user, page, body)
+    if page.deadline and page.deadline.waiting:  # the work goes on while the clock stands still
+        return " ".join((gettext("Waiting for the complainant to reply: the deadline clock is stopped until they "
+                                 "do."), step))
+    return step
+
+
+def _step(case: Case, user: User, page: CasePage, body: str | None) -> str:
     if body is None:
         return (gettext("Choose the oversight body that can act on this complaint.") if "route" in page.forms
                 else gettext("Waiting in the triage queue for a triage officer to route it."))
     step = gettext(NEXT_STEPS[case.status]) if case.status in NEXT_STEPS else ""
     if case.status is S.INVESTIGATING and not (case.outcome and case.findings):
-        step = gettext("Record the outcome and findings, then send the response.")
+        step = gettext("Record the outcome and findings, then send the response: its button appears once they are "
+                       "saved.")
     if user.role is not Role.INVESTIGATOR:
         lowered = step[:1].lower() + step[1:]
         return gettext("With %(body)s: %(step)s That is for the body's investigators.", body=body, step=lowered)
