@@ -14,7 +14,7 @@ from civicwatch.cases.counts import key_of, move_case
 from civicwatch.cases.deadlines import acknowledge_deadline, keep_waiting_from, respond_deadline
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseEvent, CaseStatus, Recusal
 from civicwatch.database import utcnow
-from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
+from civicwatch.errors import DomainError, InvalidTransitionError, PermissionDeniedError
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
 
@@ -149,7 +149,7 @@ def transition_case(case: Case, target: CaseStatus, user: User | None, reason: s
         raise InvalidTransitionError(unmet)
     reason = (reason or "").strip()[:REASON_MAX] or None
     if transition.needs_reason and not reason:
-        raise InvalidTransitionError(gettext("Give a reason for this change."))
+        raise DomainError(gettext("Give a reason for this change."))  # a mistake in the form: 400
     if reason and case.erased:
         raise InvalidTransitionError(gettext(ERASED_CASE))
     now = utcnow()

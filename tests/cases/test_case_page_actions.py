@@ -186,7 +186,7 @@ def test_rejection_reason_is_public_and_sent(make_case, make_user, signed_in):
     case = make_case(CaseStatus.TRIAGED, phone=PHONE)
     client = signed_in(make_user(Role.TRIAGE))
     missing = post_case_form(client, case.id, "status/rejected", "to-rejected", reason="")
-    assert missing.status_code == 409 and "Give a reason" in missing.get_data(as_text=True)
+    assert missing.status_code == 400 and "Give a reason" in missing.get_data(as_text=True)
     assert post_case_form(client, case.id, "status/rejected", "to-rejected",
                           reason="This is a land dispute between neighbours; see the local court.").status_code == 302
     case = fresh(case)

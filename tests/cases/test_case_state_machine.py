@@ -12,7 +12,7 @@ from civicwatch.accounts.models import Role
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import CaseEvent, CaseStatus
 from civicwatch.cases.workflow import ENDINGS, TRANSITIONS, transition_case
-from civicwatch.errors import InvalidTransitionError, PermissionDeniedError
+from civicwatch.errors import DomainError, InvalidTransitionError, PermissionDeniedError
 from civicwatch.extensions import db
 
 PAIRS = list(itertools.product(CaseStatus, CaseStatus))
@@ -88,8 +88,9 @@ def test_conditions_are_explained(make_case, make_user):
         transition_case(case, CaseStatus.RESPONDED, investigator)
     db.session.rollback()
     case = make_case(CaseStatus.TRIAGED)
-    with pytest.raises(InvalidTransitionError, match="Give a reason"):
+    with pytest.raises(DomainError, match="Give a reason") as missing:  # a mistake in the form, not a conflict
         transition_case(case, CaseStatus.REJECTED, investigator, reason="   ")
+    assert missing.value.status == 400
     db.session.rollback()
     unrouted = make_case(CaseStatus.RECEIVED, body=None)
     with pytest.raises(InvalidTransitionError, match="Route the case"):
