@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -97,19 +98,37 @@ def unsent_texts() -> list[tuple[str, str]]:
 
 
 def render_error(status: int, title: str, message: str, texts: list[tuple[str, str]] | None = None,
-                 sign_in_again: str | None = None) -> tuple[Response | str, int]:
+                 sign_in_again: str | None = None, back_to: str | None = None) -> tuple[Response | str, int]:
     """The error page (JSON for a client that asks for it); `texts`: what the form held (unsent_texts), shown
-    to copy; `sign_in_again`: the page to return to after signing in, linked."""
+    to copy; `sign_in_again`: the page to return to after signing in, linked; `back_to`: a path of this site to go
+    back to, linked."""
     if _wants_json():
         return jsonify(error={"status": status, "title": title, "message": message}), status
     try:
         return render_template("errors/error.html", status=status, title=title, message=message, texts=texts,
-                               sign_in_again=sign_in_again), status
+                               sign_in_again=sign_in_again, back_to=back_to), status
     # The page's menu needs the signed-in user, from a database that is down (or from a session that dropped its
     # connection since, which leaves the user detached from it).
     except (*DATABASE_UNAVAILABLE, DetachedInstanceError):
         rollback_quietly(db.session)
         return Response(f"{title}. {message}\n", mimetype="text/plain"), status
+
+
+def page_the_form_was_on() -> str | None:
+    """The page of this site a refused form was on: the address it was posted to, or the nearest one above it that
+    opens with GET (/staff/cases/12/status/withdrawn -> /staff/cases/12). Made from the request's own path, never
+    from a Referer (the app asks browsers to send none) nor a parameter: it cannot lead to another site. None when
+    no page of ours is found short of the home page."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    path = request.path.rstrip("/")
+    while path.startswith("/") and not path.startswith("//"):
+        try:
+            adapter.match(path, method="GET")
+        except HTTPException:  # no page here (404, 405, or a redirect to add a slash)
+            path = path.rsplit("/", 1)[0]
+            continue
+        return quote(path)
+    return None
 
 
 def database_unavailable(error: Exception) -> Response:
@@ -190,6 +209,7 @@ def register_error_handlers(app: Flask) -> None:
             gettext("This form has expired"),
             gettext("For your safety the form could not be accepted. Go back, reload the page and send it again."),
             texts=unsent_texts(),
+            back_to=page_the_form_was_on(),
         )
 
     @app.errorhandler(413)
