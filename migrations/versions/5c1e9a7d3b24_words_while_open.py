@@ -2,7 +2,7 @@
 messages stored before are marked read, and the unread ones, few, are read through a partial index
 
 Revision ID: 5c1e9a7d3b24
-Revises: 82a3847eb3cc
+Revises: 6511f4f4bbae
 Create Date: 2026-12-06 14:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c1e9a7d3b24'
-down_revision = '82a3847eb3cc'
+down_revision = '6511f4f4bbae'
 branch_labels = None
 depends_on = None
 
