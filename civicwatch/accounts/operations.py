@@ -130,7 +130,7 @@ def check_new_account(email: str, role: Role, body: Body | None) -> Body | None:
     and no account with that email yet. The body the account will belong to."""
     body = check_body_for_role(role, body)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise ConflictError("An account with that email already exists.")
+        raise ConflictError(gettext("An account with that email already exists."))
     return body
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import CursorResult, Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -365,7 +366,7 @@ def add_complainant_message(
     if not locked:
         lock_case(case.id)
     if case.erased:
-        raise ConflictError("The case's personal content was erased: nothing more can be added to it.")
+        raise ConflictError(gettext("The case's personal content was erased: nothing more can be added to it."))
     body = without_receipt_codes(clean_text(text, "text", 0, MESSAGE_MAX))
     files = prepare_uploads(list(attachments))
     if not body and not files:

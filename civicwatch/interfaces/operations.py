@@ -45,7 +45,7 @@ def issue_api_key(name: str, user: User | None) -> tuple[ApiKey, str]:
 
 def refuse_revoked(key: ApiKey) -> None:
     if key.revoked_at is not None:
-        raise ConflictError("That key is already revoked.")
+        raise ConflictError(gettext("That key is already revoked."))
 
 
 def revoke_api_key(key: ApiKey, user: User | None) -> None:

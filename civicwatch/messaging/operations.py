@@ -7,6 +7,7 @@ import logging
 from typing import Any, cast
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import Table, and_, case, delete, or_, select, update
 
 from civicwatch.accounts.models import User
@@ -112,12 +113,12 @@ def retry_message(message: OutboundMessage, user: User) -> None:
     that texted STOP, unless it is the confirmation of that STOP, and for a text we started to a number not safe to
     text (the worker would cancel it)."""
     if message.status is not OutboxStatus.FAILED:
-        raise ConflictError("Only a failed message can be sent again.")
+        raise ConflictError(gettext("Only a failed message can be sent again."))
     # The STOP confirmation is the one text an opted-out number still gets, so it may be sent again too.
     if honours_opt_out(message.purpose) and is_opted_out(message.to_hash):
-        raise ConflictError("This number texted STOP: nothing may be sent to it until it texts START.")
+        raise ConflictError(gettext("This number texted STOP: nothing may be sent to it until it texts START."))
     if started_by_us(message.purpose) and not is_safe_to_text(message.to_hash):
-        raise ConflictError("The complainant said this phone is not safe to text: we do not text it first.")
+        raise ConflictError(gettext("The complainant said this phone is not safe to text: we do not text it first."))
     now = utcnow()
     before = {"status": message.status.value, "attempts": message.attempts, "last_error": message.last_error}
     message.status = OutboxStatus.PENDING
