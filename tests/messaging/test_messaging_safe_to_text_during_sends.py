@@ -11,7 +11,6 @@ from civicwatch.messaging.models import OutboxStatus
 from civicwatch.messaging.operations import queue_sms, set_safe_to_text
 from civicwatch.messaging.queries import NOT_SAFE_NOTE
 from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
-from civicwatch.phones import phone_hash
 from civicwatch.sms.inbox import TEXT_REPLY
 from tests.messaging.conftest import PUBLIC_BASE_URL
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
@@ -34,7 +33,7 @@ class NoDuringFirstSend(RecordingHttpClient):
         if not self.done:
             self.done = True
             with self.app.app_context():
-                assert set_safe_to_text(phone_hash(SHARED_PHONE), False, "follow_up")
+                assert set_safe_to_text(SHARED_PHONE, False, "follow_up", None)
                 db.session.commit()
         return super().request(method, uri, **kwargs)
 
