@@ -10,11 +10,13 @@ from sqlalchemy import event, func, select
 from twilio.request_validator import RequestValidator
 
 from civicwatch.extensions import db
+from civicwatch.messaging.delivery import deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import STOP_CONFIRMATION
+from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.phones import normalise_phone, phone_hash
 from civicwatch.sms.inbox import TEXT_REPLY, InboxReport, process_inbox
-from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN
+from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
 
 PUBLIC_BASE_URL = "https://civicwatch.example.org"
 PHONE = "+23276123456"
@@ -27,6 +29,23 @@ WHATSAPP_FROM = "whatsapp:+14155238886"
 def app_config(app_config: dict) -> dict:
     app_config.update(TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_BASE_URL=PUBLIC_BASE_URL)
     return app_config
+
+
+@pytest.fixture
+def twilio_http(app) -> RecordingHttpClient:
+    """Twilio's servers, recorded (files that script failures define their own)."""
+    http = RecordingHttpClient()
+    set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
+                                 status_callback=PUBLIC_BASE_URL + "/sms/status", http_client=http))
+    return http
+
+
+def deliver(app) -> None:
+    deliver_due_messages(get_sender(app), "worker")
+
+
+def texted(http: RecordingHttpClient) -> list[str]:
+    return [request.data["Body"] for request in http.accepted]
 
 
 def new_sid() -> str:

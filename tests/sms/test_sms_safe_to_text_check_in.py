@@ -14,36 +14,17 @@ from sqlalchemy import func, select
 from civicwatch.cases.models import Case, CaseStatus, RetaliationCheckIn
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.messaging.delivery import deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
-from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.phones import phone_hash
 from civicwatch.sms.models import ConversationState, SmsConversation
 from civicwatch.sms.operations import ask_due_check_ins
 from civicwatch.sms.replies import Reply, render_reply
 from tests.factories import create_case
-from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
-from tests.sms.conftest import PHONE, PUBLIC_BASE_URL
+from tests.sms.conftest import PHONE, deliver, texted
 from tests.sms.test_sms_conversation import REPORT, opened
 
 ACCOUNT = "Two officers came to my house last night and told me to withdraw my complaint."
 QUESTION = "Has anything happened to you because you reported?"
-
-
-@pytest.fixture
-def twilio_http(app) -> RecordingHttpClient:
-    http = RecordingHttpClient()
-    set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
-                                 status_callback=PUBLIC_BASE_URL + "/sms/status", http_client=http))
-    return http
-
-
-def deliver(app) -> None:
-    deliver_due_messages(get_sender(app), "worker")
-
-
-def texted(http: RecordingHttpClient) -> list[str]:
-    return [request.data["Body"] for request in http.accepted]
 
 
 def conversation() -> SmsConversation:

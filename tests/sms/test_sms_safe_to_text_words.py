@@ -12,37 +12,18 @@ from sqlalchemy import select
 from civicwatch.cases.models import Case
 from civicwatch.cases.notifications import notify_complainant
 from civicwatch.extensions import db
-from civicwatch.messaging.delivery import deliver_due_messages
 from civicwatch.messaging.models import OutboxStatus
 from civicwatch.messaging.queries import NOT_SAFE_NOTE, is_opted_out, is_safe_to_text
 from civicwatch.messaging.segments import segment_count
-from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.phones import phone_hash
 from civicwatch.sms.dialogue import build_keywords, classify, keyword_problems
-from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
-from tests.sms.conftest import PHONE, PUBLIC_BASE_URL
+from tests.sms.conftest import PHONE, deliver, texted
 from tests.sms.test_sms_conversation import REPORT
 
 NEWS = "CivicWatch: your report is now being investigated."
 # The word that marks the phone not safe, the word that undoes it, and their language.
 WORDS = [("QUIET", "TEXTME", "en"), ("quiet", "TEXTME", "en"), ("Silence !", "ECRIVEZMOI", "fr"),
          ("KWAYET", "TEKSMI", "kri")]
-
-
-@pytest.fixture
-def twilio_http(app) -> RecordingHttpClient:
-    http = RecordingHttpClient()
-    set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
-                                 status_callback=PUBLIC_BASE_URL + "/sms/status", http_client=http))
-    return http
-
-
-def deliver(app) -> None:
-    deliver_due_messages(get_sender(app), "worker")
-
-
-def texted(http: RecordingHttpClient) -> list[str]:
-    return [request.data["Body"] for request in http.accepted]
 
 
 def reported(text, clock) -> Case:
