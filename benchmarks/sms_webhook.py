@@ -145,7 +145,10 @@ def run_worker() -> None:
     app = create_app(bench_config())
     http = RecordingHttpClient()
     set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http))
-    app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--interval", "0.05"], catch_exceptions=False)
+    # The shortest --interval the command takes: an idle worker looks again soon after the benchmark fills the inbox.
+    result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--interval", "0.1"], catch_exceptions=False)
+    if result.exit_code:
+        sys.exit(f"deliver stopped with exit code {result.exit_code}:\n{result.output}")
     Path(os.environ["BENCH_WORKER_COUNT_FILE"]).write_text(str(len(http.accepted)))
 
 
@@ -508,10 +511,12 @@ def start_workers(count: int, workdir: Path) -> list[tuple[subprocess.Popen, Pat
     return started
 
 
-def wait_until_done(expected_answered: int, limit: float) -> float:
+def wait_until_done(expected_answered: int, limit: float, workers: list[subprocess.Popen]) -> float:
     """Poll until every text is answered and every reply sent; returns the time that took."""
     start = time.perf_counter()
     while time.perf_counter() - start < limit:
+        if any(process.poll() is not None for process in workers):
+            raise RuntimeError("a deliver worker stopped before the work was done (its error is above)")
         inbox, owed, _, answered = work_left()
         if inbox == 0 and owed == 0 and answered >= expected_answered:
             return time.perf_counter() - start
@@ -526,12 +531,12 @@ def deliver(count: int, texts: int, batch: int, reference: float) -> None:
         _, _, sent_before, answered = work_left()
         fill_inbox(phone_texts(5 * count, 90 + batch, seed=batch))  # warm-up: model loaded, connections open
         answered += 25 * count
-        wait_until_done(answered, 300)
+        wait_until_done(answered, 300, [process for process, _ in workers])
         load_before = os.getloadavg()
         cpu_before = sum(cpu_seconds(process.pid) for process, _ in workers)
         batch_texts = phone_texts(texts // len(SCRIPT), batch, seed=100 + batch)
         fill_inbox(batch_texts)
-        seconds = wait_until_done(answered + len(batch_texts), 1800)
+        seconds = wait_until_done(answered + len(batch_texts), 1800, [process for process, _ in workers])
         cpu = sum(cpu_seconds(process.pid) for process, _ in workers) - cpu_before
         load_after = os.getloadavg()
     finally:
