@@ -103,3 +103,21 @@ def test_a_deployment_may_add_words_to_both_commands():
     assert classify("TEKSAM", keywords=keywords)[0].value == "text_me"
     assert keyword_problems({"quiet": {"en": ["TEXTME"]}}, ["en"]) != []  # a word of one command only
 
+
+
+@pytest.mark.parametrize("typed", ["Text me", "TEXT ME", "text-me", "Text me!", "Écrivez-moi", "ecrivez moi",
+                                   "Teks mi"])
+def test_textme_typed_as_the_words_it_is_made_of_makes_the_phone_safe_again(text, clock, typed):
+    """People type the phrase, not the run-together keyword; the French phrase with its hyphen."""
+    reported(text, clock)
+    text("QUIET")
+    reply = text(typed)
+    assert reply is not None and any(word in reply.upper() for word in ("QUIET", "SILENCE", "KWAYET"))
+    assert is_safe_to_text(phone_hash(PHONE))
+
+
+@pytest.mark.parametrize(("typed", "event"), [("Stop all", "stop"), ("Status?", "status"),
+                                              ("Text me when they come", "short_text"),
+                                              ("Text me 2", "short_text"), ("STOP2", "short_text")])
+def test_only_the_keyword_s_own_words_make_it(typed, event):
+    assert classify(typed)[0].value == event
