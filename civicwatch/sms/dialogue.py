@@ -341,7 +341,23 @@ def _classify(text: str, opted_out: bool, answering: bool, keywords: Keywords) -
         keyword = keywords.match(words[0], opted_out=opted_out)
         if keyword is not None:
             return keyword.event, None, keyword.language
+    keyword = _phrase_keyword(words, keywords, opted_out)
+    if keyword is not None:
+        return keyword.event, None, keyword.language
     return (Event.DETAILED_TEXT if has_enough_detail(text) else Event.SHORT_TEXT), None, None
+
+
+# A word of letters, or words joined by hyphens or apostrophes ("écrivez-moi"), trailing punctuation aside.
+_PHRASE_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*[.!?,;:]*")
+MAX_PHRASE_WORDS = 3
+
+
+def _phrase_keyword(words: list[str], keywords: Keywords, opted_out: bool) -> KeywordMatch | None:
+    """A keyword typed as the words it is made of: "Text me", "ÉCRIVEZ-MOI", "Stop all". Exactly (no slips, which
+    only single words get): the words of a phrase are ordinary words, and a slip must never turn texts on again."""
+    if not 1 <= len(words) <= MAX_PHRASE_WORDS or not all(_PHRASE_WORD.fullmatch(word) for word in words):
+        return None
+    return keywords.lookup("".join(words), opted_out=opted_out)
 
 
 # ---------------------------------------------------------------- keywords, in English, French and Krio
