@@ -8,7 +8,7 @@ with spaCy's registry so the config file in this folder can name it and saved mo
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from functools import partial
 from typing import Any, cast
 
@@ -130,16 +130,24 @@ def _char_keys(model: Model, doc: Doc, words: list[numpy.ndarray]) -> tuple[nump
 
 def _weigh_flat(keys: numpy.ndarray, lengths: numpy.ndarray, sublinear: bool,
                 norm: float) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-    """Each text's distinct keys (sorted) with their weights, flattened, and each text's number of distinct keys;
-    counted for the whole batch at once instead of a numpy.unique per text (`keys` holds every text's keys one
-    text after another; `keys` is sorted in place). Each text's sum of squares is still taken over that text's
-    values alone (numpy's pairwise sum depends on the array), so the values are exactly those of a text weighed
-    alone."""
+    """Each text's distinct keys (sorted) with their weights, flattened, and each text's number of distinct keys
+    (`keys` holds every text's keys one text after another; it is sorted in place)."""
+    keys, values, counts, roots = _count_flat(keys, lengths, sublinear)
+    return keys, _scaled(values, counts, roots, norm), counts
+
+
+def _count_flat(keys: numpy.ndarray, lengths: numpy.ndarray, sublinear: bool
+                ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, list[float] | None]:
+    """_weigh_flat before the norm: each text's distinct keys with their (log-scaled) counts, and the square root of
+    each text's sum of squares (None when not sublinear; 0 for a text without keys). Counted for the whole batch at
+    once instead of a numpy.unique per text. Each text's sum of squares is still taken over that text's values
+    alone (numpy's pairwise sum depends on the array), so the values are exactly those of a text weighed alone."""
     if not lengths.sum():
-        return numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32"), numpy.zeros(len(lengths), "int64")
+        return (numpy.zeros((0,), dtype="uint64"), numpy.zeros((0,), dtype="float32"),
+                numpy.zeros(len(lengths), "int64"), None)
     if len(lengths) == 1:
-        keys, values = _weigh_one(keys, sublinear, norm)
-        return keys, values, numpy.asarray([len(keys)], dtype="int64")
+        keys, values, root = _count_one(keys, sublinear)
+        return keys, values, numpy.asarray([len(keys)], dtype="int64"), None if root is None else [root]
     ends = numpy.cumsum(lengths).tolist()
     for begin, end in zip([0, *ends[:-1]], ends, strict=True):
         keys[begin:end].sort()
@@ -150,18 +158,18 @@ def _weigh_flat(keys: numpy.ndarray, lengths: numpy.ndarray, sublinear: bool,
     values = numpy.diff(numpy.append(starts, len(keys))).astype("float32")
     keys, owners = keys[starts], owners[starts]
     bounds = numpy.searchsorted(owners, numpy.arange(len(lengths) + 1))
+    roots = None
     if sublinear:
         values = 1.0 + numpy.log(values)
         squares = values * values
         edges = bounds.tolist()
-        scales = [norm / math.sqrt(float(squares[begin:end].sum())) if end > begin else 1.0
-                  for begin, end in zip(edges[:-1], edges[1:], strict=True)]
-        values *= numpy.repeat(numpy.asarray(scales, dtype="float32"), numpy.diff(bounds))
-    return keys, values, numpy.diff(bounds)
+        roots = [math.sqrt(float(squares[begin:end].sum())) if end > begin else 0.0
+                 for begin, end in zip(edges[:-1], edges[1:], strict=True)]
+    return keys, values, numpy.diff(bounds), roots
 
 
-def _weigh_one(keys: numpy.ndarray, sublinear: bool, norm: float) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """_weigh_flat for one text (one classify() call) without the bookkeeping of a batch: the same operations on
+def _count_one(keys: numpy.ndarray, sublinear: bool) -> tuple[numpy.ndarray, numpy.ndarray, float | None]:
+    """_count_flat for one text (one classify() call) without the bookkeeping of a batch: the same operations on
     the same arrays, so the same values to the bit."""
     keys.sort()
     first = numpy.ones(len(keys), dtype=bool)
@@ -169,11 +177,22 @@ def _weigh_one(keys: numpy.ndarray, sublinear: bool, norm: float) -> tuple[numpy
     starts = numpy.flatnonzero(first)
     values = numpy.diff(numpy.append(starts, len(keys))).astype("float32")
     keys = keys[starts]
-    if sublinear:
-        values = 1.0 + numpy.log(values)
-        squares = values * values
-        values *= numpy.float32(norm / math.sqrt(float(squares.sum())))
-    return keys, values
+    if not sublinear:
+        return keys, values, None
+    values = 1.0 + numpy.log(values)
+    squares = values * values
+    return keys, values, math.sqrt(float(squares.sum()))
+
+
+def _scaled(values: numpy.ndarray, counts: numpy.ndarray, roots: list[float] | None, norm: float) -> numpy.ndarray:
+    """Counted values divided by their text's root and multiplied by `norm` (a new array: one counting serves
+    several norms)."""
+    if roots is None:
+        return values
+    if len(counts) == 1:
+        return values * numpy.float32(norm / roots[0])
+    scales = [norm / root if root else 1.0 for root in roots]
+    return values * numpy.repeat(numpy.asarray(scales, dtype="float32"), counts)
 
 
 def _signature(attrs: dict[str, Any]) -> tuple[Hashable, ...]:
@@ -184,16 +203,27 @@ def _signature(attrs: dict[str, Any]) -> tuple[Hashable, ...]:
 def _flat_features(model: Model, docs: list[Doc]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
     """Every doc's feature keys and values (its word features, then its character features), flattened, and each
     doc's number of features, computed for the whole batch at once."""
+    keys, values, lengths = flat_features_by_weight(model, docs, [model.attrs["char_weight"]])
+    return keys, values[0], lengths
+
+
+def flat_features_by_weight(model: Model, docs: list[Doc], char_weights: Sequence[float]
+                            ) -> tuple[numpy.ndarray, list[numpy.ndarray], numpy.ndarray]:
+    """_flat_features with each of several weights of the character n-grams in place of the layer's own: the keys
+    and lengths (the same for every weight) and the values for each weight. The n-grams are found, counted and
+    normalised once; only the last multiplication differs, so each weight's values are those _flat_features gives
+    a layer of that weight, to the bit. With more than one weight, every weight must be above 0."""
     attrs = model.attrs
     words = [numpy.ascontiguousarray(token_columns(doc)[:, 0]) for doc in docs]
     word_keys = [_word_keys(model, w) for w in words]
     lengths = numpy.asarray([len(keys) for keys in word_keys], dtype="int64")
     flat = numpy.concatenate(word_keys) if lengths.sum() else numpy.zeros((0,), dtype="uint64")
     keys, values, counts = _weigh_flat(flat, lengths, attrs["sublinear"], 1.0)
-    if not (attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and attrs["char_weight"] > 0):
-        return keys, values, counts
-    char_keys, char_values, char_counts = _weigh_flat(*_char_keys(model, docs[0], words), attrs["sublinear"],
-                                                      attrs["char_weight"])
+    if not (attrs["char_ngram_max"] >= attrs["char_ngram_min"] > 0 and min(char_weights) > 0):
+        if len(char_weights) > 1 and max(char_weights) > 0:
+            raise ValueError("several character weights, one of them 0: the keys would differ")
+        return keys, [values for _ in char_weights], counts
+    char_keys, char_values, char_counts, roots = _count_flat(*_char_keys(model, docs[0], words), attrs["sublinear"])
     # Interleaved text by text: each doc's word features, then its character features.
     totals = counts + char_counts
     out_starts = numpy.cumsum(totals) - totals
@@ -201,10 +231,13 @@ def _flat_features(model: Model, docs: list[Doc]) -> tuple[numpy.ndarray, numpy.
     char_at = numpy.arange(len(char_keys)) + numpy.repeat(out_starts + counts - (numpy.cumsum(char_counts) - char_counts),
                                                           char_counts)
     all_keys = numpy.empty(int(totals.sum()), dtype="uint64")
-    all_values = numpy.empty(len(all_keys), dtype="float32")
     all_keys[word_at], all_keys[char_at] = keys, char_keys
-    all_values[word_at], all_values[char_at] = values, char_values
-    return all_keys, all_values, totals
+    weighted = []
+    for weight in char_weights:
+        all_values = numpy.empty(len(all_keys), dtype="float32")
+        all_values[word_at], all_values[char_at] = values, _scaled(char_values, char_counts, roots, weight)
+        weighted.append(all_values)
+    return all_keys, weighted, totals
 
 
 def _docs_features(model: Model, docs: list[Doc]) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
@@ -241,7 +274,7 @@ def feature_layer(model: Model) -> Model | None:
     return None
 
 
-def _linear_parts(model: Model) -> tuple[Model, Model, Model] | None:
+def linear_parts(model: Model) -> tuple[Model, Model, Model] | None:
     """(feature layer, sparse linear layer, output layer) of a TextCatSubwordBOW model, or None for any other
     architecture (a CNN, spaCy's own)."""
     try:
@@ -323,7 +356,7 @@ class FusedLinear:
     def of(cls, models: list[Model]) -> FusedLinear | None:
         """The fused reader of these models, or None when they do not all share one feature extractor's
         settings and one table length (then each is read on its own)."""
-        parts = [_linear_parts(model) for model in models]
+        parts = [linear_parts(model) for model in models]
         if not parts or any(part is None for part in parts):
             return None
         found = [part for part in parts if part is not None]

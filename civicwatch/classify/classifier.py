@@ -30,6 +30,7 @@ from civicwatch.classify.actors import ActorThresholds, choose_actor
 from civicwatch.classify.architectures import FusedLinear, docs_features, feature_layer, token_columns
 from civicwatch.classify.files import COMPLAINT_WORDS_FILE, GAZETTEER_FILE, META_FILE, PIPELINE_DIR, WORDS_FILE
 from civicwatch.classify.gazetteer import Gazetteer, GazetteerTerms
+from civicwatch.classify.shared_features import SharedFeatures
 from civicwatch.classify.smoothed import HEAD_FILE, Calibration, FeatureRows, NaiveBayes, load_head
 from civicwatch.classify.text import has_words, prepare_texts
 from civicwatch.classify.tfidf import TfidfHead, has_tfidf_head, load_tfidf_head
@@ -86,8 +87,8 @@ class Classifier:
 
     def __init__(self, nlp: Language, meta: Mapping[str, Any], gazetteer: Gazetteer,
                  word_counts: Mapping[str, int], head: NaiveBayes | None = None, *,
-                 linear: FusedLinear | None = None, complaint_word_ids: Iterable[int] = (),
-                 tfidf_head: TfidfHead | None = None) -> None:
+                 linear: FusedLinear | None = None, shared: SharedFeatures | None = None,
+                 complaint_word_ids: Iterable[int] = (), tfidf_head: TfidfHead | None = None) -> None:
         self.nlp = nlp
         tokenizer = cast(Tokenizer, nlp.tokenizer)
         tokenizer.max_cache_size = max(tokenizer.max_cache_size, TOKENIZER_CACHE)
@@ -118,8 +119,10 @@ class Classifier:
         self._components = [name for name in (THEME, URGENCY, ACTOR) if name in nlp.pipe_names]
         # The three classifiers read in one pass when they share their features (see FusedLinear); built once
         # per loaded model and shared by its variants with other gazetteer terms.
-        self._linear = linear if linear is not None else FusedLinear.of(
-            [cast(TextCategorizer, nlp.get_pipe(name)).model for name in self._components])
+        models = [cast(TextCategorizer, nlp.get_pipe(name)).model for name in self._components]
+        self._linear = linear if linear is not None else FusedLinear.of(models)
+        # Otherwise, when only their character weights differ, their features are computed once for all of them.
+        self._shared = shared if shared is not None or self._linear is not None else SharedFeatures.of(models)
         self._known_words = numpy.asarray(
             sorted({get_string_id(word) for word in self.word_counts}.union(self.complaint_word_ids)), dtype="uint64")
         # Where each component's labels sit among its scores (its own order): worked out once, not per batch.
@@ -177,7 +180,7 @@ class Classifier:
         variant = self._variants.get(fingerprint)
         if variant is None:
             variant = Classifier(self.nlp, self.meta, _gazetteer(self.nlp, terms, self.word_counts),
-                                 self.word_counts, self.head, linear=self._linear,
+                                 self.word_counts, self.head, linear=self._linear, shared=self._shared,
                                  complaint_word_ids=self.complaint_word_ids, tfidf_head=self.tfidf_head)
             if len(self._variants) >= 4:  # the taxonomy changed more than once since loading
                 self._variants.clear()
@@ -233,6 +236,15 @@ class Classifier:
                 raw[name] = scores
             if self.head is not None:
                 raw["naive_bayes"] = self.head.log_posteriors(FeatureRows.from_flat(keys, values, lengths,
+                                                                                    self.head.size))
+            return raw
+        if self._shared is not None:
+            keys, by_weight, lengths = self._shared.features_of(docs)
+            for name, scores in zip(self._components, self._shared.predict(keys, by_weight, lengths), strict=True):
+                raw[name] = scores
+            if self.head is not None:
+                theme_values = by_weight[self._shared.readers[0][0]]  # the theme classifier comes first
+                raw["naive_bayes"] = self.head.log_posteriors(FeatureRows.from_flat(keys, theme_values, lengths,
                                                                                     self.head.size))
             return raw
         for name in self._components:
