@@ -189,21 +189,45 @@ def test_bad_input_still_goes_to_triage(with_head: TrainedPipeline, tmp_path: Pa
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def test_the_head_reads_texts_as_scikit_learn_s_tfidf_vectoriser_does() -> None:
-    """The head computes its TF-IDF vectors itself (scikit-learn's transform costs half a millisecond a call);
-    they are the vectoriser's, to float32 precision."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+def _fixture_head() -> TfidfHead:
     texts = [prepare_text(row["text"]) for row in fixture_examples()]
     labels = sorted({row["theme"] for row in fixture_examples()})
     head = TfidfHead.fit(texts, numpy.asarray([labels.index(row["theme"]) for row in fixture_examples()]),
                          len(labels), 10.0)
     assert head is not None
-    probes = [*TEXTS, "", "😀", "Éé ÉTÉ été police police police", "the police came and " * 500]
+    return head
+
+
+def _scikit_learn_log_posteriors(head: TfidfHead, texts: list[str]) -> numpy.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectoriser = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), vocabulary=head.vocabulary)
     vectoriser.idf_ = head.idf
-    expected = numpy.asarray(vectoriser.transform(probes) @ head.coef.T, dtype="float64") + head.intercept
+    expected = numpy.asarray(vectoriser.transform(texts) @ head.coef.T, dtype="float64") + head.intercept
     expected -= expected.max(axis=1, keepdims=True)
-    expected -= numpy.log(numpy.exp(expected).sum(axis=1, keepdims=True))
-    assert numpy.abs(head.log_posteriors(probes) - expected).max() < 1e-4
+    return expected - numpy.log(numpy.exp(expected).sum(axis=1, keepdims=True))
+
+
+def test_the_head_reads_texts_as_scikit_learn_s_tfidf_vectoriser_does() -> None:
+    """The head computes its TF-IDF vectors itself (scikit-learn's transform costs half a millisecond a call);
+    they are the vectoriser's, to float32 precision."""
+    head = _fixture_head()
+    probes = [*TEXTS, "", "😀", "Éé ÉTÉ été police police police", "the police came and " * 500]
+    assert numpy.abs(head.log_posteriors(probes) - _scikit_learn_log_posteriors(head, probes)).max() < 1e-4
     assert numpy.array_equal(head.log_posteriors(probes[:3]), head.log_posteriors(probes)[:3])
+
+
+def test_a_pair_whose_words_the_vocabulary_lacks_is_read_too() -> None:
+    """A batch looks word pairs up by their two words' columns, which finds every pair of a trained vocabulary
+    (both words of a pair are in it); a vocabulary without one of them (written by hand) is read pair by pair,
+    with the same scores as scikit-learn's."""
+    head = _fixture_head()
+    labels = len(head.intercept)
+    edited = TfidfHead({**head.vocabulary, "zzz police": len(head.vocabulary)}, numpy.append(head.idf, 2.0),
+                       numpy.hstack([head.coef, numpy.arange(labels, dtype="float64").reshape(labels, 1)]),
+                       head.intercept)
+    probes = ["zzz police beat my brother", "police zzz", "zzz", *TEXTS[:6], ""]
+    scores = edited.log_posteriors(probes)
+    assert numpy.abs(scores - _scikit_learn_log_posteriors(edited, probes)).max() < 1e-4
+    assert not numpy.allclose(scores[0], head.log_posteriors(probes[:1])[0])
+    assert numpy.array_equal(scores[1:], head.log_posteriors(probes[1:]))
