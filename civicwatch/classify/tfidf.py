@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy
@@ -37,6 +38,7 @@ class TfidfHead:
         self.coef = coef.astype("float32")  # labels x terms
         self.intercept = intercept.astype("float64")
         self._by_term = numpy.ascontiguousarray(self.coef.T)  # terms x labels: one row read per term
+        self._pairs = _pair_index(vocabulary)
 
     @classmethod
     def fit(cls, texts: Sequence[str], targets: numpy.ndarray, n_labels: int, c: float) -> TfidfHead | None:
@@ -77,19 +79,13 @@ class TfidfHead:
 
     def log_posteriors(self, texts: Sequence[str]) -> numpy.ndarray:
         """Each text's TF-IDF vector as scikit-learn's TfidfVectorizer (sublinear tf, l2 norm) gives it, times the
-        coefficients: the words are looked up text by text, the counting and arithmetic done once for the batch."""
+        coefficients: the counting and arithmetic done once for the batch."""
         scores = numpy.tile(self.intercept, (len(texts), 1))
-        found: list[int] = []
-        per_text = numpy.zeros(len(texts), dtype="int64")
-        for row, text in enumerate(texts):
-            text_columns = self.columns(text)
-            found += text_columns
-            per_text[row] = len(text_columns)
-        if found:
+        rows, found = self._batch_columns(texts)
+        if len(found):
             # (row, column) pairs counted at once; unique sorts them by row, then column.
             width = len(self.idf)
-            rows = numpy.repeat(numpy.arange(len(texts), dtype="int64"), per_text)
-            pairs, counts = numpy.unique(rows * width + numpy.asarray(found, dtype="int64"), return_counts=True)
+            pairs, counts = numpy.unique(rows * width + found, return_counts=True)
             pair_rows, columns = numpy.divmod(pairs, width)
             lengths = numpy.bincount(pair_rows, minlength=len(texts))
             present = lengths > 0
@@ -101,6 +97,50 @@ class TfidfHead:
             scores[present] += numpy.add.reduceat(contributions, starts, axis=0)
         shifted = scores - scores.max(axis=1, keepdims=True)
         return shifted - numpy.log(numpy.exp(shifted).sum(axis=1, keepdims=True))
+
+    def _batch_columns(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """columns() of every text (in another order), with each one's text: the words of the whole batch are looked
+        up in one pass, and its word pairs with one numpy search of the known pairs' column numbers instead of a
+        joined string each."""
+        if self._pairs is None:
+            per_text = [self.columns(text) for text in texts]
+            rows = numpy.repeat(numpy.arange(len(texts), dtype="int64"), [len(columns) for columns in per_text])
+            return rows, numpy.fromiter(chain.from_iterable(per_text), dtype="int64", count=len(rows))
+        words = [TOKEN.findall(text.lower()) for text in texts]
+        total = sum(map(len, words))
+        known = numpy.fromiter(map(self.vocabulary.get, chain.from_iterable(words), repeat(-1)), dtype="int64",
+                               count=total)
+        owners = numpy.repeat(numpy.arange(len(texts), dtype="int64"), [len(text_words) for text_words in words])
+        keys, columns = self._pairs
+        left, right = known[:-1], known[1:]
+        # A pair of the vocabulary is two words of it (see _pair_index): only such neighbours in one text are looked up.
+        candidates = numpy.flatnonzero((left >= 0) & (right >= 0) & (owners[:-1] == owners[1:]))
+        wanted = left[candidates] * len(self.vocabulary) + right[candidates]
+        at = numpy.minimum(numpy.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        hit = keys[at] == wanted if len(keys) else numpy.zeros(len(wanted), dtype=bool)
+        words_found = known >= 0
+        rows = numpy.concatenate([owners[words_found], owners[candidates[hit]]])
+        return rows, numpy.concatenate([known[words_found], columns[at[hit]]])
+
+
+def _pair_index(vocabulary: dict[str, int]) -> tuple[numpy.ndarray, numpy.ndarray] | None:
+    """Each word pair of the vocabulary as (first word's column x vocabulary size + second's), sorted, with the
+    pair's own column. A pair is kept only when both its words are (TfidfVectorizer's min_df keeps a word at least
+    as often as any pair holding it); None when one is not, and pairs are then looked up as strings."""
+    width = len(vocabulary)
+    if any(not 0 <= column < width for column in vocabulary.values()):
+        return None
+    keys, columns = [], []
+    for term, column in vocabulary.items():
+        if " " not in term:
+            continue
+        words = term.split(" ")
+        if len(words) != 2 or words[0] not in vocabulary or words[1] not in vocabulary:
+            return None
+        keys.append(vocabulary[words[0]] * width + vocabulary[words[1]])
+        columns.append(column)
+    order = numpy.argsort(numpy.asarray(keys, dtype="int64"), kind="stable")
+    return numpy.asarray(keys, dtype="int64")[order], numpy.asarray(columns, dtype="int64")[order]
 
 
 def save_tfidf_head(head: TfidfHead, directory: Path) -> None:

@@ -18,7 +18,7 @@ from civicwatch.classify.gazetteer import terms_from_taxonomy
 from civicwatch.classify.registry import new_version, save_model
 from civicwatch.classify.smoothed import LINEAR_WEIGHTS, Calibration, choose_calibration, softmax
 from civicwatch.classify.text import prepare_text
-from civicwatch.classify.tfidf import ARRAYS_FILE, VOCABULARY_FILE, TfidfHead
+from civicwatch.classify.tfidf import ARRAYS_FILE, TOKEN, VOCABULARY_FILE, TfidfHead
 from civicwatch.classify.training import TrainedPipeline, train_pipeline
 from civicwatch.taxonomy.operations import read_taxonomy
 from tests.classify.fixtures import THEME_TEXTS, fixture_examples, write_fast_config, write_jsonl
@@ -231,3 +231,17 @@ def test_a_pair_whose_words_the_vocabulary_lacks_is_read_too() -> None:
     assert numpy.abs(scores - _scikit_learn_log_posteriors(edited, probes)).max() < 1e-4
     assert not numpy.allclose(scores[0], head.log_posteriors(probes[:1])[0])
     assert numpy.array_equal(scores[1:], head.log_posteriors(probes[1:]))
+
+
+def test_the_head_finds_the_words_scikit_learn_s_token_pattern_finds() -> None:
+    import random
+    import re
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    pattern = re.compile(TfidfVectorizer().token_pattern)
+    generator = random.Random(0)
+    characters = "ab_1 .-'\u00e9\u0301\u0660\u4e00\u200d\U0001f600\u0628\u064b\u00b2"
+    probes = [*TEXTS, *(str(text) for text in BAD.values()), "a b cd e_ 1 23 ab-cd ab'cd"]
+    probes += ["".join(generator.choice(characters) for _ in range(generator.randint(0, 12))) for _ in range(5_000)]
+    assert [TOKEN.findall(text) for text in probes] == [pattern.findall(text) for text in probes]
