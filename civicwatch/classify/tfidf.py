@@ -23,7 +23,10 @@ ARRAYS_FILE = "tfidf_head.npz"
 MIN_DF = 2
 # scikit-learn's default token pattern, read here without it: its transform costs about half a millisecond per
 # call before the first word (checks, sparse matrices), a sixth of the app path's budget for one complaint.
-TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Written \w{2,}, not (?u)\b\w\w+\b: the same words (a greedy run of word characters ends at a boundary, and a
+# search only starts inside a run after failing at its start, which a run of two or more never does), found in
+# two thirds of the time.
+TOKEN = re.compile(r"\w{2,}")
 # A label the head never saw in training: a score this far below the others, not minus infinity.
 ABSENT_LABEL = -30.0
 
