@@ -102,9 +102,9 @@ class TfidfHead:
         return shifted - numpy.log(numpy.exp(shifted).sum(axis=1, keepdims=True))
 
     def _batch_columns(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
-        """columns() of every text (in another order), with each one's text: the words of the whole batch are looked
-        up in one pass, and its word pairs with one numpy search of the known pairs' column numbers instead of a
-        joined string each."""
+        """The columns columns() finds in every text (in another order), each with its text's row: the words of the
+        whole batch are looked up in one pass, and its word pairs with one numpy search of the vocabulary's pairs
+        by their words' columns instead of a joined string each."""
         if self._pairs is None:
             per_text = [self.columns(text) for text in texts]
             rows = numpy.repeat(numpy.arange(len(texts), dtype="int64"), [len(columns) for columns in per_text])
