@@ -168,6 +168,10 @@ class Config:
     OUTBOX_UNREACHABLE_TRIES = 4
     # A SID the database would not take is retried after this, doubling, five times, then every round.
     OUTBOX_RECORD_RETRY_SECONDS = 0.1
+    # Sends a `deliver` worker has in flight at once (each a round trip to Twilio: 150-400 ms from West Africa), to
+    # different numbers; 1: one after the other. Twilio limits the concurrent requests of an account (100 unless
+    # raised), whatever the number of workers: keep workers x this well below it.
+    OUTBOX_SEND_CONCURRENCY = _env_int("CIVICWATCH_OUTBOX_SEND_CONCURRENCY", 16, minimum=1)
     # Cases stored but never routed (a crash in between) are routed by the workers' sweep once this old.
     ROUTING_SWEEP_GRACE_SECONDS = 60
     # Languages the active classifier was trained on (codes of civicwatch/classify/language.py). A complaint

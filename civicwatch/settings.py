@@ -129,6 +129,8 @@ NUMBER_SETTINGS: dict[str, NumberRange] = {
     "OUTBOX_UNREACHABLE_WAIT_MINUTES": NumberRange(1, 1440),
     "OUTBOX_UNREACHABLE_TRIES": NumberRange(1, 10),
     "OUTBOX_RECORD_RETRY_SECONDS": NumberRange(0, 60, whole=False),
+    # Twilio's default limit of concurrent requests per account (error 20429 beyond it).
+    "OUTBOX_SEND_CONCURRENCY": NumberRange(1, 100),
     "ROUTING_SWEEP_GRACE_SECONDS": NumberRange(0, 86400, whole=False),
     "TWILIO_TIMEOUT_SECONDS": NumberRange(1, 120, whole=False),
     "PATTERN_SWEEP_MINUTES": NumberRange(1, 10080, whole=False),

@@ -5,7 +5,9 @@ claimed_by; at most one message per number, so each number's texts keep their or
 the slow calls to the provider, so another worker skips those rows, and the provider SIDs of the batch are
 committed once its sends are done, in one UPDATE, with the claim of the next batch when there is one (one commit
 per batch rather than per message: the commit costs more than the send). A message with a SID is never claimed
-again.
+again. The sends of a batch, each a round trip to Twilio, are OUTBOX_SEND_CONCURRENCY at once, to different numbers
+(messaging/in_flight.py): only the HTTP calls run on threads; the look-ups and every write stay on the worker's own
+thread and session, and every send in flight is waited for and its SID kept, whatever stops the batch.
 Messages of a batch that a dying worker never reached have no SID, and are taken again when their claim goes
 stale (after a look at Twilio's list, which finds nothing for them).
 
@@ -55,6 +57,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -87,6 +90,7 @@ from sqlalchemy.types import TypeEngine
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import UTCDateTime, run_once, utcnow
 from civicwatch.extensions import db
+from civicwatch.messaging.in_flight import send_all, send_concurrency
 from civicwatch.messaging.models import (
     REPLY_PURPOSES,
     EarlyDeliveryStatus,
@@ -358,13 +362,63 @@ class UnrecordedSends:
         return claimed
 
 
+@dataclass(frozen=True)
+class SendFailure:
+    """Twilio did not take a message (SendError): what `_record_failure` writes."""
+
+    error: SendError
+    attempts: int
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class PendingSend:
+    """A claimed message checked and about to be handed to Twilio, with everything its send needs: called on any
+    thread, it touches no database (messaging/in_flight.py)."""
+
+    sender: SmsSender
+    message_id: int
+    to: str
+    text: str
+    content_sid: str | None
+    reference: SendReference | None
+    attempts: int
+    now: dt.datetime
+
+    def __call__(self) -> SentMessage | SendFailure:
+        try:
+            provider_sid = self.sender.send(self.to, self.text, content_sid=self.content_sid,
+                                            reference=self.reference)
+        except SendError as error:
+            return SendFailure(error, self.attempts, self.now)
+        return SentMessage(self.message_id, provider_sid, self.attempts, self.now)
+
+
 def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
                     report: DeliveryReport, opted_out: frozenset[str] | None = None,
                     nothing_sent_since: bool = False,
                     look_up: Callable[[str], NumberBlocks] = number_blocks,
                     not_safe: frozenset[str] | None = None) -> SentMessage | None:
-    """Send one claimed message. A failure or an opt-out is written (flushed; the caller commits); an
-    accepted message is returned, for `record_sent` to store at once. `opted_out` and `not_safe`: the numbers
+    """Send one claimed message (start_send, then the send here). A failure is written (flushed; the caller
+    commits); an accepted message is returned, for `record_sent` to store at once."""
+    send = start_send(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up, not_safe)
+    if not isinstance(send, PendingSend):
+        return send
+    outcome = send()
+    if isinstance(outcome, SendFailure):
+        _record_failure(message, worker_id, report, outcome)
+        return None
+    return outcome
+
+
+def start_send(message: OutboundMessage, sender: SmsSender, worker_id: str,
+               report: DeliveryReport, opted_out: frozenset[str] | None = None,
+               nothing_sent_since: bool = False,
+               look_up: Callable[[str], NumberBlocks] = number_blocks,
+               not_safe: frozenset[str] | None = None) -> SentMessage | PendingSend | None:
+    """Everything before a claimed message's send: the send to make (PendingSend), the SID Twilio already gave
+    for a message in doubt (find_lost_send, to store at once: `record_sent`), or None when a cancel, a hold or a
+    failure was written (flushed; the caller commits). `opted_out` and `not_safe`: the numbers
     among a batch that opted out and those not safe to text, read when the batch was claimed; any other number
     is looked up again just before its send (both in one statement), so that a STOP or a "not safe" stored while
     the batch's earlier messages were sent is honoured (by `look_up`: a batch's OptOutLookups, or a read in the
@@ -393,17 +447,16 @@ def deliver_message(message: OutboundMessage, sender: SmsSender, worker_id: str,
         return None
     attempts = message.attempts + 1
     to = twilio_address(decrypt_text(message.to_encrypted), message.channel)
-    try:
-        if message.in_doubt_since is not None:
+    if message.in_doubt_since is not None:
+        try:
             found = find_lost_send(message, sender, to)
-            if found is not None:
-                return found
-        reference = SendReference(message.id, message.claimed_at) if message.claimed_at is not None else None
-        provider_sid = sender.send(to, message.text, content_sid=message.content_sid, reference=reference)
-    except SendError as error:
-        _record_failure(message, worker_id, report, error, attempts, now)
-        return None
-    return SentMessage(message.id, provider_sid, attempts, now)
+        except SendError as error:
+            _record_failure(message, worker_id, report, SendFailure(error, attempts, now))
+            return None
+        if found is not None:
+            return found
+    reference = SendReference(message.id, message.claimed_at) if message.claimed_at is not None else None
+    return PendingSend(sender, message.id, to, message.text, message.content_sid, reference, attempts, now)
 
 
 # How far before a send in doubt Twilio's record of it may be dated: our workers' clocks are within a minute of the
@@ -446,8 +499,9 @@ def _hold(message: OutboundMessage, worker_id: str, report: DeliveryReport, now:
     return True
 
 
-def _record_failure(message: OutboundMessage, worker_id: str, report: DeliveryReport, error: SendError,
-                    attempts: int, now: dt.datetime) -> None:
+def _record_failure(message: OutboundMessage, worker_id: str, report: DeliveryReport,
+                    failure: SendFailure) -> None:
+    error, attempts, now = failure.error, failure.attempts, failure.now
     next_attempt = now + backoff(attempts)
     give_up = error.permanent or next_attempt > retry_deadline(message)
     if error.code == UNSUBSCRIBED_ERROR_CODE:
@@ -589,56 +643,90 @@ class OptOutLookups:
 
 # Messages claimed per transaction: one claim for the batch, and after their sends one UPDATE for all their SIDs,
 # committed with the next batch's claim. A worker killed between the sends and that commit leaves up to this many
-# messages sent without a SID, sent again when their claims go stale.
+# messages sent without a SID, sent again when their claims go stale. With sends in flight together, twice as many
+# as may be in flight (claim_batch), so that the threads stay busy while the batch's slowest sends end.
 CLAIM_BATCH = 10
+
+
+def claim_batch() -> int:
+    return max(CLAIM_BATCH, 2 * send_concurrency())
 
 
 def deliver_due_messages(sender: SmsSender, worker_id: str, limit: int = 100, to_hash: str | None = None,
                          unrecorded: UnrecordedSends | None = None) -> DeliveryReport:
     """Record the SIDs the worker still holds, then claim due messages a batch at a time (one commit per
-    claim), send them and record the batch's SIDs together. A database error while recording SIDs is raised,
-    the SIDs kept in `unrecorded` (pass the same one on the next call)."""
+    claim), send them, OUTBOX_SEND_CONCURRENCY at once (messaging/in_flight.py), and record the batch's SIDs
+    together. A database error while recording SIDs is raised, the SIDs kept in `unrecorded` (pass the same one
+    on the next call)."""
     report = DeliveryReport()
     unrecorded = unrecorded if unrecorded is not None else UnrecordedSends()
     unrecorded.record(report)
     if apply_early_statuses():  # reported while a concurrent transaction was storing their SIDs (PostgreSQL)
         db.session.commit()
-    taken = 0
+    taken, size, concurrency = 0, claim_batch(), send_concurrency()
     while taken < limit:
         # The SIDs of the batch just sent are recorded with this claim (none before the first).
-        messages, opted_out, not_safe = unrecorded.record_and_claim(report, worker_id,
-                                                                    min(CLAIM_BATCH, limit - taken), to_hash)
+        messages, opted_out, not_safe = unrecorded.record_and_claim(report, worker_id, min(size, limit - taken),
+                                                                    to_hash)
         if not messages:
             break
         taken += len(messages)
-        look_up = OptOutLookups()
-        try:
-            for index, message in enumerate(messages):
-                sent = _deliver_claimed(message, sender, worker_id, report, opted_out, index == 0, look_up,
-                                        not_safe)
-                if sent is not None:
-                    # Held from the moment Twilio accepts it: a database error, or a stop, still records it.
-                    unrecorded.waiting.append(sent)
-        finally:
-            look_up.close()
+        _send_batch(messages, sender, worker_id, report, opted_out, not_safe, unrecorded, concurrency)
     unrecorded.record(report)  # the last batch's, when `limit` ended the loop before another claim
     return report
 
 
-def _deliver_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport,
-                     opted_out: frozenset[str], nothing_sent_since: bool, look_up: OptOutLookups,
-                     not_safe: frozenset[str]) -> SentMessage | None:
+def _send_batch(messages: list[OutboundMessage], sender: SmsSender, worker_id: str, report: DeliveryReport,
+                opted_out: frozenset[str], not_safe: frozenset[str], unrecorded: UnrecordedSends,
+                concurrency: int) -> None:
+    look_up = OptOutLookups()
+    first = messages[0].id
+    try:
+        send_all(messages,
+                 lambda message: _start_claimed(message, sender, worker_id, report, opted_out, message.id == first,
+                                                look_up, not_safe, unrecorded),
+                 lambda message, outcome: _settle(message, outcome, worker_id, report, unrecorded),
+                 lambda message: message.to_hash, concurrency)
+    finally:
+        look_up.close()
+
+
+def _start_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport,
+                   opted_out: frozenset[str], nothing_sent_since: bool, look_up: OptOutLookups,
+                   not_safe: frozenset[str], unrecorded: UnrecordedSends) -> PendingSend | None:
+    """start_send, committed; the send to make, if any."""
     message_id = message.id
     try:
-        sent = deliver_message(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up,
-                               not_safe)
-        if sent is None:
+        send = start_send(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up, not_safe)
+        if send is None:
             db.session.commit()
-        else:  # nothing written: end the read, so that the next message reads afresh (a STOP stored meanwhile)
-            _rollback_quietly()
+            return None
+        _rollback_quietly()  # nothing written: end the read, so that the next message reads afresh (a STOP)
     except Exception as exc:  # one bad row must not stop the worker; its claim goes stale and is retried
-        db.session.rollback()
-        log.exception("outbox message %s could not be processed", message_id)
-        report.errors.append(type(exc).__name__)
+        _failed_to_process(message_id, exc, report)
         return None
-    return sent
+    if isinstance(send, SentMessage):
+        unrecorded.waiting.append(send)
+        return None
+    return send
+
+
+def _settle(message: OutboundMessage, outcome: Future[SentMessage | SendFailure], worker_id: str,
+            report: DeliveryReport, unrecorded: UnrecordedSends) -> None:
+    """What a send ended with: an accepted message's SID held from now on (a database error, or a stop, still
+    records it), a failure written and committed."""
+    try:
+        result = outcome.result()
+        if isinstance(result, SentMessage):
+            unrecorded.waiting.append(result)
+            return
+        _record_failure(message, worker_id, report, result)
+        db.session.commit()
+    except Exception as exc:
+        _failed_to_process(message.id, exc, report)
+
+
+def _failed_to_process(message_id: int, exc: Exception, report: DeliveryReport) -> None:
+    _rollback_quietly()
+    log.exception("outbox message %s could not be processed", message_id, exc_info=exc)
+    report.errors.append(type(exc).__name__)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -116,7 +118,23 @@ class TwilioSender:
         self.from_number = from_number
         self.whatsapp_from = whatsapp_from  # "whatsapp:+...", the WhatsApp sender; None: WhatsApp is off
         self.status_callback = status_callback
-        self.client = Client(account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout))
+        self._account = (account_sid, auth_token)
+        self._http_client, self._timeout = http_client, timeout
+        self._idle: queue.SimpleQueue[Client] = queue.SimpleQueue()
+
+    @contextmanager
+    def _client(self) -> Iterator[Client]:
+        """A twilio Client that no other thread uses meanwhile (the worker sends from several threads): its own
+        HttpClient, whose requests.Session is not safe to share, kept with its open connection to Twilio for the
+        next send. A given `http_client` (the tests' recording one, which locks what it records) is shared."""
+        try:
+            client = self._idle.get_nowait()
+        except queue.Empty:
+            client = Client(*self._account, http_client=self._http_client or TwilioHttpClient(timeout=self._timeout))
+        try:
+            yield client
+        finally:
+            self._idle.put(client)
 
     def send(self, to: str, body: str, content_sid: str | None = None,
              reference: SendReference | None = None) -> str:
@@ -126,7 +144,8 @@ class TwilioSender:
         # A template goes by its Content SID alone: WhatsApp sends the approved wording (no variables in it).
         extra.update({"content_sid": content_sid} if content_sid else {"body": body})
         try:
-            message = self.client.messages.create(to=to, from_=self._sender_for(to), **extra)
+            with self._client() as client:
+                message = client.messages.create(to=to, from_=self._sender_for(to), **extra)
         except (TwilioException, requests.RequestException) as exc:
             raise _send_error(exc) from None
         except ValueError:
@@ -139,7 +158,8 @@ class TwilioSender:
         # The newest messages to that address from our sender (one request: a citizen gets few texts), compared
         # here: Twilio's date filter is by day and by the time a message left, which a queued one lacks.
         try:
-            listed = self.client.messages.list(to=to, from_=self._sender_for(to), limit=LOOKUP_LIMIT)
+            with self._client() as client:
+                listed = client.messages.list(to=to, from_=self._sender_for(to), limit=LOOKUP_LIMIT)
         except (TwilioException, requests.RequestException, ValueError) as exc:
             raise SendError(f"could not ask Twilio whether it was sent ({_send_error(exc).reason})") from None
         found = [FoundMessage(str(message.sid), str(message.status or ""), _error_code(message.error_code),

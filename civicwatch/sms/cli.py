@@ -27,6 +27,7 @@ from civicwatch.messaging.delivery import (
     DATABASE_DOWN,
     DeliveryReport,
     UnrecordedSends,
+    claim_batch,
     clock_skew,
     deliver_due_messages,
 )
@@ -110,7 +111,7 @@ def deliver_command(once: bool, interval: float) -> None:
                 answered = answered + inbox
                 if (report.handled or report.errors or inbox.answered or inbox.failed) and not once:
                     click.echo(_summary(report, inbox))
-                if report.handled < BATCH and inbox.answered + inbox.failed < BATCH:  # nothing more is due now
+                if report.handled < outbox_round() and inbox.answered + inbox.failed < BATCH:  # nothing more is due now
                     if once:
                         break
                     _sleep(interval, stopping)
@@ -148,7 +149,12 @@ def _round(sender: SmsSender, worker: str, unrecorded: UnrecordedSends) -> tuple
     report = DeliveryReport()
     unrecorded.record(report)
     inbox = process_inbox(limit=BATCH)
-    return report + deliver_due_messages(sender, worker, limit=BATCH, unrecorded=unrecorded), inbox
+    return report + deliver_due_messages(sender, worker, limit=outbox_round(), unrecorded=unrecorded), inbox
+
+
+def outbox_round() -> int:
+    """Outbox messages per round: at least a claim's batch, so that the sends in flight together stay busy."""
+    return max(BATCH, claim_batch())
 
 
 def _rollback_quietly() -> None:

@@ -31,6 +31,9 @@ class NotSafeDuringFirstSend(RecordingHttpClient):
 
 
 def test_a_not_safe_answer_stored_during_the_batch_is_honoured_before_the_next_send(app, clock):
+    # The answer comes while the first send is in flight, before the second starts: one send at a time (with several in
+    # flight, test_messaging_sends_in_flight.py holds the same for the sends not started).
+    app.config["OUTBOX_SEND_CONCURRENCY"] = 1
     case = create_case(phone=OTHER_PHONE)  # its complainant answers
     http = NotSafeDuringFirstSend(app, case.id)
     set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,

@@ -239,6 +239,7 @@ class CallbackDuringSend(RecordingHttpClient):
 @pytest.mark.parametrize("status, after", [("undelivered", OutboxStatus.FAILED),
                                            ("delivered", OutboxStatus.DELIVERED)])
 def test_a_status_reported_before_the_sid_is_stored_is_applied_when_it_is(app, client, status, after):
+    app.config["OUTBOX_SEND_CONCURRENCY"] = 1  # the first send ends before the second starts, as the callback needs
     http = CallbackDuringSend(client, status)
     set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
                                  status_callback=PUBLIC_BASE_URL + "/sms/status", http_client=http))

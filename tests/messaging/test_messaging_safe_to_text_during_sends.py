@@ -44,6 +44,9 @@ def sender_over(app, http: RecordingHttpClient) -> None:
 
 
 def test_a_no_stored_during_the_batch_holds_back_the_news_we_started_but_not_a_reply(app, clock):
+    # The "no" comes while the first send is in flight, before the second starts: one send at a time (with several in
+    # flight, test_messaging_sends_in_flight.py holds the same for the sends not started).
+    app.config["OUTBOX_SEND_CONCURRENCY"] = 1
     http = NoDuringFirstSend(app)
     sender_over(app, http)
     queue_sms(PHONE, "CivicWatch: your report CW-2026-000001 was sent to the police council.", "status")
@@ -61,6 +64,7 @@ def test_a_no_stored_during_the_batch_holds_back_the_news_we_started_but_not_a_r
 
 
 def test_a_reply_to_the_citizen_s_own_text_still_goes_after_a_no_during_the_batch(app, clock):
+    app.config["OUTBOX_SEND_CONCURRENCY"] = 1  # as above: the "no" comes before the second send starts
     http = NoDuringFirstSend(app)
     sender_over(app, http)
     queue_sms(PHONE, "CivicWatch: your report CW-2026-000001 was sent to the police council.", "status")

@@ -78,6 +78,7 @@ def test_two_workers_claiming_batches_send_each_message_once_and_each_number_in_
             queue_sms(phone, f"CivicWatch: {phone} message {step}.", "status")
     db.session.commit()
     twilio_http.latency = 0.002  # the workers overlap
+    app.config["OUTBOX_SEND_CONCURRENCY"] = 4  # claims of ten (CLAIM_BATCH): fewer than the numbers owed a text
     sent = run_workers(app, ["worker-a", "worker-b"])  # more messages than one worker's limit: both work
     assert all(sent.values()), sent
     # A worker stops when everything left waits behind the other's claims; whatever is left goes next round.
