@@ -2,12 +2,16 @@
 
     .venv/bin/python benchmarks/deliver_profile.py --only postgresql --texts 400
     .venv/bin/python benchmarks/deliver_profile.py --only sqlite --profile 25
+    .venv/bin/python benchmarks/deliver_profile.py --only postgresql --twilio-latency-ms 0 --send-concurrency 1
 
 Same set-up as the worker section of benchmarks/sms_webhook.py (production settings, the fixture model active,
 replies through twilio's Client over an in-process HttpClient), but the worker runs in this process: a warm-up
 batch, then `--texts` texts (phones working through the report / details / STATUS / HELP script) answered and
 their replies sent by `deliver --once`. Prints CPU ms (time.process_time of this process), statements and
 commits per text, and the load average. PostgreSQL runs with fsync on; its server's CPU is not counted here.
+Twilio answers each request after --twilio-latency-ms (200 by default, an assumption: from West Africa a send is a
+150-400 ms round trip), and the batch is sent once per --send-concurrency (OUTBOX_SEND_CONCURRENCY, by default 1
+and config.py's default), back to back, --rounds times alternated.
 """
 from __future__ import annotations
 
@@ -39,6 +43,10 @@ class Counter:
         self.checkouts = 0
         self.shapes: collections.Counter[str] = collections.Counter()
         self.keep_shapes = bool(os.environ.get("SHAPES"))
+
+    def reset(self) -> None:
+        self.statements = self.commits = self.rollbacks = self.checkouts = 0
+        self.shapes.clear()
 
     def listen(self, engine) -> None:  # type: ignore[no-untyped-def]
         from sqlalchemy import event
@@ -74,7 +82,7 @@ class Counter:
                 os.environ.get("FILTER", ""), profile_lines)
 
 
-def measure(database_url: str, workdir: Path, model_dir: Path, texts: int, profile_lines: int) -> None:
+def measure(database_url: str, workdir: Path, model_dir: Path, args: argparse.Namespace) -> None:
     from cryptography.fernet import Fernet
 
     from civicwatch import create_app
@@ -89,7 +97,7 @@ def measure(database_url: str, workdir: Path, model_dir: Path, texts: int, profi
                       CIVICWATCH_ENV="production")
     sms_webhook.prepare_database()
     app = create_app(sms_webhook.bench_config())
-    http = RecordingHttpClient()
+    http = RecordingHttpClient(latency=args.twilio_latency_ms / 1000)
     set_sender(app, TwilioSender(sms_webhook.ACCOUNT_SID, sms_webhook.AUTH_TOKEN, sms_webhook.FROM_NUMBER,
                                  http_client=http))
     runner = app.test_cli_runner()
@@ -100,33 +108,39 @@ def measure(database_url: str, workdir: Path, model_dir: Path, texts: int, profi
 
     sms_webhook.fill_inbox(sms_webhook.phone_texts(10, 90, seed=1))  # warm-up: model loaded, connections open
     deliver()
-    batch = sms_webhook.phone_texts(texts // len(sms_webhook.SCRIPT), 1, seed=2)
-    sms_webhook.fill_inbox(batch)
     with app.app_context():
         counter = Counter()
         counter.listen(db.engine)
-    accepted_before = len(http.accepted)
-    load_before = os.getloadavg()
-    # CPU_PROFILE=1: the profile counts this process's CPU time, not wall time (which the database's waits fill).
-    timer = time.process_time if os.environ.get("CPU_PROFILE") else time.perf_counter
-    profiler = cProfile.Profile(timer) if profile_lines else None
-    cpu, wall = time.process_time(), time.perf_counter()
-    if profiler:
-        profiler.enable()
-    deliver()
-    if profiler:
-        profiler.disable()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    left = sms_webhook.work_left()
-    n = len(batch)
-    print(f"  {n} texts, {len(http.accepted) - accepted_before} replies accepted by twilio; inbox left {left[0]}, "
-          f"owed {left[1]}")
-    print(f"  CPU {cpu / n * 1000:.2f} ms/text ({n / cpu:.0f} texts per CPU second), wall {wall:.1f} s "
-          f"({n / wall:.0f} texts/s), {counter.statements / n:.2f} statements/text, "
-          f"{counter.commits / n:.2f} commits/text, {counter.rollbacks / n:.2f} rollbacks/text, "
-          f"{counter.checkouts / n:.2f} checkouts/text (load average {sms_webhook._load(load_before)} before, "
-          f"{sms_webhook._load(os.getloadavg())} after)", flush=True)
-    counter.print_details(n, "text", profiler, profile_lines)
+    print(f"  assumed: Twilio answers each request in {args.twilio_latency_ms:g} ms (simulated here, no network)")
+    concurrencies = sms_webhook.send_concurrencies(args)
+    for run in range(args.rounds * len(concurrencies)):
+        concurrency = concurrencies[run % len(concurrencies)]
+        app.config["OUTBOX_SEND_CONCURRENCY"] = concurrency
+        batch = sms_webhook.phone_texts(args.texts // len(sms_webhook.SCRIPT), 1 + run, seed=2 + run)
+        sms_webhook.fill_inbox(batch)
+        counter.reset()
+        accepted_before = len(http.accepted)
+        load_before = os.getloadavg()
+        # CPU_PROFILE=1: the profile counts this process's CPU time, not wall time (which the database's waits fill).
+        timer = time.process_time if os.environ.get("CPU_PROFILE") else time.perf_counter
+        profiler = cProfile.Profile(timer) if args.profile else None
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        deliver()
+        if profiler:
+            profiler.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        left = sms_webhook.work_left()
+        n = len(batch)
+        print(f"  sends in flight {concurrency}: {n} texts, {len(http.accepted) - accepted_before} replies accepted "
+              f"by twilio; inbox left {left[0]}, owed {left[1]}")
+        print(f"    CPU {cpu / n * 1000:.2f} ms/text ({n / cpu:.0f} texts per CPU second), wall {wall:.1f} s "
+              f"({n / wall:.1f} texts/s), {counter.statements / n:.2f} statements/text, "
+              f"{counter.commits / n:.2f} commits/text, {counter.rollbacks / n:.2f} rollbacks/text, "
+              f"{counter.checkouts / n:.2f} checkouts/text (load average {sms_webhook._load(load_before)} before, "
+              f"{sms_webhook._load(os.getloadavg())} after)", flush=True)
+        counter.print_details(n, "text", profiler, args.profile)
     with app.app_context():
         db.engine.dispose()
 
@@ -136,6 +150,11 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=400)
     parser.add_argument("--profile", type=int, default=0, help="print this many lines of a cProfile (cumulative)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--twilio-latency-ms", type=float, default=200.0,
+                        help="how long Twilio takes to answer each request (0: at once)")
+    parser.add_argument("--send-concurrency", help="OUTBOX_SEND_CONCURRENCY of each run, e.g. 1,16 (default: 1 "
+                                                   "and config.py's default)")
+    parser.add_argument("--rounds", type=int, default=1, help="times each concurrency runs, alternated")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -143,12 +162,12 @@ def main() -> None:
         if args.only in (None, "sqlite"):
             print("SQLite (WAL, synchronous=FULL)")
             (workdir / "sqlite").mkdir()
-            measure(f"sqlite:///{workdir / 'bench.sqlite3'}", workdir / "sqlite", model_dir, args.texts, args.profile)
+            measure(f"sqlite:///{workdir / 'bench.sqlite3'}", workdir / "sqlite", model_dir, args)
         if args.only in (None, "postgresql"):
             with durable_postgres() as url:
                 print("PostgreSQL (fsync on)")
                 (workdir / "postgresql").mkdir()
-                measure(url, workdir / "postgresql", model_dir, args.texts, args.profile)
+                measure(url, workdir / "postgresql", model_dir, args)
 
 
 if __name__ == "__main__":

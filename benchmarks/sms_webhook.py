@@ -22,6 +22,10 @@ off for tests). SQLite runs as the app configures it: WAL, synchronous=FULL.
    and is timed until the inbox is empty and every reply is sent. Prints texts/s, CPU ms per text in the
    workers, and twilio requests beside the messages recorded as sent (a message sent twice shows up there).
    Target: >= 150 texts/s for one worker, near-linear to 4 workers (bounded by the machine's cores).
+   Twilio's answer takes --twilio-latency-ms (200 by default; from West Africa a send is a 150-400 ms round trip
+   to api.twilio.com; 0 answers at once, as this benchmark did before), an assumption printed with the figures.
+   Each worker count runs once per --send-concurrency (OUTBOX_SEND_CONCURRENCY: 1, the sends one after the
+   other, and the default), back to back.
 
 Every section prints the load average; the reference is the bare endpoint for the webhook and, for the worker,
 a fixed single-core Python workload timed in the same run (texts/s is also given as texts per million
@@ -143,13 +147,18 @@ def run_worker() -> None:
     from tests.messaging.recording_twilio import RecordingHttpClient
 
     app = create_app(bench_config())
-    http = RecordingHttpClient()
+    http = RecordingHttpClient(latency=twilio_latency())
     set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http))
     # The shortest --interval the command takes: an idle worker looks again soon after the benchmark fills the inbox.
     result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--interval", "0.1"], catch_exceptions=False)
     if result.exit_code:
         sys.exit(f"deliver stopped with exit code {result.exit_code}:\n{result.output}")
     Path(os.environ["BENCH_WORKER_COUNT_FILE"]).write_text(str(len(http.accepted)))
+
+
+def twilio_latency() -> float:
+    """Seconds Twilio takes to answer each request (BENCH_TWILIO_LATENCY_MS): the round trip to api.twilio.com."""
+    return float(os.environ.get("BENCH_TWILIO_LATENCY_MS", "0")) / 1000
 
 
 def fill_inbox(texts: list[tuple[str, str]]) -> None:
@@ -337,15 +346,19 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
                       CIVICWATCH_ENV="production")
     prepare_database()
     print(f"\n{name}: {os.cpu_count()} CPUs shared by everything below", flush=True)
-    webhook(name, args, port, public_url)
+    if not args.deliver_only:
+        webhook(name, args, port, public_url)
     if args.webhook_only:
         return
     kind = name.split()[0]
     worker_counts = [int(n) for n in (args.worker_counts or ("1" if kind == "SQLite" else "1,2,4")).split(",")]
     reference = reference_rate()
     print(f"  reference: {reference / 1e3:.0f} thousand operations/s on one core (a fixed Python workload)")
-    for batch, count in enumerate(worker_counts):
-        deliver(count, args.texts, batch, reference)
+    print(f"  assumed: Twilio answers each request in {args.twilio_latency_ms:g} ms (simulated here, no network)")
+    runs = [(count, concurrency) for count in worker_counts for concurrency in send_concurrencies(args)]
+    for batch, (count, concurrency) in enumerate(runs):
+        os.environ["CIVICWATCH_OUTBOX_SEND_CONCURRENCY"] = str(concurrency)  # read by the workers' config
+        deliver(count, args.texts, batch, reference, f"sends in flight {concurrency:2d}")
     rows = stored_rows()
     print(f"  stored: {rows['cases']} cases, {rows['triage']} of them left to triage (no body from the model and "
           f"the rules)")
@@ -524,7 +537,13 @@ def wait_until_done(expected_answered: int, limit: float, workers: list[subproce
     raise RuntimeError(f"not done after {limit:.0f} s: {inbox} texts and {owed} replies left")
 
 
-def deliver(count: int, texts: int, batch: int, reference: float) -> None:
+def send_concurrencies(args: argparse.Namespace) -> list[int]:
+    from config import Config
+
+    return [int(n) for n in (args.send_concurrency or f"1,{Config.OUTBOX_SEND_CONCURRENCY}").split(",")]
+
+
+def deliver(count: int, texts: int, batch: int, reference: float, label: str = "") -> None:
     workdir = Path(os.environ["BENCH_WORKDIR"])
     workers = start_workers(count, workdir)
     try:
@@ -547,7 +566,7 @@ def deliver(count: int, texts: int, batch: int, reference: float) -> None:
     _, _, sent_after, _ = work_left()
     accepted = sum(int(counter.read_text()) for _, counter in workers if counter.exists())
     rate = len(batch_texts) / seconds
-    print(f"  deliver x{count}: {len(batch_texts)} texts answered and their replies sent in {seconds:5.1f} s: "
+    print(f"  deliver x{count} ({label}): {len(batch_texts)} texts answered and their replies sent in {seconds:5.1f} s: "
           f"{rate:6.1f} texts/s ({rate / count:5.1f} per worker), {cpu / len(batch_texts) * 1000:5.1f} ms of worker "
           f"CPU per text, {rate / reference * 1e6:6.0f} texts per million reference operations; twilio accepted "
           f"{accepted}, recorded as sent {sent_after - sent_before} (load average {_load(load_before)} before, "
@@ -569,7 +588,13 @@ def main() -> None:
                                                 "PostgreSQL 1,2,4)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--webhook-only", action="store_true", help="time the webhook only (no model, no deliver)")
+    parser.add_argument("--deliver-only", action="store_true", help="time the deliver workers only")
+    parser.add_argument("--twilio-latency-ms", type=float, default=200.0,
+                        help="how long Twilio takes to answer each request (0: at once)")
+    parser.add_argument("--send-concurrency", help="OUTBOX_SEND_CONCURRENCY of each run, e.g. 1,16 (default: 1 "
+                                                   "and config.py's default), each worker count with each")
     args = parser.parse_args()
+    os.environ["BENCH_TWILIO_LATENCY_MS"] = str(args.twilio_latency_ms)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         print(f"Training the fixture model (tests/classify/fixtures.py); load average {_load(os.getloadavg())}",
