@@ -155,7 +155,10 @@ def main() -> None:
     parser.add_argument("--send-concurrency", help="OUTBOX_SEND_CONCURRENCY of each run, e.g. 1,16 (default: 1 "
                                                    "and config.py's default)")
     parser.add_argument("--rounds", type=int, default=1, help="times each concurrency runs, alternated")
+    parser.add_argument("--interleave", action="store_true", help="the phones' texts interleaved (see "
+                                                                   "sms_webhook.phone_texts)")
     args = parser.parse_args()
+    os.environ["BENCH_INTERLEAVE"] = str(int(args.interleave))
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         model_dir = sms_webhook.prepare_model(workdir)

@@ -484,7 +484,9 @@ def clear_inbox() -> int:
 
 
 def phone_texts(phones: int, batch: int, seed: int) -> list[tuple[str, str]]:
-    """`phones` phones working through SCRIPT, numbered apart from every other batch's."""
+    """`phones` phones working through SCRIPT, numbered apart from every other batch's: one phone's texts after
+    another's, or with BENCH_INTERLEAVE=1 every phone's first text, then every phone's second... (many citizens
+    texting at once: a worker's round answers texts of more phones, whose replies go to different numbers)."""
     rng = random.Random(seed)
     texts = []
     for n in range(phones):
@@ -492,6 +494,8 @@ def phone_texts(phones: int, batch: int, seed: int) -> list[tuple[str, str]]:
         for step in SCRIPT:
             texts.append((phone, rng.choice(REPORTS) if step == "report"
                           else rng.choice(FOLLOW_UPS) if step == "follow_up" else step))
+    if os.environ.get("BENCH_INTERLEAVE") == "1":
+        texts = [texts[n * len(SCRIPT) + step] for step in range(len(SCRIPT)) for n in range(phones)]
     return texts
 
 
@@ -589,12 +593,13 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--webhook-only", action="store_true", help="time the webhook only (no model, no deliver)")
     parser.add_argument("--deliver-only", action="store_true", help="time the deliver workers only")
+    parser.add_argument("--interleave", action="store_true", help="the phones' texts interleaved (see phone_texts)")
     parser.add_argument("--twilio-latency-ms", type=float, default=200.0,
                         help="how long Twilio takes to answer each request (0: at once)")
     parser.add_argument("--send-concurrency", help="OUTBOX_SEND_CONCURRENCY of each run, e.g. 1,16 (default: 1 "
                                                    "and config.py's default), each worker count with each")
     args = parser.parse_args()
-    os.environ["BENCH_TWILIO_LATENCY_MS"] = str(args.twilio_latency_ms)
+    os.environ.update(BENCH_TWILIO_LATENCY_MS=str(args.twilio_latency_ms), BENCH_INTERLEAVE=str(int(args.interleave)))
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         print(f"Training the fixture model (tests/classify/fixtures.py); load average {_load(os.getloadavg())}",
