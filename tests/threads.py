@@ -31,7 +31,7 @@ def meeting_at_first(statement: str, names: set[str], engine: Engine) -> Iterato
 @contextmanager
 def meeting_at_first_write(names: set[str], engine: Engine) -> Iterator[None]:
     """As `meeting_at_first`, just before each thread's first statement that writes or takes a lock (INSERT, UPDATE,
-    DELETE, a SELECT ... FOR UPDATE, an advisory lock), whichever it is."""
+    DELETE, a SELECT ... FOR [NO KEY] UPDATE, an advisory lock), whichever it is."""
     with _meeting(writes_or_locks, names, engine):
         yield
 
@@ -39,7 +39,8 @@ def meeting_at_first_write(names: set[str], engine: Engine) -> Iterator[None]:
 def writes_or_locks(sql: str) -> bool:
     """Whether the statement writes, or takes a lock: a row's, or PostgreSQL's advisory lock (the audit chain's)."""
     words = sql.lstrip().upper()
-    return words.startswith(("INSERT", "UPDATE", "DELETE")) or "FOR UPDATE" in words or "PG_ADVISORY" in words
+    return (words.startswith(("INSERT", "UPDATE", "DELETE")) or "FOR UPDATE" in words or "FOR NO KEY UPDATE" in words
+            or "PG_ADVISORY" in words)
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from tests.sms.test_sms_erasure import close_until_due
 
 def _locks_the_case(sql: str) -> bool:
     words = " ".join(sql.upper().split())
-    return words.startswith("SELECT CASES.") and words.endswith("FOR UPDATE")  # lock_case's statement
+    return words.startswith("SELECT CASES.") and words.endswith("FOR NO KEY UPDATE")  # lock_case's statement
 
 
 def _touches_the_conversation(sql: str) -> bool:

@@ -56,7 +56,7 @@ def test_a_follow_up_reads_its_case_once(send_text, clock):
     case_reads = [s for s in statements if s.startswith("SELECT cases.") and " FROM cases WHERE cases.id = " in s]
     assert len(case_reads) == 1, case_reads
     if db.engine.dialect.name == "postgresql":
-        assert case_reads[0].endswith("FOR UPDATE")
+        assert case_reads[0].endswith("FOR NO KEY UPDATE")
     case = db.session.scalars(db.select(Case)).one()
     assert [m.body for m in case.messages if m.kind is MessageKind.FROM_COMPLAINANT] == [
         "They also took his phone and his shoes."]
