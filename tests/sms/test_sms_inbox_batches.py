@@ -150,23 +150,13 @@ def waiting_for(conn: Connection, pid: int) -> int:
     raise AssertionError(f"nobody came to wait for backend {pid}")
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(not on_postgres(), reason="row locks and deadlock detection are PostgreSQL's")
-def test_a_batch_that_loses_a_deadlock_is_answered_again_one_text_at_a_time(app, send_text, clock):
-    """A real deadlock: the batch holds the first sender's conversation and waits for the third's, which another
-    transaction holds while it waits for the first's. PostgreSQL fails the batch; its texts are then answered
-    once each, one per transaction.
+def answer_through_a_deadlock(app, first: str, second: str, third: str) -> tuple[object, list[str | None], int]:
+    """process_inbox in another thread, its first batch (holding `first`'s conversation, then wanting `second`'s
+    and `third`'s) failed by a real deadlock; returns its report, the SQLSTATEs raised and its commits.
 
     The transaction whose deadlock check runs first is the one failed. So that it is the batch's (checking 10 ms
     into its wait, the other transaction 10 s into its own), the other transaction must be waiting before the
     batch starts to wait for it: a holder of the second sender's conversation keeps the batch back until then."""
-    first, second, third = PHONES[:3]
-    for phone in (first, second, third):
-        db.session.add(SmsConversation(phone_hash=phone_hash(phone), phone_encrypted=encrypt_text(phone),
-                                       state=ConversationState.IDLE, last_message_at=clock.now))
-    db.session.commit()
-    for phone in (first, second, third):
-        acknowledged(send_text(REPORT, phone))
     errors: list[str | None] = []
     event.listen(db.engine, "handle_error",
                  lambda context: errors.append(getattr(context.original_exception, "sqlstate", None)))
@@ -175,9 +165,9 @@ def test_a_batch_that_loses_a_deadlock_is_answered_again_one_text_at_a_time(app,
         with app.app_context():
             # In the claim's transaction, which is the batch's; the lock timeout only keeps a failure from hanging.
             db.session.execute(text("SET LOCAL deadlock_timeout = '10ms'; SET LOCAL lock_timeout = '10s'"))
-            report = process_inbox()
+            commits, report = commits_during(process_inbox)
             db.session.remove()
-            return report
+            return report, commits
 
     with (db.engine.connect() as other, db.engine.connect() as holder,
           db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher,
@@ -192,10 +182,52 @@ def test_a_batch_that_loses_a_deadlock_is_answered_again_one_text_at_a_time(app,
         holder.rollback()  # the batch goes on to the third conversation: a deadlock
         took_first.result(timeout=30)  # granted once the batch was rolled back
         other.rollback()
-        report = worker.result(timeout=30)
+        report, commits = worker.result(timeout=30)
+    return report, errors, commits
+
+
+def idle_conversations(phones, clock) -> None:
+    for phone in phones:
+        db.session.add(SmsConversation(phone_hash=phone_hash(phone), phone_encrypted=encrypt_text(phone),
+                                       state=ConversationState.IDLE, last_message_at=clock.now))
+    db.session.commit()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="row locks and deadlock detection are PostgreSQL's")
+def test_a_batch_that_loses_a_deadlock_is_answered_again_one_text_at_a_time(app, send_text, clock):
+    """A real deadlock: the batch holds the first sender's conversation and waits for the third's, which another
+    transaction holds while it waits for the first's. PostgreSQL fails the batch; its texts are then answered
+    once each, one per transaction."""
+    first, second, third = PHONES[:3]
+    idle_conversations((first, second, third), clock)
+    for phone in (first, second, third):
+        acknowledged(send_text(REPORT, phone))
+    report, errors, commits = answer_through_a_deadlock(app, first, second, third)
     assert errors == ["40P01"]  # deadlock_detected, raised in the batch
     assert report.answered == 3 and report.failed == 0
+    assert commits == 3 + 1  # one a text, and the empty claim that ends the call
     db.session.expire_all()
     assert count(Case) == 3 and count(InboundSms) == 3 and count(InboxText) == 0
     assert all(len(replies_since(0, phone)) == 1 for phone in (first, second, third))
+    assert verify_chain()[1] is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="row locks and deadlock detection are PostgreSQL's")
+def test_after_the_texts_of_a_batch_lost_to_a_deadlock_the_inbox_is_answered_in_batches_again(app, send_text, clock):
+    """Only the texts of the batch that lost are answered one per transaction; the texts behind them go in
+    batches again (before, every text of the rest of the call went one per transaction)."""
+    batch = CLAIM_BATCH["postgresql"]
+    phones = [f"+2327621{n:04d}" for n in range(2 * batch)]
+    idle_conversations(phones[:3], clock)
+    for phone in phones:
+        acknowledged(send_text(REPORT, phone))
+    report, errors, commits = answer_through_a_deadlock(app, *phones[:3])
+    assert errors == ["40P01"]
+    assert report.answered == len(phones) and report.failed == 0
+    assert commits == batch + 1 + 1  # the lost batch's texts one each, then one batch, then the empty claim
+    db.session.expire_all()
+    assert count(Case) == len(phones) and count(InboxText) == 0
+    assert all(len(replies_since(0, phone)) == 1 for phone in phones)
     assert verify_chain()[1] is None
