@@ -233,20 +233,23 @@ def process_inbox(limit: int = 100) -> InboxReport:
     """Answer up to `limit` waiting texts, a batch per transaction."""
     report = InboxReport()
     batch = CLAIM_BATCH.get(db.session.get_bind().dialect.name, 1)
+    singles = 0  # claims left to make one text each
     while report.answered + report.failed < limit:
-        rows = _claim_batch(min(batch, limit - report.answered - report.failed))
+        rows = _claim_batch(min(1 if singles else batch, limit - report.answered - report.failed))
         if not rows:
             db.session.commit()
             break
+        singles = max(singles - 1, 0)
         outcome = _answer_batch(rows)
         report.answered += outcome.answered
         if outcome.failed is not None:
             report.failed += 1
             report.set_aside += _note_failure(*outcome.failed)
         if outcome.one_at_a_time:
-            # The rest of this call one text per transaction, so that a failure names its text and two workers
-            # that deadlocked do not again.
-            batch = 1
+            # As many claims of one text as the batch had (the oldest texts: the batch's own, unless another
+            # worker took some), so that a failure names its text and two workers that deadlocked do not again;
+            # the texts behind them go in batches again.
+            singles = len(rows)
     return report
 
 
