@@ -92,7 +92,7 @@ def check_version(case: Case, posted_version: Any) -> None:
         raise StaleCaseError()
 
 
-def lock_case(case_id: int) -> Case | None:
+def lock_case(case_id: int, waiting_for_new_rows: bool = False) -> Case | None:
     """The case, its row locked until the transaction ends and re-read under the lock, so that writers that must not
     pass each other (a hold and an erasure, two erasures, a follow-up and an erasure) are served one after the other:
     FOR NO KEY UPDATE on PostgreSQL; on SQLite, whose reads take no lock, a write that changes nothing takes the
@@ -101,11 +101,16 @@ def lock_case(case_id: int) -> Case | None:
     Not FOR UPDATE: no case row is deleted nor its key changed, and FOR UPDATE also blocks the FOR KEY SHARE lock
     that every insert of a row referring to the case takes (a related-case proposal, a message, an event). A
     `deliver` worker proposing cases then deadlocked with a batch of follow-ups locking the same cases in another
-    order. NO KEY UPDATE still serves the writers above one after the other."""
+    order. NO KEY UPDATE still serves the writers above one after the other.
+
+    `waiting_for_new_rows`: FOR UPDATE, which also waits for every open transaction that has inserted a row
+    referring to the case (and holds its FOR KEY SHARE lock). An erasure needs it: many such inserts take no
+    lock_case (the worker's WhatsApp session template, notices to the complainant), and a row committed after the
+    erasure's DELETE would outlive it."""
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(update(Case).where(Case.id == case_id).values(updated_at=Case.updated_at)
                            .execution_options(synchronize_session=False))
-    return db.session.scalar(select(Case).where(Case.id == case_id).with_for_update(key_share=True)
+    return db.session.scalar(select(Case).where(Case.id == case_id).with_for_update(key_share=not waiting_for_new_rows)
                              .execution_options(populate_existing=True))
 
 

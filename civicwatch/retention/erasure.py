@@ -95,7 +95,7 @@ def erase_case(due: DueCase, user: User | None) -> Erased | None:
     """Erase the personal content of the case `due` names, if it is still due. Flushes; the caller commits and
     then calls `remove_pending_files`. None when the case is no longer due (held, reopened, already erased)."""
     _lock_conversations_of(due.case_id)
-    case = lock_case(due.case_id)
+    case = lock_case(due.case_id, waiting_for_new_rows=True)
     if case is None:
         raise NotFoundError("There is no such case.")
     if not _still_due(case, due):
