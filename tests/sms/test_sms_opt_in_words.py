@@ -12,7 +12,7 @@ from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboxStatus
 from civicwatch.messaging.queries import is_opted_out
 from civicwatch.phones import phone_hash
-from civicwatch.sms.dialogue import Event, match_keyword
+from civicwatch.sms.dialogue import Event, classify, match_keyword
 from civicwatch.sms.replies import Reply, render_reply
 from tests.sms.conftest import PHONE
 
@@ -45,3 +45,36 @@ def test_after_stop_a_word_near_start_leaves_the_number_silent(text, clock):
     clock.advance(minutes=5)
     assert text("START") == render_reply(Reply.STARTED)
     assert notify_complainant(case, "CivicWatch: your complaint moved.", "status").status is OutboxStatus.PENDING
+
+
+# Several words that run together into START, UNSTOP or YES without being them: French "un STOP" (a stop), letters
+# spelt out, and words whose letters lie outside A-Z (Krio ɔ, another script), which must not vanish from the text.
+RUN_TOGETHER = ["Un stop", "UN STOP !", "un-stop", "Y E S", "y-e-s", "St art", "ɔ start", "Start пожалуйста"]
+
+
+@pytest.mark.parametrize("typed", RUN_TOGETHER)
+def test_words_that_run_together_into_start_are_not_start(typed):
+    assert classify(typed, opted_out=True)[0] is not Event.START
+    assert classify(typed)[0] is not Event.START
+
+
+def test_after_stop_a_french_un_stop_leaves_the_number_silent(text, clock):
+    text(REPORT)
+    clock.advance(minutes=30)
+    assert text("STOP") == render_reply(Reply.STOPPED)
+    clock.advance(hours=2)
+    assert text("Un STOP") != render_reply(Reply.STARTED)
+    assert is_opted_out(phone_hash(PHONE))
+
+
+@pytest.mark.parametrize("typed", ["Are et", "Can cel", "Qu'it", "En d", "Y es"])
+def test_words_that_run_together_into_a_stop_word_are_no_stop(typed):
+    assert classify(typed)[0] is not Event.STOP
+    assert classify(typed, opted_out=True)[0] is not Event.START
+
+
+@pytest.mark.parametrize(("typed", "event"), [("Text me", Event.TEXT_ME), ("Écrivez-moi", Event.TEXT_ME),
+                                              ("Teks mi", Event.TEXT_ME), ("Stop all", Event.STOP),
+                                              ("STOP ALL!", Event.STOP), ("text-me.", Event.TEXT_ME)])
+def test_the_keywords_made_of_words_are_still_read_as_their_words(typed, event):
+    assert classify(typed)[0] is event
