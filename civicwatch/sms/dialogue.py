@@ -349,15 +349,26 @@ def _classify(text: str, opted_out: bool, answering: bool, keywords: Keywords) -
 
 # A word of letters, or words joined by hyphens or apostrophes ("écrivez-moi"), trailing punctuation aside.
 _PHRASE_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*[.!?,;:]*")
+_JOINERS = re.compile(r"[-'’]")
 MAX_PHRASE_WORDS = 3
+# The keywords made of words, as those words (squeezed as keywords are): only these are read from several words.
+# Any other split of a keyword is no keyword: French "un STOP" (a stop) is not UNSTOP, "Y E S" is not YES.
+KEYWORD_PHRASES = frozenset({("TEXT", "ME"), ("ECRIVEZ", "MOI"), ("TEKS", "MI"), ("STOP", "AL")})
 
 
 def _phrase_keyword(words: list[str], keywords: Keywords, opted_out: bool) -> KeywordMatch | None:
     """A keyword typed as the words it is made of: "Text me", "ÉCRIVEZ-MOI", "Stop all". Exactly (no slips, which
-    only single words get): the words of a phrase are ordinary words, and a slip must never turn texts on again."""
+    only single words get): the words of a phrase are ordinary words, and a slip must never turn texts on again.
+    Every letter counts: a word with a letter outside A-Z (Krio ɔ, another script) makes no keyword."""
     if not 1 <= len(words) <= MAX_PHRASE_WORDS or not all(_PHRASE_WORD.fullmatch(word) for word in words):
         return None
-    return keywords.lookup("".join(words), opted_out=opted_out)
+    parts = [_plain(part) for word in words for part in _JOINERS.split(word.rstrip(".!?,;:"))]
+    if not all(part.isascii() and part.isalpha() for part in parts):
+        return None
+    squeezed = tuple(_squeeze(part) for part in parts)
+    if squeezed not in KEYWORD_PHRASES:
+        return None
+    return keywords.lookup("".join(squeezed), opted_out=opted_out)
 
 
 # ---------------------------------------------------------------- keywords, in English, French and Krio
