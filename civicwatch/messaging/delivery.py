@@ -694,9 +694,14 @@ def _send_batch(messages: list[OutboundMessage], sender: SmsSender, worker_id: s
 def _start_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, report: DeliveryReport,
                    opted_out: frozenset[str], nothing_sent_since: bool, look_up: OptOutLookups,
                    not_safe: frozenset[str], unrecorded: UnrecordedSends) -> PendingSend | None:
-    """start_send, committed; the send to make, if any."""
+    """start_send, committed; the send to make, if any. A message whose claim is too old to start is let go."""
     message_id = message.id
     try:
+        if _claim_too_old(message):
+            if not _finish(message, worker_id, status=OutboxStatus.PENDING):
+                report.lost_claims += 1
+            db.session.commit()
+            return None
         send = start_send(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up, not_safe)
         if send is None:
             db.session.commit()
@@ -709,6 +714,15 @@ def _start_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, 
         unrecorded.waiting.append(send)
         return None
     return send
+
+
+def _claim_too_old(message: OutboundMessage) -> bool:
+    """Whether a claimed message waited past half the claim timeout to start (for a thread, behind the batch's
+    look-ups in Twilio's list, one after the other for messages in doubt). Its own look-up and send, each up to
+    TWILIO_TIMEOUT_SECONDS, and the workers' clock skew could then end after its claim goes stale, when another
+    worker may claim and send it too. It is let go, for the next claim."""
+    claimed_at = message.claimed_at
+    return claimed_at is not None and utcnow() - claimed_at > claim_timeout() / 2
 
 
 def _settle(message: OutboundMessage, outcome: Future[SentMessage | SendFailure], worker_id: str,
