@@ -16,6 +16,7 @@ from types import FrameType
 
 import click
 from flask import Flask, current_app
+from sqlalchemy.exc import DBAPIError
 
 from civicwatch.cases.attachments import sweep_orphaned_uploads
 from civicwatch.cases.counts import refresh_dashboard_medians
@@ -82,8 +83,12 @@ def deliver_command(once: bool, interval: float) -> None:
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
     jobs = (*OWN_JOBS, *WORKER_JOBS)
     next_run, outage, clock_checked = {job.name: utcnow() for job in jobs}, 0, False
+    sending: SendingLoop | None = None  # without --once, the outbox's loop, on a thread of its own
     try:
-        with stop_on_signal() as stopping:
+        with stop_on_signal() as signalled:
+            def stopping() -> bool:
+                return signalled() or (sending is not None and sending.error is not None)
+
             while not stopping():
                 if not clock_checked:  # once the database answers
                     try:
@@ -93,17 +98,22 @@ def deliver_command(once: bool, interval: float) -> None:
                         _rollback_quietly()
                     else:
                         clock_checked = True
+                if clock_checked and sending is None and not once:
+                    sending = SendingLoop(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                          sender, worker, interval, signalled)
+                    sending.start()
                 for job in jobs:
                     next_run[job.name] = _run_job_when_due(job, next_run[job.name])
                 try:
-                    report, inbox = _round(sender, worker, unrecorded)
+                    report, inbox = _round(sender, worker, unrecorded) if once else (
+                        DeliveryReport(), process_inbox(limit=BATCH))
                 except DATABASE_DOWN as error:
                     # The database went away (restart, network): a long-running worker waits and tries again.
                     _rollback_quietly()
                     if once:
                         raise
                     outage += 1
-                    log.warning("outbox worker: database unavailable (%s); retrying", type(error.orig).__name__)
+                    _warn_database_down(error)
                     _sleep(min(interval * 2 ** (outage - 1), MAX_OUTAGE_WAIT_SECONDS), stopping)
                     continue
                 outage = 0
@@ -116,9 +126,66 @@ def deliver_command(once: bool, interval: float) -> None:
                         break
                     _sleep(interval, stopping)
     finally:
+        if sending is not None:
+            sending.stop_and_wait()
         _warn_unrecorded(unrecorded)
+    if sending is not None and sending.error is not None:
+        raise sending.error
     if once:
         click.echo(_summary(total, answered))
+
+
+class SendingLoop(threading.Thread):
+    """The outbox's claims, sends and records, on a thread of its own with its own app context and database
+    session, so that a worker sends replies while its main thread answers the next texts (each send a round trip
+    to Twilio, 150-400 ms). A reply is claimed only once the transaction that owes it has committed. It stops
+    when the worker is signalled or its main loop ends, after the sends in flight end and their SIDs are recorded.
+    An error other than the database's is kept in `error`: the worker stops and raises it."""
+
+    def __init__(self, app: Flask, sender: SmsSender, worker: str, interval: float,
+                 signalled: Callable[[], bool]) -> None:
+        super().__init__(name="outbox")
+        self.app, self.sender, self.worker, self.interval = app, sender, worker, interval
+        self.unrecorded = UnrecordedSends()
+        self.error: BaseException | None = None
+        self._signalled, self._halt = signalled, threading.Event()
+
+    def stopping(self) -> bool:
+        return self._halt.is_set() or self._signalled()
+
+    def stop_and_wait(self) -> None:
+        self._halt.set()
+        self.join()
+
+    def run(self) -> None:
+        with self.app.app_context():
+            try:
+                self._loop()
+            except BaseException as error:
+                self.error = error
+            finally:
+                _warn_unrecorded(self.unrecorded)
+
+    def _loop(self) -> None:
+        outage = 0
+        while not self.stopping():
+            try:
+                report = _send_round(self.sender, self.worker, self.unrecorded)
+            except DATABASE_DOWN as error:
+                _rollback_quietly()
+                outage += 1
+                _warn_database_down(error)
+                _sleep(min(self.interval * 2 ** (outage - 1), MAX_OUTAGE_WAIT_SECONDS), self.stopping)
+                continue
+            outage = 0
+            if report.handled or report.errors:
+                click.echo(_summary(report, InboxReport()))
+            if report.handled < outbox_round():  # nothing more is due now
+                _sleep(self.interval, self.stopping)
+
+
+def _warn_database_down(error: DBAPIError) -> None:
+    log.warning("outbox worker: database unavailable (%s); retrying", type(error.orig).__name__)
 
 
 def _refuse_a_schema_out_of_step() -> None:
@@ -145,11 +212,18 @@ def _refuse_a_clock_off_the_databases() -> None:
 
 
 def _round(sender: SmsSender, worker: str, unrecorded: UnrecordedSends) -> tuple[DeliveryReport, InboxReport]:
+    """--once: the texts answered, then the outbox sent, one after the other."""
     # SIDs first: a message sent but not recorded is recorded before anything else is claimed or sent.
     report = DeliveryReport()
     unrecorded.record(report)
     inbox = process_inbox(limit=BATCH)
     return report + deliver_due_messages(sender, worker, limit=outbox_round(), unrecorded=unrecorded), inbox
+
+
+def _send_round(sender: SmsSender, worker: str, unrecorded: UnrecordedSends) -> DeliveryReport:
+    report = DeliveryReport()
+    unrecorded.record(report)  # SIDs first, as in _round
+    return report + deliver_due_messages(sender, worker, limit=outbox_round(), unrecorded=unrecorded)
 
 
 def outbox_round() -> int:
