@@ -119,8 +119,8 @@ def deliver_command(once: bool, interval: float) -> None:
                 outage = 0
                 total = total + report
                 answered = answered + inbox
-                if (report.handled or report.errors or inbox.answered or inbox.failed) and not once:
-                    click.echo(_summary(report, inbox))
+                if (inbox.answered or inbox.failed) and not once:  # the sending loop prints its own lines
+                    click.echo(_summary(None, inbox))
                 if report.handled < outbox_round() and inbox.answered + inbox.failed < BATCH:  # nothing more is due now
                     if once:
                         break
@@ -179,7 +179,7 @@ class SendingLoop(threading.Thread):
                 continue
             outage = 0
             if report.handled or report.errors:
-                click.echo(_summary(report, InboxReport()))
+                click.echo(_summary(report, None))
             if report.handled < outbox_round():  # nothing more is due now
                 _sleep(self.interval, self.stopping)
 
@@ -348,19 +348,25 @@ OWN_JOBS = (
 )
 
 
-def _summary(report: DeliveryReport, inbox: InboxReport) -> str:
-    line = f"texts answered {inbox.answered}"
-    if inbox.failed:
-        line += f", failed {inbox.failed} (set aside {inbox.set_aside})"
-    line += (f"; sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, "
-            f"cancelled (opted out) {report.cancelled}")
-    if report.held:
-        line += f", held for the WhatsApp window {report.held}"
-    if report.lost_claims:
-        line += f", claims lost {report.lost_claims}"
-    if report.errors:
-        line += f", errors {len(report.errors)}"
-    return line
+def _summary(report: DeliveryReport | None, inbox: InboxReport | None) -> str:
+    """One line: the texts answered, the outbox's sends, or both (None: that part is not this line's)."""
+    parts = []
+    if inbox is not None:
+        part = f"texts answered {inbox.answered}"
+        if inbox.failed:
+            part += f", failed {inbox.failed} (set aside {inbox.set_aside})"
+        parts.append(part)
+    if report is not None:
+        part = (f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, "
+                f"cancelled (opted out) {report.cancelled}")
+        if report.held:
+            part += f", held for the WhatsApp window {report.held}"
+        if report.lost_claims:
+            part += f", claims lost {report.lost_claims}"
+        if report.errors:
+            part += f", errors {len(report.errors)}"
+        parts.append(part)
+    return "; ".join(parts)
 
 
 @contextmanager
