@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import secrets
+import signal
 import threading
 import time
 from collections import deque
@@ -162,3 +164,19 @@ def message_resource(sid: str, fields: dict[str, Any], created: dt.datetime | No
         "subresource_uris": {"media": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}/Media.json"},
         "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
     }
+
+
+class SignalOnThirdSend(RecordingHttpClient):
+    """The worker is told to stop (SIGTERM) while its third send is in flight; each send takes `latency` seconds."""
+
+    def __init__(self, latency: float) -> None:
+        super().__init__(latency=latency)
+        self.posts = 0
+
+    def request(self, method, uri, **kwargs):
+        with self._lock:
+            self.posts += method == "POST"
+            third = self.posts == 3 and method == "POST"
+        if third:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().request(method, uri, **kwargs)

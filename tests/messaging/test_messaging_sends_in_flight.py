@@ -4,8 +4,6 @@ is honoured for those not started, a stop signal mid-batch records every SID Twi
 the others sent, and Twilio's 429 is a retry later."""
 from __future__ import annotations
 
-import os
-import signal
 import threading
 
 import pytest
@@ -26,6 +24,7 @@ from tests.messaging.recording_twilio import (
     SERVER_ERROR,
     Fail,
     RecordingHttpClient,
+    SignalOnThirdSend,
 )
 
 CONCURRENCY = 4
@@ -148,24 +147,8 @@ def test_a_stop_stored_while_sends_are_in_flight_is_honoured_for_those_not_start
     assert_every_accepted_sid_recorded_once(http)
 
 
-class SignalDuringSends(RecordingHttpClient):
-    """The worker is told to stop (SIGTERM) while its third send is in flight; each send takes a moment."""
-
-    def __init__(self) -> None:
-        super().__init__(latency=0.02)
-        self.posts = 0
-
-    def request(self, method, uri, **kwargs):
-        with self._lock:
-            self.posts += method == "POST"
-            third = self.posts == 3 and method == "POST"
-        if third:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return super().request(method, uri, **kwargs)
-
-
 def test_a_stop_signal_mid_batch_waits_for_the_sends_in_flight_and_records_every_sid(app, clock):
-    http = sender_over(app, SignalDuringSends())
+    http = sender_over(app, SignalOnThirdSend(0.02))
     owe_news(PHONES)
     result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--interval", "0.1"])
     assert result.exit_code == 0, result.output

@@ -17,7 +17,13 @@ from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.senders import TwilioSender, set_sender
 from civicwatch.sms.models import InboxText
-from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
+from tests.messaging.recording_twilio import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    RecordingHttpClient,
+    SignalOnThirdSend,
+)
 from tests.sms.conftest import PUBLIC_BASE_URL
 
 PHONES = [f"+2327630{n:04d}" for n in range(30)]  # more than one round of the inbox (20)
@@ -112,25 +118,9 @@ def test_replies_are_sent_while_the_next_texts_are_answered(app, send_text, cloc
     assert {message.status for message in outbox()} == {OutboxStatus.SENT}
 
 
-class SignalMidWay(RecordingHttpClient):
-    """The worker is told to stop (SIGTERM) while its third send is in flight, texts still waiting to be answered."""
-
-    def __init__(self) -> None:
-        super().__init__(latency=LATENCY)
-        self.posts = 0
-
-    def request(self, method, uri, **kwargs):
-        with self._lock:
-            self.posts += method == "POST"
-            third = self.posts == 3 and method == "POST"
-        if third:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return super().request(method, uri, **kwargs)
-
-
 def test_a_stop_mid_way_waits_for_the_sends_in_flight_and_records_every_sid(app, send_text, clock):
     text_from_every_phone(send_text)
-    http = sender_over(app, SignalMidWay())
+    http = sender_over(app, SignalOnThirdSend(LATENCY))
     result = run_worker(app)
     assert result.exit_code == 0, result.output
     assert len(http.accepted) >= 3
