@@ -137,6 +137,34 @@ def test_krio_french_and_recent_cues_from_the_training_files(text: str) -> None:
     assert speaks_of_now(text)
 
 
+@pytest.mark.parametrize("text", [
+    "polis lok mi anti sins Fraide na Bo, dem se wet fo di OC",
+    "soja dem ol mi kozin sins 5 dez na di kamp",
+    "my uncle detain for kenema sinc yestaday and dem no tell we notin",
+    "dem carry my broda from di market, we no sabi weh dem take am",
+    "they arrested my son on the road and we do not know which station has him",
+    "di polis se wi nor fit si am, no food no water",
+    "men in uniform took my father and we no know if e dey alive",
+    "Mon mari a été pris par des militaires, personne ne dit où il se trouve et son téléphone est éteint",
+    "Ma mère a été arrêtée hier, je crains pour sa vie",
+    "My brother is in the cell and is not eating, the officers laugh",
+    "dem say pay 300k before dem release am, e head open",
+])
+def test_held_missing_or_unfed_now_in_the_ways_the_training_files_say_it(text: str) -> None:
+    """Krio "sins" with a day, Krio weekdays, nobody knowing where or whether a person is alive, a person no one may
+    see, not eating, a release held back until a payment: the cues missed these in training files' urgent texts."""
+    assert speaks_of_now(text)
+
+
+@pytest.mark.parametrize("text", [
+    "polis bit mi broda sins las yaa, e don wel",
+    "Il a été détenu deux semaines l'an dernier sans avocat, puis relâché",
+    "the new vehicle for the station, we nor si am for two months",
+])
+def test_words_near_the_new_cues_that_tell_of_no_danger_now(text: str) -> None:
+    assert not speaks_of_now(text)
+
+
 def _cue_words() -> list[str]:
     """Every word of the cues' spelling (letters, digits, apostrophes and accents), and parts of them."""
     words = sorted(set(re.findall(r"[\w']+", " ".join(immediacy._CUES))) - {"w"})
