@@ -165,6 +165,19 @@ def test_words_near_the_new_cues_that_tell_of_no_danger_now(text: str) -> None:
     assert not speaks_of_now(text)
 
 
+@pytest.mark.parametrize("text", [
+    "dem lock my broda 3 days no charge, e don cam home now",
+    "The soldiers held my husband for a week without charge. He has been released and is at home now.",
+    "polis ol mi anti sins Monde, dem free am yestade",
+    "my son was beaten in the cell, he is healed now",
+    "Mon frère était toujours en cellule la semaine passée, il est libre depuis dimanche",
+])
+def test_a_danger_told_as_over_since_is_not_read_as_now(text: str) -> None:
+    """The corpus rule's own words for a danger that is over (released since, free since, came home, healed): a
+    text that says so speaks of no danger now, whatever time word it also has."""
+    assert not speaks_of_now(text)
+
+
 def _cue_words() -> list[str]:
     """Every word of the cues' spelling (letters, digits, apostrophes and accents), and parts of them."""
     words = sorted(set(re.findall(r"[\w']+", " ".join(immediacy._CUES))) - {"w"})
