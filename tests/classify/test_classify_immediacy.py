@@ -179,16 +179,19 @@ def test_a_danger_told_as_over_since_is_not_read_as_now(text: str) -> None:
 
 
 def _cue_words() -> list[str]:
-    """Every word of the cues' spelling (letters, digits, apostrophes and accents), and parts of them."""
-    words = sorted(set(re.findall(r"[\w']+", " ".join(immediacy._CUES))) - {"w"})
+    """Every word of the cues' and the over words' spelling (letters, digits, apostrophes and accents), and parts
+    of them."""
+    words = sorted(set(re.findall(r"[\w']+", " ".join(immediacy._CUES + immediacy._OVER))) - {"w"})
     return words + [word[:-1] for word in words if len(word) > 2] + [word + "s" for word in words[::3]]
 
 
 def test_the_compiled_cues_find_what_the_written_alternation_finds() -> None:
-    """The cues are compiled in whatever form is fastest: a text speaks of now exactly when the plain alternation
-    of the written cues, between the same word limits, finds one in it. Read on every corpus text and on 30,000
-    texts made of the cues' own words, parts of them and separators."""
+    """The cues are compiled in whatever form is fastest: the compiled cues find one in a text exactly when the
+    plain alternation of the written cues, between the same word limits, does, and so do the words of a danger
+    over. Read on every corpus text and on 30,000 texts made of the cues' own words, parts of them and
+    separators."""
     written = re.compile(r"(?<![\w'])(?:" + "|".join(immediacy._CUES) + r")(?![\w'])")
+    written_over = re.compile(r"(?<![\w'])(?:" + "|".join(immediacy._OVER) + r")(?![\w'])")
     texts = [example.text.lower() for example in read_examples(corpus_files())]
     words = _cue_words()
     separators = [" ", " ", " ", "  ", ", ", ".", "!", "'", "-", "\n", ""]
@@ -196,6 +199,9 @@ def test_the_compiled_cues_find_what_the_written_alternation_finds() -> None:
     for _ in range(30_000):
         picked = [generator.choice(words) for _ in range(generator.randint(1, 6))]
         texts.append("".join(word + generator.choice(separators) for word in picked).strip(" "))
-    found = [speaks_of_now(text) for text in texts]
+    found = [immediacy._PATTERN.search(text) is not None for text in texts]
     assert found == [written.search(text) is not None for text in texts]
     assert 0.1 < sum(found) / len(found) < 0.9
+    over = [immediacy._OVER_PATTERN.search(text) is not None for text in texts]
+    assert over == [written_over.search(text) is not None for text in texts]
+    assert any(over)
