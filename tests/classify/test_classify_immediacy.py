@@ -178,6 +178,13 @@ def test_a_danger_told_as_over_since_is_not_read_as_now(text: str) -> None:
     assert not speaks_of_now(text)
 
 
+def test_while_alone_is_no_cue() -> None:
+    """"while" told of no urgent training text that no other cue found, and was the only cue of 51 others."""
+    assert not speaks_of_now("The sergeant slapped my brother while he was writing his statement last year")
+    assert not speaks_of_now("dem tif di fuel while di OC de travel")
+    assert speaks_of_now("they are beating him while we wait outside the station")
+
+
 def _cue_words() -> list[str]:
     """Every word of the cues' and the over words' spelling (letters, digits, apostrophes and accents), and parts
     of them."""
