@@ -23,7 +23,8 @@ tenses, refusals, pleas) was taken from the training files' urgent examples that
 93% of the training files' urgent examples and 33% of the others (84% and 31% before). The third (Krio "sins" with
 a day, nobody knowing where or whether a person is alive, nobody allowed to see them, not eating, a release held
 back until a payment) came the same way, from the training files only (not the voices_* development files): 97%
-of their urgent examples (534 of 550) and the same 843 of their 2,585 others.
+of their urgent examples (534 of 550) and the same 843 of their 2,585 others. "while" was dropped: no urgent
+training text had it as its only cue, 51 others did.
 """
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ _CUES = (
     r"nobody (?:tell|told|know|knows)", r"(?:phone|fon) (?:is )?(?:off|of)",
     # harm going on
     r"(?:is|are|am|been|keep|keeps) (?:still )?(?:being )?" + _HARM, r"(?:has|have) (?:not )?been " + _HARM,
-    r"(?:de|dey) " + _HARM, r"en train de", r"happening", r"going on", r"while",
+    r"(?:de|dey) " + _HARM, r"en train de", r"happening", r"going on",
     r"(?:is|are|am|de|dey) (?:losing|lose|vomiting|shaking|shake|confused|faint\w*|swell\w*|burning|bon|sik|sick|"
     r"weak|unconscious)", r"(?:il|elle) (?:saigne|perd|vomit|respire mal|souffre)", r"perd du sang", r"vomit du sang",
     r"(?:is|are) not eating", r"(?:no|nor) de (?:eat|it)", r"ne mange plus",
