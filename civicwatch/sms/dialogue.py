@@ -354,15 +354,19 @@ MAX_PHRASE_WORDS = 3
 # The keywords made of words, as those words (squeezed as keywords are): only these are read from several words.
 # Any other split of a keyword is no keyword: French "un STOP" (a stop) is not UNSTOP, "Y E S" is not YES.
 KEYWORD_PHRASES = frozenset({("TEXT", "ME"), ("ECRIVEZ", "MOI"), ("TEKS", "MI"), ("STOP", "AL")})
+# Krio's own letters, as a Krio keyboard types "Tɛks mi": read as e and o in these phrases, and nowhere else (a
+# word with them is no single keyword: "ɔ start" must not turn texts on).
+_KRIO_LETTERS = str.maketrans("ɛƐɔƆ", "eEoO")
 
 
 def _phrase_keyword(words: list[str], keywords: Keywords, opted_out: bool) -> KeywordMatch | None:
     """A keyword typed as the words it is made of: "Text me", "ÉCRIVEZ-MOI", "Stop all". Exactly (no slips, which
     only single words get): the words of a phrase are ordinary words, and a slip must never turn texts on again.
-    Every letter counts: a word with a letter outside A-Z (Krio ɔ, another script) makes no keyword."""
+    Every letter counts: a word with a letter outside A-Z (another script) makes no keyword, but for Krio's ɛ and
+    ɔ, read as e and o ("Tɛks mi"), which only ever make one of these phrases."""
     if not 1 <= len(words) <= MAX_PHRASE_WORDS or not all(_PHRASE_WORD.fullmatch(word) for word in words):
         return None
-    parts = [_plain(part) for word in words for part in _JOINERS.split(word.rstrip(".!?,;:"))]
+    parts = [_plain(part).translate(_KRIO_LETTERS) for word in words for part in _JOINERS.split(word.rstrip(".!?,;:"))]
     if not all(part.isascii() and part.isalpha() for part in parts):
         return None
     squeezed = tuple(_squeeze(part) for part in parts)
