@@ -119,7 +119,7 @@ from civicwatch.messaging.senders import (
 )
 from civicwatch.messaging.whatsapp import (
     last_inbound,
-    lock_session,
+    lock_session_for,
     needs_session,
     queue_session_template,
     session_open,
@@ -521,7 +521,7 @@ def _hold(message: OutboundMessage, worker_id: str, report: DeliveryReport, now:
     """Outside the session window: hold the message and owe the template, under the session's lock (the
     caller commits). False when, under the lock, the window turns out open: the citizen has just written, and
     the lock is released before the message is sent."""
-    session = lock_session(message.to_hash)
+    session = lock_session_for(message)
     if session_open(session.last_inbound_at, now):
         db.session.commit()
         return False

@@ -9,8 +9,9 @@ When the citizen writes again, the held messages go back to the outbox, oldest f
 in the database, written in the transaction that decides it: a worker that dies in between leaves
 either the claim (taken again when it goes stale) or the held message and its template.
 
-Both workers lock the session row first, so a message is never held after the citizen's answer released
-the others (it then sees the window open), and never released before it is held.
+Both workers lock the session row before the messages, so a message is never held after the citizen's answer
+released the others (it then sees the window open), and never released before it is held. A hold locks the
+message's case before the session (`lock_session_for`), in the order an erasure takes its locks.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import CursorResult, Table, select, update
+from sqlalchemy import CursorResult, Table, column, select, table, update
 
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import upsert_insert, utcnow
@@ -48,6 +49,8 @@ KEYWORD_PUNCTUATION = " \t\r\n.,;:!?\"'()-\u2019\u201c\u201d"
 ANSWERED_NOTE = "not sent: the citizen wrote before it left"
 
 _SESSIONS = cast(Table, WhatsAppSession.__table__)
+# The cases table as the outbox's foreign key names it: cases sit above messaging, which does not import them.
+_CASES = table("cases", column("id"))
 
 
 def needs_session(message: OutboundMessage) -> bool:
@@ -73,6 +76,16 @@ def lock_session(contact_hash: str) -> WhatsAppSession:
                        .on_conflict_do_nothing(index_elements=["contact_hash"]))
     return db.session.scalars(select(WhatsAppSession).where(WhatsAppSession.contact_hash == contact_hash)
                               .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def lock_session_for(message: OutboundMessage) -> WhatsAppSession:
+    """The session of the identity `message` goes to, locked as lock_session, after the message's case is locked
+    for key share (PostgreSQL). The template a hold inserts refers to the case and takes that lock anyway; taken
+    last, after the session and the held row, it came in the opposite order to an erasure's (the case FOR UPDATE,
+    then its texts and the session) and the two deadlocked. Taken first, one waits for the other."""
+    if message.case_id is not None:
+        db.session.execute(select(_CASES.c.id).where(_CASES.c.id == message.case_id).with_for_update(key_share=True))
+    return lock_session(message.to_hash)
 
 
 def template_for(language: str) -> tuple[str, str | None]:
