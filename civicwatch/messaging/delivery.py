@@ -271,32 +271,6 @@ def claim_due_batch(worker_id: str, limit: int,
             frozenset(message.to_hash for message, _, not_safe in rows if not_safe))
 
 
-# A send taken just before its HTTP call: the claim is still this worker's (the claim read, unchanged) and not
-# stale, and its time moves to now, so another worker can take it over only a full claim timeout after the send
-# began. Bound names are no column's (an UPDATE would take them as values to set).
-_TAKE_SEND = (update(OutboundMessage)
-              .where(OutboundMessage.id == bindparam("take_id"), OutboundMessage.claimed_by == bindparam("take_by"),
-                     OutboundMessage.claimed_at == bindparam("take_claim"),
-                     OutboundMessage.status == OutboxStatus.SENDING, OutboundMessage.provider_sid.is_(None),
-                     OutboundMessage.claimed_at >= bindparam("take_stale_before"))
-              .values(claimed_at=bindparam("take_now"))
-              .execution_options(synchronize_session=False))
-
-
-def take_params(message: OutboundMessage, worker_id: str, now: dt.datetime) -> dict[str, Any]:
-    return {"take_id": message.id, "take_by": worker_id, "take_claim": message.claimed_at,
-            "take_stale_before": now - claim_timeout(), "take_now": now}
-
-
-def take_send(message: OutboundMessage, worker_id: str) -> dt.datetime | None:
-    """Take a claimed message's send, in the session, committed at once (see _TAKE_SEND): the claim's new time,
-    or None when the claim is no longer this worker's (it was paused past the claim timeout): nothing to send."""
-    now = utcnow()
-    result = cast(CursorResult[Any], db.session.execute(_TAKE_SEND, take_params(message, worker_id, now)))
-    db.session.commit()
-    return now if result.rowcount == 1 else None
-
-
 def claim_next_message(worker_id: str, to_hash: str | None = None) -> OutboundMessage | None:
     """Take the oldest due message for this worker (see claim_due_messages)."""
     claimed = claim_due_messages(worker_id, 1, to_hash)
@@ -441,9 +415,7 @@ def start_send(message: OutboundMessage, sender: SmsSender, worker_id: str,
                report: DeliveryReport, opted_out: frozenset[str] | None = None,
                nothing_sent_since: bool = False,
                look_up: Callable[[str], NumberBlocks] = number_blocks,
-               not_safe: frozenset[str] | None = None,
-               take: Callable[[OutboundMessage, str], dt.datetime | None] = take_send,
-               ) -> SentMessage | PendingSend | None:
+               not_safe: frozenset[str] | None = None) -> SentMessage | PendingSend | None:
     """Everything before a claimed message's send: the send to make (PendingSend), the SID Twilio already gave
     for a message in doubt (find_lost_send, to store at once: `record_sent`), or None when a cancel, a hold or a
     failure was written (flushed; the caller commits). `opted_out` and `not_safe`: the numbers
@@ -453,8 +425,7 @@ def start_send(message: OutboundMessage, sender: SmsSender, worker_id: str,
     caller's session, which starts each message in a transaction of its own). `nothing_sent_since`: the batch's
     first message, whose claim's read is as recent as a look-up now would be (no send came between them): not
     looked up again. None: looked up now. An opted-out number gets only the STOP's confirmation; a number not
-    safe to text gets no text we started. The send is taken last (`take`: take_send, committed at once): a worker
-    whose claim was taken over while it was paused sends nothing."""
+    safe to text gets no text we started."""
     now = utcnow()
     honours, started = honours_opt_out(message.purpose), started_by_us(message.purpose)
     if honours and opted_out is not None and message.to_hash in opted_out:
@@ -484,13 +455,8 @@ def start_send(message: OutboundMessage, sender: SmsSender, worker_id: str,
             return None
         if found is not None:
             return found
-    taken_at = take(message, worker_id)
-    if taken_at is None:
-        log.warning("outbox message %s: its claim was taken over before its send; not sent", message.id)
-        report.lost_claims += 1
-        return None
-    return PendingSend(sender, message.id, to, message.text, message.content_sid, SendReference(message.id, taken_at),
-                       attempts, now)
+    reference = SendReference(message.id, message.claimed_at) if message.claimed_at is not None else None
+    return PendingSend(sender, message.id, to, message.text, message.content_sid, reference, attempts, now)
 
 
 # How far before a send in doubt Twilio's record of it may be dated: our workers' clocks are within a minute of the
@@ -657,29 +623,14 @@ class OptOutLookups:
     def __call__(self, to_hash: str) -> NumberBlocks:
         if db.session.get_bind().dialect.name != "postgresql":
             return number_blocks(to_hash)
+        if self._connection is None:
+            self._connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            opted_out, not_safe = self._connect().execute(NUMBER_BLOCKS, {"phone_hash": to_hash}).one()
+            opted_out, not_safe = self._connection.execute(NUMBER_BLOCKS, {"phone_hash": to_hash}).one()
             return NumberBlocks(bool(opted_out), bool(not_safe))
         except Exception:
             self.close()  # the next look-up starts on a fresh connection
             raise
-
-    def take(self, message: OutboundMessage, worker_id: str) -> dt.datetime | None:
-        """take_send; on PostgreSQL one statement in autocommit on the batch's connection."""
-        if db.session.get_bind().dialect.name != "postgresql":
-            return take_send(message, worker_id)
-        now = utcnow()
-        try:
-            result = self._connect().execute(_TAKE_SEND, take_params(message, worker_id, now))
-        except Exception:
-            self.close()
-            raise
-        return now if result.rowcount == 1 else None
-
-    def _connect(self) -> Connection:
-        if self._connection is None:
-            self._connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        return self._connection
 
     def close(self) -> None:
         if self._connection is not None:
@@ -751,8 +702,7 @@ def _start_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, 
                 report.lost_claims += 1
             db.session.commit()
             return None
-        send = start_send(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up, not_safe,
-                          look_up.take)
+        send = start_send(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up, not_safe)
         if send is None:
             db.session.commit()
             return None
