@@ -698,13 +698,16 @@ def _start_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, 
     message_id = message.id
     try:
         if _claim_too_old(message):
-            if not _finish(message, worker_id, status=OutboxStatus.PENDING):
-                report.lost_claims += 1
-            db.session.commit()
+            _let_go(message, worker_id, report)
             return None
         send = start_send(message, sender, worker_id, report, opted_out, nothing_sent_since, look_up, not_safe)
         if send is None:
             db.session.commit()
+            return None
+        if isinstance(send, PendingSend) and _claim_too_old(message):
+            # Paused during the look-ups (a message in doubt asks Twilio's list): checked again just before the
+            # send, as another worker may take the claim over and send the text once it is stale.
+            _let_go(message, worker_id, report)
             return None
         _rollback_quietly()  # nothing written: end the read, so that the next message reads afresh (a STOP)
     except Exception as exc:  # one bad row must not stop the worker; its claim goes stale and is retried
@@ -714,6 +717,13 @@ def _start_claimed(message: OutboundMessage, sender: SmsSender, worker_id: str, 
         unrecorded.waiting.append(send)
         return None
     return send
+
+
+def _let_go(message: OutboundMessage, worker_id: str, report: DeliveryReport) -> None:
+    """A claim too old to start, back to the queue; if another worker has already taken it over, a lost claim."""
+    if not _finish(message, worker_id, status=OutboxStatus.PENDING):
+        report.lost_claims += 1
+    db.session.commit()
 
 
 def _claim_too_old(message: OutboundMessage) -> bool:
