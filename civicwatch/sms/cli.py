@@ -121,6 +121,8 @@ def deliver_command(once: bool, interval: float) -> None:
                 answered = answered + inbox
                 if (inbox.answered or inbox.failed) and not once:  # the sending loop prints its own lines
                     click.echo(_summary(None, inbox))
+                    if sending is not None:
+                        sending.wake()  # the replies just committed are due now
                 if report.handled < outbox_round() and inbox.answered + inbox.failed < BATCH:  # nothing more is due now
                     if once:
                         break
@@ -138,9 +140,10 @@ def deliver_command(once: bool, interval: float) -> None:
 class SendingLoop(threading.Thread):
     """The outbox's claims, sends and records, on a thread of its own with its own app context and database
     session, so that a worker sends replies while its main thread answers the next texts (each send a round trip
-    to Twilio, 150-400 ms). A reply is claimed only once the transaction that owes it has committed. It stops
-    when the worker is signalled or its main loop ends, after the sends in flight end and their SIDs are recorded.
-    An error other than the database's is kept in `error`: the worker stops and raises it."""
+    to Twilio, 150-400 ms). A reply is claimed only once the transaction that owes it has committed: the main loop
+    wakes this one when it has answered texts, rather than their replies waiting out the rest of an --interval.
+    It stops when the worker is signalled or its main loop ends, after the sends in flight end and their SIDs are
+    recorded. An error other than the database's is kept in `error`: the worker stops and raises it."""
 
     def __init__(self, app: Flask, sender: SmsSender, worker: str, interval: float,
                  signalled: Callable[[], bool]) -> None:
@@ -148,13 +151,18 @@ class SendingLoop(threading.Thread):
         self.app, self.sender, self.worker, self.interval = app, sender, worker, interval
         self.unrecorded = UnrecordedSends()
         self.error: BaseException | None = None
-        self._signalled, self._halt = signalled, threading.Event()
+        self._signalled, self._halt, self._woken = signalled, threading.Event(), threading.Event()
 
     def stopping(self) -> bool:
         return self._halt.is_set() or self._signalled()
 
+    def wake(self) -> None:
+        """Look at the outbox now: replies were just committed."""
+        self._woken.set()
+
     def stop_and_wait(self) -> None:
         self._halt.set()
+        self._woken.set()
         self.join()
 
     def run(self) -> None:
@@ -169,6 +177,7 @@ class SendingLoop(threading.Thread):
     def _loop(self) -> None:
         outage = 0
         while not self.stopping():
+            self._woken.clear()  # a wake from here on, during the round, starts the next one at once
             try:
                 report = _send_round(self.sender, self.worker, self.unrecorded)
             except DATABASE_DOWN as error:
@@ -181,7 +190,7 @@ class SendingLoop(threading.Thread):
             if report.handled or report.errors:
                 click.echo(_summary(report, None))
             if report.handled < outbox_round():  # nothing more is due now
-                _sleep(self.interval, self.stopping)
+                _sleep(self.interval, self.stopping, self._woken)
 
 
 def _warn_database_down(error: DBAPIError) -> None:
@@ -395,7 +404,12 @@ def _a_number(seconds: float) -> float:
     return seconds
 
 
-def _sleep(seconds: float, stopping: Callable[[], bool]) -> None:
+def _sleep(seconds: float, stopping: Callable[[], bool], woken: threading.Event | None = None) -> None:
+    """Wait `seconds`, or less if stopping or `woken` is set (a signal is looked at every 0.2 s)."""
     end = time.monotonic() + seconds
     while time.monotonic() < end and not stopping():
-        time.sleep(min(0.2, max(end - time.monotonic(), 0)))
+        pause = min(0.2, max(end - time.monotonic(), 0))
+        if woken is None:
+            time.sleep(pause)
+        elif woken.wait(pause):
+            return
