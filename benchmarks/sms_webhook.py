@@ -149,8 +149,10 @@ def run_worker() -> None:
     app = create_app(bench_config())
     http = RecordingHttpClient(latency=twilio_latency())
     set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http))
-    # The shortest --interval the command takes: an idle worker looks again soon after the benchmark fills the inbox.
-    result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--interval", "0.1"], catch_exceptions=False)
+    # By default the shortest --interval the command takes: an idle worker looks again soon after the benchmark fills
+    # the inbox (--worker-interval: the command's default of 1 s, as deployed).
+    interval = os.environ.get("BENCH_WORKER_INTERVAL", "0.1")
+    result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--interval", interval], catch_exceptions=False)
     if result.exit_code:
         sys.exit(f"deliver stopped with exit code {result.exit_code}:\n{result.output}")
     Path(os.environ["BENCH_WORKER_COUNT_FILE"]).write_text(str(len(http.accepted)))
@@ -354,7 +356,8 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
     worker_counts = [int(n) for n in (args.worker_counts or ("1" if kind == "SQLite" else "1,2,4")).split(",")]
     reference = reference_rate()
     print(f"  reference: {reference / 1e3:.0f} thousand operations/s on one core (a fixed Python workload)")
-    print(f"  assumed: Twilio answers each request in {args.twilio_latency_ms:g} ms (simulated here, no network)")
+    print(f"  assumed: Twilio answers each request in {args.twilio_latency_ms:g} ms (simulated here, no network); "
+          f"each worker's --interval {args.worker_interval:g} s")
     runs = [(count, concurrency) for count in worker_counts for concurrency in send_concurrencies(args)]
     for batch, (count, concurrency) in enumerate(runs):
         os.environ["CIVICWATCH_OUTBOX_SEND_CONCURRENCY"] = str(concurrency)  # read by the workers' config
@@ -594,12 +597,15 @@ def main() -> None:
     parser.add_argument("--webhook-only", action="store_true", help="time the webhook only (no model, no deliver)")
     parser.add_argument("--deliver-only", action="store_true", help="time the deliver workers only")
     parser.add_argument("--interleave", action="store_true", help="the phones' texts interleaved (see phone_texts)")
+    parser.add_argument("--worker-interval", type=float, default=0.1,
+                        help="each deliver worker's --interval in seconds (the command's default: 1)")
     parser.add_argument("--twilio-latency-ms", type=float, default=200.0,
                         help="how long Twilio takes to answer each request (0: at once)")
     parser.add_argument("--send-concurrency", help="OUTBOX_SEND_CONCURRENCY of each run, e.g. 1,16 (default: 1 "
                                                    "and config.py's default), each worker count with each")
     args = parser.parse_args()
-    os.environ.update(BENCH_TWILIO_LATENCY_MS=str(args.twilio_latency_ms), BENCH_INTERLEAVE=str(int(args.interleave)))
+    os.environ.update(BENCH_TWILIO_LATENCY_MS=str(args.twilio_latency_ms), BENCH_INTERLEAVE=str(int(args.interleave)),
+                      BENCH_WORKER_INTERVAL=str(args.worker_interval))
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         print(f"Training the fixture model (tests/classify/fixtures.py); load average {_load(os.getloadavg())}",
