@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, select
 
 from civicwatch.cases.models import Case, MessageKind
 from civicwatch.extensions import db
 from civicwatch.messaging.delivery import deliver_due_messages
+from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.senders import TwilioSender, get_sender, set_sender
 from civicwatch.sms.inbox import process_inbox
@@ -128,3 +130,32 @@ def test_the_outbox_claims_a_batch_with_its_opt_outs_in_one_statement_and_its_si
     # The round's look at the kept statuses; storing the batch's SIDs says in its own statement that none is kept.
     early = [s for s in statements if s.startswith("SELECT early_delivery_statuses.")]
     assert len(early) == 1, early
+
+
+def test_on_postgresql_a_full_batchs_sids_are_stored_in_a_statement_psycopg_keeps_parsed(app, clock):
+    """psycopg parses a statement's text again each time when it has more than 50 parameters or 4 KB; the SIDs of a
+    batch of 32 (16 sends in flight) are stored in one statement well under both."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's cache of parsed statements: PostgreSQL only")
+    app.config["OUTBOX_SEND_CONCURRENCY"] = 16
+    http = RecordingHttpClient()
+    set_sender(app, TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http))
+    phones = [f"+2327631{n:04d}" for n in range(32)]
+    for phone in phones:
+        queue_sms(phone, "CivicWatch: your report CW-2026-000001 was sent to the police council.", "status")
+    db.session.commit()
+    executed: list[tuple[str, object]] = []
+    listener = lambda conn, cursor, statement, parameters, *args: executed.append((statement, parameters))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        report = deliver_due_messages(get_sender(app), "worker")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert report.sent == len(phones) and len(http.accepted) == len(phones)
+    stores = [(statement, parameters) for statement, parameters in executed
+              if re.match(r"\s*UPDATE outbound_messages SET .*provider_sid=", statement, re.S)]
+    assert len(stores) == 1, stores
+    statement, parameters = stores[0]
+    assert len(parameters) <= 50 and len(statement.encode()) <= 4096, (len(parameters), len(statement))
+    stored = db.session.execute(select(OutboundMessage.provider_sid).where(OutboundMessage.provider_sid.is_not(None)))
+    assert sorted(sid for (sid,) in stored) == sorted(request.sid for request in http.accepted)
