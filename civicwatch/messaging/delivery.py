@@ -63,6 +63,7 @@ from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     Case,
     ColumnElement,
@@ -542,6 +543,26 @@ def _store_sids_statement(count: int) -> Update:
             .execution_options(synchronize_session=False))
 
 
+@functools.cache
+def _store_sids_in_arrays() -> Update:
+    """PostgreSQL: the same UPDATE with the batch's ids, SIDs, attempts and send times in four arrays, unnested
+    side by side. One statement for every batch size, of a few parameters: psycopg parses again, for every
+    execution, a statement of more than 50 parameters or 4 KB, which the CASE form is from six messages on (a
+    batch of 32: 166 parameters, 6.8 KB)."""
+    given = select(func.unnest(bindparam("ids", type_=ARRAY(Integer()))).label("id"),
+                   func.unnest(bindparam("sids", type_=ARRAY(String()))).label("sid"),
+                   func.unnest(bindparam("attempts", type_=ARRAY(Integer()))).label("attempts"),
+                   func.unnest(bindparam("sent_ats", type_=ARRAY(DateTime(timezone=True)))).label("sent_at"),
+                   ).subquery("given")
+    return (update(OutboundMessage)
+            .where(OutboundMessage.id == given.c.id, OutboundMessage.provider_sid.is_(None))
+            .values(status=OutboxStatus.SENT, provider_sid=given.c.sid, attempts=given.c.attempts,
+                    sent_at=given.c.sent_at, claimed_by=None, claimed_at=None, last_error=None, last_error_code=None,
+                    in_doubt_since=None)
+            .returning(OutboundMessage.id, exists(select(EarlyDeliveryStatus.provider_sid)).label("early"))
+            .execution_options(synchronize_session=False))
+
+
 def _store_sids(sent: list[SentMessage]) -> set[int]:
     """Write the SIDs of a batch (see _write_sids) and commit. Returns the ids stored."""
     stored = _write_sids(sent)
@@ -563,11 +584,7 @@ def _write_sids(sent: list[SentMessage]) -> set[int]:
     had a SID (another worker sent it too after the claim went stale, or an earlier try's commit went through
     although its answer was lost)."""
     by_id = {item.message_id: item for item in sent}
-    params: dict[str, Any] = {"ids": list(by_id)}
-    for n, item in enumerate(by_id.values()):
-        params.update({f"id_{n}": item.message_id, f"sid_{n}": item.provider_sid, f"attempts_{n}": item.attempts,
-                       f"sent_at_{n}": item.sent_at})
-    returned = db.session.execute(_store_sids_statement(len(by_id)), params).all()
+    returned = db.session.execute(*_sids_statement_and_params(list(by_id.values()))).all()
     stored = {message_id for message_id, _ in returned}
     if len(stored) < len(by_id):  # a status callback naming the send may have stored the same SID first
         rows = db.session.execute(select(OutboundMessage.id, OutboundMessage.provider_sid)
@@ -583,6 +600,20 @@ def _write_sids(sent: list[SentMessage]) -> set[int]:
     if reported or not returned or returned[0].early:
         apply_early_statuses()
     return stored
+
+
+def _sids_statement_and_params(sent: list[SentMessage]) -> tuple[Update, dict[str, Any]]:
+    """The UPDATE that stores these SIDs (one per message) on this database, and its parameters."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _store_sids_in_arrays(), {"ids": [item.message_id for item in sent],
+                                         "sids": [item.provider_sid for item in sent],
+                                         "attempts": [item.attempts for item in sent],
+                                         "sent_ats": [item.sent_at for item in sent]}
+    params: dict[str, Any] = {"ids": [item.message_id for item in sent]}
+    for n, item in enumerate(sent):
+        params.update({f"id_{n}": item.message_id, f"sid_{n}": item.provider_sid, f"attempts_{n}": item.attempts,
+                       f"sent_at_{n}": item.sent_at})
+    return _store_sids_statement(len(sent)), params
 
 
 def record_sent(sent: SentMessage, report: DeliveryReport, unrecorded: UnrecordedSends) -> None:
