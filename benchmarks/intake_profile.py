@@ -6,7 +6,8 @@
 Same set-up as benchmarks/intake.py (production settings, the fixture model active, the default taxonomy and
 routing rules), but the report form is posted through the Flask test client in this process, one report at a
 time: the form's GETs are made first and not timed, then `--reports` text-only reports are posted. Prints CPU ms
-(time.process_time of this process) per report, statements and commits per report, and the load average; with
+(time.process_time of this process) per report, statements, commits and pool checkouts (each one a ping:
+pool_pre_ping, a round trip more on PostgreSQL) per report, and the load average; with
 `--profile`, Python calls per report too (a count that does not depend on the machine's load).
 On SQLite it also prints the write turn per report: the wall time this process's writer queue was held (from the
 statement that opens a write transaction to its commit or rollback, civicwatch/sqlite_writes.py), the part of a
@@ -85,7 +86,8 @@ def measure(database_url: str, workdir: Path, model: Path, reports: int, profile
         load_after = os.getloadavg()
         print(f"  {durability}")
         print(f"  {n} reports: CPU {cpu / n * 1000:.2f} ms/report, wall {wall / n * 1000:.2f} ms/report, "
-              f"{counter.statements / n:.2f} statements/report, {counter.commits / n:.2f} commits/report "
+              f"{counter.statements / n:.2f} statements/report, {counter.commits / n:.2f} commits/report, "
+              f"{counter.checkouts / n:.2f} pool checkouts/report "
               f"(load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)", flush=True)
         if queue is not None and db.engine.dialect.name == "sqlite":
             held = queue.figures.held_seconds - figures_before.held_seconds
