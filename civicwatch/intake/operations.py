@@ -27,6 +27,7 @@ from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import bring_deadlines_forward, resume_deadline_clock, set_deadlines
 from civicwatch.cases.identity import contact_of, store_contact
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
+from civicwatch.cases.new_rows import insert_new_case
 from civicwatch.cases.operations import lock_case
 from civicwatch.cases.references import (
     code_shaped_numbers,
@@ -167,8 +168,7 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
     """Write a drafted complaint: case (with its idempotency `key`, see submission_key_values, right after it),
     public "received" event, files, audit entry. Flushes only."""
     case, files = draft.case, draft.files
-    db.session.add(case)
-    db.session.flush()
+    insert_new_case(case)
     if key is not None:
         insert_submission_key(key, case.id)
     # Nothing reads the event back through the session in this transaction: a statement built once, not a mapper
