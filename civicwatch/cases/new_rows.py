@@ -7,7 +7,8 @@ and nothing to order before it but the rows it refers to, which are stored alrea
 from __future__ import annotations
 
 import functools
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Insert, Table, insert, inspect
 from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
@@ -27,51 +28,63 @@ def _insert_case(columns: tuple[str, ...]) -> Insert:
     return insert(_CASES).returning(*(column for column in _CASES.c if column.key not in given))
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What insert_new_case reads of the case's mapper, found once (walking its attributes cost more than the INSERT)."""
+
+    columns: tuple[tuple[str, str], ...]  # (attribute, column) of every column but the primary key
+    attribute_of: dict[str, str]  # column: attribute
+    many_to_one: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # relationship, ((column, target's attribute))
+    others: dict[str, bool]  # the other relationships: whether each is a collection
+
+
+@functools.cache
+def _shape() -> _Shape:
+    mapper = inspect(Case)
+    columns = [(attribute.key, attribute.columns[0]) for attribute in mapper.column_attrs
+               if attribute.columns[0].table is _CASES]
+    many_to_one = tuple(
+        (relationship.key, tuple((str(local.key), relationship.mapper.get_property_by_column(remote).key)
+                                 for local, remote in relationship.local_remote_pairs or ()))
+        for relationship in mapper.relationships if relationship.direction is MANYTOONE)
+    return _Shape(
+        columns=tuple((key, column.key) for key, column in columns if not column.primary_key),
+        attribute_of={column.key: key for key, column in columns}, many_to_one=many_to_one,
+        others={relationship.key: bool(relationship.uselist) for relationship in mapper.relationships
+                if relationship.direction is not MANYTOONE})
+
+
 def insert_new_case(case: Case) -> None:
     """Store a case made in this transaction and add it to the session, persistent, as a flush of it would
     (defaults and id read back; related rows that hang off it, such as the complainant's identity, are written by
     the next flush). A case that refers to a row not stored yet, or is in the session already, is flushed."""
-    session = db.session()
     state = inspect(case)
     if not state.transient:
         _flush(case)
         return
-    mapper = state.mapper
-    values: dict[str, Any] = {}  # column name: value
-    attributes: dict[str, str] = {}  # column name: attribute
-    for attribute in mapper.column_attrs:
-        column = attribute.columns[0]
-        if column.table is _CASES:
-            attributes[column.key] = attribute.key
-            if attribute.key in state.dict and not column.primary_key:
-                values[column.key] = state.dict[attribute.key]
-    after: dict[str, Any] = {}  # relationship: the rows that hang off the case, written after it
-    for relationship in mapper.relationships:
-        if relationship.key not in state.dict:
+    shape, given = _shape(), state.dict
+    values = {column: given[key] for key, column in shape.columns if key in given}
+    for key, pairs in shape.many_to_one:
+        if key not in given:
             continue
-        target = state.dict[relationship.key]
-        if relationship.direction is not MANYTOONE:
-            if target:
-                after[relationship.key] = target
-            continue
+        target = given[key]
         if target is not None and not inspect(target).has_identity:  # a flush orders the two
             _flush(case)
             return
-        for local, remote in relationship.local_remote_pairs or ():
-            values[str(local.key)] = None if target is None else getattr(
-                target, relationship.mapper.get_property_by_column(remote).key)
-    row = session.execute(_insert_case(tuple(sorted(values))), values).one()
+        for column, attribute in pairs:
+            values[column] = None if target is None else getattr(target, attribute)
+    row = db.session.connection().execute(_insert_case(tuple(sorted(values))), values).one()
+    after = {key: given.pop(key) for key in shape.others if given.get(key)}  # rows that hang off it, written next
     for name, value in row._mapping.items():
-        set_committed_value(case, attributes[str(name)], value)
-    for key in after:
-        del state.dict[key]
+        set_committed_value(case, shape.attribute_of[str(name)], value)
     make_transient_to_detached(case)
-    session.add(case)
+    db.session.add(case)
     for key, value in after.items():
         # Known to be empty (the row is new), so that setting it loads nothing; set, the rows are written by the
         # next flush with the case's id.
-        set_committed_value(case, key, [] if mapper.relationships[key].uselist else None)
-        setattr(case, key, list(value) if mapper.relationships[key].uselist else value)
+        collection = shape.others[key]
+        set_committed_value(case, key, [] if collection else None)
+        setattr(case, key, list(value) if collection else value)
 
 
 def _flush(case: Case) -> None:
