@@ -14,6 +14,7 @@ from civicwatch.cases.models import (  # noqa: F401
     Outcome,
     Recommendation,
     Recusal,
+    ReferenceKey,
     RemedyStatus,
     StaffNotification,
 )

@@ -577,6 +577,21 @@ class CaseShare(TimestampMixin, Model):
         return self.status.value
 
 
+
+class ReferenceKey(Model):
+    """What the permutation that makes case references needs (cases/references.py): one row, drawn when the first
+    case needs it. Kept here, not derived from a configured secret: a rotated secret would give new cases
+    references older ones already have. Whoever reads it can put references in order, as the cases' dates do."""
+
+    __tablename__ = "reference_keys"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    key: Mapped[bytes] = mapped_column(LargeBinary(64))
+    # Every number at least this wide exceeds every case id there was when the key was drawn.
+    shortest_digits: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
 from civicwatch.cases.search import install_search_structures  # noqa: E402  (needs the table above)
 
 install_search_structures(cast(Table, Case.__table__))  # declared as FromClause; a mapped class's is a Table

@@ -104,8 +104,9 @@ def search_text(query: str | None) -> str:
     return "".join(ch for ch in (query or "") if unicodedata.category(ch) != "Cf").strip()
 
 
-# A reference as a complainant reads it out or texts it: spaced, without dashes or leading zeros (CW 2026 149).
-_LOOSE_REFERENCE = re.compile(r"CW\s*[-/.]?\s*(\d{4})\s*[-/.]?\s*(\d{1,7})", re.IGNORECASE)
+# A reference as a complainant reads it out or texts it: spaced, without dashes or leading zeros (CW 2026 149, of
+# a case numbered from its id; the numbers dealt since have six digits or more and never start with 0).
+_LOOSE_REFERENCE = re.compile(r"CW\s*[-/.]?\s*(\d{4})\s*[-/.]?\s*(\d{1,12})", re.IGNORECASE)
 
 
 def searched_reference(text: str) -> str | None:

@@ -29,9 +29,9 @@ from civicwatch.cases.identity import contact_of, store_contact
 from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.new_rows import insert_new_case
 from civicwatch.cases.operations import lock_case
+from civicwatch.cases.reference_numbers import public_reference
 from civicwatch.cases.references import (
     code_shaped_numbers,
-    format_reference,
     new_receipt_code,
     receipt_hash,
     replace_code_shaped,
@@ -205,10 +205,11 @@ def without_receipt_codes(text: str) -> str:
 
 
 def _store_reference(case: Case) -> None:
-    """The case's public reference, made from its id once its row is inserted. One UPDATE, as a flush of the case
+    """The case's public reference, made from its id once its row is inserted (a keyed permutation: it tells
+    nothing of how many cases came before). One UPDATE, as a flush of the case
     would write it (with the version and update time moved on), without the unit of work of a second flush of
     the case, which costs far more than the statement."""
-    reference = format_reference(case.created_at.year, case.id)
+    reference = public_reference(case.created_at.year, case.id)
     updated_at, version = utcnow(), case.version + 1
     result = cast(CursorResult[Any], db.session.execute(_SET_REFERENCE, {
         "case_id": case.id, "old_version": case.version, "new_reference": reference, "new_updated_at": updated_at,

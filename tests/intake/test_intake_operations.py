@@ -13,6 +13,7 @@ from civicwatch.cases import deadlines
 from civicwatch.cases.attachments import AttachmentError, IncomingFile, attachment_path
 from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
+from civicwatch.cases.reference_numbers import public_reference
 from civicwatch.cases.references import normalise_receipt_code
 from civicwatch.crypto import keyed_hash
 from civicwatch.database import set_clock
@@ -41,7 +42,7 @@ def test_submit_complaint_stores_everything_but_the_code(app):
 
     assert normalise_receipt_code(code) is not None and len(code) == 19
     stored = db.session.get(Case, case.id)
-    assert stored.reference == f"CW-{stored.created_at.year}-{case.id:06d}"
+    assert stored.reference == public_reference(stored.created_at.year, case.id)
     assert stored.status is CaseStatus.RECEIVED and stored.body_id is None
     assert stored.region.code == "southern" and stored.district.code == "bo"  # region implied by district
     assert stored.actor.code == "police" and stored.reported_actor == "police"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case, CaseEvent, Channel
-from civicwatch.cases.references import format_reference
+from civicwatch.cases.reference_numbers import public_reference
 from civicwatch.extensions import db
 from civicwatch.intake.operations import Receipt, Submission, receive_complaint
 from civicwatch.patterns.models import Allegation
@@ -83,7 +83,7 @@ def test_routing_failing_in_the_database_keeps_the_reference_and_the_received_ev
                                                                                       monkeypatch) -> None:
     # The reference and the "received" event are written before routing's savepoint: its rollback keeps them.
     receipt, case = received_while_routing_fails_in_the_database(use_fake_classifier, monkeypatch)
-    assert case.reference == receipt.reference == format_reference(case.created_at.year, case.id)
+    assert case.reference == receipt.reference == public_reference(case.created_at.year, case.id)
     assert case.version == 3  # inserted, given its reference, then the failure noted
     assert _count(CaseEvent, CaseEvent.case_id == case.id, CaseEvent.kind == "received") == 1
     assert _count(CaseEvent, CaseEvent.case_id == case.id) == 1
