@@ -272,7 +272,7 @@ def _looks_like_status_query(rest: str) -> bool:
     return sum(ch.isdigit() for ch in rest) >= 6 and sum(not any(ch.isdigit() for ch in word) for word in words) <= 4
 
 
-_REFERENCE = re.compile(r"\bCW\W?\d{4}\W?\d{6}\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"\bCW\W?\d{4}\W?\d{6,12}\b", re.IGNORECASE)
 
 
 def might_be_keyword(raw_text: str | None) -> bool:

@@ -103,7 +103,7 @@ log = logging.getLogger(__name__)
 # An appeal by text needs as much of a reason as the follow-up page's appeal form asks for.
 APPEAL_REASON_MIN = 10
 
-_REFERENCE = re.compile(r"\bCW[\s-]*(\d{4})[\s-]*(\d{1,9})\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"\bCW[\s-]*(\d{4})[\s-]*(\d{1,12})\b", re.IGNORECASE)
 # Wrong receipt codes texted from one phone count against it in the web's lockout table (shared by every
 # process), under a keyed hash of the number of its own.
 RECEIPT_GUESSER_PURPOSE = "sms-receipt-guesser"
