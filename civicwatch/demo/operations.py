@@ -16,8 +16,8 @@ from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.identity import store_contact
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
+from civicwatch.cases.reference_numbers import public_reference
 from civicwatch.cases.references import (
-    format_reference,
     new_receipt_code,
     receipt_hash,
     temporary_reference,
@@ -248,7 +248,7 @@ def build_demo(password: str, case_count: int, seed: int,
         set_deadlines(case, body, created, calendar)
         db.session.add(case)
         db.session.flush()
-        case.reference = format_reference(created.year, case.id)
+        case.reference = public_reference(created.year, case.id)
         status = CaseStatus.RECEIVED if body is None else _pick_status(case, body, created, now, rng)
         _advance(case, status, created, rng, now)
         count_new_case(case)
