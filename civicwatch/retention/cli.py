@@ -80,7 +80,7 @@ def dry_run_command(body_code: str | None) -> None:
         for schedule in bar:
             found += due_under(schedule, today, body_ids, include_held=True)
     db.session.rollback()
-    for body, items in by_body(sorted(found, key=lambda due: (due.body_name, due.reference))).items():
+    for body, items in by_body(sorted(found, key=lambda due: (due.body_name, due.case_id))).items():
         going = [item for item in items if not item.held]
         click.echo(f"{body}: {len(going)} to erase, {len(items) - len(going)} kept by a legal hold")
         for item in items:

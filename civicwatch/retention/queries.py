@@ -86,11 +86,11 @@ def _due_query(schedule: RetentionSchedule, today: dt.date, overridden: list[int
 
 def due_cases(today: dt.date, body_ids: list[int] | None = None, include_held: bool = False) -> list[DueCase]:
     """The cases whose personal content the schedules say must go by `today` and that are not erased yet,
-    by body and reference; of `body_ids` only when given (cases without a body only when None). Held cases only
-    with `include_held` (marked `held`)."""
+    by body and in order of arrival (references do not follow it); of `body_ids` only when given (cases without
+    a body only when None). Held cases only with `include_held` (marked `held`)."""
     found = [due for schedule in applicable_schedules(body_ids)
              for due in due_under(schedule, today, body_ids, include_held)]
-    return sorted(found, key=lambda due: (due.body_name, due.reference))
+    return sorted(found, key=lambda due: (due.body_name, due.case_id))
 
 
 def applicable_schedules(body_ids: list[int] | None) -> list[RetentionSchedule]:
