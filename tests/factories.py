@@ -19,8 +19,8 @@ from civicwatch.accounts.models import User
 from civicwatch.cases.counts import count_new_case
 from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.identity import store_contact
-from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome
-from civicwatch.cases.references import format_reference, new_receipt_code, receipt_hash, temporary_reference
+from civicwatch.cases.models import Case, CaseEvent, CaseStatus, Channel, Outcome, ReferenceKey
+from civicwatch.cases.references import KEY_BYTES, format_reference, new_receipt_code, receipt_hash, temporary_reference
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body, Region, Theme
@@ -46,6 +46,14 @@ HALF_AN_HOUR_LATER = {name: dt.timedelta(minutes=30) for name in ("acknowledged_
 ANSWER = {"findings": "The officer was at fault."}
 
 _case_numbers = itertools.count(1)
+
+
+def store_reference_key(seed: int = 7) -> None:
+    """A fixed reference key, as the first case would draw one at random: a test of what references show then
+    gives the same answer on every run."""
+    db.session.add(ReferenceKey(id=1, key=bytes((seed + i) % 256 for i in range(KEY_BYTES)), shortest_digits=6,
+                                created_at=utcnow()))
+    db.session.commit()
 
 
 def create_case(status: CaseStatus | str = CaseStatus.RECEIVED, body: str | Body | None = "police_oversight", *,
