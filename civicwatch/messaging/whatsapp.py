@@ -11,7 +11,7 @@ either the claim (taken again when it goes stale) or the held message and its te
 
 Both workers lock the session row before the messages, so a message is never held after the citizen's answer
 released the others (it then sees the window open), and never released before it is held. A hold locks the
-message's case before the session (`lock_session_for`), in the order an erasure takes its locks.
+session, then the message's case (`lock_session_for`), in the order an erasure takes its locks.
 """
 from __future__ import annotations
 
@@ -79,13 +79,16 @@ def lock_session(contact_hash: str) -> WhatsAppSession:
 
 
 def lock_session_for(message: OutboundMessage) -> WhatsAppSession:
-    """The session of the identity `message` goes to, locked as lock_session, after the message's case is locked
-    for key share (PostgreSQL). The template a hold inserts refers to the case and takes that lock anyway; taken
-    last, after the session and the held row, it came in the opposite order to an erasure's (the case FOR UPDATE,
-    then its texts and the session) and the two deadlocked. Taken first, one waits for the other."""
+    """The session of the identity `message` goes to, locked as lock_session, then the message's case (PostgreSQL),
+    before the held row. An erasure locks its number's session, then the case FOR UPDATE, then deletes its texts and
+    the session. The template a hold inserts refers to the case and locks it anyway, but last, after the held row:
+    the opposite order to the erasure's, and the two deadlocked. Taken before the session, the erasure of a WhatsApp
+    case, holding the session, waited for the case and the hold for the session. In the erasure's order, one waits
+    for the other."""
+    session = lock_session(message.to_hash)
     if message.case_id is not None:
         db.session.execute(select(_CASES.c.id).where(_CASES.c.id == message.case_id).with_for_update(key_share=True))
-    return lock_session(message.to_hash)
+    return session
 
 
 def template_for(language: str) -> tuple[str, str | None]:

@@ -94,6 +94,7 @@ def _still_due(case: Case, due: DueCase) -> bool:
 def erase_case(due: DueCase, user: User | None) -> Erased | None:
     """Erase the personal content of the case `due` names, if it is still due. Flushes; the caller commits and
     then calls `remove_pending_files`. None when the case is no longer due (held, reopened, already erased)."""
+    _lock_session_of(due.case_id)
     _lock_conversations_of(due.case_id)
     case = lock_case(due.case_id, waiting_for_new_rows=True)
     if case is None:
@@ -116,6 +117,15 @@ def erase_case(due: DueCase, user: User | None) -> Erased | None:
     record_audit(user, "retention.case_erased", case,
                  after={"status": due.status.value, "months": due.months, **erased.as_dict()})
     return erased
+
+
+def _lock_session_of(case_id: int) -> None:
+    """The WhatsApp session of the case's number, which the erasure of its last case deletes, locked first: the SMS
+    worker locks it (a WhatsApp text reopens it) before the number's dialogue and the case, and the deliver worker's
+    hold before the case. Deleted last without it, the erasure waited for the worker, which waited for the dialogue
+    the erasure held (on PostgreSQL a deadlock that failed the erasure)."""
+    number = select(Case.contact_phone_hash).where(Case.id == case_id).scalar_subquery()
+    db.session.execute(select(WhatsAppSession.id).where(WhatsAppSession.contact_hash == number).with_for_update())
 
 
 def _lock_conversations_of(case_id: int) -> None:
