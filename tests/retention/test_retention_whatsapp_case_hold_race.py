@@ -6,25 +6,21 @@ one."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
-from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
+from civicwatch.messaging.delivery import deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage, WhatsAppSession
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.senders import TwilioSender
 from civicwatch.phones import WHATSAPP, contact_hash
-from civicwatch.retention.erasure import RetentionRun, apply_retention
 from tests.conftest import on_postgres
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
-from tests.patterns.test_patterns_proposals_beside_follow_ups import blocked_or_done
 from tests.retention.conftest import PHONE, due_for_erasure
+from tests.retention.erasure_beside import erase_beside
 from tests.retention.test_retention_whatsapp_hold_race import HELD, TEMPLATE, WHATSAPP_FROM
 
 
@@ -51,50 +47,16 @@ def test_an_erasure_and_a_hold_of_a_whatsapp_case_take_its_session_and_case_in_o
     db.session.commit()  # the citizen last wrote three days ago: the text is held
     sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=RecordingHttpClient(),
                           whatsapp_from=WHATSAPP_FROM)
-    errors: list[str | None] = []
-    event.listen(db.engine, "handle_error",
-                 lambda context: errors.append(getattr(context.original_exception, "sqlstate", None)))
-    erased = threading.Event()
-    erasures: list[Future[RetentionRun]] = []
-    blocked: list[bool] = []
     locks: list[str] = []
-    holder: list[int] = []  # the hold's thread
 
-    def erase() -> RetentionRun:
-        with app.app_context():
-            try:
-                return apply_retention(None)
-            finally:
-                erased.set()
-                db.session.remove()
+    def before_the_second_lock(statement: str) -> bool:
+        """The hold holds the first of its two locks (the session, the case) and is about to take the other."""
+        if _locks_the_session_or_the_case(statement):
+            locks.append(statement)
+        return len(locks) == 2
 
-    with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher,
-          ThreadPoolExecutor(2) as pool):
-        def before_the_second_lock(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            """The hold holds the first of its two locks (the session, the case) and is about to take the other:
-            the erasure starts, and the hold goes on once the erasure waits for it (or is done)."""
-            if erasures or threading.get_ident() not in holder:
-                return
-            if _locks_the_session_or_the_case(statement):
-                locks.append(statement)
-            if len(locks) == 2:
-                erasures.append(pool.submit(erase))
-                blocked.append(blocked_or_done(watcher, cursor.connection.info.backend_pid, erased))
-
-        def hold() -> DeliveryReport:
-            holder.append(threading.get_ident())
-            with app.app_context():
-                try:
-                    return deliver_due_messages(sender, "worker-a")
-                finally:
-                    db.session.remove()
-
-        event.listen(db.engine, "before_cursor_execute", before_the_second_lock)
-        try:
-            held = pool.submit(hold).result(timeout=60)
-            run = erasures[0].result(timeout=60) if erasures else None
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before_the_second_lock)
+    met = erase_beside(app, lambda: deliver_due_messages(sender, "worker-a"), before_the_second_lock)
+    blocked, errors, held, run = met.blocked, met.sqlstates, met.result, met.run
 
     assert blocked == [True], "the erasure did not wait for the hold"
     assert "40P01" not in errors, "the erasure and the hold deadlocked"

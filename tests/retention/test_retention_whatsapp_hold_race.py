@@ -5,25 +5,20 @@ texts and the session. Taken in opposite orders the two wait for each other: Pos
 failing one. They must take their locks in one order, one waiting for the other."""
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
-from civicwatch.messaging.delivery import DeliveryReport, deliver_due_messages
+from civicwatch.messaging.delivery import deliver_due_messages
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
 from civicwatch.messaging.senders import TwilioSender
 from civicwatch.phones import WHATSAPP
-from civicwatch.retention.erasure import RetentionRun, apply_retention
 from tests.conftest import on_postgres
 from tests.messaging.recording_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, RecordingHttpClient
-from tests.patterns.test_patterns_proposals_beside_follow_ups import blocked_or_done
 from tests.retention.conftest import PHONE, due_for_erasure
+from tests.retention.erasure_beside import erase_beside
 
 WHATSAPP_FROM = "whatsapp:+14155238886"
 TEMPLATE = "HX" + "0" * 32
@@ -45,44 +40,10 @@ def test_an_erasure_and_a_whatsapp_hold_of_the_case_do_not_deadlock(app, clock, 
     db.session.commit()  # the citizen never wrote on WhatsApp within a day: the text is held
     http = RecordingHttpClient()
     sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, http_client=http, whatsapp_from=WHATSAPP_FROM)
-    errors: list[str | None] = []
-    event.listen(db.engine, "handle_error",
-                 lambda context: errors.append(getattr(context.original_exception, "sqlstate", None)))
-    erased = threading.Event()
-    erasures: list[Future[RetentionRun]] = []
-    blocked: list[bool] = []
-
-    def erase() -> RetentionRun:
-        with app.app_context():
-            try:
-                return apply_retention(None)
-            finally:
-                erased.set()
-                db.session.remove()
-
-    with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher,
-          ThreadPoolExecutor(2) as pool):
-        def before_the_template(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            """The hold, its session locked and its text marked held, is about to insert the template: the erasure
-            starts, and the hold goes on once the erasure waits for it (or is done)."""
-            if erasures or not statement.startswith("INSERT INTO outbound_messages"):
-                return
-            erasures.append(pool.submit(erase))
-            blocked.append(blocked_or_done(watcher, cursor.connection.info.backend_pid, erased))
-
-        def hold() -> DeliveryReport:
-            with app.app_context():
-                try:
-                    return deliver_due_messages(sender, "worker-a")
-                finally:
-                    db.session.remove()
-
-        event.listen(db.engine, "before_cursor_execute", before_the_template)
-        try:
-            held = pool.submit(hold).result(timeout=60)
-            run = erasures[0].result(timeout=60) if erasures else None
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before_the_template)
+    # The hold, its session locked and its text marked held, is about to insert the template.
+    met = erase_beside(app, lambda: deliver_due_messages(sender, "worker-a"),
+                       lambda statement: statement.startswith("INSERT INTO outbound_messages"))
+    blocked, errors, held, run = met.blocked, met.sqlstates, met.result, met.run
 
     assert blocked == [True], "the erasure did not wait for the hold"
     assert "40P01" not in errors, "the erasure and the hold deadlocked"

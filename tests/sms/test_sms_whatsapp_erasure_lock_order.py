@@ -4,22 +4,17 @@ deletes the session). Both must take the two locks in one order: otherwise each 
 breaks the deadlock by failing one of them. The text is answered once and the case erased."""
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from civicwatch.cases.models import Case
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus, WhatsAppSession
 from civicwatch.phones import WHATSAPP, contact_hash
-from civicwatch.retention.erasure import RetentionRun, apply_retention
-from civicwatch.sms.inbox import TEXT_REPLY, InboxReport, process_inbox
+from civicwatch.sms.inbox import TEXT_REPLY, process_inbox
 from civicwatch.sms.models import InboxText
 from tests.conftest import on_postgres
-from tests.patterns.test_patterns_proposals_beside_follow_ups import blocked_or_done
+from tests.retention.erasure_beside import erase_beside
 from tests.sms.conftest import PHONE, WHATSAPP_FROM, WHATSAPP_PHONE, acknowledged, new_sid, sign
 from tests.sms.test_sms_erasure import close_until_due
 
@@ -46,46 +41,9 @@ def test_a_whatsapp_text_answered_while_the_number_s_last_case_is_erased_does_no
                              headers={"X-Twilio-Signature": sign("/sms/inbound", params)}))
     before = db.session.scalar(select(func.max(OutboundMessage.id)))
     db.session.commit()
-    errors: list[str | None] = []
-    event.listen(db.engine, "handle_error",
-                 lambda context: errors.append(getattr(context.original_exception, "sqlstate", None)))
-    erased = threading.Event()
-    erasures: list[Future[RetentionRun]] = []
-    blocked: list[bool] = []
-    worker: list[int] = []  # the SMS worker's thread
-
-    def erase() -> RetentionRun:
-        with app.app_context():
-            try:
-                return apply_retention(None)
-            finally:
-                erased.set()
-                db.session.remove()
-
-    with (db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher,
-          ThreadPoolExecutor(2) as pool):
-        def before_the_conversation(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            """The worker, the number's session locked and reopened, is about to lock its conversation: the erasure
-            starts, and the worker goes on once the erasure waits for it (or is done)."""
-            if erasures or threading.get_ident() not in worker or not _locks_the_conversation(statement):
-                return
-            erasures.append(pool.submit(erase))
-            blocked.append(blocked_or_done(watcher, cursor.connection.info.backend_pid, erased))
-
-        def answer() -> InboxReport:
-            worker.append(threading.get_ident())
-            with app.app_context():
-                try:
-                    return process_inbox()
-                finally:
-                    db.session.remove()
-
-        event.listen(db.engine, "before_cursor_execute", before_the_conversation)
-        try:
-            report = pool.submit(answer).result(timeout=60)
-            run = erasures[0].result(timeout=60) if erasures else None
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before_the_conversation)
+    # The worker, the number's session locked and reopened, is about to lock its conversation.
+    met = erase_beside(app, process_inbox, _locks_the_conversation)
+    blocked, errors, report, run = met.blocked, met.sqlstates, met.result, met.run
 
     assert blocked == [True], "the erasure did not wait for the worker"
     assert "40P01" not in errors, "the erasure and the worker deadlocked"
