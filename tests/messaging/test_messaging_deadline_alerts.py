@@ -146,3 +146,16 @@ def test_workers_racing_send_each_alert_once(app, clock, people, monkeypatch):
     assert db.session.scalar(select(func.count()).select_from(StaffNotification)) == 6 * 2
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action.like("case.deadline_%"))) == 6
+
+
+def test_one_sweep_sends_every_alert_owed_however_many(app, clock, twilio_http, people):
+    """After an outage more alerts may be owed than one batch holds: the sweep takes batch after batch rather than
+    leaving the rest a whole DEADLINE_SWEEP_MINUTES each."""
+    owed = reminders.BATCH + 7
+    ids = [due_case(clock, people, hours=1 + n % 40).id for n in range(owed - 3)]
+    ids += [due_case(clock, people, hours=-hours).id for hours in (1, 2, 3)]
+    assert f"Deadline alerts: {owed - 3} reminders, 3 escalations." in deliver(app)
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(DeadlineAlert.case_id))) == sorted(ids)
+    clock.advance(minutes=20)
+    assert "Deadline alerts" not in deliver(app)
