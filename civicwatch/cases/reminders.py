@@ -163,22 +163,30 @@ def restart_unanswered_clocks(now: dt.datetime) -> int:
 
 
 def send_deadline_alerts(now: dt.datetime | None = None) -> ReminderReport:
-    """Run again the clocks of questions left unanswered too long, then send every alert owed now, each in its own
-    transaction (committed here). Database errors are raised: the worker tries again on its next sweep."""
+    """Run again the clocks of questions left unanswered too long, then send every alert owed now, BATCH at a time,
+    each in its own transaction (committed here). Database errors are raised: the worker tries again on its next sweep."""
     now = now or utcnow()
     report = ReminderReport(restarted=restart_unanswered_clocks(now))
-    for due in due_alerts(now):
-        if not send_alert(due):
-            db.session.rollback()
-            report.lost += 1
-            continue
-        db.session.commit()
-        if due.stage == REMINDER:
-            report.reminders += 1
-        else:
-            report.escalations += 1
-        log.info("deadline %s for case %s: %s sent", due.deadline, due.case_id, due.stage)
-    return report
+    while True:
+        batch = due_alerts(now, BATCH)
+        sent = sum(_send_one(due, report) for due in batch)
+        # A short batch was the last; one whose every alert another worker sent leaves the rest to that worker.
+        if len(batch) < BATCH or not sent:
+            return report
+
+
+def _send_one(due: DueAlert, report: ReminderReport) -> bool:
+    if not send_alert(due):
+        db.session.rollback()
+        report.lost += 1
+        return False
+    db.session.commit()
+    if due.stage == REMINDER:
+        report.reminders += 1
+    else:
+        report.escalations += 1
+    log.info("deadline %s for case %s: %s sent", due.deadline, due.case_id, due.stage)
+    return True
 
 
 def current_notifications(user: User, limit: int = 20) -> list[StaffNotification]:
