@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from civicwatch.cases.deadlines import RUNNING_STATUSES, deadline_state
-from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
+from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
 from civicwatch.cases.references import normalise_receipt_code, receipt_hash
 from civicwatch.database import deployment_date, utcnow
 from civicwatch.extensions import db
@@ -88,6 +88,7 @@ class ConversationEntry:
     from_complainant: bool
     body: str
     file_names: list[str] = field(default_factory=list)
+    withheld: bool = False  # a text from the report's number, whose words this page does not show (see below)
 
 
 def find_case_by_receipt(code: str | None) -> Case | None:
@@ -194,8 +195,25 @@ def conversation(case: Case) -> list[ConversationEntry]:
         )
         for message_id, name in rows:
             names.setdefault(message_id, []).append(name)
-    return [ConversationEntry(m.created_at, m.kind is MessageKind.FROM_COMPLAINANT, m.body, names.get(m.id, []))
+    hidden = _texts_not_shown(case)
+    return [_entry(m, names.get(m.id, []), m.kind is MessageKind.FROM_COMPLAINANT and m.channel in hidden)
             for m in messages]
+
+
+def _entry(message: CaseMessage, file_names: list[str], withheld: bool) -> ConversationEntry:
+    return ConversationEntry(message.created_at, message.kind is MessageKind.FROM_COMPLAINANT,
+                             "" if withheld else message.body, file_names, withheld)
+
+
+TEXT_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
+
+
+def _texts_not_shown(case: Case) -> frozenset[Channel]:
+    """The channels whose words from the complainant this page leaves out. The receipt code of a report made by text
+    went to the phone that sent it; a number typed into any other report (web form, Open311, assisted intake) is
+    anyone's, and what that phone texts (answering the body's question to the case, say) is the phone owner's to
+    read, not the receipt holder's."""
+    return frozenset() if case.channel in TEXT_CHANNELS else TEXT_CHANNELS
 
 
 def first_report_files(case: Case) -> list[str]:

@@ -5,6 +5,8 @@ answers "the case that asked" and is filed under the planted report, whose follo
 End to end: the signed webhook, the web form, the staff page and the follow-up page, on a real database."""
 from __future__ import annotations
 
+import re
+
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import MessageKind
 from civicwatch.extensions import db
@@ -44,3 +46,17 @@ def test_texts_from_a_number_typed_into_someone_elses_web_report_are_not_shown_o
     page = stranger.get("/track/case").get_data(as_text=True)
     assert QUESTION in page  # the body's own question stays on the planted report's page
     assert "Sergeant Koroma" not in page, "the phone's words are shown to whoever typed its number into a web report"
+    assert "Its words are not shown here" in page  # the text is there, without its words
+
+
+def test_a_report_made_by_text_shows_its_texts_on_its_follow_up_page(app, text, clock):
+    """Its receipt code went to the phone that texted: whoever holds the code has the phone, and reads its words."""
+    reply = text(COMPLAINT)
+    code = re.search(r"receipt code is (\d{4} \d{4} \d{4} \d{4})", reply or "").group(1)
+    text("NO")  # nobody in danger now
+    clock.advance(minutes=2)
+    text(WORDS)  # more details, within the report's follow-up window
+    browser = app.test_client()
+    assert open_case(browser, code).status_code == 303
+    page = browser.get("/track/case").get_data(as_text=True)
+    assert "Sergeant Koroma" in page and "Its words are not shown here" not in page
