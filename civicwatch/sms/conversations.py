@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Exists,
     Integer,
     LargeBinary,
     ScalarSelect,
@@ -34,7 +35,7 @@ from civicwatch.cases.queries import OPEN_STATUSES
 from civicwatch.crypto import encrypt_text
 from civicwatch.database import UTCDateTime
 from civicwatch.extensions import db
-from civicwatch.messaging.models import PhoneLanguage, SmsOptOut
+from civicwatch.messaging.models import NotSafeToText, PhoneLanguage, SmsOptOut
 from civicwatch.sms.models import ConversationState, InboundSms, SmsConversation
 
 # Declared as FromClause on the declarative base; a mapped class's is a Table.
@@ -87,6 +88,7 @@ _EVENTS = cast(Table, CaseEvent.__table__).c
 _MESSAGES = cast(Table, CaseMessage.__table__).c
 _OPT_OUTS = cast(Table, SmsOptOut.__table__).c
 _LANGUAGES = cast(Table, PhoneLanguage.__table__).c
+_NOT_SAFE = cast(Table, NotSafeToText.__table__).c
 
 
 def _question_left_open(*since_last_text: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -101,6 +103,11 @@ def _question_left_open(*since_last_text: ColumnElement[bool]) -> ColumnElement[
         ~answered_since, *since_last_text))
 
 
+def _said_not_safe() -> Exists:
+    """The case said its phone is not safe to text: the phone's texts never answer it (sms.queries.PHONES_CASES)."""
+    return exists().where(_NOT_SAFE.phone_hash == bindparam("phone_hash"), _NOT_SAFE.case_id == _CASES.id)
+
+
 def _waiting_case(since_question: ColumnElement[bool] | None = None,
                   since_restart: ColumnElement[bool] | None = None) -> ScalarSelect[int]:
     asked: ColumnElement[bool] = _CASES.waiting_since.is_not(None)
@@ -109,7 +116,7 @@ def _waiting_case(since_question: ColumnElement[bool] | None = None,
     return (
         select(_CASES.id)
         .where(_CASES.contact_phone_hash == bindparam("phone_hash"), _CASES.status.in_(OPEN_STATUSES),
-               or_(asked, left_open))
+               or_(asked, left_open), ~_said_not_safe())
         .order_by(_CASES.waiting_since.desc().nulls_last(), _CASES.id.desc())
         .limit(1)
         .scalar_subquery()

@@ -83,6 +83,7 @@ from civicwatch.sms.keywords import sms_keywords
 from civicwatch.sms.models import ConversationState, SmsConversation
 from civicwatch.sms.queries import (
     RATEABLE_STATUSES,
+    case_by_reference,
     last_public_change,
     latest_case_for_phone,
     open_case_by_reference,
@@ -359,10 +360,7 @@ def find_case_for_status(phone_hash: str, query: str | None) -> Case | None:
     if query:
         reference = _REFERENCE.search(query)
         if reference:
-            wanted = format_reference(int(reference.group(1)), int(reference.group(2)))
-            return db.session.scalar(
-                select(Case).where(Case.reference == wanted, Case.contact_phone_hash == phone_hash)
-            )
+            return case_by_reference(phone_hash, format_reference(int(reference.group(1)), int(reference.group(2))))
     return latest_case_for_phone(phone_hash)
 
 
