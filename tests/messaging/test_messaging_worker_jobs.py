@@ -8,6 +8,7 @@ import logging
 
 from sqlalchemy import select, update
 
+from civicwatch.cases import retaliation
 from civicwatch.cases.models import Case, CaseStatus, ComplainantIdentity, RetaliationCheckIn
 from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboundMessage, OutboxStatus
@@ -63,3 +64,17 @@ def test_a_case_the_key_cannot_decrypt_holds_up_no_other_complainants_check_in(a
     assert db.session.scalars(select(RetaliationCheckIn).where(RetaliationCheckIn.case_id == bad.id)).all() == []
     assert f"retaliation check-in for case {bad.id} not asked (DecryptionError)" in caplog.text
     assert FEARFUL_PHONE.lstrip("+") not in caplog.text and OTHER_PHONE.lstrip("+") not in caplog.text
+
+
+def test_a_batch_of_cases_the_key_cannot_decrypt_holds_up_no_later_complainants_check_in(app, clock, twilio_http):
+    """Those cases stay owed (asked once their details can be read), first in the queue's order: a whole batch of
+    them must not keep every later complainant from being asked."""
+    bad = [undecryptable_case_due_a_check_in(clock) for _ in range(retaliation.BATCH)]
+    good_id = create_case(CaseStatus.CLOSED, phone=OTHER_PHONE, fears_retaliation=True, closed_at=bad[0].closed_at).id
+
+    result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--once"])
+
+    assert result.exit_code == 0, (result.output, repr(result.exception))
+    assert [request.data["To"] for request in twilio_http.accepted] == [OTHER_PHONE]
+    (check_in,) = db.session.scalars(select(RetaliationCheckIn).where(RetaliationCheckIn.case_id == good_id))
+    assert check_in.by_sms
