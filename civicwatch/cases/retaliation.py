@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from flask import current_app
@@ -93,8 +93,17 @@ def _owed_while_open(now: dt.datetime, schedule: OpenSchedule) -> list[ColumnEle
             ~Case.erased, ~recent]  # an answered case may be erased before it closes
 
 
-def _candidates(conditions: list[ColumnElement[bool]]) -> list[Case]:
-    return list(db.session.scalars(select(Case).where(*conditions).order_by(Case.id).limit(BATCH)))
+def _candidates(conditions: list[ColumnElement[bool]]) -> Iterator[Case]:
+    """Every case meeting the conditions, BATCH at a time in id order: cases left owed (details the key cannot
+    decrypt yet) must not fill every batch and keep the cases after them waiting."""
+    after = 0
+    while True:
+        page = list(db.session.scalars(select(Case).where(*conditions, Case.id > after).order_by(Case.id)
+                                       .limit(BATCH)))
+        yield from page
+        if len(page) < BATCH:
+            return
+        after = page[-1].id
 
 
 def _next_open_round(case: Case) -> int:
@@ -113,14 +122,8 @@ def send_due_check_ins(now: dt.datetime, lock_first: Callable[[Case], None] | No
     what is owed stays owed (the queries below read it afresh), and the first run after they end asks it."""
     if in_quiet_hours(now):
         return []
-    owed: list[tuple[Case, int | None]] = []  # (case, days after closure; None: while open)
-    for case in _candidates(_owed_after_closure(now)):
-        days = due_round(case, now)
-        if days is not None:
-            owed.append((case, days))
-    owed += [(case, None) for case in _candidates(_owed_while_open(now, open_schedule()))]
     sent = []
-    for case, days in owed:
+    for case, days in _owed(now):
         try:
             with db.session.begin_nested():  # a case that fails leaves nothing behind, and the others go on
                 if lock_first is not None:
@@ -136,6 +139,16 @@ def send_due_check_ins(now: dt.datetime, lock_first: Callable[[Case], None] | No
         if check_in is not None:
             sent.append(check_in)
     return sent
+
+
+def _owed(now: dt.datetime) -> Iterator[tuple[Case, int | None]]:
+    """(case, days after closure; None: while open) for every check-in owed now."""
+    for case in _candidates(_owed_after_closure(now)):
+        days = due_round(case, now)
+        if days is not None:
+            yield case, days
+    for case in _candidates(_owed_while_open(now, open_schedule())):
+        yield case, None
 
 
 class _NoLongerOwed(Exception):
