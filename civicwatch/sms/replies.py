@@ -38,8 +38,10 @@ class Reply(enum.Enum):
                        "or NEW to start another report.")
     ANSWER_ADDED = N_("CivicWatch: your answer is added to report {reference}, which asked you. To start "
                       "another report instead, text NEW first.")
-    HELP = N_("CivicWatch: to report, text what, where, when. STATUS: news. NEW: new report. FEAR: you fear "
-              "reprisals. STOP: no more texts. LANG FR: French, LANG KRIO: Krio.")
+    # Every command a citizen texts of their own accord, QUIET too. START, TEXTME, RATE, APPEAL, YES and NO are named
+    # by the text that leads to them: one segment holds no more.
+    HELP = N_("CivicWatch: to report, text what, where, when. STATUS: news. NEW: new report. FEAR: reprisals. "
+              "QUIET: we never text first. STOP: no texts. LANG FR, LANG KRIO.")
     # FEAR, at any time: the phone's latest open report gets the check-ins while it is open and after it closes.
     FEAR_NOTED = N_("CivicWatch: noted for report {reference}. We will ask how you are while it is open, and 30 "
                     "and 90 days after it closes.")

@@ -85,7 +85,7 @@ def test_a_retried_message_sid_is_answered_once_in_the_phones_language(text, sen
 def test_krio_help_and_status_are_in_krio(text, clock):
     text("LANG KRIO")
     assert text("HELP") == ("CivicWatch: tex wetin apin, usay en wetem. NYUZ: aw e de go. NYU: nyu ripot. FRED: yu "
-                            "de fred fo den pwel yu. TAP: no mo tex. LANG EN: Inglish, LANG FR: Frens.")
+                            "de fred. KWAYET: wi nor go tex yu fos. TAP: no mo tex. LANG EN, LANG FR.")
     reference = reference_in(text(REPORT))
     assert text("NO").startswith("CivicWatch: tenki. Kip yu risit kod.")
     clock.advance(minutes=30)
@@ -100,7 +100,7 @@ def test_lang_en_goes_back_and_an_unknown_language_gets_the_choices_in_the_curre
     assert remembered() == "kri"
     assert text("LANG EN") == ENGLISH_SET
     assert remembered() == "en"
-    assert text("HELP").endswith("LANG FR: French, LANG KRIO: Krio.")
+    assert text("HELP").endswith("LANG FR, LANG KRIO.")
 
 
 def test_a_language_not_offered_is_not_chosen(app, text, clock):
