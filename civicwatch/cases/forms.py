@@ -30,7 +30,7 @@ class QueueFilterForm(Form):
         csrf = False
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)],
-                    description=_l("Words from the complaint or place, or a reference such as CW-2026-000123."))
+                    description=_l("Words from the complaint or place, or a reference such as CW-2026-483071."))
     status = SelectField(_l("Status"), choices=[("", _l("Any status"))] + [(s.value, _l(STATUS_LABELS[s]))
                                                                          for s in CaseStatus],
                          default="", validate_choice=True)

@@ -1,4 +1,5 @@
-"""Public references (CW-2026-000123) and secret receipt codes."""
+"""Public references (CW-2026-483071; CW-2026-000123 for a case numbered from its id before the permutation) and
+secret receipt codes."""
 from __future__ import annotations
 
 import hashlib

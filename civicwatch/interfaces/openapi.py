@@ -257,7 +257,7 @@ def _open311_paths() -> dict[str, Any]:
         },
         "/open311/v2/requests/{service_request_id}.json": {"get": {
             "summary": "One published answer", "operationId": "open311Request",
-            "parameters": [_path("service_request_id", "The case reference, for example CW-2026-000123."),
+            "parameters": [_path("service_request_id", "The case reference, for example CW-2026-483071."),
                            JURISDICTION],
             "responses": {"200": _json({"type": "array", "items": _ref("ServiceRequest")}, "The request."),
                           **_errors(400, 404, 429)}}},

@@ -18,7 +18,7 @@ class AuditFilterForm(Form):
         csrf = False
 
     reference = SearchField(_l("Case reference"), validators=[Optional(), Length(max=32)],
-                            render_kw={"placeholder": "CW-2026-000123", "spellcheck": "false"})
+                            render_kw={"placeholder": "CW-2026-483071", "spellcheck": "false"})
     action = SelectField(_l("What happened"), default="", validate_choice=True)
     user = SelectField(_l("Who"), default="", validate_choice=True)
     body = SelectField(_l("Cases of"), default="", validate_choice=True)

@@ -35,7 +35,7 @@ class PublishedSearchForm(QueryForm):
     q = StringField(_l("Search the answers"),
                     validators=[Optional(), Length(max=SEARCH_MAX, message=_l(
                         "Shorten your search to at most %(max)s characters."))],
-                    description=_l("Words from the answer, or a reference such as CW-2026-000123."),
+                    description=_l("Words from the answer, or a reference such as CW-2026-483071."),
                     render_kw={"type": "search", "maxlength": SEARCH_MAX})
     body = SelectField(_l("Oversight body"), default="", validate_choice=False,
                        validators=[listed(_l("Choose an oversight body from the list."))])

@@ -263,7 +263,7 @@ def is_receipt_code_alone(text: str) -> bool:
 
 
 def _looks_like_status_query(rest: str) -> bool:
-    # "STATUS", "status CW-2026-000123", "STATUS 1234 5678 9012 3456", "SUIVI mon code est 1234 5678 9012 3456":
+    # "STATUS", "status CW-2026-483071", "STATUS 1234 5678 9012 3456", "SUIVI mon code est 1234 5678 9012 3456":
     # a receipt code or a reference, or at most four words besides the numbers. A long text is a report, dates or
     # phone numbers in it or not ("Suivi par deux policiers depuis le 14/11/2026, ...": followed by two policemen).
     words = rest.split()

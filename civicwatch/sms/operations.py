@@ -338,7 +338,7 @@ def await_check_in_answer(check_in: RetaliationCheckIn, now: dt.datetime) -> boo
 
 def addressed_case(decision: Decision, body: str, number_hash: str, conversation: ConversationRow) -> Case | None:
     """The case a report text belongs to whatever the conversation's state: one of the phone's open cases
-    named by reference ("CW-2026-000303 ..."), or else the one whose body asked the complainant something
+    named by reference ("CW-2026-483071 ..."), or else the one whose body asked the complainant something
     since the phone's previous text. None: the dialogue decides (a new report, or the follow-up window)."""
     if decision.event not in (Event.SHORT_TEXT, Event.DETAILED_TEXT):
         return None
