@@ -38,6 +38,7 @@ from civicwatch.accounts.models import Role  # noqa: E402
 from civicwatch.accounts.operations import create_user  # noqa: E402
 from civicwatch.cases.counts import rebuild_case_counts, refresh_dashboard_medians  # noqa: E402
 from civicwatch.cases.models import Case  # noqa: E402
+from civicwatch.cases.reference_numbers import reference_permutation  # noqa: E402
 from civicwatch.extensions import db  # noqa: E402
 from civicwatch.routing.models import RoutingRule  # noqa: E402
 from civicwatch.routing.rule_operations import load_routing_rules  # noqa: E402
@@ -67,8 +68,10 @@ def prepare(app) -> Generator:
         create_user("investigator@bench.example.org", "Investigator", Role.INVESTIGATOR, PASSWORD, body=body)
         db.session.commit()
         rules = list(db.session.scalars(select(RoutingRule).order_by(RoutingRule.priority)))
+        permutation = reference_permutation()  # drawn before the first case, kept
+        db.session.commit()
         return Generator(7, dt.datetime.now(dt.UTC), rules, list(db.session.scalars(select(Body))),
-                         list(db.session.scalars(select(Theme))), list(db.session.scalars(select(Region))))
+                         list(db.session.scalars(select(Theme))), list(db.session.scalars(select(Region))), permutation)
 
 
 def grow(app, url: str, generator: Generator, first: int, count: int) -> float:
@@ -189,8 +192,10 @@ def main() -> None:
 def prepare_generator(app) -> Generator:
     with app.app_context():
         rules = list(db.session.scalars(select(RoutingRule).order_by(RoutingRule.priority)))
+        permutation = reference_permutation()  # the key the first cases were given
+        db.session.commit()
         return Generator(7, dt.datetime.now(dt.UTC), rules, list(db.session.scalars(select(Body))),
-                         list(db.session.scalars(select(Theme))), list(db.session.scalars(select(Region))))
+                         list(db.session.scalars(select(Theme))), list(db.session.scalars(select(Region))), permutation)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ marked duplicate, and the p50 time of suggestions for one new case (target < 50 
 
 PostgreSQL is a server started here with fsync on, as deployed (as benchmarks/crash.py starts one), loaded as a
 restore would be: the background cases, their allegations and subject links generated inside the database from
-one seeded random stream (INSERT ... SELECT over generate_series: no row crosses the wire), the planted ones
+one seeded random stream (INSERT ... SELECT over generate_series: only their references cross the wire, made here
+with the database's key from the ids and the years drawn, as the app makes them), the planted ones
 copied in with COPY, foreign keys not checked row by row and the secondary indexes built once after the load,
 then one VACUUM ANALYZE of the loaded tables. Left out: the full-text search index of cases (staff search; nothing
 measured here reads it, and building it over a million texts was the slowest step of the load). Nothing is unlogged: every table is written through the WAL and
@@ -52,6 +53,7 @@ from sqlalchemy import event, insert, select, text  # noqa: E402
 
 from civicwatch import create_app  # noqa: E402
 from civicwatch.cases.models import Case, CaseStatus, Channel  # noqa: E402
+from civicwatch.cases.reference_numbers import Permutation, reference_permutation  # noqa: E402
 from civicwatch.cases.search import PG_INDEX as SEARCH_INDEX  # noqa: E402
 from civicwatch.database import set_clock  # noqa: E402
 from civicwatch.demo.operations import demo_examples  # noqa: E402
@@ -111,11 +113,12 @@ FROM (
 BACKGROUND_CASES = """
 INSERT INTO cases (id, reference, receipt_hash, text, channel, status, theme_id, district_id, body_id, actor_id,
                    incident_date, urgent, routed_by_hand, created_at, updated_at, version)
-SELECT id, 'CW-' || extract(year FROM created_at AT TIME ZONE 'UTC')::int || '-' || lpad(id::text, 7, '0'),
+SELECT id, reference,
        md5('receipt ' || id) || md5('hash ' || id), body_text, :channel, :status, theme_id, district_id, body_id,
        actor_id, (created_at AT TIME ZONE 'UTC')::date, false, false, created_at, created_at, 1
-FROM background ORDER BY id
+FROM background JOIN background_references USING (id) ORDER BY id
 """
+BACKGROUND_YEARS = "SELECT id, extract(year FROM created_at AT TIME ZONE 'UTC')::int FROM background ORDER BY id"
 BACKGROUND_ALLEGATIONS = """
 INSERT INTO allegations (case_id, theme_id, district_id, subject_id, incident_date, created_at, updated_at)
 SELECT id, theme_id, district_id, subject_id, (created_at AT TIME ZONE 'UTC')::date, created_at, created_at
@@ -130,8 +133,9 @@ SELECT id, subject_id, :link_status, created_at FROM background WHERE subject_id
 class Fill:
     """Rows written so far; ids follow insertion order on the fresh tables."""
 
-    def __init__(self, seed: int, first_id: int = 1) -> None:
+    def __init__(self, seed: int, permutation: Permutation, first_id: int = 1) -> None:
         self.rng = random.Random(seed)
+        self.permutation = permutation  # the database's reference key: each case gets the app's reference
         self.examples = [e["text"] for e in demo_examples()]
         self.themes = {t.code: t.id for t in db.session.scalars(select(Theme).order_by(Theme.id))}
         self.districts = [d.id for d in db.session.scalars(select(District).order_by(District.id))]
@@ -152,7 +156,8 @@ class Fill:
         case_id = self.next_id
         self.next_id += 1
         self.cases.append({
-            "id": case_id, "reference": f"CW-{created.year}-{case_id:07d}", "receipt_hash": uuid.uuid4().hex * 2,
+            "id": case_id, "reference": self.permutation.reference(created.year, case_id),
+            "receipt_hash": uuid.uuid4().hex * 2,
             "text": body_text or self.text(), "channel": Channel.WEB.value,
             "status": CaseStatus.INVESTIGATING.value,
             "theme_id": self.themes[theme], "district_id": district, "body_id": self.rng.choice(self.bodies),
@@ -225,11 +230,23 @@ def _background_in_database(data: Fill, count: int, subjects: list[int], seed: i
         "actors": data.actors, "actor_count": len(data.actors), "subject_share": SUBJECT_SHARE,
         "subjects": subjects, "subject_count": len(subjects), "examples": examples,
         "example_count": len(examples), "vocabulary": VOCABULARY, "vocabulary_count": len(VOCABULARY)})
+    _background_references(data.permutation)
     db.session.execute(text(BACKGROUND_CASES), {"channel": Channel.WEB.value,
                                                 "status": CaseStatus.INVESTIGATING.value})
     db.session.execute(text(BACKGROUND_ALLEGATIONS))
     db.session.execute(text(BACKGROUND_LINKS), {"link_status": LinkStatus.CONFIRMED.value})
     db.session.execute(text("DROP TABLE background"))
+    db.session.execute(text("DROP TABLE background_references"))
+
+
+def _background_references(permutation: Permutation) -> None:
+    """The app's reference of each background case (its id and the year drawn for it): computed here, where the
+    permutation is, and copied into a temporary table the cases' insert reads."""
+    db.session.execute(text("CREATE TEMPORARY TABLE background_references (id integer PRIMARY KEY, reference text) "
+                            "ON COMMIT DROP"))
+    years = db.session.execute(text(BACKGROUND_YEARS)).all()
+    _copy("background_references", ("id", "reference"),
+          [{"id": case_id, "reference": permutation.reference(year, case_id)} for case_id, year in years])
 
 
 def _background_here(data: Fill, count: int, subjects: list[int]) -> None:
@@ -244,8 +261,10 @@ def fill(count: int, seed: int) -> tuple[set[str], list[tuple[int, int]], float]
     """Background and planted cases; returns the planted alert keys, (original, duplicate) pairs, seconds."""
     start = time.perf_counter()
     postgres = db.engine.dialect.name == "postgresql"
+    permutation = reference_permutation()  # drawn before the first case, as the app draws it
+    db.session.commit()
     indexes = _drop_indexes() if postgres else []
-    data = Fill(seed, first_id=count + 1 if postgres else 1)
+    data = Fill(seed, permutation, first_id=count + 1 if postgres else 1)
     rng = data.rng
     subjects = make_subjects(max(100, count // 40), rng)
     themes = list(data.themes)

@@ -30,7 +30,7 @@ from civicwatch.accounts.models import Role  # noqa: E402
 from civicwatch.accounts.operations import create_user  # noqa: E402
 from civicwatch.cases.counts import rebuild_case_counts, refresh_dashboard_medians  # noqa: E402
 from civicwatch.cases.models import Case, CaseStatus, Channel  # noqa: E402
-from civicwatch.cases.references import format_reference  # noqa: E402
+from civicwatch.cases.reference_numbers import public_reference, reference_permutation  # noqa: E402
 from civicwatch.demo.operations import demo_examples  # noqa: E402
 from civicwatch.extensions import db  # noqa: E402
 from civicwatch.routing.rule_operations import load_routing_rules  # noqa: E402
@@ -57,7 +57,8 @@ def make_app(url: str, engine_options: dict, workdir: Path):
 
 
 def fill(count: int, seed: int) -> None:
-    """Bulk insert `count` cases with realistic text, places, statuses and deadlines."""
+    """Bulk insert `count` cases with realistic text, places, statuses and deadlines, and the references the app
+    gives them (the keyed permutation of their ids)."""
     rng = random.Random(seed)
     examples = demo_examples()
     themes = {t.code: t.id for t in db.session.scalars(select(Theme))}
@@ -66,8 +67,11 @@ def fill(count: int, seed: int) -> None:
     bodies = [b.id for b in db.session.scalars(select(Body))]
     statuses, weights = zip(*STATUSES, strict=False)
     now = dt.datetime.now(dt.UTC)
+    first = (db.session.scalar(select(func.max(Case.id))) or 0) + 1
+    reference_permutation()  # drawn before the cases, as for a deployment's first case
+    db.session.commit()  # kept for the process from then on
     batch = []
-    for number in range(1, count + 1):
+    for case_id in range(first, first + count):
         example = rng.choice(examples)
         created = now - dt.timedelta(days=rng.uniform(0, 365))
         status = rng.choices(statuses, weights)[0]
@@ -77,7 +81,7 @@ def fill(count: int, seed: int) -> None:
         closed = created + dt.timedelta(days=rng.uniform(10, 120)) if status in (
             CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN) else None
         batch.append({
-            "reference": format_reference(created.year, number), "receipt_hash": uuid.uuid4().hex * 2,
+            "id": case_id, "reference": public_reference(created.year, case_id), "receipt_hash": uuid.uuid4().hex * 2,
             "text": example["text"], "channel": Channel.WEB, "status": status,
             "theme_id": themes.get(example.get("theme")), "theme_confidence": round(rng.uniform(0.3, 0.99), 3),
             "region_id": regions.get(example.get("region")), "district_id": districts.get(example.get("district")),
@@ -92,6 +96,8 @@ def fill(count: int, seed: int) -> None:
             batch = []
     if batch:
         db.session.execute(insert(Case), batch)
+    if db.engine.dialect.name == "postgresql":  # the ids were given: the sequence goes on after them
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
     rebuild_case_counts()  # the bulk insert bypasses the operations that keep the dashboard's figures
     refresh_dashboard_medians()
     db.session.commit()

@@ -38,6 +38,7 @@ from civicwatch import create_app  # noqa: E402
 from civicwatch.accounts.models import Role  # noqa: E402
 from civicwatch.accounts.operations import create_user  # noqa: E402
 from civicwatch.cases.models import Case, CaseStatus, Outcome, RemedyStatus  # noqa: E402
+from civicwatch.cases.reference_numbers import Permutation, reference_permutation  # noqa: E402
 from civicwatch.cases.search import POSTGRES_DDL  # noqa: E402
 from civicwatch.extensions import db  # noqa: E402
 from civicwatch.routing.models import RoutingRule  # noqa: E402
@@ -87,11 +88,14 @@ def benchmark_config(url: str, engine_options: dict) -> type:
 
 class Generator:
     """Cases as a deployment would have them: bodies follow the routing rules from the theme (and region),
-    and how far a case got depends on its age (old cases are mostly closed, recent ones mostly open)."""
+    and how far a case got depends on its age (old cases are mostly closed, recent ones mostly open). Case n is
+    the n-th row of the fresh table, so its id is n, and its reference the app's for that id under the database's
+    key (`permutation`, drawn and committed before any case)."""
 
     def __init__(self, seed: int, now: dt.datetime, rules: list[RoutingRule], bodies: list[Body],
-                 themes: list[Theme], regions: list[Region]) -> None:
+                 themes: list[Theme], regions: list[Region], permutation: Permutation) -> None:
         self.rng = random.Random(seed)
+        self.permutation = permutation
         self.now = now
         self.rules = [(r.theme_id, r.region_id, r.actor_id, r.body_id) for r in rules]
         self.deadlines = {b.id: (b.acknowledge_days, b.respond_days) for b in bodies}
@@ -144,7 +148,7 @@ class Generator:
             closed = min(now, created + dt.timedelta(days=rng.expovariate(1 / 8)))
         digest = hashlib.sha256(f"bench-{number}".encode()).hexdigest()
         return (
-            f"CW-{created.year}-{number:07d}", digest, rng.choice(TEXTS), "web", status.value, theme,
+            self.permutation.reference(created.year, number), digest, rng.choice(TEXTS), "web", status.value, theme,
             round(rng.uniform(0.5, 0.99), 3), "bench", region, rng.random() < 0.05, body, rng.random() < 0.12,
             created + dt.timedelta(days=ack_days * 7 / 5), created + dt.timedelta(days=respond_days * 7 / 5),
             acknowledged, responded, closed, outcome, findings, None, satisfaction,
@@ -304,10 +308,11 @@ def main() -> None:
         load_taxonomy()
         load_routing_rules()
         author = create_user("bench@example.org", "Benchmark", Role.ADMIN, "benchmark-password-123")
+        permutation = reference_permutation()
         db.session.commit()
         generator = Generator(args.seed, now, list(db.session.scalars(select(RoutingRule).order_by(RoutingRule.priority))),
                               list(db.session.scalars(select(Body))), list(db.session.scalars(select(Theme))),
-                              list(db.session.scalars(select(Region))))
+                              list(db.session.scalars(select(Region))), permutation)
         started = time.perf_counter()
         load_cases(url, {}, generator.cases(count), dialect)
         recommendations, publications = add_recommendations_and_publications(dialect, author.id, args.seed)

@@ -26,11 +26,14 @@ class Permutation:
     key: bytes
     shortest_digits: int
 
+    def reference(self, year: int, case_id: int) -> str:
+        """The reference of the case stored with row id `case_id` in `year`, under this key."""
+        return format_reference(year, permuted_number(self.key, self.shortest_digits, case_id))
+
 
 def public_reference(year: int, case_id: int) -> str:
     """The reference of the case stored with row id `case_id` in `year`."""
-    permutation = reference_permutation()
-    return format_reference(year, permuted_number(permutation.key, permutation.shortest_digits, case_id))
+    return reference_permutation().reference(year, case_id)
 
 
 def reference_permutation() -> Permutation:
