@@ -50,8 +50,12 @@ def reference_permutation() -> Permutation:
             _keep_when_committed(drawn)
             return drawn
         # PostgreSQL: drawn and committed on a connection of its own, so that no transaction waits for another's
-        # key while holding what that one waits for (the audit chain's lock). Two at once: the second's insert
-        # does nothing, and it reads the first's key.
+        # key while holding what that one waits for (the audit chain's lock; a batch of texts holds case rows and
+        # case counts): in the caller's transaction the key's row would stay locked until that one commits, and
+        # every other first report would wait for all of it. Two at once: the second's insert waits only for the
+        # first's one-statement transaction, then does nothing, and it reads the first's key
+        # (tests/cases/test_case_reference_key_race.py). It takes a second pooled connection for one statement,
+        # once per process until a key exists.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             _draw_key(connection)
             row = connection.execute(_READ).one()
