@@ -132,7 +132,7 @@ def insert_submission_key(values: dict[str, Any], case_id: int) -> None:
     """Store the key's row (submission_key_values) with its case, right after the case's row: a concurrent
     submission with the same key fails here (IntegrityError), before anything more is written. A statement built
     once: nothing reads the row back through the session in this transaction."""
-    db.session.execute(_INSERT_KEY, {**values, "case_id": case_id})
+    db.session.connection().execute(_INSERT_KEY, {**values, "case_id": case_id})
 
 
 _INSERT_KEY = insert(cast(Table, SubmissionKey.__table__)).values(

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import CursorResult, Table, bindparam, insert, inspect, select, update
+from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -173,7 +173,7 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
         insert_submission_key(key, case.id)
     # Nothing reads the event back through the session in this transaction: a statement built once, not a mapper
     # more in the flush of the case (the unit of work of a flush costs several times the statement).
-    db.session.execute(_INSERT_RECEIVED, {
+    db.session.connection().execute(_INSERT_RECEIVED, {
         "case_id": case.id, "kind": "received", "to_status": CaseStatus.RECEIVED.value, "public": True,
         "created_at": case.created_at, "detail": {"channel": submission.channel.value}})
     _store_reference(case)
@@ -211,9 +211,9 @@ def _store_reference(case: Case) -> None:
     the case, which costs far more than the statement."""
     reference = public_reference(case.created_at.year, case.id)
     updated_at, version = utcnow(), case.version + 1
-    result = cast(CursorResult[Any], db.session.execute(_SET_REFERENCE, {
+    result = db.session.connection().execute(_SET_REFERENCE, {
         "case_id": case.id, "old_version": case.version, "new_reference": reference, "new_updated_at": updated_at,
-        "new_version": version}))
+        "new_version": version})
     if result.rowcount != 1:
         raise StaleDataError(f"case {case.id} changed before its reference was stored")
     for name, value in (("reference", reference), ("updated_at", updated_at), ("version", version)):
@@ -390,7 +390,7 @@ def add_complainant_message(
     resumed = resume_deadline_clock(case, now)
     # Nothing reads the event back in this transaction: written at once by a statement built once, rather than by
     # a flush of its own (the unit of work of a flush costs several times the statement).
-    db.session.execute(_INSERT_EVENT, {
+    db.session.connection().execute(_INSERT_EVENT, {
         "case_id": case.id, "kind": "complainant_message", "public": True, "created_at": now,
         "detail": {"message_id": message.id, "attachments": len(files), "clock_resumed": resumed}})
     record_audit(None, "case.complainant_message", message, case=case,

@@ -164,7 +164,7 @@ def _insert_first_allegation(case: Case) -> None:
     this transaction, and a flush of its own (the case's routing is written without one) costs several times the
     statement. The audit entry is the same, made from the values inserted."""
     allegation = _first_allegation_of(case)
-    allegation.id = db.session.execute(_INSERT_ALLEGATION, {
+    allegation.id = db.session.connection().execute(_INSERT_ALLEGATION, {
         "case_id": case.id, "theme_id": _id_of(allegation.theme), "actor_id": _id_of(allegation.actor),
         "region_id": _id_of(allegation.region), "district_id": _id_of(allegation.district),
         "location_text": allegation.location_text, "incident_date": allegation.incident_date,
@@ -202,7 +202,7 @@ def queue_relation_proposals(case: Case) -> None:
 def _queue(case: Case) -> None:
     # Nothing reads the row back in this transaction (a worker does, later): one statement built once, not a
     # mapper more in the unit of work of the flush that follows.
-    db.session.execute(_INSERT_PENDING, {"case_id": case.id, "created_at": utcnow()})
+    db.session.connection().execute(_INSERT_PENDING, {"case_id": case.id, "created_at": utcnow()})
 
 
 _INSERT_PENDING = insert(cast(Table, PendingRelationProposal.__table__)).values(

@@ -16,7 +16,7 @@ from typing import Any, Final, cast
 from flask import current_app
 from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, Table, Update, bindparam, insert, inspect, select, update
+from sqlalchemy import Table, Update, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -270,9 +270,9 @@ def _apply_plan(case: Case, plan: RoutePlan, flushed: bool = False) -> None:
     if flushed and _write_case_changes(case):
         # Nothing reads the event or the decision back through the session in this transaction.
         if plan.body is not None:
-            db.session.execute(_INSERT_EVENT, {"case_id": case.id, "kind": "routed", "public": True,
+            db.session.connection().execute(_INSERT_EVENT, {"case_id": case.id, "kind": "routed", "public": True,
                                                "created_at": utcnow(), "detail": {"body": plan.body.name}})
-        db.session.execute(_INSERT_DECISION, decision)
+        db.session.connection().execute(_INSERT_DECISION, decision)
     else:
         if plan.body is not None:
             db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=utcnow(),
@@ -340,8 +340,8 @@ def _write_case_changes(case: Case) -> bool:
         return True
     values["updated_at"] = written["updated_at"] = utcnow()
     values["version"] = written["version"] = case.version + 1
-    result = cast(CursorResult[Any], db.session.execute(_update_case(tuple(values)), {
-        "case_id": case.id, "old_version": case.version, **{f"new_{name}": value for name, value in values.items()}}))
+    result = db.session.connection().execute(_update_case(tuple(values)), {
+        "case_id": case.id, "old_version": case.version, **{f"new_{name}": value for name, value in values.items()}})
     if result.rowcount != 1:
         raise StaleDataError(f"case {case.id} changed before its routing was stored")
     for key, value in written.items():
