@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, Update, bindparam, insert, inspect, select, update
-from sqlalchemy.orm import MANYTOONE
+from sqlalchemy.orm import MANYTOONE, ColumnProperty, RelationshipProperty
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -314,14 +314,21 @@ def _write_case_changes(case: Case) -> bool:
     mapper = state.mapper
     values: dict[str, Any] = {}  # column name: value
     written: dict[str, Any] = {}  # attribute: value, marked as written
-    for attribute in mapper.column_attrs:
+    # Only the attributes set since the case was loaded or last written can have changes: the session notes each
+    # one in committed_state when it is set (walking every attribute's history cost more than the UPDATE).
+    changed = [mapper.attrs[key] for key in state.committed_state]
+    for attribute in changed:
+        if not isinstance(attribute, ColumnProperty):
+            continue
         history = state.attrs[attribute.key].history
         if not history.has_changes():
             continue
         if not history.added:  # a value deleted, not replaced
             return False
         values[attribute.columns[0].key] = written[attribute.key] = history.added[0]
-    for relationship in mapper.relationships:
+    for relationship in changed:
+        if not isinstance(relationship, RelationshipProperty):
+            continue
         history = state.attrs[relationship.key].history
         if not history.has_changes():
             continue
@@ -340,7 +347,7 @@ def _write_case_changes(case: Case) -> bool:
         return True
     values["updated_at"] = written["updated_at"] = utcnow()
     values["version"] = written["version"] = case.version + 1
-    result = db.session.connection().execute(_update_case(tuple(values)), {
+    result = db.session.connection().execute(_update_case(tuple(sorted(values))), {
         "case_id": case.id, "old_version": case.version, **{f"new_{name}": value for name, value in values.items()}})
     if result.rowcount != 1:
         raise StaleDataError(f"case {case.id} changed before its routing was stored")
