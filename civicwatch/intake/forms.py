@@ -131,6 +131,19 @@ def actor_choices() -> list[tuple[str, str]]:
     return cached(f"report_actor_choices:{language}", load)
 
 
+class ActorField(RadioField):
+    """The report form's "Who was involved?": its choices (the taxonomy's services, then "I don't know") are looked
+    up when the field is shown, not each time the form is built: a report that is stored never shows it, and its
+    answer is checked against the taxonomy itself (validate_reported_actor)."""
+
+    choices: list[tuple[str, str]] | None
+
+    def iter_choices(self) -> Any:
+        if not self.choices:
+            self.choices = [*actor_choices(), (validation.UNKNOWN_ACTOR, _("I don't know"))]
+        return super().iter_choices()
+
+
 # The fields that say what a report is (its files aside, which a retry sends again as they were).
 REPORT_CONTENT = ("text", "incident_date", "area", "location_text", "reported_actor", "danger_now",
                   "fears_retaliation", "keep_originals", "contact_choice", "phone", "email")
@@ -188,7 +201,7 @@ class ReportForm(Form):
         description=_l("Optional. For example a checkpoint, a station or a street."),
         render_kw={"maxlength": validation.LOCATION_MAX, "autocomplete": "off"},
     )
-    reported_actor = RadioField(_l("Who was involved?"), choices=[], validate_choice=False)
+    reported_actor = ActorField(_l("Who was involved?"), choices=[], validate_choice=False)
     danger_now = danger_now_field()
     fears_retaliation = fears_retaliation_field()
     attachments = MultipleFileField(
@@ -227,8 +240,6 @@ class ReportForm(Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.reported_actor.choices = [*actor_choices(),
-                                       (validation.UNKNOWN_ACTOR, _("I don't know"))]
         self.prepared_files: list[PreparedFile] = []
         self.looks_automated = False
 
