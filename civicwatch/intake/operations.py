@@ -252,9 +252,12 @@ _RECEIPT_TAKEN = select(Case.id).where(Case.receipt_hash == bindparam("receipt_h
 
 def _fresh_receipt_code() -> str:
     # 10^16 codes make a collision very unlikely, but the column is unique, so never hand out a taken one.
+    # On the session's connection (the ORM's execution of the query cost more than the statement), after the flush
+    # the ORM's query would have made first.
+    db.session.flush()
     for _ in range(5):
         code = new_receipt_code()
-        taken = db.session.scalar(_RECEIPT_TAKEN, {"receipt_hash": receipt_hash(code)})
+        taken = db.session.connection().scalar(_RECEIPT_TAKEN, {"receipt_hash": receipt_hash(code)})
         if taken is None:
             return code
     raise RuntimeError("could not draw an unused receipt code")
