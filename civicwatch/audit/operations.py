@@ -34,7 +34,8 @@ _TIP_KEY = "civicwatch.audit_tip"
 _PENDING_KEY = "civicwatch.audit_pending"
 _AUDIT_TABLE = cast(Table, AuditEntry.__table__)
 # Built once: every commit that writes to the log runs them.
-_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:id)")
+_LOCK_AND_TIP = (f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_ID}); "
+                 "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")
 _TAKE_THE_WRITE_LOCK = text("UPDATE audit_entries SET seq = seq WHERE 1 = 0")
 _TIP = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 
@@ -117,14 +118,29 @@ def _chain_tip(session: Session) -> tuple[int, str]:
             return seq, digest
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        # Held until the transaction ends.
-        session.execute(_LOCK_CHAIN, {"id": _CHAIN_LOCK_ID})
-    elif not session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        return _lock_and_read_tip(session)
+    if not session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         # SQLite's one writer serialises the chain, but only from this transaction's first write: take the
         # write lock before reading the tip, or another writer may append after it was read.
         session.execute(_TAKE_THE_WRITE_LOCK)
     tip = session.execute(_TIP).first()
     return (tip.seq, tip.hash) if tip else (0, GENESIS_HASH)
+
+
+def _lock_and_read_tip(session: Session) -> tuple[int, str]:
+    """PostgreSQL: take the chain's lock (held until the transaction ends), then read the tip, in one round trip:
+    the lock is held from there to the commit, and every writer waits behind it. Two statements in one query
+    string (no parameters, so the simple protocol): in READ COMMITTED each takes its own snapshot, so the tip is
+    read after the lock is granted and sees what the writer it waited for committed."""
+    result = session.connection().exec_driver_sql(_LOCK_AND_TIP)
+    cursor = result.cursor
+    try:
+        if not cursor.nextset():
+            raise RuntimeError("the audit chain's tip was not read")
+        tip = cursor.fetchone()
+    finally:
+        result.close()
+    return (int(tip[0]), str(tip[1])) if tip else (0, GENESIS_HASH)
 
 
 def _link_pending(session: Session, committing: bool = False) -> None:
