@@ -72,7 +72,8 @@ def propose_queued_relations(limit: int = 50) -> int:
     that fails otherwise is logged and the case leaves the queue, as a failing step of routing would."""
     done = 0
     while done < limit:
-        case_ids = claim_queued_cases(min(PROPOSE_BATCH, limit - done))
+        asked = min(PROPOSE_BATCH, limit - done)
+        case_ids = claim_queued_cases(asked)
         if not case_ids:
             db.session.rollback()
             break
@@ -80,6 +81,8 @@ def propose_queued_relations(limit: int = 50) -> int:
             _propose(case)
         db.session.commit()
         done += len(case_ids)
+        if len(case_ids) < asked:  # nothing more queued, or held by other workers: not another claim for it
+            break
     return done
 
 

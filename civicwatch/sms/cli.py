@@ -61,6 +61,10 @@ SWEEP_UNROUTED_EVERY = dt.timedelta(minutes=1)
 MAX_OUTAGE_WAIT_SECONDS = 30.0
 # The longest --interval: a worker waiting longer between looks leaves texts unanswered while it seems to run.
 MAX_INTERVAL_SECONDS = 60.0
+# While texts keep coming, the related-case proposals of the cases they open are made this often, ten cases a
+# transaction, rather than before every round (a few cases a transaction); a worker with nothing more to answer
+# makes them at once.
+PROPOSE_RELATED_EVERY = dt.timedelta(seconds=1)
 
 
 @cli.command("deliver")
@@ -83,6 +87,7 @@ def deliver_command(once: bool, interval: float) -> None:
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
     jobs = (*OWN_JOBS, *WORKER_JOBS)
     next_run, outage, clock_checked = {job.name: utcnow() for job in jobs}, 0, False
+    proposals_owed = False  # texts answered since the related-case proposals last ran: their new cases wait
     sending: SendingLoop | None = None  # without --once, the outbox's loop, on a thread of its own
     try:
         with stop_on_signal() as signalled:
@@ -103,7 +108,10 @@ def deliver_command(once: bool, interval: float) -> None:
                                           sender, worker, interval, signalled)
                     sending.start()
                 for job in jobs:
-                    next_run[job.name] = _run_job_when_due(job, next_run[job.name])
+                    due = next_run[job.name]
+                    next_run[job.name] = _run_job_when_due(job, due)
+                    if job is PROPOSALS and next_run[job.name] != due:
+                        proposals_owed = False
                 try:
                     report, inbox = _round(sender, worker, unrecorded) if once else (
                         DeliveryReport(), process_inbox(limit=BATCH))
@@ -119,11 +127,15 @@ def deliver_command(once: bool, interval: float) -> None:
                 outage = 0
                 total = total + report
                 answered = answered + inbox
+                proposals_owed = proposals_owed or inbox.answered > 0
                 if (inbox.answered or inbox.failed) and not once:  # the sending loop prints its own lines
                     click.echo(_summary(None, inbox))
                     if sending is not None:
                         sending.wake()  # the replies just committed are due now
                 if report.handled < outbox_round() and inbox.answered + inbox.failed < BATCH:  # nothing more is due now
+                    if proposals_owed:  # before waiting (or ending): no new case waits for the next second
+                        next_run[PROPOSALS.name] = _run_job_when_due(PROPOSALS, utcnow())
+                        proposals_owed = False
                     if once:
                         break
                     _sleep(interval, stopping)
@@ -343,6 +355,7 @@ def _minutes_of(setting: str, default: float) -> Callable[[Flask], dt.timedelta]
     return lambda app: dt.timedelta(minutes=float(app.config.get(setting, default)))
 
 
+PROPOSALS = WorkerJob("related-case proposals", _fixed(PROPOSE_RELATED_EVERY), _propose_related_cases)
 # The worker's own periodic jobs, run in this order before each round, the first time when it starts; domains
 # above sms add theirs to WORKER_JOBS.
 OWN_JOBS = (
@@ -351,7 +364,7 @@ OWN_JOBS = (
     WorkerJob("statistics refresh", _fixed(dt.timedelta(0)), _refresh_statistics),
     WorkerJob("dashboard medians", _minutes_of("DASHBOARD_MEDIANS_MINUTES", 5), _refresh_dashboard_medians),
     WorkerJob("pattern alerts", _minutes_of("PATTERN_SWEEP_MINUTES", 60), _detect_patterns),
-    WorkerJob("related-case proposals", _fixed(dt.timedelta(0)), _propose_related_cases),
+    PROPOSALS,
     WorkerJob("deadline alerts", _minutes_of("DEADLINE_SWEEP_MINUTES", 15), _send_deadline_alerts),
     WorkerJob("retaliation check-ins", _fixed(CHECK_INS_EVERY), _send_check_ins),
 )
