@@ -144,9 +144,9 @@ def _lock_and_read_tip(session: Session) -> tuple[int, str]:
 
 
 def _link_pending(session: Session, committing: bool = False) -> None:
-    """Give the entries recorded so far their place in the chain and add them to the session. Runs at the
-    transaction's commit, so that the chain's lock (which serialises every writer) is held only for the last
-    flush and the commit, not for everything the transaction does after its first entry.
+    """Give the entries recorded so far their place in the chain and write them (through the session, or at once
+    when `committing`). Runs at the transaction's commit, so that the chain's lock (which serialises every writer)
+    is held only for the last flush and the commit, not for everything the transaction does after its first entry.
 
     `committing`: the outermost commit is under way and nothing of the transaction runs after it, so the entries
     are written at once by one INSERT built once, not through the session: a flush's unit of work costs several

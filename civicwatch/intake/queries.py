@@ -195,8 +195,12 @@ def conversation(case: Case) -> list[ConversationEntry]:
         )
         for message_id, name in rows:
             names.setdefault(message_id, []).append(name)
-    hidden = _texts_not_shown(case)
-    return [_entry(m, names.get(m.id, []), m.kind is MessageKind.FROM_COMPLAINANT and m.channel in hidden)
+    # The receipt code of a report made by text went to the phone that sent it; a number typed into any other report
+    # (web form, Open311, assisted intake) is anyone's, and what that phone texts (answering the body's question to
+    # the case, say) is the phone owner's to read, not the receipt holder's.
+    texts_withheld = case.channel not in TEXT_CHANNELS
+    return [_entry(m, names.get(m.id, []), texts_withheld and m.kind is MessageKind.FROM_COMPLAINANT
+                   and m.channel in TEXT_CHANNELS)
             for m in messages]
 
 
@@ -206,14 +210,6 @@ def _entry(message: CaseMessage, file_names: list[str], withheld: bool) -> Conve
 
 
 TEXT_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
-
-
-def _texts_not_shown(case: Case) -> frozenset[Channel]:
-    """The channels whose words from the complainant this page leaves out. The receipt code of a report made by text
-    went to the phone that sent it; a number typed into any other report (web form, Open311, assisted intake) is
-    anyone's, and what that phone texts (answering the body's question to the case, say) is the phone owner's to
-    read, not the receipt holder's."""
-    return frozenset() if case.channel in TEXT_CHANNELS else TEXT_CHANNELS
 
 
 def first_report_files(case: Case) -> list[str]:

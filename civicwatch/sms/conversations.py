@@ -15,7 +15,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Exists,
     Integer,
     LargeBinary,
     ScalarSelect,
@@ -103,9 +102,10 @@ def _question_left_open(*since_last_text: ColumnElement[bool]) -> ColumnElement[
         ~answered_since, *since_last_text))
 
 
-def _said_not_safe() -> Exists:
-    """The case said its phone is not safe to text: the phone's texts never answer it (sms.queries.PHONES_CASES)."""
-    return exists().where(_NOT_SAFE.phone_hash == bindparam("phone_hash"), _NOT_SAFE.case_id == _CASES.id)
+# The case said its phone is not safe to text, so it is not the phone's to reach (STATUS, a reference, a rating, an
+# appeal, an answer): others read the phone's texts, and whoever texts from it may be the person complained about.
+# Only its receipt code opens it. Used by every read of "the phone's cases" (here and sms.queries).
+SAID_NOT_SAFE = exists().where(_NOT_SAFE.phone_hash == bindparam("phone_hash"), _NOT_SAFE.case_id == _CASES.id)
 
 
 def _waiting_case(since_question: ColumnElement[bool] | None = None,
@@ -116,7 +116,7 @@ def _waiting_case(since_question: ColumnElement[bool] | None = None,
     return (
         select(_CASES.id)
         .where(_CASES.contact_phone_hash == bindparam("phone_hash"), _CASES.status.in_(OPEN_STATUSES),
-               or_(asked, left_open), ~_said_not_safe())
+               or_(asked, left_open), ~SAID_NOT_SAFE)
         .order_by(_CASES.waiting_since.desc().nulls_last(), _CASES.id.desc())
         .limit(1)
         .scalar_subquery()

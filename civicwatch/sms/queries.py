@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, or_, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.feedback import ANSWERED
@@ -20,7 +20,7 @@ from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
-from civicwatch.messaging.models import NotSafeToText, OutboundMessage, OutboxStatus
+from civicwatch.messaging.models import OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE
 from civicwatch.messaging.queries import (
     failed_messages,
@@ -32,6 +32,7 @@ from civicwatch.messaging.queries import (
 from civicwatch.messaging.quiet_hours import held_in_quiet_hours, quiet_window
 from civicwatch.messaging.senders import UNREADABLE_ANSWER
 from civicwatch.messaging.whatsapp import ANSWERED_NOTE
+from civicwatch.sms.conversations import SAID_NOT_SAFE
 
 # Cases with an answer to rate or appeal: the same statuses as the rating and appeal operations accept.
 RATEABLE_STATUSES = tuple(sorted(ANSWERED, key=lambda status: status.value))
@@ -39,11 +40,7 @@ RATEABLE_STATUSES = tuple(sorted(ANSWERED, key=lambda status: status.value))
 
 # The dialogue's reads, built once (texts run them again and again): building a statement and its cache key
 # costs more than running it.
-# A report that said its phone is not safe to text is not the phone's to reach (STATUS, a reference, a rating, an
-# appeal, an answer): it said others read the phone's texts, and whoever texts from it may be the person complained
-# about. Only its receipt code opens it.
-_SAID_NOT_SAFE = exists().where(NotSafeToText.phone_hash == bindparam("phone_hash"), NotSafeToText.case_id == Case.id)
-_PHONES_CASES = select(Case).where(Case.contact_phone_hash == bindparam("phone_hash"), ~_SAID_NOT_SAFE)
+_PHONES_CASES = select(Case).where(Case.contact_phone_hash == bindparam("phone_hash"), ~SAID_NOT_SAFE)
 _LATEST_FIRST = (Case.created_at.desc(), Case.id.desc())
 _OPEN_CASES = _PHONES_CASES.where(Case.status.in_(IN_PROGRESS)).order_by(Case.created_at, Case.id)
 _CASE_BY_REFERENCE = _PHONES_CASES.where(Case.reference == bindparam("reference"))
