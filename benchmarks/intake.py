@@ -85,6 +85,14 @@ def bench_app():
         read = sum(len(storage.read()) for storage in request.files.getlist("attachments"))
         return redirect(f"/bench/ready?fields={len(fields)}&bytes={read}", code=303)
 
+    def writer_queue_figures() -> Response:
+        # SQLite only: this worker's queue of write transactions (civicwatch/sqlite_writes.py), summed over its files.
+        from civicwatch.sqlite_writes import all_queue_figures
+
+        figures = all_queue_figures()
+        return Response(f"{figures.writes} {figures.held_seconds!r}", mimetype="text/plain")
+
+    app.add_url_rule("/bench/writer-queue", "bench_writer_queue", writer_queue_figures)
     app.add_url_rule("/bench/ready", "bench_ready", lambda: Response("ok", mimetype="text/plain"))
     app.add_url_rule("/bench/multipart", "bench_multipart", csrf.exempt(bare_multipart), methods=["POST"])
     return app
@@ -259,10 +267,12 @@ class Result:
     errors: int
     seconds: float
     peak_rss: int = 0
+    turns: int = 0  # SQLite: write transactions of the server during the workload, and how long they held the
+    held: float = 0.0  # turn in all (one worker: its writers take turns, so held / seconds is how busy the turn was)
 
     def __add__(self, other: Result) -> Result:
         return Result(self.timed + other.timed, self.errors + other.errors, self.seconds + other.seconds,
-                      max(self.peak_rss, other.peak_rss))
+                      max(self.peak_rss, other.peak_rss), self.turns + other.turns, self.held + other.held)
 
     @property
     def rate(self) -> float:
@@ -286,13 +296,23 @@ def load(server: subprocess.Popen, port: int, target: str, clients: int, photo: 
         process.start()
     ready.wait()
     reset_peaks(server.pid)
+    turns_before, held_before = writer_queue_figures(port)
     start = time.perf_counter()
     results = [queue.get() for _ in processes]
     seconds = time.perf_counter() - start
+    turns_after, held_after = writer_queue_figures(port)
     peak = max(worker_memory(server.pid, "VmHWM").values(), default=0)
     for process in processes:
         process.join()
-    return Result([t for batch, _ in results for t in batch], sum(e for _, e in results), seconds, peak)
+    return Result([t for batch, _ in results for t in batch], sum(e for _, e in results), seconds, peak,
+                  turns_after - turns_before, held_after - held_before)
+
+
+def writer_queue_figures(port: int) -> tuple[int, float]:
+    """(write transactions, seconds they held the turn) of one worker so far; zeros without SQLite."""
+    _, text = Browser(port).send("GET", "/bench/writer-queue")
+    turns, held = text.split()
+    return int(turns), float(held)
 
 
 # ---------------------------------------------------------------- gunicorn and its workers' memory
@@ -391,6 +411,10 @@ def report(title: str, args: argparse.Namespace, results: dict[tuple[str, int, b
     if (("report", 8, False)) in results:
         posted, bare = results[("report", 8, False)], results[("bare", 8, False)]
         p99, ratio = posted.percentile_ms(0.99), posted.rate / bare.rate
+        if posted.turns:
+            print(f"  SQLite write turns under this load: {posted.held / posted.turns * 1000:.1f} ms each (one "
+                  f"report in this process alone: see intake_profile.py), the turn held {posted.held / posted.seconds:.0%}"
+                  " of the time: the one writer at a time sets the rate when this is near 100%")
         print(f"  target at 8 clients, text only: p99 <= 300 ms ({p99:.0f} ms: {'met' if p99 <= 300 else 'NOT met'}), "
               f">= 0.2x bare ({ratio:.2f}: {'met' if ratio >= 0.2 else 'NOT met'})")
 

@@ -118,6 +118,21 @@ def writer_queue(database: str) -> WriterQueue:
         return _queues.setdefault(database, WriterQueue())
 
 
+def all_queue_figures() -> QueueFigures:
+    """The figures of every queue of this process, added up (for benchmarks)."""
+    total = QueueFigures()
+    with _queues_lock:
+        queues = list(_queues.values())
+    for queue in queues:
+        figures = queue.figures
+        total.writes += figures.writes
+        total.waits += figures.waits
+        total.waited_seconds += figures.waited_seconds
+        total.held_seconds += figures.held_seconds
+        total.timeouts += figures.timeouts
+    return total
+
+
 def _queue_key(database: Any, uri: bool) -> str | None:
     name = os.fsdecode(database)
     if name in ("", ":memory:") or (uri and "mode=memory" in name):

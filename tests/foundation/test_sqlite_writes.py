@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import IntegrityError
 
 from civicwatch.extensions import db
-from civicwatch.sqlite_writes import QueuedWriterConnection, WriterQueue
+from civicwatch.sqlite_writes import QueuedWriterConnection, WriterQueue, all_queue_figures
 from civicwatch.taxonomy.models import Setting
 from tests.conftest import on_postgres
 
@@ -105,3 +105,12 @@ def test_a_writer_stuck_behind_a_lost_turn_goes_on_to_sqlite():
 
 class _Stand:
     """Something that holds a turn in place of a sqlite3 connection (the queue keeps only weak references)."""
+
+
+def test_the_figures_of_every_queue_add_up_to_the_process_figures(app: Flask):
+    before = all_queue_figures()
+    with db.engine.begin() as connection:
+        connection.execute(INSERT, {"key": "counted"})
+    after = all_queue_figures()
+    assert after.writes == before.writes + 1
+    assert after.held_seconds > before.held_seconds
