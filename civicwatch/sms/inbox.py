@@ -47,13 +47,14 @@ log = logging.getLogger(__name__)
 # A text that fails this often is set aside (the sender is told to try again) so it cannot block the rest.
 MAX_ATTEMPTS = 3
 # Texts answered per transaction (at most one per sender): one claim, one audit chain link and one commit for
-# all of them. SQLite has one writer at a time anyway. PostgreSQL: the audit chain's lock is taken at commit,
+# all of them. SQLite has one writer at a time anyway, and a web report waits for a whole batch there: ten.
+# PostgreSQL: a worker's whole round (sms.cli's BATCH), twenty. The audit chain's lock is taken at commit,
 # after every row lock, and a batch holds no sender's conversation another worker can want (a sender's next
 # text waits for the batch); the rows two batches may both write (a case's, a case count's) are few, so a
 # deadlock between them is rare, and PostgreSQL breaks it by failing one batch, which is then answered one text
 # per transaction. A web report waits for a batch only at its commit (the dashboard's counts and the chain's lock
 # are taken then); what a batch holds throughout is its follow-ups' cases, for the batch's few tens of ms.
-CLAIM_BATCH = {"sqlite": 10, "postgresql": 10}
+CLAIM_BATCH = {"sqlite": 10, "postgresql": 20}
 SENDER_HASH_PURPOSE = "inbox-sender"
 
 # The webhook's one statement. A retried MessageSid still waiting here changes nothing; one already
