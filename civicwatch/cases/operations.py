@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.audit.operations import record_audit
@@ -110,8 +110,16 @@ def lock_case(case_id: int, waiting_for_new_rows: bool = False) -> Case | None:
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(update(Case).where(Case.id == case_id).values(updated_at=Case.updated_at)
                            .execution_options(synchronize_session=False))
-    return db.session.scalar(select(Case).where(Case.id == case_id).with_for_update(key_share=not waiting_for_new_rows)
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(_LOCK_CASE[not waiting_for_new_rows], {"case_id": case_id})
+
+
+# By whether the lock is FOR NO KEY UPDATE. Built once: building the statement and its cache key cost more than
+# running it, and the SMS worker locks a case for every follow-up text.
+_LOCK_CASE = {
+    key_share: select(Case).where(Case.id == bindparam("case_id")).with_for_update(key_share=key_share)
+    .execution_options(populate_existing=True)
+    for key_share in (True, False)
+}
 
 
 def _touch(case: Case) -> None:
