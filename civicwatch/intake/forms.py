@@ -220,13 +220,15 @@ class ReportForm(Form):
         _l("Can we contact you?"), default=ANONYMOUS, validate_choice=False,  # checked below, with a plain message
         choices=[(ANONYMOUS, _l("No, I want to stay anonymous")), (CONTACT, _l("Yes, you may contact me"))],
     )
+    # autocomplete off, as the whole form: "tel" or "email" here would win over the form's "off", and the browser
+    # would keep the number in its form history and restore it on Back, for whoever holds the phone next.
     phone = TelField(_l("Phone number"), validators=[checked_by(validation.normalise_phone)],
                      description=_l("For SMS updates. Only if you chose “Yes”."),
-                     render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 40})
+                     render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 40})
     texts_allowed = texts_allowed_field()
     email = EmailField(_l("Email address"), validators=[checked_by(validation.normalise_contact_email)],
                        description=_l("Only if you chose “Yes”."),
-                       render_kw={"autocomplete": "email", "maxlength": validation.EMAIL_MAX})
+                       render_kw={"autocomplete": "off", "maxlength": validation.EMAIL_MAX})
     consent = BooleanField(
         _l("I have read the privacy notice. CivicWatch may use what I send to handle my report."),
     )
