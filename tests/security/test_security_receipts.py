@@ -167,6 +167,32 @@ def test_a_followed_case_closes_after_inactivity_and_on_leaving(app, client, clo
     assert "idle" not in response.get_data(as_text=True)
 
 
+def test_a_copied_follow_up_cookie_kept_busy_does_not_open_the_case_for_ever(app, client, clock):
+    """Someone copies the cookie of a browser following a case (a shared phone picked up within the idle minutes, a
+    café computer) and asks for the page every ten minutes: the case must close however busy the copy is kept, as a
+    staff session does. The complainant's own browser, kept as busy, closes too; the receipt code opens it again."""
+    reported = send_report(app, "kept-busy")
+    assert track(client, reported.code).status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    step = max(1.0, app.config["TRACK_SESSION_MINUTES"] - 5)
+    closed_after: dict[str, float | None] = {"thief": None, "complainant": None}
+    elapsed = 0.0
+    while elapsed < 12 * 60:
+        clock.advance(minutes=step)
+        elapsed += step
+        for name, browser in (("thief", thief), ("complainant", client)):
+            if closed_after[name] is None and browser.get("/track/case").status_code != 200:
+                closed_after[name] = elapsed
+    assert closed_after["thief"] is not None, "a copied cookie kept busy opened the case for twelve hours and more"
+    assert closed_after["complainant"] is not None
+    assert closed_after["complainant"] > 60, "a complainant reading and answering needs the page for an hour at least"
+    response = thief.get("/track/case")
+    assert response.status_code == 302 and "kept-busy" not in response.get_data(as_text=True)
+    assert track(client, reported.code).status_code == 303
+    assert client.get("/track/case").status_code == 200
+
+
 def test_complainant_pages_are_never_cached(app, client):
     reported = send_report(app, "cache")
     assert track(client, reported.code).status_code == 303
