@@ -283,8 +283,11 @@ class Config:
     TRACK_LOCKOUT_AFTER = 10
     TRACK_LOCKOUT_MINUTES = 30
     TRACK_FAILURE_WINDOW_MINUTES = 60
-    # After a correct code, the case stays open in that browser this long without activity.
+    # After a correct code, the case stays open in that browser this long without activity,
     TRACK_SESSION_MINUTES = 15
+    # and this long at most however busy, so that a copy of the cookie kept busy ends too: enough to read the case
+    # and write an answer; then the receipt code is asked again (what was being written comes back with the page).
+    TRACK_SESSION_MAX_MINUTES = 120
     # Automatic SMS and WhatsApp replies to one number within the window (counted in the outbox, shared by every
     # worker): past it, an auto-responder or a script texting us gets nothing back, while its texts are still
     # read and kept. The STOP confirmation is always sent.

@@ -165,6 +165,7 @@ NUMBER_SETTINGS: dict[str, NumberRange] = {
     "TRACK_LOCKOUT_MINUTES": NumberRange(1, 1440, whole=False),
     "TRACK_FAILURE_WINDOW_MINUTES": NumberRange(1, 1440, whole=False),
     "TRACK_SESSION_MINUTES": NumberRange(1, 1440, whole=False),
+    "TRACK_SESSION_MAX_MINUTES": NumberRange(1, 1440, whole=False),
     "SMS_AUTO_REPLIES_PER_NUMBER": NumberRange(1, 1000),
     "SMS_AUTO_REPLY_WINDOW_MINUTES": NumberRange(1, 1440, whole=False),
     "LOGIN_SLOWDOWN_AFTER": NumberRange(1, 10),

@@ -2,7 +2,8 @@
 
 Both values are encrypted (the session cookie is only signed) and short-lived:
 - the reference and receipt code, from the report's POST until the confirmation page shows them once;
-- after a correct receipt code, the id of the case being followed up, expiring after inactivity.
+- after a correct receipt code, the id of the case being followed up, expiring after inactivity, and in any case
+  TRACK_SESSION_MAX_MINUTES after the code was entered (a copy of the cookie kept busy would otherwise never end).
 """
 from __future__ import annotations
 
@@ -72,13 +73,23 @@ def _fingerprints(value: object) -> list[tuple[str, str]]:
 
 def open_tracking(case: Case) -> None:
     session.pop(RECEIPT_KEY, None)
-    _stamp(case)
+    _stamp(case, opened=utcnow().timestamp())
 
 
-def _stamp(case: Case) -> None:
+def _stamp(case: Case, opened: float) -> None:
+    """`opened`: when the receipt code was entered, kept as the expiry moves on with each request."""
     minutes = current_app.config["TRACK_SESSION_MINUTES"]
     session[TRACK_KEY] = _seal({"case": case.id, "generation": case.tracking_generation or 0,
-                                "until": utcnow().timestamp() + minutes * 60})
+                                "until": utcnow().timestamp() + minutes * 60, "opened": opened})
+
+
+def _expired(value: dict) -> bool:
+    """Unused too long, or opened too long ago however busy (a value that never recorded its opening too)."""
+    now = utcnow().timestamp()
+    opened = value.get("opened")
+    if not isinstance(opened, int | float):
+        return True
+    return float(value.get("until", 0)) < now or now - opened > current_app.config["TRACK_SESSION_MAX_MINUTES"] * 60
 
 
 def has_tracking() -> bool:
@@ -87,16 +98,17 @@ def has_tracking() -> bool:
 
 
 def tracked_case() -> Case | None:
-    """The case opened with a receipt code in this browser, if that was recent; renews the expiry."""
+    """The case opened with a receipt code in this browser, if that was recent; renews the expiry (never past
+    TRACK_SESSION_MAX_MINUTES after the code was entered)."""
     value = _unseal(session.get(TRACK_KEY))
-    if value is None or float(value.get("until", 0)) < utcnow().timestamp():
+    if value is None or _expired(value):
         close_tracking()
         return None
     case = db.session.get(Case, value.get("case")) if isinstance(value.get("case"), int) else None
     if case is None or value.get("generation") != (case.tracking_generation or 0):
         close_tracking()  # gone, or closed on some device since: a copied cookie opens nothing
         return None
-    _stamp(case)
+    _stamp(case, opened=value["opened"])
     return case
 
 
