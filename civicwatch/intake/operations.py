@@ -43,7 +43,7 @@ from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import (
     IdempotencyKey,
-    erase_expired_receipts,
+    erase_expired_receipts_when_due,
     insert_submission_key,
     submission_key_values,
 )
@@ -279,7 +279,7 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     _store_and_route(draft, plan, submission, actor, on_stored, key_row)
     receipt = Receipt(draft.case.id, draft.case.reference, draft.code, files)
     if key is not None:
-        erase_expired_receipts()
+        erase_expired_receipts_when_due()
     commit_complaint()
     return receipt
 

@@ -96,6 +96,31 @@ def test_after_the_window_the_receipt_is_erased_and_a_retry_still_makes_no_case(
     assert first.receipt_encrypted is None and first.receipt_until is None  # erased, not only hidden
 
 
+def receipts_kept() -> list[bool]:
+    """For each stored key, oldest first: whether its receipt is still stored."""
+    db.session.rollback()
+    return [until is not None for until in db.session.scalars(select(SubmissionKey.receipt_until)
+                                                               .order_by(SubmissionKey.id))]
+
+
+def test_expired_receipts_are_erased_at_most_a_minute_after_their_window_not_by_every_report(client, clock):
+    window = RECEIPT_WINDOW.total_seconds()
+    send(client, open_form(client))  # erases (nothing yet): the minute starts here
+    clock.advance(seconds=30)
+    send(client, open_form(client))  # its receipt expires 30 s after the first one's
+    clock.advance(seconds=window - 10)  # the first receipt 20 s past its window, the minute long over
+    send(client, open_form(client))
+    assert receipts_kept() == [False, True, True]
+
+    clock.advance(seconds=30)  # the second 20 s past its window; the last erasure 30 s ago
+    send(client, open_form(client))
+    assert receipts_kept() == [False, True, True, True]  # not yet: a report within the minute does not erase
+
+    clock.advance(seconds=35)  # a minute and 5 s since the last erasure
+    send(client, open_form(client))
+    assert receipts_kept() == [False, False, True, True, True]
+
+
 @pytest.mark.skipif(not on_postgres(), reason="SQLite's one writer: no two reports erase receipts at once")
 def test_a_report_does_not_wait_for_receipts_another_report_is_erasing(app: Flask, client, clock):
     send(client, open_form(client))
