@@ -64,6 +64,7 @@ def insert_new_case(case: Case) -> None:
         return
     shape, given = _shape(), state.dict
     values = {column: given[key] for key, column in shape.columns if key in given}
+    references: dict[str, object] = {}  # column: the id of the row a many-to-one relationship set names
     for key, pairs in shape.many_to_one:
         if key not in given:
             continue
@@ -72,10 +73,12 @@ def insert_new_case(case: Case) -> None:
             _flush(case)
             return
         for column, attribute in pairs:
-            values[column] = None if target is None else getattr(target, attribute)
+            references[column] = None if target is None else getattr(target, attribute)
+    values.update(references)
     row = db.session.connection().execute(_insert_case(tuple(sorted(values))), values).one()
     after = {key: given.pop(key) for key in shape.others if given.get(key)}  # rows that hang off it, written next
-    for name, value in row._mapping.items():
+    # The ids written for its relationships, as a flush leaves them: reading case.body_id would otherwise load them.
+    for name, value in (*row._mapping.items(), *references.items()):
         set_committed_value(case, shape.attribute_of[str(name)], value)
     make_transient_to_detached(case)
     db.session.add(case)

@@ -3,6 +3,7 @@ except `receive_complaint`, whose whole point is to make the complaint durable b
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
@@ -37,8 +38,9 @@ from civicwatch.cases.references import (
     replace_code_shaped,
     temporary_reference,
 )
+from civicwatch.classify.classifier import Classification
 from civicwatch.classify.language import detect_language
-from civicwatch.database import deployment_date, rollback_quietly, utcnow
+from civicwatch.database import connection_lost, deployment_date, rollback_quietly, utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import (
@@ -164,18 +166,25 @@ def draft_complaint(submission: Submission) -> DraftComplaint:
 
 
 def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = None,
-                    key: dict[str, Any] | None = None) -> None:
+                    key: dict[str, Any] | None = None, route: routing.PlannedRoute | None = None) -> None:
     """Write a drafted complaint: case (with its idempotency `key`, see submission_key_values, right after it),
-    public "received" event, files, audit entry. Flushes only."""
+    public "received" event (with the "routed" one of a `route` planned into the case), files, audit entry.
+    Flushes only."""
     case, files = draft.case, draft.files
     insert_new_case(case)
     if key is not None:
         insert_submission_key(key, case.id)
-    # Nothing reads the event back through the session in this transaction: a statement built once, not a mapper
+    # Nothing reads the events back through the session in this transaction: a statement built once, not a mapper
     # more in the flush of the case (the unit of work of a flush costs several times the statement).
-    db.session.connection().execute(_INSERT_RECEIVED, {
-        "case_id": case.id, "kind": "received", "to_status": CaseStatus.RECEIVED.value, "public": True,
-        "created_at": case.created_at, "detail": {"channel": submission.channel.value}})
+    received = {"case_id": case.id, "kind": "received", "to_status": CaseStatus.RECEIVED.value, "public": True,
+                "created_at": case.created_at, "detail": {"channel": submission.channel.value}}
+    routed = route.routed_event(case) if route is not None else None
+    if routed is None:
+        db.session.connection().execute(_INSERT_RECEIVED, received)
+    else:
+        db.session.connection().execute(_INSERT_TWO_EVENTS, {
+            **{f"first_{name}": value for name, value in received.items()},
+            **{f"second_{name}": value for name, value in {**routed, "to_status": None}.items()}})
     _store_reference(case)
     count_new_case(case)
     _remember_page_language(case, submission)
@@ -273,10 +282,31 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     the triage queue with the reason, so nothing the citizen sent is lost, and the receipt is still returned. With
     an idempotency `key` (see idempotency.receive_once) the key is stored with the case, in its first flush.
     """
-    draft, plan = _draft_and_plan(submission)
+    reading = _reading(submission)
+    draft = draft_complaint(submission)
+    try:
+        # The usual path: the planned route is written by the case's own INSERT, then its decision, audit entry and
+        # the after-routing steps by plain statements, with no savepoint.
+        route = routing.plan_into_new_case(draft.case, routing.plan_fresh_route(draft.case, reading))
+        store_complaint(draft, submission, actor, _key_row(key, draft), route)
+        if on_stored is not None:
+            on_stored(draft.case)
+        routing.write_planned_route(draft.case, route)
+    except Exception as exc:
+        if connection_lost(exc):  # nothing of the transaction can be kept: the caller's retry stores it
+            raise
+        # Any part of it may have been routing's (the route is in the case's row), and on PostgreSQL the
+        # transaction is aborted: stored again, unrouted, as before the route was planned into the row, then routed
+        # step by step, each part in a savepoint (routing that fails leaves the case in triage with the reason). A
+        # failure of storing itself (a concurrent twin's key) fails again there, as it would have.
+        log.warning("storing a new complaint with its route failed (%s); stored again, then routed step by step",
+                    type(exc).__name__)
+        draft = _store_again(draft, submission)
+        store_complaint(draft, submission, actor, _key_row(key, draft))
+        if on_stored is not None:
+            on_stored(draft.case)
+        routing.route_fresh_case_step_by_step(draft.case, routing.plan_fresh_route(draft.case, reading))
     files = draft.fingerprints
-    key_row = None if key is None else submission_key_values(key, draft.code, {"files": files} if files else None)
-    _store_and_route(draft, plan, submission, actor, on_stored, key_row)
     receipt = Receipt(draft.case.id, draft.case.reference, draft.code, files)
     if key is not None:
         erase_expired_receipts_when_due()
@@ -295,10 +325,27 @@ def submit_and_route_complaint(submission: Submission, actor: Any = None,
 
 
 def _draft_and_plan(submission: Submission) -> tuple[DraftComplaint, routing.RoutePlan]:
-    reading = routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1),
-                                                TEXT_MAX))
+    reading = _reading(submission)
     draft = draft_complaint(submission)
     return draft, routing.plan_fresh_route(draft.case, reading)
+
+
+def _reading(submission: Submission) -> Classification | None:
+    return routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX))
+
+
+def _key_row(key: IdempotencyKey | None, draft: DraftComplaint) -> dict[str, Any] | None:
+    files = draft.fingerprints
+    return None if key is None else submission_key_values(key, draft.code, {"files": files} if files else None)
+
+
+def _store_again(draft: DraftComplaint, submission: Submission) -> DraftComplaint:
+    """After the transaction that stored `draft` was rolled back: the same complaint drafted again, with the files
+    as prepared the first time (and a new receipt code: the first one was never given out)."""
+    rollback_quietly(db.session)  # removes the files written for it too
+    if draft.case in db.session:  # its row is gone; SQLite may give the next case the same id
+        db.session.expunge(draft.case)
+    return draft_complaint(dataclasses.replace(submission, attachments=draft.files))
 
 
 def _store_and_route(draft: DraftComplaint, plan: routing.RoutePlan, submission: Submission, actor: Any,
@@ -408,6 +455,11 @@ _INSERT_EVENT = insert(_EVENTS).values(
     case_id=bindparam("case_id"), kind=bindparam("kind"), public=bindparam("public"),
     created_at=bindparam("created_at"), detail=bindparam("detail"))
 _INSERT_RECEIVED = _INSERT_EVENT.values(to_status=bindparam("to_status"))
+_EVENT_COLUMNS = ("case_id", "kind", "to_status", "public", "created_at", "detail")
+# Typed by hand: only a single row's parameters take their column's type.
+_INSERT_TWO_EVENTS = insert(_EVENTS).values([
+    {name: bindparam(f"{row}_{name}", type_=_EVENTS.c[name].type) for name in _EVENT_COLUMNS}
+    for row in ("first", "second")])
 
 
 def _same_message_sent_before(case: Case, body: str, files: Sequence[PreparedFile],

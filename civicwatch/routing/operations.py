@@ -253,20 +253,8 @@ def _apply_plan(case: Case, plan: RoutePlan, flushed: bool = False) -> None:
     before = _snapshot(case)
     counted = key_of(case)
     previous_body_id = case.body_id
-    if plan.classified:
-        case.theme = plan.theme
-        case.theme_confidence = min(1.0, max(0.0, plan.confidence or 0.0))
-        case.theme_scores = plan.scores
-        case.model_version = plan.model_version
-        case.actor, case.region, case.district = plan.actor, plan.region, plan.district
-        case.urgent = bool(case.urgent or plan.urgent)
-    case.body = plan.body
-    case.routed_by_hand = False
-    case.routing_explanation = plan.explanation
-    set_deadlines(case, plan.body, case.created_at or utcnow())
-    decision = {"case_id": case.id, "kind": DecisionKind.AUTOMATIC, "from_body_id": previous_body_id,
-                "to_body_id": plan.body.id if plan.body else None, "model_version": plan.model_version,
-                "confidence": plan.confidence}
+    _set_plan(case, plan)
+    decision = _decision(case, plan, previous_body_id)
     if flushed and _write_case_changes(case):
         # Nothing reads the event or the decision back through the session in this transaction.
         if plan.body is not None:
@@ -279,6 +267,31 @@ def _apply_plan(case: Case, plan: RoutePlan, flushed: bool = False) -> None:
                                      detail={"body": plan.body.name}))
         db.session.add(RoutingDecision(**decision))
     move_case(counted, case)
+    _audit_route(case, plan, before)
+
+
+def _set_plan(case: Case, plan: RoutePlan) -> None:
+    """Set on the case what the plan decides (not its decision, event or audit entry)."""
+    if plan.classified:
+        case.theme = plan.theme
+        case.theme_confidence = min(1.0, max(0.0, plan.confidence or 0.0))
+        case.theme_scores = plan.scores
+        case.model_version = plan.model_version
+        case.actor, case.region, case.district = plan.actor, plan.region, plan.district
+        case.urgent = bool(case.urgent or plan.urgent)
+    case.body = plan.body
+    case.routed_by_hand = False
+    case.routing_explanation = plan.explanation
+    set_deadlines(case, plan.body, case.created_at or utcnow())
+
+
+def _decision(case: Case, plan: RoutePlan, previous_body_id: int | None) -> dict[str, Any]:
+    return {"case_id": case.id, "kind": DecisionKind.AUTOMATIC, "from_body_id": previous_body_id,
+            "to_body_id": plan.body.id if plan.body else None, "model_version": plan.model_version,
+            "confidence": plan.confidence}
+
+
+def _audit_route(case: Case, plan: RoutePlan, before: dict[str, Any]) -> None:
     record_audit(None, "case.route", case, before=before,
                  after={**_snapshot(case), "decision": plan.explanation.get("decision"),
                         "rule": plan.explanation.get("rule"), "model_version": plan.model_version})
@@ -434,14 +447,64 @@ def route_fresh_case(case: Case, plan: RoutePlan) -> None:
     if _in_savepoint(lambda: _route_and_follow(case, plan)) is not None:
         # Its routing was written by a statement, not a flush: the savepoint's rollback did not expire it.
         db.session.expire(case)
-        failure = _in_savepoint(lambda: _apply_plan(case, plan))
-        if failure is not None:
-            log.error("routing failed for case %s (%s); it stays in the triage queue", case_id,
-                      type(failure).__name__)
-            case.routing_explanation = {"decision": "triage", "reason": f"routing failed ({type(failure).__name__})"}
-            return
-        _run_after_routing(case, fresh=True)
+        route_fresh_case_step_by_step(case, plan)
+        return
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
+
+
+def route_fresh_case_step_by_step(case: Case, plan: RoutePlan) -> None:
+    """Route a case stored in this transaction, unrouted, by `plan`, in a savepoint, then run each after-routing
+    step in a savepoint of its own: a failing step costs only itself, and a failure of routing leaves the case in
+    the triage queue with the reason. Never raises for a failure of routing itself (a lost connection is raised)."""
+    case_id = case.id
+    failure = _in_savepoint(lambda: _apply_plan(case, plan))
+    if failure is not None:
+        log.error("routing failed for case %s (%s); it stays in the triage queue", case_id, type(failure).__name__)
+        case.routing_explanation = {"decision": "triage", "reason": f"routing failed ({type(failure).__name__})"}
+        return
+    _run_after_routing(case, fresh=True)
+    log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
+
+
+@dataclass(frozen=True)
+class PlannedRoute:
+    """A plan set on a new case before its row is written (plan_into_new_case), and the case as it was before."""
+
+    plan: RoutePlan
+    before: dict[str, Any]
+
+    def routed_event(self, case: Case) -> dict[str, Any] | None:
+        """The public "routed" event's values once the case has its id (None when it goes to triage), for the
+        caller to write with the case's "received" event in one INSERT."""
+        body = self.plan.body
+        if body is None:
+            return None
+        return {"case_id": case.id, "kind": "routed", "public": True, "created_at": utcnow(),
+                "detail": {"body": body.name}}
+
+
+def plan_into_new_case(case: Case, plan: RoutePlan) -> PlannedRoute:
+    """Set a new case's planned route on it before its row is written, so that the case's own INSERT stores its
+    theme, actor, places, body, deadlines and explanation: no UPDATE of the case for routing, and no savepoint on
+    the usual path. Once the row is written (and the "routed" event, PlannedRoute.routed_event),
+    write_planned_route writes the rest. The caller handles a failure of any of it (see
+    intake.operations.receive_complaint: rolled back, stored again, routed by route_fresh_case_step_by_step)."""
+    before = _snapshot(case)
+    _set_plan(case, plan)
+    return PlannedRoute(plan, before)
+
+
+def write_planned_route(case: Case, route: PlannedRoute) -> None:
+    """After the INSERT of a case routed by plan_into_new_case: its routing decision and audit entry, then the
+    after-routing steps, all as plain statements in the transaction, with no savepoint: a failure is raised, and
+    the caller rolls the transaction back (see plan_into_new_case). A new case is counted where it is at the
+    commit: no count to move."""
+    db.session.connection().execute(_INSERT_DECISION, _decision(case, route.plan, None))
+    _audit_route(case, route.plan, route.before)
+    for step in _after_routing:
+        step(case, True)
+    plan = route.plan
+    log.info("case %s: %s (rule %s)", case.id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 
 
 def _route_and_follow(case: Case, plan: RoutePlan) -> None:

@@ -121,7 +121,9 @@ def test_routing_failure_keeps_the_case_in_triage(app, monkeypatch, caplog):
         case.body_id = 1
         raise RuntimeError(f"model exploded on {case.text}")
 
-    monkeypatch.setattr(routing, "_apply_plan", broken)
+    # Where routing sets its plan on the case: a new case's usual path (before its row is written) and the
+    # step-by-step one (in a savepoint) both go through it.
+    monkeypatch.setattr(routing, "_set_plan", broken)
     code = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB, phone="+23276123456")).code
     stored = queries.find_case_by_receipt(code)
     assert stored is not None and stored.body_id is None

@@ -263,14 +263,14 @@ def test_the_connection_lost_while_routing_answers_503_and_sending_again_stores_
     stored), and sending again stores the case once, routed as usual."""
     use_classifier(app, FakeClassifier(theme="corruption", confidence=0.99))
     token = csrf_token(client, "/report")
-    apply_plan = routing._apply_plan
+    audit_route = routing._audit_route  # routing's last write, after the case's row and its decision
 
-    def lose_the_connection(case, plan):
+    def lose_the_connection(*args):
         terminate_the_sessions_backend()
-        monkeypatch.setattr(routing, "_apply_plan", apply_plan)
-        return apply_plan(case, plan)
+        monkeypatch.setattr(routing, "_audit_route", audit_route)
+        return audit_route(*args)
 
-    monkeypatch.setattr(routing, "_apply_plan", lose_the_connection)
+    monkeypatch.setattr(routing, "_audit_route", lose_the_connection)
     fields = assert_kept(post_report(client, token=token, text=TEXT_WITH_MARKUP, **TYPED))
     assert stored_cases() == []
     again = post_multipart(client, "/report", fields)

@@ -1,5 +1,7 @@
-"""route_fresh_case: routing and the after-routing steps of a case stored in the same transaction share one
-savepoint; when anything in it fails, each is done again alone, so a failing step costs only itself."""
+"""Routing a case stored in the same transaction: a web report's route is planned into the case's INSERT and the
+rest written with no savepoint; when anything of it fails, the transaction is rolled back, the report stored again
+and each step done alone in a savepoint (route_fresh_case_step_by_step), so a failing step costs only itself.
+route_fresh_case (texted reports) shares one savepoint between routing and the steps, then does the same."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -55,15 +57,16 @@ def test_a_step_failing_in_the_database_keeps_the_routing_and_the_other_steps(ap
 
 
 def received_while_routing_fails_in_the_database(use_fake_classifier, monkeypatch) -> tuple[Receipt, Case]:
-    """A web report whose routing writes its plan and then meets a database error, inside routing's savepoint."""
+    """A web report whose routing writes its plan and then meets a database error: after the case's row, its
+    decision and events, at the audit entry, routing's last write (on the usual path and on the step-by-step one)."""
     use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
-    applied = routing._apply_plan
+    audited = routing._audit_route
 
-    def apply_then_fail(case: Case, plan: routing.RoutePlan, flushed: bool = False) -> None:
-        applied(case, plan, flushed)
+    def audit_then_fail(case: Case, plan: routing.RoutePlan, before: dict) -> None:
+        audited(case, plan, before)
         db.session.execute(text("SELECT * FROM no_such_table"))
 
-    monkeypatch.setattr(routing, "_apply_plan", apply_then_fail)
+    monkeypatch.setattr(routing, "_audit_route", audit_then_fail)
     receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
     db.session.expire_all()
     return receipt, db.session.get(Case, receipt.case_id)
@@ -142,3 +145,30 @@ def test_a_change_before_routing_survives_routing_done_again(app, use_fake_class
     assert case.location_text == "Kenema market"
     assert case.body is not None and case.body.code == "defence_committee" and case.respond_due_at is not None
     assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 1
+
+
+def test_a_route_the_database_refuses_in_the_cases_own_insert_leaves_the_report_stored_in_triage(
+        app, use_fake_classifier, monkeypatch) -> None:
+    """The route is written by the case's own INSERT: when that INSERT fails, the report is stored again, unrouted,
+    and routing's failure leaves it in the triage queue with the reason, as when routing's UPDATE failed."""
+    use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
+    planned = routing.plan_fresh_route
+
+    def unstorable(case: Case, classified: object) -> routing.RoutePlan:
+        plan = planned(case, classified)  # type: ignore[arg-type]
+        plan.scores = {"misconduct": object()}  # no JSON for it: every write of the route fails
+        return plan
+
+    monkeypatch.setattr(routing, "plan_fresh_route", unstorable)
+    receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
+    db.session.expire_all()
+    case = db.session.get(Case, receipt.case_id)
+    assert case is not None and case.text == TEXT and case.reference == receipt.reference
+    assert case.body_id is None and case.theme_id is None and case.theme_scores is None
+    assert case.routing_explanation["decision"] == "triage"
+    assert case.routing_explanation["reason"].startswith("routing failed (")
+    assert _count(Case) == 1
+    assert _count(CaseEvent, CaseEvent.case_id == case.id) == 1  # received
+    assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 0
+    assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.submit") == 1
+    assert _count(AuditEntry, AuditEntry.action == "case.route") == 0
