@@ -3,10 +3,11 @@ except `receive_complaint`, whose whole point is to make the complaint durable b
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -171,7 +172,8 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
     public "received" event (with the "routed" one of a `route` planned into the case), files, audit entry.
     Flushes only."""
     case, files = draft.case, draft.files
-    insert_new_case(case)
+    with _writing_the_route(route):
+        insert_new_case(case)
     if key is not None:
         insert_submission_key(key, case.id)
     # Nothing reads the events back through the session in this transaction: a statement built once, not a mapper
@@ -181,8 +183,9 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
     routed = route.routed_event(case) if route is not None else None
     # With a body, both events in one executemany: one INSERT of two rows on PostgreSQL (insertmanyvalues), one
     # call on SQLite. (A two-row VALUES construct has no cache key: it would be compiled for every report.)
-    db.session.connection().execute(_INSERT_RECEIVED, received if routed is None else [
-        received, {**routed, "to_status": None}])
+    with _writing_the_route(route):
+        db.session.connection().execute(_INSERT_RECEIVED, received if routed is None else [
+            received, {**routed, "to_status": None}])
     _store_reference(case)
     count_new_case(case)
     _remember_page_language(case, submission)
@@ -285,20 +288,19 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     try:
         # The usual path: the planned route is written by the case's own INSERT, then its decision, audit entry and
         # the after-routing steps by plain statements, with no savepoint.
-        route = routing.plan_into_new_case(draft.case, routing.plan_fresh_route(draft.case, reading))
+        with _writing_the_route(True):
+            route = routing.plan_into_new_case(draft.case, routing.plan_fresh_route(draft.case, reading))
         store_complaint(draft, submission, actor, _key_row(key, draft), route)
         if on_stored is not None:
             on_stored(draft.case)
-        routing.write_planned_route(draft.case, route)
-    except Exception as exc:
-        if connection_lost(exc):  # nothing of the transaction can be kept: the caller's retry stores it
-            raise
-        # Any part of it may have been routing's (the route is in the case's row), and on PostgreSQL the
-        # transaction is aborted: stored again, unrouted, as before the route was planned into the row, then routed
-        # step by step, each part in a savepoint (routing that fails leaves the case in triage with the reason). A
-        # failure of storing itself (a concurrent twin's key) fails again there, as it would have.
+        with _writing_the_route(route):
+            routing.write_planned_route(draft.case, route)
+    except _RouteNotStoredError as failure:
+        # On PostgreSQL the transaction is aborted: stored again, unrouted, as before the route was planned into the
+        # case's row, then routed step by step, each part in a savepoint (routing that fails leaves the case in
+        # triage with the reason, a failing after-routing step costs only itself).
         log.warning("storing a new complaint with its route failed (%s); stored again, then routed step by step",
-                    type(exc).__name__)
+                    type(failure.__cause__).__name__)
         draft = _store_again(draft, submission)
         store_complaint(draft, submission, actor, _key_row(key, draft))
         if on_stored is not None:
@@ -335,6 +337,23 @@ def _reading(submission: Submission) -> Classification | None:
 def _key_row(key: IdempotencyKey | None, draft: DraftComplaint) -> dict[str, Any] | None:
     files = draft.fingerprints
     return None if key is None else submission_key_values(key, draft.code, {"files": files} if files else None)
+
+
+class _RouteNotStoredError(Exception):
+    """A write of a web report's usual path that carries its planned route failed (`__cause__`): see
+    receive_complaint. The other failures of storing (a concurrent twin's key, a full disk) are raised as they are."""
+
+
+@contextlib.contextmanager
+def _writing_the_route(route: object) -> Iterator[None]:
+    """Raise a failure of what is done inside as _RouteNotStoredError when it writes a planned `route` (not None);
+    a lost connection as it is (the transaction is gone: the caller's retry stores the report)."""
+    try:
+        yield
+    except Exception as exc:
+        if route is None or connection_lost(exc):
+            raise
+        raise _RouteNotStoredError from exc
 
 
 def _store_again(draft: DraftComplaint, submission: Submission) -> DraftComplaint:
