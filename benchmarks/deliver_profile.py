@@ -163,7 +163,7 @@ def main() -> None:
         workdir = Path(tmp)
         model_dir = sms_webhook.prepare_model(workdir)
         if args.only in (None, "sqlite"):
-            print("SQLite (WAL, synchronous=FULL)")
+            print("SQLite (WAL, each commit synced before it returns)")
             (workdir / "sqlite").mkdir()
             measure(f"sqlite:///{workdir / 'bench.sqlite3'}", workdir / "sqlite", model_dir, args)
         if args.only in (None, "postgresql"):

@@ -19,8 +19,8 @@ reports/s to the bare endpoint's, and the peak resident memory (VmHWM, reset bef
 largest gunicorn worker beside its idle size. Targets: p99 <= 300 ms at 8 clients and >= 0.2x the bare
 endpoint (reports without a photo). It also counts the SQL statements and commits of one report (in this
 process, through the Flask test client, once the caches are warm), and prints the load average and the
-durability settings in force: SQLite's journal mode and `synchronous` level, PostgreSQL's fsync and
-synchronous_commit.
+durability settings in force: SQLite's journal mode and `synchronous` level (NORMAL with the app's own sync of the
+log after each commit, civicwatch/wal_sync.py), PostgreSQL's fsync and synchronous_commit.
 
 Each database runs as it is deployed: SQLite as the embedded default, one gunicorn process with threads (what
 `make run` starts); PostgreSQL as at scale, several processes, on its own throwaway server with fsync on.
@@ -138,6 +138,8 @@ def prepare_database(model: Path) -> str:
             mode = db.session.execute(text("PRAGMA journal_mode")).scalar()
             level = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[db.session.execute(text("PRAGMA synchronous")).scalar()]
             settings = f"journal_mode={mode}, synchronous={level}"
+            if level == "NORMAL":  # see civicwatch/wal_sync.py
+                settings += ", the log synced by the app after each commit, before it returns"
         else:
             settings = ", ".join(f"{name}={db.session.execute(text(f'SHOW {name}')).scalar()}"
                                  for name in ("fsync", "synchronous_commit", "full_page_writes"))

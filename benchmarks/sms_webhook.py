@@ -5,7 +5,7 @@ answering texts and sending the replies, with the classifier model active.
     .venv/bin/python benchmarks/sms_webhook.py --only postgresql --worker-counts 1,2,4
 
 PostgreSQL is a throwaway server started here with fsync on, as deployed (scripts/with-postgres.sh turns it
-off for tests). SQLite runs as the app configures it: WAL, synchronous=FULL.
+off for tests). SQLite runs as the app configures it: WAL, each commit synced before it returns (civicwatch/wal_sync.py).
 
 1. The webhook. One gunicorn server runs the real application with one extra route, GET /bench/bare, that
    returns a few bytes and touches nothing. A load generator on loopback (32 client processes by default,
@@ -612,7 +612,7 @@ def main() -> None:
               flush=True)
         model_dir = workdir if args.webhook_only else prepare_model(workdir)
         if args.only in (None, "sqlite"):
-            run("SQLite (WAL, synchronous=FULL)", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir,
+            run("SQLite (WAL, each commit synced)", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir,
                 model_dir)
         if args.only in (None, "postgresql"):
             with durable_postgres() as url:

@@ -140,9 +140,12 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     # Other processes' writers wait this long; this process's writers queue in civicwatch.sqlite_writes first.
     cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
-    # FULL: WAL is synced at every commit, so an acknowledged report survives a power cut (NORMAL may lose the
-    # last commits: they survive a crash of the process, not of the machine).
-    cursor.execute("PRAGMA synchronous=FULL")
+    # Every commit is on disk before it returns, so an acknowledged report survives a power cut (NORMAL alone may
+    # lose the last commits: they survive a crash of the process, not of the machine). A connection to a file
+    # syncs the log itself after each commit, outside the write lock and shared by the writers that commit
+    # meanwhile (civicwatch.wal_sync); any other, FULL: SQLite syncs inside the commit.
+    level = "NORMAL" if getattr(dbapi_connection, "wal_sync", None) is not None else "FULL"
+    cursor.execute(f"PRAGMA synchronous={level}")
     # Deleted and overwritten content is zeroed in the file, not left in free pages: erased cases (retention) must
     # not be readable from a copy of it.
     cursor.execute("PRAGMA secure_delete=ON")

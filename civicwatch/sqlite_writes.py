@@ -28,6 +28,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from civicwatch.wal_sync import WalSync, wal_sync
+
 BUSY_TIMEOUT_SECONDS = 10.0
 log = logging.getLogger(__name__)
 # The statements before which pysqlite opens a transaction (Modules/_sqlite: "is_dml"), comments skipped.
@@ -157,12 +159,16 @@ class QueuedWriterCursor(sqlite3.Cursor):
 
 
 class QueuedWriterConnection(sqlite3.Connection):
-    """A sqlite3 connection that queues in `writer_queue` for its write transactions."""
+    """A sqlite3 connection that queues in `writer_queue` for its write transactions and, on a database file named
+    by its path, makes each commit durable through the file's shared sync (`civicwatch.wal_sync`; the connection
+    then runs with synchronous=NORMAL, see civicwatch.database)."""
 
     def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
-        key = _queue_key(database, bool(kwargs.get("uri")))
+        uri = bool(kwargs.get("uri"))
+        key = _queue_key(database, uri)
         self.writer_queue = writer_queue(key) if key else None
+        self.wal_sync: WalSync | None = wal_sync(key) if key and not uri else None
         self.queued = False
 
     def cursor(self, factory: Any = None) -> Any:
@@ -174,11 +180,14 @@ class QueuedWriterConnection(sqlite3.Connection):
         self.queued = self.writer_queue.enter(self, BUSY_TIMEOUT_SECONDS)
 
     def commit(self) -> None:
+        wrote = self.in_transaction  # pysqlite opens a transaction only for a write (or an explicit BEGIN)
         try:
             super().commit()
         finally:
             if not self.in_transaction:  # a commit that failed leaves the transaction to a rollback
                 self._leave_queue()
+        if wrote and self.wal_sync is not None:
+            self.wal_sync.after_commit()  # after the turn is handed on: the next writer goes on meanwhile
 
     def rollback(self) -> None:
         try:
