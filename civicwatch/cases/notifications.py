@@ -1,6 +1,7 @@
 """Telling complainants about their case: by SMS through the outbox when they left a phone number, have not
 texted STOP and did not say texts to that phone are not safe; otherwise they read it on the web follow-up page
-(a text held back as not safe is kept in the outbox, cancelled, so that staff can count it). An SMS is written in the language the
+(a text held back as not safe by the case's own answer is kept in the outbox, cancelled, so that staff can count it;
+one held back by another report's answer is not owed at all, as for a number that texted STOP). An SMS is written in the language the
 phone chose (LANG by SMS), and transliterated to GSM-7 when that saves segments."""
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from collections.abc import Callable
 from flask_babel import force_locale, format_date, gettext
 
 from civicwatch.cases.identity import contact_of, texts_channel
-from civicwatch.cases.models import Case, CaseStatus
+from civicwatch.cases.models import Case, CaseStatus, Channel
 from civicwatch.i18n import DEFAULT_LANGUAGE, N_
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
-from civicwatch.messaging.queries import is_opted_out, is_safe_to_text, phone_language
+from civicwatch.messaging.queries import is_opted_out, is_safe_to_text, phone_language, said_not_safe_by_own_answer
 from civicwatch.messaging.segments import as_sent
 from civicwatch.phones import WHATSAPP, contact_hash
 from civicwatch.taxonomy.models import Named
@@ -80,6 +81,18 @@ def extension_news(case: Case, due_on: dt.date, reason: str) -> Callable[[], str
         body=_in_current_language(case.body or ""), date=format_date(due_on, DATE_PATTERN), reason=reason).strip()
 
 
+# A case reported by text came from its number: the phone's own QUIET is its complainant's answer too.
+REPORTED_BY_TEXT = (Channel.SMS, Channel.WHATSAPP)
+
+
+def case_said_not_safe(case: Case, number_hash: str | None = None) -> bool:
+    """Whether the case's own complainant said texts to its number (or `number_hash`, its hash on the channel
+    texts go by) are not safe: all its staff may learn of the number's marking."""
+    number_hash = number_hash or case.contact_phone_hash
+    return number_hash is not None and said_not_safe_by_own_answer(number_hash, case.id,
+                                                                   case.channel in REPORTED_BY_TEXT)
+
+
 def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) -> OutboundMessage | None:
     """Owe the complainant an SMS when they left a phone number, have not texted STOP and did not say texts to it
     are not safe; None otherwise (they read the case on the web follow-up page). `text` is the whole SMS, or a
@@ -96,6 +109,11 @@ def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) 
         log.info("no sms for case %s: the number texted STOP", case.id)
         return None
     safe = is_safe_to_text(number_hash)
+    if not safe and not case_said_not_safe(case, number_hash):
+        # Held back by another report's answer only: nothing is owed, as for a number that texted STOP, so that
+        # this case's staff see what they would see for one (it is not theirs to learn that a report marked it).
+        log.info("no sms for case %s: the number takes no texts we start", case.id)
+        return None
     if callable(text):
         with force_locale(phone_language(number_hash)):
             text = text()

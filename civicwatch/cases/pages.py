@@ -30,6 +30,7 @@ from civicwatch.cases.forms import (
     TransitionForm,
 )
 from civicwatch.cases.models import STATUS_LABELS, Case, CaseStatus
+from civicwatch.cases.notifications import case_said_not_safe
 from civicwatch.cases.permissions import may
 from civicwatch.cases.retaliation import RetaliationReport, retaliation_reported_while_open
 from civicwatch.cases.routing_facts import routing_facts
@@ -37,7 +38,6 @@ from civicwatch.cases.workflow import ACTION_LABELS, Transition, assignable_inve
 from civicwatch.database import utcnow
 from civicwatch.forms import Form
 from civicwatch.i18n import N_
-from civicwatch.messaging.queries import is_safe_to_text
 from civicwatch.taxonomy.models import Body
 from civicwatch.taxonomy.queries import all_actors, all_bodies, all_districts, all_regions, all_themes, name_choices
 
@@ -108,6 +108,7 @@ class CasePage:
     mistakes: list[Mistake] = field(default_factory=list)  # of the forms sent back, told where the page opens
     routing: list[tuple[str, str]] = field(default_factory=list)  # why it was routed so, in words
     # The complainant said others may read the texts on the phone given: staff must not text or call it by hand.
+    # Their own answer only: another report's for the same number is not this case's staff's to learn.
     not_safe_to_text: bool = False
 
 
@@ -192,7 +193,7 @@ def build_case_page(case: Case, user: User, submitted: dict[str, Form] | None = 
     submitted = submitted or {}
     page = CasePage(case)
     page.retaliation_reported = retaliation_reported_while_open(case)
-    page.not_safe_to_text = case.contact_phone_hash is not None and not is_safe_to_text(case.contact_phone_hash)
+    page.not_safe_to_text = case_said_not_safe(case)
     page.closure_words = unread_message_ids(case)
     page.closure_words_ended = filed_after_closure(case)
     page.mistakes = mistakes_in(submitted)

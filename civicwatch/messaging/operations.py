@@ -26,7 +26,7 @@ from civicwatch.messaging.models import (
     PhoneLanguage,
     SmsOptOut,
 )
-from civicwatch.messaging.queries import NOT_SAFE_NOTE, is_opted_out, is_safe_to_text
+from civicwatch.messaging.queries import NOT_SAFE_NOTE, is_opted_out, is_safe_to_text, said_not_safe_by_own_answer
 from civicwatch.messaging.quiet_hours import awake_deadline, held_in_quiet_hours
 from civicwatch.messaging.segments import split_for_sending
 from civicwatch.messaging.senders import SendReference
@@ -111,14 +111,20 @@ def queue_owed_messages(rows: list[dict[str, Any]]) -> None:
 def retry_message(message: OutboundMessage, user: User) -> None:
     """An admin sends a failed message again: due now, retried for another maximum age. Refused for a number
     that texted STOP, unless it is the confirmation of that STOP, and for a text we started to a number not safe to
-    text (the worker would cancel it)."""
+    text (the worker would cancel it; the reason is given only when it is the case's own answer)."""
     if message.status is not OutboxStatus.FAILED:
         raise ConflictError(gettext("Only a failed message can be sent again."))
     # The STOP confirmation is the one text an opted-out number still gets, so it may be sent again too.
     if honours_opt_out(message.purpose) and is_opted_out(message.to_hash):
         raise ConflictError(gettext("This number texted STOP: nothing may be sent to it until it texts START."))
     if started_by_us(message.purpose) and not is_safe_to_text(message.to_hash):
-        raise ConflictError(gettext("The complainant said this phone is not safe to text: we do not text it first."))
+        # Why, only when it is the answer of the message's own case (or the phone's own, for no case): another
+        # report's "no" for the number is not told.
+        reported_from_number = message.case is not None and message.case.channel.value in TEXT_CHANNELS
+        if said_not_safe_by_own_answer(message.to_hash, message.case_id, reported_from_number):
+            raise ConflictError(gettext("The complainant said this phone is not safe to text: we do not text it "
+                                        "first."))
+        raise ConflictError(gettext("This number cannot receive the texts we start: the message is not sent again."))
     now = utcnow()
     before = {"status": message.status.value, "attempts": message.attempts, "last_error": message.last_error}
     message.status = OutboxStatus.PENDING

@@ -7,8 +7,8 @@ import datetime as dt
 from typing import NamedTuple, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, exists, false, func, or_, select, true
+from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from civicwatch.extensions import db
 from civicwatch.i18n import DEFAULT_LANGUAGE
@@ -129,6 +129,31 @@ def number_blocks(phone_hash: str) -> NumberBlocks:
     """Whether this number opted out and whether it is not safe to text, read in the session."""
     opted_out, not_safe = db.session.execute(NUMBER_BLOCKS, {"phone_hash": phone_hash}).one()
     return NumberBlocks(bool(opted_out), bool(not_safe))
+
+
+# The answers a case's own complainant gave for its number: its report's or follow-up page's (rows of the case),
+# and, for a case reported by text from the number, the phone's own QUIET (a keyword's row, with no case).
+KEYWORD_SOURCE = "keyword"
+
+
+def own_answers(case_id: QueryableAttribute[int | None] | int | None,
+                reported_from_number: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Rows of not_safe_to_text that are the answer of case `case_id`'s own complainant (see above); a text tied
+    to no case (an admin's only) is held by the phone's own answer."""
+    keyword = and_(_NOT_SAFE.case_id.is_(None), _NOT_SAFE.source == KEYWORD_SOURCE)
+    if case_id is None:
+        return keyword
+    return or_(_NOT_SAFE.case_id == case_id, and_(keyword, reported_from_number))
+
+
+def said_not_safe_by_own_answer(phone_hash: str, case_id: int | None, reported_from_number: bool) -> bool:
+    """Whether the texts we start for case `case_id` to this number are held back by the case's own answer. What
+    that case's staff are told (the "do not text or call" line, the "not safe" count, the reason a text is not sent)
+    comes from this alone: another report's "no" for the same number is not theirs to learn, so the texts it holds
+    back are shown to them as those of a number that cannot receive our texts."""
+    return db.session.scalar(select(_NOT_SAFE.id).where(
+        _NOT_SAFE.phone_hash == phone_hash,
+        own_answers(case_id, true() if reported_from_number else false())).limit(1)) is not None
 
 
 def case_said_safe_to_text(phone_hash: str, case_id: int) -> bool:

@@ -8,25 +8,27 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
 
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.identity import mask_phone
 from civicwatch.cases.models import Case, CaseEvent, CaseStatus
+from civicwatch.cases.notifications import REPORTED_BY_TEXT
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.cases.queries import IN_PROGRESS
 from civicwatch.crypto import decrypt_text
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.i18n import N_
-from civicwatch.messaging.models import OutboundMessage, OutboxStatus
+from civicwatch.messaging.models import NotSafeToText, OutboundMessage, OutboxStatus
 from civicwatch.messaging.operations import OPTED_OUT_NOTE
 from civicwatch.messaging.queries import (
     failed_messages,
     held_for_quiet_hours,
     not_safe_count,
     outbox_counts,
+    own_answers,
     waiting_messages,
 )
 from civicwatch.messaging.quiet_hours import held_in_quiet_hours, quiet_window
@@ -246,9 +248,18 @@ def visible_outbox_counts(user: User) -> dict[OutboxStatus, int]:
     return outbox_counts(outbox_scope(user))
 
 
+# A text held back as not safe, when its own case's answer (messaging.queries.own_answers) holds it back: one held
+# back by another report's "no" for the number is counted with the texts its number could not receive.
+_FROM_THE_NUMBER = or_(OutboundMessage.case_id.is_(None), exists().where(
+    Case.id == OutboundMessage.case_id, Case.channel.in_(REPORTED_BY_TEXT)).correlate(OutboundMessage))
+_HELD_BY_OWN_ANSWER = exists().where(NotSafeToText.phone_hash == OutboundMessage.to_hash,
+                                     own_answers(OutboundMessage.case_id, _FROM_THE_NUMBER))
+
+
 def visible_not_safe_count(user: User) -> int:
-    """How many texts we started that `user` may see were held back: their number is not safe to text."""
-    return not_safe_count(outbox_scope(user))
+    """How many texts we started that `user` may see were held back by their case's own answer: its complainant
+    said the number is not safe to text."""
+    return not_safe_count(and_(outbox_scope(user), _HELD_BY_OWN_ANSWER))
 
 
 def visible_held_for_quiet_hours(user: User) -> int | None:

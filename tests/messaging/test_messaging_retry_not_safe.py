@@ -7,7 +7,7 @@ from civicwatch.extensions import db
 from civicwatch.messaging.models import OutboxStatus
 from civicwatch.messaging.operations import set_safe_to_text
 from tests.conftest import csrf_token_from
-from tests.messaging.test_messaging_outbox import PHONE, failed_message
+from tests.messaging.test_messaging_outbox import PHONE, failed_message, make_case
 
 
 def test_no_retry_of_a_text_we_started_to_a_phone_not_safe_to_text(app, client, make_user, login_as, twilio_http):
@@ -29,3 +29,16 @@ def test_a_retry_to_a_phone_safe_to_text_still_goes(app, client, make_user, logi
     assert client.post(f"/staff/outbox/{message.id}/retry", data={"csrf_token": token}).status_code == 302
     db.session.refresh(message)
     assert message.status is OutboxStatus.PENDING
+
+
+def test_a_retry_held_back_by_another_report_s_answer_does_not_say_why(app, client, make_user, login_as, twilio_http):
+    message = failed_message(app, twilio_http)
+    set_safe_to_text(PHONE, False, "report", make_case().id)  # another report giving the number said no
+    db.session.commit()
+    login_as(make_user(Role.ADMIN))
+    token = csrf_token_from(client.get("/staff/outbox/").get_data(as_text=True))
+    response = client.post(f"/staff/outbox/{message.id}/retry", data={"csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "cannot receive the texts we start" in page and "not safe" not in page
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.FAILED

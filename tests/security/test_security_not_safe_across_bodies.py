@@ -12,13 +12,22 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from civicwatch.accounts.models import Role
 from civicwatch.cases.models import Case, CaseStatus
 from civicwatch.extensions import db
 from tests.factories import staff_client
 from tests.security.conftest import page_token, place_case, send_report
-from tests.sms.conftest import answer_waiting_texts, app_config, deliver, send_text, twilio_http  # noqa: F401 (fixtures)
+from tests.sms.conftest import (  # noqa: F401 (fixtures)
+    answer_waiting_texts,
+    app_config,
+    deliver,
+    send_text,
+    text,
+    twilio_http,
+)
+from tests.sms.test_sms_conversation import REPORT
 
 PHONE = "+232 76 123 456"
 PHONE_E164 = "+23276123456"
@@ -124,3 +133,23 @@ def test_a_no_given_after_another_body_s_text_was_owed_is_not_shown_to_that_body
     assert counts[-2:] == [2, 0]  # both counted with the texts the numbers could not receive
     assert DO_NOT_TEXT not in reach_line(attacker, probe)
     assert reach_line(attacker, probe) == reach_line(attacker, control)
+
+
+def test_a_phone_that_reported_by_text_and_texted_quiet_is_not_texted_or_called_by_its_case_s_staff_alone(
+        app, cast, text, clock, twilio_http):
+    victims, attacker = cast
+    assert text(REPORT) is not None  # reported from the phone itself: QUIET from it is the complainant's answer
+    clock.advance(minutes=30)
+    by_text = db.session.scalars(select(Case.id)).one()
+    place_case(by_text, VICTIMS, CaseStatus.INVESTIGATING)
+    text("QUIET")
+    probe = reported_with(app, PHONE, "yes", ATTACKERS, "probe")
+    assert DO_NOT_TEXT in reach_line(victims, by_text)
+    message(victims, by_text, "We have opened an investigation.")
+    assert f'<span class="stat">1</span> {NOT_SAFE_LINE}' in outbox(victims)[1]
+    assert reach_line(attacker, probe) == "By SMS and the follow-up page"
+    message(attacker, probe, "Please come to the office on Monday.")
+    assert f'<span class="stat">0</span> {NOT_SAFE_LINE}' in outbox(attacker)[1]
+    deliver(app)
+    assert not any("investigation" in body or "office" in body for body in
+                   (request.data["Body"] for request in twilio_http.accepted))
