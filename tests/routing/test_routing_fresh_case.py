@@ -1,7 +1,8 @@
 """Routing a case stored in the same transaction: a web report's route is planned into the case's INSERT and the
 rest written with no savepoint; when anything of it fails, the transaction is rolled back, the report stored again
 and each step done alone in a savepoint (route_fresh_case_step_by_step), so a failing step costs only itself.
-route_fresh_case (texted reports) shares one savepoint between routing and the steps, then does the same."""
+Texted reports (submit_and_route_complaint) take the same path inside one savepoint, since their transaction holds
+the other texts of the SMS worker's batch: a failure rolls back to it alone."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case, CaseEvent, Channel
 from civicwatch.cases.reference_numbers import public_reference
 from civicwatch.extensions import db
-from civicwatch.intake.operations import Receipt, Submission, receive_complaint
+from civicwatch.intake.operations import Receipt, Submission, receive_complaint, submit_and_route_complaint
 from civicwatch.patterns.models import Allegation
 from civicwatch.routing import operations as routing
 from civicwatch.routing.models import RoutingDecision
@@ -174,3 +175,81 @@ def test_a_route_the_database_refuses_in_the_cases_own_insert_leaves_the_report_
     assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 0
     assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.submit") == 1
     assert _count(AuditEntry, AuditEntry.action == "case.route") == 0
+
+
+# ---------------------------------------------------------------- texted reports, in a transaction shared with others
+
+def _batch_with_failing_second(use_fake_classifier, install_failure) -> tuple[Case, Case]:  # type: ignore[no-untyped-def]
+    use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
+    first, _ = submit_and_route_complaint(Submission(text=TEXT, channel=Channel.SMS))
+    first_id = first.id
+    install_failure()
+    second, _ = submit_and_route_complaint(Submission(text=TEXT + " Again.", channel=Channel.SMS))
+    second_id, second_reference = second.id, second.reference
+    db.session.commit()
+    db.session.expire_all()
+    stored_first, stored_second = db.session.get(Case, first_id), db.session.get(Case, second_id)
+    assert stored_second is not None and stored_second.reference == second_reference
+    return stored_first, stored_second  # type: ignore[return-value]
+
+
+def test_a_texted_report_whose_route_the_insert_refuses_is_stored_in_triage_and_the_batch_kept(
+        app, use_fake_classifier, monkeypatch) -> None:
+    planned = routing.plan_fresh_route
+
+    def unstorable(case: Case, classified: object) -> routing.RoutePlan:
+        plan = planned(case, classified)  # type: ignore[arg-type]
+        plan.scores = {"misconduct": object()}  # no JSON for it: every write of the route fails
+        return plan
+
+    first, second = _batch_with_failing_second(
+        use_fake_classifier, lambda: monkeypatch.setattr(routing, "plan_fresh_route", unstorable))
+    assert first.body is not None and first.body.code == "defence_committee"
+    assert second.text == TEXT + " Again." and second.body_id is None and second.theme_scores is None
+    assert second.routing_explanation["decision"] == "triage"
+    assert second.routing_explanation["reason"].startswith("routing failed (")
+    assert _count(Case) == 2
+    assert _count(CaseEvent, CaseEvent.case_id == second.id) == 1  # received
+    assert _count(RoutingDecision, RoutingDecision.case_id == second.id) == 0
+    assert _count(AuditEntry, AuditEntry.case_id == second.id, AuditEntry.action == "case.submit") == 1
+    assert _count(AuditEntry, AuditEntry.case_id == second.id, AuditEntry.action == "case.route") == 0
+    assert _count(AuditEntry, AuditEntry.action == "case.route") == 1  # the first's
+
+
+def test_a_texted_report_whose_routing_fails_in_the_database_is_left_in_triage_and_the_batch_kept(
+        app, use_fake_classifier, monkeypatch) -> None:
+    audited = routing._audit_route
+
+    def audit_then_fail(case: Case, plan: routing.RoutePlan, before: dict) -> None:
+        audited(case, plan, before)
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    first, second = _batch_with_failing_second(
+        use_fake_classifier, lambda: monkeypatch.setattr(routing, "_audit_route", audit_then_fail))
+    assert first.body is not None and first.routing_explanation["decision"] == "routed"
+    assert second.body_id is None and second.theme_id is None
+    assert second.routing_explanation["decision"] == "triage"
+    assert second.routing_explanation["reason"].startswith("routing failed (")
+    assert second.reference == public_reference(second.created_at.year, second.id)
+    assert _count(Case) == 2
+    assert _count(CaseEvent, CaseEvent.case_id == second.id, CaseEvent.kind == "received") == 1
+    assert _count(CaseEvent, CaseEvent.case_id == second.id) == 1
+    assert _count(RoutingDecision, RoutingDecision.case_id == second.id) == 0
+    assert _count(AuditEntry, AuditEntry.case_id == second.id, AuditEntry.action == "case.route") == 0
+    assert _count(AuditEntry, AuditEntry.case_id == second.id, AuditEntry.action == "case.submit") == 1
+    assert _count(RoutingDecision, RoutingDecision.case_id == first.id) == 1
+
+
+def test_a_step_failing_after_a_texted_report_keeps_its_routing_and_the_batch(app, use_fake_classifier,
+                                                                              failing_step) -> None:
+    first, second = _batch_with_failing_second(use_fake_classifier, lambda: None)
+    assert first.body is not None and second.body is not None and second.body.code == "defence_committee"
+    # Each tried with the rest, then alone, on the report stored again (the first try's row went with its savepoint).
+    assert len(failing_step) == 4 and failing_step[-1] == second.id and first.id in failing_step
+    assert _count(Case) == 2
+    for case in (first, second):
+        assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 1
+        assert _count(Allegation, Allegation.case_id == case.id) == 1
+        assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.route") == 1
+        assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.submit") == 1
+        assert _count(CaseEvent, CaseEvent.case_id == case.id) == 2  # received, routed
