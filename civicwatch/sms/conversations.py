@@ -129,7 +129,9 @@ _ROW = (_CONVERSATIONS.c.id, _CONVERSATIONS.c.state, _CONVERSATIONS.c.pending_en
         _CONVERSATIONS.c.pending_since, _CONVERSATIONS.c.case_id, _CONVERSATIONS.c.last_message_at)
 
 # On the tables rather than the mapped classes: a plain Core SELECT skips the ORM's execution (its autoflush
-# included: lock_conversation flushes first itself).
+# included: lock_conversation flushes first itself). This module's statements run on the session's connection,
+# not through session.execute: that would run the session's execute listeners (each walks the statement for the
+# tables it touches, none of them these) for every text.
 _LOCK_CONVERSATION = (
     select(
         *_ROW, _OPTED_OUT, _LANGUAGE.label("language"),
@@ -180,16 +182,16 @@ class BatchWrites:
 def write_batch(writes: BatchWrites) -> None:
     """Write what `writes` holds (one executemany per table) and empty it."""
     if writes.conversations:
-        db.session.execute(_SAVE_CONVERSATION, list(writes.conversations.values()))
+        db.session.connection().execute(_SAVE_CONVERSATION, list(writes.conversations.values()))
         writes.conversations.clear()
     if writes.replies:
-        db.session.execute(_RECORD_REPLY, list(writes.replies))
+        db.session.connection().execute(_RECORD_REPLY, list(writes.replies))
         writes.replies.clear()
 
 
 def claim_message_sid(message_sid: str, number_hash: str, body_encrypted: bytes, now: dt.datetime) -> int | None:
     """Record an inbound text's MessageSid; its row id, or None if the MessageSid was recorded before."""
-    return db.session.execute(_CLAIM_SID, {
+    return db.session.connection().execute(_CLAIM_SID, {
         "sid": message_sid, "phone_hash": number_hash, "received_at": now, "body": body_encrypted,
     }).scalar()
 
@@ -200,13 +202,13 @@ def claim_message_sids(texts: list[dict[str, Any]], batch: BatchWrites) -> None:
     if not texts:
         return
     statement = _CLAIM_SIDS[db.session.get_bind().dialect.name]
-    recorded = dict(db.session.execute(statement, texts).tuples().all())
+    recorded = dict(db.session.connection().execute(statement, texts).tuples().all())
     batch.inbound_ids.update({text["message_sid"]: recorded.get(text["message_sid"]) for text in texts})
 
 
 def stored_reply(message_sid: str) -> bytes | None:
     """The encrypted reply a recorded MessageSid got (None: it got no reply)."""
-    row = db.session.execute(_STORED_REPLY, {"sid": message_sid}).first()
+    row = db.session.connection().execute(_STORED_REPLY, {"sid": message_sid}).first()
     if row is None:  # a MessageSid that conflicted is committed; not finding it would be a bug
         raise RuntimeError("a recorded MessageSid cannot be read back")
     return row.reply_encrypted
@@ -220,7 +222,7 @@ def record_reply(inbound_id: int, event: str, case_id: int | None, reply_encrypt
     if batch is not None:
         batch.replies.append(params)
     else:
-        db.session.execute(_RECORD_REPLY, params)
+        db.session.connection().execute(_RECORD_REPLY, params)
 
 
 def lock_conversation(number_hash: str, phone: str, now: dt.datetime,
@@ -231,15 +233,15 @@ def lock_conversation(number_hash: str, phone: str, now: dt.datetime,
     transaction, not written yet; written first if this conversation's save is among them."""
     params = {"phone_hash": number_hash}
     db.session.flush()  # the case waiting for an answer, as this transaction left it
-    row = db.session.execute(_LOCK_CONVERSATION, params).first()
+    row = db.session.connection().execute(_LOCK_CONVERSATION, params).first()
     if row is not None and batch is not None and row.id in batch.conversations:
         write_batch(batch)
-        row = db.session.execute(_LOCK_CONVERSATION, params).first()
+        row = db.session.connection().execute(_LOCK_CONVERSATION, params).first()
     if row is None:
         create = _CREATE_CONVERSATION[db.session.get_bind().dialect.name]
-        row = db.session.execute(create, {"phone_hash": number_hash, "phone": encrypt_text(phone), "now": now}).first()
+        row = db.session.connection().execute(create, {"phone_hash": number_hash, "phone": encrypt_text(phone), "now": now}).first()
     if row is None:
-        row = db.session.execute(_LOCK_CONVERSATION, params).one()
+        row = db.session.connection().execute(_LOCK_CONVERSATION, params).one()
     return ConversationRow(
         id=row.id, state=ConversationState(row.state), pending_encrypted=row.pending_encrypted,
         pending_since=row.pending_since, case_id=row.case_id, last_message_at=row.last_message_at,
@@ -258,4 +260,4 @@ def save_conversation(conversation_id: int, state: ConversationState, pending_en
     if batch is not None:
         batch.conversations[conversation_id] = params
     else:
-        db.session.execute(_SAVE_CONVERSATION, params)
+        db.session.connection().execute(_SAVE_CONVERSATION, params)
