@@ -6,7 +6,6 @@ stays in the triage queue (body NULL) with the reason in its routing explanation
 """
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,10 +15,7 @@ from typing import Any, Final, cast
 from flask import current_app
 from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, Update, bindparam, insert, inspect, select, update
-from sqlalchemy.orm import MANYTOONE, ColumnProperty, RelationshipProperty
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import Table, bindparam, insert, inspect, select
 
 from civicwatch.accounts.models import User
 from civicwatch.audit.operations import record_audit
@@ -66,9 +62,9 @@ _after_routing: list[Callable[[Case, bool], None]] = []
 
 
 def after_routing(step: Callable[[Case, bool], None]) -> None:
-    """Run `step(case, fresh)` after every new case is routed (or left in triage) by `route_new_case` or
-    `route_fresh_case`; `fresh`: the case was stored in this very transaction, so nothing of the step's is
-    stored for it yet."""
+    """Run `step(case, fresh)` after every new case is routed (or left in triage) by `route_new_case`,
+    `write_planned_route` or `route_fresh_case_step_by_step`; `fresh`: the case was stored in this very
+    transaction, so nothing of the step's is stored for it yet."""
     if step not in _after_routing:
         _after_routing.append(step)
 
@@ -246,26 +242,17 @@ def _snapshot(case: Case) -> dict[str, Any]:
             "region": _code(case.region), "district": _code(case.district), "urgent": case.urgent}
 
 
-def _apply_plan(case: Case, plan: RoutePlan, flushed: bool = False) -> None:
-    """Write the plan. `flushed`: the case was stored in this transaction and flushed since, with nothing else of
-    it changed: its routing is then written by statements built once, not by a flush of the case (see
-    _write_case_changes)."""
+def _apply_plan(case: Case, plan: RoutePlan) -> None:
+    """Write the plan."""
     before = _snapshot(case)
     counted = key_of(case)
     previous_body_id = case.body_id
     _set_plan(case, plan)
     decision = _decision(case, plan, previous_body_id)
-    if flushed and _write_case_changes(case):
-        # Nothing reads the event or the decision back through the session in this transaction.
-        if plan.body is not None:
-            db.session.connection().execute(_INSERT_EVENT, {"case_id": case.id, "kind": "routed", "public": True,
-                                               "created_at": utcnow(), "detail": {"body": plan.body.name}})
-        db.session.connection().execute(_INSERT_DECISION, decision)
-    else:
-        if plan.body is not None:
-            db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=utcnow(),
-                                     detail={"body": plan.body.name}))
-        db.session.add(RoutingDecision(**decision))
+    if plan.body is not None:
+        db.session.add(CaseEvent(case=case, kind="routed", public=True, created_at=utcnow(),
+                                 detail={"body": plan.body.name}))
+    db.session.add(RoutingDecision(**decision))
     move_case(counted, case)
     _audit_route(case, plan, before)
 
@@ -297,81 +284,10 @@ def _audit_route(case: Case, plan: RoutePlan, before: dict[str, Any]) -> None:
                         "rule": plan.explanation.get("rule"), "model_version": plan.model_version})
 
 
-_CASES = cast(Table, Case.__table__)
-_UPDATE_CASE_ROUTING = update(_CASES).where(_CASES.c.id == bindparam("case_id"),
-                                            _CASES.c.version == bindparam("old_version"))
-_INSERT_EVENT = insert(cast(Table, CaseEvent.__table__)).values(
-    case_id=bindparam("case_id"), kind=bindparam("kind"), public=bindparam("public"),
-    created_at=bindparam("created_at"), detail=bindparam("detail"))
 _INSERT_DECISION = insert(cast(Table, RoutingDecision.__table__)).values(
     case_id=bindparam("case_id"), kind=bindparam("kind"), from_body_id=bindparam("from_body_id"),
     to_body_id=bindparam("to_body_id"), model_version=bindparam("model_version"),
     confidence=bindparam("confidence"))
-
-
-@functools.cache
-def _update_case(columns: tuple[str, ...]) -> Update:
-    # Built once for each set of columns (a few: routing changes the same ones): building a statement and its
-    # cache key costs more than running it.
-    return _UPDATE_CASE_ROUTING.values(**{name: bindparam(f"new_{name}") for name in columns})
-
-
-def _write_case_changes(case: Case) -> bool:
-    """Write what was changed on a persistent case (its columns and many-to-one references) with one UPDATE, as a
-    flush of it would (version checked and moved on, update time set), and mark the values written. False, with
-    nothing written, for a change a flush must write (a collection). The unit of work of a flush of a case, with
-    its twelve relationships, costs several times the statement: about 2 ms of a web report's 12."""
-    state = inspect(case)
-    if not state.persistent or case.version is None:
-        return False
-    mapper = state.mapper
-    values: dict[str, Any] = {}  # column name: value
-    written: dict[str, Any] = {}  # attribute: value, marked as written
-    # Only the attributes set since the case was loaded or last written can have changes: the session notes each
-    # one in committed_state when it is set (walking every attribute's history cost more than the UPDATE).
-    changed = [mapper.attrs[key] for key in state.committed_state]
-    for attribute in changed:
-        if not isinstance(attribute, ColumnProperty):
-            continue
-        history = state.attrs[attribute.key].history
-        if not history.has_changes():
-            continue
-        if not history.added:  # a value deleted, not replaced
-            return False
-        values[attribute.columns[0].key] = written[attribute.key] = history.added[0]
-    for relationship in changed:
-        if not isinstance(relationship, RelationshipProperty):
-            continue
-        history = state.attrs[relationship.key].history
-        if not history.has_changes():
-            continue
-        if relationship.direction is not MANYTOONE:
-            return False
-        target = history.added[0] if history.added else None
-        if target is not None and not inspect(target).has_identity:  # not stored yet: a flush orders the two
-            return False
-        written[relationship.key] = target
-        for local, remote in relationship.local_remote_pairs or ():
-            value = None if target is None else getattr(
-                target, relationship.mapper.get_property_by_column(remote).key)
-            values[str(local.key)] = written[mapper.get_property_by_column(local).key] = value
-    if not values:
-        state._commit_all(state.dict, db.session().identity_map)
-        return True
-    values["updated_at"] = written["updated_at"] = utcnow()
-    values["version"] = written["version"] = case.version + 1
-    result = db.session.connection().execute(_update_case(tuple(sorted(values))), {
-        "case_id": case.id, "old_version": case.version, **{f"new_{name}": value for name, value in values.items()}})
-    if result.rowcount != 1:
-        raise StaleDataError(f"case {case.id} changed before its routing was stored")
-    for key, value in written.items():
-        set_committed_value(case, key, value)
-    # Every change is written; what else is set was set to the value it had. The case is still flagged as
-    # changed, and a flush would go through the unit of work for it to find nothing to write (about 1 ms): mark it
-    # written as a flush does (SQLAlchemy's own step after writing; a private API, and SQLAlchemy is pinned in
-    # requirements.txt).
-    state._commit_all(state.dict, db.session().identity_map)
-    return True
 
 
 def _leave_in_triage(case: Case, case_id: int | None, reason: str) -> None:
@@ -422,7 +338,7 @@ def route_new_case(case: Case) -> None:
 
 
 def plan_fresh_route(case: Case, classified: Classification | None) -> RoutePlan:
-    """What route_fresh_case will write for a new case, worked out from the model's reading of its text
+    """What write_planned_route will write for a new case, worked out from the model's reading of its text
     (`classified`) before the case is stored: nothing here writes, so no write lock is held while it runs. A
     failure of the classifier plans the triage queue; a lost database connection is raised."""
     try:
@@ -432,24 +348,6 @@ def plan_fresh_route(case: Case, classified: Classification | None) -> RoutePlan
             raise
         log.error("classifying a new complaint failed (%s); it goes to the triage queue", type(exc).__name__)
         return _triage_plan(f"the classifier failed ({type(exc).__name__})")
-
-
-def route_fresh_case(case: Case, plan: RoutePlan) -> None:
-    """Route a case stored in this very transaction (nobody else can have routed it) by the `plan` made for it
-    before it was stored (plan_fresh_route). In a savepoint: on a database error the case stays, in the triage
-    queue, with the reason; never raises for a failure of routing itself. A lost database connection is raised:
-    the transaction cannot be kept, and the caller's retry must not take it for the text's fault.
-
-    Routing and the after-routing steps share one savepoint, the case's usual path. If anything in it fails,
-    it is undone and done again step by step, each in its own savepoint, so that a failing step costs only
-    itself, as in route_new_case."""
-    case_id = case.id
-    if _in_savepoint(lambda: _route_and_follow(case, plan)) is not None:
-        # Its routing was written by a statement, not a flush: the savepoint's rollback did not expire it.
-        db.session.expire(case)
-        route_fresh_case_step_by_step(case, plan)
-        return
-    log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 
 
 def route_fresh_case_step_by_step(case: Case, plan: RoutePlan) -> None:
@@ -505,12 +403,6 @@ def write_planned_route(case: Case, route: PlannedRoute) -> None:
         step(case, True)
     plan = route.plan
     log.info("case %s: %s (rule %s)", case.id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
-
-
-def _route_and_follow(case: Case, plan: RoutePlan) -> None:
-    _apply_plan(case, plan, flushed=True)
-    for step in _after_routing:
-        step(case, True)
 
 
 def route_to_body_of(case: Case, original: Case, reason: str) -> None:
