@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from civicwatch.audit.models import AuditEntry
-from civicwatch.cases.models import Case, CaseEvent, Channel
+from civicwatch.cases.identity import contact_of
+from civicwatch.cases.models import Case, CaseEvent, Channel, ComplainantIdentity
 from civicwatch.cases.reference_numbers import public_reference
 from civicwatch.extensions import db
 from civicwatch.intake.operations import Receipt, Submission, receive_complaint, submit_and_route_complaint
@@ -181,15 +182,18 @@ def test_a_route_the_database_refuses_in_the_cases_own_insert_leaves_the_report_
 
 def _batch_with_failing_second(use_fake_classifier, install_failure) -> tuple[Case, Case]:  # type: ignore[no-untyped-def]
     use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
-    first, _ = submit_and_route_complaint(Submission(text=TEXT, channel=Channel.SMS))
+    first, _ = submit_and_route_complaint(Submission(text=TEXT, channel=Channel.SMS, phone="+23276200001"))
     first_id = first.id
     install_failure()
-    second, _ = submit_and_route_complaint(Submission(text=TEXT + " Again.", channel=Channel.SMS))
+    second, _ = submit_and_route_complaint(Submission(text=TEXT + " Again.", channel=Channel.SMS,
+                                                      phone="+23276200002"))
     second_id, second_reference = second.id, second.reference
     db.session.commit()
     db.session.expire_all()
     stored_first, stored_second = db.session.get(Case, first_id), db.session.get(Case, second_id)
     assert stored_second is not None and stored_second.reference == second_reference
+    assert contact_of(stored_second)["phone"] == "+23276200002"  # its contact stored once, with it
+    assert _count(ComplainantIdentity) == 2
     return stored_first, stored_second  # type: ignore[return-value]
 
 
