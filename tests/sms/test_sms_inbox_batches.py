@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Connection, event, func, select, text
 
 from civicwatch.audit.queries import verify_chain
-from civicwatch.cases.models import Case
+from civicwatch.cases.models import Case, CaseMessage
 from civicwatch.crypto import encrypt_text, keyed_hash
 from civicwatch.extensions import db
 from civicwatch.phones import phone_hash
@@ -90,6 +90,31 @@ def test_a_text_that_fails_in_the_middle_of_a_batch_does_not_hold_back_the_other
         replies = [reply.text for reply in replies_since(0, phone)]
         assert len(replies) == 1
         assert ("receipt code" in replies[0]) is (phone != poisoned)
+    assert verify_chain()[1] is None
+
+
+def test_follow_ups_rolled_back_with_their_batch_are_each_added_once_when_answered_again(send_text, clock):
+    """The third sender's follow-up fails after the two before it in the batch wrote their messages: they are
+    rolled back with it and added once each when answered again (on SQLite the rolled-back messages' ids are
+    handed out again, to the rows written the second time)."""
+    for phone in PHONES:
+        acknowledged(send_text(REPORT, phone))
+    assert process_inbox().answered == len(PHONES)
+    poisoned = PHONES[2]
+    conversation = db.session.scalars(select(SmsConversation).where(
+        SmsConversation.phone_hash == phone_hash(poisoned))).one()
+    conversation.state, conversation.pending_encrypted = ConversationState.AWAITING_DETAILS, b"not a fernet token"
+    conversation.pending_since = clock.now
+    db.session.commit()
+    for phone in PHONES:
+        acknowledged(send_text("They also took his phone and his shoes.", phone))
+    report = process_inbox()
+    assert report.answered == len(PHONES) - 1 and report.failed == MAX_ATTEMPTS and report.set_aside == 1
+    db.session.expire_all()
+    messages = db.session.scalars(select(CaseMessage)).all()
+    assert len(messages) == len(PHONES) - 1
+    assert len({message.case_id for message in messages}) == len(PHONES) - 1
+    assert all(message.body == "They also took his phone and his shoes." for message in messages)
     assert verify_chain()[1] is None
 
 
