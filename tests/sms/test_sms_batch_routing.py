@@ -78,7 +78,7 @@ def test_a_body_closed_during_a_batch_gets_neither_the_batchs_next_text_nor_late
 
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not on_postgres(), reason="terminates a PostgreSQL backend")
-@pytest.mark.parametrize("step", ["routing_tables", "_apply_plan"])
+@pytest.mark.parametrize("step", ["routing_tables", "write_planned_route"])
 def test_a_connection_lost_while_routing_is_tried_again_and_not_counted_against_the_text(app, clock, monkeypatch,
                                                                                         step):
     """The server goes away while the route is planned (its tables read) or written."""
