@@ -26,8 +26,10 @@ def test_the_row_its_defaults_and_what_hangs_off_it_are_stored(app):
     insert_new_case(case)
     state = inspect(case)
     assert state.persistent and case in db.session.identity_map.values()
-    # Only the row that hangs off it is left for the next flush.
-    assert [attribute.key for attribute in state.attrs if attribute.history.has_changes()] == ["identity"]
+    # The row that hangs off it (the complainant's identity) is written with it: nothing is left for a flush.
+    assert [attribute.key for attribute in state.attrs if attribute.history.has_changes()] == []
+    assert case.identity is not None and inspect(case.identity).persistent and case.identity.case_id == case.id
+    assert not db.session.new and not db.session.dirty
     assert case.id is not None and case.version == 1 and case.status is CaseStatus.RECEIVED
     assert case.tracking_generation == 0 and case.urgent is False
     case_id = case.id
