@@ -284,29 +284,7 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     the triage queue with the reason, so nothing the citizen sent is lost, and the receipt is still returned. With
     an idempotency `key` (see idempotency.receive_once) the key is stored with the case, in its first flush.
     """
-    reading = _reading(submission)
-    draft = draft_complaint(submission)
-    try:
-        # The usual path: the planned route is written by the case's own INSERT, then its decision, audit entry and
-        # the after-routing steps by plain statements, with no savepoint.
-        with _writing_the_route(True):
-            route = routing.plan_into_new_case(draft.case, routing.plan_fresh_route(draft.case, reading))
-        store_complaint(draft, submission, actor, _key_row(key, draft), route)
-        if on_stored is not None:
-            on_stored(draft.case)
-        with _writing_the_route(route):
-            routing.write_planned_route(draft.case, route)
-    except _RouteNotStoredError as failure:
-        # On PostgreSQL the transaction is aborted: stored again, unrouted, as before the route was planned into the
-        # case's row, then routed step by step, each part in a savepoint (routing that fails leaves the case in
-        # triage with the reason, a failing after-routing step costs only itself).
-        log.warning("storing a new complaint with its route failed (%s); stored again, then routed step by step",
-                    type(failure.__cause__).__name__)
-        draft = _store_again(draft, submission)
-        store_complaint(draft, submission, actor, _key_row(key, draft))
-        if on_stored is not None:
-            on_stored(draft.case)
-        routing.route_fresh_case_step_by_step(draft.case, routing.plan_fresh_route(draft.case, reading))
+    draft = _store_routed(submission, actor, on_stored, key, in_savepoint=False)
     files = draft.fingerprints
     receipt = Receipt(draft.case.id, draft.case.reference, draft.code, files)
     if key is not None:
@@ -325,14 +303,25 @@ def submit_and_route_complaint(submission: Submission, actor: Any = None,
     entry and the after-routing steps by plain statements, all in one savepoint. If a write that carries the
     route fails, only that savepoint is rolled back: the complaint is stored again, unrouted, then routed step by
     step, each part in a savepoint of its own (routing that fails leaves the case in triage with the reason)."""
+    draft = _store_routed(submission, actor, on_stored, None, in_savepoint=True)
+    return draft.case, draft.code
+
+
+def _store_routed(submission: Submission, actor: Any, on_stored: Callable[[Case], object] | None,
+                  key: IdempotencyKey | None, in_savepoint: bool) -> DraftComplaint:
+    """Draft the complaint and write it with its planned route in the case's own INSERT, then its decision, audit entry and the
+    after-routing steps by plain statements (`in_savepoint`: all in one savepoint, for a caller whose transaction
+    holds other work). If a write that carries the route fails, the transaction (or that savepoint) is rolled back
+    and the complaint stored again, unrouted, then routed step by step, each part in a savepoint of its own
+    (routing that fails leaves the case in triage with the reason). Returns the draft stored."""
     reading = _reading(submission)
     draft = draft_complaint(submission)
     plan = routing.plan_fresh_route(draft.case, reading)
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested() if in_savepoint else contextlib.nullcontext():
             with _writing_the_route(True):
                 route = routing.plan_into_new_case(draft.case, plan)
-            store_complaint(draft, submission, actor, route=route)
+            store_complaint(draft, submission, actor, _key_row(key, draft), route)
             if on_stored is not None:
                 on_stored(draft.case)
             with _writing_the_route(route):
@@ -340,12 +329,13 @@ def submit_and_route_complaint(submission: Submission, actor: Any = None,
     except _RouteNotStoredError as failure:
         log.warning("storing a new complaint with its route failed (%s); stored again, then routed step by step",
                     type(failure.__cause__).__name__)
-        draft = _draft_again(draft, submission)
-        store_complaint(draft, submission, actor)
+        # On PostgreSQL a failed statement aborts the transaction: without a savepoint, it is all rolled back.
+        draft = _draft_again(draft, submission) if in_savepoint else _store_again(draft, submission)
+        store_complaint(draft, submission, actor, _key_row(key, draft))
         if on_stored is not None:
             on_stored(draft.case)
         routing.route_fresh_case_step_by_step(draft.case, routing.plan_fresh_route(draft.case, reading))
-    return draft.case, draft.code
+    return draft
 
 
 def _reading(submission: Submission) -> Classification | None:

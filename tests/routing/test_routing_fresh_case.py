@@ -151,31 +151,41 @@ def test_a_change_before_routing_survives_routing_done_again(app, use_fake_class
     assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 1
 
 
+def _plans_no_write_can_store(planned):  # type: ignore[no-untyped-def]
+    """plan_fresh_route, with scores that have no JSON: every write of the route fails."""
+    def unstorable(case: Case, classified: object) -> routing.RoutePlan:
+        plan = planned(case, classified)
+        plan.scores = {"misconduct": object()}
+        return plan
+    return unstorable
+
+
 def test_a_route_the_database_refuses_in_the_cases_own_insert_leaves_the_report_stored_in_triage(
         app, use_fake_classifier, monkeypatch) -> None:
     """The route is written by the case's own INSERT: when that INSERT fails, the report is stored again, unrouted,
     and routing's failure leaves it in the triage queue with the reason, as when routing's UPDATE failed."""
     use_fake_classifier(theme="misconduct", confidence=0.8, actor="military", region="eastern", district="kenema")
-    planned = routing.plan_fresh_route
-
-    def unstorable(case: Case, classified: object) -> routing.RoutePlan:
-        plan = planned(case, classified)  # type: ignore[arg-type]
-        plan.scores = {"misconduct": object()}  # no JSON for it: every write of the route fails
-        return plan
-
+    unstorable = _plans_no_write_can_store(routing.plan_fresh_route)
     monkeypatch.setattr(routing, "plan_fresh_route", unstorable)
     receipt = receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
     db.session.expire_all()
     case = db.session.get(Case, receipt.case_id)
     assert case is not None and case.text == TEXT and case.reference == receipt.reference
-    assert case.body_id is None and case.theme_id is None and case.theme_scores is None
+    assert case.theme_id is None
+    _assert_stored_unrouted_in_triage(case)
+    assert _count(Case) == 1
+    assert _count(AuditEntry, AuditEntry.action == "case.route") == 0
+
+
+def _assert_stored_unrouted_in_triage(case: Case) -> None:
+    """Stored with none of its route: in triage with the reason, its "received" event and submit entry only."""
+    assert case.body_id is None and case.theme_scores is None
     assert case.routing_explanation["decision"] == "triage"
     assert case.routing_explanation["reason"].startswith("routing failed (")
-    assert _count(Case) == 1
     assert _count(CaseEvent, CaseEvent.case_id == case.id) == 1  # received
     assert _count(RoutingDecision, RoutingDecision.case_id == case.id) == 0
     assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.submit") == 1
-    assert _count(AuditEntry, AuditEntry.action == "case.route") == 0
+    assert _count(AuditEntry, AuditEntry.case_id == case.id, AuditEntry.action == "case.route") == 0
 
 
 # ---------------------------------------------------------------- texted reports, in a transaction shared with others
@@ -199,24 +209,13 @@ def _batch_with_failing_second(use_fake_classifier, install_failure) -> tuple[Ca
 
 def test_a_texted_report_whose_route_the_insert_refuses_is_stored_in_triage_and_the_batch_kept(
         app, use_fake_classifier, monkeypatch) -> None:
-    planned = routing.plan_fresh_route
-
-    def unstorable(case: Case, classified: object) -> routing.RoutePlan:
-        plan = planned(case, classified)  # type: ignore[arg-type]
-        plan.scores = {"misconduct": object()}  # no JSON for it: every write of the route fails
-        return plan
-
+    unstorable = _plans_no_write_can_store(routing.plan_fresh_route)
     first, second = _batch_with_failing_second(
         use_fake_classifier, lambda: monkeypatch.setattr(routing, "plan_fresh_route", unstorable))
     assert first.body is not None and first.body.code == "defence_committee"
-    assert second.text == TEXT + " Again." and second.body_id is None and second.theme_scores is None
-    assert second.routing_explanation["decision"] == "triage"
-    assert second.routing_explanation["reason"].startswith("routing failed (")
+    assert second.text == TEXT + " Again."
+    _assert_stored_unrouted_in_triage(second)
     assert _count(Case) == 2
-    assert _count(CaseEvent, CaseEvent.case_id == second.id) == 1  # received
-    assert _count(RoutingDecision, RoutingDecision.case_id == second.id) == 0
-    assert _count(AuditEntry, AuditEntry.case_id == second.id, AuditEntry.action == "case.submit") == 1
-    assert _count(AuditEntry, AuditEntry.case_id == second.id, AuditEntry.action == "case.route") == 0
     assert _count(AuditEntry, AuditEntry.action == "case.route") == 1  # the first's
 
 
