@@ -82,6 +82,8 @@ CHANNEL_LABELS = {
     Channel.IMPORT: N_("import"), Channel.IN_PERSON: N_("in person (assisted)"),
     Channel.PHONE_CALL: N_("phone call (assisted)"),
 }
+# The channels a report comes by from the complainant's own phone: its receipt code and replies went to that number.
+TEXT_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
 
 
 class Outcome(enum.Enum):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from flask_babel import force_locale, format_date, gettext
 
 from civicwatch.cases.identity import contact_of, texts_channel
-from civicwatch.cases.models import Case, CaseStatus, Channel
+from civicwatch.cases.models import TEXT_CHANNELS, Case, CaseStatus
 from civicwatch.i18n import DEFAULT_LANGUAGE, N_
 from civicwatch.messaging.models import OutboundMessage
 from civicwatch.messaging.operations import queue_sms
@@ -81,16 +81,12 @@ def extension_news(case: Case, due_on: dt.date, reason: str) -> Callable[[], str
         body=_in_current_language(case.body or ""), date=format_date(due_on, DATE_PATTERN), reason=reason).strip()
 
 
-# A case reported by text came from its number: the phone's own QUIET is its complainant's answer too.
-REPORTED_BY_TEXT = (Channel.SMS, Channel.WHATSAPP)
-
-
 def case_said_not_safe(case: Case, number_hash: str | None = None) -> bool:
     """Whether the case's own complainant said texts to its number (or `number_hash`, its hash on the channel
     texts go by) are not safe: all its staff may learn of the number's marking."""
     number_hash = number_hash or case.contact_phone_hash
     return number_hash is not None and said_not_safe_by_own_answer(number_hash, case.id,
-                                                                   case.channel in REPORTED_BY_TEXT)
+                                                                   case.channel in TEXT_CHANNELS)
 
 
 def notify_complainant(case: Case, text: str | Callable[[], str], purpose: str) -> OutboundMessage | None:

@@ -309,8 +309,8 @@ def submit_and_route_complaint(submission: Submission, actor: Any = None,
 
 def _store_routed(submission: Submission, actor: Any, on_stored: Callable[[Case], object] | None,
                   key: IdempotencyKey | None, in_savepoint: bool) -> DraftComplaint:
-    """Draft the complaint and write it with its planned route in the case's own INSERT, then its decision, audit entry and the
-    after-routing steps by plain statements (`in_savepoint`: all in one savepoint, for a caller whose transaction
+    """Draft the complaint and write it with its planned route in the case's own INSERT, then its decision, audit
+    entry and the after-routing steps by plain statements (`in_savepoint`: all in one savepoint, for a caller whose transaction
     holds other work). If a write that carries the route fails, the transaction (or that savepoint) is rolled back
     and the complaint stored again, unrouted, then routed step by step, each part in a savepoint of its own
     (routing that fails leaves the case in triage with the reason). Returns the draft stored."""
@@ -348,8 +348,7 @@ def _key_row(key: IdempotencyKey | None, draft: DraftComplaint) -> dict[str, Any
 
 
 class _RouteNotStoredError(Exception):
-    """A write of a web report's usual path that carries its planned route failed (`__cause__`): see
-    receive_complaint. The other failures of storing (a concurrent twin's key, a full disk) are raised as they are."""
+    """A write that carries a new complaint's planned route failed (`__cause__`): see _store_routed. The other failures of storing (a concurrent twin's key, a full disk) are raised as they are."""
 
 
 @contextlib.contextmanager

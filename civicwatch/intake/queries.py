@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from civicwatch.cases.deadlines import RUNNING_STATUSES, deadline_state
-from civicwatch.cases.models import Attachment, Case, CaseEvent, CaseMessage, CaseStatus, Channel, MessageKind
+from civicwatch.cases.models import TEXT_CHANNELS, Attachment, Case, CaseEvent, CaseMessage, CaseStatus, MessageKind
 from civicwatch.cases.references import normalise_receipt_code, receipt_hash
 from civicwatch.database import deployment_date, utcnow
 from civicwatch.extensions import db
@@ -208,8 +208,6 @@ def _entry(message: CaseMessage, file_names: list[str], withheld: bool) -> Conve
     return ConversationEntry(message.created_at, message.kind is MessageKind.FROM_COMPLAINANT,
                              "" if withheld else message.body, file_names, withheld)
 
-
-TEXT_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
 
 
 def first_report_files(case: Case) -> list[str]:

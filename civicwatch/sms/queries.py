@@ -13,8 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, sele
 from civicwatch.accounts.models import Role, User
 from civicwatch.cases.feedback import ANSWERED
 from civicwatch.cases.identity import mask_phone
-from civicwatch.cases.models import Case, CaseEvent, CaseStatus
-from civicwatch.cases.notifications import REPORTED_BY_TEXT
+from civicwatch.cases.models import TEXT_CHANNELS, Case, CaseEvent, CaseStatus
 from civicwatch.cases.permissions import visible_cases
 from civicwatch.cases.queries import IN_PROGRESS
 from civicwatch.crypto import decrypt_text
@@ -251,7 +250,7 @@ def visible_outbox_counts(user: User) -> dict[OutboxStatus, int]:
 # A text held back as not safe, when its own case's answer (messaging.queries.own_answers) holds it back: one held
 # back by another report's "no" for the number is counted with the texts its number could not receive.
 _FROM_THE_NUMBER = or_(OutboundMessage.case_id.is_(None), exists().where(
-    Case.id == OutboundMessage.case_id, Case.channel.in_(REPORTED_BY_TEXT)).correlate(OutboundMessage))
+    Case.id == OutboundMessage.case_id, Case.channel.in_(TEXT_CHANNELS)).correlate(OutboundMessage))
 _HELD_BY_OWN_ANSWER = exists().where(NotSafeToText.phone_hash == OutboundMessage.to_hash,
                                      own_answers(OutboundMessage.case_id, _FROM_THE_NUMBER))
 
