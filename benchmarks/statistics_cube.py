@@ -3,7 +3,9 @@
 Simulates the rollup rows of a deployment, without a database: cases spread over the months, a body chosen
 from the theme as the routing rules do (misconduct and service failures split further), a region, a status,
 ratings, outcomes and recommendations. Then it times `build_cube` (median of --runs, wall and CPU) and prints
-the size of the cube and how much suppression found to hide.
+the size of the cube and how much suppression found to hide. The "next" columns: the same cube built from the
+publication before it (the rollup without its last month, kept packed as a refresh keeps it), unpacking
+included, the size of that publication packed, and how much the cube hides then.
 
     .venv/bin/python benchmarks/statistics_cube.py
     .venv/bin/python benchmarks/statistics_cube.py --bodies 10 --themes 9 --regions 6 --months 36 --cases 500
@@ -20,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from civicwatch.transparency.cube import build_cube  # noqa: E402
+from civicwatch.transparency.cube import as_published, build_cube  # noqa: E402
 from civicwatch.transparency.models import CELL_MEASURES  # noqa: E402
+from civicwatch.transparency.publications import pack, unpack  # noqa: E402
 from civicwatch.transparency.suppression import SMALL_CODE, WITHHELD_CODE, Suppression  # noqa: E402
 
 STATUSES = ("in_progress", "answered", "closed_answered", "rejected", "referred", "withdrawn")
@@ -91,20 +94,30 @@ def main() -> None:
     custom = (args.bodies, args.themes, args.regions, args.months, args.cases)
     sizes = {"custom": tuple(c or d for c, d in zip(custom, SIZES["realistic"], strict=True))} if any(custom) else SIZES
     print(f"{'size':<11} {'bodies':>6} {'themes':>6} {'regions':>7} {'months':>6} {'cases':>9} {'rows':>7} "
-          f"{'counts':>10} {'small':>6} {'withheld':>8} {'wall ms':>8} {'cpu ms':>7}")
+          f"{'counts':>10} {'small':>6} {'withheld':>8} {'wall ms':>8} {'cpu ms':>7} {'next ms':>8} {'next cpu':>8} "
+          f"{'kept KB':>7} {'next withheld':>13}")
     for name, (bodies, themes, regions, months, per_month) in sizes.items():
         rows = simulate(bodies, themes, regions, months, per_month, args.seed)
-        walls, cpus = [], []
-        for _ in range(args.runs):
+        rules = Suppression(args.threshold)
+        last_month = max(row[0] for row in rows)
+        kept = pack(as_published(build_cube([row for row in rows if row[0] != last_month], rules, None)))
+        walls, cpus, next_walls, next_cpus = [], [], [], []
+        for _ in range(args.runs):  # alternated, so that a change of load weighs on both alike
             wall, cpu = time.perf_counter(), time.process_time()
-            cube = build_cube(rows, Suppression(args.threshold), None)
+            cube = build_cube(rows, rules, None)
             walls.append((time.perf_counter() - wall) * 1000)
             cpus.append((time.process_time() - cpu) * 1000)
+            wall, cpu = time.perf_counter(), time.process_time()
+            following = build_cube(rows, rules, None, unpack(kept))
+            next_walls.append((time.perf_counter() - wall) * 1000)
+            next_cpus.append((time.process_time() - cpu) * 1000)
         cases = sum(row[4] for row in rows)
         print(f"{name:<11} {bodies:>6} {themes:>6} {regions:>7} {months:>6} {cases:>9,} {len(rows):>7,} "
               f"{cube.states.size:>10,} {(cube.states == SMALL_CODE).mean():>6.1%} "
               f"{(cube.states == WITHHELD_CODE).mean():>8.1%} {statistics.median(walls):>8.0f} "
-              f"{statistics.median(cpus):>7.0f}")
+              f"{statistics.median(cpus):>7.0f} {statistics.median(next_walls):>8.0f} "
+              f"{statistics.median(next_cpus):>8.0f} {len(kept) / 1024:>7.0f} "
+              f"{(following.states == WITHHELD_CODE).mean():>13.1%}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from flask import current_app
 from numpy.typing import NDArray
 
 from civicwatch.transparency.models import CELL_MEASURES
+from civicwatch.transparency.publications import Published, carried_over, last_publication
 from civicwatch.transparency.statistics import months_between, rollup_cells, rollup_refreshed_at
 from civicwatch.transparency.suppression import (
     SHOWN_CODE,
@@ -193,12 +194,13 @@ def _sums(values: NDArray[numpy.int64], states: NDArray[numpy.uint8], rules: Sup
 # ---------------------------------------------------------------- building
 
 def statistics_cube(threshold: int) -> Cube:
-    """The protected cube of the current rollup, built once per process until the rollup is refreshed."""
+    """The protected cube of the current rollup, built once per process until the rollup is refreshed, from the
+    last publication's states (publications.py): every process builds the same one."""
     as_of = rollup_refreshed_at()
     cached = current_app.extensions.get(_CACHE)
     if cached is not None and cached.as_of == as_of and cached.rules.threshold == threshold:
         return cached
-    cube = build_cube(rollup_cells(), Suppression(threshold), as_of)
+    cube = build_cube(rollup_cells(), Suppression(threshold), as_of, last_publication())
     current_app.extensions[_CACHE] = cube
     return cube
 
@@ -208,8 +210,10 @@ def forget_statistics_cube() -> None:
     current_app.extensions.pop(_CACHE, None)
 
 
-def build_cube(rows: Iterable[Sequence[Any]], rules: Suppression, as_of: dt.datetime | None) -> Cube:
-    """Protect rollup rows (month, body_id, theme_id, region_id, *CELL_MEASURES) as one cube."""
+def build_cube(rows: Iterable[Sequence[Any]], rules: Suppression, as_of: dt.datetime | None,
+               before: Published | None = None) -> Cube:
+    """Protect rollup rows (month, body_id, theme_id, region_id, *CELL_MEASURES) as one cube; `before`, the last
+    publication, whose hidden counts stay hidden while they count the same (suppression.py, rule 6)."""
     rows = list(rows)
     months = tuple(months_between(min(r[0] for r in rows), max(r[0] for r in rows))) if rows else ()
     members = {dimension: _positions(row[1 + d] for row in rows) for d, dimension in enumerate(DIMENSIONS)}
@@ -225,10 +229,23 @@ def build_cube(rows: Iterable[Sequence[Any]], rules: Suppression, as_of: dt.date
         moved = numpy.moveaxis(values, axis, 0)
         moved[-1] = moved[:-1].sum(axis=0)
     states = numpy.zeros(shape, numpy.uint8)
+    kept = known = None
+    if before is not None:
+        # Counts of recommendations are withheld with the count of cases behind them, not by lines of their own.
+        kept, known = carried_over(before, months, {d: list(members[d]) for d in DIMENSIONS}, MEASURES, values,
+                                   not_kept=RECOMMENDATION_COUNTS)
     for group, lines in _independent(list(range(len(MEASURES)))):
-        states[..., group] = protect_counts(values[..., group], rules, lines)
+        states[..., group] = protect_counts(values[..., group], rules, lines,
+                                            None if kept is None else kept[..., group],
+                                            None if known is None else known[..., group])
     _withhold_recommendations(values, states, rules)
     return Cube(rules, as_of, months, members, values, states)
+
+
+def as_published(cube: Cube) -> Published:
+    """The cube as its pages show it, to be kept for the next publication."""
+    return Published(cube.months, {d: list(cube.members[d]) for d in DIMENSIONS}, MEASURES, cube.values,
+                     cube.states)
 
 
 def _withhold_recommendations(values: NDArray[numpy.int64], states: NDArray[numpy.uint8], rules: Suppression) -> None:

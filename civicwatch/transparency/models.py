@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer, String, Table, text
+from sqlalchemy import JSON, Column, Index, Integer, LargeBinary, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicwatch.cases.models import Case, Outcome, RemedyStatus
@@ -52,7 +52,8 @@ statistics_durations = Table(
 
 class StatisticsRefresh(Model):
     """When the rollup was last brought up to date (its figures are as of then), the bodies' closing targets it
-    was computed with (a changed target means a full rebuild), and the early warning as published then."""
+    was computed with (a changed target means a full rebuild), the early warning as published then, and the
+    counts and states the publication before showed (transparency/publications.py), read only to build a cube."""
 
     __tablename__ = "statistics_refreshes"
 
@@ -60,6 +61,7 @@ class StatisticsRefresh(Model):
     refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     targets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     early_warning: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    published_before: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 # Indexes on cases for the statistics (PostgreSQL answers from the index without reading the table rows):

@@ -32,7 +32,7 @@ from civicwatch.cases.models import Case, CaseStatus, Outcome, Recommendation, R
 from civicwatch.database import UTCDateTime, deployment_midnight, deployment_zone, utcnow
 from civicwatch.extensions import db
 from civicwatch.taxonomy.models import Body
-from civicwatch.transparency.cube import forget_statistics_cube
+from civicwatch.transparency.cube import as_published, forget_statistics_cube, statistics_cube
 from civicwatch.transparency.early_warning import early_warning, to_kept
 from civicwatch.transparency.models import (
     CELL_MEASURES,
@@ -40,6 +40,7 @@ from civicwatch.transparency.models import (
     statistics_cells,
     statistics_durations,
 )
+from civicwatch.transparency.publications import pack
 from civicwatch.transparency.statistics import (
     DURATION_END,
     dialect_name,
@@ -108,6 +109,8 @@ def refresh_statistics(full: bool = False, now: dt.datetime | None = None) -> Re
     if not _take_lock(dialect):
         return RefreshResult(0, full, skipped=True)
     state = db.session.get(StatisticsRefresh, 1)
+    # The figures as published until now, read before the rollup changes: the next publication starts from them.
+    before = as_published(statistics_cube(current_app.config["SMALL_COUNT_THRESHOLD"])) if state else None
     targets = _closing_targets()
     if full or state is None or state.targets != targets:
         months = _rebuild_everything(dialect, now)
@@ -122,6 +125,7 @@ def refresh_statistics(full: bool = False, now: dt.datetime | None = None) -> Re
         state = StatisticsRefresh(id=1)
         db.session.add(state)
     state.refreshed_at, state.targets = now, targets
+    state.published_before = pack(before) if before is not None else None
     state.early_warning = to_kept(early_warning(now, current_app.config["SMALL_COUNT_THRESHOLD"]))
     db.session.flush()
     forget_statistics_cube()

@@ -17,6 +17,11 @@ The rules, applied to every figure on every page, export and API:
    of the test's data set). Line by line checks of the upper and lower bounds (rule 2 made stricter) halved
    that, at six times the build time, and could not stop combinations of lines; with a "fewer than" that may
    be 0, the same attacker pins none. The cost: a sum over months with a month of none is "at least N".
+6. Publications: the public keeps every publication's figures. A count hidden in the last one that still counts
+   the same stays hidden (`kept`), and no count already shown with the same value is chosen to hide beside a small
+   one while another can be (`known`): otherwise a month withheld beside a small one, shown the next day because
+   a newer month had become the smallest of the line, gave the small one away by subtracting the two days'
+   figures (tests/transparency/test_transparency_publication_differencing.py).
 """
 from __future__ import annotations
 
@@ -115,24 +120,31 @@ def published_figure(value: int, state: int, rules: Suppression) -> Figure:
     return WITHHELD if state == WITHHELD_CODE else SMALL
 
 
-def protect_counts(values: NDArray[numpy.int64], rules: Suppression, lines: Sequence[Line] = ()) -> NDArray[numpy.uint8]:
+def protect_counts(values: NDArray[numpy.int64], rules: Suppression, lines: Sequence[Line] = (),
+                   kept: NDArray[numpy.bool_] | None = None,
+                   known: NDArray[numpy.bool_] | None = None) -> NDArray[numpy.uint8]:
     """Primary and secondary suppression of an array of counts; the state code of each count.
 
     `values` has one axis per dimension (month, body...) and a last axis of measures. Along every dimension
     the last position is the total of the others, so each slice along one axis is a line; `lines` are lines
     between the measures of one cell. Every line is checked at once, then again wherever a count was withheld,
-    until no line would give a hidden count away.
+    until no line would give a hidden count away. `kept`: counts hidden in the last publication and unchanged
+    since, hidden again; `known`: counts it showed and unchanged since, withheld only when nothing else can be
+    (rule 6).
     """
     values = numpy.ascontiguousarray(values)
+    public = None if known is None else numpy.ascontiguousarray(known).ravel()
     # A dimension with a total only (no parts) has no lines.
     families = [_Family(values, axis) for axis in range(values.ndim - 1) if values.shape[axis] > 1]
     families += [_Family(values, values.ndim - 1, [*parts, total]) for parts, total in lines]
     small = (values > 0) & (values < rules.threshold)
     concealed = small.ravel().copy()
+    if kept is not None:
+        concealed |= numpy.ascontiguousarray(kept).ravel()
     while True:
         withheld_now = False
         for family in families:
-            cells = family.more_to_withhold(concealed, rules.threshold)
+            cells = family.more_to_withhold(concealed, rules.threshold, public)
             if len(cells):
                 concealed[cells] = True
                 for other in families:
@@ -184,7 +196,8 @@ class _Family:
             rows = rows[self.members[along]]
         self.pending[rows[rows >= 0]] = True
 
-    def more_to_withhold(self, concealed: NDArray[numpy.bool_], threshold: int) -> NDArray[numpy.int64]:
+    def more_to_withhold(self, concealed: NDArray[numpy.bool_], threshold: int,
+                         known: NDArray[numpy.bool_] | None = None) -> NDArray[numpy.int64]:
         """One more count to withhold in each pending line that would give a hidden count away."""
         rows = numpy.flatnonzero(self.pending)
         self.pending[rows] = False
@@ -196,8 +209,16 @@ class _Family:
         exposed = (numpy.count_nonzero(hidden, axis=1) == 1) | (
             total_shown & (hidden_parts > 0) & (hidden_parts < threshold))
         rows, values, hidden = rows[exposed], values[exposed], hidden[exposed]
-        # The smallest non-zero part still shown (the least information lost); the total if none is left.
-        candidates = numpy.where(hidden[:, :-1] | (values[:, :-1] == 0), _NOTHING, values[:, :-1])
+        # The smallest non-zero part still shown (the least information lost); the total if none is left. Not one
+        # the last publication showed as it is while a part or the total it did not show can be (rule 6): hiding
+        # that one would hide nothing from whoever kept the last publication.
+        open_parts = ~hidden[:, :-1] & (values[:, :-1] != 0)
+        if known is not None and len(rows):
+            public = known[self.cells[rows]]
+            fresh = open_parts & ~public[:, :-1]
+            fresh_total = ~hidden[:, -1] & ~public[:, -1] & (values[:, -1] > 0)
+            open_parts = numpy.where((fresh.any(axis=1) | fresh_total)[:, None], fresh, open_parts)
+        candidates = numpy.where(open_parts, values[:, :-1], _NOTHING)
         position = candidates.argmin(axis=1)
         has_part = candidates[numpy.arange(len(rows)), position] < _NOTHING
         position = numpy.where(has_part, position, values.shape[1] - 1)
