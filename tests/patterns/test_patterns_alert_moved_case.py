@@ -45,3 +45,24 @@ def test_a_case_sent_on_does_not_count_for_the_first_body_s_subject(app, clock, 
     assert "Human Rights Commission" not in ours.get(f"/staff/patterns/alerts/{alert.id}").get_data(as_text=True)
     theirs = signed_in(make_user(Role.INVESTIGATOR, body="human_rights_commission"))
     assert theirs.get(f"/staff/patterns/alerts/{alert.id}").status_code == 404
+
+
+def test_a_case_sent_on_after_the_alert_is_no_longer_shown_to_the_first_body(app, clock, make_user, signed_in):
+    """The alert raised before the case left keeps it as evidence: the first body must not read there that one of
+    its subject's cases is now held by another body, nor which."""
+    admin = make_user(Role.ADMIN)
+    subject = make_subject(name="Sergeant Kamara")
+    allegations = [allege(subject, clock.now, days_ago) for days_ago in (1, 2, 3)]
+    detect(app)
+    alert = db.session.scalars(select(PatternAlert)).one()
+    ours = signed_in(make_user(Role.INVESTIGATOR, body="police_oversight"))
+    before = ours.get(f"/staff/patterns/alerts/{alert.id}").get_data(as_text=True)
+    assert all(db.session.get(Case, a.case_id).reference in before for a in allegations)
+
+    send_on(allegations[0].case_id, admin)
+    page = ours.get(f"/staff/patterns/alerts/{alert.id}").get_data(as_text=True)
+    assert "Human Rights Commission" not in page
+    assert "case at" not in page and "cases at" not in page
+    assert db.session.get(Case, allegations[1].case_id).reference in page
+    theirs = signed_in(make_user(Role.INVESTIGATOR, body="human_rights_commission"))
+    assert theirs.get(f"/staff/patterns/alerts/{alert.id}").status_code == 404
