@@ -195,8 +195,9 @@ class Evidence:
 
 
 def alert_evidence(alert: PatternAlert, user: User) -> Evidence:
+    evidence = _register_cases([e.case_id for e in alert.evidence], alert, user)
     recused = set(recused_case_ids(user))
-    case_ids = [e.case_id for e in alert.evidence if e.case_id not in recused]
+    case_ids = [case_id for case_id in evidence if case_id not in recused]
     visible = visible_cases(user).where(Case.id.in_(case_ids)).order_by(Case.id)
     opened = list(db.session.scalars(visible))
     seen = {case.id for case in opened}
@@ -207,4 +208,15 @@ def alert_evidence(alert: PatternAlert, user: User) -> Evidence:
             holder = (other.body.local_name if other is not None and other.body
                       else gettext("the triage queue"))
             elsewhere[holder] = elsewhere.get(holder, 0) + 1
-    return Evidence(opened, elsewhere, len(alert.evidence) - len(case_ids))
+    return Evidence(opened, elsewhere, len(evidence) - len(case_ids))
+
+
+def _register_cases(case_ids: list[int], alert: PatternAlert, user: User) -> list[int]:
+    """An investigator reads a subject alert's evidence as detection counts it: the cases the body of the subject's
+    register still holds. One sent on to another body since the alert was raised is that body's no more, and
+    listing it "at" its new body would tell the first where it went."""
+    if alert.subject is None or user.role is not Role.INVESTIGATOR:
+        return case_ids
+    held = set(db.session.scalars(select(Case.id).where(Case.id.in_(case_ids),
+                                                        Case.body_id == alert.subject.body_id)))
+    return [case_id for case_id in case_ids if case_id in held]
