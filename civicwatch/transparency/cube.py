@@ -30,7 +30,7 @@ from flask import current_app
 from numpy.typing import NDArray
 
 from civicwatch.transparency.models import CELL_MEASURES
-from civicwatch.transparency.publications import Published, carried_over, last_publication
+from civicwatch.transparency.publications import Published, last_publication
 from civicwatch.transparency.statistics import months_between, rollup_cells, rollup_refreshed_at
 from civicwatch.transparency.suppression import (
     SHOWN_CODE,
@@ -231,9 +231,9 @@ def build_cube(rows: Iterable[Sequence[Any]], rules: Suppression, as_of: dt.date
     states = numpy.zeros(shape, numpy.uint8)
     kept = known = None
     if before is not None:
+        kept, known = before.carried_over(_axes(months, members), values)
         # Counts of recommendations are withheld with the count of cases behind them, not by lines of their own.
-        kept, known = carried_over(before, months, {d: list(members[d]) for d in DIMENSIONS}, MEASURES, values,
-                                   not_kept=RECOMMENDATION_COUNTS)
+        kept[..., [MEASURES.index(name) for name in RECOMMENDATION_COUNTS]] = False
     for group, lines in _independent(list(range(len(MEASURES)))):
         states[..., group] = protect_counts(values[..., group], rules, lines,
                                             None if kept is None else kept[..., group],
@@ -244,8 +244,15 @@ def build_cube(rows: Iterable[Sequence[Any]], rules: Suppression, as_of: dt.date
 
 def as_published(cube: Cube) -> Published:
     """The cube as its pages show it, to be kept for the next publication."""
-    return Published(cube.months, {d: list(cube.members[d]) for d in DIMENSIONS}, MEASURES, cube.values,
-                     cube.states)
+    return Published(_axes(cube.months, cube.members), cube.values, cube.states)
+
+
+def _axes(months: Sequence[str], members: dict[str, dict[int | None, int]]) -> list[list[object]]:
+    """The keys of the cube's positions: months, bodies, themes and regions, each with ALL last, then measures."""
+    axes: list[list[object]] = [[*months, ALL]]
+    for dimension in DIMENSIONS:
+        axes.append([*members[dimension], ALL])
+    return [*axes, list(MEASURES)]
 
 
 def _withhold_recommendations(values: NDArray[numpy.int64], states: NDArray[numpy.uint8], rules: Suppression) -> None:

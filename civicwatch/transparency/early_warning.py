@@ -10,7 +10,9 @@ The figures are as of the statistics' last publication (`as_of`): an allegation 
 the next one, or the move of one count would tell when staff recorded what against whom. For the same reason the
 figures are computed once, when the statistics are published, and kept (`StatisticsRefresh.early_warning`): an
 allegation that staff move to another district, theme or service between two publications moves nothing until the
-next.
+next. The table by service and month is protected from the one published before it (suppression.py, rule 6): it
+slides a month at a time, and a month withheld beside a small one, shown once a newer month had become the smallest,
+gave the small one away with the publication before.
 The threshold is about people: a case holds up to 50 allegations, so one complainant could fill a cell alone. A
 figure counts allegations, but is protected by the number of complaints behind it: a cell with fewer than
 `threshold` complaints is small, whatever its allegations, and the table's hidden cells are chosen from its counts
@@ -31,6 +33,7 @@ from civicwatch.extensions import db
 from civicwatch.patterns.models import Allegation, Subject, SubjectKind
 from civicwatch.taxonomy.models import Actor, District, Name, Theme
 from civicwatch.transparency.models import StatisticsRefresh
+from civicwatch.transparency.publications import Published
 from civicwatch.transparency.suppression import (
     SHOWN_CODE,
     SMALL_CODE,
@@ -78,18 +81,22 @@ class EarlyWarning:
     months: list[str]  # "2026-01"
     trends: list[Trend]
     subjects: list[NamedSubject]
+    protected: Published | None = None  # the table by service and month as published, for the next publication
 
 
 Figures = dict[tuple[int, int, int], Figure]
 
 
-def _protect(values: NDArray[numpy.int64], complaints: NDArray[numpy.int64], rules: Suppression) -> Figures:
-    """Every count of allegations of the table as the public may see it, hidden where its complaints are."""
-    states = protect_counts(complaints, rules)
+def _protect(values: NDArray[numpy.int64], complaints: NDArray[numpy.int64], rules: Suppression,
+             axes: list[list[object]], before: Published | None) -> tuple[Figures, Published]:
+    """Every count of allegations of the table as the public may see it, hidden where its complaints are, and
+    where the publication before hid the same count (what the public reads is the count of allegations)."""
+    kept, known = before.carried_over(axes, values) if before is not None else (None, None)
+    states = protect_counts(complaints, rules, kept=kept, known=known)
     figures: Figures = {}
     for index in numpy.ndindex(values.shape):
         figures[(index[0], index[1], index[2])] = published_figure(int(values[index]), int(states[index]), rules)
-    return figures
+    return figures, Published(axes, values, states)
 
 
 def _with_totals(counts: dict[tuple[int, int], list[int]], rows: list[int], columns: list[int],
@@ -147,7 +154,8 @@ def _month_keys(today: dt.date) -> list[str]:
     return keys[::-1]
 
 
-def trends(as_of: dt.datetime, rules: Suppression) -> tuple[list[str], list[Trend]]:
+def trends(as_of: dt.datetime, rules: Suppression,
+           before: Published | None = None) -> tuple[list[str], list[Trend], Published]:
     today = as_of.date()
     months = _month_keys(today)
     first = dt.date.fromisoformat(months[0] + "-01")
@@ -168,10 +176,12 @@ def trends(as_of: dt.datetime, rules: Suppression) -> tuple[list[str], list[Tren
     columns = list(range(len(months)))
     values = _with_totals({(a, month_at[m]): [n] for (a, m), n in allegations.items()}, actors, columns)
     behind = _with_totals({(a, month_at[m]): [len(c)] for (a, m), c in complaints.items()}, actors, columns)
-    figures = _protect(values, behind, rules)
+    # The total of a row is of these months only: another window's total is another count.
+    axes: list[list[object]] = [[*actors, "all"], [*months, f"{months[0]} to {months[-1]}"], ["allegations"]]
+    figures, protected = _protect(values, behind, rules, axes, before)
     names = {a.id: Name(a.name, a.names) for a in db.session.scalars(select(Actor).where(Actor.id.in_(actors)))}
     return months, [Trend(names[a], [figures[(i, j, 0)] for j in range(len(months))], figures[(i, len(months), 0)])
-                    for i, a in enumerate(actors)]
+                    for i, a in enumerate(actors)], protected
 
 
 def named_subjects(as_of: dt.datetime, rules: Suppression) -> list[NamedSubject]:
@@ -189,11 +199,13 @@ def named_subjects(as_of: dt.datetime, rules: Suppression) -> list[NamedSubject]
     return [NamedSubject(name, kind.value) for name, kind, _ in rows if kind in PUBLIC_SUBJECT_KINDS]
 
 
-def early_warning(as_of: dt.datetime, threshold: int) -> EarlyWarning:
+def early_warning(as_of: dt.datetime, threshold: int, before: dict[str, Any] | None = None) -> EarlyWarning:
+    """The figures at `as_of`; `before`, the early warning published last (as kept), whose table by service and
+    month this one's starts from."""
     rules = Suppression(threshold)
-    months, by_service = trends(as_of, rules)
+    months, by_service, protected = trends(as_of, rules, _published_table(before))
     return EarlyWarning(threshold, as_of.date(), hotspots(as_of, rules), months, by_service,
-                        named_subjects(as_of, rules))
+                        named_subjects(as_of, rules), protected)
 
 
 def published_early_warning(as_of: dt.datetime, threshold: int) -> EarlyWarning:
@@ -217,7 +229,7 @@ def _figure(figure: Figure) -> dict[str, Any]:
 
 
 def to_kept(warning: EarlyWarning) -> dict[str, Any]:
-    return {
+    kept = {
         "threshold": warning.threshold, "as_of": warning.as_of.isoformat(), "months": warning.months,
         "hotspots": [{"district": _name(h.district), "theme": _name(h.theme), "recent": _figure(h.recent),
                       "before": _figure(h.before)} for h in warning.hotspots],
@@ -225,6 +237,18 @@ def to_kept(warning: EarlyWarning) -> dict[str, Any]:
                    for t in warning.trends],
         "subjects": [{"name": s.name, "kind": s.kind} for s in warning.subjects],
     }
+    if warning.protected is not None:  # never published: only the next publication reads it
+        table = warning.protected
+        kept["protected"] = {"axes": table.axes, "values": table.values.tolist(), "states": table.states.tolist()}
+    return kept
+
+
+def _published_table(kept: dict[str, Any] | None) -> Published | None:
+    table = (kept or {}).get("protected")
+    if not table:
+        return None
+    return Published(table["axes"], numpy.array(table["values"], numpy.int64),
+                     numpy.array(table["states"], numpy.uint8))
 
 
 def _read_name(kept: dict[str, Any]) -> Name:

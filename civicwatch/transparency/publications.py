@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy
@@ -25,29 +25,28 @@ from civicwatch.transparency.suppression import SHOWN_CODE
 
 @dataclass(frozen=True)
 class Published:
-    """A protected cube as the public read it: its months, members (ids in their order) and measures, then the
-    counts and states indexed [month, body, theme, region, measure] (the last position of each axis "all")."""
+    """Protected counts as the public read them: each axis by the keys of its positions (months, members, measures,
+    and the totals'), then the counts and their states."""
 
-    months: tuple[str, ...]
-    members: dict[str, list[int | None]]
-    measures: tuple[str, ...]
+    axes: list[list[object]]
     values: NDArray[numpy.int64]
     states: NDArray[numpy.uint8]
 
+    def carried_over(self, axes: Sequence[Sequence[object]],
+                     values: NDArray[numpy.int64]) -> tuple[NDArray[numpy.bool_], NDArray[numpy.bool_]]:
+        return carried_over(self.axes, self.values, self.states, axes, values)
+
 
 def pack(published: Published) -> bytes:
-    layout = {"months": list(published.months), "members": published.members, "measures": list(published.measures)}
     buffer = io.BytesIO()
     numpy.savez_compressed(buffer, values=published.values, states=published.states,
-                           layout=numpy.frombuffer(json.dumps(layout).encode(), numpy.uint8))
+                           axes=numpy.frombuffer(json.dumps(published.axes).encode(), numpy.uint8))
     return buffer.getvalue()
 
 
 def unpack(data: bytes) -> Published:
     with numpy.load(io.BytesIO(data), allow_pickle=False) as stored:
-        layout = json.loads(stored["layout"].tobytes().decode())
-        return Published(tuple(layout["months"]), layout["members"], tuple(layout["measures"]),
-                         stored["values"], stored["states"])
+        return Published(json.loads(stored["axes"].tobytes().decode()), stored["values"], stored["states"])
 
 
 def last_publication() -> Published | None:
@@ -57,26 +56,22 @@ def last_publication() -> Published | None:
 
 
 def _positions(before: Sequence[object], now: Sequence[object]) -> NDArray[numpy.int64]:
-    """For each position of an axis now (its "all" last), the same one in the last publication; -1: none."""
+    """For each position of an axis now, the same one in the last publication; -1: none."""
     at = {key: i for i, key in enumerate(before)}
-    return numpy.array([at.get(key, -1) for key in now] + [len(before)], numpy.int64)
+    return numpy.array([at.get(key, -1) for key in now], numpy.int64)
 
 
-def carried_over(before: Published, months: Sequence[str], members: Mapping[str, Sequence[int | None]],
-                 measures: Sequence[str], values: NDArray[numpy.int64],
-                 not_kept: Sequence[str] = ()) -> tuple[NDArray[numpy.bool_], NDArray[numpy.bool_]]:
-    """The counts of `values` (laid out as `Published.values`) that count the same as in the last publication:
-    those it hid (`kept`, but the measures `not_kept`) and those it showed (`known`; a zero reads "fewer than"
-    like a small count, so nobody knows it)."""
-    axes = [_positions(before.months, months),
-            *(_positions(before.members[d], members[d]) for d in members),
-            numpy.array([before.measures.index(m) if m in before.measures else -1 for m in measures], numpy.int64)]
+def carried_over(before: Sequence[Sequence[object]], values_before: NDArray[numpy.int64],
+                 states_before: NDArray[numpy.uint8], axes: Sequence[Sequence[object]],
+                 values: NDArray[numpy.int64]) -> tuple[NDArray[numpy.bool_], NDArray[numpy.bool_]]:
+    """The counts of `values` that count the same as in the last publication, each axis named by its keys (the
+    last publication's `before`, now `axes`; a total's key must say what it adds up): those it hid (`kept`) and
+    those it showed (`known`; a zero reads "fewer than" like a small count, so nobody knows it)."""
+    found = [_positions(keys_before, keys) for keys_before, keys in zip(before, axes, strict=True)]
     present = numpy.ones(values.shape, bool)
-    for axis, found in enumerate(axes):
-        present &= (found >= 0).reshape([-1 if a == axis else 1 for a in range(values.ndim)])
-    taken = numpy.ix_(*(numpy.maximum(found, 0) for found in axes))
-    same = present & (before.values[taken] == values)
-    shown = before.states[taken] == SHOWN_CODE
-    kept = same & ~shown
-    kept[..., [i for i, m in enumerate(measures) if m in not_kept]] = False
-    return kept, same & shown & (values != 0)
+    for axis, positions in enumerate(found):
+        present &= (positions >= 0).reshape([-1 if a == axis else 1 for a in range(values.ndim)])
+    taken = numpy.ix_(*(numpy.maximum(positions, 0) for positions in found))
+    same = present & (values_before[taken] == values)
+    shown = states_before[taken] == SHOWN_CODE
+    return same & ~shown, same & shown & (values != 0)

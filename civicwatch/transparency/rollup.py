@@ -126,7 +126,8 @@ def refresh_statistics(full: bool = False, now: dt.datetime | None = None) -> Re
         db.session.add(state)
     state.refreshed_at, state.targets = now, targets
     state.published_before = pack(before) if before is not None else None
-    state.early_warning = to_kept(early_warning(now, current_app.config["SMALL_COUNT_THRESHOLD"]))
+    state.early_warning = to_kept(early_warning(now, current_app.config["SMALL_COUNT_THRESHOLD"],
+                                                state.early_warning))
     db.session.flush()
     forget_statistics_cube()
     log.info("statistics rollup refreshed: %s months (full: %s)", months, full)
