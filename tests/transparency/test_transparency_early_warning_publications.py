@@ -48,3 +48,6 @@ def test_a_month_withheld_beside_a_small_one_stays_withheld_when_the_table_slide
     # February has ended: its allegations stay as they were. Shown now, with the first publication it gives
     # January's 2 away.
     assert later["2026-02"] is None, (months, later)
+    # What the next publication starts from is kept with this one, never shown.
+    for path in ("/transparency/early-warning.json", "/transparency/early-warning.csv"):
+        assert "protected" not in client.get(path).get_data(as_text=True)
