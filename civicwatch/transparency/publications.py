@@ -5,7 +5,8 @@ month withheld beside a small one was shown the next day, when a newer month had
 and the first day's total less its shown months, less that month, was the small one. So each refresh keeps the
 counts and states of the cube it replaces (`pack`), and the next cube starts from them (`carried_over`): a count
 hidden then and still the same is hidden again, and one shown then as it is now is not chosen to hide beside a
-small one while another can be.
+small one while another can be. The early warning's table by service and month does the same with the table kept
+in the early warning it published (early_warning.py).
 """
 from __future__ import annotations
 
