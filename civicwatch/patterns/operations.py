@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
@@ -428,28 +428,62 @@ def suggest_related_cases(case: Case, limit: int = SUGGESTIONS_MAX) -> list[Sugg
 
 
 # Built once (every new case runs them): building a statement and its cache key costs more than running it.
-_KNOWN_RELATIONS = select(CaseRelation.related_case_id).where(CaseRelation.case_id == bindparam("case_id"))
-_INSERT_RELATIONS = insert(CaseRelation).returning(CaseRelation)
+_KNOWN_RELATIONS = select(CaseRelation.case_id, CaseRelation.related_case_id).where(
+    CaseRelation.case_id.in_(bindparam("case_ids", expanding=True)))
+_RELATIONS = cast(Table, CaseRelation.__table__)
+# Without ORM objects: the audit entries need each row's id only, and nothing reads the rows back in this
+# transaction. RETURNING names the pair (unique), since the rows of one statement may come back in any order.
+_INSERT_RELATIONS = insert(_RELATIONS).returning(_RELATIONS.c.id, _RELATIONS.c.case_id, _RELATIONS.c.related_case_id)
+
+
+@dataclass(frozen=True)
+class ProposedRelation:
+    """A relation just stored by propose_related_cases_of: what its audit entry names."""
+
+    __tablename__: ClassVar[str] = CaseRelation.__tablename__
+    id: int
+    case_id: int
+    related_case_id: int
+
+
+def known_relations(case_ids: Sequence[int]) -> dict[int, set[int]]:
+    """The cases each of `case_ids` was already proposed as related to, in one statement."""
+    known: dict[int, set[int]] = {case_id: set() for case_id in case_ids}
+    for case_id, related_id in db.session.connection().execute(_KNOWN_RELATIONS, {"case_ids": list(case_ids)}):
+        known[case_id].add(related_id)
+    return known
+
+
+def new_suggestions(case: Case, known: set[int]) -> list[Suggestion]:
+    """The case's suggestions but those of pairs already stored (reads only)."""
+    return [s for s in suggest_related_cases(case) if s.case_id not in known]
 
 
 def propose_related_cases(case: Case) -> list[CaseRelation]:
     """Store the suggestions for a new case (each pair once); staff link or dismiss them."""
-    known = set(db.session.scalars(_KNOWN_RELATIONS, {"case_id": case.id}))
-    suggestions = [s for s in suggest_related_cases(case) if s.case_id not in known]
-    if not suggestions:
+    stored = propose_related_cases_of([(case, new_suggestions(case, known_relations([case.id])[case.id]))])
+    if not stored:
         return []
-    # One INSERT ... RETURNING for all of them, which gives back the rows as persistent objects (a flush of new
-    # objects inserts them one statement each on SQLite, which cannot return generated keys in a known order).
-    # Matched back by the related case, unique for the case.
-    returned = db.session.scalars(_INSERT_RELATIONS, [
-        {"case_id": case.id, "related_case_id": s.case_id, "kind": s.kind, "score": s.score, "reasons": s.reasons}
-        for s in suggestions
-    ]).all()
-    by_related = {relation.related_case_id: relation for relation in returned}
-    proposed = [by_related[s.case_id] for s in suggestions]
-    for s, relation in zip(suggestions, proposed, strict=True):
-        record_audit(None, "case_relation.propose", relation, case=case,
-                     after={"related_case": s.case_id, "kind": s.kind.value, "score": s.score})
+    by_id = {r.id: r for r in db.session.scalars(select(CaseRelation).where(CaseRelation.id.in_([r.id for r in stored])))}
+    return [by_id[r.id] for r in stored]  # best first, as suggested
+
+
+def propose_related_cases_of(suggested: Sequence[tuple[Case, list[Suggestion]]]) -> list[ProposedRelation]:
+    """Store the suggestions of several new cases (new_suggestions of each) in one INSERT, each with its audit
+    entry, in the order given."""
+    rows = [{"case_id": case.id, "related_case_id": s.case_id, "kind": s.kind, "score": s.score, "reasons": s.reasons}
+            for case, suggestions in suggested for s in suggestions]
+    if not rows:
+        return []
+    ids = {(case_id, related_id): relation_id for relation_id, case_id, related_id
+           in db.session.connection().execute(_INSERT_RELATIONS, rows)}
+    proposed = []
+    for case, suggestions in suggested:
+        for s in suggestions:
+            relation = ProposedRelation(ids[case.id, s.case_id], case.id, s.case_id)
+            record_audit(None, "case_relation.propose", relation, case=case,
+                         after={"related_case": s.case_id, "kind": s.kind.value, "score": s.score})
+            proposed.append(relation)
     return proposed
 
 

@@ -17,7 +17,7 @@ from civicwatch.extensions import db
 from civicwatch.patterns.alerts import AlertReport, raise_alerts
 from civicwatch.patterns.detection import find_clusters, rules_from_config
 from civicwatch.patterns.models import PatternAlert, PendingRelationProposal
-from civicwatch.patterns.operations import propose_related_cases
+from civicwatch.patterns.operations import known_relations, new_suggestions, propose_related_cases_of
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,7 @@ def propose_queued_relations(limit: int = 50) -> int:
         if not case_ids:
             db.session.rollback()
             break
-        for case in list(db.session.scalars(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id))):
-            _propose(case)
+        _propose(list(db.session.scalars(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id))))
         db.session.commit()
         done += len(case_ids)
         if len(case_ids) < asked:  # nothing more queued, or held by other workers: not another claim for it
@@ -86,14 +85,28 @@ def propose_queued_relations(limit: int = 50) -> int:
     return done
 
 
-def _propose(case: Case) -> None:
-    case_id = case.id
+def _propose(cases: list[Case]) -> None:
+    """The batch's proposals: its cases' known relations in one read, each case's suggestions (reads only, so a case
+    that fails needs nothing undone), then every case's relations in one INSERT with their audit entries, in a
+    savepoint (none when there is nothing to store) that a failure other than the database's rolls back alone."""
+    known = known_relations([case.id for case in cases])
+    suggested = []
+    for case in cases:
+        try:
+            suggested.append((case, new_suggestions(case, known[case.id])))
+        except DBAPIError:
+            raise  # the database: the caller rolls back and the batch stays queued
+        except Exception as exc:
+            log.error("related cases of case %s not proposed (%s)", case.id, type(exc).__name__)
+    if not any(suggestions for _, suggestions in suggested):
+        return
     savepoint = db.session.begin_nested()
     try:
-        propose_related_cases(case)
+        propose_related_cases_of(suggested)
         savepoint.commit()
     except DBAPIError:
-        raise  # the database: the caller rolls back and the case stays queued
+        raise
     except Exception as exc:
         savepoint.rollback()
-        log.error("related cases of case %s not proposed (%s)", case_id, type(exc).__name__)
+        for case, _ in suggested:
+            log.error("related cases of case %s not proposed (%s)", case.id, type(exc).__name__)
