@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    Insert,
     Integer,
     LargeBinary,
     ScalarSelect,
@@ -22,12 +24,12 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    insert,
     or_,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from civicwatch.cases.models import Case, CaseEvent, CaseMessage, MessageKind
 from civicwatch.cases.queries import OPEN_STATUSES
@@ -67,13 +69,20 @@ _CLAIM_SID = text(
 ).bindparams(bindparam("received_at", type_=UTCDateTime()), bindparam("body", type_=LargeBinary())).columns(
     id=Integer)
 
+
+def _insert_unless_there(table: Table, unique: Column[Any]) -> Insert:
+    """INSERT ... ON CONFLICT (unique) DO NOTHING, which SQLite and PostgreSQL write alike, as a standard INSERT
+    with the clause after its VALUES. SQLAlchemy 2.0's dialect INSERT constructs (postgresql.insert, sqlite.insert)
+    have no cache key, so a statement built with their on_conflict_do_nothing is compiled again at every execution;
+    the standard INSERT renders the same clause there and is compiled once (the clause's text is in its cache key)."""
+    statement = insert(table)
+    statement._post_values_clause = text(f"ON CONFLICT ({unique.name}) DO NOTHING")
+    return statement
+
+
 # A batch's MessageSids in one INSERT (insertmanyvalues renders one VALUES list for them all), each waiting, as
 # above, for a concurrent first attempt at it. RETURNING names the MessageSid: rows that conflicted return nothing.
-_CLAIM_SIDS = {
-    name: insert_of(_INBOUND).on_conflict_do_nothing(index_elements=[_INBOUND.c.message_sid]).returning(
-        _INBOUND.c.message_sid, _INBOUND.c.id)
-    for name, insert_of in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
+_CLAIM_SIDS = _insert_unless_there(_INBOUND, _INBOUND.c.message_sid).returning(_INBOUND.c.message_sid, _INBOUND.c.id)
 
 _STORED_REPLY = select(_INBOUND.c.reply_encrypted).where(_INBOUND.c.message_sid == bindparam("sid"))
 
@@ -146,16 +155,11 @@ _LOCK_CONVERSATION = (
 
 # A phone's first text: the new row (locked by this transaction until it ends) and what the lock reads with it,
 # in one statement; a phone that never texted has no last message, so any case waiting for it counts. RETURNING
-# nothing: another transaction created it meanwhile, and the lock waits for it. The same on SQLite and
-# PostgreSQL, each in its dialect's INSERT construct.
-_CREATE_CONVERSATION = {
-    name: insert_of(_CONVERSATIONS).values(
-        phone_hash=bindparam("phone_hash"), phone_encrypted=bindparam("phone"), state=ConversationState.IDLE,
-        created_at=bindparam("now"), updated_at=bindparam("now"),
-    ).on_conflict_do_nothing(index_elements=[_CONVERSATIONS.c.phone_hash]).returning(
-        *_ROW, _OPTED_OUT, _LANGUAGE.label("language"), _waiting_case().label("waiting_case_id"))
-    for name, insert_of in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
+# nothing: another transaction created it meanwhile, and the lock waits for it. The same on SQLite and PostgreSQL.
+_CREATE_CONVERSATION = _insert_unless_there(_CONVERSATIONS, _CONVERSATIONS.c.phone_hash).values(
+    phone_hash=bindparam("phone_hash"), phone_encrypted=bindparam("phone"), state=ConversationState.IDLE,
+    created_at=bindparam("now"), updated_at=bindparam("now"),
+).returning(*_ROW, _OPTED_OUT, _LANGUAGE.label("language"), _waiting_case().label("waiting_case_id"))
 
 _SAVE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id")).values(
     state=bindparam("new_state"), pending_encrypted=bindparam("new_pending"),
@@ -201,8 +205,7 @@ def claim_message_sids(texts: list[dict[str, Any]], batch: BatchWrites) -> None:
     what each got in `batch.inbound_ids`. `texts`: message_sid, phone_hash, received_at and body_encrypted each."""
     if not texts:
         return
-    statement = _CLAIM_SIDS[db.session.get_bind().dialect.name]
-    recorded = dict(db.session.connection().execute(statement, texts).tuples().all())
+    recorded = dict(db.session.connection().execute(_CLAIM_SIDS, texts).tuples().all())
     batch.inbound_ids.update({text["message_sid"]: recorded.get(text["message_sid"]) for text in texts})
 
 
@@ -238,8 +241,8 @@ def lock_conversation(number_hash: str, phone: str, now: dt.datetime,
         write_batch(batch)
         row = db.session.connection().execute(_LOCK_CONVERSATION, params).first()
     if row is None:
-        create = _CREATE_CONVERSATION[db.session.get_bind().dialect.name]
-        row = db.session.connection().execute(create, {"phone_hash": number_hash, "phone": encrypt_text(phone), "now": now}).first()
+        row = db.session.connection().execute(_CREATE_CONVERSATION, {
+            "phone_hash": number_hash, "phone": encrypt_text(phone), "now": now}).first()
     if row is None:
         row = db.session.connection().execute(_LOCK_CONVERSATION, params).one()
     return ConversationRow(
