@@ -6,7 +6,7 @@ import io
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases import deadlines
@@ -177,3 +177,35 @@ def test_the_place_is_kept_on_one_line_without_direction_controls(app):
         text=TEXT, channel=Channel.WEB, location_text="Near the market\r\n\u202eBo road\u202c\tjunction"))
     db.session.commit()
     assert db.session.get(Case, case.id).location_text == "Near the market Bo road junction"
+
+
+def _codes_drawn_after(monkeypatch, first: str) -> None:
+    """The next receipt code drawn is `first` (another case's), then fresh ones as usual."""
+    drawn = iter([first])
+    real = operations.new_receipt_code
+    monkeypatch.setattr(operations, "new_receipt_code", lambda: next(drawn, None) or real())
+
+
+@pytest.mark.parametrize("texted", [False, True], ids=["web, own transaction", "texted, in a savepoint"])
+def test_a_receipt_code_already_taken_is_never_given_out(app, monkeypatch, texted):
+    from civicwatch.audit.queries import verify_chain
+
+    earlier = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
+    _codes_drawn_after(monkeypatch, earlier.code)
+    if texted:
+        case, code = operations.submit_and_route_complaint(Submission(text=TEXT, channel=Channel.SMS))
+        db.session.commit()
+        case_id = case.id
+    else:
+        receipt = operations.receive_complaint(Submission(text=TEXT, channel=Channel.WEB))
+        code, case_id = receipt.code, receipt.case_id
+    db.session.rollback()
+
+    assert code != earlier.code and normalise_receipt_code(code) is not None
+    assert queries.find_case_by_receipt(earlier.code).id == earlier.case_id
+    assert queries.find_case_by_receipt(code).id == case_id
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+    submitted = db.session.scalars(select(AuditEntry.case_id).where(AuditEntry.action == "case.submit")).all()
+    assert sorted(submitted) == sorted([earlier.case_id, case_id])
+    assert db.session.get(Case, case_id).routing_explanation["decision"] == "triage"
+    assert verify_chain()[1] is None
