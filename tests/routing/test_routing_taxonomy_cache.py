@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from flask import current_app
 from sqlalchemy import event, select
 
+from civicwatch.cases.models import Case
 from civicwatch.classify.registry import current_classifier
 from civicwatch.extensions import db
 from civicwatch.routing import rule_operations
@@ -18,6 +19,8 @@ from civicwatch.routing.queries import taxonomy_row
 from civicwatch.taxonomy.cache import _APP_KEY, VERSION_SETTING
 from civicwatch.taxonomy.models import Actor, Body, Setting, Theme
 from tests.conftest import body_by_code, change_taxonomy_elsewhere
+from tests.factories import post_multipart
+from tests.intake.test_intake_statement_count import _open_form
 
 TAXONOMY_TABLES = ("themes", "actors", "regions", "districts", "bodies", "routing_rules")
 
@@ -155,3 +158,26 @@ def test_a_cache_value_is_not_filled_from_an_old_copy_the_session_holds(app) -> 
     assert taxonomy_row(Body, "anti_corruption_commission").active is False
     db.session.rollback()
     assert taxonomy_row(Body, "anti_corruption_commission").active is False  # the cached value, in a new transaction
+
+
+def test_a_web_report_is_routed_by_a_change_committed_by_another_process(app, client, use_fake_classifier) -> None:
+    """A web report reads the taxonomy's version once, in its transaction (with its form's key): a change another
+    process commits between two reports routes the second."""
+    use_fake_classifier(theme="corruption", confidence=0.99)
+
+    def report() -> Case:
+        assert post_multipart(client, "/report", _open_form(client, "")).status_code == 303
+        db.session.expire_all()
+        case = db.session.scalars(select(Case).order_by(Case.id.desc())).first()
+        db.session.rollback()
+        return case
+
+    assert report().body.code == "anti_corruption_commission"
+    auditor = body_by_code("auditor_general").id
+    corruption = db.session.scalar(select(Theme.id).where(Theme.code == "corruption"))
+    db.session.rollback()
+    change_taxonomy_elsewhere("UPDATE routing_rules SET body_id = :body WHERE theme_id = :theme",
+                              {"body": auditor, "theme": corruption})
+    second = report()
+    assert second.body.code == "auditor_general"
+    assert second.routing_explanation["body"] == "auditor_general"
