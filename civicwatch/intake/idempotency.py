@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from flask import current_app
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civicwatch.cases.models import Case
@@ -25,6 +25,7 @@ from civicwatch.crypto import DecryptionError, decrypt_text_under, encrypt_text_
 from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.models import SubmissionKey
+from civicwatch.taxonomy.cache import VERSION_READ, note_version_read
 
 RECEIPT_WINDOW = dt.timedelta(hours=1)
 # Web reports erase expired receipts at most this often in each process (see erase_expired_receipts_when_due).
@@ -89,10 +90,12 @@ def form_key(value: object, browser: str = "", content: str = "") -> Idempotency
 
 def find_earlier(key: IdempotencyKey) -> EarlierSubmission | None:
     # Every web report asks once, before anything of its transaction is written: statements built once, run on the
-    # session's connection (the ORM's loading of a SubmissionKey cost more than the statement).
+    # session's connection (the ORM's loading of a SubmissionKey cost more than the statement). The same statement
+    # reads the taxonomy's version, which the report's classification and routing read next (one round trip).
     connection = db.session.connection()
-    row = connection.execute(_FIND_KEY, {"key_hash": key.hash}).first()
-    if row is None:
+    row = connection.execute(_FIND_KEY, {"key_hash": key.hash}).one()
+    note_version_read(row.taxonomy_version)
+    if row.id is None:
         return None
     reference = connection.scalar(_REFERENCE_OF, {"case_id": row.case_id}) or ""
     sealed = _unseal(key, row) if row.receipt_until and row.receipt_until > utcnow() else None
@@ -103,8 +106,11 @@ def find_earlier(key: IdempotencyKey) -> EarlierSubmission | None:
 
 
 _KEYS = cast(Table, SubmissionKey.__table__)
-_FIND_KEY = select(_KEYS.c.case_id, _KEYS.c.created_at, _KEYS.c.receipt_encrypted, _KEYS.c.receipt_until).where(
-    _KEYS.c.key_hash == bindparam("key_hash"))
+# One row, with the key's columns NULL when no key matches.
+_ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
+_FIND_KEY = select(
+    VERSION_READ, _KEYS.c.id, _KEYS.c.case_id, _KEYS.c.created_at, _KEYS.c.receipt_encrypted, _KEYS.c.receipt_until,
+).select_from(_ONE_ROW.outerjoin(_KEYS, _KEYS.c.key_hash == bindparam("key_hash")))
 _REFERENCE_OF = select(Case.reference).where(Case.id == bindparam("case_id"))
 
 

@@ -106,20 +106,41 @@ def _expire_loaded_rows(session: Session) -> None:
             session.expire(row)
 
 
+def _change_pending(session: Session) -> bool:
+    return any(_is_taxonomy_change(session, row) for row in chain(session.new, session.dirty, session.deleted))
+
+
 def taxonomy_version() -> str | None:
     """The taxonomy's current token (None before its first change); read once per transaction. A change
     still pending in this session is flushed first, so that it counts."""
     session = db.session()
-    if any(_is_taxonomy_change(session, row) for row in chain(session.new, session.dirty, session.deleted)):
+    if _change_pending(session):
         session.flush()
     info = session.info
     if _SESSION_KEY not in info:
-        value = session.connection().execute(_READ_VERSION).scalar()
-        token = str(value) if value is not None else None
-        if info.pop(_EARLIER_KEY, token) != token:
-            _expire_loaded_rows(session)
-        info[_SESSION_KEY] = token
+        _take_version(session, session.connection().execute(_READ_VERSION).scalar())
     return info[_SESSION_KEY]
+
+
+def _take_version(session: Session, value: Any) -> None:
+    token = str(value) if value is not None else None
+    if session.info.pop(_EARLIER_KEY, token) != token:
+        _expire_loaded_rows(session)
+    session.info[_SESSION_KEY] = token
+
+
+# For a statement that a transaction runs anyway before it classifies or routes (a web report's look-up of its
+# form's key): the version read in it, given to note_version_read, spares taxonomy_version a statement of its own.
+VERSION_READ = _READ_VERSION.scalar_subquery().label("taxonomy_version")
+
+
+def note_version_read(value: Any) -> None:
+    """The token as a statement of this transaction read it (VERSION_READ), taken as the transaction's read of it,
+    unless the version was read (or written) in the transaction already, or a change of the taxonomy is pending
+    in the session (taxonomy_version flushes it, then reads)."""
+    session = db.session()
+    if _SESSION_KEY not in session.info and not _change_pending(session):
+        _take_version(session, value)
 
 
 def check_version_again() -> None:
