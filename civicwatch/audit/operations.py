@@ -113,17 +113,21 @@ def _chain_tip(session: Session) -> tuple[int, str]:
     known = session.info.get(_TIP_KEY)
     if known is not None:
         seq, digest, entry = known
-        # An entry written in a savepoint that was rolled back is expunged with it: the tip is read again.
-        if inspect(entry).persistent or entry in session.new:
+        # An entry written in a savepoint that was rolled back is expunged with it: the tip is read again. (None:
+        # written by the commit under way, which nothing rolls back but the whole transaction.)
+        if entry is None or inspect(entry).persistent or entry in session.new:
             return seq, digest
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         return _lock_and_read_tip(session)
-    if not session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+    # On the session's connection: the session's execution of a query costs more than the read itself, and the
+    # entries it could link first (_link_before_reading_the_log) are the ones being linked.
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         # SQLite's one writer serialises the chain, but only from this transaction's first write: take the
         # write lock before reading the tip, or another writer may append after it was read.
-        session.execute(_TAKE_THE_WRITE_LOCK)
-    tip = session.execute(_TIP).first()
+        connection.execute(_TAKE_THE_WRITE_LOCK)
+    tip = connection.execute(_TIP).first()
     return (tip.seq, tip.hash) if tip else (0, GENESIS_HASH)
 
 
@@ -156,33 +160,32 @@ def _link_pending(session: Session, committing: bool = False) -> None:
         return
     last_seq, prev_hash = _chain_tip(session)
     key = chain_key()
-    for item in pending:
-        entry = item.entry
-        entry.seq = last_seq = last_seq + 1
-        entry.prev_hash = prev_hash
-        entry.hash = prev_hash = entry_digest(
-            key, entry.prev_hash, entry.seq, entry.created_at, entry.user_id, entry.action, entry.object_type,
-            entry.object_id, entry.case_id, entry.before, entry.after,
+    rows = [item.values for item in pending]
+    for row in rows:
+        row["seq"] = last_seq = last_seq + 1
+        row["prev_hash"] = prev_hash
+        row["hash"] = prev_hash = entry_digest(
+            key, prev_hash, last_seq, row["created_at"], row["user_id"], row["action"], row["object_type"],
+            row["object_id"], row["case_id"], row["before"], row["after"],
         )
-        if not committing:
-            session.add(entry)
     if committing:
-        session.connection().execute(_INSERT_ENTRIES, [_row(item.entry) for item in pending])
-    session.info[_TIP_KEY] = (last_seq, prev_hash, pending[-1].entry)
+        session.connection().execute(_INSERT_ENTRIES, rows)
+        session.info[_TIP_KEY] = (last_seq, prev_hash, None)
+        return
+    entries = [AuditEntry(**row) for row in rows]
+    session.add_all(entries)
+    session.info[_TIP_KEY] = (last_seq, prev_hash, entries[-1])
 
 
 _INSERT_ENTRIES = insert(_AUDIT_TABLE)
-_ENTRY_COLUMNS = tuple(column.key for column in _AUDIT_TABLE.c if not column.primary_key)
-
-
-def _row(entry: AuditEntry) -> dict[str, Any]:
-    values = entry.__dict__
-    return {name: values.get(name) for name in _ENTRY_COLUMNS}
 
 
 @dataclass(frozen=True)
 class _Pending:
-    entry: AuditEntry
+    # An entry's columns but its place in the chain (seq, prev_hash, hash), added when it is linked: a plain dict
+    # until then, and for good when the commit writes it (no ORM object: its construction and attribute events
+    # cost more than the INSERT's share).
+    values: dict[str, Any]
     transaction: SessionTransaction  # where it was recorded: a savepoint rolled back takes it away
 
 
@@ -231,7 +234,7 @@ def record_audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     case: Any = None,
-) -> AuditEntry:
+) -> None:
     """Append one entry: who (a User or None for the system), what, on which object, before and after.
 
     The entry is stored with the caller's transaction and linked into the chain when it commits (or when the
@@ -240,21 +243,13 @@ def record_audit(
     case_id = getattr(case, "id", None)
     if case_id is None and object_type == "cases":
         case_id = getattr(obj, "id", None)
-    entry = AuditEntry(
-        created_at=utcnow(),
-        user_id=getattr(actor, "id", None),
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        case_id=case_id,
-        before=_jsonable(before),
-        after=_jsonable(after),
-    )
+    values = {"created_at": utcnow(), "user_id": getattr(actor, "id", None), "action": action,
+              "object_type": object_type, "object_id": object_id, "case_id": case_id, "before": _jsonable(before),
+              "after": _jsonable(after)}
     session = db.session()
     transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
-    session.info.setdefault(_PENDING_KEY, []).append(_Pending(entry, transaction))
+    session.info.setdefault(_PENDING_KEY, []).append(_Pending(values, transaction))
     note_audit_written(session)
-    return entry
 
 
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
