@@ -40,7 +40,6 @@ from civicwatch.cases.references import (
     replace_code_shaped,
     temporary_reference,
 )
-from civicwatch.classify.classifier import Classification
 from civicwatch.classify.language import detect_language
 from civicwatch.database import connection_lost, deployment_date, rollback_quietly, utcnow
 from civicwatch.errors import ConflictError
@@ -348,7 +347,7 @@ def _store_routed(submission: Submission, actor: Any, on_stored: Callable[[Case]
     return draft
 
 
-def _reading(submission: Submission) -> Classification | None:
+def _reading(submission: Submission) -> routing.ModelReading | None:
     return routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX))
 
 

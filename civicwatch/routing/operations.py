@@ -24,7 +24,7 @@ from civicwatch.cases.deadlines import set_deadlines
 from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.operations import settle_after_routing
 from civicwatch.cases.permissions import require
-from civicwatch.classify.classifier import Classification, ModelLoadError
+from civicwatch.classify.classifier import Classification, Classifier, ModelLoadError
 from civicwatch.classify.language import LANGUAGE_NAMES, UNDETERMINED, detect_script, language_list, language_name
 from civicwatch.classify.models import LabelledExample
 from civicwatch.classify.registry import current_classifier
@@ -158,12 +158,20 @@ def _places(case: Case, tables: RoutingTables, actor_code: str | None, region_co
     return actor, region, district, sources
 
 
-def read_complaint(text: str) -> Classification | None:
+@dataclass(frozen=True)
+class ModelReading:
+    """A model's reading of a complaint's text, with the model that read it (whose threshold routes it)."""
+
+    classifier: Classifier
+    classification: Classification
+
+
+def read_complaint(text: str) -> ModelReading | None:
     """The active model's reading of a complaint's text, before anything is stored (so that no database lock
     is held while the model reads); None without a model or when the model fails (routing then says why)."""
     try:
         classifier = current_classifier()
-        return None if classifier is None else classifier.classify(text)
+        return None if classifier is None else ModelReading(classifier, classifier.classify(text))
     except Exception as exc:  # a broken or damaged model must never stop a complaint from being stored
         log.error("classifying a complaint failed (%s); routing reads it again", type(exc).__name__)
         return None
@@ -191,20 +199,23 @@ def _unreadable_reason(case: Case) -> str | None:
     return _language_reason(case.language)
 
 
-def _plan_route(case: Case, classified: Classification | None = None) -> RoutePlan:
+def _plan_route(case: Case, read: ModelReading | None = None) -> RoutePlan:
     unreadable = _unreadable_reason(case)
     if unreadable is not None:
         plan = _triage_plan(unreadable)
         plan.explanation["language"] = case.language
         return plan
-    try:
-        classifier = current_classifier()
-    except ModelLoadError as exc:
-        log.error("the active classifier model could not be loaded (%s); the case goes to triage", exc)
-        return _triage_plan("the active classifier model could not be loaded; please route by hand")
-    if classifier is None:
-        return _triage_plan("no classifier model is active")
-    result = classifier.classify(case.text) if classified is None else classified
+    if read is not None:  # the model that read the text routes it (not asked for again)
+        classifier, result = read.classifier, read.classification
+    else:
+        try:
+            loaded = current_classifier()
+        except ModelLoadError as exc:
+            log.error("the active classifier model could not be loaded (%s); the case goes to triage", exc)
+            return _triage_plan("the active classifier model could not be loaded; please route by hand")
+        if loaded is None:
+            return _triage_plan("no classifier model is active")
+        classifier, result = loaded, loaded.classify(case.text)
     tables = routing_tables()
     threshold = chosen_threshold(tables.threshold_override, getattr(classifier, "triage_threshold", None))
     theme = tables.row(Theme, result.theme)
@@ -337,12 +348,13 @@ def route_new_case(case: Case) -> None:
     log.info("case %s: %s (rule %s)", case_id, plan.explanation.get("decision"), plan.explanation.get("rule_id"))
 
 
-def plan_fresh_route(case: Case, classified: Classification | None) -> RoutePlan:
+def plan_fresh_route(case: Case, reading: ModelReading | None) -> RoutePlan:
     """What write_planned_route will write for a new case, worked out from the model's reading of its text
-    (`classified`) before the case is stored: nothing here writes, so no write lock is held while it runs. A
-    failure of the classifier plans the triage queue; a lost database connection is raised."""
+    (`reading`, read_complaint's; None: read here) before the case is stored: nothing here writes, so no write
+    lock is held while it runs. A failure of the classifier plans the triage queue; a lost database connection is
+    raised."""
     try:
-        return _plan_route(case, classified)
+        return _plan_route(case, reading)
     except Exception as exc:
         if connection_lost(exc):
             raise
