@@ -9,7 +9,7 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.models import Case, CaseStatus
@@ -19,6 +19,7 @@ from civicwatch.patterns.models import CaseRelation, PendingRelationProposal, Re
 from civicwatch.patterns.operations import queue_relation_proposals
 from civicwatch.patterns.sweep import PROPOSE_BATCH, propose_queued_relations
 from civicwatch.taxonomy.models import District
+from tests.sms.conftest import statements_during
 
 TEXTS = [f"Soldiers at the checkpoint of {place} beat the bus driver with rifle butts and took his money."
          for place in ("Tongo Field", "Blama", "Hangha", "Lalehun", "Bandajuma", "Dodo", "Gorahun", "Panguma",
@@ -46,17 +47,6 @@ def queued_batch(make_case, clock) -> list[tuple[Case, Case]]:
     return pairs
 
 
-def sent_during(action) -> list[str]:
-    sent: list[str] = []
-    listener = lambda conn, cursor, statement, *args: sent.append(" ".join(statement.split()))  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return sent
-
-
 def stored_relations() -> list[tuple[int, int, RelationKind, float]]:
     return sorted((r.case_id, r.related_case_id, r.kind, r.score) for r in db.session.scalars(select(CaseRelation)))
 
@@ -72,7 +62,7 @@ def test_a_batch_of_proposals_reads_its_known_relations_once_and_inserts_them_in
     db.session.rollback()
     assert {(new.id, old.id, RelationKind.DUPLICATE) for old, new in queued_batch} <= {
         (case_id, related_id, kind) for case_id, related_id, kind, _ in expected}
-    sent = sent_during(lambda: propose_queued_relations(PROPOSE_BATCH))
+    sent, _ = statements_during(lambda: propose_queued_relations(PROPOSE_BATCH))
     db.session.expire_all()
     assert stored_relations() == expected
     assert db.session.scalars(select(PendingRelationProposal)).all() == []
