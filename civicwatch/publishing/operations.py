@@ -31,12 +31,14 @@ from civicwatch.publishing import permissions
 from civicwatch.publishing.lookalikes import as_digits, as_latin
 from civicwatch.publishing.models import Publication, PublicationStatus
 from civicwatch.publishing.redaction import (
+    DIGIT_RUN,
     LABEL_NAMES,
     LABELS,
     Decision,
     KnownDetails,
     Proposal,
     apply_redactions,
+    local_digits,
     propose_redactions,
     visible_text,
 )
@@ -55,7 +57,6 @@ FIELDS = ("summary", "response")
 TEXT_MAX = 20_000
 REPLACEMENT_MAX = 60
 EXTRA_TERMS_MAX = 50
-PHONE_LIKE = re.compile(r"\+?\d[\d\s\-.()/]{6,}\d")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -92,13 +93,14 @@ def leaked_details(known: KnownDetails, texts: Iterable[str]) -> list[str]:
     found: list[str] = []
     for text in map(_comparable, texts):
         lowered = text.lower()
-        numbers = [re.sub(r"\D", "", run) for run in PHONE_LIKE.findall(as_digits(text))]
+        # Also as written: "|" reads as a 1 inside a number and as a mark between its groups.
+        numbers = [re.sub(r"\D", "", run) for written in (as_digits(text), text) for run in DIGIT_RUN.findall(written)]
         if (any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3)
                 or _name_parts_side_by_side(lowered, known.names)):
             found.append("name")
         if any(_written_out(_comparable(email)).search(lowered) for email in known.emails):
             found.append("email address")
-        if any(_local_digits(phone) and _local_digits(phone) in number for phone in known.phones for number in numbers):
+        if any(local_digits(phone) and local_digits(phone) in number for phone in known.phones for number in numbers):
             found.append("phone number")
     return sorted(set(found))
 
@@ -131,12 +133,6 @@ def _comparable(text: str) -> str:
     if not normal.isascii():
         normal = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in normal)
     return " ".join(as_latin(normal).split())
-
-
-def _local_digits(phone: str) -> str:
-    # The last eight digits are common to every way of writing the number (+232 76 100001, 076100001).
-    digits = re.sub(r"\D", "", phone)
-    return digits[-8:] if len(digits) >= 8 else ""
 
 
 CONTACT_UNREADABLE = N_("The complainant's contact details cannot be decrypted, so nothing can check that this answer "
