@@ -39,6 +39,7 @@ from civicwatch.patterns.permissions import may_ask_to_share
 from civicwatch.patterns.queries import (
     allegation_of,
     allegations_of,
+    moved_since,
     named_subjects,
     register_of_case,
     relation_of,
@@ -156,8 +157,7 @@ def _related_view(case: Case, user: User, relation: CaseRelation, now: dt.dateti
     other_id = relation.related_case_id if relation.case_id == case.id else relation.case_id
     other = db.session.get(Case, other_id) if can_open(user, other_id) else None
     holder_case = other or db.session.get(Case, other_id)
-    holder = (holder_case.body.local_name if holder_case is not None and holder_case.body
-              else gettext("the triage queue"))
+    holder = _holder(holder_case, other is None and moved_since(other_id, relation.created_at))
     if other is not None or holder_case is None:
         return RelatedView(relation, other, holder, None, None, False)
     asking_body = holder_case.body_id
@@ -167,6 +167,14 @@ def _related_view(case: Case, user: User, relation: CaseRelation, now: dt.dateti
     shared_id = other_id if sharing.may_read_shared(user, other_id) else None
     may_ask = may_ask_to_share(user, case, holder_case) and state not in ("pending", "approved")
     return RelatedView(relation, None, holder, state, shared_id, may_ask, asked_of_us)
+
+
+def _holder(case: Case | None, moved: bool) -> str:
+    """Where the related case is. Not named once it has moved since the relation was proposed to a user who can no
+    longer open it: a case sent on, or appealed to another body, would tell its first body where it went."""
+    if moved:
+        return gettext("another body")
+    return case.body.local_name if case is not None and case.body else gettext("the triage queue")
 
 
 def related_panel(case: Case, user: User, submitted: dict[str, Form]) -> str:

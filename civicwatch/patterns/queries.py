@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import Integer, Select, and_, bindparam, or_, select, union_all
 
 from civicwatch.accounts.models import Role, User
-from civicwatch.cases.models import Case
+from civicwatch.cases.models import Case, CaseEvent
 from civicwatch.cases.permissions import recused_case_ids, visible_cases
 from civicwatch.extensions import db
 from civicwatch.patterns.models import (
@@ -220,3 +220,10 @@ def _register_cases(case_ids: list[int], alert: PatternAlert, user: User) -> lis
     held = set(db.session.scalars(select(Case.id).where(Case.id.in_(case_ids),
                                                         Case.body_id == alert.subject.body_id)))
     return [case_id for case_id in case_ids if case_id in held]
+
+
+def moved_since(case_id: int, since: dt.datetime) -> bool:
+    """Whether the case has been sent to a body (by staff, the rules or the complainant's appeal) after `since`."""
+    moved = select(CaseEvent.id).where(CaseEvent.case_id == case_id, CaseEvent.kind == "routed",
+                                       CaseEvent.created_at > since)
+    return bool(db.session.scalar(select(moved.exists())))
