@@ -34,6 +34,7 @@ from civicwatch.publishing.redaction import (
     DIGIT_RUN,
     LABEL_NAMES,
     LABELS,
+    NON_DIGITS,
     Decision,
     KnownDetails,
     Proposal,
@@ -94,7 +95,7 @@ def leaked_details(known: KnownDetails, texts: Iterable[str]) -> list[str]:
     for text in map(_comparable, texts):
         lowered = text.lower()
         # Also as written: "|" reads as a 1 inside a number and as a mark between its groups.
-        numbers = [re.sub(r"\D", "", run) for written in (as_digits(text), text) for run in DIGIT_RUN.findall(written)]
+        numbers = [NON_DIGITS.sub("", run) for written in {as_digits(text), text} for run in DIGIT_RUN.findall(written)]
         if (any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3)
                 or _name_parts_side_by_side(lowered, known.names)):
             found.append("name")

@@ -514,7 +514,7 @@ def _known_spans(nlp: Language, doc: Doc, known: KnownDetails,
     for label, text in as_written.items():
         found += _substring_matches(doc, text, any_case[label], label)
     # Also as written: "|" reads as a 1 inside a number and as a mark between its groups.
-    for text in (as_written["phone"], doc.text):
+    for text in {as_written["phone"], doc.text}:
         found += _cut_phone_matches(doc, text, known.phones)
     return found
 
@@ -522,11 +522,12 @@ def _known_spans(nlp: Language, doc: Doc, known: KnownDetails,
 # A run of digits as a reader reads one number: digits with up to three marks or spaces between them, whatever the
 # marks (076,555,123 / 076–555–123 / 076·555·123 / 076 • 555 • 123 / 076_555_123), a "+" before them.
 DIGIT_RUN = re.compile(r"\+?\d(?:[\W_]{0,3}\d)+")
+NON_DIGITS = re.compile(r"\D")
 
 
 def local_digits(phone: str) -> str:
     """The last eight digits, common to every way of writing the number (+232 76 100001, 076100001); "" if fewer."""
-    digits = re.sub(r"\D", "", phone)
+    digits = NON_DIGITS.sub("", phone)
     return digits[-8:] if len(digits) >= 8 else ""
 
 
@@ -536,7 +537,8 @@ def _cut_phone_matches(doc: Doc, text: str, phones: Iterable[str]) -> list[tuple
     wanted = {digits for digits in map(local_digits, phones) if digits}
     found = []
     for match in DIGIT_RUN.finditer(text) if wanted else ():
-        if any(digits in re.sub(r"\D", "", match.group()) for digits in wanted):
+        run = NON_DIGITS.sub("", match.group())
+        if any(digits in run for digits in wanted):
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is not None:
                 found.append((span, "phone"))
