@@ -33,6 +33,8 @@ def test_an_impossible_weekend_is_refused_at_start(database_url, tmp_path, weeke
     ("CIVICWATCH_SMALL_COUNT_THRESHOLD", "five"),
     ("CIVICWATCH_SMALL_COUNT_THRESHOLD", "0"),
     ("CIVICWATCH_WEEKEND_DAYS", "sat,sun"),
+    ("CIVICWATCH_SMS_SET_ASIDE_KEEP_DAYS", "thirty"),
+    ("CIVICWATCH_SMS_SET_ASIDE_KEEP_DAYS", "0"),
     ("CIVICWATCH_WEEKEND_DAYS", "6,7"),
 ])
 def test_a_malformed_number_in_the_environment_names_its_variable(name, value):

@@ -1,0 +1,104 @@
+"""A text set aside after failing MAX_ATTEMPTS times holds a phone number and a complainant's words: it is kept at
+most SMS_SET_ASIDE_KEEP_DAYS after it was set aside, then the `deliver` worker erases it, audited by count alone.
+The outbox page tells admins how many there are and when the oldest goes, so that they can give them back first; a
+text given back starts again, its clock too."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+
+from civicwatch.audit.models import AuditEntry
+from civicwatch.crypto import encrypt_text
+from civicwatch.extensions import db
+from civicwatch.phones import phone_hash
+from civicwatch.sms.models import ConversationState, InboxText, SmsConversation
+from tests.conftest import csrf_token_from
+from tests.sms.conftest import PHONE, acknowledged
+
+WORDS = "Soldiers at the Kenema checkpoint beat my brother and took his motorbike."
+KEEP = dt.timedelta(days=30)
+
+
+def set_aside_a_text(send_text, clock) -> None:
+    """A text that decrypts but fails at every try (the phone's kept fragment no longer decrypts), answered by the
+    worker until it is set aside: the row keeps the number and the words."""
+    db.session.add(SmsConversation(
+        phone_hash=phone_hash(PHONE), phone_encrypted=encrypt_text(PHONE), state=ConversationState.AWAITING_DETAILS,
+        pending_encrypted=b"not a fernet token", pending_since=clock.now, last_message_at=clock.now))
+    db.session.commit()
+    acknowledged(send_text(WORDS))
+    deliver_once_ok()
+    assert inbox_attempts() == [3]
+
+
+def deliver_once_ok() -> str:
+    result = current_app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--once"])
+    assert result.exit_code == 0, (result.output, repr(result.exception))
+    return result.output
+
+
+def inbox_attempts() -> list[int]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(InboxText.attempts).order_by(InboxText.id)))
+
+
+def audit_entries(action: str) -> list[AuditEntry]:
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)))
+
+
+def test_a_set_aside_text_past_the_limit_is_erased_by_the_worker_and_audited_by_count_alone(
+        send_text, clock, twilio_http, caplog):
+    set_aside_a_text(send_text, clock)
+    caplog.set_level(logging.DEBUG)
+    clock.advance(days=30, minutes=-1)
+    deliver_once_ok()
+    assert inbox_attempts() == [3]  # within its time: still there for an admin to give back
+
+    clock.advance(minutes=2)
+    output = deliver_once_ok()
+
+    assert inbox_attempts() == []
+    [entry] = audit_entries("sms_inbox.set_aside_erased")
+    assert entry.user_id is None and entry.after == {"texts": 1, "keep_days": 30}
+    assert "Erased 1 text set aside" in output
+    said = output + caplog.text + repr(entry.before) + repr(entry.after)
+    assert PHONE.lstrip("+") not in said and "Kenema" not in said
+
+
+def test_the_erasure_runs_once_however_many_times_the_workers_run_it(send_text, clock, twilio_http):
+    set_aside_a_text(send_text, clock)
+    clock.advance(days=31)
+    deliver_once_ok()
+    deliver_once_ok()
+    assert inbox_attempts() == [] and len(audit_entries("sms_inbox.set_aside_erased")) == 1
+
+
+def test_a_text_given_back_starts_again_with_its_clock(send_text, clock, twilio_http, client, login_as, make_user):
+    set_aside_a_text(send_text, clock)
+    admin = make_user("admin")
+    clock.advance(days=20)
+    login_as(admin)
+    page = client.get("/staff/outbox/").get_data(as_text=True)
+    assert client.post("/staff/outbox/texts/retry", data={"csrf_token": csrf_token_from(page)}).status_code == 302
+    assert inbox_attempts() == [0]
+    deliver_once_ok()  # still failing: set aside again, day 20
+    assert inbox_attempts() == [3]
+
+    clock.advance(days=15)  # 35 days after it was first set aside, 15 after the second time
+    deliver_once_ok()
+    assert inbox_attempts() == [3]
+    clock.advance(days=16)
+    deliver_once_ok()
+    assert inbox_attempts() == []
+
+
+def test_the_outbox_page_says_how_many_are_set_aside_and_when_the_oldest_goes(
+        send_text, clock, twilio_http, client, login_as, make_user):
+    set_aside_a_text(send_text, clock)
+    login_as(make_user("admin"))
+    page = client.get("/staff/outbox/").get_data(as_text=True)
+    assert "<strong>1</strong> could not be read" in page
+    assert "The oldest is erased on 11 Apr 2026, 09:00 UTC" in page, page[page.find("Texts received"):][:1500]
