@@ -11,12 +11,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from civicwatch.audit.models import AuditEntry
+from civicwatch.cases.models import Case
 from civicwatch.crypto import encrypt_text
 from civicwatch.extensions import db
 from civicwatch.phones import phone_hash
 from civicwatch.sms.models import ConversationState, InboxText, SmsConversation
 from tests.conftest import csrf_token_from
 from tests.sms.conftest import PHONE, acknowledged
+from tests.sms.test_sms_erasure import close_until_due, erase_due_case
 
 WORDS = "Soldiers at the Kenema checkpoint beat my brother and took his motorbike."
 KEEP = dt.timedelta(days=30)
@@ -25,9 +27,13 @@ KEEP = dt.timedelta(days=30)
 def set_aside_a_text(send_text, clock) -> None:
     """A text that decrypts but fails at every try (the phone's kept fragment no longer decrypts), answered by the
     worker until it is set aside: the row keeps the number and the words."""
-    db.session.add(SmsConversation(
-        phone_hash=phone_hash(PHONE), phone_encrypted=encrypt_text(PHONE), state=ConversationState.AWAITING_DETAILS,
-        pending_encrypted=b"not a fernet token", pending_since=clock.now, last_message_at=clock.now))
+    conversation = db.session.scalar(select(SmsConversation).where(SmsConversation.phone_hash == phone_hash(PHONE)))
+    if conversation is None:
+        conversation = SmsConversation(phone_hash=phone_hash(PHONE), phone_encrypted=encrypt_text(PHONE))
+        db.session.add(conversation)
+    conversation.state, conversation.case_id = ConversationState.AWAITING_DETAILS, None
+    conversation.pending_encrypted = b"not a fernet token"
+    conversation.pending_since = conversation.last_message_at = clock.now
     db.session.commit()
     acknowledged(send_text(WORDS))
     deliver_once_ok()
@@ -102,3 +108,22 @@ def test_the_outbox_page_says_how_many_are_set_aside_and_when_the_oldest_goes(
     page = client.get("/staff/outbox/").get_data(as_text=True)
     assert "<strong>1</strong> could not be read" in page
     assert "The oldest is erased on 11 Apr 2026, 09:00 UTC" in page, page[page.find("Texts received"):][:1500]
+    assert "30 days after it was set aside" in page
+    french = client.get("/staff/outbox/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "30 jours après avoir été mis de côté" in french and "Le plus ancien sera effacé le 11 avr. 2026" in french
+
+
+def test_erasing_the_number_s_last_case_leaves_its_set_aside_text_to_its_own_time(
+        app, text, send_text, clock, twilio_http):
+    """A text set aside is not part of any case: it may be a new report from the number whose last case goes, and
+    only an admin's retry can still answer it. It keeps its own time (README, "Retention")."""
+    text("Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card.")
+    (case,) = db.session.scalars(select(Case)).all()
+    close_until_due(clock, case)
+    set_aside_a_text(send_text, clock)
+    erase_due_case(app)
+    assert db.session.get(Case, case.id).text == ""
+    assert inbox_attempts() == [3]
+    clock.advance(days=30, minutes=1)
+    deliver_once_ok()
+    assert inbox_attempts() == []
