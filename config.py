@@ -293,6 +293,10 @@ class Config:
     # read and kept. The STOP confirmation is always sent.
     SMS_AUTO_REPLIES_PER_NUMBER = _env_int("CIVICWATCH_SMS_AUTO_REPLIES_PER_NUMBER", 20, minimum=1)
     SMS_AUTO_REPLY_WINDOW_MINUTES = 60
+    # A text the worker set aside after failing every try holds a number and a complainant's words, outside every
+    # case and so every retention schedule: it is erased this many days after it was set aside, unless an admin
+    # gives it back to the worker first (its clock then starts again).
+    SMS_SET_ASIDE_KEEP_DAYS = _env_int("CIVICWATCH_SMS_SET_ASIDE_KEEP_DAYS", 30, minimum=1)
     # Wrong staff passwords, counted in the database (shared by every instance) per client network and
     # email typed: a few are free, then each try waits LOGIN_SLOWDOWN_SECONDS, doubling, then the client is
     # blocked for LOGIN_LOCKOUT_MINUTES. Someone guessing elsewhere never locks the real user out...

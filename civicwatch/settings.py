@@ -168,6 +168,7 @@ NUMBER_SETTINGS: dict[str, NumberRange] = {
     "TRACK_SESSION_MAX_MINUTES": NumberRange(1, 1440, whole=False),
     "SMS_AUTO_REPLIES_PER_NUMBER": NumberRange(1, 1000),
     "SMS_AUTO_REPLY_WINDOW_MINUTES": NumberRange(1, 1440, whole=False),
+    "SMS_SET_ASIDE_KEEP_DAYS": NumberRange(1, 365),
     "LOGIN_SLOWDOWN_AFTER": NumberRange(1, 10),
     "LOGIN_SLOWDOWN_SECONDS": NumberRange(0, 60, whole=False),
     "LOGIN_LOCKOUT_AFTER": NumberRange(1, 20),

@@ -38,6 +38,7 @@ from civicwatch.routing.sweep import route_never_routed_cases
 from civicwatch.schema_guard import SchemaOutOfStep, refuse_schema_out_of_step
 from civicwatch.sms.inbox import InboxReport, process_inbox
 from civicwatch.sms.operations import ask_due_check_ins
+from civicwatch.sms.set_aside import erase_expired_set_aside_texts_now
 from civicwatch.transparency.rollup import refresh_due, refresh_statistics
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ def worker_name() -> str:
 BATCH = 20
 # Files left in UPLOAD_DIR by a crash are removed when the worker starts and then this often.
 SWEEP_UPLOADS_EVERY = dt.timedelta(hours=1)
+# Texts set aside longer than SMS_SET_ASIDE_KEEP_DAYS are erased when the worker starts and then this often.
+ERASE_SET_ASIDE_EVERY = dt.timedelta(hours=1)
 # Retaliation check-ins due (30 and 90 days after closure) are asked this often.
 CHECK_INS_EVERY = dt.timedelta(minutes=15)
 # A job its settings turn off is looked at again this often (so that nothing runs between).
@@ -340,6 +343,12 @@ def _send_deadline_alerts() -> str:
     return "\n".join(lines)
 
 
+def _erase_set_aside_texts() -> str:
+    erased = erase_expired_set_aside_texts_now()
+    texts = "text" if erased == 1 else "texts"
+    return f"Erased {erased} {texts} set aside longer than SMS_SET_ASIDE_KEEP_DAYS." if erased else ""
+
+
 def _send_check_ins() -> str:
     """Each check-in is asked exactly once, whatever the number of workers."""
     sent = ask_due_check_ins(utcnow())
@@ -367,6 +376,7 @@ OWN_JOBS = (
     PROPOSALS,
     WorkerJob("deadline alerts", _minutes_of("DEADLINE_SWEEP_MINUTES", 15), _send_deadline_alerts),
     WorkerJob("retaliation check-ins", _fixed(CHECK_INS_EVERY), _send_check_ins),
+    WorkerJob("set-aside texts erasure", _fixed(ERASE_SET_ASIDE_EVERY), _erase_set_aside_texts),
 )
 
 

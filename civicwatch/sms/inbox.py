@@ -12,15 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import CursorResult, Integer, Row, Update, bindparam, delete, exists, func, select, update
+from sqlalchemy import Integer, Row, Update, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
-from civicwatch.audit.operations import record_audit
 from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, encrypt_text, keyed_hash
 from civicwatch.database import run_once, utcnow
 from civicwatch.extensions import db
@@ -89,24 +88,9 @@ def accept_text(message_sid: str, sender: str, body: str, now: dt.datetime | Non
     })
 
 
-def waiting_texts() -> tuple[int, int]:
-    """(texts waiting for a worker, texts set aside after failing MAX_ATTEMPTS times)."""
-    waiting, stuck = db.session.execute(select(func.count().filter(InboxText.attempts < MAX_ATTEMPTS),
-                                               func.count().filter(InboxText.attempts >= MAX_ATTEMPTS))).one()
-    return waiting, stuck
-
-
-def retry_set_aside_texts(user: Any) -> int:
-    """An admin puts the texts set aside back in the queue (say, after fixing what made them fail). Audited;
-    flushes only. Returns how many."""
-    # An UPDATE returns a CursorResult, which has the row count; Session.execute is typed as Result.
-    count = cast(CursorResult[Any], db.session.execute(
-        update(InboxText).where(InboxText.attempts >= MAX_ATTEMPTS).values(attempts=0, last_error=None)
-        .execution_options(synchronize_session=False)
-    )).rowcount
-    if count:
-        record_audit(user, "sms_inbox.retry", after={"texts": count})
-    return count
+def waiting_texts() -> int:
+    """Texts waiting for a worker (those set aside: sms.set_aside)."""
+    return db.session.scalar(select(func.count()).where(InboxText.attempts < MAX_ATTEMPTS)) or 0
 
 
 def _claim_statement(dialect: str) -> Update:
@@ -345,6 +329,7 @@ def _note_failure(row_id: int, error_name: str) -> int:
         row.last_error = error_name[:200]
         set_aside = row.attempts >= MAX_ATTEMPTS
         if set_aside:
+            row.set_aside_at = utcnow()  # kept SMS_SET_ASIDE_KEEP_DAYS from now (sms.set_aside)
             _tell_sender_it_was_set_aside(row)
         db.session.commit()
         return int(set_aside)

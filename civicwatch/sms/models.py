@@ -55,7 +55,8 @@ class InboxText(Model):
 
     The webhook only writes this row (one per MessageSid) and commits, so a citizen's text is durable before
     Twilio hears back, and bursts never wait on case writing. The worker deletes the row in the transaction
-    that answers it; a text that keeps failing stays here with its attempts counted.
+    that answers it; a text that keeps failing stays here with its attempts counted, set aside, until an admin
+    gives it back to the worker or SMS_SET_ASIDE_KEEP_DAYS have passed (sms.set_aside).
     """
 
     __tablename__ = "sms_inbox"
@@ -69,6 +70,9 @@ class InboxText(Model):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # When it reached MAX_ATTEMPTS (None while it waits): it is erased SMS_SET_ASIDE_KEEP_DAYS later. No index: the
+    # inbox is a short queue, read for this once an hour, and every text the webhook stores would pay for one.
+    set_aside_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class InboundSms(Model):

@@ -14,7 +14,7 @@ from civicwatch.errors import NotFoundError
 from civicwatch.extensions import db
 from civicwatch.messaging.operations import retry_message
 from civicwatch.sms.forms import RetryForm
-from civicwatch.sms.inbox import retry_set_aside_texts, waiting_texts
+from civicwatch.sms.inbox import waiting_texts
 from civicwatch.sms.queries import (
     error_in_words,
     visible_failed_messages,
@@ -24,6 +24,7 @@ from civicwatch.sms.queries import (
     visible_outbox_counts,
     waiting_page,
 )
+from civicwatch.sms.set_aside import SetAsideTexts, keep_days, retry_set_aside_texts, set_aside_texts
 
 blueprint = Blueprint("outbox", __name__, url_prefix="/staff/outbox")
 
@@ -32,11 +33,13 @@ blueprint = Blueprint("outbox", __name__, url_prefix="/staff/outbox")
 @staff_required
 def index() -> ResponseReturnValue:
     is_admin = current_user.role is Role.ADMIN
-    waiting, set_aside = waiting_texts() if is_admin else (0, 0)
+    waiting = waiting_texts() if is_admin else 0
+    set_aside = set_aside_texts() if is_admin else SetAsideTexts(0, None)
     return render_template("sms/outbox.html", counts=visible_outbox_counts(current_user),
                            waiting=waiting_page(current_user, request.args.get("page", 1, type=int) or 1),
                            failed=visible_failed_messages(current_user), is_admin=is_admin,
-                           error_in_words=error_in_words, form=RetryForm(), texts_waiting=waiting, texts_set_aside=set_aside,
+                           error_in_words=error_in_words, form=RetryForm(), texts_waiting=waiting, texts_set_aside=set_aside.count,
+                           set_aside_erased_at=set_aside.oldest_erased_at, set_aside_keep_days=keep_days(),
                            quiet_held=visible_held_for_quiet_hours(current_user),
                            not_safe=visible_not_safe_count(current_user))
 
