@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
+import pytest
 from flask import current_app
 from sqlalchemy import select
 
@@ -16,7 +18,7 @@ from civicwatch.crypto import encrypt_text
 from civicwatch.extensions import db
 from civicwatch.phones import phone_hash
 from civicwatch.sms.models import ConversationState, InboxText, SmsConversation
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, on_postgres
 from tests.sms.conftest import PHONE, acknowledged
 from tests.sms.test_sms_erasure import close_until_due, erase_due_case
 
@@ -127,3 +129,17 @@ def test_erasing_the_number_s_last_case_leaves_its_set_aside_text_to_its_own_tim
     clock.advance(days=30, minutes=1)
     deliver_once_ok()
     assert inbox_attempts() == []
+
+
+@pytest.mark.skipif(on_postgres(), reason="the SQLite database file")
+def test_an_erased_set_aside_text_leaves_no_copy_in_the_sqlite_file(send_text, clock, twilio_http):
+    """secure_delete zeroes the row in the database file; the write-ahead log, which keeps pages as they were, is
+    written back and emptied after an erasure, as the retention run does."""
+    set_aside_a_text(send_text, clock)
+    stored_payload = db.session.scalar(select(InboxText.payload_encrypted))
+    clock.advance(days=31)
+    deliver_once_ok()
+    db.session.remove()
+    path = Path(db.engine.url.database or "")
+    stored = b"".join(file.read_bytes() for file in (path, path.with_name(path.name + "-wal")) if file.is_file())
+    assert stored_payload[:40] not in stored
