@@ -5,17 +5,21 @@ fail is fixed), then erased by the `deliver` workers' periodic job. A text given
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from civicwatch.audit.operations import record_audit
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
 from civicwatch.sms.inbox import MAX_ATTEMPTS
 from civicwatch.sms.models import InboxText
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,16 @@ def erase_expired_set_aside_texts(now: dt.datetime) -> int:
 
 
 def erase_expired_set_aside_texts_now() -> int:
-    """The worker's job: erase and commit."""
+    """The worker's job: erase and commit. On SQLite, a run that erased texts then writes the write-ahead log back
+    and empties it, as the retention run does: the log holds the deleted pages as they were (encrypted, but the
+    copy of a file should not keep them), and secure_delete zeroes them in the database file only."""
     count = erase_expired_set_aside_texts(utcnow())
     db.session.commit()
+    if count and db.session.get_bind().dialect.name == "sqlite":
+        try:
+            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            db.session.commit()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            log.warning("set-aside texts: the write-ahead log was not emptied (%s)", type(error).__name__)
     return count
