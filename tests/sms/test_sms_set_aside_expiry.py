@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,11 @@ from civicwatch.crypto import encrypt_text
 from civicwatch.extensions import db
 from civicwatch.phones import phone_hash
 from civicwatch.sms.models import ConversationState, InboxText, SmsConversation
+from civicwatch.sms.set_aside import erase_expired_set_aside_texts_now
 from tests.conftest import csrf_token_from, on_postgres
 from tests.sms.conftest import PHONE, acknowledged
 from tests.sms.test_sms_erasure import close_until_due, erase_due_case
+from tests.threads import meeting_at_first, run_together
 
 WORDS = "Soldiers at the Kenema checkpoint beat my brother and took his motorbike."
 KEEP = dt.timedelta(days=30)
@@ -143,3 +146,25 @@ def test_an_erased_set_aside_text_leaves_no_copy_in_the_sqlite_file(send_text, c
     path = Path(db.engine.url.database or "")
     stored = b"".join(file.read_bytes() for file in (path, path.with_name(path.name + "-wal")) if file.is_file())
     assert stored_payload[:40] not in stored
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="two transactions at once: PostgreSQL's row locks")
+def test_two_workers_erasing_at_once_erase_and_count_each_text_once(app, clock):
+    for number in range(3):
+        db.session.add(InboxText(message_sid=f"SM{number:032d}", sender_hash=f"sender-{number}",
+                                 payload_encrypted=b"encrypted", attempts=3,
+                                 set_aside_at=clock.now - KEEP - dt.timedelta(minutes=number)))
+    db.session.commit()
+    erased: dict[str, int] = {}
+
+    def erase(name: str) -> None:
+        threading.current_thread().name = name
+        with app.app_context():
+            erased[name] = erase_expired_set_aside_texts_now()
+
+    with meeting_at_first("DELETE FROM SMS_INBOX", {"first-worker", "second-worker"}, db.engine):
+        run_together(erase, [("first-worker",), ("second-worker",)], timeout=60)
+    assert sorted(erased.values()) == [0, 3] and inbox_attempts() == []
+    db.session.expire_all()
+    assert [entry.after for entry in audit_entries("sms_inbox.set_aside_erased")] == [{"texts": 3, "keep_days": 30}]
