@@ -284,6 +284,14 @@ def might_be_keyword(raw_text: str | None) -> bool:
     return len(words) <= 5 or sum(ch.isdigit() for ch in text) >= 6
 
 
+def is_built_in_keyword(raw_text: str | None) -> bool:
+    """Whether the text is one built-in keyword alone, punctuation aside. It means the same whatever words a
+    deployment adds: keyword_problems refuses a word that squeezes to a built-in one (answer words included), and
+    the built-in words win over the deployment's in every table (build_keywords)."""
+    word = clean_text(raw_text).strip(_KEYWORD_STRIP)
+    return word.isascii() and word.isalpha() and _squeeze(word) in DEFAULT_KEYWORDS.exact
+
+
 def combine(pending: str, text: str) -> str:
     return f"{pending}\n{text}"[-PENDING_MAX:] if text else pending
 
@@ -432,6 +440,8 @@ FILE_COMMANDS: dict[str, Event] = {"help": Event.HELP, "status": Event.STATUS, "
                                    "yes": Event.YES, "no": Event.NO}
 ENGLISH = "en"
 _WORD = re.compile(r"[A-Za-z]{2,20}")
+# What may stand around a keyword typed alone ("STOP !", "« Aide »").
+_KEYWORD_STRIP = " \t\n.!?,;:'\"-*()«»"
 _ANSWER = re.compile(r"^\W*([A-Za-z]+)\W*$")
 # The first word of a sentence, whole (not "N" of "N'importe"): "Non merci, tout va bien".
 _LEADING_WORD = re.compile(r"^\W*([A-Za-z]{2,})(?:[\s,.;:!?-]|$)")
@@ -459,7 +469,7 @@ class Keywords:
     def match(self, word: str, opted_out: bool = False) -> KeywordMatch | None:
         """The keyword a single word means: exact (accents aside), or one typing slip away from exactly one
         keyword, when the word is no ordinary word."""
-        stripped = word.strip(" \t\n.!?,;:'\"-*()«»")
+        stripped = word.strip(_KEYWORD_STRIP)
         plain = _plain(stripped)
         if not plain or not all("a" <= ch.lower() <= "z" for ch in plain):
             return None

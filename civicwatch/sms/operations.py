@@ -77,6 +77,7 @@ from civicwatch.sms.dialogue import (
     current_state,
     decide,
     has_enough_detail,
+    is_built_in_keyword,
     might_be_keyword,
 )
 from civicwatch.sms.keywords import sms_keywords
@@ -175,7 +176,8 @@ def receive_sms(incoming: IncomingSms, now: dt.datetime | None = None, batch: Ba
     if incoming.media and not clean_text(incoming.body):
         return _refuse_media(inbound_id, number_hash, incoming.channel == WHATSAPP, now, batch)
     conversation = lock_conversation(number_hash, incoming.phone, now, batch)
-    keywords = sms_keywords() if might_be_keyword(incoming.body) else None  # a report needs only the built-in ones
+    # A report, and a built-in keyword alone, need only the built-in words: neither pays the taxonomy version's read.
+    keywords = None if not might_be_keyword(incoming.body) or is_built_in_keyword(incoming.body) else sms_keywords()
     decision = decide(_awaiting_only_what_was_sent(snapshot_of(conversation), conversation, now), incoming.body, now,
                       keywords)
     addressed = addressed_case(decision, incoming.body, number_hash, conversation)
