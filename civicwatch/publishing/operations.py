@@ -43,6 +43,7 @@ from civicwatch.publishing.redaction import (
     propose_redactions,
     visible_text,
 )
+from civicwatch.publishing.spoken_digits import spoken_runs
 from civicwatch.publishing.workflow import transition_publication
 from civicwatch.text import FORMAT, Field, check_text
 
@@ -89,13 +90,16 @@ def readable_details(case: Case) -> KnownDetails:
 
 def leaked_details(known: KnownDetails, texts: Iterable[str]) -> list[str]:
     """What of the complainant's known details is still in `texts` (by kind, never the detail itself), also written
-    with letters of other scripts drawn as Latin ones, and a number with letters for digits ("O76 555 l23"): only
-    compared with the complainant's own details, so an ordinary word read otherwise refuses nothing."""
+    with letters of other scripts drawn as Latin ones, a number with letters for digits ("O76 555 l23") or in words
+    ("zero seven six..."): only compared with the complainant's own details, so an ordinary word read otherwise
+    refuses nothing."""
     found: list[str] = []
     for text in map(_comparable, texts):
         lowered = text.lower()
         # Also as written: "|" reads as a 1 inside a number and as a mark between its groups.
         numbers = [NON_DIGITS.sub("", run) for written in {as_digits(text), text} for run in DIGIT_RUN.findall(written)]
+        if known.phones:  # "zero seven six five five five..."
+            numbers += [run.digits for run in spoken_runs(text)]
         if (any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3)
                 or _name_parts_side_by_side(lowered, known.names)):
             found.append("name")

@@ -30,6 +30,7 @@ from civicwatch.classify.corpus import corpus_files, read_examples
 from civicwatch.classify.gazetteer import terms_from_taxonomy
 from civicwatch.i18n import N_
 from civicwatch.publishing.lookalikes import as_digits, as_latin
+from civicwatch.publishing.spoken_digits import spoken_runs
 from civicwatch.taxonomy.operations import read_taxonomy
 from civicwatch.text import FORMAT
 
@@ -516,7 +517,7 @@ def _known_spans(nlp: Language, doc: Doc, known: KnownDetails,
     # Also as written: "|" reads as a 1 inside a number and as a mark between its groups.
     for text in {as_written["phone"], doc.text}:
         found += _cut_phone_matches(doc, text, known.phones)
-    return found
+    return found + _spoken_phone_matches(doc, known.phones)
 
 
 # A run of digits as a reader reads one number: digits with up to three marks or spaces between them, whatever the
@@ -540,6 +541,19 @@ def _cut_phone_matches(doc: Doc, text: str, phones: Iterable[str]) -> list[tuple
         run = NON_DIGITS.sub("", match.group())
         if any(digits in run for digits in wanted):
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+            if span is not None:
+                found.append((span, "phone"))
+    return found
+
+
+def _spoken_phone_matches(doc: Doc, phones: Iterable[str]) -> list[tuple[Span, str]]:
+    """Runs of number words that read as the complainant's number ("zero seven six five five five one two three",
+    "oh seven six double five five..."): the whole run is proposed."""
+    wanted = {digits for digits in map(local_digits, phones) if digits}
+    found = []
+    for run in spoken_runs(doc.text) if wanted else ():
+        if any(digits in run.digits for digits in wanted):
+            span = doc.char_span(run.start, run.end, alignment_mode="expand")
             if span is not None:
                 found.append((span, "phone"))
     return found
