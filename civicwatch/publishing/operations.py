@@ -30,6 +30,7 @@ from civicwatch.i18n import N_
 from civicwatch.publishing import permissions
 from civicwatch.publishing.lookalikes import as_digits, as_latin
 from civicwatch.publishing.models import Publication, PublicationStatus
+from civicwatch.publishing.name_spellings import joined_letters, reads_as, sound
 from civicwatch.publishing.redaction import (
     DIGIT_RUN,
     LABEL_NAMES,
@@ -100,8 +101,10 @@ def leaked_details(known: KnownDetails, texts: Iterable[str]) -> list[str]:
         numbers = [NON_DIGITS.sub("", run) for written in {as_digits(text), text} for run in DIGIT_RUN.findall(written)]
         if known.phones:  # "zero seven six five five five..."
             numbers += [run.digits for run in spoken_runs(text)]
-        if (any(name.lower() in lowered for name in map(_comparable, known.names) if len(name) >= 3)
-                or _name_parts_side_by_side(lowered, known.names)):
+        joined = joined_letters(lowered)  # "f a t m a t a" as "fatmata"
+        if (any(name.lower() in written for name in map(_comparable, known.names) if len(name) >= 3
+                for written in (lowered, joined))
+                or _name_parts_side_by_side(joined, known.names)):
             found.append("name")
         if any(_written_out(_comparable(email)).search(lowered) for email in known.emails):
             found.append("email address")
@@ -120,13 +123,19 @@ def _written_out(email: str) -> re.Pattern[str]:
 
 def _name_parts_side_by_side(lowered: str, names: Iterable[str]) -> bool:
     """Two different parts of the complainant's name next to each other, in either order and whatever stands between
-    them but letters ("Conteh Fatmata", "CONTEH, Fatmata", "Fatmata-Conteh", a middle name left out): a reader
-    knows the name. A part alone (a surname officers and witnesses share) is not taken for it."""
-    parts = {part for name in names for part in _WORD.findall(_comparable(name).lower()) if len(part) >= 2}
+    them but letters ("Conteh Fatmata", "CONTEH, Fatmata", "Fatmata-Conteh", a middle name left out or written as an
+    initial), each as written or misspelt as a reader still knows it ("Fatmatta Kontteh", `name_spellings.reads_as`):
+    a reader knows the name. A part alone (a surname officers and witnesses share) is not taken for it."""
+    parts = {sound(part) for name in names for part in _WORD.findall(_comparable(name).lower()) if len(part) >= 2}
     if len(parts) < 2:
         return False
-    words = _WORD.findall(lowered)
-    return any(a != b and a in parts and b in parts for a, b in itertools.pairwise(words))
+    read: dict[str, frozenset[str]] = {}
+    for word in _WORD.findall(lowered):
+        if len(word) >= 2 and word not in read:
+            heard = sound(word)
+            read[word] = frozenset(part for part in parts if reads_as(heard, part))
+    words = [read[word] for word in _WORD.findall(lowered) if len(word) >= 2]  # an initial stands between parts
+    return any(a and b and (len(a | b) >= 2) for a, b in itertools.pairwise(words))
 
 
 def _comparable(text: str) -> str:

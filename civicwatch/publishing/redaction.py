@@ -30,6 +30,7 @@ from civicwatch.classify.corpus import corpus_files, read_examples
 from civicwatch.classify.gazetteer import terms_from_taxonomy
 from civicwatch.i18n import N_
 from civicwatch.publishing.lookalikes import as_digits, as_latin
+from civicwatch.publishing.name_spellings import reads_as, sound, spelled_out
 from civicwatch.publishing.spoken_digits import spoken_runs
 from civicwatch.taxonomy.operations import read_taxonomy
 from civicwatch.text import FORMAT
@@ -517,7 +518,7 @@ def _known_spans(nlp: Language, doc: Doc, known: KnownDetails,
     # Also as written: "|" reads as a 1 inside a number and as a mark between its groups.
     for text in {as_written["phone"], doc.text}:
         found += _cut_phone_matches(doc, text, known.phones)
-    return found + _spoken_phone_matches(doc, known.phones)
+    return found + _spoken_phone_matches(doc, known.phones) + _spelled_name_matches(doc, known.names)
 
 
 # A run of digits as a reader reads one number: digits with up to three marks or spaces between them, whatever the
@@ -557,6 +558,30 @@ def _spoken_phone_matches(doc: Doc, phones: Iterable[str]) -> list[tuple[Span, s
             if span is not None:
                 found.append((span, "phone"))
     return found
+
+
+def _spelled_name_matches(doc: Doc, names: Iterable[str]) -> list[tuple[Span, str]]:
+    """A part of the complainant's name spelled out letter by letter ("F a t m a t a", "C-o-n-t-e-h"), or misspelt
+    in it, with the parts of the name written next to it: the whole name is proposed."""
+    parts = {sound(part) for part in _name_parts(names)}
+    found = []
+    for run in spelled_out(doc.text) if parts else ():
+        span = doc.char_span(run.start, run.end, alignment_mode="expand")
+        if span is not None and any(reads_as(sound(run.word), part) for part in parts):
+            found.append((_with_name_parts_around(doc, span, parts), "name"))
+    return found
+
+
+def _with_name_parts_around(doc: Doc, span: Span, parts: set[str]) -> Span:
+    def is_part(i: int) -> bool:
+        return 0 <= i < len(doc) and doc[i].is_alpha and any(reads_as(sound(doc[i].text), part) for part in parts)
+
+    start, end = span.start, span.end
+    while is_part(end) or (end < len(doc) and doc[end].is_space and is_part(end + 1)):
+        end += 1
+    while is_part(start - 1) or (start > 0 and doc[start - 1].is_space and is_part(start - 2)):
+        start -= 1
+    return doc[start:end]
 
 
 def _phrase_matches(nlp: Language, doc: Doc, groups: dict[str, set[str]], attr: str) -> list[tuple[Span, str]]:
