@@ -1,8 +1,9 @@
 """A commit to an SQLite file returns only once its write-ahead log is on disk, synced after the write lock is
 handed on, and writers that commit while a sync runs share the next one (civicwatch/wal_sync.py).
 
-The syncs are observed, not replaced: os.fdatasync is wrapped to note which file it syncs (and, in one test, to
-hold a sync until the test lets it go, or to fail as a dying disk does), then the real call runs."""
+The syncs are observed, not replaced: os.fdatasync is wrapped to note the syncs of the test's database log (and, in
+one test, to hold a sync until the test lets it go, or to fail as a dying disk does), then the real call runs. Syncs
+of other files (a thread an earlier test left running, with a database of its own) are let through unobserved."""
 from __future__ import annotations
 
 import os
@@ -31,11 +32,15 @@ def _wal_sync(connection: Connection) -> WalSync:
 
 
 def _observe_syncs(monkeypatch: pytest.MonkeyPatch, before: Callable[[], None] = lambda: None) -> list[str]:
+    """The syncs of the app's database log from now on, in order."""
+    log = os.path.realpath(db.engine.url.database or "") + "-wal"
     synced: list[str] = []
 
     def fdatasync(descriptor: int) -> None:
-        before()
-        synced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        path = os.readlink(f"/proc/self/fd/{descriptor}")
+        if path == log:
+            before()
+            synced.append(path)
         REAL_FDATASYNC(descriptor)
     monkeypatch.setattr(os, "fdatasync", fdatasync)
     return synced
