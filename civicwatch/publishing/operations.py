@@ -130,11 +130,14 @@ def _name_parts_side_by_side(lowered: str, names: Iterable[str]) -> bool:
     if len(parts) < 2:
         return False
     read: dict[str, frozenset[str]] = {}
+    words = []
     for word in _WORD.findall(lowered):
-        if len(word) >= 2 and word not in read:
+        if len(word) < 2:
+            continue  # an initial stands between parts
+        if word not in read:
             heard = sound(word)
             read[word] = frozenset(part for part in parts if reads_as(heard, part))
-    words = [read[word] for word in _WORD.findall(lowered) if len(word) >= 2]  # an initial stands between parts
+        words.append(read[word])
     return any(a and b and (len(a | b) >= 2) for a, b in itertools.pairwise(words))
 
 
