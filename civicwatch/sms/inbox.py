@@ -33,11 +33,11 @@ from civicwatch.messaging.operations import (
 )
 from civicwatch.messaging.queries import messages_owed_since, phone_language
 from civicwatch.phones import contact_hash, split_sender
+from civicwatch.raw_insert import SingleRowInsert
 from civicwatch.sms.conversations import BatchWrites, claim_message_sids, write_batch
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText
 from civicwatch.sms.operations import IncomingSms, receive_sms
-from civicwatch.sms.raw_insert import SingleRowInsert
 from civicwatch.sms.replies import Reply, render_reply
 from civicwatch.taxonomy.cache import check_version_again
 

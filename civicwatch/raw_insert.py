@@ -1,4 +1,4 @@
-"""The SMS webhook's one write: a raw single-row `INSERT ... ON CONFLICT DO NOTHING`, outside the ORM session."""
+"""A hot path's one write: a raw single-row `INSERT ... ON CONFLICT DO NOTHING`, outside the ORM session."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +17,7 @@ from civicwatch.database import UTCDateTime
 class SingleRowInsert:
     """`INSERT ... ON CONFLICT (key) DO NOTHING` of one row as its own transaction, on a pooled DBAPI
     connection and without SQLAlchemy's execution layer: for a hot path whose whole work is that one row
-    (the SMS webhook). No engine events run, the NUL guard included, so callers pass only checked values:
+    (the SMS webhook, a queued web report). No engine events run, the NUL guard included, so callers pass only checked values:
     str, bytes, int, or aware datetimes (stored as UTCDateTime stores them).
 
     PostgreSQL: one round trip. The statement runs in autocommit (a client-side switch, made once per
@@ -36,7 +36,8 @@ class SingleRowInsert:
         self._to_timestamp: dict[str, Any] = {}
         self._sqlite_lock = threading.Lock()
 
-    def __call__(self, engine: Engine, values: dict[str, Any]) -> None:
+    def __call__(self, engine: Engine, values: dict[str, Any]) -> bool:
+        """Insert the row; False if a row with its key was there already (nothing written)."""
         dialect = engine.dialect
         if dialect.name not in self._to_timestamp:
             self._to_timestamp[dialect.name] = UTCDateTime().bind_processor(dialect) or (lambda value: value)
@@ -45,27 +46,28 @@ class SingleRowInsert:
                        for value in (values[column] for column in self.columns))
         try:
             if dialect.name == "postgresql":
-                self._insert_postgresql(engine, params)
-            else:
-                self._insert_sqlite(engine, params)
+                return self._insert_postgresql(engine, params)
+            return self._insert_sqlite(engine, params)
         except dialect.loaded_dbapi.Error as error:
             # The driver's own error, wrapped as SQLAlchemy wraps it everywhere else (OperationalError ...),
             # so that callers handle one family of database errors.
             raise DBAPIError.instance(self._sql["?"], None, error, dialect.loaded_dbapi.Error,
                                       hide_parameters=True, dialect=dialect) from error
 
-    def _insert_sqlite(self, engine: Engine, params: tuple) -> None:
+    def _insert_sqlite(self, engine: Engine, params: tuple) -> bool:
         connection = engine.raw_connection()
         try:
             with self._sqlite_lock:
                 cursor = connection.cursor()
                 cursor.execute(self._sql["?"], params)
+                inserted = cursor.rowcount == 1
                 cursor.close()
                 connection.commit()
+                return inserted
         finally:
             connection.close()
 
-    def _insert_postgresql(self, engine: Engine, params: tuple) -> None:
+    def _insert_postgresql(self, engine: Engine, params: tuple) -> bool:
         pool = _unpinged_pool(engine)
         for attempt in (1, 2):
             connection = pool.connect()
@@ -74,8 +76,9 @@ class SingleRowInsert:
             try:
                 if not driver.autocommit:  # a new connection; this pool's stay in autocommit
                     driver.autocommit = True
-                connection.cursor().execute(self._sql["%s"], params)
-                return
+                cursor = connection.cursor()
+                cursor.execute(self._sql["%s"], params)
+                return bool(cursor.rowcount == 1)
             except engine.dialect.loaded_dbapi.Error as error:
                 if attempt == 2 or not engine.dialect.is_disconnect(error, driver, None):
                     raise
@@ -84,6 +87,7 @@ class SingleRowInsert:
                 pool.dispose()
             finally:
                 connection.close()
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
 
 _UNPINGED: weakref.WeakKeyDictionary[Engine, Pool] = weakref.WeakKeyDictionary()
