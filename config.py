@@ -188,6 +188,11 @@ class Config:
     # The staff dashboard's quarter medians (cases.counts.refresh_dashboard_medians), computed by every `deliver`
     # worker this often so that no page takes a median over a quarter of cases; the page shows when.
     DASHBOARD_MEDIANS_MINUTES = 5
+    # Web reports without files queued (intake.queue): the request checks the form, stores it as sent (encrypted) and
+    # gives the receipt code; a `deliver` worker then classifies, routes and files it as a case, within seconds. For
+    # deployments where the workers always run: a report waits in the queue, out of the staff's sight, while none
+    # does. Off: the request files the case itself (reports with files always are).
+    WEB_REPORTS_QUEUED = _env_bool("CIVICWATCH_WEB_REPORTS_QUEUED", False)
     # Retention (civicwatch/retention): every `deliver` worker erases the cases the schedules make due this often,
     # when enabled; otherwise run `civicwatch retention apply` from cron. The schedules are in the database.
     RETENTION_APPLY_IN_WORKER = _env_bool("CIVICWATCH_RETENTION_APPLY_IN_WORKER", False)

@@ -20,7 +20,7 @@ from civicwatch.cases.models import (  # noqa: F401
 )
 from civicwatch.classify.models import LabelledExample  # noqa: F401
 from civicwatch.disclosure.models import DisclosureRequest  # noqa: F401
-from civicwatch.intake.models import ReceiptLookupFailure, SubmissionKey  # noqa: F401
+from civicwatch.intake.models import QueuedReport, ReceiptLookupFailure, SubmissionKey  # noqa: F401
 from civicwatch.interfaces.models import ApiKey, Open311Token  # noqa: F401
 from civicwatch.messaging.models import (  # noqa: F401
     EarlyDeliveryStatus,

@@ -24,7 +24,7 @@ from civicwatch.cases.models import Case
 from civicwatch.crypto import DecryptionError, decrypt_text_under, encrypt_text_under, keyed_hash
 from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.extensions import db
-from civicwatch.intake.models import SubmissionKey
+from civicwatch.intake.models import QueuedReport, SubmissionKey
 from civicwatch.taxonomy.cache import VERSION_READ, note_version_read
 
 RECEIPT_WINDOW = dt.timedelta(hours=1)
@@ -51,9 +51,10 @@ class IdempotencyKey:
 
 @dataclass(frozen=True)
 class EarlierSubmission:
-    """The case a key already stored. `code` is None once the window has passed and the receipt is erased."""
+    """The case a key already stored. `code` is None once the window has passed and the receipt is erased.
+    `case_id` is None (and `reference` empty) for a report queued and not filed yet (intake.queue)."""
 
-    case_id: int
+    case_id: int | None
     reference: str
     code: str | None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -96,7 +97,7 @@ def find_earlier(key: IdempotencyKey) -> EarlierSubmission | None:
     row = connection.execute(_FIND_KEY, {"key_hash": key.hash}).one()
     note_version_read(row.taxonomy_version)
     if row.id is None:
-        return None
+        return _queued(key, row)
     reference = connection.scalar(_REFERENCE_OF, {"case_id": row.case_id}) or ""
     sealed = _unseal(key, row) if row.receipt_until and row.receipt_until > utcnow() else None
     if sealed is None:
@@ -105,20 +106,34 @@ def find_earlier(key: IdempotencyKey) -> EarlierSubmission | None:
                              stored_at=row.created_at)
 
 
+def _queued(key: IdempotencyKey, row: Any) -> EarlierSubmission | None:
+    """The report this key queued, not filed yet (its receipt is shown whatever its wait)."""
+    if row.queued_receipt is None:
+        return None
+    sealed = _unseal(key, row, row.queued_receipt) or {}
+    code = sealed.get("code")
+    return EarlierSubmission(None, "", str(code) if code else None, stored_at=row.queued_at)
+
+
 _KEYS = cast(Table, SubmissionKey.__table__)
-# One row, with the key's columns NULL when no key matches.
+_QUEUE = cast(Table, QueuedReport.__table__)
+# One row, with the key's columns NULL when no key matches; a key is in one table or the other (the worker moves
+# it from the queue to submission_keys in one transaction, which this one statement sees whole).
 _ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
 _FIND_KEY = select(
     VERSION_READ, _KEYS.c.id, _KEYS.c.case_id, _KEYS.c.created_at, _KEYS.c.receipt_encrypted, _KEYS.c.receipt_until,
-).select_from(_ONE_ROW.outerjoin(_KEYS, _KEYS.c.key_hash == bindparam("key_hash")))
+    _QUEUE.c.receipt_encrypted.label("queued_receipt"), _QUEUE.c.received_at.label("queued_at"),
+).select_from(_ONE_ROW.outerjoin(_KEYS, _KEYS.c.key_hash == bindparam("key_hash"))
+              .outerjoin(_QUEUE, _QUEUE.c.key_hash == bindparam("key_hash")))
 _REFERENCE_OF = select(Case.reference).where(Case.id == bindparam("case_id"))
 
 
-def _unseal(key: IdempotencyKey, row: Any) -> dict[str, Any] | None:
-    if row.receipt_encrypted is None:
+def _unseal(key: IdempotencyKey, row: Any, sealed: bytes | None = None) -> dict[str, Any] | None:
+    sealed = sealed if sealed is not None else row.receipt_encrypted
+    if sealed is None:
         return None
     try:
-        value = json.loads(decrypt_text_under(key.value, row.receipt_encrypted))
+        value = json.loads(decrypt_text_under(key.value, sealed))
     except (DecryptionError, ValueError):
         return None
     return value if isinstance(value, dict) else None

@@ -1,5 +1,6 @@
 """Intake's own tables: wrong receipt codes per client, so that guessing slows down and then stops; and the
-idempotency keys of submitted forms, so that a retried submission finds its case instead of making another."""
+idempotency keys of submitted forms, so that a retried submission finds its case instead of making another; and
+web reports queued for a worker to file."""
 from __future__ import annotations
 
 import datetime as dt
@@ -45,3 +46,28 @@ class SubmissionKey(Model):
     receipt_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
 
     case: Mapped[Case] = relationship()
+
+
+class QueuedReport(Model):
+    """A web report as its form sent it, acknowledged and waiting for a worker to file it as a case (intake.queue).
+
+    The request writes only this row and commits before it answers, so the report is durable when its receipt is
+    shown. The worker files it and deletes the row in one transaction. A report that keeps failing stays here,
+    counted in `attempts`, and is never dropped: its sender holds a receipt.
+    """
+
+    __tablename__ = "web_report_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The form key's hash, as submission_keys has it: a retried form finds its report here until it is filed.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The receipt code's hash given to the case when filed: the follow-up page tells a waiting report's sender so.
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the form said (content key), and the contact details apart (identity key; None when none were given).
+    payload_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    contact_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The receipt sealed under the form key, as submission_keys keeps it: moved there when the report is filed.
+    receipt_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))

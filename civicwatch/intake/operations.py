@@ -100,6 +100,10 @@ class Submission:
     texts_allowed: bool | None = None
     # The language the sender chose (the page's, or the phone's by LANG): decides only when the text does not.
     language_hint: str | None = None
+    # A report queued by the web form (intake.queue): the hash of the receipt code its sender holds already, which
+    # its case takes, and when it was received (its deadlines count from then).
+    receipt_hash: str | None = None
+    received_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -145,18 +149,17 @@ def draft_complaint(submission: Submission, code_looked_up: bool = True) -> Draf
     """Validate a complaint and build its case, without writing anything (it may read). `code_looked_up=False`:
     its receipt code is not checked against the stored ones; for a caller that stores the case again with a
     checked code when its INSERT fails (see _store_routed)."""
-    now = utcnow()
+    now = submission.received_at or utcnow()
     text = without_receipt_codes(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX))
-    incident_date = check_incident_date(submission.incident_date, deployment_date(now))
-    region, district = resolve_place(submission.region_code, submission.district_code)
-    location_text = clean_optional(one_line(submission.location_text), "location_text", LOCATION_MAX)
-    reported_actor, actor_row = resolve_reported_actor(submission.reported_actor)
-    contact = contact_details(submission.phone, submission.email, submission.texts_by)
+    incident_date, region, district, location_text, (reported_actor, actor_row), contact = _checked_fields(
+        submission, now)
     files = prepare_uploads(list(submission.attachments), submission.keep_originals)
 
     code = _fresh_receipt_code() if code_looked_up else _unchecked_receipt_code()
+    if submission.receipt_hash is not None:  # its sender holds a code already: that one
+        code = ""
     case = Case(
-        reference=temporary_reference(), receipt_hash=receipt_hash(code), text=text,
+        reference=temporary_reference(), receipt_hash=submission.receipt_hash or receipt_hash(code), text=text,
         channel=submission.channel, status=CaseStatus.RECEIVED, incident_date=incident_date,
         region=region, district=district, location_text=location_text, reported_actor=reported_actor,
         actor=actor_row, urgent=submission.urgent, routed_by_hand=False, created_at=now,
@@ -166,6 +169,21 @@ def draft_complaint(submission: Submission, code_looked_up: bool = True) -> Draf
     store_contact(case, contact)
     set_deadlines(case, None, now)
     return DraftComplaint(case, code, files, contact is not None)
+
+
+def check_submission(submission: Submission) -> None:
+    """Raise SubmissionError for what draft_complaint would refuse in a complaint without files, writing nothing:
+    for a report checked now and filed later."""
+    clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX)
+    _checked_fields(submission, utcnow())
+
+
+def _checked_fields(submission: Submission, now: dt.datetime) -> tuple[Any, ...]:
+    return (check_incident_date(submission.incident_date, deployment_date(now)),
+            *resolve_place(submission.region_code, submission.district_code),
+            clean_optional(one_line(submission.location_text), "location_text", LOCATION_MAX),
+            resolve_reported_actor(submission.reported_actor),
+            contact_details(submission.phone, submission.email, submission.texts_by))
 
 
 def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = None,
@@ -299,6 +317,16 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     return receipt
 
 
+def file_queued_complaint(submission: Submission, key_row: dict[str, Any]) -> int:
+    """Store and route a web report that waited in the queue (intake.queue), as receive_complaint would have when
+    it came, but without committing: the caller removes it from the queue in the same transaction. Its case takes
+    the receipt code's hash its sender was given (`submission.receipt_hash`) and `key_row`, its form key's row as
+    sealed then (submission_key_values), so that a retry of the form finds the case. Returns the case's id."""
+    draft = _store_routed(submission, None, None, None, in_savepoint=False, key_row=key_row)
+    erase_expired_receipts_when_due()
+    return draft.case.id
+
+
 def submit_and_route_complaint(submission: Submission, actor: Any = None,
                                on_stored: Callable[[Case], object] | None = None) -> tuple[Case, str]:
     """submit_complaint, then route the case in the same transaction, which the caller may share with other work
@@ -314,12 +342,14 @@ def submit_and_route_complaint(submission: Submission, actor: Any = None,
 
 
 def _store_routed(submission: Submission, actor: Any, on_stored: Callable[[Case], object] | None,
-                  key: IdempotencyKey | None, in_savepoint: bool) -> DraftComplaint:
+                  key: IdempotencyKey | None, in_savepoint: bool,
+                  key_row: dict[str, Any] | None = None) -> DraftComplaint:
     """Draft the complaint and write it with its planned route in the case's own INSERT, then its decision, audit
     entry and the after-routing steps by plain statements (`in_savepoint`: all in one savepoint, for a caller whose transaction
     holds other work). If a write that carries the route fails, the transaction (or that savepoint) is rolled back
     and the complaint stored again, unrouted, then routed step by step, each part in a savepoint of its own
-    (routing that fails leaves the case in triage with the reason). Returns the draft stored."""
+    (routing that fails leaves the case in triage with the reason). `key_row`: the form key's row made already
+    (a queued report's), instead of one made of `key`. Returns the draft stored."""
     reading = _reading(submission)
     # Its receipt code unchecked: one chance in about 10^16 / (cases stored) that it is taken, and then the
     # case's INSERT, which carries the route, fails on the unique column and the report is stored again below
@@ -330,7 +360,7 @@ def _store_routed(submission: Submission, actor: Any, on_stored: Callable[[Case]
         with db.session.begin_nested() if in_savepoint else contextlib.nullcontext():
             with _writing_the_route(True):
                 route = routing.plan_into_new_case(draft.case, plan)
-            store_complaint(draft, submission, actor, _key_row(key, draft), route)
+            store_complaint(draft, submission, actor, key_row or _key_row(key, draft), route)
             if on_stored is not None:
                 on_stored(draft.case)
             with _writing_the_route(route):
@@ -340,7 +370,7 @@ def _store_routed(submission: Submission, actor: Any, on_stored: Callable[[Case]
                     type(failure.__cause__).__name__)
         # On PostgreSQL a failed statement aborts the transaction: without a savepoint, it is all rolled back.
         draft = _draft_again(draft, submission) if in_savepoint else _store_again(draft, submission)
-        store_complaint(draft, submission, actor, _key_row(key, draft))
+        store_complaint(draft, submission, actor, key_row or _key_row(key, draft))
         if on_stored is not None:
             on_stored(draft.case)
         routing.route_fresh_case_step_by_step(draft.case, routing.plan_fresh_route(draft.case, reading))

@@ -43,6 +43,7 @@ from civicwatch.intake.forms import (
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
 from civicwatch.intake.operations import Receipt, add_complainant_message, answer_texts_question, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
+from civicwatch.intake.queue import QueuedReceipt, is_waiting, queue_report
 from civicwatch.intake.retaliation import answer_check_in, answer_sent_before, reads_as_yes, went_to_same_body
 from civicwatch.intake.validation import MESSAGE_MAX, SubmissionError
 from civicwatch.messaging.queries import case_said_safe_to_text
@@ -141,12 +142,19 @@ def _render_report(form: ReportForm, status: int, headers: dict[str, str] | None
     return page, status, headers or {}
 
 
-def _store_report(form: ReportForm) -> Receipt | EarlierSubmission:
+def _store_report(form: ReportForm) -> Receipt | EarlierSubmission | QueuedReceipt:
     key = form.idempotency_key()
     if key is None:
         return receive_complaint(form.submission())
+    if current_app.config["WEB_REPORTS_QUEUED"] and not form.prepared_files:
+        # Stored as sent, for a worker to file (intake.queue). None: a concurrent twin queued it, or it is filed.
+        return queue_report(form.submission(), key) or find_earlier(key) or _twin_not_found()
     # report() has just looked the key up; the unique key still catches a concurrent twin.
     return receive_once(key, lambda: receive_complaint(form.submission(), key=key), looked_up=True)
+
+
+def _twin_not_found() -> EarlierSubmission:
+    raise RuntimeError("a queued report's form key was taken, yet no report holds it")
 
 
 def _files_not_in(earlier: EarlierSubmission) -> list[str]:
@@ -162,10 +170,16 @@ def _files_not_in(earlier: EarlierSubmission) -> list[str]:
     return left_out
 
 
-def _acknowledge(outcome: Receipt | EarlierSubmission, urgent: bool,
+def _acknowledge(outcome: Receipt | EarlierSubmission | QueuedReceipt, urgent: bool,
                  not_added: Sequence[str] = ()) -> ResponseReturnValue:
     # Nothing here may need the database: the case is stored, the receipt must reach the citizen.
-    if isinstance(outcome, EarlierSubmission):
+    if isinstance(outcome, QueuedReceipt):
+        log.info("web report queued for filing")
+        sessions.remember_receipt("", outcome.code, urgent)
+        return redirect(url_for("intake.received"), code=303)
+    if isinstance(outcome, EarlierSubmission) and outcome.case_id is None:
+        log.info("web report sent again: it waits in the queue to be filed")
+    elif isinstance(outcome, EarlierSubmission):
         log.info("web report sent again: case %s was stored already", outcome.case_id)
     else:
         log.info("web report stored as case %s", outcome.case_id)
@@ -270,6 +284,8 @@ def track() -> ResponseReturnValue:
         if wait is not None:
             return _too_many_attempts(form, wait)
         case = find_case_by_receipt(form.code.data)
+        if case is None and is_waiting(form.code.data):
+            return render_template("intake/track_waiting.html")
         if case is None:
             lockout.register_lookup_failure(client)
             db.session.commit()

@@ -67,6 +67,7 @@ ACTION_WORDS = {
     "api_key.issue": N_("Issued an API key"), "api_key.revoke": N_("Revoked an API key"),
     "open311.request": N_("Complaint received through Open311"), "outbox.retry": N_("Sent a failed text again"),
     "sms_inbox.retry": N_("Gave set-aside texts to the worker again"),
+    "web_report_queue.retry": N_("Gave web reports that failed to the worker again"),
     "sms_inbox.set_aside_erased": N_("Erased texts set aside longer than they are kept"),
     "case.assisted_intake": N_("Took a complaint for someone (assisted intake)"),
     "case.fears_retaliation": N_("The complainant said they fear reprisals"),

@@ -1,5 +1,5 @@
-"""`civicwatch deliver`: the worker that answers the SMS inbox, then sends the outbox (so it lives in sms, above
-messaging)."""
+"""`civicwatch deliver`: the worker that answers the SMS inbox, files the queued web reports, then sends the
+outbox (so it lives in sms, above messaging and intake)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -24,6 +24,7 @@ from civicwatch.cases.reminders import send_deadline_alerts
 from civicwatch.cli import WORKER_JOBS, WorkerJob, cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.intake.queue import FilingReport, file_queued_reports
 from civicwatch.messaging.delivery import (
     DATABASE_DOWN,
     DeliveryReport,
@@ -118,6 +119,7 @@ def deliver_command(once: bool, interval: float) -> None:
                 try:
                     report, inbox = _round(sender, worker, unrecorded) if once else (
                         DeliveryReport(), process_inbox(limit=BATCH))
+                    filed = file_queued_reports(limit=BATCH)
                 except DATABASE_DOWN as error:
                     # The database went away (restart, network): a long-running worker waits and tries again.
                     _rollback_quietly()
@@ -130,12 +132,16 @@ def deliver_command(once: bool, interval: float) -> None:
                 outage = 0
                 total = total + report
                 answered = answered + inbox
-                proposals_owed = proposals_owed or inbox.answered > 0
-                if (inbox.answered or inbox.failed) and not once:  # the sending loop prints its own lines
-                    click.echo(_summary(None, inbox))
+                proposals_owed = proposals_owed or inbox.answered > 0 or filed.filed > 0
+                if filed.filed or filed.failed:
+                    click.echo(_filed_summary(filed))
+                if (inbox.answered or inbox.failed or filed.filed) and not once:  # the sending loop prints its own
+                    if inbox.answered or inbox.failed:
+                        click.echo(_summary(None, inbox))
                     if sending is not None:
                         sending.wake()  # the replies just committed are due now
-                if report.handled < outbox_round() and inbox.answered + inbox.failed < BATCH:  # nothing more is due now
+                if (report.handled < outbox_round() and inbox.answered + inbox.failed < BATCH
+                        and filed.filed + filed.failed < BATCH):  # nothing more is due now
                     if proposals_owed:  # before waiting (or ending): no new case waits for the next second
                         next_run[PROPOSALS.name] = _run_job_when_due(PROPOSALS, utcnow())
                         proposals_owed = False
@@ -378,6 +384,11 @@ OWN_JOBS = (
     WorkerJob("retaliation check-ins", _fixed(CHECK_INS_EVERY), _send_check_ins),
     WorkerJob("set-aside texts erasure", _fixed(ERASE_SET_ASIDE_EVERY), _erase_set_aside_texts),
 )
+
+
+def _filed_summary(filed: FilingReport) -> str:
+    line = f"web reports filed {filed.filed}"
+    return line + (f", failed {filed.failed} (tried again, then left for an admin)" if filed.failed else "")
 
 
 def _summary(report: DeliveryReport | None, inbox: InboxReport | None) -> str:

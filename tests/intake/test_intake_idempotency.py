@@ -187,12 +187,9 @@ def test_a_form_without_a_key_is_still_accepted(client):
     assert send(client, hidden).status_code == 303 and case_count() == 1
 
 
-def test_two_requests_at_once_with_one_key_store_one_case(app: Flask, client, monkeypatch):
-    """Both requests look for the key before either stores anything, then both store: the unique key lets one
-    case in, and the other request answers with that case's receipt."""
-    hidden = open_form(client)
-    second = app.test_client()
-    second.set_cookie("session", client.get_cookie("session").value)  # the same browser, a second connection
+def looking_up_together(monkeypatch: pytest.MonkeyPatch) -> set[int]:
+    """Each thread's first look-up of a form key that finds nothing waits for one other thread's: two requests both
+    look before either stores. Returns the threads that waited."""
     both_looked = threading.Barrier(2, timeout=20)
     real_find = idempotency.find_earlier
     waited: set[int] = set()
@@ -206,14 +203,13 @@ def test_two_requests_at_once_with_one_key_store_one_case(app: Flask, client, mo
 
     monkeypatch.setattr(idempotency, "find_earlier", find_then_wait)
     monkeypatch.setattr(views, "find_earlier", find_then_wait)  # the form's one look-up before storing
-    refused: list[str] = []
-    real_rollback = idempotency.rollback_quietly
+    return waited
 
-    def counted_rollback(session) -> None:
-        refused.append("duplicate key")
-        real_rollback(session)
 
-    monkeypatch.setattr(idempotency, "rollback_quietly", counted_rollback)
+def send_from_both(app: Flask, client: FlaskClient, hidden: dict) -> tuple[FlaskClient, dict[str, object]]:
+    """The form sent at once from `client` and from a second connection of the same browser: the statuses."""
+    second = app.test_client()
+    second.set_cookie("session", client.get_cookie("session").value)
     results: dict[str, object] = {}
 
     def post(name: str, browser: FlaskClient) -> None:
@@ -224,6 +220,23 @@ def test_two_requests_at_once_with_one_key_store_one_case(app: Flask, client, mo
             results[name] = exc
 
     run_together(post, [("one", client), ("two", second)], timeout=60)
+    return second, results
+
+
+def test_two_requests_at_once_with_one_key_store_one_case(app: Flask, client, monkeypatch):
+    """Both requests look for the key before either stores anything, then both store: the unique key lets one
+    case in, and the other request answers with that case's receipt."""
+    hidden = open_form(client)
+    waited = looking_up_together(monkeypatch)
+    refused: list[str] = []
+    real_rollback = idempotency.rollback_quietly
+
+    def counted_rollback(session) -> None:
+        refused.append("duplicate key")
+        real_rollback(session)
+
+    monkeypatch.setattr(idempotency, "rollback_quietly", counted_rollback)
+    second, results = send_from_both(app, client, hidden)
     assert results == {"one": 303, "two": 303}
     assert len(waited) == 2  # both really were past the look-up before storing
     assert refused == ["duplicate key"]  # the database's unique key stopped the second one

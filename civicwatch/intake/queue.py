@@ -1,0 +1,195 @@
+"""Web reports queued for a worker (WEB_REPORTS_QUEUED): the request checks the form, stores the report as sent
+and answers with its receipt code; a `deliver` worker then files it as a case, as the SMS inbox's texts are.
+
+The request's only write is one row, committed before the receipt is shown, so the report is durable when the
+sender is told it is stored; the model's reading, the routing and the case's writes happen in the worker, out of
+the sender's wait. The row carries the receipt sealed under the form key, as submission_keys does: a retry of the
+form finds it here until it is filed, then finds the case. The worker files a report, moves its key to
+submission_keys and deletes its row in one transaction: one that dies half-way leaves the report for the next, and
+a report is filed once (the key's unique hash refuses a second case).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Integer, Table, bindparam, delete, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from civicwatch.audit.operations import record_audit
+from civicwatch.cases.models import Channel
+from civicwatch.cases.references import new_receipt_code, normalise_receipt_code, receipt_hash
+from civicwatch.crypto import IDENTITY_KEY, decrypt_json, decrypt_json_with, encrypt_json, encrypt_json_with
+from civicwatch.database import rollback_quietly, utcnow
+from civicwatch.extensions import db
+from civicwatch.intake.idempotency import RECEIPT_WINDOW, IdempotencyKey, submission_key_values
+from civicwatch.intake.models import QueuedReport, SubmissionKey
+from civicwatch.intake.operations import Submission, check_submission, file_queued_complaint
+from civicwatch.phones import SMS
+from civicwatch.raw_insert import SingleRowInsert
+
+log = logging.getLogger(__name__)
+
+# After this many failed tries a report waits for an admin (the outbox page gives it back to the worker), never
+# dropped: the worker goes on with the others.
+MAX_ATTEMPTS = 3
+# Reports filed per claim; each is its own transaction (a report is a case, its routing and its audit entries).
+CLAIM_BATCH = 20
+
+_COLUMNS = ("key_hash", "receipt_hash", "payload_encrypted", "contact_encrypted", "receipt_encrypted", "received_at",
+            "attempts")
+_ACCEPT = SingleRowInsert("web_report_queue", _COLUMNS, key="key_hash")
+# The fields of a Submission a web report without files carries, as the form gave them.
+_FIELDS = ("text", "region_code", "district_code", "location_text", "reported_actor", "urgent", "fears_retaliation",
+           "texts_by", "texts_allowed", "language_hint")
+
+
+@dataclass(frozen=True)
+class QueuedReceipt:
+    """What the sender of a queued report is told: its receipt code (the reference comes once it is filed)."""
+
+    code: str
+
+
+def queue_report(submission: Submission, key: IdempotencyKey) -> QueuedReceipt | None:
+    """Check a web report without files and store it for a worker, committed before this returns. None if a report
+    with this form key was queued or filed first (a concurrent retry: the caller finds it with find_earlier).
+    Raises SubmissionError for what filing it would refuse."""
+    if submission.attachments or submission.channel is not Channel.WEB:
+        raise ValueError("only web reports without files are queued")
+    check_submission(submission)
+    code = new_receipt_code()
+    now = utcnow()
+    sealed = submission_key_values(key, code)
+    contact = {"phone": submission.phone, "email": submission.email} if submission.phone or submission.email else None
+    fields = {name: getattr(submission, name) for name in _FIELDS}
+    fields["incident_date"] = submission.incident_date.isoformat() if submission.incident_date else None
+    inserted = _ACCEPT(db.engine, {
+        "key_hash": sealed["key_hash"], "receipt_hash": receipt_hash(code), "payload_encrypted": encrypt_json(fields),
+        "contact_encrypted": encrypt_json_with(IDENTITY_KEY, contact) if contact else None,
+        "receipt_encrypted": sealed["receipt_encrypted"], "received_at": now, "attempts": 0,
+    })
+    return QueuedReceipt(code) if inserted else None
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """For admins: reports waiting to be filed, and those of them that failed every try."""
+
+    waiting: int
+    failed: int
+
+
+def queue_state() -> QueueState:
+    waiting, failed = db.session.execute(select(
+        func.count(), func.count().filter(QueuedReport.attempts >= MAX_ATTEMPTS))).one()
+    return QueueState(int(waiting), int(failed or 0))
+
+
+def retry_failed_reports(user: Any) -> int:
+    """An admin gives the reports that failed every try back to the worker (say, after fixing what made them
+    fail). Audited by their count alone; flushes only. Returns how many."""
+    count = cast(CursorResult[Any], db.session.execute(
+        update(QueuedReport).where(QueuedReport.attempts >= MAX_ATTEMPTS).values(attempts=0, last_error=None)
+        .execution_options(synchronize_session=False))).rowcount
+    if count:
+        record_audit(user, "web_report_queue.retry", after={"reports": count})
+    return count
+
+
+def is_waiting(code: str | None) -> bool:
+    """A report with this receipt code is queued, not filed yet. Malformed codes are simply not found."""
+    digits = normalise_receipt_code(code or "")
+    return digits is not None and db.session.scalar(
+        select(QueuedReport.id).where(QueuedReport.receipt_hash == receipt_hash(digits))) is not None
+
+
+@dataclass
+class FilingReport:
+    filed: int = 0
+    failed: int = 0  # tries that raised; the report stays for another, or for an admin after MAX_ATTEMPTS
+
+
+_QUEUE = cast(Table, QueuedReport.__table__)
+_OLDEST = {
+    dialect: (lambda query: query.with_for_update(skip_locked=True) if dialect == "postgresql" else query)(
+        select(_QUEUE).where(_QUEUE.c.attempts < MAX_ATTEMPTS).order_by(_QUEUE.c.id).limit(1))
+    for dialect in ("postgresql", "sqlite")
+}
+_DELETE = delete(_QUEUE).where(_QUEUE.c.id == bindparam("row_id", type_=Integer))
+
+
+def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
+    """File up to `limit` queued reports, oldest first, each in its own transaction. Workers pass each other on
+    PostgreSQL (a report one is filing is skipped by the others); SQLite has one writer anyway."""
+    report = FilingReport()
+    dialect = db.session.get_bind().dialect.name
+    for _ in range(limit):
+        row = db.session.execute(_OLDEST[dialect]).first()
+        if row is None:
+            db.session.rollback()
+            break
+        try:
+            _file(row)
+            db.session.commit()
+            report.filed += 1
+        except OperationalError:
+            rollback_quietly(db.session)
+            raise  # the database, not the report: the deliver loop waits and tries again
+        except IntegrityError:
+            # Its form key was filed already (another worker filed it and this one's claim was lost with a
+            # rolled-back transaction): the case exists, so the row goes.
+            rollback_quietly(db.session)
+            if _key_filed(row.key_hash):
+                db.session.execute(_DELETE, {"row_id": row.id})
+                db.session.commit()
+                continue
+            report.failed += 1
+            _note_failure(row.id, "IntegrityError")
+        except Exception as exc:  # one report must not stop the worker: tried again, then left for an admin
+            rollback_quietly(db.session)
+            log.exception("queued web report %s could not be filed", row.id)
+            report.failed += 1
+            _note_failure(row.id, type(exc).__name__)
+    return report
+
+
+def _file(row: Any) -> int:
+    fields = decrypt_json(row.payload_encrypted)
+    contact = decrypt_json_with(IDENTITY_KEY, row.contact_encrypted) if row.contact_encrypted is not None else {}
+    incident = fields.get("incident_date")
+    submission = Submission(
+        text=str(fields.get("text") or ""), channel=Channel.WEB,
+        incident_date=dt.date.fromisoformat(incident) if incident else None,
+        region_code=fields.get("region_code"), district_code=fields.get("district_code"),
+        location_text=fields.get("location_text"), reported_actor=fields.get("reported_actor"),
+        phone=contact.get("phone"), email=contact.get("email"), urgent=bool(fields.get("urgent")),
+        fears_retaliation=bool(fields.get("fears_retaliation")), texts_by=str(fields.get("texts_by") or SMS),
+        texts_allowed=fields.get("texts_allowed"), language_hint=fields.get("language_hint"),
+        receipt_hash=row.receipt_hash, received_at=row.received_at)
+    key_row = {"key_hash": row.key_hash, "created_at": row.received_at, "receipt_encrypted": row.receipt_encrypted,
+               "receipt_until": row.received_at + RECEIPT_WINDOW}
+    case_id = file_queued_complaint(submission, key_row)
+    db.session.execute(_DELETE, {"row_id": row.id})
+    return case_id
+
+
+def _key_filed(key_hash: str) -> bool:
+    return db.session.scalar(select(SubmissionKey.id).where(SubmissionKey.key_hash == key_hash)) is not None
+
+
+def _note_failure(row_id: int, error_name: str) -> None:
+    try:
+        row = db.session.get(QueuedReport, row_id, populate_existing=True)
+        if row is not None:
+            row.attempts += 1
+            row.last_error = error_name[:200]
+            if row.attempts >= MAX_ATTEMPTS:
+                log.error("queued web report %s failed %s times; it waits for an admin", row_id, row.attempts)
+        db.session.commit()
+    except Exception as exc:
+        rollback_quietly(db.session)
+        log.error("could not record the failure of queued web report %s (%s)", row_id, type(exc).__name__)
+
