@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/intake.py                    # SQLite, then PostgreSQL (started here, fsync on)
     .venv/bin/python benchmarks/intake.py --only sqlite      # one database
     .venv/bin/python benchmarks/intake.py --clients 8 --no-photo --rounds 1 --seconds 3   # a quick look
+    .venv/bin/python benchmarks/intake.py --clients 8 --no-photo --queued   # reports filed by the deliver worker
 
 One gunicorn server runs the real application (production settings, a trained classifier active, the default
 taxonomy and routing rules) with three extra routes: GET /bench/ready; POST /bench/multipart, which parses
@@ -26,6 +27,10 @@ log after each commit, civicwatch/wal_sync.py), PostgreSQL's fsync and synchrono
 
 Each database runs as it is deployed: SQLite as the embedded default, one gunicorn process with threads (what
 `make run` starts); PostgreSQL as at scale, several processes, on its own throwaway server with fsync on.
+
+With `--queued` (CIVICWATCH_WEB_REPORTS_QUEUED) the server stores each text-only report as sent and one `deliver`
+worker, started beside it on the same cores, files them as cases meanwhile: it also prints how many reports were still
+queued when the last workload ended, how long the worker then took to file them alone, and its CPU per report.
 
 What it leaves out:
 - rate limits (off here: every client shares one address, and the form allows a few reports a minute);
@@ -128,7 +133,63 @@ def bench_config() -> type:
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_ENABLED": False,
         "UPLOAD_DIR": str(workdir / "uploads"), "MODEL_DIR": str(workdir / "models"),
         "AUDIT_ANCHOR_FILE": str(workdir / "audit_anchor.json"), "LOG_LEVEL": "WARNING",
+        "WEB_REPORTS_QUEUED": os.environ.get("BENCH_QUEUED") == "1",
     })
+
+
+def run_worker() -> None:
+    """`civicwatch deliver` in this process (--queued: it files the queued reports), its texts (none here: the reports
+    are anonymous) sent through twilio's Client over an HttpClient that answers here."""
+    from civicwatch import create_app
+    from civicwatch.messaging.senders import TwilioSender, set_sender
+    from tests.messaging.recording_twilio import RecordingHttpClient
+
+    app = create_app(bench_config())
+    set_sender(app, TwilioSender("AC" + "0" * 32, "bench" + "0" * 27, "+15005550006", http_client=RecordingHttpClient()))
+    result = app.test_cli_runner().invoke(args=["civicwatch", "deliver", "--interval", "0.1"], catch_exceptions=False)
+    if result.exit_code:
+        sys.exit(f"deliver stopped with exit code {result.exit_code}:\n{result.output}")
+
+
+def start_worker() -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=f"{ROOT / 'benchmarks'}{os.pathsep}{ROOT}")
+    return subprocess.Popen([sys.executable, "-c", "import intake; intake.run_worker()"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL)
+
+
+def queue_left() -> tuple[int, int]:
+    """(reports queued, cases) now."""
+    from sqlalchemy import func, select
+
+    from civicwatch import create_app
+    from civicwatch.cases.models import Case
+    from civicwatch.extensions import db
+    from civicwatch.intake.models import QueuedReport
+
+    app = create_app(bench_config())
+    with app.app_context():
+        counts = (db.session.scalar(select(func.count()).select_from(QueuedReport)) or 0,
+                  db.session.scalar(select(func.count()).select_from(Case)) or 0)
+        db.session.rollback()
+        db.engine.dispose()
+    return counts
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Filing:
+    """--queued: what the deliver worker did beside the server."""
+
+    left_at_end: int  # reports still queued when the last workload ended
+    drain_seconds: float  # how long the worker then took to file them, alone
+    cases: int  # cases filed in all (warm-up included)
+    timed: int  # reports filed after the worker's first one once the workloads had ended,
+    timed_seconds: float  # in this time,
+    timed_cpu: float  # with this much of its CPU
 
 
 def prepare_database(model: Path) -> str:
@@ -389,7 +450,9 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
     workers, threads = DEPLOYMENTS[name]
     load_before = os.getloadavg()
     server = start_server(port, workers, threads, dict(os.environ))
+    worker = start_worker() if args.queued and not args.file_after else None
     results: dict[tuple[str, int, bool], Result] = {}
+    filing = None
     try:
         warm_up(port, workers)
         idle = max(worker_memory(server.pid, "VmRSS").values())
@@ -400,13 +463,54 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
                         key = (target, clients, with_photo)
                         result = load(server, port, target, clients, photo if with_photo else None, args, number)
                         results[key] = results.get(key, Result([], 0, 0.0)) + result
+        if args.queued and args.file_after:
+            worker = start_worker()
+        if worker is not None:
+            filing = drain(worker)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
     load_after = os.getloadavg()
     statements, commits = statements_per_report()
-    report(f"{name} ({durability}): gunicorn {workers} workers x {threads} threads", args, results, idle,
+    queued = ", reports queued for one deliver worker beside it (--queued)" if args.queued else ""
+    report(f"{name} ({durability}): gunicorn {workers} workers x {threads} threads{queued}", args, results, idle,
            (load_before, load_after), (statements, commits))
+    if filing is not None:
+        print_filing(filing)
+
+
+def drain(worker: subprocess.Popen, limit: float = 600.0) -> Filing:
+    """Once the last workload has ended: wait for the worker to file every queued report. Its rate and CPU per report
+    are taken from its first report filed after that moment to its last (a worker started then loads the model
+    first)."""
+    left, _ = queue_left()
+    start = time.perf_counter()
+    waiting, first = left, None
+    while waiting:
+        if worker.poll() is not None:
+            raise RuntimeError("the deliver worker stopped (its error is above)")
+        if time.perf_counter() - start > limit:
+            raise RuntimeError(f"{waiting} reports still queued after {limit:.0f} s")
+        time.sleep(0.02)
+        waiting, _ = queue_left()
+        if first is None and waiting < left:
+            first = (waiting, time.perf_counter(), cpu_seconds(worker.pid))
+    end, cpu_end = time.perf_counter(), cpu_seconds(worker.pid)
+    _, cases = queue_left()
+    if first is None or first[0] == 0:
+        return Filing(left, end - start, cases, 0, 0.0, 0.0)
+    return Filing(left, end - start, cases, first[0], end - first[1], cpu_end - first[2])
+
+
+def print_filing(filing: Filing) -> None:
+    measured = (f"; from its first report on, {filing.timed} reports at {filing.timed / filing.timed_seconds:.1f} "
+                f"reports/s, {filing.timed_cpu / filing.timed * 1000:.1f} ms of its CPU per report"
+                if filing.timed >= 20 else "")
+    print(f"  the deliver worker filed {filing.cases} reports as cases; {filing.left_at_end} were still queued when the "
+          f"last workload ended, filed in {filing.drain_seconds:.1f} s after it{measured}")
 
 
 def report(title: str, args: argparse.Namespace, results: dict[tuple[str, int, bool], Result], idle: int,
@@ -415,8 +519,9 @@ def report(title: str, args: argparse.Namespace, results: dict[tuple[str, int, b
     print(f"\n{title}\n  {args.rounds} interleaved rounds of {args.seconds:g} s per workload; {os.cpu_count()} CPUs "
           f"shared by server, database and clients; load average (1/5/15 min) "
           f"{before[0]:.2f}/{before[1]:.2f}/{before[2]:.2f} before, {after[0]:.2f}/{after[1]:.2f}/{after[2]:.2f} after")
+    outside = " (and the queue's one-row INSERT and its commit, made outside SQLAlchemy's events)" if args.queued else ""
     print(f"  idle worker {idle / MB:.0f} MB resident; one report (its POST): {statements[0]} SQL "
-          f"statements, {statements[1]} commits")
+          f"statements, {statements[1]} commits{outside}")
     print(f"  {'workload':<30} {'clients':>7} {'done':>6} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
           f"{'x bare':>6} {'peak MB':>8}")
     for with_photo in args.photo_modes:
@@ -443,8 +548,9 @@ def report(title: str, args: argparse.Namespace, results: dict[tuple[str, int, b
                   " of the time: the one writer at a time sets the rate when this is near 100%")
         if ("form", 8, False) in results:
             checked = results[("form", 8, False)]
-            print(f"  the form checked alone runs at {checked.rate / bare.rate:.2f}x bare: storing a report (classify, "
-                  f"route, write, commit) takes {max(0.0, 1 / posted.rate - 1 / checked.rate) * 1000:.1f} ms of the "
+            storing = "queueing a report (one row, committed)" if args.queued else \
+                "storing a report (classify, route, write, commit)"
+            print(f"  the form checked alone runs at {checked.rate / bare.rate:.2f}x bare: {storing} takes {max(0.0, 1 / posted.rate - 1 / checked.rate) * 1000:.1f} ms of the "
                   f"server's time per report at this load, checking its form {1 / checked.rate * 1000:.1f} ms; 0.2x bare "
                   f"leaves {max(0.0, 5 / bare.rate - 1 / checked.rate) * 1000:.1f} ms for storing it")
         print(f"  target at 8 clients, text only: p99 <= 300 ms ({p99:.0f} ms: {'met' if p99 <= 300 else 'NOT met'}), "
@@ -465,7 +571,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--no-photo", action="store_true", help="text-only reports")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--queued", action="store_true",
+                        help="CIVICWATCH_WEB_REPORTS_QUEUED: reports without files queued, filed by one deliver worker "
+                             "running beside the server")
+    parser.add_argument("--file-after", action="store_true",
+                        help="with --queued: the deliver worker starts once the workloads have ended (the queue's "
+                             "filing timed alone, the requests without it on the same cores)")
     args = parser.parse_args()
+    if args.queued:
+        os.environ["BENCH_QUEUED"] = "1"
     args.photo_modes = [False] if args.no_photo else [False, True]
     from crash import postgres
 

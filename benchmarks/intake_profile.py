@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/intake_profile.py --only sqlite --reports 200
     .venv/bin/python benchmarks/intake_profile.py --only postgresql --profile 40
+    .venv/bin/python benchmarks/intake_profile.py --only sqlite --queued   # the POST, then the worker's filing
 
 Same set-up as benchmarks/intake.py (production settings, the fixture model active, the default taxonomy and
 routing rules), but the report form is posted through the Flask test client in this process, one report at a
@@ -98,7 +99,31 @@ def measure(database_url: str, workdir: Path, model: Path, reports: int, profile
             print(f"  {calls / n:,.0f} Python calls/report (with the profiler on: CPU and wall above include its "
                   "overhead)", flush=True)
         counter.print_details(n, "report", profiler, profile_lines)
+        if app.config["WEB_REPORTS_QUEUED"]:
+            file_queued(n, profile_lines)
         db.engine.dispose()
+
+
+def file_queued(n: int, profile_lines: int) -> None:
+    """--queued: the reports just queued filed as the deliver worker files them (file_queued_reports), timed."""
+    from civicwatch.extensions import db
+    from civicwatch.intake.queue import file_queued_reports
+
+    counter = Counter()
+    counter.listen(db.engine)
+    profiler = cProfile.Profile() if profile_lines else None
+    cpu, wall = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
+    filed = file_queued_reports(limit=n)
+    if profiler:
+        profiler.disable()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    assert filed.filed == n and filed.failed == 0, filed
+    print(f"  filing them (the deliver worker's part): CPU {cpu / n * 1000:.2f} ms/report, wall {wall / n * 1000:.2f} "
+          f"ms/report, {counter.statements / n:.2f} statements/report, {counter.commits / n:.2f} commits/report",
+          flush=True)
+    counter.print_details(n, "filed report", profiler, profile_lines)
 
 
 def main() -> None:
@@ -106,7 +131,12 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--profile", type=int, default=0, help="print this many lines of a cProfile (cumulative)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--queued", action="store_true",
+                        help="CIVICWATCH_WEB_REPORTS_QUEUED: the POSTs queue the reports, then they are filed and timed "
+                             "apart")
     args = parser.parse_args()
+    if args.queued:
+        os.environ["BENCH_QUEUED"] = "1"
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         model = train_fixture_model(workdir / "trained")
