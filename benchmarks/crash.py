@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/crash.py                 # SQLite, then PostgreSQL (started here, fsync on)
     .venv/bin/python benchmarks/crash.py --seconds 120 --only sqlite
+    .venv/bin/python benchmarks/crash.py --queued       # web reports queued, filed by the (killed) worker
 
 For each database: a real gunicorn server (production settings) and a `civicwatch deliver` worker that
 sends through a fake Twilio REST API (an HTTP server in this process that accepts after 50 ms, like a
@@ -13,9 +14,10 @@ and send every reply (up to --drain-seconds; what is left is printed), and the d
 with what the clients were told.
 
 The table:
-- acknowledged: web reports whose receipt page the citizen saw, and texts Twilio got a 200 for;
+- acknowledged: web reports whose receipt page (its code) the citizen saw, and texts Twilio got a 200 for;
 - stored: web reports and texts in the database (a report stored without its receipt seen counts here);
-- lost: acknowledged but not stored; duplicated: a web report stored twice;
+- lost: acknowledged but not stored (a web report: no case holds the code its sender saw); duplicated: a web report
+  stored twice;
 - 5xx: answers with a server error (a killed server gives no answer: "cut" counts those for the web);
 - sent twice: replies the fake Twilio accepted more than once. A worker killed between Twilio's acceptance and
   the commit of its SID leaves claims without SIDs; the worker that takes them over lists the fake Twilio's
@@ -92,13 +94,15 @@ def main() -> None:
     parser.add_argument("--drain-seconds", type=float, default=600.0,
                         help="at most, for the worker to answer every text and send every reply afterwards")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--queued", action="store_true",
+                        help="web reports queued (CIVICWATCH_WEB_REPORTS_QUEUED) and filed by the worker")
     args = parser.parse_args()
     outcomes: dict[str, Outcome] = {}
     with tempfile.TemporaryDirectory(prefix="civicwatch-crash.") as workdir:
         def plan(workers: int, threads: int) -> Plan:
             return Plan(seconds=args.seconds, kills=args.kills, web_clients=args.web_clients,
                         sms_clients=args.sms_clients, worker=True, worker_kills=args.worker_kills,
-                        workers=workers, threads=threads, drain_seconds=args.drain_seconds)
+                        workers=workers, threads=threads, drain_seconds=args.drain_seconds, queued=args.queued)
 
         if args.only in (None, "sqlite"):
             print("SQLite: gunicorn 1 worker x 8 threads, one deliver worker")
@@ -110,8 +114,9 @@ def main() -> None:
             (Path(workdir) / "postgresql").mkdir()
             with postgres() as url:
                 outcomes["PostgreSQL"] = run(url, None, Path(workdir) / "postgresql", plan(2, 4), progress=print)
+    queued = ", web reports queued for the worker" if args.queued else ""
     print(f"\n{args.seconds:g} s of load per database, gunicorn killed {args.kills} times, the deliver worker "
-          f"{args.worker_kills} times (SIGKILL), {args.web_clients} web and {args.sms_clients} SMS clients")
+          f"{args.worker_kills} times (SIGKILL), {args.web_clients} web and {args.sms_clients} SMS clients{queued}")
     print(f"{'database':<11} {'acknowledged':>12} {'stored':>7} {'lost':>5} {'duplicated':>11} {'5xx':>4} "
           f"{'cut':>4} {'sent twice':>10}")
     for name, outcome in outcomes.items():

@@ -5,11 +5,13 @@ text carries a unique marker) and signed Twilio webhook texts; the server's whol
 with SIGKILL mid-load and started again. Afterwards the database is compared with what the clients were
 told:
 
-- acknowledged: a web report whose receipt page (reference and code) the client saw, or a text Twilio got
-  a 200 for;
-- lost: acknowledged but not stored; duplicated: one submission stored more than once;
-- web reports are not retried after a cut connection (a retry is a new submission without an idempotency
-  token); texts are retried with the same MessageSid until acknowledged, as Twilio does.
+- acknowledged: a web report whose receipt page (its code) the client saw, or a text Twilio got a 200 for;
+- lost: acknowledged but not stored (a web report: no case holds the receipt code its sender saw); duplicated:
+  one submission stored more than once;
+- web reports are not retried after a cut connection (a retry is a new form, with a new form key); texts are
+  retried with the same MessageSid until acknowledged, as Twilio does.
+
+With `Plan.queued` web reports are queued (WEB_REPORTS_QUEUED) and the worker, killed as well, files them.
 
 Optionally a `civicwatch deliver` worker runs too (killed as well), sending through a fake Twilio REST API
 (an HTTP server in the parent process that records every POST), so texts sent twice can be counted.
@@ -44,8 +46,9 @@ ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 FROM_NUMBER = "+15005550006"
 MARK = "crash-marker"
 MARKER = re.compile(MARK + r" ([0-9a-f]{16})")
-REFERENCE = re.compile(r'<span class="reference">(CW-\d{4}-\d{6})</span>')
+RECEIPT_CODE = re.compile(r'id="receipt-code">(\d{4} \d{4} \d{4} \d{4})<')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+FORM_KEY = re.compile(r'name="form_key"[^>]*value="([^"]+)"')
 
 
 # ---------------------------------------------------------------- the server side (imported by gunicorn)
@@ -71,6 +74,7 @@ def crash_config(env: Mapping[str, str] | None = None) -> type:
         "AUDIT_ANCHOR_FILE": str(workdir / "audit_anchor.json"), "LOG_LEVEL": "WARNING",
         "OUTBOX_CLAIM_TIMEOUT_SECONDS": float(env.get("CRASH_CLAIM_TIMEOUT", "5")),
         "ROUTING_SWEEP_GRACE_SECONDS": 1,
+        "WEB_REPORTS_QUEUED": env.get("CRASH_QUEUED") == "1",
     })
 
 
@@ -173,6 +177,7 @@ class FakeTwilio:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.server.server_close()  # its listening socket, or the run ends with a ResourceWarning
 
     @property
     def sent_twice(self) -> int:
@@ -245,7 +250,7 @@ class Worker(ProcessGroup):
 
 @dataclass
 class Tally:
-    web_acknowledged: dict[str, str] = field(default_factory=dict)  # marker -> reference seen
+    web_acknowledged: dict[str, str] = field(default_factory=dict)  # marker -> receipt code seen
     web_sent: int = 0
     web_unanswered: int = 0  # connection cut or refused: the citizen saw no receipt
     texts_acknowledged: set[str] = field(default_factory=set)  # MessageSid
@@ -273,10 +278,12 @@ def web_client(base: str, tally: Tally, until: float, stop: threading.Event) -> 
         session = requests.Session()
         form = _get(session, base + "/report", until)
         token = CSRF.search(form.text) if form is not None else None
-        if token is None:
+        key = FORM_KEY.search(form.text) if form is not None else None
+        if token is None or key is None:
             continue
         marker = secrets.token_hex(8)
-        data = {"csrf_token": token.group(1), "contact_choice": "anonymous", "consent": "y", "website": "",
+        data = {"csrf_token": token.group(1), "form_key": key.group(1), "contact_choice": "anonymous", "consent": "y",
+                "website": "",
                 "text": f"Officers at the Bo checkpoint took 50,000 leones from me and beat my friend. {MARK} {marker}"}
         with tally.lock:
             tally.web_sent += 1
@@ -292,7 +299,7 @@ def web_client(base: str, tally: Tally, until: float, stop: threading.Event) -> 
             continue
         page = _get(session, base + response.headers["Location"], until) if response.status_code in (302, 303) \
             else response
-        found = REFERENCE.search(page.text) if page is not None and 'id="receipt-code"' in page.text else None
+        found = RECEIPT_CODE.search(page.text) if page is not None else None
         with tally.lock:
             if found:
                 tally.web_acknowledged[marker] = found.group(1)
@@ -349,7 +356,9 @@ def count(env: Mapping[str, str], tally: Tally, twilio: FakeTwilio | None = None
 
     from civicwatch import create_app
     from civicwatch.cases.models import Case
+    from civicwatch.cases.references import receipt_hash
     from civicwatch.extensions import db
+    from civicwatch.intake.models import QueuedReport
     from civicwatch.messaging.models import OutboundMessage
     from civicwatch.sms.models import InboundSms, InboxText
 
@@ -357,18 +366,21 @@ def count(env: Mapping[str, str], tally: Tally, twilio: FakeTwilio | None = None
     with app.app_context():
         outbox = Counter(status.value for status in db.session.scalars(select(OutboundMessage.status)))
         inbox_left = len(db.session.scalars(select(InboxText.id)).all())
+        queue_left = len(db.session.scalars(select(QueuedReport.id)).all())
         stored_markers = Counter()
-        references: dict[str, str] = {}
-        for reference, text in db.session.execute(select(Case.reference, Case.text)):
+        receipts: dict[str, str] = {}
+        for code_hash, text in db.session.execute(select(Case.receipt_hash, Case.text)):
             match = MARKER.search(text or "")
             if match:
                 stored_markers[match.group(1)] += 1
-                references[match.group(1)] = reference
+                receipts[match.group(1)] = code_hash
         sids = set(db.session.scalars(select(InboxText.message_sid))) | set(
             db.session.scalars(select(InboundSms.message_sid)))
+        # A report is lost unless its case holds the receipt code its sender saw.
+        lost_web = [marker for marker, code in tally.web_acknowledged.items()
+                    if receipts.get(marker) != receipt_hash(code.replace(" ", ""))]
         db.session.remove()
         db.engine.dispose()
-    lost_web = [m for m, ref in tally.web_acknowledged.items() if references.get(m) != ref]
     lost_texts = tally.texts_acknowledged - sids
     return Outcome(
         acknowledged=len(tally.web_acknowledged) + len(tally.texts_acknowledged),
@@ -381,7 +393,7 @@ def count(env: Mapping[str, str], tally: Tally, twilio: FakeTwilio | None = None
         details={"web_sent": tally.web_sent, "web_acknowledged": len(tally.web_acknowledged),
                  "web_stored": len(stored_markers), "texts_sent": tally.texts_sent,
                  "texts_acknowledged": len(tally.texts_acknowledged), "texts_stored": len(sids),
-                 "inbox_left": inbox_left, "outbox": dict(outbox), "twilio_requests": len(twilio.sent) if twilio is not None else None},
+                 "inbox_left": inbox_left, "queue_left": queue_left, "outbox": dict(outbox), "twilio_requests": len(twilio.sent) if twilio is not None else None},
     )
 
 
@@ -398,10 +410,12 @@ class Plan:
     workers: int = 1
     threads: int = 4
     twilio_latency: float = 0.05
+    queued: bool = False  # web reports queued for the worker (WEB_REPORTS_QUEUED), which then must run
     drain_seconds: float = 60.0  # at most, for the worker to answer every text and send every reply
 
 
-def environment(database_url: str, schema: str | None, workdir: Path, port: int, twilio_url: str = "") -> dict:
+def environment(database_url: str, schema: str | None, workdir: Path, port: int, twilio_url: str = "",
+                queued: bool = False) -> dict:
     from cryptography.fernet import Fernet
 
     env = dict(os.environ)
@@ -409,7 +423,8 @@ def environment(database_url: str, schema: str | None, workdir: Path, port: int,
                CRASH_ENCRYPTION_KEY=Fernet.generate_key().decode(),
                CRASH_IDENTITY_KEY=Fernet.generate_key().decode(), CRASH_EVIDENCE_KEY=Fernet.generate_key().decode(),
                CRASH_PUBLIC_URL=f"http://{HOST}:{port}",
-               CRASH_TWILIO_URL=twilio_url, CIVICWATCH_ENV="production", PYTHONPATH=str(ROOT))
+               CRASH_TWILIO_URL=twilio_url, CRASH_QUEUED="1" if queued else "", CIVICWATCH_ENV="production",
+               PYTHONPATH=str(ROOT))
     return env
 
 
@@ -417,7 +432,7 @@ def run(database_url: str, schema: str | None, workdir: Path, plan: Plan,
         progress: Callable[[str], None] = lambda line: None) -> Outcome:
     port = free_port()
     twilio = FakeTwilio(plan.twilio_latency) if plan.worker else None
-    env = environment(database_url, schema, workdir, port, twilio.url if twilio else "")
+    env = environment(database_url, schema, workdir, port, twilio.url if twilio else "", plan.queued)
     prepare_database(env)
     server = Server(port, env, plan.workers, plan.threads)
     worker = Worker(env) if plan.worker else None
@@ -470,11 +485,13 @@ def _kill_during(plan: Plan, server: Server, worker: Worker | None, progress: Ca
 
 
 def _drain(env: Mapping[str, str], worker: Worker, wait: float = 60.0) -> None:
-    """Let the worker answer every text and send every reply (stale claims included) before counting."""
+    """Let the worker answer every text, file every queued report and send every reply (stale claims included)
+    before counting."""
     from sqlalchemy import func, select
 
     from civicwatch import create_app
     from civicwatch.extensions import db
+    from civicwatch.intake.models import QueuedReport
     from civicwatch.messaging.models import OutboundMessage, OutboxStatus
     from civicwatch.sms.models import InboxText
 
@@ -483,6 +500,7 @@ def _drain(env: Mapping[str, str], worker: Worker, wait: float = 60.0) -> None:
     with app.app_context():
         while time.monotonic() < deadline:
             waiting = db.session.scalar(select(func.count()).select_from(InboxText)) + db.session.scalar(
+                select(func.count()).select_from(QueuedReport)) + db.session.scalar(
                 select(func.count()).select_from(OutboundMessage).where(
                     OutboundMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))))
             db.session.rollback()

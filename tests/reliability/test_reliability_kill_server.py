@@ -29,3 +29,22 @@ def test_killing_the_server_mid_load_loses_and_duplicates_nothing(tmp_path: Path
     assert outcome.lost == 0, details
     assert outcome.duplicated == 0, details
     assert details["web_stored"] >= details["web_acknowledged"]  # stored without a receipt seen is allowed
+
+
+@pytest.mark.crash
+def test_killing_the_server_and_the_worker_loses_no_queued_report_and_files_none_twice(tmp_path: Path) -> None:
+    """Web reports queued for the worker (WEB_REPORTS_QUEUED): the server and the worker that files them both killed
+    mid-load; once the worker has drained the queue every acknowledged report is a case holding the code its sender
+    saw, and no report is filed twice."""
+    plan = Plan(seconds=8.0, kills=1, web_clients=3, sms_clients=1, worker=True, worker_kills=2, queued=True,
+                workers=2 if on_postgres() else 1, threads=4)
+    if on_postgres():
+        with throwaway_schema(POSTGRES_URL, prefix="crash") as schema:
+            outcome = run(POSTGRES_URL, schema, tmp_path, plan)
+    else:
+        outcome = run(f"sqlite:///{tmp_path / 'crash.sqlite3'}", None, tmp_path, plan)
+    details = outcome.details
+    assert details["web_acknowledged"] >= 3, details
+    assert details["queue_left"] == 0, details
+    assert outcome.lost == 0, details
+    assert outcome.duplicated == 0, details
