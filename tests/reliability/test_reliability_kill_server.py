@@ -10,18 +10,20 @@ import pytest
 
 from tests.conftest import POSTGRES_URL, on_postgres
 from tests.postgres import throwaway_schema
-from tests.reliability.crashes import Plan, run
+from tests.reliability.crashes import Outcome, Plan, run
+
+
+def run_on_the_suites_database(tmp_path: Path, plan: Plan) -> Outcome:
+    if on_postgres():
+        with throwaway_schema(POSTGRES_URL, prefix="crash") as schema:
+            return run(POSTGRES_URL, schema, tmp_path, plan)
+    return run(f"sqlite:///{tmp_path / 'crash.sqlite3'}", None, tmp_path, plan)
 
 
 @pytest.mark.crash
 def test_killing_the_server_mid_load_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    plan = Plan(seconds=8.0, kills=2, web_clients=3, sms_clients=2,
-                workers=2 if on_postgres() else 1, threads=4)
-    if on_postgres():
-        with throwaway_schema(POSTGRES_URL, prefix="crash") as schema:
-            outcome = run(POSTGRES_URL, schema, tmp_path, plan)
-    else:
-        outcome = run(f"sqlite:///{tmp_path / 'crash.sqlite3'}", None, tmp_path, plan)
+    outcome = run_on_the_suites_database(tmp_path, Plan(seconds=8.0, kills=2, web_clients=3, sms_clients=2,
+                                                        workers=2 if on_postgres() else 1, threads=4))
     details = outcome.details
     # Real load on a shared machine: a few web reports (each a form page, a POST and a receipt page) and
     # many texts got through around the kills.
@@ -36,13 +38,9 @@ def test_killing_the_server_and_the_worker_loses_no_queued_report_and_files_none
     """Web reports queued for the worker (WEB_REPORTS_QUEUED): the server and the worker that files them both killed
     mid-load; once the worker has drained the queue every acknowledged report is a case holding the code its sender
     saw, and no report is filed twice."""
-    plan = Plan(seconds=8.0, kills=1, web_clients=3, sms_clients=1, worker=True, worker_kills=2, queued=True,
-                workers=2 if on_postgres() else 1, threads=4)
-    if on_postgres():
-        with throwaway_schema(POSTGRES_URL, prefix="crash") as schema:
-            outcome = run(POSTGRES_URL, schema, tmp_path, plan)
-    else:
-        outcome = run(f"sqlite:///{tmp_path / 'crash.sqlite3'}", None, tmp_path, plan)
+    outcome = run_on_the_suites_database(tmp_path, Plan(
+        seconds=8.0, kills=1, web_clients=3, sms_clients=1, worker=True, worker_kills=2, queued=True,
+        workers=2 if on_postgres() else 1, threads=4))
     details = outcome.details
     assert details["web_acknowledged"] >= 3, details
     assert details["queue_left"] == 0, details
