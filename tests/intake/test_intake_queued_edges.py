@@ -1,0 +1,72 @@
+"""Queued web reports at their edges: a form sent twice around the worker's filing, a retry after the receipt's
+hour, a taxonomy that changed while a report waited. The citizen's report is never lost or doubled, and the code
+they are shown always opens their case."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from civicwatch.cases.models import Case
+from civicwatch.cases.references import receipt_hash
+from civicwatch.extensions import db
+from civicwatch.intake import queue, views
+from civicwatch.intake.models import QueuedReport
+from tests.conftest import csrf_token
+from tests.intake.conftest import RECEIPT_RE
+from tests.intake.test_intake_idempotency import open_form, send
+from tests.sms.test_sms_set_aside_expiry import deliver_once_ok
+
+
+@pytest.fixture
+def app_config(app_config: dict) -> dict:
+    app_config["WEB_REPORTS_QUEUED"] = True
+    return app_config
+
+
+def cases() -> list[Case]:
+    db.session.rollback()
+    return list(db.session.scalars(select(Case).order_by(Case.id)))
+
+
+def queued() -> list[QueuedReport]:
+    db.session.rollback()
+    return list(db.session.scalars(select(QueuedReport).order_by(QueuedReport.id)))
+
+
+def shown_code(client) -> str:
+    page = client.get("/report/received")
+    assert page.status_code == 200
+    found = RECEIPT_RE.search(page.get_data(as_text=True))
+    assert found, page.get_data(as_text=True)[:3000]
+    return found.group(1)
+
+
+def track(client, code: str):
+    return client.post("/track", data={"csrf_token": csrf_token(client, "/track"), "code": code})
+
+
+def test_a_twin_filed_between_the_look_up_and_the_queueing_gives_its_own_code_not_a_dead_one(client, monkeypatch):
+    """A double click: one request queues the report and the worker files it (moving its key out of the queue)
+    after the other request looked the key up and before it queues. The second must answer with the case's code;
+    a code of its own would be dropped with its row when the worker finds the key filed."""
+    real_queue_report = queue.queue_report
+    twin: list[queue.QueuedReceipt] = []
+
+    def twin_queued_and_filed_first(submission, key):
+        first = real_queue_report(submission, key)
+        assert first is not None
+        twin.append(first)
+        assert queue.file_queued_reports().filed == 1
+        return real_queue_report(submission, key)
+
+    monkeypatch.setattr(views, "queue_report", twin_queued_and_filed_first)
+    response = send(client, open_form(client))
+    assert response.status_code == 303
+    code = shown_code(client)
+
+    deliver_once_ok()
+    [case] = cases()
+    assert queued() == []
+    assert code == twin[0].code and case.receipt_hash == receipt_hash(code.replace(" ", ""))
+    opened = track(client, code)
+    assert opened.status_code == 303 and opened.headers["Location"] == "/track/case"
