@@ -40,6 +40,7 @@ CLAIM_BATCH = 20
 
 _COLUMNS = ("key_hash", "receipt_hash", "payload_encrypted", "contact_encrypted", "receipt_encrypted", "received_at",
             "attempts")
+_QUEUE = cast(Table, QueuedReport.__table__)
 _ACCEPT = SingleRowInsert("web_report_queue", _COLUMNS, key="key_hash")
 # The fields of a Submission a web report without files carries, as the form gave them.
 _FIELDS = ("text", "region_code", "district_code", "location_text", "reported_actor", "urgent", "fears_retaliation",
@@ -71,7 +72,16 @@ def queue_report(submission: Submission, key: IdempotencyKey) -> QueuedReceipt |
         "contact_encrypted": encrypt_json_with(IDENTITY_KEY, contact) if contact else None,
         "receipt_encrypted": sealed["receipt_encrypted"], "received_at": now, "attempts": 0,
     })
-    return QueuedReceipt(code) if inserted else None
+    if not inserted:
+        return None
+    if _key_filed(sealed["key_hash"]):
+        # The twin of a double click was queued and filed between this request's look-up and its INSERT (the key
+        # had left the queue, so nothing conflicted): the worker would drop this row, and the code shown with it.
+        # Withdrawn; the caller answers with the filed case's receipt.
+        db.session.execute(delete(_QUEUE).where(_QUEUE.c.receipt_hash == receipt_hash(code)))
+        db.session.commit()
+        return None
+    return QueuedReceipt(code)
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,6 @@ class FilingReport:
     failed: int = 0  # tries that raised; the report stays for another, or for an admin after MAX_ATTEMPTS
 
 
-_QUEUE = cast(Table, QueuedReport.__table__)
 _OLDEST = {
     dialect: (lambda query: query.with_for_update(skip_locked=True) if dialect == "postgresql" else query)(
         select(_QUEUE).where(_QUEUE.c.attempts < MAX_ATTEMPTS).order_by(_QUEUE.c.id).limit(1))
