@@ -3,6 +3,8 @@ hour, a taxonomy that changed while a report waited. The citizen's report is nev
 they are shown always opens their case."""
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from civicwatch.cases.models import Case
 from civicwatch.cases.references import receipt_hash
 from civicwatch.extensions import db
 from civicwatch.intake import queue, views
+from civicwatch.intake.idempotency import RECEIPT_WINDOW
 from civicwatch.intake.models import QueuedReport
 from tests.conftest import csrf_token
 from tests.intake.conftest import RECEIPT_RE
@@ -70,3 +73,23 @@ def test_a_twin_filed_between_the_look_up_and_the_queueing_gives_its_own_code_no
     assert code == twin[0].code and case.receipt_hash == receipt_hash(code.replace(" ", ""))
     opened = track(client, code)
     assert opened.status_code == 303 and opened.headers["Location"] == "/track/case"
+
+
+def test_a_retry_after_the_receipts_hour_does_not_show_the_code_of_a_report_still_queued(client, clock):
+    """The code is shown again only within an hour of sending (the page says so), queued or filed alike."""
+    hidden = open_form(client)
+    send(client, hidden)
+    code = shown_code(client)
+    clock.advance(seconds=RECEIPT_WINDOW.total_seconds() + 60)  # the worker was stopped all that time
+
+    again = send(client, hidden)
+    page = unescape(again.get_data(as_text=True))
+    assert again.status_code == 200 and "Your report was already received" in page
+    assert code not in page and code.replace(" ", "") not in page
+    assert "being filed" in page and 'class="reference"></span>' not in page
+    assert len(queued()) == 1 and cases() == []
+
+    deliver_once_ok()  # filed later with the code first shown, which still opens it
+    [case] = cases()
+    assert case.receipt_hash == receipt_hash(code.replace(" ", ""))
+    assert track(client, code).status_code == 303
