@@ -107,10 +107,11 @@ def find_earlier(key: IdempotencyKey) -> EarlierSubmission | None:
 
 
 def _queued(key: IdempotencyKey, row: Any) -> EarlierSubmission | None:
-    """The report this key queued, not filed yet (its receipt is shown whatever its wait)."""
+    """The report this key queued, not filed yet; its receipt within RECEIPT_WINDOW of its coming, as a case's."""
     if row.queued_receipt is None:
         return None
-    sealed = _unseal(key, row, row.queued_receipt) or {}
+    shown = row.queued_at + RECEIPT_WINDOW > utcnow()
+    sealed = (_unseal(key, row, row.queued_receipt) if shown else None) or {}
     code = sealed.get("code")
     return EarlierSubmission(None, "", str(code) if code else None, stored_at=row.queued_at)
 
