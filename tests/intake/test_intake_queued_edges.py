@@ -93,3 +93,25 @@ def test_a_retry_after_the_receipts_hour_does_not_show_the_code_of_a_report_stil
     [case] = cases()
     assert case.receipt_hash == receipt_hash(code.replace(" ", ""))
     assert track(client, code).status_code == 303
+
+
+def test_a_report_is_tried_once_per_round_so_a_short_failure_does_not_leave_it_for_an_admin(client, monkeypatch):
+    """Three tries, then an admin: tries a round apart, not three in the same instant (a round meets a passing
+    failure three times as surely as once)."""
+    send(client, open_form(client))
+    real_file = queue.file_queued_complaint
+    failing = {"now": True}
+
+    def file_unless_failing(submission, key_row):
+        if failing["now"]:
+            raise RuntimeError("the classifier's model is being replaced")
+        return real_file(submission, key_row)
+
+    monkeypatch.setattr(queue, "file_queued_complaint", file_unless_failing)
+    assert "failed 1" in deliver_once_ok()
+    [row] = queued()
+    assert row.attempts == 1 and row.last_error == "RuntimeError"
+
+    failing["now"] = False
+    assert "web reports filed 1" in deliver_once_ok()
+    assert queued() == [] and len(cases()) == 1
