@@ -124,7 +124,8 @@ class FilingReport:
 
 _OLDEST = {
     dialect: (lambda query: query.with_for_update(skip_locked=True) if dialect == "postgresql" else query)(
-        select(_QUEUE).where(_QUEUE.c.attempts < MAX_ATTEMPTS).order_by(_QUEUE.c.id).limit(1))
+        select(_QUEUE).where(_QUEUE.c.attempts < MAX_ATTEMPTS, _QUEUE.c.id > bindparam("after_id", type_=Integer))
+        .order_by(_QUEUE.c.id).limit(1))
     for dialect in ("postgresql", "sqlite")
 }
 _DELETE = delete(_QUEUE).where(_QUEUE.c.id == bindparam("row_id", type_=Integer))
@@ -132,14 +133,17 @@ _DELETE = delete(_QUEUE).where(_QUEUE.c.id == bindparam("row_id", type_=Integer)
 
 def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
     """File up to `limit` queued reports, oldest first, each in its own transaction. Workers pass each other on
-    PostgreSQL (a report one is filing is skipped by the others); SQLite has one writer anyway."""
+    PostgreSQL (a report one is filing is skipped by the others); SQLite has one writer anyway. Each report is
+    tried once per call: one that fails waits for the next round, so that its tries are spread over time."""
     report = FilingReport()
     dialect = db.session.get_bind().dialect.name
+    after_id = 0
     for _ in range(limit):
-        row = db.session.execute(_OLDEST[dialect]).first()
+        row = db.session.execute(_OLDEST[dialect], {"after_id": after_id}).first()
         if row is None:
             db.session.rollback()
             break
+        after_id = row.id
         try:
             _file(row)
             db.session.commit()
