@@ -14,6 +14,7 @@ from civicwatch.extensions import db
 from civicwatch.intake import queue, views
 from civicwatch.intake.idempotency import RECEIPT_WINDOW
 from civicwatch.intake.models import QueuedReport
+from civicwatch.taxonomy.models import District, Region
 from tests.conftest import csrf_token
 from tests.intake.conftest import RECEIPT_RE
 from tests.intake.test_intake_idempotency import open_form, send
@@ -115,3 +116,21 @@ def test_a_report_is_tried_once_per_round_so_a_short_failure_does_not_leave_it_f
     failing["now"] = False
     assert "web reports filed 1" in deliver_once_ok()
     assert queued() == [] and len(cases()) == 1
+
+
+def test_a_report_whose_district_was_removed_while_it_waited_is_filed_not_stuck(client):
+    """Checked when it came, filed later: a place (or actor) gone from the taxonomy meanwhile would refuse it at
+    every try, for ever, while its sender holds a receipt. Filed without it; the sender's own words stay."""
+    eastern = db.session.scalar(select(Region).where(Region.code == "eastern"))
+    db.session.add(District(code="tongo_field", name="Tongo Field", region=eastern))
+    db.session.commit()
+    send(client, open_form(client), area="district:tongo_field", location_text="Near the diamond pits")
+    code = shown_code(client)
+    db.session.delete(db.session.scalar(select(District).where(District.code == "tongo_field")))
+    db.session.commit()
+
+    assert "web reports filed 1" in deliver_once_ok()
+    [case] = cases()
+    assert queued() == []
+    assert case.district is None and case.location_text == "Near the diamond pits"
+    assert case.receipt_hash == receipt_hash(code.replace(" ", ""))
