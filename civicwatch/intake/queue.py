@@ -10,6 +10,7 @@ a report is filed once (the key's unique hash refuses a second case).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from civicwatch.extensions import db
 from civicwatch.intake.idempotency import RECEIPT_WINDOW, IdempotencyKey, submission_key_values
 from civicwatch.intake.models import QueuedReport, SubmissionKey
 from civicwatch.intake.operations import Submission, check_submission, file_queued_complaint
+from civicwatch.intake.validation import SubmissionError
 from civicwatch.phones import SMS
 from civicwatch.raw_insert import SingleRowInsert
 
@@ -184,9 +186,31 @@ def _file(row: Any) -> int:
         receipt_hash=row.receipt_hash, received_at=row.received_at)
     key_row = {"key_hash": row.key_hash, "created_at": row.received_at, "receipt_encrypted": row.receipt_encrypted,
                "receipt_until": row.received_at + RECEIPT_WINDOW}
-    case_id = file_queued_complaint(submission, key_row)
+    while True:
+        try:
+            case_id = file_queued_complaint(submission, key_row)
+            break
+        except SubmissionError as refused:
+            submission = _without(submission, refused, row.id)
     db.session.execute(_DELETE, {"row_id": row.id})
     return case_id
+
+
+# What the form's check accepted and filing may refuse, the taxonomy having changed since (a place or an actor
+# removed): the field named by the refusal, and the values that clear it. Refused at every try, the report would
+# never be filed while its sender holds a receipt; filed without it, the sender's own words all kept.
+_CLEARED: dict[str, dict[str, Any]] = {
+    "area": {"region_code": None, "district_code": None}, "reported_actor": {"reported_actor": None},
+    "incident_date": {"incident_date": None},
+}
+
+
+def _without(submission: Submission, refused: SubmissionError, row_id: int) -> Submission:
+    cleared = _CLEARED.get(refused.field or "")
+    if cleared is None or all(getattr(submission, name) is None for name in cleared):
+        raise refused
+    log.warning("queued web report %s is filed without its %s, refused now (%s)", row_id, refused.field, refused.code)
+    return dataclasses.replace(submission, **cleared)
 
 
 def _key_filed(key_hash: str) -> bool:
