@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from civicwatch.cases.models import Case
 from civicwatch.cases.references import receipt_hash
@@ -16,7 +16,7 @@ from civicwatch.intake.idempotency import RECEIPT_WINDOW
 from civicwatch.intake.models import QueuedReport
 from civicwatch.taxonomy.models import District, Region
 from tests.conftest import csrf_token
-from tests.intake.conftest import RECEIPT_RE
+from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED
 from tests.intake.test_intake_idempotency import open_form, send
 from tests.sms.test_sms_set_aside_expiry import deliver_once_ok
 
@@ -134,3 +134,16 @@ def test_a_report_whose_district_was_removed_while_it_waited_is_filed_not_stuck(
     assert queued() == []
     assert case.district is None and case.location_text == "Near the diamond pits"
     assert case.receipt_hash == receipt_hash(code.replace(" ", ""))
+
+
+def test_the_outbox_page_does_not_blame_the_worker_for_reports_that_failed(client, login_as, make_user):
+    """Reports left for an admin are not the worker's backlog: many of them must not read as a worker stopped."""
+    for number in range(21):
+        send(client, open_form(client), text=f"{WHAT_HAPPENED} Report number {number}.")
+    db.session.execute(update(QueuedReport).values(attempts=queue.MAX_ATTEMPTS, last_error="RuntimeError"))
+    db.session.commit()
+
+    login_as(make_user("admin"))
+    page = client.get("/staff/outbox/").get_data(as_text=True)
+    assert "<strong>21</strong> could not be filed" in page
+    assert "is running" not in page
