@@ -3,6 +3,7 @@ hour, a taxonomy that changed while a report waited. The citizen's report is nev
 they are shown always opens their case."""
 from __future__ import annotations
 
+import threading
 from html import unescape
 
 import pytest
@@ -11,11 +12,12 @@ from sqlalchemy import select, update
 from civicwatch.cases.models import Case
 from civicwatch.cases.references import receipt_hash
 from civicwatch.extensions import db
-from civicwatch.intake import queue, views
+from civicwatch.intake import operations, queue, views
 from civicwatch.intake.idempotency import RECEIPT_WINDOW
 from civicwatch.intake.models import QueuedReport
+from civicwatch.routing import operations as routing_operations
 from civicwatch.taxonomy.models import District, Region
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, on_postgres
 from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED
 from tests.intake.test_intake_idempotency import open_form, send
 from tests.sms.test_sms_set_aside_expiry import deliver_once_ok
@@ -147,3 +149,42 @@ def test_the_outbox_page_does_not_blame_the_worker_for_reports_that_failed(clien
     page = client.get("/staff/outbox/").get_data(as_text=True)
     assert "<strong>21</strong> could not be filed" in page
     assert "is running" not in page
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="row locks and SKIP LOCKED are PostgreSQL's")
+def test_a_report_stored_again_after_its_routed_insert_failed_stays_its_workers(app, client, monkeypatch):
+    """When the INSERT that carries a report's route fails, the report is stored again, unrouted. Its worker must
+    keep its claim on the queued row meanwhile: another worker filing the same report throws one's work away and,
+    with other timing, the two wait on each other (the second's case INSERT on the first's, the first's DELETE of
+    the row on the second's lock) until PostgreSQL breaks the deadlock and one worker takes it for an outage."""
+    send(client, open_form(client))
+    real_plan, real_again = routing_operations.plan_into_new_case, operations._draft_again
+    other: list[object] = []
+
+    def plan_failing_once(*args, **kwargs):
+        monkeypatch.setattr(routing_operations, "plan_into_new_case", real_plan)
+        raise RuntimeError("the route's write failed")
+
+    def another_worker_meanwhile(*args, **kwargs):
+        def file_too() -> None:
+            with app.app_context():
+                try:
+                    other.append(queue.file_queued_reports())
+                except Exception as exc:  # pragma: no cover - shown in the assertion below
+                    other.append(exc)
+                finally:
+                    db.session.remove()
+
+        thread = threading.Thread(target=file_too)
+        thread.start()
+        thread.join(30)
+        return real_again(*args, **kwargs)
+
+    monkeypatch.setattr(routing_operations, "plan_into_new_case", plan_failing_once)
+    monkeypatch.setattr(operations, "_draft_again", another_worker_meanwhile)
+    mine = queue.file_queued_reports()
+
+    assert other == [queue.FilingReport(filed=0, failed=0)]
+    assert mine == queue.FilingReport(filed=1, failed=0)
+    assert len(cases()) == 1 and queued() == []
