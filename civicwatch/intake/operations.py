@@ -321,8 +321,10 @@ def file_queued_complaint(submission: Submission, key_row: dict[str, Any]) -> in
     """Store and route a web report that waited in the queue (intake.queue), as receive_complaint would have when
     it came, but without committing: the caller removes it from the queue in the same transaction. Its case takes
     the receipt code's hash its sender was given (`submission.receipt_hash`) and `key_row`, its form key's row as
-    sealed then (submission_key_values), so that a retry of the form finds the case. Returns the case's id."""
-    draft = _store_routed(submission, None, None, None, in_savepoint=False, key_row=key_row)
+    sealed then (submission_key_values), so that a retry of the form finds the case. Returns the case's id.
+    In a savepoint: a failed write of the route rolls back only that, and the caller keeps its lock on the queued
+    row (a rolled-back transaction would free it for another worker to file the same report meanwhile)."""
+    draft = _store_routed(submission, None, None, None, in_savepoint=True, key_row=key_row)
     erase_expired_receipts_when_due()
     return draft.case.id
 
