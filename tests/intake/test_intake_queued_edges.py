@@ -7,18 +7,22 @@ import threading
 from html import unescape
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from civicwatch.audit.models import AuditEntry
+from civicwatch.cases.identity import contact_of
 from civicwatch.cases.models import Case
 from civicwatch.cases.references import receipt_hash
 from civicwatch.extensions import db
 from civicwatch.intake import operations, queue, views
 from civicwatch.intake.idempotency import RECEIPT_WINDOW
 from civicwatch.intake.models import QueuedReport
+from civicwatch.messaging.models import NotSafeToText, PhoneLanguage
 from civicwatch.routing import operations as routing_operations
 from civicwatch.taxonomy.models import District, Region
 from tests.conftest import csrf_token, on_postgres
-from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED
+from tests.factories import post_multipart
+from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED, valid_report
 from tests.intake.test_intake_idempotency import open_form, send
 from tests.sms.test_sms_set_aside_expiry import deliver_once_ok
 
@@ -188,3 +192,43 @@ def test_a_report_stored_again_after_its_routed_insert_failed_stays_its_workers(
     assert other == [queue.FilingReport(filed=0, failed=0)]
     assert mine == queue.FilingReport(filed=1, failed=0)
     assert len(cases()) == 1 and queued() == []
+
+
+def filed_as(case: Case) -> dict[str, object]:
+    submitted = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "case.submit",
+                                                            AuditEntry.case_id == case.id)).one()
+    phone = contact_of(case)["phone"]
+    return {
+        "case": {name: getattr(case, name) for name in (
+            "channel", "status", "incident_date", "region_id", "district_id", "location_text", "reported_actor",
+            "actor_id", "urgent", "fears_retaliation", "language", "body_id", "text")},
+        "audit": {name: value for name, value in submitted.after.items() if name != "reference"},
+        "not_safe": db.session.scalar(select(func.count()).select_from(NotSafeToText)
+                                      .where(NotSafeToText.case_id == case.id)),
+        "page_language": db.session.scalar(select(PhoneLanguage.language)
+                                           .where(PhoneLanguage.phone_hash == case.contact_phone_hash)),
+        "phone_kept": bool(phone),
+    }
+
+
+def test_a_queued_report_is_filed_as_the_same_report_filed_at_once(app, client, clock):
+    """Language and the page's language remembered for texts, texts refused, urgency, fear of reprisals, date,
+    place, actor, routing and the audit entry: the same, whichever way the report went in."""
+    form = {"text": WHAT_HAPPENED, "incident_date": "2026-03-01", "area": "district:kenema",
+            "location_text": "Bus station", "reported_actor": "police", "danger_now": "yes",
+            "fears_retaliation": "yes", "contact_choice": "contact", "texts_allowed": "no"}
+    french = {"headers": {"Accept-Language": "fr"}}
+    app.config["WEB_REPORTS_QUEUED"] = False
+    at_once = post_multipart(client, "/report", {**valid_report(**form, phone="+23276123456"), **open_form(client)},
+                             **french)
+    app.config["WEB_REPORTS_QUEUED"] = True
+    queued_one = post_multipart(client, "/report", {**valid_report(**form, phone="+23276654321"),
+                                                    **open_form(client)}, **french)
+    assert at_once.status_code == queued_one.status_code == 303
+    clock.advance(minutes=5)
+    assert "web reports filed 1" in deliver_once_ok()
+
+    first, second = cases()
+    assert filed_as(second) == filed_as(first)
+    assert filed_as(first)["page_language"] == "fr" and filed_as(first)["not_safe"]  # a row per text channel
+    assert first.urgent and first.fears_retaliation and first.district.code == "kenema"
