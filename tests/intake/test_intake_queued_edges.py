@@ -232,3 +232,16 @@ def test_a_queued_report_is_filed_as_the_same_report_filed_at_once(app, client, 
     assert filed_as(second) == filed_as(first)
     assert filed_as(first)["page_language"] == "fr" and filed_as(first)["not_safe"]  # a row per text channel
     assert first.urgent and first.fears_retaliation and first.district.code == "kenema"
+
+
+def test_the_follow_up_page_does_not_promise_a_minute_for_a_report_left_for_an_admin(client):
+    """A report that failed every try waits for an admin, perhaps for days: its sender is told it is delayed and
+    kept, not to come back in a few minutes."""
+    send(client, open_form(client))
+    code = shown_code(client)
+    db.session.execute(update(QueuedReport).values(attempts=queue.MAX_ATTEMPTS, last_error="RuntimeError"))
+    db.session.commit()
+
+    page = unescape(track(client, code).get_data(as_text=True))
+    assert "being filed" in page and "taking longer than usual" in page
+    assert "less than a minute" not in page and "in a few minutes" not in page
