@@ -111,11 +111,19 @@ def retry_failed_reports(user: Any) -> int:
     return count
 
 
-def is_waiting(code: str | None) -> bool:
-    """A report with this receipt code is queued, not filed yet. Malformed codes are simply not found."""
+@dataclass(frozen=True)
+class WaitingReport:
+    """What the follow-up page tells the sender of a report queued, not filed yet."""
+
+    left_for_an_admin: bool  # it failed every try: filed once an admin gives it back, perhaps days later
+
+
+def waiting_report(code: str | None) -> WaitingReport | None:
+    """The report with this receipt code if it is queued, not filed yet. Malformed codes are simply not found."""
     digits = normalise_receipt_code(code or "")
-    return digits is not None and db.session.scalar(
-        select(QueuedReport.id).where(QueuedReport.receipt_hash == receipt_hash(digits))) is not None
+    attempts = None if digits is None else db.session.scalar(
+        select(QueuedReport.attempts).where(QueuedReport.receipt_hash == receipt_hash(digits)))
+    return None if attempts is None else WaitingReport(attempts >= MAX_ATTEMPTS)
 
 
 @dataclass

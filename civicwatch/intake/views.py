@@ -43,7 +43,7 @@ from civicwatch.intake.forms import (
 from civicwatch.intake.idempotency import EarlierSubmission, find_earlier, receive_once
 from civicwatch.intake.operations import Receipt, add_complainant_message, answer_texts_question, receive_complaint
 from civicwatch.intake.queries import find_case_by_receipt
-from civicwatch.intake.queue import QueuedReceipt, is_waiting, queue_report
+from civicwatch.intake.queue import QueuedReceipt, queue_report, waiting_report
 from civicwatch.intake.retaliation import answer_check_in, answer_sent_before, reads_as_yes, went_to_same_body
 from civicwatch.intake.validation import MESSAGE_MAX, SubmissionError
 from civicwatch.messaging.queries import case_said_safe_to_text
@@ -284,8 +284,9 @@ def track() -> ResponseReturnValue:
         if wait is not None:
             return _too_many_attempts(form, wait)
         case = find_case_by_receipt(form.code.data)
-        if case is None and is_waiting(form.code.data):
-            return render_template("intake/track_waiting.html")
+        waiting = waiting_report(form.code.data) if case is None else None
+        if waiting is not None:
+            return render_template("intake/track_waiting.html", delayed=waiting.left_for_an_admin)
         if case is None:
             lockout.register_lookup_failure(client)
             db.session.commit()
