@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.identity import contact_of
@@ -245,3 +246,25 @@ def test_the_follow_up_page_does_not_promise_a_minute_for_a_report_left_for_an_a
     page = unescape(track(client, code).get_data(as_text=True))
     assert "being filed" in page and "taking longer than usual" in page
     assert "less than a minute" not in page and "in a few minutes" not in page
+
+
+def test_a_database_outage_while_filing_costs_the_report_no_try(app, client, monkeypatch):
+    """The database, not the report: the round ends (the deliver loop waits and tries again) and the report keeps
+    all its tries, however long the outage."""
+    send(client, open_form(client))
+    real_plan = routing_operations.plan_into_new_case
+
+    def connection_lost(*args, **kwargs):  # in the savepoint the case is written in
+        raise OperationalError("INSERT INTO cases ...", {}, Exception("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
+
+    monkeypatch.setattr(routing_operations, "plan_into_new_case", connection_lost)
+    for _ in range(queue.MAX_ATTEMPTS + 1):
+        with pytest.raises(OperationalError):
+            queue.file_queued_reports()
+    [row] = queued()
+    assert row.attempts == 0 and row.last_error is None and cases() == []
+
+    monkeypatch.setattr(routing_operations, "plan_into_new_case", real_plan)
+    assert "web reports filed 1" in deliver_once_ok()
+    assert queued() == [] and len(cases()) == 1
