@@ -268,3 +268,23 @@ def test_a_database_outage_while_filing_costs_the_report_no_try(app, client, mon
     monkeypatch.setattr(routing_operations, "plan_into_new_case", real_plan)
     assert "web reports filed 1" in deliver_once_ok()
     assert queued() == [] and len(cases()) == 1
+
+
+class TestQueuedUnderTheRateLimit:
+    @pytest.fixture
+    def app_config(self, app_config):
+        app_config.update(RATELIMIT_ENABLED=True, REPORT_RATE_LIMIT="2 per minute")
+        return app_config
+
+    def test_a_queued_report_counts_as_a_stored_one_and_its_retry_gets_its_receipt(self, client):
+        assert send(client, open_form(client)).status_code == 303
+        shown_code(client)
+        hidden = open_form(client)
+        assert send(client, hidden).status_code == 303
+        code = shown_code(client)
+        for _ in range(3):  # its answer was lost: sent again past the limit, while it waits and once it is filed
+            assert send(client, hidden).status_code == 303
+            assert shown_code(client) == code
+            deliver_once_ok()
+        assert send(client, open_form(client)).status_code == 429  # a third report waits for the limit
+        assert len(cases()) == 2 and queued() == []
