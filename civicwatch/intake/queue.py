@@ -222,7 +222,12 @@ def _without(submission: Submission, refused: SubmissionError, row_id: int) -> S
 
 
 def _key_filed(key_hash: str) -> bool:
-    return db.session.scalar(select(SubmissionKey.id).where(SubmissionKey.key_hash == key_hash)) is not None
+    # On the session's connection, a statement built once: every queued report's request runs it (queue_report).
+    return db.session.connection().scalar(_KEY_FILED, {"key_hash": key_hash}) is not None
+
+
+_KEYS = cast(Table, SubmissionKey.__table__)
+_KEY_FILED = select(_KEYS.c.id).where(_KEYS.c.key_hash == bindparam("key_hash"))
 
 
 def _note_failure(row_id: int, error_name: str) -> None:
