@@ -22,7 +22,7 @@ from civicwatch.messaging.models import NotSafeToText, PhoneLanguage
 from civicwatch.routing import operations as routing_operations
 from civicwatch.taxonomy.models import District, Region
 from tests.conftest import csrf_token, on_postgres
-from tests.factories import post_multipart
+from tests.factories import png_bytes, post_multipart
 from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED, valid_report
 from tests.intake.test_intake_idempotency import open_form, send
 from tests.sms.test_sms_set_aside_expiry import deliver_once_ok
@@ -288,3 +288,18 @@ class TestQueuedUnderTheRateLimit:
             deliver_once_ok()
         assert send(client, open_form(client)).status_code == 429  # a third report waits for the limit
         assert len(cases()) == 2 and queued() == []
+
+
+def test_a_report_quoting_the_receipt_code_of_one_still_queued_does_not_keep_the_code(client):
+    """A report's words lose every case's receipt code they quote (staff who read them may not handle that case,
+    and a code opens its case's follow-up page). A code whose report waits in the queue is a case's code too:
+    the case it becomes opens with it."""
+    send(client, open_form(client))
+    code = shown_code(client)
+    quoting = f"{WHAT_HAPPENED} This adds the photo to my report {code}."
+    hidden = open_form(client)
+    response = post_multipart(client, "/report", {**valid_report(text=quoting), **hidden}, [(png_bytes(), "photo.png")])
+    assert response.status_code == 303  # with a file: filed at once, while the first waits
+
+    [filed_at_once] = cases()
+    assert code not in filed_at_once.text and "[receipt code removed]" in filed_at_once.text
