@@ -50,6 +50,7 @@ from civicwatch.intake.idempotency import (
     insert_submission_key,
     submission_key_values,
 )
+from civicwatch.intake.models import QueuedReport
 from civicwatch.intake.validation import (
     LOCATION_MAX,
     MESSAGE_MAX,
@@ -225,12 +226,15 @@ def store_complaint(draft: DraftComplaint, submission: Submission, actor: Any = 
 
 def without_receipt_codes(text: str) -> str:
     """The words with every case's receipt code they quote taken out. A code opens its case's follow-up page, and
-    the staff who read these words may not handle that case. Numbers of the same shape that are nobody's code
-    stay as written. Reads only when the text holds such a number."""
+    the staff who read these words may not handle that case. A queued web report's code counts (intake.queue): the
+    case it becomes opens with it. Numbers of the same shape that are nobody's code stay as written. Reads only
+    when the text holds such a number."""
     hashes = code_shaped_numbers(text)
     if not hashes:
         return text
-    real = set(db.session.scalars(select(Case.receipt_hash).where(Case.receipt_hash.in_(set(hashes.values())))))
+    wanted = set(hashes.values())
+    real = set(db.session.scalars(select(Case.receipt_hash).where(Case.receipt_hash.in_(wanted)).union_all(
+        select(QueuedReport.receipt_hash).where(QueuedReport.receipt_hash.in_(wanted)))))
     return replace_code_shaped(text, lambda number: RECEIPT_CODE_REMOVED if hashes[number] in real else number)
 
 
