@@ -1,6 +1,7 @@
 """Queued web reports at their edges: a form sent twice around the worker's filing, a retry after the receipt's
-hour, a taxonomy that changed while a report waited. The citizen's report is never lost or doubled, and the code
-they are shown always opens their case."""
+hour, a taxonomy that changed while a report waited, failures and outages while filing, two workers, the rate
+limit, the outbox and follow-up pages, a code quoted while its report waits. The citizen's report is never lost
+or doubled, is filed as it would have been at once, and the code they are shown always opens their case."""
 from __future__ import annotations
 
 import threading
@@ -56,7 +57,7 @@ def track(client, code: str):
     return client.post("/track", data={"csrf_token": csrf_token(client, "/track"), "code": code})
 
 
-def test_a_twin_filed_between_the_look_up_and_the_queueing_gives_its_own_code_not_a_dead_one(client, monkeypatch):
+def test_a_twin_filed_between_the_look_up_and_the_queueing_is_answered_with_the_filed_code(client, monkeypatch):
     """A double click: one request queues the report and the worker files it (moving its key out of the queue)
     after the other request looked the key up and before it queues. The second must answer with the case's code;
     a code of its own would be dropped with its row when the worker finds the key filed."""
