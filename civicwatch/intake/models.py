@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.cases.models import Case
@@ -70,4 +70,7 @@ class QueuedReport(Model):
     receipt_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The sender said someone is hurt, held or threatened right now: filed before the others when a backlog forms
+    # (as the case's own `urgent`, not secret: the words and the sender are).
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(String(200))

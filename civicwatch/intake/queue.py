@@ -41,6 +41,7 @@ MAX_ATTEMPTS = 3
 CLAIM_BATCH = 20
 
 _COLUMNS = ("key_hash", "receipt_hash", "payload_encrypted", "contact_encrypted", "receipt_encrypted", "received_at",
+            "urgent",
             "attempts")
 _QUEUE = cast(Table, QueuedReport.__table__)
 _ACCEPT = SingleRowInsert("web_report_queue", _COLUMNS, key="key_hash")
@@ -72,7 +73,7 @@ def queue_report(submission: Submission, key: IdempotencyKey) -> QueuedReceipt |
     inserted = _ACCEPT(db.engine, {
         "key_hash": sealed["key_hash"], "receipt_hash": receipt_hash(code), "payload_encrypted": encrypt_json(fields),
         "contact_encrypted": encrypt_json_with(IDENTITY_KEY, contact) if contact else None,
-        "receipt_encrypted": sealed["receipt_encrypted"], "received_at": now, "attempts": 0,
+        "receipt_encrypted": sealed["receipt_encrypted"], "received_at": now, "urgent": bool(submission.urgent), "attempts": 0,
     })
     if not inserted:
         return None
@@ -111,6 +112,16 @@ def retry_failed_reports(user: Any) -> int:
     return count
 
 
+# A report the worker has yet to take that waited longer than this means no worker runs (/healthz says "stalled").
+STALLED_AFTER = dt.timedelta(minutes=5)
+
+
+def queue_stalled(now: dt.datetime | None = None) -> bool:
+    """A report the worker has yet to take has waited longer than STALLED_AFTER: no worker is filing."""
+    oldest = db.session.scalar(select(func.min(QueuedReport.received_at)).where(QueuedReport.attempts < MAX_ATTEMPTS))
+    return oldest is not None and (now or utcnow()) - oldest > STALLED_AFTER
+
+
 @dataclass(frozen=True)
 class WaitingReport:
     """What the follow-up page tells the sender of a report queued, not filed yet."""
@@ -133,26 +144,31 @@ class FilingReport:
 
 
 _OLDEST = {
-    dialect: (lambda query: query.with_for_update(skip_locked=True) if dialect == "postgresql" else query)(
-        select(_QUEUE).where(_QUEUE.c.attempts < MAX_ATTEMPTS, _QUEUE.c.id > bindparam("after_id", type_=Integer))
+    (dialect, urgent): (lambda query: query.with_for_update(skip_locked=True) if dialect == "postgresql" else query)(
+        select(_QUEUE).where(_QUEUE.c.attempts < MAX_ATTEMPTS, _QUEUE.c.urgent.is_(urgent),
+                             _QUEUE.c.id > bindparam("after_id", type_=Integer))
         .order_by(_QUEUE.c.id).limit(1))
-    for dialect in ("postgresql", "sqlite")
+    for dialect in ("postgresql", "sqlite") for urgent in (True, False)
 }
 _DELETE = delete(_QUEUE).where(_QUEUE.c.id == bindparam("row_id", type_=Integer))
 
 
 def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
-    """File up to `limit` queued reports, oldest first, each in its own transaction. Workers pass each other on
-    PostgreSQL (a report one is filing is skipped by the others); SQLite has one writer anyway. Each report is
-    tried once per call: one that fails waits for the next round, so that its tries are spread over time."""
+    """File up to `limit` queued reports, those their senders said are urgent first, then the others, oldest first,
+    each in its own transaction. Workers pass each other on PostgreSQL (a report one is filing is skipped by the
+    others); SQLite has one writer anyway. Each report is tried once per call: one that fails waits for the next
+    round, so that its tries are spread over time."""
     report = FilingReport()
     dialect = db.session.get_bind().dialect.name
-    after_id = 0
-    for _ in range(limit):
-        row = db.session.execute(_OLDEST[dialect], {"after_id": after_id}).first()
+    after_id, urgent = 0, True
+    while report.filed + report.failed < limit:
+        row = db.session.execute(_OLDEST[dialect, urgent], {"after_id": after_id}).first()
         if row is None:
             db.session.rollback()
-            break
+            if not urgent:
+                break
+            after_id, urgent = 0, False
+            continue
         after_id = row.id
         try:
             _file(row)

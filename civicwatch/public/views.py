@@ -8,6 +8,7 @@ from sqlalchemy import text
 from civicwatch.classify.registry import active_model_version
 from civicwatch.extensions import db
 from civicwatch.i18n import local_path, remember_language
+from civicwatch.intake.queue import queue_stalled
 from civicwatch.settings import public_sms_number
 
 blueprint = Blueprint("public", __name__)
@@ -45,4 +46,8 @@ def healthz() -> tuple[Response, int]:
         "database": "ok" if database_ok else "unreachable",
         "model_version": active_model_version(),
     }
+    if database_ok and current_app.config["WEB_REPORTS_QUEUED"]:
+        # For monitoring: reports wait unseen while no worker files them. Not a reason to take the instance out of
+        # a load balancer (it still takes reports), so the status stays 200; no count, only whether it moves.
+        body["web_report_queue"] = "stalled" if queue_stalled() else "ok"
     return jsonify(body), (200 if database_ok else 503)

@@ -48,6 +48,7 @@ from civicwatch.intake.operations import (
     submit_and_route_complaint,
 )
 from civicwatch.intake.queries import find_case_by_receipt
+from civicwatch.intake.queue import waiting_report
 from civicwatch.intake.retaliation import answer_check_in, note_fear_of_retaliation, went_to_same_body
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.messaging.operations import record_opt_out, remember_phone_language, remove_opt_out, set_safe_to_text
@@ -394,6 +395,8 @@ def _report_status_by_receipt(ctx: _Context, code: str) -> _Step:
     if wait is not None:
         return _Step(render_reply(Reply.TOO_MANY_CODES, wait=render_wait(wait)))
     case = find_case_by_receipt(code)
+    if case is None and waiting_report(code) is not None:  # a right code: no try counted against the phone
+        return _Step(render_reply(Reply.REPORT_BEING_FILED))
     if case is None:
         lockout.register_lookup_failure(guesser, ctx.now)
         return _Step(render_reply(Reply.CODE_NOT_FOUND))

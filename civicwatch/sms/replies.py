@@ -72,6 +72,9 @@ class Reply(enum.Enum):
     # A receipt code (alone or after STATUS) that no report has: most often mistyped.
     CODE_NOT_FOUND = N_("CivicWatch: no report has that receipt code. Check its 16 digits and text it again, or "
                         "text what happened to report it.")
+    # A receipt code of a web report still queued (intake.queue): right, but no case has it yet.
+    REPORT_BEING_FILED = N_("CivicWatch: we have that report from the website and it is being filed. Text STATUS and "
+                            "its receipt code again later.")
     NEW_REPORT = N_("CivicWatch: ready for a new report. Text what happened, where and when.")
     STOPPED = N_("CivicWatch: you will get no more texts from us. Text START to get them again.")
     STARTED = N_("CivicWatch: you will get our texts again. Text HELP for help.")

@@ -32,6 +32,7 @@ def upgrade():
         sa.Column('receipt_encrypted', sa.LargeBinary(), nullable=False),
         sa.Column('received_at', civicwatch.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('urgent', sa.Boolean(), nullable=False),
         sa.Column('last_error', sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_web_report_queue')),
         sa.UniqueConstraint('key_hash', name=op.f('uq_web_report_queue_key_hash')),

@@ -210,3 +210,31 @@ def test_the_queue_keeps_the_reports_order_and_files_a_backlog(client):
     assert [case.text for case in cases()] == texts
     stored = cases()
     assert all(case.created_at <= later.created_at for case, later in zip(stored, stored[1:], strict=False))
+
+
+def test_a_backlog_files_the_reports_said_urgent_first(client):
+    """Workers stopped for a while: when they come back, someone hurt or held right now does not wait behind the
+    reports that came before."""
+    for number in range(3):
+        send(client, open_form(client), text=f"{WHAT_HAPPENED} Report number {number}.")
+    send(client, open_form(client), text=WHAT_HAPPENED + " They are beating him now.", danger_now="yes")
+    assert [row.urgent for row in queued()] == [False, False, False, True]
+
+    first = queue.file_queued_reports(limit=1)
+    [case] = cases()
+    assert first.filed == 1 and case.urgent is True and case.text.endswith("beating him now.")
+    queue.file_queued_reports(limit=10)
+    assert [case.text[-2:] for case in cases()][1:] == ["0.", "1.", "2."] and queued() == []
+
+
+def test_healthz_says_when_queued_reports_wait_for_a_worker_that_does_not_come(client, clock):
+    assert client.get("/healthz").json["web_report_queue"] == "ok"
+    send(client, open_form(client))
+    clock.advance(minutes=4)
+    assert client.get("/healthz").json["web_report_queue"] == "ok"  # a worker takes a report within seconds
+    clock.advance(minutes=2)
+    stalled = client.get("/healthz")
+    assert stalled.status_code == 200 and stalled.json["web_report_queue"] == "stalled"
+    assert set(stalled.json) == {"status", "database", "model_version", "web_report_queue"}  # never how many wait
+    deliver_once_ok()
+    assert client.get("/healthz").json["web_report_queue"] == "ok"
