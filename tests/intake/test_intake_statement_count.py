@@ -7,9 +7,10 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from civicwatch.extensions import db
+from civicwatch.intake.models import QueuedReport
 from tests.conftest import csrf_token_from
 from tests.factories import post_multipart
 from tests.intake.conftest import valid_report
@@ -45,19 +46,16 @@ def _open_form(client: FlaskClient, area: str) -> dict[str, str]:
     return {**valid_report(area=area), "csrf_token": csrf_token_from(page), "form_key": key.group(1) or key.group(2)}
 
 
-@pytest.mark.parametrize("area", BUDGETS)
-def test_one_web_report_stays_within_its_statement_budget(app: Flask, client: FlaskClient, area: str):
-    app.config["AUDIT_ANCHOR_INTERVAL_SECONDS"] = 60  # as deployed: this report is not the one that anchors
-    assert post_multipart(client, "/report", _open_form(client, area)).status_code == 303  # fills the caches, anchors
-    fields = _open_form(client, area)
+def _post_counted(app: Flask, client: FlaskClient, fields: dict[str, str]) -> tuple[int, list[str], list[object]]:
+    """POST the report form: its status, the SQL statements run through the engine and its commits."""
     statements: list[str] = []
     commits: list[object] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements.append(statement)
 
-    def commit(_conn: object) -> None:
-        commits.append(_conn)
+    def commit(conn: object) -> None:
+        commits.append(conn)
 
     with app.app_context():
         engine = db.engine
@@ -68,6 +66,26 @@ def test_one_web_report_stays_within_its_statement_budget(app: Flask, client: Fl
     finally:
         event.remove(engine, "before_cursor_execute", count)
         event.remove(engine, "commit", commit)
-    assert response.status_code == 303
+    return response.status_code, statements, commits
+
+
+@pytest.mark.parametrize("area", BUDGETS)
+def test_one_web_report_stays_within_its_statement_budget(app: Flask, client: FlaskClient, area: str):
+    app.config["AUDIT_ANCHOR_INTERVAL_SECONDS"] = 60  # as deployed: this report is not the one that anchors
+    assert post_multipart(client, "/report", _open_form(client, area)).status_code == 303  # fills the caches, anchors
+    status, statements, commits = _post_counted(app, client, _open_form(client, area))
+    assert status == 303
     assert len(commits) == 1
     assert len(statements) <= BUDGETS[area], "\n".join(statements)
+
+
+def test_a_queued_report_reads_twice_and_writes_its_one_row(app: Flask, client: FlaskClient):
+    """WEB_REPORTS_QUEUED: the form key looked up (with the taxonomy's version), the one-row INSERT committed on a
+    connection of its own (outside the engine's events), then the key looked for among the filed ones (a twin filed
+    meanwhile). Nothing else: the classifier, routing and the case's writes are the worker's."""
+    app.config["WEB_REPORTS_QUEUED"] = True
+    status, statements, commits = _post_counted(app, client, _open_form(client, ""))
+    assert status == 303
+    assert len(statements) == 2 and all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
+    assert commits == []
+    assert db.session.scalar(select(func.count()).select_from(QueuedReport)) == 1
