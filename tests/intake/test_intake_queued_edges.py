@@ -22,39 +22,23 @@ from civicwatch.intake.models import QueuedReport
 from civicwatch.messaging.models import NotSafeToText, PhoneLanguage
 from civicwatch.routing import operations as routing_operations
 from civicwatch.taxonomy.models import District, Region
-from tests.conftest import csrf_token, on_postgres
+from tests.conftest import on_postgres
 from tests.factories import png_bytes, post_multipart
-from tests.intake.conftest import RECEIPT_RE, WHAT_HAPPENED, valid_report
+from tests.intake.conftest import WHAT_HAPPENED, valid_report
 from tests.intake.test_intake_idempotency import open_form, send
+from tests.intake.test_intake_queued_reports import (  # noqa: F401 - app_config: the fixture that queues reports
+    app_config,
+    cases,
+    code_on,
+    queued,
+    receipt_page,
+    track,
+)
 from tests.sms.test_sms_set_aside_expiry import deliver_once_ok
 
 
-@pytest.fixture
-def app_config(app_config: dict) -> dict:
-    app_config["WEB_REPORTS_QUEUED"] = True
-    return app_config
-
-
-def cases() -> list[Case]:
-    db.session.rollback()
-    return list(db.session.scalars(select(Case).order_by(Case.id)))
-
-
-def queued() -> list[QueuedReport]:
-    db.session.rollback()
-    return list(db.session.scalars(select(QueuedReport).order_by(QueuedReport.id)))
-
-
 def shown_code(client) -> str:
-    page = client.get("/report/received")
-    assert page.status_code == 200
-    found = RECEIPT_RE.search(page.get_data(as_text=True))
-    assert found, page.get_data(as_text=True)[:3000]
-    return found.group(1)
-
-
-def track(client, code: str):
-    return client.post("/track", data={"csrf_token": csrf_token(client, "/track"), "code": code})
+    return code_on(receipt_page(client))
 
 
 def test_a_twin_filed_between_the_look_up_and_the_queueing_is_answered_with_the_filed_code(client, monkeypatch):
