@@ -1,7 +1,7 @@
 """Web reports queued for a worker (WEB_REPORTS_QUEUED): the request checks the form, stores the report as sent
 and answers with its receipt code; a `deliver` worker then files it as a case, as the SMS inbox's texts are.
 
-The request's only write is one row, committed before the receipt is shown, so the report is durable when the
+The request's one write is one row, committed before the receipt is shown, so the report is durable when the
 sender is told it is stored; the model's reading, the routing and the case's writes happen in the worker, out of
 the sender's wait. The row carries the receipt sealed under the form key, as submission_keys does: a retry of the
 form finds it here until it is filed, then finds the case. The worker files a report, moves its key to
@@ -41,8 +41,7 @@ MAX_ATTEMPTS = 3
 CLAIM_BATCH = 20
 
 _COLUMNS = ("key_hash", "receipt_hash", "payload_encrypted", "contact_encrypted", "receipt_encrypted", "received_at",
-            "urgent",
-            "attempts")
+            "urgent", "attempts")
 _QUEUE = cast(Table, QueuedReport.__table__)
 _ACCEPT = SingleRowInsert("web_report_queue", _COLUMNS, key="key_hash")
 # The fields of a Submission a web report without files carries, as the form gave them.
@@ -73,7 +72,8 @@ def queue_report(submission: Submission, key: IdempotencyKey) -> QueuedReceipt |
     inserted = _ACCEPT(db.engine, {
         "key_hash": sealed["key_hash"], "receipt_hash": receipt_hash(code), "payload_encrypted": encrypt_json(fields),
         "contact_encrypted": encrypt_json_with(IDENTITY_KEY, contact) if contact else None,
-        "receipt_encrypted": sealed["receipt_encrypted"], "received_at": now, "urgent": bool(submission.urgent), "attempts": 0,
+        "receipt_encrypted": sealed["receipt_encrypted"], "received_at": now, "urgent": bool(submission.urgent),
+        "attempts": 0,
     })
     if not inserted:
         return None
