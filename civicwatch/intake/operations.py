@@ -156,9 +156,10 @@ def draft_complaint(submission: Submission, code_looked_up: bool = True) -> Draf
         submission, now)
     files = prepare_uploads(list(submission.attachments), submission.keep_originals)
 
-    code = _fresh_receipt_code() if code_looked_up else _unchecked_receipt_code()
-    if submission.receipt_hash is not None:  # its sender holds a code already: that one
-        code = ""
+    if submission.receipt_hash is not None:  # its sender holds a code already: that one, none drawn
+        code = _given_receipt_code()
+    else:
+        code = _fresh_receipt_code() if code_looked_up else _unchecked_receipt_code()
     case = Case(
         reference=temporary_reference(), receipt_hash=submission.receipt_hash or receipt_hash(code), text=text,
         channel=submission.channel, status=CaseStatus.RECEIVED, incident_date=incident_date,
@@ -300,6 +301,12 @@ def _fresh_receipt_code() -> str:
 def _unchecked_receipt_code() -> str:
     db.session.flush()  # what is pending is written before the case, as with a code looked up
     return new_receipt_code()
+
+
+def _given_receipt_code() -> str:
+    """For a case whose code its sender holds already (only its hash is kept): none to draw or give out."""
+    db.session.flush()  # as with a code drawn
+    return ""
 
 
 def receive_complaint(submission: Submission, actor: Any = None, key: IdempotencyKey | None = None,

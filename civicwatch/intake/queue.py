@@ -195,7 +195,7 @@ def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
     return report
 
 
-def _file(row: Any) -> int:
+def _file(row: Any) -> None:
     fields = decrypt_json(row.payload_encrypted)
     contact = decrypt_json_with(IDENTITY_KEY, row.contact_encrypted) if row.contact_encrypted is not None else {}
     incident = fields.get("incident_date")
@@ -212,12 +212,11 @@ def _file(row: Any) -> int:
                "receipt_until": row.received_at + RECEIPT_WINDOW}
     while True:
         try:
-            case_id = file_queued_complaint(submission, key_row)
+            file_queued_complaint(submission, key_row)
             break
         except SubmissionError as refused:
             submission = _without(submission, refused, row.id)
     db.session.execute(_DELETE, {"row_id": row.id})
-    return case_id
 
 
 # What the form's check accepted and filing may refuse, the taxonomy having changed since (a place or an actor

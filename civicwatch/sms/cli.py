@@ -135,11 +135,10 @@ def deliver_command(once: bool, interval: float) -> None:
                 proposals_owed = proposals_owed or inbox.answered > 0 or filed.filed > 0
                 if filed.filed or filed.failed:
                     click.echo(_filed_summary(filed))
-                if (inbox.answered or inbox.failed or filed.filed) and not once:  # the sending loop prints its own
-                    if inbox.answered or inbox.failed:
-                        click.echo(_summary(None, inbox))
-                    if sending is not None:
-                        sending.wake()  # the replies just committed are due now
+                if (inbox.answered or inbox.failed) and not once:  # the sending loop prints its own lines
+                    click.echo(_summary(None, inbox))
+                if (inbox.answered or inbox.failed or filed.filed) and sending is not None:
+                    sending.wake()  # the replies just committed are due now
                 if (report.handled < outbox_round() and inbox.answered + inbox.failed < BATCH
                         and filed.filed + filed.failed < BATCH):  # nothing more is due now
                     if proposals_owed:  # before waiting (or ending): no new case waits for the next second
