@@ -168,7 +168,7 @@ def queue_left() -> tuple[int, int]:
 
     app = create_app(bench_config())
     with app.app_context():
-        counts = (db.session.scalar(select(func.count()).select_from(QueuedReport)) or 0,
+        counts = (db.session.scalar(select(func.count()).where(QueuedReport.filed_at.is_(None))) or 0,
                   db.session.scalar(select(func.count()).select_from(Case)) or 0)
         db.session.rollback()
         db.engine.dispose()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from flask import current_app
-from sqlalchemy import Table, bindparam, insert, literal_column, select, update
+from sqlalchemy import Table, and_, bindparam, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civicwatch.cases.models import Case
@@ -25,6 +25,7 @@ from civicwatch.crypto import DecryptionError, decrypt_text_under, encrypt_text_
 from civicwatch.database import rollback_quietly, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.models import QueuedReport, SubmissionKey
+from civicwatch.raw_statements import SingleRowSelect
 from civicwatch.taxonomy.cache import VERSION_READ, note_version_read
 
 RECEIPT_WINDOW = dt.timedelta(hours=1)
@@ -89,16 +90,20 @@ def form_key(value: object, browser: str = "", content: str = "") -> Idempotency
     return None
 
 
-def find_earlier(key: IdempotencyKey) -> EarlierSubmission | None:
-    # Every web report asks once, before anything of its transaction is written: statements built once, run on the
-    # session's connection (the ORM's loading of a SubmissionKey cost more than the statement). The same statement
-    # reads the taxonomy's version, which the report's classification and routing read next (one round trip).
-    connection = db.session.connection()
-    row = connection.execute(_FIND_KEY, {"key_hash": key.hash}).one()
+def find_earlier(key: IdempotencyKey, *, outside_transaction: bool = False) -> EarlierSubmission | None:
+    """`outside_transaction`: read in autocommit on a connection of its own (raw_statements), for a request that
+    writes nothing through the session (a queued web report): no BEGIN, ROLLBACK or ping on PostgreSQL."""
+    # Every web report asks once, before anything of its transaction is written: statements built once (the ORM's
+    # loading of a SubmissionKey cost more than the statement). The same statement reads the taxonomy's version,
+    # which the report's check, classification and routing read next (one round trip).
+    if outside_transaction:
+        row = _FIND_KEY_OUTSIDE(db.engine, {"key_hash": key.hash})
+    else:
+        row = db.session.connection().execute(_FIND_KEY, {"key_hash": key.hash}).one()
     note_version_read(row.taxonomy_version)
     if row.id is None:
         return _queued(key, row)
-    reference = connection.scalar(_REFERENCE_OF, {"case_id": row.case_id}) or ""
+    reference = db.session.scalar(_REFERENCE_OF, {"case_id": row.case_id}) or ""
     sealed = _unseal(key, row) if row.receipt_until and row.receipt_until > utcnow() else None
     if sealed is None:
         return EarlierSubmission(row.case_id, reference, None, stored_at=row.created_at)
@@ -118,14 +123,15 @@ def _queued(key: IdempotencyKey, row: Any) -> EarlierSubmission | None:
 
 _KEYS = cast(Table, SubmissionKey.__table__)
 _QUEUE = cast(Table, QueuedReport.__table__)
-# One row, with the key's columns NULL when no key matches; a key is in one table or the other (the worker moves
-# it from the queue to submission_keys in one transaction, which this one statement sees whole).
+# One row, with the key's columns NULL when no key matches; a key waits in the queue or is in submission_keys (the
+# worker moves it in one transaction, which this one statement sees whole, leaving a tombstone in the queue).
 _ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
 _FIND_KEY = select(
     VERSION_READ, _KEYS.c.id, _KEYS.c.case_id, _KEYS.c.created_at, _KEYS.c.receipt_encrypted, _KEYS.c.receipt_until,
     _QUEUE.c.receipt_encrypted.label("queued_receipt"), _QUEUE.c.received_at.label("queued_at"),
 ).select_from(_ONE_ROW.outerjoin(_KEYS, _KEYS.c.key_hash == bindparam("key_hash"))
-              .outerjoin(_QUEUE, _QUEUE.c.key_hash == bindparam("key_hash")))
+              .outerjoin(_QUEUE, and_(_QUEUE.c.key_hash == bindparam("key_hash"), _QUEUE.c.filed_at.is_(None))))
+_FIND_KEY_OUTSIDE = SingleRowSelect(_FIND_KEY)
 _REFERENCE_OF = select(Case.reference).where(Case.id == bindparam("case_id"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civicwatch.cases.models import Case
@@ -52,8 +52,9 @@ class QueuedReport(Model):
     """A web report as its form sent it, acknowledged and waiting for a worker to file it as a case (intake.queue).
 
     The request writes only this row and commits before it answers, so the report is durable when its receipt is
-    shown. The worker files it and deletes the row in one transaction. A report that keeps failing stays here,
-    counted in `attempts`, and is never dropped: its sender holds a receipt.
+    shown. The worker files it and, in the same transaction, empties the row and sets `filed_at`: the row stays a
+    while as a tombstone whose unique key refuses a retry of the form racing the filing (intake.queue). A report
+    that keeps failing stays here, counted in `attempts`, and is never dropped: its sender holds a receipt.
     """
 
     __tablename__ = "web_report_queue"
@@ -74,3 +75,12 @@ class QueuedReport(Model):
     # (as the case's own `urgent`, not secret: the words and the sender are).
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # Set when the report is filed (its words and contact details are erased then); None while it waits.
+    filed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # The worker's claim reads the waiting reports alone, however many tombstones there are.
+        Index("ix_web_report_queue_waiting", "urgent", "id", postgresql_where=text("filed_at IS NULL"),
+              sqlite_where=text("filed_at IS NULL")),
+        Index("ix_web_report_queue_filed_at", "filed_at"),
+    )

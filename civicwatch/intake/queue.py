@@ -5,8 +5,12 @@ The request's one write is one row, committed before the receipt is shown, so th
 sender is told it is stored; the model's reading, the routing and the case's writes happen in the worker, out of
 the sender's wait. The row carries the receipt sealed under the form key, as submission_keys does: a retry of the
 form finds it here until it is filed, then finds the case. The worker files a report, moves its key to
-submission_keys and deletes its row in one transaction: one that dies half-way leaves the report for the next, and
+submission_keys and empties its row in one transaction: one that dies half-way leaves the report for the next, and
 a report is filed once (the key's unique hash refuses a second case).
+
+The emptied row (a tombstone: the key's and the receipt's hashes, no words) stays FILED_KEPT, then goes. While it
+stays, its unique key refuses the INSERT of a retry that looked the key up just before the report was filed, so the
+request's INSERT alone settles a race that would otherwise need a look-up after it.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, cast
 
+from flask import current_app
 from sqlalchemy import CursorResult, Integer, Table, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -23,14 +28,14 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Channel
 from civicwatch.cases.references import new_receipt_code, normalise_receipt_code, receipt_hash
 from civicwatch.crypto import IDENTITY_KEY, decrypt_json, decrypt_json_with, encrypt_json, encrypt_json_with
-from civicwatch.database import rollback_quietly, utcnow
+from civicwatch.database import UTCDateTime, rollback_quietly, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import RECEIPT_WINDOW, IdempotencyKey, submission_key_values
 from civicwatch.intake.models import QueuedReport, SubmissionKey
 from civicwatch.intake.operations import Submission, check_submission, file_queued_complaint
 from civicwatch.intake.validation import SubmissionError
 from civicwatch.phones import SMS
-from civicwatch.raw_insert import SingleRowInsert
+from civicwatch.raw_statements import SingleRowInsert
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,7 @@ CLAIM_BATCH = 20
 _COLUMNS = ("key_hash", "receipt_hash", "payload_encrypted", "contact_encrypted", "receipt_encrypted", "received_at",
             "urgent", "attempts")
 _QUEUE = cast(Table, QueuedReport.__table__)
+_WAITING = QueuedReport.filed_at.is_(None)
 _ACCEPT = SingleRowInsert("web_report_queue", _COLUMNS, key="key_hash")
 # The fields of a Submission a web report without files carries, as the form gave them.
 _FIELDS = ("text", "region_code", "district_code", "location_text", "reported_actor", "urgent", "fears_retaliation",
@@ -75,16 +81,8 @@ def queue_report(submission: Submission, key: IdempotencyKey) -> QueuedReceipt |
         "receipt_encrypted": sealed["receipt_encrypted"], "received_at": now, "urgent": bool(submission.urgent),
         "attempts": 0,
     })
-    if not inserted:
-        return None
-    if _key_filed(sealed["key_hash"]):
-        # The twin of a double click was queued and filed between this request's look-up and its INSERT (the key
-        # had left the queue, so nothing conflicted): the worker would drop this row, and the code shown with it.
-        # Withdrawn; the caller answers with the filed case's receipt.
-        db.session.execute(delete(_QUEUE).where(_QUEUE.c.receipt_hash == receipt_hash(code)))
-        db.session.commit()
-        return None
-    return QueuedReceipt(code)
+    # Not inserted: the key waits here, or its tombstone does, and submission_keys (whose rows stay) has it.
+    return QueuedReceipt(code) if inserted else None
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,7 @@ class QueueState:
 
 def queue_state() -> QueueState:
     waiting, failed = db.session.execute(select(
-        func.count(), func.count().filter(QueuedReport.attempts >= MAX_ATTEMPTS))).one()
+        func.count(), func.count().filter(QueuedReport.attempts >= MAX_ATTEMPTS)).where(_WAITING)).one()
     return QueueState(int(waiting), int(failed or 0))
 
 
@@ -105,7 +103,7 @@ def retry_failed_reports(user: Any) -> int:
     """An admin gives the reports that failed every try back to the worker (say, after fixing what made them
     fail). Audited by their count alone; flushes only. Returns how many."""
     count = cast(CursorResult[Any], db.session.execute(
-        update(QueuedReport).where(QueuedReport.attempts >= MAX_ATTEMPTS).values(attempts=0, last_error=None)
+        update(QueuedReport).where(_WAITING, QueuedReport.attempts >= MAX_ATTEMPTS).values(attempts=0, last_error=None)
         .execution_options(synchronize_session=False))).rowcount
     if count:
         record_audit(user, "web_report_queue.retry", after={"reports": count})
@@ -118,7 +116,8 @@ STALLED_AFTER = dt.timedelta(minutes=5)
 
 def queue_stalled(now: dt.datetime | None = None) -> bool:
     """A report the worker has yet to take has waited longer than STALLED_AFTER: no worker is filing."""
-    oldest = db.session.scalar(select(func.min(QueuedReport.received_at)).where(QueuedReport.attempts < MAX_ATTEMPTS))
+    oldest = db.session.scalar(
+        select(func.min(QueuedReport.received_at)).where(_WAITING, QueuedReport.attempts < MAX_ATTEMPTS))
     return oldest is not None and (now or utcnow()) - oldest > STALLED_AFTER
 
 
@@ -133,7 +132,7 @@ def waiting_report(code: str | None) -> WaitingReport | None:
     """The report with this receipt code if it is queued, not filed yet. Malformed codes are simply not found."""
     digits = normalise_receipt_code(code or "")
     attempts = None if digits is None else db.session.scalar(
-        select(QueuedReport.attempts).where(QueuedReport.receipt_hash == receipt_hash(digits)))
+        select(QueuedReport.attempts).where(_WAITING, QueuedReport.receipt_hash == receipt_hash(digits)))
     return None if attempts is None else WaitingReport(attempts >= MAX_ATTEMPTS)
 
 
@@ -145,12 +144,18 @@ class FilingReport:
 
 _OLDEST = {
     (dialect, urgent): (lambda query: query.with_for_update(skip_locked=True) if dialect == "postgresql" else query)(
-        select(_QUEUE).where(_QUEUE.c.attempts < MAX_ATTEMPTS, _QUEUE.c.urgent.is_(urgent),
+        select(_QUEUE).where(_QUEUE.c.filed_at.is_(None), _QUEUE.c.attempts < MAX_ATTEMPTS, _QUEUE.c.urgent.is_(urgent),
                              _QUEUE.c.id > bindparam("after_id", type_=Integer))
         .order_by(_QUEUE.c.id).limit(1))
     for dialect in ("postgresql", "sqlite") for urgent in (True, False)
 }
-_DELETE = delete(_QUEUE).where(_QUEUE.c.id == bindparam("row_id", type_=Integer))
+# A filed report's row emptied: what it said and who sent it are the case's now.
+_FILED = update(_QUEUE).where(_QUEUE.c.id == bindparam("row_id", type_=Integer)).values(
+    filed_at=bindparam("now", type_=UTCDateTime()), payload_encrypted=b"", contact_encrypted=None,
+    receipt_encrypted=b"", last_error=None)
+# How long a filed report's tombstone stays: far longer than any request lives (between its look-up and its INSERT).
+FILED_KEPT = dt.timedelta(minutes=15)
+_FORGET_FILED = delete(_QUEUE).where(_QUEUE.c.filed_at < bindparam("before", type_=UTCDateTime()))
 
 
 def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
@@ -160,6 +165,7 @@ def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
     round, so that its tries are spread over time."""
     report = FilingReport()
     dialect = db.session.get_bind().dialect.name
+    _forget_filed_when_due()
     after_id, urgent = 0, True
     while report.filed + report.failed < limit:
         row = db.session.execute(_OLDEST[dialect, urgent], {"after_id": after_id}).first()
@@ -182,7 +188,7 @@ def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
             # rolled-back transaction): the case exists, so the row goes.
             rollback_quietly(db.session)
             if _key_filed(row.key_hash):
-                db.session.execute(_DELETE, {"row_id": row.id})
+                db.session.execute(_FILED, {"row_id": row.id, "now": utcnow()})
                 db.session.commit()
                 continue
             report.failed += 1
@@ -216,7 +222,7 @@ def _file(row: Any) -> None:
             break
         except SubmissionError as refused:
             submission = _without(submission, refused, row.id)
-    db.session.execute(_DELETE, {"row_id": row.id})
+    db.session.execute(_FILED, {"row_id": row.id, "now": utcnow()})
 
 
 # What the form's check accepted and filing may refuse, the taxonomy having changed since (a place or an actor
@@ -237,7 +243,6 @@ def _without(submission: Submission, refused: SubmissionError, row_id: int) -> S
 
 
 def _key_filed(key_hash: str) -> bool:
-    # On the session's connection, a statement built once: every queued report's request runs it (queue_report).
     return db.session.connection().scalar(_KEY_FILED, {"key_hash": key_hash}) is not None
 
 
@@ -258,3 +263,16 @@ def _note_failure(row_id: int, error_name: str) -> None:
         rollback_quietly(db.session)
         log.error("could not record the failure of queued web report %s (%s)", row_id, type(exc).__name__)
 
+
+_FORGOTTEN_AT = "civicwatch.filed_reports_forgotten_at"
+
+
+def _forget_filed_when_due() -> None:
+    """Delete the tombstones older than FILED_KEPT, at most once a minute in each process; committed."""
+    now = utcnow()
+    last: dt.datetime | None = current_app.extensions.get(_FORGOTTEN_AT)
+    if last is not None and last <= now < last + dt.timedelta(minutes=1):
+        return
+    db.session.execute(_FORGET_FILED, {"before": now - FILED_KEPT})
+    db.session.commit()
+    current_app.extensions[_FORGOTTEN_AT] = now

@@ -101,9 +101,17 @@ def _sent_form() -> tuple[ReportForm, EarlierSubmission | None]:
     if _SENT_FORM not in request.environ:
         form = ReportForm()
         key = form.idempotency_key() if request.method == "POST" else None
-        request.environ[_SENT_FORM] = form, (find_earlier(key) if key is not None else None)
+        earlier = find_earlier(key, outside_transaction=_queued_if_new()) if key is not None else None
+        request.environ[_SENT_FORM] = form, earlier
     sent: tuple[ReportForm, EarlierSubmission | None] = request.environ[_SENT_FORM]
     return sent
+
+
+def _queued_if_new() -> bool:
+    """The report of this request is queued if it is new (WEB_REPORTS_QUEUED, no file chosen): then the request
+    writes nothing through the session, and its reads go outside it."""
+    return bool(current_app.config["WEB_REPORTS_QUEUED"]) and not any(
+        storage.filename for storage in request.files.getlist("attachments"))
 
 
 def sent_again() -> bool:
@@ -148,7 +156,8 @@ def _store_report(form: ReportForm) -> Receipt | EarlierSubmission | QueuedRecei
         return receive_complaint(form.submission())
     if current_app.config["WEB_REPORTS_QUEUED"] and not form.prepared_files:
         # Stored as sent, for a worker to file (intake.queue). None: a concurrent twin queued it, or it is filed.
-        return queue_report(form.submission(), key) or find_earlier(key) or _twin_not_found()
+        return (queue_report(form.submission(), key) or find_earlier(key, outside_transaction=True)
+                or _twin_not_found())
     # report() has just looked the key up; the unique key still catches a concurrent twin.
     return receive_once(key, lambda: receive_complaint(form.submission(), key=key), looked_up=True)
 

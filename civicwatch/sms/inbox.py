@@ -33,7 +33,7 @@ from civicwatch.messaging.operations import (
 )
 from civicwatch.messaging.queries import messages_owed_since, phone_language
 from civicwatch.phones import contact_hash, split_sender
-from civicwatch.raw_insert import SingleRowInsert
+from civicwatch.raw_statements import SingleRowInsert
 from civicwatch.sms.conversations import BatchWrites, claim_message_sids, write_batch
 from civicwatch.sms.dialogue import Event, classify, clean_text
 from civicwatch.sms.models import InboxText

@@ -33,7 +33,7 @@ LAYERS: tuple[frozenset[str], ...] = (
 CORE = frozenset({
     "database", "extensions", "errors", "crypto", "clock", "templating", "security_headers", "instance_secrets",
     "webhooks", "text", "phones", "cli", "schema_guard", "clients", "public_urls", "open_data", "open_data_cache",
-    "request_limits", "settings", "xmltext", "compression", "durable", "i18n", "sqlite_writes", "wal_sync", "raw_insert",
+    "request_limits", "settings", "xmltext", "compression", "durable", "i18n", "sqlite_writes", "wal_sync", "raw_statements",
     "session_cookies", "forms", "commit_outcome",
 })
 # The top, which wires everything together (the app factory, the commands, the models' metadata). Nothing

@@ -194,8 +194,8 @@ def looking_up_together(monkeypatch: pytest.MonkeyPatch) -> set[int]:
     real_find = idempotency.find_earlier
     waited: set[int] = set()
 
-    def find_then_wait(key):
-        found = real_find(key)
+    def find_then_wait(key, **options):
+        found = real_find(key, **options)
         if found is None and threading.get_ident() not in waited:
             waited.add(threading.get_ident())
             both_looked.wait()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import InvalidToken
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.cases.identity import contact_of
@@ -38,8 +38,16 @@ def cases() -> list[Case]:
 
 
 def queued() -> list[QueuedReport]:
+    """The reports waiting to be filed (a filed one's emptied row, its tombstone, is not one)."""
     db.session.rollback()
-    return list(db.session.scalars(select(QueuedReport).order_by(QueuedReport.id)))
+    return list(db.session.scalars(
+        select(QueuedReport).where(QueuedReport.filed_at.is_(None)).order_by(QueuedReport.id)))
+
+
+def tombstones() -> list[QueuedReport]:
+    db.session.rollback()
+    return list(db.session.scalars(
+        select(QueuedReport).where(QueuedReport.filed_at.is_not(None)).order_by(QueuedReport.id)))
 
 
 def receipt_page(client) -> str:
@@ -85,6 +93,9 @@ def test_the_worker_files_it_with_the_code_given_counted_from_when_it_came(clien
     assert "web reports filed 1" in deliver_once_ok()
     [case] = cases()
     assert queued() == []
+    [tombstone] = tombstones()  # emptied: the words and the contact details are the case's alone now
+    assert tombstone.filed_at == clock.now and tombstone.payload_encrypted == b"" == tombstone.receipt_encrypted
+    assert tombstone.contact_encrypted is None
     assert case.receipt_hash == receipt_hash(code.replace(" ", "")) and case.text == WHAT_HAPPENED
     assert case.created_at == sent_at and case.acknowledge_due_at is not None
     assert contact_of(case)["phone"] == PHONE
@@ -193,7 +204,9 @@ def test_a_report_whose_key_was_filed_already_is_not_filed_twice(client):
                                                          "contact_encrypted", "receipt_encrypted", "received_at")}
     db.session.expunge(row)
     deliver_once_ok()
-    # As if a worker's claim had been lost while another filed the report: the row is there again.
+    # As if the key had been filed by another way (a report filed at once while the setting was off): the row
+    # waits again, its tombstone gone.
+    db.session.execute(delete(QueuedReport))
     db.session.add(QueuedReport(**{**copy, "receipt_hash": "0" * 64}, attempts=0))
     db.session.commit()
 

@@ -3,6 +3,7 @@ that adds queries to the path every citizen takes shows here."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -11,7 +12,7 @@ from sqlalchemy import event, func, select
 
 from civicwatch.extensions import db
 from civicwatch.intake.models import QueuedReport
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, on_postgres
 from tests.factories import post_multipart
 from tests.intake.conftest import valid_report
 
@@ -79,13 +80,51 @@ def test_one_web_report_stays_within_its_statement_budget(app: Flask, client: Fl
     assert len(statements) <= BUDGETS[area], "\n".join(statements)
 
 
-def test_a_queued_report_reads_twice_and_writes_its_one_row(app: Flask, client: FlaskClient):
-    """WEB_REPORTS_QUEUED: the form key looked up (with the taxonomy's version), the one-row INSERT committed on a
-    connection of its own (outside the engine's events), then the key looked for among the filed ones (a twin filed
-    meanwhile). Nothing else: the classifier, routing and the case's writes are the worker's."""
+def test_a_queued_report_opens_no_transaction_of_the_session(app: Flask, client: FlaskClient):
+    """WEB_REPORTS_QUEUED: the form key looked up (with the taxonomy's version) and the one-row INSERT, each in
+    autocommit outside the engine's events; the session's connection is never used (on PostgreSQL, no ping, BEGIN
+    or ROLLBACK). The classifier, routing and the case's writes are the worker's."""
     app.config["WEB_REPORTS_QUEUED"] = True
-    status, statements, commits = _post_counted(app, client, _open_form(client, ""))
+    fields = _open_form(client, "")
+    begun: list[object] = []
+
+    def begin(connection: object) -> None:
+        begun.append(connection)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "begin", begin)
+    try:
+        status, statements, commits = _post_counted(app, client, fields)
+    finally:
+        event.remove(engine, "begin", begin)
     assert status == 303
-    assert len(statements) == 2 and all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
-    assert commits == []
+    assert statements == [] and commits == [] and begun == []
     assert db.session.scalar(select(func.count()).select_from(QueuedReport)) == 1
+
+
+def test_a_queued_report_runs_two_statements_on_sqlite(app: Flask, client: FlaskClient):
+    """What the database itself is asked (SQLite's trace of every statement it runs): the look-up and the INSERT."""
+    if on_postgres():
+        pytest.skip("SQLite's statement trace")
+    app.config["WEB_REPORTS_QUEUED"] = True
+    fields = _open_form(client, "")
+    traced: list[str] = []
+
+    def trace(connection: Any, _record: object) -> None:
+        connection.set_trace_callback(traced.append)
+
+    with app.app_context():
+        engine = db.engine
+        engine.dispose()  # every connection from here on is traced
+    event.listen(engine.pool, "connect", trace)
+    try:
+        assert post_multipart(client, "/report", fields).status_code == 303
+    finally:
+        event.remove(engine.pool, "connect", trace)
+        with app.app_context():
+            db.engine.dispose()
+    # The pool's ping of a connection it hands out again ("SELECT 1", pool_pre_ping) is SQLite's, in-process.
+    run = [statement.split()[0].upper() for statement in traced
+           if not statement.startswith("PRAGMA") and statement != "SELECT 1"]
+    assert run == ["SELECT", "BEGIN", "INSERT", "COMMIT"], "\n".join(traced)

@@ -366,7 +366,7 @@ def count(env: Mapping[str, str], tally: Tally, twilio: FakeTwilio | None = None
     with app.app_context():
         outbox = Counter(status.value for status in db.session.scalars(select(OutboundMessage.status)))
         inbox_left = len(db.session.scalars(select(InboxText.id)).all())
-        queue_left = len(db.session.scalars(select(QueuedReport.id)).all())
+        queue_left = len(db.session.scalars(select(QueuedReport.id).where(QueuedReport.filed_at.is_(None))).all())
         stored_markers = Counter()
         receipts: dict[str, str] = {}
         for code_hash, text in db.session.execute(select(Case.receipt_hash, Case.text)):
@@ -500,7 +500,7 @@ def _drain(env: Mapping[str, str], worker: Worker, wait: float = 60.0) -> None:
     with app.app_context():
         while time.monotonic() < deadline:
             waiting = db.session.scalar(select(func.count()).select_from(InboxText)) + db.session.scalar(
-                select(func.count()).select_from(QueuedReport)) + db.session.scalar(
+                select(func.count()).where(QueuedReport.filed_at.is_(None))) + db.session.scalar(
                 select(func.count()).select_from(OutboundMessage).where(
                     OutboundMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))))
             db.session.rollback()

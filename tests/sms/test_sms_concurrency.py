@@ -119,7 +119,7 @@ def test_a_worker_skips_a_locked_text_and_the_later_texts_of_its_sender(app, sen
 def test_the_webhook_writes_through_connections_the_server_dropped(app, send_text):
     """The webhook's pool skips the pre-ping: after a restart every pooled connection is dead, and the text
     is still kept (the idle connections are thrown away and a fresh one is used)."""
-    from civicwatch.raw_insert import _unpinged_pool
+    from civicwatch.raw_statements import _unpinged_pool
 
     pool = _unpinged_pool(db.engine)
     held = [pool.connect() for _ in range(3)]  # three idle connections in the pool, as after a busy minute

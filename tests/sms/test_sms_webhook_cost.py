@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.extensions import db
-from civicwatch.raw_insert import _unpinged_pool
+from civicwatch.raw_statements import _unpinged_pool
 from civicwatch.sms.models import InboxText
 from tests.conftest import on_postgres
 from tests.sms.conftest import acknowledged, new_sid, sign
