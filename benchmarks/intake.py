@@ -98,7 +98,9 @@ def bench_app():
     def form_alone() -> Response:
         form = ReportForm()
         key = form.idempotency_key()
-        if not form.validate_on_submit() or key is None or find_earlier(key) is not None:
+        # The key read as POST /report reads it: outside the session when reports are queued.
+        queued = bool(app.config["WEB_REPORTS_QUEUED"])
+        if not form.validate_on_submit() or key is None or find_earlier(key, outside_transaction=queued) is not None:
             abort(400)
         remember_receipt("CW-2026-000001", "ABCD-EFGH-JKMN")
         return redirect("/bench/ready", code=303)

@@ -33,7 +33,7 @@ from civicwatch.extensions import db
 from civicwatch.intake.idempotency import RECEIPT_WINDOW, IdempotencyKey, submission_key_values
 from civicwatch.intake.models import QueuedReport, SubmissionKey
 from civicwatch.intake.operations import Submission, check_submission, file_queued_complaint
-from civicwatch.intake.validation import SubmissionError
+from civicwatch.intake.validation import SubmissionError, contact_details
 from civicwatch.phones import SMS
 from civicwatch.raw_statements import SingleRowInsert
 
@@ -72,7 +72,8 @@ def queue_report(submission: Submission, key: IdempotencyKey) -> QueuedReceipt |
     code = new_receipt_code()
     now = utcnow()
     sealed = submission_key_values(key, code)
-    contact = {"phone": submission.phone, "email": submission.email} if submission.phone or submission.email else None
+    # As checked: the phone in E.164, which the worker reads alike whatever its own DEFAULT_PHONE_REGION.
+    contact = contact_details(submission.phone, submission.email)
     fields = {name: getattr(submission, name) for name in _FIELDS}
     fields["incident_date"] = submission.incident_date.isoformat() if submission.incident_date else None
     inserted = _ACCEPT(db.engine, {

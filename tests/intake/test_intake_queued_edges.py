@@ -288,3 +288,13 @@ def test_a_report_quoting_the_receipt_code_of_one_still_queued_does_not_keep_the
 
     [filed_at_once] = cases()
     assert code not in filed_at_once.text and "[receipt code removed]" in filed_at_once.text
+
+
+def test_a_number_written_without_its_country_is_kept_as_the_form_read_it(app, client):
+    """The request reads a number without its country prefix by its DEFAULT_PHONE_REGION; a worker set up with
+    another region must not read it again as another country's (or refuse it)."""
+    send(client, open_form(client), contact_choice="contact", phone="076 123 456", texts_allowed="no")
+    app.config["DEFAULT_PHONE_REGION"] = "GB"
+    assert "web reports filed 1" in deliver_once_ok()
+    [case] = cases()
+    assert contact_of(case)["phone"] == "+23276123456"
