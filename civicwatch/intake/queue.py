@@ -186,7 +186,7 @@ def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
             raise  # the database, not the report: the deliver loop waits and tries again
         except IntegrityError:
             # Its form key was filed already (another worker filed it and this one's claim was lost with a
-            # rolled-back transaction): the case exists, so the row goes.
+            # rolled-back transaction): the case exists, so the row is emptied as a filed one.
             rollback_quietly(db.session)
             if _key_filed(row.key_hash):
                 db.session.execute(_FILED, {"row_id": row.id, "now": utcnow()})
