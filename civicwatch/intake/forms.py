@@ -244,6 +244,7 @@ class ReportForm(Form):
         super().__init__(*args, **kwargs)
         self.prepared_files: list[PreparedFile] = []
         self.looks_automated = False
+        self._key_of: tuple[object, IdempotencyKey | None] | None = None
 
     def validate_area(self, field: Field) -> None:
         region, district = self.place_codes()
@@ -296,10 +297,15 @@ class ReportForm(Form):
             raise ValidationError(_("This form could not be accepted. Please check it and send it again."))
 
     def idempotency_key(self) -> IdempotencyKey | None:
-        """None for a form shown before forms had keys: it is still accepted, without retry protection."""
+        """None for a form shown before forms had keys: it is still accepted, without retry protection. Worked out
+        once per value of the form's key field (a request asks before it looks the key up and again to store)."""
+        if self._key_of is not None and self._key_of[0] == self.form_key.data:
+            return self._key_of[1]
         browser = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        return form_key(self.form_key.data, browser if isinstance(browser, str) else "",
-                        content_fingerprint(self, REPORT_CONTENT))
+        key = form_key(self.form_key.data, browser if isinstance(browser, str) else "",
+                       content_fingerprint(self, REPORT_CONTENT))
+        self._key_of = (self.form_key.data, key)
+        return key
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
