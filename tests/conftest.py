@@ -37,6 +37,7 @@ from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.operations import GENESIS_HASH, chain_key, entry_digest
 from civicwatch.database import set_clock, utcnow
 from civicwatch.extensions import db
+from civicwatch.raw_statements import _unpinged_pool
 from civicwatch.routing.rule_operations import load_routing_rules
 from civicwatch.taxonomy.cache import VERSION_SETTING
 from civicwatch.taxonomy.models import Body, Setting
@@ -202,6 +203,19 @@ def change_taxonomy_elsewhere(statement: str, parameters: dict | None = None, to
         other.execute(text(statement), parameters or {})
         other.execute(text("UPDATE settings SET value = :value WHERE key = :key"),
                       {"value": f'"{token}"', "key": VERSION_SETTING})
+
+
+def terminate_the_raw_statements_connections(count: int = 3) -> None:
+    """PostgreSQL restarted under the raw statements' pool (no pre-ping: civicwatch/raw_statements.py): `count`
+    idle connections in it, as after a busy minute, each with its server process terminated."""
+    pool = _unpinged_pool(db.engine)
+    held = [pool.connect() for _ in range(count)]
+    backends = [connection.driver_connection.info.backend_pid for connection in held]
+    for connection in held:
+        connection.close()
+    for backend in backends:
+        assert db.session.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    db.session.commit()
 
 
 def terminate_the_sessions_backend() -> None:

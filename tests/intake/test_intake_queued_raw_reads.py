@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select
 
 from civicwatch.extensions import db
 from civicwatch.intake.models import QueuedReport
-from civicwatch.raw_statements import SingleRowSelect, _unpinged_pool
-from tests.conftest import on_postgres
+from civicwatch.raw_statements import SingleRowSelect
+from tests.conftest import on_postgres, terminate_the_raw_statements_connections
 from tests.intake.test_intake_idempotency import open_form, send
 from tests.intake.test_intake_queued_reports import (  # noqa: F401 - app_config: the fixture that queues reports
     app_config,
@@ -42,14 +42,7 @@ def test_a_queued_report_is_stored_through_connections_the_server_dropped(app, c
     """Its look-up and its INSERT skip the session's pre-ping: after a restart every pooled connection is dead, and
     the report is still stored and acknowledged (the idle connections thrown away, a fresh one used)."""
     hidden = open_form(client)
-    pool = _unpinged_pool(db.engine)
-    held = [pool.connect() for _ in range(3)]
-    backends = [connection.driver_connection.info.backend_pid for connection in held]
-    for connection in held:
-        connection.close()
-    for backend in backends:
-        assert db.session.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-    db.session.commit()
+    terminate_the_raw_statements_connections()
 
     response = send(client, hidden)
     assert response.status_code == 303

@@ -11,7 +11,7 @@ from civicwatch.cases.models import Case, CaseMessage
 from civicwatch.extensions import db
 from civicwatch.sms.inbox import process_inbox
 from civicwatch.sms.models import InboundSms, InboxText, SmsConversation
-from tests.conftest import on_postgres
+from tests.conftest import on_postgres, terminate_the_raw_statements_connections
 from tests.sms.conftest import PHONE, acknowledged, answer_waiting_texts, new_sid, replies_since, sign
 
 REPORT = "Soldiers at the checkpoint near Kenema beat my brother with sticks because he had no ID card."
@@ -119,16 +119,7 @@ def test_a_worker_skips_a_locked_text_and_the_later_texts_of_its_sender(app, sen
 def test_the_webhook_writes_through_connections_the_server_dropped(app, send_text):
     """The webhook's pool skips the pre-ping: after a restart every pooled connection is dead, and the text
     is still kept (the idle connections are thrown away and a fresh one is used)."""
-    from civicwatch.raw_statements import _unpinged_pool
-
-    pool = _unpinged_pool(db.engine)
-    held = [pool.connect() for _ in range(3)]  # three idle connections in the pool, as after a busy minute
-    backends = [connection.driver_connection.info.backend_pid for connection in held]
-    for connection in held:
-        connection.close()
-    for backend in backends:
-        assert db.session.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-    db.session.commit()
+    terminate_the_raw_statements_connections()
     for _ in range(3):
         acknowledged(send_text("HELP"))
     assert count(InboxText) == 3
