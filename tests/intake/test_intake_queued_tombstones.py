@@ -39,7 +39,7 @@ def test_a_tombstone_goes_after_its_time_and_the_form_still_finds_its_case(clien
     assert cases() == [case] and queued() == []
 
 
-def test_a_tombstone_is_no_waiting_report(client, login_as, make_user):
+def test_a_tombstone_is_no_waiting_report(client):
     send(client, open_form(client))
     code = code_on(receipt_page(client))
     deliver_once_ok()
