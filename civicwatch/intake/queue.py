@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any, cast
 
-from flask import current_app
 from sqlalchemy import CursorResult, Integer, Table, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -166,7 +165,6 @@ def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
     round, so that its tries are spread over time."""
     report = FilingReport()
     dialect = db.session.get_bind().dialect.name
-    _forget_filed_when_due()
     after_id, urgent = 0, True
     while report.filed + report.failed < limit:
         row = db.session.execute(_OLDEST[dialect, urgent], {"after_id": after_id}).first()
@@ -265,15 +263,6 @@ def _note_failure(row_id: int, error_name: str) -> None:
         log.error("could not record the failure of queued web report %s (%s)", row_id, type(exc).__name__)
 
 
-_FORGOTTEN_AT = "civicwatch.filed_reports_forgotten_at"
-
-
-def _forget_filed_when_due() -> None:
-    """Delete the tombstones older than FILED_KEPT, at most once a minute in each process; committed."""
-    now = utcnow()
-    last: dt.datetime | None = current_app.extensions.get(_FORGOTTEN_AT)
-    if last is not None and last <= now < last + dt.timedelta(minutes=1):
-        return
+def forget_filed_reports(now: dt.datetime) -> None:
+    """Delete the tombstones older than FILED_KEPT (a `deliver` worker's periodic job). Flushes only."""
     db.session.execute(_FORGET_FILED, {"before": now - FILED_KEPT})
-    db.session.commit()
-    current_app.extensions[_FORGOTTEN_AT] = now

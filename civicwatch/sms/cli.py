@@ -24,7 +24,7 @@ from civicwatch.cases.reminders import send_deadline_alerts
 from civicwatch.cli import WORKER_JOBS, WorkerJob, cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
-from civicwatch.intake.queue import FilingReport, file_queued_reports
+from civicwatch.intake.queue import FilingReport, file_queued_reports, forget_filed_reports
 from civicwatch.messaging.delivery import (
     DATABASE_DOWN,
     DeliveryReport,
@@ -55,6 +55,8 @@ BATCH = 20
 SWEEP_UPLOADS_EVERY = dt.timedelta(hours=1)
 # Texts set aside longer than SMS_SET_ASIDE_KEEP_DAYS are erased when the worker starts and then this often.
 ERASE_SET_ASIDE_EVERY = dt.timedelta(hours=1)
+# Filed web reports' tombstones older than FILED_KEPT are deleted this often (intake.queue).
+FORGET_FILED_REPORTS_EVERY = dt.timedelta(minutes=1)
 # Retaliation check-ins due (30 and 90 days after closure) are asked this often.
 CHECK_INS_EVERY = dt.timedelta(minutes=15)
 # A job its settings turn off is looked at again this often (so that nothing runs between).
@@ -354,6 +356,12 @@ def _erase_set_aside_texts() -> str:
     return f"Erased {erased} {texts} set aside longer than SMS_SET_ASIDE_KEEP_DAYS." if erased else ""
 
 
+def _forget_filed_reports() -> str:
+    forget_filed_reports(utcnow())
+    db.session.commit()
+    return ""
+
+
 def _send_check_ins() -> str:
     """Each check-in is asked exactly once, whatever the number of workers."""
     sent = ask_due_check_ins(utcnow())
@@ -382,6 +390,7 @@ OWN_JOBS = (
     WorkerJob("deadline alerts", _minutes_of("DEADLINE_SWEEP_MINUTES", 15), _send_deadline_alerts),
     WorkerJob("retaliation check-ins", _fixed(CHECK_INS_EVERY), _send_check_ins),
     WorkerJob("set-aside texts erasure", _fixed(ERASE_SET_ASIDE_EVERY), _erase_set_aside_texts),
+    WorkerJob("filed web reports' tombstones", _fixed(FORGET_FILED_REPORTS_EVERY), _forget_filed_reports),
 )
 
 
