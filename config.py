@@ -48,6 +48,19 @@ def _env_bool(name: str, default: bool) -> bool:
     return value in _TRUE
 
 
+def _env_bool_or_auto(name: str, default: bool | str) -> bool | str:
+    """A switch that may also be "auto" (the code decides, see where it is used), or `default` when unset or empty."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value == "auto":
+        return "auto"
+    if value not in _TRUE | _FALSE:
+        _unreadable(f"{name} must be auto, true or false (also 1/0, yes/no, on/off), not {os.environ.get(name)!r}")
+        return default
+    return value in _TRUE
+
+
 # The variables numbers are read from: civicwatch/settings.py checks every number's range at start, naming them.
 NUMBER_VARIABLES: set[str] = set()
 
@@ -189,10 +202,11 @@ class Config:
     # worker this often so that no page takes a median over a quarter of cases; the page shows when.
     DASHBOARD_MEDIANS_MINUTES = 5
     # Web reports without files queued (intake.queue): the request checks the form, stores it as sent (encrypted) and
-    # gives the receipt code; a `deliver` worker then classifies, routes and files it as a case, within seconds. For
-    # deployments where the workers always run: a report waits in the queue, out of the staff's sight, while none
-    # does. Off: the request files the case itself (reports with files always are).
-    WEB_REPORTS_QUEUED = _env_bool("CIVICWATCH_WEB_REPORTS_QUEUED", False)
+    # gives the receipt code; a `deliver` worker then classifies, routes and files it as a case, within seconds.
+    # "auto": queued while a long-running `deliver` worker runs, filed by the request otherwise
+    # (intake.filing_workers); on: always queued (a report waits, out of the staff's sight, while no worker runs);
+    # off: the request files the case itself. Reports with files always are.
+    WEB_REPORTS_QUEUED: bool | str = _env_bool_or_auto("CIVICWATCH_WEB_REPORTS_QUEUED", "auto")
     # Retention (civicwatch/retention): every `deliver` worker erases the cases the schedules make due this often,
     # when enabled; otherwise run `civicwatch retention apply` from cron. The schedules are in the database.
     RETENTION_APPLY_IN_WORKER = _env_bool("CIVICWATCH_RETENTION_APPLY_IN_WORKER", False)

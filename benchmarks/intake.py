@@ -28,9 +28,12 @@ log after each commit, civicwatch/wal_sync.py), PostgreSQL's fsync and synchrono
 Each database runs as it is deployed: SQLite as the embedded default, one gunicorn process with threads (what
 `make run` starts); PostgreSQL as at scale, several processes, on its own throwaway server with fsync on.
 
-With `--queued` (CIVICWATCH_WEB_REPORTS_QUEUED) the server stores each text-only report as sent and one `deliver`
-worker, started beside it on the same cores, files them as cases meanwhile: it also prints how many reports were still
-queued when the last workload ended, how long the worker then took to file them alone, and its CPU per report.
+The server runs with CIVICWATCH_WEB_REPORTS_QUEUED at its default, `auto`: with no worker running, each report is
+filed by its request. With `--queued` one `deliver` worker, started beside it on the same cores, says it runs, so
+the server stores each text-only report as sent and the worker files them as cases meanwhile, as in `make run`: it
+also prints how many reports were still queued when the last workload ended, how long the worker then took to file
+them alone, and its CPU per report. `--queued --file-after` queues them (the setting on) with the worker started
+only once the load has ended.
 
 What it leaves out:
 - rate limits (off here: every client shares one address, and the form allows a few reports a minute);
@@ -84,6 +87,7 @@ def bench_app():
 
     from civicwatch import create_app
     from civicwatch.extensions import csrf
+    from civicwatch.intake.filing_workers import reports_queued_now
     from civicwatch.intake.forms import ReportForm
     from civicwatch.intake.idempotency import find_earlier
     from civicwatch.intake.sessions import remember_receipt
@@ -99,7 +103,7 @@ def bench_app():
         form = ReportForm()
         key = form.idempotency_key()
         # The key read as POST /report reads it: outside the session when reports are queued.
-        queued = bool(app.config["WEB_REPORTS_QUEUED"])
+        queued = reports_queued_now()
         if not form.validate_on_submit() or key is None or find_earlier(key, outside_transaction=queued) is not None:
             abort(400)
         remember_receipt("CW-2026-000001", "ABCD-EFGH-JKMN")
@@ -135,7 +139,9 @@ def bench_config() -> type:
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_ENABLED": False,
         "UPLOAD_DIR": str(workdir / "uploads"), "MODEL_DIR": str(workdir / "models"),
         "AUDIT_ANCHOR_FILE": str(workdir / "audit_anchor.json"), "LOG_LEVEL": "WARNING",
-        "WEB_REPORTS_QUEUED": os.environ.get("BENCH_QUEUED") == "1",
+        # The default ("auto": queued while a deliver worker runs, as with --queued) unless --file-after queues them
+        # with no worker running yet.
+        "WEB_REPORTS_QUEUED": True if os.environ.get("BENCH_QUEUED") == "1" else "auto",
     })
 
 
@@ -580,7 +586,7 @@ def main() -> None:
                         help="with --queued: the deliver worker starts once the workloads have ended (the queue's "
                              "filing timed alone, the requests without it on the same cores)")
     args = parser.parse_args()
-    if args.queued:
+    if args.queued and args.file_after:
         os.environ["BENCH_QUEUED"] = "1"
     args.photo_modes = [False] if args.no_photo else [False, True]
     from crash import postgres

@@ -99,7 +99,7 @@ def measure(database_url: str, workdir: Path, model: Path, reports: int, profile
             print(f"  {calls / n:,.0f} Python calls/report (with the profiler on: CPU and wall above include its "
                   "overhead)", flush=True)
         counter.print_details(n, "report", profiler, profile_lines)
-        if app.config["WEB_REPORTS_QUEUED"]:
+        if app.config["WEB_REPORTS_QUEUED"] is True:  # otherwise "auto" with no worker: filed by the request
             file_queued(n, profile_lines)
         db.engine.dispose()
 

@@ -53,6 +53,12 @@ def public_sms_number(config: Mapping[str, Any]) -> str | None:
     return number or None
 
 
+def _check_report_queueing(value: object) -> None:
+    if not (value is True or value is False or value == "auto"):
+        raise SettingsError(f"WEB_REPORTS_QUEUED must be True, False or \"auto\", not {value!r} "
+                            "(CIVICWATCH_WEB_REPORTS_QUEUED=auto, 1 or 0)")
+
+
 def check_settings(config: dict[str, Any]) -> None:
     """Refuse to start (SettingsError) with unsafe settings. In production, also trust only the public host."""
     _refuse_twilio_outside_production(config)
@@ -73,6 +79,7 @@ def check_settings(config: dict[str, Any]) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = _database_url(config["SQLALCHEMY_DATABASE_URI"])
     _check_languages(config.get("LANGUAGES", ()))
     _check_phone_region(config.get("DEFAULT_PHONE_REGION"))
+    _check_report_queueing(config.get("WEB_REPORTS_QUEUED", "auto"))
     config["LOG_LEVEL"] = _check_log_level(config.get("LOG_LEVEL", "INFO"))
     _check_emergency_advice("CIVICWATCH_EMERGENCY_ADVICE_SMS", config.get("EMERGENCY_ADVICE_SMS"))
     for language, advice in config.get("EMERGENCY_ADVICE_SMS_BY_LANGUAGE", {}).items():

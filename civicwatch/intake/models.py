@@ -1,6 +1,6 @@
 """Intake's own tables: wrong receipt codes per client, so that guessing slows down and then stops; and the
 idempotency keys of submitted forms, so that a retried submission finds its case instead of making another; and
-web reports queued for a worker to file."""
+web reports queued for a worker to file, with the workers that file them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -84,3 +84,15 @@ class QueuedReport(Model):
               sqlite_where=text("filed_at IS NULL")),
         Index("ix_web_report_queue_filed_at", "filed_at"),
     )
+
+
+class FilingWorker(Model):
+    """A long-running `deliver` worker, with when it last said it runs (intake.queue.note_worker_present). While one
+    has been seen lately, web reports without files are queued for it (WEB_REPORTS_QUEUED "auto", the default);
+    otherwise the request files them itself. A worker that stops cleanly takes its row away; one killed leaves it to
+    age."""
+
+    __tablename__ = "filing_workers"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # host and process id, as the worker prints them
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

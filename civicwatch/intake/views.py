@@ -27,6 +27,7 @@ from civicwatch.errors import ConflictError, DomainError
 from civicwatch.extensions import db, limiter
 from civicwatch.forms import Form
 from civicwatch.intake import lockout, queries, sessions
+from civicwatch.intake.filing_workers import reports_queued_now
 from civicwatch.intake.forms import (
     APPEAL_REASON_LABEL,
     CHECK_IN_DETAILS_LABEL,
@@ -107,11 +108,18 @@ def _sent_form() -> tuple[ReportForm, EarlierSubmission | None]:
     return sent
 
 
+_QUEUED = "civicwatch.report_queued"
+
+
 def _queued_if_new() -> bool:
-    """The report of this request is queued if it is new (WEB_REPORTS_QUEUED, no file chosen): then the request
-    writes nothing through the session, and its reads go outside it."""
-    return bool(current_app.config["WEB_REPORTS_QUEUED"]) and not any(
-        storage.filename for storage in request.files.getlist("attachments"))
+    """The report of this request is queued if it is new (no file chosen, and WEB_REPORTS_QUEUED says so now:
+    intake.filing_workers): then the request writes nothing through the session, and its reads go outside it.
+    Decided once per request."""
+    if _QUEUED not in request.environ:
+        request.environ[_QUEUED] = not any(
+            storage.filename for storage in request.files.getlist("attachments")) and reports_queued_now()
+    queued: bool = request.environ[_QUEUED]
+    return queued
 
 
 def sent_again() -> bool:
@@ -154,7 +162,7 @@ def _store_report(form: ReportForm) -> Receipt | EarlierSubmission | QueuedRecei
     key = form.idempotency_key()
     if key is None:
         return receive_complaint(form.submission())
-    if current_app.config["WEB_REPORTS_QUEUED"] and not form.prepared_files:
+    if _queued_if_new() and not form.prepared_files:
         # Stored as sent, for a worker to file (intake.queue). None: a concurrent twin queued it, or it is filed.
         return (queue_report(form.submission(), key) or find_earlier(key, outside_transaction=True)
                 or _twin_not_found())

@@ -24,6 +24,7 @@ from civicwatch.cases.reminders import send_deadline_alerts
 from civicwatch.cli import WORKER_JOBS, WorkerJob, cli
 from civicwatch.database import utcnow
 from civicwatch.extensions import db
+from civicwatch.intake.filing_workers import WORKER_PRESENT_EVERY, forget_worker, note_worker_present
 from civicwatch.intake.queue import FilingReport, file_queued_reports, forget_filed_reports
 from civicwatch.messaging.delivery import (
     DATABASE_DOWN,
@@ -91,7 +92,10 @@ def deliver_command(once: bool, interval: float) -> None:
     click.echo(f"Answering texts and delivering outbox messages through {sender.name} as {worker}.")
     total, answered = DeliveryReport(), InboxReport()
     unrecorded = UnrecordedSends()  # SIDs Twilio gave us that the database has not taken yet
-    jobs = (*OWN_JOBS, *WORKER_JOBS)
+    # A long-running worker says it runs, so that web reports are queued for it (intake.filing_workers); a --once
+    # run does not: nothing would file what came after it.
+    presence = () if once else (WorkerJob("presence", _fixed(WORKER_PRESENT_EVERY), lambda: _say_present(worker)),)
+    jobs = (*presence, *OWN_JOBS, *WORKER_JOBS)
     next_run, outage, clock_checked = {job.name: utcnow() for job in jobs}, 0, False
     proposals_owed = False  # texts answered since the related-case proposals last ran: their new cases wait
     sending: SendingLoop | None = None  # without --once, the outbox's loop, on a thread of its own
@@ -152,6 +156,8 @@ def deliver_command(once: bool, interval: float) -> None:
     finally:
         if sending is not None:
             sending.stop_and_wait()
+        if presence:
+            forget_worker(worker)
         _warn_unrecorded(unrecorded)
     if sending is not None and sending.error is not None:
         raise sending.error
@@ -354,6 +360,11 @@ def _erase_set_aside_texts() -> str:
     erased = erase_expired_set_aside_texts_now()
     texts = "text" if erased == 1 else "texts"
     return f"Erased {erased} {texts} set aside longer than SMS_SET_ASIDE_KEEP_DAYS." if erased else ""
+
+
+def _say_present(worker: str) -> str:
+    note_worker_present(worker)
+    return ""
 
 
 def _forget_filed_reports() -> str:

@@ -27,7 +27,8 @@ def test_no_inline_scripts_or_styles_in_pages(login_as, make_user):
 def test_healthz_reports_database_and_model(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "model_version": None}
+    # The web report queue is watched too: by default reports are queued while a worker runs.
+    assert response.json == {"status": "ok", "database": "ok", "model_version": None, "web_report_queue": "ok"}
 
 
 def test_unknown_page_is_a_friendly_404(client):

@@ -54,3 +54,16 @@ def test_a_count_out_of_range_names_its_variable(name, value):
     assert result.returncode != 0, result.stdout
     last_line = result.stderr.strip().splitlines()[-1]
     assert name in last_line and repr(value) in last_line and "at least" in last_line, last_line
+
+
+@pytest.mark.parametrize("value, expected", [("", "auto"), ("AUTO", "auto"), ("1", "True"), ("off", "False")])
+def test_queued_web_reports_read_auto_or_a_switch(value, expected):
+    result = _read_config({"CIVICWATCH_WEB_REPORTS_QUEUED": value}, "config.Config.WEB_REPORTS_QUEUED")
+    assert result.stdout.strip() == expected, result.stderr
+
+
+def test_queued_web_reports_refuse_any_other_word():
+    result = _read_config({"CIVICWATCH_WEB_REPORTS_QUEUED": "sometimes"})
+    assert result.returncode != 0, result.stdout
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "CIVICWATCH_WEB_REPORTS_QUEUED" in last_line and "'sometimes'" in last_line and "auto" in last_line
