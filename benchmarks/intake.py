@@ -231,9 +231,9 @@ def prepare_database(model: Path) -> str:
     return settings
 
 
-def statements_per_report() -> tuple[int, int]:
+def statements_per_report(queued: bool) -> tuple[int, int]:
     """(SQL statements, commits) of one report through the test client, once reports of each text have warmed the
-    caches."""
+    caches; `queued`: queued, as while the run's worker ran (it has stopped by now)."""
     from sqlalchemy import event
     from werkzeug.datastructures import MultiDict
 
@@ -241,6 +241,8 @@ def statements_per_report() -> tuple[int, int]:
     from civicwatch.extensions import db
 
     app = create_app(bench_config())
+    if queued:
+        app.config["WEB_REPORTS_QUEUED"] = True
     client = app.test_client()
     counts = {"statements": 0, "commits": 0}
 
@@ -482,7 +484,7 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
             worker.send_signal(signal.SIGTERM)
             worker.wait(timeout=60)
     load_after = os.getloadavg()
-    statements, commits = statements_per_report()
+    statements, commits = statements_per_report(args.queued)
     queued = ", reports queued for one deliver worker beside it (--queued)" if args.queued else ""
     report(f"{name} ({durability}): gunicorn {workers} workers x {threads} threads{queued}", args, results, idle,
            (load_before, load_after), (statements, commits))
