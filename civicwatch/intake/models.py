@@ -87,7 +87,7 @@ class QueuedReport(Model):
 
 
 class FilingWorker(Model):
-    """A long-running `deliver` worker, with when it last said it runs (intake.queue.note_worker_present). While one
+    """A long-running `deliver` worker, with when it last said it runs (intake.filing_workers). While one
     has been seen lately, web reports without files are queued for it (WEB_REPORTS_QUEUED "auto", the default);
     otherwise the request files them itself. A worker that stops cleanly takes its row away; one killed leaves it to
     age."""
