@@ -4,9 +4,11 @@ SQLite has one writer at a time. A writer that finds the database locked waits i
 which polls with growing sleeps (up to 100 ms each): under load a writer keeps missing the moments the lock
 is free while others take it, and its wait grows to seconds. Here the threads of one process queue in Python
 before their first write: the next writer wakes as soon as the previous transaction commits or rolls back.
-Reads never queue (WAL keeps them concurrent). Other processes still meet at SQLite's lock, where the busy
-timeout remains the fallback; a writer that has waited that long here goes on to it too, so the queue can
-slow a stuck writer's successors but never deadlock them.
+Reads never queue (WAL keeps them concurrent). Between processes (the web server and a `deliver` worker filing
+queued reports), the writer whose turn it is in its process also takes a file lock beside the database, which it
+tries every few hundred microseconds up to 2 ms apart, so that it follows another process's writer within about
+that, not SQLite's next sleep. SQLite's busy timeout remains the fallback: a writer that has waited that long for
+either goes on to it, so the queue can slow a stuck writer's successors but never deadlock them.
 
 The queue works at the level of the sqlite3 connection: every connection an engine opens to a database file
 is made with `QueuedWriterConnection` (through the `do_connect` event), which takes its place in the queue
@@ -14,6 +16,7 @@ before a statement that makes pysqlite open a write transaction, and leaves it o
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
@@ -110,6 +113,58 @@ class WriterQueue:
         self._turn_started = time.perf_counter()
 
 
+class ProcessLock:
+    """The lock that the writers of every process on one database file take in turn: flock on a file beside it
+    (released by the system when its process dies). Held by the connection whose turn it is in this process."""
+
+    FIRST_PAUSE, LONGEST_PAUSE = 0.0002, 0.002
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _descriptor(self) -> int:
+        # A forked process opens the file again: a description inherited from the parent would be the parent's lock.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self, timeout: float) -> bool:
+        """Take the lock; False after `timeout` (or when the file cannot be opened): SQLite's busy handler decides."""
+        try:
+            descriptor = self._descriptor()
+        except OSError as error:
+            log.warning("the writers' lock file cannot be opened (%s); writers meet at SQLite's lock", error.strerror)
+            return False
+        deadline, pause = time.monotonic() + timeout, self.FIRST_PAUSE
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    log.warning("a write transaction waited %.0f s for another process's; it goes on to SQLite's "
+                                "busy handler", timeout)
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, self.LONGEST_PAUSE)
+
+    def release(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+_process_locks: dict[str, ProcessLock] = {}
+
+
+def process_lock(database: str) -> ProcessLock:
+    """The lock shared with other processes of one database file (named by its real path)."""
+    with _queues_lock:
+        return _process_locks.setdefault(database, ProcessLock(database + "-writer"))
+
+
 _queues: dict[str, WriterQueue] = {}
 _queues_lock = threading.Lock()
 
@@ -169,7 +224,9 @@ class QueuedWriterConnection(sqlite3.Connection):
         key = _queue_key(database, uri)
         self.writer_queue = writer_queue(key) if key else None
         self.wal_sync: WalSync | None = wal_sync(key) if key and not uri else None
+        self.process_lock: ProcessLock | None = process_lock(key) if key and not uri else None
         self.queued = False
+        self.locked = False  # holds process_lock
 
     def cursor(self, factory: Any = None) -> Any:
         return super().cursor(factory or QueuedWriterCursor)
@@ -178,6 +235,8 @@ class QueuedWriterConnection(sqlite3.Connection):
         if self.writer_queue is None or self.queued or self.isolation_level is None or not _WRITE.match(sql):
             return
         self.queued = self.writer_queue.enter(self, BUSY_TIMEOUT_SECONDS)
+        if self.queued and self.process_lock is not None:
+            self.locked = self.process_lock.acquire(BUSY_TIMEOUT_SECONDS)
 
     def commit(self) -> None:
         wrote = self.in_transaction  # pysqlite opens a transaction only for a write (or an explicit BEGIN)
@@ -202,6 +261,9 @@ class QueuedWriterConnection(sqlite3.Connection):
             self._leave_queue()
 
     def _leave_queue(self) -> None:
+        if self.locked and self.process_lock is not None:
+            self.locked = False
+            self.process_lock.release()
         if self.queued and self.writer_queue is not None:
             self.queued = False
             self.writer_queue.leave(self)

@@ -1,7 +1,11 @@
 """SQLite's writers of one process queue in Python, first come first served, and every way a transaction ends
-(commit, rollback after an error, a connection closed) hands the turn to the next writer."""
+(commit, rollback after an error, a connection closed) hands the turn to the next writer; the writer whose turn it
+is holds a file lock that other processes' writers wait for."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -11,7 +15,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import IntegrityError
 
 from civicwatch.extensions import db
-from civicwatch.sqlite_writes import QueuedWriterConnection, WriterQueue, all_queue_figures
+from civicwatch.sqlite_writes import ProcessLock, QueuedWriterConnection, WriterQueue, all_queue_figures
 from civicwatch.taxonomy.models import Setting
 from tests.conftest import on_postgres
 
@@ -114,3 +118,59 @@ def test_the_figures_of_every_queue_add_up_to_the_process_figures(app: Flask):
     after = all_queue_figures()
     assert after.writes == before.writes + 1
     assert after.held_seconds > before.held_seconds
+
+
+# Another process tries the writers' file lock once, without waiting: exit 0 if it got it.
+_TRY_THE_LOCK = """
+import fcntl, os, sys
+descriptor = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except BlockingIOError:
+    sys.exit(1)
+"""
+
+
+def _another_process_gets_the_lock(path: str) -> bool:
+    return subprocess.run([sys.executable, "-c", _TRY_THE_LOCK, path], timeout=60).returncode == 0
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback"])
+def test_a_write_transaction_holds_the_lock_other_processes_wait_for(app: Flask, ending: str):
+    """The server's writers and a worker's take turns through a file lock, not SQLite's sleeping busy handler."""
+    holder = db.engine.connect()
+    holder.execute(INSERT, {"key": "first"})
+    dbapi = holder.connection.dbapi_connection
+    assert isinstance(dbapi, QueuedWriterConnection) and dbapi.process_lock is not None
+    path = dbapi.process_lock.path
+    assert path == os.path.realpath(db.engine.url.database) + "-writer"
+    assert not _another_process_gets_the_lock(path)
+    getattr(holder, ending)()
+    assert _another_process_gets_the_lock(path)
+    holder.execute(select(Setting.key)).all()  # a read takes no lock
+    assert _another_process_gets_the_lock(path)
+    holder.close()
+
+
+def test_a_writer_that_cannot_get_the_lock_goes_on_to_sqlite(tmp_path):
+    taken = ProcessLock(str(tmp_path / "db-writer"))
+    assert taken.acquire(1)
+    held_elsewhere = subprocess.Popen([sys.executable, "-c", _HOLD_THE_LOCK, taken.path], stdout=subprocess.PIPE)
+    taken.release()
+    try:
+        assert held_elsewhere.stdout is not None and held_elsewhere.stdout.readline().strip() == b"held"
+        assert taken.acquire(0.05) is False  # the busy timeout, not a deadlock
+    finally:
+        held_elsewhere.kill()
+        held_elsewhere.communicate()
+    assert taken.acquire(1)  # released by the system when its process died
+    taken.release()
+
+
+_HOLD_THE_LOCK = """
+import fcntl, os, sys, time
+descriptor = os.open(sys.argv[1], os.O_RDWR)
+fcntl.flock(descriptor, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(60)
+"""
