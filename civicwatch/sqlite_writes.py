@@ -123,20 +123,26 @@ class ProcessLock:
         self.path = path
         self._fd: int | None = None
         self._pid = 0
+        self._unusable = False  # the file could not be opened: said once, then SQLite's lock alone
 
     def _descriptor(self) -> int:
         # A forked process opens the file again: a description inherited from the parent would be the parent's lock.
         if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            # Readable and writable by the database's group too (less the umask): a worker may run as another user.
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o660)
             self._pid = os.getpid()
         return self._fd
 
     def acquire(self, timeout: float) -> bool:
         """Take the lock; False after `timeout` (or when the file cannot be opened): SQLite's busy handler decides."""
+        if self._unusable:
+            return False
         try:
             descriptor = self._descriptor()
         except OSError as error:
-            log.warning("the writers' lock file cannot be opened (%s); writers meet at SQLite's lock", error.strerror)
+            self._unusable = True
+            log.warning("the writers' lock file cannot be opened (%s); this process's writers meet other processes' "
+                        "at SQLite's lock", error.strerror)
             return False
         deadline, pause = time.monotonic() + timeout, self.FIRST_PAUSE
         while True:

@@ -174,3 +174,12 @@ fcntl.flock(descriptor, fcntl.LOCK_EX)
 print("held", flush=True)
 time.sleep(60)
 """
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_the_writers_to_sqlite(tmp_path, caplog):
+    unusable = ProcessLock(str(tmp_path / "no-such-folder" / "db-writer"))
+    assert unusable.acquire(1) is False and unusable.acquire(1) is False
+    assert [record.getMessage() for record in caplog.records].count(
+        "the writers' lock file cannot be opened (No such file or directory); this process's writers meet other "
+        "processes' at SQLite's lock") == 1
+    unusable.release()  # nothing held: nothing to do
