@@ -86,21 +86,23 @@ def test_writers_that_commit_during_a_sync_share_the_next_one_and_none_returns_b
         except BaseException as exc:  # shown by the assertions below
             failures.append(exc)
 
+    with db.engine.connect() as connection:
+        sync = _wal_sync(connection)
+    # Counted from here: the app's set-up committed already, and its commit counts too.
+    commits_before = sync.figures.commits
     first = threading.Thread(target=commit, args=("first",))
     first.start()
     assert first_sync_started.wait(30)
-    with db.engine.connect() as connection:
-        sync = _wal_sync(connection)
     others = [threading.Thread(target=commit, args=(f"other {n}",)) for n in range(3)]
     for thread in others:
         thread.start()
     # The three commit while the first one's sync is held: the write lock was handed on before it.
-    deadline_figures = sync.figures
+    figures = sync.figures
     for _ in range(3000):
-        if deadline_figures.commits >= 4:
+        if figures.commits >= commits_before + 4:
             break
         threading.Event().wait(0.01)
-    assert deadline_figures.commits >= 4, "the other writers did not commit while the first sync ran"
+    assert figures.commits == commits_before + 4, "the other writers did not commit while the first sync ran"
     assert returned == []  # nobody is told "stored" before a sync that covers their commit
     let_first_sync_go.set()
     for thread in [first, *others]:
