@@ -8,8 +8,8 @@ then does a quarter of the work and the worker the rest, out of the sender's wai
 Each long-running worker writes its row every WORKER_PRESENT_EVERY, and takes it away when it stops cleanly. A web
 process reads the rows at most every PRESENCE_READ_EVERY (its reports never wait on that read more often), and
 counts a worker as gone WORKER_GONE_AFTER after its last word: a worker killed then leaves, at most, the reports
-of that half-minute queued for the next one (they are stored and acknowledged; /healthz says "stalled" if they
-wait 5 minutes).
+of those 30 seconds and the 5 after (what a process read) queued for the next one (they are stored and
+acknowledged; /healthz says "stalled" if they wait 5 minutes).
 """
 from __future__ import annotations
 
