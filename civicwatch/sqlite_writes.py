@@ -8,7 +8,7 @@ Reads never queue (WAL keeps them concurrent). Between processes (the web server
 queued reports), the writer whose turn it is in its process also takes a file lock beside the database, which it
 tries every few hundred microseconds up to 2 ms apart, so that it follows another process's writer within about
 that, not SQLite's next sleep. SQLite's busy timeout remains the fallback: a writer that has waited that long for
-either goes on to it, so the queue can slow a stuck writer's successors but never deadlock them.
+both together goes on to it, so the queue can slow a stuck writer's successors but never deadlock them.
 
 The queue works at the level of the sqlite3 connection: every connection an engine opens to a database file
 is made with `QueuedWriterConnection` (through the `do_connect` event), which takes its place in the queue
@@ -151,7 +151,7 @@ class ProcessLock:
                 return True
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    log.warning("a write transaction waited %.0f s for another process's; it goes on to SQLite's "
+                    log.warning("a write transaction waited %.1f s for another process's; it goes on to SQLite's "
                                 "busy handler", timeout)
                     return False
                 time.sleep(pause)
@@ -240,9 +240,12 @@ class QueuedWriterConnection(sqlite3.Connection):
     def before_statement(self, sql: str) -> None:
         if self.writer_queue is None or self.queued or self.isolation_level is None or not _WRITE.match(sql):
             return
+        started = time.monotonic()
         self.queued = self.writer_queue.enter(self, BUSY_TIMEOUT_SECONDS)
         if self.queued and self.process_lock is not None:
-            self.locked = self.process_lock.acquire(BUSY_TIMEOUT_SECONDS)
+            # One budget for both waits: a writer that waited long for its turn waits only what is left for the lock.
+            left = BUSY_TIMEOUT_SECONDS - (time.monotonic() - started)
+            self.locked = self.process_lock.acquire(max(left, 0.0))
 
     def commit(self) -> None:
         wrote = self.in_transaction  # pysqlite opens a transaction only for a write (or an explicit BEGIN)

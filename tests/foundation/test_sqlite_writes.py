@@ -4,6 +4,7 @@ is holds a file lock that other processes' writers wait for."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from flask import Flask
 from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import IntegrityError
 
+from civicwatch import sqlite_writes
 from civicwatch.extensions import db
 from civicwatch.sqlite_writes import ProcessLock, QueuedWriterConnection, WriterQueue, all_queue_figures
 from civicwatch.taxonomy.models import Setting
@@ -183,3 +185,35 @@ def test_a_lock_file_that_cannot_be_opened_leaves_the_writers_to_sqlite(tmp_path
         "the writers' lock file cannot be opened (No such file or directory); this process's writers meet other "
         "processes' at SQLite's lock") == 1
     unusable.release()  # nothing held: nothing to do
+
+
+def test_the_turn_and_the_lock_share_one_wait(tmp_path, monkeypatch):
+    """A writer that waited most of the busy timeout for its turn waits only the rest for another process's lock, then
+    goes on to SQLite: its two waits together last the timeout, not twice it."""
+    monkeypatch.setattr(sqlite_writes, "BUSY_TIMEOUT_SECONDS", 1.0)
+    path = str(tmp_path / "shared.sqlite3")
+    writer = sqlite3.connect(path, factory=QueuedWriterConnection, timeout=0, check_same_thread=False)
+    writer.execute("CREATE TABLE notes (said TEXT)")
+    writer.commit()
+    assert writer.writer_queue is not None and writer.process_lock is not None
+    assert writer.process_lock.acquire(1)  # the lock file made
+    writer.process_lock.release()
+    held_elsewhere = subprocess.Popen([sys.executable, "-c", _HOLD_THE_LOCK, writer.process_lock.path],
+                                      stdout=subprocess.PIPE)
+    turn_holder = _Stand()
+    try:
+        assert held_elsewhere.stdout is not None and held_elsewhere.stdout.readline().strip() == b"held"
+        assert writer.writer_queue.enter(turn_holder, 1)
+        handing_on = threading.Timer(0.9, writer.writer_queue.leave, (turn_holder,))
+        handing_on.start()
+        started = time.monotonic()
+        writer.cursor().execute("INSERT INTO notes VALUES ('after both waits')")  # SQLite's own lock is free: it goes on
+        waited = time.monotonic() - started
+        handing_on.join()
+        writer.commit()
+    finally:
+        held_elsewhere.kill()
+        held_elsewhere.communicate()
+    assert 0.85 <= waited < 1.5  # its turn (0.9 s), then the 0.1 s left for the lock; 1.9 s if each had its own
+    assert writer.locked is False and writer.execute("SELECT said FROM notes").fetchall() == [("after both waits",)]
+    writer.close()
