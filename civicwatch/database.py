@@ -169,6 +169,12 @@ def _keep_values_out_of_error_messages(context: ExceptionContext) -> None:
         wrapped.args = (f"({type(original).__module__}.{type(original).__name__}) {primary}", *wrapped.args[1:])
 
 
+def lost_to_another_transaction(error: OperationalError) -> bool:
+    """PostgreSQL rolled the transaction back to let another go on (a deadlock, a serialization failure:
+    SQLSTATE class 40), rather than the database having gone away."""
+    return str(getattr(error.orig, "sqlstate", None) or "").startswith("40")
+
+
 def connection_lost(error: BaseException) -> bool:
     """The database connection went away (a restart, a failover, the network): the error is the database's, not
     the data's, and no savepoint can keep the transaction; the caller's rollback and retry must see it."""

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, encrypt_text, keyed_hash
-from civicwatch.database import run_once, utcnow
+from civicwatch.database import lost_to_another_transaction, run_once, utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import TEXT_REPLY  # the outbox sends these even in quiet hours
 from civicwatch.messaging.operations import (
@@ -275,7 +275,7 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
             # The database (a restart, the network), not the text: nothing is counted against it, and the
             # deliver loop waits and tries again. A batch that lost a deadlock is taken again text by text.
             db.session.rollback()
-            if _lost_to_another_transaction(error) and len(rows) > 1:
+            if lost_to_another_transaction(error) and len(rows) > 1:
                 return _BatchOutcome(one_at_a_time=True)
             raise
         except Exception as exc:  # one bad text must not stop the worker; it is tried again, then set aside
@@ -303,7 +303,7 @@ def _batch_not_written(error: Exception, rows: list[Row], step: str) -> _BatchOu
     a time, a lone text's failure counts against it."""
     db.session.rollback()
     if isinstance(error, OperationalError):
-        if _lost_to_another_transaction(error) and len(rows) > 1:
+        if lost_to_another_transaction(error) and len(rows) > 1:
             return _BatchOutcome(one_at_a_time=True)
         raise error
     if len(rows) > 1:
@@ -311,12 +311,6 @@ def _batch_not_written(error: Exception, rows: list[Row], step: str) -> _BatchOu
         return _BatchOutcome(one_at_a_time=True)
     log.exception("inbound sms %s could not be answered", rows[0].id, exc_info=error)
     return _BatchOutcome(failed=(rows[0].id, type(error).__name__))
-
-
-def _lost_to_another_transaction(error: OperationalError) -> bool:
-    """PostgreSQL rolled the transaction back to let another go on (a deadlock, a serialization failure:
-    SQLSTATE class 40), rather than the database having gone away."""
-    return str(getattr(error.orig, "sqlstate", None) or "").startswith("40")
 
 
 def _note_failure(row_id: int, error_name: str) -> int:
