@@ -15,7 +15,15 @@ from sqlalchemy import DateTime, Enum, MetaData, Select, Table, TableClause, Tex
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, scoped_session
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    make_transient_to_detached,
+    mapped_column,
+    scoped_session,
+)
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
 
@@ -276,6 +284,38 @@ def within_transaction(transaction: SessionTransaction | None, ended: SessionTra
             return True
         transaction = transaction.parent
     return False
+
+
+_INSERTED_KEY = "civicwatch.rows_inserted"
+
+
+def add_inserted(session: Session, row: Any) -> None:
+    """Add to `session`, persistent, a mapped object whose row a Core INSERT just wrote (its columns set as a flush
+    would have set them). A flush's new objects leave the session when the savepoint or transaction that wrote
+    them is rolled back; such an object would stay, naming a row that is gone, and on SQLite the next INSERT may
+    take its id again. So it is remembered with its transaction, and expunged as a flushed one would be."""
+    make_transient_to_detached(row)
+    session.add(row)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_INSERTED_KEY, []).append((row, transaction))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _expunge_rows_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    inserted: list[tuple[Any, SessionTransaction | None]] = session.info.get(_INSERTED_KEY, [])
+    kept = []
+    for row, transaction in inserted:
+        if not within_transaction(transaction, previous_transaction):
+            kept.append((row, transaction))
+        elif row in session:
+            session.expunge(row)
+    inserted[:] = kept
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rows_inserted(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_INSERTED_KEY, None)
 
 
 def rollback_quietly(session: Session | scoped_session[Any]) -> None:

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import Insert, Table, insert, inspect
-from sqlalchemy.orm import MANYTOONE, ONETOMANY, make_transient_to_detached
+from sqlalchemy.orm import MANYTOONE, ONETOMANY
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from civicwatch.cases.models import Case
+from civicwatch.database import add_inserted
 from civicwatch.extensions import db
 
 _CASES = cast(Table, Case.__table__)
@@ -88,8 +89,7 @@ def insert_new_case(case: Case) -> None:
     # The ids written for its relationships, as a flush leaves them: reading case.body_id would otherwise load them.
     for name, value in (*row._mapping.items(), *references.items()):
         set_committed_value(case, shape.attribute_of[str(name)], value)
-    make_transient_to_detached(case)
-    db.session.add(case)
+    add_inserted(db.session(), case)
     for key, value in after.items():
         if key in shape.single and _insert_single(case, shape.single[key], value):
             set_committed_value(case, key, value)
@@ -117,8 +117,7 @@ def _insert_single(case: Case, pairs: tuple[tuple[str, str], ...], row: object) 
     written = db.session.connection().execute(_insert_row(table, tuple(sorted(values))), values).one()
     for name, value in (*written._mapping.items(), *((column, values[column]) for _, column in pairs)):
         set_committed_value(row, state.mapper.get_property_by_column(table.c[str(name)]).key, value)
-    make_transient_to_detached(row)
-    db.session.add(row)
+    add_inserted(db.session(), row)
     return True
 
 

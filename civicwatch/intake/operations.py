@@ -14,7 +14,6 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import Table, bindparam, insert, inspect, select, update
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -41,7 +40,7 @@ from civicwatch.cases.references import (
     temporary_reference,
 )
 from civicwatch.classify.language import detect_language
-from civicwatch.database import connection_lost, deployment_date, rollback_quietly, utcnow
+from civicwatch.database import add_inserted, connection_lost, deployment_date, rollback_quietly, utcnow
 from civicwatch.errors import ConflictError
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import (
@@ -529,8 +528,7 @@ def _insert_message(message: CaseMessage) -> CaseMessage:
         "created_at": message.created_at, "after_closure": message.after_closure}).one()
     for name, value in row._mapping.items():
         set_committed_value(message, str(name), value)
-    make_transient_to_detached(message)
-    db.session.add(message)
+    add_inserted(db.session(), message)
     return message
 
 
