@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,7 +28,7 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Channel
 from civicwatch.cases.references import new_receipt_code, normalise_receipt_code, receipt_hash
 from civicwatch.crypto import IDENTITY_KEY, decrypt_json, decrypt_json_with, encrypt_json, encrypt_json_with
-from civicwatch.database import UTCDateTime, rollback_quietly, utcnow
+from civicwatch.database import UTCDateTime, lost_to_another_transaction, rollback_quietly, utcnow
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import RECEIPT_WINDOW, IdempotencyKey, submission_key_values
 from civicwatch.intake.models import QueuedReport, SubmissionKey
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 # After this many failed tries a report waits for an admin (the outbox page gives it back to the worker), never
 # dropped: the worker goes on with the others.
 MAX_ATTEMPTS = 3
-# Reports filed per claim; each is its own transaction (a report is a case, its routing and its audit entries).
+# Reports filed per call of file_queued_reports (a `deliver` round).
 CLAIM_BATCH = 20
 
 _COLUMNS = ("key_hash", "receipt_hash", "payload_encrypted", "contact_encrypted", "receipt_encrypted", "received_at",
@@ -159,45 +160,111 @@ _FORGET_FILED = delete(_QUEUE).where(_QUEUE.c.filed_at < bindparam("before", typ
 
 
 def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
-    """File up to `limit` queued reports, those their senders said are urgent first, then the others, oldest first,
-    each in its own transaction. Workers pass each other on PostgreSQL (a report one is filing is skipped by the
-    others); SQLite has one writer anyway. Each report is tried once per call: one that fails waits for the next
-    round, so that its tries are spread over time."""
+    """File up to `limit` queued reports, those their senders said are urgent first, then the others, oldest first.
+    Each report is filed in a savepoint of its own, and several share a transaction (_Batch): one commit, one link
+    of the audit chain and one update of the dashboard's counts for them all. Workers pass each other on PostgreSQL
+    (a report one is filing is skipped by the others); SQLite has one writer anyway. Each report is tried once per
+    call: one that fails waits for the next round, so that its tries are spread over time."""
     report = FilingReport()
     dialect = db.session.get_bind().dialect.name
     after_id, urgent = 0, True
-    while report.filed + report.failed < limit:
-        row = db.session.execute(_OLDEST[dialect, urgent], {"after_id": after_id}).first()
-        if row is None:
-            db.session.rollback()
-            if not urgent:
-                break
-            after_id, urgent = 0, False
-            continue
-        after_id = row.id
+    batch = _Batch()
+    singles = 0  # reports left to file one per transaction: those of a batch that lost to another transaction
+    while True:
         try:
-            _file(row)
-            db.session.commit()
-            report.filed += 1
-        except OperationalError:
-            rollback_quietly(db.session)
-            raise  # the database, not the report: the deliver loop waits and tries again
-        except IntegrityError:
-            # Its form key was filed already (another worker filed it and this one's claim was lost with a
-            # rolled-back transaction): the case exists, so the row is emptied as a filed one.
-            rollback_quietly(db.session)
-            if _key_filed(row.key_hash):
-                db.session.execute(_FILED, {"row_id": row.id, "now": utcnow()})
-                db.session.commit()
+            if report.filed + report.failed + batch.filed + batch.failed >= limit:
+                _end(batch, report)
+                break
+            row = db.session.execute(_OLDEST[dialect, urgent], {"after_id": after_id}).first()
+            if row is None:
+                _end(batch, report)
+                if not urgent:
+                    break
+                after_id, urgent = 0, False
                 continue
-            report.failed += 1
-            _note_failure(row.id, "IntegrityError")
-        except Exception as exc:  # one report must not stop the worker: tried again, then left for an admin
+            if batch.rows == 0:
+                batch.begin(after_id, urgent)
+            after_id = row.id
+            _file_in_savepoint(row, batch)
+            if batch.rows >= (1 if singles else FILE_BATCH) or batch.held() >= FILE_BATCH_SECONDS:
+                _end(batch, report)
+                singles = max(singles - 1, 0)
+        except OperationalError as error:
             rollback_quietly(db.session)
-            log.exception("queued web report %s could not be filed", row.id)
-            report.failed += 1
-            _note_failure(row.id, type(exc).__name__)
+            if not lost_to_another_transaction(error) or batch.rows <= 1:
+                raise  # the database, not the reports: the deliver loop waits and tries again
+            # A deadlock with another worker (PostgreSQL fails one of the two): the batch's reports are filed
+            # again, one per transaction, so that the two do not meet again.
+            log.warning("a batch of %s queued web reports lost to another transaction; filing them one at a time",
+                        batch.rows)
+            singles, (after_id, urgent) = batch.rows, batch.start
+            batch = _Batch()
     return report
+
+
+# Reports filed per transaction at most, and how long one transaction goes on taking more. On SQLite a web
+# report's INSERT waits for the worker's whole transaction: the time keeps that wait short, the count keeps the
+# transaction's objects few.
+FILE_BATCH = 20
+FILE_BATCH_SECONDS = 0.025
+
+
+@dataclass
+class _Batch:
+    """The reports of the open transaction, counted in the FilingReport once it commits."""
+
+    start: tuple[int, bool] = (0, True)  # where its first claim began (after_id, urgent): a lost batch's restart
+    began: float = 0.0
+    filed: int = 0
+    failed: int = 0
+    emptied: int = 0  # reports another worker had filed: their rows emptied
+
+    @property
+    def rows(self) -> int:
+        return self.filed + self.failed + self.emptied
+
+    def begin(self, after_id: int, urgent: bool) -> None:
+        self.start, self.began = (after_id, urgent), time.monotonic()
+
+    def held(self) -> float:
+        return time.monotonic() - self.began
+
+
+def _end(batch: _Batch, report: FilingReport) -> None:
+    """Commit the batch's reports (or, with none, end the claim's read) and count them. Raises what the commit
+    raised, rolled back (an OperationalError is the caller's to tell apart)."""
+    try:
+        db.session.commit()
+    except Exception:
+        rollback_quietly(db.session)
+        raise
+    report.filed += batch.filed
+    report.failed += batch.failed
+    batch.filed = batch.failed = batch.emptied = 0
+
+
+def _file_in_savepoint(row: Any, batch: _Batch) -> None:
+    """File one report in a savepoint of the batch's transaction. A report that fails is rolled back alone and its
+    try counted; a database error (OperationalError) is raised."""
+    try:
+        with db.session.begin_nested():
+            _file(row)
+        batch.filed += 1
+    except OperationalError:
+        raise
+    except IntegrityError:
+        # Its form key was filed already (another worker filed it and this one's claim was lost with a
+        # rolled-back transaction): the case exists, so the row is emptied as a filed one.
+        if _key_filed(row.key_hash):
+            db.session.execute(_FILED, {"row_id": row.id, "now": utcnow()})
+            batch.emptied += 1
+            return
+        _note_failure(row, "IntegrityError")
+        batch.failed += 1
+    except Exception as exc:  # one report must not stop the worker: tried again, then left for an admin
+        log.exception("queued web report %s could not be filed", row.id)
+        _note_failure(row, type(exc).__name__)
+        batch.failed += 1
 
 
 def _file(row: Any) -> None:
@@ -249,18 +316,23 @@ _KEYS = cast(Table, SubmissionKey.__table__)
 _KEY_FILED = select(_KEYS.c.id).where(_KEYS.c.key_hash == bindparam("key_hash"))
 
 
-def _note_failure(row_id: int, error_name: str) -> None:
+_NOTE_FAILURE = update(_QUEUE).where(_QUEUE.c.id == bindparam("row_id", type_=Integer)).values(
+    attempts=_QUEUE.c.attempts + 1, last_error=bindparam("error"))
+
+
+def _note_failure(row: Any, error_name: str) -> None:
+    """Count a failed try in the batch's transaction (the report's savepoint rolled back already), in a savepoint
+    of its own: a count that cannot be written is said, and costs the batch nothing."""
     try:
-        row = db.session.get(QueuedReport, row_id, populate_existing=True)
-        if row is not None:
-            row.attempts += 1
-            row.last_error = error_name[:200]
-            if row.attempts >= MAX_ATTEMPTS:
-                log.error("queued web report %s failed %s times; it waits for an admin", row_id, row.attempts)
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.execute(_NOTE_FAILURE, {"row_id": row.id, "error": error_name[:200]})
+    except OperationalError:
+        raise
     except Exception as exc:
-        rollback_quietly(db.session)
-        log.error("could not record the failure of queued web report %s (%s)", row_id, type(exc).__name__)
+        log.error("could not record the failure of queued web report %s (%s)", row.id, type(exc).__name__)
+        return
+    if row.attempts + 1 >= MAX_ATTEMPTS:
+        log.error("queued web report %s failed %s times; it waits for an admin", row.id, row.attempts + 1)
 
 
 def forget_filed_reports(now: dt.datetime) -> None:
