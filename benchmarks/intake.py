@@ -57,6 +57,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -340,21 +341,22 @@ def _client(port: int, target: str, count: int, photo: bytes | None, seconds: fl
         path = "/bench/multipart"
     ready.wait()
     deadline = time.monotonic() + seconds
-    timed, errors = [], 0
+    timed, errors = [], Counter()
     for body, content_type in bodies:
         if time.monotonic() > deadline:
             break
         start = time.perf_counter()
         status, _ = browser.send("POST", path, body, {"Content-Type": content_type})
         timed.append(time.perf_counter() - start)
-        errors += status != 303
+        if status != 303:
+            errors[status] += 1  # 0: the connection closed (gunicorn's --max-requests restarts a worker)
     out.put((timed, errors))
 
 
 @dataclass
 class Result:
     timed: list[float]
-    errors: int
+    errors: Counter[int]  # answers other than 303, by status (0: no answer, the connection closed)
     seconds: float
     peak_rss: int = 0
     turns: int = 0  # SQLite: write transactions of the server during the workload, and how long they held the
@@ -396,7 +398,7 @@ def load(server: subprocess.Popen, port: int, target: str, clients: int, photo: 
     peak = max(worker_memory(server.pid, "VmHWM").values(), default=0)
     for process in processes:
         process.join()
-    return Result([t for batch, _ in results for t in batch], sum(e for _, e in results), seconds, peak,
+    return Result([t for batch, _ in results for t in batch], sum((e for _, e in results), Counter()), seconds, peak,
                   turns_after - turns_before, held_after - held_before)
 
 
@@ -472,7 +474,7 @@ def run(name: str, database_url: str, args: argparse.Namespace, workdir: Path, m
                     for target in ("bare", "report") if with_photo else ("bare", "form", "report"):
                         key = (target, clients, with_photo)
                         result = load(server, port, target, clients, photo if with_photo else None, args, number)
-                        results[key] = results.get(key, Result([], 0, 0.0)) + result
+                        results[key] = results.get(key, Result([], Counter(), 0.0)) + result
         if args.queued and args.file_after:
             worker = start_worker()
         if worker is not None:
@@ -547,8 +549,12 @@ def report(title: str, args: argparse.Namespace, results: dict[tuple[str, int, b
             for target, result, shown in rows:
                 shown_ratio = f"{shown:6.2f}" if shown is not None else "      "
                 print(f"  {target:<30} {clients:>7} {len(result.timed):>6} {result.rate:>7.1f} "
-                      f"{result.percentile_ms(0.5):>8.1f} {result.percentile_ms(0.99):>8.1f} {result.errors:>6} "
+                      f"{result.percentile_ms(0.5):>8.1f} {result.percentile_ms(0.99):>8.1f} {result.errors.total():>6} "
                       f"{shown_ratio} {result.peak_rss / MB:>8.0f}")
+                if result.errors:
+                    statuses = ", ".join(f"{count} x {'no answer (connection closed)' if status == 0 else status}"
+                                         for status, count in sorted(result.errors.items()))
+                    print(f"  {'':<30} errors of the row above: {statuses}")
     if (("report", 8, False)) in results:
         posted, bare = results[("report", 8, False)], results[("bare", 8, False)]
         p99, ratio = posted.percentile_ms(0.99), posted.rate / bare.rate
