@@ -302,6 +302,8 @@ def add_inserted(session: Session, row: Any) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _expunge_rows_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    # Called for a savepoint and for a whole transaction, after the transaction has ended (after_transaction_end
+    # comes first): so the list is dropped here and at a commit, not when a transaction ends.
     inserted: list[tuple[Any, SessionTransaction | None]] = session.info.get(_INSERTED_KEY, [])
     kept = []
     for row, transaction in inserted:
@@ -310,11 +312,13 @@ def _expunge_rows_rolled_back(session: Session, previous_transaction: SessionTra
         elif row in session:
             session.expunge(row)
     inserted[:] = kept
+    if previous_transaction.parent is None:
+        session.info.pop(_INSERTED_KEY, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_rows_inserted(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
+@event.listens_for(Session, "after_commit")
+def _forget_rows_inserted(session: Session) -> None:
+    if session.get_nested_transaction() is None:  # the transaction's commit, not a savepoint's release
         session.info.pop(_INSERTED_KEY, None)
 
 

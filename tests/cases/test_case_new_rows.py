@@ -66,3 +66,33 @@ def test_a_changed_case_is_then_written_by_the_next_flush(app):
     db.session.expunge_all()
     stored = db.session.get(Case, case_id)
     assert (stored.location_text, stored.version) == ("Near the bridge", 2)
+
+
+def test_a_case_written_in_a_savepoint_rolled_back_leaves_the_session_with_its_row(app):
+    """As a flushed case would: otherwise it stays, naming a row that is gone, and on SQLite the next case takes its
+    id again and cannot be added to the session."""
+    kept = new_case()
+    insert_new_case(kept)
+    savepoint = db.session.begin_nested()
+    undone = new_case()
+    store_contact(undone, {"phone": "+23276123456"})
+    insert_new_case(undone)
+    identity = undone.identity
+    savepoint.rollback()
+    assert undone not in db.session and identity not in db.session and kept in db.session
+
+    again = new_case()
+    insert_new_case(again)  # the same id as the undone one on SQLite, which reuses the highest rowid
+    db.session.commit()
+    assert db.session.scalars(select(Case.id).order_by(Case.id)).all() == [kept.id, again.id]
+
+
+def test_a_case_written_in_a_transaction_rolled_back_leaves_the_session(app):
+    case = new_case()
+    insert_new_case(case)
+    db.session.rollback()
+    assert case not in db.session
+    again = new_case()
+    insert_new_case(again)
+    db.session.commit()
+    assert db.session.scalar(select(Case.id)) == again.id
