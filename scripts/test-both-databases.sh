@@ -7,7 +7,7 @@
 set -uo pipefail
 BIN=${1:-.venv/bin}
 shift || true
-SECOND_LANE=(tests/publishing tests/disclosure tests/retention tests/audit tests/transparency)
+SECOND_LANE=(tests/disclosure tests/retention tests/audit tests/transparency)
 LOGS=$(mktemp -d)
 trap 'rm -rf "$LOGS"' EXIT
 
