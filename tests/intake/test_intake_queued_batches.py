@@ -113,14 +113,16 @@ CHAIN_LOCK = 727_011  # the audit chain's advisory lock (civicwatch.audit.operat
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not on_postgres(), reason="row locks and deadlock detection are PostgreSQL's")
 def test_a_batch_that_loses_a_deadlock_is_filed_again_one_report_at_a_time(app, client, unhurried):
-    """A real deadlock: at its commit the batch holds the first report's form key and waits for the audit chain's
+    """A real deadlock: at its commit the batch holds the second report's form key and waits for the audit chain's
     lock, which another transaction holds while it waits for that key. PostgreSQL fails the batch; its reports
-    are filed again, one per transaction, each once."""
+    are filed again, one per transaction, each once. (The second report's key, not the first's: filed again alone,
+    the first waits only for the chain's lock, which the other transaction gives up once its INSERT is done; the
+    worker comes to the second after that, so the two cannot meet again.)"""
     send(client, open_form(client), text=WHAT_HAPPENED + " The first one, filed before.")
     assert queue.file_queued_reports().filed == 1  # its case's count is the row the holder locks below
     [earlier] = cases()
     texts = queue_reports(client, 2)
-    first_key = queued()[0].key_hash
+    second_key = queued()[1].key_hash
     errors: list[str | None] = []
     event.listen(db.engine, "handle_error",
                  lambda context: errors.append(getattr(context.original_exception, "sqlstate", None)))
@@ -141,11 +143,11 @@ def test_a_batch_that_loses_a_deadlock_is_filed_again_one_report_at_a_time(app, 
         batch = waiting_for(watcher, holder.scalar(text("SELECT pg_backend_pid()")))
         key_taken = pool.submit(other.execute, text(
             "INSERT INTO submission_keys (key_hash, case_id, created_at, receipt_encrypted, receipt_until) "
-            "VALUES (:key, :case_id, now(), '', now())"), {"key": first_key, "case_id": earlier.id})
-        waiting_for(watcher, batch)  # the other transaction waits for the batch's first report
+            "VALUES (:key, :case_id, now(), '', now())"), {"key": second_key, "case_id": earlier.id})
+        waiting_for(watcher, batch)  # the other transaction waits for the batch's second report
         holder.rollback()  # the batch goes on to the chain's lock: a deadlock
         key_taken.result(timeout=30)  # inserted once the batch was rolled back
-        other.rollback()  # the first report, filed again alone, may have its key now
+        other.rollback()  # the chain's lock, which the first report filed again alone waits for, and the key
         report, commits = worker.result(timeout=30)
     assert errors == ["40P01"]  # deadlock_detected, raised in the batch
     assert report.filed == 2 and report.failed == 0
