@@ -422,9 +422,8 @@ def _store_again(draft: DraftComplaint, submission: Submission) -> DraftComplain
 
 
 def _draft_again(draft: DraftComplaint, submission: Submission) -> DraftComplaint:
-    """After the transaction or savepoint that stored `draft` was rolled back: the complaint drafted again."""
-    if draft.case in db.session:  # its row is gone; SQLite may give the next case the same id
-        db.session.expunge(draft.case)
+    """After the transaction or savepoint that stored `draft` was rolled back (which took its case out of the
+    session: civicwatch.database.add_inserted): the complaint drafted again."""
     return draft_complaint(dataclasses.replace(submission, attachments=draft.files))
 
 

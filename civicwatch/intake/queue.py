@@ -32,7 +32,7 @@ from civicwatch.database import UTCDateTime, lost_to_another_transaction, rollba
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import RECEIPT_WINDOW, IdempotencyKey, submission_key_values
 from civicwatch.intake.models import QueuedReport, SubmissionKey
-from civicwatch.intake.operations import Submission, check_submission, file_queued_complaint
+from civicwatch.intake.operations import Submission, check_submission, commit_complaint, file_queued_complaint
 from civicwatch.intake.validation import SubmissionError, contact_details
 from civicwatch.phones import SMS
 from civicwatch.raw_statements import SingleRowInsert
@@ -233,11 +233,7 @@ class _Batch:
 def _end(batch: _Batch, report: FilingReport) -> None:
     """Commit the batch's reports (or, with none, end the claim's read) and count them. Raises what the commit
     raised, rolled back (an OperationalError is the caller's to tell apart)."""
-    try:
-        db.session.commit()
-    except Exception:
-        rollback_quietly(db.session)
-        raise
+    commit_complaint()
     report.filed += batch.filed
     report.failed += batch.failed
     batch.filed = batch.failed = batch.emptied = 0
