@@ -327,14 +327,16 @@ def receive_complaint(submission: Submission, actor: Any = None, key: Idempotenc
     return receipt
 
 
-def file_queued_complaint(submission: Submission, key_row: dict[str, Any]) -> int:
+def file_queued_complaint(submission: Submission, key_row: dict[str, Any],
+                          reading: routing.ModelReading | None = None) -> int:
     """Store and route a web report that waited in the queue (intake.queue), as receive_complaint would have when
     it came, but without committing: the caller removes it from the queue in the same transaction. Its case takes
     the receipt code's hash its sender was given (`submission.receipt_hash`) and `key_row`, its form key's row as
     sealed then (submission_key_values), so that a retry of the form finds the case. Returns the case's id.
     In a savepoint: a failed write of the route rolls back only that, and the caller keeps its lock on the queued
-    row (a rolled-back transaction would free it for another worker to file the same report meanwhile)."""
-    draft = _store_routed(submission, None, None, None, in_savepoint=True, key_row=key_row)
+    row (a rolled-back transaction would free it for another worker to file the same report meanwhile).
+    `reading`: the model's, read with the other reports of the worker's batch (read_reports); None: read here."""
+    draft = _store_routed(submission, None, None, None, in_savepoint=True, key_row=key_row, reading=reading)
     erase_expired_receipts_when_due()
     return draft.case.id
 
@@ -355,14 +357,17 @@ def submit_and_route_complaint(submission: Submission, actor: Any = None,
 
 def _store_routed(submission: Submission, actor: Any, on_stored: Callable[[Case], object] | None,
                   key: IdempotencyKey | None, in_savepoint: bool,
-                  key_row: dict[str, Any] | None = None) -> DraftComplaint:
+                  key_row: dict[str, Any] | None = None,
+                  reading: routing.ModelReading | None = None) -> DraftComplaint:
     """Draft the complaint and write it with its planned route in the case's own INSERT, then its decision, audit
     entry and the after-routing steps by plain statements (`in_savepoint`: all in one savepoint, for a caller whose transaction
     holds other work). If a write that carries the route fails, the transaction (or that savepoint) is rolled back
     and the complaint stored again, unrouted, then routed step by step, each part in a savepoint of its own
     (routing that fails leaves the case in triage with the reason). `key_row`: the form key's row made already
-    (a queued report's), instead of one made of `key`. Returns the draft stored."""
-    reading = _reading(submission)
+    (a queued report's), instead of one made of `key`. `reading`: the model's, read already (None: read here).
+    Returns the draft stored."""
+    if reading is None:
+        reading = _reading(submission)
     # Its receipt code unchecked: one chance in about 10^16 / (cases stored) that it is taken, and then the
     # case's INSERT, which carries the route, fails on the unique column and the report is stored again below
     # with a code looked up. A statement less for every other report.
@@ -390,7 +395,24 @@ def _store_routed(submission: Submission, actor: Any, on_stored: Callable[[Case]
 
 
 def _reading(submission: Submission) -> routing.ModelReading | None:
-    return routing.read_complaint(clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX))
+    return routing.read_complaint(_readable_text(submission))
+
+
+def read_reports(submissions: Sequence[Submission]) -> list[routing.ModelReading | None]:
+    """The model's readings of several reports' texts, read together (routing.read_complaints), for filing each
+    with its own; None for a text the form's check refuses (filing it says why) or that the model could not read."""
+    texts: dict[int, str] = {}
+    for index, submission in enumerate(submissions):
+        try:
+            texts[index] = _readable_text(submission)
+        except SubmissionError:
+            continue
+    readings = dict(zip(texts, routing.read_complaints(list(texts.values())), strict=True))
+    return [readings.get(index) for index in range(len(submissions))]
+
+
+def _readable_text(submission: Submission) -> str:
+    return clean_text(submission.text, "text", TEXT_MIN.get(submission.channel, 1), TEXT_MAX)
 
 
 def _key_row(key: IdempotencyKey | None, draft: DraftComplaint) -> dict[str, Any] | None:

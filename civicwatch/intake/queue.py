@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -32,10 +33,17 @@ from civicwatch.database import UTCDateTime, lost_to_another_transaction, rollba
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import RECEIPT_WINDOW, IdempotencyKey, submission_key_values
 from civicwatch.intake.models import QueuedReport, SubmissionKey
-from civicwatch.intake.operations import Submission, check_submission, commit_complaint, file_queued_complaint
+from civicwatch.intake.operations import (
+    Submission,
+    check_submission,
+    commit_complaint,
+    file_queued_complaint,
+    read_reports,
+)
 from civicwatch.intake.validation import SubmissionError, contact_details
 from civicwatch.phones import SMS
 from civicwatch.raw_statements import SingleRowInsert
+from civicwatch.routing.operations import ModelReading
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +155,7 @@ _OLDEST = {
     (dialect, urgent): (lambda query: query.with_for_update(skip_locked=True) if dialect == "postgresql" else query)(
         select(_QUEUE).where(_QUEUE.c.filed_at.is_(None), _QUEUE.c.attempts < MAX_ATTEMPTS, _QUEUE.c.urgent.is_(urgent),
                              _QUEUE.c.id > bindparam("after_id", type_=Integer))
-        .order_by(_QUEUE.c.id).limit(1))
+        .order_by(_QUEUE.c.id).limit(bindparam("count", type_=Integer)))
     for dialect in ("postgresql", "sqlite") for urgent in (True, False)
 }
 # A filed report's row emptied: what it said and who sent it are the case's now.
@@ -161,22 +169,26 @@ _FORGET_FILED = delete(_QUEUE).where(_QUEUE.c.filed_at < bindparam("before", typ
 
 def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
     """File up to `limit` queued reports, those their senders said are urgent first, then the others, oldest first.
-    Each report is filed in a savepoint of its own, and several share a transaction (_Batch): one commit, one link
-    of the audit chain and one update of the dashboard's counts for them all. Workers pass each other on PostgreSQL
-    (a report one is filing is skipped by the others); SQLite has one writer anyway. Each report is tried once per
-    call: one that fails waits for the next round, so that its tries are spread over time."""
+    Each report is filed in a savepoint of its own, and several share a transaction (_Batch): one claim, one
+    reading by the model, one commit, one link of the audit chain and one update of the dashboard's counts for them
+    all. Workers pass each other on PostgreSQL (a report one is filing is skipped by the others); SQLite has one
+    writer anyway. Each report is tried once per call: one that fails waits for the next round, so that its tries
+    are spread over time."""
     report = FilingReport()
     dialect = db.session.get_bind().dialect.name
     after_id, urgent = 0, True
     batch = _Batch()
+    read = _ReadAhead()
     singles = 0  # reports left to file one per transaction: those of a batch that lost to another transaction
     while True:
         try:
-            if report.filed + report.failed + batch.filed + batch.failed >= limit:
+            left = limit - (report.filed + report.failed + batch.filed + batch.failed)
+            if left <= 0:
                 _end(batch, report)
                 break
-            row = db.session.execute(_OLDEST[dialect, urgent], {"after_id": after_id}).first()
-            if row is None:
+            wanted = 1 if singles else min(left, FILE_BATCH - batch.rows)
+            rows = db.session.execute(_OLDEST[dialect, urgent], {"after_id": after_id, "count": wanted}).all()
+            if not rows:
                 _end(batch, report)
                 if not urgent:
                     break
@@ -184,11 +196,16 @@ def file_queued_reports(limit: int = CLAIM_BATCH) -> FilingReport:
                 continue
             if batch.rows == 0:
                 batch.begin(after_id, urgent)
-            after_id = row.id
-            _file_in_savepoint(row, batch)
-            if batch.rows >= (1 if singles else FILE_BATCH) or batch.held() >= FILE_BATCH_SECONDS:
-                _end(batch, report)
-                singles = max(singles - 1, 0)
+            read.ahead(rows)
+            for row in rows:
+                after_id = row.id
+                _file_in_savepoint(row, read, batch)
+                if batch.rows >= (1 if singles else FILE_BATCH) or batch.held() >= FILE_BATCH_SECONDS:
+                    # The claimed rows not filed yet are freed by the commit and claimed again next, their
+                    # readings kept (on PostgreSQL another worker may take them meanwhile).
+                    _end(batch, report)
+                    singles = max(singles - 1, 0)
+                    break
         except OperationalError as error:
             rollback_quietly(db.session)
             if not lost_to_another_transaction(error) or batch.rows <= 1:
@@ -239,12 +256,39 @@ def _end(batch: _Batch, report: FilingReport) -> None:
     batch.filed = batch.failed = batch.emptied = 0
 
 
-def _file_in_savepoint(row: Any, batch: _Batch) -> None:
+@dataclass
+class _ReadAhead:
+    """The claimed reports' submissions and the model's readings of their texts, read together before any of them
+    is filed, and kept for those that a batch's end leaves to the next (claimed again, not read again)."""
+
+    kept: dict[int, tuple[Submission, ModelReading | None]] = dataclasses.field(default_factory=dict)
+
+    def ahead(self, rows: Sequence[Any]) -> None:
+        submissions: dict[int, Submission] = {}
+        for row in rows:
+            if row.id in self.kept:
+                continue
+            try:
+                submissions[row.id] = _submission(row)
+            except Exception:  # filing it reads it again, and counts the failure as its try
+                continue
+        readings = read_reports(list(submissions.values()))
+        for (row_id, submission), reading in zip(submissions.items(), readings, strict=True):
+            self.kept[row_id] = (submission, reading)
+
+    def taken(self, row: Any) -> tuple[Submission, ModelReading | None]:
+        """The row's submission and reading as read ahead; for a row whose payload could not be read then, read
+        now (raising what stops it)."""
+        kept = self.kept.pop(row.id, None)
+        return kept if kept is not None else (_submission(row), None)
+
+
+def _file_in_savepoint(row: Any, read: _ReadAhead, batch: _Batch) -> None:
     """File one report in a savepoint of the batch's transaction. A report that fails is rolled back alone and its
     try counted; a database error (OperationalError) is raised."""
     try:
         with db.session.begin_nested():
-            _file(row)
+            _file(row, *read.taken(row))
         batch.filed += 1
     except OperationalError:
         raise
@@ -263,11 +307,11 @@ def _file_in_savepoint(row: Any, batch: _Batch) -> None:
         batch.failed += 1
 
 
-def _file(row: Any) -> None:
+def _submission(row: Any) -> Submission:
     fields = decrypt_json(row.payload_encrypted)
     contact = decrypt_json_with(IDENTITY_KEY, row.contact_encrypted) if row.contact_encrypted is not None else {}
     incident = fields.get("incident_date")
-    submission = Submission(
+    return Submission(
         text=str(fields.get("text") or ""), channel=Channel.WEB,
         incident_date=dt.date.fromisoformat(incident) if incident else None,
         region_code=fields.get("region_code"), district_code=fields.get("district_code"),
@@ -276,11 +320,14 @@ def _file(row: Any) -> None:
         fears_retaliation=bool(fields.get("fears_retaliation")), texts_by=str(fields.get("texts_by") or SMS),
         texts_allowed=fields.get("texts_allowed"), language_hint=fields.get("language_hint"),
         receipt_hash=row.receipt_hash, received_at=row.received_at)
+
+
+def _file(row: Any, submission: Submission, reading: ModelReading | None) -> None:
     key_row = {"key_hash": row.key_hash, "created_at": row.received_at, "receipt_encrypted": row.receipt_encrypted,
                "receipt_until": row.received_at + RECEIPT_WINDOW}
     while True:
         try:
-            file_queued_complaint(submission, key_row)
+            file_queued_complaint(submission, key_row, reading)
             break
         except SubmissionError as refused:
             submission = _without(submission, refused, row.id)

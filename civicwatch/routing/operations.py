@@ -7,7 +7,7 @@ stays in the triage queue (body NULL) with the reason in its routing explanation
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final, cast
@@ -169,12 +169,22 @@ class ModelReading:
 def read_complaint(text: str) -> ModelReading | None:
     """The active model's reading of a complaint's text, before anything is stored (so that no database lock
     is held while the model reads); None without a model or when the model fails (routing then says why)."""
+    return read_complaints([text])[0]
+
+
+def read_complaints(texts: Sequence[str]) -> list[ModelReading | None]:
+    """read_complaint for several texts, read together: the model reads a batch for a fraction of what it takes
+    to read each text alone."""
+    if not texts:
+        return []
     try:
         classifier = current_classifier()
-        return None if classifier is None else ModelReading(classifier, classifier.classify(text))
+        if classifier is None:
+            return [None] * len(texts)
+        return [ModelReading(classifier, result) for result in classifier.classify_many(texts)]
     except Exception as exc:  # a broken or damaged model must never stop a complaint from being stored
-        log.error("classifying a complaint failed (%s); routing reads it again", type(exc).__name__)
-        return None
+        log.error("classifying complaints failed (%s); routing reads them again", type(exc).__name__)
+        return [None] * len(texts)
 
 
 def _language_reason(language: str | None) -> str | None:

@@ -6,17 +6,20 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select, text, update
 
 from civicwatch.audit.models import AuditEntry
 from civicwatch.audit.queries import verify_chain
 from civicwatch.cases.models import Case, CaseCount
+from civicwatch.classify.registry import use_classifier
 from civicwatch.extensions import db
 from civicwatch.intake import queue
+from civicwatch.intake.models import QueuedReport
 from tests.conftest import on_postgres
 from tests.intake.conftest import WHAT_HAPPENED
 from tests.intake.test_intake_idempotency import open_form, send
 from tests.intake.test_intake_queued_reports import cases, queued
+from tests.routing.conftest import FakeClassifier
 from tests.sms.test_sms_inbox_batches import commits_during, waiting_for
 
 
@@ -84,8 +87,8 @@ def test_a_report_that_fails_half_filed_is_rolled_back_alone(client, unhurried, 
     texts = queue_reports(client, 3)
     real_file = queue.file_queued_complaint
 
-    def fail_after_writing(submission, key_row):
-        case_id = real_file(submission, key_row)
+    def fail_after_writing(submission, key_row, reading):
+        case_id = real_file(submission, key_row, reading)
         if submission.text == texts[1]:
             db.session.flush()
             assert db.session.get(Case, case_id) is not None  # written, in the savepoint
@@ -104,6 +107,75 @@ def test_a_report_that_fails_half_filed_is_rolled_back_alone(client, unhurried, 
     monkeypatch.setattr(queue, "file_queued_complaint", real_file)
     assert queue.file_queued_reports().filed == 1
     assert sorted(case.text for case in cases()) == sorted(texts) and queued() == []
+    assert verify_chain()[1] is None
+
+
+def queue_reads_during(action) -> tuple[list[str], object]:
+    """The statements that read the queue for reports to file (the worker's claims) while `action` runs."""
+    reads: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "web_report_queue" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        result = action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return reads, result
+
+
+def test_a_batch_is_claimed_and_read_by_the_model_together(app, client, unhurried):
+    """One claim for the five, and the model reads their texts in one call before any is filed; each case is
+    routed by its own reading."""
+    model = FakeClassifier(theme="corruption", confidence=0.95)
+    use_classifier(app, model)
+    texts = queue_reports(client, 5)
+    claims, filed = queue_reads_during(queue.file_queued_reports)
+    assert filed.filed == 5 and filed.failed == 0
+    assert len(claims) == 1 + 1 + 1  # none said urgent; the five; none left
+    assert model.batches == [5] and model.seen == texts
+    assert [case.text for case in cases()] == texts
+    assert {case.body.code for case in cases()} == {"anti_corruption_commission"}
+    assert verify_chain()[1] is None
+
+
+def test_reports_a_batch_leaves_to_the_next_are_claimed_again_not_read_again(app, client, monkeypatch):
+    monkeypatch.setattr(queue, "FILE_BATCH_SECONDS", 0.0)  # each batch ends after its first report
+    model = FakeClassifier(theme="corruption", confidence=0.95)
+    use_classifier(app, model)
+    texts = queue_reports(client, 3)
+    commits, filed = commits_during(queue.file_queued_reports)
+    assert filed.filed == 3 and commits == 1 + 3 + 1
+    assert model.batches == [3] and model.seen == texts  # the three read once, together
+    assert [case.text for case in cases()] == texts and queued() == []
+    assert {case.body.code for case in cases()} == {"anti_corruption_commission"}
+
+
+def test_a_report_whose_words_cannot_be_read_fails_alone_and_the_batch_is_read_without_it(app, client, unhurried):
+    model = FakeClassifier(theme="corruption", confidence=0.95)
+    use_classifier(app, model)
+    texts = queue_reports(client, 3)
+    damaged = queued()[1]
+    db.session.execute(update(QueuedReport).where(QueuedReport.id == damaged.id)
+                       .values(payload_encrypted=b"not what was sealed"))
+    db.session.commit()
+    filed = queue.file_queued_reports()
+    assert filed.filed == 2 and filed.failed == 1
+    assert model.batches == [2] and model.seen == [texts[0], texts[2]]
+    assert [case.text for case in cases()] == [texts[0], texts[2]]
+    [left] = queued()
+    assert left.id == damaged.id and left.attempts == 1 and left.last_error == "DecryptionError"
+
+
+def test_a_model_that_fails_on_the_batch_leaves_each_report_filed_for_triage(app, client, unhurried):
+    use_classifier(app, FakeClassifier(error=RuntimeError("the model's files are damaged")))
+    texts = queue_reports(client, 3)
+    filed = queue.file_queued_reports()
+    assert filed.filed == 3 and filed.failed == 0 and queued() == []
+    assert [case.text for case in cases()] == texts
+    assert [case.body_id for case in cases()] == [None, None, None]  # in the triage queue, with the reason
     assert verify_chain()[1] is None
 
 

@@ -95,10 +95,10 @@ def test_a_report_is_tried_once_per_round_so_a_short_failure_does_not_leave_it_f
     real_file = queue.file_queued_complaint
     failing = {"now": True}
 
-    def file_unless_failing(submission, key_row):
+    def file_unless_failing(submission, key_row, reading):
         if failing["now"]:
             raise RuntimeError("the classifier's model is being replaced")
-        return real_file(submission, key_row)
+        return real_file(submission, key_row, reading)
 
     monkeypatch.setattr(queue, "file_queued_complaint", file_unless_failing)
     assert "failed 1" in deliver_once_ok()

@@ -31,6 +31,12 @@ class FakeClassifier:
                             urgent=urgent, notes=notes)
         self.error = error
         self.seen: list[str] = []
+        self.batches: list[int] = []  # the number of texts of each classify_many call
+
+    def classify_many(self, texts):
+        texts = list(texts)
+        self.batches.append(len(texts))
+        return [self.classify(text) for text in texts]
 
     def classify(self, text: str):
         from civicwatch.classify.classifier import Classification
