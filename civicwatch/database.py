@@ -183,6 +183,13 @@ def lost_to_another_transaction(error: OperationalError) -> bool:
     return str(getattr(error.orig, "sqlstate", None) or "").startswith("40")
 
 
+def refused_for_its_data(error: OperationalError) -> bool:
+    """PostgreSQL refused a statement for what it was given to store, past one of its limits (SQLSTATE class 54:
+    an index entry too large, too many columns...), not because the database is away or busy: the same data fails
+    every try, so a worker counts it against the report or text, as any other failure of its own."""
+    return str(getattr(error.orig, "sqlstate", None) or "").startswith("54")
+
+
 def connection_lost(error: BaseException) -> bool:
     """The database connection went away (a restart, a failover, the network): the error is the database's, not
     the data's, and no savepoint can keep the transaction; the caller's rollback and retry must see it."""

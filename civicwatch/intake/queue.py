@@ -29,7 +29,13 @@ from civicwatch.audit.operations import record_audit
 from civicwatch.cases.models import Channel
 from civicwatch.cases.references import new_receipt_code, normalise_receipt_code, receipt_hash
 from civicwatch.crypto import IDENTITY_KEY, decrypt_json, decrypt_json_with, encrypt_json, encrypt_json_with
-from civicwatch.database import UTCDateTime, lost_to_another_transaction, rollback_quietly, utcnow
+from civicwatch.database import (
+    UTCDateTime,
+    lost_to_another_transaction,
+    refused_for_its_data,
+    rollback_quietly,
+    utcnow,
+)
 from civicwatch.extensions import db
 from civicwatch.intake.idempotency import RECEIPT_WINDOW, IdempotencyKey, submission_key_values
 from civicwatch.intake.models import QueuedReport, SubmissionKey
@@ -285,13 +291,15 @@ class _ReadAhead:
 
 def _file_in_savepoint(row: Any, read: _ReadAhead, batch: _Batch) -> None:
     """File one report in a savepoint of the batch's transaction. A report that fails is rolled back alone and its
-    try counted; a database error (OperationalError) is raised."""
+    try counted; a database error (OperationalError, unless the report's data was refused) is raised."""
     try:
         with db.session.begin_nested():
             _file(row, *read.taken(row))
         batch.filed += 1
-    except OperationalError:
-        raise
+    except OperationalError as exc:
+        if not refused_for_its_data(exc):
+            raise  # the database's, not the report's
+        _failed(row, exc, batch)
     except IntegrityError:
         # Its form key was filed already (another worker filed it and this one's claim was lost with a
         # rolled-back transaction): the case exists, so the row is emptied as a filed one.
@@ -301,10 +309,15 @@ def _file_in_savepoint(row: Any, read: _ReadAhead, batch: _Batch) -> None:
             return
         _note_failure(row, "IntegrityError")
         batch.failed += 1
-    except Exception as exc:  # one report must not stop the worker: tried again, then left for an admin
-        log.exception("queued web report %s could not be filed", row.id)
-        _note_failure(row, type(exc).__name__)
-        batch.failed += 1
+    except Exception as exc:
+        _failed(row, exc, batch)
+
+
+def _failed(row: Any, error: Exception, batch: _Batch) -> None:
+    """One report must not stop the worker: its try is counted, and it is tried again, then left for an admin."""
+    log.exception("queued web report %s could not be filed", row.id, exc_info=error)
+    _note_failure(row, type(error).__name__)
+    batch.failed += 1
 
 
 def _submission(row: Any) -> Submission:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from civicwatch.crypto import DecryptionError, decrypt_json, encrypt_json, encrypt_text, keyed_hash
-from civicwatch.database import lost_to_another_transaction, run_once, utcnow
+from civicwatch.database import lost_to_another_transaction, refused_for_its_data, run_once, utcnow
 from civicwatch.extensions import db
 from civicwatch.messaging.models import TEXT_REPLY  # the outbox sends these even in quiet hours
 from civicwatch.messaging.operations import (
@@ -277,7 +277,10 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
             db.session.rollback()
             if lost_to_another_transaction(error) and len(rows) > 1:
                 return _BatchOutcome(one_at_a_time=True)
-            raise
+            if not refused_for_its_data(error):
+                raise
+            log.exception("inbound sms %s could not be answered", row.id)
+            return _BatchOutcome(failed=(row.id, type(error).__name__))
         except Exception as exc:  # one bad text must not stop the worker; it is tried again, then set aside
             db.session.rollback()
             log.exception("inbound sms %s could not be answered", row.id)
@@ -299,10 +302,10 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
 def _batch_not_written(error: Exception, rows: list[Row], step: str) -> _BatchOutcome:
     """After a batch's shared write failed (its MessageSids recorded or its commit), rolled back. A database error
     is raised for the deliver loop to wait and try again, unless a batch of several lost to another transaction
-    (then answered again one text at a time); any other error: a batch of several is answered again one text at
-    a time, a lone text's failure counts against it."""
+    (then answered again one text at a time); any other error, and a text's data that the database refused: a
+    batch of several is answered again one text at a time, a lone text's failure counts against it."""
     db.session.rollback()
-    if isinstance(error, OperationalError):
+    if isinstance(error, OperationalError) and not refused_for_its_data(error):
         if lost_to_another_transaction(error) and len(rows) > 1:
             return _BatchOutcome(one_at_a_time=True)
         raise error

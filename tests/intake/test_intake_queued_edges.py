@@ -4,11 +4,13 @@ limit, the outbox and follow-up pages, a code quoted while its report waits. The
 or doubled, is filed as it would have been at once, and the code they are shown always opens their case."""
 from __future__ import annotations
 
+import random
+import string
 import threading
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from civicwatch.audit.models import AuditEntry
@@ -298,3 +300,33 @@ def test_a_number_written_without_its_country_is_kept_as_the_form_read_it(app, c
     assert "web reports filed 1" in deliver_once_ok()
     [case] = cases()
     assert contact_of(case)["phone"] == "+23276123456"
+
+
+def words_of_random_letters(count: int, seed: int) -> str:
+    """Words that compress too little for PostgreSQL to fit an index entry of a few thousand of their letters."""
+    chance = random.Random(seed)
+    return " ".join("".join(chance.choice(string.ascii_letters) for _ in range(chance.randint(3, 9)))
+                    for _ in range(count))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="PostgreSQL's limits (SQLSTATE class 54)")
+def test_a_report_past_one_of_the_databases_limits_fails_alone_and_does_not_hold_the_queue(client):
+    """A deployment's own index on the cases' words: PostgreSQL refuses a long report's entry in it (SQLSTATE
+    54000, larger than an index entry may be), at every try. The try is counted against that report, which waits
+    for an admin after its tries, and the report queued after it is filed. Taken for the database's error, it
+    held the queue up for ever, the worker waiting for an outage to end."""
+    db.session.execute(text("CREATE INDEX cases_words ON cases (text)"))
+    db.session.commit()
+    send(client, open_form(client), text=f"{WHAT_HAPPENED} {words_of_random_letters(550, seed=7)}")
+    send(client, open_form(client), text=f"{WHAT_HAPPENED} The second report, a short one.")
+    assert len(queued()) == 2  # within the form's 5,000 characters
+    first = queue.file_queued_reports()
+    assert first.filed == 1 and first.failed == 1
+    for _ in range(queue.MAX_ATTEMPTS - 1):
+        assert queue.file_queued_reports().failed == 1
+    assert queue.file_queued_reports().failed == 0  # left for an admin
+    [left] = queued()
+    assert left.attempts == queue.MAX_ATTEMPTS and left.last_error == "OperationalError"
+    assert [case.text for case in cases()] == [f"{WHAT_HAPPENED} The second report, a short one."]
+    assert queue.queue_state().failed == 1

@@ -93,6 +93,40 @@ def test_a_text_that_fails_in_the_middle_of_a_batch_does_not_hold_back_the_other
     assert verify_chain()[1] is None
 
 
+REFUSED_WORDS = "ledger of the barracks fuel"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not on_postgres(), reason="PostgreSQL's limits (SQLSTATE class 54)")
+def test_a_text_the_database_refuses_for_its_data_is_set_aside_not_taken_for_an_outage(send_text, clock):
+    """PostgreSQL refuses one text's case past one of its limits (SQLSTATE 54000, raised here by a trigger for
+    the words of that text), at every try. It is the text's failure, as any other: set aside after its tries,
+    the others answered. Taken for the database's, it held the inbox up for ever, the worker waiting for an
+    outage to end."""
+    db.session.execute(text(f"""
+        CREATE FUNCTION refuse_words() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.text LIKE '%{REFUSED_WORDS}%' THEN
+                RAISE EXCEPTION 'index row size exceeds maximum' USING ERRCODE = 'program_limit_exceeded';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER refuse_words BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION refuse_words();
+    """))
+    db.session.commit()
+    refused = PHONES[1]
+    for phone in PHONES:
+        acknowledged(send_text(f"{REPORT} They sold the {REFUSED_WORDS}." if phone == refused else REPORT, phone))
+    report = process_inbox()
+    assert report.answered == len(PHONES) - 1 and report.failed == MAX_ATTEMPTS and report.set_aside == 1
+    db.session.expire_all()
+    stuck = db.session.scalars(select(InboxText)).one()
+    assert stuck.sender_hash == keyed_hash(SENDER_HASH_PURPOSE, refused)
+    assert stuck.attempts == MAX_ATTEMPTS and stuck.last_error == "OperationalError"
+    assert count(Case) == len(PHONES) - 1
+    assert verify_chain()[1] is None
+
+
 def test_follow_ups_rolled_back_with_their_batch_are_each_added_once_when_answered_again(send_text, clock):
     """The third sender's follow-up fails after the two before it in the batch wrote their messages: they are
     rolled back with it and added once each when answered again (on SQLite the rolled-back messages' ids are
