@@ -20,6 +20,7 @@ from tests.intake.conftest import WHAT_HAPPENED
 from tests.intake.test_intake_idempotency import open_form, send
 from tests.intake.test_intake_queued_reports import cases, queued
 from tests.routing.conftest import FakeClassifier
+from tests.sms.conftest import statements_during
 from tests.sms.test_sms_inbox_batches import commits_during, waiting_for
 
 
@@ -112,18 +113,8 @@ def test_a_report_that_fails_half_filed_is_rolled_back_alone(client, unhurried, 
 
 def queue_reads_during(action) -> tuple[list[str], object]:
     """The statements that read the queue for reports to file (the worker's claims) while `action` runs."""
-    reads: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and "web_report_queue" in statement:
-            reads.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        result = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return reads, result
+    statements, result = statements_during(action)
+    return [sql for sql in statements if sql.upper().startswith("SELECT") and "web_report_queue" in sql], result
 
 
 def test_a_batch_is_claimed_and_read_by_the_model_together(app, client, unhurried):
