@@ -273,7 +273,8 @@ def _answer_batch(rows: list[Row]) -> _BatchOutcome:
             db.session.flush()
         except OperationalError as error:
             # The database (a restart, the network), not the text: nothing is counted against it, and the
-            # deliver loop waits and tries again. A batch that lost a deadlock is taken again text by text.
+            # deliver loop waits and tries again. A batch that lost a deadlock is taken again text by text. Data
+            # of the text's that the database refuses past one of its limits fails at every try: the text's.
             db.session.rollback()
             if lost_to_another_transaction(error) and len(rows) > 1:
                 return _BatchOutcome(one_at_a_time=True)
