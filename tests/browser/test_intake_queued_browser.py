@@ -7,6 +7,7 @@ import re
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from civicwatch.intake.queue import file_queued_reports
 from tests.browser.conftest import phone_page
@@ -40,7 +41,8 @@ def test_a_queued_report_gets_its_code_then_its_case(app: Flask, live_server, br
         page.goto(f"{live_server}/track")
         page.get_by_label("Receipt code").fill(code)
         page.get_by_role("button", name="Follow up").click()
-        assert page.get_by_role("heading", name="Your report is being filed").is_visible()
+        # is_visible() does not wait: under load it could read the page before the click's answer came.
+        expect(page.get_by_role("heading", name="Your report is being filed")).to_be_visible()
 
         with app.app_context():
             assert file_queued_reports().filed == 1
